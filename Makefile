@@ -1,0 +1,108 @@
+# archsim: one non-recursive Makefile.
+#
+#   make run        install what is missing, build, run scenarios/quickstart.yaml,
+#                   write CSVs and charts under results/quickstart/
+#   make test       install, build, run every unit test and the fast validation
+#   make validate   the long statistical validation against queueing theory
+#   make bench      speed: archsim against a minimal hand-written C loop
+#   make debug      build with address and undefined-behaviour sanitizers
+#
+# Objects live under build/ (build/debug/ for sanitizer builds), with
+# dependency files from -MMD -MP.  Quiet unless V=1.
+
+CC      ?= cc
+PKGS    := gsl yaml-0.1
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
+           -Wno-unused-parameter -I.
+LDLIBS  += -lm
+
+BUILD   ?= build
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# pkg-config runs after the dependency step has had its chance; a missing
+# package then fails the build with pkg-config's own message.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard models/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+MAIN_OBJ := $(BUILD)/sim/main.o
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+BIN      := $(BUILD)/archsim
+LIBA     := $(BUILD)/libarchsim.a
+
+SCENARIO ?= scenarios/quickstart.yaml
+OUT      ?=
+
+.PHONY: all deps run test unit validate bench debug plots clean
+all: $(BIN)
+
+deps:
+	$(Q)sh scripts/install-deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -DARCHSIM_VERSION='"$(VERSION)"' -MMD -MP -c $< -o $@
+
+$(LIBA): $(LIB_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(LIBA)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c $(LIBA) tests/testutil.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -o $@ $< $(LIBA) $(CMOCKA_LIBS) $(PKG_LIBS) $(LDLIBS)
+
+# The dependency step runs first, then the build in a fresh make so that
+# pkg-config sees what was just installed.
+run: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN)
+	$(Q)./$(BIN) run $(SCENARIO) $(if $(OUT),-o $(OUT))
+	$(Q)sh scripts/plot.sh $(if $(OUT),$(OUT),results/$(basename $(notdir $(SCENARIO))))
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory unit
+
+unit: $(BIN) $(TEST_BIN)
+	$(Q)sh scripts/run-tests.sh $(TEST_BIN)
+
+validate: deps
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/tests/test_validate
+	$(Q)ARCHSIM_VALIDATE=full ./$(BUILD)/tests/test_validate
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(BUILD)/bench/mm1_loop $(BUILD)/bench/evq_hold
+	$(Q)sh bench/run.sh
+
+$(BUILD)/bench/%: bench/%.c $(LIBA)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS) $(LDLIBS)
+
+debug:
+	$(Q)$(MAKE) --no-print-directory BUILD=build/debug OPT=-O1 \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -DSIM_DEBUG_POOLS" \
+	  LDLIBS="-lm -fsanitize=address,undefined" unit
+
+plots:
+	$(Q)sh scripts/plot.sh results/$(basename $(notdir $(SCENARIO)))
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

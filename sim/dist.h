@@ -1,0 +1,92 @@
+/*
+ * dist.h - probability distributions for times (service, think, arrival
+ * gaps), given by their natural parameters and sampled in seconds.
+ *
+ * (Essay to be completed by the implementation: each kind, how mean/cv are
+ * turned into the library's parameters, which gsl_ran_* draws it, and the
+ * exact mean and variance it reports.)
+ *
+ * Constructors check their parameters and return 0, or SIM_EINVAL with a
+ * message (no location; the scenario loader adds file:line:col) in err.
+ * A struct dist is a value; only an empirical one owns memory, released by
+ * dist_fini (safe on every kind, and twice).
+ */
+#ifndef SIM_DIST_H
+#define SIM_DIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "sim/err.h"
+
+enum dist_kind {
+	DIST_CONSTANT,
+	DIST_EXPONENTIAL,
+	DIST_UNIFORM,
+	DIST_NORMAL,       /* truncated at 0 by rejection */
+	DIST_LOGNORMAL,
+	DIST_GAMMA,
+	DIST_WEIBULL,
+	DIST_HYPEREXP,     /* two phases, balanced means */
+	DIST_ERLANG,
+	DIST_PARETO,
+	DIST_EMPIRICAL,
+};
+
+struct dist {
+	enum dist_kind kind;
+	double p[4];          /* kind-specific parameters, precomputed */
+	double mean;          /* exact mean of what dist_sample draws, s */
+	double var;           /* exact variance, s^2; INFINITY if infinite */
+	double *samples;      /* empirical: owned copy of the samples, s */
+	size_t nsamples;
+};
+
+/* Each constructor returns 0 or SIM_EINVAL (with a message in err).  Times
+ * are seconds; cv is the coefficient of variation (sd / mean). */
+int dist_constant(struct dist *d, double value, struct sim_err *err);
+int dist_exponential(struct dist *d, double mean, struct sim_err *err);
+int dist_uniform(struct dist *d, double min, double max, struct sim_err *err);
+/* normal(mean, sd) truncated at 0: d->mean/var are the truncated moments. */
+int dist_normal(struct dist *d, double mean, double sd, struct sim_err *err);
+int dist_lognormal(struct dist *d, double mean, double cv, struct sim_err *err);
+int dist_gamma(struct dist *d, double mean, double cv, struct sim_err *err);
+/* weibull: the shape is solved from cv numerically (cv in [0.01, 10]). */
+int dist_weibull(struct dist *d, double mean, double cv, struct sim_err *err);
+/* hyperexponential: cv >= 1; p = (1 + sqrt((cv^2-1)/(cv^2+1)))/2,
+ * rates 2p/mean and 2(1-p)/mean. */
+int dist_hyperexp(struct dist *d, double mean, double cv, struct sim_err *err);
+/* erlang: k >= 1 phases, total mean `mean`. */
+int dist_erlang(struct dist *d, unsigned k, double mean, struct sim_err *err);
+/* pareto: shape alpha > 0, scale x_m > 0 (the minimum). */
+int dist_pareto(struct dist *d, double shape, double scale,
+		struct sim_err *err);
+/* empirical: samples drawn uniformly from a copy of values[0..n). n >= 1,
+ * every value finite and >= 0. */
+int dist_empirical(struct dist *d, const double *values, size_t n,
+		   struct sim_err *err);
+/* dist_empirical_file reads samples (seconds, first field of each line,
+ * comma separated; a first line that is not a number is a header) from a
+ * file.  Errors name the file and line. */
+int dist_empirical_file(struct dist *d, const char *path, struct sim_err *err);
+
+void dist_fini(struct dist *d);
+
+/* dist_kind_parse maps a YAML name ("exponential", ...) to a kind: 0 or -1. */
+int dist_kind_parse(const char *name, enum dist_kind *kind);
+/* dist_kind_name is the inverse; never NULL. */
+const char *dist_kind_name(enum dist_kind kind);
+/* dist_kind_names is a comma-separated list of all names, for messages. */
+extern const char dist_kind_names[];
+
+/* dist_sample draws one value, seconds, >= 0.  r must be of type
+ * rng_xoshiro256pp (see rng.h). */
+double dist_sample(const struct dist *d, gsl_rng *r);
+
+/* dist_sample_ns draws one value in integer nanoseconds, rounded to the
+ * nearest, saturating at INT64_MAX / 4 (far beyond any run's horizon). */
+int64_t dist_sample_ns(const struct dist *d, gsl_rng *r);
+
+#endif

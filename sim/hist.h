@@ -1,0 +1,81 @@
+/*
+ * hist.h - log-linear latency histogram (HdrHistogram-style).
+ *
+ * (Essay to be completed by the implementation: bucket layout, the index
+ * computed from the bit length of the value, the relative-error bound, the
+ * memory it takes, why it is hand-written.)
+ *
+ * Values are non-negative integer nanoseconds.  Every quantile is reported
+ * with relative error at most 0.5 % (bucket midpoints, clamped to the exact
+ * min and max seen).  Memory is fixed at init; recording never allocates.
+ * Two histograms merge exactly by adding counts, so results do not depend on
+ * how runs were split between replications, processes or machines.
+ */
+#ifndef SIM_HIST_H
+#define SIM_HIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Values below 2^HIST_SUB_BITS ns are counted exactly; above, each power of
+ * two is split into 2^(HIST_SUB_BITS-1) equal buckets. */
+#define HIST_SUB_BITS 8
+#define HIST_HALF (1 << (HIST_SUB_BITS - 1))
+#define HIST_NBUCKETS ((size_t)(1 << HIST_SUB_BITS) + (size_t)(63 - HIST_SUB_BITS) * HIST_HALF)
+
+struct hist {
+	uint64_t *counts;     /* HIST_NBUCKETS counters */
+	uint64_t total;
+	int64_t min_ns, max_ns;
+	long double sum_ns;   /* exact enough for the mean of 2^63 ns values */
+};
+
+/* hist_init allocates the counters: 0 or SIM_ENOMEM.  hist_fini frees them
+ * (safe twice).  hist_reset zeroes counts, keeps the memory. */
+int hist_init(struct hist *h);
+void hist_fini(struct hist *h);
+void hist_reset(struct hist *h);
+
+/* hist_index returns the bucket of value v >= 0. */
+static inline size_t hist_index(int64_t v)
+{
+	uint64_t u = (uint64_t)v;
+	if (u < (1u << HIST_SUB_BITS))
+		return (size_t)u;
+	int e = 63 - __builtin_clzll(u);              /* e >= HIST_SUB_BITS */
+	int shift = e - (HIST_SUB_BITS - 1);
+	size_t sub = (size_t)(u >> shift) - HIST_HALF;  /* 0 .. HALF-1 */
+	return (1u << HIST_SUB_BITS) + (size_t)(e - HIST_SUB_BITS) * HIST_HALF + sub;
+}
+
+/* hist_record counts one value (negative values count as 0). */
+static inline void hist_record(struct hist *h, int64_t v)
+{
+	if (v < 0)
+		v = 0;
+	h->counts[hist_index(v)]++;
+	h->total++;
+	h->sum_ns += v;
+	if (v < h->min_ns)
+		h->min_ns = v;
+	if (v > h->max_ns)
+		h->max_ns = v;
+}
+
+/* hist_bucket_lo / hist_bucket_hi: the range [lo, hi] of values counted in
+ * bucket i (inclusive). */
+int64_t hist_bucket_lo(size_t i);
+int64_t hist_bucket_hi(size_t i);
+
+/* hist_quantile returns an estimate of the q-quantile (0 <= q <= 1): the
+ * midpoint of the first bucket whose cumulative count reaches
+ * ceil(q * total) (at least 1), clamped to [min, max].  0 when empty. */
+int64_t hist_quantile(const struct hist *h, double q);
+
+/* hist_mean is the exact mean of the recorded values (0 when empty). */
+double hist_mean(const struct hist *h);
+
+/* hist_merge adds src's counts to dst. */
+void hist_merge(struct hist *dst, const struct hist *src);
+
+#endif
