@@ -11,5 +11,5 @@ for t in "$@"; do
 		failed=$((failed + 1))
 	fi
 done
-echo "test programs: $passed passed, $failed failed"
+echo "programs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
