@@ -2,9 +2,33 @@
  * dist.h - probability distributions for times (service, think, arrival
  * gaps), given by their natural parameters and sampled in seconds.
  *
- * (Essay to be completed by the implementation: each kind, how mean/cv are
- * turned into the library's parameters, which gsl_ran_* draws it, and the
- * exact mean and variance it reports.)
+ * A distribution is built once from the parameters a scenario gives and
+ * sampled many times, so each constructor turns them into the sampler's own
+ * parameters up front and stores the exact mean and variance of what
+ * dist_sample() will draw (the loader and the analytic checks read them).
+ *
+ *   constant(value)       value; variance 0.
+ *   exponential(mean)     inversion, inline (rng.h); variance mean^2.
+ *   uniform(min, max)     gsl_ran_flat; (min+max)/2, (max-min)^2/12.
+ *   normal(mean, sd)      gsl_ran_gaussian_ziggurat, negative draws
+ *                         rejected (at most half of them, as mean > 0);
+ *                         mean and variance of the normal truncated at 0.
+ *   lognormal(mean, cv)   sigma^2 = ln(1 + cv^2), mu = ln(mean) - sigma^2/2,
+ *                         gsl_ran_lognormal; variance (cv mean)^2.
+ *   gamma(mean, cv)       shape 1/cv^2, scale mean cv^2, gsl_ran_gamma.
+ *   weibull(mean, cv)     shape k solved from
+ *                         cv^2 = G(1+2/k)/G(1+1/k)^2 - 1 by bisection,
+ *                         scale mean/G(1+1/k), gsl_ran_weibull.
+ *   hyperexponential(mean, cv)  two exponential phases with balanced means
+ *                         (each phase contributes mean/2), chosen inline;
+ *                         variance (cv mean)^2.
+ *   erlang(k, mean)       gsl_ran_gamma with integer shape k, scale mean/k;
+ *                         variance mean^2/k.
+ *   pareto(shape, scale)  gsl_ran_pareto; mean shape scale/(shape-1), or
+ *                         INFINITY if shape <= 1; variance INFINITY if
+ *                         shape <= 2.
+ *   empirical(values)     a uniformly chosen copy of one value; the mean and
+ *                         population variance of the values.
  *
  * Constructors check their parameters and return 0, or SIM_EINVAL with a
  * message (no location; the scenario loader adds file:line:col) in err.

@@ -1,10 +1,88 @@
 /*
  * evq.h - the engine's pending-event set: a ladder queue.
  *
- * (Essay to be completed by the implementation: Tang, Goh and Thng, "Ladder
- * Queue: An O(1) Priority Queue Structure for Large-Scale Discrete Event
- * Simulation", ACM TOMACS 15(3), 2005.  Top list, ladder of rungs of
- * buckets, sorted bottom list; why it beats a heap here; the bounds it keeps.)
+ * A run spends most of its time taking the earliest event out of a large
+ * set and putting a later one back.  A binary heap does that in O(log n)
+ * with a cache miss on nearly every level once the set outgrows the cache;
+ * the ladder queue of Tang, Goh and Thng ("Ladder Queue: An O(1) Priority
+ * Queue Structure for Large-Scale Discrete Event Simulation", ACM TOMACS
+ * 15(3), 2005) does both in amortised O(1) by sorting only the few events
+ * about to be served and keeping the rest in coarse time buckets.
+ *
+ * Three tiers, earliest last:
+ *
+ *   Top     an unsorted list of far-future events, with their minimum and
+ *           maximum times.  An event later than every time the ladder
+ *           covers (ladder_max_ns) is prepended here in O(1).
+ *   Ladder  up to EVQ_MAX_RUNGS rungs.  A rung is an array of buckets of
+ *           equal width over [start_ns, last_ns]; the last bucket also
+ *           takes everything up to last_ns.  A bucket is an unsorted list.
+ *           Each rung has a cursor: buckets before it are spent, and an
+ *           event goes to the first rung (from rung 0, the widest) whose
+ *           cursor time it has reached.  Rung k+1 subdivides the bucket of
+ *           rung k just before that rung's cursor, so rung k+1 ends where
+ *           rung k's cursor starts.
+ *   Bottom  a sorted list of the events to be served next: everything
+ *           earlier than the lowest rung's cursor.
+ *
+ * Pop takes the head of Bottom.  When Bottom is empty, it is refilled:
+ *
+ *   1. With no rungs, Top becomes rung 0: bucket width from (max - min) /
+ *      count, so there is about one event per bucket, and Top starts over
+ *      empty above the new ladder_max_ns.  A Top of at most EVQ_THRES events,
+ *      or of events that all share one time, is sorted straight into Bottom.
+ *   2. Otherwise the lowest rung's cursor moves to its next non-empty
+ *      bucket.  That bucket is taken out and the cursor moves past it; a
+ *      rung whose last bucket was taken is dropped, since nothing can
+ *      reach it any more.  (A rung is never empty before that: its last
+ *      bucket keeps the event at the maximum it was built from.)
+ *   3. A bucket of at most EVQ_THRES events is sorted into Bottom.  A larger
+ *      one becomes a new rung below, with widths again from its own
+ *      (max - min) / count, and step 2 repeats on that rung.  A large bucket
+ *      that cannot be split - all its events at one nanosecond, or the
+ *      ladder already EVQ_MAX_RUNGS deep - is sorted into Bottom as it is.
+ *
+ * Push is a comparison with ladder_max_ns, a scan of at most EVQ_MAX_RUNGS
+ * cursors, and a prepend to a bucket; an event earlier than every cursor
+ * goes into Bottom by sorted insertion, in O(1) when it lands at either end
+ * (a tie with a later seq, the common case, appends).
+ *
+ * Departures from the paper, and why:
+ *
+ *   - Times are integer nanoseconds, so widths are integers; they are
+ *     rounded up to powers of two so that the bucket index is a shift, not
+ *     a 64-bit division on every push.  A rung spans the exact [min, max]
+ *     of the events it was built from, so a rung of n events has at most n
+ *     buckets, and each split separates its minimum from its maximum: every
+ *     new rung makes progress.  All offsets from a rung's start are taken
+ *     as uint64_t, which cannot overflow for any pair of int64_t times.
+ *   - Buckets and Bottom are sorted by a linked-list merge sort, O(n log n)
+ *     for the unsplittable buckets (many events at one time) that could be
+ *     large, rather than the paper's insertion sort.
+ *   - When an insertion would have to walk a Bottom of more than
+ *     EVQ_BOTTOM_MAX events that span more than one time, Bottom becomes a
+ *     new lowest rung first, as in the paper.  A Bottom whose events share
+ *     one time cannot be split, but it is only ever walked by a tie pushed
+ *     with a seq below others at that time, which the engine never does.
+ *   - Pop never allocates (it cannot report failure).  Rung 0 grows on
+ *     push, to hold as many buckets as Top has events.  A deeper rung that
+ *     would need more buckets than it has sorts its bucket into Bottom
+ *     instead and asks the next push to grow it, best effort.
+ *
+ * Bounds: push is O(EVQ_MAX_RUNGS) plus, rarely, a Bottom insertion of at
+ * most EVQ_BOTTOM_MAX steps (unbounded only in the two cases above: a full
+ * ladder, or one time with out-of-order seqs).  Pop is amortised O(1) for
+ * the distributions the paper studies: each event is moved Top -> rung ->
+ * (a few rungs) -> Bottom, and each rung's buckets are scanned once.  It is
+ * O(n log n) per bucket in the worst case, never worse.  Memory is the
+ * events plus, per rung, one pointer per bucket; rung 0 holds at most as
+ * many buckets as the largest Top seen, deeper rungs as the largest bucket
+ * split.  The arrays keep their capacity when rungs are dropped and built
+ * again, so a steady state allocates nothing.
+ *
+ * Why hand-written: no C library offers a discrete-event ladder queue over
+ * intrusive event records; general priority queues (heaps, pairing heaps,
+ * skip lists) are O(log n).  heapq.h is the reference it is tested against.
  *
  * Contract shared with heapq.h (the reference binary heap), so that a
  * differential test can drive both with the same pushes and compare pops:
@@ -26,46 +104,57 @@
 #include "sim/event.h"
 
 #define EVQ_MAX_RUNGS 8
+/* A bucket with more events than this is split into a new rung (paper: 50). */
+#define EVQ_THRES 50
+/* Bottom longer than this becomes a rung before a walking insertion. */
+#define EVQ_BOTTOM_MAX (2 * EVQ_THRES)
 
 struct evq_rung {
-	struct event **bucket;   /* heads of bucket lists */
-	struct event **tail;     /* tails, for O(1) append */
+	struct event **bucket;   /* heads of unsorted bucket lists */
 	size_t nbuckets;         /* buckets in use on this rung */
-	size_t cap;              /* allocated buckets */
+	size_t cap;              /* allocated buckets, kept when dropped */
+	size_t want;             /* buckets a refill lacked; grown on push */
 	size_t cur;              /* index of the current (first unserved) bucket */
 	size_t count;            /* events on this rung */
 	int64_t start_ns;        /* time of bucket 0's lower edge */
-	int64_t width_ns;        /* bucket width, >= 1 */
+	int64_t cur_ns;          /* lower edge of bucket cur */
+	int64_t last_ns;         /* last time the rung covers, inclusive */
+	unsigned shift;          /* bucket width is 1 << shift nanoseconds */
 };
 
 struct evq {
-	/* top: unsorted list of far-future events */
+	/* top: unsorted list of events later than ladder_max_ns */
 	struct event *top;
 	size_t top_count;
-	int64_t top_min_ns, top_max_ns, top_start_ns;
-	/* ladder */
+	int64_t top_min_ns, top_max_ns;
+	/* ladder: rung[0 .. nrungs-1], widest first */
 	struct evq_rung rung[EVQ_MAX_RUNGS];
 	int nrungs;
+	int want_any;            /* some rung's want exceeds its cap */
+	int64_t ladder_max_ns;   /* last time rungs and bottom cover */
 	/* bottom: sorted list of the events to be served next */
-	struct event *bottom;
+	struct event *bottom, *bottom_tail;
 	size_t bottom_count;
 
 	size_t size;             /* events in the whole queue */
 	int64_t last_pop_ns;     /* for the monotonicity assertion */
-	int64_t last_pop_seq;
 };
 
 /* evq_init makes an empty queue.  It allocates nothing; evq_fini frees the
- * internal arrays (never the events, which the caller owns). */
+ * internal arrays (never the events, which the caller owns) and leaves the
+ * queue empty and usable again, as if just initialised. */
 void evq_init(struct evq *q);
 void evq_fini(struct evq *q);
 
-/* evq_push inserts ev.  Returns 0, or SIM_ENOMEM if a rung's bucket array
- * could not grow (the queue is then unchanged). */
+/* evq_push inserts ev, which must not be queued already and must not be
+ * earlier than the last event popped.  Returns 0, or SIM_ENOMEM if a rung's
+ * bucket array could not grow; the queue is then unchanged, ev is not
+ * queued, and the caller still owns it. */
 int evq_push(struct evq *q, struct event *ev);
 
 /* evq_pop removes and returns the event that comes first in event_before()
- * order, or NULL when the queue is empty. */
+ * order, or NULL when the queue is empty.  Never allocates, never fails.
+ * The returned event's next field is NULL. */
 struct event *evq_pop(struct evq *q);
 
 /* evq_size returns the number of queued events. */
@@ -73,7 +162,8 @@ static inline size_t evq_size(const struct evq *q) { return q->size; }
 
 /* evq_check walks the whole structure and returns 0 when every invariant
  * holds (counts add up, bottom sorted, every event within its bucket's
- * range, rungs ordered, top beyond the ladder), or -1.  For tests. */
+ * range, rungs ordered, top beyond the ladder), or -1.  For tests: it takes
+ * time linear in the events and buckets. */
 int evq_check(const struct evq *q);
 
 #endif

@@ -1,9 +1,32 @@
 /*
  * hist.h - log-linear latency histogram (HdrHistogram-style).
  *
- * (Essay to be completed by the implementation: bucket layout, the index
- * computed from the bit length of the value, the relative-error bound, the
- * memory it takes, why it is hand-written.)
+ * Layout.  Values below 256 ns have one bucket each and are counted
+ * exactly.  Above, each octave [2^e, 2^(e+1)), e = 8 .. 62, is split into
+ * 128 equal buckets of width 2^(e-7); buckets are numbered in value order,
+ * so octave e starts at bucket 256 + 128 (e - 8).  The bucket of v >= 256
+ * comes from its bit length: e = 63 - clz(v), and the 8 bits from bit e
+ * down, v >> (e - 7), lie in [128, 256) and give the bucket within the
+ * octave.  Recording is a count-leading-zeros, a shift and an add; no
+ * search, no floating point.
+ *
+ * Error bound.  A bucket in octave e has width 2^(e-7) and lower edge at
+ * least 2^e, so width / lower edge <= 1/128.  Its midpoint is within half a
+ * width, 2^(e-8), of any value in it, so a reported quantile is within
+ * 1/256 (0.39 %) of the true one, and exact below 256 ns.
+ *
+ * Memory.  HIST_NBUCKETS = 256 + 55 * 128 = 7296 counters of 8 bytes,
+ * 57 KiB per histogram, covering every int64_t value, allocated once.
+ *
+ * Why hand-written: gsl_histogram's ranges are fixed at allocation, either
+ * uniform (poor relative error at the low end of a latency range that spans
+ * decades) or explicit (a binary search per record), and values outside
+ * them are not counted.  This layout is O(1) per record, covers every value
+ * with a bounded relative error, and merges exactly because every histogram
+ * has the same buckets.
+ *
+ * An empty histogram has min_ns = INT64_MAX and max_ns = 0; read them only
+ * when total > 0.
  *
  * Values are non-negative integer nanoseconds.  Every quantile is reported
  * with relative error at most 0.5 % (bucket midpoints, clamped to the exact

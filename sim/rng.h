@@ -1,13 +1,28 @@
 /*
  * rng.h - random streams: xoshiro256++ under GSL's gsl_rng interface.
  *
- * (Essay to be completed by the implementation: why xoshiro256++ (speed,
- * 2^256 period, jump function), how it is registered as a gsl_rng_type so
- * every gsl_ran_* distribution draws from it, how a stream's 256-bit state is
- * derived from (scenario seed, replication, node name, purpose) with
- * SplitMix64 over a 64-bit hash, and why: one stream per (node, purpose)
- * gives common random numbers, so changing one node's parameters leaves every
- * other node's samples unchanged.)
+ * Every random number in a run comes from xoshiro256++ (Blackman and
+ * Vigna, "Scrambled linear pseudorandom number generators", 2021): 256 bits
+ * of state, period 2^256 - 1, four shifts, rotates and xors per 64-bit
+ * output (about 1 ns), no failures in BigCrush or PractRand, and a jump
+ * function that advances the state by 2^128 steps in 256 steps of work.
+ *
+ * The generator is registered as a gsl_rng_type, so a gsl_rng of this type
+ * feeds every gsl_ran_* distribution unchanged.  GSL's interface is 32-bit:
+ * gsl_rng_get() returns the upper 32 bits of each output (the upper bits are
+ * the best-mixed ones) and gsl_rng_uniform() uses 53 of them.
+ *
+ * A stream is named, not numbered.  rng_stream_new() feeds (scenario seed,
+ * replication, node name, purpose) through FNV-1a as one byte string, the
+ * two names each ended by their NUL so that ("ab", "c") and ("a", "bc")
+ * differ, and finishes with the SplitMix64 mixer to get a 64-bit key.
+ * SplitMix64 run from that key fills the four state words, as the authors
+ * of xoshiro recommend; it never yields an all-zero state.  One stream per
+ * (node, purpose) gives common random numbers: changing one node's
+ * parameters, or adding a node, leaves every other node's samples exactly as
+ * they were, so two variants of a scenario differ by their real effect and
+ * not by reshuffled noise.  Distinct keys give states far apart in a cycle
+ * of length 2^256; overlap between the streams of one run is negligible.
  *
  * The inline draws below read the generator state directly, so the hot path
  * (exponential inter-arrival and service times) makes no call through GSL;
@@ -38,8 +53,15 @@ gsl_rng *rng_stream_new(uint64_t seed, uint32_t replication,
 
 /* rng_hash64 is the 64-bit string hash used for stream derivation (FNV-1a
  * followed by a SplitMix64 finaliser); exposed for tests and for any module
- * that needs a stable hash of a name. */
+ * that needs a stable hash of a name.  FNV-1a starts from its offset basis
+ * xor h, so h = 0 is standard FNV-1a and a previous hash may be chained in
+ * as h.  The terminating NUL is not hashed. */
 uint64_t rng_hash64(const char *s, uint64_t h);
+
+/* rng_jump advances r, which must be of type rng_xoshiro256pp, by 2^128
+ * outputs, as if rng_u64() had been called 2^128 times.  Copies of one
+ * stream jumped 0, 1, 2, ... times do not overlap for 2^128 outputs. */
+void rng_jump(gsl_rng *r);
 
 static inline uint64_t rng_rotl(uint64_t x, int k)
 {
@@ -64,10 +86,12 @@ static inline uint64_t rng_u64(gsl_rng *r)
 }
 
 /* rng_uniform_pos returns a double uniform on (0, 1), never 0 or 1:
- * the top 53 bits, offset by half a step. */
+ * the top 52 bits, offset by half a step, so the result lies in
+ * [2^-53, 1 - 2^-53].  (With 53 bits, k + 0.5 is not representable for
+ * k >= 2^52 and rounds to even, so the top value would round up to 1.0.) */
 static inline double rng_uniform_pos(gsl_rng *r)
 {
-	return ((double)(rng_u64(r) >> 11) + 0.5) * 0x1.0p-53;
+	return ((double)(rng_u64(r) >> 12) + 0.5) * 0x1.0p-52;
 }
 
 /* rng_exponential returns an exponential variate with the given mean, by

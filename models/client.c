@@ -1,0 +1,349 @@
+/*
+ * client.c - the client kind; see client.h.
+ */
+#include "models/client.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/rng.h"
+
+#define CLIENT_MAX_USERS 10000000
+#define CLIENT_MAX_POINTS 100000
+
+enum { CL_EV_ARRIVAL = 1, CL_EV_ISSUE = 2 };
+
+enum arrival_process { ARR_POISSON, ARR_CONSTANT, ARR_PROFILE, ARR_CLOSED };
+
+struct profile_point {
+	int64_t at_ns;
+	double rate_per_s;
+};
+
+struct client_cfg {
+	enum arrival_process process;
+	double rate_per_s;                 /* poisson, constant */
+	struct profile_point *points;      /* profile: sorted by time, first at 0 */
+	size_t npoints;
+	int64_t period_ns;                 /* profile: 0 = hold the last rate */
+	uint32_t users;                    /* closed */
+	struct dist think;                 /* closed */
+	uint32_t target;
+};
+
+struct client {
+	const struct client_cfg *cfg;
+	gsl_rng *rng_arrival;
+	gsl_rng *rng_think;
+	double gap_mean_ns;                /* poisson, constant */
+	/* profile thinning state */
+	int64_t cycle_ns;                  /* start of the current period */
+	size_t seg;                        /* current segment */
+};
+
+static const char *const wl_keys[] = { "arrival", "target", "description", NULL };
+static const char *const wl_required[] = { "arrival", "target", NULL };
+static const char *const open_keys[] = { "process", "rate", NULL };
+static const char *const open_required[] = { "process", "rate", NULL };
+static const char *const profile_keys[] = { "process", "points", "period", NULL };
+static const char *const profile_required[] = { "process", "points", NULL };
+static const char *const point_keys[] = { "at", "rate", NULL };
+static const char *const closed_keys[] = { "process", "users", "think", NULL };
+static const char *const closed_required[] = { "process", "users", NULL };
+
+static void client_cfg_free(void *p)
+{
+	struct client_cfg *c = p;
+	if (!c)
+		return;
+	dist_fini(&c->think);
+	free(c->points);
+	free(c);
+}
+
+static int configure_profile(struct sc_ctx *ctx, const char *path,
+			     const struct yt_node *arr, struct client_cfg *c)
+{
+	char what[256];
+	int rc;
+	const struct yt_node *pts = yt_get(arr, "points");
+	snprintf(what, sizeof what, "%s.points", path);
+	if (pts->type != YT_SEQ || pts->n == 0)
+		return sc_fail(ctx, pts, what,
+			       "must be a non-empty list of {at: TIME, rate: RATE}");
+	if (pts->n > CLIENT_MAX_POINTS)
+		return sc_fail(ctx, pts, what, "at most %d points", CLIENT_MAX_POINTS);
+	c->points = calloc(pts->n, sizeof *c->points);
+	if (!c->points)
+		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	c->npoints = pts->n;
+	double peak = 0;
+	for (size_t i = 0; i < pts->n; i++) {
+		const struct yt_node *p = pts->items[i];
+		snprintf(what, sizeof what, "%s.points[%zu]", path, i);
+		if ((rc = sc_keys(ctx, p, what, point_keys, point_keys)))
+			return rc;
+		snprintf(what, sizeof what, "%s.points[%zu].at", path, i);
+		if ((rc = sc_duration(ctx, yt_get(p, "at"), what, 0, &c->points[i].at_ns)))
+			return rc;
+		if (i == 0 && c->points[0].at_ns != 0)
+			return sc_fail(ctx, yt_get(p, "at"), what,
+				       "the first point must be at 0s");
+		if (i > 0 && c->points[i].at_ns <= c->points[i - 1].at_ns)
+			return sc_fail(ctx, yt_get(p, "at"), what,
+				       "points must be in increasing time order");
+		snprintf(what, sizeof what, "%s.points[%zu].rate", path, i);
+		const struct yt_node *rn = yt_get(p, "rate");
+		double r;
+		if (rn->type == YT_SCALAR && !rn->quoted &&
+		    (strcmp(rn->str, "0") == 0 || strcmp(rn->str, "0/s") == 0)) {
+			r = 0;   /* a profile may fall silent */
+		} else if ((rc = sc_rate(ctx, rn, what, &r))) {
+			return rc;
+		}
+		c->points[i].rate_per_s = r;
+		if (r > peak)
+			peak = r;
+	}
+	if (peak <= 0)
+		return sc_fail(ctx, pts, what, "every rate is 0: no request would ever arrive");
+	const struct yt_node *per = yt_get(arr, "period");
+	if (per) {
+		snprintf(what, sizeof what, "%s.period", path);
+		if ((rc = sc_duration(ctx, per, what, 1, &c->period_ns)))
+			return rc;
+		if (c->period_ns <= c->points[c->npoints - 1].at_ns)
+			return sc_fail(ctx, per, what,
+				       "the period must be longer than the last point's time");
+	}
+	return 0;
+}
+
+static int client_configure(struct sc_ctx *ctx, const char *path,
+			    const struct yt_node *map, void **out)
+{
+	char what[256];
+	int rc;
+	const char *proc;
+	struct client_cfg *c = calloc(1, sizeof *c);
+	if (!c)
+		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	c->think.kind = DIST_CONSTANT;
+
+	if ((rc = sc_keys(ctx, map, path, wl_keys, wl_required)))
+		goto fail;
+	snprintf(what, sizeof what, "%s.target", path);
+	if ((rc = sc_node_ref(ctx, yt_get(map, "target"), what, &c->target)))
+		goto fail;
+	const struct yt_node *arr = yt_get(map, "arrival");
+	snprintf(what, sizeof what, "%s.arrival", path);
+	if (arr->type != YT_MAP) {
+		rc = sc_fail(ctx, arr, what,
+			     "must be a mapping such as {process: poisson, rate: 10/s}");
+		goto fail;
+	}
+	const struct yt_node *pn = yt_get(arr, "process");
+	if (!pn) {
+		rc = sc_fail(ctx, arr, what,
+			     "needs 'process': poisson, constant, profile or closed");
+		goto fail;
+	}
+	char pwhat[300];
+	snprintf(pwhat, sizeof pwhat, "%s.process", what);
+	if ((rc = sc_string(ctx, pn, pwhat, &proc)))
+		goto fail;
+	if (strcmp(proc, "poisson") == 0 || strcmp(proc, "constant") == 0) {
+		c->process = proc[0] == 'p' ? ARR_POISSON : ARR_CONSTANT;
+		if ((rc = sc_keys(ctx, arr, what, open_keys, open_required)))
+			goto fail;
+		snprintf(pwhat, sizeof pwhat, "%s.rate", what);
+		if ((rc = sc_rate(ctx, yt_get(arr, "rate"), pwhat, &c->rate_per_s)))
+			goto fail;
+	} else if (strcmp(proc, "profile") == 0) {
+		c->process = ARR_PROFILE;
+		if ((rc = sc_keys(ctx, arr, what, profile_keys, profile_required)) ||
+		    (rc = configure_profile(ctx, what, arr, c)))
+			goto fail;
+	} else if (strcmp(proc, "closed") == 0) {
+		uint64_t u;
+		c->process = ARR_CLOSED;
+		if ((rc = sc_keys(ctx, arr, what, closed_keys, closed_required)))
+			goto fail;
+		snprintf(pwhat, sizeof pwhat, "%s.users", what);
+		if ((rc = sc_uint(ctx, yt_get(arr, "users"), pwhat, 1,
+				  CLIENT_MAX_USERS, &u)))
+			goto fail;
+		c->users = (uint32_t)u;
+		const struct yt_node *th = yt_get(arr, "think");
+		if (th) {
+			snprintf(pwhat, sizeof pwhat, "%s.think", what);
+			if ((rc = sc_dist(ctx, th, pwhat, &c->think)))
+				goto fail;
+		}
+	} else {
+		rc = sc_fail(ctx, pn, pwhat,
+			     "unknown process '%s' (allowed: poisson, constant, profile, closed)",
+			     proc);
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	client_cfg_free(c);
+	return rc;
+}
+
+/* profile_rate returns the rate at offset x_ns inside a period, on segment
+ * k, which starts at points[k]. */
+static double seg_end_rate(const struct client_cfg *c, size_t k)
+{
+	if (k + 1 < c->npoints)
+		return c->points[k + 1].rate_per_s;
+	return c->period_ns ? c->points[0].rate_per_s : c->points[k].rate_per_s;
+}
+
+static int64_t seg_end_ns(const struct client_cfg *c, size_t k)
+{
+	if (k + 1 < c->npoints)
+		return c->points[k + 1].at_ns;
+	return c->period_ns ? c->period_ns : SIM_NEVER;
+}
+
+/* profile_next returns the first arrival after t_ns (absolute time). */
+static int64_t profile_next(struct client *cl, int64_t t_ns)
+{
+	const struct client_cfg *c = cl->cfg;
+	double t = (double)(t_ns - cl->cycle_ns);   /* offset in this period */
+	for (;;) {
+		const struct profile_point *p = &c->points[cl->seg];
+		int64_t end = seg_end_ns(c, cl->seg);
+		double r0 = p->rate_per_s, r1 = seg_end_rate(c, cl->seg);
+		double peak = r0 > r1 ? r0 : r1;
+		if (peak > 0) {
+			t += rng_exponential(cl->rng_arrival, 1e9 / peak);
+			if (end == SIM_NEVER || t < (double)end) {
+				double r = r0;
+				if (end != SIM_NEVER && r1 != r0)
+					r = r0 + (r1 - r0) * (t - (double)p->at_ns) /
+						 (double)(end - p->at_ns);
+				if (rng_uniform_pos(cl->rng_arrival) * peak < r)
+					return cl->cycle_ns + (int64_t)(t + 0.5);
+				continue;
+			}
+		} else if (end == SIM_NEVER) {
+			return SIM_NEVER;   /* silent for ever (not allowed by
+					     * configure, kept for safety) */
+		}
+		/* past the segment's end: restart there */
+		t = (double)end;
+		if (++cl->seg == c->npoints) {
+			cl->seg = 0;
+			cl->cycle_ns += c->period_ns;
+			t = 0;
+		}
+	}
+}
+
+static int64_t next_arrival(struct client *cl, int64_t now)
+{
+	switch (cl->cfg->process) {
+	case ARR_POISSON:
+		return now + (int64_t)(rng_exponential(cl->rng_arrival, cl->gap_mean_ns) + 0.5);
+	case ARR_CONSTANT:
+		return now + (int64_t)(cl->gap_mean_ns + 0.5);
+	case ARR_PROFILE:
+		return profile_next(cl, now);
+	case ARR_CLOSED:
+		break;
+	}
+	return SIM_NEVER;
+}
+
+static int client_init(struct sim *s, struct sim_node *n)
+{
+	const struct client_cfg *c = n->sc->cfg;
+	struct client *cl = calloc(1, sizeof *cl);
+	n->state = cl;
+	if (!cl)
+		return SIM_ENOMEM;
+	cl->cfg = c;
+	cl->rng_arrival = sim_stream(s, n, "arrival");
+	cl->rng_think = sim_stream(s, n, "think");
+	if (!cl->rng_arrival || !cl->rng_think)
+		return SIM_ENOMEM;
+	if (c->process == ARR_CLOSED) {
+		/* users start by thinking, so they do not all arrive at 0 */
+		for (uint32_t u = 0; u < c->users; u++)
+			if (!sim_schedule(s, dist_sample_ns(&c->think, cl->rng_think),
+					  n->id, CL_EV_ISSUE, NULL, u))
+				return SIM_ENOMEM;
+	} else {
+		if (c->process != ARR_PROFILE)
+			cl->gap_mean_ns = 1e9 / c->rate_per_s;
+		int64_t t = next_arrival(cl, 0);
+		if (t != SIM_NEVER && !sim_schedule(s, t, n->id, CL_EV_ARRIVAL, NULL, 0))
+			return SIM_ENOMEM;
+	}
+	return 0;
+}
+
+static void client_fini(struct sim *s, struct sim_node *n)
+{
+	struct client *cl = n->state;
+	if (!cl)
+		return;
+	if (cl->rng_arrival)
+		gsl_rng_free(cl->rng_arrival);
+	if (cl->rng_think)
+		gsl_rng_free(cl->rng_think);
+	free(cl);
+	n->state = NULL;
+}
+
+static void issue(struct sim *s, struct sim_node *n, const struct client_cfg *c)
+{
+	struct request *req = sim_request_new(s);
+	if (!req)
+		return;
+	req->client = n->id;
+	req->reply_to = n->id;
+	sim_measure_arrival(s);
+	sim_send(s, c->target, req);
+}
+
+static void client_event(struct sim *s, struct sim_node *n, struct event *ev)
+{
+	struct client *cl = n->state;
+	const struct client_cfg *c = cl->cfg;
+	if (ev->kind == CL_EV_ARRIVAL) {
+		/* schedule the next one first: the send below may take long
+		 * paths, and the order of draws must not depend on them */
+		int64_t t = next_arrival(cl, s->now_ns);
+		if (t != SIM_NEVER)
+			sim_schedule(s, t, n->id, CL_EV_ARRIVAL, NULL, 0);
+	}
+	issue(s, n, c);
+}
+
+static void client_done(struct sim *s, struct sim_node *n, struct request *req)
+{
+	struct client *cl = n->state;
+	const struct client_cfg *c = cl->cfg;
+	sim_measure_done(s, req);
+	sim_request_free(s, req);
+	if (c->process == ARR_CLOSED)
+		sim_schedule(s, s->now_ns + dist_sample_ns(&c->think, cl->rng_think),
+			     n->id, CL_EV_ISSUE, NULL, 0);
+}
+
+const struct model_ops client_ops = {
+	.kind = "client",
+	.summary = "a workload: open-loop arrivals or closed-loop users",
+	.configure = client_configure,
+	.cfg_free = client_cfg_free,
+	.init = client_init,
+	.done = client_done,
+	.event = client_event,
+	.fini = client_fini,
+};

@@ -1,0 +1,58 @@
+/*
+ * model.h - what a component kind is: a table of callbacks.
+ *
+ * Each kind (service, client, and the balancers, caches, databases that
+ * follow) lives in one models/<kind>.c that exports one const struct
+ * model_ops, and is listed once in models/registry.c.  The engine knows
+ * nothing else about it.
+ *
+ * Life of a node:
+ *   configure   at load: check the node's YAML mapping, build a config
+ *               (never touched by a run, shared by all replications);
+ *   init        per replication: build run state from the config;
+ *   arrive      a request reaches the node (sim_send);
+ *   done        a request whose reply_to is this node has finished;
+ *   event       a timer the node scheduled for itself fires;
+ *   warmup_end  warm-up is over: zero the statistics, keep the state;
+ *   finish      the replication is over: write totals to a node_result;
+ *   fini        free run state.
+ * Callbacks a kind does not need may be NULL, except configure, init and
+ * fini.  arrive is required of every kind that `nodes:` may name.
+ */
+#ifndef MODELS_MODEL_H
+#define MODELS_MODEL_H
+
+#include "sim/scenario.h"
+#include "sim/sim.h"
+
+struct model_ops {
+	const char *kind;         /* the YAML `type:` */
+	const char *summary;      /* one line, for --help */
+	/* configure checks map (a mapping whose `type` is already checked;
+	 * `path` is its dotted path for messages) and sets *cfg. */
+	int (*configure)(struct sc_ctx *ctx, const char *path,
+			 const struct yt_node *map, void **cfg);
+	void (*cfg_free)(void *cfg);
+	/* init: 0 or SIM_ENOMEM. */
+	int (*init)(struct sim *s, struct sim_node *n);
+	void (*arrive)(struct sim *s, struct sim_node *n, struct request *req);
+	void (*done)(struct sim *s, struct sim_node *n, struct request *req);
+	void (*event)(struct sim *s, struct sim_node *n, struct event *ev);
+	void (*warmup_end)(struct sim *s, struct sim_node *n);
+	void (*finish)(struct sim *s, struct sim_node *n, struct node_result *out);
+	void (*fini)(struct sim *s, struct sim_node *n);
+};
+
+/* The component kinds that `nodes:` may name, NULL-terminated. */
+extern const struct model_ops *const model_registry[];
+
+/* The client kind, built from `workloads:` entries. */
+extern const struct model_ops client_ops;
+
+/* model_find returns the kind called name, or NULL. */
+const struct model_ops *model_find(const char *name);
+
+/* model_kind_names writes "a, b, c" into buf, for messages. */
+void model_kind_names(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * service.h - the service kind: replicas x workers behind FIFO queues.
+ *
+ * A service has `replicas` identical instances, each with `workers`
+ * servers and its own FIFO queue of `queue` waiting places (unbounded when
+ * omitted).  A request that finds every worker of its replica busy and the
+ * queue full is rejected and finishes at once with REQ_REJECTED.  Service
+ * time is drawn from the `service` distribution and divided by `speed`
+ * (vertical scaling).  After service the request moves on by `next`:
+ * to node `to` with probability `p`, and finishes with the remaining
+ * probability, which makes open and closed Jackson networks.
+ *
+ * Without a balancer in front, arrivals are spread over replicas in round
+ * robin; a balancer picks the replica itself through request->replica.
+ *
+ * Statistics (nodes.csv): arrivals, completed, rejected; utilization (busy
+ * workers over all workers, time-averaged); queue_len_mean (waiting
+ * requests, time-averaged, all replicas together); wait_mean_s (queueing
+ * time of requests that started service); latency_mean_s (time from
+ * arrival to the end of service).
+ */
+#ifndef MODELS_SERVICE_H
+#define MODELS_SERVICE_H
+
+#include "models/model.h"
+
+extern const struct model_ops service_ops;
+
+#endif

@@ -1,0 +1,497 @@
+/*
+ * dist.c - distributions for times; see dist.h for the list of kinds and
+ * the conversions from (mean, cv) to each sampler's parameters.
+ *
+ * Parameters stored in struct dist's p[] (seconds unless noted):
+ *
+ *   constant      p[0] value
+ *   exponential   p[0] mean
+ *   uniform       p[0] min, p[1] max
+ *   normal        p[0] mean, p[1] sd (of the untruncated normal)
+ *   lognormal     p[0] mu, p[1] sigma (of the underlying normal, unitless)
+ *   gamma         p[0] shape, p[1] scale
+ *   weibull       p[0] scale, p[1] shape
+ *   hyperexp      p[0] probability of phase 1, p[1] phase-1 mean,
+ *                 p[2] phase-2 mean
+ *   erlang        p[0] k, p[1] phase mean (mean / k)
+ *   pareto        p[0] shape, p[1] scale
+ *   empirical     samples[0 .. nsamples)
+ *
+ * Truncated normal.  With a = mean/sd, Z = Phi(a) the kept fraction and
+ * lambda = phi(a)/Z, the normal truncated to [0, inf) has mean
+ * mean + sd lambda and variance sd^2 (1 - a lambda - lambda^2) (Johnson,
+ * Kotz and Balakrishnan, Continuous Univariate Distributions, vol. 1,
+ * ch. 13).  As mean > 0 is required, Z >= 1/2 and rejection needs fewer
+ * than two draws on average.
+ *
+ * Weibull.  cv^2(k) = G(1 + 2/k)/G(1 + 1/k)^2 - 1 falls strictly as the
+ * shape k grows; cv 10 needs k near 0.23 and cv 0.01 near 128, so the
+ * bracket [0.1, 1000] holds every allowed cv.  Bisection on log k to a
+ * relative width of 1e-15 solves it in about 55 steps; cv^2 is computed as
+ * expm1 of a difference of gsl_sf_lngamma values, which keeps its relative
+ * accuracy near 1e-14 even at cv 0.01 where the ratio is 1 + 1e-4.  The
+ * stored variance is that of the solved k, so it is exact for the sampler.
+ *
+ * Hyperexponential.  With balanced means each phase i has mean
+ * mean/(2 p_i); then E[X] = mean and E[X^2] = mean^2/(2 p (1-p)).  The
+ * header's p makes p (1-p) = 1/(2 (1 + cv^2)), so E[X^2] = mean^2 (1+cv^2)
+ * and the cv is exactly cv.  With s = sqrt((cv^2-1)/(cv^2+1)), 1 - p is
+ * computed as (1 - s^2)/(2 (1 + s)) = 1/((cv^2 + 1)(1 + s)), which stays
+ * accurate when cv is large and p is near 1.
+ *
+ * On failure a constructor leaves *d as a zero constant (no memory owned),
+ * so dist_fini is always safe.  A constructor overwrites *d without
+ * releasing what it held: call dist_fini first on an empirical one.
+ */
+#include "sim/dist.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_sf_gamma.h>
+
+#include "sim/rng.h"
+
+static const char *const kind_names[] = {
+	[DIST_CONSTANT] = "constant",
+	[DIST_EXPONENTIAL] = "exponential",
+	[DIST_UNIFORM] = "uniform",
+	[DIST_NORMAL] = "normal",
+	[DIST_LOGNORMAL] = "lognormal",
+	[DIST_GAMMA] = "gamma",
+	[DIST_WEIBULL] = "weibull",
+	[DIST_HYPEREXP] = "hyperexponential",
+	[DIST_ERLANG] = "erlang",
+	[DIST_PARETO] = "pareto",
+	[DIST_EMPIRICAL] = "empirical",
+};
+
+#define NKINDS (sizeof kind_names / sizeof kind_names[0])
+
+/* Kept in the order of enum dist_kind; a test checks it against the table. */
+const char dist_kind_names[] =
+	"constant, exponential, uniform, normal, lognormal, gamma, weibull, "
+	"hyperexponential, erlang, pareto, empirical";
+
+/* dist_kind_parse: see dist.h.  Names are matched exactly. */
+int dist_kind_parse(const char *name, enum dist_kind *kind)
+{
+	for (size_t i = 0; i < NKINDS; i++) {
+		if (strcmp(name, kind_names[i]) == 0) {
+			*kind = (enum dist_kind)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* dist_kind_name: see dist.h; "unknown" for a value outside the enum. */
+const char *dist_kind_name(enum dist_kind kind)
+{
+	if ((size_t)kind >= NKINDS)
+		return "unknown";
+	return kind_names[kind];
+}
+
+static void dist_zero(struct dist *d)
+{
+	*d = (struct dist){ .kind = DIST_CONSTANT };
+}
+
+/* check_pos accepts finite v > 0; the message names the parameter. */
+static int check_pos(struct sim_err *err, enum dist_kind kind,
+		     const char *what, double v)
+{
+	if (v > 0 && isfinite(v))
+		return 0;
+	return sim_errf(err, SIM_EINVAL, "%s must be > 0 and finite for %s "
+			"(got %g)", what, dist_kind_name(kind), v);
+}
+
+/* check_cv accepts finite cv > 0 and points a zero cv at constant. */
+static int check_cv(struct sim_err *err, enum dist_kind kind, double cv)
+{
+	if (cv == 0)
+		return sim_errf(err, SIM_EINVAL, "cv must be > 0 for %s "
+				"(got 0; for a time that does not vary use "
+				"constant)", dist_kind_name(kind));
+	return check_pos(err, kind, "cv", cv);
+}
+
+int dist_constant(struct dist *d, double value, struct sim_err *err)
+{
+	dist_zero(d);
+	if (!(value >= 0 && isfinite(value)))
+		return sim_errf(err, SIM_EINVAL, "value must be >= 0 and "
+				"finite for constant (got %g)", value);
+	d->p[0] = value;
+	d->mean = value;
+	d->var = 0;
+	return 0;
+}
+
+int dist_exponential(struct dist *d, double mean, struct sim_err *err)
+{
+	dist_zero(d);
+	if (check_pos(err, DIST_EXPONENTIAL, "mean", mean))
+		return SIM_EINVAL;
+	d->kind = DIST_EXPONENTIAL;
+	d->p[0] = mean;
+	d->mean = mean;
+	d->var = mean * mean;
+	return 0;
+}
+
+int dist_uniform(struct dist *d, double min, double max, struct sim_err *err)
+{
+	dist_zero(d);
+	if (!(min >= 0 && isfinite(min)))
+		return sim_errf(err, SIM_EINVAL, "min must be >= 0 and finite "
+				"for uniform (got %g)", min);
+	if (!(max >= min && isfinite(max)))
+		return sim_errf(err, SIM_EINVAL, "max must be >= min and "
+				"finite for uniform (got min %g, max %g)",
+				min, max);
+	d->kind = DIST_UNIFORM;
+	d->p[0] = min;
+	d->p[1] = max;
+	d->mean = min + (max - min) / 2;
+	d->var = (max - min) * (max - min) / 12;
+	return 0;
+}
+
+int dist_normal(struct dist *d, double mean, double sd, struct sim_err *err)
+{
+	dist_zero(d);
+	if (check_pos(err, DIST_NORMAL, "mean", mean))
+		return SIM_EINVAL;
+	if (sd == 0)
+		return sim_errf(err, SIM_EINVAL, "sd must be > 0 for normal "
+				"(got 0; for a time that does not vary use "
+				"constant)");
+	if (check_pos(err, DIST_NORMAL, "sd", sd))
+		return SIM_EINVAL;
+
+	double a = mean / sd;
+	double lambda = gsl_ran_ugaussian_pdf(a) / gsl_cdf_ugaussian_P(a);
+	d->kind = DIST_NORMAL;
+	d->p[0] = mean;
+	d->p[1] = sd;
+	d->mean = mean + sd * lambda;
+	d->var = sd * sd * (1 - a * lambda - lambda * lambda);
+	return 0;
+}
+
+int dist_lognormal(struct dist *d, double mean, double cv, struct sim_err *err)
+{
+	dist_zero(d);
+	if (check_pos(err, DIST_LOGNORMAL, "mean", mean) ||
+	    check_cv(err, DIST_LOGNORMAL, cv))
+		return SIM_EINVAL;
+	double s2 = log1p(cv * cv);
+	d->kind = DIST_LOGNORMAL;
+	d->p[0] = log(mean) - s2 / 2;
+	d->p[1] = sqrt(s2);
+	d->mean = mean;
+	d->var = (cv * mean) * (cv * mean);
+	return 0;
+}
+
+int dist_gamma(struct dist *d, double mean, double cv, struct sim_err *err)
+{
+	dist_zero(d);
+	if (check_pos(err, DIST_GAMMA, "mean", mean) ||
+	    check_cv(err, DIST_GAMMA, cv))
+		return SIM_EINVAL;
+	d->kind = DIST_GAMMA;
+	d->p[0] = 1 / (cv * cv);
+	d->p[1] = mean * cv * cv;
+	d->mean = mean;
+	d->var = (cv * mean) * (cv * mean);
+	return 0;
+}
+
+/* weibull_cv2 is the squared cv of a Weibull with shape k. */
+static double weibull_cv2(double k)
+{
+	return expm1(gsl_sf_lngamma(1 + 2 / k) - 2 * gsl_sf_lngamma(1 + 1 / k));
+}
+
+int dist_weibull(struct dist *d, double mean, double cv, struct sim_err *err)
+{
+	dist_zero(d);
+	if (check_pos(err, DIST_WEIBULL, "mean", mean) ||
+	    check_cv(err, DIST_WEIBULL, cv))
+		return SIM_EINVAL;
+	if (!(cv >= 0.01 && cv <= 10))
+		return sim_errf(err, SIM_EINVAL, "cv must be in [0.01, 10] for "
+				"weibull (got %g)", cv);
+
+	double target = cv * cv, lo = 0.1, hi = 1000;
+	while (hi - lo > 1e-15 * lo) {
+		double mid = sqrt(lo * hi);
+		if (mid <= lo || mid >= hi)
+			break;
+		if (weibull_cv2(mid) > target)
+			lo = mid;       /* cv too large: shape must grow */
+		else
+			hi = mid;
+	}
+	double k = sqrt(lo * hi);
+	d->kind = DIST_WEIBULL;
+	d->p[0] = mean / exp(gsl_sf_lngamma(1 + 1 / k));
+	d->p[1] = k;
+	d->mean = mean;
+	d->var = mean * mean * weibull_cv2(k);
+	return 0;
+}
+
+int dist_hyperexp(struct dist *d, double mean, double cv, struct sim_err *err)
+{
+	dist_zero(d);
+	if (check_pos(err, DIST_HYPEREXP, "mean", mean))
+		return SIM_EINVAL;
+	if (!(cv >= 1 && isfinite(cv)))
+		return sim_errf(err, SIM_EINVAL, "cv must be >= 1 and finite "
+				"for hyperexponential (got %g)", cv);
+	double c2 = cv * cv;
+	double s = sqrt((c2 - 1) / (c2 + 1));
+	double p = (1 + s) / 2;
+	double q = 1 / ((c2 + 1) * (1 + s));    /* 1 - p, no cancellation */
+	d->kind = DIST_HYPEREXP;
+	d->p[0] = p;
+	d->p[1] = mean / (2 * p);
+	d->p[2] = mean / (2 * q);
+	d->mean = mean;
+	d->var = (cv * mean) * (cv * mean);
+	return 0;
+}
+
+int dist_erlang(struct dist *d, unsigned k, double mean, struct sim_err *err)
+{
+	dist_zero(d);
+	if (k < 1)
+		return sim_errf(err, SIM_EINVAL, "k must be >= 1 for erlang "
+				"(got %u)", k);
+	if (check_pos(err, DIST_ERLANG, "mean", mean))
+		return SIM_EINVAL;
+	d->kind = DIST_ERLANG;
+	d->p[0] = k;
+	d->p[1] = mean / k;
+	d->mean = mean;
+	d->var = mean * mean / k;
+	return 0;
+}
+
+int dist_pareto(struct dist *d, double shape, double scale,
+		struct sim_err *err)
+{
+	dist_zero(d);
+	if (check_pos(err, DIST_PARETO, "shape", shape) ||
+	    check_pos(err, DIST_PARETO, "scale", scale))
+		return SIM_EINVAL;
+	d->kind = DIST_PARETO;
+	d->p[0] = shape;
+	d->p[1] = scale;
+	d->mean = shape > 1 ? shape * scale / (shape - 1) : INFINITY;
+	d->var = shape > 2 ? scale * scale * shape /
+		((shape - 1) * (shape - 1) * (shape - 2)) : INFINITY;
+	return 0;
+}
+
+/* empirical_take makes d an empirical distribution owning values[0..n),
+ * which are already checked. */
+static void empirical_take(struct dist *d, double *values, size_t n)
+{
+	long double sum = 0, ss = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += values[i];
+	long double mean = sum / n;
+	for (size_t i = 0; i < n; i++)
+		ss += (values[i] - mean) * (values[i] - mean);
+	dist_zero(d);
+	d->kind = DIST_EMPIRICAL;
+	d->samples = values;
+	d->nsamples = n;
+	d->mean = (double)mean;
+	d->var = (double)(ss / n);
+}
+
+/* dist_empirical: see dist.h.  Also SIM_ENOMEM if the copy fails. */
+int dist_empirical(struct dist *d, const double *values, size_t n,
+		   struct sim_err *err)
+{
+	dist_zero(d);
+	if (n < 1)
+		return sim_errf(err, SIM_EINVAL, "empirical needs at least one "
+				"sample (got 0)");
+	for (size_t i = 0; i < n; i++) {
+		if (!(values[i] >= 0 && isfinite(values[i])))
+			return sim_errf(err, SIM_EINVAL, "sample %zu must be "
+					">= 0 and finite for empirical "
+					"(got %g)", i + 1, values[i]);
+	}
+	double *copy = malloc(n * sizeof *copy);
+	if (!copy)
+		return sim_errf(err, SIM_ENOMEM, "empirical: out of memory "
+				"for %zu samples", n);
+	memcpy(copy, values, n * sizeof *copy);
+	empirical_take(d, copy, n);
+	return 0;
+}
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* dist_empirical_file: see dist.h.  Blank lines are skipped.  Returns
+ * SIM_EINVAL for a bad line ("FILE:LINE:1: ...") or a file without samples,
+ * SIM_EIO if the file cannot be opened or read ("FILE: cannot open: ..."),
+ * SIM_ENOMEM if memory runs out. */
+int dist_empirical_file(struct dist *d, const char *path, struct sim_err *err)
+{
+	dist_zero(d);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return sim_errf(err, SIM_EIO, "%s: cannot open: %s", path,
+				strerror(errno));
+
+	char *line = NULL;
+	size_t linecap = 0, n = 0, cap = 0;
+	double *vals = NULL;
+	int rc = 0, lineno = 0;
+
+	while (getline(&line, &linecap, f) != -1) {
+		lineno++;
+		char *p = line;
+		while (*p && is_blank(*p))
+			p++;
+		if (*p == '\0')
+			continue;
+
+		char *end;
+		errno = 0;
+		double v = strtod(p, &end);
+		char *q = end;
+		while (*q && is_blank(*q))
+			q++;
+		int parsed = end != p && (*q == ',' || *q == '\0');
+		if (!parsed && lineno == 1)
+			continue;       /* a header */
+		if (!parsed || !(v >= 0 && isfinite(v))) {
+			size_t len = strcspn(p, ",\r\n");
+			while (len > 0 && is_blank(p[len - 1]))
+				len--;
+			rc = sim_err_at(err, SIM_EINVAL, path, lineno, 1,
+					"bad sample '%.*s': expected a time in "
+					"seconds, a finite number >= 0",
+					(int)(len > 60 ? 60 : len), p);
+			goto out;
+		}
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 256;
+			double *nv = realloc(vals, ncap * sizeof *nv);
+			if (!nv) {
+				rc = sim_errf(err, SIM_ENOMEM, "%s: out of "
+					      "memory after %zu samples",
+					      path, n);
+				goto out;
+			}
+			vals = nv;
+			cap = ncap;
+		}
+		vals[n++] = v;
+	}
+	if (ferror(f)) {
+		rc = sim_errf(err, SIM_EIO, "%s: read error: %s", path,
+			      strerror(errno));
+		goto out;
+	}
+	if (n == 0) {
+		rc = sim_errf(err, SIM_EINVAL, "%s: no samples", path);
+		goto out;
+	}
+	empirical_take(d, vals, n);
+	vals = NULL;
+out:
+	free(vals);
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+void dist_fini(struct dist *d)
+{
+	free(d->samples);
+	d->samples = NULL;
+	d->nsamples = 0;
+}
+
+/* uniform_index returns an unbiased index in [0, n): outputs below
+ * 2^64 mod n are rejected so that every residue is equally likely. */
+static size_t uniform_index(gsl_rng *r, size_t n)
+{
+	uint64_t reject_below = -(uint64_t)n % n;
+	uint64_t x;
+	do
+		x = rng_u64(r);
+	while (x < reject_below);
+	return (size_t)(x % n);
+}
+
+/* dist_sample: see dist.h. */
+double dist_sample(const struct dist *d, gsl_rng *r)
+{
+	switch (d->kind) {
+	case DIST_CONSTANT:
+		return d->p[0];
+	case DIST_EXPONENTIAL:
+		return rng_exponential(r, d->p[0]);
+	case DIST_UNIFORM:
+		return gsl_ran_flat(r, d->p[0], d->p[1]);
+	case DIST_NORMAL: {
+		double x;
+		do
+			x = d->p[0] + gsl_ran_gaussian_ziggurat(r, d->p[1]);
+		while (x < 0);
+		return x;
+	}
+	case DIST_LOGNORMAL:
+		return gsl_ran_lognormal(r, d->p[0], d->p[1]);
+	case DIST_GAMMA:
+		return gsl_ran_gamma(r, d->p[0], d->p[1]);
+	case DIST_WEIBULL:
+		return gsl_ran_weibull(r, d->p[0], d->p[1]);
+	case DIST_HYPEREXP:
+		if (rng_uniform_pos(r) < d->p[0])
+			return rng_exponential(r, d->p[1]);
+		return rng_exponential(r, d->p[2]);
+	case DIST_ERLANG:
+		return gsl_ran_gamma(r, d->p[0], d->p[1]);
+	case DIST_PARETO:
+		return gsl_ran_pareto(r, d->p[0], d->p[1]);
+	case DIST_EMPIRICAL:
+		return d->samples[uniform_index(r, d->nsamples)];
+	}
+	assert(!"dist_sample: bad kind");
+	return 0;
+}
+
+/* dist_sample_ns: see dist.h.  Halves round away from zero. */
+int64_t dist_sample_ns(const struct dist *d, gsl_rng *r)
+{
+	const int64_t limit = INT64_MAX / 4;
+	double ns = dist_sample(d, r) * 1e9;
+	/* (double)limit rounds up to 2^61; the negated test also catches an
+	 * infinite draw (a Pareto with a tiny shape). */
+	if (!(ns < (double)limit))
+		return limit;
+	return (int64_t)llround(ns);
+}

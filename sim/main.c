@@ -1,0 +1,241 @@
+/*
+ * main.c - the archsim command line.
+ *
+ *   archsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE ...] [-q]
+ *   archsim check FILE [--seed N] [--set PATH=VALUE ...]
+ *   archsim --help | --version
+ *
+ * Exit status: 0 success; 1 a run failed (I/O, memory); 2 bad input (the
+ * scenario, an override, the command line), with nothing written;
+ * 130 / 143 stopped by SIGINT / SIGTERM after writing what finished.
+ * This is the only place where error codes become exit statuses.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "models/model.h"
+#include "sim/report.h"
+#include "sim/runner.h"
+#include "sim/scenario.h"
+
+#ifndef ARCHSIM_VERSION
+#define ARCHSIM_VERSION "0.0.0"
+#endif
+
+#define EXIT_BADINPUT 2
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void usage(FILE *f)
+{
+	char kinds[256];
+	model_kind_names(kinds, sizeof kinds);
+	fprintf(f,
+		"usage: archsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE ...] [-q]\n"
+		"       archsim check FILE [--seed N] [--set PATH=VALUE ...]\n"
+		"       archsim --help | --version\n"
+		"\n"
+		"Simulates the architecture described in the YAML scenario FILE and\n"
+		"writes summary.csv, nodes.csv, latency.csv and timeseries.csv.\n"
+		"\n"
+		"commands:\n"
+		"  run      check the scenario, simulate it, write the results\n"
+		"  check    check the scenario only; print nothing when it is valid\n"
+		"\n"
+		"options:\n"
+		"  -o DIR             output directory (default: results/NAME, NAME from\n"
+		"                     the scenario's name: or its file name)\n"
+		"  --seed N           use seed N instead of the scenario's seed:\n"
+		"  --set PATH=VALUE   override one value, e.g. --set nodes.web.workers=4\n"
+		"                     (repeatable; VALUE is YAML: 10ms, [1, 2], {a: 1})\n"
+		"  -q                 quiet: no progress line and no results table\n"
+		"  -h, --help         this help\n"
+		"  --version          print the version\n"
+		"\n"
+		"component kinds: %s\n"
+		"exit status: 0 ok, 1 run failed, 2 bad input, 130/143 interrupted\n",
+		kinds);
+}
+
+struct progress_state {
+	struct timespec start, last;
+	int shown;
+	int tty;
+};
+
+static double since(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) * 1e-9;
+}
+
+static void on_progress(void *arg, const struct runner_progress *p)
+{
+	struct progress_state *ps = arg;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* only for runs longer than a second, at most four times a second */
+	if (since(&ps->start, &now) < 1.0 || since(&ps->last, &now) < 0.25)
+		return;
+	ps->last = now;
+	double total = (double)p->npoints * p->nreps;
+	double done = ((double)p->point * p->nreps + p->rep + p->done) / total;
+	fprintf(stderr, "\rarchsim: point %zu/%zu, replication %u/%u, %3.0f%% done, %.0f s ",
+		p->point + 1, p->npoints, p->rep + 1, p->nreps, 100 * done,
+		since(&ps->start, &now));
+	ps->shown = 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = NULL, *file = NULL, *outdir = NULL;
+	struct sc_override *sets = calloc((size_t)argc + 1, sizeof *sets);
+	size_t nsets = 0;
+	int quiet = 0;
+	char *seed_arg = NULL;
+
+	if (!sets) {
+		fprintf(stderr, "archsim: out of memory\n");
+		return 1;
+	}
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			free(sets);
+			return 0;
+		} else if (!strcmp(a, "--version")) {
+			printf("archsim %s\n", ARCHSIM_VERSION);
+			free(sets);
+			return 0;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			quiet = 1;
+		} else if (!strcmp(a, "-o") || !strcmp(a, "--seed") || !strcmp(a, "--set")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "archsim: %s needs a value\n", a);
+				free(sets);
+				return EXIT_BADINPUT;
+			}
+			const char *v = argv[++i];
+			if (!strcmp(a, "-o")) {
+				outdir = v;
+			} else if (!strcmp(a, "--seed")) {
+				seed_arg = (char *)v;
+			} else {
+				const char *eq = strchr(v, '=');
+				if (!eq || eq == v) {
+					fprintf(stderr, "archsim: --set %s: expected PATH=VALUE\n", v);
+					free(sets);
+					return EXIT_BADINPUT;
+				}
+				char *path = strndup(v, (size_t)(eq - v));
+				sets[nsets].path = path;
+				sets[nsets].value = eq + 1;
+				nsets++;
+			}
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "archsim: unknown option '%s' (see archsim --help)\n", a);
+			free(sets);
+			return EXIT_BADINPUT;
+		} else if (!cmd) {
+			cmd = a;
+		} else if (!file) {
+			file = a;
+		} else {
+			fprintf(stderr, "archsim: unexpected argument '%s'\n", a);
+			free(sets);
+			return EXIT_BADINPUT;
+		}
+	}
+	int status = 0;
+	if (!cmd || (strcmp(cmd, "run") && strcmp(cmd, "check")) || !file) {
+		if (cmd && strcmp(cmd, "run") && strcmp(cmd, "check"))
+			fprintf(stderr, "archsim: unknown command '%s'\n", cmd);
+		usage(stderr);
+		status = EXIT_BADINPUT;
+		goto out;
+	}
+	if (seed_arg) {
+		/* --seed is an override like any other, checked the same way */
+		sets[nsets].path = strdup("seed");
+		sets[nsets].value = seed_arg;
+		nsets++;
+	}
+
+	struct sim_err err = { 0 };
+	struct scenario_set *set = NULL;
+	int rc = scenario_load(file, sets, nsets, &set, &err);
+	if (rc) {
+		fprintf(stderr, "%s\n", err.msg);
+		status = rc == SIM_EINVAL ? EXIT_BADINPUT : 1;
+		goto out;
+	}
+	if (!strcmp(cmd, "check")) {
+		scenario_set_free(set);
+		goto out;
+	}
+
+	char dirbuf[4096];
+	if (!outdir) {
+		snprintf(dirbuf, sizeof dirbuf, "results/%s", set->points[0]->name);
+		outdir = dirbuf;
+	}
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	struct progress_state ps = { .tty = isatty(STDERR_FILENO) };
+	clock_gettime(CLOCK_MONOTONIC, &ps.start);
+	ps.last = ps.start;
+	struct report rep;
+	if (report_init(&rep, set, ARCHSIM_VERSION)) {
+		fprintf(stderr, "archsim: out of memory\n");
+		scenario_set_free(set);
+		status = 1;
+		goto out;
+	}
+	rc = runner_run(set, &rep, &stop_signal,
+			ps.tty && !quiet ? on_progress : NULL, &ps, &err);
+	if (ps.shown)
+		fprintf(stderr, "\r\033[K");
+	if (rc && rc != SIM_EINTR) {
+		fprintf(stderr, "archsim: %s\n", err.msg);
+		status = 1;
+	} else {
+		struct sim_err werr = { 0 };
+		if (report_write(&rep, outdir, &werr)) {
+			fprintf(stderr, "archsim: %s\n", werr.msg);
+			status = 1;
+		} else {
+			if (!quiet)
+				report_print_table(&rep, stdout);
+			if (rc == SIM_EINTR) {
+				fprintf(stderr, "archsim: interrupted; wrote what finished to %s/ (complete=false)\n",
+					outdir);
+				status = 128 + (int)stop_signal;
+			} else if (!quiet) {
+				printf("results: %s/{summary,nodes,latency,timeseries}.csv\n", outdir);
+			}
+		}
+	}
+	report_fini(&rep);
+	scenario_set_free(set);
+out:
+	for (size_t i = 0; i < nsets; i++)
+		free((char *)sets[i].path);
+	free(sets);
+	return status;
+}

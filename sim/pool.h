@@ -1,0 +1,90 @@
+/*
+ * pool.h - fixed-size object pools with a free list.
+ *
+ * Events and requests are created and dropped millions of times a second;
+ * a pool hands them out from chunks it never returns until pool_fini, so
+ * the steady state of a run allocates nothing and recently freed objects,
+ * still in cache, are reused first (LIFO free list).
+ *
+ * With SIM_DEBUG_POOLS defined (make debug) every object is a separate
+ * malloc/free, so AddressSanitizer and valgrind see each use after free.
+ * Each such object carries a small header linking it into the pool's list
+ * of live objects, so pool_fini still frees whatever a run left in flight.
+ */
+#ifndef SIM_POOL_H
+#define SIM_POOL_H
+
+#include <stddef.h>
+#include <stdlib.h>
+
+struct pool_chunk;
+
+struct pool {
+	size_t size;              /* object size, >= sizeof(void *) */
+	size_t per_chunk;
+	void *free;               /* free list, linked through each object's
+				   * first word */
+	struct pool_chunk *chunks;
+	size_t live;              /* objects handed out and not returned */
+	struct pool_dbg *dbg;     /* SIM_DEBUG_POOLS: live objects */
+};
+
+/* Header of each object in a SIM_DEBUG_POOLS build. */
+struct pool_dbg {
+	struct pool_dbg *prev, *next;
+	max_align_t data[];
+};
+
+/* pool_init prepares a pool of objects of `size` bytes; allocates nothing. */
+void pool_init(struct pool *p, size_t size, size_t per_chunk);
+
+/* pool_fini frees every chunk; objects still out become invalid. */
+void pool_fini(struct pool *p);
+
+/* pool_grow adds a chunk to the free list: 0, or -1 on ENOMEM. */
+int pool_grow(struct pool *p);
+
+/* pool_get returns an uninitialised object, or NULL on ENOMEM. */
+static inline void *pool_get(struct pool *p)
+{
+#ifdef SIM_DEBUG_POOLS
+	struct pool_dbg *d = malloc(sizeof *d + p->size);
+	if (!d)
+		return NULL;
+	d->prev = NULL;
+	d->next = p->dbg;
+	if (p->dbg)
+		p->dbg->prev = d;
+	p->dbg = d;
+	p->live++;
+	return d->data;
+#else
+	if (!p->free && pool_grow(p))
+		return NULL;
+	void *o = p->free;
+	p->free = *(void **)o;
+	p->live++;
+	return o;
+#endif
+}
+
+/* pool_put returns an object obtained from pool_get on the same pool. */
+static inline void pool_put(struct pool *p, void *o)
+{
+	p->live--;
+#ifdef SIM_DEBUG_POOLS
+	struct pool_dbg *d = (struct pool_dbg *)((char *)o - offsetof(struct pool_dbg, data));
+	if (d->prev)
+		d->prev->next = d->next;
+	else
+		p->dbg = d->next;
+	if (d->next)
+		d->next->prev = d->prev;
+	free(d);
+#else
+	*(void **)o = p->free;
+	p->free = o;
+#endif
+}
+
+#endif

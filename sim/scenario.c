@@ -1,0 +1,979 @@
+/*
+ * scenario.c - load, override, expand and check a scenario; see scenario.h.
+ *
+ * The checker reads the tree top-down with the sc_* helpers, which share
+ * one message format: "FILE:LINE:COL: path: problem (what is allowed)".
+ * Node names are gathered before any node is configured, so a reference
+ * may point forward in the file.
+ */
+#include "sim/scenario.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/model.h"
+
+#define SC_MAX_NODES 1000000
+#define SC_MAX_REPLICATIONS 100000
+#define SC_MAX_POINTS 100000
+/* Durations stay below this so that sums of a few cannot overflow int64
+ * nanoseconds: about 73 years. */
+#define SC_MAX_DURATION_NS (INT64_MAX / 4)
+
+/* ---- messages ------------------------------------------------------- */
+
+int sc_fail(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	    const char *fmt, ...)
+{
+	char msg[SIM_ERR_MSG_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (what && *what)
+		return sim_err_at(ctx->err, SIM_EINVAL, n->file, n->line, n->col,
+				  "%s: %s", what, msg);
+	return sim_err_at(ctx->err, SIM_EINVAL, n->file, n->line, n->col, "%s", msg);
+}
+
+/* edit_distance is Levenshtein's, capped at 9: enough to suggest. */
+static int edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 40 || lb > 40)
+		return 9;
+	int row[41];
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		int prev = row[0];
+		row[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int cur = row[j];
+			int sub = prev + (tolower((unsigned char)a[i - 1]) !=
+					  tolower((unsigned char)b[j - 1]));
+			int best = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
+			row[j] = sub < best ? sub : best;
+			prev = cur;
+		}
+	}
+	return row[lb] > 9 ? 9 : row[lb];
+}
+
+/* closest returns the entry of a NULL-terminated list nearest to s, or NULL
+ * when none is near enough to be a likely typo. */
+static const char *closest(const char *s, const char *const *list)
+{
+	const char *best = NULL;
+	int bd = 9;
+	for (size_t i = 0; list[i]; i++) {
+		int d = edit_distance(s, list[i]);
+		if (d < bd) {
+			bd = d;
+			best = list[i];
+		}
+	}
+	size_t len = strlen(s);
+	int limit = len <= 3 ? 1 : len <= 6 ? 2 : 3;
+	return bd <= limit ? best : NULL;
+}
+
+static void join(char *buf, size_t len, const char *const *list)
+{
+	size_t used = 0;
+	buf[0] = 0;
+	for (size_t i = 0; list[i] && used < len; i++) {
+		int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", list[i]);
+		if (n < 0)
+			return;
+		used += (size_t)n;
+	}
+}
+
+int sc_keys(struct sc_ctx *ctx, const struct yt_node *map, const char *what,
+	    const char *const *allowed, const char *const *required)
+{
+	if (!map)
+		return sim_errf(ctx->err, SIM_EINVAL, "%s: missing", what);
+	if (map->type != YT_MAP)
+		return sc_fail(ctx, map, what, "must be a mapping of keys, not a %s",
+			       map->type == YT_SCALAR && map->str[0] == 0 ?
+			       "empty value" : yt_type_name(map->type));
+	for (size_t i = 0; i < map->n / 2; i++) {
+		const struct yt_node *k = yt_key(map, i);
+		size_t j;
+		for (j = 0; allowed[j]; j++)
+			if (strcmp(k->str, allowed[j]) == 0)
+				break;
+		if (allowed[j])
+			continue;
+		const char *near = closest(k->str, allowed);
+		char list[512];
+		join(list, sizeof list, allowed);
+		if (near)
+			return sc_fail(ctx, k, what, "unknown key '%s'; did you mean '%s'?",
+				       k->str, near);
+		return sc_fail(ctx, k, what, "unknown key '%s' (allowed: %s)", k->str, list);
+	}
+	for (size_t j = 0; required && required[j]; j++)
+		if (!yt_get(map, required[j]))
+			return sc_fail(ctx, map, what, "missing required key '%s'",
+				       required[j]);
+	return 0;
+}
+
+static int need_scalar(struct sc_ctx *ctx, const struct yt_node *n,
+		       const char *what, const char *expect)
+{
+	if (n->type != YT_SCALAR)
+		return sc_fail(ctx, n, what, "must be %s, not a %s", expect,
+			       yt_type_name(n->type));
+	if (n->str[0] == 0)
+		return sc_fail(ctx, n, what, "must be %s; the value is empty", expect);
+	return 0;
+}
+
+int sc_string(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	      const char **out)
+{
+	int rc = need_scalar(ctx, n, what, "a string");
+	if (rc)
+		return rc;
+	*out = n->str;
+	return 0;
+}
+
+int sc_uint(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	    uint64_t min, uint64_t max, uint64_t *out)
+{
+	char expect[96];
+	snprintf(expect, sizeof expect, "an integer from %llu to %llu",
+		 (unsigned long long)min, (unsigned long long)max);
+	int rc = need_scalar(ctx, n, what, expect);
+	if (rc)
+		return rc;
+	const char *s = n->str;
+	int digits = 1;
+	for (const char *p = s; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			digits = 0;
+	if (!digits || n->quoted) {
+		if (s[0] == '-' && isdigit((unsigned char)s[1]))
+			return sc_fail(ctx, n, what, "must be %s, not negative (got %s)",
+				       expect, s);
+		return sc_fail(ctx, n, what, "must be %s (got '%s')", expect, s);
+	}
+	errno = 0;
+	unsigned long long v = strtoull(s, NULL, 10);
+	if (errno == ERANGE || v < min || v > max)
+		return sc_fail(ctx, n, what, "must be %s (got %s)", expect, s);
+	*out = v;
+	return 0;
+}
+
+/* parse_number reads a finite double at the start of s, setting *end. */
+static int parse_number(const char *s, double *v, char **end)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s || (!isdigit((unsigned char)*s) && *s != '.' && *s != '-' && *s != '+'))
+		return -1;
+	errno = 0;
+	*v = strtod(s, end);
+	if (*end == s)
+		return -1;
+	if (errno == ERANGE && fabs(*v) > 1)
+		return -2;                  /* too large */
+	if (!isfinite(*v))
+		return -1;
+	if (errno == ERANGE)
+		*v = 0;                     /* underflow: as good as zero */
+	return 0;
+}
+
+int sc_double(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	      double min, double max, double *out)
+{
+	char expect[96];
+	snprintf(expect, sizeof expect, "a number from %g to %g", min, max);
+	int rc = need_scalar(ctx, n, what, expect);
+	if (rc)
+		return rc;
+	double v;
+	char *end;
+	int pr = parse_number(n->str, &v, &end);
+	if (pr == -2)
+		return sc_fail(ctx, n, what, "%s is too large to represent", n->str);
+	if (pr || n->quoted) 
+		return sc_fail(ctx, n, what, "must be %s (got '%s')", expect, n->str);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end)
+		return sc_fail(ctx, n, what, "must be %s (got '%s')", expect, n->str);
+	if (v < min || v > max)
+		return sc_fail(ctx, n, what, "must be %s (got %s)", expect, n->str);
+	*out = v;
+	return 0;
+}
+
+int sc_bool(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	    int *out)
+{
+	int rc = need_scalar(ctx, n, what, "true or false");
+	if (rc)
+		return rc;
+	if (!strcmp(n->str, "true") || !strcmp(n->str, "yes") || !strcmp(n->str, "on"))
+		*out = 1;
+	else if (!strcmp(n->str, "false") || !strcmp(n->str, "no") || !strcmp(n->str, "off"))
+		*out = 0;
+	else
+		return sc_fail(ctx, n, what, "must be true or false (got '%s')", n->str);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	double ns;
+} duration_units[] = {
+	{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 },
+	{ "m", 60e9 }, { "h", 3600e9 }, { NULL, 0 }
+};
+
+/* parse_duration: 0; -1 not a duration; -2 too large; -3 no unit;
+ * -4 negative. */
+static int parse_duration(const char *s, int64_t *out)
+{
+	double v;
+	char *end;
+	int pr = parse_number(s, &v, &end);
+	if (pr)
+		return pr;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (!*end)
+		return v == 0 ? (*out = 0, 0) : -3;
+	for (size_t i = 0; duration_units[i].name; i++) {
+		if (strcmp(end, duration_units[i].name) == 0) {
+			if (v < 0)
+				return -4;
+			double ns = v * duration_units[i].ns;
+			if (ns > (double)SC_MAX_DURATION_NS)
+				return -2;
+			*out = (int64_t)llround(ns);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int sc_parse_duration(const char *s, int64_t *out_ns)
+{
+	return parse_duration(s, out_ns) ? -1 : 0;
+}
+
+int sc_duration(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+		int64_t min_ns, int64_t *out_ns)
+{
+	int rc = need_scalar(ctx, n, what, "a duration such as 250ms");
+	if (rc)
+		return rc;
+	int64_t v;
+	switch (n->quoted ? -1 : parse_duration(n->str, &v)) {
+	case 0:
+		break;
+	case -2:
+		return sc_fail(ctx, n, what, "%s is too large (at most about 73 years)",
+			       n->str);
+	case -3:
+		return sc_fail(ctx, n, what,
+			       "'%s' needs a unit: ns, us, ms, s, m or h (e.g. %ss)",
+			       n->str, n->str);
+	case -4:
+		return sc_fail(ctx, n, what, "must not be negative (got %s)", n->str);
+	default:
+		return sc_fail(ctx, n, what,
+			       "must be a duration: a number and a unit ns, us, ms, s, m or h (got '%s')",
+			       n->str);
+	}
+	if (v < min_ns) {
+		if (min_ns == 1)
+			return sc_fail(ctx, n, what, "must be greater than 0 (got %s)", n->str);
+		return sc_fail(ctx, n, what, "must be at least %lld ns (got %s)",
+			       (long long)min_ns, n->str);
+	}
+	*out_ns = v;
+	return 0;
+}
+
+/* parse_rate: 0; -1 not a rate; -2 too large; -3 no unit; -4 not > 0. */
+static int parse_rate(const char *s, double *per_s)
+{
+	double v;
+	char *end;
+	int pr = parse_number(s, &v, &end);
+	if (pr)
+		return pr;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (!*end)
+		return -3;
+	if (*end != '/')
+		return -1;
+	end++;
+	while (isspace((unsigned char)*end))
+		end++;
+	double div;
+	if (!strcmp(end, "s"))
+		div = 1;
+	else if (!strcmp(end, "m"))
+		div = 60;
+	else if (!strcmp(end, "h"))
+		div = 3600;
+	else
+		return -1;
+	if (v <= 0)
+		return -4;
+	if (v / div > 1e12)
+		return -2;
+	*per_s = v / div;
+	return 0;
+}
+
+int sc_parse_rate(const char *s, double *per_s)
+{
+	return parse_rate(s, per_s) ? -1 : 0;
+}
+
+int sc_rate(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	    double *per_s)
+{
+	int rc = need_scalar(ctx, n, what, "a rate such as 100/s");
+	if (rc)
+		return rc;
+	switch (n->quoted ? -1 : parse_rate(n->str, per_s)) {
+	case 0:
+		return 0;
+	case -2:
+		return sc_fail(ctx, n, what, "%s is too large (at most 1e12/s)", n->str);
+	case -3:
+		return sc_fail(ctx, n, what, "'%s' needs a unit: /s, /m or /h (e.g. %s/s)",
+			       n->str, n->str);
+	case -4:
+		return sc_fail(ctx, n, what, "must be greater than 0 (got %s)", n->str);
+	default:
+		return sc_fail(ctx, n, what,
+			       "must be a rate: a number and /s, /m or /h (got '%s')", n->str);
+	}
+}
+
+/* ---- distributions -------------------------------------------------- */
+
+static int dist_param_time(struct sc_ctx *ctx, const struct yt_node *map,
+			   const char *key, const char *what, double *out_s)
+{
+	char w[300];
+	int64_t ns;
+	snprintf(w, sizeof w, "%s.%s", what, key);
+	int rc = sc_duration(ctx, yt_get(map, key), w, 0, &ns);
+	if (rc == 0)
+		*out_s = (double)ns * 1e-9;
+	return rc;
+}
+
+static int dist_param_num(struct sc_ctx *ctx, const struct yt_node *map,
+			  const char *key, const char *what, double min,
+			  double max, double *out)
+{
+	char w[300];
+	snprintf(w, sizeof w, "%s.%s", what, key);
+	return sc_double(ctx, yt_get(map, key), w, min, max, out);
+}
+
+int sc_dist(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	    struct dist *out)
+{
+	struct sim_err derr;
+	int rc;
+	double a = 0, b = 0;
+	if (!n)
+		return sim_errf(ctx->err, SIM_EINVAL, "%s: missing", what);
+	/* shorthand: a bare duration is a constant */
+	if (n->type == YT_SCALAR) {
+		int64_t ns;
+		if ((rc = sc_duration(ctx, n, what, 0, &ns))) {
+			/* a number got the duration's own message (a missing
+			 * unit, say); anything else is probably not meant as a
+			 * duration at all */
+			if (isdigit((unsigned char)n->str[0]) || n->str[0] == '-')
+				return rc;
+			return sc_fail(ctx, n, what,
+				       "must be a distribution such as {dist: exponential, mean: 10ms}, or a duration (got '%s')",
+				       n->str);
+		}
+		return dist_constant(out, (double)ns * 1e-9, &derr) ?
+			sc_fail(ctx, n, what, "%s", derr.msg) : 0;
+	}
+	if (n->type != YT_MAP)
+		return sc_fail(ctx, n, what,
+			       "must be a distribution such as {dist: exponential, mean: 10ms}");
+	const struct yt_node *kn = yt_get(n, "dist");
+	if (!kn)
+		return sc_fail(ctx, n, what, "missing required key 'dist' (one of: %s)",
+			       dist_kind_names);
+	char kw[300];
+	snprintf(kw, sizeof kw, "%s.dist", what);
+	const char *kname;
+	if ((rc = sc_string(ctx, kn, kw, &kname)))
+		return rc;
+	enum dist_kind kind;
+	if (dist_kind_parse(kname, &kind))
+		return sc_fail(ctx, kn, kw, "unknown distribution '%s' (allowed: %s)",
+			       kname, dist_kind_names);
+
+	static const char *const k_const[] = { "dist", "value", "mean", NULL };
+	static const char *const k_exp[] = { "dist", "mean", "rate", NULL };
+	static const char *const k_unif[] = { "dist", "min", "max", NULL };
+	static const char *const k_norm[] = { "dist", "mean", "sd", NULL };
+	static const char *const k_cv[] = { "dist", "mean", "cv", NULL };
+	static const char *const k_erl[] = { "dist", "k", "mean", NULL };
+	static const char *const k_par[] = { "dist", "shape", "scale", "mean", NULL };
+	static const char *const k_emp[] = { "dist", "file", NULL };
+	static const char *const r_unif[] = { "min", "max", NULL };
+	static const char *const r_norm[] = { "mean", "sd", NULL };
+	static const char *const r_cv[] = { "mean", "cv", NULL };
+	static const char *const r_erl[] = { "k", "mean", NULL };
+	static const char *const r_par[] = { "shape", NULL };
+	static const char *const r_emp[] = { "file", NULL };
+
+	switch (kind) {
+	case DIST_CONSTANT:
+	case DIST_EXPONENTIAL: {
+		const char *alt = kind == DIST_CONSTANT ? "value" : "rate";
+		if ((rc = sc_keys(ctx, n, what, kind == DIST_CONSTANT ? k_const : k_exp, NULL)))
+			return rc;
+		const struct yt_node *m = yt_get(n, "mean"), *x = yt_get(n, alt);
+		if ((m != NULL) == (x != NULL))
+			return sc_fail(ctx, n, what, "give exactly one of 'mean' and '%s'", alt);
+		if (m)
+			rc = dist_param_time(ctx, n, "mean", what, &a);
+		else if (kind == DIST_CONSTANT)
+			rc = dist_param_time(ctx, n, "value", what, &a);
+		else {
+			char w[300];
+			snprintf(w, sizeof w, "%s.rate", what);
+			rc = sc_rate(ctx, x, w, &b);
+			a = 1.0 / b;
+		}
+		if (rc)
+			return rc;
+		if (kind == DIST_EXPONENTIAL && a <= 0)
+			return sc_fail(ctx, m ? m : x, what, "the mean must be greater than 0");
+		rc = kind == DIST_CONSTANT ? dist_constant(out, a, &derr) :
+					     dist_exponential(out, a, &derr);
+		break;
+	}
+	case DIST_UNIFORM:
+		if ((rc = sc_keys(ctx, n, what, k_unif, r_unif)) ||
+		    (rc = dist_param_time(ctx, n, "min", what, &a)) ||
+		    (rc = dist_param_time(ctx, n, "max", what, &b)))
+			return rc;
+		rc = dist_uniform(out, a, b, &derr);
+		break;
+	case DIST_NORMAL:
+		if ((rc = sc_keys(ctx, n, what, k_norm, r_norm)) ||
+		    (rc = dist_param_time(ctx, n, "mean", what, &a)) ||
+		    (rc = dist_param_time(ctx, n, "sd", what, &b)))
+			return rc;
+		rc = dist_normal(out, a, b, &derr);
+		break;
+	case DIST_LOGNORMAL:
+	case DIST_GAMMA:
+	case DIST_WEIBULL:
+	case DIST_HYPEREXP:
+		if ((rc = sc_keys(ctx, n, what, k_cv, r_cv)) ||
+		    (rc = dist_param_time(ctx, n, "mean", what, &a)) ||
+		    (rc = dist_param_num(ctx, n, "cv", what, 0, 1e3, &b)))
+			return rc;
+		rc = kind == DIST_LOGNORMAL ? dist_lognormal(out, a, b, &derr) :
+		     kind == DIST_GAMMA ? dist_gamma(out, a, b, &derr) :
+		     kind == DIST_WEIBULL ? dist_weibull(out, a, b, &derr) :
+		     dist_hyperexp(out, a, b, &derr);
+		break;
+	case DIST_ERLANG: {
+		uint64_t k;
+		char w[300];
+		snprintf(w, sizeof w, "%s.k", what);
+		if ((rc = sc_keys(ctx, n, what, k_erl, r_erl)) ||
+		    (rc = sc_uint(ctx, yt_get(n, "k"), w, 1, 1000000, &k)) ||
+		    (rc = dist_param_time(ctx, n, "mean", what, &a)))
+			return rc;
+		rc = dist_erlang(out, (unsigned)k, a, &derr);
+		break;
+	}
+	case DIST_PARETO: {
+		if ((rc = sc_keys(ctx, n, what, k_par, r_par)) ||
+		    (rc = dist_param_num(ctx, n, "shape", what, 1e-6, 1e6, &a)))
+			return rc;
+		const struct yt_node *sn = yt_get(n, "scale"), *mn = yt_get(n, "mean");
+		if ((sn != NULL) == (mn != NULL))
+			return sc_fail(ctx, n, what, "give exactly one of 'scale' and 'mean'");
+		if (sn) {
+			if ((rc = dist_param_time(ctx, n, "scale", what, &b)))
+				return rc;
+		} else {
+			double m;
+			if ((rc = dist_param_time(ctx, n, "mean", what, &m)))
+				return rc;
+			if (a <= 1)
+				return sc_fail(ctx, mn, what,
+					       "a Pareto distribution with shape <= 1 has no finite mean; give 'scale' instead");
+			b = m * (a - 1) / a;
+		}
+		rc = dist_pareto(out, a, b, &derr);
+		break;
+	}
+	case DIST_EMPIRICAL: {
+		const char *file;
+		char w[300];
+		snprintf(w, sizeof w, "%s.file", what);
+		if ((rc = sc_keys(ctx, n, what, k_emp, r_emp)) ||
+		    (rc = sc_string(ctx, yt_get(n, "file"), w, &file)))
+			return rc;
+		char path[4096];
+		if (file[0] == '/' || !ctx->sc->dir)
+			snprintf(path, sizeof path, "%s", file);
+		else
+			snprintf(path, sizeof path, "%s/%s", ctx->sc->dir, file);
+		rc = dist_empirical_file(out, path, &derr);
+		if (rc)
+			return sc_fail(ctx, yt_get(n, "file"), w, "%s", derr.msg);
+		return 0;
+	}
+	default:
+		return sc_fail(ctx, kn, kw, "unsupported distribution");
+	}
+	if (rc)
+		return sc_fail(ctx, n, what, "%s", derr.msg);
+	return 0;
+}
+
+int scenario_node_index(const struct scenario *sc, const char *name)
+{
+	for (size_t i = 0; i < sc->nnodes; i++)
+		if (sc->nodes[i].name && strcmp(sc->nodes[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int sc_node_ref(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+		uint32_t *out)
+{
+	const char *name;
+	int rc;
+	if (!n)
+		return sim_errf(ctx->err, SIM_EINVAL, "%s: missing", what);
+	if ((rc = sc_string(ctx, n, what, &name)))
+		return rc;
+	const struct scenario *sc = ctx->sc;
+	for (size_t i = 0; i < sc->ncomponents; i++) {
+		if (strcmp(sc->nodes[i].name, name) == 0) {
+			*out = (uint32_t)i;
+			return 0;
+		}
+	}
+	const char *names[64];
+	size_t k = 0;
+	for (size_t i = 0; i < sc->ncomponents && k < 63; i++)
+		names[k++] = sc->nodes[i].name;
+	names[k] = NULL;
+	const char *near = closest(name, names);
+	if (near)
+		return sc_fail(ctx, n, what, "no node named '%s'; did you mean '%s'?",
+			       name, near);
+	char list[512];
+	join(list, sizeof list, names);
+	return sc_fail(ctx, n, what, "no node named '%s' (nodes: %s)", name, list);
+}
+
+/* ---- the scenario --------------------------------------------------- */
+
+static void scenario_free(struct scenario *sc)
+{
+	if (!sc)
+		return;
+	for (size_t i = 0; i < sc->nnodes; i++) {
+		if (sc->nodes[i].cfg && sc->nodes[i].ops)
+			sc->nodes[i].ops->cfg_free(sc->nodes[i].cfg);
+		free(sc->nodes[i].name);
+	}
+	free(sc->nodes);
+	free(sc->name);
+	free(sc->dir);
+	yt_free(sc->tree);
+	free(sc);
+}
+
+void scenario_set_free(struct scenario_set *set)
+{
+	if (!set)
+		return;
+	for (size_t i = 0; i < set->npoints; i++)
+		scenario_free(set->points[i]);
+	free(set->points);
+	for (size_t i = 0; i < set->nparams; i++)
+		free(set->param_paths[i]);
+	free(set->param_paths);
+	for (size_t i = 0; i < set->npoints * set->nparams; i++)
+		free(set->param_values[i]);
+	free(set->param_values);
+	free(set->file);
+	free(set);
+}
+
+static int valid_name(const char *s)
+{
+	if (!*s || strlen(s) > 64)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.')
+			return 0;
+	return 1;
+}
+
+static const char *const top_keys[] = {
+	"name", "description", "seed", "duration", "warmup", "replications",
+	"window", "workloads", "nodes", "sweep", NULL
+};
+static const char *const top_required[] = { "duration", "workloads", "nodes", NULL };
+
+/* default_name is the file's base name without its extension. */
+static char *default_name(const char *file)
+{
+	const char *b = strrchr(file, '/');
+	b = b ? b + 1 : file;
+	char *s = strdup(b);
+	if (!s)
+		return NULL;
+	char *dot = strrchr(s, '.');
+	if (dot && dot != s)
+		*dot = 0;
+	for (char *p = s; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.')
+			*p = '_';
+	return s;
+}
+
+static char *dir_of(const char *file)
+{
+	const char *b = strrchr(file, '/');
+	if (!b)
+		return strdup(".");
+	size_t n = (size_t)(b - file);
+	char *s = malloc(n + 2);
+	if (s) {
+		memcpy(s, file, n ? n : 1);
+		s[n ? n : 1] = 0;
+	}
+	return s;
+}
+
+/* check_section checks that `nodes` or `workloads` is a non-empty
+ * mapping of names to mappings. */
+static int check_section(struct sc_ctx *ctx, const struct yt_node *sec,
+			 const char *what)
+{
+	if (sec->type != YT_MAP || sec->n == 0)
+		return sc_fail(ctx, sec, what, "must be a non-empty mapping of names to %s",
+			       strcmp(what, "nodes") ? "workloads" : "nodes");
+	if (sec->n / 2 > SC_MAX_NODES)
+		return sc_fail(ctx, sec, what, "at most %d entries", SC_MAX_NODES);
+	for (size_t i = 0; i < sec->n / 2; i++) {
+		const struct yt_node *k = yt_key(sec, i);
+		if (!valid_name(k->str))
+			return sc_fail(ctx, k, what,
+				       "'%s' is not a valid name (letters, digits, '_', '-', '.'; at most 64)",
+				       k->str);
+	}
+	return 0;
+}
+
+/* check_point checks one point's tree into a scenario. */
+static int check_point(struct yt_node *tree, const char *file,
+		       struct scenario **out, struct sim_err *err)
+{
+	struct scenario *sc = calloc(1, sizeof *sc);
+	if (!sc) {
+		yt_free(tree);
+		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	}
+	sc->tree = tree;
+	struct sc_ctx ctx = { sc, err };
+	struct sc_ctx *c = &ctx;
+	int rc;
+	uint64_t u;
+	const struct yt_node *v;
+
+	if (tree->type != YT_MAP) {
+		rc = sc_fail(c, tree, "",
+			     "a scenario must be a mapping with duration, workloads and nodes (found a %s)",
+			     yt_type_name(tree->type));
+		goto fail;
+	}
+	if ((rc = sc_keys(c, tree, "scenario", top_keys, top_required)))
+		goto fail;
+	if ((v = yt_get(tree, "name"))) {
+		const char *name;
+		if ((rc = sc_string(c, v, "name", &name)))
+			goto fail;
+		if (!valid_name(name)) {
+			rc = sc_fail(c, v, "name",
+				     "'%s' is not a valid name (letters, digits, '_', '-', '.'; at most 64): it names the output directory",
+				     name);
+			goto fail;
+		}
+		sc->name = strdup(name);
+	} else {
+		sc->name = default_name(file);
+	}
+	sc->dir = dir_of(file);
+	if (!sc->name || !sc->dir) {
+		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
+		goto fail;
+	}
+	if ((v = yt_get(tree, "description")) && (rc = need_scalar(c, v, "description", "a string")))
+		goto fail;
+	sc->seed = 1;
+	if ((v = yt_get(tree, "seed"))) {
+		if ((rc = sc_uint(c, v, "seed", 0, UINT64_MAX, &u)))
+			goto fail;
+		sc->seed = u;
+	}
+	if ((rc = sc_duration(c, yt_get(tree, "duration"), "duration", 1, &sc->duration_ns)))
+		goto fail;
+	if ((v = yt_get(tree, "warmup")) &&
+	    (rc = sc_duration(c, v, "warmup", 0, &sc->warmup_ns)))
+		goto fail;
+	if (sc->warmup_ns + sc->duration_ns > 2 * (int64_t)(SC_MAX_DURATION_NS / 2)) {
+		rc = sc_fail(c, yt_get(tree, "duration"), "duration",
+			     "warmup plus duration is too long (at most about 73 years)");
+		goto fail;
+	}
+	sc->replications = 5;
+	if ((v = yt_get(tree, "replications"))) {
+		if ((rc = sc_uint(c, v, "replications", 1, SC_MAX_REPLICATIONS, &u)))
+			goto fail;
+		sc->replications = (uint32_t)u;
+	}
+	sc->window_ns = 1000000000;
+	if ((v = yt_get(tree, "window")) &&
+	    (rc = sc_duration(c, v, "window", 1000, &sc->window_ns)))
+		goto fail;
+
+	const struct yt_node *nodes = yt_get(tree, "nodes");
+	const struct yt_node *wls = yt_get(tree, "workloads");
+	if ((rc = check_section(c, nodes, "nodes")) ||
+	    (rc = check_section(c, wls, "workloads")))
+		goto fail;
+	size_t ncomp = nodes->n / 2, nwl = wls->n / 2;
+	sc->nodes = calloc(ncomp + nwl, sizeof *sc->nodes);
+	if (!sc->nodes) {
+		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
+		goto fail;
+	}
+	/* names first, so references may point forward */
+	for (size_t i = 0; i < ncomp + nwl; i++) {
+		const struct yt_node *k = i < ncomp ? yt_key(nodes, i) : yt_key(wls, i - ncomp);
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(sc->nodes[j].name, k->str) == 0) {
+				rc = sc_fail(c, k, i < ncomp ? "nodes" : "workloads",
+					     "the name '%s' is already used by a node", k->str);
+				goto fail;
+			}
+		}
+		if (!(sc->nodes[i].name = strdup(k->str))) {
+			rc = sim_errf(err, SIM_ENOMEM, "out of memory");
+			goto fail;
+		}
+		sc->nodes[i].src = i < ncomp ? yt_val(nodes, i) : yt_val(wls, i - ncomp);
+		sc->nodes[i].is_client = i >= ncomp;
+		sc->nnodes = i + 1;
+	}
+	sc->ncomponents = ncomp;
+	for (size_t i = 0; i < ncomp; i++) {
+		struct sc_node *n = &sc->nodes[i];
+		char what[128], tw[140];
+		snprintf(what, sizeof what, "nodes.%s", n->name);
+		snprintf(tw, sizeof tw, "%s.type", what);
+		if (n->src->type != YT_MAP) {
+			rc = sc_fail(c, n->src, what,
+				     "must be a mapping such as {type: service, ...}");
+			goto fail;
+		}
+		const struct yt_node *tn = yt_get(n->src, "type");
+		char kinds[256];
+		model_kind_names(kinds, sizeof kinds);
+		if (!tn) {
+			rc = sc_fail(c, n->src, what, "missing required key 'type' (one of: %s)",
+				     kinds);
+			goto fail;
+		}
+		const char *tname;
+		if ((rc = sc_string(c, tn, tw, &tname)))
+			goto fail;
+		n->ops = model_find(tname);
+		if (!n->ops) {
+			rc = sc_fail(c, tn, tw, "unknown type '%s' (allowed: %s)", tname, kinds);
+			goto fail;
+		}
+		if ((rc = n->ops->configure(c, what, n->src, &n->cfg)))
+			goto fail;
+	}
+	for (size_t i = ncomp; i < ncomp + nwl; i++) {
+		struct sc_node *n = &sc->nodes[i];
+		char what[128];
+		snprintf(what, sizeof what, "workloads.%s", n->name);
+		n->ops = &client_ops;
+		if ((rc = n->ops->configure(c, what, n->src, &n->cfg)))
+			goto fail;
+	}
+	sc->hash = yt_hash(tree);
+	*out = sc;
+	return 0;
+fail:
+	scenario_free(sc);
+	return rc;
+}
+
+/* scalar_text renders a sweep value for the summary's parameter columns. */
+static char *scalar_text(const struct yt_node *n)
+{
+	if (n->type == YT_SCALAR)
+		return strdup(n->str);
+	return strdup(n->type == YT_MAP ? "{...}" : "[...]");
+}
+
+static int expand(struct yt_node *tree, const char *file,
+		  struct scenario_set *set, struct sim_err *err)
+{
+	struct sc_ctx ctx = { NULL, err };
+	const struct yt_node *sw = tree->type == YT_MAP ? yt_get(tree, "sweep") : NULL;
+	size_t npoints = 1;
+	int rc;
+
+	if (sw) {
+		if (sw->type != YT_MAP || sw->n == 0)
+			return sc_fail(&ctx, sw, "sweep",
+				       "must be a mapping of paths to lists of values, e.g. {nodes.web.workers: [1, 2, 4]}");
+		set->nparams = sw->n / 2;
+		set->param_paths = calloc(set->nparams, sizeof *set->param_paths);
+		if (!set->param_paths)
+			return sim_errf(err, SIM_ENOMEM, "out of memory");
+		for (size_t i = 0; i < set->nparams; i++) {
+			const struct yt_node *k = yt_key(sw, i), *vals = yt_val(sw, i);
+			if (strncmp(k->str, "sweep", 5) == 0 &&
+			    (k->str[5] == 0 || k->str[5] == '.'))
+				return sc_fail(&ctx, k, "sweep", "a sweep cannot change the sweep");
+			if (vals->type != YT_SEQ || vals->n == 0)
+				return sc_fail(&ctx, vals, "sweep",
+					       "%s: must be a non-empty list of values", k->str);
+			if (npoints > SC_MAX_POINTS / vals->n)
+				return sc_fail(&ctx, vals, "sweep",
+					       "more than %d points in all", SC_MAX_POINTS);
+			npoints *= vals->n;
+			if (!(set->param_paths[i] = strdup(k->str)))
+				return sim_errf(err, SIM_ENOMEM, "out of memory");
+		}
+	}
+	set->points = calloc(npoints, sizeof *set->points);
+	set->param_values = calloc(npoints * (set->nparams ? set->nparams : 1),
+				   sizeof *set->param_values);
+	if (!set->points || !set->param_values)
+		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	for (size_t p = 0; p < npoints; p++) {
+		struct yt_node *t = yt_clone(tree);
+		if (!t)
+			return sim_errf(err, SIM_ENOMEM, "out of memory");
+		/* point p: the last parameter varies fastest */
+		size_t rest = p;
+		for (size_t i = set->nparams; i-- > 0;) {
+			const struct yt_node *k = yt_key(sw, i), *vals = yt_val(sw, i);
+			const struct yt_node *val = vals->items[rest % vals->n];
+			rest /= vals->n;
+			rc = yt_put(t, k->str, val, k->file, k->line, err);
+			if (rc) {
+				yt_free(t);
+				return rc;
+			}
+			if (!(set->param_values[p * set->nparams + i] = scalar_text(val))) {
+				yt_free(t);
+				return sim_errf(err, SIM_ENOMEM, "out of memory");
+			}
+		}
+		rc = check_point(t, file, &set->points[p], err);
+		if (rc)
+			return rc;
+		set->npoints = p + 1;
+	}
+	return 0;
+}
+
+static int load_tree(struct yt_node *tree, const char *file,
+		     const struct sc_override *sets, size_t nsets,
+		     struct scenario_set **out, struct sim_err *err)
+{
+	int rc = 0;
+	struct scenario_set *set = calloc(1, sizeof *set);
+	if (!set || !(set->file = strdup(file))) {
+		free(set);
+		yt_free(tree);
+		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < nsets; i++) {
+		char name[64];
+		snprintf(name, sizeof name, "--set %s", sets[i].path);
+		/* column of the value inside "PATH=VALUE" */
+		int col = (int)strlen(sets[i].path) + 2;
+		if (tree->type != YT_MAP) {
+			rc = sim_errf(err, SIM_EINVAL, "%s: the scenario is not a mapping", file);
+			break;
+		}
+		if ((rc = yt_set_path(tree, sets[i].path, sets[i].value, "--set",
+				      (int)i + 1, col, err)))
+			break;
+	}
+	if (rc == 0)
+		rc = expand(tree, file, set, err);
+	yt_free(tree);
+	if (rc) {
+		scenario_set_free(set);
+		return rc;
+	}
+	*out = set;
+	return 0;
+}
+
+int scenario_load(const char *path, const struct sc_override *sets,
+		  size_t nsets, struct scenario_set **out, struct sim_err *err)
+{
+	struct yt_node *tree;
+	int rc = yt_load_file(path, &tree, err);
+	if (rc)
+		return rc;
+	return load_tree(tree, path, sets, nsets, out, err);
+}
+
+int scenario_load_string(const char *name, const char *text,
+			 const struct sc_override *sets, size_t nsets,
+			 struct scenario_set **out, struct sim_err *err)
+{
+	struct yt_node *tree;
+	int rc = yt_load_string(name, text, strlen(text), &tree, err);
+	if (rc)
+		return rc;
+	return load_tree(tree, name, sets, nsets, out, err);
+}

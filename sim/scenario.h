@@ -1,0 +1,141 @@
+/*
+ * scenario.h - a checked, typed scenario, and the helpers that check one.
+ *
+ * Loading is in three steps, and nothing runs until all three pass:
+ *
+ *   1. the YAML file is read into a located tree (ytree.h);
+ *   2. `--set PATH=VALUE` overrides edit that tree, and a `sweep:` section
+ *      multiplies it into one tree per sweep point;
+ *   3. each point's tree is checked into a struct scenario: every key known,
+ *      every value of the right type and range, every reference to a node
+ *      resolved.  The first problem found is reported as
+ *      "FILE:LINE:COL: path.to.key: what is wrong (what is allowed)".
+ *
+ * Component kinds check their own keys through `configure` in their
+ * model_ops (models/model.h), using the sc_* helpers below, so every kind
+ * reports errors the same way.
+ *
+ * Units: durations are written with ns, us, ms, s, m or h and stored as
+ * int64 nanoseconds; rates with /s, /m or /h and stored per second.  A bare
+ * number is refused for both, because a missing unit is the most common
+ * silent mistake in such files.
+ */
+#ifndef SIM_SCENARIO_H
+#define SIM_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/dist.h"
+#include "sim/err.h"
+#include "sim/ytree.h"
+
+struct model_ops;
+
+/* One node of the topology: a component from `nodes:` or a client built from
+ * an entry of `workloads:`. */
+struct sc_node {
+	char *name;
+	const struct model_ops *ops;
+	void *cfg;                     /* owned; freed by ops->cfg_free */
+	const struct yt_node *src;     /* where it was declared */
+	int is_client;
+};
+
+struct scenario {
+	char *name;
+	uint64_t seed;
+	int64_t duration_ns;           /* measured time per replication */
+	int64_t warmup_ns;             /* discarded before it */
+	int64_t window_ns;             /* time-series window as asked */
+	uint32_t replications;
+	struct sc_node *nodes;         /* components first, then clients */
+	size_t nnodes;
+	size_t ncomponents;            /* nodes[0 .. ncomponents) are components */
+	struct yt_node *tree;          /* the effective tree (owned) */
+	unsigned long long hash;       /* yt_hash of the effective tree */
+	char *dir;                     /* directory of the scenario file, for
+					* relative paths inside it */
+};
+
+/* A scenario with its sweep expanded: one struct scenario per point. */
+struct scenario_set {
+	struct scenario **points;
+	size_t npoints;
+	size_t nparams;                /* sweep parameters (0 without sweep) */
+	char **param_paths;            /* [nparams] */
+	char **param_values;           /* [npoints * nparams], as written */
+	char *file;
+};
+
+/* One --set override, as given on the command line. */
+struct sc_override {
+	const char *path;
+	const char *value;
+};
+
+/* scenario_load reads, overrides, expands and checks a scenario file.
+ * Returns 0 and a set owned by the caller (scenario_set_free), or
+ * SIM_EINVAL / SIM_EIO / SIM_ENOMEM with the first problem in err. */
+int scenario_load(const char *path, const struct sc_override *sets,
+		  size_t nsets, struct scenario_set **out, struct sim_err *err);
+
+/* scenario_load_string is scenario_load on text in memory (tests);
+ * `name` stands for the file in messages. */
+int scenario_load_string(const char *name, const char *text,
+			 const struct sc_override *sets, size_t nsets,
+			 struct scenario_set **out, struct sim_err *err);
+
+void scenario_set_free(struct scenario_set *set);
+
+/* scenario_node_index returns the index of the node called name, or -1. */
+int scenario_node_index(const struct scenario *sc, const char *name);
+
+/* ---- checking helpers for component kinds ----------------------------
+ *
+ * Each takes the node to check and `what`, the dotted path used in the
+ * message; each returns 0, or SIM_EINVAL with a located message in
+ * ctx->err. */
+
+struct sc_ctx {
+	struct scenario *sc;
+	struct sim_err *err;
+};
+
+/* sc_fail reports a problem at node n. */
+int sc_fail(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* sc_keys checks that map is a mapping whose keys are all in the
+ * NULL-terminated list `allowed` (suggesting the closest when one is near),
+ * and that every key in the NULL-terminated `required` is present. */
+int sc_keys(struct sc_ctx *ctx, const struct yt_node *map, const char *what,
+	    const char *const *allowed, const char *const *required);
+
+int sc_string(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	      const char **out);
+int sc_uint(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	    uint64_t min, uint64_t max, uint64_t *out);
+int sc_double(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	      double min, double max, double *out);
+int sc_bool(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	    int *out);
+/* sc_duration: a number with a unit; min_ns is the least allowed. */
+int sc_duration(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+		int64_t min_ns, int64_t *out_ns);
+/* sc_rate: a positive number with /s, /m or /h; stored per second. */
+int sc_rate(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	    double *per_s);
+/* sc_dist: {dist: KIND, ...parameters} -> a constructed distribution. */
+int sc_dist(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	    struct dist *out);
+/* sc_node_ref: the name of a component in `nodes:` -> its index. */
+int sc_node_ref(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+		uint32_t *out);
+
+/* sc_parse_duration / sc_parse_rate parse text alone (no location):
+ * 0 or -1.  Exposed for tests and for the command line. */
+int sc_parse_duration(const char *s, int64_t *out_ns);
+int sc_parse_rate(const char *s, double *per_s);
+
+#endif
