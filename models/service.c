@@ -48,7 +48,7 @@ struct service {
 	gsl_rng *rng_route;
 	double inv_speed;
 	/* statistics since warm-up */
-	uint64_t arrivals, completed, rejected, started;
+	uint64_t arrivals, completed, rejected, started, waited;
 	double wait_sum_ns, resid_sum_ns;   /* double: no overflow on long runs */
 	struct twa busy, queued;
 };
@@ -214,7 +214,9 @@ static void start(struct sim *s, struct sim_node *n, struct service *sv,
 	sv->rep[r].busy++;
 	twa_add(&sv->busy, s->now_ns, 1);
 	sv->started++;
-	sv->wait_sum_ns += (double)(s->now_ns - req->node_arrival_ns);
+	int64_t wait = s->now_ns - req->node_arrival_ns;
+	sv->waited += wait > 0;
+	sv->wait_sum_ns += (double)wait;
 	sim_schedule(s, s->now_ns + service_time(sv), n->id, SVC_EV_DONE, req, r);
 }
 
@@ -286,7 +288,7 @@ static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)
 static void svc_warmup_end(struct sim *s, struct sim_node *n)
 {
 	struct service *sv = n->state;
-	sv->arrivals = sv->completed = sv->rejected = sv->started = 0;
+	sv->arrivals = sv->completed = sv->rejected = sv->started = sv->waited = 0;
 	sv->wait_sum_ns = sv->resid_sum_ns = 0;
 	twa_restart(&sv->busy, s->now_ns);
 	twa_restart(&sv->queued, s->now_ns);
@@ -303,6 +305,7 @@ static void svc_finish(struct sim *s, struct sim_node *n, struct node_result *o)
 			 ((double)c->replicas * c->workers);
 	o->queue_len_mean = twa_mean(&sv->queued, s->now_ns);
 	o->wait_mean_s = sv->started ? sv->wait_sum_ns * 1e-9 / sv->started : 0;
+	o->waited_ratio = sv->started ? (double)sv->waited / sv->started : 0;
 	o->latency_mean_s = sv->completed ?
 		sv->resid_sum_ns * 1e-9 / sv->completed : 0;
 }

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gsl/gsl_errno.h>
+
 #include "models/model.h"
 #include "sim/report.h"
 #include "sim/runner.h"
@@ -103,6 +105,8 @@ int main(int argc, char **argv)
 	int quiet = 0;
 	char *seed_arg = NULL;
 
+	/* GSL reports failures (out of memory) by return value, not abort */
+	gsl_set_error_handler_off();
 	if (!sets) {
 		fprintf(stderr, "archsim: out of memory\n");
 		return 1;

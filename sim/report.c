@@ -97,7 +97,7 @@ int report_add_point(struct report *r, size_t p, const struct rep_result *reps,
 	}
 	for (size_t k = 0; k < sc->ncomponents; k++) {
 		struct report_node *rn = &pt->nodes[k];
-		double qsum = 0, wsum = 0, lsum = 0;
+		double qsum = 0, wsum = 0, lsum = 0, psum = 0;
 		for (uint32_t i = 0; i < n; i++) {
 			const struct node_result *nr = &reps[i].nodes[k];
 			rn->arrivals += nr->arrivals;
@@ -107,11 +107,13 @@ int report_add_point(struct report *r, size_t p, const struct rep_result *reps,
 			qsum += nr->queue_len_mean;
 			wsum += nr->wait_mean_s;
 			lsum += nr->latency_mean_s;
+			psum += nr->waited_ratio;
 		}
 		stats_ci95(x, n, &rn->utilization, &rn->utilization_ci95);
 		rn->queue_len_mean = qsum / n;
 		rn->wait_mean_s = wsum / n;
 		rn->latency_mean_s = lsum / n;
+		rn->waited_ratio = psum / n;
 	}
 	int64_t w = reps[0].ts_window_ns;
 	int64_t end = sc->warmup_ns + sc->duration_ns;
@@ -204,7 +206,7 @@ static void write_summary(const struct report *r, FILE *f)
 static void write_nodes(const struct report *r, FILE *f)
 {
 	fputs("point,node,arrivals,completed,rejected,utilization,queue_len_mean,"
-	      "wait_mean_s,latency_mean_s,utilization_ci95\n", f);
+	      "wait_mean_s,latency_mean_s,utilization_ci95,waited_ratio\n", f);
 	for (size_t p = 0; p < r->npoints; p++) {
 		const struct report_point *pt = &r->points[p];
 		const struct scenario *sc = r->set->points[p];
@@ -222,6 +224,7 @@ static void write_nodes(const struct report *r, FILE *f)
 			num(f, n->wait_mean_s);
 			num(f, n->latency_mean_s);
 			num(f, n->utilization_ci95);
+			num(f, n->waited_ratio);
 			fputc('\n', f);
 		}
 	}

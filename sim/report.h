@@ -37,7 +37,7 @@ enum report_metric {
 struct report_node {
 	uint64_t arrivals, completed, rejected;
 	double utilization, utilization_ci95;
-	double queue_len_mean, wait_mean_s, latency_mean_s;
+	double queue_len_mean, wait_mean_s, waited_ratio, latency_mean_s;
 };
 
 struct report_window {

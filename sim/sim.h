@@ -71,6 +71,7 @@ struct node_result {
 	double utilization;          /* busy workers / all workers, time-avg */
 	double queue_len_mean;       /* waiting requests, time-averaged */
 	double wait_mean_s;          /* queueing time of requests served */
+	double waited_ratio;         /* fraction of those that waited at all */
 	double latency_mean_s;       /* time at the node, requests completed */
 };
 

@@ -217,6 +217,30 @@ static void test_evq_ties_pop_in_seq_order(void **state)
 	check_sorted_pops(1, times, seqs, N);
 	/* small Tops go straight to Bottom */
 	check_sorted_pops(1, times, seqs, 40);
+
+	/* A long Bottom at one time cannot become a rung; a tie whose seq
+	 * falls among the queued ones must still be walked into place. */
+	struct evq q;
+	static struct event ev[2 * N];
+	evq_init(&q);
+	for (size_t i = 0; i < N; i++) {
+		ev[i] = (struct event){ .time_ns = 9, .seq = 2 * i };
+		assert_int_equal(evq_push(&q, &ev[i]), 0);
+	}
+	assert_ptr_equal(evq_pop(&q), &ev[0]);
+	assert_int_equal(q.bottom_count, N - 1);
+	for (size_t i = N; i < 2 * N; i++) {
+		ev[i] = (struct event){ .time_ns = 9, .seq = 2 * (i - N) + 1 };
+		assert_int_equal(evq_push(&q, &ev[i]), 0);
+	}
+	assert_int_equal(evq_check(&q), 0);
+	for (size_t i = 1; i < 2 * N; i++) {
+		struct event *e = evq_pop(&q);
+		assert_non_null(e);
+		assert_int_equal(e->seq, i);
+	}
+	assert_null(evq_pop(&q));
+	evq_fini(&q);
 }
 
 static void test_evq_large_and_zero_times(void **state)
@@ -334,6 +358,44 @@ static void test_evq_long_bottom_becomes_rung(void **state)
 			assert_ptr_equal(evq_pop(&q), &mid);
 	}
 	assert_null(evq_pop(&q));
+	evq_fini(&q);
+}
+
+/* Nested clusters: each split peels off one outlier and leaves the rest in
+ * one bucket, so the ladder reaches EVQ_MAX_RUNGS and the bucket left at the
+ * bottom, though it spans several times, is sorted into Bottom whole.  The
+ * first rounds grow the deeper rungs one push at a time. */
+static void test_evq_deep_clusters_reach_rung_limit(void **state)
+{
+	enum { NCORE = 80, NOUT = 9, N = NCORE + NOUT };
+	static struct event ev[N];
+	static struct event *want[N];
+	struct evq q;
+	evq_init(&q);
+	uint64_t s = 61, seq = 0;
+	int64_t base = 0;
+	int deepest = 0;
+	for (int round = 0; round < 12; round++) {
+		for (int i = 0; i < N; i++) {
+			int64_t off = i < NCORE ? (int64_t)prng_below(&s, 4) :
+						  (int64_t)1 << (2 + 7 * (i - NCORE));
+			ev[i] = (struct event){ .time_ns = base + off,
+						.seq = seq++ };
+			want[i] = &ev[i];
+			assert_int_equal(evq_push(&q, &ev[i]), 0);
+		}
+		qsort(want, N, sizeof *want, key_cmp);
+		for (int i = 0; i < N; i++) {
+			assert_ptr_equal(evq_pop(&q), want[i]);
+			if (q.nrungs > deepest)
+				deepest = q.nrungs;
+			if (i % 50 == 0)
+				assert_int_equal(evq_check(&q), 0);
+		}
+		assert_null(evq_pop(&q));
+		base = want[N - 1]->time_ns;
+	}
+	assert_int_equal(deepest, EVQ_MAX_RUNGS);
 	evq_fini(&q);
 }
 
@@ -640,6 +702,7 @@ int main(void)
 		cmocka_unit_test(test_evq_empties_and_refills),
 		cmocka_unit_test(test_evq_push_before_cursor_pops_next),
 		cmocka_unit_test(test_evq_long_bottom_becomes_rung),
+		cmocka_unit_test(test_evq_deep_clusters_reach_rung_limit),
 		cmocka_unit_test(test_evq_check_detects_corruption),
 		cmocka_unit_test(test_evq_matches_heapq_hold_exponential),
 		cmocka_unit_test(test_evq_matches_heapq_hold_uniform),

@@ -1,0 +1,17 @@
+# percentiles_by_point.gp - mean, p50, p99 latency per sweep point with 95 %
+# confidence intervals across replications (the "hockey stick" of a load
+# sweep).  Columns are found by name, so sweep parameter columns may precede.
+load "plots/common.gp"
+set title "Latency by sweep point (95 % confidence intervals)"
+set xlabel "sweep point"
+set ylabel "latency (s)"
+set logscale y
+set xtics 1
+set xrange [-0.5:npoints-0.5]
+set key top left
+plot dir."/summary.csv" using 1:(column("latency_p99_s")):(column("latency_p99_s_ci95")) \
+       with yerrorlines ls 2 title "p99", \
+     dir."/summary.csv" using 1:(column("latency_p50_s")):(column("latency_p50_s_ci95")) \
+       with yerrorlines ls 1 title "p50", \
+     dir."/summary.csv" using 1:(column("latency_mean_s")):(column("latency_mean_s_ci95")) \
+       with yerrorlines ls 3 title "mean"

@@ -1,0 +1,367 @@
+/*
+ * test_validate.c - the engine against queueing theory.
+ *
+ * Each test simulates a system whose exact steady-state answer is known in
+ * closed form and checks that the answer lies inside the run's own
+ * confidence interval.  The interval comes from independent replications:
+ * half-width t(1 - a/2, n-1) s / sqrt(n) at a = 0.001, i.e. a 99.9 %
+ * interval, so that a correct engine fails a given check with probability
+ * about 0.1 % (and, the runs being deterministic, either always or never
+ * for a given seed).  Percentiles add the histogram's bound of 0.4 %.
+ *
+ * A check that can never fail proves nothing, so every test also asserts
+ *   - power: the interval is narrower than a stated fraction of the exact
+ *     value, so a modest error in the engine could not hide inside it, and
+ *   - a negative control: the same check applied to a deliberately wrong
+ *     model (a slower server, one waiting place fewer, a shorter think
+ *     time) fails.
+ *
+ * `make test` runs these at a length that takes a few seconds each;
+ * `make validate` sets ARCHSIM_VALIDATE=full for runs ten times longer with
+ * intervals about three times narrower.
+ */
+#include "tests/testutil.h"
+
+#include <math.h>
+
+#include "sim/runner.h"
+#include "sim/scenario.h"
+#include "sim/sim.h"
+#include "sim/stats.h"
+
+#define NREPS 10
+#define HIST_REL_ERR 0.004
+
+/* Per-replication measurements a test can check. */
+enum metric {
+	M_LAT_MEAN, M_LAT_P50, M_LAT_P99, M_THROUGHPUT, M_REJECT,
+	M_NODE_WAIT, M_NODE_WAITED, M_NODE_UTIL, M_NODE_LAT, M_NODE_QLEN,
+	M_COUNT
+};
+
+struct estimate {
+	double mean, half;     /* mean over replications, 99.9 % half-width */
+	double rel;            /* half / |exact| */
+	int pass;
+};
+
+static double scale(void)
+{
+	const char *v = getenv("ARCHSIM_VALIDATE");
+	return v && !strcmp(v, "full") ? 10.0 : 1.0;
+}
+
+/* run_metric runs yaml (with duration and warmup given here, scaled by
+ * scale()) for NREPS replications and estimates one metric (of node
+ * `node` for node metrics). */
+static struct estimate run_metric(const char *yaml, double duration_s,
+				  double warmup_s, enum metric m, int node,
+				  double exact)
+{
+	char dur[64], warm[64], reps[32];
+	snprintf(dur, sizeof dur, "%.0fs", duration_s * scale());
+	snprintf(warm, sizeof warm, "%.0fs", warmup_s);
+	snprintf(reps, sizeof reps, "%d", NREPS);
+	struct sc_override ov[] = {
+		{ "duration", dur }, { "warmup", warm }, { "replications", reps },
+	};
+	struct scenario_set *set = NULL;
+	struct sim_err err = { 0 };
+	int rc = scenario_load_string("validate.yaml", yaml, ov, 3, &set, &err);
+	if (rc)
+		fail_msg("scenario: %s", err.msg);
+	const struct scenario *sc = set->points[0];
+	double x[NREPS];
+	for (uint32_t r = 0; r < NREPS; r++) {
+		struct rep_result res;
+		assert_int_equal(rep_result_init(&res, (uint32_t)sc->nnodes), 0);
+		assert_int_equal(sim_run(sc, r, &res, NULL, &err), 0);
+		const struct node_result *nr = node >= 0 ? &res.nodes[node] : NULL;
+		switch (m) {
+		case M_LAT_MEAN: x[r] = hist_mean(&res.latency) * 1e-9; break;
+		case M_LAT_P50: x[r] = hist_quantile(&res.latency, 0.5) * 1e-9; break;
+		case M_LAT_P99: x[r] = hist_quantile(&res.latency, 0.99) * 1e-9; break;
+		case M_THROUGHPUT: x[r] = res.completed / res.duration_s; break;
+		case M_REJECT: x[r] = (double)res.rejected / res.arrivals; break;
+		case M_NODE_WAIT: x[r] = nr->wait_mean_s; break;
+		case M_NODE_WAITED: x[r] = nr->waited_ratio; break;
+		case M_NODE_UTIL: x[r] = nr->utilization; break;
+		case M_NODE_LAT: x[r] = nr->latency_mean_s; break;
+		case M_NODE_QLEN: x[r] = nr->queue_len_mean; break;
+		default: fail();
+		}
+		rep_result_fini(&res);
+	}
+	scenario_set_free(set);
+
+	struct estimate e;
+	double half95;
+	stats_ci95(x, NREPS, &e.mean, &half95);
+	/* widen the 95 % interval to 99.9 % */
+	e.half = half95 * stats_t_quantile(0.9995, NREPS - 1) /
+		 stats_t_quantile(0.975, NREPS - 1);
+	if (m == M_LAT_P50 || m == M_LAT_P99)
+		e.half += HIST_REL_ERR * fabs(exact);
+	e.rel = e.half / fabs(exact);
+	e.pass = fabs(e.mean - exact) <= e.half;
+	print_message("    %-28s exact %-10.6g measured %-10.6g ± %-9.3g (%.2f%%) %s\n",
+		      m == M_LAT_MEAN ? "latency mean" : m == M_LAT_P50 ? "latency p50" :
+		      m == M_LAT_P99 ? "latency p99" : m == M_THROUGHPUT ? "throughput" :
+		      m == M_REJECT ? "reject ratio" : m == M_NODE_WAIT ? "node wait mean" :
+		      m == M_NODE_WAITED ? "node P(wait > 0)" : m == M_NODE_UTIL ?
+		      "node utilization" : m == M_NODE_LAT ? "node time mean" : "node queue length",
+		      exact, e.mean, e.half, 100 * e.rel, e.pass ? "ok" : "OUTSIDE");
+	return e;
+}
+
+/* expect_valid: the right model passes with an interval narrower than
+ * max_rel of the exact value. */
+#define expect_valid(e, max_rel) do {                                   \
+	struct estimate e_ = (e);                                       \
+	assert_true(e_.pass);                                           \
+	assert_true(e_.rel < (max_rel) / sqrt(scale()));                \
+} while (0)
+
+/* expect_detected: a wrong model fails the same check. */
+#define expect_detected(e) assert_false((e).pass)
+
+/* ---- M/M/1 ---------------------------------------------------------- */
+
+static const char *mm1(double rho, double service_mean)
+{
+	static char buf[1024];
+	snprintf(buf, sizeof buf,
+		 "seed: 11\n"
+		 "duration: 1s\n"
+		 "workloads:\n"
+		 "  users: {arrival: {process: poisson, rate: %g/s}, target: q}\n"
+		 "nodes:\n"
+		 "  q: {type: service, service: {dist: exponential, mean: %gs}}\n",
+		 rho, service_mean);
+	return buf;
+}
+
+/* M/M/1, mu = 1: response time is exponential with rate mu - lambda. */
+static void check_mm1(double rho, double duration, double max_rel)
+{
+	double r = 1 - rho;
+	expect_valid(run_metric(mm1(rho, 1), duration, 100, M_LAT_MEAN, -1, 1 / r), max_rel);
+	expect_valid(run_metric(mm1(rho, 1), duration, 100, M_LAT_P50, -1, log(2) / r), max_rel);
+	expect_valid(run_metric(mm1(rho, 1), duration, 100, M_LAT_P99, -1, log(100) / r), max_rel);
+	expect_valid(run_metric(mm1(rho, 1), duration, 100, M_NODE_UTIL, 0, rho), max_rel);
+	/* a server 5 % slower must be caught */
+	expect_detected(run_metric(mm1(rho, 1.05), duration, 100, M_LAT_MEAN, -1, 1 / r));
+	expect_detected(run_metric(mm1(rho, 1.05), duration, 100, M_LAT_P99, -1, log(100) / r));
+}
+
+static void test_validate_mm1_rho_0_5(void **state)
+{
+	check_mm1(0.5, 300000, 0.04);
+}
+
+static void test_validate_mm1_rho_0_8(void **state)
+{
+	check_mm1(0.8, 1000000, 0.06);
+}
+
+/* ---- M/M/c, Erlang C ------------------------------------------------ */
+
+static double erlang_c(int c, double a)
+{
+	/* a = lambda / mu offered load; returns P(wait > 0) */
+	double term = 1, sum = 1;
+	for (int k = 1; k < c; k++) {
+		term *= a / k;
+		sum += term;
+	}
+	double last = term * a / c;
+	double rho = a / c;
+	double top = last / (1 - rho);
+	return top / (sum + top);
+}
+
+static const char *mmc(int c, double lambda)
+{
+	static char buf[1024];
+	snprintf(buf, sizeof buf,
+		 "seed: 12\n"
+		 "duration: 1s\n"
+		 "workloads:\n"
+		 "  users: {arrival: {process: poisson, rate: %g/s}, target: q}\n"
+		 "nodes:\n"
+		 "  q: {type: service, workers: %d, service: {dist: exponential, mean: 1s}}\n",
+		 lambda, c);
+	return buf;
+}
+
+static void test_validate_mmc_erlang_c(void **state)
+{
+	int c = 4;
+	double lambda = 3.2;     /* rho = 0.8 */
+	double pw = erlang_c(c, lambda);
+	double wq = pw / (c - lambda);
+	print_message("    M/M/4 at rho 0.8: Erlang C %.6f, mean wait %.6f\n", pw, wq);
+	expect_valid(run_metric(mmc(c, lambda), 100000, 100, M_NODE_WAIT, 0, wq), 0.05);
+	expect_valid(run_metric(mmc(c, lambda), 100000, 100, M_NODE_WAITED, 0, pw), 0.03);
+	expect_valid(run_metric(mmc(c, lambda), 100000, 100, M_LAT_MEAN, -1, 1 + wq), 0.03);
+	/* one server more is a different system */
+	expect_detected(run_metric(mmc(c + 1, lambda), 100000, 100, M_NODE_WAITED, 0, pw));
+}
+
+/* ---- M/G/1, Pollaczek-Khinchine -------------------------------------- */
+
+static const char *mg1(double lambda, const char *service)
+{
+	static char buf[1024];
+	snprintf(buf, sizeof buf,
+		 "seed: 13\n"
+		 "duration: 1s\n"
+		 "workloads:\n"
+		 "  users: {arrival: {process: poisson, rate: %g/s}, target: q}\n"
+		 "nodes:\n"
+		 "  q: {type: service, service: %s}\n",
+		 lambda, service);
+	return buf;
+}
+
+/* mean response time of M/G/1: E[S] + lambda E[S^2] / (2 (1 - rho)) */
+static double pk(double lambda, double es, double es2)
+{
+	return es + lambda * es2 / (2 * (1 - lambda * es));
+}
+
+static void test_validate_md1_pollaczek_khinchine(void **state)
+{
+	double t = pk(0.8, 1, 1);   /* 3.0 */
+	expect_valid(run_metric(mg1(0.8, "{dist: constant, value: 1s}"), 200000, 100,
+				M_LAT_MEAN, -1, t), 0.03);
+	/* exponential service is not deterministic: its mean is 5, not 3 */
+	expect_detected(run_metric(mg1(0.8, "{dist: erlang, k: 2, mean: 1s}"), 200000, 100,
+				   M_LAT_MEAN, -1, t));
+}
+
+static void test_validate_mg1_high_variance(void **state)
+{
+	/* hyperexponential, mean 1, cv 2: E[S^2] = (1 + cv^2) mean^2 = 5 */
+	double t = pk(0.5, 1, 5);   /* 3.5 */
+	expect_valid(run_metric(mg1(0.5, "{dist: hyperexponential, mean: 1s, cv: 2}"),
+				400000, 100, M_LAT_MEAN, -1, t), 0.05);
+	/* cv 1.6 instead of 2 gives 2.78, not 3.5 */
+	expect_detected(run_metric(mg1(0.5, "{dist: hyperexponential, mean: 1s, cv: 1.6}"),
+				   400000, 100, M_LAT_MEAN, -1, t));
+}
+
+/* ---- M/M/1/K ---------------------------------------------------------- */
+
+static const char *mm1k(double rho, int queue)
+{
+	static char buf[1024];
+	snprintf(buf, sizeof buf,
+		 "seed: 14\n"
+		 "duration: 1s\n"
+		 "workloads:\n"
+		 "  users: {arrival: {process: poisson, rate: %g/s}, target: q}\n"
+		 "nodes:\n"
+		 "  q: {type: service, queue: %d, service: {dist: exponential, mean: 1s}}\n",
+		 rho, queue);
+	return buf;
+}
+
+static void test_validate_mm1k_blocking(void **state)
+{
+	double rho = 0.8;
+	int k = 10;                 /* one in service + 9 waiting places */
+	double pb = (1 - rho) * pow(rho, k) / (1 - pow(rho, k + 1));
+	expect_valid(run_metric(mm1k(rho, k - 1), 400000, 100, M_REJECT, -1, pb), 0.06);
+	/* one waiting place fewer blocks 27 % more often */
+	expect_detected(run_metric(mm1k(rho, k - 2), 400000, 100, M_REJECT, -1, pb));
+}
+
+/* ---- closed network: exact mean value analysis -------------------------- */
+
+static const char *closed(int users, double think)
+{
+	static char buf[1024];
+	snprintf(buf, sizeof buf,
+		 "seed: 15\n"
+		 "duration: 1s\n"
+		 "workloads:\n"
+		 "  users:\n"
+		 "    arrival: {process: closed, users: %d, think: {dist: exponential, mean: %gs}}\n"
+		 "    target: q\n"
+		 "nodes:\n"
+		 "  q: {type: service, service: {dist: exponential, mean: 1s}}\n",
+		 users, think);
+	return buf;
+}
+
+static void test_validate_closed_mva(void **state)
+{
+	int n = 10;
+	double z = 5, s = 1, q = 0, r = 0, x = 0;
+	/* MVA for one queueing station and a delay (think) station */
+	for (int k = 1; k <= n; k++) {
+		r = s * (1 + q);
+		x = k / (r + z);
+		q = x * r;
+	}
+	print_message("    MVA, N = %d, Z = %g, S = %g: X = %.6f, R = %.6f\n", n, z, s, x, r);
+	expect_valid(run_metric(closed(n, z), 200000, 100, M_THROUGHPUT, -1, x), 0.02);
+	expect_valid(run_metric(closed(n, z), 200000, 100, M_LAT_MEAN, -1, r), 0.03);
+	expect_detected(run_metric(closed(n, 4.5), 200000, 100, M_LAT_MEAN, -1, r));
+}
+
+/* ---- open Jackson networks ---------------------------------------------- */
+
+static const char *jackson(double lambda, double feedback, double s2)
+{
+	static char buf[1024];
+	snprintf(buf, sizeof buf,
+		 "seed: 16\n"
+		 "duration: 1s\n"
+		 "workloads:\n"
+		 "  users: {arrival: {process: poisson, rate: %g/s}, target: a}\n"
+		 "nodes:\n"
+		 "  a: {type: service, service: {dist: exponential, mean: 1s}, next: [{to: b, p: 1}]}\n"
+		 "  b: {type: service, service: {dist: exponential, mean: %gs}, next: [{to: a, p: %g}]}\n",
+		 lambda, s2, feedback);
+	return buf;
+}
+
+static void test_validate_tandem_jackson(void **state)
+{
+	/* a then b: sum of two M/M/1 sojourn times */
+	double t = 1 / (1 - 0.5) + 0.8 / (1 - 0.5 * 0.8);
+	expect_valid(run_metric(jackson(0.5, 0, 0.8), 200000, 100, M_LAT_MEAN, -1, t), 0.03);
+	expect_valid(run_metric(jackson(0.5, 0, 0.8), 200000, 100, M_NODE_LAT, 1,
+				0.8 / (1 - 0.4)), 0.03);
+	expect_detected(run_metric(jackson(0.5, 0, 0.9), 200000, 100, M_LAT_MEAN, -1, t));
+}
+
+static void test_validate_jackson_with_feedback(void **state)
+{
+	/* b sends a fifth of its requests back to a: visits 1.25 each;
+	 * per-station rate 0.5, so rho_a = 0.5, rho_b = 0.4 */
+	double v = 1 / 0.8;
+	double t = v * (1 / (1 - 0.5) + 0.8 / (1 - 0.4));
+	expect_valid(run_metric(jackson(0.4, 0.2, 0.8), 200000, 100, M_LAT_MEAN, -1, t), 0.04);
+	expect_valid(run_metric(jackson(0.4, 0.2, 0.8), 200000, 100, M_NODE_UTIL, 0, 0.5), 0.02);
+	/* ignoring the feedback (one visit) is wrong */
+	expect_detected(run_metric(jackson(0.4, 0.0, 0.8), 200000, 100, M_LAT_MEAN, -1, t));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_validate_mm1_rho_0_5),
+		cmocka_unit_test(test_validate_mm1_rho_0_8),
+		cmocka_unit_test(test_validate_mmc_erlang_c),
+		cmocka_unit_test(test_validate_md1_pollaczek_khinchine),
+		cmocka_unit_test(test_validate_mg1_high_variance),
+		cmocka_unit_test(test_validate_mm1k_blocking),
+		cmocka_unit_test(test_validate_closed_mva),
+		cmocka_unit_test(test_validate_tandem_jackson),
+		cmocka_unit_test(test_validate_jackson_with_feedback),
+	};
+	return cmocka_run_group_tests_name("validate", tests, NULL, NULL);
+}
