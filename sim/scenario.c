@@ -904,7 +904,7 @@ static int expand(struct yt_node *tree, const char *file,
 			const struct yt_node *k = yt_key(sw, i), *vals = yt_val(sw, i);
 			const struct yt_node *val = vals->items[rest % vals->n];
 			rest /= vals->n;
-			rc = yt_put(t, k->str, val, k->file, k->line, err);
+			rc = yt_put(t, k->str, val, k->file, k->line, k->col, err);
 			if (rc) {
 				yt_free(t);
 				return rc;

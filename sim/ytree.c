@@ -415,10 +415,10 @@ static void relocate(struct yt_node *n, const char *file, int line, int col)
 
 /* find_slot walks a dotted path to the slot that holds its value: the
  * value is parent->items[*slot].  A missing last key of a mapping is added
- * with an empty scalar value.  Messages are located at (name, line, 1). */
+ * with an empty scalar value.  Messages are located at (name, line, col). */
 static int find_slot(struct yt_node *root, const char *path, const char *name,
-		     int line, struct yt_node **parent_out, size_t *slot_out,
-		     struct sim_err *err)
+		     int line, int col, struct yt_node **parent_out,
+		     size_t *slot_out, struct sim_err *err)
 {
 	struct yt_node *cur = root;
 	struct yt_node *parent = NULL;
@@ -431,7 +431,7 @@ static int find_slot(struct yt_node *root, const char *path, const char *name,
 	char *tok = strtok_r(copy, ".", &save);
 	if (!tok || !*path || path[strlen(path) - 1] == '.' || path[0] == '.' ||
 	    strstr(path, "..")) {
-		rc = sim_err_at(err, SIM_EINVAL, name, line, 1,
+		rc = sim_err_at(err, SIM_EINVAL, name, line, col,
 				"'%s' is not a path like nodes.web.workers", path);
 		goto out;
 	}
@@ -444,15 +444,15 @@ static int find_slot(struct yt_node *root, const char *path, const char *name,
 					break;
 			if (i == cur->n) {
 				if (next) {
-					rc = sim_err_at(err, SIM_EINVAL, name, line, 1,
+					rc = sim_err_at(err, SIM_EINVAL, name, line, col,
 							"%s: there is no '%s' in the scenario",
 							path, tok);
 					goto out;
 				}
 				/* a new last key: append (key, empty value) */
 				const char *f = strs_intern(root->names, name);
-				struct yt_node *k = f ? node_new(YT_SCALAR, f, line, 1) : NULL;
-				struct yt_node *v = f ? node_new(YT_SCALAR, f, line, 1) : NULL;
+				struct yt_node *k = f ? node_new(YT_SCALAR, f, line, col) : NULL;
+				struct yt_node *v = f ? node_new(YT_SCALAR, f, line, col) : NULL;
 				if (!k || !v || !(k->str = strdup(tok)) ||
 				    !(v->str = strdup("")) || node_append(cur, k)) {
 					node_free(k);
@@ -475,7 +475,7 @@ static int find_slot(struct yt_node *root, const char *path, const char *name,
 			errno = 0;
 			unsigned long idx = strtoul(tok, &end, 10);
 			if (*end || end == tok || errno || idx >= cur->n) {
-				rc = sim_err_at(err, SIM_EINVAL, name, line, 1,
+				rc = sim_err_at(err, SIM_EINVAL, name, line, col,
 						"%s: '%s' is not an index of the list at %s:%d:%d (it has %zu items)",
 						path, tok, cur->file, cur->line, cur->col, cur->n);
 				goto out;
@@ -483,7 +483,7 @@ static int find_slot(struct yt_node *root, const char *path, const char *name,
 			parent = cur;
 			slot = idx;
 		} else {
-			rc = sim_err_at(err, SIM_EINVAL, name, line, 1,
+			rc = sim_err_at(err, SIM_EINVAL, name, line, col,
 					"%s: '%s' is below a plain value", path, tok);
 			goto out;
 		}
@@ -540,7 +540,7 @@ int yt_set_path(struct yt_node *root, const char *path, const char *value,
 	relocate(v, f, line, col);
 	struct yt_node *parent;
 	size_t slot;
-	rc = find_slot(root, path, name, line, &parent, &slot, err);
+	rc = find_slot(root, path, name, line, 1, &parent, &slot, err);
 	if (rc) {
 		node_free(v);
 		return rc;
@@ -551,7 +551,7 @@ int yt_set_path(struct yt_node *root, const char *path, const char *value,
 }
 
 int yt_put(struct yt_node *root, const char *path,
-	   const struct yt_node *value, const char *name, int line,
+	   const struct yt_node *value, const char *name, int line, int col,
 	   struct sim_err *err)
 {
 	struct yt_node *v = clone_node(value);
@@ -559,7 +559,7 @@ int yt_put(struct yt_node *root, const char *path,
 		return sim_errf(err, SIM_ENOMEM, "out of memory");
 	struct yt_node *parent;
 	size_t slot;
-	int rc = find_slot(root, path, name, line, &parent, &slot, err);
+	int rc = find_slot(root, path, name, line, col, &parent, &slot, err);
 	if (rc) {
 		node_free(v);
 		return rc;

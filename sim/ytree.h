@@ -80,9 +80,10 @@ int yt_set_path(struct yt_node *root, const char *path, const char *value,
 		const char *name, int line, int col, struct sim_err *err);
 
 /* yt_put puts a deep copy of `value` (keeping its locations) at a dotted
- * path, under the same rules as yt_set_path.  0, SIM_EINVAL or SIM_ENOMEM. */
+ * path, under the same rules as yt_set_path; a bad path is reported at
+ * (name, line, col).  0, SIM_EINVAL or SIM_ENOMEM. */
 int yt_put(struct yt_node *root, const char *path,
-	   const struct yt_node *value, const char *name, int line,
+	   const struct yt_node *value, const char *name, int line, int col,
 	   struct sim_err *err);
 
 /* yt_type_name returns "scalar", "mapping" or "sequence". */
