@@ -1,0 +1,162 @@
+/*
+ * test_cli.c - the archsim program as a user meets it: exit statuses,
+ * error lines, outputs written whole and byte-identical for the same
+ * seed, nothing written on bad input.
+ *
+ * The program under test is the archsim next to this test's directory
+ * (build/archsim for build/tests/test_cli), run from the repository root.
+ */
+#include "tests/testutil.h"
+
+#include <libgen.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char bin[4096];
+static char tmpdir[] = "/tmp/archsim-cli-XXXXXX";
+
+/* sh runs a shell command; returns its exit status, stderr in err_out. */
+static int sh(char *err_out, size_t len, const char *fmt, ...)
+{
+	char cmd[8192], errf[4200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	snprintf(errf, sizeof errf, "%s/stderr", tmpdir);
+	char full[12500];
+	snprintf(full, sizeof full, "%s 2>%s", cmd, errf);
+	int st = system(full);
+	if (err_out) {
+		FILE *f = fopen(errf, "r");
+		size_t n = f ? fread(err_out, 1, len - 1, f) : 0;
+		err_out[n] = 0;
+		if (f)
+			fclose(f);
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int exists(const char *fmt, const char *a)
+{
+	char p[4200];
+	struct stat st;
+	snprintf(p, sizeof p, fmt, tmpdir, a);
+	return stat(p, &st) == 0;
+}
+
+static void test_cli_version_and_help(void **state)
+{
+	assert_int_equal(sh(NULL, 0, "%s --version | grep -q '^archsim [0-9]'", bin), 0);
+	assert_int_equal(sh(NULL, 0, "%s --help | grep -q 'archsim run FILE'", bin), 0);
+	char e[4096];
+	assert_int_equal(sh(e, sizeof e, "%s", bin), 2);
+	assert_non_null(strstr(e, "usage:"));
+	assert_int_equal(sh(e, sizeof e, "%s frobnicate x.yaml", bin), 2);
+	assert_non_null(strstr(e, "unknown command 'frobnicate'"));
+	assert_int_equal(sh(e, sizeof e, "%s run --bogus scenarios/quickstart.yaml", bin), 2);
+	assert_non_null(strstr(e, "unknown option '--bogus'"));
+}
+
+static void test_cli_check_accepts_the_shipped_scenarios(void **state)
+{
+	char e[4096];
+	assert_int_equal(sh(e, sizeof e, "for f in scenarios/*.yaml; do %s check $f || exit 1; done", bin), 0);
+	assert_string_equal(e, "");
+}
+
+static void test_cli_bad_input_is_one_located_line_and_status_2(void **state)
+{
+	char e[4096], path[4200];
+	snprintf(path, sizeof path, "%s/bad.yaml", tmpdir);
+	FILE *f = fopen(path, "w");
+	fputs("duration: 10s\nworkloads:\n  u: {arrival: {process: poisson, rate: 1/s}, target: web}\n"
+	      "nodes:\n  web: {type: service, service: 1s, workers: -2}\n", f);
+	fclose(f);
+	assert_int_equal(sh(e, sizeof e, "%s run %s -o %s/out-bad", bin, path, tmpdir), 2);
+	char expect[4400];
+	snprintf(expect, sizeof expect,
+		 "%s:5:46: nodes.web.workers: must be an integer from 1 to 1000000, not negative (got -2)\n",
+		 path);
+	assert_string_equal(e, expect);
+	assert_false(exists("%s/%s", "out-bad"));
+	/* a bad override: the same, located in the --set argument */
+	assert_int_equal(sh(e, sizeof e, "%s run scenarios/quickstart.yaml -o %s/out-bad --set nodes.web.workers=lots",
+			    bin, tmpdir), 2);
+	assert_string_equal(e, "--set:1:19: nodes.web.workers: must be an integer from 1 to 1000000 (got 'lots')\n");
+	assert_int_equal(sh(e, sizeof e, "%s run scenarios/quickstart.yaml -o %s/out-bad --seed -1",
+			    bin, tmpdir), 2);
+	assert_false(exists("%s/%s", "out-bad"));
+	/* a file that is not there */
+	assert_int_equal(sh(e, sizeof e, "%s check %s/nope.yaml", bin, tmpdir), 2);
+	assert_non_null(strstr(e, "nope.yaml:1:1: cannot open: No such file or directory"));
+}
+
+static void test_cli_same_seed_gives_identical_files(void **state)
+{
+	const char *files[] = { "summary.csv", "nodes.csv", "latency.csv", "timeseries.csv" };
+	const char *args = "--set duration=60s --set warmup=5s --set replications=3 -q";
+	assert_int_equal(sh(NULL, 0, "%s run scenarios/quickstart.yaml -o %s/a %s", bin, tmpdir, args), 0);
+	assert_int_equal(sh(NULL, 0, "%s run scenarios/quickstart.yaml -o %s/b %s", bin, tmpdir, args), 0);
+	assert_int_equal(sh(NULL, 0, "%s run scenarios/quickstart.yaml -o %s/c %s --seed 43", bin, tmpdir, args), 0);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(sh(NULL, 0, "cmp -s %s/a/%s %s/b/%s", tmpdir, files[i], tmpdir, files[i]), 0);
+		assert_true(exists("%s/a/%s", files[i]));
+	}
+	/* another seed, other numbers */
+	assert_int_not_equal(sh(NULL, 0, "cmp -s %s/a/summary.csv %s/c/summary.csv", tmpdir, tmpdir), 0);
+	/* no temporary files left behind */
+	assert_int_equal(sh(NULL, 0, "test -z \"$(ls -A %s/a | grep -v csv)\"", tmpdir), 0);
+	/* the seed and the scenario's hash are recorded */
+	assert_int_equal(sh(NULL, 0, "grep -q ',true,43,[0-9a-f]\\{16\\},' %s/c/summary.csv", tmpdir), 0);
+}
+
+static void test_cli_unwritable_output_is_status_1_and_keeps_old_results(void **state)
+{
+	char e[4096];
+	const char *args = "--set duration=10s --set replications=2 -q";
+	assert_int_equal(sh(NULL, 0, "%s run scenarios/quickstart.yaml -o %s/keep %s", bin, tmpdir, args), 0);
+	assert_int_equal(sh(NULL, 0, "cp %s/keep/summary.csv %s/summary.before", tmpdir, tmpdir), 0);
+	/* a file where the directory should be */
+	assert_int_equal(sh(NULL, 0, "touch %s/afile", tmpdir), 0);
+	assert_int_equal(sh(e, sizeof e, "%s run scenarios/quickstart.yaml -o %s/afile/x %s", bin, tmpdir, args), 1);
+	assert_non_null(strstr(e, "cannot create output directory"));
+	if (geteuid() != 0) {
+		/* a directory that cannot be written (root can write anyway) */
+		assert_int_equal(sh(NULL, 0, "chmod a-w %s/keep", tmpdir), 0);
+		assert_int_equal(sh(e, sizeof e, "%s run scenarios/quickstart.yaml -o %s/keep %s --seed 5",
+				    bin, tmpdir, args), 1);
+		assert_int_equal(sh(NULL, 0, "chmod u+w %s/keep", tmpdir), 0);
+	}
+	assert_int_equal(sh(NULL, 0, "cmp -s %s/keep/summary.csv %s/summary.before", tmpdir, tmpdir), 0);
+}
+
+static int setup(void **state)
+{
+	if (!mkdtemp(tmpdir))
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	char self[4096];
+	snprintf(self, sizeof self, "%s", argv[0]);
+	snprintf(bin, sizeof bin, "%s/../archsim", dirname(self));
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cli_version_and_help),
+		cmocka_unit_test(test_cli_check_accepts_the_shipped_scenarios),
+		cmocka_unit_test(test_cli_bad_input_is_one_located_line_and_status_2),
+		cmocka_unit_test(test_cli_same_seed_gives_identical_files),
+		cmocka_unit_test(test_cli_unwritable_output_is_status_1_and_keeps_old_results),
+	};
+	return cmocka_run_group_tests_name("cli", tests, setup, teardown);
+}
