@@ -86,7 +86,7 @@ validate: deps
 	$(Q)ARCHSIM_VALIDATE=full ./$(BUILD)/tests/test_validate
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory $(BIN) $(BUILD)/bench/mm1_loop $(BUILD)/bench/evq_hold
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(BUILD)/bench/mm1_loop $(BUILD)/bench/evq_hold $(BUILD)/bench/timeit
 	$(Q)sh bench/run.sh
 
 $(BUILD)/bench/%: bench/%.c $(LIBA)

@@ -61,6 +61,7 @@ static void usage(FILE *f)
 		"  --set PATH=VALUE   override one value, e.g. --set nodes.web.workers=4\n"
 		"                     (repeatable; VALUE is YAML: 10ms, [1, 2], {a: 1})\n"
 		"  -q                 quiet: no progress line and no results table\n"
+		"  --stats            print events, requests and wall time on stderr\n"
 		"  -h, --help         this help\n"
 		"  --version          print the version\n"
 		"\n"
@@ -102,7 +103,7 @@ int main(int argc, char **argv)
 	const char *cmd = NULL, *file = NULL, *outdir = NULL;
 	struct sc_override *sets = calloc((size_t)argc + 1, sizeof *sets);
 	size_t nsets = 0;
-	int quiet = 0;
+	int quiet = 0, want_stats = 0;
 	char *seed_arg = NULL;
 
 	/* GSL reports failures (out of memory) by return value, not abort */
@@ -123,6 +124,8 @@ int main(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			quiet = 1;
+		} else if (!strcmp(a, "--stats")) {
+			want_stats = 1;
 		} else if (!strcmp(a, "-o") || !strcmp(a, "--seed") || !strcmp(a, "--set")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "archsim: %s needs a value\n", a);
@@ -215,6 +218,13 @@ int main(int argc, char **argv)
 			ps.tty && !quiet ? on_progress : NULL, &ps, &err);
 	if (ps.shown)
 		fprintf(stderr, "\r\033[K");
+	if (want_stats) {
+		struct timespec end;
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		fprintf(stderr, "archsim: stats events=%llu requests=%llu sim_wall_s=%.6f\n",
+			(unsigned long long)rep.events, (unsigned long long)rep.requests,
+			since(&ps.start, &end));
+	}
 	if (rc && rc != SIM_EINTR) {
 		fprintf(stderr, "archsim: %s\n", err.msg);
 		status = 1;

@@ -59,6 +59,8 @@ int report_add_point(struct report *r, size_t p, const struct rep_result *reps,
 		pt->arrivals += reps[i].arrivals;
 		pt->completed += reps[i].completed;
 		pt->rejected += reps[i].rejected;
+		r->events += reps[i].events;
+		r->requests += reps[i].requests;
 		hist_merge(&pt->latency, &reps[i].latency);
 		if (!reps[i].complete)
 			pt->complete = 0;

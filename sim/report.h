@@ -60,6 +60,7 @@ struct report {
 	struct report_point *points; /* [set->npoints] */
 	size_t npoints;             /* points with at least one replication */
 	const char *version;
+	uint64_t events, requests;  /* processed over all replications */
 };
 
 /* report_init prepares an empty report for set: 0 or SIM_ENOMEM. */

@@ -1,0 +1,86 @@
+#!/bin/sh
+# make bench: archsim's speed and memory, as ratios within one run.
+#
+# 1. M/M/1 at rho = 0.9, 10^7 requests, through build/archsim on a scenario
+#    file (whole process), alternated with the hand-written loop
+#    bench/mm1_loop.c on the same model; reports each run and the median
+#    ratio of their request rates.
+# 2. Peak memory for 10^6 and 10^8 simulated requests: flat when statistics
+#    live in fixed-size histograms.
+# 3. The event queue alone: ns per hold, ladder queue against binary heap.
+#
+# The machines this runs on are shared and noisy: read the ratios, not the
+# absolute numbers.  Nothing here is a pass/fail test.
+set -e
+B=${BUILD:-build}
+W=$B/bench
+mkdir -p $W
+ROUNDS=${ROUNDS:-3}
+
+scenario() { # file requests
+	rho=0.9
+	dur=$(awk -v n="$2" -v r=$rho 'BEGIN { printf "%.0f", n / r }')
+	cat > "$1" <<YAML
+name: bench-mm1
+seed: 1
+duration: ${dur}s
+replications: 1
+workloads:
+  users: {arrival: {process: poisson, rate: ${rho}/s}, target: q}
+nodes:
+  q: {type: service, service: {dist: exponential, mean: 1s}}
+YAML
+}
+
+# run_archsim FILE -> "events requests wall_s rss_kb"
+run_archsim() {
+	$W/timeit ./$B/archsim run "$1" -o $W/out -q --stats 2>$W/err >/dev/null
+	st=$(grep 'archsim: stats' $W/err | sed 's/.*events=\([0-9]*\) requests=\([0-9]*\).*/\1 \2/')
+	echo "$st $(tail -n 1 $W/err)"
+}
+
+# run_loop N -> "events requests wall_s rss_kb"
+run_loop() {
+	$W/timeit $W/mm1_loop "$1" 0.9 >$W/loop.out 2>$W/err
+	echo "$(awk '{print $2, $1}' $W/loop.out) $(tail -n 1 $W/err)"
+}
+
+row() { # name events requests wall rss ratio
+	awk -v n="$1" -v e="$2" -v r="$3" -v w="$4" -v m="$5" -v x="$6" 'BEGIN {
+		printf "%-22s %11d %11d %8.3f %12.0f %12.0f %9.1f %9.1f %8s\n",
+		       n, e, r, w, r / w, e / w, w * 1e9 / e, m / 1024, x }'
+}
+
+scenario $W/mm1-1e7.yaml 10000000
+echo "M/M/1, rho = 0.9, 10^7 requests: archsim (whole process) against the hand-written loop"
+printf "%-22s %11s %11s %8s %12s %12s %9s %9s %8s\n" scenario events requests wall_s \
+	requests/s events/s ns/event rss_MiB ratio
+ratios=""
+i=1
+while [ $i -le $ROUNDS ]; do
+	set -- $(run_archsim $W/mm1-1e7.yaml); ae=$1 ar=$2 aw=$3 am=$4
+	set -- $(run_loop 10000000); le=$1 lr=$2 lw=$3 lm=$4
+	ratio=$(awk -v ar=$ar -v aw=$aw -v lr=$lr -v lw=$lw 'BEGIN { printf "%.3f", (ar / aw) / (lr / lw) }')
+	ratios="$ratios $ratio"
+	row "archsim mm1 #$i" $ae $ar $aw $am $ratio
+	row "hand loop mm1 #$i" $le $lr $lw $lm 1
+	i=$((i + 1))
+done
+median=$(echo $ratios | tr ' ' '\n' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+echo "median ratio archsim / hand loop: $median (target >= 0.5)"
+echo
+
+echo "Peak memory against run length (M/M/1, rho = 0.9)"
+printf "%-22s %11s %11s %8s %12s %12s %9s %9s %8s\n" scenario events requests wall_s \
+	requests/s events/s ns/event rss_MiB ratio
+scenario $W/mm1-1e6.yaml 1000000
+set -- $(run_archsim $W/mm1-1e6.yaml); row "archsim 10^6 requests" $1 $2 $3 $4 -; m6=$4
+scenario $W/mm1-1e8.yaml 100000000
+set -- $(run_archsim $W/mm1-1e8.yaml); row "archsim 10^8 requests" $1 $2 $3 $4 -; m8=$4
+awk -v a=$m6 -v b=$m8 'BEGIN { printf "peak RSS 10^8 / 10^6: %.3f (target < 1.10)\n", b / a }'
+echo
+
+if [ -x $W/evq_hold ]; then
+	echo "Event queue, classic hold model (pop one, push one)"
+	$W/evq_hold
+fi
