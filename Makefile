@@ -13,9 +13,11 @@
 CC      ?= cc
 PKGS    := gsl yaml-0.1
 OPT     ?= -O2
-CFLAGS  ?= $(OPT) -g
-CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror \
-           -Wno-unused-parameter -Wno-format-truncation -I.
+# SAN: sanitizer and debug-pool flags, set by `make debug`.  CFLAGS and
+# LDFLAGS from the command line are added last.
+SAN     ?=
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation
+ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT) -g $(WARN) $(SAN) -I. $(CFLAGS)
 LDLIBS  += -lm
 
 BUILD   ?= build
@@ -53,7 +55,7 @@ deps:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -DARCHSIM_VERSION='"$(VERSION)"' -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -DARCHSIM_VERSION='"$(VERSION)"' -MMD -MP -c $< -o $@
 
 $(LIBA): $(LIB_OBJ)
 	@$(if $(Q),echo "  AR      $@")
@@ -61,12 +63,12 @@ $(LIBA): $(LIB_OBJ)
 
 $(BIN): $(MAIN_OBJ) $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c $(LIBA) tests/testutil.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP -o $@ $< $(LIBA) $(CMOCKA_LIBS) $(PKG_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(LIBA) $(CMOCKA_LIBS) $(PKG_LIBS) $(LDLIBS)
 
 # The dependency step runs first, then the build in a fresh make so that
 # pkg-config sees what was just installed.
@@ -92,12 +94,11 @@ bench: deps
 $(BUILD)/bench/%: bench/%.c $(LIBA)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS) $(LDLIBS)
 
-debug:
+debug: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build/debug OPT=-O1 \
-	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -DSIM_DEBUG_POOLS" \
-	  LDLIBS="-lm -fsanitize=address,undefined" unit
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DSIM_DEBUG_POOLS" unit
 
 plots:
 	$(Q)sh scripts/plot.sh results/$(basename $(notdir $(SCENARIO)))

@@ -3,13 +3,16 @@
 # sweep).  Columns are found by name, so sweep parameter columns may precede.
 load "plots/common.gp"
 set title "Latency by sweep point (95 % confidence intervals)"
-set xlabel "sweep point"
+# plot.sh passes sweeplabel, the first sweep parameter's path, when the
+# scenario has a sweep: its values (column 2) then label the x axis
+if (!exists("sweeplabel")) sweeplabel = ""
+set xlabel (sweeplabel eq "" ? "sweep point" : sprintf("sweep point (%s)", sweeplabel))
 set ylabel "latency (s)"
 set logscale y
-set xtics 1
 set xrange [-0.5:npoints-0.5]
-set key top left
-plot dir."/summary.csv" using 1:(column("latency_p99_s")):(column("latency_p99_s_ci95")) \
+set key top right
+xl(c) = sweeplabel eq "" ? sprintf("%d", int(column(1))) : stringcolumn(2)
+plot dir."/summary.csv" using 1:(column("latency_p99_s")):(column("latency_p99_s_ci95")):xtic(xl(0)) \
        with yerrorlines ls 2 title "p99", \
      dir."/summary.csv" using 1:(column("latency_p50_s")):(column("latency_p50_s_ci95")) \
        with yerrorlines ls 1 title "p50", \

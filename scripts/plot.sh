@@ -8,11 +8,14 @@ if [ ! -f "$dir/summary.csv" ]; then
 	echo "plot.sh: $dir/summary.csv not found; run the scenario first" >&2
 	exit 1
 fi
+# with a sweep, the summary's second column is the first sweep parameter
+sweep=$(head -n 1 "$dir/summary.csv" | cut -d, -f2)
+[ "$sweep" = replications ] && sweep=""
 for gp in plots/*.gp; do
 	name=$(basename "$gp" .gp)
 	[ "$name" = common ] && continue
 	tmp="$dir/.$name.png.tmp"
-	if gnuplot -e "dir='$dir'; out='$tmp'" "$gp" 2>"$dir/.$name.log"; then
+	if gnuplot -e "dir='$dir'; out='$tmp'; sweeplabel='$sweep'" "$gp" 2>"$dir/.$name.log"; then
 		mv "$tmp" "$dir/$name.png"
 		rm -f "$dir/.$name.log"
 	else

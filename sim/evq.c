@@ -131,6 +131,30 @@ static struct event *evq_sort(struct event *list, struct event **tail)
 	return out;
 }
 
+/* A small bucket is sorted as an array of keys copied out of its events:
+ * insertion sort, which for the few events a bucket usually holds beats
+ * merging lists, and touches no event memory while it runs. */
+struct evq_key {
+	int64_t time_ns;
+	uint64_t seq;
+	struct event *ev;
+};
+
+static void evq_sort_keys(struct evq_key *a, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct evq_key x = a[i];
+		size_t j = i;
+		while (j > 0 && (x.time_ns < a[j - 1].time_ns ||
+				 (x.time_ns == a[j - 1].time_ns &&
+				  x.seq < a[j - 1].seq))) {
+			a[j] = a[j - 1];
+			j--;
+		}
+		a[j] = x;
+	}
+}
+
 static void evq_set_bottom(struct evq *q, struct event *list, size_t n)
 {
 	q->bottom = evq_sort(list, &q->bottom_tail);
@@ -168,6 +192,7 @@ static int evq_spawn(struct evq *q, int k, struct event *list, size_t n,
 	r->cur_ns = min;
 	r->last_ns = last;
 	r->shift = s;
+	r->warm = 0;
 	while (list) {
 		struct event *ev = list;
 		list = list->next;
@@ -178,6 +203,33 @@ static int evq_spawn(struct evq *q, int k, struct event *list, size_t n,
 	}
 	q->nrungs = k + 1;
 	return 0;
+}
+
+/* evq_warm walks the lists of buckets [i, i + EVQ_WARM) together, one node
+ * of each per round, so that their cache misses overlap instead of
+ * following one another down each list.  The refills that take these
+ * buckets then find their events in cache.  Events pushed into them later
+ * were touched by the push and are likely still cached. */
+static void evq_warm(const struct evq_rung *r, size_t i)
+{
+	const struct event *p[EVQ_WARM];
+	size_t m = 0;
+	size_t end = r->nbuckets - i < EVQ_WARM ? r->nbuckets : i + EVQ_WARM;
+	for (size_t j = i; j < end; j++)
+		if (r->bucket[j])
+			p[m++] = r->bucket[j];
+	while (m) {
+		for (size_t k = 0; k < m;) {
+			const struct event *e = p[k]->next;
+			if (e) {
+				/* the key may lie on the line before next's */
+				__builtin_prefetch(e);
+				p[k++] = e;
+			} else {
+				p[k] = p[--m];
+			}
+		}
+	}
 }
 
 /* evq_top_to_ladder empties Top into rung 0, or into Bottom when it is small
@@ -218,6 +270,10 @@ static int evq_refill(struct evq *q)
 		size_t i = r->cur;
 		while (!r->bucket[i])
 			i++;
+		if (i >= r->warm) {
+			evq_warm(r, i);
+			r->warm = i + EVQ_WARM;
+		}
 		struct event *list = r->bucket[i];
 		r->bucket[i] = NULL;
 		int64_t hi;
@@ -232,9 +288,13 @@ static int evq_refill(struct evq *q)
 			r->cur_ns = evq_edge(r, i + 1);
 			hi = r->cur_ns - 1;
 		}
+		/* one pass: count, range, and the keys of a small bucket */
+		struct evq_key key[EVQ_THRES];
 		size_t n = 0;
 		int64_t min = list->time_ns, max = min;
 		for (struct event *ev = list; ev; ev = ev->next) {
+			if (n < EVQ_THRES)
+				key[n] = (struct evq_key){ ev->time_ns, ev->seq, ev };
 			n++;
 			if (ev->time_ns < min)
 				min = ev->time_ns;
@@ -242,12 +302,17 @@ static int evq_refill(struct evq *q)
 				max = ev->time_ns;
 		}
 		r->count -= n;
-		if (n == 1) {
-			q->bottom = q->bottom_tail = list;
-			q->bottom_count = 1;
+		if (n <= EVQ_THRES) {
+			evq_sort_keys(key, n);
+			for (size_t j = 0; j + 1 < n; j++)
+				key[j].ev->next = key[j + 1].ev;
+			key[n - 1].ev->next = NULL;
+			q->bottom = key[0].ev;
+			q->bottom_tail = key[n - 1].ev;
+			q->bottom_count = n;
 			return 1;
 		}
-		if (n > EVQ_THRES && min < max && q->nrungs < EVQ_MAX_RUNGS &&
+		if (min < max && q->nrungs < EVQ_MAX_RUNGS &&
 		    evq_spawn(q, q->nrungs, list, n, min, max, hi) == 0)
 			continue;
 		evq_set_bottom(q, list, n);

@@ -108,6 +108,8 @@
 #define EVQ_THRES 50
 /* Bottom longer than this becomes a rung before a walking insertion. */
 #define EVQ_BOTTOM_MAX (2 * EVQ_THRES)
+/* Buckets whose lists a refill prefetches together (see evq_warm). */
+#define EVQ_WARM 32
 
 struct evq_rung {
 	struct event **bucket;   /* heads of unsorted bucket lists */
@@ -116,6 +118,7 @@ struct evq_rung {
 	size_t want;             /* buckets a refill lacked; grown on push */
 	size_t cur;              /* index of the current (first unserved) bucket */
 	size_t count;            /* events on this rung */
+	size_t warm;             /* buckets below this were prefetched */
 	int64_t start_ns;        /* time of bucket 0's lower edge */
 	int64_t cur_ns;          /* lower edge of bucket cur */
 	int64_t last_ns;         /* last time the rung covers, inclusive */

@@ -628,7 +628,7 @@ void scenario_set_free(struct scenario_set *set)
 	for (size_t i = 0; i < set->nparams; i++)
 		free(set->param_paths[i]);
 	free(set->param_paths);
-	for (size_t i = 0; i < set->npoints * set->nparams; i++)
+	for (size_t i = 0; set->param_values && i < set->nvalues; i++)
 		free(set->param_values[i]);
 	free(set->param_values);
 	free(set->file);
@@ -890,7 +890,8 @@ static int expand(struct yt_node *tree, const char *file,
 		}
 	}
 	set->points = calloc(npoints, sizeof *set->points);
-	set->param_values = calloc(npoints * (set->nparams ? set->nparams : 1),
+	set->nvalues = npoints * set->nparams;
+	set->param_values = calloc(set->nvalues ? set->nvalues : 1,
 				   sizeof *set->param_values);
 	if (!set->points || !set->param_values)
 		return sim_errf(err, SIM_ENOMEM, "out of memory");

@@ -65,6 +65,7 @@ struct scenario_set {
 	size_t nparams;                /* sweep parameters (0 without sweep) */
 	char **param_paths;            /* [nparams] */
 	char **param_values;           /* [npoints * nparams], as written */
+	size_t nvalues;                /* slots allocated in param_values */
 	char *file;
 };
 
