@@ -1,0 +1,123 @@
+/*
+ * test_client.c - the client kind: constant, profile (ramp and periodic) and
+ * closed-loop arrivals.  Counts of Poisson arrivals are checked within five
+ * standard deviations of their expected value, exact ones exactly.
+ */
+#include "tests/simtest.h"
+
+#include <math.h>
+
+#include "sim/scenario.h"
+#include "sim/sim.h"
+
+/* poisson_ok: count is within 5 standard deviations of a Poisson mean. */
+static int poisson_ok(double count, double mean)
+{
+	return fabs(count - mean) <= 5 * sqrt(mean);
+}
+
+static void test_client_constant_arrivals_are_exact(void **state)
+{
+	struct scenario_set *set = simtest_load(
+		"duration: 100s\nwarmup: 10s\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 10/s}, target: w}\n"
+		"nodes:\n  w: {type: service, service: {dist: constant, value: 50ms}}\n");
+	struct rep_result r;
+	simtest_run(set->points[0], 0, &r);
+	/* arrivals at 0.1 s, 0.2 s, ...: exactly 1000 in [10 s, 110 s) */
+	assert_int_equal(r.arrivals, 1000);
+	assert_int_equal(r.completed, 1000);
+	/* no queueing: every latency is exactly the service time */
+	assert_int_equal(r.latency.min_ns, 50000000);
+	assert_int_equal(r.latency.max_ns, 50000000);
+	assert_true(fabs(r.nodes[0].utilization - 0.5) < 1e-9);
+	assert_true(r.nodes[0].wait_mean_s == 0);
+	assert_true(r.duration_s == 100);
+	rep_result_fini(&r);
+	scenario_set_free(set);
+}
+
+static void test_client_profile_follows_the_rate(void **state)
+{
+	/* the rate climbs linearly from 0 to 200/s over 100 s, then holds:
+	 * expected arrivals 10000 in the ramp, 20000 in the next 100 s */
+	const char *y =
+		"duration: %s\nwarmup: %s\nwindow: 100s\n"
+		"workloads:\n  u:\n    arrival:\n      process: profile\n"
+		"      points: [{at: 0s, rate: 0/s}, {at: 100s, rate: 200/s}]\n"
+		"    target: w\n"
+		"nodes:\n  w: {type: service, workers: 1000, service: 1ns}\n";
+	char buf[1024];
+	snprintf(buf, sizeof buf, y, "200s", "0s");
+	struct scenario_set *set = simtest_load(buf);
+	struct rep_result r;
+	simtest_run(set->points[0], 0, &r);
+	assert_int_equal(r.nts, 2);
+	assert_true(poisson_ok(r.ts[0].completed, 10000));
+	assert_true(poisson_ok(r.ts[1].completed, 20000));
+	/* the first 50 s of the ramp hold a quarter of its arrivals */
+	rep_result_fini(&r);
+	scenario_set_free(set);
+	snprintf(buf, sizeof buf, y, "50s", "50s");
+	set = simtest_load(buf);
+	simtest_run(set->points[0], 0, &r);
+	assert_true(poisson_ok(r.arrivals, 7500));
+	rep_result_fini(&r);
+	scenario_set_free(set);
+}
+
+static void test_client_periodic_profile_repeats(void **state)
+{
+	/* a square wave of period 20 s: 100/s for 10 s, 10/s for 10 s */
+	struct scenario_set *set = simtest_load(
+		"duration: 400s\nwindow: 10s\n"
+		"workloads:\n  u:\n    arrival:\n      process: profile\n"
+		"      points: [{at: 0s, rate: 100/s}, {at: 10s, rate: 100/s},\n"
+		"               {at: 10.000001s, rate: 10/s}, {at: 19.999999s, rate: 10/s}]\n"
+		"      period: 20s\n"
+		"    target: w\n"
+		"nodes:\n  w: {type: service, workers: 1000, service: 1ns}\n");
+	struct rep_result r;
+	simtest_run(set->points[0], 0, &r);
+	assert_int_equal(r.nts, 40);
+	double hi = 0, lo = 0;
+	for (size_t i = 0; i < r.nts; i++)
+		*(i % 2 ? &lo : &hi) += r.ts[i].completed;
+	/* the joins at 10 s and 20 s last 1 us and hold ~0 arrivals; the
+	 * last 1 us of each period is a ramp from 10/s back to 100/s */
+	assert_true(poisson_ok(hi, 20 * 1000));
+	assert_true(poisson_ok(lo, 20 * 100));
+	rep_result_fini(&r);
+	scenario_set_free(set);
+}
+
+static void test_client_closed_loop_conserves_users(void **state)
+{
+	/* 5 users, constant think 1 s, constant service 1 s, 1 worker:
+	 * the server is the bottleneck, throughput is exactly 1/s */
+	struct scenario_set *set = simtest_load(
+		"duration: 1000s\nwarmup: 100s\n"
+		"workloads:\n  u: {arrival: {process: closed, users: 5, think: 1s}, target: w}\n"
+		"nodes:\n  w: {type: service, service: 1s}\n");
+	struct rep_result r;
+	simtest_run(set->points[0], 0, &r);
+	assert_true(r.completed >= 999 && r.completed <= 1001);
+	assert_true(r.nodes[0].utilization > 0.999);
+	/* in the steady cycle each user takes 5 s (5 users at 1/s): 1 s of
+	 * thinking, so every request spends exactly 4 s (3 waiting, 1 served) */
+	assert_int_equal(r.latency.min_ns, 4000000000LL);
+	assert_int_equal(r.latency.max_ns, 4000000000LL);
+	rep_result_fini(&r);
+	scenario_set_free(set);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_client_constant_arrivals_are_exact),
+		cmocka_unit_test(test_client_profile_follows_the_rate),
+		cmocka_unit_test(test_client_periodic_profile_repeats),
+		cmocka_unit_test(test_client_closed_loop_conserves_users),
+	};
+	return cmocka_run_group_tests_name("client", tests, NULL, NULL);
+}

@@ -1,0 +1,54 @@
+/*
+ * test_service.c - the service kind: finite queues reject, speed divides service
+ * times, replicas share the load.
+ */
+#include "tests/simtest.h"
+
+#include <math.h>
+
+#include "sim/scenario.h"
+#include "sim/sim.h"
+
+static void test_service_full_queue_rejects(void **state)
+{
+	/* arrivals every 1 s from t = 1 s, service 2.5 s, one worker, no
+	 * waiting room: the ones at 1, 4, 7, ..., 298 s are served (100), the
+	 * two after each find the worker busy (199) */
+	struct scenario_set *set = simtest_load(
+		"duration: 300s\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: w}\n"
+		"nodes:\n  w: {type: service, queue: 0, service: 2.5s}\n");
+	struct rep_result r;
+	simtest_run(set->points[0], 0, &r);
+	assert_int_equal(r.arrivals, 299);      /* at 1 s .. 299 s */
+	assert_int_equal(r.nodes[0].rejected, 199);
+	assert_int_equal(r.rejected, 199);
+	assert_int_equal(r.completed, 99);      /* the one of 298 s ends at 300.5 s */
+	rep_result_fini(&r);
+	scenario_set_free(set);
+}
+
+static void test_service_speed_divides_service_time(void **state)
+{
+	struct scenario_set *set = simtest_load(
+		"duration: 100s\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: w}\n"
+		"nodes:\n  w: {type: service, speed: 4, service: 400ms, replicas: 2}\n");
+	struct rep_result r;
+	simtest_run(set->points[0], 0, &r);
+	assert_int_equal(r.latency.min_ns, 100000000);
+	assert_int_equal(r.latency.max_ns, 100000000);
+	/* two replicas share the load: 0.1 s busy per second over 2 workers */
+	assert_true(fabs(r.nodes[0].utilization - 0.05) < 1e-3);
+	rep_result_fini(&r);
+	scenario_set_free(set);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_service_full_queue_rejects),
+		cmocka_unit_test(test_service_speed_divides_service_time),
+	};
+	return cmocka_run_group_tests_name("service", tests, NULL, NULL);
+}

@@ -1,0 +1,69 @@
+/*
+ * test_stats.c - time-weighted averages and Student-t intervals.
+ */
+#include "tests/testutil.h"
+
+#include <math.h>
+
+#include "sim/stats.h"
+
+static void test_stats_twa_integrates_a_step_function(void **state)
+{
+	struct twa t;
+	twa_init(&t, 0, 0);
+	twa_set(&t, 10, 2);     /* 0 for 10 ns */
+	twa_add(&t, 30, 1);     /* 2 for 20 ns, then 3 */
+	/* at 40: area 0*10 + 2*20 + 3*10 = 70 over 40 */
+	assert_true(twa_mean(&t, 40) == 70.0 / 40.0);
+	twa_restart(&t, 40);
+	assert_true(twa_mean(&t, 40) == 3);  /* no time yet: the value */
+	twa_add(&t, 50, -3);
+	assert_true(twa_mean(&t, 60) == 1.5); /* 3 for 10, 0 for 10 */
+}
+
+static void test_stats_ci95_matches_the_textbook(void **state)
+{
+	/* mean 5, s = sqrt(2.5), n = 5, t(0.975, 4) = 2.7764451 */
+	double x[] = { 3, 4, 5, 6, 7 };
+	double m, h;
+	stats_ci95(x, 5, &m, &h);
+	assert_true(m == 5);
+	assert_true(fabs(h - 2.7764451052 * sqrt(2.5) / sqrt(5)) < 1e-8);
+	assert_true(fabs(stats_t_quantile(0.975, 4) - 2.7764451052) < 1e-8);
+}
+
+static void test_stats_ci95_edge_cases(void **state)
+{
+	double m, h;
+	double one[] = { 4 };
+	stats_ci95(one, 1, &m, &h);
+	assert_true(m == 4);
+	assert_true(isnan(h));
+	double same[] = { 2, 2, 2 };
+	stats_ci95(same, 3, &m, &h);
+	assert_true(m == 2 && h == 0);
+	/* NaN samples (a replication with nothing to measure) are skipped */
+	double some[] = { NAN, 1, 3, NAN };
+	stats_ci95(some, 4, &m, &h);
+	assert_true(m == 2);
+	assert_true(fabs(h - 12.7062047362 * sqrt(2) / sqrt(2)) < 1e-7);
+	double none[] = { NAN, NAN };
+	stats_ci95(none, 2, &m, &h);
+	assert_true(isnan(m) && isnan(h));
+	/* more samples than the stack buffer */
+	double many[100];
+	for (int i = 0; i < 100; i++)
+		many[i] = i;
+	stats_ci95(many, 100, &m, &h);
+	assert_true(m == 49.5);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stats_twa_integrates_a_step_function),
+		cmocka_unit_test(test_stats_ci95_matches_the_textbook),
+		cmocka_unit_test(test_stats_ci95_edge_cases),
+	};
+	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
+}
