@@ -182,9 +182,10 @@ static int client_configure(struct sc_ctx *ctx, const char *path,
 				goto fail;
 		}
 	} else {
-		rc = sc_fail(ctx, pn, pwhat,
-			     "unknown process '%s' (allowed: poisson, constant, profile, closed)",
-			     proc);
+		static const char *const procs[] = {
+			"poisson", "constant", "profile", "closed", NULL
+		};
+		rc = sc_unknown(ctx, pn, pwhat, "process", proc, procs);
 		goto fail;
 	}
 	*out = c;

@@ -41,6 +41,12 @@ struct model_ops {
 	void (*warmup_end)(struct sim *s, struct sim_node *n);
 	void (*finish)(struct sim *s, struct sim_node *n, struct node_result *out);
 	void (*fini)(struct sim *s, struct sim_node *n);
+	/* route describes where a request may go after this node, for the
+	 * checker's search for loops with no exit: it returns the probability
+	 * of edge i and sets *to, or returns -1 past the last edge.  The
+	 * remaining probability finishes the request.  NULL: the node always
+	 * finishes its requests. */
+	double (*route)(const void *cfg, size_t i, uint32_t *to);
 };
 
 /* The component kinds that `nodes:` may name, NULL-terminated. */

@@ -310,6 +310,15 @@ static void svc_finish(struct sim *s, struct sim_node *n, struct node_result *o)
 		sv->resid_sum_ns * 1e-9 / sv->completed : 0;
 }
 
+static double svc_route(const void *cfg, size_t i, uint32_t *to)
+{
+	const struct service_cfg *c = cfg;
+	if (i >= c->nnext)
+		return -1;
+	*to = c->next[i].to;
+	return c->next[i].cum - (i ? c->next[i - 1].cum : 0);
+}
+
 const struct model_ops service_ops = {
 	.kind = "service",
 	.summary = "replicas x workers with FIFO queues, a service-time distribution and routing",
@@ -321,4 +330,5 @@ const struct model_ops service_ops = {
 	.warmup_end = svc_warmup_end,
 	.finish = svc_finish,
 	.fini = svc_fini,
+	.route = svc_route,
 };

@@ -67,7 +67,7 @@ static int edit_distance(const char *a, const char *b)
 
 /* closest returns the entry of a NULL-terminated list nearest to s, or NULL
  * when none is near enough to be a likely typo. */
-static const char *closest(const char *s, const char *const *list)
+const char *sc_closest(const char *s, const char *const *list)
 {
 	const char *best = NULL;
 	int bd = 9;
@@ -95,6 +95,18 @@ static void join(char *buf, size_t len, const char *const *list)
 	}
 }
 
+int sc_unknown(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	       const char *kind, const char *value, const char *const *allowed)
+{
+	const char *near = sc_closest(value, allowed);
+	if (near)
+		return sc_fail(ctx, n, what, "unknown %s '%s'; did you mean '%s'?",
+			       kind, value, near);
+	char list[512];
+	join(list, sizeof list, allowed);
+	return sc_fail(ctx, n, what, "unknown %s '%s' (allowed: %s)", kind, value, list);
+}
+
 int sc_keys(struct sc_ctx *ctx, const struct yt_node *map, const char *what,
 	    const char *const *allowed, const char *const *required)
 {
@@ -112,7 +124,7 @@ int sc_keys(struct sc_ctx *ctx, const struct yt_node *map, const char *what,
 				break;
 		if (allowed[j])
 			continue;
-		const char *near = closest(k->str, allowed);
+		const char *near = sc_closest(k->str, allowed);
 		char list[512];
 		join(list, sizeof list, allowed);
 		if (near)
@@ -162,7 +174,10 @@ int sc_uint(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 	for (const char *p = s; *p; p++)
 		if (!isdigit((unsigned char)*p))
 			digits = 0;
-	if (!digits || n->quoted) {
+	if (digits && n->quoted)
+		return sc_fail(ctx, n, what, "must be %s; got the text \"%s\" (remove the quotes)",
+			       expect, s);
+	if (!digits) {
 		if (s[0] == '-' && isdigit((unsigned char)s[1]))
 			return sc_fail(ctx, n, what, "must be %s, not negative (got %s)",
 				       expect, s);
@@ -303,7 +318,13 @@ int sc_duration(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 	if (v < min_ns) {
 		if (min_ns == 1)
 			return sc_fail(ctx, n, what, "must be greater than 0 (got %s)", n->str);
-		return sc_fail(ctx, n, what, "must be at least %lld ns (got %s)",
+		if (min_ns % 1000000 == 0)
+			return sc_fail(ctx, n, what, "must be at least %lldms (got %s)",
+				       (long long)(min_ns / 1000000), n->str);
+		if (min_ns % 1000 == 0)
+			return sc_fail(ctx, n, what, "must be at least %lldus (got %s)",
+				       (long long)(min_ns / 1000), n->str);
+		return sc_fail(ctx, n, what, "must be at least %lldns (got %s)",
 			       (long long)min_ns, n->str);
 	}
 	*out_ns = v;
@@ -431,9 +452,13 @@ int sc_dist(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 	if ((rc = sc_string(ctx, kn, kw, &kname)))
 		return rc;
 	enum dist_kind kind;
-	if (dist_kind_parse(kname, &kind))
-		return sc_fail(ctx, kn, kw, "unknown distribution '%s' (allowed: %s)",
-			       kname, dist_kind_names);
+	if (dist_kind_parse(kname, &kind)) {
+		const char *names[DIST_EMPIRICAL + 2];
+		for (int i = 0; i <= DIST_EMPIRICAL; i++)
+			names[i] = dist_kind_name((enum dist_kind)i);
+		names[DIST_EMPIRICAL + 1] = NULL;
+		return sc_unknown(ctx, kn, kw, "distribution", kname, names);
+	}
 
 	static const char *const k_const[] = { "dist", "value", "mean", NULL };
 	static const char *const k_exp[] = { "dist", "mean", "rate", NULL };
@@ -591,7 +616,7 @@ int sc_node_ref(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 	for (size_t i = 0; i < sc->ncomponents && k < 63; i++)
 		names[k++] = sc->nodes[i].name;
 	names[k] = NULL;
-	const char *near = closest(name, names);
+	const char *near = sc_closest(name, names);
 	if (near)
 		return sc_fail(ctx, n, what, "no node named '%s'; did you mean '%s'?",
 			       name, near);
@@ -700,6 +725,56 @@ static int check_section(struct sc_ctx *ctx, const struct yt_node *sec,
 				       k->str);
 	}
 	return 0;
+}
+
+/* check_exits finds components from which a request can never finish:
+ * every route out of them leads, with probability 1, back into a set of
+ * nodes none of which lets a request finish.  A node can finish a request
+ * if some probability is left after its routes, or if some route with
+ * p > 0 leads to a node that can; the fixed point of that rule is found in
+ * at most ncomponents passes. */
+static int check_exits(struct sc_ctx *c, struct scenario *sc)
+{
+	size_t n = sc->ncomponents;
+	char *ok = calloc(n ? n : 1, 1);
+	if (!ok)
+		return sim_errf(c->err, SIM_ENOMEM, "out of memory");
+	int changed = 1;
+	while (changed) {
+		changed = 0;
+		for (size_t i = 0; i < n; i++) {
+			const struct sc_node *nd = &sc->nodes[i];
+			if (ok[i])
+				continue;
+			if (!nd->ops->route) {
+				ok[i] = changed = 1;
+				continue;
+			}
+			double sum = 0, p;
+			uint32_t to;
+			for (size_t e = 0; (p = nd->ops->route(nd->cfg, e, &to)) >= 0; e++) {
+				sum += p;
+				if (p > 0 && ok[to])
+					ok[i] = 1;
+			}
+			if (sum < 1 - 1e-9)
+				ok[i] = 1;
+			changed |= ok[i];
+		}
+	}
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (ok[i])
+			continue;
+		const struct yt_node *nx = yt_get(sc->nodes[i].src, "next");
+		char what[128];
+		snprintf(what, sizeof what, "nodes.%s.next", sc->nodes[i].name);
+		rc = sc_fail(c, nx ? nx : sc->nodes[i].src, what,
+			     "requests that reach '%s' can never finish: its routes lead only into a loop with no exit (somewhere on the loop the p values must add up to less than 1)",
+			     sc->nodes[i].name);
+	}
+	free(ok);
+	return rc;
 }
 
 /* check_point checks one point's tree into a scenario. */
@@ -827,7 +902,12 @@ static int check_point(struct yt_node *tree, const char *file,
 			goto fail;
 		n->ops = model_find(tname);
 		if (!n->ops) {
-			rc = sc_fail(c, tn, tw, "unknown type '%s' (allowed: %s)", tname, kinds);
+			const char *names[64];
+			size_t k = 0;
+			for (; model_registry[k] && k < 63; k++)
+				names[k] = model_registry[k]->kind;
+			names[k] = NULL;
+			rc = sc_unknown(c, tn, tw, "type", tname, names);
 			goto fail;
 		}
 		if ((rc = n->ops->configure(c, what, n->src, &n->cfg)))
@@ -841,6 +921,8 @@ static int check_point(struct yt_node *tree, const char *file,
 		if ((rc = n->ops->configure(c, what, n->src, &n->cfg)))
 			goto fail;
 	}
+	if ((rc = check_exits(c, sc)))
+		goto fail;
 	sc->hash = yt_hash(tree);
 	*out = sc;
 	return 0;

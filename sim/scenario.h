@@ -134,6 +134,16 @@ int sc_dist(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 int sc_node_ref(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 		uint32_t *out);
 
+/* sc_closest returns the entry of the NULL-terminated list nearest to s in
+ * edit distance, or NULL when none is near enough to be a likely typo. */
+const char *sc_closest(const char *s, const char *const *list);
+
+/* sc_unknown reports that `value` at n is not one of the NULL-terminated
+ * `allowed` names: "unknown KIND 'value'; did you mean 'x'?" when one is
+ * close, else "unknown KIND 'value' (allowed: a, b, c)". */
+int sc_unknown(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	       const char *kind, const char *value, const char *const *allowed);
+
 /* sc_parse_duration / sc_parse_rate parse text alone (no location):
  * 0 or -1.  Exposed for tests and for the command line. */
 int sc_parse_duration(const char *s, int64_t *out_ns);

@@ -10,6 +10,7 @@
 #include "tests/testutil.h"
 
 #include <math.h>
+#include <sys/resource.h>
 
 #include "sim/err.h"
 #include "sim/event.h"
@@ -439,6 +440,88 @@ static void test_evq_check_detects_corruption(void **state)
 	evq_fini(&q);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+
+#ifndef TEST_ASAN
+/* Bytes of address space the process maps now, from /proc/self/statm;
+ * 0 where that cannot be read. */
+static size_t mapped_bytes(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long pages = 0;
+	if (!f)
+		return 0;
+	if (fscanf(f, "%lu", &pages) != 1)
+		pages = 0;
+	fclose(f);
+	return (size_t)pages * 4096;
+}
+#endif
+
+/* With the address space capped a little above what is mapped, Top keeps
+ * growing until rung 0's array cannot follow: that push must fail with
+ * SIM_ENOMEM and leave the queue as it was, and once memory is back the
+ * queue must work on with the same events.  Linux only; skipped under
+ * AddressSanitizer, whose shadow memory needs an uncapped address space. */
+static void test_evq_push_reports_enomem_and_stays_usable(void **state)
+{
+#ifdef TEST_ASAN
+	skip();
+#else
+	enum { N = 1 << 19 };
+	struct event *ev = calloc(N, sizeof *ev);
+	assert_non_null(ev);
+	uint64_t s = 91;
+	for (size_t i = 0; i < N; i++) {
+		ev[i].time_ns = (int64_t)prng_below(&s, 1000000000);
+		ev[i].seq = i;
+	}
+	struct rlimit old;
+	size_t mapped = mapped_bytes();
+	if (mapped == 0 || getrlimit(RLIMIT_AS, &old) != 0) {
+		free(ev);
+		skip();
+	}
+	struct evq q;
+	evq_init(&q);
+	struct rlimit cap = old;
+	cap.rlim_cur = mapped + (512u << 10);
+	if (old.rlim_max != RLIM_INFINITY && cap.rlim_cur > old.rlim_max)
+		cap.rlim_cur = old.rlim_max;
+	assert_int_equal(setrlimit(RLIMIT_AS, &cap), 0);
+	size_t pushed = 0;
+	int rc = 0;
+	while (pushed < N && (rc = evq_push(&q, &ev[pushed])) == 0)
+		pushed++;
+	assert_int_equal(setrlimit(RLIMIT_AS, &old), 0);
+
+	assert_int_equal(rc, SIM_ENOMEM);
+	assert_true(pushed < N);
+	assert_int_equal(evq_size(&q), pushed);
+	assert_int_equal(evq_check(&q), 0);
+	for (size_t i = pushed; i < N; i++)
+		assert_int_equal(evq_push(&q, &ev[i]), 0);
+	assert_int_equal(evq_check(&q), 0);
+	struct event *prev = NULL;
+	for (size_t i = 0; i < N; i++) {
+		struct event *e = evq_pop(&q);
+		assert_non_null(e);
+		if (prev)
+			assert_true(event_before(prev, e));
+		prev = e;
+	}
+	assert_null(evq_pop(&q));
+	evq_fini(&q);
+	free(ev);
+#endif
+}
+
 /*
  * Differential driver: a pool of events, a free list, and both queues.
  */
@@ -704,6 +787,7 @@ int main(void)
 		cmocka_unit_test(test_evq_long_bottom_becomes_rung),
 		cmocka_unit_test(test_evq_deep_clusters_reach_rung_limit),
 		cmocka_unit_test(test_evq_check_detects_corruption),
+		cmocka_unit_test(test_evq_push_reports_enomem_and_stays_usable),
 		cmocka_unit_test(test_evq_matches_heapq_hold_exponential),
 		cmocka_unit_test(test_evq_matches_heapq_hold_uniform),
 		cmocka_unit_test(test_evq_matches_heapq_hold_zero_increments),

@@ -135,7 +135,7 @@ static const struct {
 	  "s.yaml:5:8: nodes.web: missing required key 'type' (one of: service)" },
 	{ "duration: 10s\nworkloads:\n  u: {arrival: {process: poisson, rate: 1/s}, target: web}\n"
 	  "nodes:\n  web: {type: servise, service: 1s}\n",
-	  "s.yaml:5:15: nodes.web.type: unknown type 'servise' (allowed: service)" },
+	  "s.yaml:5:15: nodes.web.type: unknown type 'servise'; did you mean 'service'?" },
 	{ "duration: 10s\nworkloads:\n  u: {arrival: {process: poisson, rate: 1/s}, target: web}\n"
 	  "nodes:\n  web: {type: service}\n",
 	  "s.yaml:5:8: nodes.web: missing required key 'service'" },
@@ -184,7 +184,7 @@ static const struct {
 	  "s.yaml:3:41: workloads.u.arrival.users: must be an integer from 1 to 10000000 (got 0)" },
 	{ "duration: 10s\nworkloads:\n  u: {arrival: {process: poison, rate: 1/s}, target: web}\n"
 	  "nodes:\n  web: {type: service, service: 1s}\n",
-	  "s.yaml:3:26: workloads.u.arrival.process: unknown process 'poison' (allowed: poisson, constant, profile, closed)" },
+	  "s.yaml:3:26: workloads.u.arrival.process: unknown process 'poison'; did you mean 'poisson'?" },
 	{ "duration: 10s\nworkloads:\n  u: {arrival: {process: poisson, rate: 1/s}, target: www}\n"
 	  "nodes:\n  web: {type: service, service: 1s}\n",
 	  "s.yaml:3:55: workloads.u.target: no node named 'www' (nodes: web)" },
