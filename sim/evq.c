@@ -293,8 +293,11 @@ static int evq_refill(struct evq *q)
 		size_t n = 0;
 		int64_t min = list->time_ns, max = min;
 		for (struct event *ev = list; ev; ev = ev->next) {
-			if (n < EVQ_THRES)
-				key[n] = (struct evq_key){ ev->time_ns, ev->seq, ev };
+			if (n < EVQ_THRES) {
+				key[n].time_ns = ev->time_ns;
+				key[n].seq = ev->seq;
+				key[n].ev = ev;
+			}
 			n++;
 			if (ev->time_ns < min)
 				min = ev->time_ns;
@@ -367,8 +370,8 @@ int evq_push(struct evq *q, struct event *ev)
 		evq_grow_wanted(q);
 
 	if ((q->nrungs == 0 && !q->bottom) || t > q->ladder_max_ns) {
-		/* Rung 0 must be able to take all of Top in one bucket per event
-		 * when Top moves down, since pop cannot allocate. */
+		/* Rung 0 must have a bucket per Top event by the time Top moves
+		 * down, since pop cannot allocate. */
 		if (q->top_count >= EVQ_THRES &&
 		    evq_grow(q, 0, q->top_count + 1))
 			return SIM_ENOMEM;

@@ -40,7 +40,8 @@
  *      one becomes a new rung below, with widths again from its own
  *      (max - min) / count, and step 2 repeats on that rung.  A large bucket
  *      that cannot be split - all its events at one nanosecond, or the
- *      ladder already EVQ_MAX_RUNGS deep - is sorted into Bottom as it is.
+ *      ladder already EVQ_MAX_RUNGS deep - is sorted into Bottom as it is,
+ *      by seq where the times are equal.
  *
  * Push is a comparison with ladder_max_ns, a scan of at most EVQ_MAX_RUNGS
  * cursors, and a prepend to a bucket; an event earlier than every cursor
@@ -56,29 +57,44 @@
  *     buckets, and each split separates its minimum from its maximum: every
  *     new rung makes progress.  All offsets from a rung's start are taken
  *     as uint64_t, which cannot overflow for any pair of int64_t times.
- *   - Buckets and Bottom are sorted by a linked-list merge sort, O(n log n)
- *     for the unsplittable buckets (many events at one time) that could be
- *     large, rather than the paper's insertion sort.
+ *   - A bucket of at most EVQ_THRES events is sorted by insertion, as in
+ *     the paper, but on (time, seq, pointer) keys copied into an array in
+ *     the pass that counts the bucket, so the sort touches no event memory.
+ *     Anything larger that reaches Bottom (a bucket that cannot be split, a
+ *     small Top) goes through a linked-list merge sort: O(n log n), so a
+ *     burst of a million events at one nanosecond costs n log n, not n^2.
  *   - When an insertion would have to walk a Bottom of more than
  *     EVQ_BOTTOM_MAX events that span more than one time, Bottom becomes a
  *     new lowest rung first, as in the paper.  A Bottom whose events share
  *     one time cannot be split, but it is only ever walked by a tie pushed
  *     with a seq below others at that time, which the engine never does.
  *   - Pop never allocates (it cannot report failure).  Rung 0 grows on
- *     push, to hold as many buckets as Top has events.  A deeper rung that
- *     would need more buckets than it has sorts its bucket into Bottom
- *     instead and asks the next push to grow it, best effort.
+ *     push, to hold as many buckets as Top has events; that growth, and
+ *     the growth that turns a long Bottom into a rung, are what can make a
+ *     push fail.  A deeper rung that would need more buckets than it has
+ *     sorts its bucket into Bottom instead and asks the next push to grow
+ *     it, best effort.
+ *   - Cache misses, not instructions, dominate once the events outgrow the
+ *     cache: a bucket is a linked list of events scattered in memory, and
+ *     walking it is one dependent miss after another.  So when the cursor
+ *     reaches a bucket it has not prefetched, it walks the lists of that
+ *     bucket and the next EVQ_WARM - 1 together, one node of each per
+ *     round, and the misses overlap (evq_warm).  In bench/evq_hold.c this
+ *     more than halves the cost of a hold at 10^5 and 10^6 pending events.
  *
- * Bounds: push is O(EVQ_MAX_RUNGS) plus, rarely, a Bottom insertion of at
- * most EVQ_BOTTOM_MAX steps (unbounded only in the two cases above: a full
- * ladder, or one time with out-of-order seqs).  Pop is amortised O(1) for
- * the distributions the paper studies: each event is moved Top -> rung ->
- * (a few rungs) -> Bottom, and each rung's buckets are scanned once.  It is
- * O(n log n) per bucket in the worst case, never worse.  Memory is the
- * events plus, per rung, one pointer per bucket; rung 0 holds at most as
- * many buckets as the largest Top seen, deeper rungs as the largest bucket
- * split.  The arrays keep their capacity when rungs are dropped and built
- * again, so a steady state allocates nothing.
+ * Bounds: push is O(EVQ_MAX_RUNGS) plus, sometimes, a Bottom insertion of
+ * at most EVQ_BOTTOM_MAX steps, or a longer Bottom turned into a rung in
+ * one linear pass.  Walks of a longer Bottom remain only in the two cases
+ * above: a ladder already EVQ_MAX_RUNGS deep, or one time with out-of-order
+ * seqs.  Pop is amortised O(1) for the distributions the paper studies:
+ * each event moves Top -> rung -> (a few rungs) -> Bottom, each rung's
+ * buckets are scanned once, and sorting a bucket costs O(EVQ_THRES^2) at
+ * most; an unsplittable bucket of n events costs O(n log n).  Memory is
+ * the events plus one pointer per bucket; a rung built from n events has
+ * at most n buckets, so rung 0 holds at most as many as the largest Top
+ * seen and a deeper rung as the largest bucket it split.  The arrays keep
+ * their capacity when rungs are dropped and built again, so a steady state
+ * allocates nothing.
  *
  * Why hand-written: no C library offers a discrete-event ladder queue over
  * intrusive event records; general priority queues (heaps, pairing heaps,
@@ -116,7 +132,7 @@ struct evq_rung {
 	size_t nbuckets;         /* buckets in use on this rung */
 	size_t cap;              /* allocated buckets, kept when dropped */
 	size_t want;             /* buckets a refill lacked; grown on push */
-	size_t cur;              /* index of the current (first unserved) bucket */
+	size_t cur;              /* current (first unserved) bucket */
 	size_t count;            /* events on this rung */
 	size_t warm;             /* buckets below this were prefetched */
 	int64_t start_ns;        /* time of bucket 0's lower edge */
@@ -149,10 +165,12 @@ struct evq {
 void evq_init(struct evq *q);
 void evq_fini(struct evq *q);
 
-/* evq_push inserts ev, which must not be queued already and must not be
- * earlier than the last event popped.  Returns 0, or SIM_ENOMEM if a rung's
- * bucket array could not grow; the queue is then unchanged, ev is not
- * queued, and the caller still owns it. */
+/* evq_push inserts ev, which must not be queued already and whose time_ns
+ * must not be earlier than that of the last event popped (a tie may carry
+ * any seq, so the event just popped can be pushed back unchanged).
+ * Returns 0, or SIM_ENOMEM if a rung's bucket array could not grow; the
+ * queue is then unchanged and usable, ev is not queued, and the caller
+ * still owns it. */
 int evq_push(struct evq *q, struct event *ev);
 
 /* evq_pop removes and returns the event that comes first in event_before()

@@ -30,9 +30,9 @@ void heapq_fini(struct heapq *q)
 int heapq_push(struct heapq *q, struct event *ev)
 {
 	if (q->n == q->cap) {
-		size_t cap = q->cap ? q->cap * 2 : 64;
-		if (cap > SIZE_MAX / sizeof *q->a)
+		if (q->cap > SIZE_MAX / 2 / sizeof *q->a)
 			return SIM_ENOMEM;
+		size_t cap = q->cap ? q->cap * 2 : 64;
 		struct event **a = realloc(q->a, cap * sizeof *a);
 		if (!a)
 			return SIM_ENOMEM;

@@ -140,8 +140,6 @@ int report_add_point(struct report *r, size_t p, const struct rep_result *reps,
 		stats_ci95(x, n, &rw->p99_s, &half);
 	}
 	free(x);
-	if (p + 1 > r->npoints)
-		r->npoints = p + 1;
 	return 0;
 }
 
@@ -182,10 +180,10 @@ static void write_summary(const struct report *r, FILE *f)
 	for (int m = 0; m < RM_COUNT; m++)
 		fprintf(f, ",%s,%s_ci95", metric_names[m], metric_names[m]);
 	fputs(",complete,seed,scenario_hash,version\n", f);
-	for (size_t p = 0; p < r->npoints; p++) {
+	for (size_t p = 0; p < r->set->npoints; p++) {
+		/* a point with no replication (a run stopped before it) still
+		 * gets its row, so the file says what is missing */
 		const struct report_point *pt = &r->points[p];
-		if (!pt->replications)
-			continue;
 		fprintf(f, "%zu", p);
 		for (size_t i = 0; i < set->nparams; i++) {
 			fputc(',', f);
@@ -196,8 +194,8 @@ static void write_summary(const struct report *r, FILE *f)
 			(unsigned long long)pt->completed,
 			(unsigned long long)pt->rejected);
 		for (int m = 0; m < RM_COUNT; m++) {
-			num(f, pt->mean[m]);
-			num(f, pt->ci95[m]);
+			num(f, pt->replications ? pt->mean[m] : NAN);
+			num(f, pt->replications ? pt->ci95[m] : NAN);
 		}
 		fprintf(f, ",%s,%llu,%016llx,%s\n", pt->complete ? "true" : "false",
 			(unsigned long long)set->points[p]->seed,
@@ -209,7 +207,7 @@ static void write_nodes(const struct report *r, FILE *f)
 {
 	fputs("point,node,arrivals,completed,rejected,utilization,queue_len_mean,"
 	      "wait_mean_s,latency_mean_s,utilization_ci95,waited_ratio\n", f);
-	for (size_t p = 0; p < r->npoints; p++) {
+	for (size_t p = 0; p < r->set->npoints; p++) {
 		const struct report_point *pt = &r->points[p];
 		const struct scenario *sc = r->set->points[p];
 		if (!pt->replications)
@@ -235,7 +233,7 @@ static void write_nodes(const struct report *r, FILE *f)
 static void write_latency(const struct report *r, FILE *f)
 {
 	fputs("point,le_s,count,cdf\n", f);
-	for (size_t p = 0; p < r->npoints; p++) {
+	for (size_t p = 0; p < r->set->npoints; p++) {
 		const struct hist *h = &r->points[p].latency;
 		if (!r->points[p].replications || !h->total)
 			continue;
@@ -255,7 +253,7 @@ static void write_latency(const struct report *r, FILE *f)
 static void write_timeseries(const struct report *r, FILE *f)
 {
 	fputs("point,t_s,throughput_per_s,latency_p50_s,latency_p99_s,rejected\n", f);
-	for (size_t p = 0; p < r->npoints; p++) {
+	for (size_t p = 0; p < r->set->npoints; p++) {
 		const struct report_point *pt = &r->points[p];
 		for (size_t t = 0; pt->replications && t < pt->nts; t++) {
 			const struct report_window *w = &pt->ts[t];
@@ -377,7 +375,7 @@ void report_print_table(const struct report *r, FILE *f)
 {
 	fprintf(f, "%-6s %-16s %-22s %-12s %-12s %-12s %s\n", "point", "throughput/s",
 		"mean latency", "p50", "p99", "p99.9", "rejected");
-	for (size_t p = 0; p < r->npoints; p++) {
+	for (size_t p = 0; p < r->set->npoints; p++) {
 		const struct report_point *pt = &r->points[p];
 		if (!pt->replications)
 			continue;

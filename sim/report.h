@@ -57,8 +57,8 @@ struct report_point {
 
 struct report {
 	const struct scenario_set *set;
-	struct report_point *points; /* [set->npoints] */
-	size_t npoints;             /* points with at least one replication */
+	struct report_point *points; /* [set->npoints]; replications == 0 for
+				     * a point not run (stopped before it) */
 	const char *version;
 	uint64_t events, requests;  /* processed over all replications */
 };

@@ -9,6 +9,7 @@
 #include "tests/testutil.h"
 
 #include <libgen.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -132,6 +133,45 @@ static void test_cli_unwritable_output_is_status_1_and_keeps_old_results(void **
 	assert_int_equal(sh(NULL, 0, "cmp -s %s/keep/summary.csv %s/summary.before", tmpdir, tmpdir), 0);
 }
 
+/* interrupt runs a long run, sends it sig after a while, and checks that
+ * it stops with 128 + sig, having written what its finished replications
+ * measured, marked incomplete. */
+static void interrupt(int sig, const char *name)
+{
+	char cmd[8192];
+	snprintf(cmd, sizeof cmd,
+		 "( %s run scenarios/quickstart.yaml -o %s/%s -q --set duration=60s "
+		 "--set replications=100000 & pid=$!; sleep 1; kill -%d $pid; wait $pid )",
+		 bin, tmpdir, name, sig);
+	assert_int_equal(sh(NULL, 0, "%s", cmd), 128 + sig);
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s/summary.csv", tmpdir, name);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char header[4096], row[4096];
+	assert_non_null(fgets(header, sizeof header, f));
+	assert_non_null(fgets(row, sizeof row, f));
+	fclose(f);
+	unsigned reps = 0;
+	assert_int_equal(sscanf(row, "0,%u,", &reps), 1);
+	assert_true(reps > 0 && reps < 100000);
+	assert_non_null(strstr(row, ",false,"));
+	/* the other files are whole, and nothing temporary is left */
+	assert_true(exists("%s/%s/timeseries.csv", name));
+	assert_int_equal(sh(NULL, 0, "test -z \"$(ls -A %s/%s | grep -v '^[a-z]*\\.csv$')\"",
+			    tmpdir, name), 0);
+}
+
+static void test_cli_sigint_writes_finished_replications(void **state)
+{
+	interrupt(SIGINT, "int");
+}
+
+static void test_cli_sigterm_writes_finished_replications(void **state)
+{
+	interrupt(SIGTERM, "term");
+}
+
 static int setup(void **state)
 {
 	if (!mkdtemp(tmpdir))
@@ -157,6 +197,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cli_bad_input_is_one_located_line_and_status_2),
 		cmocka_unit_test(test_cli_same_seed_gives_identical_files),
 		cmocka_unit_test(test_cli_unwritable_output_is_status_1_and_keeps_old_results),
+		cmocka_unit_test(test_cli_sigint_writes_finished_replications),
+		cmocka_unit_test(test_cli_sigterm_writes_finished_replications),
 	};
 	return cmocka_run_group_tests_name("cli", tests, setup, teardown);
 }
