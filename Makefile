@@ -46,7 +46,7 @@ LIBA     := $(BUILD)/libarchsim.a
 SCENARIO ?= scenarios/quickstart.yaml
 OUT      ?=
 
-.PHONY: all deps run test unit validate bench debug plots clean
+.PHONY: all deps run test unit validate bench debug check-sanitize fuzz fuzz-smoke plots clean
 all: $(BIN)
 
 deps:
@@ -79,6 +79,7 @@ run: deps
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 
 unit: $(BIN) $(TEST_BIN)
 	$(Q)sh scripts/run-tests.sh $(TEST_BIN)
@@ -99,6 +100,27 @@ $(BUILD)/bench/%: bench/%.c $(LIBA)
 debug: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build/debug OPT=-O1 \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DSIM_DEBUG_POOLS" unit
+
+# The sanitizer run that CI makes: the same suite as `make test`.
+check-sanitize: debug
+
+# libFuzzer harnesses: clang, with ASan and UBSan, over the library sources.
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_BIN := $(BUILD)/fuzz/fuzz_scenario $(BUILD)/fuzz/fuzz_set
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard sim/*.h models/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $<")
+	$(Q)clang -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g $(WARN) -Wno-unknown-warning-option \
+	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I. $(PKG_CFLAGS) \
+	  -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lm
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BIN)
+	$(Q)sh scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS)
+
+fuzz-smoke: $(FUZZ_BIN)
+	$(Q)sh scripts/fuzz.sh $(BUILD) $(FUZZ_SMOKE_SECONDS)
 
 plots:
 	$(Q)sh scripts/plot.sh results/$(basename $(notdir $(SCENARIO)))

@@ -5,7 +5,8 @@
  * event-set implementations", CACM 1986) keeps the queue at a fixed size
  * N: prefill N events, then repeat "pop the earliest, push it back at its
  * time plus an increment".  Increments and prefill times are exponential
- * with mean 1 ms (in nanoseconds), the case the ladder queue paper reports.
+ * with mean 1 ms (in nanoseconds), one of the cases the ladder queue paper
+ * reports.
  * For each N the program runs N holds (at least 10^5) untimed to settle the
  * structure, then times batches of holds until 0.25 s have passed, and
  * prints the mean cost of one hold for the ladder queue and the heap.
@@ -23,7 +24,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "sim/err.h"
 #include "sim/event.h"
 #include "sim/evq.h"
 #include "sim/heapq.h"
@@ -47,6 +47,12 @@ static int64_t draw_exp_ns(uint64_t *s)
 {
 	double u = (double)(splitmix64(s) >> 11) * 0x1p-53;
 	return (int64_t)(-HOLD_MEAN_NS * log(1.0 - u));
+}
+
+static void die(const char *name, const char *what)
+{
+	fprintf(stderr, "evq_hold: %s: %s\n", name, what);
+	exit(1);
 }
 
 static double now_s(void)
@@ -75,7 +81,8 @@ static void heap_fini(void *q) { heapq_fini(q); }
 static int heap_push(void *q, struct event *ev) { return heapq_push(q, ev); }
 static struct event *heap_pop(void *q) { return heapq_pop(q); }
 
-static const struct hold_queue hold_queues[] = {
+#define NQUEUES 2
+static const struct hold_queue hold_queues[NQUEUES] = {
 	{ .name = "ladder", .size = sizeof(struct evq), .init = ladder_init,
 	  .fini = ladder_fini, .push = ladder_push, .pop = ladder_pop },
 	{ .name = "heap", .size = sizeof(struct heapq), .init = heap_init,
@@ -95,17 +102,13 @@ static uint64_t hold(const struct hold_queue *hq, void *q, uint64_t count,
 	uint64_t sum = 0;
 	for (uint64_t i = 0; i < count; i++) {
 		struct event *ev = hq->pop(q);
-		if (!ev) {
-			fprintf(stderr, "evq_hold: %s: queue ran empty\n", hq->name);
-			exit(1);
-		}
+		if (!ev)
+			die(hq->name, "queue ran empty");
 		sum += (uint64_t)ev->time_ns;
 		ev->time_ns += hold_inc[(*j)++ & (HOLD_NINC - 1)];
 		ev->seq = (*seq)++;
-		if (hq->push(q, ev)) {
-			fprintf(stderr, "evq_hold: %s: out of memory\n", hq->name);
-			exit(1);
-		}
+		if (hq->push(q, ev))
+			die(hq->name, "out of memory");
 	}
 	return sum;
 }
@@ -115,19 +118,15 @@ static struct hold_result run(const struct hold_queue *hq, size_t n)
 	struct hold_result res = { 0 };
 	struct event *ev = calloc(n, sizeof *ev);
 	void *q = malloc(hq->size);
-	if (!ev || !q) {
-		fprintf(stderr, "evq_hold: out of memory for %zu events\n", n);
-		exit(1);
-	}
+	if (!ev || !q)
+		die(hq->name, "out of memory");
 	hq->init(q);
 	uint64_t s = 12345, seq = 0, j = 0;
 	for (size_t i = 0; i < n; i++) {
 		ev[i].time_ns = draw_exp_ns(&s);
 		ev[i].seq = seq++;
-		if (hq->push(q, &ev[i])) {
-			fprintf(stderr, "evq_hold: %s: out of memory\n", hq->name);
-			exit(1);
-		}
+		if (hq->push(q, &ev[i]))
+			die(hq->name, "out of memory");
 	}
 	res.check = hold(hq, q, n < 100000 ? 100000 : n, &j, &seq);
 
@@ -148,31 +147,38 @@ static struct hold_result run(const struct hold_queue *hq, size_t n)
 
 int main(int argc, char **argv)
 {
-	static const size_t sizes[] = { 1000, 100000, 1000000 };
-	size_t nsizes = sizeof sizes / sizeof sizes[0];
+	enum { MAXSIZES = 16 };
+	size_t sizes[MAXSIZES] = { 1000, 100000, 1000000 };
+	size_t nsizes = 3;
+	if (argc > 1) {
+		nsizes = (size_t)argc - 1;
+		for (size_t k = 0; k < nsizes; k++) {
+			char *end;
+			if (k < MAXSIZES)
+				sizes[k] = strtoull(argv[k + 1], &end, 10);
+			if (k >= MAXSIZES || sizes[k] == 0 || *end) {
+				fprintf(stderr, "usage: evq_hold [N ...], "
+					"at most %d sizes\n", MAXSIZES);
+				return 2;
+			}
+		}
+	}
 	uint64_t s = 777;
 	for (size_t i = 0; i < HOLD_NINC; i++)
 		hold_inc[i] = draw_exp_ns(&s);
 
 	printf("%-6s %8s %12s\n", "queue", "pending", "ns_per_hold");
-	for (size_t k = 0; k < (argc > 1 ? (size_t)argc - 1 : nsizes); k++) {
-		size_t n = argc > 1 ? strtoull(argv[k + 1], NULL, 10) : sizes[k];
-		if (n == 0) {
-			fprintf(stderr, "evq_hold: bad size '%s'\n", argv[k + 1]);
-			return 2;
-		}
+	for (size_t k = 0; k < nsizes; k++) {
+		size_t n = sizes[k];
 		uint64_t check = 0;
-		for (size_t i = 0; i < sizeof hold_queues / sizeof hold_queues[0]; i++) {
+		for (size_t i = 0; i < NQUEUES; i++) {
 			struct hold_result r = run(&hold_queues[i], n);
 			printf("%-6s %8zu %12.1f\n", hold_queues[i].name, n,
 			       r.ns_per_hold);
 			fflush(stdout);
-			if (i > 0 && r.check != check) {
-				fprintf(stderr, "evq_hold: %s and %s popped different "
-					"times\n", hold_queues[0].name,
-					hold_queues[i].name);
-				return 1;
-			}
+			if (i > 0 && r.check != check)
+				die(hold_queues[i].name, "popped other times "
+				    "than the first queue");
 			check = r.check;
 		}
 	}

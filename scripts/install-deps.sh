@@ -13,6 +13,13 @@ have_pc gsl || need="$need libgsl-dev"
 have_pc yaml-0.1 || need="$need libyaml-dev"
 have_pc cmocka || need="$need libcmocka-dev"
 command -v gnuplot >/dev/null 2>&1 || need="$need gnuplot-nox"
+# clang and its fuzzer runtime, for the fuzz harnesses
+command -v clang >/dev/null 2>&1 || need="$need clang"
+if ! command -v clang >/dev/null 2>&1 ||
+   ! echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }' |
+     clang -fsanitize=fuzzer -x c - -o /dev/null >/dev/null 2>&1; then
+	need="$need libclang-rt-dev"
+fi
 
 [ -z "$need" ] && exit 0
 

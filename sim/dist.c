@@ -51,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
@@ -355,9 +356,23 @@ static int is_blank(char c)
  * SIM_EINVAL for a bad line ("FILE:LINE:1: ...") or a file without samples,
  * SIM_EIO if the file cannot be opened or read ("FILE: cannot open: ..."),
  * SIM_ENOMEM if memory runs out. */
+/* Largest samples file read: 512 MiB is some 40 million samples. */
+#define DIST_EMPIRICAL_MAX_BYTES (512 << 20)
+
 int dist_empirical_file(struct dist *d, const char *path, struct sim_err *err)
 {
 	dist_zero(d);
+	/* only a regular file of bounded size: a device or a pipe named here
+	 * (/dev/zero, say) would never end */
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return sim_errf(err, SIM_EIO, "%s: cannot open: %s", path,
+				strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return sim_errf(err, SIM_EINVAL, "%s: not a regular file", path);
+	if (st.st_size > DIST_EMPIRICAL_MAX_BYTES)
+		return sim_errf(err, SIM_EINVAL, "%s: larger than %d MiB", path,
+				DIST_EMPIRICAL_MAX_BYTES >> 20);
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return sim_errf(err, SIM_EIO, "%s: cannot open: %s", path,

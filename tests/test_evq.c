@@ -145,7 +145,8 @@ static void test_heapq_check_detects_corruption(void **state)
 	struct event ev[100];
 	heapq_init(&h);
 	for (int i = 0; i < 100; i++) {
-		ev[i] = (struct event){ .time_ns = 1000 - i, .seq = (uint64_t)i };
+		ev[i].time_ns = 1000 - i;
+		ev[i].seq = (uint64_t)i;
 		assert_int_equal(heapq_push(&h, &ev[i]), 0);
 	}
 	assert_int_equal(heapq_check(&h), 0);
@@ -278,7 +279,8 @@ static void test_evq_empties_and_refills(void **state)
 	for (int round = 0; round < 6; round++) {
 		size_t n = round % 2 ? N : 20 + (size_t)round;
 		for (size_t i = 0; i < n; i++) {
-			ev[i].time_ns = now + prng_exp(&s, 1000.0 * (round + 1));
+			double mean = 1000.0 * (round + 1);
+			ev[i].time_ns = now + prng_exp(&s, mean);
 			ev[i].seq = seq++;
 			assert_int_equal(evq_push(&q, &ev[i]), 0);
 		}
@@ -378,8 +380,11 @@ static void test_evq_deep_clusters_reach_rung_limit(void **state)
 	int deepest = 0;
 	for (int round = 0; round < 12; round++) {
 		for (int i = 0; i < N; i++) {
-			int64_t off = i < NCORE ? (int64_t)prng_below(&s, 4) :
-						  (int64_t)1 << (2 + 7 * (i - NCORE));
+			/* outliers 2^2, 2^9, ..., 2^58: seven bits apart, so
+			 * each split of about 80 events peels off one */
+			int64_t off = i < NCORE ?
+				(int64_t)prng_below(&s, 4) :
+				(int64_t)1 << (2 + 7 * (i - NCORE));
 			ev[i] = (struct event){ .time_ns = base + off,
 						.seq = seq++ };
 			want[i] = &ev[i];
@@ -533,6 +538,7 @@ enum pattern {
 	PAT_TIES,     /* mostly 0 or 1 ns, sometimes 1 us */
 	PAT_BIMODAL,  /* mostly short, one in ten up to 10^17 ns ahead */
 	PAT_MIXED,    /* each draw picks one of the above */
+	NPATTERNS
 };
 
 static int64_t draw_incr(uint64_t *s, enum pattern p)
@@ -554,6 +560,8 @@ static int64_t draw_incr(uint64_t *s, enum pattern p)
 		return prng_exp(s, 100.0);
 	case PAT_MIXED:
 		return draw_incr(s, (enum pattern)prng_below(s, PAT_MIXED));
+	case NPATTERNS:
+		break;
 	}
 	return 0;
 }
@@ -734,7 +742,7 @@ static void test_evq_matches_heapq_bursts_and_drains(void **state)
 		uint64_t s = seeds[k] ^ 0xb0b;
 		diff_init(&d, 8000, seeds[k], 0);
 		for (int round = 0; round < 60; round++) {
-			enum pattern p = (enum pattern)(round % (PAT_MIXED + 1));
+			enum pattern p = (enum pattern)(round % NPATTERNS);
 			size_t push = (size_t)prng_below(&s, 3000) + 1;
 			diff_push_new(&d, push, p);
 			size_t size = evq_size(&d.q);
