@@ -5,7 +5,10 @@
 #   make test       install, build, run every unit test and the fast validation
 #   make validate   the long statistical validation against queueing theory
 #   make bench      speed: archsim against a minimal hand-written C loop
-#   make debug      build with address and undefined-behaviour sanitizers
+#   make debug      the test suite built with address and undefined-behaviour
+#                   sanitizers (also: make check-sanitize)
+#   make memcheck   valgrind over the quickstart scenario
+#   make fuzz       libFuzzer over the scenario loader (FUZZ_SECONDS=60)
 #
 # Objects live under build/ (build/debug/ for sanitizer builds), with
 # dependency files from -MMD -MP.  Quiet unless V=1.
@@ -46,7 +49,7 @@ LIBA     := $(BUILD)/libarchsim.a
 SCENARIO ?= scenarios/quickstart.yaml
 OUT      ?=
 
-.PHONY: all deps run test unit validate bench debug check-sanitize fuzz fuzz-smoke plots clean
+.PHONY: all deps run test unit validate bench debug check-sanitize memcheck fuzz fuzz-smoke plots clean
 all: $(BIN)
 
 deps:
@@ -103,6 +106,14 @@ debug: deps
 
 # The sanitizer run that CI makes: the same suite as `make test`.
 check-sanitize: debug
+
+# valgrind over the quickstart scenario: no leak, no error.
+memcheck: deps
+	$(Q)sh scripts/install-deps.sh valgrind
+	$(Q)$(MAKE) --no-print-directory $(BIN)
+	$(Q)valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all \
+	  --error-exitcode=9 ./$(BIN) run scenarios/quickstart.yaml -q -o $(BUILD)/memcheck
+	@echo "memcheck: no leak, no error"
 
 # libFuzzer harnesses: clang, with ASan and UBSan, over the library sources.
 FUZZ_SECONDS ?= 60

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install the libraries and tools archsim needs, from the distribution's
-# packages, when any is missing.  Debian and Ubuntu (apt-get); uses sudo when
+# packages, when any is missing; extra tools (valgrind) may be named as
+# arguments.  Debian and Ubuntu (apt-get); uses sudo when
 # not run as root.  Safe to run again: it does nothing when all are present.
 set -e
 
@@ -20,6 +21,11 @@ if ! command -v clang >/dev/null 2>&1 ||
      clang -fsanitize=fuzzer -x c - -o /dev/null >/dev/null 2>&1; then
 	need="$need libclang-rt-dev"
 fi
+
+# optional tools named as arguments, e.g. `install-deps.sh valgrind`
+for tool in "$@"; do
+	command -v "$tool" >/dev/null 2>&1 || need="$need $tool"
+done
 
 [ -z "$need" ] && exit 0
 

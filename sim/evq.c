@@ -161,6 +161,17 @@ static void evq_set_bottom(struct evq *q, struct event *list, size_t n)
 	q->bottom_count = n;
 }
 
+/* evq_keys_to_bottom links n >= 1 sorted keys into Bottom. */
+static void evq_keys_to_bottom(struct evq *q, struct evq_key *key, size_t n)
+{
+	for (size_t j = 0; j + 1 < n; j++)
+		key[j].ev->next = key[j + 1].ev;
+	key[n - 1].ev->next = NULL;
+	q->bottom = key[0].ev;
+	q->bottom_tail = key[n - 1].ev;
+	q->bottom_count = n;
+}
+
 /* evq_spawn builds rung k from a list of n >= 2 events whose times span
  * [min, max] with min < max; the rung covers [min, last].  The width is the
  * smallest power of two 2^s with (max - min) >> s < n, so there are at most
@@ -242,8 +253,21 @@ static void evq_top_to_ladder(struct evq *q)
 	q->top = NULL;
 	q->top_count = 0;
 	q->ladder_max_ns = max;
-	if (n > EVQ_THRES && min < max &&
-	    evq_spawn(q, 0, list, n, min, max, max) == 0)
+	if (n <= EVQ_THRES) {
+		/* the common case of a small queue (an M/M/1 holds two
+		 * events): a key-array sort, as for a small bucket */
+		struct evq_key key[EVQ_THRES];
+		size_t m = 0;
+		for (struct event *ev = list; ev; ev = ev->next, m++) {
+			key[m].time_ns = ev->time_ns;
+			key[m].seq = ev->seq;
+			key[m].ev = ev;
+		}
+		evq_sort_keys(key, m);
+		evq_keys_to_bottom(q, key, m);
+		return;
+	}
+	if (min < max && evq_spawn(q, 0, list, n, min, max, max) == 0)
 		return;
 	evq_set_bottom(q, list, n);
 }
@@ -307,12 +331,7 @@ static int evq_refill(struct evq *q)
 		r->count -= n;
 		if (n <= EVQ_THRES) {
 			evq_sort_keys(key, n);
-			for (size_t j = 0; j + 1 < n; j++)
-				key[j].ev->next = key[j + 1].ev;
-			key[n - 1].ev->next = NULL;
-			q->bottom = key[0].ev;
-			q->bottom_tail = key[n - 1].ev;
-			q->bottom_count = n;
+			evq_keys_to_bottom(q, key, n);
 			return 1;
 		}
 		if (min < max && q->nrungs < EVQ_MAX_RUNGS &&
@@ -369,6 +388,19 @@ int evq_push(struct evq *q, struct event *ev)
 	if (q->want_any)
 		evq_grow_wanted(q);
 
+	if (q->nrungs == 0 && !q->top && q->bottom &&
+	    q->bottom_count < EVQ_SMALL && !event_before(ev, q->bottom_tail)) {
+		/* small queue: append to Bottom (see evq.h), which stays
+		 * within ladder_max_ns, now covering t */
+		if (t > q->ladder_max_ns)
+			q->ladder_max_ns = t;
+		ev->next = NULL;
+		q->bottom_tail->next = ev;
+		q->bottom_tail = ev;
+		q->bottom_count++;
+		q->size++;
+		return 0;
+	}
 	if ((q->nrungs == 0 && !q->bottom) || t > q->ladder_max_ns) {
 		/* Rung 0 must have a bucket per Top event by the time Top moves
 		 * down, since pop cannot allocate. */

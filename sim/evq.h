@@ -43,6 +43,13 @@
  *      ladder already EVQ_MAX_RUNGS deep - is sorted into Bottom as it is,
  *      by seq where the times are equal.
  *
+ * Small queues skip the ladder: while there are no rungs, Top is empty and
+ * Bottom holds fewer than EVQ_SMALL events, a push at or after Bottom's
+ * last event is appended to Bottom, raising ladder_max_ns to cover it.  A
+ * queue of a handful of events (the two of an M/M/1) is then a short
+ * sorted list, with no refill and no sort; once it grows, pushes beyond
+ * ladder_max_ns go to Top again and the ladder takes over.
+ *
  * Push is a comparison with ladder_max_ns, a scan of at most EVQ_MAX_RUNGS
  * cursors, and a prepend to a bucket; an event earlier than every cursor
  * goes into Bottom by sorted insertion, in O(1) when it lands at either end
@@ -124,6 +131,9 @@
 #define EVQ_THRES 50
 /* Bottom longer than this becomes a rung before a walking insertion. */
 #define EVQ_BOTTOM_MAX (2 * EVQ_THRES)
+/* A queue with no rungs, an empty Top and fewer events than this in Bottom
+ * appends a later event to Bottom instead of Top (see above). */
+#define EVQ_SMALL 16
 /* Buckets whose lists a refill prefetches together (see evq_warm). */
 #define EVQ_WARM 32
 

@@ -44,7 +44,13 @@ void hist_fini(struct hist *h)
 
 void hist_reset(struct hist *h)
 {
-	memset(h->counts, 0, HIST_NBUCKETS * sizeof *h->counts);
+	/* only buckets between the smallest and the largest value seen can
+	 * hold counts: a histogram reset every time-series window costs the
+	 * width of its data, not the whole array */
+	if (h->total) {
+		size_t lo = hist_index(h->min_ns), hi = hist_index(h->max_ns);
+		memset(h->counts + lo, 0, (hi - lo + 1) * sizeof *h->counts);
+	}
 	hist_clear_summary(h);
 }
 
@@ -88,8 +94,9 @@ int64_t hist_quantile(const struct hist *h, double q)
 	else
 		rank = (uint64_t)x;
 
+	/* no bucket below the minimum's holds anything */
 	uint64_t cum = 0;
-	size_t i = 0;
+	size_t i = hist_index(h->min_ns);
 	for (; i < HIST_NBUCKETS - 1; i++) {
 		cum += h->counts[i];
 		if (cum >= rank)
@@ -108,7 +115,9 @@ double hist_mean(const struct hist *h)
 {
 	if (h->total == 0)
 		return 0;
-	return (double)(h->sum_ns / h->total);
+	/* integer part exactly, then the remainder: no 128-bit float needed */
+	hist_u128 q = h->sum_ns / h->total, r = h->sum_ns % h->total;
+	return (double)q + (double)r / (double)h->total;
 }
 
 /* hist_merge: see hist.h.  Totals, sums, min and max merge too, so dst

@@ -132,8 +132,14 @@ static int run_until(struct sim *s, int64_t end_ns)
 	uint64_t n = 0;
 	while ((ev = evq_pop(&s->q)) != NULL) {
 		if (ev->time_ns >= end_ns) {
-			/* belongs to the next phase; seq unchanged, order kept */
-			evq_push(&s->q, ev);
+			/* belongs to the next phase; seq unchanged, order kept.
+			 * The push cannot fail while other events are queued
+			 * (it goes to the front); when it does, the run ends
+			 * as out of memory rather than lose the event. */
+			if (evq_push(&s->q, ev)) {
+				pool_put(&s->events, ev);
+				s->oom = 1;
+			}
 			break;
 		}
 		s->now_ns = ev->time_ns;
