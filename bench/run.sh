@@ -80,6 +80,39 @@ set -- $(run_archsim $W/mm1-1e8.yaml); row "archsim 10^8 requests" $1 $2 $3 $4 -
 awk -v a=$m6 -v b=$m8 'BEGIN { printf "peak RSS 10^8 / 10^6: %.3f (target < 1.10)\n", b / a }'
 echo
 
+# jackson FILE STATIONS REQUESTS: a ring of stations; each sends a request
+# on to the next with p = 0.8, so every request makes 5 visits on average
+# however many stations there are.  The cost per visit should not depend
+# on the number of stations.
+jackson() {
+	awk -v n="$2" -v req="$3" 'BEGIN {
+		rate = 1000
+		printf "name: bench-jackson\nseed: 1\nduration: %.0fs\nreplications: 1\n", req / rate
+		printf "workloads:\n  users: {arrival: {process: poisson, rate: %d/s}, target: s0}\nnodes:\n", rate
+		for (i = 0; i < n; i++)
+			printf "  s%d: {type: service, service: {dist: exponential, mean: 0.5ms}, next: [{to: s%d, p: 0.8}]}\n", i, (i + 1) % n
+	}' > "$1"
+}
+
+echo "Jackson networks: cost per visit against the number of stations (5 visits per request)"
+printf "%-22s %11s %11s %8s %12s %12s %9s %9s %8s\n" scenario events requests wall_s \
+	requests/s events/s ns/event rss_MiB ratio
+jackson $W/jackson-10.yaml 10 2000000
+set -- $(run_archsim $W/jackson-10.yaml); row "jackson 10 stations" $1 $2 $3 $4 -; j10=$(awk -v e=$1 -v w=$3 'BEGIN { print w * 1e9 / e }')
+jackson $W/jackson-1000.yaml 1000 2000000
+set -- $(run_archsim $W/jackson-1000.yaml); row "jackson 1000 stations" $1 $2 $3 $4 -; j1000=$(awk -v e=$1 -v w=$3 'BEGIN { print w * 1e9 / e }')
+awk -v a=$j10 -v b=$j1000 'BEGIN { printf "ns/event 1000 stations / 10 stations: %.3f (target: about 1)\n", b / a }'
+echo
+
+echo "A scenario of 10,000 nodes: check, and load + start + 1 ms of simulated time"
+jackson $W/nodes-10000.yaml 10000 1
+sed -i 's/^duration: .*/duration: 1ms/' $W/nodes-10000.yaml
+$W/timeit ./$B/archsim check $W/nodes-10000.yaml 2>$W/err
+echo "check: $(tail -n 1 $W/err | awk '{ printf "%.3f s, peak RSS %.1f MiB", $1, $2 / 1024 }')"
+$W/timeit ./$B/archsim run $W/nodes-10000.yaml -q -o $W/out 2>$W/err
+echo "run:   $(tail -n 1 $W/err | awk '{ printf "%.3f s, peak RSS %.1f MiB (target < 1 s)", $1, $2 / 1024 }')"
+echo
+
 if [ -x $W/evq_hold ]; then
 	echo "Event queue, classic hold model (pop one, push one)"
 	$W/evq_hold

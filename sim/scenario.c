@@ -589,10 +589,8 @@ int sc_dist(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 
 int scenario_node_index(const struct scenario *sc, const char *name)
 {
-	for (size_t i = 0; i < sc->nnodes; i++)
-		if (sc->nodes[i].name && strcmp(sc->nodes[i].name, name) == 0)
-			return (int)i;
-	return -1;
+	uint32_t i;
+	return strmap_get(&sc->names, name, &i) ? (int)i : -1;
 }
 
 int sc_node_ref(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
@@ -605,11 +603,10 @@ int sc_node_ref(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 	if ((rc = sc_string(ctx, n, what, &name)))
 		return rc;
 	const struct scenario *sc = ctx->sc;
-	for (size_t i = 0; i < sc->ncomponents; i++) {
-		if (strcmp(sc->nodes[i].name, name) == 0) {
-			*out = (uint32_t)i;
-			return 0;
-		}
+	uint32_t i;
+	if (strmap_get(&sc->names, name, &i) && i < sc->ncomponents) {
+		*out = i;
+		return 0;
 	}
 	const char *names[64];
 	size_t k = 0;
@@ -637,6 +634,7 @@ static void scenario_free(struct scenario *sc)
 		free(sc->nodes[i].name);
 	}
 	free(sc->nodes);
+	strmap_fini(&sc->names);
 	free(sc->name);
 	free(sc->dir);
 	yt_free(sc->tree);
@@ -863,20 +861,23 @@ static int check_point(struct yt_node *tree, const char *file,
 	/* names first, so references may point forward */
 	for (size_t i = 0; i < ncomp + nwl; i++) {
 		const struct yt_node *k = i < ncomp ? yt_key(nodes, i) : yt_key(wls, i - ncomp);
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(sc->nodes[j].name, k->str) == 0) {
-				rc = sc_fail(c, k, i < ncomp ? "nodes" : "workloads",
-					     "the name '%s' is already used by a node", k->str);
-				goto fail;
-			}
-		}
 		if (!(sc->nodes[i].name = strdup(k->str))) {
 			rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 			goto fail;
 		}
+		sc->nnodes = i + 1;
+		int put = strmap_put(&sc->names, sc->nodes[i].name, (uint32_t)i, NULL);
+		if (put < 0) {
+			rc = sim_errf(err, SIM_ENOMEM, "out of memory");
+			goto fail;
+		}
+		if (put == 0) {
+			rc = sc_fail(c, k, i < ncomp ? "nodes" : "workloads",
+				     "the name '%s' is already used by a node", k->str);
+			goto fail;
+		}
 		sc->nodes[i].src = i < ncomp ? yt_val(nodes, i) : yt_val(wls, i - ncomp);
 		sc->nodes[i].is_client = i >= ncomp;
-		sc->nnodes = i + 1;
 	}
 	sc->ncomponents = ncomp;
 	for (size_t i = 0; i < ncomp; i++) {

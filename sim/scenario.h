@@ -28,6 +28,7 @@
 
 #include "sim/dist.h"
 #include "sim/err.h"
+#include "sim/strmap.h"
 #include "sim/ytree.h"
 
 struct model_ops;
@@ -56,6 +57,7 @@ struct scenario {
 	unsigned long long hash;       /* yt_hash of the effective tree */
 	char *dir;                     /* directory of the scenario file, for
 					* relative paths inside it */
+	struct strmap names;           /* node name -> index in nodes[] */
 };
 
 /* A scenario with its sweep expanded: one struct scenario per point. */

@@ -4,9 +4,11 @@
  * The loader is a small stack machine over libyaml's parse events: a
  * mapping or sequence start pushes a container, a scalar is appended to the
  * container on top (as a key or a value when the container is a mapping),
- * an end pops.  Duplicate keys are found when a key is appended, by a scan
- * of the mapping's keys: scenario mappings hold a handful of keys, so the
- * scan costs less than any index would.
+ * an end pops.  Duplicate keys are found when a key is appended: by a scan
+ * of the mapping's keys while it holds a handful (the usual case, with no
+ * allocation), and through a string map once it holds more than
+ * YT_SCAN_KEYS, so a `nodes:` section of ten thousand names loads in linear
+ * time.
  */
 #include "sim/ytree.h"
 
@@ -19,6 +21,8 @@
 
 #include <yaml.h>
 
+#include "sim/strmap.h"
+
 /* File names, shared by a tree and its clones, freed with the last one. */
 struct yt_strs {
 	int refs;
@@ -27,6 +31,7 @@ struct yt_strs {
 };
 
 #define YT_MAX_DEPTH 64
+#define YT_SCAN_KEYS 16
 #define YT_MAX_FILE (64u << 20)
 
 static const char *strs_intern(struct yt_strs *t, const char *s)
@@ -134,6 +139,7 @@ static int parse_events(yaml_parser_t *p, const char *file,
 			struct yt_node **root, struct sim_err *err)
 {
 	struct yt_node *stack[YT_MAX_DEPTH];
+	struct strmap keys[YT_MAX_DEPTH];     /* keys of large mappings */
 	int depth = 0;
 	int docs = 0;
 	struct yt_node *top = NULL;
@@ -233,9 +239,30 @@ static int parse_events(yaml_parser_t *p, const char *file,
 						goto fail;
 					}
 					struct yt_node *dup = NULL;
-					for (size_t i = 0; i < c->n; i += 2)
-						if (strcmp(c->items[i]->str, n->str) == 0)
-							dup = c->items[i];
+					struct strmap *km = &keys[depth - 1];
+					if (c->n / 2 == YT_SCAN_KEYS) {
+						/* from now on, an index */
+						for (size_t i = 0; i < c->n; i += 2)
+							if (strmap_put(km, c->items[i]->str,
+								       (uint32_t)i, NULL) < 0) {
+								node_free(n);
+								goto nomem;
+							}
+					}
+					if (c->n / 2 >= YT_SCAN_KEYS) {
+						uint32_t at;
+						int put = strmap_put(km, n->str, (uint32_t)c->n, &at);
+						if (put < 0) {
+							node_free(n);
+							goto nomem;
+						}
+						if (put == 0)
+							dup = c->items[at];
+					} else {
+						for (size_t i = 0; i < c->n; i += 2)
+							if (strcmp(c->items[i]->str, n->str) == 0)
+								dup = c->items[i];
+					}
 					if (dup) {
 						rc = sim_err_at(err, SIM_EINVAL, file, line, col,
 								"duplicate key '%s' (first at line %d)",
@@ -259,13 +286,14 @@ static int parse_events(yaml_parser_t *p, const char *file,
 					yaml_event_delete(&ev);
 					goto fail;
 				}
+				strmap_init(&keys[depth]);
 				stack[depth++] = n;
 			}
 			break;
 		}
 		case YAML_MAPPING_END_EVENT:
 		case YAML_SEQUENCE_END_EVENT:
-			depth--;
+			strmap_fini(&keys[--depth]);
 			break;
 		default:
 			break;
@@ -273,13 +301,20 @@ static int parse_events(yaml_parser_t *p, const char *file,
 		yaml_event_delete(&ev);
 	}
 done:
+	while (depth > 0)
+		strmap_fini(&keys[--depth]);
 	if (!top) {
 		*root = NULL;
 		return sim_err_at(err, SIM_EINVAL, file, 1, 1, "the scenario is empty");
 	}
 	*root = top;
 	return 0;
+nomem:
+	rc = sim_errf(err, SIM_ENOMEM, "%s: out of memory", file);
+	yaml_event_delete(&ev);
 fail:
+	while (depth > 0)
+		strmap_fini(&keys[--depth]);
 	node_free(top);
 	return rc;
 }

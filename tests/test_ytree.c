@@ -62,6 +62,24 @@ static void test_ytree_rejects_duplicate_keys(void **state)
 			    "t.yaml:3:1: duplicate key 'a' (first at line 1)");
 }
 
+static void test_ytree_rejects_duplicate_keys_in_large_mappings(void **state)
+{
+	/* past a few keys, duplicates are found through an index: same
+	 * message, same location */
+	char text[8192];
+	size_t len = 0;
+	for (int i = 0; i < 100; i++)
+		len += (size_t)snprintf(text + len, sizeof text - len, "k%d: %d\n", i, i);
+	struct yt_node *t = load(text);
+	assert_int_equal(t->n, 200);
+	yt_free(t);
+	snprintf(text + len, sizeof text - len, "k17: again\n");
+	assert_string_equal(load_err(text), "t.yaml:101:1: duplicate key 'k17' (first at line 18)");
+	/* and in the first few keys of a large mapping */
+	snprintf(text + len, sizeof text - len, "k3: again\n");
+	assert_string_equal(load_err(text), "t.yaml:101:1: duplicate key 'k3' (first at line 4)");
+}
+
 static void test_ytree_reports_syntax_errors_with_location(void **state)
 {
 	const char *m = load_err("a:\n\tb: 1\n");
@@ -175,6 +193,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ytree_builds_nested_structure_with_locations),
 		cmocka_unit_test(test_ytree_rejects_duplicate_keys),
+		cmocka_unit_test(test_ytree_rejects_duplicate_keys_in_large_mappings),
 		cmocka_unit_test(test_ytree_reports_syntax_errors_with_location),
 		cmocka_unit_test(test_ytree_rejects_empty_aliases_and_documents),
 		cmocka_unit_test(test_ytree_load_file_errors),
