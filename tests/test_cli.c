@@ -130,6 +130,13 @@ static void test_cli_unwritable_output_is_status_1_and_keeps_old_results(void **
 				    bin, tmpdir, args), 1);
 		assert_int_equal(sh(NULL, 0, "chmod u+w %s/keep", tmpdir), 0);
 	}
+	/* a full disk, as a file-size limit: writes fail with EFBIG half-way
+	 * through the files; the old results stay, nothing temporary is left */
+	assert_int_equal(sh(e, sizeof e, "sh -c 'trap \"\" XFSZ; ulimit -f 4; exec %s run "
+			    "scenarios/quickstart.yaml -o %s/keep %s --seed 6'", bin, tmpdir, args), 1);
+	assert_non_null(strstr(e, "write failed: File too large"));
+	assert_int_equal(sh(NULL, 0, "test -z \"$(ls -A %s/keep | grep -v '^[a-z]*\\.csv$')\"",
+			    tmpdir), 0);
 	assert_int_equal(sh(NULL, 0, "cmp -s %s/keep/summary.csv %s/summary.before", tmpdir, tmpdir), 0);
 }
 
