@@ -17,6 +17,11 @@ static const char *const metric_names[RM_COUNT] = {
 	"latency_p99_s", "latency_p999_s", "reject_ratio",
 };
 
+/* The quantile behind each percentile metric. */
+static const double metric_q[RM_COUNT] = {
+	[RM_P50] = 0.5, [RM_P90] = 0.9, [RM_P99] = 0.99, [RM_P999] = 0.999,
+};
+
 int report_init(struct report *r, const struct scenario_set *set,
 		const char *version)
 {
@@ -78,16 +83,10 @@ int report_add_point(struct report *r, size_t p, const struct rep_result *reps,
 				v = h->total ? hist_mean(h) * 1e-9 : NAN;
 				break;
 			case RM_P50:
-				v = h->total ? hist_quantile(h, 0.5) * 1e-9 : NAN;
-				break;
 			case RM_P90:
-				v = h->total ? hist_quantile(h, 0.9) * 1e-9 : NAN;
-				break;
 			case RM_P99:
-				v = h->total ? hist_quantile(h, 0.99) * 1e-9 : NAN;
-				break;
 			case RM_P999:
-				v = h->total ? hist_quantile(h, 0.999) * 1e-9 : NAN;
+				v = h->total ? hist_quantile(h, metric_q[m]) * 1e-9 : NAN;
 				break;
 			case RM_REJECT_RATIO:
 				v = q->arrivals ? (double)q->rejected / q->arrivals : NAN;

@@ -211,6 +211,21 @@ static int parse_number(const char *s, double *v, char **end)
 	return 0;
 }
 
+/* parse_quantity reads "NUMBER [UNIT]": the number into *v and *unit to
+ * the first non-space after it ("" when there is no unit).  0, or -1 / -2
+ * as parse_number. */
+static int parse_quantity(const char *s, double *v, const char **unit)
+{
+	char *end;
+	int pr = parse_number(s, v, &end);
+	if (pr)
+		return pr;
+	while (isspace((unsigned char)*end))
+		end++;
+	*unit = end;
+	return 0;
+}
+
 int sc_double(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 	      double min, double max, double *out)
 {
@@ -220,15 +235,11 @@ int sc_double(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 	if (rc)
 		return rc;
 	double v;
-	char *end;
-	int pr = parse_number(n->str, &v, &end);
+	const char *unit;
+	int pr = parse_quantity(n->str, &v, &unit);
 	if (pr == -2)
 		return sc_fail(ctx, n, what, "%s is too large to represent", n->str);
-	if (pr || n->quoted) 
-		return sc_fail(ctx, n, what, "must be %s (got '%s')", expect, n->str);
-	while (isspace((unsigned char)*end))
-		end++;
-	if (*end)
+	if (pr || n->quoted || *unit)
 		return sc_fail(ctx, n, what, "must be %s (got '%s')", expect, n->str);
 	if (v < min || v > max)
 		return sc_fail(ctx, n, what, "must be %s (got %s)", expect, n->str);
@@ -264,12 +275,10 @@ static const struct {
 static int parse_duration(const char *s, int64_t *out)
 {
 	double v;
-	char *end;
-	int pr = parse_number(s, &v, &end);
+	const char *end;
+	int pr = parse_quantity(s, &v, &end);
 	if (pr)
 		return pr;
-	while (isspace((unsigned char)*end))
-		end++;
 	if (!*end)
 		return v == 0 ? (*out = 0, 0) : -3;
 	for (size_t i = 0; duration_units[i].name; i++) {
@@ -335,12 +344,10 @@ int sc_duration(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 static int parse_rate(const char *s, double *per_s)
 {
 	double v;
-	char *end;
-	int pr = parse_number(s, &v, &end);
+	const char *end;
+	int pr = parse_quantity(s, &v, &end);
 	if (pr)
 		return pr;
-	while (isspace((unsigned char)*end))
-		end++;
 	if (!*end)
 		return -3;
 	if (*end != '/')

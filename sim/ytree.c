@@ -532,6 +532,23 @@ out:
 	return rc;
 }
 
+/* place puts the tree v at path, replacing what was there, and takes
+ * ownership of v (freed when the path is bad). */
+static int place(struct yt_node *root, const char *path, struct yt_node *v,
+		 const char *name, int line, int col, struct sim_err *err)
+{
+	struct yt_node *parent = NULL;
+	size_t slot = 0;
+	int rc = find_slot(root, path, name, line, col, &parent, &slot, err);
+	if (rc) {
+		node_free(v);
+		return rc;
+	}
+	node_free(parent->items[slot]);
+	parent->items[slot] = v;
+	return 0;
+}
+
 int yt_set_path(struct yt_node *root, const char *path, const char *value,
 		const char *name, int line, int col, struct sim_err *err)
 {
@@ -573,16 +590,7 @@ int yt_set_path(struct yt_node *root, const char *path, const char *value,
 	 * of the name: move them to the root's, and to where they were
 	 * written */
 	relocate(v, f, line, col);
-	struct yt_node *parent;
-	size_t slot;
-	rc = find_slot(root, path, name, line, 1, &parent, &slot, err);
-	if (rc) {
-		node_free(v);
-		return rc;
-	}
-	node_free(parent->items[slot]);
-	parent->items[slot] = v;
-	return 0;
+	return place(root, path, v, name, line, 1, err);
 }
 
 int yt_put(struct yt_node *root, const char *path,
@@ -592,16 +600,7 @@ int yt_put(struct yt_node *root, const char *path,
 	struct yt_node *v = clone_node(value);
 	if (!v)
 		return sim_errf(err, SIM_ENOMEM, "out of memory");
-	struct yt_node *parent;
-	size_t slot;
-	int rc = find_slot(root, path, name, line, col, &parent, &slot, err);
-	if (rc) {
-		node_free(v);
-		return rc;
-	}
-	node_free(parent->items[slot]);
-	parent->items[slot] = v;
-	return 0;
+	return place(root, path, v, name, line, col, err);
 }
 
 static unsigned long long mix(unsigned long long h, unsigned long long x)

@@ -9,34 +9,21 @@
  * in a repository (a missing file, an unreadable one, bad overrides); they
  * are made here.
  */
-#include "tests/testutil.h"
+#include "tests/clitest.h"
 
 #include <dirent.h>
-#include <libgen.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-static char bin[4096];
-static char tmpdir[] = "/tmp/archsim-bad-XXXXXX";
 
 /* run_bad runs archsim with args and checks status 2, the exact message
  * and that the output directory was not created. */
 static void run_bad(const char *args, const char *expect)
 {
-	char cmd[8192], errf[4200], out[4200], got[4096];
+	char out[4200], got[4096];
 	snprintf(out, sizeof out, "%s/out", tmpdir);
-	snprintf(errf, sizeof errf, "%s/stderr", tmpdir);
-	snprintf(cmd, sizeof cmd, "%s run %s -o %s 2>%s >/dev/null", bin, args, out, errf);
-	int st = system(cmd);
-	FILE *f = fopen(errf, "r");
-	size_t n = f ? fread(got, 1, sizeof got - 1, f) : 0;
-	got[n] = 0;
-	if (f)
-		fclose(f);
+	int code = sh(got, sizeof got, "%s run %s -o %s >/dev/null", bin, args, out);
 	struct stat sb;
 	int made = stat(out, &sb) == 0;
-	int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	if (code != 2 || strcmp(got, expect) != 0 || made)
 		fail_msg("archsim run %s\n  status %d (want 2)%s\n  got      %s  expected %s",
 			 args, code, made ? ", output directory created" : "", got, expect);
@@ -115,27 +102,13 @@ static void test_bad_overrides(void **state)
 		"--set:1:6: seed: must be an integer from 0 to 18446744073709551615 (got '1.5')\n");
 }
 
-static int setup(void **state)
-{
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[4200];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(int argc, char **argv)
 {
-	char self[4096];
-	snprintf(self, sizeof self, "%s", argv[0]);
-	snprintf(bin, sizeof bin, "%s/../archsim", dirname(self));
+	clitest_find_bin(argv[0]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_corpus_each_file_gives_its_line),
 		cmocka_unit_test(test_bad_missing_and_unreadable_files),
 		cmocka_unit_test(test_bad_overrides),
 	};
-	return cmocka_run_group_tests_name("bad", tests, setup, teardown);
+	return cmocka_run_group_tests_name("bad", tests, clitest_setup, clitest_teardown);
 }

@@ -2,42 +2,12 @@
  * test_cli.c - the archsim program as a user meets it: exit statuses,
  * error lines, outputs written whole and byte-identical for the same
  * seed, nothing written on bad input.
- *
- * The program under test is the archsim next to this test's directory
- * (build/archsim for build/tests/test_cli), run from the repository root.
  */
-#include "tests/testutil.h"
+#include "tests/clitest.h"
 
-#include <libgen.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-static char bin[4096];
-static char tmpdir[] = "/tmp/archsim-cli-XXXXXX";
-
-/* sh runs a shell command; returns its exit status, stderr in err_out. */
-static int sh(char *err_out, size_t len, const char *fmt, ...)
-{
-	char cmd[8192], errf[4200];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	snprintf(errf, sizeof errf, "%s/stderr", tmpdir);
-	char full[12500];
-	snprintf(full, sizeof full, "%s 2>%s", cmd, errf);
-	int st = system(full);
-	if (err_out) {
-		FILE *f = fopen(errf, "r");
-		size_t n = f ? fread(err_out, 1, len - 1, f) : 0;
-		err_out[n] = 0;
-		if (f)
-			fclose(f);
-	}
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
 
 static int exists(const char *fmt, const char *a)
 {
@@ -179,25 +149,9 @@ static void test_cli_sigterm_writes_finished_replications(void **state)
 	interrupt(SIGTERM, "term");
 }
 
-static int setup(void **state)
-{
-	if (!mkdtemp(tmpdir))
-		return -1;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[4200];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(int argc, char **argv)
 {
-	char self[4096];
-	snprintf(self, sizeof self, "%s", argv[0]);
-	snprintf(bin, sizeof bin, "%s/../archsim", dirname(self));
+	clitest_find_bin(argv[0]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cli_version_and_help),
 		cmocka_unit_test(test_cli_check_accepts_the_shipped_scenarios),
@@ -207,5 +161,5 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cli_sigint_writes_finished_replications),
 		cmocka_unit_test(test_cli_sigterm_writes_finished_replications),
 	};
-	return cmocka_run_group_tests_name("cli", tests, setup, teardown);
+	return cmocka_run_group_tests_name("cli", tests, clitest_setup, clitest_teardown);
 }
