@@ -356,8 +356,11 @@ int yt_load_string(const char *name, const char *text, size_t len,
 int yt_load_file(const char *path, struct yt_node **root, struct sim_err *err)
 {
 	struct stat st;
+	/* a missing or forbidden file is the user's to fix (status 2); other
+	 * failures are the system's (status 1) */
 	if (stat(path, &st) != 0)
-		return sim_err_at(err, errno == ENOENT ? SIM_EINVAL : SIM_EIO,
+		return sim_err_at(err, errno == ENOENT || errno == EACCES ||
+				  errno == ENOTDIR ? SIM_EINVAL : SIM_EIO,
 				  path, 1, 1, "cannot open: %s", strerror(errno));
 	if (S_ISDIR(st.st_mode))
 		return sim_err_at(err, SIM_EINVAL, path, 1, 1,

@@ -73,12 +73,26 @@ static void test_bad_missing_and_unreadable_files(void **state)
 	fputs("duration: 1s\n", f);
 	fclose(f);
 	chmod(path, 0);
-	if (geteuid() == 0) {
-		/* root reads any file: the case cannot be made here */
-		print_message("    (running as root: unreadable-file case skipped)\n");
-	} else {
-		snprintf(expect, sizeof expect, "%s:1:1: cannot open: Permission denied\n", path);
+	snprintf(expect, sizeof expect, "%s:1:1: cannot open: Permission denied\n", path);
+	if (geteuid() != 0) {
 		run_bad(path, expect);
+	} else if (sh(NULL, 0, "setpriv --reuid=65534 --regid=65534 --clear-groups %s --version >/dev/null",
+		      bin) == 0) {
+		/* root reads any file: run as nobody, who may enter the
+		 * scratch directory but not read the file */
+		char got[4096], out[4200];
+		snprintf(out, sizeof out, "%s/out-locked", tmpdir);
+		chmod(tmpdir, 0711);
+		int code = sh(got, sizeof got,
+			      "setpriv --reuid=65534 --regid=65534 --clear-groups %s run %s -o %s",
+			      bin, path, out);
+		chmod(tmpdir, 0700);
+		struct stat sb;
+		assert_int_equal(code, 2);
+		assert_string_equal(got, expect);
+		assert_int_not_equal(stat(out, &sb), 0);
+	} else {
+		print_message("    (root, and nobody cannot run archsim here: unreadable-file case skipped)\n");
 	}
 }
 

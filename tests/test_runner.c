@@ -1,0 +1,90 @@
+/*
+ * test_runner.c - every point, every replication: the report is filled in
+ * order, progress is reported, and a sweep point equals the same scenario
+ * run on its own (so how the work is split cannot change a result).
+ */
+#include "tests/simtest.h"
+
+#include "sim/report.h"
+#include "sim/runner.h"
+
+#define SWEPT \
+	"duration: 50s\nwarmup: 5s\nreplications: 3\n" \
+	"workloads:\n  u: {arrival: {process: poisson, rate: 20/s}, target: w}\n" \
+	"nodes:\n  w: {type: service, workers: 2, service: {dist: exponential, mean: 50ms}}\n"
+
+struct seen {
+	size_t calls;
+	size_t last_point;
+	uint32_t last_rep;
+};
+
+static void on_progress(void *arg, const struct runner_progress *p)
+{
+	struct seen *s = arg;
+	/* progress only moves forward */
+	assert_true(p->point > s->last_point || s->calls == 0 ||
+		    (p->point == s->last_point && p->rep >= s->last_rep));
+	assert_int_equal(p->npoints, 3);
+	assert_int_equal(p->nreps, 3);
+	s->calls++;
+	s->last_point = p->point;
+	s->last_rep = p->rep;
+}
+
+static void test_runner_fills_every_point_in_order(void **state)
+{
+	struct scenario_set *set = simtest_load(SWEPT "sweep: {nodes.w.workers: [1, 2, 3]}\n");
+	struct report rep;
+	struct sim_err err = { 0 };
+	struct seen seen = { 0 };
+	assert_int_equal(report_init(&rep, set, "t"), 0);
+	assert_int_equal(runner_run(set, &rep, NULL, on_progress, &seen, &err), 0);
+	/* one call at the start of each replication, at least */
+	assert_true(seen.calls >= 9);
+	assert_int_equal(seen.last_point, 2);
+	assert_int_equal(seen.last_rep, 2);
+	for (size_t p = 0; p < 3; p++) {
+		assert_int_equal(rep.points[p].replications, 3);
+		assert_true(rep.points[p].complete);
+	}
+	/* the same arrivals at every point (common random numbers) */
+	assert_int_equal(rep.points[0].arrivals, rep.points[1].arrivals);
+	assert_int_equal(rep.points[1].arrivals, rep.points[2].arrivals);
+	/* more workers, less waiting */
+	assert_true(rep.points[0].mean[RM_LATENCY_MEAN] > rep.points[2].mean[RM_LATENCY_MEAN]);
+	report_fini(&rep);
+	scenario_set_free(set);
+}
+
+static void test_runner_point_equals_the_scenario_alone(void **state)
+{
+	struct scenario_set *swept = simtest_load(SWEPT "sweep: {nodes.w.workers: [1, 2, 3]}\n");
+	struct scenario_set *alone = simtest_load(SWEPT);   /* workers: 2 */
+	struct report a, b;
+	struct sim_err err = { 0 };
+	assert_int_equal(report_init(&a, swept, "t"), 0);
+	assert_int_equal(report_init(&b, alone, "t"), 0);
+	assert_int_equal(runner_run(swept, &a, NULL, NULL, NULL, &err), 0);
+	assert_int_equal(runner_run(alone, &b, NULL, NULL, NULL, &err), 0);
+	const struct report_point *pa = &a.points[1], *pb = &b.points[0];
+	assert_int_equal(pa->completed, pb->completed);
+	for (int m = 0; m < RM_COUNT; m++)
+		assert_true(pa->mean[m] == pb->mean[m] ||
+			    (pa->mean[m] != pa->mean[m] && pb->mean[m] != pb->mean[m]));
+	assert_memory_equal(pa->latency.counts, pb->latency.counts,
+			    HIST_NBUCKETS * sizeof *pa->latency.counts);
+	report_fini(&a);
+	report_fini(&b);
+	scenario_set_free(swept);
+	scenario_set_free(alone);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_runner_fills_every_point_in_order),
+		cmocka_unit_test(test_runner_point_equals_the_scenario_alone),
+	};
+	return cmocka_run_group_tests_name("runner", tests, NULL, NULL);
+}
