@@ -211,6 +211,16 @@ static int64_t seg_end_ns(const struct client_cfg *c, size_t k)
 	return c->period_ns ? c->period_ns : SIM_NEVER;
 }
 
+/* at returns base + offset_ns rounded, or SIM_NEVER when the offset lies
+ * beyond any run (a rate so low that the next arrival never comes): the
+ * conversion of a huge or infinite double to int64 is undefined. */
+static inline int64_t at(int64_t base, double offset_ns)
+{
+	if (!(offset_ns < (double)(INT64_MAX / 4)))
+		return SIM_NEVER;
+	return base + (int64_t)(offset_ns + 0.5);
+}
+
 /* profile_next returns the first arrival after t_ns (absolute time). */
 static int64_t profile_next(struct client *cl, int64_t t_ns)
 {
@@ -229,7 +239,7 @@ static int64_t profile_next(struct client *cl, int64_t t_ns)
 					r = r0 + (r1 - r0) * (t - (double)p->at_ns) /
 						 (double)(end - p->at_ns);
 				if (rng_uniform_pos(cl->rng_arrival) * peak < r)
-					return cl->cycle_ns + (int64_t)(t + 0.5);
+					return at(cl->cycle_ns, t);
 				continue;
 			}
 		} else if (end == SIM_NEVER) {
@@ -250,9 +260,9 @@ static int64_t next_arrival(struct client *cl, int64_t now)
 {
 	switch (cl->cfg->process) {
 	case ARR_POISSON:
-		return now + (int64_t)(rng_exponential(cl->rng_arrival, cl->gap_mean_ns) + 0.5);
+		return at(now, rng_exponential(cl->rng_arrival, cl->gap_mean_ns));
 	case ARR_CONSTANT:
-		return now + (int64_t)(cl->gap_mean_ns + 0.5);
+		return at(now, cl->gap_mean_ns);
 	case ARR_PROFILE:
 		return profile_next(cl, now);
 	case ARR_CLOSED:
