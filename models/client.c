@@ -27,6 +27,7 @@ struct client_cfg {
 	struct profile_point *points;      /* profile: sorted by time, first at 0 */
 	size_t npoints;
 	int64_t period_ns;                 /* profile: 0 = hold the last rate */
+	double period_area;                /* profile: expected arrivals per period */
 	uint32_t users;                    /* closed */
 	struct dist think;                 /* closed */
 	uint32_t target;
@@ -94,14 +95,10 @@ static int configure_profile(struct sc_ctx *ctx, const char *path,
 			return sc_fail(ctx, yt_get(p, "at"), what,
 				       "points must be in increasing time order");
 		snprintf(what, sizeof what, "%s.points[%zu].rate", path, i);
-		const struct yt_node *rn = yt_get(p, "rate");
 		double r;
-		if (rn->type == YT_SCALAR && !rn->quoted &&
-		    (strcmp(rn->str, "0") == 0 || strcmp(rn->str, "0/s") == 0)) {
-			r = 0;   /* a profile may fall silent */
-		} else if ((rc = sc_rate(ctx, rn, what, &r))) {
+		/* a profile may fall silent */
+		if ((rc = sc_rate_or_zero(ctx, yt_get(p, "rate"), what, &r)))
 			return rc;
-		}
 		c->points[i].rate_per_s = r;
 		if (r > peak)
 			peak = r;
@@ -116,6 +113,13 @@ static int configure_profile(struct sc_ctx *ctx, const char *path,
 		if (c->period_ns <= c->points[c->npoints - 1].at_ns)
 			return sc_fail(ctx, per, what,
 				       "the period must be longer than the last point's time");
+		for (size_t k = 0; k < c->npoints; k++) {
+			int64_t end = k + 1 < c->npoints ? c->points[k + 1].at_ns : c->period_ns;
+			double r1 = k + 1 < c->npoints ? c->points[k + 1].rate_per_s :
+							 c->points[0].rate_per_s;
+			c->period_area += (c->points[k].rate_per_s + r1) / 2 *
+					  (double)(end - c->points[k].at_ns) * 1e-9;
+		}
 	}
 	return 0;
 }
@@ -195,8 +199,8 @@ fail:
 	return rc;
 }
 
-/* profile_rate returns the rate at offset x_ns inside a period, on segment
- * k, which starts at points[k]. */
+/* seg_end_rate is the rate at the end of segment k (which starts at
+ * points[k]): the next point's, or with a period the first point's. */
 static double seg_end_rate(const struct client_cfg *c, size_t k)
 {
 	if (k + 1 < c->npoints)
@@ -204,6 +208,8 @@ static double seg_end_rate(const struct client_cfg *c, size_t k)
 	return c->period_ns ? c->points[0].rate_per_s : c->points[k].rate_per_s;
 }
 
+/* seg_end_ns is where segment k ends: the next point, the period, or
+ * never. */
 static int64_t seg_end_ns(const struct client_cfg *c, size_t k)
 {
 	if (k + 1 < c->npoints)
@@ -221,38 +227,56 @@ static inline int64_t at(int64_t base, double offset_ns)
 	return base + (int64_t)(offset_ns + 0.5);
 }
 
-/* profile_next returns the first arrival after t_ns (absolute time). */
+/* profile_next returns the first arrival after t_ns (absolute time), or
+ * SIM_NEVER.  See the essay in client.h: one unit exponential E is the
+ * expected number of arrivals to wait for, and the integrated rate is
+ * inverted for it. */
 static int64_t profile_next(struct client *cl, int64_t t_ns)
 {
 	const struct client_cfg *c = cl->cfg;
-	double t = (double)(t_ns - cl->cycle_ns);   /* offset in this period */
+	double e = rng_exp1(cl->rng_arrival);
+	double t = (double)(t_ns - cl->cycle_ns) * 1e-9;   /* s into the period */
 	for (;;) {
-		const struct profile_point *p = &c->points[cl->seg];
-		int64_t end = seg_end_ns(c, cl->seg);
-		double r0 = p->rate_per_s, r1 = seg_end_rate(c, cl->seg);
-		double peak = r0 > r1 ? r0 : r1;
-		if (peak > 0) {
-			t += rng_exponential(cl->rng_arrival, 1e9 / peak);
-			if (end == SIM_NEVER || t < (double)end) {
-				double r = r0;
-				if (end != SIM_NEVER && r1 != r0)
-					r = r0 + (r1 - r0) * (t - (double)p->at_ns) /
-						 (double)(end - p->at_ns);
-				if (rng_uniform_pos(cl->rng_arrival) * peak < r)
-					return at(cl->cycle_ns, t);
-				continue;
-			}
-		} else if (end == SIM_NEVER) {
-			return SIM_NEVER;   /* silent for ever (not allowed by
-					     * configure, kept for safety) */
+		size_t k = cl->seg;
+		double t0 = (double)c->points[k].at_ns * 1e-9;
+		int64_t end_ns = seg_end_ns(c, k);
+		double r0 = c->points[k].rate_per_s;
+		if (end_ns == SIM_NEVER) {
+			/* the last rate holds for ever */
+			return r0 > 0 ? at(cl->cycle_ns, (t + e / r0) * 1e9) : SIM_NEVER;
 		}
-		/* past the segment's end: restart there */
-		t = (double)end;
-		if (++cl->seg == c->npoints) {
-			cl->seg = 0;
-			cl->cycle_ns += c->period_ns;
-			t = 0;
+		double t1 = (double)end_ns * 1e-9;
+		double slope = (seg_end_rate(c, k) - r0) / (t1 - t0);
+		double rt = r0 + slope * (t - t0);            /* rate at t */
+		if (rt < 0)
+			rt = 0;                               /* rounding */
+		double left = (rt + seg_end_rate(c, k)) / 2 * (t1 - t);
+		if (e <= left) {
+			/* rt d + slope d^2 / 2 = e, the root in [0, t1 - t],
+			 * written so that it does not cancel */
+			double disc = rt * rt + 2 * slope * e;
+			double den = rt + sqrt(disc > 0 ? disc : 0);
+			double d = den > 0 ? 2 * e / den : t1 - t;
+			if (d > t1 - t)
+				d = t1 - t;
+			return at(cl->cycle_ns, (t + d) * 1e9);
 		}
+		e -= left;
+		t = t1;
+		if (++cl->seg < c->npoints)
+			continue;
+		/* end of a period (there is one: without, the last segment
+		 * never ends); whole periods are skipped by their area */
+		cl->seg = 0;
+		t = 0;
+		double n = floor(e / c->period_area);
+		if ((n + 1) * (double)c->period_ns >
+		    (double)(INT64_MAX / 4 - cl->cycle_ns))
+			return SIM_NEVER;                     /* beyond any run */
+		cl->cycle_ns += ((int64_t)n + 1) * c->period_ns;
+		e -= n * c->period_area;
+		if (e < 0)
+			e = 0;
 	}
 }
 

@@ -9,12 +9,14 @@
  * finish, think for a `think` time drawn from a distribution, and issue the
  * next; a rejected request ends like a served one.
  *
- * The profile is sampled exactly by thinning segment by segment (Lewis and
- * Shedler): within a segment candidates come at the segment's peak rate and
- * each is kept with probability rate(t)/peak; a candidate past the segment's
- * end restarts at that end, which the memorylessness of the exponential
- * makes exact.  Cost per arrival stays bounded by the peak/average ratio of
- * one segment rather than of the whole profile.
+ * The profile is sampled exactly by inverting its integrated rate: a unit
+ * exponential E is the expected number of arrivals still to wait for, and
+ * the next arrival is where the integral of the rate from now reaches E.
+ * The rate is linear within a segment, so the integral is quadratic and is
+ * inverted in closed form; a segment that holds less than E is crossed by
+ * subtracting its area, and with a period whole periods are skipped the
+ * same way.  One random draw per arrival, and the cost does not depend on
+ * how low or how peaked the rate is.
  *
  * Every request is measured by the client that issued it (sim.h).
  * Random streams: "arrival" (gaps and thinning) and "think".

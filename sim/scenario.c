@@ -340,7 +340,8 @@ int sc_duration(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 	return 0;
 }
 
-/* parse_rate: 0; -1 not a rate; -2 too large; -3 no unit; -4 not > 0. */
+/* parse_rate: 0; -1 not a rate; -2 too large; -3 no unit; -4 negative;
+ * -5 zero. */
 static int parse_rate(const char *s, double *per_s)
 {
 	double v;
@@ -364,8 +365,10 @@ static int parse_rate(const char *s, double *per_s)
 		div = 3600;
 	else
 		return -1;
-	if (v <= 0)
+	if (v < 0)
 		return -4;
+	if (v == 0)
+		return -5;
 	if (v / div > 1e12)
 		return -2;
 	*per_s = v / div;
@@ -377,13 +380,20 @@ int sc_parse_rate(const char *s, double *per_s)
 	return parse_rate(s, per_s) ? -1 : 0;
 }
 
-int sc_rate(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
-	    double *per_s)
+/* rate_check is sc_rate, with zero allowed or not. */
+static int rate_check(struct sc_ctx *ctx, const struct yt_node *n,
+		      const char *what, int zero_ok, double *per_s)
 {
 	int rc = need_scalar(ctx, n, what, "a rate such as 100/s");
 	if (rc)
 		return rc;
-	switch (n->quoted ? -1 : parse_rate(n->str, per_s)) {
+	int pr = n->quoted ? -1 : parse_rate(n->str, per_s);
+	/* -3 is a number without a unit: allowed when it is 0 */
+	if (zero_ok && (pr == -5 || (pr == -3 && strtod(n->str, NULL) == 0))) {
+		*per_s = 0;     /* 0/s, 0/m, or a bare 0 */
+		return 0;
+	}
+	switch (pr) {
 	case 0:
 		return 0;
 	case -2:
@@ -392,11 +402,24 @@ int sc_rate(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 		return sc_fail(ctx, n, what, "'%s' needs a unit: /s, /m or /h (e.g. %s/s)",
 			       n->str, n->str);
 	case -4:
+	case -5:
 		return sc_fail(ctx, n, what, "must be greater than 0 (got %s)", n->str);
 	default:
 		return sc_fail(ctx, n, what,
 			       "must be a rate: a number and /s, /m or /h (got '%s')", n->str);
 	}
+}
+
+int sc_rate(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	    double *per_s)
+{
+	return rate_check(ctx, n, what, 0, per_s);
+}
+
+int sc_rate_or_zero(struct sc_ctx *ctx, const struct yt_node *n,
+		    const char *what, double *per_s)
+{
+	return rate_check(ctx, n, what, 1, per_s);
 }
 
 /* ---- distributions -------------------------------------------------- */

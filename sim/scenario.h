@@ -129,6 +129,9 @@ int sc_duration(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 /* sc_rate: a positive number with /s, /m or /h; stored per second. */
 int sc_rate(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 	    double *per_s);
+/* sc_rate_or_zero: the same, but 0 (0/s, 0/m, 0/h or a bare 0) is allowed. */
+int sc_rate_or_zero(struct sc_ctx *ctx, const struct yt_node *n,
+		    const char *what, double *per_s);
 /* sc_dist: {dist: KIND, ...parameters} -> a constructed distribution. */
 int sc_dist(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 	    struct dist *out);

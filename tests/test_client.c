@@ -111,6 +111,42 @@ static void test_client_closed_loop_conserves_users(void **state)
 	scenario_set_free(set);
 }
 
+static void test_client_profile_falls_silent_and_tiny_periods_end(void **state)
+{
+	/* a ramp down to 0/s: 50 arrivals expected in the first 10 s, none
+	 * after */
+	struct scenario_set *set = simtest_load(
+		"duration: 100s\nwindow: 10s\n"
+		"workloads:\n  u:\n    arrival:\n      process: profile\n"
+		"      points: [{at: 0s, rate: 10/s}, {at: 10s, rate: 0/m}]\n"
+		"    target: w\n"
+		"nodes:\n  w: {type: service, workers: 100, service: 1ns}\n");
+	struct rep_result r;
+	uint64_t first = 0, total = 0;
+	for (uint32_t rep = 0; rep < 20; rep++) {
+		simtest_run(set->points[0], rep, &r);
+		first += r.ts[0].completed;
+		total += r.arrivals;
+		rep_result_fini(&r);
+	}
+	assert_true(poisson_ok(first, 20 * 50));
+	assert_int_equal(total, first);
+	scenario_set_free(set);
+
+	/* a period of 1 us against a rate of one arrival per 100 hours: the
+	 * next arrival is found by skipping periods, not by walking them */
+	set = simtest_load(
+		"duration: 1000h\n"
+		"workloads:\n  u:\n    arrival:\n      process: profile\n"
+		"      points: [{at: 0s, rate: 0.01/h}]\n      period: 1us\n"
+		"    target: w\n"
+		"nodes:\n  w: {type: service, service: 1ms}\n");
+	simtest_run(set->points[0], 0, &r);
+	assert_true(poisson_ok(r.arrivals, 10));
+	rep_result_fini(&r);
+	scenario_set_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -118,6 +154,7 @@ int main(void)
 		cmocka_unit_test(test_client_profile_follows_the_rate),
 		cmocka_unit_test(test_client_periodic_profile_repeats),
 		cmocka_unit_test(test_client_closed_loop_conserves_users),
+		cmocka_unit_test(test_client_profile_falls_silent_and_tiny_periods_end),
 	};
 	return cmocka_run_group_tests_name("client", tests, NULL, NULL);
 }
