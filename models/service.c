@@ -7,6 +7,7 @@
  */
 #include "models/service.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,7 +206,9 @@ static inline int64_t service_time(struct service *sv)
 	else
 		x = dist_sample(d, sv->rng_service);
 	x *= sv->inv_speed * 1e9;
-	return x < 9.2e18 ? (int64_t)(x + 0.5) : INT64_MAX / 4;
+	/* the same ceiling as dist_sample_ns: far beyond any run, and now +
+	 * it cannot overflow (now is at most INT64_MAX / 4) */
+	return x < (double)(INT64_MAX / 4) ? (int64_t)(x + 0.5) : INT64_MAX / 4;
 }
 
 static void start(struct sim *s, struct sim_node *n, struct service *sv,
@@ -304,10 +307,12 @@ static void svc_finish(struct sim *s, struct sim_node *n, struct node_result *o)
 	o->utilization = twa_mean(&sv->busy, s->now_ns) /
 			 ((double)c->replicas * c->workers);
 	o->queue_len_mean = twa_mean(&sv->queued, s->now_ns);
-	o->wait_mean_s = sv->started ? sv->wait_sum_ns * 1e-9 / sv->started : 0;
-	o->waited_ratio = sv->started ? (double)sv->waited / sv->started : 0;
+	/* NaN, not 0, when nothing was served: the report averages over the
+	 * replications that measured something */
+	o->wait_mean_s = sv->started ? sv->wait_sum_ns * 1e-9 / sv->started : NAN;
+	o->waited_ratio = sv->started ? (double)sv->waited / sv->started : NAN;
 	o->latency_mean_s = sv->completed ?
-		sv->resid_sum_ns * 1e-9 / sv->completed : 0;
+		sv->resid_sum_ns * 1e-9 / sv->completed : NAN;
 }
 
 static double svc_route(const void *cfg, size_t i, uint32_t *to)

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -98,23 +99,31 @@ int report_add_point(struct report *r, size_t p, const struct rep_result *reps,
 	}
 	for (size_t k = 0; k < sc->ncomponents; k++) {
 		struct report_node *rn = &pt->nodes[k];
-		double qsum = 0, wsum = 0, lsum = 0, psum = 0;
 		for (uint32_t i = 0; i < n; i++) {
 			const struct node_result *nr = &reps[i].nodes[k];
 			rn->arrivals += nr->arrivals;
 			rn->completed += nr->completed;
 			rn->rejected += nr->rejected;
-			x[i] = nr->utilization;
-			qsum += nr->queue_len_mean;
-			wsum += nr->wait_mean_s;
-			lsum += nr->latency_mean_s;
-			psum += nr->waited_ratio;
 		}
-		stats_ci95(x, n, &rn->utilization, &rn->utilization_ci95);
-		rn->queue_len_mean = qsum / n;
-		rn->wait_mean_s = wsum / n;
-		rn->latency_mean_s = lsum / n;
-		rn->waited_ratio = psum / n;
+		/* means over the replications that measured something (a node
+		 * that served nothing in one replication reports NaN there) */
+		static const size_t field[] = {
+			offsetof(struct node_result, utilization),
+			offsetof(struct node_result, queue_len_mean),
+			offsetof(struct node_result, wait_mean_s),
+			offsetof(struct node_result, latency_mean_s),
+			offsetof(struct node_result, waited_ratio),
+		};
+		double *out[] = {
+			&rn->utilization, &rn->queue_len_mean, &rn->wait_mean_s,
+			&rn->latency_mean_s, &rn->waited_ratio,
+		};
+		for (size_t f = 0; f < sizeof field / sizeof field[0]; f++) {
+			double half;
+			for (uint32_t i = 0; i < n; i++)
+				x[i] = *(const double *)((const char *)&reps[i].nodes[k] + field[f]);
+			stats_ci95(x, n, out[f], f == 0 ? &rn->utilization_ci95 : &half);
+		}
 	}
 	int64_t w = reps[0].ts_window_ns;
 	int64_t end = sc->warmup_ns + sc->duration_ns;

@@ -80,11 +80,34 @@ static void test_runner_point_equals_the_scenario_alone(void **state)
 	scenario_set_free(alone);
 }
 
+static void test_runner_node_means_skip_replications_without_data(void **state)
+{
+	/* db sees about one request per replication, and in some none; a
+	 * visit always lasts at least its 1 s of service, so the mean over
+	 * replications must too (an empty replication counted as 0 would
+	 * pull it down) */
+	struct scenario_set *set = simtest_load(
+		"duration: 10s\nreplications: 20\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 10/s}, target: web}\n"
+		"nodes:\n  web: {type: service, service: 1ms, next: [{to: db, p: 0.01}]}\n"
+		"  db: {type: service, service: 1s}\n");
+	struct report rep;
+	struct sim_err err = { 0 };
+	assert_int_equal(report_init(&rep, set, "t"), 0);
+	assert_int_equal(runner_run(set, &rep, NULL, NULL, NULL, &err), 0);
+	const struct report_node *db = &rep.points[0].nodes[1];
+	assert_true(db->completed > 0 && db->completed < 40);
+	assert_true(db->latency_mean_s >= 1.0);
+	report_fini(&rep);
+	scenario_set_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runner_fills_every_point_in_order),
 		cmocka_unit_test(test_runner_point_equals_the_scenario_alone),
+		cmocka_unit_test(test_runner_node_means_skip_replications_without_data),
 	};
 	return cmocka_run_group_tests_name("runner", tests, NULL, NULL);
 }
