@@ -45,11 +45,29 @@ static void test_service_speed_divides_service_time(void **state)
 	scenario_set_free(set);
 }
 
+static void test_service_huge_service_times_saturate(void **state)
+{
+	/* 9199 s at a millionth of the speed is 9.2e18 ns, past int64 when
+	 * added to the clock; it is capped far beyond the run instead */
+	struct scenario_set *set = simtest_load(
+		"duration: 7200h\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 1/h}, target: w}\n"
+		"nodes:\n  w: {type: service, speed: 0.000001, service: 9199s}\n");
+	struct rep_result r;
+	simtest_run(set->points[0], 0, &r);
+	assert_true(r.arrivals > 6000);
+	assert_int_equal(r.completed, 0);
+	assert_int_equal(r.nodes[0].arrivals, r.arrivals);
+	rep_result_fini(&r);
+	scenario_set_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_service_full_queue_rejects),
 		cmocka_unit_test(test_service_speed_divides_service_time),
+		cmocka_unit_test(test_service_huge_service_times_saturate),
 	};
 	return cmocka_run_group_tests_name("service", tests, NULL, NULL);
 }
