@@ -104,6 +104,7 @@ int main(int argc, char **argv)
 	struct sc_override *sets = calloc((size_t)argc + 1, sizeof *sets);
 	size_t nsets = 0;
 	int quiet = 0, want_stats = 0;
+	int status = 0;
 	char *seed_arg = NULL;
 
 	/* GSL reports failures (out of memory) by return value, not abort */
@@ -116,12 +117,10 @@ int main(int argc, char **argv)
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
-			free(sets);
-			return 0;
+			goto out;
 		} else if (!strcmp(a, "--version")) {
 			printf("archsim %s\n", ARCHSIM_VERSION);
-			free(sets);
-			return 0;
+			goto out;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			quiet = 1;
 		} else if (!strcmp(a, "--stats")) {
@@ -129,11 +128,16 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "-o") || !strcmp(a, "--seed") || !strcmp(a, "--set")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "archsim: %s needs a value\n", a);
-				free(sets);
-				return EXIT_BADINPUT;
+				status = EXIT_BADINPUT;
+				goto out;
 			}
 			const char *v = argv[++i];
 			if (!strcmp(a, "-o")) {
+				if (!*v) {
+					fprintf(stderr, "archsim: -o needs a directory name\n");
+					status = EXIT_BADINPUT;
+					goto out;
+				}
 				outdir = v;
 			} else if (!strcmp(a, "--seed")) {
 				seed_arg = (char *)v;
@@ -141,29 +145,33 @@ int main(int argc, char **argv)
 				const char *eq = strchr(v, '=');
 				if (!eq || eq == v) {
 					fprintf(stderr, "archsim: --set %s: expected PATH=VALUE\n", v);
-					free(sets);
-					return EXIT_BADINPUT;
+					status = EXIT_BADINPUT;
+					goto out;
 				}
 				char *path = strndup(v, (size_t)(eq - v));
+				if (!path) {
+					fprintf(stderr, "archsim: out of memory\n");
+					status = 1;
+					goto out;
+				}
 				sets[nsets].path = path;
 				sets[nsets].value = eq + 1;
 				nsets++;
 			}
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "archsim: unknown option '%s' (see archsim --help)\n", a);
-			free(sets);
-			return EXIT_BADINPUT;
+			status = EXIT_BADINPUT;
+			goto out;
 		} else if (!cmd) {
 			cmd = a;
 		} else if (!file) {
 			file = a;
 		} else {
 			fprintf(stderr, "archsim: unexpected argument '%s'\n", a);
-			free(sets);
-			return EXIT_BADINPUT;
+			status = EXIT_BADINPUT;
+			goto out;
 		}
 	}
-	int status = 0;
 	if (!cmd || (strcmp(cmd, "run") && strcmp(cmd, "check")) || !file) {
 		if (cmd && strcmp(cmd, "run") && strcmp(cmd, "check"))
 			fprintf(stderr, "archsim: unknown command '%s'\n", cmd);
@@ -173,7 +181,11 @@ int main(int argc, char **argv)
 	}
 	if (seed_arg) {
 		/* --seed is an override like any other, checked the same way */
-		sets[nsets].path = strdup("seed");
+		if (!(sets[nsets].path = strdup("seed"))) {
+			fprintf(stderr, "archsim: out of memory\n");
+			status = 1;
+			goto out;
+		}
 		sets[nsets].value = seed_arg;
 		nsets++;
 	}

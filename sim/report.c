@@ -278,6 +278,10 @@ static void write_timeseries(const struct report *r, FILE *f)
 static int mkdir_p(const char *dir)
 {
 	char buf[4096];
+	if (!*dir) {
+		errno = ENOENT;
+		return -1;
+	}
 	if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -352,6 +356,19 @@ int report_write(const struct report *r, const char *dir, struct sim_err *err)
 		for (size_t i = 0; i < made; i++)
 			unlink(tmp[i]);
 		return rc;
+	}
+	/* make sure every rename can succeed before doing any: a directory
+	 * (or anything but a file) in a result's place would stop one half
+	 * way, leaving old and new results mixed */
+	for (size_t i = 0; i < NOUTPUTS; i++) {
+		struct stat st;
+		if (lstat(fin[i], &st) == 0 && !S_ISREG(st.st_mode)) {
+			for (size_t j = 0; j < NOUTPUTS; j++)
+				unlink(tmp[j]);
+			return sim_errf(err, SIM_EIO,
+					"%s: exists and is not a regular file; nothing was replaced",
+					fin[i]);
+		}
 	}
 	for (size_t i = 0; i < NOUTPUTS; i++) {
 		if (rename(tmp[i], fin[i])) {

@@ -40,6 +40,10 @@ int runner_run(const struct scenario_set *set, struct report *r,
 		hc.p.point = p;
 		hc.p.nreps = sc->replications;
 		for (uint32_t k = 0; k < sc->replications; k++) {
+			if (stop && *stop) {
+				rc = SIM_EINTR;
+				break;
+			}
 			hc.p.rep = k;
 			hc.p.done = 0;
 			if (progress)

@@ -688,14 +688,19 @@ void scenario_set_free(struct scenario_set *set)
 	free(set);
 }
 
+/* valid_name: letters, digits, '_', '-', '.', at most 64, and not dots
+ * alone (".." as a scenario name would write results outside results/). */
 static int valid_name(const char *s)
 {
+	int other = 0;
 	if (!*s || strlen(s) > 64)
 		return 0;
-	for (; *s; s++)
+	for (; *s; s++) {
 		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' && *s != '.')
 			return 0;
-	return 1;
+		other |= *s != '.';
+	}
+	return other;
 }
 
 static const char *const top_keys[] = {
@@ -718,6 +723,11 @@ static char *default_name(const char *file)
 	for (char *p = s; *p; p++)
 		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-' && *p != '.')
 			*p = '_';
+	if (!valid_name(s)) {
+		/* "...yaml" and the like: a safe name instead */
+		free(s);
+		s = strdup("scenario");
+	}
 	return s;
 }
 
@@ -749,7 +759,7 @@ static int check_section(struct sc_ctx *ctx, const struct yt_node *sec,
 		const struct yt_node *k = yt_key(sec, i);
 		if (!valid_name(k->str))
 			return sc_fail(ctx, k, what,
-				       "'%s' is not a valid name (letters, digits, '_', '-', '.'; at most 64)",
+				       "'%s' is not a valid name (letters, digits, '_', '-', '.', not only dots; at most 64)",
 				       k->str);
 	}
 	return 0;
@@ -835,7 +845,7 @@ static int check_point(struct yt_node *tree, const char *file,
 			goto fail;
 		if (!valid_name(name)) {
 			rc = sc_fail(c, v, "name",
-				     "'%s' is not a valid name (letters, digits, '_', '-', '.'; at most 64): it names the output directory",
+				     "'%s' is not a valid name (letters, digits, '_', '-', '.', not only dots; at most 64): it names the output directory",
 				     name);
 			goto fail;
 		}
@@ -970,7 +980,16 @@ static char *scalar_text(const struct yt_node *n)
 	return strdup(n->type == YT_MAP ? "{...}" : "[...]");
 }
 
+/* path_overlaps: one dotted path is the other, or lies below it. */
+static int path_overlaps(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t n = la < lb ? la : lb;
+	return strncmp(a, b, n) == 0 && (la == lb || (la < lb ? b : a)[n] == '.');
+}
+
 static int expand(struct yt_node *tree, const char *file,
+		  const struct sc_override *sets, size_t nsets,
 		  struct scenario_set *set, struct sim_err *err)
 {
 	struct sc_ctx ctx = { NULL, err };
@@ -994,6 +1013,13 @@ static int expand(struct yt_node *tree, const char *file,
 			if (vals->type != YT_SEQ || vals->n == 0)
 				return sc_fail(&ctx, vals, "sweep",
 					       "%s: must be a non-empty list of values", k->str);
+			/* a --set on a swept path would be silently replaced
+			 * by the sweep's values */
+			for (size_t j = 0; j < nsets; j++)
+				if (path_overlaps(sets[j].path, k->str))
+					return sim_err_at(err, SIM_EINVAL, "--set", (int)j + 1, 1,
+							  "%s: the sweep at %s:%d:%d sets %s; change the sweep instead (--set 'sweep={%s: [...]}')",
+							  sets[j].path, k->file, k->line, k->col, k->str, k->str);
 			if (npoints > SC_MAX_POINTS / vals->n)
 				return sc_fail(&ctx, vals, "sweep",
 					       "more than %d points in all", SC_MAX_POINTS);
@@ -1061,7 +1087,7 @@ static int load_tree(struct yt_node *tree, const char *file,
 			break;
 	}
 	if (rc == 0)
-		rc = expand(tree, file, set, err);
+		rc = expand(tree, file, sets, nsets, set, err);
 	yt_free(tree);
 	if (rc) {
 		scenario_set_free(set);

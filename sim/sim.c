@@ -119,7 +119,9 @@ void sim_measure_done(struct sim *s, const struct request *req)
 	} else {
 		if (w)
 			w->rejected++;
-		if (s->measuring)
+		/* counted against the arrivals of the same window: a request
+		 * issued during warm-up is no arrival of the measured window */
+		if (s->measuring && req->birth_ns >= s->warmup_end_ns)
 			r->rejected++;
 	}
 }
@@ -130,6 +132,7 @@ static int run_until(struct sim *s, int64_t end_ns)
 {
 	struct event *ev;
 	uint64_t n = 0;
+	int stopped = 0;
 	while ((ev = evq_pop(&s->q)) != NULL) {
 		if (ev->time_ns >= end_ns) {
 			/* belongs to the next phase; seq unchanged, order kept.
@@ -153,8 +156,10 @@ static int run_until(struct sim *s, int64_t end_ns)
 			break;
 		/* hooks every 65536 events: responsive, and off the hot path */
 		if ((n & 65535) == 0 && s->hooks) {
-			if (s->hooks->stop && *s->hooks->stop)
+			if (s->hooks->stop && *s->hooks->stop) {
+				stopped = 1;
 				break;
+			}
 			if (s->hooks->progress)
 				s->hooks->progress(s->hooks->arg,
 						   (double)s->now_ns / (double)s->end_ns);
@@ -163,9 +168,9 @@ static int run_until(struct sim *s, int64_t end_ns)
 	s->res->events += n;
 	if (s->oom)
 		return SIM_ENOMEM;
-	if (s->hooks && s->hooks->stop && *s->hooks->stop)
-		return SIM_EINTR;
-	return 0;
+	/* only a stop seen before the phase ended interrupts it: a replication
+	 * that ran to its end is kept even if the signal came just after */
+	return stopped ? SIM_EINTR : 0;
 }
 
 int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,

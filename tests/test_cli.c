@@ -108,6 +108,20 @@ static void test_cli_unwritable_output_is_status_1_and_keeps_old_results(void **
 	assert_int_equal(sh(NULL, 0, "test -z \"$(ls -A %s/keep | grep -v '^[a-z]*\\.csv$')\"",
 			    tmpdir), 0);
 	assert_int_equal(sh(NULL, 0, "cmp -s %s/keep/summary.csv %s/summary.before", tmpdir, tmpdir), 0);
+
+	/* a directory where one result file belongs: nothing is replaced,
+	 * not even the files that could have been */
+	assert_int_equal(sh(NULL, 0, "rm %s/keep/latency.csv && mkdir %s/keep/latency.csv",
+			    tmpdir, tmpdir), 0);
+	assert_int_equal(sh(e, sizeof e, "%s run scenarios/quickstart.yaml -o %s/keep %s --seed 7",
+			    bin, tmpdir, args), 1);
+	assert_non_null(strstr(e, "latency.csv: exists and is not a regular file; nothing was replaced"));
+	assert_int_equal(sh(NULL, 0, "cmp -s %s/keep/summary.csv %s/summary.before", tmpdir, tmpdir), 0);
+	assert_int_equal(sh(NULL, 0, "test -z \"$(ls -A %s/keep | grep -v '^[a-z]*\\.csv$')\"",
+			    tmpdir), 0);
+	/* an empty output directory name is bad input */
+	assert_int_equal(sh(e, sizeof e, "%s run scenarios/quickstart.yaml -o ''", bin), 2);
+	assert_string_equal(e, "archsim: -o needs a directory name\n");
 }
 
 /* interrupt runs a long run, sends it sig after a while, and checks that

@@ -127,7 +127,7 @@ static const struct {
 	{ "seed: -3\n" BASE,
 	  "s.yaml:1:7: seed: must be an integer from 0 to 18446744073709551615, not negative (got -3)" },
 	{ "name: a/b\n" BASE,
-	  "s.yaml:1:7: name: 'a/b' is not a valid name (letters, digits, '_', '-', '.'; at most 64): it names the output directory" },
+	  "s.yaml:1:7: name: 'a/b' is not a valid name (letters, digits, '_', '-', '.', not only dots; at most 64): it names the output directory" },
 	{ "duration: 10s\nworkloads: {}\nnodes: {}\n",
 	  "s.yaml:3:8: nodes: must be a non-empty mapping of names to nodes" },
 	{ "duration: 10s\nworkloads:\n  u: {arrival: {process: poisson, rate: 1/s}, target: web}\n"
@@ -260,6 +260,25 @@ static void test_scenario_sweep_expands_cross_product(void **state)
 	scenario_set_free(set);
 }
 
+static void test_scenario_set_may_not_fight_the_sweep(void **state)
+{
+	const char *y = BASE "sweep: {nodes.web.workers: [1, 2]}\n";
+	struct sc_override same[] = { { "nodes.web.workers", "50" } };
+	assert_string_equal(load_err(y, same, 1),
+			    "--set:1:1: nodes.web.workers: the sweep at s.yaml:6:9 sets nodes.web.workers; "
+			    "change the sweep instead (--set 'sweep={nodes.web.workers: [...]}')");
+	struct sc_override above[] = { { "seed", "2" }, { "nodes.web", "{type: service, service: 1s}" } };
+	assert_non_null(strstr(load_err(y, above, 2), "--set:2:1: nodes.web: the sweep at"));
+	/* a --set elsewhere, or one that replaces the sweep, is fine */
+	struct sc_override other[] = { { "nodes.web.queue", "3" } };
+	scenario_set_free(load(y, other, 1));
+	struct sc_override sweep[] = { { "sweep", "{nodes.web.workers: [4, 8, 16]}" } };
+	struct scenario_set *set = load(y, sweep, 1);
+	assert_int_equal(set->npoints, 3);
+	assert_string_equal(set->param_values[2], "16");
+	scenario_set_free(set);
+}
+
 static void test_scenario_distribution_forms(void **state)
 {
 	static const char *const ok[] = {
@@ -304,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_scenario_reports_each_mistake_exactly),
 		cmocka_unit_test(test_scenario_set_overrides),
 		cmocka_unit_test(test_scenario_sweep_expands_cross_product),
+		cmocka_unit_test(test_scenario_set_may_not_fight_the_sweep),
 		cmocka_unit_test(test_scenario_distribution_forms),
 	};
 	return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);
