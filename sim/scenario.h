@@ -40,7 +40,6 @@ struct sc_node {
 	const struct model_ops *ops;
 	void *cfg;                     /* owned; freed by ops->cfg_free */
 	const struct yt_node *src;     /* where it was declared */
-	int is_client;
 };
 
 struct scenario {
@@ -121,8 +120,6 @@ int sc_uint(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 	    uint64_t min, uint64_t max, uint64_t *out);
 int sc_double(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 	      double min, double max, double *out);
-int sc_bool(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
-	    int *out);
 /* sc_duration: a number with a unit; min_ns is the least allowed. */
 int sc_duration(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 		int64_t min_ns, int64_t *out_ns);

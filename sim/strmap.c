@@ -6,15 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t strmap_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	return h ^ (h >> 29);
-}
+#include "sim/rng.h"
 
 void strmap_init(struct strmap *m)
 {
@@ -33,7 +25,7 @@ void strmap_fini(struct strmap *m)
 static struct strmap_slot *find(const struct strmap *m, const char *key)
 {
 	size_t mask = m->cap - 1;
-	size_t i = (size_t)strmap_hash(key) & mask;
+	size_t i = (size_t)rng_hash64(key, 0) & mask;
 	while (m->slot[i].key && strcmp(m->slot[i].key, key) != 0)
 		i = (i + 1) & mask;
 	return &m->slot[i];

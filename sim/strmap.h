@@ -1,7 +1,8 @@
 /*
  * strmap.h - a small map from strings to indices.
  *
- * Open addressing with linear probing over FNV-1a hashes, grown to keep the
+ * Open addressing with linear probing over rng_hash64 (FNV-1a with a
+ * SplitMix64 finish), grown to keep the
  * load under one half.  The map stores pointers to strings it does not own
  * (they must outlive it) and a uint32_t value per key.  It exists so that
  * name look-ups stay O(1) in scenarios of tens of thousands of nodes: a

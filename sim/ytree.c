@@ -21,6 +21,7 @@
 
 #include <yaml.h>
 
+#include "sim/rng.h"
 #include "sim/strmap.h"
 
 /* File names, shared by a tree and its clones, freed with the last one. */
@@ -612,21 +613,11 @@ static unsigned long long mix(unsigned long long h, unsigned long long x)
 	return h;
 }
 
-static unsigned long long hash_str(unsigned long long h, const char *s)
-{
-	unsigned long long f = 1469598103934665603ull;
-	for (; *s; s++) {
-		f ^= (unsigned char)*s;
-		f *= 1099511628211ull;
-	}
-	return mix(h, f);
-}
-
 unsigned long long yt_hash(const struct yt_node *n)
 {
 	unsigned long long h = mix(0, (unsigned long long)n->type + 1);
 	if (n->str)
-		h = hash_str(h, n->str);
+		h = mix(h, rng_hash64(n->str, 0));
 	h = mix(h, n->n);
 	for (size_t i = 0; i < n->n; i++)
 		h = mix(h, yt_hash(n->items[i]));
