@@ -36,9 +36,11 @@ struct client_cfg {
 struct client {
 	const struct client_cfg *cfg;
 	gsl_rng *rng_arrival;
-	gsl_rng *rng_think;
 	double gap_mean_ns;                /* poisson, constant */
-	/* profile thinning state */
+	uint64_t wl_key;                   /* names this workload's requests in
+					    * this replication */
+	uint64_t issued;                   /* open loop: requests issued */
+	/* profile state */
 	int64_t cycle_ns;                  /* start of the current period */
 	size_t seg;                        /* current segment */
 };
@@ -286,13 +288,33 @@ static int64_t next_arrival(struct client *cl, int64_t now)
 	case ARR_POISSON:
 		return at(now, rng_exponential(cl->rng_arrival, cl->gap_mean_ns));
 	case ARR_CONSTANT:
-		return at(now, cl->gap_mean_ns);
+		/* the k-th arrival at round(k / rate), so rounding never adds
+		 * up (3,000,000/s gives 3,000,000 a second, not 3,003,003) */
+		return at(0, (double)(cl->issued + 1) * cl->gap_mean_ns);
 	case ARR_PROFILE:
 		return profile_next(cl, now);
 	case ARR_CLOSED:
 		break;
 	}
 	return SIM_NEVER;
+}
+
+/* ident names a request of this workload: issue k of the open loop, or
+ * the k-th request of closed-loop user u.  A closed loop's requests are
+ * named by user, not by the order they happen to be issued in, so a
+ * faster system does not give a user's 10th request another identity. */
+static uint64_t ident(const struct client *cl, uint32_t u, uint64_t k)
+{
+	return rng_key(rng_key(cl->wl_key, u), k);
+}
+
+/* think_ns draws user u's think time before its request k, from the
+ * identity of that request. */
+static int64_t think_ns(struct sim *s, const struct client *cl, uint32_t u,
+			uint64_t k)
+{
+	struct request r = { .ident = ident(cl, u, k) };
+	return dist_sample_ns(&cl->cfg->think, sim_draws(s, &r, SIM_DRAW_THINK));
 }
 
 static int client_init(struct sim *s, struct sim_node *n)
@@ -303,15 +325,15 @@ static int client_init(struct sim *s, struct sim_node *n)
 	if (!cl)
 		return SIM_ENOMEM;
 	cl->cfg = c;
+	cl->wl_key = rng_key(s->run_key, rng_hash64(n->sc->name, 0));
 	cl->rng_arrival = sim_stream(s, n, "arrival");
-	cl->rng_think = sim_stream(s, n, "think");
-	if (!cl->rng_arrival || !cl->rng_think)
+	if (!cl->rng_arrival)
 		return SIM_ENOMEM;
 	if (c->process == ARR_CLOSED) {
 		/* users start by thinking, so they do not all arrive at 0 */
 		for (uint32_t u = 0; u < c->users; u++)
-			if (!sim_schedule(s, dist_sample_ns(&c->think, cl->rng_think),
-					  n->id, CL_EV_ISSUE, NULL, u))
+			if (!sim_schedule(s, think_ns(s, cl, u, 0), n->id, CL_EV_ISSUE,
+					  NULL, u))
 				return SIM_ENOMEM;
 	} else {
 		if (c->process != ARR_PROFILE)
@@ -330,35 +352,43 @@ static void client_fini(struct sim *s, struct sim_node *n)
 		return;
 	if (cl->rng_arrival)
 		gsl_rng_free(cl->rng_arrival);
-	if (cl->rng_think)
-		gsl_rng_free(cl->rng_think);
 	free(cl);
 	n->state = NULL;
 }
 
-static void issue(struct sim *s, struct sim_node *n, const struct client_cfg *c)
+static void issue(struct sim *s, struct sim_node *n, struct client *cl,
+		  uint32_t user, uint64_t k)
 {
 	struct request *req = sim_request_new(s);
 	if (!req)
 		return;
 	req->client = n->id;
 	req->reply_to = n->id;
-	sim_measure_arrival(s);
-	sim_send(s, c->target, req);
+	req->user = user;
+	req->issue = k;
+	req->ident = ident(cl, user, k);
+	sim_measure_arrival(s, req);
+	sim_send(s, cl->cfg->target, req);
 }
+
+/* Closed-loop issue events carry the user and its request number. */
+#define CL_USER_BITS 24
+#define CL_USER_MASK ((1u << CL_USER_BITS) - 1)
 
 static void client_event(struct sim *s, struct sim_node *n, struct event *ev)
 {
 	struct client *cl = n->state;
-	const struct client_cfg *c = cl->cfg;
 	if (ev->kind == CL_EV_ARRIVAL) {
 		/* schedule the next one first: the send below may take long
 		 * paths, and the order of draws must not depend on them */
+		uint64_t k = cl->issued++;
 		int64_t t = next_arrival(cl, s->now_ns);
 		if (t != SIM_NEVER)
 			sim_schedule(s, t, n->id, CL_EV_ARRIVAL, NULL, 0);
+		issue(s, n, cl, 0, k);
+		return;
 	}
-	issue(s, n, c);
+	issue(s, n, cl, (uint32_t)(ev->arg & CL_USER_MASK), ev->arg >> CL_USER_BITS);
 }
 
 static void client_done(struct sim *s, struct sim_node *n, struct request *req)
@@ -366,10 +396,64 @@ static void client_done(struct sim *s, struct sim_node *n, struct request *req)
 	struct client *cl = n->state;
 	const struct client_cfg *c = cl->cfg;
 	sim_measure_done(s, req);
+	if (c->process == ARR_CLOSED) {
+		uint64_t k = req->issue + 1;
+		sim_schedule(s, s->now_ns + think_ns(s, cl, req->user, k), n->id,
+			     CL_EV_ISSUE, NULL, k << CL_USER_BITS | req->user);
+	}
 	sim_request_free(s, req);
-	if (c->process == ARR_CLOSED)
-		sim_schedule(s, s->now_ns + dist_sample_ns(&c->think, cl->rng_think),
-			     n->id, CL_EV_ISSUE, NULL, 0);
+}
+
+/* profile_area is the integral of the profile's rate from 0 to t_s
+ * (seconds): expected arrivals. */
+static double profile_area(const struct client_cfg *c, double t_s)
+{
+	double area = 0, base = 0;
+	if (c->period_ns) {
+		double per = (double)c->period_ns * 1e-9;
+		double n = floor(t_s / per);
+		area = n * c->period_area;
+		base = n * per;
+	}
+	for (size_t k = 0; k < c->npoints; k++) {
+		double t0 = base + (double)c->points[k].at_ns * 1e-9;
+		int64_t e = seg_end_ns(c, k);
+		double t1 = e == SIM_NEVER ? INFINITY : base + (double)e * 1e-9;
+		if (t_s <= t0)
+			break;
+		double r0 = c->points[k].rate_per_s, r1 = seg_end_rate(c, k);
+		double hi = t_s < t1 ? t_s : t1;
+		double slope = isfinite(t1) ? (r1 - r0) / (t1 - t0) : 0;
+		area += (r0 + (r0 + slope * (hi - t0))) / 2 * (hi - t0);
+	}
+	return area;
+}
+
+static double client_offered(const void *cfg, int64_t t0, int64_t t1)
+{
+	const struct client_cfg *c = cfg;
+	switch (c->process) {
+	case ARR_POISSON:
+	case ARR_CONSTANT:
+		return c->rate_per_s;
+	case ARR_PROFILE:
+		if (t1 <= t0)
+			return NAN;
+		return (profile_area(c, (double)t1 * 1e-9) -
+			profile_area(c, (double)t0 * 1e-9)) / ((double)(t1 - t0) * 1e-9);
+	case ARR_CLOSED:
+		break;
+	}
+	return NAN;
+}
+
+static double client_route(const void *cfg, size_t i, uint32_t *to)
+{
+	const struct client_cfg *c = cfg;
+	if (i > 0)
+		return -1;
+	*to = c->target;
+	return 1;
 }
 
 const struct model_ops client_ops = {
@@ -381,4 +465,6 @@ const struct model_ops client_ops = {
 	.done = client_done,
 	.event = client_event,
 	.fini = client_fini,
+	.route = client_route,
+	.offered = client_offered,
 };

@@ -1,5 +1,6 @@
 /*
- * model.h - what a component kind is: a table of callbacks.
+ * model.h - what a component kind is: a table of callbacks and the tables
+ * it declares.
  *
  * Each kind (service, client, and the balancers, caches, databases that
  * follow) lives in one models/<kind>.c that exports one const struct
@@ -11,19 +12,50 @@
  *               (never touched by a run, shared by all replications);
  *   init        per replication: build run state from the config;
  *   arrive      a request reaches the node (sim_send);
- *   done        a request whose reply_to is this node has finished;
+ *   done        a request whose reply_to is this node has ended (an event);
+ *   calls_done  the calls this node made for a request it holds are over;
  *   event       a timer the node scheduled for itself fires;
+ *   crash, recover, scale
+ *               the timeline changed a unit (replica) or their number;
+ *   sample      a time-series window ended: write this window's values;
  *   warmup_end  warm-up is over: zero the statistics, keep the state;
- *   finish      the replication is over: write totals to a node_result;
+ *   finish      the replication is over: write its rows of nodes.csv;
  *   fini        free run state.
  * Callbacks a kind does not need may be NULL, except configure, init and
  * fini.  arrive is required of every kind that `nodes:` may name.
+ *
+ * Declared tables.  A kind declares, as data, the columns it writes to
+ * nodes.csv (cols) and to node_timeseries.csv (ts_cols), each with how it
+ * is folded across replications, and how many units (replicas) it has, so
+ * that the report writes one row for the node and, when it has more than
+ * one unit, one per unit (`web[0]`, `web[1]`, ...).  nodes.csv is one wide
+ * table: the union of every kind's columns, empty where a column does not
+ * apply.  It also declares which timeline actions apply to it (faults);
+ * the checker refuses the others.
  */
 #ifndef MODELS_MODEL_H
 #define MODELS_MODEL_H
 
 #include "sim/scenario.h"
 #include "sim/sim.h"
+#include "sim/steady.h"
+
+/* How a column of nodes.csv is folded across replications. */
+enum col_agg {
+	COL_SUM,       /* a count: summed */
+	COL_MEAN,      /* a per-replication value (a time-weighted mean, a
+			* ratio within the replication): averaged over the
+			* replications that have one (NaN skipped) */
+	COL_RATIO,     /* a numerator and a denominator, each summed, then
+			* divided: a mean per event over all replications */
+};
+
+struct col_def {
+	const char *name;          /* CSV column */
+	enum col_agg agg;
+	int ci;                    /* COL_MEAN: also write NAME_ci95 */
+	const char *doc;           /* one line, for the reference */
+};
 
 struct model_ops {
 	const char *kind;         /* the YAML `type:` */
@@ -33,13 +65,31 @@ struct model_ops {
 	int (*configure)(struct sc_ctx *ctx, const char *path,
 			 const struct yt_node *map, void **cfg);
 	void (*cfg_free)(void *cfg);
-	/* init: 0 or SIM_ENOMEM. */
+	/* units: how many replicas the config has (NULL: one). */
+	uint32_t (*units)(const void *cfg);
+	/* init: 0 or SIM_ENOMEM.  n->units is the most replicas the node
+	 * will have in this scenario (configured, or raised by `scale`). */
 	int (*init)(struct sim *s, struct sim_node *n);
 	void (*arrive)(struct sim *s, struct sim_node *n, struct request *req);
 	void (*done)(struct sim *s, struct sim_node *n, struct request *req);
+	void (*calls_done)(struct sim *s, struct sim_node *n,
+			   struct request *req, int status);
 	void (*event)(struct sim *s, struct sim_node *n, struct event *ev);
+	/* timeline: unit goes down (what it holds fails) or comes back;
+	 * `units` replicas take new requests from now on. */
+	void (*crash)(struct sim *s, struct sim_node *n, uint32_t unit);
+	void (*recover)(struct sim *s, struct sim_node *n, uint32_t unit);
+	void (*scale)(struct sim *s, struct sim_node *n, uint32_t units);
+	unsigned faults;          /* SIM_FAULT(TL_*) bits that apply */
 	void (*warmup_end)(struct sim *s, struct sim_node *n);
-	void (*finish)(struct sim *s, struct sim_node *n, struct node_result *out);
+	/* finish writes the node's rows: row 0 the node, row 1 + u unit u
+	 * (when n->units > 1); node_row() gives each row's cells. */
+	void (*finish)(struct sim *s, struct sim_node *n, struct node_rows *out);
+	const struct col_def *cols;     /* nodes.csv, ended by {NULL} */
+	/* sample writes one value per ts_cols entry for the window that just
+	 * ended (every `every` engine windows). */
+	void (*sample)(struct sim *s, struct sim_node *n, double *out);
+	const struct col_def *ts_cols;  /* node_timeseries.csv, ended by {NULL} */
 	void (*fini)(struct sim *s, struct sim_node *n);
 	/* route describes where a request may go after this node, for the
 	 * checker's search for loops with no exit: it returns the probability
@@ -47,7 +97,40 @@ struct model_ops {
 	 * remaining probability finishes the request.  NULL: the node always
 	 * finishes its requests. */
 	double (*route)(const void *cfg, size_t i, uint32_t *to);
+	/* calls describes the synchronous calls this node may make, for the
+	 * checker's search for call cycles: it returns the probability of
+	 * call edge i and sets *to, or -1 past the last.  NULL: none. */
+	double (*calls)(const void *cfg, size_t i, uint32_t *to);
+	/* capacity fills what the steady-state check needs to know
+	 * (steady.h); returns 0, or -1 when the kind cannot say. */
+	int (*capacity)(const void *cfg, struct node_capacity *out);
+	/* offered (clients): the mean rate, per second, of the requests an
+	 * open workload issues in [t0, t1); NaN for a closed loop. */
+	double (*offered)(const void *cfg, int64_t t0_ns, int64_t t1_ns);
 };
+
+/* The columns the engine adds to nodes.csv for a kind that makes calls
+ * (calls_done != NULL): calls_made, call_wait_mean_s, late_replies. */
+extern const struct col_def sim_call_cols[];
+#define SIM_NCALL_COLS 3
+
+/* model_ncols counts a column table. */
+size_t model_ncols(const struct col_def *cols);
+
+/* model_row_cols is the number of columns in a row of kind ops: its own,
+ * then the engine's call columns if it makes calls. */
+static inline size_t model_row_cols(const struct model_ops *ops)
+{
+	return model_ncols(ops->cols) + (ops->calls_done ? SIM_NCALL_COLS : 0);
+}
+
+/* node_row returns the cells of row r of a node whose kind is ops: two
+ * doubles per column (a value, or a numerator and a denominator). */
+static inline double *node_row(struct node_rows *o, const struct model_ops *ops,
+			       uint32_t r)
+{
+	return o->v + (size_t)r * model_row_cols(ops) * 2;
+}
 
 /* The component kinds that `nodes:` may name, NULL-terminated. */
 extern const struct model_ops *const model_registry[];

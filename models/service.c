@@ -1,12 +1,20 @@
 /*
  * service.c - the service kind; see service.h.
  *
- * Random streams, one per purpose so that changing how a service is used
- * leaves the other draws alone: "service" (service times) and "route"
- * (the choice among `next`).
+ * A request's demand, its fate under an `errors` fault and its route
+ * after service are the request's own draws (sim_draws), so which replica
+ * serves it never changes what it asks for.
+ *
+ * Each replica keeps its queue and the list of requests its workers hold
+ * (in service, or waiting on calls), so that a crash can fail them all:
+ * in-service requests by cancelling their end-of-service timers, calling
+ * ones by abandoning their calls.  Statistics are kept for the node and,
+ * when it has more than one replica, for each replica (nodes.csv rows
+ * web, web[0], web[1], ...); a node of one replica pays for one set.
  */
 #include "models/service.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,30 +41,12 @@ struct service_cfg {
 	struct dist service;
 	struct route *next;
 	size_t nnext;
-};
-
-struct replica {
-	uint32_t busy;
-	uint32_t qlen;
-	struct request *head, *tail;
-};
-
-struct service {
-	const struct service_cfg *cfg;
-	struct replica *rep;
-	uint32_t rr;           /* round-robin cursor */
-	gsl_rng *rng_service;
-	gsl_rng *rng_route;
-	double inv_speed;
-	/* statistics since warm-up */
-	uint64_t arrivals, completed, rejected, started, waited;
-	double wait_sum_ns, resid_sum_ns;   /* double: no overflow on long runs */
-	struct twa busy, queued;
+	struct call_plan calls;
 };
 
 static const char *const svc_keys[] = {
 	"type", "replicas", "workers", "queue", "service", "speed", "next",
-	"description", NULL
+	"calls", "description", NULL
 };
 static const char *const svc_required[] = { "service", NULL };
 static const char *const route_keys[] = { "to", "p", NULL };
@@ -69,6 +59,7 @@ static void svc_cfg_free(void *p)
 		return;
 	dist_fini(&c->service);
 	free(c->next);
+	callplan_free(&c->calls);
 	free(c);
 }
 
@@ -155,11 +146,81 @@ static int svc_configure(struct sc_ctx *ctx, const char *path,
 		}
 		c->nnext = v->n;
 	}
+	if ((v = yt_get(map, "calls"))) {
+		snprintf(what, sizeof what, "%s.calls", path);
+		if ((rc = callplan_check(ctx, v, what, &c->calls)))
+			goto fail;
+	}
 	*out = c;
 	return 0;
 fail:
 	svc_cfg_free(c);
 	return rc;
+}
+
+/* ---- running ----------------------------------------------------------- */
+
+/* Statistics since warm-up, for the node or one replica. */
+struct svc_stats {
+	uint64_t arrivals, completed, rejected, failed, started, waited;
+	double wait_sum_ns, resid_sum_ns;   /* double: no overflow on long runs */
+	struct twa busy;       /* workers holding a request */
+	struct twa capacity;   /* workers of the replicas taking requests */
+	struct twa queued;     /* requests waiting */
+	struct twa calling;    /* workers waiting on calls */
+};
+
+struct replica {
+	uint32_t busy;
+	uint32_t qlen;
+	struct request *head, *tail;     /* waiting, FIFO */
+	struct request *held;            /* held by its workers */
+	struct svc_stats st;             /* when the node has several */
+};
+
+struct service {
+	const struct service_cfg *cfg;
+	struct replica *rep;             /* [units] */
+	uint32_t units;                  /* allotted */
+	uint32_t active;                 /* taking new requests (scale) */
+	uint32_t rr;                     /* round-robin cursor */
+	double inv_speed;
+	struct svc_stats tot;
+	double ts_prev[4];               /* integrals at the last sample */
+	int64_t ts_prev_ns;
+};
+
+/* The statistics a change at replica r touches: the node's, and r's own
+ * when there are several.  STAT(sv, r, expr) applies expr to both, with
+ * `st` naming each in turn. */
+#define STAT(sv, r, body)                                          \
+	do {                                                       \
+		struct svc_stats *st = &(sv)->tot;                 \
+		body;                                              \
+		if ((sv)->units > 1) {                             \
+			st = &(sv)->rep[r].st;                     \
+			body;                                      \
+		}                                                  \
+	} while (0)
+
+static void stats_start(struct svc_stats *st, int64_t now, double cap)
+{
+	memset(st, 0, sizeof *st);
+	twa_init(&st->busy, now, 0);
+	twa_init(&st->capacity, now, cap);
+	twa_init(&st->queued, now, 0);
+	twa_init(&st->calling, now, 0);
+}
+
+static void stats_restart(struct svc_stats *st, int64_t now)
+{
+	st->arrivals = st->completed = st->rejected = st->failed = 0;
+	st->started = st->waited = 0;
+	st->wait_sum_ns = st->resid_sum_ns = 0;
+	twa_restart(&st->busy, now);
+	twa_restart(&st->capacity, now);
+	twa_restart(&st->queued, now);
+	twa_restart(&st->calling, now);
 }
 
 static int svc_init(struct sim *s, struct sim_node *n)
@@ -171,13 +232,15 @@ static int svc_init(struct sim *s, struct sim_node *n)
 		return SIM_ENOMEM;
 	sv->cfg = c;
 	sv->inv_speed = 1.0 / c->speed;
-	sv->rep = calloc(c->replicas, sizeof *sv->rep);
-	sv->rng_service = sim_stream(s, n, "service");
-	sv->rng_route = sim_stream(s, n, "route");
-	if (!sv->rep || !sv->rng_service || !sv->rng_route)
+	sv->units = n->units;
+	sv->active = c->replicas;
+	sv->rep = calloc(sv->units, sizeof *sv->rep);
+	if (!sv->rep)
 		return SIM_ENOMEM;
-	twa_init(&sv->busy, s->now_ns, 0);
-	twa_init(&sv->queued, s->now_ns, 0);
+	stats_start(&sv->tot, s->now_ns, (double)sv->active * c->workers);
+	for (uint32_t r = 0; r < sv->units; r++)
+		stats_start(&sv->rep[r].st, s->now_ns,
+			    r < sv->active ? (double)c->workers : 0);
 	return 0;
 }
 
@@ -186,41 +249,76 @@ static void svc_fini(struct sim *s, struct sim_node *n)
 	struct service *sv = n->state;
 	if (!sv)
 		return;
-	/* requests still queued belong to the pool, which the engine frees */
+	/* requests still held belong to the pool, which the engine frees */
 	free(sv->rep);
-	if (sv->rng_service)
-		gsl_rng_free(sv->rng_service);
-	if (sv->rng_route)
-		gsl_rng_free(sv->rng_route);
 	free(sv);
 	n->state = NULL;
 }
 
-static inline int64_t service_time(struct service *sv)
+static void held_add(struct replica *rp, struct request *req)
 {
-	const struct dist *d = &sv->cfg->service;
-	double x;
-	/* the common case without a call through GSL */
-	if (d->kind == DIST_EXPONENTIAL)
-		x = rng_exponential(sv->rng_service, d->mean);
+	req->hprev = NULL;
+	req->hnext = rp->held;
+	if (rp->held)
+		rp->held->hprev = req;
+	rp->held = req;
+}
+
+static void held_remove(struct replica *rp, struct request *req)
+{
+	if (req->hprev)
+		req->hprev->hnext = req->hnext;
 	else
-		x = dist_sample(d, sv->rng_service);
-	x *= sv->inv_speed * 1e9;
-	/* the same ceiling as dist_sample_ns: far beyond any run, and now +
-	 * it cannot overflow (now is at most INT64_MAX / 4) */
-	return x < (double)(INT64_MAX / 4) ? (int64_t)(x + 0.5) : INT64_MAX / 4;
+		rp->held = req->hnext;
+	if (req->hnext)
+		req->hnext->hprev = req->hprev;
 }
 
 static void start(struct sim *s, struct sim_node *n, struct service *sv,
 		  uint32_t r, struct request *req)
 {
-	sv->rep[r].busy++;
-	twa_add(&sv->busy, s->now_ns, 1);
-	sv->started++;
-	int64_t wait = s->now_ns - req->node_arrival_ns;
-	sv->waited += wait > 0;
-	sv->wait_sum_ns += (double)wait;
-	sim_schedule(s, s->now_ns + service_time(sv), n->id, SVC_EV_DONE, req, r);
+	struct replica *rp = &sv->rep[r];
+	int64_t now = s->now_ns;
+	int64_t wait = now - req->node_arrival_ns;
+	rp->busy++;
+	held_add(rp, req);
+	STAT(sv, r, {
+		twa_add(&st->busy, now, 1);
+		st->started++;
+		st->waited += wait > 0;
+		st->wait_sum_ns += (double)wait;
+	});
+	int64_t d = sim_demand_ns(s, n, r, req, &sv->cfg->service, sv->inv_speed);
+	req->timer = sim_timer_set(s, now + d, n->id, SVC_EV_DONE, req, r);
+}
+
+/* release frees the worker holding req at replica r and starts the next
+ * waiting request. */
+static void release(struct sim *s, struct sim_node *n, struct service *sv,
+		    uint32_t r, struct request *req)
+{
+	struct replica *rp = &sv->rep[r];
+	int64_t now = s->now_ns;
+	rp->busy--;
+	held_remove(rp, req);
+	STAT(sv, r, twa_add(&st->busy, now, -1));
+	if (rp->head) {
+		struct request *q = rp->head;
+		rp->head = q->next;
+		if (!rp->head)
+			rp->tail = NULL;
+		rp->qlen--;
+		STAT(sv, r, twa_add(&st->queued, now, -1));
+		start(s, n, sv, r, q);
+	}
+}
+
+/* fail ends req, which replica r no longer holds, with status st here. */
+static void fail(struct sim *s, struct sim_node *n, struct service *sv,
+		 uint32_t r, struct request *req, int status)
+{
+	STAT(sv, r, st->failed++);
+	sim_fail(s, req, status, n->id);
 }
 
 static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
@@ -228,11 +326,18 @@ static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
 	struct service *sv = n->state;
 	const struct service_cfg *c = sv->cfg;
 	uint32_t r = req->replica;
-	sv->arrivals++;
-	if (r >= c->replicas) {
-		r = sv->rr;
-		if (++sv->rr == c->replicas)
+	if (r == SIM_ANY) {
+		if (sv->rr >= sv->active)
 			sv->rr = 0;
+		r = sv->rr++;
+	}
+	/* a replica that does not exist is a bug upstream, not a choice */
+	assert(r < sv->units);
+	req->replica = r;
+	STAT(sv, r, st->arrivals++);
+	if (sim_unit_down(n, r)) {
+		fail(s, n, sv, r, req, REQ_CRASHED);
+		return;
 	}
 	struct replica *rp = &sv->rep[r];
 	if (rp->busy < c->workers) {
@@ -245,42 +350,31 @@ static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
 			rp->head = req;
 		rp->tail = req;
 		rp->qlen++;
-		twa_add(&sv->queued, s->now_ns, 1);
+		STAT(sv, r, twa_add(&st->queued, s->now_ns, 1));
 	} else {
-		sv->rejected++;
-		req->status = REQ_REJECTED;
-		sim_finish(s, req);
+		STAT(sv, r, st->rejected++);
+		sim_fail(s, req, REQ_REJECTED, n->id);
 	}
 }
 
-static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)
+/* complete: req is done here; the worker is freed, then the request
+ * moves on by `next:` or ends. */
+static void complete(struct sim *s, struct sim_node *n, struct service *sv,
+		     uint32_t r, struct request *req)
 {
-	struct service *sv = n->state;
 	const struct service_cfg *c = sv->cfg;
-	struct request *req = ev->obj;
-	uint32_t r = (uint32_t)ev->arg;
-	struct replica *rp = &sv->rep[r];
-
-	sv->completed++;
-	sv->resid_sum_ns += (double)(s->now_ns - req->node_arrival_ns);
-	rp->busy--;
-	twa_add(&sv->busy, s->now_ns, -1);
-	if (rp->head) {
-		struct request *q = rp->head;
-		rp->head = q->next;
-		if (!rp->head)
-			rp->tail = NULL;
-		rp->qlen--;
-		twa_add(&sv->queued, s->now_ns, -1);
-		start(s, n, sv, r, q);
-	}
+	double resid = (double)(s->now_ns - req->node_arrival_ns);
+	STAT(sv, r, {
+		st->completed++;
+		st->resid_sum_ns += resid;
+	});
+	release(s, n, sv, r, req);
 	/* this node's state is settled: the request may now come back here */
 	if (c->nnext) {
-		double u = rng_uniform_pos(sv->rng_route);
+		double u = rng_uniform_pos(sim_draws(s, req, SIM_DRAW_ROUTE));
 		for (size_t i = 0; i < c->nnext; i++) {
 			if (u < c->next[i].cum) {
-				req->replica = SIM_ANY;
-				sim_send(s, c->next[i].to, req);
+				sim_forward(s, c->next[i].to, req);
 				return;
 			}
 		}
@@ -288,31 +382,145 @@ static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)
 	sim_finish(s, req);
 }
 
+static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)
+{
+	struct service *sv = n->state;
+	struct request *req = ev->obj;
+	uint32_t r = (uint32_t)ev->arg;
+	req->timer.ev = NULL;
+	if (sim_fault_errors(s, n, r, req)) {
+		release(s, n, sv, r, req);
+		fail(s, n, sv, r, req, REQ_ERROR);
+		return;
+	}
+	if (sv->cfg->calls.nsteps &&
+	    sim_calls_start(s, n, r, req, &sv->cfg->calls)) {
+		STAT(sv, r, twa_add(&st->calling, s->now_ns, 1));
+		return;
+	}
+	complete(s, n, sv, r, req);
+}
+
+static void svc_calls_done(struct sim *s, struct sim_node *n,
+			   struct request *req, int status)
+{
+	struct service *sv = n->state;
+	uint32_t r = req->replica;
+	STAT(sv, r, twa_add(&st->calling, s->now_ns, -1));
+	if (status == REQ_OK) {
+		complete(s, n, sv, r, req);
+		return;
+	}
+	/* a failed call fails the request; fail_node says where it arose */
+	release(s, n, sv, r, req);
+	STAT(sv, r, st->failed++);
+	req->status = (int16_t)status;
+	sim_finish(s, req);
+}
+
+static void svc_crash(struct sim *s, struct sim_node *n, uint32_t r)
+{
+	struct service *sv = n->state;
+	struct replica *rp = &sv->rep[r];
+	int64_t now = s->now_ns;
+	while (rp->held) {
+		struct request *req = rp->held;
+		held_remove(rp, req);
+		rp->busy--;
+		STAT(sv, r, twa_add(&st->busy, now, -1));
+		if (req->waiting) {
+			sim_calls_abandon(s, req);
+			STAT(sv, r, twa_add(&st->calling, now, -1));
+		} else {
+			sim_timer_cancel(&req->timer);
+		}
+		fail(s, n, sv, r, req, REQ_CRASHED);
+	}
+	while (rp->head) {
+		struct request *req = rp->head;
+		rp->head = req->next;
+		rp->qlen--;
+		STAT(sv, r, twa_add(&st->queued, now, -1));
+		fail(s, n, sv, r, req, REQ_CRASHED);
+	}
+	rp->tail = NULL;
+}
+
+static void svc_scale(struct sim *s, struct sim_node *n, uint32_t units)
+{
+	struct service *sv = n->state;
+	uint32_t w = sv->cfg->workers;
+	if (units > sv->units)
+		units = sv->units;
+	for (uint32_t r = 0; r < sv->units && sv->units > 1; r++) {
+		int was = r < sv->active, is = r < units;
+		if (was != is)
+			twa_add(&sv->rep[r].st.capacity, s->now_ns, is ? w : -(double)w);
+	}
+	twa_add(&sv->tot.capacity, s->now_ns,
+		((double)units - (double)sv->active) * w);
+	sv->active = units;
+}
+
 static void svc_warmup_end(struct sim *s, struct sim_node *n)
 {
 	struct service *sv = n->state;
-	sv->arrivals = sv->completed = sv->rejected = sv->started = sv->waited = 0;
-	sv->wait_sum_ns = sv->resid_sum_ns = 0;
-	twa_restart(&sv->busy, s->now_ns);
-	twa_restart(&sv->queued, s->now_ns);
+	/* the window that spans the end of warm-up keeps its first part */
+	double *prev = sv->ts_prev;
+	prev[0] -= twa_integral(&sv->tot.busy, s->now_ns);
+	prev[1] -= twa_integral(&sv->tot.capacity, s->now_ns);
+	prev[2] -= twa_integral(&sv->tot.queued, s->now_ns);
+	prev[3] -= twa_integral(&sv->tot.calling, s->now_ns);
+	stats_restart(&sv->tot, s->now_ns);
+	for (uint32_t r = 0; r < sv->units && sv->units > 1; r++)
+		stats_restart(&sv->rep[r].st, s->now_ns);
 }
 
-static void svc_finish(struct sim *s, struct sim_node *n, struct node_result *o)
+static void row_write(double *v, const struct svc_stats *st, int64_t now)
+{
+	/* in the order of svc_cols */
+	v[0] = (double)st->arrivals;
+	v[2] = (double)st->completed;
+	v[4] = (double)st->rejected;
+	v[6] = (double)st->failed;
+	double cap = twa_integral(&st->capacity, now);
+	double busy = twa_integral(&st->busy, now);
+	v[8] = cap > 0 ? busy / cap : NAN;
+	v[10] = twa_mean(&st->queued, now);
+	v[12] = st->wait_sum_ns * 1e-9;
+	v[13] = (double)st->started;
+	v[14] = (double)st->waited;
+	v[15] = (double)st->started;
+	v[16] = st->resid_sum_ns * 1e-9;
+	v[17] = (double)st->completed;
+	v[18] = twa_integral(&st->calling, now);
+	v[19] = busy;
+}
+
+static void svc_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 {
 	struct service *sv = n->state;
-	const struct service_cfg *c = sv->cfg;
-	o->arrivals = sv->arrivals;
-	o->completed = sv->completed;
-	o->rejected = sv->rejected;
-	o->utilization = twa_mean(&sv->busy, s->now_ns) /
-			 ((double)c->replicas * c->workers);
-	o->queue_len_mean = twa_mean(&sv->queued, s->now_ns);
-	/* NaN, not 0, when nothing was served: the report averages over the
-	 * replications that measured something */
-	o->wait_mean_s = sv->started ? sv->wait_sum_ns * 1e-9 / sv->started : NAN;
-	o->waited_ratio = sv->started ? (double)sv->waited / sv->started : NAN;
-	o->latency_mean_s = sv->completed ?
-		sv->resid_sum_ns * 1e-9 / sv->completed : NAN;
+	row_write(node_row(o, n->ops, 0), &sv->tot, s->now_ns);
+	for (uint32_t r = 0; r < sv->units && o->nrows > 1; r++)
+		row_write(node_row(o, n->ops, 1 + r), &sv->rep[r].st, s->now_ns);
+}
+
+static void svc_sample(struct sim *s, struct sim_node *n, double *out)
+{
+	struct service *sv = n->state;
+	int64_t now = s->now_ns;
+	double cur[4] = {
+		twa_integral(&sv->tot.busy, now), twa_integral(&sv->tot.capacity, now),
+		twa_integral(&sv->tot.queued, now), twa_integral(&sv->tot.calling, now),
+	};
+	double dt = (double)(now - sv->ts_prev_ns);
+	double cap = cur[1] - sv->ts_prev[1];
+	out[0] = cap > 0 ? (cur[0] - sv->ts_prev[0]) / cap : NAN;
+	out[1] = dt > 0 ? (cur[2] - sv->ts_prev[2]) / dt : NAN;
+	out[2] = dt > 0 ? (cur[0] - sv->ts_prev[0]) / dt : NAN;
+	out[3] = dt > 0 ? (cur[3] - sv->ts_prev[3]) / dt : NAN;
+	memcpy(sv->ts_prev, cur, sizeof cur);
+	sv->ts_prev_ns = now;
 }
 
 static double svc_route(const void *cfg, size_t i, uint32_t *to)
@@ -324,16 +532,76 @@ static double svc_route(const void *cfg, size_t i, uint32_t *to)
 	return c->next[i].cum - (i ? c->next[i - 1].cum : 0);
 }
 
+static double svc_calls(const void *cfg, size_t i, uint32_t *to)
+{
+	const struct service_cfg *c = cfg;
+	return callplan_edge(&c->calls, i, to);
+}
+
+static uint32_t svc_units(const void *cfg)
+{
+	const struct service_cfg *c = cfg;
+	return c->replicas;
+}
+
+static int svc_capacity(const void *cfg, struct node_capacity *out)
+{
+	const struct service_cfg *c = cfg;
+	out->servers = (double)c->replicas * c->workers;
+	out->mean_s = c->service.mean / c->speed;
+	out->scv = c->service.mean > 0 ?
+		c->service.var / (c->service.mean * c->service.mean) : 0;
+	out->bounded = c->queue >= 0;
+	out->tail_shape = dist_tail_shape(&c->service);
+	return 0;
+}
+
+static const struct col_def svc_cols[] = {
+	{ "arrivals", COL_SUM, 0, "requests that reached the node" },
+	{ "completed", COL_SUM, 0, "requests that finished here (served, and their calls answered)" },
+	{ "rejected", COL_SUM, 0, "requests refused by a full queue" },
+	{ "failed", COL_SUM, 0,
+	  "requests that failed here: crashed, an `errors` fault, or a call that failed" },
+	{ "utilization", COL_MEAN, 1,
+	  "busy workers over the workers of the replicas taking requests, time-averaged; a worker waiting on calls is busy" },
+	{ "queue_len_mean", COL_MEAN, 0, "waiting requests, time-averaged" },
+	{ "wait_mean_s", COL_RATIO, 0, "queueing time of the requests that started service" },
+	{ "waited_ratio", COL_RATIO, 0, "share of those that waited at all, P(wait > 0)" },
+	{ "latency_mean_s", COL_RATIO, 0,
+	  "time from arrival to the end of the node's work (service and calls)" },
+	{ "call_wait_share", COL_RATIO, 0, "share of busy worker time spent waiting on calls" },
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct col_def svc_ts_cols[] = {
+	{ "utilization", COL_MEAN, 0, "busy workers over workers taking requests" },
+	{ "queue_len_mean", COL_MEAN, 0, "waiting requests" },
+	{ "busy_mean", COL_MEAN, 0, "workers holding a request" },
+	{ "calling_mean", COL_MEAN, 0, "workers holding a request while waiting on its calls" },
+	{ NULL, 0, 0, NULL },
+};
+
 const struct model_ops service_ops = {
 	.kind = "service",
-	.summary = "replicas x workers with FIFO queues, a service-time distribution and routing",
+	.summary = "replicas x workers with FIFO queues, a service-time distribution, calls and routing",
 	.configure = svc_configure,
 	.cfg_free = svc_cfg_free,
+	.units = svc_units,
 	.init = svc_init,
 	.arrive = svc_arrive,
+	.calls_done = svc_calls_done,
 	.event = svc_event,
+	.crash = svc_crash,
+	.scale = svc_scale,
+	.faults = SIM_FAULT(TL_CRASH) | SIM_FAULT(TL_RECOVER) | SIM_FAULT(TL_SLOW) |
+		  SIM_FAULT(TL_ERRORS) | SIM_FAULT(TL_LATENCY) | SIM_FAULT(TL_SCALE),
 	.warmup_end = svc_warmup_end,
 	.finish = svc_finish,
+	.cols = svc_cols,
+	.sample = svc_sample,
+	.ts_cols = svc_ts_cols,
 	.fini = svc_fini,
 	.route = svc_route,
+	.calls = svc_calls,
+	.capacity = svc_capacity,
 };

@@ -290,6 +290,11 @@ int dist_erlang(struct dist *d, unsigned k, double mean, struct sim_err *err)
 	return 0;
 }
 
+double dist_tail_shape(const struct dist *d)
+{
+	return d->kind == DIST_PARETO ? d->p[0] : INFINITY;
+}
+
 int dist_pareto(struct dist *d, double shape, double scale,
 		struct sim_err *err)
 {

@@ -98,6 +98,11 @@ int dist_empirical_file(struct dist *d, const char *path, struct sim_err *err);
 
 void dist_fini(struct dist *d);
 
+/* dist_tail_shape returns the tail index of d: the Pareto shape alpha,
+ * for which the moments of order alpha and above are infinite, or
+ * INFINITY for the kinds whose moments are all finite. */
+double dist_tail_shape(const struct dist *d);
+
 /* dist_kind_parse maps a YAML name ("exponential", ...) to a kind: 0 or -1. */
 int dist_kind_parse(const char *name, enum dist_kind *kind);
 /* dist_kind_name is the inverse; never NULL. */

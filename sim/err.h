@@ -20,7 +20,8 @@
 	X(SIM_EINVAL, -1, "invalid scenario or argument")      \
 	X(SIM_ENOMEM, -2, "out of memory")                     \
 	X(SIM_EIO, -3, "input/output error")                   \
-	X(SIM_EINTR, -4, "interrupted")
+	X(SIM_EINTR, -4, "interrupted")                        \
+	X(SIM_ESTUCK, -5, "simulated time stopped advancing")
 
 enum sim_code {
 #define SIM_ERR_ENUM(name, value, text) name = value,

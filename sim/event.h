@@ -20,6 +20,10 @@
 
 #define SIM_EV_CANCELLED 0x1u
 
+/* Event kinds with this bit are the engine's own (replies, timeline,
+ * time-series ticks); a node's kinds stay below it. */
+#define SIM_EV_ENGINE 0x8000u
+
 struct event {
 	int64_t time_ns;      /* when it fires, simulated nanoseconds */
 	uint64_t seq;         /* insertion order; breaks ties in time_ns */

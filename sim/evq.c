@@ -463,6 +463,13 @@ int evq_push(struct evq *q, struct event *ev)
 	return 0;
 }
 
+struct event *evq_peek(struct evq *q)
+{
+	if (!q->bottom && !evq_refill(q))
+		return NULL;
+	return q->bottom;
+}
+
 struct event *evq_pop(struct evq *q)
 {
 	if (!q->bottom && !evq_refill(q))

@@ -188,6 +188,11 @@ int evq_push(struct evq *q, struct event *ev);
  * The returned event's next field is NULL. */
 struct event *evq_pop(struct evq *q);
 
+/* evq_peek returns the event evq_pop would return, leaving it queued, or
+ * NULL when the queue is empty.  It may refill Bottom from the ladder (as
+ * the next pop would have); never allocates, never fails. */
+struct event *evq_peek(struct evq *q);
+
 /* evq_size returns the number of queued events. */
 static inline size_t evq_size(const struct evq *q) { return q->size; }
 

@@ -226,6 +226,15 @@ int main(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
+	/* the output files are opened first, so an unwritable directory is
+	 * found before the simulation, and rows are written point by point */
+	if ((rc = report_open(&rep, outdir, &err))) {
+		fprintf(stderr, "archsim: %s\n", err.msg);
+		report_fini(&rep);
+		scenario_set_free(set);
+		status = 1;
+		goto out;
+	}
 	rc = runner_run(set, &rep, &stop_signal,
 			ps.tty && !quiet ? on_progress : NULL, &ps, &err);
 	if (ps.shown)
@@ -239,21 +248,24 @@ int main(int argc, char **argv)
 	}
 	if (rc && rc != SIM_EINTR) {
 		fprintf(stderr, "archsim: %s\n", err.msg);
+		report_abort(&rep);
 		status = 1;
 	} else {
 		struct sim_err werr = { 0 };
-		if (report_write(&rep, outdir, &werr)) {
+		if (report_commit(&rep, &werr)) {
 			fprintf(stderr, "archsim: %s\n", werr.msg);
 			status = 1;
 		} else {
 			if (!quiet)
 				report_print_table(&rep, stdout);
+			report_print_warnings(&rep, stderr);
 			if (rc == SIM_EINTR) {
 				fprintf(stderr, "archsim: interrupted; wrote what finished to %s/ (complete=false)\n",
 					outdir);
 				status = 128 + (int)stop_signal;
 			} else if (!quiet) {
-				printf("results: %s/{summary,nodes,latency,timeseries}.csv\n", outdir);
+				printf("results: %s/{summary,workloads,nodes,latency,timeseries,node_timeseries,timeline}.csv\n",
+				       outdir);
 			}
 		}
 	}

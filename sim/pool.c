@@ -22,6 +22,7 @@ void pool_init(struct pool *p, size_t size, size_t per_chunk)
 	p->chunks = NULL;
 	p->live = 0;
 	p->dbg = NULL;
+	p->keep = 0;
 }
 
 void pool_fini(struct pool *p)

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct pool_chunk;
 
@@ -27,6 +28,8 @@ struct pool {
 	struct pool_chunk *chunks;
 	size_t live;              /* objects handed out and not returned */
 	struct pool_dbg *dbg;     /* SIM_DEBUG_POOLS: live objects */
+	int keep;                 /* SIM_DEBUG_POOLS: never free a returned
+				   * object before pool_fini (see pool_keep) */
 };
 
 /* Header of each object in a SIM_DEBUG_POOLS build. */
@@ -38,6 +41,18 @@ struct pool_dbg {
 /* pool_init prepares a pool of objects of `size` bytes; allocates nothing. */
 void pool_init(struct pool *p, size_t size, size_t per_chunk);
 
+/* pool_keep marks a pool whose returned objects may still be read (never
+ * written) through a stale pointer until pool_fini: the engine's timer
+ * handles read an event's seq to see whether it is still the event they
+ * name.  Such a pool always hands out objects from chunks, which are never
+ * freed before pool_fini, even in a SIM_DEBUG_POOLS build; there a returned
+ * object is first filled with 0xdb bytes, so a stale read sees a seq that
+ * no live event has. */
+static inline void pool_keep(struct pool *p)
+{
+	p->keep = 1;
+}
+
 /* pool_fini frees every chunk; objects still out become invalid. */
 void pool_fini(struct pool *p);
 
@@ -48,24 +63,25 @@ int pool_grow(struct pool *p);
 static inline void *pool_get(struct pool *p)
 {
 #ifdef SIM_DEBUG_POOLS
-	struct pool_dbg *d = malloc(sizeof *d + p->size);
-	if (!d)
-		return NULL;
-	d->prev = NULL;
-	d->next = p->dbg;
-	if (p->dbg)
-		p->dbg->prev = d;
-	p->dbg = d;
-	p->live++;
-	return d->data;
-#else
+	if (!p->keep) {
+		struct pool_dbg *d = malloc(sizeof *d + p->size);
+		if (!d)
+			return NULL;
+		d->prev = NULL;
+		d->next = p->dbg;
+		if (p->dbg)
+			p->dbg->prev = d;
+		p->dbg = d;
+		p->live++;
+		return d->data;
+	}
+#endif
 	if (!p->free && pool_grow(p))
 		return NULL;
 	void *o = p->free;
 	p->free = *(void **)o;
 	p->live++;
 	return o;
-#endif
 }
 
 /* pool_put returns an object obtained from pool_get on the same pool. */
@@ -73,18 +89,22 @@ static inline void pool_put(struct pool *p, void *o)
 {
 	p->live--;
 #ifdef SIM_DEBUG_POOLS
-	struct pool_dbg *d = (struct pool_dbg *)((char *)o - offsetof(struct pool_dbg, data));
-	if (d->prev)
-		d->prev->next = d->next;
-	else
-		p->dbg = d->next;
-	if (d->next)
-		d->next->prev = d->prev;
-	free(d);
-#else
+	if (!p->keep) {
+		struct pool_dbg *d = (struct pool_dbg *)((char *)o -
+			offsetof(struct pool_dbg, data));
+		if (d->prev)
+			d->prev->next = d->next;
+		else
+			p->dbg = d->next;
+		if (d->next)
+			d->next->prev = d->prev;
+		free(d);
+		return;
+	}
+	memset(o, 0xdb, p->size);
+#endif
 	*(void **)o = p->free;
 	p->free = o;
-#endif
 }
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * report.c - summaries and CSV output; see report.h.
+ * report.c - folding replications, estimates and CSV output; see report.h.
  */
 #include "sim/report.h"
 
@@ -11,145 +11,394 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "models/model.h"
 #include "sim/stats.h"
+#include "sim/steady.h"
 
 static const char *const metric_names[RM_COUNT] = {
 	"throughput_per_s", "latency_mean_s", "latency_p50_s", "latency_p90_s",
-	"latency_p99_s", "latency_p999_s", "reject_ratio",
+	"latency_p99_s", "latency_p999_s", "reject_ratio", "error_ratio",
+	"failed_latency_mean_s",
 };
 
-/* The quantile behind each percentile metric. */
+/* The quantile behind each percentile metric (0 for the others). */
 static const double metric_q[RM_COUNT] = {
 	[RM_P50] = 0.5, [RM_P90] = 0.9, [RM_P99] = 0.99, [RM_P999] = 0.999,
 };
 
-int report_init(struct report *r, const struct scenario_set *set,
-		const char *version)
-{
-	memset(r, 0, sizeof *r);
-	r->set = set;
-	r->version = version;
-	r->points = calloc(set->npoints, sizeof *r->points);
-	return r->points ? 0 : SIM_ENOMEM;
-}
+/* The largest relative error of a quantile read from a hist (hist.h). */
+#define HIST_REL_ERR (1.0 / (1 << HIST_SUB_BITS))
 
-void report_fini(struct report *r)
-{
-	for (size_t i = 0; r->points && i < r->set->npoints; i++) {
-		hist_fini(&r->points[i].latency);
-		free(r->points[i].nodes);
-		free(r->points[i].ts);
-	}
-	free(r->points);
-	r->points = NULL;
-}
+/* Time-series percentiles need at least this many samples over 1 - q in
+ * their window, pooled over replications (a p99 from 40 samples is the
+ * window's maximum, not its p99). */
+#define TS_MIN_TAIL 10.0
 
-int report_add_point(struct report *r, size_t p, const struct rep_result *reps,
-		     uint32_t n)
+/* The empirical steady-state checks: a change over the measured window
+ * counts when it is beyond chance at this two-sided level, and large
+ * enough to matter (see growth_flagged). */
+#define STEADY_T_LEVEL 0.9995
+
+enum {
+	F_SUMMARY, F_WORKLOADS, F_NODES, F_LATENCY, F_TS, F_NODE_TS, F_TIMELINE,
+	F_COUNT
+};
+
+static const char *const file_names[F_COUNT] = {
+	"summary.csv", "workloads.csv", "nodes.csv", "latency.csv",
+	"timeseries.csv", "node_timeseries.csv", "timeline.csv",
+};
+
+/* ---- accumulators ----------------------------------------------------- */
+
+/* The replications' own values of one quantity, in index order. */
+struct series {
+	double *x;
+	size_t n, cap;
+};
+
+static int series_push(struct series *s, double v)
 {
-	const struct scenario *sc = r->set->points[p];
-	struct report_point *pt = &r->points[p];
-	if (n == 0)
-		return 0;
-	double *x = calloc(n, sizeof *x);
-	pt->nodes = calloc(sc->ncomponents ? sc->ncomponents : 1, sizeof *pt->nodes);
-	pt->nts = reps[0].nts;
-	pt->ts = calloc(pt->nts ? pt->nts : 1, sizeof *pt->ts);
-	if (!x || !pt->nodes || !pt->ts || hist_init(&pt->latency)) {
-		free(x);
-		return SIM_ENOMEM;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 8;
+		double *x = realloc(s->x, cap * sizeof *x);
+		if (!x)
+			return SIM_ENOMEM;
+		s->x = x;
+		s->cap = cap;
 	}
-	pt->replications = n;
-	pt->complete = n == sc->replications;
-	for (uint32_t i = 0; i < n; i++) {
-		pt->arrivals += reps[i].arrivals;
-		pt->completed += reps[i].completed;
-		pt->rejected += reps[i].rejected;
-		r->events += reps[i].events;
-		r->requests += reps[i].requests;
-		hist_merge(&pt->latency, &reps[i].latency);
-		if (!reps[i].complete)
-			pt->complete = 0;
-	}
-	for (int m = 0; m < RM_COUNT; m++) {
-		for (uint32_t i = 0; i < n; i++) {
-			const struct rep_result *q = &reps[i];
-			const struct hist *h = &q->latency;
-			double v = NAN;
-			switch (m) {
-			case RM_THROUGHPUT:
-				v = q->duration_s > 0 ? q->completed / q->duration_s : NAN;
-				break;
-			case RM_LATENCY_MEAN:
-				v = h->total ? hist_mean(h) * 1e-9 : NAN;
-				break;
-			case RM_P50:
-			case RM_P90:
-			case RM_P99:
-			case RM_P999:
-				v = h->total ? hist_quantile(h, metric_q[m]) * 1e-9 : NAN;
-				break;
-			case RM_REJECT_RATIO:
-				v = q->arrivals ? (double)q->rejected / q->arrivals : NAN;
-				break;
-			}
-			x[i] = v;
-		}
-		stats_ci95(x, n, &pt->mean[m], &pt->ci95[m]);
-	}
-	for (size_t k = 0; k < sc->ncomponents; k++) {
-		struct report_node *rn = &pt->nodes[k];
-		for (uint32_t i = 0; i < n; i++) {
-			const struct node_result *nr = &reps[i].nodes[k];
-			rn->arrivals += nr->arrivals;
-			rn->completed += nr->completed;
-			rn->rejected += nr->rejected;
-		}
-		/* means over the replications that measured something (a node
-		 * that served nothing in one replication reports NaN there) */
-		static const size_t field[] = {
-			offsetof(struct node_result, utilization),
-			offsetof(struct node_result, queue_len_mean),
-			offsetof(struct node_result, wait_mean_s),
-			offsetof(struct node_result, latency_mean_s),
-			offsetof(struct node_result, waited_ratio),
-		};
-		double *out[] = {
-			&rn->utilization, &rn->queue_len_mean, &rn->wait_mean_s,
-			&rn->latency_mean_s, &rn->waited_ratio,
-		};
-		for (size_t f = 0; f < sizeof field / sizeof field[0]; f++) {
-			double half;
-			for (uint32_t i = 0; i < n; i++)
-				x[i] = *(const double *)((const char *)&reps[i].nodes[k] + field[f]);
-			stats_ci95(x, n, out[f], f == 0 ? &rn->utilization_ci95 : &half);
-		}
-	}
-	int64_t w = reps[0].ts_window_ns;
-	int64_t end = sc->warmup_ns + sc->duration_ns;
-	for (size_t t = 0; t < pt->nts; t++) {
-		struct report_window *rw = &pt->ts[t];
-		int64_t start = (int64_t)t * w;
-		int64_t len = end - start < w ? end - start : w;
-		double comp = 0, rej = 0;
-		for (uint32_t i = 0; i < n; i++) {
-			comp += reps[i].ts[t].completed;
-			rej += reps[i].ts[t].rejected;
-		}
-		rw->t_s = start * 1e-9;
-		rw->throughput_per_s = comp / n / (len * 1e-9);
-		rw->rejected = rej / n;
-		for (uint32_t i = 0; i < n; i++)
-			x[i] = reps[i].ts[t].p50_s;
-		double half;
-		stats_ci95(x, n, &rw->p50_s, &half);
-		for (uint32_t i = 0; i < n; i++)
-			x[i] = reps[i].ts[t].p99_s;
-		stats_ci95(x, n, &rw->p99_s, &half);
-	}
-	free(x);
+	s->x[s->n++] = v;
 	return 0;
 }
+
+struct scope_acc {
+	uint64_t arrivals, ended[REQ_NSTATUS];
+	struct hist latency;             /* pooled */
+	struct series m[RM_COUNT];       /* per replication; percentiles: each
+					  * replication's own */
+	uint32_t used;                   /* replications that served */
+};
+
+/* One nodes.csv cell folded over replications: a sum (COL_SUM), a running
+ * mean and sum of squared deviations (COL_MEAN, Welford), or a numerator
+ * and denominator (COL_RATIO). */
+struct cell_acc {
+	double a, b;
+	uint32_t n;
+};
+
+struct window_acc {
+	uint64_t ended[REQ_NSTATUS];
+	struct whist lat;
+};
+
+struct report_point_acc {
+	uint32_t reps;
+	int complete;
+	struct scope_acc *scopes;
+	uint32_t nscopes;
+	struct cell_acc **cells;         /* [ncomponents][nrows * ncols] */
+	struct window_acc *ts;
+	size_t nts;
+	int64_t ts_window_ns;
+	double *node_ts;                 /* sums */
+	uint32_t *node_ts_n;             /* values folded into each sum */
+	size_t nts_node, node_ts_cells;
+	uint32_t node_ts_every;
+	struct series growth;            /* requests in the system, end - start */
+	struct series trend;             /* mean latency, second half - first */
+	struct steady_check check;
+};
+
+static void acc_free(struct report_point_acc *a, const struct scenario *sc)
+{
+	if (!a)
+		return;
+	for (uint32_t i = 0; a->scopes && i < a->nscopes; i++) {
+		hist_fini(&a->scopes[i].latency);
+		for (int m = 0; m < RM_COUNT; m++)
+			free(a->scopes[i].m[m].x);
+	}
+	free(a->scopes);
+	for (size_t k = 0; a->cells && k < sc->ncomponents; k++)
+		free(a->cells[k]);
+	free(a->cells);
+	for (size_t t = 0; a->ts && t < a->nts; t++)
+		whist_fini(&a->ts[t].lat);
+	free(a->ts);
+	free(a->node_ts);
+	free(a->node_ts_n);
+	free(a->growth.x);
+	free(a->trend.x);
+	steady_free(&a->check);
+	free(a);
+}
+
+static struct report_point_acc *acc_new(const struct scenario *sc,
+					const struct rep_result *res)
+{
+	struct report_point_acc *a = calloc(1, sizeof *a);
+	if (!a)
+		return NULL;
+	a->complete = 1;
+	a->nscopes = res->nscopes;
+	a->scopes = calloc(a->nscopes, sizeof *a->scopes);
+	a->cells = calloc(sc->ncomponents ? sc->ncomponents : 1, sizeof *a->cells);
+	a->nts = res->nts;
+	a->ts_window_ns = res->ts_window_ns;
+	a->ts = calloc(a->nts ? a->nts : 1, sizeof *a->ts);
+	a->nts_node = res->nts_node;
+	a->node_ts_cells = res->node_ts_cells;
+	a->node_ts_every = res->node_ts_every;
+	size_t ncell = a->nts_node * a->node_ts_cells;
+	a->node_ts = calloc(ncell ? ncell : 1, sizeof *a->node_ts);
+	a->node_ts_n = calloc(ncell ? ncell : 1, sizeof *a->node_ts_n);
+	if (!a->scopes || !a->cells || !a->ts || !a->node_ts || !a->node_ts_n)
+		goto oom;
+	for (uint32_t i = 0; i < a->nscopes; i++)
+		if (hist_init(&a->scopes[i].latency))
+			goto oom;
+	for (size_t k = 0; k < sc->ncomponents; k++) {
+		size_t n = (size_t)res->nodes[k].nrows * model_row_cols(sc->nodes[k].ops);
+		if (!(a->cells[k] = calloc(n ? n : 1, sizeof *a->cells[k])))
+			goto oom;
+	}
+	if (steady_analyze(sc, &a->check))
+		goto oom;
+	return a;
+oom:
+	acc_free(a, sc);
+	return NULL;
+}
+
+/* ---- folding ----------------------------------------------------------- */
+
+static uint64_t count_group(const uint64_t *ended, int group)
+{
+	uint64_t n = 0;
+	for (int st = 0; st < REQ_NSTATUS; st++)
+		if (req_status_group(st) == group)
+			n += ended[st];
+	return n;
+}
+
+static int fold_scope(struct scope_acc *a, const struct scope_result *s,
+		      double duration_s)
+{
+	const struct hist *h = &s->latency;
+	uint64_t served = s->ended[REQ_OK];
+	uint64_t refused = count_group(s->ended, REQ_GROUP_REFUSED);
+	uint64_t failed = count_group(s->ended, REQ_GROUP_FAILED);
+	a->arrivals += s->arrivals;
+	for (int st = 0; st < REQ_NSTATUS; st++)
+		a->ended[st] += s->ended[st];
+	hist_merge(&a->latency, h);
+	a->used += served > 0;
+	double v[RM_COUNT];
+	v[RM_THROUGHPUT] = duration_s > 0 ? (double)served / duration_s : NAN;
+	v[RM_LATENCY_MEAN] = served ? hist_mean(h) * 1e-9 : NAN;
+	for (int m = RM_P50; m <= RM_P999; m++)
+		v[m] = served ? (double)hist_quantile(h, metric_q[m]) * 1e-9 : NAN;
+	v[RM_REJECT_RATIO] = s->arrivals ? (double)refused / (double)s->arrivals : NAN;
+	v[RM_ERROR_RATIO] = s->arrivals ? (double)failed / (double)s->arrivals : NAN;
+	v[RM_FAILED_LATENCY_MEAN] = failed ? s->failed_latency_s / (double)failed : NAN;
+	for (int m = 0; m < RM_COUNT; m++)
+		if (series_push(&a->m[m], v[m]))
+			return SIM_ENOMEM;
+	return 0;
+}
+
+static void fold_cell(struct cell_acc *c, enum col_agg agg, const double *v)
+{
+	switch (agg) {
+	case COL_SUM:
+		c->a += v[0];
+		c->n++;
+		break;
+	case COL_MEAN:
+		if (isnan(v[0]))
+			break;
+		c->n++;
+		double d = v[0] - c->a;
+		c->a += d / c->n;
+		c->b += d * (v[0] - c->a);
+		break;
+	case COL_RATIO:
+		c->a += v[0];
+		c->b += v[1];
+		c->n++;
+		break;
+	}
+}
+
+/* col_agg_of returns the aggregation of column c of kind ops (its own
+ * columns, then the engine's call columns). */
+static const struct col_def *col_of(const struct model_ops *ops, size_t c)
+{
+	size_t own = model_ncols(ops->cols);
+	return c < own ? &ops->cols[c] : &sim_call_cols[c - own];
+}
+
+int report_fold(struct report *r, size_t p, uint32_t rep,
+		const struct rep_result *res)
+{
+	const struct scenario *sc = r->set->points[p];
+	if (!r->acc || r->acc_point != p) {
+		acc_free(r->acc, r->set->points[r->acc_point]);
+		r->acc = acc_new(sc, res);
+		r->acc_point = p;
+		if (!r->acc)
+			return SIM_ENOMEM;
+	}
+	struct report_point_acc *a = r->acc;
+	(void)rep;
+	a->reps++;
+	if (!res->complete)
+		a->complete = 0;
+	r->events += res->events;
+	r->requests += res->requests;
+	for (uint32_t i = 0; i < a->nscopes; i++)
+		if (fold_scope(&a->scopes[i], &res->scopes[i], res->duration_s))
+			return SIM_ENOMEM;
+	for (size_t k = 0; k < sc->ncomponents; k++) {
+		const struct model_ops *ops = sc->nodes[k].ops;
+		size_t nc = model_row_cols(ops);
+		const struct node_rows *o = &res->nodes[k];
+		for (uint32_t row = 0; row < o->nrows; row++)
+			for (size_t c = 0; c < nc; c++)
+				fold_cell(&a->cells[k][row * nc + c], col_of(ops, c)->agg,
+					  o->v + (row * nc + c) * 2);
+	}
+	for (size_t t = 0; t < a->nts; t++) {
+		for (int st = 0; st < REQ_NSTATUS; st++)
+			a->ts[t].ended[st] += res->ts[t].ended[st];
+		if (whist_merge(&a->ts[t].lat, &res->ts[t].lat))
+			return SIM_ENOMEM;
+	}
+	for (size_t i = 0; i < a->nts_node * a->node_ts_cells; i++) {
+		if (isnan(res->node_ts[i]))
+			continue;
+		a->node_ts[i] += res->node_ts[i];
+		a->node_ts_n[i]++;
+	}
+	const struct scope_result *s0 = &res->scopes[0];
+	double h0 = s0->half_n[0] ? s0->half_sum_s[0] / (double)s0->half_n[0] : NAN;
+	double h1 = s0->half_n[1] ? s0->half_sum_s[1] / (double)s0->half_n[1] : NAN;
+	if (series_push(&a->growth, (double)(res->inflight[1] - res->inflight[0])) ||
+	    series_push(&a->trend, h1 - h0))
+		return SIM_ENOMEM;
+	return 0;
+}
+
+/* ---- estimates --------------------------------------------------------- */
+
+double report_quantile_ci(double pooled, const double *x, size_t n,
+			  double rel_err)
+{
+	double ss = 0;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(x[i]))
+			continue;
+		ss += (x[i] - pooled) * (x[i] - pooled);
+		m++;
+	}
+	if (m < 2 || isnan(pooled))
+		return NAN;
+	return stats_t_quantile(0.975, (double)(m - 1)) *
+	       sqrt(ss / ((double)m * (double)(m - 1))) + rel_err * pooled;
+}
+
+/* estimate works out the metrics of one scope. */
+static void estimate(const struct scope_acc *a, double *mean, double *ci)
+{
+	for (int m = 0; m < RM_COUNT; m++) {
+		const struct series *s = &a->m[m];
+		if (metric_q[m] > 0) {
+			mean[m] = a->latency.total ?
+				(double)hist_quantile(&a->latency, metric_q[m]) * 1e-9 : NAN;
+			ci[m] = report_quantile_ci(mean[m], s->x, s->n, HIST_REL_ERR);
+		} else {
+			stats_ci95(s->x, s->n, &mean[m], &ci[m]);
+		}
+	}
+}
+
+/* growth_flagged says whether the replications' values x show a positive
+ * change beyond chance (a one-sided t test at STEADY_T_LEVEL) and larger
+ * than `matter`. */
+static int growth_flagged(const struct series *x, double matter, double *mean,
+			  double *half)
+{
+	double h;
+	stats_ci95(x->x, x->n, mean, &h);
+	size_t m = 0;
+	for (size_t i = 0; i < x->n; i++)
+		m += !isnan(x->x[i]);
+	if (m < 2 || isnan(h))
+		return 0;
+	double t95 = stats_t_quantile(0.975, (double)(m - 1));
+	double t = stats_t_quantile(STEADY_T_LEVEL, (double)(m - 1));
+	*half = h;
+	return *mean > h / t95 * t && *mean > matter;
+}
+
+static int add_warning(struct report *r, size_t p, const char *text)
+{
+	char line[1200];
+	if (r->set->npoints > 1)
+		snprintf(line, sizeof line, "point %zu: %s", p, text);
+	else
+		snprintf(line, sizeof line, "%s", text);
+	char **w = realloc(r->warnings, (r->nwarnings + 1) * sizeof *w);
+	if (!w)
+		return SIM_ENOMEM;
+	r->warnings = w;
+	if (!(w[r->nwarnings] = strdup(line)))
+		return SIM_ENOMEM;
+	r->nwarnings++;
+	return 0;
+}
+
+/* steady_verdict decides point p's steady column and adds its warnings. */
+static int steady_verdict(struct report *r, size_t p,
+			  const struct report_point_acc *a, int *steady)
+{
+	const struct scenario *sc = r->set->points[p];
+	char text[1024];
+	int rc = 0;
+	*steady = !a->check.unsteady;
+	for (size_t i = 0; i < a->check.nnotes && rc == 0; i++) {
+		steady_note_text(sc, &a->check.notes[i], text, sizeof text);
+		rc = add_warning(r, p, text);
+	}
+	double mean, half = 0;
+	const struct scope_acc *s0 = &a->scopes[0];
+	double arrivals = a->reps ? (double)s0->arrivals / a->reps : 0;
+	/* more than 1 % of a replication's arrivals still in the system at
+	 * its end than at its start: a queue that grows */
+	if (rc == 0 && growth_flagged(&a->growth, 0.01 * arrivals, &mean, &half)) {
+		*steady = 0;
+		snprintf(text, sizeof text,
+			 "requests in the system grew by %.4g +- %.2g per replication over the measured window (of %.4g issued): the system is not in steady state",
+			 mean, half, arrivals);
+		rc = add_warning(r, p, text);
+	}
+	double lat = s0->latency.total ? hist_mean(&s0->latency) * 1e-9 : NAN;
+	/* mean latency in the second half of the window more than 10 %
+	 * above the first half's */
+	if (rc == 0 && !isnan(lat) &&
+	    growth_flagged(&a->trend, 0.1 * lat, &mean, &half)) {
+		*steady = 0;
+		snprintf(text, sizeof text,
+			 "mean latency rose by %.4g s +- %.2g s from the first half of the measured window to the second (mean %.4g s): the system is not in steady state",
+			 mean, half, lat);
+		rc = add_warning(r, p, text);
+	}
+	return rc;
+}
+
+/* ---- writing ------------------------------------------------------------ */
 
 /* num prints a double for CSV: %.9g, NaN for missing. */
 static void num(FILE *f, double v)
@@ -176,103 +425,382 @@ static void csv_field(FILE *f, const char *s)
 	}
 }
 
-static void write_summary(const struct report *r, FILE *f)
+/* status_column writes the column name of a non-ok status: refusals by
+ * their own name, failures as failed_<name>. */
+static void status_column(FILE *f, int st)
+{
+	if (req_status_group(st) == REQ_GROUP_FAILED)
+		fprintf(f, ",failed_%s", req_status_name(st));
+	else
+		fprintf(f, ",%s", req_status_name(st));
+}
+
+static void counts_header(FILE *f)
+{
+	fputs(",replications,replications_used,arrivals,completed", f);
+	for (int st = 0; st < REQ_NSTATUS; st++)
+		if (req_status_group(st) == REQ_GROUP_REFUSED)
+			status_column(f, st);
+	fputs(",failed", f);
+	for (int st = 0; st < REQ_NSTATUS; st++)
+		if (req_status_group(st) == REQ_GROUP_FAILED)
+			status_column(f, st);
+	for (int m = 0; m < RM_COUNT; m++)
+		fprintf(f, ",%s,%s_ci95", metric_names[m], metric_names[m]);
+}
+
+static void counts_row(FILE *f, uint32_t reps, uint32_t used,
+		       const uint64_t arrivals, const uint64_t *ended,
+		       const double *mean, const double *ci)
+{
+	fprintf(f, ",%u,%u,%llu,%llu", reps, used, (unsigned long long)arrivals,
+		(unsigned long long)ended[REQ_OK]);
+	for (int st = 0; st < REQ_NSTATUS; st++)
+		if (req_status_group(st) == REQ_GROUP_REFUSED)
+			fprintf(f, ",%llu", (unsigned long long)ended[st]);
+	fprintf(f, ",%llu", (unsigned long long)count_group(ended, REQ_GROUP_FAILED));
+	for (int st = 0; st < REQ_NSTATUS; st++)
+		if (req_status_group(st) == REQ_GROUP_FAILED)
+			fprintf(f, ",%llu", (unsigned long long)ended[st]);
+	for (int m = 0; m < RM_COUNT; m++) {
+		num(f, reps ? mean[m] : NAN);
+		num(f, reps ? ci[m] : NAN);
+	}
+}
+
+/* The nodes.csv catalogue: every kind's columns in registry order, then
+ * the engine's call columns, each name once. */
+struct catalogue {
+	const struct col_def *col[256];
+	size_t n;
+};
+
+static void catalogue_add(struct catalogue *c, const struct col_def *cols)
+{
+	for (size_t i = 0; cols && cols[i].name; i++) {
+		size_t j;
+		for (j = 0; j < c->n; j++)
+			if (!strcmp(c->col[j]->name, cols[i].name))
+				break;
+		if (j == c->n && c->n < 256)
+			c->col[c->n++] = &cols[i];
+	}
+}
+
+static void node_catalogue(struct catalogue *c, int ts)
+{
+	c->n = 0;
+	for (size_t k = 0; model_registry[k]; k++)
+		catalogue_add(c, ts ? model_registry[k]->ts_cols : model_registry[k]->cols);
+	if (!ts)
+		catalogue_add(c, sim_call_cols);
+}
+
+static void write_headers(struct report *r)
 {
 	const struct scenario_set *set = r->set;
+	FILE *f = r->f[F_SUMMARY];
 	fputs("point", f);
 	for (size_t i = 0; i < set->nparams; i++) {
 		fputc(',', f);
 		csv_field(f, set->param_paths[i]);
 	}
-	fputs(",replications,arrivals,completed,rejected", f);
-	for (int m = 0; m < RM_COUNT; m++)
-		fprintf(f, ",%s,%s_ci95", metric_names[m], metric_names[m]);
-	fputs(",complete,seed,scenario_hash,version\n", f);
-	for (size_t p = 0; p < r->set->npoints; p++) {
-		/* a point with no replication (a run stopped before it) still
-		 * gets its row, so the file says what is missing */
-		const struct report_point *pt = &r->points[p];
-		fprintf(f, "%zu", p);
-		for (size_t i = 0; i < set->nparams; i++) {
-			fputc(',', f);
-			csv_field(f, set->param_values[p * set->nparams + i]);
-		}
-		fprintf(f, ",%u,%llu,%llu,%llu", pt->replications,
-			(unsigned long long)pt->arrivals,
-			(unsigned long long)pt->completed,
-			(unsigned long long)pt->rejected);
-		for (int m = 0; m < RM_COUNT; m++) {
-			num(f, pt->replications ? pt->mean[m] : NAN);
-			num(f, pt->replications ? pt->ci95[m] : NAN);
-		}
-		fprintf(f, ",%s,%llu,%016llx,%s\n", pt->complete ? "true" : "false",
-			(unsigned long long)set->points[p]->seed,
-			set->points[p]->hash, r->version);
+	counts_header(f);
+	fputs(",steady,complete,seed,scenario_hash,version\n", f);
+
+	f = r->f[F_WORKLOADS];
+	fputs("point,workload", f);
+	counts_header(f);
+	fputc('\n', f);
+
+	struct catalogue cat;
+	node_catalogue(&cat, 0);
+	f = r->f[F_NODES];
+	fputs("point,node,type", f);
+	for (size_t i = 0; i < cat.n; i++) {
+		fprintf(f, ",%s", cat.col[i]->name);
+		if (cat.col[i]->ci)
+			fprintf(f, ",%s_ci95", cat.col[i]->name);
+	}
+	fputc('\n', f);
+
+	fputs("point,workload,le_s,count,cdf\n", r->f[F_LATENCY]);
+	fputs("point,t_s,throughput_per_s,latency_p50_s,latency_p99_s,rejected,failed\n",
+	      r->f[F_TS]);
+
+	node_catalogue(&cat, 1);
+	f = r->f[F_NODE_TS];
+	fputs("point,t_s,node", f);
+	for (size_t i = 0; i < cat.n; i++)
+		fprintf(f, ",%s", cat.col[i]->name);
+	fputc('\n', f);
+
+	fputs("point,t_s,end_s,node,do,label\n", r->f[F_TIMELINE]);
+}
+
+static void write_cell(FILE *f, const struct col_def *d, const struct cell_acc *c)
+{
+	switch (d->agg) {
+	case COL_SUM:
+		num(f, c->n ? c->a : NAN);
+		break;
+	case COL_MEAN:
+		num(f, c->n ? c->a : NAN);
+		if (d->ci)
+			num(f, c->n >= 2 ? stats_t_quantile(0.975, c->n - 1) *
+				  sqrt(c->b / (c->n - 1)) / sqrt((double)c->n) : NAN);
+		break;
+	case COL_RATIO:
+		num(f, c->b > 0 ? c->a / c->b : NAN);
+		break;
 	}
 }
 
-static void write_nodes(const struct report *r, FILE *f)
+static void write_nodes(struct report *r, size_t p, const struct report_point_acc *a)
 {
-	fputs("point,node,arrivals,completed,rejected,utilization,queue_len_mean,"
-	      "wait_mean_s,latency_mean_s,utilization_ci95,waited_ratio\n", f);
-	for (size_t p = 0; p < r->set->npoints; p++) {
-		const struct report_point *pt = &r->points[p];
-		const struct scenario *sc = r->set->points[p];
-		if (!pt->replications)
-			continue;
-		for (size_t k = 0; k < sc->ncomponents; k++) {
-			const struct report_node *n = &pt->nodes[k];
+	const struct scenario *sc = r->set->points[p];
+	FILE *f = r->f[F_NODES];
+	struct catalogue cat;
+	node_catalogue(&cat, 0);
+	for (size_t k = 0; k < sc->ncomponents; k++) {
+		const struct sc_node *nd = &sc->nodes[k];
+		const struct model_ops *ops = nd->ops;
+		size_t nc = model_row_cols(ops);
+		uint32_t nrows = nd->max_units > 1 ? 1 + nd->max_units : 1;
+		for (uint32_t row = 0; row < nrows; row++) {
 			fprintf(f, "%zu,", p);
-			csv_field(f, sc->nodes[k].name);
-			fprintf(f, ",%llu,%llu,%llu", (unsigned long long)n->arrivals,
-				(unsigned long long)n->completed,
-				(unsigned long long)n->rejected);
-			num(f, n->utilization);
-			num(f, n->queue_len_mean);
-			num(f, n->wait_mean_s);
-			num(f, n->latency_mean_s);
-			num(f, n->utilization_ci95);
-			num(f, n->waited_ratio);
+			if (row == 0) {
+				csv_field(f, nd->name);
+			} else {
+				char name[96];
+				snprintf(name, sizeof name, "%s[%u]", nd->name, row - 1);
+				csv_field(f, name);
+			}
+			fprintf(f, ",%s", ops->kind);
+			for (size_t i = 0; i < cat.n; i++) {
+				size_t c;
+				for (c = 0; c < nc; c++)
+					if (!strcmp(col_of(ops, c)->name, cat.col[i]->name))
+						break;
+				if (c == nc) {
+					fputs(cat.col[i]->ci ? ",," : ",", f);
+					continue;
+				}
+				write_cell(f, cat.col[i], &a->cells[k][row * nc + c]);
+			}
 			fputc('\n', f);
 		}
 	}
 }
 
-static void write_latency(const struct report *r, FILE *f)
+static void write_latency(FILE *f, size_t p, const char *wl, const struct hist *h)
 {
-	fputs("point,le_s,count,cdf\n", f);
-	for (size_t p = 0; p < r->set->npoints; p++) {
-		const struct hist *h = &r->points[p].latency;
-		if (!r->points[p].replications || !h->total)
+	uint64_t cum = 0;
+	for (size_t i = 0; i < HIST_NBUCKETS && h->total; i++) {
+		if (!h->counts[i])
 			continue;
-		uint64_t cum = 0;
-		for (size_t i = 0; i < HIST_NBUCKETS; i++) {
-			if (!h->counts[i])
+		cum += h->counts[i];
+		fprintf(f, "%zu,", p);
+		csv_field(f, wl);
+		fprintf(f, ",%.9g,%llu,%.9g\n", (double)hist_bucket_hi(i) * 1e-9,
+			(unsigned long long)h->counts[i], (double)cum / (double)h->total);
+	}
+}
+
+/* ts_quantile is a window's pooled quantile, or NaN when it has too few
+ * samples to say. */
+static double ts_quantile(const struct whist *h, double q)
+{
+	if ((double)h->total < TS_MIN_TAIL / (1 - q))
+		return NAN;
+	return (double)whist_quantile(h, q) * 1e-9;
+}
+
+static void write_series(struct report *r, size_t p, const struct report_point_acc *a)
+{
+	const struct scenario *sc = r->set->points[p];
+	int64_t end = sc->warmup_ns + sc->duration_ns;
+	int64_t w = a->ts_window_ns;
+	FILE *f = r->f[F_TS];
+	for (size_t t = 0; t < a->nts; t++) {
+		const struct window_acc *wa = &a->ts[t];
+		int64_t start = (int64_t)t * w;
+		int64_t len = end - start < w ? end - start : w;
+		fprintf(f, "%zu,%.9g", p, (double)start * 1e-9);
+		num(f, (double)wa->ended[REQ_OK] / a->reps / ((double)len * 1e-9));
+		num(f, ts_quantile(&wa->lat, 0.5));
+		num(f, ts_quantile(&wa->lat, 0.99));
+		num(f, (double)count_group(wa->ended, REQ_GROUP_REFUSED) / a->reps);
+		num(f, (double)count_group(wa->ended, REQ_GROUP_FAILED) / a->reps);
+		fputc('\n', f);
+	}
+	if (!a->node_ts_cells)
+		return;
+	struct catalogue cat;
+	node_catalogue(&cat, 1);
+	f = r->f[F_NODE_TS];
+	int64_t nw = w * a->node_ts_every;
+	for (size_t t = 0; t < a->nts_node; t++) {
+		size_t off = t * a->node_ts_cells;
+		for (size_t k = 0; k < sc->ncomponents; k++) {
+			const struct model_ops *ops = sc->nodes[k].ops;
+			size_t nc = model_ncols(ops->ts_cols);
+			if (!nc)
 				continue;
-			cum += h->counts[i];
-			fprintf(f, "%zu,%.9g,%llu,%.9g\n", p,
-				(double)hist_bucket_hi(i) * 1e-9,
-				(unsigned long long)h->counts[i],
-				(double)cum / (double)h->total);
+			fprintf(f, "%zu,%.9g,", p, (double)((int64_t)t * nw) * 1e-9);
+			csv_field(f, sc->nodes[k].name);
+			for (size_t i = 0; i < cat.n; i++) {
+				size_t c;
+				for (c = 0; c < nc; c++)
+					if (!strcmp(ops->ts_cols[c].name, cat.col[i]->name))
+						break;
+				if (c == nc)
+					fputc(',', f);
+				else
+					num(f, a->node_ts_n[off + c] ?
+					       a->node_ts[off + c] / a->node_ts_n[off + c] : NAN);
+			}
+			fputc('\n', f);
+			off += nc;
 		}
 	}
 }
 
-static void write_timeseries(const struct report *r, FILE *f)
+static void write_timeline(struct report *r, size_t p)
 {
-	fputs("point,t_s,throughput_per_s,latency_p50_s,latency_p99_s,rejected\n", f);
-	for (size_t p = 0; p < r->set->npoints; p++) {
-		const struct report_point *pt = &r->points[p];
-		for (size_t t = 0; pt->replications && t < pt->nts; t++) {
-			const struct report_window *w = &pt->ts[t];
-			fprintf(f, "%zu,%.9g", p, w->t_s);
-			num(f, w->throughput_per_s);
-			num(f, w->p50_s);
-			num(f, w->p99_s);
-			num(f, w->rejected);
-			fputc('\n', f);
-		}
+	const struct scenario *sc = r->set->points[p];
+	FILE *f = r->f[F_TIMELINE];
+	int64_t end = sc->warmup_ns + sc->duration_ns;
+	for (size_t i = 0; i < sc->ntimeline; i++) {
+		const struct tl_entry *t = &sc->timeline[i];
+		int64_t stop = t->for_ns && t->at_ns + t->for_ns < end ? t->at_ns + t->for_ns : end;
+		fprintf(f, "%zu,%.9g,%.9g,", p, (double)t->at_ns * 1e-9, (double)stop * 1e-9);
+		char name[96];
+		if (t->unit == SIM_ANY)
+			snprintf(name, sizeof name, "%s", sc->nodes[t->node].name);
+		else
+			snprintf(name, sizeof name, "%s[%u]", sc->nodes[t->node].name, t->unit);
+		csv_field(f, name);
+		fprintf(f, ",%s,", tl_action_name(t->action));
+		csv_field(f, t->label);
+		fputc('\n', f);
 	}
+}
+
+static void write_summary_row(struct report *r, size_t p, const struct scope_acc *s0)
+{
+	const struct scenario_set *set = r->set;
+	const struct report_summary *pt = &r->points[p];
+	FILE *f = r->f[F_SUMMARY];
+	uint64_t none[REQ_NSTATUS] = { 0 };
+	fprintf(f, "%zu", p);
+	for (size_t i = 0; i < set->nparams; i++) {
+		fputc(',', f);
+		csv_field(f, set->param_values[p * set->nparams + i]);
+	}
+	counts_row(f, pt->replications, pt->used, s0 ? s0->arrivals : 0,
+		   s0 ? s0->ended : none, pt->mean, pt->ci95);
+	fprintf(f, ",%s,%s,%llu,%016llx,%s\n",
+		!pt->replications ? "NaN" : pt->steady ? "true" : "false",
+		pt->complete ? "true" : "false",
+		(unsigned long long)set->points[p]->seed, set->points[p]->hash,
+		r->version);
+}
+
+/* io_check notes, for each file, the reason its first write failed
+ * (errno is still that write's when checked right after the rows). */
+static void io_check(struct report *r)
+{
+	for (int i = 0; i < F_COUNT; i++)
+		if (r->f[i] && !r->io_error[i] && ferror(r->f[i]))
+			r->io_error[i] = errno ? errno : EIO;
+}
+
+static void write_point(struct report *r, size_t p, const struct report_point_acc *a)
+{
+	const struct scenario *sc = r->set->points[p];
+	write_summary_row(r, p, a ? &a->scopes[0] : NULL);
+	write_timeline(r, p);
+	if (!a)
+		return;
+	size_t nwl = sc->nnodes - sc->ncomponents;
+	for (size_t w = 0; w < nwl; w++) {
+		const struct scope_acc *s = &a->scopes[a->nscopes > 1 ? 1 + w : 0];
+		double mean[RM_COUNT], ci[RM_COUNT];
+		estimate(s, mean, ci);
+		FILE *f = r->f[F_WORKLOADS];
+		fprintf(f, "%zu,", p);
+		csv_field(f, sc->nodes[sc->ncomponents + w].name);
+		counts_row(f, a->reps, s->used, s->arrivals, s->ended, mean, ci);
+		fputc('\n', f);
+	}
+	write_nodes(r, p, a);
+	write_latency(r->f[F_LATENCY], p, "all", &a->scopes[0].latency);
+	for (size_t w = 0; a->nscopes > 1 && w < nwl; w++)
+		write_latency(r->f[F_LATENCY], p, sc->nodes[sc->ncomponents + w].name,
+			      &a->scopes[1 + w].latency);
+	write_series(r, p, a);
+	io_check(r);
+}
+
+/* ---- the report's life -------------------------------------------------- */
+
+int report_init(struct report *r, const struct scenario_set *set,
+		const char *version)
+{
+	memset(r, 0, sizeof *r);
+	r->set = set;
+	r->version = version;
+	r->points = calloc(set->npoints, sizeof *r->points);
+	return r->points ? 0 : SIM_ENOMEM;
+}
+
+void report_fini(struct report *r)
+{
+	if (r->acc)
+		acc_free(r->acc, r->set->points[r->acc_point]);
+	r->acc = NULL;
+	report_abort(r);
+	for (size_t i = 0; i < r->nwarnings; i++)
+		free(r->warnings[i]);
+	free(r->warnings);
+	r->warnings = NULL;
+	free(r->points);
+	r->points = NULL;
+	free(r->dir);
+	r->dir = NULL;
+}
+
+int report_point_done(struct report *r, size_t p)
+{
+	struct report_summary *pt = &r->points[p];
+	struct report_point_acc *a = r->acc && r->acc_point == p ? r->acc : NULL;
+	int rc = 0;
+	memset(pt, 0, sizeof *pt);
+	for (int m = 0; m < RM_COUNT; m++)
+		pt->mean[m] = pt->ci95[m] = NAN;
+	if (a && a->reps) {
+		const struct scope_acc *s0 = &a->scopes[0];
+		pt->replications = a->reps;
+		pt->used = s0->used;
+		pt->complete = a->complete && a->reps == r->set->points[p]->replications;
+		pt->arrivals = s0->arrivals;
+		pt->completed = s0->ended[REQ_OK];
+		pt->rejected = count_group(s0->ended, REQ_GROUP_REFUSED);
+		pt->failed = count_group(s0->ended, REQ_GROUP_FAILED);
+		estimate(s0, pt->mean, pt->ci95);
+		rc = steady_verdict(r, p, a, &pt->steady);
+	}
+	if (r->f[0] && p == r->written) {
+		errno = 0;
+		write_point(r, p, a && a->reps ? a : NULL);
+		r->written++;
+	}
+	if (a) {
+		acc_free(a, r->set->points[p]);
+		r->acc = NULL;
+	}
+	return rc;
 }
 
 static int mkdir_p(const char *dir)
@@ -304,39 +832,63 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	void (*write)(const struct report *, FILE *);
-} outputs[] = {
-	{ "summary.csv", write_summary },
-	{ "nodes.csv", write_nodes },
-	{ "latency.csv", write_latency },
-	{ "timeseries.csv", write_timeseries },
-};
-#define NOUTPUTS (sizeof outputs / sizeof outputs[0])
-
-int report_write(const struct report *r, const char *dir, struct sim_err *err)
+int report_open(struct report *r, const char *dir, struct sim_err *err)
 {
-	char tmp[NOUTPUTS][4200], fin[NOUTPUTS][4200];
-	size_t made = 0;
-	int rc = 0;
-
 	if (mkdir_p(dir))
 		return sim_errf(err, SIM_EIO, "%s: cannot create output directory: %s",
 				dir, strerror(errno));
-	for (; made < NOUTPUTS; made++) {
-		snprintf(fin[made], sizeof fin[made], "%s/%s", dir, outputs[made].name);
-		snprintf(tmp[made], sizeof tmp[made], "%s/.%s.%ld.tmp", dir,
-			 outputs[made].name, (long)getpid());
-		FILE *f = fopen(tmp[made], "w");
-		if (!f) {
-			rc = sim_errf(err, SIM_EIO, "%s: cannot write: %s", tmp[made],
-				      strerror(errno));
-			break;
+	if (!(r->dir = strdup(dir)))
+		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	for (int i = 0; i < F_COUNT; i++) {
+		size_t len = strlen(dir) + strlen(file_names[i]) + 64;
+		if (!(r->tmp[i] = malloc(len))) {
+			report_abort(r);
+			return sim_errf(err, SIM_ENOMEM, "out of memory");
 		}
-		outputs[made].write(r, f);
+		snprintf(r->tmp[i], len, "%s/.%s.%ld.tmp", dir, file_names[i],
+			 (long)getpid());
+		if (!(r->f[i] = fopen(r->tmp[i], "w"))) {
+			int e = errno;
+			sim_errf(err, SIM_EIO, "%s: cannot write: %s", r->tmp[i], strerror(e));
+			report_abort(r);
+			return SIM_EIO;
+		}
+	}
+	errno = 0;
+	write_headers(r);
+	io_check(r);
+	return 0;
+}
+
+void report_abort(struct report *r)
+{
+	for (int i = 0; i < F_COUNT; i++) {
+		if (r->f[i])
+			fclose(r->f[i]);
+		r->f[i] = NULL;
+		if (r->tmp[i])
+			unlink(r->tmp[i]);
+		free(r->tmp[i]);
+		r->tmp[i] = NULL;
+	}
+}
+
+int report_commit(struct report *r, struct sim_err *err)
+{
+	int rc = 0;
+	if (!r->f[0])
+		return 0;      /* never opened: nothing to write */
+	/* rows for the points never run, so the files say what is missing */
+	while (r->written < r->set->npoints) {
+		size_t p = r->written;
+		errno = 0;
+		write_point(r, p, NULL);
+		r->written++;
+	}
+	for (int i = 0; i < F_COUNT && rc == 0; i++) {
+		FILE *f = r->f[i];
 		int bad = ferror(f);
-		int e = errno;
+		int e = r->io_error[i] ? r->io_error[i] : EIO;
 		if (fflush(f) || fsync(fileno(f))) {
 			bad = 1;
 			e = errno;
@@ -345,42 +897,37 @@ int report_write(const struct report *r, const char *dir, struct sim_err *err)
 			bad = 1;
 			e = errno;
 		}
-		if (bad) {
-			rc = sim_errf(err, SIM_EIO, "%s: write failed: %s", fin[made],
-				      strerror(e));
-			made++;
-			break;
-		}
+		r->f[i] = NULL;
+		if (bad)
+			rc = sim_errf(err, SIM_EIO, "%s/%s: write failed: %s", r->dir,
+				      file_names[i], strerror(e));
 	}
-	if (rc) {
-		for (size_t i = 0; i < made; i++)
-			unlink(tmp[i]);
-		return rc;
-	}
-	/* make sure every rename can succeed before doing any: a directory
-	 * (or anything but a file) in a result's place would stop one half
-	 * way, leaving old and new results mixed */
-	for (size_t i = 0; i < NOUTPUTS; i++) {
+	char fin[F_COUNT][4200];
+	for (int i = 0; i < F_COUNT && rc == 0; i++) {
 		struct stat st;
-		if (lstat(fin[i], &st) == 0 && !S_ISREG(st.st_mode)) {
-			for (size_t j = 0; j < NOUTPUTS; j++)
-				unlink(tmp[j]);
-			return sim_errf(err, SIM_EIO,
-					"%s: exists and is not a regular file; nothing was replaced",
-					fin[i]);
-		}
+		snprintf(fin[i], sizeof fin[i], "%s/%s", r->dir, file_names[i]);
+		/* every rename must be able to succeed before any is done: a
+		 * directory in a result's place would stop one half way,
+		 * leaving old and new results mixed */
+		if (lstat(fin[i], &st) == 0 && !S_ISREG(st.st_mode))
+			rc = sim_errf(err, SIM_EIO,
+				      "%s: exists and is not a regular file; nothing was replaced",
+				      fin[i]);
 	}
-	for (size_t i = 0; i < NOUTPUTS; i++) {
-		if (rename(tmp[i], fin[i])) {
+	for (int i = 0; i < F_COUNT && rc == 0; i++) {
+		if (rename(r->tmp[i], fin[i]))
 			rc = sim_errf(err, SIM_EIO, "%s: cannot rename into place: %s",
 				      fin[i], strerror(errno));
-			for (size_t j = i; j < NOUTPUTS; j++)
-				unlink(tmp[j]);
-			return rc;
+		else {
+			free(r->tmp[i]);
+			r->tmp[i] = NULL;
 		}
 	}
-	return 0;
+	report_abort(r);
+	return rc;
 }
+
+/* ---- the terminal ------------------------------------------------------ */
 
 static void fmt_time(char *buf, size_t len, double s)
 {
@@ -398,13 +945,15 @@ static void fmt_time(char *buf, size_t len, double s)
 
 void report_print_table(const struct report *r, FILE *f)
 {
-	fprintf(f, "%-6s %-16s %-22s %-12s %-12s %-12s %s\n", "point", "throughput/s",
-		"mean latency", "p50", "p99", "p99.9", "rejected");
+	fprintf(f, "%-6s %-16s %-22s %-12s %-12s %-12s %-10s %s\n", "point",
+		"throughput/s", "mean latency", "p50", "p99", "p99.9", "rejected",
+		"failed");
 	for (size_t p = 0; p < r->set->npoints; p++) {
-		const struct report_point *pt = &r->points[p];
+		const struct report_summary *pt = &r->points[p];
 		if (!pt->replications)
 			continue;
-		char thr[32], mean[40], m[16], h[16], p50[16], p99[16], p999[16], rej[16];
+		char thr[32], mean[40], m[16], h[16], p50[16], p99[16], p999[16];
+		char rej[16], fail[16];
 		snprintf(thr, sizeof thr, "%.4g", pt->mean[RM_THROUGHPUT]);
 		fmt_time(m, sizeof m, pt->mean[RM_LATENCY_MEAN]);
 		fmt_time(h, sizeof h, pt->ci95[RM_LATENCY_MEAN]);
@@ -417,7 +966,17 @@ void report_print_table(const struct report *r, FILE *f)
 		fmt_time(p999, sizeof p999, pt->mean[RM_P999]);
 		snprintf(rej, sizeof rej, "%.3g%%", 100 * (isnan(pt->mean[RM_REJECT_RATIO]) ?
 							 0 : pt->mean[RM_REJECT_RATIO]));
-		fprintf(f, "%-6zu %-16s %-22s %-12s %-12s %-12s %s%s\n", p, thr, mean,
-			p50, p99, p999, rej, pt->complete ? "" : "  (incomplete)");
+		snprintf(fail, sizeof fail, "%.3g%%", 100 * (isnan(pt->mean[RM_ERROR_RATIO]) ?
+							   0 : pt->mean[RM_ERROR_RATIO]));
+		fprintf(f, "%-6zu %-16s %-22s %-12s %-12s %-12s %-10s %s%s%s\n", p, thr,
+			mean, p50, p99, p999, rej, fail,
+			pt->complete ? "" : "  (incomplete)",
+			pt->steady ? "" : "  (not steady)");
 	}
+}
+
+void report_print_warnings(const struct report *r, FILE *f)
+{
+	for (size_t i = 0; i < r->nwarnings; i++)
+		fprintf(f, "archsim: warning: %s\n", r->warnings[i]);
 }

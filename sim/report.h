@@ -1,17 +1,52 @@
 /*
  * report.h - from replications to the CSV files a user reads.
  *
- * Each sweep point's replications are folded into a point summary as soon
- * as they finish (means with Student-t 95 % half-widths, histograms merged
- * exactly, time series averaged window by window), so memory grows with
- * the number of points, not of replications or requests.  report_write
- * then writes summary.csv, nodes.csv, latency.csv and timeseries.csv.
+ * The unit of work is one (point, replication) result (struct rep_result).
+ * The runner hands each to report_fold as soon as it finishes, in index
+ * order, and report_fold folds it into its point's accumulator: counts
+ * summed, histograms merged exactly, node columns folded as each declares
+ * (sum, mean over replications, ratio of sums), and the replication's own
+ * scalar estimates (throughput, mean latency, its own percentiles, reject
+ * and error ratios) kept, since paired comparisons and run-length control
+ * need them.  Nothing else of a replication is kept, so memory does not
+ * grow with the number of replications.  When a point is complete,
+ * report_point_done works out its estimates and writes its rows to the
+ * output files at once, then frees all but a few numbers, so memory does
+ * not grow with the number of points either.
  *
- * Every file is written under a temporary name in the output directory and
- * renamed into place only when all four are complete, so a failure leaves
- * the previous results as they were and never a half-written file.  Numbers
- * are printed with %.9g: enough digits to round-trip what matters, and the
- * same bytes for the same inputs.
+ * The estimates and what their intervals mean (all 95 %):
+ *
+ *   means (throughput, mean latency, ratios): the average of the
+ *     replications' own values, with a Student-t interval over them.
+ *     Replications in which a quantity is undefined (no request ended)
+ *     are left out; fewer than 2 left gives no interval (NaN).
+ *   percentiles: the quantile of the histogram pooled over all
+ *     replications, a consistent estimator whose bias shrinks as
+ *     replications are added.  Its interval is by sectioning (Nakayama,
+ *     "Confidence intervals for quantiles using sectioning when applying
+ *     variance-reduction techniques", ACM TOMACS 24(4), 2014): half-width
+ *     t(0.975, n-1) sqrt(sum_i (x_i - x)^2 / (n (n-1))), where x_i is
+ *     replication i's own quantile and x the pooled one.  Measuring the
+ *     spread around the pooled value, not around the mean of the x_i,
+ *     counts the x_i's small-sample bias in the interval.  The
+ *     histogram's own relative error (hist.h) is added, so an interval is
+ *     never +-0 while the value is off by a bucket.
+ *
+ * Steady state: a point is `steady=false` when the scenario's offered load
+ * meets or exceeds a node's capacity, or is so close to it that the node
+ * cannot settle within the run (steady.h), or when the replications show
+ * the requests in the system growing through the measured window, or the
+ * mean latency rising from its first half to its second, beyond chance.
+ * Each reason becomes a warning (report_warnings).
+ *
+ * Files: summary.csv (a row per point), workloads.csv (a row per point and
+ * workload), nodes.csv (a row per point and node, and per replica),
+ * latency.csv (pooled histogram buckets), timeseries.csv,
+ * node_timeseries.csv and timeline.csv.  Each is written under a
+ * temporary name in the output directory, point by point, and renamed into
+ * place by report_commit only when all are complete, so a failure leaves
+ * the previous results as they were and never a half-written file.
+ * Numbers are printed with %.9g: the same bytes for the same inputs.
  */
 #ifndef SIM_REPORT_H
 #define SIM_REPORT_H
@@ -22,7 +57,8 @@
 #include "sim/scenario.h"
 #include "sim/sim.h"
 
-/* The quantities of summary.csv that carry a confidence interval. */
+/* The quantities of summary.csv and workloads.csv that carry a confidence
+ * interval, in column order. */
 enum report_metric {
 	RM_THROUGHPUT,
 	RM_LATENCY_MEAN,
@@ -31,36 +67,40 @@ enum report_metric {
 	RM_P99,
 	RM_P999,
 	RM_REJECT_RATIO,
+	RM_ERROR_RATIO,
+	RM_FAILED_LATENCY_MEAN,
 	RM_COUNT
 };
 
-struct report_node {
-	uint64_t arrivals, completed, rejected;
-	double utilization, utilization_ci95;
-	double queue_len_mean, wait_mean_s, waited_ratio, latency_mean_s;
-};
-
-struct report_window {
-	double t_s, throughput_per_s, p50_s, p99_s, rejected;
-};
-
-struct report_point {
+/* What the report keeps of a point once its rows are written: enough for
+ * the table on the terminal and for tests. */
+struct report_summary {
 	uint32_t replications;      /* replications folded in */
+	uint32_t used;              /* of them, those that served a request */
 	int complete;               /* all asked-for replications ran */
-	uint64_t arrivals, completed, rejected;
+	int steady;
+	uint64_t arrivals, completed, rejected, failed;
 	double mean[RM_COUNT], ci95[RM_COUNT];
-	struct hist latency;        /* merged over replications */
-	struct report_node *nodes;  /* [ncomponents] */
-	struct report_window *ts;
-	size_t nts;
 };
+
+struct report_point_acc;
 
 struct report {
 	const struct scenario_set *set;
-	struct report_point *points; /* [set->npoints]; replications == 0 for
-				     * a point not run (stopped before it) */
+	struct report_summary *points;  /* [set->npoints]; replications == 0
+					 * for a point not run */
+	struct report_point_acc *acc;   /* the point being folded */
+	size_t acc_point;
 	const char *version;
 	uint64_t events, requests;  /* processed over all replications */
+	char **warnings;            /* lines for stderr, in point order */
+	size_t nwarnings;
+	/* output files, when writing (report_open) */
+	char *dir;
+	FILE *f[8];
+	char *tmp[8];
+	size_t written;             /* points whose rows are written */
+	int io_error[8];            /* per file: errno of its first failed write */
 };
 
 /* report_init prepares an empty report for set: 0 or SIM_ENOMEM. */
@@ -68,18 +108,42 @@ int report_init(struct report *r, const struct scenario_set *set,
 		const char *version);
 void report_fini(struct report *r);
 
-/* report_add_point folds the n finished replications of point p into the
- * report (n may be less than asked for after an interruption; 0 leaves the
- * point out).  0 or SIM_ENOMEM. */
-int report_add_point(struct report *r, size_t p, const struct rep_result *reps,
-		     uint32_t n);
+/* report_open creates dir (and its parents) and the temporary files,
+ * with their headers, so that point rows can be written as points finish.
+ * 0, or SIM_EIO with the path and the system's reason in err.  A report
+ * never opened keeps point summaries only (tests). */
+int report_open(struct report *r, const char *dir, struct sim_err *err);
 
-/* report_write writes the four CSV files into dir (created if missing,
- * with its parents).  0, or SIM_EIO with the file and the system's reason in
- * err; nothing is renamed into place unless every file was written. */
-int report_write(const struct report *r, const char *dir, struct sim_err *err);
+/* report_fold folds replication `rep` of point p (which must be the point
+ * being folded, or the next) into the report.  Replications are folded in
+ * index order.  0 or SIM_ENOMEM. */
+int report_fold(struct report *r, size_t p, uint32_t rep,
+		const struct rep_result *res);
+
+/* report_point_done closes point p: its estimates are worked out and, when
+ * the report is open, its rows are written.  A point with no replication
+ * folded (a run stopped before it) gets its summary row of NaNs.
+ * 0 or SIM_ENOMEM. */
+int report_point_done(struct report *r, size_t p);
+
+/* report_commit writes the rows of points never closed, then flushes,
+ * syncs and renames every file into place.  0, or SIM_EIO with the file
+ * and reason in err; then nothing is renamed and the temporary files are
+ * removed.  report_abort removes the temporary files. */
+int report_commit(struct report *r, struct sim_err *err);
+void report_abort(struct report *r);
 
 /* report_print_table prints a short human-readable table of the summary. */
 void report_print_table(const struct report *r, FILE *f);
+
+/* report_print_warnings prints the steady-state and heavy-tail warnings,
+ * one line each, prefixed "archsim: warning: ". */
+void report_print_warnings(const struct report *r, FILE *f);
+
+/* report_quantile_ci is the sectioning interval: the half-width for the
+ * pooled quantile `pooled` from the n replications' own quantiles x
+ * (NaN ones skipped), plus rel_err * pooled; NaN when fewer than 2. */
+double report_quantile_ci(double pooled, const double *x, size_t n,
+			  double rel_err);
 
 #endif

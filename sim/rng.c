@@ -32,13 +32,6 @@
 #define FNV_PRIME 0x100000001b3ull
 #define SPLITMIX_GAMMA 0x9e3779b97f4a7c15ull
 
-/* splitmix_mix is SplitMix64's output function (a bijection). */
-static uint64_t splitmix_mix(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 {
@@ -55,7 +48,7 @@ static void state_seed(struct rng_state *st, uint64_t x)
 {
 	for (int i = 0; i < 4; i++) {
 		x += SPLITMIX_GAMMA;
-		st->s[i] = splitmix_mix(x);
+		st->s[i] = rng_mix64(x);
 	}
 }
 
@@ -68,8 +61,7 @@ static void xoshiro_set(void *state, unsigned long seed)
  * so build a stand-in to reuse the one step function in rng.h. */
 static uint64_t xoshiro_next(void *state)
 {
-	gsl_rng g = { .type = NULL, .state = state };
-	return rng_u64(&g);
+	return rng_xoshiro_next(state);
 }
 
 static unsigned long xoshiro_get(void *state)
@@ -94,10 +86,46 @@ static const gsl_rng_type xoshiro256pp_type = {
 
 const gsl_rng_type *rng_xoshiro256pp = &xoshiro256pp_type;
 
+/* The counter-based SplitMix64 (rng.h): set(seed) names the stream seed. */
+static void splitmix_set(void *state, unsigned long seed)
+{
+	struct rng_cb_state *c = state;
+	c->key = (uint64_t)seed;
+	c->ctr = 0;
+}
+
+static uint64_t splitmix_next(void *state)
+{
+	struct rng_cb_state *c = state;
+	return rng_mix64(c->key + ++c->ctr * SPLITMIX_GAMMA);
+}
+
+static unsigned long splitmix_get(void *state)
+{
+	return (unsigned long)(splitmix_next(state) >> 32);
+}
+
+static double splitmix_get_double(void *state)
+{
+	return (double)(splitmix_next(state) >> 11) * 0x1.0p-53;
+}
+
+static const gsl_rng_type splitmix64_type = {
+	.name = "splitmix64",
+	.max = 0xffffffffUL,
+	.min = 0,
+	.size = sizeof(struct rng_cb_state),
+	.set = splitmix_set,
+	.get = splitmix_get,
+	.get_double = splitmix_get_double,
+};
+
+const gsl_rng_type *rng_splitmix64 = &splitmix64_type;
+
 uint64_t rng_hash64(const char *s, uint64_t h)
 {
 	assert(s);
-	return splitmix_mix(fnv1a(FNV_OFFSET ^ h, s, strlen(s)));
+	return rng_mix64(fnv1a(FNV_OFFSET ^ h, s, strlen(s)));
 }
 
 /* rng_stream_new: see rng.h.  node and purpose must not be NULL. */
@@ -118,7 +146,7 @@ gsl_rng *rng_stream_new(uint64_t seed, uint32_t replication,
 	gsl_rng *r = gsl_rng_alloc(rng_xoshiro256pp);
 	if (!r)
 		return NULL;
-	state_seed(r->state, splitmix_mix(h));
+	state_seed(r->state, rng_mix64(h));
 	return r;
 }
 

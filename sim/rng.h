@@ -46,6 +46,22 @@ struct rng_state {
 	uint64_t s[4];
 };
 
+/* A counter-based generator: SplitMix64 (Steele, Lea and Flood, "Fast
+ * splittable pseudorandom number generators", OOPSLA 2014) used the way
+ * Salmon et al. use Philox ("Parallel random numbers: as easy as 1, 2,
+ * 3", SC 2011): output i of the stream named by key is
+ * mix64(key + (i + 1) * gamma), a pure function of (key, i).  Naming a
+ * stream costs nothing but storing its key, which is what a request's own
+ * draws need: each draw site (a request's demand at its third hop, say)
+ * names its key and gets numbers that do not depend on anything else the
+ * run drew.  SplitMix64 passes BigCrush; a stream is good for 2^64
+ * outputs, far more than a draw site uses. */
+extern const gsl_rng_type *rng_splitmix64;
+
+struct rng_cb_state {
+	uint64_t key, ctr;
+};
+
 /* rng_stream_new allocates a generator whose state is derived from
  * (seed, replication, node, purpose).  Distinct tuples give independent
  * streams; the same tuple always gives the same stream.  NULL on ENOMEM.
@@ -60,6 +76,22 @@ gsl_rng *rng_stream_new(uint64_t seed, uint32_t replication,
  * as h.  The terminating NUL is not hashed. */
 uint64_t rng_hash64(const char *s, uint64_t h);
 
+/* rng_mix64 is SplitMix64's finaliser: a bijection of 64-bit words whose
+ * every output bit depends on every input bit.  rng_key(a, b) combines two
+ * words into a key that differs whenever either does (up to 64-bit
+ * collisions); chained, it names a draw site by a tuple of numbers. */
+static inline uint64_t rng_mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static inline uint64_t rng_key(uint64_t a, uint64_t b)
+{
+	return rng_mix64(a ^ rng_mix64(b + 0x9e3779b97f4a7c15ull));
+}
+
 /* rng_jump advances r, which must be of type rng_xoshiro256pp, by 2^128
  * outputs, as if rng_u64() had been called 2^128 times.  Copies of one
  * stream jumped 0, 1, 2, ... times do not overlap for 2^128 outputs. */
@@ -70,11 +102,9 @@ static inline uint64_t rng_rotl(uint64_t x, int k)
 	return (x << k) | (x >> (64 - k));
 }
 
-/* rng_u64 returns the next 64-bit output of r, which must be of type
- * rng_xoshiro256pp. */
-static inline uint64_t rng_u64(gsl_rng *r)
+/* rng_xoshiro_next steps a xoshiro256++ state. */
+static inline uint64_t rng_xoshiro_next(struct rng_state *st)
 {
-	struct rng_state *st = (struct rng_state *)r->state;
 	uint64_t *s = st->s;
 	uint64_t result = rng_rotl(s[0] + s[3], 23) + s[0];
 	uint64_t t = s[1] << 17;
@@ -85,6 +115,26 @@ static inline uint64_t rng_u64(gsl_rng *r)
 	s[2] ^= t;
 	s[3] = rng_rotl(s[3], 45);
 	return result;
+}
+
+/* rng_u64 returns the next 64-bit output of r, which must be of type
+ * rng_xoshiro256pp or rng_splitmix64 (a predictable branch). */
+static inline uint64_t rng_u64(gsl_rng *r)
+{
+	if (r->type == rng_splitmix64) {
+		struct rng_cb_state *c = (struct rng_cb_state *)r->state;
+		return rng_mix64(c->key + ++c->ctr * 0x9e3779b97f4a7c15ull);
+	}
+	return rng_xoshiro_next((struct rng_state *)r->state);
+}
+
+/* rng_seed_key resets r, of type rng_splitmix64, to the start of the
+ * stream named by key. */
+static inline void rng_seed_key(gsl_rng *r, uint64_t key)
+{
+	struct rng_cb_state *c = (struct rng_cb_state *)r->state;
+	c->key = key;
+	c->ctr = 0;
 }
 
 /* rng_uniform_pos returns a double uniform on (0, 1), never 0 or 1:

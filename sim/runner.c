@@ -33,12 +33,13 @@ int runner_run(const struct scenario_set *set, struct report *r,
 	hc.p.npoints = set->npoints;
 	for (size_t p = 0; p < set->npoints && rc == 0; p++) {
 		const struct scenario *sc = set->points[p];
-		struct rep_result *reps = calloc(sc->replications, sizeof *reps);
-		uint32_t done = 0;
-		if (!reps)
+		struct rep_result res;
+		if (rep_result_init(&res, sc))
 			return sim_errf(err, SIM_ENOMEM, "out of memory");
 		hc.p.point = p;
 		hc.p.nreps = sc->replications;
+		/* one result record, reused: each replication is folded into
+		 * the report as it finishes, in index order */
 		for (uint32_t k = 0; k < sc->replications; k++) {
 			if (stop && *stop) {
 				rc = SIM_EINTR;
@@ -48,23 +49,19 @@ int runner_run(const struct scenario_set *set, struct report *r,
 			hc.p.done = 0;
 			if (progress)
 				progress(arg, &hc.p);
-			if ((rc = rep_result_init(&reps[k], (uint32_t)sc->nnodes))) {
-				sim_errf(err, rc, "out of memory");
+			if ((rc = sim_run(sc, k, &res, &hooks, err)))
+				break;
+			if (report_fold(r, p, k, &res)) {
+				rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 				break;
 			}
-			rc = sim_run(sc, k, &reps[k], &hooks, err);
-			if (rc) {
-				rep_result_fini(&reps[k]);
-				break;
-			}
-			done = k + 1;
 		}
-		int arc = report_add_point(r, p, reps, done);
-		for (uint32_t k = 0; k < done; k++)
-			rep_result_fini(&reps[k]);
-		free(reps);
-		if (arc && rc == 0)
-			rc = sim_errf(err, arc, "out of memory");
+		rep_result_fini(&res);
+		if (rc == 0 || rc == SIM_EINTR) {
+			int arc = report_point_done(r, p);
+			if (arc && rc == 0)
+				rc = sim_errf(err, arc, "out of memory");
+		}
 	}
 	return rc;
 }

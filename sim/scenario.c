@@ -652,6 +652,7 @@ static void scenario_free(struct scenario *sc)
 	strmap_fini(&sc->names);
 	free(sc->name);
 	free(sc->dir);
+	free(sc->timeline);
 	yt_free(sc->tree);
 	free(sc);
 }
@@ -690,7 +691,7 @@ static int valid_name(const char *s)
 
 static const char *const top_keys[] = {
 	"name", "description", "seed", "duration", "warmup", "replications",
-	"window", "workloads", "nodes", "sweep", NULL
+	"window", "workloads", "nodes", "sweep", "timeline", NULL
 };
 static const char *const top_required[] = { "duration", "workloads", "nodes", NULL };
 
@@ -742,50 +743,112 @@ static int check_section(struct sc_ctx *ctx, const struct yt_node *sec,
 		return sc_fail(ctx, sec, what, "at most %d entries", SC_MAX_NODES);
 	for (size_t i = 0; i < sec->n / 2; i++) {
 		const struct yt_node *k = yt_key(sec, i);
-		if (!valid_name(k->str))
+		/* no '.': a name is a step of a dotted path (--set, sweeps);
+		 * no '[': web[2] names a replica */
+		if (!valid_name(k->str) || strchr(k->str, '.'))
 			return sc_fail(ctx, k, what,
-				       "'%s' is not a valid name (letters, digits, '_', '-', '.', not only dots; at most 64)",
+				       "'%s' is not a valid name (letters, digits, '_' and '-', at most 64: a name is a step in paths such as nodes.NAME.workers)",
 				       k->str);
 	}
 	return 0;
+}
+
+/* edges lists, for each component, the components that lead to it (by
+ * `next:` routes, and by calls when calls is set) with p > 0, in
+ * compressed rows: into[first[j] .. first[j + 1]).  0 or SIM_ENOMEM. */
+struct edges {
+	size_t *first;
+	uint32_t *from;
+};
+
+static int edges_build(const struct scenario *sc, int calls, int reverse,
+		       struct edges *g)
+{
+	size_t n = sc->ncomponents;
+	g->first = calloc(n + 2, sizeof *g->first);
+	g->from = NULL;
+	if (!g->first)
+		return SIM_ENOMEM;
+	for (int pass = 0; pass < 2; pass++) {
+		size_t *fill = pass ? calloc(n + 1, sizeof *fill) : NULL;
+		if (pass && !fill)
+			return SIM_ENOMEM;
+		for (size_t i = 0; i < n; i++) {
+			const struct sc_node *nd = &sc->nodes[i];
+			for (int k = 0; k < 1 + calls; k++) {
+				double (*edge)(const void *, size_t, uint32_t *) =
+					k ? nd->ops->calls : nd->ops->route;
+				double p;
+				uint32_t to;
+				for (size_t e = 0; edge && (p = edge(nd->cfg, e, &to)) >= 0; e++) {
+					if (p <= 0)
+						continue;
+					size_t row = reverse ? to : i;
+					uint32_t other = reverse ? (uint32_t)i : to;
+					if (pass == 0)
+						g->first[row + 1]++;
+					else
+						g->from[g->first[row] + fill[row]++] = other;
+				}
+			}
+		}
+		if (pass == 0) {
+			for (size_t j = 0; j < n; j++)
+				g->first[j + 1] += g->first[j];
+			if (!(g->from = malloc((g->first[n] + 1) * sizeof *g->from)))
+				return SIM_ENOMEM;
+		}
+		free(fill);
+	}
+	return 0;
+}
+
+static void edges_free(struct edges *g)
+{
+	free(g->first);
+	free(g->from);
 }
 
 /* check_exits finds components from which a request can never finish:
  * every route out of them leads, with probability 1, back into a set of
  * nodes none of which lets a request finish.  A node can finish a request
  * if some probability is left after its routes, or if some route with
- * p > 0 leads to a node that can; the fixed point of that rule is found in
- * at most ncomponents passes. */
+ * p > 0 leads to a node that can.  The nodes that can are found by a
+ * search backwards from those with probability left, over the reversed
+ * routes: linear in nodes and routes. */
 static int check_exits(struct sc_ctx *c, struct scenario *sc)
 {
 	size_t n = sc->ncomponents;
+	struct edges g;
 	char *ok = calloc(n ? n : 1, 1);
-	if (!ok)
-		return sim_errf(c->err, SIM_ENOMEM, "out of memory");
-	int changed = 1;
-	while (changed) {
-		changed = 0;
-		for (size_t i = 0; i < n; i++) {
-			const struct sc_node *nd = &sc->nodes[i];
-			if (ok[i])
-				continue;
-			if (!nd->ops->route) {
-				ok[i] = changed = 1;
-				continue;
-			}
-			double sum = 0, p;
-			uint32_t to;
-			for (size_t e = 0; (p = nd->ops->route(nd->cfg, e, &to)) >= 0; e++) {
-				sum += p;
-				if (p > 0 && ok[to])
-					ok[i] = 1;
-			}
-			if (sum < 1 - 1e-9)
-				ok[i] = 1;
-			changed |= ok[i];
+	uint32_t *stack = malloc((n ? n : 1) * sizeof *stack);
+	size_t top = 0;
+	int rc = edges_build(sc, 0, 1, &g);
+	if (rc || !ok || !stack) {
+		rc = sim_errf(c->err, SIM_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct sc_node *nd = &sc->nodes[i];
+		double sum = 0, p;
+		uint32_t to;
+		for (size_t e = 0; nd->ops->route && (p = nd->ops->route(nd->cfg, e, &to)) >= 0; e++)
+			sum += p;
+		if (!nd->ops->route || sum < 1 - 1e-9) {
+			ok[i] = 1;
+			stack[top++] = (uint32_t)i;
 		}
 	}
-	int rc = 0;
+	while (top) {
+		uint32_t j = stack[--top];
+		for (size_t e = g.first[j]; e < g.first[j + 1]; e++) {
+			uint32_t i = g.from[e];
+			if (!ok[i]) {
+				ok[i] = 1;
+				stack[top++] = i;
+			}
+		}
+	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		if (ok[i])
 			continue;
@@ -796,7 +859,106 @@ static int check_exits(struct sc_ctx *c, struct scenario *sc)
 			     "requests that reach '%s' can never finish: its routes lead only into a loop with no exit (somewhere on the loop the p values must add up to less than 1)",
 			     sc->nodes[i].name);
 	}
+done:
+	edges_free(&g);
 	free(ok);
+	free(stack);
+	return rc;
+}
+
+/* check_call_cycles refuses a call that can lead back to its caller: a
+ * worker waiting on a call whose request (or its forwards and calls)
+ * needs a worker of the same node can deadlock a finite pool.  The
+ * strongly connected components of the graph of routes and calls are
+ * found with Tarjan's algorithm, iteratively; a call edge inside one is a
+ * cycle through a call. */
+static int check_call_cycles(struct sc_ctx *c, struct scenario *sc)
+{
+	size_t n = sc->ncomponents;
+	struct edges g;
+	uint32_t *index = malloc((n ? n : 1) * sizeof *index);
+	uint32_t *low = malloc((n ? n : 1) * sizeof *low);
+	uint32_t *comp = malloc((n ? n : 1) * sizeof *comp);
+	uint32_t *stack = malloc((n ? n : 1) * sizeof *stack);
+	uint32_t *call = malloc((n ? n : 1) * sizeof *call);   /* DFS path */
+	size_t *edge = malloc((n ? n : 1) * sizeof *edge);
+	char *on = calloc(n ? n : 1, 1);
+	int rc = edges_build(sc, 1, 0, &g);
+	if (rc || !index || !low || !comp || !stack || !call || !edge || !on) {
+		rc = sim_errf(c->err, SIM_ENOMEM, "out of memory");
+		goto done;
+	}
+	const uint32_t none = UINT32_MAX;
+	for (size_t i = 0; i < n; i++)
+		index[i] = none;
+	uint32_t next = 0, sp = 0, ncomp = 0;
+	for (size_t root = 0; root < n; root++) {
+		if (index[root] != none)
+			continue;
+		size_t depth = 0;
+		call[depth] = (uint32_t)root;
+		edge[depth] = g.first[root];
+		index[root] = low[root] = next++;
+		stack[sp++] = (uint32_t)root;
+		on[root] = 1;
+		while (1) {
+			uint32_t v = call[depth];
+			if (edge[depth] < g.first[v + 1]) {
+				uint32_t w = g.from[edge[depth]++];
+				if (index[w] == none) {
+					depth++;
+					call[depth] = w;
+					edge[depth] = g.first[w];
+					index[w] = low[w] = next++;
+					stack[sp++] = w;
+					on[w] = 1;
+				} else if (on[w] && index[w] < low[v]) {
+					low[v] = index[w];
+				}
+				continue;
+			}
+			if (low[v] == index[v]) {
+				uint32_t w;
+				do {
+					w = stack[--sp];
+					on[w] = 0;
+					comp[w] = ncomp;
+				} while (w != v);
+				ncomp++;
+			}
+			if (depth == 0)
+				break;
+			depth--;
+			uint32_t u = call[depth];
+			if (low[v] < low[u])
+				low[u] = low[v];
+		}
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct sc_node *nd = &sc->nodes[i];
+		double p;
+		uint32_t to;
+		for (size_t e = 0; nd->ops->calls && rc == 0 &&
+		     (p = nd->ops->calls(nd->cfg, e, &to)) >= 0; e++) {
+			if (p <= 0 || comp[to] != comp[i])
+				continue;
+			const struct yt_node *cl = yt_get(nd->src, "calls");
+			char what[128];
+			snprintf(what, sizeof what, "nodes.%s.calls", nd->name);
+			rc = sc_fail(c, cl ? cl : nd->src, what,
+				     "the call to '%s' can lead back to '%s': a cycle of synchronous calls can deadlock a finite pool of workers (forward with `next:` instead)",
+				     sc->nodes[to].name, nd->name);
+		}
+	}
+done:
+	edges_free(&g);
+	free(index);
+	free(low);
+	free(comp);
+	free(stack);
+	free(call);
+	free(edge);
+	free(on);
 	return rc;
 }
 
@@ -937,6 +1099,8 @@ static int check_point(struct yt_node *tree, const char *file,
 		}
 		if ((rc = n->ops->configure(c, what, n->src, &n->cfg)))
 			goto fail;
+		n->units = n->ops->units ? n->ops->units(n->cfg) : 1;
+		n->max_units = n->units;
 	}
 	for (size_t i = ncomp; i < ncomp + nwl; i++) {
 		struct sc_node *n = &sc->nodes[i];
@@ -946,7 +1110,8 @@ static int check_point(struct yt_node *tree, const char *file,
 		if ((rc = n->ops->configure(c, what, n->src, &n->cfg)))
 			goto fail;
 	}
-	if ((rc = check_exits(c, sc)))
+	if ((rc = check_exits(c, sc)) || (rc = check_call_cycles(c, sc)) ||
+	    (rc = tl_check(c, yt_get(tree, "timeline"))))
 		goto fail;
 	sc->hash = yt_hash(tree);
 	*out = sc;

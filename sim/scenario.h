@@ -29,6 +29,7 @@
 #include "sim/dist.h"
 #include "sim/err.h"
 #include "sim/strmap.h"
+#include "sim/timeline.h"
 #include "sim/ytree.h"
 
 struct model_ops;
@@ -40,6 +41,8 @@ struct sc_node {
 	const struct model_ops *ops;
 	void *cfg;                     /* owned; freed by ops->cfg_free */
 	const struct yt_node *src;     /* where it was declared */
+	uint32_t units;                /* replicas as configured (1 if none) */
+	uint32_t max_units;            /* the most it will have (timeline) */
 };
 
 struct scenario {
@@ -57,6 +60,8 @@ struct scenario {
 	char *dir;                     /* directory of the scenario file, for
 					* relative paths inside it */
 	struct strmap names;           /* node name -> index in nodes[] */
+	struct tl_entry *timeline;     /* [ntimeline], in file order */
+	size_t ntimeline;
 };
 
 /* A scenario with its sweep expanded: one struct scenario per point. */

@@ -1,14 +1,27 @@
 /*
- * sim.c - the event loop and the replication's measurements; see sim.h.
+ * sim.c - the event loop, calls, faults and the replication's
+ * measurements; see sim.h.
  *
  * The loop runs in two phases, warm-up and measurement, so the hot loop has
  * no test for "is warm-up over" per event: each phase pops events until the
  * next one lies beyond the phase's end, which is pushed back (with its
  * original seq, so order is kept) for the next phase.
+ *
+ * Engine events (replies, delayed arrivals, timeline entries, time-series
+ * ticks) carry SIM_EV_ENGINE in their kind and are handled here; the rest
+ * go to their node's event callback.
+ *
+ * A clock that stops: closed-loop users with no think time whose requests
+ * are refused at once reissue them at the same instant for ever.  The loop
+ * counts events that leave the clock where it was; past a million, and
+ * past sixteen per live event and request (a legitimate burst at one
+ * instant is bounded by what is alive), the run ends with SIM_ESTUCK and a
+ * message naming the node where requests last failed.
  */
 #include "sim/sim.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,27 +31,168 @@
 /* At most this many time-series windows per replication: a finer `window:`
  * is coarsened so the file stays small. */
 #define SIM_MAX_WINDOWS 2000
+/* At most this many node time-series values per replication: with many
+ * nodes, node series are sampled every few windows instead. */
+#define SIM_NODE_TS_BUDGET (1u << 21)
+/* Events at one instant before the stuck check looks closer. */
+#define SIM_STUCK_EVENTS 1000000u
 
-int rep_result_init(struct rep_result *r, uint32_t nnodes)
+enum {
+	SIM_EV_REPLY = SIM_EV_ENGINE | 1,    /* obj: the request that ended */
+	SIM_EV_DELIVER = SIM_EV_ENGINE | 2,  /* obj: a delayed arrival */
+	SIM_EV_TICK = SIM_EV_ENGINE | 3,     /* a time-series window ends */
+	SIM_EV_TL_START = SIM_EV_ENGINE | 4, /* arg: timeline entry */
+	SIM_EV_TL_END = SIM_EV_ENGINE | 5,
+};
+
+/* ---- statuses -------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	int group;
+	const char *doc;
+} statuses[] = {
+#define REQ_STATUS_ROW(name, col, group, doc) { col, group, doc },
+	REQ_STATUSES(REQ_STATUS_ROW)
+#undef REQ_STATUS_ROW
+};
+
+const char *req_status_name(int st)
+{
+	return st >= 0 && st < REQ_NSTATUS ? statuses[st].name : "?";
+}
+
+int req_status_group(int st)
+{
+	return st >= 0 && st < REQ_NSTATUS ? statuses[st].group : REQ_GROUP_FAILED;
+}
+
+const char *req_status_doc(int st)
+{
+	return st >= 0 && st < REQ_NSTATUS ? statuses[st].doc : "";
+}
+
+const struct col_def sim_call_cols[] = {
+	{ "calls_made", COL_SUM, 0, "synchronous calls made (child requests sent)" },
+	{ "call_wait_mean_s", COL_RATIO, 0,
+	  "mean time a request held a worker waiting for its calls, over the requests that made calls" },
+	{ "late_replies", COL_SUM, 0,
+	  "replies that came back after their call was abandoned (wasted work)" },
+	{ NULL, 0, 0, NULL },
+};
+
+size_t model_ncols(const struct col_def *cols)
+{
+	size_t n = 0;
+	while (cols && cols[n].name)
+		n++;
+	return n;
+}
+
+/* ---- results --------------------------------------------------------- */
+
+/* windows works out the time-series window of sc and how many there are. */
+static void windows(const struct scenario *sc, int64_t *w_ns, size_t *nts)
+{
+	int64_t end = sc->warmup_ns + sc->duration_ns;
+	int64_t w = sc->window_ns;
+	int64_t min_w = (end + SIM_MAX_WINDOWS - 1) / SIM_MAX_WINDOWS;
+	if (w < min_w)
+		w = min_w;
+	if (w < 1)
+		w = 1;
+	*w_ns = w;
+	*nts = (size_t)((end + w - 1) / w);
+}
+
+static uint32_t node_nrows(const struct sc_node *n)
+{
+	return n->max_units > 1 ? 1 + n->max_units : 1;
+}
+
+int rep_result_init(struct rep_result *r, const struct scenario *sc)
 {
 	memset(r, 0, sizeof *r);
-	r->nodes = calloc(nnodes ? nnodes : 1, sizeof *r->nodes);
-	if (!r->nodes || hist_init(&r->latency)) {
-		free(r->nodes);
-		r->nodes = NULL;
-		return SIM_ENOMEM;
+	size_t nwl = sc->nnodes - sc->ncomponents;
+	r->nscopes = nwl > 1 ? 1 + (uint32_t)nwl : 1;
+	r->scopes = calloc(r->nscopes, sizeof *r->scopes);
+	r->nodes = calloc(sc->ncomponents ? sc->ncomponents : 1, sizeof *r->nodes);
+	r->nnodes = r->nodes ? sc->ncomponents : 0;
+	windows(sc, &r->ts_window_ns, &r->nts);
+	r->ts = calloc(r->nts ? r->nts : 1, sizeof *r->ts);
+	if (!r->scopes || !r->nodes || !r->ts)
+		goto oom;
+	for (uint32_t i = 0; i < r->nscopes; i++)
+		if (hist_init(&r->scopes[i].latency))
+			goto oom;
+	for (size_t k = 0; k < sc->ncomponents; k++) {
+		const struct sc_node *n = &sc->nodes[k];
+		struct node_rows *o = &r->nodes[k];
+		o->nrows = node_nrows(n);
+		size_t cells = (size_t)o->nrows * model_row_cols(n->ops) * 2;
+		if (!(o->v = calloc(cells ? cells : 1, sizeof *o->v)))
+			goto oom;
+		r->node_ts_cells += model_ncols(n->ops->ts_cols);
+	}
+	r->node_ts_every = 1;
+	if (r->node_ts_cells) {
+		while ((r->nts + r->node_ts_every - 1) / r->node_ts_every *
+		       r->node_ts_cells > SIM_NODE_TS_BUDGET)
+			r->node_ts_every++;
+		r->nts_node = (r->nts + r->node_ts_every - 1) / r->node_ts_every;
+		r->node_ts = calloc(r->nts_node * r->node_ts_cells, sizeof *r->node_ts);
+		if (!r->node_ts)
+			goto oom;
 	}
 	return 0;
+oom:
+	rep_result_fini(r);
+	return SIM_ENOMEM;
 }
 
 void rep_result_fini(struct rep_result *r)
 {
-	hist_fini(&r->latency);
-	free(r->nodes);
+	for (uint32_t i = 0; r->scopes && i < r->nscopes; i++)
+		hist_fini(&r->scopes[i].latency);
+	free(r->scopes);
+	for (size_t t = 0; r->ts && t < r->nts; t++)
+		whist_fini(&r->ts[t].lat);
 	free(r->ts);
-	r->nodes = NULL;
-	r->ts = NULL;
+	for (size_t k = 0; r->nodes && k < r->nnodes; k++)
+		free(r->nodes[k].v);
+	free(r->nodes);
+	free(r->node_ts);
+	memset(r, 0, sizeof *r);
 }
+
+/* rep_result_clear readies r for a replication of sc. */
+static void rep_result_clear(struct rep_result *r, const struct scenario *sc)
+{
+	for (uint32_t i = 0; i < r->nscopes; i++) {
+		struct scope_result *sr = &r->scopes[i];
+		struct hist h = sr->latency;
+		hist_reset(&h);
+		memset(sr, 0, sizeof *sr);
+		sr->latency = h;
+	}
+	for (size_t t = 0; t < r->nts; t++) {
+		memset(r->ts[t].ended, 0, sizeof r->ts[t].ended);
+		whist_reset(&r->ts[t].lat);
+	}
+	for (size_t k = 0; k < sc->ncomponents; k++) {
+		struct node_rows *o = &r->nodes[k];
+		memset(o->v, 0, (size_t)o->nrows * model_row_cols(sc->nodes[k].ops) * 2 *
+		       sizeof *o->v);
+	}
+	for (size_t i = 0; i < r->nts_node * r->node_ts_cells; i++)
+		r->node_ts[i] = NAN;
+	r->duration_s = 0;
+	r->inflight[0] = r->inflight[1] = 0;
+	r->events = r->requests = 0;
+	r->complete = 0;
+}
+
+/* ---- requests -------------------------------------------------------- */
 
 gsl_rng *sim_stream(struct sim *s, const struct sim_node *n,
 		    const char *purpose)
@@ -60,97 +214,527 @@ struct request *sim_request_new(struct sim *s)
 	r->replica = SIM_ANY;
 	r->reply_to = SIM_ANY;
 	r->client = SIM_ANY;
+	r->fail_node = SIM_ANY;
 	return r;
 }
 
 void sim_send(struct sim *s, uint32_t to, struct request *req)
 {
 	struct sim_node *n = &s->nodes[to];
+	if (n->faults && n->faults->add_ns > 0) {
+		sim_schedule(s, s->now_ns + n->faults->add_ns, to, SIM_EV_DELIVER,
+			     req, 0);
+		return;
+	}
 	req->node_arrival_ns = s->now_ns;
 	n->ops->arrive(s, n, req);
 }
 
 void sim_finish(struct sim *s, struct request *req)
 {
-	struct sim_node *n = &s->nodes[req->reply_to];
-	n->ops->done(s, n, req);
+	if (req->status != REQ_OK)
+		s->last_fail_node = req->fail_node;
+	sim_schedule(s, s->now_ns, req->reply_to, SIM_EV_REPLY, req, 0);
 }
 
-/* ts_flush closes time-series windows up to (not including) the one that
- * holds time t. */
-static void ts_flush(struct sim *s, int64_t t)
+int64_t sim_demand_ns(struct sim *s, struct sim_node *n, uint32_t unit,
+		      const struct request *req, const struct dist *d,
+		      double inv_speed)
 {
-	struct rep_result *r = s->res;
-	while (t >= s->ts_next_ns && s->ts_cur < r->nts) {
-		struct ts_window *w = &r->ts[s->ts_cur];
-		if (s->ts_hist.total) {
-			w->p50_s = hist_quantile(&s->ts_hist, 0.5) * 1e-9;
-			w->p99_s = hist_quantile(&s->ts_hist, 0.99) * 1e-9;
-			hist_reset(&s->ts_hist);
+	gsl_rng *r = sim_draws(s, req, SIM_DRAW_DEMAND);
+	/* the common case without a call through GSL */
+	double x = d->kind == DIST_EXPONENTIAL ? rng_exponential(r, d->mean) :
+						 dist_sample(d, r);
+	x *= inv_speed * 1e9;
+	if (n->faults)
+		x *= n->faults->slow[unit];
+	/* the same ceiling as dist_sample_ns: far beyond any run, and now +
+	 * it cannot overflow (now is at most INT64_MAX / 4) */
+	int64_t ns = x < (double)(INT64_MAX / 4) ? (int64_t)(x + 0.5) : INT64_MAX / 4;
+	if (s->hooks && s->hooks->demand)
+		s->hooks->demand(s->hooks->arg, req, n->id, unit, ns);
+	return ns;
+}
+
+/* ---- calls ------------------------------------------------------------
+ *
+ * The call table is an array of records reused through a free list; a
+ * handle is (generation << 32 | index) and a record's generation goes up
+ * each time it is freed, so a stale handle never matches.  The array may
+ * move when it grows (a callee can start calls of its own while a step is
+ * being sent), so records are looked up again after any send. */
+
+static struct call *call_get(struct sim *s, uint64_t h)
+{
+	uint32_t i = (uint32_t)h;
+	if (!h || i >= s->ncalls)
+		return NULL;
+	struct call *c = &s->calls[i];
+	return c->handle == h ? c : NULL;
+}
+
+static struct call *call_new(struct sim *s)
+{
+	uint32_t i;
+	if (s->call_free != UINT32_MAX) {
+		i = s->call_free;
+		s->call_free = s->calls[i].next_free;
+	} else {
+		if (s->ncalls == s->calls_cap) {
+			uint32_t cap = s->calls_cap ? 2 * s->calls_cap : 256;
+			struct call *c = realloc(s->calls, cap * sizeof *c);
+			if (!c) {
+				s->oom = 1;
+				return NULL;
+			}
+			s->calls = c;
+			s->calls_cap = cap;
 		}
-		s->ts_cur++;
-		s->ts_next_ns += r->ts_window_ns;
+		i = s->ncalls++;
+		s->calls[i].handle = (uint64_t)1 << 32 | i;  /* generation 1 */
+	}
+	struct call *c = &s->calls[i];
+	uint64_t h = c->handle;
+	memset(c, 0, sizeof *c);
+	c->handle = h;
+	return c;
+}
+
+static void call_release(struct sim *s, struct call *c)
+{
+	uint32_t i = (uint32_t)c->handle;
+	uint64_t gen = (c->handle >> 32) + 1;
+	if (gen > UINT32_MAX)
+		gen = 1;
+	c->handle = gen << 32 | i;     /* stale to every handle given out */
+	c->parent = NULL;
+	c->next_free = s->call_free;
+	s->call_free = i;
+}
+
+static void call_stat(struct sim_node *n, uint32_t unit, int what, double x)
+{
+	for (int k = 0; k < 2; k++) {
+		struct call_stats *cs;
+		if (k == 0)
+			cs = &n->cst[0];
+		else if (n->units > 1 && unit < n->units)
+			cs = &n->cst[1 + unit];
+		else
+			break;
+		switch (what) {
+		case 0: cs->made++; break;
+		case 1: cs->parents++; cs->wait_ns += x; break;
+		case 2: cs->late++; break;
+		}
 	}
 }
 
-void sim_measure_arrival(struct sim *s)
+/* call_step makes the calls of the current step of call h, moving on
+ * past steps whose edges all said no.  Returns 1 when calls are out,
+ * 0 when the plan is over (or memory ran out, s->oom). */
+static int call_step(struct sim *s, uint64_t h)
 {
-	s->res->requests++;
-	if (s->measuring)
-		s->res->arrivals++;
+	struct call *c = call_get(s, h);
+	const struct call_plan *plan = c->plan;
+	struct request *parent = c->parent;
+	struct sim_node *caller = &s->nodes[c->caller];
+	uint32_t unit = c->unit;
+	for (uint32_t st = c->step; st < plan->nsteps; st++) {
+		const struct call_step *step = &plan->steps[st];
+		struct request *one[8], **kid = one;
+		uint32_t made = 0;
+		if (step->nedges > 8 && !(kid = malloc(step->nedges * sizeof *kid))) {
+			s->oom = 1;
+			return 0;
+		}
+		for (uint32_t e = 0; e < step->nedges; e++) {
+			const struct call_edge *edge = &step->edges[e];
+			uint64_t salt = (uint64_t)st << 16 | e;
+			if (edge->p < 1 &&
+			    !(rng_uniform_pos(sim_draws(s, parent,
+							SIM_DRAW_CALL + (salt << 8))) < edge->p)) {
+				kid[e] = NULL;
+				continue;
+			}
+			struct request *k = sim_request_new(s);
+			kid[e] = k;
+			if (!k)
+				continue;
+			k->ident = rng_key(rng_key(parent->ident, parent->hop), salt);
+			k->issue = parent->issue;
+			k->key = parent->key;
+			k->cls = parent->cls;
+			k->client = parent->client;
+			k->user = parent->user;
+			k->reply_to = caller->id;
+			k->call = h;
+			k->from_unit = unit;
+			made++;
+		}
+		if (s->oom) {
+			for (uint32_t e = 0; e < step->nedges; e++)
+				if (kid[e])
+					sim_request_free(s, kid[e]);
+			made = 0;
+		}
+		if (made) {
+			c->step = st;
+			c->pending = made;
+			/* sends last, in edge order: a callee may start calls
+			 * of its own, and the call table may move under c */
+			for (uint32_t e = 0; e < step->nedges; e++) {
+				if (!kid[e])
+					continue;
+				call_stat(caller, unit, 0, 0);
+				sim_send(s, step->edges[e].to, kid[e]);
+			}
+		}
+		if (kid != one)
+			free(kid);
+		if (made || s->oom)
+			return made > 0;
+	}
+	return 0;
+}
+
+/* call_over ends call c: the caller is told, with the first failure. */
+static void call_over(struct sim *s, struct call *c)
+{
+	struct request *parent = c->parent;
+	struct sim_node *caller = &s->nodes[c->caller];
+	int status = c->status;
+	call_stat(caller, c->unit, 1, (double)(s->now_ns - c->start_ns));
+	if (status != REQ_OK)
+		parent->fail_node = c->fail_node;
+	parent->waiting = 0;
+	call_release(s, c);
+	caller->ops->calls_done(s, caller, parent, status);
+}
+
+int sim_calls_start(struct sim *s, struct sim_node *n, uint32_t unit,
+		    struct request *req, const struct call_plan *plan)
+{
+	if (!plan || !plan->nsteps)
+		return 0;
+	struct call *c = call_new(s);
+	if (!c)
+		return 0;
+	c->parent = req;
+	c->plan = plan;
+	c->caller = n->id;
+	c->unit = unit;
+	c->status = REQ_OK;
+	c->fail_node = SIM_ANY;
+	c->start_ns = s->now_ns;
+	uint64_t h = c->handle;
+	if (call_step(s, h)) {
+		req->waiting = h;
+		return 1;
+	}
+	call_release(s, call_get(s, h));
+	return 0;
+}
+
+void sim_calls_abandon(struct sim *s, struct request *req)
+{
+	struct call *c = call_get(s, req->waiting);
+	if (c)
+		call_release(s, c);
+	req->waiting = 0;
+}
+
+/* call_reply takes the reply of a child request. */
+static void call_reply(struct sim *s, struct request *kid)
+{
+	struct call *c = call_get(s, kid->call);
+	struct sim_node *caller = &s->nodes[kid->reply_to];
+	if (!c) {
+		/* the call was abandoned: the callee's work was wasted */
+		call_stat(caller, kid->from_unit, 2, 0);
+		sim_request_free(s, kid);
+		return;
+	}
+	if (kid->status != REQ_OK && c->status == REQ_OK) {
+		c->status = kid->status;
+		c->fail_node = kid->fail_node;
+	}
+	sim_request_free(s, kid);
+	c->pending--;
+	if (c->status != REQ_OK) {
+		/* fail fast: the parent fails now; calls still out of this
+		 * step come back late */
+		call_over(s, c);
+		return;
+	}
+	if (c->pending)
+		return;
+	c->step++;
+	uint64_t h = c->handle;
+	if (call_step(s, h))
+		return;
+	if (!s->oom)
+		call_over(s, call_get(s, h));
+}
+
+/* ---- measurement ------------------------------------------------------ */
+
+void sim_measure_arrival(struct sim *s, const struct request *req)
+{
+	struct rep_result *r = s->res;
+	r->requests++;
+	s->inflight++;
+	if (!s->measuring)
+		return;
+	r->scopes[0].arrivals++;
+	if (r->nscopes > 1)
+		r->scopes[1 + req->client - s->sc->ncomponents].arrivals++;
+}
+
+static void scope_done(struct sim *s, struct scope_result *sr,
+		       const struct request *req, int64_t lat)
+{
+	int st = req->status;
+	if (st == REQ_OK) {
+		sr->ended[st]++;
+		hist_record(&sr->latency, lat);
+		int half = s->now_ns >= s->half_ns;
+		sr->half_sum_s[half] += (double)lat * 1e-9;
+		sr->half_n[half]++;
+	} else if (req->birth_ns >= s->warmup_end_ns) {
+		/* counted against the arrivals of the same window: a request
+		 * issued during warm-up is no arrival of the measured window */
+		sr->ended[st]++;
+		if (req_status_group(st) == REQ_GROUP_FAILED)
+			sr->failed_latency_s += (double)lat * 1e-9;
+	}
 }
 
 void sim_measure_done(struct sim *s, const struct request *req)
 {
 	struct rep_result *r = s->res;
-	if (s->now_ns >= s->ts_next_ns)
-		ts_flush(s, s->now_ns);
-	struct ts_window *w = s->ts_cur < r->nts ? &r->ts[s->ts_cur] : NULL;
-	if (req->status == REQ_OK) {
-		int64_t lat = s->now_ns - req->birth_ns;
-		if (w) {
-			w->completed++;
-			hist_record(&s->ts_hist, lat);
-		}
-		if (s->measuring) {
-			r->completed++;
-			hist_record(&r->latency, lat);
-		}
-	} else {
-		if (w)
-			w->rejected++;
-		/* counted against the arrivals of the same window: a request
-		 * issued during warm-up is no arrival of the measured window */
-		if (s->measuring && req->birth_ns >= s->warmup_end_ns)
-			r->rejected++;
+	int64_t lat = s->now_ns - req->birth_ns;
+	s->inflight--;
+	if (s->ts_cur < r->nts) {
+		struct ts_window *w = &r->ts[s->ts_cur];
+		w->ended[req->status]++;
+		if (req->status == REQ_OK && whist_record(&w->lat, lat))
+			s->oom = 1;
+	}
+	if (!s->measuring)
+		return;
+	scope_done(s, &r->scopes[0], req, lat);
+	if (r->nscopes > 1)
+		scope_done(s, &r->scopes[1 + req->client - s->sc->ncomponents], req, lat);
+}
+
+/* sample_nodes asks every kind with time-series columns for the values of
+ * node-series window `win`. */
+static void sample_nodes(struct sim *s, size_t win)
+{
+	struct rep_result *r = s->res;
+	double *out = r->node_ts + win * r->node_ts_cells;
+	for (size_t k = 0; k < s->sc->ncomponents; k++) {
+		struct sim_node *n = &s->nodes[k];
+		size_t nc = model_ncols(n->ops->ts_cols);
+		if (!nc)
+			continue;
+		n->ops->sample(s, n, out);
+		out += nc;
 	}
 }
 
-/* run_until processes events earlier than end_ns.  Returns 0, or SIM_EINTR
- * when stopped, or SIM_ENOMEM. */
+/* tick closes the current time-series window. */
+static void tick(struct sim *s)
+{
+	struct rep_result *r = s->res;
+	s->ts_cur++;
+	if (r->node_ts_cells && s->ts_cur % r->node_ts_every == 0)
+		sample_nodes(s, s->ts_cur / r->node_ts_every - 1);
+	int64_t next = s->now_ns + r->ts_window_ns;
+	if (s->ts_cur < r->nts && next < s->end_ns)
+		sim_schedule(s, next, 0, SIM_EV_TICK, NULL, 0);
+}
+
+/* ---- the timeline ----------------------------------------------------- */
+
+static int covers(const struct tl_entry *t, uint32_t unit)
+{
+	return t->unit == SIM_ANY || t->unit == unit;
+}
+
+/* tl_apply works out node k's fault state from the active entries and
+ * tells the kind about crashes that began or ended. */
+static void tl_apply(struct sim *s, uint32_t k)
+{
+	struct sim_node *n = &s->nodes[k];
+	struct node_faults *f = n->faults;
+	const struct scenario *sc = s->sc;
+	f->add_ns = 0;
+	for (uint32_t u = 0; u < n->units; u++) {
+		double slow = 1, ok = 1;
+		int down = 0;
+		for (size_t i = 0; i < sc->ntimeline; i++) {
+			const struct tl_entry *t = &sc->timeline[i];
+			if (!s->tl_active[i] || t->node != k || !covers(t, u))
+				continue;
+			switch (t->action) {
+			case TL_CRASH: down = 1; break;
+			case TL_SLOW: slow *= t->value; break;
+			case TL_ERRORS: ok *= 1 - t->value; break;
+			case TL_LATENCY:
+				if (u == 0)
+					f->add_ns += t->add_ns;
+				break;
+			default: break;
+			}
+		}
+		f->slow[u] = slow;
+		f->error[u] = 1 - ok;
+		if (down != f->down[u]) {
+			f->down[u] = (uint8_t)down;
+			if (down && n->ops->crash)
+				n->ops->crash(s, n, u);
+			else if (!down && n->ops->recover)
+				n->ops->recover(s, n, u);
+		}
+	}
+}
+
+static void tl_event(struct sim *s, struct event *ev)
+{
+	const struct scenario *sc = s->sc;
+	size_t i = (size_t)ev->arg;
+	const struct tl_entry *t = &sc->timeline[i];
+	struct sim_node *n = &s->nodes[t->node];
+	int start = ev->kind == SIM_EV_TL_START;
+	if (t->action == TL_SCALE) {
+		if (start) {
+			s->tl_prev[i] = n->faults->units_now;
+			n->faults->units_now = t->replicas;
+			if (t->for_ns)
+				sim_schedule(s, s->now_ns + t->for_ns, 0, SIM_EV_TL_END, NULL, i);
+		} else {
+			n->faults->units_now = s->tl_prev[i];
+		}
+		n->ops->scale(s, n, n->faults->units_now);
+		return;
+	}
+	if (t->action == TL_RECOVER) {
+		for (size_t j = 0; j < sc->ntimeline; j++) {
+			const struct tl_entry *c = &sc->timeline[j];
+			if (c->action == TL_CRASH && c->node == t->node &&
+			    (t->unit == SIM_ANY || c->unit == t->unit))
+				s->tl_active[j] = 0;
+		}
+	} else {
+		s->tl_active[i] = (uint8_t)start;
+		if (start && t->for_ns)
+			sim_schedule(s, s->now_ns + t->for_ns, 0, SIM_EV_TL_END, NULL, i);
+	}
+	tl_apply(s, t->node);
+}
+
+/* ---- the loop --------------------------------------------------------- */
+
+static void engine_event(struct sim *s, struct event *ev)
+{
+	struct request *req = ev->obj;
+	switch (ev->kind) {
+	case SIM_EV_REPLY:
+		if (req->call)
+			call_reply(s, req);
+		else
+			s->nodes[ev->node].ops->done(s, &s->nodes[ev->node], req);
+		break;
+	case SIM_EV_DELIVER:
+		req->node_arrival_ns = s->now_ns;
+		s->nodes[ev->node].ops->arrive(s, &s->nodes[ev->node], req);
+		break;
+	case SIM_EV_TICK:
+		tick(s);
+		break;
+	case SIM_EV_TL_START:
+	case SIM_EV_TL_END:
+		tl_event(s, ev);
+		break;
+	}
+}
+
+/* next_event takes the next event earlier than end_ns, or returns NULL:
+ * the FIFO of events at now_ns, or the ladder's head when it comes first
+ * in (time, seq) order. */
+static inline struct event *next_event(struct sim *s, int64_t end_ns)
+{
+	struct event *ev = s->now_head;
+	if (ev) {
+		if (s->now_ns >= end_ns)
+			return NULL;
+		struct event *l = evq_peek(&s->q);
+		if (!l || l->time_ns != s->now_ns || l->seq > ev->seq) {
+			s->now_head = ev->next;
+			if (!s->now_head)
+				s->now_tail = NULL;
+			ev->next = NULL;
+			return ev;
+		}
+	}
+	ev = evq_pop(&s->q);
+	if (ev && ev->time_ns >= end_ns) {
+		/* belongs to the next phase; seq unchanged, order kept.  The
+		 * push cannot fail while other events are queued (it goes to
+		 * the front); when it does, the run ends as out of memory
+		 * rather than lose the event. */
+		if (evq_push(&s->q, ev)) {
+			pool_put(&s->events, ev);
+			s->oom = 1;
+		}
+		return NULL;
+	}
+	return ev;
+}
+
+/* stuck_check decides whether `same` events at one instant mean the clock
+ * cannot advance. */
+static int stuck_check(struct sim *s, uint64_t same, uint64_t *limit)
+{
+	uint64_t live = evq_size(&s->q) + s->requests.live + s->events.live;
+	uint64_t allow = SIM_STUCK_EVENTS + 16 * live;
+	if (same < allow) {
+		*limit = allow;
+		return 0;
+	}
+	s->stuck = 1;
+	return 1;
+}
+
+/* run_until processes events earlier than end_ns.  Returns 0, or
+ * SIM_EINTR when stopped, SIM_ENOMEM, or SIM_ESTUCK. */
 static int run_until(struct sim *s, int64_t end_ns)
 {
 	struct event *ev;
-	uint64_t n = 0;
+	uint64_t n = 0, same = 0, limit = SIM_STUCK_EVENTS;
 	int stopped = 0;
-	while ((ev = evq_pop(&s->q)) != NULL) {
-		if (ev->time_ns >= end_ns) {
-			/* belongs to the next phase; seq unchanged, order kept.
-			 * The push cannot fail while other events are queued
-			 * (it goes to the front); when it does, the run ends
-			 * as out of memory rather than lose the event. */
-			if (evq_push(&s->q, ev)) {
-				pool_put(&s->events, ev);
-				s->oom = 1;
+	while ((ev = next_event(s, end_ns)) != NULL) {
+		if (ev->time_ns == s->now_ns) {
+			if (++same >= limit && stuck_check(s, same, &limit)) {
+				sim_event_done(s, ev);
+				break;
 			}
-			break;
+		} else {
+			same = 0;
+			limit = SIM_STUCK_EVENTS;
 		}
 		s->now_ns = ev->time_ns;
 		if (!(ev->flags & SIM_EV_CANCELLED)) {
-			struct sim_node *node = &s->nodes[ev->node];
-			node->ops->event(s, node, ev);
+			if (ev->kind & SIM_EV_ENGINE) {
+				engine_event(s, ev);
+			} else {
+				struct sim_node *node = &s->nodes[ev->node];
+				node->ops->event(s, node, ev);
+			}
 		}
-		pool_put(&s->events, ev);
+		sim_event_done(s, ev);
 		n++;
 		if (s->oom)
 			break;
@@ -168,9 +752,78 @@ static int run_until(struct sim *s, int64_t end_ns)
 	s->res->events += n;
 	if (s->oom)
 		return SIM_ENOMEM;
+	if (s->stuck)
+		return SIM_ESTUCK;
 	/* only a stop seen before the phase ended interrupts it: a replication
 	 * that ran to its end is kept even if the signal came just after */
 	return stopped ? SIM_EINTR : 0;
+}
+
+static int stuck_error(struct sim *s, struct sim_err *err)
+{
+	const struct scenario *sc = s->sc;
+	if (s->last_fail_node < sc->nnodes)
+		return sim_errf(err, SIM_ESTUCK,
+				"simulated time stopped advancing at %gs: requests end at once at node '%s' and are issued again at the same instant (closed-loop users with no think time meeting a full or crashed node?); give the users a think time, or the node room to queue",
+				(double)s->now_ns * 1e-9, sc->nodes[s->last_fail_node].name);
+	return sim_errf(err, SIM_ESTUCK,
+			"simulated time stopped advancing at %gs: events keep coming at the same instant (a loop of zero-time steps?)",
+			(double)s->now_ns * 1e-9);
+}
+
+/* write_call_cols fills the engine's call columns of node k's rows. */
+static void write_call_cols(struct sim *s, struct sim_node *n, struct node_rows *o)
+{
+	size_t first = model_ncols(n->ops->cols);
+	for (uint32_t r = 0; r < o->nrows; r++) {
+		const struct call_stats *cs = &n->cst[r];
+		double *v = node_row(o, n->ops, r) + first * 2;
+		v[0] = (double)cs->made;
+		v[2] = cs->wait_ns * 1e-9;
+		v[3] = (double)cs->parents;
+		v[4] = (double)cs->late;
+	}
+}
+
+static int node_setup(struct sim *s, uint32_t i)
+{
+	struct sim_node *n = &s->nodes[i];
+	const struct scenario *sc = s->sc;
+	n->sc = &sc->nodes[i];
+	n->ops = sc->nodes[i].ops;
+	n->id = i;
+	n->units = n->sc->max_units ? n->sc->max_units : 1;
+	if (i >= sc->ncomponents)
+		return 0;
+	if (n->ops->calls_done &&
+	    !(n->cst = calloc(1 + (size_t)n->units, sizeof *n->cst)))
+		return SIM_ENOMEM;
+	for (size_t t = 0; t < sc->ntimeline; t++) {
+		if (sc->timeline[t].node != i)
+			continue;
+		struct node_faults *f = calloc(1, sizeof *f);
+		n->faults = f;
+		if (!f || !(f->slow = malloc(n->units * sizeof *f->slow)) ||
+		    !(f->error = calloc(n->units, sizeof *f->error)) ||
+		    !(f->down = calloc(n->units, 1)))
+			return SIM_ENOMEM;
+		for (uint32_t u = 0; u < n->units; u++)
+			f->slow[u] = 1;
+		f->units_now = n->sc->units;
+		break;
+	}
+	return 0;
+}
+
+static void node_teardown(struct sim_node *n)
+{
+	if (n->faults) {
+		free(n->faults->slow);
+		free(n->faults->error);
+		free(n->faults->down);
+		free(n->faults);
+	}
+	free(n->cst);
 }
 
 int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
@@ -187,34 +840,29 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 	s.hooks = hooks;
 	s.warmup_end_ns = sc->warmup_ns;
 	s.end_ns = sc->warmup_ns + sc->duration_ns;
+	s.half_ns = sc->warmup_ns + sc->duration_ns / 2;
+	s.run_key = rng_key(rng_key(sc->seed, rep), 0x72657175657374ull);
+	s.call_free = UINT32_MAX;
+	s.last_fail_node = SIM_ANY;
 	evq_init(&s.q);
 	pool_init(&s.events, sizeof(struct event), 4096);
+	pool_keep(&s.events);     /* timer handles read stale events' seq */
 	pool_init(&s.requests, sizeof(struct request), 4096);
 	s.nnodes = (uint32_t)sc->nnodes;
 	s.nodes = calloc(s.nnodes, sizeof *s.nodes);
-
-	/* time series: whole run, at most SIM_MAX_WINDOWS windows */
-	int64_t w = sc->window_ns;
-	int64_t min_w = (s.end_ns + SIM_MAX_WINDOWS - 1) / SIM_MAX_WINDOWS;
-	if (w < min_w)
-		w = min_w;
-	if (w < 1)
-		w = 1;
-	out->ts_window_ns = w;
-	out->nts = (size_t)((s.end_ns + w - 1) / w);
-	out->ts = calloc(out->nts ? out->nts : 1, sizeof *out->ts);
-	s.ts_next_ns = w;
-	if (!s.nodes || !out->ts || hist_init(&s.ts_hist)) {
+	s.draw = gsl_rng_alloc(rng_splitmix64);
+	s.tl_active = calloc(sc->ntimeline ? sc->ntimeline : 1, 1);
+	s.tl_prev = calloc(sc->ntimeline ? sc->ntimeline : 1, sizeof *s.tl_prev);
+	rep_result_clear(out, sc);
+	if (!s.nodes || !s.draw || !s.tl_active || !s.tl_prev) {
 		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 		goto done;
 	}
-	for (size_t i = 0; i < out->nts; i++)
-		out->ts[i].p50_s = out->ts[i].p99_s = NAN;
-
 	for (uint32_t i = 0; i < s.nnodes; i++) {
-		s.nodes[i].sc = &sc->nodes[i];
-		s.nodes[i].ops = sc->nodes[i].ops;
-		s.nodes[i].id = i;
+		if (node_setup(&s, i)) {
+			rc = sim_errf(err, SIM_ENOMEM, "out of memory");
+			goto done;
+		}
 	}
 	for (; inited < s.nnodes; inited++) {
 		struct sim_node *n = &s.nodes[inited];
@@ -224,14 +872,27 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 			goto done;
 		}
 	}
+	for (size_t i = 0; i < sc->ntimeline; i++)
+		sim_schedule(&s, sc->timeline[i].at_ns, 0, SIM_EV_TL_START, NULL, i);
+	if (out->ts_window_ns < s.end_ns)
+		sim_schedule(&s, out->ts_window_ns, 0, SIM_EV_TICK, NULL, 0);
+	if (s.oom) {
+		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
+		goto done;
+	}
 
 	rc = run_until(&s, s.warmup_end_ns);
 	if (rc == 0) {
 		s.now_ns = s.warmup_end_ns;
 		s.measuring = 1;
-		for (uint32_t i = 0; i < s.nnodes; i++)
-			if (s.nodes[i].ops->warmup_end)
-				s.nodes[i].ops->warmup_end(&s, &s.nodes[i]);
+		out->inflight[0] = s.inflight;
+		for (uint32_t i = 0; i < s.nnodes; i++) {
+			struct sim_node *n = &s.nodes[i];
+			if (n->cst)
+				memset(n->cst, 0, (1 + (size_t)n->units) * sizeof *n->cst);
+			if (n->ops->warmup_end)
+				n->ops->warmup_end(&s, n);
+		}
 		rc = run_until(&s, s.end_ns);
 	}
 	if (rc == 0)
@@ -240,22 +901,37 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 		sim_errf(err, SIM_ENOMEM, "out of memory during the run");
 	else if (rc == SIM_EINTR)
 		sim_errf(err, SIM_EINTR, "interrupted");
+	else if (rc == SIM_ESTUCK)
+		stuck_error(&s, err);
 	out->complete = rc == 0;
+	out->inflight[1] = s.inflight;
 	/* measured time: up to the end, or to where an interrupted run got */
 	out->duration_s = s.measuring ?
 		(double)(s.now_ns - s.warmup_end_ns) * 1e-9 : 0.0;
-	ts_flush(&s, INT64_MAX);
-	if (s.measuring)
-		for (uint32_t i = 0; i < s.nnodes; i++)
-			if (s.nodes[i].ops->finish)
-				s.nodes[i].ops->finish(&s, &s.nodes[i], &out->nodes[i]);
+	if (rc == 0) {
+		if (out->node_ts_cells)
+			sample_nodes(&s, out->nts_node - 1);
+		for (uint32_t i = 0; i < sc->ncomponents; i++) {
+			struct sim_node *n = &s.nodes[i];
+			if (n->ops->finish)
+				n->ops->finish(&s, n, &out->nodes[i]);
+			if (n->cst)
+				write_call_cols(&s, n, &out->nodes[i]);
+		}
+	}
 done:
 	for (uint32_t i = 0; i < inited; i++)
 		s.nodes[i].ops->fini(&s, &s.nodes[i]);
-	hist_fini(&s.ts_hist);
+	for (uint32_t i = 0; s.nodes && i < s.nnodes; i++)
+		node_teardown(&s.nodes[i]);
 	evq_fini(&s.q);
 	pool_fini(&s.events);
 	pool_fini(&s.requests);
 	free(s.nodes);
+	free(s.calls);
+	free(s.tl_active);
+	free(s.tl_prev);
+	if (s.draw)
+		gsl_rng_free(s.draw);
 	return rc;
 }

@@ -7,22 +7,57 @@
  * to each other by passing requests, and to the future by scheduling
  * events for themselves (end of service, next arrival, a timeout).
  *
- * Two ways a request moves:
- *   - sim_send(to, req): the request arrives at node `to` now.  The sender
- *     is done with it (forwarding, as after service with `next:`).
- *   - sim_finish(req): the request has finished (served or rejected); the
- *     node in req->reply_to is told.  For a request issued by a client that
- *     is the client, which measures it.  A synchronous call made by a node
- *     (a later addition) is a child request whose reply_to is the caller and
- *     whose parent is the request the caller's worker holds.
+ * How a request moves:
+ *   - sim_send(to, req): the request arrives at node `to` now (after the
+ *     node's `latency` fault, if one is active).  The sender is done with
+ *     it: a balancer handing it to a backend.
+ *   - sim_forward(to, req): the same, as the next hop of its path (a
+ *     service's `next:`); the request's hop count, which names its own
+ *     random draws, goes up by one.
+ *   - sim_finish(req): the request has ended, with req->status.  The node
+ *     in req->reply_to is told by an event at the current time, never by a
+ *     nested call, so a rejection cannot run its caller's code inside the
+ *     callee and reject -> retry chains cannot recurse.
+ *   - calls: a node whose worker must wait for downstream replies starts
+ *     a call plan (sim_calls_start).  The engine sends the child requests
+ *     step by step, gathers their replies, and tells the node once through
+ *     its calls_done callback, with the first failure if there was one.
+ *     A call is a pooled record named by a generational handle: a reply to
+ *     a call that was abandoned (its parent crashed, a later timeout) finds
+ *     the handle stale, is counted as a late reply and never touches the
+ *     reused record.
+ *
+ * Events at the current time (replies, zero-length services) go to a FIFO
+ * beside the ladder queue; the loop takes whichever of its head and the
+ * ladder's head comes first in (time, seq) order, so order is exactly what
+ * one queue would give, at the cost of an append and a comparison.
+ *
+ * Randomness belongs to the request.  What a request asks of a node - its
+ * service demand, whether it errs, where `next:` sends it, whether an
+ * optional call is made - is drawn from a generator keyed by the request's
+ * identity (its workload and issue number, or its parent's identity and
+ * call edge for a child), its hop count and the purpose of the draw
+ * (rng_seed_key).  A balancing policy that sends request 17 to another
+ * replica therefore never changes what request 17 asks for, and strategy
+ * comparisons stay paired.  Choices that belong to a node (a balancer's
+ * random pick) use the node's own streams (sim_stream).
+ *
+ * Faults: the scenario's timeline (timeline.h) crashes, slows, fails or
+ * delays nodes and replicas at given times.  The engine keeps each node's
+ * current fault state and applies `slow`, `errors` and `latency` for every
+ * kind through sim_demand_ns, sim_fault_errors and sim_send; a crash or a
+ * scale change calls the kind's crash / recover / scale callbacks, since
+ * only the kind knows what its replicas hold.
  *
  * Measurement: the run lasts warmup + duration.  When warm-up ends, every
  * node's warmup_end callback resets its statistics and the replication's
- * counters start; a request counts if it finishes inside the measured
- * window, and its latency is the whole time since its client issued it
- * (open-loop clients never wait for replies, so there is no coordinated
- * omission).  The time series covers the whole run, warm-up included, so a
- * transient can be seen.
+ * counters start; a request counts if it ends inside the measured window,
+ * and its latency is the whole time since its client issued it (open-loop
+ * clients never wait for replies, so there is no coordinated omission).
+ * The time series covers the whole run, warm-up included, so a transient
+ * can be seen: at the end of each window the engine closes the window's
+ * counters and asks every kind that declares time-series columns to
+ * sample itself.
  *
  * Time is int64 nanoseconds.  Events at equal times fire in the order they
  * were scheduled (seq), so a replication is a pure function of the scenario,
@@ -36,60 +71,180 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "sim/callplan.h"
 #include "sim/event.h"
 #include "sim/evq.h"
 #include "sim/hist.h"
 #include "sim/pool.h"
+#include "sim/rng.h"
 #include "sim/scenario.h"
+#include "sim/whist.h"
 
 #define SIM_ANY UINT32_MAX       /* "no replica chosen", "no node" */
 #define SIM_NEVER INT64_MAX
 
+/* How a request ended: X(name, column, group, meaning).  The group says
+ * how it counts: REQ_GROUP_OK served, REQ_GROUP_REFUSED turned away before any work
+ * (reject_ratio), REQ_GROUP_FAILED failed (error_ratio).  Every status is
+ * counted on its own in summary.csv and workloads.csv (column
+ * failed_<column> for failures), with the node where it happened. */
+enum { REQ_GROUP_OK, REQ_GROUP_REFUSED, REQ_GROUP_FAILED };
+#define REQ_STATUSES(X)                                                       \
+	X(REQ_OK, "ok", REQ_GROUP_OK, "served")                                     \
+	X(REQ_REJECTED, "rejected", REQ_GROUP_REFUSED,                              \
+	  "refused by a full queue")                                          \
+	X(REQ_ERROR, "error", REQ_GROUP_FAILED,                                     \
+	  "failed after its service, by an `errors` fault")                   \
+	X(REQ_CRASHED, "crashed", REQ_GROUP_FAILED,                                 \
+	  "held by, or sent to, a replica that was down")
+
 enum req_status {
-	REQ_OK = 0,
-	REQ_REJECTED,                /* refused by a full queue */
+#define REQ_STATUS_ENUM(name, col, group, doc) name,
+	REQ_STATUSES(REQ_STATUS_ENUM)
+#undef REQ_STATUS_ENUM
+	REQ_NSTATUS
+};
+
+/* req_status_name returns the column word of status st ("rejected"). */
+const char *req_status_name(int st);
+/* req_status_group returns REQ_GROUP_OK, REQ_GROUP_REFUSED or REQ_GROUP_FAILED. */
+int req_status_group(int st);
+/* req_status_doc returns the one-line meaning of status st. */
+const char *req_status_doc(int st);
+
+/* A timer handle: the event and the seq it was given.  The event may have
+ * fired and its record been reused by another event since; the seq tells
+ * them apart (sim_timer_pending). */
+struct sim_timer {
+	struct event *ev;
+	uint64_t seq;
 };
 
 struct request {
 	struct request *next;        /* link in a node's queue */
-	uint64_t id;
+	struct request *hprev, *hnext; /* link among the requests a replica
+				      * holds (in service or waiting on calls) */
+	uint64_t id;                 /* unique within the replication */
+	uint64_t ident;              /* identity: names the request's own draws
+				      * (with the run's seed and replication) */
+	uint64_t issue;              /* issue number within its workload (open
+				      * loop) or its user (closed loop) */
+	uint64_t key;                /* key for caches, shards, hashing */
+	uint64_t call;               /* handle of the call this request answers
+				      * (a child), or 0 */
+	uint64_t waiting;            /* handle of the call this request's
+				      * worker is waiting on, or 0 */
+	struct sim_timer timer;      /* the holding node's pending timer */
 	int64_t birth_ns;            /* when the client issued it */
 	int64_t node_arrival_ns;     /* when it reached the node holding it */
-	struct request *parent;      /* request waiting on this call, or NULL */
 	uint32_t reply_to;           /* node told by sim_finish */
 	uint32_t client;             /* issuing client node */
 	uint32_t replica;            /* replica chosen upstream, or SIM_ANY */
-	uint16_t cls;                /* request class (workload-defined) */
+	uint32_t fail_node;          /* where a non-ok status arose */
+	uint32_t user;               /* closed loop: the user */
+	uint32_t from_unit;          /* a child: the caller's replica */
+	uint16_t cls;                /* request kind: index in the workload's mix */
+	uint16_t hop;                /* sim_forward hops so far */
 	uint16_t attempt;            /* 0 for the first try */
-	uint64_t key;                /* key for caches, shards, hashing */
-	int32_t status;              /* enum req_status */
+	int16_t status;              /* enum req_status */
 };
 
-/* Per-node totals over the measured window, as written to nodes.csv. */
-struct node_result {
-	uint64_t arrivals, completed, rejected;
-	double utilization;          /* busy workers / all workers, time-avg */
-	double queue_len_mean;       /* waiting requests, time-averaged */
-	double wait_mean_s;          /* queueing time of requests served */
-	double waited_ratio;         /* fraction of those that waited at all */
-	double latency_mean_s;       /* time at the node, requests completed */
+/* Purposes of a request's own draws (sim_draws); kinds may add their own
+ * above SIM_DRAW_KIND_BASE. */
+enum {
+	SIM_DRAW_DEMAND = 1,         /* service demand */
+	SIM_DRAW_ERROR,              /* the `errors` fault */
+	SIM_DRAW_ROUTE,              /* `next:` */
+	SIM_DRAW_CALL,               /* optional calls (p < 1) */
+	SIM_DRAW_KEY,                /* the request's key */
+	SIM_DRAW_CLASS,              /* its kind in the mix */
+	SIM_DRAW_THINK,              /* a closed-loop user's think time after it */
+	SIM_DRAW_KIND_BASE = 64
+};
+
+/* ---- calls ---------------------------------------------------------- */
+
+/* A call in progress: the calls of one step of one parent request. */
+struct call {
+	uint64_t handle;             /* generation << 32 | index; 0 when free */
+	struct request *parent;      /* held by the caller's worker */
+	const struct call_plan *plan;
+	uint32_t caller;             /* the node waiting */
+	uint32_t unit;               /* its replica holding the parent */
+	uint32_t step;               /* the step in progress */
+	uint32_t pending;            /* replies still to come */
+	int32_t status;              /* first failure seen, or REQ_OK */
+	uint32_t fail_node;
+	int64_t start_ns;            /* when the parent's first step began */
+	uint32_t next_free;          /* free list of the call table */
+};
+
+/* Per node and unit (row 0 the node, row 1 + r replica r), the calls'
+ * statistics the engine writes to nodes.csv. */
+struct call_stats {
+	uint64_t made;               /* child requests sent */
+	uint64_t parents;            /* requests whose calls ended */
+	double wait_ns;              /* time those requests waited, summed */
+	uint64_t late;               /* replies to abandoned calls */
+};
+
+/* ---- faults --------------------------------------------------------- */
+
+/* The current fault state of a node, per unit (replica); present only on
+ * nodes the timeline names. */
+struct node_faults {
+	double *slow;                /* [units] service-time factor, 1 normal */
+	double *error;               /* [units] probability of failing */
+	uint8_t *down;               /* [units] crashed */
+	int64_t add_ns;              /* `latency`: delay before each arrival */
+	uint32_t units_now;          /* replicas taking new requests (`scale`) */
+};
+
+/* ---- results of one replication -------------------------------------- */
+
+/* What one replication measured for a scope: all workloads (scope 0) or
+ * one workload (scope 1 + w). */
+struct scope_result {
+	uint64_t arrivals;           /* issued inside the measured window */
+	uint64_t ended[REQ_NSTATUS]; /* ended inside it; for non-ok statuses only
+				      * requests issued inside it */
+	struct hist latency;         /* end-to-end, served requests */
+	double failed_latency_s;     /* summed, failed requests */
+	double half_sum_s[2];        /* latency sums in the first and second
+				      * half of the measured window */
+	uint64_t half_n[2];
 };
 
 /* One time-series window of one replication. */
 struct ts_window {
-	uint64_t completed, rejected;
-	double p50_s, p99_s;         /* NaN when nothing completed */
+	uint64_t ended[REQ_NSTATUS];
+	struct whist lat;            /* latencies of served requests */
 };
 
-/* What one replication measured. */
+/* One node's rows for one replication: the node's own row, then one per
+ * unit when it has more than one (replicas).  Each row holds two doubles
+ * per column of the kind's table (models/model.h), then the engine's call
+ * columns. */
+struct node_rows {
+	uint32_t nrows;
+	double *v;                   /* [nrows * ncols * 2] */
+};
+
 struct rep_result {
-	uint64_t arrivals, completed, rejected;
+	struct scope_result *scopes; /* [nscopes] */
+	uint32_t nscopes;
 	double duration_s;           /* measured simulated time */
-	struct hist latency;         /* end-to-end, completed requests */
-	struct node_result *nodes;   /* [nnodes] */
+	struct node_rows *nodes;     /* [nnodes] */
+	size_t nnodes;               /* the scenario's components */
 	struct ts_window *ts;        /* [nts], whole run */
 	size_t nts;
 	int64_t ts_window_ns;
+	double *node_ts;             /* [nts_node * node_ts_cells] samples */
+	size_t nts_node;             /* node-series windows */
+	uint32_t node_ts_every;      /* engine windows per node-series window */
+	size_t node_ts_cells;        /* sampled values per node-series window */
+	int64_t inflight[2];         /* requests out at warm-up end and at the
+				      * end: the steady-state check */
 	uint64_t events;             /* events processed, warm-up included */
 	uint64_t requests;           /* requests issued, warm-up included */
 	int complete;                /* 0 when stopped early */
@@ -100,47 +255,64 @@ struct sim_node {
 	const struct model_ops *ops;
 	void *state;                 /* owned by the model: init / fini */
 	uint32_t id;
+	uint32_t units;              /* replicas allotted (at least 1) */
+	struct node_faults *faults;  /* NULL: the timeline never names it */
+	struct call_stats *cst;      /* [1 + units] */
 };
 
 struct sim {
 	int64_t now_ns;
 	uint64_t seq;
 	struct evq q;
+	struct event *now_head, *now_tail;   /* events at now_ns, FIFO */
 	struct pool events;
 	struct pool requests;
 	struct sim_node *nodes;
 	uint32_t nnodes;
 	const struct scenario *sc;
 	uint32_t replication;
+	uint64_t run_key;            /* seed and replication, for identities */
+	gsl_rng *draw;               /* reseeded for each draw site */
 	uint64_t next_req_id;
-	int64_t warmup_end_ns, end_ns;
+	int64_t warmup_end_ns, end_ns, half_ns;
 	int measuring;               /* warm-up is over */
+	int64_t inflight;            /* requests issued and not yet ended */
 	struct rep_result *res;
-	struct hist ts_hist;         /* latencies of the current window */
-	int64_t ts_next_ns;          /* end of the current window */
-	size_t ts_cur;
+	size_t ts_cur;               /* the current window */
+	struct call *calls;          /* the call table */
+	uint32_t ncalls, calls_cap, call_free;
+	uint8_t *tl_active;          /* [timeline entries] */
+	uint32_t *tl_prev;           /* [timeline entries]: what a scale found */
+	uint32_t last_fail_node;     /* where the last non-ok status arose */
 	const struct sim_hooks *hooks;
 	int oom;                     /* an allocation failed mid-run */
+	int stuck;                   /* the clock stopped advancing */
 };
 
 /* Optional hooks of a run.  `stop` is polled between events: when it
  * becomes non-zero the run ends early.  `progress`, when set, is called
  * every few tens of thousands of events with the fraction of simulated
- * time done (0..1); it must be cheap. */
+ * time done (0..1); it must be cheap.  `demand`, when set, is told every
+ * service demand drawn (tests use it to follow a request). */
 struct sim_hooks {
 	volatile sig_atomic_t *stop;
 	void (*progress)(void *arg, double done);
+	void (*demand)(void *arg, const struct request *req, uint32_t node,
+		       uint32_t unit, int64_t demand_ns);
 	void *arg;
 };
 
-/* rep_result_init / _fini: a result with room for nnodes nodes.
- * 0 or SIM_ENOMEM. */
-int rep_result_init(struct rep_result *r, uint32_t nnodes);
+/* rep_result_init prepares a result for replications of sc: 0 or
+ * SIM_ENOMEM.  It may be reused for replication after replication
+ * (sim_run clears it); rep_result_fini frees it. */
+int rep_result_init(struct rep_result *r, const struct scenario *sc);
 void rep_result_fini(struct rep_result *r);
 
-/* sim_run runs replication `rep` of scenario sc into out (initialised with
- * rep_result_init).  hooks may be NULL.  Returns 0, SIM_EINTR when stopped
- * (out->complete = 0), or SIM_ENOMEM. */
+/* sim_run runs replication `rep` of scenario sc into out (prepared with
+ * rep_result_init for sc).  hooks may be NULL.  Returns 0; SIM_EINTR when
+ * stopped (out->complete = 0); SIM_ENOMEM; or SIM_ESTUCK when simulated
+ * time stopped advancing (err names the node), a scenario error found
+ * only by running it. */
 int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 	    const struct sim_hooks *hooks, struct sim_err *err);
 
@@ -149,9 +321,23 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 gsl_rng *sim_stream(struct sim *s, const struct sim_node *n,
 		    const char *purpose);
 
+/* sim_draws returns the engine's scratch generator (counter-based, rng.h),
+ * reset to the stream named by req's identity, its hop and `purpose`
+ * (SIM_DRAW_*): the same numbers whenever the same request draws for the
+ * same purpose at the same hop, whatever the rest of the run did.  The
+ * identity already holds the run's seed and replication (it is made by
+ * the client, sim_ident).  The generator is shared: draw what is needed
+ * before calling sim_draws again. */
+static inline gsl_rng *sim_draws(struct sim *s, const struct request *req,
+				 uint64_t purpose)
+{
+	rng_seed_key(s->draw, rng_mix64(req->ident ^ (purpose << 16 | req->hop)));
+	return s->draw;
+}
+
 /* sim_schedule queues an event for node `node` at time at_ns >= now and
- * returns it (so a timer can later be cancelled with sim_cancel), or NULL
- * when memory ran out (the run then ends with SIM_ENOMEM). */
+ * returns it, or NULL when memory ran out (the run then ends with
+ * SIM_ENOMEM).  Keep a sim_timer, not the event, to cancel it later. */
 static inline struct event *sim_schedule(struct sim *s, int64_t at_ns,
 					 uint32_t node, uint16_t kind,
 					 void *obj, uint64_t arg)
@@ -168,6 +354,17 @@ static inline struct event *sim_schedule(struct sim *s, int64_t at_ns,
 	ev->node = node;
 	ev->kind = kind;
 	ev->flags = 0;
+	if (at_ns == s->now_ns) {
+		/* now: behind the other events at this time (its seq is the
+		 * largest yet), so the FIFO keeps (time, seq) order */
+		ev->next = NULL;
+		if (s->now_tail)
+			s->now_tail->next = ev;
+		else
+			s->now_head = ev;
+		s->now_tail = ev;
+		return ev;
+	}
 	if (evq_push(&s->q, ev)) {
 		pool_put(&s->events, ev);
 		s->oom = 1;
@@ -176,11 +373,44 @@ static inline struct event *sim_schedule(struct sim *s, int64_t at_ns,
 	return ev;
 }
 
-/* sim_cancel stops a scheduled event from firing.  The event stays queued
- * and is dropped when it comes up; the caller must not touch it after. */
-static inline void sim_cancel(struct event *ev)
+/* sim_event_done returns an event that has fired (or was dropped) to the
+ * pool.  Its seq is spoiled first, so a timer handle that names it stops
+ * matching at once, before its record is reused. */
+static inline void sim_event_done(struct sim *s, struct event *ev)
 {
-	ev->flags |= SIM_EV_CANCELLED;
+	ev->seq = UINT64_MAX;
+	pool_put(&s->events, ev);
+}
+
+/* sim_timer_set schedules like sim_schedule and returns a handle to the
+ * event (ev NULL when memory ran out). */
+static inline struct sim_timer sim_timer_set(struct sim *s, int64_t at_ns,
+					     uint32_t node, uint16_t kind,
+					     void *obj, uint64_t arg)
+{
+	struct sim_timer t;
+	t.ev = sim_schedule(s, at_ns, node, kind, obj, arg);
+	t.seq = t.ev ? t.ev->seq : 0;
+	return t;
+}
+
+/* sim_timer_pending says whether t's event is still queued and not
+ * cancelled.  A handle whose event has fired, even if its record now
+ * carries another event, is not pending. */
+static inline int sim_timer_pending(const struct sim_timer *t)
+{
+	return t->ev && t->ev->seq == t->seq &&
+	       !(t->ev->flags & SIM_EV_CANCELLED);
+}
+
+/* sim_timer_cancel stops t's event from firing if it is still pending and
+ * clears the handle; on a handle whose event already fired it does
+ * nothing (it never touches the event now using that record). */
+static inline void sim_timer_cancel(struct sim_timer *t)
+{
+	if (t->ev && t->ev->seq == t->seq)
+		t->ev->flags |= SIM_EV_CANCELLED;
+	t->ev = NULL;
 }
 
 /* sim_request_new returns a zeroed request with a fresh id, born now, or
@@ -193,16 +423,71 @@ static inline void sim_request_free(struct sim *s, struct request *r)
 	pool_put(&s->requests, r);
 }
 
-/* sim_send: req arrives at node `to` now (see the essay). */
+/* sim_send: req arrives at node `to` now, or after the node's `latency`
+ * fault.  sim_forward: the same as the next hop of req's path. */
 void sim_send(struct sim *s, uint32_t to, struct request *req);
 
-/* sim_finish: req has finished; the node req->reply_to is told. */
+static inline void sim_forward(struct sim *s, uint32_t to, struct request *req)
+{
+	req->hop++;
+	req->replica = SIM_ANY;
+	sim_send(s, to, req);
+}
+
+/* sim_finish: req has ended with req->status; the node req->reply_to is
+ * told by an event now (its done callback, or the engine's call
+ * bookkeeping for a child request). */
 void sim_finish(struct sim *s, struct request *req);
 
+/* sim_fail ends req with status st, arisen at node `at`. */
+static inline void sim_fail(struct sim *s, struct request *req, int st,
+			    uint32_t at)
+{
+	req->status = (int16_t)st;
+	req->fail_node = at;
+	sim_finish(s, req);
+}
+
+/* sim_calls_start makes the first step of `plan` for req, which node n's
+ * unit `unit` holds.  Returns 1 when calls are out: the engine calls
+ * n->ops->calls_done(s, n, req, status) when they are over (status REQ_OK,
+ * or the first failure, whose node is in req->fail_node).  Returns 0 when
+ * the plan made no call (every edge's p said no): the node goes on at
+ * once.  Out of memory ends the run. */
+int sim_calls_start(struct sim *s, struct sim_node *n, uint32_t unit,
+		    struct request *req, const struct call_plan *plan);
+
+/* sim_calls_abandon gives up the calls req waits on (its replica crashed):
+ * their replies, when they come, are counted as late and dropped. */
+void sim_calls_abandon(struct sim *s, struct request *req);
+
+/* sim_demand_ns draws req's service demand at node n, unit `unit`: from
+ * distribution d with the request's own draws, times the unit's `slow`
+ * factor and inv_speed, in nanoseconds (at most INT64_MAX / 4). */
+int64_t sim_demand_ns(struct sim *s, struct sim_node *n, uint32_t unit,
+		      const struct request *req, const struct dist *d,
+		      double inv_speed);
+
+/* sim_fault_errors says whether the `errors` fault on n's unit fails req
+ * now (a draw of the request's own). */
+static inline int sim_fault_errors(struct sim *s, struct sim_node *n,
+				   uint32_t unit, const struct request *req)
+{
+	if (!n->faults || n->faults->error[unit] <= 0)
+		return 0;
+	return rng_uniform_pos(sim_draws(s, req, SIM_DRAW_ERROR)) <
+	       n->faults->error[unit];
+}
+
+/* sim_unit_down says whether n's unit is crashed. */
+static inline int sim_unit_down(const struct sim_node *n, uint32_t unit)
+{
+	return n->faults && n->faults->down[unit];
+}
+
 /* sim_measure_arrival / _done record, for the replication's totals and time
- * series, a request issued by a client and its end (served or rejected).
- * Clients call them. */
-void sim_measure_arrival(struct sim *s);
+ * series, a request issued by a client and its end.  Clients call them. */
+void sim_measure_arrival(struct sim *s, const struct request *req);
 void sim_measure_done(struct sim *s, const struct request *req);
 
 #endif

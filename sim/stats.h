@@ -62,6 +62,14 @@ static inline double twa_mean(const struct twa *t, int64_t now)
 	return area / (double)(now - t->start_ns);
 }
 
+/* twa_integral is the area under the step function from start to now:
+ * the difference of two readings is the area between them, so a window's
+ * mean needs no second accumulator. */
+static inline double twa_integral(const struct twa *t, int64_t now)
+{
+	return t->area + t->value * (double)(now - t->last_ns);
+}
+
 /* stats_ci95 sets *mean to the sample mean of x[0..n) and *half to the
  * 95 % Student-t confidence half-width; *half is NaN when n < 2.  NaN
  * samples are skipped (n counts the rest). */

@@ -1,13 +1,16 @@
 /*
  * simtest.h - helpers shared by the tests that run simulations: load a
- * scenario from text, run one replication.  Failures end the test with the
- * scenario's own message.
+ * scenario from text, run one replication, read what it measured.
+ * Failures end the test with the scenario's own message.
  */
 #ifndef SIMTEST_H
 #define SIMTEST_H
 
 #include "tests/testutil.h"
 
+#include <math.h>
+
+#include "models/model.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
 
@@ -27,9 +30,43 @@ static inline void simtest_run(const struct scenario *sc, uint32_t rep,
 			       struct rep_result *r)
 {
 	struct sim_err err = { 0 };
-	assert_int_equal(rep_result_init(r, (uint32_t)sc->nnodes), 0);
+	assert_int_equal(rep_result_init(r, sc), 0);
 	if (sim_run(sc, rep, r, NULL, &err))
 		fail_msg("run: %s", err.msg);
+}
+
+/* What a replication measured over all workloads. */
+static inline uint64_t simtest_arrivals(const struct rep_result *r)
+{
+	return r->scopes[0].arrivals;
+}
+
+static inline uint64_t simtest_ended(const struct rep_result *r, int status)
+{
+	return r->scopes[0].ended[status];
+}
+
+/* simtest_node reads column `col` of row `row` (0: the node, 1 + u:
+ * replica u) of node k: a count or mean as written, a ratio divided out
+ * (NaN with a zero denominator).  The test fails on an unknown column. */
+static inline double simtest_node(const struct scenario *sc,
+				  const struct rep_result *r, size_t k,
+				  uint32_t row, const char *col)
+{
+	const struct model_ops *ops = sc->nodes[k].ops;
+	size_t own = model_ncols(ops->cols), nc = model_row_cols(ops);
+	assert_true(row < r->nodes[k].nrows);
+	for (size_t c = 0; c < nc; c++) {
+		const struct col_def *d = c < own ? &ops->cols[c] : &sim_call_cols[c - own];
+		if (strcmp(d->name, col))
+			continue;
+		const double *v = r->nodes[k].v + (row * nc + c) * 2;
+		if (d->agg == COL_RATIO)
+			return v[1] > 0 ? v[0] / v[1] : NAN;
+		return v[0];
+	}
+	fail_msg("no column %s for kind %s", col, ops->kind);
+	return NAN;
 }
 
 #endif

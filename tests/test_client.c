@@ -25,13 +25,13 @@ static void test_client_constant_arrivals_are_exact(void **state)
 	struct rep_result r;
 	simtest_run(set->points[0], 0, &r);
 	/* arrivals at 0.1 s, 0.2 s, ...: exactly 1000 in [10 s, 110 s) */
-	assert_int_equal(r.arrivals, 1000);
-	assert_int_equal(r.completed, 1000);
+	assert_int_equal(simtest_arrivals(&r), 1000);
+	assert_int_equal(simtest_ended(&r, REQ_OK), 1000);
 	/* no queueing: every latency is exactly the service time */
-	assert_int_equal(r.latency.min_ns, 50000000);
-	assert_int_equal(r.latency.max_ns, 50000000);
-	assert_true(fabs(r.nodes[0].utilization - 0.5) < 1e-9);
-	assert_true(r.nodes[0].wait_mean_s == 0);
+	assert_int_equal(r.scopes[0].latency.min_ns, 50000000);
+	assert_int_equal(r.scopes[0].latency.max_ns, 50000000);
+	assert_true(fabs(simtest_node(set->points[0], &r, 0, 0, "utilization") - 0.5) < 1e-9);
+	assert_true(simtest_node(set->points[0], &r, 0, 0, "wait_mean_s") == 0);
 	assert_true(r.duration_s == 100);
 	rep_result_fini(&r);
 	scenario_set_free(set);
@@ -53,15 +53,15 @@ static void test_client_profile_follows_the_rate(void **state)
 	struct rep_result r;
 	simtest_run(set->points[0], 0, &r);
 	assert_int_equal(r.nts, 2);
-	assert_true(poisson_ok(r.ts[0].completed, 10000));
-	assert_true(poisson_ok(r.ts[1].completed, 20000));
+	assert_true(poisson_ok(r.ts[0].ended[REQ_OK], 10000));
+	assert_true(poisson_ok(r.ts[1].ended[REQ_OK], 20000));
 	/* the first 50 s of the ramp hold a quarter of its arrivals */
 	rep_result_fini(&r);
 	scenario_set_free(set);
 	snprintf(buf, sizeof buf, y, "50s", "50s");
 	set = simtest_load(buf);
 	simtest_run(set->points[0], 0, &r);
-	assert_true(poisson_ok(r.arrivals, 7500));
+	assert_true(poisson_ok(simtest_arrivals(&r), 7500));
 	rep_result_fini(&r);
 	scenario_set_free(set);
 }
@@ -82,7 +82,7 @@ static void test_client_periodic_profile_repeats(void **state)
 	assert_int_equal(r.nts, 40);
 	double hi = 0, lo = 0;
 	for (size_t i = 0; i < r.nts; i++)
-		*(i % 2 ? &lo : &hi) += r.ts[i].completed;
+		*(i % 2 ? &lo : &hi) += r.ts[i].ended[REQ_OK];
 	/* the joins at 10 s and 20 s last 1 us and hold ~0 arrivals; the
 	 * last 1 us of each period is a ramp from 10/s back to 100/s */
 	assert_true(poisson_ok(hi, 20 * 1000));
@@ -101,12 +101,12 @@ static void test_client_closed_loop_conserves_users(void **state)
 		"nodes:\n  w: {type: service, service: 1s}\n");
 	struct rep_result r;
 	simtest_run(set->points[0], 0, &r);
-	assert_true(r.completed >= 999 && r.completed <= 1001);
-	assert_true(r.nodes[0].utilization == 1.0);   /* never idle */
+	assert_true(simtest_ended(&r, REQ_OK) >= 999 && simtest_ended(&r, REQ_OK) <= 1001);
+	assert_true(simtest_node(set->points[0], &r, 0, 0, "utilization") == 1.0);   /* never idle */
 	/* in the steady cycle each user takes 5 s (5 users at 1/s): 1 s of
 	 * thinking, so every request spends exactly 4 s (3 waiting, 1 served) */
-	assert_int_equal(r.latency.min_ns, 4000000000LL);
-	assert_int_equal(r.latency.max_ns, 4000000000LL);
+	assert_int_equal(r.scopes[0].latency.min_ns, 4000000000LL);
+	assert_int_equal(r.scopes[0].latency.max_ns, 4000000000LL);
 	rep_result_fini(&r);
 	scenario_set_free(set);
 }
@@ -125,8 +125,8 @@ static void test_client_profile_falls_silent_and_tiny_periods_end(void **state)
 	uint64_t first = 0, total = 0;
 	for (uint32_t rep = 0; rep < 20; rep++) {
 		simtest_run(set->points[0], rep, &r);
-		first += r.ts[0].completed;
-		total += r.arrivals;
+		first += r.ts[0].ended[REQ_OK];
+		total += simtest_arrivals(&r);
 		rep_result_fini(&r);
 	}
 	assert_true(poisson_ok(first, 20 * 50));
@@ -142,7 +142,7 @@ static void test_client_profile_falls_silent_and_tiny_periods_end(void **state)
 		"    target: w\n"
 		"nodes:\n  w: {type: service, service: 1ms}\n");
 	simtest_run(set->points[0], 0, &r);
-	assert_true(poisson_ok(r.arrivals, 10));
+	assert_true(poisson_ok(simtest_arrivals(&r), 10));
 	rep_result_fini(&r);
 	scenario_set_free(set);
 }

@@ -1,7 +1,8 @@
 /*
- * test_report.c - folding replications into a summary and writing CSV:
- * means and intervals, exact merging, the files' exact text, points that
- * never ran, and atomic replacement.
+ * test_report.c - folding replications into estimates and writing CSV:
+ * means and intervals, pooled percentiles with sectioning intervals,
+ * exact merging, the files' exact text, points that never ran, and
+ * memory that does not keep replications.
  */
 #include "tests/simtest.h"
 
@@ -9,77 +10,123 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/csvtest.h"
+
 #include "sim/report.h"
 #include "sim/stats.h"
 
 #define ONE \
 	"name: r\nduration: 10s\nwindow: 5s\nreplications: 2\n" \
 	"workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: w}\n" \
-	"nodes:\n  w: {type: service, service: 1s}\n"
+	"nodes:\n  w: {type: service, service: 500ms}\n"
 
-/* fake fills a replication with known numbers: `lat` ns latencies, n of
- * them, 10 s measured. */
-static void fake(struct rep_result *r, int64_t lat, uint64_t n, uint64_t rejected)
+/* fake fills a replication of sc with known numbers: n latencies of `lat`
+ * ns, `rejected` rejections, 10 s measured, the node's utilisation
+ * 0.25 lat / 1 s, half the requests in each 5 s window. */
+static void fake(const struct scenario *sc, struct rep_result *r, int64_t lat,
+		 uint64_t n, uint64_t rejected)
 {
-	assert_int_equal(rep_result_init(r, 2), 0);
-	r->arrivals = n + rejected;
-	r->completed = n;
-	r->rejected = rejected;
+	assert_int_equal(rep_result_init(r, sc), 0);
+	struct scope_result *s = &r->scopes[0];
+	s->arrivals = n + rejected;
+	s->ended[REQ_OK] = n;
+	s->ended[REQ_REJECTED] = rejected;
 	r->duration_s = 10;
 	r->complete = 1;
 	for (uint64_t i = 0; i < n; i++)
-		hist_record(&r->latency, lat);
-	r->nodes[0].arrivals = n + rejected;
-	r->nodes[0].completed = n;
-	r->nodes[0].utilization = 0.25 * (double)lat / 1e9;
-	r->ts_window_ns = 5000000000LL;
-	r->nts = 2;
-	r->ts = calloc(2, sizeof *r->ts);
-	r->ts[0].completed = n / 2;
-	r->ts[1].completed = n - n / 2;
-	r->ts[0].p50_s = r->ts[0].p99_s = lat * 1e-9;
-	r->ts[1].p50_s = r->ts[1].p99_s = NAN;
+		hist_record(&s->latency, lat);
+	s->half_n[0] = s->half_n[1] = n / 2;
+	s->half_sum_s[0] = s->half_sum_s[1] = (double)(n / 2) * lat * 1e-9;
+	double *v = r->nodes[0].v;     /* the service's columns, svc_cols */
+	v[0] = (double)(n + rejected);
+	v[2] = (double)n;
+	v[4] = (double)rejected;
+	v[8] = 0.25 * (double)lat / 1e9;
+	r->ts[0].ended[REQ_OK] = n / 2;
+	r->ts[1].ended[REQ_OK] = n - n / 2;
+	for (uint64_t i = 0; i < n / 2; i++)
+		assert_int_equal(whist_record(&r->ts[0].lat, lat), 0);
+	for (size_t i = 0; i < r->nts_node * r->node_ts_cells; i++)
+		r->node_ts[i] = 0.5;
 }
 
 static void test_report_folds_replications(void **state)
 {
 	struct scenario_set *set = simtest_load(ONE);
+	const struct scenario *sc = set->points[0];
 	struct report rep;
 	struct rep_result r[2];
-	fake(&r[0], 1000000000, 10, 0);
-	fake(&r[1], 3000000000LL, 20, 5);
+	fake(sc, &r[0], 1000000000, 10, 0);
+	fake(sc, &r[1], 3000000000LL, 20, 5);
 	assert_int_equal(report_init(&rep, set, "t"), 0);
-	assert_int_equal(report_add_point(&rep, 0, r, 2), 0);
-	const struct report_point *pt = &rep.points[0];
+	assert_int_equal(report_fold(&rep, 0, 0, &r[0]), 0);
+	assert_int_equal(report_fold(&rep, 0, 1, &r[1]), 0);
+	assert_int_equal(report_point_done(&rep, 0), 0);
+	const struct report_summary *pt = &rep.points[0];
 	assert_int_equal(pt->replications, 2);
+	assert_int_equal(pt->used, 2);
 	assert_true(pt->complete);
 	assert_int_equal(pt->completed, 30);
 	assert_int_equal(pt->rejected, 5);
-	/* throughput 1/s and 2/s: mean 1.5, half-width t(.975,1) * 0.5/sqrt(2) * sqrt(2) */
+	/* throughput 1/s and 2/s: mean 1.5, half-width t(.975,1) * 0.5 */
 	assert_true(pt->mean[RM_THROUGHPUT] == 1.5);
 	assert_true(fabs(pt->ci95[RM_THROUGHPUT] - stats_t_quantile(0.975, 1) * 0.5) < 1e-9);
 	/* mean latency is the mean of the replications' means: (1 + 3) / 2 */
 	assert_true(fabs(pt->mean[RM_LATENCY_MEAN] - 2.0) < 1e-12);
 	assert_true(fabs(pt->mean[RM_REJECT_RATIO] - 0.1) < 1e-12);
-	/* the histogram is merged exactly */
-	assert_int_equal(pt->latency.total, 30);
-	assert_int_equal(pt->latency.counts[hist_index(3000000000LL)], 20);
-	/* nodes: counts add, utilisation averages */
-	assert_int_equal(pt->nodes[0].completed, 30);
-	assert_true(fabs(pt->nodes[0].utilization - 0.5) < 1e-12);
-	/* time series: per-window means; an empty window stays NaN */
-	assert_true(pt->ts[0].throughput_per_s == (5 + 10) / 2.0 / 5);
-	assert_true(isnan(pt->ts[1].p50_s));
+	/* p50 from the pooled histogram: rank 15 of 30 is a 3 s value; its
+	 * interval by sectioning from the replications' own p50s, 1 s and
+	 * 3 s, around the pooled 3 s, plus the bucket's relative error */
+	struct hist pool;
+	assert_int_equal(hist_init(&pool), 0);
+	hist_merge(&pool, &r[0].scopes[0].latency);
+	hist_merge(&pool, &r[1].scopes[0].latency);
+	double p50 = (double)hist_quantile(&pool, 0.5) * 1e-9;
+	hist_fini(&pool);
+	assert_true(fabs(p50 - 3) < 3.0 / 256);
+	assert_true(pt->mean[RM_P50] == p50);
+	double own[2] = {
+		(double)hist_quantile(&r[0].scopes[0].latency, 0.5) * 1e-9,
+		(double)hist_quantile(&r[1].scopes[0].latency, 0.5) * 1e-9,
+	};
+	double half = stats_t_quantile(0.975, 1) *
+		      sqrt(((own[0] - p50) * (own[0] - p50) +
+			    (own[1] - p50) * (own[1] - p50)) / 2) + p50 / 256;
+	assert_true(fabs(pt->ci95[RM_P50] - half) < 1e-12);
+	/* no failures: an error ratio of 0, and no failed latency */
+	assert_true(pt->mean[RM_ERROR_RATIO] == 0);
+	assert_true(isnan(pt->mean[RM_FAILED_LATENCY_MEAN]));
+	/* nothing of the point's accumulator is kept once it is done */
+	assert_null(rep.acc);
 	report_fini(&rep);
 	rep_result_fini(&r[0]);
 	rep_result_fini(&r[1]);
 	scenario_set_free(set);
 }
 
+static void test_report_quantile_interval(void **state)
+{
+	/* sectioning: the spread is measured around the pooled value, so a
+	 * bias shared by the replications' own quantiles widens it */
+	double x[3] = { 9, 10, 11 };
+	double t = stats_t_quantile(0.975, 2);
+	assert_true(fabs(report_quantile_ci(10, x, 3, 0) - t * sqrt(2.0 / 6)) < 1e-12);
+	double y[3] = { 8, 9, 10 };   /* the same spread, 1 below the pool */
+	assert_true(fabs(report_quantile_ci(10, y, 3, 0) - t * sqrt(5.0 / 6)) < 1e-12);
+	/* the histogram's error is added: never +-0 while off by a bucket */
+	double z[3] = { 10, 10, 10 };
+	assert_true(report_quantile_ci(10, z, 3, 1.0 / 256) == 10.0 / 256);
+	/* NaN replications are skipped; fewer than 2 give no interval */
+	double w[3] = { NAN, 10, NAN };
+	assert_true(isnan(report_quantile_ci(10, w, 3, 0)));
+	assert_true(isnan(report_quantile_ci(NAN, x, 3, 0)));
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
-	assert_non_null(f);
+	if (!f)
+		fail_msg("cannot open %s", path);
 	static char buf[1 << 16];
 	size_t n = fread(buf, 1, sizeof buf - 1, f);
 	buf[n] = 0;
@@ -90,38 +137,65 @@ static char *slurp(const char *path)
 static void test_report_writes_exact_text(void **state)
 {
 	struct scenario_set *set = simtest_load(ONE);
+	const struct scenario *sc = set->points[0];
 	struct report rep;
 	struct rep_result r[2];
-	fake(&r[0], 1000000000, 10, 0);
-	fake(&r[1], 1000000000, 10, 0);
-	assert_int_equal(report_init(&rep, set, "9.9.9"), 0);
-	assert_int_equal(report_add_point(&rep, 0, r, 2), 0);
+	fake(sc, &r[0], 1000000000, 10, 0);
+	fake(sc, &r[1], 1000000000, 10, 0);
 	char dir[] = "/tmp/archsim-report-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	char sub[64], path[128];
 	snprintf(sub, sizeof sub, "%s/a/b", dir);
 	struct sim_err err = { 0 };
-	assert_int_equal(report_write(&rep, sub, &err), 0);
+	assert_int_equal(report_init(&rep, set, "9.9.9"), 0);
+	assert_int_equal(report_open(&rep, sub, &err), 0);
+	assert_int_equal(report_fold(&rep, 0, 0, &r[0]), 0);
+	assert_int_equal(report_fold(&rep, 0, 1, &r[1]), 0);
+	assert_int_equal(report_point_done(&rep, 0), 0);
+	assert_int_equal(report_commit(&rep, &err), 0);
 	snprintf(path, sizeof path, "%s/latency.csv", sub);
 	/* 1 s falls in the bucket [238, 239) * 2^22 ns: upper edge
 	 * 1002438655 ns */
 	assert_int_equal(hist_bucket_hi(hist_index(1000000000)), 1002438655);
 	assert_string_equal(slurp(path),
-			    "point,le_s,count,cdf\n0,1.00243865,20,1\n");
+			    "point,workload,le_s,count,cdf\n0,all,1.00243865,20,1\n");
+	/* windows: 10 served in each over 2 replications; the first pools
+	 * 10 latencies, too few for a p50 (20) or a p99 (1000): NaN, not a
+	 * maximum passed off as a percentile */
 	snprintf(path, sizeof path, "%s/timeseries.csv", sub);
 	assert_string_equal(slurp(path),
-			    "point,t_s,throughput_per_s,latency_p50_s,latency_p99_s,rejected\n"
-			    "0,0,1,1,1,0\n0,5,1,NaN,NaN,0\n");
+			    "point,t_s,throughput_per_s,latency_p50_s,latency_p99_s,rejected,failed\n"
+			    "0,0,1,NaN,NaN,0,0\n0,5,1,NaN,NaN,0,0\n");
 	snprintf(path, sizeof path, "%s/summary.csv", sub);
-	char expect[2048];
+	char expect[4096];
 	snprintf(expect, sizeof expect,
-		 "point,replications,arrivals,completed,rejected,throughput_per_s,throughput_per_s_ci95,"
+		 "point,replications,replications_used,arrivals,completed,rejected,failed,"
+		 "failed_error,failed_crashed,throughput_per_s,throughput_per_s_ci95,"
 		 "latency_mean_s,latency_mean_s_ci95,latency_p50_s,latency_p50_s_ci95,latency_p90_s,"
 		 "latency_p90_s_ci95,latency_p99_s,latency_p99_s_ci95,latency_p999_s,latency_p999_s_ci95,"
-		 "reject_ratio,reject_ratio_ci95,complete,seed,scenario_hash,version\n"
-		 "0,2,20,20,0,1,0,1,0,1,0,1,0,1,0,1,0,0,0,true,1,%016llx,9.9.9\n",
-		 set->points[0]->hash);
+		 "reject_ratio,reject_ratio_ci95,error_ratio,error_ratio_ci95,"
+		 "failed_latency_mean_s,failed_latency_mean_s_ci95,steady,complete,seed,"
+		 "scenario_hash,version\n"
+		 "0,2,2,20,20,0,0,0,0,1,0,1,0,1,0.00390625,1,0.00390625,1,0.00390625,1,"
+		 "0.00390625,0,0,0,0,NaN,NaN,true,true,1,%016llx,9.9.9\n",
+		 sc->hash);
 	assert_string_equal(slurp(path), expect);
+	snprintf(path, sizeof path, "%s/workloads.csv", sub);
+	assert_non_null(strstr(slurp(path), "\n0,u,2,2,20,20,0,0,0,0,1,0,1,0,"));
+	snprintf(path, sizeof path, "%s/nodes.csv", sub);
+	struct csv c;
+	csv_load(&c, path);
+	assert_int_equal(c.rows, 2);
+	assert_string_equal(csv_get(&c, 0, "node"), "w");
+	assert_string_equal(csv_get(&c, 0, "type"), "service");
+	assert_string_equal(csv_get(&c, 0, "arrivals"), "20");
+	assert_string_equal(csv_get(&c, 0, "utilization"), "0.25");
+	assert_string_equal(csv_get(&c, 0, "utilization_ci95"), "0");
+	csv_free(&c);
+	snprintf(path, sizeof path, "%s/node_timeseries.csv", sub);
+	assert_non_null(strstr(slurp(path), "\n0,0,w,0.5,0.5,0.5,0.5\n"));
+	snprintf(path, sizeof path, "%s/timeline.csv", sub);
+	assert_string_equal(slurp(path), "point,t_s,end_s,node,do,label\n");
 	char cmd[256];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
@@ -135,25 +209,46 @@ static void test_report_points_not_run_still_get_a_row(void **state)
 {
 	struct scenario_set *set = simtest_load(ONE "sweep: {nodes.w.workers: [1, 2]}\n");
 	struct report rep;
-	struct rep_result r[1];
-	fake(&r[0], 1000000000, 10, 0);
-	assert_int_equal(report_init(&rep, set, "t"), 0);
-	assert_int_equal(report_add_point(&rep, 0, r, 1), 0);
+	struct rep_result r;
+	fake(set->points[0], &r, 1000000000, 10, 0);
 	char dir[] = "/tmp/archsim-report-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	struct sim_err err = { 0 };
-	assert_int_equal(report_write(&rep, dir, &err), 0);
+	assert_int_equal(report_init(&rep, set, "t"), 0);
+	assert_int_equal(report_open(&rep, dir, &err), 0);
+	assert_int_equal(report_fold(&rep, 0, 0, &r), 0);
+	assert_int_equal(report_point_done(&rep, 0), 0);
+	assert_int_equal(report_commit(&rep, &err), 0);
 	char path[128];
 	snprintf(path, sizeof path, "%s/summary.csv", dir);
 	const char *s = slurp(path);
-	/* point 0 ran one of two replications; point 1 never ran */
-	assert_non_null(strstr(s, "\n0,1,1,10,10,0,1,NaN,"));
-	assert_non_null(strstr(s, ",false,1,"));
-	assert_non_null(strstr(s, "\n1,2,0,0,0,0,NaN,NaN,"));
+	/* point 0 ran one of two replications: no interval from one; point
+	 * 1 never ran */
+	assert_non_null(strstr(s, "\n0,1,1,1,10,10,0,0,0,0,1,NaN,"));
+	assert_non_null(strstr(s, ",true,false,1,"));
+	assert_non_null(strstr(s, "\n1,2,0,0,0,0,0,0,0,0,NaN,NaN,"));
+	assert_non_null(strstr(s, ",NaN,false,1,"));
 	snprintf(path, sizeof path, "rm -rf %s", dir);
 	assert_int_equal(system(path), 0);
 	report_fini(&rep);
-	rep_result_fini(&r[0]);
+	rep_result_fini(&r);
+	scenario_set_free(set);
+}
+
+static void test_report_abort_leaves_nothing(void **state)
+{
+	struct scenario_set *set = simtest_load(ONE);
+	struct report rep;
+	char dir[] = "/tmp/archsim-report-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct sim_err err = { 0 };
+	assert_int_equal(report_init(&rep, set, "t"), 0);
+	assert_int_equal(report_open(&rep, dir, &err), 0);
+	report_abort(&rep);
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "rmdir %s", dir);   /* fails if not empty */
+	assert_int_equal(system(cmd), 0);
+	report_fini(&rep);
 	scenario_set_free(set);
 }
 
@@ -161,8 +256,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_folds_replications),
+		cmocka_unit_test(test_report_quantile_interval),
 		cmocka_unit_test(test_report_writes_exact_text),
 		cmocka_unit_test(test_report_points_not_run_still_get_a_row),
+		cmocka_unit_test(test_report_abort_leaves_nothing),
 	};
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
 }

@@ -20,10 +20,10 @@ static void test_service_full_queue_rejects(void **state)
 		"nodes:\n  w: {type: service, queue: 0, service: 2.5s}\n");
 	struct rep_result r;
 	simtest_run(set->points[0], 0, &r);
-	assert_int_equal(r.arrivals, 299);      /* at 1 s .. 299 s */
-	assert_int_equal(r.nodes[0].rejected, 199);
-	assert_int_equal(r.rejected, 199);
-	assert_int_equal(r.completed, 99);      /* the one of 298 s ends at 300.5 s */
+	assert_int_equal(simtest_arrivals(&r), 299);      /* at 1 s .. 299 s */
+	assert_int_equal(simtest_node(set->points[0], &r, 0, 0, "rejected"), 199);
+	assert_int_equal(simtest_ended(&r, REQ_REJECTED), 199);
+	assert_int_equal(simtest_ended(&r, REQ_OK), 99);      /* the one of 298 s ends at 300.5 s */
 	rep_result_fini(&r);
 	scenario_set_free(set);
 }
@@ -36,11 +36,11 @@ static void test_service_speed_divides_service_time(void **state)
 		"nodes:\n  w: {type: service, speed: 4, service: 400ms, replicas: 2}\n");
 	struct rep_result r;
 	simtest_run(set->points[0], 0, &r);
-	assert_int_equal(r.latency.min_ns, 100000000);
-	assert_int_equal(r.latency.max_ns, 100000000);
+	assert_int_equal(r.scopes[0].latency.min_ns, 100000000);
+	assert_int_equal(r.scopes[0].latency.max_ns, 100000000);
 	/* two replicas share the load: the 99 requests of 1 s .. 99 s keep a
 	 * worker busy 0.1 s each, 9.9 s over 2 workers x 100 s */
-	assert_true(fabs(r.nodes[0].utilization - 0.0495) < 1e-12);
+	assert_true(fabs(simtest_node(set->points[0], &r, 0, 0, "utilization") - 0.0495) < 1e-12);
 	rep_result_fini(&r);
 	scenario_set_free(set);
 }
@@ -55,9 +55,9 @@ static void test_service_huge_service_times_saturate(void **state)
 		"nodes:\n  w: {type: service, speed: 0.000001, service: 9199s}\n");
 	struct rep_result r;
 	simtest_run(set->points[0], 0, &r);
-	assert_true(r.arrivals > 6000);
-	assert_int_equal(r.completed, 0);
-	assert_int_equal(r.nodes[0].arrivals, r.arrivals);
+	assert_true(simtest_arrivals(&r) > 6000);
+	assert_int_equal(simtest_ended(&r, REQ_OK), 0);
+	assert_int_equal(simtest_node(set->points[0], &r, 0, 0, "arrivals"), simtest_arrivals(&r));
 	rep_result_fini(&r);
 	scenario_set_free(set);
 }

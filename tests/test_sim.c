@@ -17,21 +17,22 @@
 #include "sim/sim.h"
 
 static int same_result(const struct rep_result *a, const struct rep_result *b,
-		       size_t nnodes)
+		       const struct scenario *sc)
 {
-	if (a->arrivals != b->arrivals || a->completed != b->completed ||
-	    a->rejected != b->rejected || a->events != b->events ||
-	    a->latency.total != b->latency.total ||
-	    memcmp(a->latency.counts, b->latency.counts,
-		   HIST_NBUCKETS * sizeof *a->latency.counts) != 0)
+	const struct scope_result *x = &a->scopes[0], *y = &b->scopes[0];
+	if (x->arrivals != y->arrivals || memcmp(x->ended, y->ended, sizeof x->ended) ||
+	    a->events != b->events || x->latency.total != y->latency.total ||
+	    memcmp(x->latency.counts, y->latency.counts,
+		   HIST_NBUCKETS * sizeof *x->latency.counts) != 0)
 		return 0;
-	if (memcmp(a->nodes, b->nodes, nnodes * sizeof *a->nodes) != 0)
-		return 0;
+	for (size_t k = 0; k < sc->ncomponents; k++)
+		if (memcmp(a->nodes[k].v, b->nodes[k].v, a->nodes[k].nrows *
+			   model_row_cols(sc->nodes[k].ops) * 2 * sizeof(double)))
+			return 0;
 	if (a->nts != b->nts)
 		return 0;
 	for (size_t i = 0; i < a->nts; i++)
-		if (a->ts[i].completed != b->ts[i].completed ||
-		    a->ts[i].rejected != b->ts[i].rejected)
+		if (memcmp(a->ts[i].ended, b->ts[i].ended, sizeof a->ts[i].ended))
 			return 0;
 	return 1;
 }
@@ -56,10 +57,10 @@ static void test_sim_same_seed_same_result(void **state)
 	simtest_run(sc, 0, &a);
 	simtest_run(sc, 0, &b);
 	simtest_run(sc, 1, &c);
-	assert_true(a.completed > 8000);
-	assert_true(same_result(&a, &b, sc->nnodes));
+	assert_true(simtest_ended(&a, REQ_OK) > 8000);
+	assert_true(same_result(&a, &b, sc));
 	/* another replication is another sample */
-	assert_false(same_result(&a, &c, sc->nnodes));
+	assert_false(same_result(&a, &c, sc));
 	rep_result_fini(&a);
 	rep_result_fini(&b);
 	rep_result_fini(&c);
@@ -78,15 +79,22 @@ static void test_sim_streams_are_per_node(void **state)
 	struct rep_result a, b;
 	simtest_run(s1->points[0], 0, &a);
 	simtest_run(s2->points[0], 0, &b);
-	assert_int_equal(a.arrivals, b.arrivals);
-	assert_int_equal(a.nodes[0].arrivals, b.nodes[0].arrivals);
-	assert_int_equal(a.nodes[0].rejected, b.nodes[0].rejected);
-	assert_true(a.nodes[0].wait_mean_s == b.nodes[0].wait_mean_s);
-	assert_int_equal(a.nodes[1].arrivals, b.nodes[1].arrivals);
-	/* ...while the database itself did change: the same draws, scaled
-	 * by 9/5 (exponential = mean x a unit draw), so its busy time, and
-	 * with it its utilisation, grew by exactly that factor */
-	assert_true(fabs(b.nodes[1].utilization / a.nodes[1].utilization - 1.8) < 1e-6);
+	const struct scenario *c1 = s1->points[0], *c2 = s2->points[0];
+	assert_int_equal(simtest_arrivals(&a), simtest_arrivals(&b));
+	assert_true(simtest_node(c1, &a, 0, 0, "arrivals") ==
+		    simtest_node(c2, &b, 0, 0, "arrivals"));
+	assert_true(simtest_node(c1, &a, 0, 0, "rejected") ==
+		    simtest_node(c2, &b, 0, 0, "rejected"));
+	assert_true(simtest_node(c1, &a, 0, 0, "wait_mean_s") ==
+		    simtest_node(c2, &b, 0, 0, "wait_mean_s"));
+	assert_true(simtest_node(c1, &a, 1, 0, "arrivals") ==
+		    simtest_node(c2, &b, 1, 0, "arrivals"));
+	/* ...while the database itself did change: its utilisation grew by
+	 * about 9/5 (each request's own draw scaled by it, see
+	 * test_sim_demand_is_the_requests_own) */
+	double ratio = simtest_node(c2, &b, 1, 0, "utilization") /
+		       simtest_node(c1, &a, 1, 0, "utilization");
+	assert_true(fabs(ratio - 1.8) < 0.01);
 	rep_result_fini(&a);
 	rep_result_fini(&b);
 	scenario_set_free(s1);
@@ -107,7 +115,7 @@ static void test_sim_stops_when_asked(void **state)
 	assert_int_equal(scenario_load_string("t.yaml", y, longer, 1, &set, &err), 0);
 	struct rep_result r;
 	struct sim_hooks hooks = { .stop = &stop_now };
-	assert_int_equal(rep_result_init(&r, (uint32_t)set->points[0]->nnodes), 0);
+	assert_int_equal(rep_result_init(&r, set->points[0]), 0);
 	assert_int_equal(sim_run(set->points[0], 0, &r, &hooks, &err), SIM_EINTR);
 	assert_false(r.complete);
 	assert_true(r.events < 100000);
@@ -137,8 +145,8 @@ static void test_sim_warmup_is_discarded(void **state)
 	struct rep_result ra, rb;
 	simtest_run(sa->points[0], 0, &ra);
 	simtest_run(sb->points[0], 0, &rb);
-	uint64_t early = ra.ts[0].completed + ra.ts[1].completed;
-	assert_int_equal(ra.completed - early, rb.completed);
+	uint64_t early = ra.ts[0].ended[REQ_OK] + ra.ts[1].ended[REQ_OK];
+	assert_int_equal(simtest_ended(&ra, REQ_OK) - early, simtest_ended(&rb, REQ_OK));
 	assert_true(rb.duration_s == 80);
 	rep_result_fini(&ra);
 	rep_result_fini(&rb);
@@ -154,10 +162,12 @@ static int timer_init(struct sim *s, struct sim_node *n)
 {
 	nfired = 0;
 	assert_non_null(sim_schedule(s, 1000000000, n->id, 1, NULL, 0));
-	struct event *mid = sim_schedule(s, 2000000000, n->id, 2, NULL, 0);
-	assert_non_null(mid);
+	struct sim_timer mid = sim_timer_set(s, 2000000000, n->id, 2, NULL, 0);
+	assert_non_null(mid.ev);
 	assert_non_null(sim_schedule(s, 2000000000, n->id, 3, NULL, 0));
-	sim_cancel(mid);
+	assert_true(sim_timer_pending(&mid));
+	sim_timer_cancel(&mid);
+	assert_false(sim_timer_pending(&mid));
 	return 0;
 }
 
@@ -200,9 +210,183 @@ static void test_sim_cancelled_events_never_fire(void **state)
 	assert_int_equal(fired[0], 1);
 	assert_int_equal(fired[1], 3);
 	/* requests still went through: the clock ran past the timers */
-	assert_int_equal(r.completed, 9);
+	assert_int_equal(simtest_ended(&r, REQ_OK), 9);
 	rep_result_fini(&r);
 	scenario_set_free(set);
+}
+
+/* A request's demands, as the demand hook reports them. */
+struct demand {
+	uint64_t ident;
+	uint16_t hop;
+	uint32_t node, unit;
+	int64_t ns;
+};
+
+struct demands {
+	struct demand *d;
+	size_t n, cap;
+};
+
+static void on_demand(void *arg, const struct request *req, uint32_t node,
+		      uint32_t unit, int64_t ns)
+{
+	struct demands *ds = arg;
+	if (ds->n == ds->cap) {
+		ds->cap = ds->cap ? 2 * ds->cap : 1024;
+		ds->d = realloc(ds->d, ds->cap * sizeof *ds->d);
+		assert_non_null(ds->d);
+	}
+	ds->d[ds->n++] = (struct demand){ req->ident, req->hop, node, unit, ns };
+}
+
+static int by_ident(const void *a, const void *b)
+{
+	const struct demand *x = a, *y = b;
+	if (x->ident != y->ident)
+		return x->ident < y->ident ? -1 : 1;
+	return (int)x->hop - (int)y->hop;
+}
+
+/* demands_in_order runs replication 0 of yaml and returns every demand
+ * drawn, in the order they were drawn. */
+static struct demands demands_in_order(const char *yaml)
+{
+	struct scenario_set *set = simtest_load(yaml);
+	struct demands ds = { 0 };
+	struct sim_hooks hooks = { .demand = on_demand, .arg = &ds };
+	struct rep_result r;
+	struct sim_err err = { 0 };
+	assert_int_equal(rep_result_init(&r, set->points[0]), 0);
+	assert_int_equal(sim_run(set->points[0], 0, &r, &hooks, &err), 0);
+	rep_result_fini(&r);
+	scenario_set_free(set);
+	return ds;
+}
+
+/* demands_of is the same, sorted by request and hop. */
+static struct demands demands_of(const char *yaml)
+{
+	struct demands ds = demands_in_order(yaml);
+	qsort(ds.d, ds.n, sizeof *ds.d, by_ident);
+	return ds;
+}
+
+#define ROUTED \
+	"duration: 100s\nwarmup: 10s\n" \
+	"workloads:\n  u: {arrival: {process: poisson, rate: 40/s}, target: front}\n" \
+	"nodes:\n" \
+	"  front: {type: service, workers: 64, service: 0s, next: [%s]}\n" \
+	"  a: {type: service, replicas: %d, workers: 2, service: {dist: lognormal, mean: 40ms, cv: 2}}\n" \
+	"  b: {type: service, replicas: %d, workers: 2, service: {dist: lognormal, mean: 40ms, cv: 2}}\n"
+
+static void test_sim_demand_is_the_requests_own(void **state)
+{
+	/* the same requests reach identical nodes and replicas by other
+	 * routes: `next:` sends each to the other node, and each node has
+	 * another number of replicas, so round robin gives each request
+	 * another replica; every request still asks for the same demand */
+	char y1[2048], y2[2048];
+	snprintf(y1, sizeof y1, ROUTED, "{to: a, p: 0.5}, {to: b, p: 0.5}", 2, 2);
+	snprintf(y2, sizeof y2, ROUTED, "{to: b, p: 0.5}, {to: a, p: 0.5}", 3, 1);
+	struct demands d1 = demands_of(y1), d2 = demands_of(y2);
+	assert_true(d1.n > 8000);
+	assert_int_equal(d1.n, d2.n);
+	size_t moved = 0, other_unit = 0;
+	for (size_t i = 0; i < d1.n; i++) {
+		assert_true(d1.d[i].ident == d2.d[i].ident);
+		assert_int_equal(d1.d[i].hop, d2.d[i].hop);
+		assert_int_equal(d1.d[i].ns, d2.d[i].ns);
+		moved += d1.d[i].node != d2.d[i].node;
+		other_unit += d1.d[i].unit != d2.d[i].unit;
+	}
+	/* and the routes really differed: every request that went on to a
+	 * or b went to the other one */
+	assert_true(moved > d1.n / 3);
+	assert_true(other_unit > d1.n / 4);
+	free(d1.d);
+	free(d2.d);
+
+	/* the control: which request is the k-th to start service at node
+	 * a differs between the two routes, so a node's own stream, drawn
+	 * in the order service starts, would have given most requests
+	 * other numbers */
+	struct demands c1 = demands_in_order(y1), c2 = demands_in_order(y2);
+	size_t k1 = 0, k2 = 0, differ = 0, compared = 0;
+	while (1) {
+		while (k1 < c1.n && c1.d[k1].node != 1)
+			k1++;
+		while (k2 < c2.n && c2.d[k2].node != 1)
+			k2++;
+		if (k1 == c1.n || k2 == c2.n)
+			break;
+		differ += c1.d[k1++].ident != c2.d[k2++].ident;
+		compared++;
+	}
+	assert_true(compared > 1000);
+	assert_true(differ > compared / 2);
+	free(c1.d);
+	free(c2.d);
+}
+
+static void test_sim_demand_scales_with_the_distribution(void **state)
+{
+	/* the same unit draws for a slower database: every request's demand
+	 * at db is 9/5 of what it was (exponential = mean x a unit draw) */
+	char y1[1024], y2[1024];
+	snprintf(y1, sizeof y1, WEB, "5ms");
+	snprintf(y2, sizeof y2, WEB, "9ms");
+	struct demands d1 = demands_of(y1), d2 = demands_of(y2);
+	assert_int_equal(d1.n, d2.n);
+	size_t at_db = 0;
+	for (size_t i = 0; i < d1.n; i++) {
+		assert_true(d1.d[i].ident == d2.d[i].ident);
+		if (d1.d[i].node != 1) {
+			assert_int_equal(d1.d[i].ns, d2.d[i].ns);
+			continue;
+		}
+		at_db++;
+		/* each rounded to the nanosecond */
+		assert_true(llabs(d2.d[i].ns - (int64_t)llround(d1.d[i].ns * 1.8)) <= 1);
+	}
+	assert_true(at_db > 1000);
+	free(d1.d);
+	free(d2.d);
+}
+
+/* A handle whose event has fired must not reach the event that reuses
+ * its record: cancelling it is a no-op. */
+static void test_sim_stale_timer_handle_cancels_nothing(void **state)
+{
+	struct sim s;
+	memset(&s, 0, sizeof s);
+	evq_init(&s.q);
+	pool_init(&s.events, sizeof(struct event), 16);
+	pool_keep(&s.events);
+	struct sim_timer t1 = sim_timer_set(&s, 10, 0, 1, NULL, 0);
+	assert_true(sim_timer_pending(&t1));
+	/* it fires: the loop pops it and returns it to the pool */
+	struct event *ev = evq_pop(&s.q);
+	assert_ptr_equal(ev, t1.ev);
+	s.now_ns = ev->time_ns;
+	sim_event_done(&s, ev);
+	assert_false(sim_timer_pending(&t1));
+	/* the next event takes the same record (the pool is LIFO): the
+	 * situation in which a bare pointer would cancel the wrong event */
+	struct sim_timer t2 = sim_timer_set(&s, 20, 0, 2, NULL, 0);
+	assert_ptr_equal(t2.ev, t1.ev);
+	sim_timer_cancel(&t1);
+	assert_null(t1.ev);
+	assert_true(sim_timer_pending(&t2));
+	ev = evq_pop(&s.q);
+	assert_ptr_equal(ev, t2.ev);
+	assert_false(ev->flags & SIM_EV_CANCELLED);
+	/* and the live handle does cancel */
+	evq_push(&s.q, ev);
+	sim_timer_cancel(&t2);
+	assert_true(evq_pop(&s.q)->flags & SIM_EV_CANCELLED);
+	evq_fini(&s.q);
+	pool_fini(&s.events);
 }
 
 int main(void)
@@ -213,6 +397,9 @@ int main(void)
 		cmocka_unit_test(test_sim_stops_when_asked),
 		cmocka_unit_test(test_sim_warmup_is_discarded),
 		cmocka_unit_test(test_sim_cancelled_events_never_fire),
+		cmocka_unit_test(test_sim_stale_timer_handle_cancels_nothing),
+		cmocka_unit_test(test_sim_demand_is_the_requests_own),
+		cmocka_unit_test(test_sim_demand_scales_with_the_distribution),
 	};
 	return cmocka_run_group_tests_name("sim", tests, NULL, NULL);
 }

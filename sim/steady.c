@@ -1,0 +1,212 @@
+/*
+ * steady.c - the steady-state check from the scenario alone; see
+ * steady.h.
+ */
+#include "sim/steady.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "models/model.h"
+
+/* Gauss-Seidel sweeps before giving up on the flows (the check is then
+ * skipped: it says nothing rather than something wrong). */
+#define STEADY_MAX_SWEEPS 2000
+
+static int add_note(struct steady_check *c, struct steady_note n)
+{
+	struct steady_note *v = realloc(c->notes, (c->nnotes + 1) * sizeof *v);
+	if (!v)
+		return SIM_ENOMEM;
+	c->notes = v;
+	c->notes[c->nnotes++] = n;
+	if (n.what == STEADY_OVERLOAD || n.what == STEADY_SLOW)
+		c->unsteady = 1;
+	return 0;
+}
+
+/* flows solves lambda = ext + P^T lambda over the components by
+ * Gauss-Seidel sweeps over each node's incoming edges; 0 when it
+ * converged, -1 when not (or out of memory). */
+static int flows(const struct scenario *sc, double *lam, const double *ext)
+{
+	size_t n = sc->ncomponents, m = 0;
+	/* incoming edges in compressed rows: first[j] .. first[j + 1] */
+	size_t *first = calloc(n + 1, sizeof *first);
+	for (size_t i = 0; first && i < n; i++) {
+		const struct sc_node *nd = &sc->nodes[i];
+		double p;
+		uint32_t to;
+		for (int k = 0; k < 2; k++) {
+			double (*edge)(const void *, size_t, uint32_t *) =
+				k ? nd->ops->calls : nd->ops->route;
+			for (size_t e = 0; edge && (p = edge(nd->cfg, e, &to)) >= 0; e++)
+				first[to + 1]++;
+		}
+	}
+	for (size_t j = 0; first && j < n; j++)
+		first[j + 1] += first[j];
+	m = first ? first[n] : 0;
+	uint32_t *src = malloc((m ? m : 1) * sizeof *src);
+	double *prob = malloc((m ? m : 1) * sizeof *prob);
+	size_t *fill = calloc(n + 1, sizeof *fill);
+	int ok = 0;
+	if (!first || !src || !prob || !fill)
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		const struct sc_node *nd = &sc->nodes[i];
+		double p;
+		uint32_t to;
+		for (int k = 0; k < 2; k++) {
+			double (*edge)(const void *, size_t, uint32_t *) =
+				k ? nd->ops->calls : nd->ops->route;
+			for (size_t e = 0; edge && (p = edge(nd->cfg, e, &to)) >= 0; e++) {
+				size_t at = first[to] + fill[to]++;
+				src[at] = (uint32_t)i;
+				prob[at] = p;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		lam[i] = ext[i];
+	for (int sweep = 0; sweep < STEADY_MAX_SWEEPS && !ok; sweep++) {
+		double change = 0, total = 0;
+		for (size_t j = 0; j < n; j++) {
+			double l = ext[j];
+			for (size_t e = first[j]; e < first[j + 1]; e++)
+				l += prob[e] * lam[src[e]];
+			change += fabs(l - lam[j]);
+			total += l;
+			lam[j] = l;
+		}
+		ok = change <= 1e-12 * (total > 0 ? total : 1);
+	}
+done:
+	free(first);
+	free(src);
+	free(prob);
+	free(fill);
+	return ok ? 0 : -1;
+}
+
+int steady_analyze(const struct scenario *sc, struct steady_check *out)
+{
+	size_t n = sc->ncomponents;
+	out->notes = NULL;
+	out->nnotes = 0;
+	out->unsteady = 0;
+	double *ext = calloc(n ? n : 1, sizeof *ext);
+	double *lam = calloc(n ? n : 1, sizeof *lam);
+	int rc = 0;
+	if (!ext || !lam) {
+		rc = SIM_ENOMEM;
+		goto done;
+	}
+	int64_t t0 = sc->warmup_ns, t1 = sc->warmup_ns + sc->duration_ns;
+	for (size_t w = n; w < sc->nnodes; w++) {
+		const struct sc_node *nd = &sc->nodes[w];
+		double rate = nd->ops->offered ? nd->ops->offered(nd->cfg, t0, t1) : NAN;
+		uint32_t to;
+		if (!isnan(rate) && nd->ops->route && nd->ops->route(nd->cfg, 0, &to) >= 0)
+			ext[to] += rate;
+	}
+	int have_flows = flows(sc, lam, ext) == 0;
+	double dur_s = (double)sc->duration_ns * 1e-9;
+	double warm_s = (double)sc->warmup_ns * 1e-9;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct sc_node *nd = &sc->nodes[i];
+		struct node_capacity cap;
+		if (!nd->ops->capacity || nd->ops->capacity(nd->cfg, &cap))
+			continue;
+		struct steady_note note = { .node = (uint32_t)i, .shape = cap.tail_shape,
+					    .lambda = lam[i] };
+		if (cap.tail_shape <= 2) {
+			note.what = STEADY_INFINITE_MEAN;
+			rc = add_note(out, note);
+		} else if (cap.tail_shape <= 3) {
+			note.what = STEADY_HEAVY_TAIL;
+			rc = add_note(out, note);
+		}
+		if (rc || !have_flows || lam[i] <= 0 || cap.bounded || !(cap.mean_s > 0))
+			continue;
+		note.capacity = cap.servers / cap.mean_s;
+		note.rho = lam[i] / note.capacity;
+		if (note.rho >= 1 - 1e-12) {
+			note.what = STEADY_OVERLOAD;
+			rc = add_note(out, note);
+			continue;
+		}
+		double scv = isfinite(cap.scv) ? cap.scv : 1e300;
+		note.tau_s = 2 * note.rho * cap.mean_s * (1 + scv) /
+			     (cap.servers * (1 - note.rho) * (1 - note.rho));
+		if (note.tau_s > dur_s) {
+			note.what = STEADY_SLOW;
+			rc = add_note(out, note);
+		} else if (note.tau_s > warm_s) {
+			note.what = STEADY_WARMUP;
+			rc = add_note(out, note);
+		}
+	}
+done:
+	free(ext);
+	free(lam);
+	if (rc)
+		steady_free(out);
+	return rc;
+}
+
+void steady_free(struct steady_check *c)
+{
+	free(c->notes);
+	c->notes = NULL;
+	c->nnotes = 0;
+}
+
+static void fmt_s(char *buf, size_t len, double s)
+{
+	if (s >= 3600 * 24 * 365)
+		snprintf(buf, len, "%.3g years", s / (3600 * 24 * 365.25));
+	else if (s >= 3600)
+		snprintf(buf, len, "%.3g h", s / 3600);
+	else
+		snprintf(buf, len, "%.3g s", s);
+}
+
+void steady_note_text(const struct scenario *sc, const struct steady_note *n,
+		      char *buf, size_t len)
+{
+	const char *name = sc->nodes[n->node].name;
+	char a[32], b[32];
+	switch (n->what) {
+	case STEADY_OVERLOAD:
+		snprintf(buf, len,
+			 "node '%s' is overloaded: offered %.4g/s against a capacity of %.4g/s (utilisation %.3g); its queue grows without bound, so its latencies depend on the run length, not on the system",
+			 name, n->lambda, n->capacity, n->rho);
+		break;
+	case STEADY_SLOW:
+		fmt_s(a, sizeof a, n->tau_s);
+		fmt_s(b, sizeof b, (double)sc->duration_ns * 1e-9);
+		snprintf(buf, len,
+			 "node '%s' runs at utilisation %.4g and needs about %s to settle, longer than the measured %s: the run shows its start, not its steady state",
+			 name, n->rho, a, b);
+		break;
+	case STEADY_WARMUP:
+		fmt_s(a, sizeof a, n->tau_s);
+		fmt_s(b, sizeof b, (double)sc->warmup_ns * 1e-9);
+		snprintf(buf, len,
+			 "node '%s' (utilisation %.3g) needs about %s to settle, longer than the warm-up of %s: the estimates keep some bias from the empty start",
+			 name, n->rho, a, b);
+		break;
+	case STEADY_INFINITE_MEAN:
+		snprintf(buf, len,
+			 "node '%s': Pareto service with shape %g has infinite variance, so waiting times have an infinite mean; mean latency and its interval do not converge (percentiles do)",
+			 name, n->shape);
+		break;
+	case STEADY_HEAVY_TAIL:
+		snprintf(buf, len,
+			 "node '%s': Pareto service with shape %g has an infinite third moment, so waiting times have infinite variance; the mean latency's interval is not valid (percentiles are)",
+			 name, n->shape);
+		break;
+	}
+}

@@ -1,0 +1,84 @@
+/*
+ * steady.h - does a scenario have a steady state that its runs can show?
+ *
+ * Averages over a run mean something only when the system settles: with
+ * an offered load at or above a node's capacity, its queue grows for ever
+ * and every latency figure is a function of the run length, however tight
+ * its interval looks.  This module works out, from the scenario alone,
+ * what it can:
+ *
+ *   1. Flows.  Each open workload offers its mean rate over the measured
+ *      window (closed loops offer a bounded load and are left out).  A
+ *      node passes its flow on along `next:` routes and call edges with
+ *      their probabilities, so the flows solve lambda = external + P^T
+ *      lambda, found by Gauss-Seidel sweeps in node order (a chain or a
+ *      ring converges in a sweep or two; the checker has already refused
+ *      loops without exit, so P is substochastic and the sweeps converge).
+ *   2. Load.  A node that declares its capacity (model_ops.capacity: c
+ *      parallel servers, mean own demand, its squared coefficient of
+ *      variation) has utilisation rho = lambda E[S] / c.  A node whose
+ *      queue is unbounded is unstable at rho >= 1.
+ *   3. Settling time.  Near rho = 1 a queue is stable but slow to settle:
+ *      the heavy-traffic (reflected Brownian motion) approximation of a
+ *      G/G/c queue gives a relaxation time tau = 2 rho E[S] (ca^2 + cs^2)
+ *      / (c (1 - rho)^2), with ca^2 = 1 for the arrivals (exact for
+ *      Poisson, 4 E[S] / (1 - rho)^2 for the M/M/1).  A run whose measured
+ *      window is shorter than tau shows mostly its initial state: an M/M/1
+ *      at rho = 0.999 needs about 4 million mean service times.  A
+ *      warm-up shorter than tau leaves bias in the estimates: a milder
+ *      warning.
+ *   4. Heavy tails.  Service times whose third moment is infinite (Pareto
+ *      with shape <= 3) give waiting times of infinite variance, so no
+ *      t-interval on a mean latency is valid; with shape <= 2 the mean
+ *      waiting time itself is infinite.
+ *
+ * The report adds what only runs show: requests in the system growing
+ * through the measured window, and latency trending up (report.h).
+ */
+#ifndef SIM_STEADY_H
+#define SIM_STEADY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/scenario.h"
+
+/* What a kind says about its capacity, for the checks above. */
+struct node_capacity {
+	double servers;      /* parallel servers (replicas x workers) */
+	double mean_s;       /* mean own demand per request, one server, s */
+	double scv;          /* its squared coefficient of variation */
+	int bounded;         /* finite queue: overload becomes rejections */
+	double tail_shape;   /* Pareto shape of the demand, or INFINITY */
+};
+
+enum steady_finding {
+	STEADY_OVERLOAD,     /* rho >= 1, unbounded queue: not steady */
+	STEADY_SLOW,         /* tau longer than the measured window: not steady */
+	STEADY_WARMUP,       /* tau longer than the warm-up: a warning */
+	STEADY_INFINITE_MEAN,/* demand variance infinite: a warning */
+	STEADY_HEAVY_TAIL,   /* demand third moment infinite: a warning */
+};
+
+struct steady_note {
+	enum steady_finding what;
+	uint32_t node;
+	double rho, lambda, capacity, tau_s, shape;
+};
+
+struct steady_check {
+	struct steady_note *notes;
+	size_t nnotes;
+	int unsteady;        /* some note makes the point not steady */
+};
+
+/* steady_analyze checks sc as above.  0 or SIM_ENOMEM; free the notes
+ * with steady_free. */
+int steady_analyze(const struct scenario *sc, struct steady_check *out);
+void steady_free(struct steady_check *c);
+
+/* steady_note_text writes a one-line explanation of note n of sc. */
+void steady_note_text(const struct scenario *sc, const struct steady_note *n,
+		      char *buf, size_t len);
+
+#endif

@@ -1,0 +1,251 @@
+/*
+ * timeline.c - checking the `timeline:` list; see timeline.h.  The engine
+ * applies it (sim.c).
+ */
+#include "sim/timeline.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/model.h"
+#include "sim/scenario.h"
+
+#define TL_MAX_ENTRIES 100000
+#define TL_MAX_REPLICAS 100000
+
+static const char *const tl_words[] = {
+#define TL_WORD(name, word, doc) word,
+	TL_ACTIONS(TL_WORD)
+#undef TL_WORD
+	NULL
+};
+
+static const char *const tl_docs[] = {
+#define TL_DOC(name, word, doc) doc,
+	TL_ACTIONS(TL_DOC)
+#undef TL_DOC
+};
+
+const char *tl_action_name(enum tl_action a)
+{
+	return tl_words[a];
+}
+
+const char *tl_action_doc(enum tl_action a)
+{
+	return tl_docs[a];
+}
+
+/* The keys each action takes besides at, node, do and for. */
+static const char *const *action_keys(enum tl_action a)
+{
+	static const char *const crash[] = { "at", "node", "do", "for", NULL };
+	static const char *const recover[] = { "at", "node", "do", NULL };
+	static const char *const slow[] = { "at", "node", "do", "for", "factor", NULL };
+	static const char *const errors[] = { "at", "node", "do", "for", "rate", NULL };
+	static const char *const latency[] = { "at", "node", "do", "for", "add", NULL };
+	static const char *const scale[] = { "at", "node", "do", "for", "replicas", NULL };
+	switch (a) {
+	case TL_CRASH: return crash;
+	case TL_RECOVER: return recover;
+	case TL_SLOW: return slow;
+	case TL_ERRORS: return errors;
+	case TL_LATENCY: return latency;
+	case TL_SCALE: return scale;
+	default: return crash;
+	}
+}
+
+static const char *action_value_key(enum tl_action a)
+{
+	switch (a) {
+	case TL_SLOW: return "factor";
+	case TL_ERRORS: return "rate";
+	case TL_LATENCY: return "add";
+	case TL_SCALE: return "replicas";
+	default: return NULL;
+	}
+}
+
+/* parse_target reads "name" or "name[k]" at n into node and unit. */
+static int parse_target(struct sc_ctx *ctx, const struct yt_node *n,
+			const char *what, uint32_t *node, uint32_t *unit)
+{
+	const char *s;
+	int rc = sc_string(ctx, n, what, &s);
+	if (rc)
+		return rc;
+	const char *br = strchr(s, '[');
+	char name[80];
+	*unit = UINT32_MAX;
+	if (br) {
+		const char *p = br + 1;
+		char *end;
+		if (!isdigit((unsigned char)*p))
+			return sc_fail(ctx, n, what,
+				       "'%s': a replica is written NODE[INDEX], e.g. web[0]", s);
+		unsigned long k = strtoul(p, &end, 10);
+		if (*end != ']' || end[1] != 0 || k >= TL_MAX_REPLICAS)
+			return sc_fail(ctx, n, what,
+				       "'%s': a replica is written NODE[INDEX], e.g. web[0]", s);
+		*unit = (uint32_t)k;
+		if ((size_t)(br - s) >= sizeof name)
+			return sc_fail(ctx, n, what, "no node named '%.*s'", (int)(br - s), s);
+		snprintf(name, sizeof name, "%.*s", (int)(br - s), s);
+	} else {
+		snprintf(name, sizeof name, "%s", s);
+	}
+	int i = scenario_node_index(ctx->sc, name);
+	if (i < 0 || (size_t)i >= ctx->sc->ncomponents) {
+		/* the node reference check gives the usual message */
+		struct yt_node tmp = *n;
+		tmp.str = name;
+		return sc_node_ref(ctx, &tmp, what, node);
+	}
+	*node = (uint32_t)i;
+	const struct sc_node *nd = &ctx->sc->nodes[i];
+	if (*unit != UINT32_MAX && *unit >= nd->max_units)
+		return sc_fail(ctx, n, what, "'%s' has %u replica%s (%s[0] to %s[%u])",
+			       nd->name, nd->max_units, nd->max_units == 1 ? "" : "s",
+			       nd->name, nd->name, nd->max_units - 1);
+	return 0;
+}
+
+static int check_entry(struct sc_ctx *ctx, const struct yt_node *e, size_t i,
+		       struct tl_entry *t)
+{
+	char what[96], w[128];
+	const char *word;
+	int rc;
+	struct scenario *sc = ctx->sc;
+	snprintf(what, sizeof what, "timeline[%zu]", i);
+	if (e->type != YT_MAP)
+		return sc_fail(ctx, e, what,
+			       "must be a mapping such as {at: 5m, node: db, do: slow, factor: 10, for: 30s}");
+	const struct yt_node *dn = yt_get(e, "do");
+	snprintf(w, sizeof w, "%s.do", what);
+	if (!dn) {
+		char list[160] = "";
+		for (size_t k = 0; tl_words[k]; k++)
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+				 k ? ", " : "", tl_words[k]);
+		return sc_fail(ctx, e, what, "missing required key 'do' (one of: %s)", list);
+	}
+	if ((rc = sc_string(ctx, dn, w, &word)))
+		return rc;
+	size_t a;
+	for (a = 0; tl_words[a]; a++)
+		if (!strcmp(word, tl_words[a]))
+			break;
+	if (!tl_words[a])
+		return sc_unknown(ctx, dn, w, "action", word, tl_words);
+	t->action = (enum tl_action)a;
+	static const char *const req_base[] = { "at", "node", NULL };
+	if ((rc = sc_keys(ctx, e, what, action_keys(t->action), req_base)))
+		return rc;
+	snprintf(w, sizeof w, "%s.at", what);
+	if ((rc = sc_duration(ctx, yt_get(e, "at"), w, 0, &t->at_ns)))
+		return rc;
+	int64_t end = sc->warmup_ns + sc->duration_ns;
+	if (t->at_ns >= end)
+		return sc_fail(ctx, yt_get(e, "at"), w,
+			       "is at or after the end of the run (warmup + duration = %gs): it would never happen",
+			       (double)end * 1e-9);
+	snprintf(w, sizeof w, "%s.node", what);
+	const struct yt_node *nn = yt_get(e, "node");
+	if ((rc = parse_target(ctx, nn, w, &t->node, &t->unit)))
+		return rc;
+	const struct sc_node *nd = &sc->nodes[t->node];
+	if (!(nd->ops->faults & SIM_FAULT(t->action)))
+		return sc_fail(ctx, dn, what, "nodes of type %s do not support '%s'",
+			       nd->ops->kind, word);
+	if ((t->action == TL_LATENCY || t->action == TL_SCALE) && t->unit != UINT32_MAX)
+		return sc_fail(ctx, nn, w, "'%s' applies to a whole node: write %s, not a replica",
+			       word, nd->name);
+	const struct yt_node *fn = yt_get(e, "for");
+	if (fn) {
+		snprintf(w, sizeof w, "%s.for", what);
+		if ((rc = sc_duration(ctx, fn, w, 1, &t->for_ns)))
+			return rc;
+	}
+	const char *vk = action_value_key(t->action);
+	const struct yt_node *vn = vk ? yt_get(e, vk) : NULL;
+	if (vk && !vn)
+		return sc_fail(ctx, e, what, "missing required key '%s' for '%s'", vk, word);
+	if (vk)
+		snprintf(w, sizeof w, "%s.%s", what, vk);
+	uint64_t u;
+	char tgt[80];
+	if (t->unit == UINT32_MAX)
+		snprintf(tgt, sizeof tgt, "%s", nd->name);
+	else
+		snprintf(tgt, sizeof tgt, "%s[%u]", nd->name, t->unit);
+	switch (t->action) {
+	case TL_SLOW:
+		if ((rc = sc_double(ctx, vn, w, 1e-6, 1e6, &t->value)))
+			return rc;
+		snprintf(t->label, sizeof t->label, "%s slow x%g", tgt, t->value);
+		break;
+	case TL_ERRORS:
+		if ((rc = sc_double(ctx, vn, w, 0, 1, &t->value)))
+			return rc;
+		snprintf(t->label, sizeof t->label, "%s errors %g%%", tgt, 100 * t->value);
+		break;
+	case TL_LATENCY:
+		if ((rc = sc_duration(ctx, vn, w, 0, &t->add_ns)))
+			return rc;
+		snprintf(t->label, sizeof t->label, "%s +%s", tgt, vn->str);
+		break;
+	case TL_SCALE:
+		if ((rc = sc_uint(ctx, vn, w, 1, TL_MAX_REPLICAS, &u)))
+			return rc;
+		t->replicas = (uint32_t)u;
+		snprintf(t->label, sizeof t->label, "%s scale to %u", tgt, t->replicas);
+		break;
+	default:
+		snprintf(t->label, sizeof t->label, "%s %s", tgt, word);
+		break;
+	}
+	return 0;
+}
+
+int tl_check(struct sc_ctx *ctx, const struct yt_node *n)
+{
+	struct scenario *sc = ctx->sc;
+	if (!n)
+		return 0;
+	if (n->type != YT_SEQ)
+		return sc_fail(ctx, n, "timeline",
+			       "must be a list of entries such as {at: 5m, node: db, do: slow, factor: 10, for: 30s}");
+	if (n->n > TL_MAX_ENTRIES)
+		return sc_fail(ctx, n, "timeline", "at most %d entries", TL_MAX_ENTRIES);
+	if (n->n == 0)
+		return 0;
+	sc->timeline = calloc(n->n, sizeof *sc->timeline);
+	if (!sc->timeline)
+		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	/* scale first: a replica index is checked against the most replicas
+	 * the node will have */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < n->n; i++) {
+			const struct yt_node *e = n->items[i];
+			const struct yt_node *dn = e->type == YT_MAP ? yt_get(e, "do") : NULL;
+			int is_scale = dn && dn->type == YT_SCALAR && !strcmp(dn->str, "scale");
+			if (pass == 0 && !is_scale)
+				continue;
+			if (pass == 1 && is_scale)
+				continue;
+			struct tl_entry *t = &sc->timeline[i];
+			int rc = check_entry(ctx, e, i, t);
+			if (rc)
+				return rc;
+			if (t->action == TL_SCALE &&
+			    t->replicas > sc->nodes[t->node].max_units)
+				sc->nodes[t->node].max_units = t->replicas;
+		}
+	}
+	sc->ntimeline = n->n;
+	return 0;
+}

@@ -1,0 +1,83 @@
+/*
+ * timeline.h - faults and changes at given times: the scenario's
+ * `timeline:`.
+ *
+ *   timeline:
+ *     - {at: 5m, node: db, do: slow, factor: 10, for: 30s}
+ *     - {at: 8m, node: web[2], do: crash, for: 1m}
+ *     - {at: 9m, node: payments, do: errors, rate: 0.3, for: 20s}
+ *     - {at: 10m, node: web, do: latency, add: 100ms, for: 10s}
+ *     - {at: 12m, node: web, do: scale, replicas: 6}
+ *
+ * Each entry starts at `at` (from the start of the run, warm-up included)
+ * and ends after `for`, or lasts to the end without it.  `node: web[2]`
+ * names one replica; `node: web` the whole node.  While several entries of
+ * one kind are active on a replica they combine: slow factors multiply,
+ * error rates combine as independent chances (1 - prod(1 - r)), latencies
+ * add, and a replica is down while any crash covers it.  `recover` ends
+ * the crashes that cover its target (a whole-node crash ends only by a
+ * whole-node recover).  `scale` sets the number of replicas that take new
+ * requests; its `for` restores the number it found.
+ *
+ * The engine applies the entries (sim.c); a kind says which actions apply
+ * to it (model_ops.faults), and the checker refuses the others.
+ */
+#ifndef SIM_TIMELINE_H
+#define SIM_TIMELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/err.h"
+#include "sim/ytree.h"
+
+/* X(name, word in YAML, doc) */
+#define TL_ACTIONS(X)                                                        \
+	X(TL_CRASH, "crash", "the replica (or every replica) goes down: what "  \
+	  "it holds fails, and requests sent to it fail at once")               \
+	X(TL_RECOVER, "recover", "ends the crashes that cover the target")     \
+	X(TL_SLOW, "slow", "service times are multiplied by `factor`")         \
+	X(TL_ERRORS, "errors", "each request fails after its service with "    \
+	  "probability `rate`")                                                 \
+	X(TL_LATENCY, "latency", "`add` is added before every arrival at the " \
+	  "node (whole nodes only)")                                            \
+	X(TL_SCALE, "scale", "`replicas` replicas take new requests; removed " \
+	  "ones finish what they hold (whole nodes only)")
+
+enum tl_action {
+#define TL_ENUM(name, word, doc) name,
+	TL_ACTIONS(TL_ENUM)
+#undef TL_ENUM
+	TL_NACTIONS
+};
+
+/* Bits of model_ops.faults: the actions a kind supports. */
+#define SIM_FAULT(a) (1u << (a))
+
+struct tl_entry {
+	int64_t at_ns;
+	int64_t for_ns;            /* 0: to the end of the run */
+	uint32_t node;             /* component index */
+	uint32_t unit;             /* replica, or UINT32_MAX for the node */
+	enum tl_action action;
+	double value;              /* slow: factor; errors: rate */
+	int64_t add_ns;            /* latency */
+	uint32_t replicas;         /* scale */
+	char label[96];            /* "db slow x10", for charts */
+};
+
+struct scenario;
+struct sc_ctx;
+
+/* tl_action_name returns the YAML word of action a. */
+const char *tl_action_name(enum tl_action a);
+/* tl_action_doc returns its one-line meaning. */
+const char *tl_action_doc(enum tl_action a);
+
+/* tl_check checks the `timeline:` list at n (NULL: none) against the
+ * scenario's configured nodes, fills sc->timeline, and raises each node's
+ * max_units to the largest `scale` it will see.  0 or SIM_EINVAL /
+ * SIM_ENOMEM with a located message in ctx->err. */
+int tl_check(struct sc_ctx *ctx, const struct yt_node *n);
+
+#endif
