@@ -247,6 +247,21 @@ int sc_double(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 	return 0;
 }
 
+int sc_bool(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	    int *out)
+{
+	int rc = need_scalar(ctx, n, what, "true or false");
+	if (rc)
+		return rc;
+	if (!strcmp(n->str, "true") || !strcmp(n->str, "yes") || !strcmp(n->str, "on"))
+		*out = 1;
+	else if (!strcmp(n->str, "false") || !strcmp(n->str, "no") || !strcmp(n->str, "off"))
+		*out = 0;
+	else
+		return sc_fail(ctx, n, what, "must be true or false (got '%s')", n->str);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	double ns;

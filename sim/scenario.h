@@ -120,6 +120,9 @@ int sc_uint(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 	    uint64_t min, uint64_t max, uint64_t *out);
 int sc_double(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 	      double min, double max, double *out);
+/* sc_bool: true, yes or on -> 1; false, no or off -> 0. */
+int sc_bool(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	    int *out);
 /* sc_duration: a number with a unit; min_ns is the least allowed. */
 int sc_duration(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 		int64_t min_ns, int64_t *out_ns);
