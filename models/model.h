@@ -6,9 +6,15 @@
  * model_ops, and is listed once in models/registry.c.  The engine knows
  * nothing else about it.
  *
+ * A kind declares the keys it accepts as a parameter table (sim/param.h):
+ * their types, ranges, defaults and docs, and where each goes in the
+ * kind's config struct.  The loader checks a node's mapping against it
+ * and builds the config.
+ *
  * Life of a node:
- *   configure   at load: check the node's YAML mapping, build a config
- *               (never touched by a run, shared by all replications);
+ *   (params)    at load: the node's YAML mapping checked into a config
+ *               by param_new (never touched by a run, shared by all
+ *               replications; freed by param_free);
  *   init        per replication: build run state from the config;
  *   arrive      a request reaches the node (sim_send);
  *   done        a request whose reply_to is this node has finished;
@@ -16,23 +22,22 @@
  *   warmup_end  warm-up is over: zero the statistics, keep the state;
  *   finish      the replication is over: write totals to a node_result;
  *   fini        free run state.
- * Callbacks a kind does not need may be NULL, except configure, init and
- * fini.  arrive is required of every kind that `nodes:` may name.
+ * Callbacks a kind does not need may be NULL, except init and fini; params
+ * is required.  arrive is required of every kind that `nodes:` may name.
  */
 #ifndef MODELS_MODEL_H
 #define MODELS_MODEL_H
 
+#include "sim/param.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
 
 struct model_ops {
 	const char *kind;         /* the YAML `type:` */
-	const char *summary;      /* one line, for --help */
-	/* configure checks map (a mapping whose `type` is already checked;
-	 * `path` is its dotted path for messages) and sets *cfg. */
-	int (*configure)(struct sc_ctx *ctx, const char *path,
-			 const struct yt_node *map, void **cfg);
-	void (*cfg_free)(void *cfg);
+	const char *summary;      /* one line, for `archsim help` */
+	/* the keys of the node's mapping (besides `type`), and the config
+	 * struct they fill; the config is what n->sc->cfg points at */
+	const struct param_table *params;
 	/* init: 0 or SIM_ENOMEM. */
 	int (*init)(struct sim *s, struct sim_node *n);
 	void (*arrive)(struct sim *s, struct sim_node *n, struct request *req);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "models/model.h"
+#include "sim/param.h"
 
 #define SC_MAX_NODES 1000000
 #define SC_MAX_REPLICATIONS 100000
@@ -660,7 +661,7 @@ static void scenario_free(struct scenario *sc)
 		return;
 	for (size_t i = 0; i < sc->nnodes; i++) {
 		if (sc->nodes[i].cfg && sc->nodes[i].ops)
-			sc->nodes[i].ops->cfg_free(sc->nodes[i].cfg);
+			param_free(sc->nodes[i].ops->params, sc->nodes[i].cfg);
 		free(sc->nodes[i].name);
 	}
 	free(sc->nodes);
@@ -950,7 +951,7 @@ static int check_point(struct yt_node *tree, const char *file,
 			rc = sc_unknown(c, tn, tw, "type", tname, names);
 			goto fail;
 		}
-		if ((rc = n->ops->configure(c, what, n->src, &n->cfg)))
+		if ((rc = param_new(c, what, n->src, n->ops->params, "type", &n->cfg)))
 			goto fail;
 	}
 	for (size_t i = ncomp; i < ncomp + nwl; i++) {
@@ -958,7 +959,7 @@ static int check_point(struct yt_node *tree, const char *file,
 		char what[128];
 		snprintf(what, sizeof what, "workloads.%s", n->name);
 		n->ops = &client_ops;
-		if ((rc = n->ops->configure(c, what, n->src, &n->cfg)))
+		if ((rc = param_new(c, what, n->src, n->ops->params, NULL, &n->cfg)))
 			goto fail;
 	}
 	if ((rc = check_exits(c, sc)))

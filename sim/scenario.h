@@ -11,9 +11,9 @@
  *      resolved.  The first problem found is reported as
  *      "FILE:LINE:COL: path.to.key: what is wrong (what is allowed)".
  *
- * Component kinds check their own keys through `configure` in their
- * model_ops (models/model.h), using the sc_* helpers below, so every kind
- * reports errors the same way.
+ * Component kinds declare their keys in a parameter table (sim/param.h,
+ * named by their model_ops), which is checked with the sc_* helpers below,
+ * so every kind reports errors the same way.
  *
  * Units: durations are written with ns, us, ms, s, m or h and stored as
  * int64 nanoseconds; rates with /s, /m or /h and stored per second.  A bare
@@ -38,7 +38,8 @@ struct model_ops;
 struct sc_node {
 	char *name;
 	const struct model_ops *ops;
-	void *cfg;                     /* owned; freed by ops->cfg_free */
+	void *cfg;                     /* owned; built from ops->params by
+					* param_new, freed by param_free */
 	const struct yt_node *src;     /* where it was declared */
 };
 

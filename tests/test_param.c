@@ -4,13 +4,14 @@
  * are applied from their text; required and unknown keys; lists, keyed
  * lists, nested tables, variants by discriminator and by key presence,
  * custom entries and validate hooks; the shapes of the kinds still to come
- * (calls, keys, mix, a balancer policy); the self-check of tables; and the
- * exact text of the reference.
+ * (calls, keys, mix, a balancer policy); the self-check of tables, those of
+ * the registered kinds included; and the exact text of the reference.
  */
 #include "tests/testutil.h"
 
 #include <stdbool.h>
 
+#include "models/model.h"
 #include "sim/param.h"
 #include "sim/scenario.h"
 
@@ -546,6 +547,12 @@ static void test_param_table_check(void **state)
 	struct sim_err e = { 0 };
 	assert_int_equal(param_table_check(&all_table, &e), 0);
 	assert_int_equal(param_table_check(&svc2_table, &e), 0);
+	/* every kind's table, the client's included */
+	for (size_t i = 0; model_registry[i]; i++)
+		if (param_table_check(model_registry[i]->params, &e))
+			fail_msg("%s: %s", model_registry[i]->kind, e.msg);
+	if (param_table_check(client_ops.params, &e))
+		fail_msg("client: %s", e.msg);
 
 	/* faults a table can have */
 	static const struct param bad_def[] = {
