@@ -9,7 +9,7 @@
  * A kind declares the keys it accepts as a parameter table (sim/param.h):
  * their types, ranges, defaults and docs, and where each goes in the
  * kind's config struct.  The loader checks a node's mapping against it
- * and builds the config.
+ * and builds the config; `archsim help` and docs/reference.md print it.
  *
  * Life of a node:
  *   (params)    at load: the node's YAML mapping checked into a config
@@ -27,6 +27,8 @@
  */
 #ifndef MODELS_MODEL_H
 #define MODELS_MODEL_H
+
+#include <stdio.h>
 
 #include "sim/param.h"
 #include "sim/scenario.h"
@@ -65,5 +67,29 @@ const struct model_ops *model_find(const char *name);
 
 /* model_kind_names writes "a, b, c" into buf, for messages. */
 void model_kind_names(char *buf, size_t len);
+
+/* ---- reference documentation (`archsim help`, docs/reference.md) ---- */
+
+/* model_doc_name returns the name a kind is documented under: its `type:`,
+ * or "workload" for the client kind. */
+const char *model_doc_name(const struct model_ops *ops);
+
+/* model_doc_find returns the kind documented under name, or NULL. */
+const struct model_ops *model_doc_find(const char *name);
+
+/* model_doc_names fills names (len slots) with every documented name and
+ * a NULL after the last, for suggestions. */
+void model_doc_names(const char **names, size_t len);
+
+/* model_doc prints one kind's reference: a heading with its summary and
+ * where it goes in a scenario, then its parameter table (param_doc). */
+void model_doc(FILE *f, const struct model_ops *ops, enum param_format fmt);
+
+/* model_doc_list prints each kind with its summary, in plain text. */
+void model_doc_list(FILE *f);
+
+/* model_reference prints the reference of every kind in Markdown: the
+ * text of docs/reference.md. */
+void model_reference(FILE *f);
 
 #endif
