@@ -9,6 +9,8 @@
 #                   sanitizers (also: make check-sanitize)
 #   make memcheck   valgrind over the quickstart scenario
 #   make fuzz       libFuzzer over the scenario loader (FUZZ_SECONDS=60)
+#   make docs       regenerate docs/reference.md from the kinds' parameter
+#                   tables (test_cli fails when it is out of date)
 #
 # Objects live under build/ (build/debug/ for sanitizer builds), with
 # dependency files from -MMD -MP.  Quiet unless V=1.
@@ -49,7 +51,7 @@ LIBA     := $(BUILD)/libarchsim.a
 SCENARIO ?= scenarios/quickstart.yaml
 OUT      ?=
 
-.PHONY: all deps run test unit validate bench debug check-sanitize memcheck fuzz fuzz-smoke plots clean
+.PHONY: all deps run test unit validate bench debug check-sanitize memcheck fuzz fuzz-smoke plots docs clean
 all: $(BIN)
 
 deps:
@@ -132,6 +134,11 @@ fuzz: deps
 
 fuzz-smoke: $(FUZZ_BIN)
 	$(Q)sh scripts/fuzz.sh $(BUILD) $(FUZZ_SMOKE_SECONDS)
+
+# The reference is what the binary prints; written whole or not at all.
+docs: $(BIN)
+	$(Q)./$(BIN) help --markdown > docs/reference.md.tmp
+	$(Q)mv docs/reference.md.tmp docs/reference.md
 
 plots:
 	$(Q)sh scripts/plot.sh results/$(basename $(notdir $(SCENARIO)))

@@ -5,7 +5,6 @@
 
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "sim/rng.h"
 
@@ -45,75 +44,35 @@ struct client {
 	size_t seg;                        /* current segment */
 };
 
-static const char *const wl_keys[] = { "arrival", "target", "description", NULL };
-static const char *const wl_required[] = { "arrival", "target", NULL };
-static const char *const open_keys[] = { "process", "rate", NULL };
-static const char *const open_required[] = { "process", "rate", NULL };
-static const char *const profile_keys[] = { "process", "points", "period", NULL };
-static const char *const profile_required[] = { "process", "points", NULL };
-static const char *const point_keys[] = { "at", "rate", NULL };
-static const char *const closed_keys[] = { "process", "users", "think", NULL };
-static const char *const closed_required[] = { "process", "users", NULL };
-
-static void client_cfg_free(void *p)
+/* profile_validate checks a profile's points as a whole (the first at 0,
+ * times increasing, some rate above 0) and its period, and works out the
+ * expected arrivals per period. */
+static int profile_validate(struct sc_ctx *ctx, const char *path,
+			    const struct yt_node *arr, void *obj)
 {
-	struct client_cfg *c = p;
-	if (!c)
-		return;
-	dist_fini(&c->think);
-	free(c->points);
-	free(c);
-}
-
-static int configure_profile(struct sc_ctx *ctx, const char *path,
-			     const struct yt_node *arr, struct client_cfg *c)
-{
-	char what[256];
-	int rc;
+	struct client_cfg *c = obj;
 	const struct yt_node *pts = yt_get(arr, "points");
-	snprintf(what, sizeof what, "%s.points", path);
-	if (pts->type != YT_SEQ || pts->n == 0)
-		return sc_fail(ctx, pts, what,
-			       "must be a non-empty list of {at: TIME, rate: RATE}");
-	if (pts->n > CLIENT_MAX_POINTS)
-		return sc_fail(ctx, pts, what, "at most %d points", CLIENT_MAX_POINTS);
-	c->points = calloc(pts->n, sizeof *c->points);
-	if (!c->points)
-		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
-	c->npoints = pts->n;
+	char what[256];
 	double peak = 0;
-	for (size_t i = 0; i < pts->n; i++) {
-		const struct yt_node *p = pts->items[i];
-		snprintf(what, sizeof what, "%s.points[%zu]", path, i);
-		if ((rc = sc_keys(ctx, p, what, point_keys, point_keys)))
-			return rc;
+	for (size_t i = 0; i < c->npoints; i++) {
+		const struct yt_node *at = yt_get(pts->items[i], "at");
 		snprintf(what, sizeof what, "%s.points[%zu].at", path, i);
-		if ((rc = sc_duration(ctx, yt_get(p, "at"), what, 0, &c->points[i].at_ns)))
-			return rc;
 		if (i == 0 && c->points[0].at_ns != 0)
-			return sc_fail(ctx, yt_get(p, "at"), what,
-				       "the first point must be at 0s");
+			return sc_fail(ctx, at, what, "the first point must be at 0s");
 		if (i > 0 && c->points[i].at_ns <= c->points[i - 1].at_ns)
-			return sc_fail(ctx, yt_get(p, "at"), what,
-				       "points must be in increasing time order");
-		snprintf(what, sizeof what, "%s.points[%zu].rate", path, i);
-		double r;
-		/* a profile may fall silent */
-		if ((rc = sc_rate_or_zero(ctx, yt_get(p, "rate"), what, &r)))
-			return rc;
-		c->points[i].rate_per_s = r;
-		if (r > peak)
-			peak = r;
+			return sc_fail(ctx, at, what, "points must be in increasing time order");
+		if (c->points[i].rate_per_s > peak)
+			peak = c->points[i].rate_per_s;
 	}
-	if (peak <= 0)
+	if (peak <= 0) {
+		/* named after the last point's rate, located at the list */
+		snprintf(what, sizeof what, "%s.points[%zu].rate", path, c->npoints - 1);
 		return sc_fail(ctx, pts, what, "every rate is 0: no request would ever arrive");
-	const struct yt_node *per = yt_get(arr, "period");
-	if (per) {
+	}
+	if (c->period_ns) {
 		snprintf(what, sizeof what, "%s.period", path);
-		if ((rc = sc_duration(ctx, per, what, 1, &c->period_ns)))
-			return rc;
 		if (c->period_ns <= c->points[c->npoints - 1].at_ns)
-			return sc_fail(ctx, per, what,
+			return sc_fail(ctx, yt_get(arr, "period"), what,
 				       "the period must be longer than the last point's time");
 		for (size_t k = 0; k < c->npoints; k++) {
 			int64_t end = k + 1 < c->npoints ? c->points[k + 1].at_ns : c->period_ns;
@@ -126,80 +85,97 @@ static int configure_profile(struct sc_ctx *ctx, const char *path,
 	return 0;
 }
 
-static int client_configure(struct sc_ctx *ctx, const char *path,
-			    const struct yt_node *map, void **out)
-{
-	char what[256];
-	int rc;
-	const char *proc;
-	struct client_cfg *c = calloc(1, sizeof *c);
-	if (!c)
-		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
-	c->think.kind = DIST_CONSTANT;
+static const struct param open_params[] = {
+	{ .name = "rate", .type = PARAM_RATE, PARAM_FIELD(struct client_cfg, rate_per_s),
+	  .flags = PARAM_REQUIRED, .doc = "requests per unit of time" },
+	{ 0 }
+};
 
-	if ((rc = sc_keys(ctx, map, path, wl_keys, wl_required)))
-		goto fail;
-	snprintf(what, sizeof what, "%s.target", path);
-	if ((rc = sc_node_ref(ctx, yt_get(map, "target"), what, &c->target)))
-		goto fail;
-	const struct yt_node *arr = yt_get(map, "arrival");
-	snprintf(what, sizeof what, "%s.arrival", path);
-	if (arr->type != YT_MAP) {
-		rc = sc_fail(ctx, arr, what,
-			     "must be a mapping such as {process: poisson, rate: 10/s}");
-		goto fail;
-	}
-	const struct yt_node *pn = yt_get(arr, "process");
-	if (!pn) {
-		rc = sc_fail(ctx, arr, what,
-			     "needs 'process': poisson, constant, profile or closed");
-		goto fail;
-	}
-	char pwhat[300];
-	snprintf(pwhat, sizeof pwhat, "%s.process", what);
-	if ((rc = sc_string(ctx, pn, pwhat, &proc)))
-		goto fail;
-	if (strcmp(proc, "poisson") == 0 || strcmp(proc, "constant") == 0) {
-		c->process = proc[0] == 'p' ? ARR_POISSON : ARR_CONSTANT;
-		if ((rc = sc_keys(ctx, arr, what, open_keys, open_required)))
-			goto fail;
-		snprintf(pwhat, sizeof pwhat, "%s.rate", what);
-		if ((rc = sc_rate(ctx, yt_get(arr, "rate"), pwhat, &c->rate_per_s)))
-			goto fail;
-	} else if (strcmp(proc, "profile") == 0) {
-		c->process = ARR_PROFILE;
-		if ((rc = sc_keys(ctx, arr, what, profile_keys, profile_required)) ||
-		    (rc = configure_profile(ctx, what, arr, c)))
-			goto fail;
-	} else if (strcmp(proc, "closed") == 0) {
-		uint64_t u;
-		c->process = ARR_CLOSED;
-		if ((rc = sc_keys(ctx, arr, what, closed_keys, closed_required)))
-			goto fail;
-		snprintf(pwhat, sizeof pwhat, "%s.users", what);
-		if ((rc = sc_uint(ctx, yt_get(arr, "users"), pwhat, 1,
-				  CLIENT_MAX_USERS, &u)))
-			goto fail;
-		c->users = (uint32_t)u;
-		const struct yt_node *th = yt_get(arr, "think");
-		if (th) {
-			snprintf(pwhat, sizeof pwhat, "%s.think", what);
-			if ((rc = sc_dist(ctx, th, pwhat, &c->think)))
-				goto fail;
-		}
-	} else {
-		static const char *const procs[] = {
-			"poisson", "constant", "profile", "closed", NULL
-		};
-		rc = sc_unknown(ctx, pn, pwhat, "process", proc, procs);
-		goto fail;
-	}
-	*out = c;
-	return 0;
-fail:
-	client_cfg_free(c);
-	return rc;
-}
+static const struct param_table open_table = {
+	.params = open_params,
+	.size = sizeof(struct client_cfg),
+};
+
+static const struct param point_params[] = {
+	{ .name = "at", .type = PARAM_DURATION, PARAM_FIELD(struct profile_point, at_ns),
+	  .flags = PARAM_REQUIRED,
+	  .doc = "time from the start of the run, warm-up included" },
+	{ .name = "rate", .type = PARAM_RATE, PARAM_FIELD(struct profile_point, rate_per_s),
+	  .flags = PARAM_REQUIRED | PARAM_ZERO, .doc = "the rate at that time" },
+	{ 0 }
+};
+
+static const struct param_table point_table = {
+	.params = point_params,
+	.size = sizeof(struct profile_point),
+};
+
+static const struct param point_elem = {
+	.type = PARAM_MAP, .size = sizeof(struct profile_point), .sub = &point_table,
+};
+
+static const struct param profile_params[] = {
+	{ .name = "points", .type = PARAM_LIST, PARAM_FIELD(struct client_cfg, points),
+	  PARAM_COUNT(struct client_cfg, npoints), .flags = PARAM_REQUIRED,
+	  .elem = &point_elem, .elem_size = sizeof(struct profile_point),
+	  .min_len = 1, .max_len = CLIENT_MAX_POINTS, .item = "points",
+	  .shape = "{at: TIME, rate: RATE}",
+	  .doc = "the rate at given times, linear in between; the first at `0s`, times increasing" },
+	{ .name = "period", .type = PARAM_DURATION, PARAM_FIELD(struct client_cfg, period_ns),
+	  .min_ns = 1, .def_doc = "none: the last rate holds",
+	  .doc = "the profile repeats with this period, returning linearly to the first point's rate at its end" },
+	{ 0 }
+};
+
+static const struct param_table profile_table = {
+	.params = profile_params,
+	.size = sizeof(struct client_cfg),
+	.validate = profile_validate,
+};
+
+static const struct param closed_params[] = {
+	{ .name = "users", .type = PARAM_UINT, PARAM_FIELD(struct client_cfg, users),
+	  .umin = 1, .umax = CLIENT_MAX_USERS, .flags = PARAM_REQUIRED,
+	  .doc = "users, each with one request at a time" },
+	{ .name = "think", .type = PARAM_DIST, PARAM_FIELD(struct client_cfg, think),
+	  .def = "0s", .doc = "time from the end of a user's request to its next one" },
+	{ 0 }
+};
+
+static const struct param_table closed_table = {
+	.params = closed_params,
+	.size = sizeof(struct client_cfg),
+};
+
+/* in the order of enum arrival_process */
+static const struct param_case arrival_cases[] = {
+	{ .name = "poisson", .table = &open_table,
+	  .doc = "Open loop, exponential gaps." },
+	{ .name = "constant", .table = &open_table,
+	  .doc = "Open loop, one request every 1/rate. The first comes at 1/rate." },
+	{ .name = "profile", .table = &profile_table,
+	  .doc = "Open loop, Poisson with a piecewise-linear rate: `points: [{at: 0s, rate: 100/s}, {at: 1h, rate: 400/s}]`. The first point must be at `0s` and times must increase. A rate may be `0`. After the last point the rate holds, unless `period` is given: then it returns linearly to the first point's rate at `period` and the whole profile repeats. Times count from the start of the run, warm-up included. Sampled exactly by inverting the integrated rate, so a low or spiky rate costs nothing extra." },
+	{ .name = "closed", .table = &closed_table,
+	  .doc = "Closed loop: each user issues a request, waits until it finishes (served or rejected), thinks, and issues the next. Users start by thinking." },
+	{ 0 }
+};
+
+static const struct param client_params[] = {
+	{ .name = "arrival", .type = PARAM_VARIANT, PARAM_FIELD(struct client_cfg, process),
+	  .flags = PARAM_REQUIRED, .key = "process", .cases = arrival_cases,
+	  .shape = "{process: poisson, rate: 10/s}",
+	  .doc = "the arrival process, one of the four below" },
+	{ .name = "target", .type = PARAM_NODE, PARAM_FIELD(struct client_cfg, target),
+	  .flags = PARAM_REQUIRED, .doc = "the node that receives the requests" },
+	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
+	{ 0 }
+};
+
+static const struct param_table client_table = {
+	.params = client_params,
+	.size = sizeof(struct client_cfg),
+	.doc = "Each entry of `workloads:` is a client that issues requests to its `target`. Open-loop clients never wait for replies, so a slow system meets the same demand as a fast one. Latency is measured from the moment the client issued the request, which avoids coordinated omission.",
+};
 
 /* seg_end_rate is the rate at the end of segment k (which starts at
  * points[k]): the next point's, or with a period the first point's. */
@@ -458,9 +434,8 @@ static double client_route(const void *cfg, size_t i, uint32_t *to)
 
 const struct model_ops client_ops = {
 	.kind = "client",
-	.summary = "a workload: open-loop arrivals or closed-loop users",
-	.configure = client_configure,
-	.cfg_free = client_cfg_free,
+	.summary = "open-loop arrivals or closed-loop users",
+	.params = &client_table,
 	.init = client_init,
 	.done = client_done,
 	.event = client_event,

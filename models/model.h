@@ -7,9 +7,15 @@
  * model_ops, and is listed once in models/registry.c.  The engine knows
  * nothing else about it.
  *
+ * A kind declares the keys it accepts as a parameter table (sim/param.h):
+ * their types, ranges, defaults and docs, and where each goes in the
+ * kind's config struct.  The loader checks a node's mapping against it
+ * and builds the config; `archsim help` and docs/reference.md print it.
+ *
  * Life of a node:
- *   configure   at load: check the node's YAML mapping, build a config
- *               (never touched by a run, shared by all replications);
+ *   (params)    at load: the node's YAML mapping checked into a config
+ *               by param_new (never touched by a run, shared by all
+ *               replications; freed by param_free);
  *   init        per replication: build run state from the config;
  *   arrive      a request reaches the node (sim_send);
  *   done        a request whose reply_to is this node has ended (an event);
@@ -21,8 +27,8 @@
  *   warmup_end  warm-up is over: zero the statistics, keep the state;
  *   finish      the replication is over: write its rows of nodes.csv;
  *   fini        free run state.
- * Callbacks a kind does not need may be NULL, except configure, init and
- * fini.  arrive is required of every kind that `nodes:` may name.
+ * Callbacks a kind does not need may be NULL, except init and fini; params
+ * is required.  arrive is required of every kind that `nodes:` may name.
  *
  * Declared tables.  A kind declares, as data, the columns it writes to
  * nodes.csv (cols) and to node_timeseries.csv (ts_cols), each with how it
@@ -36,6 +42,9 @@
 #ifndef MODELS_MODEL_H
 #define MODELS_MODEL_H
 
+#include <stdio.h>
+
+#include "sim/param.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "sim/steady.h"
@@ -59,12 +68,10 @@ struct col_def {
 
 struct model_ops {
 	const char *kind;         /* the YAML `type:` */
-	const char *summary;      /* one line, for --help */
-	/* configure checks map (a mapping whose `type` is already checked;
-	 * `path` is its dotted path for messages) and sets *cfg. */
-	int (*configure)(struct sc_ctx *ctx, const char *path,
-			 const struct yt_node *map, void **cfg);
-	void (*cfg_free)(void *cfg);
+	const char *summary;      /* one line, for `archsim help` */
+	/* the keys of the node's mapping (besides `type`), and the config
+	 * struct they fill; the config is what n->sc->cfg points at */
+	const struct param_table *params;
 	/* units: how many replicas the config has (NULL: one). */
 	uint32_t (*units)(const void *cfg);
 	/* init: 0 or SIM_ENOMEM.  n->units is the most replicas the node
@@ -143,5 +150,29 @@ const struct model_ops *model_find(const char *name);
 
 /* model_kind_names writes "a, b, c" into buf, for messages. */
 void model_kind_names(char *buf, size_t len);
+
+/* ---- reference documentation (`archsim help`, docs/reference.md) ---- */
+
+/* model_doc_name returns the name a kind is documented under: its `type:`,
+ * or "workload" for the client kind. */
+const char *model_doc_name(const struct model_ops *ops);
+
+/* model_doc_find returns the kind documented under name, or NULL. */
+const struct model_ops *model_doc_find(const char *name);
+
+/* model_doc_names fills names (len slots) with every documented name and
+ * a NULL after the last, for suggestions. */
+void model_doc_names(const char **names, size_t len);
+
+/* model_doc prints one kind's reference: a heading with its summary and
+ * where it goes in a scenario, then its parameter table (param_doc). */
+void model_doc(FILE *f, const struct model_ops *ops, enum param_format fmt);
+
+/* model_doc_list prints each kind with its summary, in plain text. */
+void model_doc_list(FILE *f);
+
+/* model_reference prints the reference of every kind in Markdown: the
+ * text of docs/reference.md. */
+void model_reference(FILE *f);
 
 #endif

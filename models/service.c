@@ -17,19 +17,20 @@
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "sim/rng.h"
 #include "sim/stats.h"
 
 #define SVC_MAX_REPLICAS 100000
 #define SVC_MAX_WORKERS 1000000
+#define SVC_MAX_QUEUE 1000000000
 #define SVC_MAX_NEXT 1024
 
 enum { SVC_EV_DONE = 1 };
 
 struct route {
 	uint32_t to;
+	double p;              /* as given */
 	double cum;            /* cumulative probability up to this edge */
 };
 
@@ -44,119 +45,96 @@ struct service_cfg {
 	struct call_plan calls;
 };
 
-static const char *const svc_keys[] = {
-	"type", "replicas", "workers", "queue", "service", "speed", "next",
-	"calls", "description", NULL
-};
-static const char *const svc_required[] = { "service", NULL };
-static const char *const route_keys[] = { "to", "p", NULL };
-static const char *const route_required[] = { "to", "p", NULL };
-
-static void svc_cfg_free(void *p)
+static void svc_cfg_init(void *obj)
 {
-	struct service_cfg *c = p;
-	if (!c)
-		return;
-	dist_fini(&c->service);
-	free(c->next);
-	callplan_free(&c->calls);
-	free(c);
-}
-
-static int svc_configure(struct sc_ctx *ctx, const char *path,
-			 const struct yt_node *map, void **out)
-{
-	char what[256];
-	uint64_t u;
-	int rc;
-	struct service_cfg *c = calloc(1, sizeof *c);
-	if (!c)
-		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
-	c->replicas = 1;
-	c->workers = 1;
+	struct service_cfg *c = obj;
 	c->queue = -1;
-	c->speed = 1.0;
-	c->service.kind = DIST_CONSTANT;
-
-	if ((rc = sc_keys(ctx, map, path, svc_keys, svc_required)))
-		goto fail;
-	const struct yt_node *v;
-	if ((v = yt_get(map, "replicas"))) {
-		snprintf(what, sizeof what, "%s.replicas", path);
-		if ((rc = sc_uint(ctx, v, what, 1, SVC_MAX_REPLICAS, &u)))
-			goto fail;
-		c->replicas = (uint32_t)u;
-	}
-	if ((v = yt_get(map, "workers"))) {
-		snprintf(what, sizeof what, "%s.workers", path);
-		if ((rc = sc_uint(ctx, v, what, 1, SVC_MAX_WORKERS, &u)))
-			goto fail;
-		c->workers = (uint32_t)u;
-	}
-	if ((v = yt_get(map, "queue"))) {
-		snprintf(what, sizeof what, "%s.queue", path);
-		if ((rc = sc_uint(ctx, v, what, 0, 1000000000, &u)))
-			goto fail;
-		c->queue = (int64_t)u;
-	}
-	if ((v = yt_get(map, "speed"))) {
-		snprintf(what, sizeof what, "%s.speed", path);
-		if ((rc = sc_double(ctx, v, what, 1e-6, 1e6, &c->speed)))
-			goto fail;
-	}
-	snprintf(what, sizeof what, "%s.service", path);
-	if ((rc = sc_dist(ctx, yt_get(map, "service"), what, &c->service)))
-		goto fail;
-	if ((v = yt_get(map, "next"))) {
-		snprintf(what, sizeof what, "%s.next", path);
-		if (v->type != YT_SEQ) {
-			rc = sc_fail(ctx, v, what,
-				     "must be a list of {to: NODE, p: PROBABILITY}");
-			goto fail;
-		}
-		if (v->n > SVC_MAX_NEXT) {
-			rc = sc_fail(ctx, v, what, "at most %d routes", SVC_MAX_NEXT);
-			goto fail;
-		}
-		c->next = calloc(v->n ? v->n : 1, sizeof *c->next);
-		if (!c->next) {
-			rc = sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
-			goto fail;
-		}
-		double cum = 0;
-		for (size_t i = 0; i < v->n; i++) {
-			const struct yt_node *e = v->items[i];
-			double p;
-			snprintf(what, sizeof what, "%s.next[%zu]", path, i);
-			if ((rc = sc_keys(ctx, e, what, route_keys, route_required)))
-				goto fail;
-			snprintf(what, sizeof what, "%s.next[%zu].to", path, i);
-			if ((rc = sc_node_ref(ctx, yt_get(e, "to"), what, &c->next[i].to)))
-				goto fail;
-			snprintf(what, sizeof what, "%s.next[%zu].p", path, i);
-			if ((rc = sc_double(ctx, yt_get(e, "p"), what, 0, 1, &p)))
-				goto fail;
-			cum += p;
-			if (cum > 1 + 1e-9) {
-				rc = sc_fail(ctx, yt_get(e, "p"), what,
-					     "routing probabilities add up to %g, more than 1", cum);
-				goto fail;
-			}
-			c->next[i].cum = cum;
-		}
-		c->nnext = v->n;
-	}
-	if ((v = yt_get(map, "calls"))) {
-		snprintf(what, sizeof what, "%s.calls", path);
-		if ((rc = callplan_check(ctx, v, what, &c->calls)))
-			goto fail;
-	}
-	*out = c;
-	return 0;
-fail:
-	svc_cfg_free(c);
-	return rc;
 }
+
+/* svc_validate turns the routes' probabilities into cumulative ones, which
+ * must not pass 1. */
+static int svc_validate(struct sc_ctx *ctx, const char *path,
+			const struct yt_node *map, void *obj)
+{
+	struct service_cfg *c = obj;
+	double cum = 0;
+	for (size_t i = 0; i < c->nnext; i++) {
+		cum += c->next[i].p;
+		if (cum > 1 + 1e-9) {
+			char what[256];
+			snprintf(what, sizeof what, "%s.next[%zu].p", path, i);
+			return sc_fail(ctx, yt_get(yt_get(map, "next")->items[i], "p"), what,
+				       "routing probabilities add up to %g, more than 1", cum);
+		}
+		c->next[i].cum = cum;
+	}
+	return 0;
+}
+
+static const struct param route_params[] = {
+	{ .name = "to", .type = PARAM_NODE, PARAM_FIELD(struct route, to),
+	  .flags = PARAM_REQUIRED, .doc = "the node the request goes on to" },
+	{ .name = "p", .type = PARAM_PROB, PARAM_FIELD(struct route, p),
+	  .flags = PARAM_REQUIRED, .doc = "the probability of this route" },
+	{ 0 }
+};
+
+static const struct param_table route_table = {
+	.params = route_params,
+	.size = sizeof(struct route),
+};
+
+static const struct param route_elem = {
+	.type = PARAM_MAP, .size = sizeof(struct route), .sub = &route_table,
+};
+
+static int svc_parse_calls(struct sc_ctx *ctx, const char *what,
+			   const struct yt_node *n, void *field)
+{
+	return callplan_check(ctx, n, what, field);
+}
+
+static void svc_free_calls(void *field)
+{
+	callplan_free(field);
+}
+
+static const struct param svc_params[] = {
+	{ .name = "replicas", .type = PARAM_UINT, PARAM_FIELD(struct service_cfg, replicas),
+	  .umin = 1, .umax = SVC_MAX_REPLICAS, .def = "1",
+	  .doc = "instances. Without a balancer in front, arrivals go to them in round robin" },
+	{ .name = "workers", .type = PARAM_UINT, PARAM_FIELD(struct service_cfg, workers),
+	  .umin = 1, .umax = SVC_MAX_WORKERS, .def = "1",
+	  .doc = "servers per instance" },
+	{ .name = "queue", .type = PARAM_UINT, PARAM_FIELD(struct service_cfg, queue),
+	  .umin = 0, .umax = SVC_MAX_QUEUE, .def_doc = "unbounded",
+	  .doc = "waiting places per instance. A request that finds every worker busy and the queue full is rejected (it finishes at once, counted in `rejected`)" },
+	{ .name = "service", .type = PARAM_DIST, PARAM_FIELD(struct service_cfg, service),
+	  .flags = PARAM_REQUIRED,
+	  .doc = "service time of one request (before `speed`)" },
+	{ .name = "speed", .type = PARAM_NUMBER, PARAM_FIELD(struct service_cfg, speed),
+	  .min = 1e-6, .max = 1e6, .def = "1",
+	  .doc = "service times are divided by it (vertical scaling)" },
+	{ .name = "next", .type = PARAM_LIST, PARAM_FIELD(struct service_cfg, next),
+	  PARAM_COUNT(struct service_cfg, nnext), .elem = &route_elem,
+	  .elem_size = sizeof(struct route), .max_len = SVC_MAX_NEXT, .item = "routes",
+	  .shape = "{to: NODE, p: PROBABILITY}",
+	  .doc = "after service, the request goes on to `to` with probability `p`. With the remaining probability it completes. Probabilities must add up to at most 1. This gives open and closed Jackson networks, with feedback" },
+	{ .name = "calls", .type = PARAM_CUSTOM, PARAM_FIELD(struct service_cfg, calls),
+	  .parse = svc_parse_calls, .fini = svc_free_calls,
+	  .shape = "[{to: NODE, p: PROBABILITY}, {parallel: [{to: NODE, p: PROBABILITY}, ...]}, ...]",
+	  .doc = "synchronous calls made after the request's own service, in order; the worker is held until each reply is in. An entry `{to: NODE}` calls NODE; with `p` it calls with that probability (default 1). `{parallel: [...]}` makes its calls at once and waits for the slowest. A failed call fails the request. A cycle of calls is refused" },
+	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
+	{ 0 }
+};
+
+static const struct param_table svc_table = {
+	.params = svc_params,
+	.size = sizeof(struct service_cfg),
+	.doc = "A service has `replicas` instances. Each instance has `workers` servers and its own FIFO queue.",
+	.init = svc_cfg_init,
+	.validate = svc_validate,
+};
 
 /* ---- running ----------------------------------------------------------- */
 
@@ -584,8 +562,7 @@ static const struct col_def svc_ts_cols[] = {
 const struct model_ops service_ops = {
 	.kind = "service",
 	.summary = "replicas x workers with FIFO queues, a service-time distribution, calls and routing",
-	.configure = svc_configure,
-	.cfg_free = svc_cfg_free,
+	.params = &svc_table,
 	.units = svc_units,
 	.init = svc_init,
 	.arrive = svc_arrive,

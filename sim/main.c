@@ -1,8 +1,9 @@
 /*
  * main.c - the archsim command line.
  *
- *   archsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE ...] [-q]
+ *   archsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE ...] [-q] [--stats]
  *   archsim check FILE [--seed N] [--set PATH=VALUE ...]
+ *   archsim help [KIND] [--markdown]
  *   archsim --help | --version
  *
  * Exit status: 0 success; 1 a run failed (I/O, memory); 2 bad input (the
@@ -43,8 +44,9 @@ static void usage(FILE *f)
 	char kinds[256];
 	model_kind_names(kinds, sizeof kinds);
 	fprintf(f,
-		"usage: archsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE ...] [-q]\n"
+		"usage: archsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE ...] [-q] [--stats]\n"
 		"       archsim check FILE [--seed N] [--set PATH=VALUE ...]\n"
+		"       archsim help [KIND] [--markdown]\n"
 		"       archsim --help | --version\n"
 		"\n"
 		"Simulates the architecture described in the YAML scenario FILE and\n"
@@ -53,6 +55,10 @@ static void usage(FILE *f)
 		"commands:\n"
 		"  run      check the scenario, simulate it, write the results\n"
 		"  check    check the scenario only; print nothing when it is valid\n"
+		"  help     list the kinds of workloads and nodes; with KIND, the keys it\n"
+		"           accepts with their types, ranges, defaults and meaning;\n"
+		"           with --markdown, in Markdown (alone: the whole reference,\n"
+		"           docs/reference.md)\n"
 		"\n"
 		"options:\n"
 		"  -o DIR             output directory (default: results/NAME, NAME from\n"
@@ -65,9 +71,60 @@ static void usage(FILE *f)
 		"  -h, --help         this help\n"
 		"  --version          print the version\n"
 		"\n"
-		"component kinds: %s\n"
+		"component kinds: %s (archsim help KIND: their keys)\n"
 		"exit status: 0 ok, 1 run failed, 2 bad input, 130/143 interrupted\n",
 		kinds);
+}
+
+/* help is `archsim help [KIND] [--markdown]`; it returns the exit status. */
+static int help(int argc, char **argv)
+{
+	const char *kind = NULL;
+	int markdown = 0;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--markdown")) {
+			markdown = 1;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "archsim: unknown option '%s' (see archsim --help)\n", argv[i]);
+			return EXIT_BADINPUT;
+		} else if (!kind) {
+			kind = argv[i];
+		} else {
+			fprintf(stderr, "archsim: unexpected argument '%s'\n", argv[i]);
+			return EXIT_BADINPUT;
+		}
+	}
+	if (!kind && markdown) {
+		model_reference(stdout);
+	} else if (!kind) {
+		printf("usage: archsim help [KIND] [--markdown]\n\n");
+		model_doc_list(stdout);
+		printf("\narchsim help KIND prints the keys a kind accepts; archsim help --markdown\n"
+		       "prints the whole reference (docs/reference.md).\n");
+	} else {
+		const struct model_ops *ops = model_doc_find(kind);
+		if (!ops) {
+			const char *names[64];
+			model_doc_names(names, 64);
+			const char *near = sc_closest(kind, names);
+			if (near) {
+				fprintf(stderr, "archsim: unknown kind '%s'; did you mean '%s'?\n",
+					kind, near);
+			} else {
+				fprintf(stderr, "archsim: unknown kind '%s' (kinds:", kind);
+				for (size_t i = 0; names[i]; i++)
+					fprintf(stderr, "%s %s", i ? "," : "", names[i]);
+				fprintf(stderr, ")\n");
+			}
+			return EXIT_BADINPUT;
+		}
+		model_doc(stdout, ops, markdown ? PARAM_MARKDOWN : PARAM_TEXT);
+	}
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "archsim: write failed: %s\n", strerror(errno));
+		return 1;
+	}
+	return 0;
 }
 
 struct progress_state {
@@ -109,6 +166,10 @@ int main(int argc, char **argv)
 
 	/* GSL reports failures (out of memory) by return value, not abort */
 	gsl_set_error_handler_off();
+	if (argc >= 2 && !strcmp(argv[1], "help")) {
+		free(sets);
+		return help(argc - 2, argv + 2);
+	}
 	if (!sets) {
 		fprintf(stderr, "archsim: out of memory\n");
 		return 1;

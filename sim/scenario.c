@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "models/model.h"
+#include "sim/param.h"
 
 #define SC_MAX_NODES 1000000
 #define SC_MAX_REPLICATIONS 100000
@@ -244,6 +245,21 @@ int sc_double(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 	if (v < min || v > max)
 		return sc_fail(ctx, n, what, "must be %s (got %s)", expect, n->str);
 	*out = v;
+	return 0;
+}
+
+int sc_bool(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	    int *out)
+{
+	int rc = need_scalar(ctx, n, what, "true or false");
+	if (rc)
+		return rc;
+	if (!strcmp(n->str, "true") || !strcmp(n->str, "yes") || !strcmp(n->str, "on"))
+		*out = 1;
+	else if (!strcmp(n->str, "false") || !strcmp(n->str, "no") || !strcmp(n->str, "off"))
+		*out = 0;
+	else
+		return sc_fail(ctx, n, what, "must be true or false (got '%s')", n->str);
 	return 0;
 }
 
@@ -645,7 +661,7 @@ static void scenario_free(struct scenario *sc)
 		return;
 	for (size_t i = 0; i < sc->nnodes; i++) {
 		if (sc->nodes[i].cfg && sc->nodes[i].ops)
-			sc->nodes[i].ops->cfg_free(sc->nodes[i].cfg);
+			param_free(sc->nodes[i].ops->params, sc->nodes[i].cfg);
 		free(sc->nodes[i].name);
 	}
 	free(sc->nodes);
@@ -1097,7 +1113,7 @@ static int check_point(struct yt_node *tree, const char *file,
 			rc = sc_unknown(c, tn, tw, "type", tname, names);
 			goto fail;
 		}
-		if ((rc = n->ops->configure(c, what, n->src, &n->cfg)))
+		if ((rc = param_new(c, what, n->src, n->ops->params, "type", &n->cfg)))
 			goto fail;
 		n->units = n->ops->units ? n->ops->units(n->cfg) : 1;
 		n->max_units = n->units;
@@ -1107,7 +1123,7 @@ static int check_point(struct yt_node *tree, const char *file,
 		char what[128];
 		snprintf(what, sizeof what, "workloads.%s", n->name);
 		n->ops = &client_ops;
-		if ((rc = n->ops->configure(c, what, n->src, &n->cfg)))
+		if ((rc = param_new(c, what, n->src, n->ops->params, NULL, &n->cfg)))
 			goto fail;
 	}
 	if ((rc = check_exits(c, sc)) || (rc = check_call_cycles(c, sc)) ||

@@ -11,9 +11,9 @@
  *      resolved.  The first problem found is reported as
  *      "FILE:LINE:COL: path.to.key: what is wrong (what is allowed)".
  *
- * Component kinds check their own keys through `configure` in their
- * model_ops (models/model.h), using the sc_* helpers below, so every kind
- * reports errors the same way.
+ * Component kinds declare their keys in a parameter table (sim/param.h,
+ * named by their model_ops), which is checked with the sc_* helpers below,
+ * so every kind reports errors the same way.
  *
  * Units: durations are written with ns, us, ms, s, m or h and stored as
  * int64 nanoseconds; rates with /s, /m or /h and stored per second.  A bare
@@ -39,7 +39,8 @@ struct model_ops;
 struct sc_node {
 	char *name;
 	const struct model_ops *ops;
-	void *cfg;                     /* owned; freed by ops->cfg_free */
+	void *cfg;                     /* owned; built from ops->params by
+					* param_new, freed by param_free */
 	const struct yt_node *src;     /* where it was declared */
 	uint32_t units;                /* replicas as configured (1 if none) */
 	uint32_t max_units;            /* the most it will have (timeline) */
@@ -125,6 +126,9 @@ int sc_uint(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 	    uint64_t min, uint64_t max, uint64_t *out);
 int sc_double(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 	      double min, double max, double *out);
+/* sc_bool: true, yes or on -> 1; false, no or off -> 0. */
+int sc_bool(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
+	    int *out);
 /* sc_duration: a number with a unit; min_ns is the least allowed. */
 int sc_duration(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 		int64_t min_ns, int64_t *out_ns);

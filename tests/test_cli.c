@@ -30,6 +30,29 @@ static void test_cli_version_and_help(void **state)
 	assert_non_null(strstr(e, "unknown option '--bogus'"));
 }
 
+static void test_cli_help_prints_the_reference(void **state)
+{
+	char e[4096];
+	assert_int_equal(sh(NULL, 0, "%s help | grep -q '^  service   replicas x workers'", bin), 0);
+	assert_int_equal(sh(NULL, 0, "%s help | grep -q '^  workload  open-loop arrivals'", bin), 0);
+	assert_int_equal(sh(NULL, 0, "%s help service | grep -q "
+			    "'^  workers      integer from 1 to 1000000, default 1$'", bin), 0);
+	assert_int_equal(sh(NULL, 0, "%s help workload | grep -q '^arrival with process: closed$'",
+			    bin), 0);
+	assert_int_equal(sh(NULL, 0, "%s help service --markdown | grep -q '^## `service`$'", bin), 0);
+	assert_int_equal(sh(e, sizeof e, "%s help servce", bin), 2);
+	assert_string_equal(e, "archsim: unknown kind 'servce'; did you mean 'service'?\n");
+	assert_int_equal(sh(e, sizeof e, "%s help balancer", bin), 2);
+	assert_string_equal(e, "archsim: unknown kind 'balancer' (kinds: workload, service)\n");
+	assert_int_equal(sh(e, sizeof e, "%s help service workload", bin), 2);
+	assert_int_equal(sh(e, sizeof e, "%s help --markdown >/dev/full", bin), 1);
+	assert_non_null(strstr(e, "write failed"));
+	/* the committed reference is what the binary prints, so the docs
+	 * cannot drift from the checker */
+	if (sh(NULL, 0, "%s help --markdown | cmp -s - docs/reference.md", bin) != 0)
+		fail_msg("docs/reference.md differs from `archsim help --markdown`: run make docs");
+}
+
 static void test_cli_check_accepts_the_shipped_scenarios(void **state)
 {
 	char e[4096];
@@ -168,6 +191,7 @@ int main(int argc, char **argv)
 	clitest_find_bin(argv[0]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cli_version_and_help),
+		cmocka_unit_test(test_cli_help_prints_the_reference),
 		cmocka_unit_test(test_cli_check_accepts_the_shipped_scenarios),
 		cmocka_unit_test(test_cli_bad_input_is_one_located_line_and_status_2),
 		cmocka_unit_test(test_cli_same_seed_gives_identical_files),

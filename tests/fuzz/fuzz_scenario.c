@@ -5,7 +5,7 @@
  * fail with SIM_EINVAL / SIM_EIO / SIM_ENOMEM and a located message, never
  * crash, hang, leak or touch memory it does not own (the harness is built
  * with AddressSanitizer and UBSan).  A loaded scenario is also expanded
- * (sweeps) and freed, which exercises every configure and cfg_free.
+ * (sweeps) and freed, which exercises every parameter table and param_free.
  */
 #include <stddef.h>
 #include <stdint.h>
