@@ -279,8 +279,11 @@ static int64_t next_arrival(struct client *cl, int64_t now)
  * the k-th request of closed-loop user u.  A closed loop's requests are
  * named by user, not by the order they happen to be issued in, so a
  * faster system does not give a user's 10th request another identity. */
-static uint64_t ident(const struct client *cl, uint32_t u, uint64_t k)
+static inline uint64_t ident(const struct client *cl, uint32_t u, uint64_t k)
 {
+	/* open loop: a Weyl sequence from the workload's key, mixed */
+	if (cl->cfg->process != ARR_CLOSED)
+		return rng_mix64(cl->wl_key + k * 0x9e3779b97f4a7c15ull);
 	return rng_key(rng_key(cl->wl_key, u), k);
 }
 

@@ -463,7 +463,7 @@ int evq_push(struct evq *q, struct event *ev)
 	return 0;
 }
 
-struct event *evq_peek(struct evq *q)
+struct event *evq_peek_refill(struct evq *q)
 {
 	if (!q->bottom && !evq_refill(q))
 		return NULL;

@@ -190,8 +190,14 @@ struct event *evq_pop(struct evq *q);
 
 /* evq_peek returns the event evq_pop would return, leaving it queued, or
  * NULL when the queue is empty.  It may refill Bottom from the ladder (as
- * the next pop would have); never allocates, never fails. */
-struct event *evq_peek(struct evq *q);
+ * the next pop would have); never allocates, never fails.  The common
+ * case, a Bottom that is not empty, is inline. */
+struct event *evq_peek_refill(struct evq *q);
+
+static inline struct event *evq_peek(struct evq *q)
+{
+	return q->bottom ? q->bottom : evq_peek_refill(q);
+}
 
 /* evq_size returns the number of queued events. */
 static inline size_t evq_size(const struct evq *q) { return q->size; }

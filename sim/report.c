@@ -281,9 +281,21 @@ int report_fold(struct report *r, size_t p, uint32_t rep,
 		a->node_ts[i] += res->node_ts[i];
 		a->node_ts_n[i]++;
 	}
-	const struct scope_result *s0 = &res->scopes[0];
-	double h0 = s0->half_n[0] ? s0->half_sum_s[0] / (double)s0->half_n[0] : NAN;
-	double h1 = s0->half_n[1] ? s0->half_sum_s[1] / (double)s0->half_n[1] : NAN;
+	/* the mean latency of each half of the measured window, from the
+	 * windows that lie wholly inside it (within the windows' 3 %) */
+	double sum[2] = { 0, 0 }, cnt[2] = { 0, 0 };
+	int64_t w = res->ts_window_ns, mid = sc->warmup_ns + sc->duration_ns / 2;
+	for (size_t t = 0; t < res->nts; t++) {
+		int64_t start = (int64_t)t * w;
+		const struct whist *h = &res->ts[t].lat;
+		if (start < sc->warmup_ns || !h->total)
+			continue;
+		int half = start >= mid;
+		sum[half] += whist_mean_ns(h) * (double)h->total;
+		cnt[half] += (double)h->total;
+	}
+	double h0 = cnt[0] ? sum[0] / cnt[0] * 1e-9 : NAN;
+	double h1 = cnt[1] ? sum[1] / cnt[1] * 1e-9 : NAN;
 	if (series_push(&a->growth, (double)(res->inflight[1] - res->inflight[0])) ||
 	    series_push(&a->trend, h1 - h0))
 		return SIM_ENOMEM;

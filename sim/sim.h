@@ -81,6 +81,8 @@
 #include "sim/whist.h"
 
 #define SIM_ANY UINT32_MAX       /* "no replica chosen", "no node" */
+
+struct sim;
 #define SIM_NEVER INT64_MAX
 
 /* How a request ended: X(name, column, group, meaning).  The group says
@@ -124,7 +126,6 @@ struct request {
 	struct request *next;        /* link in a node's queue */
 	struct request *hprev, *hnext; /* link among the requests a replica
 				      * holds (in service or waiting on calls) */
-	uint64_t id;                 /* unique within the replication */
 	uint64_t ident;              /* identity: names the request's own draws
 				      * (with the run's seed and replication) */
 	uint64_t issue;              /* issue number within its workload (open
@@ -210,9 +211,6 @@ struct scope_result {
 				      * requests issued inside it */
 	struct hist latency;         /* end-to-end, served requests */
 	double failed_latency_s;     /* summed, failed requests */
-	double half_sum_s[2];        /* latency sums in the first and second
-				      * half of the measured window */
-	uint64_t half_n[2];
 };
 
 /* One time-series window of one replication. */
@@ -253,6 +251,8 @@ struct rep_result {
 struct sim_node {
 	const struct sc_node *sc;
 	const struct model_ops *ops;
+	/* ops->arrive, copied here so that sim_send can be inline */
+	void (*arrive)(struct sim *s, struct sim_node *n, struct request *req);
 	void *state;                 /* owned by the model: init / fini */
 	uint32_t id;
 	uint32_t units;              /* replicas allotted (at least 1) */
@@ -273,8 +273,7 @@ struct sim {
 	uint32_t replication;
 	uint64_t run_key;            /* seed and replication, for identities */
 	gsl_rng *draw;               /* reseeded for each draw site */
-	uint64_t next_req_id;
-	int64_t warmup_end_ns, end_ns, half_ns;
+	int64_t warmup_end_ns, end_ns;
 	int measuring;               /* warm-up is over */
 	int64_t inflight;            /* requests issued and not yet ended */
 	struct rep_result *res;
@@ -285,6 +284,8 @@ struct sim {
 	uint32_t *tl_prev;           /* [timeline entries]: what a scale found */
 	uint32_t last_fail_node;     /* where the last non-ok status arose */
 	const struct sim_hooks *hooks;
+	void (*demand_hook)(void *arg, const struct request *req, uint32_t node,
+			    uint32_t unit, int64_t demand_ns);
 	int oom;                     /* an allocation failed mid-run */
 	int stuck;                   /* the clock stopped advancing */
 };
@@ -325,13 +326,17 @@ gsl_rng *sim_stream(struct sim *s, const struct sim_node *n,
  * reset to the stream named by req's identity, its hop and `purpose`
  * (SIM_DRAW_*): the same numbers whenever the same request draws for the
  * same purpose at the same hop, whatever the rest of the run did.  The
- * identity already holds the run's seed and replication (it is made by
- * the client, sim_ident).  The generator is shared: draw what is needed
+ * identity already holds the run's seed and replication, mixed (the
+ * client makes it with rng_key or rng_mix64; a child's is rng_key of its
+ * parent's), so that the streams of two requests or two purposes start
+ * at unrelated points.  The generator is shared: draw what is needed
  * before calling sim_draws again. */
 static inline gsl_rng *sim_draws(struct sim *s, const struct request *req,
 				 uint64_t purpose)
 {
-	rng_seed_key(s->draw, rng_mix64(req->ident ^ (purpose << 16 | req->hop)));
+	/* the identity is already mixed (sim_ident), so the key needs no
+	 * mixing of its own: one multiply chain less on the hot path */
+	rng_seed_key(s->draw, req->ident ^ (purpose << 16 | req->hop));
 	return s->draw;
 }
 
@@ -371,6 +376,18 @@ static inline struct event *sim_schedule(struct sim *s, int64_t at_ns,
 		return NULL;
 	}
 	return ev;
+}
+
+/* sim_finish: req has ended with req->status; the node req->reply_to is
+ * told by an event now (its done callback, or the engine's call
+ * bookkeeping for a child request). */
+#define SIM_EV_REPLY (SIM_EV_ENGINE | 1)     /* obj: the request that ended */
+
+static inline void sim_finish(struct sim *s, struct request *req)
+{
+	if (req->status != REQ_OK)
+		s->last_fail_node = req->fail_node;
+	sim_schedule(s, s->now_ns, req->reply_to, SIM_EV_REPLY, req, 0);
 }
 
 /* sim_event_done returns an event that has fired (or was dropped) to the
@@ -425,7 +442,18 @@ static inline void sim_request_free(struct sim *s, struct request *r)
 
 /* sim_send: req arrives at node `to` now, or after the node's `latency`
  * fault.  sim_forward: the same as the next hop of req's path. */
-void sim_send(struct sim *s, uint32_t to, struct request *req);
+void sim_send_later(struct sim *s, uint32_t to, struct request *req);
+
+static inline void sim_send(struct sim *s, uint32_t to, struct request *req)
+{
+	struct sim_node *n = &s->nodes[to];
+	if (n->faults && n->faults->add_ns > 0) {
+		sim_send_later(s, to, req);
+		return;
+	}
+	req->node_arrival_ns = s->now_ns;
+	n->arrive(s, n, req);
+}
 
 static inline void sim_forward(struct sim *s, uint32_t to, struct request *req)
 {
@@ -434,10 +462,6 @@ static inline void sim_forward(struct sim *s, uint32_t to, struct request *req)
 	sim_send(s, to, req);
 }
 
-/* sim_finish: req has ended with req->status; the node req->reply_to is
- * told by an event now (its done callback, or the engine's call
- * bookkeeping for a child request). */
-void sim_finish(struct sim *s, struct request *req);
 
 /* sim_fail ends req with status st, arisen at node `at`. */
 static inline void sim_fail(struct sim *s, struct request *req, int st,
@@ -487,7 +511,52 @@ static inline int sim_unit_down(const struct sim_node *n, uint32_t unit)
 
 /* sim_measure_arrival / _done record, for the replication's totals and time
  * series, a request issued by a client and its end.  Clients call them. */
-void sim_measure_arrival(struct sim *s, const struct request *req);
-void sim_measure_done(struct sim *s, const struct request *req);
+static inline void sim_measure_arrival(struct sim *s, const struct request *req)
+{
+	struct rep_result *r = s->res;
+	r->requests++;
+	s->inflight++;
+	if (!s->measuring)
+		return;
+	r->scopes[0].arrivals++;
+	if (r->nscopes > 1)
+		r->scopes[1 + req->client - s->sc->ncomponents].arrivals++;
+}
+
+/* scope_done counts req's end in one scope's totals. */
+static inline void sim_scope_done(struct sim *s, struct scope_result *sr,
+				  const struct request *req, int64_t lat)
+{
+	int st = req->status;
+	if (st == REQ_OK) {
+		sr->ended[st]++;
+		hist_record(&sr->latency, lat);
+	} else if (req->birth_ns >= s->warmup_end_ns) {
+		/* counted against the arrivals of the same window: a request
+		 * issued during warm-up is no arrival of the measured window */
+		sr->ended[st]++;
+		if (req_status_group(st) == REQ_GROUP_FAILED)
+			sr->failed_latency_s += (double)lat * 1e-9;
+	}
+}
+
+static inline void sim_measure_done(struct sim *s, const struct request *req)
+{
+	struct rep_result *r = s->res;
+	int64_t lat = s->now_ns - req->birth_ns;
+	s->inflight--;
+	if (s->ts_cur < r->nts) {
+		struct ts_window *w = &r->ts[s->ts_cur];
+		w->ended[req->status]++;
+		if (req->status == REQ_OK && whist_record(&w->lat, lat))
+			s->oom = 1;
+	}
+	if (!s->measuring)
+		return;
+	sim_scope_done(s, &r->scopes[0], req, lat);
+	if (r->nscopes > 1)
+		sim_scope_done(s, &r->scopes[1 + req->client - s->sc->ncomponents],
+			       req, lat);
+}
 
 #endif

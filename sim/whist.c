@@ -10,21 +10,12 @@
 
 #include "sim/err.h"
 
-static int whist_alloc(struct whist *h)
+int whist_alloc(struct whist *h)
 {
 	if (h->counts)
 		return 0;
 	h->counts = calloc(WHIST_NBUCKETS, sizeof *h->counts);
 	return h->counts ? 0 : SIM_ENOMEM;
-}
-
-int whist_record(struct whist *h, int64_t v)
-{
-	if (!h->counts && whist_alloc(h))
-		return SIM_ENOMEM;
-	h->counts[whist_index(v < 0 ? 0 : v)]++;
-	h->total++;
-	return 0;
 }
 
 int whist_merge(struct whist *dst, const struct whist *src)
@@ -73,6 +64,18 @@ int64_t whist_quantile(const struct whist *h, double q)
 			return bucket_lo(i) + (bucket_width(i) - 1) / 2;
 	}
 	return 0;   /* not reached: the counts add up to total */
+}
+
+double whist_mean_ns(const struct whist *h)
+{
+	if (!h->total)
+		return 0;
+	double sum = 0;
+	for (size_t i = 0; i < WHIST_NBUCKETS; i++)
+		if (h->counts[i])
+			sum += (double)h->counts[i] *
+			       ((double)bucket_lo(i) + (double)(bucket_width(i) - 1) / 2);
+	return sum / (double)h->total;
 }
 
 void whist_reset(struct whist *h)

@@ -45,9 +45,23 @@ static inline size_t whist_index(int64_t v)
 	return (1u << WHIST_SUB_BITS) + (size_t)(e - WHIST_SUB_BITS) * WHIST_HALF + sub;
 }
 
+/* whist_alloc gives h its counters if it has none: 0 or SIM_ENOMEM. */
+int whist_alloc(struct whist *h);
+
 /* whist_record counts v (negative counts as 0), allocating the counters on
  * the first value: 0, or SIM_ENOMEM (nothing counted). */
-int whist_record(struct whist *h, int64_t v);
+static inline int whist_record(struct whist *h, int64_t v)
+{
+	if (!h->counts && whist_alloc(h))
+		return -2;   /* SIM_ENOMEM */
+	h->counts[whist_index(v < 0 ? 0 : v)]++;
+	h->total++;
+	return 0;
+}
+
+/* whist_mean_ns estimates the mean from bucket midpoints (within the
+ * same 1/32 as a quantile); 0 when empty. */
+double whist_mean_ns(const struct whist *h);
 
 /* whist_merge adds src's counts to dst: 0 or SIM_ENOMEM. */
 int whist_merge(struct whist *dst, const struct whist *src);

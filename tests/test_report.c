@@ -35,8 +35,6 @@ static void fake(const struct scenario *sc, struct rep_result *r, int64_t lat,
 	r->complete = 1;
 	for (uint64_t i = 0; i < n; i++)
 		hist_record(&s->latency, lat);
-	s->half_n[0] = s->half_n[1] = n / 2;
-	s->half_sum_s[0] = s->half_sum_s[1] = (double)(n / 2) * lat * 1e-9;
 	double *v = r->nodes[0].v;     /* the service's columns, svc_cols */
 	v[0] = (double)(n + rejected);
 	v[2] = (double)n;
