@@ -6,10 +6,12 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "sim/keys.h"
 #include "sim/rng.h"
 
 #define CLIENT_MAX_USERS 10000000
 #define CLIENT_MAX_POINTS 100000
+#define CLIENT_MAX_CLASSES 1024
 
 enum { CL_EV_ARRIVAL = 1, CL_EV_ISSUE = 2 };
 
@@ -30,6 +32,21 @@ struct client_cfg {
 	uint32_t users;                    /* closed */
 	struct dist think;                 /* closed */
 	uint32_t target;
+	/* keys: the variant chosen, its parameters, the sampler built */
+	enum keys_kind key_dist;
+	struct key_params {
+		uint64_t n;
+		double s, fraction, share;
+	} keyp;
+	int has_keys;
+	struct keys keys;
+	/* mix: request kinds and their shares, cumulated */
+	struct share {
+		char *name;
+		double p;
+		double cum;
+	} *mix;
+	size_t nmix;
 };
 
 struct client {
@@ -81,6 +98,45 @@ static int profile_validate(struct sc_ctx *ctx, const char *path,
 			c->period_area += (c->points[k].rate_per_s + r1) / 2 *
 					  (double)(end - c->points[k].at_ns) * 1e-9;
 		}
+	}
+	return 0;
+}
+
+/* client_validate builds the key sampler and cumulates the mix. */
+static int client_validate(struct sc_ctx *ctx, const char *path,
+			   const struct yt_node *map, void *obj)
+{
+	struct client_cfg *c = obj;
+	char what[256];
+	const struct yt_node *kn = yt_get(map, "keys");
+	if (kn) {
+		struct sim_err kerr;
+		const struct key_params *k = &c->keyp;
+		int rc = 0;
+		switch (c->key_dist) {
+		case KEYS_UNIFORM: rc = keys_uniform(&c->keys, k->n, &kerr); break;
+		case KEYS_ZIPF: rc = keys_zipf(&c->keys, k->n, k->s, &kerr); break;
+		case KEYS_HOTSET:
+			rc = keys_hotset(&c->keys, k->n, k->fraction, k->share, &kerr);
+			break;
+		case KEYS_SEQUENTIAL: rc = keys_sequential(&c->keys, k->n, &kerr); break;
+		}
+		snprintf(what, sizeof what, "%s.keys", path);
+		if (rc)
+			return sc_fail(ctx, kn, what, "%s", kerr.msg);
+		c->has_keys = 1;
+	}
+	if (c->nmix) {
+		double cum = 0;
+		for (size_t i = 0; i < c->nmix; i++) {
+			cum += c->mix[i].p;
+			c->mix[i].cum = cum;
+		}
+		snprintf(what, sizeof what, "%s.mix", path);
+		if (fabs(cum - 1) > 1e-6)
+			return sc_fail(ctx, yt_get(map, "mix"), what,
+				       "the shares add up to %g; they must add up to 1", cum);
+		c->mix[c->nmix - 1].cum = 1;
 	}
 	return 0;
 }
@@ -160,6 +216,56 @@ static const struct param_case arrival_cases[] = {
 	{ 0 }
 };
 
+static const struct param n_param = {
+	.name = "n", .type = PARAM_UINT, PARAM_FIELD(struct key_params, n),
+	.umin = 1, .umax = KEYS_ZIPF_N_MAX, .flags = PARAM_REQUIRED,
+	.doc = "number of keys: 0 to n - 1",
+};
+
+static const struct param uniform_params[] = { n_param, { 0 } };
+static const struct param zipf_params[] = {
+	n_param,
+	{ .name = "s", .type = PARAM_NUMBER, PARAM_FIELD(struct key_params, s),
+	  .min = 0, .max = 100, .def = "1",
+	  .doc = "exponent: key k (from 0) is drawn with probability proportional to (k + 1)^-s" },
+	{ 0 }
+};
+static const struct param hotset_params[] = {
+	n_param,
+	{ .name = "fraction", .type = PARAM_PROB, PARAM_FIELD(struct key_params, fraction),
+	  .def = "0.2", .doc = "share of the keys that are hot: the first round(fraction n)" },
+	{ .name = "share", .type = PARAM_PROB, PARAM_FIELD(struct key_params, share),
+	  .def = "0.8", .doc = "share of the requests that go to a hot key" },
+	{ 0 }
+};
+
+static const struct param_table uniform_table = {
+	.params = uniform_params, .size = sizeof(struct key_params),
+};
+static const struct param_table zipf_table = {
+	.params = zipf_params, .size = sizeof(struct key_params),
+};
+static const struct param_table hotset_table = {
+	.params = hotset_params, .size = sizeof(struct key_params),
+};
+
+/* in the order of enum keys_kind */
+static const struct param_case keys_cases[] = {
+	{ .name = "uniform", .table = &uniform_table, .doc = "Every key equally likely." },
+	{ .name = "zipf", .table = &zipf_table,
+	  .doc = "Zipf's law over n keys, drawn exactly in O(1) time and memory by rejection-inversion (Hörmann and Derflinger 1996), for n up to 10^12." },
+	{ .name = "hotset", .table = &hotset_table,
+	  .doc = "A hot set of round(fraction n) keys receives `share` of the requests, uniformly; the rest go uniformly to the other keys." },
+	{ .name = "sequential", .table = &uniform_table,
+	  .doc = "Request k of the workload gets key k mod n (a scan)." },
+	{ 0 }
+};
+
+static const struct param share_elem = {
+	.type = PARAM_PROB, PARAM_FIELD(struct share, p),
+	.doc = "the share of requests of this kind",
+};
+
 static const struct param client_params[] = {
 	{ .name = "arrival", .type = PARAM_VARIANT, PARAM_FIELD(struct client_cfg, process),
 	  .flags = PARAM_REQUIRED, .key = "process", .cases = arrival_cases,
@@ -167,6 +273,18 @@ static const struct param client_params[] = {
 	  .doc = "the arrival process, one of the four below" },
 	{ .name = "target", .type = PARAM_NODE, PARAM_FIELD(struct client_cfg, target),
 	  .flags = PARAM_REQUIRED, .doc = "the node that receives the requests" },
+	{ .name = "keys", .type = PARAM_VARIANT, PARAM_FIELD(struct client_cfg, key_dist),
+	  .sub_off = offsetof(struct client_cfg, keyp), .key = "dist",
+	  .noun = "key distribution", .cases = keys_cases,
+	  .shape = "{dist: zipf, n: 1000000, s: 0.99}",
+	  .def_doc = "none: every request has key 0",
+	  .doc = "the popularity of the keys requests carry (for caches, shards, hashing); drawn when the request is issued, carried by it and by all its calls" },
+	{ .name = "mix", .type = PARAM_LIST, PARAM_FIELD(struct client_cfg, mix),
+	  PARAM_COUNT(struct client_cfg, nmix), .flags = PARAM_KEYED, .elem = &share_elem,
+	  .elem_size = sizeof(struct share), .name_off = offsetof(struct share, name),
+	  .max_len = CLIENT_MAX_CLASSES, .item = "kinds", .shape = "{read: 0.95, write: 0.05}",
+	  .def_doc = "one kind",
+	  .doc = "kinds of request and their shares, adding up to 1; drawn when the request is issued, carried by it and by all its calls" },
 	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
 	{ 0 }
 };
@@ -174,6 +292,7 @@ static const struct param client_params[] = {
 static const struct param_table client_table = {
 	.params = client_params,
 	.size = sizeof(struct client_cfg),
+	.validate = client_validate,
 	.doc = "Each entry of `workloads:` is a client that issues requests to its `target`. Open-loop clients never wait for replies, so a slow system meets the same demand as a fast one. Latency is measured from the moment the client issued the request, which avoids coordinated omission.",
 };
 
@@ -346,6 +465,16 @@ static void issue(struct sim *s, struct sim_node *n, struct client *cl,
 	req->user = user;
 	req->issue = k;
 	req->ident = ident(cl, user, k);
+	const struct client_cfg *c = cl->cfg;
+	if (c->has_keys)
+		req->key = keys_sample(&c->keys, sim_draws(s, req, SIM_DRAW_KEY), k);
+	if (c->nmix > 1) {
+		double u = rng_uniform_pos(sim_draws(s, req, SIM_DRAW_CLASS));
+		uint16_t i = 0;
+		while (u >= c->mix[i].cum)
+			i++;
+		req->cls = i;
+	}
 	sim_measure_arrival(s, req);
 	sim_send(s, cl->cfg->target, req);
 }

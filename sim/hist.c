@@ -76,15 +76,14 @@ int64_t hist_bucket_hi(size_t i)
 	return (int64_t)(lo + ((uint64_t)1 << shift) - 1);
 }
 
-/* hist_quantile: see hist.h.  q outside [0, 1] is a programmer error.
- * The rank is ceil(q * total) computed in double, at least 1 and at most
- * total. */
-int64_t hist_quantile(const struct hist *h, double q)
+/* hist_quantile_bucket: see hist.h.  q outside [0, 1] is a programmer
+ * error.  The rank is ceil(q * total) computed in double, at least 1 and at
+ * most total. */
+size_t hist_quantile_bucket(const struct hist *h, double q)
 {
 	assert(q >= 0 && q <= 1);
 	if (h->total == 0)
 		return 0;
-
 	double x = ceil(q * (double)h->total);
 	uint64_t rank;
 	if (x < 1)
@@ -93,7 +92,6 @@ int64_t hist_quantile(const struct hist *h, double q)
 		rank = h->total;
 	else
 		rank = (uint64_t)x;
-
 	/* no bucket below the minimum's holds anything */
 	uint64_t cum = 0;
 	size_t i = hist_index(h->min_ns);
@@ -102,6 +100,14 @@ int64_t hist_quantile(const struct hist *h, double q)
 		if (cum >= rank)
 			break;
 	}
+	return i;
+}
+
+int64_t hist_quantile(const struct hist *h, double q)
+{
+	if (h->total == 0)
+		return 0;
+	size_t i = hist_quantile_bucket(h, q);
 	int64_t lo = hist_bucket_lo(i), hi = hist_bucket_hi(i);
 	int64_t mid = lo + (hi - lo) / 2;
 	if (mid < h->min_ns)

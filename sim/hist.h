@@ -101,6 +101,10 @@ int64_t hist_bucket_hi(size_t i);
  * ceil(q * total) (at least 1), clamped to [min, max].  0 when empty. */
 int64_t hist_quantile(const struct hist *h, double q);
 
+/* hist_quantile_bucket returns the bucket hist_quantile reads: the first
+ * whose cumulative count reaches the rank of q.  0 when empty. */
+size_t hist_quantile_bucket(const struct hist *h, double q);
+
 /* hist_mean is the exact mean of the recorded values (0 when empty). */
 double hist_mean(const struct hist *h);
 

@@ -74,6 +74,9 @@ static int series_push(struct series *s, double v)
 struct scope_acc {
 	uint64_t arrivals, ended[REQ_NSTATUS];
 	struct hist latency;             /* pooled */
+	struct cdf_sums cdf;             /* for percentile intervals */
+	double duration_s;               /* measured, summed */
+	double failed_latency_s;         /* summed */
 	struct series m[RM_COUNT];       /* per replication; percentiles: each
 					  * replication's own */
 	uint32_t used;                   /* replications that served */
@@ -116,6 +119,7 @@ static void acc_free(struct report_point_acc *a, const struct scenario *sc)
 		return;
 	for (uint32_t i = 0; a->scopes && i < a->nscopes; i++) {
 		hist_fini(&a->scopes[i].latency);
+		cdf_sums_free(&a->scopes[i].cdf);
 		for (int m = 0; m < RM_COUNT; m++)
 			free(a->scopes[i].m[m].x);
 	}
@@ -193,7 +197,11 @@ static int fold_scope(struct scope_acc *a, const struct scope_result *s,
 	for (int st = 0; st < REQ_NSTATUS; st++)
 		a->ended[st] += s->ended[st];
 	hist_merge(&a->latency, h);
+	a->duration_s += duration_s;
+	a->failed_latency_s += s->failed_latency_s;
 	a->used += served > 0;
+	if (served && cdf_sums_add(&a->cdf, h))
+		return SIM_ENOMEM;
 	double v[RM_COUNT];
 	v[RM_THROUGHPUT] = duration_s > 0 ? (double)served / duration_s : NAN;
 	v[RM_LATENCY_MEAN] = served ? hist_mean(h) * 1e-9 : NAN;
@@ -282,20 +290,19 @@ int report_fold(struct report *r, size_t p, uint32_t rep,
 		a->node_ts_n[i]++;
 	}
 	/* the mean latency of each half of the measured window, from the
-	 * windows that lie wholly inside it (within the windows' 3 %) */
+	 * windows that lie wholly inside it */
 	double sum[2] = { 0, 0 }, cnt[2] = { 0, 0 };
 	int64_t w = res->ts_window_ns, mid = sc->warmup_ns + sc->duration_ns / 2;
 	for (size_t t = 0; t < res->nts; t++) {
 		int64_t start = (int64_t)t * w;
-		const struct whist *h = &res->ts[t].lat;
-		if (start < sc->warmup_ns || !h->total)
+		if (start < sc->warmup_ns)
 			continue;
 		int half = start >= mid;
-		sum[half] += whist_mean_ns(h) * (double)h->total;
-		cnt[half] += (double)h->total;
+		sum[half] += res->ts[t].lat_sum_s;
+		cnt[half] += (double)res->ts[t].ended[REQ_OK];
 	}
-	double h0 = cnt[0] ? sum[0] / cnt[0] * 1e-9 : NAN;
-	double h1 = cnt[1] ? sum[1] / cnt[1] * 1e-9 : NAN;
+	double h0 = cnt[0] ? sum[0] / cnt[0] : NAN;
+	double h1 = cnt[1] ? sum[1] / cnt[1] : NAN;
 	if (series_push(&a->growth, (double)(res->inflight[1] - res->inflight[0])) ||
 	    series_push(&a->trend, h1 - h0))
 		return SIM_ENOMEM;
@@ -304,34 +311,113 @@ int report_fold(struct report *r, size_t p, uint32_t rep,
 
 /* ---- estimates --------------------------------------------------------- */
 
-double report_quantile_ci(double pooled, const double *x, size_t n,
-			  double rel_err)
+int cdf_sums_add(struct cdf_sums *c, const struct hist *h)
 {
+	if (!c->s1) {
+		c->s1 = calloc(HIST_NBUCKETS, sizeof *c->s1);
+		c->s2 = calloc(HIST_NBUCKETS, sizeof *c->s2);
+		c->ones = calloc(HIST_NBUCKETS, sizeof *c->ones);
+		if (!c->s1 || !c->s2 || !c->ones)
+			return SIM_ENOMEM;
+	}
+	size_t lo = hist_index(h->min_ns), hi = hist_index(h->max_ns);
+	uint64_t cum = 0;
+	for (size_t b = lo; b < hi; b++) {
+		cum += h->counts[b];
+		double f = (double)cum / (double)h->total;
+		c->s1[b] += f;
+		c->s2[b] += f * f;
+	}
+	c->ones[hi]++;        /* F = 1 from the maximum's bucket on */
+	c->n++;
+	return 0;
+}
+
+void cdf_sums_free(struct cdf_sums *c)
+{
+	free(c->s1);
+	free(c->s2);
+	free(c->ones);
+	memset(c, 0, sizeof *c);
+}
+
+/* clamp01 keeps a probability in [0, 1]. */
+static double clamp01(double p)
+{
+	return p < 0 ? 0 : p > 1 ? 1 : p;
+}
+
+void report_quantile_interval(const struct hist *pooled, double q,
+			      const double *own, size_t n,
+			      const struct cdf_sums *c, double rel_err,
+			      double *x, double *lo, double *hi)
+{
+	*x = *lo = *hi = NAN;
+	if (!pooled->total)
+		return;
+	double xp = (double)hist_quantile(pooled, q) * 1e-9;
+	*x = xp;
+	/* sectioning: the own quantiles' spread around the pooled one */
 	double ss = 0;
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (isnan(x[i]))
+		if (isnan(own[i]))
 			continue;
-		ss += (x[i] - pooled) * (x[i] - pooled);
+		ss += (own[i] - xp) * (own[i] - xp);
 		m++;
 	}
-	if (m < 2 || isnan(pooled))
-		return NAN;
-	return stats_t_quantile(0.975, (double)(m - 1)) *
-	       sqrt(ss / ((double)m * (double)(m - 1))) + rel_err * pooled;
+	if (m < 2 || c->n != m)
+		return;
+	double t = stats_t_quantile(0.975, (double)(m - 1));
+	double hb = t * sqrt(ss / ((double)m * (double)(m - 1)));
+	/* CDF inversion at the pooled quantile's bucket */
+	size_t b = hist_quantile_bucket(pooled, q);
+	uint64_t ones = 0;
+	for (size_t j = 0; j <= b; j++)
+		ones += c->ones[j];
+	double s1 = c->s1[b] + (double)ones, s2 = c->s2[b] + (double)ones;
+	double pbar = s1 / (double)m;
+	double var = (s2 - s1 * s1 / (double)m) / (double)(m - 1);
+	double hp = t * sqrt(var > 0 ? var / (double)m : 0);
+	double cl = (double)hist_quantile(pooled, clamp01(pbar - hp)) * 1e-9;
+	double cu = (double)hist_quantile(pooled, clamp01(pbar + hp)) * 1e-9;
+	/* the hull of the two, widened by the histogram's error; a
+	 * latency is never below 0 */
+	*lo = (xp - hb < cl ? xp - hb : cl) - rel_err * xp;
+	*hi = (xp + hb > cu ? xp + hb : cu) + rel_err * xp;
+	if (*lo < 0)
+		*lo = 0;
 }
 
-/* estimate works out the metrics of one scope. */
-static void estimate(const struct scope_acc *a, double *mean, double *ci)
+/* estimate works out the metrics of one scope: pooled point estimates;
+ * t half-widths from the replications' own values; percentile intervals
+ * as report_quantile_interval. */
+static void estimate(const struct scope_acc *a, double *mean, double *ci,
+		     double *lo, double *hi)
 {
+	uint64_t served = a->ended[REQ_OK];
+	uint64_t refused = count_group(a->ended, REQ_GROUP_REFUSED);
+	uint64_t failed = count_group(a->ended, REQ_GROUP_FAILED);
+	double pooled[RM_COUNT] = {
+		[RM_THROUGHPUT] = a->duration_s > 0 ? (double)served / a->duration_s : NAN,
+		[RM_LATENCY_MEAN] = served ? hist_mean(&a->latency) * 1e-9 : NAN,
+		[RM_REJECT_RATIO] = a->arrivals ? (double)refused / (double)a->arrivals : NAN,
+		[RM_ERROR_RATIO] = a->arrivals ? (double)failed / (double)a->arrivals : NAN,
+		[RM_FAILED_LATENCY_MEAN] = failed ? a->failed_latency_s / (double)failed : NAN,
+	};
 	for (int m = 0; m < RM_COUNT; m++) {
 		const struct series *s = &a->m[m];
 		if (metric_q[m] > 0) {
-			mean[m] = a->latency.total ?
-				(double)hist_quantile(&a->latency, metric_q[m]) * 1e-9 : NAN;
-			ci[m] = report_quantile_ci(mean[m], s->x, s->n, HIST_REL_ERR);
+			report_quantile_interval(&a->latency, metric_q[m], s->x, s->n,
+						 &a->cdf, HIST_REL_ERR, &mean[m], &lo[m], &hi[m]);
+			ci[m] = isnan(lo[m]) ? NAN :
+				mean[m] - lo[m] > hi[m] - mean[m] ? mean[m] - lo[m] : hi[m] - mean[m];
 		} else {
-			stats_ci95(s->x, s->n, &mean[m], &ci[m]);
+			double avg;
+			stats_ci95(s->x, s->n, &avg, &ci[m]);
+			mean[m] = pooled[m];
+			lo[m] = mean[m] - ci[m];
+			hi[m] = mean[m] + ci[m];
 		}
 	}
 }
@@ -457,13 +543,17 @@ static void counts_header(FILE *f)
 	for (int st = 0; st < REQ_NSTATUS; st++)
 		if (req_status_group(st) == REQ_GROUP_FAILED)
 			status_column(f, st);
-	for (int m = 0; m < RM_COUNT; m++)
+	for (int m = 0; m < RM_COUNT; m++) {
 		fprintf(f, ",%s,%s_ci95", metric_names[m], metric_names[m]);
+		if (metric_q[m] > 0)
+			fprintf(f, ",%s_lo,%s_hi", metric_names[m], metric_names[m]);
+	}
 }
 
 static void counts_row(FILE *f, uint32_t reps, uint32_t used,
 		       const uint64_t arrivals, const uint64_t *ended,
-		       const double *mean, const double *ci)
+		       const double *mean, const double *ci, const double *lo,
+		       const double *hi)
 {
 	fprintf(f, ",%u,%u,%llu,%llu", reps, used, (unsigned long long)arrivals,
 		(unsigned long long)ended[REQ_OK]);
@@ -477,6 +567,10 @@ static void counts_row(FILE *f, uint32_t reps, uint32_t used,
 	for (int m = 0; m < RM_COUNT; m++) {
 		num(f, reps ? mean[m] : NAN);
 		num(f, reps ? ci[m] : NAN);
+		if (metric_q[m] > 0) {
+			num(f, reps ? lo[m] : NAN);
+			num(f, reps ? hi[m] : NAN);
+		}
 	}
 }
 
@@ -711,7 +805,7 @@ static void write_summary_row(struct report *r, size_t p, const struct scope_acc
 		csv_field(f, set->param_values[p * set->nparams + i]);
 	}
 	counts_row(f, pt->replications, pt->used, s0 ? s0->arrivals : 0,
-		   s0 ? s0->ended : none, pt->mean, pt->ci95);
+		   s0 ? s0->ended : none, pt->mean, pt->ci95, pt->lo, pt->hi);
 	fprintf(f, ",%s,%s,%llu,%016llx,%s\n",
 		!pt->replications ? "NaN" : pt->steady ? "true" : "false",
 		pt->complete ? "true" : "false",
@@ -738,12 +832,12 @@ static void write_point(struct report *r, size_t p, const struct report_point_ac
 	size_t nwl = sc->nnodes - sc->ncomponents;
 	for (size_t w = 0; w < nwl; w++) {
 		const struct scope_acc *s = &a->scopes[a->nscopes > 1 ? 1 + w : 0];
-		double mean[RM_COUNT], ci[RM_COUNT];
-		estimate(s, mean, ci);
+		double mean[RM_COUNT], ci[RM_COUNT], lo[RM_COUNT], hi[RM_COUNT];
+		estimate(s, mean, ci, lo, hi);
 		FILE *f = r->f[F_WORKLOADS];
 		fprintf(f, "%zu,", p);
 		csv_field(f, sc->nodes[sc->ncomponents + w].name);
-		counts_row(f, a->reps, s->used, s->arrivals, s->ended, mean, ci);
+		counts_row(f, a->reps, s->used, s->arrivals, s->ended, mean, ci, lo, hi);
 		fputc('\n', f);
 	}
 	write_nodes(r, p, a);
@@ -790,7 +884,7 @@ int report_point_done(struct report *r, size_t p)
 	int rc = 0;
 	memset(pt, 0, sizeof *pt);
 	for (int m = 0; m < RM_COUNT; m++)
-		pt->mean[m] = pt->ci95[m] = NAN;
+		pt->mean[m] = pt->ci95[m] = pt->lo[m] = pt->hi[m] = NAN;
 	if (a && a->reps) {
 		const struct scope_acc *s0 = &a->scopes[0];
 		pt->replications = a->reps;
@@ -800,7 +894,7 @@ int report_point_done(struct report *r, size_t p)
 		pt->completed = s0->ended[REQ_OK];
 		pt->rejected = count_group(s0->ended, REQ_GROUP_REFUSED);
 		pt->failed = count_group(s0->ended, REQ_GROUP_FAILED);
-		estimate(s0, pt->mean, pt->ci95);
+		estimate(s0, pt->mean, pt->ci95, pt->lo, pt->hi);
 		rc = steady_verdict(r, p, a, &pt->steady);
 	}
 	if (r->f[0] && p == r->written) {

@@ -177,6 +177,7 @@ static void rep_result_clear(struct rep_result *r, const struct scenario *sc)
 	}
 	for (size_t t = 0; t < r->nts; t++) {
 		memset(r->ts[t].ended, 0, sizeof r->ts[t].ended);
+		r->ts[t].lat_sum_s = 0;
 		whist_reset(&r->ts[t].lat);
 	}
 	for (size_t k = 0; k < sc->ncomponents; k++) {

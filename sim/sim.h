@@ -216,7 +216,8 @@ struct scope_result {
 /* One time-series window of one replication. */
 struct ts_window {
 	uint64_t ended[REQ_NSTATUS];
-	struct whist lat;            /* latencies of served requests */
+	double lat_sum_s;            /* latencies of served requests: summed, */
+	struct whist lat;            /* and their distribution */
 };
 
 /* One node's rows for one replication: the node's own row, then one per
@@ -548,8 +549,11 @@ static inline void sim_measure_done(struct sim *s, const struct request *req)
 	if (s->ts_cur < r->nts) {
 		struct ts_window *w = &r->ts[s->ts_cur];
 		w->ended[req->status]++;
-		if (req->status == REQ_OK && whist_record(&w->lat, lat))
-			s->oom = 1;
+		if (req->status == REQ_OK) {
+			w->lat_sum_s += (double)lat * 1e-9;
+			if (whist_record(&w->lat, lat))
+				s->oom = 1;
+		}
 	}
 	if (!s->measuring)
 		return;

@@ -143,7 +143,9 @@ int steady_analyze(const struct scenario *sc, struct steady_check *out)
 		if (note.tau_s > dur_s) {
 			note.what = STEADY_SLOW;
 			rc = add_note(out, note);
-		} else if (note.tau_s > warm_s) {
+		} else if (note.tau_s > warm_s && note.tau_s > dur_s / 100) {
+			/* the start's bias is of order tau / duration: worth a
+			 * word only when that is above a percent */
 			note.what = STEADY_WARMUP;
 			rc = add_note(out, note);
 		}

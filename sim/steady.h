@@ -25,8 +25,8 @@
  *      Poisson, 4 E[S] / (1 - rho)^2 for the M/M/1).  A run whose measured
  *      window is shorter than tau shows mostly its initial state: an M/M/1
  *      at rho = 0.999 needs about 4 million mean service times.  A
- *      warm-up shorter than tau leaves bias in the estimates: a milder
- *      warning.
+ *      warm-up shorter than tau leaves a bias of order tau / duration in
+ *      the estimates: a milder warning, given when that is above 1 %.
  *   4. Heavy tails.  Service times whose third moment is infinite (Pareto
  *      with shape <= 3) give waiting times of infinite variance, so no
  *      t-interval on a mean latency is valid; with shape <= 2 the mean

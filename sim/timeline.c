@@ -41,10 +41,10 @@ const char *tl_action_doc(enum tl_action a)
 /* The keys each action takes besides at, node, do and for. */
 static const char *const *action_keys(enum tl_action a)
 {
-	static const char *const crash[] = { "at", "node", "do", "for", NULL };
-	static const char *const recover[] = { "at", "node", "do", NULL };
-	static const char *const slow[] = { "at", "node", "do", "for", "factor", NULL };
-	static const char *const errors[] = { "at", "node", "do", "for", "rate", NULL };
+	static const char *const crash[] = { "at", "node", "replica", "do", "for", NULL };
+	static const char *const recover[] = { "at", "node", "replica", "do", NULL };
+	static const char *const slow[] = { "at", "node", "replica", "do", "for", "factor", NULL };
+	static const char *const errors[] = { "at", "node", "replica", "do", "for", "rate", NULL };
 	static const char *const latency[] = { "at", "node", "do", "for", "add", NULL };
 	static const char *const scale[] = { "at", "node", "do", "for", "replicas", NULL };
 	switch (a) {
@@ -158,6 +158,19 @@ static int check_entry(struct sc_ctx *ctx, const struct yt_node *e, size_t i,
 	if ((rc = parse_target(ctx, nn, w, &t->node, &t->unit)))
 		return rc;
 	const struct sc_node *nd = &sc->nodes[t->node];
+	const struct yt_node *rn = yt_get(e, "replica");
+	if (rn) {
+		/* `replica: 2` says what `node: web[2]` says, and unlike it can
+		 * be written in YAML's flow style, where [ ] are syntax */
+		uint64_t k;
+		snprintf(w, sizeof w, "%s.replica", what);
+		if (t->unit != UINT32_MAX)
+			return sc_fail(ctx, rn, w, "the replica is already named by node: %s",
+				       nn->str);
+		if ((rc = sc_uint(ctx, rn, w, 0, nd->max_units - 1, &k)))
+			return rc;
+		t->unit = (uint32_t)k;
+	}
 	if (!(nd->ops->faults & SIM_FAULT(t->action)))
 		return sc_fail(ctx, dn, what, "nodes of type %s do not support '%s'",
 			       nd->ops->kind, word);

@@ -4,14 +4,17 @@
  *
  *   timeline:
  *     - {at: 5m, node: db, do: slow, factor: 10, for: 30s}
- *     - {at: 8m, node: web[2], do: crash, for: 1m}
+ *     - {at: 8m, node: web, replica: 2, do: crash, for: 1m}
  *     - {at: 9m, node: payments, do: errors, rate: 0.3, for: 20s}
  *     - {at: 10m, node: web, do: latency, add: 100ms, for: 10s}
  *     - {at: 12m, node: web, do: scale, replicas: 6}
  *
  * Each entry starts at `at` (from the start of the run, warm-up included)
- * and ends after `for`, or lasts to the end without it.  `node: web[2]`
- * names one replica; `node: web` the whole node.  While several entries of
+ * and ends after `for`, or lasts to the end without it.  `replica: 2`
+ * names one replica of the node, and so does `node: web[2]` in YAML's
+ * block style (in flow style, {...}, brackets are syntax: write
+ * "web[2]" in quotes, or use `replica`); `node: web` alone names the
+ * whole node.  While several entries of
  * one kind are active on a replica they combine: slow factors multiply,
  * error rates combine as independent chances (1 - prod(1 - r)), latencies
  * add, and a replica is down while any crash covers it.  `recover` ends

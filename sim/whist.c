@@ -10,22 +10,37 @@
 
 #include "sim/err.h"
 
-int whist_alloc(struct whist *h)
+int whist_cover(struct whist *h, uint32_t lo, uint32_t hi)
 {
-	if (h->counts)
-		return 0;
-	h->counts = calloc(WHIST_NBUCKETS, sizeof *h->counts);
-	return h->counts ? 0 : SIM_ENOMEM;
+	if (h->hi > h->lo) {
+		if (lo >= h->lo && hi <= h->hi)
+			return 0;
+		lo = lo < h->lo ? lo : h->lo;
+		hi = hi > h->hi ? hi : h->hi;
+	}
+	/* room around the new range, so a few more values do not move it */
+	lo = lo > 8 ? lo - 8 : 0;
+	hi = hi + 8 < WHIST_NBUCKETS ? hi + 8 : (uint32_t)WHIST_NBUCKETS;
+	uint64_t *c = calloc(hi - lo, sizeof *c);
+	if (!c)
+		return SIM_ENOMEM;
+	if (h->hi > h->lo)
+		memcpy(c + (h->lo - lo), h->counts, (h->hi - h->lo) * sizeof *c);
+	free(h->counts);
+	h->counts = c;
+	h->lo = lo;
+	h->hi = hi;
+	return 0;
 }
 
 int whist_merge(struct whist *dst, const struct whist *src)
 {
 	if (!src->total)
 		return 0;
-	if (whist_alloc(dst))
+	if (whist_cover(dst, src->lo, src->hi))
 		return SIM_ENOMEM;
-	for (size_t i = 0; i < WHIST_NBUCKETS; i++)
-		dst->counts[i] += src->counts[i];
+	for (uint32_t i = src->lo; i < src->hi; i++)
+		dst->counts[i - dst->lo] += src->counts[i - src->lo];
 	dst->total += src->total;
 	return 0;
 }
@@ -58,30 +73,18 @@ int64_t whist_quantile(const struct whist *h, double q)
 	double x = ceil(q * (double)h->total);
 	uint64_t rank = x < 1 ? 1 : x > (double)h->total ? h->total : (uint64_t)x;
 	uint64_t cum = 0;
-	for (size_t i = 0; i < WHIST_NBUCKETS; i++) {
-		cum += h->counts[i];
+	for (size_t i = h->lo; i < h->hi; i++) {
+		cum += h->counts[i - h->lo];
 		if (cum >= rank)
 			return bucket_lo(i) + (bucket_width(i) - 1) / 2;
 	}
 	return 0;   /* not reached: the counts add up to total */
 }
 
-double whist_mean_ns(const struct whist *h)
-{
-	if (!h->total)
-		return 0;
-	double sum = 0;
-	for (size_t i = 0; i < WHIST_NBUCKETS; i++)
-		if (h->counts[i])
-			sum += (double)h->counts[i] *
-			       ((double)bucket_lo(i) + (double)(bucket_width(i) - 1) / 2);
-	return sum / (double)h->total;
-}
-
 void whist_reset(struct whist *h)
 {
-	if (h->counts && h->total)
-		memset(h->counts, 0, WHIST_NBUCKETS * sizeof *h->counts);
+	if (h->total)
+		memset(h->counts, 0, (h->hi - h->lo) * sizeof *h->counts);
 	h->total = 0;
 }
 
@@ -90,4 +93,5 @@ void whist_fini(struct whist *h)
 	free(h->counts);
 	h->counts = NULL;
 	h->total = 0;
+	h->lo = h->hi = 0;
 }

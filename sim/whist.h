@@ -9,8 +9,10 @@
  * 32 ns are counted exactly, and each power of two above is split into 16
  * equal buckets.  A bucket in octave e is 2^(e-4) wide with lower edge at
  * least 2^e, so its midpoint is within 1/32 (3.1 %) of any value in it:
- * plenty for a chart.  32 + 58 x 16 = 960 counters of 8 bytes, 7.5 KiB,
- * allocated on a window's first value, so quiet windows cost nothing.
+ * plenty for a chart.  Of the 32 + 58 x 16 = 960 buckets only the range
+ * a window uses is allocated, grown when a value falls outside it (with
+ * some room, so it rarely moves): a window of latencies between 1 ms and
+ * 1 s holds about 160 counters, and a quiet window none.
  *
  * Merging adds counts, exactly, so pooled windows do not depend on how
  * replications were split.
@@ -29,8 +31,9 @@
 #define WHIST_REL_ERR (1.0 / (1 << WHIST_SUB_BITS))
 
 struct whist {
-	uint64_t *counts;    /* WHIST_NBUCKETS, or NULL before the first value */
+	uint64_t *counts;    /* counts[i - lo] for buckets [lo, hi) */
 	uint64_t total;
+	uint32_t lo, hi;     /* the buckets allocated (lo = hi: none) */
 };
 
 /* whist_index returns the bucket of v >= 0. */
@@ -45,23 +48,22 @@ static inline size_t whist_index(int64_t v)
 	return (1u << WHIST_SUB_BITS) + (size_t)(e - WHIST_SUB_BITS) * WHIST_HALF + sub;
 }
 
-/* whist_alloc gives h its counters if it has none: 0 or SIM_ENOMEM. */
-int whist_alloc(struct whist *h);
+/* whist_cover grows h's range to hold buckets [lo, hi): 0 or
+ * SIM_ENOMEM (h unchanged). */
+int whist_cover(struct whist *h, uint32_t lo, uint32_t hi);
 
-/* whist_record counts v (negative counts as 0), allocating the counters on
- * the first value: 0, or SIM_ENOMEM (nothing counted). */
+/* whist_record counts v (negative counts as 0), growing the range when v
+ * falls outside it: 0, or SIM_ENOMEM (nothing counted). */
 static inline int whist_record(struct whist *h, int64_t v)
 {
-	if (!h->counts && whist_alloc(h))
+	uint32_t i = (uint32_t)whist_index(v < 0 ? 0 : v);
+	if (i - h->lo >= h->hi - h->lo && whist_cover(h, i, i + 1))
 		return -2;   /* SIM_ENOMEM */
-	h->counts[whist_index(v < 0 ? 0 : v)]++;
+	h->counts[i - h->lo]++;
 	h->total++;
 	return 0;
 }
 
-/* whist_mean_ns estimates the mean from bucket midpoints (within the
- * same 1/32 as a quantile); 0 when empty. */
-double whist_mean_ns(const struct whist *h);
 
 /* whist_merge adds src's counts to dst: 0 or SIM_ENOMEM. */
 int whist_merge(struct whist *dst, const struct whist *src);

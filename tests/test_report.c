@@ -69,12 +69,15 @@ static void test_report_folds_replications(void **state)
 	/* throughput 1/s and 2/s: mean 1.5, half-width t(.975,1) * 0.5 */
 	assert_true(pt->mean[RM_THROUGHPUT] == 1.5);
 	assert_true(fabs(pt->ci95[RM_THROUGHPUT] - stats_t_quantile(0.975, 1) * 0.5) < 1e-9);
-	/* mean latency is the mean of the replications' means: (1 + 3) / 2 */
-	assert_true(fabs(pt->mean[RM_LATENCY_MEAN] - 2.0) < 1e-12);
-	assert_true(fabs(pt->mean[RM_REJECT_RATIO] - 0.1) < 1e-12);
-	/* p50 from the pooled histogram: rank 15 of 30 is a 3 s value; its
-	 * interval by sectioning from the replications' own p50s, 1 s and
-	 * 3 s, around the pooled 3 s, plus the bucket's relative error */
+	/* means are pooled: all latencies over all served requests,
+	 * (10 x 1 + 20 x 3) / 30, and all rejections over all arrivals,
+	 * 5 / 35; their half-widths come from the replications' own values,
+	 * 1 and 3, 0 and 0.2 */
+	assert_true(fabs(pt->mean[RM_LATENCY_MEAN] - 70.0 / 30) < 1e-12);
+	assert_true(fabs(pt->ci95[RM_LATENCY_MEAN] - stats_t_quantile(0.975, 1)) < 1e-9);
+	assert_true(fabs(pt->mean[RM_REJECT_RATIO] - 5.0 / 35) < 1e-12);
+	assert_true(fabs(pt->ci95[RM_REJECT_RATIO] - stats_t_quantile(0.975, 1) * 0.1) < 1e-9);
+	/* p50 from the pooled histogram: rank 15 of 30 is a 3 s value */
 	struct hist pool;
 	assert_int_equal(hist_init(&pool), 0);
 	hist_merge(&pool, &r[0].scopes[0].latency);
@@ -83,14 +86,10 @@ static void test_report_folds_replications(void **state)
 	hist_fini(&pool);
 	assert_true(fabs(p50 - 3) < 3.0 / 256);
 	assert_true(pt->mean[RM_P50] == p50);
-	double own[2] = {
-		(double)hist_quantile(&r[0].scopes[0].latency, 0.5) * 1e-9,
-		(double)hist_quantile(&r[1].scopes[0].latency, 0.5) * 1e-9,
-	};
-	double half = stats_t_quantile(0.975, 1) *
-		      sqrt(((own[0] - p50) * (own[0] - p50) +
-			    (own[1] - p50) * (own[1] - p50)) / 2) + p50 / 256;
-	assert_true(fabs(pt->ci95[RM_P50] - half) < 1e-12);
+	/* its interval is report_quantile_interval's (tested on its own),
+	 * and holds the point */
+	assert_true(pt->lo[RM_P50] <= p50 && p50 <= pt->hi[RM_P50]);
+	assert_true(pt->ci95[RM_P50] >= p50 / 256);
 	/* no failures: an error ratio of 0, and no failed latency */
 	assert_true(pt->mean[RM_ERROR_RATIO] == 0);
 	assert_true(isnan(pt->mean[RM_FAILED_LATENCY_MEAN]));
@@ -102,22 +101,104 @@ static void test_report_folds_replications(void **state)
 	scenario_set_free(set);
 }
 
+/* The interval computed the slow way, from the replications' raw values
+ * (integers below 256 ns, which the histogram holds exactly). */
+static void by_hand(int64_t *const *v, const size_t *n, size_t reps, double q,
+		    double *x, double *lo, double *hi)
+{
+	/* the pooled quantile: rank ceil(q N) of all values */
+	size_t total = 0;
+	int64_t all[4096];
+	for (size_t i = 0; i < reps; i++)
+		for (size_t j = 0; j < n[i]; j++)
+			all[total++] = v[i][j];
+	for (size_t i = 1; i < total; i++)          /* insertion sort */
+		for (size_t j = i; j > 0 && all[j - 1] > all[j]; j--) {
+			int64_t t = all[j];
+			all[j] = all[j - 1];
+			all[j - 1] = t;
+		}
+	size_t rank = (size_t)ceil(q * (double)total);
+	double xp = (double)all[rank - 1];
+	/* sectioning from each replication's own quantile (values sorted) */
+	double ss = 0, f[16], fs = 0;
+	for (size_t i = 0; i < reps; i++) {
+		size_t r = (size_t)ceil(q * (double)n[i]);
+		double own = (double)v[i][r - 1];
+		ss += (own - xp) * (own - xp);
+		size_t below = 0;
+		for (size_t j = 0; j < n[i]; j++)
+			below += (double)v[i][j] <= xp;
+		f[i] = (double)below / (double)n[i];
+		fs += f[i];
+	}
+	double t = stats_t_quantile(0.975, (double)(reps - 1));
+	double hb = t * sqrt(ss / ((double)reps * (reps - 1)));
+	/* inversion: a t-interval of the F_i(xp), mapped back */
+	double pbar = fs / reps, var = 0;
+	for (size_t i = 0; i < reps; i++)
+		var += (f[i] - pbar) * (f[i] - pbar);
+	var /= (double)(reps - 1);
+	double hp = t * sqrt(var / reps);
+	double pl = pbar - hp < 0 ? 0 : pbar - hp, pu = pbar + hp > 1 ? 1 : pbar + hp;
+	size_t rl = (size_t)ceil(pl * (double)total), ru = (size_t)ceil(pu * (double)total);
+	double cl = (double)all[(rl ? rl : 1) - 1], cu = (double)all[(ru ? ru : 1) - 1];
+	*x = xp * 1e-9;
+	*lo = (xp - hb < cl ? xp - hb : cl) * 1e-9;
+	*hi = (xp + hb > cu ? xp + hb : cu) * 1e-9;
+	if (*lo < 0)
+		*lo = 0;
+}
+
 static void test_report_quantile_interval(void **state)
 {
-	/* sectioning: the spread is measured around the pooled value, so a
-	 * bias shared by the replications' own quantiles widens it */
-	double x[3] = { 9, 10, 11 };
-	double t = stats_t_quantile(0.975, 2);
-	assert_true(fabs(report_quantile_ci(10, x, 3, 0) - t * sqrt(2.0 / 6)) < 1e-12);
-	double y[3] = { 8, 9, 10 };   /* the same spread, 1 below the pool */
-	assert_true(fabs(report_quantile_ci(10, y, 3, 0) - t * sqrt(5.0 / 6)) < 1e-12);
-	/* the histogram's error is added: never +-0 while off by a bucket */
-	double z[3] = { 10, 10, 10 };
-	assert_true(report_quantile_ci(10, z, 3, 1.0 / 256) == 10.0 / 256);
-	/* NaN replications are skipped; fewer than 2 give no interval */
-	double w[3] = { NAN, 10, NAN };
-	assert_true(isnan(report_quantile_ci(10, w, 3, 0)));
-	assert_true(isnan(report_quantile_ci(NAN, x, 3, 0)));
+	/* three replications of 100, 80 and 120 values, shifted from each
+	 * other, so that both parts of the interval have work to do */
+	int64_t a[100], b[80], c[120];
+	for (int i = 0; i < 100; i++)
+		a[i] = 1 + i;
+	for (int i = 0; i < 80; i++)
+		b[i] = 21 + i;
+	for (int i = 0; i < 120; i++)
+		c[i] = 11 + i;
+	int64_t *v[3] = { a, b, c };
+	size_t n[3] = { 100, 80, 120 };
+	static const double qs[] = { 0.5, 0.9, 0.99 };
+	for (size_t k = 0; k < 3; k++) {
+		struct hist pool, h[3];
+		struct cdf_sums cs = { 0 };
+		double own[3];
+		assert_int_equal(hist_init(&pool), 0);
+		for (int i = 0; i < 3; i++) {
+			assert_int_equal(hist_init(&h[i]), 0);
+			for (size_t j = 0; j < n[i]; j++)
+				hist_record(&h[i], v[i][j]);
+			hist_merge(&pool, &h[i]);
+			assert_int_equal(cdf_sums_add(&cs, &h[i]), 0);
+			own[i] = hist_quantile(&h[i], qs[k]) * 1e-9;
+		}
+		double x, lo, hi, ex, elo, ehi;
+		report_quantile_interval(&pool, qs[k], own, 3, &cs, 0, &x, &lo, &hi);
+		by_hand(v, n, 3, qs[k], &ex, &elo, &ehi);
+		assert_true(x == ex);
+		assert_true(fabs(lo - elo) < 1e-15 && fabs(hi - ehi) < 1e-15);
+		assert_true(lo < x && x < hi);
+		/* the histogram's error widens both ends */
+		double lo2, hi2;
+		report_quantile_interval(&pool, qs[k], own, 3, &cs, 0.01, &x, &lo2, &hi2);
+		assert_true(fabs(lo - lo2 - 0.01 * x) < 1e-15 || lo2 == 0);
+		assert_true(fabs(hi2 - hi - 0.01 * x) < 1e-15);
+		/* fewer than 2 replications: no interval */
+		struct cdf_sums one = { 0 };
+		assert_int_equal(cdf_sums_add(&one, &h[0]), 0);
+		report_quantile_interval(&h[0], qs[k], own, 1, &one, 0, &x, &lo, &hi);
+		assert_true(x == own[0] && isnan(lo) && isnan(hi));
+		cdf_sums_free(&one);
+		cdf_sums_free(&cs);
+		for (int i = 0; i < 3; i++)
+			hist_fini(&h[i]);
+		hist_fini(&pool);
+	}
 }
 
 static char *slurp(const char *path)
@@ -169,13 +250,17 @@ static void test_report_writes_exact_text(void **state)
 	snprintf(expect, sizeof expect,
 		 "point,replications,replications_used,arrivals,completed,rejected,failed,"
 		 "failed_error,failed_crashed,throughput_per_s,throughput_per_s_ci95,"
-		 "latency_mean_s,latency_mean_s_ci95,latency_p50_s,latency_p50_s_ci95,latency_p90_s,"
-		 "latency_p90_s_ci95,latency_p99_s,latency_p99_s_ci95,latency_p999_s,latency_p999_s_ci95,"
+		 "latency_mean_s,latency_mean_s_ci95,latency_p50_s,latency_p50_s_ci95,"
+		 "latency_p50_s_lo,latency_p50_s_hi,latency_p90_s,latency_p90_s_ci95,"
+		 "latency_p90_s_lo,latency_p90_s_hi,latency_p99_s,latency_p99_s_ci95,"
+		 "latency_p99_s_lo,latency_p99_s_hi,latency_p999_s,latency_p999_s_ci95,"
+		 "latency_p999_s_lo,latency_p999_s_hi,"
 		 "reject_ratio,reject_ratio_ci95,error_ratio,error_ratio_ci95,"
 		 "failed_latency_mean_s,failed_latency_mean_s_ci95,steady,complete,seed,"
 		 "scenario_hash,version\n"
-		 "0,2,2,20,20,0,0,0,0,1,0,1,0,1,0.00390625,1,0.00390625,1,0.00390625,1,"
-		 "0.00390625,0,0,0,0,NaN,NaN,true,true,1,%016llx,9.9.9\n",
+		 "0,2,2,20,20,0,0,0,0,1,0,1,0,1,0.00390625,0.99609375,1.00390625,"
+		 "1,0.00390625,0.99609375,1.00390625,1,0.00390625,0.99609375,1.00390625,"
+		 "1,0.00390625,0.99609375,1.00390625,0,0,0,0,NaN,NaN,true,true,1,%016llx,9.9.9\n",
 		 sc->hash);
 	assert_string_equal(slurp(path), expect);
 	snprintf(path, sizeof path, "%s/workloads.csv", sub);

@@ -354,6 +354,123 @@ static void test_sim_demand_scales_with_the_distribution(void **state)
 	free(d2.d);
 }
 
+/* Keys and kinds, as every demand of a request tree sees them. */
+struct seen_key {
+	uint64_t issue, key;
+	uint16_t cls;
+	int set;
+};
+
+static struct seen_key roots[1 << 16];
+static size_t key_mismatch, key_checked, nodes_seen[8];
+
+static void on_key(void *arg, const struct request *req, uint32_t node,
+		   uint32_t unit, int64_t ns)
+{
+	struct seen_key *r = &roots[req->issue & 0xffff];
+	if (req->hop == 0 && req->call == 0 && node == 0) {
+		/* the front, where the request tree starts */
+		*r = (struct seen_key){ req->issue, req->key, req->cls, 1 };
+		return;
+	}
+	if (node < 8)
+		nodes_seen[node]++;
+	if (!r->set || r->issue != req->issue)
+		return;
+	key_checked++;
+	key_mismatch += r->key != req->key || r->cls != req->cls;
+}
+
+static void test_sim_keys_and_kinds_travel_with_calls(void **state)
+{
+	/* front -> calls auth, then a fan-out to search and ads; search
+	 * forwards to db by next:, db calls disk: every demand drawn for a
+	 * request's tree carries the key and kind it was issued with */
+	struct scenario_set *set = simtest_load(
+		"duration: 50s\n"
+		"workloads:\n  u:\n    arrival: {process: poisson, rate: 50/s}\n    target: front\n"
+		"    keys: {dist: zipf, n: 1000000, s: 0.99}\n    mix: {read: 0.7, write: 0.3}\n"
+		"nodes:\n"
+		"  front: {type: service, workers: 100, service: 1ms,\n"
+		"          calls: [{to: auth}, {parallel: [{to: search}, {to: ads, p: 0.5}]}]}\n"
+		"  auth: {type: service, workers: 100, service: 1ms}\n"
+		"  search: {type: service, workers: 100, service: 1ms, next: [{to: db, p: 1}]}\n"
+		"  ads: {type: service, workers: 100, service: 1ms}\n"
+		"  db: {type: service, workers: 100, service: 1ms, calls: [{to: disk}]}\n"
+		"  disk: {type: service, workers: 100, service: 1ms}\n");
+	struct sim_hooks hooks = { .demand = on_key };
+	struct rep_result r;
+	struct sim_err err = { 0 };
+	memset(roots, 0, sizeof roots);
+	key_mismatch = key_checked = 0;
+	memset(nodes_seen, 0, sizeof nodes_seen);
+	assert_int_equal(rep_result_init(&r, set->points[0]), 0);
+	assert_int_equal(sim_run(set->points[0], 0, &r, &hooks, &err), 0);
+	assert_true(key_checked > 5 * 2000);
+	assert_int_equal(key_mismatch, 0);
+	for (int k = 1; k <= 5; k++)
+		assert_true(nodes_seen[k] > 500);
+	/* the keys and kinds themselves: not all 0, zipf's head is popular */
+	size_t writes = 0, key0 = 0, n = 0;
+	for (size_t i = 0; i < 1 << 16; i++) {
+		if (!roots[i].set)
+			continue;
+		n++;
+		writes += roots[i].cls == 1;
+		key0 += roots[i].key == 0;
+	}
+	assert_true(n > 2000);
+	assert_true(writes > n / 5 && writes < n * 2 / 5);
+	assert_true(key0 > n / 40 && key0 < n / 10);  /* p(0) = 1 / H(1e6, 0.99) = 0.066 */
+	rep_result_fini(&r);
+	scenario_set_free(set);
+}
+
+static void test_sim_constant_rate_does_not_drift(void **state)
+{
+	/* the k-th arrival at round(k / rate): 3,000,000/s for 1 s is
+	 * 3,000,000 arrivals, not 3,003,003 (a rounded gap, added up) */
+	struct scenario_set *set = simtest_load(
+		"duration: 1s\nreplications: 1\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 3000000/s}, target: w}\n"
+		"nodes:\n  w: {type: service, workers: 10, service: 0s}\n");
+	struct rep_result r;
+	simtest_run(set->points[0], 0, &r);
+	/* arrivals at 1/3 us, 2/3 us, ... up to 1 s (which is the end, not
+	 * inside the run) */
+	assert_int_equal(simtest_arrivals(&r), 2999999);
+	rep_result_fini(&r);
+	scenario_set_free(set);
+}
+
+static void test_sim_stuck_clock_ends_the_run(void **state)
+{
+	/* two users with no think time, one worker and no queue: the one
+	 * turned away issues again at once, for ever, at the same instant */
+	struct scenario_set *set = simtest_load(
+		"duration: 10s\nreplications: 1\n"
+		"workloads:\n  u: {arrival: {process: closed, users: 2, think: 0s}, target: web}\n"
+		"nodes:\n  web: {type: service, workers: 1, queue: 0, service: 1s}\n");
+	struct rep_result r;
+	struct sim_err err = { 0 };
+	assert_int_equal(rep_result_init(&r, set->points[0]), 0);
+	assert_int_equal(sim_run(set->points[0], 0, &r, NULL, &err), SIM_ESTUCK);
+	assert_non_null(strstr(err.msg, "simulated time stopped advancing at 0s"));
+	assert_non_null(strstr(err.msg, "at node 'web'"));
+	/* it stopped soon: a few million events, not an endless loop */
+	assert_true(r.events < 5000000);
+	rep_result_fini(&r);
+	/* with a think time the same scenario runs */
+	struct scenario_set *ok = simtest_load(
+		"duration: 10s\nreplications: 1\n"
+		"workloads:\n  u: {arrival: {process: closed, users: 2, think: 1ms}, target: web}\n"
+		"nodes:\n  web: {type: service, workers: 1, queue: 0, service: 1s}\n");
+	simtest_run(ok->points[0], 0, &r);
+	rep_result_fini(&r);
+	scenario_set_free(ok);
+	scenario_set_free(set);
+}
+
 /* A handle whose event has fired must not reach the event that reuses
  * its record: cancelling it is a no-op. */
 static void test_sim_stale_timer_handle_cancels_nothing(void **state)
@@ -400,6 +517,9 @@ int main(void)
 		cmocka_unit_test(test_sim_stale_timer_handle_cancels_nothing),
 		cmocka_unit_test(test_sim_demand_is_the_requests_own),
 		cmocka_unit_test(test_sim_demand_scales_with_the_distribution),
+		cmocka_unit_test(test_sim_keys_and_kinds_travel_with_calls),
+		cmocka_unit_test(test_sim_constant_rate_does_not_drift),
+		cmocka_unit_test(test_sim_stuck_clock_ends_the_run),
 	};
 	return cmocka_run_group_tests_name("sim", tests, NULL, NULL);
 }

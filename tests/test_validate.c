@@ -363,6 +363,151 @@ static void test_validate_jackson_with_feedback(void **state)
 	expect_detected(run_metric(jackson(0.4, 0.0, 0.8), 200000, 100, M_LAT_MEAN, -1, t));
 }
 
+/* ---- synchronous calls ------------------------------------------------ */
+
+static const char *held(const char *how)
+{
+	static char buf[1024];
+	snprintf(buf, sizeof buf,
+		 "seed: 17\n"
+		 "duration: 1s\n"
+		 "workloads:\n"
+		 "  users: {arrival: {process: poisson, rate: 0.5/s}, target: web}\n"
+		 "nodes:\n"
+		 "  web: {type: service, workers: 1, service: {dist: exponential, mean: 1s}, %s}\n"
+		 "  db: {type: service, workers: 1000, service: {dist: constant, value: 0.5s}}\n",
+		 how);
+	return buf;
+}
+
+static void test_validate_call_holds_its_worker(void **state)
+{
+	/* web's one worker is held through the 0.5 s call: an M/G/1 with
+	 * S = Exp(1) + 0.5, E[S] = 1.5, E[S^2] = 1 + 1.5^2 = 3.25 */
+	double t = pk(0.5, 1.5, 3.25);   /* 4.75 */
+	expect_valid(run_metric(held("calls: [{to: db}]"), 200000, 100, M_LAT_MEAN, -1, t), 0.05);
+	/* the worker is busy for the call, so web's utilisation is 0.75 */
+	expect_valid(run_metric(held("calls: [{to: db}]"), 100000, 100, M_NODE_UTIL, 0, 0.75),
+		     0.02);
+	/* forwarding instead frees the worker: an M/M/1 and a delay, 2.5 */
+	expect_detected(run_metric(held("next: [{to: db, p: 1}]"), 100000, 100, M_LAT_MEAN,
+				   -1, t));
+}
+
+static const char *fanout(int k, int parallel)
+{
+	static char buf[2048];
+	char calls[1024] = "", leaves[1024] = "";
+	for (int i = 0; i < k; i++) {
+		snprintf(calls + strlen(calls), sizeof calls - strlen(calls), "%s{to: leaf%d}",
+			 i ? ", " : "", i);
+		snprintf(leaves + strlen(leaves), sizeof leaves - strlen(leaves),
+			 "  leaf%d: {type: service, workers: 100000, service: {dist: exponential, mean: 1s}}\n",
+			 i);
+	}
+	snprintf(buf, sizeof buf,
+		 "seed: 18\n"
+		 "duration: 1s\n"
+		 "workloads:\n"
+		 "  users: {arrival: {process: poisson, rate: 2/s}, target: front}\n"
+		 "nodes:\n"
+		 "  front: {type: service, workers: 100000, service: 0s, calls: [%s%s%s]}\n"
+		 "%s",
+		 parallel ? "{parallel: [" : "", calls, parallel ? "]}" : "", leaves);
+	return buf;
+}
+
+static void test_validate_fanout_waits_for_the_slowest(void **state)
+{
+	/* k parallel calls to leaves with ample workers: the maximum of k
+	 * exponentials of mean 1, whose mean is the harmonic number H_k */
+	static const int ks[] = { 1, 2, 4, 8 };
+	for (size_t i = 0; i < 4; i++) {
+		double h = 0;
+		for (int j = 1; j <= ks[i]; j++)
+			h += 1.0 / j;
+		expect_valid(run_metric(fanout(ks[i], 1), 20000, 0, M_LAT_MEAN, -1, h), 0.03);
+	}
+	/* the same calls one after the other take the sum: 2, not 1.5 */
+	expect_detected(run_metric(fanout(2, 0), 20000, 0, M_LAT_MEAN, -1, 1.5));
+}
+
+static void test_validate_call_adds_the_callees_sojourn(void **state)
+{
+	/* a front with ample workers and 0.1 s of work calls an M/M/1 at
+	 * rho 0.5: the latency is 0.1 + 1 / (1 - 0.5) */
+	const char *y =
+		"seed: 19\nduration: 1s\n"
+		"workloads:\n  users: {arrival: {process: poisson, rate: 0.5/s}, target: front}\n"
+		"nodes:\n"
+		"  front: {type: service, workers: 100000, service: 100ms, calls: [{to: q}]}\n"
+		"  q: {type: service, service: {dist: exponential, mean: 1s}}\n";
+	expect_valid(run_metric(y, 200000, 100, M_LAT_MEAN, -1, 2.1), 0.03);
+	/* without the front's own 0.1 s the answer is another */
+	expect_detected(run_metric(y, 200000, 100, M_LAT_MEAN, -1, 2.0));
+}
+
+/* ---- faults ------------------------------------------------------------- */
+
+static const char *faulty(double rho, const char *timeline)
+{
+	static char buf[1024];
+	snprintf(buf, sizeof buf,
+		 "seed: 20\n"
+		 "duration: 1s\n"
+		 "workloads:\n"
+		 "  users: {arrival: {process: poisson, rate: %g/s}, target: q}\n"
+		 "nodes:\n"
+		 "  q: {type: service, service: {dist: exponential, mean: 1s}}\n"
+		 "timeline: [%s]\n",
+		 rho, timeline);
+	return buf;
+}
+
+static void test_validate_errors_fault(void **state)
+{
+	/* each request fails after its service with probability 0.2 */
+	expect_valid(run_metric(faulty(0.5, "{at: 0s, node: q, do: errors, rate: 0.2}"),
+				100000, 100, M_ERROR, -1, 0.2), 0.03);
+	expect_detected(run_metric(faulty(0.5, "{at: 0s, node: q, do: errors, rate: 0.25}"),
+				   100000, 100, M_ERROR, -1, 0.2));
+}
+
+static void test_validate_slow_fault(void **state)
+{
+	/* slow x2 for the whole run: an M/M/1 with mean service 2 s; at
+	 * lambda 0.25 that is rho 0.5 and a sojourn of 2 / (1 - 0.5) = 4 */
+	expect_valid(run_metric(faulty(0.25, "{at: 0s, node: q, do: slow, factor: 2}"),
+				200000, 100, M_LAT_MEAN, -1, 4), 0.04);
+	expect_detected(run_metric(faulty(0.25, "{at: 0s, node: q, do: slow, factor: 1.8}"),
+				   200000, 100, M_LAT_MEAN, -1, 4));
+}
+
+static void test_validate_crashed_replica_fails_half(void **state)
+{
+	/* one of two replicas served in round robin is down for the whole
+	 * run: every other request fails at once, exactly */
+	struct scenario_set *set = simtest_load(
+		"seed: 21\nduration: 1000s\nwarmup: 10s\n"
+		"workloads:\n  users: {arrival: {process: poisson, rate: 2/s}, target: web}\n"
+		"nodes:\n  web: {type: service, replicas: 2, workers: 4, service: 100ms}\n"
+		"timeline:\n  - at: 0s\n    node: web[1]\n    do: crash\n");
+	const struct scenario *sc = set->points[0];
+	struct rep_result r;
+	simtest_run(sc, 0, &r);
+	uint64_t a = simtest_arrivals(&r), crashed = simtest_ended(&r, REQ_CRASHED);
+	print_message("    arrivals %llu, crashed %llu\n", (unsigned long long)a,
+		      (unsigned long long)crashed);
+	assert_true(a > 1500);
+	assert_true(crashed == a / 2 || crashed == (a + 1) / 2);
+	/* and the replica's own row says so: all it got, it failed */
+	assert_true(simtest_node(sc, &r, 0, 2, "failed") ==
+		    simtest_node(sc, &r, 0, 2, "arrivals"));
+	assert_true(simtest_node(sc, &r, 0, 1, "failed") == 0);
+	rep_result_fini(&r);
+	scenario_set_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +520,12 @@ int main(void)
 		cmocka_unit_test(test_validate_closed_mva),
 		cmocka_unit_test(test_validate_tandem_jackson),
 		cmocka_unit_test(test_validate_jackson_with_feedback),
+		cmocka_unit_test(test_validate_call_holds_its_worker),
+		cmocka_unit_test(test_validate_fanout_waits_for_the_slowest),
+		cmocka_unit_test(test_validate_call_adds_the_callees_sojourn),
+		cmocka_unit_test(test_validate_errors_fault),
+		cmocka_unit_test(test_validate_slow_fault),
+		cmocka_unit_test(test_validate_crashed_replica_fails_half),
 	};
 	return cmocka_run_group_tests_name("validate", tests, NULL, NULL);
 }
