@@ -5,8 +5,9 @@
  * after service are the request's own draws (sim_draws), so which replica
  * serves it never changes what it asks for.
  *
- * Each replica keeps its queue and the list of requests its workers hold
- * (in service, or waiting on calls), so that a crash can fail them all:
+ * Each replica keeps its queue and, when the timeline can crash the node,
+ * the list of requests its workers hold (in service, or waiting on calls),
+ * so that a crash can fail them all:
  * in-service requests by cancelling their end-of-service timers, calling
  * ones by abandoning their calls.  Statistics are kept for the node and,
  * when it has more than one replica, for each replica (nodes.csv rows
@@ -162,6 +163,8 @@ struct service {
 	uint32_t units;                  /* allotted */
 	uint32_t active;                 /* taking new requests (scale) */
 	uint32_t rr;                     /* round-robin cursor */
+	int track;                       /* keep the held lists: the timeline
+					  * can crash this node */
 	double inv_speed;
 	struct svc_stats tot;
 	double ts_prev[4];               /* integrals at the last sample */
@@ -212,6 +215,10 @@ static int svc_init(struct sim *s, struct sim_node *n)
 	sv->inv_speed = 1.0 / c->speed;
 	sv->units = n->units;
 	sv->active = c->replicas;
+	for (size_t i = 0; i < s->sc->ntimeline; i++)
+		if (s->sc->timeline[i].node == n->id &&
+		    s->sc->timeline[i].action == TL_CRASH)
+			sv->track = 1;
 	sv->rep = calloc(sv->units, sizeof *sv->rep);
 	if (!sv->rep)
 		return SIM_ENOMEM;
@@ -259,7 +266,8 @@ static void start(struct sim *s, struct sim_node *n, struct service *sv,
 	int64_t now = s->now_ns;
 	int64_t wait = now - req->node_arrival_ns;
 	rp->busy++;
-	held_add(rp, req);
+	if (sv->track)
+		held_add(rp, req);
 	STAT(sv, r, {
 		twa_add(&st->busy, now, 1);
 		st->started++;
@@ -278,7 +286,8 @@ static void release(struct sim *s, struct sim_node *n, struct service *sv,
 	struct replica *rp = &sv->rep[r];
 	int64_t now = s->now_ns;
 	rp->busy--;
-	held_remove(rp, req);
+	if (sv->track)
+		held_remove(rp, req);
 	STAT(sv, r, twa_add(&st->busy, now, -1));
 	if (rp->head) {
 		struct request *q = rp->head;

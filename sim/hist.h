@@ -77,6 +77,19 @@ static inline size_t hist_index(int64_t v)
 	return (1u << HIST_SUB_BITS) + (size_t)(e - HIST_SUB_BITS) * HIST_HALF + sub;
 }
 
+/* hist_record_at counts v >= 0, whose bucket i = hist_index(v) the
+ * caller has (to share it with another histogram). */
+static inline void hist_record_at(struct hist *h, size_t i, int64_t v)
+{
+	h->counts[i]++;
+	h->total++;
+	h->sum_ns += (uint64_t)v;
+	if (v < h->min_ns)
+		h->min_ns = v;
+	if (v > h->max_ns)
+		h->max_ns = v;
+}
+
 /* hist_record counts one value (negative values count as 0). */
 static inline void hist_record(struct hist *h, int64_t v)
 {

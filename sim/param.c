@@ -281,7 +281,7 @@ static int parse_value(struct sc_ctx *ctx, const struct param *e,
 		return 0;
 	}
 	case PARAM_BOOL: {
-		int b;
+		int b = 0;
 		if ((rc = sc_bool(ctx, n, what, &b)) == 0)
 			store_uint(field, e->size, (uint64_t)b);
 		return rc;

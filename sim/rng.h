@@ -155,6 +155,23 @@ extern const double rng_zig_fe[256];
  * strip i at position j. */
 double rng_exp1_slow(gsl_rng *r, unsigned i, uint64_t j);
 
+/* rng_exp1_from finishes a ziggurat draw from its first 64-bit output u. */
+static inline double rng_exp1_from(gsl_rng *r, uint64_t u)
+{
+	unsigned i = (unsigned)(u & 255);
+	uint64_t j = u >> 11;
+	if (j < rng_zig_ke[i])
+		return (double)j * rng_zig_we[i];
+	return rng_exp1_slow(r, i, j);
+}
+
+/* rng_xoshiro_exp1 is rng_exp1 for a generator known to be of type
+ * rng_xoshiro256pp (a node's own stream): no test of the type. */
+static inline double rng_xoshiro_exp1(gsl_rng *r)
+{
+	return rng_exp1_from(r, rng_xoshiro_next((struct rng_state *)r->state));
+}
+
 /* rng_exp1 returns an exponential variate of mean 1 by the ziggurat method:
  * one 64-bit output, a table lookup and a multiplication in 98.9 % of
  * draws, and no logarithm (see rng.c).  Exact in distribution. */
@@ -166,6 +183,24 @@ static inline double rng_exp1(gsl_rng *r)
 	if (j < rng_zig_ke[i])
 		return (double)j * rng_zig_we[i];
 	return rng_exp1_slow(r, i, j);
+}
+
+/* rng_key_exp1 is rng_exp1 on the counter-based stream named by key,
+ * reset first, as rng_seed_key(scratch, key) then rng_exp1(scratch): the
+ * same number, but the common case (98.9 %) is one mix of the key and a
+ * table lookup, with no generator state written.  scratch must be of type
+ * rng_splitmix64; it is used, and left mid-stream, only on the slow path. */
+static inline double rng_key_exp1(gsl_rng *scratch, uint64_t key)
+{
+	uint64_t u = rng_mix64(key + 0x9e3779b97f4a7c15ull);
+	unsigned i = (unsigned)(u & 255);
+	uint64_t j = u >> 11;
+	if (j < rng_zig_ke[i])
+		return (double)j * rng_zig_we[i];
+	struct rng_cb_state *c = (struct rng_cb_state *)scratch->state;
+	c->key = key;
+	c->ctr = 1;      /* output 1 is u, taken above */
+	return rng_exp1_slow(scratch, i, j);
 }
 
 /* rng_exponential returns an exponential variate with the given mean. */

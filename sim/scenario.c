@@ -429,7 +429,7 @@ static int dist_param_time(struct sc_ctx *ctx, const struct yt_node *map,
 			   const char *key, const char *what, double *out_s)
 {
 	char w[300];
-	int64_t ns;
+	int64_t ns = 0;
 	snprintf(w, sizeof w, "%s.%s", what, key);
 	int rc = sc_duration(ctx, yt_get(map, key), w, 0, &ns);
 	if (rc == 0)

@@ -40,7 +40,6 @@
 
 enum {
 	SIM_EV_DELIVER = SIM_EV_ENGINE | 2,  /* obj: a delayed arrival */
-	SIM_EV_TICK = SIM_EV_ENGINE | 3,     /* a time-series window ends */
 	SIM_EV_TL_START = SIM_EV_ENGINE | 4, /* arg: timeline entry */
 	SIM_EV_TL_END = SIM_EV_ENGINE | 5,
 };
@@ -233,10 +232,11 @@ int64_t sim_demand_ns(struct sim *s, struct sim_node *n, uint32_t unit,
 		      const struct request *req, const struct dist *d,
 		      double inv_speed)
 {
-	gsl_rng *r = sim_draws(s, req, SIM_DRAW_DEMAND);
-	/* the common case without a call through GSL */
-	double x = d->kind == DIST_EXPONENTIAL ? rng_exponential(r, d->mean) :
-						 dist_sample(d, r);
+	/* the common case without a call through GSL, nor generator state:
+	 * the same number as sim_draws then rng_exponential */
+	double x = d->kind == DIST_EXPONENTIAL ?
+		d->mean * rng_key_exp1(s->draw, req->ident ^ (SIM_DRAW_DEMAND << 16 | req->hop)) :
+		dist_sample(d, sim_draws(s, req, SIM_DRAW_DEMAND));
 	x *= inv_speed * 1e9;
 	if (n->faults)
 		x *= n->faults->slow[unit];
@@ -487,16 +487,22 @@ static void sample_nodes(struct sim *s, size_t win)
 	}
 }
 
-/* tick closes the current time-series window. */
-static void tick(struct sim *s)
+/* ticks closes the time-series windows that end at or before t, as if
+ * each closed at its end.  The loop calls it before an event later than
+ * the next window's end: a tick is no event in the queue, where one far
+ * ahead would slow the pushes of a small queue (evq.h). */
+static void ticks(struct sim *s, int64_t t)
 {
 	struct rep_result *r = s->res;
-	s->ts_cur++;
-	if (r->node_ts_cells && s->ts_cur % r->node_ts_every == 0)
-		sample_nodes(s, s->ts_cur / r->node_ts_every - 1);
-	int64_t next = s->now_ns + r->ts_window_ns;
-	if (s->ts_cur < r->nts && next < s->end_ns)
-		sim_schedule(s, next, 0, SIM_EV_TICK, NULL, 0);
+	while (t >= s->next_tick_ns) {
+		s->now_ns = s->next_tick_ns;
+		s->ts_cur++;
+		if (r->node_ts_cells && s->ts_cur % r->node_ts_every == 0)
+			sample_nodes(s, s->ts_cur / r->node_ts_every - 1);
+		s->next_tick_ns += r->ts_window_ns;
+		if (s->ts_cur >= r->nts || s->next_tick_ns >= s->end_ns)
+			s->next_tick_ns = INT64_MAX;
+	}
 }
 
 /* ---- the timeline ----------------------------------------------------- */
@@ -584,18 +590,9 @@ static void engine_event(struct sim *s, struct event *ev)
 {
 	struct request *req = ev->obj;
 	switch (ev->kind) {
-	case SIM_EV_REPLY:
-		if (req->call)
-			call_reply(s, req);
-		else
-			s->nodes[ev->node].ops->done(s, &s->nodes[ev->node], req);
-		break;
 	case SIM_EV_DELIVER:
 		req->node_arrival_ns = s->now_ns;
 		s->nodes[ev->node].ops->arrive(s, &s->nodes[ev->node], req);
-		break;
-	case SIM_EV_TICK:
-		tick(s);
 		break;
 	case SIM_EV_TL_START:
 	case SIM_EV_TL_END:
@@ -605,22 +602,33 @@ static void engine_event(struct sim *s, struct event *ev)
 }
 
 /* next_event takes the next event earlier than end_ns, or returns NULL:
- * the FIFO of events at now_ns, or the ladder's head when it comes first
- * in (time, seq) order. */
-static inline struct event *next_event(struct sim *s, int64_t end_ns)
+ * the ladder's head when it is at now_ns (it was scheduled before the
+ * clock got there, so before anything in the FIFOs), else the FIFO of
+ * events at now_ns, else the ladder's head.  A reply due before the event
+ * it would return is taken instead: *reply is set and NULL returned. */
+static inline struct event *next_event(struct sim *s, int64_t end_ns,
+				       struct request **reply)
 {
 	struct event *ev = s->now_head;
-	if (ev) {
+	struct request *r = s->reply_head;
+	if (ev || r) {
 		if (s->now_ns >= end_ns)
 			return NULL;
 		struct event *l = evq_peek(&s->q);
-		if (!l || l->time_ns != s->now_ns || l->seq > ev->seq) {
-			s->now_head = ev->next;
-			if (!s->now_head)
-				s->now_tail = NULL;
-			ev->next = NULL;
-			return ev;
+		if (l && l->time_ns == s->now_ns)
+			return evq_pop(&s->q);
+		if (r && (!ev || r->seq < ev->seq)) {
+			s->reply_head = r->next;
+			if (!s->reply_head)
+				s->reply_tail = NULL;
+			*reply = r;
+			return NULL;
 		}
+		s->now_head = ev->next;
+		if (!s->now_head)
+			s->now_tail = NULL;
+		ev->next = NULL;
+		return ev;
 	}
 	ev = evq_pop(&s->q);
 	if (ev && ev->time_ns >= end_ns) {
@@ -656,22 +664,33 @@ static int run_until(struct sim *s, int64_t end_ns)
 	uint64_t n = 0, moved_at = 0;
 	int64_t polled_ns = s->now_ns;
 	int stopped = 0;
-	while ((ev = next_event(s, end_ns)) != NULL) {
-		s->now_ns = ev->time_ns;
-		if (!(ev->flags & SIM_EV_CANCELLED)) {
-			struct request *req = ev->obj;
-			if (ev->kind == SIM_EV_REPLY && !req->call) {
-				/* the common engine event, without the switch */
-				struct sim_node *node = &s->nodes[ev->node];
-				node->ops->done(s, node, req);
-			} else if (ev->kind & SIM_EV_ENGINE) {
-				engine_event(s, ev);
+	for (;;) {
+		struct request *reply = NULL;
+		ev = next_event(s, end_ns, &reply);
+		if (reply) {
+			/* a reply, at the current time */
+			if (reply->call) {
+				call_reply(s, reply);
 			} else {
-				struct sim_node *node = &s->nodes[ev->node];
-				node->ops->event(s, node, ev);
+				struct sim_node *node = &s->nodes[reply->reply_to];
+				node->ops->done(s, node, reply);
 			}
+		} else if (!ev) {
+			break;
+		} else {
+			if (ev->time_ns >= s->next_tick_ns)
+				ticks(s, ev->time_ns);
+			s->now_ns = ev->time_ns;
+			if (!(ev->flags & SIM_EV_CANCELLED)) {
+				if (ev->kind & SIM_EV_ENGINE) {
+					engine_event(s, ev);
+				} else {
+					struct sim_node *node = &s->nodes[ev->node];
+					node->ops->event(s, node, ev);
+				}
+			}
+			sim_event_done(s, ev);
 		}
-		sim_event_done(s, ev);
 		n++;
 		if (s->oom)
 			break;
@@ -820,8 +839,7 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 	}
 	for (size_t i = 0; i < sc->ntimeline; i++)
 		sim_schedule(&s, sc->timeline[i].at_ns, 0, SIM_EV_TL_START, NULL, i);
-	if (out->ts_window_ns < s.end_ns)
-		sim_schedule(&s, out->ts_window_ns, 0, SIM_EV_TICK, NULL, 0);
+	s.next_tick_ns = out->ts_window_ns < s.end_ns ? out->ts_window_ns : INT64_MAX;
 	if (s.oom) {
 		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 		goto done;
@@ -855,6 +873,9 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 	out->duration_s = s.measuring ?
 		(double)(s.now_ns - s.warmup_end_ns) * 1e-9 : 0.0;
 	if (rc == 0) {
+		/* windows with no event after them close at the end */
+		ticks(&s, s.end_ns - 1);
+		s.now_ns = s.end_ns;
 		if (out->node_ts_cells)
 			sample_nodes(&s, out->nts_node - 1);
 		for (uint32_t i = 0; i < sc->ncomponents; i++) {

@@ -27,10 +27,13 @@
  *     the handle stale, is counted as a late reply and never touches the
  *     reused record.
  *
- * Events at the current time (replies, zero-length services) go to a FIFO
- * beside the ladder queue; the loop takes whichever of its head and the
- * ladder's head comes first in (time, seq) order, so order is exactly what
- * one queue would give, at the cost of an append and a comparison.
+ * Events at the current time (zero-length services) go to a FIFO beside
+ * the ladder queue, and replies to a second FIFO of their requests, each
+ * stamped with a seq; the loop takes whichever head comes first in (time,
+ * seq) order, so order is exactly what one queue would give, at the cost
+ * of an append and a comparison.  A ladder event at the current time was
+ * scheduled before the clock got there, so it always comes before both
+ * FIFOs' heads.
  *
  * Randomness belongs to the request.  What a request asks of a node - its
  * service demand, whether it errs, where `next:` sends it, whether an
@@ -123,7 +126,9 @@ struct sim_timer {
 };
 
 struct request {
-	struct request *next;        /* link in a node's queue */
+	struct request *next;        /* link in a node's queue, or among the
+				      * replies due now */
+	uint64_t seq;                /* a reply's place in event order */
 	struct request *hprev, *hnext; /* link among the requests a replica
 				      * holds (in service or waiting on calls) */
 	uint64_t ident;              /* identity: names the request's own draws
@@ -266,6 +271,7 @@ struct sim {
 	uint64_t seq;
 	struct evq q;
 	struct event *now_head, *now_tail;   /* events at now_ns, FIFO */
+	struct request *reply_head, *reply_tail; /* replies due now, FIFO */
 	struct pool events;
 	struct pool requests;
 	struct sim_node *nodes;
@@ -279,6 +285,7 @@ struct sim {
 	int64_t inflight;            /* requests issued and not yet ended */
 	struct rep_result *res;
 	size_t ts_cur;               /* the current window */
+	int64_t next_tick_ns;        /* where it ends (INT64_MAX: the last) */
 	struct call *calls;          /* the call table */
 	uint32_t ncalls, calls_cap, call_free;
 	uint8_t *tl_active;          /* [timeline entries] */
@@ -382,13 +389,19 @@ static inline struct event *sim_schedule(struct sim *s, int64_t at_ns,
 /* sim_finish: req has ended with req->status; the node req->reply_to is
  * told by an event now (its done callback, or the engine's call
  * bookkeeping for a child request). */
-#define SIM_EV_REPLY (SIM_EV_ENGINE | 1)     /* obj: the request that ended */
-
 static inline void sim_finish(struct sim *s, struct request *req)
 {
 	if (req->status != REQ_OK)
 		s->last_fail_node = req->fail_node;
-	sim_schedule(s, s->now_ns, req->reply_to, SIM_EV_REPLY, req, 0);
+	/* a reply is an event at now, ordered by its seq among the others;
+	 * the request itself is the record (no event to allocate) */
+	req->seq = s->seq++;
+	req->next = NULL;
+	if (s->reply_tail)
+		s->reply_tail->next = req;
+	else
+		s->reply_head = req;
+	s->reply_tail = req;
 }
 
 /* sim_event_done returns an event that has fired (or was dropped) to the
@@ -524,14 +537,16 @@ static inline void sim_measure_arrival(struct sim *s, const struct request *req)
 		r->scopes[1 + req->client - s->sc->ncomponents].arrivals++;
 }
 
-/* scope_done counts req's end in one scope's totals. */
+/* sim_scope_done counts req's end in one scope's totals; lat is its
+ * latency (>= 0), bucket its hist.h bucket. */
 static inline void sim_scope_done(struct sim *s, struct scope_result *sr,
-				  const struct request *req, int64_t lat)
+				  const struct request *req, int64_t lat,
+				  size_t bucket)
 {
 	int st = req->status;
 	if (st == REQ_OK) {
 		sr->ended[st]++;
-		hist_record(&sr->latency, lat);
+		hist_record_at(&sr->latency, bucket, lat);
 	} else if (req->birth_ns >= s->warmup_end_ns) {
 		/* counted against the arrivals of the same window: a request
 		 * issued during warm-up is no arrival of the measured window */
@@ -545,22 +560,23 @@ static inline void sim_measure_done(struct sim *s, const struct request *req)
 {
 	struct rep_result *r = s->res;
 	int64_t lat = s->now_ns - req->birth_ns;
+	size_t bucket = hist_index(lat);
 	s->inflight--;
 	if (s->ts_cur < r->nts) {
 		struct ts_window *w = &r->ts[s->ts_cur];
 		w->ended[req->status]++;
 		if (req->status == REQ_OK) {
 			w->lat_sum_s += (double)lat * 1e-9;
-			if (whist_record(&w->lat, lat))
+			if (whist_record_at(&w->lat, (uint32_t)whist_index_of_hist(bucket)))
 				s->oom = 1;
 		}
 	}
 	if (!s->measuring)
 		return;
-	sim_scope_done(s, &r->scopes[0], req, lat);
+	sim_scope_done(s, &r->scopes[0], req, lat, bucket);
 	if (r->nscopes > 1)
 		sim_scope_done(s, &r->scopes[1 + req->client - s->sc->ncomponents],
-			       req, lat);
+			       req, lat, bucket);
 }
 
 #endif

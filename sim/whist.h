@@ -48,20 +48,33 @@ static inline size_t whist_index(int64_t v)
 	return (1u << WHIST_SUB_BITS) + (size_t)(e - WHIST_SUB_BITS) * WHIST_HALF + sub;
 }
 
+/* whist_index_of_hist returns the bucket of a value whose hist.h bucket
+ * is i: the same log-linear layout, 8 of its buckets to one of these above
+ * 256 ns (there, hist bucket 256 + x is whist bucket 80 + x / 8). */
+static inline size_t whist_index_of_hist(size_t i)
+{
+	return i < 256 ? whist_index((int64_t)i) : 80 + ((i - 256) >> 3);
+}
+
 /* whist_cover grows h's range to hold buckets [lo, hi): 0 or
  * SIM_ENOMEM (h unchanged). */
 int whist_cover(struct whist *h, uint32_t lo, uint32_t hi);
 
-/* whist_record counts v (negative counts as 0), growing the range when v
+/* whist_record_at counts a value of bucket i, growing the range when i
  * falls outside it: 0, or SIM_ENOMEM (nothing counted). */
-static inline int whist_record(struct whist *h, int64_t v)
+static inline int whist_record_at(struct whist *h, uint32_t i)
 {
-	uint32_t i = (uint32_t)whist_index(v < 0 ? 0 : v);
 	if (i - h->lo >= h->hi - h->lo && whist_cover(h, i, i + 1))
 		return -2;   /* SIM_ENOMEM */
 	h->counts[i - h->lo]++;
 	h->total++;
 	return 0;
+}
+
+/* whist_record counts v (negative counts as 0). */
+static inline int whist_record(struct whist *h, int64_t v)
+{
+	return whist_record_at(h, (uint32_t)whist_index(v < 0 ? 0 : v));
 }
 
 
