@@ -12,24 +12,27 @@
 
 int whist_cover(struct whist *h, uint32_t lo, uint32_t hi)
 {
+	/* room beyond what is asked, on the side that grows, so that a few
+	 * more values do not move the range again */
+	uint32_t nlo = lo > 8 ? lo - 8 : 0;
+	uint32_t nhi = hi + 8 < WHIST_NBUCKETS ? hi + 8 : (uint32_t)WHIST_NBUCKETS;
 	if (h->hi > h->lo) {
 		if (lo >= h->lo && hi <= h->hi)
 			return 0;
-		lo = lo < h->lo ? lo : h->lo;
-		hi = hi > h->hi ? hi : h->hi;
+		if (lo >= h->lo)
+			nlo = h->lo;
+		if (hi <= h->hi)
+			nhi = h->hi;
 	}
-	/* room around the new range, so a few more values do not move it */
-	lo = lo > 8 ? lo - 8 : 0;
-	hi = hi + 8 < WHIST_NBUCKETS ? hi + 8 : (uint32_t)WHIST_NBUCKETS;
-	uint64_t *c = calloc(hi - lo, sizeof *c);
+	uint64_t *c = calloc(nhi - nlo, sizeof *c);
 	if (!c)
 		return SIM_ENOMEM;
 	if (h->hi > h->lo)
-		memcpy(c + (h->lo - lo), h->counts, (h->hi - h->lo) * sizeof *c);
+		memcpy(c + (h->lo - nlo), h->counts, (h->hi - h->lo) * sizeof *c);
 	free(h->counts);
 	h->counts = c;
-	h->lo = lo;
-	h->hi = hi;
+	h->lo = nlo;
+	h->hi = nhi;
 	return 0;
 }
 

@@ -12,6 +12,8 @@
  */
 #include "sim/ytree.h"
 
+#include <ctype.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -134,6 +136,19 @@ static const char *event_name(yaml_event_type_t t)
 	}
 }
 
+/* bracket_hint explains the commonest flow-style mistake of a scenario: a
+ * replica written web[1] inside {...}, where [ opens a sequence. */
+static const char *bracket_hint(const yaml_parser_t *p)
+{
+	size_t i = p->problem_mark.index;
+	const unsigned char *s = p->input.string.start;
+	size_t len = (size_t)(p->input.string.end - s);
+	if (!s || i == 0 || i >= len || s[i] != '[' ||
+	    !(isalnum(s[i - 1]) || s[i - 1] == '_' || s[i - 1] == '-'))
+		return "";
+	return " (inside {...}, brackets are YAML syntax: quote a replica, \"web[1]\", or write replica: 1)";
+}
+
 /* parse_events reads one document from parser into *root.  `file` is the
  * interned name used in nodes and messages. */
 static int parse_events(yaml_parser_t *p, const char *file,
@@ -155,8 +170,9 @@ static int parse_events(yaml_parser_t *p, const char *file,
 				rc = sim_errf(err, SIM_ENOMEM, "%s: out of memory", file);
 			else if (p->context)
 				rc = sim_err_at(err, SIM_EINVAL, file, line, col,
-						"YAML syntax error: %s %s",
-						p->problem ? p->problem : "", p->context);
+						"YAML syntax error: %s %s%s",
+						p->problem ? p->problem : "", p->context,
+						bracket_hint(p));
 			else
 				rc = sim_err_at(err, SIM_EINVAL, file, line, col,
 						"YAML syntax error: %s",
