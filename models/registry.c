@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "models/service.h"
+#include "sim/report.h"
 
 const struct model_ops *const model_registry[] = {
 	&service_ops,
@@ -79,6 +80,56 @@ void model_doc(FILE *f, const struct model_ops *ops, enum param_format fmt)
 	else
 		fprintf(f, "%s - %s\nin a scenario: %s\n\n", name, ops->summary, where);
 	param_doc(f, ops->params, fmt, "", 3);
+	if (ops == &client_ops)
+		return;
+	/* what the timeline may do to it, and what it writes */
+	int md = fmt == PARAM_MARKDOWN;
+	fprintf(f, md ? "Timeline actions: " : "timeline actions: ");
+	int any = 0;
+	for (int a = 0; a < TL_NACTIONS; a++)
+		if (ops->faults & SIM_FAULT(a))
+			fprintf(f, md ? "%s`%s`" : "%s%s", any++ ? ", " : "",
+				tl_action_name((enum tl_action)a));
+	fprintf(f, "%s.\n\n", any ? "" : "none");
+	fprintf(f, md ? "Columns in nodes.csv: " : "columns in nodes.csv: ");
+	size_t n = model_ncols(ops->cols);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, md ? "%s`%s`" : "%s%s", i ? ", " : "", ops->cols[i].name);
+	for (size_t i = 0; ops->calls_done && sim_call_cols[i].name; i++)
+		fprintf(f, md ? ", `%s`" : ", %s", sim_call_cols[i].name);
+	fprintf(f, md ? ". In node_timeseries.csv: " : "; in node_timeseries.csv: ");
+	n = model_ncols(ops->ts_cols);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, md ? "%s`%s`" : "%s%s", i ? ", " : "", ops->ts_cols[i].name);
+	fprintf(f, "%s.\n\n", n ? "" : "none");
+}
+
+/* timeline_doc prints the reference of the scenario's timeline. */
+static void timeline_doc(FILE *f)
+{
+	fputs("## `timeline`\n\n"
+	      "`timeline: [{at: TIME, node: NAME, do: ACTION, ...}, ...]`: faults and\n"
+	      "changes at given times. Each entry starts `at` a time from the start of\n"
+	      "the run (warm-up included) and ends after `for`, or lasts to the end.\n"
+	      "`replica: K` (or `node: NAME[K]` in block style; inside `{...}`, brackets\n"
+	      "are YAML syntax) applies it to one replica. While several entries act on\n"
+	      "a replica, slow factors multiply, error rates combine as independent\n"
+	      "chances, latencies add, and it is down while any crash covers it.\n\n"
+	      "| key | type | default | meaning |\n| --- | --- | --- | --- |\n"
+	      "| `at` | duration | required | when it starts, before the end of the run |\n"
+	      "| `node` | node name, or `NAME[K]` | required | what it acts on |\n"
+	      "| `replica` | integer | the whole node | one replica of the node |\n"
+	      "| `do` | one of the actions below | required | what happens |\n"
+	      "| `for` | duration > 0 | to the end | how long it lasts (not for `recover`) |\n"
+	      "| `factor` | number from 1e-06 to 1e+06 | required by `slow` | the service-time factor |\n"
+	      "| `rate` | number from 0 to 1 | required by `errors` | the probability that a request fails after its service |\n"
+	      "| `add` | duration | required by `latency` | the delay before each arrival |\n"
+	      "| `replicas` | integer from 1 to 100000 | required by `scale` | replicas taking new requests |\n\n"
+	      "| action | meaning |\n| --- | --- |\n", f);
+	for (int a = 0; a < TL_NACTIONS; a++)
+		fprintf(f, "| `%s` | %s |\n", tl_action_name((enum tl_action)a),
+			tl_action_doc((enum tl_action)a));
+	fputs("\n", f);
 }
 
 void model_doc_list(FILE *f)
@@ -102,16 +153,19 @@ static void reference(FILE *f)
 	      "like a value from the file, and the words for a type are those of its error\n"
 	      "messages. `archsim help KIND` prints one kind's part of this file. Units,\n"
 	      "the top-level keys, distributions and sweeps are described in the\n"
-	      "[README](../README.md#scenario-reference).\n"
+	      "[README](../README.md#scenario-reference). After the kinds come the\n"
+	      "timeline and every column of the output files.\n"
 	      "\n"
 	      "Kinds: ", f);
 	fprintf(f, "[`%s`](#%s)", model_doc_name(&client_ops), model_doc_name(&client_ops));
 	for (size_t i = 0; model_registry[i]; i++)
 		fprintf(f, ", [`%s`](#%s)", model_registry[i]->kind, model_registry[i]->kind);
-	fputs(".\n\n", f);
+	fputs(", [`timeline`](#timeline), [output files](#output-files).\n\n", f);
 	model_doc(f, &client_ops, PARAM_MARKDOWN);
 	for (size_t i = 0; model_registry[i]; i++)
 		model_doc(f, model_registry[i], PARAM_MARKDOWN);
+	timeline_doc(f);
+	report_reference(f);
 }
 
 void model_reference(FILE *f)

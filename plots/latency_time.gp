@@ -1,5 +1,6 @@
 # latency_time.gp - p50 and p99 latency per time window (mean over replications)
 load "plots/common.gp"
+load markers
 set title "Latency over time (warm-up included)"
 set xlabel "simulated time (s)"
 set ylabel "latency (s)"

@@ -21,6 +21,18 @@ static const char *const metric_names[RM_COUNT] = {
 	"failed_latency_mean_s",
 };
 
+static const char *const metric_docs[RM_COUNT] = {
+	"requests served per second of measured time",
+	"mean end-to-end latency of served requests, from the moment the client issued them",
+	"median latency of served requests",
+	"90th percentile latency",
+	"99th percentile latency",
+	"99.9th percentile latency",
+	"share of the requests issued in the measured window that were refused (rejected by a full queue)",
+	"share of the requests issued in the measured window that failed (any failed_* status)",
+	"mean time from issue to failure, over failed requests",
+};
+
 /* The quantile behind each percentile metric (0 for the others). */
 static const double metric_q[RM_COUNT] = {
 	[RM_P50] = 0.5, [RM_P90] = 0.9, [RM_P99] = 0.99, [RM_P999] = 0.999,
@@ -1031,6 +1043,95 @@ int report_commit(struct report *r, struct sim_err *err)
 	}
 	report_abort(r);
 	return rc;
+}
+
+/* ---- the reference ----------------------------------------------------- */
+
+static void col_rows(FILE *f, const struct col_def *cols)
+{
+	static const char *const agg[] = {
+		[COL_SUM] = "summed over replications",
+		[COL_MEAN] = "averaged over the replications that have it",
+		[COL_RATIO] = "pooled: its parts summed over replications, then divided",
+	};
+	for (size_t i = 0; cols && cols[i].name; i++) {
+		fprintf(f, "| `%s` | %s (%s) |\n", cols[i].name, cols[i].doc, agg[cols[i].agg]);
+		if (cols[i].ci)
+			fprintf(f, "| `%s_ci95` | its 95 %% confidence half-width |\n", cols[i].name);
+	}
+}
+
+void report_reference(FILE *f)
+{
+	fputs("## Output files\n\n"
+	      "`archsim run` writes these files into the output directory, all of them\n"
+	      "or none. Times are in seconds, rates per second. `NaN` marks a value\n"
+	      "that does not exist (a percentile of nothing, an interval from one\n"
+	      "replication).\n\n"
+	      "### `summary.csv` and `workloads.csv`\n\n"
+	      "One row per sweep point (summary.csv: all workloads together; its sweep\n"
+	      "parameters follow `point`), or per point and workload (workloads.csv,\n"
+	      "with a `workload` column). An interval is 95 %: for means a Student-t\n"
+	      "half-width over replications; for percentiles `_lo` and `_hi` bound an\n"
+	      "interval that need not be symmetric, and `_ci95` is its larger side (see\n"
+	      "the README's statistics section).\n\n"
+	      "| column | meaning |\n| --- | --- |\n"
+	      "| `replications` | replications run |\n"
+	      "| `replications_used` | of them, those in which a request was served; intervals need 2 |\n"
+	      "| `arrivals` | requests issued in the measured window |\n"
+	      "| `completed` | requests served in the measured window |\n", f);
+	for (int st = 0; st < REQ_NSTATUS; st++)
+		if (req_status_group(st) == REQ_GROUP_REFUSED)
+			fprintf(f, "| `%s` | requests %s |\n", req_status_name(st), req_status_doc(st));
+	fputs("| `failed` | requests that failed, all reasons |\n", f);
+	for (int st = 0; st < REQ_NSTATUS; st++)
+		if (req_status_group(st) == REQ_GROUP_FAILED)
+			fprintf(f, "| `failed_%s` | requests %s |\n", req_status_name(st),
+				req_status_doc(st));
+	for (int m = 0; m < RM_COUNT; m++) {
+		fprintf(f, "| `%s` | %s |\n| `%s_ci95` | its 95 %% half-width |\n",
+			metric_names[m], metric_docs[m], metric_names[m]);
+		if (metric_q[m] > 0)
+			fprintf(f, "| `%s_lo`, `%s_hi` | its 95 %% interval |\n",
+				metric_names[m], metric_names[m]);
+	}
+	fputs("| `steady` | summary.csv: `false` when the scenario or the runs show no steady state (a warning says why) |\n"
+	      "| `complete` | summary.csv: `false` when the run was stopped before this point's replications were all done |\n"
+	      "| `seed`, `scenario_hash`, `version` | summary.csv: what produced the row |\n\n"
+	      "### `nodes.csv`\n\n"
+	      "One row per point and node (`point`, `node`, `type`), and one per\n"
+	      "replica (`web[0]`, `web[1]`, ...) for a node with more than one. One wide\n"
+	      "table: a column that does not apply to a node's kind is empty.\n\n"
+	      "| column | meaning |\n| --- | --- |\n", f);
+	struct catalogue cat;
+	node_catalogue(&cat, 0);
+	for (size_t i = 0; i < cat.n; i++) {
+		struct col_def one[2] = { *cat.col[i], { NULL, 0, 0, NULL } };
+		col_rows(f, one);
+	}
+	fputs("\n### `node_timeseries.csv`\n\n"
+	      "One row per point, time-series window and node (`point`, `t_s` the\n"
+	      "window's start, `node`): each value is the window's own, averaged over\n"
+	      "replications. With many nodes, windows are merged so that the file stays\n"
+	      "small.\n\n"
+	      "| column | meaning |\n| --- | --- |\n", f);
+	node_catalogue(&cat, 1);
+	for (size_t i = 0; i < cat.n; i++)
+		fprintf(f, "| `%s` | %s |\n", cat.col[i]->name, cat.col[i]->doc);
+	fputs("\n### `timeseries.csv`\n\n"
+	      "| column | meaning |\n| --- | --- |\n"
+	      "| `point`, `t_s` | the sweep point and the window's start (warm-up included) |\n"
+	      "| `throughput_per_s` | requests served in the window, per second, averaged over replications |\n"
+	      "| `latency_p50_s`, `latency_p99_s` | from the window's latencies pooled over replications (to 3 %); `NaN` when the window has too few for the percentile (fewer than 10 / (1 - q)) |\n"
+	      "| `rejected`, `failed` | requests refused and failed in the window, per replication |\n\n"
+	      "### `latency.csv`\n\n"
+	      "The histogram of served latencies pooled over replications, per point and\n"
+	      "workload (`all` for all together): `le_s` a bucket's upper edge, `count`,\n"
+	      "`cdf` the share at or below it. Buckets are within 0.4 % of their values.\n\n"
+	      "### `timeline.csv`\n\n"
+	      "The timeline's entries per point: `t_s` and `end_s` (when the fault\n"
+	      "starts and ends, or the end of the run), `node`, `do`, and `label`, the\n"
+	      "text the charts mark it with.\n", f);
 }
 
 /* ---- the terminal ------------------------------------------------------ */

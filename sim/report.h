@@ -163,6 +163,10 @@ int report_point_done(struct report *r, size_t p);
 int report_commit(struct report *r, struct sim_err *err);
 void report_abort(struct report *r);
 
+/* report_reference prints the reference of the output files, in
+ * Markdown, from the tables that write them. */
+void report_reference(FILE *f);
+
 /* report_print_table prints a short human-readable table of the summary. */
 void report_print_table(const struct report *r, FILE *f);
 

@@ -34,7 +34,7 @@
 #define SIM_MAX_WINDOWS 2000
 /* At most this many node time-series values per replication: with many
  * nodes, node series are sampled every few windows instead. */
-#define SIM_NODE_TS_BUDGET (1u << 21)
+#define SIM_NODE_TS_BUDGET (1u << 18)
 /* Events at one instant before the stuck check looks closer. */
 #define SIM_STUCK_EVENTS 1000000u
 

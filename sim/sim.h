@@ -99,7 +99,7 @@ enum { REQ_GROUP_OK, REQ_GROUP_REFUSED, REQ_GROUP_FAILED };
 	X(REQ_REJECTED, "rejected", REQ_GROUP_REFUSED,                              \
 	  "refused by a full queue")                                          \
 	X(REQ_ERROR, "error", REQ_GROUP_FAILED,                                     \
-	  "failed after its service, by an `errors` fault")                   \
+	  "failed after their service, by an `errors` fault")                   \
 	X(REQ_CRASHED, "crashed", REQ_GROUP_FAILED,                                 \
 	  "held by, or sent to, a replica that was down")
 
