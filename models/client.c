@@ -216,22 +216,22 @@ static const struct param_case arrival_cases[] = {
 	{ 0 }
 };
 
-static const struct param n_param = {
-	.name = "n", .type = PARAM_UINT, PARAM_FIELD(struct key_params, n),
-	.umin = 1, .umax = KEYS_ZIPF_N_MAX, .flags = PARAM_REQUIRED,
-	.doc = "number of keys: 0 to n - 1",
-};
+#define N_PARAM { \
+	.name = "n", .type = PARAM_UINT, PARAM_FIELD(struct key_params, n), \
+	.umin = 1, .umax = KEYS_ZIPF_N_MAX, .flags = PARAM_REQUIRED, \
+	.doc = "number of keys: 0 to n - 1", \
+}
 
-static const struct param uniform_params[] = { n_param, { 0 } };
+static const struct param uniform_params[] = { N_PARAM, { 0 } };
 static const struct param zipf_params[] = {
-	n_param,
+	N_PARAM,
 	{ .name = "s", .type = PARAM_NUMBER, PARAM_FIELD(struct key_params, s),
 	  .min = 0, .max = 100, .def = "1",
 	  .doc = "exponent: key k (from 0) is drawn with probability proportional to (k + 1)^-s" },
 	{ 0 }
 };
 static const struct param hotset_params[] = {
-	n_param,
+	N_PARAM,
 	{ .name = "fraction", .type = PARAM_PROB, PARAM_FIELD(struct key_params, fraction),
 	  .def = "0.2", .doc = "share of the keys that are hot: the first round(fraction n)" },
 	{ .name = "share", .type = PARAM_PROB, PARAM_FIELD(struct key_params, share),
