@@ -88,6 +88,7 @@ static void coverage(double rho, double duration_s, double warmup_s, uint32_t nr
 			assert_int_equal(sim_run(sc, i, &res, NULL, &err), 0);
 			assert_int_equal(report_fold(&rep, 0, i, &res), 0);
 			const struct hist *h = &res.scopes[0].latency;
+			own_p[RM_LATENCY_MEAN][i] = h->total ? hist_mean(h) * 1e-9 : NAN;
 			for (int m = RM_P50; m <= RM_P999; m++) {
 				static const double q[RM_COUNT] = {
 					[RM_P50] = 0.5, [RM_P90] = 0.9, [RM_P99] = 0.99,
@@ -105,7 +106,7 @@ static void coverage(double rho, double duration_s, double warmup_s, uint32_t nr
 				t->held[m] += pt->lo[m] <= truth[m] && truth[m] <= pt->hi[m];
 		t->held_moved += pt->lo[RM_P99] <= moved * truth[RM_P99] &&
 				 moved * truth[RM_P99] <= pt->hi[RM_P99];
-		for (int m = RM_P50; m <= RM_P999; m++) {
+		for (int m = RM_LATENCY_MEAN; m <= RM_P999; m++) {
 			double mean, half;
 			stats_ci95(own_p[m], nreps, &mean, &half);
 			t->held_old[m] += fabs(mean - truth[m]) <= half;
@@ -114,14 +115,18 @@ static void coverage(double rho, double duration_s, double warmup_s, uint32_t nr
 		scenario_set_free(set);
 	}
 	free(own);
-	print_message("    rho %.2f, %g s, %u replications, %zu runs: mean %.1f%%, p50 %.1f%%, "
-		      "p90 %.1f%%, p99 %.1f%%, p99.9 %.1f%%, throughput %.1f%%; "
-		      "old p99 %.1f%%; p99 x %g %.1f%%\n",
-		      rho, duration_s, nreps, t->runs,
+	print_message("    rho %.2f, %g s (%g s warm-up), %u replications, %zu runs; coverage of"
+		      " mean, p50, p90, p99, p99.9:\n"
+		      "      archsim      %5.1f%% %5.1f%% %5.1f%% %5.1f%% %5.1f%% (throughput %.1f%%)\n"
+		      "      old method   %5.1f%% %5.1f%% %5.1f%% %5.1f%% %5.1f%%\n"
+		      "      p99 x %g: %.1f%%\n",
+		      rho, duration_s, warmup_s, nreps, t->runs,
 		      100.0 * t->held[RM_LATENCY_MEAN] / runs, 100.0 * t->held[RM_P50] / runs,
 		      100.0 * t->held[RM_P90] / runs, 100.0 * t->held[RM_P99] / runs,
 		      100.0 * t->held[RM_P999] / runs, 100.0 * t->held[RM_THROUGHPUT] / runs,
-		      100.0 * t->held_old[RM_P99] / runs, moved, 100.0 * t->held_moved / runs);
+		      100.0 * t->held_old[RM_LATENCY_MEAN] / runs, 100.0 * t->held_old[RM_P50] / runs,
+		      100.0 * t->held_old[RM_P90] / runs, 100.0 * t->held_old[RM_P99] / runs,
+		      100.0 * t->held_old[RM_P999] / runs, moved, 100.0 * t->held_moved / runs);
 }
 
 static double share(size_t held, size_t runs)
