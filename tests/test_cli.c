@@ -89,12 +89,16 @@ static void test_cli_bad_input_is_one_located_line_and_status_2(void **state)
 
 static void test_cli_same_seed_gives_identical_files(void **state)
 {
-	const char *files[] = { "summary.csv", "nodes.csv", "latency.csv", "timeseries.csv" };
-	const char *args = "--set duration=60s --set warmup=5s --set replications=3 -q";
-	assert_int_equal(sh(NULL, 0, "%s run scenarios/quickstart.yaml -o %s/a %s", bin, tmpdir, args), 0);
-	assert_int_equal(sh(NULL, 0, "%s run scenarios/quickstart.yaml -o %s/b %s", bin, tmpdir, args), 0);
-	assert_int_equal(sh(NULL, 0, "%s run scenarios/quickstart.yaml -o %s/c %s --seed 43", bin, tmpdir, args), 0);
-	for (size_t i = 0; i < 4; i++) {
+	const char *files[] = {
+		"summary.csv", "workloads.csv", "nodes.csv", "latency.csv", "timeseries.csv",
+		"node_timeseries.csv", "timeline.csv",
+	};
+	/* past the timeline's entry at 5 min, so that every file has rows */
+	const char *args = "--set duration=300s --set warmup=5s --set replications=3 -q";
+	assert_int_equal(sh(NULL, 0, "%s run scenarios/three-tier.yaml -o %s/a %s", bin, tmpdir, args), 0);
+	assert_int_equal(sh(NULL, 0, "%s run scenarios/three-tier.yaml -o %s/b %s", bin, tmpdir, args), 0);
+	assert_int_equal(sh(NULL, 0, "%s run scenarios/three-tier.yaml -o %s/c %s --seed 43", bin, tmpdir, args), 0);
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		assert_int_equal(sh(NULL, 0, "cmp -s %s/a/%s %s/b/%s", tmpdir, files[i], tmpdir, files[i]), 0);
 		assert_true(exists("%s/a/%s", files[i]));
 	}
@@ -104,6 +108,42 @@ static void test_cli_same_seed_gives_identical_files(void **state)
 	assert_int_equal(sh(NULL, 0, "test -z \"$(ls -A %s/a | grep -v csv)\"", tmpdir), 0);
 	/* the seed and the scenario's hash are recorded */
 	assert_int_equal(sh(NULL, 0, "grep -q ',true,43,[0-9a-f]\\{16\\},' %s/c/summary.csv", tmpdir), 0);
+}
+
+static void test_cli_warns_when_there_is_no_steady_state(void **state)
+{
+	char e[4096];
+	/* an M/M/1 at rho 1.2: the run works, says steady=false, and tells
+	 * why on stderr, naming the node */
+	const char *y =
+		"seed: 2\nduration: 2000s\nwarmup: 200s\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 1.2/s}, target: q}\n"
+		"nodes:\n  q: {type: service, service: {dist: exponential, mean: 1s}}\n";
+	assert_int_equal(sh(NULL, 0, "printf '%s' > %s/over.yaml", y, tmpdir), 0);
+	assert_int_equal(sh(e, sizeof e, "%s run %s/over.yaml -q -o %s/over", bin, tmpdir, tmpdir), 0);
+	assert_non_null(strstr(e, "archsim: warning: node 'q' is overloaded: offered 1.2/s against a capacity of 1/s"));
+	assert_int_equal(sh(NULL, 0, "grep -q ',false,true,2,' %s/over/summary.csv", tmpdir), 0);
+	/* the quickstart's spike passes: steady, nothing to say */
+	assert_int_equal(sh(e, sizeof e, "%s run scenarios/quickstart.yaml -q -o %s/qs --set duration=60s",
+			    bin, tmpdir), 0);
+	assert_string_equal(e, "");
+	assert_int_equal(sh(NULL, 0, "grep -q ',true,true,42,' %s/qs/summary.csv", tmpdir), 0);
+}
+
+static void test_cli_stuck_clock_is_status_1(void **state)
+{
+	char e[4096];
+	/* closed users with no think time, turned away at once by a node
+	 * with one worker and no queue: the clock cannot move */
+	const char *y =
+		"duration: 10s\n"
+		"workloads:\n  u: {arrival: {process: closed, users: 2, think: 0s}, target: web}\n"
+		"nodes:\n  web: {type: service, workers: 1, queue: 0, service: 1s}\n";
+	assert_int_equal(sh(NULL, 0, "printf '%s' > %s/stuck.yaml", y, tmpdir), 0);
+	assert_int_equal(sh(e, sizeof e, "%s run %s/stuck.yaml -q -o %s/stuck", bin, tmpdir, tmpdir), 1);
+	assert_non_null(strstr(e, "archsim: simulated time stopped advancing at 0s: requests end at once at node 'web'"));
+	/* nothing written */
+	assert_int_equal(sh(NULL, 0, "test -z \"$(ls -A %s/stuck 2>/dev/null)\"", tmpdir), 0);
 }
 
 static void test_cli_unwritable_output_is_status_1_and_keeps_old_results(void **state)
@@ -195,6 +235,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cli_check_accepts_the_shipped_scenarios),
 		cmocka_unit_test(test_cli_bad_input_is_one_located_line_and_status_2),
 		cmocka_unit_test(test_cli_same_seed_gives_identical_files),
+		cmocka_unit_test(test_cli_warns_when_there_is_no_steady_state),
+		cmocka_unit_test(test_cli_stuck_clock_is_status_1),
 		cmocka_unit_test(test_cli_unwritable_output_is_status_1_and_keeps_old_results),
 		cmocka_unit_test(test_cli_sigint_writes_finished_replications),
 		cmocka_unit_test(test_cli_sigterm_writes_finished_replications),
