@@ -110,6 +110,36 @@ static void test_timeline_refuses_what_cannot_happen(void **state)
 	assert_int_equal(wrong, 0);
 }
 
+static void test_timeline_refuses_a_fault_the_kind_does_not_take(void **state)
+{
+	/* a kind that can crash but not slow down: the same entry that a
+	 * service takes is refused for it, at the action */
+	struct scenario_set *set = simtest_load(BASE);
+	struct scenario *sc = set->points[0];
+	const struct model_ops *real = sc->nodes[0].ops;
+	struct model_ops crash_only = *real;
+	crash_only.faults = SIM_FAULT(TL_CRASH) | SIM_FAULT(TL_RECOVER);
+	sc->nodes[0].ops = &crash_only;
+	struct yt_node *tl = NULL;
+	struct sim_err err = { 0 };
+	const char *y = "- {at: 5s, node: web, do: crash}\n- {at: 6s, node: web, do: slow, factor: 2}\n";
+	assert_int_equal(yt_load_string("t.yaml", y, strlen(y), &tl, &err), 0);
+	struct sc_ctx ctx = { sc, &err };
+	assert_int_equal(tl_check(&ctx, tl), SIM_EINVAL);
+	assert_string_equal(err.msg, "t.yaml:2:27: timeline[1]: nodes of type service do not support 'slow'");
+	/* the crash alone is accepted */
+	free(sc->timeline);
+	sc->timeline = NULL;
+	yt_free(tl);
+	y = "- {at: 5s, node: web, do: crash}\n";
+	assert_int_equal(yt_load_string("t.yaml", y, strlen(y), &tl, &err), 0);
+	assert_int_equal(tl_check(&ctx, tl), 0);
+	assert_int_equal(sc->ntimeline, 1);
+	yt_free(tl);
+	sc->nodes[0].ops = real;
+	scenario_set_free(set);
+}
+
 /* run1 runs replication 0 of BASE with `timeline` and returns it. */
 static struct scenario_set *run1(const char *timeline, struct rep_result *r)
 {
@@ -200,6 +230,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timeline_entries_are_checked_into_place),
 		cmocka_unit_test(test_timeline_refuses_what_cannot_happen),
+		cmocka_unit_test(test_timeline_refuses_a_fault_the_kind_does_not_take),
 		cmocka_unit_test(test_timeline_crash_fails_what_the_replica_holds_and_gets),
 		cmocka_unit_test(test_timeline_slow_errors_latency_and_scale),
 	};
