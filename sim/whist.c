@@ -12,10 +12,11 @@
 
 int whist_cover(struct whist *h, uint32_t lo, uint32_t hi)
 {
-	/* room beyond what is asked, on the side that grows, so that a few
-	 * more values do not move the range again */
-	uint32_t nlo = lo > 8 ? lo - 8 : 0;
-	uint32_t nhi = hi + 8 < WHIST_NBUCKETS ? hi + 8 : (uint32_t)WHIST_NBUCKETS;
+	/* room beyond what is asked, on the side that grows: 8 buckets and
+	 * half the span so far, so that the range moves O(log) times */
+	uint32_t span = h->hi - h->lo, room = 8 + span / 2;
+	uint32_t nlo = lo > room ? lo - room : 0;
+	uint32_t nhi = hi + room < WHIST_NBUCKETS ? hi + room : (uint32_t)WHIST_NBUCKETS;
 	if (h->hi > h->lo) {
 		if (lo >= h->lo && hi <= h->hi)
 			return 0;

@@ -11,7 +11,7 @@
  * least 2^e, so its midpoint is within 1/32 (3.1 %) of any value in it:
  * plenty for a chart.  Of the 32 + 58 x 16 = 960 buckets only the range
  * a window uses is allocated, grown when a value falls outside it (with
- * some room, so it rarely moves): a window of latencies between 1 ms and
+ * room, 8 buckets and half the span, so it moves O(log) times): a window of latencies between 1 ms and
  * 1 s holds about 160 counters, and a quiet window none.
  *
  * Merging adds counts, exactly, so pooled windows do not depend on how
