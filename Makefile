@@ -3,7 +3,8 @@
 #   make run        install what is missing, build, run scenarios/quickstart.yaml,
 #                   write CSVs and charts under results/quickstart/
 #   make test       install, build, run every unit test and the fast validation
-#   make validate   the long statistical validation against queueing theory
+#   make validate   the long statistical validation against queueing theory,
+#                   and the coverage of the intervals at rho 0.95 and p99.9
 #   make bench      speed: archsim against a minimal hand-written C loop
 #   make debug      the test suite built with address and undefined-behaviour
 #                   sanitizers (also: make check-sanitize)
@@ -90,8 +91,9 @@ unit: $(BIN) $(TEST_BIN)
 	$(Q)sh scripts/run-tests.sh $(TEST_BIN)
 
 validate: deps
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/tests/test_validate
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/tests/test_validate $(BUILD)/tests/test_coverage
 	$(Q)ARCHSIM_VALIDATE=full ./$(BUILD)/tests/test_validate
+	$(Q)ARCHSIM_VALIDATE=full ./$(BUILD)/tests/test_coverage
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(BUILD)/bench/mm1_loop $(BUILD)/bench/evq_hold $(BUILD)/bench/timeit

@@ -56,6 +56,8 @@ struct client {
 	uint64_t wl_key;                   /* names this workload's requests in
 					    * this replication */
 	uint64_t issued;                   /* open loop: requests issued */
+	uint64_t scanned;                  /* requests issued, every user's:
+					    * the position of a sequential key */
 	/* profile state */
 	int64_t cycle_ns;                  /* start of the current period */
 	size_t seg;                        /* current segment */
@@ -467,8 +469,10 @@ static void issue(struct sim *s, struct sim_node *n, struct client *cl,
 	req->issue = k;
 	req->ident = ident(cl, user, k);
 	const struct client_cfg *c = cl->cfg;
+	/* a sequential key follows the workload's issues, not a user's */
+	uint64_t nth = cl->scanned++;
 	if (c->has_keys)
-		req->key = keys_sample(&c->keys, sim_draws(s, req, SIM_DRAW_KEY), k);
+		req->key = keys_sample(&c->keys, sim_draws(s, req, SIM_DRAW_KEY), nth);
 	if (c->nmix > 1) {
 		double u = rng_uniform_pos(sim_draws(s, req, SIM_DRAW_CLASS));
 		uint16_t i = 0;

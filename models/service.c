@@ -144,7 +144,7 @@ struct svc_stats {
 	uint64_t arrivals, completed, rejected, failed, started, waited;
 	double wait_sum_ns, resid_sum_ns;   /* double: no overflow on long runs */
 	struct twa busy;       /* workers holding a request */
-	struct twa capacity;   /* workers of the replicas taking requests */
+	struct twa capacity;   /* workers of the replicas that count (below) */
 	struct twa queued;     /* requests waiting */
 	struct twa calling;    /* workers waiting on calls */
 };
@@ -152,6 +152,9 @@ struct svc_stats {
 struct replica {
 	uint32_t busy;
 	uint32_t qlen;
+	int counted;                     /* its workers count as capacity: up,
+					  * and taking requests or still
+					  * finishing what it holds */
 	struct request *head, *tail;     /* waiting, FIFO */
 	struct request *held;            /* held by its workers */
 	struct svc_stats st;             /* when the node has several */
@@ -223,10 +226,28 @@ static int svc_init(struct sim *s, struct sim_node *n)
 	if (!sv->rep)
 		return SIM_ENOMEM;
 	stats_start(&sv->tot, s->now_ns, (double)sv->active * c->workers);
-	for (uint32_t r = 0; r < sv->units; r++)
+	for (uint32_t r = 0; r < sv->units; r++) {
+		sv->rep[r].counted = r < sv->active;
 		stats_start(&sv->rep[r].st, s->now_ns,
 			    r < sv->active ? (double)c->workers : 0);
+	}
 	return 0;
+}
+
+/* recount decides again whether replica r's workers count as capacity,
+ * for utilisation: a replica that is down does not; one that no longer
+ * takes requests (scaled away) counts while it finishes what it holds, so
+ * that its busy workers never exceed its capacity. */
+static void recount(struct sim *s, struct sim_node *n, struct service *sv,
+		    uint32_t r)
+{
+	struct replica *rp = &sv->rep[r];
+	int want = !sim_unit_down(n, r) && (r < sv->active || rp->busy > 0);
+	if (want == rp->counted)
+		return;
+	rp->counted = want;
+	double w = want ? sv->cfg->workers : -(double)sv->cfg->workers;
+	STAT(sv, r, twa_add(&st->capacity, s->now_ns, w));
 }
 
 static void svc_fini(struct sim *s, struct sim_node *n)
@@ -297,6 +318,8 @@ static void release(struct sim *s, struct sim_node *n, struct service *sv,
 		rp->qlen--;
 		STAT(sv, r, twa_add(&st->queued, now, -1));
 		start(s, n, sv, r, q);
+	} else if (r >= sv->active && !rp->busy) {
+		recount(s, n, sv, r);    /* a replica scaled away, now idle */
 	}
 }
 
@@ -399,10 +422,10 @@ static void svc_calls_done(struct sim *s, struct sim_node *n,
 		return;
 	}
 	/* a failed call fails the request; fail_node says where it arose */
+	uint32_t at = req->fail_node;
 	release(s, n, sv, r, req);
 	STAT(sv, r, st->failed++);
-	req->status = (int16_t)status;
-	sim_finish(s, req);
+	sim_fail(s, req, status, at);
 }
 
 static void svc_crash(struct sim *s, struct sim_node *n, uint32_t r)
@@ -431,22 +454,22 @@ static void svc_crash(struct sim *s, struct sim_node *n, uint32_t r)
 		fail(s, n, sv, r, req, REQ_CRASHED);
 	}
 	rp->tail = NULL;
+	recount(s, n, sv, r);
+}
+
+static void svc_recover(struct sim *s, struct sim_node *n, uint32_t r)
+{
+	recount(s, n, n->state, r);
 }
 
 static void svc_scale(struct sim *s, struct sim_node *n, uint32_t units)
 {
 	struct service *sv = n->state;
-	uint32_t w = sv->cfg->workers;
 	if (units > sv->units)
 		units = sv->units;
-	for (uint32_t r = 0; r < sv->units && sv->units > 1; r++) {
-		int was = r < sv->active, is = r < units;
-		if (was != is)
-			twa_add(&sv->rep[r].st.capacity, s->now_ns, is ? w : -(double)w);
-	}
-	twa_add(&sv->tot.capacity, s->now_ns,
-		((double)units - (double)sv->active) * w);
 	sv->active = units;
+	for (uint32_t r = 0; r < sv->units; r++)
+		recount(s, n, sv, r);
 }
 
 static void svc_warmup_end(struct sim *s, struct sim_node *n)
@@ -534,8 +557,10 @@ static uint32_t svc_units(const void *cfg)
 static int svc_capacity(const void *cfg, struct node_capacity *out)
 {
 	const struct service_cfg *c = cfg;
-	out->servers = (double)c->replicas * c->workers;
+	out->workers = c->workers;
+	out->replicas = c->replicas;
 	out->mean_s = c->service.mean / c->speed;
+	out->calls = c->calls.nsteps ? &c->calls : NULL;
 	out->scv = c->service.mean > 0 ?
 		c->service.var / (c->service.mean * c->service.mean) : 0;
 	out->bounded = c->queue >= 0;
@@ -550,7 +575,7 @@ static const struct col_def svc_cols[] = {
 	{ "failed", COL_SUM, 0,
 	  "requests that failed here: crashed, an `errors` fault, or a call that failed" },
 	{ "utilization", COL_MEAN, 1,
-	  "busy workers over the workers of the replicas taking requests, time-averaged; a worker waiting on calls is busy" },
+	  "busy workers over the workers of the replicas that are up and take requests (or still finish what they hold), time-averaged; a worker waiting on calls is busy" },
 	{ "queue_len_mean", COL_MEAN, 0, "waiting requests, time-averaged" },
 	{ "wait_mean_s", COL_RATIO, 0, "queueing time of the requests that started service" },
 	{ "waited_ratio", COL_RATIO, 0, "share of those that waited at all, P(wait > 0)" },
@@ -578,6 +603,7 @@ const struct model_ops service_ops = {
 	.calls_done = svc_calls_done,
 	.event = svc_event,
 	.crash = svc_crash,
+	.recover = svc_recover,
 	.scale = svc_scale,
 	.faults = SIM_FAULT(TL_CRASH) | SIM_FAULT(TL_RECOVER) | SIM_FAULT(TL_SLOW) |
 		  SIM_FAULT(TL_ERRORS) | SIM_FAULT(TL_LATENCY) | SIM_FAULT(TL_SCALE),

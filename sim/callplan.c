@@ -73,7 +73,6 @@ int callplan_check(struct sc_ctx *ctx, const struct yt_node *n,
 			return sc_fail(ctx, par, w, "at most %d calls", CALLPLAN_MAX_PARALLEL);
 		if (!(st->edges = calloc(par->n, sizeof *st->edges)))
 			return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
-		st->parallel = 1;
 		for (size_t j = 0; j < par->n; j++) {
 			st->nedges = (uint32_t)j + 1;
 			snprintf(w, sizeof w, "%s[%zu].parallel[%zu]", what, i, j);

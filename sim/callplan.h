@@ -32,9 +32,8 @@ struct call_edge {
 };
 
 struct call_step {
-	struct call_edge *edges;
+	struct call_edge *edges;     /* one, or a parallel group */
 	uint32_t nedges;
-	int parallel;                /* written as `parallel: [...]` */
 };
 
 struct call_plan {

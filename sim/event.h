@@ -20,7 +20,8 @@
 
 #define SIM_EV_CANCELLED 0x1u
 
-/* Event kinds with this bit are the engine's own (replies, timeline,
+/* Event kinds with this bit are the engine's own (delayed arrivals, the
+ * timeline
  * time-series ticks); a node's kinds stay below it. */
 #define SIM_EV_ENGINE 0x8000u
 

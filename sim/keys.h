@@ -81,8 +81,8 @@ int keys_hotset(struct keys *k, uint64_t n, double fraction, double share,
 int keys_sequential(struct keys *k, uint64_t n, struct sim_err *err);
 
 /* keys_sample draws one key in [0, n).  r must be of type rng_xoshiro256pp
- * (see rng.h); it is read inline, with no call through GSL, and is not
- * touched by sequential.  seq is the request's issue number, used only by
+ * or rng_splitmix64 (see rng.h); it is read inline, with no call through
+ * GSL, and is not touched by sequential.  seq is the request's issue number, used only by
  * sequential. */
 uint64_t keys_sample(const struct keys *k, gsl_rng *r, uint64_t seq);
 

@@ -7,9 +7,10 @@
  * next one lies beyond the phase's end, which is pushed back (with its
  * original seq, so order is kept) for the next phase.
  *
- * Engine events (replies, delayed arrivals, timeline entries, time-series
- * ticks) carry SIM_EV_ENGINE in their kind and are handled here; the rest
- * go to their node's event callback.
+ * Replies are a FIFO of requests and time-series windows are closed by the
+ * loop itself (see sim.h); the engine's few queued events (delayed
+ * arrivals, timeline entries) carry SIM_EV_ENGINE in their kind and are
+ * handled here; the rest go to their node's event callback.
  *
  * A clock that stops: closed-loop users with no think time whose requests
  * are refused at once reissue them at the same instant for ever.  Every
@@ -235,7 +236,7 @@ int64_t sim_demand_ns(struct sim *s, struct sim_node *n, uint32_t unit,
 	/* the common case without a call through GSL, nor generator state:
 	 * the same number as sim_draws then rng_exponential */
 	double x = d->kind == DIST_EXPONENTIAL ?
-		d->mean * rng_key_exp1(s->draw, req->ident ^ (SIM_DRAW_DEMAND << 16 | req->hop)) :
+		d->mean * rng_key_exp1(s->draw, sim_draw_key(req, SIM_DRAW_DEMAND)) :
 		dist_sample(d, sim_draws(s, req, SIM_DRAW_DEMAND));
 	x *= inv_speed * 1e9;
 	if (n->faults)
@@ -304,6 +305,10 @@ static void call_release(struct sim *s, struct call *c)
 	s->call_free = i;
 }
 
+enum { CALL_MADE, CALL_OVER, CALL_LATE };
+
+/* call_stat counts a call made, a parent's calls over after x ns, or a
+ * late reply, for the node and for the replica `unit`. */
 static void call_stat(struct sim_node *n, uint32_t unit, int what, double x)
 {
 	for (int k = 0; k < 2; k++) {
@@ -315,9 +320,9 @@ static void call_stat(struct sim_node *n, uint32_t unit, int what, double x)
 		else
 			break;
 		switch (what) {
-		case 0: cs->made++; break;
-		case 1: cs->parents++; cs->wait_ns += x; break;
-		case 2: cs->late++; break;
+		case CALL_MADE: cs->made++; break;
+		case CALL_OVER: cs->parents++; cs->wait_ns += x; break;
+		case CALL_LATE: cs->late++; break;
 		}
 	}
 }
@@ -345,7 +350,7 @@ static int call_step(struct sim *s, uint64_t h)
 			uint64_t salt = (uint64_t)st << 16 | e;
 			if (edge->p < 1 &&
 			    !(rng_uniform_pos(sim_draws(s, parent,
-							SIM_DRAW_CALL + (salt << 8))) < edge->p)) {
+							SIM_DRAW_CALL | salt << 8)) < edge->p)) {
 				kid[e] = NULL;
 				continue;
 			}
@@ -378,7 +383,7 @@ static int call_step(struct sim *s, uint64_t h)
 			for (uint32_t e = 0; e < step->nedges; e++) {
 				if (!kid[e])
 					continue;
-				call_stat(caller, unit, 0, 0);
+				call_stat(caller, unit, CALL_MADE, 0);
 				sim_send(s, step->edges[e].to, kid[e]);
 			}
 		}
@@ -396,7 +401,9 @@ static void call_over(struct sim *s, struct call *c)
 	struct request *parent = c->parent;
 	struct sim_node *caller = &s->nodes[c->caller];
 	int status = c->status;
-	call_stat(caller, c->unit, 1, (double)(s->now_ns - c->start_ns));
+	/* waits that began in the warm-up are not the measured window's */
+	if (c->start_ns >= s->warmup_end_ns)
+		call_stat(caller, c->unit, CALL_OVER, (double)(s->now_ns - c->start_ns));
 	if (status != REQ_OK)
 		parent->fail_node = c->fail_node;
 	parent->waiting = 0;
@@ -443,12 +450,16 @@ static void call_reply(struct sim *s, struct request *kid)
 	struct sim_node *caller = &s->nodes[kid->reply_to];
 	if (!c) {
 		/* the call was abandoned: the callee's work was wasted */
-		call_stat(caller, kid->from_unit, 2, 0);
+		call_stat(caller, kid->from_unit, CALL_LATE, 0);
 		sim_request_free(s, kid);
 		return;
 	}
 	if (kid->status != REQ_OK && c->status == REQ_OK) {
-		c->status = kid->status;
+		/* a call refused by a full queue fails its caller, which had
+		 * been served: the caller's outcome is a failure, not a
+		 * refusal */
+		c->status = req_status_group(kid->status) == REQ_GROUP_REFUSED ?
+			REQ_CALL_REJECTED : kid->status;
 		c->fail_node = kid->fail_node;
 	}
 	sim_request_free(s, kid);
@@ -558,15 +569,17 @@ static void tl_event(struct sim *s, struct event *ev)
 	struct sim_node *n = &s->nodes[t->node];
 	int start = ev->kind == SIM_EV_TL_START;
 	if (t->action == TL_SCALE) {
-		if (start) {
-			s->tl_prev[i] = n->faults->units_now;
-			n->faults->units_now = t->replicas;
-			if (t->for_ns)
-				sim_schedule(s, s->now_ns + t->for_ns, 0, SIM_EV_TL_END, NULL, i);
-		} else {
-			n->faults->units_now = s->tl_prev[i];
+		s->tl_active[i] = (uint8_t)start;
+		if (start && t->for_ns)
+			sim_schedule(s, s->now_ns + t->for_ns, 0, SIM_EV_TL_END, NULL, i);
+		/* the active entry that started last decides; with none, the
+		 * configured number holds */
+		long w = tl_scale_winner(sc, t->node, s->tl_active);
+		uint32_t units = w < 0 ? n->sc->units : sc->timeline[w].replicas;
+		if (units != n->faults->units_now) {
+			n->faults->units_now = units;
+			n->ops->scale(s, n, units);
 		}
-		n->ops->scale(s, n, n->faults->units_now);
 		return;
 	}
 	if (t->action == TL_RECOVER) {
@@ -817,9 +830,8 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 	s.nodes = calloc(s.nnodes, sizeof *s.nodes);
 	s.draw = gsl_rng_alloc(rng_splitmix64);
 	s.tl_active = calloc(sc->ntimeline ? sc->ntimeline : 1, 1);
-	s.tl_prev = calloc(sc->ntimeline ? sc->ntimeline : 1, sizeof *s.tl_prev);
 	rep_result_clear(out, sc);
-	if (!s.nodes || !s.draw || !s.tl_active || !s.tl_prev) {
+	if (!s.nodes || !s.draw || !s.tl_active) {
 		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -897,7 +909,6 @@ done:
 	free(s.nodes);
 	free(s.calls);
 	free(s.tl_active);
-	free(s.tl_prev);
 	if (s.draw)
 		gsl_rng_free(s.draw);
 	return rc;

@@ -100,8 +100,10 @@ enum { REQ_GROUP_OK, REQ_GROUP_REFUSED, REQ_GROUP_FAILED };
 	  "refused by a full queue")                                          \
 	X(REQ_ERROR, "error", REQ_GROUP_FAILED,                                     \
 	  "failed after their service, by an `errors` fault")                   \
-	X(REQ_CRASHED, "crashed", REQ_GROUP_FAILED,                                 \
-	  "held by, or sent to, a replica that was down")
+	X(REQ_CRASHED, "crashed", REQ_GROUP_FAILED,                           \
+	  "held by, or sent to, a replica that was down")                     \
+	X(REQ_CALL_REJECTED, "call_rejected", REQ_GROUP_FAILED,               \
+	  "failed because a call they made was refused by a full queue")
 
 enum req_status {
 #define REQ_STATUS_ENUM(name, col, group, doc) name,
@@ -149,14 +151,16 @@ struct request {
 	uint32_t fail_node;          /* where a non-ok status arose */
 	uint32_t user;               /* closed loop: the user */
 	uint32_t from_unit;          /* a child: the caller's replica */
+	uint32_t hop;                /* sim_forward hops so far */
 	uint16_t cls;                /* request kind: index in the workload's mix */
-	uint16_t hop;                /* sim_forward hops so far */
 	uint16_t attempt;            /* 0 for the first try */
 	int16_t status;              /* enum req_status */
 };
 
-/* Purposes of a request's own draws (sim_draws); kinds may add their own
- * above SIM_DRAW_KIND_BASE. */
+/* Purposes of a request's own draws (sim_draws).  The low 8 bits name
+ * the purpose; the bits above, an index within it (the call edge of an
+ * optional call).  Kinds may name their own from SIM_DRAW_KIND_BASE to
+ * 255. */
 enum {
 	SIM_DRAW_DEMAND = 1,         /* service demand */
 	SIM_DRAW_ERROR,              /* the `errors` fault */
@@ -212,8 +216,7 @@ struct node_faults {
  * one workload (scope 1 + w). */
 struct scope_result {
 	uint64_t arrivals;           /* issued inside the measured window */
-	uint64_t ended[REQ_NSTATUS]; /* ended inside it; for non-ok statuses only
-				      * requests issued inside it */
+	uint64_t ended[REQ_NSTATUS]; /* ended inside it, by outcome */
 	struct hist latency;         /* end-to-end, served requests */
 	double failed_latency_s;     /* summed, failed requests */
 };
@@ -289,7 +292,6 @@ struct sim {
 	struct call *calls;          /* the call table */
 	uint32_t ncalls, calls_cap, call_free;
 	uint8_t *tl_active;          /* [timeline entries] */
-	uint32_t *tl_prev;           /* [timeline entries]: what a scale found */
 	uint32_t last_fail_node;     /* where the last non-ok status arose */
 	const struct sim_hooks *hooks;
 	void (*demand_hook)(void *arg, const struct request *req, uint32_t node,
@@ -339,12 +341,18 @@ gsl_rng *sim_stream(struct sim *s, const struct sim_node *n,
  * parent's), so that the streams of two requests or two purposes start
  * at unrelated points.  The generator is shared: draw what is needed
  * before calling sim_draws again. */
+/* sim_draw_key names the stream of req's draws for `purpose` at its
+ * current hop.  The identity is already mixed, so the key needs no mixing
+ * of its own: one multiply chain less on the hot path. */
+static inline uint64_t sim_draw_key(const struct request *req, uint64_t purpose)
+{
+	return req->ident ^ (purpose << 32 | req->hop);
+}
+
 static inline gsl_rng *sim_draws(struct sim *s, const struct request *req,
 				 uint64_t purpose)
 {
-	/* the identity is already mixed (sim_ident), so the key needs no
-	 * mixing of its own: one multiply chain less on the hot path */
-	rng_seed_key(s->draw, req->ident ^ (purpose << 16 | req->hop));
+	rng_seed_key(s->draw, sim_draw_key(req, purpose));
 	return s->draw;
 }
 
@@ -543,17 +551,17 @@ static inline void sim_scope_done(struct sim *s, struct scope_result *sr,
 				  const struct request *req, int64_t lat,
 				  size_t bucket)
 {
+	/* every outcome counts when the request ends inside the measured
+	 * window, whenever it was issued: in a steady state as many end as
+	 * are issued, so ratios to the window's arrivals are unbiased for
+	 * fast outcomes (a rejection) and slow ones (a failure after a long
+	 * service) alike */
 	int st = req->status;
-	if (st == REQ_OK) {
-		sr->ended[st]++;
+	sr->ended[st]++;
+	if (st == REQ_OK)
 		hist_record_at(&sr->latency, bucket, lat);
-	} else if (req->birth_ns >= s->warmup_end_ns) {
-		/* counted against the arrivals of the same window: a request
-		 * issued during warm-up is no arrival of the measured window */
-		sr->ended[st]++;
-		if (req_status_group(st) == REQ_GROUP_FAILED)
-			sr->failed_latency_s += (double)lat * 1e-9;
-	}
+	else if (req_status_group(st) == REQ_GROUP_FAILED)
+		sr->failed_latency_s += (double)lat * 1e-9;
 }
 
 static inline void sim_measure_done(struct sim *s, const struct request *req)

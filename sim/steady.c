@@ -90,6 +90,39 @@ done:
 	return ok ? 0 : -1;
 }
 
+/* held_s works out, for node i and recursively its callees, a lower
+ * bound on the time a server is held per request (steady.h, 2). */
+static double held_s(const struct scenario *sc, size_t i, double *memo,
+		     unsigned char *state)
+{
+	if (state[i] == 2)
+		return memo[i];
+	if (state[i] == 1)
+		return 0;     /* a call cycle: refused by the checker already */
+	state[i] = 1;
+	const struct sc_node *nd = &sc->nodes[i];
+	struct node_capacity cap;
+	double h = 0;
+	if (nd->ops->capacity && nd->ops->capacity(nd->cfg, &cap) == 0) {
+		h = cap.mean_s;
+		for (uint32_t st = 0; cap.calls && st < cap.calls->nsteps; st++) {
+			const struct call_step *step = &cap.calls->steps[st];
+			/* a step lasts at least as long as its longest call */
+			double longest = 0;
+			for (uint32_t e = 0; e < step->nedges; e++) {
+				double x = step->edges[e].p *
+					   held_s(sc, step->edges[e].to, memo, state);
+				if (x > longest)
+					longest = x;
+			}
+			h += longest;
+		}
+	}
+	state[i] = 2;
+	memo[i] = h;
+	return h;
+}
+
 int steady_analyze(const struct scenario *sc, struct steady_check *out)
 {
 	size_t n = sc->ncomponents;
@@ -114,6 +147,14 @@ int steady_analyze(const struct scenario *sc, struct steady_check *out)
 	int have_flows = flows(sc, lam, ext) == 0;
 	double dur_s = (double)sc->duration_ns * 1e-9;
 	double warm_s = (double)sc->warmup_ns * 1e-9;
+	double *memo = calloc(n ? n : 1, sizeof *memo);
+	unsigned char *state = calloc(n ? n : 1, 1);
+	if (!memo || !state) {
+		free(memo);
+		free(state);
+		rc = SIM_ENOMEM;
+		goto done;
+	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct sc_node *nd = &sc->nodes[i];
 		struct node_capacity cap;
@@ -128,18 +169,25 @@ int steady_analyze(const struct scenario *sc, struct steady_check *out)
 			note.what = STEADY_HEAVY_TAIL;
 			rc = add_note(out, note);
 		}
-		if (rc || !have_flows || lam[i] <= 0 || cap.bounded || !(cap.mean_s > 0))
+		double hold = held_s(sc, i, memo, state);
+		if (rc || !have_flows || lam[i] <= 0 || cap.bounded || !(hold > 0))
 			continue;
-		note.capacity = cap.servers / cap.mean_s;
+		double servers = cap.workers *
+			tl_mean_units(sc, (uint32_t)i, cap.replicas, sc->warmup_ns,
+				      sc->warmup_ns + sc->duration_ns);
+		note.capacity = servers / hold;
 		note.rho = lam[i] / note.capacity;
 		if (note.rho >= 1 - 1e-12) {
 			note.what = STEADY_OVERLOAD;
 			rc = add_note(out, note);
 			continue;
 		}
-		double scv = isfinite(cap.scv) ? cap.scv : 1e300;
-		note.tau_s = 2 * note.rho * cap.mean_s * (1 + scv) /
-			     (cap.servers * (1 - note.rho) * (1 - note.rho));
+		/* a settling time needs a finite variance of the service; an
+		 * infinite one is the heavy-tail note's */
+		if (!isfinite(cap.scv))
+			continue;
+		note.tau_s = 2 * note.rho * hold * (1 + cap.scv) /
+			     (servers * (1 - note.rho) * (1 - note.rho));
 		if (note.tau_s > dur_s) {
 			note.what = STEADY_SLOW;
 			rc = add_note(out, note);
@@ -150,6 +198,8 @@ int steady_analyze(const struct scenario *sc, struct steady_check *out)
 			rc = add_note(out, note);
 		}
 	}
+	free(memo);
+	free(state);
 done:
 	free(ext);
 	free(lam);

@@ -16,8 +16,15 @@
  *      loops without exit, so P is substochastic and the sweeps converge).
  *   2. Load.  A node that declares its capacity (model_ops.capacity: c
  *      parallel servers, mean own demand, its squared coefficient of
- *      variation) has utilisation rho = lambda E[S] / c.  A node whose
- *      queue is unbounded is unstable at rho >= 1.
+ *      variation, the calls a server waits for) has utilisation rho =
+ *      lambda E[H] / c, where H is the time a server is held: at least
+ *      its own demand plus, for each step of its calls, the held time of
+ *      the callee times the call's probability (the largest such term of
+ *      a parallel step), a lower bound that ignores waiting, so that a
+ *      node it calls overloaded is seen while none is flagged falsely.
+ *      c counts the replicas in effect on average over the measured
+ *      window, so a `scale` in the timeline counts.  A node whose queue
+ *      is unbounded is unstable at rho >= 1.
  *   3. Settling time.  Near rho = 1 a queue is stable but slow to settle:
  *      the heavy-traffic (reflected Brownian motion) approximation of a
  *      G/G/c queue gives a relaxation time tau = 2 rho E[S] (ca^2 + cs^2)
@@ -30,7 +37,9 @@
  *   4. Heavy tails.  Service times whose third moment is infinite (Pareto
  *      with shape <= 3) give waiting times of infinite variance, so no
  *      t-interval on a mean latency is valid; with shape <= 2 the mean
- *      waiting time itself is infinite.
+ *      waiting time itself is infinite.  These warn but do not make a
+ *      point unsteady, and the settling time (which needs a finite
+ *      variance) is not worked out for them.
  *
  * The report adds what only runs show: requests in the system growing
  * through the measured window, and latency trending up (report.h).
@@ -41,15 +50,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/callplan.h"
 #include "sim/scenario.h"
 
 /* What a kind says about its capacity, for the checks above. */
 struct node_capacity {
-	double servers;      /* parallel servers (replicas x workers) */
+	double workers;      /* servers per replica */
+	uint32_t replicas;   /* as configured (the timeline may scale them) */
 	double mean_s;       /* mean own demand per request, one server, s */
 	double scv;          /* its squared coefficient of variation */
 	int bounded;         /* finite queue: overload becomes rejections */
 	double tail_shape;   /* Pareto shape of the demand, or INFINITY */
+	const struct call_plan *calls;  /* calls a server waits for, or NULL */
 };
 
 enum steady_finding {

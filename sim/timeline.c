@@ -224,6 +224,72 @@ static int check_entry(struct sc_ctx *ctx, const struct yt_node *e, size_t i,
 	return 0;
 }
 
+long tl_scale_winner(const struct scenario *sc, uint32_t node,
+		     const unsigned char *active)
+{
+	long best = -1;
+	for (size_t i = 0; i < sc->ntimeline; i++) {
+		const struct tl_entry *t = &sc->timeline[i];
+		if (!active[i] || t->action != TL_SCALE || t->node != node)
+			continue;
+		if (best < 0 || t->at_ns >= sc->timeline[best].at_ns)
+			best = (long)i;
+	}
+	return best;
+}
+
+double tl_mean_units(const struct scenario *sc, uint32_t node,
+		     uint32_t configured, int64_t t0, int64_t t1)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sc->ntimeline; i++)
+		n += sc->timeline[i].action == TL_SCALE && sc->timeline[i].node == node;
+	if (!n || t1 <= t0)
+		return configured;
+	/* the count changes only where a scale entry starts or ends: walk
+	 * those times in order and hold the count between them */
+	int64_t *edge = malloc(2 * n * sizeof *edge);
+	unsigned char *active = calloc(sc->ntimeline, 1);
+	if (!edge || !active) {
+		free(edge);
+		free(active);
+		return configured;
+	}
+	size_t ne = 0;
+	for (size_t i = 0; i < sc->ntimeline; i++) {
+		const struct tl_entry *t = &sc->timeline[i];
+		if (t->action != TL_SCALE || t->node != node)
+			continue;
+		edge[ne++] = t->at_ns;
+		if (t->for_ns)
+			edge[ne++] = t->at_ns + t->for_ns;
+	}
+	double area = 0;
+	int64_t from = t0;
+	for (;;) {
+		/* the count on [from, next edge) */
+		for (size_t i = 0; i < sc->ntimeline; i++) {
+			const struct tl_entry *t = &sc->timeline[i];
+			active[i] = t->action == TL_SCALE && t->node == node &&
+				    t->at_ns <= from &&
+				    (!t->for_ns || from < t->at_ns + t->for_ns);
+		}
+		long w = tl_scale_winner(sc, node, active);
+		double units = w < 0 ? configured : sc->timeline[w].replicas;
+		int64_t next = t1;
+		for (size_t e = 0; e < ne; e++)
+			if (edge[e] > from && edge[e] < next)
+				next = edge[e];
+		area += units * (double)(next - from);
+		if (next >= t1)
+			break;
+		from = next;
+	}
+	free(edge);
+	free(active);
+	return area / (double)(t1 - t0);
+}
+
 int tl_check(struct sc_ctx *ctx, const struct yt_node *n)
 {
 	struct scenario *sc = ctx->sc;

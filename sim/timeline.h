@@ -20,7 +20,9 @@
  * add, and a replica is down while any crash covers it.  `recover` ends
  * the crashes that cover its target (a whole-node crash ends only by a
  * whole-node recover).  `scale` sets the number of replicas that take new
- * requests; its `for` restores the number it found.
+ * requests: while scale entries are active, the one that started last
+ * (the later in the file, at equal times) decides; with none active, the
+ * configured number holds.
  *
  * The engine applies the entries (sim.c); a kind says which actions apply
  * to it (model_ops.faults), and the checker refuses the others.
@@ -76,6 +78,18 @@ struct sc_ctx;
 const char *tl_action_name(enum tl_action a);
 /* tl_action_doc returns its one-line meaning. */
 const char *tl_action_doc(enum tl_action a);
+
+/* tl_scale_winner returns which of the scale entries of node `node`,
+ * among those active[i] marks, decides its replicas (the latest to start),
+ * or -1 when none is active. */
+long tl_scale_winner(const struct scenario *sc, uint32_t node,
+		     const unsigned char *active);
+
+/* tl_mean_units returns the time-average, over [t0, t1), of the replicas
+ * of node `node` that take new requests, by the rule above; `configured`
+ * when the timeline never scales it. */
+double tl_mean_units(const struct scenario *sc, uint32_t node,
+		     uint32_t configured, int64_t t0, int64_t t1);
 
 /* tl_check checks the `timeline:` list at n (NULL: none) against the
  * scenario's configured nodes, fills sc->timeline, and raises each node's

@@ -41,10 +41,8 @@ static void test_callplan_steps_groups_and_probabilities(void **state)
 			       &plan), 0);
 	assert_int_equal(plan.nsteps, 3);
 	assert_int_equal(plan.steps[0].nedges, 1);
-	assert_false(plan.steps[0].parallel);
 	assert_true(plan.steps[0].edges[0].p == 1);
 	assert_int_equal(plan.steps[1].nedges, 2);
-	assert_true(plan.steps[1].parallel);
 	assert_true(plan.steps[1].edges[1].p == 0.5);
 	/* the flat view: every edge of every step, in order */
 	uint32_t to;

@@ -54,8 +54,8 @@ static void test_report_folds_replications(void **state)
 	const struct scenario *sc = set->points[0];
 	struct report rep;
 	struct rep_result r[2];
-	fake(sc, &r[0], 1000000000, 10, 0);
-	fake(sc, &r[1], 3000000000LL, 20, 5);
+	fake(sc, &r[0], 1000000000, 1000, 0);
+	fake(sc, &r[1], 3000000000LL, 2000, 500);
 	assert_int_equal(report_init(&rep, set, "t"), 0);
 	assert_int_equal(report_fold(&rep, 0, 0, &r[0]), 0);
 	assert_int_equal(report_fold(&rep, 0, 1, &r[1]), 0);
@@ -64,20 +64,28 @@ static void test_report_folds_replications(void **state)
 	assert_int_equal(pt->replications, 2);
 	assert_int_equal(pt->used, 2);
 	assert_true(pt->complete);
-	assert_int_equal(pt->completed, 30);
-	assert_int_equal(pt->rejected, 5);
-	/* throughput 1/s and 2/s: mean 1.5, half-width t(.975,1) * 0.5 */
-	assert_true(pt->mean[RM_THROUGHPUT] == 1.5);
-	assert_true(fabs(pt->ci95[RM_THROUGHPUT] - stats_t_quantile(0.975, 1) * 0.5) < 1e-9);
+	assert_int_equal(pt->completed, 3000);
+	assert_int_equal(pt->rejected, 500);
+	/* throughput 100/s and 200/s: mean 150, half-width t(.975,1) * 50 */
+	assert_true(pt->mean[RM_THROUGHPUT] == 150);
+	assert_true(fabs(pt->ci95[RM_THROUGHPUT] - stats_t_quantile(0.975, 1) * 50) < 1e-9);
 	/* means are pooled: all latencies over all served requests,
-	 * (10 x 1 + 20 x 3) / 30, and all rejections over all arrivals,
-	 * 5 / 35; their half-widths come from the replications' own values,
-	 * 1 and 3, 0 and 0.2 */
-	assert_true(fabs(pt->mean[RM_LATENCY_MEAN] - 70.0 / 30) < 1e-12);
+	 * (1000 x 1 + 2000 x 3) / 3000, and all rejections over all arrivals,
+	 * 500 / 3500; their half-widths come from the replications' own
+	 * values, 1 and 3, 0 and 0.2 */
+	assert_true(fabs(pt->mean[RM_LATENCY_MEAN] - 7.0 / 3) < 1e-12);
 	assert_true(fabs(pt->ci95[RM_LATENCY_MEAN] - stats_t_quantile(0.975, 1)) < 1e-9);
-	assert_true(fabs(pt->mean[RM_REJECT_RATIO] - 5.0 / 35) < 1e-12);
+	assert_true(fabs(pt->mean[RM_REJECT_RATIO] - 500.0 / 3500) < 1e-12);
 	assert_true(fabs(pt->ci95[RM_REJECT_RATIO] - stats_t_quantile(0.975, 1) * 0.1) < 1e-9);
-	/* p50 from the pooled histogram: rank 15 of 30 is a 3 s value */
+	/* p99.9 has 1.5 latencies beyond it per replication: a point, but
+	 * no interval */
+	assert_false(isnan(pt->mean[RM_P999]));
+	assert_true(isnan(pt->lo[RM_P999]) && isnan(pt->hi[RM_P999]) && isnan(pt->ci95[RM_P999]));
+	int said = 0;
+	for (size_t i = 0; i < rep.nwarnings; i++)
+		said |= strstr(rep.warnings[i], "latency_p999_s: fewer than 10 latencies beyond it") != NULL;
+	assert_true(said);
+	/* p50 from the pooled histogram: rank 1500 of 3000 is a 3 s value */
 	struct hist pool;
 	assert_int_equal(hist_init(&pool), 0);
 	hist_merge(&pool, &r[0].scopes[0].latency);
@@ -219,8 +227,8 @@ static void test_report_writes_exact_text(void **state)
 	const struct scenario *sc = set->points[0];
 	struct report rep;
 	struct rep_result r[2];
-	fake(sc, &r[0], 1000000000, 10, 0);
-	fake(sc, &r[1], 1000000000, 10, 0);
+	fake(sc, &r[0], 1000000000, 1000, 0);
+	fake(sc, &r[1], 1000000000, 1000, 0);
 	char dir[] = "/tmp/archsim-report-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	char sub[64], path[128];
@@ -237,19 +245,21 @@ static void test_report_writes_exact_text(void **state)
 	 * 1002438655 ns */
 	assert_int_equal(hist_bucket_hi(hist_index(1000000000)), 1002438655);
 	assert_string_equal(slurp(path),
-			    "point,workload,le_s,count,cdf\n0,all,1.00243865,20,1\n");
-	/* windows: 10 served in each over 2 replications; the first pools
-	 * 10 latencies, too few for a p50 (20) or a p99 (1000): NaN, not a
-	 * maximum passed off as a percentile */
+			    "point,workload,le_s,count,cdf\n0,all,1.00243865,2000,1\n");
+	/* windows: 1000 served in each over 2 replications; the fake puts
+	 * 1000 latencies of 1 s into the first window's histograms, enough
+	 * for a p50 (20) and just enough for a p99 (1000), read to the
+	 * windows' 3 %; the second holds none: NaN, not a maximum passed off
+	 * as a percentile */
 	snprintf(path, sizeof path, "%s/timeseries.csv", sub);
 	assert_string_equal(slurp(path),
 			    "point,t_s,throughput_per_s,latency_p50_s,latency_p99_s,rejected,failed\n"
-			    "0,0,1,NaN,NaN,0,0\n0,5,1,NaN,NaN,0,0\n");
+			    "0,0,100,0.989855743,0.989855743,0,0\n0,5,100,NaN,NaN,0,0\n");
 	snprintf(path, sizeof path, "%s/summary.csv", sub);
 	char expect[4096];
 	snprintf(expect, sizeof expect,
 		 "point,replications,replications_used,arrivals,completed,rejected,failed,"
-		 "failed_error,failed_crashed,throughput_per_s,throughput_per_s_ci95,"
+		 "failed_error,failed_crashed,failed_call_rejected,throughput_per_s,throughput_per_s_ci95,"
 		 "latency_mean_s,latency_mean_s_ci95,latency_p50_s,latency_p50_s_ci95,"
 		 "latency_p50_s_lo,latency_p50_s_hi,latency_p90_s,latency_p90_s_ci95,"
 		 "latency_p90_s_lo,latency_p90_s_hi,latency_p99_s,latency_p99_s_ci95,"
@@ -258,20 +268,20 @@ static void test_report_writes_exact_text(void **state)
 		 "reject_ratio,reject_ratio_ci95,error_ratio,error_ratio_ci95,"
 		 "failed_latency_mean_s,failed_latency_mean_s_ci95,steady,complete,seed,"
 		 "scenario_hash,version\n"
-		 "0,2,2,20,20,0,0,0,0,1,0,1,0,1,0.00390625,0.99609375,1.00390625,"
+		 "0,2,2,2000,2000,0,0,0,0,0,100,0,1,0,1,0.00390625,0.99609375,1.00390625,"
 		 "1,0.00390625,0.99609375,1.00390625,1,0.00390625,0.99609375,1.00390625,"
-		 "1,0.00390625,0.99609375,1.00390625,0,0,0,0,NaN,NaN,true,true,1,%016llx,9.9.9\n",
+		 "1,NaN,NaN,NaN,0,0,0,0,NaN,NaN,true,true,1,%016llx,9.9.9\n",
 		 sc->hash);
 	assert_string_equal(slurp(path), expect);
 	snprintf(path, sizeof path, "%s/workloads.csv", sub);
-	assert_non_null(strstr(slurp(path), "\n0,u,2,2,20,20,0,0,0,0,1,0,1,0,"));
+	assert_non_null(strstr(slurp(path), "\n0,u,2,2,2000,2000,0,0,0,0,0,100,0,1,0,"));
 	snprintf(path, sizeof path, "%s/nodes.csv", sub);
 	struct csv c;
 	csv_load(&c, path);
 	assert_int_equal(c.rows, 2);
 	assert_string_equal(csv_get(&c, 0, "node"), "w");
 	assert_string_equal(csv_get(&c, 0, "type"), "service");
-	assert_string_equal(csv_get(&c, 0, "arrivals"), "20");
+	assert_string_equal(csv_get(&c, 0, "arrivals"), "2000");
 	assert_string_equal(csv_get(&c, 0, "utilization"), "0.25");
 	assert_string_equal(csv_get(&c, 0, "utilization_ci95"), "0");
 	csv_free(&c);
@@ -293,7 +303,7 @@ static void test_report_points_not_run_still_get_a_row(void **state)
 	struct scenario_set *set = simtest_load(ONE "sweep: {nodes.w.workers: [1, 2]}\n");
 	struct report rep;
 	struct rep_result r;
-	fake(set->points[0], &r, 1000000000, 10, 0);
+	fake(set->points[0], &r, 1000000000, 1000, 0);
 	char dir[] = "/tmp/archsim-report-XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	struct sim_err err = { 0 };
@@ -307,9 +317,9 @@ static void test_report_points_not_run_still_get_a_row(void **state)
 	const char *s = slurp(path);
 	/* point 0 ran one of two replications: no interval from one; point
 	 * 1 never ran */
-	assert_non_null(strstr(s, "\n0,1,1,1,10,10,0,0,0,0,1,NaN,"));
+	assert_non_null(strstr(s, "\n0,1,1,1,1000,1000,0,0,0,0,0,100,NaN,"));
 	assert_non_null(strstr(s, ",true,false,1,"));
-	assert_non_null(strstr(s, "\n1,2,0,0,0,0,0,0,0,0,NaN,NaN,"));
+	assert_non_null(strstr(s, "\n1,2,0,0,0,0,0,0,0,0,0,NaN,NaN,"));
 	assert_non_null(strstr(s, ",NaN,false,1,"));
 	snprintf(path, sizeof path, "rm -rf %s", dir);
 	assert_int_equal(system(path), 0);

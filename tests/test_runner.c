@@ -5,6 +5,8 @@
  */
 #include "tests/simtest.h"
 
+#include <math.h>
+
 #include "tests/csvtest.h"
 
 #include "sim/report.h"
@@ -154,12 +156,58 @@ static void test_runner_node_means_skip_replications_without_data(void **state)
 	scenario_set_free(set);
 }
 
+static void test_runner_workloads_add_up(void **state)
+{
+	/* two workloads into one service: workloads.csv has a row for each,
+	 * and their counts add up to summary.csv's; the slow one's requests
+	 * have their own latencies */
+	struct scenario_set *set = simtest_load(
+		"duration: 100s\nreplications: 3\n"
+		"workloads:\n"
+		"  fast: {arrival: {process: poisson, rate: 20/s}, target: a}\n"
+		"  slow: {arrival: {process: poisson, rate: 5/s}, target: b}\n"
+		"nodes:\n"
+		"  a: {type: service, workers: 10, service: 10ms}\n"
+		"  b: {type: service, workers: 10, service: 100ms, next: [{to: a, p: 1}]}\n");
+	char dir[] = "/tmp/archsim-runner-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	run_to(set, dir);
+	char path[128];
+	struct csv sum, wl;
+	snprintf(path, sizeof path, "%s/summary.csv", dir);
+	csv_load(&sum, path);
+	snprintf(path, sizeof path, "%s/workloads.csv", dir);
+	csv_load(&wl, path);
+	assert_int_equal(wl.rows, 3);
+	size_t f = csv_find(&wl, "workload", "fast"), sl = csv_find(&wl, "workload", "slow");
+	static const char *const counts[] = { "arrivals", "completed", "rejected", "failed" };
+	for (size_t i = 0; i < 4; i++)
+		assert_true(csv_num(&wl, f, counts[i]) + csv_num(&wl, sl, counts[i]) ==
+			    csv_num(&sum, 0, counts[i]));
+	/* fast: 10 ms; slow: 100 ms + 10 ms; all of them none queued */
+	assert_true(fabs(csv_num(&wl, f, "latency_mean_s") - 0.010) < 1e-6);
+	assert_true(fabs(csv_num(&wl, sl, "latency_mean_s") - 0.110) < 1e-6);
+	assert_true(csv_num(&wl, sl, "arrivals") < csv_num(&wl, f, "arrivals"));
+	csv_free(&sum);
+	csv_free(&wl);
+	/* latency.csv: one histogram for all, and one per workload */
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "grep -q '^0,slow,' %s/latency.csv && "
+		 "grep -q '^0,fast,' %s/latency.csv && grep -q '^0,all,' %s/latency.csv",
+		 dir, dir, dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof path, "rm -rf %s", dir);
+	assert_int_equal(system(path), 0);
+	scenario_set_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runner_fills_every_point_in_order),
 		cmocka_unit_test(test_runner_point_equals_the_scenario_alone),
 		cmocka_unit_test(test_runner_node_means_skip_replications_without_data),
+		cmocka_unit_test(test_runner_workloads_add_up),
 	};
 	return cmocka_run_group_tests_name("runner", tests, NULL, NULL);
 }

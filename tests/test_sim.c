@@ -389,7 +389,7 @@ static void test_sim_keys_and_kinds_travel_with_calls(void **state)
 	struct scenario_set *set = simtest_load(
 		"duration: 50s\n"
 		"workloads:\n  u:\n    arrival: {process: poisson, rate: 50/s}\n    target: front\n"
-		"    keys: {dist: zipf, n: 1000000, s: 0.99}\n    mix: {read: 0.7, write: 0.3}\n"
+		"    keys: {dist: zipf, n: 1000000, s: 0.99}\n    mix: {read: 0.9, write: 0.1}\n"
 		"nodes:\n"
 		"  front: {type: service, workers: 100, service: 1ms,\n"
 		"          calls: [{to: auth}, {parallel: [{to: search}, {to: ads, p: 0.5}]}]}\n"
@@ -419,9 +419,12 @@ static void test_sim_keys_and_kinds_travel_with_calls(void **state)
 		writes += roots[i].cls == 1;
 		key0 += roots[i].key == 0;
 	}
+	/* binomial counts within 5 standard deviations of their means:
+	 * writes with p 0.1; key 0 with p = 1 / H(1e6, 0.99) = 0.0665 */
 	assert_true(n > 2000);
-	assert_true(writes > n / 5 && writes < n * 2 / 5);
-	assert_true(key0 > n / 40 && key0 < n / 10);  /* p(0) = 1 / H(1e6, 0.99) = 0.066 */
+	double pw = 0.1, pk = 0.0665;
+	assert_true(fabs((double)writes - n * pw) < 5 * sqrt(n * pw * (1 - pw)));
+	assert_true(fabs((double)key0 - n * pk) < 5 * sqrt(n * pk * (1 - pk)));
 	rep_result_fini(&r);
 	scenario_set_free(set);
 }
@@ -468,6 +471,94 @@ static void test_sim_stuck_clock_ends_the_run(void **state)
 	simtest_run(ok->points[0], 0, &r);
 	rep_result_fini(&r);
 	scenario_set_free(ok);
+	scenario_set_free(set);
+}
+
+static void test_sim_calls_fail_their_callers(void **state)
+{
+	/* web calls db, which has one worker and no queue: a call that finds
+	 * db busy is refused, and web's request fails with call_rejected
+	 * (it had been served: a failure, not a refusal), the node where it
+	 * arose being db */
+	struct scenario_set *set = simtest_load(
+		"duration: 1000s\nreplications: 1\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 2/s}, target: web}\n"
+		"nodes:\n"
+		"  web: {type: service, workers: 100, service: 10ms, calls: [{to: db}]}\n"
+		"  db: {type: service, workers: 1, queue: 0, service: {dist: exponential, mean: 200ms}}\n");
+	const struct scenario *sc = set->points[0];
+	struct rep_result r;
+	simtest_run(sc, 0, &r);
+	uint64_t failed = simtest_ended(&r, REQ_CALL_REJECTED);
+	assert_true(failed > 100);
+	assert_int_equal(simtest_ended(&r, REQ_REJECTED), 0);
+	/* every one is a refusal at db, and a failure at web */
+	assert_true(simtest_node(sc, &r, 1, 0, "rejected") == failed);
+	assert_true(simtest_node(sc, &r, 0, 0, "failed") == failed);
+	assert_true(simtest_node(sc, &r, 0, 0, "rejected") == 0);
+	/* outcomes add up: every arrival ended one way or another, give or
+	 * take the few in flight at the window's edges */
+	uint64_t ended = simtest_ended(&r, REQ_OK) + failed;
+	assert_true(llabs((long long)ended - (long long)simtest_arrivals(&r)) < 5);
+	rep_result_fini(&r);
+	scenario_set_free(set);
+}
+
+static void test_sim_fail_fast_and_late_replies(void **state)
+{
+	/* a parallel step: a fast call that always errs and a slow one that
+	 * answers 1 s later.  The parent fails at once with the error; the
+	 * slow reply comes back to an abandoned call, and is counted as
+	 * late, once per request */
+	struct scenario_set *set = simtest_load(
+		"duration: 100s\nwarmup: 10s\nreplications: 1\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: web}\n"
+		"nodes:\n"
+		"  web: {type: service, workers: 10, service: 1ms,\n"
+		"        calls: [{parallel: [{to: bad}, {to: slow}]}]}\n"
+		"  bad: {type: service, workers: 10, service: 1ms}\n"
+		"  slow: {type: service, workers: 10, service: 1s}\n"
+		"timeline: [{at: 0s, node: bad, do: errors, rate: 1}]\n");
+	const struct scenario *sc = set->points[0];
+	struct rep_result r;
+	simtest_run(sc, 0, &r);
+	uint64_t failed = simtest_ended(&r, REQ_ERROR);
+	assert_true(failed >= 99 && failed <= 100);
+	assert_int_equal(simtest_ended(&r, REQ_OK), 0);
+	/* the failure came 2 ms after issue (web's 1 ms, bad's 1 ms), not
+	 * after the slow call's second */
+	assert_true(r.scopes[0].failed_latency_s / failed < 0.0021);
+	double late = simtest_node(sc, &r, 0, 0, "late_replies");
+	assert_true(late >= 99 && late <= 100);
+	assert_true(simtest_node(sc, &r, 0, 0, "calls_made") == 2 * failed);
+	rep_result_fini(&r);
+	scenario_set_free(set);
+}
+
+static void test_sim_crash_abandons_calls(void **state)
+{
+	/* web's replica 0 crashes at 50.5 s while its requests wait 1 s on
+	 * slow: those fail as crashed, and the replies that come back for
+	 * them later are late */
+	struct scenario_set *set = simtest_load(
+		"duration: 100s\nreplications: 1\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 10/s}, target: web}\n"
+		"nodes:\n"
+		"  web: {type: service, replicas: 2, workers: 100, service: 1ms, calls: [{to: slow}]}\n"
+		"  slow: {type: service, workers: 100, service: 1s}\n"
+		"timeline:\n  - {at: 50500ms, node: web, replica: 0, do: crash, for: 10s}\n");
+	const struct scenario *sc = set->points[0];
+	struct rep_result r;
+	simtest_run(sc, 0, &r);
+	/* in the second before the crash web[0] took 5 requests (every
+	 * other one), all waiting on slow; afterwards, for 10 s, the 50 sent
+	 * to it fail at once */
+	uint64_t crashed = simtest_ended(&r, REQ_CRASHED);
+	assert_int_equal(crashed, 5 + 50);
+	double late = simtest_node(sc, &r, 0, 1, "late_replies");
+	assert_true(late == 5);
+	assert_true(simtest_node(sc, &r, 0, 2, "late_replies") == 0);
+	rep_result_fini(&r);
 	scenario_set_free(set);
 }
 
@@ -520,6 +611,9 @@ int main(void)
 		cmocka_unit_test(test_sim_keys_and_kinds_travel_with_calls),
 		cmocka_unit_test(test_sim_constant_rate_does_not_drift),
 		cmocka_unit_test(test_sim_stuck_clock_ends_the_run),
+		cmocka_unit_test(test_sim_calls_fail_their_callers),
+		cmocka_unit_test(test_sim_fail_fast_and_late_replies),
+		cmocka_unit_test(test_sim_crash_abandons_calls),
 	};
 	return cmocka_run_group_tests_name("sim", tests, NULL, NULL);
 }

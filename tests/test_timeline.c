@@ -225,6 +225,64 @@ static void test_timeline_slow_errors_latency_and_scale(void **state)
 	scenario_set_free(set);
 }
 
+static void test_timeline_overlapping_scales(void **state)
+{
+	/* 2 replicas; 4 from 10 s to 30 s; 6 from 20 s to 40 s.  The later
+	 * entry decides while both are active, and when it ends the count
+	 * goes back to what is still active - here nothing: the configured
+	 * 2.  Arrivals are 1/s, round robin over the replicas taking them */
+	struct rep_result r;
+	struct scenario_set *set = run1(
+		"  - {at: 10s, node: web, do: scale, replicas: 4, for: 20s}\n"
+		"  - {at: 20s, node: web, do: scale, replicas: 6, for: 20s}\n", &r);
+	const struct scenario *sc = set->points[0];
+	assert_int_equal(sc->nodes[0].max_units, 6);
+	double got[6];
+	for (uint32_t k = 0; k < 6; k++)
+		got[k] = simtest_node(sc, &r, 0, 1 + k, "arrivals");
+	/* replicas 4 and 5 take requests only from 20 s to 40 s: 20
+	 * arrivals over 6 replicas, 3 or 4 each; nothing after 40 s */
+	assert_true(got[4] >= 3 && got[4] <= 4);
+	assert_true(got[5] >= 3 && got[5] <= 4);
+	/* replicas 2 and 3: 10 to 20 s over 4 (2 or 3 each) and 20 to 40 s
+	 * over 6 (3 or 4 each) */
+	assert_true(got[2] >= 5 && got[2] <= 7);
+	double all = 0;
+	for (int k = 0; k < 6; k++)
+		all += got[k];
+	assert_true(all == simtest_node(sc, &r, 0, 0, "arrivals"));
+	rep_result_fini(&r);
+	scenario_set_free(set);
+}
+
+static void test_timeline_scale_down_then_up_keeps_utilisation_honest(void **state)
+{
+	/* long requests (10 s on one worker each): at 30 s the node scales
+	 * from 2 replicas to 1, and web[1] finishes what it holds; at 60 s
+	 * back to 2.  Busy workers never exceed the workers counted, so no
+	 * utilisation, of a window or of a row, is above 1 */
+	char y[2048];
+	snprintf(y, sizeof y,
+		 "duration: 100s\nreplications: 1\nwindow: 1s\n"
+		 "workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: web}\n"
+		 "nodes:\n  web: {type: service, replicas: 2, workers: 12, service: 10s}\n"
+		 "timeline:\n  - {at: 30s, node: web, do: scale, replicas: 1, for: 30s}\n");
+	struct scenario_set *set = simtest_load(y);
+	const struct scenario *sc = set->points[0];
+	struct rep_result r;
+	simtest_run(sc, 0, &r);
+	for (uint32_t row = 0; row < 3; row++)
+		assert_true(simtest_node(sc, &r, 0, row, "utilization") <= 1 + 1e-12);
+	for (size_t t = 0; t < r.nts_node; t++)
+		assert_true(r.node_ts[t * r.node_ts_cells] <= 1 + 1e-12);
+	/* web[1] took arrivals before 30 s (the even seconds, 14) and from
+	 * 60 s (the even seconds again, 20), none between */
+	assert_true(simtest_node(sc, &r, 0, 2, "arrivals") == 34);
+	assert_true(simtest_node(sc, &r, 0, 1, "arrivals") == 15 + 30 + 20);
+	rep_result_fini(&r);
+	scenario_set_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +291,8 @@ int main(void)
 		cmocka_unit_test(test_timeline_refuses_a_fault_the_kind_does_not_take),
 		cmocka_unit_test(test_timeline_crash_fails_what_the_replica_holds_and_gets),
 		cmocka_unit_test(test_timeline_slow_errors_latency_and_scale),
+		cmocka_unit_test(test_timeline_overlapping_scales),
+		cmocka_unit_test(test_timeline_scale_down_then_up_keeps_utilisation_honest),
 	};
 	return cmocka_run_group_tests_name("timeline", tests, NULL, NULL);
 }
