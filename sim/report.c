@@ -29,8 +29,8 @@ static const char *const metric_docs[RM_COUNT] = {
 	"90th percentile latency",
 	"99th percentile latency",
 	"99.9th percentile latency",
-	"share of the requests issued in the measured window that were refused (rejected by a full queue)",
-	"share of the requests issued in the measured window that failed (any failed_* status)",
+	"requests refused in the measured window (by a full queue), over the requests issued in it",
+	"requests that failed in the measured window (any failed_* status), over the requests issued in it",
 	"mean time from issue to failure, over failed requests",
 };
 
@@ -1105,7 +1105,10 @@ void report_reference(FILE *f)
 	      "with a `workload` column). An interval is 95 %: for means a Student-t\n"
 	      "half-width over replications; for percentiles `_lo` and `_hi` bound an\n"
 	      "interval that need not be symmetric, and `_ci95` is its larger side (see\n"
-	      "the README's statistics section).\n\n"
+	      "the README's statistics section). Outcomes (`completed`, `rejected`,\n"
+	      "`failed`) are counted by when a request ended, `arrivals` by when it\n"
+	      "was issued, so a request issued in the warm-up and served after it\n"
+	      "counts as completed, and the outcomes need not add up to the arrivals.\n\n"
 	      "| column | meaning |\n| --- | --- |\n"
 	      "| `replications` | replications run |\n"
 	      "| `replications_used` | of them, those in which a request was served; intervals need 2 |\n"
