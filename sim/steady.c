@@ -215,14 +215,20 @@ void steady_free(struct steady_check *c)
 	c->nnotes = 0;
 }
 
+/* fmt_s writes a duration in the unit that reads best: 4e6 s as
+ * "46.3 days", not "1.11e+03 h". */
 static void fmt_s(char *buf, size_t len, double s)
 {
-	if (s >= 3600 * 24 * 365)
-		snprintf(buf, len, "%.3g years", s / (3600 * 24 * 365.25));
-	else if (s >= 3600)
-		snprintf(buf, len, "%.3g h", s / 3600);
-	else
-		snprintf(buf, len, "%.3g s", s);
+	static const struct { double size; const char *name; } unit[] = {
+		{ 3600 * 24 * 365.25, "years" }, { 3600 * 24, "days" }, { 3600, "h" },
+	};
+	for (size_t i = 0; i < sizeof unit / sizeof unit[0]; i++)
+		if (s >= 2 * unit[i].size) {
+			double v = s / unit[i].size;
+			snprintf(buf, len, v >= 1000 ? "%.0f %s" : "%.3g %s", v, unit[i].name);
+			return;
+		}
+	snprintf(buf, len, s >= 1000 ? "%.0f s" : "%.3g s", s);
 }
 
 void steady_note_text(const struct scenario *sc, const struct steady_note *n,
