@@ -952,9 +952,12 @@ int report_point_done(struct report *r, size_t p)
 	return rc;
 }
 
-static int mkdir_p(const char *dir)
+/* mkdir_p creates dir and its missing parents; *made is the length of the
+ * shallowest one it created, 0 if dir existed. */
+static int mkdir_p(const char *dir, size_t *made)
 {
 	char buf[4096];
+	*made = 0;
 	if (!*dir) {
 		errno = ENOENT;
 		return -1;
@@ -963,16 +966,21 @@ static int mkdir_p(const char *dir)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
+	for (char *p = buf + 1;; p++) {
+		if (*p && *p != '/')
 			continue;
+		char c = *p;
 		*p = 0;
-		if (mkdir(buf, 0777) && errno != EEXIST)
+		if (mkdir(buf, 0777) == 0) {
+			if (!*made)
+				*made = (size_t)(p - buf);
+		} else if (errno != EEXIST) {
 			return -1;
-		*p = '/';
+		}
+		*p = c;
+		if (!c)
+			break;
 	}
-	if (mkdir(buf, 0777) && errno != EEXIST)
-		return -1;
 	struct stat st;
 	if (stat(buf, &st) || !S_ISDIR(st.st_mode)) {
 		errno = ENOTDIR;
@@ -981,13 +989,38 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
+/* rmdir_made removes the directories report_open created, deepest first,
+ * while they are empty. */
+static void rmdir_made(struct report *r)
+{
+	char buf[4096];
+	if (!r->dir || !r->made ||
+	    snprintf(buf, sizeof buf, "%s", r->dir) >= (int)sizeof buf)
+		return;
+	for (size_t n = strlen(buf); n > 1 && buf[n - 1] == '/'; n--)
+		buf[n - 1] = 0;
+	for (;;) {
+		if (rmdir(buf))
+			break;
+		char *slash = strrchr(buf, '/');
+		while (slash && slash > buf && slash[-1] == '/')
+			slash--;
+		if (!slash || (size_t)(slash - buf) < r->made)
+			break;
+		*slash = 0;
+	}
+	r->made = 0;
+}
+
 int report_open(struct report *r, const char *dir, struct sim_err *err)
 {
-	if (mkdir_p(dir))
+	size_t made;
+	if (mkdir_p(dir, &made))
 		return sim_errf(err, SIM_EIO, "%s: cannot create output directory: %s",
 				dir, strerror(errno));
 	if (!(r->dir = strdup(dir)))
 		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	r->made = made;
 	for (int i = 0; i < F_COUNT; i++) {
 		size_t len = strlen(dir) + strlen(file_names[i]) + 64;
 		if (!(r->tmp[i] = malloc(len))) {
@@ -1020,6 +1053,7 @@ void report_abort(struct report *r)
 		free(r->tmp[i]);
 		r->tmp[i] = NULL;
 	}
+	rmdir_made(r);
 }
 
 int report_commit(struct report *r, struct sim_err *err)
@@ -1072,6 +1106,8 @@ int report_commit(struct report *r, struct sim_err *err)
 			r->tmp[i] = NULL;
 		}
 	}
+	if (rc == 0)
+		r->made = 0;    /* it holds the results */
 	report_abort(r);
 	return rc;
 }

@@ -127,6 +127,9 @@ struct report {
 	size_t nwarnings;
 	/* output files, when writing (report_open) */
 	char *dir;
+	size_t made;                /* dir[0..made) is the shallowest directory
+				     * report_open created (0: none); a failed
+				     * run removes those it left empty */
 	FILE *f[8];
 	char *tmp[8];
 	size_t written;             /* points whose rows are written */
@@ -159,7 +162,8 @@ int report_point_done(struct report *r, size_t p);
 /* report_commit writes the rows of points never closed, then flushes,
  * syncs and renames every file into place.  0, or SIM_EIO with the file
  * and reason in err; then nothing is renamed and the temporary files are
- * removed.  report_abort removes the temporary files. */
+ * removed.  report_abort removes the temporary files, and the output
+ * directories report_open created if they are left empty. */
 int report_commit(struct report *r, struct sim_err *err);
 void report_abort(struct report *r);
 

@@ -142,8 +142,14 @@ static void test_cli_stuck_clock_is_status_1(void **state)
 	assert_int_equal(sh(NULL, 0, "printf '%s' > %s/stuck.yaml", y, tmpdir), 0);
 	assert_int_equal(sh(e, sizeof e, "%s run %s/stuck.yaml -q -o %s/stuck", bin, tmpdir, tmpdir), 1);
 	assert_non_null(strstr(e, "archsim: simulated time stopped advancing at 0s: requests end at once at node 'web'"));
-	/* nothing written */
-	assert_int_equal(sh(NULL, 0, "test -z \"$(ls -A %s/stuck 2>/dev/null)\"", tmpdir), 0);
+	/* nothing written, not even the directories it created for the
+	 * results; one that existed stays */
+	assert_int_equal(sh(NULL, 0, "test ! -e %s/stuck", tmpdir), 0);
+	assert_int_equal(sh(e, sizeof e, "%s run %s/stuck.yaml -q -o %s/made/deeper/", bin, tmpdir, tmpdir), 1);
+	assert_int_equal(sh(NULL, 0, "test ! -e %s/made", tmpdir), 0);
+	assert_int_equal(sh(NULL, 0, "mkdir %s/mine", tmpdir), 0);
+	assert_int_equal(sh(e, sizeof e, "%s run %s/stuck.yaml -q -o %s/mine", bin, tmpdir, tmpdir), 1);
+	assert_int_equal(sh(NULL, 0, "test -d %s/mine && test -z \"$(ls -A %s/mine)\"", tmpdir, tmpdir), 0);
 }
 
 static void test_cli_unwritable_output_is_status_1_and_keeps_old_results(void **state)
