@@ -405,7 +405,7 @@ static inline uint64_t ident(const struct client *cl, uint32_t u, uint64_t k)
 {
 	/* open loop: a Weyl sequence from the workload's key, mixed */
 	if (cl->cfg->process != ARR_CLOSED)
-		return rng_mix64(cl->wl_key + k * 0x9e3779b97f4a7c15ull);
+		return rng_mix64(cl->wl_key + k * RNG_GAMMA);
 	return rng_key(rng_key(cl->wl_key, u), k);
 }
 

@@ -119,7 +119,6 @@ struct model_ops {
 /* The columns the engine adds to nodes.csv for a kind that makes calls
  * (calls_done != NULL): calls_made, call_wait_mean_s, late_replies. */
 extern const struct col_def sim_call_cols[];
-#define SIM_NCALL_COLS 3
 
 /* model_ncols counts a column table. */
 size_t model_ncols(const struct col_def *cols);
@@ -128,7 +127,7 @@ size_t model_ncols(const struct col_def *cols);
  * then the engine's call columns if it makes calls. */
 static inline size_t model_row_cols(const struct model_ops *ops)
 {
-	return model_ncols(ops->cols) + (ops->calls_done ? SIM_NCALL_COLS : 0);
+	return model_ncols(ops->cols) + (ops->calls_done ? model_ncols(sim_call_cols) : 0);
 }
 
 /* node_row returns the cells of row r of a node whose kind is ops: two

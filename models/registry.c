@@ -120,12 +120,13 @@ static void timeline_doc(FILE *f)
 	      "| `node` | node name, or `NAME[K]` | required | what it acts on |\n"
 	      "| `replica` | integer | the whole node | one replica of the node |\n"
 	      "| `do` | one of the actions below | required | what happens |\n"
-	      "| `for` | duration > 0 | to the end | how long it lasts (not for `recover`) |\n"
-	      "| `factor` | number from 1e-06 to 1e+06 | required by `slow` | the service-time factor |\n"
-	      "| `rate` | number from 0 to 1 | required by `errors` | the probability that a request fails after its service |\n"
-	      "| `add` | duration | required by `latency` | the delay before each arrival |\n"
-	      "| `replicas` | integer from 1 to 100000 | required by `scale` | replicas taking new requests |\n\n"
-	      "| action | meaning |\n| --- | --- |\n", f);
+	      "| `for` | duration > 0 | to the end | how long it lasts (not for `recover`) |\n", f);
+	fprintf(f, "| `factor` | number from %g to %g | required by `slow` | the service-time factor |\n",
+		TL_FACTOR_MIN, TL_FACTOR_MAX);
+	fputs("| `rate` | number from 0 to 1 | required by `errors` | the probability that a request fails after its service |\n"
+	      "| `add` | duration | required by `latency` | the delay before each arrival |\n", f);
+	fprintf(f, "| `replicas` | integer from 1 to %d | required by `scale` | replicas taking new requests |\n\n"
+		"| action | meaning |\n| --- | --- |\n", TL_MAX_REPLICAS);
 	for (int a = 0; a < TL_NACTIONS; a++)
 		fprintf(f, "| `%s` | %s |\n", tl_action_name((enum tl_action)a),
 			tl_action_doc((enum tl_action)a));

@@ -323,12 +323,13 @@ static void release(struct sim *s, struct sim_node *n, struct service *sv,
 	}
 }
 
-/* fail ends req, which replica r no longer holds, with status st here. */
-static void fail(struct sim *s, struct sim_node *n, struct service *sv,
-		 uint32_t r, struct request *req, int status)
+/* fail ends req, which replica r no longer holds, with `status`, arisen
+ * at node `at` (this node, or a callee). */
+static void fail(struct sim *s, struct service *sv, uint32_t r,
+		 struct request *req, int status, uint32_t at)
 {
 	STAT(sv, r, st->failed++);
-	sim_fail(s, req, status, n->id);
+	sim_fail(s, req, status, at);
 }
 
 static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
@@ -346,7 +347,7 @@ static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
 	req->replica = r;
 	STAT(sv, r, st->arrivals++);
 	if (sim_unit_down(n, r)) {
-		fail(s, n, sv, r, req, REQ_CRASHED);
+		fail(s, sv, r, req, REQ_CRASHED, n->id);
 		return;
 	}
 	struct replica *rp = &sv->rep[r];
@@ -400,7 +401,7 @@ static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)
 	req->timer.ev = NULL;
 	if (sim_fault_errors(s, n, r, req)) {
 		release(s, n, sv, r, req);
-		fail(s, n, sv, r, req, REQ_ERROR);
+		fail(s, sv, r, req, REQ_ERROR, n->id);
 		return;
 	}
 	if (sv->cfg->calls.nsteps &&
@@ -422,10 +423,8 @@ static void svc_calls_done(struct sim *s, struct sim_node *n,
 		return;
 	}
 	/* a failed call fails the request; fail_node says where it arose */
-	uint32_t at = req->fail_node;
 	release(s, n, sv, r, req);
-	STAT(sv, r, st->failed++);
-	sim_fail(s, req, status, at);
+	fail(s, sv, r, req, status, req->fail_node);
 }
 
 static void svc_crash(struct sim *s, struct sim_node *n, uint32_t r)
@@ -444,14 +443,14 @@ static void svc_crash(struct sim *s, struct sim_node *n, uint32_t r)
 		} else {
 			sim_timer_cancel(&req->timer);
 		}
-		fail(s, n, sv, r, req, REQ_CRASHED);
+		fail(s, sv, r, req, REQ_CRASHED, n->id);
 	}
 	while (rp->head) {
 		struct request *req = rp->head;
 		rp->head = req->next;
 		rp->qlen--;
 		STAT(sv, r, twa_add(&st->queued, now, -1));
-		fail(s, n, sv, r, req, REQ_CRASHED);
+		fail(s, sv, r, req, REQ_CRASHED, n->id);
 	}
 	rp->tail = NULL;
 	recount(s, n, sv, r);
@@ -586,7 +585,7 @@ static const struct col_def svc_cols[] = {
 };
 
 static const struct col_def svc_ts_cols[] = {
-	{ "utilization", COL_MEAN, 0, "busy workers over workers taking requests" },
+	{ "utilization", COL_MEAN, 0, "busy workers over the workers that count, as in nodes.csv" },
 	{ "queue_len_mean", COL_MEAN, 0, "waiting requests" },
 	{ "busy_mean", COL_MEAN, 0, "workers holding a request" },
 	{ "calling_mean", COL_MEAN, 0, "workers holding a request while waiting on its calls" },

@@ -39,6 +39,8 @@ int callplan_check(struct sc_ctx *ctx, const struct yt_node *n,
 	int rc;
 	plan->steps = NULL;
 	plan->nsteps = 0;
+	plan->edges = NULL;
+	plan->nedges = 0;
 	if (n->type != YT_SEQ)
 		return sc_fail(ctx, n, what,
 			       "must be a list of calls such as {to: NODE, p: PROBABILITY} or {parallel: [...]}");
@@ -46,8 +48,18 @@ int callplan_check(struct sc_ctx *ctx, const struct yt_node *n,
 		return sc_fail(ctx, n, what, "at most %d calls", CALLPLAN_MAX_STEPS);
 	if (!n->n)
 		return 0;
+	/* room for every edge the list could hold: one per entry, or a
+	 * parallel group's (checked below) */
+	size_t room = 0;
+	for (size_t i = 0; i < n->n; i++) {
+		const struct yt_node *e = n->items[i];
+		const struct yt_node *par = e->type == YT_MAP ? yt_get(e, "parallel") : NULL;
+		room += par && par->type == YT_SEQ && par->n <= CALLPLAN_MAX_PARALLEL ?
+			par->n : 1;
+	}
 	plan->steps = calloc(n->n, sizeof *plan->steps);
-	if (!plan->steps)
+	plan->edges = calloc(room, sizeof *plan->edges);
+	if (!plan->steps || !plan->edges)
 		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n->n; i++) {
 		const struct yt_node *e = n->items[i];
@@ -55,10 +67,10 @@ int callplan_check(struct sc_ctx *ctx, const struct yt_node *n,
 		plan->nsteps = (uint32_t)i + 1;
 		snprintf(w, sizeof w, "%s[%zu]", what, i);
 		const struct yt_node *par = e->type == YT_MAP ? yt_get(e, "parallel") : NULL;
+		st->edges = plan->edges + plan->nedges;
 		if (!par) {
-			if (!(st->edges = calloc(1, sizeof *st->edges)))
-				return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
 			st->nedges = 1;
+			plan->nedges++;
 			if ((rc = check_edge(ctx, e, w, st->edges)))
 				return rc;
 			continue;
@@ -71,10 +83,9 @@ int callplan_check(struct sc_ctx *ctx, const struct yt_node *n,
 				       "must be a non-empty list of calls such as {to: NODE, p: PROBABILITY}");
 		if (par->n > CALLPLAN_MAX_PARALLEL)
 			return sc_fail(ctx, par, w, "at most %d calls", CALLPLAN_MAX_PARALLEL);
-		if (!(st->edges = calloc(par->n, sizeof *st->edges)))
-			return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
 		for (size_t j = 0; j < par->n; j++) {
 			st->nedges = (uint32_t)j + 1;
+			plan->nedges++;
 			snprintf(w, sizeof w, "%s[%zu].parallel[%zu]", what, i, j);
 			if ((rc = check_edge(ctx, par->items[j], w, &st->edges[j])))
 				return rc;
@@ -85,21 +96,18 @@ int callplan_check(struct sc_ctx *ctx, const struct yt_node *n,
 
 void callplan_free(struct call_plan *plan)
 {
-	for (uint32_t i = 0; plan->steps && i < plan->nsteps; i++)
-		free(plan->steps[i].edges);
 	free(plan->steps);
+	free(plan->edges);
 	plan->steps = NULL;
 	plan->nsteps = 0;
+	plan->edges = NULL;
+	plan->nedges = 0;
 }
 
 double callplan_edge(const struct call_plan *plan, size_t i, uint32_t *to)
 {
-	for (uint32_t s = 0; s < plan->nsteps; s++) {
-		if (i < plan->steps[s].nedges) {
-			*to = plan->steps[s].edges[i].to;
-			return plan->steps[s].edges[i].p;
-		}
-		i -= plan->steps[s].nedges;
-	}
-	return -1;
+	if (i >= plan->nedges)
+		return -1;
+	*to = plan->edges[i].to;
+	return plan->edges[i].p;
 }

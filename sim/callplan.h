@@ -32,13 +32,16 @@ struct call_edge {
 };
 
 struct call_step {
-	struct call_edge *edges;     /* one, or a parallel group */
+	struct call_edge *edges;     /* one, or a parallel group: a run of
+				      * the plan's edges */
 	uint32_t nedges;
 };
 
 struct call_plan {
 	struct call_step *steps;
 	uint32_t nsteps;
+	struct call_edge *edges;     /* every step's, in order */
+	size_t nedges;
 };
 
 struct sc_ctx;

@@ -44,6 +44,9 @@
  * two is split into 2^(HIST_SUB_BITS-1) equal buckets. */
 #define HIST_SUB_BITS 8
 #define HIST_HALF (1 << (HIST_SUB_BITS - 1))
+/* The largest relative error of a quantile read from a hist: half a
+ * bucket, 1/256 of the value. */
+#define HIST_REL_ERR (1.0 / (1 << HIST_SUB_BITS))
 #define HIST_NBUCKETS ((size_t)(1 << HIST_SUB_BITS) + (size_t)(63 - HIST_SUB_BITS) * HIST_HALF)
 
 /* A 128-bit integer (GCC and Clang on every 64-bit target) holds the exact
@@ -95,13 +98,7 @@ static inline void hist_record(struct hist *h, int64_t v)
 {
 	if (v < 0)
 		v = 0;
-	h->counts[hist_index(v)]++;
-	h->total++;
-	h->sum_ns += (uint64_t)v;
-	if (v < h->min_ns)
-		h->min_ns = v;
-	if (v > h->max_ns)
-		h->max_ns = v;
+	hist_record_at(h, hist_index(v), v);
 }
 
 /* hist_bucket_lo / hist_bucket_hi: the range [lo, hi] of values counted in

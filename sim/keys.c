@@ -88,41 +88,8 @@
 
 #include <assert.h>
 #include <math.h>
-#include <string.h>
 
 #include "sim/rng.h"
-
-static const char *const kind_names[] = {
-	[KEYS_UNIFORM] = "uniform",
-	[KEYS_ZIPF] = "zipf",
-	[KEYS_HOTSET] = "hotset",
-	[KEYS_SEQUENTIAL] = "sequential",
-};
-
-#define NKINDS (sizeof kind_names / sizeof kind_names[0])
-
-/* Kept in the order of enum keys_kind; a test checks it against the table. */
-const char keys_kind_names[] = "uniform, zipf, hotset, sequential";
-
-/* keys_kind_parse: see keys.h.  Names are matched exactly. */
-int keys_kind_parse(const char *name, enum keys_kind *kind)
-{
-	for (size_t i = 0; i < NKINDS; i++) {
-		if (strcmp(name, kind_names[i]) == 0) {
-			*kind = (enum keys_kind)i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* keys_kind_name: see keys.h; "unknown" for a value outside the enum. */
-const char *keys_kind_name(enum keys_kind kind)
-{
-	if ((size_t)kind >= NKINDS)
-		return "unknown";
-	return kind_names[kind];
-}
 
 /* ---- uniform integers --------------------------------------------------- */
 
@@ -268,6 +235,16 @@ static uint64_t zipf_rank(const struct keys *k, gsl_rng *r)
 
 /* ---- constructors ------------------------------------------------------- */
 
+/* kind_name names a kind in messages, as the scenario writes it. */
+static const char *kind_name(enum keys_kind kind)
+{
+	static const char *const names[] = {
+		[KEYS_UNIFORM] = "uniform", [KEYS_ZIPF] = "zipf",
+		[KEYS_HOTSET] = "hotset", [KEYS_SEQUENTIAL] = "sequential",
+	};
+	return (size_t)kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
+}
+
 /* keys_zero makes *k a uniform over one key: what a failed constructor
  * leaves. */
 static void keys_zero(struct keys *k)
@@ -280,7 +257,7 @@ static int check_n(struct sim_err *err, enum keys_kind kind, uint64_t n)
 	if (n >= 1)
 		return 0;
 	return sim_errf(err, SIM_EINVAL, "n must be >= 1 for %s (got 0)",
-			keys_kind_name(kind));
+			kind_name(kind));
 }
 
 int keys_uniform(struct keys *k, uint64_t n, struct sim_err *err)

@@ -90,11 +90,4 @@ uint64_t keys_sample(const struct keys *k, gsl_rng *r, uint64_t seq);
  * rounding; for sequential it is the long-run frequency 1/n. */
 double keys_pmf(const struct keys *k, uint64_t x);
 
-/* keys_kind_parse maps a YAML name ("zipf", ...) to a kind: 0 or -1. */
-int keys_kind_parse(const char *name, enum keys_kind *kind);
-/* keys_kind_name is the inverse; never NULL. */
-const char *keys_kind_name(enum keys_kind kind);
-/* keys_kind_names is a comma-separated list of all names, for messages. */
-extern const char keys_kind_names[];
-
 #endif

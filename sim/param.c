@@ -364,13 +364,6 @@ static int fill(struct sc_ctx *ctx, const char *what, const struct yt_node *map,
 	return 0;
 }
 
-int param_parse(struct sc_ctx *ctx, const char *what,
-		const struct yt_node *map, const struct param_table *t,
-		const char *lead, void *obj)
-{
-	return fill(ctx, what, map, t, lead, obj);
-}
-
 int param_new(struct sc_ctx *ctx, const char *what, const struct yt_node *map,
 	      const struct param_table *t, const char *lead, void **out)
 {
@@ -590,8 +583,10 @@ int param_table_check(const struct param_table *t, struct sim_err *err)
 
 /* ---- documentation --------------------------------------------------- */
 
-void param_type_text(const struct param *e, enum param_format fmt, char *buf,
-		     size_t len)
+/* param_type_text writes the type column of entry e ("integer from 1 to
+ * 100000") into buf. */
+static void param_type_text(const struct param *e, enum param_format fmt, char *buf,
+			    size_t len)
 {
 	const char *q = fmt == PARAM_MARKDOWN ? "`" : "";
 	int used = 0;

@@ -7,7 +7,7 @@
  * (offsetof), its default, whether it is required, and a line of
  * documentation.  From that one declaration come
  *
- *   - checking: param_parse fills the config struct, reporting every
+ *   - checking: param_new fills the config struct, reporting every
  *     problem through the sc_* helpers of scenario.h, so a message is the
  *     same whichever kind or table it comes from ("FILE:LINE:COL: path:
  *     problem (what is allowed)");
@@ -40,8 +40,7 @@
  * with everything the entries own (distributions, strings, list arrays and
  * their elements, the chosen variant's fields, custom fini) and whatever
  * the table's fini frees.  A failed parse leaves nothing to free for
- * param_new's caller; param_parse's caller must param_fini the struct
- * even after a failure.  Tables are const and never change.
+ * param_new's caller.  Tables are const and never change.
  */
 #ifndef SIM_PARAM_H
 #define SIM_PARAM_H
@@ -169,12 +168,6 @@ struct param_table {
 int param_new(struct sc_ctx *ctx, const char *what, const struct yt_node *map,
 	      const struct param_table *t, const char *lead, void **out);
 
-/* param_parse is param_new into obj, which the caller has zeroed.  On
- * error obj may hold what was read so far: param_fini it either way. */
-int param_parse(struct sc_ctx *ctx, const char *what,
-		const struct yt_node *map, const struct param_table *t,
-		const char *lead, void *obj);
-
 /* param_fini frees what a parse of t stored in obj (not obj itself). */
 void param_fini(const struct param_table *t, void *obj);
 
@@ -197,10 +190,5 @@ enum param_format { PARAM_TEXT, PARAM_MARKDOWN };
  * ("arrival"); `level` is the Markdown heading level of those sections. */
 void param_doc(FILE *f, const struct param_table *t, enum param_format fmt,
 	       const char *what, int level);
-
-/* param_type_text writes the type column of entry e ("integer from 1 to
- * 100000") into buf. */
-void param_type_text(const struct param *e, enum param_format fmt, char *buf,
-		     size_t len);
 
 #endif

@@ -39,9 +39,6 @@ static const double metric_q[RM_COUNT] = {
 	[RM_P50] = 0.5, [RM_P90] = 0.9, [RM_P99] = 0.99, [RM_P999] = 0.999,
 };
 
-/* The largest relative error of a quantile read from a hist (hist.h). */
-#define HIST_REL_ERR (1.0 / (1 << HIST_SUB_BITS))
-
 /* Time-series percentiles need at least this many samples over 1 - q in
  * their window, pooled over replications (a p99 from 40 samples is the
  * window's maximum, not its p99).  A summary percentile's interval needs
@@ -61,6 +58,7 @@ enum {
 	F_SUMMARY, F_WORKLOADS, F_NODES, F_LATENCY, F_TS, F_NODE_TS, F_TIMELINE,
 	F_COUNT
 };
+_Static_assert(F_COUNT == REPORT_NFILES, "report.h sizes its arrays by REPORT_NFILES");
 
 static const char *const file_names[F_COUNT] = {
 	"summary.csv", "workloads.csv", "nodes.csv", "latency.csv",
@@ -115,7 +113,6 @@ struct window_acc {
 
 struct report_point_acc {
 	uint32_t reps;
-	int complete;
 	struct scope_acc *scopes;
 	uint32_t nscopes;
 	struct cell_acc **cells;         /* [ncomponents][nrows * ncols] */
@@ -162,7 +159,6 @@ static struct report_point_acc *acc_new(const struct scenario *sc,
 	struct report_point_acc *a = calloc(1, sizeof *a);
 	if (!a)
 		return NULL;
-	a->complete = 1;
 	a->nscopes = res->nscopes;
 	a->scopes = calloc(a->nscopes, sizeof *a->scopes);
 	a->cells = calloc(sc->ncomponents ? sc->ncomponents : 1, sizeof *a->cells);
@@ -204,13 +200,26 @@ static uint64_t count_group(const uint64_t *ended, int group)
 	return n;
 }
 
+/* means works out the metrics that are not percentiles from a scope's
+ * counts and sums: one replication's, or the replications' pooled. */
+static void means(uint64_t arrivals, const uint64_t *ended, const struct hist *h,
+		  double duration_s, double failed_latency_s, double *v)
+{
+	uint64_t served = ended[REQ_OK];
+	uint64_t refused = count_group(ended, REQ_GROUP_REFUSED);
+	uint64_t failed = count_group(ended, REQ_GROUP_FAILED);
+	v[RM_THROUGHPUT] = duration_s > 0 ? (double)served / duration_s : NAN;
+	v[RM_LATENCY_MEAN] = served ? hist_mean(h) * 1e-9 : NAN;
+	v[RM_REJECT_RATIO] = arrivals ? (double)refused / (double)arrivals : NAN;
+	v[RM_ERROR_RATIO] = arrivals ? (double)failed / (double)arrivals : NAN;
+	v[RM_FAILED_LATENCY_MEAN] = failed ? failed_latency_s / (double)failed : NAN;
+}
+
 static int fold_scope(struct scope_acc *a, const struct scope_result *s,
 		      double duration_s)
 {
 	const struct hist *h = &s->latency;
 	uint64_t served = s->ended[REQ_OK];
-	uint64_t refused = count_group(s->ended, REQ_GROUP_REFUSED);
-	uint64_t failed = count_group(s->ended, REQ_GROUP_FAILED);
 	a->arrivals += s->arrivals;
 	for (int st = 0; st < REQ_NSTATUS; st++)
 		a->ended[st] += s->ended[st];
@@ -221,13 +230,9 @@ static int fold_scope(struct scope_acc *a, const struct scope_result *s,
 	if (served && cdf_sums_add(&a->cdf, h))
 		return SIM_ENOMEM;
 	double v[RM_COUNT];
-	v[RM_THROUGHPUT] = duration_s > 0 ? (double)served / duration_s : NAN;
-	v[RM_LATENCY_MEAN] = served ? hist_mean(h) * 1e-9 : NAN;
+	means(s->arrivals, s->ended, h, duration_s, s->failed_latency_s, v);
 	for (int m = RM_P50; m <= RM_P999; m++)
 		v[m] = served ? (double)hist_quantile(h, metric_q[m]) * 1e-9 : NAN;
-	v[RM_REJECT_RATIO] = s->arrivals ? (double)refused / (double)s->arrivals : NAN;
-	v[RM_ERROR_RATIO] = s->arrivals ? (double)failed / (double)s->arrivals : NAN;
-	v[RM_FAILED_LATENCY_MEAN] = failed ? s->failed_latency_s / (double)failed : NAN;
 	for (int m = 0; m < RM_COUNT; m++)
 		if (series_push(&a->m[m], v[m]))
 			return SIM_ENOMEM;
@@ -278,9 +283,8 @@ int report_fold(struct report *r, size_t p, uint32_t rep,
 	}
 	struct report_point_acc *a = r->acc;
 	assert(rep == a->reps);     /* folded in index order */
+	assert(res->complete);      /* a stopped replication is not folded */
 	a->reps++;
-	if (!res->complete)
-		a->complete = 0;
 	r->events += res->events;
 	r->requests += res->requests;
 	for (uint32_t i = 0; i < a->nscopes; i++)
@@ -420,16 +424,9 @@ static int short_tail(const struct scope_acc *a, double q)
 static void estimate(const struct scope_acc *a, double *mean, double *ci,
 		     double *lo, double *hi)
 {
-	uint64_t served = a->ended[REQ_OK];
-	uint64_t refused = count_group(a->ended, REQ_GROUP_REFUSED);
-	uint64_t failed = count_group(a->ended, REQ_GROUP_FAILED);
-	double pooled[RM_COUNT] = {
-		[RM_THROUGHPUT] = a->duration_s > 0 ? (double)served / a->duration_s : NAN,
-		[RM_LATENCY_MEAN] = served ? hist_mean(&a->latency) * 1e-9 : NAN,
-		[RM_REJECT_RATIO] = a->arrivals ? (double)refused / (double)a->arrivals : NAN,
-		[RM_ERROR_RATIO] = a->arrivals ? (double)failed / (double)a->arrivals : NAN,
-		[RM_FAILED_LATENCY_MEAN] = failed ? a->failed_latency_s / (double)failed : NAN,
-	};
+	double pooled[RM_COUNT];
+	means(a->arrivals, a->ended, &a->latency, a->duration_s, a->failed_latency_s,
+	      pooled);
 	for (int m = 0; m < RM_COUNT; m++) {
 		const struct series *s = &a->m[m];
 		if (metric_q[m] > 0) {
@@ -715,7 +712,7 @@ static void write_nodes(struct report *r, size_t p, const struct report_point_ac
 		const struct sc_node *nd = &sc->nodes[k];
 		const struct model_ops *ops = nd->ops;
 		size_t nc = model_row_cols(ops);
-		uint32_t nrows = nd->max_units > 1 ? 1 + nd->max_units : 1;
+		uint32_t nrows = sc_node_rows(nd);
 		for (uint32_t row = 0; row < nrows; row++) {
 			fprintf(f, "%zu,", p);
 			if (row == 0) {
@@ -914,6 +911,7 @@ void report_fini(struct report *r)
 		free(r->warnings[i]);
 	free(r->warnings);
 	r->warnings = NULL;
+	r->nwarnings = 0;
 	free(r->points);
 	r->points = NULL;
 	free(r->dir);
@@ -932,7 +930,7 @@ int report_point_done(struct report *r, size_t p)
 		const struct scope_acc *s0 = &a->scopes[0];
 		pt->replications = a->reps;
 		pt->used = s0->used;
-		pt->complete = a->complete && a->reps == r->set->points[p]->replications;
+		pt->complete = a->reps == r->set->points[p]->replications;
 		pt->arrivals = s0->arrivals;
 		pt->completed = s0->ended[REQ_OK];
 		pt->rejected = count_group(s0->ended, REQ_GROUP_REFUSED);
@@ -1206,20 +1204,6 @@ void report_reference(FILE *f)
 
 /* ---- the terminal ------------------------------------------------------ */
 
-static void fmt_time(char *buf, size_t len, double s)
-{
-	if (isnan(s))
-		snprintf(buf, len, "-");
-	else if (s < 1e-6)
-		snprintf(buf, len, "%.3g ns", s * 1e9);
-	else if (s < 1e-3)
-		snprintf(buf, len, "%.3g us", s * 1e6);
-	else if (s < 1)
-		snprintf(buf, len, "%.3g ms", s * 1e3);
-	else
-		snprintf(buf, len, "%.3g s", s);
-}
-
 void report_print_table(const struct report *r, FILE *f)
 {
 	fprintf(f, "%-6s %-16s %-22s %-12s %-12s %-12s %-10s %s\n", "point",
@@ -1232,15 +1216,15 @@ void report_print_table(const struct report *r, FILE *f)
 		char thr[32], mean[40], m[16], h[16], p50[16], p99[16], p999[16];
 		char rej[16], fail[16];
 		snprintf(thr, sizeof thr, "%.4g", pt->mean[RM_THROUGHPUT]);
-		fmt_time(m, sizeof m, pt->mean[RM_LATENCY_MEAN]);
-		fmt_time(h, sizeof h, pt->ci95[RM_LATENCY_MEAN]);
+		stats_fmt_seconds(m, sizeof m, pt->mean[RM_LATENCY_MEAN]);
+		stats_fmt_seconds(h, sizeof h, pt->ci95[RM_LATENCY_MEAN]);
 		if (isnan(pt->ci95[RM_LATENCY_MEAN]))
 			snprintf(mean, sizeof mean, "%s", m);
 		else
 			snprintf(mean, sizeof mean, "%s ± %s", m, h);
-		fmt_time(p50, sizeof p50, pt->mean[RM_P50]);
-		fmt_time(p99, sizeof p99, pt->mean[RM_P99]);
-		fmt_time(p999, sizeof p999, pt->mean[RM_P999]);
+		stats_fmt_seconds(p50, sizeof p50, pt->mean[RM_P50]);
+		stats_fmt_seconds(p99, sizeof p99, pt->mean[RM_P99]);
+		stats_fmt_seconds(p999, sizeof p999, pt->mean[RM_P999]);
 		snprintf(rej, sizeof rej, "%.3g%%", 100 * (isnan(pt->mean[RM_REJECT_RATIO]) ?
 							 0 : pt->mean[RM_REJECT_RATIO]));
 		snprintf(fail, sizeof fail, "%.3g%%", 100 * (isnan(pt->mean[RM_ERROR_RATIO]) ?

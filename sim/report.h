@@ -115,6 +115,9 @@ void cdf_sums_free(struct cdf_sums *c);
 
 struct report_point_acc;
 
+/* The files a run writes (summary.csv, ..., timeline.csv). */
+#define REPORT_NFILES 7
+
 struct report {
 	const struct scenario_set *set;
 	struct report_summary *points;  /* [set->npoints]; replications == 0
@@ -130,10 +133,10 @@ struct report {
 	size_t made;                /* dir[0..made) is the shallowest directory
 				     * report_open created (0: none); a failed
 				     * run removes those it left empty */
-	FILE *f[8];
-	char *tmp[8];
+	FILE *f[REPORT_NFILES];
+	char *tmp[REPORT_NFILES];
 	size_t written;             /* points whose rows are written */
-	int io_error[8];            /* per file: errno of its first failed write */
+	int io_error[REPORT_NFILES];            /* per file: errno of its first failed write */
 };
 
 /* report_init prepares an empty report for set: 0 or SIM_ENOMEM. */

@@ -1,9 +1,10 @@
 /*
- * rng.c - xoshiro256++ as a gsl_rng_type, and named stream derivation.
+ * rng.c - xoshiro256++ and the counter-based SplitMix64 as gsl_rng_types,
+ * and named stream derivation.
  *
- * The step function lives in rng.h (rng_u64) so that the engine's hot path
- * inlines it; this file wraps it in the three callbacks GSL wants (set, get,
- * get_double) and derives stream states.  See rng.h for the reasoning.
+ * The step functions live in rng.h (rng_u64) so that the engine's hot path
+ * inlines them; this file wraps them in the three callbacks GSL wants (set,
+ * get, get_double) and derives stream states.  See rng.h for the reasoning.
  *
  * Seeding.  set(seed) runs SplitMix64 (Steele, Lea and Flood, "Fast
  * splittable pseudorandom number generators", 2014) from seed and takes its
@@ -30,8 +31,6 @@
 
 #define FNV_OFFSET 0xcbf29ce484222325ull
 #define FNV_PRIME 0x100000001b3ull
-#define SPLITMIX_GAMMA 0x9e3779b97f4a7c15ull
-
 
 static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 {
@@ -47,7 +46,7 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 static void state_seed(struct rng_state *st, uint64_t x)
 {
 	for (int i = 0; i < 4; i++) {
-		x += SPLITMIX_GAMMA;
+		x += RNG_GAMMA;
 		st->s[i] = rng_mix64(x);
 	}
 }
@@ -57,8 +56,8 @@ static void xoshiro_set(void *state, unsigned long seed)
 	state_seed(state, (uint64_t)seed);
 }
 
-/* The struct gsl_rng that GSL passes is not available here, only its state,
- * so build a stand-in to reuse the one step function in rng.h. */
+/* GSL passes only the state, which the step function in rng.h takes as
+ * it is. */
 static uint64_t xoshiro_next(void *state)
 {
 	return rng_xoshiro_next(state);
@@ -97,7 +96,7 @@ static void splitmix_set(void *state, unsigned long seed)
 static uint64_t splitmix_next(void *state)
 {
 	struct rng_cb_state *c = state;
-	return rng_mix64(c->key + ++c->ctr * SPLITMIX_GAMMA);
+	return rng_cb_output(c->key, c->ctr++);
 }
 
 static unsigned long splitmix_get(void *state)

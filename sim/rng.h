@@ -1,11 +1,13 @@
 /*
  * rng.h - random streams: xoshiro256++ under GSL's gsl_rng interface.
  *
- * Every random number in a run comes from xoshiro256++ (Blackman and
- * Vigna, "Scrambled linear pseudorandom number generators", 2021): 256 bits
+ * A node's streams come from xoshiro256++ (Blackman and Vigna, "Scrambled linear pseudorandom number generators", 2021): 256 bits
  * of state, period 2^256 - 1, four shifts, rotates and xors per 64-bit
  * output (about 1 ns), no failures in BigCrush or PractRand, and a jump
  * function that advances the state by 2^128 steps in 256 steps of work.
+ *
+ * A request's own draws come from a counter-based SplitMix64 (below),
+ * so that they depend on the request and not on the order of events.
  *
  * The generator is registered as a gsl_rng_type, so a gsl_rng of this type
  * feeds every gsl_ran_* distribution unchanged.  GSL's interface is 32-bit:
@@ -87,9 +89,19 @@ static inline uint64_t rng_mix64(uint64_t z)
 	return z ^ (z >> 31);
 }
 
+/* SplitMix64's increment: 2^64 over the golden ratio, odd. */
+#define RNG_GAMMA 0x9e3779b97f4a7c15ull
+
 static inline uint64_t rng_key(uint64_t a, uint64_t b)
 {
-	return rng_mix64(a ^ rng_mix64(b + 0x9e3779b97f4a7c15ull));
+	return rng_mix64(a ^ rng_mix64(b + RNG_GAMMA));
+}
+
+/* rng_cb_output is output i (from 0) of the counter-based stream named by
+ * key (rng_splitmix64). */
+static inline uint64_t rng_cb_output(uint64_t key, uint64_t i)
+{
+	return rng_mix64(key + (i + 1) * RNG_GAMMA);
 }
 
 /* rng_jump advances r, which must be of type rng_xoshiro256pp, by 2^128
@@ -123,7 +135,7 @@ static inline uint64_t rng_u64(gsl_rng *r)
 {
 	if (r->type == rng_splitmix64) {
 		struct rng_cb_state *c = (struct rng_cb_state *)r->state;
-		return rng_mix64(c->key + ++c->ctr * 0x9e3779b97f4a7c15ull);
+		return rng_cb_output(c->key, c->ctr++);
 	}
 	return rng_xoshiro_next((struct rng_state *)r->state);
 }
@@ -177,12 +189,7 @@ static inline double rng_xoshiro_exp1(gsl_rng *r)
  * draws, and no logarithm (see rng.c).  Exact in distribution. */
 static inline double rng_exp1(gsl_rng *r)
 {
-	uint64_t u = rng_u64(r);
-	unsigned i = (unsigned)(u & 255);
-	uint64_t j = u >> 11;
-	if (j < rng_zig_ke[i])
-		return (double)j * rng_zig_we[i];
-	return rng_exp1_slow(r, i, j);
+	return rng_exp1_from(r, rng_u64(r));
 }
 
 /* rng_key_exp1 is rng_exp1 on the counter-based stream named by key,
@@ -192,7 +199,7 @@ static inline double rng_exp1(gsl_rng *r)
  * rng_splitmix64; it is used, and left mid-stream, only on the slow path. */
 static inline double rng_key_exp1(gsl_rng *scratch, uint64_t key)
 {
-	uint64_t u = rng_mix64(key + 0x9e3779b97f4a7c15ull);
+	uint64_t u = rng_cb_output(key, 0);
 	unsigned i = (unsigned)(u & 255);
 	uint64_t j = u >> 11;
 	if (j < rng_zig_ke[i])

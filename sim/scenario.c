@@ -769,12 +769,13 @@ static int check_section(struct sc_ctx *ctx, const struct yt_node *sec,
 	return 0;
 }
 
-/* edges lists, for each component, the components that lead to it (by
- * `next:` routes, and by calls when calls is set) with p > 0, in
- * compressed rows: into[first[j] .. first[j + 1]).  0 or SIM_ENOMEM. */
+/* edges lists, for each component j, its neighbours by `next:` routes
+ * (and by calls when calls is set) with p > 0: those it leads to, or with
+ * reverse those that lead to it, in compressed rows adj[first[j] ..
+ * first[j + 1]).  0 or SIM_ENOMEM. */
 struct edges {
 	size_t *first;
-	uint32_t *from;
+	uint32_t *adj;
 };
 
 static int edges_build(const struct scenario *sc, int calls, int reverse,
@@ -782,7 +783,7 @@ static int edges_build(const struct scenario *sc, int calls, int reverse,
 {
 	size_t n = sc->ncomponents;
 	g->first = calloc(n + 2, sizeof *g->first);
-	g->from = NULL;
+	g->adj = NULL;
 	if (!g->first)
 		return SIM_ENOMEM;
 	for (int pass = 0; pass < 2; pass++) {
@@ -804,14 +805,14 @@ static int edges_build(const struct scenario *sc, int calls, int reverse,
 					if (pass == 0)
 						g->first[row + 1]++;
 					else
-						g->from[g->first[row] + fill[row]++] = other;
+						g->adj[g->first[row] + fill[row]++] = other;
 				}
 			}
 		}
 		if (pass == 0) {
 			for (size_t j = 0; j < n; j++)
 				g->first[j + 1] += g->first[j];
-			if (!(g->from = malloc((g->first[n] + 1) * sizeof *g->from)))
+			if (!(g->adj = malloc((g->first[n] + 1) * sizeof *g->adj)))
 				return SIM_ENOMEM;
 		}
 		free(fill);
@@ -822,7 +823,7 @@ static int edges_build(const struct scenario *sc, int calls, int reverse,
 static void edges_free(struct edges *g)
 {
 	free(g->first);
-	free(g->from);
+	free(g->adj);
 }
 
 /* check_exits finds components from which a request can never finish:
@@ -858,7 +859,7 @@ static int check_exits(struct sc_ctx *c, struct scenario *sc)
 	while (top) {
 		uint32_t j = stack[--top];
 		for (size_t e = g.first[j]; e < g.first[j + 1]; e++) {
-			uint32_t i = g.from[e];
+			uint32_t i = g.adj[e];
 			if (!ok[i]) {
 				ok[i] = 1;
 				stack[top++] = i;
@@ -920,7 +921,7 @@ static int check_call_cycles(struct sc_ctx *c, struct scenario *sc)
 		while (1) {
 			uint32_t v = call[depth];
 			if (edge[depth] < g.first[v + 1]) {
-				uint32_t w = g.from[edge[depth]++];
+				uint32_t w = g.adj[edge[depth]++];
 				if (index[w] == none) {
 					depth++;
 					call[depth] = w;

@@ -46,6 +46,13 @@ struct sc_node {
 	uint32_t max_units;            /* the most it will have (timeline) */
 };
 
+/* sc_node_rows is how many rows node n has in nodes.csv: its own, then
+ * one per replica when it can have more than one. */
+static inline uint32_t sc_node_rows(const struct sc_node *n)
+{
+	return n->max_units > 1 ? 1 + n->max_units : 1;
+}
+
 struct scenario {
 	char *name;
 	uint64_t seed;

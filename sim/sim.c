@@ -105,11 +105,6 @@ static void windows(const struct scenario *sc, int64_t *w_ns, size_t *nts)
 	*nts = (size_t)((end + w - 1) / w);
 }
 
-static uint32_t node_nrows(const struct sc_node *n)
-{
-	return n->max_units > 1 ? 1 + n->max_units : 1;
-}
-
 int rep_result_init(struct rep_result *r, const struct scenario *sc)
 {
 	memset(r, 0, sizeof *r);
@@ -128,7 +123,7 @@ int rep_result_init(struct rep_result *r, const struct scenario *sc)
 	for (size_t k = 0; k < sc->ncomponents; k++) {
 		const struct sc_node *n = &sc->nodes[k];
 		struct node_rows *o = &r->nodes[k];
-		o->nrows = node_nrows(n);
+		o->nrows = sc_node_rows(n);
 		size_t cells = (size_t)o->nrows * model_row_cols(n->ops) * 2;
 		if (!(o->v = calloc(cells ? cells : 1, sizeof *o->v)))
 			goto oom;
@@ -228,7 +223,6 @@ void sim_send_later(struct sim *s, uint32_t to, struct request *req)
 		     req, 0);
 }
 
-
 int64_t sim_demand_ns(struct sim *s, struct sim_node *n, uint32_t unit,
 		      const struct request *req, const struct dist *d,
 		      double inv_speed)
@@ -307,6 +301,11 @@ static void call_release(struct sim *s, struct call *c)
 
 enum { CALL_MADE, CALL_OVER, CALL_LATE };
 
+/* An edge's place in its plan, step * CALLPLAN_MAX_PARALLEL + edge, names
+ * its draws: it must fit the 24 bits above a draw's purpose (sim.h). */
+_Static_assert((uint64_t)CALLPLAN_MAX_STEPS * CALLPLAN_MAX_PARALLEL <= (uint64_t)1 << 24,
+	       "a call edge's index must fit beside its draw's purpose");
+
 /* call_stat counts a call made, a parent's calls over after x ns, or a
  * late reply, for the node and for the replica `unit`. */
 static void call_stat(struct sim_node *n, uint32_t unit, int what, double x)
@@ -339,26 +338,25 @@ static int call_step(struct sim *s, uint64_t h)
 	uint32_t unit = c->unit;
 	for (uint32_t st = c->step; st < plan->nsteps; st++) {
 		const struct call_step *step = &plan->steps[st];
-		struct request *one[8], **kid = one;
+		/* the step's children are made first, linked in edge order
+		 * through their queue link, and the edges that call marked */
+		uint64_t chosen[CALLPLAN_MAX_PARALLEL / 64];
+		struct request *first = NULL, **tail = &first;
+		uint64_t base = rng_key(parent->ident, parent->hop);
 		uint32_t made = 0;
-		if (step->nedges > 8 && !(kid = malloc(step->nedges * sizeof *kid))) {
-			s->oom = 1;
-			return 0;
-		}
+		memset(chosen, 0, (step->nedges + 63) / 64 * sizeof *chosen);
 		for (uint32_t e = 0; e < step->nedges; e++) {
 			const struct call_edge *edge = &step->edges[e];
-			uint64_t salt = (uint64_t)st << 16 | e;
+			/* the edge's place in the plan names its draws */
+			uint64_t salt = (uint64_t)st * CALLPLAN_MAX_PARALLEL + e;
 			if (edge->p < 1 &&
 			    !(rng_uniform_pos(sim_draws(s, parent,
-							SIM_DRAW_CALL | salt << 8)) < edge->p)) {
-				kid[e] = NULL;
+							SIM_DRAW_CALL | salt << 8)) < edge->p))
 				continue;
-			}
 			struct request *k = sim_request_new(s);
-			kid[e] = k;
 			if (!k)
-				continue;
-			k->ident = rng_key(rng_key(parent->ident, parent->hop), salt);
+				break;
+			k->ident = rng_key(base, salt);
 			k->issue = parent->issue;
 			k->key = parent->key;
 			k->cls = parent->cls;
@@ -367,30 +365,34 @@ static int call_step(struct sim *s, uint64_t h)
 			k->reply_to = caller->id;
 			k->call = h;
 			k->from_unit = unit;
+			*tail = k;
+			tail = &k->next;
+			chosen[e / 64] |= (uint64_t)1 << (e % 64);
 			made++;
 		}
 		if (s->oom) {
-			for (uint32_t e = 0; e < step->nedges; e++)
-				if (kid[e])
-					sim_request_free(s, kid[e]);
-			made = 0;
-		}
-		if (made) {
-			c->step = st;
-			c->pending = made;
-			/* sends last, in edge order: a callee may start calls
-			 * of its own, and the call table may move under c */
-			for (uint32_t e = 0; e < step->nedges; e++) {
-				if (!kid[e])
-					continue;
-				call_stat(caller, unit, CALL_MADE, 0);
-				sim_send(s, step->edges[e].to, kid[e]);
+			while (first) {
+				struct request *k = first;
+				first = k->next;
+				sim_request_free(s, k);
 			}
+			return 0;
 		}
-		if (kid != one)
-			free(kid);
-		if (made || s->oom)
-			return made > 0;
+		if (!made)
+			continue;
+		c->step = st;
+		c->pending = made;
+		/* sends last, in edge order: a callee may start calls of its
+		 * own, and the call table may move under c */
+		for (uint32_t e = 0; e < step->nedges; e++) {
+			if (!(chosen[e / 64] >> (e % 64) & 1))
+				continue;
+			struct request *k = first;
+			first = k->next;       /* before the send reuses the link */
+			call_stat(caller, unit, CALL_MADE, 0);
+			sim_send(s, step->edges[e].to, k);
+		}
+		return 1;
 	}
 	return 0;
 }

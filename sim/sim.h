@@ -158,8 +158,8 @@ struct request {
 };
 
 /* Purposes of a request's own draws (sim_draws).  The low 8 bits name
- * the purpose; the bits above, an index within it (the call edge of an
- * optional call).  Kinds may name their own from SIM_DRAW_KIND_BASE to
+ * the purpose; the 24 bits above, an index within it (the call edge of an
+ * optional call); the hop takes the key's low 32 bits.  Kinds may name their own from SIM_DRAW_KIND_BASE to
  * 255. */
 enum {
 	SIM_DRAW_DEMAND = 1,         /* service demand */
@@ -332,6 +332,14 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 gsl_rng *sim_stream(struct sim *s, const struct sim_node *n,
 		    const char *purpose);
 
+/* sim_draw_key names the stream of req's draws for `purpose` at its
+ * current hop.  The identity is already mixed, so the key needs no mixing
+ * of its own: one multiply chain less on the hot path. */
+static inline uint64_t sim_draw_key(const struct request *req, uint64_t purpose)
+{
+	return req->ident ^ (purpose << 32 | req->hop);
+}
+
 /* sim_draws returns the engine's scratch generator (counter-based, rng.h),
  * reset to the stream named by req's identity, its hop and `purpose`
  * (SIM_DRAW_*): the same numbers whenever the same request draws for the
@@ -341,14 +349,6 @@ gsl_rng *sim_stream(struct sim *s, const struct sim_node *n,
  * parent's), so that the streams of two requests or two purposes start
  * at unrelated points.  The generator is shared: draw what is needed
  * before calling sim_draws again. */
-/* sim_draw_key names the stream of req's draws for `purpose` at its
- * current hop.  The identity is already mixed, so the key needs no mixing
- * of its own: one multiply chain less on the hot path. */
-static inline uint64_t sim_draw_key(const struct request *req, uint64_t purpose)
-{
-	return req->ident ^ (purpose << 32 | req->hop);
-}
-
 static inline gsl_rng *sim_draws(struct sim *s, const struct request *req,
 				 uint64_t purpose)
 {
@@ -452,8 +452,8 @@ static inline void sim_timer_cancel(struct sim_timer *t)
 	t->ev = NULL;
 }
 
-/* sim_request_new returns a zeroed request with a fresh id, born now, or
- * NULL (out of memory). */
+/* sim_request_new returns a cleared request (no identity yet: its maker
+ * sets ident), born now, or NULL (out of memory). */
 struct request *sim_request_new(struct sim *s);
 
 /* sim_request_free returns a request to the pool. */
@@ -483,7 +483,6 @@ static inline void sim_forward(struct sim *s, uint32_t to, struct request *req)
 	req->replica = SIM_ANY;
 	sim_send(s, to, req);
 }
-
 
 /* sim_fail ends req with status st, arisen at node `at`. */
 static inline void sim_fail(struct sim *s, struct request *req, int st,

@@ -4,6 +4,7 @@
 #include "sim/stats.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <gsl/gsl_cdf.h>
@@ -38,4 +39,27 @@ void stats_ci95(const double *x, size_t n, double *mean, double *half)
 	}
 	if (v != buf)
 		free(v);
+}
+
+void stats_fmt_seconds(char *buf, size_t len, double s)
+{
+	static const struct {
+		double size;             /* seconds */
+		double from;             /* used from this many seconds */
+		const char *name;
+	} unit[] = {
+		{ 3600 * 24 * 365.25, 2 * 3600 * 24 * 365.25, "years" },
+		{ 3600 * 24, 2 * 3600 * 24, "days" },
+		{ 3600, 2 * 3600, "h" },
+		{ 1, 1, "s" }, { 1e-3, 1e-3, "ms" }, { 1e-6, 1e-6, "us" }, { 1e-9, 0, "ns" },
+	};
+	if (isnan(s)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	size_t i = 0;
+	while (s < unit[i].from && unit[i].from > 0)
+		i++;
+	double v = s / unit[i].size;
+	snprintf(buf, len, v >= 1000 ? "%.0f %s" : "%.3g %s", v, unit[i].name);
 }

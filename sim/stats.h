@@ -10,6 +10,8 @@
  * estimates; its 95 % confidence half-width is t(0.975, n-1) s / sqrt(n)
  * with Student's t quantile from GSL (gsl_cdf_tdist_Pinv) and the sample
  * standard deviation from gsl_stats_sd.
+ *
+ * And how an estimate of a time is written for people (stats_fmt_seconds).
  */
 #ifndef SIM_STATS_H
 #define SIM_STATS_H
@@ -78,5 +80,10 @@ void stats_ci95(const double *x, size_t n, double *mean, double *half);
 /* stats_t_quantile returns Student's t quantile P for df degrees of
  * freedom (GSL). */
 double stats_t_quantile(double p, double df);
+
+/* stats_fmt_seconds writes s seconds in the unit that reads best, from
+ * "12.3 ns" to "46.3 days" and years, with three significant digits
+ * ("1873 s", not "1.87e+03 s"); "-" for NaN. */
+void stats_fmt_seconds(char *buf, size_t len, double s);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "models/model.h"
+#include "sim/stats.h"
 
 /* Gauss-Seidel sweeps before giving up on the flows (the check is then
  * skipped: it says nothing rather than something wrong). */
@@ -215,22 +216,6 @@ void steady_free(struct steady_check *c)
 	c->nnotes = 0;
 }
 
-/* fmt_s writes a duration in the unit that reads best: 4e6 s as
- * "46.3 days", not "1.11e+03 h". */
-static void fmt_s(char *buf, size_t len, double s)
-{
-	static const struct { double size; const char *name; } unit[] = {
-		{ 3600 * 24 * 365.25, "years" }, { 3600 * 24, "days" }, { 3600, "h" },
-	};
-	for (size_t i = 0; i < sizeof unit / sizeof unit[0]; i++)
-		if (s >= 2 * unit[i].size) {
-			double v = s / unit[i].size;
-			snprintf(buf, len, v >= 1000 ? "%.0f %s" : "%.3g %s", v, unit[i].name);
-			return;
-		}
-	snprintf(buf, len, s >= 1000 ? "%.0f s" : "%.3g s", s);
-}
-
 void steady_note_text(const struct scenario *sc, const struct steady_note *n,
 		      char *buf, size_t len)
 {
@@ -243,15 +228,15 @@ void steady_note_text(const struct scenario *sc, const struct steady_note *n,
 			 name, n->lambda, n->capacity, n->rho);
 		break;
 	case STEADY_SLOW:
-		fmt_s(a, sizeof a, n->tau_s);
-		fmt_s(b, sizeof b, (double)sc->duration_ns * 1e-9);
+		stats_fmt_seconds(a, sizeof a, n->tau_s);
+		stats_fmt_seconds(b, sizeof b, (double)sc->duration_ns * 1e-9);
 		snprintf(buf, len,
 			 "node '%s' runs at utilisation %.4g and needs about %s to settle, longer than the measured %s: the run shows its start, not its steady state",
 			 name, n->rho, a, b);
 		break;
 	case STEADY_WARMUP:
-		fmt_s(a, sizeof a, n->tau_s);
-		fmt_s(b, sizeof b, (double)sc->warmup_ns * 1e-9);
+		stats_fmt_seconds(a, sizeof a, n->tau_s);
+		stats_fmt_seconds(b, sizeof b, (double)sc->warmup_ns * 1e-9);
 		snprintf(buf, len,
 			 "node '%s' (utilisation %.3g) needs about %s to settle, longer than the warm-up of %s: the estimates keep some bias from the empty start",
 			 name, n->rho, a, b);

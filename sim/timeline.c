@@ -13,7 +13,6 @@
 #include "sim/scenario.h"
 
 #define TL_MAX_ENTRIES 100000
-#define TL_MAX_REPLICAS 100000
 
 static const char *const tl_words[] = {
 #define TL_WORD(name, word, doc) word,
@@ -197,7 +196,7 @@ static int check_entry(struct sc_ctx *ctx, const struct yt_node *e, size_t i,
 		snprintf(tgt, sizeof tgt, "%s[%u]", nd->name, t->unit);
 	switch (t->action) {
 	case TL_SLOW:
-		if ((rc = sc_double(ctx, vn, w, 1e-6, 1e6, &t->value)))
+		if ((rc = sc_double(ctx, vn, w, TL_FACTOR_MIN, TL_FACTOR_MAX, &t->value)))
 			return rc;
 		snprintf(t->label, sizeof t->label, "%s slow x%g", tgt, t->value);
 		break;

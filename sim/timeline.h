@@ -37,6 +37,11 @@
 #include "sim/ytree.h"
 
 /* X(name, word in YAML, doc) */
+/* Ranges of the entries' values, for the checker and the reference. */
+#define TL_FACTOR_MIN 1e-6            /* slow: factor */
+#define TL_FACTOR_MAX 1e6
+#define TL_MAX_REPLICAS 100000        /* scale: replicas; NAME[K]: K below */
+
 #define TL_ACTIONS(X)                                                        \
 	X(TL_CRASH, "crash", "the replica (or every replica) goes down: what "  \
 	  "it holds fails, and requests sent to it fail at once")               \

@@ -23,6 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/err.h"
+#include "sim/hist.h"
+
 #define WHIST_SUB_BITS 5
 #define WHIST_HALF (1 << (WHIST_SUB_BITS - 1))
 #define WHIST_NBUCKETS ((size_t)(1 << WHIST_SUB_BITS) + \
@@ -49,11 +52,17 @@ static inline size_t whist_index(int64_t v)
 }
 
 /* whist_index_of_hist returns the bucket of a value whose hist.h bucket
- * is i: the same log-linear layout, 8 of its buckets to one of these above
- * 256 ns (there, hist bucket 256 + x is whist bucket 80 + x / 8). */
+ * is i: the same log-linear layout, 2^(HIST_SUB_BITS - WHIST_SUB_BITS)
+ * of its buckets to one of these above 2^HIST_SUB_BITS ns, where both
+ * count each octave from the same first one (for 8 and 5 bits: hist
+ * bucket 256 + x is whist bucket 80 + x / 8). */
 static inline size_t whist_index_of_hist(size_t i)
 {
-	return i < 256 ? whist_index((int64_t)i) : 80 + ((i - 256) >> 3);
+	enum { SHIFT = HIST_SUB_BITS - WHIST_SUB_BITS };
+	if (i < (1u << HIST_SUB_BITS))
+		return whist_index((int64_t)i);
+	return (1u << WHIST_SUB_BITS) + (size_t)SHIFT * WHIST_HALF +
+	       ((i - (1u << HIST_SUB_BITS)) >> SHIFT);
 }
 
 /* whist_cover grows h's range to hold buckets [lo, hi): 0 or
@@ -65,7 +74,7 @@ int whist_cover(struct whist *h, uint32_t lo, uint32_t hi);
 static inline int whist_record_at(struct whist *h, uint32_t i)
 {
 	if (i - h->lo >= h->hi - h->lo && whist_cover(h, i, i + 1))
-		return -2;   /* SIM_ENOMEM */
+		return SIM_ENOMEM;
 	h->counts[i - h->lo]++;
 	h->total++;
 	return 0;
@@ -76,7 +85,6 @@ static inline int whist_record(struct whist *h, int64_t v)
 {
 	return whist_record_at(h, (uint32_t)whist_index(v < 0 ? 0 : v));
 }
-
 
 /* whist_merge adds src's counts to dst: 0 or SIM_ENOMEM. */
 int whist_merge(struct whist *dst, const struct whist *src);

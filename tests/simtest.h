@@ -14,14 +14,30 @@
 #include "sim/scenario.h"
 #include "sim/sim.h"
 
-/* simtest_load checks a scenario given as text; the test fails on error. */
-static inline struct scenario_set *simtest_load(const char *text)
+/* simtest_load_with checks a scenario given as text, with nov overrides
+ * (as --set gives them); the test fails on error.  simtest_load: none. */
+static inline struct scenario_set *simtest_load_with(const char *text,
+						     const struct sc_override *ov,
+						     size_t nov)
 {
 	struct scenario_set *set = NULL;
 	struct sim_err err = { 0 };
-	if (scenario_load_string("t.yaml", text, NULL, 0, &set, &err))
+	if (scenario_load_string("t.yaml", text, ov, nov, &set, &err))
 		fail_msg("scenario: %s", err.msg);
 	return set;
+}
+
+static inline struct scenario_set *simtest_load(const char *text)
+{
+	return simtest_load_with(text, NULL, 0);
+}
+
+/* simtest_full says whether the long validation runs
+ * (ARCHSIM_VALIDATE=full, as `make validate` sets it). */
+static inline int simtest_full(void)
+{
+	const char *v = getenv("ARCHSIM_VALIDATE");
+	return v && !strcmp(v, "full");
 }
 
 /* simtest_run runs replication rep of sc into *r (to be released with

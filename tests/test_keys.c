@@ -561,11 +561,15 @@ static void test_keys_uniform_chi_square(void **state)
 			 (unsigned long long)ns[i]);
 		struct fit f = fit_draws(&k, draw_keys, &k, &b, 400 + i);
 		expect_fit(what, f);
-		/* Lemire's method rejects with probability (2^64 mod n)/2^64:
-		 * 1/3 at 2/3 2^64, so 1.5 outputs per draw (sd 0.0009 over
-		 * the run), and below 1e-7 for the others. */
-		double want = ns[i] == UINT64_C(0xaaaaaaaaaaaaaaaa) ? 1.5 : 1;
-		assert_true(fabs(f.per_draw - want) < 0.01);
+		/* Lemire's method rejects with probability p = (2^64 mod n)
+		 * / 2^64: 1/3 at 2/3 2^64, so 1.5 outputs per draw (sd
+		 * sqrt(p / (1 - p)^2 / NDRAWS) = 0.0009), within 5 sd; below
+		 * 1e-7 for the others, so fewer than 0.1 rejections are
+		 * expected over the run and 3 or more come one time in 6000 */
+		int third = ns[i] == UINT64_C(0xaaaaaaaaaaaaaaaa);
+		double want = third ? 1.5 : 1;
+		double tol = third ? 5 * 0.0009 : 2.5 / NDRAWS;
+		assert_true(fabs(f.per_draw - want) < tol);
 	}
 
 	struct keys k;
@@ -739,30 +743,6 @@ static void test_keys_same_seed_same_keys(void **state)
 	}
 }
 
-static void test_keys_kind_names_round_trip(void **state)
-{
-	static const char *const want[] = {
-		"uniform", "zipf", "hotset", "sequential",
-	};
-	enum { NK = sizeof want / sizeof want[0] };
-	assert_int_equal(NK, KEYS_SEQUENTIAL + 1);
-	char buf[128] = "";
-	for (int i = 0; i < NK; i++) {
-		enum keys_kind kind;
-		assert_int_equal(keys_kind_parse(want[i], &kind), 0);
-		assert_int_equal(kind, i);
-		assert_string_equal(keys_kind_name(kind), want[i]);
-		strcat(buf, want[i]);
-		if (i + 1 < NK)
-			strcat(buf, ", ");
-	}
-	enum keys_kind kind;
-	assert_int_equal(keys_kind_parse("Zipf", &kind), -1);
-	assert_int_equal(keys_kind_parse("", &kind), -1);
-	assert_string_equal(keys_kind_name((enum keys_kind)99), "unknown");
-	assert_string_equal(keys_kind_names, buf);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -776,7 +756,6 @@ int main(void)
 		cmocka_unit_test(test_keys_sequential_is_seq_mod_n),
 		cmocka_unit_test(test_keys_constructors_reject_bad_parameters),
 		cmocka_unit_test(test_keys_same_seed_same_keys),
-		cmocka_unit_test(test_keys_kind_names_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

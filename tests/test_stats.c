@@ -58,12 +58,31 @@ static void test_stats_ci95_edge_cases(void **state)
 	assert_true(m == 49.5);
 }
 
+static void test_stats_fmt_seconds_picks_the_unit(void **state)
+{
+	static const struct {
+		double s;
+		const char *want;
+	} cases[] = {
+		{ 0, "0 ns" }, { 12.3e-9, "12.3 ns" }, { 386e-6, "386 us" },
+		{ 28.9e-3, "28.9 ms" }, { 1, "1 s" }, { 2000, "2000 s" },
+		{ 7199, "7199 s" }, { 7200, "2 h" }, { 4e6, "46.3 days" },
+		{ 1e12, "31688 years" }, { NAN, "-" },
+	};
+	char buf[32];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		stats_fmt_seconds(buf, sizeof buf, cases[i].s);
+		assert_string_equal(buf, cases[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stats_twa_integrates_a_step_function),
 		cmocka_unit_test(test_stats_ci95_matches_the_textbook),
 		cmocka_unit_test(test_stats_ci95_edge_cases),
+		cmocka_unit_test(test_stats_fmt_seconds_picks_the_unit),
 	};
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
 }

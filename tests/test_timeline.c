@@ -273,6 +273,7 @@ static void test_timeline_scale_down_then_up_keeps_utilisation_honest(void **sta
 	simtest_run(sc, 0, &r);
 	for (uint32_t row = 0; row < 3; row++)
 		assert_true(simtest_node(sc, &r, 0, row, "utilization") <= 1 + 1e-12);
+	assert_true(r.nts_node > 0);
 	for (size_t t = 0; t < r.nts_node; t++)
 		assert_true(r.node_ts[t * r.node_ts_cells] <= 1 + 1e-12);
 	/* web[1] took arrivals before 30 s (the even seconds, 14) and from

@@ -73,8 +73,12 @@ static void test_whist_merge_and_reset(void **state)
 	assert_int_equal(whist_merge(&sum, &b), 0);
 	assert_int_equal(sum.total, a.total + b.total);
 	assert_true(sum.lo <= a.lo && sum.hi >= b.hi);
+	/* the two ranges do not meet (100 ns to 1 us, 100 us to 1 ms) */
+	assert_true(a.hi <= b.lo);
 	for (uint32_t i = a.lo; i < a.hi; i++)
-		assert_true(sum.counts[i - sum.lo] >= a.counts[i - a.lo]);
+		assert_true(sum.counts[i - sum.lo] == a.counts[i - a.lo]);
+	for (uint32_t i = b.lo; i < b.hi; i++)
+		assert_true(sum.counts[i - sum.lo] == b.counts[i - b.lo]);
 	assert_int_equal(whist_quantile(&sum, 0), whist_quantile(&a, 0));
 	assert_int_equal(whist_quantile(&sum, 1), whist_quantile(&b, 1));
 	/* merging an empty one changes nothing */
