@@ -47,6 +47,7 @@ struct client_cfg {
 		double cum;
 	} *mix;
 	size_t nmix;
+	uint32_t connections;              /* 0: none declared */
 };
 
 struct client {
@@ -287,6 +288,10 @@ static const struct param client_params[] = {
 	  .max_len = CLIENT_MAX_CLASSES, .item = "kinds", .shape = "{read: 0.95, write: 0.05}",
 	  .def_doc = "one kind",
 	  .doc = "kinds of request and their shares, adding up to 1; drawn when the request is issued, carried by it and by all its calls" },
+	{ .name = "connections", .type = PARAM_UINT, PARAM_FIELD(struct client_cfg, connections),
+	  .umin = 1, .umax = CLIENT_MAX_USERS,
+	  .def_doc = "open loop: a connection per request; closed loop: one per user",
+	  .doc = "long-lived connections the workload's requests ride, each request on one drawn at random (its own draw). A layer-4 balancer pins each connection to a backend. A closed loop's users share them: user u rides connection u mod `connections`" },
 	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
 	{ 0 }
 };
@@ -480,6 +485,11 @@ static void issue(struct sim *s, struct sim_node *n, struct client *cl,
 			i++;
 		req->cls = i;
 	}
+	if (c->process == ARR_CLOSED)
+		req->conn = c->connections ? user % c->connections : user;
+	else if (c->connections)
+		req->conn = (uint32_t)(rng_uniform_pos(sim_draws(s, req, SIM_DRAW_CONN)) *
+				       c->connections);
 	sim_measure_arrival(s, req);
 	sim_send(s, cl->cfg->target, req);
 }

@@ -74,6 +74,12 @@ struct model_ops {
 	const struct param_table *params;
 	/* units: how many replicas the config has (NULL: one). */
 	uint32_t (*units)(const void *cfg);
+	/* link (may be NULL) runs once every node and the timeline are
+	 * checked: it checks what the node's config says of other nodes
+	 * (the kinds of its backends, how many replicas they will have),
+	 * completes the config (self->cfg), and may set self->units and
+	 * self->max_units.  0, or SIM_EINVAL with a located message. */
+	int (*link)(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self);
 	/* init: 0 or SIM_ENOMEM.  n->units is the most replicas the node
 	 * will have in this scenario (configured, or raised by `scale`). */
 	int (*init)(struct sim *s, struct sim_node *n);

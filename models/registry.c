@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/balancer.h"
 #include "models/service.h"
 #include "sim/report.h"
 
 const struct model_ops *const model_registry[] = {
 	&service_ops,
+	&balancer_ops,
 	NULL,
 };
 

@@ -325,7 +325,7 @@ int main(int argc, char **argv)
 					outdir);
 				status = 128 + (int)stop_signal;
 			} else if (!quiet) {
-				printf("results: %s/{summary,workloads,nodes,latency,timeseries,node_timeseries,timeline}.csv\n",
+				printf("results: %s/{summary,workloads,nodes,latency,timeseries,node_timeseries,timeline,compare}.csv\n",
 				       outdir);
 			}
 		}

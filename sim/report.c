@@ -56,14 +56,18 @@ static const double metric_q[RM_COUNT] = {
 
 enum {
 	F_SUMMARY, F_WORKLOADS, F_NODES, F_LATENCY, F_TS, F_NODE_TS, F_TIMELINE,
-	F_COUNT
+	F_COMPARE, F_COUNT
 };
 _Static_assert(F_COUNT == REPORT_NFILES, "report.h sizes its arrays by REPORT_NFILES");
 
 static const char *const file_names[F_COUNT] = {
 	"summary.csv", "workloads.csv", "nodes.csv", "latency.csv",
-	"timeseries.csv", "node_timeseries.csv", "timeline.csv",
+	"timeseries.csv", "node_timeseries.csv", "timeline.csv", "compare.csv",
 };
+
+/* The metrics compare.csv pairs (each replication's own value is kept
+ * per point for them). */
+static const int cmp_metric[REPORT_NCMP] = { RM_LATENCY_MEAN, RM_P99, RM_ERROR_RATIO };
 
 /* ---- accumulators ----------------------------------------------------- */
 
@@ -682,6 +686,20 @@ static void write_headers(struct report *r)
 	fputc('\n', f);
 
 	fputs("point,t_s,end_s,node,do,label\n", r->f[F_TIMELINE]);
+	f = r->f[F_COMPARE];
+	for (size_t i = 0; i < set->nparams; i++) {
+		if (i == set->compare)
+			continue;
+		csv_field(f, set->param_paths[i]);
+		fputc(',', f);
+	}
+	fputs("compared,a,b,point_a,point_b,pairs", f);
+	for (int k = 0; k < REPORT_NCMP; k++) {
+		const char *m = metric_names[cmp_metric[k]];
+		fprintf(f, ",%s_a,%s_b,%s_diff,%s_diff_lo,%s_diff_hi,%s_diff_ci95,%s_unpaired_ci95,%s_significant",
+			m, m, m, m, m, m, m, m);
+	}
+	fputc('\n', f);
 }
 
 static void write_cell(FILE *f, const struct col_def *d, const struct cell_acc *c)
@@ -912,6 +930,8 @@ void report_fini(struct report *r)
 	free(r->warnings);
 	r->warnings = NULL;
 	r->nwarnings = 0;
+	for (size_t p = 0; r->points && p < r->set->npoints; p++)
+		free(r->points[p].own);
 	free(r->points);
 	r->points = NULL;
 	free(r->dir);
@@ -923,6 +943,7 @@ int report_point_done(struct report *r, size_t p)
 	struct report_summary *pt = &r->points[p];
 	struct report_point_acc *a = r->acc && r->acc_point == p ? r->acc : NULL;
 	int rc = 0;
+	free(pt->own);
 	memset(pt, 0, sizeof *pt);
 	for (int m = 0; m < RM_COUNT; m++)
 		pt->mean[m] = pt->ci95[m] = pt->lo[m] = pt->hi[m] = NAN;
@@ -937,6 +958,15 @@ int report_point_done(struct report *r, size_t p)
 		pt->failed = count_group(s0->ended, REQ_GROUP_FAILED);
 		estimate(s0, pt->mean, pt->ci95, pt->lo, pt->hi);
 		rc = steady_verdict(r, p, a, &pt->steady);
+		if (r->set->nparams && rc == 0) {
+			/* each replication's own values, for compare.csv */
+			pt->own = malloc((size_t)REPORT_NCMP * a->reps * sizeof *pt->own);
+			if (!pt->own)
+				rc = SIM_ENOMEM;
+			for (int k = 0; pt->own && k < REPORT_NCMP; k++)
+				memcpy(pt->own + (size_t)k * a->reps, s0->m[cmp_metric[k]].x,
+				       a->reps * sizeof *pt->own);
+		}
 	}
 	if (r->f[0] && p == r->written) {
 		errno = 0;
@@ -1054,6 +1084,113 @@ void report_abort(struct report *r)
 	rmdir_made(r);
 }
 
+void report_pair(const struct report_summary *a, const struct report_summary *b,
+		 int k, struct report_pair *out)
+{
+	int m = cmp_metric[k];
+	size_t n = a->replications < b->replications ? a->replications : b->replications;
+	out->diff = b->mean[m] - a->mean[m];
+	out->half = out->unpaired = NAN;
+	out->pairs = 0;
+	if (!a->own || !b->own)
+		return;
+	const double *xa = a->own + (size_t)k * a->replications;
+	const double *xb = b->own + (size_t)k * b->replications;
+	double *d = malloc((n ? n : 1) * sizeof *d);
+	if (!d)
+		return;
+	size_t used = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isnan(xa[i]) && !isnan(xb[i]))
+			d[used++] = xb[i] - xa[i];
+	out->pairs = used;
+	double mean;
+	if (used >= 2)
+		stats_ci95(d, used, &mean, &out->half);
+	free(d);
+	/* Welch: what the same data would give without pairing */
+	double ma = 0, mb = 0, va = 0, vb = 0;
+	size_t na = 0, nb = 0;
+	for (size_t i = 0; i < a->replications; i++)
+		if (!isnan(xa[i])) {
+			double e = xa[i] - ma;
+			ma += e / (double)++na;
+			va += e * (xa[i] - ma);
+		}
+	for (size_t i = 0; i < b->replications; i++)
+		if (!isnan(xb[i])) {
+			double e = xb[i] - mb;
+			mb += e / (double)++nb;
+			vb += e * (xb[i] - mb);
+		}
+	if (na >= 2 && nb >= 2) {
+		double sa = va / (double)(na - 1) / (double)na, sb = vb / (double)(nb - 1) / (double)nb;
+		double se2 = sa + sb;
+		double df = se2 > 0 ? se2 * se2 / (sa * sa / (double)(na - 1) + sb * sb / (double)(nb - 1)) :
+			(double)(na + nb - 2);
+		out->unpaired = stats_t_quantile(0.975, df) * sqrt(se2);
+	}
+	/* a percentile whose own interval is withheld gets no comparison */
+	if (isnan(a->lo[m]) && metric_q[m] > 0)
+		out->half = out->unpaired = NAN;
+	if (isnan(b->lo[m]) && metric_q[m] > 0)
+		out->half = out->unpaired = NAN;
+}
+
+/* write_compare writes compare.csv: for each combination of the other
+ * swept parameters, every pair of values of the compared one. */
+static void write_compare(struct report *r)
+{
+	const struct scenario_set *set = r->set;
+	FILE *f = r->f[F_COMPARE];
+	if (!set->nparams)
+		return;
+	size_t c = set->compare, nv = set->param_nvalues[c], stride = 1;
+	for (size_t i = c + 1; i < set->nparams; i++)
+		stride *= set->param_nvalues[i];
+	for (size_t base = 0; base < set->npoints; base++) {
+		if ((base / stride) % nv != 0)
+			continue;
+		for (size_t x = 0; x < nv; x++) {
+			for (size_t y = x + 1; y < nv; y++) {
+				size_t pa = base + x * stride, pb = base + y * stride;
+				const struct report_summary *A = &r->points[pa], *B = &r->points[pb];
+				for (size_t i = 0; i < set->nparams; i++) {
+					if (i == c)
+						continue;
+					csv_field(f, set->param_values[pa * set->nparams + i]);
+					fputc(',', f);
+				}
+				csv_field(f, set->param_paths[c]);
+				fputc(',', f);
+				csv_field(f, set->param_values[pa * set->nparams + c]);
+				fputc(',', f);
+				csv_field(f, set->param_values[pb * set->nparams + c]);
+				struct report_pair pr[REPORT_NCMP];
+				for (int k = 0; k < REPORT_NCMP; k++)
+					report_pair(A, B, k, &pr[k]);
+				fprintf(f, ",%zu,%zu,%zu", pa, pb, pr[0].pairs);
+				for (int k = 0; k < REPORT_NCMP; k++) {
+					int m = cmp_metric[k];
+					double lo = pr[k].diff - pr[k].half, hi = pr[k].diff + pr[k].half;
+					num(f, A->replications ? A->mean[m] : NAN);
+					num(f, B->replications ? B->mean[m] : NAN);
+					num(f, pr[k].diff);
+					num(f, lo);
+					num(f, hi);
+					num(f, pr[k].half);
+					num(f, pr[k].unpaired);
+					if (isnan(lo))
+						fputs(",", f);
+					else
+						fprintf(f, ",%s", lo > 0 || hi < 0 ? "true" : "false");
+				}
+				fputc('\n', f);
+			}
+		}
+	}
+}
+
 int report_commit(struct report *r, struct sim_err *err)
 {
 	int rc = 0;
@@ -1066,6 +1203,8 @@ int report_commit(struct report *r, struct sim_err *err)
 		write_point(r, p, NULL);
 		r->written++;
 	}
+	write_compare(r);
+	io_check(r);
 	for (int i = 0; i < F_COUNT && rc == 0; i++) {
 		FILE *f = r->f[i];
 		int bad = ferror(f);

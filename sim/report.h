@@ -96,7 +96,30 @@ struct report_summary {
 	double ci95[RM_COUNT];      /* half-widths; for percentiles the larger
 				     * side of [lo, hi] */
 	double lo[RM_COUNT], hi[RM_COUNT];   /* the 95 % intervals */
+	double *own;                /* [REPORT_NCMP][replications]: each
+				     * replication's own mean latency, p99
+				     * and error ratio, for compare.csv (kept
+				     * only when the scenario has a sweep) */
 };
+
+/* The metrics compare.csv pairs: mean latency, p99, error ratio. */
+#define REPORT_NCMP 3
+
+/* A paired comparison of one metric between two points (b - a). */
+struct report_pair {
+	double diff;                /* b's point estimate minus a's */
+	double half;                /* 95 % half-width from the replications'
+				     * paired differences (NaN: fewer than 2) */
+	double unpaired;            /* what Welch's interval would give */
+	size_t pairs;
+};
+
+/* report_pair compares metric k (0 mean latency, 1 p99, 2 error ratio)
+ * of points a and b, replication r of one against replication r of the
+ * other: valid because replication r of every point sees the same
+ * arrivals, keys and demands (common random numbers). */
+void report_pair(const struct report_summary *a, const struct report_summary *b,
+		 int k, struct report_pair *out);
 
 /* Per-bucket sums over replications of each one's CDF, for the CDF
  * inversion interval: s1[b] + ones up to b is sum_i F_i(b), s2 the same
@@ -116,7 +139,7 @@ void cdf_sums_free(struct cdf_sums *c);
 struct report_point_acc;
 
 /* The files a run writes (summary.csv, ..., timeline.csv). */
-#define REPORT_NFILES 7
+#define REPORT_NFILES 8
 
 struct report {
 	const struct scenario_set *set;

@@ -683,6 +683,7 @@ void scenario_set_free(struct scenario_set *set)
 	for (size_t i = 0; i < set->nparams; i++)
 		free(set->param_paths[i]);
 	free(set->param_paths);
+	free(set->param_nvalues);
 	for (size_t i = 0; set->param_values && i < set->nvalues; i++)
 		free(set->param_values[i]);
 	free(set->param_values);
@@ -707,7 +708,7 @@ static int valid_name(const char *s)
 
 static const char *const top_keys[] = {
 	"name", "description", "seed", "duration", "warmup", "replications",
-	"window", "workloads", "nodes", "sweep", "timeline", NULL
+	"window", "workloads", "nodes", "sweep", "compare", "timeline", NULL
 };
 static const char *const top_required[] = { "duration", "workloads", "nodes", NULL };
 
@@ -1127,8 +1128,14 @@ static int check_point(struct yt_node *tree, const char *file,
 		if ((rc = param_new(c, what, n->src, n->ops->params, NULL, &n->cfg)))
 			goto fail;
 	}
-	if ((rc = check_exits(c, sc)) || (rc = check_call_cycles(c, sc)) ||
-	    (rc = tl_check(c, yt_get(tree, "timeline"))))
+	if ((rc = tl_check(c, yt_get(tree, "timeline"))))
+		goto fail;
+	for (size_t i = 0; i < ncomp; i++) {
+		struct sc_node *n = &sc->nodes[i];
+		if (n->ops->link && (rc = n->ops->link(c, sc, n)))
+			goto fail;
+	}
+	if ((rc = check_exits(c, sc)) || (rc = check_call_cycles(c, sc)))
 		goto fail;
 	sc->hash = yt_hash(tree);
 	*out = sc;
@@ -1169,7 +1176,8 @@ static int expand(struct yt_node *tree, const char *file,
 				       "must be a mapping of paths to lists of values, e.g. {nodes.web.workers: [1, 2, 4]}");
 		set->nparams = sw->n / 2;
 		set->param_paths = calloc(set->nparams, sizeof *set->param_paths);
-		if (!set->param_paths)
+		set->param_nvalues = calloc(set->nparams, sizeof *set->param_nvalues);
+		if (!set->param_paths || !set->param_nvalues)
 			return sim_errf(err, SIM_ENOMEM, "out of memory");
 		for (size_t i = 0; i < set->nparams; i++) {
 			const struct yt_node *k = yt_key(sw, i), *vals = yt_val(sw, i);
@@ -1190,9 +1198,30 @@ static int expand(struct yt_node *tree, const char *file,
 				return sc_fail(&ctx, vals, "sweep",
 					       "more than %d points in all", SC_MAX_POINTS);
 			npoints *= vals->n;
+			set->param_nvalues[i] = vals->n;
 			if (!(set->param_paths[i] = strdup(k->str)))
 				return sim_errf(err, SIM_ENOMEM, "out of memory");
 		}
+	}
+	set->compare = 0;
+	const struct yt_node *cmp = tree->type == YT_MAP ? yt_get(tree, "compare") : NULL;
+	if (cmp) {
+		size_t i = 0;
+		if (cmp->type == YT_SCALAR)
+			for (; i < set->nparams; i++)
+				if (!strcmp(set->param_paths[i], cmp->str))
+					break;
+		if (cmp->type != YT_SCALAR || i == set->nparams) {
+			char list[512] = "";
+			for (size_t j = 0; j < set->nparams; j++)
+				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+					 j ? ", " : "", set->param_paths[j]);
+			return sc_fail(&ctx, cmp, "compare",
+				       set->nparams ? "must name a swept path (one of: %s)" :
+				       "needs a sweep: it names the swept path whose values are compared%s",
+				       list);
+		}
+		set->compare = i;
 	}
 	set->points = calloc(npoints, sizeof *set->points);
 	set->nvalues = npoints * set->nparams;

@@ -78,8 +78,12 @@ struct scenario_set {
 	size_t npoints;
 	size_t nparams;                /* sweep parameters (0 without sweep) */
 	char **param_paths;            /* [nparams] */
+	size_t *param_nvalues;         /* [nparams] values of each */
 	char **param_values;           /* [npoints * nparams], as written */
 	size_t nvalues;                /* slots allocated in param_values */
+	size_t compare;                /* the parameter compare.csv pairs the
+					* values of (`compare:`, default the
+					* first) */
 	char *file;
 };
 

@@ -209,8 +209,9 @@ struct request *sim_request_new(struct sim *s)
 	r->ident = r->issue = r->key = r->call = r->waiting = 0;
 	r->timer.ev = NULL;
 	r->timer.seq = 0;
+	r->via = NULL;
 	r->birth_ns = r->node_arrival_ns = s->now_ns;
-	r->reply_to = r->client = r->replica = r->fail_node = SIM_ANY;
+	r->reply_to = r->client = r->replica = r->fail_node = r->conn = SIM_ANY;
 	r->user = r->from_unit = 0;
 	r->cls = r->hop = r->attempt = 0;
 	r->status = REQ_OK;
@@ -555,6 +556,8 @@ static void tl_apply(struct sim *s, uint32_t k)
 		f->error[u] = 1 - ok;
 		if (down != f->down[u]) {
 			f->down[u] = (uint8_t)down;
+			if (down)
+				f->down_since[u] = s->now_ns;
 			if (down && n->ops->crash)
 				n->ops->crash(s, n, u);
 			else if (!down && n->ops->recover)
@@ -785,7 +788,8 @@ static int node_setup(struct sim *s, uint32_t i)
 		n->faults = f;
 		if (!f || !(f->slow = malloc(n->units * sizeof *f->slow)) ||
 		    !(f->error = calloc(n->units, sizeof *f->error)) ||
-		    !(f->down = calloc(n->units, 1)))
+		    !(f->down = calloc(n->units, 1)) ||
+		    !(f->down_since = calloc(n->units, sizeof *f->down_since)))
 			return SIM_ENOMEM;
 		for (uint32_t u = 0; u < n->units; u++)
 			f->slow[u] = 1;
@@ -801,6 +805,7 @@ static void node_teardown(struct sim_node *n)
 		free(n->faults->slow);
 		free(n->faults->error);
 		free(n->faults->down);
+		free(n->faults->down_since);
 		free(n->faults);
 	}
 	free(n->cst);

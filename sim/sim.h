@@ -103,7 +103,9 @@ enum { REQ_GROUP_OK, REQ_GROUP_REFUSED, REQ_GROUP_FAILED };
 	X(REQ_CRASHED, "crashed", REQ_GROUP_FAILED,                           \
 	  "held by, or sent to, a replica that was down")                     \
 	X(REQ_CALL_REJECTED, "call_rejected", REQ_GROUP_FAILED,               \
-	  "failed because a call they made was refused by a full queue")
+	  "failed because a call they made was refused by a full queue")     \
+	X(REQ_NO_BACKEND, "no_backend", REQ_GROUP_FAILED,                     \
+	  "failed at a balancer that had no backend left to send them to (all unhealthy, ejected or scaled away)")
 
 enum req_status {
 #define REQ_STATUS_ENUM(name, col, group, doc) name,
@@ -127,6 +129,16 @@ struct sim_timer {
 	uint64_t seq;
 };
 
+/* A node that relays a request and wants its reply (a balancer) pushes
+ * one of these onto the request (sim_via_push); the reply then comes to it
+ * first, and it passes it on with sim_via_pop and sim_finish.  The record
+ * is the relaying node's (embedded in its own bookkeeping). */
+struct sim_via {
+	struct sim_via *prev;        /* the relay below, or NULL */
+	uint64_t call;               /* what the request carried before */
+	uint32_t reply_to;
+};
+
 struct request {
 	struct request *next;        /* link in a node's queue, or among the
 				      * replies due now */
@@ -143,6 +155,8 @@ struct request {
 	uint64_t waiting;            /* handle of the call this request's
 				      * worker is waiting on, or 0 */
 	struct sim_timer timer;      /* the holding node's pending timer */
+	struct sim_via *via;         /* relays waiting for the reply, innermost
+				      * first (sim_via_push) */
 	int64_t birth_ns;            /* when the client issued it */
 	int64_t node_arrival_ns;     /* when it reached the node holding it */
 	uint32_t reply_to;           /* node told by sim_finish */
@@ -152,6 +166,8 @@ struct request {
 	uint32_t user;               /* closed loop: the user */
 	uint32_t from_unit;          /* a child: the caller's replica */
 	uint32_t hop;                /* sim_forward hops so far */
+	uint32_t conn;               /* the client's connection it rides, or
+				      * SIM_ANY: a connection of its own */
 	uint16_t cls;                /* request kind: index in the workload's mix */
 	uint16_t attempt;            /* 0 for the first try */
 	int16_t status;              /* enum req_status */
@@ -169,6 +185,7 @@ enum {
 	SIM_DRAW_KEY,                /* the request's key */
 	SIM_DRAW_CLASS,              /* its kind in the mix */
 	SIM_DRAW_THINK,              /* a closed-loop user's think time after it */
+	SIM_DRAW_CONN,               /* the connection it rides */
 	SIM_DRAW_KIND_BASE = 64
 };
 
@@ -206,6 +223,7 @@ struct node_faults {
 	double *slow;                /* [units] service-time factor, 1 normal */
 	double *error;               /* [units] probability of failing */
 	uint8_t *down;               /* [units] crashed */
+	int64_t *down_since;         /* [units] when it last went down */
 	int64_t add_ns;              /* `latency`: delay before each arrival */
 	uint32_t units_now;          /* replicas taking new requests (`scale`) */
 };
@@ -482,6 +500,30 @@ static inline void sim_forward(struct sim *s, uint32_t to, struct request *req)
 	req->hop++;
 	req->replica = SIM_ANY;
 	sim_send(s, to, req);
+}
+
+/* sim_via_push makes node `node` the one req replies to, with v keeping
+ * where the reply went before; sim_via_pop, called by that node when the
+ * reply comes, restores it and returns v.  The node then passes the reply
+ * on with sim_finish. */
+static inline void sim_via_push(struct request *req, struct sim_via *v,
+				uint32_t node)
+{
+	v->prev = req->via;
+	v->call = req->call;
+	v->reply_to = req->reply_to;
+	req->via = v;
+	req->call = 0;
+	req->reply_to = node;
+}
+
+static inline struct sim_via *sim_via_pop(struct request *req)
+{
+	struct sim_via *v = req->via;
+	req->via = v->prev;
+	req->call = v->call;
+	req->reply_to = v->reply_to;
+	return v;
 }
 
 /* sim_fail ends req with status st, arisen at node `at`. */

@@ -109,7 +109,7 @@ static const struct {
 	{ "durations: 10s\n",
 	  "s.yaml:1:1: scenario: unknown key 'durations'; did you mean 'duration'?" },
 	{ "zzz: 1\n" BASE,
-	  "s.yaml:1:1: scenario: unknown key 'zzz' (allowed: name, description, seed, duration, warmup, replications, window, workloads, nodes, sweep, timeline)" },
+	  "s.yaml:1:1: scenario: unknown key 'zzz' (allowed: name, description, seed, duration, warmup, replications, window, workloads, nodes, sweep, compare, timeline)" },
 	{ "duration: 10\nworkloads: {}\nnodes: {}\n",
 	  "s.yaml:1:11: duration: '10' needs a unit: ns, us, ms, s, m or h (e.g. 10s)" },
 	{ "duration: -5s\nworkloads: {}\nnodes: {}\n",
@@ -132,7 +132,7 @@ static const struct {
 	  "s.yaml:3:8: nodes: must be a non-empty mapping of names to nodes" },
 	{ "duration: 10s\nworkloads:\n  u: {arrival: {process: poisson, rate: 1/s}, target: web}\n"
 	  "nodes:\n  web: {service: 1s}\n",
-	  "s.yaml:5:8: nodes.web: missing required key 'type' (one of: service)" },
+	  "s.yaml:5:8: nodes.web: missing required key 'type' (one of: service, balancer)" },
 	{ "duration: 10s\nworkloads:\n  u: {arrival: {process: poisson, rate: 1/s}, target: web}\n"
 	  "nodes:\n  web: {type: servise, service: 1s}\n",
 	  "s.yaml:5:15: nodes.web.type: unknown type 'servise'; did you mean 'service'?" },
