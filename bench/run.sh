@@ -162,6 +162,47 @@ row "fan-out of 4" $1 $2 $3 $4 $(awk -v a=$c4 -v b=$m1 'BEGIN { printf "%.2f", a
 echo "ns per request, against the M/M/1's: one call $(awk -v a=$c1 -v b=$m1 'BEGIN { printf "%.2f", a / b }'), fan-out of 4 $(awk -v a=$c4 -v b=$m1 'BEGIN { printf "%.2f", a / b }') (a call is a request of its own: about 2 and 5 expected)"
 echo
 
+# Balancers: the cost of a request through a balancer, per policy and
+# number of backends, against the M/M/1's (one service, no balancer).
+# Ample workers and a light load, so the same number of requests; keys for
+# the hash policies.  The cost is marginal: the difference between runs of
+# 3 x 10^6 and 10^6 requests, so that setting up and writing 100,000
+# backends' rows does not count as the cost of a request.
+balancer() { # file policy backends requests
+	cat > "$1" <<YAML
+name: bench-balancer
+seed: 1
+duration: $4s
+replications: 1
+workloads:
+  users: {arrival: {process: poisson, rate: 1/s}, target: lb, keys: {dist: uniform, n: 1000000}}
+nodes:
+  lb: {type: balancer, policy: $2, backends: web}
+  web: {type: service, replicas: $3, workers: 1000, service: {dist: exponential, mean: 100ms}}
+YAML
+}
+marginal() { # file1 file3 -> ns per request between them
+	set -- $(run_archsim "$1") $(run_archsim "$2")
+	awk -v r1=$2 -v w1=$3 -v r3=$6 -v w3=$7 'BEGIN { print (w3 - w1) * 1e9 / (r3 - r1) }'
+}
+echo "Balancers: marginal cost per request against the M/M/1's (ns per request)"
+scenario $W/mm1-1e6.yaml 1000000
+scenario $W/mm1-3e6.yaml 3000000
+m1=$(marginal $W/mm1-1e6.yaml $W/mm1-3e6.yaml)
+printf "%-26s %8.1f %6s\n" "mm1" $m1 1
+for case in p2c:10 p2c:1000 p2c:100000 least_connections:10 least_connections:1000 \
+	    least_connections:100000 ring_hash:1000 maglev:1000; do
+	pol=${case%:*} nb=${case#*:}
+	balancer $W/lb1.yaml $pol $nb 1000000
+	balancer $W/lb3.yaml $pol $nb 3000000
+	c=$(marginal $W/lb1.yaml $W/lb3.yaml)
+	printf "%-26s %8.1f %6.2f\n" "$pol $nb" $c $(awk -v a=$c -v b=$m1 'BEGIN { print a / b }')
+	eval "lb_${pol}_$nb=$c"
+done
+awk -v a=$lb_p2c_1000 -v b=$m1 -v c=$lb_least_connections_100000 -v d=$lb_least_connections_10 'BEGIN {
+	printf "p2c over 1000 backends / M/M/1: %.2f (goal <= 2); least_connections 100,000 / 10 backends: %.2f (goal <= 3)\n", a / b, c / d }'
+echo
+
 # Memory against replications: each replication is folded into the report
 # as it ends; what stays is its scalar estimates (a dozen numbers, for the
 # intervals and paired comparisons), where a whole histogram (57 KiB) was

@@ -372,7 +372,7 @@ static int lb_link(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self
 				       sc->nodes[c->list[i]].name);
 	}
 	const struct sc_node *one = &sc->nodes[c->list[0]];
-	if (c->whole && !one->ops->units)
+	if (c->whole && !one->ops->scale)
 		return sc_fail(ctx, bn, what,
 			       "'%s' has no replicas to balance over; list the backends instead ([a, b])",
 			       one->name);

@@ -1338,7 +1338,22 @@ void report_reference(FILE *f)
 	      "### `timeline.csv`\n\n"
 	      "The timeline's entries per point: `t_s` and `end_s` (when the fault\n"
 	      "starts and ends, or the end of the run), `node`, `do`, and `label`, the\n"
-	      "text the charts mark it with.\n", f);
+	      "text the charts mark it with.\n\n"
+	      "### `compare.csv`\n\n"
+	      "Paired comparisons between the values of one swept parameter (`compare:`\n"
+	      "names it; the first swept path by default), at each combination of the\n"
+	      "others, whose values lead each row. One row per pair of values `a` and\n"
+	      "`b` (`a` listed first in the sweep), and for each of `latency_mean_s`,\n"
+	      "`latency_p99_s` and `error_ratio`:\n\n"
+	      "| column | meaning |\n| --- | --- |\n"
+	      "| `compared` | the swept path compared |\n"
+	      "| `a`, `b`, `point_a`, `point_b` | the two values and their points in summary.csv |\n"
+	      "| `pairs` | replications paired: replication r of one against replication r of the other, which saw the same arrivals, keys and demands |\n"
+	      "| `M_a`, `M_b` | the two points' estimates, as in summary.csv |\n"
+	      "| `M_diff` | `M_b - M_a`: negative when `b` is lower |\n"
+	      "| `M_diff_lo`, `M_diff_hi`, `M_diff_ci95` | its 95 % interval from the replications' paired differences (Student t), and half-width |\n"
+	      "| `M_unpaired_ci95` | the half-width Welch's unpaired interval would give on the same replications: what pairing saved |\n"
+	      "| `M_significant` | `true` when the interval excludes 0; empty when there is no interval (fewer than 2 pairs, or a percentile whose own interval is withheld) |\n", f);
 }
 
 /* ---- the terminal ------------------------------------------------------ */

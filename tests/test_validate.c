@@ -541,6 +541,86 @@ static void test_validate_crashed_replica_fails_half(void **state)
 	assert_false(crashed_one(3));
 }
 
+/* ---- balancers ------------------------------------------------------- */
+
+/* balanced: c exponential backends (mean `mean` s each) behind a balancer
+ * with `policy` (and `extra` keys), total Poisson rate `rate`. */
+static const char *balanced(const char *policy, const char *extra, int c,
+			    double rate, double mean)
+{
+	static char buf[1024];
+	snprintf(buf, sizeof buf,
+		 "seed: 13\n"
+		 "duration: 1s\n"
+		 "workloads:\n"
+		 "  users: {arrival: {process: poisson, rate: %g/s}, target: lb}\n"
+		 "nodes:\n"
+		 "  lb: {type: balancer, policy: %s, backends: web%s}\n"
+		 "  web: {type: service, replicas: %d, service: {dist: exponential, mean: %gs}}\n",
+		 rate, policy, extra, c, mean);
+	return buf;
+}
+
+/* Random dispatch over c identical M/M/1 backends is an M/M/1 at lambda / c;
+ * round robin makes each backend's arrivals Erlang-c: an E_c/M/1 queue,
+ * E[T] = 1 / (mu (1 - sigma)) with sigma = A*(mu (1 - sigma)), A* the
+ * Laplace transform of the Erlang-c interarrival time, (lambda / (lambda +
+ * s))^c for total rate lambda. */
+static void test_validate_random_and_round_robin(void **state)
+{
+	const int c = 4;
+	const double lambda = 0.8 * c;
+	double sigma = 0.5;
+	for (int k = 0; k < 200; k++)
+		sigma = pow(lambda / (lambda + 1 - sigma), c);
+	double t_rr = 1 / (1 - sigma);
+	/* the fixed point, worked independently to 16 digits */
+	assert_true(fabs(t_rr - 3.267383610319355) < 1e-9);
+	expect_valid(run_metric(balanced("random", "", c, lambda, 1), 100000, 100,
+				M_LAT_MEAN, -1, 5.0), 0.04);
+	expect_valid(run_metric(balanced("round_robin", "", c, lambda, 1), 100000, 100,
+				M_LAT_MEAN, -1, t_rr), 0.03);
+	/* controls: a slower backend; round robin is not random */
+	expect_detected(run_metric(balanced("random", "", c, lambda, 1.03), 100000, 100,
+				   M_LAT_MEAN, -1, 5.0));
+	expect_detected(run_metric(balanced("round_robin", "", c, lambda, 1), 100000, 100,
+				   M_LAT_MEAN, -1, 5.0));
+}
+
+/* Least connections over two backends is join-the-shortest-queue: its
+ * exact mean response time at rho = 0.8 (mu = 1), from the two-queue
+ * Markov chain solved numerically (truncated at 400 per queue, unchanged
+ * from 200 to 12 digits), is 2.955736617638; M/M/1 would give 5. */
+static void test_validate_least_connections_is_jsq(void **state)
+{
+	const double jsq = 2.955736617638;
+	expect_valid(run_metric(balanced("least_connections", "", 2, 1.6, 1), 100000, 100,
+				M_LAT_MEAN, -1, jsq), 0.04);
+	/* p2c over two backends samples both: the same queue */
+	expect_valid(run_metric(balanced("p2c", "", 2, 1.6, 1), 100000, 100,
+				M_LAT_MEAN, -1, jsq), 0.04);
+	expect_detected(run_metric(balanced("least_connections", "", 2, 1.6, 1.03), 100000,
+				   100, M_LAT_MEAN, -1, jsq));
+}
+
+/* p2c over 100 backends at rho = 0.9: an independent event simulation of
+ * the finite supermarket model (2 distinct choices, random ties, 4 x 10^8
+ * arrivals) gives E[T] = 2.64482 +- 0.0016; the n -> infinity limit is
+ * 2.61406.  Three choices is a different queue (about 2.0) and must fail. */
+static void test_validate_p2c_supermarket(void **state)
+{
+	const double ref = 2.64482;
+	struct estimate e = run_metric(balanced("p2c", "", 100, 90, 1), 4000, 100,
+				       M_LAT_MEAN, -1, ref);
+	/* the reference's own uncertainty widens the interval */
+	e.pass = fabs(e.mean - ref) <= e.half + 0.0016;
+	expect_valid(e, 0.03);
+	assert_true(fabs(e.mean / ref - 1) < 0.03);
+	struct estimate w = run_metric(balanced("p2c", ", choices: 3", 100, 90, 1), 4000, 100,
+				       M_LAT_MEAN, -1, ref);
+	expect_detected(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -559,6 +639,9 @@ int main(void)
 		cmocka_unit_test(test_validate_errors_fault),
 		cmocka_unit_test(test_validate_slow_fault),
 		cmocka_unit_test(test_validate_crashed_replica_fails_half),
+		cmocka_unit_test(test_validate_random_and_round_robin),
+		cmocka_unit_test(test_validate_least_connections_is_jsq),
+		cmocka_unit_test(test_validate_p2c_supermarket),
 	};
 	return cmocka_run_group_tests_name("validate", tests, NULL, NULL);
 }

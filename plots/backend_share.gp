@@ -1,0 +1,21 @@
+# backend_share.gp - each backend's share of a balancer's requests, a bar
+# group per backend and a bar per sweep point (up to 8): the imbalance a
+# policy or a layer leaves.  plot.sh writes share (backend, then a column
+# per point) and passes lb, ncols and ptlabels (the points' labels).
+load "plots/common.gp"
+set termoption noenhanced
+set datafile separator whitespace
+set title sprintf("Share of the requests balancer %s sent to each backend (an even share: dashed)", lb)
+set ylabel "share of requests"
+set xlabel "backend"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.7 border lc rgb "#555555"
+set yrange [0:*]
+set key outside right top
+if (cmplabel ne "") set key title cmplabel
+set xtics rotate by -30
+stats share using 2 nooutput
+nb = STATS_records
+plot for [i=2:ncols] share using i:xtic(1) title word(ptlabels, i - 1), \
+     1.0 / nb with lines dt 2 lc rgb "#555555" notitle

@@ -1,0 +1,18 @@
+# compare_bars.gp - p50 and p99 latency for each value of the compared
+# parameter (each policy) at one setting of the others (the last: the
+# highest load of a load sweep), with 95 % interval bars.  plot.sh writes
+# the rows to bars (label, p50, lo, hi, p99, lo, hi) and passes cmplabel
+# and sellabel (the setting shown).
+load "plots/common.gp"
+set termoption noenhanced
+set datafile separator whitespace
+set title sprintf("p50 and p99 latency by %s%s (95 %% intervals)", cmplabel, sellabel)
+set ylabel "latency (s)"
+set xlabel cmplabel
+set style data histograms
+set style histogram errorbars gap 1 lw 1
+set style fill solid 0.7 border lc rgb "#555555"
+set yrange [0:*]
+set key top left
+set xtics rotate by -30
+plot bars using 2:3:4:xtic(1) ls 1 title "p50", '' using 5:6:7 ls 2 title "p99"
