@@ -192,11 +192,12 @@ static const struct param_table hc_table = {
 	.params = hc_params, .size = sizeof(struct hc_cfg), .validate = hc_validate,
 };
 
-static int od_validate(struct sc_ctx *ctx, const char *what,
-		       const struct yt_node *map, void *obj)
+/* mark_on records that an optional mapping (outlier_detection,
+ * slow_start) was given: its struct's first member is `int on`. */
+static int mark_on(struct sc_ctx *ctx, const char *what,
+		   const struct yt_node *map, void *obj)
 {
-	struct od_cfg *o = obj;
-	o->on = 1;
+	*(int *)obj = 1;
 	return 0;
 }
 
@@ -216,16 +217,8 @@ static const struct param od_params[] = {
 };
 
 static const struct param_table od_table = {
-	.params = od_params, .size = sizeof(struct od_cfg), .validate = od_validate,
+	.params = od_params, .size = sizeof(struct od_cfg), .validate = mark_on,
 };
-
-static int ss_validate(struct sc_ctx *ctx, const char *what,
-		       const struct yt_node *map, void *obj)
-{
-	struct ss_cfg *o = obj;
-	o->on = 1;
-	return 0;
-}
 
 static const struct param ss_params[] = {
 	{ .name = "window", .type = PARAM_DURATION, PARAM_FIELD(struct ss_cfg, window_ns),
@@ -241,7 +234,7 @@ static const struct param ss_params[] = {
 };
 
 static const struct param_table ss_table = {
-	.params = ss_params, .size = sizeof(struct ss_cfg), .validate = ss_validate,
+	.params = ss_params, .size = sizeof(struct ss_cfg), .validate = mark_on,
 };
 
 static const struct param weight_elem = {
