@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include <gsl/gsl_randist.h>
+#include <gsl/gsl_statistics_double.h>
 
 #include "sim/pool.h"
 #include "sim/rng.h"
@@ -87,6 +88,11 @@ struct ss_cfg {
 	double aggression, min_weight_percent;
 };
 
+struct ring_pt {
+	uint64_t h;
+	uint32_t b;
+};
+
 struct backend {
 	uint32_t node;         /* the node that takes its requests */
 	uint32_t replica;      /* its replica, or SIM_ANY (a list entry) */
@@ -115,6 +121,9 @@ struct lb_cfg {
 	uint32_t *order;       /* [nb] backends sorted by name */
 	int equal_weights;
 	uint64_t wsum;
+	struct ring_pt *ring;  /* ring_hash: every backend's points, sorted
+				* (an instance keeps those it may use) */
+	size_t nring;
 };
 
 /* ---- parameters ------------------------------------------------------ */
@@ -276,6 +285,7 @@ static void lb_cfg_fini(void *obj)
 	struct lb_cfg *c = obj;
 	free(c->be);
 	free(c->order);
+	free(c->ring);
 }
 
 static const struct param lb_params[] = {
@@ -338,14 +348,24 @@ static const struct param_table lb_table = {
 
 /* ---- linking: the backends ------------------------------------------- */
 
-static const struct sc_node *lb_scn; /* for the sort below (load is single-threaded) */
-static const struct backend *lb_sbe;
+static int cmp_ring(const void *a, const void *b)
+{
+	const struct ring_pt *x = a, *y = b;
+	if (x->h != y->h)
+		return (x->h > y->h) - (x->h < y->h);
+	return (x->b > y->b) - (x->b < y->b);
+}
+
+/* A backend's name, for sorting them: node name, then replica. */
+struct name_key {
+	const char *name;
+	uint32_t replica, b;
+};
 
 static int by_name(const void *a, const void *b)
 {
-	const struct backend *x = &lb_sbe[*(const uint32_t *)a];
-	const struct backend *y = &lb_sbe[*(const uint32_t *)b];
-	int c = strcmp(lb_scn[x->node].name, lb_scn[y->node].name);
+	const struct name_key *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
 	if (c)
 		return c;
 	return (x->replica > y->replica) - (x->replica < y->replica);
@@ -381,8 +401,11 @@ static int lb_link(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self
 	}
 	c->be = calloc(c->nb, sizeof *c->be);
 	c->order = calloc(c->nb, sizeof *c->order);
-	if (!c->be || !c->order)
+	struct name_key *keys = malloc(c->nb * sizeof *keys);
+	if (!c->be || !c->order || !keys) {
+		free(keys);
 		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	}
 	c->equal_weights = 1;
 	c->wsum = 0;
 	for (uint32_t b = 0; b < c->nb; b++) {
@@ -391,14 +414,15 @@ static int lb_link(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self
 		e->replica = c->whole ? b : SIM_ANY;
 		e->weight = c->nweights ? c->weights[b] : 1;
 		e->hash = rng_key(rng_hash64(sc->nodes[e->node].name, 0), (uint64_t)e->replica);
-		c->order[b] = b;
+		keys[b] = (struct name_key){ sc->nodes[e->node].name, e->replica, b };
 		c->wsum += e->weight;
 		if (e->weight != c->be[0].weight)
 			c->equal_weights = 0;
 	}
-	lb_scn = sc->nodes;
-	lb_sbe = c->be;
-	qsort(c->order, c->nb, sizeof *c->order, by_name);
+	qsort(keys, c->nb, sizeof *keys, by_name);
+	for (uint32_t k = 0; k < c->nb; k++)
+		c->order[k] = keys[k].b;
+	free(keys);
 	if (c->policy == P_WRR && !c->equal_weights &&
 	    (double)c->wsum * c->nb > LB_WRR_MAX_STEPS) {
 		snprintf(what, sizeof what, "nodes.%s.weights", self->name);
@@ -411,6 +435,17 @@ static int lb_link(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self
 		return sc_fail(ctx, yt_get(self->src, "virtual_nodes") ? yt_get(self->src, "virtual_nodes") : self->src,
 			       what, "the ring would have %.0f points (at most %.0f)",
 			       (double)c->wsum * c->virtual_nodes, LB_RING_MAX_POINTS);
+	}
+	if (c->policy == P_RING) {
+		/* the points depend on the backends alone: laid out once */
+		c->nring = (size_t)c->wsum * c->virtual_nodes;
+		if (!(c->ring = malloc(c->nring * sizeof *c->ring)))
+			return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+		size_t k = 0;
+		for (uint32_t b = 0; b < c->nb; b++)
+			for (uint64_t v = 0; v < (uint64_t)c->virtual_nodes * c->be[b].weight; v++)
+				c->ring[k++] = (struct ring_pt){ rng_key(c->be[b].hash, v), b };
+		qsort(c->ring, c->nring, sizeof *c->ring, cmp_ring);
 	}
 	if (c->policy == P_MAGLEV && c->table_size < c->nb) {
 		snprintf(what, sizeof what, "nodes.%s.table_size", self->name);
@@ -435,11 +470,6 @@ struct conn {
 	uint64_t key;          /* client << 32 | connection, + 1; 0: empty */
 	uint32_t b;
 	int64_t opened_ns;
-};
-
-struct ring_pt {
-	uint64_t h;
-	uint32_t b;
 };
 
 /* One balancer instance's view and state. */
@@ -476,8 +506,10 @@ struct lb {
 	const struct lb_cfg *cfg;
 	uint32_t nb;
 	struct inst *in;       /* [instances] */
-	struct bstat *bs;      /* [nb] */
-	struct bstat tot;
+	struct bstat *bs;      /* [nb]; the balancer's row is their sum */
+	struct twa out_all;    /* outstanding requests, all backends (the
+				* time series' sample; at the end the sum
+				* of the backends') */
 	uint64_t arrivals, no_backend;
 	double moved_sum;
 	uint64_t moved_n;
@@ -570,14 +602,6 @@ static void load_add(struct lb *lb, struct inst *in, uint32_t b, int d)
 }
 
 /* ---- building the structures of the available set ------------------- */
-
-static int cmp_ring(const void *a, const void *b)
-{
-	const struct ring_pt *x = a, *y = b;
-	if (x->h != y->h)
-		return (x->h > y->h) - (x->h < y->h);
-	return (x->b > y->b) - (x->b < y->b);
-}
 
 /* maglev_fill lays out the lookup table (Eisenbud et al., NSDI 2016, §3.4)
  * from the available backends taken in name order. */
@@ -743,18 +767,13 @@ static int rebuild(struct sim *s, struct lb *lb, struct inst *in)
 			heap_fix(lb, in, i);
 		break;
 	}
-	case P_RING: {
+	case P_RING:
+		/* the available backends' points, still in order */
 		in->nring = 0;
-		for (uint32_t i = 0; i < in->navail; i++) {
-			uint32_t b = in->avail[i];
-			uint64_t pts = (uint64_t)c->virtual_nodes * c->be[b].weight;
-			for (uint64_t v = 0; v < pts; v++)
-				in->ring[in->nring++] = (struct ring_pt){
-					rng_key(c->be[b].hash, v), b };
-		}
-		qsort(in->ring, in->nring, sizeof *in->ring, cmp_ring);
+		for (size_t k = 0; k < c->nring; k++)
+			if (!in->flags[c->ring[k].b])
+				in->ring[in->nring++] = c->ring[k];
 		break;
-	}
 	case P_MAGLEV:
 		rc = maglev_fill(lb, in);
 		break;
@@ -1011,7 +1030,7 @@ static int inst_init(struct sim *s, struct sim_node *n, struct lb *lb, uint32_t 
 			return SIM_ENOMEM;
 		break;
 	case P_RING:
-		if (!(in->ring = malloc(c->wsum * c->virtual_nodes * sizeof *in->ring)))
+		if (!(in->ring = malloc(c->nring * sizeof *in->ring)))
 			return SIM_ENOMEM;
 		break;
 	case P_MAGLEV:
@@ -1054,7 +1073,7 @@ static int lb_init(struct sim *s, struct sim_node *n)
 	    !(lb->bs = calloc(lb->nb, sizeof *lb->bs)) ||
 	    !(lb->wtmp = malloc(lb->nb * sizeof *lb->wtmp)))
 		return SIM_ENOMEM;
-	twa_init(&lb->tot.out, s->now_ns, 0);
+	twa_init(&lb->out_all, s->now_ns, 0);
 	for (uint32_t b = 0; b < lb->nb; b++)
 		twa_init(&lb->bs[b].out, s->now_ns, 0);
 	for (uint32_t i = 0; i < c->instances; i++) {
@@ -1130,7 +1149,7 @@ static void forward(struct sim *s, struct sim_node *n, struct lb *lb,
 	}
 	if (b == LB_NONE) {
 		if (s->measuring)
-			lb->no_backend++, lb->tot.failed++;
+			lb->no_backend++;
 		sim_fail(s, req, REQ_NO_BACKEND, n->id);
 		return;
 	}
@@ -1145,9 +1164,9 @@ static void forward(struct sim *s, struct sim_node *n, struct lb *lb,
 	f->inst = i;
 	f->release = release;
 	if (s->measuring)
-		lb->bs[b].sent++, lb->tot.sent++;
+		lb->bs[b].sent++;
 	twa_add(&lb->bs[b].out, s->now_ns, 1);
-	twa_add(&lb->tot.out, s->now_ns, 1);
+	twa_add(&lb->out_all, s->now_ns, 1);
 	sim_via_push(req, &f->via, n->id);
 	const struct backend *e = &c->be[b];
 	req->replica = e->replica;
@@ -1191,7 +1210,7 @@ static void eject(struct sim *s, struct sim_node *n, struct lb *lb, struct inst 
 	double t = (double)o->base_ns * in->times[b];
 	int64_t dur = t > (double)o->max_ns ? o->max_ns : (int64_t)t;
 	if (s->measuring)
-		lb->bs[b].ejections++, lb->tot.ejections++;
+		lb->bs[b].ejections++;
 	set_flag(s, lb, in, b, AV_EJECTED, 1);
 	sim_schedule(s, s->now_ns + dur, n->id, LB_EV_UNEJECT, NULL,
 		     (uint64_t)i << 32 | b);
@@ -1208,10 +1227,9 @@ static void lb_done(struct sim *s, struct sim_node *n, struct request *req)
 	if (f->release)
 		load_add(lb, in, b, -1);
 	twa_add(&lb->bs[b].out, s->now_ns, -1);
-	twa_add(&lb->tot.out, s->now_ns, -1);
+	twa_add(&lb->out_all, s->now_ns, -1);
 	if (s->measuring) {
 		lb->bs[b].lat_sum_s += rtt * 1e-9, lb->bs[b].replies++;
-		lb->tot.lat_sum_s += rtt * 1e-9, lb->tot.replies++;
 	}
 	if (c->policy == P_LRT || c->policy == P_PEWMA) {
 		double w = exp(-(double)(s->now_ns - in->stamp[b]) / (double)c->decay_ns);
@@ -1223,7 +1241,7 @@ static void lb_done(struct sim *s, struct sim_node *n, struct request *req)
 	}
 	if (req->status != REQ_OK) {
 		if (s->measuring)
-			lb->bs[b].failed++, lb->tot.failed++;
+			lb->bs[b].failed++;
 		if (c->od.on && ++in->c5xx[b] >= c->od.consecutive) {
 			in->c5xx[b] = 0;
 			eject(s, n, lb, in, f->inst, b);
@@ -1253,11 +1271,10 @@ static void probe_result(struct sim *s, struct lb *lb, uint32_t i, uint32_t b, i
 		in->hc_fail[b] = 0;
 		const struct backend *e = &lb->cfg->be[b];
 		if (s->measuring) {
-			lb->bs[b].unhealthy++, lb->tot.unhealthy++;
+			lb->bs[b].unhealthy++;
 			if (backend_down(s, e)) {
 				double d = (double)(s->now_ns - backend_down_since(s, e)) * 1e-9;
 				lb->bs[b].detect_sum_s += d, lb->bs[b].detect_n++;
-				lb->tot.detect_sum_s += d, lb->tot.detect_n++;
 			}
 		}
 		set_flag(s, lb, in, b, AV_UNHEALTHY, 1);
@@ -1296,23 +1313,24 @@ static void lb_warmup_end(struct sim *s, struct sim_node *n)
 	struct lb *lb = n->state;
 	lb->arrivals = lb->no_backend = lb->moved_n = 0;
 	lb->moved_sum = 0;
-	lb->ts_prev_out -= twa_integral(&lb->tot.out, s->now_ns);
-	bstat_start(&lb->tot, s->now_ns);
+	lb->ts_prev_out -= twa_integral(&lb->out_all, s->now_ns);
+	twa_restart(&lb->out_all, s->now_ns);
 	for (uint32_t b = 0; b < lb->nb; b++)
 		bstat_start(&lb->bs[b], s->now_ns);
 }
 
+/* row_write writes a row's cells in the order of lb_cols: the
+ * backend's, or with st the sum of them all, the balancer's. */
 static void row_write(double *v, const struct bstat *st, uint64_t total,
-		      uint64_t arrivals, int64_t now)
+		      uint64_t arrivals, double outstanding)
 {
-	/* in the order of lb_cols */
 	v[0] = (double)arrivals;
 	v[2] = (double)st->sent;
 	v[3] = (double)total;
 	v[4] = (double)st->failed;
 	v[6] = st->lat_sum_s;
 	v[7] = (double)st->replies;
-	v[8] = twa_mean(&st->out, now);
+	v[8] = outstanding;
 	v[10] = (double)st->ejections;
 	v[12] = (double)st->unhealthy;
 	v[14] = st->detect_sum_s;
@@ -1323,24 +1341,28 @@ static void lb_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 {
 	struct lb *lb = n->state;
 	int64_t now = s->now_ns;
-	double *v = node_row(o, n->ops, 0);
-	row_write(v, &lb->tot, lb->tot.sent, lb->arrivals, now);
-	/* the spread of the requests over the backends that can take them */
-	uint32_t u = units_now(s, lb->cfg), k = 0;
-	double m = 0, m2 = 0;
-	for (uint32_t b = 0; b < u; b++) {
-		double x = (double)lb->bs[b].sent;
-		k++;
-		double d = x - m;
-		m += d / k;
-		m2 += d * (x - m);
+	struct bstat sum = { 0 };
+	for (uint32_t b = 0; b < lb->nb; b++) {
+		const struct bstat *st = &lb->bs[b];
+		sum.sent += st->sent, sum.replies += st->replies, sum.failed += st->failed;
+		sum.ejections += st->ejections, sum.unhealthy += st->unhealthy;
+		sum.lat_sum_s += st->lat_sum_s;
+		sum.detect_sum_s += st->detect_sum_s, sum.detect_n += st->detect_n;
+		lb->wtmp[b] = (double)st->sent;
 	}
-	v[16] = k > 1 && m > 0 ? sqrt(m2 / k) / m : NAN;
+	sum.failed += lb->no_backend;
+	double *v = node_row(o, n->ops, 0);
+	row_write(v, &sum, sum.sent, lb->arrivals, twa_mean(&lb->out_all, now));
+	/* the spread of the requests over the backends that can take them:
+	 * sd (over the backends, not a sample's) / mean */
+	uint32_t u = units_now(s, lb->cfg);
+	double m = u ? gsl_stats_mean(lb->wtmp, 1, u) : 0;
+	v[16] = u > 1 && m > 0 ? gsl_stats_sd_with_fixed_mean(lb->wtmp, 1, u, m) / m : NAN;
 	v[18] = lb->moved_n ? lb->moved_sum / (double)lb->moved_n : NAN;
 	v[20] = (double)lb->no_backend;
 	for (uint32_t b = 0; b < lb->nb && o->nrows > 1; b++) {
 		double *r = node_row(o, n->ops, 1 + b);
-		row_write(r, &lb->bs[b], lb->tot.sent, lb->bs[b].sent, now);
+		row_write(r, &lb->bs[b], sum.sent, lb->bs[b].sent, twa_mean(&lb->bs[b].out, now));
 		r[16] = r[18] = NAN;
 		r[20] = 0;
 	}
@@ -1350,7 +1372,7 @@ static void lb_sample(struct sim *s, struct sim_node *n, double *out)
 {
 	struct lb *lb = n->state;
 	int64_t now = s->now_ns;
-	double cur = twa_integral(&lb->tot.out, now);
+	double cur = twa_integral(&lb->out_all, now);
 	double dt = (double)(now - lb->ts_prev_ns);
 	out[0] = dt > 0 ? (cur - lb->ts_prev_out) / dt : NAN;
 	double av = 0;
@@ -1368,12 +1390,6 @@ static double lb_calls(const void *cfg, size_t i, uint32_t *to)
 		return -1;
 	*to = c->list[i];
 	return 1.0 / (double)c->nlist;
-}
-
-static uint32_t lb_units(const void *cfg)
-{
-	(void)cfg;
-	return 1;     /* the backends' rows are set by lb_link */
 }
 
 static const struct col_def lb_cols[] = {
@@ -1408,7 +1424,6 @@ const struct model_ops balancer_ops = {
 	.kind = "balancer",
 	.summary = "relays each request to a backend by a policy: round robin, least connections, p2c, EWMA, ring hash, maglev; layer 4 or 7; health checks",
 	.params = &lb_table,
-	.units = lb_units,
 	.link = lb_link,
 	.init = lb_init,
 	.arrive = lb_arrive,

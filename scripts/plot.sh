@@ -65,11 +65,9 @@ if [ -f "$dir/compare.csv" ] && [ "$(wc -l < "$dir/compare.csv")" -gt 1 ]; then
 			for (i = 2; i < 2 + np; i++) if (i != c && $i != L[i]) next
 			printf "%s ", $1
 		}' "$dir/summary.csv")
-	awk -F, -v c="$cmpcol" -v np="$nparams" -v last="$last" '
+	awk -F, -v c="$cmpcol" -v sel=" $selpts" '
 		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-		{
-			split(last, L, ",")
-			for (i = 2; i < 2 + np; i++) if (i != c && $i != L[i]) next
+		index(sel, " " $1 " ") {
 			print $c, $col["latency_p50_s"], $col["latency_p50_s_lo"], $col["latency_p50_s_hi"],
 			      $col["latency_p99_s"], $col["latency_p99_s_lo"], $col["latency_p99_s_hi"]
 		}' "$dir/summary.csv" > "$bars"

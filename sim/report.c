@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gsl/gsl_statistics_double.h>
+
 #include "models/model.h"
 #include "sim/stats.h"
 #include "sim/steady.h"
@@ -1084,6 +1086,18 @@ void report_abort(struct report *r)
 	rmdir_made(r);
 }
 
+/* var_of_mean sets *n to the values of x[0..len) that are not NaN, copied
+ * to tmp, and returns the variance of their mean, s^2 / n (NaN for fewer
+ * than 2). */
+static double var_of_mean(const double *x, size_t len, double *tmp, size_t *n)
+{
+	*n = 0;
+	for (size_t i = 0; i < len; i++)
+		if (!isnan(x[i]))
+			tmp[(*n)++] = x[i];
+	return *n >= 2 ? gsl_stats_variance(tmp, 1, *n) / (double)*n : NAN;
+}
+
 void report_pair(const struct report_summary *a, const struct report_summary *b,
 		 int k, struct report_pair *out)
 {
@@ -1096,7 +1110,8 @@ void report_pair(const struct report_summary *a, const struct report_summary *b,
 		return;
 	const double *xa = a->own + (size_t)k * a->replications;
 	const double *xb = b->own + (size_t)k * b->replications;
-	double *d = malloc((n ? n : 1) * sizeof *d);
+	size_t most = a->replications > b->replications ? a->replications : b->replications;
+	double *d = malloc((most ? most : 1) * sizeof *d);
 	if (!d)
 		return;
 	size_t used = 0;
@@ -1107,24 +1122,12 @@ void report_pair(const struct report_summary *a, const struct report_summary *b,
 	double mean;
 	if (used >= 2)
 		stats_ci95(d, used, &mean, &out->half);
-	free(d);
 	/* Welch: what the same data would give without pairing */
-	double ma = 0, mb = 0, va = 0, vb = 0;
-	size_t na = 0, nb = 0;
-	for (size_t i = 0; i < a->replications; i++)
-		if (!isnan(xa[i])) {
-			double e = xa[i] - ma;
-			ma += e / (double)++na;
-			va += e * (xa[i] - ma);
-		}
-	for (size_t i = 0; i < b->replications; i++)
-		if (!isnan(xb[i])) {
-			double e = xb[i] - mb;
-			mb += e / (double)++nb;
-			vb += e * (xb[i] - mb);
-		}
+	size_t na, nb;
+	double sa = var_of_mean(xa, a->replications, d, &na);
+	double sb = var_of_mean(xb, b->replications, d, &nb);
+	free(d);
 	if (na >= 2 && nb >= 2) {
-		double sa = va / (double)(na - 1) / (double)na, sb = vb / (double)(nb - 1) / (double)nb;
 		double se2 = sa + sb;
 		double df = se2 > 0 ? se2 * se2 / (sa * sa / (double)(na - 1) + sb * sb / (double)(nb - 1)) :
 			(double)(na + nb - 2);
