@@ -30,6 +30,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "sim/pool.h"
+#include "sim/hashring.h"
 #include "sim/rng.h"
 #include "sim/stats.h"
 
@@ -40,7 +41,6 @@
 #define LB_MAX_WEIGHT 1000000
 #define LB_WRR_MAX_STEPS 50000000.0  /* sum(weights) x backends */
 #define LB_RING_MAX_POINTS 20000000.0
-#define LB_PROBES 16384              /* keys probed for keys_moved_share */
 #define LB_NONE UINT32_MAX
 
 enum {
@@ -88,11 +88,6 @@ struct ss_cfg {
 	double aggression, min_weight_percent;
 };
 
-struct ring_pt {
-	uint64_t h;
-	uint32_t b;
-};
-
 struct backend {
 	uint32_t node;         /* the node that takes its requests */
 	uint32_t replica;      /* its replica, or SIM_ANY (a list entry) */
@@ -121,7 +116,7 @@ struct lb_cfg {
 	uint32_t *order;       /* [nb] backends sorted by name */
 	int equal_weights;
 	uint64_t wsum;
-	struct ring_pt *ring;  /* ring_hash: every backend's points, sorted
+	struct hring_pt *ring;  /* ring_hash: every backend's points, sorted
 				* (an instance keeps those it may use) */
 	size_t nring;
 };
@@ -348,14 +343,6 @@ static const struct param_table lb_table = {
 
 /* ---- linking: the backends ------------------------------------------- */
 
-static int cmp_ring(const void *a, const void *b)
-{
-	const struct ring_pt *x = a, *y = b;
-	if (x->h != y->h)
-		return (x->h > y->h) - (x->h < y->h);
-	return (x->b > y->b) - (x->b < y->b);
-}
-
 /* A backend's name, for sorting them: node name, then replica. */
 struct name_key {
 	const char *name;
@@ -438,14 +425,16 @@ static int lb_link(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self
 	}
 	if (c->policy == P_RING) {
 		/* the points depend on the backends alone: laid out once */
-		c->nring = (size_t)c->wsum * c->virtual_nodes;
-		if (!(c->ring = malloc(c->nring * sizeof *c->ring)))
+		uint64_t *hash = malloc(c->nb * sizeof *hash), *pts = malloc(c->nb * sizeof *pts);
+		int bad = !hash || !pts;
+		for (uint32_t b = 0; !bad && b < c->nb; b++) {
+			hash[b] = c->be[b].hash;
+			pts[b] = (uint64_t)c->virtual_nodes * c->be[b].weight;
+		}
+		bad = bad || hring_build(&c->ring, &c->nring, hash, pts, c->nb);
+		free(hash), free(pts);
+		if (bad)
 			return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
-		size_t k = 0;
-		for (uint32_t b = 0; b < c->nb; b++)
-			for (uint64_t v = 0; v < (uint64_t)c->virtual_nodes * c->be[b].weight; v++)
-				c->ring[k++] = (struct ring_pt){ rng_key(c->be[b].hash, v), b };
-		qsort(c->ring, c->nring, sizeof *c->ring, cmp_ring);
 	}
 	if (c->policy == P_MAGLEV && c->table_size < c->nb) {
 		snprintf(what, sizeof what, "nodes.%s.table_size", self->name);
@@ -484,7 +473,7 @@ struct inst {
 	double *vt;                      /* its tie-break virtual times */
 	double *cost;                    /* EWMA policies */
 	int64_t *stamp;
-	struct ring_pt *ring;
+	struct hring_pt *ring;
 	size_t nring;
 	uint32_t *table;                 /* maglev */
 	uint32_t *hc_fail, *hc_ok, *c5xx, *times;
@@ -685,27 +674,13 @@ static uint32_t lookup(const struct lb *lb, const struct inst *in, uint64_t h)
 	if (!in->navail)
 		return LB_NONE;
 	switch (lb->cfg->policy) {
-	case P_RING: {
-		size_t lo = 0, hi = in->nring;
-		while (lo < hi) {
-			size_t mid = (lo + hi) / 2;
-			if (in->ring[mid].h < h)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		return in->ring[lo == in->nring ? 0 : lo].b;
-	}
+	case P_RING:
+		return hring_lookup(in->ring, in->nring, h);
 	case P_MAGLEV:
 		return in->table[h % lb->cfg->table_size];
 	default:
 		return in->avail[h % in->navail];
 	}
-}
-
-static uint64_t probe_hash(uint32_t k)
-{
-	return rng_mix64((uint64_t)k * RNG_GAMMA + 0x70726f6265ull);
 }
 
 /* rebuild remakes instance in's structures after its available set
@@ -716,11 +691,11 @@ static int rebuild(struct sim *s, struct lb *lb, struct inst *in)
 	uint32_t *before = NULL;
 	if (uses_hash(c->policy) && in->navail) {
 		/* which backend each probe key went to, to count moves */
-		before = malloc(LB_PROBES * sizeof *before);
+		before = malloc(HRING_PROBES * sizeof *before);
 		if (!before)
 			return -1;
-		for (uint32_t k = 0; k < LB_PROBES; k++)
-			before[k] = lookup(lb, in, probe_hash(k));
+		for (uint32_t k = 0; k < HRING_PROBES; k++)
+			before[k] = lookup(lb, in, hring_probe(k));
 	}
 	in->navail = 0;
 	for (uint32_t b = 0; b < lb->nb; b++)
@@ -769,10 +744,7 @@ static int rebuild(struct sim *s, struct lb *lb, struct inst *in)
 	}
 	case P_RING:
 		/* the available backends' points, still in order */
-		in->nring = 0;
-		for (size_t k = 0; k < c->nring; k++)
-			if (!in->flags[c->ring[k].b])
-				in->ring[in->nring++] = c->ring[k];
+		in->nring = hring_filter(in->ring, c->ring, c->nring, in->flags);
 		break;
 	case P_MAGLEV:
 		rc = maglev_fill(lb, in);
@@ -782,10 +754,10 @@ static int rebuild(struct sim *s, struct lb *lb, struct inst *in)
 	}
 	if (before && rc == 0 && in->navail) {
 		uint32_t moved = 0;
-		for (uint32_t k = 0; k < LB_PROBES; k++)
-			moved += lookup(lb, in, probe_hash(k)) != before[k];
+		for (uint32_t k = 0; k < HRING_PROBES; k++)
+			moved += lookup(lb, in, hring_probe(k)) != before[k];
 		if (s->measuring) {
-			lb->moved_sum += (double)moved / LB_PROBES;
+			lb->moved_sum += (double)moved / HRING_PROBES;
 			lb->moved_n++;
 		}
 	}
@@ -1408,7 +1380,7 @@ static const struct col_def lb_cols[] = {
 	{ "load_cv", COL_MEAN, 1,
 	  "balancer: coefficient of variation (sd / mean) of the requests sent to each backend in service at the end" },
 	{ "keys_moved_share", COL_MEAN, 0,
-	  "hash policies: share of the key space whose backend changed when the set of available backends changed, averaged over the changes" },
+	  "share of the key space whose place changed when the set of places changed (a hash balancer's backends, a cache's nodes, shards), averaged over the changes" },
 	{ "no_backend", COL_SUM, 0, "requests failed for want of an available backend" },
 	{ NULL, 0, 0, NULL },
 };

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/keys.h"
 #include "sim/rng.h"
@@ -45,6 +46,7 @@ struct client_cfg {
 		char *name;
 		double p;
 		double cum;
+		int write;                 /* the name begins with "write" */
 	} *mix;
 	size_t nmix;
 	uint32_t connections;              /* 0: none declared */
@@ -134,6 +136,7 @@ static int client_validate(struct sc_ctx *ctx, const char *path,
 		for (size_t i = 0; i < c->nmix; i++) {
 			cum += c->mix[i].p;
 			c->mix[i].cum = cum;
+			c->mix[i].write = !strncmp(c->mix[i].name, "write", 5);
 		}
 		snprintf(what, sizeof what, "%s.mix", path);
 		if (fabs(cum - 1) > 1e-6)
@@ -287,7 +290,7 @@ static const struct param client_params[] = {
 	  .elem_size = sizeof(struct share), .name_off = offsetof(struct share, name),
 	  .max_len = CLIENT_MAX_CLASSES, .item = "kinds", .shape = "{read: 0.95, write: 0.05}",
 	  .def_doc = "one kind",
-	  .doc = "kinds of request and their shares, adding up to 1; drawn when the request is issued, carried by it and by all its calls" },
+	  .doc = "kinds of request and their shares, adding up to 1; drawn when the request is issued, carried by it and by all its calls.  A kind whose name begins with `write` is a write (caches and databases treat writes apart: they update, invalidate and replicate); every other kind is a read" },
 	{ .name = "connections", .type = PARAM_UINT, PARAM_FIELD(struct client_cfg, connections),
 	  .umin = 1, .umax = CLIENT_MAX_USERS,
 	  .def_doc = "open loop: a connection per request; closed loop: one per user",
@@ -485,6 +488,8 @@ static void issue(struct sim *s, struct sim_node *n, struct client *cl,
 			i++;
 		req->cls = i;
 	}
+	if (c->nmix)
+		req->write = (uint8_t)c->mix[req->cls].write;
 	if (c->process == ARR_CLOSED)
 		req->conn = c->connections ? user % c->connections : user;
 	else if (c->connections)

@@ -48,6 +48,7 @@
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "sim/steady.h"
+#include "sim/timeline.h"
 
 /* How a column of nodes.csv is folded across replications. */
 enum col_agg {
@@ -94,6 +95,11 @@ struct model_ops {
 	void (*recover)(struct sim *s, struct sim_node *n, uint32_t unit);
 	void (*scale)(struct sim *s, struct sim_node *n, uint32_t units);
 	unsigned faults;          /* SIM_FAULT(TL_*) bits that apply */
+	/* action: a timeline entry of the kind's own (flush, lag, failover)
+	 * starts (start = 1) or, for one with `for`, ends (start = 0).
+	 * Required of a kind whose faults name one of them. */
+	void (*action)(struct sim *s, struct sim_node *n,
+		       const struct tl_entry *t, int start);
 	void (*warmup_end)(struct sim *s, struct sim_node *n);
 	/* finish writes the node's rows: row 0 the node, row 1 + u unit u
 	 * (when n->units > 1); node_row() gives each row's cells. */

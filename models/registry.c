@@ -13,12 +13,14 @@
 #include <string.h>
 
 #include "models/balancer.h"
+#include "models/cache.h"
 #include "models/service.h"
 #include "sim/report.h"
 
 const struct model_ops *const model_registry[] = {
 	&service_ops,
 	&balancer_ops,
+	&cache_ops,
 	NULL,
 };
 

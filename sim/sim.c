@@ -214,6 +214,7 @@ struct request *sim_request_new(struct sim *s)
 	r->reply_to = r->client = r->replica = r->fail_node = r->conn = SIM_ANY;
 	r->user = r->from_unit = 0;
 	r->cls = r->hop = r->attempt = 0;
+	r->write = 0;
 	r->status = REQ_OK;
 	return r;
 }
@@ -361,6 +362,7 @@ static int call_step(struct sim *s, uint64_t h)
 			k->issue = parent->issue;
 			k->key = parent->key;
 			k->cls = parent->cls;
+			k->write = parent->write;
 			k->client = parent->client;
 			k->user = parent->user;
 			k->reply_to = caller->id;
@@ -585,6 +587,14 @@ static void tl_event(struct sim *s, struct event *ev)
 			n->faults->units_now = units;
 			n->ops->scale(s, n, units);
 		}
+		return;
+	}
+	if (t->action == TL_FLUSH || t->action == TL_LAG || t->action == TL_FAILOVER) {
+		/* the kind's own actions: it keeps their state */
+		s->tl_active[i] = (uint8_t)start;
+		if (start && t->for_ns)
+			sim_schedule(s, s->now_ns + t->for_ns, 0, SIM_EV_TL_END, NULL, i);
+		n->ops->action(s, n, t, start);
 		return;
 	}
 	if (t->action == TL_RECOVER) {

@@ -171,6 +171,9 @@ struct request {
 	uint16_t cls;                /* request kind: index in the workload's mix */
 	uint16_t attempt;            /* 0 for the first try */
 	int16_t status;              /* enum req_status */
+	uint8_t write;               /* a write (its kind's name begins with
+				      * "write"), else a read: caches and
+				      * databases treat the two apart */
 };
 
 /* Purposes of a request's own draws (sim_draws).  The low 8 bits name

@@ -46,7 +46,15 @@ static const char *const *action_keys(enum tl_action a)
 	static const char *const errors[] = { "at", "node", "replica", "do", "for", "rate", NULL };
 	static const char *const latency[] = { "at", "node", "do", "for", "add", NULL };
 	static const char *const scale[] = { "at", "node", "do", "for", "replicas", NULL };
+	static const char *const flush[] = { "at", "node", "replica", "do", NULL };
+	static const char *const lag[] = { "at", "node", "replica", "do", "for", "factor", NULL };
+	static const char *const failover[] = { "at", "node", "do", "promotion", NULL };
+	static const char *const reshard[] = { "at", "node", "do", "for", "shards", NULL };
 	switch (a) {
+	case TL_FLUSH: return flush;
+	case TL_LAG: return lag;
+	case TL_FAILOVER: return failover;
+	case TL_RESHARD: return reshard;
 	case TL_CRASH: return crash;
 	case TL_RECOVER: return recover;
 	case TL_SLOW: return slow;
@@ -64,6 +72,9 @@ static const char *action_value_key(enum tl_action a)
 	case TL_ERRORS: return "rate";
 	case TL_LATENCY: return "add";
 	case TL_SCALE: return "replicas";
+	case TL_LAG: return "factor";
+	case TL_FAILOVER: return "promotion";
+	case TL_RESHARD: return "shards";
 	default: return NULL;
 	}
 }
@@ -173,7 +184,8 @@ static int check_entry(struct sc_ctx *ctx, const struct yt_node *e, size_t i,
 	if (!(nd->ops->faults & SIM_FAULT(t->action)))
 		return sc_fail(ctx, dn, what, "nodes of type %s do not support '%s'",
 			       nd->ops->kind, word);
-	if ((t->action == TL_LATENCY || t->action == TL_SCALE) && t->unit != UINT32_MAX)
+	if ((t->action == TL_LATENCY || t->action == TL_SCALE ||
+	     t->action == TL_FAILOVER || t->action == TL_RESHARD) && t->unit != UINT32_MAX)
 		return sc_fail(ctx, nn, w, "'%s' applies to a whole node: write %s, not a replica",
 			       word, nd->name);
 	const struct yt_node *fn = yt_get(e, "for");
@@ -215,6 +227,23 @@ static int check_entry(struct sc_ctx *ctx, const struct yt_node *e, size_t i,
 			return rc;
 		t->replicas = (uint32_t)u;
 		snprintf(t->label, sizeof t->label, "%s scale to %u", tgt, t->replicas);
+		break;
+	case TL_RESHARD:
+		if ((rc = sc_uint(ctx, vn, w, 1, TL_MAX_REPLICAS, &u)))
+			return rc;
+		t->replicas = (uint32_t)u;
+		t->action = TL_SCALE;
+		snprintf(t->label, sizeof t->label, "%s reshard to %u", tgt, t->replicas);
+		break;
+	case TL_LAG:
+		if ((rc = sc_double(ctx, vn, w, TL_FACTOR_MIN, TL_FACTOR_MAX, &t->value)))
+			return rc;
+		snprintf(t->label, sizeof t->label, "%s lag x%g", tgt, t->value);
+		break;
+	case TL_FAILOVER:
+		if ((rc = sc_duration(ctx, vn, w, 0, &t->add_ns)))
+			return rc;
+		snprintf(t->label, sizeof t->label, "%s failover", tgt);
 		break;
 	default:
 		snprintf(t->label, sizeof t->label, "%s %s", tgt, word);

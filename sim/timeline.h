@@ -24,6 +24,11 @@
  * (the later in the file, at equal times) decides; with none active, the
  * configured number holds.
  *
+ * `flush` and `failover` happen at once; `lag` lasts like `slow`.  The
+ * kind that supports them is told through its `action` callback.
+ * `reshard` is `scale` for a shards node (it is stored as TL_SCALE, with
+ * its own label).
+ *
  * The engine applies the entries (sim.c); a kind says which actions apply
  * to it (model_ops.faults), and the checker refuses the others.
  */
@@ -52,7 +57,16 @@
 	X(TL_LATENCY, "latency", "`add` is added before every arrival at the " \
 	  "node (whole nodes only)")                                            \
 	X(TL_SCALE, "scale", "`replicas` replicas take new requests; removed " \
-	  "ones finish what they hold (whole nodes only)")
+	  "ones finish what they hold (whole nodes only)")                      \
+	X(TL_FLUSH, "flush", "a cache (or one of its nodes) drops every entry " \
+	  "at once; queued write-behind writes are still written")              \
+	X(TL_LAG, "lag", "a database's replication lag is multiplied by "      \
+	  "`factor` (on every replica, or the one named)")                     \
+	X(TL_FAILOVER, "failover", "a database's primary fails: writes fail "  \
+	  "for `promotion`, then a replica becomes the primary (whole nodes "   \
+	  "only)")                                                              \
+	X(TL_RESHARD, "reshard", "a shards node spreads its keys over `shards` " \
+	  "shards from now on: `scale` under the shards' name (whole nodes only)")
 
 enum tl_action {
 #define TL_ENUM(name, word, doc) name,
@@ -70,9 +84,10 @@ struct tl_entry {
 	uint32_t node;             /* component index */
 	uint32_t unit;             /* replica, or UINT32_MAX for the node */
 	enum tl_action action;
-	double value;              /* slow: factor; errors: rate */
-	int64_t add_ns;            /* latency */
-	uint32_t replicas;         /* scale */
+	double value;              /* slow, lag: factor; errors: rate */
+	int64_t add_ns;            /* latency: the delay; failover: the
+				    * promotion time */
+	uint32_t replicas;         /* scale, reshard (stored as scale) */
 	char label[96];            /* "db slow x10", for charts */
 };
 

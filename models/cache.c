@@ -1,0 +1,758 @@
+/*
+ * cache.c - the cache kind; see cache.h.
+ *
+ * A request in the cache is followed by a flight record (pooled): the
+ * node it went to, what it is doing, and the relay record the backend's
+ * reply comes back through (sim_via_push), so the request keeps its
+ * identity and its own draws at the backend.  Coalesced misses hang on
+ * the flight of the first miss for their key, found in a small chained
+ * table of the fetches in flight.
+ *
+ * The lookup and set times are the request's own draws under purposes of
+ * the cache's own, so they never share numbers with the backend's demand
+ * for the same request.  Write-behind's writes to the backend are
+ * requests of the cache's own, named by the node and a counter.
+ */
+#include "models/cache.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/cstore.h"
+#include "sim/hashring.h"
+#include "sim/pool.h"
+#include "sim/rng.h"
+
+#define CACHE_MAX_NODES 4096
+#define CACHE_MAX_VNODES 10000
+#define CACHE_FLIGHT_BUCKETS 1024
+
+enum { CM_ASIDE, CM_READ_THROUGH, CM_WRITE_THROUGH, CM_WRITE_BEHIND };
+enum { TTL_ON_MISS, TTL_REFRESH };
+enum { CEV_LOOKUP = 1, CEV_SET, CEV_FLUSH };
+enum {
+	CACHE_DRAW_LOOKUP = SIM_DRAW_KIND_BASE,
+	CACHE_DRAW_SET,
+	CACHE_DRAW_HIT,
+};
+/* what a flight is doing */
+enum { F_READ, F_WRITE, F_BEHIND, F_FLUSH };
+
+static const char *const mode_names[] = {
+	"cache_aside", "read_through", "write_through", "write_behind", NULL
+};
+static const char *const evict_names[] = { "lru", "lfu", "fifo", "random", NULL };
+static const char *const ttl_mode_names[] = { "on_miss", "refresh", NULL };
+
+struct cache_cfg {
+	unsigned mode, eviction, ttl_mode;
+	uint32_t capacity;
+	int64_t ttl_ns;                /* 0: no expiry */
+	struct dist hit, miss;
+	int has_miss;
+	uint32_t backend;
+	uint32_t nodes, virtual_nodes;
+	int coalesce;
+	int64_t flush_interval_ns;
+	uint32_t flush_batch;
+	double hit_ratio;
+	int fixed;                     /* hit_ratio given */
+	/* from link: the ring over every node the cache may have */
+	struct hring_pt *ring;
+	size_t nring;
+};
+
+static void cache_cfg_init(void *obj)
+{
+	struct cache_cfg *c = obj;
+	dist_constant(&c->hit, 0, NULL);
+}
+
+static int cache_validate(struct sc_ctx *ctx, const char *what,
+			  const struct yt_node *map, void *obj)
+{
+	struct cache_cfg *c = obj;
+	char w[256];
+	c->has_miss = yt_get(map, "miss") != NULL;
+	if (!c->has_miss)
+		c->miss = c->hit;
+	c->fixed = yt_get(map, "hit_ratio") != NULL;
+	const char *const behind[] = { "flush_interval", "flush_batch", NULL };
+	for (size_t i = 0; behind[i]; i++)
+		if (c->mode != CM_WRITE_BEHIND && yt_get(map, behind[i])) {
+			snprintf(w, sizeof w, "%s.%s", what, behind[i]);
+			return sc_fail(ctx, yt_get(map, behind[i]), w,
+				       "applies to mode write_behind only");
+		}
+	if (c->fixed && (yt_get(map, "ttl") || yt_get(map, "eviction"))) {
+		const char *k = yt_get(map, "ttl") ? "ttl" : "eviction";
+		snprintf(w, sizeof w, "%s.%s", what, k);
+		return sc_fail(ctx, yt_get(map, k), w,
+			       "a cache with a fixed hit_ratio holds no entries: drop '%s' or hit_ratio", k);
+	}
+	if (yt_get(map, "ttl_mode") && !c->ttl_ns) {
+		snprintf(w, sizeof w, "%s.ttl_mode", what);
+		return sc_fail(ctx, yt_get(map, "ttl_mode"), w, "needs a ttl");
+	}
+	return 0;
+}
+
+static void cache_cfg_fini(void *obj)
+{
+	struct cache_cfg *c = obj;
+	free(c->ring);
+}
+
+static const struct param cache_params[] = {
+	{ .name = "mode", .type = PARAM_ENUM, PARAM_FIELD(struct cache_cfg, mode),
+	  .names = mode_names, .def = "cache_aside",
+	  .doc = "how reads fill and writes reach the backend: cache_aside, read_through, write_through, write_behind (see the kind's text)" },
+	{ .name = "capacity", .type = PARAM_UINT, PARAM_FIELD(struct cache_cfg, capacity),
+	  .umin = 1, .umax = CSTORE_MAX_CAPACITY, .def = "10000", .shape = "entries",
+	  .doc = "entries each cache node holds" },
+	{ .name = "eviction", .type = PARAM_ENUM, PARAM_FIELD(struct cache_cfg, eviction),
+	  .names = evict_names, .def = "lru",
+	  .doc = "which entry a full node drops: lru (least recently used), lfu (least frequently used since filled; the oldest among equals), fifo (the oldest filled), random" },
+	{ .name = "ttl", .type = PARAM_DURATION, PARAM_FIELD(struct cache_cfg, ttl_ns),
+	  .min_ns = 1, .def_doc = "none: entries never expire",
+	  .doc = "an entry expires this long after it is filled (or, with ttl_mode refresh, after its last hit)" },
+	{ .name = "ttl_mode", .type = PARAM_ENUM, PARAM_FIELD(struct cache_cfg, ttl_mode),
+	  .names = ttl_mode_names, .def = "on_miss",
+	  .doc = "on_miss: the expiry is set when the entry is filled; refresh: every hit restarts it" },
+	{ .name = "hit", .type = PARAM_DIST, PARAM_FIELD(struct cache_cfg, hit),
+	  .def_doc = "0", .doc = "time a lookup that hits takes, and a set or a delete" },
+	{ .name = "miss", .type = PARAM_DIST, PARAM_FIELD(struct cache_cfg, miss),
+	  .def_doc = "as hit", .doc = "time a lookup takes to find that it is a miss" },
+	{ .name = "backend", .type = PARAM_NODE, PARAM_FIELD(struct cache_cfg, backend),
+	  .flags = PARAM_REQUIRED, .doc = "the node that misses and writes go to (a database, shards, a service, a balancer)" },
+	{ .name = "nodes", .type = PARAM_UINT, PARAM_FIELD(struct cache_cfg, nodes),
+	  .umin = 1, .umax = CACHE_MAX_NODES, .def = "1",
+	  .doc = "cache nodes; more than one spreads the keys over a consistent-hash ring (rows cache[0], cache[1], ...)" },
+	{ .name = "virtual_nodes", .type = PARAM_UINT, PARAM_FIELD(struct cache_cfg, virtual_nodes),
+	  .umin = 1, .umax = CACHE_MAX_VNODES, .def = "160",
+	  .doc = "points per cache node on the ring" },
+	{ .name = "coalesce", .type = PARAM_BOOL, PARAM_FIELD(struct cache_cfg, coalesce),
+	  .def = "false",
+	  .doc = "concurrent misses on one key wait for the first one's backend read instead of each reading the backend" },
+	{ .name = "flush_interval", .type = PARAM_DURATION,
+	  PARAM_FIELD(struct cache_cfg, flush_interval_ns), .min_ns = 1000, .def = "1s",
+	  .doc = "write_behind: how often queued writes are sent to the backend" },
+	{ .name = "flush_batch", .type = PARAM_UINT, PARAM_FIELD(struct cache_cfg, flush_batch),
+	  .umin = 1, .umax = 100000000, .def = "1000",
+	  .doc = "write_behind: the most queued writes sent at each flush (the rest wait for the next)" },
+	{ .name = "hit_ratio", .type = PARAM_PROB, PARAM_FIELD(struct cache_cfg, hit_ratio),
+	  .def_doc = "none: entries decide",
+	  .doc = "a fixed chance that a read hits, drawn per request, instead of simulated entries" },
+	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
+	{ 0 }
+};
+
+static const struct param_table cache_table = {
+	.params = cache_params,
+	.size = sizeof(struct cache_cfg),
+	.doc = "A key-value cache in front of a backend: reads hit or miss by the request's key, writes update or invalidate by `mode`. Requests whose workload kind begins with `write` are writes.",
+	.init = cache_cfg_init,
+	.validate = cache_validate,
+	.fini = cache_cfg_fini,
+};
+
+static int cache_link(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self)
+{
+	struct cache_cfg *c = self->cfg;
+	char what[160];
+	snprintf(what, sizeof what, "nodes.%s.backend", self->name);
+	const struct sc_node *be = &sc->nodes[c->backend];
+	if (be == self)
+		return sc_fail(ctx, yt_get(self->src, "backend"), what,
+			       "a cache cannot be its own backend");
+	if (!be->ops->arrive)
+		return sc_fail(ctx, yt_get(self->src, "backend"), what,
+			       "'%s' cannot take requests", be->name);
+	uint32_t m = self->max_units;
+	uint64_t *hash = malloc(m * sizeof *hash), *pts = malloc(m * sizeof *pts);
+	int bad = !hash || !pts;
+	for (uint32_t u = 0; !bad && u < m; u++) {
+		hash[u] = rng_key(rng_hash64(self->name, 0), u);
+		pts[u] = c->virtual_nodes;
+	}
+	bad = bad || hring_build(&c->ring, &c->nring, hash, pts, m);
+	free(hash), free(pts);
+	if (bad)
+		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* ---- run state -------------------------------------------------------- */
+
+struct flight {
+	struct sim_via via;            /* first: sim_via_pop returns it */
+	struct request *req;
+	struct request *waiters;       /* coalesced misses, linked by next */
+	struct flight *chain;          /* fetches in flight, per bucket */
+	uint64_t key;
+	uint32_t unit;
+	uint8_t op;
+	uint8_t hit;
+	uint8_t nofill;                /* the node was down: do not fill */
+	uint8_t listed;                /* in the table of fetches */
+};
+
+struct cstat {
+	uint64_t hits, misses, evictions, expirations;
+	uint64_t backend_reads, backend_writes, lost_writes, coalesced, unreachable;
+};
+
+struct cnode {
+	struct cstore st;
+	struct cstat stat;
+	uint64_t ev0, ex0;             /* the store's counters at warm-up end */
+	uint64_t *wq;                  /* write-behind queue of keys (ring) */
+	size_t wq_head, wq_len, wq_cap;
+};
+
+struct cache {
+	const struct cache_cfg *cfg;
+	struct cnode *nd;              /* [units] */
+	uint32_t units, units_now;
+	struct hring_pt *ring;         /* the ring of the nodes in use */
+	size_t nring;
+	uint8_t *off;                  /* [units] not on the ring */
+	struct pool flights;
+	struct flight *inflight[CACHE_FLIGHT_BUCKETS];
+	gsl_rng *rng;                  /* random eviction */
+	uint64_t ident_base, nown;     /* names of write-behind's requests */
+	double moved_sum;
+	uint64_t moved_n;
+	uint64_t win_hits, win_misses, win_backend;
+	int64_t ts_prev_ns;
+};
+
+static int cache_init(struct sim *s, struct sim_node *n)
+{
+	const struct cache_cfg *c = n->sc->cfg;
+	struct cache *ca = calloc(1, sizeof *ca);
+	n->state = ca;
+	if (!ca)
+		return SIM_ENOMEM;
+	ca->cfg = c;
+	ca->units = n->units;
+	ca->units_now = n->sc->units;
+	pool_init(&ca->flights, sizeof(struct flight), 1024);
+	ca->ident_base = rng_key(s->run_key, rng_hash64(n->sc->name, 1));
+	if (!(ca->nd = calloc(ca->units, sizeof *ca->nd)) ||
+	    !(ca->off = calloc(ca->units, 1)) ||
+	    !(ca->ring = malloc(c->nring * sizeof *ca->ring)) ||
+	    !(ca->rng = sim_stream(s, n, "eviction")))
+		return SIM_ENOMEM;
+	for (uint32_t u = 0; u < ca->units; u++) {
+		ca->off[u] = u >= ca->units_now;
+		if (!c->fixed && cstore_init(&ca->nd[u].st, c->capacity, (enum cstore_policy)c->eviction))
+			return SIM_ENOMEM;
+		if (c->mode == CM_WRITE_BEHIND)
+			sim_schedule(s, s->now_ns + c->flush_interval_ns, n->id, CEV_FLUSH, NULL, u);
+	}
+	ca->nring = hring_filter(ca->ring, c->ring, c->nring, ca->off);
+	return 0;
+}
+
+static void cache_fini(struct sim *s, struct sim_node *n)
+{
+	struct cache *ca = n->state;
+	(void)s;
+	if (!ca)
+		return;
+	for (uint32_t u = 0; ca->nd && u < ca->units; u++) {
+		if (!ca->cfg->fixed)
+			cstore_fini(&ca->nd[u].st);
+		free(ca->nd[u].wq);
+	}
+	pool_fini(&ca->flights);
+	if (ca->rng)
+		gsl_rng_free(ca->rng);
+	free(ca->nd), free(ca->off), free(ca->ring), free(ca);
+}
+
+static inline uint64_t key_hash(uint64_t key)
+{
+	return rng_mix64(key ^ 0x6b6579ull);
+}
+
+static uint32_t node_of(const struct cache *ca, uint64_t key)
+{
+	if (ca->units == 1)
+		return 0;
+	return hring_lookup(ca->ring, ca->nring, key_hash(key));
+}
+
+/* delay draws a lookup's or a set's time for req at node u. */
+static int64_t delay(struct sim *s, struct sim_node *n, uint32_t u,
+		     const struct request *req, const struct dist *d, int purpose)
+{
+	if (d->kind == DIST_CONSTANT && d->mean == 0)
+		return 0;
+	double x = dist_sample(d, sim_draws(s, req, (uint64_t)purpose)) * 1e9;
+	if (n->faults)
+		x *= n->faults->slow[u];
+	return x < (double)(INT64_MAX / 4) ? (int64_t)(x + 0.5) : INT64_MAX / 4;
+}
+
+static int64_t expiry(const struct cache *ca, int64_t now)
+{
+	return ca->cfg->ttl_ns ? now + ca->cfg->ttl_ns : INT64_MAX;
+}
+
+static void fill(struct sim *s, struct sim_node *n, struct cache *ca, uint32_t u,
+		 uint64_t key)
+{
+	if (ca->cfg->fixed || ca->off[u] || sim_unit_down(n, u))
+		return;
+	if (cstore_put(&ca->nd[u].st, key, expiry(ca, s->now_ns), ca->rng))
+		s->oom = 1;
+}
+
+static struct flight *flight_new(struct sim *s, struct cache *ca,
+				 struct request *req, uint32_t u, int op)
+{
+	struct flight *f = pool_get(&ca->flights);
+	if (!f) {
+		s->oom = 1;
+		return NULL;
+	}
+	memset(f, 0, sizeof *f);
+	f->req = req;
+	f->key = req ? req->key : 0;
+	f->unit = u;
+	f->op = (uint8_t)op;
+	return f;
+}
+
+static struct flight **bucket(struct cache *ca, uint32_t u, uint64_t key)
+{
+	return &ca->inflight[rng_key(key, u) & (CACHE_FLIGHT_BUCKETS - 1)];
+}
+
+static void unlist(struct cache *ca, struct flight *f)
+{
+	struct flight **p = bucket(ca, f->unit, f->key);
+	while (*p != f)
+		p = &(*p)->chain;
+	*p = f->chain;
+	f->listed = 0;
+}
+
+/* to_backend relays f's request to the backend; the reply comes to done. */
+static void to_backend(struct sim *s, struct sim_node *n, struct cache *ca,
+		       struct flight *f)
+{
+	struct cstat *st = &ca->nd[f->unit].stat;
+	if (f->req->write)
+		st->backend_writes++;
+	else
+		st->backend_reads++;
+	ca->win_backend++;
+	sim_via_push(f->req, &f->via, n->id);
+	sim_send(s, ca->cfg->backend, f->req);
+}
+
+/* end finishes f's request and its waiters with status st, and frees f. */
+static void end(struct sim *s, struct cache *ca, struct flight *f, int st,
+		uint32_t fail_node)
+{
+	if (f->listed)
+		unlist(ca, f);
+	struct request *w = f->waiters;
+	while (w) {
+		struct request *next = w->next;
+		w->status = (int16_t)st;
+		w->fail_node = fail_node;
+		sim_finish(s, w);
+		w = next;
+	}
+	f->req->status = (int16_t)st;
+	f->req->fail_node = fail_node;
+	sim_finish(s, f->req);
+	pool_put(&ca->flights, f);
+}
+
+static void cache_arrive(struct sim *s, struct sim_node *n, struct request *req)
+{
+	struct cache *ca = n->state;
+	const struct cache_cfg *c = ca->cfg;
+	uint32_t u = node_of(ca, req->key);
+	struct cnode *cn = &ca->nd[u];
+	int measuring = s->measuring;
+	struct flight *f = flight_new(s, ca, req, u, req->write ? F_WRITE : F_READ);
+	if (!f)
+		return;
+	if (sim_unit_down(n, u)) {
+		/* the node does not answer: straight to the backend */
+		if (measuring) {
+			cn->stat.unreachable++;
+			if (!req->write)
+				cn->stat.misses++;
+		}
+		if (!req->write)
+			ca->win_misses++;
+		f->nofill = 1;
+		to_backend(s, n, ca, f);
+		return;
+	}
+	if (req->write) {
+		if (c->mode == CM_WRITE_BEHIND) {
+			f->op = F_BEHIND;
+			sim_schedule(s, s->now_ns + delay(s, n, u, req, &c->hit, CACHE_DRAW_LOOKUP),
+				     n->id, CEV_LOOKUP, f, 0);
+		} else {
+			to_backend(s, n, ca, f);
+		}
+		return;
+	}
+	int hit;
+	if (c->fixed)
+		hit = rng_uniform_pos(sim_draws(s, req, CACHE_DRAW_HIT)) < c->hit_ratio;
+	else
+		hit = cstore_get(&cn->st, req->key, s->now_ns,
+				 c->ttl_mode == TTL_REFRESH ? c->ttl_ns : 0);
+	f->hit = (uint8_t)hit;
+	if (measuring) {
+		if (hit)
+			cn->stat.hits++;
+		else
+			cn->stat.misses++;
+	}
+	if (hit)
+		ca->win_hits++;
+	else
+		ca->win_misses++;
+	sim_schedule(s, s->now_ns + delay(s, n, u, req, hit ? &c->hit : &c->miss,
+					  CACHE_DRAW_LOOKUP),
+		     n->id, CEV_LOOKUP, f, 0);
+}
+
+/* lookup_over: the lookup's time has passed. */
+static void lookup_over(struct sim *s, struct sim_node *n, struct cache *ca,
+			struct flight *f)
+{
+	const struct cache_cfg *c = ca->cfg;
+	if (sim_unit_down(n, f->unit)) {
+		end(s, ca, f, REQ_CRASHED, n->id);
+		return;
+	}
+	if (f->op == F_BEHIND) {
+		struct cnode *cn = &ca->nd[f->unit];
+		fill(s, n, ca, f->unit, f->key);
+		if (cn->wq_len == cn->wq_cap) {
+			size_t cap = cn->wq_cap ? 2 * cn->wq_cap : 64;
+			uint64_t *q = malloc(cap * sizeof *q);
+			if (!q) {
+				s->oom = 1;
+				return;
+			}
+			for (size_t i = 0; i < cn->wq_len; i++)
+				q[i] = cn->wq[(cn->wq_head + i) % cn->wq_cap];
+			free(cn->wq);
+			cn->wq = q, cn->wq_cap = cap, cn->wq_head = 0;
+		}
+		cn->wq[(cn->wq_head + cn->wq_len++) % cn->wq_cap] = f->key;
+		end(s, ca, f, REQ_OK, n->id);
+		return;
+	}
+	if (f->hit) {
+		end(s, ca, f, REQ_OK, n->id);
+		return;
+	}
+	if (c->coalesce) {
+		struct flight **b = bucket(ca, f->unit, f->key);
+		for (struct flight *g = *b; g; g = g->chain)
+			if (g->key == f->key && g->unit == f->unit) {
+				f->req->next = g->waiters;
+				g->waiters = f->req;
+				if (s->measuring)
+					ca->nd[f->unit].stat.coalesced++;
+				pool_put(&ca->flights, f);
+				return;
+			}
+		f->chain = *b;
+		*b = f;
+		f->listed = 1;
+	}
+	to_backend(s, n, ca, f);
+}
+
+/* flush sends up to flush_batch of node u's queued writes. */
+static void flush(struct sim *s, struct sim_node *n, struct cache *ca, uint32_t u)
+{
+	struct cnode *cn = &ca->nd[u];
+	for (uint32_t k = 0; k < ca->cfg->flush_batch && cn->wq_len; k++) {
+		struct request *r = sim_request_new(s);
+		struct flight *f = r ? flight_new(s, ca, r, u, F_FLUSH) : NULL;
+		if (!f) {
+			s->oom = 1;
+			return;
+		}
+		r->key = cn->wq[cn->wq_head];
+		f->key = r->key;
+		cn->wq_head = (cn->wq_head + 1) % cn->wq_cap;
+		cn->wq_len--;
+		r->write = 1;
+		r->ident = rng_key(ca->ident_base, ca->nown++);
+		if (s->measuring)
+			cn->stat.backend_writes++;
+		ca->win_backend++;
+		sim_via_push(r, &f->via, n->id);
+		sim_send(s, ca->cfg->backend, r);
+	}
+}
+
+static void cache_event(struct sim *s, struct sim_node *n, struct event *ev)
+{
+	struct cache *ca = n->state;
+	struct flight *f = ev->obj;
+	switch (ev->kind) {
+	case CEV_LOOKUP:
+		lookup_over(s, n, ca, f);
+		break;
+	case CEV_SET:
+		/* the caller's set or delete is over */
+		if (f->op == F_READ && !sim_unit_down(n, f->unit) && !f->nofill)
+			fill(s, n, ca, f->unit, f->key);
+		else if (f->op == F_WRITE && ca->cfg->mode == CM_WRITE_THROUGH)
+			fill(s, n, ca, f->unit, f->key);
+		else if (f->op == F_WRITE && !ca->cfg->fixed)
+			cstore_del(&ca->nd[f->unit].st, f->key);
+		end(s, ca, f, REQ_OK, n->id);
+		break;
+	case CEV_FLUSH: {
+		uint32_t u = (uint32_t)ev->arg;
+		flush(s, n, ca, u);
+		sim_schedule(s, s->now_ns + ca->cfg->flush_interval_ns, n->id, CEV_FLUSH, NULL, u);
+		break;
+	}
+	}
+}
+
+static void cache_done(struct sim *s, struct sim_node *n, struct request *req)
+{
+	struct cache *ca = n->state;
+	const struct cache_cfg *c = ca->cfg;
+	struct flight *f = (struct flight *)sim_via_pop(req);
+	if (f->op == F_FLUSH) {
+		sim_request_free(s, req);
+		pool_put(&ca->flights, f);
+		return;
+	}
+	if (req->status != REQ_OK) {
+		end(s, ca, f, req->status, req->fail_node);
+		return;
+	}
+	int down = sim_unit_down(n, f->unit) || f->nofill;
+	if (f->listed)
+		unlist(ca, f);
+	int round_trip = f->op == F_READ ? c->mode == CM_ASIDE
+					 : c->mode == CM_ASIDE || c->mode == CM_WRITE_THROUGH;
+	if (round_trip && !down) {
+		/* the set, update or delete after the backend's reply */
+		sim_schedule(s, s->now_ns + delay(s, n, f->unit, req, &c->hit, CACHE_DRAW_SET),
+			     n->id, CEV_SET, f, 0);
+		return;
+	}
+	if (!down) {
+		if (f->op == F_READ)
+			fill(s, n, ca, f->unit, f->key);
+		else if (!c->fixed)
+			cstore_del(&ca->nd[f->unit].st, f->key);
+	}
+	end(s, ca, f, REQ_OK, n->id);
+}
+
+/* drop empties node u: its entries, and its queued writes (lost). */
+static void drop(struct sim *s, struct cache *ca, uint32_t u, int lose)
+{
+	struct cnode *cn = &ca->nd[u];
+	if (!ca->cfg->fixed)
+		cstore_clear(&cn->st);
+	if (lose) {
+		if (s->measuring)
+			cn->stat.lost_writes += cn->wq_len;
+		cn->wq_len = 0;
+	}
+}
+
+static void cache_crash(struct sim *s, struct sim_node *n, uint32_t u)
+{
+	drop(s, n->state, u, 1);
+}
+
+static void cache_scale(struct sim *s, struct sim_node *n, uint32_t units)
+{
+	struct cache *ca = n->state;
+	uint32_t *before = NULL;
+	if (ca->nring) {
+		before = malloc(HRING_PROBES * sizeof *before);
+		if (!before) {
+			s->oom = 1;
+			return;
+		}
+		for (uint32_t k = 0; k < HRING_PROBES; k++)
+			before[k] = hring_lookup(ca->ring, ca->nring, hring_probe(k));
+	}
+	for (uint32_t u = 0; u < ca->units; u++) {
+		uint8_t off = u >= units;
+		if (off && !ca->off[u])
+			drop(s, ca, u, 1);
+		ca->off[u] = off;
+	}
+	ca->units_now = units;
+	ca->nring = hring_filter(ca->ring, ca->cfg->ring, ca->cfg->nring, ca->off);
+	if (before && s->measuring) {
+		uint32_t moved = 0;
+		for (uint32_t k = 0; k < HRING_PROBES; k++)
+			moved += hring_lookup(ca->ring, ca->nring, hring_probe(k)) != before[k];
+		ca->moved_sum += (double)moved / HRING_PROBES;
+		ca->moved_n++;
+	}
+	free(before);
+}
+
+static void cache_action(struct sim *s, struct sim_node *n, const struct tl_entry *t,
+			 int start)
+{
+	struct cache *ca = n->state;
+	if (t->action != TL_FLUSH || !start)
+		return;
+	for (uint32_t u = 0; u < ca->units; u++)
+		if (t->unit == SIM_ANY || t->unit == u)
+			drop(s, ca, u, 0);
+}
+
+static void cache_warmup_end(struct sim *s, struct sim_node *n)
+{
+	struct cache *ca = n->state;
+	for (uint32_t u = 0; u < ca->units; u++) {
+		struct cnode *cn = &ca->nd[u];
+		memset(&cn->stat, 0, sizeof cn->stat);
+		cn->ev0 = cn->st.evictions;
+		cn->ex0 = cn->st.expirations;
+	}
+	ca->moved_sum = 0;
+	ca->moved_n = 0;
+	(void)s;
+}
+
+static void row_write(double *v, const struct cstat *st, double entries)
+{
+	v[0] = (double)st->hits;
+	v[2] = (double)st->misses;
+	v[4] = (double)st->hits;
+	v[5] = (double)(st->hits + st->misses);
+	v[6] = (double)st->evictions;
+	v[8] = (double)st->expirations;
+	v[10] = entries;
+	v[12] = (double)st->backend_reads;
+	v[14] = (double)st->backend_writes;
+	v[16] = (double)st->lost_writes;
+	v[18] = (double)st->coalesced;
+	v[20] = (double)st->unreachable;
+	v[22] = NAN;
+}
+
+static void cache_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
+{
+	struct cache *ca = n->state;
+	struct cstat sum = { 0 };
+	double entries = 0;
+	(void)s;
+	for (uint32_t u = 0; u < ca->units; u++) {
+		struct cnode *cn = &ca->nd[u];
+		if (!ca->cfg->fixed) {
+			cn->stat.evictions = cn->st.evictions - cn->ev0;
+			cn->stat.expirations = cn->st.expirations - cn->ex0;
+		}
+		const struct cstat *st = &cn->stat;
+		sum.hits += st->hits, sum.misses += st->misses;
+		sum.evictions += st->evictions, sum.expirations += st->expirations;
+		sum.backend_reads += st->backend_reads, sum.backend_writes += st->backend_writes;
+		sum.lost_writes += st->lost_writes, sum.coalesced += st->coalesced;
+		sum.unreachable += st->unreachable;
+		double e = ca->cfg->fixed ? NAN : (double)cn->st.count;
+		entries += e;
+		if (o->nrows > 1)
+			row_write(node_row(o, n->ops, 1 + u), st, e);
+	}
+	double *v = node_row(o, n->ops, 0);
+	row_write(v, &sum, entries);
+	v[22] = ca->moved_n ? ca->moved_sum / (double)ca->moved_n : NAN;
+}
+
+static void cache_sample(struct sim *s, struct sim_node *n, double *out)
+{
+	struct cache *ca = n->state;
+	uint64_t looked = ca->win_hits + ca->win_misses;
+	double dt = (double)(s->now_ns - ca->ts_prev_ns) * 1e-9;
+	out[0] = looked ? (double)ca->win_hits / (double)looked : NAN;
+	out[1] = dt > 0 ? (double)ca->win_backend / dt : NAN;
+	ca->win_hits = ca->win_misses = ca->win_backend = 0;
+	ca->ts_prev_ns = s->now_ns;
+}
+
+static double cache_calls(const void *cfg, size_t i, uint32_t *to)
+{
+	const struct cache_cfg *c = cfg;
+	if (i > 0)
+		return -1;
+	*to = c->backend;
+	return 1;
+}
+
+static uint32_t cache_units(const void *cfg)
+{
+	return ((const struct cache_cfg *)cfg)->nodes;
+}
+
+static const struct col_def cache_cols[] = {
+	{ "hits", COL_SUM, 0, "cache: reads that found a live entry" },
+	{ "misses", COL_SUM, 0, "cache: reads that did not (unreachable ones included)" },
+	{ "hit_ratio", COL_RATIO, 0, "cache: hits / (hits + misses)" },
+	{ "evictions", COL_SUM, 0, "cache: entries dropped to make room" },
+	{ "expirations", COL_SUM, 0, "cache: entries found expired by a lookup" },
+	{ "entries", COL_MEAN, 1, "cache: entries held at the end of the run" },
+	{ "backend_reads", COL_SUM, 0, "cache: reads sent to the backend (misses, less coalesced ones)" },
+	{ "backend_writes", COL_SUM, 0, "cache: writes sent to the backend (write_behind: by its flushes)" },
+	{ "lost_writes", COL_SUM, 0, "cache: write_behind writes still queued when their node crashed or was removed" },
+	{ "coalesced", COL_SUM, 0, "cache: misses that waited for another miss's backend read (coalesce)" },
+	{ "unreachable", COL_SUM, 0, "cache: requests whose node was down, sent straight to the backend" },
+	{ "keys_moved_share", COL_MEAN, 0,
+	  "cache: share of the key space that changed node when nodes were added or removed, averaged over the changes" },
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct col_def cache_ts_cols[] = {
+	{ "hit_ratio", COL_MEAN, 0, "cache: hits / lookups in the window" },
+	{ "backend_per_s", COL_MEAN, 0, "cache: requests sent to the backend per second" },
+	{ NULL, 0, 0, NULL },
+};
+
+const struct model_ops cache_ops = {
+	.kind = "cache",
+	.summary = "a key-value cache before a backend: cache-aside, read/write-through, write-behind; LRU, LFU, FIFO, random; TTL; nodes on a hash ring",
+	.params = &cache_table,
+	.units = cache_units,
+	.link = cache_link,
+	.init = cache_init,
+	.arrive = cache_arrive,
+	.done = cache_done,
+	.event = cache_event,
+	.crash = cache_crash,
+	.scale = cache_scale,
+	.action = cache_action,
+	.faults = SIM_FAULT(TL_CRASH) | SIM_FAULT(TL_RECOVER) | SIM_FAULT(TL_SCALE) |
+		  SIM_FAULT(TL_FLUSH) | SIM_FAULT(TL_SLOW) | SIM_FAULT(TL_LATENCY),
+	.warmup_end = cache_warmup_end,
+	.finish = cache_finish,
+	.cols = cache_cols,
+	.sample = cache_sample,
+	.ts_cols = cache_ts_cols,
+	.fini = cache_fini,
+	.calls = cache_calls,
+};
