@@ -1378,7 +1378,7 @@ static const struct col_def lb_cols[] = {
 	{ "detect_mean_s", COL_RATIO, 0,
 	  "time from a backend's crash to the health checks taking it out" },
 	{ "load_cv", COL_MEAN, 1,
-	  "balancer: coefficient of variation (sd / mean) of the requests sent to each backend in service at the end" },
+	  "coefficient of variation (sd / mean) of the requests each place in use at the end received: a balancer's backends, a shards node's shards" },
 	{ "keys_moved_share", COL_MEAN, 0,
 	  "share of the key space whose place changed when the set of places changed (a hash balancer's backends, a cache's nodes, shards), averaged over the changes" },
 	{ "no_backend", COL_SUM, 0, "requests failed for want of an available backend" },

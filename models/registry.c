@@ -14,13 +14,17 @@
 
 #include "models/balancer.h"
 #include "models/cache.h"
+#include "models/database.h"
 #include "models/service.h"
+#include "models/shards.h"
 #include "sim/report.h"
 
 const struct model_ops *const model_registry[] = {
 	&service_ops,
 	&balancer_ops,
 	&cache_ops,
+	&database_ops,
+	&shards_ops,
 	NULL,
 };
 

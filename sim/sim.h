@@ -105,7 +105,9 @@ enum { REQ_GROUP_OK, REQ_GROUP_REFUSED, REQ_GROUP_FAILED };
 	X(REQ_CALL_REJECTED, "call_rejected", REQ_GROUP_FAILED,               \
 	  "failed because a call they made was refused by a full queue")     \
 	X(REQ_NO_BACKEND, "no_backend", REQ_GROUP_FAILED,                     \
-	  "failed at a balancer that had no backend left to send them to (all unhealthy, ejected or scaled away)")
+	  "failed at a balancer that had no backend left to send them to (all unhealthy, ejected or scaled away)") \
+	X(REQ_UNAVAILABLE, "unavailable", REQ_GROUP_FAILED,                   \
+	  "writes failed at a database with no primary (a failover's promotion)")
 
 enum req_status {
 #define REQ_STATUS_ENUM(name, col, group, doc) name,

@@ -1,0 +1,120 @@
+/*
+ * database.h - the database kind: a primary and read replicas with
+ * replication lag; and the core the shards kind builds its shards from.
+ *
+ * Writes go to the primary, a FIFO station of `primary.workers`; a write
+ * commits when its service ends, and reaches each replica `lag` later
+ * (a draw per write and replica, of the write's own).  A replica applies
+ * writes in commit order, as a log is replayed: a write is applied no
+ * earlier than the one committed before it.  Applying costs a replica
+ * nothing.
+ *
+ * Reads go where `routing` says: primary_only; read_replicas (a replica
+ * chosen by `replica_policy` among those up, the primary when none is);
+ * read_your_writes (to the primary when the reader's session wrote the
+ * key within `read_your_writes_window`, else as read_replicas).  A
+ * session is a closed-loop user, or a connection of a workload that
+ * declares `connections`, or else the whole workload.
+ *
+ * A read served by a replica is stale when a write to its key has
+ * committed and not yet been applied there at the moment the read starts
+ * its service; it is a read-your-writes violation when, in addition, the
+ * reader's session made that write within the window.  Only the latest
+ * write to each key is remembered (its commit time, its session, and when
+ * each replica applies it), which is all these two need.
+ *
+ * Faults: `crash` of a unit (db[0] is the primary, db[1] ... the
+ * replicas) fails what it holds; a crashed primary fails writes until it
+ * recovers.  `lag` multiplies the lag of writes committed while it lasts.
+ * `failover` fails the primary for good: writes fail (unavailable) for
+ * `promotion`, then the first replica that is up becomes the primary,
+ * with its own workers and service.  `slow` slows a unit's service.
+ */
+#ifndef MODELS_DATABASE_H
+#define MODELS_DATABASE_H
+
+#include "models/model.h"
+
+extern const struct model_ops database_ops;
+
+/* ---- the core, for shards ----------------------------------------------- */
+
+/* A role's stations: the primary's, or each replica's. */
+struct role_cfg {
+	uint32_t workers;
+	struct dist service;
+	int on;
+};
+
+/* A database's config (db_table fills it). */
+struct db_cfg {
+	struct role_cfg primary, replica;
+	uint32_t replicas;
+	struct dist lag;
+	int has_lag;
+	unsigned routing, policy;
+	int64_t ryw_window_ns;
+};
+
+struct db;
+
+/* The parameter table of a database's mapping (the `shard:` of shards). */
+extern const struct param_table db_table;
+
+/* What one database measured since warm-up: its units summed. */
+struct db_totals {
+	uint64_t arrivals, reads, writes, failed, served;
+	uint64_t stale, ryw;
+	double sojourn_s;            /* over served */
+	double busy, workers;        /* time-averaged busy workers, workers */
+};
+
+/* db_open builds the run state of one database of config c, held by node
+ * n as shard `shard`; its events carry the shard in their arg.  fault_unit
+ * is the node unit whose faults (slow) apply to all its stations, or
+ * SIM_ANY: each station its own unit (the database kind).  0 or
+ * SIM_ENOMEM. */
+int db_open(struct sim *s, struct sim_node *n, const struct db_cfg *c,
+	    uint32_t shard, uint32_t fault_unit, struct db **out);
+void db_close(struct db *d);
+void db_arrive(struct sim *s, struct sim_node *n, struct db *d, struct request *req);
+void db_event(struct sim *s, struct sim_node *n, struct db *d, struct event *ev);
+/* db_crash / db_recover: unit u (SIM_ANY: every unit) goes down / up. */
+void db_crash(struct sim *s, struct sim_node *n, struct db *d, uint32_t u);
+void db_recover(struct sim *s, struct sim_node *n, struct db *d, uint32_t u);
+void db_action(struct sim *s, struct sim_node *n, struct db *d,
+	       const struct tl_entry *t, int start);
+void db_restart(struct db *d, int64_t now);
+void db_totals(const struct db *d, int64_t now, struct db_totals *out);
+/* The columns a database's rows begin with (shards' too). */
+#define DB_COL_DEFS \
+	{ "arrivals", COL_SUM, 0, "requests that reached the node" }, \
+	{ "failed", COL_SUM, 0, "requests that failed here" }, \
+	{ "utilization", COL_MEAN, 1, "busy workers over workers, time-averaged" }, \
+	{ "latency_mean_s", COL_RATIO, 0, "time from arrival to the end of service" }, \
+	{ "reads", COL_SUM, 0, "database: reads that started service" }, \
+	{ "writes", COL_SUM, 0, "database: writes that started service" }, \
+	{ "stale_reads", COL_SUM, 0, \
+	  "database: reads served by a replica that had not yet applied the latest committed write to their key" }, \
+	{ "stale_ratio", COL_RATIO, 0, "database: stale_reads / reads" }, \
+	{ "ryw_violations", COL_SUM, 0, \
+	  "database: stale reads of a key the reader's session wrote within read_your_writes_window" },
+#define DB_NCOLS 9
+
+/* db_row writes the DB_COL_DEFS cells of a row from t. */
+void db_row(double *v, const struct db_totals *t);
+
+/* db_window adds to *busy the busy-worker integral (worker-ns since
+ * warm-up's end) of d's stations and to *cap their workers, and to *reads
+ * and *stale the reads and stale reads since the last call, and starts a
+ * new window. */
+void db_window(struct db *d, int64_t now, double *busy, double *cap,
+	       uint64_t *reads, uint64_t *stale);
+
+/* db_shard_of returns the shard an event of a db names. */
+static inline uint32_t db_shard_of(const struct event *ev)
+{
+	return (uint32_t)(ev->arg >> 32);
+}
+
+#endif

@@ -1,0 +1,362 @@
+/*
+ * shards.c - the shards kind; see shards.h.
+ */
+#include "models/shards.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_statistics_double.h>
+
+#include "models/database.h"
+#include "sim/hashring.h"
+#include "sim/rng.h"
+
+#define SH_MAX_SHARDS 4096
+#define SH_MAX_VNODES 10000
+
+enum { ST_HASH, ST_RING, ST_JUMP, ST_RANGE };
+
+static const char *const strategy_names[] = { "hash", "ring", "jump", "range", NULL };
+
+struct shards_cfg {
+	unsigned strategy;
+	uint32_t shards, virtual_nodes;
+	uint64_t *ranges;
+	size_t nranges;
+	struct db_cfg shard;
+	/* from link */
+	struct hring_pt *ring;
+	size_t nring;
+};
+
+static int sh_validate(struct sc_ctx *ctx, const char *what,
+		       const struct yt_node *map, void *obj)
+{
+	struct shards_cfg *c = obj;
+	char w[256];
+	const struct yt_node *rn = yt_get(map, "ranges");
+	snprintf(w, sizeof w, "%s.ranges", what);
+	if (c->strategy == ST_RANGE) {
+		if (!rn)
+			return sc_fail(ctx, map, what, "strategy range needs ranges: the first key of each shard, from 0");
+		if (c->nranges != c->shards)
+			return sc_fail(ctx, rn, w, "%zu ranges for %u shards: give each shard's first key",
+				       c->nranges, c->shards);
+		if (c->ranges[0] != 0)
+			return sc_fail(ctx, rn, w, "the first shard must start at key 0");
+		for (size_t i = 1; i < c->nranges; i++)
+			if (c->ranges[i] <= c->ranges[i - 1])
+				return sc_fail(ctx, rn->items[i], w, "must increase");
+	} else if (rn) {
+		return sc_fail(ctx, rn, w, "applies to strategy range only");
+	}
+	return 0;
+}
+
+static void sh_cfg_fini(void *obj)
+{
+	free(((struct shards_cfg *)obj)->ring);
+}
+
+static const struct param range_elem = {
+	.type = PARAM_UINT, .size = sizeof(uint64_t), .umin = 0, .umax = UINT64_MAX,
+};
+
+static const struct param sh_params[] = {
+	{ .name = "strategy", .type = PARAM_ENUM, PARAM_FIELD(struct shards_cfg, strategy),
+	  .names = strategy_names, .def = "hash",
+	  .doc = "how a key finds its shard: hash (modulo), ring (virtual nodes), jump (Jump hash), range" },
+	{ .name = "shards", .type = PARAM_UINT, PARAM_FIELD(struct shards_cfg, shards),
+	  .umin = 1, .umax = SH_MAX_SHARDS, .flags = PARAM_REQUIRED, .doc = "shards at the start" },
+	{ .name = "virtual_nodes", .type = PARAM_UINT, PARAM_FIELD(struct shards_cfg, virtual_nodes),
+	  .umin = 1, .umax = SH_MAX_VNODES, .def = "160", .doc = "ring: points per shard" },
+	{ .name = "ranges", .type = PARAM_LIST, PARAM_FIELD(struct shards_cfg, ranges),
+	  PARAM_COUNT(struct shards_cfg, nranges), .elem = &range_elem,
+	  .elem_size = sizeof(uint64_t), .min_len = 1, .max_len = SH_MAX_SHARDS,
+	  .item = "ranges", .shape = "[0, 1000, 2000]",
+	  .doc = "range: the first key of each shard, increasing from 0" },
+	{ .name = "shard", .type = PARAM_MAP, PARAM_FIELD(struct shards_cfg, shard),
+	  .sub = &db_table, .flags = PARAM_REQUIRED,
+	  .shape = "{primary: {workers: 8, service: {dist: exponential, mean: 5ms}}}",
+	  .doc = "each shard: a database's keys (see database)" },
+	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
+	{ 0 }
+};
+
+static const struct param_table sh_table = {
+	.params = sh_params,
+	.size = sizeof(struct shards_cfg),
+	.doc = "Keys partitioned over databases, one per shard, by hash, ring, Jump hash or ranges.",
+	.validate = sh_validate,
+	.fini = sh_cfg_fini,
+};
+
+static int sh_link(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self)
+{
+	struct shards_cfg *c = self->cfg;
+	(void)sc;
+	if (c->strategy == ST_RANGE && self->max_units != c->shards) {
+		char what[160];
+		snprintf(what, sizeof what, "nodes.%s.strategy", self->name);
+		return sc_fail(ctx, yt_get(self->src, "strategy"), what,
+			       "range shards cannot be resharded: their ranges are fixed");
+	}
+	if (c->strategy != ST_RING)
+		return 0;
+	uint32_t m = self->max_units;
+	uint64_t *hash = malloc(m * sizeof *hash), *pts = malloc(m * sizeof *pts);
+	int bad = !hash || !pts;
+	for (uint32_t u = 0; !bad && u < m; u++) {
+		hash[u] = rng_key(rng_hash64(self->name, 0), u);
+		pts[u] = c->virtual_nodes;
+	}
+	bad = bad || hring_build(&c->ring, &c->nring, hash, pts, m);
+	free(hash), free(pts);
+	if (bad)
+		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* ---- run state -------------------------------------------------------- */
+
+struct shards {
+	const struct shards_cfg *cfg;
+	uint32_t units, units_now;
+	struct db **db;                /* [units] */
+	struct hring_pt *ring;         /* ring: the shards in use */
+	size_t nring;
+	uint8_t *off;
+	double *tmp;
+	double moved_sum;
+	uint64_t moved_n;
+	double ts_prev_busy, ts_prev_ns;
+};
+
+static inline uint64_t key_hash(uint64_t key)
+{
+	return rng_mix64(key ^ 0x6b6579ull);
+}
+
+static uint32_t place(const struct shards *sh, uint64_t h, uint64_t key)
+{
+	const struct shards_cfg *c = sh->cfg;
+	switch (c->strategy) {
+	case ST_HASH: return (uint32_t)(h % sh->units_now);
+	case ST_RING: return hring_lookup(sh->ring, sh->nring, h);
+	case ST_JUMP: return hring_jump(h, sh->units_now);
+	default: {
+		size_t lo = 0, hi = c->nranges;
+		while (hi - lo > 1) {
+			size_t mid = (lo + hi) / 2;
+			if (c->ranges[mid] <= key)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		return (uint32_t)lo;
+	}
+	}
+}
+
+static int sh_init(struct sim *s, struct sim_node *n)
+{
+	const struct shards_cfg *c = n->sc->cfg;
+	struct shards *sh = calloc(1, sizeof *sh);
+	n->state = sh;
+	if (!sh)
+		return SIM_ENOMEM;
+	sh->cfg = c;
+	sh->units = n->units;
+	sh->units_now = n->sc->units;
+	if (!(sh->db = calloc(sh->units, sizeof *sh->db)) ||
+	    !(sh->off = calloc(sh->units, 1)) ||
+	    !(sh->tmp = malloc(sh->units * sizeof *sh->tmp)) ||
+	    (c->nring && !(sh->ring = malloc(c->nring * sizeof *sh->ring))))
+		return SIM_ENOMEM;
+	for (uint32_t u = 0; u < sh->units; u++) {
+		int rc = db_open(s, n, &c->shard, u, u, &sh->db[u]);
+		if (rc)
+			return rc;
+		sh->off[u] = u >= sh->units_now;
+	}
+	if (c->nring)
+		sh->nring = hring_filter(sh->ring, c->ring, c->nring, sh->off);
+	return 0;
+}
+
+static void sh_fini(struct sim *s, struct sim_node *n)
+{
+	struct shards *sh = n->state;
+	(void)s;
+	if (!sh)
+		return;
+	for (uint32_t u = 0; sh->db && u < sh->units; u++)
+		db_close(sh->db[u]);
+	free(sh->db), free(sh->off), free(sh->tmp), free(sh->ring), free(sh);
+}
+
+static void sh_arrive(struct sim *s, struct sim_node *n, struct request *req)
+{
+	struct shards *sh = n->state;
+	uint32_t u = place(sh, key_hash(req->key), req->key);
+	db_arrive(s, n, sh->db[u], req);
+}
+
+static void sh_event(struct sim *s, struct sim_node *n, struct event *ev)
+{
+	struct shards *sh = n->state;
+	db_event(s, n, sh->db[db_shard_of(ev)], ev);
+}
+
+static void sh_crash(struct sim *s, struct sim_node *n, uint32_t u)
+{
+	struct shards *sh = n->state;
+	db_crash(s, n, sh->db[u], SIM_ANY);
+}
+
+static void sh_recover(struct sim *s, struct sim_node *n, uint32_t u)
+{
+	struct shards *sh = n->state;
+	db_recover(s, n, sh->db[u], SIM_ANY);
+}
+
+static void sh_action(struct sim *s, struct sim_node *n, const struct tl_entry *t,
+		      int start)
+{
+	struct shards *sh = n->state;
+	for (uint32_t u = 0; u < sh->units; u++)
+		if (t->unit == SIM_ANY || t->unit == u)
+			db_action(s, n, sh->db[u], t, start);
+}
+
+static void sh_scale(struct sim *s, struct sim_node *n, uint32_t units)
+{
+	struct shards *sh = n->state;
+	uint32_t *before = malloc(HRING_PROBES * sizeof *before);
+	if (!before) {
+		s->oom = 1;
+		return;
+	}
+	for (uint32_t k = 0; k < HRING_PROBES; k++)
+		before[k] = place(sh, hring_probe(k), 0);
+	sh->units_now = units;
+	for (uint32_t u = 0; u < sh->units; u++)
+		sh->off[u] = u >= units;
+	if (sh->cfg->nring)
+		sh->nring = hring_filter(sh->ring, sh->cfg->ring, sh->cfg->nring, sh->off);
+	uint32_t moved = 0;
+	for (uint32_t k = 0; k < HRING_PROBES; k++)
+		moved += place(sh, hring_probe(k), 0) != before[k];
+	if (s->measuring) {
+		sh->moved_sum += (double)moved / HRING_PROBES;
+		sh->moved_n++;
+	}
+	free(before);
+}
+
+static void sh_warmup_end(struct sim *s, struct sim_node *n)
+{
+	struct shards *sh = n->state;
+	for (uint32_t u = 0; u < sh->units; u++)
+		db_restart(sh->db[u], s->now_ns);
+	sh->moved_sum = 0;
+	sh->moved_n = 0;
+	sh->ts_prev_busy = 0;
+	sh->ts_prev_ns = (double)s->now_ns;
+}
+
+static void sh_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
+{
+	struct shards *sh = n->state;
+	struct db_totals all = { 0 };
+	for (uint32_t u = 0; u < sh->units; u++) {
+		struct db_totals t;
+		db_totals(sh->db[u], s->now_ns, &t);
+		all.arrivals += t.arrivals, all.reads += t.reads, all.writes += t.writes;
+		all.failed += t.failed, all.served += t.served, all.stale += t.stale;
+		all.ryw += t.ryw, all.sojourn_s += t.sojourn_s;
+		all.busy += t.busy, all.workers += t.workers;
+		sh->tmp[u] = (double)t.arrivals;
+	}
+	uint64_t total = all.arrivals;
+	for (uint32_t u = 0; u < sh->units && o->nrows > 1; u++) {
+		struct db_totals t;
+		db_totals(sh->db[u], s->now_ns, &t);
+		double *r = node_row(o, n->ops, 1 + u);
+		db_row(r, &t);
+		r[2 * DB_NCOLS] = (double)t.arrivals;
+		r[2 * DB_NCOLS + 1] = (double)total;
+		r[2 * DB_NCOLS + 2] = NAN;
+		r[2 * DB_NCOLS + 4] = NAN;
+	}
+	double *v = node_row(o, n->ops, 0);
+	db_row(v, &all);
+	v[2 * DB_NCOLS] = NAN;
+	v[2 * DB_NCOLS + 1] = NAN;
+	/* the spread over the shards in use at the end: sd / mean */
+	uint32_t k = sh->units_now;
+	double m = gsl_stats_mean(sh->tmp, 1, k);
+	v[2 * DB_NCOLS + 2] = k > 1 && m > 0 ? gsl_stats_sd_with_fixed_mean(sh->tmp, 1, k, m) / m : NAN;
+	v[2 * DB_NCOLS + 4] = sh->moved_n ? sh->moved_sum / (double)sh->moved_n : NAN;
+}
+
+static void sh_sample(struct sim *s, struct sim_node *n, double *out)
+{
+	struct shards *sh = n->state;
+	double busy = 0, cap = 0;
+	uint64_t reads = 0, stale = 0;
+	for (uint32_t u = 0; u < sh->units; u++)
+		db_window(sh->db[u], s->now_ns, &busy, &cap, &reads, &stale);
+	double dt = (double)s->now_ns - sh->ts_prev_ns;
+	out[0] = dt > 0 ? (busy - sh->ts_prev_busy) / (dt * cap) : NAN;
+	out[1] = reads ? (double)stale / (double)reads : NAN;
+	sh->ts_prev_busy = busy;
+	sh->ts_prev_ns = (double)s->now_ns;
+}
+
+static uint32_t sh_units(const void *cfg)
+{
+	return ((const struct shards_cfg *)cfg)->shards;
+}
+
+static const struct col_def sh_cols[] = {
+	DB_COL_DEFS
+	{ "share", COL_RATIO, 0, "a shard's share of the requests" },
+	{ "load_cv", COL_MEAN, 1,
+	  "shards: coefficient of variation (sd / mean) of the requests each shard in use received" },
+	{ "keys_moved_share", COL_MEAN, 0,
+	  "shards: share of the key space that changed shard at a reshard, averaged over the reshards" },
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct col_def sh_ts_cols[] = {
+	{ "utilization", COL_MEAN, 0, "busy workers over the workers, in the window" },
+	{ "stale_ratio", COL_MEAN, 0, "stale reads / reads in the window" },
+	{ NULL, 0, 0, NULL },
+};
+
+const struct model_ops shards_ops = {
+	.kind = "shards",
+	.summary = "keys partitioned over databases by hash, ring, Jump hash or ranges; per-shard load and resharding",
+	.params = &sh_table,
+	.units = sh_units,
+	.link = sh_link,
+	.init = sh_init,
+	.arrive = sh_arrive,
+	.event = sh_event,
+	.crash = sh_crash,
+	.recover = sh_recover,
+	.scale = sh_scale,
+	.action = sh_action,
+	.faults = SIM_FAULT(TL_CRASH) | SIM_FAULT(TL_RECOVER) | SIM_FAULT(TL_SLOW) |
+		  SIM_FAULT(TL_ERRORS) | SIM_FAULT(TL_LATENCY) | SIM_FAULT(TL_LAG) |
+		  SIM_FAULT(TL_FAILOVER) | SIM_FAULT(TL_SCALE) | SIM_FAULT(TL_RESHARD),
+	.warmup_end = sh_warmup_end,
+	.finish = sh_finish,
+	.cols = sh_cols,
+	.sample = sh_sample,
+	.ts_cols = sh_ts_cols,
+	.fini = sh_fini,
+};

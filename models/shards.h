@@ -1,0 +1,33 @@
+/*
+ * shards.h - the shards kind: keys partitioned over databases.
+ *
+ * Each request goes to one shard by its key, and each shard is a database
+ * (models/database.h) configured by `shard:`.  Strategies:
+ *
+ *   hash    hash(key) mod shards: even, but a change of count moves about
+ *           n/(n+1) of the keys;
+ *   ring    a consistent-hash ring, `virtual_nodes` points per shard:
+ *           adding one shard moves about 1/(n+1) of the keys;
+ *   jump    Jump hash (Lamping and Veach 2014) of hash(key): even, moves
+ *           exactly the 1/(n+1) share in expectation, no table;
+ *   range   `ranges` lists each shard's first key, from 0 up: shard i
+ *           holds keys from ranges[i] to ranges[i+1] - 1.  Under ranked
+ *           popularity (Zipf, where key 0 is the most popular) the first
+ *           shard runs hot.
+ *
+ * Rows: one per shard (users_db[3]) with its load, share and latency,
+ * and the node's row with load_cv (sd / mean of the requests each shard
+ * in use received), which shows a hot shard, and keys_moved_share.
+ * `reshard` (or `scale`) to N shards from a time on changes the count for
+ * every later request; keys_moved_share says what share of the key space
+ * changed shard.  Moving the data itself is not modelled: a moved key is
+ * served by its new shard at once.
+ */
+#ifndef MODELS_SHARDS_H
+#define MODELS_SHARDS_H
+
+#include "models/model.h"
+
+extern const struct model_ops shards_ops;
+
+#endif
