@@ -79,7 +79,7 @@ static void append_ent(struct cstore *c, uint32_t e)
 /* fnode_new takes a node of frequency f and links it after node `after`
  * (NONE: first).  There are never more nodes than entries + 1, and the
  * node array has cap_now + 1 slots, so one is always free. */
-static uint32_t fnode_new(struct cstore *c, uint64_t f, uint32_t after)
+static uint32_t fnode_new(struct cstore *c, uint32_t f, uint32_t after)
 {
 	uint32_t x = c->ffree;
 	c->ffree = c->fn[x].next;
@@ -138,7 +138,13 @@ static void lfu_insert(struct cstore *c, uint32_t e)
 static void lfu_touch(struct cstore *c, uint32_t e)
 {
 	uint32_t x = c->ent[e].fn;
-	uint64_t f = c->fn[x].freq;
+	uint32_t f = c->fn[x].freq;
+	if (f == UINT32_MAX) {
+		/* saturated: the newest among equals */
+		unlink_ent(c, e);
+		append_ent(c, e);
+		return;
+	}
 	uint32_t y = c->fn[x].next;
 	if (y == NONE || c->fn[y].freq != f + 1)
 		y = fnode_new(c, f + 1, x);

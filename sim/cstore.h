@@ -11,7 +11,8 @@
  *     has gaps;
  *   - the map is open addressing with linear probing over 32-bit entry
  *     indices, kept at most half full and deleted by backward shift (no
- *     tombstones): 8 to 16 bytes per entry, 40 to 48 in all;
+ *     tombstones): 8 to 16 bytes per entry, 40 to 48 in all (LRU, FIFO,
+ *     random);
  *   - LRU and FIFO keep one list (head: the next to evict); a hit moves
  *     the entry to the tail under LRU and leaves it under FIFO;
  *   - LFU is the O(1) scheme of Shah, Mitra and Matani ("An O(1)
@@ -19,8 +20,10 @@
  *     a list of frequency nodes in increasing order, each holding its
  *     entries oldest first; a hit moves the entry to the next node,
  *     created when missing, and eviction takes the oldest entry of the
- *     lowest frequency.  Frequencies count the hits since the entry was
- *     filled (in-cache LFU: history is forgotten on eviction).
+ *     lowest frequency.  Frequencies count the uses since the entry was
+ *     filled (in-cache LFU: history is forgotten on eviction), up to
+ *     2^32 - 1, where they stay.  A node is 20 bytes, and there are never
+ *     more nodes than entries + 1: at most 62.5 bytes per entry in all.
  *
  * Expiry is lazy: an expired entry is found by the lookup that would have
  * hit it (an expiration and a miss), or evicted like any other.  The
@@ -47,7 +50,7 @@ struct cstore_ent {
 };
 
 struct cstore_fnode {
-	uint64_t freq;
+	uint32_t freq;               /* saturates at UINT32_MAX */
 	uint32_t head, tail;         /* entries, oldest first */
 	uint32_t prev, next;         /* nodes, lowest frequency first */
 };
