@@ -1,0 +1,341 @@
+/*
+ * test_cache.c - the cache kind against closed-form results.
+ *
+ *   - LRU under independent Zipf requests against Che's approximation;
+ *     FIFO and random against theirs (occupancy lambda T / (1 + lambda T),
+ *     summing to the capacity), for two exponents and two sizes each;
+ *   - TTL caches of ample capacity against the exact per-key hit
+ *     probabilities for Poisson requests: lambda T / (1 + lambda T) when
+ *     the expiry is set at the fill, 1 - exp(-lambda T) when hits renew it;
+ *   - a cache-aside and a read-through tier with a fixed hit ratio against
+ *     their Jackson networks (they differ by the set's round trip);
+ *   - a hot key under expiry, with and without coalescing, against the
+ *     renewal-reward rate of backend reads;
+ *   - write-behind's loss on a crash: exactly the writes queued since the
+ *     last flush.
+ *
+ * Each statistical check compares the mean over replications with the
+ * reference, within the t interval (99.9 %) of the replications' own
+ * spread, and shows that a wrong reference (LRU's for FIFO, the other TTL
+ * mode's, the other pattern's timing, no coalescing) falls outside it.
+ * Che's approximation is not exact: at these sizes (10^4 keys, 100 and
+ * 1000 entries) it is within 0.001 of long runs, below the interval's
+ * half-width at the run lengths used here.
+ */
+#include "tests/simtest.h"
+
+#include <math.h>
+
+#include <gsl/gsl_roots.h>
+#include <gsl/gsl_statistics_double.h>
+
+#include "sim/keys.h"
+#include "sim/stats.h"
+
+#define NREP 10
+
+/* run_col runs NREP replications of yaml and writes column col of node
+ * `node`'s row 0 for each into x. */
+static void run_col(const char *yaml, const char *node, const char *col, double *x)
+{
+	struct scenario_set *set = simtest_load(yaml);
+	const struct scenario *sc = set->points[0];
+	int k = scenario_node_index(sc, node);
+	assert_true(k >= 0);
+	for (uint32_t r = 0; r < NREP; r++) {
+		struct rep_result res;
+		simtest_run(sc, r, &res);
+		x[r] = simtest_node(sc, &res, (size_t)k, 0, col);
+		rep_result_fini(&res);
+	}
+	scenario_set_free(set);
+}
+
+/* within: the mean of x[0..NREP) is within the 99.9 % t interval of the
+ * reference `want`; prints both. */
+static int within(const char *what, const double *x, double want)
+{
+	double m = gsl_stats_mean(x, 1, NREP);
+	double half = stats_t_quantile(0.9995, NREP - 1) * gsl_stats_sd(x, 1, NREP) / sqrt(NREP);
+	int ok = fabs(m - want) <= half;
+	print_message("    %-34s %.5f +- %.5f, reference %.5f%s\n", what, m, half, want,
+		      ok ? "" : "  (outside)");
+	return ok;
+}
+
+/* ---- references -------------------------------------------------------- */
+
+struct pop {
+	const struct keys *k;
+	uint64_t n;
+	double C;
+	int fifo;
+};
+
+/* occupancy(T) - C: LRU sum(1 - e^-pT); FIFO/random sum(pT / (1 + pT)) */
+static double occ(double T, void *arg)
+{
+	const struct pop *p = arg;
+	double s = 0;
+	for (uint64_t i = 0; i < p->n; i++) {
+		double q = keys_pmf(p->k, i);
+		s += p->fifo ? q * T / (1 + q * T) : -expm1(-q * T);
+	}
+	return s - p->C;
+}
+
+/* characteristic_hit solves for the characteristic time (in requests)
+ * with GSL's Brent solver and returns the hit ratio it gives. */
+static double characteristic_hit(const struct keys *k, double C, int fifo)
+{
+	struct pop p = { k, k->n, C, fifo };
+	gsl_function f = { occ, &p };
+	double lo = 0, hi = 1;
+	while (occ(hi, &p) < 0)
+		hi *= 2;
+	gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+	gsl_root_fsolver_set(s, &f, lo, hi);
+	double T = hi;
+	for (int it = 0; it < 200; it++) {
+		gsl_root_fsolver_iterate(s);
+		T = gsl_root_fsolver_root(s);
+		lo = gsl_root_fsolver_x_lower(s);
+		hi = gsl_root_fsolver_x_upper(s);
+		if (gsl_root_test_interval(lo, hi, 0, 1e-12) == GSL_SUCCESS)
+			break;
+	}
+	gsl_root_fsolver_free(s);
+	double h = 0;
+	for (uint64_t i = 0; i < k->n; i++) {
+		double q = keys_pmf(k, i);
+		h += q * (fifo ? q * T / (1 + q * T) : -expm1(-q * T));
+	}
+	return h;
+}
+
+/* ttl_hit: Poisson requests at `rate`, TTL T seconds, ample capacity. */
+static double ttl_hit(const struct keys *k, double rate, double T, int refresh)
+{
+	double h = 0;
+	for (uint64_t i = 0; i < k->n; i++) {
+		double q = keys_pmf(k, i), x = q * rate * T;
+		h += q * (refresh ? -expm1(-x) : x / (1 + x));
+	}
+	return h;
+}
+
+/* ---- eviction ---------------------------------------------------------- */
+
+static const char *evict_yaml =
+	"name: evict\nseed: 3\nduration: 4s\nwarmup: 1s\nreplications: 10\n"
+	"workloads:\n"
+	"  u:\n"
+	"    arrival: {process: poisson, rate: 100000/s}\n"
+	"    target: cache\n"
+	"    keys: {dist: zipf, n: 10000, s: %g}\n"
+	"nodes:\n"
+	"  cache: {type: cache, mode: read_through, capacity: %u, eviction: %s, backend: db}\n"
+	"  db: {type: service, workers: 1, service: {dist: constant, value: 0s}}\n";
+
+static void test_cache_eviction_against_characteristic_time(void **state)
+{
+	(void)state;
+	double ss[] = { 0.8, 1.2 };
+	unsigned cs[] = { 100, 1000 };
+	int wrong = 0, checks = 0;
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2; j++) {
+			struct keys k;
+			assert_int_equal(keys_zipf(&k, 10000, ss[i], NULL), 0);
+			double lru = characteristic_hit(&k, cs[j], 0);
+			double fifo = characteristic_hit(&k, cs[j], 1);
+			const char *pol[] = { "lru", "fifo", "random" };
+			for (int e = 0; e < 3; e++) {
+				char yaml[1024], what[64];
+				double x[NREP];
+				snprintf(yaml, sizeof yaml, evict_yaml, ss[i], cs[j], pol[e]);
+				run_col(yaml, "cache", "hit_ratio", x);
+				snprintf(what, sizeof what, "%s s=%g C=%u", pol[e], ss[i], cs[j]);
+				assert_true(within(what, x, e ? fifo : lru));
+				/* the other policy's reference is outside */
+				snprintf(what, sizeof what, "  against %s's", e ? "lru" : "fifo");
+				wrong += !within(what, x, e ? lru : fifo);
+				checks++;
+			}
+		}
+	assert_int_equal(wrong, checks);
+}
+
+/* ---- expiry ------------------------------------------------------------ */
+
+static const char *ttl_yaml =
+	"name: ttl\nseed: 5\nduration: 20s\nwarmup: 2s\nreplications: 10\n"
+	"workloads:\n"
+	"  u:\n"
+	"    arrival: {process: poisson, rate: 10000/s}\n"
+	"    target: cache\n"
+	"    keys: {dist: zipf, n: 1000, s: 0.8}\n"
+	"nodes:\n"
+	"  cache: {type: cache, mode: read_through, capacity: 1000, ttl: 50ms, ttl_mode: %s, backend: db}\n"
+	"  db: {type: service, workers: 1, service: {dist: constant, value: 0s}}\n";
+
+static void test_cache_ttl_exact_per_key(void **state)
+{
+	(void)state;
+	struct keys k;
+	assert_int_equal(keys_zipf(&k, 1000, 0.8, NULL), 0);
+	for (int refresh = 0; refresh < 2; refresh++) {
+		char yaml[1024];
+		double x[NREP];
+		snprintf(yaml, sizeof yaml, ttl_yaml, refresh ? "refresh" : "on_miss");
+		run_col(yaml, "cache", "hit_ratio", x);
+		assert_true(within(refresh ? "ttl refresh" : "ttl on_miss", x,
+				   ttl_hit(&k, 10000, 0.05, refresh)));
+		assert_false(within("  against the other mode's", x,
+				    ttl_hit(&k, 10000, 0.05, !refresh)));
+	}
+}
+
+/* ---- timing: the Jackson network of app, cache and database ------------ */
+
+static const char *tier_yaml =
+	"name: tier\nseed: 11\nduration: 100s\nwarmup: 5s\nreplications: 10\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 400/s}, target: app}\n"
+	"nodes:\n"
+	"  app: {type: service, service: {dist: exponential, mean: 1ms}, next: [{to: cache, p: 1}]}\n"
+	"  cache: {type: cache, mode: %s, hit_ratio: 0.8,\n"
+	"          hit: {dist: exponential, mean: 2ms}, miss: {dist: exponential, mean: 1ms}, backend: db}\n"
+	"  db: {type: service, service: {dist: exponential, mean: 5ms}}\n";
+
+/* Mean latency: the app's M/M/1 sojourn, then a hit (0.8) or a miss, a
+ * read at the database (an M/M/1 fed by the misses, Poisson by thinning
+ * and by Burke's theorem), and for cache-aside the set: one more hit
+ * time on the miss path. */
+static double tier_mean(int aside)
+{
+	double lam = 400, h = 0.8;
+	double app = 1 / (1000 - lam), db = 1 / (200 - (1 - h) * lam);
+	return app + h * 0.002 + (1 - h) * (0.001 + db + (aside ? 0.002 : 0));
+}
+
+static void test_cache_tier_is_its_jackson_network(void **state)
+{
+	(void)state;
+	for (int aside = 0; aside < 2; aside++) {
+		char yaml[1024];
+		double x[NREP], util[NREP];
+		snprintf(yaml, sizeof yaml, tier_yaml, aside ? "cache_aside" : "read_through");
+		struct scenario_set *set = simtest_load(yaml);
+		const struct scenario *sc = set->points[0];
+		for (uint32_t r = 0; r < NREP; r++) {
+			struct rep_result res;
+			simtest_run(sc, r, &res);
+			x[r] = hist_mean(&res.scopes[0].latency) * 1e-9;
+			util[r] = simtest_node(sc, &res, 2, 0, "utilization");
+			rep_result_fini(&res);
+		}
+		scenario_set_free(set);
+		assert_true(within(aside ? "cache_aside mean latency" : "read_through mean latency",
+				   x, tier_mean(aside)));
+		assert_false(within("  against the other pattern's", x, tier_mean(!aside)));
+		assert_true(within("  database utilization", util, 0.2 * 400 * 0.005));
+	}
+}
+
+/* ---- coalescing -------------------------------------------------------- */
+
+static const char *hot_yaml =
+	"name: hot\nseed: 13\nduration: 60s\nwarmup: 1s\nreplications: 10\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 1000/s}, target: cache}\n"
+	"nodes:\n"
+	"  cache: {type: cache, mode: read_through, ttl: 100ms, coalesce: %s, backend: db}\n"
+	"  db: {type: service, workers: 1000, service: {dist: constant, value: 20ms}}\n";
+
+/* One hot key (every request has key 0), Poisson at lambda, TTL T set at
+ * each fill, backend read D.  A cycle starts with the first request after
+ * expiry, 1/lambda after it on average.  With coalescing, the requests
+ * during the read wait for it: one backend read per cycle of length
+ * 1/lambda + D + T.  Without, each request during the read misses and
+ * reads too (1 + lambda D reads in all), and each of their replies fills
+ * the entry again, so it expires T after the last of them: L + D + T
+ * after the first miss, where L, the last Poisson point in [0, D) (0 if
+ * none), has mean D - (1 - e^-lambda D) / lambda.  Rates are per second;
+ * the wrong reference forgets the refills. */
+static void test_cache_coalescing_against_renewal_reward(void **state)
+{
+	(void)state;
+	double lam = 1000, D = 0.02, T = 0.1, cycle = 1 / lam + D + T;
+	double last = D + expm1(-lam * D) / lam;
+	for (int co = 0; co < 2; co++) {
+		char yaml[1024];
+		double x[NREP];
+		snprintf(yaml, sizeof yaml, hot_yaml, co ? "true" : "false");
+		run_col(yaml, "cache", "backend_reads", x);
+		for (int r = 0; r < NREP; r++)
+			x[r] /= 60;
+		double with = 1 / cycle, without = (1 + lam * D) / (cycle + last);
+		assert_true(within(co ? "backend reads/s, coalesced" : "backend reads/s, not coalesced",
+				   x, co ? with : without));
+		assert_false(within("  against the other's", x, co ? without : with));
+		if (!co)
+			assert_false(within("  forgetting the refills", x, (1 + lam * D) / cycle));
+	}
+}
+
+/* ---- write-behind ------------------------------------------------------ */
+
+static const char *behind_yaml =
+	"name: behind\nseed: 1\nduration: 7s\nwarmup: 0s\nreplications: 1\n"
+	"workloads:\n"
+	"  u: {arrival: {process: constant, rate: 100/s}, target: cache, mix: {write: 1}}\n"
+	"nodes:\n"
+	"  cache: {type: cache, mode: write_behind, flush_interval: 995ms, backend: db}\n"
+	"  db: {type: service, workers: 10, service: {dist: constant, value: 1ms}}\n"
+	"timeline:\n"
+	"  - {at: %s, node: cache, do: crash, for: 1s}\n";
+
+/* Writes come every 10 ms from 10 ms on; flushes every 995 ms.  A crash
+ * at 5.505 s loses the writes since the flush at 4.975 s: 4.98 s to
+ * 5.50 s, 53 of them; a crash at 4.976 s loses none.  Every write is
+ * accounted for: flushed, lost, sent straight to the database while the
+ * node was down, or still queued at the end. */
+static void test_cache_write_behind_loses_the_queue(void **state)
+{
+	(void)state;
+	const char *at[] = { "5505ms", "4976ms" };
+	double want[] = { 53, 0 };
+	for (int i = 0; i < 2; i++) {
+		char yaml[1024];
+		snprintf(yaml, sizeof yaml, behind_yaml, at[i]);
+		struct scenario_set *set = simtest_load(yaml);
+		const struct scenario *sc = set->points[0];
+		struct rep_result res;
+		simtest_run(sc, 0, &res);
+		double lost = simtest_node(sc, &res, 0, 0, "lost_writes");
+		double sent = simtest_node(sc, &res, 0, 0, "backend_writes");
+		double down = simtest_node(sc, &res, 0, 0, "unreachable");
+		print_message("    crash at %s: lost %g, sent %g (%g while down)\n", at[i], lost,
+			      sent, down);
+		assert_true(lost == want[i]);
+		/* 700 writes; the last flush is at 6.965 s, so those after it
+		 * are still queued: 6.97 s to 7.00 s, 4 of them */
+		assert_true(sent + lost + 4 == 700);
+		assert_true(down == 100);
+		rep_result_fini(&res);
+		scenario_set_free(set);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cache_eviction_against_characteristic_time),
+		cmocka_unit_test(test_cache_ttl_exact_per_key),
+		cmocka_unit_test(test_cache_tier_is_its_jackson_network),
+		cmocka_unit_test(test_cache_coalescing_against_renewal_reward),
+		cmocka_unit_test(test_cache_write_behind_loses_the_queue),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
