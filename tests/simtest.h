@@ -10,9 +10,12 @@
 
 #include <math.h>
 
+#include <gsl/gsl_statistics_double.h>
+
 #include "models/model.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
+#include "sim/stats.h"
 
 /* simtest_load_with checks a scenario given as text, with nov overrides
  * (as --set gives them); the test fails on error.  simtest_load: none. */
@@ -83,6 +86,51 @@ static inline double simtest_node(const struct scenario *sc,
 	}
 	fail_msg("no column %s for kind %s", col, ops->kind);
 	return NAN;
+}
+
+/* simtest_col runs n replications of yaml (its first point) and writes
+ * column col of node `node`'s row `row` for each into x. */
+static inline void simtest_col(const char *yaml, const char *node, uint32_t row,
+			       const char *col, double *x, uint32_t n)
+{
+	struct scenario_set *set = simtest_load(yaml);
+	const struct scenario *sc = set->points[0];
+	int k = scenario_node_index(sc, node);
+	assert_true(k >= 0);
+	for (uint32_t r = 0; r < n; r++) {
+		struct rep_result res;
+		simtest_run(sc, r, &res);
+		x[r] = simtest_node(sc, &res, (size_t)k, row, col);
+		rep_result_fini(&res);
+	}
+	scenario_set_free(set);
+}
+
+/* simtest_within says whether the mean of x[0..n) is within the 99.9 %
+ * t interval of the replications' own spread of the reference `want`,
+ * and prints both. */
+static inline int simtest_within(const char *what, const double *x, uint32_t n,
+				 double want)
+{
+	double m = gsl_stats_mean(x, 1, n);
+	double half = stats_t_quantile(0.9995, n - 1) * gsl_stats_sd(x, 1, n) / sqrt(n);
+	int ok = fabs(m - want) <= half;
+	print_message("    %-34s %.5f +- %.5f, reference %.5f%s\n", what, m, half, want,
+		      ok ? "" : "  (outside)");
+	return ok;
+}
+
+/* simtest_erlang_c: P(wait > 0) in an M/M/c queue of offered load a =
+ * lambda / mu (Erlang's C formula). */
+static inline double simtest_erlang_c(int c, double a)
+{
+	double term = 1, sum = 1;
+	for (int k = 1; k < c; k++) {
+		term *= a / k;
+		sum += term;
+	}
+	double top = term * a / c / (1 - a / c);
+	return top / (sum + top);
 }
 
 #endif

@@ -34,35 +34,6 @@
 
 #define NREP 10
 
-/* run_col runs NREP replications of yaml and writes column col of node
- * `node`'s row 0 for each into x. */
-static void run_col(const char *yaml, const char *node, const char *col, double *x)
-{
-	struct scenario_set *set = simtest_load(yaml);
-	const struct scenario *sc = set->points[0];
-	int k = scenario_node_index(sc, node);
-	assert_true(k >= 0);
-	for (uint32_t r = 0; r < NREP; r++) {
-		struct rep_result res;
-		simtest_run(sc, r, &res);
-		x[r] = simtest_node(sc, &res, (size_t)k, 0, col);
-		rep_result_fini(&res);
-	}
-	scenario_set_free(set);
-}
-
-/* within: the mean of x[0..NREP) is within the 99.9 % t interval of the
- * reference `want`; prints both. */
-static int within(const char *what, const double *x, double want)
-{
-	double m = gsl_stats_mean(x, 1, NREP);
-	double half = stats_t_quantile(0.9995, NREP - 1) * gsl_stats_sd(x, 1, NREP) / sqrt(NREP);
-	int ok = fabs(m - want) <= half;
-	print_message("    %-34s %.5f +- %.5f, reference %.5f%s\n", what, m, half, want,
-		      ok ? "" : "  (outside)");
-	return ok;
-}
-
 /* ---- references -------------------------------------------------------- */
 
 struct pop {
@@ -154,12 +125,12 @@ static void test_cache_eviction_against_characteristic_time(void **state)
 				char yaml[1024], what[64];
 				double x[NREP];
 				snprintf(yaml, sizeof yaml, evict_yaml, ss[i], cs[j], pol[e]);
-				run_col(yaml, "cache", "hit_ratio", x);
+				simtest_col(yaml, "cache", 0, "hit_ratio", x, NREP);
 				snprintf(what, sizeof what, "%s s=%g C=%u", pol[e], ss[i], cs[j]);
-				assert_true(within(what, x, e ? fifo : lru));
+				assert_true(simtest_within(what, x, NREP, e ? fifo : lru));
 				/* the other policy's reference is outside */
 				snprintf(what, sizeof what, "  against %s's", e ? "lru" : "fifo");
-				wrong += !within(what, x, e ? lru : fifo);
+				wrong += !simtest_within(what, x, NREP, e ? lru : fifo);
 				checks++;
 			}
 		}
@@ -188,10 +159,10 @@ static void test_cache_ttl_exact_per_key(void **state)
 		char yaml[1024];
 		double x[NREP];
 		snprintf(yaml, sizeof yaml, ttl_yaml, refresh ? "refresh" : "on_miss");
-		run_col(yaml, "cache", "hit_ratio", x);
-		assert_true(within(refresh ? "ttl refresh" : "ttl on_miss", x,
+		simtest_col(yaml, "cache", 0, "hit_ratio", x, NREP);
+		assert_true(simtest_within(refresh ? "ttl refresh" : "ttl on_miss", x, NREP,
 				   ttl_hit(&k, 10000, 0.05, refresh)));
-		assert_false(within("  against the other mode's", x,
+		assert_false(simtest_within("  against the other mode's", x, NREP,
 				    ttl_hit(&k, 10000, 0.05, !refresh)));
 	}
 }
@@ -236,10 +207,10 @@ static void test_cache_tier_is_its_jackson_network(void **state)
 			rep_result_fini(&res);
 		}
 		scenario_set_free(set);
-		assert_true(within(aside ? "cache_aside mean latency" : "read_through mean latency",
-				   x, tier_mean(aside)));
-		assert_false(within("  against the other pattern's", x, tier_mean(!aside)));
-		assert_true(within("  database utilization", util, 0.2 * 400 * 0.005));
+		assert_true(simtest_within(aside ? "cache_aside mean latency" : "read_through mean latency",
+				   x, NREP, tier_mean(aside)));
+		assert_false(simtest_within("  against the other pattern's", x, NREP, tier_mean(!aside)));
+		assert_true(simtest_within("  database utilization", util, NREP, 0.2 * 400 * 0.005));
 	}
 }
 
@@ -272,15 +243,15 @@ static void test_cache_coalescing_against_renewal_reward(void **state)
 		char yaml[1024];
 		double x[NREP];
 		snprintf(yaml, sizeof yaml, hot_yaml, co ? "true" : "false");
-		run_col(yaml, "cache", "backend_reads", x);
+		simtest_col(yaml, "cache", 0, "backend_reads", x, NREP);
 		for (int r = 0; r < NREP; r++)
 			x[r] /= 60;
 		double with = 1 / cycle, without = (1 + lam * D) / (cycle + last);
-		assert_true(within(co ? "backend reads/s, coalesced" : "backend reads/s, not coalesced",
-				   x, co ? with : without));
-		assert_false(within("  against the other's", x, co ? without : with));
+		assert_true(simtest_within(co ? "backend reads/s, coalesced" : "backend reads/s, not coalesced",
+				   x, NREP, co ? with : without));
+		assert_false(simtest_within("  against the other's", x, NREP, co ? without : with));
 		if (!co)
-			assert_false(within("  forgetting the refills", x, (1 + lam * D) / cycle));
+			assert_false(simtest_within("  forgetting the refills", x, NREP, (1 + lam * D) / cycle));
 	}
 }
 

@@ -190,20 +190,6 @@ static void test_validate_mm1_rho_0_8(void **state)
 
 /* ---- M/M/c, Erlang C ------------------------------------------------ */
 
-static double erlang_c(int c, double a)
-{
-	/* a = lambda / mu offered load; returns P(wait > 0) */
-	double term = 1, sum = 1;
-	for (int k = 1; k < c; k++) {
-		term *= a / k;
-		sum += term;
-	}
-	double last = term * a / c;
-	double rho = a / c;
-	double top = last / (1 - rho);
-	return top / (sum + top);
-}
-
 static const char *mmc(int c, double lambda)
 {
 	static char buf[1024];
@@ -222,7 +208,7 @@ static void test_validate_mmc_erlang_c(void **state)
 {
 	int c = 4;
 	double lambda = 3.2;     /* rho = 0.8 */
-	double pw = erlang_c(c, lambda);
+	double pw = simtest_erlang_c(c, lambda);
 	double wq = pw / (c - lambda);
 	print_message("    M/M/4 at rho 0.8: Erlang C %.6f, mean wait %.6f\n", pw, wq);
 	expect_valid(run_metric(mmc(c, lambda), 100000, 100, M_NODE_WAIT, 0, wq), 0.05);

@@ -1,0 +1,104 @@
+/*
+ * test_shards.c - the shards kind: each shard's share of the requests
+ * under range sharding and Zipf keys, and the share of keys a reshard
+ * moves under each strategy.
+ */
+#include "tests/simtest.h"
+
+#include <math.h>
+
+#include "sim/hashring.h"
+#include "sim/keys.h"
+
+#define NREP 10
+
+static const char *range_yaml =
+	"name: range\nseed: 9\nduration: 20s\nwarmup: 1s\nreplications: 10\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 2000/s}, target: users,\n"
+	"      keys: {dist: zipf, n: 10000, s: 1}}\n"
+	"nodes:\n"
+	"  users:\n"
+	"    type: shards\n"
+	"    strategy: range\n"
+	"    shards: 4\n"
+	"    ranges: [0, 2500, 5000, 7500]\n"
+	"    shard: {primary: {workers: 16, service: {dist: exponential, mean: 1ms}}}\n";
+
+/* Shard i's share is the Zipf mass of its range; the first runs hot
+ * (about 0.86 of the requests), far from the even 1/4. */
+static void test_shards_range_shares_follow_the_key_mass(void **state)
+{
+	(void)state;
+	struct keys k;
+	assert_int_equal(keys_zipf(&k, 10000, 1, NULL), 0);
+	for (uint32_t i = 0; i < 4; i++) {
+		double mass = 0;
+		for (uint64_t key = 2500 * i; key < 2500 * (i + 1); key++)
+			mass += keys_pmf(&k, key);
+		double x[NREP];
+		char what[64];
+		simtest_col(range_yaml, "users", 1 + i, "share", x, NREP);
+		snprintf(what, sizeof what, "users[%u] share", i);
+		assert_true(simtest_within(what, x, NREP, mass));
+		assert_false(simtest_within("  against an even share", x, NREP, 0.25));
+	}
+	double cv[NREP];
+	simtest_col(range_yaml, "users", 0, "load_cv", cv, NREP);
+	assert_true(cv[0] > 1);
+}
+
+static const char *reshard_yaml =
+	"name: reshard\nseed: 9\nduration: 4s\nwarmup: 1s\nreplications: 1\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 1000/s}, target: users,\n"
+	"      keys: {dist: uniform, n: 100000}}\n"
+	"nodes:\n"
+	"  users:\n"
+	"    type: shards\n"
+	"    strategy: %s\n"
+	"    shards: 8\n"
+	"    shard: {primary: {workers: 16, service: {dist: exponential, mean: 1ms}}}\n"
+	"timeline:\n"
+	"  - {at: 2s, node: users, do: reshard, shards: 9}\n";
+
+/* From 8 shards to 9: modulo moves 8/9 of the key space, jump 1/9, each
+ * within 4 binomial sd of the probes; a ring moves near 1/9 (its exact
+ * share depends on where its points fall: test_hashring measures it over
+ * many rings).  Requests after the reshard reach the ninth shard. */
+static void test_shards_reshard_moves_keys(void **state)
+{
+	(void)state;
+	const char *strat[] = { "hash", "jump", "ring" };
+	double p = 1.0 / 9, sd = sqrt(p * (1 - p) / HRING_PROBES);
+	for (int i = 0; i < 3; i++) {
+		char yaml[1024];
+		snprintf(yaml, sizeof yaml, reshard_yaml, strat[i]);
+		struct scenario_set *set = simtest_load(yaml);
+		const struct scenario *sc = set->points[0];
+		struct rep_result res;
+		simtest_run(sc, 0, &res);
+		double moved = simtest_node(sc, &res, 0, 0, "keys_moved_share");
+		double ninth = simtest_node(sc, &res, 0, 9, "arrivals");
+		print_message("    %s: %.4f of the keys moved; users[8] took %g requests\n",
+			      strat[i], moved, ninth);
+		if (i == 0)
+			assert_true(fabs(moved - (1 - p)) < 4 * sd);
+		else if (i == 1)
+			assert_true(fabs(moved - p) < 4 * sd);
+		else
+			assert_true(moved > p / 2 && moved < 2 * p);
+		assert_true(ninth > 0);
+		rep_result_fini(&res);
+		scenario_set_free(set);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shards_range_shares_follow_the_key_mass),
+		cmocka_unit_test(test_shards_reshard_moves_keys),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
