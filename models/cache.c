@@ -702,7 +702,12 @@ static double cache_calls(const void *cfg, size_t i, uint32_t *to)
 	if (i > 0)
 		return -1;
 	*to = c->backend;
-	return 1;
+	/* the share of requests that reach the backend, for the steady-state
+	 * check's flows: known with a fixed hit ratio; otherwise the hit
+	 * ratio is what the run finds, so the check assumes almost none (it
+	 * never warns of an overload behind a cache it cannot predict).  The
+	 * edge stays above 0 for the call-cycle check. */
+	return c->fixed ? 1 - c->hit_ratio + 1e-12 : 1e-12;
 }
 
 static uint32_t cache_units(const void *cfg)

@@ -69,11 +69,6 @@ static int db_validate(struct sc_ctx *ctx, const char *what,
 		return sc_fail(ctx, yt_get(map, "routing"), w,
 			       "routing %s needs replicas", routing_names[c->routing]);
 	}
-	if (yt_get(map, "read_your_writes_window") && c->routing != R_RYW) {
-		snprintf(w, sizeof w, "%s.read_your_writes_window", what);
-		return sc_fail(ctx, yt_get(map, "read_your_writes_window"), w,
-			       "applies to routing read_your_writes only (violations are counted over it whatever the routing)");
-	}
 	return 0;
 }
 

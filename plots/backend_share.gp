@@ -1,13 +1,14 @@
-# backend_share.gp - each backend's share of a balancer's requests, a bar
+# backend_share.gp - each backend's share of a balancer's requests (or each
+# shard's share of a shards node's, when there is no balancer), a bar
 # group per backend and a bar per sweep point (up to 8): the imbalance a
 # policy or a layer leaves.  plot.sh writes share (backend, then a column
 # per point) and passes lb, ncols and ptlabels (the points' labels).
 load "plots/common.gp"
 set termoption noenhanced
 set datafile separator whitespace
-set title sprintf("Share of the requests balancer %s sent to each backend (an even share: dashed)", lb)
+set title sprintf("Share of the requests %s sent to each backend or shard (an even share: dashed)", lb)
 set ylabel "share of requests"
-set xlabel "backend"
+set xlabel "backend or shard"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.7 border lc rgb "#555555"

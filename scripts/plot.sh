@@ -15,7 +15,10 @@ sweep=$(head -n 1 "$dir/summary.csv" | cut -d, -f2)
 nodes=""
 callers=""
 if [ -f "$dir/node_timeseries.csv" ]; then
-	nodes=$(awk -F, 'NR > 1 && $1 == 0 && !seen[$3]++ { printf "%s ", $3 }' "$dir/node_timeseries.csv")
+	# (those with busy workers to show: services)
+	col=$(head -n 1 "$dir/node_timeseries.csv" | tr , '\n' | grep -n '^busy_mean$' | cut -d: -f1)
+	nodes=$(awk -F, -v c="$col" 'NR > 1 && $1 == 0 && c && $c != "" && !seen[$3]++ { printf "%s ", $3 }' \
+		"$dir/node_timeseries.csv")
 	# and those whose workers ever waited on calls
 	col=$(head -n 1 "$dir/node_timeseries.csv" | tr , '\n' | grep -n '^calling_mean$' | cut -d: -f1)
 	callers=$(awk -F, -v c="$col" 'NR > 1 && $1 == 0 && c && $c != "" && $c != "NaN" && $c + 0 > 0 \
@@ -79,6 +82,8 @@ share="$dir/.share.dat" lb="" ncols=0 ptlabels=""
 : > "$share"
 if [ -f "$dir/nodes.csv" ]; then
 	lb=$(awk -F, 'NR > 1 && $3 == "balancer" { print $2; exit }' "$dir/nodes.csv")
+	# or, without a balancer, the first shards node: each shard's share
+	[ -n "$lb" ] || lb=$(awk -F, 'NR > 1 && $3 == "shards" { print $2; exit }' "$dir/nodes.csv")
 fi
 if [ -n "$lb" ]; then
 	awk -F, -v lb="$lb" -v sel=" $selpts" '
@@ -97,6 +102,69 @@ if [ -n "$lb" ]; then
 		gsub(/ /, "_", s)
 		printf "%s ", (s == "" ? "all" : s) }' "$dir/summary.csv")
 fi
+# the data tier: the first cache and the node it reads from (the first
+# database or shards), and the first database
+cache="" backend="" db="" cachedat="$dir/.cache.dat" staledat="$dir/.stale.dat"
+ptlabels2="" groups2="" xlabel2=""
+: > "$cachedat"
+: > "$staledat"
+npts=$(awk -F, 'NR > 1 { n++ } END { print n + 0 }' "$dir/summary.csv")
+if [ -f "$dir/nodes.csv" ]; then
+	cache=$(awk -F, 'NR > 1 && $3 == "cache" { print $2; exit }' "$dir/nodes.csv")
+	backend=$(awk -F, 'NR > 1 && ($3 == "database" || $3 == "shards") && index($2, "[") == 0 \
+		{ print $2; exit }' "$dir/nodes.csv")
+	db=$(awk -F, 'NR > 1 && $3 == "database" && index($2, "[") == 0 { print $2; exit }' "$dir/nodes.csv")
+fi
+# each point's label: its swept values, joined by commas
+ptlabel() {
+	awk -F, -v np="$nparams" -v p="$1" 'NR > 1 && $1 == p {
+		s = ""; for (i = 2; i < 2 + np; i++) s = s (s == "" ? "" : ",") $i
+		gsub(/ /, "_", s); print (s == "" ? "all" : s) }' "$dir/summary.csv"
+}
+if [ -n "$cache" ]; then
+	for p in $(awk -F, 'NR > 1 && $1 < 4 { print $1 }' "$dir/summary.csv"); do
+		ptlabels2="$ptlabels2$(ptlabel "$p") "
+	done
+	if [ "$npts" -gt 1 ]; then
+		awk -F, -v cache="$cache" -v be="$backend" -v np="$nparams" '
+			FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
+			FILENAME ~ /nodes.csv$/ && $2 == cache { hit[$1] = $col[FILENAME, "hit_ratio"] }
+			FILENAME ~ /nodes.csv$/ && $2 == be { util[$1] = $col[FILENAME, "utilization"] }
+			FILENAME ~ /summary.csv$/ {
+				s = ""; for (i = 2; i < 2 + np; i++) s = s (s == "" ? "" : ",") $i
+				gsub(/ /, "_", s)
+				lab[$1] = (s == "" ? $1 : s); n = $1 + 1
+				p99[$1] = $col[FILENAME, "latency_p99_s"] " " $col[FILENAME, "latency_p99_s_lo"] " " \
+					  $col[FILENAME, "latency_p99_s_hi"]
+			}
+			END { for (p = 0; p < n; p++)
+				print lab[p], (hit[p] == "" ? "NaN" : hit[p]), (util[p] == "" ? "NaN" : util[p]), p99[p] }
+			' "$dir/nodes.csv" "$dir/summary.csv" > "$cachedat"
+	fi
+fi
+if [ -n "$db" ] && [ "$npts" -gt 1 ]; then
+	# by the compared parameter against the other swept one, or one line
+	gc=0 xc=2
+	if [ "$cmpcol" -gt 0 ] && [ "$xcol" -gt 0 ]; then gc=$cmpcol xc=$xcol; fi
+	xlabel2=$(nice "$(head -n 1 "$dir/summary.csv" | cut -d, -f"$xc")")
+	groups2=$(awk -F, -v c="$gc" 'NR > 1 && !seen[c ? $c : "all"]++ { printf "%s ", c ? $c : "all" }' \
+		"$dir/summary.csv")
+	for g in $groups2; do
+		awk -F, -v db="$db" -v gc="$gc" -v xc="$xc" -v g="$g" '
+			FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
+			FILENAME ~ /nodes.csv$/ && $2 == db {
+				st[$1] = $col[FILENAME, "stale_ratio"]; ryw[$1] = $col[FILENAME, "ryw_violations"] }
+			FILENAME ~ /summary.csv$/ && (gc == 0 || $gc == g) {
+				secs = $col[FILENAME, "throughput_per_s"] > 0 ? \
+				       $col[FILENAME, "arrivals"] / $col[FILENAME, "throughput_per_s"] : 0
+				x = $xc; gsub(/ /, "_", x)
+				print x, (st[$1] == "" ? "NaN" : st[$1]), (secs > 0 ? ryw[$1] / secs : "NaN")
+			}' "$dir/nodes.csv" "$dir/summary.csv" >> "$staledat"
+		printf '\n\n' >> "$staledat"
+	done
+	# no replicas, no stale reads to chart
+	awk 'NF == 3 && $2 + 0 > 0 { found = 1 } END { exit !found }' "$staledat" || : > "$staledat"
+fi
 for gp in plots/*.gp; do
 	name=$(basename "$gp" .gp)
 	[ "$name" = common ] && continue
@@ -104,9 +172,13 @@ for gp in plots/*.gp; do
 	compare_load) [ "$xcol" -gt 0 ] || continue ;;
 	compare_bars) [ -s "$bars" ] || continue ;;
 	backend_share) [ "$ncols" -gt 1 ] || continue ;;
+	node_time) [ -n "$nodes" ] || continue ;;
+	cache_sizing) [ -s "$cachedat" ] || continue ;;
+	cache_time) [ -n "$cache" ] || continue ;;
+	stale_reads) [ -s "$staledat" ] || continue ;;
 	esac
 	tmp="$dir/.$name.png.tmp"
-	if gnuplot -e "dir='$dir'; out='$tmp'; sweeplabel='$sweep'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; sellabel='$sellabel'; share='$share'; lb='$lb'; ncols=$ncols; ptlabels='$ptlabels'" "$gp" 2>"$dir/.$name.log"; then
+	if gnuplot -e "dir='$dir'; out='$tmp'; sweeplabel='$sweep'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; sellabel='$sellabel'; share='$share'; lb='$lb'; ncols=$ncols; ptlabels='$ptlabels'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ptlabels2='$ptlabels2'; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'" "$gp" 2>"$dir/.$name.log"; then
 		mv "$tmp" "$dir/$name.png"
 		rm -f "$dir/.$name.log"
 	else
@@ -116,5 +188,5 @@ for gp in plots/*.gp; do
 		exit 1
 	fi
 done
-rm -f "$markers" "$bars" "$share"
+rm -f "$markers" "$bars" "$share" "$cachedat" "$staledat"
 echo "charts: $dir/*.png"

@@ -1,0 +1,22 @@
+# cache_sizing.gp - for a sweep (of a cache's capacity, say): the first
+# cache's hit ratio and its backend's utilization (left axis), and p99
+# latency with its 95 % interval (right axis), at each sweep point: the
+# capacity-planning chart of a data tier.  plot.sh writes cachedat (the
+# point's label, hit ratio, backend utilization, p99, its lo and hi) and
+# passes cache, backend and sweeplabel.
+load "plots/common.gp"
+set termoption noenhanced
+set datafile separator whitespace
+set title sprintf("%s: hit ratio, %s utilization and p99 by sweep point", cache, backend)
+set xlabel (sweeplabel eq "" ? "sweep point" : sweeplabel)
+set ylabel "ratio"
+set y2label "p99 latency (ms)"
+set yrange [0:1.05]
+set y2range [0:*]
+set ytics nomirror
+set y2tics
+set key bottom right
+plot cachedat using 0:2:xtic(1) with linespoints ls 1 pt 7 title "hit ratio", \
+     cachedat using 0:3 with linespoints ls 3 pt 5 title sprintf("%s utilization", backend), \
+     cachedat using 0:($4 * 1000):($5 * 1000):($6 * 1000) axes x1y2 with yerrorlines ls 2 pt 9 \
+       title "p99 (right axis, 95 % interval)"

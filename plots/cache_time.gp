@@ -1,0 +1,29 @@
+# cache_time.gp - the first cache's hit ratio (top) and the requests it
+# sent to its backend per second (bottom), per time window, for each
+# sweep point (up to 4), warm-up included: a cold start, a flush or an
+# expiry wave shows as a dip above and a spike below.  plot.sh passes
+# cache and ptlabels2 (the points' labels).
+load "plots/common.gp"
+set termoption noenhanced
+load markers
+set terminal pngcairo size 900,720 enhanced font "sans,10"
+set output out
+file = dir."/node_timeseries.csv"
+np = words(ptlabels2)
+set multiplot layout 2,1
+set title sprintf("%s: hit ratio per window", cache)
+set ylabel "hit ratio"
+set yrange [*:1]
+set key bottom right
+plot for [p=1:np] file every ::1 \
+     using ((column(1) == p - 1 && strcol(3) eq cache) ? $2 : NaN):(column("hit_ratio")) \
+     with lines lw 2 lc p title word(ptlabels2, p)
+set title sprintf("Requests %s sent to its backend", cache)
+set xlabel "simulated time (s)"
+set ylabel "requests per second"
+set yrange [0:*]
+set key top right
+plot for [p=1:np] file every ::1 \
+     using ((column(1) == p - 1 && strcol(3) eq cache) ? $2 : NaN):(column("backend_per_s")) \
+     with lines lw 2 lc p title word(ptlabels2, p)
+unset multiplot
