@@ -8,6 +8,8 @@
 # 2. Peak memory for 10^6 and 10^8 simulated requests: flat when statistics
 #    live in fixed-size histograms.
 # 3. The event queue alone: ns per hold, ladder queue against binary heap.
+# (and between them: calls, balancers and the data tier, each against the
+# M/M/1's cost per request.)
 #
 # The machines this runs on are shared and noisy: read the ratios, not the
 # absolute numbers.  Nothing here is a pass/fail test.
@@ -201,6 +203,75 @@ for case in p2c:10 p2c:1000 p2c:100000 least_connections:10 least_connections:10
 done
 awk -v a=$lb_p2c_1000 -v b=$m1 -v c=$lb_least_connections_100000 -v d=$lb_least_connections_10 'BEGIN {
 	printf "p2c over 1000 backends / M/M/1: %.2f (goal <= 2); least_connections 100,000 / 10 backends: %.2f (goal <= 3)\n", a / b, c / d }'
+echo
+
+# The data tier: a cache over 10^6 keys of Zipf popularity (s = 0.9) with
+# room for 10^5, each eviction policy, in front of a service that takes the
+# misses; a database of one primary; shards over 8 such databases.  The
+# marginal cost per request (as for the balancers) against the M/M/1's: a
+# cached request is a lookup, and for a miss a request to the backend.
+cache_bench() { # file eviction requests
+	cat > "$1" <<YAML
+name: bench-cache
+seed: 1
+duration: $3s
+replications: 1
+workloads:
+  users: {arrival: {process: poisson, rate: 1/s}, target: cache, keys: {dist: zipf, n: 1000000, s: 0.9}}
+nodes:
+  cache: {type: cache, mode: read_through, capacity: 100000, eviction: $2, hit: {dist: constant, value: 1ms}, backend: db}
+  db: {type: service, workers: 1000, service: {dist: exponential, mean: 100ms}}
+YAML
+}
+db_bench() { # file requests shards
+	if [ "$3" = 0 ]; then node="{type: database, primary: {service: {dist: exponential, mean: 100ms}}}"
+	else node="{type: shards, strategy: jump, shards: $3, shard: {primary: {service: {dist: exponential, mean: 100ms}}}}"; fi
+	cat > "$1" <<YAML
+name: bench-db
+seed: 1
+duration: $2s
+replications: 1
+workloads:
+  users: {arrival: {process: poisson, rate: 0.9/s}, target: db, keys: {dist: zipf, n: 1000000, s: 0.9}, mix: {read: 0.9, write: 0.1}}
+nodes:
+  db: $node
+YAML
+}
+echo "Data tier: marginal cost per request against the M/M/1's (ns per request)"
+scenario $W/mm1-1e6.yaml 1000000
+scenario $W/mm1-3e6.yaml 3000000
+m1=$(marginal $W/mm1-1e6.yaml $W/mm1-3e6.yaml)
+printf "%-34s %8.1f %6s\n" "mm1" $m1 1
+for ev in lru lfu fifo random; do
+	cache_bench $W/c1.yaml $ev 1000000
+	cache_bench $W/c3.yaml $ev 3000000
+	c=$(marginal $W/c1.yaml $W/c3.yaml)
+	printf "%-34s %8.1f %6.2f\n" "cache $ev, 10^6 Zipf keys, 10^5 room" $c $(awk -v a=$c -v b=$m1 'BEGIN { print a / b }')
+	eval "cache_$ev=$c"
+done
+for sh in 0 8; do
+	db_bench $W/d1.yaml 1111111 $sh
+	db_bench $W/d3.yaml 3333333 $sh
+	c=$(marginal $W/d1.yaml $W/d3.yaml)
+	printf "%-34s %8.1f %6.2f\n" "$([ $sh = 0 ] && echo "database, primary only" || echo "shards: 8 databases, jump")" $c \
+		$(awk -v a=$c -v b=$m1 'BEGIN { print a / b }')
+done
+awk -v a=$cache_lru -v b=$m1 -v c=$cache_lfu 'BEGIN {
+	printf "cache lru / M/M/1: %.2f, lfu / M/M/1: %.2f (goal <= 2)\n", a / b, c / b }'
+# Where the time goes: the work (instructions) and the level-1 data-cache
+# misses per request, by cachegrind, for the M/M/1, the same cache with a
+# fixed hit ratio (no entries) and with LRU entries: 3 x 10^5 requests each.
+if command -v valgrind >/dev/null 2>&1; then
+	scenario $W/cg-mm1.yaml 300000
+	cache_bench $W/cg-lru.yaml lru 300000
+	sed 's/eviction: lru/hit_ratio: 0.6/' $W/cg-lru.yaml > $W/cg-fixed.yaml
+	for f in mm1 fixed lru; do
+		valgrind --tool=cachegrind --cache-sim=yes --cachegrind-out-file=$W/cg.out \
+			./$B/archsim run $W/cg-$f.yaml -q -o $W/out 2>$W/err >/dev/null
+		awk -v f=$f '/I *refs:/ { gsub(",", "", $4); i = $4 } /D1  misses:/ { gsub(",", "", $4); d = $4 }
+			END { printf "%-34s %8.0f instructions %6.2f L1d misses per request\n", "work: " f, i / 3e5, d / 3e5 }' $W/err
+	done
+fi
 echo
 
 # Memory against replications: each replication is folded into the report

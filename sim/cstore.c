@@ -11,22 +11,34 @@
 #define NONE UINT32_MAX
 #define CSTORE_START 1024u
 
-static inline uint64_t home(const struct cstore *c, uint64_t key)
+static inline uint32_t hash32(uint64_t key)
 {
-	return rng_mix64(key) & c->mask;
+	return (uint32_t)(rng_mix64(key) >> 32);
+}
+
+/* home: the slot a hash starts its probe at, h scaled to the table */
+static inline uint64_t home(const struct cstore *c, uint32_t h)
+{
+	return ((uint64_t)h * c->size) >> 32;
+}
+
+static inline uint64_t next_slot(const struct cstore *c, uint64_t i)
+{
+	return i + 1 == c->size ? 0 : i + 1;
 }
 
 /* find returns key's position in the table, or the empty slot where it
  * would go; *found says which. */
 static uint64_t find(const struct cstore *c, uint64_t key, int *found)
 {
-	uint64_t i = home(c, key);
-	while (c->tab[i] != NONE) {
-		if (c->ent[c->tab[i]].key == key) {
+	uint32_t h = hash32(key);
+	uint64_t i = home(c, h);
+	while (c->tab[i].e != NONE) {
+		if (c->tab[i].h == h && c->ent[c->tab[i].e].key == key) {
 			*found = 1;
 			return i;
 		}
-		i = (i + 1) & c->mask;
+		i = next_slot(c, i);
 	}
 	*found = 0;
 	return i;
@@ -174,23 +186,25 @@ static void remove_at(struct cstore *c, uint32_t e, uint64_t p)
 	else if (c->policy != CSTORE_RANDOM)
 		unlink_ent(c, e);
 	/* backward shift: pull up each later entry of the run that may sit
-	 * at or before the hole */
+	 * at or before the hole (its home is not cyclically in (i, j]) */
 	uint64_t i = p, j = p;
 	for (;;) {
-		j = (j + 1) & c->mask;
-		if (c->tab[j] == NONE)
+		j = next_slot(c, j);
+		if (c->tab[j].e == NONE)
 			break;
-		uint64_t k = home(c, c->ent[c->tab[j]].key);
+		uint64_t k = home(c, c->tab[j].h);
 		if (j > i ? (k <= i || k > j) : (k <= i && k > j)) {
 			c->tab[i] = c->tab[j];
+			c->ent[c->tab[i].e].slot = (uint32_t)i;
 			i = j;
 		}
 	}
-	c->tab[i] = NONE;
+	c->tab[i].e = NONE;
 	uint32_t last = --c->count;
 	if (e == last)
 		return;
 	c->ent[e] = c->ent[last];
+	c->tab[c->ent[e].slot].e = e;
 	struct cstore_ent *x = &c->ent[e];
 	if (c->policy != CSTORE_RANDOM) {
 		uint32_t *head, *tail;
@@ -204,26 +218,26 @@ static void remove_at(struct cstore *c, uint32_t e, uint64_t p)
 		else
 			*tail = e;
 	}
-	int found;
-	uint64_t q = find(c, x->key, &found);
-	c->tab[q] = e;
 }
 
+/* table_alloc makes a table for n entries, at most 0.7 full, and puts
+ * the entries held into it. */
 static int table_alloc(struct cstore *c, uint32_t n)
 {
-	uint64_t size = 16;
-	while (size < 2 * (uint64_t)n)
-		size <<= 1;
-	uint32_t *tab = malloc(size * sizeof *tab);
+	uint64_t size = (uint64_t)n * 10 / 7 + 2;
+	struct cstore_slot *tab = malloc(size * sizeof *tab);
 	if (!tab)
 		return -1;
-	memset(tab, 0xff, size * sizeof *tab);
+	for (uint64_t i = 0; i < size; i++)
+		tab[i].e = NONE;
 	free(c->tab);
 	c->tab = tab;
-	c->mask = size - 1;
+	c->size = size;
 	for (uint32_t e = 0; e < c->count; e++) {
 		int found;
-		c->tab[find(c, c->ent[e].key, &found)] = e;
+		uint64_t i = find(c, c->ent[e].key, &found);
+		c->tab[i] = (struct cstore_slot){ e, hash32(c->ent[e].key) };
+		c->ent[e].slot = (uint32_t)i;
 	}
 	return 0;
 }
@@ -280,7 +294,7 @@ int cstore_get(struct cstore *c, uint64_t key, int64_t now, int64_t refresh_ns)
 	uint64_t p = find(c, key, &found);
 	if (!found)
 		return 0;
-	uint32_t e = c->tab[p];
+	uint32_t e = c->tab[p].e;
 	if (c->ent[e].expire_ns <= now) {
 		remove_at(c, e, p);
 		c->expirations++;
@@ -296,7 +310,7 @@ int cstore_has(const struct cstore *c, uint64_t key, int64_t now)
 {
 	int found;
 	uint64_t p = find(c, key, &found);
-	return found && c->ent[c->tab[p]].expire_ns > now;
+	return found && c->ent[c->tab[p].e].expire_ns > now;
 }
 
 int cstore_put(struct cstore *c, uint64_t key, int64_t expire_ns, gsl_rng *r)
@@ -304,7 +318,7 @@ int cstore_put(struct cstore *c, uint64_t key, int64_t expire_ns, gsl_rng *r)
 	int found;
 	uint64_t p = find(c, key, &found);
 	if (found) {
-		uint32_t e = c->tab[p];
+		uint32_t e = c->tab[p].e;
 		c->ent[e].expire_ns = expire_ns;
 		touch(c, e);
 		return 0;
@@ -321,14 +335,13 @@ int cstore_put(struct cstore *c, uint64_t key, int64_t expire_ns, gsl_rng *r)
 		case CSTORE_RANDOM: v = (uint32_t)gsl_rng_uniform_int(r, c->count); break;
 		default: v = c->head; break;
 		}
-		int f2;
-		remove_at(c, v, find(c, c->ent[v].key, &f2));
+		remove_at(c, v, c->ent[v].slot);
 		c->evictions++;
 		p = find(c, key, &found);
 	}
 	uint32_t e = c->count++;
-	c->ent[e] = (struct cstore_ent){ key, expire_ns, NONE, NONE, NONE, 0 };
-	c->tab[p] = e;
+	c->ent[e] = (struct cstore_ent){ key, expire_ns, NONE, NONE, NONE, (uint32_t)p };
+	c->tab[p] = (struct cstore_slot){ e, hash32(key) };
 	if (c->policy == CSTORE_LFU)
 		lfu_insert(c, e);
 	else if (c->policy != CSTORE_RANDOM)
@@ -342,13 +355,14 @@ int cstore_del(struct cstore *c, uint64_t key)
 	uint64_t p = find(c, key, &found);
 	if (!found)
 		return 0;
-	remove_at(c, c->tab[p], p);
+	remove_at(c, c->tab[p].e, p);
 	return 1;
 }
 
 void cstore_clear(struct cstore *c)
 {
-	memset(c->tab, 0xff, (c->mask + 1) * sizeof *c->tab);
+	for (uint64_t i = 0; i < c->size; i++)
+		c->tab[i].e = NONE;
 	c->count = 0;
 	c->head = c->tail = c->fhead = c->ffree = NONE;
 	if (c->policy == CSTORE_LFU)

@@ -5,14 +5,18 @@
  * Hand-written because it is the hot path of every cached request and no
  * library gives all four policies at O(1) per operation in compact memory:
  *
- *   - entries live densely in one array (key, expiry, two list links and,
- *     for LFU, the frequency node: 32 bytes); removing one moves the last
- *     into its hole, so random eviction is one draw and the array never
- *     has gaps;
- *   - the map is open addressing with linear probing over 32-bit entry
- *     indices, kept at most half full and deleted by backward shift (no
- *     tombstones): 8 to 16 bytes per entry, 40 to 48 in all (LRU, FIFO,
- *     random);
+ *   - entries live densely in one array (key, expiry, two list links,
+ *     for LFU the frequency node, and the entry's place in the table: 32
+ *     bytes); removing one moves the last into its hole, so random
+ *     eviction is one draw and the array never has gaps, and neither
+ *     needs a search of the table;
+ *   - the map is open addressing with linear probing, each slot an entry
+ *     index and 32 bits of the key's hash: a probe compares hashes and
+ *     touches an entry only on a match; deletion is by backward shift (no
+ *     tombstones), which tells each entry it moves its new place.  The table has
+ *     capacity / 0.7 slots, any number (a slot's home is the hash scaled
+ *     to the size, not masked), so it costs 11.5 bytes per entry: 43.5
+ *     in all for LRU, FIFO and random;
  *   - LRU and FIFO keep one list (head: the next to evict); a hit moves
  *     the entry to the tail under LRU and leaves it under FIFO;
  *   - LFU is the O(1) scheme of Shah, Mitra and Matani ("An O(1)
@@ -23,7 +27,7 @@
  *     lowest frequency.  Frequencies count the uses since the entry was
  *     filled (in-cache LFU: history is forgotten on eviction), up to
  *     2^32 - 1, where they stay.  A node is 20 bytes, and there are never
- *     more nodes than entries + 1: at most 62.5 bytes per entry in all.
+ *     more nodes than entries + 1: 63.5 bytes per entry in all.
  *
  * Expiry is lazy: an expired entry is found by the lookup that would have
  * hit it (an expiration and a miss), or evicted like any other.  The
@@ -46,7 +50,7 @@ struct cstore_ent {
 	int64_t expire_ns;           /* INT64_MAX: never */
 	uint32_t prev, next;         /* list links (LRU, FIFO, LFU's node) */
 	uint32_t fn;                 /* LFU: its frequency node */
-	uint32_t pad;
+	uint32_t slot;               /* its place in the table */
 };
 
 struct cstore_fnode {
@@ -55,13 +59,18 @@ struct cstore_fnode {
 	uint32_t prev, next;         /* nodes, lowest frequency first */
 };
 
+struct cstore_slot {
+	uint32_t e;                  /* entry index, or UINT32_MAX: empty */
+	uint32_t h;                  /* the key's hash, 32 bits */
+};
+
 struct cstore {
 	enum cstore_policy policy;
 	uint32_t capacity;
 	uint32_t count, cap_now;     /* entries held; allotted */
 	struct cstore_ent *ent;      /* [cap_now] */
-	uint32_t *tab;               /* [mask + 1] entry index or NONE */
-	uint64_t mask;
+	struct cstore_slot *tab;     /* [size] */
+	uint64_t size;
 	uint32_t head, tail;         /* LRU/FIFO list */
 	struct cstore_fnode *fn;     /* LFU: [cap_now + 1] nodes */
 	uint32_t fhead, ffree;       /* lowest node; free nodes */

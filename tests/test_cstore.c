@@ -202,7 +202,7 @@ static void test_cstore_memory_per_entry(void **state)
 		for (uint64_t key = 0; key < 1000000; key++)
 			assert_int_equal(cstore_put(&c, rng_mix64(key) % 1000000, INT64_MAX, r), 0);
 		assert_int_equal(c.count, 100000);
-		double bytes = (double)c.cap_now * sizeof *c.ent + (double)(c.mask + 1) * sizeof *c.tab +
+		double bytes = (double)c.cap_now * sizeof *c.ent + (double)c.size * sizeof *c.tab +
 			       (ps[k] == CSTORE_LFU ? (double)(c.cap_now + 1) * sizeof *c.fn : 0);
 		print_message("    %s: %.1f bytes per entry\n",
 			      (const char *[]){ "lru", "lfu", "fifo", "random" }[k], bytes / c.count);
