@@ -6,7 +6,7 @@
 load "plots/common.gp"
 set termoption noenhanced
 load markers
-set terminal pngcairo size 900,720 enhanced font "sans,10"
+set terminal pngcairo size 900,720 noenhanced font "sans,10"
 set output out
 file = dir."/node_timeseries.csv"
 np = words(ptlabels2)
@@ -15,6 +15,7 @@ set title sprintf("%s: hit ratio per window", cache)
 set ylabel "hit ratio"
 set yrange [*:1]
 set key bottom right
+if (exists("sweeplabel") && sweeplabel ne "") set key title sweeplabel
 plot for [p=1:np] file every ::1 \
      using ((column(1) == p - 1 && strcol(3) eq cache) ? $2 : NaN):(column("hit_ratio")) \
      with lines lw 2 lc p title word(ptlabels2, p)

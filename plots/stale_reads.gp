@@ -7,7 +7,7 @@
 load "plots/common.gp"
 set termoption noenhanced
 set datafile separator whitespace
-set terminal pngcairo size 900,540 enhanced font "sans,10"
+set terminal pngcairo size 900,540 noenhanced font "sans,10"
 set output out
 ng = words(groups2)
 set multiplot layout 1,2 title sprintf("Database %s: stale reads", db)

@@ -37,7 +37,7 @@ fi
 # nice PATH: a swept path in words ("lb policy", "users arrival rate")
 nice() {
 	echo "$1" | awk -F. '{
-		if ($1 == "nodes") s = $2 " " $NF
+		if ($1 == "nodes") { s = $2; for (i = 3; i <= NF; i++) s = s " " $i }
 		else if ($1 == "workloads") s = $2 " " ($NF == "rate" ? "arrival rate" : $NF)
 		else s = $NF
 		gsub(/_/, " ", s); print s }'
