@@ -87,6 +87,28 @@ static void test_cli_bad_input_is_one_located_line_and_status_2(void **state)
 	assert_non_null(strstr(e, "nope.yaml:1:1: cannot open: No such file or directory"));
 }
 
+/* The data tier's scenarios, shortened (past their timeline entries),
+ * with random eviction and a random replica policy: twice, byte for
+ * byte. */
+static void test_cli_data_tier_is_deterministic(void **state)
+{
+	const char *runs[] = {
+		"scenarios/cache-sizing.yaml --set duration=10s --set warmup=5s --set nodes.cache.eviction=random",
+		"scenarios/cache-stampede.yaml --set duration=65s --set warmup=30s",
+		"scenarios/read-replicas.yaml --set duration=10s --set nodes.db.replica_policy=random",
+		"scenarios/sharding.yaml --set duration=95s --set warmup=30s",
+	};
+	const char *files[] = { "summary.csv", "nodes.csv", "node_timeseries.csv", "compare.csv" };
+	for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+		assert_int_equal(sh(NULL, 0, "%s run %s -q --set replications=2 -o %s/d1", bin, runs[r], tmpdir), 0);
+		assert_int_equal(sh(NULL, 0, "%s run %s -q --set replications=2 -o %s/d2", bin, runs[r], tmpdir), 0);
+		for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+			assert_int_equal(sh(NULL, 0, "cmp -s %s/d1/%s %s/d2/%s", tmpdir, files[i], tmpdir,
+					    files[i]), 0);
+		assert_int_equal(sh(NULL, 0, "rm -rf %s/d1 %s/d2", tmpdir, tmpdir), 0);
+	}
+}
+
 static void test_cli_same_seed_gives_identical_files(void **state)
 {
 	const char *files[] = {
@@ -241,6 +263,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cli_check_accepts_the_shipped_scenarios),
 		cmocka_unit_test(test_cli_bad_input_is_one_located_line_and_status_2),
 		cmocka_unit_test(test_cli_same_seed_gives_identical_files),
+		cmocka_unit_test(test_cli_data_tier_is_deterministic),
 		cmocka_unit_test(test_cli_warns_when_there_is_no_steady_state),
 		cmocka_unit_test(test_cli_stuck_clock_is_status_1),
 		cmocka_unit_test(test_cli_unwritable_output_is_status_1_and_keeps_old_results),
