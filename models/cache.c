@@ -439,6 +439,12 @@ static void lookup_over(struct sim *s, struct sim_node *n, struct cache *ca,
 		end(s, ca, f, REQ_CRASHED, n->id);
 		return;
 	}
+	if (f->op == F_BEHIND && ca->off[f->unit]) {
+		/* its node was removed during the lookup: write it through */
+		f->op = F_WRITE;
+		to_backend(s, n, ca, f);
+		return;
+	}
 	if (f->op == F_BEHIND) {
 		struct cnode *cn = &ca->nd[f->unit];
 		fill(s, n, ca, f->unit, f->key);
@@ -538,6 +544,9 @@ static void cache_done(struct sim *s, struct sim_node *n, struct request *req)
 	const struct cache_cfg *c = ca->cfg;
 	struct flight *f = (struct flight *)sim_via_pop(req);
 	if (f->op == F_FLUSH) {
+		/* a queued write the backend failed is lost too */
+		if (req->status != REQ_OK && s->measuring)
+			ca->nd[f->unit].stat.lost_writes++;
 		sim_request_free(s, req);
 		pool_put(&ca->flights, f);
 		return;
@@ -724,7 +733,7 @@ static const struct col_def cache_cols[] = {
 	{ "entries", COL_MEAN, 1, "cache: entries held at the end of the run" },
 	{ "backend_reads", COL_SUM, 0, "cache: reads sent to the backend (misses, less coalesced ones)" },
 	{ "backend_writes", COL_SUM, 0, "cache: writes sent to the backend (write_behind: by its flushes)" },
-	{ "lost_writes", COL_SUM, 0, "cache: write_behind writes still queued when their node crashed or was removed" },
+	{ "lost_writes", COL_SUM, 0, "cache: write_behind writes still queued when their node crashed or was removed, or failed by the backend when flushed" },
 	{ "coalesced", COL_SUM, 0, "cache: misses that waited for another miss's backend read (coalesce)" },
 	{ "unreachable", COL_SUM, 0, "cache: requests whose node was down, sent straight to the backend" },
 	{ "keys_moved_share", COL_MEAN, 0,

@@ -493,8 +493,10 @@ static void issue(struct sim *s, struct sim_node *n, struct client *cl,
 	if (c->process == ARR_CLOSED)
 		req->conn = c->connections ? user % c->connections : user;
 	else if (c->connections)
-		req->conn = (uint32_t)(rng_uniform_pos(sim_draws(s, req, SIM_DRAW_CONN)) *
-				       c->connections);
+		/* an open loop's connection is its session, for databases: it
+		 * goes in user, which calls carry to their children */
+		req->user = req->conn = (uint32_t)(rng_uniform_pos(sim_draws(s, req, SIM_DRAW_CONN)) *
+						   c->connections);
 	sim_measure_arrival(s, req);
 	sim_send(s, cl->cfg->target, req);
 }

@@ -122,88 +122,150 @@ struct dbunit {
 	uint64_t reads, writes, failed, stale, ryw;
 };
 
-struct kslot {
-	uint64_t key;
+/* A map of writes, (key, session) -> the latest such write: its commit
+ * time and when each unit applies it.  One map keys by the key alone
+ * (session WM_ANY), the latest write to each key, for staleness; the
+ * other by key and session, each session's latest write to each key, for
+ * read-your-writes.  An entry is of no more use once every unit has
+ * applied its write and the window is past: when the map fills, those go
+ * before it grows, so it holds about the writes in flight, not every key
+ * ever written. */
+#define WM_ANY UINT64_MAX
+
+struct wslot {
+	uint64_t key, session;
 	int64_t commit_ns;
-	uint64_t session;
+};
+
+struct wmap {
+	uint32_t *tab;
+	uint64_t mask;
+	struct wslot *ws;              /* [cap] */
+	int64_t *apply;                /* [cap * nu] */
+	uint32_t n, cap, nu;
 };
 
 struct db {
 	const struct db_cfg *c;
 	uint32_t node, shard, fault_unit, nu, primary, rr;
-	int promoting;
+	int promoting;                 /* no primary: a failover is under way */
+	int promote_due;               /* its promotion time is over, and no
+					* replica was up to take over */
 	struct dbunit *u;              /* [nu] */
 	int64_t *last_apply;           /* [nu] the latest apply time per unit */
 	gsl_rng *rng;                  /* replica_policy random */
-	/* the latest write per key */
-	uint32_t *tab;
-	uint64_t mask;
-	struct kslot *ks;              /* [cap] */
-	int64_t *apply;                /* [cap * nu] */
-	uint32_t nks, cap;
+	struct wmap latest, own;       /* by key; by key and session */
 	uint64_t unavailable;          /* failed with no primary */
 	/* time series */
 	uint64_t win_reads, win_stale;
 	double ts_prev_busy, ts_prev_ns;  /* the database kind's series */
 };
 
+/* session_of: the closed-loop user, or the connection of an open-loop
+ * workload with `connections` (the client puts it in user), or the
+ * workload; calls carry their parent's. */
 static inline uint64_t session_of(const struct request *r)
 {
-	return (uint64_t)r->client << 32 | (r->conn != SIM_ANY ? r->conn : r->user);
+	return (uint64_t)r->client << 32 | r->user;
 }
 
-static int keys_alloc(struct db *d, uint32_t cap)
+static inline uint64_t wm_hash(uint64_t key, uint64_t session)
+{
+	return rng_key(key, session);
+}
+
+/* wm_table rebuilds m's table for cap entries over the ones it holds. */
+static int wm_table(struct wmap *m, uint32_t cap)
 {
 	uint64_t size = 16;
 	while (size < 2 * (uint64_t)cap)
 		size <<= 1;
 	uint32_t *tab = malloc(size * sizeof *tab);
-	struct kslot *ks = realloc(d->ks, (size_t)cap * sizeof *ks);
-	if (ks)
-		d->ks = ks;
-	int64_t *ap = realloc(d->apply, (size_t)cap * d->nu * sizeof *ap);
-	if (ap)
-		d->apply = ap;
-	if (!tab || !ks || !ap) {
-		free(tab);
+	if (!tab)
 		return -1;
-	}
 	memset(tab, 0xff, size * sizeof *tab);
-	free(d->tab);
-	d->tab = tab;
-	d->mask = size - 1;
-	d->cap = cap;
-	for (uint32_t k = 0; k < d->nks; k++) {
-		uint64_t i = rng_mix64(d->ks[k].key) & d->mask;
-		while (d->tab[i] != NONE)
-			i = (i + 1) & d->mask;
-		d->tab[i] = k;
+	free(m->tab);
+	m->tab = tab;
+	m->mask = size - 1;
+	for (uint32_t k = 0; k < m->n; k++) {
+		uint64_t i = wm_hash(m->ws[k].key, m->ws[k].session) & m->mask;
+		while (m->tab[i] != NONE)
+			i = (i + 1) & m->mask;
+		m->tab[i] = k;
 	}
 	return 0;
 }
 
-/* key_find returns key's slot, or NONE; with add, makes one (NONE only
- * when memory ran out). */
-static uint32_t key_find(struct db *d, uint64_t key, int add)
+static int wm_grow(struct wmap *m, uint32_t cap)
 {
-	uint64_t i = rng_mix64(key) & d->mask;
-	while (d->tab[i] != NONE) {
-		if (d->ks[d->tab[i]].key == key)
-			return d->tab[i];
-		i = (i + 1) & d->mask;
+	struct wslot *ws = realloc(m->ws, (size_t)cap * sizeof *ws);
+	if (ws)
+		m->ws = ws;
+	int64_t *ap = realloc(m->apply, (size_t)cap * m->nu * sizeof *ap);
+	if (ap)
+		m->apply = ap;
+	if (!ws || !ap || wm_table(m, cap))
+		return -1;
+	m->cap = cap;
+	return 0;
+}
+
+static void wm_free(struct wmap *m)
+{
+	free(m->tab), free(m->ws), free(m->apply);
+}
+
+static uint32_t wm_find(const struct wmap *m, uint64_t key, uint64_t session)
+{
+	uint64_t i = wm_hash(key, session) & m->mask;
+	while (m->tab[i] != NONE) {
+		const struct wslot *w = &m->ws[m->tab[i]];
+		if (w->key == key && w->session == session)
+			return m->tab[i];
+		i = (i + 1) & m->mask;
 	}
-	if (!add)
+	return NONE;
+}
+
+/* wm_prune drops the entries every unit has applied by now and that
+ * committed more than keep_ns ago. */
+static int wm_prune(struct wmap *m, int64_t now, int64_t keep_ns)
+{
+	uint32_t kept = 0;
+	for (uint32_t k = 0; k < m->n; k++) {
+		int useful = m->ws[k].commit_ns >= now - keep_ns;
+		for (uint32_t v = 0; v < m->nu && !useful; v++)
+			useful = m->apply[(size_t)k * m->nu + v] > now;
+		if (!useful)
+			continue;
+		if (kept != k) {
+			m->ws[kept] = m->ws[k];
+			memcpy(&m->apply[(size_t)kept * m->nu], &m->apply[(size_t)k * m->nu],
+			       m->nu * sizeof *m->apply);
+		}
+		kept++;
+	}
+	m->n = kept;
+	return wm_table(m, m->cap);
+}
+
+/* wm_add returns the entry of (key, session), made if new; NONE when
+ * memory ran out. */
+static uint32_t wm_add(struct wmap *m, uint64_t key, uint64_t session,
+		       int64_t now, int64_t keep_ns)
+{
+	uint32_t k = wm_find(m, key, session);
+	if (k != NONE)
+		return k;
+	if (m->n == m->cap &&
+	    (wm_prune(m, now, keep_ns) || (m->n >= m->cap / 2 && wm_grow(m, m->cap * 2))))
 		return NONE;
-	if (d->nks == d->cap) {
-		if (keys_alloc(d, d->cap * 2))
-			return NONE;
-		return key_find(d, key, add);
-	}
-	uint32_t k = d->nks++;
-	d->tab[i] = k;
-	d->ks[k] = (struct kslot){ key, INT64_MIN, UINT64_MAX };
-	for (uint32_t v = 0; v < d->nu; v++)
-		d->apply[(size_t)k * d->nu + v] = INT64_MIN;
+	uint64_t i = wm_hash(key, session) & m->mask;
+	while (m->tab[i] != NONE)
+		i = (i + 1) & m->mask;
+	k = m->n++;
+	m->tab[i] = k;
+	m->ws[k] = (struct wslot){ key, session, INT64_MIN };
 	return k;
 }
 
@@ -223,7 +285,10 @@ int db_open(struct sim *s, struct sim_node *n, const struct db_cfg *c,
 	snprintf(purpose, sizeof purpose, "replicas/%u", shard);
 	if (!(d->u = calloc(d->nu, sizeof *d->u)) ||
 	    !(d->last_apply = calloc(d->nu, sizeof *d->last_apply)) ||
-	    !(d->rng = sim_stream(s, n, purpose)) || keys_alloc(d, 1024))
+	    !(d->rng = sim_stream(s, n, purpose)))
+		return SIM_ENOMEM;
+	d->latest.nu = d->own.nu = d->nu;
+	if (wm_grow(&d->latest, 1024) || wm_grow(&d->own, 1024))
 		return SIM_ENOMEM;
 	for (uint32_t v = 0; v < d->nu; v++) {
 		station_init(&d->u[v].st, v ? c->replica.workers : c->primary.workers, s->now_ns);
@@ -239,7 +304,9 @@ void db_close(struct db *d)
 		return;
 	if (d->rng)
 		gsl_rng_free(d->rng);
-	free(d->u), free(d->last_apply), free(d->tab), free(d->ks), free(d->apply);
+	wm_free(&d->latest);
+	wm_free(&d->own);
+	free(d->u), free(d->last_apply);
 	free(d);
 }
 
@@ -299,12 +366,15 @@ static void start(struct sim *s, struct sim_node *n, struct db *d, uint32_t v,
 	} else {
 		du->reads++;
 		d->win_reads++;
-		uint32_t k = v == d->primary ? NONE : key_find(d, req->key, 0);
-		if (k != NONE && d->apply[(size_t)k * d->nu + v] > now) {
-			du->stale++;
-			d->win_stale++;
-			if (d->ks[k].session == session_of(req) &&
-			    now - d->ks[k].commit_ns <= d->c->ryw_window_ns)
+		if (v != d->primary) {
+			uint32_t k = wm_find(&d->latest, req->key, WM_ANY);
+			if (k != NONE && d->latest.apply[(size_t)k * d->nu + v] > now) {
+				du->stale++;
+				d->win_stale++;
+			}
+			k = wm_find(&d->own, req->key, session_of(req));
+			if (k != NONE && now - d->own.ws[k].commit_ns <= d->c->ryw_window_ns &&
+			    d->own.apply[(size_t)k * d->nu + v] > now)
 				du->ryw++;
 		}
 	}
@@ -330,9 +400,8 @@ void db_arrive(struct sim *s, struct sim_node *n, struct db *d, struct request *
 	if (!req->write && d->c->routing != R_PRIMARY_ONLY) {
 		int own = 0;
 		if (d->c->routing == R_RYW) {
-			uint32_t k = key_find(d, req->key, 0);
-			own = k != NONE && d->ks[k].session == session_of(req) &&
-			      s->now_ns - d->ks[k].commit_ns <= d->c->ryw_window_ns;
+			uint32_t k = wm_find(&d->own, req->key, session_of(req));
+			own = k != NONE && s->now_ns - d->own.ws[k].commit_ns <= d->c->ryw_window_ns;
 		}
 		uint32_t r = own ? NONE : pick_replica(d);
 		if (r != NONE)
@@ -343,6 +412,7 @@ void db_arrive(struct sim *s, struct sim_node *n, struct db *d, struct request *
 		return;
 	}
 	if (d->u[v].down) {
+		d->u[v].st.arrivals++;     /* it reached the unit, which failed it */
 		fail(s, n, d, v, req, REQ_CRASHED);
 		return;
 	}
@@ -350,39 +420,45 @@ void db_arrive(struct sim *s, struct sim_node *n, struct db *d, struct request *
 		start(s, n, d, v, req);
 }
 
-/* commit: req, a write, has been served by the primary v. */
+/* commit: req, a write, has been served by the primary v.  Each unit
+ * applies it after its lag, and after the write before it. */
 static void commit(struct sim *s, struct db *d, uint32_t v, const struct request *req)
 {
-	uint32_t k = key_find(d, req->key, 1);
-	if (k == NONE) {
+	int64_t now = s->now_ns, keep = d->c->ryw_window_ns;
+	uint64_t sess = session_of(req);
+	uint32_t a = wm_add(&d->latest, req->key, WM_ANY, now, keep);
+	uint32_t b = a == NONE ? NONE : wm_add(&d->own, req->key, sess, now, keep);
+	if (b == NONE) {
 		s->oom = 1;
 		return;
 	}
-	int64_t now = s->now_ns;
-	d->ks[k].commit_ns = now;
-	d->ks[k].session = session_of(req);
+	d->latest.ws[a].commit_ns = d->own.ws[b].commit_ns = now;
 	for (uint32_t w = 0; w < d->nu; w++) {
-		int64_t a = now;
+		int64_t t = now;
 		if (w != v && d->c->has_lag) {
 			double x = dist_sample(&d->c->lag, sim_draws(s, req, DB_DRAW_LAG | (uint64_t)w << 8));
 			x *= d->u[w].lag_factor * 1e9;
-			a += x < (double)(INT64_MAX / 4) ? (int64_t)(x + 0.5) : INT64_MAX / 4;
+			t += x < (double)(INT64_MAX / 4) ? (int64_t)(x + 0.5) : INT64_MAX / 4;
 		}
-		if (a < d->last_apply[w])
-			a = d->last_apply[w];     /* replayed in commit order */
-		d->last_apply[w] = a;
-		d->apply[(size_t)k * d->nu + w] = a;
+		if (t < d->last_apply[w])
+			t = d->last_apply[w];     /* replayed in commit order */
+		d->last_apply[w] = t;
+		d->latest.apply[(size_t)a * d->nu + w] = t;
+		d->own.apply[(size_t)b * d->nu + w] = t;
 	}
 }
 
+/* promote makes the first unit that is up and was never failed over the
+ * primary; with none, it waits for one to recover (promote_due). */
 static void promote(struct db *d)
 {
 	for (uint32_t v = 0; v < d->nu; v++)
 		if (!d->u[v].gone && !d->u[v].down) {
 			d->primary = v;
-			d->promoting = 0;
+			d->promoting = d->promote_due = 0;
 			return;
 		}
+	d->promote_due = 1;
 }
 
 void db_event(struct sim *s, struct sim_node *n, struct db *d, struct event *ev)
@@ -432,8 +508,8 @@ void db_recover(struct sim *s, struct sim_node *n, struct db *d, uint32_t u)
 	for (uint32_t v = 0; v < d->nu; v++)
 		if (u == SIM_ANY || u == v)
 			d->u[v].down = 0;
-	if (d->promoting && d->u[d->primary].gone)
-		return;
+	if (d->promote_due)
+		promote(d);
 }
 
 void db_action(struct sim *s, struct sim_node *n, struct db *d,
@@ -484,7 +560,17 @@ void db_totals(const struct db *d, int64_t now, struct db_totals *out)
 	memset(out, 0, sizeof *out);
 	for (uint32_t v = 0; v < d->nu; v++)
 		unit_totals(&d->u[v], now, out);
+	/* those turned away for want of a primary reached the node too */
+	out->arrivals += d->unavailable;
 	out->failed += d->unavailable;
+}
+
+double db_busy_integral(const struct db *d, int64_t now)
+{
+	double b = 0;
+	for (uint32_t v = 0; v < d->nu; v++)
+		b += twa_integral(&d->u[v].st.busyt, now);
+	return b;
 }
 
 void db_window(struct db *d, int64_t now, double *busy, double *cap,
@@ -544,9 +630,10 @@ static void dbk_action(struct sim *s, struct sim_node *n, const struct tl_entry 
 static void dbk_warmup_end(struct sim *s, struct sim_node *n)
 {
 	struct db *d = n->state;
+	/* the window that spans the end of warm-up keeps its first part */
+	double before = db_busy_integral(d, s->now_ns);
 	db_restart(d, s->now_ns);
-	d->ts_prev_busy = 0;
-	d->ts_prev_ns = (double)s->now_ns;
+	d->ts_prev_busy -= before;
 }
 
 void db_row(double *v, const struct db_totals *t)
@@ -591,6 +678,29 @@ static void dbk_sample(struct sim *s, struct sim_node *n, double *out)
 	d->ts_prev_ns = (double)s->now_ns;
 }
 
+int db_check_failover(struct sc_ctx *ctx, const struct scenario *sc,
+		      const struct sc_node *self, const struct db_cfg *c)
+{
+	if (c->replicas)
+		return 0;
+	for (size_t i = 0; i < sc->ntimeline; i++) {
+		const struct tl_entry *t = &sc->timeline[i];
+		if (t->action != TL_FAILOVER || &sc->nodes[t->node] != self)
+			continue;
+		char what[160];
+		snprintf(what, sizeof what, "nodes.%s", self->name);
+		return sc_fail(ctx, self->src, what,
+			       "timeline[%zu] fails it over at %gs, but it has no replica to promote (replicas: 0)",
+			       i, (double)t->at_ns * 1e-9);
+	}
+	return 0;
+}
+
+static int dbk_link(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self)
+{
+	return db_check_failover(ctx, sc, self, self->cfg);
+}
+
 static uint32_t dbk_units(const void *cfg)
 {
 	return 1 + ((const struct db_cfg *)cfg)->replicas;
@@ -628,6 +738,7 @@ const struct model_ops database_ops = {
 	.summary = "a primary and read replicas with replication lag; stale reads and read-your-writes violations counted",
 	.params = &db_table,
 	.units = dbk_units,
+	.link = dbk_link,
 	.init = dbk_init,
 	.arrive = dbk_arrive,
 	.event = dbk_event,

@@ -111,6 +111,16 @@ void db_row(double *v, const struct db_totals *t);
 void db_window(struct db *d, int64_t now, double *busy, double *cap,
 	       uint64_t *reads, uint64_t *stale);
 
+/* db_busy_integral: busy-worker time of d's stations since warm-up's end
+ * (worker-ns). */
+double db_busy_integral(const struct db *d, int64_t now);
+
+/* db_check_failover (from a kind's link): a `failover` of node self,
+ * whose databases are configured by c, needs a replica to promote.  0 or
+ * SIM_EINVAL with a located message. */
+int db_check_failover(struct sc_ctx *ctx, const struct scenario *sc,
+		      const struct sc_node *self, const struct db_cfg *c);
+
 /* db_shard_of returns the shard an event of a db names. */
 static inline uint32_t db_shard_of(const struct event *ev)
 {

@@ -96,7 +96,9 @@ static const struct param_table sh_table = {
 static int sh_link(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self)
 {
 	struct shards_cfg *c = self->cfg;
-	(void)sc;
+	int rc = db_check_failover(ctx, sc, self, &c->shard);
+	if (rc)
+		return rc;
 	if (c->strategy == ST_RANGE && self->max_units != c->shards) {
 		char what[160];
 		snprintf(what, sizeof what, "nodes.%s.strategy", self->name);
@@ -259,12 +261,13 @@ static void sh_scale(struct sim *s, struct sim_node *n, uint32_t units)
 static void sh_warmup_end(struct sim *s, struct sim_node *n)
 {
 	struct shards *sh = n->state;
-	for (uint32_t u = 0; u < sh->units; u++)
+	/* the window that spans the end of warm-up keeps its first part */
+	for (uint32_t u = 0; u < sh->units; u++) {
+		sh->ts_prev_busy -= db_busy_integral(sh->db[u], s->now_ns);
 		db_restart(sh->db[u], s->now_ns);
+	}
 	sh->moved_sum = 0;
 	sh->moved_n = 0;
-	sh->ts_prev_busy = 0;
-	sh->ts_prev_ns = (double)s->now_ns;
 }
 
 static void sh_finish(struct sim *s, struct sim_node *n, struct node_rows *o)

@@ -107,7 +107,7 @@ enum { REQ_GROUP_OK, REQ_GROUP_REFUSED, REQ_GROUP_FAILED };
 	X(REQ_NO_BACKEND, "no_backend", REQ_GROUP_FAILED,                     \
 	  "failed at a balancer that had no backend left to send them to (all unhealthy, ejected or scaled away)") \
 	X(REQ_UNAVAILABLE, "unavailable", REQ_GROUP_FAILED,                   \
-	  "writes failed at a database with no primary (a failover's promotion)")
+	  "failed at a database with no primary during a failover: writes, and reads that must go to the primary")
 
 enum req_status {
 #define REQ_STATUS_ENUM(name, col, group, doc) name,
@@ -165,7 +165,8 @@ struct request {
 	uint32_t client;             /* issuing client node */
 	uint32_t replica;            /* replica chosen upstream, or SIM_ANY */
 	uint32_t fail_node;          /* where a non-ok status arose */
-	uint32_t user;               /* closed loop: the user */
+	uint32_t user;               /* closed loop: the user; open loop: the
+				      * connection, or 0 (its session) */
 	uint32_t from_unit;          /* a child: the caller's replica */
 	uint32_t hop;                /* sim_forward hops so far */
 	uint32_t conn;               /* the client's connection it rides, or
