@@ -13,22 +13,27 @@
  * chosen by `replica_policy` among those up, the primary when none is);
  * read_your_writes (to the primary when the reader's session wrote the
  * key within `read_your_writes_window`, else as read_replicas).  A
- * session is a closed-loop user, or a connection of a workload that
- * declares `connections`, or else the whole workload.
+ * session is a closed-loop user, or a connection of an open-loop workload
+ * that declares `connections`, or else the whole workload; the calls a
+ * request makes belong to its session.
  *
  * A read served by a replica is stale when a write to its key has
  * committed and not yet been applied there at the moment the read starts
- * its service; it is a read-your-writes violation when, in addition, the
- * reader's session made that write within the window.  Only the latest
- * write to each key is remembered (its commit time, its session, and when
- * each replica applies it), which is all these two need.
+ * its service; it is a read-your-writes violation when one of those
+ * writes is the reader's session's own, made within the window.  With
+ * writes applied in order, the latest write to the key, and the session's
+ * own latest write to it, decide both: those two are remembered (commit
+ * time, and when each unit applies it), and forgotten once every unit has
+ * applied them and the window is past.
  *
  * Faults: `crash` of a unit (db[0] is the primary, db[1] ... the
  * replicas) fails what it holds; a crashed primary fails writes until it
  * recovers.  `lag` multiplies the lag of writes committed while it lasts.
- * `failover` fails the primary for good: writes fail (unavailable) for
- * `promotion`, then the first replica that is up becomes the primary,
- * with its own workers and service.  `slow` slows a unit's service.
+ * `failover` fails the primary for good: writes (and reads that must go
+ * to the primary) fail as unavailable for `promotion`, then the first
+ * replica that is up becomes the primary, with its own workers and
+ * service; if none is up, the first to recover.  A failover needs a
+ * replica (the checker refuses one without).  `slow` slows a unit's service.
  */
 #ifndef MODELS_DATABASE_H
 #define MODELS_DATABASE_H
