@@ -17,11 +17,20 @@
 #define SH_MAX_VNODES 10000
 
 enum { ST_HASH, ST_RING, ST_JUMP, ST_RANGE };
+enum { SH_EV_MIGRATE = 16 };        /* above the databases' own kinds */
+#define SH_MAX_MIGRATE_KEYS 100000000
 
 static const char *const strategy_names[] = { "hash", "ring", "jump", "range", NULL };
 
+struct mig_cfg {
+	int on;
+	uint64_t keys;
+	double rate_per_s;
+};
+
 struct shards_cfg {
 	unsigned strategy;
+	struct mig_cfg mig;
 	uint32_t shards, virtual_nodes;
 	uint64_t *ranges;
 	size_t nranges;
@@ -55,6 +64,27 @@ static int sh_validate(struct sc_ctx *ctx, const char *what,
 	return 0;
 }
 
+static int mark_on(struct sc_ctx *ctx, const char *what,
+		   const struct yt_node *map, void *obj)
+{
+	(void)ctx, (void)what, (void)map;
+	*(int *)obj = 1;
+	return 0;
+}
+
+static const struct param mig_params[] = {
+	{ .name = "keys", .type = PARAM_UINT, PARAM_FIELD(struct mig_cfg, keys),
+	  .umin = 1, .umax = SH_MAX_MIGRATE_KEYS, .flags = PARAM_REQUIRED,
+	  .doc = "the keys stored, 0 to keys - 1: those whose shard changes are copied" },
+	{ .name = "rate", .type = PARAM_RATE, PARAM_FIELD(struct mig_cfg, rate_per_s),
+	  .flags = PARAM_REQUIRED, .doc = "keys copied per second" },
+	{ 0 }
+};
+
+static const struct param_table mig_table = {
+	.params = mig_params, .size = sizeof(struct mig_cfg), .validate = mark_on,
+};
+
 static void sh_cfg_fini(void *obj)
 {
 	free(((struct shards_cfg *)obj)->ring);
@@ -77,6 +107,9 @@ static const struct param sh_params[] = {
 	  .elem_size = sizeof(uint64_t), .min_len = 1, .max_len = SH_MAX_SHARDS,
 	  .item = "ranges", .shape = "[0, 1000, 2000]",
 	  .doc = "range: the first key of each shard, increasing from 0" },
+	{ .name = "migrate", .type = PARAM_MAP, PARAM_FIELD(struct shards_cfg, mig),
+	  .sub = &mig_table, .shape = "{keys: 1000000, rate: 2000/s}", .def_doc = "none",
+	  .doc = "at a reshard, copy each key whose shard changed: a read at its old shard, then a write at its new one, `rate` keys per second, beside the users' requests (which reach the new shard at once)" },
 	{ .name = "shard", .type = PARAM_MAP, PARAM_FIELD(struct shards_cfg, shard),
 	  .sub = &db_table, .flags = PARAM_REQUIRED,
 	  .shape = "{primary: {workers: 8, service: {dist: exponential, mean: 5ms}}}",
@@ -134,6 +167,13 @@ struct shards {
 	double moved_sum;
 	uint64_t moved_n;
 	double ts_prev_busy, ts_prev_ns;
+	/* migration: keys to copy and the shard each leaves */
+	uint64_t *mkey;
+	uint32_t *mfrom, *old;         /* [..]; old: [mig.keys] scratch */
+	size_t mhead, mlen, mcap;
+	uint64_t ident_base, nown, migrated;
+	int64_t gap_ns;
+	int pending;                   /* a migrate event is queued */
 };
 
 static inline uint64_t key_hash(uint64_t key)
@@ -185,6 +225,12 @@ static int sh_init(struct sim *s, struct sim_node *n)
 	}
 	if (c->nring)
 		sh->nring = hring_filter(sh->ring, c->ring, c->nring, sh->off);
+	sh->ident_base = rng_key(s->run_key, rng_hash64(n->sc->name, 2));
+	if (c->mig.on) {
+		sh->gap_ns = (int64_t)(1e9 / c->mig.rate_per_s + 0.5);
+		if (sh->gap_ns < 1)
+			sh->gap_ns = 1;
+	}
 	return 0;
 }
 
@@ -196,6 +242,7 @@ static void sh_fini(struct sim *s, struct sim_node *n)
 		return;
 	for (uint32_t u = 0; sh->db && u < sh->units; u++)
 		db_close(sh->db[u]);
+	free(sh->mkey), free(sh->mfrom), free(sh->old);
 	free(sh->db), free(sh->off), free(sh->tmp), free(sh->ring), free(sh);
 }
 
@@ -206,10 +253,51 @@ static void sh_arrive(struct sim *s, struct sim_node *n, struct request *req)
 	db_arrive(s, n, sh->db[u], req);
 }
 
+/* migrate_one sends the next queued key's read to the shard it leaves. */
+static void migrate_one(struct sim *s, struct sim_node *n, struct shards *sh)
+{
+	struct request *r = sim_request_new(s);
+	if (!r) {
+		s->oom = 1;
+		return;
+	}
+	r->key = sh->mkey[sh->mhead];
+	uint32_t from = sh->mfrom[sh->mhead];
+	sh->mhead = (sh->mhead + 1) % sh->mcap;
+	sh->mlen--;
+	r->ident = rng_key(sh->ident_base, sh->nown++);
+	r->reply_to = n->id;
+	r->user = 0;
+	db_arrive(s, n, sh->db[from], r);
+}
+
 static void sh_event(struct sim *s, struct sim_node *n, struct event *ev)
 {
 	struct shards *sh = n->state;
+	if (ev->kind == SH_EV_MIGRATE) {
+		migrate_one(s, n, sh);
+		sh->pending = sh->mlen > 0;
+		if (sh->pending)
+			sim_schedule(s, s->now_ns + sh->gap_ns, n->id, SH_EV_MIGRATE, NULL, 0);
+		return;
+	}
 	db_event(s, n, sh->db[db_shard_of(ev)], ev);
+}
+
+/* sh_done: a migration's read (hop 0) came back: write the key at its
+ * shard now; its write (hop 1): the key is copied. */
+static void sh_done(struct sim *s, struct sim_node *n, struct request *req)
+{
+	struct shards *sh = n->state;
+	if (req->status == REQ_OK && req->hop == 0) {
+		req->hop = 1;
+		req->write = 1;
+		db_arrive(s, n, sh->db[place(sh, key_hash(req->key), req->key)], req);
+		return;
+	}
+	if (req->status == REQ_OK && s->measuring)
+		sh->migrated++;
+	sim_request_free(s, req);
 }
 
 static void sh_crash(struct sim *s, struct sim_node *n, uint32_t u)
@@ -233,6 +321,8 @@ static void sh_action(struct sim *s, struct sim_node *n, const struct tl_entry *
 			db_action(s, n, sh->db[u], t, start);
 }
 
+static void queue_moves(struct sim *s, struct sim_node *n, struct shards *sh);
+
 static void sh_scale(struct sim *s, struct sim_node *n, uint32_t units)
 {
 	struct shards *sh = n->state;
@@ -243,6 +333,14 @@ static void sh_scale(struct sim *s, struct sim_node *n, uint32_t units)
 	}
 	for (uint32_t k = 0; k < HRING_PROBES; k++)
 		before[k] = place(sh, hring_probe(k), 0);
+	const struct mig_cfg *m = &sh->cfg->mig;
+	if (m->on && !sh->old && !(sh->old = malloc(m->keys * sizeof *sh->old))) {
+		free(before);
+		s->oom = 1;
+		return;
+	}
+	for (uint64_t k = 0; m->on && k < m->keys; k++)
+		sh->old[k] = place(sh, key_hash(k), k);
 	sh->units_now = units;
 	for (uint32_t u = 0; u < sh->units; u++)
 		sh->off[u] = u >= units;
@@ -256,6 +354,43 @@ static void sh_scale(struct sim *s, struct sim_node *n, uint32_t units)
 		sh->moved_n++;
 	}
 	free(before);
+	if (m->on)
+		queue_moves(s, n, sh);
+}
+
+/* queue_moves queues for copying each stored key whose shard differs from
+ * old[key], the placement before the change. */
+static void queue_moves(struct sim *s, struct sim_node *n, struct shards *sh)
+{
+	const struct mig_cfg *m = &sh->cfg->mig;
+	for (uint64_t k = 0; k < m->keys; k++) {
+		uint32_t to = place(sh, key_hash(k), k);
+		if (to == sh->old[k])
+			continue;
+		if (sh->mlen == sh->mcap) {
+			size_t cap = sh->mcap ? 2 * sh->mcap : 1024;
+			uint64_t *mk = malloc(cap * sizeof *mk);
+			uint32_t *mf = malloc(cap * sizeof *mf);
+			if (!mk || !mf) {
+				free(mk), free(mf);
+				s->oom = 1;
+				return;
+			}
+			for (size_t i = 0; i < sh->mlen; i++) {
+				mk[i] = sh->mkey[(sh->mhead + i) % sh->mcap];
+				mf[i] = sh->mfrom[(sh->mhead + i) % sh->mcap];
+			}
+			free(sh->mkey), free(sh->mfrom);
+			sh->mkey = mk, sh->mfrom = mf, sh->mcap = cap, sh->mhead = 0;
+		}
+		size_t at = (sh->mhead + sh->mlen++) % sh->mcap;
+		sh->mkey[at] = k;
+		sh->mfrom[at] = sh->old[k];
+	}
+	if (sh->mlen && !sh->pending) {
+		sh->pending = 1;
+		sim_schedule(s, s->now_ns, n->id, SH_EV_MIGRATE, NULL, 0);
+	}
 }
 
 static void sh_warmup_end(struct sim *s, struct sim_node *n)
@@ -268,6 +403,7 @@ static void sh_warmup_end(struct sim *s, struct sim_node *n)
 	}
 	sh->moved_sum = 0;
 	sh->moved_n = 0;
+	sh->migrated = 0;
 }
 
 static void sh_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
@@ -293,6 +429,7 @@ static void sh_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 		r[2 * DB_NCOLS + 1] = (double)total;
 		r[2 * DB_NCOLS + 2] = NAN;
 		r[2 * DB_NCOLS + 4] = NAN;
+		r[2 * DB_NCOLS + 6] = NAN;
 	}
 	double *v = node_row(o, n->ops, 0);
 	db_row(v, &all);
@@ -303,6 +440,7 @@ static void sh_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 	double m = gsl_stats_mean(sh->tmp, 1, k);
 	v[2 * DB_NCOLS + 2] = k > 1 && m > 0 ? gsl_stats_sd_with_fixed_mean(sh->tmp, 1, k, m) / m : NAN;
 	v[2 * DB_NCOLS + 4] = sh->moved_n ? sh->moved_sum / (double)sh->moved_n : NAN;
+	v[2 * DB_NCOLS + 6] = sh->cfg->mig.on ? (double)sh->migrated : NAN;
 }
 
 static void sh_sample(struct sim *s, struct sim_node *n, double *out)
@@ -331,6 +469,8 @@ static const struct col_def sh_cols[] = {
 	  "shards: coefficient of variation (sd / mean) of the requests each shard in use received" },
 	{ "keys_moved_share", COL_MEAN, 0,
 	  "shards: share of the key space that changed shard at a reshard, averaged over the reshards" },
+	{ "migrated_keys", COL_SUM, 0,
+	  "shards with migrate: keys copied to their new shard (read at the old, written at the new)" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -349,6 +489,7 @@ const struct model_ops shards_ops = {
 	.init = sh_init,
 	.arrive = sh_arrive,
 	.event = sh_event,
+	.done = sh_done,
 	.crash = sh_crash,
 	.recover = sh_recover,
 	.scale = sh_scale,

@@ -20,8 +20,11 @@
  * in use received), which shows a hot shard, and keys_moved_share.
  * `reshard` (or `scale`) to N shards from a time on changes the count for
  * every later request; keys_moved_share says what share of the key space
- * changed shard.  Moving the data itself is not modelled: a moved key is
- * served by its new shard at once.
+ * changed shard.  With `migrate: {keys: N, rate: R}`, each of the keys 0
+ * .. N-1 whose shard changed is copied, a read at the shard it leaves and
+ * then a write at its new one, R keys a second, competing with the users'
+ * requests (migrated_keys counts them); the users' requests for a moved
+ * key reach its new shard at once.
  */
 #ifndef MODELS_SHARDS_H
 #define MODELS_SHARDS_H

@@ -94,11 +94,50 @@ static void test_shards_reshard_moves_keys(void **state)
 	}
 }
 
+/* migrate: at the reshard every stored key whose shard changed is copied,
+ * a read and a write each: as many keys as the moved share of the 20,000
+ * stored (the share is measured on other keys, the probes: both are
+ * samples of the key space, held to 4 sd of their difference), and the
+ * shards' arrivals grow by two requests per key copied. */
+static void test_shards_migration_copies_the_moved_keys(void **state)
+{
+	(void)state;
+	char yaml[1024], with[1200];
+	snprintf(yaml, sizeof yaml, reshard_yaml, "jump");
+	snprintf(with, sizeof with, "%s", yaml);
+	char *at = strstr(with, "    shard:");
+	assert_non_null(at);
+	snprintf(at, sizeof with - (size_t)(at - with), "    migrate: {keys: 20000, rate: 10000/s}\n%s",
+		 strstr(yaml, "    shard:"));
+	double got[2][3];
+	const char *texts[] = { yaml, with };
+	for (int i = 0; i < 2; i++) {
+		struct scenario_set *set = simtest_load(texts[i]);
+		const struct scenario *sc = set->points[0];
+		struct rep_result res;
+		simtest_run(sc, 0, &res);
+		got[i][0] = simtest_node(sc, &res, 0, 0, "keys_moved_share");
+		got[i][1] = simtest_node(sc, &res, 0, 0, "migrated_keys");
+		got[i][2] = simtest_node(sc, &res, 0, 0, "arrivals");
+		rep_result_fini(&res);
+		scenario_set_free(set);
+	}
+	double p = got[1][0], share = got[1][1] / 20000;
+	double sd = sqrt(p * (1 - p) * (1.0 / 20000 + 1.0 / HRING_PROBES));
+	print_message("    moved share %.4f; copied %g keys (%.4f of 20,000); arrivals %g against %g\n",
+		      p, got[1][1], share, got[1][2], got[0][2]);
+	print_message("    without migrate: %g\n", got[0][1]);
+	assert_true(isnan(got[0][1]));
+	assert_true(fabs(share - p) < 4 * sd);
+	assert_true(got[1][2] - got[0][2] == 2 * got[1][1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shards_range_shares_follow_the_key_mass),
 		cmocka_unit_test(test_shards_reshard_moves_keys),
+		cmocka_unit_test(test_shards_migration_copies_the_moved_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
