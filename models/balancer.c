@@ -196,15 +196,6 @@ static const struct param_table hc_table = {
 	.params = hc_params, .size = sizeof(struct hc_cfg), .validate = hc_validate,
 };
 
-/* mark_on records that an optional mapping (outlier_detection,
- * slow_start) was given: its struct's first member is `int on`. */
-static int mark_on(struct sc_ctx *ctx, const char *what,
-		   const struct yt_node *map, void *obj)
-{
-	*(int *)obj = 1;
-	return 0;
-}
-
 static const struct param od_params[] = {
 	{ .name = "consecutive_5xx", .type = PARAM_UINT, PARAM_FIELD(struct od_cfg, consecutive),
 	  .umin = 1, .umax = 1000000, .def = "5",
@@ -221,7 +212,7 @@ static const struct param od_params[] = {
 };
 
 static const struct param_table od_table = {
-	.params = od_params, .size = sizeof(struct od_cfg), .validate = mark_on,
+	.params = od_params, .size = sizeof(struct od_cfg), .validate = param_mark_given,
 };
 
 static const struct param ss_params[] = {
@@ -238,7 +229,7 @@ static const struct param ss_params[] = {
 };
 
 static const struct param_table ss_table = {
-	.params = ss_params, .size = sizeof(struct ss_cfg), .validate = mark_on,
+	.params = ss_params, .size = sizeof(struct ss_cfg), .validate = param_mark_given,
 };
 
 static const struct param weight_elem = {
@@ -685,18 +676,25 @@ static uint32_t lookup(const struct lb *lb, const struct inst *in, uint64_t h)
 
 /* rebuild remakes instance in's structures after its available set
  * changed: 0, or -1 out of memory. */
+struct probe_ctx {
+	const struct lb *lb;
+	const struct inst *in;
+};
+
+static uint32_t probe_place(const void *ctx, uint64_t h)
+{
+	const struct probe_ctx *pc = ctx;
+	return lookup(pc->lb, pc->in, h);
+}
+
 static int rebuild(struct sim *s, struct lb *lb, struct inst *in)
 {
 	const struct lb_cfg *c = lb->cfg;
 	uint32_t *before = NULL;
-	if (uses_hash(c->policy) && in->navail) {
-		/* which backend each probe key went to, to count moves */
-		before = malloc(HRING_PROBES * sizeof *before);
-		if (!before)
-			return -1;
-		for (uint32_t k = 0; k < HRING_PROBES; k++)
-			before[k] = lookup(lb, in, hring_probe(k));
-	}
+	struct probe_ctx pc = { lb, in };
+	/* which backend each probe key went to, to count moves */
+	if (uses_hash(c->policy) && in->navail && !(before = hring_snapshot(probe_place, &pc)))
+		return -1;
 	in->navail = 0;
 	for (uint32_t b = 0; b < lb->nb; b++)
 		if (!in->flags[b])
@@ -752,14 +750,9 @@ static int rebuild(struct sim *s, struct lb *lb, struct inst *in)
 	default:
 		break;
 	}
-	if (before && rc == 0 && in->navail) {
-		uint32_t moved = 0;
-		for (uint32_t k = 0; k < HRING_PROBES; k++)
-			moved += lookup(lb, in, hring_probe(k)) != before[k];
-		if (s->measuring) {
-			lb->moved_sum += (double)moved / HRING_PROBES;
-			lb->moved_n++;
-		}
+	if (before && rc == 0 && in->navail && s->measuring) {
+		lb->moved_sum += hring_moved(before, probe_place, &pc);
+		lb->moved_n++;
 	}
 	free(before);
 	return rc;

@@ -169,16 +169,7 @@ static int cache_link(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *s
 	if (!be->ops->arrive)
 		return sc_fail(ctx, yt_get(self->src, "backend"), what,
 			       "'%s' cannot take requests", be->name);
-	uint32_t m = self->max_units;
-	uint64_t *hash = malloc(m * sizeof *hash), *pts = malloc(m * sizeof *pts);
-	int bad = !hash || !pts;
-	for (uint32_t u = 0; !bad && u < m; u++) {
-		hash[u] = rng_key(rng_hash64(self->name, 0), u);
-		pts[u] = c->virtual_nodes;
-	}
-	bad = bad || hring_build(&c->ring, &c->nring, hash, pts, m);
-	free(hash), free(pts);
-	if (bad)
+	if (hring_build_named(&c->ring, &c->nring, self->name, self->max_units, c->virtual_nodes))
 		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
 	return 0;
 }
@@ -593,18 +584,19 @@ static void cache_crash(struct sim *s, struct sim_node *n, uint32_t u)
 	drop(s, n->state, u, 1);
 }
 
+static uint32_t ring_place(const void *ctx, uint64_t h)
+{
+	const struct cache *ca = ctx;
+	return hring_lookup(ca->ring, ca->nring, h);
+}
+
 static void cache_scale(struct sim *s, struct sim_node *n, uint32_t units)
 {
 	struct cache *ca = n->state;
 	uint32_t *before = NULL;
-	if (ca->nring) {
-		before = malloc(HRING_PROBES * sizeof *before);
-		if (!before) {
-			s->oom = 1;
-			return;
-		}
-		for (uint32_t k = 0; k < HRING_PROBES; k++)
-			before[k] = hring_lookup(ca->ring, ca->nring, hring_probe(k));
+	if (ca->nring && !(before = hring_snapshot(ring_place, ca))) {
+		s->oom = 1;
+		return;
 	}
 	for (uint32_t u = 0; u < ca->units; u++) {
 		uint8_t off = u >= units;
@@ -614,11 +606,8 @@ static void cache_scale(struct sim *s, struct sim_node *n, uint32_t units)
 	}
 	ca->units_now = units;
 	ca->nring = hring_filter(ca->ring, ca->cfg->ring, ca->cfg->nring, ca->off);
-	if (before && s->measuring) {
-		uint32_t moved = 0;
-		for (uint32_t k = 0; k < HRING_PROBES; k++)
-			moved += hring_lookup(ca->ring, ca->nring, hring_probe(k)) != before[k];
-		ca->moved_sum += (double)moved / HRING_PROBES;
+	if (before && ca->nring && s->measuring) {
+		ca->moved_sum += hring_moved(before, ring_place, ca);
 		ca->moved_n++;
 	}
 	free(before);

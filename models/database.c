@@ -33,14 +33,6 @@ static const char *const policy_names[] = {
 	"round_robin", "random", "least_connections", NULL
 };
 
-static int role_validate(struct sc_ctx *ctx, const char *what,
-			 const struct yt_node *map, void *obj)
-{
-	(void)ctx, (void)what, (void)map;
-	((struct role_cfg *)obj)->on = 1;
-	return 0;
-}
-
 static const struct param role_params[] = {
 	{ .name = "workers", .type = PARAM_UINT, PARAM_FIELD(struct role_cfg, workers),
 	  .umin = 1, .umax = DB_MAX_WORKERS, .def = "1",
@@ -51,7 +43,7 @@ static const struct param role_params[] = {
 };
 
 static const struct param_table role_table = {
-	.params = role_params, .size = sizeof(struct role_cfg), .validate = role_validate,
+	.params = role_params, .size = sizeof(struct role_cfg), .validate = param_mark_given,
 };
 
 static int db_validate(struct sc_ctx *ctx, const char *what,

@@ -46,9 +46,9 @@ extern const struct model_ops database_ops;
 
 /* A role's stations: the primary's, or each replica's. */
 struct role_cfg {
+	int on;                      /* given (param_mark_given) */
 	uint32_t workers;
 	struct dist service;
-	int on;
 };
 
 /* A database's config (db_table fills it). */

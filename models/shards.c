@@ -64,14 +64,6 @@ static int sh_validate(struct sc_ctx *ctx, const char *what,
 	return 0;
 }
 
-static int mark_on(struct sc_ctx *ctx, const char *what,
-		   const struct yt_node *map, void *obj)
-{
-	(void)ctx, (void)what, (void)map;
-	*(int *)obj = 1;
-	return 0;
-}
-
 static const struct param mig_params[] = {
 	{ .name = "keys", .type = PARAM_UINT, PARAM_FIELD(struct mig_cfg, keys),
 	  .umin = 1, .umax = SH_MAX_MIGRATE_KEYS, .flags = PARAM_REQUIRED,
@@ -82,7 +74,7 @@ static const struct param mig_params[] = {
 };
 
 static const struct param_table mig_table = {
-	.params = mig_params, .size = sizeof(struct mig_cfg), .validate = mark_on,
+	.params = mig_params, .size = sizeof(struct mig_cfg), .validate = param_mark_given,
 };
 
 static void sh_cfg_fini(void *obj)
@@ -138,18 +130,8 @@ static int sh_link(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self
 		return sc_fail(ctx, yt_get(self->src, "strategy"), what,
 			       "range shards cannot be resharded: their ranges are fixed");
 	}
-	if (c->strategy != ST_RING)
-		return 0;
-	uint32_t m = self->max_units;
-	uint64_t *hash = malloc(m * sizeof *hash), *pts = malloc(m * sizeof *pts);
-	int bad = !hash || !pts;
-	for (uint32_t u = 0; !bad && u < m; u++) {
-		hash[u] = rng_key(rng_hash64(self->name, 0), u);
-		pts[u] = c->virtual_nodes;
-	}
-	bad = bad || hring_build(&c->ring, &c->nring, hash, pts, m);
-	free(hash), free(pts);
-	if (bad)
+	if (c->strategy == ST_RING &&
+	    hring_build_named(&c->ring, &c->nring, self->name, self->max_units, c->virtual_nodes))
 		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
 	return 0;
 }
@@ -323,16 +305,21 @@ static void sh_action(struct sim *s, struct sim_node *n, const struct tl_entry *
 
 static void queue_moves(struct sim *s, struct sim_node *n, struct shards *sh);
 
+/* probe_place: where a probe hash goes (range shards are never resharded,
+ * so the key itself is not needed) */
+static uint32_t probe_place(const void *ctx, uint64_t h)
+{
+	return place(ctx, h, 0);
+}
+
 static void sh_scale(struct sim *s, struct sim_node *n, uint32_t units)
 {
 	struct shards *sh = n->state;
-	uint32_t *before = malloc(HRING_PROBES * sizeof *before);
+	uint32_t *before = hring_snapshot(probe_place, sh);
 	if (!before) {
 		s->oom = 1;
 		return;
 	}
-	for (uint32_t k = 0; k < HRING_PROBES; k++)
-		before[k] = place(sh, hring_probe(k), 0);
 	const struct mig_cfg *m = &sh->cfg->mig;
 	if (m->on && !sh->old && !(sh->old = malloc(m->keys * sizeof *sh->old))) {
 		free(before);
@@ -346,11 +333,8 @@ static void sh_scale(struct sim *s, struct sim_node *n, uint32_t units)
 		sh->off[u] = u >= units;
 	if (sh->cfg->nring)
 		sh->nring = hring_filter(sh->ring, sh->cfg->ring, sh->cfg->nring, sh->off);
-	uint32_t moved = 0;
-	for (uint32_t k = 0; k < HRING_PROBES; k++)
-		moved += place(sh, hring_probe(k), 0) != before[k];
 	if (s->measuring) {
-		sh->moved_sum += (double)moved / HRING_PROBES;
+		sh->moved_sum += hring_moved(before, probe_place, sh);
 		sh->moved_n++;
 	}
 	free(before);

@@ -34,6 +34,23 @@ int hring_build(struct hring_pt **out, size_t *n, const uint64_t *hash,
 	return 0;
 }
 
+int hring_build_named(struct hring_pt **out, size_t *n, const char *name,
+		      uint32_t m, uint64_t points)
+{
+	uint64_t *hash = malloc((m ? m : 1) * sizeof *hash);
+	uint64_t *pts = malloc((m ? m : 1) * sizeof *pts);
+	int rc = -1;
+	if (hash && pts) {
+		for (uint32_t u = 0; u < m; u++) {
+			hash[u] = rng_key(rng_hash64(name, 0), u);
+			pts[u] = points;
+		}
+		rc = hring_build(out, n, hash, pts, m);
+	}
+	free(hash), free(pts);
+	return rc;
+}
+
 size_t hring_filter(struct hring_pt *dst, const struct hring_pt *src,
 		    size_t n, const uint8_t *off)
 {
@@ -58,4 +75,20 @@ uint32_t hring_jump(uint64_t key, uint32_t n)
 uint64_t hring_probe(uint32_t k)
 {
 	return rng_mix64((uint64_t)k * RNG_GAMMA + 0x70726f6265ull);
+}
+
+uint32_t *hring_snapshot(hring_place_fn place, const void *ctx)
+{
+	uint32_t *before = malloc(HRING_PROBES * sizeof *before);
+	for (uint32_t k = 0; before && k < HRING_PROBES; k++)
+		before[k] = place(ctx, hring_probe(k));
+	return before;
+}
+
+double hring_moved(const uint32_t *before, hring_place_fn place, const void *ctx)
+{
+	uint32_t moved = 0;
+	for (uint32_t k = 0; k < HRING_PROBES; k++)
+		moved += place(ctx, hring_probe(k)) != before[k];
+	return (double)moved / HRING_PROBES;
 }

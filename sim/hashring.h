@@ -33,6 +33,12 @@ struct hring_pt {
 int hring_build(struct hring_pt **out, size_t *n, const uint64_t *hash,
 		const uint64_t *points, uint32_t nb);
 
+/* hring_build_named lays out the ring of members 0 .. m-1 of a place
+ * called name (a cache's nodes, a shards node's shards), `points` points
+ * each, member u hashed as rng_key(rng_hash64(name, 0), u).  0 or -1. */
+int hring_build_named(struct hring_pt **out, size_t *n, const char *name,
+		      uint32_t m, uint64_t points);
+
 /* hring_lookup returns the member of the first point at or after h (the
  * first point when h is past the last).  n >= 1. */
 static inline uint32_t hring_lookup(const struct hring_pt *pt, size_t n,
@@ -62,5 +68,12 @@ uint32_t hring_jump(uint64_t key, uint32_t n);
  * for the key space when measuring the share of keys a change moves. */
 #define HRING_PROBES 16384
 uint64_t hring_probe(uint32_t k);
+
+/* What a change moves: before it, hring_snapshot records where place
+ * sends each probe (malloc'd, NULL out of memory); after it,
+ * hring_moved returns the share of probes whose place changed. */
+typedef uint32_t (*hring_place_fn)(const void *ctx, uint64_t h);
+uint32_t *hring_snapshot(hring_place_fn place, const void *ctx);
+double hring_moved(const uint32_t *before, hring_place_fn place, const void *ctx);
 
 #endif

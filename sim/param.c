@@ -364,6 +364,14 @@ static int fill(struct sc_ctx *ctx, const char *what, const struct yt_node *map,
 	return 0;
 }
 
+int param_mark_given(struct sc_ctx *ctx, const char *what,
+		     const struct yt_node *map, void *obj)
+{
+	(void)ctx, (void)what, (void)map;
+	*(int *)obj = 1;
+	return 0;
+}
+
 int param_new(struct sc_ctx *ctx, const char *what, const struct yt_node *map,
 	      const struct param_table *t, const char *lead, void **out)
 {

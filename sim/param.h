@@ -159,6 +159,12 @@ struct param_table {
 #define PARAM_MAX_KEYS 64
 #define PARAM_MAX_CASES 32
 
+/* param_mark_given is a table's validate for an optional mapping whose
+ * struct begins with `int given`: it sets it, so that the kind can tell
+ * a mapping that was written (with its defaults) from one that was not. */
+int param_mark_given(struct sc_ctx *ctx, const char *what,
+		     const struct yt_node *map, void *obj);
+
 /* param_new allocates a zeroed t->size-byte struct, checks map (a mapping
  * at dotted path `what`) into it and sets *out.  `lead` is a key checked by
  * the caller (a node's `type`) that the mapping may hold besides the
