@@ -129,12 +129,14 @@ static void timeline_doc(FILE *f)
 	      "| `replica` | integer | the whole node | one replica of the node |\n"
 	      "| `do` | one of the actions below | required | what happens |\n"
 	      "| `for` | duration > 0 | to the end | how long it lasts (not for `recover`) |\n", f);
-	fprintf(f, "| `factor` | number from %g to %g | required by `slow` | the service-time factor |\n",
+	fprintf(f, "| `factor` | number from %g to %g | required by `slow` and `lag` | the service-time factor; the replication-lag factor |\n",
 		TL_FACTOR_MIN, TL_FACTOR_MAX);
 	fputs("| `rate` | number from 0 to 1 | required by `errors` | the probability that a request fails after its service |\n"
 	      "| `add` | duration | required by `latency` | the delay before each arrival |\n", f);
-	fprintf(f, "| `replicas` | integer from 1 to %d | required by `scale` | replicas taking new requests |\n\n"
-		"| action | meaning |\n| --- | --- |\n", TL_MAX_REPLICAS);
+	fprintf(f, "| `replicas` | integer from 1 to %d | required by `scale` | replicas taking new requests |\n"
+		"| `promotion` | duration | required by `failover` | how long writes fail before a replica is the primary |\n"
+		"| `shards` | integer from 1 to %d | required by `reshard` | shards from now on |\n\n"
+		"| action | meaning |\n| --- | --- |\n", TL_MAX_REPLICAS, TL_MAX_REPLICAS);
 	for (int a = 0; a < TL_NACTIONS; a++)
 		fprintf(f, "| `%s` | %s |\n", tl_action_name((enum tl_action)a),
 			tl_action_doc((enum tl_action)a));
