@@ -41,6 +41,7 @@ struct service_cfg {
 	int64_t queue;         /* waiting places per replica; -1 unbounded */
 	double speed;
 	struct dist service;
+	double contention;
 	struct route *next;
 	size_t nnext;
 	struct call_plan calls;
@@ -116,6 +117,9 @@ static const struct param svc_params[] = {
 	{ .name = "speed", .type = PARAM_NUMBER, PARAM_FIELD(struct service_cfg, speed),
 	  .min = 1e-6, .max = 1e6, .def = "1",
 	  .doc = "service times are divided by it (vertical scaling)" },
+	{ .name = "contention", .type = PARAM_NUMBER, PARAM_FIELD(struct service_cfg, contention),
+	  .min = 0, .max = 1e6, .def = "0",
+	  .doc = "a request's service time is multiplied by 1 + contention x (the other busy workers of its instance) when it starts: the slowdown of lock contention, cache thrashing and GC that lets overload feed itself" },
 	{ .name = "next", .type = PARAM_LIST, PARAM_FIELD(struct service_cfg, next),
 	  PARAM_COUNT(struct service_cfg, nnext), .elem = &route_elem,
 	  .elem_size = sizeof(struct route), .max_len = SVC_MAX_NEXT, .item = "routes",
@@ -142,7 +146,9 @@ static const struct param_table svc_table = {
 /* Statistics since warm-up, for the node or one replica. */
 struct svc_stats {
 	uint64_t arrivals, completed, rejected, failed, started, waited;
+	uint64_t orphans;      /* served after their caller stopped waiting */
 	double wait_sum_ns, resid_sum_ns;   /* double: no overflow on long runs */
+	double orphan_busy_ns; /* the service time spent on them */
 	struct twa busy;       /* workers holding a request */
 	struct twa capacity;   /* workers of the replicas that count (below) */
 	struct twa queued;     /* requests waiting */
@@ -296,6 +302,12 @@ static void start(struct sim *s, struct sim_node *n, struct service *sv,
 		st->wait_sum_ns += (double)wait;
 	});
 	int64_t d = sim_demand_ns(s, n, r, req, &sv->cfg->service, sv->inv_speed);
+	if (sv->cfg->contention > 0) {
+		double x = (double)d * (1 + sv->cfg->contention * (rp->busy - 1));
+		d = x < (double)(INT64_MAX / 4) ? (int64_t)x : INT64_MAX / 4;
+	}
+	req->seq = (uint64_t)now;        /* its service's start (seq is free
+					  * until the request is a reply) */
 	req->timer = sim_timer_set(s, now + d, n->id, SVC_EV_DONE, req, r);
 }
 
@@ -399,6 +411,14 @@ static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)
 	struct request *req = ev->obj;
 	uint32_t r = (uint32_t)ev->arg;
 	req->timer.ev = NULL;
+	if (req->call && s->measuring && sim_request_orphan(s, req)) {
+		/* served for a caller that stopped waiting: wasted work */
+		double busy = (double)(s->now_ns - (int64_t)req->seq);
+		STAT(sv, r, {
+			st->orphans++;
+			st->orphan_busy_ns += busy;
+		});
+	}
 	if (sim_fault_errors(s, n, r, req)) {
 		release(s, n, sv, r, req);
 		fail(s, sv, r, req, REQ_ERROR, n->id);
@@ -504,6 +524,8 @@ static void row_write(double *v, const struct svc_stats *st, int64_t now)
 	v[17] = (double)st->completed;
 	v[18] = twa_integral(&st->calling, now);
 	v[19] = busy;
+	v[20] = (double)st->orphans;
+	v[22] = st->orphan_busy_ns * 1e-9;
 }
 
 static void svc_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
@@ -581,6 +603,9 @@ static const struct col_def svc_cols[] = {
 	{ "latency_mean_s", COL_RATIO, 0,
 	  "time from arrival to the end of the node's work (service and calls)" },
 	{ "call_wait_share", COL_RATIO, 0, "share of busy worker time spent waiting on calls" },
+	{ "orphans_served", COL_SUM, 0,
+	  "requests served after their caller had stopped waiting (a timeout, a crash): wasted work" },
+	{ "orphan_busy_s", COL_SUM, 0, "service time spent on those, worker-seconds" },
 	{ NULL, 0, 0, NULL },
 };
 

@@ -5,30 +5,148 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "sim/param.h"
 #include "sim/scenario.h"
 
-static const char *const edge_keys[] = { "to", "p", NULL };
-static const char *const edge_required[] = { "to", NULL };
 static const char *const group_keys[] = { "parallel", NULL };
+static const char *const backoff_names[] = { "fixed", "exponential", NULL };
+static const char *const jitter_names[] = { "none", "full", "equal", "decorrelated", NULL };
+static const char *const retry_on_names[] = { "timeout", "error", "rejected", NULL };
+
+static int retry_validate(struct sc_ctx *ctx, const char *what,
+			  const struct yt_node *map, void *obj)
+{
+	struct retry_cfg *r = obj;
+	char w[300];
+	r->given = 1;
+	if (!r->nretry_on) {
+		r->retry_on = RETRY_ON_TIMEOUT | RETRY_ON_ERROR | RETRY_ON_REJECTED;
+	} else {
+		r->retry_on = 0;
+		for (size_t i = 0; i < r->nretry_on; i++) {
+			size_t k;
+			for (k = 0; retry_on_names[k]; k++)
+				if (!strcmp(r->retry_on_words[i], retry_on_names[k]))
+					break;
+			snprintf(w, sizeof w, "%s.retry_on[%zu]", what, i);
+			if (!retry_on_names[k])
+				return sc_unknown(ctx, yt_get(map, "retry_on")->items[i], w, "failure",
+						  r->retry_on_words[i], retry_on_names);
+			r->retry_on |= 1u << k;
+		}
+	}
+	if (r->cap_ns < r->base_ns) {
+		snprintf(w, sizeof w, "%s.cap", what);
+		return sc_fail(ctx, yt_get(map, "cap") ? yt_get(map, "cap") : map, w,
+			       "is below base: a backoff never exceeds its cap");
+	}
+	if (!yt_get(map, "budget"))
+		r->budget = -1;
+	return 0;
+}
+
+static void retry_fini(void *obj)
+{
+	struct retry_cfg *r = obj;
+	for (size_t i = 0; i < r->nretry_on; i++)
+		free(r->retry_on_words[i]);
+	free(r->retry_on_words);
+}
+
+static const struct param word_elem = { .type = PARAM_STRING, .size = sizeof(char *) };
+
+static const struct param retry_params[] = {
+	{ .name = "max_attempts", .type = PARAM_UINT, PARAM_FIELD(struct retry_cfg, max_attempts),
+	  .umin = 1, .umax = 100, .def = "3",
+	  .doc = "attempts in all, the first included (1: no retry)" },
+	{ .name = "backoff", .type = PARAM_ENUM, PARAM_FIELD(struct retry_cfg, backoff),
+	  .names = backoff_names, .def = "exponential",
+	  .doc = "wait before retry n (from 1): fixed, base; exponential, min(cap, base x 2^(n-1))" },
+	{ .name = "base", .type = PARAM_DURATION, PARAM_FIELD(struct retry_cfg, base_ns),
+	  .def = "10ms", .doc = "the first wait" },
+	{ .name = "cap", .type = PARAM_DURATION, PARAM_FIELD(struct retry_cfg, cap_ns),
+	  .def = "1s", .doc = "the longest wait" },
+	{ .name = "jitter", .type = PARAM_ENUM, PARAM_FIELD(struct retry_cfg, jitter),
+	  .names = jitter_names, .def = "none",
+	  .doc = "as the AWS Architecture Blog defines them, of the wait w above: none, w; full, uniform in [0, w]; equal, w/2 + uniform in [0, w/2]; decorrelated, min(cap, uniform in [base, 3 x the previous wait]), starting from base" },
+	{ .name = "retry_on", .type = PARAM_LIST, PARAM_FIELD(struct retry_cfg, retry_on_words),
+	  PARAM_COUNT(struct retry_cfg, nretry_on), .elem = &word_elem, .elem_size = sizeof(char *),
+	  .min_len = 1, .max_len = 3, .item = "failures", .shape = "[timeout, error, rejected]",
+	  .def_doc = "all three",
+	  .doc = "the failures retried: timeout (this edge's), error (any failure at the callee: an errors fault, a crash, a failed call of its own), rejected (a full queue)" },
+	{ .name = "budget", .type = PARAM_PROB, PARAM_FIELD(struct retry_cfg, budget),
+	  .def_doc = "none",
+	  .doc = "retries may be at most this share of the edge's first attempts over the last budget_window (Envoy's retry budget, the SRE book's per-client ratio); a retry over it is not made and the failure stands" },
+	{ .name = "budget_window", .type = PARAM_DURATION,
+	  PARAM_FIELD(struct retry_cfg, budget_window_ns), .min_ns = 1000000, .def = "10s",
+	  .doc = "the sliding window the budget counts over (ten buckets)" },
+	{ 0 }
+};
+
+static const struct param_table retry_table = {
+	.params = retry_params,
+	.size = sizeof(struct retry_cfg),
+	.validate = retry_validate,
+	.fini = retry_fini,
+};
+
+struct edge_cfg {
+	uint32_t to;
+	double p;
+	int64_t timeout_ns;
+	struct retry_cfg retry;
+};
+
+static const struct param edge_params[] = {
+	{ .name = "to", .type = PARAM_NODE, PARAM_FIELD(struct edge_cfg, to),
+	  .flags = PARAM_REQUIRED, .doc = "the node called" },
+	{ .name = "p", .type = PARAM_PROB, PARAM_FIELD(struct edge_cfg, p), .def = "1",
+	  .doc = "the probability the call is made (a draw of the request's own)" },
+	{ .name = "timeout", .type = PARAM_DURATION, PARAM_FIELD(struct edge_cfg, timeout_ns),
+	  .min_ns = 1, .def_doc = "none",
+	  .doc = "the caller stops waiting for an attempt after this long: it fails as timeout (and may be retried); the callee still serves it, as wasted work" },
+	{ .name = "retry", .type = PARAM_MAP, PARAM_FIELD(struct edge_cfg, retry), .sub = &retry_table,
+	  .shape = "{max_attempts: 3, backoff: exponential, base: 10ms, cap: 1s, jitter: full, budget: 0.1}",
+	  .def_doc = "none: a failed call fails its caller",
+	  .doc = "retries of a failed attempt, each a new request to the callee, after a backoff during which the caller's worker stays held" },
+	{ 0 }
+};
+
+const struct param_table callplan_edge_table = {
+	.params = edge_params,
+	.size = sizeof(struct edge_cfg),
+	.doc = "A call: `{to: NODE}`, with optional `p`, `timeout` and `retry`; `{parallel: [CALL, ...]}` makes a group of calls at once and waits for all.",
+};
 
 static int check_edge(struct sc_ctx *ctx, const struct yt_node *e,
 		      const char *what, struct call_edge *edge)
 {
-	char w[300];
-	int rc;
-	if ((rc = sc_keys(ctx, e, what, edge_keys, edge_required)))
+	void *obj;
+	int rc = param_new(ctx, what, e, &callplan_edge_table, NULL, &obj);
+	if (rc)
 		return rc;
-	snprintf(w, sizeof w, "%s.to", what);
-	if ((rc = sc_node_ref(ctx, yt_get(e, "to"), w, &edge->to)))
-		return rc;
-	edge->p = 1;
-	const struct yt_node *p = yt_get(e, "p");
-	if (p) {
-		snprintf(w, sizeof w, "%s.p", what);
-		if ((rc = sc_double(ctx, p, w, 0, 1, &edge->p)))
-			return rc;
+	struct edge_cfg *c = obj;
+	edge->to = c->to;
+	edge->p = c->p;
+	edge->policy = NULL;
+	if (c->timeout_ns || c->retry.given) {
+		struct edge_policy *pol = calloc(1, sizeof *pol);
+		if (!pol) {
+			param_free(&callplan_edge_table, obj);
+			return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+		}
+		pol->timeout_ns = c->timeout_ns;
+		pol->retry = c->retry;
+		pol->retry.retry_on_words = NULL;
+		pol->retry.nretry_on = 0;
+		if (!c->retry.given)
+			pol->retry.max_attempts = 1;
+		edge->policy = pol;
+		edge->id = ctx->sc->npolicy_edges++;
 	}
+	param_free(&callplan_edge_table, obj);
 	return 0;
 }
 
@@ -73,6 +191,7 @@ int callplan_check(struct sc_ctx *ctx, const struct yt_node *n,
 			plan->nedges++;
 			if ((rc = check_edge(ctx, e, w, st->edges)))
 				return rc;
+			st->has_policy = st->edges[0].policy != NULL;
 			continue;
 		}
 		if ((rc = sc_keys(ctx, e, w, group_keys, group_keys)))
@@ -89,6 +208,7 @@ int callplan_check(struct sc_ctx *ctx, const struct yt_node *n,
 			snprintf(w, sizeof w, "%s[%zu].parallel[%zu]", what, i, j);
 			if ((rc = check_edge(ctx, par->items[j], w, &st->edges[j])))
 				return rc;
+			st->has_policy |= st->edges[j].policy != NULL;
 		}
 	}
 	return 0;
@@ -96,6 +216,8 @@ int callplan_check(struct sc_ctx *ctx, const struct yt_node *n,
 
 void callplan_free(struct call_plan *plan)
 {
+	for (size_t i = 0; plan->edges && i < plan->nedges; i++)
+		free((void *)plan->edges[i].policy);
 	free(plan->steps);
 	free(plan->edges);
 	plan->steps = NULL;

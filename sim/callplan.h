@@ -11,8 +11,10 @@
  * calls it made are in.  The engine runs plans (sim_calls_start, sim.h);
  * this module checks and holds them, for any kind that calls.
  *
- * The edge is a first-class object so that the policies of the resilience
- * issue (timeouts, retries, breakers) can be attached to it later.
+ * An edge may carry a policy (edge_policy): a `timeout` after which the
+ * caller stops waiting, and `retry` (attempts, backoff and jitter as the
+ * AWS Architecture Blog defines them, which failures to retry, and a
+ * retry budget).  The engine runs them (sim.c).
  */
 #ifndef SIM_CALLPLAN_H
 #define SIM_CALLPLAN_H
@@ -25,16 +27,42 @@
 #define CALLPLAN_MAX_STEPS 1024
 #define CALLPLAN_MAX_PARALLEL 1024
 
+/* What a call edge does when a call is slow or fails: the `timeout`
+ * and `retry` keys of the edge. */
+enum { BACKOFF_FIXED, BACKOFF_EXPONENTIAL };
+enum { JITTER_NONE, JITTER_FULL, JITTER_EQUAL, JITTER_DECORRELATED };
+enum { RETRY_ON_TIMEOUT = 1, RETRY_ON_ERROR = 2, RETRY_ON_REJECTED = 4 };
+
+struct retry_cfg {
+	int given;
+	uint32_t max_attempts;       /* the first attempt included */
+	unsigned backoff, jitter;
+	int64_t base_ns, cap_ns;
+	char **retry_on_words;       /* as written */
+	size_t nretry_on;
+	unsigned retry_on;           /* RETRY_ON_* bits */
+	double budget;               /* retries / requests allowed, or < 0 */
+	int64_t budget_window_ns;
+};
+
+struct edge_policy {
+	int64_t timeout_ns;          /* 0: none */
+	struct retry_cfg retry;
+};
+
 struct call_edge {
 	uint32_t to;                 /* callee node */
 	double p;                    /* probability the call is made */
-	const void *policy;          /* reserved for timeouts, retries */
+	const struct edge_policy *policy;   /* NULL: wait for ever, no retry */
+	uint32_t id;                 /* the scenario's edges with a policy are
+				      * numbered 0 .. sc->npolicy_edges - 1 */
 };
 
 struct call_step {
 	struct call_edge *edges;     /* one, or a parallel group: a run of
 				      * the plan's edges */
 	uint32_t nedges;
+	int has_policy;              /* one of its edges has one */
 };
 
 struct call_plan {
@@ -53,6 +81,9 @@ int callplan_check(struct sc_ctx *ctx, const struct yt_node *n,
 		   const char *what, struct call_plan *plan);
 
 void callplan_free(struct call_plan *plan);
+
+/* The keys of a call edge, for the reference. */
+extern const struct param_table callplan_edge_table;
 
 /* callplan_edge returns the probability of the i-th edge of the plan,
  * counting every step's edges in order, and sets *to; -1 past the last.

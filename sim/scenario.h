@@ -70,6 +70,7 @@ struct scenario {
 	struct strmap names;           /* node name -> index in nodes[] */
 	struct tl_entry *timeline;     /* [ntimeline], in file order */
 	size_t ntimeline;
+	uint32_t npolicy_edges;        /* call edges with a timeout or retries */
 };
 
 /* A scenario with its sweep expanded: one struct scenario per point. */

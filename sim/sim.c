@@ -43,6 +43,34 @@ enum {
 	SIM_EV_DELIVER = SIM_EV_ENGINE | 2,  /* obj: a delayed arrival */
 	SIM_EV_TL_START = SIM_EV_ENGINE | 4, /* arg: timeline entry */
 	SIM_EV_TL_END = SIM_EV_ENGINE | 5,
+	SIM_EV_TIMEOUT = SIM_EV_ENGINE | 6,  /* arg: policy edge id */
+	SIM_EV_RETRY = SIM_EV_ENGINE | 7,    /* arg: call handle; node: edge */
+};
+
+/* A pending timeout of an attempt, in its edge's list. */
+struct tmo {
+	struct tmo *prev, *next;
+	int64_t deadline_ns;
+	uint64_t call;               /* handle */
+	uint32_t e;                  /* edge within the call's step */
+};
+
+/* One edge of the current step of a call with a policy. */
+struct call_try {
+	struct request *cur;         /* the attempt out, or NULL */
+	struct tmo *tmo;             /* its pending timeout, or NULL */
+	uint32_t n;                  /* attempts made */
+	int64_t sleep_ns;            /* decorrelated jitter: the last wait */
+};
+
+/* Per edge with a policy: its pending timeouts (one event armed for the
+ * earliest) and the retry budget's sliding window. */
+#define BUDGET_BUCKETS 10
+struct edge_rt {
+	struct tmo *head, *tail;
+	int armed;
+	uint64_t firsts[BUDGET_BUCKETS], retries[BUDGET_BUCKETS];
+	int64_t bucket;              /* the current bucket's number */
 };
 
 /* ---- statuses -------------------------------------------------------- */
@@ -77,7 +105,12 @@ const struct col_def sim_call_cols[] = {
 	{ "call_wait_mean_s", COL_RATIO, 0,
 	  "mean time a request held a worker waiting for its calls, over the requests that made calls" },
 	{ "late_replies", COL_SUM, 0,
-	  "replies that came back after their call was abandoned (wasted work)" },
+	  "replies that came back after their call was abandoned, or their attempt timed out (wasted work)" },
+	{ "retries", COL_SUM, 0, "call attempts after the first (edges with `retry`)" },
+	{ "timeouts", COL_SUM, 0, "call attempts that timed out (edges with `timeout`)" },
+	{ "retries_denied", COL_SUM, 0, "retries the edge's budget refused: the failure stood" },
+	{ "amplification", COL_RATIO, 0,
+	  "calls made (attempts, retries included) per request entering the system: what this tier's calls multiply the load by" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -289,8 +322,25 @@ static struct call *call_new(struct sim *s)
 	return c;
 }
 
+static void tmo_cancel(struct sim *s, const struct call_edge *edge, struct tmo *t);
+
+/* tries_free cancels the pending timeouts of c's step and frees its
+ * tries. */
+static void tries_free(struct sim *s, struct call *c)
+{
+	if (!c->tries)
+		return;
+	const struct call_step *step = &c->plan->steps[c->step];
+	for (uint32_t e = 0; e < step->nedges; e++)
+		if (c->tries[e].tmo)
+			tmo_cancel(s, &step->edges[e], c->tries[e].tmo);
+	free(c->tries);
+	c->tries = NULL;
+}
+
 static void call_release(struct sim *s, struct call *c)
 {
+	tries_free(s, c);
 	uint32_t i = (uint32_t)c->handle;
 	uint64_t gen = (c->handle >> 32) + 1;
 	if (gen > UINT32_MAX)
@@ -328,6 +378,152 @@ static void call_stat(struct sim_node *n, uint32_t unit, int what, double x)
 	}
 }
 
+/* ---- timeouts ---------------------------------------------------------- */
+
+/* tmo_add sets a timeout for edge `e` of call h's step at now + the
+ * edge's timeout: the edge's timeouts are equal, so the list stays in
+ * deadline order, and one event is armed for its head. */
+static struct tmo *tmo_add(struct sim *s, const struct call_edge *edge, uint64_t h,
+			   uint32_t e)
+{
+	struct edge_rt *rt = &s->ert[edge->id];
+	struct tmo *t = pool_get(&s->tmos);
+	if (!t) {
+		s->oom = 1;
+		return NULL;
+	}
+	t->deadline_ns = s->now_ns + edge->policy->timeout_ns;
+	t->call = h;
+	t->e = e;
+	t->next = NULL;
+	t->prev = rt->tail;
+	if (rt->tail)
+		rt->tail->next = t;
+	else
+		rt->head = t;
+	rt->tail = t;
+	if (!rt->armed) {
+		rt->armed = 1;
+		sim_schedule(s, t->deadline_ns, 0, SIM_EV_TIMEOUT, NULL, edge->id);
+	}
+	return t;
+}
+
+static void tmo_unlink(struct edge_rt *rt, struct tmo *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		rt->head = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	else
+		rt->tail = t->prev;
+}
+
+/* tmo_cancel: the attempt ended in time.  O(1); the armed event, if it
+ * was for this one, finds nothing due and arms for the next. */
+static void tmo_cancel(struct sim *s, const struct call_edge *edge, struct tmo *t)
+{
+	tmo_unlink(&s->ert[edge->id], t);
+	pool_put(&s->tmos, t);
+}
+
+/* ---- retries ----------------------------------------------------------- */
+
+/* budget_roll moves edge rt's window to now, emptying the buckets it
+ * passes. */
+static void budget_roll(struct edge_rt *rt, const struct retry_cfg *r, int64_t now)
+{
+	int64_t width = r->budget_window_ns / BUDGET_BUCKETS;
+	int64_t b = now / (width ? width : 1);
+	for (int64_t k = rt->bucket + 1; k <= b && k <= rt->bucket + BUDGET_BUCKETS; k++) {
+		rt->firsts[k % BUDGET_BUCKETS] = 0;
+		rt->retries[k % BUDGET_BUCKETS] = 0;
+	}
+	if (b > rt->bucket)
+		rt->bucket = b;
+}
+
+/* budget_allows says whether one more retry stays within the budget:
+ * retries over the window at most budget x first attempts over it. */
+static int budget_allows(struct sim *s, const struct call_edge *edge)
+{
+	const struct retry_cfg *r = &edge->policy->retry;
+	if (r->budget < 0)
+		return 1;
+	struct edge_rt *rt = &s->ert[edge->id];
+	budget_roll(rt, r, s->now_ns);
+	uint64_t f = 0, t = 0;
+	for (int k = 0; k < BUDGET_BUCKETS; k++)
+		f += rt->firsts[k], t += rt->retries[k];
+	return (double)(t + 1) <= r->budget * (double)f;
+}
+
+static void budget_count(struct sim *s, const struct call_edge *edge, int retry)
+{
+	const struct retry_cfg *r = &edge->policy->retry;
+	if (r->budget < 0)
+		return;
+	struct edge_rt *rt = &s->ert[edge->id];
+	budget_roll(rt, r, s->now_ns);
+	if (retry)
+		rt->retries[rt->bucket % BUDGET_BUCKETS]++;
+	else
+		rt->firsts[rt->bucket % BUDGET_BUCKETS]++;
+}
+
+/* backoff_ns: the wait before retry n (from 1) of an edge, with its
+ * jitter drawn from the parent's own stream for (edge, n). */
+static int64_t backoff_ns(struct sim *s, const struct retry_cfg *r, struct call_try *t,
+			  const struct request *parent, uint64_t salt, uint32_t n)
+{
+	double base = (double)r->base_ns, cap = (double)r->cap_ns, w = base;
+	if (r->backoff == BACKOFF_EXPONENTIAL)
+		w = fmin(cap, base * ldexp(1, (int)(n > 62 ? 62 : n - 1)));
+	if (r->jitter == JITTER_NONE)
+		return (int64_t)w;
+	double u = rng_uniform_pos(sim_draws(s, parent, SIM_DRAW_RETRY | (salt << 8) |
+						       (uint64_t)n << 32));
+	switch (r->jitter) {
+	case JITTER_FULL: w = u * w; break;
+	case JITTER_EQUAL: w = w / 2 + u * w / 2; break;
+	default: {
+		double prev = t->sleep_ns ? (double)t->sleep_ns : base;
+		w = fmin(cap, base + u * (3 * prev - base));
+		t->sleep_ns = (int64_t)w;
+		break;
+	}
+	}
+	return (int64_t)w;
+}
+
+/* ---- steps ------------------------------------------------------------- */
+
+/* make_child makes attempt `attempt` (from 0) of the call on edge `salt`
+ * of call h: a request of its own, named by its parent, edge and attempt. */
+static struct request *make_child(struct sim *s, const struct request *parent,
+				  struct sim_node *caller, uint32_t unit, uint64_t h,
+				  uint64_t salt, uint32_t attempt)
+{
+	struct request *k = sim_request_new(s);
+	if (!k)
+		return NULL;
+	uint64_t id = rng_key(rng_key(parent->ident, parent->hop), salt);
+	k->ident = attempt ? rng_key(id, attempt) : id;
+	k->issue = parent->issue;
+	k->key = parent->key;
+	k->cls = parent->cls;
+	k->write = parent->write;
+	k->client = parent->client;
+	k->user = parent->user;
+	k->reply_to = caller->id;
+	k->call = h;
+	k->from_unit = unit;
+	k->attempt = (uint16_t)(attempt > UINT16_MAX ? UINT16_MAX : attempt);
+	return k;
+}
+
 /* call_step makes the calls of the current step of call h, moving on
  * past steps whose edges all said no.  Returns 1 when calls are out,
  * 0 when the plan is over (or memory ran out, s->oom). */
@@ -338,13 +534,13 @@ static int call_step(struct sim *s, uint64_t h)
 	struct request *parent = c->parent;
 	struct sim_node *caller = &s->nodes[c->caller];
 	uint32_t unit = c->unit;
+	tries_free(s, c);
 	for (uint32_t st = c->step; st < plan->nsteps; st++) {
 		const struct call_step *step = &plan->steps[st];
 		/* the step's children are made first, linked in edge order
 		 * through their queue link, and the edges that call marked */
 		uint64_t chosen[CALLPLAN_MAX_PARALLEL / 64];
 		struct request *first = NULL, **tail = &first;
-		uint64_t base = rng_key(parent->ident, parent->hop);
 		uint32_t made = 0;
 		memset(chosen, 0, (step->nedges + 63) / 64 * sizeof *chosen);
 		for (uint32_t e = 0; e < step->nedges; e++) {
@@ -355,24 +551,18 @@ static int call_step(struct sim *s, uint64_t h)
 			    !(rng_uniform_pos(sim_draws(s, parent,
 							SIM_DRAW_CALL | salt << 8)) < edge->p))
 				continue;
-			struct request *k = sim_request_new(s);
+			struct request *k = make_child(s, parent, caller, unit, h, salt, 0);
 			if (!k)
 				break;
-			k->ident = rng_key(base, salt);
-			k->issue = parent->issue;
-			k->key = parent->key;
-			k->cls = parent->cls;
-			k->write = parent->write;
-			k->client = parent->client;
-			k->user = parent->user;
-			k->reply_to = caller->id;
-			k->call = h;
-			k->from_unit = unit;
 			*tail = k;
 			tail = &k->next;
 			chosen[e / 64] |= (uint64_t)1 << (e % 64);
 			made++;
 		}
+		struct call_try *tries = NULL;
+		if (made && step->has_policy && !s->oom &&
+		    !(tries = calloc(step->nedges, sizeof *tries)))
+			s->oom = 1;
 		if (s->oom) {
 			while (first) {
 				struct request *k = first;
@@ -385,15 +575,26 @@ static int call_step(struct sim *s, uint64_t h)
 			continue;
 		c->step = st;
 		c->pending = made;
+		c->tries = tries;
 		/* sends last, in edge order: a callee may start calls of its
 		 * own, and the call table may move under c */
 		for (uint32_t e = 0; e < step->nedges; e++) {
 			if (!(chosen[e / 64] >> (e % 64) & 1))
 				continue;
+			const struct call_edge *edge = &step->edges[e];
 			struct request *k = first;
 			first = k->next;       /* before the send reuses the link */
+			if (tries) {
+				tries[e].cur = k;
+				tries[e].n = 1;
+				if (edge->policy) {
+					budget_count(s, edge, 0);
+					if (edge->policy->timeout_ns)
+						tries[e].tmo = tmo_add(s, edge, h, e);
+				}
+			}
 			call_stat(caller, unit, CALL_MADE, 0);
-			sim_send(s, step->edges[e].to, k);
+			sim_send(s, edge->to, k);
 		}
 		return 1;
 	}
@@ -448,15 +649,157 @@ void sim_calls_abandon(struct sim *s, struct request *req)
 	req->waiting = 0;
 }
 
+static void step_done(struct sim *s, struct call *c);
+
+/* try_of returns the edge of c's step whose current attempt is kid, or
+ * UINT32_MAX (an attempt that timed out). */
+static uint32_t try_of(const struct call *c, const struct request *kid)
+{
+	uint32_t n = c->plan->steps[c->step].nedges;
+	for (uint32_t e = 0; e < n; e++)
+		if (c->tries[e].cur == kid)
+			return e;
+	return UINT32_MAX;
+}
+
+int sim_request_orphan(struct sim *s, const struct request *req)
+{
+	if (!req->call)
+		return 0;
+	const struct call *c = call_get(s, req->call);
+	return !c || (c->tries && try_of(c, req) == UINT32_MAX);
+}
+
+/* attempt_end: the attempt on edge e of call h ended with status st
+ * (own_timeout: its edge's timeout), arisen at fail_node.  A failure is
+ * retried when the edge's policy says so and its budget allows;
+ * otherwise the edge is over. */
+static void attempt_end(struct sim *s, uint64_t h, uint32_t e, int st,
+			uint32_t fail_node, int own_timeout)
+{
+	struct call *c = call_get(s, h);
+	const struct call_step *step = &c->plan->steps[c->step];
+	const struct call_edge *edge = &step->edges[e];
+	struct call_try *t = &c->tries[e];
+	struct sim_node *caller = &s->nodes[c->caller];
+	if (st != REQ_OK && edge->policy) {
+		const struct retry_cfg *r = &edge->policy->retry;
+		unsigned why = own_timeout ? RETRY_ON_TIMEOUT :
+			req_status_group(st) == REQ_GROUP_REFUSED ? RETRY_ON_REJECTED : RETRY_ON_ERROR;
+		if ((r->retry_on & why) && t->n < r->max_attempts) {
+			if (budget_allows(s, edge)) {
+				budget_count(s, edge, 1);
+				uint64_t salt = (uint64_t)c->step * CALLPLAN_MAX_PARALLEL + e;
+				int64_t w = backoff_ns(s, r, t, c->parent, salt, t->n);
+				struct event *ev = sim_schedule(s, s->now_ns + w, e, SIM_EV_RETRY, NULL, h);
+				(void)ev;
+				return;
+			}
+			if (s->measuring)
+				for (int k = 0; k < 2; k++) {
+					if (k && !(caller->units > 1 && c->unit < caller->units))
+						break;
+					caller->cst[k ? 1 + c->unit : 0].denied++;
+				}
+		}
+	}
+	c->pending--;
+	if (st != REQ_OK && c->status == REQ_OK) {
+		c->status = req_status_group(st) == REQ_GROUP_REFUSED ? REQ_CALL_REJECTED : st;
+		c->fail_node = fail_node;
+	}
+	if (c->status != REQ_OK) {
+		call_over(s, c);
+		return;
+	}
+	if (!c->pending)
+		step_done(s, c);
+}
+
+/* retry_now makes the next attempt on edge e of call h. */
+static void retry_now(struct sim *s, uint64_t h, uint32_t e)
+{
+	struct call *c = call_get(s, h);
+	if (!c)
+		return;         /* abandoned meanwhile */
+	const struct call_edge *edge = &c->plan->steps[c->step].edges[e];
+	struct sim_node *caller = &s->nodes[c->caller];
+	struct call_try *t = &c->tries[e];
+	uint64_t salt = (uint64_t)c->step * CALLPLAN_MAX_PARALLEL + e;
+	struct request *k = make_child(s, c->parent, caller, c->unit, h, salt, t->n);
+	if (!k) {
+		s->oom = 1;
+		return;
+	}
+	t->n++;
+	t->cur = k;
+	if (edge->policy->timeout_ns)
+		t->tmo = tmo_add(s, edge, h, e);
+	call_stat(caller, c->unit, CALL_MADE, 0);
+	if (s->measuring)
+		for (int j = 0; j < 2; j++) {
+			if (j && !(caller->units > 1 && c->unit < caller->units))
+				break;
+			caller->cst[j ? 1 + c->unit : 0].retries++;
+		}
+	sim_send(s, edge->to, k);
+}
+
+/* timeouts_due fires edge id's timeouts that are due. */
+static void timeouts_due(struct sim *s, uint32_t id)
+{
+	struct edge_rt *rt = &s->ert[id];
+	rt->armed = 0;
+	while (rt->head && rt->head->deadline_ns <= s->now_ns) {
+		struct tmo *t = rt->head;
+		tmo_unlink(rt, t);
+		uint64_t h = t->call;
+		uint32_t e = t->e;
+		pool_put(&s->tmos, t);
+		struct call *c = call_get(s, h);
+		/* a released call cancelled its timeouts: c is live */
+		struct call_try *tr = &c->tries[e];
+		struct sim_node *caller = &s->nodes[c->caller];
+		tr->tmo = NULL;
+		tr->cur = NULL;           /* its reply, when it comes, is late */
+		if (s->measuring)
+			for (int j = 0; j < 2; j++) {
+				if (j && !(caller->units > 1 && c->unit < caller->units))
+					break;
+				caller->cst[j ? 1 + c->unit : 0].timeouts++;
+			}
+		attempt_end(s, h, e, REQ_TIMEOUT, c->plan->steps[c->step].edges[e].to, 1);
+	}
+	if (rt->head && !rt->armed) {
+		rt->armed = 1;
+		sim_schedule(s, rt->head->deadline_ns, 0, SIM_EV_TIMEOUT, NULL, id);
+	}
+}
+
 /* call_reply takes the reply of a child request. */
 static void call_reply(struct sim *s, struct request *kid)
 {
 	struct call *c = call_get(s, kid->call);
 	struct sim_node *caller = &s->nodes[kid->reply_to];
-	if (!c) {
-		/* the call was abandoned: the callee's work was wasted */
+	uint32_t e = c && c->tries ? try_of(c, kid) : 0;
+	if (!c || e == UINT32_MAX) {
+		/* the call was abandoned, or this attempt timed out: the
+		 * callee's work was wasted */
 		call_stat(caller, kid->from_unit, CALL_LATE, 0);
 		sim_request_free(s, kid);
+		return;
+	}
+	if (c->tries) {
+		struct call_try *t = &c->tries[e];
+		if (t->tmo)
+			tmo_cancel(s, &c->plan->steps[c->step].edges[e], t->tmo);
+		t->tmo = NULL;
+		t->cur = NULL;
+		int st = kid->status;
+		uint32_t fn = kid->fail_node;
+		uint64_t h = c->handle;
+		sim_request_free(s, kid);
+		attempt_end(s, h, e, st, fn, 0);
 		return;
 	}
 	if (kid->status != REQ_OK && c->status == REQ_OK) {
@@ -477,6 +820,14 @@ static void call_reply(struct sim *s, struct request *kid)
 	}
 	if (c->pending)
 		return;
+	step_done(s, c);
+}
+
+/* step_done: every call of c's step is answered; the next step, or the
+ * end. */
+static void step_done(struct sim *s, struct call *c)
+{
+	tries_free(s, c);
 	c->step++;
 	uint64_t h = c->handle;
 	if (call_step(s, h))
@@ -626,6 +977,12 @@ static void engine_event(struct sim *s, struct event *ev)
 	case SIM_EV_TL_END:
 		tl_event(s, ev);
 		break;
+	case SIM_EV_TIMEOUT:
+		timeouts_due(s, (uint32_t)ev->arg);
+		break;
+	case SIM_EV_RETRY:
+		retry_now(s, ev->arg, ev->node);
+		break;
 	}
 }
 
@@ -774,6 +1131,11 @@ static void write_call_cols(struct sim *s, struct sim_node *n, struct node_rows 
 		v[2] = cs->wait_ns * 1e-9;
 		v[3] = (double)cs->parents;
 		v[4] = (double)cs->late;
+		v[6] = (double)cs->retries;
+		v[8] = (double)cs->timeouts;
+		v[10] = (double)cs->denied;
+		v[12] = (double)cs->made;
+		v[13] = (double)s->res->scopes[0].arrivals;
 	}
 }
 
@@ -847,8 +1209,10 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 	s.nodes = calloc(s.nnodes, sizeof *s.nodes);
 	s.draw = gsl_rng_alloc(rng_splitmix64);
 	s.tl_active = calloc(sc->ntimeline ? sc->ntimeline : 1, 1);
+	s.ert = calloc(sc->npolicy_edges ? sc->npolicy_edges : 1, sizeof *s.ert);
+	pool_init(&s.tmos, sizeof(struct tmo), 1024);
 	rep_result_clear(out, sc);
-	if (!s.nodes || !s.draw || !s.tl_active) {
+	if (!s.nodes || !s.draw || !s.tl_active || !s.ert) {
 		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -924,8 +1288,12 @@ done:
 	pool_fini(&s.events);
 	pool_fini(&s.requests);
 	free(s.nodes);
+	for (uint32_t i = 0; i < s.ncalls; i++)
+		free(s.calls[i].tries);
 	free(s.calls);
 	free(s.tl_active);
+	free(s.ert);
+	pool_fini(&s.tmos);
 	if (s.draw)
 		gsl_rng_free(s.draw);
 	return rc;

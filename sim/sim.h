@@ -25,7 +25,13 @@
  *     A call is a pooled record named by a generational handle: a reply to
  *     a call that was abandoned (its parent crashed, a later timeout) finds
  *     the handle stale, is counted as a late reply and never touches the
- *     reused record.
+ *     reused record.  An edge's policy (callplan.h) adds a timeout per
+ *     attempt and retries after a backoff; each attempt is a new child
+ *     request, and the reply of one that timed out comes back late.
+ *     Timeouts of one edge are equal, so they expire in the order they
+ *     were set: each edge keeps its pending timeouts in a list, with one
+ *     event armed for the earliest, and a reply unlinks its timeout in
+ *     O(1), leaving nothing in the event queue.
  *
  * Events at the current time (zero-length services) go to a FIFO beside
  * the ladder queue, and replies to a second FIFO of their requests, each
@@ -107,7 +113,9 @@ enum { REQ_GROUP_OK, REQ_GROUP_REFUSED, REQ_GROUP_FAILED };
 	X(REQ_NO_BACKEND, "no_backend", REQ_GROUP_FAILED,                     \
 	  "failed at a balancer that had no backend left to send them to (all unhealthy, ejected or scaled away)") \
 	X(REQ_UNAVAILABLE, "unavailable", REQ_GROUP_FAILED,                   \
-	  "failed at a database with no primary during a failover: writes, and reads that must go to the primary")
+	  "failed at a database with no primary during a failover: writes, and reads that must go to the primary") \
+	X(REQ_TIMEOUT, "timeout", REQ_GROUP_FAILED,                           \
+	  "failed because a call they made timed out (its edge's `timeout`), after any retries")
 
 enum req_status {
 #define REQ_STATUS_ENUM(name, col, group, doc) name,
@@ -144,7 +152,8 @@ struct sim_via {
 struct request {
 	struct request *next;        /* link in a node's queue, or among the
 				      * replies due now */
-	uint64_t seq;                /* a reply's place in event order */
+	uint64_t seq;                /* a reply's place in event order; while
+				      * a service serves it, its start time */
 	struct request *hprev, *hnext; /* link among the requests a replica
 				      * holds (in service or waiting on calls) */
 	uint64_t ident;              /* identity: names the request's own draws
@@ -192,6 +201,7 @@ enum {
 	SIM_DRAW_CLASS,              /* its kind in the mix */
 	SIM_DRAW_THINK,              /* a closed-loop user's think time after it */
 	SIM_DRAW_CONN,               /* the connection it rides */
+	SIM_DRAW_RETRY,              /* a retry's jittered backoff */
 	SIM_DRAW_KIND_BASE = 64
 };
 
@@ -210,6 +220,8 @@ struct call {
 	uint32_t fail_node;
 	int64_t start_ns;            /* when the parent's first step began */
 	uint32_t next_free;          /* free list of the call table */
+	struct call_try *tries;      /* [the step's edges] when one of them
+				      * has a policy (timeout, retry) */
 };
 
 /* Per node and unit (row 0 the node, row 1 + r replica r), the calls'
@@ -218,7 +230,11 @@ struct call_stats {
 	uint64_t made;               /* child requests sent */
 	uint64_t parents;            /* requests whose calls ended */
 	double wait_ns;              /* time those requests waited, summed */
-	uint64_t late;               /* replies to abandoned calls */
+	uint64_t late;               /* replies to abandoned calls, or to
+				      * attempts that timed out */
+	uint64_t retries;            /* attempts after the first */
+	uint64_t timeouts;           /* attempts that timed out */
+	uint64_t denied;             /* retries the budget refused */
 };
 
 /* ---- faults --------------------------------------------------------- */
@@ -315,6 +331,8 @@ struct sim {
 	int64_t next_tick_ns;        /* where it ends (INT64_MAX: the last) */
 	struct call *calls;          /* the call table */
 	uint32_t ncalls, calls_cap, call_free;
+	struct edge_rt *ert;         /* [sc->npolicy_edges] */
+	struct pool tmos;            /* pending timeouts */
 	uint8_t *tl_active;          /* [timeline entries] */
 	uint32_t last_fail_node;     /* where the last non-ok status arose */
 	const struct sim_hooks *hooks;
@@ -553,6 +571,11 @@ int sim_calls_start(struct sim *s, struct sim_node *n, uint32_t unit,
 /* sim_calls_abandon gives up the calls req waits on (its replica crashed):
  * their replies, when they come, are counted as late and dropped. */
 void sim_calls_abandon(struct sim *s, struct request *req);
+
+/* sim_request_orphan says whether req, a child request a callee holds,
+ * is no longer waited for: its call was abandoned, or this attempt timed
+ * out.  The callee serves it all the same (wasted work). */
+int sim_request_orphan(struct sim *s, const struct request *req);
 
 /* sim_demand_ns draws req's service demand at node n, unit `unit`: from
  * distribution d with the request's own draws, times the unit's `slow`

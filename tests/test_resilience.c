@@ -1,0 +1,234 @@
+/*
+ * test_resilience.c - timeouts and retries on call edges, against their
+ * closed forms:
+ *
+ *   - independent failures with probability p and up to r retries: the
+ *     success ratio is 1 - p^(r+1), the mean attempts per request
+ *     (1 - p^(r+1)) / (1 - p);
+ *   - a timeout tau on a call to a leaf with ample workers and
+ *     exponential service of mean m times out with probability
+ *     e^(-tau/m), and every attempt that timed out is still served;
+ *   - backoffs: the waits of fixed and exponential backoff exactly, and
+ *     the means of full and equal jitter;
+ *   - a retry budget holds retries to its share of first attempts;
+ *   - a timeout that never fires leaves nothing in the event queue: the
+ *     run processes no more events than without it, but for the few
+ *     armed ones.
+ *
+ * Statistical checks take the mean over 10 replications, hold it to its
+ * own 99.9 % t interval, and show a wrong reference outside it.
+ */
+#include "tests/simtest.h"
+
+#include <math.h>
+
+#define NREP 10
+
+static const char *retry_yaml =
+	"name: retry\nseed: 3\nduration: 100s\nreplications: 10\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 100/s}, target: front}\n"
+	"nodes:\n"
+	"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
+	"          calls: [{to: leaf, retry: {max_attempts: %u, base: 1ms}}]}\n"
+	"  leaf: {type: service, workers: 1000, service: {dist: exponential, mean: 10ms}}\n"
+	"timeline:\n"
+	"  - {at: 0s, node: leaf, do: errors, rate: %g}\n";
+
+static void test_resilience_independent_failures(void **state)
+{
+	(void)state;
+	double p = 0.5;
+	for (unsigned r = 1; r <= 3; r++) {
+		char yaml[1024], what[64];
+		snprintf(yaml, sizeof yaml, retry_yaml, r + 1, p);
+		struct scenario_set *set = simtest_load(yaml);
+		const struct scenario *sc = set->points[0];
+		double ok[NREP], att[NREP];
+		for (uint32_t k = 0; k < NREP; k++) {
+			struct rep_result res;
+			simtest_run(sc, k, &res);
+			double n = (double)simtest_arrivals(&res);
+			ok[k] = (double)simtest_ended(&res, REQ_OK) / n;
+			att[k] = simtest_node(sc, &res, 0, 0, "calls_made") / n;
+			rep_result_fini(&res);
+		}
+		scenario_set_free(set);
+		double pr = pow(p, r + 1);
+		snprintf(what, sizeof what, "success ratio, %u retr%s", r, r == 1 ? "y" : "ies");
+		assert_true(simtest_within(what, ok, NREP, 1 - pr));
+		assert_false(simtest_within("  against 1 - p^r", ok, NREP, 1 - pow(p, r)));
+		assert_true(simtest_within("  attempts per request", att, NREP, (1 - pr) / (1 - p)));
+		assert_false(simtest_within("  against unbounded retries", att, NREP, 1 / (1 - p)));
+	}
+}
+
+static const char *timeout_yaml =
+	"name: timeout\nseed: 5\nduration: 100s\nreplications: 10\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 200/s}, target: front}\n"
+	"nodes:\n"
+	"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
+	"          calls: [{to: leaf, timeout: %s}]}\n"
+	"  leaf: {type: service, workers: 1000, service: {dist: exponential, mean: 10ms}}\n";
+
+static void test_resilience_timeout_probability(void **state)
+{
+	(void)state;
+	const char *taus[] = { "5ms", "20ms" };
+	double tau[] = { 0.005, 0.02 }, m = 0.01;
+	for (int i = 0; i < 2; i++) {
+		char yaml[1024], what[64];
+		snprintf(yaml, sizeof yaml, timeout_yaml, taus[i]);
+		struct scenario_set *set = simtest_load(yaml);
+		const struct scenario *sc = set->points[0];
+		double x[NREP];
+		for (uint32_t k = 0; k < NREP; k++) {
+			struct rep_result res;
+			simtest_run(sc, k, &res);
+			double made = simtest_node(sc, &res, 0, 0, "calls_made");
+			double to = simtest_node(sc, &res, 0, 0, "timeouts");
+			x[k] = to / made;
+			/* each timed-out attempt fails its request, and its
+			 * callee serves it all the same (wasted work; the few
+			 * still in service at the end are not counted yet) */
+			assert_true(simtest_ended(&res, REQ_TIMEOUT) == (uint64_t)to);
+			double orphans = simtest_node(sc, &res, 1, 0, "orphans_served");
+			assert_true(orphans <= to && orphans >= to - 50);
+			rep_result_fini(&res);
+		}
+		scenario_set_free(set);
+		snprintf(what, sizeof what, "P(timeout), tau/m = %g", tau[i] / m);
+		assert_true(simtest_within(what, x, NREP, exp(-tau[i] / m)));
+		assert_false(simtest_within("  against e^(-tau/2m)", x, NREP, exp(-tau[i] / (2 * m))));
+	}
+}
+
+static const char *backoff_yaml =
+	"name: backoff\nseed: 7\nduration: 20s\nreplications: 1\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 100/s}, target: front}\n"
+	"nodes:\n"
+	"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
+	"          calls: [{to: leaf, retry: {max_attempts: 4, backoff: %s, base: 10ms, cap: 25ms, jitter: %s}}]}\n"
+	"  leaf: {type: service, workers: 1000, service: {dist: constant, value: 0s}}\n"
+	"timeline:\n"
+	"  - {at: 0s, node: leaf, do: errors, rate: 1}\n";
+
+/* Every attempt fails at once, so a request's latency is its three
+ * waits: fixed 10 + 10 + 10 ms; exponential min(25, 10, 20, 40) = 10 +
+ * 20 + 25 ms; full jitter half that on average, equal jitter three
+ * quarters.  Failed requests' latencies are in failed_latency_s. */
+static void test_resilience_backoff_waits(void **state)
+{
+	(void)state;
+	const struct { const char *backoff, *jitter; double want; int exact; } cases[] = {
+		{ "fixed", "none", 0.030, 1 },
+		{ "exponential", "none", 0.055, 1 },
+		{ "exponential", "full", 0.0275, 0 },
+		{ "exponential", "equal", 0.04125, 0 },
+	};
+	for (size_t i = 0; i < 4; i++) {
+		char yaml[1024];
+		snprintf(yaml, sizeof yaml, backoff_yaml, cases[i].backoff, cases[i].jitter);
+		struct scenario_set *set = simtest_load(yaml);
+		const struct scenario *sc = set->points[0];
+		struct rep_result res;
+		simtest_run(sc, 0, &res);
+		double n = (double)simtest_ended(&res, REQ_ERROR);
+		double mean = res.scopes[0].failed_latency_s / n;
+		print_message("    %s, jitter %s: mean wait %.6f s over %g requests (expected %g)\n",
+			      cases[i].backoff, cases[i].jitter, mean, n, cases[i].want);
+		assert_true(n > 1500);
+		assert_true(simtest_node(sc, &res, 0, 0, "retries") >= 3 * n);
+		if (cases[i].exact) {
+			assert_true(fabs(mean - cases[i].want) < 1e-9);
+		} else {
+			/* the sum of three uniform waits: sd below 0.01 s, so the
+			 * mean of n is within 4 sd / sqrt(n) */
+			assert_true(fabs(mean - cases[i].want) < 4 * 0.01 / sqrt(n));
+		}
+		rep_result_fini(&res);
+		scenario_set_free(set);
+	}
+}
+
+static const char *budget_yaml =
+	"name: budget\nseed: 9\nduration: 100s\nwarmup: 10s\nreplications: 1\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 200/s}, target: front}\n"
+	"nodes:\n"
+	"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
+	"          calls: [{to: leaf, retry: {max_attempts: 5, base: 1ms, budget: 0.1}}]}\n"
+	"  leaf: {type: service, workers: 1000, service: {dist: constant, value: 1ms}}\n"
+	"timeline:\n"
+	"  - {at: 0s, node: leaf, do: errors, rate: 1}\n";
+
+/* Every attempt fails: without a budget each request would make 5; with
+ * budget 0.1 retries stay at a tenth of first attempts, and the rest are
+ * refused. */
+static void test_resilience_retry_budget(void **state)
+{
+	(void)state;
+	struct scenario_set *set = simtest_load(budget_yaml);
+	const struct scenario *sc = set->points[0];
+	struct rep_result res;
+	simtest_run(sc, 0, &res);
+	double n = (double)simtest_arrivals(&res);
+	double retries = simtest_node(sc, &res, 0, 0, "retries");
+	double denied = simtest_node(sc, &res, 0, 0, "retries_denied");
+	print_message("    %g requests, %g retries (%.4f), %g refused\n", n, retries, retries / n, denied);
+	assert_true(retries <= 0.1 * n + 10);
+	assert_true(retries >= 0.095 * n);
+	assert_true(denied > 0.8 * n);
+	rep_result_fini(&res);
+	scenario_set_free(set);
+}
+
+static const char *never_yaml =
+	"name: never\nseed: 11\nduration: 1000s\nreplications: 1\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 100/s}, target: front}\n"
+	"nodes:\n"
+	"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
+	"          calls: [{to: q%s}]}\n"
+	"  q: {type: service, service: {dist: exponential, mean: 5ms}}\n";
+
+/* A 30 s timeout that never fires: the timeouts wait in their edge's
+ * list, not in the event queue.  The run handles as many events as
+ * without the timeout, plus the armed ones: at most one per 30 s, and
+ * one per timeout cancelled while armed, far below one per request. */
+static void test_resilience_cancelled_timeouts_cost_no_events(void **state)
+{
+	(void)state;
+	uint64_t ev[2], req = 0;
+	for (int i = 0; i < 2; i++) {
+		char yaml[1024];
+		snprintf(yaml, sizeof yaml, never_yaml, i ? ", timeout: 30s" : "");
+		struct scenario_set *set = simtest_load(yaml);
+		const struct scenario *sc = set->points[0];
+		struct rep_result res;
+		simtest_run(sc, 0, &res);
+		ev[i] = res.events;
+		req = res.requests;
+		assert_true(simtest_ended(&res, REQ_TIMEOUT) == 0);
+		rep_result_fini(&res);
+		scenario_set_free(set);
+	}
+	print_message("    %llu requests: %llu events without the timeout, %llu with\n",
+		      (unsigned long long)req, (unsigned long long)ev[0], (unsigned long long)ev[1]);
+	assert_true(ev[1] >= ev[0]);
+	assert_true(ev[1] - ev[0] <= 1000 / 30 + 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_resilience_independent_failures),
+		cmocka_unit_test(test_resilience_timeout_probability),
+		cmocka_unit_test(test_resilience_backoff_waits),
+		cmocka_unit_test(test_resilience_retry_budget),
+		cmocka_unit_test(test_resilience_cancelled_timeouts_cost_no_events),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
