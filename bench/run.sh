@@ -161,7 +161,11 @@ row "one call" $1 $2 $3 $4 $(awk -v a=$c1 -v b=$m1 'BEGIN { printf "%.2f", a / b
 calls $W/calls-4.yaml "{parallel: [{to: a}, {to: b}, {to: c}, {to: d}]}"
 set -- $(run_archsim $W/calls-4.yaml); c4=$(awk -v r=$2 -v w=$3 'BEGIN { print w * 1e9 / r }')
 row "fan-out of 4" $1 $2 $3 $4 $(awk -v a=$c4 -v b=$m1 'BEGIN { printf "%.2f", a / b }')
+calls $W/calls-t.yaml "{to: a, timeout: 30s}"
+set -- $(run_archsim $W/calls-t.yaml); ct=$(awk -v r=$2 -v w=$3 'BEGIN { print w * 1e9 / r }')
+row "one call, timeout 30s" $1 $2 $3 $4 $(awk -v a=$ct -v b=$m1 'BEGIN { printf "%.2f", a / b }')
 echo "ns per request, against the M/M/1's: one call $(awk -v a=$c1 -v b=$m1 'BEGIN { printf "%.2f", a / b }'), fan-out of 4 $(awk -v a=$c4 -v b=$m1 'BEGIN { printf "%.2f", a / b }') (a call is a request of its own: about 2 and 5 expected)"
+echo "a timeout that never fires: the call with it / without it $(awk -v a=$ct -v b=$c1 'BEGIN { printf "%.2f", a / b }') (goal <= 1.5)"
 echo
 
 # Balancers: the cost of a request through a balancer, per policy and

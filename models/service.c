@@ -127,8 +127,8 @@ static const struct param svc_params[] = {
 	  .doc = "after service, the request goes on to `to` with probability `p`. With the remaining probability it completes. Probabilities must add up to at most 1. This gives open and closed Jackson networks, with feedback" },
 	{ .name = "calls", .type = PARAM_CUSTOM, PARAM_FIELD(struct service_cfg, calls),
 	  .parse = svc_parse_calls, .fini = svc_free_calls,
-	  .shape = "[{to: NODE, p: PROBABILITY}, {parallel: [{to: NODE, p: PROBABILITY}, ...]}, ...]",
-	  .doc = "synchronous calls made after the request's own service, in order; the worker is held until each reply is in. An entry `{to: NODE}` calls NODE; with `p` it calls with that probability (default 1). `{parallel: [...]}` makes its calls at once and waits for the slowest. A failed call fails the request. A cycle of calls is refused" },
+	  .shape = "[{to: NODE, p: PROBABILITY, timeout: DURATION, retry: {...}}, {parallel: [...]}, ...]",
+	  .doc = "synchronous calls made after the request's own service, in order; the worker is held until each reply is in. An entry `{to: NODE}` calls NODE; with `p` it calls with that probability (default 1); `timeout` and `retry` set what a slow or failed call does (see calls below). `{parallel: [...]}` makes its calls at once and waits for the slowest. A failed call fails the request. A cycle of calls is refused" },
 	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
 	{ 0 }
 };

@@ -3,6 +3,7 @@
 # 0): a slow callee fills its callers' pools.  plot.sh passes `nodes`, the
 # names in node_timeseries.csv, and `callers`, those that made calls.
 load "plots/common.gp"
+set termoption noenhanced
 load markers
 if (!exists("nodes")) nodes = ""
 if (!exists("callers")) callers = ""

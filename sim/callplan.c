@@ -47,14 +47,6 @@ static int retry_validate(struct sc_ctx *ctx, const char *what,
 	return 0;
 }
 
-static void retry_fini(void *obj)
-{
-	struct retry_cfg *r = obj;
-	for (size_t i = 0; i < r->nretry_on; i++)
-		free(r->retry_on_words[i]);
-	free(r->retry_on_words);
-}
-
 static const struct param word_elem = { .type = PARAM_STRING, .size = sizeof(char *) };
 
 static const struct param retry_params[] = {
@@ -89,7 +81,6 @@ static const struct param_table retry_table = {
 	.params = retry_params,
 	.size = sizeof(struct retry_cfg),
 	.validate = retry_validate,
-	.fini = retry_fini,
 };
 
 struct edge_cfg {

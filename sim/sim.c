@@ -55,14 +55,6 @@ struct tmo {
 	uint32_t e;                  /* edge within the call's step */
 };
 
-/* One edge of the current step of a call with a policy. */
-struct call_try {
-	struct request *cur;         /* the attempt out, or NULL */
-	struct tmo *tmo;             /* its pending timeout, or NULL */
-	uint32_t n;                  /* attempts made */
-	int64_t sleep_ns;            /* decorrelated jitter: the last wait */
-};
-
 /* Per edge with a policy: its pending timeouts (one event armed for the
  * earliest) and the retry budget's sliding window. */
 #define BUDGET_BUCKETS 10
@@ -324,17 +316,24 @@ static struct call *call_new(struct sim *s)
 
 static void tmo_cancel(struct sim *s, const struct call_edge *edge, struct tmo *t);
 
+/* TRIES(c): c's tries.  A single edge's live in the call record itself,
+ * which moves when the table grows: c->tries then only says "in one"
+ * (it points at a moved record's `one`), so it is resolved here. */
+#define TRIES(c) ((c)->plan->steps[(c)->step].nedges == 1 ? &(c)->one : (c)->tries)
+
 /* tries_free cancels the pending timeouts of c's step and frees its
  * tries. */
 static void tries_free(struct sim *s, struct call *c)
 {
 	if (!c->tries)
 		return;
+	struct call_try *t = TRIES(c);
 	const struct call_step *step = &c->plan->steps[c->step];
 	for (uint32_t e = 0; e < step->nedges; e++)
-		if (c->tries[e].tmo)
-			tmo_cancel(s, &step->edges[e], c->tries[e].tmo);
-	free(c->tries);
+		if (t[e].tmo)
+			tmo_cancel(s, &step->edges[e], t[e].tmo);
+	if (t != &c->one)
+		free(t);
 	c->tries = NULL;
 }
 
@@ -560,9 +559,14 @@ static int call_step(struct sim *s, uint64_t h)
 			made++;
 		}
 		struct call_try *tries = NULL;
-		if (made && step->has_policy && !s->oom &&
-		    !(tries = calloc(step->nedges, sizeof *tries)))
-			s->oom = 1;
+		if (made && step->has_policy && !s->oom) {
+			if (step->nedges == 1) {
+				memset(&c->one, 0, sizeof c->one);
+				tries = &c->one;
+			} else if (!(tries = calloc(step->nedges, sizeof *tries))) {
+				s->oom = 1;
+			}
+		}
 		if (s->oom) {
 			while (first) {
 				struct request *k = first;
@@ -576,25 +580,31 @@ static int call_step(struct sim *s, uint64_t h)
 		c->step = st;
 		c->pending = made;
 		c->tries = tries;
+		/* each attempt's record and timeout first: the sends below
+		 * may move the call table, and c->one with it */
+		struct request *k = first;
+		for (uint32_t e = 0; tries && e < step->nedges; e++) {
+			if (!(chosen[e / 64] >> (e % 64) & 1))
+				continue;
+			const struct call_edge *edge = &step->edges[e];
+			tries[e].cur = k;
+			tries[e].n = 1;
+			k = k->next;
+			if (edge->policy) {
+				budget_count(s, edge, 0);
+				if (edge->policy->timeout_ns)
+					tries[e].tmo = tmo_add(s, edge, h, e);
+			}
+		}
 		/* sends last, in edge order: a callee may start calls of its
 		 * own, and the call table may move under c */
 		for (uint32_t e = 0; e < step->nedges; e++) {
 			if (!(chosen[e / 64] >> (e % 64) & 1))
 				continue;
-			const struct call_edge *edge = &step->edges[e];
-			struct request *k = first;
+			k = first;
 			first = k->next;       /* before the send reuses the link */
-			if (tries) {
-				tries[e].cur = k;
-				tries[e].n = 1;
-				if (edge->policy) {
-					budget_count(s, edge, 0);
-					if (edge->policy->timeout_ns)
-						tries[e].tmo = tmo_add(s, edge, h, e);
-				}
-			}
 			call_stat(caller, unit, CALL_MADE, 0);
-			sim_send(s, edge->to, k);
+			sim_send(s, step->edges[e].to, k);
 		}
 		return 1;
 	}
@@ -657,7 +667,7 @@ static uint32_t try_of(const struct call *c, const struct request *kid)
 {
 	uint32_t n = c->plan->steps[c->step].nedges;
 	for (uint32_t e = 0; e < n; e++)
-		if (c->tries[e].cur == kid)
+		if (TRIES(c)[e].cur == kid)
 			return e;
 	return UINT32_MAX;
 }
@@ -680,7 +690,7 @@ static void attempt_end(struct sim *s, uint64_t h, uint32_t e, int st,
 	struct call *c = call_get(s, h);
 	const struct call_step *step = &c->plan->steps[c->step];
 	const struct call_edge *edge = &step->edges[e];
-	struct call_try *t = &c->tries[e];
+	struct call_try *t = &TRIES(c)[e];
 	struct sim_node *caller = &s->nodes[c->caller];
 	if (st != REQ_OK && edge->policy) {
 		const struct retry_cfg *r = &edge->policy->retry;
@@ -724,7 +734,7 @@ static void retry_now(struct sim *s, uint64_t h, uint32_t e)
 		return;         /* abandoned meanwhile */
 	const struct call_edge *edge = &c->plan->steps[c->step].edges[e];
 	struct sim_node *caller = &s->nodes[c->caller];
-	struct call_try *t = &c->tries[e];
+	struct call_try *t = &TRIES(c)[e];
 	uint64_t salt = (uint64_t)c->step * CALLPLAN_MAX_PARALLEL + e;
 	struct request *k = make_child(s, c->parent, caller, c->unit, h, salt, t->n);
 	if (!k) {
@@ -758,7 +768,7 @@ static void timeouts_due(struct sim *s, uint32_t id)
 		pool_put(&s->tmos, t);
 		struct call *c = call_get(s, h);
 		/* a released call cancelled its timeouts: c is live */
-		struct call_try *tr = &c->tries[e];
+		struct call_try *tr = &TRIES(c)[e];
 		struct sim_node *caller = &s->nodes[c->caller];
 		tr->tmo = NULL;
 		tr->cur = NULL;           /* its reply, when it comes, is late */
@@ -790,7 +800,7 @@ static void call_reply(struct sim *s, struct request *kid)
 		return;
 	}
 	if (c->tries) {
-		struct call_try *t = &c->tries[e];
+		struct call_try *t = &TRIES(c)[e];
 		if (t->tmo)
 			tmo_cancel(s, &c->plan->steps[c->step].edges[e], t->tmo);
 		t->tmo = NULL;
@@ -1289,7 +1299,8 @@ done:
 	pool_fini(&s.requests);
 	free(s.nodes);
 	for (uint32_t i = 0; i < s.ncalls; i++)
-		free(s.calls[i].tries);
+		if (s.calls[i].tries && s.calls[i].plan->steps[s.calls[i].step].nedges > 1)
+			free(s.calls[i].tries);
 	free(s.calls);
 	free(s.tl_active);
 	free(s.ert);

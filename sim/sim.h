@@ -207,6 +207,16 @@ enum {
 
 /* ---- calls ---------------------------------------------------------- */
 
+/* One edge of the current step of a call with a policy: its attempt out
+ * and its pending timeout (sim.c), how many it made, and decorrelated
+ * jitter's last wait. */
+struct call_try {
+	struct request *cur;         /* the attempt out, or NULL */
+	struct tmo *tmo;             /* its pending timeout, or NULL */
+	uint32_t n;                  /* attempts made */
+	int64_t sleep_ns;
+};
+
 /* A call in progress: the calls of one step of one parent request. */
 struct call {
 	uint64_t handle;             /* generation << 32 | index; 0 when free */
@@ -221,7 +231,9 @@ struct call {
 	int64_t start_ns;            /* when the parent's first step began */
 	uint32_t next_free;          /* free list of the call table */
 	struct call_try *tries;      /* [the step's edges] when one of them
-				      * has a policy (timeout, retry) */
+				      * has a policy (timeout, retry): `one`
+				      * for a single edge, else allocated */
+	struct call_try one;
 };
 
 /* Per node and unit (row 0 the node, row 1 + r replica r), the calls'

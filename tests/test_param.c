@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "models/model.h"
+#include "sim/callplan.h"
 #include "sim/param.h"
 #include "sim/scenario.h"
 
@@ -547,6 +548,7 @@ static void test_param_table_check(void **state)
 	struct sim_err e = { 0 };
 	assert_int_equal(param_table_check(&all_table, &e), 0);
 	assert_int_equal(param_table_check(&svc2_table, &e), 0);
+	assert_int_equal(param_table_check(&callplan_edge_table, &e), 0);
 	/* every kind's table, the client's included */
 	for (size_t i = 0; model_registry[i]; i++)
 		if (param_table_check(model_registry[i]->params, &e))
