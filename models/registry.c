@@ -17,6 +17,7 @@
 #include "models/database.h"
 #include "models/service.h"
 #include "models/shards.h"
+#include "sim/breaker.h"
 #include "sim/callplan.h"
 #include "sim/report.h"
 
@@ -172,12 +173,14 @@ static void reference(FILE *f)
 	fprintf(f, "[`%s`](#%s)", model_doc_name(&client_ops), model_doc_name(&client_ops));
 	for (size_t i = 0; model_registry[i]; i++)
 		fprintf(f, ", [`%s`](#%s)", model_registry[i]->kind, model_registry[i]->kind);
-	fputs(", [`calls`](#calls), [`timeline`](#timeline), [output files](#output-files).\n\n", f);
+	fputs(", [`calls`](#calls), [`breakers`](#breakers), [`timeline`](#timeline), [output files](#output-files).\n\n", f);
 	model_doc(f, &client_ops, PARAM_MARKDOWN);
 	for (size_t i = 0; model_registry[i]; i++)
 		model_doc(f, model_registry[i], PARAM_MARKDOWN);
 	fputs("## `calls`\n\nEach entry of a service's `calls:` list.\n\n", f);
 	param_doc(f, &callplan_edge_table, PARAM_MARKDOWN, "calls", 3);
+	fputs("## `breakers`\n\nEach entry of the top-level `breakers:` mapping, `NAME: {...}`, named by the call edges it guards (`breaker: NAME`).\n\n", f);
+	param_doc(f, &breaker_table, PARAM_MARKDOWN, "breakers", 3);
 	timeline_doc(f);
 	report_reference(f);
 }

@@ -88,7 +88,23 @@ struct edge_cfg {
 	double p;
 	int64_t timeout_ns;
 	struct retry_cfg retry;
+	int32_t breaker;
 };
+
+static int parse_breaker(struct sc_ctx *ctx, const char *what, const struct yt_node *n,
+			 void *field)
+{
+	uint32_t i;
+	int rc = sc_breaker_ref(ctx, n, what, &i);
+	if (!rc)
+		*(int32_t *)field = (int32_t)i;
+	return rc;
+}
+
+static void edge_init(void *obj)
+{
+	((struct edge_cfg *)obj)->breaker = -1;
+}
 
 static const struct param edge_params[] = {
 	{ .name = "to", .type = PARAM_NODE, PARAM_FIELD(struct edge_cfg, to),
@@ -102,13 +118,17 @@ static const struct param edge_params[] = {
 	  .shape = "{max_attempts: 3, backoff: exponential, base: 10ms, cap: 1s, jitter: full, budget: 0.1}",
 	  .def_doc = "none: a failed call fails its caller",
 	  .doc = "retries of a failed attempt, each a new request to the callee, after a backoff during which the caller's worker stays held" },
+	{ .name = "breaker", .type = PARAM_CUSTOM, PARAM_FIELD(struct edge_cfg, breaker),
+	  .parse = parse_breaker, .shape = "NAME", .def_doc = "none",
+	  .doc = "a circuit breaker of the scenario's `breakers:` guarding each attempt: while it does not permit calls, an attempt fails at once as breaker_open, with no call made (and is not retried)" },
 	{ 0 }
 };
 
 const struct param_table callplan_edge_table = {
 	.params = edge_params,
 	.size = sizeof(struct edge_cfg),
-	.doc = "A call: `{to: NODE}`, with optional `p`, `timeout` and `retry`; `{parallel: [CALL, ...]}` makes a group of calls at once and waits for all.",
+	.doc = "A call: `{to: NODE}`, with optional `p`, `timeout`, `retry` and `breaker`; `{parallel: [CALL, ...]}` makes a group of calls at once and waits for all.",
+	.init = edge_init,
 };
 
 static int check_edge(struct sc_ctx *ctx, const struct yt_node *e,
@@ -122,13 +142,14 @@ static int check_edge(struct sc_ctx *ctx, const struct yt_node *e,
 	edge->to = c->to;
 	edge->p = c->p;
 	edge->policy = NULL;
-	if (c->timeout_ns || c->retry.given) {
+	if (c->timeout_ns || c->retry.given || c->breaker >= 0) {
 		struct edge_policy *pol = calloc(1, sizeof *pol);
 		if (!pol) {
 			param_free(&callplan_edge_table, obj);
 			return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
 		}
 		pol->timeout_ns = c->timeout_ns;
+		pol->breaker = c->breaker;
 		pol->retry = c->retry;
 		pol->retry.retry_on_words = NULL;
 		pol->retry.nretry_on = 0;

@@ -48,6 +48,7 @@ struct retry_cfg {
 struct edge_policy {
 	int64_t timeout_ns;          /* 0: none */
 	struct retry_cfg retry;
+	int32_t breaker;             /* index in the scenario's breakers, or -1 */
 };
 
 struct call_edge {

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "models/model.h"
+#include "sim/breaker.h"
 #include "sim/param.h"
 
 #define SC_MAX_NODES 1000000
@@ -669,8 +670,68 @@ static void scenario_free(struct scenario *sc)
 	free(sc->name);
 	free(sc->dir);
 	free(sc->timeline);
+	for (size_t i = 0; i < sc->nbreakers; i++) {
+		param_free(&breaker_table, sc->breakers[i].cfg);
+		free(sc->breakers[i].name);
+	}
+	free(sc->breakers);
 	yt_free(sc->tree);
 	free(sc);
+}
+
+/* check_breakers reads `breakers:` (NULL: none), before the nodes whose
+ * call edges name them. */
+static int check_breakers(struct sc_ctx *c, const struct yt_node *bs)
+{
+	struct scenario *sc = c->sc;
+	if (!bs)
+		return 0;
+	if (bs->type != YT_MAP)
+		return sc_fail(c, bs, "breakers",
+			       "must be a mapping of names to breakers, such as {payments_cb: {failure_rate_threshold: 50}}");
+	size_t n = bs->n / 2;
+	if (!(sc->breakers = calloc(n ? n : 1, sizeof *sc->breakers)))
+		return sim_errf(c->err, SIM_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const struct yt_node *k = yt_key(bs, i), *v = yt_val(bs, i);
+		char what[128];
+		snprintf(what, sizeof what, "breakers.%s", k->str);
+		struct sc_breaker *b = &sc->breakers[i];
+		if (!(b->name = strdup(k->str)))
+			return sim_errf(c->err, SIM_ENOMEM, "out of memory");
+		sc->nbreakers = i + 1;
+		b->src = v;
+		void *cfg;
+		int rc = param_new(c, what, v, &breaker_table, NULL, &cfg);
+		if (rc)
+			return rc;
+		b->cfg = cfg;
+	}
+	return 0;
+}
+
+int sc_breaker_ref(struct sc_ctx *c, const struct yt_node *n, const char *what,
+		   uint32_t *out)
+{
+	const struct scenario *sc = c->sc;
+	const char *name;
+	int rc = sc_string(c, n, what, &name);
+	if (rc)
+		return rc;
+	for (size_t i = 0; i < sc->nbreakers; i++)
+		if (!strcmp(sc->breakers[i].name, name)) {
+			*out = (uint32_t)i;
+			return 0;
+		}
+	const char *names[65];
+	size_t k = 0;
+	for (; k < sc->nbreakers && k < 64; k++)
+		names[k] = sc->breakers[k].name;
+	names[k] = NULL;
+	if (!k)
+		return sc_fail(c, n, what, "no breaker named '%s' (the scenario's `breakers:` declares none)",
+			       name);
+	return sc_unknown(c, n, what, "breaker", name, names);
 }
 
 void scenario_set_free(struct scenario_set *set)
@@ -708,7 +769,7 @@ static int valid_name(const char *s)
 
 static const char *const top_keys[] = {
 	"name", "description", "seed", "duration", "warmup", "replications",
-	"window", "workloads", "nodes", "sweep", "compare", "timeline", NULL
+	"window", "workloads", "nodes", "sweep", "compare", "timeline", "breakers", NULL
 };
 static const char *const top_required[] = { "duration", "workloads", "nodes", NULL };
 
@@ -1052,6 +1113,8 @@ static int check_point(struct yt_node *tree, const char *file,
 	    (rc = sc_duration(c, v, "window", 1000, &sc->window_ns)))
 		goto fail;
 
+	if ((rc = check_breakers(c, yt_get(tree, "breakers"))))
+		goto fail;
 	const struct yt_node *nodes = yt_get(tree, "nodes");
 	const struct yt_node *wls = yt_get(tree, "workloads");
 	if ((rc = check_section(c, nodes, "nodes")) ||

@@ -71,6 +71,16 @@ struct scenario {
 	struct tl_entry *timeline;     /* [ntimeline], in file order */
 	size_t ntimeline;
 	uint32_t npolicy_edges;        /* call edges with a timeout or retries */
+	struct sc_breaker *breakers;   /* [nbreakers], `breakers:` in order */
+	size_t nbreakers;
+};
+
+/* One entry of `breakers:`: its name and its config (sim/breaker.h). */
+struct breaker_cfg;
+struct sc_breaker {
+	char *name;
+	struct breaker_cfg *cfg;
+	const struct yt_node *src;
 };
 
 /* A scenario with its sweep expanded: one struct scenario per point. */
@@ -121,6 +131,11 @@ struct sc_ctx {
 	struct scenario *sc;
 	struct sim_err *err;
 };
+
+/* sc_breaker_ref resolves the breaker name at n (`breaker:` of a call
+ * edge) to its index in sc->breakers: 0, or SIM_EINVAL located. */
+int sc_breaker_ref(struct sc_ctx *c, const struct yt_node *n, const char *what,
+		   uint32_t *out);
 
 /* sc_fail reports a problem at node n. */
 int sc_fail(struct sc_ctx *ctx, const struct yt_node *n, const char *what,

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "models/model.h"
+#include "sim/breaker.h"
 #include "sim/rng.h"
 
 /* At most this many time-series windows per replication: a finer `window:`
@@ -45,6 +46,8 @@ enum {
 	SIM_EV_TL_END = SIM_EV_ENGINE | 5,
 	SIM_EV_TIMEOUT = SIM_EV_ENGINE | 6,  /* arg: policy edge id */
 	SIM_EV_RETRY = SIM_EV_ENGINE | 7,    /* arg: call handle; node: edge */
+	SIM_EV_DENIED = SIM_EV_ENGINE | 8,   /* the same: a breaker said no */
+	SIM_EV_BREAKER = SIM_EV_ENGINE | 9,  /* arg: breaker: automatic half-open */
 };
 
 /* A pending timeout of an attempt, in its edge's list. */
@@ -103,6 +106,9 @@ const struct col_def sim_call_cols[] = {
 	{ "retries_denied", COL_SUM, 0, "retries the edge's budget refused: the failure stood" },
 	{ "amplification", COL_RATIO, 0,
 	  "calls made (attempts, retries included) per request entering the system: what this tier's calls multiply the load by" },
+	{ "breaker_not_permitted", COL_SUM, 0,
+	  "call attempts a circuit breaker failed fast (no call made)" },
+	{ "breaker_opened", COL_SUM, 0, "times this node's calls opened a circuit breaker" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -523,6 +529,23 @@ static struct request *make_child(struct sim *s, const struct request *parent,
 	return k;
 }
 
+/* cst_bump adds 1 to the counter at byte offset off of the node's and
+ * the replica's call statistics, while measuring. */
+static void cst_bump(struct sim *s, struct sim_node *n, uint32_t unit, size_t off)
+{
+	if (!s->measuring)
+		return;
+	*(uint64_t *)((char *)&n->cst[0] + off) += 1;
+	if (n->units > 1 && unit < n->units)
+		*(uint64_t *)((char *)&n->cst[1 + unit] + off) += 1;
+}
+
+/* breaker_of returns the breaker guarding edge, or NULL. */
+static struct breaker *breaker_of(struct sim *s, const struct call_edge *edge)
+{
+	return edge->policy && edge->policy->breaker >= 0 ? &s->brk[edge->policy->breaker] : NULL;
+}
+
 /* call_step makes the calls of the current step of call h, moving on
  * past steps whose edges all said no.  Returns 1 when calls are out,
  * 0 when the plan is over (or memory ran out, s->oom). */
@@ -538,10 +561,11 @@ static int call_step(struct sim *s, uint64_t h)
 		const struct call_step *step = &plan->steps[st];
 		/* the step's children are made first, linked in edge order
 		 * through their queue link, and the edges that call marked */
-		uint64_t chosen[CALLPLAN_MAX_PARALLEL / 64];
+		uint64_t chosen[CALLPLAN_MAX_PARALLEL / 64], denied[CALLPLAN_MAX_PARALLEL / 64];
 		struct request *first = NULL, **tail = &first;
 		uint32_t made = 0;
 		memset(chosen, 0, (step->nedges + 63) / 64 * sizeof *chosen);
+		memset(denied, 0, (step->nedges + 63) / 64 * sizeof *denied);
 		for (uint32_t e = 0; e < step->nedges; e++) {
 			const struct call_edge *edge = &step->edges[e];
 			/* the edge's place in the plan names its draws */
@@ -550,13 +574,19 @@ static int call_step(struct sim *s, uint64_t h)
 			    !(rng_uniform_pos(sim_draws(s, parent,
 							SIM_DRAW_CALL | salt << 8)) < edge->p))
 				continue;
+			chosen[e / 64] |= (uint64_t)1 << (e % 64);
+			made++;
+			struct breaker *b = breaker_of(s, edge);
+			if (b && !breaker_allow(b, s->now_ns)) {
+				denied[e / 64] |= (uint64_t)1 << (e % 64);
+				cst_bump(s, caller, unit, offsetof(struct call_stats, not_permitted));
+				continue;
+			}
 			struct request *k = make_child(s, parent, caller, unit, h, salt, 0);
 			if (!k)
 				break;
 			*tail = k;
 			tail = &k->next;
-			chosen[e / 64] |= (uint64_t)1 << (e % 64);
-			made++;
 		}
 		struct call_try *tries = NULL;
 		if (made && step->has_policy && !s->oom) {
@@ -587,19 +617,25 @@ static int call_step(struct sim *s, uint64_t h)
 			if (!(chosen[e / 64] >> (e % 64) & 1))
 				continue;
 			const struct call_edge *edge = &step->edges[e];
-			tries[e].cur = k;
 			tries[e].n = 1;
-			k = k->next;
-			if (edge->policy) {
+			if (edge->policy)
 				budget_count(s, edge, 0);
-				if (edge->policy->timeout_ns)
-					tries[e].tmo = tmo_add(s, edge, h, e);
+			if (denied[e / 64] >> (e % 64) & 1) {
+				/* failed fast, as an event now: the caller is
+				 * told after this step is set up */
+				sim_schedule(s, s->now_ns, e, SIM_EV_DENIED, NULL, h);
+				continue;
 			}
+			tries[e].cur = k;
+			tries[e].sent_ns = s->now_ns;
+			k = k->next;
+			if (edge->policy && edge->policy->timeout_ns)
+				tries[e].tmo = tmo_add(s, edge, h, e);
 		}
 		/* sends last, in edge order: a callee may start calls of its
 		 * own, and the call table may move under c */
 		for (uint32_t e = 0; e < step->nedges; e++) {
-			if (!(chosen[e / 64] >> (e % 64) & 1))
+			if (!(chosen[e / 64] >> (e % 64) & 1) || (denied[e / 64] >> (e % 64) & 1))
 				continue;
 			k = first;
 			first = k->next;       /* before the send reuses the link */
@@ -692,7 +728,18 @@ static void attempt_end(struct sim *s, uint64_t h, uint32_t e, int st,
 	const struct call_edge *edge = &step->edges[e];
 	struct call_try *t = &TRIES(c)[e];
 	struct sim_node *caller = &s->nodes[c->caller];
-	if (st != REQ_OK && edge->policy) {
+	struct breaker *b = breaker_of(s, edge);
+	if (b && st != REQ_BREAKER_OPEN) {
+		int was = b->state;
+		breaker_record(b, s->now_ns, st != REQ_OK, s->now_ns - t->sent_ns);
+		if (b->state == BRK_OPEN && was != BRK_OPEN) {
+			cst_bump(s, caller, c->unit, offsetof(struct call_stats, opened));
+			if (breaker_auto_due(b) != INT64_MAX)
+				sim_schedule(s, breaker_auto_due(b), 0, SIM_EV_BREAKER, NULL,
+					     (uint64_t)edge->policy->breaker);
+		}
+	}
+	if (st != REQ_OK && st != REQ_BREAKER_OPEN && edge->policy) {
 		const struct retry_cfg *r = &edge->policy->retry;
 		unsigned why = own_timeout ? RETRY_ON_TIMEOUT :
 			req_status_group(st) == REQ_GROUP_REFUSED ? RETRY_ON_REJECTED : RETRY_ON_ERROR;
@@ -736,6 +783,13 @@ static void retry_now(struct sim *s, uint64_t h, uint32_t e)
 	struct sim_node *caller = &s->nodes[c->caller];
 	struct call_try *t = &TRIES(c)[e];
 	uint64_t salt = (uint64_t)c->step * CALLPLAN_MAX_PARALLEL + e;
+	struct breaker *b = breaker_of(s, edge);
+	if (b && !breaker_allow(b, s->now_ns)) {
+		t->n++;
+		cst_bump(s, caller, c->unit, offsetof(struct call_stats, not_permitted));
+		attempt_end(s, h, e, REQ_BREAKER_OPEN, caller->id, 0);
+		return;
+	}
 	struct request *k = make_child(s, c->parent, caller, c->unit, h, salt, t->n);
 	if (!k) {
 		s->oom = 1;
@@ -743,6 +797,7 @@ static void retry_now(struct sim *s, uint64_t h, uint32_t e)
 	}
 	t->n++;
 	t->cur = k;
+	t->sent_ns = s->now_ns;
 	if (edge->policy->timeout_ns)
 		t->tmo = tmo_add(s, edge, h, e);
 	call_stat(caller, c->unit, CALL_MADE, 0);
@@ -993,6 +1048,14 @@ static void engine_event(struct sim *s, struct event *ev)
 	case SIM_EV_RETRY:
 		retry_now(s, ev->arg, ev->node);
 		break;
+	case SIM_EV_DENIED:
+		if (call_get(s, ev->arg))
+			attempt_end(s, ev->arg, ev->node, REQ_BREAKER_OPEN,
+				    call_get(s, ev->arg)->caller, 0);
+		break;
+	case SIM_EV_BREAKER:
+		breaker_tick(&s->brk[ev->arg], s->now_ns);
+		break;
 	}
 }
 
@@ -1146,6 +1209,8 @@ static void write_call_cols(struct sim *s, struct sim_node *n, struct node_rows 
 		v[10] = (double)cs->denied;
 		v[12] = (double)cs->made;
 		v[13] = (double)s->res->scopes[0].arrivals;
+		v[14] = (double)cs->not_permitted;
+		v[16] = (double)cs->opened;
 	}
 }
 
@@ -1220,9 +1285,13 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 	s.draw = gsl_rng_alloc(rng_splitmix64);
 	s.tl_active = calloc(sc->ntimeline ? sc->ntimeline : 1, 1);
 	s.ert = calloc(sc->npolicy_edges ? sc->npolicy_edges : 1, sizeof *s.ert);
+	s.brk = calloc(sc->nbreakers ? sc->nbreakers : 1, sizeof *s.brk);
 	pool_init(&s.tmos, sizeof(struct tmo), 1024);
 	rep_result_clear(out, sc);
-	if (!s.nodes || !s.draw || !s.tl_active || !s.ert) {
+	for (size_t i = 0; s.brk && i < sc->nbreakers; i++)
+		if (breaker_init(&s.brk[i], sc->breakers[i].cfg))
+			s.oom = 1;
+	if (!s.nodes || !s.draw || !s.tl_active || !s.ert || !s.brk || s.oom) {
 		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -1304,6 +1373,9 @@ done:
 	free(s.calls);
 	free(s.tl_active);
 	free(s.ert);
+	for (size_t i = 0; s.brk && i < sc->nbreakers; i++)
+		breaker_fini(&s.brk[i]);
+	free(s.brk);
 	pool_fini(&s.tmos);
 	if (s.draw)
 		gsl_rng_free(s.draw);

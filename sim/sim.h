@@ -115,7 +115,9 @@ enum { REQ_GROUP_OK, REQ_GROUP_REFUSED, REQ_GROUP_FAILED };
 	X(REQ_UNAVAILABLE, "unavailable", REQ_GROUP_FAILED,                   \
 	  "failed at a database with no primary during a failover: writes, and reads that must go to the primary") \
 	X(REQ_TIMEOUT, "timeout", REQ_GROUP_FAILED,                           \
-	  "failed because a call they made timed out (its edge's `timeout`), after any retries")
+	  "failed because a call they made timed out (its edge's `timeout`), after any retries") \
+	X(REQ_BREAKER_OPEN, "breaker_open", REQ_GROUP_FAILED,                 \
+	  "failed fast because a circuit breaker did not permit a call they had to make")
 
 enum req_status {
 #define REQ_STATUS_ENUM(name, col, group, doc) name,
@@ -215,6 +217,7 @@ struct call_try {
 	struct tmo *tmo;             /* its pending timeout, or NULL */
 	uint32_t n;                  /* attempts made */
 	int64_t sleep_ns;
+	int64_t sent_ns;             /* when the attempt out was sent */
 };
 
 /* A call in progress: the calls of one step of one parent request. */
@@ -247,6 +250,8 @@ struct call_stats {
 	uint64_t retries;            /* attempts after the first */
 	uint64_t timeouts;           /* attempts that timed out */
 	uint64_t denied;             /* retries the budget refused */
+	uint64_t not_permitted;      /* attempts a breaker failed fast */
+	uint64_t opened;             /* breakers this node's calls opened */
 };
 
 /* ---- faults --------------------------------------------------------- */
@@ -345,6 +350,7 @@ struct sim {
 	uint32_t ncalls, calls_cap, call_free;
 	struct edge_rt *ert;         /* [sc->npolicy_edges] */
 	struct pool tmos;            /* pending timeouts */
+	struct breaker *brk;         /* [sc->nbreakers] */
 	uint8_t *tl_active;          /* [timeline entries] */
 	uint32_t last_fail_node;     /* where the last non-ok status arose */
 	const struct sim_hooks *hooks;

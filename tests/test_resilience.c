@@ -221,6 +221,45 @@ static void test_resilience_cancelled_timeouts_cost_no_events(void **state)
 	assert_true(ev[1] - ev[0] <= 1000 / 30 + 2);
 }
 
+static const char *breaker_yaml =
+	"name: brk\nseed: 13\nduration: 100s\nreplications: 1\n"
+	"breakers:\n"
+	"  cb: {sliding_window_size: 20, minimum_number_of_calls: 10, failure_rate_threshold: 50,\n"
+	"       wait_duration_in_open_state: 5s, permitted_number_of_calls_in_half_open_state: 3}\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 100/s}, target: front}\n"
+	"nodes:\n"
+	"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
+	"          calls: [{to: leaf, breaker: cb}]}\n"
+	"  leaf: {type: service, workers: 1000, service: {dist: constant, value: 1ms}}\n"
+	"timeline:\n"
+	"  - {at: 0s, node: leaf, do: errors, rate: 1}\n";
+
+/* A dependency that always fails, behind a breaker: it opens at the
+ * 10th call (the minimum), then every 5 s lets 3 calls through, which
+ * fail and open it again.  So the calls made are exactly 10 + 3 per
+ * reopening, every other request fails fast without a call, and the
+ * half-open probes come a little over 5 s apart: 19 in 100 s. */
+static void test_resilience_breaker_in_the_engine(void **state)
+{
+	(void)state;
+	struct scenario_set *set = simtest_load(breaker_yaml);
+	const struct scenario *sc = set->points[0];
+	struct rep_result res;
+	simtest_run(sc, 0, &res);
+	double made = simtest_node(sc, &res, 0, 0, "calls_made");
+	double opened = simtest_node(sc, &res, 0, 0, "breaker_opened");
+	double np = simtest_node(sc, &res, 0, 0, "breaker_not_permitted");
+	double n = (double)simtest_arrivals(&res);
+	print_message("    %g requests: %g calls made, opened %g times, %g failed fast\n", n, made, opened, np);
+	assert_true(made == 10 + 3 * (opened - 1));
+	assert_true(opened == 20);
+	assert_true(np == (double)simtest_ended(&res, REQ_BREAKER_OPEN));
+	assert_true(np + made >= n - 5 && np + made <= n);
+	rep_result_fini(&res);
+	scenario_set_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_resilience_backoff_waits),
 		cmocka_unit_test(test_resilience_retry_budget),
 		cmocka_unit_test(test_resilience_cancelled_timeouts_cost_no_events),
+		cmocka_unit_test(test_resilience_breaker_in_the_engine),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
