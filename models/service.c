@@ -42,6 +42,12 @@ struct service_cfg {
 	double speed;
 	struct dist service;
 	double contention;
+	struct rate_limit {
+		int given;
+		double rate_per_s;
+		uint32_t burst;
+	} rate_limit;
+	int64_t max_wait_ns;   /* max_queue_wait; 0: none */
 	struct route *next;
 	size_t nnext;
 	struct call_plan calls;
@@ -101,6 +107,18 @@ static void svc_free_calls(void *field)
 	callplan_free(field);
 }
 
+static const struct param rl_params[] = {
+	{ .name = "rate", .type = PARAM_RATE, PARAM_FIELD(struct rate_limit, rate_per_s),
+	  .flags = PARAM_REQUIRED, .doc = "tokens added per second" },
+	{ .name = "burst", .type = PARAM_UINT, PARAM_FIELD(struct rate_limit, burst),
+	  .umin = 1, .umax = 1000000000, .def = "1", .doc = "the bucket's size (it starts full)" },
+	{ 0 }
+};
+
+static const struct param_table rl_table = {
+	.params = rl_params, .size = sizeof(struct rate_limit), .validate = param_mark_given,
+};
+
 static const struct param svc_params[] = {
 	{ .name = "replicas", .type = PARAM_UINT, PARAM_FIELD(struct service_cfg, replicas),
 	  .umin = 1, .umax = SVC_MAX_REPLICAS, .def = "1",
@@ -120,6 +138,12 @@ static const struct param svc_params[] = {
 	{ .name = "contention", .type = PARAM_NUMBER, PARAM_FIELD(struct service_cfg, contention),
 	  .min = 0, .max = 1e6, .def = "0",
 	  .doc = "a request's service time is multiplied by 1 + contention x (the other busy workers of its instance) when it starts: the slowdown of lock contention, cache thrashing and GC that lets overload feed itself" },
+	{ .name = "rate_limit", .type = PARAM_MAP, PARAM_FIELD(struct service_cfg, rate_limit),
+	  .sub = &rl_table, .shape = "{rate: 100/s, burst: 20}", .def_doc = "none",
+	  .doc = "a token bucket per instance: a request that arrives to find no token is rejected at once (counted in `rejected`)" },
+	{ .name = "max_queue_wait", .type = PARAM_DURATION, PARAM_FIELD(struct service_cfg, max_wait_ns),
+	  .min_ns = 1, .def_doc = "none",
+	  .doc = "a request that has waited longer than this when its turn comes is dropped as `shed` instead of served (load shedding by queue wait)" },
 	{ .name = "next", .type = PARAM_LIST, PARAM_FIELD(struct service_cfg, next),
 	  PARAM_COUNT(struct service_cfg, nnext), .elem = &route_elem,
 	  .elem_size = sizeof(struct route), .max_len = SVC_MAX_NEXT, .item = "routes",
@@ -145,7 +169,7 @@ static const struct param_table svc_table = {
 
 /* Statistics since warm-up, for the node or one replica. */
 struct svc_stats {
-	uint64_t arrivals, completed, rejected, failed, started, waited;
+	uint64_t arrivals, completed, rejected, failed, started, waited, shed;
 	uint64_t orphans;      /* served after their caller stopped waiting */
 	double wait_sum_ns, resid_sum_ns;   /* double: no overflow on long runs */
 	double orphan_busy_ns; /* the service time spent on them */
@@ -158,6 +182,8 @@ struct svc_stats {
 struct replica {
 	uint32_t busy;
 	uint32_t qlen;
+	double tokens;                   /* rate_limit: the bucket */
+	int64_t tokens_ns;               /* when it was last filled up */
 	int counted;                     /* its workers count as capacity: up,
 					  * and taking requests or still
 					  * finishing what it holds */
@@ -205,8 +231,8 @@ static void stats_start(struct svc_stats *st, int64_t now, double cap)
 static void stats_restart(struct svc_stats *st, int64_t now)
 {
 	st->arrivals = st->completed = st->rejected = st->failed = 0;
-	st->started = st->waited = 0;
-	st->wait_sum_ns = st->resid_sum_ns = 0;
+	st->started = st->waited = st->shed = st->orphans = 0;
+	st->wait_sum_ns = st->resid_sum_ns = st->orphan_busy_ns = 0;
 	twa_restart(&st->busy, now);
 	twa_restart(&st->capacity, now);
 	twa_restart(&st->queued, now);
@@ -234,6 +260,7 @@ static int svc_init(struct sim *s, struct sim_node *n)
 	stats_start(&sv->tot, s->now_ns, (double)sv->active * c->workers);
 	for (uint32_t r = 0; r < sv->units; r++) {
 		sv->rep[r].counted = r < sv->active;
+		sv->rep[r].tokens = sv->cfg->rate_limit.burst;   /* a full bucket */
 		stats_start(&sv->rep[r].st, s->now_ns,
 			    r < sv->active ? (double)c->workers : 0);
 	}
@@ -322,15 +349,23 @@ static void release(struct sim *s, struct sim_node *n, struct service *sv,
 	if (sv->track)
 		held_remove(rp, req);
 	STAT(sv, r, twa_add(&st->busy, now, -1));
-	if (rp->head) {
+	while (rp->head) {
 		struct request *q = rp->head;
 		rp->head = q->next;
 		if (!rp->head)
 			rp->tail = NULL;
 		rp->qlen--;
 		STAT(sv, r, twa_add(&st->queued, now, -1));
+		if (sv->cfg->max_wait_ns && now - q->node_arrival_ns > sv->cfg->max_wait_ns) {
+			/* waited too long: dropped, and the next one is looked at */
+			STAT(sv, r, st->shed++);
+			sim_fail(s, q, REQ_SHED, n->id);
+			continue;
+		}
 		start(s, n, sv, r, q);
-	} else if (r >= sv->active && !rp->busy) {
+		return;
+	}
+	if (r >= sv->active && !rp->busy) {
 		recount(s, n, sv, r);    /* a replica scaled away, now idle */
 	}
 }
@@ -363,6 +398,18 @@ static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
 		return;
 	}
 	struct replica *rp = &sv->rep[r];
+	if (c->rate_limit.given) {
+		/* the bucket refills continuously up to burst */
+		double t = rp->tokens + c->rate_limit.rate_per_s * (double)(s->now_ns - rp->tokens_ns) * 1e-9;
+		rp->tokens = t < c->rate_limit.burst ? t : c->rate_limit.burst;
+		rp->tokens_ns = s->now_ns;
+		if (rp->tokens < 1) {
+			STAT(sv, r, st->rejected++);
+			sim_fail(s, req, REQ_REJECTED, n->id);
+			return;
+		}
+		rp->tokens -= 1;
+	}
 	if (rp->busy < c->workers) {
 		start(s, n, sv, r, req);
 	} else if (c->queue < 0 || rp->qlen < (uint64_t)c->queue) {
@@ -526,6 +573,7 @@ static void row_write(double *v, const struct svc_stats *st, int64_t now)
 	v[19] = busy;
 	v[20] = (double)st->orphans;
 	v[22] = st->orphan_busy_ns * 1e-9;
+	v[24] = (double)st->shed;
 }
 
 static void svc_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
@@ -592,7 +640,7 @@ static int svc_capacity(const void *cfg, struct node_capacity *out)
 static const struct col_def svc_cols[] = {
 	{ "arrivals", COL_SUM, 0, "requests that reached the node" },
 	{ "completed", COL_SUM, 0, "requests that finished here (served, and their calls answered)" },
-	{ "rejected", COL_SUM, 0, "requests refused by a full queue" },
+	{ "rejected", COL_SUM, 0, "requests refused by a full queue or the rate limit" },
 	{ "failed", COL_SUM, 0,
 	  "requests that failed here: crashed, an `errors` fault, or a call that failed" },
 	{ "utilization", COL_MEAN, 1,
@@ -606,6 +654,7 @@ static const struct col_def svc_cols[] = {
 	{ "orphans_served", COL_SUM, 0,
 	  "requests served after their caller had stopped waiting (a timeout, a crash): wasted work" },
 	{ "orphan_busy_s", COL_SUM, 0, "service time spent on those, worker-seconds" },
+	{ "shed", COL_SUM, 0, "requests dropped after waiting longer than max_queue_wait" },
 	{ NULL, 0, 0, NULL },
 };
 

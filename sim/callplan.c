@@ -89,6 +89,7 @@ struct edge_cfg {
 	int64_t timeout_ns;
 	struct retry_cfg retry;
 	int32_t breaker;
+	uint32_t max_requests;
 };
 
 static int parse_breaker(struct sc_ctx *ctx, const char *what, const struct yt_node *n,
@@ -118,6 +119,9 @@ static const struct param edge_params[] = {
 	  .shape = "{max_attempts: 3, backoff: exponential, base: 10ms, cap: 1s, jitter: full, budget: 0.1}",
 	  .def_doc = "none: a failed call fails its caller",
 	  .doc = "retries of a failed attempt, each a new request to the callee, after a backoff during which the caller's worker stays held" },
+	{ .name = "max_requests", .type = PARAM_UINT, PARAM_FIELD(struct edge_cfg, max_requests),
+	  .umin = 1, .umax = UINT32_MAX, .def_doc = "no limit",
+	  .doc = "attempts on this edge out at once, over all the caller's requests (Envoy's max_requests); one over it fails at once as rejected, with no call made" },
 	{ .name = "breaker", .type = PARAM_CUSTOM, PARAM_FIELD(struct edge_cfg, breaker),
 	  .parse = parse_breaker, .shape = "NAME", .def_doc = "none",
 	  .doc = "a circuit breaker of the scenario's `breakers:` guarding each attempt: while it does not permit calls, an attempt fails at once as breaker_open, with no call made (and is not retried)" },
@@ -127,7 +131,7 @@ static const struct param edge_params[] = {
 const struct param_table callplan_edge_table = {
 	.params = edge_params,
 	.size = sizeof(struct edge_cfg),
-	.doc = "A call: `{to: NODE}`, with optional `p`, `timeout`, `retry` and `breaker`; `{parallel: [CALL, ...]}` makes a group of calls at once and waits for all.",
+	.doc = "A call: `{to: NODE}`, with optional `p`, `timeout`, `retry`, `max_requests` and `breaker`; `{parallel: [CALL, ...]}` makes a group of calls at once and waits for all.",
 	.init = edge_init,
 };
 
@@ -142,7 +146,7 @@ static int check_edge(struct sc_ctx *ctx, const struct yt_node *e,
 	edge->to = c->to;
 	edge->p = c->p;
 	edge->policy = NULL;
-	if (c->timeout_ns || c->retry.given || c->breaker >= 0) {
+	if (c->timeout_ns || c->retry.given || c->breaker >= 0 || c->max_requests) {
 		struct edge_policy *pol = calloc(1, sizeof *pol);
 		if (!pol) {
 			param_free(&callplan_edge_table, obj);
@@ -150,6 +154,7 @@ static int check_edge(struct sc_ctx *ctx, const struct yt_node *e,
 		}
 		pol->timeout_ns = c->timeout_ns;
 		pol->breaker = c->breaker;
+		pol->max_requests = c->max_requests;
 		pol->retry = c->retry;
 		pol->retry.retry_on_words = NULL;
 		pol->retry.nretry_on = 0;

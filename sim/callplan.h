@@ -49,6 +49,7 @@ struct edge_policy {
 	int64_t timeout_ns;          /* 0: none */
 	struct retry_cfg retry;
 	int32_t breaker;             /* index in the scenario's breakers, or -1 */
+	uint32_t max_requests;       /* attempts out at once; 0: no limit */
 };
 
 struct call_edge {

@@ -64,6 +64,7 @@ struct tmo {
 struct edge_rt {
 	struct tmo *head, *tail;
 	int armed;
+	uint32_t active;             /* attempts out (max_requests) */
 	uint64_t firsts[BUDGET_BUCKETS], retries[BUDGET_BUCKETS];
 	int64_t bucket;              /* the current bucket's number */
 };
@@ -327,6 +328,31 @@ static void tmo_cancel(struct sim *s, const struct call_edge *edge, struct tmo *
  * (it points at a moved record's `one`), so it is resolved here. */
 #define TRIES(c) ((c)->plan->steps[(c)->step].nedges == 1 ? &(c)->one : (c)->tries)
 
+/* try_drop: the caller no longer waits for t's attempt (it replied, timed
+ * out, or the call is over); it leaves the edge's count of attempts out. */
+static void try_drop(struct sim *s, const struct call_edge *edge, struct call_try *t)
+{
+	if (t->cur && edge->policy && edge->policy->max_requests)
+		s->ert[edge->id].active--;
+	t->cur = NULL;
+}
+
+/* over_limit: edge's max_requests attempts are out already. */
+static int over_limit(struct sim *s, const struct call_edge *edge)
+{
+	return edge->policy && edge->policy->max_requests &&
+	       s->ert[edge->id].active >= edge->policy->max_requests;
+}
+
+static void try_sent(struct sim *s, const struct call_edge *edge, struct call_try *t,
+		     struct request *k)
+{
+	t->cur = k;
+	t->sent_ns = s->now_ns;
+	if (edge->policy && edge->policy->max_requests)
+		s->ert[edge->id].active++;
+}
+
 /* tries_free cancels the pending timeouts of c's step and frees its
  * tries. */
 static void tries_free(struct sim *s, struct call *c)
@@ -335,9 +361,11 @@ static void tries_free(struct sim *s, struct call *c)
 		return;
 	struct call_try *t = TRIES(c);
 	const struct call_step *step = &c->plan->steps[c->step];
-	for (uint32_t e = 0; e < step->nedges; e++)
+	for (uint32_t e = 0; e < step->nedges; e++) {
 		if (t[e].tmo)
 			tmo_cancel(s, &step->edges[e], t[e].tmo);
+		try_drop(s, &step->edges[e], &t[e]);
+	}
 	if (t != &c->one)
 		free(t);
 	c->tries = NULL;
@@ -562,10 +590,12 @@ static int call_step(struct sim *s, uint64_t h)
 		/* the step's children are made first, linked in edge order
 		 * through their queue link, and the edges that call marked */
 		uint64_t chosen[CALLPLAN_MAX_PARALLEL / 64], denied[CALLPLAN_MAX_PARALLEL / 64];
+		uint64_t breaker_denied[CALLPLAN_MAX_PARALLEL / 64];
 		struct request *first = NULL, **tail = &first;
 		uint32_t made = 0;
 		memset(chosen, 0, (step->nedges + 63) / 64 * sizeof *chosen);
 		memset(denied, 0, (step->nedges + 63) / 64 * sizeof *denied);
+		memset(breaker_denied, 0, (step->nedges + 63) / 64 * sizeof *breaker_denied);
 		for (uint32_t e = 0; e < step->nedges; e++) {
 			const struct call_edge *edge = &step->edges[e];
 			/* the edge's place in the plan names its draws */
@@ -577,8 +607,13 @@ static int call_step(struct sim *s, uint64_t h)
 			chosen[e / 64] |= (uint64_t)1 << (e % 64);
 			made++;
 			struct breaker *b = breaker_of(s, edge);
+			if (over_limit(s, edge)) {
+				denied[e / 64] |= (uint64_t)1 << (e % 64);
+				continue;
+			}
 			if (b && !breaker_allow(b, s->now_ns)) {
 				denied[e / 64] |= (uint64_t)1 << (e % 64);
+				breaker_denied[e / 64] |= (uint64_t)1 << (e % 64);
 				cst_bump(s, caller, unit, offsetof(struct call_stats, not_permitted));
 				continue;
 			}
@@ -623,11 +658,12 @@ static int call_step(struct sim *s, uint64_t h)
 			if (denied[e / 64] >> (e % 64) & 1) {
 				/* failed fast, as an event now: the caller is
 				 * told after this step is set up */
+				tries[e].deny = (int16_t)(breaker_denied[e / 64] >> (e % 64) & 1 ?
+							  REQ_BREAKER_OPEN : REQ_REJECTED);
 				sim_schedule(s, s->now_ns, e, SIM_EV_DENIED, NULL, h);
 				continue;
 			}
-			tries[e].cur = k;
-			tries[e].sent_ns = s->now_ns;
+			try_sent(s, edge, &tries[e], k);
 			k = k->next;
 			if (edge->policy && edge->policy->timeout_ns)
 				tries[e].tmo = tmo_add(s, edge, h, e);
@@ -784,6 +820,11 @@ static void retry_now(struct sim *s, uint64_t h, uint32_t e)
 	struct call_try *t = &TRIES(c)[e];
 	uint64_t salt = (uint64_t)c->step * CALLPLAN_MAX_PARALLEL + e;
 	struct breaker *b = breaker_of(s, edge);
+	if (over_limit(s, edge)) {
+		t->n++;
+		attempt_end(s, h, e, REQ_REJECTED, caller->id, 0);
+		return;
+	}
 	if (b && !breaker_allow(b, s->now_ns)) {
 		t->n++;
 		cst_bump(s, caller, c->unit, offsetof(struct call_stats, not_permitted));
@@ -796,8 +837,7 @@ static void retry_now(struct sim *s, uint64_t h, uint32_t e)
 		return;
 	}
 	t->n++;
-	t->cur = k;
-	t->sent_ns = s->now_ns;
+	try_sent(s, edge, t, k);
 	if (edge->policy->timeout_ns)
 		t->tmo = tmo_add(s, edge, h, e);
 	call_stat(caller, c->unit, CALL_MADE, 0);
@@ -826,7 +866,8 @@ static void timeouts_due(struct sim *s, uint32_t id)
 		struct call_try *tr = &TRIES(c)[e];
 		struct sim_node *caller = &s->nodes[c->caller];
 		tr->tmo = NULL;
-		tr->cur = NULL;           /* its reply, when it comes, is late */
+		/* its reply, when it comes, is late */
+		try_drop(s, &c->plan->steps[c->step].edges[e], tr);
 		if (s->measuring)
 			for (int j = 0; j < 2; j++) {
 				if (j && !(caller->units > 1 && c->unit < caller->units))
@@ -856,10 +897,11 @@ static void call_reply(struct sim *s, struct request *kid)
 	}
 	if (c->tries) {
 		struct call_try *t = &TRIES(c)[e];
+		const struct call_edge *edge = &c->plan->steps[c->step].edges[e];
 		if (t->tmo)
-			tmo_cancel(s, &c->plan->steps[c->step].edges[e], t->tmo);
+			tmo_cancel(s, edge, t->tmo);
 		t->tmo = NULL;
-		t->cur = NULL;
+		try_drop(s, edge, t);
 		int st = kid->status;
 		uint32_t fn = kid->fail_node;
 		uint64_t h = c->handle;
@@ -1048,11 +1090,12 @@ static void engine_event(struct sim *s, struct event *ev)
 	case SIM_EV_RETRY:
 		retry_now(s, ev->arg, ev->node);
 		break;
-	case SIM_EV_DENIED:
-		if (call_get(s, ev->arg))
-			attempt_end(s, ev->arg, ev->node, REQ_BREAKER_OPEN,
-				    call_get(s, ev->arg)->caller, 0);
+	case SIM_EV_DENIED: {
+		struct call *c = call_get(s, ev->arg);
+		if (c)
+			attempt_end(s, ev->arg, ev->node, TRIES(c)[ev->node].deny, c->caller, 0);
 		break;
+	}
 	case SIM_EV_BREAKER:
 		breaker_tick(&s->brk[ev->arg], s->now_ns);
 		break;

@@ -117,7 +117,9 @@ enum { REQ_GROUP_OK, REQ_GROUP_REFUSED, REQ_GROUP_FAILED };
 	X(REQ_TIMEOUT, "timeout", REQ_GROUP_FAILED,                           \
 	  "failed because a call they made timed out (its edge's `timeout`), after any retries") \
 	X(REQ_BREAKER_OPEN, "breaker_open", REQ_GROUP_FAILED,                 \
-	  "failed fast because a circuit breaker did not permit a call they had to make")
+	  "failed fast because a circuit breaker did not permit a call they had to make") \
+	X(REQ_SHED, "shed", REQ_GROUP_REFUSED,                                 \
+	  "dropped when their turn came, after waiting longer than the node's max_queue_wait")
 
 enum req_status {
 #define REQ_STATUS_ENUM(name, col, group, doc) name,
@@ -218,6 +220,7 @@ struct call_try {
 	uint32_t n;                  /* attempts made */
 	int64_t sleep_ns;
 	int64_t sent_ns;             /* when the attempt out was sent */
+	int16_t deny;                /* the status an attempt failed fast with */
 };
 
 /* A call in progress: the calls of one step of one parent request. */

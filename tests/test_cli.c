@@ -36,7 +36,7 @@ static void test_cli_help_prints_the_reference(void **state)
 	assert_int_equal(sh(NULL, 0, "%s help | grep -q '^  service   replicas x workers'", bin), 0);
 	assert_int_equal(sh(NULL, 0, "%s help | grep -q '^  workload  open-loop arrivals'", bin), 0);
 	assert_int_equal(sh(NULL, 0, "%s help service | grep -q "
-			    "'^  workers      integer from 1 to 1000000, default 1$'", bin), 0);
+			    "'^  workers         integer from 1 to 1000000, default 1$'", bin), 0);
 	assert_int_equal(sh(NULL, 0, "%s help workload | grep -q '^arrival with process: closed$'",
 			    bin), 0);
 	assert_int_equal(sh(NULL, 0, "%s help service --markdown | grep -q '^## `service`$'", bin), 0);

@@ -258,7 +258,7 @@ static void test_report_writes_exact_text(void **state)
 	snprintf(path, sizeof path, "%s/summary.csv", sub);
 	char expect[4096];
 	snprintf(expect, sizeof expect,
-		 "point,replications,replications_used,arrivals,completed,rejected,failed,"
+		 "point,replications,replications_used,arrivals,completed,rejected,shed,failed,"
 		 "failed_error,failed_crashed,failed_call_rejected,failed_no_backend,failed_unavailable,failed_timeout,failed_breaker_open,throughput_per_s,throughput_per_s_ci95,"
 		 "latency_mean_s,latency_mean_s_ci95,latency_p50_s,latency_p50_s_ci95,"
 		 "latency_p50_s_lo,latency_p50_s_hi,latency_p90_s,latency_p90_s_ci95,"
@@ -268,13 +268,13 @@ static void test_report_writes_exact_text(void **state)
 		 "reject_ratio,reject_ratio_ci95,error_ratio,error_ratio_ci95,"
 		 "failed_latency_mean_s,failed_latency_mean_s_ci95,steady,complete,seed,"
 		 "scenario_hash,version\n"
-		 "0,2,2,2000,2000,0,0,0,0,0,0,0,0,0,100,0,1,0,1,0.00390625,0.99609375,1.00390625,"
+		 "0,2,2,2000,2000,0,0,0,0,0,0,0,0,0,0,100,0,1,0,1,0.00390625,0.99609375,1.00390625,"
 		 "1,0.00390625,0.99609375,1.00390625,1,0.00390625,0.99609375,1.00390625,"
 		 "1,NaN,NaN,NaN,0,0,0,0,NaN,NaN,true,true,1,%016llx,9.9.9\n",
 		 sc->hash);
 	assert_string_equal(slurp(path), expect);
 	snprintf(path, sizeof path, "%s/workloads.csv", sub);
-	assert_non_null(strstr(slurp(path), "\n0,u,2,2,2000,2000,0,0,0,0,0,0,0,0,0,100,0,1,0,"));
+	assert_non_null(strstr(slurp(path), "\n0,u,2,2,2000,2000,0,0,0,0,0,0,0,0,0,0,100,0,1,0,"));
 	snprintf(path, sizeof path, "%s/nodes.csv", sub);
 	struct csv c;
 	csv_load(&c, path);
@@ -317,9 +317,9 @@ static void test_report_points_not_run_still_get_a_row(void **state)
 	const char *s = slurp(path);
 	/* point 0 ran one of two replications: no interval from one; point
 	 * 1 never ran */
-	assert_non_null(strstr(s, "\n0,1,1,1,1000,1000,0,0,0,0,0,0,0,0,0,100,NaN,"));
+	assert_non_null(strstr(s, "\n0,1,1,1,1000,1000,0,0,0,0,0,0,0,0,0,0,100,NaN,"));
 	assert_non_null(strstr(s, ",true,false,1,"));
-	assert_non_null(strstr(s, "\n1,2,0,0,0,0,0,0,0,0,0,0,0,0,0,NaN,NaN,"));
+	assert_non_null(strstr(s, "\n1,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,NaN,NaN,"));
 	assert_non_null(strstr(s, ",NaN,false,1,"));
 	snprintf(path, sizeof path, "rm -rf %s", dir);
 	assert_int_equal(system(path), 0);

@@ -260,6 +260,106 @@ static void test_resilience_breaker_in_the_engine(void **state)
 	scenario_set_free(set);
 }
 
+static const char *bucket_yaml =
+	"name: bucket\nseed: 15\nduration: 10s\nreplications: 1\n"
+	"workloads:\n"
+	"  u: {arrival: {process: constant, rate: 1000/s}, target: q}\n"
+	"nodes:\n"
+	"  q: {type: service, workers: 1000, service: {dist: constant, value: 1ms},\n"
+	"      rate_limit: {rate: 100/s, burst: 20}}\n";
+
+/* Ten times the rate for 10 s: the bucket passes its 20 and then 100 a
+ * second, 1020, give or take the one at the boundary; the rest are
+ * rejected. */
+static void test_resilience_token_bucket(void **state)
+{
+	(void)state;
+	struct scenario_set *set = simtest_load(bucket_yaml);
+	const struct scenario *sc = set->points[0];
+	struct rep_result res;
+	simtest_run(sc, 0, &res);
+	double ok = (double)simtest_ended(&res, REQ_OK);
+	double rej = simtest_node(sc, &res, 0, 0, "rejected");
+	print_message("    passed %g, rejected %g of %llu\n", ok, rej,
+		      (unsigned long long)simtest_arrivals(&res));
+	assert_true(fabs(ok - 1020) <= 1);
+	assert_true(ok + rej == (double)simtest_arrivals(&res));
+	rep_result_fini(&res);
+	scenario_set_free(set);
+}
+
+static const char *shed_yaml =
+	"name: shed\nseed: 17\nduration: 100s\nwarmup: 5s\nreplications: 1\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 200/s}, target: q}\n"
+	"nodes:\n"
+	"  q: {type: service, service: {dist: constant, value: 10ms}%s}\n";
+
+/* Twice the capacity: without shedding the queue grows for ever; with
+ * max_queue_wait 50 ms no served request waited longer, so none took
+ * longer than 60 ms, the server stays busy, and the rest are shed. */
+static void test_resilience_shedding_by_queue_wait(void **state)
+{
+	(void)state;
+	char yaml[1024];
+	snprintf(yaml, sizeof yaml, shed_yaml, ", max_queue_wait: 50ms");
+	struct scenario_set *set = simtest_load(yaml);
+	const struct scenario *sc = set->points[0];
+	struct rep_result res;
+	simtest_run(sc, 0, &res);
+	double ok = (double)simtest_ended(&res, REQ_OK), shed = (double)simtest_ended(&res, REQ_SHED);
+	double p999 = hist_quantile(&res.scopes[0].latency, 0.999) * 1e-9;
+	print_message("    served %g, shed %g, p99.9 %.4f s\n", ok, shed, p999);
+	assert_true(p999 <= 0.060 * (1 + HIST_REL_ERR));
+	assert_true(fabs(ok - 100 * 100) < 50);        /* the server never idles */
+	assert_true(shed > 9000);
+	assert_true(simtest_node(sc, &res, 0, 0, "shed") == shed);
+	rep_result_fini(&res);
+	scenario_set_free(set);
+	/* the control: no shedding, and latencies far beyond */
+	snprintf(yaml, sizeof yaml, shed_yaml, "");
+	set = simtest_load(yaml);
+	simtest_run(set->points[0], 0, &res);
+	assert_true(hist_quantile(&res.scopes[0].latency, 0.5) * 1e-9 > 1);
+	rep_result_fini(&res);
+	scenario_set_free(set);
+}
+
+static const char *limit_yaml =
+	"name: limit\nseed: 19\nduration: 50s\nwarmup: 5s\nreplications: 1\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 150/s}, target: front}\n"
+	"nodes:\n"
+	"  front: {type: service, workers: 10000, service: {dist: constant, value: 0s},\n"
+	"          calls: [{to: leaf%s}]}\n"
+	"  leaf: {type: service, service: {dist: exponential, mean: 10ms}}\n";
+
+/* An edge allowing 5 attempts out at once in front of an overloaded
+ * single server: at most 5 are there, so at most 4 wait; the others fail
+ * at once, as rejected calls.  Without the limit the queue grows. */
+static void test_resilience_edge_max_requests(void **state)
+{
+	(void)state;
+	char yaml[1024];
+	double q[2], rej[2];
+	for (int i = 0; i < 2; i++) {
+		snprintf(yaml, sizeof yaml, limit_yaml, i ? ", max_requests: 5" : "");
+		struct scenario_set *set = simtest_load(yaml);
+		const struct scenario *sc = set->points[0];
+		struct rep_result res;
+		simtest_run(sc, 0, &res);
+		q[i] = simtest_node(sc, &res, 1, 0, "queue_len_mean");
+		rej[i] = (double)simtest_ended(&res, REQ_CALL_REJECTED);
+		rep_result_fini(&res);
+		scenario_set_free(set);
+	}
+	print_message("    queue %.2f and %g rejected calls without the limit, %.2f and %g with\n",
+		      q[0], rej[0], q[1], rej[1]);
+	assert_true(q[1] <= 4);
+	assert_true(q[0] > 100);
+	assert_true(rej[1] > 1000 && rej[0] == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +369,9 @@ int main(void)
 		cmocka_unit_test(test_resilience_retry_budget),
 		cmocka_unit_test(test_resilience_cancelled_timeouts_cost_no_events),
 		cmocka_unit_test(test_resilience_breaker_in_the_engine),
+		cmocka_unit_test(test_resilience_token_bucket),
+		cmocka_unit_test(test_resilience_shedding_by_queue_wait),
+		cmocka_unit_test(test_resilience_edge_max_requests),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
