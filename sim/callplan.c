@@ -83,10 +83,24 @@ static const struct param_table retry_table = {
 	.validate = retry_validate,
 };
 
+static const struct param hedge_params[] = {
+	{ .name = "after", .type = PARAM_DURATION, PARAM_FIELD(struct hedge_cfg, after_ns),
+	  .min_ns = 1, .flags = PARAM_REQUIRED,
+	  .doc = "a copy goes out after this long without a reply (and again after each such wait)" },
+	{ .name = "max", .type = PARAM_UINT, PARAM_FIELD(struct hedge_cfg, max),
+	  .umin = 1, .umax = CALL_MAX_HEDGE, .def = "1", .doc = "copies at most, besides the attempt" },
+	{ 0 }
+};
+
+static const struct param_table hedge_table = {
+	.params = hedge_params, .size = sizeof(struct hedge_cfg), .validate = param_mark_given,
+};
+
 struct edge_cfg {
 	uint32_t to;
 	double p;
 	int64_t timeout_ns;
+	struct hedge_cfg hedge;
 	struct retry_cfg retry;
 	int32_t breaker;
 	uint32_t max_requests;
@@ -119,6 +133,9 @@ static const struct param edge_params[] = {
 	  .shape = "{max_attempts: 3, backoff: exponential, base: 10ms, cap: 1s, jitter: full, budget: 0.1}",
 	  .def_doc = "none: a failed call fails its caller",
 	  .doc = "retries of a failed attempt, each a new request to the callee, after a backoff during which the caller's worker stays held" },
+	{ .name = "hedge", .type = PARAM_MAP, PARAM_FIELD(struct edge_cfg, hedge), .sub = &hedge_table,
+	  .shape = "{after: 50ms, max: 1}", .def_doc = "none",
+	  .doc = "hedged requests: while an attempt has no reply, a copy goes to the callee after `after`, up to `max`; the first reply wins and the others are wasted (served, not waited for).  Copies pass the edge's breaker and max_requests unasked" },
 	{ .name = "max_requests", .type = PARAM_UINT, PARAM_FIELD(struct edge_cfg, max_requests),
 	  .umin = 1, .umax = UINT32_MAX, .def_doc = "no limit",
 	  .doc = "attempts on this edge out at once, over all the caller's requests (Envoy's max_requests); one over it fails at once as rejected, with no call made" },
@@ -131,7 +148,7 @@ static const struct param edge_params[] = {
 const struct param_table callplan_edge_table = {
 	.params = edge_params,
 	.size = sizeof(struct edge_cfg),
-	.doc = "A call: `{to: NODE}`, with optional `p`, `timeout`, `retry`, `max_requests` and `breaker`; `{parallel: [CALL, ...]}` makes a group of calls at once and waits for all.",
+	.doc = "A call: `{to: NODE}`, with optional `p`, `timeout`, `retry`, `hedge`, `max_requests` and `breaker`; `{parallel: [CALL, ...]}` makes a group of calls at once and waits for all.",
 	.init = edge_init,
 };
 
@@ -146,13 +163,14 @@ static int check_edge(struct sc_ctx *ctx, const struct yt_node *e,
 	edge->to = c->to;
 	edge->p = c->p;
 	edge->policy = NULL;
-	if (c->timeout_ns || c->retry.given || c->breaker >= 0 || c->max_requests) {
+	if (c->timeout_ns || c->retry.given || c->breaker >= 0 || c->max_requests || c->hedge.given) {
 		struct edge_policy *pol = calloc(1, sizeof *pol);
 		if (!pol) {
 			param_free(&callplan_edge_table, obj);
 			return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
 		}
 		pol->timeout_ns = c->timeout_ns;
+		pol->hedge = c->hedge;
 		pol->breaker = c->breaker;
 		pol->max_requests = c->max_requests;
 		pol->retry = c->retry;

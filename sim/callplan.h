@@ -45,8 +45,17 @@ struct retry_cfg {
 	int64_t budget_window_ns;
 };
 
+#define CALL_MAX_HEDGE 4
+
+struct hedge_cfg {
+	int given;
+	int64_t after_ns;            /* a copy after this long without a reply */
+	uint32_t max;                /* copies at most */
+};
+
 struct edge_policy {
 	int64_t timeout_ns;          /* 0: none */
+	struct hedge_cfg hedge;
 	struct retry_cfg retry;
 	int32_t breaker;             /* index in the scenario's breakers, or -1 */
 	uint32_t max_requests;       /* attempts out at once; 0: no limit */

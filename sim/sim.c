@@ -48,6 +48,7 @@ enum {
 	SIM_EV_RETRY = SIM_EV_ENGINE | 7,    /* arg: call handle; node: edge */
 	SIM_EV_DENIED = SIM_EV_ENGINE | 8,   /* the same: a breaker said no */
 	SIM_EV_BREAKER = SIM_EV_ENGINE | 9,  /* arg: breaker: automatic half-open */
+	SIM_EV_HEDGE = SIM_EV_ENGINE | 10,   /* arg: call handle; node: edge */
 };
 
 /* A pending timeout of an attempt, in its edge's list. */
@@ -110,6 +111,7 @@ const struct col_def sim_call_cols[] = {
 	{ "breaker_not_permitted", COL_SUM, 0,
 	  "call attempts a circuit breaker failed fast (no call made)" },
 	{ "breaker_opened", COL_SUM, 0, "times this node's calls opened a circuit breaker" },
+	{ "hedges", COL_SUM, 0, "hedged copies of call attempts sent (edges with `hedge`)" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -335,6 +337,8 @@ static void try_drop(struct sim *s, const struct call_edge *edge, struct call_tr
 	if (t->cur && edge->policy && edge->policy->max_requests)
 		s->ert[edge->id].active--;
 	t->cur = NULL;
+	t->ncopies = 0;              /* copies still out are wasted now */
+	sim_timer_cancel(&t->hedge);
 }
 
 /* over_limit: edge's max_requests attempts are out already. */
@@ -345,12 +349,16 @@ static int over_limit(struct sim *s, const struct call_edge *edge)
 }
 
 static void try_sent(struct sim *s, const struct call_edge *edge, struct call_try *t,
-		     struct request *k)
+		     struct request *k, uint64_t h, uint32_t e)
 {
 	t->cur = k;
 	t->sent_ns = s->now_ns;
+	t->ncopies = 0;
 	if (edge->policy && edge->policy->max_requests)
 		s->ert[edge->id].active++;
+	if (edge->policy && edge->policy->hedge.given)
+		t->hedge = sim_timer_set(s, s->now_ns + edge->policy->hedge.after_ns, e,
+					 SIM_EV_HEDGE, NULL, h);
 }
 
 /* tries_free cancels the pending timeouts of c's step and frees its
@@ -663,7 +671,7 @@ static int call_step(struct sim *s, uint64_t h)
 				sim_schedule(s, s->now_ns, e, SIM_EV_DENIED, NULL, h);
 				continue;
 			}
-			try_sent(s, edge, &tries[e], k);
+			try_sent(s, edge, &tries[e], k, h, e);
 			k = k->next;
 			if (edge->policy && edge->policy->timeout_ns)
 				tries[e].tmo = tmo_add(s, edge, h, e);
@@ -738,10 +746,47 @@ static void step_done(struct sim *s, struct call *c);
 static uint32_t try_of(const struct call *c, const struct request *kid)
 {
 	uint32_t n = c->plan->steps[c->step].nedges;
-	for (uint32_t e = 0; e < n; e++)
-		if (TRIES(c)[e].cur == kid)
+	for (uint32_t e = 0; e < n; e++) {
+		const struct call_try *t = &TRIES(c)[e];
+		if (!t->cur)
+			continue;
+		if (t->cur == kid)
 			return e;
+		for (uint32_t k = 0; k < t->ncopies; k++)
+			if (t->copy[k] == kid)
+				return e;
+	}
 	return UINT32_MAX;
+}
+
+/* hedge_now sends the next copy of the attempt out on edge e of call h,
+ * if it is still out. */
+static void hedge_now(struct sim *s, uint64_t h, uint32_t e)
+{
+	struct call *c = call_get(s, h);
+	if (!c || !c->tries)
+		return;
+	const struct call_edge *edge = &c->plan->steps[c->step].edges[e];
+	struct call_try *t = &TRIES(c)[e];
+	const struct hedge_cfg *hc = &edge->policy->hedge;
+	if (!t->cur || t->ncopies >= hc->max)
+		return;
+	struct sim_node *caller = &s->nodes[c->caller];
+	uint64_t salt = (uint64_t)c->step * CALLPLAN_MAX_PARALLEL + e;
+	/* a copy's identity: its attempt's, and which copy */
+	struct request *k = make_child(s, c->parent, caller, c->unit, h, salt,
+				       (t->n + 1) << 8 | (t->ncopies + 1));
+	if (!k) {
+		s->oom = 1;
+		return;
+	}
+	k->attempt = (uint16_t)(t->n - 1);
+	t->copy[t->ncopies++] = k;
+	if (t->ncopies < hc->max)
+		t->hedge = sim_timer_set(s, s->now_ns + hc->after_ns, e, SIM_EV_HEDGE, NULL, h);
+	call_stat(caller, c->unit, CALL_MADE, 0);
+	cst_bump(s, caller, c->unit, offsetof(struct call_stats, hedges));
+	sim_send(s, edge->to, k);
 }
 
 int sim_request_orphan(struct sim *s, const struct request *req)
@@ -837,7 +882,7 @@ static void retry_now(struct sim *s, uint64_t h, uint32_t e)
 		return;
 	}
 	t->n++;
-	try_sent(s, edge, t, k);
+	try_sent(s, edge, t, k, h, e);
 	if (edge->policy->timeout_ns)
 		t->tmo = tmo_add(s, edge, h, e);
 	call_stat(caller, c->unit, CALL_MADE, 0);
@@ -1099,6 +1144,9 @@ static void engine_event(struct sim *s, struct event *ev)
 	case SIM_EV_BREAKER:
 		breaker_tick(&s->brk[ev->arg], s->now_ns);
 		break;
+	case SIM_EV_HEDGE:
+		hedge_now(s, ev->arg, ev->node);
+		break;
 	}
 }
 
@@ -1254,6 +1302,7 @@ static void write_call_cols(struct sim *s, struct sim_node *n, struct node_rows 
 		v[13] = (double)s->res->scopes[0].arrivals;
 		v[14] = (double)cs->not_permitted;
 		v[16] = (double)cs->opened;
+		v[18] = (double)cs->hedges;
 	}
 }
 

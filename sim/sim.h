@@ -220,6 +220,9 @@ struct call_try {
 	uint32_t n;                  /* attempts made */
 	int64_t sleep_ns;
 	int64_t sent_ns;             /* when the attempt out was sent */
+	struct request *copy[CALL_MAX_HEDGE];   /* its hedged copies out */
+	struct sim_timer hedge;      /* the next copy's timer */
+	uint32_t ncopies;            /* copies sent for the attempt out */
 	int16_t deny;                /* the status an attempt failed fast with */
 };
 
@@ -254,6 +257,7 @@ struct call_stats {
 	uint64_t timeouts;           /* attempts that timed out */
 	uint64_t denied;             /* retries the budget refused */
 	uint64_t not_permitted;      /* attempts a breaker failed fast */
+	uint64_t hedges;             /* hedged copies sent */
 	uint64_t opened;             /* breakers this node's calls opened */
 };
 

@@ -360,6 +360,45 @@ static void test_resilience_edge_max_requests(void **state)
 	assert_true(rej[1] > 1000 && rej[0] == 0);
 }
 
+static const char *hedge_yaml =
+	"name: hedge\nseed: 21\nduration: 100s\nreplications: 10\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 200/s}, target: front}\n"
+	"nodes:\n"
+	"  front: {type: service, workers: 10000, service: {dist: constant, value: 0s},\n"
+	"          calls: [{to: leaf, hedge: {after: %s}}]}\n"
+	"  leaf: {type: service, workers: 10000, service: {dist: exponential, mean: 10ms}}\n";
+
+/* A hedge after d on a leaf with ample workers and exponential service of
+ * mean m: the latency is X1 when X1 <= d, else min(X1, d + X2), whose
+ * mean is m - (m/2) e^(-d/m).  Without the hedge it would be m; the
+ * copies are a share e^(-d/m) of the attempts. */
+static void test_resilience_hedge_mean(void **state)
+{
+	(void)state;
+	const char *ds[] = { "5ms", "20ms" };
+	double d[] = { 0.005, 0.02 }, m = 0.01;
+	for (int i = 0; i < 2; i++) {
+		char yaml[1024], what[64];
+		snprintf(yaml, sizeof yaml, hedge_yaml, ds[i]);
+		struct scenario_set *set = simtest_load(yaml);
+		const struct scenario *sc = set->points[0];
+		double x[NREP], copies[NREP];
+		for (uint32_t k = 0; k < NREP; k++) {
+			struct rep_result res;
+			simtest_run(sc, k, &res);
+			x[k] = hist_mean(&res.scopes[0].latency) * 1e-9;
+			copies[k] = simtest_node(sc, &res, 0, 0, "hedges") / (double)simtest_arrivals(&res);
+			rep_result_fini(&res);
+		}
+		scenario_set_free(set);
+		snprintf(what, sizeof what, "mean latency, hedge after %s", ds[i]);
+		assert_true(simtest_within(what, x, NREP, m - m / 2 * exp(-d[i] / m)));
+		assert_false(simtest_within("  against no hedge", x, NREP, m));
+		assert_true(simtest_within("  copies per request", copies, NREP, exp(-d[i] / m)));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_resilience_token_bucket),
 		cmocka_unit_test(test_resilience_shedding_by_queue_wait),
 		cmocka_unit_test(test_resilience_edge_max_requests),
+		cmocka_unit_test(test_resilience_hedge_mean),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
