@@ -15,6 +15,7 @@
 #include "models/balancer.h"
 #include "models/cache.h"
 #include "models/database.h"
+#include "models/queue.h"
 #include "models/service.h"
 #include "models/shards.h"
 #include "sim/breaker.h"
@@ -27,6 +28,7 @@ const struct model_ops *const model_registry[] = {
 	&cache_ops,
 	&database_ops,
 	&shards_ops,
+	&queue_ops,
 	NULL,
 };
 

@@ -165,9 +165,27 @@ if [ -n "$db" ] && [ "$npts" -gt 1 ]; then
 	# no replicas, no stale reads to chart
 	awk 'NF == 3 && $2 + 0 > 0 { found = 1 } END { exit !found }' "$staledat" || : > "$staledat"
 fi
+# the first queue, and its points' labels
+queue="" ptlabels3=""
+if [ -f "$dir/nodes.csv" ]; then
+	queue=$(awk -F, 'NR > 1 && $3 == "queue" && index($2, "[") == 0 { print $2; exit }' "$dir/nodes.csv")
+fi
+if [ -n "$queue" ]; then
+	for p in $(awk -F, 'NR > 1 && $1 < 8 { print $1 }' "$dir/summary.csv"); do
+		ptlabels3="$ptlabels3$(ptlabel "$p") "
+	done
+fi
+# whether any request took time: producers to a queue take none, and
+# the latency charts' log axes need some
+haslat=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "latency_p99_s") c = i; next }
+	c && $c != "NaN" && $c + 0 > 0 { found = 1 } END { print found + 0 }' "$dir/summary.csv")
 for gp in plots/*.gp; do
 	name=$(basename "$gp" .gp)
 	[ "$name" = common ] && continue
+	case $name in
+	latency_cdf|latency_time|percentiles_by_point|compare_load|compare_bars)
+		[ "$haslat" = 1 ] || continue ;;
+	esac
 	case $name in
 	compare_load) [ "$xcol" -gt 0 ] || continue ;;
 	compare_bars) [ -s "$bars" ] || continue ;;
@@ -176,9 +194,10 @@ for gp in plots/*.gp; do
 	cache_sizing) [ -s "$cachedat" ] || continue ;;
 	cache_time) [ -n "$cache" ] || continue ;;
 	stale_reads) [ -s "$staledat" ] || continue ;;
+	queue_time) [ -n "$queue" ] || continue ;;
 	esac
 	tmp="$dir/.$name.png.tmp"
-	if gnuplot -e "dir='$dir'; out='$tmp'; sweeplabel='$sweep'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; sellabel='$sellabel'; share='$share'; lb='$lb'; ncols=$ncols; ptlabels='$ptlabels'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ptlabels2='$ptlabels2'; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'" "$gp" 2>"$dir/.$name.log"; then
+	if gnuplot -e "dir='$dir'; out='$tmp'; sweeplabel='$sweep'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; sellabel='$sellabel'; share='$share'; lb='$lb'; ncols=$ncols; ptlabels='$ptlabels'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ptlabels2='$ptlabels2'; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; ptlabels3='$ptlabels3'" "$gp" 2>"$dir/.$name.log"; then
 		mv "$tmp" "$dir/$name.png"
 		rm -f "$dir/.$name.log"
 	else

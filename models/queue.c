@@ -1,0 +1,507 @@
+/*
+ * queue.c - the queue kind; see queue.h.
+ *
+ * Each group holds its own copy of every message, in per-partition FIFO
+ * lists; a message is a pooled record.  A consumer serving a message
+ * holds an internal request of its own (named by the message and the
+ * group), which carries the message's key and draws its service time and
+ * calls; the request's `issue` field says which group and consumer hold
+ * it.
+ */
+#include "models/queue.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/pool.h"
+#include "sim/rng.h"
+#include "sim/stats.h"
+
+#define Q_MAX_PARTITIONS 100000
+#define Q_MAX_GROUPS 64
+#define Q_MAX_CONSUMERS 100000
+
+enum { Q_EV_DONE = 1 };
+enum { D_AT_LEAST_ONCE, D_AT_MOST_ONCE };
+
+static const char *const delivery_names[] = { "at_least_once", "at_most_once", NULL };
+
+struct group_cfg {
+	char *group;
+	uint32_t count;
+	struct dist service;
+	struct call_plan calls;
+};
+
+struct queue_cfg {
+	uint32_t partitions;
+	uint64_t capacity;           /* per group's backlog; 0: no limit */
+	unsigned delivery;
+	struct group_cfg *groups;
+	size_t ngroups;
+};
+
+static int parse_calls(struct sc_ctx *ctx, const char *what, const struct yt_node *n,
+		       void *field)
+{
+	return callplan_check(ctx, n, what, field);
+}
+
+static void free_calls(void *field)
+{
+	callplan_free(field);
+}
+
+static const struct param group_params[] = {
+	{ .name = "group", .type = PARAM_STRING, PARAM_FIELD(struct group_cfg, group),
+	  .flags = PARAM_REQUIRED, .doc = "the consumer group's name" },
+	{ .name = "count", .type = PARAM_UINT, PARAM_FIELD(struct group_cfg, count),
+	  .umin = 1, .umax = Q_MAX_CONSUMERS, .def = "1",
+	  .doc = "consumers in the group; partition p is consumer p mod count's" },
+	{ .name = "service", .type = PARAM_DIST, PARAM_FIELD(struct group_cfg, service),
+	  .flags = PARAM_REQUIRED, .doc = "time a consumer takes per message" },
+	{ .name = "calls", .type = PARAM_CUSTOM, PARAM_FIELD(struct group_cfg, calls),
+	  .parse = parse_calls, .fini = free_calls, .shape = "[{to: NODE}, ...]",
+	  .doc = "calls made for each message after its service, as a service's; a failed call fails the message (redelivered under at_least_once)" },
+	{ 0 }
+};
+
+static const struct param_table group_table = {
+	.params = group_params, .size = sizeof(struct group_cfg),
+};
+
+static const struct param group_elem = {
+	.type = PARAM_MAP, .size = sizeof(struct group_cfg), .sub = &group_table,
+};
+
+static int q_validate(struct sc_ctx *ctx, const char *what, const struct yt_node *map,
+		      void *obj)
+{
+	struct queue_cfg *c = obj;
+	for (size_t i = 0; i < c->ngroups; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(c->groups[i].group, c->groups[j].group)) {
+				char w[256];
+				snprintf(w, sizeof w, "%s.consumers[%zu].group", what, i);
+				return sc_fail(ctx, yt_get(yt_get(map, "consumers")->items[i], "group"), w,
+					       "the group '%s' is already declared", c->groups[i].group);
+			}
+	return 0;
+}
+
+static const struct param q_params[] = {
+	{ .name = "partitions", .type = PARAM_UINT, PARAM_FIELD(struct queue_cfg, partitions),
+	  .umin = 1, .umax = Q_MAX_PARTITIONS, .def = "1",
+	  .doc = "partitions: a message goes to the one of its key (hash modulo partitions)" },
+	{ .name = "capacity", .type = PARAM_UINT, PARAM_FIELD(struct queue_cfg, capacity),
+	  .umin = 1, .umax = UINT64_MAX, .def_doc = "no limit",
+	  .doc = "messages a group's backlog may hold; a publish that finds one full is refused (rejected, and dropped for every group)" },
+	{ .name = "delivery", .type = PARAM_ENUM, PARAM_FIELD(struct queue_cfg, delivery),
+	  .names = delivery_names, .def = "at_least_once",
+	  .doc = "what a consumer's crash or a failed call does to the message it holds: at_least_once redelivers it (a possible duplicate), at_most_once loses it" },
+	{ .name = "consumers", .type = PARAM_LIST, PARAM_FIELD(struct queue_cfg, groups),
+	  PARAM_COUNT(struct queue_cfg, ngroups), .elem = &group_elem,
+	  .elem_size = sizeof(struct group_cfg), .min_len = 1, .max_len = Q_MAX_GROUPS,
+	  .flags = PARAM_REQUIRED, .item = "groups",
+	  .shape = "[{group: NAME, count: 4, service: DIST, calls: [...]}, ...]",
+	  .doc = "the consumer groups: each receives every message" },
+	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
+	{ 0 }
+};
+
+static const struct param_table q_table = {
+	.params = q_params,
+	.size = sizeof(struct queue_cfg),
+	.doc = "A message broker: a publish completes at once, and each consumer group consumes every message, its consumers sharing the partitions.",
+	.validate = q_validate,
+};
+
+/* ---- run state -------------------------------------------------------- */
+
+struct msg {
+	struct msg *next;
+	uint64_t key, ident;
+	int64_t pub_ns;
+};
+
+struct consumer {
+	struct request *req;         /* the message's request, or NULL: idle */
+	struct msg *m;
+	uint32_t rr;                 /* next of its partitions to look at */
+};
+
+struct gstat {
+	uint64_t published, consumed, dropped, redelivered, lost;
+	struct twa backlog, busy;
+	struct hist delay;
+};
+
+struct group {
+	struct msg **head, **tail;   /* [partitions] */
+	uint64_t backlog;            /* queued and in progress */
+	struct consumer *cons;       /* [count] */
+	int down;
+	struct gstat st;
+};
+
+struct queue {
+	const struct queue_cfg *cfg;
+	struct group *g;
+	struct pool msgs;
+	uint64_t ident_base, npub;
+	double ts_prev_consumed;
+	uint64_t win_consumed;
+	int64_t ts_prev_ns;
+};
+
+static int q_init(struct sim *s, struct sim_node *n)
+{
+	const struct queue_cfg *c = n->sc->cfg;
+	struct queue *q = calloc(1, sizeof *q);
+	n->state = q;
+	if (!q)
+		return SIM_ENOMEM;
+	q->cfg = c;
+	pool_init(&q->msgs, sizeof(struct msg), 1024);
+	q->ident_base = rng_key(s->run_key, rng_hash64(n->sc->name, 3));
+	if (!(q->g = calloc(c->ngroups, sizeof *q->g)))
+		return SIM_ENOMEM;
+	for (size_t i = 0; i < c->ngroups; i++) {
+		struct group *g = &q->g[i];
+		if (!(g->head = calloc(c->partitions, sizeof *g->head)) ||
+		    !(g->tail = calloc(c->partitions, sizeof *g->tail)) ||
+		    !(g->cons = calloc(c->groups[i].count, sizeof *g->cons)) ||
+		    hist_init(&g->st.delay))
+			return SIM_ENOMEM;
+		twa_init(&g->st.backlog, s->now_ns, 0);
+		twa_init(&g->st.busy, s->now_ns, 0);
+	}
+	return 0;
+}
+
+static void q_fini(struct sim *s, struct sim_node *n)
+{
+	struct queue *q = n->state;
+	(void)s;
+	if (!q)
+		return;
+	for (size_t i = 0; q->g && i < q->cfg->ngroups; i++) {
+		free(q->g[i].head), free(q->g[i].tail), free(q->g[i].cons);
+		hist_fini(&q->g[i].st.delay);
+	}
+	pool_fini(&q->msgs);
+	free(q->g), free(q);
+}
+
+static void start_next(struct sim *s, struct sim_node *n, struct queue *q, uint32_t gi,
+		       uint32_t ci);
+
+/* push puts m at the tail (or, redelivered, the head) of partition p of
+ * group gi, and wakes its consumer. */
+static void push(struct sim *s, struct sim_node *n, struct queue *q, uint32_t gi,
+		 uint32_t p, struct msg *m, int at_head)
+{
+	struct group *g = &q->g[gi];
+	if (at_head) {
+		m->next = g->head[p];
+		g->head[p] = m;
+		if (!g->tail[p])
+			g->tail[p] = m;
+	} else {
+		m->next = NULL;
+		if (g->tail[p])
+			g->tail[p]->next = m;
+		else
+			g->head[p] = m;
+		g->tail[p] = m;
+	}
+	uint32_t ci = p % q->cfg->groups[gi].count;
+	if (!g->down && !g->cons[ci].req)
+		start_next(s, n, q, gi, ci);
+}
+
+static uint32_t partition_of(const struct queue *q, uint64_t key)
+{
+	return (uint32_t)(rng_mix64(key ^ 0x6b6579ull) % q->cfg->partitions);
+}
+
+static void q_arrive(struct sim *s, struct sim_node *n, struct request *req)
+{
+	struct queue *q = n->state;
+	const struct queue_cfg *c = q->cfg;
+	for (size_t i = 0; c->capacity && i < c->ngroups; i++)
+		if (q->g[i].backlog >= c->capacity) {
+			for (size_t j = 0; s->measuring && j < c->ngroups; j++)
+				q->g[j].st.dropped++;
+			sim_fail(s, req, REQ_REJECTED, n->id);
+			return;
+		}
+	uint32_t p = partition_of(q, req->key);
+	uint64_t ident = rng_key(q->ident_base, q->npub++);
+	for (uint32_t i = 0; i < c->ngroups; i++) {
+		struct msg *m = pool_get(&q->msgs);
+		if (!m) {
+			s->oom = 1;
+			return;
+		}
+		m->key = req->key;
+		m->ident = rng_key(ident, i);
+		m->pub_ns = s->now_ns;
+		struct group *g = &q->g[i];
+		g->backlog++;
+		twa_add(&g->st.backlog, s->now_ns, 1);
+		if (s->measuring)
+			g->st.published++;
+		push(s, n, q, i, p, m, 0);
+	}
+	/* the producer does not wait */
+	req->status = REQ_OK;
+	sim_finish(s, req);
+}
+
+/* start_next gives consumer ci of group gi its next message, if any. */
+static void start_next(struct sim *s, struct sim_node *n, struct queue *q, uint32_t gi,
+		       uint32_t ci)
+{
+	const struct group_cfg *gc = &q->cfg->groups[gi];
+	struct group *g = &q->g[gi];
+	struct consumer *cs = &g->cons[ci];
+	uint32_t P = q->cfg->partitions;
+	/* its partitions: ci, ci + count, ...; in turn */
+	uint32_t mine = P > ci ? (P - ci + gc->count - 1) / gc->count : 0;
+	for (uint32_t k = 0; k < mine; k++) {
+		uint32_t p = ci + ((cs->rr + k) % mine) * gc->count;
+		struct msg *m = g->head[p];
+		if (!m)
+			continue;
+		g->head[p] = m->next;
+		if (!g->head[p])
+			g->tail[p] = NULL;
+		cs->rr = (cs->rr + k + 1) % mine;
+		struct request *r = sim_request_new(s);
+		if (!r) {
+			s->oom = 1;
+			return;
+		}
+		r->ident = m->ident;
+		r->key = m->key;
+		r->issue = (uint64_t)gi << 32 | ci;
+		r->reply_to = n->id;
+		cs->req = r;
+		cs->m = m;
+		twa_add(&g->st.busy, s->now_ns, 1);
+		int64_t d = sim_demand_ns(s, n, gi, r, &gc->service, 1.0);
+		r->timer = sim_timer_set(s, s->now_ns + d, n->id, Q_EV_DONE, r, r->issue);
+		return;
+	}
+}
+
+/* settle ends consumer ci's message: consumed (ok), or failed:
+ * redelivered or lost by the delivery guarantee. */
+static void settle(struct sim *s, struct sim_node *n, struct queue *q, uint32_t gi,
+		   uint32_t ci, int ok)
+{
+	struct group *g = &q->g[gi];
+	struct consumer *cs = &g->cons[ci];
+	struct msg *m = cs->m;
+	sim_request_free(s, cs->req);
+	cs->req = NULL;
+	cs->m = NULL;
+	twa_add(&g->st.busy, s->now_ns, -1);
+	if (ok || q->cfg->delivery == D_AT_MOST_ONCE) {
+		g->backlog--;
+		twa_add(&g->st.backlog, s->now_ns, -1);
+		if (s->measuring) {
+			if (ok) {
+				g->st.consumed++;
+				hist_record(&g->st.delay, s->now_ns - m->pub_ns);
+			} else {
+				g->st.lost++;
+			}
+		}
+		if (ok)
+			q->win_consumed++;
+		pool_put(&q->msgs, m);
+	} else {
+		if (s->measuring)
+			g->st.redelivered++;
+		push(s, n, q, gi, partition_of(q, m->key), m, 1);
+	}
+	if (!g->down && !cs->req)
+		start_next(s, n, q, gi, ci);
+}
+
+static void q_event(struct sim *s, struct sim_node *n, struct event *ev)
+{
+	struct queue *q = n->state;
+	struct request *r = ev->obj;
+	uint32_t gi = (uint32_t)(ev->arg >> 32), ci = (uint32_t)ev->arg;
+	r->timer.ev = NULL;
+	const struct group_cfg *gc = &q->cfg->groups[gi];
+	if (sim_fault_errors(s, n, gi, r)) {
+		settle(s, n, q, gi, ci, 0);
+		return;
+	}
+	if (gc->calls.nsteps && sim_calls_start(s, n, gi, r, &gc->calls))
+		return;
+	settle(s, n, q, gi, ci, 1);
+}
+
+static void q_calls_done(struct sim *s, struct sim_node *n, struct request *req, int status)
+{
+	struct queue *q = n->state;
+	settle(s, n, q, (uint32_t)(req->issue >> 32), (uint32_t)req->issue, status == REQ_OK);
+}
+
+static void q_crash(struct sim *s, struct sim_node *n, uint32_t gi)
+{
+	struct queue *q = n->state;
+	struct group *g = &q->g[gi];
+	g->down = 1;
+	for (uint32_t ci = 0; ci < q->cfg->groups[gi].count; ci++) {
+		struct consumer *cs = &g->cons[ci];
+		if (!cs->req)
+			continue;
+		sim_timer_cancel(&cs->req->timer);
+		if (cs->req->waiting)
+			sim_calls_abandon(s, cs->req);
+		settle(s, n, q, gi, ci, 0);
+	}
+}
+
+static void q_recover(struct sim *s, struct sim_node *n, uint32_t gi)
+{
+	struct queue *q = n->state;
+	q->g[gi].down = 0;
+	for (uint32_t ci = 0; ci < q->cfg->groups[gi].count; ci++)
+		if (!q->g[gi].cons[ci].req)
+			start_next(s, n, q, gi, ci);
+}
+
+static void q_warmup_end(struct sim *s, struct sim_node *n)
+{
+	struct queue *q = n->state;
+	for (size_t i = 0; i < q->cfg->ngroups; i++) {
+		struct gstat *st = &q->g[i].st;
+		st->published = st->consumed = st->dropped = st->redelivered = st->lost = 0;
+		twa_restart(&st->backlog, s->now_ns);
+		twa_restart(&st->busy, s->now_ns);
+		hist_reset(&st->delay);
+	}
+}
+
+static void row_write(double *v, const struct gstat *st, int64_t now, double consumers)
+{
+	v[0] = (double)st->published;
+	v[2] = (double)st->consumed;
+	v[4] = (double)st->dropped;
+	v[6] = (double)st->redelivered;
+	v[8] = (double)st->lost;
+	v[10] = twa_mean(&st->backlog, now);
+	v[12] = st->delay.total ? hist_mean(&st->delay) * 1e-9 : NAN;
+	v[14] = st->delay.total ? (double)hist_quantile(&st->delay, 0.5) * 1e-9 : NAN;
+	v[16] = st->delay.total ? (double)hist_quantile(&st->delay, 0.99) * 1e-9 : NAN;
+	v[18] = consumers > 0 ? twa_mean(&st->busy, now) / consumers : NAN;
+}
+
+static void q_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
+{
+	struct queue *q = n->state;
+	const struct queue_cfg *c = q->cfg;
+	struct gstat all = { 0 };
+	double consumers = 0, busy = 0, backlog = 0;
+	if (hist_init(&all.delay)) {
+		s->oom = 1;
+		return;
+	}
+	for (size_t i = 0; i < c->ngroups; i++) {
+		const struct gstat *st = &q->g[i].st;
+		all.published += st->published, all.consumed += st->consumed;
+		all.dropped = st->dropped;       /* the same for every group */
+		all.redelivered += st->redelivered, all.lost += st->lost;
+		hist_merge(&all.delay, &st->delay);
+		consumers += c->groups[i].count;
+		busy += twa_mean(&st->busy, s->now_ns);
+		backlog += twa_mean(&st->backlog, s->now_ns);
+		if (o->nrows > 1)
+			row_write(node_row(o, n->ops, 1 + (uint32_t)i), st, s->now_ns,
+				  c->groups[i].count);
+	}
+	double *v = node_row(o, n->ops, 0);
+	row_write(v, &all, s->now_ns, 0);
+	v[10] = backlog;
+	v[18] = busy / consumers;
+	hist_fini(&all.delay);
+}
+
+static void q_sample(struct sim *s, struct sim_node *n, double *out)
+{
+	struct queue *q = n->state;
+	uint64_t b = 0;
+	for (size_t i = 0; i < q->cfg->ngroups; i++)
+		b += q->g[i].backlog;
+	double dt = (double)(s->now_ns - q->ts_prev_ns) * 1e-9;
+	out[0] = (double)b;
+	out[1] = dt > 0 ? (double)q->win_consumed / dt : NAN;
+	q->win_consumed = 0;
+	q->ts_prev_ns = s->now_ns;
+}
+
+static double q_calls(const void *cfg, size_t i, uint32_t *to)
+{
+	const struct queue_cfg *c = cfg;
+	for (size_t g = 0; g < c->ngroups; g++) {
+		if (i < c->groups[g].calls.nedges)
+			return callplan_edge(&c->groups[g].calls, i, to);
+		i -= c->groups[g].calls.nedges;
+	}
+	return -1;
+}
+
+static uint32_t q_units(const void *cfg)
+{
+	return (uint32_t)((const struct queue_cfg *)cfg)->ngroups;
+}
+
+static const struct col_def q_cols[] = {
+	{ "published", COL_SUM, 0, "queue: messages published (a group's row: received)" },
+	{ "consumed", COL_SUM, 0, "queue: messages consumed (served, calls answered)" },
+	{ "dropped", COL_SUM, 0, "queue: publishes refused by a full backlog" },
+	{ "redelivered", COL_SUM, 0, "queue: messages put back after a consumer crash or a failed call (at_least_once: possible duplicates)" },
+	{ "lost", COL_SUM, 0, "queue: messages lost that way (at_most_once)" },
+	{ "backlog_mean", COL_MEAN, 1, "queue: messages waiting or in progress, time-averaged (the group's consumer lag)" },
+	{ "delay_mean_s", COL_MEAN, 1, "queue: time from publish to consumed" },
+	{ "delay_p50_s", COL_MEAN, 0, "queue: its median, per replication, averaged" },
+	{ "delay_p99_s", COL_MEAN, 0, "queue: its 99th percentile, per replication, averaged" },
+	{ "consumer_utilization", COL_MEAN, 0, "queue: consumers busy with a message, time-averaged" },
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct col_def q_ts_cols[] = {
+	{ "backlog", COL_MEAN, 0, "queue: messages waiting or in progress at the window's end, all groups" },
+	{ "consumed_per_s", COL_MEAN, 0, "queue: messages consumed per second" },
+	{ NULL, 0, 0, NULL },
+};
+
+const struct model_ops queue_ops = {
+	.kind = "queue",
+	.summary = "a message broker: partitions, consumer groups, at-least-once delivery; backlog and publish-to-consume delay",
+	.params = &q_table,
+	.units = q_units,
+	.init = q_init,
+	.arrive = q_arrive,
+	.event = q_event,
+	.calls_done = q_calls_done,
+	.crash = q_crash,
+	.recover = q_recover,
+	.faults = SIM_FAULT(TL_CRASH) | SIM_FAULT(TL_RECOVER) | SIM_FAULT(TL_SLOW) |
+		  SIM_FAULT(TL_ERRORS) | SIM_FAULT(TL_LATENCY),
+	.warmup_end = q_warmup_end,
+	.finish = q_finish,
+	.cols = q_cols,
+	.sample = q_sample,
+	.ts_cols = q_ts_cols,
+	.fini = q_fini,
+	.calls = q_calls,
+};

@@ -1,0 +1,18 @@
+# queue_time.gp - the first queue's backlog (messages waiting or in
+# progress, all groups) per time window, for each sweep point (up to 8),
+# warm-up included: how a burst piles up and how long it takes to drain.
+# plot.sh passes queue and ptlabels3 (the points' labels).
+load "plots/common.gp"
+set termoption noenhanced
+load markers
+file = dir."/node_timeseries.csv"
+np = words(ptlabels3)
+set title sprintf("%s: backlog over time", queue)
+set xlabel "simulated time (s)"
+set ylabel "messages waiting or in progress"
+set yrange [0:*]
+set key top right
+if (exists("sweeplabel") && sweeplabel ne "") set key title sweeplabel
+plot for [p=1:np] file every ::1 \
+     using ((column(1) == p - 1 && strcol(3) eq queue) ? $2 : NaN):(column("backlog")) \
+     with lines lw 2 lc p title word(ptlabels3, p)

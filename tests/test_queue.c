@@ -1,0 +1,140 @@
+/*
+ * test_queue.c - the queue kind: one consumer under Poisson publishes is
+ * an M/M/1 queue for the publish-to-consumed delay; every group gets
+ * every message; a crash under at_least_once redelivers, under
+ * at_most_once loses; a full backlog refuses publishes.
+ */
+#include "tests/simtest.h"
+
+#include <math.h>
+
+#define NREP 10
+
+static const char *mm1_yaml =
+	"name: q\nseed: 31\nduration: 200s\nwarmup: 20s\nreplications: 10\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 80/s}, target: orders, keys: {dist: uniform, n: 1000}}\n"
+	"nodes:\n"
+	"  orders:\n"
+	"    type: queue\n"
+	"    partitions: 1\n"
+	"    consumers: [{group: billing, service: {dist: exponential, mean: 10ms}}]\n";
+
+/* lambda = 80/s, mu = 100/s: the delay is the M/M/1 sojourn, exponential
+ * with mean 1/(mu - lambda) = 50 ms, median ln 2 times that.  The
+ * producer's own latency is nil: publishing does not wait. */
+static void test_queue_one_consumer_is_mm1(void **state)
+{
+	(void)state;
+	struct scenario_set *set = simtest_load(mm1_yaml);
+	const struct scenario *sc = set->points[0];
+	double mean[NREP], p50[NREP];
+	for (uint32_t k = 0; k < NREP; k++) {
+		struct rep_result res;
+		simtest_run(sc, k, &res);
+		mean[k] = simtest_node(sc, &res, 0, 0, "delay_mean_s");
+		p50[k] = simtest_node(sc, &res, 0, 0, "delay_p50_s");
+		assert_true(hist_mean(&res.scopes[0].latency) == 0);
+		rep_result_fini(&res);
+	}
+	scenario_set_free(set);
+	assert_true(simtest_within("publish-to-consumed mean", mean, NREP, 0.05));
+	assert_false(simtest_within("  against the service time alone", mean, NREP, 0.01));
+	/* the median, from the histogram's buckets: within its own 99.9 %
+	 * interval widened by the buckets' relative error */
+	double m = gsl_stats_mean(p50, 1, NREP), want = log(2) * 0.05;
+	double half = stats_t_quantile(0.9995, NREP - 1) * gsl_stats_sd(p50, 1, NREP) / sqrt(NREP);
+	print_message("    median %.5f +- %.5f, exact %.5f\n", m, half, want);
+	assert_true(fabs(m - want) <= half + want * HIST_REL_ERR);
+	assert_false(fabs(m - 0.05) <= half + 0.05 * HIST_REL_ERR);   /* the mean is not the median */
+}
+
+static const char *groups_yaml =
+	"name: g\nseed: 33\nduration: 60s\nwarmup: 0s\nreplications: 1\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 100/s}, target: orders, keys: {dist: uniform, n: 1000}}\n"
+	"nodes:\n"
+	"  orders:\n"
+	"    type: queue\n"
+	"    partitions: 4\n"
+	"    delivery: %s\n"
+	"    consumers:\n"
+	"      - {group: billing, count: 4, service: {dist: exponential, mean: 20ms}}\n"
+	"      - {group: email, count: 1, service: {dist: exponential, mean: 5ms}}\n"
+	"timeline:\n"
+	"  - {at: 30s, node: orders, replica: 0, do: crash, for: 5s}\n";
+
+/* Both groups receive every message.  Billing's crash for 5 s holds its
+ * four in-progress messages: redelivered under at_least_once, lost under
+ * at_most_once; its backlog drains after. */
+static void test_queue_groups_and_delivery(void **state)
+{
+	(void)state;
+	const char *modes[] = { "at_least_once", "at_most_once" };
+	for (int i = 0; i < 2; i++) {
+		char yaml[2048];
+		snprintf(yaml, sizeof yaml, groups_yaml, modes[i]);
+		struct scenario_set *set = simtest_load(yaml);
+		const struct scenario *sc = set->points[0];
+		struct rep_result res;
+		simtest_run(sc, 0, &res);
+		double pub = (double)simtest_arrivals(&res);
+		double b_pub = simtest_node(sc, &res, 0, 1, "published");
+		double e_pub = simtest_node(sc, &res, 0, 2, "published");
+		double b_red = simtest_node(sc, &res, 0, 1, "redelivered");
+		double b_lost = simtest_node(sc, &res, 0, 1, "lost");
+		double e_cons = simtest_node(sc, &res, 0, 2, "consumed");
+		print_message("    %s: %g published; billing got %g, redelivered %g, lost %g; email got %g, consumed %g\n",
+			      modes[i], pub, b_pub, b_red, b_lost, e_pub, e_cons);
+		assert_true(b_pub == pub && e_pub == pub);
+		assert_true(e_cons >= pub - 5);
+		if (i == 0)
+			assert_true(b_red >= 1 && b_red <= 4 && b_lost == 0);
+		else
+			assert_true(b_lost >= 1 && b_lost <= 4 && b_red == 0);
+		rep_result_fini(&res);
+		scenario_set_free(set);
+	}
+}
+
+static const char *full_yaml =
+	"name: f\nseed: 35\nduration: 10s\nwarmup: 0s\nreplications: 1\n"
+	"workloads:\n"
+	"  u: {arrival: {process: constant, rate: 100/s}, target: orders}\n"
+	"nodes:\n"
+	"  orders:\n"
+	"    type: queue\n"
+	"    capacity: 50\n"
+	"    consumers: [{group: slow, service: {dist: constant, value: 1s}}]\n";
+
+/* A consumer at 1/s behind 100/s of publishes and room for 50: the
+ * backlog fills, and then a publish passes only when a message has been
+ * consumed: 50 + 9 pass in 10 s (the consumer ends one each second from
+ * 1.01 s), the other 940 are dropped and their producers refused. */
+static void test_queue_capacity_drops(void **state)
+{
+	(void)state;
+	struct scenario_set *set = simtest_load(full_yaml);
+	const struct scenario *sc = set->points[0];
+	struct rep_result res;
+	simtest_run(sc, 0, &res);
+	double dropped = simtest_node(sc, &res, 0, 0, "dropped");
+	double published = simtest_node(sc, &res, 0, 0, "published");
+	print_message("    published %g, dropped %g, rejected %llu\n", published, dropped,
+		      (unsigned long long)simtest_ended(&res, REQ_REJECTED));
+	assert_true(published == 59);
+	assert_true(dropped == 1000 - 59 - 1);   /* the 1000th comes at 10 s: after the end */
+	assert_true((double)simtest_ended(&res, REQ_REJECTED) == dropped);
+	rep_result_fini(&res);
+	scenario_set_free(set);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_queue_one_consumer_is_mm1),
+		cmocka_unit_test(test_queue_groups_and_delivery),
+		cmocka_unit_test(test_queue_capacity_drops),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
