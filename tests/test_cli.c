@@ -42,8 +42,8 @@ static void test_cli_help_prints_the_reference(void **state)
 	assert_int_equal(sh(NULL, 0, "%s help service --markdown | grep -q '^## `service`$'", bin), 0);
 	assert_int_equal(sh(e, sizeof e, "%s help servce", bin), 2);
 	assert_string_equal(e, "archsim: unknown kind 'servce'; did you mean 'service'?\n");
-	assert_int_equal(sh(e, sizeof e, "%s help queue", bin), 2);
-	assert_string_equal(e, "archsim: unknown kind 'queue' (kinds: workload, service, balancer, cache, database, shards)\n");
+	assert_int_equal(sh(e, sizeof e, "%s help topic", bin), 2);
+	assert_string_equal(e, "archsim: unknown kind 'topic' (kinds: workload, service, balancer, cache, database, shards, queue)\n");
 	assert_int_equal(sh(e, sizeof e, "%s help service workload", bin), 2);
 	assert_int_equal(sh(e, sizeof e, "%s help --markdown >/dev/full", bin), 1);
 	assert_non_null(strstr(e, "write failed"));
