@@ -458,7 +458,7 @@ static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)
 	struct request *req = ev->obj;
 	uint32_t r = (uint32_t)ev->arg;
 	req->timer.ev = NULL;
-	if (req->call && s->measuring && sim_request_orphan(s, req)) {
+	if ((req->call || req->via) && s->measuring && sim_request_orphan(s, req)) {
 		/* served for a caller that stopped waiting: wasted work */
 		double busy = (double)(s->now_ns - (int64_t)req->seq);
 		STAT(sv, r, {

@@ -179,6 +179,9 @@ fi
 # the latency charts' log axes need some
 haslat=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "latency_p99_s") c = i; next }
 	c && $c != "NaN" && $c + 0 > 0 { found = 1 } END { print found + 0 }' "$dir/summary.csv")
+# whether some point had replications that did not end healthy
+unhealthy=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "healthy_end_share") c = i; next }
+	c && $c != "NaN" && $c + 0 < 1 { found = 1 } END { print found + 0 }' "$dir/summary.csv")
 for gp in plots/*.gp; do
 	name=$(basename "$gp" .gp)
 	[ "$name" = common ] && continue
@@ -195,6 +198,7 @@ for gp in plots/*.gp; do
 	cache_time) [ -n "$cache" ] || continue ;;
 	stale_reads) [ -s "$staledat" ] || continue ;;
 	queue_time) [ -n "$queue" ] || continue ;;
+	healthy_share) [ "$xcol" -gt 0 ] && [ "$unhealthy" = 1 ] || continue ;;
 	esac
 	tmp="$dir/.$name.png.tmp"
 	if gnuplot -e "dir='$dir'; out='$tmp'; sweeplabel='$sweep'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; sellabel='$sellabel'; share='$share'; lb='$lb'; ncols=$ncols; ptlabels='$ptlabels'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ptlabels2='$ptlabels2'; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; ptlabels3='$ptlabels3'" "$gp" 2>"$dir/.$name.log"; then

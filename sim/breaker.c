@@ -96,6 +96,7 @@ static void window_clear(struct breaker *b)
 static void go(struct breaker *b, int state, int64_t now)
 {
 	b->state = state;
+	b->epoch++;
 	b->transitions[state]++;
 	if (state == BRK_OPEN)
 		b->opened_ns = now;
@@ -144,11 +145,20 @@ int breaker_allow(struct breaker *b, int64_t now)
 	return 0;
 }
 
-void breaker_record(struct breaker *b, int64_t now, int failed, int64_t duration_ns)
+void breaker_release(struct breaker *b, uint64_t epoch)
+{
+	if (b->state == BRK_HALF_OPEN && epoch == b->epoch)
+		b->permits_left++;
+}
+
+void breaker_record(struct breaker *b, int64_t now, int failed, int64_t duration_ns,
+		    uint64_t epoch)
 {
 	const struct breaker_cfg *c = b->c;
 	int slow = duration_ns > c->slow_ns;
 	if (b->state == BRK_HALF_OPEN) {
+		if (epoch != b->epoch)
+			return;    /* permitted before this half-open: not its probe */
 		b->hcalls++;
 		b->hfails += failed != 0;
 		b->hslows += slow;

@@ -72,6 +72,7 @@ struct breaker {
 	uint64_t calls, fails, slows;  /* what the window holds */
 	/* half-open */
 	uint32_t permits_left, hcalls, hfails, hslows;
+	uint64_t epoch;              /* goes up at every transition */
 	/* statistics */
 	uint64_t transitions[BRK_NSTATES];   /* into each state */
 	uint64_t not_permitted;
@@ -87,8 +88,17 @@ void breaker_fini(struct breaker *b);
 int breaker_allow(struct breaker *b, int64_t now);
 
 /* breaker_record records a permitted call's outcome at now: failed, and
- * how long it lasted.  It may open or close the breaker. */
-void breaker_record(struct breaker *b, int64_t now, int failed, int64_t duration_ns);
+ * how long it lasted.  It may open or close the breaker.  epoch is
+ * b->epoch when the call was permitted: a half-open state counts only
+ * the calls it permitted itself. */
+void breaker_record(struct breaker *b, int64_t now, int failed, int64_t duration_ns,
+		    uint64_t epoch);
+
+/* breaker_release gives back the permit of a call permitted at epoch that
+ * will never be recorded (its caller gave it up): a half-open breaker
+ * would otherwise wait for it for ever, as resilience4j's
+ * releasePermission prevents. */
+void breaker_release(struct breaker *b, uint64_t epoch);
 
 /* breaker_auto_due is when an automatic transition to half-open is due
  * (INT64_MAX: none); breaker_tick makes it at that time. */

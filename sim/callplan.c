@@ -71,6 +71,9 @@ static const struct param retry_params[] = {
 	{ .name = "budget", .type = PARAM_PROB, PARAM_FIELD(struct retry_cfg, budget),
 	  .def_doc = "none",
 	  .doc = "retries may be at most this share of the edge's first attempts over the last budget_window (Envoy's retry budget, the SRE book's per-client ratio); a retry over it is not made and the failure stands" },
+	{ .name = "min_retries", .type = PARAM_UINT, PARAM_FIELD(struct retry_cfg, min_retries),
+	  .umin = 0, .umax = 1000000, .def = "3",
+	  .doc = "retries allowed in any budget_window whatever the budget, so that light traffic can retry at all (the part Envoy's min_retry_concurrency plays)" },
 	{ .name = "budget_window", .type = PARAM_DURATION,
 	  PARAM_FIELD(struct retry_cfg, budget_window_ns), .min_ns = 1000000, .def = "10s",
 	  .doc = "the sliding window the budget counts over (ten buckets)" },
@@ -194,6 +197,7 @@ int callplan_check(struct sc_ctx *ctx, const struct yt_node *n,
 	plan->nsteps = 0;
 	plan->edges = NULL;
 	plan->nedges = 0;
+	plan->has_policy = 0;
 	if (n->type != YT_SEQ)
 		return sc_fail(ctx, n, what,
 			       "must be a list of calls such as {to: NODE, p: PROBABILITY} or {parallel: [...]}");
@@ -227,6 +231,7 @@ int callplan_check(struct sc_ctx *ctx, const struct yt_node *n,
 			if ((rc = check_edge(ctx, e, w, st->edges)))
 				return rc;
 			st->has_policy = st->edges[0].policy != NULL;
+			plan->has_policy |= st->has_policy;
 			continue;
 		}
 		if ((rc = sc_keys(ctx, e, w, group_keys, group_keys)))
@@ -244,6 +249,7 @@ int callplan_check(struct sc_ctx *ctx, const struct yt_node *n,
 			if ((rc = check_edge(ctx, par->items[j], w, &st->edges[j])))
 				return rc;
 			st->has_policy |= st->edges[j].policy != NULL;
+			plan->has_policy |= st->has_policy;
 		}
 	}
 	return 0;

@@ -42,6 +42,7 @@ struct retry_cfg {
 	size_t nretry_on;
 	unsigned retry_on;           /* RETRY_ON_* bits */
 	double budget;               /* retries / requests allowed, or < 0 */
+	uint32_t min_retries;        /* allowed in any window, budget or not */
 	int64_t budget_window_ns;
 };
 
@@ -79,6 +80,10 @@ struct call_step {
 struct call_plan {
 	struct call_step *steps;
 	uint32_t nsteps;
+	int has_policy;              /* one of its edges has one: every step
+				      * then keeps its attempts' records, so a
+				      * late reply of one step is never taken
+				      * for the next's */
 	struct call_edge *edges;     /* every step's, in order */
 	size_t nedges;
 };

@@ -130,6 +130,7 @@ struct report_point_acc {
 	size_t nts_node, node_ts_cells;
 	uint32_t node_ts_every;
 	struct series growth;            /* requests in the system, end - start */
+	uint32_t healthy_end;            /* replications that ended healthy */
 	struct series trend;             /* mean latency, second half - first */
 	struct steady_check check;
 };
@@ -331,6 +332,22 @@ int report_fold(struct report *r, size_t p, uint32_t rep,
 	}
 	double h0 = cnt[0] ? sum[0] / cnt[0] : NAN;
 	double h1 = cnt[1] ? sum[1] / cnt[1] : NAN;
+	/* healthy at the end: the windows of the last tenth of the measured
+	 * window failed or refused under 1 % of the requests they ended (a
+	 * metastable failure outlives its trigger: it does not) */
+	uint64_t ended = 0, bad = 0;
+	int64_t tail = sc->warmup_ns + sc->duration_ns - sc->duration_ns / 10;
+	for (size_t t = 0; t < res->nts; t++) {
+		if ((int64_t)t * w < tail)
+			continue;
+		for (int st = 0; st < REQ_NSTATUS; st++) {
+			ended += res->ts[t].ended[st];
+			if (st != REQ_OK)
+				bad += res->ts[t].ended[st];
+		}
+	}
+	if (ended && (double)bad < 0.01 * (double)ended)
+		a->healthy_end++;
 	if (series_push(&a->growth, (double)(res->inflight[1] - res->inflight[0])) ||
 	    series_push(&a->trend, h1 - h0))
 		return SIM_ENOMEM;
@@ -658,7 +675,7 @@ static void write_headers(struct report *r)
 		csv_field(f, set->param_paths[i]);
 	}
 	counts_header(f);
-	fputs(",steady,complete,seed,scenario_hash,version\n", f);
+	fputs(",steady,healthy_end_share,complete,seed,scenario_hash,version\n", f);
 
 	f = r->f[F_WORKLOADS];
 	fputs("point,workload", f);
@@ -866,8 +883,9 @@ static void write_summary_row(struct report *r, size_t p, const struct scope_acc
 	}
 	counts_row(f, pt->replications, pt->used, s0 ? s0->arrivals : 0,
 		   s0 ? s0->ended : none, pt->mean, pt->ci95, pt->lo, pt->hi);
-	fprintf(f, ",%s,%s,%llu,%016llx,%s\n",
-		!pt->replications ? "NaN" : pt->steady ? "true" : "false",
+	fprintf(f, ",%s", !pt->replications ? "NaN" : pt->steady ? "true" : "false");
+	num(f, pt->replications ? pt->healthy_end : NAN);
+	fprintf(f, ",%s,%llu,%016llx,%s\n",
 		pt->complete ? "true" : "false",
 		(unsigned long long)set->points[p]->seed, set->points[p]->hash,
 		r->version);
@@ -954,6 +972,7 @@ int report_point_done(struct report *r, size_t p)
 		pt->replications = a->reps;
 		pt->used = s0->used;
 		pt->complete = a->reps == r->set->points[p]->replications;
+		pt->healthy_end = a->reps ? (double)a->healthy_end / a->reps : NAN;
 		pt->arrivals = s0->arrivals;
 		pt->completed = s0->ended[REQ_OK];
 		pt->rejected = count_group(s0->ended, REQ_GROUP_REFUSED);
@@ -1306,6 +1325,7 @@ void report_reference(FILE *f)
 				metric_names[m], metric_names[m]);
 	}
 	fputs("| `steady` | summary.csv: `false` when the scenario or the runs show no steady state (a warning says why) |\n"
+	      "| `healthy_end_share` | summary.csv: the share of replications whose last tenth of the measured window failed or refused under 1 % of the requests it ended: those that recovered from a fault, or never had one |\n"
 	      "| `complete` | summary.csv: `false` when the run was stopped before this point's replications were all done |\n"
 	      "| `seed`, `scenario_hash`, `version` | summary.csv: what produced the row |\n\n"
 	      "### `nodes.csv`\n\n"

@@ -91,6 +91,9 @@ struct report_summary {
 	uint32_t used;              /* of them, those that served a request */
 	int complete;               /* all asked-for replications ran */
 	int steady;
+	double healthy_end;         /* share of replications whose last tenth
+				     * failed or refused under 1 % of what it
+				     * ended */
 	uint64_t arrivals, completed, rejected, failed;
 	double mean[RM_COUNT];      /* point estimates */
 	double ci95[RM_COUNT];      /* half-widths; for percentiles the larger

@@ -324,6 +324,7 @@ static struct call *call_new(struct sim *s)
 }
 
 static void tmo_cancel(struct sim *s, const struct call_edge *edge, struct tmo *t);
+static struct breaker *breaker_of(struct sim *s, const struct call_edge *edge);
 
 /* TRIES(c): c's tries.  A single edge's live in the call record itself,
  * which moves when the table grows: c->tries then only says "in one"
@@ -372,6 +373,11 @@ static void tries_free(struct sim *s, struct call *c)
 	for (uint32_t e = 0; e < step->nedges; e++) {
 		if (t[e].tmo)
 			tmo_cancel(s, &step->edges[e], t[e].tmo);
+		/* an attempt given up unanswered is never recorded: its
+		 * half-open permit goes back */
+		struct breaker *b = breaker_of(s, &step->edges[e]);
+		if (t[e].cur && b)
+			breaker_release(b, t[e].brk_epoch);
 		try_drop(s, &step->edges[e], &t[e]);
 	}
 	if (t != &c->one)
@@ -498,7 +504,7 @@ static int budget_allows(struct sim *s, const struct call_edge *edge)
 	uint64_t f = 0, t = 0;
 	for (int k = 0; k < BUDGET_BUCKETS; k++)
 		f += rt->firsts[k], t += rt->retries[k];
-	return (double)(t + 1) <= r->budget * (double)f;
+	return t + 1 <= r->min_retries || (double)(t + 1) <= r->budget * (double)f;
 }
 
 static void budget_count(struct sim *s, const struct call_edge *edge, int retry)
@@ -524,8 +530,9 @@ static int64_t backoff_ns(struct sim *s, const struct retry_cfg *r, struct call_
 		w = fmin(cap, base * ldexp(1, (int)(n > 62 ? 62 : n - 1)));
 	if (r->jitter == JITTER_NONE)
 		return (int64_t)w;
-	double u = rng_uniform_pos(sim_draws(s, parent, SIM_DRAW_RETRY | (salt << 8) |
-						       (uint64_t)n << 32));
+	/* the edge names the stream (purpose and index), the retry its key */
+	rng_seed_key(s->draw, rng_key(sim_draw_key(parent, SIM_DRAW_RETRY | salt << 8), n));
+	double u = rng_uniform_pos(s->draw);
 	switch (r->jitter) {
 	case JITTER_FULL: w = u * w; break;
 	case JITTER_EQUAL: w = w / 2 + u * w / 2; break;
@@ -632,7 +639,7 @@ static int call_step(struct sim *s, uint64_t h)
 			tail = &k->next;
 		}
 		struct call_try *tries = NULL;
-		if (made && step->has_policy && !s->oom) {
+		if (made && plan->has_policy && !s->oom) {
 			if (step->nedges == 1) {
 				memset(&c->one, 0, sizeof c->one);
 				tries = &c->one;
@@ -672,6 +679,8 @@ static int call_step(struct sim *s, uint64_t h)
 				continue;
 			}
 			try_sent(s, edge, &tries[e], k, h, e);
+			if (breaker_of(s, edge))
+				tries[e].brk_epoch = breaker_of(s, edge)->epoch;
 			k = k->next;
 			if (edge->policy && edge->policy->timeout_ns)
 				tries[e].tmo = tmo_add(s, edge, h, e);
@@ -791,9 +800,14 @@ static void hedge_now(struct sim *s, uint64_t h, uint32_t e)
 
 int sim_request_orphan(struct sim *s, const struct request *req)
 {
-	if (!req->call)
+	/* a request relayed (a balancer, a cache) keeps its call below the
+	 * relays' records */
+	uint64_t h = req->call;
+	for (const struct sim_via *v = req->via; !h && v; v = v->prev)
+		h = v->call;
+	if (!h)
 		return 0;
-	const struct call *c = call_get(s, req->call);
+	const struct call *c = call_get(s, h);
 	return !c || (c->tries && try_of(c, req) == UINT32_MAX);
 }
 
@@ -802,7 +816,7 @@ int sim_request_orphan(struct sim *s, const struct request *req)
  * retried when the edge's policy says so and its budget allows;
  * otherwise the edge is over. */
 static void attempt_end(struct sim *s, uint64_t h, uint32_t e, int st,
-			uint32_t fail_node, int own_timeout)
+			uint32_t fail_node, int own_timeout, int no_call)
 {
 	struct call *c = call_get(s, h);
 	const struct call_step *step = &c->plan->steps[c->step];
@@ -810,9 +824,9 @@ static void attempt_end(struct sim *s, uint64_t h, uint32_t e, int st,
 	struct call_try *t = &TRIES(c)[e];
 	struct sim_node *caller = &s->nodes[c->caller];
 	struct breaker *b = breaker_of(s, edge);
-	if (b && st != REQ_BREAKER_OPEN) {
+	if (b && !no_call) {
 		int was = b->state;
-		breaker_record(b, s->now_ns, st != REQ_OK, s->now_ns - t->sent_ns);
+		breaker_record(b, s->now_ns, st != REQ_OK, s->now_ns - t->sent_ns, t->brk_epoch);
 		if (b->state == BRK_OPEN && was != BRK_OPEN) {
 			cst_bump(s, caller, c->unit, offsetof(struct call_stats, opened));
 			if (breaker_auto_due(b) != INT64_MAX)
@@ -867,13 +881,13 @@ static void retry_now(struct sim *s, uint64_t h, uint32_t e)
 	struct breaker *b = breaker_of(s, edge);
 	if (over_limit(s, edge)) {
 		t->n++;
-		attempt_end(s, h, e, REQ_REJECTED, caller->id, 0);
+		attempt_end(s, h, e, REQ_REJECTED, caller->id, 0, 1);
 		return;
 	}
 	if (b && !breaker_allow(b, s->now_ns)) {
 		t->n++;
 		cst_bump(s, caller, c->unit, offsetof(struct call_stats, not_permitted));
-		attempt_end(s, h, e, REQ_BREAKER_OPEN, caller->id, 0);
+		attempt_end(s, h, e, REQ_BREAKER_OPEN, caller->id, 0, 1);
 		return;
 	}
 	struct request *k = make_child(s, c->parent, caller, c->unit, h, salt, t->n);
@@ -883,6 +897,8 @@ static void retry_now(struct sim *s, uint64_t h, uint32_t e)
 	}
 	t->n++;
 	try_sent(s, edge, t, k, h, e);
+	if (b)
+		t->brk_epoch = b->epoch;
 	if (edge->policy->timeout_ns)
 		t->tmo = tmo_add(s, edge, h, e);
 	call_stat(caller, c->unit, CALL_MADE, 0);
@@ -919,7 +935,7 @@ static void timeouts_due(struct sim *s, uint32_t id)
 					break;
 				caller->cst[j ? 1 + c->unit : 0].timeouts++;
 			}
-		attempt_end(s, h, e, REQ_TIMEOUT, c->plan->steps[c->step].edges[e].to, 1);
+		attempt_end(s, h, e, REQ_TIMEOUT, c->plan->steps[c->step].edges[e].to, 1, 0);
 	}
 	if (rt->head && !rt->armed) {
 		rt->armed = 1;
@@ -951,7 +967,7 @@ static void call_reply(struct sim *s, struct request *kid)
 		uint32_t fn = kid->fail_node;
 		uint64_t h = c->handle;
 		sim_request_free(s, kid);
-		attempt_end(s, h, e, st, fn, 0);
+		attempt_end(s, h, e, st, fn, 0, 0);
 		return;
 	}
 	if (kid->status != REQ_OK && c->status == REQ_OK) {
@@ -1138,7 +1154,7 @@ static void engine_event(struct sim *s, struct event *ev)
 	case SIM_EV_DENIED: {
 		struct call *c = call_get(s, ev->arg);
 		if (c)
-			attempt_end(s, ev->arg, ev->node, TRIES(c)[ev->node].deny, c->caller, 0);
+			attempt_end(s, ev->arg, ev->node, TRIES(c)[ev->node].deny, c->caller, 0, 1);
 		break;
 	}
 	case SIM_EV_BREAKER:

@@ -223,6 +223,8 @@ struct call_try {
 	struct request *copy[CALL_MAX_HEDGE];   /* its hedged copies out */
 	struct sim_timer hedge;      /* the next copy's timer */
 	uint32_t ncopies;            /* copies sent for the attempt out */
+	uint64_t brk_epoch;          /* its breaker's epoch when it was let
+				      * through (breaker.h) */
 	int16_t deny;                /* the status an attempt failed fast with */
 };
 

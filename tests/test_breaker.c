@@ -23,7 +23,7 @@ static void calls(struct breaker *b, const char *seq, int64_t t)
 {
 	for (const char *p = seq; *p; p++) {
 		assert_int_equal(breaker_allow(b, t * MS), 1);
-		breaker_record(b, t * MS, *p == 'F', MS);
+		breaker_record(b, t * MS, *p == 'F', MS, b->epoch);
 	}
 }
 
@@ -84,10 +84,10 @@ static void test_breaker_open_half_open_close(void **state)
 	assert_int_equal(breaker_allow(&b, 10 * S + 2), 1);
 	assert_int_equal(breaker_allow(&b, 10 * S + 3), 1);
 	assert_int_equal(breaker_allow(&b, 10 * S + 4), 0); /* only 3 permitted */
-	breaker_record(&b, 11 * S, 1, MS);
-	breaker_record(&b, 11 * S, 0, MS);
+	breaker_record(&b, 11 * S, 1, MS, b.epoch);
+	breaker_record(&b, 11 * S, 0, MS, b.epoch);
 	assert_int_equal(b.state, BRK_HALF_OPEN);           /* 2 of 3 recorded */
-	breaker_record(&b, 11 * S, 0, MS);                  /* 1 of 3 failed: 33 % */
+	breaker_record(&b, 11 * S, 0, MS, b.epoch);                  /* 1 of 3 failed: 33 % */
 	assert_int_equal(b.state, BRK_CLOSED);
 	assert_int_equal(b.transitions[BRK_CLOSED], 1);
 	/* closed again with an empty window: 9 failures do not open it */
@@ -99,9 +99,9 @@ static void test_breaker_open_half_open_close(void **state)
 	assert_int_equal(breaker_allow(&b, 23 * S), 1);
 	assert_int_equal(breaker_allow(&b, 23 * S), 1);
 	assert_int_equal(breaker_allow(&b, 23 * S), 1);
-	breaker_record(&b, 23 * S, 1, MS);
-	breaker_record(&b, 23 * S, 1, MS);
-	breaker_record(&b, 23 * S, 0, MS);
+	breaker_record(&b, 23 * S, 1, MS, b.epoch);
+	breaker_record(&b, 23 * S, 1, MS, b.epoch);
+	breaker_record(&b, 23 * S, 0, MS, b.epoch);
 	assert_int_equal(b.state, BRK_OPEN);
 	assert_int_equal(b.opened_ns, 23 * S);
 	assert_int_equal(b.transitions[BRK_OPEN], 3);
@@ -122,7 +122,7 @@ static void test_breaker_automatic_and_slow(void **state)
 	assert_int_equal(breaker_init(&b, &c), 0);
 	for (int i = 0; i < 10; i++) {
 		assert_int_equal(breaker_allow(&b, 0), 1);
-		breaker_record(&b, 0, 0, i < 6 ? 150 * MS : 100 * MS);  /* 100 ms is not slow */
+		breaker_record(&b, 0, 0, i < 6 ? 150 * MS : 100 * MS, b.epoch);  /* 100 ms is not slow */
 	}
 	assert_int_equal(b.state, BRK_OPEN);                /* 60 % slow, none failed */
 	assert_int_equal(breaker_auto_due(&b), 10 * S);

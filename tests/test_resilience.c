@@ -399,6 +399,137 @@ static void test_resilience_hedge_mean(void **state)
 	}
 }
 
+/* ---- regressions --------------------------------------------------- */
+
+/* A late reply of a step's timed-out attempt is never taken for the next
+ * step's: with b taking 100 ms, no request can end sooner. */
+static void test_resilience_late_reply_of_an_earlier_step(void **state)
+{
+	(void)state;
+	struct scenario_set *set = simtest_load(
+		"name: late\nseed: 41\nduration: 20s\nreplications: 1\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 100/s}, target: front}\n"
+		"nodes:\n"
+		"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
+		"          calls: [{to: a, timeout: 5ms, retry: {max_attempts: 3, base: 1ms}}, {to: b}]}\n"
+		"  a: {type: service, workers: 1000, service: {dist: exponential, mean: 5ms}}\n"
+		"  b: {type: service, workers: 1000, service: {dist: constant, value: 100ms}}\n");
+	struct rep_result res;
+	simtest_run(set->points[0], 0, &res);
+	assert_true(res.scopes[0].latency.total > 1000);
+	assert_true(res.scopes[0].latency.min_ns >= 100000000);
+	rep_result_fini(&res);
+	scenario_set_free(set);
+}
+
+/* A breaker on one call of a parallel group whose other call fails half
+ * the time: attempts given up when the group fails fast give their
+ * half-open permits back, so the breaker never sticks half-open. */
+static void test_resilience_breaker_permits_given_back(void **state)
+{
+	(void)state;
+	struct scenario_set *set = simtest_load(
+		"name: leak\nseed: 43\nduration: 60s\nreplications: 1\n"
+		"breakers:\n  cb: {sliding_window_size: 10, minimum_number_of_calls: 5,\n"
+		"       failure_rate_threshold: 50, wait_duration_in_open_state: 1s,\n"
+		"       permitted_number_of_calls_in_half_open_state: 3}\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 100/s}, target: front}\n"
+		"nodes:\n"
+		"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
+		"          calls: [{parallel: [{to: a, breaker: cb}, {to: b}]}]}\n"
+		"  a: {type: service, workers: 1000, service: {dist: constant, value: 10ms}}\n"
+		"  b: {type: service, workers: 1000, service: {dist: constant, value: 1ms}}\n"
+		"timeline:\n  - {at: 0s, node: b, do: errors, rate: 0.5}\n"
+		"  - {at: 10s, node: a, do: errors, rate: 1, for: 5s}\n");
+	struct rep_result res;
+	simtest_run(set->points[0], 0, &res);
+	double ok = (double)simtest_ended(&res, REQ_OK);
+	print_message("    %g ok of %llu\n", ok, (unsigned long long)simtest_arrivals(&res));
+	/* after a's failures end at 15 s the breaker closes again: about
+	 * half of the 4,500 requests after it succeed (b's coin) */
+	assert_true(ok > 1500);
+	rep_result_fini(&res);
+	scenario_set_free(set);
+}
+
+/* An edge's own max_requests refusals are no breaker calls: on a healthy
+ * leaf the breaker never opens. */
+static void test_resilience_limit_refusals_are_not_breaker_failures(void **state)
+{
+	(void)state;
+	struct scenario_set *set = simtest_load(
+		"name: brkrej\nseed: 45\nduration: 30s\nreplications: 1\n"
+		"breakers:\n  cb: {sliding_window_size: 10, minimum_number_of_calls: 5,\n"
+		"       failure_rate_threshold: 100, slow_call_duration_threshold: 1s}\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 200/s}, target: front}\n"
+		"nodes:\n"
+		"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
+		"          calls: [{to: a, max_requests: 1, breaker: cb}]}\n"
+		"  a: {type: service, workers: 1000, service: {dist: constant, value: 5ms}}\n");
+	struct rep_result res;
+	simtest_run(set->points[0], 0, &res);
+	assert_true(simtest_node(set->points[0], &res, 0, 0, "breaker_opened") == 0);
+	assert_true(simtest_ended(&res, REQ_CALL_REJECTED) > 100);
+	rep_result_fini(&res);
+	scenario_set_free(set);
+}
+
+/* Each retry draws its own jitter.  Fixed 10 ms waits under full jitter,
+ * half the attempts failing: a request is served at attempt k with
+ * probability 2^-k, after k - 1 uniform waits; the sum of two exceeds
+ * 18 ms with probability 0.02, of three 0.284.  So 0.0216 of the served
+ * requests waited longer (binomial sd 0.001 here); shared draws (u, 2u,
+ * 3u) would make it 0.04. */
+static void test_resilience_each_retry_its_own_jitter(void **state)
+{
+	(void)state;
+	struct scenario_set *set = simtest_load(
+		"name: jit\nseed: 47\nduration: 200s\nreplications: 1\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 100/s}, target: front}\n"
+		"nodes:\n"
+		"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
+		"          calls: [{to: a, retry: {max_attempts: 4, backoff: fixed, base: 10ms, jitter: full}}]}\n"
+		"  a: {type: service, workers: 1000, service: {dist: constant, value: 0s}}\n"
+		"timeline:\n  - {at: 0s, node: a, do: errors, rate: 0.5}\n");
+	struct rep_result res;
+	simtest_run(set->points[0], 0, &res);
+	const struct hist *h = &res.scopes[0].latency;
+	uint64_t over = 0;
+	for (size_t b = hist_index(18000000) + 1; b < HIST_NBUCKETS; b++)
+		over += h->counts[b];
+	double f = (double)over / (double)h->total;
+	print_message("    %.4f of %llu served requests waited over 18 ms\n", f,
+		      (unsigned long long)h->total);
+	double want = (0.02 / 8 + 0.284 / 16) / (15.0 / 16);
+	double sd = sqrt(want * (1 - want) / (double)h->total);
+	assert_true(fabs(f - want) < 4 * sd);
+	assert_false(fabs(f - 0.04) < 4 * sd);
+	rep_result_fini(&res);
+	scenario_set_free(set);
+}
+
+/* Wasted work is seen through a balancer too. */
+static void test_resilience_orphans_behind_a_balancer(void **state)
+{
+	(void)state;
+	struct scenario_set *set = simtest_load(
+		"name: lborph\nseed: 49\nduration: 30s\nreplications: 1\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 200/s}, target: front}\n"
+		"nodes:\n"
+		"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
+		"          calls: [{to: lb, timeout: 10ms}]}\n"
+		"  lb: {type: balancer, backends: web}\n"
+		"  web: {type: service, replicas: 2, workers: 1000, service: {dist: exponential, mean: 10ms}}\n");
+	struct rep_result res;
+	simtest_run(set->points[0], 0, &res);
+	double to = simtest_node(set->points[0], &res, 0, 0, "timeouts");
+	double orph = simtest_node(set->points[0], &res, 2, 0, "orphans_served");
+	print_message("    %g timeouts, %g orphans served behind the balancer\n", to, orph);
+	assert_true(orph <= to && orph >= to - 50 && to > 1000);
+	rep_result_fini(&res);
+	scenario_set_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +543,11 @@ int main(void)
 		cmocka_unit_test(test_resilience_shedding_by_queue_wait),
 		cmocka_unit_test(test_resilience_edge_max_requests),
 		cmocka_unit_test(test_resilience_hedge_mean),
+		cmocka_unit_test(test_resilience_late_reply_of_an_earlier_step),
+		cmocka_unit_test(test_resilience_breaker_permits_given_back),
+		cmocka_unit_test(test_resilience_limit_refusals_are_not_breaker_failures),
+		cmocka_unit_test(test_resilience_each_retry_its_own_jitter),
+		cmocka_unit_test(test_resilience_orphans_behind_a_balancer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
