@@ -19,6 +19,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "sim/breaker.h"
 #include "sim/rng.h"
 #include "sim/stats.h"
 
@@ -204,6 +205,8 @@ struct service {
 	struct svc_stats tot;
 	double ts_prev[4];               /* integrals at the last sample */
 	int64_t ts_prev_ns;
+	int32_t brk;                     /* the first breaker on its calls, or -1 */
+	double brk_prev;                 /* its level's integral at the last sample */
 };
 
 /* The statistics a change at replica r touches: the node's, and r's own
@@ -254,6 +257,10 @@ static int svc_init(struct sim *s, struct sim_node *n)
 		if (s->sc->timeline[i].node == n->id &&
 		    s->sc->timeline[i].action == TL_CRASH)
 			sv->track = 1;
+	sv->brk = -1;
+	for (size_t i = 0; i < c->calls.nedges && sv->brk < 0; i++)
+		if (c->calls.edges[i].policy)
+			sv->brk = c->calls.edges[i].policy->breaker;
 	sv->rep = calloc(sv->units, sizeof *sv->rep);
 	if (!sv->rep)
 		return SIM_ENOMEM;
@@ -598,6 +605,14 @@ static void svc_sample(struct sim *s, struct sim_node *n, double *out)
 	out[1] = dt > 0 ? (cur[2] - sv->ts_prev[2]) / dt : NAN;
 	out[2] = dt > 0 ? (cur[0] - sv->ts_prev[0]) / dt : NAN;
 	out[3] = dt > 0 ? (cur[3] - sv->ts_prev[3]) / dt : NAN;
+	out[4] = NAN;
+	if (sv->brk >= 0) {
+		/* the breaker's level, time-averaged over the window; it is
+		 * observed from time 0, so no restart to account for */
+		double b = twa_integral(&s->brk[sv->brk].level, now);
+		out[4] = dt > 0 ? (b - sv->brk_prev) / dt : NAN;
+		sv->brk_prev = b;
+	}
 	memcpy(sv->ts_prev, cur, sizeof cur);
 	sv->ts_prev_ns = now;
 }
@@ -663,6 +678,8 @@ static const struct col_def svc_ts_cols[] = {
 	{ "queue_len_mean", COL_MEAN, 0, "waiting requests" },
 	{ "busy_mean", COL_MEAN, 0, "workers holding a request" },
 	{ "calling_mean", COL_MEAN, 0, "workers holding a request while waiting on its calls" },
+	{ "breaker_state", COL_MEAN, 0,
+	  "the first circuit breaker on the node's calls: 0 closed, 0.5 half-open, 1 open, time-averaged over the window" },
 	{ NULL, 0, 0, NULL },
 };
 

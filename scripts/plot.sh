@@ -24,6 +24,13 @@ if [ -f "$dir/node_timeseries.csv" ]; then
 	callers=$(awk -F, -v c="$col" 'NR > 1 && $1 == 0 && c && $c != "" && $c != "NaN" && $c + 0 > 0 \
 		&& !seen[$3]++ { printf "%s ", $3 }' "$dir/node_timeseries.csv")
 fi
+# and those whose calls have a circuit breaker
+brknodes=""
+if [ -f "$dir/node_timeseries.csv" ]; then
+	col=$(head -n 1 "$dir/node_timeseries.csv" | tr , '\n' | grep -n '^breaker_state$' | cut -d: -f1)
+	brknodes=$(awk -F, -v c="$col" 'NR > 1 && $1 == 0 && c && $c != "" && $c != "NaN" \
+		&& !seen[$3]++ { printf "%s ", $3 }' "$dir/node_timeseries.csv")
+fi
 # the timeline of point 0, as vertical lines with their labels
 markers="$dir/.markers.gp"
 : > "$markers"
@@ -198,10 +205,11 @@ for gp in plots/*.gp; do
 	cache_time) [ -n "$cache" ] || continue ;;
 	stale_reads) [ -s "$staledat" ] || continue ;;
 	queue_time) [ -n "$queue" ] || continue ;;
+	breaker_time) [ -n "$brknodes" ] || continue ;;
 	healthy_share) [ "$xcol" -gt 0 ] && [ "$unhealthy" = 1 ] || continue ;;
 	esac
 	tmp="$dir/.$name.png.tmp"
-	if gnuplot -e "dir='$dir'; out='$tmp'; sweeplabel='$sweep'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; sellabel='$sellabel'; share='$share'; lb='$lb'; ncols=$ncols; ptlabels='$ptlabels'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ptlabels2='$ptlabels2'; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; ptlabels3='$ptlabels3'" "$gp" 2>"$dir/.$name.log"; then
+	if gnuplot -e "dir='$dir'; out='$tmp'; sweeplabel='$sweep'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; sellabel='$sellabel'; share='$share'; lb='$lb'; ncols=$ncols; ptlabels='$ptlabels'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ptlabels2='$ptlabels2'; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; ptlabels3='$ptlabels3'; brknodes='$brknodes'" "$gp" 2>"$dir/.$name.log"; then
 		mv "$tmp" "$dir/$name.png"
 		rm -f "$dir/.$name.log"
 	else

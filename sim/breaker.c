@@ -60,6 +60,7 @@ int breaker_init(struct breaker *b, const struct breaker_cfg *c)
 	memset(b, 0, sizeof *b);
 	b->c = c;
 	b->state = BRK_CLOSED;
+	twa_init(&b->level, 0, 0);
 	if (c->window_type == BRK_WINDOW_COUNT) {
 		if (!(b->ring = calloc(c->window_size, 1)))
 			return -1;
@@ -97,6 +98,7 @@ static void go(struct breaker *b, int state, int64_t now)
 {
 	b->state = state;
 	b->epoch++;
+	twa_set(&b->level, now, state == BRK_OPEN ? 1 : state == BRK_HALF_OPEN ? 0.5 : 0);
 	b->transitions[state]++;
 	if (state == BRK_OPEN)
 		b->opened_ns = now;

@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "sim/param.h"
+#include "sim/stats.h"
 
 enum { BRK_CLOSED, BRK_OPEN, BRK_HALF_OPEN, BRK_NSTATES };
 enum { BRK_WINDOW_COUNT, BRK_WINDOW_TIME };
@@ -74,11 +75,14 @@ struct breaker {
 	uint32_t permits_left, hcalls, hfails, hslows;
 	uint64_t epoch;              /* goes up at every transition */
 	/* statistics */
+	struct twa level;            /* 0 closed, 0.5 half-open, 1 open,
+				      * time-weighted (the time series) */
 	uint64_t transitions[BRK_NSTATES];   /* into each state */
 	uint64_t not_permitted;
 };
 
-/* breaker_init: a closed breaker of config c.  0, or -1 out of memory. */
+/* breaker_init: a closed breaker of config c.  0, or -1 out of memory.
+ * Its level is observed from time 0. */
 int breaker_init(struct breaker *b, const struct breaker_cfg *c);
 void breaker_fini(struct breaker *b);
 
