@@ -172,6 +172,7 @@ static const struct param_table svc_table = {
 struct svc_stats {
 	uint64_t arrivals, completed, rejected, failed, started, waited, shed;
 	uint64_t orphans;      /* served after their caller stopped waiting */
+	uint64_t cancelled;    /* dropped unstarted: their caller cancelled */
 	double wait_sum_ns, resid_sum_ns;   /* double: no overflow on long runs */
 	double orphan_busy_ns; /* the service time spent on them */
 	struct twa busy;       /* workers holding a request */
@@ -234,7 +235,7 @@ static void stats_start(struct svc_stats *st, int64_t now, double cap)
 static void stats_restart(struct svc_stats *st, int64_t now)
 {
 	st->arrivals = st->completed = st->rejected = st->failed = 0;
-	st->started = st->waited = st->shed = st->orphans = 0;
+	st->started = st->waited = st->shed = st->orphans = st->cancelled = 0;
 	st->wait_sum_ns = st->resid_sum_ns = st->orphan_busy_ns = 0;
 	twa_restart(&st->busy, now);
 	twa_restart(&st->capacity, now);
@@ -363,6 +364,12 @@ static void release(struct sim *s, struct sim_node *n, struct service *sv,
 			rp->tail = NULL;
 		rp->qlen--;
 		STAT(sv, r, twa_add(&st->queued, now, -1));
+		if (q->cancelled) {
+			/* its caller gave it up: not started */
+			STAT(sv, r, st->cancelled++);
+			sim_fail(s, q, REQ_SHED, n->id);
+			continue;
+		}
 		if (sv->cfg->max_wait_ns && now - q->node_arrival_ns > sv->cfg->max_wait_ns) {
 			/* waited too long: dropped, and the next one is looked at */
 			STAT(sv, r, st->shed++);
@@ -400,6 +407,12 @@ static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
 	assert(r < sv->units);
 	req->replica = r;
 	STAT(sv, r, st->arrivals++);
+	if (req->cancelled) {
+		/* given up on its way here (a delay, a relay) */
+		STAT(sv, r, st->cancelled++);
+		sim_fail(s, req, REQ_SHED, n->id);
+		return;
+	}
 	if (sim_unit_down(n, r)) {
 		fail(s, sv, r, req, REQ_CRASHED, n->id);
 		return;
@@ -478,7 +491,7 @@ static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)
 		fail(s, sv, r, req, REQ_ERROR, n->id);
 		return;
 	}
-	if (sv->cfg->calls.nsteps &&
+	if (sv->cfg->calls.nsteps && !req->cancelled &&
 	    sim_calls_start(s, n, r, req, &sv->cfg->calls)) {
 		STAT(sv, r, twa_add(&st->calling, s->now_ns, 1));
 		return;
@@ -581,6 +594,7 @@ static void row_write(double *v, const struct svc_stats *st, int64_t now)
 	v[20] = (double)st->orphans;
 	v[22] = st->orphan_busy_ns * 1e-9;
 	v[24] = (double)st->shed;
+	v[26] = (double)st->cancelled;
 }
 
 static void svc_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
@@ -670,6 +684,7 @@ static const struct col_def svc_cols[] = {
 	  "requests served after their caller had stopped waiting (a timeout, a crash): wasted work" },
 	{ "orphan_busy_s", COL_SUM, 0, "service time spent on those, worker-seconds" },
 	{ "shed", COL_SUM, 0, "requests dropped after waiting longer than max_queue_wait" },
+	{ "cancelled", COL_SUM, 0, "requests dropped before they started: their caller gave them up (`cancel: true`)" },
 	{ NULL, 0, 0, NULL },
 };
 

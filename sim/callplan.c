@@ -107,6 +107,7 @@ struct edge_cfg {
 	struct retry_cfg retry;
 	int32_t breaker;
 	uint32_t max_requests;
+	int cancel;
 };
 
 static int parse_breaker(struct sc_ctx *ctx, const char *what, const struct yt_node *n,
@@ -136,6 +137,8 @@ static const struct param edge_params[] = {
 	  .shape = "{max_attempts: 3, backoff: exponential, base: 10ms, cap: 1s, jitter: full, budget: 0.1}",
 	  .def_doc = "none: a failed call fails its caller",
 	  .doc = "retries of a failed attempt, each a new request to the callee, after a backoff during which the caller's worker stays held" },
+	{ .name = "cancel", .type = PARAM_BOOL, PARAM_FIELD(struct edge_cfg, cancel), .def = "false",
+	  .doc = "true: an attempt the caller gives up (a timeout, a losing hedge, a failed parallel call) is cancelled at a service callee: dropped if it is still waiting, its calls skipped if it is in service; false: served in full, for nobody" },
 	{ .name = "hedge", .type = PARAM_MAP, PARAM_FIELD(struct edge_cfg, hedge), .sub = &hedge_table,
 	  .shape = "{after: 50ms, max: 1}", .def_doc = "none",
 	  .doc = "hedged requests: while an attempt has no reply, a copy goes to the callee after `after`, up to `max`; the first reply wins and the others are wasted (served, not waited for).  Copies pass the edge's breaker and max_requests unasked" },
@@ -151,7 +154,7 @@ static const struct param edge_params[] = {
 const struct param_table callplan_edge_table = {
 	.params = edge_params,
 	.size = sizeof(struct edge_cfg),
-	.doc = "A call: `{to: NODE}`, with optional `p`, `timeout`, `retry`, `hedge`, `max_requests` and `breaker`; `{parallel: [CALL, ...]}` makes a group of calls at once and waits for all.",
+	.doc = "A call: `{to: NODE}`, with optional `p`, `timeout`, `cancel`, `retry`, `hedge`, `max_requests` and `breaker`; `{parallel: [CALL, ...]}` makes a group of calls at once and waits for all.",
 	.init = edge_init,
 };
 
@@ -166,7 +169,8 @@ static int check_edge(struct sc_ctx *ctx, const struct yt_node *e,
 	edge->to = c->to;
 	edge->p = c->p;
 	edge->policy = NULL;
-	if (c->timeout_ns || c->retry.given || c->breaker >= 0 || c->max_requests || c->hedge.given) {
+	if (c->timeout_ns || c->retry.given || c->breaker >= 0 || c->max_requests || c->hedge.given ||
+	    c->cancel) {
 		struct edge_policy *pol = calloc(1, sizeof *pol);
 		if (!pol) {
 			param_free(&callplan_edge_table, obj);
@@ -176,6 +180,7 @@ static int check_edge(struct sc_ctx *ctx, const struct yt_node *e,
 		pol->hedge = c->hedge;
 		pol->breaker = c->breaker;
 		pol->max_requests = c->max_requests;
+		pol->cancel = c->cancel;
 		pol->retry = c->retry;
 		pol->retry.retry_on_words = NULL;
 		pol->retry.nretry_on = 0;

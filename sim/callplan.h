@@ -60,6 +60,7 @@ struct edge_policy {
 	struct retry_cfg retry;
 	int32_t breaker;             /* index in the scenario's breakers, or -1 */
 	uint32_t max_requests;       /* attempts out at once; 0: no limit */
+	int cancel;                  /* tell the callee when giving up */
 };
 
 struct call_edge {

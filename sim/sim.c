@@ -248,7 +248,7 @@ struct request *sim_request_new(struct sim *s)
 	r->reply_to = r->client = r->replica = r->fail_node = r->conn = SIM_ANY;
 	r->user = r->from_unit = 0;
 	r->cls = r->hop = r->attempt = 0;
-	r->write = 0;
+	r->write = r->cancelled = 0;
 	r->status = REQ_OK;
 	return r;
 }
@@ -335,6 +335,14 @@ static struct breaker *breaker_of(struct sim *s, const struct call_edge *edge);
  * out, or the call is over); it leaves the edge's count of attempts out. */
 static void try_drop(struct sim *s, const struct call_edge *edge, struct call_try *t)
 {
+	if (t->cur && edge->policy && edge->policy->cancel) {
+		/* the callee is told: it drops what it has not started (the
+		 * winner of a reply is freed right after, so marking it is
+		 * harmless) */
+		t->cur->cancelled = 1;
+		for (uint32_t k = 0; k < t->ncopies; k++)
+			t->copy[k]->cancelled = 1;
+	}
 	if (t->cur && edge->policy && edge->policy->max_requests)
 		s->ert[edge->id].active--;
 	t->cur = NULL;

@@ -190,6 +190,9 @@ struct request {
 	uint8_t write;               /* a write (its kind's name begins with
 				      * "write"), else a read: caches and
 				      * databases treat the two apart */
+	uint8_t cancelled;           /* its caller gave it up on an edge with
+				      * `cancel: true`: a service drops it
+				      * instead of starting it */
 };
 
 /* Purposes of a request's own draws (sim_draws).  The low 8 bits name
