@@ -186,6 +186,9 @@ fi
 # the latency charts' log axes need some
 haslat=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "latency_p99_s") c = i; next }
 	c && $c != "NaN" && $c + 0 > 0 { found = 1 } END { print found + 0 }' "$dir/summary.csv")
+# whether some point has intervals (two replications used or more)
+withci=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "replications_used") c = i; next }
+	c && $c + 0 >= 2 { found = 1 } END { print found + 0 }' "$dir/summary.csv")
 # whether some point had replications that did not end healthy
 unhealthy=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "healthy_end_share") c = i; next }
 	c && $c != "NaN" && $c + 0 < 1 { found = 1 } END { print found + 0 }' "$dir/summary.csv")
@@ -195,6 +198,11 @@ for gp in plots/*.gp; do
 	case $name in
 	latency_cdf|latency_time|percentiles_by_point|compare_load|compare_bars)
 		[ "$haslat" = 1 ] || continue ;;
+	esac
+	# the interval charts need intervals: two replications or more
+	case $name in
+	percentiles_by_point|compare_load|compare_bars)
+		[ "$withci" = 1 ] || continue ;;
 	esac
 	case $name in
 	compare_load) [ "$xcol" -gt 0 ] || continue ;;
