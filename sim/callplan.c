@@ -107,6 +107,7 @@ struct edge_cfg {
 	struct retry_cfg retry;
 	int32_t breaker;
 	uint32_t max_requests;
+	uint32_t max_connections, max_pending;
 	int cancel;
 };
 
@@ -141,10 +142,16 @@ static const struct param edge_params[] = {
 	  .doc = "true: an attempt the caller gives up (a timeout, a losing hedge, a failed parallel call) is cancelled at a service callee: dropped if it is still waiting, its calls skipped if it is in service; false: served in full, for nobody" },
 	{ .name = "hedge", .type = PARAM_MAP, PARAM_FIELD(struct edge_cfg, hedge), .sub = &hedge_table,
 	  .shape = "{after: 50ms, max: 1}", .def_doc = "none",
-	  .doc = "hedged requests: while an attempt has no reply, a copy goes to the callee after `after`, up to `max`; the first reply wins and the others are wasted (served, not waited for).  Copies pass the edge's breaker and max_requests unasked" },
+	  .doc = "hedged requests: while an attempt has no reply, a copy goes to the callee after `after`, up to `max`; the first reply wins and the others are wasted (served, not waited for).  Copies pass the edge's breaker, max_requests and connection pool unasked" },
 	{ .name = "max_requests", .type = PARAM_UINT, PARAM_FIELD(struct edge_cfg, max_requests),
 	  .umin = 1, .umax = UINT32_MAX, .def_doc = "no limit",
 	  .doc = "attempts on this edge out at once, over all the caller's requests (Envoy's max_requests); one over it fails at once as rejected, with no call made" },
+	{ .name = "max_connections", .type = PARAM_UINT, PARAM_FIELD(struct edge_cfg, max_connections),
+	  .umin = 1, .umax = UINT32_MAX, .def_doc = "no pool",
+	  .doc = "the caller's connection pool to the callee, one attempt per connection at a time (Envoy's max_connections, HTTP/1.1): an attempt that finds them all busy waits for one, in order; its timeout runs meanwhile" },
+	{ .name = "max_pending_requests", .type = PARAM_UINT, PARAM_FIELD(struct edge_cfg, max_pending),
+	  .umin = 0, .umax = UINT32_MAX - 1, .def_doc = "no limit",
+	  .doc = "attempts that may wait for a connection (Envoy's max_pending_requests); one more fails at once as rejected, with no call made" },
 	{ .name = "breaker", .type = PARAM_CUSTOM, PARAM_FIELD(struct edge_cfg, breaker),
 	  .parse = parse_breaker, .shape = "NAME", .def_doc = "none",
 	  .doc = "a circuit breaker of the scenario's `breakers:` guarding each attempt: while it does not permit calls, an attempt fails at once as breaker_open, with no call made (and is not retried)" },
@@ -154,7 +161,7 @@ static const struct param edge_params[] = {
 const struct param_table callplan_edge_table = {
 	.params = edge_params,
 	.size = sizeof(struct edge_cfg),
-	.doc = "A call: `{to: NODE}`, with optional `p`, `timeout`, `cancel`, `retry`, `hedge`, `max_requests` and `breaker`; `{parallel: [CALL, ...]}` makes a group of calls at once and waits for all.",
+	.doc = "A call: `{to: NODE}`, with optional `p`, `timeout`, `cancel`, `retry`, `hedge`, `max_requests`, `max_connections`, `max_pending_requests` and `breaker`; `{parallel: [CALL, ...]}` makes a group of calls at once and waits for all.",
 	.init = edge_init,
 };
 
@@ -169,8 +176,15 @@ static int check_edge(struct sc_ctx *ctx, const struct yt_node *e,
 	edge->to = c->to;
 	edge->p = c->p;
 	edge->policy = NULL;
+	if (yt_get(e, "max_pending_requests") && !c->max_connections) {
+		char w[320];
+		snprintf(w, sizeof w, "%s.max_pending_requests", what);
+		param_free(&callplan_edge_table, obj);
+		return sc_fail(ctx, yt_get(e, "max_pending_requests"), w,
+			       "needs max_connections: requests wait for a connection of the pool");
+	}
 	if (c->timeout_ns || c->retry.given || c->breaker >= 0 || c->max_requests || c->hedge.given ||
-	    c->cancel) {
+	    c->cancel || c->max_connections) {
 		struct edge_policy *pol = calloc(1, sizeof *pol);
 		if (!pol) {
 			param_free(&callplan_edge_table, obj);
@@ -180,6 +194,8 @@ static int check_edge(struct sc_ctx *ctx, const struct yt_node *e,
 		pol->hedge = c->hedge;
 		pol->breaker = c->breaker;
 		pol->max_requests = c->max_requests;
+		pol->max_connections = c->max_connections;
+		pol->max_pending = yt_get(e, "max_pending_requests") ? c->max_pending : UINT32_MAX;
 		pol->cancel = c->cancel;
 		pol->retry = c->retry;
 		pol->retry.retry_on_words = NULL;

@@ -60,6 +60,9 @@ struct edge_policy {
 	struct retry_cfg retry;
 	int32_t breaker;             /* index in the scenario's breakers, or -1 */
 	uint32_t max_requests;       /* attempts out at once; 0: no limit */
+	uint32_t max_connections;    /* the caller's pool; 0: none */
+	uint32_t max_pending;        /* waiting for a connection; UINT32_MAX:
+				      * no limit */
 	int cancel;                  /* tell the callee when giving up */
 };
 

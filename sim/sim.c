@@ -49,6 +49,15 @@ enum {
 	SIM_EV_DENIED = SIM_EV_ENGINE | 8,   /* the same: a breaker said no */
 	SIM_EV_BREAKER = SIM_EV_ENGINE | 9,  /* arg: breaker: automatic half-open */
 	SIM_EV_HEDGE = SIM_EV_ENGINE | 10,   /* arg: call handle; node: edge */
+	SIM_EV_POOL = SIM_EV_ENGINE | 11,    /* arg: policy edge id: a connection
+					      * is free */
+};
+
+/* An attempt waiting for a connection of its edge's pool. */
+struct pend {
+	struct pend *prev, *next;
+	uint64_t call;
+	uint32_t e;
 };
 
 /* A pending timeout of an attempt, in its edge's list. */
@@ -66,6 +75,10 @@ struct edge_rt {
 	struct tmo *head, *tail;
 	int armed;
 	uint32_t active;             /* attempts out (max_requests) */
+	uint32_t conns;              /* connections of the pool in use */
+	struct pend *phead, *ptail;  /* attempts waiting for one, in order */
+	uint32_t npend;
+	int pool_armed;              /* a SIM_EV_POOL is queued */
 	uint64_t firsts[BUDGET_BUCKETS], retries[BUDGET_BUCKETS];
 	int64_t bucket;              /* the current bucket's number */
 };
@@ -333,8 +346,76 @@ static struct breaker *breaker_of(struct sim *s, const struct call_edge *edge);
 
 /* try_drop: the caller no longer waits for t's attempt (it replied, timed
  * out, or the call is over); it leaves the edge's count of attempts out. */
+/* pool_full: the edge has a pool and every connection is in use. */
+static int pool_full(struct sim *s, const struct call_edge *edge)
+{
+	return edge->policy && edge->policy->max_connections &&
+	       s->ert[edge->id].conns >= edge->policy->max_connections;
+}
+
+/* pool_wait puts the attempt t->cur (made, not sent) of edge e of call h
+ * in the edge's pool queue. */
+static void pool_wait(struct sim *s, const struct call_edge *edge, struct call_try *t,
+		      uint64_t h, uint32_t e)
+{
+	struct edge_rt *rt = &s->ert[edge->id];
+	struct pend *p = pool_get(&s->pends);
+	if (!p) {
+		s->oom = 1;
+		return;
+	}
+	p->call = h;
+	p->e = e;
+	p->next = NULL;
+	p->prev = rt->ptail;
+	if (rt->ptail)
+		rt->ptail->next = p;
+	else
+		rt->phead = p;
+	rt->ptail = p;
+	rt->npend++;
+	t->pend = p;
+}
+
+/* pool_freed: a connection of edge's pool is free: the first attempt
+ * waiting gets it, by an event now (the caller's code may be running). */
+static void pool_freed(struct sim *s, const struct call_edge *edge)
+{
+	struct edge_rt *rt = &s->ert[edge->id];
+	rt->conns--;
+	if (rt->npend && !rt->pool_armed) {
+		rt->pool_armed = 1;
+		sim_schedule(s, s->now_ns, 0, SIM_EV_POOL, NULL, edge->id);
+	}
+}
+
 static void try_drop(struct sim *s, const struct call_edge *edge, struct call_try *t)
 {
+	if (t->pend) {
+		/* it never left: out of the pool's queue, and gone */
+		struct edge_rt *rt = &s->ert[edge->id];
+		struct pend *p = t->pend;
+		if (p->prev)
+			p->prev->next = p->next;
+		else
+			rt->phead = p->next;
+		if (p->next)
+			p->next->prev = p->prev;
+		else
+			rt->ptail = p->prev;
+		rt->npend--;
+		pool_put(&s->pends, p);
+		t->pend = NULL;
+		if (edge->policy->max_requests)
+			s->ert[edge->id].active--;
+		sim_request_free(s, t->cur);
+		t->cur = NULL;
+		t->ncopies = 0;
+		sim_timer_cancel(&t->hedge);
+		return;
+	}
+	if (t->cur && edge->policy && edge->policy->max_connections)
+		pool_freed(s, edge);
 	if (t->cur && edge->policy && edge->policy->cancel) {
 		/* the callee is told: it drops what it has not started (the
 		 * winner of a reply is freed right after, so marking it is
@@ -597,6 +678,35 @@ static struct breaker *breaker_of(struct sim *s, const struct call_edge *edge)
 	return edge->policy && edge->policy->breaker >= 0 ? &s->brk[edge->policy->breaker] : NULL;
 }
 
+/* pool_send gives edge id's free connections to its waiting attempts,
+ * in order. */
+static void pool_send(struct sim *s, uint32_t id)
+{
+	struct edge_rt *rt = &s->ert[id];
+	rt->pool_armed = 0;
+	while (rt->phead) {
+		struct pend *p = rt->phead;
+		struct call *c = call_get(s, p->call);
+		/* a released call took its attempts out of the queue: c lives */
+		const struct call_edge *edge = &c->plan->steps[c->step].edges[p->e];
+		if (rt->conns >= edge->policy->max_connections)
+			break;
+		struct call_try *t = &TRIES(c)[p->e];
+		rt->phead = p->next;
+		if (rt->phead)
+			rt->phead->prev = NULL;
+		else
+			rt->ptail = NULL;
+		rt->npend--;
+		pool_put(&s->pends, p);
+		t->pend = NULL;
+		rt->conns++;
+		struct request *k = t->cur;
+		call_stat(&s->nodes[c->caller], c->unit, CALL_MADE, 0);
+		sim_send(s, edge->to, k);    /* c and t may move: not used after */
+	}
+}
+
 /* call_step makes the calls of the current step of call h, moving on
  * past steps whose edges all said no.  Returns 1 when calls are out,
  * 0 when the plan is over (or memory ran out, s->oom). */
@@ -614,11 +724,14 @@ static int call_step(struct sim *s, uint64_t h)
 		 * through their queue link, and the edges that call marked */
 		uint64_t chosen[CALLPLAN_MAX_PARALLEL / 64], denied[CALLPLAN_MAX_PARALLEL / 64];
 		uint64_t breaker_denied[CALLPLAN_MAX_PARALLEL / 64];
+		uint64_t held[CALLPLAN_MAX_PARALLEL / 64];
+		uint32_t waiting_here = 0;
 		struct request *first = NULL, **tail = &first;
 		uint32_t made = 0;
 		memset(chosen, 0, (step->nedges + 63) / 64 * sizeof *chosen);
 		memset(denied, 0, (step->nedges + 63) / 64 * sizeof *denied);
 		memset(breaker_denied, 0, (step->nedges + 63) / 64 * sizeof *breaker_denied);
+		memset(held, 0, (step->nedges + 63) / 64 * sizeof *held);
 		for (uint32_t e = 0; e < step->nedges; e++) {
 			const struct call_edge *edge = &step->edges[e];
 			/* the edge's place in the plan names its draws */
@@ -630,10 +743,14 @@ static int call_step(struct sim *s, uint64_t h)
 			chosen[e / 64] |= (uint64_t)1 << (e % 64);
 			made++;
 			struct breaker *b = breaker_of(s, edge);
-			if (over_limit(s, edge)) {
+			if (over_limit(s, edge) ||
+			    (pool_full(s, edge) &&
+			     s->ert[edge->id].npend + waiting_here >= edge->policy->max_pending)) {
 				denied[e / 64] |= (uint64_t)1 << (e % 64);
 				continue;
 			}
+			if (pool_full(s, edge))
+				waiting_here++;
 			if (b && !breaker_allow(b, s->now_ns)) {
 				denied[e / 64] |= (uint64_t)1 << (e % 64);
 				breaker_denied[e / 64] |= (uint64_t)1 << (e % 64);
@@ -689,9 +806,19 @@ static int call_step(struct sim *s, uint64_t h)
 			try_sent(s, edge, &tries[e], k, h, e);
 			if (breaker_of(s, edge))
 				tries[e].brk_epoch = breaker_of(s, edge)->epoch;
-			k = k->next;
 			if (edge->policy && edge->policy->timeout_ns)
 				tries[e].tmo = tmo_add(s, edge, h, e);
+			struct request *next = k->next;
+			if (edge->policy && edge->policy->max_connections) {
+				if (pool_full(s, edge)) {
+					/* waits for a connection: not sent below */
+					held[e / 64] |= (uint64_t)1 << (e % 64);
+					pool_wait(s, edge, &tries[e], h, e);
+				} else {
+					s->ert[edge->id].conns++;
+				}
+			}
+			k = next;
 		}
 		/* sends last, in edge order: a callee may start calls of its
 		 * own, and the call table may move under c */
@@ -700,6 +827,8 @@ static int call_step(struct sim *s, uint64_t h)
 				continue;
 			k = first;
 			first = k->next;       /* before the send reuses the link */
+			if (held[e / 64] >> (e % 64) & 1)
+				continue;      /* it waits in the edge's pool */
 			call_stat(caller, unit, CALL_MADE, 0);
 			sim_send(s, step->edges[e].to, k);
 		}
@@ -887,7 +1016,8 @@ static void retry_now(struct sim *s, uint64_t h, uint32_t e)
 	struct call_try *t = &TRIES(c)[e];
 	uint64_t salt = (uint64_t)c->step * CALLPLAN_MAX_PARALLEL + e;
 	struct breaker *b = breaker_of(s, edge);
-	if (over_limit(s, edge)) {
+	if (over_limit(s, edge) ||
+	    (pool_full(s, edge) && s->ert[edge->id].npend >= edge->policy->max_pending)) {
 		t->n++;
 		attempt_end(s, h, e, REQ_REJECTED, caller->id, 0, 1);
 		return;
@@ -907,6 +1037,21 @@ static void retry_now(struct sim *s, uint64_t h, uint32_t e)
 	try_sent(s, edge, t, k, h, e);
 	if (b)
 		t->brk_epoch = b->epoch;
+	if (edge->policy->max_connections) {
+		if (pool_full(s, edge)) {
+			if (edge->policy->timeout_ns)
+				t->tmo = tmo_add(s, edge, h, e);
+			pool_wait(s, edge, t, h, e);
+			if (s->measuring)
+				for (int j = 0; j < 2; j++) {
+					if (j && !(caller->units > 1 && c->unit < caller->units))
+						break;
+					caller->cst[j ? 1 + c->unit : 0].retries++;
+				}
+			return;
+		}
+		s->ert[edge->id].conns++;
+	}
 	if (edge->policy->timeout_ns)
 		t->tmo = tmo_add(s, edge, h, e);
 	call_stat(caller, c->unit, CALL_MADE, 0);
@@ -1171,6 +1316,9 @@ static void engine_event(struct sim *s, struct event *ev)
 	case SIM_EV_HEDGE:
 		hedge_now(s, ev->arg, ev->node);
 		break;
+	case SIM_EV_POOL:
+		pool_send(s, (uint32_t)ev->arg);
+		break;
 	}
 }
 
@@ -1403,6 +1551,7 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 	s.ert = calloc(sc->npolicy_edges ? sc->npolicy_edges : 1, sizeof *s.ert);
 	s.brk = calloc(sc->nbreakers ? sc->nbreakers : 1, sizeof *s.brk);
 	pool_init(&s.tmos, sizeof(struct tmo), 1024);
+	pool_init(&s.pends, sizeof(struct pend), 1024);
 	rep_result_clear(out, sc);
 	for (size_t i = 0; s.brk && i < sc->nbreakers; i++)
 		if (breaker_init(&s.brk[i], sc->breakers[i].cfg))
@@ -1493,6 +1642,7 @@ done:
 		breaker_fini(&s.brk[i]);
 	free(s.brk);
 	pool_fini(&s.tmos);
+	pool_fini(&s.pends);
 	if (s.draw)
 		gsl_rng_free(s.draw);
 	return rc;

@@ -228,6 +228,8 @@ struct call_try {
 	uint32_t ncopies;            /* copies sent for the attempt out */
 	uint64_t brk_epoch;          /* its breaker's epoch when it was let
 				      * through (breaker.h) */
+	struct pend *pend;           /* the attempt out waits for a connection
+				      * of the edge's pool (not sent yet) */
 	int16_t deny;                /* the status an attempt failed fast with */
 };
 
@@ -362,6 +364,7 @@ struct sim {
 	uint32_t ncalls, calls_cap, call_free;
 	struct edge_rt *ert;         /* [sc->npolicy_edges] */
 	struct pool tmos;            /* pending timeouts */
+	struct pool pends;           /* attempts waiting for a connection */
 	struct breaker *brk;         /* [sc->nbreakers] */
 	uint8_t *tl_active;          /* [timeline entries] */
 	uint32_t last_fail_node;     /* where the last non-ok status arose */

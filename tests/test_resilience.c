@@ -569,6 +569,54 @@ static void test_resilience_cancel_drops_the_unstarted(void **state)
 	assert_true(orph[1] < orph[0] / 2 && to[1] < to[0]);
 }
 
+static const char *pool_yaml =
+	"name: pool\nseed: 53\nduration: 3000s\nwarmup: 100s\nreplications: 10\n"
+	"workloads:\n  u: {arrival: {process: poisson, rate: 3.2/s}, target: front}\n"
+	"nodes:\n"
+	"  front: {type: service, workers: 10000, service: {dist: constant, value: 0s},\n"
+	"          calls: [{to: leaf, max_connections: 4%s}]}\n"
+	"  leaf: {type: service, workers: 10000, service: {dist: exponential, mean: 1s}}\n";
+
+/* A pool of 4 connections before a leaf with ample workers and Exp(1)
+ * service, at 3.2 calls a second, is an M/M/4 queue: the mean latency is
+ * 1 + C(4, 3.2) / (4 - 3.2) by Erlang C (control: 4 servers more).  With
+ * no waiting allowed (max_pending_requests: 0) it is Erlang's loss system
+ * M/M/4/4: the refused share is Erlang B(4, 3.2). */
+static void test_resilience_connection_pool(void **state)
+{
+	(void)state;
+	double a = 3.2, x[NREP], blk[NREP];
+	for (int i = 0; i < 2; i++) {
+		char yaml[1024];
+		snprintf(yaml, sizeof yaml, pool_yaml, i ? ", max_pending_requests: 0" : "");
+		struct scenario_set *set = simtest_load(yaml);
+		const struct scenario *sc = set->points[0];
+		for (uint32_t k = 0; k < NREP; k++) {
+			struct rep_result res;
+			simtest_run(sc, k, &res);
+			x[k] = hist_mean(&res.scopes[0].latency) * 1e-9;
+			blk[k] = (double)simtest_ended(&res, REQ_CALL_REJECTED) /
+				 (double)simtest_arrivals(&res);
+			rep_result_fini(&res);
+		}
+		scenario_set_free(set);
+		if (!i) {
+			assert_true(simtest_within("pool of 4: M/M/4 mean latency", x, NREP,
+						   1 + simtest_erlang_c(4, a) / (4 - a)));
+			assert_false(simtest_within("  against M/M/8", x, NREP,
+						    1 + simtest_erlang_c(8, a) / (8 - a)));
+		} else {
+			double term = 1, sum = 1;
+			for (int k = 1; k <= 4; k++) {
+				term *= a / k;
+				sum += term;
+			}
+			assert_true(simtest_within("no pending: Erlang B refusals", blk, NREP, term / sum));
+			assert_false(simtest_within("  against none refused", blk, NREP, 0));
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -588,6 +636,7 @@ int main(void)
 		cmocka_unit_test(test_resilience_each_retry_its_own_jitter),
 		cmocka_unit_test(test_resilience_orphans_behind_a_balancer),
 		cmocka_unit_test(test_resilience_cancel_drops_the_unstarted),
+		cmocka_unit_test(test_resilience_connection_pool),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
