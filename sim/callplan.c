@@ -99,10 +99,23 @@ static const struct param_table hedge_table = {
 	.params = hedge_params, .size = sizeof(struct hedge_cfg), .validate = param_mark_given,
 };
 
+static const struct param rate_params[] = {
+	{ .name = "rate", .type = PARAM_RATE, PARAM_FIELD(struct edge_rate, rate_per_s),
+	  .flags = PARAM_REQUIRED, .doc = "tokens added per second" },
+	{ .name = "burst", .type = PARAM_UINT, PARAM_FIELD(struct edge_rate, burst),
+	  .umin = 1, .umax = 1000000000, .def = "1", .doc = "the bucket's size (it starts full)" },
+	{ 0 }
+};
+
+static const struct param_table rate_table = {
+	.params = rate_params, .size = sizeof(struct edge_rate), .validate = param_mark_given,
+};
+
 struct edge_cfg {
 	uint32_t to;
 	double p;
 	int64_t timeout_ns;
+	struct edge_rate rate;
 	struct hedge_cfg hedge;
 	struct retry_cfg retry;
 	int32_t breaker;
@@ -143,6 +156,9 @@ static const struct param edge_params[] = {
 	{ .name = "hedge", .type = PARAM_MAP, PARAM_FIELD(struct edge_cfg, hedge), .sub = &hedge_table,
 	  .shape = "{after: 50ms, max: 1}", .def_doc = "none",
 	  .doc = "hedged requests: while an attempt has no reply, a copy goes to the callee after `after`, up to `max`; the first reply wins and the others are wasted (served, not waited for).  Copies pass the edge's breaker, max_requests and connection pool unasked" },
+	{ .name = "rate_limit", .type = PARAM_MAP, PARAM_FIELD(struct edge_cfg, rate), .sub = &rate_table,
+	  .shape = "{rate: 100/s, burst: 20}", .def_doc = "none",
+	  .doc = "a token bucket for the edge's attempts (retries included): one that finds no token fails at once as rejected, with no call made" },
 	{ .name = "max_requests", .type = PARAM_UINT, PARAM_FIELD(struct edge_cfg, max_requests),
 	  .umin = 1, .umax = UINT32_MAX, .def_doc = "no limit",
 	  .doc = "attempts on this edge out at once, over all the caller's requests (Envoy's max_requests); one over it fails at once as rejected, with no call made" },
@@ -161,7 +177,7 @@ static const struct param edge_params[] = {
 const struct param_table callplan_edge_table = {
 	.params = edge_params,
 	.size = sizeof(struct edge_cfg),
-	.doc = "A call: `{to: NODE}`, with optional `p`, `timeout`, `cancel`, `retry`, `hedge`, `max_requests`, `max_connections`, `max_pending_requests` and `breaker`; `{parallel: [CALL, ...]}` makes a group of calls at once and waits for all.",
+	.doc = "A call: `{to: NODE}`, with optional `p`, `timeout`, `cancel`, `retry`, `hedge`, `rate_limit`, `max_requests`, `max_connections`, `max_pending_requests` and `breaker`; `{parallel: [CALL, ...]}` makes a group of calls at once and waits for all.",
 	.init = edge_init,
 };
 
@@ -184,13 +200,14 @@ static int check_edge(struct sc_ctx *ctx, const struct yt_node *e,
 			       "needs max_connections: requests wait for a connection of the pool");
 	}
 	if (c->timeout_ns || c->retry.given || c->breaker >= 0 || c->max_requests || c->hedge.given ||
-	    c->cancel || c->max_connections) {
+	    c->cancel || c->max_connections || c->rate.given) {
 		struct edge_policy *pol = calloc(1, sizeof *pol);
 		if (!pol) {
 			param_free(&callplan_edge_table, obj);
 			return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
 		}
 		pol->timeout_ns = c->timeout_ns;
+		pol->rate = c->rate;
 		pol->hedge = c->hedge;
 		pol->breaker = c->breaker;
 		pol->max_requests = c->max_requests;

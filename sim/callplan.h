@@ -54,8 +54,15 @@ struct hedge_cfg {
 	uint32_t max;                /* copies at most */
 };
 
+struct edge_rate {
+	int given;
+	double rate_per_s;
+	uint32_t burst;
+};
+
 struct edge_policy {
 	int64_t timeout_ns;          /* 0: none */
+	struct edge_rate rate;       /* a token bucket for attempts */
 	struct hedge_cfg hedge;
 	struct retry_cfg retry;
 	int32_t breaker;             /* index in the scenario's breakers, or -1 */

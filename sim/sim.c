@@ -76,6 +76,9 @@ struct edge_rt {
 	int armed;
 	uint32_t active;             /* attempts out (max_requests) */
 	uint32_t conns;              /* connections of the pool in use */
+	double tokens;               /* rate_limit's bucket */
+	int64_t tokens_ns;           /* when it was last filled up */
+	int tokens_set;              /* filled at the first attempt */
 	struct pend *phead, *ptail;  /* attempts waiting for one, in order */
 	uint32_t npend;
 	int pool_armed;              /* a SIM_EV_POOL is queued */
@@ -124,6 +127,9 @@ const struct col_def sim_call_cols[] = {
 	{ "breaker_not_permitted", COL_SUM, 0,
 	  "call attempts a circuit breaker failed fast (no call made)" },
 	{ "breaker_opened", COL_SUM, 0, "times this node's calls opened a circuit breaker" },
+	{ "breaker_half_opened", COL_SUM, 0,
+	  "times a breaker on this node's calls turned half-open (at a call, or when its wait ran out)" },
+	{ "breaker_closed", COL_SUM, 0, "times this node's half-open calls closed a breaker" },
 	{ "hedges", COL_SUM, 0, "hedged copies of call attempts sent (edges with `hedge`)" },
 	{ NULL, 0, 0, NULL },
 };
@@ -431,11 +437,30 @@ static void try_drop(struct sim *s, const struct call_edge *edge, struct call_tr
 	sim_timer_cancel(&t->hedge);
 }
 
-/* over_limit: edge's max_requests attempts are out already. */
+/* over_limit: edge's max_requests attempts are out already, or its
+ * token bucket is empty (a token is taken when it is not). */
 static int over_limit(struct sim *s, const struct call_edge *edge)
 {
-	return edge->policy && edge->policy->max_requests &&
-	       s->ert[edge->id].active >= edge->policy->max_requests;
+	const struct edge_policy *p = edge->policy;
+	if (!p)
+		return 0;
+	struct edge_rt *rt = &s->ert[edge->id];
+	if (p->max_requests && rt->active >= p->max_requests)
+		return 1;
+	if (!p->rate.given)
+		return 0;
+	if (!rt->tokens_set) {
+		rt->tokens = p->rate.burst;          /* it starts full */
+		rt->tokens_ns = s->now_ns;
+		rt->tokens_set = 1;
+	}
+	double t = rt->tokens + p->rate.rate_per_s * (double)(s->now_ns - rt->tokens_ns) * 1e-9;
+	rt->tokens = t < p->rate.burst ? t : p->rate.burst;
+	rt->tokens_ns = s->now_ns;
+	if (rt->tokens < 1)
+		return 1;
+	rt->tokens -= 1;
+	return 0;
 }
 
 static void try_sent(struct sim *s, const struct call_edge *edge, struct call_try *t,
@@ -743,15 +768,19 @@ static int call_step(struct sim *s, uint64_t h)
 			chosen[e / 64] |= (uint64_t)1 << (e % 64);
 			made++;
 			struct breaker *b = breaker_of(s, edge);
-			if (over_limit(s, edge) ||
-			    (pool_full(s, edge) &&
-			     s->ert[edge->id].npend + waiting_here >= edge->policy->max_pending)) {
+			if ((pool_full(s, edge) &&
+			     s->ert[edge->id].npend + waiting_here >= edge->policy->max_pending) ||
+			    over_limit(s, edge)) {
 				denied[e / 64] |= (uint64_t)1 << (e % 64);
 				continue;
 			}
 			if (pool_full(s, edge))
 				waiting_here++;
-			if (b && !breaker_allow(b, s->now_ns)) {
+			int was = b ? b->state : 0;
+			int ok = !b || breaker_allow(b, s->now_ns);
+			if (b && was == BRK_OPEN && b->state == BRK_HALF_OPEN)
+				cst_bump(s, caller, unit, offsetof(struct call_stats, half_opened));
+			if (!ok) {
 				denied[e / 64] |= (uint64_t)1 << (e % 64);
 				breaker_denied[e / 64] |= (uint64_t)1 << (e % 64);
 				cst_bump(s, caller, unit, offsetof(struct call_stats, not_permitted));
@@ -966,10 +995,13 @@ static void attempt_end(struct sim *s, uint64_t h, uint32_t e, int st,
 		breaker_record(b, s->now_ns, st != REQ_OK, s->now_ns - t->sent_ns, t->brk_epoch);
 		if (b->state == BRK_OPEN && was != BRK_OPEN) {
 			cst_bump(s, caller, c->unit, offsetof(struct call_stats, opened));
+			/* the automatic half-open: counted on this node's row */
 			if (breaker_auto_due(b) != INT64_MAX)
-				sim_schedule(s, breaker_auto_due(b), 0, SIM_EV_BREAKER, NULL,
+				sim_schedule(s, breaker_auto_due(b), caller->id, SIM_EV_BREAKER, NULL,
 					     (uint64_t)edge->policy->breaker);
 		}
+		if (b->state == BRK_CLOSED && was == BRK_HALF_OPEN)
+			cst_bump(s, caller, c->unit, offsetof(struct call_stats, closed));
 	}
 	if (st != REQ_OK && st != REQ_BREAKER_OPEN && edge->policy) {
 		const struct retry_cfg *r = &edge->policy->retry;
@@ -1016,13 +1048,17 @@ static void retry_now(struct sim *s, uint64_t h, uint32_t e)
 	struct call_try *t = &TRIES(c)[e];
 	uint64_t salt = (uint64_t)c->step * CALLPLAN_MAX_PARALLEL + e;
 	struct breaker *b = breaker_of(s, edge);
-	if (over_limit(s, edge) ||
-	    (pool_full(s, edge) && s->ert[edge->id].npend >= edge->policy->max_pending)) {
+	if ((pool_full(s, edge) && s->ert[edge->id].npend >= edge->policy->max_pending) ||
+	    over_limit(s, edge)) {
 		t->n++;
 		attempt_end(s, h, e, REQ_REJECTED, caller->id, 0, 1);
 		return;
 	}
-	if (b && !breaker_allow(b, s->now_ns)) {
+	int was = b ? b->state : 0;
+	int ok = !b || breaker_allow(b, s->now_ns);
+	if (b && was == BRK_OPEN && b->state == BRK_HALF_OPEN)
+		cst_bump(s, caller, c->unit, offsetof(struct call_stats, half_opened));
+	if (!ok) {
 		t->n++;
 		cst_bump(s, caller, c->unit, offsetof(struct call_stats, not_permitted));
 		attempt_end(s, h, e, REQ_BREAKER_OPEN, caller->id, 0, 1);
@@ -1310,9 +1346,15 @@ static void engine_event(struct sim *s, struct event *ev)
 			attempt_end(s, ev->arg, ev->node, TRIES(c)[ev->node].deny, c->caller, 0, 1);
 		break;
 	}
-	case SIM_EV_BREAKER:
-		breaker_tick(&s->brk[ev->arg], s->now_ns);
+	case SIM_EV_BREAKER: {
+		struct breaker *b = &s->brk[ev->arg];
+		int was = b->state;
+		breaker_tick(b, s->now_ns);
+		if (was == BRK_OPEN && b->state == BRK_HALF_OPEN)
+			cst_bump(s, &s->nodes[ev->node], UINT32_MAX,
+				 offsetof(struct call_stats, half_opened));
 		break;
+	}
 	case SIM_EV_HEDGE:
 		hedge_now(s, ev->arg, ev->node);
 		break;
@@ -1474,7 +1516,9 @@ static void write_call_cols(struct sim *s, struct sim_node *n, struct node_rows 
 		v[13] = (double)s->res->scopes[0].arrivals;
 		v[14] = (double)cs->not_permitted;
 		v[16] = (double)cs->opened;
-		v[18] = (double)cs->hedges;
+		v[18] = (double)cs->half_opened;
+		v[20] = (double)cs->closed;
+		v[22] = (double)cs->hedges;
 	}
 }
 

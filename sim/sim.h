@@ -266,6 +266,8 @@ struct call_stats {
 	uint64_t not_permitted;      /* attempts a breaker failed fast */
 	uint64_t hedges;             /* hedged copies sent */
 	uint64_t opened;             /* breakers this node's calls opened */
+	uint64_t half_opened;        /* ... turned half-open */
+	uint64_t closed;             /* ... closed again */
 };
 
 /* ---- faults --------------------------------------------------------- */

@@ -254,6 +254,8 @@ static void test_resilience_breaker_in_the_engine(void **state)
 	print_message("    %g requests: %g calls made, opened %g times, %g failed fast\n", n, made, opened, np);
 	assert_true(made == 10 + 3 * (opened - 1));
 	assert_true(opened == 20);
+	assert_true(simtest_node(sc, &res, 0, 0, "breaker_half_opened") == 19);
+	assert_true(simtest_node(sc, &res, 0, 0, "breaker_closed") == 0);
 	assert_true(np == (double)simtest_ended(&res, REQ_BREAKER_OPEN));
 	assert_true(np + made >= n - 5 && np + made <= n);
 	rep_result_fini(&res);
@@ -617,6 +619,30 @@ static void test_resilience_connection_pool(void **state)
 	}
 }
 
+/* The same bucket on an edge: 1000 calls a second for 10 s through a
+ * bucket of 100/s and burst 20 make 1020 calls, within one; the rest
+ * fail at once as rejected calls. */
+static void test_resilience_edge_token_bucket(void **state)
+{
+	(void)state;
+	struct scenario_set *set = simtest_load(
+		"name: ebucket\nseed: 55\nduration: 10s\nreplications: 1\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 1000/s}, target: front}\n"
+		"nodes:\n"
+		"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
+		"          calls: [{to: leaf, rate_limit: {rate: 100/s, burst: 20}}]}\n"
+		"  leaf: {type: service, workers: 1000, service: {dist: constant, value: 1ms}}\n");
+	struct rep_result res;
+	simtest_run(set->points[0], 0, &res);
+	double made = simtest_node(set->points[0], &res, 0, 0, "calls_made");
+	print_message("    %g calls made, %llu refused\n", made,
+		      (unsigned long long)simtest_ended(&res, REQ_CALL_REJECTED));
+	assert_true(fabs(made - 1020) <= 1);
+	assert_true(made + (double)simtest_ended(&res, REQ_CALL_REJECTED) == (double)simtest_arrivals(&res));
+	rep_result_fini(&res);
+	scenario_set_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -637,6 +663,7 @@ int main(void)
 		cmocka_unit_test(test_resilience_orphans_behind_a_balancer),
 		cmocka_unit_test(test_resilience_cancel_drops_the_unstarted),
 		cmocka_unit_test(test_resilience_connection_pool),
+		cmocka_unit_test(test_resilience_edge_token_bucket),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
