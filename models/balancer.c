@@ -29,6 +29,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_statistics_double.h>
 
+#include "sim/keys.h"
 #include "sim/pool.h"
 #include "sim/hashring.h"
 #include "sim/rng.h"
@@ -1107,7 +1108,7 @@ static void forward(struct sim *s, struct sim_node *n, struct lb *lb,
 		}
 		release = 0;
 	} else {
-		uint64_t h = c->layer == 4 ? req->ident : rng_mix64(req->key ^ 0x6b6579ull);
+		uint64_t h = c->layer == 4 ? req->ident : keys_hash(req->key);
 		b = choose(s, lb, in, h);
 		if (b != LB_NONE)
 			load_add(lb, in, b, +1);

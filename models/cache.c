@@ -21,6 +21,7 @@
 
 #include "sim/cstore.h"
 #include "sim/hashring.h"
+#include "sim/keys.h"
 #include "sim/pool.h"
 #include "sim/rng.h"
 
@@ -264,16 +265,11 @@ static void cache_fini(struct sim *s, struct sim_node *n)
 	free(ca->nd), free(ca->off), free(ca->ring), free(ca);
 }
 
-static inline uint64_t key_hash(uint64_t key)
-{
-	return rng_mix64(key ^ 0x6b6579ull);
-}
-
 static uint32_t node_of(const struct cache *ca, uint64_t key)
 {
 	if (ca->units == 1)
 		return 0;
-	return hring_lookup(ca->ring, ca->nring, key_hash(key));
+	return hring_lookup(ca->ring, ca->nring, keys_hash(key));
 }
 
 /* delay draws a lookup's or a set's time for req at node u. */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/keys.h"
 #include "sim/pool.h"
 #include "sim/rng.h"
 #include "sim/stats.h"
@@ -223,7 +224,7 @@ static void push(struct sim *s, struct sim_node *n, struct queue *q, uint32_t gi
 
 static uint32_t partition_of(const struct queue *q, uint64_t key)
 {
-	return (uint32_t)(rng_mix64(key ^ 0x6b6579ull) % q->cfg->partitions);
+	return (uint32_t)(keys_hash(key) % q->cfg->partitions);
 }
 
 static void q_arrive(struct sim *s, struct sim_node *n, struct request *req)

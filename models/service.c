@@ -43,11 +43,7 @@ struct service_cfg {
 	double speed;
 	struct dist service;
 	double contention;
-	struct rate_limit {
-		int given;
-		double rate_per_s;
-		uint32_t burst;
-	} rate_limit;
+	struct edge_rate rate_limit;
 	int64_t max_wait_ns;   /* max_queue_wait; 0: none */
 	struct route *next;
 	size_t nnext;
@@ -108,18 +104,6 @@ static void svc_free_calls(void *field)
 	callplan_free(field);
 }
 
-static const struct param rl_params[] = {
-	{ .name = "rate", .type = PARAM_RATE, PARAM_FIELD(struct rate_limit, rate_per_s),
-	  .flags = PARAM_REQUIRED, .doc = "tokens added per second" },
-	{ .name = "burst", .type = PARAM_UINT, PARAM_FIELD(struct rate_limit, burst),
-	  .umin = 1, .umax = 1000000000, .def = "1", .doc = "the bucket's size (it starts full)" },
-	{ 0 }
-};
-
-static const struct param_table rl_table = {
-	.params = rl_params, .size = sizeof(struct rate_limit), .validate = param_mark_given,
-};
-
 static const struct param svc_params[] = {
 	{ .name = "replicas", .type = PARAM_UINT, PARAM_FIELD(struct service_cfg, replicas),
 	  .umin = 1, .umax = SVC_MAX_REPLICAS, .def = "1",
@@ -140,7 +124,7 @@ static const struct param svc_params[] = {
 	  .min = 0, .max = 1e6, .def = "0",
 	  .doc = "a request's service time is multiplied by 1 + contention x (the other busy workers of its instance) when it starts: the slowdown of lock contention, cache thrashing and GC that lets overload feed itself" },
 	{ .name = "rate_limit", .type = PARAM_MAP, PARAM_FIELD(struct service_cfg, rate_limit),
-	  .sub = &rl_table, .shape = "{rate: 100/s, burst: 20}", .def_doc = "none",
+	  .sub = &rate_limit_table, .shape = "{rate: 100/s, burst: 20}", .def_doc = "none",
 	  .doc = "a token bucket per instance: a request that arrives to find no token is rejected at once (counted in `rejected`)" },
 	{ .name = "max_queue_wait", .type = PARAM_DURATION, PARAM_FIELD(struct service_cfg, max_wait_ns),
 	  .min_ns = 1, .def_doc = "none",
@@ -184,8 +168,7 @@ struct svc_stats {
 struct replica {
 	uint32_t busy;
 	uint32_t qlen;
-	double tokens;                   /* rate_limit: the bucket */
-	int64_t tokens_ns;               /* when it was last filled up */
+	struct token_bucket bucket;      /* rate_limit */
 	int counted;                     /* its workers count as capacity: up,
 					  * and taking requests or still
 					  * finishing what it holds */
@@ -268,7 +251,6 @@ static int svc_init(struct sim *s, struct sim_node *n)
 	stats_start(&sv->tot, s->now_ns, (double)sv->active * c->workers);
 	for (uint32_t r = 0; r < sv->units; r++) {
 		sv->rep[r].counted = r < sv->active;
-		sv->rep[r].tokens = sv->cfg->rate_limit.burst;   /* a full bucket */
 		stats_start(&sv->rep[r].st, s->now_ns,
 			    r < sv->active ? (double)c->workers : 0);
 	}
@@ -418,17 +400,10 @@ static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
 		return;
 	}
 	struct replica *rp = &sv->rep[r];
-	if (c->rate_limit.given) {
-		/* the bucket refills continuously up to burst */
-		double t = rp->tokens + c->rate_limit.rate_per_s * (double)(s->now_ns - rp->tokens_ns) * 1e-9;
-		rp->tokens = t < c->rate_limit.burst ? t : c->rate_limit.burst;
-		rp->tokens_ns = s->now_ns;
-		if (rp->tokens < 1) {
-			STAT(sv, r, st->rejected++);
-			sim_fail(s, req, REQ_REJECTED, n->id);
-			return;
-		}
-		rp->tokens -= 1;
+	if (c->rate_limit.given && !token_take(&rp->bucket, &c->rate_limit, s->now_ns)) {
+		STAT(sv, r, st->rejected++);
+		sim_fail(s, req, REQ_REJECTED, n->id);
+		return;
 	}
 	if (rp->busy < c->workers) {
 		start(s, n, sv, r, req);

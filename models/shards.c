@@ -11,6 +11,7 @@
 
 #include "models/database.h"
 #include "sim/hashring.h"
+#include "sim/keys.h"
 #include "sim/rng.h"
 
 #define SH_MAX_SHARDS 4096
@@ -158,11 +159,6 @@ struct shards {
 	int pending;                   /* a migrate event is queued */
 };
 
-static inline uint64_t key_hash(uint64_t key)
-{
-	return rng_mix64(key ^ 0x6b6579ull);
-}
-
 static uint32_t place(const struct shards *sh, uint64_t h, uint64_t key)
 {
 	const struct shards_cfg *c = sh->cfg;
@@ -231,7 +227,7 @@ static void sh_fini(struct sim *s, struct sim_node *n)
 static void sh_arrive(struct sim *s, struct sim_node *n, struct request *req)
 {
 	struct shards *sh = n->state;
-	uint32_t u = place(sh, key_hash(req->key), req->key);
+	uint32_t u = place(sh, keys_hash(req->key), req->key);
 	db_arrive(s, n, sh->db[u], req);
 }
 
@@ -274,7 +270,7 @@ static void sh_done(struct sim *s, struct sim_node *n, struct request *req)
 	if (req->status == REQ_OK && req->hop == 0) {
 		req->hop = 1;
 		req->write = 1;
-		db_arrive(s, n, sh->db[place(sh, key_hash(req->key), req->key)], req);
+		db_arrive(s, n, sh->db[place(sh, keys_hash(req->key), req->key)], req);
 		return;
 	}
 	if (req->status == REQ_OK && s->measuring)
@@ -327,7 +323,7 @@ static void sh_scale(struct sim *s, struct sim_node *n, uint32_t units)
 		return;
 	}
 	for (uint64_t k = 0; m->on && k < m->keys; k++)
-		sh->old[k] = place(sh, key_hash(k), k);
+		sh->old[k] = place(sh, keys_hash(k), k);
 	sh->units_now = units;
 	for (uint32_t u = 0; u < sh->units; u++)
 		sh->off[u] = u >= units;
@@ -348,7 +344,7 @@ static void queue_moves(struct sim *s, struct sim_node *n, struct shards *sh)
 {
 	const struct mig_cfg *m = &sh->cfg->mig;
 	for (uint64_t k = 0; k < m->keys; k++) {
-		uint32_t to = place(sh, key_hash(k), k);
+		uint32_t to = place(sh, keys_hash(k), k);
 		if (to == sh->old[k])
 			continue;
 		if (sh->mlen == sh->mcap) {

@@ -107,7 +107,7 @@ static const struct param rate_params[] = {
 	{ 0 }
 };
 
-static const struct param_table rate_table = {
+const struct param_table rate_limit_table = {
 	.params = rate_params, .size = sizeof(struct edge_rate), .validate = param_mark_given,
 };
 
@@ -156,7 +156,7 @@ static const struct param edge_params[] = {
 	{ .name = "hedge", .type = PARAM_MAP, PARAM_FIELD(struct edge_cfg, hedge), .sub = &hedge_table,
 	  .shape = "{after: 50ms, max: 1}", .def_doc = "none",
 	  .doc = "hedged requests: while an attempt has no reply, a copy goes to the callee after `after`, up to `max`; the first reply wins and the others are wasted (served, not waited for).  Copies pass the edge's breaker, max_requests and connection pool unasked" },
-	{ .name = "rate_limit", .type = PARAM_MAP, PARAM_FIELD(struct edge_cfg, rate), .sub = &rate_table,
+	{ .name = "rate_limit", .type = PARAM_MAP, PARAM_FIELD(struct edge_cfg, rate), .sub = &rate_limit_table,
 	  .shape = "{rate: 100/s, burst: 20}", .def_doc = "none",
 	  .doc = "a token bucket for the edge's attempts (retries included): one that finds no token fails at once as rejected, with no call made" },
 	{ .name = "max_requests", .type = PARAM_UINT, PARAM_FIELD(struct edge_cfg, max_requests),

@@ -54,11 +54,37 @@ struct hedge_cfg {
 	uint32_t max;                /* copies at most */
 };
 
+/* A token-bucket rate limit (`rate_limit: {rate: 100/s, burst: 20}`) of
+ * an edge or a service, checked by rate_limit_table; and the bucket's
+ * state, full until first used. */
 struct edge_rate {
 	int given;
 	double rate_per_s;
 	uint32_t burst;
 };
+
+struct token_bucket {
+	double tokens;
+	int64_t at_ns;               /* when it was last filled up */
+	int started;
+};
+
+extern const struct param_table rate_limit_table;
+
+/* token_take fills b at rate up to burst since it was last filled, and
+ * takes a token: 1, or 0 when there is none. */
+static inline int token_take(struct token_bucket *b, const struct edge_rate *r, int64_t now)
+{
+	double t = b->started ? b->tokens + r->rate_per_s * (double)(now - b->at_ns) * 1e-9
+			      : (double)r->burst;
+	b->tokens = t < r->burst ? t : r->burst;
+	b->at_ns = now;
+	b->started = 1;
+	if (b->tokens < 1)
+		return 0;
+	b->tokens -= 1;
+	return 1;
+}
 
 struct edge_policy {
 	int64_t timeout_ns;          /* 0: none */

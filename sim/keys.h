@@ -35,6 +35,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "sim/err.h"
+#include "sim/rng.h"
 
 /* Largest n for zipf: beyond it the doubles the sampler works in no longer
  * resolve single keys in the tail well (see keys.c). */
@@ -85,6 +86,15 @@ int keys_sequential(struct keys *k, uint64_t n, struct sim_err *err);
  * GSL, and is not touched by sequential.  seq is the request's issue number, used only by
  * sequential. */
 uint64_t keys_sample(const struct keys *k, gsl_rng *r, uint64_t seq);
+
+/* keys_hash mixes a key into 64 well-spread bits: what hash balancing,
+ * cache rings, shards and queue partitions place a key by (keys are small
+ * integers, often consecutive).  Everything that places keys calls this,
+ * so a key lands alike wherever it is placed. */
+static inline uint64_t keys_hash(uint64_t key)
+{
+	return rng_mix64(key ^ 0x6b6579ull);
+}
 
 /* keys_pmf is the exact probability of key x (0 for x >= n), to double
  * rounding; for sequential it is the long-run frequency 1/n. */

@@ -76,9 +76,7 @@ struct edge_rt {
 	int armed;
 	uint32_t active;             /* attempts out (max_requests) */
 	uint32_t conns;              /* connections of the pool in use */
-	double tokens;               /* rate_limit's bucket */
-	int64_t tokens_ns;           /* when it was last filled up */
-	int tokens_set;              /* filled at the first attempt */
+	struct token_bucket tb;      /* rate_limit */
 	struct pend *phead, *ptail;  /* attempts waiting for one, in order */
 	uint32_t npend;
 	int pool_armed;              /* a SIM_EV_POOL is queued */
@@ -447,20 +445,7 @@ static int over_limit(struct sim *s, const struct call_edge *edge)
 	struct edge_rt *rt = &s->ert[edge->id];
 	if (p->max_requests && rt->active >= p->max_requests)
 		return 1;
-	if (!p->rate.given)
-		return 0;
-	if (!rt->tokens_set) {
-		rt->tokens = p->rate.burst;          /* it starts full */
-		rt->tokens_ns = s->now_ns;
-		rt->tokens_set = 1;
-	}
-	double t = rt->tokens + p->rate.rate_per_s * (double)(s->now_ns - rt->tokens_ns) * 1e-9;
-	rt->tokens = t < p->rate.burst ? t : p->rate.burst;
-	rt->tokens_ns = s->now_ns;
-	if (rt->tokens < 1)
-		return 1;
-	rt->tokens -= 1;
-	return 0;
+	return p->rate.given && !token_take(&rt->tb, &p->rate, s->now_ns);
 }
 
 static void try_sent(struct sim *s, const struct call_edge *edge, struct call_try *t,
@@ -1016,12 +1001,7 @@ static void attempt_end(struct sim *s, uint64_t h, uint32_t e, int st,
 				(void)ev;
 				return;
 			}
-			if (s->measuring)
-				for (int k = 0; k < 2; k++) {
-					if (k && !(caller->units > 1 && c->unit < caller->units))
-						break;
-					caller->cst[k ? 1 + c->unit : 0].denied++;
-				}
+			cst_bump(s, caller, c->unit, offsetof(struct call_stats, denied));
 		}
 	}
 	c->pending--;
@@ -1073,30 +1053,17 @@ static void retry_now(struct sim *s, uint64_t h, uint32_t e)
 	try_sent(s, edge, t, k, h, e);
 	if (b)
 		t->brk_epoch = b->epoch;
+	if (edge->policy->timeout_ns)
+		t->tmo = tmo_add(s, edge, h, e);
+	cst_bump(s, caller, c->unit, offsetof(struct call_stats, retries));
 	if (edge->policy->max_connections) {
 		if (pool_full(s, edge)) {
-			if (edge->policy->timeout_ns)
-				t->tmo = tmo_add(s, edge, h, e);
-			pool_wait(s, edge, t, h, e);
-			if (s->measuring)
-				for (int j = 0; j < 2; j++) {
-					if (j && !(caller->units > 1 && c->unit < caller->units))
-						break;
-					caller->cst[j ? 1 + c->unit : 0].retries++;
-				}
+			pool_wait(s, edge, t, h, e);   /* sent when a connection frees */
 			return;
 		}
 		s->ert[edge->id].conns++;
 	}
-	if (edge->policy->timeout_ns)
-		t->tmo = tmo_add(s, edge, h, e);
 	call_stat(caller, c->unit, CALL_MADE, 0);
-	if (s->measuring)
-		for (int j = 0; j < 2; j++) {
-			if (j && !(caller->units > 1 && c->unit < caller->units))
-				break;
-			caller->cst[j ? 1 + c->unit : 0].retries++;
-		}
 	sim_send(s, edge->to, k);
 }
 
@@ -1118,12 +1085,7 @@ static void timeouts_due(struct sim *s, uint32_t id)
 		tr->tmo = NULL;
 		/* its reply, when it comes, is late */
 		try_drop(s, &c->plan->steps[c->step].edges[e], tr);
-		if (s->measuring)
-			for (int j = 0; j < 2; j++) {
-				if (j && !(caller->units > 1 && c->unit < caller->units))
-					break;
-				caller->cst[j ? 1 + c->unit : 0].timeouts++;
-			}
+		cst_bump(s, caller, c->unit, offsetof(struct call_stats, timeouts));
 		attempt_end(s, h, e, REQ_TIMEOUT, c->plan->steps[c->step].edges[e].to, 1, 0);
 	}
 	if (rt->head && !rt->armed) {
