@@ -95,20 +95,27 @@ struct model_ops {
 	void (*recover)(struct sim *s, struct sim_node *n, uint32_t unit);
 	void (*scale)(struct sim *s, struct sim_node *n, uint32_t units);
 	unsigned faults;          /* SIM_FAULT(TL_*) bits that apply */
-	/* action: a timeline entry of the kind's own (flush, lag, failover)
-	 * starts (start = 1) or, for one with `for`, ends (start = 0).
+	/* action: a timeline entry of the kind's own (flush, lag, failover,
+	 * a crash or recover of one member) starts (start = 1) or, for one
+	 * with `for`, ends (start = 0).
 	 * Required of a kind whose faults name one of them. */
 	void (*action)(struct sim *s, struct sim_node *n,
 		       const struct tl_entry *t, int start);
+	/* members: how many members unit `unit` has that a timeline crash
+	 * or recover can name one by one (`consumer: K`), handed to
+	 * `action`; NULL: none. */
+	uint32_t (*members)(const void *cfg, uint32_t unit);
 	void (*warmup_end)(struct sim *s, struct sim_node *n);
 	/* finish writes the node's rows: row 0 the node, row 1 + u unit u
 	 * (when n->units > 1); node_row() gives each row's cells. */
 	void (*finish)(struct sim *s, struct sim_node *n, struct node_rows *out);
 	const struct col_def *cols;     /* nodes.csv, ended by {NULL} */
 	/* sample writes one value per ts_cols entry for the window that just
-	 * ended (every `every` engine windows). */
+	 * ended (every `every` engine windows); with ts_units, one such row
+	 * per row of nodes.csv (the node's, then each unit's). */
 	void (*sample)(struct sim *s, struct sim_node *n, double *out);
 	const struct col_def *ts_cols;  /* node_timeseries.csv, ended by {NULL} */
+	int ts_units;                   /* sample writes a row per unit too */
 	void (*fini)(struct sim *s, struct sim_node *n);
 	/* route describes where a request may go after this node, for the
 	 * checker's search for loops with no exit: it returns the probability
@@ -134,6 +141,13 @@ extern const struct col_def sim_call_cols[];
 
 /* model_ncols counts a column table. */
 size_t model_ncols(const struct col_def *cols);
+
+/* model_ts_cells is how many values node n samples per node-series
+ * window: its ts_cols, once or (ts_units) per row of nodes.csv. */
+static inline size_t model_ts_cells(const struct sc_node *n)
+{
+	return model_ncols(n->ops->ts_cols) * (n->ops->ts_units ? sc_node_rows(n) : 1);
+}
 
 /* model_row_cols is the number of columns in a row of kind ops: its own,
  * then the engine's call columns if it makes calls. */

@@ -7,6 +7,13 @@
  * group), which carries the message's key and draws its service time and
  * calls; the request's `issue` field says which group and consumer hold
  * it.
+ *
+ * Each group assigns its partitions round robin over its live consumers
+ * (partition p to the (p mod live)-th), as Kafka's round-robin assignor
+ * does.  A consumer's crash (a timeline `crash` with `consumer: K`) stops
+ * its partitions until the group notices, `session_timeout` later, and
+ * reassigns them; its return rebalances at once.  Meanwhile the messages
+ * of its partitions wait: that is the consumer lag a crash causes.
  */
 #include "models/queue.h"
 
@@ -23,7 +30,7 @@
 #define Q_MAX_GROUPS 64
 #define Q_MAX_CONSUMERS 100000
 
-enum { Q_EV_DONE = 1 };
+enum { Q_EV_DONE = 1, Q_EV_REBALANCE };
 enum { D_AT_LEAST_ONCE, D_AT_MOST_ONCE };
 
 static const char *const delivery_names[] = { "at_least_once", "at_most_once", NULL };
@@ -39,6 +46,7 @@ struct queue_cfg {
 	uint32_t partitions;
 	uint64_t capacity;           /* per group's backlog; 0: no limit */
 	unsigned delivery;
+	int64_t session_ns;          /* a crash is noticed after it */
 	struct group_cfg *groups;
 	size_t ngroups;
 };
@@ -59,7 +67,7 @@ static const struct param group_params[] = {
 	  .flags = PARAM_REQUIRED, .doc = "the consumer group's name" },
 	{ .name = "count", .type = PARAM_UINT, PARAM_FIELD(struct group_cfg, count),
 	  .umin = 1, .umax = Q_MAX_CONSUMERS, .def = "1",
-	  .doc = "consumers in the group; partition p is consumer p mod count's" },
+	  .doc = "consumers in the group; they share the partitions round robin (partition p is consumer p mod count's while all are up)" },
 	{ .name = "service", .type = PARAM_DIST, PARAM_FIELD(struct group_cfg, service),
 	  .flags = PARAM_REQUIRED, .doc = "time a consumer takes per message" },
 	{ .name = "calls", .type = PARAM_CUSTOM, PARAM_FIELD(struct group_cfg, calls),
@@ -101,6 +109,9 @@ static const struct param q_params[] = {
 	{ .name = "delivery", .type = PARAM_ENUM, PARAM_FIELD(struct queue_cfg, delivery),
 	  .names = delivery_names, .def = "at_least_once",
 	  .doc = "what a consumer's crash or a failed call does to the message it holds: at_least_once redelivers it (a possible duplicate), at_most_once loses it" },
+	{ .name = "session_timeout", .type = PARAM_DURATION,
+	  PARAM_FIELD(struct queue_cfg, session_ns), .def = "45s",
+	  .doc = "how long a group takes to notice a crashed consumer and give its partitions to the others (Kafka's session.timeout.ms); a consumer's return rebalances at once" },
 	{ .name = "consumers", .type = PARAM_LIST, PARAM_FIELD(struct queue_cfg, groups),
 	  PARAM_COUNT(struct queue_cfg, ngroups), .elem = &group_elem,
 	  .elem_size = sizeof(struct group_cfg), .min_len = 1, .max_len = Q_MAX_GROUPS,
@@ -130,6 +141,7 @@ struct consumer {
 	struct request *req;         /* the message's request, or NULL: idle */
 	struct msg *m;
 	uint32_t rr;                 /* next of its partitions to look at */
+	int down;                    /* crashed (`consumer: K`) */
 };
 
 struct gstat {
@@ -142,7 +154,11 @@ struct group {
 	struct msg **head, **tail;   /* [partitions] */
 	uint64_t backlog;            /* queued and in progress */
 	struct consumer *cons;       /* [count] */
-	int down;
+	uint32_t *owner;             /* [partitions] its consumer */
+	uint32_t *parts;             /* [partitions] grouped by consumer: */
+	uint32_t *first;             /* [count + 1] consumer c's from first[c] */
+	int down;                    /* the whole group crashed */
+	uint64_t win_consumed;       /* in this time-series window */
 	struct gstat st;
 };
 
@@ -151,10 +167,41 @@ struct queue {
 	struct group *g;
 	struct pool msgs;
 	uint64_t ident_base, npub;
-	double ts_prev_consumed;
-	uint64_t win_consumed;
 	int64_t ts_prev_ns;
 };
+
+/* assign gives group gi's partitions to its live consumers, round robin;
+ * with none live it leaves them where they are. */
+static void assign(struct queue *q, uint32_t gi)
+{
+	struct group *g = &q->g[gi];
+	uint32_t count = q->cfg->groups[gi].count, P = q->cfg->partitions;
+	uint32_t live = 0;
+	for (uint32_t c = 0; c < count; c++)
+		live += !g->cons[c].down;
+	if (live) {
+		/* the k-th live consumer takes partitions k, k + live, ... */
+		uint32_t *rank = g->first;       /* scratch: live rank -> consumer */
+		for (uint32_t c = 0, k = 0; c < count; c++)
+			if (!g->cons[c].down)
+				rank[k++] = c;
+		for (uint32_t p = 0; p < P; p++)
+			g->owner[p] = rank[p % live];
+	}
+	/* counting sort of the partitions by owner */
+	memset(g->first, 0, (count + 1) * sizeof *g->first);
+	for (uint32_t p = 0; p < P; p++)
+		g->first[g->owner[p] + 1]++;
+	for (uint32_t c = 0; c < count; c++)
+		g->first[c + 1] += g->first[c];
+	for (uint32_t p = 0; p < P; p++)
+		g->parts[g->first[g->owner[p]]++] = p;
+	for (uint32_t c = count; c > 0; c--)
+		g->first[c] = g->first[c - 1];
+	g->first[0] = 0;
+	for (uint32_t c = 0; c < count; c++)
+		g->cons[c].rr = 0;
+}
 
 static int q_init(struct sim *s, struct sim_node *n)
 {
@@ -173,8 +220,12 @@ static int q_init(struct sim *s, struct sim_node *n)
 		if (!(g->head = calloc(c->partitions, sizeof *g->head)) ||
 		    !(g->tail = calloc(c->partitions, sizeof *g->tail)) ||
 		    !(g->cons = calloc(c->groups[i].count, sizeof *g->cons)) ||
+		    !(g->owner = calloc(c->partitions, sizeof *g->owner)) ||
+		    !(g->parts = calloc(c->partitions, sizeof *g->parts)) ||
+		    !(g->first = calloc(c->groups[i].count + 1, sizeof *g->first)) ||
 		    hist_init(&g->st.delay))
 			return SIM_ENOMEM;
+		assign(q, (uint32_t)i);
 		twa_init(&g->st.backlog, s->now_ns, 0);
 		twa_init(&g->st.busy, s->now_ns, 0);
 	}
@@ -189,6 +240,7 @@ static void q_fini(struct sim *s, struct sim_node *n)
 		return;
 	for (size_t i = 0; q->g && i < q->cfg->ngroups; i++) {
 		free(q->g[i].head), free(q->g[i].tail), free(q->g[i].cons);
+		free(q->g[i].owner), free(q->g[i].parts), free(q->g[i].first);
 		hist_fini(&q->g[i].st.delay);
 	}
 	pool_fini(&q->msgs);
@@ -217,8 +269,8 @@ static void push(struct sim *s, struct sim_node *n, struct queue *q, uint32_t gi
 			g->head[p] = m;
 		g->tail[p] = m;
 	}
-	uint32_t ci = p % q->cfg->groups[gi].count;
-	if (!g->down && !g->cons[ci].req)
+	uint32_t ci = g->owner[p];
+	if (!g->down && !g->cons[ci].down && !g->cons[ci].req)
 		start_next(s, n, q, gi, ci);
 }
 
@@ -268,18 +320,18 @@ static void start_next(struct sim *s, struct sim_node *n, struct queue *q, uint3
 	const struct group_cfg *gc = &q->cfg->groups[gi];
 	struct group *g = &q->g[gi];
 	struct consumer *cs = &g->cons[ci];
-	uint32_t P = q->cfg->partitions;
-	/* its partitions: ci, ci + count, ...; in turn */
-	uint32_t mine = P > ci ? (P - ci + gc->count - 1) / gc->count : 0;
-	for (uint32_t k = 0; k < mine; k++) {
-		uint32_t p = ci + ((cs->rr + k) % mine) * gc->count;
+	/* its partitions, in turn */
+	const uint32_t *mine = g->parts + g->first[ci];
+	uint32_t nmine = g->first[ci + 1] - g->first[ci];
+	for (uint32_t k = 0; k < nmine; k++) {
+		uint32_t p = mine[(cs->rr + k) % nmine];
 		struct msg *m = g->head[p];
 		if (!m)
 			continue;
 		g->head[p] = m->next;
 		if (!g->head[p])
 			g->tail[p] = NULL;
-		cs->rr = (cs->rr + k + 1) % mine;
+		cs->rr = (cs->rr + k + 1) % nmine;
 		struct request *r = sim_request_new(s);
 		if (!r) {
 			s->oom = 1;
@@ -322,20 +374,48 @@ static void settle(struct sim *s, struct sim_node *n, struct queue *q, uint32_t 
 			}
 		}
 		if (ok)
-			q->win_consumed++;
+			g->win_consumed++;
 		pool_put(&q->msgs, m);
 	} else {
 		if (s->measuring)
 			g->st.redelivered++;
 		push(s, n, q, gi, partition_of(q, m->key), m, 1);
 	}
-	if (!g->down && !cs->req)
+	if (!g->down && !cs->down && !cs->req)
 		start_next(s, n, q, gi, ci);
+}
+
+/* wake starts every idle live consumer of group gi. */
+static void wake(struct sim *s, struct sim_node *n, struct queue *q, uint32_t gi)
+{
+	struct group *g = &q->g[gi];
+	if (g->down)
+		return;
+	for (uint32_t ci = 0; ci < q->cfg->groups[gi].count; ci++)
+		if (!g->cons[ci].down && !g->cons[ci].req)
+			start_next(s, n, q, gi, ci);
+}
+
+/* drop fails the message consumer ci of group gi holds, if any. */
+static void drop(struct sim *s, struct sim_node *n, struct queue *q, uint32_t gi, uint32_t ci)
+{
+	struct consumer *cs = &q->g[gi].cons[ci];
+	if (!cs->req)
+		return;
+	sim_timer_cancel(&cs->req->timer);
+	if (cs->req->waiting)
+		sim_calls_abandon(s, cs->req);
+	settle(s, n, q, gi, ci, 0);
 }
 
 static void q_event(struct sim *s, struct sim_node *n, struct event *ev)
 {
 	struct queue *q = n->state;
+	if (ev->kind == Q_EV_REBALANCE) {
+		assign(q, (uint32_t)ev->arg);
+		wake(s, n, q, (uint32_t)ev->arg);
+		return;
+	}
 	struct request *r = ev->obj;
 	uint32_t gi = (uint32_t)(ev->arg >> 32), ci = (uint32_t)ev->arg;
 	r->timer.ev = NULL;
@@ -360,24 +440,51 @@ static void q_crash(struct sim *s, struct sim_node *n, uint32_t gi)
 	struct queue *q = n->state;
 	struct group *g = &q->g[gi];
 	g->down = 1;
-	for (uint32_t ci = 0; ci < q->cfg->groups[gi].count; ci++) {
-		struct consumer *cs = &g->cons[ci];
-		if (!cs->req)
-			continue;
-		sim_timer_cancel(&cs->req->timer);
-		if (cs->req->waiting)
-			sim_calls_abandon(s, cs->req);
-		settle(s, n, q, gi, ci, 0);
-	}
+	for (uint32_t ci = 0; ci < q->cfg->groups[gi].count; ci++)
+		drop(s, n, q, gi, ci);
 }
 
 static void q_recover(struct sim *s, struct sim_node *n, uint32_t gi)
 {
 	struct queue *q = n->state;
 	q->g[gi].down = 0;
-	for (uint32_t ci = 0; ci < q->cfg->groups[gi].count; ci++)
-		if (!q->g[gi].cons[ci].req)
-			start_next(s, n, q, gi, ci);
+	wake(s, n, q, gi);
+}
+
+/* q_action: consumer t->member of group t->unit crashes or returns.  It is
+ * down while any active crash entry names it (the engine keeps them). */
+static void q_action(struct sim *s, struct sim_node *n, const struct tl_entry *t, int start)
+{
+	struct queue *q = n->state;
+	uint32_t gi = t->unit, ci = t->member;
+	int down = 0;
+	(void)start;
+	for (size_t i = 0; i < s->sc->ntimeline; i++) {
+		const struct tl_entry *c = &s->sc->timeline[i];
+		if (s->tl_active[i] && c->action == TL_CRASH && c->node == n->id &&
+		    c->unit == gi && c->member == ci)
+			down = 1;
+	}
+	struct consumer *cs = &q->g[gi].cons[ci];
+	if (down == cs->down)
+		return;
+	cs->down = down;
+	if (down)
+		drop(s, n, q, gi, ci);
+	/* the group notices a crash after the session timeout, a return at
+	 * once */
+	int64_t at = s->now_ns + (down ? q->cfg->session_ns : 0);
+	if (at == s->now_ns) {
+		assign(q, gi);
+		wake(s, n, q, gi);
+	} else {
+		sim_schedule(s, at, n->id, Q_EV_REBALANCE, NULL, gi);
+	}
+}
+
+static uint32_t q_members(const void *cfg, uint32_t unit)
+{
+	return ((const struct queue_cfg *)cfg)->groups[unit].count;
 }
 
 static void q_warmup_end(struct sim *s, struct sim_node *n)
@@ -436,16 +543,26 @@ static void q_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 	hist_fini(&all.delay);
 }
 
+/* q_sample writes the backlog and the consumption rate of all groups,
+ * then, with several groups, of each. */
 static void q_sample(struct sim *s, struct sim_node *n, double *out)
 {
 	struct queue *q = n->state;
-	uint64_t b = 0;
-	for (size_t i = 0; i < q->cfg->ngroups; i++)
-		b += q->g[i].backlog;
+	size_t ng = q->cfg->ngroups;
+	uint64_t b = 0, c = 0;
 	double dt = (double)(s->now_ns - q->ts_prev_ns) * 1e-9;
+	for (size_t i = 0; i < ng; i++) {
+		struct group *g = &q->g[i];
+		b += g->backlog;
+		c += g->win_consumed;
+		if (ng > 1) {
+			out[2 + 2 * i] = (double)g->backlog;
+			out[3 + 2 * i] = dt > 0 ? (double)g->win_consumed / dt : NAN;
+		}
+		g->win_consumed = 0;
+	}
 	out[0] = (double)b;
-	out[1] = dt > 0 ? (double)q->win_consumed / dt : NAN;
-	q->win_consumed = 0;
+	out[1] = dt > 0 ? (double)c / dt : NAN;
 	q->ts_prev_ns = s->now_ns;
 }
 
@@ -480,7 +597,7 @@ static const struct col_def q_cols[] = {
 };
 
 static const struct col_def q_ts_cols[] = {
-	{ "backlog", COL_MEAN, 0, "queue: messages waiting or in progress at the window's end, all groups" },
+	{ "backlog", COL_MEAN, 0, "queue: messages waiting or in progress at the window's end (the node's row: all groups; a group's row, queue[g]: its consumer lag)" },
 	{ "consumed_per_s", COL_MEAN, 0, "queue: messages consumed per second" },
 	{ NULL, 0, 0, NULL },
 };
@@ -496,6 +613,8 @@ const struct model_ops queue_ops = {
 	.calls_done = q_calls_done,
 	.crash = q_crash,
 	.recover = q_recover,
+	.action = q_action,
+	.members = q_members,
 	.faults = SIM_FAULT(TL_CRASH) | SIM_FAULT(TL_RECOVER) | SIM_FAULT(TL_SLOW) |
 		  SIM_FAULT(TL_ERRORS) | SIM_FAULT(TL_LATENCY),
 	.warmup_end = q_warmup_end,
@@ -503,6 +622,7 @@ const struct model_ops queue_ops = {
 	.cols = q_cols,
 	.sample = q_sample,
 	.ts_cols = q_ts_cols,
+	.ts_units = 1,
 	.fini = q_fini,
 	.calls = q_calls,
 };

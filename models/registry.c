@@ -131,6 +131,7 @@ static void timeline_doc(FILE *f)
 	      "| `at` | duration | required | when it starts, before the end of the run |\n"
 	      "| `node` | node name, or `NAME[K]` | required | what it acts on |\n"
 	      "| `replica` | integer | the whole node | one replica of the node |\n"
+	      "| `consumer` | integer | the whole unit | `crash` and `recover`: one consumer of a queue's group (`node: NAME[G]`) |\n"
 	      "| `do` | one of the actions below | required | what happens |\n"
 	      "| `for` | duration > 0 | to the end | how long it lasts (not for `recover`) |\n", f);
 	fprintf(f, "| `factor` | number from %g to %g | required by `slow` and `lag` | the service-time factor; the replication-lag factor |\n",

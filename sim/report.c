@@ -830,21 +830,27 @@ static void write_series(struct report *r, size_t p, const struct report_point_a
 			size_t nc = model_ncols(ops->ts_cols);
 			if (!nc)
 				continue;
-			fprintf(f, "%zu,%.9g,", p, (double)((int64_t)t * nw) * 1e-9);
-			csv_field(f, sc->nodes[k].name);
-			for (size_t i = 0; i < cat.n; i++) {
-				size_t c;
-				for (c = 0; c < nc; c++)
-					if (!strcmp(ops->ts_cols[c].name, cat.col[i]->name))
-						break;
-				if (c == nc)
-					fputc(',', f);
-				else
-					num(f, a->node_ts_n[off + c] ?
-					       a->node_ts[off + c] / a->node_ts_n[off + c] : NAN);
+			uint32_t rows = ops->ts_units ? sc_node_rows(&sc->nodes[k]) : 1;
+			for (uint32_t row = 0; row < rows; row++) {
+				char name[96];
+				if (row)
+					snprintf(name, sizeof name, "%s[%u]", sc->nodes[k].name, row - 1);
+				fprintf(f, "%zu,%.9g,", p, (double)((int64_t)t * nw) * 1e-9);
+				csv_field(f, row ? name : sc->nodes[k].name);
+				for (size_t i = 0; i < cat.n; i++) {
+					size_t c;
+					for (c = 0; c < nc; c++)
+						if (!strcmp(ops->ts_cols[c].name, cat.col[i]->name))
+							break;
+					if (c == nc)
+						fputc(',', f);
+					else
+						num(f, a->node_ts_n[off + c] ?
+						       a->node_ts[off + c] / a->node_ts_n[off + c] : NAN);
+				}
+				fputc('\n', f);
+				off += nc;
 			}
-			fputc('\n', f);
-			off += nc;
 		}
 	}
 }

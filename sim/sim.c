@@ -178,7 +178,7 @@ int rep_result_init(struct rep_result *r, const struct scenario *sc)
 		size_t cells = (size_t)o->nrows * model_row_cols(n->ops) * 2;
 		if (!(o->v = calloc(cells ? cells : 1, sizeof *o->v)))
 			goto oom;
-		r->node_ts_cells += model_ncols(n->ops->ts_cols);
+		r->node_ts_cells += model_ts_cells(n);
 	}
 	r->node_ts_every = 1;
 	if (r->node_ts_cells) {
@@ -1165,7 +1165,7 @@ static void sample_nodes(struct sim *s, size_t win)
 	double *out = r->node_ts + win * r->node_ts_cells;
 	for (size_t k = 0; k < s->sc->ncomponents; k++) {
 		struct sim_node *n = &s->nodes[k];
-		size_t nc = model_ncols(n->ops->ts_cols);
+		size_t nc = model_ts_cells(n->sc);
 		if (!nc)
 			continue;
 		n->ops->sample(s, n, out);
@@ -1211,7 +1211,8 @@ static void tl_apply(struct sim *s, uint32_t k)
 		int down = 0;
 		for (size_t i = 0; i < sc->ntimeline; i++) {
 			const struct tl_entry *t = &sc->timeline[i];
-			if (!s->tl_active[i] || t->node != k || !covers(t, u))
+			if (!s->tl_active[i] || t->node != k || !covers(t, u) ||
+			    t->member != SIM_ANY)
 				continue;
 			switch (t->action) {
 			case TL_CRASH: down = 1; break;
@@ -1259,6 +1260,24 @@ static void tl_event(struct sim *s, struct event *ev)
 		}
 		return;
 	}
+	if (t->member != SIM_ANY) {
+		/* a crash or recover of one member of a unit (a queue's
+		 * consumer): the kind keeps its state from the active entries */
+		if (t->action == TL_RECOVER) {
+			for (size_t j = 0; j < sc->ntimeline; j++) {
+				const struct tl_entry *c = &sc->timeline[j];
+				if (c->action == TL_CRASH && c->node == t->node &&
+				    c->unit == t->unit && c->member == t->member)
+					s->tl_active[j] = 0;
+			}
+		} else {
+			s->tl_active[i] = (uint8_t)start;
+			if (start && t->for_ns)
+				sim_schedule(s, s->now_ns + t->for_ns, 0, SIM_EV_TL_END, NULL, i);
+		}
+		n->ops->action(s, n, t, start);
+		return;
+	}
 	if (t->action == TL_FLUSH || t->action == TL_LAG || t->action == TL_FAILOVER) {
 		/* the kind's own actions: it keeps their state */
 		s->tl_active[i] = (uint8_t)start;
@@ -1271,6 +1290,7 @@ static void tl_event(struct sim *s, struct event *ev)
 		for (size_t j = 0; j < sc->ntimeline; j++) {
 			const struct tl_entry *c = &sc->timeline[j];
 			if (c->action == TL_CRASH && c->node == t->node &&
+			    c->member == SIM_ANY &&
 			    (t->unit == SIM_ANY || c->unit == t->unit))
 				s->tl_active[j] = 0;
 		}

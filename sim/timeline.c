@@ -40,8 +40,8 @@ const char *tl_action_doc(enum tl_action a)
 /* The keys each action takes besides at, node, do and for. */
 static const char *const *action_keys(enum tl_action a)
 {
-	static const char *const crash[] = { "at", "node", "replica", "do", "for", NULL };
-	static const char *const recover[] = { "at", "node", "replica", "do", NULL };
+	static const char *const crash[] = { "at", "node", "replica", "consumer", "do", "for", NULL };
+	static const char *const recover[] = { "at", "node", "replica", "consumer", "do", NULL };
 	static const char *const slow[] = { "at", "node", "replica", "do", "for", "factor", NULL };
 	static const char *const errors[] = { "at", "node", "replica", "do", "for", "rate", NULL };
 	static const char *const latency[] = { "at", "node", "do", "for", "add", NULL };
@@ -188,6 +188,24 @@ static int check_entry(struct sc_ctx *ctx, const struct yt_node *e, size_t i,
 	     t->action == TL_FAILOVER || t->action == TL_RESHARD) && t->unit != UINT32_MAX)
 		return sc_fail(ctx, nn, w, "'%s' applies to a whole node: write %s, not a replica",
 			       word, nd->name);
+	t->member = UINT32_MAX;
+	const struct yt_node *mn = yt_get(e, "consumer");
+	if (mn) {
+		snprintf(w, sizeof w, "%s.consumer", what);
+		if (!nd->ops->members)
+			return sc_fail(ctx, mn, w, "nodes of type %s have no consumers",
+				       nd->ops->kind);
+		if (t->unit == UINT32_MAX && nd->max_units > 1)
+			return sc_fail(ctx, mn, w,
+				       "'%s' has %u groups: name the consumer's group, e.g. node: %s[0]",
+				       nd->name, nd->max_units, nd->name);
+		if (t->unit == UINT32_MAX)
+			t->unit = 0;
+		uint64_t k;
+		if ((rc = sc_uint(ctx, mn, w, 0, nd->ops->members(nd->cfg, t->unit) - 1, &k)))
+			return rc;
+		t->member = (uint32_t)k;
+	}
 	const struct yt_node *fn = yt_get(e, "for");
 	if (fn) {
 		snprintf(w, sizeof w, "%s.for", what);
@@ -246,7 +264,10 @@ static int check_entry(struct sc_ctx *ctx, const struct yt_node *e, size_t i,
 		snprintf(t->label, sizeof t->label, "%s failover", tgt);
 		break;
 	default:
-		snprintf(t->label, sizeof t->label, "%s %s", tgt, word);
+		if (t->member != UINT32_MAX)
+			snprintf(t->label, sizeof t->label, "%s consumer %u %s", tgt, t->member, word);
+		else
+			snprintf(t->label, sizeof t->label, "%s %s", tgt, word);
 		break;
 	}
 	return 0;

@@ -24,6 +24,11 @@
  * (the later in the file, at equal times) decides; with none active, the
  * configured number holds.
  *
+ * `consumer: K` on a crash or a recover names one member of the unit
+ * (consumer K of a queue's group, `node: orders[0]`) instead of the whole
+ * unit; the kind keeps those crashes (model_ops.members), and a recover
+ * ends only the crashes of the member it names.
+ *
  * `flush` and `failover` happen at once; `lag` lasts like `slow`.  The
  * kind that supports them is told through its `action` callback.
  * `reshard` is `scale` for a shards node (it is stored as TL_SCALE, with
@@ -88,6 +93,9 @@ struct tl_entry {
 	int64_t add_ns;            /* latency: the delay; failover: the
 				    * promotion time */
 	uint32_t replicas;         /* scale, reshard (stored as scale) */
+	uint32_t member;           /* crash, recover: one member of the unit
+				    * (a queue group's consumer), or
+				    * UINT32_MAX for the whole unit */
 	char label[96];            /* "db slow x10", for charts */
 };
 

@@ -2,7 +2,8 @@
  * test_queue.c - the queue kind: one consumer under Poisson publishes is
  * an M/M/1 queue for the publish-to-consumed delay; every group gets
  * every message; a crash under at_least_once redelivers, under
- * at_most_once loses; a full backlog refuses publishes.
+ * at_most_once loses; a full backlog refuses publishes; one consumer's
+ * crash holds its partitions' messages until the group rebalances.
  */
 #include "tests/simtest.h"
 
@@ -84,10 +85,20 @@ static void test_queue_groups_and_delivery(void **state)
 		double b_red = simtest_node(sc, &res, 0, 1, "redelivered");
 		double b_lost = simtest_node(sc, &res, 0, 1, "lost");
 		double e_cons = simtest_node(sc, &res, 0, 2, "consumed");
+		double b_cons = simtest_node(sc, &res, 0, 1, "consumed");
+		/* the last node-series window ends with the run: each group's
+		 * row (after the node's two values) holds its backlog then */
+		const double *end = res.node_ts + (res.nts_node - 1) * res.node_ts_cells;
+		assert_int_equal(res.node_ts_cells, 6);
+		double b_left = end[2], e_left = end[4];
+		assert_true(end[0] == b_left + e_left);
 		print_message("    %s: %g published; billing got %g, redelivered %g, lost %g; email got %g, consumed %g\n",
 			      modes[i], pub, b_pub, b_red, b_lost, e_pub, e_cons);
 		assert_true(b_pub == pub && e_pub == pub);
-		assert_true(e_cons >= pub - 5);
+		/* every message is consumed, lost, or still in the backlog */
+		assert_true(e_cons + e_left == pub);
+		assert_true(b_cons + b_lost + b_left == pub);
+		assert_true(e_left <= 2 && b_left <= 8);   /* both keep up */
 		if (i == 0)
 			assert_true(b_red >= 1 && b_red <= 4 && b_lost == 0);
 		else
@@ -129,12 +140,62 @@ static void test_queue_capacity_drops(void **state)
 	scenario_set_free(set);
 }
 
+static const char *consumer_yaml =
+	"name: c\nseed: 37\nduration: 90s\nwarmup: 0s\nreplications: 1\nwindow: 5s\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 400/s}, target: orders, keys: {dist: uniform, n: 100000}}\n"
+	"nodes:\n"
+	"  orders:\n"
+	"    type: queue\n"
+	"    partitions: 8\n"
+	"    session_timeout: %s\n"
+	"    consumers: [{group: billing, count: 4, service: {dist: constant, value: 1ms}}]\n"
+	"timeline:\n"
+	"  - {at: 30s, node: orders, consumer: 1, do: crash, for: 40s}\n";
+
+/* Consumer 1 of 4 owns partitions 1 and 5: a quarter of the messages.  It
+ * crashes at 30 s.  Until the group notices (session_timeout 20 s, so at
+ * 50 s) those messages wait: at 45 s the backlog holds the 400/s x 1/4 x
+ * 15 s = 1500 published since, a Poisson count (sd 39) times the two
+ * partitions' share of the keys (sd 0.0014 of 0.25 over 100,000 uniform
+ * keys).  Consumers at 1 ms each keep every other backlog near zero, so
+ * after the rebalance it drains, and with session_timeout 0 it never
+ * grows. */
+static void test_queue_consumer_crash(void **state)
+{
+	(void)state;
+	for (int instant = 0; instant < 2; instant++) {
+		char yaml[2048];
+		snprintf(yaml, sizeof yaml, consumer_yaml, instant ? "0s" : "20s");
+		struct scenario_set *set = simtest_load(yaml);
+		const struct scenario *sc = set->points[0];
+		struct rep_result res;
+		simtest_run(sc, 0, &res);
+		assert_int_equal(res.node_ts_every, 1);
+		assert_int_equal(res.node_ts_cells, 2);
+		double at45 = res.node_ts[8 * 2], at25 = res.node_ts[4 * 2];
+		double at60 = res.node_ts[11 * 2], at85 = res.node_ts[16 * 2];
+		print_message("    session_timeout %s: backlog %g at 25 s, %g at 45 s, %g at 60 s, %g at 85 s\n",
+			      instant ? "0s" : "20s", at25, at45, at60, at85);
+		assert_true(at25 <= 8 && at60 <= 8 && at85 <= 8);
+		if (instant) {
+			assert_true(at45 <= 8);
+		} else {
+			double sd = sqrt(1500 + pow(0.0014 * 400 * 15 * 4, 2));
+			assert_true(fabs(at45 - 1500) <= 5 * sd);
+		}
+		rep_result_fini(&res);
+		scenario_set_free(set);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queue_one_consumer_is_mm1),
 		cmocka_unit_test(test_queue_groups_and_delivery),
 		cmocka_unit_test(test_queue_capacity_drops),
+		cmocka_unit_test(test_queue_consumer_crash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

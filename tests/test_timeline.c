@@ -71,7 +71,7 @@ static void test_timeline_refuses_what_cannot_happen(void **state)
 		{ "[{at: 5s, node: web, do: slow}]",
 		  "t.yaml:8:12: timeline[0]: missing required key 'factor' for 'slow'" },
 		{ "[{at: 5s, node: web, do: crash, factor: 2}]",
-		  "t.yaml:8:43: timeline[0]: unknown key 'factor' (allowed: at, node, replica, do, for)" },
+		  "t.yaml:8:43: timeline[0]: unknown key 'factor' (allowed: at, node, replica, consumer, do, for)" },
 		{ "[{at: 5s, node: web, replica: 2, do: crash}]",
 		  "t.yaml:8:41: timeline[0].replica: must be an integer from 0 to 1 (got 2)" },
 		{ "[{at: 5s, node: \"web[7]\", do: crash}]",
