@@ -8,6 +8,8 @@
 # 2. Peak memory for 10^6 and 10^8 simulated requests: flat when statistics
 #    live in fixed-size histograms.
 # 3. The event queue alone: ns per hold, ladder queue against binary heap.
+# 4. -j N: a sweep's wall time in 1..N processes (N = the cores, or
+#    JOBS_MAX), as speed-up over one and its efficiency (speed-up / N).
 # (and between them: calls, balancers and the data tier, each against the
 # M/M/1's cost per request.)
 #
@@ -36,7 +38,7 @@ YAML
 
 # run_archsim FILE -> "events requests wall_s rss_kb"
 run_archsim() {
-	$W/timeit ./$B/archsim run "$1" -o $W/out -q --stats 2>$W/err >/dev/null
+	$W/timeit ./$B/archsim run "$1" -o $W/out -q --stats -j 1 2>$W/err >/dev/null
 	st=$(grep 'archsim: stats' $W/err | sed 's/.*events=\([0-9]*\) requests=\([0-9]*\).*/\1 \2/')
 	echo "$st $(tail -n 1 $W/err)"
 }
@@ -276,6 +278,39 @@ if command -v valgrind >/dev/null 2>&1; then
 			END { printf "%-34s %8.0f instructions %6.2f L1d misses per request\n", "work: " f, i / 3e5, d / 3e5 }' $W/err
 	done
 fi
+echo
+
+# -j N: 8 points x 4 replications of a three-tier chain, each a fraction
+# of a second; the results must be the same bytes at every N.
+par_scenario() { # file
+	cat > "$1" <<YAML
+name: bench-jobs
+seed: 1
+duration: 1000s
+replications: 4
+workloads:
+  users: {arrival: {process: poisson, rate: 500/s}, target: web}
+nodes:
+  web: {type: service, workers: 8, service: {dist: exponential, mean: 10ms}, calls: [{to: db}]}
+  db: {type: service, workers: 4, service: {dist: exponential, mean: 5ms}}
+sweep:
+  nodes.web.workers: [6, 7, 8, 9, 10, 11, 12, 13]
+YAML
+}
+par_scenario $W/jobs.yaml
+max=${JOBS_MAX:-$(nproc)}
+echo "Sweep in N processes (-j N): 32 work items, wall time against -j 1"
+printf "%-6s %8s %9s %11s %s\n" jobs wall_s speedup efficiency output
+t1=""
+for j in $(printf '%s\n' 1 2 4 8 16 $max | sort -nu); do
+	[ $j -le $max ] || continue
+	$W/timeit ./$B/archsim run $W/jobs.yaml -o $W/jobs-$j -q -j $j 2>$W/err >/dev/null
+	t=$(tail -n 1 $W/err | awk '{ print $1 }')
+	[ -n "$t1" ] || t1=$t
+	same=same
+	[ $j -eq 1 ] || diff -r $W/jobs-1 $W/jobs-$j >/dev/null || same=DIFFERENT
+	awk -v j=$j -v t=$t -v t1=$t1 -v s=$same 'BEGIN { printf "%-6d %8.2f %9.2f %11.2f %s\n", j, t, t1 / t, t1 / t / j, s }'
+done
 echo
 
 # Memory against replications: each replication is folded into the report

@@ -1,7 +1,7 @@
 /*
  * main.c - the archsim command line.
  *
- *   archsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE ...] [-q] [--stats]
+ *   archsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE ...] [-j N] [-q] [--stats]
  *   archsim check FILE [--seed N] [--set PATH=VALUE ...]
  *   archsim help [KIND] [--markdown]
  *   archsim --help | --version
@@ -44,7 +44,7 @@ static void usage(FILE *f)
 	char kinds[256];
 	model_kind_names(kinds, sizeof kinds);
 	fprintf(f,
-		"usage: archsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE ...] [-q] [--stats]\n"
+		"usage: archsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE ...] [-j N] [-q] [--stats]\n"
 		"       archsim check FILE [--seed N] [--set PATH=VALUE ...]\n"
 		"       archsim help [KIND] [--markdown]\n"
 		"       archsim --help | --version\n"
@@ -66,6 +66,9 @@ static void usage(FILE *f)
 		"  --seed N           use seed N instead of the scenario's seed:\n"
 		"  --set PATH=VALUE   override one value, e.g. --set nodes.web.workers=4\n"
 		"                     (repeatable; VALUE is YAML: 10ms, [1, 2], {a: 1})\n"
+		"  -j N               run replications and sweep points in N processes\n"
+		"                     (default: one per core); the results are the same\n"
+		"                     bytes for every N\n"
 		"  -q                 quiet: no progress line and no results table\n"
 		"  --stats            print events, requests and wall time on stderr\n"
 		"  -h, --help         this help\n"
@@ -147,11 +150,14 @@ static void on_progress(void *arg, const struct runner_progress *p)
 	if (since(&ps->start, &now) < 1.0 || since(&ps->last, &now) < 0.25)
 		return;
 	ps->last = now;
-	double total = (double)p->npoints * p->nreps;
-	double done = ((double)p->point * p->nreps + p->rep + p->done) / total;
-	fprintf(stderr, "\rarchsim: point %zu/%zu, replication %u/%u, %3.0f%% done, %.0f s ",
-		p->point + 1, p->npoints, p->rep + 1, p->nreps, 100 * done,
-		since(&ps->start, &now));
+	double done = ((double)p->items_done + p->done) / (double)p->items;
+	double el = since(&ps->start, &now);
+	char left[32] = "";
+	if (done > 0.01)
+		snprintf(left, sizeof left, ", %.0f s left", el / done * (1 - done));
+	fprintf(stderr, "\rarchsim: %llu/%llu runs (point %zu/%zu, replication %u/%u), %3.0f%%, %.0f s%s \033[K",
+		(unsigned long long)p->items_done, (unsigned long long)p->items,
+		p->point + 1, p->npoints, p->rep + 1, p->nreps, 100 * done, el, left);
 	ps->shown = 1;
 }
 
@@ -161,6 +167,7 @@ int main(int argc, char **argv)
 	struct sc_override *sets = calloc((size_t)argc + 1, sizeof *sets);
 	size_t nsets = 0;
 	int quiet = 0, want_stats = 0;
+	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	int status = 0;
 	char *seed_arg = NULL;
 
@@ -186,6 +193,16 @@ int main(int argc, char **argv)
 			quiet = 1;
 		} else if (!strcmp(a, "--stats")) {
 			want_stats = 1;
+		} else if (!strcmp(a, "-j") || !strncmp(a, "-j", 2) || !strcmp(a, "--jobs")) {
+			const char *v = a[1] == 'j' && a[2] ? a + 2 : i + 1 < argc ? argv[++i] : NULL;
+			char *end;
+			long n = v ? strtol(v, &end, 10) : 0;
+			if (!v || !*v || *end || n < 1 || n > 256) {
+				fprintf(stderr, "archsim: -j needs a number of processes from 1 to 256\n");
+				status = EXIT_BADINPUT;
+				goto out;
+			}
+			jobs = n;
 		} else if (!strcmp(a, "-o") || !strcmp(a, "--seed") || !strcmp(a, "--set")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "archsim: %s needs a value\n", a);
@@ -296,8 +313,13 @@ int main(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	rc = runner_run(set, &rep, &stop_signal,
-			ps.tty && !quiet ? on_progress : NULL, &ps, &err);
+	struct runner_opts ro = {
+		.jobs = jobs < 1 ? 1 : (unsigned)jobs,
+		.stop = &stop_signal,
+		.progress = ps.tty && !quiet ? on_progress : NULL,
+		.arg = &ps,
+	};
+	rc = runner_run(set, &rep, &ro, &err);
 	if (ps.shown)
 		fprintf(stderr, "\r\033[K");
 	if (want_stats) {

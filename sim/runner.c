@@ -1,36 +1,71 @@
 /*
- * runner.c - all points, all replications; see runner.h.
+ * runner.c - all points, all replications, in one process or several;
+ * see runner.h.
+ *
+ * Worker protocol: the parent writes an item number (uint64_t) to a
+ * worker's command pipe; the worker runs it and answers on its result
+ * pipe with a header (item, status, lengths of the error message and of
+ * the record), the message, then the record.  End of file on the command
+ * pipe tells it to exit.  A worker that dies shows as end of file on its
+ * result pipe.
  */
 #include "sim/runner.h"
 
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim/repio.h"
+
+uint64_t runner_items(const struct scenario_set *set)
+{
+	uint64_t n = 0;
+	for (size_t p = 0; p < set->npoints; p++)
+		n += set->points[p]->replications;
+	return n;
+}
+
+/* item_at maps item i to its point and replication. */
+static void item_at(const struct scenario_set *set, uint64_t i, size_t *p, uint32_t *k)
+{
+	size_t q = 0;
+	while (i >= set->points[q]->replications)
+		i -= set->points[q++]->replications;
+	*p = q;
+	*k = (uint32_t)i;
+}
+
+/* ---- one process --------------------------------------------------------- */
 
 struct hook_ctx {
 	struct runner_progress p;
-	void (*progress)(void *arg, const struct runner_progress *p);
-	void *arg;
+	const struct runner_opts *o;
 };
 
 static void on_progress(void *arg, double done)
 {
 	struct hook_ctx *h = arg;
 	h->p.done = done;
-	h->progress(h->arg, &h->p);
+	h->o->progress(h->o->arg, &h->p);
 }
 
-int runner_run(const struct scenario_set *set, struct report *r,
-	       volatile sig_atomic_t *stop,
-	       void (*progress)(void *arg, const struct runner_progress *p),
-	       void *arg, struct sim_err *err)
+static int run_serial(const struct scenario_set *set, struct report *r,
+		      const struct runner_opts *o, struct sim_err *err)
 {
-	struct hook_ctx hc = { .progress = progress, .arg = arg };
+	struct hook_ctx hc = { .o = o };
 	struct sim_hooks hooks = {
-		.stop = stop,
-		.progress = progress ? on_progress : NULL,
+		.stop = o->stop,
+		.progress = o->progress ? on_progress : NULL,
 		.arg = &hc,
 	};
 	int rc = 0;
 	hc.p.npoints = set->npoints;
+	hc.p.items = runner_items(set);
 	for (size_t p = 0; p < set->npoints && rc == 0; p++) {
 		const struct scenario *sc = set->points[p];
 		struct rep_result res;
@@ -41,20 +76,21 @@ int runner_run(const struct scenario_set *set, struct report *r,
 		/* one result record, reused: each replication is folded into
 		 * the report as it finishes, in index order */
 		for (uint32_t k = 0; k < sc->replications; k++) {
-			if (stop && *stop) {
+			if (o->stop && *o->stop) {
 				rc = SIM_EINTR;
 				break;
 			}
 			hc.p.rep = k;
 			hc.p.done = 0;
-			if (progress)
-				progress(arg, &hc.p);
+			if (o->progress)
+				o->progress(o->arg, &hc.p);
 			if ((rc = sim_run(sc, k, &res, &hooks, err)))
 				break;
 			if (report_fold(r, p, k, &res)) {
 				rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 				break;
 			}
+			hc.p.items_done++;
 		}
 		rep_result_fini(&res);
 		if (rc == 0 || rc == SIM_EINTR) {
@@ -64,4 +100,325 @@ int runner_run(const struct scenario_set *set, struct report *r,
 		}
 	}
 	return rc;
+}
+
+/* ---- worker processes ---------------------------------------------------- */
+
+struct reply_hdr {
+	uint64_t item;
+	int64_t rc;
+	uint64_t msglen, reclen;
+};
+
+struct worker {
+	pid_t pid;
+	int cmd, res;                /* the parent's ends */
+	int busy;
+};
+
+/* A finished item waiting to be folded. */
+struct slot {
+	int ready;
+	int rc;
+	char msg[SIM_ERR_MSG_MAX];
+	unsigned char *rec;
+	size_t reclen;
+};
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* read_all reads n bytes: 0, or -1 at end of file or on error. */
+static int read_all(int fd, void *p, size_t n)
+{
+	char *c = p;
+	while (n) {
+		ssize_t got = read(fd, c, n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -1;
+		c += got;
+		n -= (size_t)got;
+	}
+	return 0;
+}
+
+static void worker_main(const struct scenario_set *set, int cmd, int res_fd,
+			volatile sig_atomic_t *stop)
+{
+	struct rep_result res = { 0 };
+	size_t cur = SIZE_MAX;
+	struct repio_buf buf = { 0 };
+	struct sim_hooks hooks = { .stop = stop };
+	uint64_t item;
+	while (read_all(cmd, &item, sizeof item) == 0) {
+		size_t p;
+		uint32_t k;
+		struct sim_err err = { 0 };
+		int rc = 0;
+		item_at(set, item, &p, &k);
+		if (p != cur) {
+			rep_result_fini(&res);
+			cur = SIZE_MAX;
+			if (rep_result_init(&res, set->points[p]))
+				rc = sim_errf(&err, SIM_ENOMEM, "out of memory");
+			else
+				cur = p;
+		}
+		if (rc == 0)
+			rc = sim_run(set->points[p], k, &res, &hooks, &err);
+		buf.len = 0;
+		buf.oom = 0;
+		if (rc == 0 && repio_pack(&res, &buf))
+			rc = sim_errf(&err, SIM_ENOMEM, "out of memory");
+		struct reply_hdr h = {
+			.item = item, .rc = rc,
+			.msglen = rc ? strlen(err.msg) : 0,
+			.reclen = rc ? 0 : buf.len,
+		};
+		if (write_all(res_fd, &h, sizeof h) ||
+		    write_all(res_fd, err.msg, (size_t)h.msglen) ||
+		    write_all(res_fd, buf.data, (size_t)h.reclen))
+			break;
+	}
+	free(buf.data);
+	rep_result_fini(&res);
+}
+
+/* start_workers forks n workers; 0 or SIM_EIO. */
+static int start_workers(const struct scenario_set *set, struct worker *w, unsigned n,
+			 volatile sig_atomic_t *stop, struct sim_err *err)
+{
+	for (unsigned i = 0; i < n; i++) {
+		int c[2], r[2];
+		if (pipe(c))
+			return sim_errf(err, SIM_EIO, "cannot start a worker: %s", strerror(errno));
+		if (pipe(r)) {
+			close(c[0]), close(c[1]);
+			return sim_errf(err, SIM_EIO, "cannot start a worker: %s", strerror(errno));
+		}
+		pid_t pid = fork();
+		if (pid < 0) {
+			close(c[0]), close(c[1]), close(r[0]), close(r[1]);
+			return sim_errf(err, SIM_EIO, "cannot start a worker: %s", strerror(errno));
+		}
+		if (pid == 0) {
+			/* the worker keeps its own two ends and no other
+			 * worker's, so that each sees end of file when the
+			 * parent closes its command pipe */
+			for (unsigned j = 0; j < i; j++)
+				close(w[j].cmd), close(w[j].res);
+			close(c[1]), close(r[0]);
+			worker_main(set, c[0], r[1], stop);
+			_exit(0);
+		}
+		close(c[0]), close(r[1]);
+		w[i].pid = pid;
+		w[i].cmd = c[1];
+		w[i].res = r[0];
+		w[i].busy = 0;
+	}
+	return 0;
+}
+
+static void stop_workers(struct worker *w, unsigned n, int kill_them)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (kill_them)
+			kill(w[i].pid, SIGINT);
+		close(w[i].cmd);
+		close(w[i].res);
+	}
+	for (unsigned i = 0; i < n; i++)
+		while (waitpid(w[i].pid, NULL, 0) < 0 && errno == EINTR)
+			;
+}
+
+static int run_parallel(const struct scenario_set *set, struct report *r,
+			const struct runner_opts *o, unsigned jobs, struct sim_err *err)
+{
+	uint64_t total = runner_items(set);
+	/* items run ahead of the next to fold: enough to keep every worker
+	 * busy while one slow item holds the fold back */
+	uint64_t ahead = 4 * (uint64_t)jobs;
+	struct worker *w = calloc(jobs, sizeof *w);
+	struct slot *slots = calloc(ahead, sizeof *slots);
+	struct rep_result res = { 0 };
+	size_t res_point = SIZE_MAX;
+	struct runner_progress pr = { .npoints = set->npoints, .items = total };
+	int rc = 0, started = 0;
+	if (!w || !slots) {
+		free(w), free(slots);
+		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	}
+	/* a worker that dies must not kill the parent on a write */
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old_pipe);
+	if ((rc = start_workers(set, w, jobs, o->stop, err)))
+		goto out;
+	started = 1;
+	uint64_t next_send = 0, next_fold = 0, inflight = 0;
+	int stopping = 0;
+	while (next_fold < total) {
+		if (!stopping && o->stop && *o->stop) {
+			/* the workers may not have had the signal (a kill
+			 * of this process alone): pass it on */
+			stopping = 1;
+			for (unsigned i = 0; i < jobs; i++)
+				kill(w[i].pid, SIGINT);
+		}
+		for (unsigned i = 0; i < jobs && !stopping; i++) {
+			if (w[i].busy || next_send >= total || next_send >= next_fold + ahead)
+				continue;
+			if (write_all(w[i].cmd, &next_send, sizeof next_send)) {
+				rc = sim_errf(err, SIM_EIO, "a worker process died");
+				goto out;
+			}
+			w[i].busy = 1;
+			next_send++;
+			inflight++;
+		}
+		if (!inflight)
+			break;                       /* stopping, all in */
+		struct pollfd pf[256];
+		unsigned map[256], np = 0;
+		for (unsigned i = 0; i < jobs && np < 256; i++)
+			if (w[i].busy) {
+				pf[np].fd = w[i].res;
+				pf[np].events = POLLIN;
+				map[np++] = i;
+			}
+		int n = poll(pf, np, 250);
+		if (n < 0 && errno != EINTR) {
+			rc = sim_errf(err, SIM_EIO, "poll: %s", strerror(errno));
+			goto out;
+		}
+		for (unsigned j = 0; n > 0 && j < np; j++) {
+			if (!(pf[j].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			struct worker *wk = &w[map[j]];
+			struct reply_hdr h;
+			if (read_all(wk->res, &h, sizeof h) || h.item < next_fold ||
+			    h.item >= next_fold + ahead || h.msglen >= SIM_ERR_MSG_MAX) {
+				rc = sim_errf(err, SIM_EIO, "a worker process died");
+				goto out;
+			}
+			struct slot *s = &slots[h.item % ahead];
+			s->rc = (int)h.rc;
+			s->msg[h.msglen] = 0;
+			free(s->rec);
+			s->rec = h.reclen ? malloc(h.reclen) : NULL;
+			s->reclen = h.reclen;
+			if ((h.reclen && !s->rec) || read_all(wk->res, s->msg, (size_t)h.msglen) ||
+			    (h.reclen && read_all(wk->res, s->rec, (size_t)h.reclen))) {
+				rc = s->rec || !h.reclen ?
+					sim_errf(err, SIM_EIO, "a worker process died") :
+					sim_errf(err, SIM_ENOMEM, "out of memory");
+				goto out;
+			}
+			s->ready = 1;
+			wk->busy = 0;
+			inflight--;
+			pr.items_done++;
+		}
+		/* fold what is next, in order */
+		while (next_fold < total && slots[next_fold % ahead].ready) {
+			struct slot *s = &slots[next_fold % ahead];
+			size_t p;
+			uint32_t k;
+			item_at(set, next_fold, &p, &k);
+			if (s->rc == SIM_EINTR) {
+				stopping = 1;
+				break;
+			}
+			if (s->rc) {
+				rc = sim_errf(err, s->rc, "%s", s->msg);
+				goto out;
+			}
+			if (p != res_point) {
+				rep_result_fini(&res);
+				res_point = SIZE_MAX;
+				if (rep_result_init(&res, set->points[p])) {
+					rc = sim_errf(err, SIM_ENOMEM, "out of memory");
+					goto out;
+				}
+				res_point = p;
+			}
+			int urc = repio_unpack(&res, s->rec, s->reclen);
+			if (urc) {
+				rc = sim_errf(err, urc == SIM_ENOMEM ? SIM_ENOMEM : SIM_EIO,
+					      urc == SIM_ENOMEM ? "out of memory" :
+					      "a worker's result was damaged");
+				goto out;
+			}
+			if (report_fold(r, p, k, &res)) {
+				rc = sim_errf(err, SIM_ENOMEM, "out of memory");
+				goto out;
+			}
+			s->ready = 0;
+			free(s->rec);
+			s->rec = NULL;
+			next_fold++;
+			if (k + 1 == set->points[p]->replications &&
+			    report_point_done(r, p)) {
+				rc = sim_errf(err, SIM_ENOMEM, "out of memory");
+				goto out;
+			}
+		}
+		if (o->progress && next_fold < total) {
+			item_at(set, next_fold, &pr.point, &pr.rep);
+			pr.nreps = set->points[pr.point]->replications;
+			o->progress(o->arg, &pr);
+		}
+	}
+	if (next_fold < total) {
+		/* stopped: the point in progress is closed with what it has */
+		size_t p;
+		uint32_t k;
+		item_at(set, next_fold, &p, &k);
+		rc = SIM_EINTR;
+		if (report_point_done(r, p))
+			rc = sim_errf(err, SIM_ENOMEM, "out of memory");
+	}
+out:
+	if (started)
+		stop_workers(w, jobs, rc != 0);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	for (uint64_t i = 0; i < ahead; i++)
+		free(slots[i].rec);
+	free(slots);
+	free(w);
+	rep_result_fini(&res);
+	return rc;
+}
+
+int runner_run(const struct scenario_set *set, struct report *r,
+	       const struct runner_opts *o, struct sim_err *err)
+{
+	static const struct runner_opts none = { 0 };
+	if (!o)
+		o = &none;
+	uint64_t items = runner_items(set);
+	unsigned jobs = o->jobs;
+	if (jobs > items)
+		jobs = (unsigned)items;
+	if (jobs > 256)
+		jobs = 256;
+	if (jobs <= 1)
+		return run_serial(set, r, o, err);
+	return run_parallel(set, r, o, jobs, err);
 }

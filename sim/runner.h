@@ -1,13 +1,23 @@
 /*
  * runner.h - run every replication of every sweep point into a report.
  *
- * Points run in order and, within a point, replications in order; each
- * replication uses its own random streams (sim.h), so the result does not
- * depend on the order or on how the work is split — the property that
- * parallel and distributed runs will rely on.  Each replication's result
- * is folded into the report as soon as it finishes (report_fold), and each
- * point is closed (report_point_done) when its replications are in, so
- * memory stays flat in replications and points.
+ * The unit of work is one (point, replication) pair: a work item, numbered
+ * point by point and, within a point, replication by replication.  Each
+ * replication uses its own random streams (sim.h), so its result does not
+ * depend on which process runs it or when.  Results are folded into the
+ * report (report_fold) strictly in item order, and each point is closed
+ * (report_point_done) when its replications are in, so the output is the
+ * same bytes however the work is split, and memory stays flat in
+ * replications and points.
+ *
+ * With jobs > 1 the items run in that many worker processes, forked from
+ * this one (so they share the checked scenario), each taking the next
+ * item when it finishes one and sending back its result as a record
+ * (repio.h).  The parent keeps at most a few items per worker ahead of
+ * the next one to fold, so memory stays bounded too.  Processes rather
+ * than threads: the models keep global tables only for reading, but a
+ * process cannot corrupt another's heap, and the same records are what
+ * MPI ranks and `--shard` jobs exchange.
  */
 #ifndef SIM_RUNNER_H
 #define SIM_RUNNER_H
@@ -17,20 +27,32 @@
 
 /* Progress as seen by a runner's callback. */
 struct runner_progress {
-	size_t point, npoints;
-	uint32_t rep, nreps;
-	double done;          /* fraction of the current replication */
+	size_t point, npoints;       /* the next item to fold: its point, */
+	uint32_t rep, nreps;         /* its replication and its point's count */
+	double done;                 /* fraction of that replication run
+				      * (one process only; else 0) */
+	uint64_t items_done, items;  /* work items finished, and in all */
+};
+
+struct runner_opts {
+	unsigned jobs;               /* worker processes; 0 or 1: this one */
+	volatile sig_atomic_t *stop; /* may be NULL; see runner_run */
+	void (*progress)(void *arg, const struct runner_progress *p);
+	void *arg;
 };
 
 /* runner_run runs set into r (prepared with report_init, and opened with
- * report_open if rows are to be written).  `stop` may be NULL; when it
- * becomes non-zero the run ends after folding in the replications that
- * finished (the point in progress is marked incomplete).  `progress`, if
- * not NULL, is called now and then.  Returns 0, SIM_EINTR, SIM_ENOMEM, or
- * SIM_ESTUCK (a run whose clock stopped; err says where). */
+ * report_open if rows are to be written).  When *o->stop becomes non-zero
+ * the run ends after folding in the replications that finished before
+ * the first that did not (the point in progress is marked incomplete).
+ * o->progress, if not NULL, is called now and then.  o may be NULL (one
+ * process, no progress).  Returns 0, SIM_EINTR, SIM_ENOMEM, SIM_EIO (a
+ * worker process could not be started or died), or SIM_ESTUCK (a run
+ * whose clock stopped; err says where). */
 int runner_run(const struct scenario_set *set, struct report *r,
-	       volatile sig_atomic_t *stop,
-	       void (*progress)(void *arg, const struct runner_progress *p),
-	       void *arg, struct sim_err *err);
+	       const struct runner_opts *o, struct sim_err *err);
+
+/* runner_items counts the work items of set. */
+uint64_t runner_items(const struct scenario_set *set);
 
 #endif

@@ -176,6 +176,7 @@ int rep_result_init(struct rep_result *r, const struct scenario *sc)
 		struct node_rows *o = &r->nodes[k];
 		o->nrows = sc_node_rows(n);
 		size_t cells = (size_t)o->nrows * model_row_cols(n->ops) * 2;
+		o->ncells = cells;
 		if (!(o->v = calloc(cells ? cells : 1, sizeof *o->v)))
 			goto oom;
 		r->node_ts_cells += model_ts_cells(n);
@@ -211,8 +212,7 @@ void rep_result_fini(struct rep_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* rep_result_clear readies r for a replication of sc. */
-static void rep_result_clear(struct rep_result *r, const struct scenario *sc)
+void rep_result_clear(struct rep_result *r)
 {
 	for (uint32_t i = 0; i < r->nscopes; i++) {
 		struct scope_result *sr = &r->scopes[i];
@@ -226,10 +226,9 @@ static void rep_result_clear(struct rep_result *r, const struct scenario *sc)
 		r->ts[t].lat_sum_s = 0;
 		whist_reset(&r->ts[t].lat);
 	}
-	for (size_t k = 0; k < sc->ncomponents; k++) {
+	for (size_t k = 0; k < r->nnodes; k++) {
 		struct node_rows *o = &r->nodes[k];
-		memset(o->v, 0, (size_t)o->nrows * model_row_cols(sc->nodes[k].ops) * 2 *
-		       sizeof *o->v);
+		memset(o->v, 0, o->ncells * sizeof *o->v);
 	}
 	for (size_t i = 0; i < r->nts_node * r->node_ts_cells; i++)
 		r->node_ts[i] = NAN;
@@ -1578,7 +1577,7 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 	s.brk = calloc(sc->nbreakers ? sc->nbreakers : 1, sizeof *s.brk);
 	pool_init(&s.tmos, sizeof(struct tmo), 1024);
 	pool_init(&s.pends, sizeof(struct pend), 1024);
-	rep_result_clear(out, sc);
+	rep_result_clear(out);
 	for (size_t i = 0; s.brk && i < sc->nbreakers; i++)
 		if (breaker_init(&s.brk[i], sc->breakers[i].cfg))
 			s.oom = 1;

@@ -307,7 +307,8 @@ struct ts_window {
  * columns. */
 struct node_rows {
 	uint32_t nrows;
-	double *v;                   /* [nrows * ncols * 2] */
+	size_t ncells;               /* nrows * ncols * 2 */
+	double *v;                   /* [ncells] */
 };
 
 struct rep_result {
@@ -395,6 +396,10 @@ struct sim_hooks {
  * (sim_run clears it); rep_result_fini frees it. */
 int rep_result_init(struct rep_result *r, const struct scenario *sc);
 void rep_result_fini(struct rep_result *r);
+
+/* rep_result_clear empties r (prepared with rep_result_init) for another
+ * replication of its scenario point. */
+void rep_result_clear(struct rep_result *r);
 
 /* sim_run runs replication `rep` of scenario sc into out (prepared with
  * rep_result_init for sc).  hooks may be NULL.  Returns 0; SIM_EINTR when

@@ -466,7 +466,7 @@ static void test_balancer_paired_comparison(void **state)
 	struct report rep;
 	struct sim_err err = { 0 };
 	assert_int_equal(report_init(&rep, set, "t"), 0);
-	assert_int_equal(runner_run(set, &rep, NULL, NULL, NULL, &err), 0);
+	assert_int_equal(runner_run(set, &rep, NULL, &err), 0);
 	for (size_t a = 0; a < 4; a++) {
 		for (size_t b = a + 1; b < 4; b++) {
 			struct report_pair pr;

@@ -1,7 +1,8 @@
 /*
  * test_runner.c - every point, every replication: the report is filled in
  * order, progress is reported, and a sweep point equals the same scenario
- * run on its own (so how the work is split cannot change a result).
+ * run on its own (so how the work is split cannot change a result), and
+ * any number of worker processes writes the same bytes as one.
  */
 #include "tests/simtest.h"
 
@@ -43,7 +44,7 @@ static void test_runner_fills_every_point_in_order(void **state)
 	struct sim_err err = { 0 };
 	struct seen seen = { 0 };
 	assert_int_equal(report_init(&rep, set, "t"), 0);
-	assert_int_equal(runner_run(set, &rep, NULL, on_progress, &seen, &err), 0);
+	assert_int_equal(runner_run(set, &rep, &(struct runner_opts){ .progress = on_progress, .arg = &seen }, &err), 0);
 	/* one call at the start of each replication, at least */
 	assert_true(seen.calls >= 9);
 	assert_int_equal(seen.last_point, 2);
@@ -61,16 +62,23 @@ static void test_runner_fills_every_point_in_order(void **state)
 	scenario_set_free(set);
 }
 
-/* run_to runs set into dir: the test fails on error. */
-static void run_to(const struct scenario_set *set, const char *dir)
+/* run_jobs runs set into dir in `jobs` processes: the test fails on
+ * error. */
+static void run_jobs(const struct scenario_set *set, const char *dir, unsigned jobs)
 {
 	struct report rep;
 	struct sim_err err = { 0 };
+	struct runner_opts o = { .jobs = jobs };
 	assert_int_equal(report_init(&rep, set, "t"), 0);
 	assert_int_equal(report_open(&rep, dir, &err), 0);
-	assert_int_equal(runner_run(set, &rep, NULL, NULL, NULL, &err), 0);
+	assert_int_equal(runner_run(set, &rep, &o, &err), 0);
 	assert_int_equal(report_commit(&rep, &err), 0);
 	report_fini(&rep);
+}
+
+static void run_to(const struct scenario_set *set, const char *dir)
+{
+	run_jobs(set, dir, 1);
 }
 
 /* rows_of returns the lines of file that begin with "P," with that prefix
@@ -126,6 +134,69 @@ static void test_runner_point_equals_the_scenario_alone(void **state)
 	assert_int_equal(system(cmd), 0);
 	scenario_set_free(swept);
 	scenario_set_free(alone);
+}
+
+/* A sweep of points with different replication counts, a queue with
+ * groups, a cache, retries and a timeline: every output file is the same
+ * bytes from 1, 2 and 5 processes (more than there are items of a point,
+ * so items of several points are in flight at once); another seed, as a
+ * control, is not. */
+static void test_runner_jobs_give_the_same_bytes(void **state)
+{
+	static const char *yaml =
+		"name: j\nseed: %d\nduration: 20s\nwarmup: 2s\nreplications: 3\nwindow: 2s\n"
+		"workloads:\n"
+		"  u: {arrival: {process: poisson, rate: 200/s}, target: web, keys: {dist: zipf, n: 1000, s: 1}}\n"
+		"nodes:\n"
+		"  web: {type: service, replicas: 2, workers: 4, service: {dist: exponential, mean: 5ms},\n"
+		"        calls: [{to: cache, timeout: 20ms, retry: {max_attempts: 2}}, {to: q, p: 0.5}]}\n"
+		"  cache: {type: cache, capacity: 100, backend: db}\n"
+		"  db: {type: database, primary: {service: {dist: exponential, mean: 2ms}}}\n"
+		"  q: {type: queue, partitions: 4, consumers: [{group: a, count: 2, service: 3ms}, {group: b, service: 1ms}]}\n"
+		"timeline:\n"
+		"  - {at: 8s, node: web, replica: 1, do: crash, for: 3s}\n"
+		"sweep:\n"
+		"  replications: [2, 3]\n"
+		"  nodes.web.workers: [2, 4]\n";
+	char text[2048];
+	char dirs[4][32];
+	for (int i = 0; i < 4; i++) {
+		snprintf(dirs[i], sizeof dirs[i], "/tmp/archsim-jobs-XXXXXX");
+		assert_non_null(mkdtemp(dirs[i]));
+		snprintf(text, sizeof text, yaml, i == 3 ? 2 : 1);
+		struct scenario_set *set = simtest_load(text);
+		assert_int_equal(runner_items(set), 2 + 2 + 3 + 3);
+		static const unsigned jobs[] = { 1, 2, 5, 2 };
+		run_jobs(set, dirs[i], jobs[i]);
+		scenario_set_free(set);
+	}
+	char cmd[256];
+	for (int i = 1; i < 4; i++) {
+		snprintf(cmd, sizeof cmd, "diff -r %s %s >/dev/null", dirs[0], dirs[i]);
+		int same = system(cmd) == 0;
+		print_message("    %s: %s\n", i == 3 ? "another seed, 2 processes" :
+			      i == 1 ? "2 processes" : "5 processes", same ? "the same bytes" : "different");
+		assert_true(i == 3 ? !same : same);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf %s %s %s %s", dirs[0], dirs[1], dirs[2], dirs[3]);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Stopped before it starts, a parallel run closes its first point empty
+ * and says it was interrupted. */
+static void test_runner_jobs_stop(void **state)
+{
+	struct scenario_set *set = simtest_load(SWEPT "sweep: {nodes.w.workers: [1, 2, 3]}\n");
+	struct report rep;
+	struct sim_err err = { 0 };
+	volatile sig_atomic_t stop = 1;
+	struct runner_opts o = { .jobs = 2, .stop = &stop };
+	assert_int_equal(report_init(&rep, set, "t"), 0);
+	assert_int_equal(runner_run(set, &rep, &o, &err), SIM_EINTR);
+	assert_int_equal(rep.points[0].replications, 0);
+	assert_false(rep.points[0].complete);
+	report_fini(&rep);
+	scenario_set_free(set);
 }
 
 static void test_runner_node_means_skip_replications_without_data(void **state)
@@ -206,6 +277,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runner_fills_every_point_in_order),
 		cmocka_unit_test(test_runner_point_equals_the_scenario_alone),
+		cmocka_unit_test(test_runner_jobs_give_the_same_bytes),
+		cmocka_unit_test(test_runner_jobs_stop),
 		cmocka_unit_test(test_runner_node_means_skip_replications_without_data),
 		cmocka_unit_test(test_runner_workloads_add_up),
 	};

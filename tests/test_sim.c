@@ -126,7 +126,7 @@ static void test_sim_stops_when_asked(void **state)
 	/* the runner folds in nothing from the interrupted replication */
 	struct report rep;
 	assert_int_equal(report_init(&rep, set, "test"), 0);
-	assert_int_equal(runner_run(set, &rep, &stop_now, NULL, NULL, &err), SIM_EINTR);
+	assert_int_equal(runner_run(set, &rep, &(struct runner_opts){ .stop = &stop_now }, &err), SIM_EINTR);
 	assert_int_equal(rep.points[0].replications, 0);
 	report_fini(&rep);
 	scenario_set_free(set);

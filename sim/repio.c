@@ -1,0 +1,234 @@
+/*
+ * repio.c - replication records; see repio.h.
+ *
+ * Layout (native byte order): magic, version, then the fields in the
+ * order of struct rep_result; each array is preceded by its length, which
+ * unpacking checks against the prepared result.
+ */
+#include "sim/repio.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/err.h"
+
+#define REPIO_MAGIC 0x61727372u      /* "arsr" in a little-endian dump */
+#define REPIO_VERSION 1u
+
+static void put(struct repio_buf *b, const void *p, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n)
+			cap *= 2;
+		unsigned char *d = realloc(b->data, cap);
+		if (!d) {
+			b->oom = 1;
+			return;
+		}
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+}
+
+static void put64(struct repio_buf *b, uint64_t v)
+{
+	put(b, &v, sizeof v);
+}
+
+static void putd(struct repio_buf *b, double v)
+{
+	put(b, &v, sizeof v);
+}
+
+static void put_hist(struct repio_buf *b, const struct hist *h)
+{
+	uint64_t lo = 0, hi = 0;
+	if (h->total) {
+		lo = hist_index(h->min_ns);
+		hi = hist_index(h->max_ns) + 1;
+	}
+	put64(b, h->total);
+	put64(b, (uint64_t)h->min_ns);
+	put64(b, (uint64_t)h->max_ns);
+	put64(b, (uint64_t)h->sum_ns);
+	put64(b, (uint64_t)(h->sum_ns >> 64));
+	put64(b, lo);
+	put64(b, hi);
+	put(b, h->counts + lo, (size_t)(hi - lo) * sizeof *h->counts);
+}
+
+static void put_whist(struct repio_buf *b, const struct whist *h)
+{
+	/* only the buckets that count something */
+	uint32_t lo = h->lo, hi = h->hi;
+	while (lo < hi && !h->counts[lo - h->lo])
+		lo++;
+	while (hi > lo && !h->counts[hi - 1 - h->lo])
+		hi--;
+	put64(b, h->total);
+	put64(b, lo);
+	put64(b, hi);
+	if (hi > lo)
+		put(b, h->counts + (lo - h->lo), (size_t)(hi - lo) * sizeof *h->counts);
+}
+
+int repio_pack(const struct rep_result *r, struct repio_buf *b)
+{
+	put64(b, REPIO_MAGIC);
+	put64(b, REPIO_VERSION);
+	put64(b, r->nscopes);
+	putd(b, r->duration_s);
+	for (uint32_t i = 0; i < r->nscopes; i++) {
+		const struct scope_result *s = &r->scopes[i];
+		put64(b, s->arrivals);
+		put(b, s->ended, sizeof s->ended);
+		putd(b, s->failed_latency_s);
+		put_hist(b, &s->latency);
+	}
+	put64(b, r->nts);
+	put64(b, (uint64_t)r->ts_window_ns);
+	for (size_t t = 0; t < r->nts; t++) {
+		put(b, r->ts[t].ended, sizeof r->ts[t].ended);
+		putd(b, r->ts[t].lat_sum_s);
+		put_whist(b, &r->ts[t].lat);
+	}
+	put64(b, r->nnodes);
+	for (size_t k = 0; k < r->nnodes; k++)
+		put64(b, r->nodes[k].nrows);
+	put64(b, r->nts_node);
+	put64(b, r->node_ts_every);
+	put64(b, r->node_ts_cells);
+	put(b, r->node_ts, r->nts_node * r->node_ts_cells * sizeof *r->node_ts);
+	put(b, r->inflight, sizeof r->inflight);
+	put64(b, r->events);
+	put64(b, r->requests);
+	put64(b, (uint64_t)r->complete);
+	/* the node rows last: their length follows from the scenario */
+	for (size_t k = 0; k < r->nnodes; k++) {
+		const struct node_rows *o = &r->nodes[k];
+		put64(b, o->ncells);
+		put(b, o->v, o->ncells * sizeof *o->v);
+	}
+	return b->oom ? SIM_ENOMEM : 0;
+}
+
+struct reader {
+	const unsigned char *p, *end;
+	int bad;
+};
+
+static void get(struct reader *r, void *out, size_t n)
+{
+	if (r->bad || (size_t)(r->end - r->p) < n) {
+		r->bad = 1;
+		memset(out, 0, n);
+		return;
+	}
+	memcpy(out, r->p, n);
+	r->p += n;
+}
+
+static uint64_t get64(struct reader *r)
+{
+	uint64_t v;
+	get(r, &v, sizeof v);
+	return v;
+}
+
+static double getd(struct reader *r)
+{
+	double v;
+	get(r, &v, sizeof v);
+	return v;
+}
+
+/* expect reads a length and marks the record bad unless it is `want`. */
+static void expect(struct reader *r, uint64_t want)
+{
+	if (get64(r) != want)
+		r->bad = 1;
+}
+
+static void get_hist(struct reader *r, struct hist *h)
+{
+	h->total = get64(r);
+	h->min_ns = (int64_t)get64(r);
+	h->max_ns = (int64_t)get64(r);
+	uint64_t s0 = get64(r), s1 = get64(r);
+	h->sum_ns = (hist_u128)s1 << 64 | s0;
+	uint64_t lo = get64(r), hi = get64(r);
+	if (r->bad || lo > hi || hi > HIST_NBUCKETS) {
+		r->bad = 1;
+		return;
+	}
+	get(r, h->counts + lo, (size_t)(hi - lo) * sizeof *h->counts);
+}
+
+static int get_whist(struct reader *r, struct whist *h)
+{
+	uint64_t total = get64(r), lo = get64(r), hi = get64(r);
+	if (r->bad || lo > hi || hi > UINT32_MAX) {
+		r->bad = 1;
+		return 0;
+	}
+	if (hi > lo) {
+		if ((size_t)(r->end - r->p) < (hi - lo) * sizeof *h->counts) {
+			r->bad = 1;
+			return 0;
+		}
+		if (whist_cover(h, (uint32_t)lo, (uint32_t)hi))
+			return SIM_ENOMEM;
+		get(r, h->counts + (lo - h->lo), (size_t)(hi - lo) * sizeof *h->counts);
+	}
+	h->total = total;
+	return 0;
+}
+
+int repio_unpack(struct rep_result *res, const void *data, size_t len)
+{
+	struct reader r = { .p = data, .end = (const unsigned char *)data + len };
+	rep_result_clear(res);
+	expect(&r, REPIO_MAGIC);
+	expect(&r, REPIO_VERSION);
+	expect(&r, res->nscopes);
+	res->duration_s = getd(&r);
+	for (uint32_t i = 0; i < res->nscopes && !r.bad; i++) {
+		struct scope_result *s = &res->scopes[i];
+		s->arrivals = get64(&r);
+		get(&r, s->ended, sizeof s->ended);
+		s->failed_latency_s = getd(&r);
+		get_hist(&r, &s->latency);
+	}
+	expect(&r, res->nts);
+	expect(&r, (uint64_t)res->ts_window_ns);
+	for (size_t t = 0; t < res->nts && !r.bad; t++) {
+		get(&r, res->ts[t].ended, sizeof res->ts[t].ended);
+		res->ts[t].lat_sum_s = getd(&r);
+		if (get_whist(&r, &res->ts[t].lat))
+			return SIM_ENOMEM;
+	}
+	expect(&r, res->nnodes);
+	for (size_t k = 0; k < res->nnodes; k++)
+		expect(&r, res->nodes[k].nrows);
+	expect(&r, res->nts_node);
+	expect(&r, res->node_ts_every);
+	expect(&r, res->node_ts_cells);
+	get(&r, res->node_ts, res->nts_node * res->node_ts_cells * sizeof *res->node_ts);
+	get(&r, res->inflight, sizeof res->inflight);
+	res->events = get64(&r);
+	res->requests = get64(&r);
+	res->complete = (int)get64(&r);
+	for (size_t k = 0; k < res->nnodes; k++) {
+		struct node_rows *o = &res->nodes[k];
+		expect(&r, o->ncells);
+		get(&r, o->v, o->ncells * sizeof *o->v);
+	}
+	if (r.p != r.end)
+		r.bad = 1;
+	return r.bad ? SIM_EINVAL : 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * repio.h - one replication's result as bytes, and back.
+ *
+ * The unit of work of a sweep is one (point, replication) pair, and its
+ * result (struct rep_result, sim.h) is all the report needs of it.  To
+ * run work items in other processes (`-j N`), on other machines (MPI) or
+ * in other jobs (`--shard i/n`, then `archsim merge`), the result travels
+ * as a record: this module writes one and reads it back into a result
+ * prepared for the same scenario point, so that folding it gives the same
+ * bytes as folding the original.
+ *
+ * A record holds every field the report reads, doubles as their bits.
+ * Histograms travel as the run of buckets between their smallest and
+ * largest value, so a record is a few kilobytes plus the time series.  A
+ * record begins with a magic number written in the machine's byte order:
+ * one written on a machine of the other order is refused, not misread.
+ * Nothing else is converted, so records move between machines of one
+ * architecture (a cluster's nodes), which is what the callers need.
+ */
+#ifndef SIM_REPIO_H
+#define SIM_REPIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/sim.h"
+
+/* A growing byte buffer. */
+struct repio_buf {
+	unsigned char *data;
+	size_t len, cap;
+	int oom;                     /* an append failed: the record is void */
+};
+
+/* repio_pack appends r's record to b (b zeroed, or reused after setting
+ * len = 0).  0 or SIM_ENOMEM.  Free b->data with free(). */
+int repio_pack(const struct rep_result *r, struct repio_buf *b);
+
+/* repio_unpack reads the record at data[0..len) into r, prepared with
+ * rep_result_init for the scenario point that produced it.  0, or
+ * SIM_EINVAL when the record is damaged, from another byte order, or of
+ * another shape (another scenario point), or SIM_ENOMEM. */
+int repio_unpack(struct rep_result *r, const void *data, size_t len);
+
+#endif
