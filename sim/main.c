@@ -1,7 +1,9 @@
 /*
  * main.c - the archsim command line.
  *
- *   archsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE ...] [-j N] [-q] [--stats]
+ *   archsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE ...] [-j N]
+ *               [--shard I/N] [-q] [--stats]
+ *   archsim merge DIR... [-o DIR] [-q]
  *   archsim check FILE [--seed N] [--set PATH=VALUE ...]
  *   archsim help [KIND] [--markdown]
  *   archsim --help | --version
@@ -25,6 +27,8 @@
 #include "sim/report.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
+#include "sim/shard.h"
+#include "sim/ytree.h"
 
 #ifndef ARCHSIM_VERSION
 #define ARCHSIM_VERSION "0.0.0"
@@ -44,7 +48,9 @@ static void usage(FILE *f)
 	char kinds[256];
 	model_kind_names(kinds, sizeof kinds);
 	fprintf(f,
-		"usage: archsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE ...] [-j N] [-q] [--stats]\n"
+		"usage: archsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE ...] [-j N]\n"
+		"                   [--shard I/N] [-q] [--stats]\n"
+		"       archsim merge DIR... [-o DIR] [-q]\n"
 		"       archsim check FILE [--seed N] [--set PATH=VALUE ...]\n"
 		"       archsim help [KIND] [--markdown]\n"
 		"       archsim --help | --version\n"
@@ -54,6 +60,8 @@ static void usage(FILE *f)
 		"\n"
 		"commands:\n"
 		"  run      check the scenario, simulate it, write the results\n"
+		"  merge    combine the shard files of a sweep run with --shard (in the\n"
+		"           directories given) into the files one run would write\n"
 		"  check    check the scenario only; print nothing when it is valid\n"
 		"  help     list the kinds of workloads and nodes; with KIND, the keys it\n"
 		"           accepts with their types, ranges, defaults and meaning;\n"
@@ -69,6 +77,8 @@ static void usage(FILE *f)
 		"  -j N               run replications and sweep points in N processes\n"
 		"                     (default: one per core); the results are the same\n"
 		"                     bytes for every N\n"
+		"  --shard I/N        run only shard I of N of the sweep's work items and\n"
+		"                     write them to DIR/shard-I-of-N.rec, for archsim merge\n"
 		"  -q                 quiet: no progress line and no results table\n"
 		"  --stats            print events, requests and wall time on stderr\n"
 		"  -h, --help         this help\n"
@@ -161,202 +171,323 @@ static void on_progress(void *arg, const struct runner_progress *p)
 	ps->shown = 1;
 }
 
-int main(int argc, char **argv)
-{
-	const char *cmd = NULL, *file = NULL, *outdir = NULL;
-	struct sc_override *sets = calloc((size_t)argc + 1, sizeof *sets);
-	size_t nsets = 0;
-	int quiet = 0, want_stats = 0;
-	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
-	int status = 0;
-	char *seed_arg = NULL;
+/* The command line, parsed. */
+struct args {
+	const char *cmd;
+	char **pos;                  /* positional arguments after cmd */
+	size_t npos;
+	const char *outdir;
+	struct sc_override *sets;
+	size_t nsets;
+	int quiet, want_stats;
+	long jobs;
+	const char *shard;
+};
 
-	/* GSL reports failures (out of memory) by return value, not abort */
-	gsl_set_error_handler_off();
-	if (argc >= 2 && !strcmp(argv[1], "help")) {
-		free(sets);
-		return help(argc - 2, argv + 2);
+/* finish commits rep (filled by a run or a merge whose status is rc),
+ * prints the table and warnings, and returns the exit status. */
+static int finish(struct report *rep, int rc, const struct sim_err *err, const char *outdir,
+		  const struct args *a, const struct progress_state *ps)
+{
+	int status = 0;
+	if (ps->shown)
+		fprintf(stderr, "\r\033[K");
+	if (a->want_stats) {
+		struct timespec end;
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		fprintf(stderr, "archsim: stats events=%llu requests=%llu sim_wall_s=%.6f\n",
+			(unsigned long long)rep->events, (unsigned long long)rep->requests,
+			since(&ps->start, &end));
 	}
-	if (!sets) {
-		fprintf(stderr, "archsim: out of memory\n");
+	if (rc && rc != SIM_EINTR) {
+		fprintf(stderr, "archsim: %s\n", err->msg);
+		report_abort(rep);
+		return rc == SIM_EINVAL ? EXIT_BADINPUT : 1;
+	}
+	struct sim_err werr = { 0 };
+	if (report_commit(rep, &werr)) {
+		fprintf(stderr, "archsim: %s\n", werr.msg);
 		return 1;
 	}
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
-			goto out;
-		} else if (!strcmp(a, "--version")) {
-			printf("archsim %s\n", ARCHSIM_VERSION);
-			goto out;
-		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			quiet = 1;
-		} else if (!strcmp(a, "--stats")) {
-			want_stats = 1;
-		} else if (!strcmp(a, "-j") || !strncmp(a, "-j", 2) || !strcmp(a, "--jobs")) {
-			const char *v = a[1] == 'j' && a[2] ? a + 2 : i + 1 < argc ? argv[++i] : NULL;
-			char *end;
-			long n = v ? strtol(v, &end, 10) : 0;
-			if (!v || !*v || *end || n < 1 || n > 256) {
-				fprintf(stderr, "archsim: -j needs a number of processes from 1 to 256\n");
-				status = EXIT_BADINPUT;
-				goto out;
-			}
-			jobs = n;
-		} else if (!strcmp(a, "-o") || !strcmp(a, "--seed") || !strcmp(a, "--set")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "archsim: %s needs a value\n", a);
-				status = EXIT_BADINPUT;
-				goto out;
-			}
-			const char *v = argv[++i];
-			if (!strcmp(a, "-o")) {
-				if (!*v) {
-					fprintf(stderr, "archsim: -o needs a directory name\n");
-					status = EXIT_BADINPUT;
-					goto out;
-				}
-				outdir = v;
-			} else if (!strcmp(a, "--seed")) {
-				seed_arg = (char *)v;
-			} else {
-				const char *eq = strchr(v, '=');
-				if (!eq || eq == v) {
-					fprintf(stderr, "archsim: --set %s: expected PATH=VALUE\n", v);
-					status = EXIT_BADINPUT;
-					goto out;
-				}
-				char *path = strndup(v, (size_t)(eq - v));
-				if (!path) {
-					fprintf(stderr, "archsim: out of memory\n");
-					status = 1;
-					goto out;
-				}
-				sets[nsets].path = path;
-				sets[nsets].value = eq + 1;
-				nsets++;
-			}
-		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "archsim: unknown option '%s' (see archsim --help)\n", a);
-			status = EXIT_BADINPUT;
-			goto out;
-		} else if (!cmd) {
-			cmd = a;
-		} else if (!file) {
-			file = a;
-		} else {
-			fprintf(stderr, "archsim: unexpected argument '%s'\n", a);
-			status = EXIT_BADINPUT;
-			goto out;
-		}
+	if (!a->quiet)
+		report_print_table(rep, stdout);
+	report_print_warnings(rep, stderr);
+	if (rc == SIM_EINTR) {
+		fprintf(stderr, "archsim: interrupted; wrote what finished to %s/ (complete=false)\n",
+			outdir);
+		status = 128 + (int)stop_signal;
+	} else if (!a->quiet) {
+		printf("results: %s/{summary,workloads,nodes,latency,timeseries,node_timeseries,timeline,compare}.csv\n",
+		       outdir);
 	}
-	if (!cmd || (strcmp(cmd, "run") && strcmp(cmd, "check")) || !file) {
-		if (cmd && strcmp(cmd, "run") && strcmp(cmd, "check"))
-			fprintf(stderr, "archsim: unknown command '%s'\n", cmd);
-		usage(stderr);
-		status = EXIT_BADINPUT;
-		goto out;
-	}
-	if (seed_arg) {
-		/* --seed is an override like any other, checked the same way */
-		if (!(sets[nsets].path = strdup("seed"))) {
-			fprintf(stderr, "archsim: out of memory\n");
-			status = 1;
-			goto out;
-		}
-		sets[nsets].value = seed_arg;
-		nsets++;
-	}
+	return status;
+}
 
-	struct sim_err err = { 0 };
-	struct scenario_set *set = NULL;
-	int rc = scenario_load(file, sets, nsets, &set, &err);
-	if (rc) {
-		fprintf(stderr, "%s\n", err.msg);
-		status = rc == SIM_EINVAL ? EXIT_BADINPUT : 1;
-		goto out;
-	}
-	if (!strcmp(cmd, "check")) {
-		scenario_set_free(set);
-		goto out;
-	}
-
-	char dirbuf[4096];
-	if (!outdir) {
-		snprintf(dirbuf, sizeof dirbuf, "results/%s", set->points[0]->name);
-		outdir = dirbuf;
-	}
-
+static void on_signals(void)
+{
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
 
+/* run_set runs (or, with shards, merges into) the report of set. */
+static int run_set(const struct scenario_set *set, const struct args *a,
+		   struct shard_set *shards)
+{
+	char dirbuf[4096];
+	const char *outdir = a->outdir;
+	if (!outdir) {
+		snprintf(dirbuf, sizeof dirbuf, "results/%s", set->points[0]->name);
+		outdir = dirbuf;
+	}
+	on_signals();
 	struct progress_state ps = { .tty = isatty(STDERR_FILENO) };
 	clock_gettime(CLOCK_MONOTONIC, &ps.start);
 	ps.last = ps.start;
+	struct sim_err err = { 0 };
 	struct report rep;
 	if (report_init(&rep, set, ARCHSIM_VERSION)) {
 		fprintf(stderr, "archsim: out of memory\n");
-		scenario_set_free(set);
-		status = 1;
-		goto out;
+		return 1;
 	}
 	/* the output files are opened first, so an unwritable directory is
 	 * found before the simulation, and rows are written point by point */
-	if ((rc = report_open(&rep, outdir, &err))) {
+	int rc = report_open(&rep, outdir, &err);
+	if (rc) {
 		fprintf(stderr, "archsim: %s\n", err.msg);
 		report_fini(&rep);
-		scenario_set_free(set);
-		status = 1;
-		goto out;
+		return 1;
 	}
+	if (shards) {
+		rc = shard_merge(shards, set, &rep, &stop_signal, &err);
+		if (rc == SIM_EINTR) {
+			/* a merge is quick to run again: it leaves nothing */
+			report_abort(&rep);
+			report_fini(&rep);
+			fprintf(stderr, "archsim: interrupted; nothing written\n");
+			return 128 + (int)stop_signal;
+		}
+	} else {
+		struct runner_opts ro = {
+			.jobs = a->jobs < 1 ? 1 : (unsigned)a->jobs,
+			.stop = &stop_signal,
+			.progress = ps.tty && !a->quiet ? on_progress : NULL,
+			.arg = &ps,
+		};
+		rc = runner_run(set, &rep, &ro, &err);
+	}
+	int status = finish(&rep, rc, &err, outdir, a, &ps);
+	report_fini(&rep);
+	return status;
+}
+
+/* run_shard runs one shard of set into its shard file. */
+static int run_shard(const struct scenario_set *set, const struct shard_source *src,
+		     const struct args *a)
+{
+	struct sim_err err = { 0 };
+	uint32_t index, count;
+	if (shard_parse(a->shard, &index, &count, &err)) {
+		fprintf(stderr, "archsim: %s\n", err.msg);
+		return EXIT_BADINPUT;
+	}
+	char dirbuf[4096], path[4200];
+	const char *outdir = a->outdir;
+	if (!outdir) {
+		snprintf(dirbuf, sizeof dirbuf, "results/%s", set->points[0]->name);
+		outdir = dirbuf;
+	}
+	on_signals();
+	struct progress_state ps = { .tty = isatty(STDERR_FILENO) };
+	clock_gettime(CLOCK_MONOTONIC, &ps.start);
+	ps.last = ps.start;
 	struct runner_opts ro = {
-		.jobs = jobs < 1 ? 1 : (unsigned)jobs,
+		.jobs = a->jobs < 1 ? 1 : (unsigned)a->jobs,
 		.stop = &stop_signal,
-		.progress = ps.tty && !quiet ? on_progress : NULL,
+		.progress = ps.tty && !a->quiet ? on_progress : NULL,
 		.arg = &ps,
 	};
-	rc = runner_run(set, &rep, &ro, &err);
+	int rc = shard_run(set, src, index, count, outdir, ARCHSIM_VERSION, &ro, path,
+			   sizeof path, &err);
 	if (ps.shown)
 		fprintf(stderr, "\r\033[K");
-	if (want_stats) {
-		struct timespec end;
-		clock_gettime(CLOCK_MONOTONIC, &end);
-		fprintf(stderr, "archsim: stats events=%llu requests=%llu sim_wall_s=%.6f\n",
-			(unsigned long long)rep.events, (unsigned long long)rep.requests,
-			since(&ps.start, &end));
+	if (rc == SIM_EINTR) {
+		fprintf(stderr, "archsim: interrupted; shard %u of %u not written\n", index + 1, count);
+		return 128 + (int)stop_signal;
 	}
-	if (rc && rc != SIM_EINTR) {
+	if (rc) {
 		fprintf(stderr, "archsim: %s\n", err.msg);
-		report_abort(&rep);
-		status = 1;
-	} else {
-		struct sim_err werr = { 0 };
-		if (report_commit(&rep, &werr)) {
-			fprintf(stderr, "archsim: %s\n", werr.msg);
-			status = 1;
-		} else {
-			if (!quiet)
-				report_print_table(&rep, stdout);
-			report_print_warnings(&rep, stderr);
-			if (rc == SIM_EINTR) {
-				fprintf(stderr, "archsim: interrupted; wrote what finished to %s/ (complete=false)\n",
-					outdir);
-				status = 128 + (int)stop_signal;
-			} else if (!quiet) {
-				printf("results: %s/{summary,workloads,nodes,latency,timeseries,node_timeseries,timeline,compare}.csv\n",
-				       outdir);
+		return 1;
+	}
+	if (!a->quiet)
+		printf("shard %u of %u: %s (combine the %u shards with archsim merge)\n",
+		       index + 1, count, path, count);
+	return 0;
+}
+
+/* parse reads the command line into a; 0, or the exit status to end
+ * with (-1: done, status 0). */
+static int parse(int argc, char **argv, struct args *a)
+{
+	char *seed_arg = NULL;
+	for (int i = 1; i < argc; i++) {
+		const char *s = argv[i];
+		if (!strcmp(s, "-h") || !strcmp(s, "--help")) {
+			usage(stdout);
+			return -1;
+		} else if (!strcmp(s, "--version")) {
+			printf("archsim %s\n", ARCHSIM_VERSION);
+			return -1;
+		} else if (!strcmp(s, "-q") || !strcmp(s, "--quiet")) {
+			a->quiet = 1;
+		} else if (!strcmp(s, "--stats")) {
+			a->want_stats = 1;
+		} else if (!strncmp(s, "-j", 2) || !strcmp(s, "--jobs")) {
+			const char *v = s[1] == 'j' && s[2] ? s + 2 : i + 1 < argc ? argv[++i] : NULL;
+			char *end;
+			long n = v ? strtol(v, &end, 10) : 0;
+			if (!v || !*v || *end || n < 1 || n > 256) {
+				fprintf(stderr, "archsim: -j needs a number of processes from 1 to 256\n");
+				return EXIT_BADINPUT;
 			}
+			a->jobs = n;
+		} else if (!strcmp(s, "-o") || !strcmp(s, "--seed") || !strcmp(s, "--set") ||
+			   !strcmp(s, "--shard")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "archsim: %s needs a value\n", s);
+				return EXIT_BADINPUT;
+			}
+			const char *v = argv[++i];
+			if (!strcmp(s, "-o")) {
+				if (!*v) {
+					fprintf(stderr, "archsim: -o needs a directory name\n");
+					return EXIT_BADINPUT;
+				}
+				a->outdir = v;
+			} else if (!strcmp(s, "--seed")) {
+				seed_arg = (char *)v;
+			} else if (!strcmp(s, "--shard")) {
+				a->shard = v;
+			} else {
+				const char *eq = strchr(v, '=');
+				if (!eq || eq == v) {
+					fprintf(stderr, "archsim: --set %s: expected PATH=VALUE\n", v);
+					return EXIT_BADINPUT;
+				}
+				char *path = strndup(v, (size_t)(eq - v));
+				if (!path) {
+					fprintf(stderr, "archsim: out of memory\n");
+					return 1;
+				}
+				a->sets[a->nsets].path = path;
+				a->sets[a->nsets].value = eq + 1;
+				a->nsets++;
+			}
+		} else if (s[0] == '-' && s[1]) {
+			fprintf(stderr, "archsim: unknown option '%s' (see archsim --help)\n", s);
+			return EXIT_BADINPUT;
+		} else if (!a->cmd) {
+			a->cmd = s;
+		} else {
+			a->pos[a->npos++] = argv[i];
 		}
 	}
-	report_fini(&rep);
+	int run = a->cmd && !strcmp(a->cmd, "run"), check = a->cmd && !strcmp(a->cmd, "check");
+	int merge = a->cmd && !strcmp(a->cmd, "merge");
+	if (a->cmd && !run && !check && !merge) {
+		fprintf(stderr, "archsim: unknown command '%s'\n", a->cmd);
+		usage(stderr);
+		return EXIT_BADINPUT;
+	}
+	if (!a->cmd || a->npos == 0 || (!merge && a->npos > 1)) {
+		if (a->npos > 1)
+			fprintf(stderr, "archsim: unexpected argument '%s'\n", a->pos[1]);
+		usage(stderr);
+		return EXIT_BADINPUT;
+	}
+	if (merge && (a->nsets || seed_arg || a->shard)) {
+		fprintf(stderr, "archsim: merge takes the scenario and its overrides from the shard files: no --set, --seed or --shard\n");
+		return EXIT_BADINPUT;
+	}
+	if (a->shard && !run) {
+		fprintf(stderr, "archsim: --shard is an option of run\n");
+		return EXIT_BADINPUT;
+	}
+	if (seed_arg) {
+		/* --seed is an override like any other, checked the same way */
+		if (!(a->sets[a->nsets].path = strdup("seed"))) {
+			fprintf(stderr, "archsim: out of memory\n");
+			return 1;
+		}
+		a->sets[a->nsets].value = seed_arg;
+		a->nsets++;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { .jobs = sysconf(_SC_NPROCESSORS_ONLN) };
+	int status;
+
+	/* GSL reports failures (out of memory) by return value, not abort */
+	gsl_set_error_handler_off();
+	if (argc >= 2 && !strcmp(argv[1], "help"))
+		return help(argc - 2, argv + 2);
+	a.sets = calloc((size_t)argc + 1, sizeof *a.sets);
+	a.pos = calloc((size_t)argc + 1, sizeof *a.pos);
+	if (!a.sets || !a.pos) {
+		fprintf(stderr, "archsim: out of memory\n");
+		return 1;
+	}
+	status = parse(argc, argv, &a);
+	if (status) {
+		if (status < 0)
+			status = 0;
+		goto out;
+	}
+
+	struct sim_err err = { 0 };
+	struct scenario_set *set = NULL;
+	struct shard_set *shards = NULL;
+	struct shard_source src = { 0 };
+	char *text = NULL;
+	int rc;
+	if (!strcmp(a.cmd, "merge")) {
+		rc = shard_open(a.pos, a.npos, ARCHSIM_VERSION, &shards, &src, &err);
+		if (rc == 0)
+			rc = scenario_load_string(src.file, src.text, src.sets, src.nsets, &set, &err);
+	} else if (a.shard) {
+		/* the shard file keeps the scenario's text for the merge */
+		size_t len;
+		rc = yt_read_file(a.pos[0], &text, &len, &err);
+		if (rc == 0)
+			rc = scenario_load_string(a.pos[0], text, a.sets, a.nsets, &set, &err);
+		src = (struct shard_source){ a.pos[0], text, a.sets, a.nsets };
+	} else {
+		rc = scenario_load(a.pos[0], a.sets, a.nsets, &set, &err);
+	}
+	if (rc) {
+		fprintf(stderr, "%s%s\n", shards || strcmp(a.cmd, "merge") ? "" : "archsim: ",
+			err.msg);
+		status = rc == SIM_EINVAL ? EXIT_BADINPUT : 1;
+	} else if (!strcmp(a.cmd, "check")) {
+		status = 0;
+	} else if (a.shard) {
+		status = run_shard(set, &src, &a);
+	} else {
+		status = run_set(set, &a, shards);
+	}
 	scenario_set_free(set);
+	shard_close(shards);
+	free(text);
 out:
-	for (size_t i = 0; i < nsets; i++)
-		free((char *)sets[i].path);
-	free(sets);
+	for (size_t i = 0; i < a.nsets; i++)
+		free((char *)a.sets[i].path);
+	free(a.sets);
+	free(a.pos);
 	return status;
 }

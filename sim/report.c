@@ -1007,9 +1007,7 @@ int report_point_done(struct report *r, size_t p)
 	return rc;
 }
 
-/* mkdir_p creates dir and its missing parents; *made is the length of the
- * shallowest one it created, 0 if dir existed. */
-static int mkdir_p(const char *dir, size_t *made)
+int report_mkdir_p(const char *dir, size_t *made)
 {
 	char buf[4096];
 	*made = 0;
@@ -1070,7 +1068,7 @@ static void rmdir_made(struct report *r)
 int report_open(struct report *r, const char *dir, struct sim_err *err)
 {
 	size_t made;
-	if (mkdir_p(dir, &made))
+	if (report_mkdir_p(dir, &made))
 		return sim_errf(err, SIM_EIO, "%s: cannot create output directory: %s",
 				dir, strerror(errno));
 	if (!(r->dir = strdup(dir)))

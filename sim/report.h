@@ -188,6 +188,11 @@ int report_fold(struct report *r, size_t p, uint32_t rep,
  * 0 or SIM_ENOMEM. */
 int report_point_done(struct report *r, size_t p);
 
+/* report_mkdir_p creates dir and its missing parents: 0, or -1 with
+ * errno.  *made is the length of the shallowest it created (0: dir
+ * existed). */
+int report_mkdir_p(const char *dir, size_t *made);
+
 /* report_commit writes the rows of points never closed, then flushes,
  * syncs and renames every file into place.  0, or SIM_EIO with the file
  * and reason in err; then nothing is renamed and the temporary files are

@@ -30,14 +30,70 @@ uint64_t runner_items(const struct scenario_set *set)
 	return n;
 }
 
-/* item_at maps item i to its point and replication. */
-static void item_at(const struct scenario_set *set, uint64_t i, size_t *p, uint32_t *k)
+void runner_item_at(const struct scenario_set *set, uint64_t i, size_t *p, uint32_t *k)
 {
 	size_t q = 0;
 	while (i >= set->points[q]->replications)
 		i -= set->points[q++]->replications;
 	*p = q;
 	*k = (uint32_t)i;
+}
+
+/* The items this run takes: every one, or a shard's, as a sequence. */
+struct plan {
+	const struct scenario_set *set;
+	const struct runner_opts *o;
+	struct report *r;
+	uint64_t n;                  /* items in the sequence */
+	uint32_t stride, first;
+};
+
+static void plan_init(struct plan *pl, const struct scenario_set *set,
+		      const struct runner_opts *o, struct report *r)
+{
+	uint64_t total = runner_items(set);
+	pl->set = set;
+	pl->o = o;
+	pl->r = r;
+	pl->stride = o->nshards > 1 ? o->nshards : 1;
+	pl->first = o->nshards > 1 ? o->shard : 0;
+	pl->n = total > pl->first ? (total - pl->first + pl->stride - 1) / pl->stride : 0;
+}
+
+/* plan_item is the item at position s of the sequence. */
+static uint64_t plan_item(const struct plan *pl, uint64_t s)
+{
+	return s * pl->stride + pl->first;
+}
+
+/* deliver hands item's result on: to the sink, or folded into the report
+ * (closing its point after its last replication). */
+static int deliver(const struct plan *pl, uint64_t item, const struct rep_result *res,
+		   struct sim_err *err)
+{
+	if (pl->o->sink)
+		return pl->o->sink(pl->o->sink_arg, item, res, err);
+	size_t p;
+	uint32_t k;
+	runner_item_at(pl->set, item, &p, &k);
+	if (report_fold(pl->r, p, k, res) ||
+	    (k + 1 == pl->set->points[p]->replications && report_point_done(pl->r, p)))
+		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* stopped closes, in a report, the point of the item at position s, the
+ * first not delivered: it is marked incomplete with what it has. */
+static int stopped(const struct plan *pl, uint64_t s, struct sim_err *err)
+{
+	if (pl->o->sink || s >= pl->n)
+		return SIM_EINTR;
+	size_t p;
+	uint32_t k;
+	runner_item_at(pl->set, plan_item(pl, s), &p, &k);
+	if (report_point_done(pl->r, p))
+		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	return SIM_EINTR;
 }
 
 /* ---- one process --------------------------------------------------------- */
@@ -54,51 +110,53 @@ static void on_progress(void *arg, double done)
 	h->o->progress(h->o->arg, &h->p);
 }
 
-static int run_serial(const struct scenario_set *set, struct report *r,
-		      const struct runner_opts *o, struct sim_err *err)
+static int run_serial(const struct plan *pl, struct sim_err *err)
 {
+	const struct runner_opts *o = pl->o;
 	struct hook_ctx hc = { .o = o };
 	struct sim_hooks hooks = {
 		.stop = o->stop,
 		.progress = o->progress ? on_progress : NULL,
 		.arg = &hc,
 	};
+	struct rep_result res = { 0 };
+	size_t cur = SIZE_MAX;
 	int rc = 0;
-	hc.p.npoints = set->npoints;
-	hc.p.items = runner_items(set);
-	for (size_t p = 0; p < set->npoints && rc == 0; p++) {
-		const struct scenario *sc = set->points[p];
-		struct rep_result res;
-		if (rep_result_init(&res, sc))
-			return sim_errf(err, SIM_ENOMEM, "out of memory");
-		hc.p.point = p;
-		hc.p.nreps = sc->replications;
-		/* one result record, reused: each replication is folded into
-		 * the report as it finishes, in index order */
-		for (uint32_t k = 0; k < sc->replications; k++) {
-			if (o->stop && *o->stop) {
-				rc = SIM_EINTR;
-				break;
-			}
-			hc.p.rep = k;
-			hc.p.done = 0;
-			if (o->progress)
-				o->progress(o->arg, &hc.p);
-			if ((rc = sim_run(sc, k, &res, &hooks, err)))
-				break;
-			if (report_fold(r, p, k, &res)) {
+	hc.p.npoints = pl->set->npoints;
+	hc.p.items = pl->n;
+	for (uint64_t s = 0; s < pl->n; s++) {
+		uint64_t item = plan_item(pl, s);
+		size_t p;
+		uint32_t k;
+		runner_item_at(pl->set, item, &p, &k);
+		if (o->stop && *o->stop) {
+			rc = stopped(pl, s, err);
+			break;
+		}
+		if (p != cur) {
+			/* one result record per point, reused */
+			rep_result_fini(&res);
+			cur = SIZE_MAX;
+			if (rep_result_init(&res, pl->set->points[p])) {
 				rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 				break;
 			}
-			hc.p.items_done++;
+			cur = p;
 		}
-		rep_result_fini(&res);
-		if (rc == 0 || rc == SIM_EINTR) {
-			int arc = report_point_done(r, p);
-			if (arc && rc == 0)
-				rc = sim_errf(err, arc, "out of memory");
-		}
+		hc.p.point = p;
+		hc.p.rep = k;
+		hc.p.nreps = pl->set->points[p]->replications;
+		hc.p.done = 0;
+		if (o->progress)
+			o->progress(o->arg, &hc.p);
+		rc = sim_run(pl->set->points[p], k, &res, &hooks, err);
+		if (rc == SIM_EINTR)
+			rc = stopped(pl, s, err);
+		if (rc || (rc = deliver(pl, item, &res, err)))
+			break;
+		hc.p.items_done++;
 	}
+	rep_result_fini(&res);
 	return rc;
 }
 
@@ -169,7 +227,7 @@ static void worker_main(const struct scenario_set *set, int cmd, int res_fd,
 		uint32_t k;
 		struct sim_err err = { 0 };
 		int rc = 0;
-		item_at(set, item, &p, &k);
+		runner_item_at(set, item, &p, &k);
 		if (p != cur) {
 			rep_result_fini(&res);
 			cur = SIZE_MAX;
@@ -247,10 +305,11 @@ static void stop_workers(struct worker *w, unsigned n, int kill_them)
 			;
 }
 
-static int run_parallel(const struct scenario_set *set, struct report *r,
-			const struct runner_opts *o, unsigned jobs, struct sim_err *err)
+static int run_parallel(const struct plan *pl, unsigned jobs, struct sim_err *err)
 {
-	uint64_t total = runner_items(set);
+	const struct scenario_set *set = pl->set;
+	const struct runner_opts *o = pl->o;
+	uint64_t total = pl->n;      /* positions in the sequence */
 	/* items run ahead of the next to fold: enough to keep every worker
 	 * busy while one slow item holds the fold back */
 	uint64_t ahead = 4 * (uint64_t)jobs;
@@ -284,7 +343,8 @@ static int run_parallel(const struct scenario_set *set, struct report *r,
 		for (unsigned i = 0; i < jobs && !stopping; i++) {
 			if (w[i].busy || next_send >= total || next_send >= next_fold + ahead)
 				continue;
-			if (write_all(w[i].cmd, &next_send, sizeof next_send)) {
+			uint64_t item = plan_item(pl, next_send);
+			if (write_all(w[i].cmd, &item, sizeof item)) {
 				rc = sim_errf(err, SIM_EIO, "a worker process died");
 				goto out;
 			}
@@ -312,12 +372,14 @@ static int run_parallel(const struct scenario_set *set, struct report *r,
 				continue;
 			struct worker *wk = &w[map[j]];
 			struct reply_hdr h;
-			if (read_all(wk->res, &h, sizeof h) || h.item < next_fold ||
-			    h.item >= next_fold + ahead || h.msglen >= SIM_ERR_MSG_MAX) {
+			uint64_t at = 0;
+			if (read_all(wk->res, &h, sizeof h) || h.item < pl->first ||
+			    (at = (h.item - pl->first) / pl->stride) < next_fold ||
+			    at >= next_fold + ahead || h.msglen >= SIM_ERR_MSG_MAX) {
 				rc = sim_errf(err, SIM_EIO, "a worker process died");
 				goto out;
 			}
-			struct slot *s = &slots[h.item % ahead];
+			struct slot *s = &slots[at % ahead];
 			s->rc = (int)h.rc;
 			s->msg[h.msglen] = 0;
 			free(s->rec);
@@ -338,9 +400,10 @@ static int run_parallel(const struct scenario_set *set, struct report *r,
 		/* fold what is next, in order */
 		while (next_fold < total && slots[next_fold % ahead].ready) {
 			struct slot *s = &slots[next_fold % ahead];
+			uint64_t item = plan_item(pl, next_fold);
 			size_t p;
 			uint32_t k;
-			item_at(set, next_fold, &p, &k);
+			runner_item_at(set, item, &p, &k);
 			if (s->rc == SIM_EINTR) {
 				stopping = 1;
 				break;
@@ -365,35 +428,21 @@ static int run_parallel(const struct scenario_set *set, struct report *r,
 					      "a worker's result was damaged");
 				goto out;
 			}
-			if (report_fold(r, p, k, &res)) {
-				rc = sim_errf(err, SIM_ENOMEM, "out of memory");
+			if ((rc = deliver(pl, item, &res, err)))
 				goto out;
-			}
 			s->ready = 0;
 			free(s->rec);
 			s->rec = NULL;
 			next_fold++;
-			if (k + 1 == set->points[p]->replications &&
-			    report_point_done(r, p)) {
-				rc = sim_errf(err, SIM_ENOMEM, "out of memory");
-				goto out;
-			}
 		}
 		if (o->progress && next_fold < total) {
-			item_at(set, next_fold, &pr.point, &pr.rep);
+			runner_item_at(set, plan_item(pl, next_fold), &pr.point, &pr.rep);
 			pr.nreps = set->points[pr.point]->replications;
 			o->progress(o->arg, &pr);
 		}
 	}
-	if (next_fold < total) {
-		/* stopped: the point in progress is closed with what it has */
-		size_t p;
-		uint32_t k;
-		item_at(set, next_fold, &p, &k);
-		rc = SIM_EINTR;
-		if (report_point_done(r, p))
-			rc = sim_errf(err, SIM_ENOMEM, "out of memory");
-	}
+	if (next_fold < total)
+		rc = stopped(pl, next_fold, err);
 out:
 	if (started)
 		stop_workers(w, jobs, rc != 0);
@@ -410,15 +459,14 @@ int runner_run(const struct scenario_set *set, struct report *r,
 	       const struct runner_opts *o, struct sim_err *err)
 {
 	static const struct runner_opts none = { 0 };
-	if (!o)
-		o = &none;
-	uint64_t items = runner_items(set);
-	unsigned jobs = o->jobs;
-	if (jobs > items)
-		jobs = (unsigned)items;
+	struct plan pl;
+	plan_init(&pl, set, o ? o : &none, r);
+	unsigned jobs = pl.o->jobs;
+	if (jobs > pl.n)
+		jobs = (unsigned)pl.n;
 	if (jobs > 256)
 		jobs = 256;
 	if (jobs <= 1)
-		return run_serial(set, r, o, err);
-	return run_parallel(set, r, o, jobs, err);
+		return run_serial(&pl, err);
+	return run_parallel(&pl, jobs, err);
 }

@@ -36,6 +36,14 @@ struct runner_progress {
 
 struct runner_opts {
 	unsigned jobs;               /* worker processes; 0 or 1: this one */
+	/* nshards > 1: only the items i with i mod nshards == shard run
+	 * (`--shard`), and each result goes to sink, in item order, instead
+	 * of into a report (which may then be NULL).  sink returns 0 or an
+	 * error code (with err set), which ends the run. */
+	uint32_t shard, nshards;
+	int (*sink)(void *arg, uint64_t item, const struct rep_result *res,
+		    struct sim_err *err);
+	void *sink_arg;
 	volatile sig_atomic_t *stop; /* may be NULL; see runner_run */
 	void (*progress)(void *arg, const struct runner_progress *p);
 	void *arg;
@@ -54,5 +62,9 @@ int runner_run(const struct scenario_set *set, struct report *r,
 
 /* runner_items counts the work items of set. */
 uint64_t runner_items(const struct scenario_set *set);
+
+/* runner_item_at maps item i (< runner_items) to its point and
+ * replication. */
+void runner_item_at(const struct scenario_set *set, uint64_t i, size_t *p, uint32_t *k);
 
 #endif

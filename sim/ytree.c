@@ -370,7 +370,7 @@ int yt_load_string(const char *name, const char *text, size_t len,
 	return 0;
 }
 
-int yt_load_file(const char *path, struct yt_node **root, struct sim_err *err)
+int yt_read_file(const char *path, char **text, size_t *len_out, struct sim_err *err)
 {
 	struct stat st;
 	/* a missing or forbidden file is the user's to fix (status 2); other
@@ -421,8 +421,30 @@ int yt_load_file(const char *path, struct yt_node **root, struct sim_err *err)
 	if (rc == 0 && memchr(buf, 0, len))
 		rc = sim_err_at(err, SIM_EINVAL, path, 1, 1,
 				"file contains NUL bytes; not a YAML scenario");
-	if (rc == 0)
-		rc = yt_load_string(path, buf, len, root, err);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	/* room for a terminating NUL, so that the text is a string */
+	char *t = realloc(buf, len + 1);
+	if (!t) {
+		free(buf);
+		return sim_errf(err, SIM_ENOMEM, "%s: out of memory", path);
+	}
+	t[len] = 0;
+	*text = t;
+	*len_out = len;
+	return 0;
+}
+
+int yt_load_file(const char *path, struct yt_node **root, struct sim_err *err)
+{
+	char *buf;
+	size_t len;
+	int rc = yt_read_file(path, &buf, &len, err);
+	if (rc)
+		return rc;
+	rc = yt_load_string(path, buf, len, root, err);
 	free(buf);
 	return rc;
 }

@@ -39,6 +39,12 @@ struct yt_node {
 	struct yt_strs *names;  /* root only: interned file names */
 };
 
+/* yt_read_file reads a scenario file's text, with the checks of
+ * yt_load_file (a directory, NUL bytes, too large): 0 with a malloc'd
+ * NUL-terminated *text of *len bytes, or SIM_EINVAL / SIM_EIO /
+ * SIM_ENOMEM. */
+int yt_read_file(const char *path, char **text, size_t *len, struct sim_err *err);
+
 /* yt_load_file reads and parses a file.  0, or SIM_EINVAL / SIM_EIO with
  * "FILE:LINE:COL: message" in err.  *root is set only on success. */
 int yt_load_file(const char *path, struct yt_node **root, struct sim_err *err);

@@ -1,0 +1,72 @@
+/*
+ * shard.h - a sweep split over separate jobs, and merged.
+ *
+ *   archsim run FILE --shard 2/8 -o out     (the second of eight jobs)
+ *   archsim merge out                       (once all eight are in)
+ *
+ * `--shard I/N` runs the work items (runner.h) whose number is I - 1
+ * modulo N, so that the shards of a sweep share its points and
+ * replications evenly, and writes their results, as replication records
+ * (repio.h) in item order, to DIR/shard-I-of-N.rec.  The file also holds
+ * what the merge needs to rebuild the report: the scenario's text and
+ * file name, the --set overrides, and archsim's version.  A Slurm job
+ * array or GNU parallel runs the shards anywhere; `archsim merge`
+ * then reads the N files in step, folding each item in order, and writes
+ * the same bytes as one run of the whole sweep.  Neither side holds more
+ * than one record at a time.
+ *
+ * The merge refuses files that do not belong together: another scenario
+ * text, other overrides, another N, another version, a shard missing or
+ * given twice, or a file cut short.
+ */
+#ifndef SIM_SHARD_H
+#define SIM_SHARD_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/report.h"
+#include "sim/runner.h"
+#include "sim/scenario.h"
+
+/* What the scenario was made of, to be stored with the records. */
+struct shard_source {
+	const char *file;            /* the scenario's file name, as given */
+	const char *text;            /* its text */
+	const struct sc_override *sets;
+	size_t nsets;
+};
+
+/* shard_parse reads "I/N" (1 <= I <= N <= 100000) into *index (I - 1)
+ * and *count.  0, or SIM_EINVAL with a message in err. */
+int shard_parse(const char *arg, uint32_t *index, uint32_t *count, struct sim_err *err);
+
+/* shard_run runs shard index/count of set (o: jobs, stop, progress) and
+ * writes DIR/shard-I-of-N.rec, under a temporary name renamed when
+ * complete; its path goes to path[len].  0, SIM_EINTR (nothing written),
+ * SIM_EIO, SIM_ENOMEM or SIM_ESTUCK, with err set. */
+int shard_run(const struct scenario_set *set, const struct shard_source *src,
+	      uint32_t index, uint32_t count, const char *dir, const char *version,
+	      const struct runner_opts *o, char *path, size_t len, struct sim_err *err);
+
+struct shard_set;
+
+/* shard_open opens the shard files named by paths[0..n) (files, or
+ * directories holding shard-*-of-*.rec), checks that they are all N
+ * shards of one run by this version, and gives the source they were run
+ * from.  0, or SIM_EINVAL (they do not fit together: err says why) /
+ * SIM_EIO / SIM_ENOMEM.  Free with shard_close. */
+int shard_open(char *const *paths, size_t n, const char *version, struct shard_set **out,
+	       struct shard_source *src, struct sim_err *err);
+
+/* shard_merge folds every item of the shards, in order, into r (prepared
+ * with report_init for set, the scenario loaded from the source, and
+ * opened), closing each point.  0, SIM_EINTR when *stop became non-zero,
+ * SIM_EINVAL (a record that does not fit set), SIM_EIO or SIM_ENOMEM. */
+int shard_merge(struct shard_set *ss, const struct scenario_set *set, struct report *r,
+		volatile sig_atomic_t *stop, struct sim_err *err);
+
+void shard_close(struct shard_set *ss);
+
+#endif
