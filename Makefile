@@ -10,6 +10,7 @@
 #                   sanitizers (also: make check-sanitize)
 #   make memcheck   valgrind over the quickstart scenario
 #   make fuzz       libFuzzer over the scenario loader (FUZZ_SECONDS=60)
+#   make mpi        build/archsim-mpi, for mpirun -n K (installs Open MPI)
 #   make docs       regenerate docs/reference.md from the kinds' parameter
 #                   tables (test_cli fails when it is out of date)
 #
@@ -41,7 +42,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
-LIB_SRC  := $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard models/*.c)
+LIB_SRC  := $(filter-out sim/main.c sim/mpiwork.c,$(wildcard sim/*.c)) $(wildcard models/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 MAIN_OBJ := $(BUILD)/sim/main.o
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -52,7 +53,7 @@ LIBA     := $(BUILD)/libarchsim.a
 SCENARIO ?= scenarios/quickstart.yaml
 OUT      ?=
 
-.PHONY: all deps run test unit validate bench debug check-sanitize memcheck fuzz fuzz-smoke plots docs clean
+.PHONY: all deps run test unit validate bench debug check-sanitize memcheck fuzz fuzz-smoke plots docs clean mpi
 all: $(BIN)
 
 deps:
@@ -76,6 +77,26 @@ $(BUILD)/tests/%: tests/%.c $(LIBA) $(wildcard tests/*.h)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(LIBA) $(CMOCKA_LIBS) $(PKG_LIBS) $(LDLIBS)
 
+# archsim-mpi: the same program with MPI ranks as its workers
+# (sim/mpiwork.h), built with Open MPI's headers and library.
+MPI_PKG    := ompi-c
+MPI_CFLAGS  = $(shell pkg-config --cflags $(MPI_PKG) 2>/dev/null)
+MPI_LIBS    = $(shell pkg-config --libs $(MPI_PKG) 2>/dev/null)
+MPI_BIN    := $(BUILD)/archsim-mpi
+
+$(BUILD)/mpi/%.o: sim/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  MPICC   $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(MPI_CFLAGS) -DARCHSIM_MPI \
+	  -DARCHSIM_VERSION='"$(VERSION)"' -MMD -MP -c $< -o $@
+
+$(MPI_BIN): $(BUILD)/mpi/main.o $(BUILD)/mpi/mpiwork.o $(LIBA)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(MPI_LIBS) $(LDLIBS)
+
+mpi: deps
+	$(Q)$(MAKE) --no-print-directory $(MPI_BIN)
+
 # The dependency step runs first, then the build in a fresh make so that
 # pkg-config sees what was just installed.
 run: deps
@@ -87,7 +108,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 
-unit: $(BIN) $(TEST_BIN)
+unit: $(BIN) $(MPI_BIN) $(TEST_BIN)
 	$(Q)sh scripts/run-tests.sh $(TEST_BIN)
 
 validate: deps

@@ -14,6 +14,9 @@ have_pc gsl || need="$need libgsl-dev"
 have_pc yaml-0.1 || need="$need libyaml-dev"
 have_pc cmocka || need="$need libcmocka-dev"
 command -v gnuplot >/dev/null 2>&1 || need="$need gnuplot-nox"
+# Open MPI, for build/archsim-mpi and its test
+have_pc ompi-c || need="$need libopenmpi-dev"
+command -v mpirun >/dev/null 2>&1 || need="$need openmpi-bin"
 # clang and its fuzzer runtime, for the fuzz harnesses
 command -v clang >/dev/null 2>&1 || need="$need clang"
 if ! command -v clang >/dev/null 2>&1 ||

@@ -29,6 +29,12 @@
 #include "sim/scenario.h"
 #include "sim/shard.h"
 #include "sim/ytree.h"
+#ifdef ARCHSIM_MPI
+#include "sim/mpiwork.h"
+
+/* this process's rank and the number of ranks (1 without mpirun) */
+static int mpi_rank, mpi_size = 1;
+#endif
 
 #ifndef ARCHSIM_VERSION
 #define ARCHSIM_VERSION "0.0.0"
@@ -171,6 +177,12 @@ static void on_progress(void *arg, const struct runner_progress *p)
 	ps->shown = 1;
 }
 
+#ifdef ARCHSIM_MPI
+#define MPI_RUN(cmd) (!strcmp((cmd), "run") && mpi_size > 1)
+#else
+#define MPI_RUN(cmd) 0
+#endif
+
 /* The command line, parsed. */
 struct args {
 	const char *cmd;
@@ -277,7 +289,15 @@ static int run_set(const struct scenario_set *set, const struct args *a,
 			.progress = ps.tty && !a->quiet ? on_progress : NULL,
 			.arg = &ps,
 		};
+#ifdef ARCHSIM_MPI
+		/* the other ranks are the workers */
+		struct runner_transport t;
+		mpiwork_transport(&t, mpi_size);
+		rc = mpi_size > 1 ? runner_run_on(set, &rep, &ro, &t, &err) :
+				    runner_run(set, &rep, &ro, &err);
+#else
 		rc = runner_run(set, &rep, &ro, &err);
+#endif
 	}
 	int status = finish(&rep, rc, &err, outdir, a, &ps);
 	report_fini(&rep);
@@ -435,8 +455,26 @@ int main(int argc, char **argv)
 
 	/* GSL reports failures (out of memory) by return value, not abort */
 	gsl_set_error_handler_off();
-	if (argc >= 2 && !strcmp(argv[1], "help"))
+#ifdef ARCHSIM_MPI
+	if (mpiwork_init(&argc, &argv, &mpi_rank, &mpi_size)) {
+		fprintf(stderr, "archsim: MPI could not start\n");
+		return 1;
+	}
+	if (mpi_rank != 0) {
+		/* a worker says nothing: rank 0 reports for all */
+		if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+			return 1;
+	}
+	/* forked workers under MPI would share its connections: the ranks
+	 * are the workers */
+	a.jobs = 1;
+#endif
+	if (argc >= 2 && !strcmp(argv[1], "help")) {
+#ifdef ARCHSIM_MPI
+		mpiwork_finish(-1, mpi_size);
+#endif
 		return help(argc - 2, argv + 2);
+	}
 	a.sets = calloc((size_t)argc + 1, sizeof *a.sets);
 	a.pos = calloc((size_t)argc + 1, sizeof *a.pos);
 	if (!a.sets || !a.pos) {
@@ -444,6 +482,30 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	status = parse(argc, argv, &a);
+#ifdef ARCHSIM_MPI
+	if (mpi_rank != 0) {
+		/* a worker: the scenario comes from rank 0, checked here with
+		 * the same overrides; then items until rank 0 says the end */
+		char *file = NULL, *text = NULL;
+		struct scenario_set *set = NULL;
+		struct sim_err err = { 0 };
+		if (mpiwork_share_text(mpi_rank, &file, &text) == 0 && file && status == 0 &&
+		    scenario_load_string(file, text, a.sets, a.nsets, &set, &err) == 0) {
+			on_signals();
+			mpiwork_serve(set, &stop_signal);
+		}
+		scenario_set_free(set);
+		free(file), free(text);
+		mpiwork_finish(mpi_rank, mpi_size);
+		status = 0;
+		goto out;
+	}
+	if (status) {
+		char *none = NULL;
+		mpiwork_share_text(0, &none, &none);
+		mpiwork_finish(0, mpi_size);
+	}
+#endif
 	if (status) {
 		if (status < 0)
 			status = 0;
@@ -460,8 +522,9 @@ int main(int argc, char **argv)
 		rc = shard_open(a.pos, a.npos, ARCHSIM_VERSION, &shards, &src, &err);
 		if (rc == 0)
 			rc = scenario_load_string(src.file, src.text, src.sets, src.nsets, &set, &err);
-	} else if (a.shard) {
-		/* the shard file keeps the scenario's text for the merge */
+	} else if (a.shard || MPI_RUN(a.cmd)) {
+		/* the shard file keeps the scenario's text for the merge; MPI
+		 * sends it to the other ranks */
 		size_t len;
 		rc = yt_read_file(a.pos[0], &text, &len, &err);
 		if (rc == 0)
@@ -470,6 +533,15 @@ int main(int argc, char **argv)
 	} else {
 		rc = scenario_load(a.pos[0], a.sets, a.nsets, &set, &err);
 	}
+#ifdef ARCHSIM_MPI
+	{
+		/* the workers take part in a run without shards, once checked */
+		char *file = (char *)a.pos[0], *t = text;
+		if (rc || a.shard || !MPI_RUN(a.cmd))
+			file = t = NULL;
+		mpiwork_share_text(0, &file, &t);
+	}
+#endif
 	if (rc) {
 		fprintf(stderr, "%s%s\n", shards || strcmp(a.cmd, "merge") ? "" : "archsim: ",
 			err.msg);
@@ -484,6 +556,9 @@ int main(int argc, char **argv)
 	scenario_set_free(set);
 	shard_close(shards);
 	free(text);
+#ifdef ARCHSIM_MPI
+	mpiwork_finish(0, mpi_size);
+#endif
 out:
 	for (size_t i = 0; i < a.nsets; i++)
 		free((char *)a.sets[i].path);

@@ -160,7 +160,186 @@ static int run_serial(const struct plan *pl, struct sim_err *err)
 	return rc;
 }
 
-/* ---- worker processes ---------------------------------------------------- */
+/* ---- the parent's side of workers ---------------------------------------- */
+
+int runner_run_on(const struct scenario_set *set, struct report *r,
+		  const struct runner_opts *o, const struct runner_transport *t,
+		  struct sim_err *err)
+{
+	static const struct runner_opts none = { 0 };
+	struct plan plan, *pl = &plan;
+	plan_init(pl, set, o ? o : &none, r);
+	o = pl->o;
+	unsigned jobs = t->workers;
+	uint64_t total = pl->n;      /* positions in the sequence */
+	/* items run ahead of the next to fold: enough to keep every worker
+	 * busy while one slow item holds the fold back */
+	uint64_t ahead = 4 * (uint64_t)jobs;
+	int *busy = calloc(jobs, sizeof *busy);
+	struct runner_reply *slots = calloc(ahead, sizeof *slots);
+	unsigned char *ready = calloc(ahead, 1);
+	struct rep_result res = { 0 };
+	size_t res_point = SIZE_MAX;
+	struct runner_progress pr = { .npoints = set->npoints, .items = total };
+	struct runner_reply in;
+	int rc = 0;
+	if (!busy || !slots || !ready) {
+		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
+		goto out;
+	}
+	uint64_t next_send = 0, next_fold = 0, inflight = 0;
+	int stopping = 0;
+	while (next_fold < total) {
+		if (!stopping && o->stop && *o->stop) {
+			/* the workers may not have had the signal (a kill
+			 * of this process alone): pass it on */
+			stopping = 1;
+			if (t->interrupt)
+				t->interrupt(t->ctx);
+		}
+		for (unsigned i = 0; i < jobs && !stopping; i++) {
+			if (busy[i] || next_send >= total || next_send >= next_fold + ahead)
+				continue;
+			if (t->send(t->ctx, i, plan_item(pl, next_send))) {
+				rc = sim_errf(err, SIM_EIO, "a worker was lost");
+				goto out;
+			}
+			busy[i] = 1;
+			next_send++;
+			inflight++;
+		}
+		if (!inflight)
+			break;                       /* stopping, all in */
+		unsigned w;
+		int got;
+		while ((got = t->recv(t->ctx, &w, &in, err)) == 1) {
+			uint64_t at = (in.item - pl->first) / pl->stride;
+			if (w >= jobs || !busy[w] || in.item < pl->first ||
+			    (in.item - pl->first) % pl->stride || at < next_fold ||
+			    at >= next_fold + ahead || ready[at % ahead]) {
+				free(in.rec);
+				rc = sim_errf(err, SIM_EIO, "a worker sent an item it was not given");
+				goto out;
+			}
+			slots[at % ahead] = in;
+			ready[at % ahead] = 1;
+			busy[w] = 0;
+			inflight--;
+			pr.items_done++;
+			if (!inflight)
+				break;
+		}
+		if (got < 0) {
+			rc = err->code ? err->code : SIM_EIO;
+			goto out;
+		}
+		/* fold what is next, in order */
+		while (next_fold < total && ready[next_fold % ahead]) {
+			struct runner_reply *s = &slots[next_fold % ahead];
+			uint64_t item = plan_item(pl, next_fold);
+			size_t p;
+			uint32_t k;
+			runner_item_at(set, item, &p, &k);
+			if (s->rc == SIM_EINTR) {
+				stopping = 1;
+				break;
+			}
+			if (s->rc) {
+				rc = sim_errf(err, s->rc, "%s", s->msg);
+				goto out;
+			}
+			if (p != res_point) {
+				rep_result_fini(&res);
+				res_point = SIZE_MAX;
+				if (rep_result_init(&res, set->points[p])) {
+					rc = sim_errf(err, SIM_ENOMEM, "out of memory");
+					goto out;
+				}
+				res_point = p;
+			}
+			int urc = repio_unpack(&res, s->rec, s->reclen);
+			if (urc) {
+				rc = sim_errf(err, urc == SIM_ENOMEM ? SIM_ENOMEM : SIM_EIO,
+					      urc == SIM_ENOMEM ? "out of memory" :
+					      "a worker's result was damaged");
+				goto out;
+			}
+			if ((rc = deliver(pl, item, &res, err)))
+				goto out;
+			ready[next_fold % ahead] = 0;
+			free(s->rec);
+			s->rec = NULL;
+			next_fold++;
+		}
+		if (o->progress && next_fold < total) {
+			runner_item_at(set, plan_item(pl, next_fold), &pr.point, &pr.rep);
+			pr.nreps = set->points[pr.point]->replications;
+			o->progress(o->arg, &pr);
+		}
+	}
+	if (next_fold < total)
+		rc = stopped(pl, next_fold, err);
+out:
+	for (uint64_t i = 0; slots && i < ahead; i++)
+		free(slots[i].rec);
+	free(slots);
+	free(ready);
+	free(busy);
+	rep_result_fini(&res);
+	return rc;
+}
+
+/* ---- the worker's side --------------------------------------------------- */
+
+void runner_serve(const struct scenario_set *set, const struct runner_worker *wk,
+		  volatile sig_atomic_t *stop)
+{
+	struct rep_result res = { 0 };
+	size_t cur = SIZE_MAX;
+	struct repio_buf buf = { 0 };
+	struct sim_hooks hooks = { .stop = stop };
+	uint64_t item, total = runner_items(set);
+	while (wk->next(wk->ctx, &item) == 1) {
+		size_t p;
+		uint32_t k;
+		struct sim_err err = { 0 };
+		int rc = 0;
+		if (item >= total) {
+			rc = sim_errf(&err, SIM_EIO, "work item %llu asked of a sweep of %llu",
+				      (unsigned long long)item, (unsigned long long)total);
+			wk->reply(wk->ctx, item, rc, err.msg, NULL, 0);
+			break;
+		}
+		runner_item_at(set, item, &p, &k);
+		if (p != cur) {
+			rep_result_fini(&res);
+			cur = SIZE_MAX;
+			if (rep_result_init(&res, set->points[p]))
+				rc = sim_errf(&err, SIM_ENOMEM, "out of memory");
+			else
+				cur = p;
+		}
+		if (rc == 0)
+			rc = sim_run(set->points[p], k, &res, &hooks, &err);
+		buf.len = 0;
+		buf.oom = 0;
+		if (rc == 0 && repio_pack(&res, &buf))
+			rc = sim_errf(&err, SIM_ENOMEM, "out of memory");
+		if (wk->reply(wk->ctx, item, rc, rc ? err.msg : "", rc ? NULL : buf.data,
+			      rc ? 0 : buf.len))
+			break;
+	}
+	free(buf.data);
+	rep_result_fini(&res);
+}
+
+/* ---- forked workers ------------------------------------------------------ *
+ *
+ * The parent writes an item number (uint64_t) to a worker's command pipe;
+ * the worker answers on its result pipe with a header (item, status,
+ * lengths of the message and of the record), the message, then the
+ * record.  End of file on the command pipe tells it to exit; a worker
+ * that dies shows as end of file on its result pipe. */
 
 struct reply_hdr {
 	uint64_t item;
@@ -168,19 +347,15 @@ struct reply_hdr {
 	uint64_t msglen, reclen;
 };
 
-struct worker {
+struct proc {
 	pid_t pid;
-	int cmd, res;                /* the parent's ends */
+	int cmd, res;                /* the parent's ends; the worker's */
 	int busy;
 };
 
-/* A finished item waiting to be folded. */
-struct slot {
-	int ready;
-	int rc;
-	char msg[SIM_ERR_MSG_MAX];
-	unsigned char *rec;
-	size_t reclen;
+struct procs {
+	struct proc *w;
+	unsigned n;
 };
 
 static int write_all(int fd, const void *p, size_t n)
@@ -214,51 +389,88 @@ static int read_all(int fd, void *p, size_t n)
 	return 0;
 }
 
-static void worker_main(const struct scenario_set *set, int cmd, int res_fd,
-			volatile sig_atomic_t *stop)
+static int child_next(void *ctx, uint64_t *item)
 {
-	struct rep_result res = { 0 };
-	size_t cur = SIZE_MAX;
-	struct repio_buf buf = { 0 };
-	struct sim_hooks hooks = { .stop = stop };
-	uint64_t item;
-	while (read_all(cmd, &item, sizeof item) == 0) {
-		size_t p;
-		uint32_t k;
-		struct sim_err err = { 0 };
-		int rc = 0;
-		runner_item_at(set, item, &p, &k);
-		if (p != cur) {
-			rep_result_fini(&res);
-			cur = SIZE_MAX;
-			if (rep_result_init(&res, set->points[p]))
-				rc = sim_errf(&err, SIM_ENOMEM, "out of memory");
-			else
-				cur = p;
-		}
-		if (rc == 0)
-			rc = sim_run(set->points[p], k, &res, &hooks, &err);
-		buf.len = 0;
-		buf.oom = 0;
-		if (rc == 0 && repio_pack(&res, &buf))
-			rc = sim_errf(&err, SIM_ENOMEM, "out of memory");
-		struct reply_hdr h = {
-			.item = item, .rc = rc,
-			.msglen = rc ? strlen(err.msg) : 0,
-			.reclen = rc ? 0 : buf.len,
-		};
-		if (write_all(res_fd, &h, sizeof h) ||
-		    write_all(res_fd, err.msg, (size_t)h.msglen) ||
-		    write_all(res_fd, buf.data, (size_t)h.reclen))
-			break;
-	}
-	free(buf.data);
-	rep_result_fini(&res);
+	return read_all(((struct proc *)ctx)->cmd, item, sizeof *item) == 0;
 }
 
-/* start_workers forks n workers; 0 or SIM_EIO. */
-static int start_workers(const struct scenario_set *set, struct worker *w, unsigned n,
-			 volatile sig_atomic_t *stop, struct sim_err *err)
+static int child_reply(void *ctx, uint64_t item, int rc, const char *msg, const void *rec,
+		       size_t len)
+{
+	int fd = ((struct proc *)ctx)->res;
+	struct reply_hdr h = { .item = item, .rc = rc, .msglen = strlen(msg), .reclen = len };
+	return write_all(fd, &h, sizeof h) || write_all(fd, msg, (size_t)h.msglen) ||
+	       write_all(fd, rec, len) ? -1 : 0;
+}
+
+static int procs_send(void *ctx, unsigned w, uint64_t item)
+{
+	struct procs *ps = ctx;
+	if (write_all(ps->w[w].cmd, &item, sizeof item))
+		return -1;
+	ps->w[w].busy = 1;
+	return 0;
+}
+
+static int procs_recv(void *ctx, unsigned *w, struct runner_reply *out, struct sim_err *err)
+{
+	struct procs *ps = ctx;
+	struct pollfd pf[256];
+	unsigned map[256], np = 0;
+	for (unsigned i = 0; i < ps->n && np < 256; i++)
+		if (ps->w[i].busy) {
+			pf[np].fd = ps->w[i].res;
+			pf[np].events = POLLIN;
+			map[np++] = i;
+		}
+	if (!np)
+		return 0;
+	int n = poll(pf, np, 250);
+	if (n < 0 && errno != EINTR) {
+		sim_errf(err, SIM_EIO, "poll: %s", strerror(errno));
+		return -1;
+	}
+	for (unsigned j = 0; n > 0 && j < np; j++) {
+		if (!(pf[j].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		struct proc *p = &ps->w[map[j]];
+		struct reply_hdr h;
+		if (read_all(p->res, &h, sizeof h) || h.msglen >= SIM_ERR_MSG_MAX) {
+			sim_errf(err, SIM_EIO, "a worker process died");
+			return -1;
+		}
+		out->item = h.item;
+		out->rc = (int)h.rc;
+		out->msg[h.msglen] = 0;
+		out->reclen = h.reclen;
+		out->rec = h.reclen ? malloc(h.reclen) : NULL;
+		if (h.reclen && !out->rec) {
+			sim_errf(err, SIM_ENOMEM, "out of memory");
+			return -1;
+		}
+		if (read_all(p->res, out->msg, (size_t)h.msglen) ||
+		    (h.reclen && read_all(p->res, out->rec, (size_t)h.reclen))) {
+			free(out->rec);
+			sim_errf(err, SIM_EIO, "a worker process died");
+			return -1;
+		}
+		p->busy = 0;
+		*w = map[j];
+		return 1;
+	}
+	return 0;
+}
+
+static void procs_interrupt(void *ctx)
+{
+	struct procs *ps = ctx;
+	for (unsigned i = 0; i < ps->n; i++)
+		kill(ps->w[i].pid, SIGINT);
+}
+
+/* start_procs forks n workers; 0 or SIM_EIO. */
+static int start_procs(const struct scenario_set *set, struct procs *ps, unsigned n,
+		       volatile sig_atomic_t *stop, struct sim_err *err)
 {
 	for (unsigned i = 0; i < n; i++) {
 		int c[2], r[2];
@@ -277,181 +489,55 @@ static int start_workers(const struct scenario_set *set, struct worker *w, unsig
 			/* the worker keeps its own two ends and no other
 			 * worker's, so that each sees end of file when the
 			 * parent closes its command pipe */
-			for (unsigned j = 0; j < i; j++)
-				close(w[j].cmd), close(w[j].res);
+			for (unsigned j = 0; j < ps->n; j++)
+				close(ps->w[j].cmd), close(ps->w[j].res);
 			close(c[1]), close(r[0]);
-			worker_main(set, c[0], r[1], stop);
+			struct proc self = { .cmd = c[0], .res = r[1] };
+			struct runner_worker wk = { &self, child_next, child_reply };
+			runner_serve(set, &wk, stop);
 			_exit(0);
 		}
 		close(c[0]), close(r[1]);
-		w[i].pid = pid;
-		w[i].cmd = c[1];
-		w[i].res = r[0];
-		w[i].busy = 0;
+		ps->w[i] = (struct proc){ .pid = pid, .cmd = c[1], .res = r[0] };
+		ps->n = i + 1;
 	}
 	return 0;
 }
 
-static void stop_workers(struct worker *w, unsigned n, int kill_them)
+static void stop_procs(struct procs *ps, int kill_them)
 {
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < ps->n; i++) {
 		if (kill_them)
-			kill(w[i].pid, SIGINT);
-		close(w[i].cmd);
-		close(w[i].res);
+			kill(ps->w[i].pid, SIGINT);
+		close(ps->w[i].cmd);
+		close(ps->w[i].res);
 	}
-	for (unsigned i = 0; i < n; i++)
-		while (waitpid(w[i].pid, NULL, 0) < 0 && errno == EINTR)
+	for (unsigned i = 0; i < ps->n; i++)
+		while (waitpid(ps->w[i].pid, NULL, 0) < 0 && errno == EINTR)
 			;
 }
 
-static int run_parallel(const struct plan *pl, unsigned jobs, struct sim_err *err)
+static int run_forked(const struct scenario_set *set, struct report *r,
+		      const struct runner_opts *o, unsigned jobs, struct sim_err *err)
 {
-	const struct scenario_set *set = pl->set;
-	const struct runner_opts *o = pl->o;
-	uint64_t total = pl->n;      /* positions in the sequence */
-	/* items run ahead of the next to fold: enough to keep every worker
-	 * busy while one slow item holds the fold back */
-	uint64_t ahead = 4 * (uint64_t)jobs;
-	struct worker *w = calloc(jobs, sizeof *w);
-	struct slot *slots = calloc(ahead, sizeof *slots);
-	struct rep_result res = { 0 };
-	size_t res_point = SIZE_MAX;
-	struct runner_progress pr = { .npoints = set->npoints, .items = total };
-	int rc = 0, started = 0;
-	if (!w || !slots) {
-		free(w), free(slots);
+	struct procs ps = { .w = calloc(jobs, sizeof *ps.w) };
+	if (!ps.w)
 		return sim_errf(err, SIM_ENOMEM, "out of memory");
-	}
 	/* a worker that dies must not kill the parent on a write */
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGPIPE, &ign, &old_pipe);
-	if ((rc = start_workers(set, w, jobs, o->stop, err)))
-		goto out;
-	started = 1;
-	uint64_t next_send = 0, next_fold = 0, inflight = 0;
-	int stopping = 0;
-	while (next_fold < total) {
-		if (!stopping && o->stop && *o->stop) {
-			/* the workers may not have had the signal (a kill
-			 * of this process alone): pass it on */
-			stopping = 1;
-			for (unsigned i = 0; i < jobs; i++)
-				kill(w[i].pid, SIGINT);
-		}
-		for (unsigned i = 0; i < jobs && !stopping; i++) {
-			if (w[i].busy || next_send >= total || next_send >= next_fold + ahead)
-				continue;
-			uint64_t item = plan_item(pl, next_send);
-			if (write_all(w[i].cmd, &item, sizeof item)) {
-				rc = sim_errf(err, SIM_EIO, "a worker process died");
-				goto out;
-			}
-			w[i].busy = 1;
-			next_send++;
-			inflight++;
-		}
-		if (!inflight)
-			break;                       /* stopping, all in */
-		struct pollfd pf[256];
-		unsigned map[256], np = 0;
-		for (unsigned i = 0; i < jobs && np < 256; i++)
-			if (w[i].busy) {
-				pf[np].fd = w[i].res;
-				pf[np].events = POLLIN;
-				map[np++] = i;
-			}
-		int n = poll(pf, np, 250);
-		if (n < 0 && errno != EINTR) {
-			rc = sim_errf(err, SIM_EIO, "poll: %s", strerror(errno));
-			goto out;
-		}
-		for (unsigned j = 0; n > 0 && j < np; j++) {
-			if (!(pf[j].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			struct worker *wk = &w[map[j]];
-			struct reply_hdr h;
-			uint64_t at = 0;
-			if (read_all(wk->res, &h, sizeof h) || h.item < pl->first ||
-			    (at = (h.item - pl->first) / pl->stride) < next_fold ||
-			    at >= next_fold + ahead || h.msglen >= SIM_ERR_MSG_MAX) {
-				rc = sim_errf(err, SIM_EIO, "a worker process died");
-				goto out;
-			}
-			struct slot *s = &slots[at % ahead];
-			s->rc = (int)h.rc;
-			s->msg[h.msglen] = 0;
-			free(s->rec);
-			s->rec = h.reclen ? malloc(h.reclen) : NULL;
-			s->reclen = h.reclen;
-			if ((h.reclen && !s->rec) || read_all(wk->res, s->msg, (size_t)h.msglen) ||
-			    (h.reclen && read_all(wk->res, s->rec, (size_t)h.reclen))) {
-				rc = s->rec || !h.reclen ?
-					sim_errf(err, SIM_EIO, "a worker process died") :
-					sim_errf(err, SIM_ENOMEM, "out of memory");
-				goto out;
-			}
-			s->ready = 1;
-			wk->busy = 0;
-			inflight--;
-			pr.items_done++;
-		}
-		/* fold what is next, in order */
-		while (next_fold < total && slots[next_fold % ahead].ready) {
-			struct slot *s = &slots[next_fold % ahead];
-			uint64_t item = plan_item(pl, next_fold);
-			size_t p;
-			uint32_t k;
-			runner_item_at(set, item, &p, &k);
-			if (s->rc == SIM_EINTR) {
-				stopping = 1;
-				break;
-			}
-			if (s->rc) {
-				rc = sim_errf(err, s->rc, "%s", s->msg);
-				goto out;
-			}
-			if (p != res_point) {
-				rep_result_fini(&res);
-				res_point = SIZE_MAX;
-				if (rep_result_init(&res, set->points[p])) {
-					rc = sim_errf(err, SIM_ENOMEM, "out of memory");
-					goto out;
-				}
-				res_point = p;
-			}
-			int urc = repio_unpack(&res, s->rec, s->reclen);
-			if (urc) {
-				rc = sim_errf(err, urc == SIM_ENOMEM ? SIM_ENOMEM : SIM_EIO,
-					      urc == SIM_ENOMEM ? "out of memory" :
-					      "a worker's result was damaged");
-				goto out;
-			}
-			if ((rc = deliver(pl, item, &res, err)))
-				goto out;
-			s->ready = 0;
-			free(s->rec);
-			s->rec = NULL;
-			next_fold++;
-		}
-		if (o->progress && next_fold < total) {
-			runner_item_at(set, plan_item(pl, next_fold), &pr.point, &pr.rep);
-			pr.nreps = set->points[pr.point]->replications;
-			o->progress(o->arg, &pr);
-		}
+	int rc = start_procs(set, &ps, jobs, o->stop, err);
+	if (rc == 0) {
+		struct runner_transport t = {
+			.workers = jobs, .ctx = &ps,
+			.send = procs_send, .recv = procs_recv, .interrupt = procs_interrupt,
+		};
+		rc = runner_run_on(set, r, o, &t, err);
 	}
-	if (next_fold < total)
-		rc = stopped(pl, next_fold, err);
-out:
-	if (started)
-		stop_workers(w, jobs, rc != 0);
+	stop_procs(&ps, rc != 0);
 	sigaction(SIGPIPE, &old_pipe, NULL);
-	for (uint64_t i = 0; i < ahead; i++)
-		free(slots[i].rec);
-	free(slots);
-	free(w);
-	rep_result_fini(&res);
+	free(ps.w);
 	return rc;
 }
 
@@ -468,5 +554,5 @@ int runner_run(const struct scenario_set *set, struct report *r,
 		jobs = 256;
 	if (jobs <= 1)
 		return run_serial(&pl, err);
-	return run_parallel(&pl, jobs, err);
+	return run_forked(set, r, pl.o, jobs, err);
 }

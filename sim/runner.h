@@ -60,6 +60,55 @@ struct runner_opts {
 int runner_run(const struct scenario_set *set, struct report *r,
 	       const struct runner_opts *o, struct sim_err *err);
 
+/* ---- workers elsewhere -------------------------------------------------
+ *
+ * The parent's side of running items in other processes is the same for
+ * forked workers and for MPI ranks; only how an item number goes out and
+ * a result comes back differs, which a transport says. */
+
+/* One item's result as a worker sends it. */
+struct runner_reply {
+	uint64_t item;
+	int rc;                      /* 0, or what sim_run returned */
+	char msg[SIM_ERR_MSG_MAX];   /* its message, when rc != 0 */
+	unsigned char *rec;          /* the record (repio.h), malloc'd */
+	size_t reclen;
+};
+
+struct runner_transport {
+	unsigned workers;
+	void *ctx;
+	/* send asks worker w (idle) to run item: 0, or -1 (it is lost) */
+	int (*send)(void *ctx, unsigned w, uint64_t item);
+	/* recv waits up to a quarter of a second for a reply from a busy
+	 * worker: 1 with *w and *out set (out->rec is the caller's to
+	 * free), 0 when none came, -1 when a worker was lost or memory ran
+	 * out (err set) */
+	int (*recv)(void *ctx, unsigned *w, struct runner_reply *out, struct sim_err *err);
+	/* interrupt passes a stop on to the workers; may be NULL */
+	void (*interrupt)(void *ctx);
+};
+
+/* runner_run_on is runner_run with the items run by t's workers. */
+int runner_run_on(const struct scenario_set *set, struct report *r,
+		  const struct runner_opts *o, const struct runner_transport *t,
+		  struct sim_err *err);
+
+/* A worker's side: where its items come from and its replies go. */
+struct runner_worker {
+	void *ctx;
+	/* next: 1 with the next item to run, 0 when there are no more */
+	int (*next)(void *ctx, uint64_t *item);
+	/* reply sends an item's result: 0, or -1 to stop serving */
+	int (*reply)(void *ctx, uint64_t item, int rc, const char *msg,
+		     const void *rec, size_t len);
+};
+
+/* runner_serve runs the items wk hands out until it has no more, and
+ * replies to each: its record, or its status and message. */
+void runner_serve(const struct scenario_set *set, const struct runner_worker *wk,
+		  volatile sig_atomic_t *stop);
+
 /* runner_items counts the work items of set. */
 uint64_t runner_items(const struct scenario_set *set);
 

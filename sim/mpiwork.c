@@ -1,0 +1,195 @@
+/*
+ * mpiwork.c - work items over MPI ranks; see mpiwork.h.
+ *
+ * Messages: rank 0 sends a worker an item number (TAG_ITEM, one
+ * uint64_t) or, at the end, TAG_END.  A worker answers with one TAG_REPLY
+ * message of bytes: item, status, message length and record length (four
+ * uint64_t), then the message and the record.  Rank 0 waits for replies
+ * with MPI_Iprobe and short sleeps, so that it still sees a stop signal.
+ */
+#include "sim/mpiwork.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mpi.h>
+
+enum { TAG_ITEM = 1, TAG_END, TAG_REPLY };
+
+/* items sent and not yet answered: rank 0 collects their replies before
+ * it ends, so that no worker is left blocked in a send */
+static unsigned long outstanding;
+/* rank 0 gave the workers a scenario: they wait for items, then TAG_END */
+static int serving;
+
+int mpiwork_init(int *argc, char ***argv, int *rank, int *size)
+{
+	if (MPI_Init(argc, argv) != MPI_SUCCESS)
+		return -1;
+	MPI_Comm_rank(MPI_COMM_WORLD, rank);
+	MPI_Comm_size(MPI_COMM_WORLD, size);
+	return 0;
+}
+
+/* share one string from rank 0: its length + 1 (0: NULL), then it */
+static int share(int rank, char **s)
+{
+	unsigned long long len = rank == 0 && *s ? strlen(*s) + 1 : 0;
+	if (MPI_Bcast(&len, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD) != MPI_SUCCESS ||
+	    len > INT_MAX)
+		return -1;
+	if (rank != 0) {
+		*s = NULL;
+		if (!len)
+			return 0;
+		if (!(*s = malloc(len)))
+			return -1;
+	}
+	if (len && MPI_Bcast(*s, (int)len, MPI_CHAR, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+		return -1;
+	return 0;
+}
+
+int mpiwork_share_text(int rank, char **file, char **text)
+{
+	if (rank == 0 && (!*file || !*text))
+		*file = *text = NULL;
+	if (rank == 0)
+		serving = *file != NULL;
+	return share(rank, file) || share(rank, text) ? -1 : 0;
+}
+
+/* ---- rank 0 ------------------------------------------------------------- */
+
+static int mpi_send(void *ctx, unsigned w, uint64_t item)
+{
+	(void)ctx;
+	if (MPI_Send(&item, 1, MPI_UINT64_T, (int)w + 1, TAG_ITEM, MPI_COMM_WORLD) != MPI_SUCCESS)
+		return -1;
+	outstanding++;
+	return 0;
+}
+
+static int mpi_recv(void *ctx, unsigned *w, struct runner_reply *out, struct sim_err *err)
+{
+	(void)ctx;
+	struct timespec nap = { 0, 1000000 };
+	for (int tries = 0; tries < 250; tries++) {
+		int flag = 0;
+		MPI_Status st;
+		if (MPI_Iprobe(MPI_ANY_SOURCE, TAG_REPLY, MPI_COMM_WORLD, &flag, &st) != MPI_SUCCESS) {
+			sim_errf(err, SIM_EIO, "MPI_Iprobe failed");
+			return -1;
+		}
+		if (!flag) {
+			nanosleep(&nap, NULL);
+			continue;
+		}
+		int n;
+		MPI_Get_count(&st, MPI_BYTE, &n);
+		unsigned char *buf = malloc(n > 0 ? (size_t)n : 1);
+		if (!buf) {
+			sim_errf(err, SIM_ENOMEM, "out of memory");
+			return -1;
+		}
+		if (MPI_Recv(buf, n, MPI_BYTE, st.MPI_SOURCE, TAG_REPLY, MPI_COMM_WORLD,
+			     MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+			free(buf);
+			sim_errf(err, SIM_EIO, "MPI_Recv failed");
+			return -1;
+		}
+		outstanding--;
+		uint64_t h[4];
+		if ((size_t)n < sizeof h) {
+			free(buf);
+			sim_errf(err, SIM_EIO, "rank %d sent a damaged reply", st.MPI_SOURCE);
+			return -1;
+		}
+		memcpy(h, buf, sizeof h);
+		if (h[2] >= SIM_ERR_MSG_MAX || sizeof h + h[2] + h[3] != (size_t)n) {
+			free(buf);
+			sim_errf(err, SIM_EIO, "rank %d sent a damaged reply", st.MPI_SOURCE);
+			return -1;
+		}
+		out->item = h[0];
+		out->rc = (int)(int64_t)h[1];
+		memcpy(out->msg, buf + sizeof h, h[2]);
+		out->msg[h[2]] = 0;
+		out->reclen = h[3];
+		/* the record moves to the front of the buffer, which the
+		 * caller frees */
+		memmove(buf, buf + sizeof h + h[2], h[3]);
+		out->rec = buf;
+		*w = (unsigned)st.MPI_SOURCE - 1;
+		return 1;
+	}
+	return 0;
+}
+
+void mpiwork_transport(struct runner_transport *t, int size)
+{
+	*t = (struct runner_transport){
+		.workers = (unsigned)size - 1,
+		.send = mpi_send,
+		.recv = mpi_recv,
+	};
+}
+
+void mpiwork_finish(int rank, int size)
+{
+	if (rank == 0 && serving) {
+		uint64_t none = 0;
+		while (outstanding) {
+			struct runner_reply r;
+			struct sim_err err;
+			unsigned w;
+			int got = mpi_recv(NULL, &w, &r, &err);
+			if (got < 0)
+				break;
+			if (got)
+				free(r.rec);
+		}
+		for (int r = 1; r < size; r++)
+			MPI_Send(&none, 1, MPI_UINT64_T, r, TAG_END, MPI_COMM_WORLD);
+	}
+	MPI_Finalize();
+}
+
+/* ---- the workers ---------------------------------------------------------- */
+
+static int worker_next(void *ctx, uint64_t *item)
+{
+	MPI_Status st;
+	(void)ctx;
+	if (MPI_Recv(item, 1, MPI_UINT64_T, 0, MPI_ANY_TAG, MPI_COMM_WORLD, &st) != MPI_SUCCESS)
+		return 0;
+	return st.MPI_TAG == TAG_ITEM;
+}
+
+static int worker_reply(void *ctx, uint64_t item, int rc, const char *msg, const void *rec,
+			size_t len)
+{
+	(void)ctx;
+	uint64_t h[4] = { item, (uint64_t)(int64_t)rc, strlen(msg), len };
+	size_t n = sizeof h + h[2] + len;
+	if (n > INT_MAX)
+		return -1;
+	unsigned char *buf = malloc(n);
+	if (!buf)
+		return -1;
+	memcpy(buf, h, sizeof h);
+	memcpy(buf + sizeof h, msg, h[2]);
+	if (len)
+		memcpy(buf + sizeof h + h[2], rec, len);
+	int ok = MPI_Send(buf, (int)n, MPI_BYTE, 0, TAG_REPLY, MPI_COMM_WORLD) == MPI_SUCCESS;
+	free(buf);
+	return ok ? 0 : -1;
+}
+
+void mpiwork_serve(const struct scenario_set *set, volatile sig_atomic_t *stop)
+{
+	struct runner_worker wk = { NULL, worker_next, worker_reply };
+	runner_serve(set, &wk, stop);
+}
