@@ -36,6 +36,11 @@ static const char *const metric_docs[RM_COUNT] = {
 	"mean time from issue to failure, over failed requests",
 };
 
+const char *report_metric_name(int m)
+{
+	return metric_names[m];
+}
+
 /* The quantile behind each percentile metric (0 for the others). */
 static const double metric_q[RM_COUNT] = {
 	[RM_P50] = 0.5, [RM_P90] = 0.9, [RM_P99] = 0.99, [RM_P999] = 0.999,
@@ -469,6 +474,25 @@ static void estimate(const struct scope_acc *a, double *mean, double *ci,
 	}
 }
 
+int report_estimate(const struct report *r, size_t p, int m, double *est,
+		    double *lo, double *hi)
+{
+	const struct report_point_acc *a = r->acc && r->acc_point == p ? r->acc : NULL;
+	if (!a || !a->reps)
+		return -1;
+	double mean[RM_COUNT], ci[RM_COUNT], l[RM_COUNT], h[RM_COUNT];
+	estimate(&a->scopes[0], mean, ci, l, h);
+	*est = mean[m];
+	*lo = l[m];
+	*hi = h[m];
+	return 0;
+}
+
+void report_set_precision(struct report *r, size_t p, int met)
+{
+	r->precision[p] = met ? 1 : 2;
+}
+
 /* growth_flagged says whether the replications' values x show a positive
  * change beyond chance (a one-sided t test at STEADY_T_LEVEL) and larger
  * than `matter`. */
@@ -675,7 +699,7 @@ static void write_headers(struct report *r)
 		csv_field(f, set->param_paths[i]);
 	}
 	counts_header(f);
-	fputs(",steady,healthy_end_share,complete,seed,scenario_hash,version\n", f);
+	fputs(",steady,healthy_end_share,complete,precision_met,seed,scenario_hash,version\n", f);
 
 	f = r->f[F_WORKLOADS];
 	fputs("point,workload", f);
@@ -891,8 +915,9 @@ static void write_summary_row(struct report *r, size_t p, const struct scope_acc
 		   s0 ? s0->ended : none, pt->mean, pt->ci95, pt->lo, pt->hi);
 	fprintf(f, ",%s", !pt->replications ? "NaN" : pt->steady ? "true" : "false");
 	num(f, pt->replications ? pt->healthy_end : NAN);
-	fprintf(f, ",%s,%llu,%016llx,%s\n",
+	fprintf(f, ",%s,%s,%llu,%016llx,%s\n",
 		pt->complete ? "true" : "false",
+		pt->precision == 1 ? "true" : pt->precision == 2 ? "false" : "",
 		(unsigned long long)set->points[p]->seed, set->points[p]->hash,
 		r->version);
 }
@@ -942,7 +967,8 @@ int report_init(struct report *r, const struct scenario_set *set,
 	r->set = set;
 	r->version = version;
 	r->points = calloc(set->npoints, sizeof *r->points);
-	return r->points ? 0 : SIM_ENOMEM;
+	r->precision = calloc(set->npoints, 1);
+	return r->points && r->precision ? 0 : SIM_ENOMEM;
 }
 
 void report_fini(struct report *r)
@@ -960,6 +986,8 @@ void report_fini(struct report *r)
 		free(r->points[p].own);
 	free(r->points);
 	r->points = NULL;
+	free(r->precision);
+	r->precision = NULL;
 	free(r->dir);
 	r->dir = NULL;
 }
@@ -977,7 +1005,10 @@ int report_point_done(struct report *r, size_t p)
 		const struct scope_acc *s0 = &a->scopes[0];
 		pt->replications = a->reps;
 		pt->used = s0->used;
-		pt->complete = a->reps == r->set->points[p]->replications;
+		const struct scenario *sc = r->set->points[p];
+		pt->precision = r->precision[p];
+		pt->complete = sc->precision.metric >= 0 ? pt->precision != 0 :
+			       a->reps == sc->replications;
 		pt->healthy_end = a->reps ? (double)a->healthy_end / a->reps : NAN;
 		pt->arrivals = s0->arrivals;
 		pt->completed = s0->ended[REQ_OK];
@@ -985,6 +1016,21 @@ int report_point_done(struct report *r, size_t p)
 		pt->failed = count_group(s0->ended, REQ_GROUP_FAILED);
 		estimate(s0, pt->mean, pt->ci95, pt->lo, pt->hi);
 		rc = steady_verdict(r, p, a, &pt->steady);
+		if (pt->precision == 2 && rc == 0) {
+			const struct sc_precision *pr = &sc->precision;
+			int m = pr->metric;
+			char text[400];
+			if (isnan(pt->lo[m]))
+				snprintf(text, sizeof text,
+					 "precision not reached: %s has no interval after %u replications (too few samples, or beyond its quantile); raise max_replications or duration",
+					 metric_names[m], a->reps);
+			else
+				snprintf(text, sizeof text,
+					 "precision not reached: %s is %.4g with a 95 %% interval of [%.4g, %.4g] after %u replications, where the target half-width is %.4g; raise max_replications or duration",
+					 metric_names[m], pt->mean[m], pt->lo[m], pt->hi[m], a->reps,
+					 pr->relative > 0 ? pr->relative * fabs(pt->mean[m]) : pr->absolute);
+			rc = add_warning(r, p, text);
+		}
 		if (r->set->nparams && rc == 0) {
 			/* each replication's own values, for compare.csv */
 			pt->own = malloc((size_t)REPORT_NCMP * a->reps * sizeof *pt->own);
@@ -1331,6 +1377,7 @@ void report_reference(FILE *f)
 	fputs("| `steady` | summary.csv: `false` when the scenario or the runs show no steady state (a warning says why) |\n"
 	      "| `healthy_end_share` | summary.csv: the share of replications whose last tenth of the measured window failed or refused under 1 % of the requests it ended: those that recovered from a fault, or never had one |\n"
 	      "| `complete` | summary.csv: `false` when the run was stopped before this point's replications were all done |\n"
+	      "| `precision_met` | summary.csv, with `precision:`: `true` when the metric's 95 % half-width reached the target, `false` when max_replications ran out first (`replications` says how many ran); empty without `precision:` |\n"
 	      "| `seed`, `scenario_hash`, `version` | summary.csv: what produced the row |\n\n"
 	      "### `nodes.csv`\n\n"
 	      "One row per point and node (`point`, `node`, `type`), and one per\n"

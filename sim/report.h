@@ -89,7 +89,10 @@ enum report_metric {
 struct report_summary {
 	uint32_t replications;      /* replications folded in */
 	uint32_t used;              /* of them, those that served a request */
-	int complete;               /* all asked-for replications ran */
+	int complete;               /* all asked-for replications ran (with
+				     * precision: the rule ended the point) */
+	int precision;              /* 0 no precision target; 1 met; 2 not
+				     * met within max_replications */
 	int steady;
 	double healthy_end;         /* share of replications whose last tenth
 				     * failed or refused under 1 % of what it
@@ -163,6 +166,7 @@ struct report {
 	char *tmp[REPORT_NFILES];
 	size_t written;             /* points whose rows are written */
 	int io_error[REPORT_NFILES];            /* per file: errno of its first failed write */
+	unsigned char *precision;   /* [npoints]: see report_set_precision */
 };
 
 /* report_init prepares an empty report for set: 0 or SIM_ENOMEM. */
@@ -181,6 +185,21 @@ int report_open(struct report *r, const char *dir, struct sim_err *err);
  * index order.  0 or SIM_ENOMEM. */
 int report_fold(struct report *r, size_t p, uint32_t rep,
 		const struct rep_result *res);
+
+/* report_metric_name is metric m's column name in summary.csv. */
+const char *report_metric_name(int m);
+
+/* report_estimate gives metric m of point p as folded so far (p must be
+ * the point being folded): its estimate and 95 % interval [lo, hi] (NaN
+ * when it has none yet).  0, or -1 when p is not being folded. */
+int report_estimate(const struct report *r, size_t p, int m, double *est,
+		    double *lo, double *hi);
+
+/* report_set_precision records, before report_point_done, that point p's
+ * precision target was met (met = 1) or was not within its
+ * max_replications (met = 0): its precision_met column, its complete
+ * column (the rule ended the point), and a warning when not met. */
+void report_set_precision(struct report *r, size_t p, int met);
 
 /* report_point_done closes point p: its estimates are worked out and, when
  * the report is open, its rows are written.  A point with no replication

@@ -12,6 +12,7 @@
 #include "sim/runner.h"
 
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -26,15 +27,15 @@ uint64_t runner_items(const struct scenario_set *set)
 {
 	uint64_t n = 0;
 	for (size_t p = 0; p < set->npoints; p++)
-		n += set->points[p]->replications;
+		n += sc_max_replications(set->points[p]);
 	return n;
 }
 
 void runner_item_at(const struct scenario_set *set, uint64_t i, size_t *p, uint32_t *k)
 {
 	size_t q = 0;
-	while (i >= set->points[q]->replications)
-		i -= set->points[q++]->replications;
+	while (i >= sc_max_replications(set->points[q]))
+		i -= sc_max_replications(set->points[q++]);
 	*p = q;
 	*k = (uint32_t)i;
 }
@@ -46,18 +47,33 @@ struct plan {
 	struct report *r;
 	uint64_t n;                  /* items in the sequence */
 	uint32_t stride, first;
+	unsigned char *closed;       /* [npoints]: the report closed it */
 };
 
-static void plan_init(struct plan *pl, const struct scenario_set *set,
-		      const struct runner_opts *o, struct report *r)
+static int plan_init(struct plan *pl, const struct scenario_set *set,
+		     const struct runner_opts *o, struct report *r)
 {
 	uint64_t total = runner_items(set);
+	pl->closed = calloc(set->npoints ? set->npoints : 1, 1);
 	pl->set = set;
 	pl->o = o;
 	pl->r = r;
 	pl->stride = o->nshards > 1 ? o->nshards : 1;
 	pl->first = o->nshards > 1 ? o->shard : 0;
 	pl->n = total > pl->first ? (total - pl->first + pl->stride - 1) / pl->stride : 0;
+	return pl->closed ? 0 : SIM_ENOMEM;
+}
+
+/* plan_skip says whether the item at position s belongs to a point the
+ * report has closed (its precision target was met). */
+static int plan_skip(const struct plan *pl, uint64_t s)
+{
+	size_t p;
+	uint32_t k;
+	if (pl->o->sink)
+		return 0;
+	runner_item_at(pl->set, s * pl->stride + pl->first, &p, &k);
+	return pl->closed[p];
 }
 
 /* plan_item is the item at position s of the sequence. */
@@ -66,27 +82,63 @@ static uint64_t plan_item(const struct plan *pl, uint64_t s)
 	return s * pl->stride + pl->first;
 }
 
+/* precise says whether point p, as folded so far, meets its precision
+ * target: an interval exists and its larger half-width is within it. */
+static int precise(const struct report *r, size_t p, const struct sc_precision *pr)
+{
+	double est, lo, hi;
+	if (report_estimate(r, p, pr->metric, &est, &lo, &hi) || isnan(lo) || isnan(hi) ||
+	    !isfinite(est))
+		return 0;
+	double half = est - lo > hi - est ? est - lo : hi - est;
+	double target = pr->relative > 0 ? pr->relative * fabs(est) : pr->absolute;
+	return target > 0 && half <= target;
+}
+
+int runner_fold(const struct scenario_set *set, struct report *r, unsigned char *closed,
+		uint64_t item, const struct rep_result *res)
+{
+	size_t p;
+	uint32_t k;
+	runner_item_at(set, item, &p, &k);
+	if (closed[p])
+		return 0;
+	if (report_fold(r, p, k, res))
+		return SIM_ENOMEM;
+	const struct scenario *sc = set->points[p];
+	int met = 0;
+	if (sc->precision.metric >= 0 && k + 1 >= sc->replications && k + 1 >= 2)
+		met = precise(r, p, &sc->precision);
+	if (!met && k + 1 < sc_max_replications(sc))
+		return 0;
+	if (sc->precision.metric >= 0)
+		report_set_precision(r, p, met);
+	closed[p] = 1;
+	return report_point_done(r, p) ? SIM_ENOMEM : 0;
+}
+
 /* deliver hands item's result on: to the sink, or folded into the report
- * (closing its point after its last replication). */
+ * (runner_fold). */
 static int deliver(const struct plan *pl, uint64_t item, const struct rep_result *res,
 		   struct sim_err *err)
 {
 	if (pl->o->sink)
 		return pl->o->sink(pl->o->sink_arg, item, res, err);
-	size_t p;
-	uint32_t k;
-	runner_item_at(pl->set, item, &p, &k);
-	if (report_fold(pl->r, p, k, res) ||
-	    (k + 1 == pl->set->points[p]->replications && report_point_done(pl->r, p)))
+	if (runner_fold(pl->set, pl->r, pl->closed, item, res))
 		return sim_errf(err, SIM_ENOMEM, "out of memory");
 	return 0;
 }
 
-/* stopped closes, in a report, the point of the item at position s, the
- * first not delivered: it is marked incomplete with what it has. */
+/* stopped closes, in a report, the first point not closed from the item
+ * at position s on, the first not delivered: it is marked incomplete
+ * with what it has. */
 static int stopped(const struct plan *pl, uint64_t s, struct sim_err *err)
 {
-	if (pl->o->sink || s >= pl->n)
+	if (pl->o->sink)
+		return SIM_EINTR;
+	while (s < pl->n && plan_skip(pl, s))
+		s++;
+	if (s >= pl->n)
 		return SIM_EINTR;
 	size_t p;
 	uint32_t k;
@@ -128,6 +180,8 @@ static int run_serial(const struct plan *pl, struct sim_err *err)
 		uint64_t item = plan_item(pl, s);
 		size_t p;
 		uint32_t k;
+		if (plan_skip(pl, s))
+			continue;
 		runner_item_at(pl->set, item, &p, &k);
 		if (o->stop && *o->stop) {
 			rc = stopped(pl, s, err);
@@ -145,7 +199,7 @@ static int run_serial(const struct plan *pl, struct sim_err *err)
 		}
 		hc.p.point = p;
 		hc.p.rep = k;
-		hc.p.nreps = pl->set->points[p]->replications;
+		hc.p.nreps = sc_max_replications(pl->set->points[p]);
 		hc.p.done = 0;
 		if (o->progress)
 			o->progress(o->arg, &hc.p);
@@ -168,7 +222,10 @@ int runner_run_on(const struct scenario_set *set, struct report *r,
 {
 	static const struct runner_opts none = { 0 };
 	struct plan plan, *pl = &plan;
-	plan_init(pl, set, o ? o : &none, r);
+	if (plan_init(pl, set, o ? o : &none, r)) {
+		free(pl->closed);
+		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	}
 	o = pl->o;
 	unsigned jobs = t->workers;
 	uint64_t total = pl->n;      /* positions in the sequence */
@@ -177,6 +234,7 @@ int runner_run_on(const struct scenario_set *set, struct report *r,
 	uint64_t ahead = 4 * (uint64_t)jobs;
 	int *busy = calloc(jobs, sizeof *busy);
 	struct runner_reply *slots = calloc(ahead, sizeof *slots);
+	/* per position in the window: 0 not sent, 1 sent, 2 its reply in */
 	unsigned char *ready = calloc(ahead, 1);
 	struct rep_result res = { 0 };
 	size_t res_point = SIZE_MAX;
@@ -198,31 +256,36 @@ int runner_run_on(const struct scenario_set *set, struct report *r,
 				t->interrupt(t->ctx);
 		}
 		for (unsigned i = 0; i < jobs && !stopping; i++) {
+			/* items of a point already closed are not run */
+			while (next_send < total && next_send < next_fold + ahead &&
+			       plan_skip(pl, next_send))
+				next_send++;
 			if (busy[i] || next_send >= total || next_send >= next_fold + ahead)
 				continue;
 			if (t->send(t->ctx, i, plan_item(pl, next_send))) {
 				rc = sim_errf(err, SIM_EIO, "a worker was lost");
 				goto out;
 			}
+			ready[next_send % ahead] = 1;
 			busy[i] = 1;
 			next_send++;
 			inflight++;
 		}
-		if (!inflight)
-			break;                       /* stopping, all in */
+		if (!inflight && stopping)
+			break;                       /* all in */
 		unsigned w;
-		int got;
-		while ((got = t->recv(t->ctx, &w, &in, err)) == 1) {
+		int got = 0;
+		while (inflight && (got = t->recv(t->ctx, &w, &in, err)) == 1) {
 			uint64_t at = (in.item - pl->first) / pl->stride;
 			if (w >= jobs || !busy[w] || in.item < pl->first ||
 			    (in.item - pl->first) % pl->stride || at < next_fold ||
-			    at >= next_fold + ahead || ready[at % ahead]) {
+			    at >= next_fold + ahead || ready[at % ahead] != 1) {
 				free(in.rec);
 				rc = sim_errf(err, SIM_EIO, "a worker sent an item it was not given");
 				goto out;
 			}
 			slots[at % ahead] = in;
-			ready[at % ahead] = 1;
+			ready[at % ahead] = 2;
 			busy[w] = 0;
 			inflight--;
 			pr.items_done++;
@@ -233,9 +296,25 @@ int runner_run_on(const struct scenario_set *set, struct report *r,
 			rc = err->code ? err->code : SIM_EIO;
 			goto out;
 		}
-		/* fold what is next, in order */
-		while (next_fold < total && ready[next_fold % ahead]) {
+		/* fold what is next, in order.  An item of a point closed
+		 * meanwhile (its precision met) is passed over: at once when
+		 * it was never sent, its reply dropped when it was */
+		while (next_fold < next_send) {
+			unsigned char *st = &ready[next_fold % ahead];
 			struct runner_reply *s = &slots[next_fold % ahead];
+			if (plan_skip(pl, next_fold)) {
+				if (*st == 1)
+					break;
+				if (*st == 2) {
+					free(s->rec);
+					s->rec = NULL;
+				}
+				*st = 0;
+				next_fold++;
+				continue;
+			}
+			if (*st != 2)
+				break;
 			uint64_t item = plan_item(pl, next_fold);
 			size_t p;
 			uint32_t k;
@@ -266,14 +345,14 @@ int runner_run_on(const struct scenario_set *set, struct report *r,
 			}
 			if ((rc = deliver(pl, item, &res, err)))
 				goto out;
-			ready[next_fold % ahead] = 0;
+			*st = 0;
 			free(s->rec);
 			s->rec = NULL;
 			next_fold++;
 		}
 		if (o->progress && next_fold < total) {
 			runner_item_at(set, plan_item(pl, next_fold), &pr.point, &pr.rep);
-			pr.nreps = set->points[pr.point]->replications;
+			pr.nreps = sc_max_replications(set->points[pr.point]);
 			o->progress(o->arg, &pr);
 		}
 	}
@@ -285,6 +364,7 @@ out:
 	free(slots);
 	free(ready);
 	free(busy);
+	free(pl->closed);
 	rep_result_fini(&res);
 	return rc;
 }
@@ -546,13 +626,16 @@ int runner_run(const struct scenario_set *set, struct report *r,
 {
 	static const struct runner_opts none = { 0 };
 	struct plan pl;
-	plan_init(&pl, set, o ? o : &none, r);
+	if (plan_init(&pl, set, o ? o : &none, r)) {
+		free(pl.closed);
+		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	}
 	unsigned jobs = pl.o->jobs;
 	if (jobs > pl.n)
 		jobs = (unsigned)pl.n;
 	if (jobs > 256)
 		jobs = 256;
-	if (jobs <= 1)
-		return run_serial(&pl, err);
-	return run_forked(set, r, pl.o, jobs, err);
+	int rc = jobs <= 1 ? run_serial(&pl, err) : run_forked(set, r, pl.o, jobs, err);
+	free(pl.closed);
+	return rc;
 }

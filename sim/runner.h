@@ -109,7 +109,18 @@ struct runner_worker {
 void runner_serve(const struct scenario_set *set, const struct runner_worker *wk,
 		  volatile sig_atomic_t *stop);
 
-/* runner_items counts the work items of set. */
+/* runner_fold folds item's result into r as a run does, in item order:
+ * its point is closed (report_point_done) after its last replication or,
+ * with `precision:`, as soon as the target is met after the first
+ * `replications`; closed[p] (npoints flags, zeroed at the start) marks
+ * the closed points, whose later items are ignored.  Runs and merges
+ * share it, so both stop a point at the same replication.  0 or
+ * SIM_ENOMEM. */
+int runner_fold(const struct scenario_set *set, struct report *r, unsigned char *closed,
+		uint64_t item, const struct rep_result *res);
+
+/* runner_items counts the work items of set: each point's replications,
+ * or with `precision:` its max_replications. */
 uint64_t runner_items(const struct scenario_set *set);
 
 /* runner_item_at maps item i (< runner_items) to its point and

@@ -19,6 +19,7 @@
 #include "models/model.h"
 #include "sim/breaker.h"
 #include "sim/param.h"
+#include "sim/report.h"
 
 #define SC_MAX_NODES 1000000
 #define SC_MAX_REPLICATIONS 100000
@@ -769,9 +770,54 @@ static int valid_name(const char *s)
 
 static const char *const top_keys[] = {
 	"name", "description", "seed", "duration", "warmup", "replications",
-	"window", "workloads", "nodes", "sweep", "compare", "timeline", "breakers", NULL
+	"precision", "window", "workloads", "nodes", "sweep", "compare", "timeline", "breakers", NULL
 };
 static const char *const top_required[] = { "duration", "workloads", "nodes", NULL };
+
+/* check_precision reads `precision:` at n (NULL: none) into pr. */
+static int check_precision(struct sc_ctx *c, const struct yt_node *n, struct sc_precision *pr)
+{
+	static const char *const keys[] = { "metric", "relative", "absolute", "max_replications",
+					    NULL };
+	static const char *const required[] = { "metric", NULL };
+	const char *names[RM_COUNT + 1];
+	const char *m;
+	uint64_t u;
+	int rc;
+	pr->metric = -1;
+	if (!n)
+		return 0;
+	if ((rc = sc_keys(c, n, "precision", keys, required)))
+		return rc;
+	if ((rc = sc_string(c, yt_get(n, "metric"), "precision.metric", &m)))
+		return rc;
+	for (int i = 0; i < RM_COUNT; i++)
+		names[i] = report_metric_name(i);
+	names[RM_COUNT] = NULL;
+	for (int i = 0; i < RM_COUNT; i++)
+		if (!strcmp(m, names[i]))
+			pr->metric = i;
+	if (pr->metric < 0)
+		return sc_unknown(c, yt_get(n, "metric"), "precision.metric", "metric", m, names);
+	const struct yt_node *rel = yt_get(n, "relative"), *abs = yt_get(n, "absolute");
+	if (!rel == !abs)
+		return sc_fail(c, rel && abs ? abs : n, "precision",
+			       "give one target: relative (a share of the estimate, e.g. 0.05) or absolute (in the metric's unit)");
+	if (rel && (rc = sc_double(c, rel, "precision.relative", 1e-6, 1, &pr->relative)))
+		return rc;
+	if (abs && (rc = sc_double(c, abs, "precision.absolute", 0, 1e300, &pr->absolute)))
+		return rc;
+	if (abs && !(pr->absolute > 0))
+		return sc_fail(c, abs, "precision.absolute", "must be greater than 0");
+	pr->max_replications = 200;
+	if (yt_get(n, "max_replications")) {
+		if ((rc = sc_uint(c, yt_get(n, "max_replications"), "precision.max_replications", 2,
+				  SC_MAX_REPLICATIONS, &u)))
+			return rc;
+		pr->max_replications = (uint32_t)u;
+	}
+	return 0;
+}
 
 /* default_name is the file's base name without its extension. */
 static char *default_name(const char *file)
@@ -1107,6 +1153,15 @@ static int check_point(struct yt_node *tree, const char *file,
 		if ((rc = sc_uint(c, v, "replications", 1, SC_MAX_REPLICATIONS, &u)))
 			goto fail;
 		sc->replications = (uint32_t)u;
+	}
+	if ((rc = check_precision(c, yt_get(tree, "precision"), &sc->precision)))
+		goto fail;
+	if (sc->precision.metric >= 0 && sc->precision.max_replications < sc->replications) {
+		rc = sc_fail(c, yt_get(yt_get(tree, "precision"), "max_replications"),
+			     "precision.max_replications",
+			     "is below replications (%u), the replications every point runs first",
+			     sc->replications);
+		goto fail;
 	}
 	sc->window_ns = 1000000000;
 	if ((v = yt_get(tree, "window")) &&

@@ -53,13 +53,22 @@ static inline uint32_t sc_node_rows(const struct sc_node *n)
 	return n->max_units > 1 ? 1 + n->max_units : 1;
 }
 
+/* `precision:`: run-length control (runner.h).  metric < 0: none. */
+struct sc_precision {
+	int metric;                    /* enum report_metric, or -1 */
+	double relative, absolute;     /* the half-width target: relative to
+					* the estimate, or absolute (0: unset) */
+	uint32_t max_replications;
+};
+
 struct scenario {
 	char *name;
 	uint64_t seed;
 	int64_t duration_ns;           /* measured time per replication */
 	int64_t warmup_ns;             /* discarded before it */
 	int64_t window_ns;             /* time-series window as asked */
-	uint32_t replications;
+	uint32_t replications;         /* with precision: the first batch */
+	struct sc_precision precision;
 	struct sc_node *nodes;         /* components first, then clients */
 	size_t nnodes;
 	size_t ncomponents;            /* nodes[0 .. ncomponents) are components */
@@ -74,6 +83,13 @@ struct scenario {
 	struct sc_breaker *breakers;   /* [nbreakers], `breakers:` in order */
 	size_t nbreakers;
 };
+
+/* sc_max_replications is how many replications a point may run: its
+ * `replications`, or with `precision:` its `max_replications`. */
+static inline uint32_t sc_max_replications(const struct scenario *sc)
+{
+	return sc->precision.metric >= 0 ? sc->precision.max_replications : sc->replications;
+}
 
 /* One entry of `breakers:`: its name and its config (sim/breaker.h). */
 struct breaker_cfg;

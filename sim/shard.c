@@ -388,10 +388,15 @@ int shard_merge(struct shard_set *ss, const struct scenario_set *set, struct rep
 	unsigned char *buf = NULL;
 	size_t cap = 0;
 	int rc = 0;
-	if (total != ss->files[0].items)
+	unsigned char *closed = calloc(set->npoints ? set->npoints : 1, 1);
+	if (!closed)
+		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	if (total != ss->files[0].items) {
+		free(closed);
 		return sim_errf(err, SIM_EINVAL, "%s: %llu work items, the scenario has %llu",
 				ss->files[0].path, (unsigned long long)ss->files[0].items,
 				(unsigned long long)total);
+	}
 	for (uint64_t item = 0; item < total && rc == 0; item++) {
 		struct shard_file *sf = &ss->files[item % ss->count];
 		uint64_t at, len;
@@ -421,6 +426,8 @@ int shard_merge(struct shard_set *ss, const struct scenario_set *set, struct rep
 			break;
 		}
 		runner_item_at(set, item, &p, &k);
+		if (closed[p])
+			continue;            /* its precision was met before */
 		if (p != cur) {
 			rep_result_fini(&res);
 			cur = SIZE_MAX;
@@ -437,8 +444,7 @@ int shard_merge(struct shard_set *ss, const struct scenario_set *set, struct rep
 					 sf->path, (unsigned long long)item);
 			break;
 		}
-		if (report_fold(r, p, k, &res) ||
-		    (k + 1 == set->points[p]->replications && report_point_done(r, p)))
+		if (runner_fold(set, r, closed, item, &res))
 			rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 	}
 	/* each file must end where its last record does, with its trailer */
@@ -451,6 +457,7 @@ int shard_merge(struct shard_set *ss, const struct scenario_set *set, struct rep
 			rc = sim_errf(err, SIM_EINVAL, "%s: cut short or damaged at its end", sf->path);
 	}
 	free(buf);
+	free(closed);
 	rep_result_fini(&res);
 	return rc;
 }

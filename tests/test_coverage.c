@@ -31,12 +31,18 @@
  *
  * `make validate` (ARCHSIM_VALIDATE=full) adds rho 0.95 and p99.9, at the
  * run lengths they need.
+ *
+ * Run-length control (`precision:`) stops a point at the first
+ * replication whose interval meets its target, which could favour
+ * intervals narrow by chance; the last test measures its coverage at rho
+ * 0.5 (and 0.9 under make validate).
  */
 #include "tests/simtest.h"
 
 #include <math.h>
 
 #include "sim/report.h"
+#include "sim/runner.h"
 #include "sim/stats.h"
 
 #define FLOOR 0.92
@@ -194,12 +200,94 @@ static void test_coverage_heavier_load_and_p999(void **state)
 	expect_cover(&t, RM_P999, floor);
 }
 
+/* seq_coverage runs `runs` seeds of an M/M/1 at rho under run-length
+ * control (`precision:` on metric m, relative target rel, first `first`
+ * replications, at most 200) and tallies how often the final intervals
+ * of the mean and p99 hold the truth; *reps_mean is the mean number of
+ * replications run. */
+static void seq_coverage(double rho, double duration_s, double warmup_s, uint32_t first,
+			 int m, double rel, size_t runs, struct tally *t, double *reps_mean)
+{
+	double r = 1 - rho;
+	double truth[RM_COUNT] = { [RM_LATENCY_MEAN] = 1 / r, [RM_P99] = log(100) / r };
+	char y[1024];
+	snprintf(y, sizeof y,
+		 "duration: %gs\nwarmup: %gs\nreplications: %u\nwindow: 1h\n"
+		 "precision: {metric: %s, relative: %g, max_replications: 200}\n"
+		 "workloads:\n  u: {arrival: {process: poisson, rate: %g/s}, target: q}\n"
+		 "nodes:\n  q: {type: service, service: {dist: exponential, mean: 1s}}\n",
+		 duration_s, warmup_s, first, report_metric_name(m), rel, rho);
+	memset(t, 0, sizeof *t);
+	double reps = 0;
+	size_t met = 0;
+	for (size_t k = 0; k < runs; k++) {
+		char seed[32];
+		snprintf(seed, sizeof seed, "%zu", 5000 + k);
+		struct sc_override ov[] = { { "seed", seed } };
+		struct scenario_set *set = simtest_load_with(y, ov, 1);
+		struct sim_err err = { 0 };
+		struct report rep;
+		assert_int_equal(report_init(&rep, set, "t"), 0);
+		assert_int_equal(runner_run(set, &rep, NULL, &err), 0);
+		const struct report_summary *pt = &rep.points[0];
+		t->runs++;
+		reps += pt->replications;
+		met += pt->precision == 1;
+		for (int q = 0; q < RM_COUNT; q++) {
+			if (!(truth[q] > 0) || isnan(pt->lo[q]))
+				continue;
+			t->given[q]++;
+			t->held[q] += pt->lo[q] <= truth[q] && truth[q] <= pt->hi[q];
+			t->held_moved[q] += pt->lo[q] <= 1.1 * truth[q] && 1.1 * truth[q] <= pt->hi[q];
+		}
+		report_fini(&rep);
+		scenario_set_free(set);
+	}
+	*reps_mean = reps / (double)runs;
+	print_message("    rho %.2f, %g s (%g s warm-up), %u replications first, %s within %g%%:"
+		      " %.1f replications on average, target met in %zu of %zu runs;\n"
+		      "      coverage of the mean %5.1f%%, of p99 %5.1f%% (of %zu runs with an interval);"
+		      " truth x 1.1: %5.1f%%, %5.1f%%\n",
+		      rho, duration_s, warmup_s, first, report_metric_name(m), 100 * rel, *reps_mean,
+		      met, runs, 100 * share(t->held[RM_LATENCY_MEAN], t->given[RM_LATENCY_MEAN]),
+		      100 * share(t->held[RM_P99], t->given[RM_P99]), t->given[RM_P99],
+		      100 * share(t->held_moved[RM_LATENCY_MEAN], t->given[RM_LATENCY_MEAN]),
+		      100 * share(t->held_moved[RM_P99], t->given[RM_P99]));
+}
+
+/* Run-length control stops a point when its interval first looks narrow
+ * enough, which favours intervals that came out narrow by chance: the
+ * sequential procedure's coverage, at rho 0.5 (and 0.9 under make
+ * validate), for targets on the mean and on p99. */
+static void test_coverage_under_precision(void **state)
+{
+	struct tally t;
+	double reps;
+	/* 300 runs: the floor is 90 %, as for rho 0.95 above */
+	const double floor = FLOOR - 0.02;
+	seq_coverage(0.5, 4000, 100, 5, RM_P99, 0.05, 300, &t, &reps);
+	assert_int_equal(t.given[RM_P99], t.runs);
+	expect_cover(&t, RM_P99, floor);
+	expect_cover(&t, RM_LATENCY_MEAN, floor);
+	assert_true(reps > 5 && reps < 200);
+	seq_coverage(0.5, 4000, 100, 5, RM_LATENCY_MEAN, 0.02, 300, &t, &reps);
+	expect_cover(&t, RM_LATENCY_MEAN, floor);
+	if (simtest_full()) {
+		seq_coverage(0.9, 20000, 1000, 5, RM_P99, 0.05, 300, &t, &reps);
+		expect_cover(&t, RM_P99, floor);
+		expect_cover(&t, RM_LATENCY_MEAN, floor);
+		seq_coverage(0.9, 20000, 1000, 5, RM_LATENCY_MEAN, 0.02, 300, &t, &reps);
+		expect_cover(&t, RM_LATENCY_MEAN, floor);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_coverage_mm1_5_replications),
 		cmocka_unit_test(test_coverage_mm1_50_replications),
 		cmocka_unit_test(test_coverage_heavier_load_and_p999),
+		cmocka_unit_test(test_coverage_under_precision),
 	};
 	return cmocka_run_group_tests_name("coverage", tests, NULL, NULL);
 }

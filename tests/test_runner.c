@@ -2,7 +2,9 @@
  * test_runner.c - every point, every replication: the report is filled in
  * order, progress is reported, and a sweep point equals the same scenario
  * run on its own (so how the work is split cannot change a result), and
- * any number of worker processes writes the same bytes as one.
+ * any number of worker processes writes the same bytes as one, and
+ * `precision:` stops a point at the first replication whose interval
+ * meets the target.
  */
 #include "tests/simtest.h"
 
@@ -272,6 +274,87 @@ static void test_runner_workloads_add_up(void **state)
 	scenario_set_free(set);
 }
 
+#define MM1_PREC(prec) \
+	"duration: 100s\nwarmup: 10s\nreplications: %s\n" prec \
+	"workloads:\n  u: {arrival: {process: poisson, rate: 50/s}, target: s}\n" \
+	"nodes:\n  s: {type: service, service: {dist: exponential, mean: 10ms}}\n"
+
+/* summary_of runs text in `jobs` processes and returns point 0's summary
+ * (the report is freed; `own` is not kept). */
+static struct report_summary summary_of(const char *text, unsigned jobs)
+{
+	struct scenario_set *set = simtest_load(text);
+	struct report rep;
+	struct sim_err err = { 0 };
+	struct runner_opts o = { .jobs = jobs };
+	assert_int_equal(report_init(&rep, set, "t"), 0);
+	assert_int_equal(runner_run(set, &rep, &o, &err), 0);
+	struct report_summary s = rep.points[0];
+	s.own = NULL;
+	report_fini(&rep);
+	scenario_set_free(set);
+	return s;
+}
+
+/* An M/M/1 at rho 0.5 with a 4 % target on p99: the point stops at some
+ * n between its first 3 and its 100, and its interval meets the target
+ * there; the same scenario with a fixed n - 1 replications does not (so
+ * it stopped at the first n that did), and with n it gives the same
+ * numbers.  In 2 processes, where items run ahead and are dropped, the
+ * same n. */
+static void test_runner_precision_stops_at_the_first_that_meets(void **state)
+{
+	char text[1024];
+	snprintf(text, sizeof text,
+		 MM1_PREC("precision: {metric: latency_p99_s, relative: 0.04, max_replications: 100}\n"),
+		 "3");
+	struct report_summary a = summary_of(text, 1), b = summary_of(text, 2);
+	uint32_t n = a.replications;
+	double half = a.ci95[RM_P99];
+	print_message("    stopped after %u replications: p99 %.5f +- %.5f (target %.5f)\n", n,
+		      a.mean[RM_P99], half, 0.04 * a.mean[RM_P99]);
+	assert_true(n > 3 && n < 100);
+	assert_int_equal(a.precision, 1);
+	assert_true(a.complete);
+	assert_true(half <= 0.04 * a.mean[RM_P99]);
+	assert_int_equal(b.replications, n);
+	assert_memory_equal(a.mean, b.mean, sizeof a.mean);
+	char reps[16];
+	snprintf(reps, sizeof reps, "%u", n - 1);
+	snprintf(text, sizeof text, MM1_PREC(""), reps);
+	struct report_summary c = summary_of(text, 1);
+	assert_true(c.ci95[RM_P99] > 0.04 * c.mean[RM_P99]);
+	assert_int_equal(c.precision, 0);
+	snprintf(reps, sizeof reps, "%u", n);
+	snprintf(text, sizeof text, MM1_PREC(""), reps);
+	struct report_summary d = summary_of(text, 1);
+	assert_memory_equal(a.mean, d.mean, sizeof a.mean);
+	assert_memory_equal(a.ci95, d.ci95, sizeof a.ci95);
+}
+
+/* A metric that never has an interval is never precise: p99.9 of a run
+ * too short for its tail, and the error ratio (0 in every replication)
+ * against a relative target.  Both run to max_replications and say so. */
+static void test_runner_precision_without_samples_is_not_met(void **state)
+{
+	static const char *const targets[] = {
+		"precision: {metric: latency_p999_s, relative: 0.5, max_replications: 6}\n",
+		"precision: {metric: error_ratio, relative: 0.1, max_replications: 6}\n",
+	};
+	for (int i = 0; i < 2; i++) {
+		char text[1024], fmt[1024];
+		snprintf(fmt, sizeof fmt, "%s%s%s", "duration: 2s\nwarmup: 0s\nreplications: %s\n",
+			 targets[i],
+			 "workloads:\n  u: {arrival: {process: poisson, rate: 50/s}, target: s}\n"
+			 "nodes:\n  s: {type: service, service: {dist: exponential, mean: 10ms}}\n");
+		snprintf(text, sizeof text, fmt, "2");
+		struct report_summary a = summary_of(text, 1);
+		assert_int_equal(a.replications, 6);
+		assert_int_equal(a.precision, 2);
+		assert_true(a.complete);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +362,8 @@ int main(void)
 		cmocka_unit_test(test_runner_point_equals_the_scenario_alone),
 		cmocka_unit_test(test_runner_jobs_give_the_same_bytes),
 		cmocka_unit_test(test_runner_jobs_stop),
+		cmocka_unit_test(test_runner_precision_stops_at_the_first_that_meets),
+		cmocka_unit_test(test_runner_precision_without_samples_is_not_met),
 		cmocka_unit_test(test_runner_node_means_skip_replications_without_data),
 		cmocka_unit_test(test_runner_workloads_add_up),
 	};
