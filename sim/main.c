@@ -490,7 +490,8 @@ int main(int argc, char **argv)
 		struct scenario_set *set = NULL;
 		struct sim_err err = { 0 };
 		if (mpiwork_share_text(mpi_rank, &file, &text) == 0 && file && status == 0 &&
-		    scenario_load_string(file, text, a.sets, a.nsets, &set, &err) == 0) {
+		    scenario_load_string(file, text, a.sets, a.nsets, &set, &err) == 0 &&
+		    mpiwork_share_warmups(mpi_rank, set) == 0) {
 			on_signals();
 			mpiwork_serve(set, &stop_signal);
 		}
@@ -522,6 +523,8 @@ int main(int argc, char **argv)
 		rc = shard_open(a.pos, a.npos, ARCHSIM_VERSION, &shards, &src, &err);
 		if (rc == 0)
 			rc = scenario_load_string(src.file, src.text, src.sets, src.nsets, &set, &err);
+		if (rc == 0)
+			rc = shard_warmups(shards, set, &err);
 	} else if (a.shard || MPI_RUN(a.cmd)) {
 		/* the shard file keeps the scenario's text for the merge; MPI
 		 * sends it to the other ranks */
@@ -533,16 +536,35 @@ int main(int argc, char **argv)
 	} else {
 		rc = scenario_load(a.pos[0], a.sets, a.nsets, &set, &err);
 	}
+	if (rc == 0 && strcmp(a.cmd, "check") && !shards) {
+		/* `warmup: auto`: each such point's pilot run, before the
+		 * work is split (a merge has the cuts from its shards) */
+		on_signals();
+		rc = runner_warmups(set, a.jobs < 1 ? 1 : (unsigned)a.jobs, &stop_signal, &err);
+		char msg[sizeof err.msg];
+		snprintf(msg, sizeof msg, "%s", err.msg);
+		if (rc == SIM_EINTR)
+			snprintf(err.msg, sizeof err.msg, "archsim: interrupted; nothing written");
+		else if (rc)
+			snprintf(err.msg, sizeof err.msg, "archsim: %.900s (in the pilot run of warmup: auto)",
+				 msg);
+	}
 #ifdef ARCHSIM_MPI
 	{
-		/* the workers take part in a run without shards, once checked */
+		/* the workers take part in a run without shards, once checked,
+		 * with the warm-ups found */
 		char *file = (char *)a.pos[0], *t = text;
 		if (rc || a.shard || !MPI_RUN(a.cmd))
 			file = t = NULL;
 		mpiwork_share_text(0, &file, &t);
+		if (file)
+			mpiwork_share_warmups(0, set);
 	}
 #endif
-	if (rc) {
+	if (rc == SIM_EINTR) {
+		fprintf(stderr, "%s\n", err.msg);
+		status = 128 + (int)stop_signal;
+	} else if (rc) {
 		fprintf(stderr, "%s%s\n", shards || strcmp(a.cmd, "merge") ? "" : "archsim: ",
 			err.msg);
 		status = rc == SIM_EINVAL ? EXIT_BADINPUT : 1;

@@ -61,6 +61,18 @@ int mpiwork_share_text(int rank, char **file, char **text)
 	return share(rank, file) || share(rank, text) ? -1 : 0;
 }
 
+int mpiwork_share_warmups(int rank, struct scenario_set *set)
+{
+	for (size_t p = 0; p < set->npoints; p++) {
+		long long w = set->points[p]->warmup_ns;
+		if (MPI_Bcast(&w, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+			return -1;
+		if (rank != 0)
+			set->points[p]->warmup_ns = w;
+	}
+	return 0;
+}
+
 /* ---- rank 0 ------------------------------------------------------------- */
 
 static int mpi_send(void *ctx, unsigned w, uint64_t item)

@@ -33,6 +33,11 @@ int mpiwork_init(int *argc, char ***argv, int *rank, int *size);
  * others get malloc'd copies, or NULL for "nothing to do".  0 or -1. */
 int mpiwork_share_text(int rank, char **file, char **text);
 
+/* mpiwork_share_warmups sends (rank 0) or receives the warm-up of every
+ * point of set (runner_warmups), after mpiwork_share_text gave the
+ * workers a scenario.  0 or -1. */
+int mpiwork_share_warmups(int rank, struct scenario_set *set);
+
 /* mpiwork_transport fills t with the ranks 1 .. size-1 as workers. */
 void mpiwork_transport(struct runner_transport *t, int size);
 

@@ -699,7 +699,7 @@ static void write_headers(struct report *r)
 		csv_field(f, set->param_paths[i]);
 	}
 	counts_header(f);
-	fputs(",steady,healthy_end_share,complete,precision_met,seed,scenario_hash,version\n", f);
+	fputs(",steady,healthy_end_share,complete,precision_met,warmup_s,seed,scenario_hash,version\n", f);
 
 	f = r->f[F_WORKLOADS];
 	fputs("point,workload", f);
@@ -915,9 +915,10 @@ static void write_summary_row(struct report *r, size_t p, const struct scope_acc
 		   s0 ? s0->ended : none, pt->mean, pt->ci95, pt->lo, pt->hi);
 	fprintf(f, ",%s", !pt->replications ? "NaN" : pt->steady ? "true" : "false");
 	num(f, pt->replications ? pt->healthy_end : NAN);
-	fprintf(f, ",%s,%s,%llu,%016llx,%s\n",
+	fprintf(f, ",%s,%s,%.9g,%llu,%016llx,%s\n",
 		pt->complete ? "true" : "false",
 		pt->precision == 1 ? "true" : pt->precision == 2 ? "false" : "",
+		(double)set->points[p]->warmup_ns * 1e-9,
 		(unsigned long long)set->points[p]->seed, set->points[p]->hash,
 		r->version);
 }
@@ -1377,6 +1378,7 @@ void report_reference(FILE *f)
 	fputs("| `steady` | summary.csv: `false` when the scenario or the runs show no steady state (a warning says why) |\n"
 	      "| `healthy_end_share` | summary.csv: the share of replications whose last tenth of the measured window failed or refused under 1 % of the requests it ended: those that recovered from a fault, or never had one |\n"
 	      "| `complete` | summary.csv: `false` when the run was stopped before this point's replications were all done |\n"
+	      "| `warmup_s` | summary.csv: the warm-up discarded from each replication: `warmup:` as given, or with `warmup: auto` the cut MSER-5 found on the point's pilot run |\n"
 	      "| `precision_met` | summary.csv, with `precision:`: `true` when the metric's 95 % half-width reached the target, `false` when max_replications ran out first (`replications` says how many ran); empty without `precision:` |\n"
 	      "| `seed`, `scenario_hash`, `version` | summary.csv: what produced the row |\n\n"
 	      "### `nodes.csv`\n\n"

@@ -22,6 +22,87 @@
 #include <unistd.h>
 
 #include "sim/repio.h"
+#include "sim/steady.h"
+
+/* The pilots' series, pooled per point as their results come in. */
+struct pilots {
+	const struct scenario_set *set;
+	double **sum, **count;       /* [pilot point][window] */
+	size_t *nts;
+	int64_t *window_ns;
+};
+
+static int pilot_sink(void *arg, uint64_t item, const struct rep_result *res,
+		      struct sim_err *err)
+{
+	struct pilots *pi = arg;
+	size_t p;
+	uint32_t k;
+	runner_item_at(pi->set, item, &p, &k);
+	if (!pi->sum[p]) {
+		pi->nts[p] = res->nts;
+		pi->window_ns[p] = res->ts_window_ns;
+		pi->sum[p] = calloc(res->nts ? res->nts : 1, sizeof **pi->sum);
+		pi->count[p] = calloc(res->nts ? res->nts : 1, sizeof **pi->count);
+		if (!pi->sum[p] || !pi->count[p])
+			return sim_errf(err, SIM_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < res->nts && i < pi->nts[p]; i++) {
+		pi->sum[p][i] += res->ts[i].lat_sum_s;
+		pi->count[p][i] += (double)res->ts[i].ended[REQ_OK];
+	}
+	return 0;
+}
+
+int runner_warmups(struct scenario_set *set, unsigned jobs, volatile sig_atomic_t *stop,
+		   struct sim_err *err)
+{
+	size_t n = 0;
+	for (size_t p = 0; p < set->npoints; p++)
+		n += set->points[p]->warmup_auto;
+	if (!n)
+		return 0;
+	/* a set of the pilots: each auto point, shallow-copied, with no
+	 * warm-up, its own streams and RUNNER_PILOTS replications at most */
+	struct scenario_set pset = { .npoints = n };
+	struct scenario *copies = calloc(n, sizeof *copies);
+	size_t *of = calloc(n, sizeof *of);
+	pset.points = calloc(n, sizeof *pset.points);
+	struct pilots pi = {
+		.set = &pset,
+		.sum = calloc(n, sizeof *pi.sum), .count = calloc(n, sizeof *pi.count),
+		.nts = calloc(n, sizeof *pi.nts), .window_ns = calloc(n, sizeof *pi.window_ns),
+	};
+	int rc = 0;
+	if (!copies || !of || !pset.points || !pi.sum || !pi.count || !pi.nts || !pi.window_ns)
+		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
+	for (size_t p = 0, i = 0; rc == 0 && p < set->npoints; p++) {
+		const struct scenario *sc = set->points[p];
+		if (!sc->warmup_auto)
+			continue;
+		copies[i] = *sc;
+		copies[i].warmup_ns = 0;
+		copies[i].replications = sc->replications < RUNNER_PILOTS ?
+					 sc->replications : RUNNER_PILOTS;
+		copies[i].precision.metric = -1;
+		copies[i].rep_offset = RUNNER_PILOT_STREAMS;
+		pset.points[i] = &copies[i];
+		of[i++] = p;
+	}
+	if (rc == 0) {
+		struct runner_opts o = { .jobs = jobs, .stop = stop, .sink = pilot_sink,
+					 .sink_arg = &pi };
+		rc = runner_run(&pset, NULL, &o, err);
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		set->points[of[i]]->warmup_ns = pi.sum[i] ?
+			(int64_t)steady_mser5(pi.sum[i], pi.count[i], pi.nts[i]) * pi.window_ns[i] : 0;
+	for (size_t i = 0; i < n && pi.sum && pi.count; i++)
+		free(pi.sum[i]), free(pi.count[i]);
+	free(pi.sum), free(pi.count), free(pi.nts), free(pi.window_ns);
+	free(pset.points), free(copies), free(of);
+	return rc;
+}
 
 uint64_t runner_items(const struct scenario_set *set)
 {

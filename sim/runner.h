@@ -119,6 +119,24 @@ void runner_serve(const struct scenario_set *set, const struct runner_worker *wk
 int runner_fold(const struct scenario_set *set, struct report *r, unsigned char *closed,
 		uint64_t item, const struct rep_result *res);
 
+/* `warmup: auto` runs up to RUNNER_PILOTS pilot replications of a point,
+ * numbered from RUNNER_PILOT_STREAMS for their streams (no replication
+ * has those numbers, so the pilots are independent of the runs). */
+#define RUNNER_PILOTS 5
+#define RUNNER_PILOT_STREAMS 0x80000000u
+
+/* runner_warmups sets the warm-up of each point with `warmup: auto`: its
+ * pilot replications (as many as its `replications`, up to
+ * RUNNER_PILOTS), with no warm-up and the measured length asked for, run
+ * in `jobs` processes; their latency time series are pooled window by
+ * window, and MSER-5 on the pooled series (steady_mser5) gives the cut, a
+ * whole number of time-series windows, at most half the run.  Every
+ * replication then discards that much and measures `duration` after it.
+ * Call it once, before the run, shards or MPI ranks take the set.  0,
+ * SIM_EINTR, SIM_ENOMEM or SIM_ESTUCK. */
+int runner_warmups(struct scenario_set *set, unsigned jobs, volatile sig_atomic_t *stop,
+		   struct sim_err *err);
+
 /* runner_items counts the work items of set: each point's replications,
  * or with `precision:` its max_replications. */
 uint64_t runner_items(const struct scenario_set *set);

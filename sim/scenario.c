@@ -1140,8 +1140,14 @@ static int check_point(struct yt_node *tree, const char *file,
 	}
 	if ((rc = sc_duration(c, yt_get(tree, "duration"), "duration", 1, &sc->duration_ns)))
 		goto fail;
-	if ((v = yt_get(tree, "warmup")) &&
-	    (rc = sc_duration(c, v, "warmup", 0, &sc->warmup_ns)))
+	if ((v = yt_get(tree, "warmup")) && v->type == YT_SCALAR && !v->quoted &&
+	    !strcmp(v->str, "auto"))
+		sc->warmup_auto = 1;      /* runner_warmups sets the cut */
+	else if (v && v->type == YT_SCALAR && v->str && isalpha((unsigned char)v->str[0])) {
+		rc = sc_fail(c, v, "warmup", "must be a duration such as 1m, or auto (got '%s')",
+			     v->str);
+		goto fail;
+	} else if (v && (rc = sc_duration(c, v, "warmup", 0, &sc->warmup_ns)))
 		goto fail;
 	if (sc->warmup_ns + sc->duration_ns > 2 * (int64_t)(SC_MAX_DURATION_NS / 2)) {
 		rc = sc_fail(c, yt_get(tree, "duration"), "duration",

@@ -66,8 +66,12 @@ struct scenario {
 	uint64_t seed;
 	int64_t duration_ns;           /* measured time per replication */
 	int64_t warmup_ns;             /* discarded before it */
+	int warmup_auto;               /* `warmup: auto`: warmup_ns is set by
+					* runner_warmups (MSER-5) before a run */
 	int64_t window_ns;             /* time-series window as asked */
 	uint32_t replications;         /* with precision: the first batch */
+	uint32_t rep_offset;           /* added to replication numbers for
+					* their streams (pilot runs; 0) */
 	struct sc_precision precision;
 	struct sc_node *nodes;         /* components first, then clients */
 	size_t nnodes;

@@ -6,6 +6,7 @@
  *   "ARSHARD\n", u32 byte-order mark, u32 I - 1, u32 N, u32 0,
  *   u64 items in the whole sweep,
  *   str version, str file, str text, u64 overrides, (str path, str value)*
+ *   u64 points, i64 warm-up of each point in ns (warmup: auto's cuts)
  *   records: (u64 item, u64 length, the record)*
  *   u64 UINT64_MAX, u64 records written        (the file is complete)
  *
@@ -110,6 +111,11 @@ int shard_run(const struct scenario_set *set, const struct shard_source *src,
 	for (size_t i = 0; rc == 0 && i < src->nsets; i++)
 		if (put_str(w.f, src->sets[i].path) || put_str(w.f, src->sets[i].value))
 			rc = SIM_EIO;
+	if (rc == 0 && put64(w.f, set->npoints))
+		rc = SIM_EIO;
+	for (size_t p = 0; rc == 0 && p < set->npoints; p++)
+		if (put64(w.f, (uint64_t)set->points[p]->warmup_ns))
+			rc = SIM_EIO;
 	if (rc) {
 		sim_errf(err, SIM_EIO, "%s: write failed: %s", tmp, strerror(errno));
 	} else {
@@ -143,6 +149,8 @@ struct shard_file {
 	char *version, *file, *text;
 	struct sc_override *sets;
 	size_t nsets;
+	int64_t *warmups;            /* [npoints] */
+	uint64_t npoints;
 };
 
 struct shard_set {
@@ -181,6 +189,7 @@ static void file_free(struct shard_file *sf)
 		free((char *)sf->sets[i].value);
 	}
 	free(sf->sets);
+	free(sf->warmups);
 	free(sf->path), free(sf->version), free(sf->file), free(sf->text);
 	memset(sf, 0, sizeof *sf);
 }
@@ -220,6 +229,10 @@ static int read_head(struct shard_file *sf, struct sim_err *err)
 		if (bad)
 			return sim_errf(err, SIM_EINVAL, "%s: damaged header", sf->path);
 	}
+	if (get64(sf->f, &sf->npoints) || sf->npoints > sf->items ||
+	    !(sf->warmups = malloc((sf->npoints ? sf->npoints : 1) * sizeof *sf->warmups)) ||
+	    (sf->npoints && get(sf->f, sf->warmups, sf->npoints * sizeof *sf->warmups)))
+		return sim_errf(err, SIM_EINVAL, "%s: damaged header", sf->path);
 	return 0;
 }
 
@@ -234,6 +247,9 @@ static const char *differs(const struct shard_file *a, const struct shard_file *
 		return "another scenario";
 	if (a->nsets != b->nsets)
 		return "other --set overrides";
+	if (a->npoints != b->npoints ||
+	    memcmp(a->warmups, b->warmups, a->npoints * sizeof *a->warmups))
+		return "other warm-ups";
 	for (size_t i = 0; i < a->nsets; i++)
 		if (strcmp(a->sets[i].path, b->sets[i].path) ||
 		    strcmp(a->sets[i].value, b->sets[i].value))
@@ -376,6 +392,17 @@ int shard_open(char *const *paths, size_t n, const char *version, struct shard_s
 	src->sets = ss->all[0].sets;
 	src->nsets = ss->all[0].nsets;
 	*out = ss;
+	return 0;
+}
+
+int shard_warmups(const struct shard_set *ss, struct scenario_set *set, struct sim_err *err)
+{
+	const struct shard_file *sf = &ss->files[0];
+	if (sf->npoints != set->npoints)
+		return sim_errf(err, SIM_EINVAL, "%s: %llu points, the scenario has %zu",
+				sf->path, (unsigned long long)sf->npoints, set->npoints);
+	for (size_t p = 0; p < set->npoints; p++)
+		set->points[p]->warmup_ns = sf->warmups[p];
 	return 0;
 }
 

@@ -9,7 +9,8 @@
  * replications evenly, and writes their results, as replication records
  * (repio.h) in item order, to DIR/shard-I-of-N.rec.  The file also holds
  * what the merge needs to rebuild the report: the scenario's text and
- * file name, the --set overrides, and archsim's version.  A Slurm job
+ * file name, the --set overrides, archsim's version, and each point's
+ * warm-up (`warmup: auto` finds it before the shard runs).  A Slurm job
  * array or GNU parallel runs the shards anywhere; `archsim merge`
  * then reads the N files in step, folding each item in order, and writes
  * the same bytes as one run of the whole sweep.  Neither side holds more
@@ -59,6 +60,11 @@ struct shard_set;
  * SIM_EIO / SIM_ENOMEM.  Free with shard_close. */
 int shard_open(char *const *paths, size_t n, const char *version, struct shard_set **out,
 	       struct shard_source *src, struct sim_err *err);
+
+/* shard_warmups gives set's points the warm-ups the shards ran with
+ * (`warmup: auto` cuts, found once by each shard).  0, or SIM_EINVAL when
+ * set has another number of points. */
+int shard_warmups(const struct shard_set *ss, struct scenario_set *set, struct sim_err *err);
 
 /* shard_merge folds every item of the shards, in order, into r (prepared
  * with report_init for set, the scenario loaded from the source, and

@@ -1555,6 +1555,7 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 	uint32_t inited = 0;
 
 	memset(&s, 0, sizeof s);
+	rep += sc->rep_offset;
 	s.sc = sc;
 	s.replication = rep;
 	s.res = out;

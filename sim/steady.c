@@ -253,3 +253,49 @@ void steady_note_text(const struct scenario *sc, const struct steady_note *n,
 		break;
 	}
 }
+
+size_t steady_mser5(const double *sum, const double *count, size_t n)
+{
+	size_t nb = n / 5, best = 0, used = 0;
+	double *z = malloc((nb ? nb : 1) * sizeof *z);
+	size_t *at = malloc((nb ? nb : 1) * sizeof *at);
+	if (!z || !at) {
+		free(z), free(at);
+		return 0;
+	}
+	for (size_t j = 0; j < nb; j++) {
+		double s = 0, c = 0;
+		for (size_t i = 5 * j; i < 5 * j + 5; i++)
+			s += sum[i], c += count[i];
+		if (c > 0) {
+			z[used] = s / c;
+			at[used++] = j;
+		}
+	}
+	if (used >= 4) {
+		/* suffix sums, so each d costs O(1) */
+		double s1 = 0, s2 = 0, best_v = INFINITY;
+		double *suf1 = malloc((used + 1) * sizeof *suf1);
+		double *suf2 = malloc((used + 1) * sizeof *suf2);
+		if (suf1 && suf2) {
+			suf1[used] = suf2[used] = 0;
+			for (size_t j = used; j-- > 0;) {
+				s1 += z[j], s2 += z[j] * z[j];
+				suf1[j] = s1, suf2[j] = s2;
+			}
+			for (size_t d = 0; d <= used / 2; d++) {
+				double m = (double)(used - d);
+				double ss = suf2[d] - suf1[d] * suf1[d] / m;
+				double v = (ss > 0 ? ss : 0) / (m * m);
+				if (v < best_v) {
+					best_v = v;
+					best = d;
+				}
+			}
+		}
+		free(suf1), free(suf2);
+		best = best ? 5 * at[best] : 0;
+	}
+	free(z), free(at);
+	return best;
+}

@@ -93,4 +93,16 @@ void steady_free(struct steady_check *c);
 void steady_note_text(const struct scenario *sc, const struct steady_note *n,
 		      char *buf, size_t len);
 
+/* steady_mser5 picks where the initial transient of a series ends, by
+ * MSER-5 (White, "An effective truncation heuristic for bias reduction
+ * in simulation output", Simulation 69(6), 1997; Franklin and White,
+ * WSC 2008): the series (window i's latencies summed, sum[i], over its
+ * count[i] of them) is cut into batches of 5 windows, batch j's mean Z_j
+ * the latencies of its windows over their count, and the cut is the d
+ * <= nb / 2 that minimises the marginal standard error of what is left,
+ * sum_{j >= d} (Z_j - mean_d)^2 / (nb - d)^2 (batches without a latency
+ * left out).  Returns how many leading windows to drop (a multiple of 5;
+ * 0 when fewer than 4 batches have latencies). */
+size_t steady_mser5(const double *sum, const double *count, size_t n);
+
 #endif

@@ -266,11 +266,12 @@ static void test_report_writes_exact_text(void **state)
 		 "latency_p99_s_lo,latency_p99_s_hi,latency_p999_s,latency_p999_s_ci95,"
 		 "latency_p999_s_lo,latency_p999_s_hi,"
 		 "reject_ratio,reject_ratio_ci95,error_ratio,error_ratio_ci95,"
-		 "failed_latency_mean_s,failed_latency_mean_s_ci95,steady,healthy_end_share,complete,seed,"
+		 "failed_latency_mean_s,failed_latency_mean_s_ci95,steady,healthy_end_share,complete,"
+		 "precision_met,warmup_s,seed,"
 		 "scenario_hash,version\n"
 		 "0,2,2,2000,2000,0,0,0,0,0,0,0,0,0,0,100,0,1,0,1,0.00390625,0.99609375,1.00390625,"
 		 "1,0.00390625,0.99609375,1.00390625,1,0.00390625,0.99609375,1.00390625,"
-		 "1,NaN,NaN,NaN,0,0,0,0,NaN,NaN,true,0,true,1,%016llx,9.9.9\n",
+		 "1,NaN,NaN,NaN,0,0,0,0,NaN,NaN,true,0,true,,0,1,%016llx,9.9.9\n",
 		 sc->hash);
 	assert_string_equal(slurp(path), expect);
 	snprintf(path, sizeof path, "%s/workloads.csv", sub);
@@ -318,9 +319,9 @@ static void test_report_points_not_run_still_get_a_row(void **state)
 	/* point 0 ran one of two replications: no interval from one; point
 	 * 1 never ran */
 	assert_non_null(strstr(s, "\n0,1,1,1,1000,1000,0,0,0,0,0,0,0,0,0,0,100,NaN,"));
-	assert_non_null(strstr(s, ",true,0,false,1,"));
+	assert_non_null(strstr(s, ",true,0,false,,0,1,"));
 	assert_non_null(strstr(s, "\n1,2,0,0,0,0,0,0,0,0,0,0,0,0,0,0,NaN,NaN,"));
-	assert_non_null(strstr(s, ",NaN,NaN,false,1,"));
+	assert_non_null(strstr(s, ",NaN,NaN,false,,0,1,"));
 	snprintf(path, sizeof path, "rm -rf %s", dir);
 	assert_int_equal(system(path), 0);
 	report_fini(&rep);

@@ -355,6 +355,51 @@ static void test_runner_precision_without_samples_is_not_met(void **state)
 	}
 }
 
+#define TRANSIENT(warmup) \
+	"seed: 5\nduration: 2000s\nwarmup: " warmup "\nreplications: 10\nwindow: 5s\n" \
+	"workloads:\n  u: {arrival: {process: poisson, rate: 0.5/s}, target: s}\n" \
+	"nodes:\n  s: {type: service, service: {dist: exponential, mean: 1s}}\n" \
+	"timeline:\n  - {at: 0s, node: s, do: slow, factor: 3, for: 200s}\n"
+
+/* An M/M/1 at rho 0.5 (mean sojourn 2 s, p99 2 ln 100) that starts
+ * overloaded: three times slower for its first 200 s, so a backlog of
+ * about 33 builds and then drains at 0.5 a second.  warmup: auto cuts
+ * after the slow spell, within the first half, and the intervals of the
+ * mean and p99 then hold the steady state's exact values; with no
+ * warm-up the same runs miss the mean.  The cut is the same in 1 and 3
+ * processes. */
+static void test_runner_warmup_auto_cuts_the_transient(void **state)
+{
+	double cut[2];
+	for (unsigned j = 0; j < 2; j++) {
+		struct scenario_set *set = simtest_load(TRANSIENT("auto"));
+		struct sim_err err = { 0 };
+		assert_int_equal(runner_warmups(set, j ? 3 : 1, NULL, &err), 0);
+		cut[j] = (double)set->points[0]->warmup_ns * 1e-9;
+		scenario_set_free(set);
+	}
+	print_message("    cut at %g s\n", cut[0]);
+	assert_true(cut[0] == cut[1]);
+	assert_true(cut[0] > 200 && cut[0] <= 1000);
+	char text[2048], w[32];
+	snprintf(w, sizeof w, "%gs", cut[0]);
+	snprintf(text, sizeof text,
+		 "seed: 5\nduration: 2000s\nwarmup: %s\nreplications: 10\nwindow: 5s\n"
+		 "workloads:\n  u: {arrival: {process: poisson, rate: 0.5/s}, target: s}\n"
+		 "nodes:\n  s: {type: service, service: {dist: exponential, mean: 1s}}\n"
+		 "timeline:\n  - {at: 0s, node: s, do: slow, factor: 3, for: 200s}\n", w);
+	struct report_summary a = summary_of(text, 1);
+	struct report_summary z = summary_of(TRANSIENT("0s"), 1);
+	double p99 = 2 * log(100);
+	print_message("    mean %.4f [%.4f, %.4f], p99 %.3f [%.3f, %.3f]; no warm-up: mean %.4f [%.4f, %.4f]\n",
+		      a.mean[RM_LATENCY_MEAN], a.lo[RM_LATENCY_MEAN], a.hi[RM_LATENCY_MEAN],
+		      a.mean[RM_P99], a.lo[RM_P99], a.hi[RM_P99], z.mean[RM_LATENCY_MEAN],
+		      z.lo[RM_LATENCY_MEAN], z.hi[RM_LATENCY_MEAN]);
+	assert_true(a.lo[RM_LATENCY_MEAN] <= 2 && 2 <= a.hi[RM_LATENCY_MEAN]);
+	assert_true(a.lo[RM_P99] <= p99 && p99 <= a.hi[RM_P99]);
+	assert_false(z.lo[RM_LATENCY_MEAN] <= 2 && 2 <= z.hi[RM_LATENCY_MEAN]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_runner_jobs_stop),
 		cmocka_unit_test(test_runner_precision_stops_at_the_first_that_meets),
 		cmocka_unit_test(test_runner_precision_without_samples_is_not_met),
+		cmocka_unit_test(test_runner_warmup_auto_cuts_the_transient),
 		cmocka_unit_test(test_runner_node_means_skip_replications_without_data),
 		cmocka_unit_test(test_runner_workloads_add_up),
 	};

@@ -11,7 +11,7 @@
 
 static const char *yaml =
 	"name: sh\n"
-	"seed: 4\nduration: 20s\nwarmup: 2s\nreplications: 3\nwindow: 2s\n"
+	"seed: 4\nduration: 20s\nwarmup: auto\nreplications: 3\nwindow: 200ms\n"
 	"workloads:\n"
 	"  u: {arrival: {process: poisson, rate: 150/s}, target: web, keys: {dist: zipf, n: 500, s: 1}}\n"
 	"nodes:\n"
