@@ -16,6 +16,7 @@
 #include "models/cache.h"
 #include "models/database.h"
 #include "models/queue.h"
+#include "sim/capacity.h"
 #include "models/service.h"
 #include "models/shards.h"
 #include "sim/breaker.h"
@@ -186,6 +187,7 @@ static void reference(FILE *f)
 	param_doc(f, &breaker_table, PARAM_MARKDOWN, "breakers", 3);
 	timeline_doc(f);
 	report_reference(f);
+	cap_reference(f);
 }
 
 void model_reference(FILE *f)

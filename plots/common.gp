@@ -11,6 +11,9 @@ set style line 1 lc rgb "#1f77b4" lw 2
 set style line 2 lc rgb "#d62728" lw 2
 set style line 3 lc rgb "#2ca02c" lw 2
 set style line 4 lc rgb "#9467bd" lw 2
-# number of sweep points: the largest value in column 1 of summary.csv, plus one
-stats dir."/summary.csv" using 1 nooutput
-npoints = int(STATS_max) + 1
+# number of sweep points: the largest value in column 1 of summary.csv,
+# plus one (a capacity search writes no summary.csv)
+if (system("test -f ".dir."/summary.csv && echo y") eq "y") {
+	stats dir."/summary.csv" using 1 nooutput
+	npoints = int(STATS_max) + 1
+}

@@ -4,6 +4,32 @@
 # failed chart never replaces a good one.
 set -e
 dir=${1:?usage: plot.sh RESULTS_DIR}
+# a capacity search (archsim capacity) writes capacity.csv alone
+if [ -f "$dir/capacity.csv" ]; then
+	capvar=$(head -n 1 "$dir/capacity.csv" | cut -d, -f2)
+	capmetric=$(head -n 1 "$dir/capacity.csv" | cut -d, -f7)
+	case $capmetric in
+	latency_mean_s) caplabel="mean latency (s)" ;;
+	failed_latency_mean_s) caplabel="mean time to failure (s)" ;;
+	latency_p*_s) caplabel="$(echo "$capmetric" | sed 's/latency_\(p[0-9]*\)_s/\1/') latency (s)" ;;
+	throughput_per_s) caplabel="throughput (requests/s)" ;;
+	reject_ratio) caplabel="share of requests refused" ;;
+	error_ratio) caplabel="share of requests failed" ;;
+	*) caplabel="$capmetric" ;;
+	esac
+	tmp="$dir/.capacity.png.tmp"
+	if gnuplot -e "dir='$dir'; out='$tmp'; capvar='$capvar'; capmetric='$capmetric'; caplabel='$caplabel'" \
+		plots/capacity.gp 2>"$dir/.capacity.log"; then
+		mv "$tmp" "$dir/capacity.png"
+		rm -f "$dir/.capacity.log"
+	else
+		echo "plot.sh: plots/capacity.gp failed:" >&2
+		cat "$dir/.capacity.log" >&2
+		rm -f "$tmp" "$dir/.capacity.log"
+		exit 1
+	fi
+	[ -f "$dir/summary.csv" ] || { echo "charts: $dir/capacity.png"; exit 0; }
+fi
 if [ ! -f "$dir/summary.csv" ]; then
 	echo "plot.sh: $dir/summary.csv not found; run the scenario first" >&2
 	exit 1

@@ -4,6 +4,8 @@
  *   archsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE ...] [-j N]
  *               [--shard I/N] [-q] [--stats]
  *   archsim merge DIR... [-o DIR] [-q]
+ *   archsim capacity FILE [--slo S] [--vary PATH] [--min A] [--max B]
+ *               [--goal G] [--tolerance R] [--max-replications N] [options]
  *   archsim check FILE [--seed N] [--set PATH=VALUE ...]
  *   archsim help [KIND] [--markdown]
  *   archsim --help | --version
@@ -24,6 +26,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "models/model.h"
+#include "sim/capacity.h"
 #include "sim/report.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
@@ -57,6 +60,9 @@ static void usage(FILE *f)
 		"usage: archsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE ...] [-j N]\n"
 		"                   [--shard I/N] [-q] [--stats]\n"
 		"       archsim merge DIR... [-o DIR] [-q]\n"
+		"       archsim capacity FILE --slo SLO --vary PATH [--min A] [--max B]\n"
+		"                   [--goal smallest|largest] [--tolerance R]\n"
+		"                   [--max-replications N] [-o DIR] [--set ...] [-j N] [-q]\n"
 		"       archsim check FILE [--seed N] [--set PATH=VALUE ...]\n"
 		"       archsim help [KIND] [--markdown]\n"
 		"       archsim --help | --version\n"
@@ -68,6 +74,10 @@ static void usage(FILE *f)
 		"  run      check the scenario, simulate it, write the results\n"
 		"  merge    combine the shard files of a sweep run with --shard (in the\n"
 		"           directories given) into the files one run would write\n"
+		"  capacity find the smallest (or largest) value of PATH that meets the\n"
+		"           SLO ('latency_p99_s<50ms and reject_ratio<0.001'), deciding\n"
+		"           each probe with 95%% confidence; writes DIR/capacity.csv\n"
+		"           (the scenario's capacity: block gives the same keys)\n"
 		"  check    check the scenario only; print nothing when it is valid\n"
 		"  help     list the kinds of workloads and nodes; with KIND, the keys it\n"
 		"           accepts with their types, ranges, defaults and meaning;\n"
@@ -194,6 +204,8 @@ struct args {
 	int quiet, want_stats;
 	long jobs;
 	const char *shard;
+	/* capacity */
+	const char *slo, *vary, *min, *max, *goal, *tolerance, *max_reps;
 };
 
 /* finish commits rep (filled by a run or a merge whose status is rc),
@@ -348,6 +360,112 @@ static int run_shard(const struct scenario_set *set, const struct shard_source *
 	return 0;
 }
 
+/* run_capacity runs the SLO search on the scenario in src (set: it,
+ * loaded and checked). */
+static int run_capacity(const struct scenario_set *set, const struct shard_source *src,
+			const struct args *a)
+{
+	struct cap_spec spec;
+	struct sim_err err = { 0 };
+	char why[700];
+	const struct yt_node *blk = yt_get(set->points[0]->tree, "capacity");
+	memset(&spec, 0, sizeof spec);
+	if (blk) {
+		struct sc_ctx ctx = { set->points[0], &err };
+		if (cap_check(&ctx, blk, &spec)) {
+			fprintf(stderr, "%s\n", err.msg);
+			return EXIT_BADINPUT;
+		}
+	}
+	if (!blk && (!a->slo || !a->vary)) {
+		fprintf(stderr, "archsim: capacity needs --slo and --vary, or a capacity: block in %s\n",
+			src->file);
+		return EXIT_BADINPUT;
+	}
+	if (a->slo && cap_parse_slo(a->slo, &spec, why, sizeof why)) {
+		fprintf(stderr, "archsim: --slo: %s\n", why);
+		return EXIT_BADINPUT;
+	}
+	if (a->vary)
+		snprintf(spec.path, sizeof spec.path, "%s", a->vary);
+	if (a->goal) {
+		if (!strcmp(a->goal, "smallest"))
+			spec.goal = CAP_SMALLEST;
+		else if (!strcmp(a->goal, "largest"))
+			spec.goal = CAP_LARGEST;
+		else if (!strcmp(a->goal, "auto"))
+			spec.goal = CAP_AUTO;
+		else {
+			fprintf(stderr, "archsim: --goal: expected smallest, largest or auto (got '%s')\n",
+				a->goal);
+			return EXIT_BADINPUT;
+		}
+	}
+	char *end;
+	if (a->tolerance) {
+		spec.tolerance = strtod(a->tolerance, &end);
+		if (*end || !(spec.tolerance >= 1e-6 && spec.tolerance <= 0.5)) {
+			fprintf(stderr, "archsim: --tolerance: expected a number from 1e-06 to 0.5 (got '%s')\n",
+				a->tolerance);
+			return EXIT_BADINPUT;
+		}
+	}
+	if (a->max_reps) {
+		long n = strtol(a->max_reps, &end, 10);
+		if (*end || n < 2 || n > 100000) {
+			fprintf(stderr, "archsim: --max-replications: expected an integer from 2 to 100000 (got '%s')\n",
+				a->max_reps);
+			return EXIT_BADINPUT;
+		}
+		spec.max_replications = (uint32_t)n;
+	}
+	/* the bounds: the command line's, else the block's */
+	const struct yt_node *bmin = blk ? yt_get(blk, "min") : NULL;
+	const struct yt_node *bmax = blk ? yt_get(blk, "max") : NULL;
+	const char *min = a->min ? a->min : bmin ? bmin->str : NULL;
+	const char *max = a->max ? a->max : bmax ? bmax->str : NULL;
+	if (cap_spec_finish(&spec, min, max, why, sizeof why)) {
+		fprintf(stderr, "archsim: capacity: %s\n", why);
+		return EXIT_BADINPUT;
+	}
+	char dirbuf[4096];
+	const char *outdir = a->outdir;
+	if (!outdir) {
+		snprintf(dirbuf, sizeof dirbuf, "results/%s", set->points[0]->name);
+		outdir = dirbuf;
+	}
+	on_signals();
+	struct cap_result res;
+	int rc = cap_search(&spec, src, a->jobs < 1 ? 1 : (unsigned)a->jobs, &stop_signal, outdir,
+			    a->quiet ? NULL : stderr, &res, &err);
+	if (rc == SIM_EINTR) {
+		cap_result_free(&res);
+		fprintf(stderr, "archsim: interrupted; nothing written\n");
+		return 128 + (int)stop_signal;
+	}
+	if (rc) {
+		cap_result_free(&res);
+		fprintf(stderr, "%s%s\n", rc == SIM_EINVAL ? "" : "archsim: ", err.msg);
+		return rc == SIM_EINVAL ? EXIT_BADINPUT : 1;
+	}
+	char lo[64], hi[64], ans[64];
+	cap_format(&spec, spec.min, lo, sizeof lo);
+	cap_format(&spec, res.nprobes > 1 ? res.probes[1].value : spec.max, hi, sizeof hi);
+	if (!res.found) {
+		printf("no value of %s from %s to %s meets %s\n", spec.path, lo,
+		       spec.has_max ? hi : "the doubling's end", spec.slo);
+	} else {
+		cap_format(&spec, res.answer, ans, sizeof ans);
+		printf("%s %s that meets %s: %s%s\n",
+		       res.goal == CAP_LARGEST ? "largest" : "smallest", spec.path, spec.slo, ans,
+		       res.both ? " (it holds over the whole range searched)" : "");
+	}
+	if (!a->quiet)
+		printf("evidence: %s/capacity.csv (%zu probes)\n", outdir, res.nprobes);
+	cap_result_free(&res);
+	return 0;
+}
+
 /* parse reads the command line into a; 0, or the exit status to end
  * with (-1: done, status 0). */
 static int parse(int argc, char **argv, struct args *a)
@@ -374,6 +492,18 @@ static int parse(int argc, char **argv, struct args *a)
 				return EXIT_BADINPUT;
 			}
 			a->jobs = n;
+		} else if (!strcmp(s, "--slo") || !strcmp(s, "--vary") || !strcmp(s, "--min") ||
+			   !strcmp(s, "--max") || !strcmp(s, "--goal") || !strcmp(s, "--tolerance") ||
+			   !strcmp(s, "--max-replications")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "archsim: %s needs a value\n", s);
+				return EXIT_BADINPUT;
+			}
+			const char **slot = !strcmp(s, "--slo") ? &a->slo : !strcmp(s, "--vary") ? &a->vary :
+				!strcmp(s, "--min") ? &a->min : !strcmp(s, "--max") ? &a->max :
+				!strcmp(s, "--goal") ? &a->goal : !strcmp(s, "--tolerance") ? &a->tolerance :
+				&a->max_reps;
+			*slot = argv[++i];
 		} else if (!strcmp(s, "-o") || !strcmp(s, "--seed") || !strcmp(s, "--set") ||
 			   !strcmp(s, "--shard")) {
 			if (i + 1 >= argc) {
@@ -417,7 +547,8 @@ static int parse(int argc, char **argv, struct args *a)
 	}
 	int run = a->cmd && !strcmp(a->cmd, "run"), check = a->cmd && !strcmp(a->cmd, "check");
 	int merge = a->cmd && !strcmp(a->cmd, "merge");
-	if (a->cmd && !run && !check && !merge) {
+	int capacity = a->cmd && !strcmp(a->cmd, "capacity");
+	if (a->cmd && !run && !check && !merge && !capacity) {
 		fprintf(stderr, "archsim: unknown command '%s'\n", a->cmd);
 		usage(stderr);
 		return EXIT_BADINPUT;
@@ -434,6 +565,11 @@ static int parse(int argc, char **argv, struct args *a)
 	}
 	if (a->shard && !run) {
 		fprintf(stderr, "archsim: --shard is an option of run\n");
+		return EXIT_BADINPUT;
+	}
+	if (!capacity && (a->slo || a->vary || a->min || a->max || a->goal || a->tolerance ||
+			  a->max_reps)) {
+		fprintf(stderr, "archsim: --slo, --vary, --min, --max, --goal, --tolerance and --max-replications are options of capacity\n");
 		return EXIT_BADINPUT;
 	}
 	if (seed_arg) {
@@ -525,7 +661,7 @@ int main(int argc, char **argv)
 			rc = scenario_load_string(src.file, src.text, src.sets, src.nsets, &set, &err);
 		if (rc == 0)
 			rc = shard_warmups(shards, set, &err);
-	} else if (a.shard || MPI_RUN(a.cmd)) {
+	} else if (a.shard || MPI_RUN(a.cmd) || !strcmp(a.cmd, "capacity")) {
 		/* the shard file keeps the scenario's text for the merge; MPI
 		 * sends it to the other ranks */
 		size_t len;
@@ -536,7 +672,7 @@ int main(int argc, char **argv)
 	} else {
 		rc = scenario_load(a.pos[0], a.sets, a.nsets, &set, &err);
 	}
-	if (rc == 0 && strcmp(a.cmd, "check") && !shards) {
+	if (rc == 0 && strcmp(a.cmd, "check") && strcmp(a.cmd, "capacity") && !shards) {
 		/* `warmup: auto`: each such point's pilot run, before the
 		 * work is split (a merge has the cuts from its shards) */
 		on_signals();
@@ -570,6 +706,8 @@ int main(int argc, char **argv)
 		status = rc == SIM_EINVAL ? EXIT_BADINPUT : 1;
 	} else if (!strcmp(a.cmd, "check")) {
 		status = 0;
+	} else if (!strcmp(a.cmd, "capacity")) {
+		status = run_capacity(set, &src, &a);
 	} else if (a.shard) {
 		status = run_shard(set, &src, &a);
 	} else {

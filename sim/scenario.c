@@ -18,6 +18,7 @@
 
 #include "models/model.h"
 #include "sim/breaker.h"
+#include "sim/capacity.h"
 #include "sim/param.h"
 #include "sim/report.h"
 
@@ -770,7 +771,8 @@ static int valid_name(const char *s)
 
 static const char *const top_keys[] = {
 	"name", "description", "seed", "duration", "warmup", "replications",
-	"precision", "window", "workloads", "nodes", "sweep", "compare", "timeline", "breakers", NULL
+	"precision", "window", "workloads", "nodes", "sweep", "compare", "timeline", "breakers",
+	"capacity", NULL
 };
 static const char *const top_required[] = { "duration", "workloads", "nodes", NULL };
 
@@ -1161,6 +1163,8 @@ static int check_point(struct yt_node *tree, const char *file,
 		sc->replications = (uint32_t)u;
 	}
 	if ((rc = check_precision(c, yt_get(tree, "precision"), &sc->precision)))
+		goto fail;
+	if ((v = yt_get(tree, "capacity")) && (rc = cap_check(c, v, NULL)))
 		goto fail;
 	if (sc->precision.metric >= 0 && sc->precision.max_replications < sc->replications) {
 		rc = sc_fail(c, yt_get(yt_get(tree, "precision"), "max_replications"),

@@ -254,6 +254,43 @@ static void test_cli_sigterm_writes_finished_replications(void **state)
 	interrupt(SIGTERM, "term");
 }
 
+/* archsim capacity: from a capacity: block, from the command line
+ * (which overrides the block), and its refusals with status 2. */
+static void test_cli_capacity(void **state)
+{
+	char e[4096], out[8192];
+	const char *y =
+		"seed: 3\nduration: 500s\nreplications: 5\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 8/s}, target: web}\n"
+		"nodes:\n  web: {type: service, workers: 9, service: {dist: exponential, mean: 1s}}\n"
+		"capacity: {slo: \"latency_mean_s<1.5s\", vary: nodes.web.workers, min: 9, max: 16}\n";
+	assert_int_equal(sh(NULL, 0, "printf '%s' > %s/cap.yaml", y, tmpdir), 0);
+	assert_int_equal(sh(e, sizeof e, "%s capacity %s/cap.yaml -q -o %s/cap > %s/cap.out", bin,
+			    tmpdir, tmpdir, tmpdir), 0);
+	FILE *f;
+	char path[4200];
+	snprintf(path, sizeof path, "%s/cap.out", tmpdir);
+	assert_non_null(f = fopen(path, "r"));
+	size_t n = fread(out, 1, sizeof out - 1, f);
+	out[n] = 0;
+	fclose(f);
+	assert_string_equal(out, "smallest nodes.web.workers that meets latency_mean_s<1.5s: 10\n");
+	assert_true(exists("%s/cap/capacity.csv%s", ""));
+	/* the command line overrides the block */
+	assert_int_equal(sh(NULL, 0, "%s capacity %s/cap.yaml -q -o %s/cap2 --slo 'latency_mean_s<1.1s' "
+			    "| grep -qx 'smallest nodes.web.workers that meets latency_mean_s<1.1s: 11'",
+			    bin, tmpdir, tmpdir), 0);
+	/* refusals */
+	assert_int_equal(sh(e, sizeof e, "%s capacity scenarios/mm1.yaml -o %s/none", bin, tmpdir), 2);
+	assert_non_null(strstr(e, "capacity needs --slo and --vary"));
+	assert_int_equal(sh(e, sizeof e, "%s run scenarios/mm1.yaml --slo x -o %s/none", bin, tmpdir), 2);
+	assert_non_null(strstr(e, "are options of capacity"));
+	assert_int_equal(sh(e, sizeof e, "%s capacity %s/cap.yaml --slo 'p99<1s' -o %s/none", bin,
+			    tmpdir, tmpdir), 2);
+	assert_non_null(strstr(e, "--slo: unknown metric 'p99'"));
+	assert_false(exists("%s/none%s", ""));
+}
+
 int main(int argc, char **argv)
 {
 	clitest_find_bin(argv[0]);
@@ -269,6 +306,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cli_unwritable_output_is_status_1_and_keeps_old_results),
 		cmocka_unit_test(test_cli_sigint_writes_finished_replications),
 		cmocka_unit_test(test_cli_sigterm_writes_finished_replications),
+		cmocka_unit_test(test_cli_capacity),
 	};
 	return cmocka_run_group_tests_name("cli", tests, clitest_setup, clitest_teardown);
 }

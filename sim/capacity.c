@@ -1,0 +1,531 @@
+/*
+ * capacity.c - SLO search; see capacity.h.
+ */
+#include "sim/capacity.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/report.h"
+
+/* ---- the SLO and the bounds ---------------------------------------------- */
+
+static const char *skip_space(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	return s;
+}
+
+/* parse_limit reads a limit for metric m: a duration for the latency
+ * metrics (seconds), a rate for throughput, a plain number for ratios. */
+static int parse_limit(int m, const char *s, double *out)
+{
+	const char *name = report_metric_name(m);
+	size_t n = strlen(name);
+	char *end;
+	if (!strcmp(name, "throughput_per_s"))
+		return sc_parse_rate(s, out);
+	if (n > 2 && !strcmp(name + n - 2, "_s")) {
+		int64_t ns;
+		if (sc_parse_duration(s, &ns) == 0) {
+			*out = (double)ns * 1e-9;
+			return 0;
+		}
+		return -1;
+	}
+	errno = 0;
+	*out = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(*out))
+		return -1;
+	return 0;
+}
+
+int cap_parse_slo(const char *text, struct cap_spec *spec, char *why, size_t len)
+{
+	char buf[512];
+	if (strlen(text) >= sizeof buf) {
+		snprintf(why, len, "too long");
+		return -1;
+	}
+	snprintf(spec->slo, sizeof spec->slo, "%s", text);
+	snprintf(buf, sizeof buf, "%s", text);
+	spec->nterms = 0;
+	char *s = buf;
+	for (;;) {
+		/* one term: NAME OP LIMIT, up to " and " or the end */
+		char *and = strstr(s, " and ");
+		if (and)
+			*and = 0;
+		if (spec->nterms == CAP_MAX_TERMS) {
+			snprintf(why, len, "at most %d terms", CAP_MAX_TERMS);
+			return -1;
+		}
+		char *op = strpbrk(s, "<>");
+		if (!op) {
+			snprintf(why, len, "'%s': a term is METRIC<LIMIT or METRIC>LIMIT, e.g. latency_p99_s<50ms",
+				 skip_space(s));
+			return -1;
+		}
+		struct cap_term *t = &spec->terms[spec->nterms];
+		t->above = *op == '>';
+		*op = 0;
+		char name[64];
+		const char *a = skip_space(s);
+		size_t n = strlen(a);
+		while (n && isspace((unsigned char)a[n - 1]))
+			n--;
+		snprintf(name, sizeof name, "%.*s", (int)n, a);
+		t->metric = -1;
+		for (int m = 0; m < RM_COUNT; m++)
+			if (!strcmp(name, report_metric_name(m)))
+				t->metric = m;
+		if (t->metric < 0) {
+			size_t w = (size_t)snprintf(why, len, "unknown metric '%s' (metrics:", name);
+			for (int m = 0; m < RM_COUNT && w < len; m++)
+				w += (size_t)snprintf(why + w, len - w, "%s %s", m ? "," : "",
+						      report_metric_name(m));
+			if (w < len)
+				snprintf(why + w, len - w, ")");
+			return -1;
+		}
+		char lim[64];
+		const char *b = skip_space(op + 1);
+		if (*b == '=')
+			b = skip_space(b + 1);   /* <= reads as < for a continuous metric */
+		n = strlen(b);
+		while (n && isspace((unsigned char)b[n - 1]))
+			n--;
+		snprintf(lim, sizeof lim, "%.*s", (int)n, b);
+		if (parse_limit(t->metric, lim, &t->limit)) {
+			snprintf(why, len, "%s: '%s' is not a limit for it (%s)", name, lim,
+				 !strcmp(name, "throughput_per_s") ? "a rate such as 900/s" :
+				 strstr(name, "_s") == name + strlen(name) - 2 ? "a duration such as 50ms" :
+				 "a number such as 0.001");
+			return -1;
+		}
+		spec->nterms++;
+		if (!and)
+			break;
+		s = and + 5;
+	}
+	return 0;
+}
+
+int cap_parse_bound(const char *text, double *v, char *unit, int *integer)
+{
+	char *end;
+	int64_t ns;
+	errno = 0;
+	double x = strtod(text, &end);
+	*integer = 0;
+	unit[0] = 0;
+	if (end != text && !*end && !errno && isfinite(x)) {
+		*v = x;
+		*integer = x == floor(x) && !strpbrk(text, ".eE");
+		return 0;
+	}
+	if (sc_parse_rate(text, v) == 0) {
+		snprintf(unit, 8, "/s");
+		return 0;
+	}
+	if (sc_parse_duration(text, &ns) == 0) {
+		*v = (double)ns * 1e-9;
+		snprintf(unit, 8, "s");
+		return 0;
+	}
+	return -1;
+}
+
+int cap_spec_finish(struct cap_spec *spec, const char *min, const char *max,
+		    char *why, size_t len)
+{
+	char u1[8] = "", u2[8] = "";
+	int i1 = 1, i2 = 1;
+	if (!min) {
+		spec->min = 1;
+	} else if (cap_parse_bound(min, &spec->min, u1, &i1)) {
+		snprintf(why, len, "min: '%s' is not a number, a rate or a duration", min);
+		return -1;
+	}
+	spec->has_max = max != NULL;
+	if (max && cap_parse_bound(max, &spec->max, u2, &i2)) {
+		snprintf(why, len, "max: '%s' is not a number, a rate or a duration", max);
+		return -1;
+	}
+	if (max && strcmp(u1, u2)) {
+		snprintf(why, len, "min (%s) and max (%s) are not in the same unit", min, max);
+		return -1;
+	}
+	if (max && !(spec->max > spec->min)) {
+		snprintf(why, len, "max (%s) must be greater than min (%s)", max,
+			 min ? min : "1");
+		return -1;
+	}
+	if (!max && !(spec->min > 0)) {
+		snprintf(why, len, "without max, the search doubles from min, which must be greater than 0");
+		return -1;
+	}
+	spec->integer = i1 && i2 && !u1[0];
+	snprintf(spec->unit, sizeof spec->unit, "%s", u1);
+	if (!(spec->tolerance > 0))
+		spec->tolerance = 0.01;
+	if (!spec->max_replications)
+		spec->max_replications = 80;
+	return 0;
+}
+
+void cap_format(const struct cap_spec *spec, double v, char *buf, size_t len)
+{
+	if (spec->integer)
+		snprintf(buf, len, "%.0f", v);
+	else
+		snprintf(buf, len, "%.6g%s", v, spec->unit);
+}
+
+int cap_check(struct sc_ctx *ctx, const struct yt_node *n, struct cap_spec *out)
+{
+	static const char *const keys[] = { "slo", "vary", "min", "max", "goal", "tolerance",
+					    "max_replications", NULL };
+	static const char *const required[] = { "slo", "vary", NULL };
+	static const char *const goals[] = { "auto", "smallest", "largest", NULL };
+	struct cap_spec tmp, *spec = out ? out : &tmp;
+	char why[600];
+	const char *s, *v;
+	int rc;
+	memset(spec, 0, sizeof *spec);
+	if ((rc = sc_keys(ctx, n, "capacity", keys, required)))
+		return rc;
+	if ((rc = sc_string(ctx, yt_get(n, "slo"), "capacity.slo", &s)))
+		return rc;
+	if (cap_parse_slo(s, spec, why, sizeof why))
+		return sc_fail(ctx, yt_get(n, "slo"), "capacity.slo", "%s", why);
+	if ((rc = sc_string(ctx, yt_get(n, "vary"), "capacity.vary", &v)))
+		return rc;
+	if (strlen(v) >= sizeof spec->path)
+		return sc_fail(ctx, yt_get(n, "vary"), "capacity.vary", "too long");
+	snprintf(spec->path, sizeof spec->path, "%s", v);
+	const char *goal = NULL;
+	if (yt_get(n, "goal")) {
+		if ((rc = sc_string(ctx, yt_get(n, "goal"), "capacity.goal", &goal)))
+			return rc;
+		int g = -1;
+		for (int i = 0; goals[i]; i++)
+			if (!strcmp(goal, goals[i]))
+				g = i;
+		if (g < 0)
+			return sc_unknown(ctx, yt_get(n, "goal"), "capacity.goal", "goal", goal, goals);
+		spec->goal = (enum cap_goal)g;
+	}
+	if (yt_get(n, "tolerance") &&
+	    (rc = sc_double(ctx, yt_get(n, "tolerance"), "capacity.tolerance", 1e-6, 0.5,
+			    &spec->tolerance)))
+		return rc;
+	if (yt_get(n, "max_replications")) {
+		uint64_t u;
+		if ((rc = sc_uint(ctx, yt_get(n, "max_replications"), "capacity.max_replications",
+				  2, 100000, &u)))
+			return rc;
+		spec->max_replications = (uint32_t)u;
+	}
+	const struct yt_node *mn = yt_get(n, "min"), *mx = yt_get(n, "max");
+	const char *min = NULL, *max = NULL;
+	if (mn && (rc = sc_string(ctx, mn, "capacity.min", &min)))
+		return rc;
+	if (mx && (rc = sc_string(ctx, mx, "capacity.max", &max)))
+		return rc;
+	if (cap_spec_finish(spec, min, max, why, sizeof why))
+		return sc_fail(ctx, mx && strstr(why, "max") == why ? mx : mn ? mn : n,
+			       "capacity", "%s", why);
+	return 0;
+}
+
+/* ---- probes -------------------------------------------------------------- */
+
+/* verdict of one term from an interval: 1 met, 0 missed, -1 undecided */
+static int term_verdict(const struct cap_term *t, double lo, double hi)
+{
+	if (isnan(lo) || isnan(hi))
+		return -1;
+	if (t->above)
+		return lo > t->limit ? 1 : hi <= t->limit ? 0 : -1;
+	return hi < t->limit ? 1 : lo >= t->limit ? 0 : -1;
+}
+
+/* run_probe runs the scenario at value v with n replications into pr. */
+static int run_probe(const struct cap_spec *spec, const struct shard_source *src, double v,
+		     uint32_t n, unsigned jobs, volatile sig_atomic_t *stop,
+		     struct cap_probe *pr, struct sim_err *err)
+{
+	struct sc_override *ov = calloc(src->nsets + 2, sizeof *ov);
+	char val[64], reps[32];
+	if (!ov)
+		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	memcpy(ov, src->sets, src->nsets * sizeof *ov);
+	cap_format(spec, v, val, sizeof val);
+	snprintf(reps, sizeof reps, "%u", n);
+	ov[src->nsets] = (struct sc_override){ spec->path, val };
+	ov[src->nsets + 1] = (struct sc_override){ "replications", reps };
+	struct scenario_set *set = NULL;
+	int rc = scenario_load_string(src->file, src->text, ov, src->nsets + 2, &set, err);
+	free(ov);
+	if (rc)
+		return rc;
+	if (set->npoints != 1 || set->points[0]->precision.metric >= 0) {
+		const char *what = set->npoints != 1 ? "sweep:" : "precision:";
+		scenario_set_free(set);
+		return sim_errf(err, SIM_EINVAL,
+				"%s: a capacity search runs the scenario at one point and sets its replications itself: remove its %s",
+				src->file, what);
+	}
+	rc = runner_warmups(set, jobs, stop, err);
+	struct report rep;
+	if (rc == 0 && report_init(&rep, set, "capacity"))
+		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
+	if (rc == 0) {
+		struct runner_opts o = { .jobs = jobs, .stop = stop };
+		rc = runner_run(set, &rep, &o, err);
+		const struct report_summary *s = &rep.points[0];
+		pr->value = v;
+		pr->replications = s->replications;
+		int all = 1, any_missed = 0;
+		for (size_t i = 0; i < spec->nterms; i++) {
+			int m = spec->terms[i].metric;
+			pr->est[i] = s->mean[m];
+			pr->lo[i] = s->lo[m];
+			pr->hi[i] = s->hi[m];
+			int tv = term_verdict(&spec->terms[i], s->lo[m], s->hi[m]);
+			all &= tv == 1;
+			any_missed |= tv == 0;
+		}
+		pr->decided = all || any_missed;
+		if (pr->decided) {
+			pr->meets = all;
+		} else {
+			/* undecided: the point estimates say */
+			pr->meets = 1;
+			for (size_t i = 0; i < spec->nterms; i++) {
+				const struct cap_term *t = &spec->terms[i];
+				double e = pr->est[i];
+				if (isnan(e) || (t->above ? !(e > t->limit) : !(e < t->limit)))
+					pr->meets = 0;
+			}
+		}
+		report_fini(&rep);
+	}
+	scenario_set_free(set);
+	return rc;
+}
+
+struct search {
+	const struct cap_spec *spec;
+	const struct shard_source *src;
+	unsigned jobs;
+	volatile sig_atomic_t *stop;
+	FILE *log;
+	struct cap_result *res;
+	uint32_t first;              /* replications a probe starts with */
+};
+
+/* probe decides value v, doubling replications while undecided, and
+ * records it; *meets is its verdict. */
+static int probe(struct search *sr, double v, int *meets, struct sim_err *err)
+{
+	const struct cap_spec *spec = sr->spec;
+	struct cap_probe pr;
+	uint32_t n = sr->first;
+	int rc;
+	for (;;) {
+		if ((rc = run_probe(spec, sr->src, v, n, sr->jobs, sr->stop, &pr, err)))
+			return rc;
+		if (pr.decided || n >= spec->max_replications)
+			break;
+		n = 2 * n < spec->max_replications ? 2 * n : spec->max_replications;
+	}
+	struct cap_result *res = sr->res;
+	struct cap_probe *p = realloc(res->probes, (res->nprobes + 1) * sizeof *p);
+	if (!p)
+		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	res->probes = p;
+	p[res->nprobes++] = pr;
+	*meets = pr.meets;
+	if (sr->log) {
+		char val[64];
+		cap_format(spec, v, val, sizeof val);
+		fprintf(sr->log, "archsim: probe %zu: %s=%s: ", res->nprobes, spec->path, val);
+		for (size_t i = 0; i < spec->nterms; i++)
+			fprintf(sr->log, "%s%s %.4g [%.4g, %.4g]", i ? ", " : "",
+				report_metric_name(spec->terms[i].metric), pr.est[i], pr.lo[i],
+				pr.hi[i]);
+		fprintf(sr->log, ": %s%s (%u replications)\n", pr.meets ? "meets" : "misses",
+			pr.decided ? "" : ", undecided", pr.replications);
+		fflush(sr->log);
+	}
+	return 0;
+}
+
+/* done says whether the bracket [lo, hi] is as narrow as asked. */
+static int done(const struct cap_spec *spec, double lo, double hi)
+{
+	if (spec->integer)
+		return hi - lo <= 1;
+	return hi - lo <= spec->tolerance * fmax(fabs(lo), fabs(hi));
+}
+
+static double middle(const struct cap_spec *spec, double lo, double hi)
+{
+	return spec->integer ? floor(lo + (hi - lo) / 2) : lo + (hi - lo) / 2;
+}
+
+static int write_csv(const struct cap_spec *spec, const struct cap_result *res, const char *dir,
+		     struct sim_err *err)
+{
+	char path[4200], tmp[4300];
+	size_t made;
+	if (report_mkdir_p(dir, &made))
+		return sim_errf(err, SIM_EIO, "cannot create %s: %s", dir, strerror(errno));
+	snprintf(path, sizeof path, "%s/capacity.csv", dir);
+	snprintf(tmp, sizeof tmp, "%s/.capacity.csv.tmp", dir);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return sim_errf(err, SIM_EIO, "cannot create %s: %s", tmp, strerror(errno));
+	fprintf(f, "probe,%s,replications,meets,decided,answer", spec->path);
+	for (size_t i = 0; i < spec->nterms; i++) {
+		const char *m = report_metric_name(spec->terms[i].metric);
+		fprintf(f, ",%s,%s_lo,%s_hi,%s_limit", m, m, m, m);
+	}
+	fputc('\n', f);
+	for (size_t k = 0; k < res->nprobes; k++) {
+		const struct cap_probe *p = &res->probes[k];
+		char val[64];
+		cap_format(spec, p->value, val, sizeof val);
+		fprintf(f, "%zu,%s,%u,%s,%s,%s", k + 1, val, p->replications,
+			p->meets ? "true" : "false", p->decided ? "true" : "false",
+			res->found && p->value == res->answer ? "true" : "false");
+		for (size_t i = 0; i < spec->nterms; i++)
+			fprintf(f, ",%.9g,%.9g,%.9g,%.9g", p->est[i], p->lo[i], p->hi[i],
+				spec->terms[i].limit);
+		fputc('\n', f);
+	}
+	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
+		fclose(f);
+		unlink(tmp);
+		return sim_errf(err, SIM_EIO, "%s: write failed: %s", tmp, strerror(errno));
+	}
+	fclose(f);
+	if (rename(tmp, path)) {
+		unlink(tmp);
+		return sim_errf(err, SIM_EIO, "cannot rename %s: %s", tmp, strerror(errno));
+	}
+	return 0;
+}
+
+int cap_search(const struct cap_spec *spec, const struct shard_source *src, unsigned jobs,
+	       volatile sig_atomic_t *stop, const char *dir, FILE *log,
+	       struct cap_result *res, struct sim_err *err)
+{
+	struct search sr = { spec, src, jobs, stop, log, res, 0 };
+	memset(res, 0, sizeof *res);
+	/* the scenario's own replications start each probe (at least 2, for
+	 * an interval) */
+	struct scenario_set *set = NULL;
+	int rc = scenario_load_string(src->file, src->text, src->sets, src->nsets, &set, err);
+	if (rc)
+		return rc;
+	sr.first = set->points[0]->replications < 2 ? 2 : set->points[0]->replications;
+	if (set->npoints != 1 || set->points[0]->precision.metric >= 0) {
+		const char *what = set->npoints != 1 ? "sweep:" : "precision:";
+		scenario_set_free(set);
+		return sim_errf(err, SIM_EINVAL,
+				"%s: a capacity search runs the scenario at one point and sets its replications itself: remove its %s",
+				src->file, what);
+	}
+	scenario_set_free(set);
+	if (sr.first > spec->max_replications)
+		sr.first = spec->max_replications;
+	double lo = spec->min, hi = spec->max;
+	int mlo, mhi;
+	if ((rc = probe(&sr, lo, &mlo, err)))
+		return rc;
+	if (spec->has_max) {
+		if ((rc = probe(&sr, hi, &mhi, err)))
+			return rc;
+	} else if (mlo != (spec->goal == CAP_LARGEST)) {
+		/* without max, more of the parameter is taken to help (as
+		 * replicas do) unless the goal is the largest: min meeting
+		 * the SLO is then the answer, and missing it for the largest
+		 * means none */
+		mhi = mlo;
+		hi = lo;
+	} else {
+		/* double until the verdict changes */
+		double cap = spec->integer ? 1048576 : 1e12;
+		for (mhi = mlo, hi = lo; mhi == mlo && hi < cap;) {
+			lo = hi;
+			hi = 2 * hi;
+			if ((rc = probe(&sr, hi, &mhi, err)))
+				return rc;
+		}
+	}
+	enum cap_goal goal = spec->goal;
+	if (goal == CAP_AUTO && !spec->has_max)
+		goal = CAP_SMALLEST;
+	if (goal == CAP_AUTO && mlo != mhi)
+		goal = mhi ? CAP_SMALLEST : CAP_LARGEST;
+	res->goal = goal;
+	if (mlo && mhi) {
+		/* met throughout: the answer is the bound the goal asks for */
+		res->both = 1;
+		res->found = 1;
+		res->answer = goal == CAP_LARGEST ? hi : lo;
+	} else if (!mlo && !mhi) {
+		res->found = 0;
+	} else if ((goal == CAP_SMALLEST && !mhi) || (goal == CAP_LARGEST && !mlo)) {
+		/* the verdicts run the other way from the goal asked for */
+		res->found = goal == CAP_SMALLEST ? mlo : mhi;
+		res->answer = goal == CAP_SMALLEST ? lo : hi;
+	} else {
+		/* bisect, keeping a bound that meets and one that misses */
+		while (!done(spec, lo, hi)) {
+			double mid = middle(spec, lo, hi);
+			int m;
+			if ((rc = probe(&sr, mid, &m, err)))
+				return rc;
+			if (m == (goal == CAP_SMALLEST))
+				hi = mid;
+			else
+				lo = mid;
+		}
+		res->found = 1;
+		res->answer = goal == CAP_SMALLEST ? hi : lo;
+	}
+	return write_csv(spec, res, dir, err);
+}
+
+void cap_result_free(struct cap_result *res)
+{
+	free(res->probes);
+	res->probes = NULL;
+	res->nprobes = 0;
+}
+
+void cap_reference(FILE *f)
+{
+	fputs("\n### `capacity.csv`\n\n"
+	      "Written by `archsim capacity`: one row per probe of the search, in the\n"
+	      "order run.\n\n"
+	      "| column | meaning |\n| --- | --- |\n"
+	      "| `probe` | its number, from 1 |\n"
+	      "| the varied path (`nodes.web.replicas`) | the value probed, as it was set |\n"
+	      "| `replications` | replications run at the probe: the scenario's, doubled while a term was undecided |\n"
+	      "| `meets` | `true` when the probe meets every term of the SLO |\n"
+	      "| `decided` | `true` when the intervals decided it; `false` when max_replications left a term undecided and the estimates decided |\n"
+	      "| `answer` | `true` on the probe of the value reported |\n"
+	      "| `M`, `M_lo`, `M_hi` | for each term's metric M, its estimate and 95 % interval, as in summary.csv |\n"
+	      "| `M_limit` | the term's limit, in M's unit |\n", f);
+}

@@ -1,0 +1,125 @@
+/*
+ * capacity.h - SLO search: the smallest (or largest) value of one
+ * parameter that meets a service-level objective.
+ *
+ *   archsim capacity FILE --slo 'latency_p99_s<50ms and reject_ratio<0.001'
+ *                         --vary nodes.web.replicas --min 1 --max 64
+ *
+ * or the same as a `capacity:` block in the scenario.  An SLO is one or
+ * more terms joined by `and`, each a summary.csv metric (report.h), `<`
+ * or `>`, and a limit in the metric's unit (50ms, 0.001, 900/s).  The
+ * parameter is any path --set accepts; it is an integer (replicas,
+ * workers) when its bounds are plain integers, else continuous (an
+ * arrival rate, `--min 100/s --max 2000/s`), found to a relative
+ * `tolerance`.
+ *
+ * Each probe runs the scenario with the parameter set, its `replications`
+ * first, and decides each term from the metric's 95 % interval: met when
+ * the whole interval is on the right side of the limit, missed when the
+ * whole of it is on the wrong side.  While some term is undecided the
+ * replications double, up to `max_replications`; a probe still undecided
+ * then is judged by its point estimates and marked `decided=false`.  The
+ * metric is taken to be monotone in the parameter: the search probes both
+ * bounds (or, without --max, doubles from --min until the verdict
+ * changes), which also tells which way the parameter helps, then bisects.
+ * Its answer is the smallest value that meets the SLO when more of the
+ * parameter helps (replicas), the largest when it hurts (a load); `goal`
+ * fixes which when both bounds agree.
+ *
+ * Every probe's evidence goes to capacity.csv (written whole, or not at
+ * all), and the chart capacity.png (plots/capacity.gp) shows the first
+ * term's metric against the parameter with its intervals and the limit.
+ */
+#ifndef SIM_CAPACITY_H
+#define SIM_CAPACITY_H
+
+#include <signal.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/runner.h"
+#include "sim/scenario.h"
+#include "sim/shard.h"
+
+#define CAP_MAX_TERMS 8
+
+struct cap_term {
+	int metric;                  /* enum report_metric */
+	int above;                   /* 1: metric > limit; 0: metric < limit */
+	double limit;                /* in the metric's unit (seconds, ratio) */
+};
+
+enum cap_goal { CAP_AUTO, CAP_SMALLEST, CAP_LARGEST };
+
+struct cap_spec {
+	struct cap_term terms[CAP_MAX_TERMS];
+	size_t nterms;
+	char slo[512];               /* as written */
+	char path[256];              /* the parameter varied */
+	double min, max;
+	int has_max;                 /* 0: double from min until it flips */
+	int integer;                 /* values are integers */
+	char unit[8];                /* continuous values: their suffix */
+	double tolerance;            /* continuous: relative width to stop */
+	enum cap_goal goal;
+	uint32_t max_replications;
+};
+
+/* cap_parse_slo reads an SLO into spec->terms.  0, or -1 with the reason
+ * in why[len]. */
+int cap_parse_slo(const char *text, struct cap_spec *spec, char *why, size_t len);
+
+/* cap_parse_bound reads a bound of the parameter ("4", "100/s", "0.5",
+ * "20ms") into *v and its suffix into unit[8] (durations become seconds,
+ * suffix "s"; rates per second, "/s"); *integer says whether it is a
+ * plain integer.  0 or -1. */
+int cap_parse_bound(const char *text, double *v, char *unit, int *integer);
+
+/* cap_spec_finish checks min, max and the units together and fills
+ * integer and unit.  0, or -1 with why. */
+int cap_spec_finish(struct cap_spec *spec, const char *min, const char *max,
+		    char *why, size_t len);
+
+/* cap_check checks the scenario's `capacity:` block at n; with out, it
+ * also fills *out (the command line may still change it).  0, or
+ * SIM_EINVAL located. */
+int cap_check(struct sc_ctx *ctx, const struct yt_node *n, struct cap_spec *out);
+
+/* One probe of the search. */
+struct cap_probe {
+	double value;
+	uint32_t replications;
+	int meets;                   /* the verdict */
+	int decided;                 /* by the intervals (else by estimates) */
+	double est[CAP_MAX_TERMS], lo[CAP_MAX_TERMS], hi[CAP_MAX_TERMS];
+};
+
+struct cap_result {
+	int found;                   /* a value in range meets the SLO */
+	double answer;
+	enum cap_goal goal;          /* as used */
+	int both;                    /* the SLO held at both bounds */
+	struct cap_probe *probes;    /* in the order run */
+	size_t nprobes;
+};
+
+/* cap_search runs the search on the scenario of src (its text, file name
+ * and overrides; no sweep, no precision) in `jobs` processes, writes
+ * DIR/capacity.csv, and says each probe on `log` (NULL: nothing).  0,
+ * SIM_EINVAL (the parameter or the scenario does not fit, err located
+ * where it can be), SIM_EINTR (nothing written), SIM_EIO, SIM_ENOMEM,
+ * SIM_ESTUCK.  Free res with cap_result_free. */
+int cap_search(const struct cap_spec *spec, const struct shard_source *src, unsigned jobs,
+	       volatile sig_atomic_t *stop, const char *dir, FILE *log,
+	       struct cap_result *res, struct sim_err *err);
+
+void cap_result_free(struct cap_result *res);
+
+/* cap_reference prints the reference of capacity.csv (Markdown). */
+void cap_reference(FILE *f);
+
+/* cap_format writes value v of the parameter as an override value. */
+void cap_format(const struct cap_spec *spec, double v, char *buf, size_t len);
+
+#endif
