@@ -16,11 +16,11 @@
 #include "models/cache.h"
 #include "models/database.h"
 #include "models/queue.h"
-#include "sim/capacity.h"
 #include "models/service.h"
 #include "models/shards.h"
 #include "sim/breaker.h"
 #include "sim/callplan.h"
+#include "sim/capacity.h"
 #include "sim/report.h"
 
 const struct model_ops *const model_registry[] = {

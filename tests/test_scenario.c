@@ -109,7 +109,7 @@ static const struct {
 	{ "durations: 10s\n",
 	  "s.yaml:1:1: scenario: unknown key 'durations'; did you mean 'duration'?" },
 	{ "zzz: 1\n" BASE,
-	  "s.yaml:1:1: scenario: unknown key 'zzz' (allowed: name, description, seed, duration, warmup, replications, window, workloads, nodes, sweep, compare, timeline, breakers)" },
+	  "s.yaml:1:1: scenario: unknown key 'zzz' (allowed: name, description, seed, duration, warmup, replications, precision, window, workloads, nodes, sweep, compare, timeline, breakers, capacity)" },
 	{ "duration: 10\nworkloads: {}\nnodes: {}\n",
 	  "s.yaml:1:11: duration: '10' needs a unit: ns, us, ms, s, m or h (e.g. 10s)" },
 	{ "duration: -5s\nworkloads: {}\nnodes: {}\n",
