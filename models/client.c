@@ -16,15 +16,26 @@
 
 enum { CL_EV_ARRIVAL = 1, CL_EV_ISSUE = 2 };
 
-enum arrival_process { ARR_POISSON, ARR_CONSTANT, ARR_PROFILE, ARR_CLOSED };
+enum arrival_process { ARR_POISSON, ARR_CONSTANT, ARR_PROFILE, ARR_MMPP, ARR_CLOSED };
+
+#define CLIENT_MAX_STATES 64
 
 struct profile_point {
 	int64_t at_ns;
 	double rate_per_s;
 };
 
+/* An MMPP state: its arrival rate, and the mean time it lasts. */
+struct mmpp_state {
+	double rate_per_s;
+	int64_t mean_ns;
+};
+
 struct client_cfg {
 	enum arrival_process process;
+	struct mmpp_state *states;         /* mmpp: visited in turn */
+	size_t nstates;
+	double mmpp_rate;                  /* mmpp: its long-run mean rate */
 	double rate_per_s;                 /* poisson, constant */
 	struct profile_point *points;      /* profile: sorted by time, first at 0 */
 	size_t npoints;
@@ -64,6 +75,9 @@ struct client {
 	/* profile state */
 	int64_t cycle_ns;                  /* start of the current period */
 	size_t seg;                        /* current segment */
+	/* mmpp state */
+	size_t state;                      /* the state now */
+	int64_t state_end_ns;              /* when it ends */
 };
 
 /* profile_validate checks a profile's points as a whole (the first at 0,
@@ -104,6 +118,27 @@ static int profile_validate(struct sc_ctx *ctx, const char *path,
 					  (double)(end - c->points[k].at_ns) * 1e-9;
 		}
 	}
+	return 0;
+}
+
+/* mmpp_validate: some state must have arrivals; works out the mean rate
+ * (each state's rate weighted by its mean duration). */
+static int mmpp_validate(struct sc_ctx *ctx, const char *path, const struct yt_node *arr,
+			 void *obj)
+{
+	struct client_cfg *c = obj;
+	double area = 0, time = 0;
+	for (size_t i = 0; i < c->nstates; i++) {
+		area += c->states[i].rate_per_s * (double)c->states[i].mean_ns;
+		time += (double)c->states[i].mean_ns;
+	}
+	if (!(area > 0)) {
+		char what[256];
+		snprintf(what, sizeof what, "%s.states", path);
+		return sc_fail(ctx, yt_get(arr, "states"), what,
+			       "every rate is 0: no request would ever arrive");
+	}
+	c->mmpp_rate = area / time;
 	return 0;
 }
 
@@ -176,6 +211,40 @@ static const struct param point_elem = {
 	.type = PARAM_MAP, .size = sizeof(struct profile_point), .sub = &point_table,
 };
 
+static const struct param state_params[] = {
+	{ .name = "rate", .type = PARAM_RATE, PARAM_FIELD(struct mmpp_state, rate_per_s),
+	  .flags = PARAM_REQUIRED | PARAM_ZERO, .doc = "the arrival rate in this state (0: off)" },
+	{ .name = "mean", .type = PARAM_DURATION, PARAM_FIELD(struct mmpp_state, mean_ns),
+	  .flags = PARAM_REQUIRED, .min_ns = 1000,
+	  .doc = "how long the state lasts on average (exponentially distributed)" },
+	{ 0 }
+};
+
+static const struct param_table state_table = {
+	.params = state_params,
+	.size = sizeof(struct mmpp_state),
+};
+
+static const struct param state_elem = {
+	.type = PARAM_MAP, .size = sizeof(struct mmpp_state), .sub = &state_table,
+};
+
+static const struct param mmpp_params[] = {
+	{ .name = "states", .type = PARAM_LIST, PARAM_FIELD(struct client_cfg, states),
+	  PARAM_COUNT(struct client_cfg, nstates), .flags = PARAM_REQUIRED,
+	  .elem = &state_elem, .elem_size = sizeof(struct mmpp_state),
+	  .min_len = 2, .max_len = CLIENT_MAX_STATES, .item = "states",
+	  .shape = "{rate: RATE, mean: TIME}",
+	  .doc = "the states, visited in turn (the last returns to the first)" },
+	{ 0 }
+};
+
+static const struct param_table mmpp_table = {
+	.params = mmpp_params,
+	.size = sizeof(struct client_cfg),
+	.validate = mmpp_validate,
+};
+
 static const struct param profile_params[] = {
 	{ .name = "points", .type = PARAM_LIST, PARAM_FIELD(struct client_cfg, points),
 	  PARAM_COUNT(struct client_cfg, npoints), .flags = PARAM_REQUIRED,
@@ -217,6 +286,8 @@ static const struct param_case arrival_cases[] = {
 	  .doc = "Open loop, one request every 1/rate. The first comes at 1/rate." },
 	{ .name = "profile", .table = &profile_table,
 	  .doc = "Open loop, Poisson with a piecewise-linear rate: `points: [{at: 0s, rate: 100/s}, {at: 1h, rate: 400/s}]`. The first point must be at `0s` and times must increase. A rate may be `0`. After the last point the rate holds, unless `period` is given: then it returns linearly to the first point's rate at `period` and the whole profile repeats. Times count from the start of the run, warm-up included. Sampled exactly by inverting the integrated rate, so a low or spiky rate costs nothing extra." },
+	{ .name = "mmpp", .table = &mmpp_table,
+	  .doc = "Open loop, Markov-modulated Poisson: bursty traffic when no trace exists. `states: [{rate: 100/s, mean: 50s}, {rate: 2000/s, mean: 10s}]` is an on/off source: Poisson at each state's rate while it lasts, for an exponential time of mean `mean`, then the next state (the last returns to the first). The first state is drawn from the long-run shares (each state's mean over their sum), so a run starts in the process's steady state. The long-run mean rate is the rates weighted by those shares." },
 	{ .name = "closed", .table = &closed_table,
 	  .doc = "Closed loop: each user issues a request, waits until it finishes (served or rejected), thinks, and issues the next. Users start by thinking." },
 	{ 0 }
@@ -276,7 +347,7 @@ static const struct param client_params[] = {
 	{ .name = "arrival", .type = PARAM_VARIANT, PARAM_FIELD(struct client_cfg, process),
 	  .flags = PARAM_REQUIRED, .key = "process", .cases = arrival_cases,
 	  .shape = "{process: poisson, rate: 10/s}",
-	  .doc = "the arrival process, one of the four below" },
+	  .doc = "the arrival process, one of the five below" },
 	{ .name = "target", .type = PARAM_NODE, PARAM_FIELD(struct client_cfg, target),
 	  .flags = PARAM_REQUIRED, .doc = "the node that receives the requests" },
 	{ .name = "keys", .type = PARAM_VARIANT, PARAM_FIELD(struct client_cfg, key_dist),
@@ -387,6 +458,54 @@ static int64_t profile_next(struct client *cl, int64_t t_ns)
 	}
 }
 
+/* mmpp_hold draws how long state k lasts. */
+static int64_t mmpp_hold(struct client *cl, size_t k)
+{
+	return at(0, (double)cl->cfg->states[k].mean_ns * rng_xoshiro_exp1(cl->rng_arrival));
+}
+
+/* mmpp_start draws the first state from the long-run shares and its
+ * time left (exponential, so the same law as a whole stay). */
+static void mmpp_start(struct client *cl)
+{
+	const struct client_cfg *c = cl->cfg;
+	double total = 0, acc = 0;
+	for (size_t i = 0; i < c->nstates; i++)
+		total += (double)c->states[i].mean_ns;
+	double u = rng_uniform_pos(cl->rng_arrival) * total;
+	cl->state = c->nstates - 1;
+	for (size_t i = 0; i < c->nstates; i++) {
+		acc += (double)c->states[i].mean_ns;
+		if (u < acc) {
+			cl->state = i;
+			break;
+		}
+	}
+	cl->state_end_ns = mmpp_hold(cl, cl->state);
+}
+
+/* mmpp_next returns the first arrival after now: a gap at the present
+ * state's rate, or, when the state ends first, the same from its end in
+ * the next state (the gaps are memoryless, so starting afresh there is
+ * exact). */
+static int64_t mmpp_next(struct client *cl, int64_t now)
+{
+	const struct client_cfg *c = cl->cfg;
+	for (int guard = 0; guard < 1000000; guard++) {
+		double r = c->states[cl->state].rate_per_s;
+		int64_t t = r > 0 ? at(now, 1e9 / r * rng_xoshiro_exp1(cl->rng_arrival)) : SIM_NEVER;
+		if (t <= cl->state_end_ns)
+			return t;
+		now = cl->state_end_ns;
+		cl->state = (cl->state + 1) % c->nstates;
+		int64_t h = mmpp_hold(cl, cl->state);
+		if (h == SIM_NEVER || now > INT64_MAX / 4 - h)
+			return SIM_NEVER;
+		cl->state_end_ns = now + h;
+	}
+	return SIM_NEVER;
+}
+
 static int64_t next_arrival(struct client *cl, int64_t now)
 {
 	switch (cl->cfg->process) {
@@ -399,6 +518,8 @@ static int64_t next_arrival(struct client *cl, int64_t now)
 		return at(0, (double)(cl->issued + 1) * cl->gap_mean_ns);
 	case ARR_PROFILE:
 		return profile_next(cl, now);
+	case ARR_MMPP:
+		return mmpp_next(cl, now);
 	case ARR_CLOSED:
 		break;
 	}
@@ -445,8 +566,10 @@ static int client_init(struct sim *s, struct sim_node *n)
 					  NULL, u))
 				return SIM_ENOMEM;
 	} else {
-		if (c->process != ARR_PROFILE)
+		if (c->process == ARR_POISSON || c->process == ARR_CONSTANT)
 			cl->gap_mean_ns = 1e9 / c->rate_per_s;
+		if (c->process == ARR_MMPP)
+			mmpp_start(cl);
 		int64_t t = next_arrival(cl, 0);
 		if (t != SIM_NEVER && !sim_schedule(s, t, n->id, CL_EV_ARRIVAL, NULL, 0))
 			return SIM_ENOMEM;
@@ -571,6 +694,8 @@ static double client_offered(const void *cfg, int64_t t0, int64_t t1)
 			return NAN;
 		return (profile_area(c, (double)t1 * 1e-9) -
 			profile_area(c, (double)t0 * 1e-9)) / ((double)(t1 - t0) * 1e-9);
+	case ARR_MMPP:
+		return c->mmpp_rate;
 	case ARR_CLOSED:
 		break;
 	}

@@ -1,7 +1,9 @@
 /*
  * test_client.c - the client kind: constant, profile (ramp and periodic) and
- * closed-loop arrivals.  Counts of Poisson arrivals are checked within five
- * standard deviations of their expected value, exact ones exactly.
+ * closed-loop arrivals, and the bursty MMPP.  Counts of Poisson arrivals
+ * are checked within five standard deviations of their expected value,
+ * exact ones exactly; the MMPP's mean and variance of counts against their
+ * closed forms within the replications' own 99.9 % intervals.
  */
 #include "tests/simtest.h"
 
@@ -147,6 +149,43 @@ static void test_client_profile_falls_silent_and_tiny_periods_end(void **state)
 	scenario_set_free(set);
 }
 
+/* A two-state MMPP: 100/s for 30 s on average, 1000/s for 10 s.  Leaving
+ * rates r1 = 1/30, r2 = 1/10, r = r1 + r2; the mean rate is (l1 r2 +
+ * l2 r1) / r = 325/s, and the count in a window of T seconds has variance
+ * mean T + 2 (l1 - l2)^2 r1 r2 / r^3 (T - (1 - e^{-rT}) / r): about 3000
+ * times a Poisson count's at T = 10 s. */
+static void test_client_mmpp_counts(void **state)
+{
+	enum { NREP = 10 };
+	struct scenario_set *set = simtest_load(
+		"duration: 10000s\nwarmup: 0s\nwindow: 10s\nreplications: 10\n"
+		"workloads:\n  u:\n    arrival:\n      process: mmpp\n"
+		"      states: [{rate: 100/s, mean: 30s}, {rate: 1000/s, mean: 10s}]\n"
+		"    target: w\n"
+		"nodes:\n  w: {type: service, workers: 100000, service: 1ns}\n");
+	double l1 = 100, l2 = 1000, r1 = 1.0 / 30, r2 = 1.0 / 10, r = r1 + r2, T = 10;
+	double mean_rate = (l1 * r2 + l2 * r1) / r;
+	double var = mean_rate * T +
+		     2 * (l1 - l2) * (l1 - l2) * r1 * r2 / (r * r * r) * (T - (1 - exp(-r * T)) / r);
+	double m[NREP], v[NREP];
+	for (uint32_t k = 0; k < NREP; k++) {
+		struct rep_result res;
+		simtest_run(set->points[0], k, &res);
+		double x[2000];
+		assert_int_equal(res.nts, 1000);
+		for (size_t i = 0; i < res.nts; i++)
+			x[i] = (double)res.ts[i].ended[REQ_OK];
+		m[k] = gsl_stats_mean(x, 1, res.nts);
+		v[k] = gsl_stats_variance(x, 1, res.nts);
+		rep_result_fini(&res);
+	}
+	assert_true(simtest_within("arrivals per 10 s window", m, NREP, mean_rate * T));
+	assert_false(simtest_within("  against the rates' plain mean", m, NREP, (l1 + l2) / 2 * T));
+	assert_true(simtest_within("their variance", v, NREP, var));
+	assert_false(simtest_within("  against a Poisson count's", v, NREP, mean_rate * T));
+	scenario_set_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +194,7 @@ int main(void)
 		cmocka_unit_test(test_client_periodic_profile_repeats),
 		cmocka_unit_test(test_client_closed_loop_conserves_users),
 		cmocka_unit_test(test_client_profile_falls_silent_and_tiny_periods_end),
+		cmocka_unit_test(test_client_mmpp_counts),
 	};
 	return cmocka_run_group_tests_name("client", tests, NULL, NULL);
 }
