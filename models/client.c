@@ -3,7 +3,10 @@
  */
 #include "models/client.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +19,10 @@
 
 enum { CL_EV_ARRIVAL = 1, CL_EV_ISSUE = 2 };
 
-enum arrival_process { ARR_POISSON, ARR_CONSTANT, ARR_PROFILE, ARR_MMPP, ARR_CLOSED };
+enum arrival_process { ARR_POISSON, ARR_CONSTANT, ARR_PROFILE, ARR_MMPP, ARR_TRACE, ARR_CLOSED };
+
+#define TRACE_LINE_MAX 4096
+#define TRACE_SCALE_MAX 1000
 
 #define CLIENT_MAX_STATES 64
 
@@ -36,6 +42,13 @@ struct client_cfg {
 	struct mmpp_state *states;         /* mmpp: visited in turn */
 	size_t nstates;
 	double mmpp_rate;                  /* mmpp: its long-run mean rate */
+	char *file;                        /* trace: its path, resolved */
+	double scale;                      /* trace: thinning or copies */
+	int loop;                          /* trace: repeat it */
+	int key_col, kind_col;             /* trace: columns, or -1 */
+	int header;                        /* trace: the first line names them */
+	double trace_end_s;                /* trace: its last time */
+	uint64_t trace_rows;
 	double rate_per_s;                 /* poisson, constant */
 	struct profile_point *points;      /* profile: sorted by time, first at 0 */
 	size_t npoints;
@@ -78,6 +91,21 @@ struct client {
 	/* mmpp state */
 	size_t state;                      /* the state now */
 	int64_t state_end_ns;              /* when it ends */
+	/* trace state: the file, the row read ahead, copies still to come
+	 * of the row in hand (times ascending), and the arrivals' rows */
+	FILE *trace;
+	double loop_s;                     /* added to times: loops so far */
+	struct trace_row {
+		double t;                  /* seconds, loop offset included */
+		uint64_t key;
+		int has_key;
+		uint16_t cls;
+		int write;
+	} ahead, cur, next;
+	int ahead_ok;                      /* `ahead` holds a row */
+	double copies[TRACE_SCALE_MAX + 1];
+	uint32_t ncopies, copy_at;
+	struct trace_row copy_row;
 };
 
 /* profile_validate checks a profile's points as a whole (the first at 0,
@@ -139,6 +167,152 @@ static int mmpp_validate(struct sc_ctx *ctx, const char *path, const struct yt_n
 			       "every rate is 0: no request would ever arrive");
 	}
 	c->mmpp_rate = area / time;
+	return 0;
+}
+
+/* A trace line split into fields (commas; no quoting: timestamps, keys
+ * and kinds need none). */
+struct fields {
+	char *f[64];
+	int n;
+};
+
+static void split(char *line, struct fields *fs)
+{
+	size_t len = strlen(line);
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = 0;
+	fs->n = 0;
+	char *p = line;
+	for (;;) {
+		if (fs->n < 64)
+			fs->f[fs->n++] = p;
+		char *c = strchr(p, ',');
+		if (!c)
+			break;
+		*c = 0;
+		p = c + 1;
+	}
+}
+
+static int parse_time(const char *s, double *t)
+{
+	char *end;
+	errno = 0;
+	*t = strtod(s, &end);
+	while (isspace((unsigned char)*end))
+		end++;
+	return end == s || *end || errno || !isfinite(*t) ? -1 : 0;
+}
+
+/* trace_fill reads row fields into r (time, key, kind as columns say). */
+static void trace_fill(const struct client_cfg *c, const struct fields *fs, double t,
+		       struct trace_row *r)
+{
+	r->t = t;
+	r->has_key = 0;
+	r->cls = 0;
+	r->write = 0;
+	if (c->key_col >= 0 && c->key_col < fs->n && *fs->f[c->key_col]) {
+		const char *k = fs->f[c->key_col];
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(k, &end, 10);
+		r->key = !*end && !errno && isdigit((unsigned char)*k) ? v : rng_hash64(k, 0);
+		r->has_key = 1;
+	}
+	if (c->kind_col >= 0 && c->kind_col < fs->n) {
+		const char *k = fs->f[c->kind_col];
+		r->write = !strncmp(k, "write", 5);
+		for (size_t i = 0; i < c->nmix; i++)
+			if (!strcmp(k, c->mix[i].name))
+				r->cls = (uint16_t)i;
+	}
+}
+
+/* trace_validate resolves the file against the scenario's directory and
+ * reads it once through: a header naming `key` and `kind` (optional),
+ * times in seconds, not negative and never going back.  It keeps the row
+ * count and the last time, for the offered load. */
+static int trace_validate(struct sc_ctx *ctx, const char *path, const struct yt_node *arr,
+			  void *obj)
+{
+	struct client_cfg *c = obj;
+	char what[256], line[TRACE_LINE_MAX];
+	snprintf(what, sizeof what, "%s.file", path);
+	const struct yt_node *fnode = yt_get(arr, "file");
+	if (c->file[0] != '/' && ctx->sc->dir && strcmp(ctx->sc->dir, ".")) {
+		size_t n = strlen(ctx->sc->dir) + strlen(c->file) + 2;
+		char *full = malloc(n);
+		if (!full)
+			return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+		snprintf(full, n, "%s/%s", ctx->sc->dir, c->file);
+		free(c->file);
+		c->file = full;
+	}
+	FILE *f = fopen(c->file, "r");
+	if (!f)
+		return sc_fail(ctx, fnode, what, "cannot open %s: %s", c->file, strerror(errno));
+	c->key_col = c->kind_col = -1;
+	c->header = 0;
+	double last = 0;
+	uint64_t rows = 0;
+	int lineno = 0, rc = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			rc = sim_err_at(ctx->err, SIM_EINVAL, c->file, lineno, 1,
+					"line longer than %d bytes", TRACE_LINE_MAX - 1);
+			break;
+		}
+		struct fields fs;
+		split(line, &fs);
+		if (fs.n == 1 && !*fs.f[0])
+			continue;                  /* a blank line */
+		double t;
+		if (lineno == 1 && parse_time(fs.f[0], &t)) {
+			/* a header: the first column is the time, by position */
+			c->header = 1;
+			for (int i = 1; i < fs.n; i++) {
+				if (!strcmp(fs.f[i], "key"))
+					c->key_col = i;
+				else if (!strcmp(fs.f[i], "kind"))
+					c->kind_col = i;
+			}
+			continue;
+		}
+		if (parse_time(fs.f[0], &t)) {
+			rc = sim_err_at(ctx->err, SIM_EINVAL, c->file, lineno, 1,
+					"'%s' is not a time in seconds", fs.f[0]);
+			break;
+		}
+		if (t < 0 || t < last) {
+			rc = sim_err_at(ctx->err, SIM_EINVAL, c->file, lineno, 1,
+					t < 0 ? "time %g is negative" :
+					"time %g is before the line above's (%g): a trace must be in time order",
+					t, last);
+			break;
+		}
+		if (t > 1e9) {
+			rc = sim_err_at(ctx->err, SIM_EINVAL, c->file, lineno, 1,
+					"time %g is beyond any run", t);
+			break;
+		}
+		last = t;
+		rows++;
+	}
+	if (!rc && ferror(f))
+		rc = sc_fail(ctx, fnode, what, "cannot read %s: %s", c->file, strerror(errno));
+	fclose(f);
+	if (rc)
+		return rc;
+	if (!rows)
+		return sc_fail(ctx, fnode, what, "%s has no arrivals", c->file);
+	if (c->loop && !(last > 0))
+		return sc_fail(ctx, yt_get(arr, "loop"), what,
+			       "%s lasts 0 s: it cannot loop", c->file);
+	c->trace_rows = rows;
+	c->trace_end_s = last;
 	return 0;
 }
 
@@ -245,6 +419,25 @@ static const struct param_table mmpp_table = {
 	.validate = mmpp_validate,
 };
 
+static const struct param trace_params[] = {
+	{ .name = "file", .type = PARAM_STRING, PARAM_FIELD(struct client_cfg, file),
+	  .flags = PARAM_REQUIRED,
+	  .doc = "a CSV file of arrivals, relative to the scenario's directory: the first column the time in seconds from the start of the run, in order; an optional header line naming the columns, of which `key` (a number, or any text, hashed) and `kind` (a name of `mix`, or `write...`) are used" },
+	{ .name = "scale", .type = PARAM_NUMBER, PARAM_FIELD(struct client_cfg, scale),
+	  .min = 1e-6, .max = TRACE_SCALE_MAX, .def = "1",
+	  .doc = "the trace's load times this: below 1 each arrival is kept with probability `scale`; above, each gives floor(scale) arrivals, and one more with probability scale - floor(scale), the extra ones at uniform times before the trace's next arrival" },
+	{ .name = "loop", .type = PARAM_BOOL, PARAM_FIELD(struct client_cfg, loop),
+	  .def = "false",
+	  .doc = "at its end, the trace starts again, shifted by its last time" },
+	{ 0 }
+};
+
+static const struct param_table trace_table = {
+	.params = trace_params,
+	.size = sizeof(struct client_cfg),
+	.validate = trace_validate,
+};
+
 static const struct param profile_params[] = {
 	{ .name = "points", .type = PARAM_LIST, PARAM_FIELD(struct client_cfg, points),
 	  PARAM_COUNT(struct client_cfg, npoints), .flags = PARAM_REQUIRED,
@@ -288,6 +481,8 @@ static const struct param_case arrival_cases[] = {
 	  .doc = "Open loop, Poisson with a piecewise-linear rate: `points: [{at: 0s, rate: 100/s}, {at: 1h, rate: 400/s}]`. The first point must be at `0s` and times must increase. A rate may be `0`. After the last point the rate holds, unless `period` is given: then it returns linearly to the first point's rate at `period` and the whole profile repeats. Times count from the start of the run, warm-up included. Sampled exactly by inverting the integrated rate, so a low or spiky rate costs nothing extra." },
 	{ .name = "mmpp", .table = &mmpp_table,
 	  .doc = "Open loop, Markov-modulated Poisson: bursty traffic when no trace exists. `states: [{rate: 100/s, mean: 50s}, {rate: 2000/s, mean: 10s}]` is an on/off source: Poisson at each state's rate while it lasts, for an exponential time of mean `mean`, then the next state (the last returns to the first). The first state is drawn from the long-run shares (each state's mean over their sum), so a run starts in the process's steady state. The long-run mean rate is the rates weighted by those shares." },
+	{ .name = "trace", .table = &trace_table,
+	  .doc = "Open loop, replayed from a file: `{process: trace, file: access.csv, scale: 1.5, loop: true}`. Each line's time is an arrival; `key` and `kind` columns, when the header names them, give the request's key and kind in place of `keys` and `mix`. The file is read as the run goes, a line at a time, so memory does not grow with it; the checker reads it once through first." },
 	{ .name = "closed", .table = &closed_table,
 	  .doc = "Closed loop: each user issues a request, waits until it finishes (served or rejected), thinks, and issues the next. Users start by thinking." },
 	{ 0 }
@@ -347,7 +542,7 @@ static const struct param client_params[] = {
 	{ .name = "arrival", .type = PARAM_VARIANT, PARAM_FIELD(struct client_cfg, process),
 	  .flags = PARAM_REQUIRED, .key = "process", .cases = arrival_cases,
 	  .shape = "{process: poisson, rate: 10/s}",
-	  .doc = "the arrival process, one of the five below" },
+	  .doc = "the arrival process, one of the six below" },
 	{ .name = "target", .type = PARAM_NODE, PARAM_FIELD(struct client_cfg, target),
 	  .flags = PARAM_REQUIRED, .doc = "the node that receives the requests" },
 	{ .name = "keys", .type = PARAM_VARIANT, PARAM_FIELD(struct client_cfg, key_dist),
@@ -506,6 +701,75 @@ static int64_t mmpp_next(struct client *cl, int64_t now)
 	return SIM_NEVER;
 }
 
+/* trace_read reads the next arrival's line into r: 1, or 0 at the end
+ * (after looping back, with loop). */
+static int trace_read(struct client *cl, struct trace_row *r)
+{
+	const struct client_cfg *c = cl->cfg;
+	char line[TRACE_LINE_MAX];
+	int looped = 0;
+	for (;;) {
+		if (!fgets(line, sizeof line, cl->trace)) {
+			if (!c->loop || looped)
+				return 0;
+			/* again from the top, shifted by the trace's length */
+			rewind(cl->trace);
+			cl->loop_s += c->trace_end_s;
+			looped = 1;
+			if (c->header && !fgets(line, sizeof line, cl->trace))
+				return 0;
+			continue;
+		}
+		struct fields fs;
+		double t;
+		split(line, &fs);
+		if ((fs.n == 1 && !*fs.f[0]) || parse_time(fs.f[0], &t))
+			continue;            /* a blank line, or the header */
+		trace_fill(c, &fs, t + cl->loop_s, r);
+		return 1;
+	}
+}
+
+/* trace_next returns the next arrival of the trace and puts its line in
+ * cl->next: the next copy of the line in hand, or the next line's
+ * copies (none, thinned; one; or more, scaled up). */
+static int64_t trace_next(struct client *cl)
+{
+	const struct client_cfg *c = cl->cfg;
+	for (;;) {
+		if (cl->copy_at < cl->ncopies) {
+			cl->next = cl->copy_row;
+			cl->next.t = cl->copies[cl->copy_at++];
+			return at(0, cl->next.t * 1e9);
+		}
+		if (!cl->ahead_ok)
+			return SIM_NEVER;
+		struct trace_row row = cl->ahead;
+		cl->ahead_ok = trace_read(cl, &cl->ahead);
+		uint32_t m = (uint32_t)floor(c->scale);
+		if (rng_uniform_pos(cl->rng_arrival) < c->scale - floor(c->scale))
+			m++;
+		if (!m)
+			continue;
+		/* the first copy at the line's time; the others uniform
+		 * before the next line's, in order */
+		double span = cl->ahead_ok ? cl->ahead.t - row.t : 0;
+		cl->ncopies = 0;
+		cl->copy_at = 0;
+		cl->copies[cl->ncopies++] = row.t;
+		for (uint32_t i = 1; i < m; i++) {
+			double t = row.t + span * rng_uniform_pos(cl->rng_arrival);
+			uint32_t j = cl->ncopies++;
+			while (j > 1 && cl->copies[j - 1] > t) {
+				cl->copies[j] = cl->copies[j - 1];
+				j--;
+			}
+			cl->copies[j] = t;
+		}
+		cl->copy_row = row;
+	}
+}
+
 static int64_t next_arrival(struct client *cl, int64_t now)
 {
 	switch (cl->cfg->process) {
@@ -520,6 +784,8 @@ static int64_t next_arrival(struct client *cl, int64_t now)
 		return profile_next(cl, now);
 	case ARR_MMPP:
 		return mmpp_next(cl, now);
+	case ARR_TRACE:
+		return trace_next(cl);
 	case ARR_CLOSED:
 		break;
 	}
@@ -570,6 +836,11 @@ static int client_init(struct sim *s, struct sim_node *n)
 			cl->gap_mean_ns = 1e9 / c->rate_per_s;
 		if (c->process == ARR_MMPP)
 			mmpp_start(cl);
+		if (c->process == ARR_TRACE) {
+			if (!(cl->trace = fopen(c->file, "r")))
+				return SIM_EIO;
+			cl->ahead_ok = trace_read(cl, &cl->ahead);
+		}
 		int64_t t = next_arrival(cl, 0);
 		if (t != SIM_NEVER && !sim_schedule(s, t, n->id, CL_EV_ARRIVAL, NULL, 0))
 			return SIM_ENOMEM;
@@ -584,6 +855,8 @@ static void client_fini(struct sim *s, struct sim_node *n)
 		return;
 	if (cl->rng_arrival)
 		gsl_rng_free(cl->rng_arrival);
+	if (cl->trace)
+		fclose(cl->trace);
 	free(cl);
 	n->state = NULL;
 }
@@ -604,6 +877,8 @@ static void issue(struct sim *s, struct sim_node *n, struct client *cl,
 	uint64_t nth = cl->scanned++;
 	if (c->has_keys)
 		req->key = keys_sample(&c->keys, sim_draws(s, req, SIM_DRAW_KEY), nth);
+	if (c->process == ARR_TRACE && cl->cur.has_key)
+		req->key = cl->cur.key;
 	if (c->nmix > 1) {
 		double u = rng_uniform_pos(sim_draws(s, req, SIM_DRAW_CLASS));
 		uint16_t i = 0;
@@ -613,6 +888,12 @@ static void issue(struct sim *s, struct sim_node *n, struct client *cl,
 	}
 	if (c->nmix)
 		req->write = (uint8_t)c->mix[req->cls].write;
+	if (c->process == ARR_TRACE && c->kind_col >= 0) {
+		/* the trace's kind: a mix kind by name, and a write by its
+		 * name */
+		req->cls = cl->cur.cls;
+		req->write = (uint8_t)cl->cur.write;
+	}
 	if (c->process == ARR_CLOSED)
 		req->conn = c->connections ? user % c->connections : user;
 	else if (c->connections)
@@ -635,6 +916,7 @@ static void client_event(struct sim *s, struct sim_node *n, struct event *ev)
 		/* schedule the next one first: the send below may take long
 		 * paths, and the order of draws must not depend on them */
 		uint64_t k = cl->issued++;
+		cl->cur = cl->next;          /* a trace's line for this one */
 		int64_t t = next_arrival(cl, s->now_ns);
 		if (t != SIM_NEVER)
 			sim_schedule(s, t, n->id, CL_EV_ARRIVAL, NULL, 0);
@@ -696,6 +978,10 @@ static double client_offered(const void *cfg, int64_t t0, int64_t t1)
 			profile_area(c, (double)t0 * 1e-9)) / ((double)(t1 - t0) * 1e-9);
 	case ARR_MMPP:
 		return c->mmpp_rate;
+	case ARR_TRACE:
+		/* the trace's mean rate over its length (a lower bound for a
+		 * window it does not cover when it does not loop) */
+		return c->trace_end_s > 0 ? (double)c->trace_rows * c->scale / c->trace_end_s : NAN;
 	case ARR_CLOSED:
 		break;
 	}

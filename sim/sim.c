@@ -22,6 +22,7 @@
  */
 #include "sim/sim.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1594,9 +1595,13 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 	}
 	for (; inited < s.nnodes; inited++) {
 		struct sim_node *n = &s.nodes[inited];
-		if (n->ops->init(&s, n) || s.oom) {
+		int irc = n->ops->init(&s, n);
+		if (irc || s.oom) {
 			inited++;   /* fini whatever init half-built */
-			rc = sim_errf(err, SIM_ENOMEM, "out of memory");
+			rc = irc == SIM_EIO ?
+				sim_errf(err, SIM_EIO, "%s: cannot read the file it replays: %s",
+					 n->sc->name, strerror(errno)) :
+				sim_errf(err, SIM_ENOMEM, "out of memory");
 			goto done;
 		}
 	}

@@ -9,6 +9,7 @@
 
 #include <math.h>
 
+#include "sim/rng.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
 
@@ -186,6 +187,129 @@ static void test_client_mmpp_counts(void **state)
 	scenario_set_free(set);
 }
 
+/* write_file puts text in a new file under dir and returns its path. */
+static const char *write_file(const char *dir, const char *name, const char *text)
+{
+	static char path[256];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+struct seen_keys {
+	uint64_t keys[64];
+	int writes[64];
+	size_t n;
+};
+
+static void on_demand(void *arg, const struct request *req, uint32_t node, uint32_t unit,
+		      int64_t demand_ns)
+{
+	struct seen_keys *sk = arg;
+	(void)node, (void)unit, (void)demand_ns;
+	if (sk->n < 64) {
+		sk->keys[sk->n] = req->key;
+		sk->writes[sk->n++] = req->write;
+	}
+}
+
+/* A trace replays its times exactly, with its keys and kinds; loops;
+ * thins and scales up within binomial bounds; and a trace out of order or
+ * with a line that is not a time is refused at its own line. */
+static void test_client_trace_replay(void **state)
+{
+	char dir[] = "/tmp/archsim-trace-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "t.csv", "time,key,kind\n0.5,7,read\n1.25,9,write\n\n2,abc,read\n");
+	char y[2048];
+	snprintf(y, sizeof y,
+		 "duration: 10s\nwarmup: 0s\nreplications: 1\n"
+		 "workloads:\n  u:\n    arrival: {process: trace, file: %s/t.csv}\n    target: w\n"
+		 "    mix: {read: 0.5, write: 0.5}\n"
+		 "nodes:\n  w: {type: service, workers: 10, service: {dist: constant, value: 100ms}}\n",
+		 dir);
+	struct scenario_set *set = simtest_load(y);
+	struct rep_result r;
+	struct seen_keys sk = { .n = 0 };
+	struct sim_hooks hooks = { .demand = on_demand, .arg = &sk };
+	struct sim_err err = { 0 };
+	assert_int_equal(rep_result_init(&r, set->points[0]), 0);
+	assert_int_equal(sim_run(set->points[0], 0, &r, &hooks, &err), 0);
+	assert_int_equal(simtest_arrivals(&r), 3);
+	assert_int_equal(sk.n, 3);
+	assert_true(sk.keys[0] == 7 && sk.keys[1] == 9 && sk.keys[2] == rng_hash64("abc", 0));
+	assert_true(!sk.writes[0] && sk.writes[1] && !sk.writes[2]);
+	assert_int_equal(r.scopes[0].latency.min_ns, 100000000);
+	assert_int_equal(r.scopes[0].latency.max_ns, 100000000);
+	rep_result_fini(&r);
+	scenario_set_free(set);
+
+	/* looped over 10 s: the trace lasts 2 s, so 5 passes of 3 (the
+	 * arrival at 10 s falls at the end, outside) */
+	snprintf(y, sizeof y,
+		 "duration: 10s\nwarmup: 0s\nreplications: 1\n"
+		 "workloads:\n  u:\n    arrival: {process: trace, file: %s/t.csv, loop: true}\n"
+		 "    target: w\n"
+		 "nodes:\n  w: {type: service, workers: 10, service: 1ms}\n", dir);
+	set = simtest_load(y);
+	simtest_run(set->points[0], 0, &r);
+	assert_int_equal(simtest_arrivals(&r), 14);
+	rep_result_fini(&r);
+	scenario_set_free(set);
+
+	/* 10,000 arrivals scaled by 0.3 (a binomial count, sd 46) and by
+	 * 2.5 (2 each, and a third with probability 0.5: sd 50) */
+	char *big = malloc(10001 * 16 + 16), *p = big;
+	assert_non_null(big);
+	for (int i = 0; i < 10000; i++)
+		p += sprintf(p, "%.3f\n", i * 0.001);
+	write_file(dir, "big.csv", big);
+	free(big);
+	static const double scales[] = { 0.3, 2.5 };
+	for (int i = 0; i < 2; i++) {
+		snprintf(y, sizeof y,
+			 "duration: 20s\nwarmup: 0s\nreplications: 1\n"
+			 "workloads:\n  u:\n    arrival: {process: trace, file: %s/big.csv, scale: %g}\n"
+			 "    target: w\n"
+			 "nodes:\n  w: {type: service, workers: 100, service: 1ms}\n", dir, scales[i]);
+		set = simtest_load(y);
+		simtest_run(set->points[0], 0, &r);
+		double n = (double)simtest_arrivals(&r), want = 10000 * scales[i];
+		double sd = sqrt(10000 * (scales[i] - floor(scales[i])) *
+				 (1 - (scales[i] - floor(scales[i]))));
+		print_message("    scale %g: %g arrivals (expected %g, sd %.0f)\n", scales[i], n, want, sd);
+		assert_true(fabs(n - want) <= 5 * sd);
+		assert_false(fabs(n - 10000) <= 5 * sd);
+		rep_result_fini(&r);
+		scenario_set_free(set);
+	}
+
+	/* refused at the trace's own line */
+	static const char *const bad[][2] = {
+		{ "time\n1.0\n0.5\n", "bad.csv:3:1: time 0.5 is before the line above's (1)" },
+		{ "time,key\n0.1,7\nsoon,8\n", "bad.csv:3:1: 'soon' is not a time in seconds" },
+		{ "time\n-1\n", "bad.csv:2:1: time -1 is negative" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		write_file(dir, "bad.csv", bad[i][0]);
+		snprintf(y, sizeof y,
+			 "duration: 10s\n"
+			 "workloads:\n  u:\n    arrival: {process: trace, file: %s/bad.csv}\n"
+			 "    target: w\n"
+			 "nodes:\n  w: {type: service, service: 1ms}\n", dir);
+		struct scenario_set *none = NULL;
+		assert_int_equal(scenario_load_string("t.yaml", y, NULL, 0, &none, &err), SIM_EINVAL);
+		print_message("    %s\n", err.msg);
+		assert_non_null(strstr(err.msg, bad[i][1]));
+	}
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_client_closed_loop_conserves_users),
 		cmocka_unit_test(test_client_profile_falls_silent_and_tiny_periods_end),
 		cmocka_unit_test(test_client_mmpp_counts),
+		cmocka_unit_test(test_client_trace_replay),
 	};
 	return cmocka_run_group_tests_name("client", tests, NULL, NULL);
 }
