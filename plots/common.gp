@@ -2,7 +2,12 @@
 # Each chart script is run as: gnuplot -e "dir='results/NAME'; out='FILE.png'" plots/CHART.gp
 set datafile separator ","
 set datafile missing "NaN"
-set terminal pngcairo size 900,540 enhanced font "sans,10"
+# fmt (plot.sh passes it): png, or svg for the same chart as vectors
+if (exists("fmt") && fmt eq "svg") {
+	set terminal svg size 900,540 dynamic enhanced font "sans,10" background rgb "white"
+} else {
+	set terminal pngcairo size 900,540 enhanced font "sans,10"
+}
 set output out
 set grid lc rgb "#dddddd"
 set key top left box opaque

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Render every chart in plots/ from the CSV files in DIR into DIR/*.png.
+# Render every chart in plots/ from the CSV files in DIR into DIR/*.png
+# and DIR/*.svg (the same chart as vectors).
 # Each PNG is drawn under a temporary name and renamed into place, so a
 # failed chart never replaces a good one.
 set -e
@@ -17,18 +18,20 @@ if [ -f "$dir/capacity.csv" ]; then
 	error_ratio) caplabel="share of requests failed" ;;
 	*) caplabel="$capmetric" ;;
 	esac
-	tmp="$dir/.capacity.png.tmp"
-	if gnuplot -e "dir='$dir'; out='$tmp'; capvar='$capvar'; capmetric='$capmetric'; caplabel='$caplabel'" \
-		plots/capacity.gp 2>"$dir/.capacity.log"; then
-		mv "$tmp" "$dir/capacity.png"
-		rm -f "$dir/.capacity.log"
-	else
-		echo "plot.sh: plots/capacity.gp failed:" >&2
-		cat "$dir/.capacity.log" >&2
-		rm -f "$tmp" "$dir/.capacity.log"
-		exit 1
-	fi
-	[ -f "$dir/summary.csv" ] || { echo "charts: $dir/capacity.png"; exit 0; }
+	for fmt in png svg; do
+		tmp="$dir/.capacity.$fmt.tmp"
+		if gnuplot -e "dir='$dir'; out='$tmp'; fmt='$fmt'; capvar='$capvar'; capmetric='$capmetric'; caplabel='$caplabel'" \
+			plots/capacity.gp 2>"$dir/.capacity.log"; then
+			mv "$tmp" "$dir/capacity.$fmt"
+			rm -f "$dir/.capacity.log"
+		else
+			echo "plot.sh: plots/capacity.gp failed:" >&2
+			cat "$dir/.capacity.log" >&2
+			rm -f "$tmp" "$dir/.capacity.log"
+			exit 1
+		fi
+	done
+	[ -f "$dir/summary.csv" ] || { echo "charts: $dir/capacity.png, capacity.svg"; exit 0; }
 fi
 if [ ! -f "$dir/summary.csv" ]; then
 	echo "plot.sh: $dir/summary.csv not found; run the scenario first" >&2
@@ -221,6 +224,7 @@ unhealthy=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "healthy_end_
 for gp in plots/*.gp; do
 	name=$(basename "$gp" .gp)
 	[ "$name" = common ] && continue
+	[ "$name" = capacity ] && continue       # drawn above, from capacity.csv
 	case $name in
 	latency_cdf|latency_time|percentiles_by_point|compare_load|compare_bars)
 		[ "$haslat" = 1 ] || continue ;;
@@ -242,9 +246,10 @@ for gp in plots/*.gp; do
 	breaker_time) [ -n "$brknodes" ] || continue ;;
 	healthy_share) [ "$xcol" -gt 0 ] && [ "$unhealthy" = 1 ] || continue ;;
 	esac
-	tmp="$dir/.$name.png.tmp"
-	if gnuplot -e "dir='$dir'; out='$tmp'; sweeplabel='$sweep'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; sellabel='$sellabel'; share='$share'; lb='$lb'; ncols=$ncols; ptlabels='$ptlabels'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ptlabels2='$ptlabels2'; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; ptlabels3='$ptlabels3'; brknodes='$brknodes'" "$gp" 2>"$dir/.$name.log"; then
-		mv "$tmp" "$dir/$name.png"
+	for fmt in png svg; do
+	tmp="$dir/.$name.$fmt.tmp"
+	if gnuplot -e "dir='$dir'; out='$tmp'; fmt='$fmt'; sweeplabel='$sweep'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; sellabel='$sellabel'; share='$share'; lb='$lb'; ncols=$ncols; ptlabels='$ptlabels'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ptlabels2='$ptlabels2'; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; ptlabels3='$ptlabels3'; brknodes='$brknodes'" "$gp" 2>"$dir/.$name.log"; then
+		mv "$tmp" "$dir/$name.$fmt"
 		rm -f "$dir/.$name.log"
 	else
 		echo "plot.sh: $gp failed:" >&2
@@ -252,6 +257,7 @@ for gp in plots/*.gp; do
 		rm -f "$tmp" "$dir/.$name.log"
 		exit 1
 	fi
+	done
 done
 rm -f "$markers" "$bars" "$share" "$cachedat" "$staledat"
-echo "charts: $dir/*.png"
+echo "charts: $dir/*.png and *.svg"

@@ -7,6 +7,7 @@
  *   archsim capacity FILE [--slo S] [--vary PATH] [--min A] [--max B]
  *               [--goal G] [--tolerance R] [--max-replications N] [options]
  *   archsim check FILE [--seed N] [--set PATH=VALUE ...]
+ *   archsim plot DIR...
  *   archsim help [KIND] [--markdown]
  *   archsim --help | --version
  *
@@ -15,12 +16,14 @@
  * 130 / 143 stopped by SIGINT / SIGTERM after writing what finished.
  * This is the only place where error codes become exit statuses.
  */
+#define _DEFAULT_SOURCE 1     /* realpath */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gsl/gsl_errno.h>
@@ -64,6 +67,7 @@ static void usage(FILE *f)
 		"                   [--goal smallest|largest] [--tolerance R]\n"
 		"                   [--max-replications N] [-o DIR] [--set ...] [-j N] [-q]\n"
 		"       archsim check FILE [--seed N] [--set PATH=VALUE ...]\n"
+		"       archsim plot DIR...\n"
 		"       archsim help [KIND] [--markdown]\n"
 		"       archsim --help | --version\n"
 		"\n"
@@ -79,6 +83,8 @@ static void usage(FILE *f)
 		"           each probe with 95%% confidence; writes DIR/capacity.csv\n"
 		"           (the scenario's capacity: block gives the same keys)\n"
 		"  check    check the scenario only; print nothing when it is valid\n"
+		"  plot     draw every chart the CSV files in DIR support, as PNG and SVG,\n"
+		"           with gnuplot and the scripts in plots/\n"
 		"  help     list the kinds of workloads and nodes; with KIND, the keys it\n"
 		"           accepts with their types, ranges, defaults and meaning;\n"
 		"           with --markdown, in Markdown (alone: the whole reference,\n"
@@ -103,6 +109,84 @@ static void usage(FILE *f)
 		"component kinds: %s (archsim help KIND: their keys)\n"
 		"exit status: 0 ok, 1 run failed, 2 bad input, 130/143 interrupted\n",
 		kinds);
+}
+
+/* plot is `archsim plot DIR...`: scripts/plot.sh on each directory, run
+ * from archsim's own tree (ARCHSIM_HOME, or the nearest directory above
+ * this program's that holds scripts/plot.sh: the tree build/archsim was
+ * built in), where plots/ is.  It returns the exit status. */
+static int plot(int argc, char **argv)
+{
+	char home[4096], exe[4096];
+	const char *env = getenv("ARCHSIM_HOME");
+	if (argc < 1) {
+		fprintf(stderr, "usage: archsim plot DIR...\n");
+		return EXIT_BADINPUT;
+	}
+	if (env && *env) {
+		snprintf(home, sizeof home, "%s", env);
+	} else {
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		if (n <= 0) {
+			fprintf(stderr, "archsim: cannot find where archsim is: set ARCHSIM_HOME to the directory holding plots/ and scripts/\n");
+			return 1;
+		}
+		exe[n] = 0;
+		/* up from the program's directory (build/, build/debug/) to
+		 * the first that holds scripts/plot.sh */
+		home[0] = 0;
+		for (int up = 0; up < 4; up++) {
+			char *slash = strrchr(exe, '/');
+			if (!slash)
+				break;
+			*slash = 0;
+			char try[4200];
+			snprintf(try, sizeof try, "%s/scripts/plot.sh", exe);
+			if (!access(try, R_OK)) {
+				snprintf(home, sizeof home, "%s", exe);
+				break;
+			}
+		}
+	}
+	char script[4200];
+	snprintf(script, sizeof script, "%s/scripts/plot.sh", home);
+	if (!home[0] || access(script, R_OK)) {
+		fprintf(stderr, "archsim: no chart scripts at %s: set ARCHSIM_HOME to the directory holding plots/ and scripts/\n",
+			script);
+		return 1;
+	}
+	for (int i = 0; i < argc; i++) {
+		char dir[4096];
+		if (argv[i][0] == '-') {
+			fprintf(stderr, "archsim: unknown option '%s' (see archsim --help)\n", argv[i]);
+			return EXIT_BADINPUT;
+		}
+		if (!realpath(argv[i], dir)) {
+			fprintf(stderr, "archsim: %s: %s\n", argv[i], strerror(errno));
+			return EXIT_BADINPUT;
+		}
+		pid_t pid = fork();
+		if (pid < 0) {
+			fprintf(stderr, "archsim: fork: %s\n", strerror(errno));
+			return 1;
+		}
+		if (pid == 0) {
+			if (chdir(home)) {
+				fprintf(stderr, "archsim: %s: %s\n", home, strerror(errno));
+				_exit(1);
+			}
+			execlp("sh", "sh", "scripts/plot.sh", dir, (char *)NULL);
+			fprintf(stderr, "archsim: cannot run sh: %s\n", strerror(errno));
+			_exit(1);
+		}
+		int st;
+		while (waitpid(pid, &st, 0) < 0)
+			if (errno != EINTR)
+				return 1;
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			return 1;
+	}
+	return 0;
 }
 
 /* help is `archsim help [KIND] [--markdown]`; it returns the exit status. */
@@ -605,6 +689,15 @@ int main(int argc, char **argv)
 	 * are the workers */
 	a.jobs = 1;
 #endif
+	if (argc >= 2 && !strcmp(argv[1], "plot")) {
+#ifdef ARCHSIM_MPI
+		int st = mpi_rank == 0 ? plot(argc - 2, argv + 2) : 0;
+		mpiwork_finish(-1, mpi_size);
+		return st;
+#else
+		return plot(argc - 2, argv + 2);
+#endif
+	}
 	if (argc >= 2 && !strcmp(argv[1], "help")) {
 #ifdef ARCHSIM_MPI
 		mpiwork_finish(-1, mpi_size);

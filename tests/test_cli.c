@@ -291,6 +291,21 @@ static void test_cli_capacity(void **state)
 	assert_false(exists("%s/none%s", ""));
 }
 
+/* archsim plot: every chart as PNG and SVG, from any working directory;
+ * a missing directory is status 2. */
+static void test_cli_plot(void **state)
+{
+	char e[4096];
+	assert_int_equal(sh(NULL, 0, "%s run scenarios/quickstart.yaml -q -o %s/pl --set duration=20s "
+			    "--set replications=2", bin, tmpdir), 0);
+	assert_int_equal(sh(NULL, 0, "R=$PWD; cd / && $R/%s plot %s/pl >/dev/null", bin, tmpdir), 0);
+	assert_true(exists("%s/pl/latency_cdf.png%s", ""));
+	assert_true(exists("%s/pl/latency_cdf.svg%s", ""));
+	assert_int_equal(sh(NULL, 0, "head -c 200 %s/pl/latency_cdf.svg | grep -q '<svg'", tmpdir), 0);
+	assert_int_equal(sh(e, sizeof e, "%s plot %s/nowhere", bin, tmpdir), 2);
+	assert_non_null(strstr(e, "nowhere: No such file or directory"));
+}
+
 int main(int argc, char **argv)
 {
 	clitest_find_bin(argv[0]);
@@ -307,6 +322,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cli_sigint_writes_finished_replications),
 		cmocka_unit_test(test_cli_sigterm_writes_finished_replications),
 		cmocka_unit_test(test_cli_capacity),
+		cmocka_unit_test(test_cli_plot),
 	};
 	return cmocka_run_group_tests_name("cli", tests, clitest_setup, clitest_teardown);
 }
