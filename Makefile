@@ -163,8 +163,13 @@ docs: $(BIN)
 	$(Q)./$(BIN) help --markdown > docs/reference.md.tmp
 	$(Q)mv docs/reference.md.tmp docs/reference.md
 
-plots:
+# the charts of the scenario's results, and its topology when Graphviz
+# is installed
+plots: $(BIN)
 	$(Q)sh scripts/plot.sh results/$(basename $(notdir $(SCENARIO)))
+	$(Q)if command -v dot >/dev/null 2>&1; then \
+	  ./$(BIN) graph $(SCENARIO) | dot -Tpng -o results/$(basename $(notdir $(SCENARIO)))/graph.png && \
+	  echo "topology: results/$(basename $(notdir $(SCENARIO)))/graph.png"; fi
 
 clean:
 	rm -rf build

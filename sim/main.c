@@ -8,6 +8,7 @@
  *               [--goal G] [--tolerance R] [--max-replications N] [options]
  *   archsim check FILE [--seed N] [--set PATH=VALUE ...]
  *   archsim plot DIR...
+ *   archsim graph FILE [--set PATH=VALUE ...]
  *   archsim help [KIND] [--markdown]
  *   archsim --help | --version
  *
@@ -30,6 +31,7 @@
 
 #include "models/model.h"
 #include "sim/capacity.h"
+#include "sim/graph.h"
 #include "sim/report.h"
 #include "sim/runner.h"
 #include "sim/scenario.h"
@@ -68,6 +70,7 @@ static void usage(FILE *f)
 		"                   [--max-replications N] [-o DIR] [--set ...] [-j N] [-q]\n"
 		"       archsim check FILE [--seed N] [--set PATH=VALUE ...]\n"
 		"       archsim plot DIR...\n"
+		"       archsim graph FILE [--seed N] [--set PATH=VALUE ...]\n"
 		"       archsim help [KIND] [--markdown]\n"
 		"       archsim --help | --version\n"
 		"\n"
@@ -83,6 +86,7 @@ static void usage(FILE *f)
 		"           each probe with 95%% confidence; writes DIR/capacity.csv\n"
 		"           (the scenario's capacity: block gives the same keys)\n"
 		"  check    check the scenario only; print nothing when it is valid\n"
+		"  graph    print the topology as Graphviz DOT (dot -Tpng renders it)\n"
 		"  plot     draw every chart the CSV files in DIR support, as PNG and SVG,\n"
 		"           with gnuplot and the scripts in plots/\n"
 		"  help     list the kinds of workloads and nodes; with KIND, the keys it\n"
@@ -632,7 +636,8 @@ static int parse(int argc, char **argv, struct args *a)
 	int run = a->cmd && !strcmp(a->cmd, "run"), check = a->cmd && !strcmp(a->cmd, "check");
 	int merge = a->cmd && !strcmp(a->cmd, "merge");
 	int capacity = a->cmd && !strcmp(a->cmd, "capacity");
-	if (a->cmd && !run && !check && !merge && !capacity) {
+	int graph = a->cmd && !strcmp(a->cmd, "graph");
+	if (a->cmd && !run && !check && !merge && !capacity && !graph) {
 		fprintf(stderr, "archsim: unknown command '%s'\n", a->cmd);
 		usage(stderr);
 		return EXIT_BADINPUT;
@@ -765,7 +770,8 @@ int main(int argc, char **argv)
 	} else {
 		rc = scenario_load(a.pos[0], a.sets, a.nsets, &set, &err);
 	}
-	if (rc == 0 && strcmp(a.cmd, "check") && strcmp(a.cmd, "capacity") && !shards) {
+	if (rc == 0 && strcmp(a.cmd, "check") && strcmp(a.cmd, "capacity") &&
+	    strcmp(a.cmd, "graph") && !shards) {
 		/* `warmup: auto`: each such point's pilot run, before the
 		 * work is split (a merge has the cuts from its shards) */
 		on_signals();
@@ -799,6 +805,10 @@ int main(int argc, char **argv)
 		status = rc == SIM_EINVAL ? EXIT_BADINPUT : 1;
 	} else if (!strcmp(a.cmd, "check")) {
 		status = 0;
+	} else if (!strcmp(a.cmd, "graph")) {
+		/* a sweep's first point stands for all */
+		graph_dot(set->points[0], stdout);
+		status = fflush(stdout) || ferror(stdout) ? 1 : 0;
 	} else if (!strcmp(a.cmd, "capacity")) {
 		status = run_capacity(set, &src, &a);
 	} else if (a.shard) {

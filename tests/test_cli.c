@@ -306,6 +306,32 @@ static void test_cli_plot(void **state)
 	assert_non_null(strstr(e, "nowhere: No such file or directory"));
 }
 
+/* archsim graph: the topology as DOT, with kinds, capacities, rates,
+ * probabilities and call policies; rendered by dot when it is here. */
+static void test_cli_graph(void **state)
+{
+	char out[8192];
+	assert_int_equal(sh(NULL, 0, "%s graph scenarios/three-tier.yaml > %s/g.dot", bin, tmpdir), 0);
+	char path[4200];
+	snprintf(path, sizeof path, "%s/g.dot", tmpdir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	size_t n = fread(out, 1, sizeof out - 1, f);
+	out[n] = 0;
+	fclose(f);
+	assert_true(!strncmp(out, "digraph \"three-tier\" {", 22));
+	assert_non_null(strstr(out, "\"web\" [label=\"web\\nservice, 2 x 32 workers\"];"));
+	assert_non_null(strstr(out, "\"browse\" [label=\"browse\\npoisson, 300/s\""));
+	assert_non_null(strstr(out, "\"web\" -> \"db\" [label=\"p=0.6\"];"));
+	assert_non_null(strstr(out, "\"browse\" -> \"web\";"));
+	assert_true(out[n - 2] == '}');
+	assert_int_equal(sh(NULL, 0, "%s graph scenarios/retry-storm.yaml | grep -q "
+			    "'\"api_budget\" -> \"db_budget\" \\[label=\"timeout 100ms\\\\nretry x3 (budget)\"\\];'",
+			    bin), 0);
+	if (sh(NULL, 0, "command -v dot >/dev/null") == 0)
+		assert_int_equal(sh(NULL, 0, "dot -Tsvg %s/g.dot > /dev/null", tmpdir), 0);
+}
+
 int main(int argc, char **argv)
 {
 	clitest_find_bin(argv[0]);
@@ -323,6 +349,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cli_sigterm_writes_finished_replications),
 		cmocka_unit_test(test_cli_capacity),
 		cmocka_unit_test(test_cli_plot),
+		cmocka_unit_test(test_cli_graph),
 	};
 	return cmocka_run_group_tests_name("cli", tests, clitest_setup, clitest_teardown);
 }

@@ -1,0 +1,196 @@
+/*
+ * graph.c - the topology as DOT; see graph.h.
+ */
+#include "sim/graph.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/model.h"
+
+/* dot_string writes s as a DOT quoted string's content. */
+static void dot_string(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
+/* A call entry of the tree, in the order the call plan counts edges. */
+struct edge_note {
+	const struct yt_node *map;
+};
+
+/* collect appends, depth first, the maps with a `to` key under n. */
+static void collect(const struct yt_node *n, struct edge_note *out, size_t *len, size_t cap)
+{
+	if (!n)
+		return;
+	if (n->type == YT_MAP && yt_get(n, "to")) {
+		if (*len < cap)
+			out[*len].map = n;
+		(*len)++;
+		return;
+	}
+	if (n->type == YT_SEQ) {
+		for (size_t i = 0; i < n->n; i++)
+			collect(n->items[i], out, len, cap);
+	} else if (n->type == YT_MAP) {
+		const struct yt_node *p = yt_get(n, "parallel");
+		if (p)
+			collect(p, out, len, cap);
+	}
+}
+
+/* policies writes the policies an edge's entry carries, "; "-separated. */
+static void policies(FILE *f, const struct yt_node *m)
+{
+	static const char *const keys[] = { "timeout", "breaker", "max_connections",
+					    "max_requests", NULL };
+	const char *sep = "";
+	for (size_t i = 0; keys[i]; i++) {
+		const struct yt_node *v = yt_get(m, keys[i]);
+		if (v && v->type == YT_SCALAR) {
+			fprintf(f, "%s%s ", sep, strcmp(keys[i], "max_connections") ?
+				strcmp(keys[i], "max_requests") ? keys[i] : "max requests" : "pool");
+			dot_string(f, v->str);
+			sep = "\\n";
+		}
+	}
+	const struct yt_node *r = yt_get(m, "retry");
+	if (r) {
+		const struct yt_node *a = r->type == YT_MAP ? yt_get(r, "max_attempts") : NULL;
+		fprintf(f, "%sretry", sep);
+		if (a && a->type == YT_SCALAR) {
+			fputs(" x", f);
+			dot_string(f, a->str);
+		}
+		if (r->type == YT_MAP && yt_get(r, "budget"))
+			fputs(" (budget)", f);
+		sep = "\\n";
+	}
+	const struct yt_node *h = yt_get(m, "hedge");
+	if (h) {
+		const struct yt_node *a = h->type == YT_MAP ? yt_get(h, "after") : NULL;
+		fprintf(f, "%shedge", sep);
+		if (a && a->type == YT_SCALAR) {
+			fputs(" after ", f);
+			dot_string(f, a->str);
+		}
+		sep = "\\n";
+	}
+	const struct yt_node *rl = yt_get(m, "rate_limit");
+	if (rl) {
+		const struct yt_node *a = rl->type == YT_MAP ? yt_get(rl, "rate") : NULL;
+		fprintf(f, "%srate limit", sep);
+		if (a && a->type == YT_SCALAR) {
+			fputc(' ', f);
+			dot_string(f, a->str);
+		}
+		sep = "\\n";
+	}
+	const struct yt_node *c = yt_get(m, "cancel");
+	if (c && c->type == YT_SCALAR && !strcmp(c->str, "true"))
+		fprintf(f, "%scancel", sep);
+}
+
+void graph_dot(const struct scenario *sc, FILE *f)
+{
+	fputs("digraph \"", f);
+	dot_string(f, sc->name);
+	fputs("\" {\n\trankdir=LR;\n"
+	      "\tnode [shape=box, style=\"rounded,filled\", fillcolor=\"#eef3fb\", fontname=\"sans\", fontsize=10];\n"
+	      "\tedge [fontname=\"sans\", fontsize=9];\n", f);
+	int64_t end = sc->warmup_ns + sc->duration_ns;
+	for (size_t k = 0; k < sc->nnodes; k++) {
+		const struct sc_node *n = &sc->nodes[k];
+		int client = k >= sc->ncomponents;
+		fputs("\t\"", f);
+		dot_string(f, n->name);
+		fputs("\" [label=\"", f);
+		dot_string(f, n->name);
+		fputs("\\n", f);
+		if (client) {
+			const struct yt_node *arr = yt_get(n->src, "arrival");
+			const struct yt_node *pr = arr ? yt_get(arr, "process") : NULL;
+			if (pr && pr->type == YT_SCALAR)
+				dot_string(f, pr->str);
+			double rate = n->ops->offered ? n->ops->offered(n->cfg, 0, end) : NAN;
+			if (isfinite(rate))
+				fprintf(f, ", %.4g/s", rate);
+			else if (arr && yt_get(arr, "users") && yt_get(arr, "users")->type == YT_SCALAR)
+				fprintf(f, ", %s users", yt_get(arr, "users")->str);
+			fputs("\", shape=ellipse, fillcolor=\"#fdf1dc\"];\n", f);
+			continue;
+		}
+		fputs(n->ops->kind, f);
+		struct node_capacity cap;
+		if (n->ops->capacity && n->ops->capacity(n->cfg, &cap) == 0) {
+			if (cap.replicas > 1)
+				fprintf(f, ", %u x %g workers", cap.replicas, cap.workers);
+			else
+				fprintf(f, ", %g worker%s", cap.workers, cap.workers == 1 ? "" : "s");
+		} else if (n->units > 1) {
+			fprintf(f, ", %u units", n->units);
+		}
+		fputs("\"];\n", f);
+	}
+	for (size_t k = 0; k < sc->nnodes; k++) {
+		const struct sc_node *n = &sc->nodes[k];
+		uint32_t to;
+		double p;
+		for (size_t i = 0; n->ops->route && (p = n->ops->route(n->cfg, i, &to)) >= 0; i++) {
+			fputs("\t\"", f);
+			dot_string(f, n->name);
+			fputs("\" -> \"", f);
+			dot_string(f, sc->nodes[to].name);
+			fputs("\"", f);
+			if (k < sc->ncomponents) {
+				fputs(" [style=dashed, label=\"next", f);
+				if (p < 1)
+					fprintf(f, " p=%g", p);
+				fputs("\"]", f);
+			}
+			fputs(";\n", f);
+		}
+		/* call edges, paired with their entries in `calls:` when the
+		 * tree's count agrees with the kind's */
+		struct edge_note notes[256];
+		size_t nnotes = 0, ncalls = 0;
+		collect(n->src && n->src->type == YT_MAP ? yt_get(n->src, "calls") : NULL, notes,
+			&nnotes, 256);
+		while (n->ops->calls && n->ops->calls(n->cfg, ncalls, &to) >= 0)
+			ncalls++;
+		for (size_t i = 0; i < ncalls; i++) {
+			p = n->ops->calls(n->cfg, i, &to);
+			fputs("\t\"", f);
+			dot_string(f, n->name);
+			fputs("\" -> \"", f);
+			dot_string(f, sc->nodes[to].name);
+			fputs("\" [label=\"", f);
+			char *pol = NULL;
+			size_t plen = 0;
+			if (nnotes == ncalls && nnotes <= 256 && notes[i].map) {
+				FILE *m = open_memstream(&pol, &plen);
+				if (m) {
+					policies(m, notes[i].map);
+					fclose(m);
+				}
+			}
+			/* kinds that call only now and then (a cache's misses)
+			 * say so with a token probability */
+			if (p < 1e-6)
+				fprintf(f, "some requests%s", plen ? "\\n" : "");
+			else if (p < 1)
+				fprintf(f, "p=%g%s", p, plen ? "\\n" : "");
+			if (plen)
+				fputs(pol, f);
+			free(pol);
+			fputs("\"];\n", f);
+		}
+	}
+	fputs("}\n", f);
+}
