@@ -337,6 +337,34 @@ set -- $(run_archsim $W/reps-10000.yaml); r10k=$4
 awk -v a=$r10 -v b=$r10k 'BEGIN { printf "peak RSS: 10 replications %.1f MiB, 10,000 replications %.1f MiB: %.0f bytes per replication (target < 1024)\n", a / 1024, b / 1024, (b - a) * 1024 / 9990 }'
 echo
 
+# Memory against sweep points: each point's rows are written when it
+# closes, and its tree leaves the sweep out (a copy of every value in
+# each point made memory grow as the square of the points).
+pts() { # file n
+	vals=$(awk -v n="$2" 'BEGIN { for (i = 1; i <= n; i++) printf "%s%d", (i > 1 ? ", " : ""), i }')
+	cat > "$1" <<YAML
+name: bench-points
+seed: 1
+duration: 1s
+replications: 2
+compare: nodes.q.queue
+workloads:
+  users: {arrival: {process: poisson, rate: 100/s}, target: q}
+nodes:
+  q: {type: service, queue: 1000, service: {dist: exponential, mean: 1ms}}
+sweep:
+  nodes.q.workers: [$vals]
+  nodes.q.queue: [1000]
+YAML
+}
+echo "Peak memory against sweep points (2 replications of 100 requests each)"
+pts $W/pts-10.yaml 10
+set -- $(run_archsim $W/pts-10.yaml); p10=$4
+pts $W/pts-2000.yaml 2000
+set -- $(run_archsim $W/pts-2000.yaml); p2k=$4
+awk -v a=$p10 -v b=$p2k 'BEGIN { printf "peak RSS: 10 points %.1f MiB, 2000 points %.1f MiB: %.1f KiB per point\n", a / 1024, b / 1024, (b - a) / 1990 }'
+echo
+
 if [ -x $W/evq_hold ]; then
 	echo "Event queue, classic hold model (pop one, push one)"
 	$W/evq_hold

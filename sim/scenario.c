@@ -1357,10 +1357,19 @@ static int expand(struct yt_node *tree, const char *file,
 				   sizeof *set->param_values);
 	if (!set->points || !set->param_values)
 		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	/* each point's tree leaves the sweep out: it holds every value of
+	 * every parameter, and a copy per point would make memory grow as
+	 * the square of the points (2000 points: 480 MB) */
+	struct yt_node *base = NULL;
+	if (set->nparams && !(base = yt_clone(tree)))
+		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	yt_drop(base, "sweep");
 	for (size_t p = 0; p < npoints; p++) {
-		struct yt_node *t = yt_clone(tree);
-		if (!t)
+		struct yt_node *t = yt_clone(base ? base : tree);
+		if (!t) {
+			yt_free(base);
 			return sim_errf(err, SIM_ENOMEM, "out of memory");
+		}
 		/* point p: the last parameter varies fastest */
 		size_t rest = p;
 		for (size_t i = set->nparams; i-- > 0;) {
@@ -1370,18 +1379,23 @@ static int expand(struct yt_node *tree, const char *file,
 			rc = yt_put(t, k->str, val, k->file, k->line, k->col, err);
 			if (rc) {
 				yt_free(t);
+				yt_free(base);
 				return rc;
 			}
 			if (!(set->param_values[p * set->nparams + i] = scalar_text(val))) {
 				yt_free(t);
+				yt_free(base);
 				return sim_errf(err, SIM_ENOMEM, "out of memory");
 			}
 		}
 		rc = check_point(t, file, &set->points[p], err);
-		if (rc)
+		if (rc) {
+			yt_free(base);
 			return rc;
+		}
 		set->npoints = p + 1;
 	}
+	yt_free(base);
 	return 0;
 }
 

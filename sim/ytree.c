@@ -95,6 +95,21 @@ static void node_free(struct yt_node *n)
 	free(n);
 }
 
+void yt_drop(struct yt_node *map, const char *key)
+{
+	if (!map || map->type != YT_MAP)
+		return;
+	for (size_t i = 0; i + 1 < map->n; i += 2) {
+		if (strcmp(map->items[i]->str, key))
+			continue;
+		node_free(map->items[i]);
+		node_free(map->items[i + 1]);
+		memmove(map->items + i, map->items + i + 2, (map->n - i - 2) * sizeof *map->items);
+		map->n -= 2;
+		return;
+	}
+}
+
 void yt_free(struct yt_node *root)
 {
 	if (!root)

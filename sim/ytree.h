@@ -92,6 +92,9 @@ int yt_put(struct yt_node *root, const char *path,
 	   const struct yt_node *value, const char *name, int line, int col,
 	   struct sim_err *err);
 
+/* yt_drop removes key and its value from the mapping map, if there. */
+void yt_drop(struct yt_node *map, const char *key);
+
 /* yt_type_name returns "scalar", "mapping" or "sequence". */
 const char *yt_type_name(enum yt_type t);
 
