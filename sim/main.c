@@ -2,7 +2,7 @@
  * main.c - the archsim command line.
  *
  *   archsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE ...] [-j N]
- *               [--shard I/N] [-q] [--stats]
+ *               [--shard I/N] [--trace N] [-q] [--stats]
  *   archsim merge DIR... [-o DIR] [-q]
  *   archsim capacity FILE [--slo S] [--vary PATH] [--min A] [--max B]
  *               [--goal G] [--tolerance R] [--max-replications N] [options]
@@ -36,6 +36,7 @@
 #include "sim/runner.h"
 #include "sim/scenario.h"
 #include "sim/shard.h"
+#include "sim/trace.h"
 #include "sim/ytree.h"
 #ifdef ARCHSIM_MPI
 #include "sim/mpiwork.h"
@@ -63,7 +64,7 @@ static void usage(FILE *f)
 	model_kind_names(kinds, sizeof kinds);
 	fprintf(f,
 		"usage: archsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE ...] [-j N]\n"
-		"                   [--shard I/N] [-q] [--stats]\n"
+		"                   [--shard I/N] [--trace N] [-q] [--stats]\n"
 		"       archsim merge DIR... [-o DIR] [-q]\n"
 		"       archsim capacity FILE --slo SLO --vary PATH [--min A] [--max B]\n"
 		"                   [--goal smallest|largest] [--tolerance R]\n"
@@ -105,6 +106,9 @@ static void usage(FILE *f)
 		"                     bytes for every N\n"
 		"  --shard I/N        run only shard I of N of the sweep's work items and\n"
 		"                     write them to DIR/shard-I-of-N.rec, for archsim merge\n"
+		"  --trace N          also write DIR/trace.json: the first N requests of\n"
+		"                     replication 0 (or a share, 0.01) as Chrome trace\n"
+		"                     events, for Perfetto or chrome://tracing\n"
 		"  -q                 quiet: no progress line and no results table\n"
 		"  --stats            print events, requests and wall time on stderr\n"
 		"  -h, --help         this help\n"
@@ -292,6 +296,9 @@ struct args {
 	int quiet, want_stats;
 	long jobs;
 	const char *shard;
+	const char *trace;           /* --trace N or SHARE */
+	uint64_t trace_count;
+	double trace_share;
 	/* capacity */
 	const char *slo, *vary, *min, *max, *goal, *tolerance, *max_reps;
 };
@@ -401,6 +408,23 @@ static int run_set(const struct scenario_set *set, const struct args *a,
 	}
 	int status = finish(&rep, rc, &err, outdir, a, &ps);
 	report_fini(&rep);
+	if (status == 0 && a->trace) {
+		/* replication 0 of the first point once more, traced */
+		struct sim_err terr = { 0 };
+		int trc = trace_write(set->points[0], a->trace_count, a->trace_share, outdir,
+				      &stop_signal, &terr);
+		if (trc == SIM_EINTR) {
+			fprintf(stderr, "archsim: interrupted; no trace written\n");
+			return 128 + (int)stop_signal;
+		}
+		if (trc) {
+			fprintf(stderr, "archsim: %s\n", terr.msg);
+			return 1;
+		}
+		if (!a->quiet)
+			printf("trace: %s/trace.json (open it in ui.perfetto.dev or chrome://tracing)\n",
+			       outdir);
+	}
 	return status;
 }
 
@@ -592,6 +616,12 @@ static int parse(int argc, char **argv, struct args *a)
 				!strcmp(s, "--goal") ? &a->goal : !strcmp(s, "--tolerance") ? &a->tolerance :
 				&a->max_reps;
 			*slot = argv[++i];
+		} else if (!strcmp(s, "--trace")) {
+			if (i + 1 >= argc || trace_parse(argv[i + 1], &a->trace_count, &a->trace_share)) {
+				fprintf(stderr, "archsim: --trace needs a number of requests (100) or a share of them (0.01)\n");
+				return EXIT_BADINPUT;
+			}
+			a->trace = argv[++i];
 		} else if (!strcmp(s, "-o") || !strcmp(s, "--seed") || !strcmp(s, "--set") ||
 			   !strcmp(s, "--shard")) {
 			if (i + 1 >= argc) {
@@ -654,6 +684,10 @@ static int parse(int argc, char **argv, struct args *a)
 	}
 	if (a->shard && !run) {
 		fprintf(stderr, "archsim: --shard is an option of run\n");
+		return EXIT_BADINPUT;
+	}
+	if (a->trace && (!run || a->shard)) {
+		fprintf(stderr, "archsim: --trace is an option of run, without --shard\n");
 		return EXIT_BADINPUT;
 	}
 	if (!capacity && (a->slo || a->vary || a->min || a->max || a->goal || a->tolerance ||

@@ -293,6 +293,7 @@ int64_t sim_demand_ns(struct sim *s, struct sim_node *n, uint32_t unit,
 	int64_t ns = x < (double)(INT64_MAX / 4) ? (int64_t)(x + 0.5) : INT64_MAX / 4;
 	if (s->demand_hook)
 		s->demand_hook(s->hooks->arg, req, n->id, unit, ns);
+	sim_trace(s, SIM_TR_SERVICE, req, NULL, n->id, ns);
 	return ns;
 }
 
@@ -668,6 +669,7 @@ static struct request *make_child(struct sim *s, const struct request *parent,
 	k->call = h;
 	k->from_unit = unit;
 	k->attempt = (uint16_t)(attempt > UINT16_MAX ? UINT16_MAX : attempt);
+	sim_trace(s, SIM_TR_CHILD, k, parent, caller->id, 0);
 	return k;
 }
 
@@ -1083,6 +1085,8 @@ static void timeouts_due(struct sim *s, uint32_t id)
 		struct call_try *tr = &TRIES(c)[e];
 		struct sim_node *caller = &s->nodes[c->caller];
 		tr->tmo = NULL;
+		if (tr->cur)
+			sim_trace(s, SIM_TR_TIMEOUT, tr->cur, c->parent, c->caller, 0);
 		/* its reply, when it comes, is late */
 		try_drop(s, &c->plan->steps[c->step].edges[e], tr);
 		cst_bump(s, caller, c->unit, offsetof(struct call_stats, timeouts));
@@ -1310,6 +1314,7 @@ static void engine_event(struct sim *s, struct event *ev)
 	switch (ev->kind) {
 	case SIM_EV_DELIVER:
 		req->node_arrival_ns = s->now_ns;
+		sim_trace(s, SIM_TR_ARRIVE, req, NULL, ev->node, 0);
 		s->nodes[ev->node].ops->arrive(s, &s->nodes[ev->node], req);
 		break;
 	case SIM_EV_TL_START:
@@ -1562,6 +1567,7 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 	s.res = out;
 	s.hooks = hooks;
 	s.demand_hook = hooks ? hooks->demand : NULL;
+	s.trace_hook = hooks ? hooks->trace : NULL;
 	s.warmup_end_ns = sc->warmup_ns;
 	s.end_ns = sc->warmup_ns + sc->duration_ns;
 	s.run_key = rng_key(rng_key(sc->seed, rep), 0x72657175657374ull);

@@ -331,6 +331,24 @@ struct rep_result {
 	int complete;                /* 0 when stopped early */
 };
 
+/* What a run's trace hook is told (sim_hooks.trace, `--trace`): a
+ * request issued by a client, arriving at a node, starting a service of
+ * demand_ns there, ending its visit (sim_finish), a call's child made
+ * (parent set), an attempt timing out, and a request back at its client. */
+enum sim_trace_what {
+	SIM_TR_ISSUE, SIM_TR_ARRIVE, SIM_TR_SERVICE, SIM_TR_END, SIM_TR_CHILD,
+	SIM_TR_TIMEOUT, SIM_TR_DONE,
+};
+
+struct sim_trace_ev {
+	enum sim_trace_what what;
+	int64_t t_ns;
+	const struct request *req;
+	const struct request *parent;   /* SIM_TR_CHILD: the caller's request */
+	uint32_t node;                  /* ARRIVE, SERVICE: where */
+	int64_t demand_ns;              /* SERVICE */
+};
+
 struct sim_node {
 	const struct sc_node *sc;
 	const struct model_ops *ops;
@@ -374,6 +392,7 @@ struct sim {
 	const struct sim_hooks *hooks;
 	void (*demand_hook)(void *arg, const struct request *req, uint32_t node,
 			    uint32_t unit, int64_t demand_ns);
+	void (*trace_hook)(void *arg, const struct sim_trace_ev *ev);
 	int oom;                     /* an allocation failed mid-run */
 	int stuck;                   /* the clock stopped advancing */
 };
@@ -388,6 +407,8 @@ struct sim_hooks {
 	void (*progress)(void *arg, double done);
 	void (*demand)(void *arg, const struct request *req, uint32_t node,
 		       uint32_t unit, int64_t demand_ns);
+	/* trace, when set, is told what each request does (sim_trace_ev) */
+	void (*trace)(void *arg, const struct sim_trace_ev *ev);
 	void *arg;
 };
 
@@ -476,11 +497,22 @@ static inline struct event *sim_schedule(struct sim *s, int64_t at_ns,
 	return ev;
 }
 
+/* sim_trace tells the trace hook, when there is one, what req did. */
+static inline void sim_trace(struct sim *s, enum sim_trace_what what, const struct request *req,
+			     const struct request *parent, uint32_t node, int64_t demand_ns)
+{
+	if (__builtin_expect(s->trace_hook != NULL, 0)) {
+		struct sim_trace_ev ev = { what, s->now_ns, req, parent, node, demand_ns };
+		s->trace_hook(s->hooks->arg, &ev);
+	}
+}
+
 /* sim_finish: req has ended with req->status; the node req->reply_to is
  * told by an event now (its done callback, or the engine's call
  * bookkeeping for a child request). */
 static inline void sim_finish(struct sim *s, struct request *req)
 {
+	sim_trace(s, SIM_TR_END, req, NULL, SIM_ANY, 0);
 	if (req->status != REQ_OK)
 		s->last_fail_node = req->fail_node;
 	/* a reply is an event at now, ordered by its seq among the others;
@@ -556,6 +588,7 @@ static inline void sim_send(struct sim *s, uint32_t to, struct request *req)
 		return;
 	}
 	req->node_arrival_ns = s->now_ns;
+	sim_trace(s, SIM_TR_ARRIVE, req, NULL, to, 0);
 	n->arrive(s, n, req);
 }
 
@@ -648,6 +681,7 @@ static inline void sim_measure_arrival(struct sim *s, const struct request *req)
 	struct rep_result *r = s->res;
 	r->requests++;
 	s->inflight++;
+	sim_trace(s, SIM_TR_ISSUE, req, NULL, req->client, 0);
 	if (!s->measuring)
 		return;
 	r->scopes[0].arrivals++;
@@ -680,6 +714,7 @@ static inline void sim_measure_done(struct sim *s, const struct request *req)
 	int64_t lat = s->now_ns - req->birth_ns;
 	size_t bucket = hist_index(lat);
 	s->inflight--;
+	sim_trace(s, SIM_TR_DONE, req, NULL, req->client, 0);
 	if (s->ts_cur < r->nts) {
 		struct ts_window *w = &r->ts[s->ts_cur];
 		w->ended[req->status]++;

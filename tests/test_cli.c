@@ -332,6 +332,96 @@ static void test_cli_graph(void **state)
 		assert_int_equal(sh(NULL, 0, "dot -Tsvg %s/g.dot > /dev/null", tmpdir), 0);
 }
 
+/* An X event of trace.json, as archsim writes it: one per line. */
+struct xev {
+	char name[64];
+	unsigned pid, tid;
+	double ts, dur;
+};
+
+/* archsim run --trace: trace.json is one event per line between a header
+ * and a footer, JSON that python's parser takes when python is here; each
+ * traced request has one `request` span holding its visits, each visit
+ * holds its queue and service spans, the calls not timed out lie within
+ * their request, and retries and timeouts are marked. */
+static void test_cli_trace(void **state)
+{
+	const char *y =
+		"seed: 4\nduration: 20s\nwarmup: 0s\nreplications: 2\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 90/s}, target: front}\n"
+		"nodes:\n"
+		"  front: {type: service, workers: 100, service: {dist: exponential, mean: 1ms},\n"
+		"          calls: [{to: leaf, timeout: 30ms, retry: {max_attempts: 2, base: 1ms}}]}\n"
+		"  leaf: {type: service, service: {dist: exponential, mean: 10ms}}\n";
+	assert_int_equal(sh(NULL, 0, "printf '%s' > %s/tr.yaml", y, tmpdir), 0);
+	assert_int_equal(sh(NULL, 0, "%s run %s/tr.yaml -q -o %s/tr --trace 300", bin, tmpdir, tmpdir), 0);
+	if (sh(NULL, 0, "command -v python3 >/dev/null") == 0)
+		assert_int_equal(sh(NULL, 0, "python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "
+				    "%s/tr/trace.json", tmpdir), 0);
+	char path[4200], line[1024];
+	snprintf(path, sizeof path, "%s/tr/trace.json", tmpdir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	static struct xev x[20000];
+	size_t n = 0, timeouts = 0, retries = 0, lines = 0;
+	while (fgets(line, sizeof line, f)) {
+		lines++;
+		if (strstr(line, "\"ph\":\"i\"") && strstr(line, "\"name\":\"timeout\""))
+			timeouts++;
+		if (strstr(line, "\"name\":\"retry 2: call to leaf\""))
+			retries++;
+		if (!strstr(line, "\"ph\":\"X\""))
+			continue;
+		assert_true(n < 20000);
+		char cat[32];
+		const char *ev = line[0] == ',' ? line + 1 : line;
+		assert_int_equal(sscanf(ev, "{\"name\":\"%63[^\"]\",\"cat\":\"%31[^\"]\",\"ph\":\"X\","
+					"\"pid\":%u,\"tid\":%u,\"ts\":%lf,\"dur\":%lf",
+					x[n].name, cat, &x[n].pid, &x[n].tid, &x[n].ts, &x[n].dur), 6);
+		assert_true(x[n].dur >= 0);
+		n++;
+	}
+	fclose(f);
+	print_message("    %zu lines, %zu spans, %zu timeouts marked, %zu retries\n", lines, n,
+		      timeouts, retries);
+	assert_true(timeouts > 0 && retries > 0);
+	size_t requests = 0, nested = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(x[i].name, "request"))
+			continue;
+		requests++;
+		assert_int_equal(x[i].tid, 1);
+		/* every span of this request's first thread lies inside it */
+		for (size_t j = 0; j < n; j++)
+			if (x[j].pid == x[i].pid && x[j].tid == 1 && j != i) {
+				assert_true(x[j].ts >= x[i].ts - 1e-3);
+				assert_true(x[j].ts + x[j].dur <= x[i].ts + x[i].dur + 1e-3);
+				nested++;
+			}
+	}
+	assert_int_equal(requests, 300);
+	/* queue and service spans lie inside a visit of their thread */
+	for (size_t j = 0; j < n; j++) {
+		if (strcmp(x[j].name, "queue") && strcmp(x[j].name, "service"))
+			continue;
+		int inside = 0;
+		for (size_t i = 0; i < n && !inside; i++)
+			inside = x[i].pid == x[j].pid && x[i].tid == x[j].tid &&
+				 (!strcmp(x[i].name, "front") || !strcmp(x[i].name, "leaf")) &&
+				 x[j].ts >= x[i].ts - 1e-3 &&
+				 x[j].ts + x[j].dur <= x[i].ts + x[i].dur + 1e-3;
+		assert_true(inside);
+	}
+	assert_true(nested >= 2 * 300);
+	/* the trace is replication 0 again: its requests' latencies are the
+	 * run's, and another run writes the same bytes */
+	assert_int_equal(sh(NULL, 0, "%s run %s/tr.yaml -q -o %s/tr2 --trace 300 && "
+			    "cmp -s %s/tr/trace.json %s/tr2/trace.json", bin, tmpdir, tmpdir, tmpdir, tmpdir), 0);
+	char e[4096];
+	assert_int_equal(sh(e, sizeof e, "%s run %s/tr.yaml -o %s/none --trace 0", bin, tmpdir, tmpdir), 2);
+	assert_non_null(strstr(e, "--trace needs a number of requests"));
+}
+
 int main(int argc, char **argv)
 {
 	clitest_find_bin(argv[0]);
@@ -350,6 +440,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cli_capacity),
 		cmocka_unit_test(test_cli_plot),
 		cmocka_unit_test(test_cli_graph),
+		cmocka_unit_test(test_cli_trace),
 	};
 	return cmocka_run_group_tests_name("cli", tests, clitest_setup, clitest_teardown);
 }
