@@ -226,7 +226,7 @@ for gp in plots/*.gp; do
 	[ "$name" = common ] && continue
 	[ "$name" = capacity ] && continue       # drawn above, from capacity.csv
 	case $name in
-	latency_cdf|latency_time|percentiles_by_point|compare_load|compare_bars)
+	latency_cdf|latency_ccdf|latency_time|percentiles_by_point|compare_load|compare_bars)
 		[ "$haslat" = 1 ] || continue ;;
 	esac
 	# the interval charts need intervals: two replications or more
