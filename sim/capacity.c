@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/outfile.h"
 #include "sim/report.h"
 
 /* ---- the SLO and the bounds ---------------------------------------------- */
@@ -257,6 +258,17 @@ static int term_verdict(const struct cap_term *t, double lo, double hi)
 	return hi < t->limit ? 1 : lo >= t->limit ? 0 : -1;
 }
 
+/* one_point refuses a scenario a search cannot vary: one with a sweep,
+ * or with run-length control of its own. */
+static int one_point(const struct scenario_set *set, const char *file, struct sim_err *err)
+{
+	if (set->npoints == 1 && set->points[0]->precision.metric < 0)
+		return 0;
+	return sim_errf(err, SIM_EINVAL,
+			"%s: a capacity search runs the scenario at one point and sets its replications itself: remove its %s",
+			file, set->npoints != 1 ? "sweep:" : "precision:");
+}
+
 /* run_probe runs the scenario at value v with n replications into pr. */
 static int run_probe(const struct cap_spec *spec, const struct shard_source *src, double v,
 		     uint32_t n, unsigned jobs, volatile sig_atomic_t *stop,
@@ -276,12 +288,9 @@ static int run_probe(const struct cap_spec *spec, const struct shard_source *src
 	free(ov);
 	if (rc)
 		return rc;
-	if (set->npoints != 1 || set->points[0]->precision.metric >= 0) {
-		const char *what = set->npoints != 1 ? "sweep:" : "precision:";
+	if ((rc = one_point(set, src->file, err))) {
 		scenario_set_free(set);
-		return sim_errf(err, SIM_EINVAL,
-				"%s: a capacity search runs the scenario at one point and sets its replications itself: remove its %s",
-				src->file, what);
+		return rc;
 	}
 	rc = runner_warmups(set, jobs, stop, err);
 	struct report rep;
@@ -385,15 +394,11 @@ static double middle(const struct cap_spec *spec, double lo, double hi)
 static int write_csv(const struct cap_spec *spec, const struct cap_result *res, const char *dir,
 		     struct sim_err *err)
 {
-	char path[4200], tmp[4300];
-	size_t made;
-	if (report_mkdir_p(dir, &made))
-		return sim_errf(err, SIM_EIO, "cannot create %s: %s", dir, strerror(errno));
-	snprintf(path, sizeof path, "%s/capacity.csv", dir);
-	snprintf(tmp, sizeof tmp, "%s/.capacity.csv.tmp", dir);
-	FILE *f = fopen(tmp, "w");
-	if (!f)
-		return sim_errf(err, SIM_EIO, "cannot create %s: %s", tmp, strerror(errno));
+	struct outfile out;
+	int rc = outfile_open(&out, dir, "capacity.csv", err);
+	if (rc)
+		return rc;
+	FILE *f = out.f;
 	fprintf(f, "probe,%s,replications,meets,decided,answer", spec->path);
 	for (size_t i = 0; i < spec->nterms; i++) {
 		const char *m = report_metric_name(spec->terms[i].metric);
@@ -412,17 +417,7 @@ static int write_csv(const struct cap_spec *spec, const struct cap_result *res, 
 				spec->terms[i].limit);
 		fputc('\n', f);
 	}
-	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
-		fclose(f);
-		unlink(tmp);
-		return sim_errf(err, SIM_EIO, "%s: write failed: %s", tmp, strerror(errno));
-	}
-	fclose(f);
-	if (rename(tmp, path)) {
-		unlink(tmp);
-		return sim_errf(err, SIM_EIO, "cannot rename %s: %s", tmp, strerror(errno));
-	}
-	return 0;
+	return outfile_commit(&out, err);
 }
 
 int cap_search(const struct cap_spec *spec, const struct shard_source *src, unsigned jobs,
@@ -438,14 +433,10 @@ int cap_search(const struct cap_spec *spec, const struct shard_source *src, unsi
 	if (rc)
 		return rc;
 	sr.first = set->points[0]->replications < 2 ? 2 : set->points[0]->replications;
-	if (set->npoints != 1 || set->points[0]->precision.metric >= 0) {
-		const char *what = set->npoints != 1 ? "sweep:" : "precision:";
-		scenario_set_free(set);
-		return sim_errf(err, SIM_EINVAL,
-				"%s: a capacity search runs the scenario at one point and sets its replications itself: remove its %s",
-				src->file, what);
-	}
+	rc = one_point(set, src->file, err);
 	scenario_set_free(set);
+	if (rc)
+		return rc;
 	if (sr.first > spec->max_replications)
 		sr.first = spec->max_replications;
 	double lo = spec->min, hi = spec->max;

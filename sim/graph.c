@@ -45,56 +45,45 @@ static void collect(const struct yt_node *n, struct edge_note *out, size_t *len,
 	}
 }
 
-/* policies writes the policies an edge's entry carries, "; "-separated. */
+/* The policies an edge's label shows: the entry's key, the key inside it
+ * whose value is shown (NULL: the value itself, when a scalar), the words
+ * before that value, and the words alone when there is none. */
+static const struct {
+	const char *key, *sub, *label, *bare;
+} shown[] = {
+	{ "timeout", NULL, "timeout ", "timeout" },
+	{ "retry", "max_attempts", "retry x", "retry" },
+	{ "hedge", "after", "hedge after ", "hedge" },
+	{ "breaker", NULL, "breaker ", "breaker" },
+	{ "rate_limit", "rate", "rate limit ", "rate limit" },
+	{ "max_connections", NULL, "pool ", "pool" },
+	{ "max_requests", NULL, "max requests ", "max requests" },
+	{ "cancel", NULL, "cancel ", "cancel" },
+};
+
+/* policies writes the policies an edge's entry carries, one a line. */
 static void policies(FILE *f, const struct yt_node *m)
 {
-	static const char *const keys[] = { "timeout", "breaker", "max_connections",
-					    "max_requests", NULL };
 	const char *sep = "";
-	for (size_t i = 0; keys[i]; i++) {
-		const struct yt_node *v = yt_get(m, keys[i]);
-		if (v && v->type == YT_SCALAR) {
-			fprintf(f, "%s%s ", sep, strcmp(keys[i], "max_connections") ?
-				strcmp(keys[i], "max_requests") ? keys[i] : "max requests" : "pool");
-			dot_string(f, v->str);
-			sep = "\\n";
+	for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++) {
+		const struct yt_node *v = yt_get(m, shown[i].key);
+		if (!v)
+			continue;
+		const struct yt_node *x = shown[i].sub ?
+			(v->type == YT_MAP ? yt_get(v, shown[i].sub) : NULL) : v;
+		if (!strcmp(shown[i].key, "cancel")) {
+			if (x && x->type == YT_SCALAR && !strcmp(x->str, "true"))
+				fprintf(f, "%scancel", sep);
+			continue;
 		}
-	}
-	const struct yt_node *r = yt_get(m, "retry");
-	if (r) {
-		const struct yt_node *a = r->type == YT_MAP ? yt_get(r, "max_attempts") : NULL;
-		fprintf(f, "%sretry", sep);
-		if (a && a->type == YT_SCALAR) {
-			fputs(" x", f);
-			dot_string(f, a->str);
-		}
-		if (r->type == YT_MAP && yt_get(r, "budget"))
+		int val = x && x->type == YT_SCALAR;
+		fprintf(f, "%s%s", sep, val ? shown[i].label : shown[i].bare);
+		if (val)
+			dot_string(f, x->str);
+		if (!strcmp(shown[i].key, "retry") && v->type == YT_MAP && yt_get(v, "budget"))
 			fputs(" (budget)", f);
 		sep = "\\n";
 	}
-	const struct yt_node *h = yt_get(m, "hedge");
-	if (h) {
-		const struct yt_node *a = h->type == YT_MAP ? yt_get(h, "after") : NULL;
-		fprintf(f, "%shedge", sep);
-		if (a && a->type == YT_SCALAR) {
-			fputs(" after ", f);
-			dot_string(f, a->str);
-		}
-		sep = "\\n";
-	}
-	const struct yt_node *rl = yt_get(m, "rate_limit");
-	if (rl) {
-		const struct yt_node *a = rl->type == YT_MAP ? yt_get(rl, "rate") : NULL;
-		fprintf(f, "%srate limit", sep);
-		if (a && a->type == YT_SCALAR) {
-			fputc(' ', f);
-			dot_string(f, a->str);
-		}
-		sep = "\\n";
-	}
-	const struct yt_node *c = yt_get(m, "cancel");
-	if (c && c->type == YT_SCALAR && !strcmp(c->str, "true"))
-		fprintf(f, "%scancel", sep);
 }
 
 void graph_dot(const struct scenario *sc, FILE *f)

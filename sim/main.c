@@ -352,20 +352,33 @@ static void on_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/* out_dir is -o's directory, or results/NAME (in buf). */
+static const char *out_dir(const struct args *a, const struct scenario_set *set, char *buf,
+			   size_t len)
+{
+	if (a->outdir)
+		return a->outdir;
+	snprintf(buf, len, "results/%s", set->points[0]->name);
+	return buf;
+}
+
+static void progress_start(struct progress_state *ps)
+{
+	memset(ps, 0, sizeof *ps);
+	ps->tty = isatty(STDERR_FILENO);
+	clock_gettime(CLOCK_MONOTONIC, &ps->start);
+	ps->last = ps->start;
+}
+
 /* run_set runs (or, with shards, merges into) the report of set. */
 static int run_set(const struct scenario_set *set, const struct args *a,
 		   struct shard_set *shards)
 {
 	char dirbuf[4096];
-	const char *outdir = a->outdir;
-	if (!outdir) {
-		snprintf(dirbuf, sizeof dirbuf, "results/%s", set->points[0]->name);
-		outdir = dirbuf;
-	}
+	const char *outdir = out_dir(a, set, dirbuf, sizeof dirbuf);
+	struct progress_state ps;
 	on_signals();
-	struct progress_state ps = { .tty = isatty(STDERR_FILENO) };
-	clock_gettime(CLOCK_MONOTONIC, &ps.start);
-	ps.last = ps.start;
+	progress_start(&ps);
 	struct sim_err err = { 0 };
 	struct report rep;
 	if (report_init(&rep, set, ARCHSIM_VERSION)) {
@@ -439,15 +452,10 @@ static int run_shard(const struct scenario_set *set, const struct shard_source *
 		return EXIT_BADINPUT;
 	}
 	char dirbuf[4096], path[4200];
-	const char *outdir = a->outdir;
-	if (!outdir) {
-		snprintf(dirbuf, sizeof dirbuf, "results/%s", set->points[0]->name);
-		outdir = dirbuf;
-	}
+	const char *outdir = out_dir(a, set, dirbuf, sizeof dirbuf);
+	struct progress_state ps;
 	on_signals();
-	struct progress_state ps = { .tty = isatty(STDERR_FILENO) };
-	clock_gettime(CLOCK_MONOTONIC, &ps.start);
-	ps.last = ps.start;
+	progress_start(&ps);
 	struct runner_opts ro = {
 		.jobs = a->jobs < 1 ? 1 : (unsigned)a->jobs,
 		.stop = &stop_signal,
@@ -541,11 +549,7 @@ static int run_capacity(const struct scenario_set *set, const struct shard_sourc
 		return EXIT_BADINPUT;
 	}
 	char dirbuf[4096];
-	const char *outdir = a->outdir;
-	if (!outdir) {
-		snprintf(dirbuf, sizeof dirbuf, "results/%s", set->points[0]->name);
-		outdir = dirbuf;
-	}
+	const char *outdir = out_dir(a, set, dirbuf, sizeof dirbuf);
 	on_signals();
 	struct cap_result res;
 	int rc = cap_search(&spec, src, a->jobs < 1 ? 1 : (unsigned)a->jobs, &stop_signal, outdir,

@@ -12,7 +12,7 @@
  *
  * where str is a u64 length and that many bytes.
  */
-#define _DEFAULT_SOURCE 1    /* fsync, DT_* */
+#define _DEFAULT_SOURCE 1    /* DT_* */
 #include "sim/shard.h"
 
 #include <dirent.h>
@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sim/outfile.h"
 #include "sim/repio.h"
 
 #define SHARD_MAGIC "ARSHARD\n"
@@ -91,19 +92,15 @@ int shard_run(const struct scenario_set *set, const struct shard_source *src,
 	      uint32_t index, uint32_t count, const char *dir, const char *version,
 	      const struct runner_opts *o, char *path, size_t len, struct sim_err *err)
 {
-	char tmp[4200];
-	size_t made;
-	if (report_mkdir_p(dir, &made))
-		return sim_errf(err, SIM_EIO, "cannot create %s: %s", dir, strerror(errno));
-	if ((size_t)snprintf(path, len, "%s/shard-%u-of-%u.rec", dir, index + 1, count) >= len ||
-	    (size_t)snprintf(tmp, sizeof tmp, "%s/.shard-%u-of-%u.rec.tmp", dir, index + 1,
-			     count) >= sizeof tmp)
-		return sim_errf(err, SIM_EIO, "%s: name too long", dir);
-	struct writer w = { .f = fopen(tmp, "wb") };
-	if (!w.f)
-		return sim_errf(err, SIM_EIO, "cannot create %s: %s", tmp, strerror(errno));
+	char name[64];
+	struct outfile out;
+	snprintf(name, sizeof name, "shard-%u-of-%u.rec", index + 1, count);
+	int rc = outfile_open(&out, dir, name, err);
+	if (rc)
+		return rc;
+	snprintf(path, len, "%s", out.path);
+	struct writer w = { .f = out.f };
 	uint32_t head[4] = { SHARD_BOM, index, count, 0 };
-	int rc = 0;
 	if (put(w.f, SHARD_MAGIC, 8) || put(w.f, head, sizeof head) ||
 	    put64(w.f, runner_items(set)) || put_str(w.f, version) ||
 	    put_str(w.f, src->file) || put_str(w.f, src->text) || put64(w.f, src->nsets))
@@ -117,7 +114,7 @@ int shard_run(const struct scenario_set *set, const struct shard_source *src,
 		if (put64(w.f, (uint64_t)set->points[p]->warmup_ns))
 			rc = SIM_EIO;
 	if (rc) {
-		sim_errf(err, SIM_EIO, "%s: write failed: %s", tmp, strerror(errno));
+		sim_errf(err, SIM_EIO, "%s: write failed: %s", out.tmp, strerror(errno));
 	} else {
 		struct runner_opts ro = *o;
 		ro.shard = index;
@@ -126,17 +123,14 @@ int shard_run(const struct scenario_set *set, const struct shard_source *src,
 		ro.sink_arg = &w;
 		rc = runner_run(set, NULL, &ro, err);
 	}
-	if (rc == 0 && (put64(w.f, UINT64_MAX) || put64(w.f, w.records) || fflush(w.f) ||
-			fsync(fileno(w.f))))
-		rc = sim_errf(err, SIM_EIO, "%s: write failed: %s", tmp, strerror(errno));
+	if (rc == 0 && (put64(w.f, UINT64_MAX) || put64(w.f, w.records)))
+		rc = sim_errf(err, SIM_EIO, "%s: write failed: %s", out.tmp, strerror(errno));
 	free(w.buf.data);
-	if (fclose(w.f) && rc == 0)
-		rc = sim_errf(err, SIM_EIO, "%s: write failed: %s", tmp, strerror(errno));
-	if (rc == 0 && rename(tmp, path))
-		rc = sim_errf(err, SIM_EIO, "cannot rename %s: %s", tmp, strerror(errno));
-	if (rc)
-		unlink(tmp);
-	return rc;
+	if (rc) {
+		outfile_abort(&out);
+		return rc;
+	}
+	return outfile_commit(&out, err);
 }
 
 /* ---- reading ------------------------------------------------------------- */

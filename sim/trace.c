@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/report.h"
+#include "sim/outfile.h"
 #include "sim/rng.h"
 #include "sim/sim.h"
 
@@ -272,15 +272,11 @@ static void on_trace(void *arg, const struct sim_trace_ev *ev)
 int trace_write(const struct scenario *sc, uint64_t count, double share, const char *dir,
 		volatile sig_atomic_t *stop, struct sim_err *err)
 {
-	char path[4200], tmp[4300];
-	size_t made;
-	if (report_mkdir_p(dir, &made))
-		return sim_errf(err, SIM_EIO, "cannot create %s: %s", dir, strerror(errno));
-	snprintf(path, sizeof path, "%s/trace.json", dir);
-	snprintf(tmp, sizeof tmp, "%s/.trace.json.tmp", dir);
-	struct tw w = { .sc = sc, .count = count, .share = share, .f = fopen(tmp, "w") };
-	if (!w.f)
-		return sim_errf(err, SIM_EIO, "cannot create %s: %s", tmp, strerror(errno));
+	struct outfile out;
+	int rc = outfile_open(&out, dir, "trace.json", err);
+	if (rc)
+		return rc;
+	struct tw w = { .sc = sc, .count = count, .share = share, .f = out.f };
 	fputs("{\"displayTimeUnit\":\"ms\",\"otherData\":{\"scenario\":\"", w.f);
 	for (const char *c = sc->name; *c; c++)
 		fputc(*c == '"' || *c == '\\' ? '_' : *c, w.f);
@@ -293,20 +289,17 @@ int trace_write(const struct scenario *sc, uint64_t count, double share, const c
 	fputs(" (archsim)\"}}", w.f);
 	struct rep_result res;
 	struct sim_hooks hooks = { .stop = stop, .trace = on_trace, .arg = &w };
-	int rc = rep_result_init(&res, sc) ? sim_errf(err, SIM_ENOMEM, "out of memory") : 0;
+	rc = rep_result_init(&res, sc) ? sim_errf(err, SIM_ENOMEM, "out of memory") : 0;
 	if (rc == 0)
 		rc = sim_run(sc, 0, &res, &hooks, err);
 	rep_result_fini(&res);
 	if (rc == 0 && w.oom)
 		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 	fputs("\n]}\n", w.f);
-	if (rc == 0 && (fflush(w.f) || ferror(w.f) || fsync(fileno(w.f))))
-		rc = sim_errf(err, SIM_EIO, "%s: write failed: %s", tmp, strerror(errno));
-	fclose(w.f);
-	if (rc == 0 && rename(tmp, path))
-		rc = sim_errf(err, SIM_EIO, "cannot rename %s: %s", tmp, strerror(errno));
 	if (rc)
-		unlink(tmp);
+		outfile_abort(&out);
+	else
+		rc = outfile_commit(&out, err);
 	free(w.r);
 	free(w.tab);
 	return rc;
