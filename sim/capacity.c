@@ -186,7 +186,7 @@ void cap_format(const struct cap_spec *spec, double v, char *buf, size_t len)
 	if (spec->integer)
 		snprintf(buf, len, "%.0f", v);
 	else
-		snprintf(buf, len, "%.6g%s", v, spec->unit);
+		snprintf(buf, len, "%.9g%s", v, spec->unit);
 }
 
 int cap_check(struct sc_ctx *ctx, const struct yt_node *n, struct cap_spec *out)
@@ -378,12 +378,15 @@ static int probe(struct search *sr, double v, int *meets, struct sim_err *err)
 	return 0;
 }
 
-/* done says whether the bracket [lo, hi] is as narrow as asked. */
-static int done(const struct cap_spec *spec, double lo, double hi)
+/* done says whether the bracket [lo, hi] is as narrow as asked: for a
+ * continuous parameter, within the tolerance of its ends, or of the range
+ * first searched (width0), so that a bracket closing on 0 ends too. */
+static int done(const struct cap_spec *spec, double lo, double hi, double width0)
 {
 	if (spec->integer)
 		return hi - lo <= 1;
-	return hi - lo <= spec->tolerance * fmax(fabs(lo), fabs(hi));
+	double w = hi - lo;
+	return w <= spec->tolerance * fmax(fabs(lo), fabs(hi)) || w <= spec->tolerance * width0;
 }
 
 static double middle(const struct cap_spec *spec, double lo, double hi)
@@ -482,7 +485,8 @@ int cap_search(const struct cap_spec *spec, const struct shard_source *src, unsi
 		res->answer = goal == CAP_SMALLEST ? lo : hi;
 	} else {
 		/* bisect, keeping a bound that meets and one that misses */
-		while (!done(spec, lo, hi)) {
+		double width0 = hi - lo;
+		while (!done(spec, lo, hi, width0)) {
 			double mid = middle(spec, lo, hi);
 			int m;
 			if ((rc = probe(&sr, mid, &m, err)))

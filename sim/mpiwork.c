@@ -84,11 +84,12 @@ static int mpi_send(void *ctx, unsigned w, uint64_t item)
 	return 0;
 }
 
-static int mpi_recv(void *ctx, unsigned *w, struct runner_reply *out, struct sim_err *err)
+static int mpi_recv(void *ctx, unsigned *w, struct runner_reply *out, int wait,
+		    struct sim_err *err)
 {
 	(void)ctx;
 	struct timespec nap = { 0, 1000000 };
-	for (int tries = 0; tries < 250; tries++) {
+	for (int tries = 0; tries < (wait ? 250 : 1); tries++) {
 		int flag = 0;
 		MPI_Status st;
 		if (MPI_Iprobe(MPI_ANY_SOURCE, TAG_REPLY, MPI_COMM_WORLD, &flag, &st) != MPI_SUCCESS) {
@@ -157,7 +158,7 @@ void mpiwork_finish(int rank, int size)
 			struct runner_reply r;
 			struct sim_err err;
 			unsigned w;
-			int got = mpi_recv(NULL, &w, &r, &err);
+			int got = mpi_recv(NULL, &w, &r, 1, &err);
 			if (got < 0)
 				break;
 			if (got)
@@ -186,11 +187,19 @@ static int worker_reply(void *ctx, uint64_t item, int rc, const char *msg, const
 	(void)ctx;
 	uint64_t h[4] = { item, (uint64_t)(int64_t)rc, strlen(msg), len };
 	size_t n = sizeof h + h[2] + len;
-	if (n > INT_MAX)
-		return -1;
-	unsigned char *buf = malloc(n);
-	if (!buf)
-		return -1;
+	unsigned char *buf = n <= INT_MAX ? malloc(n) : NULL;
+	if (!buf) {
+		/* rank 0 waits for this item: tell it why it will not come */
+		static const char why[] = "a worker rank could not send its result (out of memory, or over 2 GB)";
+		unsigned char small[sizeof h + sizeof why];
+		h[1] = (uint64_t)(int64_t)SIM_ENOMEM;
+		h[2] = sizeof why - 1;
+		h[3] = 0;
+		memcpy(small, h, sizeof h);
+		memcpy(small + sizeof h, why, sizeof why - 1);
+		MPI_Send(small, (int)(sizeof h + sizeof why - 1), MPI_BYTE, 0, TAG_REPLY, MPI_COMM_WORLD);
+		return 0;            /* and wait, as the others do, for the end */
+	}
 	memcpy(buf, h, sizeof h);
 	memcpy(buf + sizeof h, msg, h[2]);
 	if (len)

@@ -154,25 +154,44 @@ static void expect(struct reader *r, uint64_t want)
 		r->bad = 1;
 }
 
+/* get_hist reads a histogram into h (cleared), checking that its parts
+ * agree: the run of buckets is where its smallest and largest values
+ * fall, and its counts add up to its total.  A record that does not
+ * agree leaves h empty and the reader bad. */
 static void get_hist(struct reader *r, struct hist *h)
 {
-	h->total = get64(r);
-	h->min_ns = (int64_t)get64(r);
-	h->max_ns = (int64_t)get64(r);
+	uint64_t total = get64(r);
+	int64_t min = (int64_t)get64(r), max = (int64_t)get64(r);
 	uint64_t s0 = get64(r), s1 = get64(r);
-	h->sum_ns = (hist_u128)s1 << 64 | s0;
 	uint64_t lo = get64(r), hi = get64(r);
-	if (r->bad || lo > hi || hi > HIST_NBUCKETS) {
+	if (r->bad)
+		return;
+	if (total ? min < 0 || min > max || lo != hist_index(min) || hi != hist_index(max) + 1 :
+		    lo != 0 || hi != 0) {
 		r->bad = 1;
 		return;
 	}
 	get(r, h->counts + lo, (size_t)(hi - lo) * sizeof *h->counts);
+	uint64_t sum = 0;
+	for (uint64_t i = lo; i < hi; i++)
+		sum += h->counts[i];
+	if (r->bad || sum != total) {
+		memset(h->counts + lo, 0, (size_t)(hi - lo) * sizeof *h->counts);
+		r->bad = 1;
+		return;
+	}
+	h->total = total;
+	h->min_ns = min;
+	h->max_ns = max;
+	h->sum_ns = (hist_u128)s1 << 64 | s0;
 }
 
+/* get_whist reads a window's histogram into h (reset), with the same
+ * checks: its buckets within the layout, its counts adding up. */
 static int get_whist(struct reader *r, struct whist *h)
 {
 	uint64_t total = get64(r), lo = get64(r), hi = get64(r);
-	if (r->bad || lo > hi || hi > UINT32_MAX) {
+	if (r->bad || lo > hi || hi > WHIST_NBUCKETS || (!total && hi > lo)) {
 		r->bad = 1;
 		return 0;
 	}
@@ -184,6 +203,17 @@ static int get_whist(struct reader *r, struct whist *h)
 		if (whist_cover(h, (uint32_t)lo, (uint32_t)hi))
 			return SIM_ENOMEM;
 		get(r, h->counts + (lo - h->lo), (size_t)(hi - lo) * sizeof *h->counts);
+		uint64_t sum = 0;
+		for (uint64_t i = lo; i < hi; i++)
+			sum += h->counts[i - h->lo];
+		if (sum != total) {
+			memset(h->counts + (lo - h->lo), 0, (size_t)(hi - lo) * sizeof *h->counts);
+			r->bad = 1;
+			return 0;
+		}
+	} else if (total) {
+		r->bad = 1;
+		return 0;
 	}
 	h->total = total;
 	return 0;

@@ -354,9 +354,12 @@ int runner_run_on(const struct scenario_set *set, struct report *r,
 		}
 		if (!inflight && stopping)
 			break;                       /* all in */
+		/* wait for one reply, then take only those already in, so
+		 * that a worker done is given its next item at once */
 		unsigned w;
-		int got = 0;
-		while (inflight && (got = t->recv(t->ctx, &w, &in, err)) == 1) {
+		int got = 0, first = 1;
+		while (inflight && (got = t->recv(t->ctx, &w, &in, first, err)) == 1) {
+			first = 0;
 			uint64_t at = (in.item - pl->first) / pl->stride;
 			if (w >= jobs || !busy[w] || in.item < pl->first ||
 			    (in.item - pl->first) % pl->stride || at < next_fold ||
@@ -573,7 +576,8 @@ static int procs_send(void *ctx, unsigned w, uint64_t item)
 	return 0;
 }
 
-static int procs_recv(void *ctx, unsigned *w, struct runner_reply *out, struct sim_err *err)
+static int procs_recv(void *ctx, unsigned *w, struct runner_reply *out, int wait,
+		      struct sim_err *err)
 {
 	struct procs *ps = ctx;
 	struct pollfd pf[256];
@@ -586,7 +590,7 @@ static int procs_recv(void *ctx, unsigned *w, struct runner_reply *out, struct s
 		}
 	if (!np)
 		return 0;
-	int n = poll(pf, np, 250);
+	int n = poll(pf, np, wait ? 250 : 0);
 	if (n < 0 && errno != EINTR) {
 		sim_errf(err, SIM_EIO, "poll: %s", strerror(errno));
 		return -1;

@@ -80,11 +80,12 @@ struct runner_transport {
 	void *ctx;
 	/* send asks worker w (idle) to run item: 0, or -1 (it is lost) */
 	int (*send)(void *ctx, unsigned w, uint64_t item);
-	/* recv waits up to a quarter of a second for a reply from a busy
-	 * worker: 1 with *w and *out set (out->rec is the caller's to
-	 * free), 0 when none came, -1 when a worker was lost or memory ran
-	 * out (err set) */
-	int (*recv)(void *ctx, unsigned *w, struct runner_reply *out, struct sim_err *err);
+	/* recv takes a reply from a busy worker, waiting up to a quarter of
+	 * a second for one when `wait` is set, else only one already in:
+	 * 1 with *w and *out set (out->rec is the caller's to free), 0 when
+	 * none came, -1 when a worker was lost or memory ran out (err set) */
+	int (*recv)(void *ctx, unsigned *w, struct runner_reply *out, int wait,
+		    struct sim_err *err);
 	/* interrupt passes a stop on to the workers; may be NULL */
 	void (*interrupt)(void *ctx);
 };

@@ -215,7 +215,7 @@ static void on_trace(void *arg, const struct sim_trace_ev *ev)
 		if (!x->named) {
 			const char *to = w->sc->nodes[ev->node].name;
 			if (x->attempt)
-				snprintf(buf, sizeof buf, "retry %u: call to %s", x->attempt + 1, to);
+				snprintf(buf, sizeof buf, "attempt %u: call to %s", x->attempt + 1, to);
 			else
 				snprintf(buf, sizeof buf, "call to %s", to);
 			name_thread(w, x, buf);

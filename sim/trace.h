@@ -8,7 +8,8 @@
  * whole life and inside it one span per node it visits, itself holding a
  * `queue` span (arrival to the start of service) and a `service` span per
  * service demand.  Each call it makes is a thread of the same process,
- * named after the callee and the attempt (`retry 2`, `hedge`), with its
+ * named after the callee and the attempt (`attempt 2` for a retry or a
+ * hedged copy), with its
  * own visits, and an arrow (a flow event) from the moment the caller made
  * it; an attempt that times out leaves a `timeout` mark on its caller's
  * thread at that moment, while its own spans go on (the callee still
@@ -19,7 +20,11 @@
  * (sim_hooks.trace) set: the same run, so the same numbers.  With N, the
  * first N requests the clients issue are traced; with a share below 1, the
  * requests whose identity hashes below it.  Events are written as each
- * span closes, so memory holds the open spans only.
+ * span closes; memory holds a small record per traced request and call
+ * until the run ends, so a share of a long run costs memory in
+ * proportion to the requests it traces.  A
+ * service span is the demand drawn; a service whose workers contend for
+ * the host runs longer than its span shows.
  */
 #ifndef SIM_TRACE_H
 #define SIM_TRACE_H

@@ -368,7 +368,7 @@ static void test_cli_trace(void **state)
 		lines++;
 		if (strstr(line, "\"ph\":\"i\"") && strstr(line, "\"name\":\"timeout\""))
 			timeouts++;
-		if (strstr(line, "\"name\":\"retry 2: call to leaf\""))
+		if (strstr(line, "\"name\":\"attempt 2: call to leaf\""))
 			retries++;
 		if (!strstr(line, "\"ph\":\"X\""))
 			continue;

@@ -59,6 +59,24 @@ static void test_repio_round_trip(void **state)
 	r1.data[0] ^= 1;
 	assert_int_equal(repio_unpack(&b, r1.data, r1.len), SIM_EINVAL);
 	r1.data[0] ^= 1;
+	/* a histogram whose bucket run does not match its smallest value,
+	 * and one whose counts do not add up to its total: refused, and the
+	 * result left whole for the next record */
+	size_t at = 4 * 8 + 8 + 8 * REQ_NSTATUS + 8;    /* scope 0's histogram */
+	uint64_t v;
+	memcpy(&v, r1.data + at + 5 * 8, 8);             /* its first bucket */
+	v++;
+	memcpy(r1.data + at + 5 * 8, &v, 8);
+	assert_int_equal(repio_unpack(&b, r1.data, r1.len), SIM_EINVAL);
+	v--;
+	memcpy(r1.data + at + 5 * 8, &v, 8);
+	memcpy(&v, r1.data + at, 8);                      /* its total */
+	v++;
+	memcpy(r1.data + at, &v, 8);
+	assert_int_equal(repio_unpack(&b, r1.data, r1.len), SIM_EINVAL);
+	v--;
+	memcpy(r1.data + at, &v, 8);
+	assert_int_equal(repio_unpack(&b, r1.data, r1.len), 0);
 	struct scenario_set *other = simtest_load(
 		"duration: 20s\nworkloads:\n  u: {arrival: {process: poisson, rate: 3/s}, target: w}\n"
 		"nodes:\n  w: {type: service, service: 1ms}\n");
