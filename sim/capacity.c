@@ -278,7 +278,8 @@ static int run_probe(const struct cap_spec *spec, const struct shard_source *src
 	char val[64], reps[32];
 	if (!ov)
 		return sim_errf(err, SIM_ENOMEM, "out of memory");
-	memcpy(ov, src->sets, src->nsets * sizeof *ov);
+	if (src->nsets)
+		memcpy(ov, src->sets, src->nsets * sizeof *ov);
 	cap_format(spec, v, val, sizeof val);
 	snprintf(reps, sizeof reps, "%u", n);
 	ov[src->nsets] = (struct sc_override){ spec->path, val };

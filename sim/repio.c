@@ -17,7 +17,7 @@
 
 static void put(struct repio_buf *b, const void *p, size_t n)
 {
-	if (b->oom)
+	if (b->oom || n == 0)
 		return;
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
@@ -124,6 +124,8 @@ struct reader {
 
 static void get(struct reader *r, void *out, size_t n)
 {
+	if (n == 0)
+		return;
 	if (r->bad || (size_t)(r->end - r->p) < n) {
 		r->bad = 1;
 		memset(out, 0, n);
