@@ -333,11 +333,17 @@ static struct call *call_new(struct sim *s)
 		}
 		i = s->ncalls++;
 		s->calls[i].handle = (uint64_t)1 << 32 | i;  /* generation 1 */
+		s->calls[i].spare = NULL;
+		s->calls[i].spare_cap = 0;
 	}
 	struct call *c = &s->calls[i];
 	uint64_t h = c->handle;
+	struct call_try *spare = c->spare;
+	uint32_t spare_cap = c->spare_cap;
 	memset(c, 0, sizeof *c);
 	c->handle = h;
+	c->spare = spare;
+	c->spare_cap = spare_cap;
 	return c;
 }
 
@@ -480,8 +486,6 @@ static void tries_free(struct sim *s, struct call *c)
 			breaker_release(b, t[e].brk_epoch);
 		try_drop(s, &step->edges[e], &t[e]);
 	}
-	if (t != &c->one)
-		free(t);
 	c->tries = NULL;
 }
 
@@ -784,8 +788,23 @@ static int call_step(struct sim *s, uint64_t h)
 			if (step->nedges == 1) {
 				memset(&c->one, 0, sizeof c->one);
 				tries = &c->one;
-			} else if (!(tries = calloc(step->nedges, sizeof *tries))) {
-				s->oom = 1;
+			} else {
+				/* the slot's own records, reused: no allocation
+				 * per call once the table has warmed up */
+				if (c->spare_cap < step->nedges) {
+					struct call_try *t = realloc(c->spare,
+								     step->nedges * sizeof *t);
+					if (t) {
+						c->spare = t;
+						c->spare_cap = step->nedges;
+					} else {
+						s->oom = 1;
+					}
+				}
+				if (!s->oom) {
+					tries = c->spare;
+					memset(tries, 0, step->nedges * sizeof *tries);
+				}
 			}
 		}
 		if (s->oom) {
@@ -1670,8 +1689,7 @@ done:
 	pool_fini(&s.requests);
 	free(s.nodes);
 	for (uint32_t i = 0; i < s.ncalls; i++)
-		if (s.calls[i].tries && s.calls[i].plan->steps[s.calls[i].step].nedges > 1)
-			free(s.calls[i].tries);
+		free(s.calls[i].spare);
 	free(s.calls);
 	free(s.tl_active);
 	free(s.ert);

@@ -248,8 +248,13 @@ struct call {
 	uint32_t next_free;          /* free list of the call table */
 	struct call_try *tries;      /* [the step's edges] when one of them
 				      * has a policy (timeout, retry): `one`
-				      * for a single edge, else allocated */
+				      * for a single edge, else `spare` */
 	struct call_try one;
+	struct call_try *spare;      /* a parallel step's records: kept by
+				      * this slot of the call table from use
+				      * to use, grown when a step needs more,
+				      * freed at the end of the run */
+	uint32_t spare_cap;
 };
 
 /* Per node and unit (row 0 the node, row 1 + r replica r), the calls'
