@@ -269,11 +269,39 @@ static int one_point(const struct scenario_set *set, const char *file, struct si
 			file, set->npoints != 1 ? "sweep:" : "precision:");
 }
 
-/* run_probe runs the scenario at value v with n replications into pr. */
+/* What probe_enough needs to judge a probe's replications so far. */
+struct probe_rule {
+	const struct cap_spec *spec;
+	uint32_t first;
+};
+
+/* probe_enough: the replications folded so far decide every term.  It
+ * looks only at the first batch and then at each doubling (first, 2
+ * first, 4 first, ...), so that a probe's verdict is not taken at every
+ * replication, where chance would decide one sooner. */
+static int probe_enough(void *arg, const struct report *r, size_t p, uint32_t n)
+{
+	const struct probe_rule *pr = arg;
+	if (n < pr->first || n % pr->first || ((n / pr->first) & (n / pr->first - 1)))
+		return 0;
+	for (size_t i = 0; i < pr->spec->nterms; i++) {
+		double est, lo, hi;
+		if (report_estimate(r, p, pr->spec->terms[i].metric, &est, &lo, &hi) ||
+		    term_verdict(&pr->spec->terms[i], lo, hi) < 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* run_probe runs the scenario at value v into pr: its first `first`
+ * replications, doubled until the intervals decide every term or
+ * max_replications have run, one run folding them as they come (the
+ * runner's `enough` rule). */
 static int run_probe(const struct cap_spec *spec, const struct shard_source *src, double v,
-		     uint32_t n, unsigned jobs, volatile sig_atomic_t *stop,
+		     uint32_t first, unsigned jobs, volatile sig_atomic_t *stop,
 		     struct cap_probe *pr, struct sim_err *err)
 {
+	uint32_t n = spec->max_replications;
 	struct sc_override *ov = calloc(src->nsets + 2, sizeof *ov);
 	char val[64], reps[32];
 	if (!ov)
@@ -298,7 +326,9 @@ static int run_probe(const struct cap_spec *spec, const struct shard_source *src
 	if (rc == 0 && report_init(&rep, set, "capacity"))
 		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 	if (rc == 0) {
-		struct runner_opts o = { .jobs = jobs, .stop = stop };
+		struct probe_rule rule = { spec, first };
+		struct runner_opts o = { .jobs = jobs, .stop = stop, .enough = probe_enough,
+					 .enough_arg = &rule };
 		rc = runner_run(set, &rep, &o, err);
 		const struct report_summary *s = &rep.points[0];
 		pr->value = v;
@@ -342,21 +372,14 @@ struct search {
 	uint32_t first;              /* replications a probe starts with */
 };
 
-/* probe decides value v, doubling replications while undecided, and
- * records it; *meets is its verdict. */
+/* probe decides value v and records it; *meets is its verdict. */
 static int probe(struct search *sr, double v, int *meets, struct sim_err *err)
 {
 	const struct cap_spec *spec = sr->spec;
 	struct cap_probe pr;
-	uint32_t n = sr->first;
 	int rc;
-	for (;;) {
-		if ((rc = run_probe(spec, sr->src, v, n, sr->jobs, sr->stop, &pr, err)))
-			return rc;
-		if (pr.decided || n >= spec->max_replications)
-			break;
-		n = 2 * n < spec->max_replications ? 2 * n : spec->max_replications;
-	}
+	if ((rc = run_probe(spec, sr->src, v, sr->first, sr->jobs, sr->stop, &pr, err)))
+		return rc;
 	struct cap_result *res = sr->res;
 	struct cap_probe *p = realloc(res->probes, (res->nprobes + 1) * sizeof *p);
 	if (!p)

@@ -100,13 +100,31 @@ int runner_warmups(struct scenario_set *set, unsigned jobs, volatile sig_atomic_
 	for (size_t i = 0; i < n && pi.sum && pi.count; i++)
 		free(pi.sum[i]), free(pi.count[i]);
 	free(pi.sum), free(pi.count), free(pi.nts), free(pi.window_ns);
-	free(pset.points), free(copies), free(of);
+	free(pset.points), free(pset.item_base), free(copies), free(of);
 	return rc;
+}
+
+/* item_base returns the first item of each point, and the total last,
+ * made once per set (a cache: the set is not otherwise changed), so that
+ * finding an item's point costs a binary search, not a walk over every
+ * point.  NULL when memory ran out. */
+static const uint64_t *item_base(const struct scenario_set *set)
+{
+	struct scenario_set *s = (struct scenario_set *)set;
+	if (!s->item_base && (s->item_base = malloc((s->npoints + 1) * sizeof *s->item_base))) {
+		s->item_base[0] = 0;
+		for (size_t p = 0; p < s->npoints; p++)
+			s->item_base[p + 1] = s->item_base[p] + sc_max_replications(s->points[p]);
+	}
+	return s->item_base;
 }
 
 uint64_t runner_items(const struct scenario_set *set)
 {
+	const uint64_t *b = item_base(set);
 	uint64_t n = 0;
+	if (b)
+		return b[set->npoints];
 	for (size_t p = 0; p < set->npoints; p++)
 		n += sc_max_replications(set->points[p]);
 	return n;
@@ -114,9 +132,24 @@ uint64_t runner_items(const struct scenario_set *set)
 
 void runner_item_at(const struct scenario_set *set, uint64_t i, size_t *p, uint32_t *k)
 {
+	const uint64_t *b = item_base(set);
 	size_t q = 0;
-	while (i >= sc_max_replications(set->points[q]))
-		i -= sc_max_replications(set->points[q++]);
+	if (b) {
+		/* the last point whose first item is at or before i */
+		size_t lo = 0, hi = set->npoints;
+		while (hi - lo > 1) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (b[mid] <= i)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		q = lo;
+		i -= b[q];
+	} else {
+		while (i >= sc_max_replications(set->points[q]))
+			i -= sc_max_replications(set->points[q++]);
+	}
 	*p = q;
 	*k = (uint32_t)i;
 }
@@ -177,7 +210,7 @@ static int precise(const struct report *r, size_t p, const struct sc_precision *
 }
 
 int runner_fold(const struct scenario_set *set, struct report *r, unsigned char *closed,
-		uint64_t item, const struct rep_result *res)
+		uint64_t item, const struct rep_result *res, const struct runner_opts *o)
 {
 	size_t p;
 	uint32_t k;
@@ -188,7 +221,9 @@ int runner_fold(const struct scenario_set *set, struct report *r, unsigned char 
 		return SIM_ENOMEM;
 	const struct scenario *sc = set->points[p];
 	int met = 0;
-	if (sc->precision.metric >= 0 && k + 1 >= sc->replications && k + 1 >= 2)
+	if (o && o->enough)
+		met = o->enough(o->enough_arg, r, p, k + 1);
+	else if (sc->precision.metric >= 0 && k + 1 >= sc->replications && k + 1 >= 2)
 		met = precise(r, p, &sc->precision);
 	if (!met && k + 1 < sc_max_replications(sc))
 		return 0;
@@ -205,7 +240,7 @@ static int deliver(const struct plan *pl, uint64_t item, const struct rep_result
 {
 	if (pl->o->sink)
 		return pl->o->sink(pl->o->sink_arg, item, res, err);
-	if (runner_fold(pl->set, pl->r, pl->closed, item, res))
+	if (runner_fold(pl->set, pl->r, pl->closed, item, res, pl->o))
 		return sim_errf(err, SIM_ENOMEM, "out of memory");
 	return 0;
 }

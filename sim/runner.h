@@ -44,6 +44,12 @@ struct runner_opts {
 	int (*sink)(void *arg, uint64_t item, const struct rep_result *res,
 		    struct sim_err *err);
 	void *sink_arg;
+	/* enough, when set, replaces `precision:` as the rule that closes a
+	 * point before its last replication: it is asked, after each of
+	 * the point's first n replications is folded, whether they are
+	 * enough (the capacity search's "every term decided") */
+	int (*enough)(void *arg, const struct report *r, size_t p, uint32_t n);
+	void *enough_arg;
 	volatile sig_atomic_t *stop; /* may be NULL; see runner_run */
 	void (*progress)(void *arg, const struct runner_progress *p);
 	void *arg;
@@ -113,12 +119,13 @@ void runner_serve(const struct scenario_set *set, const struct runner_worker *wk
 /* runner_fold folds item's result into r as a run does, in item order:
  * its point is closed (report_point_done) after its last replication or,
  * with `precision:`, as soon as the target is met after the first
- * `replications`; closed[p] (npoints flags, zeroed at the start) marks
- * the closed points, whose later items are ignored.  Runs and merges
+ * `replications` (or when o->enough says so, o may be NULL); closed[p]
+ * (npoints flags, zeroed at the start) marks the closed points, whose
+ * later items are ignored.  Runs and merges
  * share it, so both stop a point at the same replication.  0 or
  * SIM_ENOMEM. */
 int runner_fold(const struct scenario_set *set, struct report *r, unsigned char *closed,
-		uint64_t item, const struct rep_result *res);
+		uint64_t item, const struct rep_result *res, const struct runner_opts *o);
 
 /* `warmup: auto` runs up to RUNNER_PILOTS pilot replications of a point,
  * numbered from RUNNER_PILOT_STREAMS for their streams (no replication
@@ -143,7 +150,7 @@ int runner_warmups(struct scenario_set *set, unsigned jobs, volatile sig_atomic_
 uint64_t runner_items(const struct scenario_set *set);
 
 /* runner_item_at maps item i (< runner_items) to its point and
- * replication. */
+ * replication, by a binary search over the points' first items. */
 void runner_item_at(const struct scenario_set *set, uint64_t i, size_t *p, uint32_t *k);
 
 #endif

@@ -743,6 +743,7 @@ void scenario_set_free(struct scenario_set *set)
 	for (size_t i = 0; i < set->npoints; i++)
 		scenario_free(set->points[i]);
 	free(set->points);
+	free(set->item_base);
 	for (size_t i = 0; i < set->nparams; i++)
 		free(set->param_paths[i]);
 	free(set->param_paths);

@@ -107,6 +107,9 @@ struct sc_breaker {
 struct scenario_set {
 	struct scenario **points;
 	size_t npoints;
+	uint64_t *item_base;           /* [npoints + 1]: the first work item of
+					* each point (runner.h), made when first
+					* asked for; NULL until then */
 	size_t nparams;                /* sweep parameters (0 without sweep) */
 	char **param_paths;            /* [nparams] */
 	size_t *param_nvalues;         /* [nparams] values of each */

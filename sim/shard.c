@@ -465,7 +465,7 @@ int shard_merge(struct shard_set *ss, const struct scenario_set *set, struct rep
 					 sf->path, (unsigned long long)item);
 			break;
 		}
-		if (runner_fold(set, r, closed, item, &res))
+		if (runner_fold(set, r, closed, item, &res, NULL))
 			rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 	}
 	/* each file must end where its last record does, with its trailer */
