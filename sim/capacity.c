@@ -330,7 +330,10 @@ static int run_probe(const struct cap_spec *spec, const struct shard_source *src
 		struct runner_opts o = { .jobs = jobs, .stop = stop, .enough = probe_enough,
 					 .enough_arg = &rule };
 		rc = runner_run(set, &rep, &o, err);
-		const struct report_summary *s = &rep.points[0];
+		struct report_summary sum, *s = &sum;
+		if (report_point(&rep, 0, s) && rc == 0)
+			rc = sim_errf(err, SIM_EIO,
+				      "cannot read back a probe's results from a temporary file");
 		pr->value = v;
 		pr->replications = s->replications;
 		int all = 1, any_missed = 0;

@@ -63,13 +63,15 @@ int mpiwork_share_text(int rank, char **file, char **text)
 
 int mpiwork_share_warmups(int rank, struct scenario_set *set)
 {
-	for (size_t p = 0; p < set->npoints; p++) {
-		long long w = set->points[p]->warmup_ns;
-		if (MPI_Bcast(&w, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+	/* in pieces: MPI counts are ints */
+	for (size_t p = 0; p < set->npoints; p += 1 << 20) {
+		size_t n = set->npoints - p < (1u << 20) ? set->npoints - p : 1u << 20;
+		if (MPI_Bcast(set->warmup_ns + p, (int)n, MPI_INT64_T, 0, MPI_COMM_WORLD) !=
+		    MPI_SUCCESS)
 			return -1;
-		if (rank != 0)
-			set->points[p]->warmup_ns = w;
 	}
+	for (size_t p = 0; rank != 0 && p < set->npoints; p++)
+		scenario_set_warmup(set, p, set->warmup_ns[p]);
 	return 0;
 }
 

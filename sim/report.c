@@ -126,7 +126,8 @@ struct report_point_acc {
 	uint32_t reps;
 	struct scope_acc *scopes;
 	uint32_t nscopes;
-	struct cell_acc **cells;         /* [ncomponents][nrows * ncols] */
+	struct cell_acc **cells;         /* [ncells][nrows * ncols] */
+	size_t ncells;                   /* the point's components */
 	struct window_acc *ts;
 	size_t nts;
 	int64_t ts_window_ns;
@@ -140,7 +141,7 @@ struct report_point_acc {
 	struct steady_check check;
 };
 
-static void acc_free(struct report_point_acc *a, const struct scenario *sc)
+static void acc_free(struct report_point_acc *a)
 {
 	if (!a)
 		return;
@@ -151,7 +152,7 @@ static void acc_free(struct report_point_acc *a, const struct scenario *sc)
 			free(a->scopes[i].m[m].x);
 	}
 	free(a->scopes);
-	for (size_t k = 0; a->cells && k < sc->ncomponents; k++)
+	for (size_t k = 0; a->cells && k < a->ncells; k++)
 		free(a->cells[k]);
 	free(a->cells);
 	for (size_t t = 0; a->ts && t < a->nts; t++)
@@ -174,6 +175,7 @@ static struct report_point_acc *acc_new(const struct scenario *sc,
 	a->nscopes = res->nscopes;
 	a->scopes = calloc(a->nscopes, sizeof *a->scopes);
 	a->cells = calloc(sc->ncomponents ? sc->ncomponents : 1, sizeof *a->cells);
+	a->ncells = a->cells ? sc->ncomponents : 0;
 	a->nts = res->nts;
 	a->ts_window_ns = res->ts_window_ns;
 	a->ts = calloc(a->nts ? a->nts : 1, sizeof *a->ts);
@@ -197,7 +199,7 @@ static struct report_point_acc *acc_new(const struct scenario *sc,
 		goto oom;
 	return a;
 oom:
-	acc_free(a, sc);
+	acc_free(a);
 	return NULL;
 }
 
@@ -285,9 +287,11 @@ static const struct col_def *col_of(const struct model_ops *ops, size_t c)
 int report_fold(struct report *r, size_t p, uint32_t rep,
 		const struct rep_result *res)
 {
-	const struct scenario *sc = r->set->points[p];
+	const struct scenario *sc = scenario_point(r->set, p, NULL);
+	if (!sc)
+		return SIM_ENOMEM;
 	if (!r->acc || r->acc_point != p) {
-		acc_free(r->acc, r->set->points[r->acc_point]);
+		acc_free(r->acc);
 		r->acc = acc_new(sc, res);
 		r->acc_point = p;
 		if (!r->acc)
@@ -521,6 +525,13 @@ static int add_warning(struct report *r, size_t p, const char *text)
 		snprintf(line, sizeof line, "point %zu: %s", p, text);
 	else
 		snprintf(line, sizeof line, "%s", text);
+	if (r->nwarnings >= REPORT_WARNINGS_MAX) {
+		r->more_warnings++;
+		if (r->last_warned != p + 1)
+			r->more_points++;
+		r->last_warned = p + 1;
+		return 0;
+	}
 	char **w = realloc(r->warnings, (r->nwarnings + 1) * sizeof *w);
 	if (!w)
 		return SIM_ENOMEM;
@@ -534,10 +545,9 @@ static int add_warning(struct report *r, size_t p, const char *text)
 /* steady_verdict decides point p's steady column and adds its warnings:
  * the scenario's own (steady.h), percentiles left without an interval,
  * and what the replications show. */
-static int steady_verdict(struct report *r, size_t p,
+static int steady_verdict(struct report *r, size_t p, const struct scenario *sc,
 			  const struct report_point_acc *a, int *steady)
 {
-	const struct scenario *sc = r->set->points[p];
 	char text[1024];
 	int rc = 0;
 	*steady = !a->check.unsteady;
@@ -763,9 +773,9 @@ static void write_cell(FILE *f, const struct col_def *d, const struct cell_acc *
 	}
 }
 
-static void write_nodes(struct report *r, size_t p, const struct report_point_acc *a)
+static void write_nodes(struct report *r, size_t p, const struct scenario *sc,
+			const struct report_point_acc *a)
 {
-	const struct scenario *sc = r->set->points[p];
 	FILE *f = r->f[F_NODES];
 	struct catalogue cat;
 	node_catalogue(&cat, 0);
@@ -823,9 +833,9 @@ static double ts_quantile(const struct whist *h, double q)
 	return (double)whist_quantile(h, q) * 1e-9;
 }
 
-static void write_series(struct report *r, size_t p, const struct report_point_acc *a)
+static void write_series(struct report *r, size_t p, const struct scenario *sc,
+			const struct report_point_acc *a)
 {
-	const struct scenario *sc = r->set->points[p];
 	int64_t end = sc->warmup_ns + sc->duration_ns;
 	int64_t w = a->ts_window_ns;
 	FILE *f = r->f[F_TS];
@@ -879,9 +889,8 @@ static void write_series(struct report *r, size_t p, const struct report_point_a
 	}
 }
 
-static void write_timeline(struct report *r, size_t p)
+static void write_timeline(struct report *r, size_t p, const struct scenario *sc)
 {
-	const struct scenario *sc = r->set->points[p];
 	FILE *f = r->f[F_TIMELINE];
 	int64_t end = sc->warmup_ns + sc->duration_ns;
 	for (size_t i = 0; i < sc->ntimeline; i++) {
@@ -900,16 +909,16 @@ static void write_timeline(struct report *r, size_t p)
 	}
 }
 
-static void write_summary_row(struct report *r, size_t p, const struct scope_acc *s0)
+static void write_summary_row(struct report *r, size_t p, const struct scenario *sc,
+			      const struct report_summary *pt, const struct scope_acc *s0)
 {
 	const struct scenario_set *set = r->set;
-	const struct report_summary *pt = &r->points[p];
 	FILE *f = r->f[F_SUMMARY];
 	uint64_t none[REQ_NSTATUS] = { 0 };
 	fprintf(f, "%zu", p);
 	for (size_t i = 0; i < set->nparams; i++) {
 		fputc(',', f);
-		csv_field(f, set->param_values[p * set->nparams + i]);
+		csv_field(f, scenario_param_value(set, p, i));
 	}
 	counts_row(f, pt->replications, pt->used, s0 ? s0->arrivals : 0,
 		   s0 ? s0->ended : none, pt->mean, pt->ci95, pt->lo, pt->hi);
@@ -918,8 +927,7 @@ static void write_summary_row(struct report *r, size_t p, const struct scope_acc
 	fprintf(f, ",%s,%s,%.9g,%llu,%016llx,%s\n",
 		pt->complete ? "true" : "false",
 		pt->precision == 1 ? "true" : pt->precision == 2 ? "false" : "",
-		(double)set->points[p]->warmup_ns * 1e-9,
-		(unsigned long long)set->points[p]->seed, set->points[p]->hash,
+		(double)sc->warmup_ns * 1e-9, (unsigned long long)sc->seed, sc->hash,
 		r->version);
 }
 
@@ -932,11 +940,11 @@ static void io_check(struct report *r)
 			r->io_error[i] = errno ? errno : EIO;
 }
 
-static void write_point(struct report *r, size_t p, const struct report_point_acc *a)
+static void write_point(struct report *r, size_t p, const struct scenario *sc,
+			const struct report_summary *pt, const struct report_point_acc *a)
 {
-	const struct scenario *sc = r->set->points[p];
-	write_summary_row(r, p, a ? &a->scopes[0] : NULL);
-	write_timeline(r, p);
+	write_summary_row(r, p, sc, pt, a ? &a->scopes[0] : NULL);
+	write_timeline(r, p, sc);
 	if (!a)
 		return;
 	size_t nwl = sc->nnodes - sc->ncomponents;
@@ -950,12 +958,12 @@ static void write_point(struct report *r, size_t p, const struct report_point_ac
 		counts_row(f, a->reps, s->used, s->arrivals, s->ended, mean, ci, lo, hi);
 		fputc('\n', f);
 	}
-	write_nodes(r, p, a);
+	write_nodes(r, p, sc, a);
 	write_latency(r->f[F_LATENCY], p, "all", &a->scopes[0].latency);
 	for (size_t w = 0; a->nscopes > 1 && w < nwl; w++)
 		write_latency(r->f[F_LATENCY], p, sc->nodes[sc->ncomponents + w].name,
 			      &a->scopes[1 + w].latency);
-	write_series(r, p, a);
+	write_series(r, p, sc, a);
 	io_check(r);
 }
 
@@ -967,15 +975,133 @@ int report_init(struct report *r, const struct scenario_set *set,
 	memset(r, 0, sizeof *r);
 	r->set = set;
 	r->version = version;
-	r->points = calloc(set->npoints, sizeof *r->points);
-	r->precision = calloc(set->npoints, 1);
-	return r->points && r->precision ? 0 : SIM_ENOMEM;
+	r->precision = calloc(set->npoints ? set->npoints : 1, 1);
+	return r->precision ? 0 : SIM_ENOMEM;
+}
+
+/* ---- what is kept of closed points --------------------------------------
+ *
+ * A closed point's summary, and its replications' own values when there
+ * is a sweep, go to an unlinked temporary file ($TMPDIR, else /tmp): the
+ * summary at p * sizeof(struct report_summary), the own values after all
+ * summaries, at the point's first work item (the set's item_base) times
+ * REPORT_NCMP doubles.  Both places are fixed, so points are written as
+ * they close and read back in any order; a place never written reads as
+ * zeros.  Memory then holds nothing per point, where a 100,000-point
+ * sweep would otherwise keep some 40 MB of summaries. */
+
+static off_t own_at(const struct report *r, size_t p)
+{
+	return (off_t)(r->set->npoints * sizeof(struct report_summary) +
+		       r->set->item_base[p] * REPORT_NCMP * sizeof(double));
+}
+
+static int spill_open(struct report *r)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/archsim-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return SIM_EIO;
+	unlink(path);
+	r->spill = fd;
+	r->spilling = 1;
+	return 0;
+}
+
+static int put_at(int fd, const void *buf, size_t n, off_t at)
+{
+	const char *c = buf;
+	while (n) {
+		ssize_t w = pwrite(fd, c, n, at);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return SIM_EIO;
+		c += w, n -= (size_t)w, at += w;
+	}
+	return 0;
+}
+
+/* get_at reads n bytes at `at`, zeros past the end of the file. */
+static int get_at(int fd, void *buf, size_t n, off_t at)
+{
+	char *c = buf;
+	while (n) {
+		ssize_t got = pread(fd, c, n, at);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return SIM_EIO;
+		if (got == 0) {
+			memset(c, 0, n);
+			return 0;
+		}
+		c += got, n -= (size_t)got, at += got;
+	}
+	return 0;
+}
+
+/* spill_point keeps point p's summary and own values (pt->own, may be
+ * NULL). */
+static int spill_point(struct report *r, size_t p, const struct report_summary *pt)
+{
+	int rc = r->spilling ? 0 : spill_open(r);
+	struct report_summary rec = *pt;
+	rec.own = NULL;
+	if (rc == 0)
+		rc = put_at(r->spill, &rec, sizeof rec, (off_t)(p * sizeof rec));
+	if (rc == 0 && pt->own)
+		rc = put_at(r->spill, pt->own,
+			    (size_t)REPORT_NCMP * pt->replications * sizeof *pt->own, own_at(r, p));
+	return rc;
+}
+
+int report_point(const struct report *r, size_t p, struct report_summary *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!r->spilling || p >= r->set->npoints)
+		return 0;
+	int rc = get_at(r->spill, out, sizeof *out, (off_t)(p * sizeof *out));
+	out->own = NULL;
+	return rc;
+}
+
+/* point_own reads point p's summary and own values (out->own malloc'd, or
+ * NULL without replications or without a sweep). */
+static int point_own(const struct report *r, size_t p, struct report_summary *out)
+{
+	int rc = report_point(r, p, out);
+	if (rc || !out->replications || !r->set->nparams)
+		return rc;
+	size_t n = (size_t)REPORT_NCMP * out->replications;
+	if (!(out->own = malloc(n * sizeof *out->own)))
+		return SIM_ENOMEM;
+	if ((rc = get_at(r->spill, out->own, n * sizeof *out->own, own_at(r, p)))) {
+		free(out->own);
+		out->own = NULL;
+	}
+	return rc;
+}
+
+int report_compare(const struct report *r, size_t a, size_t b, int k,
+		   struct report_pair *out)
+{
+	struct report_summary A, B;
+	int rc = point_own(r, a, &A);
+	if (rc == 0 && (rc = point_own(r, b, &B)) == 0) {
+		report_pair(&A, &B, k, out);
+		free(B.own);
+	}
+	free(A.own);
+	return rc;
 }
 
 void report_fini(struct report *r)
 {
 	if (r->acc)
-		acc_free(r->acc, r->set->points[r->acc_point]);
+		acc_free(r->acc);
 	r->acc = NULL;
 	report_abort(r);
 	for (size_t i = 0; i < r->nwarnings; i++)
@@ -983,10 +1109,9 @@ void report_fini(struct report *r)
 	free(r->warnings);
 	r->warnings = NULL;
 	r->nwarnings = 0;
-	for (size_t p = 0; r->points && p < r->set->npoints; p++)
-		free(r->points[p].own);
-	free(r->points);
-	r->points = NULL;
+	if (r->spilling)
+		close(r->spill);
+	r->spilling = 0;
 	free(r->precision);
 	r->precision = NULL;
 	free(r->dir);
@@ -995,10 +1120,12 @@ void report_fini(struct report *r)
 
 int report_point_done(struct report *r, size_t p)
 {
-	struct report_summary *pt = &r->points[p];
+	struct report_summary sum, *pt = &sum;
 	struct report_point_acc *a = r->acc && r->acc_point == p ? r->acc : NULL;
+	const struct scenario *sc = scenario_point(r->set, p, NULL);
 	int rc = 0;
-	free(pt->own);
+	if (!sc)
+		return SIM_ENOMEM;
 	memset(pt, 0, sizeof *pt);
 	for (int m = 0; m < RM_COUNT; m++)
 		pt->mean[m] = pt->ci95[m] = pt->lo[m] = pt->hi[m] = NAN;
@@ -1006,7 +1133,6 @@ int report_point_done(struct report *r, size_t p)
 		const struct scope_acc *s0 = &a->scopes[0];
 		pt->replications = a->reps;
 		pt->used = s0->used;
-		const struct scenario *sc = r->set->points[p];
 		pt->precision = r->precision[p];
 		pt->complete = sc->precision.metric >= 0 ? pt->precision != 0 :
 			       a->reps == sc->replications;
@@ -1016,7 +1142,7 @@ int report_point_done(struct report *r, size_t p)
 		pt->rejected = count_group(s0->ended, REQ_GROUP_REFUSED);
 		pt->failed = count_group(s0->ended, REQ_GROUP_FAILED);
 		estimate(s0, pt->mean, pt->ci95, pt->lo, pt->hi);
-		rc = steady_verdict(r, p, a, &pt->steady);
+		rc = steady_verdict(r, p, sc, a, &pt->steady);
 		if (pt->precision == 2 && rc == 0) {
 			const struct sc_precision *pr = &sc->precision;
 			int m = pr->metric;
@@ -1044,13 +1170,16 @@ int report_point_done(struct report *r, size_t p)
 	}
 	if (r->f[0] && p == r->written) {
 		errno = 0;
-		write_point(r, p, a && a->reps ? a : NULL);
+		write_point(r, p, sc, pt, a && a->reps ? a : NULL);
 		r->written++;
 	}
 	if (a) {
-		acc_free(a, r->set->points[p]);
+		acc_free(a);
 		r->acc = NULL;
 	}
+	if (rc == 0)
+		rc = spill_point(r, p, pt);
+	free(pt->own);
 	return rc;
 }
 
@@ -1211,34 +1340,39 @@ void report_pair(const struct report_summary *a, const struct report_summary *b,
 }
 
 /* write_compare writes compare.csv: for each combination of the other
- * swept parameters, every pair of values of the compared one. */
-static void write_compare(struct report *r)
+ * swept parameters, every pair of values of the compared one.  The points
+ * of one combination are read back together.  0, SIM_ENOMEM or SIM_EIO. */
+static int write_compare(struct report *r)
 {
 	const struct scenario_set *set = r->set;
 	FILE *f = r->f[F_COMPARE];
 	if (!set->nparams)
-		return;
+		return 0;
 	size_t c = set->compare, nv = set->param_nvalues[c], stride = 1;
 	for (size_t i = c + 1; i < set->nparams; i++)
 		stride *= set->param_nvalues[i];
-	for (size_t base = 0; base < set->npoints; base++) {
+	struct report_summary *g = calloc(nv, sizeof *g);
+	int rc = g ? 0 : SIM_ENOMEM;
+	for (size_t base = 0; rc == 0 && base < set->npoints; base++) {
 		if ((base / stride) % nv != 0)
 			continue;
-		for (size_t x = 0; x < nv; x++) {
+		for (size_t x = 0; rc == 0 && x < nv; x++)
+			rc = point_own(r, base + x * stride, &g[x]);
+		for (size_t x = 0; rc == 0 && x < nv; x++) {
 			for (size_t y = x + 1; y < nv; y++) {
 				size_t pa = base + x * stride, pb = base + y * stride;
-				const struct report_summary *A = &r->points[pa], *B = &r->points[pb];
+				const struct report_summary *A = &g[x], *B = &g[y];
 				for (size_t i = 0; i < set->nparams; i++) {
 					if (i == c)
 						continue;
-					csv_field(f, set->param_values[pa * set->nparams + i]);
+					csv_field(f, scenario_param_value(set, pa, i));
 					fputc(',', f);
 				}
 				csv_field(f, set->param_paths[c]);
 				fputc(',', f);
-				csv_field(f, set->param_values[pa * set->nparams + c]);
+				csv_field(f, scenario_param_value(set, pa, c));
 				fputc(',', f);
-				csv_field(f, set->param_values[pb * set->nparams + c]);
+				csv_field(f, scenario_param_value(set, pb, c));
 				struct report_pair pr[REPORT_NCMP];
 				for (int k = 0; k < REPORT_NCMP; k++)
 					report_pair(A, B, k, &pr[k]);
@@ -1261,7 +1395,13 @@ static void write_compare(struct report *r)
 				fputc('\n', f);
 			}
 		}
+		for (size_t x = 0; x < nv; x++) {
+			free(g[x].own);
+			g[x].own = NULL;
+		}
 	}
+	free(g);
+	return rc;
 }
 
 int report_commit(struct report *r, struct sim_err *err)
@@ -1272,11 +1412,22 @@ int report_commit(struct report *r, struct sim_err *err)
 	/* rows for the points never run, so the files say what is missing */
 	while (r->written < r->set->npoints) {
 		size_t p = r->written;
+		const struct scenario *sc = scenario_point(r->set, p, err);
+		if (!sc) {
+			report_abort(r);
+			return err->code;
+		}
+		struct report_summary none = { 0 };
 		errno = 0;
-		write_point(r, p, NULL);
+		write_point(r, p, sc, &none, NULL);
 		r->written++;
 	}
-	write_compare(r);
+	if ((rc = write_compare(r))) {
+		report_abort(r);
+		return sim_errf(err, rc, rc == SIM_ENOMEM ? "out of memory" :
+				"cannot read back the points' results from a temporary file: %s",
+				strerror(errno));
+	}
 	io_check(r);
 	for (int i = 0; i < F_COUNT && rc == 0; i++) {
 		FILE *f = r->f[i];
@@ -1440,8 +1591,8 @@ void report_print_table(const struct report *r, FILE *f)
 		"throughput/s", "mean latency", "p50", "p99", "p99.9", "rejected",
 		"failed");
 	for (size_t p = 0; p < r->set->npoints; p++) {
-		const struct report_summary *pt = &r->points[p];
-		if (!pt->replications)
+		struct report_summary sum, *pt = &sum;
+		if (report_point(r, p, pt) || !pt->replications)
 			continue;
 		char thr[32], mean[40], m[16], h[16], p50[16], p99[16], p999[16];
 		char rej[16], fail[16];
@@ -1470,4 +1621,7 @@ void report_print_warnings(const struct report *r, FILE *f)
 {
 	for (size_t i = 0; i < r->nwarnings; i++)
 		fprintf(f, "archsim: warning: %s\n", r->warnings[i]);
+	if (r->more_warnings)
+		fprintf(f, "archsim: warning: %zu more warnings about %zu points are not shown; summary.csv's steady, precision_met and interval columns give every point's verdict\n",
+			r->more_warnings, r->more_points);
 }

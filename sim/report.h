@@ -11,8 +11,9 @@
  * need them.  Nothing else of a replication is kept, so memory does not
  * grow with the number of replications.  When a point is complete,
  * report_point_done works out its estimates and writes its rows to the
- * output files at once, then frees all but a few numbers, so memory does
- * not grow with the number of points either.
+ * output files at once, then frees it: the few numbers kept for the
+ * table on the terminal and for compare.csv go to a temporary file, so
+ * memory does not grow with the number of points either.
  *
  * The estimates and what their intervals mean (all 95 %):
  *
@@ -84,8 +85,9 @@ enum report_metric {
 	RM_COUNT
 };
 
-/* What the report keeps of a point once its rows are written: enough for
- * the table on the terminal and for tests. */
+/* What the report keeps of a point once its rows are written, for the
+ * table on the terminal, compare.csv and tests: on disk, so that memory
+ * does not grow with the points of a sweep (report_point). */
 struct report_summary {
 	uint32_t replications;      /* replications folded in */
 	uint32_t used;              /* of them, those that served a request */
@@ -104,8 +106,8 @@ struct report_summary {
 	double lo[RM_COUNT], hi[RM_COUNT];   /* the 95 % intervals */
 	double *own;                /* [REPORT_NCMP][replications]: each
 				     * replication's own mean latency, p99
-				     * and error ratio, for compare.csv (kept
-				     * only when the scenario has a sweep) */
+				     * and error ratio, for report_pair; NULL
+				     * from report_point */
 };
 
 /* The metrics compare.csv pairs: mean latency, p99, error ratio. */
@@ -149,14 +151,16 @@ struct report_point_acc;
 
 struct report {
 	const struct scenario_set *set;
-	struct report_summary *points;  /* [set->npoints]; replications == 0
-					 * for a point not run */
 	struct report_point_acc *acc;   /* the point being folded */
 	size_t acc_point;
 	const char *version;
 	uint64_t events, requests;  /* processed over all replications */
-	char **warnings;            /* lines for stderr, in point order */
+	char **warnings;            /* lines for stderr, in point order: the
+				     * first REPORT_WARNINGS_MAX */
 	size_t nwarnings;
+	size_t more_warnings;       /* those beyond, counted only */
+	size_t more_points;         /* the points they are about */
+	size_t last_warned;         /* the last of those points, plus one */
 	/* output files, when writing (report_open) */
 	char *dir;
 	size_t made;                /* dir[0..made) is the shallowest directory
@@ -167,6 +171,11 @@ struct report {
 	size_t written;             /* points whose rows are written */
 	int io_error[REPORT_NFILES];            /* per file: errno of its first failed write */
 	unsigned char *precision;   /* [npoints]: see report_set_precision */
+	int spill;                  /* an unlinked temporary file (when
+				     * spilling): the closed points' summaries,
+				     * then their replications' own values
+				     * when there is a sweep */
+	int spilling;
 };
 
 /* report_init prepares an empty report for set: 0 or SIM_ENOMEM. */
@@ -204,8 +213,18 @@ void report_set_precision(struct report *r, size_t p, int met);
 /* report_point_done closes point p: its estimates are worked out and, when
  * the report is open, its rows are written.  A point with no replication
  * folded (a run stopped before it) gets its summary row of NaNs.
- * 0 or SIM_ENOMEM. */
+ * 0, SIM_ENOMEM, or SIM_EIO when the temporary file that keeps it could
+ * not be written. */
 int report_point_done(struct report *r, size_t p);
+
+/* report_point copies what the report keeps of point p into *out, with
+ * own NULL: zeros for a point never closed.  0, or SIM_EIO. */
+int report_point(const struct report *r, size_t p, struct report_summary *out);
+
+/* report_compare pairs metric k of points a and b as compare.csv does
+ * (report_pair).  0, SIM_ENOMEM or SIM_EIO. */
+int report_compare(const struct report *r, size_t a, size_t b, int k,
+		   struct report_pair *out);
 
 /* report_mkdir_p creates dir and its missing parents: 0, or -1 with
  * errno.  *made is the length of the shallowest it created (0: dir
@@ -228,7 +247,11 @@ void report_reference(FILE *f);
 void report_print_table(const struct report *r, FILE *f);
 
 /* report_print_warnings prints the steady-state and heavy-tail warnings,
- * one line each, prefixed "archsim: warning: ". */
+ * one line each, prefixed "archsim: warning: ": the first
+ * REPORT_WARNINGS_MAX, then how many more there were.  (A large sweep
+ * can give a few per point; the summary's steady, precision_met and
+ * interval columns say the same for every point.) */
+#define REPORT_WARNINGS_MAX 200
 void report_print_warnings(const struct report *r, FILE *f);
 
 /* report_quantile_interval sets *x to the q-quantile of the pooled

@@ -54,104 +54,85 @@ static int pilot_sink(void *arg, uint64_t item, const struct rep_result *res,
 	return 0;
 }
 
+/* pilot turns a point into its pilot: no warm-up, at most RUNNER_PILOTS
+ * replications, no run-length control, streams of its own. */
+static void pilot(struct scenario *sc, void *arg)
+{
+	(void)arg;
+	sc->warmup_ns = 0;
+	if (sc->replications > RUNNER_PILOTS)
+		sc->replications = RUNNER_PILOTS;
+	sc->precision.metric = -1;
+	sc->rep_offset = RUNNER_PILOT_STREAMS;
+}
+
 int runner_warmups(struct scenario_set *set, unsigned jobs, volatile sig_atomic_t *stop,
 		   struct sim_err *err)
 {
 	size_t n = 0;
 	for (size_t p = 0; p < set->npoints; p++)
-		n += set->points[p]->warmup_auto;
+		n += set->warmup_auto[p];
 	if (!n)
 		return 0;
-	/* a set of the pilots: each auto point, shallow-copied, with no
-	 * warm-up, its own streams and RUNNER_PILOTS replications at most */
-	struct scenario_set pset = { .npoints = n };
-	struct scenario *copies = calloc(n, sizeof *copies);
+	/* a view of the points with warmup: auto, each as its pilot */
 	size_t *of = calloc(n, sizeof *of);
-	pset.points = calloc(n, sizeof *pset.points);
+	if (!of)
+		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	for (size_t p = 0, i = 0; p < set->npoints; p++)
+		if (set->warmup_auto[p])
+			of[i++] = p;
+	struct scenario_set *pset = NULL;
 	struct pilots pi = {
-		.set = &pset,
 		.sum = calloc(n, sizeof *pi.sum), .count = calloc(n, sizeof *pi.count),
 		.nts = calloc(n, sizeof *pi.nts), .window_ns = calloc(n, sizeof *pi.window_ns),
 	};
 	int rc = 0;
-	if (!copies || !of || !pset.points || !pi.sum || !pi.count || !pi.nts || !pi.window_ns)
+	if (!pi.sum || !pi.count || !pi.nts || !pi.window_ns)
 		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
-	for (size_t p = 0, i = 0; rc == 0 && p < set->npoints; p++) {
-		const struct scenario *sc = set->points[p];
-		if (!sc->warmup_auto)
-			continue;
-		copies[i] = *sc;
-		copies[i].warmup_ns = 0;
-		copies[i].replications = sc->replications < RUNNER_PILOTS ?
-					 sc->replications : RUNNER_PILOTS;
-		copies[i].precision.metric = -1;
-		copies[i].rep_offset = RUNNER_PILOT_STREAMS;
-		pset.points[i] = &copies[i];
-		of[i++] = p;
-	}
+	if (rc == 0)
+		rc = scenario_view(set, of, n, pilot, NULL, &pset, err);
 	if (rc == 0) {
 		struct runner_opts o = { .jobs = jobs, .stop = stop, .sink = pilot_sink,
 					 .sink_arg = &pi };
-		rc = runner_run(&pset, NULL, &o, err);
+		pi.set = pset;
+		rc = runner_run(pset, NULL, &o, err);
 	}
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		set->points[of[i]]->warmup_ns = pi.sum[i] ?
-			(int64_t)steady_mser5(pi.sum[i], pi.count[i], pi.nts[i]) * pi.window_ns[i] : 0;
+		scenario_set_warmup(set, of[i], pi.sum[i] ?
+			(int64_t)steady_mser5(pi.sum[i], pi.count[i], pi.nts[i]) * pi.window_ns[i] : 0);
 	for (size_t i = 0; i < n && pi.sum && pi.count; i++)
 		free(pi.sum[i]), free(pi.count[i]);
 	free(pi.sum), free(pi.count), free(pi.nts), free(pi.window_ns);
-	free(pset.points), free(pset.item_base), free(copies), free(of);
+	scenario_set_free(pset);
+	free(of);
 	return rc;
-}
-
-/* item_base returns the first item of each point, and the total last,
- * made once per set (a cache: the set is not otherwise changed), so that
- * finding an item's point costs a binary search, not a walk over every
- * point.  NULL when memory ran out. */
-static const uint64_t *item_base(const struct scenario_set *set)
-{
-	struct scenario_set *s = (struct scenario_set *)set;
-	if (!s->item_base && (s->item_base = malloc((s->npoints + 1) * sizeof *s->item_base))) {
-		s->item_base[0] = 0;
-		for (size_t p = 0; p < s->npoints; p++)
-			s->item_base[p + 1] = s->item_base[p] + sc_max_replications(s->points[p]);
-	}
-	return s->item_base;
 }
 
 uint64_t runner_items(const struct scenario_set *set)
 {
-	const uint64_t *b = item_base(set);
-	uint64_t n = 0;
-	if (b)
-		return b[set->npoints];
-	for (size_t p = 0; p < set->npoints; p++)
-		n += sc_max_replications(set->points[p]);
-	return n;
+	return set->item_base[set->npoints];
 }
 
 void runner_item_at(const struct scenario_set *set, uint64_t i, size_t *p, uint32_t *k)
 {
-	const uint64_t *b = item_base(set);
-	size_t q = 0;
-	if (b) {
-		/* the last point whose first item is at or before i */
-		size_t lo = 0, hi = set->npoints;
-		while (hi - lo > 1) {
-			size_t mid = lo + (hi - lo) / 2;
-			if (b[mid] <= i)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		q = lo;
-		i -= b[q];
-	} else {
-		while (i >= sc_max_replications(set->points[q]))
-			i -= sc_max_replications(set->points[q++]);
+	const uint64_t *b = set->item_base;
+	/* the last point whose first item is at or before i */
+	size_t lo = 0, hi = set->npoints;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (b[mid] <= i)
+			lo = mid;
+		else
+			hi = mid;
 	}
-	*p = q;
-	*k = (uint32_t)i;
+	*p = lo;
+	*k = (uint32_t)(i - b[lo]);
+}
+
+/* point_reps is how many replications point p may run. */
+static uint32_t point_reps(const struct scenario_set *set, size_t p)
+{
+	return (uint32_t)(set->item_base[p + 1] - set->item_base[p]);
 }
 
 /* The items this run takes: every one, or a shard's, as a sequence. */
@@ -217,9 +198,10 @@ int runner_fold(const struct scenario_set *set, struct report *r, unsigned char 
 	runner_item_at(set, item, &p, &k);
 	if (closed[p])
 		return 0;
-	if (report_fold(r, p, k, res))
+	/* the caller has just built the point for res: it is held */
+	const struct scenario *sc = scenario_point(set, p, NULL);
+	if (!sc || report_fold(r, p, k, res))
 		return SIM_ENOMEM;
-	const struct scenario *sc = set->points[p];
 	int met = 0;
 	if (o && o->enough)
 		met = o->enough(o->enough_arg, r, p, k + 1);
@@ -230,7 +212,16 @@ int runner_fold(const struct scenario_set *set, struct report *r, unsigned char 
 	if (sc->precision.metric >= 0)
 		report_set_precision(r, p, met);
 	closed[p] = 1;
-	return report_point_done(r, p) ? SIM_ENOMEM : 0;
+	return report_point_done(r, p);
+}
+
+int runner_fold_err(int rc, struct sim_err *err)
+{
+	if (rc == SIM_EIO)
+		return sim_errf(err, SIM_EIO,
+				"cannot keep a point's results in a temporary file (in $TMPDIR, else /tmp): %s",
+				strerror(errno));
+	return sim_errf(err, rc, "out of memory");
 }
 
 /* deliver hands item's result on: to the sink, or folded into the report
@@ -240,9 +231,8 @@ static int deliver(const struct plan *pl, uint64_t item, const struct rep_result
 {
 	if (pl->o->sink)
 		return pl->o->sink(pl->o->sink_arg, item, res, err);
-	if (runner_fold(pl->set, pl->r, pl->closed, item, res, pl->o))
-		return sim_errf(err, SIM_ENOMEM, "out of memory");
-	return 0;
+	int rc = runner_fold(pl->set, pl->r, pl->closed, item, res, pl->o);
+	return rc ? runner_fold_err(rc, err) : 0;
 }
 
 /* stopped closes, in a report, the first point not closed from the item
@@ -259,9 +249,8 @@ static int stopped(const struct plan *pl, uint64_t s, struct sim_err *err)
 	size_t p;
 	uint32_t k;
 	runner_item_at(pl->set, plan_item(pl, s), &p, &k);
-	if (report_point_done(pl->r, p))
-		return sim_errf(err, SIM_ENOMEM, "out of memory");
-	return SIM_EINTR;
+	int rc = report_point_done(pl->r, p);
+	return rc ? runner_fold_err(rc, err) : SIM_EINTR;
 }
 
 /* ---- one process --------------------------------------------------------- */
@@ -288,6 +277,7 @@ static int run_serial(const struct plan *pl, struct sim_err *err)
 		.arg = &hc,
 	};
 	struct rep_result res = { 0 };
+	const struct scenario *sc;
 	size_t cur = SIZE_MAX;
 	int rc = 0;
 	hc.p.npoints = pl->set->npoints;
@@ -307,7 +297,11 @@ static int run_serial(const struct plan *pl, struct sim_err *err)
 			/* one result record per point, reused */
 			rep_result_fini(&res);
 			cur = SIZE_MAX;
-			if (rep_result_init(&res, pl->set->points[p])) {
+			if (!(sc = scenario_point(pl->set, p, err))) {
+				rc = err->code;
+				break;
+			}
+			if (rep_result_init(&res, sc)) {
 				rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 				break;
 			}
@@ -315,11 +309,17 @@ static int run_serial(const struct plan *pl, struct sim_err *err)
 		}
 		hc.p.point = p;
 		hc.p.rep = k;
-		hc.p.nreps = sc_max_replications(pl->set->points[p]);
+		hc.p.nreps = point_reps(pl->set, p);
 		hc.p.done = 0;
 		if (o->progress)
 			o->progress(o->arg, &hc.p);
-		rc = sim_run(pl->set->points[p], k, &res, &hooks, err);
+		/* the point again: a report closing the one before may have
+		 * asked for others */
+		if (!(sc = scenario_point(pl->set, p, err))) {
+			rc = err->code;
+			break;
+		}
+		rc = sim_run(sc, k, &res, &hooks, err);
 		if (rc == SIM_EINTR)
 			rc = stopped(pl, s, err);
 		if (rc || (rc = deliver(pl, item, &res, err)))
@@ -449,7 +449,12 @@ int runner_run_on(const struct scenario_set *set, struct report *r,
 			if (p != res_point) {
 				rep_result_fini(&res);
 				res_point = SIZE_MAX;
-				if (rep_result_init(&res, set->points[p])) {
+				const struct scenario *sc = scenario_point(set, p, err);
+				if (!sc) {
+					rc = err->code;
+					goto out;
+				}
+				if (rep_result_init(&res, sc)) {
 					rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 					goto out;
 				}
@@ -471,7 +476,7 @@ int runner_run_on(const struct scenario_set *set, struct report *r,
 		}
 		if (o->progress && next_fold < total) {
 			runner_item_at(set, plan_item(pl, next_fold), &pr.point, &pr.rep);
-			pr.nreps = sc_max_replications(set->points[pr.point]);
+			pr.nreps = point_reps(set, pr.point);
 			o->progress(o->arg, &pr);
 		}
 	}
@@ -510,16 +515,19 @@ void runner_serve(const struct scenario_set *set, const struct runner_worker *wk
 			break;
 		}
 		runner_item_at(set, item, &p, &k);
-		if (p != cur) {
+		const struct scenario *sc = scenario_point(set, p, &err);
+		if (!sc)
+			rc = err.code;
+		else if (p != cur) {
 			rep_result_fini(&res);
 			cur = SIZE_MAX;
-			if (rep_result_init(&res, set->points[p]))
+			if (rep_result_init(&res, sc))
 				rc = sim_errf(&err, SIM_ENOMEM, "out of memory");
 			else
 				cur = p;
 		}
 		if (rc == 0)
-			rc = sim_run(set->points[p], k, &res, &hooks, &err);
+			rc = sim_run(sc, k, &res, &hooks, &err);
 		buf.len = 0;
 		buf.oom = 0;
 		if (rc == 0 && repio_pack(&res, &buf))

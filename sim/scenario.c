@@ -740,17 +740,19 @@ void scenario_set_free(struct scenario_set *set)
 {
 	if (!set)
 		return;
-	for (size_t i = 0; i < set->npoints; i++)
+	for (size_t i = 0; set->points && i < set->npoints; i++)
 		scenario_free(set->points[i]);
 	free(set->points);
 	free(set->item_base);
-	for (size_t i = 0; i < set->nparams; i++)
+	free(set->warmup_ns);
+	free(set->warmup_auto);
+	free(set->map);
+	for (size_t i = 0; set->param_paths && i < set->nparams; i++)
 		free(set->param_paths[i]);
 	free(set->param_paths);
 	free(set->param_nvalues);
-	for (size_t i = 0; set->param_values && i < set->nvalues; i++)
-		free(set->param_values[i]);
-	free(set->param_values);
+	yt_free(set->tree);
+	yt_free(set->base);
 	free(set->file);
 	free(set);
 }
@@ -1274,12 +1276,161 @@ fail:
 	return rc;
 }
 
-/* scalar_text renders a sweep value for the summary's parameter columns. */
-static char *scalar_text(const struct yt_node *n)
+const char *scenario_param_value(const struct scenario_set *set, size_t p, size_t i)
 {
+	size_t stride = 1;
+	for (size_t j = i + 1; j < set->nparams; j++)
+		stride *= set->param_nvalues[j];
+	const struct yt_node *vals = yt_val(set->sweep, i);
+	const struct yt_node *n = vals->items[(p / stride) % vals->n];
 	if (n->type == YT_SCALAR)
-		return strdup(n->str);
-	return strdup(n->type == YT_MAP ? "{...}" : "[...]");
+		return n->str;
+	return n->type == YT_MAP ? "{...}" : "[...]";
+}
+
+/* point_tree builds point p's tree: the set's tree without its sweep, with
+ * the sweep's values for p put in.  The last parameter varies fastest. */
+static int point_tree(const struct scenario_set *set, size_t p, struct yt_node **out,
+		      struct sim_err *err)
+{
+	struct yt_node *t = yt_clone(set->base ? set->base : set->tree);
+	if (!t)
+		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	if (set->sweep) {
+		size_t rest = p;
+		for (size_t i = set->nparams; i-- > 0;) {
+			const struct yt_node *k = yt_key(set->sweep, i), *vals = yt_val(set->sweep, i);
+			const struct yt_node *val = vals->items[rest % vals->n];
+			rest /= vals->n;
+			int rc = yt_put(t, k->str, val, k->file, k->line, k->col, err);
+			if (rc) {
+				yt_free(t);
+				return rc;
+			}
+		}
+	}
+	*out = t;
+	return 0;
+}
+
+/* build_point checks point p of set into *out: from the set's tree, or for
+ * a view from the point of the set it views, then adjusted. */
+static int build_point(const struct scenario_set *set, size_t p, struct scenario **out,
+		       struct sim_err *err)
+{
+	int rc;
+	if (set->of) {
+		if ((rc = build_point(set->of, set->map[p], out, err)))
+			return rc;
+		if (set->adjust)
+			set->adjust(*out, set->adjust_arg);
+		return 0;
+	}
+	struct yt_node *t = NULL;
+	if ((rc = point_tree(set, p, &t, err)) || (rc = check_point(t, set->file, out, err)))
+		return rc;
+	if (set->warmup_ns)
+		(*out)->warmup_ns = set->warmup_ns[p];
+	return 0;
+}
+
+/* check_all builds and checks each of the set's npoints points, keeping
+ * point 0 and what the arrays hold of the others. */
+static int check_all(struct scenario_set *set, struct sim_err *err)
+{
+	size_t n = set->npoints ? set->npoints : 1;
+	set->points = calloc(n, sizeof *set->points);
+	set->item_base = malloc((n + 1) * sizeof *set->item_base);
+	int64_t *warmups = calloc(n, sizeof *warmups);
+	set->warmup_auto = calloc(n, 1);
+	if (!set->points || !set->item_base || !warmups || !set->warmup_auto) {
+		free(warmups);
+		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	}
+	set->item_base[0] = 0;
+	for (size_t p = 0; p < set->npoints; p++) {
+		struct scenario *sc;
+		int rc = build_point(set, p, &sc, err);
+		if (rc) {
+			free(warmups);
+			return rc;
+		}
+		set->item_base[p + 1] = set->item_base[p] + sc_max_replications(sc);
+		warmups[p] = sc->warmup_ns;
+		set->warmup_auto[p] = (unsigned char)sc->warmup_auto;
+		if (p == 0)
+			set->points[0] = sc;
+		else
+			scenario_free(sc);
+	}
+	set->warmup_ns = warmups;
+	return 0;
+}
+
+struct scenario *scenario_point(const struct scenario_set *cset, size_t p, struct sim_err *err)
+{
+	struct scenario_set *set = (struct scenario_set *)cset;
+	struct sim_err spare = { 0 };
+	if (!err)
+		err = &spare;
+	if (p >= set->npoints) {
+		sim_errf(err, SIM_EINVAL, "a sweep of %zu points has no point %zu", set->npoints, p);
+		return NULL;
+	}
+	if (set->points[p]) {
+		/* held: now the most recent */
+		for (size_t i = 0; i < set->nheld; i++)
+			if (set->held[i] == p) {
+				memmove(&set->held[i], &set->held[i + 1],
+					(set->nheld - i - 1) * sizeof *set->held);
+				set->held[set->nheld - 1] = p;
+				break;
+			}
+		return set->points[p];
+	}
+	struct scenario *sc;
+	if (build_point(set, p, &sc, err))
+		return NULL;
+	if (set->nheld == SC_HELD) {
+		scenario_free(set->points[set->held[0]]);
+		set->points[set->held[0]] = NULL;
+		memmove(&set->held[0], &set->held[1], (SC_HELD - 1) * sizeof *set->held);
+		set->nheld--;
+	}
+	set->held[set->nheld++] = p;
+	set->points[p] = sc;
+	return sc;
+}
+
+void scenario_set_warmup(struct scenario_set *set, size_t p, int64_t ns)
+{
+	set->warmup_ns[p] = ns;
+	if (set->points[p])
+		set->points[p]->warmup_ns = ns;
+}
+
+int scenario_view(const struct scenario_set *set, const size_t *of, size_t n,
+		  void (*adjust)(struct scenario *sc, void *arg), void *arg,
+		  struct scenario_set **out, struct sim_err *err)
+{
+	struct scenario_set *v = calloc(1, sizeof *v);
+	if (!v || !(v->file = strdup(set->file)) ||
+	    !(v->map = malloc((n ? n : 1) * sizeof *v->map))) {
+		scenario_set_free(v);
+		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	}
+	memcpy(v->map, of, n * sizeof *of);
+	v->of = set;
+	v->adjust = adjust;
+	v->adjust_arg = arg;
+	v->npoints = n;
+	int rc = check_all(v, err);
+	if (rc) {
+		scenario_set_free(v);
+		return rc;
+	}
+	*out = v;
+	return 0;
 }
 
 /* path_overlaps: one dotted path is the other, or lies below it. */
@@ -1290,14 +1441,14 @@ static int path_overlaps(const char *a, const char *b)
 	return strncmp(a, b, n) == 0 && (la == lb || (la < lb ? b : a)[n] == '.');
 }
 
-static int expand(struct yt_node *tree, const char *file,
-		  const struct sc_override *sets, size_t nsets,
-		  struct scenario_set *set, struct sim_err *err)
+/* expand reads the sweep of the set's tree and checks every point. */
+static int expand(struct scenario_set *set, const struct sc_override *sets, size_t nsets,
+		  struct sim_err *err)
 {
+	struct yt_node *tree = set->tree;
 	struct sc_ctx ctx = { NULL, err };
 	const struct yt_node *sw = tree->type == YT_MAP ? yt_get(tree, "sweep") : NULL;
 	size_t npoints = 1;
-	int rc;
 
 	if (sw) {
 		if (sw->type != YT_MAP || sw->n == 0)
@@ -1352,52 +1503,17 @@ static int expand(struct yt_node *tree, const char *file,
 		}
 		set->compare = i;
 	}
-	set->points = calloc(npoints, sizeof *set->points);
-	set->nvalues = npoints * set->nparams;
-	set->param_values = calloc(set->nvalues ? set->nvalues : 1,
-				   sizeof *set->param_values);
-	if (!set->points || !set->param_values)
-		return sim_errf(err, SIM_ENOMEM, "out of memory");
-	/* each point's tree leaves the sweep out: it holds every value of
-	 * every parameter, and a copy per point would make memory grow as
-	 * the square of the points (2000 points: 480 MB) */
-	struct yt_node *base = NULL;
-	if (set->nparams && !(base = yt_clone(tree)))
-		return sim_errf(err, SIM_ENOMEM, "out of memory");
-	yt_drop(base, "sweep");
-	for (size_t p = 0; p < npoints; p++) {
-		struct yt_node *t = yt_clone(base ? base : tree);
-		if (!t) {
-			yt_free(base);
+	set->sweep = sw;
+	set->npoints = npoints;
+	/* each point starts from the tree without its sweep: the sweep holds
+	 * every value of every parameter, and copying it for each point
+	 * would make the work grow as the square of the points */
+	if (sw) {
+		if (!(set->base = yt_clone(tree)))
 			return sim_errf(err, SIM_ENOMEM, "out of memory");
-		}
-		/* point p: the last parameter varies fastest */
-		size_t rest = p;
-		for (size_t i = set->nparams; i-- > 0;) {
-			const struct yt_node *k = yt_key(sw, i), *vals = yt_val(sw, i);
-			const struct yt_node *val = vals->items[rest % vals->n];
-			rest /= vals->n;
-			rc = yt_put(t, k->str, val, k->file, k->line, k->col, err);
-			if (rc) {
-				yt_free(t);
-				yt_free(base);
-				return rc;
-			}
-			if (!(set->param_values[p * set->nparams + i] = scalar_text(val))) {
-				yt_free(t);
-				yt_free(base);
-				return sim_errf(err, SIM_ENOMEM, "out of memory");
-			}
-		}
-		rc = check_point(t, file, &set->points[p], err);
-		if (rc) {
-			yt_free(base);
-			return rc;
-		}
-		set->npoints = p + 1;
+		yt_drop(set->base, "sweep");
 	}
-	yt_free(base);
-	return 0;
+	return check_all(set, err);
 }
 
 static int load_tree(struct yt_node *tree, const char *file,
@@ -1424,9 +1540,9 @@ static int load_tree(struct yt_node *tree, const char *file,
 				      (int)i + 1, col, err)))
 			break;
 	}
+	set->tree = tree;
 	if (rc == 0)
-		rc = expand(tree, file, sets, nsets, set, err);
-	yt_free(tree);
+		rc = expand(set, sets, nsets, err);
 	if (rc) {
 		scenario_set_free(set);
 		return rc;

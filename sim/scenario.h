@@ -10,6 +10,8 @@
  *      every value of the right type and range, every reference to a node
  *      resolved.  The first problem found is reported as
  *      "FILE:LINE:COL: path.to.key: what is wrong (what is allowed)".
+ *      Only point 0 is kept; scenario_point builds the others again when
+ *      they run, so a sweep's memory does not grow with its points.
  *
  * Component kinds declare their keys in a parameter table (sim/param.h,
  * named by their model_ops), which is checked with the sc_* helpers below,
@@ -103,23 +105,74 @@ struct sc_breaker {
 	const struct yt_node *src;
 };
 
-/* A scenario with its sweep expanded: one struct scenario per point. */
+/* A scenario with its sweep expanded.
+ *
+ * Every point is checked when the set is loaded, so that a bad value
+ * anywhere in a sweep stops the run before it starts; but only point 0 is
+ * kept.  The others are rebuilt from the base tree when scenario_point asks
+ * for one, and the set holds the last SC_HELD so built.  A point's
+ * scenario takes about 5 KiB and a sweep may have 100,000 points: held all
+ * at once they would take half a gigabyte, where the arrays below take 25
+ * bytes a point.
+ *
+ * A view (scenario_view) is a set of some points of another, each changed
+ * by a function when it is built: the pilot runs of `warmup: auto`. */
+#define SC_HELD 4
+
 struct scenario_set {
-	struct scenario **points;
+	struct scenario **points;      /* [npoints]: points[0] always; another
+					* only while held (use scenario_point) */
 	size_t npoints;
 	uint64_t *item_base;           /* [npoints + 1]: the first work item of
-					* each point (runner.h), made when first
-					* asked for; NULL until then */
+					* each point (runner.h), then the total */
+	int64_t *warmup_ns;            /* [npoints]: each point's warm-up, those
+					* with `warmup: auto` 0 until
+					* scenario_set_warmup gives their cut */
+	unsigned char *warmup_auto;    /* [npoints] */
 	size_t nparams;                /* sweep parameters (0 without sweep) */
 	char **param_paths;            /* [nparams] */
 	size_t *param_nvalues;         /* [nparams] values of each */
-	char **param_values;           /* [npoints * nparams], as written */
-	size_t nvalues;                /* slots allocated in param_values */
 	size_t compare;                /* the parameter compare.csv pairs the
 					* values of (`compare:`, default the
 					* first) */
 	char *file;
+	/* how points are built */
+	struct yt_node *tree;          /* the tree after overrides (owned) */
+	const struct yt_node *sweep;   /* its `sweep:` mapping, or NULL */
+	struct yt_node *base;          /* with a sweep, the tree without it
+					* (owned): what each point starts from */
+	const struct scenario_set *of; /* a view: the set its points come
+					* from, map[p] the point of it */
+	size_t *map;
+	void (*adjust)(struct scenario *sc, void *arg);
+	void *adjust_arg;
+	size_t held[SC_HELD];          /* points built on demand, oldest first */
+	size_t nheld;
 };
+
+/* scenario_point returns point p of set, building it when it is not held
+ * (a cache: the set's meaning does not change, hence the const).  The
+ * pointer stays valid while fewer than SC_HELD other points are asked
+ * for.  NULL, with the reason in err (may be NULL), only when memory ran
+ * out or a file the point reads went away since the set was loaded. */
+struct scenario *scenario_point(const struct scenario_set *set, size_t p,
+				struct sim_err *err);
+
+/* scenario_param_value is the text of sweep parameter i at point p, as
+ * written ("{...}" or "[...]" for a mapping or a list). */
+const char *scenario_param_value(const struct scenario_set *set, size_t p, size_t i);
+
+/* scenario_set_warmup gives point p its warm-up, in the set and in the
+ * point if it is held (runner_warmups; a run's shards and ranks). */
+void scenario_set_warmup(struct scenario_set *set, size_t p, int64_t ns);
+
+/* scenario_view makes a set of n points of `set`: its point i is set's
+ * point of[i], changed by adjust(point, arg) when built.  `set` must
+ * outlive the view.  0, or SIM_ENOMEM / what building a point gave, with
+ * err set. */
+int scenario_view(const struct scenario_set *set, const size_t *of, size_t n,
+		  void (*adjust)(struct scenario *sc, void *arg), void *arg,
+		  struct scenario_set **out, struct sim_err *err);
 
 /* One --set override, as given on the command line. */
 struct sc_override {

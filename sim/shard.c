@@ -111,7 +111,7 @@ int shard_run(const struct scenario_set *set, const struct shard_source *src,
 	if (rc == 0 && put64(w.f, set->npoints))
 		rc = SIM_EIO;
 	for (size_t p = 0; rc == 0 && p < set->npoints; p++)
-		if (put64(w.f, (uint64_t)set->points[p]->warmup_ns))
+		if (put64(w.f, (uint64_t)set->warmup_ns[p]))
 			rc = SIM_EIO;
 	if (rc) {
 		sim_errf(err, SIM_EIO, "%s: write failed: %s", out.tmp, strerror(errno));
@@ -396,7 +396,7 @@ int shard_warmups(const struct shard_set *ss, struct scenario_set *set, struct s
 		return sim_errf(err, SIM_EINVAL, "%s: %llu points, the scenario has %zu",
 				sf->path, (unsigned long long)sf->npoints, set->npoints);
 	for (size_t p = 0; p < set->npoints; p++)
-		set->points[p]->warmup_ns = sf->warmups[p];
+		scenario_set_warmup(set, p, sf->warmups[p]);
 	return 0;
 }
 
@@ -452,7 +452,12 @@ int shard_merge(struct shard_set *ss, const struct scenario_set *set, struct rep
 		if (p != cur) {
 			rep_result_fini(&res);
 			cur = SIZE_MAX;
-			if (rep_result_init(&res, set->points[p])) {
+			const struct scenario *sc = scenario_point(set, p, err);
+			if (!sc) {
+				rc = err->code;
+				break;
+			}
+			if (rep_result_init(&res, sc)) {
 				rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 				break;
 			}
@@ -465,8 +470,9 @@ int shard_merge(struct shard_set *ss, const struct scenario_set *set, struct rep
 					 sf->path, (unsigned long long)item);
 			break;
 		}
-		if (runner_fold(set, r, closed, item, &res, NULL))
-			rc = sim_errf(err, SIM_ENOMEM, "out of memory");
+		int frc = runner_fold(set, r, closed, item, &res, NULL);
+		if (frc)
+			rc = runner_fold_err(frc, err);
 	}
 	/* each file must end where its last record does, with its trailer */
 	for (uint32_t i = 0; rc == 0 && i < ss->count; i++) {

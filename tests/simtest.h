@@ -13,6 +13,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "models/model.h"
+#include "sim/report.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "sim/stats.h"
@@ -52,6 +53,15 @@ static inline void simtest_run(const struct scenario *sc, uint32_t rep,
 	assert_int_equal(rep_result_init(r, sc), 0);
 	if (sim_run(sc, rep, r, NULL, &err))
 		fail_msg("run: %s", err.msg);
+}
+
+/* simtest_summary is what report r keeps of point p; the test fails
+ * when it cannot be read back. */
+static inline struct report_summary simtest_summary(const struct report *r, size_t p)
+{
+	struct report_summary s;
+	assert_int_equal(report_point(r, p, &s), 0);
+	return s;
 }
 
 /* What a replication measured over all workloads. */

@@ -470,9 +470,10 @@ static void test_balancer_paired_comparison(void **state)
 	for (size_t a = 0; a < 4; a++) {
 		for (size_t b = a + 1; b < 4; b++) {
 			struct report_pair pr;
-			report_pair(&rep.points[a], &rep.points[b], 0, &pr);
+			assert_int_equal(report_compare(&rep, a, b, 0, &pr), 0);
 			print_message("    %s -> %s: mean latency %+.3f s ± %.3f paired, ± %.3f unpaired\n",
-				      set->param_values[a], set->param_values[b], pr.diff, pr.half,
+				      scenario_param_value(set, a, 0), scenario_param_value(set, b, 0),
+				      pr.diff, pr.half,
 				      pr.unpaired);
 			assert_int_equal(pr.pairs, 8);
 			if (a < 2 && b >= 2)

@@ -101,7 +101,7 @@ static void coverage(double rho, double duration_s, double warmup_s, uint32_t nr
 		}
 		rep_result_fini(&res);
 		assert_int_equal(report_point_done(&rep, 0), 0);
-		const struct report_summary *pt = &rep.points[0];
+		struct report_summary pts = simtest_summary(&rep, 0), *pt = &pts;
 		t->runs++;
 		for (int m = 0; m < RM_COUNT; m++) {
 			if (!(truth[m] > 0) || isnan(pt->lo[m]))
@@ -248,7 +248,7 @@ static void seq_coverage(double rho, double duration_s, double warmup_s, uint32_
 		struct report rep;
 		assert_int_equal(report_init(&rep, set, "t"), 0);
 		assert_int_equal(runner_run(set, &rep, NULL, &err), 0);
-		const struct report_summary *pt = &rep.points[0];
+		struct report_summary pts = simtest_summary(&rep, 0), *pt = &pts;
 		t->runs++;
 		reps += pt->replications;
 		met += pt->precision == 1;

@@ -60,7 +60,7 @@ static void test_report_folds_replications(void **state)
 	assert_int_equal(report_fold(&rep, 0, 0, &r[0]), 0);
 	assert_int_equal(report_fold(&rep, 0, 1, &r[1]), 0);
 	assert_int_equal(report_point_done(&rep, 0), 0);
-	const struct report_summary *pt = &rep.points[0];
+	struct report_summary pts = simtest_summary(&rep, 0), *pt = &pts;
 	assert_int_equal(pt->replications, 2);
 	assert_int_equal(pt->used, 2);
 	assert_true(pt->complete);

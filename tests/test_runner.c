@@ -52,14 +52,14 @@ static void test_runner_fills_every_point_in_order(void **state)
 	assert_int_equal(seen.last_point, 2);
 	assert_int_equal(seen.last_rep, 2);
 	for (size_t p = 0; p < 3; p++) {
-		assert_int_equal(rep.points[p].replications, 3);
-		assert_true(rep.points[p].complete);
+		assert_int_equal(simtest_summary(&rep, p).replications, 3);
+		assert_true(simtest_summary(&rep, p).complete);
 	}
 	/* the same arrivals at every point (common random numbers) */
-	assert_int_equal(rep.points[0].arrivals, rep.points[1].arrivals);
-	assert_int_equal(rep.points[1].arrivals, rep.points[2].arrivals);
+	assert_int_equal(simtest_summary(&rep, 0).arrivals, simtest_summary(&rep, 1).arrivals);
+	assert_int_equal(simtest_summary(&rep, 1).arrivals, simtest_summary(&rep, 2).arrivals);
 	/* more workers, less waiting */
-	assert_true(rep.points[0].mean[RM_LATENCY_MEAN] > rep.points[2].mean[RM_LATENCY_MEAN]);
+	assert_true(simtest_summary(&rep, 0).mean[RM_LATENCY_MEAN] > simtest_summary(&rep, 2).mean[RM_LATENCY_MEAN]);
 	report_fini(&rep);
 	scenario_set_free(set);
 }
@@ -195,8 +195,8 @@ static void test_runner_jobs_stop(void **state)
 	struct runner_opts o = { .jobs = 2, .stop = &stop };
 	assert_int_equal(report_init(&rep, set, "t"), 0);
 	assert_int_equal(runner_run(set, &rep, &o, &err), SIM_EINTR);
-	assert_int_equal(rep.points[0].replications, 0);
-	assert_false(rep.points[0].complete);
+	assert_int_equal(simtest_summary(&rep, 0).replications, 0);
+	assert_false(simtest_summary(&rep, 0).complete);
 	report_fini(&rep);
 	scenario_set_free(set);
 }
@@ -289,8 +289,7 @@ static struct report_summary summary_of(const char *text, unsigned jobs)
 	struct runner_opts o = { .jobs = jobs };
 	assert_int_equal(report_init(&rep, set, "t"), 0);
 	assert_int_equal(runner_run(set, &rep, &o, &err), 0);
-	struct report_summary s = rep.points[0];
-	s.own = NULL;
+	struct report_summary s = simtest_summary(&rep, 0);
 	report_fini(&rep);
 	scenario_set_free(set);
 	return s;
@@ -400,6 +399,57 @@ static void test_runner_warmup_auto_cuts_the_transient(void **state)
 	assert_false(z.lo[RM_LATENCY_MEAN] <= 2 && 2 <= z.hi[RM_LATENCY_MEAN]);
 }
 
+/* A large sweep: every point's summary is read back from where the report
+ * keeps it, each as the point alone gives it, while only a few points are
+ * held; and past REPORT_WARNINGS_MAX the warnings are counted, not kept. */
+static void test_runner_large_sweep_keeps_little(void **state)
+{
+	char yaml[8192] = "duration: 2s\nreplications: 2\n"
+			  "workloads:\n  u: {arrival: {process: poisson, rate: 4/s}, target: w}\n"
+			  "nodes:\n  w: {type: service, service: {dist: exponential, mean: 50ms}}\n"
+			  "sweep: {nodes.w.workers: [";
+	for (int i = 1; i <= 300; i++)
+		snprintf(yaml + strlen(yaml), sizeof yaml - strlen(yaml), "%s%d", i > 1 ? ", " : "", i);
+	strcat(yaml, "]}\n");
+	struct scenario_set *set = simtest_load(yaml);
+	struct report rep;
+	struct sim_err err = { 0 };
+	assert_int_equal(report_init(&rep, set, "t"), 0);
+	assert_int_equal(runner_run(set, &rep, NULL, &err), 0);
+	size_t held = 0;
+	for (size_t p = 1; p < set->npoints; p++)
+		held += set->points[p] != NULL;
+	assert_true(held <= SC_HELD);
+	/* replication r of every point sees the same arrivals */
+	struct report_summary first = simtest_summary(&rep, 0);
+	assert_true(first.arrivals > 0);
+	for (size_t p = 0; p < set->npoints; p++) {
+		struct report_summary s = simtest_summary(&rep, p);
+		assert_int_equal(s.replications, 2);
+		assert_int_equal(s.arrivals, first.arrivals);
+	}
+	struct report_pair pr;
+	assert_int_equal(report_compare(&rep, 0, 299, 0, &pr), 0);
+	assert_int_equal(pr.pairs, 2);
+	/* 2 s at 4/s leaves every percentile without an interval: a warning
+	 * per point at least */
+	assert_int_equal(rep.nwarnings, REPORT_WARNINGS_MAX);
+	assert_true(rep.more_warnings >= 300 - REPORT_WARNINGS_MAX);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	report_print_warnings(&rep, f);
+	fclose(f);
+	size_t lines = 0;
+	for (size_t i = 0; i < len; i++)
+		lines += text[i] == '\n';
+	assert_int_equal(lines, REPORT_WARNINGS_MAX + 1);
+	assert_non_null(strstr(text, "more warnings about"));
+	free(text);
+	report_fini(&rep);
+	scenario_set_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_runner_warmup_auto_cuts_the_transient),
 		cmocka_unit_test(test_runner_node_means_skip_replications_without_data),
 		cmocka_unit_test(test_runner_workloads_add_up),
+		cmocka_unit_test(test_runner_large_sweep_keeps_little),
 	};
 	return cmocka_run_group_tests_name("runner", tests, NULL, NULL);
 }

@@ -251,12 +251,73 @@ static void test_scenario_sweep_expands_cross_product(void **state)
 		{ "2", "2/s" }, { "3", "1/s" }, { "3", "2/s" },
 	};
 	for (size_t p = 0; p < 6; p++) {
-		assert_string_equal(set->param_values[p * 2], expect[p][0]);
-		assert_string_equal(set->param_values[p * 2 + 1], expect[p][1]);
+		assert_string_equal(scenario_param_value(set, p, 0), expect[p][0]);
+		assert_string_equal(scenario_param_value(set, p, 1), expect[p][1]);
 	}
 	/* points differ, and so do their hashes */
-	assert_true(set->points[0]->hash != set->points[1]->hash);
-	assert_true(set->points[1]->hash != set->points[2]->hash);
+	unsigned long long h0 = scenario_point(set, 0, NULL)->hash;
+	unsigned long long h1 = scenario_point(set, 1, NULL)->hash;
+	assert_true(h0 != h1);
+	assert_true(h1 != scenario_point(set, 2, NULL)->hash);
+	scenario_set_free(set);
+}
+
+/* Only point 0 is kept after loading; the others are built when asked
+ * for, the same each time, and at most SC_HELD of them are held. */
+static void test_scenario_points_are_built_on_demand(void **state)
+{
+	const char *y = BASE "replications: 3\n"
+			"sweep: {nodes.web.workers: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}\n";
+	struct scenario_set *set = load(y, NULL, 0);
+	assert_int_equal(set->npoints, 10);
+	assert_non_null(set->points[0]);
+	for (size_t p = 1; p < 10; p++)
+		assert_null(set->points[p]);
+	unsigned long long hash[10];
+	for (size_t p = 0; p < 10; p++) {
+		struct scenario *sc = scenario_point(set, p, NULL);
+		assert_non_null(sc);
+		hash[p] = sc->hash;
+		assert_true(set->item_base[p + 1] - set->item_base[p] == sc->replications);
+	}
+	size_t held = 0;
+	for (size_t p = 1; p < 10; p++)
+		held += set->points[p] != NULL;
+	assert_int_equal(held, SC_HELD);
+	assert_null(set->points[1]);      /* the oldest went first */
+	/* a warm-up given while a point is not held survives its rebuilding */
+	scenario_set_warmup(set, 1, 12345);
+	assert_int_equal(scenario_point(set, 1, NULL)->warmup_ns, 12345);
+	for (size_t p = 0; p < 10; p++)
+		assert_true(scenario_point(set, p, NULL)->hash == hash[p]);
+	struct sim_err err = { 0 };
+	assert_null(scenario_point(set, 10, &err));
+	assert_int_equal(err.code, SIM_EINVAL);
+	scenario_set_free(set);
+}
+
+static void add_replications(struct scenario *sc, void *arg)
+{
+	sc->replications += *(uint32_t *)arg;
+}
+
+/* A view's points are the chosen points of its set, adjusted. */
+static void test_scenario_view(void **state)
+{
+	const char *y = BASE "replications: 3\nsweep: {nodes.web.workers: [1, 2, 3, 4]}\n";
+	struct scenario_set *set = load(y, NULL, 0), *v = NULL;
+	struct sim_err err = { 0 };
+	size_t of[] = { 3, 1 };
+	uint32_t more = 2;
+	assert_int_equal(scenario_view(set, of, 2, add_replications, &more, &v, &err), 0);
+	assert_int_equal(v->npoints, 2);
+	assert_int_equal(v->item_base[2], 10);
+	for (size_t i = 0; i < 2; i++) {
+		const struct scenario *a = scenario_point(v, i, NULL), *b = scenario_point(set, of[i], NULL);
+		assert_true(a->hash == b->hash);
+		assert_int_equal(a->replications, b->replications + 2);
+	}
+	scenario_set_free(v);
 	scenario_set_free(set);
 }
 
@@ -275,7 +336,7 @@ static void test_scenario_set_may_not_fight_the_sweep(void **state)
 	struct sc_override sweep[] = { { "sweep", "{nodes.web.workers: [4, 8, 16]}" } };
 	struct scenario_set *set = load(y, sweep, 1);
 	assert_int_equal(set->npoints, 3);
-	assert_string_equal(set->param_values[2], "16");
+	assert_string_equal(scenario_param_value(set, 2, 0), "16");
 	scenario_set_free(set);
 }
 
@@ -323,6 +384,8 @@ int main(void)
 		cmocka_unit_test(test_scenario_reports_each_mistake_exactly),
 		cmocka_unit_test(test_scenario_set_overrides),
 		cmocka_unit_test(test_scenario_sweep_expands_cross_product),
+		cmocka_unit_test(test_scenario_points_are_built_on_demand),
+		cmocka_unit_test(test_scenario_view),
 		cmocka_unit_test(test_scenario_set_may_not_fight_the_sweep),
 		cmocka_unit_test(test_scenario_distribution_forms),
 	};

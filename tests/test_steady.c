@@ -40,7 +40,7 @@ static int verdict(const char *yaml, char *w, size_t len)
 	struct sim_err err = { 0 };
 	assert_int_equal(report_init(&rep, set, "t"), 0);
 	assert_int_equal(runner_run(set, &rep, NULL, &err), 0);
-	int steady = rep.points[0].steady;
+	int steady = simtest_summary(&rep, 0).steady;
 	w[0] = 0;
 	for (size_t i = 0; i < rep.nwarnings; i++)
 		snprintf(w + strlen(w), len - strlen(w), "%s\n", rep.warnings[i]);

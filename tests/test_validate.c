@@ -102,8 +102,8 @@ static struct estimate run_metric(const char *yaml, double duration_s,
 	if (node >= 0) {
 		stats_ci95(x, NREPS, &e.mean, &half95);
 	} else {
-		e.mean = rep.points[0].mean[rm[m]];
-		half95 = rep.points[0].ci95[rm[m]];
+		e.mean = simtest_summary(&rep, 0).mean[rm[m]];
+		half95 = simtest_summary(&rep, 0).ci95[rm[m]];
 	}
 	report_fini(&rep);
 	scenario_set_free(set);
