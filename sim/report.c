@@ -5,6 +5,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -287,9 +288,9 @@ static const struct col_def *col_of(const struct model_ops *ops, size_t c)
 int report_fold(struct report *r, size_t p, uint32_t rep,
 		const struct rep_result *res)
 {
-	const struct scenario *sc = scenario_point(r->set, p, NULL);
+	const struct scenario *sc = scenario_point(r->set, p, &r->err);
 	if (!sc)
-		return SIM_ENOMEM;
+		return r->err.code;
 	if (!r->acc || r->acc_point != p) {
 		acc_free(r->acc);
 		r->acc = acc_new(sc, res);
@@ -909,8 +910,8 @@ static void write_timeline(struct report *r, size_t p, const struct scenario *sc
 	}
 }
 
-static void write_summary_row(struct report *r, size_t p, const struct scenario *sc,
-			      const struct report_summary *pt, const struct scope_acc *s0)
+static void write_summary_row(struct report *r, size_t p, const struct report_summary *pt,
+			      const struct scope_acc *s0)
 {
 	const struct scenario_set *set = r->set;
 	FILE *f = r->f[F_SUMMARY];
@@ -927,7 +928,8 @@ static void write_summary_row(struct report *r, size_t p, const struct scenario 
 	fprintf(f, ",%s,%s,%.9g,%llu,%016llx,%s\n",
 		pt->complete ? "true" : "false",
 		pt->precision == 1 ? "true" : pt->precision == 2 ? "false" : "",
-		(double)sc->warmup_ns * 1e-9, (unsigned long long)sc->seed, sc->hash,
+		(double)set->warmup_ns[p] * 1e-9, (unsigned long long)set->seed[p],
+		set->hash[p],
 		r->version);
 }
 
@@ -943,7 +945,9 @@ static void io_check(struct report *r)
 static void write_point(struct report *r, size_t p, const struct scenario *sc,
 			const struct report_summary *pt, const struct report_point_acc *a)
 {
-	write_summary_row(r, p, sc, pt, a ? &a->scopes[0] : NULL);
+	write_summary_row(r, p, pt, a ? &a->scopes[0] : NULL);
+	if (!sc)
+		return;
 	write_timeline(r, p, sc);
 	if (!a)
 		return;
@@ -988,7 +992,9 @@ int report_init(struct report *r, const struct scenario_set *set,
  * REPORT_NCMP doubles.  Both places are fixed, so points are written as
  * they close and read back in any order; a place never written reads as
  * zeros.  Memory then holds nothing per point, where a 100,000-point
- * sweep would otherwise keep some 40 MB of summaries. */
+ * sweep would otherwise keep some 40 MB of summaries.  A run of one point
+ * keeps its record in memory, as does a run that cannot make the file
+ * (its memory then grows with the points, as it did before). */
 
 static off_t own_at(const struct report *r, size_t p)
 {
@@ -996,44 +1002,82 @@ static off_t own_at(const struct report *r, size_t p)
 		       r->set->item_base[p] * REPORT_NCMP * sizeof(double));
 }
 
-static int spill_open(struct report *r)
+/* keep_open sets the store up: a temporary file when there are several
+ * points, else (or when no file can be made) memory. */
+static void keep_open(struct report *r)
 {
+	r->keeping = 1;
+	r->spill = -1;
+	if (r->set->npoints <= 1)
+		return;
 	const char *dir = getenv("TMPDIR");
 	char path[4096];
-	snprintf(path, sizeof path, "%s/archsim-XXXXXX", dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(path);
+	int n = snprintf(path, sizeof path, "%s/archsim-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = n > 0 && (size_t)n < sizeof path ? mkstemp(path) : -1;
 	if (fd < 0)
-		return SIM_EIO;
+		return;
 	unlink(path);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	r->spill = fd;
-	r->spilling = 1;
-	return 0;
 }
 
-static int put_at(int fd, const void *buf, size_t n, off_t at)
+static int io_fail(const struct report *r, const char *what, int e)
 {
+	struct report *w = (struct report *)r;   /* its message only */
+	return sim_errf(&w->err, SIM_EIO, "cannot %s the results of finished points in a temporary file (in $TMPDIR, else /tmp): %s",
+			what, strerror(e));
+}
+
+static int put_at(struct report *r, const void *buf, size_t n, off_t at)
+{
+	if (r->spill < 0) {
+		size_t end = (size_t)at + n;
+		if (end > r->memcap) {
+			size_t cap = end > 2 * r->memcap ? end : 2 * r->memcap;
+			char *m = realloc(r->mem, cap);
+			if (!m)
+				return SIM_ENOMEM;
+			r->mem = m;
+			r->memcap = cap;
+		}
+		if (end > r->memlen) {
+			memset(r->mem + r->memlen, 0, end - r->memlen);
+			r->memlen = end;
+		}
+		memcpy(r->mem + at, buf, n);
+		return 0;
+	}
 	const char *c = buf;
 	while (n) {
-		ssize_t w = pwrite(fd, c, n, at);
+		ssize_t w = pwrite(r->spill, c, n, at);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return SIM_EIO;
+			return io_fail(r, "keep", w < 0 ? errno : EIO);
 		c += w, n -= (size_t)w, at += w;
 	}
 	return 0;
 }
 
-/* get_at reads n bytes at `at`, zeros past the end of the file. */
-static int get_at(int fd, void *buf, size_t n, off_t at)
+/* get_at reads n bytes at `at`, zeros where nothing was put. */
+static int get_at(const struct report *r, void *buf, size_t n, off_t at)
 {
 	char *c = buf;
+	if (r->spill < 0) {
+		size_t have = (size_t)at < r->memlen ? r->memlen - (size_t)at : 0;
+		if (have > n)
+			have = n;
+		if (have)
+			memcpy(c, r->mem + at, have);
+		memset(c + have, 0, n - have);
+		return 0;
+	}
 	while (n) {
-		ssize_t got = pread(fd, c, n, at);
+		ssize_t got = pread(r->spill, c, n, at);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)
-			return SIM_EIO;
+			return io_fail(r, "read back", errno);
 		if (got == 0) {
 			memset(c, 0, n);
 			return 0;
@@ -1047,23 +1091,23 @@ static int get_at(int fd, void *buf, size_t n, off_t at)
  * NULL). */
 static int spill_point(struct report *r, size_t p, const struct report_summary *pt)
 {
-	int rc = r->spilling ? 0 : spill_open(r);
+	if (!r->keeping)
+		keep_open(r);
 	struct report_summary rec = *pt;
 	rec.own = NULL;
-	if (rc == 0)
-		rc = put_at(r->spill, &rec, sizeof rec, (off_t)(p * sizeof rec));
+	int rc = put_at(r, &rec, sizeof rec, (off_t)(p * sizeof rec));
 	if (rc == 0 && pt->own)
-		rc = put_at(r->spill, pt->own,
-			    (size_t)REPORT_NCMP * pt->replications * sizeof *pt->own, own_at(r, p));
+		rc = put_at(r, pt->own, (size_t)REPORT_NCMP * pt->replications * sizeof *pt->own,
+			    own_at(r, p));
 	return rc;
 }
 
 int report_point(const struct report *r, size_t p, struct report_summary *out)
 {
 	memset(out, 0, sizeof *out);
-	if (!r->spilling || p >= r->set->npoints)
+	if (!r->keeping || p >= r->set->npoints)
 		return 0;
-	int rc = get_at(r->spill, out, sizeof *out, (off_t)(p * sizeof *out));
+	int rc = get_at(r, out, sizeof *out, (off_t)(p * sizeof *out));
 	out->own = NULL;
 	return rc;
 }
@@ -1078,7 +1122,7 @@ static int point_own(const struct report *r, size_t p, struct report_summary *ou
 	size_t n = (size_t)REPORT_NCMP * out->replications;
 	if (!(out->own = malloc(n * sizeof *out->own)))
 		return SIM_ENOMEM;
-	if ((rc = get_at(r->spill, out->own, n * sizeof *out->own, own_at(r, p)))) {
+	if ((rc = get_at(r, out->own, n * sizeof *out->own, own_at(r, p)))) {
 		free(out->own);
 		out->own = NULL;
 	}
@@ -1109,9 +1153,12 @@ void report_fini(struct report *r)
 	free(r->warnings);
 	r->warnings = NULL;
 	r->nwarnings = 0;
-	if (r->spilling)
+	if (r->keeping && r->spill >= 0)
 		close(r->spill);
-	r->spilling = 0;
+	r->keeping = 0;
+	free(r->mem);
+	r->mem = NULL;
+	r->memlen = r->memcap = 0;
 	free(r->precision);
 	r->precision = NULL;
 	free(r->dir);
@@ -1122,10 +1169,10 @@ int report_point_done(struct report *r, size_t p)
 {
 	struct report_summary sum, *pt = &sum;
 	struct report_point_acc *a = r->acc && r->acc_point == p ? r->acc : NULL;
-	const struct scenario *sc = scenario_point(r->set, p, NULL);
+	const struct scenario *sc = scenario_point(r->set, p, &r->err);
 	int rc = 0;
 	if (!sc)
-		return SIM_ENOMEM;
+		return r->err.code;
 	memset(pt, 0, sizeof *pt);
 	for (int m = 0; m < RM_COUNT; m++)
 		pt->mean[m] = pt->ci95[m] = pt->lo[m] = pt->hi[m] = NAN;
@@ -1412,11 +1459,10 @@ int report_commit(struct report *r, struct sim_err *err)
 	/* rows for the points never run, so the files say what is missing */
 	while (r->written < r->set->npoints) {
 		size_t p = r->written;
-		const struct scenario *sc = scenario_point(r->set, p, err);
-		if (!sc) {
-			report_abort(r);
-			return err->code;
-		}
+		/* its timeline rows need the point built; a point that can
+		 * no longer be (a file it reads went away) gets its summary
+		 * row alone, and the results of those that ran are kept */
+		const struct scenario *sc = scenario_point(r->set, p, NULL);
 		struct report_summary none = { 0 };
 		errno = 0;
 		write_point(r, p, sc, &none, NULL);
@@ -1424,9 +1470,11 @@ int report_commit(struct report *r, struct sim_err *err)
 	}
 	if ((rc = write_compare(r))) {
 		report_abort(r);
-		return sim_errf(err, rc, rc == SIM_ENOMEM ? "out of memory" :
-				"cannot read back the points' results from a temporary file: %s",
-				strerror(errno));
+		if (rc != SIM_ENOMEM && r->err.code) {
+			*err = r->err;
+			return rc;
+		}
+		return sim_errf(err, rc, "out of memory");
 	}
 	io_check(r);
 	for (int i = 0; i < F_COUNT && rc == 0; i++) {

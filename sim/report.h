@@ -171,11 +171,16 @@ struct report {
 	size_t written;             /* points whose rows are written */
 	int io_error[REPORT_NFILES];            /* per file: errno of its first failed write */
 	unsigned char *precision;   /* [npoints]: see report_set_precision */
-	int spill;                  /* an unlinked temporary file (when
-				     * spilling): the closed points' summaries,
-				     * then their replications' own values
-				     * when there is a sweep */
-	int spilling;
+	/* what is kept of closed points (report_point): their summaries,
+	 * then their replications' own values when there is a sweep */
+	int keeping;                /* the store below is set up */
+	int spill;                  /* in an unlinked temporary file, or -1:
+				     * in memory (one point, or no file could
+				     * be made) */
+	char *mem;
+	size_t memlen, memcap;
+	struct sim_err err;         /* why the last call that failed failed,
+				     * when not for want of memory */
 };
 
 /* report_init prepares an empty report for set: 0 or SIM_ENOMEM. */
@@ -191,7 +196,8 @@ int report_open(struct report *r, const char *dir, struct sim_err *err);
 
 /* report_fold folds replication `rep` of point p (which must be the point
  * being folded, or the next) into the report.  Replications are folded in
- * index order.  0 or SIM_ENOMEM. */
+ * index order.  0, SIM_ENOMEM, or another code with its message in
+ * r->err. */
 int report_fold(struct report *r, size_t p, uint32_t rep,
 		const struct rep_result *res);
 
@@ -213,8 +219,8 @@ void report_set_precision(struct report *r, size_t p, int met);
 /* report_point_done closes point p: its estimates are worked out and, when
  * the report is open, its rows are written.  A point with no replication
  * folded (a run stopped before it) gets its summary row of NaNs.
- * 0, SIM_ENOMEM, or SIM_EIO when the temporary file that keeps it could
- * not be written. */
+ * 0, SIM_ENOMEM, or another code with its message in r->err (the point
+ * could not be built again, or the file that keeps it not written). */
 int report_point_done(struct report *r, size_t p);
 
 /* report_point copies what the report keeps of point p into *out, with

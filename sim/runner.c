@@ -199,9 +199,12 @@ int runner_fold(const struct scenario_set *set, struct report *r, unsigned char 
 	if (closed[p])
 		return 0;
 	/* the caller has just built the point for res: it is held */
-	const struct scenario *sc = scenario_point(set, p, NULL);
-	if (!sc || report_fold(r, p, k, res))
-		return SIM_ENOMEM;
+	const struct scenario *sc = scenario_point(set, p, &r->err);
+	if (!sc)
+		return r->err.code;
+	int rc = report_fold(r, p, k, res);
+	if (rc)
+		return rc;
 	int met = 0;
 	if (o && o->enough)
 		met = o->enough(o->enough_arg, r, p, k + 1);
@@ -215,12 +218,12 @@ int runner_fold(const struct scenario_set *set, struct report *r, unsigned char 
 	return report_point_done(r, p);
 }
 
-int runner_fold_err(int rc, struct sim_err *err)
+int runner_fold_err(const struct report *r, int rc, struct sim_err *err)
 {
-	if (rc == SIM_EIO)
-		return sim_errf(err, SIM_EIO,
-				"cannot keep a point's results in a temporary file (in $TMPDIR, else /tmp): %s",
-				strerror(errno));
+	if (rc != SIM_ENOMEM && r->err.code) {
+		*err = r->err;
+		return rc;
+	}
 	return sim_errf(err, rc, "out of memory");
 }
 
@@ -232,7 +235,7 @@ static int deliver(const struct plan *pl, uint64_t item, const struct rep_result
 	if (pl->o->sink)
 		return pl->o->sink(pl->o->sink_arg, item, res, err);
 	int rc = runner_fold(pl->set, pl->r, pl->closed, item, res, pl->o);
-	return rc ? runner_fold_err(rc, err) : 0;
+	return rc ? runner_fold_err(pl->r, rc, err) : 0;
 }
 
 /* stopped closes, in a report, the first point not closed from the item
@@ -250,7 +253,7 @@ static int stopped(const struct plan *pl, uint64_t s, struct sim_err *err)
 	uint32_t k;
 	runner_item_at(pl->set, plan_item(pl, s), &p, &k);
 	int rc = report_point_done(pl->r, p);
-	return rc ? runner_fold_err(rc, err) : SIM_EINTR;
+	return rc ? runner_fold_err(pl->r, rc, err) : SIM_EINTR;
 }
 
 /* ---- one process --------------------------------------------------------- */

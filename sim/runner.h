@@ -122,14 +122,14 @@ void runner_serve(const struct scenario_set *set, const struct runner_worker *wk
  * `replications` (or when o->enough says so, o may be NULL); closed[p]
  * (npoints flags, zeroed at the start) marks the closed points, whose
  * later items are ignored.  Runs and merges
- * share it, so both stop a point at the same replication.  0,
- * SIM_ENOMEM, or SIM_EIO (report_point_done). */
+ * share it, so both stop a point at the same replication.  0, or a code
+ * whose message runner_fold_err gives. */
 int runner_fold(const struct scenario_set *set, struct report *r, unsigned char *closed,
 		uint64_t item, const struct rep_result *res, const struct runner_opts *o);
 
 /* runner_fold_err puts the message for runner_fold's status rc (not 0)
- * in err, and returns rc. */
-int runner_fold_err(int rc, struct sim_err *err);
+ * on r in err, and returns rc. */
+int runner_fold_err(const struct report *r, int rc, struct sim_err *err);
 
 /* `warmup: auto` runs up to RUNNER_PILOTS pilot replications of a point,
  * numbered from RUNNER_PILOT_STREAMS for their streams (no replication

@@ -746,6 +746,8 @@ void scenario_set_free(struct scenario_set *set)
 	free(set->item_base);
 	free(set->warmup_ns);
 	free(set->warmup_auto);
+	free(set->seed);
+	free(set->hash);
 	free(set->map);
 	for (size_t i = 0; set->param_paths && i < set->nparams; i++)
 		free(set->param_paths[i]);
@@ -1343,7 +1345,10 @@ static int check_all(struct scenario_set *set, struct sim_err *err)
 	set->item_base = malloc((n + 1) * sizeof *set->item_base);
 	int64_t *warmups = calloc(n, sizeof *warmups);
 	set->warmup_auto = calloc(n, 1);
-	if (!set->points || !set->item_base || !warmups || !set->warmup_auto) {
+	set->seed = calloc(n, sizeof *set->seed);
+	set->hash = calloc(n, sizeof *set->hash);
+	if (!set->points || !set->item_base || !warmups || !set->warmup_auto || !set->seed ||
+	    !set->hash) {
 		free(warmups);
 		return sim_errf(err, SIM_ENOMEM, "out of memory");
 	}
@@ -1358,6 +1363,8 @@ static int check_all(struct scenario_set *set, struct sim_err *err)
 		set->item_base[p + 1] = set->item_base[p] + sc_max_replications(sc);
 		warmups[p] = sc->warmup_ns;
 		set->warmup_auto[p] = (unsigned char)sc->warmup_auto;
+		set->seed[p] = sc->seed;
+		set->hash[p] = sc->hash;
 		if (p == 0)
 			set->points[0] = sc;
 		else

@@ -112,7 +112,7 @@ struct sc_breaker {
  * kept.  The others are rebuilt from the base tree when scenario_point asks
  * for one, and the set holds the last SC_HELD so built.  A point's
  * scenario takes about 5 KiB and a sweep may have 100,000 points: held all
- * at once they would take half a gigabyte, where the arrays below take 25
+ * at once they would take half a gigabyte, where the arrays below take 41
  * bytes a point.
  *
  * A view (scenario_view) is a set of some points of another, each changed
@@ -129,6 +129,8 @@ struct scenario_set {
 					* with `warmup: auto` 0 until
 					* scenario_set_warmup gives their cut */
 	unsigned char *warmup_auto;    /* [npoints] */
+	uint64_t *seed;                /* [npoints]: each point's seed */
+	unsigned long long *hash;      /* [npoints]: and its tree's hash */
 	size_t nparams;                /* sweep parameters (0 without sweep) */
 	char **param_paths;            /* [nparams] */
 	size_t *param_nvalues;         /* [nparams] values of each */

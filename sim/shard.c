@@ -472,7 +472,7 @@ int shard_merge(struct shard_set *ss, const struct scenario_set *set, struct rep
 		}
 		int frc = runner_fold(set, r, closed, item, &res, NULL);
 		if (frc)
-			rc = runner_fold_err(frc, err);
+			rc = runner_fold_err(r, frc, err);
 	}
 	/* each file must end where its last record does, with its trailer */
 	for (uint32_t i = 0; rc == 0 && i < ss->count; i++) {

@@ -9,6 +9,7 @@
 #include "tests/simtest.h"
 
 #include <math.h>
+#include <unistd.h>
 
 #include "tests/csvtest.h"
 
@@ -450,6 +451,106 @@ static void test_runner_large_sweep_keeps_little(void **state)
 	scenario_set_free(set);
 }
 
+struct gone {
+	const char *file;
+	volatile sig_atomic_t *stop;
+};
+
+/* while point 1 runs (its trace open), the trace file goes away and the
+ * run is stopped */
+static void file_gone(void *arg, const struct runner_progress *p)
+{
+	struct gone *g = arg;
+	if (p->point == 1 && p->done > 0 && !*g->stop) {
+		unlink(g->file);
+		*g->stop = 1;
+	}
+}
+
+/* A run stopped after a file its points read went away still commits:
+ * point 0's results are kept, point 1 closes with what it has, and point
+ * 2, never run and no longer buildable, gets its summary row alone. */
+static void test_runner_commits_when_a_point_cannot_be_rebuilt(void **state)
+{
+	char dir[] = "/tmp/archsim-gone-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char trace[256], out[256], path[300], y[1024];
+	snprintf(trace, sizeof trace, "%s/t.csv", dir);
+	snprintf(out, sizeof out, "%s/out", dir);
+	FILE *f = fopen(trace, "w");
+	assert_non_null(f);
+	fputs("time\n0.25\n0.5\n1\n1.5\n", f);
+	fclose(f);
+	snprintf(y, sizeof y,
+		 "duration: 10000s\nreplications: 2\n"
+		 "workloads:\n  u: {arrival: {process: trace, file: %s, loop: true}, target: w}\n"
+		 "nodes:\n  w: {type: service, service: {dist: constant, value: 10ms}}\n"
+		 "sweep: {nodes.w.workers: [1, 2, 3]}\n", trace);
+	struct scenario_set *set = simtest_load(y);
+	struct report rep;
+	struct sim_err err = { 0 };
+	volatile sig_atomic_t stop = 0;
+	struct gone g = { trace, &stop };
+	struct runner_opts o = { .jobs = 1, .stop = &stop, .progress = file_gone, .arg = &g };
+	assert_int_equal(report_init(&rep, set, "t"), 0);
+	assert_int_equal(report_open(&rep, out, &err), 0);
+	assert_int_equal(runner_run(set, &rep, &o, &err), SIM_EINTR);
+	assert_int_equal(report_commit(&rep, &err), 0);
+	assert_int_equal(simtest_summary(&rep, 0).replications, 2);
+	/* 4 arrivals every 1.5 s, the trace's length */
+	assert_true(simtest_summary(&rep, 0).arrivals > 2 * 26000);
+	report_fini(&rep);
+	struct csv c;
+	snprintf(path, sizeof path, "%s/summary.csv", out);
+	csv_load(&c, path);
+	assert_int_equal(c.rows, 4);
+	assert_string_equal(csv_get(&c, 0, "replications"), "2");
+	assert_string_equal(csv_get(&c, 2, "point"), "2");
+	assert_string_equal(csv_get(&c, 2, "replications"), "0");
+	csv_free(&c);
+	scenario_set_free(set);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Without a temporary directory the report keeps its points in memory,
+ * with the same results. */
+static void test_runner_keeps_points_in_memory_without_a_temporary_file(void **state)
+{
+	struct report_summary s[2][3];
+	struct report_pair pr[2];
+	for (int k = 0; k < 2; k++) {
+		struct scenario_set *set = simtest_load(SWEPT "sweep: {nodes.w.workers: [1, 2, 3]}\n");
+		struct report rep;
+		struct sim_err err = { 0 };
+		const char *old = getenv("TMPDIR");
+		char *keep = old ? strdup(old) : NULL;
+		if (k)
+			setenv("TMPDIR", "/nonexistent/archsim", 1);
+		assert_int_equal(report_init(&rep, set, "t"), 0);
+		assert_int_equal(runner_run(set, &rep, NULL, &err), 0);
+		if (keep)
+			setenv("TMPDIR", keep, 1);
+		else
+			unsetenv("TMPDIR");
+		free(keep);
+		assert_true(k ? rep.spill < 0 : rep.spill >= 0);
+		for (size_t p = 0; p < 3; p++)
+			s[k][p] = simtest_summary(&rep, p);
+		assert_int_equal(report_compare(&rep, 0, 2, 1, &pr[k]), 0);
+		report_fini(&rep);
+		scenario_set_free(set);
+	}
+	for (size_t p = 0; p < 3; p++) {
+		assert_int_equal(s[1][p].replications, 3);
+		assert_memory_equal(s[0][p].mean, s[1][p].mean, sizeof s[0][p].mean);
+		assert_memory_equal(s[0][p].lo, s[1][p].lo, sizeof s[0][p].lo);
+	}
+	assert_int_equal(pr[1].pairs, 3);
+	assert_memory_equal(&pr[0], &pr[1], sizeof pr[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +564,8 @@ int main(void)
 		cmocka_unit_test(test_runner_node_means_skip_replications_without_data),
 		cmocka_unit_test(test_runner_workloads_add_up),
 		cmocka_unit_test(test_runner_large_sweep_keeps_little),
+		cmocka_unit_test(test_runner_commits_when_a_point_cannot_be_rebuilt),
+		cmocka_unit_test(test_runner_keeps_points_in_memory_without_a_temporary_file),
 	};
 	return cmocka_run_group_tests_name("runner", tests, NULL, NULL);
 }
