@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "sim/keys.h"
 #include "sim/rng.h"
@@ -46,7 +47,6 @@ struct client_cfg {
 	double scale;                      /* trace: thinning or copies */
 	int loop;                          /* trace: repeat it */
 	int key_col, kind_col;             /* trace: columns, or -1 */
-	int header;                        /* trace: the first line names them */
 	double trace_end_s;                /* trace: its last time */
 	uint64_t trace_rows;
 	double rate_per_s;                 /* poisson, constant */
@@ -225,8 +225,10 @@ static void trace_fill(const struct client_cfg *c, const struct fields *fs, doub
 		const char *k = fs->f[c->kind_col];
 		r->write = !strncmp(k, "write", 5);
 		for (size_t i = 0; i < c->nmix; i++)
-			if (!strcmp(k, c->mix[i].name))
+			if (!strcmp(k, c->mix[i].name)) {
 				r->cls = (uint16_t)i;
+				break;
+			}
 	}
 }
 
@@ -241,20 +243,19 @@ static int trace_validate(struct sc_ctx *ctx, const char *path, const struct yt_
 	char what[256], line[TRACE_LINE_MAX];
 	snprintf(what, sizeof what, "%s.file", path);
 	const struct yt_node *fnode = yt_get(arr, "file");
-	if (c->file[0] != '/' && ctx->sc->dir && strcmp(ctx->sc->dir, ".")) {
-		size_t n = strlen(ctx->sc->dir) + strlen(c->file) + 2;
-		char *full = malloc(n);
-		if (!full)
-			return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
-		snprintf(full, n, "%s/%s", ctx->sc->dir, c->file);
-		free(c->file);
-		c->file = full;
-	}
+	char *full = sc_path(ctx, c->file);
+	if (!full)
+		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	free(c->file);
+	c->file = full;
+	/* a pipe or a device would block the checker, or never end */
+	struct stat st;
+	if (stat(c->file, &st) == 0 && !S_ISREG(st.st_mode))
+		return sc_fail(ctx, fnode, what, "%s: not a regular file", c->file);
 	FILE *f = fopen(c->file, "r");
 	if (!f)
 		return sc_fail(ctx, fnode, what, "cannot open %s: %s", c->file, strerror(errno));
 	c->key_col = c->kind_col = -1;
-	c->header = 0;
 	double last = 0;
 	uint64_t rows = 0;
 	int lineno = 0, rc = 0;
@@ -272,7 +273,6 @@ static int trace_validate(struct sc_ctx *ctx, const char *path, const struct yt_
 		double t;
 		if (lineno == 1 && parse_time(fs.f[0], &t)) {
 			/* a header: the first column is the time, by position */
-			c->header = 1;
 			for (int i = 1; i < fs.n; i++) {
 				if (!strcmp(fs.f[i], "key"))
 					c->key_col = i;
@@ -716,8 +716,6 @@ static int trace_read(struct client *cl, struct trace_row *r)
 			rewind(cl->trace);
 			cl->loop_s += c->trace_end_s;
 			looped = 1;
-			if (c->header && !fgets(line, sizeof line, cl->trace))
-				return 0;
 			continue;
 		}
 		struct fields fs;
@@ -746,8 +744,10 @@ static int64_t trace_next(struct client *cl)
 			return SIM_NEVER;
 		struct trace_row row = cl->ahead;
 		cl->ahead_ok = trace_read(cl, &cl->ahead);
+		/* a whole scale needs no draw */
 		uint32_t m = (uint32_t)floor(c->scale);
-		if (rng_uniform_pos(cl->rng_arrival) < c->scale - floor(c->scale))
+		double frac = c->scale - floor(c->scale);
+		if (frac > 0 && rng_uniform_pos(cl->rng_arrival) < frac)
 			m++;
 		if (!m)
 			continue;
@@ -875,24 +875,26 @@ static void issue(struct sim *s, struct sim_node *n, struct client *cl,
 	const struct client_cfg *c = cl->cfg;
 	/* a sequential key follows the workload's issues, not a user's */
 	uint64_t nth = cl->scanned++;
-	if (c->has_keys)
-		req->key = keys_sample(&c->keys, sim_draws(s, req, SIM_DRAW_KEY), nth);
+	/* a trace's key and kind, where it has them, stand for the draws
+	 * (each draw is named by the request and its purpose, so leaving
+	 * one out changes no other) */
 	if (c->process == ARR_TRACE && cl->cur.has_key)
 		req->key = cl->cur.key;
-	if (c->nmix > 1) {
-		double u = rng_uniform_pos(sim_draws(s, req, SIM_DRAW_CLASS));
-		uint16_t i = 0;
-		while (u >= c->mix[i].cum)
-			i++;
-		req->cls = i;
-	}
-	if (c->nmix)
-		req->write = (uint8_t)c->mix[req->cls].write;
+	else if (c->has_keys)
+		req->key = keys_sample(&c->keys, sim_draws(s, req, SIM_DRAW_KEY), nth);
 	if (c->process == ARR_TRACE && c->kind_col >= 0) {
-		/* the trace's kind: a mix kind by name, and a write by its
-		 * name */
+		/* a mix kind by name, and a write by its name */
 		req->cls = cl->cur.cls;
 		req->write = (uint8_t)cl->cur.write;
+	} else if (c->nmix) {
+		if (c->nmix > 1) {
+			double u = rng_uniform_pos(sim_draws(s, req, SIM_DRAW_CLASS));
+			uint16_t i = 0;
+			while (u >= c->mix[i].cum)
+				i++;
+			req->cls = i;
+		}
+		req->write = (uint8_t)c->mix[req->cls].write;
 	}
 	if (c->process == ARR_CLOSED)
 		req->conn = c->connections ? user % c->connections : user;

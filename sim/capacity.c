@@ -23,16 +23,36 @@ static const char *skip_space(const char *s)
 	return s;
 }
 
-/* parse_limit reads a limit for metric m: a duration for the latency
- * metrics (seconds), a rate for throughput, a plain number for ratios. */
-static int parse_limit(int m, const char *s, double *out)
+/* trim copies s into dst without the spaces around it. */
+static void trim(char *dst, size_t len, const char *s)
+{
+	s = skip_space(s);
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	snprintf(dst, len, "%.*s", (int)n, s);
+}
+
+/* The unit of a metric's limit: a rate for throughput, a duration for the
+ * latencies (their names end in _s, seconds), a plain number else. */
+enum limit_unit { LIMIT_RATE, LIMIT_TIME, LIMIT_NUMBER };
+
+static enum limit_unit limit_unit(int m)
 {
 	const char *name = report_metric_name(m);
 	size_t n = strlen(name);
+	if (m == RM_THROUGHPUT)
+		return LIMIT_RATE;
+	return n > 2 && !strcmp(name + n - 2, "_s") ? LIMIT_TIME : LIMIT_NUMBER;
+}
+
+/* parse_limit reads a limit for metric m in its unit (limit_unit). */
+static int parse_limit(int m, const char *s, double *out)
+{
 	char *end;
-	if (!strcmp(name, "throughput_per_s"))
+	if (limit_unit(m) == LIMIT_RATE)
 		return sc_parse_rate(s, out);
-	if (n > 2 && !strcmp(name + n - 2, "_s")) {
+	if (limit_unit(m) == LIMIT_TIME) {
 		int64_t ns;
 		if (sc_parse_duration(s, &ns) == 0) {
 			*out = (double)ns * 1e-9;
@@ -77,15 +97,8 @@ int cap_parse_slo(const char *text, struct cap_spec *spec, char *why, size_t len
 		t->above = *op == '>';
 		*op = 0;
 		char name[64];
-		const char *a = skip_space(s);
-		size_t n = strlen(a);
-		while (n && isspace((unsigned char)a[n - 1]))
-			n--;
-		snprintf(name, sizeof name, "%.*s", (int)n, a);
-		t->metric = -1;
-		for (int m = 0; m < RM_COUNT; m++)
-			if (!strcmp(name, report_metric_name(m)))
-				t->metric = m;
+		trim(name, sizeof name, s);
+		t->metric = report_metric_find(name);
 		if (t->metric < 0) {
 			size_t w = (size_t)snprintf(why, len, "unknown metric '%s' (metrics:", name);
 			for (int m = 0; m < RM_COUNT && w < len; m++)
@@ -98,16 +111,16 @@ int cap_parse_slo(const char *text, struct cap_spec *spec, char *why, size_t len
 		char lim[64];
 		const char *b = skip_space(op + 1);
 		if (*b == '=')
-			b = skip_space(b + 1);   /* <= reads as < for a continuous metric */
-		n = strlen(b);
-		while (n && isspace((unsigned char)b[n - 1]))
-			n--;
-		snprintf(lim, sizeof lim, "%.*s", (int)n, b);
+			b++;   /* <= reads as < for a continuous metric */
+		trim(lim, sizeof lim, b);
 		if (parse_limit(t->metric, lim, &t->limit)) {
+			static const char *const want[] = {
+				[LIMIT_RATE] = "a rate such as 900/s",
+				[LIMIT_TIME] = "a duration such as 50ms",
+				[LIMIT_NUMBER] = "a number such as 0.001",
+			};
 			snprintf(why, len, "%s: '%s' is not a limit for it (%s)", name, lim,
-				 !strcmp(name, "throughput_per_s") ? "a rate such as 900/s" :
-				 strstr(name, "_s") == name + strlen(name) - 2 ? "a duration such as 50ms" :
-				 "a number such as 0.001");
+				 want[limit_unit(t->metric)]);
 			return -1;
 		}
 		spec->nterms++;
@@ -189,12 +202,21 @@ void cap_format(const struct cap_spec *spec, double v, char *buf, size_t len)
 		snprintf(buf, len, "%.9g%s", v, spec->unit);
 }
 
+const char *const cap_goal_names[] = { "auto", "smallest", "largest", NULL };
+
+int cap_goal_find(const char *name)
+{
+	for (int i = 0; cap_goal_names[i]; i++)
+		if (!strcmp(name, cap_goal_names[i]))
+			return i;
+	return -1;
+}
+
 int cap_check(struct sc_ctx *ctx, const struct yt_node *n, struct cap_spec *out)
 {
 	static const char *const keys[] = { "slo", "vary", "min", "max", "goal", "tolerance",
 					    "max_replications", NULL };
 	static const char *const required[] = { "slo", "vary", NULL };
-	static const char *const goals[] = { "auto", "smallest", "largest", NULL };
 	struct cap_spec tmp, *spec = out ? out : &tmp;
 	char why[600];
 	const char *s, *v;
@@ -215,22 +237,20 @@ int cap_check(struct sc_ctx *ctx, const struct yt_node *n, struct cap_spec *out)
 	if (yt_get(n, "goal")) {
 		if ((rc = sc_string(ctx, yt_get(n, "goal"), "capacity.goal", &goal)))
 			return rc;
-		int g = -1;
-		for (int i = 0; goals[i]; i++)
-			if (!strcmp(goal, goals[i]))
-				g = i;
+		int g = cap_goal_find(goal);
 		if (g < 0)
-			return sc_unknown(ctx, yt_get(n, "goal"), "capacity.goal", "goal", goal, goals);
+			return sc_unknown(ctx, yt_get(n, "goal"), "capacity.goal", "goal", goal,
+					  cap_goal_names);
 		spec->goal = (enum cap_goal)g;
 	}
 	if (yt_get(n, "tolerance") &&
-	    (rc = sc_double(ctx, yt_get(n, "tolerance"), "capacity.tolerance", 1e-6, 0.5,
-			    &spec->tolerance)))
+	    (rc = sc_double(ctx, yt_get(n, "tolerance"), "capacity.tolerance",
+			    CAP_TOLERANCE_MIN, CAP_TOLERANCE_MAX, &spec->tolerance)))
 		return rc;
 	if (yt_get(n, "max_replications")) {
 		uint64_t u;
 		if ((rc = sc_uint(ctx, yt_get(n, "max_replications"), "capacity.max_replications",
-				  2, 100000, &u)))
+				  CAP_REPS_MIN, CAP_REPS_MAX, &u)))
 			return rc;
 		spec->max_replications = (uint32_t)u;
 	}

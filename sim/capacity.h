@@ -52,6 +52,19 @@ struct cap_term {
 
 enum cap_goal { CAP_AUTO, CAP_SMALLEST, CAP_LARGEST };
 
+/* The names of the goals, in enum order, NULL-terminated. */
+extern const char *const cap_goal_names[];
+
+/* The ranges of `tolerance` and `max_replications`, for the block and the
+ * command line alike. */
+#define CAP_TOLERANCE_MIN 1e-6
+#define CAP_TOLERANCE_MAX 0.5
+#define CAP_REPS_MIN 2
+#define CAP_REPS_MAX 100000
+
+/* cap_goal_find is the goal named `name`, or -1. */
+int cap_goal_find(const char *name);
+
 struct cap_spec {
 	struct cap_term terms[CAP_MAX_TERMS];
 	size_t nterms;

@@ -298,7 +298,7 @@ struct args {
 	struct sc_override *sets;
 	size_t nsets;
 	int quiet, want_stats;
-	long jobs;
+	unsigned jobs;               /* 1 to 256 */
 	const char *shard;
 	const char *trace;           /* --trace N or SHARE */
 	uint64_t trace_count;
@@ -408,7 +408,7 @@ static int run_set(const struct scenario_set *set, const struct args *a,
 		}
 	} else {
 		struct runner_opts ro = {
-			.jobs = a->jobs < 1 ? 1 : (unsigned)a->jobs,
+			.jobs = a->jobs,
 			.stop = &stop_signal,
 			.progress = ps.tty && !a->quiet ? on_progress : NULL,
 			.arg = &ps,
@@ -461,7 +461,7 @@ static int run_shard(const struct scenario_set *set, const struct shard_source *
 	on_signals();
 	progress_start(&ps);
 	struct runner_opts ro = {
-		.jobs = a->jobs < 1 ? 1 : (unsigned)a->jobs,
+		.jobs = a->jobs,
 		.stop = &stop_signal,
 		.progress = ps.tty && !a->quiet ? on_progress : NULL,
 		.arg = &ps,
@@ -513,32 +513,29 @@ static int run_capacity(const struct scenario_set *set, const struct shard_sourc
 	if (a->vary)
 		snprintf(spec.path, sizeof spec.path, "%s", a->vary);
 	if (a->goal) {
-		if (!strcmp(a->goal, "smallest"))
-			spec.goal = CAP_SMALLEST;
-		else if (!strcmp(a->goal, "largest"))
-			spec.goal = CAP_LARGEST;
-		else if (!strcmp(a->goal, "auto"))
-			spec.goal = CAP_AUTO;
-		else {
+		int g = cap_goal_find(a->goal);
+		if (g < 0) {
 			fprintf(stderr, "archsim: --goal: expected smallest, largest or auto (got '%s')\n",
 				a->goal);
 			return EXIT_BADINPUT;
 		}
+		spec.goal = (enum cap_goal)g;
 	}
 	char *end;
 	if (a->tolerance) {
 		spec.tolerance = strtod(a->tolerance, &end);
-		if (*end || !(spec.tolerance >= 1e-6 && spec.tolerance <= 0.5)) {
-			fprintf(stderr, "archsim: --tolerance: expected a number from 1e-06 to 0.5 (got '%s')\n",
-				a->tolerance);
+		if (*end || !(spec.tolerance >= CAP_TOLERANCE_MIN &&
+			      spec.tolerance <= CAP_TOLERANCE_MAX)) {
+			fprintf(stderr, "archsim: --tolerance: expected a number from %g to %g (got '%s')\n",
+				CAP_TOLERANCE_MIN, CAP_TOLERANCE_MAX, a->tolerance);
 			return EXIT_BADINPUT;
 		}
 	}
 	if (a->max_reps) {
 		long n = strtol(a->max_reps, &end, 10);
-		if (*end || n < 2 || n > 100000) {
-			fprintf(stderr, "archsim: --max-replications: expected an integer from 2 to 100000 (got '%s')\n",
-				a->max_reps);
+		if (*end || n < CAP_REPS_MIN || n > CAP_REPS_MAX) {
+			fprintf(stderr, "archsim: --max-replications: expected an integer from %d to %d (got '%s')\n",
+				CAP_REPS_MIN, CAP_REPS_MAX, a->max_reps);
 			return EXIT_BADINPUT;
 		}
 		spec.max_replications = (uint32_t)n;
@@ -556,7 +553,7 @@ static int run_capacity(const struct scenario_set *set, const struct shard_sourc
 	const char *outdir = out_dir(a, set, dirbuf, sizeof dirbuf);
 	on_signals();
 	struct cap_result res;
-	int rc = cap_search(&spec, src, a->jobs < 1 ? 1 : (unsigned)a->jobs, &stop_signal, outdir,
+	int rc = cap_search(&spec, src, a->jobs, &stop_signal, outdir,
 			    a->quiet ? NULL : stderr, &res, &err);
 	if (rc == SIM_EINTR) {
 		cap_result_free(&res);
@@ -611,7 +608,7 @@ static int parse(int argc, char **argv, struct args *a)
 				fprintf(stderr, "archsim: -j needs a number of processes from 1 to 256\n");
 				return EXIT_BADINPUT;
 			}
-			a->jobs = n;
+			a->jobs = (unsigned)n;
 		} else if (!strcmp(s, "--slo") || !strcmp(s, "--vary") || !strcmp(s, "--min") ||
 			   !strcmp(s, "--max") || !strcmp(s, "--goal") || !strcmp(s, "--tolerance") ||
 			   !strcmp(s, "--max-replications")) {
@@ -717,7 +714,8 @@ static int parse(int argc, char **argv, struct args *a)
 
 int main(int argc, char **argv)
 {
-	struct args a = { .jobs = sysconf(_SC_NPROCESSORS_ONLN) };
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	struct args a = { .jobs = cores < 1 ? 1 : cores > 256 ? 256 : (unsigned)cores };
 	int status;
 
 	/* GSL reports failures (out of memory) by return value, not abort */
@@ -827,7 +825,7 @@ int main(int argc, char **argv)
 		/* `warmup: auto`: each such point's pilot run, before the
 		 * work is split (a merge has the cuts from its shards) */
 		on_signals();
-		rc = runner_warmups(set, a.jobs < 1 ? 1 : (unsigned)a.jobs, &stop_signal, &err);
+		rc = runner_warmups(set, a.jobs, &stop_signal, &err);
 		char msg[sizeof err.msg];
 		snprintf(msg, sizeof msg, "%s", err.msg);
 		if (rc == SIM_EINTR)

@@ -116,26 +116,23 @@ static int mpi_recv(void *ctx, unsigned *w, struct runner_reply *out, int wait,
 			return -1;
 		}
 		outstanding--;
-		uint64_t h[4];
-		if ((size_t)n < sizeof h) {
+		struct runner_hdr h;
+		if ((size_t)n >= sizeof h)
+			memcpy(&h, buf, sizeof h);
+		if ((size_t)n < sizeof h || h.msglen >= SIM_ERR_MSG_MAX ||
+		    sizeof h + h.msglen + h.reclen != (size_t)n) {
 			free(buf);
 			sim_errf(err, SIM_EIO, "rank %d sent a damaged reply", st.MPI_SOURCE);
 			return -1;
 		}
-		memcpy(h, buf, sizeof h);
-		if (h[2] >= SIM_ERR_MSG_MAX || sizeof h + h[2] + h[3] != (size_t)n) {
-			free(buf);
-			sim_errf(err, SIM_EIO, "rank %d sent a damaged reply", st.MPI_SOURCE);
-			return -1;
-		}
-		out->item = h[0];
-		out->rc = (int)(int64_t)h[1];
-		memcpy(out->msg, buf + sizeof h, h[2]);
-		out->msg[h[2]] = 0;
-		out->reclen = h[3];
+		out->item = h.item;
+		out->rc = (int)h.rc;
+		memcpy(out->msg, buf + sizeof h, h.msglen);
+		out->msg[h.msglen] = 0;
+		out->reclen = h.reclen;
 		/* the record moves to the front of the buffer, which the
 		 * caller frees */
-		memmove(buf, buf + sizeof h + h[2], h[3]);
+		memmove(buf, buf + sizeof h + h.msglen, h.reclen);
 		out->rec = buf;
 		*w = (unsigned)st.MPI_SOURCE - 1;
 		return 1;
@@ -187,25 +184,25 @@ static int worker_reply(void *ctx, uint64_t item, int rc, const char *msg, const
 			size_t len)
 {
 	(void)ctx;
-	uint64_t h[4] = { item, (uint64_t)(int64_t)rc, strlen(msg), len };
-	size_t n = sizeof h + h[2] + len;
+	struct runner_hdr h = { .item = item, .rc = rc, .msglen = strlen(msg), .reclen = len };
+	size_t n = sizeof h + h.msglen + len;
 	unsigned char *buf = n <= INT_MAX ? malloc(n) : NULL;
 	if (!buf) {
 		/* rank 0 waits for this item: tell it why it will not come */
 		static const char why[] = "a worker rank could not send its result (out of memory, or over 2 GB)";
 		unsigned char small[sizeof h + sizeof why];
-		h[1] = (uint64_t)(int64_t)SIM_ENOMEM;
-		h[2] = sizeof why - 1;
-		h[3] = 0;
-		memcpy(small, h, sizeof h);
+		h.rc = SIM_ENOMEM;
+		h.msglen = sizeof why - 1;
+		h.reclen = 0;
+		memcpy(small, &h, sizeof h);
 		memcpy(small + sizeof h, why, sizeof why - 1);
 		MPI_Send(small, (int)(sizeof h + sizeof why - 1), MPI_BYTE, 0, TAG_REPLY, MPI_COMM_WORLD);
 		return 0;            /* and wait, as the others do, for the end */
 	}
-	memcpy(buf, h, sizeof h);
-	memcpy(buf + sizeof h, msg, h[2]);
+	memcpy(buf, &h, sizeof h);
+	memcpy(buf + sizeof h, msg, h.msglen);
 	if (len)
-		memcpy(buf + sizeof h + h[2], rec, len);
+		memcpy(buf + sizeof h + h.msglen, rec, len);
 	int ok = MPI_Send(buf, (int)n, MPI_BYTE, 0, TAG_REPLY, MPI_COMM_WORLD) == MPI_SUCCESS;
 	free(buf);
 	return ok ? 0 : -1;

@@ -79,6 +79,8 @@ static void put_whist(struct repio_buf *b, const struct whist *h)
 
 int repio_pack(const struct rep_result *r, struct repio_buf *b)
 {
+	b->len = 0;
+	b->oom = 0;
 	put64(b, REPIO_MAGIC);
 	put64(b, REPIO_VERSION);
 	put64(b, r->nscopes);

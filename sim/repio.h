@@ -32,8 +32,9 @@ struct repio_buf {
 	int oom;                     /* an append failed: the record is void */
 };
 
-/* repio_pack appends r's record to b (b zeroed, or reused after setting
- * len = 0).  0 or SIM_ENOMEM.  Free b->data with free(). */
+/* repio_pack writes r's record into b, replacing what it held (b zeroed
+ * at first, then reused: its memory is kept).  0 or SIM_ENOMEM.  Free
+ * b->data with free(). */
 int repio_pack(const struct rep_result *r, struct repio_buf *b);
 
 /* repio_unpack reads the record at data[0..len) into r, prepared with

@@ -37,6 +37,14 @@ static const char *const metric_docs[RM_COUNT] = {
 	"mean time from issue to failure, over failed requests",
 };
 
+int report_metric_find(const char *name)
+{
+	for (int m = 0; m < RM_COUNT; m++)
+		if (!strcmp(name, metric_names[m]))
+			return m;
+	return -1;
+}
+
 const char *report_metric_name(int m)
 {
 	return metric_names[m];
@@ -125,6 +133,8 @@ struct window_acc {
 
 struct report_point_acc {
 	uint32_t reps;
+	int precision;                   /* report_set_precision: 0 unset, 1
+					  * met, 2 not met */
 	struct scope_acc *scopes;
 	uint32_t nscopes;
 	struct cell_acc **cells;         /* [ncells][nrows * ncols] */
@@ -495,7 +505,8 @@ int report_estimate(const struct report *r, size_t p, int m, double *est,
 
 void report_set_precision(struct report *r, size_t p, int met)
 {
-	r->precision[p] = met ? 1 : 2;
+	if (r->acc && r->acc_point == p)
+		r->acc->precision = met ? 1 : 2;
 }
 
 /* growth_flagged says whether the replications' values x show a positive
@@ -979,8 +990,7 @@ int report_init(struct report *r, const struct scenario_set *set,
 	memset(r, 0, sizeof *r);
 	r->set = set;
 	r->version = version;
-	r->precision = calloc(set->npoints ? set->npoints : 1, 1);
-	return r->precision ? 0 : SIM_ENOMEM;
+	return 0;
 }
 
 /* ---- what is kept of closed points --------------------------------------
@@ -1102,6 +1112,15 @@ static int spill_point(struct report *r, size_t p, const struct report_summary *
 	return rc;
 }
 
+int report_error(const struct report *r, int rc, struct sim_err *err)
+{
+	if (rc != SIM_ENOMEM && r->err.code) {
+		*err = r->err;
+		return rc;
+	}
+	return sim_errf(err, rc, "out of memory");
+}
+
 int report_point(const struct report *r, size_t p, struct report_summary *out)
 {
 	memset(out, 0, sizeof *out);
@@ -1159,8 +1178,6 @@ void report_fini(struct report *r)
 	free(r->mem);
 	r->mem = NULL;
 	r->memlen = r->memcap = 0;
-	free(r->precision);
-	r->precision = NULL;
 	free(r->dir);
 	r->dir = NULL;
 }
@@ -1180,7 +1197,7 @@ int report_point_done(struct report *r, size_t p)
 		const struct scope_acc *s0 = &a->scopes[0];
 		pt->replications = a->reps;
 		pt->used = s0->used;
-		pt->precision = r->precision[p];
+		pt->precision = a->precision;
 		pt->complete = sc->precision.metric >= 0 ? pt->precision != 0 :
 			       a->reps == sc->replications;
 		pt->healthy_end = a->reps ? (double)a->healthy_end / a->reps : NAN;
@@ -1202,7 +1219,7 @@ int report_point_done(struct report *r, size_t p)
 				snprintf(text, sizeof text,
 					 "precision not reached: %s is %.4g with a 95 %% interval of [%.4g, %.4g] after %u replications, where the target half-width is %.4g; raise max_replications or duration",
 					 metric_names[m], pt->mean[m], pt->lo[m], pt->hi[m], a->reps,
-					 pr->relative > 0 ? pr->relative * fabs(pt->mean[m]) : pr->absolute);
+					 sc_precision_target(pr, pt->mean[m]));
 			rc = add_warning(r, p, text);
 		}
 		if (r->set->nparams && rc == 0) {
@@ -1470,11 +1487,7 @@ int report_commit(struct report *r, struct sim_err *err)
 	}
 	if ((rc = write_compare(r))) {
 		report_abort(r);
-		if (rc != SIM_ENOMEM && r->err.code) {
-			*err = r->err;
-			return rc;
-		}
-		return sim_errf(err, rc, "out of memory");
+		return report_error(r, rc, err);
 	}
 	io_check(r);
 	for (int i = 0; i < F_COUNT && rc == 0; i++) {

@@ -170,7 +170,6 @@ struct report {
 	char *tmp[REPORT_NFILES];
 	size_t written;             /* points whose rows are written */
 	int io_error[REPORT_NFILES];            /* per file: errno of its first failed write */
-	unsigned char *precision;   /* [npoints]: see report_set_precision */
 	/* what is kept of closed points (report_point): their summaries,
 	 * then their replications' own values when there is a sweep */
 	int keeping;                /* the store below is set up */
@@ -204,13 +203,17 @@ int report_fold(struct report *r, size_t p, uint32_t rep,
 /* report_metric_name is metric m's column name in summary.csv. */
 const char *report_metric_name(int m);
 
+/* report_metric_find is the metric whose column is `name`, or -1. */
+int report_metric_find(const char *name);
+
 /* report_estimate gives metric m of point p as folded so far (p must be
  * the point being folded): its estimate and 95 % interval [lo, hi] (NaN
  * when it has none yet).  0, or -1 when p is not being folded. */
 int report_estimate(const struct report *r, size_t p, int m, double *est,
 		    double *lo, double *hi);
 
-/* report_set_precision records, before report_point_done, that point p's
+/* report_set_precision records, before report_point_done and after a
+ * replication of p was folded, that point p's
  * precision target was met (met = 1) or was not within its
  * max_replications (met = 0): its precision_met column, its complete
  * column (the rule ended the point), and a warning when not met. */
@@ -222,6 +225,10 @@ void report_set_precision(struct report *r, size_t p, int met);
  * 0, SIM_ENOMEM, or another code with its message in r->err (the point
  * could not be built again, or the file that keeps it not written). */
 int report_point_done(struct report *r, size_t p);
+
+/* report_error puts the message for status rc (not 0) of a report call
+ * in err, and returns rc: r->err's, or "out of memory". */
+int report_error(const struct report *r, int rc, struct sim_err *err);
 
 /* report_point copies what the report keeps of point p into *out, with
  * own NULL: zeros for a point never closed.  0, or SIM_EIO. */

@@ -159,6 +159,12 @@ static int plan_init(struct plan *pl, const struct scenario_set *set,
 	return pl->closed ? 0 : SIM_ENOMEM;
 }
 
+/* plan_item is the item at position s of the sequence. */
+static uint64_t plan_item(const struct plan *pl, uint64_t s)
+{
+	return s * pl->stride + pl->first;
+}
+
 /* plan_skip says whether the item at position s belongs to a point the
  * report has closed (its precision target was met). */
 static int plan_skip(const struct plan *pl, uint64_t s)
@@ -167,14 +173,8 @@ static int plan_skip(const struct plan *pl, uint64_t s)
 	uint32_t k;
 	if (pl->o->sink)
 		return 0;
-	runner_item_at(pl->set, s * pl->stride + pl->first, &p, &k);
+	runner_item_at(pl->set, plan_item(pl, s), &p, &k);
 	return pl->closed[p];
-}
-
-/* plan_item is the item at position s of the sequence. */
-static uint64_t plan_item(const struct plan *pl, uint64_t s)
-{
-	return s * pl->stride + pl->first;
 }
 
 /* precise says whether point p, as folded so far, meets its precision
@@ -186,7 +186,7 @@ static int precise(const struct report *r, size_t p, const struct sc_precision *
 	    !isfinite(est))
 		return 0;
 	double half = est - lo > hi - est ? est - lo : hi - est;
-	double target = pr->relative > 0 ? pr->relative * fabs(est) : pr->absolute;
+	double target = sc_precision_target(pr, est);
 	return target > 0 && half <= target;
 }
 
@@ -218,13 +218,21 @@ int runner_fold(const struct scenario_set *set, struct report *r, unsigned char 
 	return report_point_done(r, p);
 }
 
-int runner_fold_err(const struct report *r, int rc, struct sim_err *err)
+const struct scenario *runner_point_result(const struct scenario_set *set, size_t p,
+					   struct rep_result *res, size_t *cur,
+					   struct sim_err *err)
 {
-	if (rc != SIM_ENOMEM && r->err.code) {
-		*err = r->err;
-		return rc;
+	const struct scenario *sc = scenario_point(set, p, err);
+	if (!sc || *cur == p)
+		return sc;
+	rep_result_fini(res);
+	*cur = SIZE_MAX;
+	if (rep_result_init(res, sc)) {
+		sim_errf(err, SIM_ENOMEM, "out of memory");
+		return NULL;
 	}
-	return sim_errf(err, rc, "out of memory");
+	*cur = p;
+	return sc;
 }
 
 /* deliver hands item's result on: to the sink, or folded into the report
@@ -235,7 +243,7 @@ static int deliver(const struct plan *pl, uint64_t item, const struct rep_result
 	if (pl->o->sink)
 		return pl->o->sink(pl->o->sink_arg, item, res, err);
 	int rc = runner_fold(pl->set, pl->r, pl->closed, item, res, pl->o);
-	return rc ? runner_fold_err(pl->r, rc, err) : 0;
+	return rc ? report_error(pl->r, rc, err) : 0;
 }
 
 /* stopped closes, in a report, the first point not closed from the item
@@ -253,7 +261,7 @@ static int stopped(const struct plan *pl, uint64_t s, struct sim_err *err)
 	uint32_t k;
 	runner_item_at(pl->set, plan_item(pl, s), &p, &k);
 	int rc = report_point_done(pl->r, p);
-	return rc ? runner_fold_err(pl->r, rc, err) : SIM_EINTR;
+	return rc ? report_error(pl->r, rc, err) : SIM_EINTR;
 }
 
 /* ---- one process --------------------------------------------------------- */
@@ -280,7 +288,6 @@ static int run_serial(const struct plan *pl, struct sim_err *err)
 		.arg = &hc,
 	};
 	struct rep_result res = { 0 };
-	const struct scenario *sc;
 	size_t cur = SIZE_MAX;
 	int rc = 0;
 	hc.p.npoints = pl->set->npoints;
@@ -296,19 +303,10 @@ static int run_serial(const struct plan *pl, struct sim_err *err)
 			rc = stopped(pl, s, err);
 			break;
 		}
-		if (p != cur) {
-			/* one result record per point, reused */
-			rep_result_fini(&res);
-			cur = SIZE_MAX;
-			if (!(sc = scenario_point(pl->set, p, err))) {
-				rc = err->code;
-				break;
-			}
-			if (rep_result_init(&res, sc)) {
-				rc = sim_errf(err, SIM_ENOMEM, "out of memory");
-				break;
-			}
-			cur = p;
+		const struct scenario *sc = runner_point_result(pl->set, p, &res, &cur, err);
+		if (!sc) {
+			rc = err->code;
+			break;
 		}
 		hc.p.point = p;
 		hc.p.rep = k;
@@ -316,12 +314,6 @@ static int run_serial(const struct plan *pl, struct sim_err *err)
 		hc.p.done = 0;
 		if (o->progress)
 			o->progress(o->arg, &hc.p);
-		/* the point again: a report closing the one before may have
-		 * asked for others */
-		if (!(sc = scenario_point(pl->set, p, err))) {
-			rc = err->code;
-			break;
-		}
 		rc = sim_run(sc, k, &res, &hooks, err);
 		if (rc == SIM_EINTR)
 			rc = stopped(pl, s, err);
@@ -335,17 +327,12 @@ static int run_serial(const struct plan *pl, struct sim_err *err)
 
 /* ---- the parent's side of workers ---------------------------------------- */
 
-int runner_run_on(const struct scenario_set *set, struct report *r,
-		  const struct runner_opts *o, const struct runner_transport *t,
+/* run_on runs plan pl on the workers of transport t. */
+static int run_on(const struct plan *pl, const struct runner_transport *t,
 		  struct sim_err *err)
 {
-	static const struct runner_opts none = { 0 };
-	struct plan plan, *pl = &plan;
-	if (plan_init(pl, set, o ? o : &none, r)) {
-		free(pl->closed);
-		return sim_errf(err, SIM_ENOMEM, "out of memory");
-	}
-	o = pl->o;
+	const struct scenario_set *set = pl->set;
+	const struct runner_opts *o = pl->o;
 	unsigned jobs = t->workers;
 	uint64_t total = pl->n;      /* positions in the sequence */
 	/* items run ahead of the next to fold: enough to keep every worker
@@ -449,19 +436,9 @@ int runner_run_on(const struct scenario_set *set, struct report *r,
 				rc = sim_errf(err, s->rc, "%s", s->msg);
 				goto out;
 			}
-			if (p != res_point) {
-				rep_result_fini(&res);
-				res_point = SIZE_MAX;
-				const struct scenario *sc = scenario_point(set, p, err);
-				if (!sc) {
-					rc = err->code;
-					goto out;
-				}
-				if (rep_result_init(&res, sc)) {
-					rc = sim_errf(err, SIM_ENOMEM, "out of memory");
-					goto out;
-				}
-				res_point = p;
+			if (!runner_point_result(set, p, &res, &res_point, err)) {
+				rc = err->code;
+				goto out;
 			}
 			int urc = repio_unpack(&res, s->rec, s->reclen);
 			if (urc) {
@@ -491,8 +468,19 @@ out:
 	free(slots);
 	free(ready);
 	free(busy);
-	free(pl->closed);
 	rep_result_fini(&res);
+	return rc;
+}
+
+int runner_run_on(const struct scenario_set *set, struct report *r,
+		  const struct runner_opts *o, const struct runner_transport *t,
+		  struct sim_err *err)
+{
+	static const struct runner_opts none = { 0 };
+	struct plan pl;
+	int rc = plan_init(&pl, set, o ? o : &none, r) ?
+		 sim_errf(err, SIM_ENOMEM, "out of memory") : run_on(&pl, t, err);
+	free(pl.closed);
 	return rc;
 }
 
@@ -518,21 +506,8 @@ void runner_serve(const struct scenario_set *set, const struct runner_worker *wk
 			break;
 		}
 		runner_item_at(set, item, &p, &k);
-		const struct scenario *sc = scenario_point(set, p, &err);
-		if (!sc)
-			rc = err.code;
-		else if (p != cur) {
-			rep_result_fini(&res);
-			cur = SIZE_MAX;
-			if (rep_result_init(&res, sc))
-				rc = sim_errf(&err, SIM_ENOMEM, "out of memory");
-			else
-				cur = p;
-		}
-		if (rc == 0)
-			rc = sim_run(sc, k, &res, &hooks, &err);
-		buf.len = 0;
-		buf.oom = 0;
+		const struct scenario *sc = runner_point_result(set, p, &res, &cur, &err);
+		rc = sc ? sim_run(sc, k, &res, &hooks, &err) : err.code;
 		if (rc == 0 && repio_pack(&res, &buf))
 			rc = sim_errf(&err, SIM_ENOMEM, "out of memory");
 		if (wk->reply(wk->ctx, item, rc, rc ? err.msg : "", rc ? NULL : buf.data,
@@ -550,12 +525,6 @@ void runner_serve(const struct scenario_set *set, const struct runner_worker *wk
  * lengths of the message and of the record), the message, then the
  * record.  End of file on the command pipe tells it to exit; a worker
  * that dies shows as end of file on its result pipe. */
-
-struct reply_hdr {
-	uint64_t item;
-	int64_t rc;
-	uint64_t msglen, reclen;
-};
 
 struct proc {
 	pid_t pid;
@@ -608,7 +577,7 @@ static int child_reply(void *ctx, uint64_t item, int rc, const char *msg, const 
 		       size_t len)
 {
 	int fd = ((struct proc *)ctx)->res;
-	struct reply_hdr h = { .item = item, .rc = rc, .msglen = strlen(msg), .reclen = len };
+	struct runner_hdr h = { .item = item, .rc = rc, .msglen = strlen(msg), .reclen = len };
 	return write_all(fd, &h, sizeof h) || write_all(fd, msg, (size_t)h.msglen) ||
 	       write_all(fd, rec, len) ? -1 : 0;
 }
@@ -645,7 +614,7 @@ static int procs_recv(void *ctx, unsigned *w, struct runner_reply *out, int wait
 		if (!(pf[j].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		struct proc *p = &ps->w[map[j]];
-		struct reply_hdr h;
+		struct runner_hdr h;
 		if (read_all(p->res, &h, sizeof h) || h.msglen >= SIM_ERR_MSG_MAX) {
 			sim_errf(err, SIM_EIO, "a worker process died");
 			return -1;
@@ -728,8 +697,7 @@ static void stop_procs(struct procs *ps, int kill_them)
 			;
 }
 
-static int run_forked(const struct scenario_set *set, struct report *r,
-		      const struct runner_opts *o, unsigned jobs, struct sim_err *err)
+static int run_forked(const struct plan *pl, unsigned jobs, struct sim_err *err)
 {
 	struct procs ps = { .w = calloc(jobs, sizeof *ps.w) };
 	if (!ps.w)
@@ -738,13 +706,13 @@ static int run_forked(const struct scenario_set *set, struct report *r,
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGPIPE, &ign, &old_pipe);
-	int rc = start_procs(set, &ps, jobs, o->stop, err);
+	int rc = start_procs(pl->set, &ps, jobs, pl->o->stop, err);
 	if (rc == 0) {
 		struct runner_transport t = {
 			.workers = jobs, .ctx = &ps,
 			.send = procs_send, .recv = procs_recv, .interrupt = procs_interrupt,
 		};
-		rc = runner_run_on(set, r, o, &t, err);
+		rc = run_on(pl, &t, err);
 	}
 	stop_procs(&ps, rc != 0);
 	sigaction(SIGPIPE, &old_pipe, NULL);
@@ -766,7 +734,7 @@ int runner_run(const struct scenario_set *set, struct report *r,
 		jobs = (unsigned)pl.n;
 	if (jobs > 256)
 		jobs = 256;
-	int rc = jobs <= 1 ? run_serial(&pl, err) : run_forked(set, r, pl.o, jobs, err);
+	int rc = jobs <= 1 ? run_serial(&pl, err) : run_forked(&pl, jobs, err);
 	free(pl.closed);
 	return rc;
 }

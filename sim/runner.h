@@ -72,6 +72,15 @@ int runner_run(const struct scenario_set *set, struct report *r,
  * forked workers and for MPI ranks; only how an item number goes out and
  * a result comes back differs, which a transport says. */
 
+/* How a worker's reply starts on the wire (a pipe, an MPI message):
+ * then msglen bytes of message (less than SIM_ERR_MSG_MAX) and reclen of
+ * record. */
+struct runner_hdr {
+	uint64_t item;
+	int64_t rc;
+	uint64_t msglen, reclen;
+};
+
 /* One item's result as a worker sends it. */
 struct runner_reply {
 	uint64_t item;
@@ -123,13 +132,18 @@ void runner_serve(const struct scenario_set *set, const struct runner_worker *wk
  * (npoints flags, zeroed at the start) marks the closed points, whose
  * later items are ignored.  Runs and merges
  * share it, so both stop a point at the same replication.  0, or a code
- * whose message runner_fold_err gives. */
+ * whose message report_error gives. */
 int runner_fold(const struct scenario_set *set, struct report *r, unsigned char *closed,
 		uint64_t item, const struct rep_result *res, const struct runner_opts *o);
 
-/* runner_fold_err puts the message for runner_fold's status rc (not 0)
- * on r in err, and returns rc. */
-int runner_fold_err(const struct report *r, int rc, struct sim_err *err);
+/* runner_point_result returns point p of set (scenario_point) and makes
+ * *res its result record, unless it already is (*cur == p; *cur is then
+ * p, and SIZE_MAX before the first).  A point's items share one record,
+ * cleared by each run.  NULL with err set when the point cannot be built
+ * or memory ran out. */
+const struct scenario *runner_point_result(const struct scenario_set *set, size_t p,
+					   struct rep_result *res, size_t *cur,
+					   struct sim_err *err);
 
 /* `warmup: auto` runs up to RUNNER_PILOTS pilot replications of a point,
  * numbered from RUNNER_PILOT_STREAMS for their streams (no replication

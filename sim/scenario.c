@@ -603,12 +603,11 @@ int sc_dist(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 		if ((rc = sc_keys(ctx, n, what, k_emp, r_emp)) ||
 		    (rc = sc_string(ctx, yt_get(n, "file"), w, &file)))
 			return rc;
-		char path[4096];
-		if (file[0] == '/' || !ctx->sc->dir)
-			snprintf(path, sizeof path, "%s", file);
-		else
-			snprintf(path, sizeof path, "%s/%s", ctx->sc->dir, file);
+		char *path = sc_path(ctx, file);
+		if (!path)
+			return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
 		rc = dist_empirical_file(out, path, &derr);
+		free(path);
 		if (rc)
 			return sc_fail(ctx, yt_get(n, "file"), w, "%s", derr.msg);
 		return 0;
@@ -619,6 +618,18 @@ int sc_dist(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 	if (rc)
 		return sc_fail(ctx, n, what, "%s", derr.msg);
 	return 0;
+}
+
+char *sc_path(const struct sc_ctx *ctx, const char *file)
+{
+	const char *dir = ctx->sc->dir;
+	if (file[0] == '/' || !dir || !strcmp(dir, "."))
+		return strdup(file);
+	size_t n = strlen(dir) + strlen(file) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s", dir, file);
+	return p;
 }
 
 int scenario_node_index(const struct scenario *sc, const char *name)
@@ -801,10 +812,7 @@ static int check_precision(struct sc_ctx *c, const struct yt_node *n, struct sc_
 	for (int i = 0; i < RM_COUNT; i++)
 		names[i] = report_metric_name(i);
 	names[RM_COUNT] = NULL;
-	for (int i = 0; i < RM_COUNT; i++)
-		if (!strcmp(m, names[i]))
-			pr->metric = i;
-	if (pr->metric < 0)
+	if ((pr->metric = report_metric_find(m)) < 0)
 		return sc_unknown(c, yt_get(n, "metric"), "precision.metric", "metric", m, names);
 	const struct yt_node *rel = yt_get(n, "relative"), *abs = yt_get(n, "absolute");
 	if (!rel == !abs)

@@ -90,6 +90,13 @@ struct scenario {
 	size_t nbreakers;
 };
 
+/* sc_precision_target is the half-width the precision rule asks of an
+ * estimate: relative to it, or absolute. */
+static inline double sc_precision_target(const struct sc_precision *pr, double est)
+{
+	return pr->relative > 0 ? pr->relative * (est < 0 ? -est : est) : pr->absolute;
+}
+
 /* sc_max_replications is how many replications a point may run: its
  * `replications`, or with `precision:` its `max_replications`. */
 static inline uint32_t sc_max_replications(const struct scenario *sc)
@@ -249,6 +256,10 @@ int sc_dist(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 /* sc_node_ref: the name of a component in `nodes:` -> its index. */
 int sc_node_ref(struct sc_ctx *ctx, const struct yt_node *n, const char *what,
 		uint32_t *out);
+
+/* sc_path is the file named in the scenario, resolved against the
+ * scenario file's directory (malloc'd; NULL when memory ran out). */
+char *sc_path(const struct sc_ctx *ctx, const char *file);
 
 /* sc_closest returns the entry of the NULL-terminated list nearest to s in
  * edit distance, or NULL when none is near enough to be a likely typo. */

@@ -78,8 +78,6 @@ struct writer {
 static int sink(void *arg, uint64_t item, const struct rep_result *res, struct sim_err *err)
 {
 	struct writer *w = arg;
-	w->buf.len = 0;
-	w->buf.oom = 0;
 	if (repio_pack(res, &w->buf))
 		return sim_errf(err, SIM_ENOMEM, "out of memory");
 	if (put64(w->f, item) || put64(w->f, w->buf.len) || put(w->f, w->buf.data, w->buf.len))
@@ -449,19 +447,9 @@ int shard_merge(struct shard_set *ss, const struct scenario_set *set, struct rep
 		runner_item_at(set, item, &p, &k);
 		if (closed[p])
 			continue;            /* its precision was met before */
-		if (p != cur) {
-			rep_result_fini(&res);
-			cur = SIZE_MAX;
-			const struct scenario *sc = scenario_point(set, p, err);
-			if (!sc) {
-				rc = err->code;
-				break;
-			}
-			if (rep_result_init(&res, sc)) {
-				rc = sim_errf(err, SIM_ENOMEM, "out of memory");
-				break;
-			}
-			cur = p;
+		if (!runner_point_result(set, p, &res, &cur, err)) {
+			rc = err->code;
+			break;
 		}
 		int urc = repio_unpack(&res, buf, len);
 		if (urc) {
@@ -472,7 +460,7 @@ int shard_merge(struct shard_set *ss, const struct scenario_set *set, struct rep
 		}
 		int frc = runner_fold(set, r, closed, item, &res, NULL);
 		if (frc)
-			rc = runner_fold_err(r, frc, err);
+			rc = report_error(r, frc, err);
 	}
 	/* each file must end where its last record does, with its trailer */
 	for (uint32_t i = 0; rc == 0 && i < ss->count; i++) {

@@ -723,6 +723,30 @@ static void pool_send(struct sim *s, uint32_t id)
 	}
 }
 
+/* admit says whether an attempt on edge, made by caller's unit, may go
+ * out now: REQ_OK, or the status that refuses it: REQ_REJECTED when its
+ * pool's waiting room is full or its rate limit has no token,
+ * REQ_BREAKER_OPEN when its breaker fails it fast (counted as not
+ * permitted).  A breaker that moves to half-open on this is counted. */
+static int admit(struct sim *s, const struct call_edge *edge, struct sim_node *caller,
+		 uint32_t unit)
+{
+	if ((pool_full(s, edge) && s->ert[edge->id].npend >= edge->policy->max_pending) ||
+	    over_limit(s, edge))
+		return REQ_REJECTED;
+	struct breaker *b = breaker_of(s, edge);
+	if (!b)
+		return REQ_OK;
+	int was = b->state;
+	int ok = breaker_allow(b, s->now_ns);
+	if (was == BRK_OPEN && b->state == BRK_HALF_OPEN)
+		cst_bump(s, caller, unit, offsetof(struct call_stats, half_opened));
+	if (ok)
+		return REQ_OK;
+	cst_bump(s, caller, unit, offsetof(struct call_stats, not_permitted));
+	return REQ_BREAKER_OPEN;
+}
+
 /* call_step makes the calls of the current step of call h, moving on
  * past steps whose edges all said no.  Returns 1 when calls are out,
  * 0 when the plan is over (or memory ran out, s->oom). */
@@ -741,7 +765,6 @@ static int call_step(struct sim *s, uint64_t h)
 		uint64_t chosen[CALLPLAN_MAX_PARALLEL / 64], denied[CALLPLAN_MAX_PARALLEL / 64];
 		uint64_t breaker_denied[CALLPLAN_MAX_PARALLEL / 64];
 		uint64_t held[CALLPLAN_MAX_PARALLEL / 64];
-		uint32_t waiting_here = 0;
 		struct request *first = NULL, **tail = &first;
 		uint32_t made = 0;
 		memset(chosen, 0, (step->nedges + 63) / 64 * sizeof *chosen);
@@ -750,7 +773,9 @@ static int call_step(struct sim *s, uint64_t h)
 		memset(held, 0, (step->nedges + 63) / 64 * sizeof *held);
 		for (uint32_t e = 0; e < step->nedges; e++) {
 			const struct call_edge *edge = &step->edges[e];
-			/* the edge's place in the plan names its draws */
+			/* the edge's place in the plan names its draws; each
+			 * policy edge has a pool of its own, so no other edge
+			 * of the step waits in this one's */
 			uint64_t salt = (uint64_t)st * CALLPLAN_MAX_PARALLEL + e;
 			if (edge->p < 1 &&
 			    !(rng_uniform_pos(sim_draws(s, parent,
@@ -758,23 +783,11 @@ static int call_step(struct sim *s, uint64_t h)
 				continue;
 			chosen[e / 64] |= (uint64_t)1 << (e % 64);
 			made++;
-			struct breaker *b = breaker_of(s, edge);
-			if ((pool_full(s, edge) &&
-			     s->ert[edge->id].npend + waiting_here >= edge->policy->max_pending) ||
-			    over_limit(s, edge)) {
+			int why = admit(s, edge, caller, unit);
+			if (why != REQ_OK) {
 				denied[e / 64] |= (uint64_t)1 << (e % 64);
-				continue;
-			}
-			if (pool_full(s, edge))
-				waiting_here++;
-			int was = b ? b->state : 0;
-			int ok = !b || breaker_allow(b, s->now_ns);
-			if (b && was == BRK_OPEN && b->state == BRK_HALF_OPEN)
-				cst_bump(s, caller, unit, offsetof(struct call_stats, half_opened));
-			if (!ok) {
-				denied[e / 64] |= (uint64_t)1 << (e % 64);
-				breaker_denied[e / 64] |= (uint64_t)1 << (e % 64);
-				cst_bump(s, caller, unit, offsetof(struct call_stats, not_permitted));
+				if (why == REQ_BREAKER_OPEN)
+					breaker_denied[e / 64] |= (uint64_t)1 << (e % 64);
 				continue;
 			}
 			struct request *k = make_child(s, parent, caller, unit, h, salt, 0);
@@ -1048,23 +1061,13 @@ static void retry_now(struct sim *s, uint64_t h, uint32_t e)
 	struct sim_node *caller = &s->nodes[c->caller];
 	struct call_try *t = &TRIES(c)[e];
 	uint64_t salt = (uint64_t)c->step * CALLPLAN_MAX_PARALLEL + e;
+	int why = admit(s, edge, caller, c->unit);
+	if (why != REQ_OK) {
+		t->n++;
+		attempt_end(s, h, e, why, caller->id, 0, 1);
+		return;
+	}
 	struct breaker *b = breaker_of(s, edge);
-	if ((pool_full(s, edge) && s->ert[edge->id].npend >= edge->policy->max_pending) ||
-	    over_limit(s, edge)) {
-		t->n++;
-		attempt_end(s, h, e, REQ_REJECTED, caller->id, 0, 1);
-		return;
-	}
-	int was = b ? b->state : 0;
-	int ok = !b || breaker_allow(b, s->now_ns);
-	if (b && was == BRK_OPEN && b->state == BRK_HALF_OPEN)
-		cst_bump(s, caller, c->unit, offsetof(struct call_stats, half_opened));
-	if (!ok) {
-		t->n++;
-		cst_bump(s, caller, c->unit, offsetof(struct call_stats, not_permitted));
-		attempt_end(s, h, e, REQ_BREAKER_OPEN, caller->id, 0, 1);
-		return;
-	}
 	struct request *k = make_child(s, c->parent, caller, c->unit, h, salt, t->n);
 	if (!k) {
 		s->oom = 1;

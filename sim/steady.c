@@ -273,27 +273,20 @@ size_t steady_mser5(const double *sum, const double *count, size_t n)
 		}
 	}
 	if (used >= 4) {
-		/* suffix sums, so each d costs O(1) */
+		/* the sums of what is left, less each batch cut: O(1) per d */
 		double s1 = 0, s2 = 0, best_v = INFINITY;
-		double *suf1 = malloc((used + 1) * sizeof *suf1);
-		double *suf2 = malloc((used + 1) * sizeof *suf2);
-		if (suf1 && suf2) {
-			suf1[used] = suf2[used] = 0;
-			for (size_t j = used; j-- > 0;) {
-				s1 += z[j], s2 += z[j] * z[j];
-				suf1[j] = s1, suf2[j] = s2;
+		for (size_t j = 0; j < used; j++)
+			s1 += z[j], s2 += z[j] * z[j];
+		for (size_t d = 0; d <= used / 2; d++) {
+			double m = (double)(used - d);
+			double ss = s2 - s1 * s1 / m;
+			double v = (ss > 0 ? ss : 0) / (m * m);
+			if (v < best_v) {
+				best_v = v;
+				best = d;
 			}
-			for (size_t d = 0; d <= used / 2; d++) {
-				double m = (double)(used - d);
-				double ss = suf2[d] - suf1[d] * suf1[d] / m;
-				double v = (ss > 0 ? ss : 0) / (m * m);
-				if (v < best_v) {
-					best_v = v;
-					best = d;
-				}
-			}
+			s1 -= z[d], s2 -= z[d] * z[d];
 		}
-		free(suf1), free(suf2);
 		best = best ? 5 * at[best] : 0;
 	}
 	free(z), free(at);

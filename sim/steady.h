@@ -98,11 +98,11 @@ void steady_note_text(const struct scenario *sc, const struct steady_note *n,
  * in simulation output", Simulation 69(6), 1997; Franklin and White,
  * WSC 2008): the series (window i's latencies summed, sum[i], over its
  * count[i] of them) is cut into batches of 5 windows, batch j's mean Z_j
- * the latencies of its windows over their count, and the cut is the d
- * <= nb / 2 that minimises the marginal standard error of what is left,
- * sum_{j >= d} (Z_j - mean_d)^2 / (nb - d)^2 (batches without a latency
- * left out).  Returns how many leading windows to drop (a multiple of 5;
- * 0 when fewer than 4 batches have latencies). */
+ * the latencies of its windows over their count.  Of the nb batches
+ * that have latencies, the cut is the d <= nb / 2 that minimises the
+ * marginal standard error of what is left, sum_{j >= d} (Z_j - mean_d)^2
+ * / (nb - d)^2.  Returns how many leading windows to drop (a multiple of
+ * 5; 0 when fewer than 4 batches have latencies, or memory ran out). */
 size_t steady_mser5(const double *sum, const double *count, size_t n);
 
 #endif

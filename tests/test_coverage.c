@@ -210,10 +210,15 @@ static void test_coverage_rho_05_and_09(void **state)
 	 * the floor stays 92 %, as for the 1000 runs above */
 	struct tally t;
 	coverage(0.5, 4000, 200, 5, 500, 1.1, &t);
+	/* every run has both intervals: coverage is over all of them */
+	assert_int_equal(t.given[RM_LATENCY_MEAN], t.runs);
+	assert_int_equal(t.given[RM_P99], t.runs);
 	expect_cover(&t, RM_LATENCY_MEAN, FLOOR);
 	expect_cover(&t, RM_P99, FLOOR);
 	/* at rho 0.9 the intervals are wider: moved by 25 % */
 	coverage(0.9, 20000, 2000, 5, 300, 1.25, &t);
+	assert_int_equal(t.given[RM_LATENCY_MEAN], t.runs);
+	assert_int_equal(t.given[RM_P99], t.runs);
 	expect_cover(&t, RM_LATENCY_MEAN, FLOOR - 0.02);
 	expect_cover(&t, RM_P99, FLOOR - 0.02);
 	/* p99.9 is not checked: see docs/STATISTICS.md, "rho 0.5 and 0.9" */
@@ -225,7 +230,8 @@ static void test_coverage_rho_05_and_09(void **state)
  * of the mean and p99 hold the truth; *reps_mean is the mean number of
  * replications run. */
 static void seq_coverage(double rho, double duration_s, double warmup_s, uint32_t first,
-			 int m, double rel, size_t runs, struct tally *t, double *reps_mean)
+			 int m, double rel, size_t runs, struct tally *t, double *reps_mean,
+			 size_t *met_out)
 {
 	double r = 1 - rho;
 	double truth[RM_COUNT] = { [RM_LATENCY_MEAN] = 1 / r, [RM_P99] = log(100) / r };
@@ -263,6 +269,7 @@ static void seq_coverage(double rho, double duration_s, double warmup_s, uint32_
 		scenario_set_free(set);
 	}
 	*reps_mean = reps / (double)runs;
+	*met_out = met;
 	print_message("    rho %.2f, %g s (%g s warm-up), %u replications first, %s within %g%%:"
 		      " %.1f replications on average, target met in %zu of %zu runs;\n"
 		      "      coverage of the mean %5.1f%%, of p99 %5.1f%% (of %zu runs with an interval);"
@@ -284,18 +291,23 @@ static void test_coverage_under_precision(void **state)
 	double reps;
 	/* 300 runs: the floor is 90 %, as for rho 0.95 above */
 	const double floor = FLOOR - 0.02;
-	seq_coverage(0.5, 4000, 100, 5, RM_P99, 0.05, 300, &t, &reps);
+	size_t met;
+	/* the rule ends every run (none reaches 200 replications), so the
+	 * coverage is the sequential procedure's */
+	seq_coverage(0.5, 4000, 100, 5, RM_P99, 0.05, 300, &t, &reps, &met);
+	assert_int_equal(met, t.runs);
 	assert_int_equal(t.given[RM_P99], t.runs);
 	expect_cover(&t, RM_P99, floor);
 	expect_cover(&t, RM_LATENCY_MEAN, floor);
 	assert_true(reps > 5 && reps < 200);
-	seq_coverage(0.5, 4000, 100, 5, RM_LATENCY_MEAN, 0.02, 300, &t, &reps);
+	seq_coverage(0.5, 4000, 100, 5, RM_LATENCY_MEAN, 0.02, 300, &t, &reps, &met);
+	assert_int_equal(met, t.runs);
 	expect_cover(&t, RM_LATENCY_MEAN, floor);
 	if (simtest_full()) {
-		seq_coverage(0.9, 20000, 1000, 5, RM_P99, 0.05, 300, &t, &reps);
+		seq_coverage(0.9, 20000, 1000, 5, RM_P99, 0.05, 300, &t, &reps, &met);
 		expect_cover(&t, RM_P99, floor);
 		expect_cover(&t, RM_LATENCY_MEAN, floor);
-		seq_coverage(0.9, 20000, 1000, 5, RM_LATENCY_MEAN, 0.02, 300, &t, &reps);
+		seq_coverage(0.9, 20000, 1000, 5, RM_LATENCY_MEAN, 0.02, 300, &t, &reps, &met);
 		expect_cover(&t, RM_LATENCY_MEAN, floor);
 	}
 }

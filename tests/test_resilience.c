@@ -438,6 +438,45 @@ static void test_resilience_late_reply_of_an_earlier_step(void **state)
 	scenario_set_free(set);
 }
 
+/* Two parallel calls, each edge with a pool of one connection and room
+ * for one waiting attempt, at one call a second (at 1, 2 and 3 s) against
+ * 1.4 s services.  Each edge alone is a D/D/1 queue holding at most one
+ * waiting: the call at 1 s takes the connection, the one at 2 s waits
+ * until 2.4 s, the one at 3 s until 3.8 s.  So nothing is refused, on
+ * either edge, although both pools are full at once at 2 and 3 s: one
+ * edge's waiting attempt does not count against the other's room.
+ * Control: with no room to wait, the call at 2 s is refused. */
+static void test_resilience_parallel_pools_are_separate(void **state)
+{
+	(void)state;
+	for (int room = 1; room >= 0; room--) {
+		char yaml[1024];
+		snprintf(yaml, sizeof yaml,
+			 "name: pools\nseed: 3\nduration: 3.5s\nreplications: 1\n"
+			 "workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: front}\n"
+			 "nodes:\n"
+			 "  front: {type: service, workers: 100, service: {dist: constant, value: 0s},\n"
+			 "          calls: [{parallel: [{to: a, max_connections: 1, max_pending_requests: %d},\n"
+			 "                              {to: b, max_connections: 1, max_pending_requests: %d}]}]}\n"
+			 "  a: {type: service, workers: 100, service: {dist: constant, value: 1.4s}}\n"
+			 "  b: {type: service, workers: 100, service: {dist: constant, value: 1.4s}}\n",
+			 room, room);
+		struct scenario_set *set = simtest_load(yaml);
+		struct rep_result res;
+		simtest_run(set->points[0], 0, &res);
+		uint64_t refused = simtest_ended(&res, REQ_CALL_REJECTED);
+		print_message("    max_pending_requests %d: %llu of %llu refused\n", room,
+			      (unsigned long long)refused, (unsigned long long)simtest_arrivals(&res));
+		assert_true(simtest_arrivals(&res) >= 3);
+		if (room)
+			assert_int_equal(refused, 0);
+		else
+			assert_true(refused >= 1);
+		rep_result_fini(&res);
+		scenario_set_free(set);
+	}
+}
+
 /* A breaker on one call of a parallel group whose other call fails half
  * the time: attempts given up when the group fails fast give their
  * half-open permits back, so the breaker never sticks half-open. */
@@ -673,6 +712,7 @@ int main(void)
 		cmocka_unit_test(test_resilience_hedge_mean),
 		cmocka_unit_test(test_resilience_late_reply_of_an_earlier_step),
 		cmocka_unit_test(test_resilience_breaker_permits_given_back),
+		cmocka_unit_test(test_resilience_parallel_pools_are_separate),
 		cmocka_unit_test(test_resilience_limit_refusals_are_not_breaker_failures),
 		cmocka_unit_test(test_resilience_each_retry_its_own_jitter),
 		cmocka_unit_test(test_resilience_orphans_behind_a_balancer),

@@ -497,14 +497,21 @@ static void test_runner_commits_when_a_point_cannot_be_rebuilt(void **state)
 	assert_int_equal(runner_run(set, &rep, &o, &err), SIM_EINTR);
 	assert_int_equal(report_commit(&rep, &err), 0);
 	assert_int_equal(simtest_summary(&rep, 0).replications, 2);
-	/* 4 arrivals every 1.5 s, the trace's length */
-	assert_true(simtest_summary(&rep, 0).arrivals > 2 * 26000);
+	/* 4 arrivals every 1.5 s (the trace's length) over 10,000 s, the
+	 * one at 10,000 s itself outside: 26,666 a replication */
+	assert_int_equal(simtest_summary(&rep, 0).arrivals, 2 * 26666);
 	report_fini(&rep);
 	struct csv c;
 	snprintf(path, sizeof path, "%s/summary.csv", out);
 	csv_load(&c, path);
 	assert_int_equal(c.rows, 4);
 	assert_string_equal(csv_get(&c, 0, "replications"), "2");
+	assert_string_equal(csv_get(&c, 0, "complete"), "true");
+	/* stopped during its replication 0 or 1: what it has, incomplete */
+	assert_string_equal(csv_get(&c, 1, "point"), "1");
+	assert_true(!strcmp(csv_get(&c, 1, "replications"), "0") ||
+		    !strcmp(csv_get(&c, 1, "replications"), "1"));
+	assert_string_equal(csv_get(&c, 1, "complete"), "false");
 	assert_string_equal(csv_get(&c, 2, "point"), "2");
 	assert_string_equal(csv_get(&c, 2, "replications"), "0");
 	csv_free(&c);

@@ -128,13 +128,18 @@ static void test_shard_merge_refuses_what_does_not_fit(void **state)
 	assert_false(exists("x"));
 }
 
-/* A shard stopped by a signal leaves no file, not even a temporary one. */
+/* A shard stopped by a signal leaves no file, not even the temporary one
+ * it was writing when the signal came (the kill waits until it is there;
+ * 3 if it never is). */
 static void test_shard_interrupted_writes_nothing(void **state)
 {
 	assert_int_equal(sh(NULL, 0, "( %s run scenarios/quickstart.yaml -q --set duration=60s "
-			    "--set replications=100000 --shard 1/2 -o %s/stopped & pid=$!; sleep 1; "
-			    "kill -INT $pid; wait $pid )", bin, tmpdir), 130);
-	assert_int_equal(sh(NULL, 0, "test -z \"$(ls -A %s/stopped)\"", tmpdir), 0);
+			    "--set replications=100000 --shard 1/2 -o %s/stopped & pid=$!; i=0; "
+			    "until [ -n \"$(ls -A %s/stopped 2>/dev/null)\" ]; do "
+			    "i=$((i + 1)); [ $i -lt 600 ] || { kill $pid; wait $pid; exit 3; }; "
+			    "sleep 0.05; done; kill -INT $pid; wait $pid )", bin, tmpdir, tmpdir), 130);
+	assert_int_equal(sh(NULL, 0, "test ! -e %s/stopped || test -z \"$(ls -A %s/stopped)\"",
+			    tmpdir, tmpdir), 0);
 }
 
 int main(int argc, char **argv)
