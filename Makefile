@@ -42,9 +42,12 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
-LIB_SRC  := $(filter-out sim/main.c sim/mpiwork.c,$(wildcard sim/*.c)) $(wildcard models/*.c)
+# three layers, each a folder: sim/ the engine, models/ the kinds, app/
+# the program (app/main.c and app/mpiwork.c are the executables' own)
+LIB_SRC  := $(wildcard sim/*.c) $(wildcard models/*.c) \
+	    $(filter-out app/main.c app/mpiwork.c,$(wildcard app/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
-MAIN_OBJ := $(BUILD)/sim/main.o
+MAIN_OBJ := $(BUILD)/app/main.o
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(BUILD)/archsim
@@ -78,13 +81,13 @@ $(BUILD)/tests/%: tests/%.c $(LIBA) $(wildcard tests/*.h)
 	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(LIBA) $(CMOCKA_LIBS) $(PKG_LIBS) $(LDLIBS)
 
 # archsim-mpi: the same program with MPI ranks as its workers
-# (sim/mpiwork.h), built with Open MPI's headers and library.
+# (app/mpiwork.h), built with Open MPI's headers and library.
 MPI_PKG    := ompi-c
 MPI_CFLAGS  = $(shell pkg-config --cflags $(MPI_PKG) 2>/dev/null)
 MPI_LIBS    = $(shell pkg-config --libs $(MPI_PKG) 2>/dev/null)
 MPI_BIN    := $(BUILD)/archsim-mpi
 
-$(BUILD)/mpi/%.o: sim/%.c
+$(BUILD)/mpi/%.o: app/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  MPICC   $<")
 	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(MPI_CFLAGS) -DARCHSIM_MPI \
@@ -144,7 +147,7 @@ memcheck: deps
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_BIN := $(BUILD)/fuzz/fuzz_scenario $(BUILD)/fuzz/fuzz_set
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard sim/*.h models/*.h)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard sim/*.h models/*.h app/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $<")
 	$(Q)clang -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g $(WARN) -Wno-unknown-warning-option \

@@ -75,7 +75,7 @@
 #ifndef MODELS_BALANCER_H
 #define MODELS_BALANCER_H
 
-#include "models/model.h"
+#include "sim/model.h"
 
 extern const struct model_ops balancer_ops;
 

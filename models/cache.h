@@ -47,7 +47,7 @@
 #ifndef MODELS_CACHE_H
 #define MODELS_CACHE_H
 
-#include "models/model.h"
+#include "sim/model.h"
 
 extern const struct model_ops cache_ops;
 

@@ -24,6 +24,6 @@
 #ifndef MODELS_CLIENT_H
 #define MODELS_CLIENT_H
 
-#include "models/model.h"
+#include "sim/model.h"
 
 #endif

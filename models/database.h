@@ -38,7 +38,7 @@
 #ifndef MODELS_DATABASE_H
 #define MODELS_DATABASE_H
 
-#include "models/model.h"
+#include "sim/model.h"
 
 extern const struct model_ops database_ops;
 

@@ -37,7 +37,7 @@
 #ifndef MODELS_QUEUE_H
 #define MODELS_QUEUE_H
 
-#include "models/model.h"
+#include "sim/model.h"
 
 extern const struct model_ops queue_ops;
 

@@ -22,7 +22,7 @@
 #ifndef MODELS_SERVICE_H
 #define MODELS_SERVICE_H
 
-#include "models/model.h"
+#include "sim/model.h"
 
 extern const struct model_ops service_ops;
 

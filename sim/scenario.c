@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/model.h"
+#include "sim/model.h"
 #include "sim/breaker.h"
-#include "sim/capacity.h"
+#include "app/capacity.h"
 #include "sim/param.h"
-#include "sim/report.h"
+#include "app/report.h"
 
 #define SC_MAX_NODES 1000000
 #define SC_MAX_REPLICATIONS 100000

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/model.h"
+#include "sim/model.h"
 #include "sim/breaker.h"
 #include "sim/rng.h"
 

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "models/model.h"
+#include "sim/model.h"
 #include "sim/stats.h"
 
 /* Gauss-Seidel sweeps before giving up on the flows (the check is then

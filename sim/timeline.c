@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/model.h"
+#include "sim/model.h"
 #include "sim/scenario.h"
 
 #define TL_MAX_ENTRIES 100000

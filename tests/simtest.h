@@ -12,8 +12,8 @@
 
 #include <gsl/gsl_statistics_double.h>
 
-#include "models/model.h"
-#include "sim/report.h"
+#include "sim/model.h"
+#include "app/report.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "sim/stats.h"

@@ -13,8 +13,8 @@
 #include <math.h>
 #include <unistd.h>
 
-#include "sim/capacity.h"
-#include "sim/report.h"
+#include "app/capacity.h"
+#include "app/report.h"
 
 static void test_capacity_slo_grammar(void **state)
 {

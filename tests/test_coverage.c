@@ -41,8 +41,8 @@
 
 #include <math.h>
 
-#include "sim/report.h"
-#include "sim/runner.h"
+#include "app/report.h"
+#include "app/runner.h"
 #include "sim/stats.h"
 
 #define FLOOR 0.92

@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#include "models/model.h"
+#include "sim/model.h"
 #include "sim/callplan.h"
 #include "sim/param.h"
 #include "sim/scenario.h"

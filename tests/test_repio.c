@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/report.h"
-#include "sim/repio.h"
+#include "app/report.h"
+#include "app/repio.h"
 
 static const char *yaml =
 	"name: r\nseed: 3\nduration: 20s\nwarmup: 2s\nreplications: 2\nwindow: 1s\n"

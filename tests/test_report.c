@@ -12,7 +12,7 @@
 
 #include "tests/csvtest.h"
 
-#include "sim/report.h"
+#include "app/report.h"
 #include "sim/stats.h"
 
 #define ONE \

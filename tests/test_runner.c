@@ -13,8 +13,8 @@
 
 #include "tests/csvtest.h"
 
-#include "sim/report.h"
-#include "sim/runner.h"
+#include "app/report.h"
+#include "app/runner.h"
 
 #define SWEPT \
 	"duration: 50s\nwarmup: 5s\nreplications: 3\n" \

@@ -4,7 +4,7 @@
  */
 #include "tests/testutil.h"
 
-#include "models/model.h"
+#include "sim/model.h"
 #include "sim/scenario.h"
 
 #define BASE \

@@ -10,9 +10,9 @@
 
 #include <math.h>
 
-#include "models/model.h"
-#include "sim/report.h"
-#include "sim/runner.h"
+#include "sim/model.h"
+#include "app/report.h"
+#include "app/runner.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
 

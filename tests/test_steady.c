@@ -10,8 +10,8 @@
 
 #include <math.h>
 
-#include "sim/report.h"
-#include "sim/runner.h"
+#include "app/report.h"
+#include "app/runner.h"
 #include "sim/steady.h"
 
 static const char *mm1r(double rate, const char *service, const char *length,

@@ -24,8 +24,8 @@
 
 #include <math.h>
 
-#include "sim/report.h"
-#include "sim/runner.h"
+#include "app/report.h"
+#include "app/runner.h"
 #include "sim/scenario.h"
 #include "sim/sim.h"
 #include "sim/stats.h"

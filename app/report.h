@@ -61,8 +61,8 @@
  * the previous results as they were and never a half-written file.
  * Numbers are printed with %.9g: the same bytes for the same inputs.
  */
-#ifndef SIM_REPORT_H
-#define SIM_REPORT_H
+#ifndef APP_REPORT_H
+#define APP_REPORT_H
 
 #include <stdio.h>
 

@@ -1,5 +1,5 @@
 /*
- * shard.h - a sweep split over separate jobs, and merged.
+ * split.h - a sweep split over separate jobs, and merged.
  *
  *   archsim run FILE --shard 2/8 -o out     (the second of eight jobs)
  *   archsim merge out                       (once all eight are in)
@@ -20,15 +20,15 @@
  * text, other overrides, another N, another version, a shard missing or
  * given twice, or a file cut short.
  */
-#ifndef SIM_SHARD_H
-#define SIM_SHARD_H
+#ifndef APP_SPLIT_H
+#define APP_SPLIT_H
 
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/report.h"
-#include "sim/runner.h"
+#include "app/report.h"
+#include "app/runner.h"
 #include "sim/scenario.h"
 
 /* What the scenario was made of, to be stored with the records. */
@@ -39,40 +39,40 @@ struct shard_source {
 	size_t nsets;
 };
 
-/* shard_parse reads "I/N" (1 <= I <= N <= 100000) into *index (I - 1)
+/* split_parse reads "I/N" (1 <= I <= N <= 100000) into *index (I - 1)
  * and *count.  0, or SIM_EINVAL with a message in err. */
-int shard_parse(const char *arg, uint32_t *index, uint32_t *count, struct sim_err *err);
+int split_parse(const char *arg, uint32_t *index, uint32_t *count, struct sim_err *err);
 
-/* shard_run runs shard index/count of set (o: jobs, stop, progress) and
+/* split_run runs shard index/count of set (o: jobs, stop, progress) and
  * writes DIR/shard-I-of-N.rec, under a temporary name renamed when
  * complete; its path goes to path[len].  0, SIM_EINTR (nothing written),
  * SIM_EIO, SIM_ENOMEM or SIM_ESTUCK, with err set. */
-int shard_run(const struct scenario_set *set, const struct shard_source *src,
+int split_run(const struct scenario_set *set, const struct shard_source *src,
 	      uint32_t index, uint32_t count, const char *dir, const char *version,
 	      const struct runner_opts *o, char *path, size_t len, struct sim_err *err);
 
-struct shard_set;
+struct split_set;
 
-/* shard_open opens the shard files named by paths[0..n) (files, or
+/* split_open opens the shard files named by paths[0..n) (files, or
  * directories holding shard-*-of-*.rec), checks that they are all N
  * shards of one run by this version, and gives the source they were run
  * from.  0, or SIM_EINVAL (they do not fit together: err says why) /
- * SIM_EIO / SIM_ENOMEM.  Free with shard_close. */
-int shard_open(char *const *paths, size_t n, const char *version, struct shard_set **out,
+ * SIM_EIO / SIM_ENOMEM.  Free with split_close. */
+int split_open(char *const *paths, size_t n, const char *version, struct split_set **out,
 	       struct shard_source *src, struct sim_err *err);
 
-/* shard_warmups gives set's points the warm-ups the shards ran with
+/* split_warmups gives set's points the warm-ups the shards ran with
  * (`warmup: auto` cuts, found once by each shard).  0, or SIM_EINVAL when
  * set has another number of points. */
-int shard_warmups(const struct shard_set *ss, struct scenario_set *set, struct sim_err *err);
+int split_warmups(const struct split_set *ss, struct scenario_set *set, struct sim_err *err);
 
-/* shard_merge folds every item of the shards, in order, into r (prepared
+/* split_merge folds every item of the shards, in order, into r (prepared
  * with report_init for set, the scenario loaded from the source, and
  * opened), closing each point.  0, SIM_EINTR when *stop became non-zero,
  * SIM_EINVAL (a record that does not fit set), SIM_EIO or SIM_ENOMEM. */
-int shard_merge(struct shard_set *ss, const struct scenario_set *set, struct report *r,
+int split_merge(struct split_set *ss, const struct scenario_set *set, struct report *r,
 		volatile sig_atomic_t *stop, struct sim_err *err);
 
-void shard_close(struct shard_set *ss);
+void split_close(struct split_set *ss);
 
 #endif

@@ -17,8 +17,8 @@
  * Nothing else is converted, so records move between machines of one
  * architecture (a cluster's nodes), which is what the callers need.
  */
-#ifndef SIM_REPIO_H
-#define SIM_REPIO_H
+#ifndef APP_REPIO_H
+#define APP_REPIO_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /*
  * capacity.c - SLO search; see capacity.h.
  */
-#include "sim/capacity.h"
+#include "app/capacity.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/outfile.h"
-#include "sim/report.h"
+#include "app/outfile.h"
+#include "app/report.h"
 
 /* ---- the SLO and the bounds ---------------------------------------------- */
 

@@ -30,17 +30,17 @@
  * all), and the chart capacity.png (plots/capacity.gp) shows the first
  * term's metric against the parameter with its intervals and the limit.
  */
-#ifndef SIM_CAPACITY_H
-#define SIM_CAPACITY_H
+#ifndef APP_CAPACITY_H
+#define APP_CAPACITY_H
 
 #include <signal.h>
 #include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/runner.h"
+#include "app/runner.h"
 #include "sim/scenario.h"
-#include "sim/shard.h"
+#include "app/split.h"
 
 #define CAP_MAX_TERMS 8
 

@@ -15,12 +15,12 @@
  * Compiled only into archsim-mpi (`make mpi`), which needs Open MPI's
  * headers and library; the plain archsim does not depend on them.
  */
-#ifndef SIM_MPIWORK_H
-#define SIM_MPIWORK_H
+#ifndef APP_MPIWORK_H
+#define APP_MPIWORK_H
 
 #include <signal.h>
 
-#include "sim/runner.h"
+#include "app/runner.h"
 #include "sim/scenario.h"
 
 /* mpiwork_init starts MPI; *rank and *size are this rank and how many

@@ -1,7 +1,7 @@
 /*
  * report.c - folding replications, estimates and CSV output; see report.h.
  */
-#include "sim/report.h"
+#include "app/report.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -15,7 +15,7 @@
 
 #include <gsl/gsl_statistics_double.h>
 
-#include "models/model.h"
+#include "sim/model.h"
 #include "sim/stats.h"
 #include "sim/steady.h"
 

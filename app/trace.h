@@ -26,8 +26,8 @@
  * service span is the demand drawn; a service whose workers contend for
  * the host runs longer than its span shows.
  */
-#ifndef SIM_TRACE_H
-#define SIM_TRACE_H
+#ifndef APP_TRACE_H
+#define APP_TRACE_H
 
 #include <signal.h>
 #include <stdint.h>

@@ -1,13 +1,13 @@
 /*
  * graph.c - the topology as DOT; see graph.h.
  */
-#include "sim/graph.h"
+#include "app/graph.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/model.h"
+#include "sim/model.h"
 
 /* dot_string writes s as a DOT quoted string's content. */
 static void dot_string(FILE *f, const char *s)

@@ -5,7 +5,7 @@
  * order of struct rep_result; each array is preceded by its length, which
  * unpacking checks against the prepared result.
  */
-#include "sim/repio.h"
+#include "app/repio.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -8,8 +8,8 @@
  * no half-written one is ever seen.  (The report's CSV files do the same
  * together, as a set: report.h.)
  */
-#ifndef SIM_OUTFILE_H
-#define SIM_OUTFILE_H
+#ifndef APP_OUTFILE_H
+#define APP_OUTFILE_H
 
 #include <stdio.h>
 

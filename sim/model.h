@@ -39,8 +39,8 @@
  * apply.  It also declares which timeline actions apply to it (faults);
  * the checker refuses the others.
  */
-#ifndef MODELS_MODEL_H
-#define MODELS_MODEL_H
+#ifndef SIM_MODEL_H
+#define SIM_MODEL_H
 
 #include <stdio.h>
 

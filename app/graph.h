@@ -11,8 +11,8 @@
  * offered) and the scenario's tree, so a new kind appears without change
  * here.  `make plots` renders it with `dot` when Graphviz is installed.
  */
-#ifndef SIM_GRAPH_H
-#define SIM_GRAPH_H
+#ifndef APP_GRAPH_H
+#define APP_GRAPH_H
 
 #include <stdio.h>
 

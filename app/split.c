@@ -1,5 +1,5 @@
 /*
- * shard.c - shard files; see shard.h.
+ * split.c - a sweep split over jobs, and merged; see split.h.
  *
  * Layout (native byte order, as the records inside):
  *
@@ -13,7 +13,7 @@
  * where str is a u64 length and that many bytes.
  */
 #define _DEFAULT_SOURCE 1    /* DT_* */
-#include "sim/shard.h"
+#include "app/split.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -23,15 +23,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim/outfile.h"
-#include "sim/repio.h"
+#include "app/outfile.h"
+#include "app/repio.h"
 
 #define SHARD_MAGIC "ARSHARD\n"
 #define SHARD_BOM 0x01020304u
 #define SHARD_MAX 100000u
 #define SHARD_MAX_STR (64u << 20)
 
-int shard_parse(const char *arg, uint32_t *index, uint32_t *count, struct sim_err *err)
+int split_parse(const char *arg, uint32_t *index, uint32_t *count, struct sim_err *err)
 {
 	char *end;
 	errno = 0;
@@ -86,7 +86,7 @@ static int sink(void *arg, uint64_t item, const struct rep_result *res, struct s
 	return 0;
 }
 
-int shard_run(const struct scenario_set *set, const struct shard_source *src,
+int split_run(const struct scenario_set *set, const struct shard_source *src,
 	      uint32_t index, uint32_t count, const char *dir, const char *version,
 	      const struct runner_opts *o, char *path, size_t len, struct sim_err *err)
 {
@@ -145,7 +145,7 @@ struct shard_file {
 	uint64_t npoints;
 };
 
-struct shard_set {
+struct split_set {
 	struct shard_file *files;    /* [count], by shard index */
 	uint32_t count;
 	struct shard_file *all;      /* as opened */
@@ -310,7 +310,7 @@ static int add_path(const char *path, char ***list, size_t *n, size_t *cap, stru
 	return 0;
 }
 
-void shard_close(struct shard_set *ss)
+void split_close(struct split_set *ss)
 {
 	if (!ss)
 		return;
@@ -321,13 +321,13 @@ void shard_close(struct shard_set *ss)
 	free(ss);
 }
 
-int shard_open(char *const *paths, size_t n, const char *version, struct shard_set **out,
+int split_open(char *const *paths, size_t n, const char *version, struct split_set **out,
 	       struct shard_source *src, struct sim_err *err)
 {
 	char **list = NULL;
 	size_t nlist = 0, cap = 0;
 	int rc = 0;
-	struct shard_set *ss = calloc(1, sizeof *ss);
+	struct split_set *ss = calloc(1, sizeof *ss);
 	*out = NULL;
 	if (!ss)
 		return sim_errf(err, SIM_ENOMEM, "out of memory");
@@ -374,7 +374,7 @@ int shard_open(char *const *paths, size_t n, const char *version, struct shard_s
 		free(list[i]);
 	free(list);
 	if (rc) {
-		shard_close(ss);
+		split_close(ss);
 		return rc;
 	}
 	/* the array by index shares the opened files' fields: only `all`
@@ -387,7 +387,7 @@ int shard_open(char *const *paths, size_t n, const char *version, struct shard_s
 	return 0;
 }
 
-int shard_warmups(const struct shard_set *ss, struct scenario_set *set, struct sim_err *err)
+int split_warmups(const struct split_set *ss, struct scenario_set *set, struct sim_err *err)
 {
 	const struct shard_file *sf = &ss->files[0];
 	if (sf->npoints != set->npoints)
@@ -398,7 +398,7 @@ int shard_warmups(const struct shard_set *ss, struct scenario_set *set, struct s
 	return 0;
 }
 
-int shard_merge(struct shard_set *ss, const struct scenario_set *set, struct report *r,
+int split_merge(struct split_set *ss, const struct scenario_set *set, struct report *r,
 		volatile sig_atomic_t *stop, struct sim_err *err)
 {
 	uint64_t total = runner_items(set);

@@ -19,10 +19,10 @@
  * process cannot corrupt another's heap, and the same records are what
  * MPI ranks and `--shard` jobs exchange.
  */
-#ifndef SIM_RUNNER_H
-#define SIM_RUNNER_H
+#ifndef APP_RUNNER_H
+#define APP_RUNNER_H
 
-#include "sim/report.h"
+#include "app/report.h"
 #include "sim/sim.h"
 
 /* Progress as seen by a runner's callback. */

@@ -8,7 +8,7 @@
  * are written in microseconds with nanosecond digits.  One event per
  * line, so the file is easy to read and to check.
  */
-#include "sim/trace.h"
+#include "app/trace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/outfile.h"
+#include "app/outfile.h"
 #include "sim/rng.h"
 #include "sim/sim.h"
 

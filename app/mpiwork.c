@@ -7,7 +7,7 @@
  * uint64_t), then the message and the record.  Rank 0 waits for replies
  * with MPI_Iprobe and short sleeps, so that it still sees a stop signal.
  */
-#include "sim/mpiwork.h"
+#include "app/mpiwork.h"
 
 #include <limits.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * table, then add one line here.  `archsim help` and docs/reference.md
  * pick it up from this list.
  */
-#include "models/model.h"
+#include "sim/model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +20,8 @@
 #include "models/shards.h"
 #include "sim/breaker.h"
 #include "sim/callplan.h"
-#include "sim/capacity.h"
-#include "sim/report.h"
+#include "app/capacity.h"
+#include "app/report.h"
 
 const struct model_ops *const model_registry[] = {
 	&service_ops,

@@ -2,13 +2,13 @@
  * outfile.c - files written whole or not at all; see outfile.h.
  */
 #define _DEFAULT_SOURCE 1    /* fsync */
-#include "sim/outfile.h"
+#include "app/outfile.h"
 
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/report.h"
+#include "app/report.h"
 
 int outfile_open(struct outfile *o, const char *dir, const char *name, struct sim_err *err)
 {

@@ -9,7 +9,7 @@
  * pipe tells it to exit.  A worker that dies shows as end of file on its
  * result pipe.
  */
-#include "sim/runner.h"
+#include "app/runner.h"
 
 #include <errno.h>
 #include <math.h>
@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sim/repio.h"
+#include "app/repio.h"
 #include "sim/steady.h"
 
 /* The pilots' series, pooled per point as their results come in. */

@@ -33,17 +33,17 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "models/model.h"
-#include "sim/capacity.h"
-#include "sim/graph.h"
-#include "sim/report.h"
-#include "sim/runner.h"
+#include "sim/model.h"
+#include "app/capacity.h"
+#include "app/graph.h"
+#include "app/report.h"
+#include "app/runner.h"
 #include "sim/scenario.h"
-#include "sim/shard.h"
-#include "sim/trace.h"
+#include "app/split.h"
+#include "app/trace.h"
 #include "sim/ytree.h"
 #ifdef ARCHSIM_MPI
-#include "sim/mpiwork.h"
+#include "app/mpiwork.h"
 
 /* this process's rank and the number of ranks (1 without mpirun) */
 static int mpi_rank, mpi_size = 1;
@@ -376,7 +376,7 @@ static void progress_start(struct progress_state *ps)
 
 /* run_set runs (or, with shards, merges into) the report of set. */
 static int run_set(const struct scenario_set *set, const struct args *a,
-		   struct shard_set *shards)
+		   struct split_set *shards)
 {
 	char dirbuf[4096];
 	const char *outdir = out_dir(a, set, dirbuf, sizeof dirbuf);
@@ -398,7 +398,7 @@ static int run_set(const struct scenario_set *set, const struct args *a,
 		return 1;
 	}
 	if (shards) {
-		rc = shard_merge(shards, set, &rep, &stop_signal, &err);
+		rc = split_merge(shards, set, &rep, &stop_signal, &err);
 		if (rc == SIM_EINTR) {
 			/* a merge is quick to run again: it leaves nothing */
 			report_abort(&rep);
@@ -451,7 +451,7 @@ static int run_shard(const struct scenario_set *set, const struct shard_source *
 {
 	struct sim_err err = { 0 };
 	uint32_t index, count;
-	if (shard_parse(a->shard, &index, &count, &err)) {
+	if (split_parse(a->shard, &index, &count, &err)) {
 		fprintf(stderr, "archsim: %s\n", err.msg);
 		return EXIT_BADINPUT;
 	}
@@ -466,7 +466,7 @@ static int run_shard(const struct scenario_set *set, const struct shard_source *
 		.progress = ps.tty && !a->quiet ? on_progress : NULL,
 		.arg = &ps,
 	};
-	int rc = shard_run(set, src, index, count, outdir, ARCHSIM_VERSION, &ro, path,
+	int rc = split_run(set, src, index, count, outdir, ARCHSIM_VERSION, &ro, path,
 			   sizeof path, &err);
 	if (ps.shown)
 		fprintf(stderr, "\r\033[K");
@@ -799,16 +799,16 @@ int main(int argc, char **argv)
 
 	struct sim_err err = { 0 };
 	struct scenario_set *set = NULL;
-	struct shard_set *shards = NULL;
+	struct split_set *shards = NULL;
 	struct shard_source src = { 0 };
 	char *text = NULL;
 	int rc;
 	if (!strcmp(a.cmd, "merge")) {
-		rc = shard_open(a.pos, a.npos, ARCHSIM_VERSION, &shards, &src, &err);
+		rc = split_open(a.pos, a.npos, ARCHSIM_VERSION, &shards, &src, &err);
 		if (rc == 0)
 			rc = scenario_load_string(src.file, src.text, src.sets, src.nsets, &set, &err);
 		if (rc == 0)
-			rc = shard_warmups(shards, set, &err);
+			rc = split_warmups(shards, set, &err);
 	} else if (a.shard || MPI_RUN(a.cmd) || !strcmp(a.cmd, "capacity")) {
 		/* the shard file keeps the scenario's text for the merge; MPI
 		 * sends it to the other ranks */
@@ -867,7 +867,7 @@ int main(int argc, char **argv)
 		status = run_set(set, &a, shards);
 	}
 	scenario_set_free(set);
-	shard_close(shards);
+	split_close(shards);
 	free(text);
 #ifdef ARCHSIM_MPI
 	mpiwork_finish(0, mpi_size);
