@@ -56,7 +56,7 @@ LIBA     := $(BUILD)/libarchsim.a
 SCENARIO ?= scenarios/quickstart.yaml
 OUT      ?=
 
-.PHONY: all deps run test unit validate bench debug check-sanitize memcheck fuzz fuzz-smoke plots docs clean mpi
+.PHONY: all deps run test unit layers validate bench debug check-sanitize memcheck fuzz fuzz-smoke plots docs clean mpi
 all: $(BIN)
 
 deps:
@@ -112,6 +112,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 
 unit: $(BIN) $(MPI_BIN) $(TEST_BIN)
+	$(Q)sh scripts/check-layers.sh
 	$(Q)sh scripts/run-tests.sh $(TEST_BIN)
 
 validate: deps
@@ -127,6 +128,10 @@ $(BUILD)/bench/%: bench/%.c $(LIBA)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(PKG_LIBS) $(LDLIBS)
+
+# the three layers and no loop of modules (scripts/check-layers.sh)
+layers:
+	$(Q)sh scripts/check-layers.sh
 
 debug: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build/debug OPT=-O1 \

@@ -13,6 +13,8 @@
 
 #include "app/outfile.h"
 #include "app/report.h"
+#include "sim/check.h"
+#include "sim/metric.h"
 
 /* ---- the SLO and the bounds ---------------------------------------------- */
 
@@ -39,9 +41,9 @@ enum limit_unit { LIMIT_RATE, LIMIT_TIME, LIMIT_NUMBER };
 
 static enum limit_unit limit_unit(int m)
 {
-	const char *name = report_metric_name(m);
+	const char *name = metric_name(m);
 	size_t n = strlen(name);
-	if (m == RM_THROUGHPUT)
+	if (m == METRIC_THROUGHPUT)
 		return LIMIT_RATE;
 	return n > 2 && !strcmp(name + n - 2, "_s") ? LIMIT_TIME : LIMIT_NUMBER;
 }
@@ -51,10 +53,10 @@ static int parse_limit(int m, const char *s, double *out)
 {
 	char *end;
 	if (limit_unit(m) == LIMIT_RATE)
-		return sc_parse_rate(s, out);
+		return check_parse_rate(s, out);
 	if (limit_unit(m) == LIMIT_TIME) {
 		int64_t ns;
-		if (sc_parse_duration(s, &ns) == 0) {
+		if (check_parse_duration(s, &ns) == 0) {
 			*out = (double)ns * 1e-9;
 			return 0;
 		}
@@ -98,12 +100,12 @@ int cap_parse_slo(const char *text, struct cap_spec *spec, char *why, size_t len
 		*op = 0;
 		char name[64];
 		trim(name, sizeof name, s);
-		t->metric = report_metric_find(name);
+		t->metric = metric_find(name);
 		if (t->metric < 0) {
 			size_t w = (size_t)snprintf(why, len, "unknown metric '%s' (metrics:", name);
-			for (int m = 0; m < RM_COUNT && w < len; m++)
+			for (int m = 0; m < METRIC_COUNT && w < len; m++)
 				w += (size_t)snprintf(why + w, len - w, "%s %s", m ? "," : "",
-						      report_metric_name(m));
+						      metric_name(m));
 			if (w < len)
 				snprintf(why + w, len - w, ")");
 			return -1;
@@ -144,11 +146,11 @@ int cap_parse_bound(const char *text, double *v, char *unit, int *integer)
 		*integer = x == floor(x) && !strpbrk(text, ".eE");
 		return 0;
 	}
-	if (sc_parse_rate(text, v) == 0) {
+	if (check_parse_rate(text, v) == 0) {
 		snprintf(unit, 8, "/s");
 		return 0;
 	}
-	if (sc_parse_duration(text, &ns) == 0) {
+	if (check_parse_duration(text, &ns) == 0) {
 		*v = (double)ns * 1e-9;
 		snprintf(unit, 8, "s");
 		return 0;
@@ -212,59 +214,94 @@ int cap_goal_find(const char *name)
 	return -1;
 }
 
-int cap_check(struct sc_ctx *ctx, const struct yt_node *n, struct cap_spec *out)
+/* ---- the `capacity:` block ------------------------------------------------ */
+
+static int parse_slo(struct check_ctx *ctx, const char *what, const struct yt_node *n,
+		     void *field)
 {
-	static const char *const keys[] = { "slo", "vary", "min", "max", "goal", "tolerance",
-					    "max_replications", NULL };
-	static const char *const required[] = { "slo", "vary", NULL };
-	struct cap_spec tmp, *spec = out ? out : &tmp;
+	struct cap_spec *spec = field;
 	char why[600];
-	const char *s, *v;
-	int rc;
-	memset(spec, 0, sizeof *spec);
-	if ((rc = sc_keys(ctx, n, "capacity", keys, required)))
-		return rc;
-	if ((rc = sc_string(ctx, yt_get(n, "slo"), "capacity.slo", &s)))
+	const char *s;
+	int rc = check_string(ctx, n, what, &s);
+	if (rc)
 		return rc;
 	if (cap_parse_slo(s, spec, why, sizeof why))
-		return sc_fail(ctx, yt_get(n, "slo"), "capacity.slo", "%s", why);
-	if ((rc = sc_string(ctx, yt_get(n, "vary"), "capacity.vary", &v)))
-		return rc;
-	if (strlen(v) >= sizeof spec->path)
-		return sc_fail(ctx, yt_get(n, "vary"), "capacity.vary", "too long");
-	snprintf(spec->path, sizeof spec->path, "%s", v);
-	const char *goal = NULL;
-	if (yt_get(n, "goal")) {
-		if ((rc = sc_string(ctx, yt_get(n, "goal"), "capacity.goal", &goal)))
-			return rc;
-		int g = cap_goal_find(goal);
-		if (g < 0)
-			return sc_unknown(ctx, yt_get(n, "goal"), "capacity.goal", "goal", goal,
-					  cap_goal_names);
-		spec->goal = (enum cap_goal)g;
-	}
-	if (yt_get(n, "tolerance") &&
-	    (rc = sc_double(ctx, yt_get(n, "tolerance"), "capacity.tolerance",
-			    CAP_TOLERANCE_MIN, CAP_TOLERANCE_MAX, &spec->tolerance)))
-		return rc;
-	if (yt_get(n, "max_replications")) {
-		uint64_t u;
-		if ((rc = sc_uint(ctx, yt_get(n, "max_replications"), "capacity.max_replications",
-				  CAP_REPS_MIN, CAP_REPS_MAX, &u)))
-			return rc;
-		spec->max_replications = (uint32_t)u;
-	}
-	const struct yt_node *mn = yt_get(n, "min"), *mx = yt_get(n, "max");
-	const char *min = NULL, *max = NULL;
-	if (mn && (rc = sc_string(ctx, mn, "capacity.min", &min)))
-		return rc;
-	if (mx && (rc = sc_string(ctx, mx, "capacity.max", &max)))
-		return rc;
-	if (cap_spec_finish(spec, min, max, why, sizeof why))
-		return sc_fail(ctx, mx && strstr(why, "max") == why ? mx : mn ? mn : n,
-			       "capacity", "%s", why);
+		return check_fail(ctx, n, what, "%s", why);
 	return 0;
 }
+
+static int parse_vary(struct check_ctx *ctx, const char *what, const struct yt_node *n,
+		      void *field)
+{
+	struct cap_spec *spec = field;
+	const char *v;
+	int rc = check_string(ctx, n, what, &v);
+	if (rc)
+		return rc;
+	if (strlen(v) >= sizeof spec->path)
+		return check_fail(ctx, n, what, "too long");
+	snprintf(spec->path, sizeof spec->path, "%s", v);
+	return 0;
+}
+
+/* parse_bound keeps a bound's text (min or max), checked with the other
+ * by the table's validate. */
+static int parse_bound(struct check_ctx *ctx, const char *what, const struct yt_node *n,
+		       void *field)
+{
+	const char *v;
+	int rc = check_string(ctx, n, what, &v);
+	if (rc == 0)
+		snprintf(field, CAP_BOUND_MAX, "%s", v);
+	return rc;
+}
+
+static int cap_validate(struct check_ctx *ctx, const char *what, const struct yt_node *n,
+			void *obj)
+{
+	struct cap_spec *spec = obj;
+	char why[600];
+	const struct yt_node *mn = yt_get(n, "min"), *mx = yt_get(n, "max");
+	if (cap_spec_finish(spec, mn ? spec->min_text : NULL, mx ? spec->max_text : NULL, why,
+			    sizeof why))
+		return check_fail(ctx, mx && strstr(why, "max") == why ? mx : mn ? mn : n,
+				  what, "%s", why);
+	return 0;
+}
+
+static const struct param cap_params[] = {
+	{ .name = "slo", .type = PARAM_CUSTOM, .parse = parse_slo, .flags = PARAM_REQUIRED,
+	  .shape = "METRIC<LIMIT and ...",
+	  .doc = "the objective: terms joined by `and`, each a summary.csv metric, `<` or `>`, and a limit in its unit (`latency_p99_s<50ms and reject_ratio<0.001`)" },
+	{ .name = "vary", .type = PARAM_CUSTOM, .parse = parse_vary, .flags = PARAM_REQUIRED,
+	  .shape = "PATH", .doc = "the parameter searched: any path --set accepts (`nodes.web.replicas`)" },
+	{ .name = "min", .type = PARAM_CUSTOM, PARAM_FIELD(struct cap_spec, min_text),
+	  .parse = parse_bound, .shape = "number, rate or duration", .def_doc = "1",
+	  .doc = "the least value searched; a plain integer makes the parameter an integer" },
+	{ .name = "max", .type = PARAM_CUSTOM, PARAM_FIELD(struct cap_spec, max_text),
+	  .parse = parse_bound, .shape = "number, rate or duration",
+	  .def_doc = "none: double from min until the verdict changes",
+	  .doc = "the most searched, in min's unit" },
+	{ .name = "goal", .type = PARAM_ENUM, PARAM_FIELD(struct cap_spec, goal),
+	  .names = cap_goal_names, .def = "auto",
+	  .doc = "smallest: the least value that meets the SLO (more helps, as replicas do); largest: the most (more hurts, as load does); auto: whichever the bounds' verdicts say" },
+	{ .name = "tolerance", .type = PARAM_NUMBER, PARAM_FIELD(struct cap_spec, tolerance),
+	  .min = CAP_TOLERANCE_MIN, .max = CAP_TOLERANCE_MAX, .def_doc = "0.01",
+	  .doc = "a continuous parameter's search stops when the bracket is this narrow, relative to its ends" },
+	{ .name = "max_replications", .type = PARAM_UINT,
+	  PARAM_FIELD(struct cap_spec, max_replications), .umin = CAP_REPS_MIN,
+	  .umax = CAP_REPS_MAX, .def_doc = "80",
+	  .doc = "a probe's replications double while a term is undecided, up to this; then its estimates decide (decided = false)" },
+	{ 0 }
+};
+
+const struct param_table cap_table = {
+	.params = cap_params,
+	.size = sizeof(struct cap_spec),
+	.doc = "The SLO search of `archsim capacity`, as a block of the scenario (the command line's --slo, --vary, --min, --max, --goal, --tolerance and --max-replications say the same, and win). Each probe runs the scenario with the parameter set and decides each term from its 95 % interval, doubling the replications while one is undecided; the search probes the bounds, then bisects.",
+	.validate = cap_validate,
+};
+
 
 /* ---- probes -------------------------------------------------------------- */
 
@@ -280,7 +317,7 @@ static int term_verdict(const struct cap_term *t, double lo, double hi)
 
 /* one_point refuses a scenario a search cannot vary: one with a sweep,
  * or with run-length control of its own. */
-static int one_point(const struct scenario_set *set, const char *file, struct sim_err *err)
+static int one_point(const struct sweep *set, const char *file, struct sim_err *err)
 {
 	if (set->npoints == 1 && set->points[0]->precision.metric < 0)
 		return 0;
@@ -317,7 +354,8 @@ static int probe_enough(void *arg, const struct report *r, size_t p, uint32_t n)
  * replications, doubled until the intervals decide every term or
  * max_replications have run, one run folding them as they come (the
  * runner's `enough` rule). */
-static int run_probe(const struct cap_spec *spec, const struct shard_source *src, double v,
+static int run_probe(const struct load_lang *lang, const struct cap_spec *spec,
+		     const struct sweep_source *src, double v,
 		     uint32_t first, unsigned jobs, volatile sig_atomic_t *stop,
 		     struct cap_probe *pr, struct sim_err *err)
 {
@@ -332,13 +370,13 @@ static int run_probe(const struct cap_spec *spec, const struct shard_source *src
 	snprintf(reps, sizeof reps, "%u", n);
 	ov[src->nsets] = (struct sc_override){ spec->path, val };
 	ov[src->nsets + 1] = (struct sc_override){ "replications", reps };
-	struct scenario_set *set = NULL;
-	int rc = scenario_load_string(src->file, src->text, ov, src->nsets + 2, &set, err);
+	struct sweep *set = NULL;
+	int rc = sweep_load_string(lang, src->file, src->text, ov, src->nsets + 2, &set, err);
 	free(ov);
 	if (rc)
 		return rc;
 	if ((rc = one_point(set, src->file, err))) {
-		scenario_set_free(set);
+		sweep_free(set);
 		return rc;
 	}
 	rc = runner_warmups(set, jobs, stop, err);
@@ -381,13 +419,14 @@ static int run_probe(const struct cap_spec *spec, const struct shard_source *src
 		}
 		report_fini(&rep);
 	}
-	scenario_set_free(set);
+	sweep_free(set);
 	return rc;
 }
 
 struct search {
+	const struct load_lang *lang;
 	const struct cap_spec *spec;
-	const struct shard_source *src;
+	const struct sweep_source *src;
 	unsigned jobs;
 	volatile sig_atomic_t *stop;
 	FILE *log;
@@ -401,7 +440,7 @@ static int probe(struct search *sr, double v, int *meets, struct sim_err *err)
 	const struct cap_spec *spec = sr->spec;
 	struct cap_probe pr;
 	int rc;
-	if ((rc = run_probe(spec, sr->src, v, sr->first, sr->jobs, sr->stop, &pr, err)))
+	if ((rc = run_probe(sr->lang, spec, sr->src, v, sr->first, sr->jobs, sr->stop, &pr, err)))
 		return rc;
 	struct cap_result *res = sr->res;
 	struct cap_probe *p = realloc(res->probes, (res->nprobes + 1) * sizeof *p);
@@ -416,7 +455,7 @@ static int probe(struct search *sr, double v, int *meets, struct sim_err *err)
 		fprintf(sr->log, "archsim: probe %zu: %s=%s: ", res->nprobes, spec->path, val);
 		for (size_t i = 0; i < spec->nterms; i++)
 			fprintf(sr->log, "%s%s %.4g [%.4g, %.4g]", i ? ", " : "",
-				report_metric_name(spec->terms[i].metric), pr.est[i], pr.lo[i],
+				metric_name(spec->terms[i].metric), pr.est[i], pr.lo[i],
 				pr.hi[i]);
 		fprintf(sr->log, ": %s%s (%u replications)\n", pr.meets ? "meets" : "misses",
 			pr.decided ? "" : ", undecided", pr.replications);
@@ -451,7 +490,7 @@ static int write_csv(const struct cap_spec *spec, const struct cap_result *res, 
 	FILE *f = out.f;
 	fprintf(f, "probe,%s,replications,meets,decided,answer", spec->path);
 	for (size_t i = 0; i < spec->nterms; i++) {
-		const char *m = report_metric_name(spec->terms[i].metric);
+		const char *m = metric_name(spec->terms[i].metric);
 		fprintf(f, ",%s,%s_lo,%s_hi,%s_limit", m, m, m, m);
 	}
 	fputc('\n', f);
@@ -470,21 +509,21 @@ static int write_csv(const struct cap_spec *spec, const struct cap_result *res, 
 	return outfile_commit(&out, err);
 }
 
-int cap_search(const struct cap_spec *spec, const struct shard_source *src, unsigned jobs,
-	       volatile sig_atomic_t *stop, const char *dir, FILE *log,
-	       struct cap_result *res, struct sim_err *err)
+int cap_search(const struct load_lang *lang, const struct cap_spec *spec,
+	       const struct sweep_source *src, unsigned jobs, volatile sig_atomic_t *stop,
+	       const char *dir, FILE *log, struct cap_result *res, struct sim_err *err)
 {
-	struct search sr = { spec, src, jobs, stop, log, res, 0 };
+	struct search sr = { lang, spec, src, jobs, stop, log, res, 0 };
 	memset(res, 0, sizeof *res);
 	/* the scenario's own replications start each probe (at least 2, for
 	 * an interval) */
-	struct scenario_set *set = NULL;
-	int rc = scenario_load_string(src->file, src->text, src->sets, src->nsets, &set, err);
+	struct sweep *set = NULL;
+	int rc = sweep_load_source(lang, src, &set, err);
 	if (rc)
 		return rc;
 	sr.first = set->points[0]->replications < 2 ? 2 : set->points[0]->replications;
 	rc = one_point(set, src->file, err);
-	scenario_set_free(set);
+	sweep_free(set);
 	if (rc)
 		return rc;
 	if (sr.first > spec->max_replications)

@@ -39,13 +39,14 @@
 #include <stdint.h>
 
 #include "app/runner.h"
-#include "sim/scenario.h"
-#include "app/split.h"
+#include "sim/param.h"
+#include "sim/sweep.h"
 
 #define CAP_MAX_TERMS 8
+#define CAP_BOUND_MAX 64
 
 struct cap_term {
-	int metric;                  /* enum report_metric */
+	int metric;                  /* enum metric */
 	int above;                   /* 1: metric > limit; 0: metric < limit */
 	double limit;                /* in the metric's unit (seconds, ratio) */
 };
@@ -70,6 +71,8 @@ struct cap_spec {
 	size_t nterms;
 	char slo[512];               /* as written */
 	char path[256];              /* the parameter varied */
+	char min_text[CAP_BOUND_MAX], max_text[CAP_BOUND_MAX];  /* the block's
+				      * bounds as written (its min and max) */
 	double min, max;
 	int has_max;                 /* 0: double from min until it flips */
 	int integer;                 /* values are integers */
@@ -94,10 +97,15 @@ int cap_parse_bound(const char *text, double *v, char *unit, int *integer);
 int cap_spec_finish(struct cap_spec *spec, const char *min, const char *max,
 		    char *why, size_t len);
 
-/* cap_check checks the scenario's `capacity:` block at n; with out, it
- * also fills *out (the command line may still change it).  0, or
- * SIM_EINVAL located. */
-int cap_check(struct sc_ctx *ctx, const struct yt_node *n, struct cap_spec *out);
+/* The keys of a `capacity:` block, filling a cap_spec (param_fill; the
+ * command line may still change it), and the block as the program's
+ * section of a scenario (load.h). */
+extern const struct param_table cap_table;
+#define CAP_SECTION                                                           \
+	{ .name = "capacity", .type = PARAM_MAP, .sub = &cap_table,           \
+	  .size = sizeof(struct cap_spec),                                    \
+	  .shape = "{slo: 'latency_p99_s<50ms', vary: nodes.web.replicas, min: 1, max: 64}", \
+	  .def_doc = "none", .doc = "what `archsim capacity` searches: see `capacity`" }
 
 /* One probe of the search. */
 struct cap_probe {
@@ -118,14 +126,14 @@ struct cap_result {
 };
 
 /* cap_search runs the search on the scenario of src (its text, file name
- * and overrides; no sweep, no precision) in `jobs` processes, writes
+ * and overrides; no sweep, no precision), loaded with lang, in `jobs` processes, writes
  * DIR/capacity.csv, and says each probe on `log` (NULL: nothing).  0,
  * SIM_EINVAL (the parameter or the scenario does not fit, err located
  * where it can be), SIM_EINTR (nothing written), SIM_EIO, SIM_ENOMEM,
  * SIM_ESTUCK.  Free res with cap_result_free. */
-int cap_search(const struct cap_spec *spec, const struct shard_source *src, unsigned jobs,
-	       volatile sig_atomic_t *stop, const char *dir, FILE *log,
-	       struct cap_result *res, struct sim_err *err);
+int cap_search(const struct load_lang *lang, const struct cap_spec *spec,
+	       const struct sweep_source *src, unsigned jobs, volatile sig_atomic_t *stop,
+	       const char *dir, FILE *log, struct cap_result *res, struct sim_err *err);
 
 void cap_result_free(struct cap_result *res);
 

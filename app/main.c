@@ -33,14 +33,15 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "sim/model.h"
 #include "app/capacity.h"
 #include "app/graph.h"
+#include "app/help.h"
+#include "app/lang.h"
 #include "app/report.h"
 #include "app/runner.h"
-#include "sim/scenario.h"
 #include "app/split.h"
 #include "app/trace.h"
+#include "sim/sweep.h"
 #include "sim/ytree.h"
 #ifdef ARCHSIM_MPI
 #include "app/mpiwork.h"
@@ -65,7 +66,12 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	char kinds[256];
-	model_kind_names(kinds, sizeof kinds);
+	const char *names[64];
+	size_t nk = 0;
+	for (; archsim_lang.kinds[nk] && nk < 63; nk++)
+		names[nk] = archsim_lang.kinds[nk]->kind;
+	names[nk] = NULL;
+	check_join(kinds, sizeof kinds, names);
 	fprintf(f,
 		"usage: archsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE ...] [-j N]\n"
 		"                   [--shard I/N] [--trace N] [-q] [--stats]\n"
@@ -220,30 +226,27 @@ static int help(int argc, char **argv)
 		}
 	}
 	if (!kind && markdown) {
-		model_reference(stdout);
+		help_reference(stdout, &archsim_lang);
 	} else if (!kind) {
-		printf("usage: archsim help [KIND] [--markdown]\n\n");
-		model_doc_list(stdout);
-		printf("\narchsim help KIND prints the keys a kind accepts; archsim help --markdown\n"
-		       "prints the whole reference (docs/reference.md).\n");
-	} else {
-		const struct model_ops *ops = model_doc_find(kind);
-		if (!ops) {
-			const char *names[64];
-			model_doc_names(names, 64);
-			const char *near = sc_closest(kind, names);
-			if (near) {
-				fprintf(stderr, "archsim: unknown kind '%s'; did you mean '%s'?\n",
-					kind, near);
-			} else {
-				fprintf(stderr, "archsim: unknown kind '%s' (kinds:", kind);
-				for (size_t i = 0; names[i]; i++)
-					fprintf(stderr, "%s %s", i ? "," : "", names[i]);
-				fprintf(stderr, ")\n");
-			}
-			return EXIT_BADINPUT;
+		printf("usage: archsim help [TOPIC] [--markdown]\n\n");
+		help_list(stdout, &archsim_lang);
+		printf("\narchsim help TOPIC prints one topic; archsim help --markdown prints the\n"
+		       "whole reference (docs/reference.md).\n");
+	} else if (help_topic(stdout, &archsim_lang, kind,
+			      markdown ? PARAM_MARKDOWN : PARAM_TEXT)) {
+		const char *names[128];
+		help_names(&archsim_lang, names, 128);
+		const char *near = check_closest(kind, names);
+		if (near) {
+			fprintf(stderr, "archsim: unknown topic '%s'; did you mean '%s'?\n",
+				kind, near);
+		} else {
+			fprintf(stderr, "archsim: unknown topic '%s' (topics:", kind);
+			for (size_t i = 0; names[i]; i++)
+				fprintf(stderr, "%s %s", i ? "," : "", names[i]);
+			fprintf(stderr, ")\n");
 		}
-		model_doc(stdout, ops, markdown ? PARAM_MARKDOWN : PARAM_TEXT);
+		return EXIT_BADINPUT;
 	}
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "archsim: write failed: %s\n", strerror(errno));
@@ -357,7 +360,7 @@ static void on_signals(void)
 }
 
 /* out_dir is -o's directory, or results/NAME (in buf). */
-static const char *out_dir(const struct args *a, const struct scenario_set *set, char *buf,
+static const char *out_dir(const struct args *a, const struct sweep *set, char *buf,
 			   size_t len)
 {
 	if (a->outdir)
@@ -375,7 +378,7 @@ static void progress_start(struct progress_state *ps)
 }
 
 /* run_set runs (or, with shards, merges into) the report of set. */
-static int run_set(const struct scenario_set *set, const struct args *a,
+static int run_set(const struct sweep *set, const struct args *a,
 		   struct split_set *shards)
 {
 	char dirbuf[4096];
@@ -446,7 +449,7 @@ static int run_set(const struct scenario_set *set, const struct args *a,
 }
 
 /* run_shard runs one shard of set into its shard file. */
-static int run_shard(const struct scenario_set *set, const struct shard_source *src,
+static int run_shard(const struct sweep *set, const struct sweep_source *src,
 		     const struct args *a)
 {
 	struct sim_err err = { 0 };
@@ -486,7 +489,7 @@ static int run_shard(const struct scenario_set *set, const struct shard_source *
 
 /* run_capacity runs the SLO search on the scenario in src (set: it,
  * loaded and checked). */
-static int run_capacity(const struct scenario_set *set, const struct shard_source *src,
+static int run_capacity(const struct sweep *set, const struct sweep_source *src,
 			const struct args *a)
 {
 	struct cap_spec spec;
@@ -495,8 +498,8 @@ static int run_capacity(const struct scenario_set *set, const struct shard_sourc
 	const struct yt_node *blk = yt_get(set->points[0]->tree, "capacity");
 	memset(&spec, 0, sizeof spec);
 	if (blk) {
-		struct sc_ctx ctx = { set->points[0], &err };
-		if (cap_check(&ctx, blk, &spec)) {
+		struct check_ctx ctx = { set->points[0], &err, &archsim_lang };
+		if (param_fill(&ctx, "capacity", blk, &cap_table, NULL, &spec)) {
 			fprintf(stderr, "%s\n", err.msg);
 			return EXIT_BADINPUT;
 		}
@@ -553,7 +556,7 @@ static int run_capacity(const struct scenario_set *set, const struct shard_sourc
 	const char *outdir = out_dir(a, set, dirbuf, sizeof dirbuf);
 	on_signals();
 	struct cap_result res;
-	int rc = cap_search(&spec, src, a->jobs, &stop_signal, outdir,
+	int rc = cap_search(&archsim_lang, &spec, src, a->jobs, &stop_signal, outdir,
 			    a->quiet ? NULL : stderr, &res, &err);
 	if (rc == SIM_EINTR) {
 		cap_result_free(&res);
@@ -771,15 +774,15 @@ int main(int argc, char **argv)
 		/* a worker: the scenario comes from rank 0, checked here with
 		 * the same overrides; then items until rank 0 says the end */
 		char *file = NULL, *text = NULL;
-		struct scenario_set *set = NULL;
+		struct sweep *set = NULL;
 		struct sim_err err = { 0 };
 		if (mpiwork_share_text(mpi_rank, &file, &text) == 0 && file && status == 0 &&
-		    scenario_load_string(file, text, a.sets, a.nsets, &set, &err) == 0 &&
+		    sweep_load_string(&archsim_lang, file, text, a.sets, a.nsets, &set, &err) == 0 &&
 		    mpiwork_share_warmups(mpi_rank, set) == 0) {
 			on_signals();
 			mpiwork_serve(set, &stop_signal);
 		}
-		scenario_set_free(set);
+		sweep_free(set);
 		free(file), free(text);
 		mpiwork_finish(mpi_rank, mpi_size);
 		status = 0;
@@ -798,15 +801,15 @@ int main(int argc, char **argv)
 	}
 
 	struct sim_err err = { 0 };
-	struct scenario_set *set = NULL;
+	struct sweep *set = NULL;
 	struct split_set *shards = NULL;
-	struct shard_source src = { 0 };
+	struct sweep_source src = { 0 };
 	char *text = NULL;
 	int rc;
 	if (!strcmp(a.cmd, "merge")) {
 		rc = split_open(a.pos, a.npos, ARCHSIM_VERSION, &shards, &src, &err);
 		if (rc == 0)
-			rc = scenario_load_string(src.file, src.text, src.sets, src.nsets, &set, &err);
+			rc = sweep_load_string(&archsim_lang, src.file, src.text, src.sets, src.nsets, &set, &err);
 		if (rc == 0)
 			rc = split_warmups(shards, set, &err);
 	} else if (a.shard || MPI_RUN(a.cmd) || !strcmp(a.cmd, "capacity")) {
@@ -815,10 +818,10 @@ int main(int argc, char **argv)
 		size_t len;
 		rc = yt_read_file(a.pos[0], &text, &len, &err);
 		if (rc == 0)
-			rc = scenario_load_string(a.pos[0], text, a.sets, a.nsets, &set, &err);
-		src = (struct shard_source){ a.pos[0], text, a.sets, a.nsets };
+			rc = sweep_load_string(&archsim_lang, a.pos[0], text, a.sets, a.nsets, &set, &err);
+		src = (struct sweep_source){ a.pos[0], text, a.sets, a.nsets };
 	} else {
-		rc = scenario_load(a.pos[0], a.sets, a.nsets, &set, &err);
+		rc = sweep_load(&archsim_lang, a.pos[0], a.sets, a.nsets, &set, &err);
 	}
 	if (rc == 0 && strcmp(a.cmd, "check") && strcmp(a.cmd, "capacity") &&
 	    strcmp(a.cmd, "graph") && !shards) {
@@ -866,7 +869,7 @@ int main(int argc, char **argv)
 	} else {
 		status = run_set(set, &a, shards);
 	}
-	scenario_set_free(set);
+	sweep_free(set);
 	split_close(shards);
 	free(text);
 #ifdef ARCHSIM_MPI

@@ -61,7 +61,7 @@ int mpiwork_share_text(int rank, char **file, char **text)
 	return share(rank, file) || share(rank, text) ? -1 : 0;
 }
 
-int mpiwork_share_warmups(int rank, struct scenario_set *set)
+int mpiwork_share_warmups(int rank, struct sweep *set)
 {
 	/* in pieces: MPI counts are ints */
 	for (size_t p = 0; p < set->npoints; p += 1 << 20) {
@@ -71,7 +71,7 @@ int mpiwork_share_warmups(int rank, struct scenario_set *set)
 			return -1;
 	}
 	for (size_t p = 0; rank != 0 && p < set->npoints; p++)
-		scenario_set_warmup(set, p, set->warmup_ns[p]);
+		sweep_set_warmup(set, p, set->warmup_ns[p]);
 	return 0;
 }
 
@@ -208,7 +208,7 @@ static int worker_reply(void *ctx, uint64_t item, int rc, const char *msg, const
 	return ok ? 0 : -1;
 }
 
-void mpiwork_serve(const struct scenario_set *set, volatile sig_atomic_t *stop)
+void mpiwork_serve(const struct sweep *set, volatile sig_atomic_t *stop)
 {
 	struct runner_worker wk = { NULL, worker_next, worker_reply };
 	runner_serve(set, &wk, stop);

@@ -36,14 +36,14 @@ int mpiwork_share_text(int rank, char **file, char **text);
 /* mpiwork_share_warmups sends (rank 0) or receives the warm-up of every
  * point of set (runner_warmups), after mpiwork_share_text gave the
  * workers a scenario.  0 or -1. */
-int mpiwork_share_warmups(int rank, struct scenario_set *set);
+int mpiwork_share_warmups(int rank, struct sweep *set);
 
 /* mpiwork_transport fills t with the ranks 1 .. size-1 as workers. */
 void mpiwork_transport(struct runner_transport *t, int size);
 
 /* mpiwork_serve runs, on a worker rank, the items rank 0 sends until it
  * says there are no more. */
-void mpiwork_serve(const struct scenario_set *set, volatile sig_atomic_t *stop);
+void mpiwork_serve(const struct sweep *set, volatile sig_atomic_t *stop);
 
 /* mpiwork_finish tells the workers there is no more work (rank 0) and
  * ends MPI. */

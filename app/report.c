@@ -15,45 +15,9 @@
 
 #include <gsl/gsl_statistics_double.h>
 
-#include "sim/model.h"
 #include "sim/stats.h"
 #include "sim/steady.h"
-
-static const char *const metric_names[RM_COUNT] = {
-	"throughput_per_s", "latency_mean_s", "latency_p50_s", "latency_p90_s",
-	"latency_p99_s", "latency_p999_s", "reject_ratio", "error_ratio",
-	"failed_latency_mean_s",
-};
-
-static const char *const metric_docs[RM_COUNT] = {
-	"requests served per second of measured time",
-	"mean end-to-end latency of served requests, from the moment the client issued them",
-	"median latency of served requests",
-	"90th percentile latency",
-	"99th percentile latency",
-	"99.9th percentile latency",
-	"requests refused in the measured window (by a full queue), over the requests issued in it",
-	"requests that failed in the measured window (any failed_* status), over the requests issued in it",
-	"mean time from issue to failure, over failed requests",
-};
-
-int report_metric_find(const char *name)
-{
-	for (int m = 0; m < RM_COUNT; m++)
-		if (!strcmp(name, metric_names[m]))
-			return m;
-	return -1;
-}
-
-const char *report_metric_name(int m)
-{
-	return metric_names[m];
-}
-
-/* The quantile behind each percentile metric (0 for the others). */
-static const double metric_q[RM_COUNT] = {
-	[RM_P50] = 0.5, [RM_P90] = 0.9, [RM_P99] = 0.99, [RM_P999] = 0.999,
-};
+#include "sim/timeline.h"
 
 /* Time-series percentiles need at least this many samples over 1 - q in
  * their window, pooled over replications (a p99 from 40 samples is the
@@ -83,7 +47,7 @@ static const char *const file_names[F_COUNT] = {
 
 /* The metrics compare.csv pairs (each replication's own value is kept
  * per point for them). */
-static const int cmp_metric[REPORT_NCMP] = { RM_LATENCY_MEAN, RM_P99, RM_ERROR_RATIO };
+static const int cmp_metric[REPORT_NCMP] = { METRIC_LATENCY_MEAN, METRIC_P99, METRIC_ERROR_RATIO };
 
 /* ---- accumulators ----------------------------------------------------- */
 
@@ -113,7 +77,7 @@ struct scope_acc {
 	struct cdf_sums cdf;             /* for percentile intervals */
 	double duration_s;               /* measured, summed */
 	double failed_latency_s;         /* summed */
-	struct series m[RM_COUNT];       /* per replication; percentiles: each
+	struct series m[METRIC_COUNT];       /* per replication; percentiles: each
 					  * replication's own */
 	uint32_t used;                   /* replications that served */
 };
@@ -159,7 +123,7 @@ static void acc_free(struct report_point_acc *a)
 	for (uint32_t i = 0; a->scopes && i < a->nscopes; i++) {
 		hist_fini(&a->scopes[i].latency);
 		cdf_sums_free(&a->scopes[i].cdf);
-		for (int m = 0; m < RM_COUNT; m++)
+		for (int m = 0; m < METRIC_COUNT; m++)
 			free(a->scopes[i].m[m].x);
 	}
 	free(a->scopes);
@@ -233,11 +197,11 @@ static void means(uint64_t arrivals, const uint64_t *ended, const struct hist *h
 	uint64_t served = ended[REQ_OK];
 	uint64_t refused = count_group(ended, REQ_GROUP_REFUSED);
 	uint64_t failed = count_group(ended, REQ_GROUP_FAILED);
-	v[RM_THROUGHPUT] = duration_s > 0 ? (double)served / duration_s : NAN;
-	v[RM_LATENCY_MEAN] = served ? hist_mean(h) * 1e-9 : NAN;
-	v[RM_REJECT_RATIO] = arrivals ? (double)refused / (double)arrivals : NAN;
-	v[RM_ERROR_RATIO] = arrivals ? (double)failed / (double)arrivals : NAN;
-	v[RM_FAILED_LATENCY_MEAN] = failed ? failed_latency_s / (double)failed : NAN;
+	v[METRIC_THROUGHPUT] = duration_s > 0 ? (double)served / duration_s : NAN;
+	v[METRIC_LATENCY_MEAN] = served ? hist_mean(h) * 1e-9 : NAN;
+	v[METRIC_REJECT_RATIO] = arrivals ? (double)refused / (double)arrivals : NAN;
+	v[METRIC_ERROR_RATIO] = arrivals ? (double)failed / (double)arrivals : NAN;
+	v[METRIC_FAILED_LATENCY_MEAN] = failed ? failed_latency_s / (double)failed : NAN;
 }
 
 static int fold_scope(struct scope_acc *a, const struct scope_result *s,
@@ -254,11 +218,11 @@ static int fold_scope(struct scope_acc *a, const struct scope_result *s,
 	a->used += served > 0;
 	if (served && cdf_sums_add(&a->cdf, h))
 		return SIM_ENOMEM;
-	double v[RM_COUNT];
+	double v[METRIC_COUNT];
 	means(s->arrivals, s->ended, h, duration_s, s->failed_latency_s, v);
-	for (int m = RM_P50; m <= RM_P999; m++)
-		v[m] = served ? (double)hist_quantile(h, metric_q[m]) * 1e-9 : NAN;
-	for (int m = 0; m < RM_COUNT; m++)
+	for (int m = METRIC_P50; m <= METRIC_P999; m++)
+		v[m] = served ? (double)hist_quantile(h, metric_quantile(m)) * 1e-9 : NAN;
+	for (int m = 0; m < METRIC_COUNT; m++)
 		if (series_push(&a->m[m], v[m]))
 			return SIM_ENOMEM;
 	return 0;
@@ -298,7 +262,7 @@ static const struct col_def *col_of(const struct model_ops *ops, size_t c)
 int report_fold(struct report *r, size_t p, uint32_t rep,
 		const struct rep_result *res)
 {
-	const struct scenario *sc = scenario_point(r->set, p, &r->err);
+	const struct scenario *sc = sweep_point(r->set, p, &r->err);
 	if (!sc)
 		return r->err.code;
 	if (!r->acc || r->acc_point != p) {
@@ -467,15 +431,15 @@ static int short_tail(const struct scope_acc *a, double q)
 static void estimate(const struct scope_acc *a, double *mean, double *ci,
 		     double *lo, double *hi)
 {
-	double pooled[RM_COUNT];
+	double pooled[METRIC_COUNT];
 	means(a->arrivals, a->ended, &a->latency, a->duration_s, a->failed_latency_s,
 	      pooled);
-	for (int m = 0; m < RM_COUNT; m++) {
+	for (int m = 0; m < METRIC_COUNT; m++) {
 		const struct series *s = &a->m[m];
-		if (metric_q[m] > 0) {
-			report_quantile_interval(&a->latency, metric_q[m], s->x, s->n,
+		if (metric_quantile(m) > 0) {
+			report_quantile_interval(&a->latency, metric_quantile(m), s->x, s->n,
 						 &a->cdf, HIST_REL_ERR, &mean[m], &lo[m], &hi[m]);
-			if (a->used && short_tail(a, metric_q[m]))
+			if (a->used && short_tail(a, metric_quantile(m)))
 				lo[m] = hi[m] = NAN;
 			ci[m] = isnan(lo[m]) ? NAN :
 				mean[m] - lo[m] > hi[m] - mean[m] ? mean[m] - lo[m] : hi[m] - mean[m];
@@ -495,7 +459,7 @@ int report_estimate(const struct report *r, size_t p, int m, double *est,
 	const struct report_point_acc *a = r->acc && r->acc_point == p ? r->acc : NULL;
 	if (!a || !a->reps)
 		return -1;
-	double mean[RM_COUNT], ci[RM_COUNT], l[RM_COUNT], h[RM_COUNT];
+	double mean[METRIC_COUNT], ci[METRIC_COUNT], l[METRIC_COUNT], h[METRIC_COUNT];
 	estimate(&a->scopes[0], mean, ci, l, h);
 	*est = mean[m];
 	*lo = l[m];
@@ -572,10 +536,10 @@ static int steady_verdict(struct report *r, size_t p, const struct scenario *sc,
 	double arrivals = a->reps ? (double)s0->arrivals / a->reps : 0;
 	/* percentiles whose interval was left out */
 	char which[64] = "";
-	for (int m = 0; m < RM_COUNT; m++)
-		if (metric_q[m] > 0 && s0->used >= 2 && short_tail(s0, metric_q[m]))
+	for (int m = 0; m < METRIC_COUNT; m++)
+		if (metric_quantile(m) > 0 && s0->used >= 2 && short_tail(s0, metric_quantile(m)))
 			snprintf(which + strlen(which), sizeof which - strlen(which), "%s%s",
-				 *which ? ", " : "", metric_names[m]);
+				 *which ? ", " : "", metric_name(m));
 	if (rc == 0 && *which) {
 		snprintf(text, sizeof text,
 			 "%s: fewer than %g latencies beyond it per replication, too few for an interval that holds; the interval is left out (NaN): run longer",
@@ -652,10 +616,10 @@ static void counts_header(FILE *f)
 	for (int st = 0; st < REQ_NSTATUS; st++)
 		if (req_status_group(st) == REQ_GROUP_FAILED)
 			status_column(f, st);
-	for (int m = 0; m < RM_COUNT; m++) {
-		fprintf(f, ",%s,%s_ci95", metric_names[m], metric_names[m]);
-		if (metric_q[m] > 0)
-			fprintf(f, ",%s_lo,%s_hi", metric_names[m], metric_names[m]);
+	for (int m = 0; m < METRIC_COUNT; m++) {
+		fprintf(f, ",%s,%s_ci95", metric_name(m), metric_name(m));
+		if (metric_quantile(m) > 0)
+			fprintf(f, ",%s_lo,%s_hi", metric_name(m), metric_name(m));
 	}
 }
 
@@ -673,10 +637,10 @@ static void counts_row(FILE *f, uint32_t reps, uint32_t used,
 	for (int st = 0; st < REQ_NSTATUS; st++)
 		if (req_status_group(st) == REQ_GROUP_FAILED)
 			fprintf(f, ",%llu", (unsigned long long)ended[st]);
-	for (int m = 0; m < RM_COUNT; m++) {
+	for (int m = 0; m < METRIC_COUNT; m++) {
 		num(f, reps ? mean[m] : NAN);
 		num(f, reps ? ci[m] : NAN);
-		if (metric_q[m] > 0) {
+		if (metric_quantile(m) > 0) {
 			num(f, reps ? lo[m] : NAN);
 			num(f, reps ? hi[m] : NAN);
 		}
@@ -702,18 +666,18 @@ static void catalogue_add(struct catalogue *c, const struct col_def *cols)
 	}
 }
 
-static void node_catalogue(struct catalogue *c, int ts)
+static void node_catalogue(struct catalogue *c, const struct model_ops *const *kinds, int ts)
 {
 	c->n = 0;
-	for (size_t k = 0; model_registry[k]; k++)
-		catalogue_add(c, ts ? model_registry[k]->ts_cols : model_registry[k]->cols);
+	for (size_t k = 0; kinds[k]; k++)
+		catalogue_add(c, ts ? kinds[k]->ts_cols : kinds[k]->cols);
 	if (!ts)
 		catalogue_add(c, sim_call_cols);
 }
 
 static void write_headers(struct report *r)
 {
-	const struct scenario_set *set = r->set;
+	const struct sweep *set = r->set;
 	FILE *f = r->f[F_SUMMARY];
 	fputs("point", f);
 	for (size_t i = 0; i < set->nparams; i++) {
@@ -729,7 +693,7 @@ static void write_headers(struct report *r)
 	fputc('\n', f);
 
 	struct catalogue cat;
-	node_catalogue(&cat, 0);
+	node_catalogue(&cat, r->set->lang->kinds, 0);
 	f = r->f[F_NODES];
 	fputs("point,node,type", f);
 	for (size_t i = 0; i < cat.n; i++) {
@@ -743,7 +707,7 @@ static void write_headers(struct report *r)
 	fputs("point,t_s,throughput_per_s,latency_p50_s,latency_p99_s,rejected,failed\n",
 	      r->f[F_TS]);
 
-	node_catalogue(&cat, 1);
+	node_catalogue(&cat, r->set->lang->kinds, 1);
 	f = r->f[F_NODE_TS];
 	fputs("point,t_s,node", f);
 	for (size_t i = 0; i < cat.n; i++)
@@ -790,7 +754,7 @@ static void write_nodes(struct report *r, size_t p, const struct scenario *sc,
 {
 	FILE *f = r->f[F_NODES];
 	struct catalogue cat;
-	node_catalogue(&cat, 0);
+	node_catalogue(&cat, r->set->lang->kinds, 0);
 	for (size_t k = 0; k < sc->ncomponents; k++) {
 		const struct sc_node *nd = &sc->nodes[k];
 		const struct model_ops *ops = nd->ops;
@@ -866,7 +830,7 @@ static void write_series(struct report *r, size_t p, const struct scenario *sc,
 	if (!a->node_ts_cells)
 		return;
 	struct catalogue cat;
-	node_catalogue(&cat, 1);
+	node_catalogue(&cat, r->set->lang->kinds, 1);
 	f = r->f[F_NODE_TS];
 	int64_t nw = w * a->node_ts_every;
 	for (size_t t = 0; t < a->nts_node; t++) {
@@ -915,7 +879,7 @@ static void write_timeline(struct report *r, size_t p, const struct scenario *sc
 		else
 			snprintf(name, sizeof name, "%s[%u]", sc->nodes[t->node].name, t->unit);
 		csv_field(f, name);
-		fprintf(f, ",%s,", tl_action_name(t->action));
+		fprintf(f, ",%s,", tl_action_word(t));
 		csv_field(f, t->label);
 		fputc('\n', f);
 	}
@@ -924,13 +888,13 @@ static void write_timeline(struct report *r, size_t p, const struct scenario *sc
 static void write_summary_row(struct report *r, size_t p, const struct report_summary *pt,
 			      const struct scope_acc *s0)
 {
-	const struct scenario_set *set = r->set;
+	const struct sweep *set = r->set;
 	FILE *f = r->f[F_SUMMARY];
 	uint64_t none[REQ_NSTATUS] = { 0 };
 	fprintf(f, "%zu", p);
 	for (size_t i = 0; i < set->nparams; i++) {
 		fputc(',', f);
-		csv_field(f, scenario_param_value(set, p, i));
+		csv_field(f, sweep_param_value(set, p, i));
 	}
 	counts_row(f, pt->replications, pt->used, s0 ? s0->arrivals : 0,
 		   s0 ? s0->ended : none, pt->mean, pt->ci95, pt->lo, pt->hi);
@@ -965,7 +929,7 @@ static void write_point(struct report *r, size_t p, const struct scenario *sc,
 	size_t nwl = sc->nnodes - sc->ncomponents;
 	for (size_t w = 0; w < nwl; w++) {
 		const struct scope_acc *s = &a->scopes[a->nscopes > 1 ? 1 + w : 0];
-		double mean[RM_COUNT], ci[RM_COUNT], lo[RM_COUNT], hi[RM_COUNT];
+		double mean[METRIC_COUNT], ci[METRIC_COUNT], lo[METRIC_COUNT], hi[METRIC_COUNT];
 		estimate(s, mean, ci, lo, hi);
 		FILE *f = r->f[F_WORKLOADS];
 		fprintf(f, "%zu,", p);
@@ -984,7 +948,7 @@ static void write_point(struct report *r, size_t p, const struct scenario *sc,
 
 /* ---- the report's life -------------------------------------------------- */
 
-int report_init(struct report *r, const struct scenario_set *set,
+int report_init(struct report *r, const struct sweep *set,
 		const char *version)
 {
 	memset(r, 0, sizeof *r);
@@ -1186,12 +1150,12 @@ int report_point_done(struct report *r, size_t p)
 {
 	struct report_summary sum, *pt = &sum;
 	struct report_point_acc *a = r->acc && r->acc_point == p ? r->acc : NULL;
-	const struct scenario *sc = scenario_point(r->set, p, &r->err);
+	const struct scenario *sc = sweep_point(r->set, p, &r->err);
 	int rc = 0;
 	if (!sc)
 		return r->err.code;
 	memset(pt, 0, sizeof *pt);
-	for (int m = 0; m < RM_COUNT; m++)
+	for (int m = 0; m < METRIC_COUNT; m++)
 		pt->mean[m] = pt->ci95[m] = pt->lo[m] = pt->hi[m] = NAN;
 	if (a && a->reps) {
 		const struct scope_acc *s0 = &a->scopes[0];
@@ -1214,11 +1178,11 @@ int report_point_done(struct report *r, size_t p)
 			if (isnan(pt->lo[m]))
 				snprintf(text, sizeof text,
 					 "precision not reached: %s has no interval after %u replications (too few samples, or beyond its quantile); raise max_replications or duration",
-					 metric_names[m], a->reps);
+					 metric_name(m), a->reps);
 			else
 				snprintf(text, sizeof text,
 					 "precision not reached: %s is %.4g with a 95 %% interval of [%.4g, %.4g] after %u replications, where the target half-width is %.4g; raise max_replications or duration",
-					 metric_names[m], pt->mean[m], pt->lo[m], pt->hi[m], a->reps,
+					 metric_name(m), pt->mean[m], pt->lo[m], pt->hi[m], a->reps,
 					 sc_precision_target(pr, pt->mean[m]));
 			rc = add_warning(r, p, text);
 		}
@@ -1397,9 +1361,9 @@ void report_pair(const struct report_summary *a, const struct report_summary *b,
 		out->unpaired = stats_t_quantile(0.975, df) * sqrt(se2);
 	}
 	/* a percentile whose own interval is withheld gets no comparison */
-	if (isnan(a->lo[m]) && metric_q[m] > 0)
+	if (isnan(a->lo[m]) && metric_quantile(m) > 0)
 		out->half = out->unpaired = NAN;
-	if (isnan(b->lo[m]) && metric_q[m] > 0)
+	if (isnan(b->lo[m]) && metric_quantile(m) > 0)
 		out->half = out->unpaired = NAN;
 }
 
@@ -1408,7 +1372,7 @@ void report_pair(const struct report_summary *a, const struct report_summary *b,
  * of one combination are read back together.  0, SIM_ENOMEM or SIM_EIO. */
 static int write_compare(struct report *r)
 {
-	const struct scenario_set *set = r->set;
+	const struct sweep *set = r->set;
 	FILE *f = r->f[F_COMPARE];
 	if (!set->nparams)
 		return 0;
@@ -1429,14 +1393,14 @@ static int write_compare(struct report *r)
 				for (size_t i = 0; i < set->nparams; i++) {
 					if (i == c)
 						continue;
-					csv_field(f, scenario_param_value(set, pa, i));
+					csv_field(f, sweep_param_value(set, pa, i));
 					fputc(',', f);
 				}
 				csv_field(f, set->param_paths[c]);
 				fputc(',', f);
-				csv_field(f, scenario_param_value(set, pa, c));
+				csv_field(f, sweep_param_value(set, pa, c));
 				fputc(',', f);
-				csv_field(f, scenario_param_value(set, pb, c));
+				csv_field(f, sweep_param_value(set, pb, c));
 				struct report_pair pr[REPORT_NCMP];
 				for (int k = 0; k < REPORT_NCMP; k++)
 					report_pair(A, B, k, &pr[k]);
@@ -1479,7 +1443,7 @@ int report_commit(struct report *r, struct sim_err *err)
 		/* its timeline rows need the point built; a point that can
 		 * no longer be (a file it reads went away) gets its summary
 		 * row alone, and the results of those that ran are kept */
-		const struct scenario *sc = scenario_point(r->set, p, NULL);
+		const struct scenario *sc = sweep_point(r->set, p, NULL);
 		struct report_summary none = { 0 };
 		errno = 0;
 		write_point(r, p, sc, &none, NULL);
@@ -1550,7 +1514,7 @@ static void col_rows(FILE *f, const struct col_def *cols)
 	}
 }
 
-void report_reference(FILE *f)
+void report_reference(FILE *f, const struct model_ops *const *kinds)
 {
 	fputs("## Output files\n\n"
 	      "`archsim run` writes these files into the output directory, all of them\n"
@@ -1580,12 +1544,12 @@ void report_reference(FILE *f)
 		if (req_status_group(st) == REQ_GROUP_FAILED)
 			fprintf(f, "| `failed_%s` | requests %s |\n", req_status_name(st),
 				req_status_doc(st));
-	for (int m = 0; m < RM_COUNT; m++) {
+	for (int m = 0; m < METRIC_COUNT; m++) {
 		fprintf(f, "| `%s` | %s |\n| `%s_ci95` | its 95 %% half-width |\n",
-			metric_names[m], metric_docs[m], metric_names[m]);
-		if (metric_q[m] > 0)
+			metric_name(m), metric_doc(m), metric_name(m));
+		if (metric_quantile(m) > 0)
 			fprintf(f, "| `%s_lo`, `%s_hi` | its 95 %% interval |\n",
-				metric_names[m], metric_names[m]);
+				metric_name(m), metric_name(m));
 	}
 	fputs("| `steady` | summary.csv: `false` when the scenario or the runs show no steady state (a warning says why) |\n"
 	      "| `healthy_end_share` | summary.csv: the share of replications whose last tenth of the measured window failed or refused under 1 % of the requests it ended: those that recovered from a fault, or never had one |\n"
@@ -1599,7 +1563,7 @@ void report_reference(FILE *f)
 	      "table: a column that does not apply to a node's kind is empty.\n\n"
 	      "| column | meaning |\n| --- | --- |\n", f);
 	struct catalogue cat;
-	node_catalogue(&cat, 0);
+	node_catalogue(&cat, kinds, 0);
 	for (size_t i = 0; i < cat.n; i++) {
 		struct col_def one[2] = { *cat.col[i], { NULL, 0, 0, NULL } };
 		col_rows(f, one);
@@ -1610,7 +1574,7 @@ void report_reference(FILE *f)
 	      "replications. With many nodes, windows are merged so that the file stays\n"
 	      "small.\n\n"
 	      "| column | meaning |\n| --- | --- |\n", f);
-	node_catalogue(&cat, 1);
+	node_catalogue(&cat, kinds, 1);
 	for (size_t i = 0; i < cat.n; i++)
 		fprintf(f, "| `%s` | %s |\n", cat.col[i]->name, cat.col[i]->doc);
 	fputs("\n### `timeseries.csv`\n\n"
@@ -1657,20 +1621,20 @@ void report_print_table(const struct report *r, FILE *f)
 			continue;
 		char thr[32], mean[40], m[16], h[16], p50[16], p99[16], p999[16];
 		char rej[16], fail[16];
-		snprintf(thr, sizeof thr, "%.4g", pt->mean[RM_THROUGHPUT]);
-		stats_fmt_seconds(m, sizeof m, pt->mean[RM_LATENCY_MEAN]);
-		stats_fmt_seconds(h, sizeof h, pt->ci95[RM_LATENCY_MEAN]);
-		if (isnan(pt->ci95[RM_LATENCY_MEAN]))
+		snprintf(thr, sizeof thr, "%.4g", pt->mean[METRIC_THROUGHPUT]);
+		stats_fmt_seconds(m, sizeof m, pt->mean[METRIC_LATENCY_MEAN]);
+		stats_fmt_seconds(h, sizeof h, pt->ci95[METRIC_LATENCY_MEAN]);
+		if (isnan(pt->ci95[METRIC_LATENCY_MEAN]))
 			snprintf(mean, sizeof mean, "%s", m);
 		else
 			snprintf(mean, sizeof mean, "%s ± %s", m, h);
-		stats_fmt_seconds(p50, sizeof p50, pt->mean[RM_P50]);
-		stats_fmt_seconds(p99, sizeof p99, pt->mean[RM_P99]);
-		stats_fmt_seconds(p999, sizeof p999, pt->mean[RM_P999]);
-		snprintf(rej, sizeof rej, "%.3g%%", 100 * (isnan(pt->mean[RM_REJECT_RATIO]) ?
-							 0 : pt->mean[RM_REJECT_RATIO]));
-		snprintf(fail, sizeof fail, "%.3g%%", 100 * (isnan(pt->mean[RM_ERROR_RATIO]) ?
-							   0 : pt->mean[RM_ERROR_RATIO]));
+		stats_fmt_seconds(p50, sizeof p50, pt->mean[METRIC_P50]);
+		stats_fmt_seconds(p99, sizeof p99, pt->mean[METRIC_P99]);
+		stats_fmt_seconds(p999, sizeof p999, pt->mean[METRIC_P999]);
+		snprintf(rej, sizeof rej, "%.3g%%", 100 * (isnan(pt->mean[METRIC_REJECT_RATIO]) ?
+							 0 : pt->mean[METRIC_REJECT_RATIO]));
+		snprintf(fail, sizeof fail, "%.3g%%", 100 * (isnan(pt->mean[METRIC_ERROR_RATIO]) ?
+							   0 : pt->mean[METRIC_ERROR_RATIO]));
 		fprintf(f, "%-6zu %-16s %-22s %-12s %-12s %-12s %-10s %s%s%s\n", p, thr,
 			mean, p50, p99, p999, rej, fail,
 			pt->complete ? "" : "  (incomplete)",

@@ -67,23 +67,10 @@
 #include <stdio.h>
 
 #include "sim/hist.h"
-#include "sim/scenario.h"
+#include "sim/metric.h"
 #include "sim/sim.h"
+#include "sim/sweep.h"
 
-/* The quantities of summary.csv and workloads.csv that carry a confidence
- * interval, in column order. */
-enum report_metric {
-	RM_THROUGHPUT,
-	RM_LATENCY_MEAN,
-	RM_P50,
-	RM_P90,
-	RM_P99,
-	RM_P999,
-	RM_REJECT_RATIO,
-	RM_ERROR_RATIO,
-	RM_FAILED_LATENCY_MEAN,
-	RM_COUNT
-};
 
 /* What the report keeps of a point once its rows are written, for the
  * table on the terminal, compare.csv and tests: on disk, so that memory
@@ -100,10 +87,10 @@ struct report_summary {
 				     * failed or refused under 1 % of what it
 				     * ended */
 	uint64_t arrivals, completed, rejected, failed;
-	double mean[RM_COUNT];      /* point estimates */
-	double ci95[RM_COUNT];      /* half-widths; for percentiles the larger
+	double mean[METRIC_COUNT];      /* point estimates */
+	double ci95[METRIC_COUNT];      /* half-widths; for percentiles the larger
 				     * side of [lo, hi] */
-	double lo[RM_COUNT], hi[RM_COUNT];   /* the 95 % intervals */
+	double lo[METRIC_COUNT], hi[METRIC_COUNT];   /* the 95 % intervals */
 	double *own;                /* [REPORT_NCMP][replications]: each
 				     * replication's own mean latency, p99
 				     * and error ratio, for report_pair; NULL
@@ -150,7 +137,7 @@ struct report_point_acc;
 #define REPORT_NFILES 8
 
 struct report {
-	const struct scenario_set *set;
+	const struct sweep *set;
 	struct report_point_acc *acc;   /* the point being folded */
 	size_t acc_point;
 	const char *version;
@@ -183,7 +170,7 @@ struct report {
 };
 
 /* report_init prepares an empty report for set: 0 or SIM_ENOMEM. */
-int report_init(struct report *r, const struct scenario_set *set,
+int report_init(struct report *r, const struct sweep *set,
 		const char *version);
 void report_fini(struct report *r);
 
@@ -200,11 +187,11 @@ int report_open(struct report *r, const char *dir, struct sim_err *err);
 int report_fold(struct report *r, size_t p, uint32_t rep,
 		const struct rep_result *res);
 
-/* report_metric_name is metric m's column name in summary.csv. */
-const char *report_metric_name(int m);
+/* metric_name is metric m's column name in summary.csv. */
+const char *metric_name(int m);
 
-/* report_metric_find is the metric whose column is `name`, or -1. */
-int report_metric_find(const char *name);
+/* metric_find is the metric whose column is `name`, or -1. */
+int metric_find(const char *name);
 
 /* report_estimate gives metric m of point p as folded so far (p must be
  * the point being folded): its estimate and 95 % interval [lo, hi] (NaN
@@ -254,7 +241,7 @@ void report_abort(struct report *r);
 
 /* report_reference prints the reference of the output files, in
  * Markdown, from the tables that write them. */
-void report_reference(FILE *f);
+void report_reference(FILE *f, const struct model_ops *const *kinds);
 
 /* report_print_table prints a short human-readable table of the summary. */
 void report_print_table(const struct report *r, FILE *f);

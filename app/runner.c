@@ -26,7 +26,7 @@
 
 /* The pilots' series, pooled per point as their results come in. */
 struct pilots {
-	const struct scenario_set *set;
+	const struct sweep *set;
 	double **sum, **count;       /* [pilot point][window] */
 	size_t *nts;
 	int64_t *window_ns;
@@ -66,7 +66,7 @@ static void pilot(struct scenario *sc, void *arg)
 	sc->rep_offset = RUNNER_PILOT_STREAMS;
 }
 
-int runner_warmups(struct scenario_set *set, unsigned jobs, volatile sig_atomic_t *stop,
+int runner_warmups(struct sweep *set, unsigned jobs, volatile sig_atomic_t *stop,
 		   struct sim_err *err)
 {
 	size_t n = 0;
@@ -81,7 +81,7 @@ int runner_warmups(struct scenario_set *set, unsigned jobs, volatile sig_atomic_
 	for (size_t p = 0, i = 0; p < set->npoints; p++)
 		if (set->warmup_auto[p])
 			of[i++] = p;
-	struct scenario_set *pset = NULL;
+	struct sweep *pset = NULL;
 	struct pilots pi = {
 		.sum = calloc(n, sizeof *pi.sum), .count = calloc(n, sizeof *pi.count),
 		.nts = calloc(n, sizeof *pi.nts), .window_ns = calloc(n, sizeof *pi.window_ns),
@@ -90,7 +90,7 @@ int runner_warmups(struct scenario_set *set, unsigned jobs, volatile sig_atomic_
 	if (!pi.sum || !pi.count || !pi.nts || !pi.window_ns)
 		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 	if (rc == 0)
-		rc = scenario_view(set, of, n, pilot, NULL, &pset, err);
+		rc = sweep_view(set, of, n, pilot, NULL, &pset, err);
 	if (rc == 0) {
 		struct runner_opts o = { .jobs = jobs, .stop = stop, .sink = pilot_sink,
 					 .sink_arg = &pi };
@@ -98,22 +98,22 @@ int runner_warmups(struct scenario_set *set, unsigned jobs, volatile sig_atomic_
 		rc = runner_run(pset, NULL, &o, err);
 	}
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		scenario_set_warmup(set, of[i], pi.sum[i] ?
+		sweep_set_warmup(set, of[i], pi.sum[i] ?
 			(int64_t)steady_mser5(pi.sum[i], pi.count[i], pi.nts[i]) * pi.window_ns[i] : 0);
 	for (size_t i = 0; i < n && pi.sum && pi.count; i++)
 		free(pi.sum[i]), free(pi.count[i]);
 	free(pi.sum), free(pi.count), free(pi.nts), free(pi.window_ns);
-	scenario_set_free(pset);
+	sweep_free(pset);
 	free(of);
 	return rc;
 }
 
-uint64_t runner_items(const struct scenario_set *set)
+uint64_t runner_items(const struct sweep *set)
 {
 	return set->item_base[set->npoints];
 }
 
-void runner_item_at(const struct scenario_set *set, uint64_t i, size_t *p, uint32_t *k)
+void runner_item_at(const struct sweep *set, uint64_t i, size_t *p, uint32_t *k)
 {
 	const uint64_t *b = set->item_base;
 	/* the last point whose first item is at or before i */
@@ -130,14 +130,14 @@ void runner_item_at(const struct scenario_set *set, uint64_t i, size_t *p, uint3
 }
 
 /* point_reps is how many replications point p may run. */
-static uint32_t point_reps(const struct scenario_set *set, size_t p)
+static uint32_t point_reps(const struct sweep *set, size_t p)
 {
 	return (uint32_t)(set->item_base[p + 1] - set->item_base[p]);
 }
 
 /* The items this run takes: every one, or a shard's, as a sequence. */
 struct plan {
-	const struct scenario_set *set;
+	const struct sweep *set;
 	const struct runner_opts *o;
 	struct report *r;
 	uint64_t n;                  /* items in the sequence */
@@ -145,7 +145,7 @@ struct plan {
 	unsigned char *closed;       /* [npoints]: the report closed it */
 };
 
-static int plan_init(struct plan *pl, const struct scenario_set *set,
+static int plan_init(struct plan *pl, const struct sweep *set,
 		     const struct runner_opts *o, struct report *r)
 {
 	uint64_t total = runner_items(set);
@@ -190,7 +190,7 @@ static int precise(const struct report *r, size_t p, const struct sc_precision *
 	return target > 0 && half <= target;
 }
 
-int runner_fold(const struct scenario_set *set, struct report *r, unsigned char *closed,
+int runner_fold(const struct sweep *set, struct report *r, unsigned char *closed,
 		uint64_t item, const struct rep_result *res, const struct runner_opts *o)
 {
 	size_t p;
@@ -199,7 +199,7 @@ int runner_fold(const struct scenario_set *set, struct report *r, unsigned char 
 	if (closed[p])
 		return 0;
 	/* the caller has just built the point for res: it is held */
-	const struct scenario *sc = scenario_point(set, p, &r->err);
+	const struct scenario *sc = sweep_point(set, p, &r->err);
 	if (!sc)
 		return r->err.code;
 	int rc = report_fold(r, p, k, res);
@@ -218,11 +218,11 @@ int runner_fold(const struct scenario_set *set, struct report *r, unsigned char 
 	return report_point_done(r, p);
 }
 
-const struct scenario *runner_point_result(const struct scenario_set *set, size_t p,
+const struct scenario *runner_point_result(const struct sweep *set, size_t p,
 					   struct rep_result *res, size_t *cur,
 					   struct sim_err *err)
 {
-	const struct scenario *sc = scenario_point(set, p, err);
+	const struct scenario *sc = sweep_point(set, p, err);
 	if (!sc || *cur == p)
 		return sc;
 	rep_result_fini(res);
@@ -331,7 +331,7 @@ static int run_serial(const struct plan *pl, struct sim_err *err)
 static int run_on(const struct plan *pl, const struct runner_transport *t,
 		  struct sim_err *err)
 {
-	const struct scenario_set *set = pl->set;
+	const struct sweep *set = pl->set;
 	const struct runner_opts *o = pl->o;
 	unsigned jobs = t->workers;
 	uint64_t total = pl->n;      /* positions in the sequence */
@@ -472,7 +472,7 @@ out:
 	return rc;
 }
 
-int runner_run_on(const struct scenario_set *set, struct report *r,
+int runner_run_on(const struct sweep *set, struct report *r,
 		  const struct runner_opts *o, const struct runner_transport *t,
 		  struct sim_err *err)
 {
@@ -486,7 +486,7 @@ int runner_run_on(const struct scenario_set *set, struct report *r,
 
 /* ---- the worker's side --------------------------------------------------- */
 
-void runner_serve(const struct scenario_set *set, const struct runner_worker *wk,
+void runner_serve(const struct sweep *set, const struct runner_worker *wk,
 		  volatile sig_atomic_t *stop)
 {
 	struct rep_result res = { 0 };
@@ -649,7 +649,7 @@ static void procs_interrupt(void *ctx)
 }
 
 /* start_procs forks n workers; 0 or SIM_EIO. */
-static int start_procs(const struct scenario_set *set, struct procs *ps, unsigned n,
+static int start_procs(const struct sweep *set, struct procs *ps, unsigned n,
 		       volatile sig_atomic_t *stop, struct sim_err *err)
 {
 	for (unsigned i = 0; i < n; i++) {
@@ -720,7 +720,7 @@ static int run_forked(const struct plan *pl, unsigned jobs, struct sim_err *err)
 	return rc;
 }
 
-int runner_run(const struct scenario_set *set, struct report *r,
+int runner_run(const struct sweep *set, struct report *r,
 	       const struct runner_opts *o, struct sim_err *err)
 {
 	static const struct runner_opts none = { 0 };

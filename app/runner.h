@@ -63,7 +63,7 @@ struct runner_opts {
  * process, no progress).  Returns 0, SIM_EINTR, SIM_ENOMEM, SIM_EIO (a
  * worker process could not be started or died), or SIM_ESTUCK (a run
  * whose clock stopped; err says where). */
-int runner_run(const struct scenario_set *set, struct report *r,
+int runner_run(const struct sweep *set, struct report *r,
 	       const struct runner_opts *o, struct sim_err *err);
 
 /* ---- workers elsewhere -------------------------------------------------
@@ -106,7 +106,7 @@ struct runner_transport {
 };
 
 /* runner_run_on is runner_run with the items run by t's workers. */
-int runner_run_on(const struct scenario_set *set, struct report *r,
+int runner_run_on(const struct sweep *set, struct report *r,
 		  const struct runner_opts *o, const struct runner_transport *t,
 		  struct sim_err *err);
 
@@ -122,7 +122,7 @@ struct runner_worker {
 
 /* runner_serve runs the items wk hands out until it has no more, and
  * replies to each: its record, or its status and message. */
-void runner_serve(const struct scenario_set *set, const struct runner_worker *wk,
+void runner_serve(const struct sweep *set, const struct runner_worker *wk,
 		  volatile sig_atomic_t *stop);
 
 /* runner_fold folds item's result into r as a run does, in item order:
@@ -133,15 +133,15 @@ void runner_serve(const struct scenario_set *set, const struct runner_worker *wk
  * later items are ignored.  Runs and merges
  * share it, so both stop a point at the same replication.  0, or a code
  * whose message report_error gives. */
-int runner_fold(const struct scenario_set *set, struct report *r, unsigned char *closed,
+int runner_fold(const struct sweep *set, struct report *r, unsigned char *closed,
 		uint64_t item, const struct rep_result *res, const struct runner_opts *o);
 
-/* runner_point_result returns point p of set (scenario_point) and makes
+/* runner_point_result returns point p of set (sweep_point) and makes
  * *res its result record, unless it already is (*cur == p; *cur is then
  * p, and SIZE_MAX before the first).  A point's items share one record,
  * cleared by each run.  NULL with err set when the point cannot be built
  * or memory ran out. */
-const struct scenario *runner_point_result(const struct scenario_set *set, size_t p,
+const struct scenario *runner_point_result(const struct sweep *set, size_t p,
 					   struct rep_result *res, size_t *cur,
 					   struct sim_err *err);
 
@@ -160,15 +160,15 @@ const struct scenario *runner_point_result(const struct scenario_set *set, size_
  * replication then discards that much and measures `duration` after it.
  * Call it once, before the run, shards or MPI ranks take the set.  0,
  * SIM_EINTR, SIM_ENOMEM or SIM_ESTUCK. */
-int runner_warmups(struct scenario_set *set, unsigned jobs, volatile sig_atomic_t *stop,
+int runner_warmups(struct sweep *set, unsigned jobs, volatile sig_atomic_t *stop,
 		   struct sim_err *err);
 
 /* runner_items counts the work items of set: each point's replications,
  * or with `precision:` its max_replications. */
-uint64_t runner_items(const struct scenario_set *set);
+uint64_t runner_items(const struct sweep *set);
 
 /* runner_item_at maps item i (< runner_items) to its point and
  * replication, by a binary search over the points' first items. */
-void runner_item_at(const struct scenario_set *set, uint64_t i, size_t *p, uint32_t *k);
+void runner_item_at(const struct sweep *set, uint64_t i, size_t *p, uint32_t *k);
 
 #endif

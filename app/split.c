@@ -86,7 +86,7 @@ static int sink(void *arg, uint64_t item, const struct rep_result *res, struct s
 	return 0;
 }
 
-int split_run(const struct scenario_set *set, const struct shard_source *src,
+int split_run(const struct sweep *set, const struct sweep_source *src,
 	      uint32_t index, uint32_t count, const char *dir, const char *version,
 	      const struct runner_opts *o, char *path, size_t len, struct sim_err *err)
 {
@@ -322,7 +322,7 @@ void split_close(struct split_set *ss)
 }
 
 int split_open(char *const *paths, size_t n, const char *version, struct split_set **out,
-	       struct shard_source *src, struct sim_err *err)
+	       struct sweep_source *src, struct sim_err *err)
 {
 	char **list = NULL;
 	size_t nlist = 0, cap = 0;
@@ -387,18 +387,18 @@ int split_open(char *const *paths, size_t n, const char *version, struct split_s
 	return 0;
 }
 
-int split_warmups(const struct split_set *ss, struct scenario_set *set, struct sim_err *err)
+int split_warmups(const struct split_set *ss, struct sweep *set, struct sim_err *err)
 {
 	const struct shard_file *sf = &ss->files[0];
 	if (sf->npoints != set->npoints)
 		return sim_errf(err, SIM_EINVAL, "%s: %llu points, the scenario has %zu",
 				sf->path, (unsigned long long)sf->npoints, set->npoints);
 	for (size_t p = 0; p < set->npoints; p++)
-		scenario_set_warmup(set, p, sf->warmups[p]);
+		sweep_set_warmup(set, p, sf->warmups[p]);
 	return 0;
 }
 
-int split_merge(struct split_set *ss, const struct scenario_set *set, struct report *r,
+int split_merge(struct split_set *ss, const struct sweep *set, struct report *r,
 		volatile sig_atomic_t *stop, struct sim_err *err)
 {
 	uint64_t total = runner_items(set);

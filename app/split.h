@@ -29,15 +29,8 @@
 
 #include "app/report.h"
 #include "app/runner.h"
-#include "sim/scenario.h"
+#include "sim/sweep.h"
 
-/* What the scenario was made of, to be stored with the records. */
-struct shard_source {
-	const char *file;            /* the scenario's file name, as given */
-	const char *text;            /* its text */
-	const struct sc_override *sets;
-	size_t nsets;
-};
 
 /* split_parse reads "I/N" (1 <= I <= N <= 100000) into *index (I - 1)
  * and *count.  0, or SIM_EINVAL with a message in err. */
@@ -47,7 +40,7 @@ int split_parse(const char *arg, uint32_t *index, uint32_t *count, struct sim_er
  * writes DIR/shard-I-of-N.rec, under a temporary name renamed when
  * complete; its path goes to path[len].  0, SIM_EINTR (nothing written),
  * SIM_EIO, SIM_ENOMEM or SIM_ESTUCK, with err set. */
-int split_run(const struct scenario_set *set, const struct shard_source *src,
+int split_run(const struct sweep *set, const struct sweep_source *src,
 	      uint32_t index, uint32_t count, const char *dir, const char *version,
 	      const struct runner_opts *o, char *path, size_t len, struct sim_err *err);
 
@@ -59,18 +52,18 @@ struct split_set;
  * from.  0, or SIM_EINVAL (they do not fit together: err says why) /
  * SIM_EIO / SIM_ENOMEM.  Free with split_close. */
 int split_open(char *const *paths, size_t n, const char *version, struct split_set **out,
-	       struct shard_source *src, struct sim_err *err);
+	       struct sweep_source *src, struct sim_err *err);
 
 /* split_warmups gives set's points the warm-ups the shards ran with
  * (`warmup: auto` cuts, found once by each shard).  0, or SIM_EINVAL when
  * set has another number of points. */
-int split_warmups(const struct split_set *ss, struct scenario_set *set, struct sim_err *err);
+int split_warmups(const struct split_set *ss, struct sweep *set, struct sim_err *err);
 
 /* split_merge folds every item of the shards, in order, into r (prepared
  * with report_init for set, the scenario loaded from the source, and
  * opened), closing each point.  0, SIM_EINTR when *stop became non-zero,
  * SIM_EINVAL (a record that does not fit set), SIM_EIO or SIM_ENOMEM. */
-int split_merge(struct split_set *ss, const struct scenario_set *set, struct report *r,
+int split_merge(struct split_set *ss, const struct sweep *set, struct report *r,
 		volatile sig_atomic_t *stop, struct sim_err *err);
 
 void split_close(struct split_set *ss);

@@ -130,7 +130,7 @@ static void lb_cfg_init(void *obj)
 	c->layer = 7;
 }
 
-static int parse_backends(struct sc_ctx *ctx, const char *what,
+static int parse_backends(struct check_ctx *ctx, const char *what,
 			  const struct yt_node *n, void *field)
 {
 	struct lb_cfg *c = (struct lb_cfg *)((char *)field - offsetof(struct lb_cfg, list));
@@ -140,13 +140,13 @@ static int parse_backends(struct sc_ctx *ctx, const char *what,
 			return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
 		c->nlist = 1;
 		c->whole = 1;
-		return sc_node_ref(ctx, n, what, &c->list[0]);
+		return check_node_ref(ctx, n, what, &c->list[0]);
 	}
 	if (n->type != YT_SEQ || n->n == 0)
-		return sc_fail(ctx, n, what,
+		return check_fail(ctx, n, what,
 			       "must be a node whose replicas are the backends (web) or a non-empty list of nodes ([a, b, c])");
 	if (n->n > LB_MAX_BACKENDS)
-		return sc_fail(ctx, n, what, "at most %d backends", LB_MAX_BACKENDS);
+		return check_fail(ctx, n, what, "at most %d backends", LB_MAX_BACKENDS);
 	c->list = calloc(n->n, sizeof *c->list);
 	if (!c->list)
 		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
@@ -154,12 +154,12 @@ static int parse_backends(struct sc_ctx *ctx, const char *what,
 	for (size_t i = 0; i < n->n; i++) {
 		char w[256];
 		snprintf(w, sizeof w, "%s[%zu]", what, i);
-		int rc = sc_node_ref(ctx, n->items[i], w, &c->list[i]);
+		int rc = check_node_ref(ctx, n->items[i], w, &c->list[i]);
 		if (rc)
 			return rc;
 		for (size_t j = 0; j < i; j++)
 			if (c->list[j] == c->list[i])
-				return sc_fail(ctx, n->items[i], w, "'%s' is listed twice",
+				return check_fail(ctx, n->items[i], w, "'%s' is listed twice",
 					       n->items[i]->str);
 	}
 	return 0;
@@ -170,13 +170,13 @@ static void free_backends(void *field)
 	free(*(uint32_t **)field);
 }
 
-static int hc_validate(struct sc_ctx *ctx, const char *what,
+static int hc_validate(struct check_ctx *ctx, const char *what,
 		       const struct yt_node *map, void *obj)
 {
 	struct hc_cfg *h = obj;
 	h->on = 1;
 	if (h->timeout_ns >= h->interval_ns)
-		return sc_fail(ctx, yt_get(map, "timeout") ? yt_get(map, "timeout") : map,
+		return check_fail(ctx, yt_get(map, "timeout") ? yt_get(map, "timeout") : map,
 			       what, "timeout must be shorter than interval");
 	return 0;
 }
@@ -237,7 +237,7 @@ static const struct param weight_elem = {
 	.type = PARAM_UINT, .size = sizeof(uint32_t), .umin = 1, .umax = LB_MAX_WEIGHT,
 };
 
-static int lb_validate(struct sc_ctx *ctx, const char *what,
+static int lb_validate(struct check_ctx *ctx, const char *what,
 		       const struct yt_node *map, void *obj)
 {
 	struct lb_cfg *c = obj;
@@ -245,11 +245,11 @@ static int lb_validate(struct sc_ctx *ctx, const char *what,
 	c->has_overhead = yt_get(map, "overhead") != NULL;
 	if (c->layer != 4 && c->layer != 7) {
 		snprintf(w, sizeof w, "%s.layer", what);
-		return sc_fail(ctx, yt_get(map, "layer"), w, "must be 4 or 7");
+		return check_fail(ctx, yt_get(map, "layer"), w, "must be 4 or 7");
 	}
 	if (c->nweights && !takes_weights(c->policy)) {
 		snprintf(w, sizeof w, "%s.weights", what);
-		return sc_fail(ctx, yt_get(map, "weights"), w,
+		return check_fail(ctx, yt_get(map, "weights"), w,
 			       "policy %s does not use weights (these do: weighted_round_robin, weighted_random, least_connections, p2c, ring_hash)",
 			       policy_names[c->policy]);
 	}
@@ -260,7 +260,7 @@ static int lb_validate(struct sc_ctx *ctx, const char *what,
 			prime = m % d != 0;
 		if (!prime) {
 			snprintf(w, sizeof w, "%s.table_size", what);
-			return sc_fail(ctx, yt_get(map, "table_size"), w,
+			return check_fail(ctx, yt_get(map, "table_size"), w,
 				       "must be a prime (65537, 655373 ...), so that every backend's permutation covers the table");
 		}
 	}
@@ -350,7 +350,7 @@ static int by_name(const void *a, const void *b)
 	return (x->replica > y->replica) - (x->replica < y->replica);
 }
 
-static int lb_link(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self)
+static int lb_link(struct check_ctx *ctx, struct scenario *sc, struct sc_node *self)
 {
 	struct lb_cfg *c = self->cfg;
 	char what[160];
@@ -358,23 +358,23 @@ static int lb_link(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self
 	const struct yt_node *bn = yt_get(self->src, "backends");
 	for (size_t i = 0; i < c->nlist; i++) {
 		if (&sc->nodes[c->list[i]] == self)
-			return sc_fail(ctx, bn, what, "a balancer cannot be its own backend");
+			return check_fail(ctx, bn, what, "a balancer cannot be its own backend");
 		if (!sc->nodes[c->list[i]].ops->arrive)
-			return sc_fail(ctx, bn, what, "'%s' cannot take requests",
+			return check_fail(ctx, bn, what, "'%s' cannot take requests",
 				       sc->nodes[c->list[i]].name);
 	}
 	const struct sc_node *one = &sc->nodes[c->list[0]];
 	if (c->whole && !one->ops->scale)
-		return sc_fail(ctx, bn, what,
+		return check_fail(ctx, bn, what,
 			       "'%s' has no replicas to balance over; list the backends instead ([a, b])",
 			       one->name);
 	c->nb = c->whole ? one->max_units : (uint32_t)c->nlist;
 	if (c->nb > LB_MAX_BACKENDS)
-		return sc_fail(ctx, bn, what, "at most %d backends (%s has %u replicas)",
+		return check_fail(ctx, bn, what, "at most %d backends (%s has %u replicas)",
 			       LB_MAX_BACKENDS, one->name, c->nb);
 	if (c->nweights && c->nweights != c->nb) {
 		snprintf(what, sizeof what, "nodes.%s.weights", self->name);
-		return sc_fail(ctx, yt_get(self->src, "weights"), what,
+		return check_fail(ctx, yt_get(self->src, "weights"), what,
 			       "%zu weights for %u backends: give one per backend", c->nweights,
 			       c->nb);
 	}
@@ -405,13 +405,13 @@ static int lb_link(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self
 	if (c->policy == P_WRR && !c->equal_weights &&
 	    (double)c->wsum * c->nb > LB_WRR_MAX_STEPS) {
 		snprintf(what, sizeof what, "nodes.%s.weights", self->name);
-		return sc_fail(ctx, yt_get(self->src, "weights"), what,
+		return check_fail(ctx, yt_get(self->src, "weights"), what,
 			       "weights adding up to %llu over %u backends make a period too long to lay out (weights x backends at most %.0f); divide the weights by their common factor or use weighted_random",
 			       (unsigned long long)c->wsum, c->nb, LB_WRR_MAX_STEPS);
 	}
 	if (c->policy == P_RING && (double)c->wsum * c->virtual_nodes > LB_RING_MAX_POINTS) {
 		snprintf(what, sizeof what, "nodes.%s.virtual_nodes", self->name);
-		return sc_fail(ctx, yt_get(self->src, "virtual_nodes") ? yt_get(self->src, "virtual_nodes") : self->src,
+		return check_fail(ctx, yt_get(self->src, "virtual_nodes") ? yt_get(self->src, "virtual_nodes") : self->src,
 			       what, "the ring would have %.0f points (at most %.0f)",
 			       (double)c->wsum * c->virtual_nodes, LB_RING_MAX_POINTS);
 	}
@@ -430,7 +430,7 @@ static int lb_link(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self
 	}
 	if (c->policy == P_MAGLEV && c->table_size < c->nb) {
 		snprintf(what, sizeof what, "nodes.%s.table_size", self->name);
-		return sc_fail(ctx, yt_get(self->src, "table_size") ? yt_get(self->src, "table_size") : self->src,
+		return check_fail(ctx, yt_get(self->src, "table_size") ? yt_get(self->src, "table_size") : self->src,
 			       what, "must be larger than the %u backends", c->nb);
 	}
 	self->units = self->max_units = c->nb;

@@ -75,7 +75,7 @@
 #ifndef MODELS_BALANCER_H
 #define MODELS_BALANCER_H
 
-#include "sim/model.h"
+#include "sim/sim.h"
 
 extern const struct model_ops balancer_ops;
 

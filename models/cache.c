@@ -70,7 +70,7 @@ static void cache_cfg_init(void *obj)
 	dist_constant(&c->hit, 0, NULL);
 }
 
-static int cache_validate(struct sc_ctx *ctx, const char *what,
+static int cache_validate(struct check_ctx *ctx, const char *what,
 			  const struct yt_node *map, void *obj)
 {
 	struct cache_cfg *c = obj;
@@ -83,18 +83,18 @@ static int cache_validate(struct sc_ctx *ctx, const char *what,
 	for (size_t i = 0; behind[i]; i++)
 		if (c->mode != CM_WRITE_BEHIND && yt_get(map, behind[i])) {
 			snprintf(w, sizeof w, "%s.%s", what, behind[i]);
-			return sc_fail(ctx, yt_get(map, behind[i]), w,
+			return check_fail(ctx, yt_get(map, behind[i]), w,
 				       "applies to mode write_behind only");
 		}
 	if (c->fixed && (yt_get(map, "ttl") || yt_get(map, "eviction"))) {
 		const char *k = yt_get(map, "ttl") ? "ttl" : "eviction";
 		snprintf(w, sizeof w, "%s.%s", what, k);
-		return sc_fail(ctx, yt_get(map, k), w,
+		return check_fail(ctx, yt_get(map, k), w,
 			       "a cache with a fixed hit_ratio holds no entries: drop '%s' or hit_ratio", k);
 	}
 	if (yt_get(map, "ttl_mode") && !c->ttl_ns) {
 		snprintf(w, sizeof w, "%s.ttl_mode", what);
-		return sc_fail(ctx, yt_get(map, "ttl_mode"), w, "needs a ttl");
+		return check_fail(ctx, yt_get(map, "ttl_mode"), w, "needs a ttl");
 	}
 	return 0;
 }
@@ -158,17 +158,17 @@ static const struct param_table cache_table = {
 	.fini = cache_cfg_fini,
 };
 
-static int cache_link(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self)
+static int cache_link(struct check_ctx *ctx, struct scenario *sc, struct sc_node *self)
 {
 	struct cache_cfg *c = self->cfg;
 	char what[160];
 	snprintf(what, sizeof what, "nodes.%s.backend", self->name);
 	const struct sc_node *be = &sc->nodes[c->backend];
 	if (be == self)
-		return sc_fail(ctx, yt_get(self->src, "backend"), what,
+		return check_fail(ctx, yt_get(self->src, "backend"), what,
 			       "a cache cannot be its own backend");
 	if (!be->ops->arrive)
-		return sc_fail(ctx, yt_get(self->src, "backend"), what,
+		return check_fail(ctx, yt_get(self->src, "backend"), what,
 			       "'%s' cannot take requests", be->name);
 	if (hring_build_named(&c->ring, &c->nring, self->name, self->max_units, c->virtual_nodes))
 		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
@@ -609,11 +609,19 @@ static void cache_scale(struct sim *s, struct sim_node *n, uint32_t units)
 	free(before);
 }
 
+/* `do: flush`: the kind's own timeline action. */
+static const struct tl_action_def cache_flush = {
+	.name = "flush", .flags = TLA_INSTANT, .engine = TL_KIND,
+	.doc = "a cache (or one of its nodes) drops every entry at once; queued write-behind writes are still written",
+};
+
+static const struct tl_action_def *const cache_actions[] = { &cache_flush, NULL };
+
 static void cache_action(struct sim *s, struct sim_node *n, const struct tl_entry *t,
 			 int start)
 {
 	struct cache *ca = n->state;
-	if (t->action != TL_FLUSH || !start)
+	if (t->def != &cache_flush || !start)
 		return;
 	for (uint32_t u = 0; u < ca->units; u++)
 		if (t->unit == SIM_ANY || t->unit == u)
@@ -745,8 +753,9 @@ const struct model_ops cache_ops = {
 	.crash = cache_crash,
 	.scale = cache_scale,
 	.action = cache_action,
+	.actions = cache_actions,
 	.faults = SIM_FAULT(TL_CRASH) | SIM_FAULT(TL_RECOVER) | SIM_FAULT(TL_SCALE) |
-		  SIM_FAULT(TL_FLUSH) | SIM_FAULT(TL_SLOW) | SIM_FAULT(TL_LATENCY),
+		  SIM_FAULT(TL_SLOW) | SIM_FAULT(TL_LATENCY),
 	.warmup_end = cache_warmup_end,
 	.finish = cache_finish,
 	.cols = cache_cols,

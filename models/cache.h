@@ -47,7 +47,7 @@
 #ifndef MODELS_CACHE_H
 #define MODELS_CACHE_H
 
-#include "sim/model.h"
+#include "sim/sim.h"
 
 extern const struct model_ops cache_ops;
 

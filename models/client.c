@@ -111,7 +111,7 @@ struct client {
 /* profile_validate checks a profile's points as a whole (the first at 0,
  * times increasing, some rate above 0) and its period, and works out the
  * expected arrivals per period. */
-static int profile_validate(struct sc_ctx *ctx, const char *path,
+static int profile_validate(struct check_ctx *ctx, const char *path,
 			    const struct yt_node *arr, void *obj)
 {
 	struct client_cfg *c = obj;
@@ -122,21 +122,21 @@ static int profile_validate(struct sc_ctx *ctx, const char *path,
 		const struct yt_node *at = yt_get(pts->items[i], "at");
 		snprintf(what, sizeof what, "%s.points[%zu].at", path, i);
 		if (i == 0 && c->points[0].at_ns != 0)
-			return sc_fail(ctx, at, what, "the first point must be at 0s");
+			return check_fail(ctx, at, what, "the first point must be at 0s");
 		if (i > 0 && c->points[i].at_ns <= c->points[i - 1].at_ns)
-			return sc_fail(ctx, at, what, "points must be in increasing time order");
+			return check_fail(ctx, at, what, "points must be in increasing time order");
 		if (c->points[i].rate_per_s > peak)
 			peak = c->points[i].rate_per_s;
 	}
 	if (peak <= 0) {
 		/* named after the last point's rate, located at the list */
 		snprintf(what, sizeof what, "%s.points[%zu].rate", path, c->npoints - 1);
-		return sc_fail(ctx, pts, what, "every rate is 0: no request would ever arrive");
+		return check_fail(ctx, pts, what, "every rate is 0: no request would ever arrive");
 	}
 	if (c->period_ns) {
 		snprintf(what, sizeof what, "%s.period", path);
 		if (c->period_ns <= c->points[c->npoints - 1].at_ns)
-			return sc_fail(ctx, yt_get(arr, "period"), what,
+			return check_fail(ctx, yt_get(arr, "period"), what,
 				       "the period must be longer than the last point's time");
 		for (size_t k = 0; k < c->npoints; k++) {
 			int64_t end = k + 1 < c->npoints ? c->points[k + 1].at_ns : c->period_ns;
@@ -151,7 +151,7 @@ static int profile_validate(struct sc_ctx *ctx, const char *path,
 
 /* mmpp_validate: some state must have arrivals; works out the mean rate
  * (each state's rate weighted by its mean duration). */
-static int mmpp_validate(struct sc_ctx *ctx, const char *path, const struct yt_node *arr,
+static int mmpp_validate(struct check_ctx *ctx, const char *path, const struct yt_node *arr,
 			 void *obj)
 {
 	struct client_cfg *c = obj;
@@ -163,7 +163,7 @@ static int mmpp_validate(struct sc_ctx *ctx, const char *path, const struct yt_n
 	if (!(area > 0)) {
 		char what[256];
 		snprintf(what, sizeof what, "%s.states", path);
-		return sc_fail(ctx, yt_get(arr, "states"), what,
+		return check_fail(ctx, yt_get(arr, "states"), what,
 			       "every rate is 0: no request would ever arrive");
 	}
 	c->mmpp_rate = area / time;
@@ -236,14 +236,14 @@ static void trace_fill(const struct client_cfg *c, const struct fields *fs, doub
  * reads it once through: a header naming `key` and `kind` (optional),
  * times in seconds, not negative and never going back.  It keeps the row
  * count and the last time, for the offered load. */
-static int trace_validate(struct sc_ctx *ctx, const char *path, const struct yt_node *arr,
+static int trace_validate(struct check_ctx *ctx, const char *path, const struct yt_node *arr,
 			  void *obj)
 {
 	struct client_cfg *c = obj;
 	char what[256], line[TRACE_LINE_MAX];
 	snprintf(what, sizeof what, "%s.file", path);
 	const struct yt_node *fnode = yt_get(arr, "file");
-	char *full = sc_path(ctx, c->file);
+	char *full = check_path(ctx, c->file);
 	if (!full)
 		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
 	free(c->file);
@@ -251,10 +251,10 @@ static int trace_validate(struct sc_ctx *ctx, const char *path, const struct yt_
 	/* a pipe or a device would block the checker, or never end */
 	struct stat st;
 	if (stat(c->file, &st) == 0 && !S_ISREG(st.st_mode))
-		return sc_fail(ctx, fnode, what, "%s: not a regular file", c->file);
+		return check_fail(ctx, fnode, what, "%s: not a regular file", c->file);
 	FILE *f = fopen(c->file, "r");
 	if (!f)
-		return sc_fail(ctx, fnode, what, "cannot open %s: %s", c->file, strerror(errno));
+		return check_fail(ctx, fnode, what, "cannot open %s: %s", c->file, strerror(errno));
 	c->key_col = c->kind_col = -1;
 	double last = 0;
 	uint64_t rows = 0;
@@ -302,14 +302,14 @@ static int trace_validate(struct sc_ctx *ctx, const char *path, const struct yt_
 		rows++;
 	}
 	if (!rc && ferror(f))
-		rc = sc_fail(ctx, fnode, what, "cannot read %s: %s", c->file, strerror(errno));
+		rc = check_fail(ctx, fnode, what, "cannot read %s: %s", c->file, strerror(errno));
 	fclose(f);
 	if (rc)
 		return rc;
 	if (!rows)
-		return sc_fail(ctx, fnode, what, "%s has no arrivals", c->file);
+		return check_fail(ctx, fnode, what, "%s has no arrivals", c->file);
 	if (c->loop && !(last > 0))
-		return sc_fail(ctx, yt_get(arr, "loop"), what,
+		return check_fail(ctx, yt_get(arr, "loop"), what,
 			       "%s lasts 0 s: it cannot loop", c->file);
 	c->trace_rows = rows;
 	c->trace_end_s = last;
@@ -317,7 +317,7 @@ static int trace_validate(struct sc_ctx *ctx, const char *path, const struct yt_
 }
 
 /* client_validate builds the key sampler and cumulates the mix. */
-static int client_validate(struct sc_ctx *ctx, const char *path,
+static int client_validate(struct check_ctx *ctx, const char *path,
 			   const struct yt_node *map, void *obj)
 {
 	struct client_cfg *c = obj;
@@ -337,7 +337,7 @@ static int client_validate(struct sc_ctx *ctx, const char *path,
 		}
 		snprintf(what, sizeof what, "%s.keys", path);
 		if (rc)
-			return sc_fail(ctx, kn, what, "%s", kerr.msg);
+			return check_fail(ctx, kn, what, "%s", kerr.msg);
 		c->has_keys = 1;
 	}
 	if (c->nmix) {
@@ -349,7 +349,7 @@ static int client_validate(struct sc_ctx *ctx, const char *path,
 		}
 		snprintf(what, sizeof what, "%s.mix", path);
 		if (fabs(cum - 1) > 1e-6)
-			return sc_fail(ctx, yt_get(map, "mix"), what,
+			return check_fail(ctx, yt_get(map, "mix"), what,
 				       "the shares add up to %g; they must add up to 1", cum);
 		c->mix[c->nmix - 1].cum = 1;
 	}

@@ -24,6 +24,9 @@
 #ifndef MODELS_CLIENT_H
 #define MODELS_CLIENT_H
 
-#include "sim/model.h"
+#include "sim/sim.h"
+
+/* The kind of `workloads:` entries. */
+extern const struct model_ops client_ops;
 
 #endif

@@ -16,6 +16,7 @@
 
 #include "models/station.h"
 #include "sim/rng.h"
+#include "sim/timeline.h"
 
 #define DB_MAX_REPLICAS 1000
 #define DB_MAX_WORKERS 1000000
@@ -46,7 +47,7 @@ static const struct param_table role_table = {
 	.params = role_params, .size = sizeof(struct role_cfg), .validate = param_mark_given,
 };
 
-static int db_validate(struct sc_ctx *ctx, const char *what,
+static int db_validate(struct check_ctx *ctx, const char *what,
 		       const struct yt_node *map, void *obj)
 {
 	struct db_cfg *c = obj;
@@ -58,7 +59,7 @@ static int db_validate(struct sc_ctx *ctx, const char *what,
 		c->replica = c->primary;
 	if (c->routing != R_PRIMARY_ONLY && !c->replicas) {
 		snprintf(w, sizeof w, "%s.routing", what);
-		return sc_fail(ctx, yt_get(map, "routing"), w,
+		return check_fail(ctx, yt_get(map, "routing"), w,
 			       "routing %s needs replicas", routing_names[c->routing]);
 	}
 	return 0;
@@ -504,16 +505,41 @@ void db_recover(struct sim *s, struct sim_node *n, struct db *d, uint32_t u)
 		promote(d);
 }
 
+/* The kind's own timeline actions: `lag` and `failover`. */
+const struct tl_action_def db_lag = {
+	.name = "lag", .engine = TL_KIND, .value = &tl_factor_key, .label = tl_label_factor,
+	.doc = "a database's replication lag is multiplied by `factor` (on every replica, or the one named)",
+};
+
+static void label_failover(char *buf, size_t len, const char *target, const struct tl_entry *t,
+			   const char *text)
+{
+	snprintf(buf, len, "%s failover", target);
+}
+
+static const struct param promotion_key = {
+	.name = "promotion", .type = PARAM_DURATION, PARAM_FIELD(struct tl_entry, add_ns),
+	.flags = PARAM_REQUIRED, .doc = "how long writes fail before a replica is the primary",
+};
+
+const struct tl_action_def db_failover = {
+	.name = "failover", .flags = TLA_WHOLE | TLA_INSTANT, .engine = TL_KIND,
+	.value = &promotion_key, .label = label_failover,
+	.doc = "a database's primary fails: writes fail for `promotion`, then a replica becomes the primary (whole nodes only)",
+};
+
+static const struct tl_action_def *const db_actions[] = { &db_lag, &db_failover, NULL };
+
 void db_action(struct sim *s, struct sim_node *n, struct db *d,
 	       const struct tl_entry *t, int start_)
 {
-	if (t->action == TL_LAG) {
+	if (t->def == &db_lag) {
 		for (uint32_t v = 0; v < d->nu; v++)
 			if (t->unit == SIM_ANY || d->fault_unit != SIM_ANY || t->unit == v)
 				d->u[v].lag_factor *= start_ ? t->value : 1 / t->value;
 		return;
 	}
-	if (t->action == TL_FAILOVER && start_ && !d->u[d->primary].gone) {
+	if (t->def == &db_failover && start_ && !d->u[d->primary].gone) {
 		uint32_t p = d->primary;
 		d->u[p].gone = 1;
 		drain(s, n, d, p);
@@ -670,25 +696,25 @@ static void dbk_sample(struct sim *s, struct sim_node *n, double *out)
 	d->ts_prev_ns = (double)s->now_ns;
 }
 
-int db_check_failover(struct sc_ctx *ctx, const struct scenario *sc,
+int db_check_failover(struct check_ctx *ctx, const struct scenario *sc,
 		      const struct sc_node *self, const struct db_cfg *c)
 {
 	if (c->replicas)
 		return 0;
 	for (size_t i = 0; i < sc->ntimeline; i++) {
 		const struct tl_entry *t = &sc->timeline[i];
-		if (t->action != TL_FAILOVER || &sc->nodes[t->node] != self)
+		if (t->def != &db_failover || &sc->nodes[t->node] != self)
 			continue;
 		char what[160];
 		snprintf(what, sizeof what, "nodes.%s", self->name);
-		return sc_fail(ctx, self->src, what,
+		return check_fail(ctx, self->src, what,
 			       "timeline[%zu] fails it over at %gs, but it has no replica to promote (replicas: 0)",
 			       i, (double)t->at_ns * 1e-9);
 	}
 	return 0;
 }
 
-static int dbk_link(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self)
+static int dbk_link(struct check_ctx *ctx, struct scenario *sc, struct sc_node *self)
 {
 	return db_check_failover(ctx, sc, self, self->cfg);
 }
@@ -737,9 +763,9 @@ const struct model_ops database_ops = {
 	.crash = dbk_crash,
 	.recover = dbk_recover,
 	.action = dbk_action,
+	.actions = db_actions,
 	.faults = SIM_FAULT(TL_CRASH) | SIM_FAULT(TL_RECOVER) | SIM_FAULT(TL_SLOW) |
-		  SIM_FAULT(TL_ERRORS) | SIM_FAULT(TL_LATENCY) | SIM_FAULT(TL_LAG) |
-		  SIM_FAULT(TL_FAILOVER),
+		  SIM_FAULT(TL_ERRORS) | SIM_FAULT(TL_LATENCY),
 	.warmup_end = dbk_warmup_end,
 	.finish = dbk_finish,
 	.cols = db_cols,

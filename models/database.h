@@ -38,7 +38,7 @@
 #ifndef MODELS_DATABASE_H
 #define MODELS_DATABASE_H
 
-#include "sim/model.h"
+#include "sim/sim.h"
 
 extern const struct model_ops database_ops;
 
@@ -87,6 +87,9 @@ void db_event(struct sim *s, struct sim_node *n, struct db *d, struct event *ev)
 /* db_crash / db_recover: unit u (SIM_ANY: every unit) goes down / up. */
 void db_crash(struct sim *s, struct sim_node *n, struct db *d, uint32_t u);
 void db_recover(struct sim *s, struct sim_node *n, struct db *d, uint32_t u);
+/* The database's own timeline actions, which shards take too. */
+extern const struct tl_action_def db_lag, db_failover;
+
 void db_action(struct sim *s, struct sim_node *n, struct db *d,
 	       const struct tl_entry *t, int start);
 void db_restart(struct db *d, int64_t now);
@@ -123,7 +126,7 @@ double db_busy_integral(const struct db *d, int64_t now);
 /* db_check_failover (from a kind's link): a `failover` of node self,
  * whose databases are configured by c, needs a replica to promote.  0 or
  * SIM_EINVAL with a located message. */
-int db_check_failover(struct sc_ctx *ctx, const struct scenario *sc,
+int db_check_failover(struct check_ctx *ctx, const struct scenario *sc,
 		      const struct sc_node *self, const struct db_cfg *c);
 
 /* db_shard_of returns the shard an event of a db names. */

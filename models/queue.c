@@ -51,7 +51,7 @@ struct queue_cfg {
 	size_t ngroups;
 };
 
-static int parse_calls(struct sc_ctx *ctx, const char *what, const struct yt_node *n,
+static int parse_calls(struct check_ctx *ctx, const char *what, const struct yt_node *n,
 		       void *field)
 {
 	return callplan_check(ctx, n, what, field);
@@ -84,7 +84,7 @@ static const struct param group_elem = {
 	.type = PARAM_MAP, .size = sizeof(struct group_cfg), .sub = &group_table,
 };
 
-static int q_validate(struct sc_ctx *ctx, const char *what, const struct yt_node *map,
+static int q_validate(struct check_ctx *ctx, const char *what, const struct yt_node *map,
 		      void *obj)
 {
 	struct queue_cfg *c = obj;
@@ -93,7 +93,7 @@ static int q_validate(struct sc_ctx *ctx, const char *what, const struct yt_node
 			if (!strcmp(c->groups[i].group, c->groups[j].group)) {
 				char w[256];
 				snprintf(w, sizeof w, "%s.consumers[%zu].group", what, i);
-				return sc_fail(ctx, yt_get(yt_get(map, "consumers")->items[i], "group"), w,
+				return check_fail(ctx, yt_get(yt_get(map, "consumers")->items[i], "group"), w,
 					       "the group '%s' is already declared", c->groups[i].group);
 			}
 	return 0;

@@ -37,7 +37,7 @@
 #ifndef MODELS_QUEUE_H
 #define MODELS_QUEUE_H
 
-#include "sim/model.h"
+#include "sim/sim.h"
 
 extern const struct model_ops queue_ops;
 

@@ -58,7 +58,7 @@ static void svc_cfg_init(void *obj)
 
 /* svc_validate turns the routes' probabilities into cumulative ones, which
  * must not pass 1. */
-static int svc_validate(struct sc_ctx *ctx, const char *path,
+static int svc_validate(struct check_ctx *ctx, const char *path,
 			const struct yt_node *map, void *obj)
 {
 	struct service_cfg *c = obj;
@@ -68,7 +68,7 @@ static int svc_validate(struct sc_ctx *ctx, const char *path,
 		if (cum > 1 + 1e-9) {
 			char what[256];
 			snprintf(what, sizeof what, "%s.next[%zu].p", path, i);
-			return sc_fail(ctx, yt_get(yt_get(map, "next")->items[i], "p"), what,
+			return check_fail(ctx, yt_get(yt_get(map, "next")->items[i], "p"), what,
 				       "routing probabilities add up to %g, more than 1", cum);
 		}
 		c->next[i].cum = cum;
@@ -93,7 +93,7 @@ static const struct param route_elem = {
 	.type = PARAM_MAP, .size = sizeof(struct route), .sub = &route_table,
 };
 
-static int svc_parse_calls(struct sc_ctx *ctx, const char *what,
+static int svc_parse_calls(struct check_ctx *ctx, const char *what,
 			   const struct yt_node *n, void *field)
 {
 	return callplan_check(ctx, n, what, field);

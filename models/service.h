@@ -22,7 +22,7 @@
 #ifndef MODELS_SERVICE_H
 #define MODELS_SERVICE_H
 
-#include "sim/model.h"
+#include "sim/sim.h"
 
 extern const struct model_ops service_ops;
 

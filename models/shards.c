@@ -10,6 +10,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "models/database.h"
+#include "sim/timeline.h"
 #include "sim/hashring.h"
 #include "sim/keys.h"
 #include "sim/rng.h"
@@ -41,7 +42,7 @@ struct shards_cfg {
 	size_t nring;
 };
 
-static int sh_validate(struct sc_ctx *ctx, const char *what,
+static int sh_validate(struct check_ctx *ctx, const char *what,
 		       const struct yt_node *map, void *obj)
 {
 	struct shards_cfg *c = obj;
@@ -50,17 +51,17 @@ static int sh_validate(struct sc_ctx *ctx, const char *what,
 	snprintf(w, sizeof w, "%s.ranges", what);
 	if (c->strategy == ST_RANGE) {
 		if (!rn)
-			return sc_fail(ctx, map, what, "strategy range needs ranges: the first key of each shard, from 0");
+			return check_fail(ctx, map, what, "strategy range needs ranges: the first key of each shard, from 0");
 		if (c->nranges != c->shards)
-			return sc_fail(ctx, rn, w, "%zu ranges for %u shards: give each shard's first key",
+			return check_fail(ctx, rn, w, "%zu ranges for %u shards: give each shard's first key",
 				       c->nranges, c->shards);
 		if (c->ranges[0] != 0)
-			return sc_fail(ctx, rn, w, "the first shard must start at key 0");
+			return check_fail(ctx, rn, w, "the first shard must start at key 0");
 		for (size_t i = 1; i < c->nranges; i++)
 			if (c->ranges[i] <= c->ranges[i - 1])
-				return sc_fail(ctx, rn->items[i], w, "must increase");
+				return check_fail(ctx, rn->items[i], w, "must increase");
 	} else if (rn) {
-		return sc_fail(ctx, rn, w, "applies to strategy range only");
+		return check_fail(ctx, rn, w, "applies to strategy range only");
 	}
 	return 0;
 }
@@ -119,7 +120,7 @@ static const struct param_table sh_table = {
 	.fini = sh_cfg_fini,
 };
 
-static int sh_link(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self)
+static int sh_link(struct check_ctx *ctx, struct scenario *sc, struct sc_node *self)
 {
 	struct shards_cfg *c = self->cfg;
 	int rc = db_check_failover(ctx, sc, self, &c->shard);
@@ -128,7 +129,7 @@ static int sh_link(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self
 	if (c->strategy == ST_RANGE && self->max_units != c->shards) {
 		char what[160];
 		snprintf(what, sizeof what, "nodes.%s.strategy", self->name);
-		return sc_fail(ctx, yt_get(self->src, "strategy"), what,
+		return check_fail(ctx, yt_get(self->src, "strategy"), what,
 			       "range shards cannot be resharded: their ranges are fixed");
 	}
 	if (c->strategy == ST_RING &&
@@ -289,6 +290,29 @@ static void sh_recover(struct sim *s, struct sim_node *n, uint32_t u)
 	struct shards *sh = n->state;
 	db_recover(s, n, sh->db[u], SIM_ANY);
 }
+
+/* `do: reshard`: the engine's scale, under the shards' own word. */
+static void label_reshard(char *buf, size_t len, const char *target, const struct tl_entry *t,
+			  const char *text)
+{
+	snprintf(buf, len, "%s reshard to %u", target, t->replicas);
+}
+
+static const struct param shards_key = {
+	.name = "shards", .type = PARAM_UINT, PARAM_FIELD(struct tl_entry, replicas),
+	.umin = 1, .umax = TL_MAX_REPLICAS, .flags = PARAM_REQUIRED,
+	.doc = "shards from now on",
+};
+
+static const struct tl_action_def sh_reshard = {
+	.name = "reshard", .flags = TLA_WHOLE, .engine = TL_SCALE, .value = &shards_key,
+	.label = label_reshard,
+	.doc = "a shards node spreads its keys over `shards` shards from now on: `scale` under the shards' name (whole nodes only)",
+};
+
+/* a shard's database takes the database's actions, and shards reshard */
+static const struct tl_action_def *const sh_actions[] = { &db_lag, &db_failover, &sh_reshard,
+							  NULL };
 
 static void sh_action(struct sim *s, struct sim_node *n, const struct tl_entry *t,
 		      int start)
@@ -474,9 +498,9 @@ const struct model_ops shards_ops = {
 	.recover = sh_recover,
 	.scale = sh_scale,
 	.action = sh_action,
+	.actions = sh_actions,
 	.faults = SIM_FAULT(TL_CRASH) | SIM_FAULT(TL_RECOVER) | SIM_FAULT(TL_SLOW) |
-		  SIM_FAULT(TL_ERRORS) | SIM_FAULT(TL_LATENCY) | SIM_FAULT(TL_LAG) |
-		  SIM_FAULT(TL_FAILOVER) | SIM_FAULT(TL_SCALE) | SIM_FAULT(TL_RESHARD),
+		  SIM_FAULT(TL_ERRORS) | SIM_FAULT(TL_LATENCY) | SIM_FAULT(TL_SCALE),
 	.warmup_end = sh_warmup_end,
 	.finish = sh_finish,
 	.cols = sh_cols,

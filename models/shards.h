@@ -29,7 +29,7 @@
 #ifndef MODELS_SHARDS_H
 #define MODELS_SHARDS_H
 
-#include "sim/model.h"
+#include "sim/sim.h"
 
 extern const struct model_ops shards_ops;
 

@@ -15,7 +15,7 @@ static const char *const backoff_names[] = { "fixed", "exponential", NULL };
 static const char *const jitter_names[] = { "none", "full", "equal", "decorrelated", NULL };
 static const char *const retry_on_names[] = { "timeout", "error", "rejected", NULL };
 
-static int retry_validate(struct sc_ctx *ctx, const char *what,
+static int retry_validate(struct check_ctx *ctx, const char *what,
 			  const struct yt_node *map, void *obj)
 {
 	struct retry_cfg *r = obj;
@@ -32,14 +32,14 @@ static int retry_validate(struct sc_ctx *ctx, const char *what,
 					break;
 			snprintf(w, sizeof w, "%s.retry_on[%zu]", what, i);
 			if (!retry_on_names[k])
-				return sc_unknown(ctx, yt_get(map, "retry_on")->items[i], w, "failure",
+				return check_unknown(ctx, yt_get(map, "retry_on")->items[i], w, "failure",
 						  r->retry_on_words[i], retry_on_names);
 			r->retry_on |= 1u << k;
 		}
 	}
 	if (r->cap_ns < r->base_ns) {
 		snprintf(w, sizeof w, "%s.cap", what);
-		return sc_fail(ctx, yt_get(map, "cap") ? yt_get(map, "cap") : map, w,
+		return check_fail(ctx, yt_get(map, "cap") ? yt_get(map, "cap") : map, w,
 			       "is below base: a backoff never exceeds its cap");
 	}
 	if (!yt_get(map, "budget"))
@@ -124,11 +124,11 @@ struct edge_cfg {
 	int cancel;
 };
 
-static int parse_breaker(struct sc_ctx *ctx, const char *what, const struct yt_node *n,
+static int parse_breaker(struct check_ctx *ctx, const char *what, const struct yt_node *n,
 			 void *field)
 {
 	uint32_t i;
-	int rc = sc_breaker_ref(ctx, n, what, &i);
+	int rc = check_breaker_ref(ctx, n, what, &i);
 	if (!rc)
 		*(int32_t *)field = (int32_t)i;
 	return rc;
@@ -181,7 +181,7 @@ const struct param_table callplan_edge_table = {
 	.init = edge_init,
 };
 
-static int check_edge(struct sc_ctx *ctx, const struct yt_node *e,
+static int check_edge(struct check_ctx *ctx, const struct yt_node *e,
 		      const char *what, struct call_edge *edge)
 {
 	void *obj;
@@ -196,7 +196,7 @@ static int check_edge(struct sc_ctx *ctx, const struct yt_node *e,
 		char w[320];
 		snprintf(w, sizeof w, "%s.max_pending_requests", what);
 		param_free(&callplan_edge_table, obj);
-		return sc_fail(ctx, yt_get(e, "max_pending_requests"), w,
+		return check_fail(ctx, yt_get(e, "max_pending_requests"), w,
 			       "needs max_connections: requests wait for a connection of the pool");
 	}
 	if (c->timeout_ns || c->retry.given || c->breaker >= 0 || c->max_requests || c->hedge.given ||
@@ -226,7 +226,7 @@ static int check_edge(struct sc_ctx *ctx, const struct yt_node *e,
 	return 0;
 }
 
-int callplan_check(struct sc_ctx *ctx, const struct yt_node *n,
+int callplan_check(struct check_ctx *ctx, const struct yt_node *n,
 		   const char *what, struct call_plan *plan)
 {
 	char w[300];
@@ -237,10 +237,10 @@ int callplan_check(struct sc_ctx *ctx, const struct yt_node *n,
 	plan->nedges = 0;
 	plan->has_policy = 0;
 	if (n->type != YT_SEQ)
-		return sc_fail(ctx, n, what,
+		return check_fail(ctx, n, what,
 			       "must be a list of calls such as {to: NODE, p: PROBABILITY} or {parallel: [...]}");
 	if (n->n > CALLPLAN_MAX_STEPS)
-		return sc_fail(ctx, n, what, "at most %d calls", CALLPLAN_MAX_STEPS);
+		return check_fail(ctx, n, what, "at most %d calls", CALLPLAN_MAX_STEPS);
 	if (!n->n)
 		return 0;
 	/* room for every edge the list could hold: one per entry, or a
@@ -272,14 +272,14 @@ int callplan_check(struct sc_ctx *ctx, const struct yt_node *n,
 			plan->has_policy |= st->has_policy;
 			continue;
 		}
-		if ((rc = sc_keys(ctx, e, w, group_keys, group_keys)))
+		if ((rc = check_keys(ctx, e, w, group_keys, group_keys)))
 			return rc;
 		snprintf(w, sizeof w, "%s[%zu].parallel", what, i);
 		if (par->type != YT_SEQ || par->n == 0)
-			return sc_fail(ctx, par, w,
+			return check_fail(ctx, par, w,
 				       "must be a non-empty list of calls such as {to: NODE, p: PROBABILITY}");
 		if (par->n > CALLPLAN_MAX_PARALLEL)
-			return sc_fail(ctx, par, w, "at most %d calls", CALLPLAN_MAX_PARALLEL);
+			return check_fail(ctx, par, w, "at most %d calls", CALLPLAN_MAX_PARALLEL);
 		for (size_t j = 0; j < par->n; j++) {
 			st->nedges = (uint32_t)j + 1;
 			plan->nedges++;

@@ -125,12 +125,12 @@ struct call_plan {
 	size_t nedges;
 };
 
-struct sc_ctx;
+struct check_ctx;
 
 /* callplan_check checks the list at n (`what` is its dotted path) into
  * plan, which the caller frees with callplan_free (also after a failure).
  * 0, or SIM_EINVAL / SIM_ENOMEM with a located message in ctx->err. */
-int callplan_check(struct sc_ctx *ctx, const struct yt_node *n,
+int callplan_check(struct check_ctx *ctx, const struct yt_node *n,
 		   const char *what, struct call_plan *plan);
 
 void callplan_free(struct call_plan *plan);

@@ -59,33 +59,14 @@
 
 #include "sim/rng.h"
 
-static const char *const kind_names[] = {
-	[DIST_CONSTANT] = "constant",
-	[DIST_EXPONENTIAL] = "exponential",
-	[DIST_UNIFORM] = "uniform",
-	[DIST_NORMAL] = "normal",
-	[DIST_LOGNORMAL] = "lognormal",
-	[DIST_GAMMA] = "gamma",
-	[DIST_WEIBULL] = "weibull",
-	[DIST_HYPEREXP] = "hyperexponential",
-	[DIST_ERLANG] = "erlang",
-	[DIST_PARETO] = "pareto",
-	[DIST_EMPIRICAL] = "empirical",
-};
-
-#define NKINDS (sizeof kind_names / sizeof kind_names[0])
-
-/* Kept in the order of enum dist_kind; a test checks it against the table. */
-const char dist_kind_names[] =
-	"constant, exponential, uniform, normal, lognormal, gamma, weibull, "
-	"hyperexponential, erlang, pareto, empirical";
+#define NKINDS (DIST_EMPIRICAL + 1)
 
 /* dist_kind_parse: see dist.h.  Names are matched exactly. */
 int dist_kind_parse(const char *name, enum dist_kind *kind)
 {
 	for (size_t i = 0; i < NKINDS; i++) {
-		if (strcmp(name, kind_names[i]) == 0) {
-			*kind = (enum dist_kind)i;
+		if (strcmp(name, dist_forms[i].name) == 0) {
+			*kind = dist_forms[i].kind;
 			return 0;
 		}
 	}
@@ -97,7 +78,7 @@ const char *dist_kind_name(enum dist_kind kind)
 {
 	if ((size_t)kind >= NKINDS)
 		return "unknown";
-	return kind_names[kind];
+	return dist_forms[kind].name;
 }
 
 static void dist_zero(struct dist *d)
@@ -515,3 +496,129 @@ int64_t dist_sample_ns(const struct dist *d, gsl_rng *r)
 		return limit;
 	return (int64_t)llround(ns);
 }
+
+/* ---- the forms a scenario writes ---------------------------------------- */
+
+/* one_given returns the value of whichever of args i and j was given. */
+static double one_given(const struct dist_args *a, int i, int j)
+{
+	return a->given[i] ? a->v[i] : a->v[j];
+}
+
+static int make_constant(struct dist *d, const struct dist_args *a, int *at,
+			 struct sim_err *err)
+{
+	return dist_constant(d, one_given(a, 0, 1), err);
+}
+
+static int make_exponential(struct dist *d, const struct dist_args *a, int *at,
+			    struct sim_err *err)
+{
+	double mean = a->given[0] ? a->v[0] : 1.0 / a->v[1];
+	if (!(mean > 0)) {
+		*at = a->given[0] ? 0 : 1;
+		return sim_errf(err, SIM_EINVAL, "the mean must be greater than 0");
+	}
+	return dist_exponential(d, mean, err);
+}
+
+static int make_uniform(struct dist *d, const struct dist_args *a, int *at,
+			struct sim_err *err)
+{
+	return dist_uniform(d, a->v[0], a->v[1], err);
+}
+
+static int make_normal(struct dist *d, const struct dist_args *a, int *at,
+		       struct sim_err *err)
+{
+	return dist_normal(d, a->v[0], a->v[1], err);
+}
+
+static int make_lognormal(struct dist *d, const struct dist_args *a, int *at,
+			  struct sim_err *err)
+{
+	return dist_lognormal(d, a->v[0], a->v[1], err);
+}
+
+static int make_gamma(struct dist *d, const struct dist_args *a, int *at,
+		      struct sim_err *err)
+{
+	return dist_gamma(d, a->v[0], a->v[1], err);
+}
+
+static int make_weibull(struct dist *d, const struct dist_args *a, int *at,
+			struct sim_err *err)
+{
+	return dist_weibull(d, a->v[0], a->v[1], err);
+}
+
+static int make_hyperexp(struct dist *d, const struct dist_args *a, int *at,
+			 struct sim_err *err)
+{
+	return dist_hyperexp(d, a->v[0], a->v[1], err);
+}
+
+static int make_erlang(struct dist *d, const struct dist_args *a, int *at,
+		       struct sim_err *err)
+{
+	return dist_erlang(d, (unsigned)a->v[0], a->v[1], err);
+}
+
+static int make_pareto(struct dist *d, const struct dist_args *a, int *at,
+		       struct sim_err *err)
+{
+	double shape = a->v[0], scale = a->v[1];
+	if (!a->given[1]) {
+		if (shape <= 1) {
+			*at = 2;
+			return sim_errf(err, SIM_EINVAL,
+					"a Pareto distribution with shape <= 1 has no finite mean; give 'scale' instead");
+		}
+		scale = a->v[2] * (shape - 1) / shape;
+	}
+	return dist_pareto(d, shape, scale, err);
+}
+
+static int make_empirical(struct dist *d, const struct dist_args *a, int *at,
+			  struct sim_err *err)
+{
+	*at = 0;
+	return dist_empirical_file(d, a->file, err);
+}
+
+#define TIME(k, req, text) { k, DIST_ARG_TIME, 0, 0, req, text }
+#define MEAN TIME("mean", 1, "the mean")
+#define CV { "cv", DIST_ARG_NUMBER, 0, 1e3, 1, "the coefficient of variation, sd / mean" }
+
+const struct dist_form dist_forms[] = {
+	{ DIST_CONSTANT, "constant", "always the same time; a bare duration (`10ms`) says the same",
+	  { TIME("value", 0, "the time"), TIME("mean", 0, "the same, as a mean") }, { 1, 0 },
+	  make_constant },
+	{ DIST_EXPONENTIAL, "exponential", "memoryless: a Poisson process's gaps, an M/M/1's service",
+	  { TIME("mean", 0, "the mean"),
+	    { "rate", DIST_ARG_RATE, 0, 0, 0, "or the rate, 1 / mean" } }, { 0, 1 },
+	  make_exponential },
+	{ DIST_UNIFORM, "uniform", "equally likely anywhere in [min, max]",
+	  { TIME("min", 1, "the least"), TIME("max", 1, "the most") }, { -1, -1 }, make_uniform },
+	{ DIST_NORMAL, "normal", "a normal distribution truncated at 0 (negative draws are drawn again)",
+	  { MEAN, TIME("sd", 1, "the standard deviation, before truncation") }, { -1, -1 },
+	  make_normal },
+	{ DIST_LOGNORMAL, "lognormal", "the usual shape of service times: skewed, with a long right tail",
+	  { MEAN, CV }, { -1, -1 }, make_lognormal },
+	{ DIST_GAMMA, "gamma", "shape 1 / cv^2: from exponential (cv 1) toward constant (cv near 0)",
+	  { MEAN, CV }, { -1, -1 }, make_gamma },
+	{ DIST_WEIBULL, "weibull", "its shape solved from cv (0.01 to 10)", { MEAN, CV }, { -1, -1 },
+	  make_weibull },
+	{ DIST_HYPEREXP, "hyperexponential", "two exponential phases with balanced means: more variable than exponential (cv >= 1)",
+	  { MEAN, CV }, { -1, -1 }, make_hyperexp },
+	{ DIST_ERLANG, "erlang", "the sum of k exponential phases: less variable than exponential (cv = 1 / sqrt(k))",
+	  { { "k", DIST_ARG_COUNT, 1, 1e6, 1, "the phases" }, MEAN }, { -1, -1 }, make_erlang },
+	{ DIST_PARETO, "pareto", "a power-law tail: its mean is infinite for shape <= 1, its variance for shape <= 2",
+	  { { "shape", DIST_ARG_NUMBER, 1e-6, 1e6, 1, "the tail index alpha" },
+	    TIME("scale", 0, "the least value, x_m"),
+	    TIME("mean", 0, "or the mean, for shape > 1") }, { 1, 2 }, make_pareto },
+	{ DIST_EMPIRICAL, "empirical", "a uniformly chosen copy of one of the samples in a file",
+	  { { "file", DIST_ARG_FILE, 0, 0, 1, "a CSV of samples in seconds, the first field of each line; a first line that is not a number is a header" } },
+	  { -1, -1 }, make_empirical },
+	{ 0, NULL, NULL, { { NULL, 0, 0, 0, 0, NULL } }, { -1, -1 }, NULL },
+};

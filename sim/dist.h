@@ -103,12 +103,57 @@ void dist_fini(struct dist *d);
  * INFINITY for the kinds whose moments are all finite. */
 double dist_tail_shape(const struct dist *d);
 
+/* ---- how a scenario writes a distribution --------------------------------
+ *
+ * `{dist: NAME, KEY: VALUE, ...}`: each kind is one form, declared here
+ * with its keys, once.  The checker (check_dist in check.h) and the
+ * reference (`archsim help distributions`) read this table. */
+
+enum dist_arg_type {
+	DIST_ARG_TIME,     /* a duration, in seconds */
+	DIST_ARG_NUMBER,   /* a plain number in [min, max] */
+	DIST_ARG_COUNT,    /* an integer in [min, max] */
+	DIST_ARG_RATE,     /* a rate, per second */
+	DIST_ARG_FILE,     /* a file name, relative to the scenario's */
+};
+
+#define DIST_MAX_ARGS 3
+
+struct dist_arg {
+	const char *key;
+	enum dist_arg_type type;
+	double min, max;              /* NUMBER, COUNT */
+	int required;
+	const char *doc;
+};
+
+/* The checked values of a form's keys, by index in its args. */
+struct dist_args {
+	double v[DIST_MAX_ARGS];
+	int given[DIST_MAX_ARGS];
+	const char *file;             /* FILE: the path, resolved */
+};
+
+struct dist_form {
+	enum dist_kind kind;
+	const char *name;             /* the value of `dist:` */
+	const char *doc;
+	struct dist_arg args[DIST_MAX_ARGS + 1];   /* ended by a NULL key */
+	int one_of[2];                /* two args of which exactly one must be
+				       * given; {-1, -1}: none */
+	/* make builds d from the checked values: 0, or SIM_EINVAL with the
+	 * message in err and *at the arg it is about (-1: the mapping). */
+	int (*make)(struct dist *d, const struct dist_args *a, int *at,
+		    struct sim_err *err);
+};
+
+/* The forms, in enum dist_kind order, ended by a NULL name. */
+extern const struct dist_form dist_forms[];
+
 /* dist_kind_parse maps a YAML name ("exponential", ...) to a kind: 0 or -1. */
 int dist_kind_parse(const char *name, enum dist_kind *kind);
 /* dist_kind_name is the inverse; never NULL. */
 const char *dist_kind_name(enum dist_kind kind);
-/* dist_kind_names is a comma-separated list of all names, for messages. */
-extern const char dist_kind_names[];
 
 /* dist_sample draws one value, seconds, >= 0.  r must be of type
  * rng_xoshiro256pp (see rng.h). */

@@ -1,13 +1,14 @@
 /*
- * model.h - what a component kind is: a table of callbacks and the tables
- * it declares.
+ * model.h - the contract a component kind implements: a table of
+ * callbacks, and the tables it declares.
  *
- * Each kind (service, client, and the balancers, caches, databases that
- * follow) lives in one models/<kind>.c that exports one const struct
- * model_ops, and is listed once in models/registry.c.  The engine knows
- * nothing else about it.
+ * Each kind (service, client, balancer, cache, ...) lives in one
+ * models/<kind>.c that exports one const struct model_ops.  The engine
+ * and the loader know nothing else about it: the program hands the
+ * loader its list of kinds (load.h), and the loader, the engine (sim.h)
+ * and the report reach each kind only through this table.
  *
- * A kind declares the keys it accepts as a parameter table (sim/param.h):
+ * A kind declares the keys it accepts as a parameter table (param.h):
  * their types, ranges, defaults and docs, and where each goes in the
  * kind's config struct.  The loader checks a node's mapping against it
  * and builds the config; `archsim help` and docs/reference.md print it.
@@ -23,6 +24,7 @@
  *   event       a timer the node scheduled for itself fires;
  *   crash, recover, scale
  *               the timeline changed a unit (replica) or their number;
+ *   action      a timeline action of the kind's own started or ended;
  *   sample      a time-series window ended: write this window's values;
  *   warmup_end  warm-up is over: zero the statistics, keep the state;
  *   finish      the replication is over: write its rows of nodes.csv;
@@ -36,19 +38,28 @@
  * that the report writes one row for the node and, when it has more than
  * one unit, one per unit (`web[0]`, `web[1]`, ...).  nodes.csv is one wide
  * table: the union of every kind's columns, empty where a column does not
- * apply.  It also declares which timeline actions apply to it (faults);
- * the checker refuses the others.
+ * apply.  It also declares which of the engine's timeline actions apply
+ * to it (faults) and the actions of its own (actions), each with its
+ * keys; the checker refuses the others.
+ *
+ * This header names the engine's types (struct sim, struct request) but
+ * does not include sim.h: the engine includes it, and kinds include both.
  */
 #ifndef SIM_MODEL_H
 #define SIM_MODEL_H
 
-#include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
 
+#include "sim/check.h"
 #include "sim/param.h"
 #include "sim/scenario.h"
-#include "sim/sim.h"
-#include "sim/steady.h"
-#include "sim/timeline.h"
+
+struct sim;
+struct sim_node;
+struct request;
+struct event;
+struct call_plan;
 
 /* How a column of nodes.csv is folded across replications. */
 enum col_agg {
@@ -67,6 +78,56 @@ struct col_def {
 	const char *doc;           /* one line, for the reference */
 };
 
+/* model_ncols counts a column table (NULL: none). */
+size_t model_ncols(const struct col_def *cols);
+
+/* One node's rows for one replication: the node's own row, then one per
+ * unit when it has more than one (replicas).  Each row holds two doubles
+ * per column of the kind's table, then the engine's call columns
+ * (sim.h). */
+struct node_rows {
+	uint32_t nrows;
+	size_t ncells;               /* nrows * ncols * 2 */
+	double *v;                   /* [ncells] */
+};
+
+/* What a kind says about its capacity, for the steady-state checks
+ * (steady.h). */
+struct node_capacity {
+	double workers;      /* servers per replica */
+	uint32_t replicas;   /* as configured (the timeline may scale them) */
+	double mean_s;       /* mean own demand per request, one server, s */
+	double scv;          /* its squared coefficient of variation */
+	int bounded;         /* finite queue: overload becomes rejections */
+	double tail_shape;   /* Pareto shape of the demand, or INFINITY */
+	const struct call_plan *calls;  /* calls a server waits for, or NULL */
+};
+
+/* A timeline action (`do: NAME`) as declared: the engine's own
+ * (timeline.h) or a kind's (model_ops.actions).  An entry takes at, node
+ * and do; `replica` unless TLA_WHOLE; `for` unless TLA_INSTANT; `consumer`
+ * with TLA_MEMBERS; and the action's own value key, if it has one. */
+enum {
+	TLA_WHOLE = 1 << 0,        /* whole nodes only */
+	TLA_INSTANT = 1 << 1,      /* happens at once: no `for` */
+	TLA_MEMBERS = 1 << 2,      /* may name one member (`consumer: K`) */
+};
+
+struct tl_action_def {
+	const char *name;
+	const char *doc;           /* one line, for the reference */
+	unsigned flags;            /* TLA_* */
+	enum tl_action engine;     /* the engine's action it is, or TL_KIND:
+				    * the kind carries it out (action) */
+	const struct param *value; /* its own key, required, placed in struct
+				    * tl_entry; NULL if none */
+	/* label writes the chart label of entry t acting on `target` (its
+	 * node or replica); text is the value as written.  NULL: "TARGET
+	 * NAME". */
+	void (*label)(char *buf, size_t len, const char *target, const struct tl_entry *t,
+		      const char *text);
+};
+
 struct model_ops {
 	const char *kind;         /* the YAML `type:` */
 	const char *summary;      /* one line, for `archsim help` */
@@ -80,7 +141,7 @@ struct model_ops {
 	 * (the kinds of its backends, how many replicas they will have),
 	 * completes the config (self->cfg), and may set self->units and
 	 * self->max_units.  0, or SIM_EINVAL with a located message. */
-	int (*link)(struct sc_ctx *ctx, struct scenario *sc, struct sc_node *self);
+	int (*link)(struct check_ctx *ctx, struct scenario *sc, struct sc_node *self);
 	/* init: 0 or SIM_ENOMEM.  n->units is the most replicas the node
 	 * will have in this scenario (configured, or raised by `scale`). */
 	int (*init)(struct sim *s, struct sim_node *n);
@@ -94,11 +155,15 @@ struct model_ops {
 	void (*crash)(struct sim *s, struct sim_node *n, uint32_t unit);
 	void (*recover)(struct sim *s, struct sim_node *n, uint32_t unit);
 	void (*scale)(struct sim *s, struct sim_node *n, uint32_t units);
-	unsigned faults;          /* SIM_FAULT(TL_*) bits that apply */
-	/* action: a timeline entry of the kind's own (flush, lag, failover,
-	 * a crash or recover of one member) starts (start = 1) or, for one
-	 * with `for`, ends (start = 0).
-	 * Required of a kind whose faults name one of them. */
+	unsigned faults;          /* SIM_FAULT(TL_*) bits: the engine's
+				   * actions that apply */
+	/* the kind's own timeline actions (flush, lag, failover), ended by
+	 * NULL; NULL: none */
+	const struct tl_action_def *const *actions;
+	/* action: a timeline entry of the kind's own (t->def one of its
+	 * actions, or a crash or recover of one member) starts (start = 1)
+	 * or, for one with `for`, ends (start = 0).  Required of a kind with
+	 * actions or members. */
 	void (*action)(struct sim *s, struct sim_node *n,
 		       const struct tl_entry *t, int start);
 	/* members: how many members unit `unit` has that a timeline crash
@@ -107,7 +172,7 @@ struct model_ops {
 	uint32_t (*members)(const void *cfg, uint32_t unit);
 	void (*warmup_end)(struct sim *s, struct sim_node *n);
 	/* finish writes the node's rows: row 0 the node, row 1 + u unit u
-	 * (when n->units > 1); node_row() gives each row's cells. */
+	 * (when n->units > 1); node_row() (sim.h) gives each row's cells. */
 	void (*finish)(struct sim *s, struct sim_node *n, struct node_rows *out);
 	const struct col_def *cols;     /* nodes.csv, ended by {NULL} */
 	/* sample writes one value per ts_cols entry for the window that just
@@ -135,69 +200,11 @@ struct model_ops {
 	double (*offered)(const void *cfg, int64_t t0_ns, int64_t t1_ns);
 };
 
-/* The columns the engine adds to nodes.csv for a kind that makes calls
- * (calls_done != NULL): calls_made, call_wait_mean_s, late_replies. */
-extern const struct col_def sim_call_cols[];
-
-/* model_ncols counts a column table. */
-size_t model_ncols(const struct col_def *cols);
-
 /* model_ts_cells is how many values node n samples per node-series
  * window: its ts_cols, once or (ts_units) per row of nodes.csv. */
 static inline size_t model_ts_cells(const struct sc_node *n)
 {
 	return model_ncols(n->ops->ts_cols) * (n->ops->ts_units ? sc_node_rows(n) : 1);
 }
-
-/* model_row_cols is the number of columns in a row of kind ops: its own,
- * then the engine's call columns if it makes calls. */
-static inline size_t model_row_cols(const struct model_ops *ops)
-{
-	return model_ncols(ops->cols) + (ops->calls_done ? model_ncols(sim_call_cols) : 0);
-}
-
-/* node_row returns the cells of row r of a node whose kind is ops: two
- * doubles per column (a value, or a numerator and a denominator). */
-static inline double *node_row(struct node_rows *o, const struct model_ops *ops,
-			       uint32_t r)
-{
-	return o->v + (size_t)r * model_row_cols(ops) * 2;
-}
-
-/* The component kinds that `nodes:` may name, NULL-terminated. */
-extern const struct model_ops *const model_registry[];
-
-/* The client kind, built from `workloads:` entries. */
-extern const struct model_ops client_ops;
-
-/* model_find returns the kind called name, or NULL. */
-const struct model_ops *model_find(const char *name);
-
-/* model_kind_names writes "a, b, c" into buf, for messages. */
-void model_kind_names(char *buf, size_t len);
-
-/* ---- reference documentation (`archsim help`, docs/reference.md) ---- */
-
-/* model_doc_name returns the name a kind is documented under: its `type:`,
- * or "workload" for the client kind. */
-const char *model_doc_name(const struct model_ops *ops);
-
-/* model_doc_find returns the kind documented under name, or NULL. */
-const struct model_ops *model_doc_find(const char *name);
-
-/* model_doc_names fills names (len slots) with every documented name and
- * a NULL after the last, for suggestions. */
-void model_doc_names(const char **names, size_t len);
-
-/* model_doc prints one kind's reference: a heading with its summary and
- * where it goes in a scenario, then its parameter table (param_doc). */
-void model_doc(FILE *f, const struct model_ops *ops, enum param_format fmt);
-
-/* model_doc_list prints each kind with its summary, in plain text. */
-void model_doc_list(FILE *f);
-
-/* model_reference prints the reference of every kind in Markdown: the
- * text of docs/reference.md. */
-void model_reference(FILE *f);
 
 #endif

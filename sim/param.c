@@ -5,7 +5,7 @@
  * Checking a mapping against a table (fill) goes in four steps:
  *
  *   1. the table's init hook sets what zero does not mean;
- *   2. sc_keys refuses unknown keys (suggesting the nearest) and reports
+ *   2. check_keys refuses unknown keys (suggesting the nearest) and reports
  *      the first missing required one, in table order;
  *   3. each entry, in table order, reads its key's value, or when the key
  *      is absent its default, through parse_value: scalars go through the
@@ -131,13 +131,11 @@ static void or_list(char *buf, size_t len, const char *const *names, int quote)
 
 /* ---- checking -------------------------------------------------------- */
 
-static int fill(struct sc_ctx *ctx, const char *what, const struct yt_node *map,
+static int fill(struct check_ctx *ctx, const char *what, const struct yt_node *map,
 		const struct param_table *t, const char *lead, char *base);
 
-static int parse_value(struct sc_ctx *ctx, const struct param *e,
-		       const char *what, const struct yt_node *n, char *base);
 
-static int parse_list(struct sc_ctx *ctx, const struct param *e,
+static int parse_list(struct check_ctx *ctx, const struct param *e,
 		      const char *what, const struct yt_node *n, char *base)
 {
 	int keyed = (e->flags & PARAM_KEYED) != 0;
@@ -146,13 +144,13 @@ static int parse_list(struct sc_ctx *ctx, const struct param *e,
 	const char *kind = keyed ? "mapping of names to" : "list of";
 	if (n->type != want || len < e->min_len) {
 		if (e->min_len > 1)
-			return sc_fail(ctx, n, what, "must be a %s at least %zu %s", kind,
+			return check_fail(ctx, n, what, "must be a %s at least %zu %s", kind,
 				       e->min_len, e->shape);
-		return sc_fail(ctx, n, what, "must be a %s%s %s",
+		return check_fail(ctx, n, what, "must be a %s%s %s",
 			       e->min_len ? "non-empty " : "", kind, e->shape);
 	}
 	if (len > e->max_len)
-		return sc_fail(ctx, n, what, "at most %zu %s", e->max_len,
+		return check_fail(ctx, n, what, "at most %zu %s", e->max_len,
 			       e->item ? e->item : "elements");
 	char *arr = calloc(len ? len : 1, e->elem_size);
 	if (!arr)
@@ -176,7 +174,7 @@ static int parse_list(struct sc_ctx *ctx, const struct param *e,
 			snprintf(w, sizeof w, "%s[%zu]", what, i);
 			v = n->items[i];
 		}
-		if ((rc = parse_value(ctx, e->elem, w, v, el)))
+		if ((rc = param_check_one(ctx, e->elem, w, v, el)))
 			return rc;
 	}
 	return 0;
@@ -193,7 +191,7 @@ static size_t case_names(const struct param *e, const char **names)
 	return nc;
 }
 
-static int parse_variant(struct sc_ctx *ctx, const struct param *e,
+static int parse_variant(struct check_ctx *ctx, const struct param *e,
 			 const char *what, const struct yt_node *n, char *base)
 {
 	const char *names[PARAM_MAX_CASES + 1];
@@ -202,30 +200,30 @@ static int parse_variant(struct sc_ctx *ctx, const struct param *e,
 	int rc;
 	if (n->type != YT_MAP) {
 		if (e->shape)
-			return sc_fail(ctx, n, what, "must be a mapping such as %s", e->shape);
-		return sc_keys(ctx, n, what, names, NULL);
+			return check_fail(ctx, n, what, "must be a mapping such as %s", e->shape);
+		return check_keys(ctx, n, what, names, NULL);
 	}
 	if (e->key) {
 		const struct yt_node *kn = yt_get(n, e->key);
 		if (!kn) {
 			or_list(list, sizeof list, names, 0);
-			return sc_fail(ctx, n, what, "needs '%s': %s", e->key, list);
+			return check_fail(ctx, n, what, "needs '%s': %s", e->key, list);
 		}
 		char kw[WHAT_MAX];
 		const char *s;
 		sub_what(kw, what, e->key);
-		if ((rc = sc_string(ctx, kn, kw, &s)))
+		if ((rc = check_string(ctx, kn, kw, &s)))
 			return rc;
 		for (k = 0; k < nc && strcmp(s, names[k]) != 0; k++)
 			;
 		if (k == nc)
-			return sc_unknown(ctx, kn, kw, e->noun ? e->noun : e->key, s, names);
+			return check_unknown(ctx, kn, kw, e->noun ? e->noun : e->key, s, names);
 	} else {
 		for (k = 0; k < nc && !yt_get(n, names[k]); k++)
 			;
 		if (k == nc) {
 			or_list(list, sizeof list, names, 1);
-			return sc_fail(ctx, n, what, "needs %s", list);
+			return check_fail(ctx, n, what, "needs %s", list);
 		}
 	}
 	/* the choice first, so that param_fini frees the right fields */
@@ -233,32 +231,33 @@ static int parse_variant(struct sc_ctx *ctx, const struct param *e,
 	return fill(ctx, what, n, e->cases[k].table, e->key, base + e->sub_off);
 }
 
-static int parse_value(struct sc_ctx *ctx, const struct param *e,
-		       const char *what, const struct yt_node *n, char *base)
+int param_check_one(struct check_ctx *ctx, const struct param *e, const char *what,
+		    const struct yt_node *n, void *obj)
 {
+	char *base = obj;
 	void *field = base + e->off;
 	int rc = 0;
 	switch (e->type) {
 	case PARAM_UINT: {
 		uint64_t u;
-		if ((rc = sc_uint(ctx, n, what, e->umin, e->umax, &u)) == 0)
+		if ((rc = check_uint(ctx, n, what, e->umin, e->umax, &u)) == 0)
 			store_uint(field, e->size, u);
 		return rc;
 	}
 	case PARAM_NUMBER:
-		return sc_double(ctx, n, what, e->min, e->max, field);
+		return check_double(ctx, n, what, e->min, e->max, field);
 	case PARAM_PROB:
-		return sc_double(ctx, n, what, 0, 1, field);
+		return check_double(ctx, n, what, 0, 1, field);
 	case PARAM_DURATION:
-		return sc_duration(ctx, n, what, e->min_ns, field);
+		return check_duration(ctx, n, what, e->min_ns, field);
 	case PARAM_RATE:
-		return e->flags & PARAM_ZERO ? sc_rate_or_zero(ctx, n, what, field) :
-					       sc_rate(ctx, n, what, field);
+		return e->flags & PARAM_ZERO ? check_rate_or_zero(ctx, n, what, field) :
+					       check_rate(ctx, n, what, field);
 	case PARAM_DIST:
-		return sc_dist(ctx, n, what, field);
+		return check_dist(ctx, n, what, field);
 	case PARAM_ENUM: {
 		const char *s;
-		if ((rc = sc_string(ctx, n, what, &s)))
+		if ((rc = check_string(ctx, n, what, &s)))
 			return rc;
 		for (size_t i = 0; e->names[i]; i++) {
 			if (strcmp(s, e->names[i]) == 0) {
@@ -266,13 +265,13 @@ static int parse_value(struct sc_ctx *ctx, const struct param *e,
 				return 0;
 			}
 		}
-		return sc_unknown(ctx, n, what, e->noun ? e->noun : e->name, s, e->names);
+		return check_unknown(ctx, n, what, e->noun ? e->noun : e->name, s, e->names);
 	}
 	case PARAM_NODE:
-		return sc_node_ref(ctx, n, what, field);
+		return check_node_ref(ctx, n, what, field);
 	case PARAM_STRING: {
 		const char *s;
-		if ((rc = sc_string(ctx, n, what, &s)) || e->size == 0)
+		if ((rc = check_string(ctx, n, what, &s)) || e->size == 0)
 			return rc;
 		char *copy = strdup(s);
 		if (!copy)
@@ -282,13 +281,13 @@ static int parse_value(struct sc_ctx *ctx, const struct param *e,
 	}
 	case PARAM_BOOL: {
 		int b = 0;
-		if ((rc = sc_bool(ctx, n, what, &b)) == 0)
+		if ((rc = check_bool(ctx, n, what, &b)) == 0)
 			store_uint(field, e->size, (uint64_t)b);
 		return rc;
 	}
 	case PARAM_MAP:
 		if (n->type != YT_MAP && e->shape)
-			return sc_fail(ctx, n, what, "must be a mapping such as %s", e->shape);
+			return check_fail(ctx, n, what, "must be a mapping such as %s", e->shape);
 		return fill(ctx, what, n, e->sub, NULL, field);
 	case PARAM_LIST:
 		return parse_list(ctx, e, what, n, base);
@@ -303,7 +302,7 @@ static int parse_value(struct sc_ctx *ctx, const struct param *e,
 
 /* apply_default checks e's default text as if it were the value at key
  * `what`; a fault in it is reported at "(default):1:1". */
-static int apply_default(struct sc_ctx *ctx, const struct param *e,
+static int apply_default(struct check_ctx *ctx, const struct param *e,
 			 const char *what, char *base)
 {
 	struct yt_node *tree = NULL;
@@ -318,12 +317,12 @@ static int apply_default(struct sc_ctx *ctx, const struct param *e,
 			return rc;
 		n = tree;
 	}
-	rc = parse_value(ctx, e, what, n, base);
+	rc = param_check_one(ctx, e, what, n, base);
 	yt_free(tree);
 	return rc;
 }
 
-static int fill(struct sc_ctx *ctx, const char *what, const struct yt_node *map,
+static int fill(struct check_ctx *ctx, const char *what, const struct yt_node *map,
 		const struct param_table *t, const char *lead, char *base)
 {
 	int rc;
@@ -341,7 +340,7 @@ static int fill(struct sc_ctx *ctx, const char *what, const struct yt_node *map,
 				required[nr++] = e->name;
 		}
 		allowed[na] = required[nr] = NULL;
-		if ((rc = sc_keys(ctx, map, what, allowed, required)))
+		if ((rc = check_keys(ctx, map, what, allowed, required)))
 			return rc;
 	}
 	for (const struct param *e = t->params; e->name; e++) {
@@ -349,7 +348,7 @@ static int fill(struct sc_ctx *ctx, const char *what, const struct yt_node *map,
 		char w[WHAT_MAX];
 		sub_what(w, what, e->name);
 		if (n)
-			rc = parse_value(ctx, e, w, n, base);
+			rc = param_check_one(ctx, e, w, n, base);
 		else if (e->def)
 			rc = apply_default(ctx, e, w, base);
 		else if (e->type == PARAM_MAP)
@@ -364,7 +363,7 @@ static int fill(struct sc_ctx *ctx, const char *what, const struct yt_node *map,
 	return 0;
 }
 
-int param_mark_given(struct sc_ctx *ctx, const char *what,
+int param_mark_given(struct check_ctx *ctx, const char *what,
 		     const struct yt_node *map, void *obj)
 {
 	(void)ctx, (void)what, (void)map;
@@ -372,7 +371,13 @@ int param_mark_given(struct sc_ctx *ctx, const char *what,
 	return 0;
 }
 
-int param_new(struct sc_ctx *ctx, const char *what, const struct yt_node *map,
+int param_fill(struct check_ctx *ctx, const char *what, const struct yt_node *map,
+	       const struct param_table *t, const char *lead, void *obj)
+{
+	return fill(ctx, what, map, t, lead, obj);
+}
+
+int param_new(struct check_ctx *ctx, const char *what, const struct yt_node *map,
 	      const struct param_table *t, const char *lead, void **out)
 {
 	void *obj = calloc(1, t->size ? t->size : 1);
@@ -569,7 +574,7 @@ static int check_table(const struct param_table *t, const char *what,
 		/* the default must pass its own check */
 		struct scenario sc = { 0 };
 		struct sim_err derr = { 0 };
-		struct sc_ctx ctx = { &sc, &derr };
+		struct check_ctx ctx = { &sc, &derr, NULL };
 		char *scratch = calloc(1, t->size ? t->size : 1);
 		if (!scratch)
 			return sim_errf(err, SIM_ENOMEM, "out of memory");
@@ -591,10 +596,9 @@ int param_table_check(const struct param_table *t, struct sim_err *err)
 
 /* ---- documentation --------------------------------------------------- */
 
-/* param_type_text writes the type column of entry e ("integer from 1 to
+/* param_type_doc writes the type column of entry e ("integer from 1 to
  * 100000") into buf. */
-static void param_type_text(const struct param *e, enum param_format fmt, char *buf,
-			    size_t len)
+void param_type_doc(const struct param *e, enum param_format fmt, char *buf, size_t len)
 {
 	const char *q = fmt == PARAM_MARKDOWN ? "`" : "";
 	int used = 0;
@@ -766,7 +770,7 @@ static void rows(FILE *f, const struct param_table *t, enum param_format fmt)
 	if (fmt == PARAM_MARKDOWN) {
 		fputs("| key | type | default | meaning |\n| --- | --- | --- | --- |\n", f);
 		for (const struct param *e = t->params; e->name; e++) {
-			param_type_text(e, fmt, type, sizeof type);
+			param_type_doc(e, fmt, type, sizeof type);
 			default_text(e, fmt, def, sizeof def);
 			fprintf(f, "| `%s` | ", e->name);
 			put(f, fmt, type, 1);
@@ -785,7 +789,7 @@ static void rows(FILE *f, const struct param_table *t, enum param_format fmt)
 			w = strlen(e->name);
 	w += 2;
 	for (const struct param *e = t->params; e->name; e++) {
-		param_type_text(e, fmt, type, sizeof type);
+		param_type_doc(e, fmt, type, sizeof type);
 		default_text(e, fmt, def, sizeof def);
 		fprintf(f, "  %-*s%s%s%s\n", (int)w, e->name, type, *def ? ", " : "", def);
 		wrap(f, e->doc, 2 + w);

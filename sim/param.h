@@ -8,7 +8,7 @@
  * documentation.  From that one declaration come
  *
  *   - checking: param_new fills the config struct, reporting every
- *     problem through the sc_* helpers of scenario.h, so a message is the
+ *     problem through the helpers of check.h, so a message is the
  *     same whichever kind or table it comes from ("FILE:LINE:COL: path:
  *     problem (what is allowed)");
  *   - defaults: written as YAML text ("1", "0s") and put through the same
@@ -18,8 +18,8 @@
  *     help KIND`) or Markdown (docs/reference.md), so the reference cannot
  *     drift from the checker.
  *
- * Scalar types map onto the sc_* helpers one to one (UINT -> sc_uint, RATE
- * -> sc_rate...).  Three types hold other tables: MAP (a nested mapping
+ * Scalar types map onto the sc_* helpers one to one (UINT -> check_uint, RATE
+ * -> check_rate...).  Three types hold other tables: MAP (a nested mapping
  * filling a sub-struct), LIST (a YAML sequence, or with PARAM_KEYED a
  * mapping of names, each element checked by one element entry into an
  * allocated array plus a count), and VARIANT (a mapping whose
@@ -49,7 +49,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sim/scenario.h"
+#include "sim/check.h"
 
 enum param_type {
 	PARAM_UINT,      /* integer in [umin, umax] -> unsigned field of 1..8 bytes */
@@ -57,7 +57,7 @@ enum param_type {
 	PARAM_PROB,      /* number in [0, 1] -> double */
 	PARAM_DURATION,  /* duration >= min_ns -> int64_t nanoseconds */
 	PARAM_RATE,      /* rate > 0 (>= 0 with PARAM_ZERO) -> double per second */
-	PARAM_DIST,      /* distribution (sc_dist) -> struct dist */
+	PARAM_DIST,      /* distribution (check_dist) -> struct dist */
 	PARAM_ENUM,      /* one of names[] -> its index, in an integer field */
 	PARAM_NODE,      /* name of a component in `nodes:` -> uint32_t index */
 	PARAM_STRING,    /* text -> char * (an owned copy); size 0: not kept */
@@ -128,7 +128,7 @@ struct param {
 	size_t sub_off;
 
 	/* CUSTOM: check n and fill field; fini frees what parse kept. */
-	int (*parse)(struct sc_ctx *ctx, const char *what,
+	int (*parse)(struct check_ctx *ctx, const char *what,
 		     const struct yt_node *n, void *field);
 	void (*fini)(void *field);
 };
@@ -141,7 +141,7 @@ struct param_table {
 	void (*init)(void *obj);
 	/* validate checks across keys once all are read; map is the checked
 	 * mapping (for locations), what its dotted path.  0 or SIM_EINVAL. */
-	int (*validate)(struct sc_ctx *ctx, const char *what,
+	int (*validate)(struct check_ctx *ctx, const char *what,
 			const struct yt_node *map, void *obj);
 	/* fini frees what the entries do not describe. */
 	void (*fini)(void *obj);
@@ -162,7 +162,7 @@ struct param_table {
 /* param_mark_given is a table's validate for an optional mapping whose
  * struct begins with `int given`: it sets it, so that the kind can tell
  * a mapping that was written (with its defaults) from one that was not. */
-int param_mark_given(struct sc_ctx *ctx, const char *what,
+int param_mark_given(struct check_ctx *ctx, const char *what,
 		     const struct yt_node *map, void *obj);
 
 /* param_new allocates a zeroed t->size-byte struct, checks map (a mapping
@@ -171,8 +171,20 @@ int param_mark_given(struct sc_ctx *ctx, const char *what,
  * table's, listed first in messages; NULL if none.  Returns 0, or
  * SIM_EINVAL / SIM_ENOMEM with the first problem in ctx->err and nothing
  * allocated.  Free *out with param_free. */
-int param_new(struct sc_ctx *ctx, const char *what, const struct yt_node *map,
+int param_new(struct check_ctx *ctx, const char *what, const struct yt_node *map,
 	      const struct param_table *t, const char *lead, void **out);
+
+/* param_fill is param_new into obj, a zeroed t->size-byte struct of the
+ * caller's.  On failure obj holds what was stored so far: release it
+ * with param_fini. */
+int param_fill(struct check_ctx *ctx, const char *what, const struct yt_node *map,
+	       const struct param_table *t, const char *lead, void *obj);
+
+/* param_check_one checks n, the value of key e at dotted path `what`,
+ * into its field of obj (the struct e belongs to).  0, or SIM_EINVAL /
+ * SIM_ENOMEM with the message in ctx->err. */
+int param_check_one(struct check_ctx *ctx, const struct param *e, const char *what,
+		    const struct yt_node *n, void *obj);
 
 /* param_fini frees what a parse of t stored in obj (not obj itself). */
 void param_fini(const struct param_table *t, void *obj);
@@ -188,6 +200,10 @@ void param_free(const struct param_table *t, void *obj);
 int param_table_check(const struct param_table *t, struct sim_err *err);
 
 enum param_format { PARAM_TEXT, PARAM_MARKDOWN };
+
+/* param_type_doc writes the type column of entry e's reference ("integer
+ * from 1 to 100000") into buf: the words of the checker's messages. */
+void param_type_doc(const struct param *e, enum param_format fmt, char *buf, size_t len);
 
 /* param_doc prints the reference of table t: its doc paragraph, one row
  * per key (name, type and range, default, doc), then a section for each

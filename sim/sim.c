@@ -28,9 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/model.h"
 #include "sim/breaker.h"
 #include "sim/rng.h"
+#include "sim/timeline.h"
 
 /* At most this many time-series windows per replication: a finer `window:`
  * is coarsened so the file stays small. */
@@ -133,13 +133,6 @@ const struct col_def sim_call_cols[] = {
 	{ NULL, 0, 0, NULL },
 };
 
-size_t model_ncols(const struct col_def *cols)
-{
-	size_t n = 0;
-	while (cols && cols[n].name)
-		n++;
-	return n;
-}
 
 /* ---- results --------------------------------------------------------- */
 
@@ -1304,7 +1297,7 @@ static void tl_event(struct sim *s, struct event *ev)
 		n->ops->action(s, n, t, start);
 		return;
 	}
-	if (t->action == TL_FLUSH || t->action == TL_LAG || t->action == TL_FAILOVER) {
+	if (t->action == TL_KIND) {
 		/* the kind's own actions: it keeps their state */
 		s->tl_active[i] = (uint8_t)start;
 		if (start && t->for_ns)

@@ -3,7 +3,7 @@
  *
  * A run is a loop over the event queue (evq.h): pop the earliest event, set
  * the clock to it, hand it to the node it is addressed to, return it to the
- * pool.  Nodes are instances of component kinds (models/model.h); they talk
+ * pool.  Nodes are instances of component kinds (model.h); they talk
  * to each other by passing requests, and to the future by scheduling
  * events for themselves (end of service, next arrival, a timeout).
  *
@@ -84,6 +84,7 @@
 #include "sim/event.h"
 #include "sim/evq.h"
 #include "sim/hist.h"
+#include "sim/model.h"
 #include "sim/pool.h"
 #include "sim/rng.h"
 #include "sim/scenario.h"
@@ -275,6 +276,26 @@ struct call_stats {
 	uint64_t closed;             /* ... closed again */
 };
 
+/* The columns the engine adds to nodes.csv for a kind that makes calls
+ * (calls_done != NULL): calls_made, call_wait_mean_s, late_replies, ...
+ * from each row's struct call_stats. */
+extern const struct col_def sim_call_cols[];
+
+/* model_row_cols is the number of columns in a row of kind ops: its own,
+ * then the engine's call columns if it makes calls. */
+static inline size_t model_row_cols(const struct model_ops *ops)
+{
+	return model_ncols(ops->cols) + (ops->calls_done ? model_ncols(sim_call_cols) : 0);
+}
+
+/* node_row returns the cells of row r of a node whose kind is ops: two
+ * doubles per column (a value, or a numerator and a denominator). */
+static inline double *node_row(struct node_rows *o, const struct model_ops *ops,
+			       uint32_t r)
+{
+	return o->v + (size_t)r * model_row_cols(ops) * 2;
+}
+
 /* ---- faults --------------------------------------------------------- */
 
 /* The current fault state of a node, per unit (replica); present only on
@@ -304,16 +325,6 @@ struct ts_window {
 	uint64_t ended[REQ_NSTATUS];
 	double lat_sum_s;            /* latencies of served requests: summed, */
 	struct whist lat;            /* and their distribution */
-};
-
-/* One node's rows for one replication: the node's own row, then one per
- * unit when it has more than one (replicas).  Each row holds two doubles
- * per column of the kind's table (models/model.h), then the engine's call
- * columns. */
-struct node_rows {
-	uint32_t nrows;
-	size_t ncells;               /* nrows * ncols * 2 */
-	double *v;                   /* [ncells] */
 };
 
 struct rep_result {

@@ -8,7 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "sim/model.h"
+#include "sim/callplan.h"
+#include "sim/timeline.h"
 #include "sim/stats.h"
 
 /* Gauss-Seidel sweeps before giving up on the flows (the check is then

@@ -50,19 +50,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/callplan.h"
+#include "sim/model.h"
 #include "sim/scenario.h"
 
-/* What a kind says about its capacity, for the checks above. */
-struct node_capacity {
-	double workers;      /* servers per replica */
-	uint32_t replicas;   /* as configured (the timeline may scale them) */
-	double mean_s;       /* mean own demand per request, one server, s */
-	double scv;          /* its squared coefficient of variation */
-	int bounded;         /* finite queue: overload becomes rejections */
-	double tail_shape;   /* Pareto shape of the demand, or INFINITY */
-	const struct call_plan *calls;  /* calls a server waits for, or NULL */
-};
 
 enum steady_finding {
 	STEADY_OVERLOAD,     /* rho >= 1, unbounded queue: not steady */

@@ -1,6 +1,14 @@
 /*
  * timeline.c - checking the `timeline:` list; see timeline.h.  The engine
  * applies it (sim.c).
+ *
+ * An entry is checked in the order a reader would: which action (`do`),
+ * which keys it allows, when (`at`, before the end of the run), on what
+ * (`node`, `replica`, and whether the node's kind supports the action),
+ * on which member (`consumer`), for how long (`for`), and its value.
+ * Entries that scale a node are checked first, so that a replica index
+ * elsewhere in the list is checked against the most replicas the node
+ * will have.
  */
 #include "sim/timeline.h"
 
@@ -9,82 +17,184 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/model.h"
-#include "sim/scenario.h"
+/* ---- the engine's actions --------------------------------------------- */
 
-#define TL_MAX_ENTRIES 100000
-
-static const char *const tl_words[] = {
-#define TL_WORD(name, word, doc) word,
-	TL_ACTIONS(TL_WORD)
-#undef TL_WORD
-	NULL
-};
-
-static const char *const tl_docs[] = {
-#define TL_DOC(name, word, doc) doc,
-	TL_ACTIONS(TL_DOC)
-#undef TL_DOC
-};
-
-const char *tl_action_name(enum tl_action a)
+static void label_errors(char *buf, size_t len, const char *target, const struct tl_entry *t,
+			 const char *text)
 {
-	return tl_words[a];
+	snprintf(buf, len, "%s errors %g%%", target, 100 * t->value);
 }
 
-const char *tl_action_doc(enum tl_action a)
+static void label_latency(char *buf, size_t len, const char *target, const struct tl_entry *t,
+			  const char *text)
 {
-	return tl_docs[a];
+	snprintf(buf, len, "%s +%s", target, text);
 }
 
-/* The keys each action takes besides at, node, do and for. */
-static const char *const *action_keys(enum tl_action a)
+static void label_scale(char *buf, size_t len, const char *target, const struct tl_entry *t,
+			const char *text)
 {
-	static const char *const crash[] = { "at", "node", "replica", "consumer", "do", "for", NULL };
-	static const char *const recover[] = { "at", "node", "replica", "consumer", "do", NULL };
-	static const char *const slow[] = { "at", "node", "replica", "do", "for", "factor", NULL };
-	static const char *const errors[] = { "at", "node", "replica", "do", "for", "rate", NULL };
-	static const char *const latency[] = { "at", "node", "do", "for", "add", NULL };
-	static const char *const scale[] = { "at", "node", "do", "for", "replicas", NULL };
-	static const char *const flush[] = { "at", "node", "replica", "do", NULL };
-	static const char *const lag[] = { "at", "node", "replica", "do", "for", "factor", NULL };
-	static const char *const failover[] = { "at", "node", "do", "promotion", NULL };
-	static const char *const reshard[] = { "at", "node", "do", "for", "shards", NULL };
-	switch (a) {
-	case TL_FLUSH: return flush;
-	case TL_LAG: return lag;
-	case TL_FAILOVER: return failover;
-	case TL_RESHARD: return reshard;
-	case TL_CRASH: return crash;
-	case TL_RECOVER: return recover;
-	case TL_SLOW: return slow;
-	case TL_ERRORS: return errors;
-	case TL_LATENCY: return latency;
-	case TL_SCALE: return scale;
-	default: return crash;
+	snprintf(buf, len, "%s scale to %u", target, t->replicas);
+}
+
+void tl_label_factor(char *buf, size_t len, const char *target, const struct tl_entry *t,
+		     const char *text)
+{
+	snprintf(buf, len, "%s %s x%g", target, t->def->name, t->value);
+}
+
+const struct param tl_factor_key = {
+	.name = "factor", .type = PARAM_NUMBER, PARAM_FIELD(struct tl_entry, value),
+	.min = TL_FACTOR_MIN, .max = TL_FACTOR_MAX, .flags = PARAM_REQUIRED,
+	.doc = "the factor"
+};
+
+static const struct param rate_key = {
+	.name = "rate", .type = PARAM_PROB, PARAM_FIELD(struct tl_entry, value),
+	.flags = PARAM_REQUIRED,
+	.doc = "the probability that a request fails after its service"
+};
+
+static const struct param add_key = {
+	.name = "add", .type = PARAM_DURATION, PARAM_FIELD(struct tl_entry, add_ns),
+	.flags = PARAM_REQUIRED, .doc = "the delay before each arrival"
+};
+
+static const struct param replicas_key = {
+	.name = "replicas", .type = PARAM_UINT, PARAM_FIELD(struct tl_entry, replicas),
+	.umin = 1, .umax = TL_MAX_REPLICAS, .flags = PARAM_REQUIRED,
+	.doc = "replicas taking new requests"
+};
+
+const struct tl_action_def tl_engine_actions[] = {
+	[TL_CRASH] = { .name = "crash", .flags = TLA_MEMBERS, .engine = TL_CRASH,
+		       .doc = "the replica (or every replica) goes down: what it holds fails, and requests sent to it fail at once" },
+	[TL_RECOVER] = { .name = "recover", .flags = TLA_INSTANT | TLA_MEMBERS,
+			 .engine = TL_RECOVER, .doc = "ends the crashes that cover the target" },
+	[TL_SLOW] = { .name = "slow", .engine = TL_SLOW, .value = &tl_factor_key,
+		      .label = tl_label_factor,
+		      .doc = "service times are multiplied by `factor`" },
+	[TL_ERRORS] = { .name = "errors", .engine = TL_ERRORS, .value = &rate_key,
+			.label = label_errors,
+			.doc = "each request fails after its service with probability `rate`" },
+	[TL_LATENCY] = { .name = "latency", .flags = TLA_WHOLE, .engine = TL_LATENCY,
+			 .value = &add_key, .label = label_latency,
+			 .doc = "`add` is added before every arrival at the node (whole nodes only)" },
+	[TL_SCALE] = { .name = "scale", .flags = TLA_WHOLE, .engine = TL_SCALE,
+		       .value = &replicas_key, .label = label_scale,
+		       .doc = "`replicas` replicas take new requests; removed ones finish what they hold (whole nodes only)" },
+	{ 0 }
+};
+
+static const struct param entry_params[] = {
+	{ .name = "at", .type = PARAM_DURATION, PARAM_FIELD(struct tl_entry, at_ns),
+	  .flags = PARAM_REQUIRED,
+	  .doc = "when it starts, from the start of the run (warm-up included), before its end" },
+	{ .name = "node", .type = PARAM_CUSTOM, .shape = "NAME or NAME[K]", .flags = PARAM_REQUIRED,
+	  .doc = "what it acts on: a node, or one replica of it (in flow style {...} brackets are YAML syntax: quote \"web[2]\" or use `replica`)" },
+	{ .name = "replica", .type = PARAM_CUSTOM, .shape = "integer", .def_doc = "the whole node",
+	  .doc = "one replica of the node" },
+	{ .name = "consumer", .type = PARAM_CUSTOM, .shape = "integer", .def_doc = "the whole unit",
+	  .doc = "`crash` and `recover`: one consumer of a queue's group (`node: NAME[G]`)" },
+	{ .name = "do", .type = PARAM_CUSTOM, .shape = "ACTION", .flags = PARAM_REQUIRED,
+	  .doc = "what happens: one of the actions below" },
+	{ .name = "for", .type = PARAM_DURATION, PARAM_FIELD(struct tl_entry, for_ns), .min_ns = 1,
+	  .def_doc = "to the end", .doc = "how long it lasts (not for instant actions)" },
+	{ 0 }
+};
+
+const struct param_table tl_entry_table = {
+	.params = entry_params,
+	.size = sizeof(struct tl_entry),
+	.doc = "`timeline: [{at: TIME, node: NAME, do: ACTION, ...}, ...]`: faults and changes at given times. Each entry starts `at` a time from the start of the run (warm-up included) and ends after `for`, or lasts to the end. `replica: K` (or `node: NAME[K]` in block style; inside `{...}`, brackets are YAML syntax) applies it to one replica. While several entries act on a replica, slow factors multiply, error rates combine as independent chances, latencies add, and it is down while any crash covers it.",
+};
+
+static const struct param *entry_key(const char *name)
+{
+	for (const struct param *e = entry_params; e->name; e++)
+		if (!strcmp(e->name, name))
+			return e;
+	return NULL;
+}
+
+const char *tl_action_word(const struct tl_entry *t)
+{
+	return t->action == TL_KIND ? t->def->name : tl_engine_actions[t->action].name;
+}
+
+/* ---- checking ---------------------------------------------------------- */
+
+/* The actions a scenario may name: the engine's, then each kind's own in
+ * the order of the kinds, each word once. */
+#define TL_MAX_WORDS 64
+
+struct words {
+	const struct tl_action_def *def[TL_MAX_WORDS];
+	const char *name[TL_MAX_WORDS + 1];
+	size_t n;
+};
+
+static void words_add(struct words *w, const struct tl_action_def *d)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (!strcmp(w->name[i], d->name))
+			return;
+	if (w->n < TL_MAX_WORDS) {
+		w->def[w->n] = d;
+		w->name[w->n++] = d->name;
+		w->name[w->n] = NULL;
 	}
 }
 
-static const char *action_value_key(enum tl_action a)
+static void words_of(struct words *w, const struct model_ops *const *kinds)
 {
-	switch (a) {
-	case TL_SLOW: return "factor";
-	case TL_ERRORS: return "rate";
-	case TL_LATENCY: return "add";
-	case TL_SCALE: return "replicas";
-	case TL_LAG: return "factor";
-	case TL_FAILOVER: return "promotion";
-	case TL_RESHARD: return "shards";
-	default: return NULL;
-	}
+	w->n = 0;
+	w->name[0] = NULL;
+	for (int a = 0; a < TL_NENGINE; a++)
+		words_add(w, &tl_engine_actions[a]);
+	for (size_t k = 0; kinds && kinds[k]; k++)
+		for (size_t i = 0; kinds[k]->actions && kinds[k]->actions[i]; i++)
+			words_add(w, kinds[k]->actions[i]);
+}
+
+/* supported returns the action called word as node kind ops has it: one
+ * of the engine's that its faults allow, or one of its own; NULL if it
+ * has none of that name. */
+static const struct tl_action_def *supported(const struct model_ops *ops, const char *word)
+{
+	for (int a = 0; a < TL_NENGINE; a++)
+		if (!strcmp(word, tl_engine_actions[a].name))
+			return ops->faults & SIM_FAULT(a) ? &tl_engine_actions[a] : NULL;
+	for (size_t i = 0; ops->actions && ops->actions[i]; i++)
+		if (!strcmp(word, ops->actions[i]->name))
+			return ops->actions[i];
+	return NULL;
+}
+
+/* allowed_keys lists the keys an entry of action d may have. */
+static void allowed_keys(const struct tl_action_def *d, const char **keys)
+{
+	size_t n = 0;
+	keys[n++] = "at";
+	keys[n++] = "node";
+	if (!(d->flags & TLA_WHOLE))
+		keys[n++] = "replica";
+	if (d->flags & TLA_MEMBERS)
+		keys[n++] = "consumer";
+	keys[n++] = "do";
+	if (!(d->flags & TLA_INSTANT))
+		keys[n++] = "for";
+	if (d->value)
+		keys[n++] = d->value->name;
+	keys[n] = NULL;
 }
 
 /* parse_target reads "name" or "name[k]" at n into node and unit. */
-static int parse_target(struct sc_ctx *ctx, const struct yt_node *n,
+static int parse_target(struct check_ctx *ctx, const struct yt_node *n,
 			const char *what, uint32_t *node, uint32_t *unit)
 {
 	const char *s;
-	int rc = sc_string(ctx, n, what, &s);
+	int rc = check_string(ctx, n, what, &s);
 	if (rc)
 		return rc;
 	const char *br = strchr(s, '[');
@@ -94,15 +204,15 @@ static int parse_target(struct sc_ctx *ctx, const struct yt_node *n,
 		const char *p = br + 1;
 		char *end;
 		if (!isdigit((unsigned char)*p))
-			return sc_fail(ctx, n, what,
-				       "'%s': a replica is written NODE[INDEX], e.g. web[0]", s);
+			return check_fail(ctx, n, what,
+					  "'%s': a replica is written NODE[INDEX], e.g. web[0]", s);
 		unsigned long k = strtoul(p, &end, 10);
 		if (*end != ']' || end[1] != 0 || k >= TL_MAX_REPLICAS)
-			return sc_fail(ctx, n, what,
-				       "'%s': a replica is written NODE[INDEX], e.g. web[0]", s);
+			return check_fail(ctx, n, what,
+					  "'%s': a replica is written NODE[INDEX], e.g. web[0]", s);
 		*unit = (uint32_t)k;
 		if ((size_t)(br - s) >= sizeof name)
-			return sc_fail(ctx, n, what, "no node named '%.*s'", (int)(br - s), s);
+			return check_fail(ctx, n, what, "no node named '%.*s'", (int)(br - s), s);
 		snprintf(name, sizeof name, "%.*s", (int)(br - s), s);
 	} else {
 		snprintf(name, sizeof name, "%s", s);
@@ -112,19 +222,19 @@ static int parse_target(struct sc_ctx *ctx, const struct yt_node *n,
 		/* the node reference check gives the usual message */
 		struct yt_node tmp = *n;
 		tmp.str = name;
-		return sc_node_ref(ctx, &tmp, what, node);
+		return check_node_ref(ctx, &tmp, what, node);
 	}
 	*node = (uint32_t)i;
 	const struct sc_node *nd = &ctx->sc->nodes[i];
 	if (*unit != UINT32_MAX && *unit >= nd->max_units)
-		return sc_fail(ctx, n, what, "'%s' has %u replica%s (%s[0] to %s[%u])",
-			       nd->name, nd->max_units, nd->max_units == 1 ? "" : "s",
-			       nd->name, nd->name, nd->max_units - 1);
+		return check_fail(ctx, n, what, "'%s' has %u replica%s (%s[0] to %s[%u])",
+				  nd->name, nd->max_units, nd->max_units == 1 ? "" : "s",
+				  nd->name, nd->name, nd->max_units - 1);
 	return 0;
 }
 
-static int check_entry(struct sc_ctx *ctx, const struct yt_node *e, size_t i,
-		       struct tl_entry *t)
+static int check_entry(struct check_ctx *ctx, const struct yt_node *e, size_t i,
+		       const struct words *words, struct tl_entry *t)
 {
 	char what[96], w[128];
 	const char *word;
@@ -132,37 +242,37 @@ static int check_entry(struct sc_ctx *ctx, const struct yt_node *e, size_t i,
 	struct scenario *sc = ctx->sc;
 	snprintf(what, sizeof what, "timeline[%zu]", i);
 	if (e->type != YT_MAP)
-		return sc_fail(ctx, e, what,
-			       "must be a mapping such as {at: 5m, node: db, do: slow, factor: 10, for: 30s}");
+		return check_fail(ctx, e, what,
+				  "must be a mapping such as {at: 5m, node: db, do: slow, factor: 10, for: 30s}");
 	const struct yt_node *dn = yt_get(e, "do");
 	snprintf(w, sizeof w, "%s.do", what);
 	if (!dn) {
-		char list[160] = "";
-		for (size_t k = 0; tl_words[k]; k++)
-			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
-				 k ? ", " : "", tl_words[k]);
-		return sc_fail(ctx, e, what, "missing required key 'do' (one of: %s)", list);
+		char list[300];
+		check_join(list, sizeof list, words->name);
+		return check_fail(ctx, e, what, "missing required key 'do' (one of: %s)", list);
 	}
-	if ((rc = sc_string(ctx, dn, w, &word)))
+	if ((rc = check_string(ctx, dn, w, &word)))
 		return rc;
 	size_t a;
-	for (a = 0; tl_words[a]; a++)
-		if (!strcmp(word, tl_words[a]))
+	for (a = 0; a < words->n; a++)
+		if (!strcmp(word, words->name[a]))
 			break;
-	if (!tl_words[a])
-		return sc_unknown(ctx, dn, w, "action", word, tl_words);
-	t->action = (enum tl_action)a;
+	if (a == words->n)
+		return check_unknown(ctx, dn, w, "action", word, words->name);
+	const struct tl_action_def *d = words->def[a];
+	const char *keys[10];
 	static const char *const req_base[] = { "at", "node", NULL };
-	if ((rc = sc_keys(ctx, e, what, action_keys(t->action), req_base)))
+	allowed_keys(d, keys);
+	if ((rc = check_keys(ctx, e, what, keys, req_base)))
 		return rc;
 	snprintf(w, sizeof w, "%s.at", what);
-	if ((rc = sc_duration(ctx, yt_get(e, "at"), w, 0, &t->at_ns)))
+	if ((rc = param_check_one(ctx, entry_key("at"), w, yt_get(e, "at"), t)))
 		return rc;
 	int64_t end = sc->warmup_ns + sc->duration_ns;
 	if (t->at_ns >= end)
-		return sc_fail(ctx, yt_get(e, "at"), w,
-			       "is at or after the end of the run (warmup + duration = %gs): it would never happen",
-			       (double)end * 1e-9);
+		return check_fail(ctx, yt_get(e, "at"), w,
+				  "is at or after the end of the run (warmup + duration = %gs): it would never happen",
+				  (double)end * 1e-9);
 	snprintf(w, sizeof w, "%s.node", what);
 	const struct yt_node *nn = yt_get(e, "node");
 	if ((rc = parse_target(ctx, nn, w, &t->node, &t->unit)))
@@ -175,101 +285,68 @@ static int check_entry(struct sc_ctx *ctx, const struct yt_node *e, size_t i,
 		uint64_t k;
 		snprintf(w, sizeof w, "%s.replica", what);
 		if (t->unit != UINT32_MAX)
-			return sc_fail(ctx, rn, w, "the replica is already named by node: %s",
-				       nn->str);
-		if ((rc = sc_uint(ctx, rn, w, 0, nd->max_units - 1, &k)))
+			return check_fail(ctx, rn, w, "the replica is already named by node: %s",
+					  nn->str);
+		if ((rc = check_uint(ctx, rn, w, 0, nd->max_units - 1, &k)))
 			return rc;
 		t->unit = (uint32_t)k;
 	}
-	if (!(nd->ops->faults & SIM_FAULT(t->action)))
-		return sc_fail(ctx, dn, what, "nodes of type %s do not support '%s'",
-			       nd->ops->kind, word);
-	if ((t->action == TL_LATENCY || t->action == TL_SCALE ||
-	     t->action == TL_FAILOVER || t->action == TL_RESHARD) && t->unit != UINT32_MAX)
-		return sc_fail(ctx, nn, w, "'%s' applies to a whole node: write %s, not a replica",
-			       word, nd->name);
+	/* the node's kind may know the word as another action than the
+	 * first of that name (its own) */
+	if (!(d = supported(nd->ops, word)))
+		return check_fail(ctx, dn, what, "nodes of type %s do not support '%s'",
+				  nd->ops->kind, word);
+	t->def = d;
+	t->action = d->engine;
+	if ((d->flags & TLA_WHOLE) && t->unit != UINT32_MAX)
+		return check_fail(ctx, nn, w, "'%s' applies to a whole node: write %s, not a replica",
+				  word, nd->name);
 	t->member = UINT32_MAX;
 	const struct yt_node *mn = yt_get(e, "consumer");
 	if (mn) {
 		snprintf(w, sizeof w, "%s.consumer", what);
 		if (!nd->ops->members)
-			return sc_fail(ctx, mn, w, "nodes of type %s have no consumers",
-				       nd->ops->kind);
+			return check_fail(ctx, mn, w, "nodes of type %s have no consumers",
+					  nd->ops->kind);
 		if (t->unit == UINT32_MAX && nd->max_units > 1)
-			return sc_fail(ctx, mn, w,
-				       "'%s' has %u groups: name the consumer's group, e.g. node: %s[0]",
-				       nd->name, nd->max_units, nd->name);
+			return check_fail(ctx, mn, w,
+					  "'%s' has %u groups: name the consumer's group, e.g. node: %s[0]",
+					  nd->name, nd->max_units, nd->name);
 		if (t->unit == UINT32_MAX)
 			t->unit = 0;
 		uint64_t k;
-		if ((rc = sc_uint(ctx, mn, w, 0, nd->ops->members(nd->cfg, t->unit) - 1, &k)))
+		if ((rc = check_uint(ctx, mn, w, 0, nd->ops->members(nd->cfg, t->unit) - 1, &k)))
 			return rc;
 		t->member = (uint32_t)k;
 	}
 	const struct yt_node *fn = yt_get(e, "for");
 	if (fn) {
 		snprintf(w, sizeof w, "%s.for", what);
-		if ((rc = sc_duration(ctx, fn, w, 1, &t->for_ns)))
+		if ((rc = param_check_one(ctx, entry_key("for"), w, fn, t)))
 			return rc;
 	}
-	const char *vk = action_value_key(t->action);
-	const struct yt_node *vn = vk ? yt_get(e, vk) : NULL;
-	if (vk && !vn)
-		return sc_fail(ctx, e, what, "missing required key '%s' for '%s'", vk, word);
-	if (vk)
-		snprintf(w, sizeof w, "%s.%s", what, vk);
-	uint64_t u;
+	const char *text = "";
+	if (d->value) {
+		const struct yt_node *vn = yt_get(e, d->value->name);
+		if (!vn)
+			return check_fail(ctx, e, what, "missing required key '%s' for '%s'",
+					  d->value->name, word);
+		snprintf(w, sizeof w, "%s.%s", what, d->value->name);
+		if ((rc = param_check_one(ctx, d->value, w, vn, t)))
+			return rc;
+		text = vn->str;
+	}
 	char tgt[80];
 	if (t->unit == UINT32_MAX)
 		snprintf(tgt, sizeof tgt, "%s", nd->name);
 	else
 		snprintf(tgt, sizeof tgt, "%s[%u]", nd->name, t->unit);
-	switch (t->action) {
-	case TL_SLOW:
-		if ((rc = sc_double(ctx, vn, w, TL_FACTOR_MIN, TL_FACTOR_MAX, &t->value)))
-			return rc;
-		snprintf(t->label, sizeof t->label, "%s slow x%g", tgt, t->value);
-		break;
-	case TL_ERRORS:
-		if ((rc = sc_double(ctx, vn, w, 0, 1, &t->value)))
-			return rc;
-		snprintf(t->label, sizeof t->label, "%s errors %g%%", tgt, 100 * t->value);
-		break;
-	case TL_LATENCY:
-		if ((rc = sc_duration(ctx, vn, w, 0, &t->add_ns)))
-			return rc;
-		snprintf(t->label, sizeof t->label, "%s +%s", tgt, vn->str);
-		break;
-	case TL_SCALE:
-		if ((rc = sc_uint(ctx, vn, w, 1, TL_MAX_REPLICAS, &u)))
-			return rc;
-		t->replicas = (uint32_t)u;
-		snprintf(t->label, sizeof t->label, "%s scale to %u", tgt, t->replicas);
-		break;
-	case TL_RESHARD:
-		if ((rc = sc_uint(ctx, vn, w, 1, TL_MAX_REPLICAS, &u)))
-			return rc;
-		t->replicas = (uint32_t)u;
-		t->action = TL_SCALE;
-		snprintf(t->label, sizeof t->label, "%s reshard to %u", tgt, t->replicas);
-		break;
-	case TL_LAG:
-		if ((rc = sc_double(ctx, vn, w, TL_FACTOR_MIN, TL_FACTOR_MAX, &t->value)))
-			return rc;
-		snprintf(t->label, sizeof t->label, "%s lag x%g", tgt, t->value);
-		break;
-	case TL_FAILOVER:
-		if ((rc = sc_duration(ctx, vn, w, 0, &t->add_ns)))
-			return rc;
-		snprintf(t->label, sizeof t->label, "%s failover", tgt);
-		break;
-	default:
-		if (t->member != UINT32_MAX)
-			snprintf(t->label, sizeof t->label, "%s consumer %u %s", tgt, t->member, word);
-		else
-			snprintf(t->label, sizeof t->label, "%s %s", tgt, word);
-		break;
-	}
+	if (d->label)
+		d->label(t->label, sizeof t->label, tgt, t, text);
+	else if (t->member != UINT32_MAX)
+		snprintf(t->label, sizeof t->label, "%s consumer %u %s", tgt, t->member, word);
+	else
+		snprintf(t->label, sizeof t->label, "%s %s", tgt, word);
 	return 0;
 }
 
@@ -339,34 +416,38 @@ double tl_mean_units(const struct scenario *sc, uint32_t node,
 	return area / (double)(t1 - t0);
 }
 
-int tl_check(struct sc_ctx *ctx, const struct yt_node *n)
+int tl_check(struct check_ctx *ctx, const struct yt_node *n,
+	     const struct model_ops *const *kinds)
 {
 	struct scenario *sc = ctx->sc;
 	if (!n)
 		return 0;
 	if (n->type != YT_SEQ)
-		return sc_fail(ctx, n, "timeline",
-			       "must be a list of entries such as {at: 5m, node: db, do: slow, factor: 10, for: 30s}");
+		return check_fail(ctx, n, "timeline",
+				  "must be a list of entries such as {at: 5m, node: db, do: slow, factor: 10, for: 30s}");
 	if (n->n > TL_MAX_ENTRIES)
-		return sc_fail(ctx, n, "timeline", "at most %d entries", TL_MAX_ENTRIES);
+		return check_fail(ctx, n, "timeline", "at most %d entries", TL_MAX_ENTRIES);
 	if (n->n == 0)
 		return 0;
 	sc->timeline = calloc(n->n, sizeof *sc->timeline);
 	if (!sc->timeline)
 		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	struct words words;
+	words_of(&words, kinds);
 	/* scale first: a replica index is checked against the most replicas
 	 * the node will have */
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < n->n; i++) {
 			const struct yt_node *e = n->items[i];
 			const struct yt_node *dn = e->type == YT_MAP ? yt_get(e, "do") : NULL;
-			int is_scale = dn && dn->type == YT_SCALAR && !strcmp(dn->str, "scale");
+			int is_scale = dn && dn->type == YT_SCALAR &&
+				       !strcmp(dn->str, tl_engine_actions[TL_SCALE].name);
 			if (pass == 0 && !is_scale)
 				continue;
 			if (pass == 1 && is_scale)
 				continue;
 			struct tl_entry *t = &sc->timeline[i];
-			int rc = check_entry(ctx, e, i, t);
+			int rc = check_entry(ctx, e, i, &words, t);
 			if (rc)
 				return rc;
 			if (t->action == TL_SCALE &&

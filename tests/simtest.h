@@ -12,26 +12,26 @@
 
 #include <gsl/gsl_statistics_double.h>
 
-#include "sim/model.h"
+#include "app/lang.h"
 #include "app/report.h"
-#include "sim/scenario.h"
 #include "sim/sim.h"
+#include "sim/sweep.h"
 #include "sim/stats.h"
 
 /* simtest_load_with checks a scenario given as text, with nov overrides
  * (as --set gives them); the test fails on error.  simtest_load: none. */
-static inline struct scenario_set *simtest_load_with(const char *text,
+static inline struct sweep *simtest_load_with(const char *text,
 						     const struct sc_override *ov,
 						     size_t nov)
 {
-	struct scenario_set *set = NULL;
+	struct sweep *set = NULL;
 	struct sim_err err = { 0 };
-	if (scenario_load_string("t.yaml", text, ov, nov, &set, &err))
+	if (sweep_load_string(&archsim_lang, "t.yaml", text, ov, nov, &set, &err))
 		fail_msg("scenario: %s", err.msg);
 	return set;
 }
 
-static inline struct scenario_set *simtest_load(const char *text)
+static inline struct sweep *simtest_load(const char *text)
 {
 	return simtest_load_with(text, NULL, 0);
 }
@@ -103,7 +103,7 @@ static inline double simtest_node(const struct scenario *sc,
 static inline void simtest_col(const char *yaml, const char *node, uint32_t row,
 			       const char *col, double *x, uint32_t n)
 {
-	struct scenario_set *set = simtest_load(yaml);
+	struct sweep *set = simtest_load(yaml);
 	const struct scenario *sc = set->points[0];
 	int k = scenario_node_index(sc, node);
 	assert_true(k >= 0);
@@ -113,7 +113,7 @@ static inline void simtest_col(const char *yaml, const char *node, uint32_t row,
 		x[r] = simtest_node(sc, &res, (size_t)k, row, col);
 		rep_result_fini(&res);
 	}
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 /* simtest_within says whether the mean of x[0..n) is within the 99.9 %

@@ -15,7 +15,8 @@
 
 #include "app/report.h"
 #include "app/runner.h"
-#include "sim/scenario.h"
+#include "app/lang.h"
+#include "sim/sweep.h"
 #include "sim/sim.h"
 #include "sim/stats.h"
 
@@ -45,9 +46,9 @@ static void on_demand(void *arg, const struct request *req, uint32_t node,
 }
 
 /* run_logged runs replication 0 of the first point, logging the picks. */
-static struct scenario_set *run_logged(const char *yaml, struct rep_result *r)
+static struct sweep *run_logged(const char *yaml, struct rep_result *r)
 {
-	struct scenario_set *set = simtest_load(yaml);
+	struct sweep *set = simtest_load(yaml);
 	struct sim_hooks h = { .demand = on_demand, .arg = &lg };
 	struct sim_err err = { 0 };
 	lg.n = 0;
@@ -83,7 +84,7 @@ static void test_balancer_smooth_weighted_round_robin(void **state)
 			 "  c: {type: service, service: 10ms}\n",
 			 cases[k].weights);
 		struct rep_result r;
-		struct scenario_set *set = run_logged(yaml, &r);
+		struct sweep *set = run_logged(yaml, &r);
 		size_t period = strlen(cases[k].seq);
 		assert_true(lg.n >= 2 * period);
 		for (size_t i = 0; i < lg.n; i++) {
@@ -93,7 +94,7 @@ static void test_balancer_smooth_weighted_round_robin(void **state)
 					 i, got, cases[k].seq[i % period]);
 		}
 		rep_result_fini(&r);
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 }
 
@@ -134,22 +135,22 @@ static void test_balancer_least_loaded_invariant(void **state)
 {
 	size_t v;
 	struct rep_result r;
-	struct scenario_set *set = run_logged(lc_yaml("least_connections", 5, 4), &r);
+	struct sweep *set = run_logged(lc_yaml("least_connections", 5, 4), &r);
 	assert_true(lg.n > 500);
 	assert_true(outstanding_ok(5, &v));
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 
 	set = run_logged(lc_yaml("p2c", 2, 1.6), &r);
 	assert_true(outstanding_ok(2, &v));
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 
 	set = run_logged(lc_yaml("random", 5, 4), &r);
 	assert_false(outstanding_ok(5, &v));
 	print_message("    random breaks it %zu times in %zu picks\n", v, lg.n);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 /* At low load every backend is idle at each arrival: ties.  They must not
@@ -167,7 +168,7 @@ static void test_balancer_ties_do_not_favour_the_first(void **state)
 			 "  lb: {type: balancer, policy: %s, backends: web}\n"
 			 "  web: {type: service, replicas: 4, service: {dist: exponential, mean: 100ms}}\n",
 			 policies[k]);
-		struct scenario_set *set = run_logged(yaml, &r);
+		struct sweep *set = run_logged(yaml, &r);
 		double share0 = simtest_node(set->points[0], &r, 0, 1, "share");
 		double n = simtest_node(set->points[0], &r, 0, 0, "arrivals");
 		/* as even as independent fair picks among 4, at 99.9 % */
@@ -176,7 +177,7 @@ static void test_balancer_ties_do_not_favour_the_first(void **state)
 			      policies[k], share0, tol);
 		assert_true(fabs(share0 - 0.25) <= tol);
 		rep_result_fini(&r);
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 }
 
@@ -197,7 +198,7 @@ static void test_balancer_adds_exactly_its_overhead(void **state)
 		"  lb: {type: balancer, backends: web, overhead: 50us}\n"
 		"  web: {type: service, service: {dist: exponential, mean: 1s}}\n";
 	struct rep_result a, b;
-	struct scenario_set *sa = simtest_load(direct), *sb = simtest_load(via);
+	struct sweep *sa = simtest_load(direct), *sb = simtest_load(via);
 	simtest_run(sa->points[0], 0, &a);
 	simtest_run(sb->points[0], 0, &b);
 	uint64_t n = a.scopes[0].ended[REQ_OK];
@@ -208,8 +209,8 @@ static void test_balancer_adds_exactly_its_overhead(void **state)
 	assert_true(fabs(d - 50000) < 1e-3);
 	rep_result_fini(&a);
 	rep_result_fini(&b);
-	scenario_set_free(sa);
-	scenario_set_free(sb);
+	sweep_free(sa);
+	sweep_free(sb);
 }
 
 /* Layer 4: 2 long connections over 4 backends leave 2 idle; at layer 7
@@ -235,7 +236,7 @@ static void test_balancer_layer4_pins_connections(void **state)
 			 "  web: {type: service, replicas: 4, service: {dist: exponential, mean: 100ms}}\n",
 			 cases[k].extra);
 		struct rep_result r;
-		struct scenario_set *set = simtest_load(yaml);
+		struct sweep *set = simtest_load(yaml);
 		simtest_run(set->points[0], 0, &r);
 		int idle = 0;
 		for (uint32_t b = 0; b < 4; b++)
@@ -244,7 +245,7 @@ static void test_balancer_layer4_pins_connections(void **state)
 			      simtest_node(set->points[0], &r, 0, 0, "load_cv"));
 		assert_int_equal(idle, cases[k].idle);
 		rep_result_fini(&r);
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 }
 
@@ -266,7 +267,7 @@ static void test_balancer_health_checks_notice_a_crash(void **state)
 		"timeline:\n"
 		"  - {at: 100s, do: crash, node: web, replica: 1}\n"
 		"  - {at: 200s, do: recover, node: web, replica: 1}\n";
-	struct scenario_set *set = simtest_load(yaml);
+	struct sweep *set = simtest_load(yaml);
 	double sum = 0;
 	for (uint32_t rep = 0; rep < 20; rep++) {
 		struct rep_result r;
@@ -291,7 +292,7 @@ static void test_balancer_health_checks_notice_a_crash(void **state)
 	double tol = Z999 / sqrt(12.0 * 20);
 	print_message("    mean time to notice: %.3f s (3.0 +- %.3f expected)\n", sum / 20, tol);
 	assert_true(fabs(sum / 20 - 3.0) <= tol);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 /* Outlier detection ejects a backend that fails every request; with at
@@ -308,7 +309,7 @@ static void test_balancer_outlier_ejection(void **state)
 		"  web: {type: service, replicas: 4, service: {dist: exponential, mean: 10ms}}\n"
 		"timeline:\n"
 		"  - {at: 0s, do: errors, node: web, replica: 3, rate: 1}\n";
-	struct scenario_set *set = simtest_load(yaml);
+	struct sweep *set = simtest_load(yaml);
 	struct rep_result r;
 	simtest_run(set->points[0], 0, &r);
 	/* it gets every 4th request, 10/s, so 5 failures take about 0.5 s;
@@ -320,7 +321,7 @@ static void test_balancer_outlier_ejection(void **state)
 	assert_true(ej == 4);
 	assert_true(failed >= 5 * ej && failed < 5 * (ej + 1));
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 /* ring_hash: each backend's share of the keys has relative standard
@@ -343,13 +344,13 @@ static void test_balancer_ring_hash_spread(void **state)
 				 "  lb: {type: balancer, policy: ring_hash, virtual_nodes: %d, backends: web%d}\n"
 				 "  web%d: {type: service, replicas: %d, workers: 1000, service: 1ms}\n",
 				 vn[k], t, t, n);
-			struct scenario_set *set = simtest_load(yaml);
+			struct sweep *set = simtest_load(yaml);
 			struct rep_result r;
 			simtest_run(set->points[0], 0, &r);
 			double cv = simtest_node(set->points[0], &r, 0, 0, "load_cv");
 			v2[k][t] = cv * cv;
 			rep_result_fini(&r);
-			scenario_set_free(set);
+			sweep_free(set);
 		}
 	}
 	/* the mean over the rings, with its 99.9 % t-interval from the
@@ -400,7 +401,7 @@ static void test_balancer_keys_moved_on_join(void **state)
 			 "  web: {type: service, replicas: 10, workers: 100, service: 1ms}\n"
 			 "timeline:\n  - {at: 10s, do: scale, node: web, replicas: 11}\n",
 			 cases[k].policy);
-		struct scenario_set *set = simtest_load(yaml);
+		struct sweep *set = simtest_load(yaml);
 		struct rep_result r;
 		simtest_run(set->points[0], 0, &r);
 		double moved = simtest_node(set->points[0], &r, 0, 0, "keys_moved_share");
@@ -414,7 +415,7 @@ static void test_balancer_keys_moved_on_join(void **state)
 		/* the new backend takes requests after the join */
 		assert_true(simtest_node(set->points[0], &r, 0, 11, "arrivals") > 0);
 		rep_result_fini(&r);
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 }
 
@@ -434,7 +435,7 @@ static void test_balancer_maglev_ignores_list_order(void **state)
 	char y1[1024], y2[1024];
 	snprintf(y1, sizeof y1, fmt, "[a, b, c]");
 	snprintf(y2, sizeof y2, fmt, "[c, a, b]");
-	struct scenario_set *s1 = simtest_load(y1), *s2 = simtest_load(y2);
+	struct sweep *s1 = simtest_load(y1), *s2 = simtest_load(y2);
 	struct rep_result r1, r2;
 	simtest_run(s1->points[0], 0, &r1);
 	simtest_run(s2->points[0], 0, &r2);
@@ -443,8 +444,8 @@ static void test_balancer_maglev_ignores_list_order(void **state)
 				 simtest_node(s2->points[0], &r2, (size_t)k, 0, "arrivals"));
 	rep_result_fini(&r1);
 	rep_result_fini(&r2);
-	scenario_set_free(s1);
-	scenario_set_free(s2);
+	sweep_free(s1);
+	sweep_free(s2);
 }
 
 /* At rho = 0.9 over 10 backends, p2c and least_connections beat random
@@ -462,7 +463,7 @@ static void test_balancer_paired_comparison(void **state)
 		"  lb: {type: balancer, policy: random, backends: web}\n"
 		"  web: {type: service, replicas: 10, service: {dist: exponential, mean: 1s}}\n"
 		"sweep:\n  nodes.lb.policy: [random, round_robin, least_connections, p2c]\n";
-	struct scenario_set *set = simtest_load(yaml);
+	struct sweep *set = simtest_load(yaml);
 	struct report rep;
 	struct sim_err err = { 0 };
 	assert_int_equal(report_init(&rep, set, "t"), 0);
@@ -472,7 +473,7 @@ static void test_balancer_paired_comparison(void **state)
 			struct report_pair pr;
 			assert_int_equal(report_compare(&rep, a, b, 0, &pr), 0);
 			print_message("    %s -> %s: mean latency %+.3f s ± %.3f paired, ± %.3f unpaired\n",
-				      scenario_param_value(set, a, 0), scenario_param_value(set, b, 0),
+				      sweep_param_value(set, a, 0), sweep_param_value(set, b, 0),
 				      pr.diff, pr.half,
 				      pr.unpaired);
 			assert_int_equal(pr.pairs, 8);
@@ -487,7 +488,7 @@ static void test_balancer_paired_comparison(void **state)
 		}
 	}
 	report_fini(&rep);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 int main(void)

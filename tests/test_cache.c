@@ -197,7 +197,7 @@ static void test_cache_tier_is_its_jackson_network(void **state)
 		char yaml[1024];
 		double x[NREP], util[NREP];
 		snprintf(yaml, sizeof yaml, tier_yaml, aside ? "cache_aside" : "read_through");
-		struct scenario_set *set = simtest_load(yaml);
+		struct sweep *set = simtest_load(yaml);
 		const struct scenario *sc = set->points[0];
 		for (uint32_t r = 0; r < NREP; r++) {
 			struct rep_result res;
@@ -206,7 +206,7 @@ static void test_cache_tier_is_its_jackson_network(void **state)
 			util[r] = simtest_node(sc, &res, 2, 0, "utilization");
 			rep_result_fini(&res);
 		}
-		scenario_set_free(set);
+		sweep_free(set);
 		assert_true(simtest_within(aside ? "cache_aside mean latency" : "read_through mean latency",
 				   x, NREP, tier_mean(aside)));
 		assert_false(simtest_within("  against the other pattern's", x, NREP, tier_mean(!aside)));
@@ -280,7 +280,7 @@ static void test_cache_write_behind_loses_the_queue(void **state)
 	for (int i = 0; i < 2; i++) {
 		char yaml[1024];
 		snprintf(yaml, sizeof yaml, behind_yaml, at[i]);
-		struct scenario_set *set = simtest_load(yaml);
+		struct sweep *set = simtest_load(yaml);
 		const struct scenario *sc = set->points[0];
 		struct rep_result res;
 		simtest_run(sc, 0, &res);
@@ -295,7 +295,7 @@ static void test_cache_write_behind_loses_the_queue(void **state)
 		assert_true(sent + lost + 4 == 700);
 		assert_true(down == 100);
 		rep_result_fini(&res);
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 }
 

@@ -12,7 +12,7 @@
 	"workloads:\n  u: {arrival: {process: poisson, rate: 1/s}, target: web}\n" \
 	"nodes:\n  db: {type: service, service: 1ms}\n  ads: {type: service, service: 1ms}\n"
 
-static struct scenario_set *set;
+static struct sweep *set;
 static struct sim_err err;
 
 /* check parses the list `text` (YAML) as web's calls. */
@@ -20,12 +20,12 @@ static int check(const char *text, struct call_plan *plan)
 {
 	char y[2048];
 	snprintf(y, sizeof y, NODES "  web: {type: service, service: 1ms, calls: %s}\n", text);
-	struct scenario_set *s = NULL;
+	struct sweep *s = NULL;
 	memset(&err, 0, sizeof err);
-	int rc = scenario_load_string("t.yaml", y, NULL, 0, &s, &err);
+	int rc = sweep_load_string(&archsim_lang, "t.yaml", y, NULL, 0, &s, &err);
 	if (rc == 0) {
 		/* the service's plan, parsed again on its own to look at it */
-		struct sc_ctx ctx = { s->points[0], &err };
+		struct check_ctx ctx = { s->points[0], &err, &archsim_lang };
 		const struct yt_node *calls = yt_get(yt_get(yt_get(s->points[0]->tree, "nodes"),
 							   "web"), "calls");
 		rc = callplan_check(&ctx, calls, "nodes.web.calls", plan);
@@ -55,7 +55,7 @@ static void test_callplan_steps_groups_and_probabilities(void **state)
 	assert_true(callplan_edge(&plan, 4, &to) < 0);
 	callplan_free(&plan);
 	callplan_free(&plan);     /* safe twice */
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_callplan_mistakes(void **state)
@@ -83,7 +83,7 @@ static void test_callplan_mistakes(void **state)
 			print_error("case %zu:\n  got      %s\n  expected %s\n", i, err.msg, bad[i].msg);
 			wrong++;
 		}
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 	assert_int_equal(wrong, 0);
 }

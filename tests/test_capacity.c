@@ -24,10 +24,10 @@ static void test_capacity_slo_grammar(void **state)
 	assert_int_equal(cap_parse_slo("latency_p99_s<50ms and reject_ratio < 0.001 and "
 				       "throughput_per_s>900/s", &s, why, sizeof why), 0);
 	assert_int_equal(s.nterms, 3);
-	assert_int_equal(s.terms[0].metric, RM_P99);
+	assert_int_equal(s.terms[0].metric, METRIC_P99);
 	assert_false(s.terms[0].above);
 	assert_true(fabs(s.terms[0].limit - 0.05) < 1e-12);
-	assert_int_equal(s.terms[1].metric, RM_REJECT_RATIO);
+	assert_int_equal(s.terms[1].metric, METRIC_REJECT_RATIO);
 	assert_true(s.terms[1].limit == 0.001);
 	assert_true(s.terms[2].above && s.terms[2].limit == 900);
 	static const char *const bad[][2] = {
@@ -70,8 +70,8 @@ static void search(const char *text, const char *slo, const char *vary, const ch
 	snprintf(spec->path, sizeof spec->path, "%s", vary);
 	assert_int_equal(cap_spec_finish(spec, min, max, why, sizeof why), 0);
 	assert_non_null(mkdtemp(dir));
-	struct shard_source src = { "t.yaml", text, NULL, 0 };
-	if (cap_search(spec, &src, 2, NULL, dir, NULL, res, &err))
+	struct sweep_source src = { "t.yaml", text, NULL, 0 };
+	if (cap_search(&archsim_lang, spec, &src, 2, NULL, dir, NULL, res, &err))
 		fail_msg("capacity: %s", err.msg);
 	char cmd[256];
 	snprintf(cmd, sizeof cmd, "test -s %s/capacity.csv && rm -rf %s", dir, dir);
@@ -181,8 +181,8 @@ static void test_capacity_refusals_and_none(void **state)
 	snprintf(spec.path, sizeof spec.path, "nodes.s.workers");
 	assert_int_equal(cap_spec_finish(&spec, "1", "4", why, sizeof why), 0);
 	assert_non_null(mkdtemp(dir));
-	struct shard_source src = { "t.yaml", swept, NULL, 0 };
-	assert_int_equal(cap_search(&spec, &src, 1, NULL, dir, NULL, &res, &err), SIM_EINVAL);
+	struct sweep_source src = { "t.yaml", swept, NULL, 0 };
+	assert_int_equal(cap_search(&archsim_lang, &spec, &src, 1, NULL, dir, NULL, &res, &err), SIM_EINVAL);
 	print_message("    %s\n", err.msg);
 	assert_non_null(strstr(err.msg, "remove its sweep:"));
 	cap_result_free(&res);

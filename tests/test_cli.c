@@ -33,17 +33,26 @@ static void test_cli_version_and_help(void **state)
 static void test_cli_help_prints_the_reference(void **state)
 {
 	char e[4096];
-	assert_int_equal(sh(NULL, 0, "%s help | grep -q '^  service   replicas x workers'", bin), 0);
-	assert_int_equal(sh(NULL, 0, "%s help | grep -q '^  workload  open-loop arrivals'", bin), 0);
+	assert_int_equal(sh(NULL, 0, "%s help | grep -q '^  service        replicas x workers'", bin), 0);
+	assert_int_equal(sh(NULL, 0, "%s help | grep -q '^  workload       open-loop arrivals'", bin), 0);
 	assert_int_equal(sh(NULL, 0, "%s help service | grep -q "
 			    "'^  workers         integer from 1 to 1000000, default 1$'", bin), 0);
 	assert_int_equal(sh(NULL, 0, "%s help workload | grep -q '^arrival with process: closed$'",
 			    bin), 0);
 	assert_int_equal(sh(NULL, 0, "%s help service --markdown | grep -q '^## `service`$'", bin), 0);
+	/* every section of a scenario has a topic */
+	static const char *const topics[] = {
+		"scenario", "distributions", "calls", "breakers", "timeline", "capacity", "outputs",
+	};
+	for (size_t i = 0; i < sizeof topics / sizeof topics[0]; i++)
+		if (sh(NULL, 0, "%s help %s | grep -q .", bin, topics[i]) != 0)
+			fail_msg("archsim help %s prints nothing", topics[i]);
+	assert_int_equal(sh(NULL, 0, "%s help timeline | grep -q '^  flush     a cache'", bin), 0);
+	assert_int_equal(sh(NULL, 0, "%s help distributions | grep -q '^dist: lognormal$'", bin), 0);
 	assert_int_equal(sh(e, sizeof e, "%s help servce", bin), 2);
-	assert_string_equal(e, "archsim: unknown kind 'servce'; did you mean 'service'?\n");
+	assert_string_equal(e, "archsim: unknown topic 'servce'; did you mean 'service'?\n");
 	assert_int_equal(sh(e, sizeof e, "%s help topic", bin), 2);
-	assert_string_equal(e, "archsim: unknown kind 'topic' (kinds: workload, service, balancer, cache, database, shards, queue)\n");
+	assert_string_equal(e, "archsim: unknown topic 'topic' (topics: scenario, distributions, calls, breakers, timeline, outputs, capacity, workload, service, balancer, cache, database, shards, queue)\n");
 	assert_int_equal(sh(e, sizeof e, "%s help service workload", bin), 2);
 	assert_int_equal(sh(e, sizeof e, "%s help --markdown >/dev/full", bin), 1);
 	assert_non_null(strstr(e, "write failed"));

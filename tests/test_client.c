@@ -10,7 +10,8 @@
 #include <math.h>
 
 #include "sim/rng.h"
-#include "sim/scenario.h"
+#include "app/lang.h"
+#include "sim/sweep.h"
 #include "sim/sim.h"
 
 /* poisson_ok: count is within 5 standard deviations of a Poisson mean. */
@@ -21,7 +22,7 @@ static int poisson_ok(double count, double mean)
 
 static void test_client_constant_arrivals_are_exact(void **state)
 {
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"duration: 100s\nwarmup: 10s\n"
 		"workloads:\n  u: {arrival: {process: constant, rate: 10/s}, target: w}\n"
 		"nodes:\n  w: {type: service, service: {dist: constant, value: 50ms}}\n");
@@ -37,7 +38,7 @@ static void test_client_constant_arrivals_are_exact(void **state)
 	assert_true(simtest_node(set->points[0], &r, 0, 0, "wait_mean_s") == 0);
 	assert_true(r.duration_s == 100);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_client_profile_follows_the_rate(void **state)
@@ -52,7 +53,7 @@ static void test_client_profile_follows_the_rate(void **state)
 		"nodes:\n  w: {type: service, workers: 1000, service: 1ns}\n";
 	char buf[1024];
 	snprintf(buf, sizeof buf, y, "200s", "0s");
-	struct scenario_set *set = simtest_load(buf);
+	struct sweep *set = simtest_load(buf);
 	struct rep_result r;
 	simtest_run(set->points[0], 0, &r);
 	assert_int_equal(r.nts, 2);
@@ -60,19 +61,19 @@ static void test_client_profile_follows_the_rate(void **state)
 	assert_true(poisson_ok(r.ts[1].ended[REQ_OK], 20000));
 	/* the first 50 s of the ramp hold a quarter of its arrivals */
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 	snprintf(buf, sizeof buf, y, "50s", "50s");
 	set = simtest_load(buf);
 	simtest_run(set->points[0], 0, &r);
 	assert_true(poisson_ok(simtest_arrivals(&r), 7500));
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_client_periodic_profile_repeats(void **state)
 {
 	/* a square wave of period 20 s: 100/s for 10 s, 10/s for 10 s */
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"duration: 400s\nwindow: 10s\n"
 		"workloads:\n  u:\n    arrival:\n      process: profile\n"
 		"      points: [{at: 0s, rate: 100/s}, {at: 10s, rate: 100/s},\n"
@@ -91,14 +92,14 @@ static void test_client_periodic_profile_repeats(void **state)
 	assert_true(poisson_ok(hi, 20 * 1000));
 	assert_true(poisson_ok(lo, 20 * 100));
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_client_closed_loop_conserves_users(void **state)
 {
 	/* 5 users, constant think 1 s, constant service 1 s, 1 worker:
 	 * the server is the bottleneck, throughput is exactly 1/s */
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"duration: 1000s\nwarmup: 100s\n"
 		"workloads:\n  u: {arrival: {process: closed, users: 5, think: 1s}, target: w}\n"
 		"nodes:\n  w: {type: service, service: 1s}\n");
@@ -111,14 +112,14 @@ static void test_client_closed_loop_conserves_users(void **state)
 	assert_int_equal(r.scopes[0].latency.min_ns, 4000000000LL);
 	assert_int_equal(r.scopes[0].latency.max_ns, 4000000000LL);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_client_profile_falls_silent_and_tiny_periods_end(void **state)
 {
 	/* a ramp down to 0/s: 50 arrivals expected in the first 10 s, none
 	 * after */
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"duration: 100s\nwindow: 10s\n"
 		"workloads:\n  u:\n    arrival:\n      process: profile\n"
 		"      points: [{at: 0s, rate: 10/s}, {at: 10s, rate: 0/m}]\n"
@@ -134,7 +135,7 @@ static void test_client_profile_falls_silent_and_tiny_periods_end(void **state)
 	}
 	assert_true(poisson_ok(first, 20 * 50));
 	assert_int_equal(total, first);
-	scenario_set_free(set);
+	sweep_free(set);
 
 	/* a period of 1 us against a rate of one arrival per 100 hours: the
 	 * next arrival is found by skipping periods, not by walking them */
@@ -147,7 +148,7 @@ static void test_client_profile_falls_silent_and_tiny_periods_end(void **state)
 	simtest_run(set->points[0], 0, &r);
 	assert_true(poisson_ok(simtest_arrivals(&r), 10));
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 /* A two-state MMPP: 100/s for 30 s on average, 1000/s for 10 s.  Leaving
@@ -158,7 +159,7 @@ static void test_client_profile_falls_silent_and_tiny_periods_end(void **state)
 static void test_client_mmpp_counts(void **state)
 {
 	enum { NREP = 10 };
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"duration: 10000s\nwarmup: 0s\nwindow: 10s\nreplications: 10\n"
 		"workloads:\n  u:\n    arrival:\n      process: mmpp\n"
 		"      states: [{rate: 100/s, mean: 30s}, {rate: 1000/s, mean: 10s}]\n"
@@ -184,7 +185,7 @@ static void test_client_mmpp_counts(void **state)
 	assert_false(simtest_within("  against the rates' plain mean", m, NREP, (l1 + l2) / 2 * T));
 	assert_true(simtest_within("their variance", v, NREP, var));
 	assert_false(simtest_within("  against a Poisson count's", v, NREP, mean_rate * T));
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 /* write_file puts text in a new file under dir and returns its path. */
@@ -231,7 +232,7 @@ static void test_client_trace_replay(void **state)
 		 "    mix: {read: 0.5, write: 0.5}\n"
 		 "nodes:\n  w: {type: service, workers: 10, service: {dist: constant, value: 100ms}}\n",
 		 dir);
-	struct scenario_set *set = simtest_load(y);
+	struct sweep *set = simtest_load(y);
 	struct rep_result r;
 	struct seen_keys sk = { .n = 0 };
 	struct sim_hooks hooks = { .demand = on_demand, .arg = &sk };
@@ -245,7 +246,7 @@ static void test_client_trace_replay(void **state)
 	assert_int_equal(r.scopes[0].latency.min_ns, 100000000);
 	assert_int_equal(r.scopes[0].latency.max_ns, 100000000);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 
 	/* looped over 10 s: the trace lasts 2 s, so 5 passes of 3 (the
 	 * arrival at 10 s falls at the end, outside) */
@@ -258,7 +259,7 @@ static void test_client_trace_replay(void **state)
 	simtest_run(set->points[0], 0, &r);
 	assert_int_equal(simtest_arrivals(&r), 14);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 
 	/* 10,000 arrivals scaled by 0.3 (a binomial count, sd 46) and by
 	 * 2.5 (2 each, and a third with probability 0.5: sd 50) */
@@ -284,7 +285,7 @@ static void test_client_trace_replay(void **state)
 		assert_true(fabs(n - want) <= 5 * sd);
 		assert_false(fabs(n - 10000) <= 5 * sd);
 		rep_result_fini(&r);
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 
 	/* refused at the trace's own line */
@@ -300,8 +301,8 @@ static void test_client_trace_replay(void **state)
 			 "workloads:\n  u:\n    arrival: {process: trace, file: %s/bad.csv}\n"
 			 "    target: w\n"
 			 "nodes:\n  w: {type: service, service: 1ms}\n", dir);
-		struct scenario_set *none = NULL;
-		assert_int_equal(scenario_load_string("t.yaml", y, NULL, 0, &none, &err), SIM_EINVAL);
+		struct sweep *none = NULL;
+		assert_int_equal(sweep_load_string(&archsim_lang, "t.yaml", y, NULL, 0, &none, &err), SIM_EINVAL);
 		print_message("    %s\n", err.msg);
 		assert_non_null(strstr(err.msg, bad[i][1]));
 	}

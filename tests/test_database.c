@@ -146,7 +146,7 @@ static void test_database_read_your_writes(void **state)
 	for (int i = 0; i < 2; i++) {
 		char yaml[1024];
 		snprintf(yaml, sizeof yaml, ryw_yaml, routing[i]);
-		struct scenario_set *set = simtest_load(yaml);
+		struct sweep *set = simtest_load(yaml);
 		const struct scenario *sc = set->points[0];
 		struct rep_result res;
 		struct sim_hooks h = { .demand = on_demand };
@@ -171,7 +171,7 @@ static void test_database_read_your_writes(void **state)
 			assert_true(v == 0);
 		assert_true(rep_reads > 1000);
 		rep_result_fini(&res);
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 }
 
@@ -197,7 +197,7 @@ static const char *fault_yaml =
 static void test_database_replica_crash_and_failover(void **state)
 {
 	(void)state;
-	struct scenario_set *set = simtest_load(fault_yaml);
+	struct sweep *set = simtest_load(fault_yaml);
 	const struct scenario *sc = set->points[0];
 	struct rep_result res;
 	simtest_run(sc, 0, &res);
@@ -210,7 +210,7 @@ static void test_database_replica_crash_and_failover(void **state)
 	assert_true(w0 == 1000);
 	assert_true(w2 == 799);
 	rep_result_fini(&res);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static const char *late_yaml =
@@ -232,14 +232,14 @@ static const char *late_yaml =
 static void test_database_failover_waits_for_a_replica(void **state)
 {
 	(void)state;
-	struct scenario_set *set = simtest_load(late_yaml);
+	struct sweep *set = simtest_load(late_yaml);
 	const struct scenario *sc = set->points[0];
 	struct rep_result res;
 	simtest_run(sc, 0, &res);
 	assert_true(simtest_ended(&res, REQ_UNAVAILABLE) == 200);
 	assert_true(simtest_node(sc, &res, 0, 2, "writes") == 1299);
 	rep_result_fini(&res);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 int main(void)

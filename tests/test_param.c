@@ -11,15 +11,17 @@
 
 #include <stdbool.h>
 
-#include "sim/model.h"
+#include "app/lang.h"
+#include "models/client.h"
+#include "models/kinds.h"
 #include "sim/callplan.h"
 #include "sim/param.h"
-#include "sim/scenario.h"
+#include "sim/sweep.h"
 
 /* A scenario whose nodes (web, db) node references resolve against. */
-static struct scenario_set *world;
+static struct sweep *world;
 static struct sim_err err;
-static struct sc_ctx ctx;
+static struct check_ctx ctx;
 
 static int setup(void **state)
 {
@@ -27,7 +29,7 @@ static int setup(void **state)
 		"duration: 1s\n"
 		"workloads:\n  u: {arrival: {process: poisson, rate: 1/s}, target: web}\n"
 		"nodes:\n  web: {type: service, service: 1ms}\n  db: {type: service, service: 1ms}\n";
-	if (scenario_load_string("w.yaml", y, NULL, 0, &world, &err))
+	if (sweep_load_string(&archsim_lang, "w.yaml", y, NULL, 0, &world, &err))
 		return -1;
 	ctx.sc = world->points[0];
 	ctx.err = &err;
@@ -36,7 +38,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	scenario_set_free(world);
+	sweep_free(world);
 	return 0;
 }
 
@@ -111,17 +113,17 @@ struct all {
 	uint32_t hex;
 };
 
-static int hex_parse(struct sc_ctx *c, const char *what, const struct yt_node *n,
+static int hex_parse(struct check_ctx *c, const char *what, const struct yt_node *n,
 		     void *field)
 {
 	const char *s;
 	char *end;
-	int rc = sc_string(c, n, what, &s);
+	int rc = check_string(c, n, what, &s);
 	if (rc)
 		return rc;
 	unsigned long v = strtoul(s, &end, 16);
 	if (*end || end == s || v > UINT32_MAX)
-		return sc_fail(c, n, what, "must be a hexadecimal number (got '%s')", s);
+		return check_fail(c, n, what, "must be a hexadecimal number (got '%s')", s);
 	*(uint32_t *)field = (uint32_t)v;
 	return 0;
 }
@@ -156,7 +158,7 @@ static void all_init(void *obj)
 	((struct all *)obj)->queue = -1;
 }
 
-static int all_validate(struct sc_ctx *c, const char *what, const struct yt_node *map,
+static int all_validate(struct check_ctx *c, const char *what, const struct yt_node *map,
 			void *obj)
 {
 	const struct all *a = obj;
@@ -164,7 +166,7 @@ static int all_validate(struct sc_ctx *c, const char *what, const struct yt_node
 		if (a->pts[i].at_ns <= a->pts[i - 1].at_ns) {
 			char w[128];
 			snprintf(w, sizeof w, "%s.pts[%zu].at", what, i);
-			return sc_fail(c, yt_get(yt_get(map, "pts")->items[i], "at"), w,
+			return check_fail(c, yt_get(yt_get(map, "pts")->items[i], "at"), w,
 				       "points must be in increasing time order");
 		}
 	}
@@ -451,7 +453,7 @@ static const char *const policies[] = {
 	"round_robin", "random", "least_connections", "p2c", NULL
 };
 
-static int svc2_validate(struct sc_ctx *c, const char *what, const struct yt_node *map,
+static int svc2_validate(struct check_ctx *c, const char *what, const struct yt_node *map,
 			 void *obj)
 {
 	const struct svc2 *s = obj;
@@ -461,7 +463,7 @@ static int svc2_validate(struct sc_ctx *c, const char *what, const struct yt_nod
 	if (s->nmix && sum > 1 + 1e-9) {
 		char w[128];
 		snprintf(w, sizeof w, "%s.mix", what);
-		return sc_fail(c, yt_get(map, "mix"), w, "shares add up to %g, more than 1", sum);
+		return check_fail(c, yt_get(map, "mix"), w, "shares add up to %g, more than 1", sum);
 	}
 	return 0;
 }
@@ -550,9 +552,9 @@ static void test_param_table_check(void **state)
 	assert_int_equal(param_table_check(&svc2_table, &e), 0);
 	assert_int_equal(param_table_check(&callplan_edge_table, &e), 0);
 	/* every kind's table, the client's included */
-	for (size_t i = 0; model_registry[i]; i++)
-		if (param_table_check(model_registry[i]->params, &e))
-			fail_msg("%s: %s", model_registry[i]->kind, e.msg);
+	for (size_t i = 0; models_kinds[i]; i++)
+		if (param_table_check(models_kinds[i]->params, &e))
+			fail_msg("%s: %s", models_kinds[i]->kind, e.msg);
 	if (param_table_check(client_ops.params, &e))
 		fail_msg("client: %s", e.msg);
 

@@ -27,7 +27,7 @@ static const char *mm1_yaml =
 static void test_queue_one_consumer_is_mm1(void **state)
 {
 	(void)state;
-	struct scenario_set *set = simtest_load(mm1_yaml);
+	struct sweep *set = simtest_load(mm1_yaml);
 	const struct scenario *sc = set->points[0];
 	double mean[NREP], p50[NREP];
 	for (uint32_t k = 0; k < NREP; k++) {
@@ -38,7 +38,7 @@ static void test_queue_one_consumer_is_mm1(void **state)
 		assert_true(hist_mean(&res.scopes[0].latency) == 0);
 		rep_result_fini(&res);
 	}
-	scenario_set_free(set);
+	sweep_free(set);
 	assert_true(simtest_within("publish-to-consumed mean", mean, NREP, 0.05));
 	assert_false(simtest_within("  against the service time alone", mean, NREP, 0.01));
 	/* the median, from the histogram's buckets: within its own 99.9 %
@@ -75,7 +75,7 @@ static void test_queue_groups_and_delivery(void **state)
 	for (int i = 0; i < 2; i++) {
 		char yaml[2048];
 		snprintf(yaml, sizeof yaml, groups_yaml, modes[i]);
-		struct scenario_set *set = simtest_load(yaml);
+		struct sweep *set = simtest_load(yaml);
 		const struct scenario *sc = set->points[0];
 		struct rep_result res;
 		simtest_run(sc, 0, &res);
@@ -104,7 +104,7 @@ static void test_queue_groups_and_delivery(void **state)
 		else
 			assert_true(b_lost >= 1 && b_lost <= 4 && b_red == 0);
 		rep_result_fini(&res);
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 }
 
@@ -125,7 +125,7 @@ static const char *full_yaml =
 static void test_queue_capacity_drops(void **state)
 {
 	(void)state;
-	struct scenario_set *set = simtest_load(full_yaml);
+	struct sweep *set = simtest_load(full_yaml);
 	const struct scenario *sc = set->points[0];
 	struct rep_result res;
 	simtest_run(sc, 0, &res);
@@ -137,7 +137,7 @@ static void test_queue_capacity_drops(void **state)
 	assert_true(dropped == 1000 - 59 - 1);   /* the 1000th comes at 10 s: after the end */
 	assert_true((double)simtest_ended(&res, REQ_REJECTED) == dropped);
 	rep_result_fini(&res);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static const char *consumer_yaml =
@@ -169,7 +169,7 @@ static void test_queue_consumer_crash(void **state)
 	for (int instant = 0; instant < 2; instant++) {
 		char yaml[2048];
 		snprintf(yaml, sizeof yaml, consumer_yaml, instant ? "0s" : "20s");
-		struct scenario_set *set = simtest_load(yaml);
+		struct sweep *set = simtest_load(yaml);
 		const struct scenario *sc = set->points[0];
 		struct rep_result res;
 		simtest_run(sc, 0, &res);
@@ -187,7 +187,7 @@ static void test_queue_consumer_crash(void **state)
 			assert_true(fabs(at45 - 1500) <= 5 * sd);
 		}
 		rep_result_fini(&res);
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 }
 

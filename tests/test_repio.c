@@ -25,7 +25,7 @@ static const char *yaml =
 static void test_repio_round_trip(void **state)
 {
 	(void)state;
-	struct scenario_set *set = simtest_load(yaml);
+	struct sweep *set = simtest_load(yaml);
 	const struct scenario *sc = set->points[0];
 	struct rep_result a, b;
 	simtest_run(sc, 1, &a);
@@ -49,7 +49,7 @@ static void test_repio_round_trip(void **state)
 	assert_int_equal(report_point_done(&rb, 0), 0);
 	struct report_summary sa = simtest_summary(&ra, 0), sb = simtest_summary(&rb, 0);
 	assert_memory_equal(sa.mean, sb.mean, sizeof sa.mean);
-	assert_true(sa.mean[RM_LATENCY_MEAN] > 0);
+	assert_true(sa.mean[METRIC_LATENCY_MEAN] > 0);
 	report_fini(&ra);
 	report_fini(&rb);
 
@@ -78,7 +78,7 @@ static void test_repio_round_trip(void **state)
 	v--;
 	memcpy(r1.data + at, &v, 8);
 	assert_int_equal(repio_unpack(&b, r1.data, r1.len), 0);
-	struct scenario_set *other = simtest_load(
+	struct sweep *other = simtest_load(
 		"duration: 20s\nworkloads:\n  u: {arrival: {process: poisson, rate: 3/s}, target: w}\n"
 		"nodes:\n  w: {type: service, service: 1ms}\n");
 	struct rep_result c;
@@ -86,12 +86,12 @@ static void test_repio_round_trip(void **state)
 	assert_int_equal(repio_unpack(&c, r1.data, r1.len), SIM_EINVAL);
 	assert_int_equal(repio_unpack(&b, r1.data, r1.len), 0);   /* still good */
 	rep_result_fini(&c);
-	scenario_set_free(other);
+	sweep_free(other);
 	free(r1.data);
 	free(r2.data);
 	rep_result_fini(&a);
 	rep_result_fini(&b);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 int main(void)

@@ -50,7 +50,7 @@ static void fake(const struct scenario *sc, struct rep_result *r, int64_t lat,
 
 static void test_report_folds_replications(void **state)
 {
-	struct scenario_set *set = simtest_load(ONE);
+	struct sweep *set = simtest_load(ONE);
 	const struct scenario *sc = set->points[0];
 	struct report rep;
 	struct rep_result r[2];
@@ -67,20 +67,20 @@ static void test_report_folds_replications(void **state)
 	assert_int_equal(pt->completed, 3000);
 	assert_int_equal(pt->rejected, 500);
 	/* throughput 100/s and 200/s: mean 150, half-width t(.975,1) * 50 */
-	assert_true(pt->mean[RM_THROUGHPUT] == 150);
-	assert_true(fabs(pt->ci95[RM_THROUGHPUT] - stats_t_quantile(0.975, 1) * 50) < 1e-9);
+	assert_true(pt->mean[METRIC_THROUGHPUT] == 150);
+	assert_true(fabs(pt->ci95[METRIC_THROUGHPUT] - stats_t_quantile(0.975, 1) * 50) < 1e-9);
 	/* means are pooled: all latencies over all served requests,
 	 * (1000 x 1 + 2000 x 3) / 3000, and all rejections over all arrivals,
 	 * 500 / 3500; their half-widths come from the replications' own
 	 * values, 1 and 3, 0 and 0.2 */
-	assert_true(fabs(pt->mean[RM_LATENCY_MEAN] - 7.0 / 3) < 1e-12);
-	assert_true(fabs(pt->ci95[RM_LATENCY_MEAN] - stats_t_quantile(0.975, 1)) < 1e-9);
-	assert_true(fabs(pt->mean[RM_REJECT_RATIO] - 500.0 / 3500) < 1e-12);
-	assert_true(fabs(pt->ci95[RM_REJECT_RATIO] - stats_t_quantile(0.975, 1) * 0.1) < 1e-9);
+	assert_true(fabs(pt->mean[METRIC_LATENCY_MEAN] - 7.0 / 3) < 1e-12);
+	assert_true(fabs(pt->ci95[METRIC_LATENCY_MEAN] - stats_t_quantile(0.975, 1)) < 1e-9);
+	assert_true(fabs(pt->mean[METRIC_REJECT_RATIO] - 500.0 / 3500) < 1e-12);
+	assert_true(fabs(pt->ci95[METRIC_REJECT_RATIO] - stats_t_quantile(0.975, 1) * 0.1) < 1e-9);
 	/* p99.9 has 1.5 latencies beyond it per replication: a point, but
 	 * no interval */
-	assert_false(isnan(pt->mean[RM_P999]));
-	assert_true(isnan(pt->lo[RM_P999]) && isnan(pt->hi[RM_P999]) && isnan(pt->ci95[RM_P999]));
+	assert_false(isnan(pt->mean[METRIC_P999]));
+	assert_true(isnan(pt->lo[METRIC_P999]) && isnan(pt->hi[METRIC_P999]) && isnan(pt->ci95[METRIC_P999]));
 	int said = 0;
 	for (size_t i = 0; i < rep.nwarnings; i++)
 		said |= strstr(rep.warnings[i], "latency_p999_s: fewer than 10 latencies beyond it") != NULL;
@@ -93,20 +93,20 @@ static void test_report_folds_replications(void **state)
 	double p50 = (double)hist_quantile(&pool, 0.5) * 1e-9;
 	hist_fini(&pool);
 	assert_true(fabs(p50 - 3) < 3.0 / 256);
-	assert_true(pt->mean[RM_P50] == p50);
+	assert_true(pt->mean[METRIC_P50] == p50);
 	/* its interval is report_quantile_interval's (tested on its own),
 	 * and holds the point */
-	assert_true(pt->lo[RM_P50] <= p50 && p50 <= pt->hi[RM_P50]);
-	assert_true(pt->ci95[RM_P50] >= p50 / 256);
+	assert_true(pt->lo[METRIC_P50] <= p50 && p50 <= pt->hi[METRIC_P50]);
+	assert_true(pt->ci95[METRIC_P50] >= p50 / 256);
 	/* no failures: an error ratio of 0, and no failed latency */
-	assert_true(pt->mean[RM_ERROR_RATIO] == 0);
-	assert_true(isnan(pt->mean[RM_FAILED_LATENCY_MEAN]));
+	assert_true(pt->mean[METRIC_ERROR_RATIO] == 0);
+	assert_true(isnan(pt->mean[METRIC_FAILED_LATENCY_MEAN]));
 	/* nothing of the point's accumulator is kept once it is done */
 	assert_null(rep.acc);
 	report_fini(&rep);
 	rep_result_fini(&r[0]);
 	rep_result_fini(&r[1]);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 /* The interval computed the slow way, from the replications' raw values
@@ -223,7 +223,7 @@ static char *slurp(const char *path)
 
 static void test_report_writes_exact_text(void **state)
 {
-	struct scenario_set *set = simtest_load(ONE);
+	struct sweep *set = simtest_load(ONE);
 	const struct scenario *sc = set->points[0];
 	struct report rep;
 	struct rep_result r[2];
@@ -296,12 +296,12 @@ static void test_report_writes_exact_text(void **state)
 	report_fini(&rep);
 	rep_result_fini(&r[0]);
 	rep_result_fini(&r[1]);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_report_points_not_run_still_get_a_row(void **state)
 {
-	struct scenario_set *set = simtest_load(ONE "sweep: {nodes.w.workers: [1, 2]}\n");
+	struct sweep *set = simtest_load(ONE "sweep: {nodes.w.workers: [1, 2]}\n");
 	struct report rep;
 	struct rep_result r;
 	fake(set->points[0], &r, 1000000000, 1000, 0);
@@ -326,12 +326,12 @@ static void test_report_points_not_run_still_get_a_row(void **state)
 	assert_int_equal(system(path), 0);
 	report_fini(&rep);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_report_abort_leaves_nothing(void **state)
 {
-	struct scenario_set *set = simtest_load(ONE);
+	struct sweep *set = simtest_load(ONE);
 	struct report rep;
 	char dir[] = "/tmp/archsim-report-XXXXXX";
 	assert_non_null(mkdtemp(dir));
@@ -343,7 +343,7 @@ static void test_report_abort_leaves_nothing(void **state)
 	snprintf(cmd, sizeof cmd, "rmdir %s", dir);   /* fails if not empty */
 	assert_int_equal(system(cmd), 0);
 	report_fini(&rep);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 int main(void)

@@ -42,7 +42,7 @@ static void test_resilience_independent_failures(void **state)
 	for (unsigned r = 1; r <= 3; r++) {
 		char yaml[1024], what[64];
 		snprintf(yaml, sizeof yaml, retry_yaml, r + 1, p);
-		struct scenario_set *set = simtest_load(yaml);
+		struct sweep *set = simtest_load(yaml);
 		const struct scenario *sc = set->points[0];
 		double ok[NREP], att[NREP];
 		for (uint32_t k = 0; k < NREP; k++) {
@@ -53,7 +53,7 @@ static void test_resilience_independent_failures(void **state)
 			att[k] = simtest_node(sc, &res, 0, 0, "calls_made") / n;
 			rep_result_fini(&res);
 		}
-		scenario_set_free(set);
+		sweep_free(set);
 		double pr = pow(p, r + 1);
 		snprintf(what, sizeof what, "success ratio, %u retr%s", r, r == 1 ? "y" : "ies");
 		assert_true(simtest_within(what, ok, NREP, 1 - pr));
@@ -88,7 +88,7 @@ static void test_resilience_timeout_probability(void **state)
 	for (int i = 0; i < 2; i++) {
 		char yaml[1024], what[64];
 		snprintf(yaml, sizeof yaml, timeout_yaml, taus[i]);
-		struct scenario_set *set = simtest_load(yaml);
+		struct sweep *set = simtest_load(yaml);
 		const struct scenario *sc = set->points[0];
 		double x[NREP];
 		for (uint32_t k = 0; k < NREP; k++) {
@@ -106,7 +106,7 @@ static void test_resilience_timeout_probability(void **state)
 			assert_true(orphans == to);
 			rep_result_fini(&res);
 		}
-		scenario_set_free(set);
+		sweep_free(set);
 		snprintf(what, sizeof what, "P(timeout), tau/m = %g", tau[i] / m);
 		assert_true(simtest_within(what, x, NREP, exp(-tau[i] / m)));
 		assert_false(simtest_within("  against e^(-tau/2m)", x, NREP, exp(-tau[i] / (2 * m))));
@@ -140,7 +140,7 @@ static void test_resilience_backoff_waits(void **state)
 	for (size_t i = 0; i < 4; i++) {
 		char yaml[1024];
 		snprintf(yaml, sizeof yaml, backoff_yaml, cases[i].backoff, cases[i].jitter);
-		struct scenario_set *set = simtest_load(yaml);
+		struct sweep *set = simtest_load(yaml);
 		const struct scenario *sc = set->points[0];
 		struct rep_result res;
 		simtest_run(sc, 0, &res);
@@ -158,7 +158,7 @@ static void test_resilience_backoff_waits(void **state)
 			assert_true(fabs(mean - cases[i].want) < 4 * 0.01 / sqrt(n));
 		}
 		rep_result_fini(&res);
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 }
 
@@ -179,7 +179,7 @@ static const char *budget_yaml =
 static void test_resilience_retry_budget(void **state)
 {
 	(void)state;
-	struct scenario_set *set = simtest_load(budget_yaml);
+	struct sweep *set = simtest_load(budget_yaml);
 	const struct scenario *sc = set->points[0];
 	struct rep_result res;
 	simtest_run(sc, 0, &res);
@@ -191,7 +191,7 @@ static void test_resilience_retry_budget(void **state)
 	assert_true(retries >= 0.095 * n);
 	assert_true(denied > 0.8 * n);
 	rep_result_fini(&res);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static const char *never_yaml =
@@ -214,7 +214,7 @@ static void test_resilience_cancelled_timeouts_cost_no_events(void **state)
 	for (int i = 0; i < 2; i++) {
 		char yaml[1024];
 		snprintf(yaml, sizeof yaml, never_yaml, i ? ", timeout: 30s" : "");
-		struct scenario_set *set = simtest_load(yaml);
+		struct sweep *set = simtest_load(yaml);
 		const struct scenario *sc = set->points[0];
 		struct rep_result res;
 		simtest_run(sc, 0, &res);
@@ -222,7 +222,7 @@ static void test_resilience_cancelled_timeouts_cost_no_events(void **state)
 		req = res.requests;
 		assert_true(simtest_ended(&res, REQ_TIMEOUT) == 0);
 		rep_result_fini(&res);
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 	print_message("    %llu requests: %llu events without the timeout, %llu with\n",
 		      (unsigned long long)req, (unsigned long long)ev[0], (unsigned long long)ev[1]);
@@ -252,7 +252,7 @@ static const char *breaker_yaml =
 static void test_resilience_breaker_in_the_engine(void **state)
 {
 	(void)state;
-	struct scenario_set *set = simtest_load(breaker_yaml);
+	struct sweep *set = simtest_load(breaker_yaml);
 	const struct scenario *sc = set->points[0];
 	struct rep_result res;
 	simtest_run(sc, 0, &res);
@@ -268,7 +268,7 @@ static void test_resilience_breaker_in_the_engine(void **state)
 	assert_true(np == (double)simtest_ended(&res, REQ_BREAKER_OPEN));
 	assert_true(np + made >= n - 5 && np + made <= n);
 	rep_result_fini(&res);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static const char *bucket_yaml =
@@ -285,7 +285,7 @@ static const char *bucket_yaml =
 static void test_resilience_token_bucket(void **state)
 {
 	(void)state;
-	struct scenario_set *set = simtest_load(bucket_yaml);
+	struct sweep *set = simtest_load(bucket_yaml);
 	const struct scenario *sc = set->points[0];
 	struct rep_result res;
 	simtest_run(sc, 0, &res);
@@ -296,7 +296,7 @@ static void test_resilience_token_bucket(void **state)
 	assert_true(fabs(ok - 1020) <= 1);
 	assert_true(ok + rej == (double)simtest_arrivals(&res));
 	rep_result_fini(&res);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static const char *shed_yaml =
@@ -314,7 +314,7 @@ static void test_resilience_shedding_by_queue_wait(void **state)
 	(void)state;
 	char yaml[1024];
 	snprintf(yaml, sizeof yaml, shed_yaml, ", max_queue_wait: 50ms");
-	struct scenario_set *set = simtest_load(yaml);
+	struct sweep *set = simtest_load(yaml);
 	const struct scenario *sc = set->points[0];
 	struct rep_result res;
 	simtest_run(sc, 0, &res);
@@ -331,14 +331,14 @@ static void test_resilience_shedding_by_queue_wait(void **state)
 	assert_true(shed > 9000);
 	assert_true(simtest_node(sc, &res, 0, 0, "shed") == shed);
 	rep_result_fini(&res);
-	scenario_set_free(set);
+	sweep_free(set);
 	/* the control: no shedding, and latencies far beyond */
 	snprintf(yaml, sizeof yaml, shed_yaml, "");
 	set = simtest_load(yaml);
 	simtest_run(set->points[0], 0, &res);
 	assert_true(hist_quantile(&res.scopes[0].latency, 0.5) * 1e-9 > 1);
 	rep_result_fini(&res);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static const char *limit_yaml =
@@ -360,14 +360,14 @@ static void test_resilience_edge_max_requests(void **state)
 	double q[2], rej[2];
 	for (int i = 0; i < 2; i++) {
 		snprintf(yaml, sizeof yaml, limit_yaml, i ? ", max_requests: 5" : "");
-		struct scenario_set *set = simtest_load(yaml);
+		struct sweep *set = simtest_load(yaml);
 		const struct scenario *sc = set->points[0];
 		struct rep_result res;
 		simtest_run(sc, 0, &res);
 		q[i] = simtest_node(sc, &res, 1, 0, "queue_len_mean");
 		rej[i] = (double)simtest_ended(&res, REQ_CALL_REJECTED);
 		rep_result_fini(&res);
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 	print_message("    queue %.2f and %g rejected calls without the limit, %.2f and %g with\n",
 		      q[0], rej[0], q[1], rej[1]);
@@ -397,7 +397,7 @@ static void test_resilience_hedge_mean(void **state)
 	for (int i = 0; i < 2; i++) {
 		char yaml[1024], what[64];
 		snprintf(yaml, sizeof yaml, hedge_yaml, ds[i]);
-		struct scenario_set *set = simtest_load(yaml);
+		struct sweep *set = simtest_load(yaml);
 		const struct scenario *sc = set->points[0];
 		double x[NREP], copies[NREP];
 		for (uint32_t k = 0; k < NREP; k++) {
@@ -407,7 +407,7 @@ static void test_resilience_hedge_mean(void **state)
 			copies[k] = simtest_node(sc, &res, 0, 0, "hedges") / (double)simtest_arrivals(&res);
 			rep_result_fini(&res);
 		}
-		scenario_set_free(set);
+		sweep_free(set);
 		snprintf(what, sizeof what, "mean latency, hedge after %s", ds[i]);
 		assert_true(simtest_within(what, x, NREP, m - m / 2 * exp(-d[i] / m)));
 		assert_false(simtest_within("  against no hedge", x, NREP, m));
@@ -422,7 +422,7 @@ static void test_resilience_hedge_mean(void **state)
 static void test_resilience_late_reply_of_an_earlier_step(void **state)
 {
 	(void)state;
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"name: late\nseed: 41\nduration: 20s\nreplications: 1\n"
 		"workloads:\n  u: {arrival: {process: poisson, rate: 100/s}, target: front}\n"
 		"nodes:\n"
@@ -435,7 +435,7 @@ static void test_resilience_late_reply_of_an_earlier_step(void **state)
 	assert_true(res.scopes[0].latency.total > 1000);
 	assert_true(res.scopes[0].latency.min_ns >= 100000000);
 	rep_result_fini(&res);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 /* Two parallel calls, each edge with a pool of one connection and room
@@ -461,7 +461,7 @@ static void test_resilience_parallel_pools_are_separate(void **state)
 			 "  a: {type: service, workers: 100, service: {dist: constant, value: 1.4s}}\n"
 			 "  b: {type: service, workers: 100, service: {dist: constant, value: 1.4s}}\n",
 			 room, room);
-		struct scenario_set *set = simtest_load(yaml);
+		struct sweep *set = simtest_load(yaml);
 		struct rep_result res;
 		simtest_run(set->points[0], 0, &res);
 		uint64_t refused = simtest_ended(&res, REQ_CALL_REJECTED);
@@ -473,7 +473,7 @@ static void test_resilience_parallel_pools_are_separate(void **state)
 		else
 			assert_true(refused >= 1);
 		rep_result_fini(&res);
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 }
 
@@ -483,7 +483,7 @@ static void test_resilience_parallel_pools_are_separate(void **state)
 static void test_resilience_breaker_permits_given_back(void **state)
 {
 	(void)state;
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"name: leak\nseed: 43\nduration: 60s\nreplications: 1\n"
 		"breakers:\n  cb: {sliding_window_size: 10, minimum_number_of_calls: 5,\n"
 		"       failure_rate_threshold: 50, wait_duration_in_open_state: 1s,\n"
@@ -504,7 +504,7 @@ static void test_resilience_breaker_permits_given_back(void **state)
 	 * half of the 4,500 requests after it succeed (b's coin) */
 	assert_true(ok > 1500);
 	rep_result_fini(&res);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 /* An edge's own max_requests refusals are no breaker calls: on a healthy
@@ -512,7 +512,7 @@ static void test_resilience_breaker_permits_given_back(void **state)
 static void test_resilience_limit_refusals_are_not_breaker_failures(void **state)
 {
 	(void)state;
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"name: brkrej\nseed: 45\nduration: 30s\nreplications: 1\n"
 		"breakers:\n  cb: {sliding_window_size: 10, minimum_number_of_calls: 5,\n"
 		"       failure_rate_threshold: 100, slow_call_duration_threshold: 1s}\n"
@@ -526,7 +526,7 @@ static void test_resilience_limit_refusals_are_not_breaker_failures(void **state
 	assert_true(simtest_node(set->points[0], &res, 0, 0, "breaker_opened") == 0);
 	assert_true(simtest_ended(&res, REQ_CALL_REJECTED) > 100);
 	rep_result_fini(&res);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 /* Each retry draws its own jitter.  Fixed 10 ms waits under full jitter,
@@ -538,7 +538,7 @@ static void test_resilience_limit_refusals_are_not_breaker_failures(void **state
 static void test_resilience_each_retry_its_own_jitter(void **state)
 {
 	(void)state;
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"name: jit\nseed: 47\nduration: 200s\nreplications: 1\n"
 		"workloads:\n  u: {arrival: {process: poisson, rate: 100/s}, target: front}\n"
 		"nodes:\n"
@@ -560,14 +560,14 @@ static void test_resilience_each_retry_its_own_jitter(void **state)
 	assert_true(fabs(f - want) < 4 * sd);
 	assert_false(fabs(f - 0.04) < 4 * sd);
 	rep_result_fini(&res);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 /* Wasted work is seen through a balancer too. */
 static void test_resilience_orphans_behind_a_balancer(void **state)
 {
 	(void)state;
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"name: lborph\nseed: 49\nduration: 30s\nreplications: 1\n"
 		"workloads:\n  u: {arrival: " QUIET_END("200/s", "29000") ", target: front}\n"
 		"nodes:\n"
@@ -582,7 +582,7 @@ static void test_resilience_orphans_behind_a_balancer(void **state)
 	print_message("    %g timeouts, %g orphans served behind the balancer\n", to, orph);
 	assert_true(orph == to && to > 1000);
 	rep_result_fini(&res);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static const char *cancel_yaml =
@@ -604,7 +604,7 @@ static void test_resilience_cancel_drops_the_unstarted(void **state)
 	for (int i = 0; i < 2; i++) {
 		char yaml[1024];
 		snprintf(yaml, sizeof yaml, cancel_yaml, i ? "true" : "false");
-		struct scenario_set *set = simtest_load(yaml);
+		struct sweep *set = simtest_load(yaml);
 		const struct scenario *sc = set->points[0];
 		struct rep_result res;
 		simtest_run(sc, 0, &res);
@@ -612,7 +612,7 @@ static void test_resilience_cancel_drops_the_unstarted(void **state)
 		canc[i] = simtest_node(sc, &res, 1, 0, "cancelled");
 		to[i] = simtest_node(sc, &res, 0, 0, "timeouts");
 		rep_result_fini(&res);
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 	print_message("    without cancel: %g timeouts, %g served for nobody; with: %g timeouts, %g served, %g dropped\n",
 		      to[0], orph[0], to[1], orph[1], canc[1]);
@@ -645,7 +645,7 @@ static void test_resilience_connection_pool(void **state)
 	for (int i = 0; i < 2; i++) {
 		char yaml[1024];
 		snprintf(yaml, sizeof yaml, pool_yaml, i ? ", max_pending_requests: 0" : "");
-		struct scenario_set *set = simtest_load(yaml);
+		struct sweep *set = simtest_load(yaml);
 		const struct scenario *sc = set->points[0];
 		for (uint32_t k = 0; k < NREP; k++) {
 			struct rep_result res;
@@ -655,7 +655,7 @@ static void test_resilience_connection_pool(void **state)
 				 (double)simtest_arrivals(&res);
 			rep_result_fini(&res);
 		}
-		scenario_set_free(set);
+		sweep_free(set);
 		if (!i) {
 			assert_true(simtest_within("pool of 4: M/M/4 mean latency", x, NREP,
 						   1 + simtest_erlang_c(4, a) / (4 - a)));
@@ -679,7 +679,7 @@ static void test_resilience_connection_pool(void **state)
 static void test_resilience_edge_token_bucket(void **state)
 {
 	(void)state;
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"name: ebucket\nseed: 55\nduration: 10s\nreplications: 1\n"
 		"workloads:\n  u: {arrival: {process: constant, rate: 1000/s}, target: front}\n"
 		"nodes:\n"
@@ -694,7 +694,7 @@ static void test_resilience_edge_token_bucket(void **state)
 	assert_true(fabs(made - 1020) <= 1);
 	assert_true(made + (double)simtest_ended(&res, REQ_CALL_REJECTED) == (double)simtest_arrivals(&res));
 	rep_result_fini(&res);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 int main(void)

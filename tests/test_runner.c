@@ -42,7 +42,7 @@ static void on_progress(void *arg, const struct runner_progress *p)
 
 static void test_runner_fills_every_point_in_order(void **state)
 {
-	struct scenario_set *set = simtest_load(SWEPT "sweep: {nodes.w.workers: [1, 2, 3]}\n");
+	struct sweep *set = simtest_load(SWEPT "sweep: {nodes.w.workers: [1, 2, 3]}\n");
 	struct report rep;
 	struct sim_err err = { 0 };
 	struct seen seen = { 0 };
@@ -60,14 +60,14 @@ static void test_runner_fills_every_point_in_order(void **state)
 	assert_int_equal(simtest_summary(&rep, 0).arrivals, simtest_summary(&rep, 1).arrivals);
 	assert_int_equal(simtest_summary(&rep, 1).arrivals, simtest_summary(&rep, 2).arrivals);
 	/* more workers, less waiting */
-	assert_true(simtest_summary(&rep, 0).mean[RM_LATENCY_MEAN] > simtest_summary(&rep, 2).mean[RM_LATENCY_MEAN]);
+	assert_true(simtest_summary(&rep, 0).mean[METRIC_LATENCY_MEAN] > simtest_summary(&rep, 2).mean[METRIC_LATENCY_MEAN]);
 	report_fini(&rep);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 /* run_jobs runs set into dir in `jobs` processes: the test fails on
  * error. */
-static void run_jobs(const struct scenario_set *set, const char *dir, unsigned jobs)
+static void run_jobs(const struct sweep *set, const char *dir, unsigned jobs)
 {
 	struct report rep;
 	struct sim_err err = { 0 };
@@ -79,7 +79,7 @@ static void run_jobs(const struct scenario_set *set, const char *dir, unsigned j
 	report_fini(&rep);
 }
 
-static void run_to(const struct scenario_set *set, const char *dir)
+static void run_to(const struct sweep *set, const char *dir)
 {
 	run_jobs(set, dir, 1);
 }
@@ -109,8 +109,8 @@ static char *rows_of(const char *file, int p)
 
 static void test_runner_point_equals_the_scenario_alone(void **state)
 {
-	struct scenario_set *swept = simtest_load(SWEPT "sweep: {nodes.w.workers: [1, 2, 3]}\n");
-	struct scenario_set *alone = simtest_load(SWEPT);   /* workers: 2 */
+	struct sweep *swept = simtest_load(SWEPT "sweep: {nodes.w.workers: [1, 2, 3]}\n");
+	struct sweep *alone = simtest_load(SWEPT);   /* workers: 2 */
 	char da[] = "/tmp/archsim-runner-XXXXXX", db[] = "/tmp/archsim-runner-XXXXXX";
 	assert_non_null(mkdtemp(da));
 	assert_non_null(mkdtemp(db));
@@ -135,8 +135,8 @@ static void test_runner_point_equals_the_scenario_alone(void **state)
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s %s", da, db);
 	assert_int_equal(system(cmd), 0);
-	scenario_set_free(swept);
-	scenario_set_free(alone);
+	sweep_free(swept);
+	sweep_free(alone);
 }
 
 /* A sweep of points with different replication counts, a queue with
@@ -167,11 +167,11 @@ static void test_runner_jobs_give_the_same_bytes(void **state)
 		snprintf(dirs[i], sizeof dirs[i], "/tmp/archsim-jobs-XXXXXX");
 		assert_non_null(mkdtemp(dirs[i]));
 		snprintf(text, sizeof text, yaml, i == 3 ? 2 : 1);
-		struct scenario_set *set = simtest_load(text);
+		struct sweep *set = simtest_load(text);
 		assert_int_equal(runner_items(set), 2 + 2 + 3 + 3);
 		static const unsigned jobs[] = { 1, 2, 5, 2 };
 		run_jobs(set, dirs[i], jobs[i]);
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 	char cmd[256];
 	for (int i = 1; i < 4; i++) {
@@ -189,7 +189,7 @@ static void test_runner_jobs_give_the_same_bytes(void **state)
  * and says it was interrupted. */
 static void test_runner_jobs_stop(void **state)
 {
-	struct scenario_set *set = simtest_load(SWEPT "sweep: {nodes.w.workers: [1, 2, 3]}\n");
+	struct sweep *set = simtest_load(SWEPT "sweep: {nodes.w.workers: [1, 2, 3]}\n");
 	struct report rep;
 	struct sim_err err = { 0 };
 	volatile sig_atomic_t stop = 1;
@@ -199,7 +199,7 @@ static void test_runner_jobs_stop(void **state)
 	assert_int_equal(simtest_summary(&rep, 0).replications, 0);
 	assert_false(simtest_summary(&rep, 0).complete);
 	report_fini(&rep);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_runner_node_means_skip_replications_without_data(void **state)
@@ -208,7 +208,7 @@ static void test_runner_node_means_skip_replications_without_data(void **state)
 	 * visit always lasts at least its 1 s of service, so the mean over
 	 * replications must too (an empty replication counted as 0 would
 	 * pull it down) */
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"duration: 10s\nreplications: 20\n"
 		"workloads:\n  u: {arrival: {process: poisson, rate: 10/s}, target: web}\n"
 		"nodes:\n  web: {type: service, service: 1ms, next: [{to: db, p: 0.01}]}\n"
@@ -227,7 +227,7 @@ static void test_runner_node_means_skip_replications_without_data(void **state)
 	csv_free(&c);
 	snprintf(path, sizeof path, "rm -rf %s", dir);
 	assert_int_equal(system(path), 0);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_runner_workloads_add_up(void **state)
@@ -235,7 +235,7 @@ static void test_runner_workloads_add_up(void **state)
 	/* two workloads into one service: workloads.csv has a row for each,
 	 * and their counts add up to summary.csv's; the slow one's requests
 	 * have their own latencies */
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"duration: 100s\nreplications: 3\n"
 		"workloads:\n"
 		"  fast: {arrival: {process: poisson, rate: 20/s}, target: a}\n"
@@ -272,7 +272,7 @@ static void test_runner_workloads_add_up(void **state)
 	assert_int_equal(system(cmd), 0);
 	snprintf(path, sizeof path, "rm -rf %s", dir);
 	assert_int_equal(system(path), 0);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 #define MM1_PREC(prec) \
@@ -284,7 +284,7 @@ static void test_runner_workloads_add_up(void **state)
  * (the report is freed; `own` is not kept). */
 static struct report_summary summary_of(const char *text, unsigned jobs)
 {
-	struct scenario_set *set = simtest_load(text);
+	struct sweep *set = simtest_load(text);
 	struct report rep;
 	struct sim_err err = { 0 };
 	struct runner_opts o = { .jobs = jobs };
@@ -292,7 +292,7 @@ static struct report_summary summary_of(const char *text, unsigned jobs)
 	assert_int_equal(runner_run(set, &rep, &o, &err), 0);
 	struct report_summary s = simtest_summary(&rep, 0);
 	report_fini(&rep);
-	scenario_set_free(set);
+	sweep_free(set);
 	return s;
 }
 
@@ -310,20 +310,20 @@ static void test_runner_precision_stops_at_the_first_that_meets(void **state)
 		 "3");
 	struct report_summary a = summary_of(text, 1), b = summary_of(text, 2);
 	uint32_t n = a.replications;
-	double half = a.ci95[RM_P99];
+	double half = a.ci95[METRIC_P99];
 	print_message("    stopped after %u replications: p99 %.5f +- %.5f (target %.5f)\n", n,
-		      a.mean[RM_P99], half, 0.04 * a.mean[RM_P99]);
+		      a.mean[METRIC_P99], half, 0.04 * a.mean[METRIC_P99]);
 	assert_true(n > 3 && n < 100);
 	assert_int_equal(a.precision, 1);
 	assert_true(a.complete);
-	assert_true(half <= 0.04 * a.mean[RM_P99]);
+	assert_true(half <= 0.04 * a.mean[METRIC_P99]);
 	assert_int_equal(b.replications, n);
 	assert_memory_equal(a.mean, b.mean, sizeof a.mean);
 	char reps[16];
 	snprintf(reps, sizeof reps, "%u", n - 1);
 	snprintf(text, sizeof text, MM1_PREC(""), reps);
 	struct report_summary c = summary_of(text, 1);
-	assert_true(c.ci95[RM_P99] > 0.04 * c.mean[RM_P99]);
+	assert_true(c.ci95[METRIC_P99] > 0.04 * c.mean[METRIC_P99]);
 	assert_int_equal(c.precision, 0);
 	snprintf(reps, sizeof reps, "%u", n);
 	snprintf(text, sizeof text, MM1_PREC(""), reps);
@@ -372,11 +372,11 @@ static void test_runner_warmup_auto_cuts_the_transient(void **state)
 {
 	double cut[2];
 	for (unsigned j = 0; j < 2; j++) {
-		struct scenario_set *set = simtest_load(TRANSIENT("auto"));
+		struct sweep *set = simtest_load(TRANSIENT("auto"));
 		struct sim_err err = { 0 };
 		assert_int_equal(runner_warmups(set, j ? 3 : 1, NULL, &err), 0);
 		cut[j] = (double)set->points[0]->warmup_ns * 1e-9;
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 	print_message("    cut at %g s\n", cut[0]);
 	assert_true(cut[0] == cut[1]);
@@ -392,12 +392,12 @@ static void test_runner_warmup_auto_cuts_the_transient(void **state)
 	struct report_summary z = summary_of(TRANSIENT("0s"), 1);
 	double p99 = 2 * log(100);
 	print_message("    mean %.4f [%.4f, %.4f], p99 %.3f [%.3f, %.3f]; no warm-up: mean %.4f [%.4f, %.4f]\n",
-		      a.mean[RM_LATENCY_MEAN], a.lo[RM_LATENCY_MEAN], a.hi[RM_LATENCY_MEAN],
-		      a.mean[RM_P99], a.lo[RM_P99], a.hi[RM_P99], z.mean[RM_LATENCY_MEAN],
-		      z.lo[RM_LATENCY_MEAN], z.hi[RM_LATENCY_MEAN]);
-	assert_true(a.lo[RM_LATENCY_MEAN] <= 2 && 2 <= a.hi[RM_LATENCY_MEAN]);
-	assert_true(a.lo[RM_P99] <= p99 && p99 <= a.hi[RM_P99]);
-	assert_false(z.lo[RM_LATENCY_MEAN] <= 2 && 2 <= z.hi[RM_LATENCY_MEAN]);
+		      a.mean[METRIC_LATENCY_MEAN], a.lo[METRIC_LATENCY_MEAN], a.hi[METRIC_LATENCY_MEAN],
+		      a.mean[METRIC_P99], a.lo[METRIC_P99], a.hi[METRIC_P99], z.mean[METRIC_LATENCY_MEAN],
+		      z.lo[METRIC_LATENCY_MEAN], z.hi[METRIC_LATENCY_MEAN]);
+	assert_true(a.lo[METRIC_LATENCY_MEAN] <= 2 && 2 <= a.hi[METRIC_LATENCY_MEAN]);
+	assert_true(a.lo[METRIC_P99] <= p99 && p99 <= a.hi[METRIC_P99]);
+	assert_false(z.lo[METRIC_LATENCY_MEAN] <= 2 && 2 <= z.hi[METRIC_LATENCY_MEAN]);
 }
 
 /* A large sweep: every point's summary is read back from where the report
@@ -412,7 +412,7 @@ static void test_runner_large_sweep_keeps_little(void **state)
 	for (int i = 1; i <= 300; i++)
 		snprintf(yaml + strlen(yaml), sizeof yaml - strlen(yaml), "%s%d", i > 1 ? ", " : "", i);
 	strcat(yaml, "]}\n");
-	struct scenario_set *set = simtest_load(yaml);
+	struct sweep *set = simtest_load(yaml);
 	struct report rep;
 	struct sim_err err = { 0 };
 	assert_int_equal(report_init(&rep, set, "t"), 0);
@@ -420,7 +420,7 @@ static void test_runner_large_sweep_keeps_little(void **state)
 	size_t held = 0;
 	for (size_t p = 1; p < set->npoints; p++)
 		held += set->points[p] != NULL;
-	assert_true(held <= SC_HELD);
+	assert_true(held <= SWEEP_HELD);
 	/* replication r of every point sees the same arrivals */
 	struct report_summary first = simtest_summary(&rep, 0);
 	assert_true(first.arrivals > 0);
@@ -448,7 +448,7 @@ static void test_runner_large_sweep_keeps_little(void **state)
 	assert_non_null(strstr(text, "more warnings about"));
 	free(text);
 	report_fini(&rep);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 struct gone {
@@ -486,7 +486,7 @@ static void test_runner_commits_when_a_point_cannot_be_rebuilt(void **state)
 		 "workloads:\n  u: {arrival: {process: trace, file: %s, loop: true}, target: w}\n"
 		 "nodes:\n  w: {type: service, service: {dist: constant, value: 10ms}}\n"
 		 "sweep: {nodes.w.workers: [1, 2, 3]}\n", trace);
-	struct scenario_set *set = simtest_load(y);
+	struct sweep *set = simtest_load(y);
 	struct report rep;
 	struct sim_err err = { 0 };
 	volatile sig_atomic_t stop = 0;
@@ -515,7 +515,7 @@ static void test_runner_commits_when_a_point_cannot_be_rebuilt(void **state)
 	assert_string_equal(csv_get(&c, 2, "point"), "2");
 	assert_string_equal(csv_get(&c, 2, "replications"), "0");
 	csv_free(&c);
-	scenario_set_free(set);
+	sweep_free(set);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
@@ -528,7 +528,7 @@ static void test_runner_keeps_points_in_memory_without_a_temporary_file(void **s
 	struct report_summary s[2][3];
 	struct report_pair pr[2];
 	for (int k = 0; k < 2; k++) {
-		struct scenario_set *set = simtest_load(SWEPT "sweep: {nodes.w.workers: [1, 2, 3]}\n");
+		struct sweep *set = simtest_load(SWEPT "sweep: {nodes.w.workers: [1, 2, 3]}\n");
 		struct report rep;
 		struct sim_err err = { 0 };
 		const char *old = getenv("TMPDIR");
@@ -547,7 +547,7 @@ static void test_runner_keeps_points_in_memory_without_a_temporary_file(void **s
 			s[k][p] = simtest_summary(&rep, p);
 		assert_int_equal(report_compare(&rep, 0, 2, 1, &pr[k]), 0);
 		report_fini(&rep);
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 	for (size_t p = 0; p < 3; p++) {
 		assert_int_equal(s[1][p].replications, 3);

@@ -4,8 +4,9 @@
  */
 #include "tests/testutil.h"
 
-#include "sim/model.h"
-#include "sim/scenario.h"
+#include "app/lang.h"
+#include "models/client.h"
+#include "sim/sweep.h"
 
 #define BASE \
 	"duration: 10s\n" \
@@ -14,12 +15,12 @@
 	"nodes:\n" \
 	"  web: {type: service, service: {dist: exponential, mean: 10ms}}\n"
 
-static struct scenario_set *load(const char *text, const struct sc_override *ov,
+static struct sweep *load(const char *text, const struct sc_override *ov,
 				 size_t nov)
 {
-	struct scenario_set *set = NULL;
+	struct sweep *set = NULL;
 	struct sim_err err = { 0 };
-	if (scenario_load_string("s.yaml", text, ov, nov, &set, &err))
+	if (sweep_load_string(&archsim_lang, "s.yaml", text, ov, nov, &set, &err))
 		fail_msg("unexpected error: %s", err.msg);
 	return set;
 }
@@ -27,9 +28,9 @@ static struct scenario_set *load(const char *text, const struct sc_override *ov,
 static const char *load_err(const char *text, const struct sc_override *ov, size_t nov)
 {
 	static struct sim_err err;
-	struct scenario_set *set = NULL;
+	struct sweep *set = NULL;
 	memset(&err, 0, sizeof err);
-	int rc = scenario_load_string("s.yaml", text, ov, nov, &set, &err);
+	int rc = sweep_load_string(&archsim_lang, "s.yaml", text, ov, nov, &set, &err);
 	if (rc != SIM_EINVAL)
 		fail_msg("expected an error for:\n%s", text);
 	assert_null(set);
@@ -38,7 +39,7 @@ static const char *load_err(const char *text, const struct sc_override *ov, size
 
 static void test_scenario_defaults(void **state)
 {
-	struct scenario_set *set = load(BASE, NULL, 0);
+	struct sweep *set = load(BASE, NULL, 0);
 	assert_int_equal(set->npoints, 1);
 	assert_int_equal(set->nparams, 0);
 	const struct scenario *sc = set->points[0];
@@ -51,12 +52,12 @@ static void test_scenario_defaults(void **state)
 	assert_int_equal(sc->nnodes, 2);
 	assert_int_equal(sc->ncomponents, 1);
 	assert_string_equal(sc->nodes[0].name, "web");
-	assert_ptr_equal(sc->nodes[0].ops, model_find("service"));
+	assert_ptr_equal(sc->nodes[0].ops, load_kind(&archsim_lang, "service"));
 	assert_string_equal(sc->nodes[1].name, "users");
 	assert_ptr_equal(sc->nodes[1].ops, &client_ops);
 	assert_int_equal(scenario_node_index(sc, "users"), 1);
 	assert_int_equal(scenario_node_index(sc, "nope"), -1);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_scenario_parses_durations_and_rates(void **state)
@@ -69,7 +70,7 @@ static void test_scenario_parses_durations_and_rates(void **state)
 	};
 	for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
 		int64_t v = -1;
-		assert_int_equal(sc_parse_duration(d[i].s, &v), 0);
+		assert_int_equal(check_parse_duration(d[i].s, &v), 0);
 		assert_int_equal(v, d[i].ns);
 	}
 	static const char *const bad_d[] = {
@@ -78,7 +79,7 @@ static void test_scenario_parses_durations_and_rates(void **state)
 	};
 	for (size_t i = 0; i < sizeof bad_d / sizeof bad_d[0]; i++) {
 		int64_t v;
-		if (sc_parse_duration(bad_d[i], &v) == 0)
+		if (check_parse_duration(bad_d[i], &v) == 0)
 			fail_msg("'%s' parsed as a duration", bad_d[i]);
 	}
 	static const struct { const char *s; double r; } r[] = {
@@ -86,13 +87,13 @@ static void test_scenario_parses_durations_and_rates(void **state)
 	};
 	for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) {
 		double v = -1;
-		assert_int_equal(sc_parse_rate(r[i].s, &v), 0);
+		assert_int_equal(check_parse_rate(r[i].s, &v), 0);
 		assert_true(v == r[i].r);
 	}
 	static const char *const bad_r[] = { "5", "5/d", "0/s", "-1/s", "1e400/s", "/s", "x/s" };
 	for (size_t i = 0; i < sizeof bad_r / sizeof bad_r[0]; i++) {
 		double v;
-		if (sc_parse_rate(bad_r[i], &v) == 0)
+		if (check_parse_rate(bad_r[i], &v) == 0)
 			fail_msg("'%s' parsed as a rate", bad_r[i]);
 	}
 }
@@ -222,9 +223,9 @@ static void test_scenario_set_overrides(void **state)
 		{ "nodes.web.workers", "4" }, { "seed", "99" },
 		{ "workloads.users.arrival.rate", "8/s" },
 	};
-	struct scenario_set *set = load(BASE, ov, 3);
+	struct sweep *set = load(BASE, ov, 3);
 	assert_int_equal(set->points[0]->seed, 99);
-	scenario_set_free(set);
+	sweep_free(set);
 
 	struct sc_override bad[] = { { "nodes.web.workers", "0" } };
 	assert_string_equal(load_err(BASE, bad, 1),
@@ -239,7 +240,7 @@ static void test_scenario_set_overrides(void **state)
 
 static void test_scenario_sweep_expands_cross_product(void **state)
 {
-	struct scenario_set *set = load(BASE "sweep:\n  nodes.web.workers: [1, 2, 3]\n"
+	struct sweep *set = load(BASE "sweep:\n  nodes.web.workers: [1, 2, 3]\n"
 					"  workloads.users.arrival.rate: [1/s, 2/s]\n", NULL, 0);
 	assert_int_equal(set->npoints, 6);
 	assert_int_equal(set->nparams, 2);
@@ -251,31 +252,31 @@ static void test_scenario_sweep_expands_cross_product(void **state)
 		{ "2", "2/s" }, { "3", "1/s" }, { "3", "2/s" },
 	};
 	for (size_t p = 0; p < 6; p++) {
-		assert_string_equal(scenario_param_value(set, p, 0), expect[p][0]);
-		assert_string_equal(scenario_param_value(set, p, 1), expect[p][1]);
+		assert_string_equal(sweep_param_value(set, p, 0), expect[p][0]);
+		assert_string_equal(sweep_param_value(set, p, 1), expect[p][1]);
 	}
 	/* points differ, and so do their hashes */
-	unsigned long long h0 = scenario_point(set, 0, NULL)->hash;
-	unsigned long long h1 = scenario_point(set, 1, NULL)->hash;
+	unsigned long long h0 = sweep_point(set, 0, NULL)->hash;
+	unsigned long long h1 = sweep_point(set, 1, NULL)->hash;
 	assert_true(h0 != h1);
-	assert_true(h1 != scenario_point(set, 2, NULL)->hash);
-	scenario_set_free(set);
+	assert_true(h1 != sweep_point(set, 2, NULL)->hash);
+	sweep_free(set);
 }
 
 /* Only point 0 is kept after loading; the others are built when asked
- * for, the same each time, and at most SC_HELD of them are held. */
+ * for, the same each time, and at most SWEEP_HELD of them are held. */
 static void test_scenario_points_are_built_on_demand(void **state)
 {
 	const char *y = BASE "replications: 3\n"
 			"sweep: {nodes.web.workers: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]}\n";
-	struct scenario_set *set = load(y, NULL, 0);
+	struct sweep *set = load(y, NULL, 0);
 	assert_int_equal(set->npoints, 10);
 	assert_non_null(set->points[0]);
 	for (size_t p = 1; p < 10; p++)
 		assert_null(set->points[p]);
 	unsigned long long hash[10];
 	for (size_t p = 0; p < 10; p++) {
-		struct scenario *sc = scenario_point(set, p, NULL);
+		struct scenario *sc = sweep_point(set, p, NULL);
 		assert_non_null(sc);
 		hash[p] = sc->hash;
 		assert_true(set->item_base[p + 1] - set->item_base[p] == sc->replications);
@@ -283,17 +284,17 @@ static void test_scenario_points_are_built_on_demand(void **state)
 	size_t held = 0;
 	for (size_t p = 1; p < 10; p++)
 		held += set->points[p] != NULL;
-	assert_int_equal(held, SC_HELD);
+	assert_int_equal(held, SWEEP_HELD);
 	assert_null(set->points[1]);      /* the oldest went first */
 	/* a warm-up given while a point is not held survives its rebuilding */
-	scenario_set_warmup(set, 1, 12345);
-	assert_int_equal(scenario_point(set, 1, NULL)->warmup_ns, 12345);
+	sweep_set_warmup(set, 1, 12345);
+	assert_int_equal(sweep_point(set, 1, NULL)->warmup_ns, 12345);
 	for (size_t p = 0; p < 10; p++)
-		assert_true(scenario_point(set, p, NULL)->hash == hash[p]);
+		assert_true(sweep_point(set, p, NULL)->hash == hash[p]);
 	struct sim_err err = { 0 };
-	assert_null(scenario_point(set, 10, &err));
+	assert_null(sweep_point(set, 10, &err));
 	assert_int_equal(err.code, SIM_EINVAL);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void add_replications(struct scenario *sc, void *arg)
@@ -305,20 +306,20 @@ static void add_replications(struct scenario *sc, void *arg)
 static void test_scenario_view(void **state)
 {
 	const char *y = BASE "replications: 3\nsweep: {nodes.web.workers: [1, 2, 3, 4]}\n";
-	struct scenario_set *set = load(y, NULL, 0), *v = NULL;
+	struct sweep *set = load(y, NULL, 0), *v = NULL;
 	struct sim_err err = { 0 };
 	size_t of[] = { 3, 1 };
 	uint32_t more = 2;
-	assert_int_equal(scenario_view(set, of, 2, add_replications, &more, &v, &err), 0);
+	assert_int_equal(sweep_view(set, of, 2, add_replications, &more, &v, &err), 0);
 	assert_int_equal(v->npoints, 2);
 	assert_int_equal(v->item_base[2], 10);
 	for (size_t i = 0; i < 2; i++) {
-		const struct scenario *a = scenario_point(v, i, NULL), *b = scenario_point(set, of[i], NULL);
+		const struct scenario *a = sweep_point(v, i, NULL), *b = sweep_point(set, of[i], NULL);
 		assert_true(a->hash == b->hash);
 		assert_int_equal(a->replications, b->replications + 2);
 	}
-	scenario_set_free(v);
-	scenario_set_free(set);
+	sweep_free(v);
+	sweep_free(set);
 }
 
 static void test_scenario_set_may_not_fight_the_sweep(void **state)
@@ -332,12 +333,12 @@ static void test_scenario_set_may_not_fight_the_sweep(void **state)
 	assert_non_null(strstr(load_err(y, above, 2), "--set:2:1: nodes.web: the sweep at"));
 	/* a --set elsewhere, or one that replaces the sweep, is fine */
 	struct sc_override other[] = { { "nodes.web.queue", "3" } };
-	scenario_set_free(load(y, other, 1));
+	sweep_free(load(y, other, 1));
 	struct sc_override sweep[] = { { "sweep", "{nodes.web.workers: [4, 8, 16]}" } };
-	struct scenario_set *set = load(y, sweep, 1);
+	struct sweep *set = load(y, sweep, 1);
 	assert_int_equal(set->npoints, 3);
-	assert_string_equal(scenario_param_value(set, 2, 0), "16");
-	scenario_set_free(set);
+	assert_string_equal(sweep_param_value(set, 2, 0), "16");
+	sweep_free(set);
 }
 
 static void test_scenario_distribution_forms(void **state)
@@ -355,7 +356,7 @@ static void test_scenario_distribution_forms(void **state)
 		snprintf(y, sizeof y,
 			 "duration: 1s\nworkloads:\n  u: {arrival: {process: poisson, rate: 1/s}, target: w}\n"
 			 "nodes:\n  w: {type: service, service: %s}\n", ok[i]);
-		scenario_set_free(load(y, NULL, 0));
+		sweep_free(load(y, NULL, 0));
 	}
 	static const char *const bad[] = {
 		"{dist: exponential, mean: 1s, rate: 1/s}",

@@ -76,7 +76,7 @@ static void test_shards_reshard_moves_keys(void **state)
 	for (int i = 0; i < 3; i++) {
 		char yaml[1024];
 		snprintf(yaml, sizeof yaml, reshard_yaml, strat[i]);
-		struct scenario_set *set = simtest_load(yaml);
+		struct sweep *set = simtest_load(yaml);
 		const struct scenario *sc = set->points[0];
 		struct rep_result res;
 		simtest_run(sc, 0, &res);
@@ -93,7 +93,7 @@ static void test_shards_reshard_moves_keys(void **state)
 				    4 * sqrt(p * (1 - p) * (1.0 / (9 * 160 + 1) + 1.0 / HRING_PROBES)));
 		assert_true(ninth > 0);
 		rep_result_fini(&res);
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 }
 
@@ -115,7 +115,7 @@ static void test_shards_migration_copies_the_moved_keys(void **state)
 	double got[2][3];
 	const char *texts[] = { yaml, with };
 	for (int i = 0; i < 2; i++) {
-		struct scenario_set *set = simtest_load(texts[i]);
+		struct sweep *set = simtest_load(texts[i]);
 		const struct scenario *sc = set->points[0];
 		struct rep_result res;
 		simtest_run(sc, 0, &res);
@@ -123,7 +123,7 @@ static void test_shards_migration_copies_the_moved_keys(void **state)
 		got[i][1] = simtest_node(sc, &res, 0, 0, "migrated_keys");
 		got[i][2] = simtest_node(sc, &res, 0, 0, "arrivals");
 		rep_result_fini(&res);
-		scenario_set_free(set);
+		sweep_free(set);
 	}
 	double p = got[1][0], share = got[1][1] / 20000;
 	double sd = sqrt(p * (1 - p) * (1.0 / 20000 + 1.0 / HRING_PROBES));

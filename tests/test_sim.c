@@ -13,7 +13,8 @@
 #include "sim/model.h"
 #include "app/report.h"
 #include "app/runner.h"
-#include "sim/scenario.h"
+#include "app/lang.h"
+#include "sim/sweep.h"
 #include "sim/sim.h"
 
 static int same_result(const struct rep_result *a, const struct rep_result *b,
@@ -51,7 +52,7 @@ static void test_sim_same_seed_same_result(void **state)
 {
 	char y[1024];
 	snprintf(y, sizeof y, WEB, "5ms");
-	struct scenario_set *set = simtest_load(y);
+	struct sweep *set = simtest_load(y);
 	const struct scenario *sc = set->points[0];
 	struct rep_result a, b, c;
 	simtest_run(sc, 0, &a);
@@ -64,7 +65,7 @@ static void test_sim_same_seed_same_result(void **state)
 	rep_result_fini(&a);
 	rep_result_fini(&b);
 	rep_result_fini(&c);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_sim_streams_are_per_node(void **state)
@@ -75,7 +76,7 @@ static void test_sim_streams_are_per_node(void **state)
 	char y1[1024], y2[1024];
 	snprintf(y1, sizeof y1, WEB, "5ms");
 	snprintf(y2, sizeof y2, WEB, "9ms");
-	struct scenario_set *s1 = simtest_load(y1), *s2 = simtest_load(y2);
+	struct sweep *s1 = simtest_load(y1), *s2 = simtest_load(y2);
 	struct rep_result a, b;
 	simtest_run(s1->points[0], 0, &a);
 	simtest_run(s2->points[0], 0, &b);
@@ -99,8 +100,8 @@ static void test_sim_streams_are_per_node(void **state)
 	assert_true(fabs(ratio - 1.8) < 1.8 * 2 * 0.05 / 25);
 	rep_result_fini(&a);
 	rep_result_fini(&b);
-	scenario_set_free(s1);
-	scenario_set_free(s2);
+	sweep_free(s1);
+	sweep_free(s2);
 }
 
 static volatile sig_atomic_t stop_now = 1;
@@ -112,9 +113,9 @@ static void test_sim_stops_when_asked(void **state)
 	char y[1024];
 	snprintf(y, sizeof y, WEB, "5ms");
 	struct sc_override longer[] = { { "duration", "20000s" } };
-	struct scenario_set *set = NULL;
+	struct sweep *set = NULL;
 	struct sim_err err = { 0 };
-	assert_int_equal(scenario_load_string("t.yaml", y, longer, 1, &set, &err), 0);
+	assert_int_equal(sweep_load_string(&archsim_lang, "t.yaml", y, longer, 1, &set, &err), 0);
 	struct rep_result r;
 	struct sim_hooks hooks = { .stop = &stop_now };
 	assert_int_equal(rep_result_init(&r, set->points[0]), 0);
@@ -129,7 +130,7 @@ static void test_sim_stops_when_asked(void **state)
 	assert_int_equal(runner_run(set, &rep, &(struct runner_opts){ .stop = &stop_now }, &err), SIM_EINTR);
 	assert_int_equal(simtest_summary(&rep, 0).replications, 0);
 	report_fini(&rep);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_sim_warmup_is_discarded(void **state)
@@ -143,7 +144,7 @@ static void test_sim_warmup_is_discarded(void **state)
 	char a[512], b[512];
 	snprintf(a, sizeof a, y, "100s", "0s");
 	snprintf(b, sizeof b, y, "80s", "20s");
-	struct scenario_set *sa = simtest_load(a), *sb = simtest_load(b);
+	struct sweep *sa = simtest_load(a), *sb = simtest_load(b);
 	struct rep_result ra, rb;
 	simtest_run(sa->points[0], 0, &ra);
 	simtest_run(sb->points[0], 0, &rb);
@@ -152,8 +153,8 @@ static void test_sim_warmup_is_discarded(void **state)
 	assert_true(rb.duration_s == 80);
 	rep_result_fini(&ra);
 	rep_result_fini(&rb);
-	scenario_set_free(sa);
-	scenario_set_free(sb);
+	sweep_free(sa);
+	sweep_free(sb);
 }
 
 /* A stand-in component that schedules three timers and cancels the middle
@@ -198,7 +199,7 @@ static const struct model_ops timer_ops = {
 
 static void test_sim_cancelled_events_never_fire(void **state)
 {
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"duration: 10s\n"
 		"workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: t}\n"
 		"nodes:\n  t: {type: service, service: 1ms}\n");
@@ -214,7 +215,7 @@ static void test_sim_cancelled_events_never_fire(void **state)
 	/* requests still went through: the clock ran past the timers */
 	assert_int_equal(simtest_ended(&r, REQ_OK), 9);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 /* A request's demands, as the demand hook reports them. */
@@ -254,7 +255,7 @@ static int by_ident(const void *a, const void *b)
  * drawn, in the order they were drawn. */
 static struct demands demands_in_order(const char *yaml)
 {
-	struct scenario_set *set = simtest_load(yaml);
+	struct sweep *set = simtest_load(yaml);
 	struct demands ds = { 0 };
 	struct sim_hooks hooks = { .demand = on_demand, .arg = &ds };
 	struct rep_result r;
@@ -262,7 +263,7 @@ static struct demands demands_in_order(const char *yaml)
 	assert_int_equal(rep_result_init(&r, set->points[0]), 0);
 	assert_int_equal(sim_run(set->points[0], 0, &r, &hooks, &err), 0);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 	return ds;
 }
 
@@ -388,7 +389,7 @@ static void test_sim_keys_and_kinds_travel_with_calls(void **state)
 	/* front -> calls auth, then a fan-out to search and ads; search
 	 * forwards to db by next:, db calls disk: every demand drawn for a
 	 * request's tree carries the key and kind it was issued with */
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"duration: 50s\n"
 		"workloads:\n  u:\n    arrival: {process: poisson, rate: 50/s}\n    target: front\n"
 		"    keys: {dist: zipf, n: 1000000, s: 0.99}\n    mix: {read: 0.9, write: 0.1}\n"
@@ -428,14 +429,14 @@ static void test_sim_keys_and_kinds_travel_with_calls(void **state)
 	assert_true(fabs((double)writes - n * pw) < 5 * sqrt(n * pw * (1 - pw)));
 	assert_true(fabs((double)key0 - n * pk) < 5 * sqrt(n * pk * (1 - pk)));
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_sim_constant_rate_does_not_drift(void **state)
 {
 	/* the k-th arrival at round(k / rate): 3,000,000/s for 1 s is
 	 * 3,000,000 arrivals, not 3,003,003 (a rounded gap, added up) */
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"duration: 1s\nreplications: 1\n"
 		"workloads:\n  u: {arrival: {process: constant, rate: 3000000/s}, target: w}\n"
 		"nodes:\n  w: {type: service, workers: 10, service: 0s}\n");
@@ -445,14 +446,14 @@ static void test_sim_constant_rate_does_not_drift(void **state)
 	 * inside the run) */
 	assert_int_equal(simtest_arrivals(&r), 2999999);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_sim_stuck_clock_ends_the_run(void **state)
 {
 	/* two users with no think time, one worker and no queue: the one
 	 * turned away issues again at once, for ever, at the same instant */
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"duration: 10s\nreplications: 1\n"
 		"workloads:\n  u: {arrival: {process: closed, users: 2, think: 0s}, target: web}\n"
 		"nodes:\n  web: {type: service, workers: 1, queue: 0, service: 1s}\n");
@@ -466,14 +467,14 @@ static void test_sim_stuck_clock_ends_the_run(void **state)
 	assert_true(r.events < 5000000);
 	rep_result_fini(&r);
 	/* with a think time the same scenario runs */
-	struct scenario_set *ok = simtest_load(
+	struct sweep *ok = simtest_load(
 		"duration: 10s\nreplications: 1\n"
 		"workloads:\n  u: {arrival: {process: closed, users: 2, think: 1ms}, target: web}\n"
 		"nodes:\n  web: {type: service, workers: 1, queue: 0, service: 1s}\n");
 	simtest_run(ok->points[0], 0, &r);
 	rep_result_fini(&r);
-	scenario_set_free(ok);
-	scenario_set_free(set);
+	sweep_free(ok);
+	sweep_free(set);
 }
 
 static void test_sim_calls_fail_their_callers(void **state)
@@ -482,7 +483,7 @@ static void test_sim_calls_fail_their_callers(void **state)
 	 * db busy is refused, and web's request fails with call_rejected
 	 * (it had been served: a failure, not a refusal), the node where it
 	 * arose being db */
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"duration: 1000s\nreplications: 1\n"
 		"workloads:\n  u: {arrival: {process: poisson, rate: 2/s}, target: web}\n"
 		"nodes:\n"
@@ -503,7 +504,7 @@ static void test_sim_calls_fail_their_callers(void **state)
 	uint64_t ended = simtest_ended(&r, REQ_OK) + failed;
 	assert_true(llabs((long long)ended - (long long)simtest_arrivals(&r)) < 5);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_sim_fail_fast_and_late_replies(void **state)
@@ -512,7 +513,7 @@ static void test_sim_fail_fast_and_late_replies(void **state)
 	 * answers 1 s later.  The parent fails at once with the error; the
 	 * slow reply comes back to an abandoned call, and is counted as
 	 * late, once per request */
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"duration: 100s\nwarmup: 10s\nreplications: 1\n"
 		"workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: web}\n"
 		"nodes:\n"
@@ -534,7 +535,7 @@ static void test_sim_fail_fast_and_late_replies(void **state)
 	assert_true(late >= 99 && late <= 100);
 	assert_true(simtest_node(sc, &r, 0, 0, "calls_made") == 2 * failed);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 /* Which of a parent's optional calls reached nodes a and b, by issue. */
@@ -580,7 +581,7 @@ static void test_sim_optional_calls_draw_on_their_own(void **state)
 		len += (size_t)snprintf(y + len, cap - len, "      - {to: c, p: 0}\n");
 	len += (size_t)snprintf(y + len, cap - len, "      - {to: b, p: 0.5}\n");
 	assert_true(len < cap);
-	struct scenario_set *set = simtest_load(y);
+	struct sweep *set = simtest_load(y);
 	const struct scenario *sc = set->points[0];
 	struct reached rc = { .n = N };
 	rc.a = rc.b = SIM_ANY;
@@ -613,7 +614,7 @@ static void test_sim_optional_calls_draw_on_their_own(void **state)
 	rep_result_fini(&r);
 	free(rc.at_a);
 	free(rc.at_b);
-	scenario_set_free(set);
+	sweep_free(set);
 	free(y);
 }
 
@@ -622,7 +623,7 @@ static void test_sim_crash_abandons_calls(void **state)
 	/* web's replica 0 crashes at 50.5 s while its requests wait 1 s on
 	 * slow: those fail as crashed, and the replies that come back for
 	 * them later are late */
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"duration: 100s\nreplications: 1\n"
 		"workloads:\n  u: {arrival: {process: constant, rate: 10/s}, target: web}\n"
 		"nodes:\n"
@@ -641,7 +642,7 @@ static void test_sim_crash_abandons_calls(void **state)
 	assert_true(late == 5);
 	assert_true(simtest_node(sc, &r, 0, 2, "late_replies") == 0);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 /* A handle whose event has fired must not reach the event that reuses

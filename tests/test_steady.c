@@ -35,7 +35,7 @@ static const char *mm1(double rate, const char *service, const char *length)
  * copied into w (joined by newlines). */
 static int verdict(const char *yaml, char *w, size_t len)
 {
-	struct scenario_set *set = simtest_load(yaml);
+	struct sweep *set = simtest_load(yaml);
 	struct report rep;
 	struct sim_err err = { 0 };
 	assert_int_equal(report_init(&rep, set, "t"), 0);
@@ -45,7 +45,7 @@ static int verdict(const char *yaml, char *w, size_t len)
 	for (size_t i = 0; i < rep.nwarnings; i++)
 		snprintf(w + strlen(w), len - strlen(w), "%s\n", rep.warnings[i]);
 	report_fini(&rep);
-	scenario_set_free(set);
+	sweep_free(set);
 	return steady;
 }
 
@@ -96,7 +96,7 @@ static void test_steady_flows_follow_routes_and_calls(void **state)
 	/* a sends all to b, which sends a fifth back: each request visits
 	 * a and b 1.25 times; c is called by b with p 0.5, and b's workers
 	 * wait for it */
-	struct scenario_set *set = simtest_load(
+	struct sweep *set = simtest_load(
 		"duration: 10000s\n"
 		"workloads:\n  u: {arrival: {process: poisson, rate: 0.4/s}, target: a}\n"
 		"nodes:\n"
@@ -116,7 +116,7 @@ static void test_steady_flows_follow_routes_and_calls(void **state)
 	assert_true(fabs(chk.notes[0].rho - 1.25) < 1e-9);
 	assert_true(chk.unsteady);
 	steady_free(&chk);
-	scenario_set_free(set);
+	sweep_free(set);
 
 	/* a closed loop offers a bounded load: nothing to check */
 	set = simtest_load(
@@ -126,7 +126,7 @@ static void test_steady_flows_follow_routes_and_calls(void **state)
 	assert_int_equal(steady_analyze(set->points[0], &chk), 0);
 	assert_int_equal(chk.nnotes, 0);
 	steady_free(&chk);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_steady_counts_calls_and_scale(void **state)

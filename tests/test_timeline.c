@@ -15,10 +15,10 @@
 static const char *load_err(const char *yaml)
 {
 	static struct sim_err err;
-	struct scenario_set *set = NULL;
+	struct sweep *set = NULL;
 	memset(&err, 0, sizeof err);
-	if (scenario_load_string("t.yaml", yaml, NULL, 0, &set, &err) == 0) {
-		scenario_set_free(set);
+	if (sweep_load_string(&archsim_lang, "t.yaml", yaml, NULL, 0, &set, &err) == 0) {
+		sweep_free(set);
 		return "";
 	}
 	return err.msg;
@@ -26,7 +26,7 @@ static const char *load_err(const char *yaml)
 
 static void test_timeline_entries_are_checked_into_place(void **state)
 {
-	struct scenario_set *set = simtest_load(BASE
+	struct sweep *set = simtest_load(BASE
 		"timeline:\n"
 		"  - {at: 5s, node: web, do: slow, factor: 10, for: 30s}\n"
 		"  - at: 8s\n    node: web[1]\n    do: crash\n    for: 1m\n"
@@ -54,7 +54,7 @@ static void test_timeline_entries_are_checked_into_place(void **state)
 	/* a scale raises the replicas the node is given, and its rows */
 	assert_int_equal(sc->nodes[0].units, 2);
 	assert_int_equal(sc->nodes[0].max_units, 6);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_timeline_refuses_what_cannot_happen(void **state)
@@ -114,7 +114,7 @@ static void test_timeline_refuses_a_fault_the_kind_does_not_take(void **state)
 {
 	/* a kind that can crash but not slow down: the same entry that a
 	 * service takes is refused for it, at the action */
-	struct scenario_set *set = simtest_load(BASE);
+	struct sweep *set = simtest_load(BASE);
 	struct scenario *sc = set->points[0];
 	const struct model_ops *real = sc->nodes[0].ops;
 	struct model_ops crash_only = *real;
@@ -124,8 +124,8 @@ static void test_timeline_refuses_a_fault_the_kind_does_not_take(void **state)
 	struct sim_err err = { 0 };
 	const char *y = "- {at: 5s, node: web, do: crash}\n- {at: 6s, node: web, do: slow, factor: 2}\n";
 	assert_int_equal(yt_load_string("t.yaml", y, strlen(y), &tl, &err), 0);
-	struct sc_ctx ctx = { sc, &err };
-	assert_int_equal(tl_check(&ctx, tl), SIM_EINVAL);
+	struct check_ctx ctx = { sc, &err, &archsim_lang };
+	assert_int_equal(tl_check(&ctx, tl, archsim_lang.kinds), SIM_EINVAL);
 	assert_string_equal(err.msg, "t.yaml:2:27: timeline[1]: nodes of type service do not support 'slow'");
 	/* the crash alone is accepted */
 	free(sc->timeline);
@@ -133,19 +133,19 @@ static void test_timeline_refuses_a_fault_the_kind_does_not_take(void **state)
 	yt_free(tl);
 	y = "- {at: 5s, node: web, do: crash}\n";
 	assert_int_equal(yt_load_string("t.yaml", y, strlen(y), &tl, &err), 0);
-	assert_int_equal(tl_check(&ctx, tl), 0);
+	assert_int_equal(tl_check(&ctx, tl, archsim_lang.kinds), 0);
 	assert_int_equal(sc->ntimeline, 1);
 	yt_free(tl);
 	sc->nodes[0].ops = real;
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 /* run1 runs replication 0 of BASE with `timeline` and returns it. */
-static struct scenario_set *run1(const char *timeline, struct rep_result *r)
+static struct sweep *run1(const char *timeline, struct rep_result *r)
 {
 	char y[2048];
 	snprintf(y, sizeof y, BASE "timeline:\n%s", timeline);
-	struct scenario_set *set = simtest_load(y);
+	struct sweep *set = simtest_load(y);
 	simtest_run(set->points[0], 0, r);
 	return set;
 }
@@ -156,13 +156,13 @@ static void test_timeline_crash_fails_what_the_replica_holds_and_gets(void **sta
 	 * the even seconds.  Down from 10 s for 10 s: the even arrivals of
 	 * 10 .. 18 s fail at once (5), the rest are served */
 	struct rep_result r;
-	struct scenario_set *set = run1("  - {at: 10s, node: web, replica: 1, do: crash, for: 10s}\n", &r);
+	struct sweep *set = run1("  - {at: 10s, node: web, replica: 1, do: crash, for: 10s}\n", &r);
 	assert_int_equal(simtest_ended(&r, REQ_CRASHED), 5);
 	assert_int_equal(simtest_ended(&r, REQ_OK), 99 - 5);
 	assert_true(simtest_node(set->points[0], &r, 0, 2, "failed") == 5);
 	assert_true(simtest_node(set->points[0], &r, 0, 1, "failed") == 0);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 
 	/* crashing at 10.05 s catches the request of 10 s in service: it
 	 * fails then, 50 ms after it was issued */
@@ -170,25 +170,25 @@ static void test_timeline_crash_fails_what_the_replica_holds_and_gets(void **sta
 	assert_int_equal(simtest_ended(&r, REQ_CRASHED), 1);
 	assert_true(r.scopes[0].failed_latency_s > 0.0499 && r.scopes[0].failed_latency_s < 0.0501);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 
 	/* `recover` ends a crash early; without `for` a crash lasts */
 	set = run1("  - {at: 10s, node: web, replica: 1, do: crash}\n"
 		   "  - {at: 15s, node: web, replica: 1, do: recover}\n", &r);
 	assert_int_equal(simtest_ended(&r, REQ_CRASHED), 3);     /* 10, 12, 14 */
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 	set = run1("  - {at: 10s, node: web, do: crash}\n", &r);
 	assert_int_equal(simtest_ended(&r, REQ_CRASHED), 99 - 9);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_timeline_slow_errors_latency_and_scale(void **state)
 {
 	struct rep_result r;
 	/* two overlapping slows multiply: 100 ms x 2 x 3 between 20 and 22 s */
-	struct scenario_set *set = run1(
+	struct sweep *set = run1(
 		"  - {at: 10s, node: web, do: slow, factor: 2, for: 12s}\n"
 		"  - {at: 20s, node: web, do: slow, factor: 3, for: 10s}\n", &r);
 	const struct hist *h = &r.scopes[0].latency;
@@ -199,7 +199,7 @@ static void test_timeline_slow_errors_latency_and_scale(void **state)
 	assert_int_equal(h->counts[hist_index(300000000)], 8);
 	assert_int_equal(h->max_ns, 600000000);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 
 	/* errors at rate 1 on web[0] fail every request it serves, after
 	 * its service */
@@ -208,13 +208,13 @@ static void test_timeline_slow_errors_latency_and_scale(void **state)
 	assert_true(r.scopes[0].failed_latency_s > 50 * 0.0999 &&
 		    r.scopes[0].failed_latency_s < 50 * 0.1001);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 
 	/* latency: 1 s added before each arrival from 50 s, for 10 s */
 	set = run1("  - {at: 50s, node: web, do: latency, add: 1s, for: 10s}\n", &r);
 	assert_int_equal(r.scopes[0].latency.counts[hist_index(1100000000)], 10);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 
 	/* scale to 1 replica: all arrivals go to web[0] from then on */
 	set = run1("  - {at: 49500ms, node: web, do: scale, replicas: 1}\n", &r);
@@ -222,7 +222,7 @@ static void test_timeline_slow_errors_latency_and_scale(void **state)
 	assert_true(simtest_node(sc, &r, 0, 1, "arrivals") == 75);   /* 25 + 50 */
 	assert_true(simtest_node(sc, &r, 0, 2, "arrivals") == 24);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_timeline_overlapping_scales(void **state)
@@ -232,7 +232,7 @@ static void test_timeline_overlapping_scales(void **state)
 	 * goes back to what is still active - here nothing: the configured
 	 * 2.  Arrivals are 1/s, round robin over the replicas taking them */
 	struct rep_result r;
-	struct scenario_set *set = run1(
+	struct sweep *set = run1(
 		"  - {at: 10s, node: web, do: scale, replicas: 4, for: 20s}\n"
 		"  - {at: 20s, node: web, do: scale, replicas: 6, for: 20s}\n", &r);
 	const struct scenario *sc = set->points[0];
@@ -252,7 +252,7 @@ static void test_timeline_overlapping_scales(void **state)
 		all += got[k];
 	assert_true(all == simtest_node(sc, &r, 0, 0, "arrivals"));
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 static void test_timeline_scale_down_then_up_keeps_utilisation_honest(void **state)
@@ -267,7 +267,7 @@ static void test_timeline_scale_down_then_up_keeps_utilisation_honest(void **sta
 		 "workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: web}\n"
 		 "nodes:\n  web: {type: service, replicas: 2, workers: 12, service: 10s}\n"
 		 "timeline:\n  - {at: 30s, node: web, do: scale, replicas: 1, for: 30s}\n");
-	struct scenario_set *set = simtest_load(y);
+	struct sweep *set = simtest_load(y);
 	const struct scenario *sc = set->points[0];
 	struct rep_result r;
 	simtest_run(sc, 0, &r);
@@ -281,7 +281,7 @@ static void test_timeline_scale_down_then_up_keeps_utilisation_honest(void **sta
 	assert_true(simtest_node(sc, &r, 0, 2, "arrivals") == 34);
 	assert_true(simtest_node(sc, &r, 0, 1, "arrivals") == 15 + 30 + 20);
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 }
 
 int main(void)

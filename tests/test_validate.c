@@ -26,14 +26,15 @@
 
 #include "app/report.h"
 #include "app/runner.h"
-#include "sim/scenario.h"
+#include "app/lang.h"
+#include "sim/sweep.h"
 #include "sim/sim.h"
 #include "sim/stats.h"
 
 #define NREPS 10
 
 /* Per-replication measurements a test can check. */
-enum metric {
+enum measure {
 	M_LAT_MEAN, M_LAT_P50, M_LAT_P99, M_THROUGHPUT, M_REJECT, M_ERROR,
 	M_NODE_WAIT, M_NODE_WAITED, M_NODE_UTIL, M_NODE_LAT, M_NODE_QLEN,
 	M_COUNT
@@ -55,7 +56,7 @@ static double scale(void)
  * scale()) for NREPS replications and estimates one metric (of node
  * `node` for node metrics). */
 static struct estimate run_metric(const char *yaml, double duration_s,
-				  double warmup_s, enum metric m, int node,
+				  double warmup_s, enum measure m, int node,
 				  double exact)
 {
 	char dur[64], warm[64], reps[32];
@@ -65,9 +66,9 @@ static struct estimate run_metric(const char *yaml, double duration_s,
 	struct sc_override ov[] = {
 		{ "duration", dur }, { "warmup", warm }, { "replications", reps },
 	};
-	struct scenario_set *set = NULL;
+	struct sweep *set = NULL;
 	struct sim_err err = { 0 };
-	int rc = scenario_load_string("validate.yaml", yaml, ov, 3, &set, &err);
+	int rc = sweep_load_string(&archsim_lang, "validate.yaml", yaml, ov, 3, &set, &err);
 	if (rc)
 		fail_msg("scenario: %s", err.msg);
 	const struct scenario *sc = set->points[0];
@@ -93,9 +94,9 @@ static struct estimate run_metric(const char *yaml, double duration_s,
 	/* the report's own estimates and 95 % intervals for what summary.csv
 	 * holds; a t-interval over replications for node columns */
 	static const int rm[M_COUNT] = {
-		[M_LAT_MEAN] = RM_LATENCY_MEAN, [M_LAT_P50] = RM_P50, [M_LAT_P99] = RM_P99,
-		[M_THROUGHPUT] = RM_THROUGHPUT, [M_REJECT] = RM_REJECT_RATIO,
-		[M_ERROR] = RM_ERROR_RATIO,
+		[M_LAT_MEAN] = METRIC_LATENCY_MEAN, [M_LAT_P50] = METRIC_P50, [M_LAT_P99] = METRIC_P99,
+		[M_THROUGHPUT] = METRIC_THROUGHPUT, [M_REJECT] = METRIC_REJECT_RATIO,
+		[M_ERROR] = METRIC_ERROR_RATIO,
 	};
 	struct estimate e;
 	double half95, err95 = 0;
@@ -106,7 +107,7 @@ static struct estimate run_metric(const char *yaml, double duration_s,
 		half95 = simtest_summary(&rep, 0).ci95[rm[m]];
 	}
 	report_fini(&rep);
-	scenario_set_free(set);
+	sweep_free(set);
 	/* A percentile's interval is built on the histogram: it is widened
 	 * by the histogram's error (err95, kept as is below), and its ends
 	 * fall on bucket edges, up to a bucket (2 HIST_REL_ERR) beyond where
@@ -498,7 +499,7 @@ static int crashed_one(int replicas)
 		 "nodes:\n  web: {type: service, replicas: %d, workers: 4, service: 100ms}\n"
 		 "timeline:\n  - at: 0s\n    node: web[%d]\n    do: crash\n",
 		 replicas, replicas - 1);
-	struct scenario_set *set = simtest_load(y);
+	struct sweep *set = simtest_load(y);
 	const struct scenario *sc = set->points[0];
 	struct rep_result r;
 	simtest_run(sc, 0, &r);
@@ -514,7 +515,7 @@ static int crashed_one(int replicas)
 		assert_true(simtest_node(sc, &r, 0, (uint32_t)k, "failed") == 0);
 	int half = crashed == a / 2 || crashed == (a + 1) / 2;
 	rep_result_fini(&r);
-	scenario_set_free(set);
+	sweep_free(set);
 	return half;
 }
 

@@ -14,7 +14,8 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "sim/scenario.h"
+#include "app/lang.h"
+#include "sim/sweep.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,13 +31,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = 0;
-	struct scenario_set *set = NULL;
+	struct sweep *set = NULL;
 	struct sim_err err = { 0 };
-	int rc = scenario_load_string("fuzz.yaml", text, NULL, 0, &set, &err);
+	int rc = sweep_load_string(&archsim_lang, "fuzz.yaml", text, NULL, 0, &set, &err);
 	if (rc == 0) {
 		if (!set || set->npoints == 0)
 			abort();
-		scenario_set_free(set);
+		sweep_free(set);
 	} else if (err.msg[0] == 0 || set) {
 		abort();    /* an error must say what it is, and leave nothing */
 	}

@@ -13,7 +13,8 @@
 
 #include <gsl/gsl_errno.h>
 
-#include "sim/scenario.h"
+#include "app/lang.h"
+#include "sim/sweep.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -61,11 +62,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n++;
 		}
 	}
-	struct scenario_set *set = NULL;
+	struct sweep *set = NULL;
 	struct sim_err err = { 0 };
-	int rc = scenario_load_string("fuzz.yaml", base, ov, n, &set, &err);
+	int rc = sweep_load_string(&archsim_lang, "fuzz.yaml", base, ov, n, &set, &err);
 	if (rc == 0)
-		scenario_set_free(set);
+		sweep_free(set);
 	else if (err.msg[0] == 0 || set)
 		abort();
 	free(buf);
