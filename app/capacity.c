@@ -480,31 +480,121 @@ static double middle(const struct cap_spec *spec, double lo, double hi)
 	return spec->integer ? floor(lo + (hi - lo) / 2) : lo + (hi - lo) / 2;
 }
 
+/* ---- capacity.csv ------------------------------------------------------------ */
+
+/* A row of capacity.csv: probe k of res. */
+struct probe_row {
+	const struct cap_spec *spec;
+	const struct cap_result *res;
+	size_t k;
+};
+
+static const struct probe_row *prow(const void *row)
+{
+	return row;
+}
+
+static const struct cap_probe *probe_of(const void *row)
+{
+	return &prow(row)->res->probes[prow(row)->k];
+}
+
+static void put_probe(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%zu", prow(row)->k + 1);
+}
+
+/* the varied path: one column named by it */
+static size_t path_count(const void *ctx)
+{
+	return ctx ? 1 : 0;
+}
+
+static void path_member(const void *ctx, size_t k, char *name, size_t len, const char **doc)
+{
+	snprintf(name, len, "%s", ((const struct cap_spec *)ctx)->path);
+}
+
+static void put_value(FILE *f, const void *row, size_t k)
+{
+	char val[64];
+	cap_format(prow(row)->spec, probe_of(row)->value, val, sizeof val);
+	fputs(val, f);
+}
+
+static void put_reps(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%u", probe_of(row)->replications);
+}
+
+static void put_meets(FILE *f, const void *row, size_t k)
+{
+	fputs(probe_of(row)->meets ? "true" : "false", f);
+}
+
+static void put_decided(FILE *f, const void *row, size_t k)
+{
+	fputs(probe_of(row)->decided ? "true" : "false", f);
+}
+
+static void put_answer(FILE *f, const void *row, size_t k)
+{
+	const struct cap_result *res = prow(row)->res;
+	fputs(res->found && probe_of(row)->value == res->answer ? "true" : "false", f);
+}
+
+/* each term: M, M_lo, M_hi, M_limit */
+static size_t term_count(const void *ctx)
+{
+	return ctx ? 4 * ((const struct cap_spec *)ctx)->nterms : 0;
+}
+
+static void term_member(const void *ctx, size_t k, char *name, size_t len, const char **doc)
+{
+	static const char *const suffix[] = { "", "_lo", "_hi", "_limit" };
+	const struct cap_spec *spec = ctx;
+	snprintf(name, len, "%s%s", metric_name(spec->terms[k / 4].metric), suffix[k % 4]);
+}
+
+static void put_term(FILE *f, const void *row, size_t k)
+{
+	const struct cap_probe *p = probe_of(row);
+	const struct cap_term *t = &prow(row)->spec->terms[k / 4];
+	const double v[] = { p->est[k / 4], p->lo[k / 4], p->hi[k / 4], t->limit };
+	fprintf(f, "%.9g", v[k % 4]);
+}
+
+static const struct csv_col capacity_cols[] = {
+	{ "probe", "its number, from 1, in the order run", NULL, NULL, put_probe },
+	{ "PATH", "the value probed of the varied path (`nodes.web.replicas`), as it was set",
+	  path_count, path_member, put_value },
+	{ "replications", "replications run at the probe: the scenario's, doubled while a term was undecided",
+	  NULL, NULL, put_reps },
+	{ "meets", "`true` when the probe meets every term of the SLO", NULL, NULL, put_meets },
+	{ "decided", "`true` when the intervals decided it; `false` when max_replications left a term undecided and the estimates decided",
+	  NULL, NULL, put_decided },
+	{ "answer", "`true` on the probe of the value reported", NULL, NULL, put_answer },
+	{ "M, M_lo, M_hi, M_limit", "for each term's metric M: its estimate and 95 % interval, as in summary.csv, and the term's limit in M's unit",
+	  term_count, term_member, put_term },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+const struct csv_file cap_file = {
+	"capacity.csv", "Written by `archsim capacity`: one row per probe of the search.",
+	capacity_cols,
+};
+
 static int write_csv(const struct cap_spec *spec, const struct cap_result *res, const char *dir,
 		     struct sim_err *err)
 {
 	struct outfile out;
-	int rc = outfile_open(&out, dir, "capacity.csv", err);
+	int rc = outfile_open(&out, dir, cap_file.name, err);
 	if (rc)
 		return rc;
-	FILE *f = out.f;
-	fprintf(f, "probe,%s,replications,meets,decided,answer", spec->path);
-	for (size_t i = 0; i < spec->nterms; i++) {
-		const char *m = metric_name(spec->terms[i].metric);
-		fprintf(f, ",%s,%s_lo,%s_hi,%s_limit", m, m, m, m);
-	}
-	fputc('\n', f);
+	csv_header(out.f, &cap_file, spec);
 	for (size_t k = 0; k < res->nprobes; k++) {
-		const struct cap_probe *p = &res->probes[k];
-		char val[64];
-		cap_format(spec, p->value, val, sizeof val);
-		fprintf(f, "%zu,%s,%u,%s,%s,%s", k + 1, val, p->replications,
-			p->meets ? "true" : "false", p->decided ? "true" : "false",
-			res->found && p->value == res->answer ? "true" : "false");
-		for (size_t i = 0; i < spec->nterms; i++)
-			fprintf(f, ",%.9g,%.9g,%.9g,%.9g", p->est[i], p->lo[i], p->hi[i],
-				spec->terms[i].limit);
-		fputc('\n', f);
+		struct probe_row row = { spec, res, k };
+		csv_row(out.f, &cap_file, spec, &row);
 	}
 	return outfile_commit(&out, err);
 }
@@ -595,18 +685,3 @@ void cap_result_free(struct cap_result *res)
 	res->nprobes = 0;
 }
 
-void cap_reference(FILE *f)
-{
-	fputs("\n### `capacity.csv`\n\n"
-	      "Written by `archsim capacity`: one row per probe of the search, in the\n"
-	      "order run.\n\n"
-	      "| column | meaning |\n| --- | --- |\n"
-	      "| `probe` | its number, from 1 |\n"
-	      "| the varied path (`nodes.web.replicas`) | the value probed, as it was set |\n"
-	      "| `replications` | replications run at the probe: the scenario's, doubled while a term was undecided |\n"
-	      "| `meets` | `true` when the probe meets every term of the SLO |\n"
-	      "| `decided` | `true` when the intervals decided it; `false` when max_replications left a term undecided and the estimates decided |\n"
-	      "| `answer` | `true` on the probe of the value reported |\n"
-	      "| `M`, `M_lo`, `M_hi` | for each term's metric M, its estimate and 95 % interval, as in summary.csv |\n"
-	      "| `M_limit` | the term's limit, in M's unit |\n", f);
-}

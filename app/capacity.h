@@ -38,6 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "app/csv.h"
 #include "app/runner.h"
 #include "sim/param.h"
 #include "sim/sweep.h"
@@ -137,8 +138,9 @@ int cap_search(const struct load_lang *lang, const struct cap_spec *spec,
 
 void cap_result_free(struct cap_result *res);
 
-/* cap_reference prints the reference of capacity.csv (Markdown). */
-void cap_reference(FILE *f);
+/* capacity.csv, declared column by column (csv.h); its members depend
+ * on the cap_spec searched. */
+extern const struct csv_file cap_file;
 
 /* cap_format writes value v of the parameter as an override value. */
 void cap_format(const struct cap_spec *spec, double v, char *buf, size_t len);

@@ -241,10 +241,16 @@ static void section_doc(FILE *f, const struct param *e, enum param_format fmt)
 	param_doc(f, e->sub, fmt, e->name, 3);
 }
 
-static void outputs_doc(FILE *f, const struct load_lang *lang, enum param_format fmt)
+static void outputs_topic(FILE *f, const struct load_lang *lang, enum param_format fmt)
 {
-	report_reference(f, lang->kinds);
-	cap_reference(f);
+	fputs("## `outputs`\n\n"
+	      "`archsim run` writes these files into the output directory, all of them or\n"
+	      "none; `archsim capacity` writes capacity.csv. Times are in seconds, rates\n"
+	      "per second. `NaN` marks a value that does not exist (a percentile of\n"
+	      "nothing, an interval from one replication). A name in capitals stands for a\n"
+	      "family of columns, one per member.\n\n", f);
+	report_doc(f, lang->kinds, 3);
+	csv_doc(f, &cap_file, NULL, 3);
 }
 
 /* ---- the topics ---------------------------------------------------------- */
@@ -273,7 +279,7 @@ static const struct topic after[] = {
 };
 
 static const struct topic results[] = {
-	{ "outputs", "every column of every file archsim writes", outputs_doc },
+	{ "outputs", "every column of every file archsim writes", outputs_topic },
 	{ NULL, NULL, NULL }
 };
 

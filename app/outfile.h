@@ -11,6 +11,7 @@
 #ifndef APP_OUTFILE_H
 #define APP_OUTFILE_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "sim/err.h"
@@ -19,6 +20,11 @@ struct outfile {
 	FILE *f;                     /* write here */
 	char path[4200], tmp[4300];
 };
+
+/* outfile_mkdir_p creates dir and its missing parents: 0, or -1 with
+ * errno.  *made is the length of the shallowest it created (0: dir
+ * existed). */
+int outfile_mkdir_p(const char *dir, size_t *made);
 
 /* outfile_open creates dir (and its parents) and opens DIR/.NAME.tmp for
  * writing.  0, or SIM_EIO with the path and reason in err. */

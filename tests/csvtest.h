@@ -11,14 +11,14 @@
 #define CSV_MAX_ROWS 65536
 #define CSV_MAX_COLS 128
 
-struct csv {
+struct csvt {
 	char *text;
 	char **f;              /* [rows * CSV_MAX_COLS] */
 	size_t rows, cols;     /* rows includes the header */
 };
 
-/* csv_load reads path; the test fails when it cannot. */
-static inline void csv_load(struct csv *c, const char *path)
+/* csvt_load reads path; the test fails when it cannot. */
+static inline void csvt_load(struct csvt *c, const char *path)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
@@ -52,14 +52,14 @@ static inline void csv_load(struct csv *c, const char *path)
 	}
 }
 
-static inline void csv_free(struct csv *c)
+static inline void csvt_free(struct csvt *c)
 {
 	free(c->text);
 	free(c->f);
 }
 
-/* csv_col returns the index of column name; the test fails without it. */
-static inline size_t csv_col(const struct csv *c, const char *name)
+/* csvt_col returns the index of column name; the test fails without it. */
+static inline size_t csvt_col(const struct csvt *c, const char *name)
 {
 	for (size_t i = 0; i < c->cols; i++)
 		if (!strcmp(c->f[i], name))
@@ -68,24 +68,24 @@ static inline size_t csv_col(const struct csv *c, const char *name)
 	return 0;
 }
 
-/* csv_get returns field `name` of data row r (0 is the first after the
+/* csvt_get returns field `name` of data row r (0 is the first after the
  * header). */
-static inline const char *csv_get(const struct csv *c, size_t r, const char *name)
+static inline const char *csvt_get(const struct csvt *c, size_t r, const char *name)
 {
 	assert_true(r + 1 < c->rows);
-	return c->f[(r + 1) * CSV_MAX_COLS + csv_col(c, name)];
+	return c->f[(r + 1) * CSV_MAX_COLS + csvt_col(c, name)];
 }
 
-static inline double csv_num(const struct csv *c, size_t r, const char *name)
+static inline double csvt_num(const struct csvt *c, size_t r, const char *name)
 {
-	return strtod(csv_get(c, r, name), NULL);
+	return strtod(csvt_get(c, r, name), NULL);
 }
 
-/* csv_find returns the first data row whose column `key` is `value`, or
+/* csvt_find returns the first data row whose column `key` is `value`, or
  * fails. */
-static inline size_t csv_find(const struct csv *c, const char *key, const char *value)
+static inline size_t csvt_find(const struct csvt *c, const char *key, const char *value)
 {
-	size_t k = csv_col(c, key);
+	size_t k = csvt_col(c, key);
 	for (size_t r = 1; r < c->rows; r++)
 		if (!strcmp(c->f[r * CSV_MAX_COLS + k], value))
 			return r - 1;

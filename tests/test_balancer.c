@@ -470,7 +470,7 @@ static void test_balancer_paired_comparison(void **state)
 	assert_int_equal(runner_run(set, &rep, NULL, &err), 0);
 	for (size_t a = 0; a < 4; a++) {
 		for (size_t b = a + 1; b < 4; b++) {
-			struct report_pair pr;
+			struct interval_pair pr;
 			assert_int_equal(report_compare(&rep, a, b, 0, &pr), 0);
 			print_message("    %s -> %s: mean latency %+.3f s ± %.3f paired, ± %.3f unpaired\n",
 				      sweep_param_value(set, a, 0), sweep_param_value(set, b, 0),

@@ -94,7 +94,7 @@ static void test_report_folds_replications(void **state)
 	hist_fini(&pool);
 	assert_true(fabs(p50 - 3) < 3.0 / 256);
 	assert_true(pt->mean[METRIC_P50] == p50);
-	/* its interval is report_quantile_interval's (tested on its own),
+	/* its interval is interval_quantile's (tested on its own),
 	 * and holds the point */
 	assert_true(pt->lo[METRIC_P50] <= p50 && p50 <= pt->hi[METRIC_P50]);
 	assert_true(pt->ci95[METRIC_P50] >= p50 / 256);
@@ -174,7 +174,7 @@ static void test_report_quantile_interval(void **state)
 	static const double qs[] = { 0.5, 0.9, 0.99 };
 	for (size_t k = 0; k < 3; k++) {
 		struct hist pool, h[3];
-		struct cdf_sums cs = { 0 };
+		struct interval_cdf cs = { 0 };
 		double own[3];
 		assert_int_equal(hist_init(&pool), 0);
 		for (int i = 0; i < 3; i++) {
@@ -182,27 +182,27 @@ static void test_report_quantile_interval(void **state)
 			for (size_t j = 0; j < n[i]; j++)
 				hist_record(&h[i], v[i][j]);
 			hist_merge(&pool, &h[i]);
-			assert_int_equal(cdf_sums_add(&cs, &h[i]), 0);
+			assert_int_equal(interval_cdf_add(&cs, &h[i]), 0);
 			own[i] = hist_quantile(&h[i], qs[k]) * 1e-9;
 		}
 		double x, lo, hi, ex, elo, ehi;
-		report_quantile_interval(&pool, qs[k], own, 3, &cs, 0, &x, &lo, &hi);
+		interval_quantile(&pool, qs[k], own, 3, &cs, 0, &x, &lo, &hi);
 		by_hand(v, n, 3, qs[k], &ex, &elo, &ehi);
 		assert_true(x == ex);
 		assert_true(fabs(lo - elo) < 1e-15 && fabs(hi - ehi) < 1e-15);
 		assert_true(lo < x && x < hi);
 		/* the histogram's error widens both ends */
 		double lo2, hi2;
-		report_quantile_interval(&pool, qs[k], own, 3, &cs, 0.01, &x, &lo2, &hi2);
+		interval_quantile(&pool, qs[k], own, 3, &cs, 0.01, &x, &lo2, &hi2);
 		assert_true(fabs(lo - lo2 - 0.01 * x) < 1e-15 || lo2 == 0);
 		assert_true(fabs(hi2 - hi - 0.01 * x) < 1e-15);
 		/* fewer than 2 replications: no interval */
-		struct cdf_sums one = { 0 };
-		assert_int_equal(cdf_sums_add(&one, &h[0]), 0);
-		report_quantile_interval(&h[0], qs[k], own, 1, &one, 0, &x, &lo, &hi);
+		struct interval_cdf one = { 0 };
+		assert_int_equal(interval_cdf_add(&one, &h[0]), 0);
+		interval_quantile(&h[0], qs[k], own, 1, &one, 0, &x, &lo, &hi);
 		assert_true(x == own[0] && isnan(lo) && isnan(hi));
-		cdf_sums_free(&one);
-		cdf_sums_free(&cs);
+		interval_cdf_free(&one);
+		interval_cdf_free(&cs);
 		for (int i = 0; i < 3; i++)
 			hist_fini(&h[i]);
 		hist_fini(&pool);
@@ -277,15 +277,15 @@ static void test_report_writes_exact_text(void **state)
 	snprintf(path, sizeof path, "%s/workloads.csv", sub);
 	assert_non_null(strstr(slurp(path), "\n0,u,2,2,2000,2000,0,0,0,0,0,0,0,0,0,0,100,0,1,0,"));
 	snprintf(path, sizeof path, "%s/nodes.csv", sub);
-	struct csv c;
-	csv_load(&c, path);
+	struct csvt c;
+	csvt_load(&c, path);
 	assert_int_equal(c.rows, 2);
-	assert_string_equal(csv_get(&c, 0, "node"), "w");
-	assert_string_equal(csv_get(&c, 0, "type"), "service");
-	assert_string_equal(csv_get(&c, 0, "arrivals"), "2000");
-	assert_string_equal(csv_get(&c, 0, "utilization"), "0.25");
-	assert_string_equal(csv_get(&c, 0, "utilization_ci95"), "0");
-	csv_free(&c);
+	assert_string_equal(csvt_get(&c, 0, "node"), "w");
+	assert_string_equal(csvt_get(&c, 0, "type"), "service");
+	assert_string_equal(csvt_get(&c, 0, "arrivals"), "2000");
+	assert_string_equal(csvt_get(&c, 0, "utilization"), "0.25");
+	assert_string_equal(csvt_get(&c, 0, "utilization_ci95"), "0");
+	csvt_free(&c);
 	snprintf(path, sizeof path, "%s/node_timeseries.csv", sub);
 	assert_non_null(strstr(slurp(path), "\n0,0,w,0.5,0.5,0.5,0.5,0.5,,,,,,,\n"));
 	snprintf(path, sizeof path, "%s/timeline.csv", sub);

@@ -218,13 +218,13 @@ static void test_runner_node_means_skip_replications_without_data(void **state)
 	run_to(set, dir);
 	char path[128];
 	snprintf(path, sizeof path, "%s/nodes.csv", dir);
-	struct csv c;
-	csv_load(&c, path);
-	size_t db = csv_find(&c, "node", "db");
-	double done = csv_num(&c, db, "completed");
+	struct csvt c;
+	csvt_load(&c, path);
+	size_t db = csvt_find(&c, "node", "db");
+	double done = csvt_num(&c, db, "completed");
 	assert_true(done > 0 && done < 40);
-	assert_true(csv_num(&c, db, "latency_mean_s") >= 1.0);
-	csv_free(&c);
+	assert_true(csvt_num(&c, db, "latency_mean_s") >= 1.0);
+	csvt_free(&c);
 	snprintf(path, sizeof path, "rm -rf %s", dir);
 	assert_int_equal(system(path), 0);
 	sweep_free(set);
@@ -247,23 +247,23 @@ static void test_runner_workloads_add_up(void **state)
 	assert_non_null(mkdtemp(dir));
 	run_to(set, dir);
 	char path[128];
-	struct csv sum, wl;
+	struct csvt sum, wl;
 	snprintf(path, sizeof path, "%s/summary.csv", dir);
-	csv_load(&sum, path);
+	csvt_load(&sum, path);
 	snprintf(path, sizeof path, "%s/workloads.csv", dir);
-	csv_load(&wl, path);
+	csvt_load(&wl, path);
 	assert_int_equal(wl.rows, 3);
-	size_t f = csv_find(&wl, "workload", "fast"), sl = csv_find(&wl, "workload", "slow");
+	size_t f = csvt_find(&wl, "workload", "fast"), sl = csvt_find(&wl, "workload", "slow");
 	static const char *const counts[] = { "arrivals", "completed", "rejected", "failed" };
 	for (size_t i = 0; i < 4; i++)
-		assert_true(csv_num(&wl, f, counts[i]) + csv_num(&wl, sl, counts[i]) ==
-			    csv_num(&sum, 0, counts[i]));
+		assert_true(csvt_num(&wl, f, counts[i]) + csvt_num(&wl, sl, counts[i]) ==
+			    csvt_num(&sum, 0, counts[i]));
 	/* fast: 10 ms; slow: 100 ms + 10 ms; all of them none queued */
-	assert_true(fabs(csv_num(&wl, f, "latency_mean_s") - 0.010) < 1e-6);
-	assert_true(fabs(csv_num(&wl, sl, "latency_mean_s") - 0.110) < 1e-6);
-	assert_true(csv_num(&wl, sl, "arrivals") < csv_num(&wl, f, "arrivals"));
-	csv_free(&sum);
-	csv_free(&wl);
+	assert_true(fabs(csvt_num(&wl, f, "latency_mean_s") - 0.010) < 1e-6);
+	assert_true(fabs(csvt_num(&wl, sl, "latency_mean_s") - 0.110) < 1e-6);
+	assert_true(csvt_num(&wl, sl, "arrivals") < csvt_num(&wl, f, "arrivals"));
+	csvt_free(&sum);
+	csvt_free(&wl);
 	/* latency.csv: one histogram for all, and one per workload */
 	char cmd[512];
 	snprintf(cmd, sizeof cmd, "grep -q '^0,slow,' %s/latency.csv && "
@@ -429,7 +429,7 @@ static void test_runner_large_sweep_keeps_little(void **state)
 		assert_int_equal(s.replications, 2);
 		assert_int_equal(s.arrivals, first.arrivals);
 	}
-	struct report_pair pr;
+	struct interval_pair pr;
 	assert_int_equal(report_compare(&rep, 0, 299, 0, &pr), 0);
 	assert_int_equal(pr.pairs, 2);
 	/* 2 s at 4/s leaves every percentile without an interval: a warning
@@ -501,20 +501,20 @@ static void test_runner_commits_when_a_point_cannot_be_rebuilt(void **state)
 	 * one at 10,000 s itself outside: 26,666 a replication */
 	assert_int_equal(simtest_summary(&rep, 0).arrivals, 2 * 26666);
 	report_fini(&rep);
-	struct csv c;
+	struct csvt c;
 	snprintf(path, sizeof path, "%s/summary.csv", out);
-	csv_load(&c, path);
+	csvt_load(&c, path);
 	assert_int_equal(c.rows, 4);
-	assert_string_equal(csv_get(&c, 0, "replications"), "2");
-	assert_string_equal(csv_get(&c, 0, "complete"), "true");
+	assert_string_equal(csvt_get(&c, 0, "replications"), "2");
+	assert_string_equal(csvt_get(&c, 0, "complete"), "true");
 	/* stopped during its replication 0 or 1: what it has, incomplete */
-	assert_string_equal(csv_get(&c, 1, "point"), "1");
-	assert_true(!strcmp(csv_get(&c, 1, "replications"), "0") ||
-		    !strcmp(csv_get(&c, 1, "replications"), "1"));
-	assert_string_equal(csv_get(&c, 1, "complete"), "false");
-	assert_string_equal(csv_get(&c, 2, "point"), "2");
-	assert_string_equal(csv_get(&c, 2, "replications"), "0");
-	csv_free(&c);
+	assert_string_equal(csvt_get(&c, 1, "point"), "1");
+	assert_true(!strcmp(csvt_get(&c, 1, "replications"), "0") ||
+		    !strcmp(csvt_get(&c, 1, "replications"), "1"));
+	assert_string_equal(csvt_get(&c, 1, "complete"), "false");
+	assert_string_equal(csvt_get(&c, 2, "point"), "2");
+	assert_string_equal(csvt_get(&c, 2, "replications"), "0");
+	csvt_free(&c);
 	sweep_free(set);
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -526,7 +526,7 @@ static void test_runner_commits_when_a_point_cannot_be_rebuilt(void **state)
 static void test_runner_keeps_points_in_memory_without_a_temporary_file(void **state)
 {
 	struct report_summary s[2][3];
-	struct report_pair pr[2];
+	struct interval_pair pr[2];
 	for (int k = 0; k < 2; k++) {
 		struct sweep *set = simtest_load(SWEPT "sweep: {nodes.w.workers: [1, 2, 3]}\n");
 		struct report rep;
@@ -542,7 +542,7 @@ static void test_runner_keeps_points_in_memory_without_a_temporary_file(void **s
 		else
 			unsetenv("TMPDIR");
 		free(keep);
-		assert_true(k ? rep.spill < 0 : rep.spill >= 0);
+		assert_true(k ? rep.keep.fd < 0 : rep.keep.fd >= 0);
 		for (size_t p = 0; p < 3; p++)
 			s[k][p] = simtest_summary(&rep, p);
 		assert_int_equal(report_compare(&rep, 0, 2, 1, &pr[k]), 0);

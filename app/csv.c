@@ -1,0 +1,109 @@
+/*
+ * csv.c - output files as tables of declared columns; see csv.h.
+ */
+#include "app/csv.h"
+
+#include <math.h>
+#include <string.h>
+
+void csv_num(FILE *f, double v)
+{
+	if (isnan(v))
+		fputs("NaN", f);
+	else
+		fprintf(f, "%.9g", v);
+}
+
+void csv_text(FILE *f, const char *s)
+{
+	if (strpbrk(s, ",\"\n\r")) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+}
+
+/* ncols is how many columns declaration c has in ctx. */
+static size_t ncols(const struct csv_col *c, const void *ctx)
+{
+	return c->count ? c->count(ctx) : 1;
+}
+
+void csv_header(FILE *out, const struct csv_file *f, const void *ctx)
+{
+	int first = 1;
+	for (const struct csv_col *c = f->cols; c->name; c++) {
+		size_t n = ncols(c, ctx);
+		for (size_t k = 0; k < n; k++) {
+			char name[256];
+			const char *doc;
+			if (!first)
+				fputc(',', out);
+			first = 0;
+			if (c->count) {
+				c->member(ctx, k, name, sizeof name, &doc);
+				csv_text(out, name);
+			} else {
+				csv_text(out, c->name);
+			}
+		}
+	}
+	fputc('\n', out);
+}
+
+void csv_row(FILE *out, const struct csv_file *f, const void *ctx, const void *row)
+{
+	int first = 1;
+	for (const struct csv_col *c = f->cols; c->name; c++) {
+		size_t n = ncols(c, ctx);
+		for (size_t k = 0; k < n; k++) {
+			if (!first)
+				fputc(',', out);
+			first = 0;
+			c->put(out, row, k);
+		}
+	}
+	fputc('\n', out);
+}
+
+/* cell writes s in a Markdown table cell ('|' escaped). */
+static void cell(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+}
+
+void csv_doc(FILE *out, const struct csv_file *f, const void *ctx, int level)
+{
+	fprintf(out, "%.*s `%s`\n\n", level, "######", f->name);
+	if (f->doc)
+		fprintf(out, "%s\n\n", f->doc);
+	fputs("| column | meaning |\n| --- | --- |\n", out);
+	for (const struct csv_col *c = f->cols; c->name; c++) {
+		size_t n = c->count ? c->count(ctx) : 0;
+		if (!c->count || !n) {
+			fprintf(out, "| `%s` | ", c->name);
+			cell(out, c->doc);
+			fputs(" |\n", out);
+			continue;
+		}
+		for (size_t k = 0; k < n; k++) {
+			char name[256];
+			const char *doc = c->doc;
+			c->member(ctx, k, name, sizeof name, &doc);
+			fprintf(out, "| `%s` | ", name);
+			cell(out, doc);
+			fputs(" |\n", out);
+		}
+	}
+	fputc('\n', out);
+}

@@ -1,0 +1,794 @@
+/*
+ * outputs.c - the files a run writes, declared column by column; see
+ * outputs.h.
+ *
+ * Each column below is a row of its file's table: its name (or, for a
+ * family, its pattern), its meaning, and the function that writes its
+ * value from the file's row struct.  A family's members are counted and
+ * named from the run (the swept paths, the statuses, the metrics, the
+ * kinds' columns); with no run (the reference) the statuses and metrics
+ * still list themselves, and the rest show their pattern.
+ */
+#include "app/outputs.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "sim/sim.h"
+#include "sim/stats.h"
+
+const int outputs_cmp_metrics[OUTPUTS_NCMP] = {
+	METRIC_LATENCY_MEAN, METRIC_P99, METRIC_ERROR_RATIO,
+};
+
+/* ---- families shared by several files ------------------------------------ */
+
+static const struct outputs_ctx *ctx_of(const void *ctx)
+{
+	return ctx;
+}
+
+/* the swept paths */
+static size_t sweep_count(const void *ctx)
+{
+	const struct outputs_ctx *c = ctx_of(ctx);
+	return c && c->set ? c->set->nparams : 0;
+}
+
+static void sweep_member(const void *ctx, size_t k, char *name, size_t len, const char **doc)
+{
+	snprintf(name, len, "%s", ctx_of(ctx)->set->param_paths[k]);
+}
+
+/* the statuses of one group, in their order */
+static size_t status_at(int group, size_t k)
+{
+	for (int st = 0; st < REQ_NSTATUS; st++)
+		if (req_status_group(st) == group && k-- == 0)
+			return (size_t)st;
+	return 0;
+}
+
+static size_t status_count(int group)
+{
+	size_t n = 0;
+	for (int st = 0; st < REQ_NSTATUS; st++)
+		n += req_status_group(st) == group;
+	return n;
+}
+
+static size_t refused_count(const void *ctx)
+{
+	return status_count(REQ_GROUP_REFUSED);
+}
+
+static size_t failed_count(const void *ctx)
+{
+	return status_count(REQ_GROUP_FAILED);
+}
+
+/* A status's meaning reads "requests <its doc>": kept per status, since
+ * csv_col members hand back a pointer. */
+static char status_docs[REQ_NSTATUS][300];
+
+static const char *status_doc(size_t st)
+{
+	snprintf(status_docs[st], sizeof status_docs[st], "requests %s", req_status_doc((int)st));
+	return status_docs[st];
+}
+
+static void refused_member(const void *ctx, size_t k, char *name, size_t len, const char **doc)
+{
+	size_t st = status_at(REQ_GROUP_REFUSED, k);
+	snprintf(name, len, "%s", req_status_name((int)st));
+	*doc = status_doc(st);
+}
+
+static void failed_member(const void *ctx, size_t k, char *name, size_t len, const char **doc)
+{
+	size_t st = status_at(REQ_GROUP_FAILED, k);
+	snprintf(name, len, "failed_%s", req_status_name((int)st));
+	*doc = status_doc(st);
+}
+
+/* each metric: M, M_ci95, and for a percentile M_lo, M_hi */
+static size_t metric_parts(int m)
+{
+	return metric_quantile(m) > 0 ? 4 : 2;
+}
+
+static size_t metric_cols(const void *ctx)
+{
+	size_t n = 0;
+	for (int m = 0; m < METRIC_COUNT; m++)
+		n += metric_parts(m);
+	return n;
+}
+
+/* metric_col maps column k of the family to its metric and part (0 the
+ * estimate, 1 the half-width, 2 lo, 3 hi). */
+static int metric_col(size_t k, int *part)
+{
+	for (int m = 0; m < METRIC_COUNT; m++) {
+		if (k < metric_parts(m)) {
+			*part = (int)k;
+			return m;
+		}
+		k -= metric_parts(m);
+	}
+	*part = 0;
+	return 0;
+}
+
+static void metric_member(const void *ctx, size_t k, char *name, size_t len, const char **doc)
+{
+	static const char *const suffix[] = { "", "_ci95", "_lo", "_hi" };
+	static const char *const part_doc[] = {
+		NULL, "its 95 % half-width", "the low end of its 95 % interval",
+		"the high end of its 95 % interval",
+	};
+	int part, m = metric_col(k, &part);
+	snprintf(name, len, "%s%s", metric_name(m), suffix[part]);
+	*doc = part ? part_doc[part] : metric_doc(m);
+	if (part == 1 && metric_quantile(m) > 0)
+		*doc = "the larger side of its 95 % interval, as a half-width";
+}
+
+/* ---- summary.csv and workloads.csv ---------------------------------------- */
+
+static const struct outputs_counts *counts(const void *row)
+{
+	return row;
+}
+
+static uint64_t count_group(const uint64_t *ended, int group)
+{
+	uint64_t n = 0;
+	for (int st = 0; st < REQ_NSTATUS; st++)
+		if (req_status_group(st) == group)
+			n += ended[st];
+	return n;
+}
+
+static void put_point(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%zu", counts(row)->point);
+}
+
+static void put_workload(FILE *f, const void *row, size_t k)
+{
+	csv_text(f, counts(row)->workload);
+}
+
+static void put_swept(FILE *f, const void *row, size_t k)
+{
+	const struct outputs_counts *r = counts(row);
+	csv_text(f, sweep_param_value(r->set, r->point, k));
+}
+
+static void put_reps(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%u", counts(row)->reps);
+}
+
+static void put_used(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%u", counts(row)->used);
+}
+
+static void put_arrivals(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%llu", (unsigned long long)counts(row)->arrivals);
+}
+
+static void put_completed(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%llu", (unsigned long long)counts(row)->ended[REQ_OK]);
+}
+
+static void put_refused(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%llu", (unsigned long long)counts(row)->ended[status_at(REQ_GROUP_REFUSED, k)]);
+}
+
+static void put_failed(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%llu", (unsigned long long)count_group(counts(row)->ended, REQ_GROUP_FAILED));
+}
+
+static void put_failed_one(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%llu", (unsigned long long)counts(row)->ended[status_at(REQ_GROUP_FAILED, k)]);
+}
+
+static void put_metric(FILE *f, const void *row, size_t k)
+{
+	const struct outputs_counts *r = counts(row);
+	int part, m = metric_col(k, &part);
+	const double *v = part == 0 ? r->mean : part == 1 ? r->ci : part == 2 ? r->lo : r->hi;
+	csv_num(f, r->reps ? v[m] : NAN);
+}
+
+static void put_steady(FILE *f, const void *row, size_t k)
+{
+	const struct outputs_counts *r = counts(row);
+	fputs(!r->reps ? "NaN" : r->steady ? "true" : "false", f);
+}
+
+static void put_healthy(FILE *f, const void *row, size_t k)
+{
+	const struct outputs_counts *r = counts(row);
+	csv_num(f, r->reps ? r->healthy_end : NAN);
+}
+
+static void put_complete(FILE *f, const void *row, size_t k)
+{
+	fputs(counts(row)->complete ? "true" : "false", f);
+}
+
+static void put_precision(FILE *f, const void *row, size_t k)
+{
+	int p = counts(row)->precision;
+	fputs(p == 1 ? "true" : p == 2 ? "false" : "", f);
+}
+
+static void put_warmup(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%.9g", counts(row)->warmup_s);
+}
+
+static void put_seed(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%llu", (unsigned long long)counts(row)->seed);
+}
+
+static void put_hash(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%016llx", counts(row)->hash);
+}
+
+static void put_version(FILE *f, const void *row, size_t k)
+{
+	fputs(counts(row)->version, f);
+}
+
+/* The columns summary.csv and workloads.csv share. */
+#define COUNT_COLS                                                                        \
+	{ "replications", "replications run", NULL, NULL, put_reps },                    \
+	{ "replications_used", "of them, those in which a request was served; intervals need 2", \
+	  NULL, NULL, put_used },                                                         \
+	{ "arrivals", "requests issued in the measured window", NULL, NULL, put_arrivals }, \
+	{ "completed", "requests served in the measured window", NULL, NULL, put_completed }, \
+	{ "STATUS", "requests refused, by how", refused_count, refused_member, put_refused }, \
+	{ "failed", "requests that failed, all reasons", NULL, NULL, put_failed },       \
+	{ "failed_STATUS", "requests that failed, by how", failed_count, failed_member,  \
+	  put_failed_one },                                                               \
+	{ "METRIC", "each metric, with its interval", metric_cols, metric_member, put_metric }
+
+static const struct csv_col summary_cols[] = {
+	{ "point", "the sweep point, from 0", NULL, NULL, put_point },
+	{ "PATH", "the value of each swept path at this point, as written in the sweep",
+	  sweep_count, sweep_member, put_swept },
+	COUNT_COLS,
+	{ "steady", "`false` when the scenario or the runs show no steady state (a warning says why)",
+	  NULL, NULL, put_steady },
+	{ "healthy_end_share", "the share of replications whose last tenth of the measured window failed or refused under 1 % of the requests it ended: those that recovered from a fault, or never had one",
+	  NULL, NULL, put_healthy },
+	{ "complete", "`false` when the run was stopped before this point's replications were all done",
+	  NULL, NULL, put_complete },
+	{ "precision_met", "with `precision:`: `true` when the metric's 95 % half-width reached the target, `false` when max_replications ran out first (`replications` says how many ran); empty without `precision:`",
+	  NULL, NULL, put_precision },
+	{ "warmup_s", "the warm-up discarded from each replication: `warmup:` as given, or with `warmup: auto` the cut MSER-5 found on the point's pilot run",
+	  NULL, NULL, put_warmup },
+	{ "seed", "the point's seed", NULL, NULL, put_seed },
+	{ "scenario_hash", "a hash of the point's scenario as checked", NULL, NULL, put_hash },
+	{ "version", "archsim's version", NULL, NULL, put_version },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+static const struct csv_col workloads_cols[] = {
+	{ "point", "the sweep point", NULL, NULL, put_point },
+	{ "workload", "the workload", NULL, NULL, put_workload },
+	COUNT_COLS,
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+#define COUNTS_DOC "An interval is 95 %: for means a Student-t half-width over replications; for percentiles `_lo` and `_hi` bound an interval that need not be symmetric, and `_ci95` is its larger side. Outcomes (`completed`, refusals, `failed`) are counted by when a request ended, `arrivals` by when it was issued, so a request issued in the warm-up and served after it counts as completed, and the outcomes need not add up to the arrivals."
+
+/* ---- nodes.csv -------------------------------------------------------------- */
+
+static void catalogue_add(struct outputs_catalogue *c, const struct col_def *cols)
+{
+	for (size_t i = 0; cols && cols[i].name; i++) {
+		size_t j;
+		for (j = 0; j < c->n; j++)
+			if (!strcmp(c->col[j]->name, cols[i].name))
+				break;
+		if (j == c->n && c->n < OUTPUTS_MAX_COLS)
+			c->col[c->n++] = &cols[i];
+	}
+}
+
+void outputs_catalogue_of(struct outputs_catalogue *c, const struct model_ops *const *kinds,
+			  int ts)
+{
+	c->n = 0;
+	for (size_t k = 0; kinds[k]; k++)
+		catalogue_add(c, ts ? kinds[k]->ts_cols : kinds[k]->cols);
+	if (!ts)
+		catalogue_add(c, sim_call_cols);
+}
+
+/* nodes.csv's family: each catalogue column, and its _ci95 after it
+ * when it has one; member k is catalogue column *i, part *ci */
+static size_t node_col_count(const void *ctx)
+{
+	const struct outputs_ctx *c = ctx_of(ctx);
+	size_t n = 0;
+	for (size_t i = 0; c && c->nodes && i < c->nodes->n; i++)
+		n += 1 + (c->nodes->col[i]->ci != 0);
+	return n;
+}
+
+static void node_col_at(const struct outputs_catalogue *cat, size_t k, size_t *i, int *ci)
+{
+	for (*i = 0; *i < cat->n; (*i)++) {
+		if (k == 0) {
+			*ci = 0;
+			return;
+		}
+		if (cat->col[*i]->ci && k == 1) {
+			*ci = 1;
+			return;
+		}
+		k -= 1 + (cat->col[*i]->ci != 0);
+	}
+	*ci = 0;
+}
+
+static void node_col_member(const void *ctx, size_t k, char *name, size_t len, const char **doc)
+{
+	static const char *const agg[] = {
+		[COL_SUM] = "summed over replications",
+		[COL_MEAN] = "averaged over the replications that have it",
+		[COL_RATIO] = "pooled: its parts summed over replications, then divided",
+	};
+	static char text[OUTPUTS_MAX_COLS][400];
+	const struct outputs_catalogue *cat = ctx_of(ctx)->nodes;
+	size_t i;
+	int ci;
+	node_col_at(cat, k, &i, &ci);
+	const struct col_def *d = cat->col[i];
+	snprintf(name, len, ci ? "%s_ci95" : "%s", d->name);
+	if (ci) {
+		*doc = "its 95 % confidence half-width";
+		return;
+	}
+	snprintf(text[i], sizeof text[i], "%s (%s)", d->doc, agg[d->agg]);
+	*doc = text[i];
+}
+
+static const struct outputs_node *node(const void *row)
+{
+	return row;
+}
+
+static void put_node_point(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%zu", node(row)->point);
+}
+
+static void put_node_name(FILE *f, const void *row, size_t k)
+{
+	csv_text(f, node(row)->name);
+}
+
+static void put_node_type(FILE *f, const void *row, size_t k)
+{
+	fputs(node(row)->ops->kind, f);
+}
+
+/* own_col finds catalogue column d among kind ops's columns (its own,
+ * then the call columns): its index, or -1. */
+static long own_col(const struct model_ops *ops, const struct col_def *d)
+{
+	size_t own = model_ncols(ops->cols), nc = model_row_cols(ops);
+	for (size_t c = 0; c < nc; c++) {
+		const struct col_def *x = c < own ? &ops->cols[c] : &sim_call_cols[c - own];
+		if (!strcmp(x->name, d->name))
+			return (long)c;
+	}
+	return -1;
+}
+
+static void put_node_col(FILE *f, const void *row, size_t k)
+{
+	const struct outputs_node *r = node(row);
+	size_t i;
+	int ci;
+	node_col_at(r->cat, k, &i, &ci);
+	const struct col_def *d = r->cat->col[i];
+	long c = own_col(r->ops, d);
+	if (c < 0)
+		return;           /* not this kind's: empty */
+	const struct outputs_cell *x = &r->cells[c];
+	if (ci) {
+		csv_num(f, x->n >= 2 ? stats_t_quantile(0.975, x->n - 1) * sqrt(x->b / (x->n - 1)) /
+			       sqrt((double)x->n) : NAN);
+		return;
+	}
+	switch (d->agg) {
+	case COL_SUM:
+	case COL_MEAN:
+		csv_num(f, x->n ? x->a : NAN);
+		break;
+	case COL_RATIO:
+		csv_num(f, x->b > 0 ? x->a / x->b : NAN);
+		break;
+	}
+}
+
+static const struct csv_col nodes_cols[] = {
+	{ "point", "the sweep point", NULL, NULL, put_node_point },
+	{ "node", "the node, or one replica of it (`web[0]`)", NULL, NULL, put_node_name },
+	{ "type", "its kind", NULL, NULL, put_node_type },
+	{ "COLUMN", "every kind's columns (see each kind's reference)", node_col_count,
+	  node_col_member, put_node_col },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+/* ---- latency.csv ------------------------------------------------------------ */
+
+static const struct outputs_bucket *bucket(const void *row)
+{
+	return row;
+}
+
+static void put_b_point(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%zu", bucket(row)->point);
+}
+
+static void put_b_workload(FILE *f, const void *row, size_t k)
+{
+	csv_text(f, bucket(row)->workload);
+}
+
+static void put_b_le(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%.9g", bucket(row)->le_s);
+}
+
+static void put_b_count(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%llu", (unsigned long long)bucket(row)->count);
+}
+
+static void put_b_cdf(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%.9g", bucket(row)->cdf);
+}
+
+static const struct csv_col latency_cols[] = {
+	{ "point", "the sweep point", NULL, NULL, put_b_point },
+	{ "workload", "the workload, or `all` for all together", NULL, NULL, put_b_workload },
+	{ "le_s", "a bucket's upper edge", NULL, NULL, put_b_le },
+	{ "count", "served latencies in it", NULL, NULL, put_b_count },
+	{ "cdf", "the share at or below it", NULL, NULL, put_b_cdf },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+/* ---- timeseries.csv ----------------------------------------------------------- */
+
+static const struct outputs_window *window(const void *row)
+{
+	return row;
+}
+
+static void put_w_point(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%zu", window(row)->point);
+}
+
+static void put_w_t(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%.9g", window(row)->t_s);
+}
+
+static void put_w_value(FILE *f, const void *row, size_t k)
+{
+	const struct outputs_window *w = window(row);
+	const double v[] = { w->throughput, w->p50, w->p99, w->rejected, w->failed };
+	csv_num(f, v[k]);
+}
+
+static size_t w_values(const void *ctx)
+{
+	return 5;
+}
+
+static void w_member(const void *ctx, size_t k, char *name, size_t len, const char **doc)
+{
+	static const char *const names[] = {
+		"throughput_per_s", "latency_p50_s", "latency_p99_s", "rejected", "failed",
+	};
+	static const char *const docs[] = {
+		"requests served in the window, per second, averaged over replications",
+		"the median of the window's latencies pooled over replications (to 3 %); `NaN` when the window has too few for it (fewer than 10 / (1 - q))",
+		"the 99th percentile, likewise",
+		"requests refused in the window, per replication",
+		"requests failed in the window, per replication",
+	};
+	snprintf(name, len, "%s", names[k]);
+	*doc = docs[k];
+}
+
+static const struct csv_col ts_cols[] = {
+	{ "point", "the sweep point", NULL, NULL, put_w_point },
+	{ "t_s", "the window's start, from the start of the run (warm-up included)", NULL, NULL,
+	  put_w_t },
+	{ "VALUE", "the window's values", w_values, w_member, put_w_value },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+/* ---- node_timeseries.csv ------------------------------------------------------- */
+
+static const struct outputs_node_window *nwindow(const void *row)
+{
+	return row;
+}
+
+static void put_nw_point(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%zu", nwindow(row)->point);
+}
+
+static void put_nw_t(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%.9g", nwindow(row)->t_s);
+}
+
+static void put_nw_name(FILE *f, const void *row, size_t k)
+{
+	csv_text(f, nwindow(row)->name);
+}
+
+static size_t ts_col_count(const void *ctx)
+{
+	const struct outputs_ctx *c = ctx_of(ctx);
+	return c && c->ts ? c->ts->n : 0;
+}
+
+static void ts_col_member(const void *ctx, size_t k, char *name, size_t len, const char **doc)
+{
+	const struct col_def *d = ctx_of(ctx)->ts->col[k];
+	snprintf(name, len, "%s", d->name);
+	*doc = d->doc;
+}
+
+static void put_nw_col(FILE *f, const void *row, size_t k)
+{
+	const struct outputs_node_window *r = nwindow(row);
+	const struct col_def *d = r->cat->col[k];
+	size_t nc = model_ncols(r->ops->ts_cols);
+	for (size_t c = 0; c < nc; c++)
+		if (!strcmp(r->ops->ts_cols[c].name, d->name)) {
+			csv_num(f, r->counts[c] ? r->sums[c] / r->counts[c] : NAN);
+			return;
+		}
+}
+
+static const struct csv_col node_ts_cols[] = {
+	{ "point", "the sweep point", NULL, NULL, put_nw_point },
+	{ "t_s", "the window's start", NULL, NULL, put_nw_t },
+	{ "node", "the node, or one replica of it", NULL, NULL, put_nw_name },
+	{ "COLUMN", "every kind's sampled columns (see each kind's reference)", ts_col_count,
+	  ts_col_member, put_nw_col },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+/* ---- timeline.csv ---------------------------------------------------------------- */
+
+static const struct outputs_entry *entry(const void *row)
+{
+	return row;
+}
+
+static void put_e_point(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%zu", entry(row)->point);
+}
+
+static void put_e_t(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%.9g", entry(row)->t_s);
+}
+
+static void put_e_end(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%.9g", entry(row)->end_s);
+}
+
+static void put_e_node(FILE *f, const void *row, size_t k)
+{
+	csv_text(f, entry(row)->node);
+}
+
+static void put_e_do(FILE *f, const void *row, size_t k)
+{
+	fputs(entry(row)->action, f);
+}
+
+static void put_e_label(FILE *f, const void *row, size_t k)
+{
+	csv_text(f, entry(row)->label);
+}
+
+static const struct csv_col timeline_cols[] = {
+	{ "point", "the sweep point", NULL, NULL, put_e_point },
+	{ "t_s", "when the entry starts", NULL, NULL, put_e_t },
+	{ "end_s", "when it ends, or the end of the run", NULL, NULL, put_e_end },
+	{ "node", "what it acts on: a node, or `NAME[K]`", NULL, NULL, put_e_node },
+	{ "do", "its action", NULL, NULL, put_e_do },
+	{ "label", "the text the charts mark it with", NULL, NULL, put_e_label },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+/* ---- compare.csv -------------------------------------------------------------------- */
+
+static const struct outputs_pair *pair(const void *row)
+{
+	return row;
+}
+
+/* the swept paths other than the compared one */
+static size_t others_count(const void *ctx)
+{
+	const struct outputs_ctx *c = ctx_of(ctx);
+	return c && c->set && c->set->nparams ? c->set->nparams - 1 : 0;
+}
+
+static size_t other_path(const struct sweep *set, size_t k)
+{
+	return k < set->compare ? k : k + 1;
+}
+
+static void others_member(const void *ctx, size_t k, char *name, size_t len, const char **doc)
+{
+	const struct sweep *set = ctx_of(ctx)->set;
+	snprintf(name, len, "%s", set->param_paths[other_path(set, k)]);
+}
+
+static void put_other(FILE *f, const void *row, size_t k)
+{
+	const struct outputs_pair *r = pair(row);
+	csv_text(f, sweep_param_value(r->set, r->a, other_path(r->set, k)));
+}
+
+static void put_compared(FILE *f, const void *row, size_t k)
+{
+	const struct outputs_pair *r = pair(row);
+	csv_text(f, r->set->param_paths[r->compared]);
+}
+
+static void put_value_a(FILE *f, const void *row, size_t k)
+{
+	const struct outputs_pair *r = pair(row);
+	csv_text(f, sweep_param_value(r->set, r->a, r->compared));
+}
+
+static void put_value_b(FILE *f, const void *row, size_t k)
+{
+	const struct outputs_pair *r = pair(row);
+	csv_text(f, sweep_param_value(r->set, r->b, r->compared));
+}
+
+static void put_point_a(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%zu", pair(row)->a);
+}
+
+static void put_point_b(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%zu", pair(row)->b);
+}
+
+static void put_pairs(FILE *f, const void *row, size_t k)
+{
+	fprintf(f, "%zu", pair(row)->pair[0].pairs);
+}
+
+#define CMP_PARTS 8
+
+static size_t cmp_count(const void *ctx)
+{
+	return OUTPUTS_NCMP * CMP_PARTS;
+}
+
+static void cmp_member(const void *ctx, size_t k, char *name, size_t len, const char **doc)
+{
+	static const char *const suffix[CMP_PARTS] = {
+		"_a", "_b", "_diff", "_diff_lo", "_diff_hi", "_diff_ci95", "_unpaired_ci95",
+		"_significant",
+	};
+	static const char *const docs[CMP_PARTS] = {
+		"the estimate at `a`, as in summary.csv",
+		"the estimate at `b`",
+		"`b - a`: negative when `b` is lower",
+		"the low end of its 95 % interval, from the replications' paired differences (Student t)",
+		"the high end",
+		"its half-width",
+		"the half-width Welch's unpaired interval would give on the same replications: what pairing saved",
+		"`true` when the interval excludes 0; empty when there is no interval (fewer than 2 pairs, or a percentile whose own interval is withheld)",
+	};
+	snprintf(name, len, "%s%s", metric_name(outputs_cmp_metrics[k / CMP_PARTS]),
+		 suffix[k % CMP_PARTS]);
+	*doc = docs[k % CMP_PARTS];
+}
+
+static void put_cmp(FILE *f, const void *row, size_t k)
+{
+	const struct outputs_pair *r = pair(row);
+	const struct interval_pair *p = &r->pair[k / CMP_PARTS];
+	int m = outputs_cmp_metrics[k / CMP_PARTS];
+	double lo = p->diff - p->half, hi = p->diff + p->half;
+	switch (k % CMP_PARTS) {
+	case 0: csv_num(f, r->reps_a ? r->mean_a[m] : NAN); break;
+	case 1: csv_num(f, r->reps_b ? r->mean_b[m] : NAN); break;
+	case 2: csv_num(f, p->diff); break;
+	case 3: csv_num(f, lo); break;
+	case 4: csv_num(f, hi); break;
+	case 5: csv_num(f, p->half); break;
+	case 6: csv_num(f, p->unpaired); break;
+	default:
+		if (!isnan(lo))
+			fputs(lo > 0 || hi < 0 ? "true" : "false", f);
+		break;
+	}
+}
+
+static const struct csv_col compare_cols[] = {
+	{ "PATH", "the values of the other swept paths, which the row's two points share",
+	  others_count, others_member, put_other },
+	{ "compared", "the swept path compared", NULL, NULL, put_compared },
+	{ "a", "its value at the first point (the one listed first in the sweep)", NULL, NULL,
+	  put_value_a },
+	{ "b", "its value at the second", NULL, NULL, put_value_b },
+	{ "point_a", "the first point, in summary.csv", NULL, NULL, put_point_a },
+	{ "point_b", "the second", NULL, NULL, put_point_b },
+	{ "pairs", "replications paired: replication r of one against replication r of the other, which saw the same arrivals, keys and demands",
+	  NULL, NULL, put_pairs },
+	{ "M_...", "for each of latency_mean_s, latency_p99_s and error_ratio", cmp_count,
+	  cmp_member, put_cmp },
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+/* ---- the files ------------------------------------------------------------------------ */
+
+const struct csv_file outputs_files[OUT_NFILES] = {
+	[OUT_SUMMARY] = { "summary.csv", "One row per sweep point, all workloads together. " COUNTS_DOC,
+			  summary_cols },
+	[OUT_WORKLOADS] = { "workloads.csv", "One row per sweep point and workload, with the columns of summary.csv that count and estimate.",
+			    workloads_cols },
+	[OUT_NODES] = { "nodes.csv", "One row per point and node, and one per replica (`web[0]`, `web[1]`, ...) for a node with more than one. One wide table: a column that does not apply to a node's kind is empty.",
+			nodes_cols },
+	[OUT_LATENCY] = { "latency.csv", "The histogram of served latencies pooled over replications, per point and workload. Buckets are within 0.4 % of their values.",
+			  latency_cols },
+	[OUT_TS] = { "timeseries.csv", "One row per point and time-series window (`window:`), warm-up included.",
+		     ts_cols },
+	[OUT_NODE_TS] = { "node_timeseries.csv", "One row per point, window and node: each value is the window's own, averaged over replications. With many nodes, windows are merged so that the file stays small.",
+			  node_ts_cols },
+	[OUT_TIMELINE] = { "timeline.csv", "The timeline's entries per point.", timeline_cols },
+	[OUT_COMPARE] = { "compare.csv", "Paired comparisons between the values of one swept parameter (`compare:` names it; the first swept path by default), at each combination of the others. One row per pair of values `a` and `b`.",
+			  compare_cols },
+};
+
+void outputs_doc(FILE *f, const struct model_ops *const *kinds, int level)
+{
+	struct outputs_catalogue nodes, ts;
+	outputs_catalogue_of(&nodes, kinds, 0);
+	outputs_catalogue_of(&ts, kinds, 1);
+	struct outputs_ctx ctx = { NULL, &nodes, &ts };
+	for (int i = 0; i < OUT_NFILES; i++)
+		csv_doc(f, &outputs_files[i], &ctx, level);
+}
