@@ -139,7 +139,7 @@ static void calls_doc(FILE *f, const struct load_lang *lang, enum param_format f
 {
 	heading(f, fmt, "calls", "a node's synchronous calls, made after its own work",
 		"nodes: {NAME: {type: service, calls: [{to: NODE, ...}, {parallel: [...]}]}}");
-	param_doc(f, &callplan_edge_table, fmt, "calls", 3);
+	param_doc(f, &callplan_table, fmt, "", 3);
 }
 
 static void breakers_doc(FILE *f, const struct load_lang *lang, enum param_format fmt)

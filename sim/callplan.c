@@ -10,7 +10,6 @@
 #include "sim/param.h"
 #include "sim/scenario.h"
 
-static const char *const group_keys[] = { "parallel", NULL };
 static const char *const backoff_names[] = { "fixed", "exponential", NULL };
 static const char *const jitter_names[] = { "none", "full", "equal", "decorrelated", NULL };
 static const char *const retry_on_names[] = { "timeout", "error", "rejected", NULL };
@@ -111,17 +110,12 @@ const struct param_table rate_limit_table = {
 	.params = rate_params, .size = sizeof(struct edge_rate), .validate = param_mark_given,
 };
 
+/* What a call edge's mapping checks into: where it goes, and its policy
+ * as the engine will hold it. */
 struct edge_cfg {
 	uint32_t to;
 	double p;
-	int64_t timeout_ns;
-	struct edge_rate rate;
-	struct hedge_cfg hedge;
-	struct retry_cfg retry;
-	int32_t breaker;
-	uint32_t max_requests;
-	uint32_t max_connections, max_pending;
-	int cancel;
+	struct edge_policy pol;
 };
 
 static int parse_breaker(struct check_ctx *ctx, const char *what, const struct yt_node *n,
@@ -136,39 +130,57 @@ static int parse_breaker(struct check_ctx *ctx, const char *what, const struct y
 
 static void edge_init(void *obj)
 {
-	((struct edge_cfg *)obj)->breaker = -1;
+	struct edge_cfg *c = obj;
+	c->pol.breaker = -1;
+	c->pol.max_pending = UINT32_MAX;
 }
+
+static int edge_validate(struct check_ctx *ctx, const char *what, const struct yt_node *map,
+			 void *obj)
+{
+	const struct edge_cfg *c = obj;
+	const struct yt_node *mp = yt_get(map, "max_pending_requests");
+	if (mp && !c->pol.max_connections) {
+		char w[320];
+		snprintf(w, sizeof w, "%s.max_pending_requests", what);
+		return check_fail(ctx, mp, w,
+				  "needs max_connections: requests wait for a connection of the pool");
+	}
+	return 0;
+}
+
+#define POL(member) PARAM_FIELD(struct edge_cfg, pol.member)
 
 static const struct param edge_params[] = {
 	{ .name = "to", .type = PARAM_NODE, PARAM_FIELD(struct edge_cfg, to),
 	  .flags = PARAM_REQUIRED, .doc = "the node called" },
 	{ .name = "p", .type = PARAM_PROB, PARAM_FIELD(struct edge_cfg, p), .def = "1",
 	  .doc = "the probability the call is made (a draw of the request's own)" },
-	{ .name = "timeout", .type = PARAM_DURATION, PARAM_FIELD(struct edge_cfg, timeout_ns),
+	{ .name = "timeout", .type = PARAM_DURATION, POL(timeout_ns),
 	  .min_ns = 1, .def_doc = "none",
 	  .doc = "the caller stops waiting for an attempt after this long: it fails as timeout (and may be retried); the callee still serves it, as wasted work" },
-	{ .name = "retry", .type = PARAM_MAP, PARAM_FIELD(struct edge_cfg, retry), .sub = &retry_table,
+	{ .name = "retry", .type = PARAM_MAP, POL(retry), .sub = &retry_table,
 	  .shape = "{max_attempts: 3, backoff: exponential, base: 10ms, cap: 1s, jitter: full, budget: 0.1}",
 	  .def_doc = "none: a failed call fails its caller",
 	  .doc = "retries of a failed attempt, each a new request to the callee, after a backoff during which the caller's worker stays held" },
-	{ .name = "cancel", .type = PARAM_BOOL, PARAM_FIELD(struct edge_cfg, cancel), .def = "false",
+	{ .name = "cancel", .type = PARAM_BOOL, POL(cancel), .def = "false",
 	  .doc = "true: an attempt the caller gives up (a timeout, a losing hedge, a failed parallel call) is cancelled at a service callee: dropped if it is still waiting, its calls skipped if it is in service; false: served in full, for nobody" },
-	{ .name = "hedge", .type = PARAM_MAP, PARAM_FIELD(struct edge_cfg, hedge), .sub = &hedge_table,
+	{ .name = "hedge", .type = PARAM_MAP, POL(hedge), .sub = &hedge_table,
 	  .shape = "{after: 50ms, max: 1}", .def_doc = "none",
 	  .doc = "hedged requests: while an attempt has no reply, a copy goes to the callee after `after`, up to `max`; the first reply wins and the others are wasted (served, not waited for).  Copies pass the edge's breaker, max_requests and connection pool unasked" },
-	{ .name = "rate_limit", .type = PARAM_MAP, PARAM_FIELD(struct edge_cfg, rate), .sub = &rate_limit_table,
+	{ .name = "rate_limit", .type = PARAM_MAP, POL(rate), .sub = &rate_limit_table,
 	  .shape = "{rate: 100/s, burst: 20}", .def_doc = "none",
 	  .doc = "a token bucket for the edge's attempts (retries included): one that finds no token fails at once as rejected, with no call made" },
-	{ .name = "max_requests", .type = PARAM_UINT, PARAM_FIELD(struct edge_cfg, max_requests),
+	{ .name = "max_requests", .type = PARAM_UINT, POL(max_requests),
 	  .umin = 1, .umax = UINT32_MAX, .def_doc = "no limit",
 	  .doc = "attempts on this edge out at once, over all the caller's requests (Envoy's max_requests); one over it fails at once as rejected, with no call made" },
-	{ .name = "max_connections", .type = PARAM_UINT, PARAM_FIELD(struct edge_cfg, max_connections),
+	{ .name = "max_connections", .type = PARAM_UINT, POL(max_connections),
 	  .umin = 1, .umax = UINT32_MAX, .def_doc = "no pool",
 	  .doc = "the caller's connection pool to the callee, one attempt per connection at a time (Envoy's max_connections, HTTP/1.1): an attempt that finds them all busy waits for one, in order; its timeout runs meanwhile" },
-	{ .name = "max_pending_requests", .type = PARAM_UINT, PARAM_FIELD(struct edge_cfg, max_pending),
+	{ .name = "max_pending_requests", .type = PARAM_UINT, POL(max_pending),
 	  .umin = 0, .umax = UINT32_MAX - 1, .def_doc = "no limit",
 	  .doc = "attempts that may wait for a connection (Envoy's max_pending_requests); one more fails at once as rejected, with no call made" },
-	{ .name = "breaker", .type = PARAM_CUSTOM, PARAM_FIELD(struct edge_cfg, breaker),
+	{ .name = "breaker", .type = PARAM_CUSTOM, POL(breaker),
 	  .parse = parse_breaker, .shape = "NAME", .def_doc = "none",
 	  .doc = "a circuit breaker of the scenario's `breakers:` guarding each attempt: while it does not permit calls, an attempt fails at once as breaker_open, with no call made (and is not retried)" },
 	{ 0 }
@@ -177,120 +189,144 @@ static const struct param edge_params[] = {
 const struct param_table callplan_edge_table = {
 	.params = edge_params,
 	.size = sizeof(struct edge_cfg),
-	.doc = "A call: `{to: NODE}`, with optional `p`, `timeout`, `cancel`, `retry`, `hedge`, `rate_limit`, `max_requests`, `max_connections`, `max_pending_requests` and `breaker`; `{parallel: [CALL, ...]}` makes a group of calls at once and waits for all.",
+	.doc = "A call: `{to: NODE}`, with optional `p`, `timeout`, `cancel`, `retry`, `hedge`, `rate_limit`, `max_requests`, `max_connections`, `max_pending_requests` and `breaker`.",
 	.init = edge_init,
+	.validate = edge_validate,
 };
 
-static int check_edge(struct check_ctx *ctx, const struct yt_node *e,
-		      const char *what, struct call_edge *edge)
+/* ---- the list: steps of one call or of a parallel group --------------------- */
+
+/* One entry of the list as checked: a call, or a parallel group of them
+ * (which: the case of the variant below).  Both cases' tables write from
+ * the start of the struct: a call's keys fill `edge`, a group's its
+ * list. */
+struct step_cfg {
+	struct edge_cfg edge;        /* a call */
+	unsigned which;              /* 0 parallel, 1 a call */
+	struct edge_cfg *group;      /* parallel */
+	size_t ngroup;
+};
+
+enum { STEP_PARALLEL, STEP_CALL };
+
+struct calls_cfg {
+	struct step_cfg *steps;
+	size_t nsteps;
+};
+
+static const struct param group_edge = {
+	.type = PARAM_MAP, .size = sizeof(struct edge_cfg), .sub = &callplan_edge_table,
+};
+
+static const struct param group_params[] = {
+	{ .name = "parallel", .type = PARAM_LIST, PARAM_FIELD(struct step_cfg, group),
+	  PARAM_COUNT(struct step_cfg, ngroup), .elem = &group_edge,
+	  .elem_size = sizeof(struct edge_cfg), .min_len = 1, .max_len = CALLPLAN_MAX_PARALLEL,
+	  .item = "calls", .shape = "calls such as {to: NODE, p: PROBABILITY}",
+	  .flags = PARAM_REQUIRED | PARAM_SEE_ABOVE,
+	  .doc = "calls made at once; the step waits for all of them (each a call, as below)" },
+	{ 0 }
+};
+
+static const struct param_table group_table = {
+	.params = group_params, .size = sizeof(struct step_cfg),
+};
+
+static const struct param_case step_cases[] = {
+	[STEP_PARALLEL] = { "parallel", &group_table,
+			    "a group of calls made at once: the step ends when all have replied" },
+	[STEP_CALL] = { "to", &callplan_edge_table, "one call" },
+	{ NULL, NULL, NULL }
+};
+
+static const struct param step_elem = {
+	.type = PARAM_VARIANT, PARAM_FIELD(struct step_cfg, which), .cases = step_cases,
+	.flags = PARAM_ELSE_LAST,
+};
+
+static const struct param calls_key = {
+	.name = "calls", .type = PARAM_LIST, PARAM_FIELD(struct calls_cfg, steps),
+	PARAM_COUNT(struct calls_cfg, nsteps), .elem = &step_elem,
+	.elem_size = sizeof(struct step_cfg), .max_len = CALLPLAN_MAX_STEPS, .item = "calls",
+	.shape = "calls such as {to: NODE, p: PROBABILITY} or {parallel: [...]}",
+	.doc = "the steps, made in order after the node's own work; the worker is held until each step's replies are in",
+};
+
+static const struct param calls_params[] = { calls_key, { 0 } };
+
+const struct param_table callplan_table = {
+	.params = calls_params,
+	.size = sizeof(struct calls_cfg),
+	.doc = "A node's synchronous calls, `calls: [STEP, ...]`: each step is one call `{to: NODE, ...}` or a parallel group `{parallel: [CALL, ...]}`, made in order after the node's own work. The worker is held until a step's replies are in; a failed call fails the request (after its retries). A cycle of calls is refused.",
+};
+
+/* add_edge makes edge c of the plan: its target and probability, and its
+ * policy when it has one (numbered among the scenario's). */
+static int add_edge(struct check_ctx *ctx, const struct edge_cfg *c, struct call_edge *edge)
 {
-	void *obj;
-	int rc = param_new(ctx, what, e, &callplan_edge_table, NULL, &obj);
-	if (rc)
-		return rc;
-	struct edge_cfg *c = obj;
+	const struct edge_policy *p = &c->pol;
 	edge->to = c->to;
 	edge->p = c->p;
 	edge->policy = NULL;
-	if (yt_get(e, "max_pending_requests") && !c->max_connections) {
-		char w[320];
-		snprintf(w, sizeof w, "%s.max_pending_requests", what);
-		param_free(&callplan_edge_table, obj);
-		return check_fail(ctx, yt_get(e, "max_pending_requests"), w,
-			       "needs max_connections: requests wait for a connection of the pool");
-	}
-	if (c->timeout_ns || c->retry.given || c->breaker >= 0 || c->max_requests || c->hedge.given ||
-	    c->cancel || c->max_connections || c->rate.given) {
-		struct edge_policy *pol = calloc(1, sizeof *pol);
-		if (!pol) {
-			param_free(&callplan_edge_table, obj);
-			return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	if (!(p->timeout_ns || p->retry.given || p->breaker >= 0 || p->max_requests ||
+	      p->hedge.given || p->cancel || p->max_connections || p->rate.given))
+		return 0;
+	struct edge_policy *pol = malloc(sizeof *pol);
+	if (!pol)
+		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	*pol = *p;
+	/* the words of retry_on are the config's; a policy keeps their bits */
+	pol->retry.retry_on_words = NULL;
+	pol->retry.nretry_on = 0;
+	if (!p->retry.given)
+		pol->retry.max_attempts = 1;
+	edge->policy = pol;
+	edge->id = ctx->sc->npolicy_edges++;
+	return 0;
+}
+
+/* build_plan turns the checked list into plan. */
+static int build_plan(struct check_ctx *ctx, const struct calls_cfg *cfg, struct call_plan *plan)
+{
+	size_t room = 0;
+	for (size_t i = 0; i < cfg->nsteps; i++)
+		room += cfg->steps[i].which == STEP_PARALLEL ? cfg->steps[i].ngroup : 1;
+	if (!cfg->nsteps)
+		return 0;
+	plan->steps = calloc(cfg->nsteps, sizeof *plan->steps);
+	plan->edges = calloc(room, sizeof *plan->edges);
+	if (!plan->steps || !plan->edges)
+		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	for (size_t i = 0; i < cfg->nsteps; i++) {
+		const struct step_cfg *sc = &cfg->steps[i];
+		struct call_step *st = &plan->steps[i];
+		int group = sc->which == STEP_PARALLEL;
+		size_t n = group ? sc->ngroup : 1;
+		plan->nsteps = (uint32_t)i + 1;
+		st->edges = plan->edges + plan->nedges;
+		for (size_t j = 0; j < n; j++) {
+			int rc = add_edge(ctx, group ? &sc->group[j] : &sc->edge, &st->edges[j]);
+			st->nedges = (uint32_t)j + 1;
+			plan->nedges++;
+			if (rc)
+				return rc;
+			st->has_policy |= st->edges[j].policy != NULL;
 		}
-		pol->timeout_ns = c->timeout_ns;
-		pol->rate = c->rate;
-		pol->hedge = c->hedge;
-		pol->breaker = c->breaker;
-		pol->max_requests = c->max_requests;
-		pol->max_connections = c->max_connections;
-		pol->max_pending = yt_get(e, "max_pending_requests") ? c->max_pending : UINT32_MAX;
-		pol->cancel = c->cancel;
-		pol->retry = c->retry;
-		pol->retry.retry_on_words = NULL;
-		pol->retry.nretry_on = 0;
-		if (!c->retry.given)
-			pol->retry.max_attempts = 1;
-		edge->policy = pol;
-		edge->id = ctx->sc->npolicy_edges++;
+		plan->has_policy |= st->has_policy;
 	}
-	param_free(&callplan_edge_table, obj);
 	return 0;
 }
 
 int callplan_check(struct check_ctx *ctx, const struct yt_node *n,
 		   const char *what, struct call_plan *plan)
 {
-	char w[300];
-	int rc;
-	plan->steps = NULL;
-	plan->nsteps = 0;
-	plan->edges = NULL;
-	plan->nedges = 0;
-	plan->has_policy = 0;
-	if (n->type != YT_SEQ)
-		return check_fail(ctx, n, what,
-			       "must be a list of calls such as {to: NODE, p: PROBABILITY} or {parallel: [...]}");
-	if (n->n > CALLPLAN_MAX_STEPS)
-		return check_fail(ctx, n, what, "at most %d calls", CALLPLAN_MAX_STEPS);
-	if (!n->n)
-		return 0;
-	/* room for every edge the list could hold: one per entry, or a
-	 * parallel group's (checked below) */
-	size_t room = 0;
-	for (size_t i = 0; i < n->n; i++) {
-		const struct yt_node *e = n->items[i];
-		const struct yt_node *par = e->type == YT_MAP ? yt_get(e, "parallel") : NULL;
-		room += par && par->type == YT_SEQ && par->n <= CALLPLAN_MAX_PARALLEL ?
-			par->n : 1;
-	}
-	plan->steps = calloc(n->n, sizeof *plan->steps);
-	plan->edges = calloc(room, sizeof *plan->edges);
-	if (!plan->steps || !plan->edges)
-		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
-	for (size_t i = 0; i < n->n; i++) {
-		const struct yt_node *e = n->items[i];
-		struct call_step *st = &plan->steps[i];
-		plan->nsteps = (uint32_t)i + 1;
-		snprintf(w, sizeof w, "%s[%zu]", what, i);
-		const struct yt_node *par = e->type == YT_MAP ? yt_get(e, "parallel") : NULL;
-		st->edges = plan->edges + plan->nedges;
-		if (!par) {
-			st->nedges = 1;
-			plan->nedges++;
-			if ((rc = check_edge(ctx, e, w, st->edges)))
-				return rc;
-			st->has_policy = st->edges[0].policy != NULL;
-			plan->has_policy |= st->has_policy;
-			continue;
-		}
-		if ((rc = check_keys(ctx, e, w, group_keys, group_keys)))
-			return rc;
-		snprintf(w, sizeof w, "%s[%zu].parallel", what, i);
-		if (par->type != YT_SEQ || par->n == 0)
-			return check_fail(ctx, par, w,
-				       "must be a non-empty list of calls such as {to: NODE, p: PROBABILITY}");
-		if (par->n > CALLPLAN_MAX_PARALLEL)
-			return check_fail(ctx, par, w, "at most %d calls", CALLPLAN_MAX_PARALLEL);
-		for (size_t j = 0; j < par->n; j++) {
-			st->nedges = (uint32_t)j + 1;
-			plan->nedges++;
-			snprintf(w, sizeof w, "%s[%zu].parallel[%zu]", what, i, j);
-			if ((rc = check_edge(ctx, par->items[j], w, &st->edges[j])))
-				return rc;
-			st->has_policy |= st->edges[j].policy != NULL;
-			plan->has_policy |= st->has_policy;
-		}
-	}
-	return 0;
+	memset(plan, 0, sizeof *plan);
+	struct calls_cfg cfg = { NULL, 0 };
+	int rc = param_check_one(ctx, &calls_key, what, n, &cfg);
+	if (rc == 0)
+		rc = build_plan(ctx, &cfg, plan);
+	param_fini(&callplan_table, &cfg);
+	return rc;
 }
 
 void callplan_free(struct call_plan *plan)

@@ -135,8 +135,10 @@ int callplan_check(struct check_ctx *ctx, const struct yt_node *n,
 
 void callplan_free(struct call_plan *plan);
 
-/* The keys of a call edge, for the reference. */
+/* The keys of a call edge, and the list of steps (`calls:`), for the
+ * reference. */
 extern const struct param_table callplan_edge_table;
+extern const struct param_table callplan_table;
 
 /* callplan_edge returns the probability of the i-th edge of the plan,
  * counting every step's edges in order, and sets *to; -1 past the last.

@@ -221,6 +221,8 @@ static int parse_variant(struct check_ctx *ctx, const struct param *e,
 	} else {
 		for (k = 0; k < nc && !yt_get(n, names[k]); k++)
 			;
+		if (k == nc && (e->flags & PARAM_ELSE_LAST))
+			k = nc - 1;
 		if (k == nc) {
 			or_list(list, sizeof list, names, 1);
 			return check_fail(ctx, n, what, "needs %s", list);
@@ -479,6 +481,8 @@ static int check_entry(const struct param *e, size_t room, const char *what,
 	NEED(!(e->def && e->def_doc), "a default is a value or a text, not both");
 	NEED(!(e->flags & PARAM_ZERO) || e->type == PARAM_RATE, "PARAM_ZERO is for rates");
 	NEED(!(e->flags & PARAM_KEYED) || e->type == PARAM_LIST, "PARAM_KEYED is for lists");
+	NEED(!(e->flags & PARAM_ELSE_LAST) || (e->type == PARAM_VARIANT && !e->key),
+	     "PARAM_ELSE_LAST is for variants without a key");
 	switch (e->type) {
 	case PARAM_UINT:
 		NEED(int_size(e->size), "an integer field of 1, 2, 4 or 8 bytes");
@@ -825,6 +829,8 @@ static void doc_sections(FILE *f, const struct param *e, enum param_format fmt,
 	const char *q = fmt == PARAM_MARKDOWN ? "`" : "";
 	char path[WHAT_MAX], title[WHAT_MAX + 32];
 	sub_what(path, what, e->name);
+	if (e->flags & PARAM_SEE_ABOVE)
+		return;
 	switch (e->type) {
 	case PARAM_MAP:
 		snprintf(title, sizeof title, "%s%s%s", q, path, q);

@@ -72,6 +72,11 @@ enum param_flag {
 	PARAM_REQUIRED = 1 << 0,  /* the key must be present */
 	PARAM_ZERO = 1 << 1,      /* RATE: 0 is allowed */
 	PARAM_KEYED = 1 << 2,     /* LIST: a mapping NAME: ELEMENT, not a sequence */
+	PARAM_ELSE_LAST = 1 << 3, /* VARIANT without a key: when no case's key
+				   * is present, the last case (whose table
+				   * then says what is missing) */
+	PARAM_SEE_ABOVE = 1 << 4, /* LIST, MAP: its keys are documented
+				   * elsewhere in the same reference */
 };
 
 struct param_table;

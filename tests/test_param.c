@@ -551,6 +551,7 @@ static void test_param_table_check(void **state)
 	assert_int_equal(param_table_check(&all_table, &e), 0);
 	assert_int_equal(param_table_check(&svc2_table, &e), 0);
 	assert_int_equal(param_table_check(&callplan_edge_table, &e), 0);
+	assert_int_equal(param_table_check(&callplan_table, &e), 0);
 	/* every kind's table, the client's included */
 	for (size_t i = 0; models_kinds[i]; i++)
 		if (param_table_check(models_kinds[i]->params, &e))
