@@ -2,24 +2,24 @@
  * client.h - the client kind: one per entry of `workloads:`.
  *
  * Open loop: requests are issued at the workload's arrival process whatever
- * happens to earlier ones (`poisson`, `constant`, or a piecewise-linear
- * rate `profile`, optionally repeating with a `period`), so a slow system
- * meets the same demand as a fast one and latency carries no coordinated
- * omission.  Closed loop: `users` each issue one request, wait for it to
- * finish, think for a `think` time drawn from a distribution, and issue the
- * next; a rejected request ends like a served one.
+ * happens to earlier ones (`poisson`, `constant`, a piecewise-linear rate
+ * `profile`, a bursty `mmpp`, or a `trace` replayed from a file: see
+ * arrival.h for each and how it is sampled), so a slow system meets the
+ * same demand as a fast one and latency carries no coordinated omission.
+ * Closed loop: `users` each issue one request, wait for it to finish,
+ * think for a `think` time drawn from a distribution, and issue the next;
+ * a rejected request ends like a served one.
  *
- * The profile is sampled exactly by inverting its integrated rate: a unit
- * exponential E is the expected number of arrivals still to wait for, and
- * the next arrival is where the integral of the rate from now reaches E.
- * The rate is linear within a segment, so the integral is quadratic and is
- * inverted in closed form; a segment that holds less than E is crossed by
- * subtracting its area, and with a period whole periods are skipped the
- * same way.  One random draw per arrival, and the cost does not depend on
- * how low or how peaked the rate is.
+ * At each arrival the client issues a request: its identity (from the
+ * workload, and the issue number or the closed-loop user and its request
+ * number), its key (`keys`), its kind (`mix`) and its connection
+ * (`connections`), each drawn from the request's own named draws, so
+ * that leaving one out changes no other.  A trace's line gives the key and
+ * kind in place of the draws where it has them.
  *
  * Every request is measured by the client that issued it (sim.h).
- * Random streams: "arrival" (gaps and thinning) and "think".
+ * Random streams: "arrival" (the arrival process's gaps and thinning,
+ * handed to arrival_init) and "think".
  */
 #ifndef MODELS_CLIENT_H
 #define MODELS_CLIENT_H
