@@ -309,6 +309,22 @@ static void catalogue_add(struct outputs_catalogue *c, const struct col_def *col
 	}
 }
 
+/* own_col finds column d among the columns of a row of kind ops (its
+ * own, then with calls the call columns; with ts its ts_cols): its index,
+ * or -1. */
+static int own_col(const struct model_ops *ops, const struct col_def *d, int ts)
+{
+	size_t own = model_ncols(ts ? ops->ts_cols : ops->cols);
+	size_t nc = ts ? own : model_row_cols(ops);
+	for (size_t c = 0; c < nc; c++) {
+		const struct col_def *x = c < own ? &(ts ? ops->ts_cols : ops->cols)[c] :
+						    &sim_call_cols[c - own];
+		if (!strcmp(x->name, d->name))
+			return (int)c;
+	}
+	return -1;
+}
+
 void outputs_catalogue_of(struct outputs_catalogue *c, const struct model_ops *const *kinds,
 			  int ts)
 {
@@ -317,6 +333,23 @@ void outputs_catalogue_of(struct outputs_catalogue *c, const struct model_ops *c
 		catalogue_add(c, ts ? kinds[k]->ts_cols : kinds[k]->cols);
 	if (!ts)
 		catalogue_add(c, sim_call_cols);
+	c->nkinds = 0;
+	for (size_t k = 0; kinds[k] && k < OUTPUTS_MAX_KINDS; k++) {
+		c->kind[k] = kinds[k];
+		for (size_t i = 0; i < c->n; i++)
+			c->at[k][i] = (int16_t)own_col(kinds[k], c->col[i], ts);
+		c->nkinds = k + 1;
+	}
+}
+
+/* col_at is where catalogue column i is in a row of kind ops, or -1. */
+static int col_at(const struct outputs_catalogue *c, const struct model_ops *ops, size_t i,
+		  int ts)
+{
+	for (size_t k = 0; k < c->nkinds; k++)
+		if (c->kind[k] == ops)
+			return c->at[k][i];
+	return own_col(ops, c->col[i], ts);
 }
 
 /* nodes.csv's family: each catalogue column, and its _ci95 after it
@@ -388,19 +421,6 @@ static void put_node_type(FILE *f, const void *row, size_t k)
 	fputs(node(row)->ops->kind, f);
 }
 
-/* own_col finds catalogue column d among kind ops's columns (its own,
- * then the call columns): its index, or -1. */
-static long own_col(const struct model_ops *ops, const struct col_def *d)
-{
-	size_t own = model_ncols(ops->cols), nc = model_row_cols(ops);
-	for (size_t c = 0; c < nc; c++) {
-		const struct col_def *x = c < own ? &ops->cols[c] : &sim_call_cols[c - own];
-		if (!strcmp(x->name, d->name))
-			return (long)c;
-	}
-	return -1;
-}
-
 static void put_node_col(FILE *f, const void *row, size_t k)
 {
 	const struct outputs_node *r = node(row);
@@ -408,7 +428,7 @@ static void put_node_col(FILE *f, const void *row, size_t k)
 	int ci;
 	node_col_at(r->cat, k, &i, &ci);
 	const struct col_def *d = r->cat->col[i];
-	long c = own_col(r->ops, d);
+	int c = col_at(r->cat, r->ops, i, 0);
 	if (c < 0)
 		return;           /* not this kind's: empty */
 	const struct outputs_cell *x = &r->cells[c];
@@ -569,13 +589,9 @@ static void ts_col_member(const void *ctx, size_t k, char *name, size_t len, con
 static void put_nw_col(FILE *f, const void *row, size_t k)
 {
 	const struct outputs_node_window *r = nwindow(row);
-	const struct col_def *d = r->cat->col[k];
-	size_t nc = model_ncols(r->ops->ts_cols);
-	for (size_t c = 0; c < nc; c++)
-		if (!strcmp(r->ops->ts_cols[c].name, d->name)) {
-			csv_num(f, r->counts[c] ? r->sums[c] / r->counts[c] : NAN);
-			return;
-		}
+	int c = col_at(r->cat, r->ops, k, 1);
+	if (c >= 0)
+		csv_num(f, r->counts[c] ? r->sums[c] / r->counts[c] : NAN);
 }
 
 static const struct csv_col node_ts_cols[] = {

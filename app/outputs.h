@@ -50,9 +50,15 @@ extern const int outputs_cmp_metrics[OUTPUTS_NCMP];
  * in the order of the kinds, then (nodes.csv) the engine's call
  * columns, each name once. */
 #define OUTPUTS_MAX_COLS 256
+#define OUTPUTS_MAX_KINDS 32
 struct outputs_catalogue {
 	const struct col_def *col[OUTPUTS_MAX_COLS];
 	size_t n;
+	/* where each column is in each kind's own row (its columns, then the
+	 * call columns; or its ts_cols), or -1: found once, not per row */
+	const struct model_ops *kind[OUTPUTS_MAX_KINDS];
+	int16_t at[OUTPUTS_MAX_KINDS][OUTPUTS_MAX_COLS];
+	size_t nkinds;
 };
 
 /* outputs_catalogue_of builds the catalogue of kinds: nodes.csv's, or
