@@ -43,11 +43,14 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 # three layers, each a folder: sim/ the engine, models/ the kinds, app/
-# the program (app/main.c and app/mpiwork.c are the executables' own)
+# the program.  The command line (app/main.c, app/cmd*.c) is the
+# executables' own, and so is app/mpiwork.c, compiled once for each:
+# without MPI into archsim, with it into archsim-mpi.
+PROG_SRC := app/main.c $(wildcard app/cmd*.c)
 LIB_SRC  := $(wildcard sim/*.c) $(wildcard models/*.c) \
-	    $(filter-out app/main.c app/mpiwork.c,$(wildcard app/*.c))
+	    $(filter-out $(PROG_SRC) app/mpiwork.c,$(wildcard app/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
-MAIN_OBJ := $(BUILD)/app/main.o
+PROG_OBJ := $(PROG_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BIN      := $(BUILD)/archsim
@@ -71,7 +74,7 @@ $(LIBA): $(LIB_OBJ)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN): $(MAIN_OBJ) $(LIBA)
+$(BIN): $(PROG_OBJ) $(BUILD)/app/mpiwork.o $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 
@@ -81,19 +84,20 @@ $(BUILD)/tests/%: tests/%.c $(LIBA) $(wildcard tests/*.h)
 	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -MMD -MP -o $@ $< $(LIBA) $(CMOCKA_LIBS) $(PKG_LIBS) $(LDLIBS)
 
 # archsim-mpi: the same program with MPI ranks as its workers
-# (app/mpiwork.h), built with Open MPI's headers and library.
+# (app/mpiwork.h): app/mpiwork.c built with Open MPI's headers and
+# library; the rest is archsim's own objects.
 MPI_PKG    := ompi-c
 MPI_CFLAGS  = $(shell pkg-config --cflags $(MPI_PKG) 2>/dev/null)
 MPI_LIBS    = $(shell pkg-config --libs $(MPI_PKG) 2>/dev/null)
 MPI_BIN    := $(BUILD)/archsim-mpi
 
-$(BUILD)/mpi/%.o: app/%.c
+$(BUILD)/mpi/mpiwork.o: app/mpiwork.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  MPICC   $<")
 	$(Q)$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(MPI_CFLAGS) -DARCHSIM_MPI \
 	  -DARCHSIM_VERSION='"$(VERSION)"' -MMD -MP -c $< -o $@
 
-$(MPI_BIN): $(BUILD)/mpi/main.o $(BUILD)/mpi/mpiwork.o $(LIBA)
+$(MPI_BIN): $(PROG_OBJ) $(BUILD)/mpi/mpiwork.o $(LIBA)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(MPI_LIBS) $(LDLIBS)
 

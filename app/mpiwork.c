@@ -1,40 +1,68 @@
 /*
  * mpiwork.c - work items over MPI ranks; see mpiwork.h.
  *
- * Messages: rank 0 sends a worker an item number (TAG_ITEM, one
- * uint64_t) or, at the end, TAG_END.  A worker answers with one TAG_REPLY
- * message of bytes: item, status, message length and record length (four
- * uint64_t), then the message and the record.  Rank 0 waits for replies
- * with MPI_Iprobe and short sleeps, so that it still sees a stop signal.
+ * This is the one file that knows whether archsim has MPI: compiled with
+ * ARCHSIM_MPI (archsim-mpi) it speaks MPI; without, it is the plain
+ * archsim's single process, rank 0 of one, and its functions are the few
+ * lines at the end.
+ *
+ * Messages: rank 0 broadcasts the scenario's file name and text (empty:
+ * there is no work), then every point's warm-up.  It sends a worker an
+ * item number (TAG_ITEM, one uint64_t) or, at the end, TAG_END.  A worker
+ * answers with one TAG_REPLY message of bytes: item, status, message
+ * length and record length (four uint64_t), then the message and the
+ * record.  Rank 0 waits for replies with MPI_Iprobe and short sleeps, so
+ * that it still sees a stop signal.
  */
 #include "app/mpiwork.h"
 
+#ifdef ARCHSIM_MPI
+
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <mpi.h>
 
+#include "app/lang.h"
+
 enum { TAG_ITEM = 1, TAG_END, TAG_REPLY };
 
+/* this process's rank, and how many there are */
+static int rank, size = 1;
 /* items sent and not yet answered: rank 0 collects their replies before
  * it ends, so that no worker is left blocked in a send */
 static unsigned long outstanding;
-/* rank 0 gave the workers a scenario: they wait for items, then TAG_END */
-static int serving;
+/* rank 0 sent the workers a scenario (shared), and it was one to run
+ * (serving: they wait for items, then TAG_END) */
+static int shared, serving;
 
-int mpiwork_init(int *argc, char ***argv, int *rank, int *size)
+int mpiwork_enter(int *argc, char ***argv)
 {
 	if (MPI_Init(argc, argv) != MPI_SUCCESS)
 		return -1;
-	MPI_Comm_rank(MPI_COMM_WORLD, rank);
-	MPI_Comm_size(MPI_COMM_WORLD, size);
+	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+	MPI_Comm_size(MPI_COMM_WORLD, &size);
+	/* a worker says nothing: rank 0 reports for all */
+	if (rank != 0 && (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)))
+		return -1;
 	return 0;
 }
 
+int mpiwork_is_worker(void)
+{
+	return rank != 0;
+}
+
+unsigned mpiwork_jobs(unsigned cores)
+{
+	return 1;
+}
+
 /* share one string from rank 0: its length + 1 (0: NULL), then it */
-static int share(int rank, char **s)
+static int share(char **s)
 {
 	unsigned long long len = rank == 0 && *s ? strlen(*s) + 1 : 0;
 	if (MPI_Bcast(&len, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD) != MPI_SUCCESS ||
@@ -52,16 +80,23 @@ static int share(int rank, char **s)
 	return 0;
 }
 
-int mpiwork_share_text(int rank, char **file, char **text)
+/* share_text sends (rank 0) or receives the scenario file's name and
+ * text, both NULL for "nothing to do"; the workers get malloc'd copies.
+ * 0 or -1. */
+static int share_text(char **file, char **text)
 {
-	if (rank == 0 && (!*file || !*text))
-		*file = *text = NULL;
-	if (rank == 0)
+	if (rank == 0) {
+		if (!*file || !*text)
+			*file = *text = NULL;
+		shared = 1;
 		serving = *file != NULL;
-	return share(rank, file) || share(rank, text) ? -1 : 0;
+	}
+	return share(file) || share(text) ? -1 : 0;
 }
 
-int mpiwork_share_warmups(int rank, struct sweep *set)
+/* share_warmups sends (rank 0) or receives the warm-up of every point of
+ * set (runner_warmups).  0 or -1. */
+static int share_warmups(struct sweep *set)
 {
 	/* in pieces: MPI counts are ints */
 	for (size_t p = 0; p < set->npoints; p += 1 << 20) {
@@ -73,6 +108,14 @@ int mpiwork_share_warmups(int rank, struct sweep *set)
 	for (size_t p = 0; rank != 0 && p < set->npoints; p++)
 		sweep_set_warmup(set, p, set->warmup_ns[p]);
 	return 0;
+}
+
+void mpiwork_share_scenario(const char *file, const char *text, struct sweep *set)
+{
+	char *f = (char *)file, *t = (char *)text;
+	share_text(&f, &t);
+	if (f)
+		share_warmups(set);
 }
 
 /* ---- rank 0 ------------------------------------------------------------- */
@@ -140,17 +183,25 @@ static int mpi_recv(void *ctx, unsigned *w, struct runner_reply *out, int wait,
 	return 0;
 }
 
-void mpiwork_transport(struct runner_transport *t, int size)
+int mpiwork_transport(struct runner_transport *t)
 {
+	if (size < 2)
+		return 0;
 	*t = (struct runner_transport){
 		.workers = (unsigned)size - 1,
 		.send = mpi_send,
 		.recv = mpi_recv,
 	};
+	return 1;
 }
 
-void mpiwork_finish(int rank, int size)
+void mpiwork_finish(void)
 {
+	if (rank == 0 && !shared) {
+		/* the workers wait for a scenario: there is none */
+		char *none = NULL;
+		share_text(&none, &none);
+	}
 	if (rank == 0 && serving) {
 		uint64_t none = 0;
 		while (outstanding) {
@@ -208,8 +259,57 @@ static int worker_reply(void *ctx, uint64_t item, int rc, const char *msg, const
 	return ok ? 0 : -1;
 }
 
-void mpiwork_serve(const struct sweep *set, volatile sig_atomic_t *stop)
+void mpiwork_serve_rank(int ready, const struct sc_override *sets, size_t nsets,
+			volatile sig_atomic_t *stop)
 {
+	/* the scenario comes from rank 0, checked here with the same
+	 * overrides; then items until rank 0 says the end */
+	char *file = NULL, *text = NULL;
+	struct sweep *set = NULL;
+	struct sim_err err = { 0 };
 	struct runner_worker wk = { NULL, worker_next, worker_reply };
-	runner_serve(set, &wk, stop);
+	if (share_text(&file, &text) == 0 && file && ready &&
+	    sweep_load_string(&archsim_lang, file, text, sets, nsets, &set, &err) == 0 &&
+	    share_warmups(set) == 0)
+		runner_serve(set, &wk, stop);
+	sweep_free(set);
+	free(file);
+	free(text);
 }
+
+#else /* the plain archsim: rank 0 of one */
+
+int mpiwork_enter(int *argc, char ***argv)
+{
+	return 0;
+}
+
+int mpiwork_is_worker(void)
+{
+	return 0;
+}
+
+unsigned mpiwork_jobs(unsigned cores)
+{
+	return cores;
+}
+
+int mpiwork_transport(struct runner_transport *t)
+{
+	return 0;
+}
+
+void mpiwork_share_scenario(const char *file, const char *text, struct sweep *set)
+{
+}
+
+void mpiwork_serve_rank(int ready, const struct sc_override *sets, size_t nsets,
+			volatile sig_atomic_t *stop)
+{
+}
+
+void mpiwork_finish(void)
+{
+}
+
+#endif

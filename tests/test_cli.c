@@ -62,6 +62,58 @@ static void test_cli_help_prints_the_reference(void **state)
 		fail_msg("docs/reference.md differs from `archsim help --markdown`: run make docs");
 }
 
+/* refused is the stderr of a bad command line, which must end with 2 */
+static const char *refused(char *e, size_t len, const char *args)
+{
+	assert_int_equal(sh(e, len, "%s %s", bin, args), 2);
+	return e;
+}
+
+/* Which command takes which option, and how many arguments, is read off
+ * the command table; so are the refusals. */
+static void test_cli_refusals_name_the_commands(void **state)
+{
+	char e[4096];
+	const char *sc = "scenarios/mm1.yaml";
+	char line[512];
+	snprintf(line, sizeof line, "check %s --shard 1/2", sc);
+	assert_string_equal(refused(e, sizeof e, line),
+			    "archsim: --shard and --trace are options of run\n");
+	snprintf(line, sizeof line, "run %s --shard 1/2 --trace 5", sc);
+	assert_string_equal(refused(e, sizeof e, line),
+			    "archsim: --trace is an option of run, without --shard\n");
+	snprintf(line, sizeof line, "graph %s --goal smallest", sc);
+	assert_string_equal(refused(e, sizeof e, line),
+			    "archsim: --slo, --vary, --min, --max, --goal, --tolerance and "
+			    "--max-replications are options of capacity\n");
+	assert_string_equal(refused(e, sizeof e, "merge somewhere --seed 3"),
+			    "archsim: merge takes the scenario and its overrides from the shard "
+			    "files: no --set or --seed\n");
+	assert_string_equal(refused(e, sizeof e, "help service -q"),
+			    "archsim: -q is an option of run, merge and capacity\n");
+	snprintf(line, sizeof line, "run %s --markdown", sc);
+	assert_string_equal(refused(e, sizeof e, line), "archsim: --markdown is an option of help\n");
+	assert_string_equal(refused(e, sizeof e, "--jobs 0 run x"),
+			    "archsim: -j needs a number of processes from 1 to 256\n");
+	/* a wrong number of arguments shows the command's usage */
+	assert_string_equal(refused(e, sizeof e, "help a b"),
+			    "archsim: unexpected argument 'b'\nusage: archsim help [TOPIC] [--markdown]\n");
+	assert_string_equal(refused(e, sizeof e, "plot"), "usage: archsim plot DIR...\n");
+	/* options a command ignores, for lines written for another */
+	snprintf(line, sizeof line, "%s check %s -q -j 2 --stats -o %s/unused", bin, sc, tmpdir);
+	assert_int_equal(sh(e, sizeof e, "%s", line), 0);
+	assert_string_equal(e, "");
+	/* the help lists every command and every option of the tables */
+	static const char *const words[] = {
+		"archsim run FILE", "archsim merge DIR...", "archsim capacity FILE",
+		"archsim check FILE", "archsim graph FILE", "archsim plot DIR...",
+		"archsim help [TOPIC]", "-j, --jobs N", "--max-replications N", "--markdown",
+	};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (sh(NULL, 0, "%s --help | grep -qF -- '%s'", bin, words[i]) != 0)
+			fail_msg("archsim --help does not show '%s'", words[i]);
+}
+
 static void test_cli_check_accepts_the_shipped_scenarios(void **state)
 {
 	char e[4096];
@@ -437,6 +489,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cli_version_and_help),
 		cmocka_unit_test(test_cli_help_prints_the_reference),
+		cmocka_unit_test(test_cli_refusals_name_the_commands),
 		cmocka_unit_test(test_cli_check_accepts_the_shipped_scenarios),
 		cmocka_unit_test(test_cli_bad_input_is_one_located_line_and_status_2),
 		cmocka_unit_test(test_cli_same_seed_gives_identical_files),

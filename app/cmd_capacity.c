@@ -1,0 +1,143 @@
+/*
+ * cmd_capacity.c - `archsim capacity`: the smallest (or largest) value of
+ * one parameter that meets a service-level objective.
+ *
+ * The search itself is capacity.h's.  Here the command line meets the
+ * scenario's `capacity:` block: the block gives every key, each option
+ * given replaces its key, and --slo and --vary are needed when there is
+ * no block.  The answer is one line on stdout; capacity.csv holds every
+ * probe's evidence.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/capacity.h"
+#include "app/cmd.h"
+#include "app/lang.h"
+#include "sim/ytree.h"
+
+/* search runs the SLO search on the scenario in src (set: it, loaded and
+ * checked). */
+static int search(const struct sweep *set, const struct sweep_source *src,
+		  const struct cmd_args *a)
+{
+	struct cap_spec spec;
+	struct sim_err err = { 0 };
+	char why[700];
+	const struct yt_node *blk = yt_get(set->points[0]->tree, "capacity");
+	memset(&spec, 0, sizeof spec);
+	if (blk) {
+		struct check_ctx ctx = { set->points[0], &err, &archsim_lang };
+		if (param_fill(&ctx, "capacity", blk, &cap_table, NULL, &spec)) {
+			fprintf(stderr, "%s\n", err.msg);
+			return CMD_EXIT_BADINPUT;
+		}
+	}
+	if (!blk && (!a->slo || !a->vary)) {
+		fprintf(stderr, "archsim: capacity needs --slo and --vary, or a capacity: block in %s\n",
+			src->file);
+		return CMD_EXIT_BADINPUT;
+	}
+	if (a->slo && cap_parse_slo(a->slo, &spec, why, sizeof why)) {
+		fprintf(stderr, "archsim: --slo: %s\n", why);
+		return CMD_EXIT_BADINPUT;
+	}
+	if (a->vary)
+		snprintf(spec.path, sizeof spec.path, "%s", a->vary);
+	if (a->goal) {
+		int g = cap_goal_find(a->goal);
+		if (g < 0) {
+			fprintf(stderr, "archsim: --goal: expected smallest, largest or auto (got '%s')\n",
+				a->goal);
+			return CMD_EXIT_BADINPUT;
+		}
+		spec.goal = (enum cap_goal)g;
+	}
+	char *end;
+	if (a->tolerance) {
+		spec.tolerance = strtod(a->tolerance, &end);
+		if (*end || !(spec.tolerance >= CAP_TOLERANCE_MIN &&
+			      spec.tolerance <= CAP_TOLERANCE_MAX)) {
+			fprintf(stderr, "archsim: --tolerance: expected a number from %g to %g (got '%s')\n",
+				CAP_TOLERANCE_MIN, CAP_TOLERANCE_MAX, a->tolerance);
+			return CMD_EXIT_BADINPUT;
+		}
+	}
+	if (a->max_reps) {
+		long n = strtol(a->max_reps, &end, 10);
+		if (*end || n < CAP_REPS_MIN || n > CAP_REPS_MAX) {
+			fprintf(stderr, "archsim: --max-replications: expected an integer from %d to %d (got '%s')\n",
+				CAP_REPS_MIN, CAP_REPS_MAX, a->max_reps);
+			return CMD_EXIT_BADINPUT;
+		}
+		spec.max_replications = (uint32_t)n;
+	}
+	/* the bounds: the command line's, else the block's */
+	const struct yt_node *bmin = blk ? yt_get(blk, "min") : NULL;
+	const struct yt_node *bmax = blk ? yt_get(blk, "max") : NULL;
+	const char *min = a->min ? a->min : bmin ? bmin->str : NULL;
+	const char *max = a->max ? a->max : bmax ? bmax->str : NULL;
+	if (cap_spec_finish(&spec, min, max, why, sizeof why)) {
+		fprintf(stderr, "archsim: capacity: %s\n", why);
+		return CMD_EXIT_BADINPUT;
+	}
+	char dirbuf[4096];
+	const char *outdir = cmd_out_dir(a, set, dirbuf, sizeof dirbuf);
+	cmd_catch_signals();
+	struct cap_result res;
+	int rc = cap_search(&archsim_lang, &spec, src, a->jobs, &cmd_stop, outdir,
+			    a->quiet ? NULL : stderr, &res, &err);
+	if (rc == SIM_EINTR) {
+		cap_result_free(&res);
+		fprintf(stderr, "archsim: interrupted; nothing written\n");
+		return 128 + (int)cmd_stop;
+	}
+	if (rc) {
+		cap_result_free(&res);
+		/* bad input comes located (FILE:LINE:COL); the rest is archsim's */
+		return cmd_failed(rc, &err, rc == SIM_EINVAL ? "" : "archsim: ");
+	}
+	char lo[64], hi[64], ans[64];
+	cap_format(&spec, spec.min, lo, sizeof lo);
+	cap_format(&spec, res.nprobes > 1 ? res.probes[1].value : spec.max, hi, sizeof hi);
+	if (!res.found) {
+		printf("no value of %s from %s to %s meets %s\n", spec.path, lo,
+		       spec.has_max ? hi : "the doubling's end", spec.slo);
+	} else {
+		cap_format(&spec, res.answer, ans, sizeof ans);
+		printf("%s %s that meets %s: %s%s\n",
+		       res.goal == CAP_LARGEST ? "largest" : "smallest", spec.path, spec.slo, ans,
+		       res.both ? " (it holds over the whole range searched)" : "");
+	}
+	if (!a->quiet)
+		printf("evidence: %s/capacity.csv (%zu probes)\n", outdir, res.nprobes);
+	cap_result_free(&res);
+	return 0;
+}
+
+static int capacity_exec(const struct cmd_args *a)
+{
+	struct sweep *set = NULL;
+	struct sweep_source src = { 0 };
+	/* each probe rebuilds the scenario from its text */
+	int status = cmd_load(a, &set, &src);
+	if (status == 0)
+		status = search(set, &src, a);
+	sweep_free(set);
+	free((char *)src.text);
+	return status;
+}
+
+const struct cmd_entry cmd_capacity_entry = {
+	.name = "capacity",
+	.args = "FILE",
+	.options = "--slo --vary --min --max --goal --tolerance --max-replications "
+		   "-o --seed --set -j -q",
+	.tolerates = "--stats",
+	.doc = "find the smallest (or largest) value of PATH that meets the SLO "
+	       "('latency_p99_s<50ms and reject_ratio<0.001'), deciding each probe with 95% "
+	       "confidence; writes DIR/capacity.csv (the scenario's capacity: block gives "
+	       "the same keys)",
+	.exec = capacity_exec,
+};
