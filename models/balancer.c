@@ -18,6 +18,16 @@
  * Random choices of the balancer (random, p2c samples, ties, slow start)
  * come from the node's own stream; the instance a request reaches is the
  * request's own draw, so that it does not depend on the policy.
+ *
+ * The policies are data: one table, lb_policies, a row per policy in the
+ * manner of nginx's upstream modules (set up the peers, get a peer, free
+ * a peer): its name for `policy:`, a line of doc, flags (takes weights,
+ * picks by hash) and hooks: validate and link for the configuration,
+ * init and fini of an instance's own state, rebuild when the available
+ * set changes, pick, and what follows a load change or a reply.  The
+ * kind calls the hooks and never names a policy; a policy's functions
+ * sit in a section of their own above the table.  The file reads: types,
+ * the policies and their table, parameters, linking, running.
  */
 #include "models/balancer.h"
 
@@ -44,26 +54,7 @@
 #define LB_RING_MAX_POINTS 20000000.0
 #define LB_NONE UINT32_MAX
 
-enum {
-	P_RR, P_WRR, P_RANDOM, P_WRANDOM, P_LC, P_P2C, P_LRT, P_PEWMA,
-	P_RING, P_MAGLEV, P_HASH
-};
-
-static const char *const policy_names[] = {
-	"round_robin", "weighted_round_robin", "random", "weighted_random",
-	"least_connections", "p2c", "least_response_time", "peak_ewma",
-	"ring_hash", "maglev", "hash", NULL
-};
-
-/* what each policy reads */
-static int uses_hash(unsigned p)
-{
-	return p == P_RING || p == P_MAGLEV || p == P_HASH;
-}
-static int takes_weights(unsigned p)
-{
-	return p == P_WRR || p == P_WRANDOM || p == P_LC || p == P_P2C || p == P_RING;
-}
+/* ---- types ------------------------------------------------------------ */
 
 enum { LB_EV_FORWARD = 1, LB_EV_PROBE, LB_EV_PROBE_FAIL, LB_EV_UNEJECT };
 
@@ -117,9 +108,791 @@ struct lb_cfg {
 	uint32_t *order;       /* [nb] backends sorted by name */
 	int equal_weights;
 	uint64_t wsum;
-	struct hring_pt *ring;  /* ring_hash: every backend's points, sorted
-				* (an instance keeps those it may use) */
-	size_t nring;
+	void *shared;          /* what the policy's link laid out for all
+				* instances; its unlink frees it */
+};
+
+/* A request in flight through the balancer. */
+struct flight {
+	struct sim_via via;    /* first: sim_via_pop returns it */
+	int64_t sent_ns;
+	uint32_t b, inst;
+	int release;           /* its load is released on reply */
+};
+
+struct conn {
+	uint64_t key;          /* client << 32 | connection, + 1; 0: empty */
+	uint32_t b;
+	int64_t opened_ns;
+};
+
+/* One balancer instance's view and state. */
+struct inst {
+	uint32_t *load;        /* [nb] outstanding requests / open connections */
+	uint8_t *flags;        /* [nb] AV_* */
+	uint32_t *avail, navail;   /* available backends, ascending */
+	void *ps;              /* the policy's own: its init makes it, its
+				* fini frees it */
+	uint32_t *hc_fail, *hc_ok, *c5xx, *times;
+	uint32_t nejected;
+	int64_t *ss_start;               /* slow start began; -1 none */
+	struct conn *conns;              /* layer 4, open addressing */
+	size_t nconns, conns_cap;
+};
+
+/* Statistics since warm-up, per backend (and summed for the node). */
+struct bstat {
+	uint64_t sent, replies, failed, ejections, unhealthy;
+	double lat_sum_s, detect_sum_s;
+	uint64_t detect_n;
+	struct twa out;        /* outstanding requests */
+};
+
+struct lb_policy;
+
+struct lb {
+	const struct lb_cfg *cfg;
+	const struct lb_policy *pol;   /* lb_policies[cfg->policy] */
+	uint32_t nb;
+	struct inst *in;       /* [instances] */
+	struct bstat *bs;      /* [nb]; the balancer's row is their sum */
+	struct twa out_all;    /* outstanding requests, all backends (the
+				* time series' sample; at the end the sum
+				* of the backends') */
+	uint64_t arrivals, no_backend;
+	double moved_sum;
+	uint64_t moved_n;
+	uint32_t units_seen;   /* the backend node's active replicas, last seen */
+	gsl_rng *rng;
+	struct pool flights;
+	double ts_prev_out;
+	int64_t ts_prev_ns;
+	double *wtmp;          /* [nb] scratch */
+};
+
+/* ---- the policies ------------------------------------------------------ */
+
+/*
+ * A policy is a row of lb_policies below, as an nginx upstream module is
+ * a few callbacks over the peers that upstream{} keeps for it: the kind
+ * keeps the backends, their weights, loads, health and the dense array of
+ * the available ones (struct inst: avail, navail, load, flags); a policy
+ * keeps whatever else it needs in an instance's `ps` (and what all
+ * instances share in the configuration's `shared`) and answers the
+ * hooks below.  Every hook but pick may be NULL: the policy has nothing
+ * to do then.  Adding a policy is its functions, in a section of their
+ * own, and its row.
+ */
+
+enum lb_policy_flag {
+	/* reads `weights`: other policies refuse them */
+	LBP_WEIGHTS = 1 << 0,
+	/* picks by the request's hash (the connection's at layer 4) and the
+	 * available set alone: it draws nothing and changes nothing, so the
+	 * kind may ask it where probe keys go before and after the set
+	 * changes (keys_moved_share), and slow start leaves it alone (a
+	 * second pick would move keys, not thin a backend's share) */
+	LBP_HASH = 1 << 1,
+};
+
+struct lb_policy {
+	const char *name;      /* as `policy:` writes it; first (PARAM_ENUM
+				* reads the rows' names) */
+	const char *doc;       /* a line for the reader: what it does, after
+				* whom (balancer.h has the full account) */
+	unsigned flags;        /* enum lb_policy_flag */
+
+	/* validate checks the policy's keys once all are read (map and what
+	 * for locations): 0 or SIM_EINVAL through check_fail. */
+	int (*validate)(struct check_ctx *ctx, const char *what,
+			const struct yt_node *map, const struct lb_cfg *c);
+	/* link checks what needs the backends known (their number and
+	 * weights, c->be) and lays out what every instance shares in
+	 * c->shared: 0, SIM_EINVAL or SIM_ENOMEM.  unlink frees c->shared,
+	 * and is called whether link ran or not. */
+	int (*link)(struct check_ctx *ctx, struct sc_node *self, struct lb_cfg *c);
+	void (*unlink)(struct lb_cfg *c);
+
+	/* init allocates instance in's in->ps, before its first rebuild:
+	 * 0 or SIM_ENOMEM.  fini frees it, whatever init got to (in->ps may
+	 * be NULL, or hold NULL arrays). */
+	int (*init)(struct lb *lb, struct inst *in);
+	void (*fini)(struct inst *in);
+	/* rebuild follows a change of the available set, and sets up the
+	 * first one after init: in->avail and in->navail are new, in->flags
+	 * says who is out (navail may be 0).  0, or -1 out of memory. */
+	int (*rebuild)(struct lb *lb, struct inst *in);
+	/* pick chooses an available backend for a request whose hash is h;
+	 * called only while in->navail > 0.  The hot path. */
+	uint32_t (*pick)(struct sim *s, struct lb *lb, struct inst *in, uint64_t h);
+	/* load_changed follows in->load[b] after a request or connection
+	 * was sent to b or released from it. */
+	void (*load_changed)(const struct lb *lb, struct inst *in, uint32_t b);
+	/* reply sees each reply from backend b, rtt_ns after its request
+	 * was sent. */
+	void (*reply)(const struct lb *lb, struct inst *in, uint32_t b, double rtt_ns,
+		      int64_t now_ns);
+};
+
+/* ---- round_robin ------------------------------------------------------- */
+
+struct rr_state {
+	uint32_t next;         /* place in avail of the next pick */
+};
+
+/* rr_next takes the next available backend in turn. */
+static uint32_t rr_next(struct rr_state *r, const struct inst *in)
+{
+	if (r->next >= in->navail)
+		r->next = 0;
+	return in->avail[r->next++];
+}
+
+static int rr_init(struct lb *lb, struct inst *in)
+{
+	return (in->ps = calloc(1, sizeof(struct rr_state))) ? 0 : SIM_ENOMEM;
+}
+
+static void rr_fini(struct inst *in)
+{
+	free(in->ps);
+}
+
+/* the cursor starts over when the set shrank under it, and stays
+ * there until the set grows back */
+static void rr_restart(struct rr_state *r, const struct inst *in)
+{
+	if (r->next >= in->navail)
+		r->next = 0;
+}
+
+static int rr_rebuild(struct lb *lb, struct inst *in)
+{
+	rr_restart(in->ps, in);
+	return 0;
+}
+
+static uint32_t rr_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
+{
+	return rr_next(in->ps, in);
+}
+
+/* ---- weighted_round_robin ---------------------------------------------- */
+
+/* With equal weights it is round robin; otherwise it steps through one
+ * period of nginx's smooth weighted round robin, laid out when the set
+ * changes. */
+struct wrr_state {
+	struct rr_state rr;    /* equal weights */
+	uint32_t *sched, nsched, spos;   /* the period, and the place in it */
+};
+
+static int wrr_link(struct check_ctx *ctx, struct sc_node *self, struct lb_cfg *c)
+{
+	if (!c->equal_weights && (double)c->wsum * c->nb > LB_WRR_MAX_STEPS) {
+		char what[160];
+		snprintf(what, sizeof what, "nodes.%s.weights", self->name);
+		return check_fail(ctx, yt_get(self->src, "weights"), what,
+			       "weights adding up to %llu over %u backends make a period too long to lay out (weights x backends at most %.0f); divide the weights by their common factor or use weighted_random",
+			       (unsigned long long)c->wsum, c->nb, LB_WRR_MAX_STEPS);
+	}
+	return 0;
+}
+
+static int wrr_init(struct lb *lb, struct inst *in)
+{
+	const struct lb_cfg *c = lb->cfg;
+	struct wrr_state *w = calloc(1, sizeof *w);
+	if (!(in->ps = w))
+		return SIM_ENOMEM;
+	if (!c->equal_weights && !(w->sched = malloc(c->wsum * sizeof *w->sched)))
+		return SIM_ENOMEM;
+	return 0;
+}
+
+static void wrr_fini(struct inst *in)
+{
+	struct wrr_state *w = in->ps;
+	if (w)
+		free(w->sched);
+	free(w);
+}
+
+/* wrr_fill lays out one period of nginx's smooth weighted round robin
+ * over the available backends (in backend order, the first on a tie). */
+static int wrr_fill(struct lb *lb, struct inst *in, struct wrr_state *w)
+{
+	const struct lb_cfg *c = lb->cfg;
+	uint64_t total = 0;
+	for (uint32_t i = 0; i < in->navail; i++)
+		total += c->be[in->avail[i]].weight;
+	w->nsched = (uint32_t)total;
+	w->spos = 0;
+	int64_t *cur = calloc(in->navail ? in->navail : 1, sizeof *cur);
+	if (!cur)
+		return -1;
+	for (uint32_t k = 0; k < w->nsched; k++) {
+		uint32_t best = 0;
+		for (uint32_t i = 0; i < in->navail; i++) {
+			cur[i] += c->be[in->avail[i]].weight;
+			if (cur[i] > cur[best])
+				best = i;
+		}
+		cur[best] -= (int64_t)total;
+		w->sched[k] = in->avail[best];
+	}
+	free(cur);
+	return 0;
+}
+
+static int wrr_rebuild(struct lb *lb, struct inst *in)
+{
+	struct wrr_state *w = in->ps;
+	rr_restart(&w->rr, in);
+	return lb->cfg->equal_weights ? 0 : wrr_fill(lb, in, w);
+}
+
+static uint32_t wrr_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
+{
+	struct wrr_state *w = in->ps;
+	if (lb->cfg->equal_weights)
+		return rr_next(&w->rr, in);
+	if (w->spos >= w->nsched)
+		w->spos = 0;
+	return w->sched[w->spos++];
+}
+
+/* ---- random ------------------------------------------------------------ */
+
+static uint32_t random_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
+{
+	return in->avail[(uint32_t)(rng_uniform_pos(lb->rng) * in->navail)];
+}
+
+/* ---- weighted_random ---------------------------------------------------- */
+
+/* in->ps is Walker's alias table over the available backends, NULL while
+ * none is available. */
+
+static void wrandom_fini(struct inst *in)
+{
+	if (in->ps)
+		gsl_ran_discrete_free(in->ps);
+	in->ps = NULL;
+}
+
+static int wrandom_rebuild(struct lb *lb, struct inst *in)
+{
+	wrandom_fini(in);
+	if (!in->navail)
+		return 0;
+	for (uint32_t i = 0; i < in->navail; i++)
+		lb->wtmp[i] = lb->cfg->be[in->avail[i]].weight;
+	in->ps = gsl_ran_discrete_preproc(in->navail, lb->wtmp);
+	return in->ps ? 0 : -1;
+}
+
+static uint32_t wrandom_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
+{
+	return in->avail[gsl_ran_discrete(lb->rng, in->ps)];
+}
+
+/* ---- least_connections -------------------------------------------------- */
+
+/* A heap of the available backends by (load / weight, virtual time,
+ * index).  It keeps the arrays it orders by, so that its functions need
+ * nothing else. */
+struct lc_state {
+	uint32_t *heap, *hpos, nheap;    /* hpos[b]: b's place, LB_NONE if out */
+	double *vt;                      /* tie-break virtual times */
+	const uint32_t *load;            /* the instance's in->load */
+	const struct backend *be;        /* the weights: cfg->be */
+};
+
+static int lc_less(const struct lc_state *lc, uint32_t a, uint32_t b)
+{
+	double la = (double)lc->load[a] * lc->be[b].weight;
+	double lb_ = (double)lc->load[b] * lc->be[a].weight;
+	if (la != lb_)
+		return la < lb_;
+	if (lc->vt[a] != lc->vt[b])
+		return lc->vt[a] < lc->vt[b];
+	return a < b;
+}
+
+static void heap_swap(struct lc_state *lc, uint32_t i, uint32_t j)
+{
+	uint32_t t = lc->heap[i];
+	lc->heap[i] = lc->heap[j];
+	lc->heap[j] = t;
+	lc->hpos[lc->heap[i]] = i;
+	lc->hpos[lc->heap[j]] = j;
+}
+
+static void heap_fix(struct lc_state *lc, uint32_t i)
+{
+	while (i > 0 && lc_less(lc, lc->heap[i], lc->heap[(i - 1) / 2])) {
+		heap_swap(lc, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		uint32_t l = 2 * i + 1, m = i;
+		if (l < lc->nheap && lc_less(lc, lc->heap[l], lc->heap[m]))
+			m = l;
+		if (l + 1 < lc->nheap && lc_less(lc, lc->heap[l + 1], lc->heap[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		heap_swap(lc, i, m);
+		i = m;
+	}
+}
+
+static int lc_init(struct lb *lb, struct inst *in)
+{
+	const struct lb_cfg *c = lb->cfg;
+	uint32_t nb = lb->nb;
+	struct lc_state *lc = calloc(1, sizeof *lc);
+	if (!(in->ps = lc) ||
+	    !(lc->heap = malloc(nb * sizeof *lc->heap)) ||
+	    !(lc->hpos = malloc(nb * sizeof *lc->hpos)) ||
+	    !(lc->vt = malloc(nb * sizeof *lc->vt)))
+		return SIM_ENOMEM;
+	lc->load = in->load;
+	lc->be = c->be;
+	for (uint32_t b = 0; b < nb; b++) {
+		lc->hpos[b] = LB_NONE;
+		/* half a stride in: weights 5, 1, 1 give a a a b c a a */
+		lc->vt[b] = 0.5 / c->be[b].weight;
+	}
+	return 0;
+}
+
+static void lc_fini(struct inst *in)
+{
+	struct lc_state *lc = in->ps;
+	if (lc)
+		free(lc->heap), free(lc->hpos), free(lc->vt);
+	free(lc);
+}
+
+static int lc_rebuild(struct lb *lb, struct inst *in)
+{
+	struct lc_state *lc = in->ps;
+	/* a returning backend takes the least virtual time in play, so it
+	 * neither wins every tie nor waits out a backlog */
+	double vmin = INFINITY;
+	for (uint32_t i = 0; i < lc->nheap; i++)
+		if (lc->vt[lc->heap[i]] < vmin)
+			vmin = lc->vt[lc->heap[i]];
+	for (uint32_t b = 0; b < lb->nb; b++) {
+		if (lc->hpos[b] == LB_NONE && !in->flags[b] && vmin < INFINITY &&
+		    lc->vt[b] < vmin)
+			lc->vt[b] = vmin;
+		lc->hpos[b] = LB_NONE;
+	}
+	lc->nheap = 0;
+	for (uint32_t i = 0; i < in->navail; i++) {
+		lc->heap[lc->nheap] = in->avail[i];
+		lc->hpos[in->avail[i]] = lc->nheap++;
+	}
+	for (uint32_t i = lc->nheap / 2; i-- > 0;)
+		heap_fix(lc, i);
+	return 0;
+}
+
+static uint32_t lc_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
+{
+	struct lc_state *lc = in->ps;
+	uint32_t b = lc->heap[0];
+	lc->vt[b] += 1.0 / lc->be[b].weight;
+	heap_fix(lc, 0);
+	return b;
+}
+
+static void lc_load_changed(const struct lb *lb, struct inst *in, uint32_t b)
+{
+	struct lc_state *lc = in->ps;
+	if (lc->hpos[b] != LB_NONE)
+		heap_fix(lc, lc->hpos[b]);
+}
+
+/* ---- sampling: p2c and the EWMA policies -------------------------------- */
+
+/* sample_least draws `choices` distinct available backends and returns
+ * the cheapest by cost, ties at random.  Inlined into each policy's pick
+ * with its own cost, so that a cost is a direct call. */
+static inline uint32_t sample_least(struct sim *s, struct lb *lb, struct inst *in,
+				    double (*cost)(const struct lb *, const struct inst *,
+						   uint32_t, int64_t))
+{
+	uint32_t k = lb->cfg->choices, n = in->navail;
+	uint32_t pick[LB_MAX_CHOICES];
+	if (k > n)
+		k = n;
+	/* Floyd's algorithm: k distinct indices in O(k^2), k small */
+	uint32_t got = 0;
+	for (uint32_t j = n - k; j < n; j++) {
+		uint32_t t = (uint32_t)(rng_uniform_pos(lb->rng) * (j + 1));
+		for (uint32_t i = 0; i < got; i++)
+			if (pick[i] == t) {
+				t = j;
+				break;
+			}
+		pick[got++] = t;
+	}
+	uint32_t best = in->avail[pick[0]], ties = 1;
+	double bc = cost(lb, in, best, s->now_ns);
+	for (uint32_t i = 1; i < k; i++) {
+		uint32_t b = in->avail[pick[i]];
+		double cb = cost(lb, in, b, s->now_ns);
+		if (cb < bc) {
+			best = b, bc = cb, ties = 1;
+		} else if (cb == bc) {
+			/* reservoir: each of the tied equally likely */
+			ties++;
+			if (rng_uniform_pos(lb->rng) * ties < 1)
+				best = b;
+		}
+	}
+	return best;
+}
+
+/* ---- p2c: Envoy's least_request ---------------------------------------- */
+
+static double p2c_cost(const struct lb *lb, const struct inst *in, uint32_t b, int64_t now)
+{
+	return (double)in->load[b] / lb->cfg->be[b].weight;
+}
+
+static uint32_t p2c_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
+{
+	return sample_least(s, lb, in, p2c_cost);
+}
+
+/* ---- least_response_time, peak_ewma: Finagle's and Linkerd's cost ------- */
+
+struct ewma_state {
+	double *cost;          /* [nb] latency estimate, ns, at stamp */
+	int64_t *stamp;        /* [nb] when it was last updated */
+};
+
+static int ewma_init(struct lb *lb, struct inst *in)
+{
+	struct ewma_state *e = calloc(1, sizeof *e);
+	if (!(in->ps = e) ||
+	    !(e->cost = calloc(lb->nb, sizeof *e->cost)) ||
+	    !(e->stamp = calloc(lb->nb, sizeof *e->stamp)))
+		return SIM_ENOMEM;
+	return 0;
+}
+
+static void ewma_fini(struct inst *in)
+{
+	struct ewma_state *e = in->ps;
+	if (e)
+		free(e->cost), free(e->stamp);
+	free(e);
+}
+
+static double ewma_cost(const struct lb *lb, const struct inst *in, uint32_t b, int64_t now)
+{
+	const struct ewma_state *e = in->ps;
+	/* Finagle: the estimate decays toward 0 while nothing is observed;
+	 * an unmeasured backend with requests out costs a large penalty */
+	double w = exp(-(double)(now - e->stamp[b]) / (double)lb->cfg->decay_ns);
+	double est = e->cost[b] * w;
+	if (est == 0 && in->load[b] > 0)
+		return 1e12 + in->load[b];
+	return est * (in->load[b] + 1);
+}
+
+static uint32_t ewma_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
+{
+	return sample_least(s, lb, in, ewma_cost);
+}
+
+/* ewma_update moves b's estimate toward a reply's latency; with peak, a
+ * latency above the estimate replaces it (peak_ewma). */
+static inline void ewma_update(const struct lb *lb, struct inst *in, uint32_t b,
+			       double rtt, int64_t now, int peak)
+{
+	struct ewma_state *e = in->ps;
+	double w = exp(-(double)(now - e->stamp[b]) / (double)lb->cfg->decay_ns);
+	if (peak && rtt > e->cost[b])
+		e->cost[b] = rtt;
+	else
+		e->cost[b] = e->cost[b] * w + rtt * (1 - w);
+	e->stamp[b] = now;
+}
+
+static void lrt_reply(const struct lb *lb, struct inst *in, uint32_t b, double rtt,
+		      int64_t now)
+{
+	ewma_update(lb, in, b, rtt, now, 0);
+}
+
+static void pewma_reply(const struct lb *lb, struct inst *in, uint32_t b, double rtt,
+			int64_t now)
+{
+	ewma_update(lb, in, b, rtt, now, 1);
+}
+
+/* ---- ring_hash ---------------------------------------------------------- */
+
+/* Every backend's points, sorted, are laid out once at link (c->shared):
+ * they depend on the backends alone.  An instance keeps those of its
+ * available backends (in->ps). */
+struct ring_pts {
+	struct hring_pt *pt;
+	size_t n;
+};
+
+static int ring_link(struct check_ctx *ctx, struct sc_node *self, struct lb_cfg *c)
+{
+	if ((double)c->wsum * c->virtual_nodes > LB_RING_MAX_POINTS) {
+		char what[160];
+		snprintf(what, sizeof what, "nodes.%s.virtual_nodes", self->name);
+		return check_fail(ctx, yt_get(self->src, "virtual_nodes") ? yt_get(self->src, "virtual_nodes") : self->src,
+			       what, "the ring would have %.0f points (at most %.0f)",
+			       (double)c->wsum * c->virtual_nodes, LB_RING_MAX_POINTS);
+	}
+	struct ring_pts *r = calloc(1, sizeof *r);
+	uint64_t *hash = malloc(c->nb * sizeof *hash), *pts = malloc(c->nb * sizeof *pts);
+	int bad = !r || !hash || !pts;
+	c->shared = r;
+	for (uint32_t b = 0; !bad && b < c->nb; b++) {
+		hash[b] = c->be[b].hash;
+		pts[b] = (uint64_t)c->virtual_nodes * c->be[b].weight;
+	}
+	bad = bad || hring_build(&r->pt, &r->n, hash, pts, c->nb);
+	free(hash), free(pts);
+	if (bad)
+		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	return 0;
+}
+
+static void ring_unlink(struct lb_cfg *c)
+{
+	struct ring_pts *r = c->shared;
+	if (r)
+		free(r->pt);
+	free(r);
+	c->shared = NULL;
+}
+
+static int ring_init(struct lb *lb, struct inst *in)
+{
+	const struct ring_pts *all = lb->cfg->shared;
+	struct ring_pts *r = calloc(1, sizeof *r);
+	if (!(in->ps = r) || !(r->pt = malloc(all->n * sizeof *r->pt)))
+		return SIM_ENOMEM;
+	return 0;
+}
+
+static void ring_fini(struct inst *in)
+{
+	struct ring_pts *r = in->ps;
+	if (r)
+		free(r->pt);
+	free(r);
+}
+
+static int ring_rebuild(struct lb *lb, struct inst *in)
+{
+	const struct ring_pts *all = lb->cfg->shared;
+	struct ring_pts *r = in->ps;
+	/* the available backends' points, still in order */
+	r->n = hring_filter(r->pt, all->pt, all->n, in->flags);
+	return 0;
+}
+
+static uint32_t ring_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
+{
+	const struct ring_pts *r = in->ps;
+	return hring_lookup(r->pt, r->n, h);
+}
+
+/* ---- maglev ------------------------------------------------------------- */
+
+/* in->ps is the lookup table, table_size entries, filled from the
+ * available backends in name order. */
+
+static int maglev_validate(struct check_ctx *ctx, const char *what,
+			   const struct yt_node *map, const struct lb_cfg *c)
+{
+	uint32_t m = c->table_size;
+	int prime = m >= 2;
+	for (uint32_t d = 2; prime && (uint64_t)d * d <= m; d++)
+		prime = m % d != 0;
+	if (!prime) {
+		char w[256];
+		snprintf(w, sizeof w, "%s.table_size", what);
+		return check_fail(ctx, yt_get(map, "table_size"), w,
+			       "must be a prime (65537, 655373 ...), so that every backend's permutation covers the table");
+	}
+	return 0;
+}
+
+static int maglev_link(struct check_ctx *ctx, struct sc_node *self, struct lb_cfg *c)
+{
+	if (c->table_size < c->nb) {
+		char what[160];
+		snprintf(what, sizeof what, "nodes.%s.table_size", self->name);
+		return check_fail(ctx, yt_get(self->src, "table_size") ? yt_get(self->src, "table_size") : self->src,
+			       what, "must be larger than the %u backends", c->nb);
+	}
+	return 0;
+}
+
+static int maglev_init(struct lb *lb, struct inst *in)
+{
+	in->ps = malloc((size_t)lb->cfg->table_size * sizeof(uint32_t));
+	return in->ps ? 0 : SIM_ENOMEM;
+}
+
+static void maglev_fini(struct inst *in)
+{
+	free(in->ps);
+}
+
+/* maglev_rebuild lays out the lookup table (Eisenbud et al., NSDI 2016,
+ * §3.4) from the available backends taken in name order. */
+static int maglev_rebuild(struct lb *lb, struct inst *in)
+{
+	const struct lb_cfg *c = lb->cfg;
+	uint32_t *table = in->ps;
+	uint32_t m = c->table_size;
+	uint32_t nav = 0;
+	for (uint32_t k = 0; k < lb->nb; k++)
+		if (!in->flags[c->order[k]])
+			nav++;
+	for (uint32_t j = 0; j < m; j++)
+		table[j] = LB_NONE;
+	if (!nav)
+		return 0;
+	uint32_t *who = malloc(nav * sizeof *who);
+	uint64_t *off = malloc(nav * sizeof *off), *skip = malloc(nav * sizeof *skip);
+	uint64_t *next = calloc(nav, sizeof *next);
+	if (!who || !off || !skip || !next) {
+		free(who), free(off), free(skip), free(next);
+		return -1;
+	}
+	uint32_t i = 0;
+	for (uint32_t k = 0; k < lb->nb; k++) {
+		uint32_t b = c->order[k];
+		if (in->flags[b])
+			continue;
+		who[i] = b;
+		off[i] = rng_mix64(c->be[b].hash ^ 0x6d61676c65764f46ull) % m;
+		skip[i] = rng_mix64(c->be[b].hash ^ 0x6d61676c6576534bull) % (m - 1) + 1;
+		i++;
+	}
+	uint32_t filled = 0;
+	for (;;) {
+		for (i = 0; i < nav; i++) {
+			uint64_t slot;
+			do {
+				slot = (off[i] + next[i] * skip[i]) % m;
+				next[i]++;
+			} while (table[slot] != LB_NONE);
+			table[slot] = who[i];
+			if (++filled == m)
+				goto done;
+		}
+	}
+done:
+	free(who), free(off), free(skip), free(next);
+	return 0;
+}
+
+static uint32_t maglev_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
+{
+	const uint32_t *table = in->ps;
+	return table[h % lb->cfg->table_size];
+}
+
+/* ---- hash -------------------------------------------------------------- */
+
+static uint32_t hash_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
+{
+	return in->avail[h % in->navail];
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+/* One row per policy, in the order of their indices in lb_cfg.policy;
+ * `policy:` takes the names from here, and the weights message lists the
+ * rows with LBP_WEIGHTS.  Ended by a row with no name. */
+static const struct lb_policy lb_policies[] = {
+	{
+		.name = "round_robin",
+		.doc = "each available backend in turn",
+		.init = rr_init, .fini = rr_fini, .rebuild = rr_rebuild, .pick = rr_pick,
+	},
+	{
+		.name = "weighted_round_robin",
+		.doc = "nginx's smooth weighted round robin, one period laid out in advance",
+		.flags = LBP_WEIGHTS,
+		.link = wrr_link,
+		.init = wrr_init, .fini = wrr_fini, .rebuild = wrr_rebuild, .pick = wrr_pick,
+	},
+	{
+		.name = "random",
+		.doc = "an available backend at random",
+		.pick = random_pick,
+	},
+	{
+		.name = "weighted_random",
+		.doc = "at random in proportion to the weights, by Walker's alias table",
+		.flags = LBP_WEIGHTS,
+		.fini = wrandom_fini, .rebuild = wrandom_rebuild, .pick = wrandom_pick,
+	},
+	{
+		.name = "least_connections",
+		.doc = "fewest outstanding requests over weight, ties in weighted round-robin order",
+		.flags = LBP_WEIGHTS,
+		.init = lc_init, .fini = lc_fini, .rebuild = lc_rebuild, .pick = lc_pick,
+		.load_changed = lc_load_changed,
+	},
+	{
+		.name = "p2c",
+		.doc = "Envoy's least_request: the least loaded of `choices` backends drawn at random",
+		.flags = LBP_WEIGHTS,
+		.pick = p2c_pick,
+	},
+	{
+		.name = "least_response_time",
+		.doc = "Finagle's cost, latency EWMA x (outstanding + 1), over `choices` backends",
+		.init = ewma_init, .fini = ewma_fini, .pick = ewma_pick, .reply = lrt_reply,
+	},
+	{
+		.name = "peak_ewma",
+		.doc = "least_response_time with an estimate that jumps to any latency above it",
+		.init = ewma_init, .fini = ewma_fini, .pick = ewma_pick, .reply = pewma_reply,
+	},
+	{
+		.name = "ring_hash",
+		.doc = "consistent hashing of the key on a ring of `virtual_nodes` points per backend",
+		.flags = LBP_WEIGHTS | LBP_HASH,
+		.link = ring_link, .unlink = ring_unlink,
+		.init = ring_init, .fini = ring_fini, .rebuild = ring_rebuild, .pick = ring_pick,
+	},
+	{
+		.name = "maglev",
+		.doc = "Maglev's lookup table of `table_size` entries, filled in name order",
+		.flags = LBP_HASH,
+		.validate = maglev_validate, .link = maglev_link,
+		.init = maglev_init, .fini = maglev_fini, .rebuild = maglev_rebuild,
+		.pick = maglev_pick,
+	},
+	{
+		.name = "hash",
+		.doc = "the key's hash modulo the available backends",
+		.flags = LBP_HASH,
+		.pick = hash_pick,
+	},
+	{ 0 }
 };
 
 /* ---- parameters ------------------------------------------------------ */
@@ -247,24 +1020,21 @@ static int lb_validate(struct check_ctx *ctx, const char *what,
 		snprintf(w, sizeof w, "%s.layer", what);
 		return check_fail(ctx, yt_get(map, "layer"), w, "must be 4 or 7");
 	}
-	if (c->nweights && !takes_weights(c->policy)) {
+	const struct lb_policy *p = &lb_policies[c->policy];
+	if (c->nweights && !(p->flags & LBP_WEIGHTS)) {
+		const char *takers[sizeof lb_policies / sizeof lb_policies[0]];
+		char list[512];
+		size_t n = 0;
+		for (const struct lb_policy *q = lb_policies; q->name; q++)
+			if (q->flags & LBP_WEIGHTS)
+				takers[n++] = q->name;
+		takers[n] = NULL;
+		check_join(list, sizeof list, takers);
 		snprintf(w, sizeof w, "%s.weights", what);
 		return check_fail(ctx, yt_get(map, "weights"), w,
-			       "policy %s does not use weights (these do: weighted_round_robin, weighted_random, least_connections, p2c, ring_hash)",
-			       policy_names[c->policy]);
+			       "policy %s does not use weights (these do: %s)", p->name, list);
 	}
-	if (c->policy == P_MAGLEV) {
-		uint32_t m = c->table_size;
-		int prime = m >= 2;
-		for (uint32_t d = 2; prime && (uint64_t)d * d <= m; d++)
-			prime = m % d != 0;
-		if (!prime) {
-			snprintf(w, sizeof w, "%s.table_size", what);
-			return check_fail(ctx, yt_get(map, "table_size"), w,
-				       "must be a prime (65537, 655373 ...), so that every backend's permutation covers the table");
-		}
-	}
-	return 0;
+	return p->validate ? p->validate(ctx, what, map, c) : 0;
 }
 
 static void lb_cfg_fini(void *obj)
@@ -272,12 +1042,13 @@ static void lb_cfg_fini(void *obj)
 	struct lb_cfg *c = obj;
 	free(c->be);
 	free(c->order);
-	free(c->ring);
+	if (lb_policies[c->policy].unlink)
+		lb_policies[c->policy].unlink(c);
 }
 
 static const struct param lb_params[] = {
 	{ .name = "policy", .type = PARAM_ENUM, PARAM_FIELD(struct lb_cfg, policy),
-	  .names = policy_names, .def = "round_robin",
+	  .rows = lb_policies, .row_size = sizeof lb_policies[0], .def = "round_robin",
 	  .doc = "how a backend is chosen (see the kind's description)" },
 	{ .name = "backends", .type = PARAM_CUSTOM, PARAM_FIELD(struct lb_cfg, list),
 	  .flags = PARAM_REQUIRED, .parse = parse_backends, .fini = free_backends,
@@ -402,105 +1173,17 @@ static int lb_link(struct check_ctx *ctx, struct scenario *sc, struct sc_node *s
 	for (uint32_t k = 0; k < c->nb; k++)
 		c->order[k] = keys[k].b;
 	free(keys);
-	if (c->policy == P_WRR && !c->equal_weights &&
-	    (double)c->wsum * c->nb > LB_WRR_MAX_STEPS) {
-		snprintf(what, sizeof what, "nodes.%s.weights", self->name);
-		return check_fail(ctx, yt_get(self->src, "weights"), what,
-			       "weights adding up to %llu over %u backends make a period too long to lay out (weights x backends at most %.0f); divide the weights by their common factor or use weighted_random",
-			       (unsigned long long)c->wsum, c->nb, LB_WRR_MAX_STEPS);
-	}
-	if (c->policy == P_RING && (double)c->wsum * c->virtual_nodes > LB_RING_MAX_POINTS) {
-		snprintf(what, sizeof what, "nodes.%s.virtual_nodes", self->name);
-		return check_fail(ctx, yt_get(self->src, "virtual_nodes") ? yt_get(self->src, "virtual_nodes") : self->src,
-			       what, "the ring would have %.0f points (at most %.0f)",
-			       (double)c->wsum * c->virtual_nodes, LB_RING_MAX_POINTS);
-	}
-	if (c->policy == P_RING) {
-		/* the points depend on the backends alone: laid out once */
-		uint64_t *hash = malloc(c->nb * sizeof *hash), *pts = malloc(c->nb * sizeof *pts);
-		int bad = !hash || !pts;
-		for (uint32_t b = 0; !bad && b < c->nb; b++) {
-			hash[b] = c->be[b].hash;
-			pts[b] = (uint64_t)c->virtual_nodes * c->be[b].weight;
-		}
-		bad = bad || hring_build(&c->ring, &c->nring, hash, pts, c->nb);
-		free(hash), free(pts);
-		if (bad)
-			return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
-	}
-	if (c->policy == P_MAGLEV && c->table_size < c->nb) {
-		snprintf(what, sizeof what, "nodes.%s.table_size", self->name);
-		return check_fail(ctx, yt_get(self->src, "table_size") ? yt_get(self->src, "table_size") : self->src,
-			       what, "must be larger than the %u backends", c->nb);
+	const struct lb_policy *p = &lb_policies[c->policy];
+	if (p->link) {
+		int rc = p->link(ctx, self, c);
+		if (rc)
+			return rc;
 	}
 	self->units = self->max_units = c->nb;
 	return 0;
 }
 
 /* ---- running ----------------------------------------------------------- */
-
-/* A request in flight through the balancer. */
-struct flight {
-	struct sim_via via;    /* first: sim_via_pop returns it */
-	int64_t sent_ns;
-	uint32_t b, inst;
-	int release;           /* its load is released on reply */
-};
-
-struct conn {
-	uint64_t key;          /* client << 32 | connection, + 1; 0: empty */
-	uint32_t b;
-	int64_t opened_ns;
-};
-
-/* One balancer instance's view and state. */
-struct inst {
-	uint32_t *load;        /* [nb] outstanding requests / open connections */
-	uint8_t *flags;        /* [nb] AV_* */
-	uint32_t *avail, navail;   /* available backends, ascending */
-	uint32_t rr;
-	uint32_t *sched, nsched, spos;   /* weighted round robin period */
-	gsl_ran_discrete_t *alias;
-	uint32_t *heap, *hpos, nheap;    /* least_connections */
-	double *vt;                      /* its tie-break virtual times */
-	double *cost;                    /* EWMA policies */
-	int64_t *stamp;
-	struct hring_pt *ring;
-	size_t nring;
-	uint32_t *table;                 /* maglev */
-	uint32_t *hc_fail, *hc_ok, *c5xx, *times;
-	uint32_t nejected;
-	int64_t *ss_start;               /* slow start began; -1 none */
-	struct conn *conns;              /* layer 4, open addressing */
-	size_t nconns, conns_cap;
-};
-
-/* Statistics since warm-up, per backend (and summed for the node). */
-struct bstat {
-	uint64_t sent, replies, failed, ejections, unhealthy;
-	double lat_sum_s, detect_sum_s;
-	uint64_t detect_n;
-	struct twa out;        /* outstanding requests */
-};
-
-struct lb {
-	const struct lb_cfg *cfg;
-	uint32_t nb;
-	struct inst *in;       /* [instances] */
-	struct bstat *bs;      /* [nb]; the balancer's row is their sum */
-	struct twa out_all;    /* outstanding requests, all backends (the
-				* time series' sample; at the end the sum
-				* of the backends') */
-	uint64_t arrivals, no_backend;
-	double moved_sum;
-	uint64_t moved_n;
-	uint32_t units_seen;   /* the backend node's active replicas, last seen */
-	gsl_rng *rng;
-	struct pool flights;
-	double ts_prev_out;
-	int64_t ts_prev_ns;
-	double *wtmp;          /* [nb] scratch */
-};
 
 /* backend_down: the backend's node (replica) is crashed; a list entry
  * with several replicas is down when all are. */
@@ -532,225 +1215,53 @@ static uint32_t units_now(const struct sim *s, const struct lb_cfg *c)
 	return n->faults ? n->faults->units_now : n->sc->units;
 }
 
-/* ---- least_connections heap: (load / weight, virtual time, index) ---- */
-
-static int lc_less(const struct lb *lb, const struct inst *in, uint32_t a, uint32_t b)
-{
-	const struct backend *be = lb->cfg->be;
-	double la = (double)in->load[a] * be[b].weight;
-	double lb_ = (double)in->load[b] * be[a].weight;
-	if (la != lb_)
-		return la < lb_;
-	if (in->vt[a] != in->vt[b])
-		return in->vt[a] < in->vt[b];
-	return a < b;
-}
-
-static void heap_swap(struct inst *in, uint32_t i, uint32_t j)
-{
-	uint32_t t = in->heap[i];
-	in->heap[i] = in->heap[j];
-	in->heap[j] = t;
-	in->hpos[in->heap[i]] = i;
-	in->hpos[in->heap[j]] = j;
-}
-
-static void heap_fix(const struct lb *lb, struct inst *in, uint32_t i)
-{
-	while (i > 0 && lc_less(lb, in, in->heap[i], in->heap[(i - 1) / 2])) {
-		heap_swap(in, i, (i - 1) / 2);
-		i = (i - 1) / 2;
-	}
-	for (;;) {
-		uint32_t l = 2 * i + 1, m = i;
-		if (l < in->nheap && lc_less(lb, in, in->heap[l], in->heap[m]))
-			m = l;
-		if (l + 1 < in->nheap && lc_less(lb, in, in->heap[l + 1], in->heap[m]))
-			m = l + 1;
-		if (m == i)
-			return;
-		heap_swap(in, i, m);
-		i = m;
-	}
-}
-
 /* load_add changes backend b's load at instance in by d (+1 / -1). */
 static void load_add(struct lb *lb, struct inst *in, uint32_t b, int d)
 {
 	in->load[b] = (uint32_t)((int64_t)in->load[b] + d);
-	if (lb->cfg->policy == P_LC && in->hpos[b] != LB_NONE)
-		heap_fix(lb, in, in->hpos[b]);
+	if (lb->pol->load_changed)
+		lb->pol->load_changed(lb, in, b);
 }
 
-/* ---- building the structures of the available set ------------------- */
-
-/* maglev_fill lays out the lookup table (Eisenbud et al., NSDI 2016, §3.4)
- * from the available backends taken in name order. */
-static int maglev_fill(struct lb *lb, struct inst *in)
-{
-	const struct lb_cfg *c = lb->cfg;
-	uint32_t m = c->table_size;
-	uint32_t nav = 0;
-	for (uint32_t k = 0; k < lb->nb; k++)
-		if (!in->flags[c->order[k]])
-			nav++;
-	for (uint32_t j = 0; j < m; j++)
-		in->table[j] = LB_NONE;
-	if (!nav)
-		return 0;
-	uint32_t *who = malloc(nav * sizeof *who);
-	uint64_t *off = malloc(nav * sizeof *off), *skip = malloc(nav * sizeof *skip);
-	uint64_t *next = calloc(nav, sizeof *next);
-	if (!who || !off || !skip || !next) {
-		free(who), free(off), free(skip), free(next);
-		return -1;
-	}
-	uint32_t i = 0;
-	for (uint32_t k = 0; k < lb->nb; k++) {
-		uint32_t b = c->order[k];
-		if (in->flags[b])
-			continue;
-		who[i] = b;
-		off[i] = rng_mix64(c->be[b].hash ^ 0x6d61676c65764f46ull) % m;
-		skip[i] = rng_mix64(c->be[b].hash ^ 0x6d61676c6576534bull) % (m - 1) + 1;
-		i++;
-	}
-	uint32_t filled = 0;
-	for (;;) {
-		for (i = 0; i < nav; i++) {
-			uint64_t slot;
-			do {
-				slot = (off[i] + next[i] * skip[i]) % m;
-				next[i]++;
-			} while (in->table[slot] != LB_NONE);
-			in->table[slot] = who[i];
-			if (++filled == m)
-				goto done;
-		}
-	}
-done:
-	free(who), free(off), free(skip), free(next);
-	return 0;
-}
-
-/* wrr_fill lays out one period of nginx's smooth weighted round robin
- * over the available backends (in backend order, the first on a tie). */
-static int wrr_fill(struct lb *lb, struct inst *in)
-{
-	const struct lb_cfg *c = lb->cfg;
-	uint64_t total = 0;
-	for (uint32_t i = 0; i < in->navail; i++)
-		total += c->be[in->avail[i]].weight;
-	in->nsched = (uint32_t)total;
-	in->spos = 0;
-	int64_t *cur = calloc(in->navail ? in->navail : 1, sizeof *cur);
-	if (!cur)
-		return -1;
-	for (uint32_t k = 0; k < in->nsched; k++) {
-		uint32_t best = 0;
-		for (uint32_t i = 0; i < in->navail; i++) {
-			cur[i] += c->be[in->avail[i]].weight;
-			if (cur[i] > cur[best])
-				best = i;
-		}
-		cur[best] -= (int64_t)total;
-		in->sched[k] = in->avail[best];
-	}
-	free(cur);
-	return 0;
-}
-
-/* lookup gives the backend a hash policy sends hash h to, or LB_NONE. */
-static uint32_t lookup(const struct lb *lb, const struct inst *in, uint64_t h)
+/* pick_once applies the policy; LB_NONE when nothing is available. */
+static uint32_t pick_once(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
 {
 	if (!in->navail)
 		return LB_NONE;
-	switch (lb->cfg->policy) {
-	case P_RING:
-		return hring_lookup(in->ring, in->nring, h);
-	case P_MAGLEV:
-		return in->table[h % lb->cfg->table_size];
-	default:
-		return in->avail[h % in->navail];
-	}
+	return lb->pol->pick(s, lb, in, h);
 }
 
-/* rebuild remakes instance in's structures after its available set
- * changed: 0, or -1 out of memory. */
+/* ---- the available set ------------------------------------------------ */
+
+/* probe_place is where a hash policy sends hash h now: its pick, which
+ * draws nothing and changes nothing (LBP_HASH). */
 struct probe_ctx {
-	const struct lb *lb;
-	const struct inst *in;
+	struct sim *s;
+	struct lb *lb;
+	struct inst *in;
 };
 
 static uint32_t probe_place(const void *ctx, uint64_t h)
 {
 	const struct probe_ctx *pc = ctx;
-	return lookup(pc->lb, pc->in, h);
+	return pick_once(pc->s, pc->lb, pc->in, h);
 }
 
+/* rebuild remakes instance in's structures after its available set
+ * changed: 0, or -1 out of memory. */
 static int rebuild(struct sim *s, struct lb *lb, struct inst *in)
 {
-	const struct lb_cfg *c = lb->cfg;
+	const struct lb_policy *p = lb->pol;
 	uint32_t *before = NULL;
-	struct probe_ctx pc = { lb, in };
+	struct probe_ctx pc = { s, lb, in };
 	/* which backend each probe key went to, to count moves */
-	if (uses_hash(c->policy) && in->navail && !(before = hring_snapshot(probe_place, &pc)))
+	if ((p->flags & LBP_HASH) && in->navail && !(before = hring_snapshot(probe_place, &pc)))
 		return -1;
 	in->navail = 0;
 	for (uint32_t b = 0; b < lb->nb; b++)
 		if (!in->flags[b])
 			in->avail[in->navail++] = b;
-	if (in->rr >= in->navail)
-		in->rr = 0;
-	int rc = 0;
-	switch (c->policy) {
-	case P_WRR:
-		if (!c->equal_weights)
-			rc = wrr_fill(lb, in);
-		break;
-	case P_WRANDOM:
-		if (in->alias)
-			gsl_ran_discrete_free(in->alias);
-		in->alias = NULL;
-		if (in->navail) {
-			for (uint32_t i = 0; i < in->navail; i++)
-				lb->wtmp[i] = c->be[in->avail[i]].weight;
-			in->alias = gsl_ran_discrete_preproc(in->navail, lb->wtmp);
-			rc = in->alias ? 0 : -1;
-		}
-		break;
-	case P_LC: {
-		/* a returning backend takes the least virtual time in play,
-		 * so it neither wins every tie nor waits out a backlog */
-		double vmin = INFINITY;
-		for (uint32_t i = 0; i < in->nheap; i++)
-			if (in->vt[in->heap[i]] < vmin)
-				vmin = in->vt[in->heap[i]];
-		for (uint32_t b = 0; b < lb->nb; b++) {
-			if (in->hpos[b] == LB_NONE && !in->flags[b] && vmin < INFINITY &&
-			    in->vt[b] < vmin)
-				in->vt[b] = vmin;
-			in->hpos[b] = LB_NONE;
-		}
-		in->nheap = 0;
-		for (uint32_t i = 0; i < in->navail; i++) {
-			in->heap[in->nheap] = in->avail[i];
-			in->hpos[in->avail[i]] = in->nheap++;
-		}
-		for (uint32_t i = in->nheap / 2; i-- > 0;)
-			heap_fix(lb, in, i);
-		break;
-	}
-	case P_RING:
-		/* the available backends' points, still in order */
-		in->nring = hring_filter(in->ring, c->ring, c->nring, in->flags);
-		break;
-	case P_MAGLEV:
-		rc = maglev_fill(lb, in);
-		break;
-	default:
-		break;
-	}
+	int rc = p->rebuild ? p->rebuild(lb, in) : 0;
 	if (before && rc == 0 && in->navail && s->measuring) {
 		lb->moved_sum += hring_moved(before, probe_place, &pc);
 		lb->moved_n++;
@@ -802,93 +1313,6 @@ static void poll_scale(struct sim *s, struct lb *lb)
 
 /* ---- choosing -------------------------------------------------------- */
 
-static double cost(const struct lb *lb, struct inst *in, uint32_t b, int64_t now)
-{
-	if (lb->cfg->policy == P_P2C)
-		return (double)in->load[b] / lb->cfg->be[b].weight;
-	/* Finagle: the estimate decays toward 0 while nothing is observed;
-	 * an unmeasured backend with requests out costs a large penalty */
-	double w = exp(-(double)(now - in->stamp[b]) / (double)lb->cfg->decay_ns);
-	double est = in->cost[b] * w;
-	if (est == 0 && in->load[b] > 0)
-		return 1e12 + in->load[b];
-	return est * (in->load[b] + 1);
-}
-
-/* sample_least draws `choices` distinct available backends and returns
- * the cheapest, ties at random. */
-static uint32_t sample_least(struct sim *s, struct lb *lb, struct inst *in)
-{
-	uint32_t k = lb->cfg->choices, n = in->navail;
-	uint32_t pick[LB_MAX_CHOICES];
-	if (k > n)
-		k = n;
-	/* Floyd's algorithm: k distinct indices in O(k^2), k small */
-	uint32_t got = 0;
-	for (uint32_t j = n - k; j < n; j++) {
-		uint32_t t = (uint32_t)(rng_uniform_pos(lb->rng) * (j + 1));
-		for (uint32_t i = 0; i < got; i++)
-			if (pick[i] == t) {
-				t = j;
-				break;
-			}
-		pick[got++] = t;
-	}
-	uint32_t best = in->avail[pick[0]], ties = 1;
-	double bc = cost(lb, in, best, s->now_ns);
-	for (uint32_t i = 1; i < k; i++) {
-		uint32_t b = in->avail[pick[i]];
-		double cb = cost(lb, in, b, s->now_ns);
-		if (cb < bc) {
-			best = b, bc = cb, ties = 1;
-		} else if (cb == bc) {
-			/* reservoir: each of the tied equally likely */
-			ties++;
-			if (rng_uniform_pos(lb->rng) * ties < 1)
-				best = b;
-		}
-	}
-	return best;
-}
-
-/* pick_once applies the policy; LB_NONE when nothing is available. */
-static uint32_t pick_once(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
-{
-	const struct lb_cfg *c = lb->cfg;
-	if (!in->navail)
-		return LB_NONE;
-	switch (c->policy) {
-	case P_WRR:
-		if (!c->equal_weights) {
-			if (in->spos >= in->nsched)
-				in->spos = 0;
-			return in->sched[in->spos++];
-		}
-		/* equal weights: round robin */
-		/* fall through */
-	case P_RR:
-		if (in->rr >= in->navail)
-			in->rr = 0;
-		return in->avail[in->rr++];
-	case P_RANDOM:
-		return in->avail[(uint32_t)(rng_uniform_pos(lb->rng) * in->navail)];
-	case P_WRANDOM:
-		return in->avail[gsl_ran_discrete(lb->rng, in->alias)];
-	case P_LC: {
-		uint32_t b = in->heap[0];
-		in->vt[b] += 1.0 / c->be[b].weight;
-		heap_fix(lb, in, 0);
-		return b;
-	}
-	case P_P2C:
-	case P_LRT:
-	case P_PEWMA:
-		return sample_least(s, lb, in);
-	default:
-		return lookup(lb, in, h);
-	}
-}
-
 /* ramp is backend b's slow-start share factor, 1 when ramped up. */
 static double ramp(const struct lb_cfg *c, struct inst *in, uint32_t b, int64_t now)
 {
@@ -907,7 +1331,7 @@ static double ramp(const struct lb_cfg *c, struct inst *in, uint32_t b, int64_t 
 static uint32_t choose(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
 {
 	uint32_t b = pick_once(s, lb, in, h);
-	if (b != LB_NONE && !uses_hash(lb->cfg->policy)) {
+	if (b != LB_NONE && !(lb->pol->flags & LBP_HASH)) {
 		double f = ramp(lb->cfg, in, b, s->now_ns);
 		if (f < 1 && rng_uniform_pos(lb->rng) >= f)
 			b = pick_once(s, lb, in, h);
@@ -973,38 +1397,10 @@ static int inst_init(struct sim *s, struct sim_node *n, struct lb *lb, uint32_t 
 		return SIM_ENOMEM;
 	for (uint32_t b = 0; b < nb; b++)
 		in->ss_start[b] = -1;
-	switch (c->policy) {
-	case P_WRR:
-		if (!c->equal_weights && !(in->sched = malloc(c->wsum * sizeof *in->sched)))
-			return SIM_ENOMEM;
-		break;
-	case P_LC:
-		if (!(in->heap = malloc(nb * sizeof *in->heap)) ||
-		    !(in->hpos = malloc(nb * sizeof *in->hpos)) ||
-		    !(in->vt = malloc(nb * sizeof *in->vt)))
-			return SIM_ENOMEM;
-		for (uint32_t b = 0; b < nb; b++) {
-			in->hpos[b] = LB_NONE;
-			/* half a stride in: weights 5, 1, 1 give a a a b c a a */
-			in->vt[b] = 0.5 / c->be[b].weight;
-		}
-		break;
-	case P_LRT:
-	case P_PEWMA:
-		if (!(in->cost = calloc(nb, sizeof *in->cost)) ||
-		    !(in->stamp = calloc(nb, sizeof *in->stamp)))
-			return SIM_ENOMEM;
-		break;
-	case P_RING:
-		if (!(in->ring = malloc(c->nring * sizeof *in->ring)))
-			return SIM_ENOMEM;
-		break;
-	case P_MAGLEV:
-		if (!(in->table = malloc((size_t)c->table_size * sizeof *in->table)))
-			return SIM_ENOMEM;
-		break;
-	default:
-		break;
+	if (lb->pol->init) {
+		int rc = lb->pol->init(lb, in);
+		if (rc)
+			return rc;
 	}
 	uint32_t u = units_now(s, c);
 	for (uint32_t b = u; b < nb; b++)
@@ -1031,6 +1427,7 @@ static int lb_init(struct sim *s, struct sim_node *n)
 	if (!lb)
 		return SIM_ENOMEM;
 	lb->cfg = c;
+	lb->pol = &lb_policies[c->policy];
 	lb->nb = c->nb;
 	pool_init(&lb->flights, sizeof(struct flight), 1024);
 	lb->units_seen = units_now(s, c);
@@ -1059,11 +1456,9 @@ static void lb_fini(struct sim *s, struct sim_node *n)
 		struct inst *in = &lb->in[i];
 		free(in->load), free(in->flags), free(in->avail), free(in->c5xx);
 		free(in->times), free(in->hc_fail), free(in->hc_ok), free(in->ss_start);
-		free(in->sched), free(in->heap), free(in->hpos), free(in->vt);
-		free(in->cost), free(in->stamp), free(in->ring), free(in->table);
 		free(in->conns);
-		if (in->alias)
-			gsl_ran_discrete_free(in->alias);
+		if (lb->pol->fini)
+			lb->pol->fini(in);
 	}
 	free(lb->in);
 	free(lb->bs);
@@ -1197,14 +1592,8 @@ static void lb_done(struct sim *s, struct sim_node *n, struct request *req)
 	if (s->measuring) {
 		lb->bs[b].lat_sum_s += rtt * 1e-9, lb->bs[b].replies++;
 	}
-	if (c->policy == P_LRT || c->policy == P_PEWMA) {
-		double w = exp(-(double)(s->now_ns - in->stamp[b]) / (double)c->decay_ns);
-		if (c->policy == P_PEWMA && rtt > in->cost[b])
-			in->cost[b] = rtt;
-		else
-			in->cost[b] = in->cost[b] * w + rtt * (1 - w);
-		in->stamp[b] = s->now_ns;
-	}
+	if (lb->pol->reply)
+		lb->pol->reply(lb, in, b, rtt, s->now_ns);
 	if (req->status != REQ_OK) {
 		if (s->measuring)
 			lb->bs[b].failed++;

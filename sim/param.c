@@ -129,6 +129,29 @@ static void or_list(char *buf, size_t len, const char *const *names, int quote)
 	}
 }
 
+/* enum_names fills names (PARAM_MAX_NAMES + 1 of them) with an ENUM's
+ * choices, NULL-terminated, from its names or its rows' names, and
+ * returns how many. */
+static size_t enum_names(const struct param *e, const char **names)
+{
+	size_t n = 0;
+	if (e->names) {
+		for (; e->names[n] && n < PARAM_MAX_NAMES; n++)
+			names[n] = e->names[n];
+	} else {
+		const char *row = e->rows;
+		for (; n < PARAM_MAX_NAMES; n++, row += e->row_size) {
+			const char *name;
+			memcpy(&name, row, sizeof name);
+			if (!name)
+				break;
+			names[n] = name;
+		}
+	}
+	names[n] = NULL;
+	return n;
+}
+
 /* ---- checking -------------------------------------------------------- */
 
 static int fill(struct check_ctx *ctx, const char *what, const struct yt_node *map,
@@ -258,16 +281,17 @@ int param_check_one(struct check_ctx *ctx, const struct param *e, const char *wh
 	case PARAM_DIST:
 		return check_dist(ctx, n, what, field);
 	case PARAM_ENUM: {
-		const char *s;
+		const char *s, *names[PARAM_MAX_NAMES + 1];
 		if ((rc = check_string(ctx, n, what, &s)))
 			return rc;
-		for (size_t i = 0; e->names[i]; i++) {
-			if (strcmp(s, e->names[i]) == 0) {
+		enum_names(e, names);
+		for (size_t i = 0; names[i]; i++) {
+			if (strcmp(s, names[i]) == 0) {
 				store_uint(field, e->size, i);
 				return 0;
 			}
 		}
-		return check_unknown(ctx, n, what, e->noun ? e->noun : e->name, s, e->names);
+		return check_unknown(ctx, n, what, e->noun ? e->noun : e->name, s, names);
 	}
 	case PARAM_NODE:
 		return check_node_ref(ctx, n, what, field);
@@ -502,10 +526,16 @@ static int check_entry(const struct param *e, size_t room, const char *what,
 	case PARAM_DIST:
 		NEED(e->size == sizeof(struct dist), "a struct dist field");
 		break;
-	case PARAM_ENUM:
-		NEED(e->names && e->names[0], "names to choose from");
+	case PARAM_ENUM: {
+		const char *names[PARAM_MAX_NAMES + 1];
+		NEED(!e->names != !e->rows, "names or rows to choose from, not both");
+		NEED(!e->rows || e->row_size >= sizeof(char *), "rows that open with a name");
+		size_t n = enum_names(e, names);
+		NEED(n > 0, "names to choose from");
+		NEED(n < PARAM_MAX_NAMES, "too many names");
 		NEED(int_size(e->size), "an integer field");
 		break;
+	}
 	case PARAM_NODE:
 		NEED(e->size == sizeof(uint32_t) && !e->def, "a uint32_t field and no default");
 		break;
@@ -638,14 +668,17 @@ void param_type_doc(const struct param *e, enum param_format fmt, char *buf, siz
 	case PARAM_DIST:
 		used = snprintf(buf, len, "distribution");
 		break;
-	case PARAM_ENUM:
+	case PARAM_ENUM: {
+		const char *names[PARAM_MAX_NAMES + 1];
+		enum_names(e, names);
 		used = snprintf(buf, len, "one of");
-		for (size_t i = 0; e->names[i] && used >= 0 && (size_t)used < len; i++) {
+		for (size_t i = 0; names[i] && used >= 0 && (size_t)used < len; i++) {
 			int w = snprintf(buf + used, len - (size_t)used, "%s %s%s%s",
-					 i ? "," : "", q, e->names[i], q);
+					 i ? "," : "", q, names[i], q);
 			used = w < 0 ? w : used + w;
 		}
 		break;
+	}
 	case PARAM_NODE:
 		used = snprintf(buf, len, "node name");
 		break;

@@ -58,7 +58,7 @@ enum param_type {
 	PARAM_DURATION,  /* duration >= min_ns -> int64_t nanoseconds */
 	PARAM_RATE,      /* rate > 0 (>= 0 with PARAM_ZERO) -> double per second */
 	PARAM_DIST,      /* distribution (check_dist) -> struct dist */
-	PARAM_ENUM,      /* one of names[] -> its index, in an integer field */
+	PARAM_ENUM,      /* one of names[] (or rows) -> its index, in an integer field */
 	PARAM_NODE,      /* name of a component in `nodes:` -> uint32_t index */
 	PARAM_STRING,    /* text -> char * (an owned copy); size 0: not kept */
 	PARAM_BOOL,      /* true/false, yes/no, on/off -> int or bool field */
@@ -108,6 +108,12 @@ struct param {
 	double min, max;                 /* NUMBER */
 	int64_t min_ns;                  /* DURATION */
 	const char *const *names;        /* ENUM: NULL-terminated */
+	/* ENUM, instead of names: a table of row_size-byte rows, each
+	 * opening with its name (a const char *), ended by a row whose name
+	 * is NULL.  A kind whose choices are rows of callbacks (the
+	 * balancer's policies) then names them once, in its table. */
+	const void *rows;
+	size_t row_size;
 	const char *noun;                /* ENUM, VARIANT: the word in "unknown
 					  * NOUN 'x'"; the key name if NULL */
 	const struct param_table *sub;   /* MAP */
@@ -160,9 +166,11 @@ struct param_table {
 	.count_off = offsetof(type, member), \
 	.count_size = sizeof(((type *)0)->member)
 
-/* The most keys one table may have, and cases one variant. */
+/* The most keys one table may have, cases one variant, and names one
+ * enum. */
 #define PARAM_MAX_KEYS 64
 #define PARAM_MAX_CASES 32
+#define PARAM_MAX_NAMES 64
 
 /* param_mark_given is a table's validate for an optional mapping whose
  * struct begins with `int given`: it sets it, so that the kind can tell

@@ -5,7 +5,8 @@
  * lists, nested tables, variants by discriminator and by key presence,
  * custom entries and validate hooks; the shapes of the kinds still to come
  * (calls, keys, mix, a balancer policy); the self-check of tables, those of
- * the registered kinds included; and the exact text of the reference.
+ * the registered kinds included; an enum named by a table's rows; and the
+ * exact text of the reference.
  */
 #include "tests/testutil.h"
 
@@ -604,6 +605,91 @@ static void test_param_table_check(void **state)
 	}
 }
 
+/* ---- an enum named by a table's rows ---------------------------------- */
+
+/* A kind whose choices are rows (the balancer's policies) gives the rows,
+ * each opening with its name, and the names come from there. */
+struct shape_row {
+	const char *name;
+	unsigned corners;
+};
+
+static const struct shape_row shape_rows[] = {
+	{ "triangle", 3 }, { "square", 4 }, { "circle", 0 }, { NULL, 0 },
+};
+
+struct drawing {
+	unsigned shape;
+};
+
+static const struct param drawing_params[] = {
+	{ .name = "shape", .type = PARAM_ENUM, PARAM_FIELD(struct drawing, shape),
+	  .rows = shape_rows, .row_size = sizeof shape_rows[0], .def = "square",
+	  .doc = "what is drawn" },
+	{ 0 }
+};
+static const struct param_table drawing_table = {
+	.params = drawing_params, .size = sizeof(struct drawing),
+};
+
+static void test_param_enum_names_from_rows(void **state)
+{
+	struct drawing *d = good(&drawing_table, "{shape: circle}");
+	assert_int_equal(d->shape, 2);
+	assert_int_equal(shape_rows[d->shape].corners, 0);
+	param_free(&drawing_table, d);
+	d = good(&drawing_table, "{}");
+	assert_int_equal(d->shape, 1);
+	param_free(&drawing_table, d);
+
+	bad_count = 0;
+	bad(&drawing_table, "{shape: hexagon}",
+	    "t.yaml:1:9: x.shape: unknown shape 'hexagon' (allowed: triangle, square, circle)");
+	bad(&drawing_table, "{shape: sqare}",
+	    "t.yaml:1:9: x.shape: unknown shape 'sqare'; did you mean 'square'?");
+	assert_int_equal(bad_count, 0);
+
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	param_doc(f, &drawing_table, PARAM_TEXT, "", 3);
+	fclose(f);
+	assert_non_null(strstr(buf, "one of triangle, square, circle, default square"));
+	free(buf);
+
+	struct sim_err e = { 0 };
+	assert_int_equal(param_table_check(&drawing_table, &e), 0);
+	static const char *const names[] = { "a", NULL };
+	static const struct param both[] = {
+		{ .name = "shape", .type = PARAM_ENUM, PARAM_FIELD(struct drawing, shape),
+		  .names = names, .rows = shape_rows, .row_size = sizeof shape_rows[0],
+		  .doc = "a" },
+		{ 0 }
+	};
+	static const struct param narrow[] = {
+		{ .name = "shape", .type = PARAM_ENUM, PARAM_FIELD(struct drawing, shape),
+		  .rows = shape_rows, .row_size = 1, .doc = "a" },
+		{ 0 }
+	};
+	static const struct shape_row no_rows[] = { { NULL, 0 } };
+	static const struct param empty[] = {
+		{ .name = "shape", .type = PARAM_ENUM, PARAM_FIELD(struct drawing, shape),
+		  .rows = no_rows, .row_size = sizeof no_rows[0], .doc = "a" },
+		{ 0 }
+	};
+	const struct { const struct param *p; const char *msg; } faults[] = {
+		{ both, "shape: names or rows to choose from, not both" },
+		{ narrow, "shape: rows that open with a name" },
+		{ empty, "shape: names to choose from" },
+	};
+	for (size_t i = 0; i < sizeof faults / sizeof faults[0]; i++) {
+		struct param_table t = { .params = faults[i].p, .size = sizeof(struct drawing) };
+		assert_int_equal(param_table_check(&t, &e), SIM_EINVAL);
+		assert_string_equal(e.msg, faults[i].msg);
+	}
+}
+
 /* ---- the reference ---------------------------------------------------- */
 
 struct hop {
@@ -707,6 +793,7 @@ int main(void)
 		cmocka_unit_test(test_param_lists),
 		cmocka_unit_test(test_param_variants_and_the_shapes_to_come),
 		cmocka_unit_test(test_param_table_check),
+		cmocka_unit_test(test_param_enum_names_from_rows),
 		cmocka_unit_test(test_param_doc_exact_text),
 	};
 	return cmocka_run_group_tests_name("param", tests, setup, teardown);
