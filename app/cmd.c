@@ -429,7 +429,7 @@ static void usage(FILE *f)
 		kind[nk] = archsim_lang.kinds[nk]->kind;
 	kind[nk] = NULL;
 	check_join(kinds, sizeof kinds, kind);
-	fprintf(f, "\ncomponent kinds: %s (archsim help KIND: their keys)\n"
+	fprintf(f, "\ncomponent kinds: %s (archsim help KIND: their keys; archsim help: every topic)\n"
 		"exit status: 0 ok, 1 run failed, 2 bad input, 130/143 interrupted\n", kinds);
 }
 
