@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/capacity.h"
 #include "app/lang.h"
 #include "app/trace.h"
 #include "sim/check.h"
@@ -119,26 +120,16 @@ static const struct cmd_option cmd_options[] = {
 	  .help = "quiet: no progress line and no results table" },
 	{ .name = "--stats", .at = AT(want_stats),
 	  .help = "print events, requests and wall time on stderr" },
-	{ .name = "--slo", .meta = "SLO", .at = AT(slo),
-	  .help = "the objective: terms joined by 'and', each a summary.csv metric, < or >, "
-		  "and a limit ('latency_p99_s<50ms and reject_ratio<0.001')" },
-	{ .name = "--vary", .meta = "PATH", .at = AT(vary),
-	  .help = "the parameter searched: any path --set accepts (nodes.web.replicas)" },
-	{ .name = "--min", .meta = "A", .at = AT(min),
-	  .help = "the least value searched (default 1); a plain integer makes the "
-		  "parameter an integer" },
-	{ .name = "--max", .meta = "B", .at = AT(max),
-	  .help = "the most searched, in A's unit (default: double from A until the "
-		  "verdict changes)" },
-	{ .name = "--goal", .meta = "GOAL", .at = AT(goal),
-	  .help = "smallest (more helps, as replicas do), largest (more hurts, as load "
-		  "does), or auto (default: as the bounds' verdicts say)" },
-	{ .name = "--tolerance", .meta = "R", .at = AT(tolerance),
-	  .help = "a continuous parameter's search stops when the bracket is this narrow, "
-		  "relative to its ends (default 0.01)" },
-	{ .name = "--max-replications", .meta = "N", .at = AT(max_reps),
-	  .help = "a probe's replications double while a term is undecided, up to N "
-		  "(default 80)" },
+	/* capacity's: each says a key of the `capacity:` block (capacity.h) */
+	{ .name = "--slo", .meta = "SLO", .at = AT(slo), .table = &cap_table, .key = "slo" },
+	{ .name = "--vary", .meta = "PATH", .at = AT(vary), .table = &cap_table, .key = "vary" },
+	{ .name = "--min", .meta = "A", .at = AT(min), .table = &cap_table, .key = "min" },
+	{ .name = "--max", .meta = "B", .at = AT(max), .table = &cap_table, .key = "max" },
+	{ .name = "--goal", .meta = "GOAL", .at = AT(goal), .table = &cap_table, .key = "goal" },
+	{ .name = "--tolerance", .meta = "R", .at = AT(tolerance), .table = &cap_table,
+	  .key = "tolerance" },
+	{ .name = "--max-replications", .meta = "N", .at = AT(max_reps), .table = &cap_table,
+	  .key = "max_replications" },
 	{ .name = "--markdown", .at = AT(markdown),
 	  .help = "help in Markdown; alone, the whole reference (docs/reference.md)" },
 	{ .name = "--help", .alias = "-h", .answer = answer_help,
@@ -318,6 +309,24 @@ static int tables_ok(void)
 
 /* ---- archsim --help ---------------------------------------------------- */
 
+/* option_help is option o's line: its own, or its key's doc and default
+ * (in buf). */
+static const char *option_help(const struct cmd_option *o, char *buf, size_t len)
+{
+	if (!o->key)
+		return o->help;
+	for (const struct param *e = o->table->params; e->name; e++) {
+		if (strcmp(e->name, o->key))
+			continue;
+		if (e->def || e->def_doc)
+			snprintf(buf, len, "%s (default: %s)", e->doc, e->def ? e->def : e->def_doc);
+		else
+			snprintf(buf, len, "%s", e->doc);
+		return buf;
+	}
+	return "";
+}
+
 #define WIDTH 78
 
 /* wrap prints the words of text (a bracketed group is one word) from
@@ -417,9 +426,10 @@ static void usage(FILE *f)
 	}
 	fprintf(f, "\noptions:\n");
 	for (size_t i = 0; i < NOPTIONS; i++) {
+		char help[1024];
 		option_names(names, sizeof names, &cmd_options[i]);
 		fprintf(f, "  %-*s  ", (int)width, names);
-		wrap(f, width + 4, width + 4, 1, cmd_options[i].help);
+		wrap(f, width + 4, width + 4, 1, option_help(&cmd_options[i], help, sizeof help));
 		fputc('\n', f);
 	}
 	char kinds[256];

@@ -39,6 +39,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sim/param.h"
 #include "sim/scenario.h"
 #include "sim/sweep.h"
 
@@ -85,6 +86,10 @@ struct cmd_option {
 	const char *alias;           /* another spelling, or NULL: "--jobs" */
 	const char *meta;            /* its value's name ("N"); NULL: a flag */
 	const char *help;            /* its line in archsim --help */
+	/* or, for an option that says a key of a table (the capacity
+	 * search's), that key: its line is the key's doc and default */
+	const struct param_table *table;
+	const char *key;
 	/* where the value goes: offsetof(struct cmd_args, field); a flag
 	 * sets an int to 1, a value is stored as a string unless take says
 	 * otherwise */
