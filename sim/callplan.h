@@ -14,7 +14,7 @@
  * An edge may carry a policy (edge_policy): a `timeout` after which the
  * caller stops waiting, and `retry` (attempts, backoff and jitter as the
  * AWS Architecture Blog defines them, which failures to retry, and a
- * retry budget).  The engine runs them (sim.c).
+ * retry budget).  The engine runs them (call.c).
  */
 #ifndef SIM_CALLPLAN_H
 #define SIM_CALLPLAN_H

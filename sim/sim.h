@@ -31,7 +31,8 @@
  *     Timeouts of one edge are equal, so they expire in the order they
  *     were set: each edge keeps its pending timeouts in a list, with one
  *     event armed for the earliest, and a reply unlinks its timeout in
- *     O(1), leaving nothing in the event queue.
+ *     O(1), leaving nothing in the event queue.  The calls in flight are
+ *     call.c's (its essay has the rest: hedges, breakers, pools, limits).
  *
  * Events at the current time (zero-length services) go to a FIFO beside
  * the ladder queue, and replies to a second FIFO of their requests, each
@@ -131,8 +132,20 @@ enum req_status {
 
 /* req_status_name returns the column word of status st ("rejected"). */
 const char *req_status_name(int st);
-/* req_status_group returns REQ_GROUP_OK, REQ_GROUP_REFUSED or REQ_GROUP_FAILED. */
-int req_status_group(int st);
+
+/* req_status_group returns REQ_GROUP_OK, REQ_GROUP_REFUSED or
+ * REQ_GROUP_FAILED (an unknown status is a failure).  Inline: the calls
+ * (call.c) and the measurements ask it per request. */
+static inline int req_status_group(int st)
+{
+	static const unsigned char group[] = {
+#define REQ_STATUS_GROUP(name, col, group, doc) group,
+		REQ_STATUSES(REQ_STATUS_GROUP)
+#undef REQ_STATUS_GROUP
+	};
+	return st >= 0 && st < REQ_NSTATUS ? group[st] : REQ_GROUP_FAILED;
+}
+
 /* req_status_doc returns the one-line meaning of status st. */
 const char *req_status_doc(int st);
 
@@ -215,70 +228,15 @@ enum {
 
 /* ---- calls ---------------------------------------------------------- */
 
-/* One edge of the current step of a call with a policy: its attempt out
- * and its pending timeout (sim.c), how many it made, and decorrelated
- * jitter's last wait. */
-struct call_try {
-	struct request *cur;         /* the attempt out, or NULL */
-	struct tmo *tmo;             /* its pending timeout, or NULL */
-	uint32_t n;                  /* attempts made */
-	int64_t sleep_ns;
-	int64_t sent_ns;             /* when the attempt out was sent */
-	struct request *copy[CALL_MAX_HEDGE];   /* its hedged copies out */
-	struct sim_timer hedge;      /* the next copy's timer */
-	uint32_t ncopies;            /* copies sent for the attempt out */
-	uint64_t brk_epoch;          /* its breaker's epoch when it was let
-				      * through (breaker.h) */
-	struct pend *pend;           /* the attempt out waits for a connection
-				      * of the edge's pool (not sent yet) */
-	int16_t deny;                /* the status an attempt failed fast with */
-};
-
-/* A call in progress: the calls of one step of one parent request. */
-struct call {
-	uint64_t handle;             /* generation << 32 | index; 0 when free */
-	struct request *parent;      /* held by the caller's worker */
-	const struct call_plan *plan;
-	uint32_t caller;             /* the node waiting */
-	uint32_t unit;               /* its replica holding the parent */
-	uint32_t step;               /* the step in progress */
-	uint32_t pending;            /* replies still to come */
-	int32_t status;              /* first failure seen, or REQ_OK */
-	uint32_t fail_node;
-	int64_t start_ns;            /* when the parent's first step began */
-	uint32_t next_free;          /* free list of the call table */
-	struct call_try *tries;      /* [the step's edges] when one of them
-				      * has a policy (timeout, retry): `one`
-				      * for a single edge, else `spare` */
-	struct call_try one;
-	struct call_try *spare;      /* a parallel step's records: kept by
-				      * this slot of the call table from use
-				      * to use, grown when a step needs more,
-				      * freed at the end of the run */
-	uint32_t spare_cap;
-};
-
-/* Per node and unit (row 0 the node, row 1 + r replica r), the calls'
- * statistics the engine writes to nodes.csv. */
-struct call_stats {
-	uint64_t made;               /* child requests sent */
-	uint64_t parents;            /* requests whose calls ended */
-	double wait_ns;              /* time those requests waited, summed */
-	uint64_t late;               /* replies to abandoned calls, or to
-				      * attempts that timed out */
-	uint64_t retries;            /* attempts after the first */
-	uint64_t timeouts;           /* attempts that timed out */
-	uint64_t denied;             /* retries the budget refused */
-	uint64_t not_permitted;      /* attempts a breaker failed fast */
-	uint64_t hedges;             /* hedged copies sent */
-	uint64_t opened;             /* breakers this node's calls opened */
-	uint64_t half_opened;        /* ... turned half-open */
-	uint64_t closed;             /* ... closed again */
-};
+/* The records of the calls in flight (struct call, struct call_try, and
+ * each node's struct call_stats) are the engine's own: simint.h, read by
+ * sim.c and call.c alone.  A kind starts, abandons and asks about its
+ * calls with sim_calls_start, sim_calls_abandon and sim_request_orphan
+ * (further down), and hears of their end through its calls_done. */
 
 /* The columns the engine adds to nodes.csv for a kind that makes calls
  * (calls_done != NULL): calls_made, call_wait_mean_s, late_replies, ...
- * from each row's struct call_stats. */
+ * from each row's call statistics (call.c writes them). */
 extern const struct col_def sim_call_cols[];
 
 /* model_row_cols is the number of columns in a row of kind ops: its own,
@@ -374,7 +332,8 @@ struct sim_node {
 	uint32_t id;
 	uint32_t units;              /* replicas allotted (at least 1) */
 	struct node_faults *faults;  /* NULL: the timeline never names it */
-	struct call_stats *cst;      /* [1 + units] */
+	struct call_stats *cst;      /* [1 + units] when its kind calls
+				      * (simint.h) */
 };
 
 struct sim {
@@ -397,6 +356,7 @@ struct sim {
 	struct rep_result *res;
 	size_t ts_cur;               /* the current window */
 	int64_t next_tick_ns;        /* where it ends (INT64_MAX: the last) */
+	/* the calls in flight: call.c's (simint.h) */
 	struct call *calls;          /* the call table */
 	uint32_t ncalls, calls_cap, call_free;
 	struct edge_rt *ert;         /* [sc->npolicy_edges] */
@@ -583,8 +543,30 @@ static inline void sim_timer_cancel(struct sim_timer *t)
 }
 
 /* sim_request_new returns a cleared request (no identity yet: its maker
- * sets ident), born now, or NULL (out of memory). */
-struct request *sim_request_new(struct sim *s);
+ * sets ident), born now, or NULL (out of memory: the run ends with
+ * SIM_ENOMEM). */
+static inline struct request *sim_request_new(struct sim *s)
+{
+	struct request *r = pool_get(&s->requests);
+	if (!r) {
+		s->oom = 1;
+		return NULL;
+	}
+	/* field by field, not memset: plain stores beat a string
+	 * instruction's start-up on this path */
+	r->next = r->hprev = r->hnext = NULL;
+	r->ident = r->issue = r->key = r->call = r->waiting = 0;
+	r->timer.ev = NULL;
+	r->timer.seq = 0;
+	r->via = NULL;
+	r->birth_ns = r->node_arrival_ns = s->now_ns;
+	r->reply_to = r->client = r->replica = r->fail_node = r->conn = SIM_ANY;
+	r->user = r->from_unit = 0;
+	r->cls = r->hop = r->attempt = 0;
+	r->write = r->cancelled = 0;
+	r->status = REQ_OK;
+	return r;
+}
 
 /* sim_request_free returns a request to the pool. */
 static inline void sim_request_free(struct sim *s, struct request *r)
@@ -592,9 +574,19 @@ static inline void sim_request_free(struct sim *s, struct request *r)
 	pool_put(&s->requests, r);
 }
 
+/* The engine's one event kind scheduled by code in this header: a
+ * delayed arrival (obj: the request).  Its others are private (simint.h). */
+enum { SIM_EV_DELIVER = SIM_EV_ENGINE | 2 };
+
 /* sim_send: req arrives at node `to` now, or after the node's `latency`
- * fault.  sim_forward: the same as the next hop of req's path. */
-void sim_send_later(struct sim *s, uint32_t to, struct request *req);
+ * fault.  sim_forward: the same as the next hop of req's path.
+ * sim_send_later is sim_send's delayed arrival: an engine event
+ * (SIM_EV_DELIVER) that hands req to the node when the delay is over. */
+static inline void sim_send_later(struct sim *s, uint32_t to, struct request *req)
+{
+	sim_schedule(s, s->now_ns + s->nodes[to].faults->add_ns, to, SIM_EV_DELIVER,
+		     req, 0);
+}
 
 static inline void sim_send(struct sim *s, uint32_t to, struct request *req)
 {

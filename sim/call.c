@@ -1,0 +1,1081 @@
+/*
+ * call.c - the calls in flight: a node's synchronous calls from the
+ * moment it starts a plan (sim_calls_start) to the one calls_done that
+ * ends them, with everything an edge's policy adds on the way (timeouts,
+ * retries and their budget, hedges, breakers, connection pools, limits).
+ * The loop (sim.c) hands it the replies of child requests and the calls'
+ * events through the entry points of simint.h; see sim.h for how a kind
+ * sees a call.
+ *
+ * The call table.  A call in progress is a record (struct call, simint.h)
+ * in an array reused through a free list.  It is named by a handle,
+ * generation << 32 | index; a record's generation goes up each time it
+ * is freed, so a stale handle never matches (call_get returns NULL).  A
+ * child request carries its call's handle: the reply to a call that was
+ * abandoned (its parent's replica crashed, a sibling failed fast) or to
+ * an attempt that timed out is counted as a late reply and never touches
+ * the reused record.  The array may move when it grows - a callee can
+ * start calls of its own while a step is being sent - so records are
+ * looked up again after any send, and a single edge's attempt record,
+ * which lives in the call record itself, is reached through TRIES.
+ *
+ * Steps.  A plan is a list of steps, each one edge or a parallel group
+ * (callplan.h).  call_step makes a step's children first (an optional
+ * call's p is a draw of the parent's own, named by the edge's place in
+ * the plan), then each attempt's record and timeout, and sends last, in
+ * edge order: a send may run the callee's code, which may start calls
+ * and move the table.  The step ends when every edge's reply is in; the
+ * first failure ends the whole call at once (fail fast), and replies
+ * still out come back late.  A plan with a policy keeps a record per
+ * edge (struct call_try) for every step, so a late reply of one step is
+ * never taken for the next's (try_of).
+ *
+ * Timeouts.  The timeouts of one edge are all equal, so they expire in
+ * the order they were set: each edge keeps its pending timeouts (struct
+ * tmo) in a list in deadline order, with one SIM_EV_TIMEOUT armed for
+ * the head.  A reply unlinks its timeout in O(1) and leaves nothing in
+ * the event queue; the armed event, when it finds its timeout gone,
+ * fires what is due and arms for the next (timeouts_due).
+ *
+ * Retries and budgets.  A failed attempt (a timeout, an error, a
+ * refusal, as the edge's retry_on says) is tried again after a backoff,
+ * fixed or exponential up to a cap, with the AWS Architecture Blog's
+ * jitters drawn from the parent's own stream for (edge, retry), until
+ * max_attempts.  Each attempt is a new child request, named by its
+ * parent, edge and attempt.  A retry budget keeps retries over a sliding
+ * window (BUDGET_BUCKETS buckets per edge) at most `budget` times the
+ * first attempts over it, min_retries always allowed; a retry it refuses
+ * lets the failure stand (retries_denied).
+ *
+ * Hedges.  An edge with `hedge` sends a copy of an attempt still out
+ * after `after`, up to `max` copies; the first reply of any of them is
+ * the attempt's, and the others come back late.  A copy's identity is its
+ * attempt's and its number, so its draws are its own.
+ *
+ * Breakers.  An edge may name a circuit breaker (breaker.h, a state
+ * machine alone): it is asked before each attempt (admit) and told each
+ * attempt's outcome and duration (attempt_end).  An attempt it does not
+ * permit fails fast with REQ_BREAKER_OPEN, by an event now (SIM_EV_DENIED)
+ * so that the caller hears of it after its step is set up; an attempt
+ * given up unanswered gives back its half-open permit.  The automatic
+ * transition to half-open is an event (SIM_EV_BREAKER) counted on the row
+ * of the node whose call opened the breaker.
+ *
+ * Pools and limits.  An edge's max_connections is its caller's
+ * connection pool: an attempt that finds every connection in use waits in
+ * the edge's queue (struct pend, at most max_pending; a full waiting room
+ * refuses it) and is sent, in order, when one frees (SIM_EV_POOL, an
+ * event now, since the caller's code may be running when it frees).
+ * max_requests bounds the attempts out at once, and rate_limit is a token
+ * bucket per edge; both refuse an attempt (REQ_REJECTED) rather than
+ * delay it.  With `cancel`, an attempt given up is marked so that the
+ * callee drops it if it has not started.
+ *
+ * Measurement: each node that calls has rows of struct call_stats (the
+ * node, then each replica), counted while measuring and written to its
+ * nodes.csv columns (sim_call_cols) by write_call_cols.
+ */
+#include "sim/sim.h"
+#include "sim/simint.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/breaker.h"
+#include "sim/rng.h"
+
+/* The engine's columns of a kind that calls: write_call_cols fills them,
+ * in this order. */
+const struct col_def sim_call_cols[] = {
+	{ "calls_made", COL_SUM, 0, "synchronous calls made (child requests sent)" },
+	{ "call_wait_mean_s", COL_RATIO, 0,
+	  "mean time a request held a worker waiting for its calls, over the requests that made calls" },
+	{ "late_replies", COL_SUM, 0,
+	  "replies that came back after their call was abandoned, or their attempt timed out (wasted work)" },
+	{ "retries", COL_SUM, 0, "call attempts after the first (edges with `retry`)" },
+	{ "timeouts", COL_SUM, 0, "call attempts that timed out (edges with `timeout`)" },
+	{ "retries_denied", COL_SUM, 0, "retries the edge's budget refused: the failure stood" },
+	{ "amplification", COL_RATIO, 0,
+	  "calls made (attempts, retries included) per request entering the system: what this tier's calls multiply the load by" },
+	{ "breaker_not_permitted", COL_SUM, 0,
+	  "call attempts a circuit breaker failed fast (no call made)" },
+	{ "breaker_opened", COL_SUM, 0, "times this node's calls opened a circuit breaker" },
+	{ "breaker_half_opened", COL_SUM, 0,
+	  "times a breaker on this node's calls turned half-open (at a call, or when its wait ran out)" },
+	{ "breaker_closed", COL_SUM, 0, "times this node's half-open calls closed a breaker" },
+	{ "hedges", COL_SUM, 0, "hedged copies of call attempts sent (edges with `hedge`)" },
+	{ NULL, 0, 0, NULL },
+};
+
+/* ---- the call table ------------------------------------------------- */
+
+/* call_get returns the live call named by handle h, or NULL when h is 0
+ * or stale (its call is over, and the record perhaps reused). */
+static struct call *call_get(struct sim *s, uint64_t h)
+{
+	uint32_t i = (uint32_t)h;
+	if (!h || i >= s->ncalls)
+		return NULL;
+	struct call *c = &s->calls[i];
+	return c->handle == h ? c : NULL;
+}
+
+/* call_new returns a cleared record of the call table, from its free
+ * list or a new slot (the table may move), or NULL (out of memory).  The
+ * slot keeps its handle's generation and its spare tries. */
+static struct call *call_new(struct sim *s)
+{
+	uint32_t i;
+	if (s->call_free != UINT32_MAX) {
+		i = s->call_free;
+		s->call_free = s->calls[i].next_free;
+	} else {
+		if (s->ncalls == s->calls_cap) {
+			uint32_t cap = s->calls_cap ? 2 * s->calls_cap : 256;
+			struct call *c = realloc(s->calls, cap * sizeof *c);
+			if (!c) {
+				s->oom = 1;
+				return NULL;
+			}
+			s->calls = c;
+			s->calls_cap = cap;
+		}
+		i = s->ncalls++;
+		s->calls[i].handle = (uint64_t)1 << 32 | i;  /* generation 1 */
+		s->calls[i].spare = NULL;
+		s->calls[i].spare_cap = 0;
+	}
+	struct call *c = &s->calls[i];
+	uint64_t h = c->handle;
+	struct call_try *spare = c->spare;
+	uint32_t spare_cap = c->spare_cap;
+	memset(c, 0, sizeof *c);
+	c->handle = h;
+	c->spare = spare;
+	c->spare_cap = spare_cap;
+	return c;
+}
+
+int calls_init(struct sim *s)
+{
+	const struct scenario *sc = s->sc;
+	s->call_free = UINT32_MAX;
+	s->ert = calloc(sc->npolicy_edges ? sc->npolicy_edges : 1, sizeof *s->ert);
+	s->brk = calloc(sc->nbreakers ? sc->nbreakers : 1, sizeof *s->brk);
+	pool_init(&s->tmos, sizeof(struct tmo), 1024);
+	pool_init(&s->pends, sizeof(struct pend), 1024);
+	if (!s->ert || !s->brk)
+		return SIM_ENOMEM;
+	for (size_t i = 0; i < sc->nbreakers; i++)
+		if (breaker_init(&s->brk[i], sc->breakers[i].cfg))
+			return SIM_ENOMEM;
+	return 0;
+}
+
+void calls_fini(struct sim *s)
+{
+	for (uint32_t i = 0; i < s->ncalls; i++)
+		free(s->calls[i].spare);
+	free(s->calls);
+	free(s->ert);
+	/* a breaker calls_init did not reach is zero, which breaker_fini
+	 * takes */
+	for (size_t i = 0; s->brk && i < s->sc->nbreakers; i++)
+		breaker_fini(&s->brk[i]);
+	free(s->brk);
+	pool_fini(&s->tmos);
+	pool_fini(&s->pends);
+}
+
+static void tmo_cancel(struct sim *s, const struct call_edge *edge, struct tmo *t);
+static struct breaker *breaker_of(struct sim *s, const struct call_edge *edge);
+
+/* TRIES(c): c's tries.  A single edge's live in the call record itself,
+ * which moves when the table grows: c->tries then only says "in one"
+ * (it points at a moved record's `one`), so it is resolved here. */
+#define TRIES(c) ((c)->plan->steps[(c)->step].nedges == 1 ? &(c)->one : (c)->tries)
+
+/* ---- attempts: pools and limits ------------------------------------- */
+
+/* pool_full: the edge has a pool and every connection is in use. */
+static int pool_full(struct sim *s, const struct call_edge *edge)
+{
+	return edge->policy && edge->policy->max_connections &&
+	       s->ert[edge->id].conns >= edge->policy->max_connections;
+}
+
+/* pool_wait puts the attempt t->cur (made, not sent) of edge e of call h
+ * in the edge's pool queue. */
+static void pool_wait(struct sim *s, const struct call_edge *edge, struct call_try *t,
+		      uint64_t h, uint32_t e)
+{
+	struct edge_rt *rt = &s->ert[edge->id];
+	struct pend *p = pool_get(&s->pends);
+	if (!p) {
+		s->oom = 1;
+		return;
+	}
+	p->call = h;
+	p->e = e;
+	p->next = NULL;
+	p->prev = rt->ptail;
+	if (rt->ptail)
+		rt->ptail->next = p;
+	else
+		rt->phead = p;
+	rt->ptail = p;
+	rt->npend++;
+	t->pend = p;
+}
+
+/* pool_freed: a connection of edge's pool is free: the first attempt
+ * waiting gets it, by an event now (the caller's code may be running). */
+static void pool_freed(struct sim *s, const struct call_edge *edge)
+{
+	struct edge_rt *rt = &s->ert[edge->id];
+	rt->conns--;
+	if (rt->npend && !rt->pool_armed) {
+		rt->pool_armed = 1;
+		sim_schedule(s, s->now_ns, 0, SIM_EV_POOL, NULL, edge->id);
+	}
+}
+
+/* try_drop: the caller no longer waits for t's attempt (it replied, timed
+ * out, or the call is over); it leaves the edge's count of attempts out. */
+static void try_drop(struct sim *s, const struct call_edge *edge, struct call_try *t)
+{
+	if (t->pend) {
+		/* it never left: out of the pool's queue, and gone */
+		struct edge_rt *rt = &s->ert[edge->id];
+		struct pend *p = t->pend;
+		if (p->prev)
+			p->prev->next = p->next;
+		else
+			rt->phead = p->next;
+		if (p->next)
+			p->next->prev = p->prev;
+		else
+			rt->ptail = p->prev;
+		rt->npend--;
+		pool_put(&s->pends, p);
+		t->pend = NULL;
+		if (edge->policy->max_requests)
+			s->ert[edge->id].active--;
+		sim_request_free(s, t->cur);
+		t->cur = NULL;
+		t->ncopies = 0;
+		sim_timer_cancel(&t->hedge);
+		return;
+	}
+	if (t->cur && edge->policy && edge->policy->max_connections)
+		pool_freed(s, edge);
+	if (t->cur && edge->policy && edge->policy->cancel) {
+		/* the callee is told: it drops what it has not started (the
+		 * winner of a reply is freed right after, so marking it is
+		 * harmless) */
+		t->cur->cancelled = 1;
+		for (uint32_t k = 0; k < t->ncopies; k++)
+			t->copy[k]->cancelled = 1;
+	}
+	if (t->cur && edge->policy && edge->policy->max_requests)
+		s->ert[edge->id].active--;
+	t->cur = NULL;
+	t->ncopies = 0;              /* copies still out are wasted now */
+	sim_timer_cancel(&t->hedge);
+}
+
+/* over_limit: edge's max_requests attempts are out already, or its
+ * token bucket is empty (a token is taken when it is not). */
+static int over_limit(struct sim *s, const struct call_edge *edge)
+{
+	const struct edge_policy *p = edge->policy;
+	if (!p)
+		return 0;
+	struct edge_rt *rt = &s->ert[edge->id];
+	if (p->max_requests && rt->active >= p->max_requests)
+		return 1;
+	return p->rate.given && !token_take(&rt->tb, &p->rate, s->now_ns);
+}
+
+/* try_sent records k as the attempt out on edge e of call h, as of now:
+ * it counts against the edge's max_requests, and its hedge's timer
+ * starts. */
+static void try_sent(struct sim *s, const struct call_edge *edge, struct call_try *t,
+		     struct request *k, uint64_t h, uint32_t e)
+{
+	t->cur = k;
+	t->sent_ns = s->now_ns;
+	t->ncopies = 0;
+	if (edge->policy && edge->policy->max_requests)
+		s->ert[edge->id].active++;
+	if (edge->policy && edge->policy->hedge.given)
+		t->hedge = sim_timer_set(s, s->now_ns + edge->policy->hedge.after_ns, e,
+					 SIM_EV_HEDGE, NULL, h);
+}
+
+/* tries_free cancels the pending timeouts of c's step and frees its
+ * tries. */
+static void tries_free(struct sim *s, struct call *c)
+{
+	if (!c->tries)
+		return;
+	struct call_try *t = TRIES(c);
+	const struct call_step *step = &c->plan->steps[c->step];
+	for (uint32_t e = 0; e < step->nedges; e++) {
+		if (t[e].tmo)
+			tmo_cancel(s, &step->edges[e], t[e].tmo);
+		/* an attempt given up unanswered is never recorded: its
+		 * half-open permit goes back */
+		struct breaker *b = breaker_of(s, &step->edges[e]);
+		if (t[e].cur && b)
+			breaker_release(b, t[e].brk_epoch);
+		try_drop(s, &step->edges[e], &t[e]);
+	}
+	c->tries = NULL;
+}
+
+/* call_release ends c's record: its tries freed, its handle made stale,
+ * its slot back on the free list. */
+static void call_release(struct sim *s, struct call *c)
+{
+	tries_free(s, c);
+	uint32_t i = (uint32_t)c->handle;
+	uint64_t gen = (c->handle >> 32) + 1;
+	if (gen > UINT32_MAX)
+		gen = 1;
+	c->handle = gen << 32 | i;     /* stale to every handle given out */
+	c->parent = NULL;
+	c->next_free = s->call_free;
+	s->call_free = i;
+}
+
+/* ---- statistics ----------------------------------------------------- */
+
+enum { CALL_MADE, CALL_OVER, CALL_LATE };
+
+/* An edge's place in its plan, step * CALLPLAN_MAX_PARALLEL + edge, names
+ * its draws: it must fit the 24 bits above a draw's purpose (sim.h). */
+_Static_assert((uint64_t)CALLPLAN_MAX_STEPS * CALLPLAN_MAX_PARALLEL <= (uint64_t)1 << 24,
+	       "a call edge's index must fit beside its draw's purpose");
+
+/* call_stat counts a call made, a parent's calls over after x ns, or a
+ * late reply, for the node and for the replica `unit`. */
+static void call_stat(struct sim_node *n, uint32_t unit, int what, double x)
+{
+	for (int k = 0; k < 2; k++) {
+		struct call_stats *cs;
+		if (k == 0)
+			cs = &n->cst[0];
+		else if (n->units > 1 && unit < n->units)
+			cs = &n->cst[1 + unit];
+		else
+			break;
+		switch (what) {
+		case CALL_MADE: cs->made++; break;
+		case CALL_OVER: cs->parents++; cs->wait_ns += x; break;
+		case CALL_LATE: cs->late++; break;
+		}
+	}
+}
+
+/* cst_bump adds 1 to the counter at byte offset off of the node's and
+ * the replica's call statistics, while measuring. */
+static void cst_bump(struct sim *s, struct sim_node *n, uint32_t unit, size_t off)
+{
+	if (!s->measuring)
+		return;
+	*(uint64_t *)((char *)&n->cst[0] + off) += 1;
+	if (n->units > 1 && unit < n->units)
+		*(uint64_t *)((char *)&n->cst[1 + unit] + off) += 1;
+}
+
+/* ---- timeouts ------------------------------------------------------- */
+
+/* tmo_add sets a timeout for edge `e` of call h's step at now + the
+ * edge's timeout: the edge's timeouts are equal, so the list stays in
+ * deadline order, and one event is armed for its head. */
+static struct tmo *tmo_add(struct sim *s, const struct call_edge *edge, uint64_t h,
+			   uint32_t e)
+{
+	struct edge_rt *rt = &s->ert[edge->id];
+	struct tmo *t = pool_get(&s->tmos);
+	if (!t) {
+		s->oom = 1;
+		return NULL;
+	}
+	t->deadline_ns = s->now_ns + edge->policy->timeout_ns;
+	t->call = h;
+	t->e = e;
+	t->next = NULL;
+	t->prev = rt->tail;
+	if (rt->tail)
+		rt->tail->next = t;
+	else
+		rt->head = t;
+	rt->tail = t;
+	if (!rt->armed) {
+		rt->armed = 1;
+		sim_schedule(s, t->deadline_ns, 0, SIM_EV_TIMEOUT, NULL, edge->id);
+	}
+	return t;
+}
+
+static void tmo_unlink(struct edge_rt *rt, struct tmo *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		rt->head = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	else
+		rt->tail = t->prev;
+}
+
+/* tmo_cancel: the attempt ended in time.  O(1); the armed event, if it
+ * was for this one, finds nothing due and arms for the next. */
+static void tmo_cancel(struct sim *s, const struct call_edge *edge, struct tmo *t)
+{
+	tmo_unlink(&s->ert[edge->id], t);
+	pool_put(&s->tmos, t);
+}
+
+/* ---- retries -------------------------------------------------------- */
+
+/* budget_roll moves edge rt's window to now, emptying the buckets it
+ * passes. */
+static void budget_roll(struct edge_rt *rt, const struct retry_cfg *r, int64_t now)
+{
+	int64_t width = r->budget_window_ns / BUDGET_BUCKETS;
+	int64_t b = now / (width ? width : 1);
+	for (int64_t k = rt->bucket + 1; k <= b && k <= rt->bucket + BUDGET_BUCKETS; k++) {
+		rt->firsts[k % BUDGET_BUCKETS] = 0;
+		rt->retries[k % BUDGET_BUCKETS] = 0;
+	}
+	if (b > rt->bucket)
+		rt->bucket = b;
+}
+
+/* budget_allows says whether one more retry stays within the budget:
+ * retries over the window at most budget x first attempts over it. */
+static int budget_allows(struct sim *s, const struct call_edge *edge)
+{
+	const struct retry_cfg *r = &edge->policy->retry;
+	if (r->budget < 0)
+		return 1;
+	struct edge_rt *rt = &s->ert[edge->id];
+	budget_roll(rt, r, s->now_ns);
+	uint64_t f = 0, t = 0;
+	for (int k = 0; k < BUDGET_BUCKETS; k++)
+		f += rt->firsts[k], t += rt->retries[k];
+	return t + 1 <= r->min_retries || (double)(t + 1) <= r->budget * (double)f;
+}
+
+/* budget_count counts an attempt of edge, a first one or a retry, in its
+ * budget's current bucket. */
+static void budget_count(struct sim *s, const struct call_edge *edge, int retry)
+{
+	const struct retry_cfg *r = &edge->policy->retry;
+	if (r->budget < 0)
+		return;
+	struct edge_rt *rt = &s->ert[edge->id];
+	budget_roll(rt, r, s->now_ns);
+	if (retry)
+		rt->retries[rt->bucket % BUDGET_BUCKETS]++;
+	else
+		rt->firsts[rt->bucket % BUDGET_BUCKETS]++;
+}
+
+/* backoff_ns: the wait before retry n (from 1) of an edge, with its
+ * jitter drawn from the parent's own stream for (edge, n). */
+static int64_t backoff_ns(struct sim *s, const struct retry_cfg *r, struct call_try *t,
+			  const struct request *parent, uint64_t salt, uint32_t n)
+{
+	double base = (double)r->base_ns, cap = (double)r->cap_ns, w = base;
+	if (r->backoff == BACKOFF_EXPONENTIAL)
+		w = fmin(cap, base * ldexp(1, (int)(n > 62 ? 62 : n - 1)));
+	if (r->jitter == JITTER_NONE)
+		return (int64_t)w;
+	/* the edge names the stream (purpose and index), the retry its key */
+	rng_seed_key(s->draw, rng_key(sim_draw_key(parent, SIM_DRAW_RETRY | salt << 8), n));
+	double u = rng_uniform_pos(s->draw);
+	switch (r->jitter) {
+	case JITTER_FULL: w = u * w; break;
+	case JITTER_EQUAL: w = w / 2 + u * w / 2; break;
+	default: {
+		double prev = t->sleep_ns ? (double)t->sleep_ns : base;
+		w = fmin(cap, base + u * (3 * prev - base));
+		t->sleep_ns = (int64_t)w;
+		break;
+	}
+	}
+	return (int64_t)w;
+}
+
+/* ---- steps ---------------------------------------------------------- */
+
+/* make_child makes attempt `attempt` (from 0) of the call on edge `salt`
+ * of call h: a request of its own, named by its parent, edge and attempt. */
+static struct request *make_child(struct sim *s, const struct request *parent,
+				  struct sim_node *caller, uint32_t unit, uint64_t h,
+				  uint64_t salt, uint32_t attempt)
+{
+	struct request *k = sim_request_new(s);
+	if (!k)
+		return NULL;
+	uint64_t id = rng_key(rng_key(parent->ident, parent->hop), salt);
+	k->ident = attempt ? rng_key(id, attempt) : id;
+	k->issue = parent->issue;
+	k->key = parent->key;
+	k->cls = parent->cls;
+	k->write = parent->write;
+	k->client = parent->client;
+	k->user = parent->user;
+	k->reply_to = caller->id;
+	k->call = h;
+	k->from_unit = unit;
+	k->attempt = (uint16_t)(attempt > UINT16_MAX ? UINT16_MAX : attempt);
+	sim_trace(s, SIM_TR_CHILD, k, parent, caller->id, 0);
+	return k;
+}
+
+/* breaker_of returns the breaker guarding edge, or NULL. */
+static struct breaker *breaker_of(struct sim *s, const struct call_edge *edge)
+{
+	return edge->policy && edge->policy->breaker >= 0 ? &s->brk[edge->policy->breaker] : NULL;
+}
+
+/* admit says whether an attempt on edge, made by caller's unit, may go
+ * out now: REQ_OK, or the status that refuses it: REQ_REJECTED when its
+ * pool's waiting room is full or its rate limit has no token,
+ * REQ_BREAKER_OPEN when its breaker fails it fast (counted as not
+ * permitted).  A breaker that moves to half-open on this is counted. */
+static int admit(struct sim *s, const struct call_edge *edge, struct sim_node *caller,
+		 uint32_t unit)
+{
+	if ((pool_full(s, edge) && s->ert[edge->id].npend >= edge->policy->max_pending) ||
+	    over_limit(s, edge))
+		return REQ_REJECTED;
+	struct breaker *b = breaker_of(s, edge);
+	if (!b)
+		return REQ_OK;
+	int was = b->state;
+	int ok = breaker_allow(b, s->now_ns);
+	if (was == BRK_OPEN && b->state == BRK_HALF_OPEN)
+		cst_bump(s, caller, unit, offsetof(struct call_stats, half_opened));
+	if (ok)
+		return REQ_OK;
+	cst_bump(s, caller, unit, offsetof(struct call_stats, not_permitted));
+	return REQ_BREAKER_OPEN;
+}
+
+/* call_step makes the calls of the current step of call h, moving on
+ * past steps whose edges all said no.  Returns 1 when calls are out,
+ * 0 when the plan is over (or memory ran out, s->oom). */
+static int call_step(struct sim *s, uint64_t h)
+{
+	struct call *c = call_get(s, h);
+	const struct call_plan *plan = c->plan;
+	struct request *parent = c->parent;
+	struct sim_node *caller = &s->nodes[c->caller];
+	uint32_t unit = c->unit;
+	tries_free(s, c);
+	for (uint32_t st = c->step; st < plan->nsteps; st++) {
+		const struct call_step *step = &plan->steps[st];
+		/* the step's children are made first, linked in edge order
+		 * through their queue link, and the edges that call marked */
+		uint64_t chosen[CALLPLAN_MAX_PARALLEL / 64], denied[CALLPLAN_MAX_PARALLEL / 64];
+		uint64_t breaker_denied[CALLPLAN_MAX_PARALLEL / 64];
+		uint64_t held[CALLPLAN_MAX_PARALLEL / 64];
+		struct request *first = NULL, **tail = &first;
+		uint32_t made = 0;
+		memset(chosen, 0, (step->nedges + 63) / 64 * sizeof *chosen);
+		memset(denied, 0, (step->nedges + 63) / 64 * sizeof *denied);
+		memset(breaker_denied, 0, (step->nedges + 63) / 64 * sizeof *breaker_denied);
+		memset(held, 0, (step->nedges + 63) / 64 * sizeof *held);
+		for (uint32_t e = 0; e < step->nedges; e++) {
+			const struct call_edge *edge = &step->edges[e];
+			/* the edge's place in the plan names its draws; each
+			 * policy edge has a pool of its own, so no other edge
+			 * of the step waits in this one's */
+			uint64_t salt = (uint64_t)st * CALLPLAN_MAX_PARALLEL + e;
+			if (edge->p < 1 &&
+			    !(rng_uniform_pos(sim_draws(s, parent,
+							SIM_DRAW_CALL | salt << 8)) < edge->p))
+				continue;
+			chosen[e / 64] |= (uint64_t)1 << (e % 64);
+			made++;
+			int why = admit(s, edge, caller, unit);
+			if (why != REQ_OK) {
+				denied[e / 64] |= (uint64_t)1 << (e % 64);
+				if (why == REQ_BREAKER_OPEN)
+					breaker_denied[e / 64] |= (uint64_t)1 << (e % 64);
+				continue;
+			}
+			struct request *k = make_child(s, parent, caller, unit, h, salt, 0);
+			if (!k)
+				break;
+			*tail = k;
+			tail = &k->next;
+		}
+		struct call_try *tries = NULL;
+		if (made && plan->has_policy && !s->oom) {
+			if (step->nedges == 1) {
+				memset(&c->one, 0, sizeof c->one);
+				tries = &c->one;
+			} else {
+				/* the slot's own records, reused: no allocation
+				 * per call once the table has warmed up */
+				if (c->spare_cap < step->nedges) {
+					struct call_try *t = realloc(c->spare,
+								     step->nedges * sizeof *t);
+					if (t) {
+						c->spare = t;
+						c->spare_cap = step->nedges;
+					} else {
+						s->oom = 1;
+					}
+				}
+				if (!s->oom) {
+					tries = c->spare;
+					memset(tries, 0, step->nedges * sizeof *tries);
+				}
+			}
+		}
+		if (s->oom) {
+			while (first) {
+				struct request *k = first;
+				first = k->next;
+				sim_request_free(s, k);
+			}
+			return 0;
+		}
+		if (!made)
+			continue;
+		c->step = st;
+		c->pending = made;
+		c->tries = tries;
+		/* each attempt's record and timeout first: the sends below
+		 * may move the call table, and c->one with it */
+		struct request *k = first;
+		for (uint32_t e = 0; tries && e < step->nedges; e++) {
+			if (!(chosen[e / 64] >> (e % 64) & 1))
+				continue;
+			const struct call_edge *edge = &step->edges[e];
+			tries[e].n = 1;
+			if (edge->policy)
+				budget_count(s, edge, 0);
+			if (denied[e / 64] >> (e % 64) & 1) {
+				/* failed fast, as an event now: the caller is
+				 * told after this step is set up */
+				tries[e].deny = (int16_t)(breaker_denied[e / 64] >> (e % 64) & 1 ?
+							  REQ_BREAKER_OPEN : REQ_REJECTED);
+				sim_schedule(s, s->now_ns, e, SIM_EV_DENIED, NULL, h);
+				continue;
+			}
+			try_sent(s, edge, &tries[e], k, h, e);
+			if (breaker_of(s, edge))
+				tries[e].brk_epoch = breaker_of(s, edge)->epoch;
+			if (edge->policy && edge->policy->timeout_ns)
+				tries[e].tmo = tmo_add(s, edge, h, e);
+			struct request *next = k->next;
+			if (edge->policy && edge->policy->max_connections) {
+				if (pool_full(s, edge)) {
+					/* waits for a connection: not sent below */
+					held[e / 64] |= (uint64_t)1 << (e % 64);
+					pool_wait(s, edge, &tries[e], h, e);
+				} else {
+					s->ert[edge->id].conns++;
+				}
+			}
+			k = next;
+		}
+		/* sends last, in edge order: a callee may start calls of its
+		 * own, and the call table may move under c */
+		for (uint32_t e = 0; e < step->nedges; e++) {
+			if (!(chosen[e / 64] >> (e % 64) & 1) || (denied[e / 64] >> (e % 64) & 1))
+				continue;
+			k = first;
+			first = k->next;       /* before the send reuses the link */
+			if (held[e / 64] >> (e % 64) & 1)
+				continue;      /* it waits in the edge's pool */
+			call_stat(caller, unit, CALL_MADE, 0);
+			sim_send(s, step->edges[e].to, k);
+		}
+		return 1;
+	}
+	return 0;
+}
+
+/* call_over ends call c: the caller is told, with the first failure. */
+static void call_over(struct sim *s, struct call *c)
+{
+	struct request *parent = c->parent;
+	struct sim_node *caller = &s->nodes[c->caller];
+	int status = c->status;
+	/* waits that began in the warm-up are not the measured window's */
+	if (c->start_ns >= s->warmup_end_ns)
+		call_stat(caller, c->unit, CALL_OVER, (double)(s->now_ns - c->start_ns));
+	if (status != REQ_OK)
+		parent->fail_node = c->fail_node;
+	parent->waiting = 0;
+	call_release(s, c);
+	caller->ops->calls_done(s, caller, parent, status);
+}
+
+int sim_calls_start(struct sim *s, struct sim_node *n, uint32_t unit,
+		    struct request *req, const struct call_plan *plan)
+{
+	if (!plan || !plan->nsteps)
+		return 0;
+	struct call *c = call_new(s);
+	if (!c)
+		return 0;
+	c->parent = req;
+	c->plan = plan;
+	c->caller = n->id;
+	c->unit = unit;
+	c->status = REQ_OK;
+	c->fail_node = SIM_ANY;
+	c->start_ns = s->now_ns;
+	uint64_t h = c->handle;
+	if (call_step(s, h)) {
+		req->waiting = h;
+		return 1;
+	}
+	call_release(s, call_get(s, h));
+	return 0;
+}
+
+void sim_calls_abandon(struct sim *s, struct request *req)
+{
+	struct call *c = call_get(s, req->waiting);
+	if (c)
+		call_release(s, c);
+	req->waiting = 0;
+}
+
+/* ---- the ends of attempts, and the loop's events -------------------- */
+
+static void step_done(struct sim *s, struct call *c);
+
+/* try_of returns the edge of c's step whose current attempt is kid, or
+ * UINT32_MAX (an attempt that timed out). */
+static uint32_t try_of(const struct call *c, const struct request *kid)
+{
+	uint32_t n = c->plan->steps[c->step].nedges;
+	for (uint32_t e = 0; e < n; e++) {
+		const struct call_try *t = &TRIES(c)[e];
+		if (!t->cur)
+			continue;
+		if (t->cur == kid)
+			return e;
+		for (uint32_t k = 0; k < t->ncopies; k++)
+			if (t->copy[k] == kid)
+				return e;
+	}
+	return UINT32_MAX;
+}
+
+/* hedge_now sends the next copy of the attempt out on edge e of call h,
+ * if it is still out. */
+void hedge_now(struct sim *s, uint64_t h, uint32_t e)
+{
+	struct call *c = call_get(s, h);
+	if (!c || !c->tries)
+		return;
+	const struct call_edge *edge = &c->plan->steps[c->step].edges[e];
+	struct call_try *t = &TRIES(c)[e];
+	const struct hedge_cfg *hc = &edge->policy->hedge;
+	if (!t->cur || t->ncopies >= hc->max)
+		return;
+	struct sim_node *caller = &s->nodes[c->caller];
+	uint64_t salt = (uint64_t)c->step * CALLPLAN_MAX_PARALLEL + e;
+	/* a copy's identity: its attempt's, and which copy */
+	struct request *k = make_child(s, c->parent, caller, c->unit, h, salt,
+				       (t->n + 1) << 8 | (t->ncopies + 1));
+	if (!k) {
+		s->oom = 1;
+		return;
+	}
+	k->attempt = (uint16_t)(t->n - 1);
+	t->copy[t->ncopies++] = k;
+	if (t->ncopies < hc->max)
+		t->hedge = sim_timer_set(s, s->now_ns + hc->after_ns, e, SIM_EV_HEDGE, NULL, h);
+	call_stat(caller, c->unit, CALL_MADE, 0);
+	cst_bump(s, caller, c->unit, offsetof(struct call_stats, hedges));
+	sim_send(s, edge->to, k);
+}
+
+int sim_request_orphan(struct sim *s, const struct request *req)
+{
+	/* a request relayed (a balancer, a cache) keeps its call below the
+	 * relays' records */
+	uint64_t h = req->call;
+	for (const struct sim_via *v = req->via; !h && v; v = v->prev)
+		h = v->call;
+	if (!h)
+		return 0;
+	const struct call *c = call_get(s, h);
+	return !c || (c->tries && try_of(c, req) == UINT32_MAX);
+}
+
+/* attempt_end: the attempt on edge e of call h ended with status st
+ * (own_timeout: its edge's timeout), arisen at fail_node.  A failure is
+ * retried when the edge's policy says so and its budget allows;
+ * otherwise the edge is over. */
+static void attempt_end(struct sim *s, uint64_t h, uint32_t e, int st,
+			uint32_t fail_node, int own_timeout, int no_call)
+{
+	struct call *c = call_get(s, h);
+	const struct call_step *step = &c->plan->steps[c->step];
+	const struct call_edge *edge = &step->edges[e];
+	struct call_try *t = &TRIES(c)[e];
+	struct sim_node *caller = &s->nodes[c->caller];
+	struct breaker *b = breaker_of(s, edge);
+	if (b && !no_call) {
+		int was = b->state;
+		breaker_record(b, s->now_ns, st != REQ_OK, s->now_ns - t->sent_ns, t->brk_epoch);
+		if (b->state == BRK_OPEN && was != BRK_OPEN) {
+			cst_bump(s, caller, c->unit, offsetof(struct call_stats, opened));
+			/* the automatic half-open: counted on this node's row */
+			if (breaker_auto_due(b) != INT64_MAX)
+				sim_schedule(s, breaker_auto_due(b), caller->id, SIM_EV_BREAKER, NULL,
+					     (uint64_t)edge->policy->breaker);
+		}
+		if (b->state == BRK_CLOSED && was == BRK_HALF_OPEN)
+			cst_bump(s, caller, c->unit, offsetof(struct call_stats, closed));
+	}
+	if (st != REQ_OK && st != REQ_BREAKER_OPEN && edge->policy) {
+		const struct retry_cfg *r = &edge->policy->retry;
+		unsigned why = own_timeout ? RETRY_ON_TIMEOUT :
+			req_status_group(st) == REQ_GROUP_REFUSED ? RETRY_ON_REJECTED : RETRY_ON_ERROR;
+		if ((r->retry_on & why) && t->n < r->max_attempts) {
+			if (budget_allows(s, edge)) {
+				budget_count(s, edge, 1);
+				uint64_t salt = (uint64_t)c->step * CALLPLAN_MAX_PARALLEL + e;
+				int64_t w = backoff_ns(s, r, t, c->parent, salt, t->n);
+				sim_schedule(s, s->now_ns + w, e, SIM_EV_RETRY, NULL, h);
+				return;
+			}
+			cst_bump(s, caller, c->unit, offsetof(struct call_stats, denied));
+		}
+	}
+	c->pending--;
+	if (st != REQ_OK && c->status == REQ_OK) {
+		c->status = req_status_group(st) == REQ_GROUP_REFUSED ? REQ_CALL_REJECTED : st;
+		c->fail_node = fail_node;
+	}
+	if (c->status != REQ_OK) {
+		call_over(s, c);
+		return;
+	}
+	if (!c->pending)
+		step_done(s, c);
+}
+
+/* retry_now makes the next attempt on edge e of call h. */
+void retry_now(struct sim *s, uint64_t h, uint32_t e)
+{
+	struct call *c = call_get(s, h);
+	if (!c)
+		return;         /* abandoned meanwhile */
+	const struct call_edge *edge = &c->plan->steps[c->step].edges[e];
+	struct sim_node *caller = &s->nodes[c->caller];
+	struct call_try *t = &TRIES(c)[e];
+	uint64_t salt = (uint64_t)c->step * CALLPLAN_MAX_PARALLEL + e;
+	int why = admit(s, edge, caller, c->unit);
+	if (why != REQ_OK) {
+		t->n++;
+		attempt_end(s, h, e, why, caller->id, 0, 1);
+		return;
+	}
+	struct breaker *b = breaker_of(s, edge);
+	struct request *k = make_child(s, c->parent, caller, c->unit, h, salt, t->n);
+	if (!k) {
+		s->oom = 1;
+		return;
+	}
+	t->n++;
+	try_sent(s, edge, t, k, h, e);
+	if (b)
+		t->brk_epoch = b->epoch;
+	if (edge->policy->timeout_ns)
+		t->tmo = tmo_add(s, edge, h, e);
+	cst_bump(s, caller, c->unit, offsetof(struct call_stats, retries));
+	if (edge->policy->max_connections) {
+		if (pool_full(s, edge)) {
+			pool_wait(s, edge, t, h, e);   /* sent when a connection frees */
+			return;
+		}
+		s->ert[edge->id].conns++;
+	}
+	call_stat(caller, c->unit, CALL_MADE, 0);
+	sim_send(s, edge->to, k);
+}
+
+/* denied_now: the attempt refused as its step was made (call_step) ends
+ * now, with the status it was refused with. */
+void denied_now(struct sim *s, uint64_t h, uint32_t e)
+{
+	struct call *c = call_get(s, h);
+	if (c)
+		attempt_end(s, h, e, TRIES(c)[e].deny, c->caller, 0, 1);
+}
+
+/* half_open_now: breaker b's wait in the open state is over. */
+void half_open_now(struct sim *s, uint32_t node, uint32_t b)
+{
+	struct breaker *br = &s->brk[b];
+	int was = br->state;
+	breaker_tick(br, s->now_ns);
+	if (was == BRK_OPEN && br->state == BRK_HALF_OPEN)
+		cst_bump(s, &s->nodes[node], UINT32_MAX,
+			 offsetof(struct call_stats, half_opened));
+}
+
+/* pool_send gives edge id's free connections to its waiting attempts,
+ * in order. */
+void pool_send(struct sim *s, uint32_t id)
+{
+	struct edge_rt *rt = &s->ert[id];
+	rt->pool_armed = 0;
+	while (rt->phead) {
+		struct pend *p = rt->phead;
+		struct call *c = call_get(s, p->call);
+		/* a released call took its attempts out of the queue: c lives */
+		const struct call_edge *edge = &c->plan->steps[c->step].edges[p->e];
+		if (rt->conns >= edge->policy->max_connections)
+			break;
+		struct call_try *t = &TRIES(c)[p->e];
+		rt->phead = p->next;
+		if (rt->phead)
+			rt->phead->prev = NULL;
+		else
+			rt->ptail = NULL;
+		rt->npend--;
+		pool_put(&s->pends, p);
+		t->pend = NULL;
+		rt->conns++;
+		struct request *k = t->cur;
+		call_stat(&s->nodes[c->caller], c->unit, CALL_MADE, 0);
+		sim_send(s, edge->to, k);    /* c and t may move: not used after */
+	}
+}
+
+/* timeouts_due fires edge id's timeouts that are due. */
+void timeouts_due(struct sim *s, uint32_t id)
+{
+	struct edge_rt *rt = &s->ert[id];
+	rt->armed = 0;
+	while (rt->head && rt->head->deadline_ns <= s->now_ns) {
+		struct tmo *t = rt->head;
+		tmo_unlink(rt, t);
+		uint64_t h = t->call;
+		uint32_t e = t->e;
+		pool_put(&s->tmos, t);
+		struct call *c = call_get(s, h);
+		/* a released call cancelled its timeouts: c is live */
+		struct call_try *tr = &TRIES(c)[e];
+		struct sim_node *caller = &s->nodes[c->caller];
+		tr->tmo = NULL;
+		if (tr->cur)
+			sim_trace(s, SIM_TR_TIMEOUT, tr->cur, c->parent, c->caller, 0);
+		/* its reply, when it comes, is late */
+		try_drop(s, &c->plan->steps[c->step].edges[e], tr);
+		cst_bump(s, caller, c->unit, offsetof(struct call_stats, timeouts));
+		attempt_end(s, h, e, REQ_TIMEOUT, c->plan->steps[c->step].edges[e].to, 1, 0);
+	}
+	if (rt->head && !rt->armed) {
+		rt->armed = 1;
+		sim_schedule(s, rt->head->deadline_ns, 0, SIM_EV_TIMEOUT, NULL, id);
+	}
+}
+
+/* call_reply takes the reply of a child request. */
+void call_reply(struct sim *s, struct request *kid)
+{
+	struct call *c = call_get(s, kid->call);
+	struct sim_node *caller = &s->nodes[kid->reply_to];
+	uint32_t e = c && c->tries ? try_of(c, kid) : 0;
+	if (!c || e == UINT32_MAX) {
+		/* the call was abandoned, or this attempt timed out: the
+		 * callee's work was wasted */
+		call_stat(caller, kid->from_unit, CALL_LATE, 0);
+		sim_request_free(s, kid);
+		return;
+	}
+	if (c->tries) {
+		struct call_try *t = &TRIES(c)[e];
+		const struct call_edge *edge = &c->plan->steps[c->step].edges[e];
+		if (t->tmo)
+			tmo_cancel(s, edge, t->tmo);
+		t->tmo = NULL;
+		try_drop(s, edge, t);
+		int st = kid->status;
+		uint32_t fn = kid->fail_node;
+		uint64_t h = c->handle;
+		sim_request_free(s, kid);
+		attempt_end(s, h, e, st, fn, 0, 0);
+		return;
+	}
+	if (kid->status != REQ_OK && c->status == REQ_OK) {
+		/* a call refused by a full queue fails its caller, which had
+		 * been served: the caller's outcome is a failure, not a
+		 * refusal */
+		c->status = req_status_group(kid->status) == REQ_GROUP_REFUSED ?
+			REQ_CALL_REJECTED : kid->status;
+		c->fail_node = kid->fail_node;
+	}
+	sim_request_free(s, kid);
+	c->pending--;
+	if (c->status != REQ_OK) {
+		/* fail fast: the parent fails now; calls still out of this
+		 * step come back late */
+		call_over(s, c);
+		return;
+	}
+	if (c->pending)
+		return;
+	step_done(s, c);
+}
+
+/* step_done: every call of c's step is answered; the next step, or the
+ * end. */
+static void step_done(struct sim *s, struct call *c)
+{
+	tries_free(s, c);
+	c->step++;
+	uint64_t h = c->handle;
+	if (call_step(s, h))
+		return;
+	if (!s->oom)
+		call_over(s, call_get(s, h));
+}
+
+/* ---- the call columns ----------------------------------------------- */
+
+void write_call_cols(struct sim *s, struct sim_node *n, struct node_rows *o)
+{
+	size_t first = model_ncols(n->ops->cols);
+	for (uint32_t r = 0; r < o->nrows; r++) {
+		const struct call_stats *cs = &n->cst[r];
+		double *v = node_row(o, n->ops, r) + first * 2;
+		v[0] = (double)cs->made;
+		v[2] = cs->wait_ns * 1e-9;
+		v[3] = (double)cs->parents;
+		v[4] = (double)cs->late;
+		v[6] = (double)cs->retries;
+		v[8] = (double)cs->timeouts;
+		v[10] = (double)cs->denied;
+		v[12] = (double)cs->made;
+		v[13] = (double)s->res->scopes[0].arrivals;
+		v[14] = (double)cs->not_permitted;
+		v[16] = (double)cs->opened;
+		v[18] = (double)cs->half_opened;
+		v[20] = (double)cs->closed;
+		v[22] = (double)cs->hedges;
+	}
+}
