@@ -72,8 +72,8 @@
  * callee drops it if it has not started.
  *
  * Measurement: each node that calls has rows of struct call_stats (the
- * node, then each replica), counted while measuring and written to its
- * nodes.csv columns (sim_call_cols) by write_call_cols.
+ * node, then each replica), counted here while measuring and written to
+ * its nodes.csv columns (sim_call_cols) by write_call_cols (sim.c).
  */
 #include "sim/sim.h"
 #include "sim/simint.h"
@@ -85,29 +85,6 @@
 
 #include "sim/breaker.h"
 #include "sim/rng.h"
-
-/* The engine's columns of a kind that calls: write_call_cols fills them,
- * in this order. */
-const struct col_def sim_call_cols[] = {
-	{ "calls_made", COL_SUM, 0, "synchronous calls made (child requests sent)" },
-	{ "call_wait_mean_s", COL_RATIO, 0,
-	  "mean time a request held a worker waiting for its calls, over the requests that made calls" },
-	{ "late_replies", COL_SUM, 0,
-	  "replies that came back after their call was abandoned, or their attempt timed out (wasted work)" },
-	{ "retries", COL_SUM, 0, "call attempts after the first (edges with `retry`)" },
-	{ "timeouts", COL_SUM, 0, "call attempts that timed out (edges with `timeout`)" },
-	{ "retries_denied", COL_SUM, 0, "retries the edge's budget refused: the failure stood" },
-	{ "amplification", COL_RATIO, 0,
-	  "calls made (attempts, retries included) per request entering the system: what this tier's calls multiply the load by" },
-	{ "breaker_not_permitted", COL_SUM, 0,
-	  "call attempts a circuit breaker failed fast (no call made)" },
-	{ "breaker_opened", COL_SUM, 0, "times this node's calls opened a circuit breaker" },
-	{ "breaker_half_opened", COL_SUM, 0,
-	  "times a breaker on this node's calls turned half-open (at a call, or when its wait ran out)" },
-	{ "breaker_closed", COL_SUM, 0, "times this node's half-open calls closed a breaker" },
-	{ "hedges", COL_SUM, 0, "hedged copies of call attempts sent (edges with `hedge`)" },
-	{ NULL, 0, 0, NULL },
-};
 
 /* ---- the call table ------------------------------------------------- */
 
@@ -1053,29 +1030,4 @@ static void step_done(struct sim *s, struct call *c)
 		return;
 	if (!s->oom)
 		call_over(s, call_get(s, h));
-}
-
-/* ---- the call columns ----------------------------------------------- */
-
-void write_call_cols(struct sim *s, struct sim_node *n, struct node_rows *o)
-{
-	size_t first = model_ncols(n->ops->cols);
-	for (uint32_t r = 0; r < o->nrows; r++) {
-		const struct call_stats *cs = &n->cst[r];
-		double *v = node_row(o, n->ops, r) + first * 2;
-		v[0] = (double)cs->made;
-		v[2] = cs->wait_ns * 1e-9;
-		v[3] = (double)cs->parents;
-		v[4] = (double)cs->late;
-		v[6] = (double)cs->retries;
-		v[8] = (double)cs->timeouts;
-		v[10] = (double)cs->denied;
-		v[12] = (double)cs->made;
-		v[13] = (double)s->res->scopes[0].arrivals;
-		v[14] = (double)cs->not_permitted;
-		v[16] = (double)cs->opened;
-		v[18] = (double)cs->half_opened;
-		v[20] = (double)cs->closed;
-		v[22] = (double)cs->hedges;
-	}
 }

@@ -230,7 +230,7 @@ enum {
 
 /* The records of the calls in flight (struct call, struct call_try, and
  * each node's struct call_stats) are the engine's own: simint.h, read by
- * sim.c and call.c alone.  A kind starts, abandons and asks about its
+ * the engine's files (sim.c, run.c, call.c) alone.  A kind starts, abandons and asks about its
  * calls with sim_calls_start, sim_calls_abandon and sim_request_orphan
  * (further down), and hears of their end through its calls_done. */
 

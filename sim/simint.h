@@ -1,18 +1,20 @@
 /*
- * simint.h - what the engine's two files share: private to sim.c and
- * call.c, and to be included by no other file.
+ * simint.h - what the engine's files share: private to run.c, call.c and
+ * sim.c, and to be included by no other file.
  *
- * The engine is two translation units.  sim.c is the loop: it pops the
- * events and the replies, keeps the clock, applies the timeline and
- * measures the replication.  call.c is the calls in flight: the call
- * table, each attempt's record, the per-edge timeouts, retry budgets,
- * hedges, breakers, connection pools and rate limits.  Most of the
- * engine's own events are the calls': the loop only recognises them and
- * hands each to its entry point here, as it hands a reply to a child
- * request to call_reply.  Both files must therefore agree on the event
- * kinds, on the records that sim_run allocates for a replication and
- * call.c fills, and on those entry points; this header is that agreement,
- * as SQLite's vdbeInt.h is between vdbe.c and its helpers.
+ * The engine is three translation units over one public header (sim.h).
+ * run.c is the loop (sim_run): it pops the events and the replies, keeps
+ * the clock, applies the timeline and measures the replication.  call.c
+ * is the calls in flight: the call table, each attempt's record, the
+ * per-edge timeouts, retry budgets, hedges, breakers, connection pools
+ * and rate limits.  sim.c holds what both use: the statuses, the
+ * replication's result, requests' streams and demands, and the call
+ * columns.  Most of the engine's own events are the calls': the loop only
+ * recognises them and hands each to its entry point here, as it hands a
+ * reply to a child request to call_reply.  The files must therefore agree
+ * on the event kinds, on the records that sim_run allocates for a
+ * replication and call.c fills, and on those entry points; this header is
+ * that agreement, as SQLite's vdbeInt.h is between vdbe.c and its helpers.
  *
  * Why private: a kind (models/) sees a call only as sim.h shows it -
  * sim_calls_start, sim_calls_abandon, sim_request_orphan and its own
@@ -22,19 +24,19 @@
  * touches the engine alone, and no kind can come to rely on an attempt's
  * record or schedule one of the engine's events.
  *
- * One way only: sim.c calls into call.c (the dispatch below, the setup
- * and teardown of a run, the call columns) and call.c calls no function
- * defined in sim.c, only sim.h's inline helpers (sim_schedule, sim_send,
- * sim_request_new, req_status_group, ...), so the two files never call
- * each other in a loop.  What this costs the hot path is one call per
- * reply to a child request and per call event, which the loop used to
- * inline; the functions of call.c that call one another per attempt
+ * One way only: run.c calls into call.c (the dispatch below, the setup
+ * and teardown of a run) and sim.c (the call columns, the result); call.c
+ * calls no function defined in either, only sim.h's inline helpers
+ * (sim_schedule, sim_send, sim_request_new, req_status_group, ...), and
+ * sim.c calls neither, so no two files call each other in a loop.  What
+ * this costs the hot path is one call per reply to a child request and
+ * per call event, which the loop used to inline; the functions of call.c that call one another per attempt
  * (attempt_end, call_step, try_drop, ...) are still in one file and
  * inlined as before.
  *
  * The header names no header of its own: it is read after sim/sim.h,
  * whose types it uses (as vdbeInt.h is read after sqliteInt.h).  Were it
- * to include sim.h, sim.c's module and this header would depend on each
+ * to include sim.h, the sim module and this header would depend on each
  * other, a loop to scripts/check-layers.sh.
  */
 #ifndef SIM_SIMINT_H
@@ -45,7 +47,7 @@
 #endif
 
 /* The engine's private event kinds (sim.h has SIM_EV_DELIVER, which its
- * inline sim_send_later schedules).  The timeline's are sim.c's; the rest
+ * inline sim_send_later schedules).  The timeline's are run.c's; the rest
  * are the calls', handled in call.c through the entry points below. */
 enum {
 	SIM_EV_TL_START = SIM_EV_ENGINE | 4, /* arg: timeline entry */
@@ -107,9 +109,9 @@ struct call {
 };
 
 /* Per node and unit (row 0 the node, row 1 + r replica r), the calls'
- * statistics the engine writes to nodes.csv.  sim.c gives a node that
+ * statistics the engine writes to nodes.csv.  run.c gives a node that
  * calls its rows (struct sim_node.cst) and clears them when warm-up
- * ends; call.c counts in them and writes them (write_call_cols). */
+ * ends; call.c counts in them and sim.c writes them (write_call_cols). */
 struct call_stats {
 	uint64_t made;               /* child requests sent */
 	uint64_t parents;            /* requests whose calls ended */
