@@ -82,27 +82,72 @@ static void cell(FILE *out, const char *s)
 	}
 }
 
+/* wrap prints text from column `col`, lines of at most 79 columns where
+ * the words allow, continued at `indent`, and ends the line. */
+static void wrap(FILE *out, const char *text, size_t col, size_t indent)
+{
+	size_t at = col;
+	int first = 1;
+	while (*text) {
+		while (*text == ' ')
+			text++;
+		size_t wl = strcspn(text, " ");
+		if (!wl)
+			break;
+		if (!first && at + 1 + wl > 79) {
+			fprintf(out, "\n%*s", (int)indent, "");
+			at = indent;
+		} else if (!first) {
+			fputc(' ', out);
+			at++;
+		}
+		fwrite(text, 1, wl, out);
+		at += wl;
+		text += wl;
+		first = 0;
+	}
+	fputc('\n', out);
+}
+
+/* row prints one column's line of the reference. */
+static void doc_row(FILE *out, const char *name, const char *doc, int level)
+{
+	if (level) {
+		fprintf(out, "| `%s` | ", name);
+		cell(out, doc);
+		fputs(" |\n", out);
+		return;
+	}
+	fprintf(out, "  %s\n    ", name);
+	wrap(out, doc, 4, 4);
+}
+
 void csv_doc(FILE *out, const struct csv_file *f, const void *ctx, int level)
 {
-	fprintf(out, "%.*s `%s`\n\n", level, "######", f->name);
-	if (f->doc)
-		fprintf(out, "%s\n\n", f->doc);
-	fputs("| column | meaning |\n| --- | --- |\n", out);
+	if (level) {
+		fprintf(out, "%.*s `%s`\n\n", level, "######", f->name);
+		if (f->doc)
+			fprintf(out, "%s\n\n", f->doc);
+		fputs("| column | meaning |\n| --- | --- |\n", out);
+	} else {
+		fprintf(out, "%s\n", f->name);
+		if (f->doc) {
+			fputs("  ", out);
+			wrap(out, f->doc, 2, 2);
+		}
+		fputc('\n', out);
+	}
 	for (const struct csv_col *c = f->cols; c->name; c++) {
 		size_t n = c->count ? c->count(ctx) : 0;
 		if (!c->count || !n) {
-			fprintf(out, "| `%s` | ", c->name);
-			cell(out, c->doc);
-			fputs(" |\n", out);
+			doc_row(out, c->name, c->doc, level);
 			continue;
 		}
 		for (size_t k = 0; k < n; k++) {
 			char name[256];
 			const char *doc = c->doc;
 			c->member(ctx, k, name, sizeof name, &doc);
-			fprintf(out, "| `%s` | ", name);
-			cell(out, doc);
-			fputs(" |\n", out);
+			doc_row(out, name, doc, level);
 		}
 	}
 	fputc('\n', out);

@@ -55,9 +55,10 @@ void csv_header(FILE *out, const struct csv_file *f, const void *ctx);
  * from row, separated by commas, and the line's end. */
 void csv_row(FILE *out, const struct csv_file *f, const void *ctx, const void *row);
 
-/* csv_doc prints f's reference in Markdown under a heading of `level`:
- * its paragraph, then a table of each column (or family) and its meaning;
- * a family lists its members when it can without ctx (ctx may be NULL). */
+/* csv_doc prints f's reference in Markdown under a heading of `level`
+ * (0: in plain text): its paragraph, then each column (or family) and its
+ * meaning; a family lists its members when it can without ctx (ctx may be
+ * NULL). */
 void csv_doc(FILE *out, const struct csv_file *f, const void *ctx, int level);
 
 /* csv_num writes a number as %.9g, or NaN. */

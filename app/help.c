@@ -20,14 +20,19 @@
 #include "sim/sim.h"
 #include "sim/timeline.h"
 
-/* heading prints a topic's heading and the line saying where it goes. */
+/* heading prints a topic's heading and the line saying where it goes in
+ * a scenario (where: NULL for a topic that is not in one). */
 static void heading(FILE *f, enum param_format fmt, const char *name, const char *summary,
 		    const char *where)
 {
-	if (fmt == PARAM_MARKDOWN)
+	if (fmt == PARAM_MARKDOWN && where)
 		fprintf(f, "## `%s`\n\n`%s`: %s.\n\n", name, where, summary);
-	else
+	else if (fmt == PARAM_MARKDOWN)
+		fprintf(f, "## `%s`\n\n", name);
+	else if (where)
 		fprintf(f, "%s - %s\nin a scenario: %s\n\n", name, summary, where);
+	else
+		fprintf(f, "%s - %s\n\n", name, summary);
 }
 
 /* ---- the kinds --------------------------------------------------------- */
@@ -243,14 +248,15 @@ static void section_doc(FILE *f, const struct param *e, enum param_format fmt)
 
 static void outputs_topic(FILE *f, const struct load_lang *lang, enum param_format fmt)
 {
-	fputs("## `outputs`\n\n"
-	      "`archsim run` writes these files into the output directory, all of them or\n"
-	      "none; `archsim capacity` writes capacity.csv. Times are in seconds, rates\n"
-	      "per second. `NaN` marks a value that does not exist (a percentile of\n"
-	      "nothing, an interval from one replication). A name in capitals stands for a\n"
-	      "family of columns, one per member.\n\n", f);
-	report_doc(f, lang->kinds, 3);
-	csv_doc(f, &cap_file, NULL, 3);
+	int md = fmt == PARAM_MARKDOWN;
+	heading(f, fmt, "outputs", "every column of every file archsim writes", NULL);
+	fputs(md ? "`archsim run` writes these files into the output directory, all of them or none; `archsim capacity` writes capacity.csv. Times are in seconds, rates per second. `NaN` marks a value that does not exist (a percentile of nothing, an interval from one replication). A name in capitals stands for a family of columns, one per member.\n\n" :
+		   "  archsim run writes these files into the output directory, all of them or\n"
+		   "  none; archsim capacity writes capacity.csv.  Times are in seconds, rates\n"
+		   "  per second.  NaN marks a value that does not exist.  A name in capitals\n"
+		   "  stands for a family of columns, one per member.\n\n", f);
+	report_doc(f, lang->kinds, md ? 3 : 0);
+	csv_doc(f, &cap_file, NULL, md ? 3 : 0);
 }
 
 /* ---- the topics ---------------------------------------------------------- */

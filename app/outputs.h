@@ -157,7 +157,7 @@ struct outputs_pair {
 };
 
 /* outputs_doc prints the reference of every file in Markdown, headings at
- * `level`; kinds gives the nodes.csv columns. */
+ * `level` (0: plain text); kinds gives the nodes.csv columns. */
 void outputs_doc(FILE *f, const struct model_ops *const *kinds, int level);
 
 #endif

@@ -187,7 +187,7 @@ int report_commit(struct report *r, struct sim_err *err);
 void report_abort(struct report *r);
 
 /* report_doc prints the reference of the files a run writes, in
- * Markdown (headings at `level`), from the declarations that write them;
+ * Markdown (headings at `level`; 0: plain text), from the declarations that write them;
  * kinds gives the nodes.csv columns. */
 void report_doc(FILE *f, const struct model_ops *const *kinds, int level);
 
