@@ -11,9 +11,6 @@
 #include <math.h>
 
 #include "sim/rng.h"
-#include "app/lang.h"
-#include "sim/sweep.h"
-#include "sim/sim.h"
 
 /* poisson_ok: count is within 5 standard deviations of a Poisson mean. */
 static int poisson_ok(double count, double mean)
@@ -23,23 +20,23 @@ static int poisson_ok(double count, double mean)
 
 static void test_arrival_constant_arrivals_are_exact(void **state)
 {
-	struct sweep *set = simtest_load(
+	double n, ok, min_ns, max_ns, util, wait, duration;
+	simtest_reps(
 		"duration: 100s\nwarmup: 10s\n"
 		"workloads:\n  u: {arrival: {process: constant, rate: 10/s}, target: w}\n"
-		"nodes:\n  w: {type: service, service: {dist: constant, value: 50ms}}\n");
-	struct rep_result r;
-	simtest_run(set->points[0], 0, &r);
+		"nodes:\n  w: {type: service, service: {dist: constant, value: 50ms}}\n",
+		1, { "@arrivals", &n }, { "@ok", &ok }, { "@latency_min_ns", &min_ns },
+		{ "@latency_max_ns", &max_ns }, { "w.utilization", &util }, { "w.wait_mean_s", &wait },
+		{ "@duration_s", &duration });
 	/* arrivals at 0.1 s, 0.2 s, ...: exactly 1000 in [10 s, 110 s) */
-	assert_int_equal(simtest_arrivals(&r), 1000);
-	assert_int_equal(simtest_ended(&r, REQ_OK), 1000);
+	assert_int_equal(n, 1000);
+	assert_int_equal(ok, 1000);
 	/* no queueing: every latency is exactly the service time */
-	assert_int_equal(r.scopes[0].latency.min_ns, 50000000);
-	assert_int_equal(r.scopes[0].latency.max_ns, 50000000);
-	assert_true(fabs(simtest_node(set->points[0], &r, 0, 0, "utilization") - 0.5) < 1e-9);
-	assert_true(simtest_node(set->points[0], &r, 0, 0, "wait_mean_s") == 0);
-	assert_true(r.duration_s == 100);
-	rep_result_fini(&r);
-	sweep_free(set);
+	assert_int_equal(min_ns, 50000000);
+	assert_int_equal(max_ns, 50000000);
+	assert_true(fabs(util - 0.5) < 1e-9);
+	assert_true(wait == 0);
+	assert_true(duration == 100);
 }
 
 static void test_arrival_profile_follows_the_rate(void **state)
@@ -54,82 +51,79 @@ static void test_arrival_profile_follows_the_rate(void **state)
 		"nodes:\n  w: {type: service, workers: 1000, service: 1ns}\n";
 	char buf[1024];
 	snprintf(buf, sizeof buf, y, "200s", "0s");
-	struct sweep *set = simtest_load(buf);
-	struct rep_result r;
-	simtest_run(set->points[0], 0, &r);
-	assert_int_equal(r.nts, 2);
-	assert_true(poisson_ok(r.ts[0].ended[REQ_OK], 10000));
-	assert_true(poisson_ok(r.ts[1].ended[REQ_OK], 20000));
+	double windows, first, second, n;
+	simtest_reps(buf, 1, { "@windows", &windows }, { "@ok[0]", &first }, { "@ok[1]", &second });
+	assert_int_equal(windows, 2);
+	assert_true(poisson_ok(first, 10000));
+	assert_true(poisson_ok(second, 20000));
 	/* the first 50 s of the ramp hold a quarter of its arrivals */
-	rep_result_fini(&r);
-	sweep_free(set);
 	snprintf(buf, sizeof buf, y, "50s", "50s");
-	set = simtest_load(buf);
-	simtest_run(set->points[0], 0, &r);
-	assert_true(poisson_ok(simtest_arrivals(&r), 7500));
-	rep_result_fini(&r);
-	sweep_free(set);
+	simtest_reps(buf, 1, { "@arrivals", &n });
+	assert_true(poisson_ok(n, 7500));
+}
+
+/* square_wave sums the served requests of the even windows into hi, of
+ * the odd ones into lo, having checked that there are 40. */
+static void square_wave(void *arg, const struct scenario *sc, uint32_t rep,
+			const struct rep_result *r)
+{
+	double *hi = arg, *lo = hi + 1;
+	assert_int_equal(r->nts, 40);
+	for (size_t i = 0; i < r->nts; i++)
+		*(i % 2 ? lo : hi) += r->ts[i].ended[REQ_OK];
 }
 
 static void test_arrival_periodic_profile_repeats(void **state)
 {
 	/* a square wave of period 20 s: 100/s for 10 s, 10/s for 10 s */
-	struct sweep *set = simtest_load(
+	double sums[2] = { 0, 0 };
+	simtest_each(
 		"duration: 400s\nwindow: 10s\n"
 		"workloads:\n  u:\n    arrival:\n      process: profile\n"
 		"      points: [{at: 0s, rate: 100/s}, {at: 10s, rate: 100/s},\n"
 		"               {at: 10.000001s, rate: 10/s}, {at: 19.999999s, rate: 10/s}]\n"
 		"      period: 20s\n"
 		"    target: w\n"
-		"nodes:\n  w: {type: service, workers: 1000, service: 1ns}\n");
-	struct rep_result r;
-	simtest_run(set->points[0], 0, &r);
-	assert_int_equal(r.nts, 40);
-	double hi = 0, lo = 0;
-	for (size_t i = 0; i < r.nts; i++)
-		*(i % 2 ? &lo : &hi) += r.ts[i].ended[REQ_OK];
+		"nodes:\n  w: {type: service, workers: 1000, service: 1ns}\n",
+		1, NULL, square_wave, sums);
+	double hi = sums[0], lo = sums[1];
 	/* the joins at 10 s and 20 s last 1 us and hold ~0 arrivals; the
 	 * last 1 us of each period is a ramp from 10/s back to 100/s */
 	assert_true(poisson_ok(hi, 20 * 1000));
 	assert_true(poisson_ok(lo, 20 * 100));
-	rep_result_fini(&r);
-	sweep_free(set);
 }
 
 static void test_arrival_profile_falls_silent_and_tiny_periods_end(void **state)
 {
 	/* a ramp down to 0/s: 50 arrivals expected in the first 10 s, none
 	 * after */
-	struct sweep *set = simtest_load(
+	double in_first[20], arrivals[20];
+	simtest_reps(
 		"duration: 100s\nwindow: 10s\n"
 		"workloads:\n  u:\n    arrival:\n      process: profile\n"
 		"      points: [{at: 0s, rate: 10/s}, {at: 10s, rate: 0/m}]\n"
 		"    target: w\n"
-		"nodes:\n  w: {type: service, workers: 100, service: 1ns}\n");
-	struct rep_result r;
+		"nodes:\n  w: {type: service, workers: 100, service: 1ns}\n",
+		20, { "@ok[0]", in_first }, { "@arrivals", arrivals });
 	uint64_t first = 0, total = 0;
 	for (uint32_t rep = 0; rep < 20; rep++) {
-		simtest_run(set->points[0], rep, &r);
-		first += r.ts[0].ended[REQ_OK];
-		total += simtest_arrivals(&r);
-		rep_result_fini(&r);
+		first += (uint64_t)in_first[rep];
+		total += (uint64_t)arrivals[rep];
 	}
 	assert_true(poisson_ok(first, 20 * 50));
 	assert_int_equal(total, first);
-	sweep_free(set);
 
 	/* a period of 1 us against a rate of one arrival per 100 hours: the
 	 * next arrival is found by skipping periods, not by walking them */
-	set = simtest_load(
+	double n;
+	simtest_reps(
 		"duration: 1000h\n"
 		"workloads:\n  u:\n    arrival:\n      process: profile\n"
 		"      points: [{at: 0s, rate: 0.01/h}]\n      period: 1us\n"
 		"    target: w\n"
-		"nodes:\n  w: {type: service, service: 1ms}\n");
-	simtest_run(set->points[0], 0, &r);
-	assert_true(poisson_ok(simtest_arrivals(&r), 10));
-	rep_result_fini(&r);
-	sweep_free(set);
+		"nodes:\n  w: {type: service, service: 1ms}\n",
+		1, { "@arrivals", &n });
+	assert_true(poisson_ok(n, 10));
 }
 
 /* A two-state MMPP: 100/s for 30 s on average, 1000/s for 10 s.  Leaving
@@ -137,36 +131,40 @@ static void test_arrival_profile_falls_silent_and_tiny_periods_end(void **state)
  * l2 r1) / r = 325/s, and the count in a window of T seconds has variance
  * mean T + 2 (l1 - l2)^2 r1 r2 / r^3 (T - (1 - e^{-rT}) / r): about 3000
  * times a Poisson count's at T = 10 s. */
+enum { MMPP_NREP = 10 };
+
+/* window_counts puts the mean and variance of replication rep's counts
+ * per window, of 1000 windows, into m[rep] and v[rep]. */
+static void window_counts(void *arg, const struct scenario *sc, uint32_t rep,
+			  const struct rep_result *res)
+{
+	double *m = arg, *v = m + MMPP_NREP, x[2000];
+	assert_int_equal(res->nts, 1000);
+	for (size_t i = 0; i < res->nts; i++)
+		x[i] = (double)res->ts[i].ended[REQ_OK];
+	m[rep] = gsl_stats_mean(x, 1, res->nts);
+	v[rep] = gsl_stats_variance(x, 1, res->nts);
+}
+
 static void test_arrival_mmpp_counts(void **state)
 {
-	enum { NREP = 10 };
-	struct sweep *set = simtest_load(
+	enum { NREP = MMPP_NREP };
+	double mv[2 * NREP], *m = mv, *v = mv + NREP;
+	simtest_each(
 		"duration: 10000s\nwarmup: 0s\nwindow: 10s\nreplications: 10\n"
 		"workloads:\n  u:\n    arrival:\n      process: mmpp\n"
 		"      states: [{rate: 100/s, mean: 30s}, {rate: 1000/s, mean: 10s}]\n"
 		"    target: w\n"
-		"nodes:\n  w: {type: service, workers: 100000, service: 1ns}\n");
+		"nodes:\n  w: {type: service, workers: 100000, service: 1ns}\n",
+		NREP, NULL, window_counts, mv);
 	double l1 = 100, l2 = 1000, r1 = 1.0 / 30, r2 = 1.0 / 10, r = r1 + r2, T = 10;
 	double mean_rate = (l1 * r2 + l2 * r1) / r;
 	double var = mean_rate * T +
 		     2 * (l1 - l2) * (l1 - l2) * r1 * r2 / (r * r * r) * (T - (1 - exp(-r * T)) / r);
-	double m[NREP], v[NREP];
-	for (uint32_t k = 0; k < NREP; k++) {
-		struct rep_result res;
-		simtest_run(set->points[0], k, &res);
-		double x[2000];
-		assert_int_equal(res.nts, 1000);
-		for (size_t i = 0; i < res.nts; i++)
-			x[i] = (double)res.ts[i].ended[REQ_OK];
-		m[k] = gsl_stats_mean(x, 1, res.nts);
-		v[k] = gsl_stats_variance(x, 1, res.nts);
-		rep_result_fini(&res);
-	}
 	assert_true(simtest_within("arrivals per 10 s window", m, NREP, mean_rate * T));
 	assert_false(simtest_within("  against the rates' plain mean", m, NREP, (l1 + l2) / 2 * T));
 	assert_true(simtest_within("their variance", v, NREP, var));
 	assert_false(simtest_within("  against a Poisson count's", v, NREP, mean_rate * T));
-	sweep_free(set);
 }
 
 /* write_file puts text in a new file under dir and returns its path. */
@@ -213,21 +211,17 @@ static void test_arrival_trace_replay(void **state)
 		 "    mix: {read: 0.5, write: 0.5}\n"
 		 "nodes:\n  w: {type: service, workers: 10, service: {dist: constant, value: 100ms}}\n",
 		 dir);
-	struct sweep *set = simtest_load(y);
-	struct rep_result r;
 	struct seen_keys sk = { .n = 0 };
 	struct sim_hooks hooks = { .demand = on_demand, .arg = &sk };
-	struct sim_err err = { 0 };
-	assert_int_equal(rep_result_init(&r, set->points[0]), 0);
-	assert_int_equal(sim_run(set->points[0], 0, &r, &hooks, &err), 0);
-	assert_int_equal(simtest_arrivals(&r), 3);
+	double n, min_ns, max_ns;
+	simtest_reps_hooked(y, 1, &hooks, { "@arrivals", &n }, { "@latency_min_ns", &min_ns },
+			    { "@latency_max_ns", &max_ns });
+	assert_int_equal(n, 3);
 	assert_int_equal(sk.n, 3);
 	assert_true(sk.keys[0] == 7 && sk.keys[1] == 9 && sk.keys[2] == rng_hash64("abc", 0));
 	assert_true(!sk.writes[0] && sk.writes[1] && !sk.writes[2]);
-	assert_int_equal(r.scopes[0].latency.min_ns, 100000000);
-	assert_int_equal(r.scopes[0].latency.max_ns, 100000000);
-	rep_result_fini(&r);
-	sweep_free(set);
+	assert_int_equal(min_ns, 100000000);
+	assert_int_equal(max_ns, 100000000);
 
 	/* looped over 10 s: the trace lasts 2 s, so 5 passes of 3 (the
 	 * arrival at 10 s falls at the end, outside) */
@@ -236,11 +230,8 @@ static void test_arrival_trace_replay(void **state)
 		 "workloads:\n  u:\n    arrival: {process: trace, file: %s/t.csv, loop: true}\n"
 		 "    target: w\n"
 		 "nodes:\n  w: {type: service, workers: 10, service: 1ms}\n", dir);
-	set = simtest_load(y);
-	simtest_run(set->points[0], 0, &r);
-	assert_int_equal(simtest_arrivals(&r), 14);
-	rep_result_fini(&r);
-	sweep_free(set);
+	simtest_reps(y, 1, { "@arrivals", &n });
+	assert_int_equal(n, 14);
 
 	/* 10,000 arrivals scaled by 0.3 (a binomial count, sd 46) and by
 	 * 2.5 (2 each, and a third with probability 0.5: sd 50) */
@@ -257,16 +248,13 @@ static void test_arrival_trace_replay(void **state)
 			 "workloads:\n  u:\n    arrival: {process: trace, file: %s/big.csv, scale: %g}\n"
 			 "    target: w\n"
 			 "nodes:\n  w: {type: service, workers: 100, service: 1ms}\n", dir, scales[i]);
-		set = simtest_load(y);
-		simtest_run(set->points[0], 0, &r);
-		double n = (double)simtest_arrivals(&r), want = 10000 * scales[i];
+		simtest_reps(y, 1, { "@arrivals", &n });
+		double want = 10000 * scales[i];
 		double sd = sqrt(10000 * (scales[i] - floor(scales[i])) *
 				 (1 - (scales[i] - floor(scales[i]))));
 		print_message("    scale %g: %g arrivals (expected %g, sd %.0f)\n", scales[i], n, want, sd);
 		assert_true(fabs(n - want) <= 5 * sd);
 		assert_false(fabs(n - 10000) <= 5 * sd);
-		rep_result_fini(&r);
-		sweep_free(set);
 	}
 
 	/* refused at the trace's own line */
@@ -283,6 +271,7 @@ static void test_arrival_trace_replay(void **state)
 			 "    target: w\n"
 			 "nodes:\n  w: {type: service, service: 1ms}\n", dir);
 		struct sweep *none = NULL;
+		struct sim_err err = { 0 };
 		assert_int_equal(sweep_load_string(&archsim_lang, "t.yaml", y, NULL, 0, &none, &err), SIM_EINVAL);
 		print_message("    %s\n", err.msg);
 		assert_non_null(strstr(err.msg, bad[i][1]));

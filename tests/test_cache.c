@@ -125,7 +125,7 @@ static void test_cache_eviction_against_characteristic_time(void **state)
 				char yaml[1024], what[64];
 				double x[NREP];
 				snprintf(yaml, sizeof yaml, evict_yaml, ss[i], cs[j], pol[e]);
-				simtest_col(yaml, "cache", 0, "hit_ratio", x, NREP);
+				simtest_reps(yaml, NREP, { "cache.hit_ratio", x });
 				snprintf(what, sizeof what, "%s s=%g C=%u", pol[e], ss[i], cs[j]);
 				assert_true(simtest_within(what, x, NREP, e ? fifo : lru));
 				/* the other policy's reference is outside */
@@ -159,7 +159,7 @@ static void test_cache_ttl_exact_per_key(void **state)
 		char yaml[1024];
 		double x[NREP];
 		snprintf(yaml, sizeof yaml, ttl_yaml, refresh ? "refresh" : "on_miss");
-		simtest_col(yaml, "cache", 0, "hit_ratio", x, NREP);
+		simtest_reps(yaml, NREP, { "cache.hit_ratio", x });
 		assert_true(simtest_within(refresh ? "ttl refresh" : "ttl on_miss", x, NREP,
 				   ttl_hit(&k, 10000, 0.05, refresh)));
 		assert_false(simtest_within("  against the other mode's", x, NREP,
@@ -197,16 +197,7 @@ static void test_cache_tier_is_its_jackson_network(void **state)
 		char yaml[1024];
 		double x[NREP], util[NREP];
 		snprintf(yaml, sizeof yaml, tier_yaml, aside ? "cache_aside" : "read_through");
-		struct sweep *set = simtest_load(yaml);
-		const struct scenario *sc = set->points[0];
-		for (uint32_t r = 0; r < NREP; r++) {
-			struct rep_result res;
-			simtest_run(sc, r, &res);
-			x[r] = hist_mean(&res.scopes[0].latency) * 1e-9;
-			util[r] = simtest_node(sc, &res, 2, 0, "utilization");
-			rep_result_fini(&res);
-		}
-		sweep_free(set);
+		simtest_reps(yaml, NREP, { "@latency_mean_s", x }, { "db.utilization", util });
 		assert_true(simtest_within(aside ? "cache_aside mean latency" : "read_through mean latency",
 				   x, NREP, tier_mean(aside)));
 		assert_false(simtest_within("  against the other pattern's", x, NREP, tier_mean(!aside)));
@@ -243,7 +234,7 @@ static void test_cache_coalescing_against_renewal_reward(void **state)
 		char yaml[1024];
 		double x[NREP];
 		snprintf(yaml, sizeof yaml, hot_yaml, co ? "true" : "false");
-		simtest_col(yaml, "cache", 0, "backend_reads", x, NREP);
+		simtest_reps(yaml, NREP, { "cache.backend_reads", x });
 		for (int r = 0; r < NREP; r++)
 			x[r] /= 60;
 		double with = 1 / cycle, without = (1 + lam * D) / (cycle + last);
@@ -280,13 +271,9 @@ static void test_cache_write_behind_loses_the_queue(void **state)
 	for (int i = 0; i < 2; i++) {
 		char yaml[1024];
 		snprintf(yaml, sizeof yaml, behind_yaml, at[i]);
-		struct sweep *set = simtest_load(yaml);
-		const struct scenario *sc = set->points[0];
-		struct rep_result res;
-		simtest_run(sc, 0, &res);
-		double lost = simtest_node(sc, &res, 0, 0, "lost_writes");
-		double sent = simtest_node(sc, &res, 0, 0, "backend_writes");
-		double down = simtest_node(sc, &res, 0, 0, "unreachable");
+		double lost, sent, down;
+		simtest_reps(yaml, 1, { "cache.lost_writes", &lost }, { "cache.backend_writes", &sent },
+			     { "cache.unreachable", &down });
 		print_message("    crash at %s: lost %g, sent %g (%g while down)\n", at[i], lost,
 			      sent, down);
 		assert_true(lost == want[i]);
@@ -294,8 +281,6 @@ static void test_cache_write_behind_loses_the_queue(void **state)
 		 * are still queued: 6.97 s to 7.00 s, 4 of them */
 		assert_true(sent + lost + 4 == 700);
 		assert_true(down == 100);
-		rep_result_fini(&res);
-		sweep_free(set);
 	}
 }
 

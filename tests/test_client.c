@@ -4,27 +4,23 @@
  */
 #include "tests/simtest.h"
 
-#include "sim/sweep.h"
-#include "sim/sim.h"
-
 static void test_client_closed_loop_conserves_users(void **state)
 {
 	/* 5 users, constant think 1 s, constant service 1 s, 1 worker:
 	 * the server is the bottleneck, throughput is exactly 1/s */
-	struct sweep *set = simtest_load(
+	double ok, util, min_ns, max_ns;
+	simtest_reps(
 		"duration: 1000s\nwarmup: 100s\n"
 		"workloads:\n  u: {arrival: {process: closed, users: 5, think: 1s}, target: w}\n"
-		"nodes:\n  w: {type: service, service: 1s}\n");
-	struct rep_result r;
-	simtest_run(set->points[0], 0, &r);
-	assert_true(simtest_ended(&r, REQ_OK) >= 999 && simtest_ended(&r, REQ_OK) <= 1001);
-	assert_true(simtest_node(set->points[0], &r, 0, 0, "utilization") == 1.0);   /* never idle */
+		"nodes:\n  w: {type: service, service: 1s}\n",
+		1, { "@ok", &ok }, { "w.utilization", &util }, { "@latency_min_ns", &min_ns },
+		{ "@latency_max_ns", &max_ns });
+	assert_true(ok >= 999 && ok <= 1001);
+	assert_true(util == 1.0);   /* never idle */
 	/* in the steady cycle each user takes 5 s (5 users at 1/s): 1 s of
 	 * thinking, so every request spends exactly 4 s (3 waiting, 1 served) */
-	assert_int_equal(r.scopes[0].latency.min_ns, 4000000000LL);
-	assert_int_equal(r.scopes[0].latency.max_ns, 4000000000LL);
-	rep_result_fini(&r);
-	sweep_free(set);
+	assert_int_equal(min_ns, 4000000000LL);
+	assert_int_equal(max_ns, 4000000000LL);
 }
 
 int main(void)

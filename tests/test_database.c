@@ -27,7 +27,7 @@ static void test_database_primary_is_mmc(void **state)
 	char yaml[1024];
 	double x[NREP];
 	snprintf(yaml, sizeof yaml, mmc_yaml, 4);
-	simtest_col(yaml, "db", 0, "latency_mean_s", x, NREP);
+	simtest_reps(yaml, NREP, { "db.latency_mean_s", x });
 	assert_true(simtest_within("M/M/4 at rho 0.75: mean sojourn", x, NREP, want));
 	assert_false(simtest_within("  against M/M/5's", x, NREP, other));
 }
@@ -57,7 +57,7 @@ static void test_database_stale_ratio(void **state)
 		char yaml[1024], what[64];
 		double x[NREP];
 		snprintf(yaml, sizeof yaml, stale_yaml, 1000 / 1020.0, 20 / 1020.0, lags[i]);
-		simtest_col(yaml, "db", 0, "stale_ratio", x, NREP);
+		simtest_reps(yaml, NREP, { "db.stale_ratio", x });
 		snprintf(what, sizeof what, "stale ratio, w L = %g", w * L[i]);
 		assert_true(simtest_within(what, x, NREP, -expm1(-w * L[i])));
 		assert_false(simtest_within("  against w L", x, NREP, w * L[i]));
@@ -146,19 +146,12 @@ static void test_database_read_your_writes(void **state)
 	for (int i = 0; i < 2; i++) {
 		char yaml[1024];
 		snprintf(yaml, sizeof yaml, ryw_yaml, routing[i]);
-		struct sweep *set = simtest_load(yaml);
-		const struct scenario *sc = set->points[0];
-		struct rep_result res;
 		struct sim_hooks h = { .demand = on_demand };
-		struct sim_err err = { 0 };
+		double v, stale, rep_reads;
 		nlg = 0;
-		assert_int_equal(rep_result_init(&res, sc), 0);
-		if (sim_run(sc, 0, &res, &h, &err))
-			fail_msg("run: %s", err.msg);
+		simtest_reps_hooked(yaml, 1, &h, { "db.ryw_violations", &v }, { "db.stale_reads", &stale },
+				    { "db[1].reads", &rep_reads });
 		assert_true(nlg < MAXLOG);
-		double v = simtest_node(sc, &res, 0, 0, "ryw_violations");
-		double stale = simtest_node(sc, &res, 0, 0, "stale_reads");
-		double rep_reads = simtest_node(sc, &res, 0, 2, "reads");
 		double st2, v2;
 		recount(100000000, &st2, &v2);
 		print_message("    %s: %g violations (recounted %g), %g stale reads (recounted %g), %g reads at db[1]\n",
@@ -170,8 +163,6 @@ static void test_database_read_your_writes(void **state)
 		else
 			assert_true(v == 0);
 		assert_true(rep_reads > 1000);
-		rep_result_fini(&res);
-		sweep_free(set);
 	}
 }
 
@@ -197,20 +188,15 @@ static const char *fault_yaml =
 static void test_database_replica_crash_and_failover(void **state)
 {
 	(void)state;
-	struct sweep *set = simtest_load(fault_yaml);
-	const struct scenario *sc = set->points[0];
-	struct rep_result res;
-	simtest_run(sc, 0, &res);
-	assert_true(simtest_node(sc, &res, 0, 2, "arrivals") == 0);
-	assert_true(simtest_ended(&res, REQ_CRASHED) == 0);
-	assert_true(simtest_ended(&res, REQ_UNAVAILABLE) == 200);
-	double w0 = simtest_node(sc, &res, 0, 1, "writes");
-	double w2 = simtest_node(sc, &res, 0, 3, "writes");
+	double down, crashed, unavailable, w0, w2;
+	simtest_reps(fault_yaml, 1, { "db[1].arrivals", &down }, { "@crashed", &crashed },
+		     { "@unavailable", &unavailable }, { "db[0].writes", &w0 }, { "db[2].writes", &w2 });
+	assert_true(down == 0);
+	assert_true(crashed == 0);
+	assert_true(unavailable == 200);
 	print_message("    writes at db[0] %g, at db[2] %g\n", w0, w2);
 	assert_true(w0 == 1000);
 	assert_true(w2 == 799);
-	rep_result_fini(&res);
-	sweep_free(set);
 }
 
 static const char *late_yaml =
@@ -232,14 +218,10 @@ static const char *late_yaml =
 static void test_database_failover_waits_for_a_replica(void **state)
 {
 	(void)state;
-	struct sweep *set = simtest_load(late_yaml);
-	const struct scenario *sc = set->points[0];
-	struct rep_result res;
-	simtest_run(sc, 0, &res);
-	assert_true(simtest_ended(&res, REQ_UNAVAILABLE) == 200);
-	assert_true(simtest_node(sc, &res, 0, 2, "writes") == 1299);
-	rep_result_fini(&res);
-	sweep_free(set);
+	double unavailable, w1;
+	simtest_reps(late_yaml, 1, { "@unavailable", &unavailable }, { "db[1].writes", &w1 });
+	assert_true(unavailable == 200);
+	assert_true(w1 == 1299);
 }
 
 int main(void)

@@ -27,18 +27,11 @@ static const char *mm1_yaml =
 static void test_queue_one_consumer_is_mm1(void **state)
 {
 	(void)state;
-	struct sweep *set = simtest_load(mm1_yaml);
-	const struct scenario *sc = set->points[0];
-	double mean[NREP], p50[NREP];
-	for (uint32_t k = 0; k < NREP; k++) {
-		struct rep_result res;
-		simtest_run(sc, k, &res);
-		mean[k] = simtest_node(sc, &res, 0, 0, "delay_mean_s");
-		p50[k] = simtest_node(sc, &res, 0, 0, "delay_p50_s");
-		assert_true(hist_mean(&res.scopes[0].latency) == 0);
-		rep_result_fini(&res);
-	}
-	sweep_free(set);
+	double mean[NREP], p50[NREP], lat[NREP];
+	simtest_reps(mm1_yaml, NREP, { "orders.delay_mean_s", mean }, { "orders.delay_p50_s", p50 },
+		     { "@latency_mean_s", lat });
+	for (uint32_t k = 0; k < NREP; k++)
+		assert_true(lat[k] == 0);
 	assert_true(simtest_within("publish-to-consumed mean", mean, NREP, 0.05));
 	assert_false(simtest_within("  against the service time alone", mean, NREP, 0.01));
 	/* the median, from the histogram's buckets: within its own 99.9 %
@@ -65,6 +58,32 @@ static const char *groups_yaml =
 	"timeline:\n"
 	"  - {at: 30s, node: orders, replica: 0, do: crash, for: 5s}\n";
 
+/* What test_queue_groups_and_delivery reads of its run: billing is the
+ * queue's first group (row 1), email its second. */
+struct groups {
+	double pub, b_pub, e_pub, b_red, b_lost, e_cons, b_cons, left, b_left, e_left;
+};
+
+static void read_groups(void *arg, const struct scenario *sc, uint32_t rep,
+			const struct rep_result *res)
+{
+	struct groups *g = arg;
+	g->pub = simtest_value(sc, res, "@arrivals");
+	g->b_pub = simtest_value(sc, res, "orders[0].published");
+	g->e_pub = simtest_value(sc, res, "orders[1].published");
+	g->b_red = simtest_value(sc, res, "orders[0].redelivered");
+	g->b_lost = simtest_value(sc, res, "orders[0].lost");
+	g->e_cons = simtest_value(sc, res, "orders[1].consumed");
+	g->b_cons = simtest_value(sc, res, "orders[0].consumed");
+	/* the last node-series window ends with the run: each group's
+	 * row (after the node's two values) holds its backlog then */
+	const double *end = res->node_ts + (res->nts_node - 1) * res->node_ts_cells;
+	assert_int_equal(res->node_ts_cells, 6);
+	g->left = end[0];
+	g->b_left = end[2];
+	g->e_left = end[4];
+}
+
 /* Both groups receive every message.  Billing's crash for 5 s holds its
  * four in-progress messages: redelivered under at_least_once, lost under
  * at_most_once; its backlog drains after. */
@@ -75,23 +94,12 @@ static void test_queue_groups_and_delivery(void **state)
 	for (int i = 0; i < 2; i++) {
 		char yaml[2048];
 		snprintf(yaml, sizeof yaml, groups_yaml, modes[i]);
-		struct sweep *set = simtest_load(yaml);
-		const struct scenario *sc = set->points[0];
-		struct rep_result res;
-		simtest_run(sc, 0, &res);
-		double pub = (double)simtest_arrivals(&res);
-		double b_pub = simtest_node(sc, &res, 0, 1, "published");
-		double e_pub = simtest_node(sc, &res, 0, 2, "published");
-		double b_red = simtest_node(sc, &res, 0, 1, "redelivered");
-		double b_lost = simtest_node(sc, &res, 0, 1, "lost");
-		double e_cons = simtest_node(sc, &res, 0, 2, "consumed");
-		double b_cons = simtest_node(sc, &res, 0, 1, "consumed");
-		/* the last node-series window ends with the run: each group's
-		 * row (after the node's two values) holds its backlog then */
-		const double *end = res.node_ts + (res.nts_node - 1) * res.node_ts_cells;
-		assert_int_equal(res.node_ts_cells, 6);
-		double b_left = end[2], e_left = end[4];
-		assert_true(end[0] == b_left + e_left);
+		struct groups g;
+		simtest_each(yaml, 1, NULL, read_groups, &g);
+		double pub = g.pub, b_pub = g.b_pub, e_pub = g.e_pub, b_red = g.b_red;
+		double b_lost = g.b_lost, e_cons = g.e_cons, b_cons = g.b_cons;
+		double b_left = g.b_left, e_left = g.e_left;
+		assert_true(g.left == b_left + e_left);
 		print_message("    %s: %g published; billing got %g, redelivered %g, lost %g; email got %g, consumed %g\n",
 			      modes[i], pub, b_pub, b_red, b_lost, e_pub, e_cons);
 		assert_true(b_pub == pub && e_pub == pub);
@@ -103,8 +111,6 @@ static void test_queue_groups_and_delivery(void **state)
 			assert_true(b_red >= 1 && b_red <= 4 && b_lost == 0);
 		else
 			assert_true(b_lost >= 1 && b_lost <= 4 && b_red == 0);
-		rep_result_fini(&res);
-		sweep_free(set);
 	}
 }
 
@@ -125,19 +131,14 @@ static const char *full_yaml =
 static void test_queue_capacity_drops(void **state)
 {
 	(void)state;
-	struct sweep *set = simtest_load(full_yaml);
-	const struct scenario *sc = set->points[0];
-	struct rep_result res;
-	simtest_run(sc, 0, &res);
-	double dropped = simtest_node(sc, &res, 0, 0, "dropped");
-	double published = simtest_node(sc, &res, 0, 0, "published");
+	double dropped, published, rejected;
+	simtest_reps(full_yaml, 1, { "orders.dropped", &dropped }, { "orders.published", &published },
+		     { "@rejected", &rejected });
 	print_message("    published %g, dropped %g, rejected %llu\n", published, dropped,
-		      (unsigned long long)simtest_ended(&res, REQ_REJECTED));
+		      (unsigned long long)rejected);
 	assert_true(published == 59);
 	assert_true(dropped == 1000 - 59 - 1);   /* the 1000th comes at 10 s: after the end */
-	assert_true((double)simtest_ended(&res, REQ_REJECTED) == dropped);
-	rep_result_fini(&res);
-	sweep_free(set);
+	assert_true(rejected == dropped);
 }
 
 static const char *consumer_yaml =
@@ -163,20 +164,31 @@ static const char *consumer_yaml =
  * queues at rho 0.1: a backlog above 8 has probability about 1e-9), so
  * after the rebalance it drains, and with session_timeout 0 it never
  * grows. */
+struct backlogs {
+	double at25, at45, at60, at85;
+};
+
+/* read_backlogs reads the backlog at 25, 45, 60 and 85 s: one value per
+ * 5 s window. */
+static void read_backlogs(void *arg, const struct scenario *sc, uint32_t rep,
+			  const struct rep_result *res)
+{
+	struct backlogs *b = arg;
+	assert_int_equal(res->node_ts_every, 1);
+	assert_int_equal(res->node_ts_cells, 2);
+	b->at45 = res->node_ts[8 * 2], b->at25 = res->node_ts[4 * 2];
+	b->at60 = res->node_ts[11 * 2], b->at85 = res->node_ts[16 * 2];
+}
+
 static void test_queue_consumer_crash(void **state)
 {
 	(void)state;
 	for (int instant = 0; instant < 2; instant++) {
 		char yaml[2048];
 		snprintf(yaml, sizeof yaml, consumer_yaml, instant ? "0s" : "20s");
-		struct sweep *set = simtest_load(yaml);
-		const struct scenario *sc = set->points[0];
-		struct rep_result res;
-		simtest_run(sc, 0, &res);
-		assert_int_equal(res.node_ts_every, 1);
-		assert_int_equal(res.node_ts_cells, 2);
-		double at45 = res.node_ts[8 * 2], at25 = res.node_ts[4 * 2];
-		double at60 = res.node_ts[11 * 2], at85 = res.node_ts[16 * 2];
+		struct backlogs b;
+		simtest_each(yaml, 1, NULL, read_backlogs, &b);
+		double at45 = b.at45, at25 = b.at25, at60 = b.at60, at85 = b.at85;
 		print_message("    session_timeout %s: backlog %g at 25 s, %g at 45 s, %g at 60 s, %g at 85 s\n",
 			      instant ? "0s" : "20s", at25, at45, at60, at85);
 		assert_true(at25 <= 8 && at60 <= 8 && at85 <= 8);
@@ -186,8 +198,6 @@ static void test_queue_consumer_crash(void **state)
 			double sd = sqrt(1500 + pow(0.0014 * 400 * 15, 2));
 			assert_true(fabs(at45 - 1500) <= 5 * sd);
 		}
-		rep_result_fini(&res);
-		sweep_free(set);
 	}
 }
 

@@ -42,18 +42,12 @@ static void test_resilience_independent_failures(void **state)
 	for (unsigned r = 1; r <= 3; r++) {
 		char yaml[1024], what[64];
 		snprintf(yaml, sizeof yaml, retry_yaml, r + 1, p);
-		struct sweep *set = simtest_load(yaml);
-		const struct scenario *sc = set->points[0];
-		double ok[NREP], att[NREP];
+		double n[NREP], ok[NREP], att[NREP];
+		simtest_reps(yaml, NREP, { "@arrivals", n }, { "@ok", ok }, { "front.calls_made", att });
 		for (uint32_t k = 0; k < NREP; k++) {
-			struct rep_result res;
-			simtest_run(sc, k, &res);
-			double n = (double)simtest_arrivals(&res);
-			ok[k] = (double)simtest_ended(&res, REQ_OK) / n;
-			att[k] = simtest_node(sc, &res, 0, 0, "calls_made") / n;
-			rep_result_fini(&res);
+			ok[k] /= n[k];
+			att[k] /= n[k];
 		}
-		sweep_free(set);
 		double pr = pow(p, r + 1);
 		snprintf(what, sizeof what, "success ratio, %u retr%s", r, r == 1 ? "y" : "ies");
 		assert_true(simtest_within(what, ok, NREP, 1 - pr));
@@ -88,25 +82,18 @@ static void test_resilience_timeout_probability(void **state)
 	for (int i = 0; i < 2; i++) {
 		char yaml[1024], what[64];
 		snprintf(yaml, sizeof yaml, timeout_yaml, taus[i]);
-		struct sweep *set = simtest_load(yaml);
-		const struct scenario *sc = set->points[0];
-		double x[NREP];
+		double x[NREP], made[NREP], to[NREP], failed[NREP], orphans[NREP];
+		simtest_reps(yaml, NREP, { "front.calls_made", made }, { "front.timeouts", to },
+			     { "@timeout", failed }, { "leaf.orphans_served", orphans });
 		for (uint32_t k = 0; k < NREP; k++) {
-			struct rep_result res;
-			simtest_run(sc, k, &res);
-			double made = simtest_node(sc, &res, 0, 0, "calls_made");
-			double to = simtest_node(sc, &res, 0, 0, "timeouts");
-			x[k] = to / made;
+			x[k] = to[k] / made[k];
 			/* each timed-out attempt fails its request, and its
 			 * callee serves it all the same (wasted work): with
 			 * no arrival in the last second, every one has been
 			 * served by the end */
-			assert_true(simtest_ended(&res, REQ_TIMEOUT) == (uint64_t)to);
-			double orphans = simtest_node(sc, &res, 1, 0, "orphans_served");
-			assert_true(orphans == to);
-			rep_result_fini(&res);
+			assert_true((uint64_t)failed[k] == (uint64_t)to[k]);
+			assert_true(orphans[k] == to[k]);
 		}
-		sweep_free(set);
 		snprintf(what, sizeof what, "P(timeout), tau/m = %g", tau[i] / m);
 		assert_true(simtest_within(what, x, NREP, exp(-tau[i] / m)));
 		assert_false(simtest_within("  against e^(-tau/2m)", x, NREP, exp(-tau[i] / (2 * m))));
@@ -140,16 +127,14 @@ static void test_resilience_backoff_waits(void **state)
 	for (size_t i = 0; i < 4; i++) {
 		char yaml[1024];
 		snprintf(yaml, sizeof yaml, backoff_yaml, cases[i].backoff, cases[i].jitter);
-		struct sweep *set = simtest_load(yaml);
-		const struct scenario *sc = set->points[0];
-		struct rep_result res;
-		simtest_run(sc, 0, &res);
-		double n = (double)simtest_ended(&res, REQ_ERROR);
-		double mean = res.scopes[0].failed_latency_s / n;
+		double n, waited, retries;
+		simtest_reps(yaml, 1, { "@error", &n }, { "@failed_latency_s", &waited },
+			     { "front.retries", &retries });
+		double mean = waited / n;
 		print_message("    %s, jitter %s: mean wait %.6f s over %g requests (expected %g)\n",
 			      cases[i].backoff, cases[i].jitter, mean, n, cases[i].want);
 		assert_true(n > 1500);
-		assert_true(simtest_node(sc, &res, 0, 0, "retries") >= 3 * n);
+		assert_true(retries >= 3 * n);
 		if (cases[i].exact) {
 			assert_true(fabs(mean - cases[i].want) < 1e-9);
 		} else {
@@ -157,8 +142,6 @@ static void test_resilience_backoff_waits(void **state)
 			 * mean of n is within 4 sd / sqrt(n) */
 			assert_true(fabs(mean - cases[i].want) < 4 * 0.01 / sqrt(n));
 		}
-		rep_result_fini(&res);
-		sweep_free(set);
 	}
 }
 
@@ -179,19 +162,13 @@ static const char *budget_yaml =
 static void test_resilience_retry_budget(void **state)
 {
 	(void)state;
-	struct sweep *set = simtest_load(budget_yaml);
-	const struct scenario *sc = set->points[0];
-	struct rep_result res;
-	simtest_run(sc, 0, &res);
-	double n = (double)simtest_arrivals(&res);
-	double retries = simtest_node(sc, &res, 0, 0, "retries");
-	double denied = simtest_node(sc, &res, 0, 0, "retries_denied");
+	double n, retries, denied;
+	simtest_reps(budget_yaml, 1, { "@arrivals", &n }, { "front.retries", &retries },
+		     { "front.retries_denied", &denied });
 	print_message("    %g requests, %g retries (%.4f), %g refused\n", n, retries, retries / n, denied);
 	assert_true(retries <= 0.1 * n + 10);
 	assert_true(retries >= 0.095 * n);
 	assert_true(denied > 0.8 * n);
-	rep_result_fini(&res);
-	sweep_free(set);
 }
 
 static const char *never_yaml =
@@ -214,15 +191,12 @@ static void test_resilience_cancelled_timeouts_cost_no_events(void **state)
 	for (int i = 0; i < 2; i++) {
 		char yaml[1024];
 		snprintf(yaml, sizeof yaml, never_yaml, i ? ", timeout: 30s" : "");
-		struct sweep *set = simtest_load(yaml);
-		const struct scenario *sc = set->points[0];
-		struct rep_result res;
-		simtest_run(sc, 0, &res);
-		ev[i] = res.events;
-		req = res.requests;
-		assert_true(simtest_ended(&res, REQ_TIMEOUT) == 0);
-		rep_result_fini(&res);
-		sweep_free(set);
+		double events, requests, timeouts;
+		simtest_reps(yaml, 1, { "@events", &events }, { "@requests", &requests },
+			     { "@timeout", &timeouts });
+		ev[i] = (uint64_t)events;
+		req = (uint64_t)requests;
+		assert_true(timeouts == 0);
 	}
 	print_message("    %llu requests: %llu events without the timeout, %llu with\n",
 		      (unsigned long long)req, (unsigned long long)ev[0], (unsigned long long)ev[1]);
@@ -252,23 +226,18 @@ static const char *breaker_yaml =
 static void test_resilience_breaker_in_the_engine(void **state)
 {
 	(void)state;
-	struct sweep *set = simtest_load(breaker_yaml);
-	const struct scenario *sc = set->points[0];
-	struct rep_result res;
-	simtest_run(sc, 0, &res);
-	double made = simtest_node(sc, &res, 0, 0, "calls_made");
-	double opened = simtest_node(sc, &res, 0, 0, "breaker_opened");
-	double np = simtest_node(sc, &res, 0, 0, "breaker_not_permitted");
-	double n = (double)simtest_arrivals(&res);
+	double made, opened, np, n, half, closed, fast;
+	simtest_reps(breaker_yaml, 1, { "front.calls_made", &made }, { "front.breaker_opened", &opened },
+		     { "front.breaker_not_permitted", &np }, { "@arrivals", &n },
+		     { "front.breaker_half_opened", &half }, { "front.breaker_closed", &closed },
+		     { "@breaker_open", &fast });
 	print_message("    %g requests: %g calls made, opened %g times, %g failed fast\n", n, made, opened, np);
 	assert_true(made == 10 + 3 * (opened - 1));
 	assert_true(opened == 20);
-	assert_true(simtest_node(sc, &res, 0, 0, "breaker_half_opened") == 19);
-	assert_true(simtest_node(sc, &res, 0, 0, "breaker_closed") == 0);
-	assert_true(np == (double)simtest_ended(&res, REQ_BREAKER_OPEN));
+	assert_true(half == 19);
+	assert_true(closed == 0);
+	assert_true(np == fast);
 	assert_true(np + made >= n - 5 && np + made <= n);
-	rep_result_fini(&res);
-	sweep_free(set);
 }
 
 static const char *bucket_yaml =
@@ -285,18 +254,11 @@ static const char *bucket_yaml =
 static void test_resilience_token_bucket(void **state)
 {
 	(void)state;
-	struct sweep *set = simtest_load(bucket_yaml);
-	const struct scenario *sc = set->points[0];
-	struct rep_result res;
-	simtest_run(sc, 0, &res);
-	double ok = (double)simtest_ended(&res, REQ_OK);
-	double rej = simtest_node(sc, &res, 0, 0, "rejected");
-	print_message("    passed %g, rejected %g of %llu\n", ok, rej,
-		      (unsigned long long)simtest_arrivals(&res));
+	double ok, rej, n;
+	simtest_reps(bucket_yaml, 1, { "@ok", &ok }, { "q.rejected", &rej }, { "@arrivals", &n });
+	print_message("    passed %g, rejected %g of %llu\n", ok, rej, (unsigned long long)n);
 	assert_true(fabs(ok - 1020) <= 1);
-	assert_true(ok + rej == (double)simtest_arrivals(&res));
-	rep_result_fini(&res);
-	sweep_free(set);
+	assert_true(ok + rej == n);
 }
 
 static const char *shed_yaml =
@@ -314,31 +276,23 @@ static void test_resilience_shedding_by_queue_wait(void **state)
 	(void)state;
 	char yaml[1024];
 	snprintf(yaml, sizeof yaml, shed_yaml, ", max_queue_wait: 50ms");
-	struct sweep *set = simtest_load(yaml);
-	const struct scenario *sc = set->points[0];
-	struct rep_result res;
-	simtest_run(sc, 0, &res);
-	double ok = (double)simtest_ended(&res, REQ_OK), shed = (double)simtest_ended(&res, REQ_SHED);
-	double p999 = hist_quantile(&res.scopes[0].latency, 0.999) * 1e-9;
+	double ok, shed, p999, util, node_shed;
+	simtest_reps(yaml, 1, { "@ok", &ok }, { "@shed", &shed }, { "@latency_p999_s", &p999 },
+		     { "q.utilization", &util }, { "q.shed", &node_shed });
 	print_message("    served %g, shed %g, p99.9 %.4f s\n", ok, shed, p999);
 	assert_true(p999 <= 0.060 * (1 + HIST_REL_ERR));
 	/* the server never idles: busy all 100 s, it serves one request
 	 * each 10 ms (give or take the one at each end of the window) */
-	double util = simtest_node(sc, &res, 0, 0, "utilization");
 	print_message("    utilization %.6f\n", util);
 	assert_true(util > 1 - 1e-6);
 	assert_true(fabs(ok - 100 * 100) <= 1);
 	assert_true(shed > 9000);
-	assert_true(simtest_node(sc, &res, 0, 0, "shed") == shed);
-	rep_result_fini(&res);
-	sweep_free(set);
+	assert_true(node_shed == shed);
 	/* the control: no shedding, and latencies far beyond */
 	snprintf(yaml, sizeof yaml, shed_yaml, "");
-	set = simtest_load(yaml);
-	simtest_run(set->points[0], 0, &res);
-	assert_true(hist_quantile(&res.scopes[0].latency, 0.5) * 1e-9 > 1);
-	rep_result_fini(&res);
-	sweep_free(set);
+	double p50;
+	simtest_reps(yaml, 1, { "@latency_p50_s", &p50 });
+	assert_true(p50 > 1);
 }
 
 static const char *limit_yaml =
@@ -360,14 +314,7 @@ static void test_resilience_edge_max_requests(void **state)
 	double q[2], rej[2];
 	for (int i = 0; i < 2; i++) {
 		snprintf(yaml, sizeof yaml, limit_yaml, i ? ", max_requests: 5" : "");
-		struct sweep *set = simtest_load(yaml);
-		const struct scenario *sc = set->points[0];
-		struct rep_result res;
-		simtest_run(sc, 0, &res);
-		q[i] = simtest_node(sc, &res, 1, 0, "queue_len_mean");
-		rej[i] = (double)simtest_ended(&res, REQ_CALL_REJECTED);
-		rep_result_fini(&res);
-		sweep_free(set);
+		simtest_reps(yaml, 1, { "leaf.queue_len_mean", &q[i] }, { "@call_rejected", &rej[i] });
 	}
 	print_message("    queue %.2f and %g rejected calls without the limit, %.2f and %g with\n",
 		      q[0], rej[0], q[1], rej[1]);
@@ -397,17 +344,11 @@ static void test_resilience_hedge_mean(void **state)
 	for (int i = 0; i < 2; i++) {
 		char yaml[1024], what[64];
 		snprintf(yaml, sizeof yaml, hedge_yaml, ds[i]);
-		struct sweep *set = simtest_load(yaml);
-		const struct scenario *sc = set->points[0];
-		double x[NREP], copies[NREP];
-		for (uint32_t k = 0; k < NREP; k++) {
-			struct rep_result res;
-			simtest_run(sc, k, &res);
-			x[k] = hist_mean(&res.scopes[0].latency) * 1e-9;
-			copies[k] = simtest_node(sc, &res, 0, 0, "hedges") / (double)simtest_arrivals(&res);
-			rep_result_fini(&res);
-		}
-		sweep_free(set);
+		double x[NREP], copies[NREP], n[NREP];
+		simtest_reps(yaml, NREP, { "@latency_mean_s", x }, { "front.hedges", copies },
+			     { "@arrivals", n });
+		for (uint32_t k = 0; k < NREP; k++)
+			copies[k] /= n[k];
 		snprintf(what, sizeof what, "mean latency, hedge after %s", ds[i]);
 		assert_true(simtest_within(what, x, NREP, m - m / 2 * exp(-d[i] / m)));
 		assert_false(simtest_within("  against no hedge", x, NREP, m));
@@ -422,20 +363,19 @@ static void test_resilience_hedge_mean(void **state)
 static void test_resilience_late_reply_of_an_earlier_step(void **state)
 {
 	(void)state;
-	struct sweep *set = simtest_load(
+	double served, min_ns;
+	simtest_reps(
 		"name: late\nseed: 41\nduration: 20s\nreplications: 1\n"
 		"workloads:\n  u: {arrival: {process: poisson, rate: 100/s}, target: front}\n"
 		"nodes:\n"
 		"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
 		"          calls: [{to: a, timeout: 5ms, retry: {max_attempts: 3, base: 1ms}}, {to: b}]}\n"
 		"  a: {type: service, workers: 1000, service: {dist: exponential, mean: 5ms}}\n"
-		"  b: {type: service, workers: 1000, service: {dist: constant, value: 100ms}}\n");
-	struct rep_result res;
-	simtest_run(set->points[0], 0, &res);
-	assert_true(res.scopes[0].latency.total > 1000);
-	assert_true(res.scopes[0].latency.min_ns >= 100000000);
-	rep_result_fini(&res);
-	sweep_free(set);
+		"  b: {type: service, workers: 1000, service: {dist: constant, value: 100ms}}\n",
+		1, { "@ok", &served }, { "@latency_min_ns", &min_ns });
+	/* the served requests are the latencies recorded */
+	assert_true(served > 1000);
+	assert_true(min_ns >= 100000000);
 }
 
 /* Two parallel calls, each edge with a pool of one connection and room
@@ -461,19 +401,15 @@ static void test_resilience_parallel_pools_are_separate(void **state)
 			 "  a: {type: service, workers: 100, service: {dist: constant, value: 1.4s}}\n"
 			 "  b: {type: service, workers: 100, service: {dist: constant, value: 1.4s}}\n",
 			 room, room);
-		struct sweep *set = simtest_load(yaml);
-		struct rep_result res;
-		simtest_run(set->points[0], 0, &res);
-		uint64_t refused = simtest_ended(&res, REQ_CALL_REJECTED);
+		double refused, n;
+		simtest_reps(yaml, 1, { "@call_rejected", &refused }, { "@arrivals", &n });
 		print_message("    max_pending_requests %d: %llu of %llu refused\n", room,
-			      (unsigned long long)refused, (unsigned long long)simtest_arrivals(&res));
-		assert_true(simtest_arrivals(&res) >= 3);
+			      (unsigned long long)refused, (unsigned long long)n);
+		assert_true(n >= 3);
 		if (room)
 			assert_int_equal(refused, 0);
 		else
 			assert_true(refused >= 1);
-		rep_result_fini(&res);
-		sweep_free(set);
 	}
 }
 
@@ -483,7 +419,8 @@ static void test_resilience_parallel_pools_are_separate(void **state)
 static void test_resilience_breaker_permits_given_back(void **state)
 {
 	(void)state;
-	struct sweep *set = simtest_load(
+	double ok, n;
+	simtest_reps(
 		"name: leak\nseed: 43\nduration: 60s\nreplications: 1\n"
 		"breakers:\n  cb: {sliding_window_size: 10, minimum_number_of_calls: 5,\n"
 		"       failure_rate_threshold: 50, wait_duration_in_open_state: 1s,\n"
@@ -495,16 +432,12 @@ static void test_resilience_breaker_permits_given_back(void **state)
 		"  a: {type: service, workers: 1000, service: {dist: constant, value: 10ms}}\n"
 		"  b: {type: service, workers: 1000, service: {dist: constant, value: 1ms}}\n"
 		"timeline:\n  - {at: 0s, node: b, do: errors, rate: 0.5}\n"
-		"  - {at: 10s, node: a, do: errors, rate: 1, for: 5s}\n");
-	struct rep_result res;
-	simtest_run(set->points[0], 0, &res);
-	double ok = (double)simtest_ended(&res, REQ_OK);
-	print_message("    %g ok of %llu\n", ok, (unsigned long long)simtest_arrivals(&res));
+		"  - {at: 10s, node: a, do: errors, rate: 1, for: 5s}\n",
+		1, { "@ok", &ok }, { "@arrivals", &n });
+	print_message("    %g ok of %llu\n", ok, (unsigned long long)n);
 	/* after a's failures end at 15 s the breaker closes again: about
 	 * half of the 4,500 requests after it succeed (b's coin) */
 	assert_true(ok > 1500);
-	rep_result_fini(&res);
-	sweep_free(set);
 }
 
 /* An edge's own max_requests refusals are no breaker calls: on a healthy
@@ -512,7 +445,8 @@ static void test_resilience_breaker_permits_given_back(void **state)
 static void test_resilience_limit_refusals_are_not_breaker_failures(void **state)
 {
 	(void)state;
-	struct sweep *set = simtest_load(
+	double opened, refused;
+	simtest_reps(
 		"name: brkrej\nseed: 45\nduration: 30s\nreplications: 1\n"
 		"breakers:\n  cb: {sliding_window_size: 10, minimum_number_of_calls: 5,\n"
 		"       failure_rate_threshold: 100, slow_call_duration_threshold: 1s}\n"
@@ -520,13 +454,10 @@ static void test_resilience_limit_refusals_are_not_breaker_failures(void **state
 		"nodes:\n"
 		"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
 		"          calls: [{to: a, max_requests: 1, breaker: cb}]}\n"
-		"  a: {type: service, workers: 1000, service: {dist: constant, value: 5ms}}\n");
-	struct rep_result res;
-	simtest_run(set->points[0], 0, &res);
-	assert_true(simtest_node(set->points[0], &res, 0, 0, "breaker_opened") == 0);
-	assert_true(simtest_ended(&res, REQ_CALL_REJECTED) > 100);
-	rep_result_fini(&res);
-	sweep_free(set);
+		"  a: {type: service, workers: 1000, service: {dist: constant, value: 5ms}}\n",
+		1, { "front.breaker_opened", &opened }, { "@call_rejected", &refused });
+	assert_true(opened == 0);
+	assert_true(refused > 100);
 }
 
 /* Each retry draws its own jitter.  Fixed 10 ms waits under full jitter,
@@ -538,51 +469,42 @@ static void test_resilience_limit_refusals_are_not_breaker_failures(void **state
 static void test_resilience_each_retry_its_own_jitter(void **state)
 {
 	(void)state;
-	struct sweep *set = simtest_load(
+	double over, served;
+	simtest_reps(
 		"name: jit\nseed: 47\nduration: 200s\nreplications: 1\n"
 		"workloads:\n  u: {arrival: {process: poisson, rate: 100/s}, target: front}\n"
 		"nodes:\n"
 		"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
 		"          calls: [{to: a, retry: {max_attempts: 4, backoff: fixed, base: 10ms, jitter: full}}]}\n"
 		"  a: {type: service, workers: 1000, service: {dist: constant, value: 0s}}\n"
-		"timeline:\n  - {at: 0s, node: a, do: errors, rate: 0.5}\n");
-	struct rep_result res;
-	simtest_run(set->points[0], 0, &res);
-	const struct hist *h = &res.scopes[0].latency;
-	uint64_t over = 0;
-	for (size_t b = hist_index(18000000) + 1; b < HIST_NBUCKETS; b++)
-		over += h->counts[b];
-	double f = (double)over / (double)h->total;
+		"timeline:\n  - {at: 0s, node: a, do: errors, rate: 0.5}\n",
+		1, { "@latency_above[18ms]", &over }, { "@ok", &served });
+	/* the served requests are the latencies recorded */
+	double f = over / served;
 	print_message("    %.4f of %llu served requests waited over 18 ms\n", f,
-		      (unsigned long long)h->total);
+		      (unsigned long long)served);
 	double want = (0.02 / 8 + 0.284 / 16) / (15.0 / 16);
-	double sd = sqrt(want * (1 - want) / (double)h->total);
+	double sd = sqrt(want * (1 - want) / served);
 	assert_true(fabs(f - want) < 4 * sd);
 	assert_false(fabs(f - 0.04) < 4 * sd);
-	rep_result_fini(&res);
-	sweep_free(set);
 }
 
 /* Wasted work is seen through a balancer too. */
 static void test_resilience_orphans_behind_a_balancer(void **state)
 {
 	(void)state;
-	struct sweep *set = simtest_load(
+	double to, orph;
+	simtest_reps(
 		"name: lborph\nseed: 49\nduration: 30s\nreplications: 1\n"
 		"workloads:\n  u: {arrival: " QUIET_END("200/s", "29000") ", target: front}\n"
 		"nodes:\n"
 		"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
 		"          calls: [{to: lb, timeout: 10ms}]}\n"
 		"  lb: {type: balancer, backends: web}\n"
-		"  web: {type: service, replicas: 2, workers: 1000, service: {dist: exponential, mean: 10ms}}\n");
-	struct rep_result res;
-	simtest_run(set->points[0], 0, &res);
-	double to = simtest_node(set->points[0], &res, 0, 0, "timeouts");
-	double orph = simtest_node(set->points[0], &res, 2, 0, "orphans_served");
+		"  web: {type: service, replicas: 2, workers: 1000, service: {dist: exponential, mean: 10ms}}\n",
+		1, { "front.timeouts", &to }, { "web.orphans_served", &orph });
 	print_message("    %g timeouts, %g orphans served behind the balancer\n", to, orph);
 	assert_true(orph == to && to > 1000);
-	rep_result_fini(&res);
-	sweep_free(set);
 }
 
 static const char *cancel_yaml =
@@ -604,15 +526,8 @@ static void test_resilience_cancel_drops_the_unstarted(void **state)
 	for (int i = 0; i < 2; i++) {
 		char yaml[1024];
 		snprintf(yaml, sizeof yaml, cancel_yaml, i ? "true" : "false");
-		struct sweep *set = simtest_load(yaml);
-		const struct scenario *sc = set->points[0];
-		struct rep_result res;
-		simtest_run(sc, 0, &res);
-		orph[i] = simtest_node(sc, &res, 1, 0, "orphans_served");
-		canc[i] = simtest_node(sc, &res, 1, 0, "cancelled");
-		to[i] = simtest_node(sc, &res, 0, 0, "timeouts");
-		rep_result_fini(&res);
-		sweep_free(set);
+		simtest_reps(yaml, 1, { "leaf.orphans_served", &orph[i] }, { "leaf.cancelled", &canc[i] },
+			     { "front.timeouts", &to[i] });
 	}
 	print_message("    without cancel: %g timeouts, %g served for nobody; with: %g timeouts, %g served, %g dropped\n",
 		      to[0], orph[0], to[1], orph[1], canc[1]);
@@ -645,17 +560,11 @@ static void test_resilience_connection_pool(void **state)
 	for (int i = 0; i < 2; i++) {
 		char yaml[1024];
 		snprintf(yaml, sizeof yaml, pool_yaml, i ? ", max_pending_requests: 0" : "");
-		struct sweep *set = simtest_load(yaml);
-		const struct scenario *sc = set->points[0];
-		for (uint32_t k = 0; k < NREP; k++) {
-			struct rep_result res;
-			simtest_run(sc, k, &res);
-			x[k] = hist_mean(&res.scopes[0].latency) * 1e-9;
-			blk[k] = (double)simtest_ended(&res, REQ_CALL_REJECTED) /
-				 (double)simtest_arrivals(&res);
-			rep_result_fini(&res);
-		}
-		sweep_free(set);
+		double n[NREP];
+		simtest_reps(yaml, NREP, { "@latency_mean_s", x }, { "@call_rejected", blk },
+			     { "@arrivals", n });
+		for (uint32_t k = 0; k < NREP; k++)
+			blk[k] /= n[k];
 		if (!i) {
 			assert_true(simtest_within("pool of 4: M/M/4 mean latency", x, NREP,
 						   1 + simtest_erlang_c(4, a) / (4 - a)));
@@ -679,22 +588,18 @@ static void test_resilience_connection_pool(void **state)
 static void test_resilience_edge_token_bucket(void **state)
 {
 	(void)state;
-	struct sweep *set = simtest_load(
+	double made, refused, n;
+	simtest_reps(
 		"name: ebucket\nseed: 55\nduration: 10s\nreplications: 1\n"
 		"workloads:\n  u: {arrival: {process: constant, rate: 1000/s}, target: front}\n"
 		"nodes:\n"
 		"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
 		"          calls: [{to: leaf, rate_limit: {rate: 100/s, burst: 20}}]}\n"
-		"  leaf: {type: service, workers: 1000, service: {dist: constant, value: 1ms}}\n");
-	struct rep_result res;
-	simtest_run(set->points[0], 0, &res);
-	double made = simtest_node(set->points[0], &res, 0, 0, "calls_made");
-	print_message("    %g calls made, %llu refused\n", made,
-		      (unsigned long long)simtest_ended(&res, REQ_CALL_REJECTED));
+		"  leaf: {type: service, workers: 1000, service: {dist: constant, value: 1ms}}\n",
+		1, { "front.calls_made", &made }, { "@call_rejected", &refused }, { "@arrivals", &n });
+	print_message("    %g calls made, %llu refused\n", made, (unsigned long long)refused);
 	assert_true(fabs(made - 1020) <= 1);
-	assert_true(made + (double)simtest_ended(&res, REQ_CALL_REJECTED) == (double)simtest_arrivals(&res));
-	rep_result_fini(&res);
-	sweep_free(set);
+	assert_true(made + refused == n);
 }
 
 int main(void)

@@ -32,19 +32,18 @@ static void test_shards_range_shares_follow_the_key_mass(void **state)
 	(void)state;
 	struct keys k;
 	assert_int_equal(keys_zipf(&k, 10000, 1, NULL), 0);
+	double x[4][NREP], cv[NREP];
+	simtest_reps(range_yaml, NREP, { "users[0].share", x[0] }, { "users[1].share", x[1] },
+		     { "users[2].share", x[2] }, { "users[3].share", x[3] }, { "users.load_cv", cv });
 	for (uint32_t i = 0; i < 4; i++) {
 		double mass = 0;
 		for (uint64_t key = 2500 * i; key < 2500 * (i + 1); key++)
 			mass += keys_pmf(&k, key);
-		double x[NREP];
 		char what[64];
-		simtest_col(range_yaml, "users", 1 + i, "share", x, NREP);
 		snprintf(what, sizeof what, "users[%u] share", i);
-		assert_true(simtest_within(what, x, NREP, mass));
-		assert_false(simtest_within("  against an even share", x, NREP, 0.25));
+		assert_true(simtest_within(what, x[i], NREP, mass));
+		assert_false(simtest_within("  against an even share", x[i], NREP, 0.25));
 	}
-	double cv[NREP];
-	simtest_col(range_yaml, "users", 0, "load_cv", cv, NREP);
 	assert_true(cv[0] > 1);
 }
 
@@ -76,12 +75,8 @@ static void test_shards_reshard_moves_keys(void **state)
 	for (int i = 0; i < 3; i++) {
 		char yaml[1024];
 		snprintf(yaml, sizeof yaml, reshard_yaml, strat[i]);
-		struct sweep *set = simtest_load(yaml);
-		const struct scenario *sc = set->points[0];
-		struct rep_result res;
-		simtest_run(sc, 0, &res);
-		double moved = simtest_node(sc, &res, 0, 0, "keys_moved_share");
-		double ninth = simtest_node(sc, &res, 0, 9, "arrivals");
+		double moved, ninth;
+		simtest_reps(yaml, 1, { "users.keys_moved_share", &moved }, { "users[8].arrivals", &ninth });
 		print_message("    %s: %.4f of the keys moved; users[8] took %g requests\n",
 			      strat[i], moved, ninth);
 		if (i == 0)
@@ -92,8 +87,6 @@ static void test_shards_reshard_moves_keys(void **state)
 			assert_true(fabs(moved - p) <
 				    4 * sqrt(p * (1 - p) * (1.0 / (9 * 160 + 1) + 1.0 / HRING_PROBES)));
 		assert_true(ninth > 0);
-		rep_result_fini(&res);
-		sweep_free(set);
 	}
 }
 
@@ -114,17 +107,9 @@ static void test_shards_migration_copies_the_moved_keys(void **state)
 		 strstr(yaml, "    shard:"));
 	double got[2][3];
 	const char *texts[] = { yaml, with };
-	for (int i = 0; i < 2; i++) {
-		struct sweep *set = simtest_load(texts[i]);
-		const struct scenario *sc = set->points[0];
-		struct rep_result res;
-		simtest_run(sc, 0, &res);
-		got[i][0] = simtest_node(sc, &res, 0, 0, "keys_moved_share");
-		got[i][1] = simtest_node(sc, &res, 0, 0, "migrated_keys");
-		got[i][2] = simtest_node(sc, &res, 0, 0, "arrivals");
-		rep_result_fini(&res);
-		sweep_free(set);
-	}
+	for (int i = 0; i < 2; i++)
+		simtest_reps(texts[i], 1, { "users.keys_moved_share", &got[i][0] },
+			     { "users.migrated_keys", &got[i][1] }, { "users.arrivals", &got[i][2] });
 	double p = got[1][0], share = got[1][1] / 20000;
 	double sd = sqrt(p * (1 - p) * (1.0 / 20000 + 1.0 / HRING_PROBES));
 	print_message("    moved share %.4f; copied %g keys (%.4f of 20,000); arrivals %g against %g\n",

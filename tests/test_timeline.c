@@ -140,14 +140,12 @@ static void test_timeline_refuses_a_fault_the_kind_does_not_take(void **state)
 	sweep_free(set);
 }
 
-/* run1 runs replication 0 of BASE with `timeline` and returns it. */
-static struct sweep *run1(const char *timeline, struct rep_result *r)
+/* with_timeline is BASE with `timeline` (valid until the next call). */
+static const char *with_timeline(const char *timeline)
 {
-	char y[2048];
+	static char y[2048];
 	snprintf(y, sizeof y, BASE "timeline:\n%s", timeline);
-	struct sweep *set = simtest_load(y);
-	simtest_run(set->points[0], 0, r);
-	return set;
+	return y;
 }
 
 static void test_timeline_crash_fails_what_the_replica_holds_and_gets(void **state)
@@ -155,74 +153,79 @@ static void test_timeline_crash_fails_what_the_replica_holds_and_gets(void **sta
 	/* arrivals at 1 s, 2 s, ... alternate web[0], web[1]; web[1] gets
 	 * the even seconds.  Down from 10 s for 10 s: the even arrivals of
 	 * 10 .. 18 s fail at once (5), the rest are served */
-	struct rep_result r;
-	struct sweep *set = run1("  - {at: 10s, node: web, replica: 1, do: crash, for: 10s}\n", &r);
-	assert_int_equal(simtest_ended(&r, REQ_CRASHED), 5);
-	assert_int_equal(simtest_ended(&r, REQ_OK), 99 - 5);
-	assert_true(simtest_node(set->points[0], &r, 0, 2, "failed") == 5);
-	assert_true(simtest_node(set->points[0], &r, 0, 1, "failed") == 0);
-	rep_result_fini(&r);
-	sweep_free(set);
+	double crashed, ok, failed1, failed0;
+	simtest_reps(with_timeline("  - {at: 10s, node: web, replica: 1, do: crash, for: 10s}\n"), 1,
+		     { "@crashed", &crashed }, { "@ok", &ok }, { "web[1].failed", &failed1 },
+		     { "web[0].failed", &failed0 });
+	assert_int_equal(crashed, 5);
+	assert_int_equal(ok, 99 - 5);
+	assert_true(failed1 == 5);
+	assert_true(failed0 == 0);
 
 	/* crashing at 10.05 s catches the request of 10 s in service: it
 	 * fails then, 50 ms after it was issued */
-	set = run1("  - {at: 10050ms, node: web, replica: 1, do: crash, for: 1s}\n", &r);
-	assert_int_equal(simtest_ended(&r, REQ_CRASHED), 1);
-	assert_true(r.scopes[0].failed_latency_s > 0.0499 && r.scopes[0].failed_latency_s < 0.0501);
-	rep_result_fini(&r);
-	sweep_free(set);
+	double waited;
+	simtest_reps(with_timeline("  - {at: 10050ms, node: web, replica: 1, do: crash, for: 1s}\n"), 1,
+		     { "@crashed", &crashed }, { "@failed_latency_s", &waited });
+	assert_int_equal(crashed, 1);
+	assert_true(waited > 0.0499 && waited < 0.0501);
 
 	/* `recover` ends a crash early; without `for` a crash lasts */
-	set = run1("  - {at: 10s, node: web, replica: 1, do: crash}\n"
-		   "  - {at: 15s, node: web, replica: 1, do: recover}\n", &r);
-	assert_int_equal(simtest_ended(&r, REQ_CRASHED), 3);     /* 10, 12, 14 */
-	rep_result_fini(&r);
-	sweep_free(set);
-	set = run1("  - {at: 10s, node: web, do: crash}\n", &r);
-	assert_int_equal(simtest_ended(&r, REQ_CRASHED), 99 - 9);
-	rep_result_fini(&r);
-	sweep_free(set);
+	simtest_reps(with_timeline("  - {at: 10s, node: web, replica: 1, do: crash}\n"
+				   "  - {at: 15s, node: web, replica: 1, do: recover}\n"), 1,
+		     { "@crashed", &crashed });
+	assert_int_equal(crashed, 3);     /* 10, 12, 14 */
+	simtest_reps(with_timeline("  - {at: 10s, node: web, do: crash}\n"), 1, { "@crashed", &crashed });
+	assert_int_equal(crashed, 99 - 9);
 }
 
 static void test_timeline_slow_errors_latency_and_scale(void **state)
 {
-	struct rep_result r;
 	/* two overlapping slows multiply: 100 ms x 2 x 3 between 20 and 22 s */
-	struct sweep *set = run1(
-		"  - {at: 10s, node: web, do: slow, factor: 2, for: 12s}\n"
-		"  - {at: 20s, node: web, do: slow, factor: 3, for: 10s}\n", &r);
-	const struct hist *h = &r.scopes[0].latency;
+	double at200, at600, at300, max_ns;
+	simtest_reps(with_timeline("  - {at: 10s, node: web, do: slow, factor: 2, for: 12s}\n"
+				   "  - {at: 20s, node: web, do: slow, factor: 3, for: 10s}\n"), 1,
+		     { "@latency_bucket[200ms]", &at200 }, { "@latency_bucket[600ms]", &at600 },
+		     { "@latency_bucket[300ms]", &at300 }, { "@latency_max_ns", &max_ns });
 	/* 10 .. 19 s: 200 ms (10), 20, 21 s: 600 ms (2), 22 .. 29 s: 300 ms
 	 * (8), the rest 100 ms */
-	assert_int_equal(h->counts[hist_index(200000000)], 10);
-	assert_int_equal(h->counts[hist_index(600000000)], 2);
-	assert_int_equal(h->counts[hist_index(300000000)], 8);
-	assert_int_equal(h->max_ns, 600000000);
-	rep_result_fini(&r);
-	sweep_free(set);
+	assert_int_equal(at200, 10);
+	assert_int_equal(at600, 2);
+	assert_int_equal(at300, 8);
+	assert_int_equal(max_ns, 600000000);
 
 	/* errors at rate 1 on web[0] fail every request it serves, after
 	 * its service */
-	set = run1("  - {at: 0s, node: web, replica: 0, do: errors, rate: 1}\n", &r);
-	assert_int_equal(simtest_ended(&r, REQ_ERROR), 50);      /* 1, 3, ... 99 s */
-	assert_true(r.scopes[0].failed_latency_s > 50 * 0.0999 &&
-		    r.scopes[0].failed_latency_s < 50 * 0.1001);
-	rep_result_fini(&r);
-	sweep_free(set);
+	double errors, waited;
+	simtest_reps(with_timeline("  - {at: 0s, node: web, replica: 0, do: errors, rate: 1}\n"), 1,
+		     { "@error", &errors }, { "@failed_latency_s", &waited });
+	assert_int_equal(errors, 50);      /* 1, 3, ... 99 s */
+	assert_true(waited > 50 * 0.0999 && waited < 50 * 0.1001);
 
 	/* latency: 1 s added before each arrival from 50 s, for 10 s */
-	set = run1("  - {at: 50s, node: web, do: latency, add: 1s, for: 10s}\n", &r);
-	assert_int_equal(r.scopes[0].latency.counts[hist_index(1100000000)], 10);
-	rep_result_fini(&r);
-	sweep_free(set);
+	double at1100;
+	simtest_reps(with_timeline("  - {at: 50s, node: web, do: latency, add: 1s, for: 10s}\n"), 1,
+		     { "@latency_bucket[1100ms]", &at1100 });
+	assert_int_equal(at1100, 10);
 
 	/* scale to 1 replica: all arrivals go to web[0] from then on */
-	set = run1("  - {at: 49500ms, node: web, do: scale, replicas: 1}\n", &r);
-	const struct scenario *sc = set->points[0];
-	assert_true(simtest_node(sc, &r, 0, 1, "arrivals") == 75);   /* 25 + 50 */
-	assert_true(simtest_node(sc, &r, 0, 2, "arrivals") == 24);
-	rep_result_fini(&r);
-	sweep_free(set);
+	double got0, got1;
+	simtest_reps(with_timeline("  - {at: 49500ms, node: web, do: scale, replicas: 1}\n"), 1,
+		     { "web[0].arrivals", &got0 }, { "web[1].arrivals", &got1 });
+	assert_true(got0 == 75);   /* 25 + 50 */
+	assert_true(got1 == 24);
+}
+
+/* read_scaled reads the arrivals of web and of its six replicas, having
+ * checked that the timeline gave it six. */
+static void read_scaled(void *arg, const struct scenario *sc, uint32_t rep,
+			const struct rep_result *r)
+{
+	double *got = arg;
+	assert_int_equal(sc->nodes[0].max_units, 6);
+	for (uint32_t k = 0; k < 6; k++)
+		got[k] = simtest_node(sc, r, 0, 1 + k, "arrivals");
+	got[6] = simtest_node(sc, r, 0, 0, "arrivals");
 }
 
 static void test_timeline_overlapping_scales(void **state)
@@ -231,15 +234,10 @@ static void test_timeline_overlapping_scales(void **state)
 	 * entry decides while both are active, and when it ends the count
 	 * goes back to what is still active - here nothing: the configured
 	 * 2.  Arrivals are 1/s, round robin over the replicas taking them */
-	struct rep_result r;
-	struct sweep *set = run1(
-		"  - {at: 10s, node: web, do: scale, replicas: 4, for: 20s}\n"
-		"  - {at: 20s, node: web, do: scale, replicas: 6, for: 20s}\n", &r);
-	const struct scenario *sc = set->points[0];
-	assert_int_equal(sc->nodes[0].max_units, 6);
-	double got[6];
-	for (uint32_t k = 0; k < 6; k++)
-		got[k] = simtest_node(sc, &r, 0, 1 + k, "arrivals");
+	double got[7];
+	simtest_each(with_timeline("  - {at: 10s, node: web, do: scale, replicas: 4, for: 20s}\n"
+				   "  - {at: 20s, node: web, do: scale, replicas: 6, for: 20s}\n"),
+		     1, NULL, read_scaled, got);
 	/* replicas 4 and 5 take requests only from 20 s to 40 s: 20
 	 * arrivals over 6 replicas, 3 or 4 each; nothing after 40 s */
 	assert_true(got[4] >= 3 && got[4] <= 4);
@@ -250,9 +248,22 @@ static void test_timeline_overlapping_scales(void **state)
 	double all = 0;
 	for (int k = 0; k < 6; k++)
 		all += got[k];
-	assert_true(all == simtest_node(sc, &r, 0, 0, "arrivals"));
-	rep_result_fini(&r);
-	sweep_free(set);
+	assert_true(all == got[6]);
+}
+
+/* check_utilisation checks that no utilisation, of a row or of a window,
+ * is above 1, and reads the arrivals of web[0] and web[1]. */
+static void check_utilisation(void *arg, const struct scenario *sc, uint32_t rep,
+			      const struct rep_result *r)
+{
+	double *got = arg;
+	for (uint32_t row = 0; row < 3; row++)
+		assert_true(simtest_node(sc, r, 0, row, "utilization") <= 1 + 1e-12);
+	assert_true(r->nts_node > 0);
+	for (size_t t = 0; t < r->nts_node; t++)
+		assert_true(r->node_ts[t * r->node_ts_cells] <= 1 + 1e-12);
+	got[0] = simtest_node(sc, r, 0, 1, "arrivals");
+	got[1] = simtest_node(sc, r, 0, 2, "arrivals");
 }
 
 static void test_timeline_scale_down_then_up_keeps_utilisation_honest(void **state)
@@ -261,27 +272,16 @@ static void test_timeline_scale_down_then_up_keeps_utilisation_honest(void **sta
 	 * from 2 replicas to 1, and web[1] finishes what it holds; at 60 s
 	 * back to 2.  Busy workers never exceed the workers counted, so no
 	 * utilisation, of a window or of a row, is above 1 */
-	char y[2048];
-	snprintf(y, sizeof y,
-		 "duration: 100s\nreplications: 1\nwindow: 1s\n"
-		 "workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: web}\n"
-		 "nodes:\n  web: {type: service, replicas: 2, workers: 12, service: 10s}\n"
-		 "timeline:\n  - {at: 30s, node: web, do: scale, replicas: 1, for: 30s}\n");
-	struct sweep *set = simtest_load(y);
-	const struct scenario *sc = set->points[0];
-	struct rep_result r;
-	simtest_run(sc, 0, &r);
-	for (uint32_t row = 0; row < 3; row++)
-		assert_true(simtest_node(sc, &r, 0, row, "utilization") <= 1 + 1e-12);
-	assert_true(r.nts_node > 0);
-	for (size_t t = 0; t < r.nts_node; t++)
-		assert_true(r.node_ts[t * r.node_ts_cells] <= 1 + 1e-12);
+	double got[2];
+	simtest_each("duration: 100s\nreplications: 1\nwindow: 1s\n"
+		     "workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: web}\n"
+		     "nodes:\n  web: {type: service, replicas: 2, workers: 12, service: 10s}\n"
+		     "timeline:\n  - {at: 30s, node: web, do: scale, replicas: 1, for: 30s}\n",
+		     1, NULL, check_utilisation, got);
 	/* web[1] took arrivals before 30 s (the even seconds, 14) and from
 	 * 60 s (the even seconds again, 20), none between */
-	assert_true(simtest_node(sc, &r, 0, 2, "arrivals") == 34);
-	assert_true(simtest_node(sc, &r, 0, 1, "arrivals") == 15 + 30 + 20);
-	rep_result_fini(&r);
-	sweep_free(set);
+	assert_true(got[1] == 34);
+	assert_true(got[0] == 15 + 30 + 20);
 }
 
 int main(void)

@@ -487,6 +487,27 @@ static void test_validate_slow_fault(void **state)
 				   200000, 100, M_LAT_MEAN, -1, 4));
 }
 
+/* What crashed_one reads of its run: the totals, the last replica's
+ * arrivals, and the failures of each replica's row (failed[1 + k] for
+ * replica k). */
+struct crash_run {
+	int replicas;
+	uint64_t arrivals, crashed;
+	double got, failed[9];
+};
+
+static void read_crash_run(void *arg, const struct scenario *sc, uint32_t rep,
+			   const struct rep_result *r)
+{
+	struct crash_run *c = arg;
+	assert_true(c->replicas <= 8);
+	c->arrivals = simtest_arrivals(r);
+	c->crashed = simtest_ended(r, REQ_CRASHED);
+	c->got = simtest_node(sc, r, 0, (uint32_t)c->replicas, "arrivals");
+	for (int k = 1; k <= c->replicas; k++)
+		c->failed[k] = simtest_node(sc, r, 0, (uint32_t)k, "failed");
+}
+
 /* crashed_one runs `replicas` replicas served in round robin, the last
  * one down for the whole run, and says whether exactly every other
  * request failed; it checks the replicas' own rows on the way. */
@@ -499,23 +520,19 @@ static int crashed_one(int replicas)
 		 "nodes:\n  web: {type: service, replicas: %d, workers: 4, service: 100ms}\n"
 		 "timeline:\n  - at: 0s\n    node: web[%d]\n    do: crash\n",
 		 replicas, replicas - 1);
-	struct sweep *set = simtest_load(y);
-	const struct scenario *sc = set->points[0];
-	struct rep_result r;
-	simtest_run(sc, 0, &r);
-	uint64_t a = simtest_arrivals(&r), crashed = simtest_ended(&r, REQ_CRASHED);
+	struct crash_run c = { .replicas = replicas };
+	simtest_each(y, 1, NULL, read_crash_run, &c);
+	uint64_t a = c.arrivals, crashed = c.crashed;
 	print_message("    %d replicas: arrivals %llu, crashed %llu\n", replicas,
 		      (unsigned long long)a, (unsigned long long)crashed);
 	assert_true(a > 1500);
 	/* the crashed replica's own row: all it got, it failed; the others
 	 * failed nothing */
-	assert_true(simtest_node(sc, &r, 0, (uint32_t)replicas, "arrivals") == (double)crashed);
-	assert_true(simtest_node(sc, &r, 0, (uint32_t)replicas, "failed") == (double)crashed);
+	assert_true(c.got == (double)crashed);
+	assert_true(c.failed[replicas] == (double)crashed);
 	for (int k = 1; k < replicas; k++)
-		assert_true(simtest_node(sc, &r, 0, (uint32_t)k, "failed") == 0);
+		assert_true(c.failed[k] == 0);
 	int half = crashed == a / 2 || crashed == (a + 1) / 2;
-	rep_result_fini(&r);
-	sweep_free(set);
 	return half;
 }
 

@@ -1,0 +1,153 @@
+/*
+ * test_interval.c - the intervals' statistics (app/interval.h): a
+ * percentile's interval, the hull of sectioning and CDF inversion, against
+ * the same computed the slow way from the replications' raw values, with
+ * the histogram's error widening both ends and no interval from one
+ * replication; a paired comparison's half-width and Welch's against their
+ * closed forms, NaN replications skipped.
+ */
+#include "tests/testutil.h"
+
+#include <math.h>
+
+#include "app/interval.h"
+#include "sim/stats.h"
+
+/* The interval computed the slow way, from the replications' raw values
+ * (integers below 256 ns, which the histogram holds exactly). */
+static void by_hand(int64_t *const *v, const size_t *n, size_t reps, double q,
+		    double *x, double *lo, double *hi)
+{
+	/* the pooled quantile: rank ceil(q N) of all values */
+	size_t total = 0;
+	int64_t all[4096];
+	for (size_t i = 0; i < reps; i++)
+		for (size_t j = 0; j < n[i]; j++)
+			all[total++] = v[i][j];
+	for (size_t i = 1; i < total; i++)          /* insertion sort */
+		for (size_t j = i; j > 0 && all[j - 1] > all[j]; j--) {
+			int64_t t = all[j];
+			all[j] = all[j - 1];
+			all[j - 1] = t;
+		}
+	size_t rank = (size_t)ceil(q * (double)total);
+	double xp = (double)all[rank - 1];
+	/* sectioning from each replication's own quantile (values sorted) */
+	double ss = 0, f[16], fs = 0;
+	for (size_t i = 0; i < reps; i++) {
+		size_t r = (size_t)ceil(q * (double)n[i]);
+		double own = (double)v[i][r - 1];
+		ss += (own - xp) * (own - xp);
+		size_t below = 0;
+		for (size_t j = 0; j < n[i]; j++)
+			below += (double)v[i][j] <= xp;
+		f[i] = (double)below / (double)n[i];
+		fs += f[i];
+	}
+	double t = stats_t_quantile(0.975, (double)(reps - 1));
+	double hb = t * sqrt(ss / ((double)reps * (reps - 1)));
+	/* inversion: a t-interval of the F_i(xp), mapped back */
+	double pbar = fs / reps, var = 0;
+	for (size_t i = 0; i < reps; i++)
+		var += (f[i] - pbar) * (f[i] - pbar);
+	var /= (double)(reps - 1);
+	double hp = t * sqrt(var / reps);
+	double pl = pbar - hp < 0 ? 0 : pbar - hp, pu = pbar + hp > 1 ? 1 : pbar + hp;
+	size_t rl = (size_t)ceil(pl * (double)total), ru = (size_t)ceil(pu * (double)total);
+	double cl = (double)all[(rl ? rl : 1) - 1], cu = (double)all[(ru ? ru : 1) - 1];
+	*x = xp * 1e-9;
+	*lo = (xp - hb < cl ? xp - hb : cl) * 1e-9;
+	*hi = (xp + hb > cu ? xp + hb : cu) * 1e-9;
+	if (*lo < 0)
+		*lo = 0;
+}
+
+static void test_interval_quantile(void **state)
+{
+	/* three replications of 100, 80 and 120 values, shifted from each
+	 * other, so that both parts of the interval have work to do */
+	int64_t a[100], b[80], c[120];
+	for (int i = 0; i < 100; i++)
+		a[i] = 1 + i;
+	for (int i = 0; i < 80; i++)
+		b[i] = 21 + i;
+	for (int i = 0; i < 120; i++)
+		c[i] = 11 + i;
+	int64_t *v[3] = { a, b, c };
+	size_t n[3] = { 100, 80, 120 };
+	static const double qs[] = { 0.5, 0.9, 0.99 };
+	for (size_t k = 0; k < 3; k++) {
+		struct hist pool, h[3];
+		struct interval_cdf cs = { 0 };
+		double own[3];
+		assert_int_equal(hist_init(&pool), 0);
+		for (int i = 0; i < 3; i++) {
+			assert_int_equal(hist_init(&h[i]), 0);
+			for (size_t j = 0; j < n[i]; j++)
+				hist_record(&h[i], v[i][j]);
+			hist_merge(&pool, &h[i]);
+			assert_int_equal(interval_cdf_add(&cs, &h[i]), 0);
+			own[i] = hist_quantile(&h[i], qs[k]) * 1e-9;
+		}
+		double x, lo, hi, ex, elo, ehi;
+		interval_quantile(&pool, qs[k], own, 3, &cs, 0, &x, &lo, &hi);
+		by_hand(v, n, 3, qs[k], &ex, &elo, &ehi);
+		assert_true(x == ex);
+		assert_true(fabs(lo - elo) < 1e-15 && fabs(hi - ehi) < 1e-15);
+		assert_true(lo < x && x < hi);
+		/* the histogram's error widens both ends */
+		double lo2, hi2;
+		interval_quantile(&pool, qs[k], own, 3, &cs, 0.01, &x, &lo2, &hi2);
+		assert_true(fabs(lo - lo2 - 0.01 * x) < 1e-15 || lo2 == 0);
+		assert_true(fabs(hi2 - hi - 0.01 * x) < 1e-15);
+		/* fewer than 2 replications: no interval */
+		struct interval_cdf one = { 0 };
+		assert_int_equal(interval_cdf_add(&one, &h[0]), 0);
+		interval_quantile(&h[0], qs[k], own, 1, &one, 0, &x, &lo, &hi);
+		assert_true(x == own[0] && isnan(lo) && isnan(hi));
+		interval_cdf_free(&one);
+		interval_cdf_free(&cs);
+		for (int i = 0; i < 3; i++)
+			hist_fini(&h[i]);
+		hist_fini(&pool);
+	}
+}
+
+/* interval_pair on values small enough to work out by hand: the
+ * differences 1, 2, 2, 3 have mean 2 and variance 2/3; the two samples'
+ * variances of their means are 5/12 and 13/12, with Welch-Satterthwaite
+ * degrees of freedom (3/2)^2 / ((5/12)^2 / 3 + (13/12)^2 / 3). */
+static void test_interval_pair(void **state)
+{
+	const double a[] = { 1, 2, 3, 4 }, b[] = { 2, 4, 5, 7 };
+	struct interval_pair p;
+	assert_int_equal(interval_pair(a, 4, b, 4, &p), 0);
+	assert_int_equal(p.pairs, 4);
+	double half = stats_t_quantile(0.975, 3) * sqrt(2.0 / 3) / 2;
+	assert_true(fabs(p.half - half) < 1e-12);
+	double sa = 5.0 / 12, sb = 13.0 / 12, df = (sa + sb) * (sa + sb) / ((sa * sa + sb * sb) / 3);
+	assert_true(fabs(p.unpaired - stats_t_quantile(0.975, df) * sqrt(sa + sb)) < 1e-12);
+	/* pairing is what makes it narrow here */
+	assert_true(p.half < p.unpaired / 2);
+
+	/* a NaN in either drops its pair; Welch keeps the other's value */
+	const double an[] = { 1, NAN, 3, 4, 9 }, bn[] = { 2, 4, NAN, 7 };
+	assert_int_equal(interval_pair(an, 5, bn, 4, &p), 0);
+	assert_int_equal(p.pairs, 2);            /* (1, 2) and (4, 7) */
+	assert_true(fabs(p.half - stats_t_quantile(0.975, 1) * 1) < 1e-12);
+	assert_false(isnan(p.unpaired));
+
+	/* fewer than 2 pairs: no interval */
+	assert_int_equal(interval_pair(a, 1, b, 1, &p), 0);
+	assert_int_equal(p.pairs, 1);
+	assert_true(isnan(p.half) && isnan(p.unpaired));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_interval_quantile),
+		cmocka_unit_test(test_interval_pair),
+	};
+	return cmocka_run_group_tests_name("interval", tests, NULL, NULL);
+}

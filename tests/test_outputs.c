@@ -1,0 +1,294 @@
+/*
+ * test_outputs.c - the files a run writes, against their declarations
+ * (app/outputs.h).  A small sweep of two points, two workloads, nodes of
+ * several kinds, one with replicas, and a timeline entry is run into a
+ * temporary directory; then for every file of outputs_files[]:
+ *
+ *   - its header is exactly its declared columns, each family expanded
+ *     for the run (walked here from the declaration, and as csv_header
+ *     writes it), and names no column twice;
+ *   - it has rows, and every row has as many fields as the header
+ *     (a quoted field read as CSV reads it, should one ever be).
+ *
+ * And every column of every kind's tables appears in nodes.csv (and
+ * node_timeseries.csv for the sampled ones), the engine's call columns
+ * too.
+ */
+#include "tests/simtest.h"
+
+#include <unistd.h>
+
+#include "app/csv.h"
+#include "app/outputs.h"
+#include "app/runner.h"
+
+#define SCENARIO \
+	"name: out\nseed: 3\nduration: 4s\nwarmup: 1s\nwindow: 1s\nreplications: 2\n" \
+	"workloads:\n" \
+	"  u: {arrival: {process: poisson, rate: 40/s}, target: lb}\n" \
+	"  v: {arrival: {process: poisson, rate: 20/s}, target: cache, keys: {dist: zipf, n: 100, s: 1}}\n" \
+	"nodes:\n" \
+	"  lb: {type: balancer, backends: web}\n" \
+	"  web: {type: service, replicas: 2, workers: 2, service: {dist: exponential, mean: 5ms},\n" \
+	"        calls: [{to: db, timeout: 50ms}]}\n" \
+	"  db: {type: database, primary: {workers: 4, service: 1ms}, replicas: 1}\n" \
+	"  cache: {type: cache, mode: read_through, capacity: 10, backend: db}\n" \
+	"  q: {type: queue, consumers: [{group: g, service: 1ms}]}\n" \
+	"timeline:\n" \
+	"  - {at: 2s, node: web, replica: 1, do: crash, for: 1s}\n" \
+	"sweep: {nodes.web.workers: [2, 3]}\n"
+
+/* A file read back as CSV: its records, each a list of fields. */
+struct table {
+	char ***rec;               /* [n][fields of each], unquoted */
+	size_t *nf;
+	size_t n;
+};
+
+/* parse splits text into records and fields as CSV reads them: a field
+ * in quotes may hold commas, line breaks and doubled quotes. */
+static void parse(const char *text, struct table *t)
+{
+	size_t cap = 16;
+	t->rec = malloc(cap * sizeof *t->rec);
+	t->nf = malloc(cap * sizeof *t->nf);
+	t->n = 0;
+	assert_non_null(t->rec);
+	assert_non_null(t->nf);
+	const char *p = text;
+	while (*p) {
+		if (t->n == cap) {
+			cap *= 2;
+			t->rec = realloc(t->rec, cap * sizeof *t->rec);
+			t->nf = realloc(t->nf, cap * sizeof *t->nf);
+			assert_non_null(t->rec);
+			assert_non_null(t->nf);
+		}
+		size_t fcap = 8, nf = 0;
+		char **f = malloc(fcap * sizeof *f);
+		assert_non_null(f);
+		for (;;) {
+			size_t len = strlen(p), k = 0;
+			char *v = malloc(len + 1);
+			assert_non_null(v);
+			if (*p == '"') {
+				for (p++;; p++) {
+					if (!*p)
+						fail_msg("a quoted field runs to the end of the file");
+					if (*p == '"' && p[1] == '"')
+						v[k++] = *p++;
+					else if (*p == '"')
+						break;
+					else
+						v[k++] = *p;
+				}
+				p++;
+				if (*p != ',' && *p != '\n' && *p)
+					fail_msg("text after a quoted field: '%.20s'", p);
+			} else {
+				for (; *p && *p != ',' && *p != '\n'; p++) {
+					if (*p == '"')
+						fail_msg("a quote inside an unquoted field: '%.20s'", p);
+					v[k++] = *p;
+				}
+			}
+			v[k] = 0;
+			if (nf == fcap) {
+				fcap *= 2;
+				f = realloc(f, fcap * sizeof *f);
+				assert_non_null(f);
+			}
+			f[nf++] = v;
+			if (*p != ',')
+				break;
+			p++;
+		}
+		if (*p != '\n')
+			fail_msg("the last line has no end");
+		p++;
+		t->rec[t->n] = f;
+		t->nf[t->n++] = nf;
+	}
+}
+
+static void table_free(struct table *t)
+{
+	for (size_t r = 0; r < t->n; r++) {
+		for (size_t i = 0; i < t->nf[r]; i++)
+			free(t->rec[r][i]);
+		free(t->rec[r]);
+	}
+	free(t->rec);
+	free(t->nf);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	char *text = NULL;
+	size_t len = 0, got;
+	char chunk[65536];
+	while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		text = realloc(text, len + got + 1);
+		assert_non_null(text);
+		memcpy(text + len, chunk, got);
+		len += got;
+	}
+	fclose(f);
+	if (!text)
+		text = calloc(1, 1);
+	assert_non_null(text);
+	text[len] = 0;
+	return text;
+}
+
+/* has says whether the header record h names col. */
+static int has(char **h, size_t n, const char *col)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(h[i], col))
+			return 1;
+	return 0;
+}
+
+/* check_file holds one file to its declaration in ctx. */
+static void check_file(const char *dir, const struct csv_file *file, const struct outputs_ctx *ctx)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", dir, file->name);
+	char *text = slurp(path);
+	/* the header line as csv_header writes it for the run */
+	char *want = NULL;
+	size_t wlen = 0;
+	FILE *m = open_memstream(&want, &wlen);
+	assert_non_null(m);
+	csv_header(m, file, ctx);
+	assert_int_equal(fclose(m), 0);
+	if (strncmp(text, want, wlen))
+		fail_msg("%s: header\n  %.*s  not as declared\n  %s", file->name,
+			 (int)(strcspn(text, "\n") + 1), text, want);
+	struct table t;
+	parse(text, &t);
+	assert_true(t.n >= 1);
+	/* the declaration walked here: each column, each family's members */
+	size_t k = 0, nh = t.nf[0];
+	char **h = t.rec[0];
+	for (const struct csv_col *c = file->cols; c->name; c++) {
+		size_t n = c->count ? c->count(ctx) : 1;
+		for (size_t j = 0; j < n; j++, k++) {
+			char name[256];
+			const char *doc = c->doc;
+			if (c->count)
+				c->member(ctx, j, name, sizeof name, &doc);
+			else
+				snprintf(name, sizeof name, "%s", c->name);
+			if (k >= nh || strcmp(h[k], name))
+				fail_msg("%s: column %zu is '%s', declared '%s'", file->name, k,
+					 k < nh ? h[k] : "(none)", name);
+			assert_true(doc && *doc);
+		}
+	}
+	if (k != nh)
+		fail_msg("%s: %zu columns, %zu declared", file->name, nh, k);
+	for (size_t i = 0; i < nh; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(h[i], h[j]))
+				fail_msg("%s: column '%s' twice", file->name, h[i]);
+	/* rows, each as wide as the header */
+	if (t.n < 2)
+		fail_msg("%s: no rows", file->name);
+	for (size_t r = 1; r < t.n; r++)
+		if (t.nf[r] != nh)
+			fail_msg("%s: row %zu has %zu fields, the header %zu", file->name, r, t.nf[r], nh);
+	print_message("    %-20s %3zu columns, %4zu rows\n", file->name, nh, t.n - 1);
+	table_free(&t);
+	free(want);
+	free(text);
+}
+
+/* header_of reads file's header (the caller frees it with table_free). */
+static void header_of(const char *dir, const char *file, struct table *t)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	char *text = slurp(path);
+	parse(text, t);
+	free(text);
+	assert_true(t->n >= 1);
+}
+
+static void test_outputs_files_are_as_declared(void **state)
+{
+	char dir[] = "/tmp/archsim-outputs-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct sweep *set = simtest_load(SCENARIO);
+	assert_int_equal(set->npoints, 2);
+	struct report rep;
+	struct sim_err err = { 0 };
+	assert_int_equal(report_init(&rep, set, "t"), 0);
+	assert_int_equal(report_open(&rep, dir, &err), 0);
+	assert_int_equal(runner_run(set, &rep, NULL, &err), 0);
+	assert_int_equal(report_commit(&rep, &err), 0);
+	report_fini(&rep);
+
+	struct outputs_catalogue nodes, ts;
+	outputs_catalogue_of(&nodes, archsim_lang.kinds, 0);
+	outputs_catalogue_of(&ts, archsim_lang.kinds, 1);
+	struct outputs_ctx ctx = { set, &nodes, &ts };
+	for (int i = 0; i < OUT_NFILES; i++)
+		check_file(dir, &outputs_files[i], &ctx);
+
+	/* every kind's columns are nodes.csv's, and its sampled ones
+	 * node_timeseries.csv's */
+	struct table n, nts;
+	header_of(dir, outputs_files[OUT_NODES].name, &n);
+	header_of(dir, outputs_files[OUT_NODE_TS].name, &nts);
+	size_t cols = 0;
+	for (const struct model_ops *const *k = archsim_lang.kinds; *k; k++) {
+		for (const struct col_def *d = (*k)->cols; d && d->name; d++, cols++)
+			if (!has(n.rec[0], n.nf[0], d->name))
+				fail_msg("nodes.csv has no column %s (of kind %s)", d->name, (*k)->kind);
+		for (const struct col_def *d = (*k)->ts_cols; d && d->name; d++, cols++)
+			if (!has(nts.rec[0], nts.nf[0], d->name))
+				fail_msg("node_timeseries.csv has no column %s (of kind %s)", d->name,
+					 (*k)->kind);
+	}
+	for (const struct col_def *d = sim_call_cols; d->name; d++, cols++)
+		assert_true(has(n.rec[0], n.nf[0], d->name));
+	print_message("    %zu columns of the kinds and the engine, all there\n", cols);
+	assert_true(cols > 50);
+	table_free(&n);
+	table_free(&nts);
+	sweep_free(set);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* The reader above reads quoted fields as CSV does, so that a row that
+ * quotes is counted right. */
+static void test_outputs_reader_reads_quotes(void **state)
+{
+	struct table t;
+	parse("a,b,c\n\"x,1\",\"say \"\"hi\"\"\",\"two\nlines\"\n,,\n", &t);
+	assert_int_equal(t.n, 3);
+	assert_int_equal(t.nf[0], 3);
+	assert_int_equal(t.nf[1], 3);
+	assert_int_equal(t.nf[2], 3);
+	assert_string_equal(t.rec[1][0], "x,1");
+	assert_string_equal(t.rec[1][1], "say \"hi\"");
+	assert_string_equal(t.rec[1][2], "two\nlines");
+	assert_string_equal(t.rec[2][1], "");
+	table_free(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_outputs_reader_reads_quotes),
+		cmocka_unit_test(test_outputs_files_are_as_declared),
+	};
+	return cmocka_run_group_tests_name("outputs", tests, NULL, NULL);
+}
