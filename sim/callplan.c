@@ -244,15 +244,14 @@ static const struct param step_elem = {
 	.flags = PARAM_ELSE_LAST,
 };
 
-static const struct param calls_key = {
-	.name = "calls", .type = PARAM_LIST, PARAM_FIELD(struct calls_cfg, steps),
-	PARAM_COUNT(struct calls_cfg, nsteps), .elem = &step_elem,
-	.elem_size = sizeof(struct step_cfg), .max_len = CALLPLAN_MAX_STEPS, .item = "calls",
-	.shape = "calls such as {to: NODE, p: PROBABILITY} or {parallel: [...]}",
-	.doc = "the steps, made in order after the node's own work; the worker is held until each step's replies are in",
+static const struct param calls_params[] = {
+	{ .name = "calls", .type = PARAM_LIST, PARAM_FIELD(struct calls_cfg, steps),
+	  PARAM_COUNT(struct calls_cfg, nsteps), .elem = &step_elem,
+	  .elem_size = sizeof(struct step_cfg), .max_len = CALLPLAN_MAX_STEPS, .item = "calls",
+	  .shape = "calls such as {to: NODE, p: PROBABILITY} or {parallel: [...]}",
+	  .doc = "the steps, made in order after the node's own work; the worker is held until each step's replies are in" },
+	{ 0 }
 };
-
-static const struct param calls_params[] = { calls_key, { 0 } };
 
 const struct param_table callplan_table = {
 	.params = calls_params,
@@ -322,7 +321,7 @@ int callplan_check(struct check_ctx *ctx, const struct yt_node *n,
 {
 	memset(plan, 0, sizeof *plan);
 	struct calls_cfg cfg = { NULL, 0 };
-	int rc = param_check_one(ctx, &calls_key, what, n, &cfg);
+	int rc = param_check_one(ctx, &calls_params[0], what, n, &cfg);
 	if (rc == 0)
 		rc = build_plan(ctx, &cfg, plan);
 	param_fini(&callplan_table, &cfg);
