@@ -141,15 +141,6 @@ static const struct outputs_counts *counts(const void *row)
 	return row;
 }
 
-static uint64_t count_group(const uint64_t *ended, int group)
-{
-	uint64_t n = 0;
-	for (int st = 0; st < REQ_NSTATUS; st++)
-		if (req_status_group(st) == group)
-			n += ended[st];
-	return n;
-}
-
 static void put_point(FILE *f, const void *row, size_t k)
 {
 	fprintf(f, "%zu", counts(row)->point);
@@ -193,7 +184,7 @@ static void put_refused(FILE *f, const void *row, size_t k)
 
 static void put_failed(FILE *f, const void *row, size_t k)
 {
-	fprintf(f, "%llu", (unsigned long long)count_group(counts(row)->ended, REQ_GROUP_FAILED));
+	fprintf(f, "%llu", (unsigned long long)req_count_group(counts(row)->ended, REQ_GROUP_FAILED));
 }
 
 static void put_failed_one(FILE *f, const void *row, size_t k)

@@ -175,23 +175,14 @@ oom:
 
 /* ---- folding ----------------------------------------------------------- */
 
-static uint64_t count_group(const uint64_t *ended, int group)
-{
-	uint64_t n = 0;
-	for (int st = 0; st < REQ_NSTATUS; st++)
-		if (req_status_group(st) == group)
-			n += ended[st];
-	return n;
-}
-
 /* means works out the metrics that are not percentiles from a scope's
  * counts and sums: one replication's, or the replications' pooled. */
 static void means(uint64_t arrivals, const uint64_t *ended, const struct hist *h,
 		  double duration_s, double failed_latency_s, double *v)
 {
 	uint64_t served = ended[REQ_OK];
-	uint64_t refused = count_group(ended, REQ_GROUP_REFUSED);
-	uint64_t failed = count_group(ended, REQ_GROUP_FAILED);
+	uint64_t refused = req_count_group(ended, REQ_GROUP_REFUSED);
+	uint64_t failed = req_count_group(ended, REQ_GROUP_FAILED);
 	v[METRIC_THROUGHPUT] = duration_s > 0 ? (double)served / duration_s : NAN;
 	v[METRIC_LATENCY_MEAN] = served ? hist_mean(h) * 1e-9 : NAN;
 	v[METRIC_REJECT_RATIO] = arrivals ? (double)refused / (double)arrivals : NAN;
@@ -558,8 +549,8 @@ static void write_series(struct report *r, size_t p, const struct scenario *sc,
 			p, (double)start * 1e-9,
 			(double)wa->ended[REQ_OK] / a->reps / ((double)len * 1e-9),
 			ts_quantile(&wa->lat, 0.5), ts_quantile(&wa->lat, 0.99),
-			(double)count_group(wa->ended, REQ_GROUP_REFUSED) / a->reps,
-			(double)count_group(wa->ended, REQ_GROUP_FAILED) / a->reps,
+			(double)req_count_group(wa->ended, REQ_GROUP_REFUSED) / a->reps,
+			(double)req_count_group(wa->ended, REQ_GROUP_FAILED) / a->reps,
 		};
 		put_row(r, OUT_TS, &ow);
 	}
@@ -801,8 +792,8 @@ int report_point_done(struct report *r, size_t p)
 		pt->healthy_end = a->reps ? (double)a->healthy_end / a->reps : NAN;
 		pt->arrivals = s0->arrivals;
 		pt->completed = s0->ended[REQ_OK];
-		pt->rejected = count_group(s0->ended, REQ_GROUP_REFUSED);
-		pt->failed = count_group(s0->ended, REQ_GROUP_FAILED);
+		pt->rejected = req_count_group(s0->ended, REQ_GROUP_REFUSED);
+		pt->failed = req_count_group(s0->ended, REQ_GROUP_FAILED);
 		estimate(s0, pt->mean, pt->ci95, pt->lo, pt->hi);
 		rc = steady_verdict(r, p, sc, a, &pt->steady);
 		if (pt->precision == 2 && rc == 0) {

@@ -149,6 +149,18 @@ static inline int req_status_group(int st)
 /* req_status_doc returns the one-line meaning of status st. */
 const char *req_status_doc(int st);
 
+/* req_count_group sums the counts ended[REQ_NSTATUS] of the statuses of
+ * one group (REQ_GROUP_REFUSED: the refused, REQ_GROUP_FAILED: the
+ * failed). */
+static inline uint64_t req_count_group(const uint64_t *ended, int group)
+{
+	uint64_t n = 0;
+	for (int st = 0; st < REQ_NSTATUS; st++)
+		if (req_status_group(st) == group)
+			n += ended[st];
+	return n;
+}
+
 /* A timer handle: the event and the seq it was given.  The event may have
  * fired and its record been reused by another event since; the seq tells
  * them apart (sim_timer_pending). */
