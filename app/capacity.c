@@ -164,7 +164,7 @@ int cap_spec_finish(struct cap_spec *spec, const char *min, const char *max,
 	char u1[8] = "", u2[8] = "";
 	int i1 = 1, i2 = 1;
 	if (!min) {
-		spec->min = 1;
+		spec->min = CAP_DEFAULT_MIN;
 	} else if (cap_parse_bound(min, &spec->min, u1, &i1)) {
 		snprintf(why, len, "min: '%s' is not a number, a rate or a duration", min);
 		return -1;
@@ -190,9 +190,9 @@ int cap_spec_finish(struct cap_spec *spec, const char *min, const char *max,
 	spec->integer = i1 && i2 && !u1[0];
 	snprintf(spec->unit, sizeof spec->unit, "%s", u1);
 	if (!(spec->tolerance > 0))
-		spec->tolerance = 0.01;
+		spec->tolerance = CAP_DEFAULT_TOLERANCE;
 	if (!spec->max_replications)
-		spec->max_replications = 80;
+		spec->max_replications = CAP_DEFAULT_REPS;
 	return 0;
 }
 
@@ -251,9 +251,12 @@ static int parse_bound(struct check_ctx *ctx, const char *what, const struct yt_
 {
 	const char *v;
 	int rc = check_string(ctx, n, what, &v);
-	if (rc == 0)
-		snprintf(field, CAP_BOUND_MAX, "%s", v);
-	return rc;
+	if (rc)
+		return rc;
+	if (strlen(v) >= CAP_BOUND_MAX)
+		return check_fail(ctx, n, what, "too long");
+	snprintf(field, CAP_BOUND_MAX, "%s", v);
+	return 0;
 }
 
 static int cap_validate(struct check_ctx *ctx, const char *what, const struct yt_node *n,
@@ -276,7 +279,7 @@ static const struct param cap_params[] = {
 	{ .name = "vary", .type = PARAM_CUSTOM, .parse = parse_vary, .flags = PARAM_REQUIRED,
 	  .shape = "PATH", .doc = "the parameter searched: any path --set accepts (`nodes.web.replicas`)" },
 	{ .name = "min", .type = PARAM_CUSTOM, PARAM_FIELD(struct cap_spec, min_text),
-	  .parse = parse_bound, .shape = "number, rate or duration", .def_doc = "1",
+	  .parse = parse_bound, .shape = "number, rate or duration", .def_doc = CAP_STR(CAP_DEFAULT_MIN),
 	  .doc = "the least value searched; a plain integer makes the parameter an integer" },
 	{ .name = "max", .type = PARAM_CUSTOM, PARAM_FIELD(struct cap_spec, max_text),
 	  .parse = parse_bound, .shape = "number, rate or duration",
@@ -286,11 +289,11 @@ static const struct param cap_params[] = {
 	  .names = cap_goal_names, .def = "auto",
 	  .doc = "smallest: the least value that meets the SLO (more helps, as replicas do); largest: the most (more hurts, as load does); auto: whichever the bounds' verdicts say" },
 	{ .name = "tolerance", .type = PARAM_NUMBER, PARAM_FIELD(struct cap_spec, tolerance),
-	  .min = CAP_TOLERANCE_MIN, .max = CAP_TOLERANCE_MAX, .def_doc = "0.01",
+	  .min = CAP_TOLERANCE_MIN, .max = CAP_TOLERANCE_MAX, .def_doc = CAP_STR(CAP_DEFAULT_TOLERANCE),
 	  .doc = "a continuous parameter's search stops when the bracket is this narrow, relative to its ends" },
 	{ .name = "max_replications", .type = PARAM_UINT,
 	  PARAM_FIELD(struct cap_spec, max_replications), .umin = CAP_REPS_MIN,
-	  .umax = CAP_REPS_MAX, .def_doc = "80",
+	  .umax = CAP_REPS_MAX, .def_doc = CAP_STR(CAP_DEFAULT_REPS),
 	  .doc = "a probe's replications double while a term is undecided, up to this; then its estimates decide (decided = false)" },
 	{ 0 }
 };
@@ -482,12 +485,17 @@ static double middle(const struct cap_spec *spec, double lo, double hi)
 
 /* ---- capacity.csv ------------------------------------------------------------ */
 
-/* A row of capacity.csv: probe k of res. */
+/* A row of capacity.csv: probe k of res.  The file's context is the
+ * cap_spec searched. */
 struct probe_row {
-	const struct cap_spec *spec;
 	const struct cap_result *res;
 	size_t k;
 };
+
+static const struct cap_spec *spec_of(const void *ctx)
+{
+	return ctx;
+}
 
 static const struct probe_row *prow(const void *row)
 {
@@ -499,7 +507,7 @@ static const struct cap_probe *probe_of(const void *row)
 	return &prow(row)->res->probes[prow(row)->k];
 }
 
-static void put_probe(FILE *f, const void *row, size_t k)
+static void put_probe(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%zu", prow(row)->k + 1);
 }
@@ -515,29 +523,29 @@ static void path_member(const void *ctx, size_t k, char *name, size_t len, const
 	snprintf(name, len, "%s", ((const struct cap_spec *)ctx)->path);
 }
 
-static void put_value(FILE *f, const void *row, size_t k)
+static void put_value(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	char val[64];
-	cap_format(prow(row)->spec, probe_of(row)->value, val, sizeof val);
+	cap_format(spec_of(ctx), probe_of(row)->value, val, sizeof val);
 	fputs(val, f);
 }
 
-static void put_reps(FILE *f, const void *row, size_t k)
+static void put_reps(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%u", probe_of(row)->replications);
 }
 
-static void put_meets(FILE *f, const void *row, size_t k)
+static void put_meets(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fputs(probe_of(row)->meets ? "true" : "false", f);
 }
 
-static void put_decided(FILE *f, const void *row, size_t k)
+static void put_decided(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fputs(probe_of(row)->decided ? "true" : "false", f);
 }
 
-static void put_answer(FILE *f, const void *row, size_t k)
+static void put_answer(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	const struct cap_result *res = prow(row)->res;
 	fputs(res->found && probe_of(row)->value == res->answer ? "true" : "false", f);
@@ -556,10 +564,10 @@ static void term_member(const void *ctx, size_t k, char *name, size_t len, const
 	snprintf(name, len, "%s%s", metric_name(spec->terms[k / 4].metric), suffix[k % 4]);
 }
 
-static void put_term(FILE *f, const void *row, size_t k)
+static void put_term(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	const struct cap_probe *p = probe_of(row);
-	const struct cap_term *t = &prow(row)->spec->terms[k / 4];
+	const struct cap_term *t = &spec_of(ctx)->terms[k / 4];
 	const double v[] = { p->est[k / 4], p->lo[k / 4], p->hi[k / 4], t->limit };
 	fprintf(f, "%.9g", v[k % 4]);
 }
@@ -593,7 +601,7 @@ static int write_csv(const struct cap_spec *spec, const struct cap_result *res, 
 		return rc;
 	csv_header(out.f, &cap_file, spec);
 	for (size_t k = 0; k < res->nprobes; k++) {
-		struct probe_row row = { spec, res, k };
+		struct probe_row row = { res, k };
 		csv_row(out.f, &cap_file, spec, &row);
 	}
 	return outfile_commit(&out, err);

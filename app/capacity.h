@@ -64,6 +64,14 @@ extern const char *const cap_goal_names[];
 #define CAP_REPS_MIN 2
 #define CAP_REPS_MAX 100000
 
+/* What a search takes when neither the block nor the command line says:
+ * the least value, the tolerance, the replications a probe may reach. */
+#define CAP_DEFAULT_MIN 1
+#define CAP_DEFAULT_TOLERANCE 0.01
+#define CAP_DEFAULT_REPS 80
+#define CAP_STR_(x) #x
+#define CAP_STR(x) CAP_STR_(x)
+
 /* cap_goal_find is the goal named `name`, or -1. */
 int cap_goal_find(const char *name);
 
@@ -136,6 +144,8 @@ int cap_search(const struct load_lang *lang, const struct cap_spec *spec,
 	       const struct sweep_source *src, unsigned jobs, volatile sig_atomic_t *stop,
 	       const char *dir, FILE *log, struct cap_result *res, struct sim_err *err);
 
+/* cap_result_free frees res's probes (after cap_search, whatever it
+ * returned). */
 void cap_result_free(struct cap_result *res);
 
 /* capacity.csv, declared column by column (csv.h); its members depend

@@ -406,7 +406,7 @@ static void usage(FILE *f)
 			fprintf(f, "%s%s", n++ ? " | " : " ", cmd_options[i].name);
 	fprintf(f, "\n\n"
 		"Simulates the architecture described in the YAML scenario FILE and\n"
-		"writes summary.csv, nodes.csv, latency.csv and timeseries.csv.\n"
+		"writes its results as CSV files (archsim help outputs).\n"
 		"\ncommands:\n");
 	size_t width = 0;
 	for (size_t i = 0; i < NCOMMANDS; i++)

@@ -73,11 +73,10 @@ static int search(const struct sweep *set, const struct sweep_source *src,
 		}
 		spec.max_replications = (uint32_t)n;
 	}
-	/* the bounds: the command line's, else the block's */
-	const struct yt_node *bmin = blk ? yt_get(blk, "min") : NULL;
-	const struct yt_node *bmax = blk ? yt_get(blk, "max") : NULL;
-	const char *min = a->min ? a->min : bmin ? bmin->str : NULL;
-	const char *max = a->max ? a->max : bmax ? bmax->str : NULL;
+	/* the bounds: the command line's, else the block's as it checked
+	 * them */
+	const char *min = a->min ? a->min : spec.min_text[0] ? spec.min_text : NULL;
+	const char *max = a->max ? a->max : spec.max_text[0] ? spec.max_text : NULL;
 	if (cap_spec_finish(&spec, min, max, why, sizeof why)) {
 		fprintf(stderr, "archsim: capacity: %s\n", why);
 		return CMD_EXIT_BADINPUT;

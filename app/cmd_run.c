@@ -24,6 +24,7 @@
 #include "app/cmd.h"
 #include "app/lang.h"
 #include "app/mpiwork.h"
+#include "app/outputs.h"
 #include "app/report.h"
 #include "app/runner.h"
 #include "app/split.h"
@@ -101,8 +102,13 @@ static int finish(struct report *rep, int rc, const struct sim_err *err, const c
 			outdir);
 		status = 128 + (int)cmd_stop;
 	} else if (!a->quiet) {
-		printf("results: %s/{summary,workloads,nodes,latency,timeseries,node_timeseries,timeline,compare}.csv\n",
-		       outdir);
+		/* results: DIR/{summary,workloads,...}.csv, the files declared */
+		printf("results: %s/{", outdir);
+		for (int i = 0; i < OUT_NFILES; i++) {
+			const char *name = outputs_files[i].name;
+			printf("%s%.*s", i ? "," : "", (int)(strlen(name) - 4), name);
+		}
+		printf("}.csv\n");
 	}
 	return status;
 }

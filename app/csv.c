@@ -66,7 +66,7 @@ void csv_row(FILE *out, const struct csv_file *f, const void *ctx, const void *r
 			if (!first)
 				fputc(',', out);
 			first = 0;
-			c->put(out, row, k);
+			c->put(out, ctx, row, k);
 		}
 	}
 	fputc('\n', out);

@@ -38,8 +38,8 @@ struct csv_col {
 	size_t (*count)(const void *ctx);
 	void (*member)(const void *ctx, size_t k, char *name, size_t len, const char **doc);
 	/* put writes the value of column k (0 for a single column) of row,
-	 * without separators */
-	void (*put)(FILE *f, const void *row, size_t k);
+	 * without separators; ctx is the one the header was written with */
+	void (*put)(FILE *f, const void *ctx, const void *row, size_t k);
 };
 
 struct csv_file {

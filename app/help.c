@@ -9,11 +9,12 @@
  */
 #include "app/help.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/capacity.h"
-#include "app/report.h"
+#include "app/outputs.h"
 #include "sim/breaker.h"
 #include "sim/callplan.h"
 #include "sim/dist.h"
@@ -80,19 +81,11 @@ static void scenario_doc(FILE *f, const struct load_lang *lang, enum param_forma
 {
 	heading(f, fmt, "scenario", "the top level of a scenario file",
 		"name: ..., duration: 10m, workloads: {...}, nodes: {...}, ...");
-	/* the scenario's keys, then the program's sections */
+	/* the scenario's keys, then the program's sections (each a topic of
+	 * its own) */
 	struct param params[PARAM_MAX_KEYS + 1];
-	size_t n = 0;
-	for (const struct param *e = load_scenario_table.params; e->name; e++)
-		params[n++] = *e;
-	for (const struct param *e = lang->sections; e && e->name && n < PARAM_MAX_KEYS; e++) {
-		params[n] = *e;
-		params[n].type = PARAM_CUSTOM;     /* documented as a topic of its own */
-		n++;
-	}
-	params[n] = (struct param){ 0 };
-	struct param_table t = load_scenario_table;
-	t.params = params;
+	struct param_table t;
+	load_top_table(lang, params, &t);
 	param_doc(f, &t, fmt, "", 3);
 }
 
@@ -126,7 +119,8 @@ static void dist_doc(FILE *f, const struct load_lang *lang, enum param_format fm
 			}
 			int other = d->one_of[0] == k ? d->one_of[1] : d->one_of[1] == k ? d->one_of[0] : -1;
 			if (other >= 0) {
-				snprintf(either[k], sizeof either[k], md ? "this or `%s`" : "this or %s",
+				snprintf(either[k], sizeof either[k],
+					 md ? "none: give this or `%s`" : "none: give this or %s",
 					 d->args[other].key);
 				e->def_doc = either[k];
 			}
@@ -183,10 +177,11 @@ static void timeline_doc(FILE *f, const struct load_lang *lang, enum param_forma
 	/* the keys of every entry, then each action's own value key, with
 	 * the actions that require it */
 	struct param params[PARAM_MAX_KEYS + 1];
-	char req[16][200];
-	size_t n = 0, nv = 0;
+	char req[PARAM_MAX_KEYS][200];
+	size_t n = 0, nentry;
 	for (const struct param *e = tl_entry_table.params; e->name; e++)
 		params[n++] = *e;
+	nentry = n;
 	for (size_t i = 0; i < na; i++) {
 		const struct param *v = acts[i]->value;
 		size_t j;
@@ -194,19 +189,21 @@ static void timeline_doc(FILE *f, const struct load_lang *lang, enum param_forma
 			continue;
 		for (j = 0; j < n && strcmp(params[j].name, v->name); j++)
 			;
+		/* an action's key is its own, never one of every entry's */
+		assert(j >= nentry);
 		if (j == n) {
-			if (nv == 16 || n == PARAM_MAX_KEYS)
+			if (n == PARAM_MAX_KEYS)
 				continue;
 			params[n] = *v;
 			params[n].flags = 0;
-			snprintf(req[nv], sizeof req[nv], md ? "required by `%s`" : "required by %s",
+			snprintf(req[n], sizeof req[n], md ? "required by `%s`" : "required by %s",
 				 acts[i]->name);
-			params[n].def_doc = req[nv++];
+			params[n].def_doc = req[n];
 			n++;
 		} else {
-			char *r = (char *)params[j].def_doc;
-			size_t used = strlen(r);
-			snprintf(r + used, sizeof req[0] - used, md ? " and `%s`" : " and %s",
+			/* the row this loop added for the key: req[j] */
+			size_t used = strlen(req[j]);
+			snprintf(req[j] + used, sizeof req[j] - used, md ? " and `%s`" : " and %s",
 				 acts[i]->name);
 		}
 	}
@@ -255,7 +252,7 @@ static void outputs_topic(FILE *f, const struct load_lang *lang, enum param_form
 		   "  none; archsim capacity writes capacity.csv.  Times are in seconds, rates\n"
 		   "  per second.  NaN marks a value that does not exist.  A name in capitals\n"
 		   "  stands for a family of columns, one per member.\n\n", f);
-	report_doc(f, lang->kinds, md ? 3 : 0);
+	outputs_doc(f, lang->kinds, md ? 3 : 0);
 	csv_doc(f, &cap_file, NULL, md ? 3 : 0);
 }
 

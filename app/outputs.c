@@ -141,58 +141,57 @@ static const struct outputs_counts *counts(const void *row)
 	return row;
 }
 
-static void put_point(FILE *f, const void *row, size_t k)
+static void put_point(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%zu", counts(row)->point);
 }
 
-static void put_workload(FILE *f, const void *row, size_t k)
+static void put_workload(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	csv_text(f, counts(row)->workload);
 }
 
-static void put_swept(FILE *f, const void *row, size_t k)
+static void put_swept(FILE *f, const void *ctx, const void *row, size_t k)
 {
-	const struct outputs_counts *r = counts(row);
-	csv_text(f, sweep_param_value(r->set, r->point, k));
+	csv_text(f, sweep_param_value(ctx_of(ctx)->set, counts(row)->point, k));
 }
 
-static void put_reps(FILE *f, const void *row, size_t k)
+static void put_reps(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%u", counts(row)->reps);
 }
 
-static void put_used(FILE *f, const void *row, size_t k)
+static void put_used(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%u", counts(row)->used);
 }
 
-static void put_arrivals(FILE *f, const void *row, size_t k)
+static void put_arrivals(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%llu", (unsigned long long)counts(row)->arrivals);
 }
 
-static void put_completed(FILE *f, const void *row, size_t k)
+static void put_completed(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%llu", (unsigned long long)counts(row)->ended[REQ_OK]);
 }
 
-static void put_refused(FILE *f, const void *row, size_t k)
+static void put_refused(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%llu", (unsigned long long)counts(row)->ended[status_at(REQ_GROUP_REFUSED, k)]);
 }
 
-static void put_failed(FILE *f, const void *row, size_t k)
+static void put_failed(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%llu", (unsigned long long)req_count_group(counts(row)->ended, REQ_GROUP_FAILED));
 }
 
-static void put_failed_one(FILE *f, const void *row, size_t k)
+static void put_failed_one(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%llu", (unsigned long long)counts(row)->ended[status_at(REQ_GROUP_FAILED, k)]);
 }
 
-static void put_metric(FILE *f, const void *row, size_t k)
+static void put_metric(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	const struct outputs_counts *r = counts(row);
 	int part, m = metric_col(k, &part);
@@ -200,45 +199,45 @@ static void put_metric(FILE *f, const void *row, size_t k)
 	csv_num(f, r->reps ? v[m] : NAN);
 }
 
-static void put_steady(FILE *f, const void *row, size_t k)
+static void put_steady(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	const struct outputs_counts *r = counts(row);
 	fputs(!r->reps ? "NaN" : r->steady ? "true" : "false", f);
 }
 
-static void put_healthy(FILE *f, const void *row, size_t k)
+static void put_healthy(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	const struct outputs_counts *r = counts(row);
 	csv_num(f, r->reps ? r->healthy_end : NAN);
 }
 
-static void put_complete(FILE *f, const void *row, size_t k)
+static void put_complete(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fputs(counts(row)->complete ? "true" : "false", f);
 }
 
-static void put_precision(FILE *f, const void *row, size_t k)
+static void put_precision(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	int p = counts(row)->precision;
 	fputs(p == 1 ? "true" : p == 2 ? "false" : "", f);
 }
 
-static void put_warmup(FILE *f, const void *row, size_t k)
+static void put_warmup(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%.9g", counts(row)->warmup_s);
 }
 
-static void put_seed(FILE *f, const void *row, size_t k)
+static void put_seed(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%llu", (unsigned long long)counts(row)->seed);
 }
 
-static void put_hash(FILE *f, const void *row, size_t k)
+static void put_hash(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%016llx", counts(row)->hash);
 }
 
-static void put_version(FILE *f, const void *row, size_t k)
+static void put_version(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fputs(counts(row)->version, f);
 }
@@ -305,11 +304,9 @@ static void catalogue_add(struct outputs_catalogue *c, const struct col_def *col
  * or -1. */
 static int own_col(const struct model_ops *ops, const struct col_def *d, int ts)
 {
-	size_t own = model_ncols(ts ? ops->ts_cols : ops->cols);
-	size_t nc = ts ? own : model_row_cols(ops);
+	size_t nc = ts ? model_ncols(ops->ts_cols) : model_row_cols(ops);
 	for (size_t c = 0; c < nc; c++) {
-		const struct col_def *x = c < own ? &(ts ? ops->ts_cols : ops->cols)[c] :
-						    &sim_call_cols[c - own];
+		const struct col_def *x = ts ? &ops->ts_cols[c] : model_row_col(ops, c);
 		if (!strcmp(x->name, d->name))
 			return (int)c;
 	}
@@ -397,29 +394,30 @@ static const struct outputs_node *node(const void *row)
 	return row;
 }
 
-static void put_node_point(FILE *f, const void *row, size_t k)
+static void put_node_point(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%zu", node(row)->point);
 }
 
-static void put_node_name(FILE *f, const void *row, size_t k)
+static void put_node_name(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	csv_text(f, node(row)->name);
 }
 
-static void put_node_type(FILE *f, const void *row, size_t k)
+static void put_node_type(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fputs(node(row)->ops->kind, f);
 }
 
-static void put_node_col(FILE *f, const void *row, size_t k)
+static void put_node_col(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	const struct outputs_node *r = node(row);
 	size_t i;
 	int ci;
-	node_col_at(r->cat, k, &i, &ci);
-	const struct col_def *d = r->cat->col[i];
-	int c = col_at(r->cat, r->ops, i, 0);
+	const struct outputs_catalogue *cat = ctx_of(ctx)->nodes;
+	node_col_at(cat, k, &i, &ci);
+	const struct col_def *d = cat->col[i];
+	int c = col_at(cat, r->ops, i, 0);
 	if (c < 0)
 		return;           /* not this kind's: empty */
 	const struct outputs_cell *x = &r->cells[c];
@@ -455,27 +453,27 @@ static const struct outputs_bucket *bucket(const void *row)
 	return row;
 }
 
-static void put_b_point(FILE *f, const void *row, size_t k)
+static void put_b_point(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%zu", bucket(row)->point);
 }
 
-static void put_b_workload(FILE *f, const void *row, size_t k)
+static void put_b_workload(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	csv_text(f, bucket(row)->workload);
 }
 
-static void put_b_le(FILE *f, const void *row, size_t k)
+static void put_b_le(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%.9g", bucket(row)->le_s);
 }
 
-static void put_b_count(FILE *f, const void *row, size_t k)
+static void put_b_count(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%llu", (unsigned long long)bucket(row)->count);
 }
 
-static void put_b_cdf(FILE *f, const void *row, size_t k)
+static void put_b_cdf(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%.9g", bucket(row)->cdf);
 }
@@ -496,17 +494,17 @@ static const struct outputs_window *window(const void *row)
 	return row;
 }
 
-static void put_w_point(FILE *f, const void *row, size_t k)
+static void put_w_point(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%zu", window(row)->point);
 }
 
-static void put_w_t(FILE *f, const void *row, size_t k)
+static void put_w_t(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%.9g", window(row)->t_s);
 }
 
-static void put_w_value(FILE *f, const void *row, size_t k)
+static void put_w_value(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	const struct outputs_window *w = window(row);
 	const double v[] = { w->throughput, w->p50, w->p99, w->rejected, w->failed };
@@ -549,17 +547,17 @@ static const struct outputs_node_window *nwindow(const void *row)
 	return row;
 }
 
-static void put_nw_point(FILE *f, const void *row, size_t k)
+static void put_nw_point(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%zu", nwindow(row)->point);
 }
 
-static void put_nw_t(FILE *f, const void *row, size_t k)
+static void put_nw_t(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%.9g", nwindow(row)->t_s);
 }
 
-static void put_nw_name(FILE *f, const void *row, size_t k)
+static void put_nw_name(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	csv_text(f, nwindow(row)->name);
 }
@@ -577,10 +575,10 @@ static void ts_col_member(const void *ctx, size_t k, char *name, size_t len, con
 	*doc = d->doc;
 }
 
-static void put_nw_col(FILE *f, const void *row, size_t k)
+static void put_nw_col(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	const struct outputs_node_window *r = nwindow(row);
-	int c = col_at(r->cat, r->ops, k, 1);
+	int c = col_at(ctx_of(ctx)->ts, r->ops, k, 1);
 	if (c >= 0)
 		csv_num(f, r->counts[c] ? r->sums[c] / r->counts[c] : NAN);
 }
@@ -601,32 +599,32 @@ static const struct outputs_entry *entry(const void *row)
 	return row;
 }
 
-static void put_e_point(FILE *f, const void *row, size_t k)
+static void put_e_point(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%zu", entry(row)->point);
 }
 
-static void put_e_t(FILE *f, const void *row, size_t k)
+static void put_e_t(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%.9g", entry(row)->t_s);
 }
 
-static void put_e_end(FILE *f, const void *row, size_t k)
+static void put_e_end(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%.9g", entry(row)->end_s);
 }
 
-static void put_e_node(FILE *f, const void *row, size_t k)
+static void put_e_node(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	csv_text(f, entry(row)->node);
 }
 
-static void put_e_do(FILE *f, const void *row, size_t k)
+static void put_e_do(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fputs(entry(row)->action, f);
 }
 
-static void put_e_label(FILE *f, const void *row, size_t k)
+static void put_e_label(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	csv_text(f, entry(row)->label);
 }
@@ -666,41 +664,41 @@ static void others_member(const void *ctx, size_t k, char *name, size_t len, con
 	snprintf(name, len, "%s", set->param_paths[other_path(set, k)]);
 }
 
-static void put_other(FILE *f, const void *row, size_t k)
+static void put_other(FILE *f, const void *ctx, const void *row, size_t k)
 {
-	const struct outputs_pair *r = pair(row);
-	csv_text(f, sweep_param_value(r->set, r->a, other_path(r->set, k)));
+	const struct sweep *set = ctx_of(ctx)->set;
+	csv_text(f, sweep_param_value(set, pair(row)->a, other_path(set, k)));
 }
 
-static void put_compared(FILE *f, const void *row, size_t k)
+static void put_compared(FILE *f, const void *ctx, const void *row, size_t k)
 {
-	const struct outputs_pair *r = pair(row);
-	csv_text(f, r->set->param_paths[r->compared]);
+	const struct sweep *set = ctx_of(ctx)->set;
+	csv_text(f, set->param_paths[set->compare]);
 }
 
-static void put_value_a(FILE *f, const void *row, size_t k)
+static void put_value_a(FILE *f, const void *ctx, const void *row, size_t k)
 {
-	const struct outputs_pair *r = pair(row);
-	csv_text(f, sweep_param_value(r->set, r->a, r->compared));
+	const struct sweep *set = ctx_of(ctx)->set;
+	csv_text(f, sweep_param_value(set, pair(row)->a, set->compare));
 }
 
-static void put_value_b(FILE *f, const void *row, size_t k)
+static void put_value_b(FILE *f, const void *ctx, const void *row, size_t k)
 {
-	const struct outputs_pair *r = pair(row);
-	csv_text(f, sweep_param_value(r->set, r->b, r->compared));
+	const struct sweep *set = ctx_of(ctx)->set;
+	csv_text(f, sweep_param_value(set, pair(row)->b, set->compare));
 }
 
-static void put_point_a(FILE *f, const void *row, size_t k)
+static void put_point_a(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%zu", pair(row)->a);
 }
 
-static void put_point_b(FILE *f, const void *row, size_t k)
+static void put_point_b(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%zu", pair(row)->b);
 }
 
-static void put_pairs(FILE *f, const void *row, size_t k)
+static void put_pairs(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%zu", pair(row)->pair[0].pairs);
 }
@@ -733,7 +731,7 @@ static void cmp_member(const void *ctx, size_t k, char *name, size_t len, const 
 	*doc = docs[k % CMP_PARTS];
 }
 
-static void put_cmp(FILE *f, const void *row, size_t k)
+static void put_cmp(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	const struct outputs_pair *r = pair(row);
 	const struct interval_pair *p = &r->pair[k / CMP_PARTS];

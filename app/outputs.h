@@ -66,8 +66,9 @@ struct outputs_catalogue {
 void outputs_catalogue_of(struct outputs_catalogue *c, const struct model_ops *const *kinds,
 			  int ts);
 
-/* What the files' column families depend on: the sweep (its swept paths;
- * NULL in the reference) and the two catalogues. */
+/* What the files' column families, and some of their values, depend on:
+ * the sweep (its swept paths and their values; NULL in the reference)
+ * and the two catalogues.  The rows below carry only their own values. */
 struct outputs_ctx {
 	const struct sweep *set;
 	const struct outputs_catalogue *nodes, *ts;
@@ -82,7 +83,6 @@ struct outputs_counts {
 	const uint64_t *ended;             /* [REQ_NSTATUS] */
 	const double *mean, *ci, *lo, *hi; /* [METRIC_COUNT] */
 	/* summary.csv */
-	const struct sweep *set;
 	int steady;
 	double healthy_end;
 	int complete;
@@ -108,7 +108,6 @@ struct outputs_node {
 	const struct model_ops *ops;
 	const struct outputs_cell *cells;  /* [its kind's columns, then the call
 					    * columns] */
-	const struct outputs_catalogue *cat;
 };
 
 /* A row of latency.csv. */
@@ -135,7 +134,6 @@ struct outputs_node_window {
 	const struct model_ops *ops;
 	const double *sums;
 	const uint32_t *counts;
-	const struct outputs_catalogue *cat;
 };
 
 /* A row of timeline.csv. */
@@ -145,11 +143,9 @@ struct outputs_entry {
 	const char *node, *action, *label;
 };
 
-/* A row of compare.csv: points a and b of the sweep, which differ in the
- * compared path. */
+/* A row of compare.csv: points a and b of the sweep, which differ in its
+ * compared path (sweep.compare). */
 struct outputs_pair {
-	const struct sweep *set;
-	size_t compared;                   /* the swept path compared */
 	size_t a, b;
 	uint32_t reps_a, reps_b;
 	const double *mean_a, *mean_b;     /* [METRIC_COUNT] */

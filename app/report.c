@@ -43,14 +43,6 @@
  * enough to matter (see growth_flagged). */
 #define STEADY_T_LEVEL 0.9995
 
-_Static_assert(OUT_NFILES == REPORT_NFILES, "report.h sizes its arrays by REPORT_NFILES");
-_Static_assert(OUTPUTS_NCMP == REPORT_NCMP, "report.h sizes own values by REPORT_NCMP");
-
-int report_cmp_metric(int k)
-{
-	return outputs_cmp_metrics[k];
-}
-
 /* ---- accumulators ----------------------------------------------------- */
 
 /* The replications' own values of one quantity, in index order. */
@@ -237,14 +229,6 @@ static void fold_cell(struct outputs_cell *c, enum col_agg agg, const double *v)
 	}
 }
 
-/* col_agg_of returns the aggregation of column c of kind ops (its own
- * columns, then the engine's call columns). */
-static const struct col_def *col_of(const struct model_ops *ops, size_t c)
-{
-	size_t own = model_ncols(ops->cols);
-	return c < own ? &ops->cols[c] : &sim_call_cols[c - own];
-}
-
 int report_fold(struct report *r, size_t p, uint32_t rep,
 		const struct rep_result *res)
 {
@@ -273,7 +257,7 @@ int report_fold(struct report *r, size_t p, uint32_t rep,
 		const struct node_rows *o = &res->nodes[k];
 		for (uint32_t row = 0; row < o->nrows; row++)
 			for (size_t c = 0; c < nc; c++)
-				fold_cell(&a->cells[k][row * nc + c], col_of(ops, c)->agg,
+				fold_cell(&a->cells[k][row * nc + c], model_row_col(ops, c)->agg,
 					  o->v + (row * nc + c) * 2);
 	}
 	for (size_t t = 0; t < a->nts; t++) {
@@ -514,7 +498,7 @@ static void write_nodes(struct report *r, size_t p, const struct scenario *sc,
 			char name[96];
 			struct outputs_node o = {
 				p, row_name(name, sizeof name, nd->name, row), nd->ops,
-				&a->cells[k][row * nc], &r->nodes_cat,
+				&a->cells[k][row * nc],
 			};
 			put_row(r, OUT_NODES, &o);
 		}
@@ -570,7 +554,7 @@ static void write_series(struct report *r, size_t p, const struct scenario *sc,
 				struct outputs_node_window o = {
 					p, (double)((int64_t)t * nw) * 1e-9,
 					row_name(name, sizeof name, sc->nodes[k].name, row), ops,
-					a->node_ts + off, a->node_ts_n + off, &r->ts_cat,
+					a->node_ts + off, a->node_ts_n + off,
 				};
 				put_row(r, OUT_NODE_TS, &o);
 				off += nc;
@@ -607,7 +591,7 @@ static void write_summary_row(struct report *r, size_t p, const struct report_su
 		.point = p, .reps = pt->replications, .used = pt->used,
 		.arrivals = s0 ? s0->arrivals : 0, .ended = s0 ? s0->ended : none,
 		.mean = pt->mean, .ci = pt->ci95, .lo = pt->lo, .hi = pt->hi,
-		.set = set, .steady = pt->steady, .healthy_end = pt->healthy_end,
+		.steady = pt->steady, .healthy_end = pt->healthy_end,
 		.complete = pt->complete, .precision = pt->precision,
 		.warmup_s = (double)set->warmup_ns[p] * 1e-9, .seed = set->seed[p],
 		.hash = set->hash[p], .version = r->version,
@@ -619,7 +603,7 @@ static void write_summary_row(struct report *r, size_t p, const struct report_su
  * (errno is still that write's when checked right after the rows). */
 static void io_check(struct report *r)
 {
-	for (int i = 0; i < REPORT_NFILES; i++)
+	for (int i = 0; i < OUT_NFILES; i++)
 		if (r->f[i] && !r->io_error[i] && ferror(r->f[i]))
 			r->io_error[i] = errno ? errno : EIO;
 }
@@ -673,14 +657,14 @@ int report_init(struct report *r, const struct sweep *set,
  * A closed point's summary, and its replications' own values when there
  * is a sweep, are kept (keep.h): the summary at p * sizeof(struct
  * report_summary), the own values after all summaries, at the point's
- * first work item (the sweep's item_base) times REPORT_NCMP doubles.
+ * first work item (the sweep's item_base) times OUTPUTS_NCMP doubles.
  * Both places are fixed, so points are kept as they close and read back
  * in any order.  A run of one point keeps its record in memory. */
 
 static off_t own_at(const struct report *r, size_t p)
 {
 	return (off_t)(r->set->npoints * sizeof(struct report_summary) +
-		       r->set->item_base[p] * REPORT_NCMP * sizeof(double));
+		       r->set->item_base[p] * OUTPUTS_NCMP * sizeof(double));
 }
 
 /* keeping is where the report keeps and reads back its points; its
@@ -701,7 +685,7 @@ static int spill_point(struct report *r, size_t p, const struct report_summary *
 	int rc = keep_put(&r->keep, &rec, sizeof rec, (off_t)(p * sizeof rec), &r->err);
 	if (rc == 0 && pt->own)
 		rc = keep_put(&r->keep, pt->own,
-			      (size_t)REPORT_NCMP * pt->replications * sizeof *pt->own, own_at(r, p),
+			      (size_t)OUTPUTS_NCMP * pt->replications * sizeof *pt->own, own_at(r, p),
 			      &r->err);
 	return rc;
 }
@@ -732,7 +716,7 @@ static int point_own(const struct report *r, size_t p, struct report_summary *ou
 	int rc = report_point(r, p, out);
 	if (rc || !out->replications || !r->set->nparams)
 		return rc;
-	size_t n = (size_t)REPORT_NCMP * out->replications;
+	size_t n = (size_t)OUTPUTS_NCMP * out->replications;
 	if (!(out->own = malloc(n * sizeof *out->own)))
 		return SIM_ENOMEM;
 	if ((rc = keep_get(&r->keep, out->own, n * sizeof *out->own, own_at(r, p), err_of(r)))) {
@@ -748,7 +732,7 @@ int report_compare(const struct report *r, size_t a, size_t b, int k,
 	struct report_summary A, B;
 	int rc = point_own(r, a, &A);
 	if (rc == 0 && (rc = point_own(r, b, &B)) == 0) {
-		report_pair(&A, &B, k, out);
+		rc = report_pair(&A, &B, k, out);
 		free(B.own);
 	}
 	free(A.own);
@@ -789,7 +773,7 @@ int report_point_done(struct report *r, size_t p)
 		pt->precision = a->precision;
 		pt->complete = sc->precision.metric >= 0 ? pt->precision != 0 :
 			       a->reps == sc->replications;
-		pt->healthy_end = a->reps ? (double)a->healthy_end / a->reps : NAN;
+		pt->healthy_end = (double)a->healthy_end / a->reps;
 		pt->arrivals = s0->arrivals;
 		pt->completed = s0->ended[REQ_OK];
 		pt->rejected = req_count_group(s0->ended, REQ_GROUP_REFUSED);
@@ -813,11 +797,11 @@ int report_point_done(struct report *r, size_t p)
 		}
 		if (r->set->nparams && rc == 0) {
 			/* each replication's own values, for compare.csv */
-			pt->own = malloc((size_t)REPORT_NCMP * a->reps * sizeof *pt->own);
+			pt->own = malloc((size_t)OUTPUTS_NCMP * a->reps * sizeof *pt->own);
 			if (!pt->own)
 				rc = SIM_ENOMEM;
-			for (int k = 0; pt->own && k < REPORT_NCMP; k++)
-				memcpy(pt->own + (size_t)k * a->reps, s0->m[report_cmp_metric(k)].x,
+			for (int k = 0; pt->own && k < OUTPUTS_NCMP; k++)
+				memcpy(pt->own + (size_t)k * a->reps, s0->m[outputs_cmp_metrics[k]].x,
 				       a->reps * sizeof *pt->own);
 		}
 	}
@@ -868,7 +852,7 @@ int report_open(struct report *r, const char *dir, struct sim_err *err)
 	if (!(r->dir = strdup(dir)))
 		return sim_errf(err, SIM_ENOMEM, "out of memory");
 	r->made = made;
-	for (int i = 0; i < REPORT_NFILES; i++) {
+	for (int i = 0; i < OUT_NFILES; i++) {
 		size_t len = strlen(dir) + strlen(outputs_files[i].name) + 64;
 		if (!(r->tmp[i] = malloc(len))) {
 			report_abort(r);
@@ -885,7 +869,7 @@ int report_open(struct report *r, const char *dir, struct sim_err *err)
 	}
 	errno = 0;
 	struct outputs_ctx ctx = { r->set, &r->nodes_cat, &r->ts_cat };
-	for (int i = 0; i < REPORT_NFILES; i++)
+	for (int i = 0; i < OUT_NFILES; i++)
 		csv_header(r->f[i], &outputs_files[i], &ctx);
 	io_check(r);
 	return 0;
@@ -893,7 +877,7 @@ int report_open(struct report *r, const char *dir, struct sim_err *err)
 
 void report_abort(struct report *r)
 {
-	for (int i = 0; i < REPORT_NFILES; i++) {
+	for (int i = 0; i < OUT_NFILES; i++) {
 		if (r->f[i])
 			fclose(r->f[i]);
 		r->f[i] = NULL;
@@ -905,22 +889,23 @@ void report_abort(struct report *r)
 	rmdir_made(r);
 }
 
-void report_pair(const struct report_summary *a, const struct report_summary *b,
-		 int k, struct interval_pair *out)
+int report_pair(const struct report_summary *a, const struct report_summary *b,
+		int k, struct interval_pair *out)
 {
-	int m = report_cmp_metric(k);
+	int m = outputs_cmp_metrics[k];
 	out->diff = b->mean[m] - a->mean[m];
 	out->half = out->unpaired = NAN;
 	out->pairs = 0;
 	if (!a->own || !b->own)
-		return;
-	interval_pair(a->own + (size_t)k * a->replications, a->replications,
-		      b->own + (size_t)k * b->replications, b->replications, out);
+		return 0;
+	int rc = interval_pair(a->own + (size_t)k * a->replications, a->replications,
+			       b->own + (size_t)k * b->replications, b->replications, out);
 	/* a percentile whose own interval is withheld gets no comparison */
 	if (isnan(a->lo[m]) && metric_quantile(m) > 0)
 		out->half = out->unpaired = NAN;
 	if (isnan(b->lo[m]) && metric_quantile(m) > 0)
 		out->half = out->unpaired = NAN;
+	return rc;
 }
 
 /* write_compare writes compare.csv: for each combination of the other
@@ -944,11 +929,13 @@ static int write_compare(struct report *r)
 		for (size_t x = 0; rc == 0 && x < nv; x++) {
 			for (size_t y = x + 1; y < nv; y++) {
 				const struct report_summary *A = &g[x], *B = &g[y];
-				struct interval_pair pr[REPORT_NCMP];
-				for (int k = 0; k < REPORT_NCMP; k++)
-					report_pair(A, B, k, &pr[k]);
+				struct interval_pair pr[OUTPUTS_NCMP];
+				for (int k = 0; rc == 0 && k < OUTPUTS_NCMP; k++)
+					rc = report_pair(A, B, k, &pr[k]);
+				if (rc)
+					break;
 				struct outputs_pair row = {
-					set, c, base + x * stride, base + y * stride,
+					base + x * stride, base + y * stride,
 					A->replications, B->replications, A->mean, B->mean, pr,
 				};
 				put_row(r, OUT_COMPARE, &row);
@@ -985,7 +972,7 @@ int report_commit(struct report *r, struct sim_err *err)
 		return report_error(r, rc, err);
 	}
 	io_check(r);
-	for (int i = 0; i < REPORT_NFILES && rc == 0; i++) {
+	for (int i = 0; i < OUT_NFILES && rc == 0; i++) {
 		FILE *f = r->f[i];
 		int bad = ferror(f);
 		int e = r->io_error[i] ? r->io_error[i] : EIO;
@@ -1002,8 +989,8 @@ int report_commit(struct report *r, struct sim_err *err)
 			rc = sim_errf(err, SIM_EIO, "%s/%s: write failed: %s", r->dir,
 				      outputs_files[i].name, strerror(e));
 	}
-	char fin[REPORT_NFILES][4200];
-	for (int i = 0; i < REPORT_NFILES && rc == 0; i++) {
+	char fin[OUT_NFILES][4200];
+	for (int i = 0; i < OUT_NFILES && rc == 0; i++) {
 		struct stat st;
 		snprintf(fin[i], sizeof fin[i], "%s/%s", r->dir, outputs_files[i].name);
 		/* every rename must be able to succeed before any is done: a
@@ -1014,7 +1001,7 @@ int report_commit(struct report *r, struct sim_err *err)
 				      "%s: exists and is not a regular file; nothing was replaced",
 				      fin[i]);
 	}
-	for (int i = 0; i < REPORT_NFILES && rc == 0; i++) {
+	for (int i = 0; i < OUT_NFILES && rc == 0; i++) {
 		if (rename(r->tmp[i], fin[i]))
 			rc = sim_errf(err, SIM_EIO, "%s: cannot rename into place: %s",
 				      fin[i], strerror(errno));
@@ -1027,13 +1014,6 @@ int report_commit(struct report *r, struct sim_err *err)
 		r->made = 0;    /* it holds the results */
 	report_abort(r);
 	return rc;
-}
-
-/* ---- the reference ----------------------------------------------------- */
-
-void report_doc(FILE *f, const struct model_ops *const *kinds, int level)
-{
-	outputs_doc(f, kinds, level);
 }
 
 /* ---- the terminal ------------------------------------------------------ */

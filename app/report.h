@@ -35,8 +35,8 @@
  *
  * Files: summary.csv, workloads.csv, nodes.csv, latency.csv,
  * timeseries.csv, node_timeseries.csv, timeline.csv and compare.csv, each
- * declared column by column (reportout.c, csv.h): the declaration writes
- * the header, every row and the reference (report_doc).  Each is written
+ * declared column by column (outputs.c, csv.h): the declaration writes
+ * the header, every row and the reference (outputs_doc).  Each is written
  * under a temporary name in the output directory, point by point, and
  * renamed into place by report_commit only when all are complete, so a
  * failure leaves the previous results as they were and never a
@@ -53,9 +53,6 @@
 #include "sim/metric.h"
 #include "sim/sim.h"
 #include "sim/sweep.h"
-
-/* The metrics compare.csv pairs: mean latency, p99, error ratio. */
-#define REPORT_NCMP OUTPUTS_NCMP
 
 /* What the report keeps of a point once its rows are written, for the
  * table on the terminal, compare.csv and tests: on disk, so that memory
@@ -76,7 +73,7 @@ struct report_summary {
 	double ci95[METRIC_COUNT];  /* half-widths; for percentiles the larger
 				     * side of [lo, hi] */
 	double lo[METRIC_COUNT], hi[METRIC_COUNT];   /* the 95 % intervals */
-	double *own;                /* [REPORT_NCMP][replications]: each
+	double *own;                /* [OUTPUTS_NCMP][replications]: each
 				     * replication's own mean latency, p99
 				     * and error ratio, for report_pair; NULL
 				     * from report_point */
@@ -85,17 +82,13 @@ struct report_summary {
 /* report_pair compares metric k (0 mean latency, 1 p99, 2 error ratio)
  * of points a and b, replication r of one against replication r of the
  * other (interval_pair): valid because replication r of every point sees
- * the same arrivals, keys and demands (common random numbers). */
-void report_pair(const struct report_summary *a, const struct report_summary *b,
-		 int k, struct interval_pair *out);
-
-/* report_cmp_metric is the metric compare.csv pairs as its k-th. */
-int report_cmp_metric(int k);
+ * the same arrivals, keys and demands (common random numbers).  0, or
+ * SIM_ENOMEM (out's interval then NaN). */
+int report_pair(const struct report_summary *a, const struct report_summary *b,
+		int k, struct interval_pair *out);
 
 struct report_point_acc;
 
-/* The files a run writes (summary.csv, ..., compare.csv). */
-#define REPORT_NFILES 8
 
 
 struct report {
@@ -116,10 +109,10 @@ struct report {
 	size_t made;                /* dir[0..made) is the shallowest directory
 				     * report_open created (0: none); a failed
 				     * run removes those it left empty */
-	FILE *f[REPORT_NFILES];
-	char *tmp[REPORT_NFILES];
+	FILE *f[OUT_NFILES];
+	char *tmp[OUT_NFILES];
 	size_t written;             /* points whose rows are written */
-	int io_error[REPORT_NFILES];  /* per file: errno of its first failed write */
+	int io_error[OUT_NFILES];  /* per file: errno of its first failed write */
 	/* what is kept of closed points (report_point): their summaries,
 	 * then their replications' own values when there is a sweep */
 	struct keep keep;
@@ -127,7 +120,9 @@ struct report {
 				     * when not for want of memory */
 };
 
-/* report_init prepares an empty report for set: 0 or SIM_ENOMEM. */
+/* report_init prepares an empty report for set: 0 or SIM_ENOMEM.
+ * report_fini frees it, and removes its temporary files if it was opened
+ * and not committed (report_abort). */
 int report_init(struct report *r, const struct sweep *set,
 		const char *version);
 void report_fini(struct report *r);
@@ -185,11 +180,6 @@ int report_compare(const struct report *r, size_t a, size_t b, int k,
  * directories report_open created if they are left empty. */
 int report_commit(struct report *r, struct sim_err *err);
 void report_abort(struct report *r);
-
-/* report_doc prints the reference of the files a run writes, in
- * Markdown (headings at `level`; 0: plain text), from the declarations that write them;
- * kinds gives the nodes.csv columns. */
-void report_doc(FILE *f, const struct model_ops *const *kinds, int level);
 
 /* report_print_table prints a short human-readable table of the summary. */
 void report_print_table(const struct report *r, FILE *f);

@@ -66,6 +66,7 @@ int split_warmups(const struct split_set *ss, struct sweep *set, struct sim_err 
 int split_merge(struct split_set *ss, const struct sweep *set, struct report *r,
 		volatile sig_atomic_t *stop, struct sim_err *err);
 
+/* split_close closes the shard files of ss and frees it; NULL is fine. */
 void split_close(struct split_set *ss);
 
 #endif

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/cstore.h"
+#include "models/cstore.h"
 #include "sim/hashring.h"
 #include "sim/keys.h"
 #include "sim/pool.h"

@@ -90,9 +90,15 @@ void db_recover(struct sim *s, struct sim_node *n, struct db *d, uint32_t u);
 /* The database's own timeline actions, which shards take too. */
 extern const struct tl_action_def db_lag, db_failover;
 
+/* db_action carries out entry t of the database's own actions (t->def is
+ * db_lag or db_failover) on d, node n's database: starting (start = 1)
+ * or, for a lag with `for`, ending. */
 void db_action(struct sim *s, struct sim_node *n, struct db *d,
 	       const struct tl_entry *t, int start);
+/* db_restart zeroes d's statistics at time now (warm-up's end), keeping
+ * its state. */
 void db_restart(struct db *d, int64_t now);
+/* db_totals sums d's units' statistics up to now into out. */
 void db_totals(const struct db *d, int64_t now, struct db_totals *out);
 /* The columns a database's rows begin with (shards' too). */
 #define DB_COL_DEFS \

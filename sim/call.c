@@ -3,7 +3,7 @@
  * moment it starts a plan (sim_calls_start) to the one calls_done that
  * ends them, with everything an edge's policy adds on the way (timeouts,
  * retries and their budget, hedges, breakers, connection pools, limits).
- * The loop (sim.c) hands it the replies of child requests and the calls'
+ * The loop (run.c) hands it the replies of child requests and the calls'
  * events through the entry points of simint.h; see sim.h for how a kind
  * sees a call.
  *

@@ -133,6 +133,8 @@ struct check_ctx;
 int callplan_check(struct check_ctx *ctx, const struct yt_node *n,
 		   const char *what, struct call_plan *plan);
 
+/* callplan_free frees what callplan_check made (the steps, the edges and
+ * their policies) and empties plan; an empty plan is fine. */
 void callplan_free(struct call_plan *plan);
 
 /* The keys of a call edge, and the list of steps (`calls:`), for the

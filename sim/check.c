@@ -512,16 +512,24 @@ int check_dist(struct check_ctx *ctx, const struct yt_node *n, const char *what,
 	memset(&a, 0, sizeof a);
 	for (int k = 0; f->args[k].key; k++)
 		a.given[k] = yt_get(n, f->args[k].key) != NULL;
-	if (f->one_of[0] >= 0 && a.given[f->one_of[0]] == a.given[f->one_of[1]])
-		return check_fail(ctx, n, what, "give exactly one of '%s' and '%s'",
-				  f->args[f->one_of[0]].key, f->args[f->one_of[1]].key);
+	/* the keys that stand alone first, then that exactly one of the
+	 * pair is given, then the one that is */
 	char *file = NULL;
-	for (int k = 0; f->args[k].key; k++) {
-		if (a.given[k] &&
-		    (rc = dist_arg_check(ctx, &f->args[k], yt_get(n, f->args[k].key), what, &a, k,
-					 &file))) {
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1 && f->one_of[0] >= 0 && a.given[f->one_of[0]] == a.given[f->one_of[1]]) {
 			free(file);
-			return rc;
+			return check_fail(ctx, n, what, "give exactly one of '%s' and '%s'",
+					  f->args[f->one_of[0]].key, f->args[f->one_of[1]].key);
+		}
+		for (int k = 0; f->args[k].key; k++) {
+			int paired = k == f->one_of[0] || k == f->one_of[1];
+			if (!a.given[k] || paired != pass)
+				continue;
+			if ((rc = dist_arg_check(ctx, &f->args[k], yt_get(n, f->args[k].key), what,
+						 &a, k, &file))) {
+				free(file);
+				return rc;
+			}
 		}
 	}
 	int at = -1;

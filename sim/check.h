@@ -57,10 +57,13 @@ int check_keys(struct check_ctx *ctx, const struct yt_node *map, const char *wha
 int check_scalar(struct check_ctx *ctx, const struct yt_node *n, const char *what,
 		 const char *expect);
 
+/* check_string: a non-empty scalar; *out points into the tree. */
 int check_string(struct check_ctx *ctx, const struct yt_node *n, const char *what,
 		 const char **out);
+/* check_uint: an unquoted integer in [min, max]. */
 int check_uint(struct check_ctx *ctx, const struct yt_node *n, const char *what,
 	       uint64_t min, uint64_t max, uint64_t *out);
+/* check_double: an unquoted number with no unit, in [min, max]. */
 int check_double(struct check_ctx *ctx, const struct yt_node *n, const char *what,
 		 double min, double max, double *out);
 /* check_bool: true, yes or on -> 1; false, no or off -> 0. */

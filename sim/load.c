@@ -129,10 +129,10 @@ static const struct param precision_params[] = {
 	  .names = metric_names, .noun = "metric", .flags = PARAM_REQUIRED,
 	  .doc = "the summary.csv metric whose interval must be narrow enough" },
 	{ .name = "relative", .type = PARAM_NUMBER, PARAM_FIELD(struct sc_precision, relative),
-	  .min = 1e-6, .max = 1, .def_doc = "give this or absolute",
+	  .min = 1e-6, .max = 1, .def_doc = "none: give this or absolute",
 	  .doc = "the target 95 % half-width as a share of the estimate (0.05: within 5 %)" },
 	{ .name = "absolute", .type = PARAM_NUMBER, PARAM_FIELD(struct sc_precision, absolute),
-	  .min = 0, .max = 1e300, .def_doc = "give this or relative",
+	  .min = 0, .max = 1e300, .def_doc = "none: give this or relative",
 	  .doc = "the target 95 % half-width in the metric's unit (seconds, a ratio, per second)" },
 	{ .name = "max_replications", .type = PARAM_UINT,
 	  PARAM_FIELD(struct sc_precision, max_replications), .umin = 2,
@@ -394,12 +394,16 @@ static int top_validate(struct check_ctx *c, const char *what, const struct yt_n
 	const struct load_lang *lang = c->lang;
 	int rc;
 	(void)what;
-	if (sc->precision.metric >= 0 && sc->precision.max_replications < sc->replications)
-		return check_fail(c, yt_get(yt_get(tree, "precision"), "max_replications"),
-				  "precision.max_replications",
+	if (sc->precision.metric >= 0 && sc->precision.max_replications < sc->replications) {
+		/* at the key when it is given, else at precision: (its
+		 * default is below) */
+		const struct yt_node *pn = yt_get(tree, "precision");
+		const struct yt_node *mn = yt_get(pn, "max_replications");
+		return check_fail(c, mn ? mn : pn, "precision.max_replications",
 				  "is below replications (%u), the replications every point runs first",
 				  sc->replications);
-	if (sc->warmup_ns + sc->duration_ns > 2 * (int64_t)(CHECK_MAX_DURATION_NS / 2))
+	}
+	if (sc->warmup_ns + sc->duration_ns > CHECK_MAX_DURATION_NS)
 		return check_fail(c, yt_get(tree, "duration"), "duration",
 				  "warmup plus duration is too long (at most about 73 years)");
 	if ((rc = check_sections(c, lang)) ||
@@ -417,11 +421,8 @@ static int top_validate(struct check_ctx *c, const char *what, const struct yt_n
 	return topo_check_call_cycles(c, sc);
 }
 
-/* with_sections makes the top table of lang in params (room for
- * PARAM_MAX_KEYS): the scenario's keys, then the program's sections, which
- * the validate hook checks (check_sections). */
-static void with_sections(const struct load_lang *lang, struct param *params,
-			  struct param_table *t)
+void load_top_table(const struct load_lang *lang, struct param *params,
+		    struct param_table *t)
 {
 	size_t n = 0;
 	for (const struct param *e = top_params; e->name; e++)
@@ -460,7 +461,7 @@ int load_point(const struct load_lang *lang, struct yt_node *tree, const char *f
 		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 		goto fail;
 	}
-	with_sections(lang, params, &top);
+	load_top_table(lang, params, &top);
 	/* the keys are checked under the name "scenario"; the values under
 	 * their own names ("seed", not "scenario.seed") */
 	const char *allowed[PARAM_MAX_KEYS + 1], *required[PARAM_MAX_KEYS + 1];

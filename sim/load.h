@@ -50,6 +50,13 @@ extern const struct param_table load_precision_table;
 #define LOAD_MAX_NODES 1000000
 #define LOAD_MAX_REPLICATIONS 100000
 
+/* load_top_table makes in *t the top-level table lang loads with, its
+ * rows in params (room for PARAM_MAX_KEYS + 1): the scenario's keys, then
+ * the program's sections (each checked, after the scalar keys, by its own
+ * table). */
+void load_top_table(const struct load_lang *lang, struct param *params,
+		    struct param_table *t);
+
 /* load_point checks tree, the text of `file` (for relative paths and
  * the default name), into a scenario.  It takes the tree: the scenario
  * owns it, or it is freed on failure.  0, or SIM_EINVAL / SIM_ENOMEM /

@@ -34,7 +34,7 @@ const char *metric_doc(int m)
 
 enum metric_unit metric_unit(int m)
 {
-	return rows[m].unit;
+	return m >= 0 && m < METRIC_COUNT ? rows[m].unit : METRIC_UNIT_NUMBER;
 }
 
 double metric_quantile(int m)

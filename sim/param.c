@@ -9,7 +9,8 @@
  *      the first missing required one, in table order;
  *   3. each entry, in table order, reads its key's value, or when the key
  *      is absent its default, through parse_value: scalars go through the
- *      sc_* helper of their type, so the messages are scenario.c's own;
+ *      check_* helper of their type (check.h), so the messages are the
+ *      checker's own;
  *      MAP, LIST and VARIANT call fill again on their tables, with the
  *      dotted path grown by ".key", "[i]" or ".name";
  *   4. the table's validate hook checks across keys.
@@ -25,7 +26,7 @@
  * Either way it then takes the same path as a value from the file.
  *
  * The documentation walks the same tables: one row per key with the type
- * text that param_type_text derives from the type and range (the words of
+ * text that param_type_doc derives from the type and range (the words of
  * the checker's own messages), the default as written, and the entry's
  * line; then a section per list, mapping or variant the table holds.
  */
@@ -792,7 +793,9 @@ static void default_text(const struct param *e, enum param_format fmt, char *buf
 	else if (e->def)
 		snprintf(buf, len, fmt == PARAM_MARKDOWN ? "`%s`" : "default %s", e->def);
 	else if (e->def_doc)
-		snprintf(buf, len, fmt == PARAM_MARKDOWN ? "%s" : "default %s", e->def_doc);
+		/* "required by ...": a rule, not a value that is the default */
+		snprintf(buf, len, fmt == PARAM_MARKDOWN || !strncmp(e->def_doc, "required", 8) ?
+			 "%s" : "default %s", e->def_doc);
 	else
 		snprintf(buf, len, "%s", fmt == PARAM_MARKDOWN ? "—" : "");
 }

@@ -18,7 +18,7 @@
  *     help KIND`) or Markdown (docs/reference.md), so the reference cannot
  *     drift from the checker.
  *
- * Scalar types map onto the sc_* helpers one to one (UINT -> check_uint, RATE
+ * Scalar types map onto the check_* helpers one to one (UINT -> check_uint, RATE
  * -> check_rate...).  Three types hold other tables: MAP (a nested mapping
  * filling a sub-struct), LIST (a YAML sequence, or with PARAM_KEYED a
  * mapping of names, each element checked by one element entry into an
@@ -138,7 +138,10 @@ struct param {
 	const struct param_case *cases;
 	size_t sub_off;
 
-	/* CUSTOM: check n and fill field; fini frees what parse kept. */
+	/* CUSTOM: check n and fill field; fini frees what parse kept.  An
+	 * entry with no PARAM_FIELD (off 0, size 0) is handed the whole
+	 * struct its table fills, for a key that sets several fields (a
+	 * scenario's `warmup`: a duration, or auto). */
 	int (*parse)(struct check_ctx *ctx, const char *what,
 		     const struct yt_node *n, void *field);
 	void (*fini)(void *field);

@@ -258,6 +258,14 @@ static inline size_t model_row_cols(const struct model_ops *ops)
 	return model_ncols(ops->cols) + (ops->calls_done ? model_ncols(sim_call_cols) : 0);
 }
 
+/* model_row_col is column c of a row of kind ops: its own columns, then
+ * the engine's call columns. */
+static inline const struct col_def *model_row_col(const struct model_ops *ops, size_t c)
+{
+	size_t own = model_ncols(ops->cols);
+	return c < own ? &ops->cols[c] : &sim_call_cols[c - own];
+}
+
 /* node_row returns the cells of row r of a node whose kind is ops: two
  * doubles per column (a value, or a numerator and a denominator). */
 static inline double *node_row(struct node_rows *o, const struct model_ops *ops,

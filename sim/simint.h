@@ -172,6 +172,9 @@ int calls_init(struct sim *s);
  * state the run ended in. */
 void calls_fini(struct sim *s);
 
+
+/* ---- the call columns (sim.c) ---------------------------------------- */
+
 /* write_call_cols fills the engine's call columns (sim_call_cols) of
  * node n's rows o from its call statistics, at the end of a measured
  * replication.  n makes calls (n->cst is set). */

@@ -297,8 +297,6 @@ static int load_tree(const struct load_lang *lang, struct yt_node *tree, const c
 	}
 	set->lang = lang;
 	for (size_t i = 0; i < nsets; i++) {
-		char name[64];
-		snprintf(name, sizeof name, "--set %s", sets[i].path);
 		/* column of the value inside "PATH=VALUE" */
 		int col = (int)strlen(sets[i].path) + 2;
 		if (tree->type != YT_MAP) {

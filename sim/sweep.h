@@ -101,6 +101,8 @@ int sweep_load_string(const struct load_lang *lang, const char *name, const char
 int sweep_load_source(const struct load_lang *lang, const struct sweep_source *src,
 		      struct sweep **out, struct sim_err *err);
 
+/* sweep_free frees sw, every point it holds and its trees; NULL is
+ * fine.  A view must be freed before the sweep it views. */
 void sweep_free(struct sweep *sw);
 
 /* sweep_point returns point p of sw, building it when it is not held

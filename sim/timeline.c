@@ -1,6 +1,6 @@
 /*
  * timeline.c - checking the `timeline:` list; see timeline.h.  The engine
- * applies it (sim.c).
+ * applies it (run.c).
  *
  * An entry is checked in the order a reader would: which action (`do`),
  * which keys it allows, when (`at`, before the end of the run), on what
@@ -12,6 +12,7 @@
  */
 #include "sim/timeline.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,17 +87,26 @@ const struct tl_action_def tl_engine_actions[] = {
 	{ 0 }
 };
 
+/* by_hand: node, replica, consumer and do depend on the node and its
+ * kind, and are checked by check_entry itself; the table declares them
+ * for the key check and the reference. */
+static int by_hand(struct check_ctx *ctx, const char *what, const struct yt_node *n,
+		   void *field)
+{
+	return 0;
+}
+
 static const struct param entry_params[] = {
 	{ .name = "at", .type = PARAM_DURATION, PARAM_FIELD(struct tl_entry, at_ns),
 	  .flags = PARAM_REQUIRED,
 	  .doc = "when it starts, from the start of the run (warm-up included), before its end" },
-	{ .name = "node", .type = PARAM_CUSTOM, .shape = "NAME or NAME[K]", .flags = PARAM_REQUIRED,
+	{ .name = "node", .type = PARAM_CUSTOM, .parse = by_hand, .shape = "NAME or NAME[K]", .flags = PARAM_REQUIRED,
 	  .doc = "what it acts on: a node, or one replica of it (in flow style {...} brackets are YAML syntax: quote \"web[2]\" or use `replica`)" },
-	{ .name = "replica", .type = PARAM_CUSTOM, .shape = "integer", .def_doc = "the whole node",
+	{ .name = "replica", .type = PARAM_CUSTOM, .parse = by_hand, .shape = "integer", .def_doc = "the whole node",
 	  .doc = "one replica of the node" },
-	{ .name = "consumer", .type = PARAM_CUSTOM, .shape = "integer", .def_doc = "the whole unit",
+	{ .name = "consumer", .type = PARAM_CUSTOM, .parse = by_hand, .shape = "integer", .def_doc = "the whole unit",
 	  .doc = "`crash` and `recover`: one consumer of a queue's group (`node: NAME[G]`)" },
-	{ .name = "do", .type = PARAM_CUSTOM, .shape = "ACTION", .flags = PARAM_REQUIRED,
+	{ .name = "do", .type = PARAM_CUSTOM, .parse = by_hand, .shape = "ACTION", .flags = PARAM_REQUIRED,
 	  .doc = "what happens: one of the actions below" },
 	{ .name = "for", .type = PARAM_DURATION, PARAM_FIELD(struct tl_entry, for_ns), .min_ns = 1,
 	  .def_doc = "to the end", .doc = "how long it lasts (not for instant actions)" },
@@ -136,9 +146,15 @@ struct words {
 
 static void words_add(struct words *w, const struct tl_action_def *d)
 {
-	for (size_t i = 0; i < w->n; i++)
-		if (!strcmp(w->name[i], d->name))
-			return;
+	for (size_t i = 0; i < w->n; i++) {
+		if (strcmp(w->name[i], d->name))
+			continue;
+		/* one word, one action: the keys an entry is checked with are
+		 * the action's whatever the node (kinds share an action, as
+		 * shards take the database's, by pointing at it) */
+		assert(w->def[i] == d);
+		return;
+	}
 	if (w->n < TL_MAX_WORDS) {
 		w->def[w->n] = d;
 		w->name[w->n++] = d->name;

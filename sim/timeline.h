@@ -34,7 +34,7 @@
  * `flush`, a database's `lag` and `failover`, shards' `reshard`, which is
  * the engine's `scale` under another word).  A kind says which of the
  * engine's actions apply to it (model_ops.faults); the checker refuses
- * the others.  The engine applies the entries (sim.c) and hands a kind's
+ * the others.  The engine applies the entries (run.c) and hands a kind's
  * own to its action callback.
  */
 #ifndef SIM_TIMELINE_H

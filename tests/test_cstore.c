@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/cstore.h"
+#include "models/cstore.h"
 #include "sim/rng.h"
 
 /* A reference cache: an array in eviction order (index 0 goes first),

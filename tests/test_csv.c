@@ -22,12 +22,12 @@ struct row {
 	double v[4];
 };
 
-static void put_name(FILE *f, const void *row, size_t k)
+static void put_name(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	csv_text(f, ((const struct row *)row)->name);
 }
 
-static void put_x(FILE *f, const void *row, size_t k)
+static void put_x(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	csv_num(f, ((const struct row *)row)->x);
 }
@@ -46,7 +46,7 @@ static void v_member(const void *ctx, size_t k, char *name, size_t len, const ch
 		*doc = "the second | the odd one";
 }
 
-static void put_v(FILE *f, const void *row, size_t k)
+static void put_v(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	csv_num(f, ((const struct row *)row)->v[k]);
 }

@@ -1,6 +1,6 @@
 /*
  * test_param.c - parameter tables: every type reads good values and refuses
- * bad ones with scenario.c's messages at the value's location; defaults
+ * bad ones with the checker's messages at the value's location; defaults
  * are applied from their text; required and unknown keys; lists, keyed
  * lists, nested tables, variants by discriminator and by key presence,
  * custom entries and validate hooks; the shapes of the kinds still to come
@@ -15,8 +15,12 @@
 #include "app/lang.h"
 #include "models/client.h"
 #include "models/kinds.h"
+#include "app/capacity.h"
+#include "sim/breaker.h"
 #include "sim/callplan.h"
+#include "sim/load.h"
 #include "sim/param.h"
+#include "sim/timeline.h"
 #include "sim/sweep.h"
 
 /* A scenario whose nodes (web, db) node references resolve against. */
@@ -553,6 +557,14 @@ static void test_param_table_check(void **state)
 	assert_int_equal(param_table_check(&svc2_table, &e), 0);
 	assert_int_equal(param_table_check(&callplan_edge_table, &e), 0);
 	assert_int_equal(param_table_check(&callplan_table, &e), 0);
+	/* every other table a scenario is checked with */
+	const struct param_table *const more[] = {
+		&load_scenario_table, &load_precision_table, &breaker_table, &rate_limit_table,
+		&cap_table, &tl_entry_table,
+	};
+	for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+		if (param_table_check(more[i], &e))
+			fail_msg("table %zu: %s", i, e.msg);
 	/* every kind's table, the client's included */
 	for (size_t i = 0; models_kinds[i]; i++)
 		if (param_table_check(models_kinds[i]->params, &e))

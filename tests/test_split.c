@@ -1,5 +1,5 @@
 /*
- * test_shard.c - a sweep run as shards (`run --shard I/N`, some of them
+ * test_split.c - a sweep run as shards (`run --shard I/N`, some of them
  * in several processes) and merged (`archsim merge`) writes the same
  * bytes as one run; the merge refuses shards that do not belong together
  * (one missing, one given twice, another scenario, other overrides, a

@@ -3,7 +3,7 @@
  * qstudy.c - coverage study of replication-based confidence intervals for
  * the mean and percentiles of M/M/1 FIFO sojourn times, an independent
  * simulation (the Lindley recursion, no archsim code) that reproduces
- * archsim's measurement, so that the interval methods of sim/report.c can
+ * archsim's measurement, so that the interval methods of app/interval.c can
  * be compared over hundreds of thousands of runs (docs/STATISTICS.md):
  *   - each replication starts empty, runs W s of warm-up, then T s measured;
  *   - a request counts iff it FINISHES in [W, W+T); latency = finish - issue;

@@ -34,8 +34,8 @@
  * arrays grow by doubling up to the capacity, so a large cache that
  * never fills costs what it holds.
  */
-#ifndef SIM_CSTORE_H
-#define SIM_CSTORE_H
+#ifndef MODELS_CSTORE_H
+#define MODELS_CSTORE_H
 
 #include <stdint.h>
 

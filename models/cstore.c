@@ -1,7 +1,7 @@
 /*
  * cstore.c - the entries of one cache node; see cstore.h.
  */
-#include "sim/cstore.h"
+#include "models/cstore.h"
 
 #include <stdlib.h>
 #include <string.h>
