@@ -98,6 +98,8 @@ struct lb_cfg {
 	struct dist overhead;
 	int has_overhead;
 	uint32_t instances, choices, virtual_nodes, table_size;
+	uint32_t choice_count;   /* least_request: Envoy's choice_count */
+	double bias;             /* least_request: Envoy's active_request_bias */
 	int64_t decay_ns, lifetime_ns;
 	struct hc_cfg hc;
 	struct od_cfg od;
@@ -558,7 +560,7 @@ static inline uint32_t sample_least(struct sim *s, struct lb *lb, struct inst *i
 	return best;
 }
 
-/* ---- p2c: Envoy's least_request ---------------------------------------- */
+/* ---- p2c: the power of d choices ---------------------------------------- */
 
 static double p2c_cost(const struct lb *lb, const struct inst *in, uint32_t b, int64_t now)
 {
@@ -568,6 +570,164 @@ static double p2c_cost(const struct lb *lb, const struct inst *in, uint32_t b, i
 static uint32_t p2c_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
 {
 	return sample_least(s, lb, in, p2c_cost);
+}
+
+/* ---- least_request: Envoy's ------------------------------------------------
+ *
+ * As Envoy's LeastRequestLoadBalancer picks (least_request_lb.cc,
+ * edf_scheduler.h):
+ *
+ *   - while the available backends' weights are all equal, choice_count
+ *     of them drawn at random WITH replacement, the first kept unless a
+ *     later one has strictly fewer active requests (unweightedHostPickN-
+ *     Choices);
+ *   - otherwise an earliest-deadline-first schedule: each backend is due
+ *     1 / w after its last pick, where w = weight / (active + 1)^bias is
+ *     worked out when it is picked (so it is as stale as its last pick),
+ *     ties to the one queued first.  The schedule is rebuilt when the
+ *     available set changes, as if `seed` picks had been made with the
+ *     static weights (EdfScheduler::createWithPicks), seed drawn once per
+ *     instance, so that instances do not all start at the same backend.
+ *
+ * `active` is the instance's load: outstanding requests (layer 7) or open
+ * connections (layer 4).  Envoy counts a host's active requests over its
+ * whole process; an archsim instance is one such process.
+ */
+
+struct lr_entry {
+	double deadline;
+	uint64_t order;
+	uint32_t b;
+};
+
+struct lr_state {
+	uint32_t seed;           /* the picks the schedule starts after */
+	int weighted;            /* the available weights differ: the EDF */
+	struct lr_entry *heap;   /* [navail], a min-heap by (deadline, order) */
+	uint32_t n;
+	double now;
+	uint64_t order;
+};
+
+static int lr_before(const struct lr_entry *a, const struct lr_entry *b)
+{
+	return a->deadline < b->deadline || (a->deadline == b->deadline && a->order < b->order);
+}
+
+static void lr_down(struct lr_state *st, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, m = i;
+		if (l < st->n && lr_before(&st->heap[l], &st->heap[m]))
+			m = l;
+		if (l + 1 < st->n && lr_before(&st->heap[l + 1], &st->heap[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		struct lr_entry t = st->heap[i];
+		st->heap[i] = st->heap[m];
+		st->heap[m] = t;
+		i = m;
+	}
+}
+
+/* lr_weight is backend b's weight as a pick sees it now. */
+static double lr_weight(const struct lb *lb, const struct inst *in, uint32_t b)
+{
+	double w = lb->cfg->be[b].weight;
+	double active = (double)in->load[b] + 1;
+	if (lb->cfg->bias == 1.0)
+		return w / active;
+	return lb->cfg->bias == 0 ? w : w / pow(active, lb->cfg->bias);
+}
+
+/* lr_pop_push takes the earliest entry, moves the clock to it and queues
+ * it again 1 / (its weight now) later; returns its backend. */
+static uint32_t lr_pop_push(const struct lb *lb, const struct inst *in, struct lr_state *st)
+{
+	struct lr_entry *top = &st->heap[0];
+	uint32_t b = top->b;
+	st->now = top->deadline;
+	top->deadline = st->now + 1.0 / lr_weight(lb, in, b);
+	top->order = st->order++;
+	lr_down(st, 0);
+	return b;
+}
+
+static int lr_init(struct lb *lb, struct inst *in)
+{
+	struct lr_state *st = calloc(1, sizeof *st);
+	if (!(in->ps = st) || !(st->heap = malloc(lb->nb * sizeof *st->heap)))
+		return SIM_ENOMEM;
+	/* Envoy's seed_ is one random() per load balancer */
+	st->seed = (uint32_t)(rng_uniform_pos(lb->rng) * 4294967296.0);
+	return 0;
+}
+
+static void lr_fini(struct inst *in)
+{
+	struct lr_state *st = in->ps;
+	if (st)
+		free(st->heap);
+	free(st);
+}
+
+/* lr_rebuild lays the schedule out over the available backends as if
+ * seed picks had been made from it, the way createWithPicks does: each
+ * backend's share of the picks by its static weight (plus 1e-13, so that
+ * weights that are multiples of one another stay exact), then the
+ * remainder picked one by one. */
+static int lr_rebuild(struct lb *lb, struct inst *in)
+{
+	struct lr_state *st = in->ps;
+	const struct lb_cfg *c = lb->cfg;
+	st->weighted = 0;
+	st->n = 0;
+	for (uint32_t i = 1; i < in->navail; i++)
+		if (c->be[in->avail[i]].weight != c->be[in->avail[0]].weight)
+			st->weighted = 1;
+	if (!st->weighted)
+		return 0;
+	uint32_t picks = st->seed % 429496729u;
+	double sum = 0;
+	for (uint32_t i = 0; i < in->navail; i++)
+		sum += lr_weight(lb, in, in->avail[i]) + 1e-13;
+	uint32_t done = 0;
+	double now = 0;
+	for (uint32_t i = 0; i < in->navail; i++) {
+		uint32_t b = in->avail[i];
+		double w = lr_weight(lb, in, b) + 1e-13;
+		uint32_t floor_picks = (uint32_t)(w * picks / sum);
+		if (floor_picks > 0 && floor_picks / w >= picks / sum)
+			floor_picks--;
+		if (floor_picks / w > now)
+			now = floor_picks / w;
+		st->heap[i] = (struct lr_entry){ (floor_picks + 1) / w, i, b };
+		done += floor_picks;
+	}
+	st->n = in->navail;
+	st->now = now;
+	st->order = in->navail;
+	for (uint32_t i = st->n / 2; i-- > 0;)
+		lr_down(st, i);
+	for (; done < picks; done++)
+		lr_pop_push(lb, in, st);
+	return 0;
+}
+
+static uint32_t lr_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
+{
+	struct lr_state *st = in->ps;
+	if (st->weighted)
+		return lr_pop_push(lb, in, st);
+	uint32_t n = in->navail;
+	uint32_t best = in->avail[(uint32_t)(rng_uniform_pos(lb->rng) * n)];
+	for (uint32_t i = 1; i < lb->cfg->choice_count; i++) {
+		uint32_t b = in->avail[(uint32_t)(rng_uniform_pos(lb->rng) * n)];
+		if (in->load[b] < in->load[best])
+			best = b;
+	}
+	return best;
 }
 
 /* ---- least_response_time, peak_ewma: Finagle's and Linkerd's cost ------- */
@@ -857,9 +1017,15 @@ static const struct lb_policy lb_policies[] = {
 	},
 	{
 		.name = "p2c",
-		.doc = "Envoy's least_request: the least loaded of `choices` backends drawn at random",
+		.doc = "the power of d choices: the least loaded (load over weight) of `choices` distinct backends drawn at random",
 		.flags = LBP_WEIGHTS,
 		.pick = p2c_pick,
+	},
+	{
+		.name = "least_request",
+		.doc = "Envoy's: the fewest active requests of `choice_count` backends drawn with replacement; with unequal weights an earliest-deadline-first schedule of weight / (active + 1)^active_request_bias",
+		.flags = LBP_WEIGHTS,
+		.init = lr_init, .fini = lr_fini, .rebuild = lr_rebuild, .pick = lr_pick,
 	},
 	{
 		.name = "least_response_time",
@@ -1069,7 +1235,13 @@ static const struct param lb_params[] = {
 	  .doc = "balancer instances, each with its own loads, estimates and health view; a request reaches one at random" },
 	{ .name = "choices", .type = PARAM_UINT, PARAM_FIELD(struct lb_cfg, choices),
 	  .umin = 2, .umax = LB_MAX_CHOICES, .def = "2",
-	  .doc = "p2c, least_response_time, peak_ewma: distinct backends sampled per pick (Envoy's choice_count)" },
+	  .doc = "p2c, least_response_time, peak_ewma: distinct backends sampled per pick" },
+	{ .name = "choice_count", .type = PARAM_UINT, PARAM_FIELD(struct lb_cfg, choice_count),
+	  .umin = 2, .umax = LB_MAX_CHOICES, .def = "2",
+	  .doc = "least_request: backends drawn per pick, with replacement, while the weights are equal (Envoy's choice_count)" },
+	{ .name = "active_request_bias", .type = PARAM_NUMBER, PARAM_FIELD(struct lb_cfg, bias),
+	  .min = 0, .max = 1000, .def = "1",
+	  .doc = "least_request with unequal weights: a backend's weight is divided by (active requests + 1) to this power when it is picked; 0 makes it weighted round robin (Envoy's active_request_bias)" },
 	{ .name = "decay", .type = PARAM_DURATION, PARAM_FIELD(struct lb_cfg, decay_ns),
 	  .min_ns = 1000, .def = "10s",
 	  .doc = "least_response_time, peak_ewma: time constant of the latency estimate" },

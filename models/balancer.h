@@ -24,9 +24,19 @@
  *                              order by a virtual time (stride
  *                              scheduling), never to the first backend; a
  *                              binary heap, O(log n);
- *   p2c                        Envoy's least_request: `choices` distinct
- *                              backends at random, the least loaded of
- *                              them (load over weight), ties at random;
+ *   p2c                        the power of d choices (Mitzenmacher):
+ *                              `choices` distinct backends at random, the
+ *                              least loaded of them (load over weight),
+ *                              ties at random;
+ *   least_request              Envoy's: with equal weights, `choice_count`
+ *                              backends drawn with replacement, the first
+ *                              kept unless a later one has strictly fewer
+ *                              active requests; with unequal weights,
+ *                              Envoy's earliest-deadline-first schedule of
+ *                              weight / (active + 1)^active_request_bias,
+ *                              each weight worked out when its backend is
+ *                              picked, started as if a random number of
+ *                              picks had been made (createWithPicks);
  *   least_response_time,       Finagle's and Linkerd's cost, latency EWMA
  *   peak_ewma                  x (outstanding + 1), over `choices`
  *                              backends drawn as p2c does; the estimate

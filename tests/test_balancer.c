@@ -1,5 +1,6 @@
 /*
- * test_balancer.c - the balancer kind: each policy's choices, layer 4,
+ * test_balancer.c - the balancer kind: each policy's choices (Envoy's
+ * least_request against its schedule and its sampling), layer 4,
  * health checks, outlier ejection, hashing's spread and moved keys, and
  * the paired comparison of policies.
  *
@@ -12,6 +13,9 @@
 #include "tests/simtest.h"
 
 #include <math.h>
+
+#include <gsl/gsl_rng.h>
+#include <gsl/gsl_statistics_double.h>
 
 #include "app/report.h"
 #include "app/runner.h"
@@ -448,6 +452,211 @@ static void test_balancer_maglev_ignores_list_order(void **state)
 	sweep_free(s2);
 }
 
+/* Envoy's least_request with unequal weights is an earliest-deadline-
+ * first schedule: each backend is due 1 / weight after its last pick.
+ * At light load (nothing outstanding when a pick is made) the weights
+ * stay 5, 1, 1, and the schedule has period 7: every 7 consecutive picks
+ * are 5 a's, a b and a c, whatever pick the seed starts it at
+ * (edf_scheduler.h).  With active_request_bias 0 the weights never move,
+ * so the same holds at any load.  p2c, the control, compares load over
+ * weight among distinct draws and spreads evenly at light load. */
+static const char *lr_weighted_yaml(const char *policy, const char *extra, const char *service)
+{
+	static char buf[1024];
+	snprintf(buf, sizeof buf,
+		 "duration: 300s\n"
+		 "workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: lb}\n"
+		 "nodes:\n"
+		 "  lb: {type: balancer, policy: %s, backends: [a, b, c], weights: [5, 1, 1]%s}\n"
+		 "  a: {type: service, workers: 10000, service: %s}\n"
+		 "  b: {type: service, workers: 10000, service: %s}\n"
+		 "  c: {type: service, workers: 10000, service: %s}\n",
+		 policy, extra, service, service, service);
+	return buf;
+}
+
+/* windows_of_seven counts the windows of 7 consecutive picks that are
+ * not 5 a's, a b and a c. */
+static size_t windows_of_seven(void)
+{
+	size_t bad = 0;
+	for (size_t i = 0; i + 7 <= lg.n; i++) {
+		int count[3] = { 0, 0, 0 };
+		for (size_t j = i; j < i + 7; j++)
+			count[lg.p[j].node - 1]++;
+		bad += !(count[0] == 5 && count[1] == 1 && count[2] == 1);
+	}
+	return bad;
+}
+
+/* lr_edf_reference is the weight-5 backend's share of picks from to to - 1
+ * of an earliest-deadline-first schedule over weights 5, 1, 1 from empty,
+ * each weight divided by (its picks among the last `window` + 1) when it
+ * is picked: a request a second, each out for `window` seconds. */
+static double lr_edf_reference(int from, int to, int window)
+{
+	static const double w[3] = { 5, 1, 1 };
+	double due[3];
+	unsigned long order[3], next = 3;
+	int hist[1024];
+	for (int b = 0; b < 3; b++)
+		due[b] = 1 / w[b], order[b] = (unsigned long)b;
+	int got = 0;
+	for (int t = 0; t < to && t < 1024; t++) {
+		int b = 0;
+		for (int k = 1; k < 3; k++)
+			if (due[k] < due[b] || (due[k] == due[b] && order[k] < order[b]))
+				b = k;
+		int out = 0;
+		for (int j = t - window; j < t; j++)
+			out += j >= 0 && hist[j] == b;
+		due[b] += (out + 1) / w[b];
+		order[b] = next++;
+		hist[t] = b;
+		got += t >= from && b == 0;
+	}
+	return (double)got / (to - from);
+}
+
+static void test_balancer_least_request_weighted_edf(void **state)
+{
+	static const struct {
+		const char *policy, *extra, *service;
+		int periodic;
+	} cases[] = {
+		{ "least_request", "", "10ms", 1 },
+		{ "least_request", ", active_request_bias: 0", "20s", 1 },
+		{ "p2c", "", "10ms", 0 },
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		struct rep_result r;
+		struct sweep *set = run_logged(lr_weighted_yaml(cases[k].policy, cases[k].extra,
+								cases[k].service), &r);
+		assert_true(lg.n >= 290);
+		size_t bad = windows_of_seven();
+		print_message("    %-14s%-26s service %-5s %zu picks, %zu windows of 7 not 5:1:1\n",
+			      cases[k].policy, cases[k].extra, cases[k].service, lg.n, bad);
+		if (cases[k].periodic)
+			assert_int_equal(bad, 0);
+		else
+			assert_true(bad > lg.n / 2);
+		rep_result_fini(&r);
+		sweep_free(set);
+	}
+	/* with the bias (1) and requests that stay out 20 s, a backend's
+	 * weight is 5 or 1 over (its requests out + 1) when it is picked: the
+	 * weight-5 backend's share of picks 99 to 298 against a reference
+	 * schedule written here (from an empty schedule: the start moves the
+	 * share by at most a pick of the 200), and against the static
+	 * schedule's 5 / 7 */
+	struct rep_result r;
+	struct sweep *set = run_logged(lr_weighted_yaml("least_request", "", "20s"), &r);
+	assert_true(lg.n >= 299);
+	size_t got = 0;
+	for (size_t i = 99; i < 299; i++)
+		got += lg.p[i].node == 1;
+	double share = (double)got / 200, ref = lr_edf_reference(99, 299, 20);
+	print_message("    least_request, bias 1, 20 s services: weight-5 share %.3f, reference %.3f, static 5/7 %.3f\n",
+		      share, ref, 5.0 / 7);
+	assert_true(fabs(share - ref) <= 1.0 / 200 + 1e-9);
+	assert_true(fabs(share - 5.0 / 7) > 0.1);
+	rep_result_fini(&r);
+	sweep_free(set);
+}
+
+/* Envoy's least_request with equal weights draws choice_count backends
+ * WITH replacement and keeps the first unless a later one has strictly
+ * fewer requests out (unweightedHostPickNChoices); p2c draws distinct
+ * backends.  With requests that never end, the loads are the picks so
+ * far: 100 requests over 4 backends, and the gap between the most and
+ * the least loaded, averaged over replications, against a reference
+ * written here (its own generator) of each rule.  With replacement a
+ * quarter of the picks is one backend drawn twice, a random pick: the
+ * gap is wider (about 1.85 against 1.36). */
+#define LR_BACKENDS 4
+#define LR_PICKS 100
+#define LR_REPS 400
+#define LR_REF_RUNS 200000
+
+static double lr_reference(int replacement, double *sd)
+{
+	gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(g, 20261206);
+	double sum = 0, sum2 = 0;
+	for (int run = 0; run < LR_REF_RUNS; run++) {
+		int load[LR_BACKENDS] = { 0 };
+		for (int i = 0; i < LR_PICKS; i++) {
+			int a = (int)gsl_rng_uniform_int(g, LR_BACKENDS), b;
+			if (replacement) {
+				b = (int)gsl_rng_uniform_int(g, LR_BACKENDS);
+				load[load[b] < load[a] ? b : a]++;
+				continue;
+			}
+			b = (int)gsl_rng_uniform_int(g, LR_BACKENDS - 1);
+			b += b >= a;
+			int pick = load[b] < load[a] ? b : load[a] < load[b] ? a :
+				   gsl_rng_uniform(g) < 0.5 ? a : b;
+			load[pick]++;
+		}
+		int lo = load[0], hi = load[0];
+		for (int k = 1; k < LR_BACKENDS; k++) {
+			lo = load[k] < lo ? load[k] : lo;
+			hi = load[k] > hi ? load[k] : hi;
+		}
+		sum += hi - lo;
+		sum2 += (double)(hi - lo) * (hi - lo);
+	}
+	gsl_rng_free(g);
+	double mean = sum / LR_REF_RUNS;
+	*sd = sqrt(sum2 / LR_REF_RUNS - mean * mean);
+	return mean;
+}
+
+static void test_balancer_least_request_samples_with_replacement(void **state)
+{
+	double sd_with, sd_distinct;
+	double ref_with = lr_reference(1, &sd_with), ref_distinct = lr_reference(0, &sd_distinct);
+	static const char *const policies[] = { "least_request", "p2c" };
+	double gap[2];
+	for (int k = 0; k < 2; k++) {
+		char yaml[1024];
+		snprintf(yaml, sizeof yaml,
+			 "duration: %d.5s\nreplications: %d\n"
+			 "workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: lb}\n"
+			 "nodes:\n"
+			 "  lb: {type: balancer, policy: %s, backends: web}\n"
+			 "  web: {type: service, replicas: %d, workers: 1000, service: 100000s}\n",
+			 LR_PICKS, LR_REPS, policies[k], LR_BACKENDS);
+		static double sent[LR_BACKENDS][LR_REPS];
+		simtest_reps(yaml, LR_REPS, { "lb[0].arrivals", sent[0] }, { "lb[1].arrivals", sent[1] },
+			     { "lb[2].arrivals", sent[2] }, { "lb[3].arrivals", sent[3] });
+		double x[LR_REPS];
+		for (int r = 0; r < LR_REPS; r++) {
+			double lo = sent[0][r], hi = sent[0][r], total = sent[0][r];
+			for (int b = 1; b < LR_BACKENDS; b++) {
+				lo = fmin(lo, sent[b][r]);
+				hi = fmax(hi, sent[b][r]);
+				total += sent[b][r];
+			}
+			assert_true(total == LR_PICKS);
+			x[r] = hi - lo;
+		}
+		gap[k] = gsl_stats_mean(x, 1, LR_REPS);
+	}
+	/* each mean within 99.9 % of its replications' own spread (the
+	 * reference's error is a twentieth of it) of its own rule's
+	 * reference, and outside the other's */
+	double half_with = Z999 * sd_with / sqrt(LR_REPS);
+	double half_distinct = Z999 * sd_distinct / sqrt(LR_REPS);
+	print_message("    max - min of %d picks over %d backends: least_request %.3f (reference with replacement %.3f +- %.3f), p2c %.3f (distinct %.3f +- %.3f)\n",
+		      LR_PICKS, LR_BACKENDS, gap[0], ref_with, half_with, gap[1], ref_distinct,
+		      half_distinct);
+	assert_true(fabs(gap[0] - ref_with) <= half_with);
+	assert_true(fabs(gap[0] - ref_distinct) > half_distinct);
+	assert_true(fabs(gap[1] - ref_distinct) <= half_distinct);
+	assert_true(fabs(gap[1] - ref_with) > half_with);
+}
+
 /* At rho = 0.9 over 10 backends, p2c and least_connections beat random
  * and round robin on mean latency, significantly; the paired interval is
  * narrower than the unpaired one on the same replications, and much
@@ -505,6 +714,8 @@ int main(void)
 		cmocka_unit_test(test_balancer_keys_moved_on_join),
 		cmocka_unit_test(test_balancer_maglev_ignores_list_order),
 		cmocka_unit_test(test_balancer_paired_comparison),
+		cmocka_unit_test(test_balancer_least_request_weighted_edf),
+		cmocka_unit_test(test_balancer_least_request_samples_with_replacement),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
