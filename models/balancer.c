@@ -586,8 +586,9 @@ static uint32_t p2c_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t
  *     worked out when it is picked (so it is as stale as its last pick),
  *     ties to the one queued first.  The schedule is rebuilt when the
  *     available set changes, as if `seed` picks had been made with the
- *     static weights (EdfScheduler::createWithPicks), seed drawn once per
- *     instance, so that instances do not all start at the same backend.
+ *     weights as they stand then (EdfScheduler::createWithPicks, handed
+ *     hostWeight), seed drawn once per instance, so that instances do
+ *     not all start at the same backend.
  *
  * `active` is the instance's load: outstanding requests (layer 7) or open
  * connections (layer 4).  Envoy counts a host's active requests over its
@@ -674,7 +675,7 @@ static void lr_fini(struct inst *in)
 
 /* lr_rebuild lays the schedule out over the available backends as if
  * seed picks had been made from it, the way createWithPicks does: each
- * backend's share of the picks by its static weight (plus 1e-13, so that
+ * backend's share of the picks by its weight now (plus 1e-13, so that
  * weights that are multiples of one another stay exact), then the
  * remainder picked one by one. */
 static int lr_rebuild(struct lb *lb, struct inst *in)
@@ -1241,7 +1242,7 @@ static const struct param lb_params[] = {
 	  .doc = "least_request: backends drawn per pick, with replacement, while the weights are equal (Envoy's choice_count)" },
 	{ .name = "active_request_bias", .type = PARAM_NUMBER, PARAM_FIELD(struct lb_cfg, bias),
 	  .min = 0, .max = 1000, .def = "1",
-	  .doc = "least_request with unequal weights: a backend's weight is divided by (active requests + 1) to this power when it is picked; 0 makes it weighted round robin (Envoy's active_request_bias)" },
+	  .doc = "least_request with unequal weights: a backend's weight is divided by (active requests + 1) to this power when it is picked; 0 keeps the static weights: Envoy's weighted round robin, an earliest-deadline-first schedule, not nginx's smooth sequence (Envoy's active_request_bias)" },
 	{ .name = "decay", .type = PARAM_DURATION, PARAM_FIELD(struct lb_cfg, decay_ns),
 	  .min_ns = 1000, .def = "10s",
 	  .doc = "least_response_time, peak_ewma: time constant of the latency estimate" },
