@@ -19,7 +19,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "sim/breaker.h"
 #include "sim/rng.h"
 #include "sim/stats.h"
 
@@ -598,7 +597,7 @@ static void svc_sample(struct sim *s, struct sim_node *n, double *out)
 	if (sv->brk >= 0) {
 		/* the breaker's level, time-averaged over the window; it is
 		 * observed from time 0, so no restart to account for */
-		double b = twa_integral(&s->brk[sv->brk].level, now);
+		double b = sim_breaker_level(s, n, (uint32_t)sv->brk, now);
 		out[4] = dt > 0 ? (b - sv->brk_prev) / dt : NAN;
 		sv->brk_prev = b;
 	}
@@ -669,7 +668,7 @@ static const struct col_def svc_ts_cols[] = {
 	{ "busy_mean", COL_MEAN, 0, "workers holding a request" },
 	{ "calling_mean", COL_MEAN, 0, "workers holding a request while waiting on its calls" },
 	{ "breaker_state", COL_MEAN, 0,
-	  "the first circuit breaker on the node's calls: 0 closed, 0.5 half-open, 1 open, time-averaged over the window" },
+	  "the first circuit breaker on the node's calls: 0 closed, 0.5 half-open, 1 open, time-averaged over the window and over its instances (one per replica unless the edge says scope: node)" },
 	{ NULL, 0, 0, NULL },
 };
 

@@ -135,19 +135,23 @@ static struct call *call_new(struct sim *s)
 	return c;
 }
 
+/* The breakers' instance arrays: one per (breaker, caller, scope). */
+static size_t brk_arrays(const struct sim *s)
+{
+	return s->sc->nbreakers * (size_t)s->nnodes * 2;
+}
+
 int calls_init(struct sim *s)
 {
 	const struct scenario *sc = s->sc;
 	s->call_free = UINT32_MAX;
-	s->ert = calloc(sc->npolicy_edges ? sc->npolicy_edges : 1, sizeof *s->ert);
-	s->brk = calloc(sc->nbreakers ? sc->nbreakers : 1, sizeof *s->brk);
+	s->etmo = calloc(sc->npolicy_edges ? sc->npolicy_edges : 1, sizeof *s->etmo);
+	s->elim = calloc(sc->npolicy_edges ? sc->npolicy_edges : 1, sizeof *s->elim);
+	s->brk = calloc(brk_arrays(s) ? brk_arrays(s) : 1, sizeof *s->brk);
 	pool_init(&s->tmos, sizeof(struct tmo), 1024);
 	pool_init(&s->pends, sizeof(struct pend), 1024);
-	if (!s->ert || !s->brk)
+	if (!s->etmo || !s->elim || !s->brk)
 		return SIM_ENOMEM;
-	for (size_t i = 0; i < sc->nbreakers; i++)
-		if (breaker_init(&s->brk[i], sc->breakers[i].cfg))
-			return SIM_ENOMEM;
 	return 0;
 }
 
@@ -156,18 +160,96 @@ void calls_fini(struct sim *s)
 	for (uint32_t i = 0; i < s->ncalls; i++)
 		free(s->calls[i].spare);
 	free(s->calls);
-	free(s->ert);
-	/* a breaker calls_init did not reach is zero, which breaker_fini
-	 * takes */
-	for (size_t i = 0; s->brk && i < s->sc->nbreakers; i++)
-		breaker_fini(&s->brk[i]);
+	free(s->etmo);
+	for (size_t i = 0; s->elim && i < s->sc->npolicy_edges; i++)
+		free(s->elim[i]);
+	free(s->elim);
+	/* an instance never used is zero, which breaker_fini takes */
+	for (size_t i = 0; s->brk && i < brk_arrays(s); i++) {
+		if (!s->brk[i])
+			continue;
+		uint32_t n = i % 2 == SCOPE_NODE ? 1 : s->nodes[i / 2 % s->nnodes].units;
+		for (uint32_t k = 0; k < n; k++)
+			breaker_fini(&s->brk[i][k]);
+		free(s->brk[i]);
+	}
 	free(s->brk);
 	pool_fini(&s->tmos);
 	pool_fini(&s->pends);
 }
 
+/* ---- where an edge's state lives ----------------------------------- */
+
+/* slot_of: the instance of edge's state that the caller's replica `unit`
+ * uses: its own, or the node's one. */
+static inline uint32_t slot_of(const struct call_edge *edge, uint32_t unit)
+{
+	return edge->policy->scope == SCOPE_NODE ? 0 : unit;
+}
+
+/* lim_of returns the state of edge's limits for the caller's replica
+ * `unit`, or NULL when the edge has no policy or has made no attempt yet
+ * (it is made by scope_make, at the first). */
+static inline struct edge_lim *lim_of(struct sim *s, const struct call_edge *edge,
+				      uint32_t unit)
+{
+	return edge->policy && s->elim[edge->id] ? &s->elim[edge->id][slot_of(edge, unit)] : NULL;
+}
+
+/* brk_array: where the instances of breaker b for caller's edges of the
+ * given scope are kept. */
+static inline struct breaker **brk_array(struct sim *s, uint32_t b, uint32_t caller,
+					  unsigned scope)
+{
+	return &s->brk[((size_t)b * s->nnodes + caller) * 2 + scope];
+}
+
+/* breaker_of returns the breaker instance guarding edge for the caller's
+ * replica `unit`, or NULL (no breaker, or none made yet). */
+static struct breaker *breaker_of(struct sim *s, const struct call_edge *edge,
+				  uint32_t caller, uint32_t unit)
+{
+	if (!edge->policy || edge->policy->breaker < 0)
+		return NULL;
+	struct breaker *a = *brk_array(s, (uint32_t)edge->policy->breaker, caller,
+				       edge->policy->scope);
+	return a ? &a[slot_of(edge, unit)] : NULL;
+}
+
+/* scope_make makes, if it is not there yet, the state edge keeps for
+ * caller's replica `unit`: its limits' instances and its breaker's.  0,
+ * or -1 when memory ran out. */
+static int scope_make(struct sim *s, const struct call_edge *edge, const struct sim_node *caller,
+		      uint32_t unit)
+{
+	const struct edge_policy *p = edge->policy;
+	uint32_t n = p->scope == SCOPE_NODE ? 1 : caller->units;
+	if (!s->elim[edge->id] && !(s->elim[edge->id] = calloc(n, sizeof **s->elim)))
+		return -1;
+	if (p->breaker < 0)
+		return 0;
+	struct breaker **a = brk_array(s, (uint32_t)p->breaker, caller->id, p->scope);
+	if (!*a && !(*a = calloc(n, sizeof **a)))
+		return -1;
+	struct breaker *b = &(*a)[slot_of(edge, unit)];
+	return b->c ? 0 : breaker_init(b, s->sc->breakers[p->breaker].cfg);
+}
+
+double sim_breaker_level(struct sim *s, const struct sim_node *n, uint32_t b, int64_t now)
+{
+	double sum = 0;
+	uint32_t count = 0;
+	for (unsigned scope = 0; scope < 2; scope++) {
+		struct breaker *a = *brk_array(s, b, n->id, scope);
+		uint32_t k = scope == SCOPE_NODE ? 1 : n->units;
+		for (uint32_t i = 0; a && i < k; i++)
+			sum += a[i].c ? twa_integral(&a[i].level, now) : 0;
+		count += a ? k : 0;
+	}
+	return count ? sum / count : 0;
+}
+
 static void tmo_cancel(struct sim *s, const struct call_edge *edge, struct tmo *t);
-static struct breaker *breaker_of(struct sim *s, const struct call_edge *edge);
 
 /* TRIES(c): c's tries.  A single edge's live in the call record itself,
  * which moves when the table grows: c->tries then only says "in one"
@@ -176,19 +258,19 @@ static struct breaker *breaker_of(struct sim *s, const struct call_edge *edge);
 
 /* ---- attempts: pools and limits ------------------------------------- */
 
-/* pool_full: the edge has a pool and every connection is in use. */
-static int pool_full(struct sim *s, const struct call_edge *edge)
+/* pool_full: the edge has a pool and every connection of rt's is in
+ * use. */
+static int pool_full(const struct edge_lim *rt, const struct call_edge *edge)
 {
 	return edge->policy && edge->policy->max_connections &&
-	       s->ert[edge->id].conns >= edge->policy->max_connections;
+	       rt->conns >= edge->policy->max_connections;
 }
 
 /* pool_wait puts the attempt t->cur (made, not sent) of edge e of call h
- * in the edge's pool queue. */
-static void pool_wait(struct sim *s, const struct call_edge *edge, struct call_try *t,
-		      uint64_t h, uint32_t e)
+ * in the queue of rt, the edge's pool. */
+static void pool_wait(struct sim *s, struct edge_lim *rt, struct call_try *t, uint64_t h,
+		      uint32_t e)
 {
-	struct edge_rt *rt = &s->ert[edge->id];
 	struct pend *p = pool_get(&s->pends);
 	if (!p) {
 		s->oom = 1;
@@ -207,25 +289,27 @@ static void pool_wait(struct sim *s, const struct call_edge *edge, struct call_t
 	t->pend = p;
 }
 
-/* pool_freed: a connection of edge's pool is free: the first attempt
+/* pool_freed: a connection of edge's pool rt is free: the first attempt
  * waiting gets it, by an event now (the caller's code may be running). */
-static void pool_freed(struct sim *s, const struct call_edge *edge)
+static void pool_freed(struct sim *s, const struct call_edge *edge, struct edge_lim *rt)
 {
-	struct edge_rt *rt = &s->ert[edge->id];
 	rt->conns--;
 	if (rt->npend && !rt->pool_armed) {
 		rt->pool_armed = 1;
-		sim_schedule(s, s->now_ns, 0, SIM_EV_POOL, NULL, edge->id);
+		sim_schedule(s, s->now_ns, (uint32_t)(rt - s->elim[edge->id]), SIM_EV_POOL, NULL,
+			     edge->id);
 	}
 }
 
-/* try_drop: the caller no longer waits for t's attempt (it replied, timed
- * out, or the call is over); it leaves the edge's count of attempts out. */
-static void try_drop(struct sim *s, const struct call_edge *edge, struct call_try *t)
+/* try_drop: the caller (its replica `unit`) no longer waits for t's
+ * attempt (it replied, timed out, or the call is over); it leaves the
+ * edge's count of attempts out. */
+static void try_drop(struct sim *s, const struct call_edge *edge, uint32_t unit,
+		     struct call_try *t)
 {
+	struct edge_lim *rt = lim_of(s, edge, unit);
 	if (t->pend) {
 		/* it never left: out of the pool's queue, and gone */
-		struct edge_rt *rt = &s->ert[edge->id];
 		struct pend *p = t->pend;
 		if (p->prev)
 			p->prev->next = p->next;
@@ -239,7 +323,7 @@ static void try_drop(struct sim *s, const struct call_edge *edge, struct call_tr
 		pool_put(&s->pends, p);
 		t->pend = NULL;
 		if (edge->policy->max_requests)
-			s->ert[edge->id].active--;
+			rt->active--;
 		sim_request_free(s, t->cur);
 		t->cur = NULL;
 		t->ncopies = 0;
@@ -247,7 +331,7 @@ static void try_drop(struct sim *s, const struct call_edge *edge, struct call_tr
 		return;
 	}
 	if (t->cur && edge->policy && edge->policy->max_connections)
-		pool_freed(s, edge);
+		pool_freed(s, edge, rt);
 	if (t->cur && edge->policy && edge->policy->cancel) {
 		/* the callee is told: it drops what it has not started (the
 		 * winner of a reply is freed right after, so marking it is
@@ -257,36 +341,33 @@ static void try_drop(struct sim *s, const struct call_edge *edge, struct call_tr
 			t->copy[k]->cancelled = 1;
 	}
 	if (t->cur && edge->policy && edge->policy->max_requests)
-		s->ert[edge->id].active--;
+		rt->active--;
 	t->cur = NULL;
 	t->ncopies = 0;              /* copies still out are wasted now */
 	sim_timer_cancel(&t->hedge);
 }
 
-/* over_limit: edge's max_requests attempts are out already, or its
- * token bucket is empty (a token is taken when it is not). */
-static int over_limit(struct sim *s, const struct call_edge *edge)
+/* over_limit: edge's max_requests attempts are out already of rt's, or
+ * its token bucket is empty (a token is taken when it is not). */
+static int over_limit(struct sim *s, const struct call_edge *edge, struct edge_lim *rt)
 {
 	const struct edge_policy *p = edge->policy;
-	if (!p)
-		return 0;
-	struct edge_rt *rt = &s->ert[edge->id];
 	if (p->max_requests && rt->active >= p->max_requests)
 		return 1;
 	return p->rate.given && !token_take(&rt->tb, &p->rate, s->now_ns);
 }
 
-/* try_sent records k as the attempt out on edge e of call h, as of now:
- * it counts against the edge's max_requests, and its hedge's timer
- * starts. */
-static void try_sent(struct sim *s, const struct call_edge *edge, struct call_try *t,
-		     struct request *k, uint64_t h, uint32_t e)
+/* try_sent records k as the attempt out on edge e of call h, made by
+ * the caller's replica `unit`, as of now: it counts against the edge's
+ * max_requests, and its hedge's timer starts. */
+static void try_sent(struct sim *s, const struct call_edge *edge, uint32_t unit,
+		     struct call_try *t, struct request *k, uint64_t h, uint32_t e)
 {
 	t->cur = k;
 	t->sent_ns = s->now_ns;
 	t->ncopies = 0;
 	if (edge->policy && edge->policy->max_requests)
-		s->ert[edge->id].active++;
+		lim_of(s, edge, unit)->active++;
 	if (edge->policy && edge->policy->hedge.given)
 		t->hedge = sim_timer_set(s, s->now_ns + edge->policy->hedge.after_ns, e,
 					 SIM_EV_HEDGE, NULL, h);
@@ -305,10 +386,10 @@ static void tries_free(struct sim *s, struct call *c)
 			tmo_cancel(s, &step->edges[e], t[e].tmo);
 		/* an attempt given up unanswered is never recorded: its
 		 * half-open permit goes back */
-		struct breaker *b = breaker_of(s, &step->edges[e]);
+		struct breaker *b = breaker_of(s, &step->edges[e], c->caller, c->unit);
 		if (t[e].cur && b)
 			breaker_release(b, t[e].brk_epoch);
-		try_drop(s, &step->edges[e], &t[e]);
+		try_drop(s, &step->edges[e], c->unit, &t[e]);
 	}
 	c->tries = NULL;
 }
@@ -376,7 +457,7 @@ static void cst_bump(struct sim *s, struct sim_node *n, uint32_t unit, size_t of
 static struct tmo *tmo_add(struct sim *s, const struct call_edge *edge, uint64_t h,
 			   uint32_t e)
 {
-	struct edge_rt *rt = &s->ert[edge->id];
+	struct edge_tmo *rt = &s->etmo[edge->id];
 	struct tmo *t = pool_get(&s->tmos);
 	if (!t) {
 		s->oom = 1;
@@ -399,7 +480,7 @@ static struct tmo *tmo_add(struct sim *s, const struct call_edge *edge, uint64_t
 	return t;
 }
 
-static void tmo_unlink(struct edge_rt *rt, struct tmo *t)
+static void tmo_unlink(struct edge_tmo *rt, struct tmo *t)
 {
 	if (t->prev)
 		t->prev->next = t->next;
@@ -415,15 +496,15 @@ static void tmo_unlink(struct edge_rt *rt, struct tmo *t)
  * was for this one, finds nothing due and arms for the next. */
 static void tmo_cancel(struct sim *s, const struct call_edge *edge, struct tmo *t)
 {
-	tmo_unlink(&s->ert[edge->id], t);
+	tmo_unlink(&s->etmo[edge->id], t);
 	pool_put(&s->tmos, t);
 }
 
 /* ---- retries -------------------------------------------------------- */
 
-/* budget_roll moves edge rt's window to now, emptying the buckets it
+/* budget_roll moves rt's window to now, emptying the buckets it
  * passes. */
-static void budget_roll(struct edge_rt *rt, const struct retry_cfg *r, int64_t now)
+static void budget_roll(struct edge_lim *rt, const struct retry_cfg *r, int64_t now)
 {
 	int64_t width = r->budget_window_ns / BUDGET_BUCKETS;
 	int64_t b = now / (width ? width : 1);
@@ -435,14 +516,14 @@ static void budget_roll(struct edge_rt *rt, const struct retry_cfg *r, int64_t n
 		rt->bucket = b;
 }
 
-/* budget_allows says whether one more retry stays within the budget:
- * retries over the window at most budget x first attempts over it. */
-static int budget_allows(struct sim *s, const struct call_edge *edge)
+/* budget_allows says whether one more retry stays within the budget of
+ * edge's state rt: retries over the window at most budget x first
+ * attempts over it. */
+static int budget_allows(struct sim *s, const struct call_edge *edge, struct edge_lim *rt)
 {
 	const struct retry_cfg *r = &edge->policy->retry;
 	if (r->budget < 0)
 		return 1;
-	struct edge_rt *rt = &s->ert[edge->id];
 	budget_roll(rt, r, s->now_ns);
 	uint64_t f = 0, t = 0;
 	for (int k = 0; k < BUDGET_BUCKETS; k++)
@@ -450,14 +531,14 @@ static int budget_allows(struct sim *s, const struct call_edge *edge)
 	return t + 1 <= r->min_retries || (double)(t + 1) <= r->budget * (double)f;
 }
 
-/* budget_count counts an attempt of edge, a first one or a retry, in its
- * budget's current bucket. */
-static void budget_count(struct sim *s, const struct call_edge *edge, int retry)
+/* budget_count counts an attempt of edge, a first one or a retry, in the
+ * current bucket of rt's budget. */
+static void budget_count(struct sim *s, const struct call_edge *edge, struct edge_lim *rt,
+			 int retry)
 {
 	const struct retry_cfg *r = &edge->policy->retry;
 	if (r->budget < 0)
 		return;
-	struct edge_rt *rt = &s->ert[edge->id];
 	budget_roll(rt, r, s->now_ns);
 	if (retry)
 		rt->retries[rt->bucket % BUDGET_BUCKETS]++;
@@ -518,24 +599,27 @@ static struct request *make_child(struct sim *s, const struct request *parent,
 	return k;
 }
 
-/* breaker_of returns the breaker guarding edge, or NULL. */
-static struct breaker *breaker_of(struct sim *s, const struct call_edge *edge)
-{
-	return edge->policy && edge->policy->breaker >= 0 ? &s->brk[edge->policy->breaker] : NULL;
-}
-
 /* admit says whether an attempt on edge, made by caller's unit, may go
  * out now: REQ_OK, or the status that refuses it: REQ_REJECTED when its
  * pool's waiting room is full or its rate limit has no token,
  * REQ_BREAKER_OPEN when its breaker fails it fast (counted as not
- * permitted).  A breaker that moves to half-open on this is counted. */
+ * permitted).  A breaker that moves to half-open on this is counted.
+ * The state the edge keeps for unit is made here, at its first attempt
+ * (out of memory: s->oom, and REQ_REJECTED). */
 static int admit(struct sim *s, const struct call_edge *edge, struct sim_node *caller,
 		 uint32_t unit)
 {
-	if ((pool_full(s, edge) && s->ert[edge->id].npend >= edge->policy->max_pending) ||
-	    over_limit(s, edge))
+	if (!edge->policy)
+		return REQ_OK;
+	if (scope_make(s, edge, caller, unit)) {
+		s->oom = 1;
 		return REQ_REJECTED;
-	struct breaker *b = breaker_of(s, edge);
+	}
+	struct edge_lim *rt = lim_of(s, edge, unit);
+	if ((pool_full(rt, edge) && rt->npend >= edge->policy->max_pending) ||
+	    over_limit(s, edge, rt))
+		return REQ_REJECTED;
+	struct breaker *b = breaker_of(s, edge, caller->id, unit);
 	if (!b)
 		return REQ_OK;
 	int was = b->state;
@@ -643,7 +727,7 @@ static int call_step(struct sim *s, uint64_t h)
 			const struct call_edge *edge = &step->edges[e];
 			tries[e].n = 1;
 			if (edge->policy)
-				budget_count(s, edge, 0);
+				budget_count(s, edge, lim_of(s, edge, unit), 0);
 			if (denied[e / 64] >> (e % 64) & 1) {
 				/* failed fast, as an event now: the caller is
 				 * told after this step is set up */
@@ -652,19 +736,21 @@ static int call_step(struct sim *s, uint64_t h)
 				sim_schedule(s, s->now_ns, e, SIM_EV_DENIED, NULL, h);
 				continue;
 			}
-			try_sent(s, edge, &tries[e], k, h, e);
-			if (breaker_of(s, edge))
-				tries[e].brk_epoch = breaker_of(s, edge)->epoch;
+			try_sent(s, edge, unit, &tries[e], k, h, e);
+			struct breaker *b = breaker_of(s, edge, caller->id, unit);
+			if (b)
+				tries[e].brk_epoch = b->epoch;
 			if (edge->policy && edge->policy->timeout_ns)
 				tries[e].tmo = tmo_add(s, edge, h, e);
 			struct request *next = k->next;
 			if (edge->policy && edge->policy->max_connections) {
-				if (pool_full(s, edge)) {
+				struct edge_lim *rt = lim_of(s, edge, unit);
+				if (pool_full(rt, edge)) {
 					/* waits for a connection: not sent below */
 					held[e / 64] |= (uint64_t)1 << (e % 64);
-					pool_wait(s, edge, &tries[e], h, e);
+					pool_wait(s, rt, &tries[e], h, e);
 				} else {
-					s->ert[edge->id].conns++;
+					rt->conns++;
 				}
 			}
 			k = next;
@@ -811,7 +897,7 @@ static void attempt_end(struct sim *s, uint64_t h, uint32_t e, int st,
 	const struct call_edge *edge = &step->edges[e];
 	struct call_try *t = &TRIES(c)[e];
 	struct sim_node *caller = &s->nodes[c->caller];
-	struct breaker *b = breaker_of(s, edge);
+	struct breaker *b = breaker_of(s, edge, c->caller, c->unit);
 	if (b && !no_call) {
 		int was = b->state;
 		breaker_record(b, s->now_ns, st != REQ_OK, s->now_ns - t->sent_ns, t->brk_epoch);
@@ -820,7 +906,9 @@ static void attempt_end(struct sim *s, uint64_t h, uint32_t e, int st,
 			/* the automatic half-open: counted on this node's row */
 			if (breaker_auto_due(b) != INT64_MAX)
 				sim_schedule(s, breaker_auto_due(b), caller->id, SIM_EV_BREAKER, NULL,
-					     (uint64_t)edge->policy->breaker);
+					     ((uint64_t)edge->policy->breaker * 2 +
+					      edge->policy->scope) << 32 |
+						     slot_of(edge, c->unit));
 		}
 		if (b->state == BRK_CLOSED && was == BRK_HALF_OPEN)
 			cst_bump(s, caller, c->unit, offsetof(struct call_stats, closed));
@@ -830,8 +918,9 @@ static void attempt_end(struct sim *s, uint64_t h, uint32_t e, int st,
 		unsigned why = own_timeout ? RETRY_ON_TIMEOUT :
 			req_status_group(st) == REQ_GROUP_REFUSED ? RETRY_ON_REJECTED : RETRY_ON_ERROR;
 		if ((r->retry_on & why) && t->n < r->max_attempts) {
-			if (budget_allows(s, edge)) {
-				budget_count(s, edge, 1);
+			struct edge_lim *rt = lim_of(s, edge, c->unit);
+			if (budget_allows(s, edge, rt)) {
+				budget_count(s, edge, rt, 1);
 				uint64_t salt = (uint64_t)c->step * CALLPLAN_MAX_PARALLEL + e;
 				int64_t w = backoff_ns(s, r, t, c->parent, salt, t->n);
 				sim_schedule(s, s->now_ns + w, e, SIM_EV_RETRY, NULL, h);
@@ -869,25 +958,26 @@ void retry_now(struct sim *s, uint64_t h, uint32_t e)
 		attempt_end(s, h, e, why, caller->id, 0, 1);
 		return;
 	}
-	struct breaker *b = breaker_of(s, edge);
+	struct breaker *b = breaker_of(s, edge, caller->id, c->unit);
 	struct request *k = make_child(s, c->parent, caller, c->unit, h, salt, t->n);
 	if (!k) {
 		s->oom = 1;
 		return;
 	}
 	t->n++;
-	try_sent(s, edge, t, k, h, e);
+	try_sent(s, edge, c->unit, t, k, h, e);
 	if (b)
 		t->brk_epoch = b->epoch;
 	if (edge->policy->timeout_ns)
 		t->tmo = tmo_add(s, edge, h, e);
 	cst_bump(s, caller, c->unit, offsetof(struct call_stats, retries));
 	if (edge->policy->max_connections) {
-		if (pool_full(s, edge)) {
-			pool_wait(s, edge, t, h, e);   /* sent when a connection frees */
+		struct edge_lim *rt = lim_of(s, edge, c->unit);
+		if (pool_full(rt, edge)) {
+			pool_wait(s, rt, t, h, e);     /* sent when a connection frees */
 			return;
 		}
-		s->ert[edge->id].conns++;
+		rt->conns++;
 	}
 	call_stat(caller, c->unit, CALL_MADE, 0);
 	sim_send(s, edge->to, k);
@@ -902,10 +992,11 @@ void denied_now(struct sim *s, uint64_t h, uint32_t e)
 		attempt_end(s, h, e, TRIES(c)[e].deny, c->caller, 0, 1);
 }
 
-/* half_open_now: breaker b's wait in the open state is over. */
-void half_open_now(struct sim *s, uint32_t node, uint32_t b)
+/* half_open_now: a breaker instance's wait in the open state is over. */
+void half_open_now(struct sim *s, uint32_t node, uint64_t arg)
 {
-	struct breaker *br = &s->brk[b];
+	uint32_t bs = (uint32_t)(arg >> 32);
+	struct breaker *br = &(*brk_array(s, bs / 2, node, bs % 2))[(uint32_t)arg];
 	int was = br->state;
 	breaker_tick(br, s->now_ns);
 	if (was == BRK_OPEN && br->state == BRK_HALF_OPEN)
@@ -913,11 +1004,11 @@ void half_open_now(struct sim *s, uint32_t node, uint32_t b)
 			 offsetof(struct call_stats, half_opened));
 }
 
-/* pool_send gives edge id's free connections to its waiting attempts,
- * in order. */
-void pool_send(struct sim *s, uint32_t id)
+/* pool_send gives the free connections of edge id's pool `slot` to its
+ * waiting attempts, in order. */
+void pool_send(struct sim *s, uint32_t id, uint32_t slot)
 {
-	struct edge_rt *rt = &s->ert[id];
+	struct edge_lim *rt = &s->elim[id][slot];
 	rt->pool_armed = 0;
 	while (rt->phead) {
 		struct pend *p = rt->phead;
@@ -945,7 +1036,7 @@ void pool_send(struct sim *s, uint32_t id)
 /* timeouts_due fires edge id's timeouts that are due. */
 void timeouts_due(struct sim *s, uint32_t id)
 {
-	struct edge_rt *rt = &s->ert[id];
+	struct edge_tmo *rt = &s->etmo[id];
 	rt->armed = 0;
 	while (rt->head && rt->head->deadline_ns <= s->now_ns) {
 		struct tmo *t = rt->head;
@@ -961,7 +1052,7 @@ void timeouts_due(struct sim *s, uint32_t id)
 		if (tr->cur)
 			sim_trace(s, SIM_TR_TIMEOUT, tr->cur, c->parent, c->caller, 0);
 		/* its reply, when it comes, is late */
-		try_drop(s, &c->plan->steps[c->step].edges[e], tr);
+		try_drop(s, &c->plan->steps[c->step].edges[e], c->unit, tr);
 		cst_bump(s, caller, c->unit, offsetof(struct call_stats, timeouts));
 		attempt_end(s, h, e, REQ_TIMEOUT, c->plan->steps[c->step].edges[e].to, 1, 0);
 	}
@@ -990,7 +1081,7 @@ void call_reply(struct sim *s, struct request *kid)
 		if (t->tmo)
 			tmo_cancel(s, edge, t->tmo);
 		t->tmo = NULL;
-		try_drop(s, edge, t);
+		try_drop(s, edge, c->unit, t);
 		int st = kid->status;
 		uint32_t fn = kid->fail_node;
 		uint64_t h = c->handle;

@@ -13,6 +13,7 @@
 static const char *const backoff_names[] = { "fixed", "exponential", NULL };
 static const char *const jitter_names[] = { "none", "full", "equal", "decorrelated", NULL };
 static const char *const retry_on_names[] = { "timeout", "error", "rejected", NULL };
+static const char *const scope_names[] = { "replica", "node", NULL };
 
 static int retry_validate(struct check_ctx *ctx, const char *what,
 			  const struct yt_node *map, void *obj)
@@ -170,26 +171,28 @@ static const struct param edge_params[] = {
 	  .doc = "hedged requests: while an attempt has no reply, a copy goes to the callee after `after`, up to `max`; the first reply wins and the others are wasted (served, not waited for).  Copies pass the edge's breaker, max_requests and connection pool unasked" },
 	{ .name = "rate_limit", .type = PARAM_MAP, POL(rate), .sub = &rate_limit_table,
 	  .shape = "{rate: 100/s, burst: 20}", .def_doc = "none",
-	  .doc = "a token bucket for the edge's attempts (retries included): one that finds no token fails at once as rejected, with no call made" },
+	  .doc = "a token bucket for the edge's attempts (retries included), per calling replica or per node as scope says: one that finds no token fails at once as rejected, with no call made" },
 	{ .name = "max_requests", .type = PARAM_UINT, POL(max_requests),
 	  .umin = 1, .umax = UINT32_MAX, .def_doc = "no limit",
-	  .doc = "attempts on this edge out at once, over all the caller's requests (Envoy's max_requests); one over it fails at once as rejected, with no call made" },
+	  .doc = "attempts on this edge out at once from one calling replica, or from the node with scope: node (Envoy's max_requests); one over it fails at once as rejected, with no call made" },
 	{ .name = "max_connections", .type = PARAM_UINT, POL(max_connections),
 	  .umin = 1, .umax = UINT32_MAX, .def_doc = "no pool",
-	  .doc = "the caller's connection pool to the callee, one attempt per connection at a time (Envoy's max_connections, HTTP/1.1): an attempt that finds them all busy waits for one, in order; its timeout runs meanwhile" },
+	  .doc = "each calling replica's connection pool to the callee (the node's one with scope: node), one attempt per connection at a time (Envoy's max_connections, HTTP/1.1): an attempt that finds them all busy waits for one, in order; its timeout runs meanwhile" },
 	{ .name = "max_pending_requests", .type = PARAM_UINT, POL(max_pending),
 	  .umin = 0, .umax = UINT32_MAX - 1, .def_doc = "no limit",
 	  .doc = "attempts that may wait for a connection (Envoy's max_pending_requests); one more fails at once as rejected, with no call made" },
+	{ .name = "scope", .type = PARAM_ENUM, POL(scope), .names = scope_names, .def = "replica",
+	  .doc = "where the edge's max_requests, connection pool, rate_limit, retry budget and breaker keep their state: replica, one per calling replica, as each replica's sidecar (Envoy) or in-process library (resilience4j, gRPC, Finagle) keeps its own; node, one shared by all the calling node's replicas (a shared proxy tier, a distributed limiter)" },
 	{ .name = "breaker", .type = PARAM_CUSTOM, POL(breaker),
 	  .parse = parse_breaker, .shape = "NAME", .def_doc = "none",
-	  .doc = "a circuit breaker of the scenario's `breakers:` guarding each attempt: while it does not permit calls, an attempt fails at once as breaker_open, with no call made (and is not retried)" },
+	  .doc = "a circuit breaker of the scenario's `breakers:` guarding each attempt, an instance of it per calling replica (resilience4j's registry is per process), or per node with scope: node; a node's edges that name one breaker with one scope share its instances: while it does not permit calls, an attempt fails at once as breaker_open, with no call made (and is not retried)" },
 	{ 0 }
 };
 
 const struct param_table callplan_edge_table = {
 	.params = edge_params,
 	.size = sizeof(struct edge_cfg),
-	.doc = "A call: `{to: NODE}`, with optional `p`, `timeout`, `cancel`, `retry`, `hedge`, `rate_limit`, `max_requests`, `max_connections`, `max_pending_requests` and `breaker`.",
+	.doc = "A call: `{to: NODE}`, with optional `p`, `timeout`, `cancel`, `retry`, `hedge`, `rate_limit`, `max_requests`, `max_connections`, `max_pending_requests`, `scope` and `breaker`.",
 	.init = edge_init,
 	.validate = edge_validate,
 };

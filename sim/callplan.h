@@ -86,8 +86,14 @@ static inline int token_take(struct token_bucket *b, const struct edge_rate *r, 
 	return 1;
 }
 
+/* Where an edge's limits, budget and breaker keep their state: one per
+ * calling replica (its sidecar, its in-process library), or one shared by
+ * the calling node's replicas (a shared proxy, a distributed limiter). */
+enum { SCOPE_REPLICA, SCOPE_NODE };
+
 struct edge_policy {
 	int64_t timeout_ns;          /* 0: none */
+	unsigned scope;              /* SCOPE_* */
 	struct edge_rate rate;       /* a token bucket for attempts */
 	struct hedge_cfg hedge;
 	struct retry_cfg retry;

@@ -224,13 +224,13 @@ static void engine_event(struct sim *s, struct event *ev)
 		denied_now(s, ev->arg, ev->node);
 		break;
 	case SIM_EV_BREAKER:
-		half_open_now(s, ev->node, (uint32_t)ev->arg);
+		half_open_now(s, ev->node, ev->arg);
 		break;
 	case SIM_EV_HEDGE:
 		hedge_now(s, ev->arg, ev->node);
 		break;
 	case SIM_EV_POOL:
-		pool_send(s, (uint32_t)ev->arg);
+		pool_send(s, (uint32_t)ev->arg, ev->node);
 		break;
 	}
 }

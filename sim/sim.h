@@ -379,10 +379,13 @@ struct sim {
 	/* the calls in flight: call.c's (simint.h) */
 	struct call *calls;          /* the call table */
 	uint32_t ncalls, calls_cap, call_free;
-	struct edge_rt *ert;         /* [sc->npolicy_edges] */
+	struct edge_tmo *etmo;       /* [sc->npolicy_edges] */
+	struct edge_lim **elim;      /* [sc->npolicy_edges][slots], made at
+				      * the edge's first attempt */
 	struct pool tmos;            /* pending timeouts */
 	struct pool pends;           /* attempts waiting for a connection */
-	struct breaker *brk;         /* [sc->nbreakers] */
+	struct breaker **brk;        /* [(breaker x nnodes + caller) x 2 +
+				      * scope][slots], made at first use */
 	uint8_t *tl_active;          /* [timeline entries] */
 	uint32_t last_fail_node;     /* where the last non-ok status arose */
 	const struct sim_hooks *hooks;
@@ -677,6 +680,13 @@ void sim_calls_abandon(struct sim *s, struct request *req);
  * is no longer waited for: its call was abandoned, or this attempt timed
  * out.  The callee serves it all the same (wasted work). */
 int sim_request_orphan(struct sim *s, const struct request *req);
+
+/* sim_breaker_level returns the integral from time 0 to now of the level
+ * of breaker b (the index in sc->breakers) on node n's calls: 0 closed,
+ * 0.5 half-open, 1 open, averaged over its instances (one per calling
+ * replica, or the node's one, as the edges' scope says); 0 when n's calls
+ * have not used it yet. */
+double sim_breaker_level(struct sim *s, const struct sim_node *n, uint32_t b, int64_t now);
 
 /* sim_demand_ns draws req's service demand at node n, unit `unit`: from
  * distribution d with the request's own draws, times the unit's `slow`

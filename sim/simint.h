@@ -20,7 +20,7 @@
  * sim_calls_start, sim_calls_abandon, sim_request_orphan and its own
  * calls_done callback - and the kinds' contract (model.h) promises them
  * nothing more.  The records below change whenever a policy does (a new
- * limit adds a field to struct edge_rt); kept out of sim.h, such a change
+ * limit adds a field to struct edge_lim); kept out of sim.h, such a change
  * touches the engine alone, and no kind can come to rely on an attempt's
  * record or schedule one of the engine's events.
  *
@@ -55,12 +55,13 @@ enum {
 	SIM_EV_TIMEOUT = SIM_EV_ENGINE | 6,  /* arg: policy edge id */
 	SIM_EV_RETRY = SIM_EV_ENGINE | 7,    /* arg: call handle; node: edge */
 	SIM_EV_DENIED = SIM_EV_ENGINE | 8,   /* the same: a breaker said no */
-	SIM_EV_BREAKER = SIM_EV_ENGINE | 9,  /* arg: breaker: automatic half-open;
-					      * node: the caller whose call
-					      * opened it */
+	SIM_EV_BREAKER = SIM_EV_ENGINE | 9,  /* automatic half-open; node: the
+					      * caller whose call opened it;
+					      * arg: (breaker x 2 + scope) << 32
+					      * | slot */
 	SIM_EV_HEDGE = SIM_EV_ENGINE | 10,   /* arg: call handle; node: edge */
-	SIM_EV_POOL = SIM_EV_ENGINE | 11,    /* arg: policy edge id: a connection
-					      * is free */
+	SIM_EV_POOL = SIM_EV_ENGINE | 11,    /* arg: policy edge id; node: its
+					      * slot: a connection is free */
 };
 
 /* ---- records -------------------------------------------------------- */
@@ -143,13 +144,22 @@ struct tmo {
 	uint32_t e;                  /* edge within the call's step */
 };
 
-/* Per edge with a policy (struct sim.ert, by call_edge.id): its pending
- * timeouts (one event armed for the earliest), its limits' state and the
- * retry budget's sliding window. */
-#define BUDGET_BUCKETS 10
-struct edge_rt {
+/* Per edge with a policy (struct sim.etmo, by call_edge.id): its pending
+ * timeouts, one event armed for the earliest.  They are the edge's, not
+ * a replica's: the edge's timeouts are all equal, so one list in deadline
+ * order serves every caller. */
+struct edge_tmo {
 	struct tmo *head, *tail;
 	int armed;
+};
+
+/* The state of an edge's limits (struct sim.elim[id][slot]): its
+ * attempts out, its connection pool and the attempts waiting for it, its
+ * token bucket and the retry budget's sliding window.  One per calling
+ * replica (slot: the replica), or one for the node (slot 0), as the
+ * edge's scope says. */
+#define BUDGET_BUCKETS 10
+struct edge_lim {
 	uint32_t active;             /* attempts out (max_requests) */
 	uint32_t conns;              /* connections of the pool in use */
 	struct token_bucket tb;      /* rate_limit */
@@ -163,8 +173,9 @@ struct edge_rt {
 /* ---- a run's calls (call.c) ----------------------------------------- */
 
 /* calls_init prepares s's call machinery for a replication of s->sc: an
- * empty call table, a struct edge_rt per policy edge, the scenario's
- * breakers, the pools of timeouts and waiting attempts.  s is otherwise
+ * empty call table, a struct edge_tmo per policy edge, room for the
+ * limits' state and the breakers' instances (made at an edge's first
+ * attempt), the pools of timeouts and waiting attempts.  s is otherwise
  * zero.  Returns 0 or SIM_ENOMEM; calls_fini is called either way. */
 int calls_init(struct sim *s);
 
@@ -202,17 +213,18 @@ void retry_now(struct sim *s, uint64_t h, uint32_t e);
  * was abandoned meanwhile. */
 void denied_now(struct sim *s, uint64_t h, uint32_t e);
 
-/* half_open_now (SIM_EV_BREAKER) turns breaker b half-open when its wait
- * in the open state is over (the automatic transition), counted on the
- * row of node `node`, whose call opened it. */
-void half_open_now(struct sim *s, uint32_t node, uint32_t b);
+/* half_open_now (SIM_EV_BREAKER) turns a breaker instance of node
+ * `node`'s calls half-open when its wait in the open state is over (the
+ * automatic transition), counted on that node's row; arg names the
+ * instance as SIM_EV_BREAKER says. */
+void half_open_now(struct sim *s, uint32_t node, uint64_t arg);
 
 /* hedge_now (SIM_EV_HEDGE) sends the next hedged copy of the attempt on
  * edge e of call h, if that attempt is still out. */
 void hedge_now(struct sim *s, uint64_t h, uint32_t e);
 
-/* pool_send (SIM_EV_POOL) gives policy edge id's free connections to its
- * waiting attempts, in the order they came. */
-void pool_send(struct sim *s, uint32_t id);
+/* pool_send (SIM_EV_POOL) gives the free connections of policy edge id's
+ * pool `slot` to its waiting attempts, in the order they came. */
+void pool_send(struct sim *s, uint32_t id, uint32_t slot);
 
 #endif

@@ -602,6 +602,82 @@ static void test_resilience_edge_token_bucket(void **state)
 	assert_true(made + refused == n);
 }
 
+static const char *scope_yaml =
+	"name: scope\nseed: 57\nduration: 200s\nwarmup: 10s\nreplications: 10\n"
+	"workloads:\n  u: {arrival: {process: poisson, rate: 400/s}, target: lb}\n"
+	"nodes:\n"
+	"  lb: {type: balancer, policy: random, backends: api}\n"
+	"  api: {type: service, replicas: 4, workers: 10000, service: {dist: constant, value: 0s},\n"
+	"        calls: [{to: dep, max_requests: 5%s}]}\n"
+	"  dep: {type: service, workers: 10000, service: {dist: exponential, mean: 100ms}}\n";
+
+/* erlang_b: the share refused by c servers with no waiting room under an
+ * offered load of a erlangs (Erlang's loss formula, by its recurrence). */
+static double erlang_b(int c, double a)
+{
+	double b = 1;
+	for (int k = 1; k <= c; k++)
+		b = a * b / (k + a * b);
+	return b;
+}
+
+/* Where an edge's limit lives.  4 replicas behind a random balancer at
+ * 400/s, each allowed 5 calls out at once to a 100 ms dependency with
+ * ample workers: each replica is an Erlang loss system of 5 servers under
+ * 100/s x 0.1 s = 10 erlangs, so a share 1 - B(10, 5) = 0.436 of the
+ * requests succeeds (174.4/s), as four sidecars would let through.  With
+ * scope: node one limit of 5 serves all 40 erlangs: 1 - B(40, 5) = 0.122
+ * (48.7/s).  Each is shown outside the other's interval. */
+static void test_resilience_limit_per_replica(void **state)
+{
+	(void)state;
+	double per[2] = { 1 - erlang_b(5, 10), 1 - erlang_b(5, 40) };
+	const char *what[2] = { "scope replica: 1 - B(10, 5)", "scope node: 1 - B(40, 5)" };
+	for (int i = 0; i < 2; i++) {
+		char yaml[1024];
+		double ok[NREP], n[NREP];
+		snprintf(yaml, sizeof yaml, scope_yaml, i ? ", scope: node" : "");
+		simtest_reps(yaml, NREP, { "@ok", ok }, { "@arrivals", n });
+		for (uint32_t k = 0; k < NREP; k++)
+			ok[k] /= n[k];
+		print_message("    %.1f/s served\n", 400 * gsl_stats_mean(ok, 1, NREP));
+		assert_true(simtest_within(what[i], ok, NREP, per[i]));
+		assert_false(simtest_within("  against the other scope", ok, NREP, per[!i]));
+	}
+}
+
+/* A breaker per calling replica: 4 replicas of a caller whose dependency
+ * always fails, behind a breaker that opens after 10 calls and stays
+ * open past the run.  Each replica's instance sees its own 10 failures
+ * and opens: 4 openings and 40 calls made; with scope: node one instance
+ * opens after the first 10 calls of all. */
+static void test_resilience_breaker_per_replica(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		char yaml[1024];
+		double made, opened;
+		snprintf(yaml, sizeof yaml,
+			 "name: brk\nseed: 13\nduration: 20s\nreplications: 1\n"
+			 "breakers:\n"
+			 "  cb: {sliding_window_size: 20, minimum_number_of_calls: 10,\n"
+			 "       wait_duration_in_open_state: 1000s}\n"
+			 "workloads:\n  u: {arrival: {process: poisson, rate: 100/s}, target: front}\n"
+			 "nodes:\n"
+			 "  front: {type: service, replicas: 4, workers: 1000,\n"
+			 "          service: {dist: constant, value: 0s},\n"
+			 "          calls: [{to: leaf, breaker: cb%s}]}\n"
+			 "  leaf: {type: service, workers: 1000, service: {dist: constant, value: 1ms}}\n"
+			 "timeline:\n  - {at: 0s, node: leaf, do: errors, rate: 1}\n",
+			 i ? ", scope: node" : "");
+		simtest_reps(yaml, 1, { "front.calls_made", &made }, { "front.breaker_opened", &opened });
+		print_message("    scope %s: opened %g times, %g calls made\n", i ? "node" : "replica",
+			      opened, made);
+		assert_true(opened == (i ? 1 : 4));
+		assert_true(made == (i ? 10 : 40));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -624,6 +700,8 @@ int main(void)
 		cmocka_unit_test(test_resilience_cancel_drops_the_unstarted),
 		cmocka_unit_test(test_resilience_connection_pool),
 		cmocka_unit_test(test_resilience_edge_token_bucket),
+		cmocka_unit_test(test_resilience_limit_per_replica),
+		cmocka_unit_test(test_resilience_breaker_per_replica),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
