@@ -52,7 +52,8 @@ static const struct {
 	const char *key, *sub, *label, *bare;
 } shown[] = {
 	{ "timeout", NULL, "timeout ", "timeout" },
-	{ "retry", "max_attempts", "retry x", "retry" },
+	{ "per_try_timeout", NULL, "per try ", "per try" },
+	{ "retry", NULL, "", "" },
 	{ "hedge", "after", "hedge after ", "hedge" },
 	{ "breaker", NULL, "breaker ", "breaker" },
 	{ "rate_limit", "rate", "rate limit ", "rate limit" },
@@ -60,6 +61,28 @@ static const struct {
 	{ "max_requests", NULL, "max requests ", "max requests" },
 	{ "cancel", NULL, "cancel ", "cancel" },
 };
+
+/* retry_label writes a retry policy: its style, how many retries it
+ * allows when it says, and whether a budget or throttling limits them. */
+static void retry_label(FILE *f, const char *sep, const struct yt_node *v)
+{
+	const struct yt_node *st = v->type == YT_MAP ? yt_get(v, "style") : NULL;
+	const char *style = st && st->type == YT_SCALAR ? st->str : "envoy";
+	const struct yt_node *nr = v->type == YT_MAP ? yt_get(v, "num_retries") : NULL;
+	const struct yt_node *ma = v->type == YT_MAP ? yt_get(v, "max_attempts") : NULL;
+	fprintf(f, "%s", sep);
+	dot_string(f, style);
+	fputs(" retry", f);
+	if (nr && nr->type == YT_SCALAR) {
+		fputs(" x", f);
+		dot_string(f, nr->str);
+	} else if (ma && ma->type == YT_SCALAR) {
+		fputs(", attempts ", f);
+		dot_string(f, ma->str);
+	}
+	if (v->type == YT_MAP && (yt_get(v, "retry_budget") || yt_get(v, "retry_throttling")))
+		fputs(" (budget)", f);
+}
 
 /* policies writes the policies an edge's entry carries, one a line. */
 static void policies(FILE *f, const struct yt_node *m)
@@ -76,12 +99,15 @@ static void policies(FILE *f, const struct yt_node *m)
 				fprintf(f, "%scancel", sep);
 			continue;
 		}
+		if (!strcmp(shown[i].key, "retry")) {
+			retry_label(f, sep, v);
+			sep = "\\n";
+			continue;
+		}
 		int val = x && x->type == YT_SCALAR;
 		fprintf(f, "%s%s", sep, val ? shown[i].label : shown[i].bare);
 		if (val)
 			dot_string(f, x->str);
-		if (!strcmp(shown[i].key, "retry") && v->type == YT_MAP && yt_get(v, "budget"))
-			fputs(" (budget)", f);
 		sep = "\\n";
 	}
 }

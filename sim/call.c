@@ -30,22 +30,33 @@
  * edge (struct call_try) for every step, so a late reply of one step is
  * never taken for the next's (try_of).
  *
- * Timeouts.  The timeouts of one edge are all equal, so they expire in
- * the order they were set: each edge keeps its pending timeouts (struct
- * tmo) in a list in deadline order, with one SIM_EV_TIMEOUT armed for
- * the head.  A reply unlinks its timeout in O(1) and leaves nothing in
- * the event queue; the armed event, when it finds its timeout gone,
- * fires what is due and arms for the next (timeouts_due).
+ * Where state lives.  An edge's limits (its attempts out, its pool and
+ * the attempts waiting for it, its token bucket, its retry limits) are a
+ * struct edge_lim per calling replica, or one for the node with `scope:
+ * node`, made at the edge's first attempt (scope_make); a breaker has an
+ * instance per (breaker, calling node, scope) and replica likewise.  That
+ * is where production keeps them: in each replica's sidecar or library.
  *
- * Retries and budgets.  A failed attempt (a timeout, an error, a
- * refusal, as the edge's retry_on says) is tried again after a backoff,
- * fixed or exponential up to a cap, with the AWS Architecture Blog's
- * jitters drawn from the parent's own stream for (edge, retry), until
- * max_attempts.  Each attempt is a new child request, named by its
- * parent, edge and attempt.  A retry budget keeps retries over a sliding
- * window (BUDGET_BUCKETS buckets per edge) at most `budget` times the
- * first attempts over it, min_retries always allowed; a retry it refuses
- * lets the failure stand (retries_denied).
+ * Timeouts.  An edge has two kinds, each attempt's (per_try_timeout) and
+ * the whole call's (timeout).  The timeouts of one kind on one edge are
+ * all equal, so they expire in the order they were set: each edge keeps
+ * its pending timeouts (struct tmo) of each kind in a list in deadline
+ * order, with one SIM_EV_TIMEOUT armed for the head.  A reply unlinks its
+ * timeout in O(1) and leaves nothing in the event queue; the armed event,
+ * when it finds its timeout gone, fires what is due and arms for the next
+ * (timeouts_due).  A call's timeout gives up the attempt out, or the
+ * retry waiting, and ends the edge: no retry after it.
+ *
+ * Retries.  A failed attempt whose failure the policy's retry_on names
+ * (fail_class) is tried again after a backoff, until max_attempts, while
+ * the limits on retries allow (retry_allowed): each style's own (envoy:
+ * retries open at once, against max_retries or the retry budget's share
+ * of the attempts out; grpc: the throttling tokens; custom: Finagle's
+ * budget over a sliding window of BUDGET_BUCKETS buckets).  A retry
+ * refused lets the failure stand (retries_denied).  The backoffs are the
+ * styles' own (backoff_ns), drawn from the parent's own stream for
+ * (edge, retry).  Each attempt is a new child request, named by its
+ * parent, edge and attempt.
  *
  * Hedges.  An edge with `hedge` sends a copy of an attempt still out
  * after `after`, up to `max` copies; the first reply of any of them is
@@ -249,7 +260,8 @@ double sim_breaker_level(struct sim *s, const struct sim_node *n, uint32_t b, in
 	return count ? sum / count : 0;
 }
 
-static void tmo_cancel(struct sim *s, const struct call_edge *edge, struct tmo *t);
+static void tmo_cancel(struct sim *s, const struct call_edge *edge, unsigned which,
+		       struct tmo *t);
 
 /* TRIES(c): c's tries.  A single edge's live in the call record itself,
  * which moves when the table grows: c->tries then only says "in one"
@@ -322,8 +334,7 @@ static void try_drop(struct sim *s, const struct call_edge *edge, uint32_t unit,
 		rt->npend--;
 		pool_put(&s->pends, p);
 		t->pend = NULL;
-		if (edge->policy->max_requests)
-			rt->active--;
+		rt->active--;
 		sim_request_free(s, t->cur);
 		t->cur = NULL;
 		t->ncopies = 0;
@@ -340,7 +351,7 @@ static void try_drop(struct sim *s, const struct call_edge *edge, uint32_t unit,
 		for (uint32_t k = 0; k < t->ncopies; k++)
 			t->copy[k]->cancelled = 1;
 	}
-	if (t->cur && edge->policy && edge->policy->max_requests)
+	if (t->cur && edge->policy)
 		rt->active--;
 	t->cur = NULL;
 	t->ncopies = 0;              /* copies still out are wasted now */
@@ -366,7 +377,7 @@ static void try_sent(struct sim *s, const struct call_edge *edge, uint32_t unit,
 	t->cur = k;
 	t->sent_ns = s->now_ns;
 	t->ncopies = 0;
-	if (edge->policy && edge->policy->max_requests)
+	if (edge->policy)
 		lim_of(s, edge, unit)->active++;
 	if (edge->policy && edge->policy->hedge.given)
 		t->hedge = sim_timer_set(s, s->now_ns + edge->policy->hedge.after_ns, e,
@@ -383,7 +394,11 @@ static void tries_free(struct sim *s, struct call *c)
 	const struct call_step *step = &c->plan->steps[c->step];
 	for (uint32_t e = 0; e < step->nedges; e++) {
 		if (t[e].tmo)
-			tmo_cancel(s, &step->edges[e], t[e].tmo);
+			tmo_cancel(s, &step->edges[e], TMO_TRY, t[e].tmo);
+		if (t[e].deadline)
+			tmo_cancel(s, &step->edges[e], TMO_CALL, t[e].deadline);
+		if (t[e].retry_open)
+			lim_of(s, &step->edges[e], c->unit)->retries_open--;
 		/* an attempt given up unanswered is never recorded: its
 		 * half-open permit goes back */
 		struct breaker *b = breaker_of(s, &step->edges[e], c->caller, c->unit);
@@ -451,19 +466,21 @@ static void cst_bump(struct sim *s, struct sim_node *n, uint32_t unit, size_t of
 
 /* ---- timeouts ------------------------------------------------------- */
 
-/* tmo_add sets a timeout for edge `e` of call h's step at now + the
- * edge's timeout: the edge's timeouts are equal, so the list stays in
- * deadline order, and one event is armed for its head. */
-static struct tmo *tmo_add(struct sim *s, const struct call_edge *edge, uint64_t h,
-			   uint32_t e)
+/* tmo_add sets a timeout of list `which` (TMO_*) for edge `e` of call h's
+ * step: the attempt's (per_try_timeout) or the call's (timeout) from now.
+ * A list's timeouts are equal, so it stays in deadline order, and one
+ * event is armed for its head. */
+static struct tmo *tmo_add(struct sim *s, const struct call_edge *edge, unsigned which,
+			   uint64_t h, uint32_t e)
 {
-	struct edge_tmo *rt = &s->etmo[edge->id];
+	struct tmo_list *rt = &s->etmo[edge->id].l[which];
 	struct tmo *t = pool_get(&s->tmos);
 	if (!t) {
 		s->oom = 1;
 		return NULL;
 	}
-	t->deadline_ns = s->now_ns + edge->policy->timeout_ns;
+	t->deadline_ns = s->now_ns + (which == TMO_TRY ? edge->policy->per_try_ns :
+							 edge->policy->timeout_ns);
 	t->call = h;
 	t->e = e;
 	t->next = NULL;
@@ -475,12 +492,13 @@ static struct tmo *tmo_add(struct sim *s, const struct call_edge *edge, uint64_t
 	rt->tail = t;
 	if (!rt->armed) {
 		rt->armed = 1;
-		sim_schedule(s, t->deadline_ns, 0, SIM_EV_TIMEOUT, NULL, edge->id);
+		sim_schedule(s, t->deadline_ns, 0, SIM_EV_TIMEOUT, NULL,
+			     (uint64_t)edge->id << 1 | which);
 	}
 	return t;
 }
 
-static void tmo_unlink(struct edge_tmo *rt, struct tmo *t)
+static void tmo_unlink(struct tmo_list *rt, struct tmo *t)
 {
 	if (t->prev)
 		t->prev->next = t->next;
@@ -492,21 +510,23 @@ static void tmo_unlink(struct edge_tmo *rt, struct tmo *t)
 		rt->tail = t->prev;
 }
 
-/* tmo_cancel: the attempt ended in time.  O(1); the armed event, if it
- * was for this one, finds nothing due and arms for the next. */
-static void tmo_cancel(struct sim *s, const struct call_edge *edge, struct tmo *t)
+/* tmo_cancel: the attempt (or the call) ended in time.  O(1); the armed
+ * event, if it was for this one, finds nothing due and arms for the
+ * next. */
+static void tmo_cancel(struct sim *s, const struct call_edge *edge, unsigned which,
+		       struct tmo *t)
 {
-	tmo_unlink(&s->etmo[edge->id], t);
+	tmo_unlink(&s->etmo[edge->id].l[which], t);
 	pool_put(&s->tmos, t);
 }
 
 /* ---- retries -------------------------------------------------------- */
 
-/* budget_roll moves rt's window to now, emptying the buckets it
- * passes. */
+/* budget_roll moves rt's window (custom's retry_budget, of ttl) to now,
+ * emptying the buckets it passes. */
 static void budget_roll(struct edge_lim *rt, const struct retry_cfg *r, int64_t now)
 {
-	int64_t width = r->budget_window_ns / BUDGET_BUCKETS;
+	int64_t width = r->rate_budget.ttl_ns / BUDGET_BUCKETS;
 	int64_t b = now / (width ? width : 1);
 	for (int64_t k = rt->bucket + 1; k <= b && k <= rt->bucket + BUDGET_BUCKETS; k++) {
 		rt->firsts[k % BUDGET_BUCKETS] = 0;
@@ -516,28 +536,49 @@ static void budget_roll(struct edge_lim *rt, const struct retry_cfg *r, int64_t 
 		rt->bucket = b;
 }
 
-/* budget_allows says whether one more retry stays within the budget of
- * edge's state rt: retries over the window at most budget x first
- * attempts over it. */
-static int budget_allows(struct sim *s, const struct call_edge *edge, struct edge_lim *rt)
+/* retry_allowed says whether the limits on retries of edge's state rt let
+ * one more be made now, as the policy's style has them: envoy, the
+ * retries open at once against max_retries or the retry budget's share of
+ * the attempts out; grpc, the throttling tokens above half their ceiling
+ * (the failure that asks has already taken its token); custom, Finagle's
+ * budget over the last ttl. */
+static int retry_allowed(struct sim *s, const struct retry_cfg *r, struct edge_lim *rt)
 {
-	const struct retry_cfg *r = &edge->policy->retry;
-	if (r->budget < 0)
-		return 1;
-	budget_roll(rt, r, s->now_ns);
-	uint64_t f = 0, t = 0;
-	for (int k = 0; k < BUDGET_BUCKETS; k++)
-		f += rt->firsts[k], t += rt->retries[k];
-	return t + 1 <= r->min_retries || (double)(t + 1) <= r->budget * (double)f;
+	switch (r->style) {
+	case RETRY_ENVOY: {
+		uint64_t limit = r->max_retries;
+		if (r->budget.given) {
+			/* attempts out include those waiting for a
+			 * connection: Envoy's requests plus pending */
+			limit = (uint64_t)(r->budget.percent / 100.0 * (double)rt->active);
+			if (limit < r->budget.min_concurrency)
+				limit = r->budget.min_concurrency;
+		}
+		return rt->retries_open < limit;
+	}
+	case RETRY_GRPC:
+		return !r->throttle.given || rt->tokens > r->throttle.max_tokens / 2;
+	default: {
+		if (!r->rate_budget.given)
+			return 1;
+		budget_roll(rt, r, s->now_ns);
+		uint64_t f = 0, t = 0;
+		for (int k = 0; k < BUDGET_BUCKETS; k++)
+			f += rt->firsts[k], t += rt->retries[k];
+		double allowed = r->rate_budget.min_per_s * (double)r->rate_budget.ttl_ns * 1e-9 +
+				 r->rate_budget.percent * (double)f;
+		return (double)(t + 1) <= allowed;
+	}
+	}
 }
 
 /* budget_count counts an attempt of edge, a first one or a retry, in the
- * current bucket of rt's budget. */
+ * current bucket of rt's budget (custom's retry_budget). */
 static void budget_count(struct sim *s, const struct call_edge *edge, struct edge_lim *rt,
 			 int retry)
 {
 	const struct retry_cfg *r = &edge->policy->retry;
-	if (r->budget < 0)
+	if (r->style != RETRY_CUSTOM || !r->rate_budget.given)
 		return;
 	budget_roll(rt, r, s->now_ns);
 	if (retry)
@@ -546,19 +587,51 @@ static void budget_count(struct sim *s, const struct call_edge *edge, struct edg
 		rt->firsts[rt->bucket % BUDGET_BUCKETS]++;
 }
 
+/* throttle_count: an attempt of a grpc edge ended, ok or failed in one
+ * of the retryable ways (`retryable`); the channel's tokens follow
+ * (gRFC A6: a success adds token_ratio, a retryable failure takes one). */
+static void throttle_count(const struct retry_cfg *r, struct edge_lim *rt, int ok,
+			   int retryable)
+{
+	if (r->style != RETRY_GRPC || !r->throttle.given || (!ok && !retryable))
+		return;
+	if (!rt->tokens_started) {
+		rt->tokens = r->throttle.max_tokens;
+		rt->tokens_started = 1;
+	}
+	rt->tokens = ok ? fmin(r->throttle.max_tokens, rt->tokens + r->throttle.token_ratio) :
+			  fmax(0, rt->tokens - 1);
+}
+
 /* backoff_ns: the wait before retry n (from 1) of an edge, with its
- * jitter drawn from the parent's own stream for (edge, n). */
+ * jitter drawn from the parent's own stream for (edge, n):
+ *   envoy, a whole number of milliseconds uniform below the bound, which
+ *     starts at base_interval and doubles while under half max_interval,
+ *     else becomes max_interval (kept in t->sleep_ns between retries);
+ *   grpc, uniform below min(initial x multiplier^(n-1), max);
+ *   custom, the AWS Architecture Blog's backoffs and jitters. */
 static int64_t backoff_ns(struct sim *s, const struct retry_cfg *r, struct call_try *t,
 			  const struct request *parent, uint64_t salt, uint32_t n)
 {
 	double base = (double)r->base_ns, cap = (double)r->cap_ns, w = base;
-	if (r->backoff == BACKOFF_EXPONENTIAL)
-		w = fmin(cap, base * ldexp(1, (int)(n > 62 ? 62 : n - 1)));
-	if (r->jitter == JITTER_NONE)
-		return (int64_t)w;
+	if (r->style == RETRY_CUSTOM) {
+		if (r->backoff == BACKOFF_EXPONENTIAL)
+			w = fmin(cap, base * ldexp(1, (int)(n > 62 ? 62 : n - 1)));
+		if (r->jitter == JITTER_NONE)
+			return (int64_t)w;
+	}
 	/* the edge names the stream (purpose and index), the retry its key */
 	rng_seed_key(s->draw, rng_key(sim_draw_key(parent, SIM_DRAW_RETRY | salt << 8), n));
 	double u = rng_uniform_pos(s->draw);
+	if (r->style == RETRY_ENVOY) {
+		int64_t max_ms = r->back_off.max_ns / 1000000;
+		int64_t bound = t->sleep_ns ? t->sleep_ns : r->back_off.base_ns / 1000000;
+		t->sleep_ns = bound < max_ms / 2 ? 2 * bound : max_ms;
+		int64_t ms = (int64_t)(u * (double)bound);
+		return (ms < max_ms ? ms : max_ms) * 1000000;
+	}
+	if (r->style == RETRY_GRPC)
+		return (int64_t)(u * fmin(cap, base * pow(r->multiplier, (double)n - 1)));
 	switch (r->jitter) {
 	case JITTER_FULL: w = u * w; break;
 	case JITTER_EQUAL: w = w / 2 + u * w / 2; break;
@@ -570,6 +643,20 @@ static int64_t backoff_ns(struct sim *s, const struct retry_cfg *r, struct call_
 	}
 	}
 	return (int64_t)w;
+}
+
+/* fail_class: the way (FAIL_*) an attempt that ended with status st
+ * failed, as retry_on names it; 0 for a refusal by the caller's own
+ * limits (no_call), which only a custom policy retries, as rejected. */
+static unsigned fail_class(const struct retry_cfg *r, int st, int own_timeout, int no_call)
+{
+	if (own_timeout)
+		return FAIL_TIMEOUT;
+	if (no_call)
+		return r->style == RETRY_CUSTOM ? FAIL_REJECTED : 0;
+	if (st == REQ_CRASHED)
+		return FAIL_RESET;
+	return req_status_group(st) == REQ_GROUP_REFUSED ? FAIL_REJECTED : FAIL_ERROR;
 }
 
 /* ---- steps ---------------------------------------------------------- */
@@ -728,6 +815,8 @@ static int call_step(struct sim *s, uint64_t h)
 			tries[e].n = 1;
 			if (edge->policy)
 				budget_count(s, edge, lim_of(s, edge, unit), 0);
+			if (edge->policy && edge->policy->timeout_ns)
+				tries[e].deadline = tmo_add(s, edge, TMO_CALL, h, e);
 			if (denied[e / 64] >> (e % 64) & 1) {
 				/* failed fast, as an event now: the caller is
 				 * told after this step is set up */
@@ -740,8 +829,8 @@ static int call_step(struct sim *s, uint64_t h)
 			struct breaker *b = breaker_of(s, edge, caller->id, unit);
 			if (b)
 				tries[e].brk_epoch = b->epoch;
-			if (edge->policy && edge->policy->timeout_ns)
-				tries[e].tmo = tmo_add(s, edge, h, e);
+			if (edge->policy && edge->policy->per_try_ns)
+				tries[e].tmo = tmo_add(s, edge, TMO_TRY, h, e);
 			struct request *next = k->next;
 			if (edge->policy && edge->policy->max_connections) {
 				struct edge_lim *rt = lim_of(s, edge, unit);
@@ -885,12 +974,19 @@ int sim_request_orphan(struct sim *s, const struct request *req)
 	return !c || (c->tries && try_of(c, req) == UINT32_MAX);
 }
 
+/* How an attempt ended, besides its status (attempt_end's `how`). */
+enum {
+	END_OWN_TIMEOUT = 1,   /* its edge's per_try_timeout */
+	END_NO_CALL = 2,       /* refused before it was sent */
+	END_FINAL = 4,         /* the call's timeout: no retry */
+};
+
 /* attempt_end: the attempt on edge e of call h ended with status st
- * (own_timeout: its edge's timeout), arisen at fail_node.  A failure is
- * retried when the edge's policy says so and its budget allows;
- * otherwise the edge is over. */
+ * (`how` says more, END_*), arisen at fail_node.  A failure is retried
+ * when the edge's policy names its kind, attempts are left and the
+ * limits on retries allow; otherwise the edge is over. */
 static void attempt_end(struct sim *s, uint64_t h, uint32_t e, int st,
-			uint32_t fail_node, int own_timeout, int no_call)
+			uint32_t fail_node, unsigned how)
 {
 	struct call *c = call_get(s, h);
 	const struct call_step *step = &c->plan->steps[c->step];
@@ -898,6 +994,7 @@ static void attempt_end(struct sim *s, uint64_t h, uint32_t e, int st,
 	struct call_try *t = &TRIES(c)[e];
 	struct sim_node *caller = &s->nodes[c->caller];
 	struct breaker *b = breaker_of(s, edge, c->caller, c->unit);
+	int no_call = how & END_NO_CALL;
 	if (b && !no_call) {
 		int was = b->state;
 		breaker_record(b, s->now_ns, st != REQ_OK, s->now_ns - t->sent_ns, t->brk_epoch);
@@ -913,20 +1010,35 @@ static void attempt_end(struct sim *s, uint64_t h, uint32_t e, int st,
 		if (b->state == BRK_CLOSED && was == BRK_HALF_OPEN)
 			cst_bump(s, caller, c->unit, offsetof(struct call_stats, closed));
 	}
-	if (st != REQ_OK && st != REQ_BREAKER_OPEN && edge->policy) {
+	if (edge->policy) {
 		const struct retry_cfg *r = &edge->policy->retry;
-		unsigned why = own_timeout ? RETRY_ON_TIMEOUT :
-			req_status_group(st) == REQ_GROUP_REFUSED ? RETRY_ON_REJECTED : RETRY_ON_ERROR;
-		if ((r->retry_on & why) && t->n < r->max_attempts) {
-			struct edge_lim *rt = lim_of(s, edge, c->unit);
-			if (budget_allows(s, edge, rt)) {
+		struct edge_lim *rt = lim_of(s, edge, c->unit);
+		unsigned why = st == REQ_OK || st == REQ_BREAKER_OPEN ? 0 :
+			       fail_class(r, st, how & END_OWN_TIMEOUT, no_call);
+		if (t->retry_open) {
+			/* the retry's outcome is in: it is no longer open */
+			rt->retries_open--;
+			t->retry_open = 0;
+		}
+		if (!no_call)
+			throttle_count(r, rt, st == REQ_OK, (r->retry_on & why) != 0);
+		if ((r->retry_on & why) && t->n < r->max_attempts && !(how & END_FINAL)) {
+			if (retry_allowed(s, r, rt)) {
 				budget_count(s, edge, rt, 1);
+				if (r->style == RETRY_ENVOY) {
+					rt->retries_open++;
+					t->retry_open = 1;
+				}
 				uint64_t salt = (uint64_t)c->step * CALLPLAN_MAX_PARALLEL + e;
 				int64_t w = backoff_ns(s, r, t, c->parent, salt, t->n);
 				sim_schedule(s, s->now_ns + w, e, SIM_EV_RETRY, NULL, h);
 				return;
 			}
 			cst_bump(s, caller, c->unit, offsetof(struct call_stats, denied));
+		}
+		if (t->deadline) {
+			tmo_cancel(s, edge, TMO_CALL, t->deadline);
+			t->deadline = NULL;
 		}
 	}
 	c->pending--;
@@ -955,7 +1067,7 @@ void retry_now(struct sim *s, uint64_t h, uint32_t e)
 	int why = admit(s, edge, caller, c->unit);
 	if (why != REQ_OK) {
 		t->n++;
-		attempt_end(s, h, e, why, caller->id, 0, 1);
+		attempt_end(s, h, e, why, caller->id, END_NO_CALL);
 		return;
 	}
 	struct breaker *b = breaker_of(s, edge, caller->id, c->unit);
@@ -968,8 +1080,8 @@ void retry_now(struct sim *s, uint64_t h, uint32_t e)
 	try_sent(s, edge, c->unit, t, k, h, e);
 	if (b)
 		t->brk_epoch = b->epoch;
-	if (edge->policy->timeout_ns)
-		t->tmo = tmo_add(s, edge, h, e);
+	if (edge->policy->per_try_ns)
+		t->tmo = tmo_add(s, edge, TMO_TRY, h, e);
 	cst_bump(s, caller, c->unit, offsetof(struct call_stats, retries));
 	if (edge->policy->max_connections) {
 		struct edge_lim *rt = lim_of(s, edge, c->unit);
@@ -989,7 +1101,7 @@ void denied_now(struct sim *s, uint64_t h, uint32_t e)
 {
 	struct call *c = call_get(s, h);
 	if (c)
-		attempt_end(s, h, e, TRIES(c)[e].deny, c->caller, 0, 1);
+		attempt_end(s, h, e, TRIES(c)[e].deny, c->caller, END_NO_CALL);
 }
 
 /* half_open_now: a breaker instance's wait in the open state is over. */
@@ -1033,10 +1145,13 @@ void pool_send(struct sim *s, uint32_t id, uint32_t slot)
 	}
 }
 
-/* timeouts_due fires edge id's timeouts that are due. */
-void timeouts_due(struct sim *s, uint32_t id)
+/* timeouts_due fires the due timeouts of edge id's list `which`: an
+ * attempt's (it fails as a timeout, and may be retried) or a call's (the
+ * attempt out, if any, is given up, a retry waiting is not made, and the
+ * edge fails as a timeout). */
+void timeouts_due(struct sim *s, uint32_t id, unsigned which)
 {
-	struct edge_tmo *rt = &s->etmo[id];
+	struct tmo_list *rt = &s->etmo[id].l[which];
 	rt->armed = 0;
 	while (rt->head && rt->head->deadline_ns <= s->now_ns) {
 		struct tmo *t = rt->head;
@@ -1047,18 +1162,32 @@ void timeouts_due(struct sim *s, uint32_t id)
 		struct call *c = call_get(s, h);
 		/* a released call cancelled its timeouts: c is live */
 		struct call_try *tr = &TRIES(c)[e];
+		const struct call_edge *edge = &c->plan->steps[c->step].edges[e];
 		struct sim_node *caller = &s->nodes[c->caller];
-		tr->tmo = NULL;
-		if (tr->cur)
+		if (which == TMO_TRY) {
+			tr->tmo = NULL;
+		} else {
+			tr->deadline = NULL;
+			if (tr->tmo)
+				tmo_cancel(s, edge, TMO_TRY, tr->tmo);
+			tr->tmo = NULL;
+		}
+		int out = tr->cur != NULL;
+		if (out)
 			sim_trace(s, SIM_TR_TIMEOUT, tr->cur, c->parent, c->caller, 0);
 		/* its reply, when it comes, is late */
-		try_drop(s, &c->plan->steps[c->step].edges[e], c->unit, tr);
-		cst_bump(s, caller, c->unit, offsetof(struct call_stats, timeouts));
-		attempt_end(s, h, e, REQ_TIMEOUT, c->plan->steps[c->step].edges[e].to, 1, 0);
+		try_drop(s, edge, c->unit, tr);
+		if (out || which == TMO_TRY)
+			cst_bump(s, caller, c->unit, offsetof(struct call_stats, timeouts));
+		/* a call's timeout during a backoff ends an edge whose attempt
+		 * already failed: no call to record at the breaker */
+		attempt_end(s, h, e, REQ_TIMEOUT, edge->to,
+			    which == TMO_TRY ? END_OWN_TIMEOUT : END_FINAL | (out ? 0 : END_NO_CALL));
 	}
 	if (rt->head && !rt->armed) {
 		rt->armed = 1;
-		sim_schedule(s, rt->head->deadline_ns, 0, SIM_EV_TIMEOUT, NULL, id);
+		sim_schedule(s, rt->head->deadline_ns, 0, SIM_EV_TIMEOUT, NULL,
+			     (uint64_t)id << 1 | which);
 	}
 }
 
@@ -1079,14 +1208,14 @@ void call_reply(struct sim *s, struct request *kid)
 		struct call_try *t = &TRIES(c)[e];
 		const struct call_edge *edge = &c->plan->steps[c->step].edges[e];
 		if (t->tmo)
-			tmo_cancel(s, edge, t->tmo);
+			tmo_cancel(s, edge, TMO_TRY, t->tmo);
 		t->tmo = NULL;
 		try_drop(s, edge, c->unit, t);
 		int st = kid->status;
 		uint32_t fn = kid->fail_node;
 		uint64_t h = c->handle;
 		sim_request_free(s, kid);
-		attempt_end(s, h, e, st, fn, 0, 0);
+		attempt_end(s, h, e, st, fn, 0);
 		return;
 	}
 	if (kid->status != REQ_OK && c->status == REQ_OK) {

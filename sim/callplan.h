@@ -11,10 +11,10 @@
  * calls it made are in.  The engine runs plans (sim_calls_start, sim.h);
  * this module checks and holds them, for any kind that calls.
  *
- * An edge may carry a policy (edge_policy): a `timeout` after which the
- * caller stops waiting, and `retry` (attempts, backoff and jitter as the
- * AWS Architecture Blog defines them, which failures to retry, and a
- * retry budget).  The engine runs them (call.c).
+ * An edge may carry a policy (edge_policy): a `timeout` for the whole
+ * call and a `per_try_timeout` for each attempt, after which the caller
+ * stops waiting, and `retry`, in the style of Envoy, gRPC or a custom
+ * one (retry_cfg below).  The engine runs them (call.c).
  */
 #ifndef SIM_CALLPLAN_H
 #define SIM_CALLPLAN_H
@@ -27,23 +27,75 @@
 #define CALLPLAN_MAX_STEPS 1024
 #define CALLPLAN_MAX_PARALLEL 1024
 
-/* What a call edge does when a call is slow or fails: the `timeout`
- * and `retry` keys of the edge. */
+/* What a call edge does when a call is slow or fails: the `timeout`,
+ * `per_try_timeout` and `retry` keys of the edge.  A retry policy has a
+ * style, each production system's own semantics under its own names and
+ * defaults (callplan.c's tables say them for the reference):
+ *
+ *   envoy   Envoy's route retry_policy and the cluster's retry limits:
+ *           num_retries, retry_on conditions, a fully jittered backoff
+ *           of base_interval doubling up to max_interval, at most
+ *           max_retries retries open at once (or a retry_budget, a share
+ *           of the requests out);
+ *   grpc    gRPC's retryPolicy (A6): max_attempts, retryable status codes,
+ *           a wait uniform below initial_backoff x multiplier^(n-1) up to
+ *           max_backoff, and the channel's retry_throttling tokens;
+ *   custom  the AWS Architecture Blog's backoffs and jitters, and
+ *           Finagle's retry budget (a share of the requests over a ttl on
+ *           top of a rate). */
+enum { RETRY_ENVOY, RETRY_GRPC, RETRY_CUSTOM };
 enum { BACKOFF_FIXED, BACKOFF_EXPONENTIAL };
 enum { JITTER_NONE, JITTER_FULL, JITTER_EQUAL, JITTER_DECORRELATED };
-enum { RETRY_ON_TIMEOUT = 1, RETRY_ON_ERROR = 2, RETRY_ON_REJECTED = 4 };
+
+/* The ways an attempt fails, as a policy's retry_on names them: its own
+ * per-try timeout; an error answered by the callee (an `errors` fault, a
+ * failed call of its own); a refusal by the callee (a full queue, a rate
+ * limit, shedding); a reset (the callee's replica was down).  A refusal
+ * by the caller's own limits (max_requests, its pool, its rate_limit) or
+ * its breaker is none of these. */
+enum { FAIL_TIMEOUT = 1, FAIL_ERROR = 2, FAIL_REJECTED = 4, FAIL_RESET = 8 };
+
+/* The parts of a retry policy written as mappings of their own. */
+struct retry_back_off {
+	int given;
+	int64_t base_ns, max_ns;     /* max_ns < 0: 10 x base_ns */
+};
+
+struct retry_budget {
+	int given;
+	double percent;
+	uint32_t min_concurrency;
+};
+
+struct retry_throttle {
+	int given;
+	double max_tokens, token_ratio;
+};
+
+struct rate_budget {
+	int given;
+	int64_t ttl_ns;
+	double min_per_s, percent;
+};
 
 struct retry_cfg {
 	int given;
+	unsigned style;              /* RETRY_* */
 	uint32_t max_attempts;       /* the first attempt included */
+	uint32_t num_retries;        /* envoy: max_attempts - 1 */
+	unsigned retry_on;           /* FAIL_* bits */
+	/* the wait before retry n: custom, base and cap with a backoff and a
+	 * jitter; envoy, base_interval and max_interval; grpc, the initial
+	 * and the largest, and the multiplier */
 	unsigned backoff, jitter;
 	int64_t base_ns, cap_ns;
-	char **retry_on_words;       /* as written */
-	size_t nretry_on;
-	unsigned retry_on;           /* RETRY_ON_* bits */
-	double budget;               /* retries / requests allowed, or < 0 */
-	uint32_t min_retries;        /* allowed in any window, budget or not */
-	int64_t budget_window_ns;
+	struct retry_back_off back_off;      /* envoy: retry_back_off */
+	double multiplier;
+	/* what limits retries over the caller's requests (per scope) */
+	uint32_t max_retries;                /* envoy: retries open at once */
+	struct retry_budget budget;          /* envoy: retry_budget */
+	struct retry_throttle throttle;      /* grpc: retry_throttling */
+	struct rate_budget rate_budget;      /* custom: Finagle's retry_budget */
 };
 
 #define CALL_MAX_HEDGE 4
@@ -92,7 +144,9 @@ static inline int token_take(struct token_bucket *b, const struct edge_rate *r, 
 enum { SCOPE_REPLICA, SCOPE_NODE };
 
 struct edge_policy {
-	int64_t timeout_ns;          /* 0: none */
+	int64_t timeout_ns;          /* the whole call, retries and backoffs
+				      * included; 0: none */
+	int64_t per_try_ns;          /* each attempt; 0: none */
 	unsigned scope;              /* SCOPE_* */
 	struct edge_rate rate;       /* a token bucket for attempts */
 	struct hedge_cfg hedge;

@@ -229,14 +229,14 @@ static int parse_variant(struct check_ctx *ctx, const struct param *e,
 	}
 	if (e->key) {
 		const struct yt_node *kn = yt_get(n, e->key);
-		if (!kn) {
+		if (!kn && !e->key_def) {
 			or_list(list, sizeof list, names, 0);
 			return check_fail(ctx, n, what, "needs '%s': %s", e->key, list);
 		}
 		char kw[WHAT_MAX];
-		const char *s;
+		const char *s = e->key_def;
 		sub_what(kw, what, e->key);
-		if ((rc = check_string(ctx, kn, kw, &s)))
+		if (kn && (rc = check_string(ctx, kn, kw, &s)))
 			return rc;
 		for (k = 0; k < nc && strcmp(s, names[k]) != 0; k++)
 			;
@@ -561,7 +561,9 @@ static int check_entry(const struct param *e, size_t room, const char *what,
 		return check_entry(e->elem, e->elem_size, w, err);
 	case PARAM_VARIANT: {
 		NEED(e->cases && e->cases[0].name && int_size(e->size), "cases and an integer field");
+		NEED(!e->key_def || e->key, "a default case is for a variant with a key");
 		size_t nc = 0;
+		int def_found = 0;
 		for (const struct param_case *c = e->cases; c->name; c++, nc++) {
 			NEED(nc < PARAM_MAX_CASES, "too many cases");
 			NEED(c->table && e->sub_off + c->table->size <= room, "each case a table that fits");
@@ -572,12 +574,14 @@ static int check_entry(const struct param *e, size_t room, const char *what,
 				     "the discriminator is not a key of a case");
 			}
 			NEED(e->key || has_own, "without a discriminator, a case's table has its own key");
+			def_found |= e->key_def && strcmp(e->key_def, c->name) == 0;
 			char cw[WHAT_MAX];
 			snprintf(cw, sizeof cw, "%s(%s)", w, c->name);
 			int rc = check_table(c->table, cw, err);
 			if (rc)
 				return rc;
 		}
+		NEED(!e->key_def || def_found, "the default case is one of the cases");
 		break;
 	}
 	case PARAM_CUSTOM:
@@ -708,7 +712,10 @@ void param_type_doc(const struct param *e, enum param_format fmt, char *buf, siz
 				 q, e->shape, q, e->max_len);
 		return;
 	case PARAM_VARIANT:
-		if (e->key)
+		if (e->key && e->key_def)
+			snprintf(buf, len, "mapping, by %s%s%s (%s%s: %s%s when it is absent)", q,
+				 e->key, q, q, e->key, e->key_def, q);
+		else if (e->key)
 			snprintf(buf, len, "mapping, by %s%s%s", q, e->key, q);
 		else
 			snprintf(buf, len, "mapping, by which key is present");

@@ -135,6 +135,8 @@ struct param {
 	 * struct itself, beside its other entries' fields, never onto
 	 * them). */
 	const char *key;
+	const char *key_def;             /* with a key: the case taken when it
+					  * is absent (NULL: it is required) */
 	const struct param_case *cases;
 	size_t sub_off;
 

@@ -215,7 +215,7 @@ static void engine_event(struct sim *s, struct event *ev)
 		break;
 	/* the calls' (call.c) */
 	case SIM_EV_TIMEOUT:
-		timeouts_due(s, (uint32_t)ev->arg);
+		timeouts_due(s, (uint32_t)(ev->arg >> 1), (unsigned)(ev->arg & 1));
 		break;
 	case SIM_EV_RETRY:
 		retry_now(s, ev->arg, ev->node);

@@ -117,7 +117,7 @@ enum { REQ_GROUP_OK, REQ_GROUP_REFUSED, REQ_GROUP_FAILED };
 	X(REQ_UNAVAILABLE, "unavailable", REQ_GROUP_FAILED,                   \
 	  "failed at a database with no primary during a failover: writes, and reads that must go to the primary") \
 	X(REQ_TIMEOUT, "timeout", REQ_GROUP_FAILED,                           \
-	  "failed because a call they made timed out (its edge's `timeout`), after any retries") \
+	  "failed because a call they made timed out: an attempt's `per_try_timeout`, after any retries, or the whole call's `timeout`") \
 	X(REQ_BREAKER_OPEN, "breaker_open", REQ_GROUP_FAILED,                 \
 	  "failed fast because a circuit breaker did not permit a call they had to make") \
 	X(REQ_SHED, "shed", REQ_GROUP_REFUSED,                                 \

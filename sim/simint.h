@@ -52,7 +52,7 @@
 enum {
 	SIM_EV_TL_START = SIM_EV_ENGINE | 4, /* arg: timeline entry */
 	SIM_EV_TL_END = SIM_EV_ENGINE | 5,
-	SIM_EV_TIMEOUT = SIM_EV_ENGINE | 6,  /* arg: policy edge id */
+	SIM_EV_TIMEOUT = SIM_EV_ENGINE | 6,  /* arg: policy edge id << 1 | TMO_* */
 	SIM_EV_RETRY = SIM_EV_ENGINE | 7,    /* arg: call handle; node: edge */
 	SIM_EV_DENIED = SIM_EV_ENGINE | 8,   /* the same: a breaker said no */
 	SIM_EV_BREAKER = SIM_EV_ENGINE | 9,  /* automatic half-open; node: the
@@ -71,7 +71,9 @@ enum {
  * last wait. */
 struct call_try {
 	struct request *cur;         /* the attempt out, or NULL */
-	struct tmo *tmo;             /* its pending timeout, or NULL */
+	struct tmo *tmo;             /* its pending per-try timeout, or NULL */
+	struct tmo *deadline;        /* the edge's pending timeout of the
+				      * whole call, or NULL */
 	uint32_t n;                  /* attempts made */
 	int64_t sleep_ns;
 	int64_t sent_ns;             /* when the attempt out was sent */
@@ -83,6 +85,9 @@ struct call_try {
 	struct pend *pend;           /* the attempt out waits for a connection
 				      * of the edge's pool (not sent yet) */
 	int16_t deny;                /* the status an attempt failed fast with */
+	uint8_t retry_open;          /* a retry of it counts in its edge's
+				      * retries open (envoy's max_retries)
+				      * until this attempt's outcome */
 };
 
 /* A call in progress: the calls of one step of one parent request. */
@@ -145,12 +150,17 @@ struct tmo {
 };
 
 /* Per edge with a policy (struct sim.etmo, by call_edge.id): its pending
- * timeouts, one event armed for the earliest.  They are the edge's, not
- * a replica's: the edge's timeouts are all equal, so one list in deadline
- * order serves every caller. */
-struct edge_tmo {
+ * timeouts, one list for the attempts' (per_try_timeout) and one for the
+ * whole calls' (timeout), each with one event armed for its earliest.
+ * They are the edge's, not a replica's: the timeouts of one list are all
+ * equal, so one list in deadline order serves every caller. */
+enum { TMO_TRY, TMO_CALL };
+struct tmo_list {
 	struct tmo *head, *tail;
 	int armed;
+};
+struct edge_tmo {
+	struct tmo_list l[2];        /* by TMO_* */
 };
 
 /* The state of an edge's limits (struct sim.elim[id][slot]): its
@@ -168,6 +178,9 @@ struct edge_lim {
 	int pool_armed;              /* a SIM_EV_POOL is queued */
 	uint64_t firsts[BUDGET_BUCKETS], retries[BUDGET_BUCKETS];
 	int64_t bucket;              /* the current bucket's number */
+	uint32_t retries_open;       /* envoy: retries decided and not over */
+	double tokens;               /* grpc: retry throttling's count */
+	int tokens_started;
 };
 
 /* ---- a run's calls (call.c) ----------------------------------------- */
@@ -199,9 +212,10 @@ void write_call_cols(struct sim *s, struct sim_node *n, struct node_rows *o);
  * counted late.  kid is freed. */
 void call_reply(struct sim *s, struct request *kid);
 
-/* timeouts_due (SIM_EV_TIMEOUT) fires the timeouts of policy edge id
- * that are due now, and arms one event for the next. */
-void timeouts_due(struct sim *s, uint32_t id);
+/* timeouts_due (SIM_EV_TIMEOUT) fires the timeouts of list `which`
+ * (TMO_*) of policy edge id that are due now, and arms one event for the
+ * next. */
+void timeouts_due(struct sim *s, uint32_t id, unsigned which);
 
 /* retry_now (SIM_EV_RETRY) makes the next attempt on edge e of call h,
  * whose backoff is over; nothing when the call was abandoned meanwhile. */

@@ -387,7 +387,7 @@ static void test_cli_graph(void **state)
 	assert_non_null(strstr(out, "\"browse\" -> \"web\";"));
 	assert_true(out[n - 2] == '}');
 	assert_int_equal(sh(NULL, 0, "%s graph scenarios/retry-storm.yaml | grep -q "
-			    "'\"api_budget\" -> \"db_budget\" \\[label=\"timeout 100ms\\\\nretry x3 (budget)\"\\];'",
+			    "'\"api_budget\" -> \"db_budget\" \\[label=\"per try 100ms\\\\nenvoy retry x2 (budget)\"\\];'",
 			    bin), 0);
 	if (sh(NULL, 0, "command -v dot >/dev/null") == 0)
 		assert_int_equal(sh(NULL, 0, "dot -Tsvg %s/g.dot > /dev/null", tmpdir), 0);
@@ -412,7 +412,7 @@ static void test_cli_trace(void **state)
 		"workloads:\n  u: {arrival: {process: poisson, rate: 90/s}, target: front}\n"
 		"nodes:\n"
 		"  front: {type: service, workers: 100, service: {dist: exponential, mean: 1ms},\n"
-		"          calls: [{to: leaf, timeout: 30ms, retry: {max_attempts: 2, base: 1ms}}]}\n"
+		"          calls: [{to: leaf, per_try_timeout: 30ms, retry: {style: custom, max_attempts: 2, base: 1ms}}]}\n"
 		"  leaf: {type: service, service: {dist: exponential, mean: 10ms}}\n";
 	assert_int_equal(sh(NULL, 0, "printf '%s' > %s/tr.yaml", y, tmpdir), 0);
 	assert_int_equal(sh(NULL, 0, "%s run %s/tr.yaml -q -o %s/tr --trace 300", bin, tmpdir, tmpdir), 0);

@@ -30,7 +30,7 @@ static const char *retry_yaml =
 	"  u: {arrival: {process: poisson, rate: 100/s}, target: front}\n"
 	"nodes:\n"
 	"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
-	"          calls: [{to: leaf, retry: {max_attempts: %u, base: 1ms}}]}\n"
+	"          calls: [{to: leaf, retry: {style: custom, max_attempts: %u, base: 1ms}}]}\n"
 	"  leaf: {type: service, workers: 1000, service: {dist: exponential, mean: 10ms}}\n"
 	"timeline:\n"
 	"  - {at: 0s, node: leaf, do: errors, rate: %g}\n";
@@ -106,7 +106,7 @@ static const char *backoff_yaml =
 	"  u: {arrival: {process: poisson, rate: 100/s}, target: front}\n"
 	"nodes:\n"
 	"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
-	"          calls: [{to: leaf, retry: {max_attempts: 4, backoff: %s, base: 10ms, cap: 25ms, jitter: %s}}]}\n"
+	"          calls: [{to: leaf, retry: {style: custom, max_attempts: 4, backoff: %s, base: 10ms, cap: 25ms, jitter: %s}}]}\n"
 	"  leaf: {type: service, workers: 1000, service: {dist: constant, value: 0s}}\n"
 	"timeline:\n"
 	"  - {at: 0s, node: leaf, do: errors, rate: 1}\n";
@@ -151,14 +151,16 @@ static const char *budget_yaml =
 	"  u: {arrival: {process: poisson, rate: 200/s}, target: front}\n"
 	"nodes:\n"
 	"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
-	"          calls: [{to: leaf, retry: {max_attempts: 5, base: 1ms, budget: 0.1}}]}\n"
+	"          calls: [{to: leaf, retry: {style: custom, max_attempts: 5, base: 1ms,\n"
+	"                                   retry_budget: {min_retries_per_sec: 0.3, percent_can_retry: 0.1}}}]}\n"
 	"  leaf: {type: service, workers: 1000, service: {dist: constant, value: 1ms}}\n"
 	"timeline:\n"
 	"  - {at: 0s, node: leaf, do: errors, rate: 1}\n";
 
 /* Every attempt fails: without a budget each request would make 5; with
- * budget 0.1 retries stay at a tenth of first attempts, and the rest are
- * refused. */
+ * Finagle's budget of 0.1 per request and 0.3 a second, retries over its
+ * 10 s ttl stay within a tenth of the first attempts plus 3, and the
+ * rest are refused. */
 static void test_resilience_retry_budget(void **state)
 {
 	(void)state;
@@ -166,8 +168,10 @@ static void test_resilience_retry_budget(void **state)
 	simtest_reps(budget_yaml, 1, { "@arrivals", &n }, { "front.retries", &retries },
 		     { "front.retries_denied", &denied });
 	print_message("    %g requests, %g retries (%.4f), %g refused\n", n, retries, retries / n, denied);
-	assert_true(retries <= 0.1 * n + 10);
-	assert_true(retries >= 0.095 * n);
+	/* the measured 90 s: a tenth of the requests, 0.3 a second on top,
+	 * and a bucket's worth at the window's edges */
+	assert_true(retries <= 0.1 * n + 0.3 * 90 + 10);
+	assert_true(retries >= 0.1 * n + 0.3 * 90 - 10);
 	assert_true(denied > 0.8 * n);
 }
 
@@ -369,7 +373,7 @@ static void test_resilience_late_reply_of_an_earlier_step(void **state)
 		"workloads:\n  u: {arrival: {process: poisson, rate: 100/s}, target: front}\n"
 		"nodes:\n"
 		"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
-		"          calls: [{to: a, timeout: 5ms, retry: {max_attempts: 3, base: 1ms}}, {to: b}]}\n"
+		"          calls: [{to: a, per_try_timeout: 5ms, retry: {style: custom, max_attempts: 3, base: 1ms}}, {to: b}]}\n"
 		"  a: {type: service, workers: 1000, service: {dist: exponential, mean: 5ms}}\n"
 		"  b: {type: service, workers: 1000, service: {dist: constant, value: 100ms}}\n",
 		1, { "@ok", &served }, { "@latency_min_ns", &min_ns });
@@ -475,7 +479,7 @@ static void test_resilience_each_retry_its_own_jitter(void **state)
 		"workloads:\n  u: {arrival: {process: poisson, rate: 100/s}, target: front}\n"
 		"nodes:\n"
 		"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
-		"          calls: [{to: a, retry: {max_attempts: 4, backoff: fixed, base: 10ms, jitter: full}}]}\n"
+		"          calls: [{to: a, retry: {style: custom, max_attempts: 4, backoff: fixed, base: 10ms, jitter: full}}]}\n"
 		"  a: {type: service, workers: 1000, service: {dist: constant, value: 0s}}\n"
 		"timeline:\n  - {at: 0s, node: a, do: errors, rate: 0.5}\n",
 		1, { "@latency_above[18ms]", &over }, { "@ok", &served });
@@ -678,6 +682,223 @@ static void test_resilience_breaker_per_replica(void **state)
 	}
 }
 
+/* ---- the production styles: Envoy's and gRPC's retries ---------------- */
+
+#define MAX_RETRY_SEEN 6
+#define WAIT_BINS 5
+
+/* What the trace shows of each retry: its wait since the attempt before,
+ * in WAIT_BINS equal parts of its bound, and whether every wait was a
+ * whole number of milliseconds below the bound. */
+struct waits_seen {
+	const double *bound_ns;      /* [MAX_RETRY_SEEN] retry n's bound */
+	int64_t last_ns;
+	uint64_t count[MAX_RETRY_SEEN][WAIT_BINS];
+	double sum[MAX_RETRY_SEEN];
+	int whole_ms, below;
+};
+
+static void on_child(void *arg, const struct sim_trace_ev *ev)
+{
+	struct waits_seen *w = arg;
+	if (ev->what != SIM_TR_CHILD)
+		return;
+	unsigned k = ev->req->attempt;
+	if (k > 0 && k < MAX_RETRY_SEEN) {
+		int64_t wait = ev->t_ns - w->last_ns;
+		double b = w->bound_ns[k];
+		w->whole_ms &= wait % 1000000 == 0;
+		w->below &= wait >= 0 && (double)wait < b;
+		int bin = (int)((double)wait / b * WAIT_BINS);
+		w->count[k][bin < WAIT_BINS ? bin : WAIT_BINS - 1]++;
+		w->sum[k] += (double)wait;
+	}
+	w->last_ns = ev->t_ns;
+}
+
+/* chi2_uniform: Pearson's statistic of counts c[WAIT_BINS] against equal
+ * shares. */
+static double chi2_uniform(const uint64_t *c)
+{
+	double n = 0, x = 0;
+	for (int i = 0; i < WAIT_BINS; i++)
+		n += (double)c[i];
+	for (int i = 0; i < WAIT_BINS; i++) {
+		double e = n / WAIT_BINS;
+		x += ((double)c[i] - e) * ((double)c[i] - e) / e;
+	}
+	return x;
+}
+
+static const char *envoy_yaml =
+	"name: envoy\nseed: 61\nduration: 4000s\nreplications: 1\n"
+	"workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: front}\n"
+	"nodes:\n"
+	"  front: {type: service, workers: 100, service: {dist: constant, value: 0s},\n"
+	"          calls: [{to: leaf, retry: {num_retries: 5%s}}]}\n"
+	"  leaf: {type: service, workers: 100, service: {dist: constant, value: 0s}}\n"
+	"timeline:\n  - {at: 0s, node: leaf, do: errors, rate: 1}\n";
+
+/* Envoy's backoff, as its JitteredExponentialBackOffStrategy draws it:
+ * retry n waits a whole number of milliseconds uniform in [0, b_n), b
+ * starting at base_interval 25 ms and doubling up to max_interval 250 ms:
+ * 25, 50, 100, 200, 250.  Every attempt fails at once, so the trace's
+ * gaps between a request's attempts are the waits.  Each retry's waits
+ * fall in five equal parts of its bound as a uniform's do (chi-square,
+ * 4 degrees of freedom, below 18.47 with probability 0.999), and not as
+ * the older formula's bound (2^n - 1) x 25 ms would put them. */
+static void test_resilience_envoy_backoff(void **state)
+{
+	(void)state;
+	const double ms = 1e6;
+	double bounds[MAX_RETRY_SEEN] = { 0, 25 * ms, 50 * ms, 100 * ms, 200 * ms, 250 * ms };
+	double older[MAX_RETRY_SEEN] = { 0, 25 * ms, 75 * ms, 175 * ms, 250 * ms, 250 * ms };
+	struct waits_seen w = { .bound_ns = bounds, .whole_ms = 1, .below = 1 };
+	struct sim_hooks hooks = { .trace = on_child, .arg = &w };
+	char yaml[1024];
+	snprintf(yaml, sizeof yaml, envoy_yaml, "");
+	double n, retries;
+	simtest_reps_hooked(yaml, 1, &hooks, { "@arrivals", &n }, { "front.retries", &retries });
+	assert_true(w.whole_ms && w.below);
+	assert_true(retries == 5 * n);
+	for (int k = 1; k < MAX_RETRY_SEEN; k++) {
+		double x = chi2_uniform(w.count[k]), mean = w.sum[k] / n / ms;
+		print_message("    retry %d: bound %3.0f ms, mean wait %.2f ms (uniform's %.1f), chi2 %.2f\n",
+			      k, bounds[k] / ms, mean, (bounds[k] / ms - 1) / 2, x);
+		assert_true(x < 18.47);
+	}
+	/* the older bound, on the same gaps: retry 2 spread over 75 ms puts
+	 * none in its top parts */
+	struct waits_seen o = { .bound_ns = older, .whole_ms = 1, .below = 1 };
+	hooks.arg = &o;
+	simtest_reps_hooked(yaml, 1, &hooks, { "@arrivals", &n });
+	print_message("    against (2^n - 1) x 25 ms: retry 2 chi2 %.1f\n", chi2_uniform(o.count[2]));
+	assert_false(chi2_uniform(o.count[2]) < 18.47);
+}
+
+/* Envoy's default max_retries, 3 retries open at once per calling
+ * replica.  Every first attempt fails at once and its one retry waits a
+ * uniform 0..24 ms (mean 12 ms) while open: at 1000 requests a second
+ * the retries are an Erlang loss system of 3 servers under 12 erlangs,
+ * and a share 1 - B(12, 3) of the failures is retried.  With
+ * max_retries: 1000 nearly all are. */
+static void test_resilience_envoy_max_retries(void **state)
+{
+	(void)state;
+	const char *y =
+		"name: envoymax\nseed: 63\nduration: 100s\nwarmup: 5s\nreplications: 10\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 1000/s}, target: front}\n"
+		"nodes:\n"
+		"  front: {type: service, workers: 10000, service: {dist: constant, value: 0s},\n"
+		"          calls: [{to: leaf, retry: {num_retries: 1%s}}]}\n"
+		"  leaf: {type: service, workers: 10000, service: {dist: constant, value: 0s}}\n"
+		"timeline:\n  - {at: 0s, node: leaf, do: errors, rate: 1}\n";
+	for (int i = 0; i < 2; i++) {
+		char yaml[1024];
+		double r[NREP], n[NREP];
+		snprintf(yaml, sizeof yaml, y, i ? ", max_retries: 1000" : "");
+		simtest_reps(yaml, NREP, { "front.retries", r }, { "@arrivals", n });
+		for (uint32_t k = 0; k < NREP; k++)
+			r[k] /= n[k];
+		if (!i) {
+			assert_true(simtest_within("retried: 1 - B(12, 3)", r, NREP, 1 - erlang_b(3, 12)));
+			assert_false(simtest_within("  against no limit", r, NREP, 1));
+		} else {
+			assert_true(simtest_within("max_retries 1000: 1 - B(12, 1000)", r, NREP,
+						   1 - erlang_b(1000, 12)));
+		}
+	}
+}
+
+/* The call's timeout ends it whatever attempts are left: each attempt
+ * fails after 30 ms, each retry waits below 25 ms, ten are allowed; a
+ * 100 ms timeout ends every request at exactly 100 ms, as a timeout.
+ * Without it the requests end when their attempts run out, later. */
+static void test_resilience_call_timeout_is_exact(void **state)
+{
+	(void)state;
+	const char *y =
+		"name: deadline\nseed: 65\nduration: 100s\nreplications: 1\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 100/s}, target: front}\n"
+		"nodes:\n"
+		"  front: {type: service, workers: 10000, service: {dist: constant, value: 0s},\n"
+		"          calls: [{to: leaf, timeout: %s, retry: {num_retries: 10, max_retries: 100000}}]}\n"
+		"  leaf: {type: service, workers: 10000, service: {dist: constant, value: 30ms}}\n"
+		"timeline:\n  - {at: 0s, node: leaf, do: errors, rate: 1}\n";
+	char yaml[1024];
+	double n, to, lat;
+	snprintf(yaml, sizeof yaml, y, "100ms");
+	simtest_reps(yaml, 1, { "@arrivals", &n }, { "@timeout", &to }, { "@failed_latency_s", &lat });
+	print_message("    %g requests, %g timed out, mean latency %.9f s\n", n, to, lat / to);
+	assert_true(to >= n - 20 && to <= n);   /* those still out at the end */
+	assert_true(fabs(lat / to - 0.1) < 1e-9);
+	snprintf(yaml, sizeof yaml, y, "15s");
+	simtest_reps(yaml, 1, { "@error", &to }, { "@failed_latency_s", &lat });
+	print_message("    with 15 s: %g failed as errors, mean latency %.4f s\n", to, lat / to);
+	assert_true(lat / to > 0.3);
+}
+
+/* gRPC's backoff: retry n waits uniformly in [0, min(initial x
+ * multiplier^(n-1), max)): 10, 20, 40, 50 ms for initial 10 ms,
+ * multiplier 2, max 50 ms; checked by parts as Envoy's. */
+static void test_resilience_grpc_backoff(void **state)
+{
+	(void)state;
+	const double ms = 1e6;
+	double bounds[MAX_RETRY_SEEN] = { 0, 10 * ms, 20 * ms, 40 * ms, 50 * ms, 50 * ms };
+	struct waits_seen w = { .bound_ns = bounds, .whole_ms = 1, .below = 1 };
+	struct sim_hooks hooks = { .trace = on_child, .arg = &w };
+	double n, retries;
+	simtest_reps_hooked(
+		"name: grpc\nseed: 67\nduration: 4000s\nreplications: 1\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: front}\n"
+		"nodes:\n"
+		"  front: {type: service, workers: 100, service: {dist: constant, value: 0s},\n"
+		"          calls: [{to: leaf, retry: {style: grpc, max_attempts: 5, initial_backoff: 10ms,\n"
+		"                   max_backoff: 50ms, backoff_multiplier: 2,\n"
+		"                   retryable_status_codes: [INTERNAL]}}]}\n"
+		"  leaf: {type: service, workers: 100, service: {dist: constant, value: 0s}}\n"
+		"timeline:\n  - {at: 0s, node: leaf, do: errors, rate: 1}\n",
+		1, &hooks, { "@arrivals", &n }, { "front.retries", &retries });
+	assert_true(w.below && !w.whole_ms);
+	assert_true(retries == 4 * n);
+	for (int k = 1; k < 5; k++) {
+		double x = chi2_uniform(w.count[k]);
+		print_message("    retry %d: bound %2.0f ms, mean wait %.3f ms, chi2 %.2f\n", k,
+			      bounds[k] / ms, w.sum[k] / n / ms, x);
+		assert_true(x < 18.47);
+	}
+}
+
+/* gRPC's retry throttling: the tokens start at max_tokens 10 and each
+ * failure takes one; retries stop once they are at most 5.  With every
+ * attempt failing and no success to refill them, the run makes exactly
+ * 4 retries (at 9, 8, 7 and 6 tokens), then none; without throttling,
+ * 4 per request. */
+static void test_resilience_grpc_throttling(void **state)
+{
+	(void)state;
+	const char *y =
+		"name: throttle\nseed: 69\nduration: 100s\nreplications: 1\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 10/s}, target: front}\n"
+		"nodes:\n"
+		"  front: {type: service, workers: 100, service: {dist: constant, value: 0s},\n"
+		"          calls: [{to: leaf, retry: {style: grpc, max_attempts: 5, initial_backoff: 1ms,\n"
+		"                   max_backoff: 1ms, backoff_multiplier: 1,\n"
+		"                   retryable_status_codes: [INTERNAL]%s}}]}\n"
+		"  leaf: {type: service, workers: 100, service: {dist: constant, value: 0s}}\n"
+		"timeline:\n  - {at: 0s, node: leaf, do: errors, rate: 1}\n";
+	char yaml[1024];
+	double n, retries;
+	snprintf(yaml, sizeof yaml, y, ", retry_throttling: {max_tokens: 10, token_ratio: 0.1}");
+	simtest_reps(yaml, 1, { "@arrivals", &n }, { "front.retries", &retries });
+	print_message("    throttled: %g retries over %g requests\n", retries, n);
+	assert_true(retries == 4);
+	snprintf(yaml, sizeof yaml, y, "");
+	simtest_reps(yaml, 1, { "@arrivals", &n }, { "front.retries", &retries });
+	assert_true(retries == 4 * n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -702,6 +923,11 @@ int main(void)
 		cmocka_unit_test(test_resilience_edge_token_bucket),
 		cmocka_unit_test(test_resilience_limit_per_replica),
 		cmocka_unit_test(test_resilience_breaker_per_replica),
+		cmocka_unit_test(test_resilience_envoy_backoff),
+		cmocka_unit_test(test_resilience_envoy_max_retries),
+		cmocka_unit_test(test_resilience_call_timeout_is_exact),
+		cmocka_unit_test(test_resilience_grpc_backoff),
+		cmocka_unit_test(test_resilience_grpc_throttling),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

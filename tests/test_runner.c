@@ -152,7 +152,7 @@ static void test_runner_jobs_give_the_same_bytes(void **state)
 		"  u: {arrival: {process: poisson, rate: 200/s}, target: web, keys: {dist: zipf, n: 1000, s: 1}}\n"
 		"nodes:\n"
 		"  web: {type: service, replicas: 2, workers: 4, service: {dist: exponential, mean: 5ms},\n"
-		"        calls: [{to: cache, timeout: 20ms, retry: {max_attempts: 2}}, {to: q, p: 0.5}]}\n"
+		"        calls: [{to: cache, per_try_timeout: 20ms, retry: {num_retries: 1}}, {to: q, p: 0.5}]}\n"
 		"  cache: {type: cache, capacity: 100, backend: db}\n"
 		"  db: {type: database, primary: {service: {dist: exponential, mean: 2ms}}}\n"
 		"  q: {type: queue, partitions: 4, consumers: [{group: a, count: 2, service: 3ms}, {group: b, service: 1ms}]}\n"

@@ -16,7 +16,7 @@ static const char *yaml =
 	"  u: {arrival: {process: poisson, rate: 150/s}, target: web, keys: {dist: zipf, n: 500, s: 1}}\n"
 	"nodes:\n"
 	"  web: {type: service, workers: 2, service: {dist: exponential, mean: 5ms},\n"
-	"        calls: [{to: cache, timeout: 30ms, retry: {max_attempts: 2}}]}\n"
+	"        calls: [{to: cache, per_try_timeout: 30ms, retry: {num_retries: 1}}]}\n"
 	"  cache: {type: cache, capacity: 50, backend: db}\n"
 	"  db: {type: database, primary: {service: {dist: exponential, mean: 2ms}}}\n"
 	"sweep:\n"
