@@ -485,6 +485,7 @@ static void flush(struct sim *s, struct sim_node *n, struct cache *ca, uint32_t 
 			return;
 		}
 		r->key = cn->wq[cn->wq_head];
+		r->keyed = 1;
 		f->key = r->key;
 		cn->wq_head = (cn->wq_head + 1) % cn->wq_cap;
 		cn->wq_len--;

@@ -276,6 +276,7 @@ static void issue(struct sim *s, struct sim_node *n, struct client *cl,
 		req->key = row->key;
 	else if (c->has_keys)
 		req->key = keys_sample(&c->keys, sim_draws(s, req, SIM_DRAW_KEY), nth);
+	req->keyed = row->has_key || c->has_keys;
 	if (row->has_kind) {
 		/* a mix kind by name, and a write by its name */
 		req->cls = row->cls;

@@ -8,6 +8,11 @@
  * calls; the request's `issue` field says which group and consumer hold
  * it.
  *
+ * A message with a key goes to its key's partition; one without, as
+ * Kafka's producer sends it: sticky (a batch to one partition, then to
+ * another drawn at random, since Kafka 2.4) or round robin, each
+ * producing node keeping its own place (struct producer).
+ *
  * Each group assigns its partitions round robin over its live consumers
  * (partition p to the (p mod live)-th), as Kafka's round-robin assignor
  * does.  A consumer's crash (a timeline `crash` with `consumer: K`) stops
@@ -32,8 +37,13 @@
 
 enum { Q_EV_DONE = 1, Q_EV_REBALANCE };
 enum { D_AT_LEAST_ONCE, D_AT_MOST_ONCE };
+enum { K_STICKY, K_ROUND_ROBIN };
 
 static const char *const delivery_names[] = { "at_least_once", "at_most_once", NULL };
+static const char *const keyless_names[] = { "sticky", "round_robin", NULL };
+
+/* The draw that picks a keyless message's next sticky partition. */
+#define Q_DRAW_STICKY SIM_DRAW_KIND_BASE
 
 struct group_cfg {
 	char *group;
@@ -46,6 +56,8 @@ struct queue_cfg {
 	uint32_t partitions;
 	uint64_t capacity;           /* per group's backlog; 0: no limit */
 	unsigned delivery;
+	unsigned keyless;            /* K_*: where a message without a key goes */
+	uint32_t batch;              /* sticky: messages to one partition */
 	int64_t session_ns;          /* a crash is noticed after it */
 	struct group_cfg *groups;
 	size_t ngroups;
@@ -102,7 +114,13 @@ static int q_validate(struct check_ctx *ctx, const char *what, const struct yt_n
 static const struct param q_params[] = {
 	{ .name = "partitions", .type = PARAM_UINT, PARAM_FIELD(struct queue_cfg, partitions),
 	  .umin = 1, .umax = Q_MAX_PARTITIONS, .def = "1",
-	  .doc = "partitions: a message goes to the one of its key (hash modulo partitions)" },
+	  .doc = "partitions: a message with a key (its workload has keys:) goes to the one of its key (hash modulo partitions); one without, as keyless says" },
+	{ .name = "keyless", .type = PARAM_ENUM, PARAM_FIELD(struct queue_cfg, keyless),
+	  .names = keyless_names, .def = "sticky",
+	  .doc = "where a producer sends messages without a key, as Kafka's producer does: sticky (since Kafka 2.4, KIP-480/794), a batch of them to one partition, then to another drawn at random; round_robin (before 2.4, and the RoundRobinPartitioner), each to the next partition.  Each producing node keeps its own" },
+	{ .name = "batch", .type = PARAM_UINT, PARAM_FIELD(struct queue_cfg, batch),
+	  .umin = 1, .umax = 1000000, .def = "16",
+	  .doc = "sticky: messages sent to one partition before the producer moves on (Kafka's batch.size, 16384 bytes, over messages of about 1 KiB)" },
 	{ .name = "capacity", .type = PARAM_UINT, PARAM_FIELD(struct queue_cfg, capacity),
 	  .umin = 1, .umax = UINT64_MAX, .def_doc = "no limit",
 	  .doc = "messages a group's backlog may hold; a publish that finds one full is refused (rejected, and dropped for every group)" },
@@ -135,6 +153,8 @@ struct msg {
 	struct msg *next;
 	uint64_t key, ident;
 	int64_t pub_ns;
+	uint32_t part;               /* its partition */
+	uint8_t keyed;
 };
 
 struct consumer {
@@ -162,12 +182,22 @@ struct group {
 	struct gstat st;
 };
 
+/* A producing node's place in its keyless messages: its sticky partition
+ * and how many more go there (started: it has picked one), or its next
+ * partition in turn. */
+struct producer {
+	uint32_t part, left;
+	int started;
+};
+
 struct queue {
 	const struct queue_cfg *cfg;
 	struct group *g;
 	struct pool msgs;
 	uint64_t ident_base, npub;
 	int64_t ts_prev_ns;
+	struct producer *prod;       /* [s->nnodes], by the publishing node */
+	uint32_t nprod;
 };
 
 /* assign gives group gi's partitions to its live consumers, round robin;
@@ -213,8 +243,10 @@ static int q_init(struct sim *s, struct sim_node *n)
 	q->cfg = c;
 	pool_init(&q->msgs, sizeof(struct msg), 1024);
 	q->ident_base = rng_key(s->run_key, rng_hash64(n->sc->name, 3));
-	if (!(q->g = calloc(c->ngroups, sizeof *q->g)))
+	if (!(q->g = calloc(c->ngroups, sizeof *q->g)) ||
+	    !(q->prod = calloc(s->nnodes, sizeof *q->prod)))
 		return SIM_ENOMEM;
+	q->nprod = s->nnodes;
 	for (size_t i = 0; i < c->ngroups; i++) {
 		struct group *g = &q->g[i];
 		if (!(g->head = calloc(c->partitions, sizeof *g->head)) ||
@@ -244,7 +276,7 @@ static void q_fini(struct sim *s, struct sim_node *n)
 		hist_fini(&q->g[i].st.delay);
 	}
 	pool_fini(&q->msgs);
-	free(q->g), free(q);
+	free(q->g), free(q->prod), free(q);
 }
 
 static void start_next(struct sim *s, struct sim_node *n, struct queue *q, uint32_t gi,
@@ -279,6 +311,31 @@ static uint32_t partition_of(const struct queue *q, uint64_t key)
 	return (uint32_t)(keys_hash(key) % q->cfg->partitions);
 }
 
+/* keyless_partition: where the node publishing req sends it, req having
+ * no key: its sticky partition while its batch lasts, then another drawn
+ * uniformly from the rest (a draw of the request's own); or the next in
+ * turn. */
+static uint32_t keyless_partition(struct sim *s, struct queue *q, const struct request *req)
+{
+	const struct queue_cfg *c = q->cfg;
+	struct producer *p = &q->prod[req->reply_to < q->nprod ? req->reply_to : 0];
+	if (c->keyless == K_ROUND_ROBIN) {
+		uint32_t k = p->part;
+		p->part = (k + 1) % c->partitions;
+		return k;
+	}
+	if (!p->left) {
+		/* the first pick is any partition, each next one any other */
+		uint32_t P = c->partitions, others = p->started && P > 1 ? P - 1 : P;
+		uint32_t k = (uint32_t)(rng_uniform_pos(sim_draws(s, req, Q_DRAW_STICKY)) * others);
+		p->part = p->started && P > 1 && k >= p->part ? k + 1 : k;
+		p->started = 1;
+		p->left = c->batch;
+	}
+	p->left--;
+	return p->part;
+}
+
 static void q_arrive(struct sim *s, struct sim_node *n, struct request *req)
 {
 	struct queue *q = n->state;
@@ -290,7 +347,7 @@ static void q_arrive(struct sim *s, struct sim_node *n, struct request *req)
 			sim_fail(s, req, REQ_REJECTED, n->id);
 			return;
 		}
-	uint32_t p = partition_of(q, req->key);
+	uint32_t p = req->keyed ? partition_of(q, req->key) : keyless_partition(s, q, req);
 	uint64_t ident = rng_key(q->ident_base, q->npub++);
 	for (uint32_t i = 0; i < c->ngroups; i++) {
 		struct msg *m = pool_get(&q->msgs);
@@ -299,6 +356,8 @@ static void q_arrive(struct sim *s, struct sim_node *n, struct request *req)
 			return;
 		}
 		m->key = req->key;
+		m->keyed = req->keyed;
+		m->part = p;
 		m->ident = rng_key(ident, i);
 		m->pub_ns = s->now_ns;
 		struct group *g = &q->g[i];
@@ -339,6 +398,7 @@ static void start_next(struct sim *s, struct sim_node *n, struct queue *q, uint3
 		}
 		r->ident = m->ident;
 		r->key = m->key;
+		r->keyed = m->keyed;
 		r->issue = (uint64_t)gi << 32 | ci;
 		r->reply_to = n->id;
 		cs->req = r;
@@ -379,7 +439,7 @@ static void settle(struct sim *s, struct sim_node *n, struct queue *q, uint32_t 
 	} else {
 		if (s->measuring)
 			g->st.redelivered++;
-		push(s, n, q, gi, partition_of(q, m->key), m, 1);
+		push(s, n, q, gi, m->part, m, 1);
 	}
 	if (!g->down && !cs->down && !cs->req)
 		start_next(s, n, q, gi, ci);

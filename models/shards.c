@@ -241,6 +241,7 @@ static void migrate_one(struct sim *s, struct sim_node *n, struct shards *sh)
 		return;
 	}
 	r->key = sh->mkey[sh->mhead];
+	r->keyed = 1;
 	uint32_t from = sh->mfrom[sh->mhead];
 	sh->mhead = (sh->mhead + 1) % sh->mcap;
 	sh->mlen--;

@@ -674,6 +674,7 @@ static struct request *make_child(struct sim *s, const struct request *parent,
 	k->ident = attempt ? rng_key(id, attempt) : id;
 	k->issue = parent->issue;
 	k->key = parent->key;
+	k->keyed = parent->keyed;
 	k->cls = parent->cls;
 	k->write = parent->write;
 	k->client = parent->client;

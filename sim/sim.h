@@ -219,6 +219,9 @@ struct request {
 	uint8_t cancelled;           /* its caller gave it up on an edge with
 				      * `cancel: true`: a service drops it
 				      * instead of starting it */
+	uint8_t keyed;               /* its key was given (a workload's keys,
+				      * a trace's): a keyless request's key
+				      * is 0, and a queue spreads it */
 };
 
 /* Purposes of a request's own draws (sim_draws).  The low 8 bits name
@@ -586,7 +589,7 @@ static inline struct request *sim_request_new(struct sim *s)
 	r->reply_to = r->client = r->replica = r->fail_node = r->conn = SIM_ANY;
 	r->user = r->from_unit = 0;
 	r->cls = r->hop = r->attempt = 0;
-	r->write = r->cancelled = 0;
+	r->write = r->cancelled = r->keyed = 0;
 	r->status = REQ_OK;
 	return r;
 }

@@ -201,9 +201,40 @@ static void test_queue_consumer_crash(void **state)
 	}
 }
 
+static const char *keyless_yaml =
+	"name: keyless\nseed: 71\nduration: 200s\nwarmup: 20s\nreplications: 10\n"
+	"workloads:\n  u: {arrival: {process: poisson, rate: 200/s}, target: orders}\n"
+	"nodes:\n"
+	"  orders:\n"
+	"    type: queue\n"
+	"    partitions: 32\n"
+	"    keyless: %s\n"
+	"    consumers: [{group: billing, count: 8, service: {dist: exponential, mean: 20ms}}]\n";
+
+/* Messages without a key spread over the partitions, as Kafka's producer
+ * spreads them (sticky batches, or round robin): 8 consumers of 32
+ * partitions share 200 messages a second of 20 ms each, a utilization of
+ * lambda S / 8 = 0.5.  Had they all gone to one partition, one consumer
+ * would work flat out and the rest idle: 1/8. */
+static void test_queue_keyless_messages_spread(void **state)
+{
+	(void)state;
+	const char *modes[] = { "sticky", "round_robin" };
+	for (int i = 0; i < 2; i++) {
+		char yaml[1024], what[64];
+		double u[NREP];
+		snprintf(yaml, sizeof yaml, keyless_yaml, modes[i]);
+		simtest_reps(yaml, NREP, { "orders.consumer_utilization", u });
+		snprintf(what, sizeof what, "%s: lambda S / 8", modes[i]);
+		assert_true(simtest_within(what, u, NREP, 200 * 0.02 / 8));
+		assert_false(simtest_within("  against one partition's 1/8", u, NREP, 1.0 / 8));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_queue_keyless_messages_spread),
 		cmocka_unit_test(test_queue_one_consumer_is_mm1),
 		cmocka_unit_test(test_queue_groups_and_delivery),
 		cmocka_unit_test(test_queue_capacity_drops),
