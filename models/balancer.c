@@ -98,6 +98,8 @@ struct lb_cfg {
 	struct dist overhead;
 	int has_overhead;
 	uint32_t instances, choices, virtual_nodes, table_size;
+	uint64_t min_ring, max_ring;   /* ring_hash: Envoy's ring sizes */
+	uint32_t balance_factor;       /* ring_hash: hash_balance_factor; 0 off */
 	uint32_t choice_count;   /* least_request: Envoy's choice_count */
 	double bias;             /* least_request: Envoy's active_request_bias */
 	int64_t decay_ns, lifetime_ns;
@@ -799,17 +801,18 @@ static void pewma_reply(const struct lb *lb, struct inst *in, uint32_t b, double
 	ewma_update(lb, in, b, rtt, now, 1);
 }
 
-/* ---- ring_hash ---------------------------------------------------------- */
+/* ---- ketama -------------------------------------------------------------- */
 
-/* Every backend's points, sorted, are laid out once at link (c->shared):
- * they depend on the backends alone.  An instance keeps those of its
- * available backends (in->ps). */
+/* libketama's ring: every backend's points, `virtual_nodes` times its
+ * weight, sorted, are laid out once at link (c->shared): they depend on
+ * the backends alone, so a backend that leaves takes only its own points
+ * with it.  An instance keeps those of its available backends (in->ps). */
 struct ring_pts {
 	struct hring_pt *pt;
 	size_t n;
 };
 
-static int ring_link(struct check_ctx *ctx, struct sc_node *self, struct lb_cfg *c)
+static int ketama_link(struct check_ctx *ctx, struct sc_node *self, struct lb_cfg *c)
 {
 	if ((double)c->wsum * c->virtual_nodes > LB_RING_MAX_POINTS) {
 		char what[160];
@@ -833,7 +836,7 @@ static int ring_link(struct check_ctx *ctx, struct sc_node *self, struct lb_cfg 
 	return 0;
 }
 
-static void ring_unlink(struct lb_cfg *c)
+static void ketama_unlink(struct lb_cfg *c)
 {
 	struct ring_pts *r = c->shared;
 	if (r)
@@ -842,7 +845,7 @@ static void ring_unlink(struct lb_cfg *c)
 	c->shared = NULL;
 }
 
-static int ring_init(struct lb *lb, struct inst *in)
+static int ketama_init(struct lb *lb, struct inst *in)
 {
 	const struct ring_pts *all = lb->cfg->shared;
 	struct ring_pts *r = calloc(1, sizeof *r);
@@ -851,7 +854,7 @@ static int ring_init(struct lb *lb, struct inst *in)
 	return 0;
 }
 
-static void ring_fini(struct inst *in)
+static void ketama_fini(struct inst *in)
 {
 	struct ring_pts *r = in->ps;
 	if (r)
@@ -859,7 +862,7 @@ static void ring_fini(struct inst *in)
 	free(r);
 }
 
-static int ring_rebuild(struct lb *lb, struct inst *in)
+static int ketama_rebuild(struct lb *lb, struct inst *in)
 {
 	const struct ring_pts *all = lb->cfg->shared;
 	struct ring_pts *r = in->ps;
@@ -868,10 +871,170 @@ static int ring_rebuild(struct lb *lb, struct inst *in)
 	return 0;
 }
 
-static uint32_t ring_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
+static uint32_t ketama_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
 {
 	const struct ring_pts *r = in->ps;
 	return hring_lookup(r->pt, r->n, h);
+}
+
+/* ---- ring_hash (Envoy's) ------------------------------------------------ */
+
+/*
+ * Envoy's ring (ring_hash_lb.cc) is built over the available backends
+ * each time they change, from their weights normalized to sum 1: with w
+ * the least, the ring has scale = min(ceil(w x minimum_ring_size) / w,
+ * maximum_ring_size) points, backend b's share scale x w_b counted by
+ * running sums in backend order so that the whole numbers add up.  With
+ * equal weights each of n backends gets ceil(1024 / n) points: 11 each
+ * for 100, a far coarser ring than ketama's 160, and a far less even one.
+ *
+ * hash_balance_factor is Envoy's bounded load (consistent hashing with
+ * bounded loads, Mirrokni et al.): a backend takes a request only while
+ * its requests out are at most its slots, max(ceil(ceil((all out + 1) x
+ * factor / 100) x w_b), 1); else the others are probed in a shuffle
+ * seeded by the request's hash (a Mersenne Twister, as Envoy's
+ * std::mt19937, from GSL), the first within its slots taking it, or the
+ * least overloaded when none is.
+ */
+struct envoy_ring {
+	struct hring_pt *pt;
+	size_t n;
+	double *w;             /* [nb] normalized weight; 0: not available */
+	uint64_t *cnt, *hash;  /* [nb] scratch of the rebuild */
+	uint64_t total;        /* requests out over all backends */
+	uint32_t *seen;        /* [nb] in->load as last seen */
+	uint32_t *idx;         /* [nb] the probe's shuffle */
+	gsl_rng *mt;           /* mt19937: the shuffle's */
+};
+
+static int ring_validate(struct check_ctx *ctx, const char *what, const struct yt_node *map,
+			 const struct lb_cfg *c)
+{
+	char w[256];
+	if (c->min_ring > c->max_ring) {
+		snprintf(w, sizeof w, "%s.minimum_ring_size", what);
+		return check_fail(ctx, yt_get(map, "minimum_ring_size") ? yt_get(map, "minimum_ring_size") :
+			       yt_get(map, "maximum_ring_size"), w,
+			       "is above maximum_ring_size (%llu)", (unsigned long long)c->max_ring);
+	}
+	if (c->balance_factor && c->balance_factor < 100) {
+		snprintf(w, sizeof w, "%s.hash_balance_factor", what);
+		return check_fail(ctx, yt_get(map, "hash_balance_factor"), w,
+				  "must be at least 100 (a backend's cap is this percent of the average load)");
+	}
+	return 0;
+}
+
+static int ring_init(struct lb *lb, struct inst *in)
+{
+	struct envoy_ring *r = calloc(1, sizeof *r);
+	uint32_t nb = lb->nb;
+	if (!(in->ps = r) || !(r->w = calloc(nb, sizeof *r->w)) ||
+	    !(r->cnt = calloc(nb, sizeof *r->cnt)) || !(r->hash = malloc(nb * sizeof *r->hash)) ||
+	    !(r->seen = calloc(nb, sizeof *r->seen)) || !(r->idx = malloc(nb * sizeof *r->idx)) ||
+	    !(r->mt = gsl_rng_alloc(gsl_rng_mt19937)))
+		return SIM_ENOMEM;
+	for (uint32_t b = 0; b < nb; b++)
+		r->hash[b] = lb->cfg->be[b].hash;
+	return 0;
+}
+
+static void ring_fini(struct inst *in)
+{
+	struct envoy_ring *r = in->ps;
+	if (!r)
+		return;
+	free(r->pt), free(r->w), free(r->cnt), free(r->hash), free(r->seen), free(r->idx);
+	if (r->mt)
+		gsl_rng_free(r->mt);
+	free(r);
+}
+
+static int ring_rebuild(struct lb *lb, struct inst *in)
+{
+	const struct lb_cfg *c = lb->cfg;
+	struct envoy_ring *r = in->ps;
+	double sum = 0, wmin = 1;
+	for (uint32_t b = 0; b < lb->nb; b++) {
+		r->w[b] = 0;
+		r->cnt[b] = 0;
+	}
+	for (uint32_t i = 0; i < in->navail; i++)
+		sum += c->be[in->avail[i]].weight;
+	for (uint32_t i = 0; i < in->navail; i++) {
+		uint32_t b = in->avail[i];
+		r->w[b] = c->be[b].weight / sum;
+		wmin = fmin(wmin, r->w[b]);
+	}
+	free(r->pt);
+	r->pt = NULL;
+	r->n = 0;
+	if (!in->navail)
+		return 0;
+	double scale = fmin(ceil(wmin * (double)c->min_ring) / wmin, (double)c->max_ring);
+	double current = 0, target = 0;
+	for (uint32_t i = 0; i < in->navail; i++) {
+		uint32_t b = in->avail[i];
+		target += scale * r->w[b];
+		for (; current < target; current++)
+			r->cnt[b]++;
+	}
+	return hring_build(&r->pt, &r->n, r->hash, r->cnt, lb->nb);
+}
+
+/* overload: backend b's requests out over its slots (Envoy's
+ * hostOverloadFactor); at most 1 takes the request. */
+static double overload(const struct lb *lb, const struct envoy_ring *r, const struct inst *in,
+		       uint32_t b)
+{
+	uint64_t total_slots = ((r->total + 1) * lb->cfg->balance_factor + 99) / 100;
+	double slots = fmax(ceil((double)total_slots * r->w[b]), 1);
+	return in->load[b] / slots;
+}
+
+static uint32_t ring_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
+{
+	struct envoy_ring *r = in->ps;
+	uint32_t b = hring_lookup(r->pt, r->n, h);
+	if (!lb->cfg->balance_factor)
+		return b;
+	double least = overload(lb, r, in, b);
+	if (least <= 1)
+		return b;
+	/* the others in a shuffle seeded by the hash: the same key probes
+	 * the same sequence (std::mt19937 takes the hash's low 32 bits) */
+	uint32_t n = in->navail, best = b;
+	for (uint32_t i = 0; i < n; i++)
+		r->idx[i] = i;
+	gsl_rng_set(r->mt, (unsigned long)(h & 0xffffffffu));
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t k = n - i, x = k;
+		while (x >= k)
+			x = (uint32_t)(gsl_rng_get(r->mt) / ((UINT64_C(1) << 32) / k));
+		uint32_t t = r->idx[i];
+		r->idx[i] = r->idx[i + x];
+		r->idx[i + x] = t;
+		uint32_t alt = in->avail[r->idx[i]];
+		if (alt == b)
+			continue;
+		double o = overload(lb, r, in, alt);
+		if (o <= 1)
+			return alt;
+		if (o < least) {
+			least = o;
+			best = alt;
+		}
+	}
+	return best;
+}
+
+/* ring_load: the requests out over all backends follow each change. */
+static void ring_load(const struct lb *lb, struct inst *in, uint32_t b)
+{
+	struct envoy_ring *r = in->ps;
+	(void)lb;
+	r->total = r->total + in->load[b] - r->seen[b];
+	r->seen[b] = in->load[b];
 }
 
 /* ---- maglev ------------------------------------------------------------- */
@@ -1040,10 +1203,19 @@ static const struct lb_policy lb_policies[] = {
 	},
 	{
 		.name = "ring_hash",
-		.doc = "consistent hashing of the key on a ring of `virtual_nodes` points per backend",
+		.doc = "Envoy's ring hash: a ring of minimum_ring_size points or more over the available backends, rebuilt when they change; hash_balance_factor bounds each backend's load",
 		.flags = LBP_WEIGHTS | LBP_HASH,
-		.link = ring_link, .unlink = ring_unlink,
+		.validate = ring_validate,
 		.init = ring_init, .fini = ring_fini, .rebuild = ring_rebuild, .pick = ring_pick,
+		.load_changed = ring_load,
+	},
+	{
+		.name = "ketama",
+		.doc = "libketama's consistent hashing: `virtual_nodes` points per backend (times its weight), fixed, so a backend that leaves moves only its own keys",
+		.flags = LBP_WEIGHTS | LBP_HASH,
+		.link = ketama_link, .unlink = ketama_unlink,
+		.init = ketama_init, .fini = ketama_fini, .rebuild = ketama_rebuild,
+		.pick = ketama_pick,
 	},
 	{
 		.name = "maglev",
@@ -1248,7 +1420,16 @@ static const struct param lb_params[] = {
 	  .doc = "least_response_time, peak_ewma: time constant of the latency estimate" },
 	{ .name = "virtual_nodes", .type = PARAM_UINT, PARAM_FIELD(struct lb_cfg, virtual_nodes),
 	  .umin = 1, .umax = LB_MAX_VNODES, .def = "160",
-	  .doc = "ring_hash: points per backend on the ring (times its weight), as libketama" },
+	  .doc = "ketama: points per backend on the ring (times its weight), as libketama" },
+	{ .name = "minimum_ring_size", .type = PARAM_UINT, PARAM_FIELD(struct lb_cfg, min_ring),
+	  .umin = 1, .umax = 8388608, .def = "1024",
+	  .doc = "ring_hash: the least points on the ring; the least-weighted backend gets a whole number of them (Envoy's minimum_ring_size)" },
+	{ .name = "maximum_ring_size", .type = PARAM_UINT, PARAM_FIELD(struct lb_cfg, max_ring),
+	  .umin = 1, .umax = 8388608, .def = "8388608",
+	  .doc = "ring_hash: the most points on the ring (Envoy's maximum_ring_size)" },
+	{ .name = "hash_balance_factor", .type = PARAM_UINT, PARAM_FIELD(struct lb_cfg, balance_factor),
+	  .umin = 1, .umax = 100000, .def_doc = "none",
+	  .doc = "ring_hash: bounded loads; a backend takes a request only while its requests out stay within this percent of the average (weighted), else others are probed in a shuffle seeded by the key (Envoy's hash_balance_factor, at least 100).  keys_moved_share then counts keys moved by load too" },
 	{ .name = "table_size", .type = PARAM_UINT, PARAM_FIELD(struct lb_cfg, table_size),
 	  .umin = 2, .umax = 10000019, .def = "65537",
 	  .doc = "maglev: entries of the lookup table, a prime larger than the backends" },

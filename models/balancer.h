@@ -43,9 +43,14 @@
  *                              decays toward 0 with time constant `decay`
  *                              and, for peak_ewma, jumps to any latency
  *                              above it;
- *   ring_hash                  consistent hashing on the request's key,
- *                              `virtual_nodes` points per backend (times
- *                              its weight), binary search, O(log n);
+ *   ring_hash                  Envoy's ring hash on the request's key: a
+ *                              ring of minimum_ring_size (1024) points or
+ *                              more over the available backends, by their
+ *                              normalized weights, rebuilt when they
+ *                              change; hash_balance_factor bounds loads;
+ *   ketama                     libketama's ring: `virtual_nodes` points
+ *                              per backend (times its weight), fixed;
+ *                              binary search, O(log n);
  *   maglev                     Maglev's lookup table of `table_size` (a
  *                              prime) entries, filled from the backends in
  *                              sorted name order, O(1);

@@ -22,6 +22,7 @@
 #include "app/lang.h"
 #include "sim/sweep.h"
 #include "sim/sim.h"
+#include "sim/rng.h"
 #include "sim/stats.h"
 
 #define MAXLOG 200000
@@ -328,11 +329,11 @@ static void test_balancer_outlier_ejection(void **state)
 	sweep_free(set);
 }
 
-/* ring_hash: each backend's share of the keys has relative standard
+/* ketama: each backend's share of the keys has relative standard
  * deviation sqrt((n - 1) / (n v + 1)) (a share is a sum of v of the n v
  * spacings of uniform points: Beta(v, (n - 1) v)).  Averaged over rings
  * of differently named backends. */
-static void test_balancer_ring_hash_spread(void **state)
+static void test_balancer_ketama_spread(void **state)
 {
 	const int n = 10, trials = 24;
 	double v2[2][24];
@@ -345,7 +346,7 @@ static void test_balancer_ring_hash_spread(void **state)
 				 "workloads:\n  u: {arrival: {process: constant, rate: 10/s}, target: lb,\n"
 				 "               keys: {dist: uniform, n: 1000000000}}\n"
 				 "nodes:\n"
-				 "  lb: {type: balancer, policy: ring_hash, virtual_nodes: %d, backends: web%d}\n"
+				 "  lb: {type: balancer, policy: ketama, virtual_nodes: %d, backends: web%d}\n"
 				 "  web%d: {type: service, replicas: %d, workers: 1000, service: 1ms}\n",
 				 vn[k], t, t, n);
 			struct sweep *set = simtest_load(yaml);
@@ -371,12 +372,12 @@ static void test_balancer_ring_hash_spread(void **state)
 	assert_false(fabs(m[1] - want) <= half[1]);
 }
 
-/* A backend joins (10 -> 11): about 1/11 of the keys move under ring_hash
+/* A backend joins (10 -> 11): about 1/11 of the keys move under ketama
  * and maglev, 10/11 under hash. */
 static void test_balancer_keys_moved_on_join(void **state)
 {
 	/* The share is measured on 16,384 probe keys: a binomial error of
-	 * sqrt(p (1 - p) / 16384).  ring_hash moves exactly the keys the new
+	 * sqrt(p (1 - p) / 16384).  ketama moves exactly the keys the new
 	 * backend takes, its share of the ring: Beta(v, n v) for v = 160
 	 * points each, variance p (1 - p) / (11 v + 1).  hash moves the keys
 	 * whose hash differs mod 10 and mod 11, 10/11 of them.  maglev fills
@@ -389,7 +390,7 @@ static void test_balancer_keys_moved_on_join(void **state)
 		const char *policy;
 		double want, tol;
 	} cases[] = {
-		{ "ring_hash", p, Z999 * sqrt(p * (1 - p) / probes + p * (1 - p) / (11 * 160 + 1)) },
+		{ "ketama", p, Z999 * sqrt(p * (1 - p) / probes + p * (1 - p) / (11 * 160 + 1)) },
 		{ "maglev", p, 0.03 },
 		{ "hash", q, Z999 * sqrt(q * (1 - q) / probes) },
 	};
@@ -723,6 +724,140 @@ static void test_balancer_paired_comparison(void **state)
 	sweep_free(set);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* ring_shares computes, apart from the balancer, each of n backends'
+ * share of the hash space on a ring of v points each, backend b (replica
+ * b of node `node`) hashed as the balancer names it and its i-th point
+ * at rng_key(its hash, i): a point takes the hashes from the one before
+ * it (exclusive) up to itself, the first also those past the last. */
+static void ring_shares(const char *node, uint32_t n, uint32_t v, double *share)
+{
+	size_t m = (size_t)n * v;
+	uint64_t *pt = malloc(m * sizeof *pt);
+	uint32_t *who = malloc(m * sizeof *who);
+	uint64_t *key = malloc(m * sizeof *key);
+	assert_non_null(pt);
+	assert_non_null(who);
+	assert_non_null(key);
+	for (uint32_t b = 0; b < n; b++) {
+		uint64_t hb = rng_key(rng_hash64(node, 0), b);
+		for (uint32_t i = 0; i < v; i++)
+			pt[(size_t)b * v + i] = rng_key(hb, i);
+	}
+	memcpy(key, pt, m * sizeof *key);
+	qsort(key, m, sizeof *key, cmp_u64);
+	for (size_t k = 0; k < m; k++)
+		for (size_t j = 0; j < m; j++)
+			if (pt[j] == key[k]) {
+				who[k] = (uint32_t)(j / v);
+				break;
+			}
+	for (uint32_t b = 0; b < n; b++)
+		share[b] = 0;
+	for (size_t k = 0; k < m; k++) {
+		uint64_t arc = key[k] - (k ? key[k - 1] : key[m - 1]);   /* mod 2^64 */
+		share[who[k]] += ldexp((double)arc, -64);
+	}
+	free(pt), free(who), free(key);
+}
+
+/* Envoy's ring_hash with its defaults over 100 equal backends: a ring of
+ * minimum_ring_size 1024 made whole, ceil(1024 / 100) = 11 points each.
+ * The picks of 150,000 uniform keys fall on the backends as the arcs of
+ * that ring, computed here apart, say (Pearson's chi-square, 99 degrees
+ * of freedom, under 148.2 with probability 0.999), and not as ketama's
+ * 160 points would: a far less even ring. */
+static void test_balancer_ring_hash_is_envoys(void **state)
+{
+	(void)state;
+	enum { N = 100 };
+	double envoy[N], ketama[N], count[N] = { 0 };
+	struct rep_result r;
+	struct sweep *set = run_logged(
+		"duration: 100s\nwarmup: 0s\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 1500/s}, target: lb,\n"
+		"               keys: {dist: uniform, n: 1000000000}}\n"
+		"nodes:\n"
+		"  lb: {type: balancer, policy: ring_hash, backends: web}\n"
+		"  web: {type: service, replicas: 100, workers: 1000, service: 1ms}\n", &r);
+	for (size_t i = 0; i < lg.n; i++)
+		count[lg.p[i].unit]++;
+	ring_shares("web", N, 11, envoy);
+	ring_shares("web", N, 160, ketama);
+	double x[2] = { 0, 0 }, n = (double)lg.n;
+	for (int b = 0; b < N; b++) {
+		x[0] += (count[b] - n * envoy[b]) * (count[b] - n * envoy[b]) / (n * envoy[b]);
+		x[1] += (count[b] - n * ketama[b]) * (count[b] - n * ketama[b]) / (n * ketama[b]);
+	}
+	print_message("    %g picks: chi2 %.1f against the 11-point ring's arcs (cv %.3f), %.1f against 160 points' (cv %.3f); load_cv %.3f\n",
+		      n, x[0], gsl_stats_sd(envoy, 1, N) / gsl_stats_mean(envoy, 1, N), x[1],
+		      gsl_stats_sd(ketama, 1, N) / gsl_stats_mean(ketama, 1, N),
+		      simtest_node(set->points[0], &r, 0, 0, "load_cv"));
+	assert_true(x[0] < 148.2);
+	assert_false(x[1] < 148.2);
+	rep_result_fini(&r);
+	sweep_free(set);
+}
+
+/* Bounded loads: one hot key at 10 backends.  Envoy's rule lets a
+ * backend take a request only while its requests out are within its
+ * slots, ceil(ceil((all out + 1) x 1.25) / 10); rebuilt from the log (a
+ * request is out from its start to its end), no pick breaks the rule
+ * while some backend is within it.  Without the factor, every request
+ * goes to the key's backend, and the rule is broken at once. */
+static void test_balancer_ring_hash_bounded_load(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		char yaml[1024];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 20s\nwarmup: 0s\n"
+			 "workloads:\n  u: {arrival: {process: poisson, rate: 1000/s}, target: lb,\n"
+			 "               keys: {dist: uniform, n: 1}}\n"
+			 "nodes:\n"
+			 "  lb: {type: balancer, policy: ring_hash, backends: web%s}\n"
+			 "  web: {type: service, replicas: 10, workers: 1000,\n"
+			 "        service: {dist: exponential, mean: 20ms}}\n",
+			 k ? "" : ", hash_balance_factor: 125");
+		struct rep_result r;
+		struct sweep *set = run_logged(yaml, &r);
+		size_t broken = 0, used[10] = { 0 };
+		for (size_t i = 0; i < lg.n; i++) {
+			uint32_t load[10] = { 0 }, total = 0;
+			int64_t t = lg.p[i].start;
+			for (size_t j = 0; j < i; j++)
+				if (lg.p[j].end > t) {
+					load[lg.p[j].unit]++;
+					total++;
+				}
+			uint32_t slots = (uint32_t)ceil(((total + 1) * 125 + 99) / 100 / 10.0);
+			if (slots < 1)
+				slots = 1;
+			int some = 0;
+			for (int b = 0; b < 10; b++)
+				some |= load[b] <= slots;
+			broken += some && load[lg.p[i].unit] > slots;
+			used[lg.p[i].unit] = 1;
+		}
+		size_t nused = 0;
+		for (int b = 0; b < 10; b++)
+			nused += used[b];
+		print_message("    %s: %zu picks, %zu over the bound, %zu backends used\n",
+			      k ? "no factor" : "hash_balance_factor 125", lg.n, broken, nused);
+		if (!k)
+			assert_true(broken == 0 && nused > 1);
+		else
+			assert_true(broken > 0 && nused == 1);
+		rep_result_fini(&r);
+		sweep_free(set);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -733,7 +868,9 @@ int main(void)
 		cmocka_unit_test(test_balancer_layer4_pins_connections),
 		cmocka_unit_test(test_balancer_health_checks_notice_a_crash),
 		cmocka_unit_test(test_balancer_outlier_ejection),
-		cmocka_unit_test(test_balancer_ring_hash_spread),
+		cmocka_unit_test(test_balancer_ketama_spread),
+		cmocka_unit_test(test_balancer_ring_hash_is_envoys),
+		cmocka_unit_test(test_balancer_ring_hash_bounded_load),
 		cmocka_unit_test(test_balancer_keys_moved_on_join),
 		cmocka_unit_test(test_balancer_maglev_ignores_list_order),
 		cmocka_unit_test(test_balancer_paired_comparison),
