@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "models/station.h"
+#include "sim/keys.h"
 #include "sim/rng.h"
 #include "sim/timeline.h"
 
@@ -23,7 +24,8 @@
 #define NONE UINT32_MAX
 
 enum { DB_EV_DONE = 1, DB_EV_PROMOTE };
-enum { DB_DRAW_LAG = SIM_DRAW_KIND_BASE + 8 };
+enum { DB_DRAW_LAG = SIM_DRAW_KIND_BASE + 8, DB_DRAW_APPLY };
+#define DB_MAX_APPLIERS 1024
 enum { R_PRIMARY_ONLY, R_READ_REPLICAS, R_RYW };
 enum { RP_ROUND_ROBIN, RP_RANDOM, RP_LEAST_CONNECTIONS };
 
@@ -47,12 +49,45 @@ static const struct param_table role_table = {
 	.params = role_params, .size = sizeof(struct role_cfg), .validate = param_mark_given,
 };
 
+static int repl_validate(struct check_ctx *ctx, const char *what,
+			 const struct yt_node *map, void *obj)
+{
+	(void)ctx, (void)what;
+	struct repl_cfg *r = obj;
+	r->given = 1;
+	r->has_delay = yt_get(map, "delay") != NULL;
+	r->has_apply = yt_get(map, "apply") != NULL;
+	return 0;
+}
+
+static const struct param repl_params[] = {
+	{ .name = "delay", .type = PARAM_DIST, PARAM_FIELD(struct repl_cfg, delay),
+	  .def_doc = "0",
+	  .doc = "network delay of the log from the primary to a replica; the log arrives in commit order (a write never overtakes the one before it)" },
+	{ .name = "apply", .type = PARAM_DIST, PARAM_FIELD(struct repl_cfg, apply),
+	  .def_doc = "0",
+	  .doc = "time an applier takes to apply one write" },
+	{ .name = "appliers", .type = PARAM_UINT, PARAM_FIELD(struct repl_cfg, appliers),
+	  .umin = 1, .umax = DB_MAX_APPLIERS, .def = "1",
+	  .doc = "apply threads per replica: 1 applies in commit order (MySQL's single SQL thread, PostgreSQL's startup process); N, each write on the thread of its key (its hash modulo N), so one key's writes stay in order (MySQL's replica_parallel_workers)" },
+	{ 0 }
+};
+
+static const struct param_table repl_table = {
+	.params = repl_params, .size = sizeof(struct repl_cfg), .validate = repl_validate,
+};
+
 static int db_validate(struct check_ctx *ctx, const char *what,
 		       const struct yt_node *map, void *obj)
 {
 	struct db_cfg *c = obj;
 	char w[256];
 	c->has_lag = yt_get(map, "lag") != NULL;
+	if (c->has_lag && c->repl.given) {
+		snprintf(w, sizeof w, "%s.lag", what);
+		return check_fail(ctx, yt_get(map, "lag"), w,
+				  "and replication are two models of the same thing: write one");
+	}
 	if (!yt_get(map, "routing") && !c->replicas)
 		c->routing = R_PRIMARY_ONLY;
 	if (!c->replica.on)
@@ -82,9 +117,14 @@ static const struct param db_params[] = {
 	{ .name = "replica", .type = PARAM_MAP, PARAM_FIELD(struct db_cfg, replica),
 	  .sub = &role_table, .shape = "{workers: 8, service: {dist: lognormal, mean: 3ms, cv: 1}}",
 	  .def_doc = "as primary", .doc = "each replica" },
+	{ .name = "replication", .type = PARAM_MAP, PARAM_FIELD(struct db_cfg, repl),
+	  .sub = &repl_table,
+	  .shape = "{delay: {dist: constant, value: 1ms}, apply: {dist: exponential, mean: 0.5ms}, appliers: 1}",
+	  .def_doc = "none: replicas are never behind",
+	  .doc = "how replicas apply the primary's writes: the log's network delay, then appliers: a replica's lag is the delay plus its appliers' queueing and apply time, so it grows with the write rate only as they saturate" },
 	{ .name = "lag", .type = PARAM_DIST, PARAM_FIELD(struct db_cfg, lag),
-	  .def_doc = "0: replicas are never behind",
-	  .doc = "replication delay of each write to each replica, after it commits" },
+	  .def_doc = "none",
+	  .doc = "the older model, kept for old scenarios: an independent delay for each write to each replica, then replayed in commit order, so that the lag becomes the running maximum of the delays and grows with the write rate for any rate; prefer replication" },
 	{ .name = "routing", .type = PARAM_ENUM, PARAM_FIELD(struct db_cfg, routing),
 	  .names = routing_names, .def_doc = "read_replicas (primary_only without replicas)",
 	  .doc = "where reads go: primary_only, read_replicas, read_your_writes (the primary for a key the session wrote within the window)" },
@@ -113,6 +153,13 @@ struct dbunit {
 	uint8_t down, gone;            /* crashed; failed over, for good */
 	double lag_factor;
 	uint64_t reads, writes, failed, stale, ryw;
+	/* replication, as a replica: the log's last arrival, and when each
+	 * applier is free */
+	int64_t arrived_ns;
+	int64_t *free_ns;              /* [appliers] */
+	double lag_ns;                 /* lag summed, writes measured */
+	uint64_t lag_n;
+	struct hist lag;               /* with replication or lag */
 };
 
 /* A map of writes, (key, session) -> the latest such write: its commit
@@ -149,6 +196,10 @@ struct db {
 	gsl_rng *rng;                  /* replica_policy random */
 	struct wmap latest, own;       /* by key; by key and session */
 	uint64_t unavailable;          /* failed with no primary */
+	int lagged;                    /* replication or lag: lag measured */
+	struct hist lag;               /* every replica's */
+	double win_lag_ns;             /* the time series' window */
+	uint64_t win_lag_n;
 	/* time series */
 	uint64_t win_reads, win_stale;
 	double ts_prev_busy, ts_prev_ns;  /* the database kind's series */
@@ -283,10 +334,20 @@ int db_open(struct sim *s, struct sim_node *n, const struct db_cfg *c,
 	d->latest.nu = d->own.nu = d->nu;
 	if (wm_grow(&d->latest, 1024) || wm_grow(&d->own, 1024))
 		return SIM_ENOMEM;
+	d->lagged = c->repl.given || c->has_lag;
+	if (d->lagged && hist_init(&d->lag))
+		return SIM_ENOMEM;
 	for (uint32_t v = 0; v < d->nu; v++) {
-		station_init(&d->u[v].st, v ? c->replica.workers : c->primary.workers, s->now_ns);
-		d->u[v].lag_factor = 1;
+		struct dbunit *du = &d->u[v];
+		station_init(&du->st, v ? c->replica.workers : c->primary.workers, s->now_ns);
+		du->lag_factor = 1;
+		du->arrived_ns = INT64_MIN;
 		d->last_apply[v] = INT64_MIN;
+		if (c->repl.given &&
+		    !(du->free_ns = calloc(c->repl.appliers, sizeof *du->free_ns)))
+			return SIM_ENOMEM;
+		if (d->lagged && hist_init(&du->lag))
+			return SIM_ENOMEM;
 	}
 	return 0;
 }
@@ -299,6 +360,13 @@ void db_close(struct db *d)
 		gsl_rng_free(d->rng);
 	wm_free(&d->latest);
 	wm_free(&d->own);
+	for (uint32_t v = 0; d->u && v < d->nu; v++) {
+		free(d->u[v].free_ns);
+		if (d->lagged)
+			hist_fini(&d->u[v].lag);
+	}
+	if (d->lagged)
+		hist_fini(&d->lag);
 	free(d->u), free(d->last_apply);
 	free(d);
 }
@@ -413,8 +481,53 @@ void db_arrive(struct sim *s, struct sim_node *n, struct db *d, struct request *
 		start(s, n, d, v, req);
 }
 
+/* draw_ns: a draw of dist x for req's write at unit w (purpose p),
+ * scaled by the unit's lag factor, in ns. */
+static int64_t draw_ns(struct sim *s, const struct db *d, const struct dist *x,
+		       const struct request *req, uint64_t p, uint32_t w)
+{
+	double t = dist_sample(x, sim_draws(s, req, p | (uint64_t)w << 8)) * d->u[w].lag_factor * 1e9;
+	return t < (double)(INT64_MAX / 4) ? (int64_t)(t + 0.5) : INT64_MAX / 4;
+}
+
+/* apply_at: when replica w applies req's write, committed now: its log
+ * arrives after the delay, never before the write before it, and waits
+ * for its applier (the key's, with several), a FIFO queue worked out at
+ * once by Lindley's recursion: no event. */
+static int64_t apply_at(struct sim *s, struct db *d, uint32_t w, const struct request *req)
+{
+	const struct repl_cfg *r = &d->c->repl;
+	struct dbunit *du = &d->u[w];
+	int64_t t = s->now_ns + (r->has_delay ? draw_ns(s, d, &r->delay, req, DB_DRAW_LAG, w) : 0);
+	if (t < du->arrived_ns)
+		t = du->arrived_ns;
+	du->arrived_ns = t;
+	int64_t *free_ns = &du->free_ns[r->appliers > 1 ? keys_hash(req->key) % r->appliers : 0];
+	if (t < *free_ns)
+		t = *free_ns;
+	t += r->has_apply ? draw_ns(s, d, &r->apply, req, DB_DRAW_APPLY, w) : 0;
+	*free_ns = t;
+	return t;
+}
+
+/* lag_count measures a write's lag at replica w: in the time series'
+ * window always, in the totals while measuring. */
+static void lag_count(struct sim *s, struct db *d, uint32_t w, int64_t lag_ns)
+{
+	d->win_lag_ns += (double)lag_ns;      /* the time series: from 0 */
+	d->win_lag_n++;
+	if (!s->measuring)
+		return;
+	struct dbunit *du = &d->u[w];
+	du->lag_ns += (double)lag_ns;
+	du->lag_n++;
+	hist_record(&du->lag, lag_ns);
+	hist_record(&d->lag, lag_ns);
+}
+
 /* commit: req, a write, has been served by the primary v.  Each unit
- * applies it after its lag, and after the write before it. */
+ * applies it: with replication, as apply_at says; with the older lag,
+ * after a delay of its own and after the write before it. */
 static void commit(struct sim *s, struct db *d, uint32_t v, const struct request *req)
 {
 	int64_t now = s->now_ns, keep = d->c->ryw_window_ns;
@@ -428,14 +541,16 @@ static void commit(struct sim *s, struct db *d, uint32_t v, const struct request
 	d->latest.ws[a].commit_ns = d->own.ws[b].commit_ns = now;
 	for (uint32_t w = 0; w < d->nu; w++) {
 		int64_t t = now;
-		if (w != v && d->c->has_lag) {
-			double x = dist_sample(&d->c->lag, sim_draws(s, req, DB_DRAW_LAG | (uint64_t)w << 8));
-			x *= d->u[w].lag_factor * 1e9;
-			t += x < (double)(INT64_MAX / 4) ? (int64_t)(x + 0.5) : INT64_MAX / 4;
+		if (w != v && d->c->repl.given) {
+			t = apply_at(s, d, w, req);
+		} else if (w != v && d->c->has_lag) {
+			t += draw_ns(s, d, &d->c->lag, req, DB_DRAW_LAG, w);
+			if (t < d->last_apply[w])
+				t = d->last_apply[w];     /* replayed in commit order */
+			d->last_apply[w] = t;
 		}
-		if (t < d->last_apply[w])
-			t = d->last_apply[w];     /* replayed in commit order */
-		d->last_apply[w] = t;
+		if (w != v && d->lagged)
+			lag_count(s, d, w, t - now);
 		d->latest.apply[(size_t)a * d->nu + w] = t;
 		d->own.apply[(size_t)b * d->nu + w] = t;
 	}
@@ -555,7 +670,13 @@ void db_restart(struct db *d, int64_t now)
 		struct dbunit *du = &d->u[v];
 		station_restart(&du->st, now);
 		du->reads = du->writes = du->failed = du->stale = du->ryw = 0;
+		du->lag_ns = 0;
+		du->lag_n = 0;
+		if (d->lagged)
+			hist_reset(&du->lag);
 	}
+	if (d->lagged)
+		hist_reset(&d->lag);
 	d->unavailable = 0;
 }
 
@@ -569,6 +690,8 @@ static void unit_totals(const struct dbunit *du, int64_t now, struct db_totals *
 	o->stale += du->stale;
 	o->ryw += du->ryw;
 	o->sojourn_s += du->st.sojourn_s;
+	o->lag_s += du->lag_ns * 1e-9;
+	o->lag_n += du->lag_n;
 	o->busy += twa_mean(&du->st.busyt, now);
 	o->workers += du->st.workers;
 }
@@ -581,6 +704,7 @@ void db_totals(const struct db *d, int64_t now, struct db_totals *out)
 	/* those turned away for want of a primary reached the node too */
 	out->arrivals += d->unavailable;
 	out->failed += d->unavailable;
+	out->lag_p99_s = d->lagged && d->lag.total ? (double)hist_quantile(&d->lag, 0.99) * 1e-9 : NAN;
 }
 
 double db_busy_integral(const struct db *d, int64_t now)
@@ -667,6 +791,9 @@ void db_row(double *v, const struct db_totals *t)
 	v[14] = (double)t->stale;
 	v[15] = (double)t->reads;
 	v[16] = (double)t->ryw;
+	v[18] = t->lag_s;
+	v[19] = (double)t->lag_n;
+	v[20] = t->lag_p99_s;
 }
 
 static void dbk_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
@@ -678,6 +805,8 @@ static void dbk_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 	for (uint32_t v = 0; v < d->nu && o->nrows > 1; v++) {
 		struct db_totals one = { 0 };
 		unit_totals(&d->u[v], s->now_ns, &one);
+		one.lag_p99_s = d->lagged && d->u[v].lag.total ?
+			(double)hist_quantile(&d->u[v].lag, 0.99) * 1e-9 : NAN;
 		db_row(node_row(o, n->ops, 1 + v), &one);
 	}
 }
@@ -692,6 +821,9 @@ static void dbk_sample(struct sim *s, struct sim_node *n, double *out)
 	double dt = (double)s->now_ns - d->ts_prev_ns;
 	out[0] = dt > 0 ? (busy - d->ts_prev_busy) / (dt * cap) : NAN;
 	out[1] = reads ? (double)stale / (double)reads : NAN;
+	out[2] = d->win_lag_n ? d->win_lag_ns / (double)d->win_lag_n * 1e-9 : NAN;
+	d->win_lag_ns = 0;
+	d->win_lag_n = 0;
 	d->ts_prev_busy = busy;
 	d->ts_prev_ns = (double)s->now_ns;
 }
@@ -748,6 +880,7 @@ static const struct col_def db_cols[] = {
 static const struct col_def db_ts_cols[] = {
 	{ "utilization", COL_MEAN, 0, "busy workers over the workers, in the window" },
 	{ "stale_ratio", COL_MEAN, 0, "database: stale reads / reads in the window" },
+	{ "lag_mean_s", COL_MEAN, 0, "database: replication lag of the writes committed in the window, over the replicas" },
 	{ NULL, 0, 0, NULL },
 };
 

@@ -52,11 +52,23 @@ struct role_cfg {
 };
 
 /* A database's config (db_table fills it). */
+/* Replication as MySQL and PostgreSQL replicas do it: each replica
+ * receives the primary's log in commit order after a network `delay`, and
+ * its `appliers` apply the writes, `apply` time each: one thread in
+ * commit order, or N threads, each write to the thread of its key. */
+struct repl_cfg {
+	int given;
+	struct dist delay, apply;
+	int has_delay, has_apply;
+	uint32_t appliers;
+};
+
 struct db_cfg {
 	struct role_cfg primary, replica;
 	uint32_t replicas;
 	struct dist lag;
 	int has_lag;
+	struct repl_cfg repl;
 	unsigned routing, policy;
 	int64_t ryw_window_ns;
 };
@@ -70,6 +82,9 @@ extern const struct param_table db_table;
 struct db_totals {
 	uint64_t arrivals, reads, writes, failed, served;
 	uint64_t stale, ryw;
+	double lag_s;                /* summed over lag_n writes applied */
+	uint64_t lag_n;
+	double lag_p99_s;            /* NaN when not measured */
 	double sojourn_s;            /* over served */
 	double busy, workers;        /* time-averaged busy workers, workers */
 };
@@ -112,8 +127,11 @@ void db_totals(const struct db *d, int64_t now, struct db_totals *out);
 	  "database: reads served by a replica that had not yet applied the latest committed write to their key" }, \
 	{ "stale_ratio", COL_RATIO, 0, "database: stale_reads / reads" }, \
 	{ "ryw_violations", COL_SUM, 0, \
-	  "database: stale reads of a key the reader's session wrote within read_your_writes_window" },
-#define DB_NCOLS 9
+	  "database: stale reads of a key the reader's session wrote within read_your_writes_window" }, \
+	{ "lag_mean_s", COL_RATIO, 0, \
+	  "database: replication lag, from a write's commit at the primary to its apply at a replica (as Seconds_Behind_Source and replay_lag measure it), over the writes committed in the window and the replicas" }, \
+	{ "lag_p99_s", COL_MEAN, 0, "database: its 99th percentile, per replication, averaged" },
+#define DB_NCOLS 11
 
 /* db_row writes the DB_COL_DEFS cells of a row from t. */
 void db_row(double *v, const struct db_totals *t);

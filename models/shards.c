@@ -421,6 +421,7 @@ static void sh_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 		all.arrivals += t.arrivals, all.reads += t.reads, all.writes += t.writes;
 		all.failed += t.failed, all.served += t.served, all.stale += t.stale;
 		all.ryw += t.ryw, all.sojourn_s += t.sojourn_s;
+		all.lag_s += t.lag_s, all.lag_n += t.lag_n;
 		all.busy += t.busy, all.workers += t.workers;
 		sh->tmp[u] = (double)t.arrivals;
 	}
@@ -437,6 +438,7 @@ static void sh_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 		r[2 * DB_NCOLS + 6] = NAN;
 	}
 	double *v = node_row(o, n->ops, 0);
+	all.lag_p99_s = NAN;      /* a shard's is on its row */
 	db_row(v, &all);
 	v[2 * DB_NCOLS] = NAN;
 	v[2 * DB_NCOLS + 1] = NAN;

@@ -1,7 +1,8 @@
 /*
  * test_database.c - the database kind: its stations against Erlang C, the
  * stale-read ratio against 1 - exp(-w L), read-your-writes routing,
- * replica crashes and failover.
+ * replica crashes and failover; replication's appliers against M/M/1
+ * sojourns, and the stale reads that follow from them.
  */
 #include "tests/simtest.h"
 
@@ -224,6 +225,95 @@ static void test_database_failover_waits_for_a_replica(void **state)
 	assert_true(w1 == 1299);
 }
 
+static const char *applier_yaml =
+	"name: applier\nseed: 41\nduration: 200s\nwarmup: 20s\nreplications: 10\n"
+	"workloads:\n"
+	"  w: {arrival: {process: poisson, rate: %g/s}, target: db, keys: {dist: uniform, n: 1000000},\n"
+	"      mix: {write: 1}}\n"
+	"  r: {arrival: {process: poisson, rate: %g/s}, target: db, keys: {dist: uniform, n: 1000000},\n"
+	"      mix: {read: 1}}\n"
+	"nodes:\n"
+	"  db:\n"
+	"    type: database\n"
+	"    primary: {workers: 100000, service: {dist: constant, value: 0s}}\n"
+	"    replicas: 2\n"
+	"    replica: {workers: 100000, service: {dist: constant, value: 0s}}\n"
+	"    replication: {apply: {dist: exponential, mean: 1ms}, appliers: %d}\n";
+
+/* One applier per replica, Poisson writes at w = 500/s, exponential apply
+ * time a = 1 ms: each write's lag is the M/M/1 sojourn, exponential with
+ * mean a / (1 - w a) = 2 ms (p99 ln(100) times that), whatever the reads
+ * (5000/s of them change nothing).  The older model's lag, a running
+ * maximum of per-write delays, is no such thing.  With 4 appliers by key
+ * at 2000 writes/s each thread is the same M/M/1 (its key's share of a
+ * Poisson stream is Poisson), not the M/M/4 of a shared queue (1.087 ms). */
+static void test_database_applier_is_mm1(void **state)
+{
+	(void)state;
+	const struct {
+		double w, r;
+		int appliers;
+	} cases[] = { { 500, 1, 1 }, { 500, 5000, 1 }, { 2000, 1, 4 } };
+	double mm4 = 1e-3 * (1 + simtest_erlang_c(4, 2) / (4 - 2));
+	for (size_t i = 0; i < 3; i++) {
+		char yaml[2048], what[80];
+		double m[NREP], p99[NREP];
+		snprintf(yaml, sizeof yaml, applier_yaml, cases[i].w, cases[i].r, cases[i].appliers);
+		simtest_reps(yaml, NREP, { "db.lag_mean_s", m }, { "db.lag_p99_s", p99 });
+		snprintf(what, sizeof what, "w %g/s, reads %g/s, %d applier%s: mean", cases[i].w,
+			 cases[i].r, cases[i].appliers, cases[i].appliers > 1 ? "s" : "");
+		assert_true(simtest_within(what, m, NREP, 0.002));
+		if (cases[i].appliers > 1)
+			assert_false(simtest_within("  against a shared queue, M/M/4", m, NREP, mm4));
+		else
+			assert_false(simtest_within("  against the apply time alone", m, NREP, 0.001));
+		/* the p99 from the histogram: within its interval widened by the
+		 * buckets' relative error */
+		double pm = gsl_stats_mean(p99, 1, NREP), want = 0.002 * log(100);
+		double half = stats_t_quantile(0.9995, NREP - 1) * gsl_stats_sd(p99, 1, NREP) / sqrt(NREP);
+		print_message("    p99 %.5f +- %.5f, exact %.5f\n", pm, half, want);
+		assert_true(fabs(pm - want) <= half + want * HIST_REL_ERR);
+	}
+}
+
+static const char *stale_one_key_yaml =
+	"name: stale1\nseed: 43\nduration: 200s\nwarmup: 20s\nreplications: 10\n"
+	"workloads:\n"
+	"  w: {arrival: {process: poisson, rate: 500/s}, target: db, keys: {dist: uniform, n: 1},\n"
+	"      mix: {write: 1}}\n"
+	"  r: {arrival: {process: poisson, rate: 200/s}, target: db, keys: {dist: uniform, n: 1},\n"
+	"      mix: {read: 1}}\n"
+	"nodes:\n"
+	"  db:\n"
+	"    type: database\n"
+	"    primary: {workers: 100000, service: {dist: constant, value: 0s}}\n"
+	"    replicas: 1\n"
+	"    replica: {workers: 100000, service: {dist: constant, value: 0s}}\n"
+	"    replication: {%sapply: {dist: exponential, mean: 1ms}}\n";
+
+/* Stale reads follow from the lag.  One key, written at w = 500/s and
+ * read at a replica: a read is stale when the key's latest write, of age
+ * A ~ Exp(w) (Poisson writes, seen by Poisson reads), has not been
+ * applied: its lag is d + L, L ~ Exp(mu - w) independent of A, so P(stale)
+ * = 1 - e^(-w d) (mu - w) / mu: rho = 0.5 with no delay, 0.697 with d =
+ * 1 ms.  Each is shown outside the other's interval. */
+static void test_database_stale_reads_follow_the_lag(void **state)
+{
+	(void)state;
+	double w = 500, mu = 1000;
+	double want[2] = { w / mu, 1 - exp(-w * 0.001) * (mu - w) / mu };
+	for (int i = 0; i < 2; i++) {
+		char yaml[2048], what[80];
+		double x[NREP];
+		snprintf(yaml, sizeof yaml, stale_one_key_yaml,
+			 i ? "delay: {dist: constant, value: 1ms}, " : "");
+		simtest_reps(yaml, NREP, { "db.stale_ratio", x });
+		snprintf(what, sizeof what, "stale share, delay %s", i ? "1 ms" : "0");
+		assert_true(simtest_within(what, x, NREP, want[i]));
+		assert_false(simtest_within("  against the other delay", x, NREP, want[!i]));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -232,6 +322,8 @@ int main(void)
 		cmocka_unit_test(test_database_read_your_writes),
 		cmocka_unit_test(test_database_replica_crash_and_failover),
 		cmocka_unit_test(test_database_failover_waits_for_a_replica),
+		cmocka_unit_test(test_database_applier_is_mm1),
+		cmocka_unit_test(test_database_stale_reads_follow_the_lag),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
