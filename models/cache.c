@@ -55,6 +55,7 @@ struct cache_cfg {
 	uint32_t backend;
 	uint32_t nodes, virtual_nodes;
 	int coalesce;
+	int write_coalescing;          /* write_behind: one queued write a key */
 	int64_t flush_interval_ns;
 	uint32_t flush_batch;
 	double hit_ratio;
@@ -79,7 +80,7 @@ static int cache_validate(struct check_ctx *ctx, const char *what,
 	if (!c->has_miss)
 		c->miss = c->hit;
 	c->fixed = yt_get(map, "hit_ratio") != NULL;
-	const char *const behind[] = { "flush_interval", "flush_batch", NULL };
+	const char *const behind[] = { "flush_interval", "flush_batch", "write_coalescing", NULL };
 	for (size_t i = 0; behind[i]; i++)
 		if (c->mode != CM_WRITE_BEHIND && yt_get(map, behind[i])) {
 			snprintf(w, sizeof w, "%s.%s", what, behind[i]);
@@ -136,6 +137,9 @@ static const struct param cache_params[] = {
 	{ .name = "coalesce", .type = PARAM_BOOL, PARAM_FIELD(struct cache_cfg, coalesce),
 	  .def = "false",
 	  .doc = "concurrent misses on one key wait for the first one's backend read instead of each reading the backend" },
+	{ .name = "write_coalescing", .type = PARAM_BOOL,
+	  PARAM_FIELD(struct cache_cfg, write_coalescing), .def = "true",
+	  .doc = "write_behind: a write to a key that already has one queued merges into it, so a flush sends at most one write a key (Hazelcast's write-coalescing, on by default); false queues every write" },
 	{ .name = "flush_interval", .type = PARAM_DURATION,
 	  PARAM_FIELD(struct cache_cfg, flush_interval_ns), .min_ns = 1000, .def = "1s",
 	  .doc = "write_behind: how often queued writes are sent to the backend" },
@@ -188,11 +192,13 @@ struct flight {
 	uint8_t hit;
 	uint8_t nofill;                /* the node was down: do not fill */
 	uint8_t listed;                /* in the table of fetches */
+	uint32_t nwrites;              /* a flush: the writes merged in it */
 };
 
 struct cstat {
 	uint64_t hits, misses, evictions, expirations;
 	uint64_t backend_reads, backend_writes, lost_writes, coalesced, unreachable;
+	uint64_t writes_coalesced;
 };
 
 struct cnode {
@@ -201,6 +207,12 @@ struct cnode {
 	uint64_t ev0, ex0;             /* the store's counters at warm-up end */
 	uint64_t *wq;                  /* write-behind queue of keys (ring) */
 	size_t wq_head, wq_len, wq_cap;
+	uint64_t wq_writes;            /* writes it holds, merged ones too */
+	/* with write_coalescing, the keys queued and the writes merged in
+	 * each: open addressing, linear probing, backward-shift deletion */
+	uint64_t *wkey;
+	uint32_t *wcount;              /* 0: empty slot */
+	size_t wset_cap, wset_n;
 };
 
 struct cache {
@@ -257,7 +269,7 @@ static void cache_fini(struct sim *s, struct sim_node *n)
 	for (uint32_t u = 0; ca->nd && u < ca->units; u++) {
 		if (!ca->cfg->fixed)
 			cstore_fini(&ca->nd[u].st);
-		free(ca->nd[u].wq);
+		free(ca->nd[u].wq), free(ca->nd[u].wkey), free(ca->nd[u].wcount);
 	}
 	pool_fini(&ca->flights);
 	if (ca->rng)
@@ -417,6 +429,66 @@ static void cache_arrive(struct sim *s, struct sim_node *n, struct request *req)
 		     n->id, CEV_LOOKUP, f, 0);
 }
 
+/* ---- write-behind's queued keys (write_coalescing) ---- */
+
+/* wset_slot: where key is in cn's set, or the empty slot where it would
+ * go. */
+static size_t wset_slot(const struct cnode *cn, uint64_t key)
+{
+	size_t mask = cn->wset_cap - 1, i = keys_hash(key) & mask;
+	while (cn->wcount[i] && cn->wkey[i] != key)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* wset_grow doubles cn's set (or makes it): 0, or -1 out of memory. */
+static int wset_grow(struct cnode *cn)
+{
+	size_t cap = cn->wset_cap ? 2 * cn->wset_cap : 64;
+	uint64_t *k = malloc(cap * sizeof *k), *ok = cn->wkey;
+	uint32_t *c = calloc(cap, sizeof *c), *oc = cn->wcount;
+	size_t ocap = cn->wset_cap;
+	if (!k || !c) {
+		free(k), free(c);
+		return -1;
+	}
+	cn->wkey = k, cn->wcount = c, cn->wset_cap = cap;
+	for (size_t i = 0; i < ocap; i++)
+		if (oc[i]) {
+			size_t j = wset_slot(cn, ok[i]);
+			cn->wkey[j] = ok[i];
+			cn->wcount[j] = oc[i];
+		}
+	free(ok), free(oc);
+	return 0;
+}
+
+/* wset_take removes key from cn's set and returns the writes merged in
+ * it (0 if it was not there), shifting back the entries that follow. */
+static uint32_t wset_take(struct cnode *cn, uint64_t key)
+{
+	if (!cn->wset_cap)
+		return 0;
+	size_t mask = cn->wset_cap - 1, i = wset_slot(cn, key);
+	uint32_t n = cn->wcount[i];
+	if (!n)
+		return 0;
+	cn->wcount[i] = 0;
+	cn->wset_n--;
+	for (size_t j = (i + 1) & mask; cn->wcount[j]; j = (j + 1) & mask) {
+		size_t home = keys_hash(cn->wkey[j]) & mask;
+		/* j's entry may move to the hole at i unless its home lies
+		 * cyclically in (i, j] */
+		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+			cn->wkey[i] = cn->wkey[j];
+			cn->wcount[i] = cn->wcount[j];
+			cn->wcount[j] = 0;
+			i = j;
+		}
+	}
+	return n;
+}
+
 /* lookup_over: the lookup's time has passed. */
 static void lookup_over(struct sim *s, struct sim_node *n, struct cache *ca,
 			struct flight *f)
@@ -435,6 +507,25 @@ static void lookup_over(struct sim *s, struct sim_node *n, struct cache *ca,
 	if (f->op == F_BEHIND) {
 		struct cnode *cn = &ca->nd[f->unit];
 		fill(s, n, ca, f->unit, f->key);
+		cn->wq_writes++;
+		if (c->write_coalescing) {
+			if (2 * (cn->wset_n + 1) > cn->wset_cap && wset_grow(cn)) {
+				s->oom = 1;
+				return;
+			}
+			size_t i = wset_slot(cn, f->key);
+			if (cn->wcount[i]) {
+				/* merged into the write queued for its key */
+				cn->wcount[i]++;
+				if (s->measuring)
+					cn->stat.writes_coalesced++;
+				end(s, ca, f, REQ_OK, n->id);
+				return;
+			}
+			cn->wkey[i] = f->key;
+			cn->wcount[i] = 1;
+			cn->wset_n++;
+		}
 		if (cn->wq_len == cn->wq_cap) {
 			size_t cap = cn->wq_cap ? 2 * cn->wq_cap : 64;
 			uint64_t *q = malloc(cap * sizeof *q);
@@ -487,6 +578,8 @@ static void flush(struct sim *s, struct sim_node *n, struct cache *ca, uint32_t 
 		r->key = cn->wq[cn->wq_head];
 		r->keyed = 1;
 		f->key = r->key;
+		f->nwrites = ca->cfg->write_coalescing ? wset_take(cn, f->key) : 1;
+		cn->wq_writes -= f->nwrites;
 		cn->wq_head = (cn->wq_head + 1) % cn->wq_cap;
 		cn->wq_len--;
 		r->write = 1;
@@ -534,7 +627,7 @@ static void cache_done(struct sim *s, struct sim_node *n, struct request *req)
 	if (f->op == F_FLUSH) {
 		/* a queued write the backend failed is lost too */
 		if (req->status != REQ_OK && s->measuring)
-			ca->nd[f->unit].stat.lost_writes++;
+			ca->nd[f->unit].stat.lost_writes += f->nwrites;
 		sim_request_free(s, req);
 		pool_put(&ca->flights, f);
 		return;
@@ -571,8 +664,12 @@ static void drop(struct sim *s, struct cache *ca, uint32_t u, int lose)
 		cstore_clear(&cn->st);
 	if (lose) {
 		if (s->measuring)
-			cn->stat.lost_writes += cn->wq_len;
+			cn->stat.lost_writes += cn->wq_writes;
 		cn->wq_len = 0;
+		cn->wq_writes = 0;
+		if (cn->wset_cap)
+			memset(cn->wcount, 0, cn->wset_cap * sizeof *cn->wcount);
+		cn->wset_n = 0;
 	}
 }
 
@@ -658,6 +755,7 @@ static void row_write(double *v, const struct cstat *st, double entries)
 	v[18] = (double)st->coalesced;
 	v[20] = (double)st->unreachable;
 	v[22] = NAN;
+	v[24] = (double)st->writes_coalesced;
 }
 
 static void cache_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
@@ -678,6 +776,7 @@ static void cache_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 		sum.backend_reads += st->backend_reads, sum.backend_writes += st->backend_writes;
 		sum.lost_writes += st->lost_writes, sum.coalesced += st->coalesced;
 		sum.unreachable += st->unreachable;
+		sum.writes_coalesced += st->writes_coalesced;
 		double e = ca->cfg->fixed ? NAN : (double)cn->st.count;
 		entries += e;
 		if (o->nrows > 1)
@@ -732,6 +831,8 @@ static const struct col_def cache_cols[] = {
 	{ "unreachable", COL_SUM, 0, "cache: requests whose node was down, sent straight to the backend" },
 	{ "keys_moved_share", COL_MEAN, 0,
 	  "cache: share of the key space that changed node when nodes were added or removed, averaged over the changes" },
+	{ "writes_coalesced", COL_SUM, 0,
+	  "cache: write_behind writes merged into one already queued for their key (write_coalescing)" },
 	{ NULL, 0, 0, NULL },
 };
 

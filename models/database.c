@@ -623,7 +623,7 @@ void db_recover(struct sim *s, struct sim_node *n, struct db *d, uint32_t u)
 /* The kind's own timeline actions: `lag` and `failover`. */
 const struct tl_action_def db_lag = {
 	.name = "lag", .engine = TL_KIND, .value = &tl_factor_key, .label = tl_label_factor,
-	.doc = "a database's replication lag is multiplied by `factor` (on every replica, or the one named)",
+	.doc = "a database's replication lag is multiplied by `factor` (with replication, its delay and apply times) on every replica, or the one named, for writes committed meanwhile",
 };
 
 static void label_failover(char *buf, size_t len, const char *target, const struct tl_entry *t,

@@ -253,7 +253,8 @@ static const char *behind_yaml =
 	"workloads:\n"
 	"  u: {arrival: {process: constant, rate: 100/s}, target: cache, mix: {write: 1}}\n"
 	"nodes:\n"
-	"  cache: {type: cache, mode: write_behind, flush_interval: 995ms, backend: db}\n"
+	"  cache: {type: cache, mode: write_behind, flush_interval: 995ms, backend: db,\n"
+	"          write_coalescing: false}\n"
 	"  db: {type: service, workers: 10, service: {dist: constant, value: 1ms}}\n"
 	"timeline:\n"
 	"  - {at: %s, node: cache, do: crash, for: 1s}\n";
@@ -284,6 +285,51 @@ static void test_cache_write_behind_loses_the_queue(void **state)
 	}
 }
 
+/* Write coalescing, as Hazelcast's write-behind does it: 10 keys written
+ * 1000 times a second, flushed every second, send at most one write a key
+ * per flush, 10 per flush, 100 in the 10 s; every other write merged into
+ * one queued for its key.  Without it each flush sends every write it
+ * queued, 1000.  A crash loses the writes merged, not just the keys. */
+static void test_cache_write_behind_coalesces(void **state)
+{
+	(void)state;
+	const char *y =
+		"name: coalesce\nseed: 3\nduration: 10s\nwarmup: 0s\nreplications: 1\n"
+		"workloads:\n"
+		"  u: {arrival: {process: constant, rate: 1000/s}, target: cache, mix: {write: 1},\n"
+		"      keys: {dist: uniform, n: 10}}\n"
+		"nodes:\n"
+		"  cache: {type: cache, mode: write_behind, flush_interval: 1s, flush_batch: 100000,\n"
+		"          backend: db%s}\n"
+		"  db: {type: service, workers: 1000, service: {dist: constant, value: 1ms}}\n"
+		"timeline:\n  - {at: 9500ms, node: cache, do: crash, for: 1s}\n";
+	for (int i = 0; i < 2; i++) {
+		char yaml[1024];
+		double sent, merged, lost, n, down;
+		snprintf(yaml, sizeof yaml, y, i ? ", write_coalescing: false" : "");
+		simtest_reps(yaml, 1, { "cache.backend_writes", &sent },
+			     { "cache.writes_coalesced", &merged }, { "cache.lost_writes", &lost },
+			     { "@arrivals", &n }, { "cache.unreachable", &down });
+		/* the writes of the last 0.5 s go straight to the database */
+		double flushed = sent - down;
+		print_message("    %s: %g writes, %g sent by 9 flushes, %g merged, %g lost at the crash\n",
+			      i ? "without" : "with coalescing", n, flushed, merged, lost);
+		if (!i) {
+			assert_true(flushed == 10 * 9);
+			/* every write is accounted for: flushed as its key's
+			 * write, merged into one, sent while the node was
+			 * down, or one of the 10 keys' writes queued at the
+			 * crash (the other lost writes were merged into them) */
+			assert_true(flushed + merged + down + 10 == n);
+		} else {
+			assert_true(flushed + down + lost == n);
+			assert_true(merged == 0);
+		}
+		/* the 500 writes since the flush at 9 s are lost either way */
+		assert_true(lost == 500);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_cache_tier_is_its_jackson_network),
 		cmocka_unit_test(test_cache_coalescing_against_renewal_reward),
 		cmocka_unit_test(test_cache_write_behind_loses_the_queue),
+		cmocka_unit_test(test_cache_write_behind_coalesces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
