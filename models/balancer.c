@@ -67,6 +67,13 @@ struct hc_cfg {
 	uint32_t unhealthy, healthy;
 };
 
+/* A probe's timeout event names its probe: arg = seq << 27 | instance
+ * << 17 | backend. */
+#define LB_PROBE_B_BITS 17
+#define LB_PROBE_I_BITS 10
+_Static_assert(LB_MAX_BACKENDS <= 1 << LB_PROBE_B_BITS && LB_MAX_INSTANCES <= 1 << LB_PROBE_I_BITS,
+	       "a probe's backend and instance fit its event's arg");
+
 struct od_cfg {
 	int on;
 	uint32_t consecutive;
@@ -102,6 +109,7 @@ struct lb_cfg {
 	uint32_t balance_factor;       /* ring_hash: hash_balance_factor; 0 off */
 	uint32_t choice_count;   /* least_request: Envoy's choice_count */
 	double bias;             /* least_request: Envoy's active_request_bias */
+	uint32_t panic;          /* healthy_panic_threshold, percent; 0: never */
 	int64_t decay_ns, lifetime_ns;
 	struct hc_cfg hc;
 	struct od_cfg od;
@@ -122,6 +130,8 @@ struct flight {
 	int64_t sent_ns;
 	uint32_t b, inst;
 	int release;           /* its load is released on reply */
+	int probe;             /* a health check's probe, not a request */
+	uint32_t seq;          /* the probe's number */
 };
 
 struct conn {
@@ -138,6 +148,9 @@ struct inst {
 	void *ps;              /* the policy's own: its init makes it, its
 				* fini frees it */
 	uint32_t *hc_fail, *hc_ok, *c5xx, *times;
+	uint32_t *probe_seq;             /* [nb] the last probe's number */
+	uint8_t *probe_out;              /* [nb] it awaits its answer */
+	int panic;                       /* too few healthy: all are available */
 	uint32_t nejected;
 	int64_t *ss_start;               /* slow start began; -1 none */
 	struct conn *conns;              /* layer 4, open addressing */
@@ -168,6 +181,7 @@ struct lb {
 	uint64_t moved_n;
 	uint32_t units_seen;   /* the backend node's active replicas, last seen */
 	gsl_rng *rng;
+	uint64_t probe_ident, nprobes;   /* the probes' identities */
 	struct pool flights;
 	double ts_prev_out;
 	int64_t ts_prev_ns;
@@ -1297,7 +1311,8 @@ static const struct param hc_params[] = {
 	{ .name = "interval", .type = PARAM_DURATION, PARAM_FIELD(struct hc_cfg, interval_ns),
 	  .min_ns = 1000, .def = "5s", .doc = "time between probes of a backend" },
 	{ .name = "timeout", .type = PARAM_DURATION, PARAM_FIELD(struct hc_cfg, timeout_ns),
-	  .min_ns = 0, .def = "1s", .doc = "a probe of a crashed backend fails after this" },
+	  .min_ns = 0, .def = "1s",
+	  .doc = "a probe not answered ok within this fails (Envoy's timeout): a probe is a request to the backend like any other, so a slow, overloaded or erroring backend fails its probes, and one that is down never answers" },
 	{ .name = "unhealthy_threshold", .type = PARAM_UINT, PARAM_FIELD(struct hc_cfg, unhealthy),
 	  .umin = 1, .umax = 1000, .def = "3", .doc = "failed probes in a row that take a backend out" },
 	{ .name = "healthy_threshold", .type = PARAM_UINT, PARAM_FIELD(struct hc_cfg, healthy),
@@ -1436,6 +1451,9 @@ static const struct param lb_params[] = {
 	{ .name = "connection_lifetime", .type = PARAM_DURATION,
 	  PARAM_FIELD(struct lb_cfg, lifetime_ns), .min_ns = 1, .def_doc = "for ever",
 	  .doc = "layer 4: a connection is pinned to its backend for this long, then chosen again on its next request" },
+	{ .name = "healthy_panic_threshold", .type = PARAM_UINT, PARAM_FIELD(struct lb_cfg, panic),
+	  .umin = 0, .umax = 100, .def = "50",
+	  .doc = "percent: while fewer of the backends in use than this are healthy (neither failing health checks nor ejected), the balancer ignores health and balances over all of them, as Envoy's panic mode does (default 50); 0 never panics" },
 	{ .name = "health_check", .type = PARAM_MAP, PARAM_FIELD(struct lb_cfg, hc),
 	  .sub = &hc_table, .shape = "{interval: 5s, timeout: 1s, unhealthy_threshold: 3, healthy_threshold: 2}",
 	  .def_doc = "none", .doc = "active health checks of every backend, by every instance" },
@@ -1611,9 +1629,18 @@ static int rebuild(struct sim *s, struct lb *lb, struct inst *in)
 	/* which backend each probe key went to, to count moves */
 	if ((p->flags & LBP_HASH) && in->navail && !(before = hring_snapshot(probe_place, &pc)))
 		return -1;
+	/* Envoy's panic: below healthy_panic_threshold percent of the
+	 * backends in use healthy, every backend in use is available */
+	uint32_t active = 0, healthy = 0;
+	for (uint32_t b = 0; b < lb->nb; b++) {
+		active += !(in->flags[b] & AV_INACTIVE);
+		healthy += !in->flags[b];
+	}
+	in->panic = active && (uint64_t)healthy * 100 < (uint64_t)lb->cfg->panic * active;
+	uint8_t mask = in->panic ? AV_INACTIVE : 0xff;
 	in->navail = 0;
 	for (uint32_t b = 0; b < lb->nb; b++)
-		if (!in->flags[b])
+		if (!(in->flags[b] & mask))
 			in->avail[in->navail++] = b;
 	int rc = p->rebuild ? p->rebuild(lb, in) : 0;
 	if (before && rc == 0 && in->navail && s->measuring) {
@@ -1747,6 +1774,8 @@ static int inst_init(struct sim *s, struct sim_node *n, struct lb *lb, uint32_t 
 	    !(in->times = calloc(nb, sizeof *in->times)) ||
 	    !(in->hc_fail = calloc(nb, sizeof *in->hc_fail)) ||
 	    !(in->hc_ok = calloc(nb, sizeof *in->hc_ok)) ||
+	    !(in->probe_seq = calloc(nb, sizeof *in->probe_seq)) ||
+	    !(in->probe_out = calloc(nb, 1)) ||
 	    !(in->ss_start = malloc(nb * sizeof *in->ss_start)))
 		return SIM_ENOMEM;
 	for (uint32_t b = 0; b < nb; b++)
@@ -1785,6 +1814,7 @@ static int lb_init(struct sim *s, struct sim_node *n)
 	lb->nb = c->nb;
 	pool_init(&lb->flights, sizeof(struct flight), 1024);
 	lb->units_seen = units_now(s, c);
+	lb->probe_ident = rng_key(s->run_key, rng_hash64(n->sc->name, 5));
 	if (!(lb->rng = sim_stream(s, n, "policy")) ||
 	    !(lb->in = calloc(c->instances, sizeof *lb->in)) ||
 	    !(lb->bs = calloc(lb->nb, sizeof *lb->bs)) ||
@@ -1810,6 +1840,7 @@ static void lb_fini(struct sim *s, struct sim_node *n)
 		struct inst *in = &lb->in[i];
 		free(in->load), free(in->flags), free(in->avail), free(in->c5xx);
 		free(in->times), free(in->hc_fail), free(in->hc_ok), free(in->ss_start);
+		free(in->probe_seq), free(in->probe_out);
 		free(in->conns);
 		if (lb->pol->fini)
 			lb->pol->fini(in);
@@ -1878,6 +1909,7 @@ static void forward(struct sim *s, struct sim_node *n, struct lb *lb,
 	f->b = b;
 	f->inst = i;
 	f->release = release;
+	f->probe = 0;
 	if (s->measuring)
 		lb->bs[b].sent++;
 	twa_add(&lb->bs[b].out, s->now_ns, 1);
@@ -1931,6 +1963,8 @@ static void eject(struct sim *s, struct sim_node *n, struct lb *lb, struct inst 
 		     (uint64_t)i << 32 | b);
 }
 
+static void probe_result(struct sim *s, struct lb *lb, uint32_t i, uint32_t b, int ok);
+
 static void lb_done(struct sim *s, struct sim_node *n, struct request *req)
 {
 	struct lb *lb = n->state;
@@ -1938,6 +1972,16 @@ static void lb_done(struct sim *s, struct sim_node *n, struct request *req)
 	struct flight *f = (struct flight *)sim_via_pop(req);
 	struct inst *in = &lb->in[f->inst];
 	uint32_t b = f->b;
+	if (f->probe) {
+		/* a probe's answer, unless its timeout came first */
+		if (in->probe_out[b] && in->probe_seq[b] == f->seq) {
+			in->probe_out[b] = 0;
+			probe_result(s, lb, f->inst, b, req->status == REQ_OK);
+		}
+		pool_put(&lb->flights, f);
+		sim_request_free(s, req);
+		return;
+	}
 	double rtt = (double)(s->now_ns - f->sent_ns);
 	if (f->release)
 		load_add(lb, in, b, -1);
@@ -1990,6 +2034,44 @@ static void probe_result(struct sim *s, struct lb *lb, uint32_t i, uint32_t b, i
 	}
 }
 
+/* probe_send probes backend b for instance i: a request like any other
+ * (it queues, takes its service time, makes its calls, and fails as a
+ * request fails there), passed when it is answered ok within the
+ * timeout.  A replica that is down does not answer: its probe fails at
+ * the timeout. */
+static void probe_send(struct sim *s, struct sim_node *n, struct lb *lb, uint32_t i, uint32_t b)
+{
+	const struct lb_cfg *c = lb->cfg;
+	const struct backend *e = &c->be[b];
+	struct inst *in = &lb->in[i];
+	uint32_t seq = ++in->probe_seq[b] & 0x1fffffffu;
+	in->probe_seq[b] = seq;
+	in->probe_out[b] = 1;
+	sim_schedule(s, s->now_ns + c->hc.timeout_ns, n->id, LB_EV_PROBE_FAIL, NULL,
+		     (uint64_t)seq << (LB_PROBE_B_BITS + LB_PROBE_I_BITS) |
+			     (uint64_t)i << LB_PROBE_B_BITS | b);
+	if (backend_down(s, e))
+		return;
+	struct request *r = sim_request_new(s);
+	struct flight *f = r ? pool_get(&lb->flights) : NULL;
+	if (!f) {
+		if (r)
+			sim_request_free(s, r);
+		s->oom = 1;
+		return;
+	}
+	memset(f, 0, sizeof *f);
+	f->b = b;
+	f->inst = i;
+	f->probe = 1;
+	f->seq = seq;
+	f->sent_ns = s->now_ns;
+	r->ident = rng_key(lb->probe_ident, lb->nprobes++);
+	sim_via_push(r, &f->via, n->id);
+	r->replica = e->replica;
+	sim_send(s, e->node, r);
+}
+
 static void lb_event(struct sim *s, struct sim_node *n, struct event *ev)
 {
 	struct lb *lb = n->state;
@@ -2001,15 +2083,20 @@ static void lb_event(struct sim *s, struct sim_node *n, struct event *ev)
 		break;
 	case LB_EV_PROBE:
 		sim_schedule(s, s->now_ns + c->hc.interval_ns, n->id, LB_EV_PROBE, NULL, ev->arg);
-		if (backend_down(s, &c->be[b]))
-			sim_schedule(s, s->now_ns + c->hc.timeout_ns, n->id, LB_EV_PROBE_FAIL,
-				     NULL, ev->arg);
-		else
-			probe_result(s, lb, i, b, 1);
+		probe_send(s, n, lb, i, b);
 		break;
-	case LB_EV_PROBE_FAIL:
-		probe_result(s, lb, i, b, 0);
+	case LB_EV_PROBE_FAIL: {
+		/* a probe's timeout: it fails unless answered meanwhile */
+		uint32_t pb = (uint32_t)(ev->arg & ((1u << LB_PROBE_B_BITS) - 1));
+		uint32_t pi = (uint32_t)(ev->arg >> LB_PROBE_B_BITS) & ((1u << LB_PROBE_I_BITS) - 1);
+		uint32_t seq = (uint32_t)(ev->arg >> (LB_PROBE_B_BITS + LB_PROBE_I_BITS));
+		struct inst *pin = &lb->in[pi];
+		if (pin->probe_out[pb] && pin->probe_seq[pb] == seq) {
+			pin->probe_out[pb] = 0;
+			probe_result(s, lb, pi, pb, 0);
+		}
 		break;
+	}
 	case LB_EV_UNEJECT:
 		lb->in[i].nejected--;
 		set_flag(s, lb, &lb->in[i], b, AV_EJECTED, 0);

@@ -858,6 +858,87 @@ static void test_balancer_ring_hash_bounded_load(void **state)
 	}
 }
 
+static const char *probe_yaml =
+	"duration: 300s\nwarmup: 0s\nreplications: 1\n"
+	"workloads:\n  u: {arrival: {process: poisson, rate: 40/s}, target: lb}\n"
+	"nodes:\n"
+	"  lb: {type: balancer, policy: round_robin, backends: web,\n"
+	"       health_check: {interval: 1s, timeout: 500ms, unhealthy_threshold: 3, healthy_threshold: 2}}\n"
+	"  web: {type: service, replicas: 4, service: {dist: exponential, mean: 10ms}}\n"
+	"timeline:\n"
+	"  - {at: 100s, do: %s, node: web, replica: 1}\n";
+
+/* Health checks are requests.  A backend that answers every request with
+ * an error fails its probes too, and is taken out after three of them
+ * (a few seconds: its 10 requests a second fail meanwhile, not the 2,000
+ * of the next 200 s).  One slowed 100 times (1 s per request) answers its
+ * probes too late for their 500 ms timeout; one slowed 3 times answers in
+ * time and stays in. */
+static void test_balancer_health_checks_are_requests(void **state)
+{
+	(void)state;
+	const struct {
+		const char *fault;
+		int out;
+	} cases[] = {
+		{ "errors, rate: 1", 1 },
+		{ "slow, factor: 100", 1 },
+		{ "slow, factor: 3", 0 },
+	};
+	for (size_t k = 0; k < 3; k++) {
+		char yaml[1024];
+		snprintf(yaml, sizeof yaml, probe_yaml, cases[k].fault);
+		struct sweep *set = simtest_load(yaml);
+		struct rep_result r;
+		simtest_run(set->points[0], 0, &r);
+		double marks = simtest_node(set->points[0], &r, 0, 2, "unhealthy_marks");
+		double others = simtest_node(set->points[0], &r, 0, 0, "unhealthy_marks") - marks;
+		double failed = simtest_node(set->points[0], &r, 0, 2, "failed");
+		print_message("    %s: marked unhealthy %g times (others %g), %g failed replies\n",
+			      cases[k].fault, marks, others, failed);
+		assert_true(marks == cases[k].out && others == 0);
+		if (k == 0)
+			assert_true(failed <= 80);
+		rep_result_fini(&r);
+		sweep_free(set);
+	}
+}
+
+/* Envoy's panic threshold: 3 of 4 backends crash.  Once the checks take
+ * them out, 1 of 4 is healthy, under the 50 % default: the balancer
+ * ignores health and sends to all four, and three quarters of the
+ * requests fail (about 6,000 in 200 s).  With the threshold at 0 the one
+ * healthy backend takes everything and only the requests before
+ * detection fail. */
+static void test_balancer_panic_threshold(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		char yaml[1024];
+		double crashed;
+		snprintf(yaml, sizeof yaml,
+			 "duration: 300s\nwarmup: 0s\nreplications: 1\n"
+			 "workloads:\n  u: {arrival: {process: poisson, rate: 40/s}, target: lb}\n"
+			 "nodes:\n"
+			 "  lb: {type: balancer, policy: round_robin, backends: web%s,\n"
+			 "       health_check: {interval: 1s, timeout: 500ms}}\n"
+			 "  web: {type: service, replicas: 4, workers: 10,\n"
+			 "        service: {dist: exponential, mean: 10ms}}\n"
+			 "timeline:\n"
+			 "  - {at: 100s, do: crash, node: web, replica: 1}\n"
+			 "  - {at: 100s, do: crash, node: web, replica: 2}\n"
+			 "  - {at: 100s, do: crash, node: web, replica: 3}\n",
+			 k ? ", healthy_panic_threshold: 0" : "");
+		simtest_reps(yaml, 1, { "@crashed", &crashed });
+		print_message("    threshold %s: %g requests failed as crashed\n", k ? "0" : "50 %",
+			      crashed);
+		if (!k)
+			assert_true(crashed > 0.75 * 40 * 190 && crashed < 0.75 * 40 * 210);
+		else
+			assert_true(crashed < 0.75 * 40 * 10);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -868,6 +949,8 @@ int main(void)
 		cmocka_unit_test(test_balancer_layer4_pins_connections),
 		cmocka_unit_test(test_balancer_health_checks_notice_a_crash),
 		cmocka_unit_test(test_balancer_outlier_ejection),
+		cmocka_unit_test(test_balancer_health_checks_are_requests),
+		cmocka_unit_test(test_balancer_panic_threshold),
 		cmocka_unit_test(test_balancer_ketama_spread),
 		cmocka_unit_test(test_balancer_ring_hash_is_envoys),
 		cmocka_unit_test(test_balancer_ring_hash_bounded_load),
