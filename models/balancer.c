@@ -56,10 +56,10 @@
 
 /* ---- types ------------------------------------------------------------ */
 
-enum { LB_EV_FORWARD = 1, LB_EV_PROBE, LB_EV_PROBE_FAIL, LB_EV_UNEJECT };
+enum { LB_EV_FORWARD = 1, LB_EV_PROBE, LB_EV_PROBE_FAIL, LB_EV_OD_SWEEP, LB_EV_FAIL_END };
 
 /* availability flags of a backend, per instance */
-enum { AV_UNHEALTHY = 1, AV_EJECTED = 2, AV_INACTIVE = 4 };
+enum { AV_UNHEALTHY = 1, AV_EJECTED = 2, AV_INACTIVE = 4, AV_FAILED = 8 };
 
 struct hc_cfg {
 	int on;
@@ -77,8 +77,12 @@ _Static_assert(LB_MAX_BACKENDS <= 1 << LB_PROBE_B_BITS && LB_MAX_INSTANCES <= 1 
 struct od_cfg {
 	int on;
 	uint32_t consecutive;
-	int64_t base_ns, max_ns;
+	int64_t base_ns, max_ns, interval_ns;
 	double max_percent;
+	int always_one;              /* always_eject_one_host */
+	uint32_t enforce_5xx, enforce_sr;   /* percent */
+	uint32_t sr_hosts, sr_volume, sr_factor;
+	int hc_uneject;              /* successful_active_health_check_uneject_host */
 };
 
 struct ss_cfg {
@@ -110,6 +114,8 @@ struct lb_cfg {
 	uint32_t choice_count;   /* least_request: Envoy's choice_count */
 	double bias;             /* least_request: Envoy's active_request_bias */
 	uint32_t panic;          /* healthy_panic_threshold, percent; 0: never */
+	uint32_t max_fails;      /* nginx's passive check; 0: none */
+	int64_t fail_timeout_ns;
 	int64_t decay_ns, lifetime_ns;
 	struct hc_cfg hc;
 	struct od_cfg od;
@@ -148,6 +154,10 @@ struct inst {
 	void *ps;              /* the policy's own: its init makes it, its
 				* fini frees it */
 	uint32_t *hc_fail, *hc_ok, *c5xx, *times;
+	int64_t *ejected_at;             /* [nb] when it was last ejected */
+	uint32_t *sr_ok, *sr_all;        /* [nb] replies this interval */
+	uint32_t *fails;                 /* [nb] nginx: failures in the window */
+	int64_t *fail_since;             /* [nb] the window's start */
 	uint32_t *probe_seq;             /* [nb] the last probe's number */
 	uint8_t *probe_out;              /* [nb] it awaits its answer */
 	int panic;                       /* too few healthy: all are available */
@@ -1335,7 +1345,30 @@ static const struct param od_params[] = {
 	  .min_ns = 1, .def = "300s", .doc = "the longest an ejection lasts" },
 	{ .name = "max_ejection_percent", .type = PARAM_NUMBER,
 	  PARAM_FIELD(struct od_cfg, max_percent), .min = 0, .max = 100, .def = "10",
-	  .doc = "at most this share of the backends is ejected at once (always at least one may be)" },
+	  .doc = "an ejection is made only while the ejected backends, it included, stay within this percent of those in use: with the default 10, none of fewer than 10 backends is ejected unless always_eject_one_host" },
+	{ .name = "always_eject_one_host", .type = PARAM_BOOL, PARAM_FIELD(struct od_cfg, always_one),
+	  .def = "false", .doc = "one backend may be ejected whatever max_ejection_percent says" },
+	{ .name = "interval", .type = PARAM_DURATION, PARAM_FIELD(struct od_cfg, interval_ns),
+	  .min_ns = 1000000, .def = "10s",
+	  .doc = "between sweeps: each returns the backends whose ejection is over, takes one off the multiplier of those in, and ejects by success rate" },
+	{ .name = "enforcing_consecutive_5xx", .type = PARAM_UINT,
+	  PARAM_FIELD(struct od_cfg, enforce_5xx), .umin = 0, .umax = 100, .def = "100",
+	  .doc = "percent chance that a consecutive_5xx detection ejects" },
+	{ .name = "enforcing_success_rate", .type = PARAM_UINT,
+	  PARAM_FIELD(struct od_cfg, enforce_sr), .umin = 0, .umax = 100, .def = "100",
+	  .doc = "percent chance that a success-rate detection ejects (0: no success-rate ejection)" },
+	{ .name = "success_rate_minimum_hosts", .type = PARAM_UINT,
+	  PARAM_FIELD(struct od_cfg, sr_hosts), .umin = 1, .umax = LB_MAX_BACKENDS, .def = "5",
+	  .doc = "backends with the volume needed for a success-rate sweep" },
+	{ .name = "success_rate_request_volume", .type = PARAM_UINT,
+	  PARAM_FIELD(struct od_cfg, sr_volume), .umin = 1, .umax = 1000000000, .def = "100",
+	  .doc = "replies over an interval for a backend's success rate to count" },
+	{ .name = "success_rate_stdev_factor", .type = PARAM_UINT,
+	  PARAM_FIELD(struct od_cfg, sr_factor), .umin = 0, .umax = 1000000, .def = "1900",
+	  .doc = "a backend is ejected below mean - this / 1000 x stdev of the success rates" },
+	{ .name = "successful_active_health_check_uneject_host", .type = PARAM_BOOL,
+	  PARAM_FIELD(struct od_cfg, hc_uneject), .def = "true",
+	  .doc = "a passing health check ends an ejection" },
 	{ 0 }
 };
 
@@ -1457,9 +1490,14 @@ static const struct param lb_params[] = {
 	{ .name = "health_check", .type = PARAM_MAP, PARAM_FIELD(struct lb_cfg, hc),
 	  .sub = &hc_table, .shape = "{interval: 5s, timeout: 1s, unhealthy_threshold: 3, healthy_threshold: 2}",
 	  .def_doc = "none", .doc = "active health checks of every backend, by every instance" },
+	{ .name = "max_fails", .type = PARAM_UINT, PARAM_FIELD(struct lb_cfg, max_fails),
+	  .umin = 1, .umax = 1000000, .def_doc = "none",
+	  .doc = "nginx's passive check: this many failed replies within fail_timeout of the first take a backend out for fail_timeout (counted in ejections); a success clears the count" },
+	{ .name = "fail_timeout", .type = PARAM_DURATION, PARAM_FIELD(struct lb_cfg, fail_timeout_ns),
+	  .min_ns = 1000000, .def = "10s", .doc = "nginx's fail_timeout, with max_fails" },
 	{ .name = "outlier_detection", .type = PARAM_MAP, PARAM_FIELD(struct lb_cfg, od),
 	  .sub = &od_table, .shape = "{consecutive_5xx: 5, base_ejection_time: 30s, max_ejection_percent: 10}",
-	  .def_doc = "none", .doc = "ejection of backends whose replies fail in a row (Envoy's names)" },
+	  .def_doc = "none", .doc = "Envoy's outlier detection: ejection of backends whose replies fail in a row, or whose success rate is an outlier" },
 	{ .name = "slow_start", .type = PARAM_MAP, PARAM_FIELD(struct lb_cfg, ss),
 	  .sub = &ss_table, .shape = "{window: 30s, aggression: 1, min_weight_percent: 10}",
 	  .def_doc = "none", .doc = "a backend that returns, or is added, ramps up to its share" },
@@ -1772,6 +1810,11 @@ static int inst_init(struct sim *s, struct sim_node *n, struct lb *lb, uint32_t 
 	    !(in->avail = calloc(nb, sizeof *in->avail)) ||
 	    !(in->c5xx = calloc(nb, sizeof *in->c5xx)) ||
 	    !(in->times = calloc(nb, sizeof *in->times)) ||
+	    !(in->ejected_at = calloc(nb, sizeof *in->ejected_at)) ||
+	    !(in->sr_ok = calloc(nb, sizeof *in->sr_ok)) ||
+	    !(in->sr_all = calloc(nb, sizeof *in->sr_all)) ||
+	    !(in->fails = calloc(nb, sizeof *in->fails)) ||
+	    !(in->fail_since = calloc(nb, sizeof *in->fail_since)) ||
 	    !(in->hc_fail = calloc(nb, sizeof *in->hc_fail)) ||
 	    !(in->hc_ok = calloc(nb, sizeof *in->hc_ok)) ||
 	    !(in->probe_seq = calloc(nb, sizeof *in->probe_seq)) ||
@@ -1799,6 +1842,9 @@ static int inst_init(struct sim *s, struct sim_node *n, struct lb *lb, uint32_t 
 				return SIM_ENOMEM;
 		}
 	}
+	if (c->od.on && !sim_schedule(s, c->od.interval_ns, n->id, LB_EV_OD_SWEEP, NULL,
+				      (uint64_t)i << 32))
+		return SIM_ENOMEM;
 	return 0;
 }
 
@@ -1840,6 +1886,8 @@ static void lb_fini(struct sim *s, struct sim_node *n)
 		struct inst *in = &lb->in[i];
 		free(in->load), free(in->flags), free(in->avail), free(in->c5xx);
 		free(in->times), free(in->hc_fail), free(in->hc_ok), free(in->ss_start);
+		free(in->ejected_at), free(in->sr_ok), free(in->sr_all);
+		free(in->fails), free(in->fail_since);
 		free(in->probe_seq), free(in->probe_out);
 		free(in->conns);
 		if (lb->pol->fini)
@@ -1942,28 +1990,121 @@ static void lb_arrive(struct sim *s, struct sim_node *n, struct request *req)
 	forward(s, n, lb, req, i);
 }
 
-/* eject takes backend b out at instance in, if the cap allows. */
+/*
+ * Outlier detection, as Envoy's (outlier_detection_impl.cc).  A backend
+ * is ejected inline after consecutive_5xx failed replies in a row, or at
+ * an interval sweep when its success rate over the last interval falls
+ * below mean - success_rate_stdev_factor / 1000 x stdev of those with
+ * success_rate_request_volume replies (given success_rate_minimum_hosts
+ * such backends).  Either is enforced with its percent's chance.  An
+ * ejection is allowed while the ejected would stay within
+ * max_ejection_percent of the backends in use, (ejected + 1) / n, or,
+ * with always_eject_one_host, when none is ejected.  It lasts
+ * base_ejection_time x the ejections in a row (the multiplier), at most
+ * max_ejection_time, and ends at the first sweep after; each sweep that
+ * finds the backend in takes one off its multiplier (the decay).  A
+ * passing active health check ends an ejection at once
+ * (successful_active_health_check_uneject_host).
+ */
+
+/* uneject returns backend b at instance in, its counters cleared. */
+static void uneject(struct sim *s, struct lb *lb, struct inst *in, uint32_t b)
+{
+	if (!(in->flags[b] & AV_EJECTED))
+		return;
+	in->nejected--;
+	in->c5xx[b] = 0;
+	set_flag(s, lb, in, b, AV_EJECTED, 0);
+}
+
+/* eject takes backend b out at instance in, if the cap allows and its
+ * enforcing percent's draw does. */
 static void eject(struct sim *s, struct sim_node *n, struct lb *lb, struct inst *in,
-		  uint32_t i, uint32_t b)
+		  uint32_t i, uint32_t b, uint32_t enforcing)
 {
 	const struct od_cfg *o = &lb->cfg->od;
-	uint32_t cap = (uint32_t)(o->max_percent / 100 * lb->nb);
-	if (cap < 1)
-		cap = 1;
-	if ((in->flags[b] & AV_EJECTED) || in->nejected >= cap)
+	(void)n, (void)i;
+	if (in->flags[b] & AV_EJECTED)
+		return;
+	uint32_t active = 0;
+	for (uint32_t k = 0; k < lb->nb; k++)
+		active += !(in->flags[k] & AV_INACTIVE);
+	double pct = active ? 100.0 * (in->nejected + 1) / active : 100;
+	if (!(pct <= o->max_percent || (o->always_one && in->nejected == 0)))
+		return;
+	if (enforcing < 100 && !(rng_uniform_pos(lb->rng) * 100 < enforcing))
 		return;
 	in->nejected++;
 	in->times[b]++;
-	double t = (double)o->base_ns * in->times[b];
-	int64_t dur = t > (double)o->max_ns ? o->max_ns : (int64_t)t;
+	in->ejected_at[b] = s->now_ns;
 	if (s->measuring)
 		lb->bs[b].ejections++;
 	set_flag(s, lb, in, b, AV_EJECTED, 1);
-	sim_schedule(s, s->now_ns + dur, n->id, LB_EV_UNEJECT, NULL,
-		     (uint64_t)i << 32 | b);
+}
+
+/* od_sweep: instance i's interval sweep. */
+static void od_sweep(struct sim *s, struct sim_node *n, struct lb *lb, uint32_t i)
+{
+	const struct od_cfg *o = &lb->cfg->od;
+	struct inst *in = &lb->in[i];
+	for (uint32_t b = 0; b < lb->nb; b++) {
+		if (in->flags[b] & AV_EJECTED) {
+			double t = (double)o->base_ns * in->times[b];
+			int64_t dur = t > (double)o->max_ns ? o->max_ns : (int64_t)t;
+			if (s->now_ns - in->ejected_at[b] >= dur)
+				uneject(s, lb, in, b);
+		} else if (in->times[b]) {
+			in->times[b]--;
+		}
+	}
+	/* success rates over the interval just ended, of the backends in
+	 * with the volume */
+	double sum = 0, sq = 0;
+	uint32_t k = 0;
+	for (uint32_t b = 0; b < lb->nb; b++)
+		if (!in->flags[b] && in->sr_all[b] >= o->sr_volume && in->sr_all[b]) {
+			double r = 100.0 * in->sr_ok[b] / in->sr_all[b];
+			sum += r, sq += r * r, k++;
+		}
+	if (k && k >= o->sr_hosts) {
+		double mean = sum / k, var = sq / k - mean * mean;
+		double limit = mean - o->sr_factor / 1000.0 * sqrt(var > 0 ? var : 0);
+		for (uint32_t b = 0; b < lb->nb; b++)
+			if (!in->flags[b] && in->sr_all[b] >= o->sr_volume &&
+			    100.0 * in->sr_ok[b] / in->sr_all[b] < limit)
+				eject(s, n, lb, in, i, b, o->enforce_sr);
+	}
+	memset(in->sr_ok, 0, lb->nb * sizeof *in->sr_ok);
+	memset(in->sr_all, 0, lb->nb * sizeof *in->sr_all);
 }
 
 static void probe_result(struct sim *s, struct lb *lb, uint32_t i, uint32_t b, int ok);
+
+/* passive_check is nginx's max_fails and fail_timeout: max_fails failed
+ * replies within fail_timeout of the first take backend b out for
+ * fail_timeout; a success clears the count. */
+static void passive_check(struct sim *s, struct sim_node *n, struct lb *lb, uint32_t i,
+			  uint32_t b, int ok)
+{
+	const struct lb_cfg *c = lb->cfg;
+	struct inst *in = &lb->in[i];
+	if (ok) {
+		in->fails[b] = 0;
+		return;
+	}
+	if (!in->fails[b] || s->now_ns - in->fail_since[b] > c->fail_timeout_ns) {
+		in->fails[b] = 0;
+		in->fail_since[b] = s->now_ns;
+	}
+	if (++in->fails[b] < c->max_fails || (in->flags[b] & AV_FAILED))
+		return;
+	in->fails[b] = 0;
+	if (s->measuring)
+		lb->bs[b].ejections++;
+	set_flag(s, lb, in, b, AV_FAILED, 1);
+	sim_schedule(s, s->now_ns + c->fail_timeout_ns, n->id, LB_EV_FAIL_END, NULL,
+		     (uint64_t)i << 32 | b);
+}
 
 static void lb_done(struct sim *s, struct sim_node *n, struct request *req)
 {
@@ -1992,12 +2133,16 @@ static void lb_done(struct sim *s, struct sim_node *n, struct request *req)
 	}
 	if (lb->pol->reply)
 		lb->pol->reply(lb, in, b, rtt, s->now_ns);
+	in->sr_all[b]++;
+	in->sr_ok[b] += req->status == REQ_OK;
+	if (c->max_fails)
+		passive_check(s, n, lb, f->inst, b, req->status == REQ_OK);
 	if (req->status != REQ_OK) {
 		if (s->measuring)
 			lb->bs[b].failed++;
 		if (c->od.on && ++in->c5xx[b] >= c->od.consecutive) {
 			in->c5xx[b] = 0;
-			eject(s, n, lb, in, f->inst, b);
+			eject(s, n, lb, in, f->inst, b, c->od.enforce_5xx);
 		}
 	} else {
 		in->c5xx[b] = 0;
@@ -2017,6 +2162,10 @@ static void probe_result(struct sim *s, struct lb *lb, uint32_t i, uint32_t b, i
 			in->hc_ok[b] = 0;
 			set_flag(s, lb, in, b, AV_UNHEALTHY, 0);
 		}
+		/* a passing check ends an outlier ejection: at once, or once
+		 * the check itself has brought the backend back */
+		if (lb->cfg->od.on && lb->cfg->od.hc_uneject && !(in->flags[b] & AV_UNHEALTHY))
+			uneject(s, lb, in, b);
 		return;
 	}
 	in->hc_ok[b] = 0;
@@ -2097,9 +2246,12 @@ static void lb_event(struct sim *s, struct sim_node *n, struct event *ev)
 		}
 		break;
 	}
-	case LB_EV_UNEJECT:
-		lb->in[i].nejected--;
-		set_flag(s, lb, &lb->in[i], b, AV_EJECTED, 0);
+	case LB_EV_FAIL_END:
+		set_flag(s, lb, &lb->in[i], b, AV_FAILED, 0);
+		break;
+	case LB_EV_OD_SWEEP:
+		sim_schedule(s, s->now_ns + c->od.interval_ns, n->id, LB_EV_OD_SWEEP, NULL, ev->arg);
+		od_sweep(s, n, lb, i);
 		break;
 	}
 }

@@ -300,33 +300,113 @@ static void test_balancer_health_checks_notice_a_crash(void **state)
 	sweep_free(set);
 }
 
-/* Outlier detection ejects a backend that fails every request; with at
- * most 10 % of 4 backends (at least one) ejected at once. */
+/* Outlier detection ejects a backend that fails every request, one of 4
+ * (max_ejection_percent 10 allows none of them: 1 of 4 is 25 %, but
+ * always_eject_one_host allows one).  It gets every 4th request, 10/s, so
+ * 5 failures take about 0.5 s; its ejections last 10, 20, 30, 40 s and
+ * end at the first 1 s sweep after: ejected near 0.5, 11.5, 32.5 and
+ * 63.5 s, back at 104 s, after the end: exactly 4 ejections, 5 failed
+ * replies before each.  Without always_eject_one_host, Envoy's rule
+ * ejects none, and every request it gets fails. */
 static void test_balancer_outlier_ejection(void **state)
 {
-	const char *yaml =
+	const char *y =
 		"duration: 100s\n"
 		"warmup: 0s\n"
 		"workloads:\n  u: {arrival: {process: poisson, rate: 40/s}, target: lb}\n"
 		"nodes:\n"
 		"  lb: {type: balancer, policy: round_robin, backends: web,\n"
-		"       outlier_detection: {consecutive_5xx: 5, base_ejection_time: 10s}}\n"
+		"       outlier_detection: {consecutive_5xx: 5, base_ejection_time: 10s, interval: 1s%s}}\n"
 		"  web: {type: service, replicas: 4, service: {dist: exponential, mean: 10ms}}\n"
 		"timeline:\n"
 		"  - {at: 0s, do: errors, node: web, replica: 3, rate: 1}\n";
-	struct sweep *set = simtest_load(yaml);
-	struct rep_result r;
-	simtest_run(set->points[0], 0, &r);
-	/* it gets every 4th request, 10/s, so 5 failures take about 0.5 s;
-	 * then it is out for 10, 20, 30, 40 s: ejected near 0.5, 11, 31.5
-	 * and 62 s, back at 102 s, after the end: exactly 4 ejections */
-	double ej = simtest_node(set->points[0], &r, 0, 4, "ejections");
-	double failed = simtest_node(set->points[0], &r, 0, 4, "failed");
-	print_message("    ejections %g, failed replies %g\n", ej, failed);
-	assert_true(ej == 4);
-	assert_true(failed >= 5 * ej && failed < 5 * (ej + 1));
-	rep_result_fini(&r);
-	sweep_free(set);
+	for (int k = 0; k < 2; k++) {
+		char yaml[1024];
+		snprintf(yaml, sizeof yaml, y, k ? "" : ", always_eject_one_host: true");
+		struct sweep *set = simtest_load(yaml);
+		struct rep_result r;
+		simtest_run(set->points[0], 0, &r);
+		double ej = simtest_node(set->points[0], &r, 0, 4, "ejections");
+		double failed = simtest_node(set->points[0], &r, 0, 4, "failed");
+		print_message("    %s: ejections %g, failed replies %g\n",
+			      k ? "max_ejection_percent alone" : "always_eject_one_host", ej, failed);
+		if (!k) {
+			assert_true(ej == 4);
+			assert_true(failed >= 5 * ej && failed < 5 * (ej + 1));
+		} else {
+			assert_true(ej == 0);
+			assert_true(failed > 900);
+		}
+		rep_result_fini(&r);
+		sweep_free(set);
+	}
+}
+
+/* Success-rate detection: 10 backends with 300 replies each per 10 s
+ * interval, one failing half of its requests.  The rates are about 100
+ * x 9 and 50: mean 95, stdev 15, so the threshold 95 - 1.9 x 15 = 66.5
+ * ejects it at the first sweeps it is in, and no other (consecutive 5xx
+ * is set out of reach).  With enforcing_success_rate 0, nothing. */
+static void test_balancer_outlier_success_rate(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		char yaml[1024];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 200s\nwarmup: 0s\n"
+			 "workloads:\n  u: {arrival: {process: poisson, rate: 300/s}, target: lb}\n"
+			 "nodes:\n"
+			 "  lb: {type: balancer, policy: round_robin, backends: web,\n"
+			 "       outlier_detection: {consecutive_5xx: 1000000%s}}\n"
+			 "  web: {type: service, replicas: 10, workers: 10,\n"
+			 "        service: {dist: exponential, mean: 10ms}}\n"
+			 "timeline:\n  - {at: 0s, do: errors, node: web, replica: 6, rate: 0.5}\n",
+			 k ? ", enforcing_success_rate: 0" : "");
+		struct sweep *set = simtest_load(yaml);
+		struct rep_result r;
+		simtest_run(set->points[0], 0, &r);
+		double bad = simtest_node(set->points[0], &r, 0, 7, "ejections");
+		double all = simtest_node(set->points[0], &r, 0, 0, "ejections");
+		print_message("    %s: the failing backend ejected %g times, the others %g\n",
+			      k ? "not enforced" : "enforced", bad, all - bad);
+		assert_true(all == bad);
+		if (!k)
+			assert_true(bad >= 2);
+		else
+			assert_true(bad == 0);
+		rep_result_fini(&r);
+		sweep_free(set);
+	}
+}
+
+/* nginx's passive check: a backend failing every request, with
+ * max_fails 1 (3) and fail_timeout 10 s, is out for 10 s after each
+ * failure (third failure), and back for the next request: about ten
+ * times in 100 s, one (three) failed replies each. */
+static void test_balancer_nginx_max_fails(void **state)
+{
+	(void)state;
+	for (int k = 1; k <= 3; k += 2) {
+		char yaml[1024];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 100s\nwarmup: 0s\n"
+			 "workloads:\n  u: {arrival: {process: poisson, rate: 40/s}, target: lb}\n"
+			 "nodes:\n"
+			 "  lb: {type: balancer, policy: round_robin, backends: web,\n"
+			 "       max_fails: %d, fail_timeout: 10s}\n"
+			 "  web: {type: service, replicas: 4, service: {dist: exponential, mean: 10ms}}\n"
+			 "timeline:\n  - {at: 0s, do: errors, node: web, replica: 3, rate: 1}\n", k);
+		struct sweep *set = simtest_load(yaml);
+		struct rep_result r;
+		simtest_run(set->points[0], 0, &r);
+		double out = simtest_node(set->points[0], &r, 0, 4, "ejections");
+		double failed = simtest_node(set->points[0], &r, 0, 4, "failed");
+		print_message("    max_fails %d: out %g times, %g failed replies\n", k, out, failed);
+		assert_true(out >= 9 && out <= 10);
+		assert_true(failed >= k * out && failed <= k * (out + 1));
+		rep_result_fini(&r);
+		sweep_free(set);
+	}
 }
 
 /* ketama: each backend's share of the keys has relative standard
@@ -949,6 +1029,8 @@ int main(void)
 		cmocka_unit_test(test_balancer_layer4_pins_connections),
 		cmocka_unit_test(test_balancer_health_checks_notice_a_crash),
 		cmocka_unit_test(test_balancer_outlier_ejection),
+		cmocka_unit_test(test_balancer_outlier_success_rate),
+		cmocka_unit_test(test_balancer_nginx_max_fails),
 		cmocka_unit_test(test_balancer_health_checks_are_requests),
 		cmocka_unit_test(test_balancer_panic_threshold),
 		cmocka_unit_test(test_balancer_ketama_spread),
