@@ -27,11 +27,13 @@ enum { DB_EV_DONE = 1, DB_EV_PROMOTE };
 enum { DB_DRAW_LAG = SIM_DRAW_KIND_BASE + 8, DB_DRAW_APPLY };
 #define DB_MAX_APPLIERS 1024
 enum { R_PRIMARY_ONLY, R_READ_REPLICAS, R_RYW };
+enum { RYW_KEY, RYW_SESSION };
 enum { RP_ROUND_ROBIN, RP_RANDOM, RP_LEAST_CONNECTIONS };
 
 static const char *const routing_names[] = {
 	"primary_only", "read_replicas", "read_your_writes", NULL
 };
+static const char *const ryw_scope_names[] = { "key", "session", NULL };
 static const char *const policy_names[] = {
 	"round_robin", "random", "least_connections", NULL
 };
@@ -131,6 +133,9 @@ static const struct param db_params[] = {
 	{ .name = "replica_policy", .type = PARAM_ENUM, PARAM_FIELD(struct db_cfg, policy),
 	  .names = policy_names, .def = "round_robin",
 	  .doc = "how a read picks among the replicas that are up: round_robin, random, least_connections (fewest in service and waiting)" },
+	{ .name = "read_your_writes_scope", .type = PARAM_ENUM, PARAM_FIELD(struct db_cfg, ryw_scope),
+	  .names = ryw_scope_names, .def = "key",
+	  .doc = "read_your_writes: key sends to the primary a session's reads of the keys it wrote within the window; session pins all of its reads there for the window after any write, as Rails' automatic role switching (delay, 2 s there) and ProxySQL's session stickiness do" },
 	{ .name = "read_your_writes_window", .type = PARAM_DURATION,
 	  PARAM_FIELD(struct db_cfg, ryw_window_ns), .min_ns = 1, .def = "1s",
 	  .doc = "how long after a session's write its reads of that key must see it: they go to the primary under read_your_writes, and count as violations when stale under any routing" },
@@ -153,6 +158,11 @@ struct dbunit {
 	uint8_t down, gone;            /* crashed; failed over, for good */
 	double lag_factor;
 	uint64_t reads, writes, failed, stale, ryw;
+	/* the writes committed and not yet received, by arrival time (a
+	 * ring), and how many were outstanding when the primary failed */
+	int64_t *pend;
+	size_t pend_head, pend_len, pend_cap;
+	uint64_t behind;
 	/* replication, as a replica: the log's last arrival, and when each
 	 * applier is free */
 	int64_t arrived_ns;
@@ -171,6 +181,7 @@ struct dbunit {
  * before it grows, so it holds about the writes in flight, not every key
  * ever written. */
 #define WM_ANY UINT64_MAX
+#define SESSION_KEY (UINT64_MAX - 1)   /* a session's last write, any key */
 
 struct wslot {
 	uint64_t key, session;
@@ -196,6 +207,7 @@ struct db {
 	gsl_rng *rng;                  /* replica_policy random */
 	struct wmap latest, own;       /* by key; by key and session */
 	uint64_t unavailable;          /* failed with no primary */
+	uint64_t failover_lost;        /* writes lost by failovers */
 	int lagged;                    /* replication or lag: lag measured */
 	struct hist lag;               /* every replica's */
 	double win_lag_ns;             /* the time series' window */
@@ -362,6 +374,7 @@ void db_close(struct db *d)
 	wm_free(&d->own);
 	for (uint32_t v = 0; d->u && v < d->nu; v++) {
 		free(d->u[v].free_ns);
+		free(d->u[v].pend);
 		if (d->lagged)
 			hist_fini(&d->u[v].lag);
 	}
@@ -461,7 +474,8 @@ void db_arrive(struct sim *s, struct sim_node *n, struct db *d, struct request *
 	if (!req->write && d->c->routing != R_PRIMARY_ONLY) {
 		int own = 0;
 		if (d->c->routing == R_RYW) {
-			uint32_t k = wm_find(&d->own, req->key, session_of(req));
+			uint64_t key = d->c->ryw_scope == RYW_SESSION ? SESSION_KEY : req->key;
+			uint32_t k = wm_find(&d->own, key, session_of(req));
 			own = k != NONE && s->now_ns - d->own.ws[k].commit_ns <= d->c->ryw_window_ns;
 		}
 		uint32_t r = own ? NONE : pick_replica(d);
@@ -479,6 +493,33 @@ void db_arrive(struct sim *s, struct sim_node *n, struct db *d, struct request *
 	}
 	if (station_take(&d->u[v].st, s->now_ns, req))
 		start(s, n, d, v, req);
+}
+
+/* pend_push records that replica w receives a write at t; pend_pop
+ * forgets those received by now.  Arrivals come in commit order, so the
+ * ring stays sorted. */
+static int pend_push(struct dbunit *du, int64_t t)
+{
+	if (du->pend_len == du->pend_cap) {
+		size_t cap = du->pend_cap ? 2 * du->pend_cap : 64;
+		int64_t *q = malloc(cap * sizeof *q);
+		if (!q)
+			return -1;
+		for (size_t i = 0; i < du->pend_len; i++)
+			q[i] = du->pend[(du->pend_head + i) % du->pend_cap];
+		free(du->pend);
+		du->pend = q, du->pend_cap = cap, du->pend_head = 0;
+	}
+	du->pend[(du->pend_head + du->pend_len++) % du->pend_cap] = t;
+	return 0;
+}
+
+static void pend_pop(struct dbunit *du, int64_t now)
+{
+	while (du->pend_len && du->pend[du->pend_head] <= now) {
+		du->pend_head = (du->pend_head + 1) % du->pend_cap;
+		du->pend_len--;
+	}
 }
 
 /* draw_ns: a draw of dist x for req's write at unit w (purpose p),
@@ -502,6 +543,9 @@ static int64_t apply_at(struct sim *s, struct db *d, uint32_t w, const struct re
 	if (t < du->arrived_ns)
 		t = du->arrived_ns;
 	du->arrived_ns = t;
+	pend_pop(du, s->now_ns);
+	if (pend_push(du, t))
+		s->oom = 1;
 	int64_t *free_ns = &du->free_ns[r->appliers > 1 ? keys_hash(req->key) % r->appliers : 0];
 	if (t < *free_ns)
 		t = *free_ns;
@@ -548,31 +592,57 @@ static void commit(struct sim *s, struct db *d, uint32_t v, const struct request
 			if (t < d->last_apply[w])
 				t = d->last_apply[w];     /* replayed in commit order */
 			d->last_apply[w] = t;
+			pend_pop(&d->u[w], now);
+			if (pend_push(&d->u[w], t))
+				s->oom = 1;
 		}
 		if (w != v && d->lagged)
 			lag_count(s, d, w, t - now);
 		d->latest.apply[(size_t)a * d->nu + w] = t;
 		d->own.apply[(size_t)b * d->nu + w] = t;
 	}
-}
-
-/* promote makes the first unit that is up and was never failed over the
- * primary; with none, it waits for one to recover (promote_due). */
-static void promote(struct db *d)
-{
-	for (uint32_t v = 0; v < d->nu; v++)
-		if (!d->u[v].gone && !d->u[v].down) {
-			d->primary = v;
-			d->promoting = d->promote_due = 0;
+	if (d->c->routing == R_RYW && d->c->ryw_scope == RYW_SESSION) {
+		/* the session's last write, under a key of its own */
+		uint32_t k = wm_add(&d->own, SESSION_KEY, sess, now, keep);
+		if (k == NONE) {
+			s->oom = 1;
 			return;
 		}
-	d->promote_due = 1;
+		d->own.ws[k].commit_ns = now;
+		for (uint32_t w = 0; w < d->nu; w++)
+			d->own.apply[(size_t)k * d->nu + w] = now;
+	}
+}
+
+/* promote makes the most caught-up unit that is up and was never failed
+ * over the primary: the one that had received the most of the old
+ * primary's writes when it failed (the first of those on a tie); the
+ * writes it had not received are lost.  With none up, it waits for one to
+ * recover (promote_due). */
+static void promote(struct sim *s, struct db *d)
+{
+	uint32_t best = NONE;
+	for (uint32_t v = 0; v < d->nu; v++)
+		if (!d->u[v].gone && !d->u[v].down && (best == NONE || d->u[v].behind < d->u[best].behind))
+			best = v;
+	if (best == NONE) {
+		d->promote_due = 1;
+		return;
+	}
+	if (s->measuring)
+		d->failover_lost += d->u[best].behind;
+	for (uint32_t v = 0; v < d->nu; v++) {
+		d->u[v].behind = 0;
+		d->u[v].pend_len = 0;
+	}
+	d->primary = best;
+	d->promoting = d->promote_due = 0;
 }
 
 void db_event(struct sim *s, struct sim_node *n, struct db *d, struct event *ev)
 {
 	if (ev->kind == DB_EV_PROMOTE) {
-		promote(d);
+		promote(s, d);
 		return;
 	}
 	struct request *req = ev->obj;
@@ -617,7 +687,7 @@ void db_recover(struct sim *s, struct sim_node *n, struct db *d, uint32_t u)
 		if (u == SIM_ANY || u == v)
 			d->u[v].down = 0;
 	if (d->promote_due)
-		promote(d);
+		promote(s, d);
 }
 
 /* The kind's own timeline actions: `lag` and `failover`. */
@@ -656,6 +726,11 @@ void db_action(struct sim *s, struct sim_node *n, struct db *d,
 	}
 	if (t->def == &db_failover && start_ && !d->u[d->primary].gone) {
 		uint32_t p = d->primary;
+		/* what each replica had not received when the primary went */
+		for (uint32_t v = 0; v < d->nu; v++) {
+			pend_pop(&d->u[v], s->now_ns);
+			d->u[v].behind = d->u[v].pend_len;
+		}
 		d->u[p].gone = 1;
 		drain(s, n, d, p);
 		d->promoting = 1;
@@ -678,6 +753,7 @@ void db_restart(struct db *d, int64_t now)
 	if (d->lagged)
 		hist_reset(&d->lag);
 	d->unavailable = 0;
+	d->failover_lost = 0;
 }
 
 static void unit_totals(const struct dbunit *du, int64_t now, struct db_totals *o)
@@ -705,6 +781,7 @@ void db_totals(const struct db *d, int64_t now, struct db_totals *out)
 	out->arrivals += d->unavailable;
 	out->failed += d->unavailable;
 	out->lag_p99_s = d->lagged && d->lag.total ? (double)hist_quantile(&d->lag, 0.99) * 1e-9 : NAN;
+	out->failover_lost = d->failover_lost;
 }
 
 double db_busy_integral(const struct db *d, int64_t now)
@@ -794,6 +871,7 @@ void db_row(double *v, const struct db_totals *t)
 	v[18] = t->lag_s;
 	v[19] = (double)t->lag_n;
 	v[20] = t->lag_p99_s;
+	v[22] = (double)t->failover_lost;
 }
 
 static void dbk_finish(struct sim *s, struct sim_node *n, struct node_rows *o)

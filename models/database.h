@@ -70,6 +70,7 @@ struct db_cfg {
 	int has_lag;
 	struct repl_cfg repl;
 	unsigned routing, policy;
+	unsigned ryw_scope;          /* RYW_KEY, RYW_SESSION */
 	int64_t ryw_window_ns;
 };
 
@@ -85,6 +86,7 @@ struct db_totals {
 	double lag_s;                /* summed over lag_n writes applied */
 	uint64_t lag_n;
 	double lag_p99_s;            /* NaN when not measured */
+	uint64_t failover_lost;      /* writes a promoted replica never had */
 	double sojourn_s;            /* over served */
 	double busy, workers;        /* time-averaged busy workers, workers */
 };
@@ -130,8 +132,10 @@ void db_totals(const struct db *d, int64_t now, struct db_totals *out);
 	  "database: stale reads of a key the reader's session wrote within read_your_writes_window" }, \
 	{ "lag_mean_s", COL_RATIO, 0, \
 	  "database: replication lag, from a write's commit at the primary to its apply at a replica (as Seconds_Behind_Source and replay_lag measure it), over the writes committed in the window and the replicas" }, \
-	{ "lag_p99_s", COL_MEAN, 0, "database: its 99th percentile, per replication, averaged" },
-#define DB_NCOLS 11
+	{ "lag_p99_s", COL_MEAN, 0, "database: its 99th percentile, per replication, averaged" }, \
+	{ "failover_lost_writes", COL_SUM, 0, \
+	  "database: committed writes the promoted replica had not received when the primary failed over: lost" },
+#define DB_NCOLS 12
 
 /* db_row writes the DB_COL_DEFS cells of a row from t. */
 void db_row(double *v, const struct db_totals *t);

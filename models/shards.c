@@ -422,6 +422,7 @@ static void sh_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 		all.failed += t.failed, all.served += t.served, all.stale += t.stale;
 		all.ryw += t.ryw, all.sojourn_s += t.sojourn_s;
 		all.lag_s += t.lag_s, all.lag_n += t.lag_n;
+		all.failover_lost += t.failover_lost;
 		all.busy += t.busy, all.workers += t.workers;
 		sh->tmp[u] = (double)t.arrivals;
 	}

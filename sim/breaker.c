@@ -8,12 +8,22 @@
 
 #define NS_PER_S 1000000000LL
 
-static const char *const window_names[] = { "count", "time", NULL };
+/* resilience4j's enum spellings name the same two, after ours */
+static const char *const window_names[] = { "count", "time", "COUNT_BASED", "TIME_BASED", NULL };
+
+static int breaker_validate(struct check_ctx *ctx, const char *what, const struct yt_node *map,
+			    void *obj)
+{
+	(void)ctx, (void)what, (void)map;
+	struct breaker_cfg *c = obj;
+	c->window_type %= 2;         /* COUNT_BASED is count, TIME_BASED time */
+	return 0;
+}
 
 static const struct param breaker_params[] = {
 	{ .name = "sliding_window_type", .type = PARAM_ENUM,
 	  PARAM_FIELD(struct breaker_cfg, window_type), .names = window_names, .def = "count",
-	  .doc = "count: the window is the last sliding_window_size calls; time: the calls of the last sliding_window_size seconds" },
+	  .doc = "count (resilience4j's COUNT_BASED, also accepted): the window is the last sliding_window_size calls; time (TIME_BASED): the calls of the last sliding_window_size seconds" },
 	{ .name = "sliding_window_size", .type = PARAM_UINT,
 	  PARAM_FIELD(struct breaker_cfg, window_size), .umin = 1, .umax = BRK_MAX_WINDOW,
 	  .def = "100", .doc = "calls, or seconds" },
@@ -46,7 +56,8 @@ static const struct param breaker_params[] = {
 const struct param_table breaker_table = {
 	.params = breaker_params,
 	.size = sizeof(struct breaker_cfg),
-	.doc = "A circuit breaker, named by the call edges it guards (`breaker: NAME`), with resilience4j's state machine and the snake_case of its names.",
+	.doc = "A circuit breaker, named by the call edges it guards (`breaker: NAME`), with resilience4j's state machine, defaults and the snake_case of its names.",
+	.validate = breaker_validate,
 };
 
 const char *breaker_state_name(int state)

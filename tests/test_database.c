@@ -314,6 +314,71 @@ static void test_database_stale_reads_follow_the_lag(void **state)
 	}
 }
 
+/* Failover promotes the most caught-up replica.  Writes commit every
+ * 10 ms; replica 2 receives them 10 ms later, replica 1 (its lag 100
+ * times) 1 s later.  The primary fails at 10.005 s: replica 1 had not
+ * received the last 100 writes, replica 2 the last one.  Replica 2 is
+ * promoted, and that one write is lost; replica 1, the first up (the
+ * older rule's choice), takes none. */
+static void test_database_failover_promotes_the_most_caught_up(void **state)
+{
+	(void)state;
+	double w1, w2, lost;
+	simtest_reps(
+		"name: caughtup\nseed: 9\nduration: 20s\nwarmup: 0s\nreplications: 1\n"
+		"workloads:\n"
+		"  w: {arrival: {process: constant, rate: 100/s}, target: db, mix: {write: 1}}\n"
+		"nodes:\n"
+		"  db:\n"
+		"    type: database\n"
+		"    primary: {workers: 8, service: {dist: constant, value: 0s}}\n"
+		"    replicas: 2\n"
+		"    replica: {workers: 8, service: {dist: constant, value: 0s}}\n"
+		"    replication: {delay: {dist: constant, value: 10ms}}\n"
+		"timeline:\n"
+		"  - {at: 0s, node: db, replica: 1, do: lag, factor: 100}\n"
+		"  - {at: 10005ms, node: db, do: failover, promotion: 1s}\n",
+		1, { "db[1].writes", &w1 }, { "db[2].writes", &w2 }, { "db.failover_lost_writes", &lost });
+	print_message("    writes at db[1] %g, at db[2] %g; %g lost\n", w1, w2, lost);
+	assert_true(w1 == 0 && w2 > 800);
+	assert_true(lost == 1);
+}
+
+/* Session read-your-writes: one user issues a request every 100 ms, half
+ * of them writes of random keys among a million.  Pinning the session
+ * to the primary for 1 s after a write sends a read there unless none of
+ * the 10 requests before it wrote: 1 - 2^-10 of the reads.  Per key, the
+ * session's reads of what it wrote are all but none. */
+static void test_database_session_pin(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		char yaml[2048];
+		double prim, all;
+		snprintf(yaml, sizeof yaml,
+			 "name: pin\nseed: 11\nduration: 200s\nwarmup: 2s\nreplications: 1\n"
+			 "workloads:\n"
+			 "  u: {arrival: {process: closed, users: 1, think: {dist: constant, value: 100ms}},\n"
+			 "      target: db, keys: {dist: uniform, n: 1000000}, mix: {read: 0.5, write: 0.5}}\n"
+			 "nodes:\n"
+			 "  db:\n"
+			 "    type: database\n"
+			 "    primary: {workers: 8, service: {dist: constant, value: 0s}}\n"
+			 "    replicas: 2\n"
+			 "    replica: {workers: 8, service: {dist: constant, value: 0s}}\n"
+			 "    routing: read_your_writes\n"
+			 "    read_your_writes_scope: %s\n",
+			 k ? "key" : "session");
+		simtest_reps(yaml, 1, { "db[0].reads", &prim }, { "db.reads", &all });
+		print_message("    scope %s: %g of %g reads at the primary\n", k ? "key" : "session", prim,
+			      all);
+		if (!k)
+			assert_true(prim / all > 0.99);
+		else
+			assert_true(prim / all < 0.01);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -324,6 +389,8 @@ int main(void)
 		cmocka_unit_test(test_database_failover_waits_for_a_replica),
 		cmocka_unit_test(test_database_applier_is_mm1),
 		cmocka_unit_test(test_database_stale_reads_follow_the_lag),
+		cmocka_unit_test(test_database_failover_promotes_the_most_caught_up),
+		cmocka_unit_test(test_database_session_pin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

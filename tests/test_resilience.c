@@ -22,6 +22,8 @@
 
 #include <math.h>
 
+#include "sim/breaker.h"
+
 #define NREP 10
 
 static const char *retry_yaml =
@@ -899,6 +901,26 @@ static void test_resilience_grpc_throttling(void **state)
 	assert_true(retries == 4 * n);
 }
 
+/* resilience4j's spellings of the window type are ours: COUNT_BASED is
+ * count, TIME_BASED is time. */
+static void test_resilience_breaker_enum_spellings(void **state)
+{
+	(void)state;
+	const char *words[] = { "count", "COUNT_BASED", "time", "TIME_BASED" };
+	for (int k = 0; k < 4; k++) {
+		char yaml[1024];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 1s\nbreakers:\n  cb: {sliding_window_type: %s}\n"
+			 "workloads:\n  u: {arrival: {process: poisson, rate: 1/s}, target: a}\n"
+			 "nodes:\n  a: {type: service, service: 1ms, calls: [{to: b, breaker: cb}]}\n"
+			 "  b: {type: service, service: 1ms}\n", words[k]);
+		struct sweep *set = simtest_load(yaml);
+		assert_int_equal(set->points[0]->breakers[0].cfg->window_type,
+				 k < 2 ? BRK_WINDOW_COUNT : BRK_WINDOW_TIME);
+		sweep_free(set);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -923,6 +945,7 @@ int main(void)
 		cmocka_unit_test(test_resilience_edge_token_bucket),
 		cmocka_unit_test(test_resilience_limit_per_replica),
 		cmocka_unit_test(test_resilience_breaker_per_replica),
+		cmocka_unit_test(test_resilience_breaker_enum_spellings),
 		cmocka_unit_test(test_resilience_envoy_backoff),
 		cmocka_unit_test(test_resilience_envoy_max_retries),
 		cmocka_unit_test(test_resilience_call_timeout_is_exact),
