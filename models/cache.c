@@ -30,7 +30,7 @@
 #define CACHE_FLIGHT_BUCKETS 1024
 
 enum { CM_ASIDE, CM_READ_THROUGH, CM_WRITE_THROUGH, CM_WRITE_BEHIND };
-enum { TTL_ON_MISS, TTL_REFRESH };
+enum { TTL_AFTER_WRITE, TTL_AFTER_ACCESS, TTL_REFRESH_AHEAD };
 enum { CEV_LOOKUP = 1, CEV_SET, CEV_FLUSH };
 enum {
 	CACHE_DRAW_LOOKUP = SIM_DRAW_KIND_BASE,
@@ -38,16 +38,21 @@ enum {
 	CACHE_DRAW_HIT,
 };
 /* what a flight is doing */
-enum { F_READ, F_WRITE, F_BEHIND, F_FLUSH };
+enum { F_READ, F_WRITE, F_BEHIND, F_FLUSH, F_REFRESH };
 
 static const char *const mode_names[] = {
 	"cache_aside", "read_through", "write_through", "write_behind", NULL
 };
 static const char *const evict_names[] = { "lru", "lfu", "fifo", "random", NULL };
-static const char *const ttl_mode_names[] = { "on_miss", "refresh", NULL };
+/* Caffeine's and Coherence's names, then the older ones, kept for old
+ * scenarios: on_miss is expire_after_write, refresh expire_after_access */
+static const char *const ttl_mode_names[] = {
+	"expire_after_write", "expire_after_access", "refresh_ahead", "on_miss", "refresh", NULL
+};
 
 struct cache_cfg {
 	unsigned mode, eviction, ttl_mode;
+	int64_t refresh_after_ns;      /* refresh_ahead */
 	uint32_t capacity;
 	int64_t ttl_ns;                /* 0: no expiry */
 	struct dist hit, miss;
@@ -93,6 +98,20 @@ static int cache_validate(struct check_ctx *ctx, const char *what,
 		return check_fail(ctx, yt_get(map, k), w,
 			       "a cache with a fixed hit_ratio holds no entries: drop '%s' or hit_ratio", k);
 	}
+	if (c->ttl_mode == 3 || c->ttl_mode == 4)
+		c->ttl_mode -= 3;      /* the older names */
+	if (yt_get(map, "refresh_after") && c->ttl_mode != TTL_REFRESH_AHEAD) {
+		snprintf(w, sizeof w, "%s.refresh_after", what);
+		return check_fail(ctx, yt_get(map, "refresh_after"), w,
+				  "applies to ttl_mode refresh_ahead only");
+	}
+	if (c->ttl_mode == TTL_REFRESH_AHEAD && !yt_get(map, "refresh_after"))
+		c->refresh_after_ns = c->ttl_ns / 4 * 3;
+	if (c->ttl_mode == TTL_REFRESH_AHEAD && c->refresh_after_ns >= c->ttl_ns) {
+		snprintf(w, sizeof w, "%s.refresh_after", what);
+		return check_fail(ctx, yt_get(map, "refresh_after"), w,
+				  "must be shorter than ttl: an entry is reloaded before it expires");
+	}
 	if (yt_get(map, "ttl_mode") && !c->ttl_ns) {
 		snprintf(w, sizeof w, "%s.ttl_mode", what);
 		return check_fail(ctx, yt_get(map, "ttl_mode"), w, "needs a ttl");
@@ -118,10 +137,13 @@ static const struct param cache_params[] = {
 	  .doc = "which entry a full node drops: lru (least recently used), lfu (least frequently used since filled; the oldest among equals), fifo (the oldest filled), random" },
 	{ .name = "ttl", .type = PARAM_DURATION, PARAM_FIELD(struct cache_cfg, ttl_ns),
 	  .min_ns = 1, .def_doc = "none: entries never expire",
-	  .doc = "an entry expires this long after it is filled (or, with ttl_mode refresh, after its last hit)" },
+	  .doc = "an entry expires this long after it is filled (or, with ttl_mode expire_after_access, after its last hit)" },
 	{ .name = "ttl_mode", .type = PARAM_ENUM, PARAM_FIELD(struct cache_cfg, ttl_mode),
-	  .names = ttl_mode_names, .def = "on_miss",
-	  .doc = "on_miss: the expiry is set when the entry is filled; refresh: every hit restarts it" },
+	  .names = ttl_mode_names, .def = "expire_after_write",
+	  .doc = "expire_after_write (Caffeine's expireAfterWrite): the expiry is set when the entry is filled; expire_after_access (expireAfterAccess): every hit restarts it; refresh_ahead (Coherence's refresh-ahead, Caffeine's refreshAfterWrite): a hit on an entry older than refresh_after is served and reloads the entry from the backend meanwhile, so that a hot key never expires (the stampede's fix).  The older on_miss and refresh mean the first two" },
+	{ .name = "refresh_after", .type = PARAM_DURATION, PARAM_FIELD(struct cache_cfg, refresh_after_ns),
+	  .min_ns = 1, .def_doc = "3/4 of ttl",
+	  .doc = "refresh_ahead: the age after which a hit reloads its entry, once at a time per key" },
 	{ .name = "hit", .type = PARAM_DIST, PARAM_FIELD(struct cache_cfg, hit),
 	  .def_doc = "0", .doc = "time a lookup that hits takes, and a set or a delete" },
 	{ .name = "miss", .type = PARAM_DIST, PARAM_FIELD(struct cache_cfg, miss),
@@ -198,7 +220,15 @@ struct flight {
 struct cstat {
 	uint64_t hits, misses, evictions, expirations;
 	uint64_t backend_reads, backend_writes, lost_writes, coalesced, unreachable;
-	uint64_t writes_coalesced;
+	uint64_t writes_coalesced, refreshes;
+};
+
+/* A set of keys with a count each: open addressing, linear probing,
+ * backward-shift deletion. */
+struct keyset {
+	uint64_t *key;
+	uint32_t *count;               /* 0: empty slot */
+	size_t cap, n;
 };
 
 struct cnode {
@@ -208,11 +238,9 @@ struct cnode {
 	uint64_t *wq;                  /* write-behind queue of keys (ring) */
 	size_t wq_head, wq_len, wq_cap;
 	uint64_t wq_writes;            /* writes it holds, merged ones too */
-	/* with write_coalescing, the keys queued and the writes merged in
-	 * each: open addressing, linear probing, backward-shift deletion */
-	uint64_t *wkey;
-	uint32_t *wcount;              /* 0: empty slot */
-	size_t wset_cap, wset_n;
+	struct keyset wset;            /* write_coalescing: the keys queued,
+					* and the writes merged in each */
+	struct keyset rset;            /* refresh_ahead: keys being reloaded */
 };
 
 struct cache {
@@ -231,6 +259,85 @@ struct cache {
 	uint64_t win_hits, win_misses, win_backend;
 	int64_t ts_prev_ns;
 };
+
+/* ---- sets of keys: write-behind's queued ones, refresh-ahead's ---- */
+
+/* ks_slot: where key is in ks, or the empty slot where it would go. */
+static size_t ks_slot(const struct keyset *ks, uint64_t key)
+{
+	size_t mask = ks->cap - 1, i = keys_hash(key) & mask;
+	while (ks->count[i] && ks->key[i] != key)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* ks_room makes room in ks for one more key: 0, or -1 out of memory. */
+static int ks_room(struct keyset *ks)
+{
+	if (2 * (ks->n + 1) <= ks->cap)
+		return 0;
+	size_t cap = ks->cap ? 2 * ks->cap : 64, ocap = ks->cap;
+	uint64_t *k = malloc(cap * sizeof *k), *ok = ks->key;
+	uint32_t *c = calloc(cap, sizeof *c), *oc = ks->count;
+	if (!k || !c) {
+		free(k), free(c);
+		return -1;
+	}
+	ks->key = k, ks->count = c, ks->cap = cap;
+	for (size_t i = 0; i < ocap; i++)
+		if (oc[i]) {
+			size_t j = ks_slot(ks, ok[i]);
+			ks->key[j] = ok[i];
+			ks->count[j] = oc[i];
+		}
+	free(ok), free(oc);
+	return 0;
+}
+
+/* ks_has returns key's count in ks, 0 if it is not there. */
+static uint32_t ks_has(const struct keyset *ks, uint64_t key)
+{
+	return ks->cap ? ks->count[ks_slot(ks, key)] : 0;
+}
+
+/* ks_take removes key from ks and returns its count (0 if it was not
+ * there), shifting back the entries that follow. */
+static uint32_t ks_take(struct keyset *ks, uint64_t key)
+{
+	if (!ks->cap)
+		return 0;
+	size_t mask = ks->cap - 1, i = ks_slot(ks, key);
+	uint32_t n = ks->count[i];
+	if (!n)
+		return 0;
+	ks->count[i] = 0;
+	ks->n--;
+	for (size_t j = (i + 1) & mask; ks->count[j]; j = (j + 1) & mask) {
+		size_t home = keys_hash(ks->key[j]) & mask;
+		/* j's entry may move to the hole at i unless its home lies
+		 * cyclically in (i, j] */
+		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+			ks->key[i] = ks->key[j];
+			ks->count[i] = ks->count[j];
+			ks->count[j] = 0;
+			i = j;
+		}
+	}
+	return n;
+}
+
+/* ks_clear empties ks. */
+static void ks_clear(struct keyset *ks)
+{
+	if (ks->cap)
+		memset(ks->count, 0, ks->cap * sizeof *ks->count);
+	ks->n = 0;
+}
+
+static void ks_free(struct keyset *ks)
+{
+	free(ks->key), free(ks->count);
+}
 
 static int cache_init(struct sim *s, struct sim_node *n)
 {
@@ -269,7 +376,9 @@ static void cache_fini(struct sim *s, struct sim_node *n)
 	for (uint32_t u = 0; ca->nd && u < ca->units; u++) {
 		if (!ca->cfg->fixed)
 			cstore_fini(&ca->nd[u].st);
-		free(ca->nd[u].wq), free(ca->nd[u].wkey), free(ca->nd[u].wcount);
+		free(ca->nd[u].wq);
+		ks_free(&ca->nd[u].wset);
+		ks_free(&ca->nd[u].rset);
 	}
 	pool_fini(&ca->flights);
 	if (ca->rng)
@@ -374,6 +483,40 @@ static void end(struct sim *s, struct cache *ca, struct flight *f, int st,
 	pool_put(&ca->flights, f);
 }
 
+/* refresh_ahead reloads key's entry at node u from the backend if it is
+ * older than refresh_after and no reload of it is out: a request of the
+ * cache's own, whose answer fills the entry afresh. */
+static void refresh_ahead(struct sim *s, struct sim_node *n, struct cache *ca, uint32_t u,
+			  uint64_t key)
+{
+	const struct cache_cfg *c = ca->cfg;
+	struct cnode *cn = &ca->nd[u];
+	int64_t exp = cstore_expiry(&cn->st, key);
+	if (exp < 0 || exp - s->now_ns > c->ttl_ns - c->refresh_after_ns || ks_has(&cn->rset, key))
+		return;
+	if (ks_room(&cn->rset)) {
+		s->oom = 1;
+		return;
+	}
+	size_t i = ks_slot(&cn->rset, key);
+	cn->rset.key[i] = key;
+	cn->rset.count[i] = 1;
+	cn->rset.n++;
+	struct request *r = sim_request_new(s);
+	struct flight *f = r ? flight_new(s, ca, r, u, F_REFRESH) : NULL;
+	if (!f) {
+		s->oom = 1;
+		return;
+	}
+	r->key = key;
+	r->keyed = 1;
+	r->ident = rng_key(ca->ident_base, ca->nown++);
+	f->key = key;
+	if (s->measuring)
+		cn->stat.refreshes++;
+	to_backend(s, n, ca, f);
+}
+
 static void cache_arrive(struct sim *s, struct sim_node *n, struct request *req)
 {
 	struct cache *ca = n->state;
@@ -412,7 +555,9 @@ static void cache_arrive(struct sim *s, struct sim_node *n, struct request *req)
 		hit = rng_uniform_pos(sim_draws(s, req, CACHE_DRAW_HIT)) < c->hit_ratio;
 	else
 		hit = cstore_get(&cn->st, req->key, s->now_ns,
-				 c->ttl_mode == TTL_REFRESH ? c->ttl_ns : 0);
+				 c->ttl_mode == TTL_AFTER_ACCESS ? c->ttl_ns : 0);
+	if (hit && c->ttl_mode == TTL_REFRESH_AHEAD && !c->fixed)
+		refresh_ahead(s, n, ca, u, req->key);
 	f->hit = (uint8_t)hit;
 	if (measuring) {
 		if (hit)
@@ -429,65 +574,6 @@ static void cache_arrive(struct sim *s, struct sim_node *n, struct request *req)
 		     n->id, CEV_LOOKUP, f, 0);
 }
 
-/* ---- write-behind's queued keys (write_coalescing) ---- */
-
-/* wset_slot: where key is in cn's set, or the empty slot where it would
- * go. */
-static size_t wset_slot(const struct cnode *cn, uint64_t key)
-{
-	size_t mask = cn->wset_cap - 1, i = keys_hash(key) & mask;
-	while (cn->wcount[i] && cn->wkey[i] != key)
-		i = (i + 1) & mask;
-	return i;
-}
-
-/* wset_grow doubles cn's set (or makes it): 0, or -1 out of memory. */
-static int wset_grow(struct cnode *cn)
-{
-	size_t cap = cn->wset_cap ? 2 * cn->wset_cap : 64;
-	uint64_t *k = malloc(cap * sizeof *k), *ok = cn->wkey;
-	uint32_t *c = calloc(cap, sizeof *c), *oc = cn->wcount;
-	size_t ocap = cn->wset_cap;
-	if (!k || !c) {
-		free(k), free(c);
-		return -1;
-	}
-	cn->wkey = k, cn->wcount = c, cn->wset_cap = cap;
-	for (size_t i = 0; i < ocap; i++)
-		if (oc[i]) {
-			size_t j = wset_slot(cn, ok[i]);
-			cn->wkey[j] = ok[i];
-			cn->wcount[j] = oc[i];
-		}
-	free(ok), free(oc);
-	return 0;
-}
-
-/* wset_take removes key from cn's set and returns the writes merged in
- * it (0 if it was not there), shifting back the entries that follow. */
-static uint32_t wset_take(struct cnode *cn, uint64_t key)
-{
-	if (!cn->wset_cap)
-		return 0;
-	size_t mask = cn->wset_cap - 1, i = wset_slot(cn, key);
-	uint32_t n = cn->wcount[i];
-	if (!n)
-		return 0;
-	cn->wcount[i] = 0;
-	cn->wset_n--;
-	for (size_t j = (i + 1) & mask; cn->wcount[j]; j = (j + 1) & mask) {
-		size_t home = keys_hash(cn->wkey[j]) & mask;
-		/* j's entry may move to the hole at i unless its home lies
-		 * cyclically in (i, j] */
-		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
-			cn->wkey[i] = cn->wkey[j];
-			cn->wcount[i] = cn->wcount[j];
-			cn->wcount[j] = 0;
-			i = j;
-		}
-	}
-	return n;
-}
 
 /* lookup_over: the lookup's time has passed. */
 static void lookup_over(struct sim *s, struct sim_node *n, struct cache *ca,
@@ -509,22 +595,22 @@ static void lookup_over(struct sim *s, struct sim_node *n, struct cache *ca,
 		fill(s, n, ca, f->unit, f->key);
 		cn->wq_writes++;
 		if (c->write_coalescing) {
-			if (2 * (cn->wset_n + 1) > cn->wset_cap && wset_grow(cn)) {
+			if (ks_room(&cn->wset)) {
 				s->oom = 1;
 				return;
 			}
-			size_t i = wset_slot(cn, f->key);
-			if (cn->wcount[i]) {
+			size_t i = ks_slot(&cn->wset, f->key);
+			if (cn->wset.count[i]) {
 				/* merged into the write queued for its key */
-				cn->wcount[i]++;
+				cn->wset.count[i]++;
 				if (s->measuring)
 					cn->stat.writes_coalesced++;
 				end(s, ca, f, REQ_OK, n->id);
 				return;
 			}
-			cn->wkey[i] = f->key;
-			cn->wcount[i] = 1;
-			cn->wset_n++;
+			cn->wset.key[i] = f->key;
+			cn->wset.count[i] = 1;
+			cn->wset.n++;
 		}
 		if (cn->wq_len == cn->wq_cap) {
 			size_t cap = cn->wq_cap ? 2 * cn->wq_cap : 64;
@@ -578,7 +664,7 @@ static void flush(struct sim *s, struct sim_node *n, struct cache *ca, uint32_t 
 		r->key = cn->wq[cn->wq_head];
 		r->keyed = 1;
 		f->key = r->key;
-		f->nwrites = ca->cfg->write_coalescing ? wset_take(cn, f->key) : 1;
+		f->nwrites = ca->cfg->write_coalescing ? ks_take(&cn->wset, f->key) : 1;
 		cn->wq_writes -= f->nwrites;
 		cn->wq_head = (cn->wq_head + 1) % cn->wq_cap;
 		cn->wq_len--;
@@ -624,6 +710,16 @@ static void cache_done(struct sim *s, struct sim_node *n, struct request *req)
 	struct cache *ca = n->state;
 	const struct cache_cfg *c = ca->cfg;
 	struct flight *f = (struct flight *)sim_via_pop(req);
+	if (f->op == F_REFRESH) {
+		/* a reload: the entry afresh, unless it failed or the node
+		 * went down meanwhile */
+		ks_take(&ca->nd[f->unit].rset, f->key);
+		if (req->status == REQ_OK)
+			fill(s, n, ca, f->unit, f->key);
+		sim_request_free(s, req);
+		pool_put(&ca->flights, f);
+		return;
+	}
 	if (f->op == F_FLUSH) {
 		/* a queued write the backend failed is lost too */
 		if (req->status != REQ_OK && s->measuring)
@@ -667,9 +763,7 @@ static void drop(struct sim *s, struct cache *ca, uint32_t u, int lose)
 			cn->stat.lost_writes += cn->wq_writes;
 		cn->wq_len = 0;
 		cn->wq_writes = 0;
-		if (cn->wset_cap)
-			memset(cn->wcount, 0, cn->wset_cap * sizeof *cn->wcount);
-		cn->wset_n = 0;
+		ks_clear(&cn->wset);
 	}
 }
 
@@ -756,6 +850,7 @@ static void row_write(double *v, const struct cstat *st, double entries)
 	v[20] = (double)st->unreachable;
 	v[22] = NAN;
 	v[24] = (double)st->writes_coalesced;
+	v[26] = (double)st->refreshes;
 }
 
 static void cache_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
@@ -777,6 +872,7 @@ static void cache_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 		sum.lost_writes += st->lost_writes, sum.coalesced += st->coalesced;
 		sum.unreachable += st->unreachable;
 		sum.writes_coalesced += st->writes_coalesced;
+		sum.refreshes += st->refreshes;
 		double e = ca->cfg->fixed ? NAN : (double)cn->st.count;
 		entries += e;
 		if (o->nrows > 1)
@@ -833,6 +929,8 @@ static const struct col_def cache_cols[] = {
 	  "cache: share of the key space that changed node when nodes were added or removed, averaged over the changes" },
 	{ "writes_coalesced", COL_SUM, 0,
 	  "cache: write_behind writes merged into one already queued for their key (write_coalescing)" },
+	{ "refreshes", COL_SUM, 0,
+	  "cache: reloads of entries by refresh_ahead (counted in backend_reads too)" },
 	{ NULL, 0, 0, NULL },
 };
 

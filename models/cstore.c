@@ -313,6 +313,13 @@ int cstore_has(const struct cstore *c, uint64_t key, int64_t now)
 	return found && c->ent[c->tab[p].e].expire_ns > now;
 }
 
+int64_t cstore_expiry(const struct cstore *c, uint64_t key)
+{
+	int found;
+	uint64_t p = find(c, key, &found);
+	return found ? c->ent[c->tab[p].e].expire_ns : -1;
+}
+
 int cstore_put(struct cstore *c, uint64_t key, int64_t expire_ns, gsl_rng *r)
 {
 	int found;

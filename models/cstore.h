@@ -92,6 +92,10 @@ int cstore_get(struct cstore *c, uint64_t key, int64_t now, int64_t refresh_ns);
  * nothing. */
 int cstore_has(const struct cstore *c, uint64_t key, int64_t now);
 
+/* cstore_expiry returns when key's entry expires (INT64_MAX: never), or
+ * -1 when it has none; it touches nothing. */
+int64_t cstore_expiry(const struct cstore *c, uint64_t key);
+
 /* cstore_put fills or updates key, expiring at expire_ns (INT64_MAX:
  * never).  A new entry in a full store evicts one first (counted), by the
  * policy; r draws random eviction's victim.  An update counts as a use
