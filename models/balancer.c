@@ -163,6 +163,7 @@ struct inst {
 	int panic;                       /* too few healthy: all are available */
 	uint32_t nejected;
 	int64_t *ss_start;               /* slow start began; -1 none */
+	int64_t ss_until;                /* every slow start is over then */
 	struct conn *conns;              /* layer 4, open addressing */
 	size_t nconns, conns_cap;
 };
@@ -191,6 +192,7 @@ struct lb {
 	uint64_t moved_n;
 	uint32_t units_seen;   /* the backend node's active replicas, last seen */
 	gsl_rng *rng;
+	int64_t now_ns;                  /* the clock, for a policy's rebuild */
 	uint64_t probe_ident, nprobes;   /* the probes' identities */
 	struct pool flights;
 	double ts_prev_out;
@@ -221,6 +223,10 @@ enum lb_policy_flag {
 	 * changes (keys_moved_share), and slow start leaves it alone (a
 	 * second pick would move keys, not thin a backend's share) */
 	LBP_HASH = 1 << 1,
+	/* scales the weights of backends in slow start itself, as Envoy's
+	 * round robin and least request do; the kind thins the others'
+	 * picks instead */
+	LBP_SLOW_START = 1 << 2,
 };
 
 struct lb_policy {
@@ -262,8 +268,10 @@ struct lb_policy {
 		      int64_t now_ns);
 };
 
-/* ---- round_robin ------------------------------------------------------- */
+/* ---- the round-robin cycle ---------------------------------------------- */
 
+/* round_robin itself sits after least_request, whose schedule it takes
+ * while a backend is in slow start. */
 struct rr_state {
 	uint32_t next;         /* place in avail of the next pick */
 };
@@ -276,33 +284,12 @@ static uint32_t rr_next(struct rr_state *r, const struct inst *in)
 	return in->avail[r->next++];
 }
 
-static int rr_init(struct lb *lb, struct inst *in)
-{
-	return (in->ps = calloc(1, sizeof(struct rr_state))) ? 0 : SIM_ENOMEM;
-}
-
-static void rr_fini(struct inst *in)
-{
-	free(in->ps);
-}
-
 /* the cursor starts over when the set shrank under it, and stays
  * there until the set grows back */
 static void rr_restart(struct rr_state *r, const struct inst *in)
 {
 	if (r->next >= in->navail)
 		r->next = 0;
-}
-
-static int rr_rebuild(struct lb *lb, struct inst *in)
-{
-	rr_restart(in->ps, in);
-	return 0;
-}
-
-static uint32_t rr_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
-{
-	return rr_next(in->ps, in);
 }
 
 /* ---- weighted_round_robin ---------------------------------------------- */
@@ -598,6 +585,24 @@ static uint32_t p2c_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t
 	return sample_least(s, lb, in, p2c_cost);
 }
 
+/* ss_factor is Envoy's slow-start factor of a backend whose slow start
+ * began at `start` (-1: none): max((elapsed / window)^(1 / aggression),
+ * min_weight_percent / 100), 1 once the window is over
+ * (EdfLoadBalancerBase::applySlowStartFactor). */
+static double ss_factor(const struct lb_cfg *c, int64_t start, int64_t now)
+{
+	if (!c->ss.on || start < 0)
+		return 1;
+	double x = (double)(now - start) / (double)c->ss.window_ns;
+	if (x >= 1)
+		return 1;
+	if (x < 1e-3 / ((double)c->ss.window_ns * 1e-9))
+		x = 1e-3 / ((double)c->ss.window_ns * 1e-9);   /* Envoy's 1 ms floor */
+	double f = c->ss.aggression == 1 ? x : pow(x, 1 / c->ss.aggression);
+	double lo = c->ss.min_weight_percent / 100;
+	return f > lo ? f : lo;
+}
+
 /* ---- least_request: Envoy's ------------------------------------------------
  *
  * As Envoy's LeastRequestLoadBalancer picks (least_request_lb.cc,
@@ -658,37 +663,48 @@ static void lr_down(struct lr_state *st, uint32_t i)
 	}
 }
 
-/* lr_weight is backend b's weight as a pick sees it now. */
-static double lr_weight(const struct lb *lb, const struct inst *in, uint32_t b)
+/* lr_weight is backend b's weight as a pick sees it at `now`: scaled by
+ * its slow start, divided by (active + 1)^bias. */
+static double lr_weight(const struct lb *lb, const struct inst *in, uint32_t b, double bias,
+			int64_t now)
 {
-	double w = lb->cfg->be[b].weight;
+	double w = lb->cfg->be[b].weight * ss_factor(lb->cfg, in->ss_start[b], now);
 	double active = (double)in->load[b] + 1;
-	if (lb->cfg->bias == 1.0)
+	if (bias == 1.0)
 		return w / active;
-	return lb->cfg->bias == 0 ? w : w / pow(active, lb->cfg->bias);
+	return bias == 0 ? w : w / pow(active, bias);
 }
 
 /* lr_pop_push takes the earliest entry, moves the clock to it and queues
  * it again 1 / (its weight now) later; returns its backend. */
-static uint32_t lr_pop_push(const struct lb *lb, const struct inst *in, struct lr_state *st)
+static uint32_t lr_pop_push(const struct lb *lb, const struct inst *in, struct lr_state *st,
+			    double bias, int64_t now)
 {
 	struct lr_entry *top = &st->heap[0];
 	uint32_t b = top->b;
 	st->now = top->deadline;
-	top->deadline = st->now + 1.0 / lr_weight(lb, in, b);
+	top->deadline = st->now + 1.0 / lr_weight(lb, in, b, bias, now);
 	top->order = st->order++;
 	lr_down(st, 0);
 	return b;
 }
 
-static int lr_init(struct lb *lb, struct inst *in)
+/* lr_open prepares st for lb's backends: 0 or SIM_ENOMEM. */
+static int lr_open(struct lb *lb, struct lr_state *st)
 {
-	struct lr_state *st = calloc(1, sizeof *st);
-	if (!(in->ps = st) || !(st->heap = malloc(lb->nb * sizeof *st->heap)))
+	if (!(st->heap = malloc(lb->nb * sizeof *st->heap)))
 		return SIM_ENOMEM;
 	/* Envoy's seed_ is one random() per load balancer */
 	st->seed = (uint32_t)(rng_uniform_pos(lb->rng) * 4294967296.0);
 	return 0;
+}
+
+static int lr_init(struct lb *lb, struct inst *in)
+{
+	struct lr_state *st = calloc(1, sizeof *st);
+	if (!(in->ps = st))
+		return SIM_ENOMEM;
+	return lr_open(lb, st);
 }
 
 static void lr_fini(struct inst *in)
@@ -704,26 +720,27 @@ static void lr_fini(struct inst *in)
  * backend's share of the picks by its weight now (plus 1e-13, so that
  * weights that are multiples of one another stay exact), then the
  * remainder picked one by one. */
-static int lr_rebuild(struct lb *lb, struct inst *in)
+static void lr_build(struct lb *lb, struct inst *in, struct lr_state *st, double bias,
+		     int64_t now_ns)
 {
-	struct lr_state *st = in->ps;
 	const struct lb_cfg *c = lb->cfg;
 	st->weighted = 0;
 	st->n = 0;
 	for (uint32_t i = 1; i < in->navail; i++)
 		if (c->be[in->avail[i]].weight != c->be[in->avail[0]].weight)
 			st->weighted = 1;
-	if (!st->weighted)
-		return 0;
+	/* Envoy leaves the unweighted pick while a backend is in slow start */
+	if (!st->weighted && now_ns >= in->ss_until)
+		return;
 	uint32_t picks = st->seed % 429496729u;
 	double sum = 0;
 	for (uint32_t i = 0; i < in->navail; i++)
-		sum += lr_weight(lb, in, in->avail[i]) + 1e-13;
+		sum += lr_weight(lb, in, in->avail[i], bias, now_ns) + 1e-13;
 	uint32_t done = 0;
 	double now = 0;
 	for (uint32_t i = 0; i < in->navail; i++) {
 		uint32_t b = in->avail[i];
-		double w = lr_weight(lb, in, b) + 1e-13;
+		double w = lr_weight(lb, in, b, bias, now_ns) + 1e-13;
 		uint32_t floor_picks = (uint32_t)(w * picks / sum);
 		if (floor_picks > 0 && floor_picks / w >= picks / sum)
 			floor_picks--;
@@ -738,15 +755,20 @@ static int lr_rebuild(struct lb *lb, struct inst *in)
 	for (uint32_t i = st->n / 2; i-- > 0;)
 		lr_down(st, i);
 	for (; done < picks; done++)
-		lr_pop_push(lb, in, st);
+		lr_pop_push(lb, in, st, bias, now_ns);
+}
+
+static int lr_rebuild(struct lb *lb, struct inst *in)
+{
+	lr_build(lb, in, in->ps, lb->cfg->bias, lb->now_ns);
 	return 0;
 }
 
 static uint32_t lr_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
 {
 	struct lr_state *st = in->ps;
-	if (st->weighted)
-		return lr_pop_push(lb, in, st);
+	if (st->weighted || (st->n && s->now_ns < in->ss_until))
+		return lr_pop_push(lb, in, st, lb->cfg->bias, s->now_ns);
 	uint32_t n = in->navail;
 	uint32_t best = in->avail[(uint32_t)(rng_uniform_pos(lb->rng) * n)];
 	for (uint32_t i = 1; i < lb->cfg->choice_count; i++) {
@@ -755,6 +777,47 @@ static uint32_t lr_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t 
 			best = b;
 	}
 	return best;
+}
+
+/* round_robin is Envoy's: the available backends in turn, and while one
+ * is in slow start, Envoy's earliest-deadline-first schedule of the
+ * weights slow start scales (least_request's, below, with no bias). */
+struct rrs_state {
+	struct rr_state rr;    /* first: rr_next takes it */
+	struct lr_state edf;
+};
+
+static int rrs_init(struct lb *lb, struct inst *in)
+{
+	struct rrs_state *r = calloc(1, sizeof *r);
+	if (!(in->ps = r))
+		return SIM_ENOMEM;
+	return lb->cfg->ss.on ? lr_open(lb, &r->edf) : 0;
+}
+
+static void rrs_fini(struct inst *in)
+{
+	struct rrs_state *r = in->ps;
+	if (r)
+		free(r->edf.heap);
+	free(r);
+}
+
+static int rrs_rebuild(struct lb *lb, struct inst *in)
+{
+	struct rrs_state *r = in->ps;
+	rr_restart(&r->rr, in);
+	if (lb->cfg->ss.on)
+		lr_build(lb, in, &r->edf, 0, lb->now_ns);
+	return 0;
+}
+
+static uint32_t rrs_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
+{
+	struct rrs_state *r = in->ps;
+	if (r->edf.n && (r->edf.weighted || s->now_ns < in->ss_until))
+		return lr_pop_push(lb, in, &r->edf, 0, s->now_ns);
+	return rr_next(&r->rr, in);
 }
 
 /* ---- least_response_time, peak_ewma: Finagle's and Linkerd's cost ------- */
@@ -1175,8 +1238,9 @@ static uint32_t hash_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_
 static const struct lb_policy lb_policies[] = {
 	{
 		.name = "round_robin",
-		.doc = "each available backend in turn",
-		.init = rr_init, .fini = rr_fini, .rebuild = rr_rebuild, .pick = rr_pick,
+		.doc = "each available backend in turn (Envoy's: in slow start, an earliest-deadline-first schedule of the scaled weights)",
+		.flags = LBP_SLOW_START,
+		.init = rrs_init, .fini = rrs_fini, .rebuild = rrs_rebuild, .pick = rrs_pick,
 	},
 	{
 		.name = "weighted_round_robin",
@@ -1212,7 +1276,7 @@ static const struct lb_policy lb_policies[] = {
 	{
 		.name = "least_request",
 		.doc = "Envoy's: the fewest active requests of `choice_count` backends drawn with replacement; with unequal weights an earliest-deadline-first schedule of weight / (active + 1)^active_request_bias",
-		.flags = LBP_WEIGHTS,
+		.flags = LBP_WEIGHTS | LBP_SLOW_START,
 		.init = lr_init, .fini = lr_fini, .rebuild = lr_rebuild, .pick = lr_pick,
 	},
 	{
@@ -1376,21 +1440,36 @@ static const struct param_table od_table = {
 	.params = od_params, .size = sizeof(struct od_cfg), .validate = param_mark_given,
 };
 
+static int ss_validate(struct check_ctx *ctx, const char *what, const struct yt_node *map,
+		       void *obj)
+{
+	struct ss_cfg *c = obj;
+	c->on = 1;
+	if (!!yt_get(map, "slow_start_window") == !!yt_get(map, "window"))
+		return check_fail(ctx, yt_get(map, "window") ? yt_get(map, "window") : map, what,
+				  yt_get(map, "window") ? "has slow_start_window and its older name window: write one"
+							: "needs slow_start_window");
+	return 0;
+}
+
 static const struct param ss_params[] = {
+	{ .name = "slow_start_window", .type = PARAM_DURATION, PARAM_FIELD(struct ss_cfg, window_ns),
+	  .min_ns = 1,
+	  .doc = "a returning or added backend is in slow start this long (Envoy's slow_start_window; required)" },
 	{ .name = "window", .type = PARAM_DURATION, PARAM_FIELD(struct ss_cfg, window_ns),
-	  .min_ns = 1, .flags = PARAM_REQUIRED,
-	  .doc = "a returning or added backend reaches its full share over this time" },
+	  .min_ns = 1, .doc = "the older name of slow_start_window" },
 	{ .name = "aggression", .type = PARAM_NUMBER, PARAM_FIELD(struct ss_cfg, aggression),
 	  .min = 0.01, .max = 100, .def = "1",
-	  .doc = "the share grows as (elapsed / window)^(1 / aggression): 1 is linear" },
+	  .doc = "its weight is scaled by (elapsed / window)^(1 / aggression): 1 is linear" },
 	{ .name = "min_weight_percent", .type = PARAM_NUMBER,
 	  PARAM_FIELD(struct ss_cfg, min_weight_percent), .min = 0, .max = 100, .def = "10",
-	  .doc = "the share it starts from, in per cent of its full share" },
+	  .doc = "the least scale, in per cent of its weight" },
 	{ 0 }
 };
 
 static const struct param_table ss_table = {
-	.params = ss_params, .size = sizeof(struct ss_cfg), .validate = param_mark_given,
+	.params = ss_params, .size = sizeof(struct ss_cfg), .validate = ss_validate,
+	.doc = "Envoy's slow start: round_robin and least_request scale a backend's weight, as Envoy does; the other policies, which Envoy gives no slow start, have their picks of it thinned to that share instead (one pick in its factor kept, the others picked again).",
 };
 
 static const struct param weight_elem = {
@@ -1499,7 +1578,7 @@ static const struct param lb_params[] = {
 	  .sub = &od_table, .shape = "{consecutive_5xx: 5, base_ejection_time: 30s, max_ejection_percent: 10}",
 	  .def_doc = "none", .doc = "Envoy's outlier detection: ejection of backends whose replies fail in a row, or whose success rate is an outlier" },
 	{ .name = "slow_start", .type = PARAM_MAP, PARAM_FIELD(struct lb_cfg, ss),
-	  .sub = &ss_table, .shape = "{window: 30s, aggression: 1, min_weight_percent: 10}",
+	  .sub = &ss_table, .shape = "{slow_start_window: 30s, aggression: 1, min_weight_percent: 10}",
 	  .def_doc = "none", .doc = "a backend that returns, or is added, ramps up to its share" },
 	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
 	{ 0 }
@@ -1680,6 +1759,7 @@ static int rebuild(struct sim *s, struct lb *lb, struct inst *in)
 	for (uint32_t b = 0; b < lb->nb; b++)
 		if (!(in->flags[b] & mask))
 			in->avail[in->navail++] = b;
+	lb->now_ns = s->now_ns;
 	int rc = p->rebuild ? p->rebuild(lb, in) : 0;
 	if (before && rc == 0 && in->navail && s->measuring) {
 		lb->moved_sum += hring_moved(before, probe_place, &pc);
@@ -1687,6 +1767,14 @@ static int rebuild(struct sim *s, struct lb *lb, struct inst *in)
 	}
 	free(before);
 	return rc;
+}
+
+/* ss_begin starts backend b's slow start at instance in. */
+static void ss_begin(const struct lb *lb, struct inst *in, uint32_t b, int64_t now)
+{
+	in->ss_start[b] = now;
+	if (now + lb->cfg->ss.window_ns > in->ss_until)
+		in->ss_until = now + lb->cfg->ss.window_ns;
 }
 
 /* set_flag turns an availability flag of backend b at instance in on or
@@ -1699,7 +1787,7 @@ static void set_flag(struct sim *s, struct lb *lb, struct inst *in, uint32_t b,
 	if (!was == !in->flags[b])
 		return;
 	if (!in->flags[b] && lb->cfg->ss.on)
-		in->ss_start[b] = s->now_ns;
+		ss_begin(lb, in, b, s->now_ns);
 	if (rebuild(s, lb, in))
 		s->oom = 1;
 }
@@ -1721,7 +1809,7 @@ static void poll_scale(struct sim *s, struct lb *lb)
 			if (want == f[b])
 				continue;
 			if (!want && lb->cfg->ss.on)
-				in->ss_start[b] = s->now_ns;
+				ss_begin(lb, in, b, s->now_ns);
 			f[b] = want;
 			changed = 1;
 		}
@@ -1750,7 +1838,7 @@ static double ramp(const struct lb_cfg *c, struct inst *in, uint32_t b, int64_t 
 static uint32_t choose(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
 {
 	uint32_t b = pick_once(s, lb, in, h);
-	if (b != LB_NONE && !(lb->pol->flags & LBP_HASH)) {
+	if (b != LB_NONE && !(lb->pol->flags & (LBP_HASH | LBP_SLOW_START))) {
 		double f = ramp(lb->cfg, in, b, s->now_ns);
 		if (f < 1 && rng_uniform_pos(lb->rng) >= f)
 			b = pick_once(s, lb, in, h);

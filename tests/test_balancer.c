@@ -409,6 +409,50 @@ static void test_balancer_nginx_max_fails(void **state)
 	}
 }
 
+/* Envoy's slow start scales weights: a tenth backend joins at 100 s with
+ * a 30 s window and min_weight_percent 10, so for its first 3 s its
+ * weight is 0.1 of the others' and it takes 0.1 / 9.1 = 1.1 % of the
+ * picks: about 33 of 3,000 under round_robin's schedule (within two) and
+ * least_request's at light load (within a quarter); thinning the picks,
+ * the older way, gave it 0.1 x 0.1 + 0.1^2 x 0.9 = 1.9 %, 57. */
+static void test_balancer_slow_start_scales_weights(void **state)
+{
+	(void)state;
+	const char *policies[] = { "round_robin", "least_request" };
+	for (int k = 0; k < 2; k++) {
+		char yaml[1024];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 110s\nwarmup: 0s\n"
+			 "workloads:\n  u: {arrival: {process: constant, rate: 1000/s}, target: lb}\n"
+			 "nodes:\n"
+			 "  lb: {type: balancer, policy: %s, backends: web,\n"
+			 "       slow_start: {slow_start_window: 30s, min_weight_percent: 10}}\n"
+			 "  web: {type: service, replicas: 9, workers: 100, service: 100us}\n"
+			 "timeline:\n  - {at: 100s, do: scale, node: web, replicas: 10}\n",
+			 policies[k]);
+		struct rep_result r;
+		struct sweep *set = run_logged(yaml, &r);
+		size_t all = 0, mine = 0;
+		for (size_t i = 0; i < lg.n; i++) {
+			int64_t t = lg.p[i].start;
+			if (t < 100000000000LL || t >= 103000000000LL)
+				continue;
+			all++;
+			mine += lg.p[i].unit == 9;
+		}
+		double want = all * 0.1 / 9.1;
+		print_message("    %s: %zu of %zu picks in the first 3 s (%.1f expected, thinning %.1f)\n",
+			      policies[k], mine, all, want, all * 0.019);
+		if (!k)
+			assert_true(fabs(mine - want) <= 2);
+		else
+			assert_true(fabs(mine - want) <= 0.25 * want);
+		assert_true(mine < all * 0.015);
+		rep_result_fini(&r);
+		sweep_free(set);
+	}
+}
+
 /* ketama: each backend's share of the keys has relative standard
  * deviation sqrt((n - 1) / (n v + 1)) (a share is a sum of v of the n v
  * spacings of uniform points: Beta(v, (n - 1) v)).  Averaged over rings
@@ -1031,6 +1075,7 @@ int main(void)
 		cmocka_unit_test(test_balancer_outlier_ejection),
 		cmocka_unit_test(test_balancer_outlier_success_rate),
 		cmocka_unit_test(test_balancer_nginx_max_fails),
+		cmocka_unit_test(test_balancer_slow_start_scales_weights),
 		cmocka_unit_test(test_balancer_health_checks_are_requests),
 		cmocka_unit_test(test_balancer_panic_threshold),
 		cmocka_unit_test(test_balancer_ketama_spread),
