@@ -377,6 +377,7 @@ static void try_sent(struct sim *s, const struct call_edge *edge, uint32_t unit,
 	t->cur = k;
 	t->sent_ns = s->now_ns;
 	t->ncopies = 0;
+	t->nsent = 0;
 	if (edge->policy)
 		lim_of(s, edge, unit)->active++;
 	if (edge->policy && edge->policy->hedge.given)
@@ -932,6 +933,30 @@ static uint32_t try_of(const struct call *c, const struct request *kid)
 	return UINT32_MAX;
 }
 
+/* hedge_copy sends a copy of the attempt out on edge e of call c (handle
+ * h) and adds it to t's copies out: the copy, or NULL (out of memory). */
+static struct request *hedge_copy(struct sim *s, struct call *c, uint64_t h, uint32_t e,
+				  struct call_try *t)
+{
+	const struct call_edge *edge = &c->plan->steps[c->step].edges[e];
+	struct sim_node *caller = &s->nodes[c->caller];
+	uint64_t salt = (uint64_t)c->step * CALLPLAN_MAX_PARALLEL + e;
+	/* a copy's identity: its attempt's, and which copy */
+	struct request *k = make_child(s, c->parent, caller, c->unit, h, salt,
+				       (t->n + 1) << 8 | (t->nsent + 1));
+	if (!k) {
+		s->oom = 1;
+		return NULL;
+	}
+	k->attempt = (uint16_t)(t->n - 1);
+	t->copy[t->ncopies++] = k;
+	t->nsent++;
+	call_stat(caller, c->unit, CALL_MADE, 0);
+	cst_bump(s, caller, c->unit, offsetof(struct call_stats, hedges));
+	sim_send(s, edge->to, k);      /* the call table may move: c is stale */
+	return k;
+}
+
 /* hedge_now sends the next copy of the attempt out on edge e of call h,
  * if it is still out. */
 void hedge_now(struct sim *s, uint64_t h, uint32_t e)
@@ -942,24 +967,63 @@ void hedge_now(struct sim *s, uint64_t h, uint32_t e)
 	const struct call_edge *edge = &c->plan->steps[c->step].edges[e];
 	struct call_try *t = &TRIES(c)[e];
 	const struct hedge_cfg *hc = &edge->policy->hedge;
-	if (!t->cur || t->ncopies >= hc->max)
+	if (!t->cur || t->nsent >= hc->max)
 		return;
-	struct sim_node *caller = &s->nodes[c->caller];
-	uint64_t salt = (uint64_t)c->step * CALLPLAN_MAX_PARALLEL + e;
-	/* a copy's identity: its attempt's, and which copy */
-	struct request *k = make_child(s, c->parent, caller, c->unit, h, salt,
-				       (t->n + 1) << 8 | (t->ncopies + 1));
-	if (!k) {
-		s->oom = 1;
-		return;
-	}
-	k->attempt = (uint16_t)(t->n - 1);
-	t->copy[t->ncopies++] = k;
-	if (t->ncopies < hc->max)
+	if (t->nsent + 1 < hc->max)
 		t->hedge = sim_timer_set(s, s->now_ns + hc->after_ns, e, SIM_EV_HEDGE, NULL, h);
-	call_stat(caller, c->unit, CALL_MADE, 0);
-	cst_bump(s, caller, c->unit, offsetof(struct call_stats, hedges));
-	sim_send(s, edge->to, k);
+	hedge_copy(s, c, h, e, t);
+}
+
+/* status_class: the way (FAIL_*) a reply with status st failed. */
+static unsigned status_class(int st)
+{
+	if (st == REQ_CRASHED)
+		return FAIL_RESET;
+	return req_status_group(st) == REQ_GROUP_REFUSED ? FAIL_REJECTED : FAIL_ERROR;
+}
+
+/* hedge_goes_on: kid, the attempt out on edge e of call c or one of its
+ * copies, failed with a code gRPC's hedging calls non-fatal.  It leaves
+ * the ones out; the next copy goes at once, if one is left to send.
+ * Returns 1 when the attempt goes on (kid is the caller's to free), 0 when
+ * nothing is out or left: the failure stands, and nothing was changed. */
+static int hedge_goes_on(struct sim *s, struct call *c, uint64_t h, uint32_t e,
+			 struct call_try *t, const struct request *kid)
+{
+	const struct hedge_cfg *hc = &c->plan->steps[c->step].edges[e].policy->hedge;
+	uint32_t others = t->ncopies;    /* the attempt and its copies, less kid */
+	if (!others && t->nsent >= hc->max)
+		return 0;
+	if (kid == t->cur) {
+		if (t->ncopies) {
+			t->cur = t->copy[--t->ncopies];
+		} else {
+			/* the next copy takes its place */
+			sim_timer_cancel(&t->hedge);
+			if (t->nsent + 1 < hc->max)
+				t->hedge = sim_timer_set(s, s->now_ns + hc->after_ns, e, SIM_EV_HEDGE,
+							 NULL, h);
+			struct request *k = hedge_copy(s, c, h, e, t);
+			if (!k)
+				return 1;
+			c = call_get(s, h);
+			t = &TRIES(c)[e];
+			t->cur = t->copy[--t->ncopies];
+		}
+		return 1;
+	}
+	for (uint32_t j = 0; j < t->ncopies; j++)
+		if (t->copy[j] == kid) {
+			t->copy[j] = t->copy[--t->ncopies];
+			break;
+		}
+	if (t->nsent < hc->max) {
+		sim_timer_cancel(&t->hedge);
+		if (t->nsent + 1 < hc->max)
+			t->hedge = sim_timer_set(s, s->now_ns + hc->after_ns, e, SIM_EV_HEDGE, NULL, h);
+		hedge_copy(s, c, h, e, t);
+	}
+	return 1;
 }
 
 int sim_request_orphan(struct sim *s, const struct request *req)
@@ -1208,6 +1272,13 @@ void call_reply(struct sim *s, struct request *kid)
 	if (c->tries) {
 		struct call_try *t = &TRIES(c)[e];
 		const struct call_edge *edge = &c->plan->steps[c->step].edges[e];
+		if (kid->status != REQ_OK && edge->policy && edge->policy->hedge.given &&
+		    edge->policy->hedge.style == HEDGE_GRPC &&
+		    (edge->policy->hedge.non_fatal & status_class(kid->status)) &&
+		    hedge_goes_on(s, c, kid->call, e, t, kid)) {
+			sim_request_free(s, kid);
+			return;
+		}
 		if (t->tmo)
 			tmo_cancel(s, edge, TMO_TRY, t->tmo);
 		t->tmo = NULL;

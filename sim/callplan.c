@@ -346,6 +346,45 @@ static const struct param hedge_params[] = {
 
 static const struct param_table hedge_table = {
 	.params = hedge_params, .size = sizeof(struct hedge_cfg), .validate = param_mark_given,
+	.doc = "archsim's own: the first reply of the attempt or a copy wins, whatever it is.",
+};
+
+static int grpc_hedge_validate(struct check_ctx *ctx, const char *what, const struct yt_node *map,
+			       void *obj)
+{
+	(void)ctx, (void)what, (void)map;
+	struct hedge_cfg *h = obj;
+	h->given = 1;
+	if (h->max_attempts > CALL_MAX_HEDGE + 1)
+		h->max_attempts = CALL_MAX_HEDGE + 1;   /* gRPC caps it at 5 */
+	h->max = h->max_attempts - 1;
+	return 0;
+}
+
+static const struct param grpc_hedge_params[] = {
+	{ .name = "max_attempts", .type = PARAM_UINT, PARAM_FIELD(struct hedge_cfg, max_attempts),
+	  .umin = 2, .umax = 1000, .flags = PARAM_REQUIRED,
+	  .doc = "the attempt and its copies, at most; above 5 it is 5, as gRPC caps it" },
+	{ .name = "hedging_delay", .type = PARAM_DURATION, PARAM_FIELD(struct hedge_cfg, after_ns),
+	  .min_ns = 0, .def = "0s",
+	  .doc = "a copy goes out after this long without a final reply (gRPC's default 0: all at once)" },
+	{ .name = "non_fatal_status_codes", .type = PARAM_CUSTOM,
+	  PARAM_FIELD(struct hedge_cfg, non_fatal), .parse = parse_grpc_words,
+	  .shape = "[UNAVAILABLE, ...]", .def_doc = "none: every reply commits",
+	  .doc = "a reply with one of these codes does not commit: the other copies go on, and the next is sent at once; with none left, it stands" },
+	{ 0 }
+};
+
+static const struct param_table grpc_hedge_table = {
+	.params = grpc_hedge_params, .size = sizeof(struct hedge_cfg),
+	.validate = grpc_hedge_validate,
+	.doc = "gRPC's hedgingPolicy (gRFC A6).",
+};
+
+static const struct param_case hedge_cases[] = {
+	[HEDGE_CUSTOM] = { "custom", &hedge_table, "archsim's own, the default" },
+	[HEDGE_GRPC] = { "grpc", &grpc_hedge_table, "gRPC's" },
+	{ NULL, NULL, NULL }
 };
 
 static const struct param rate_params[] = {
@@ -429,8 +468,9 @@ static const struct param edge_params[] = {
 	  .doc = "retries of a failed attempt, each a new request to the callee, after a backoff during which the caller's worker stays held; `style` picks whose semantics and defaults (below)" },
 	{ .name = "cancel", .type = PARAM_BOOL, POL(cancel), .def = "false",
 	  .doc = "true: an attempt the caller gives up (a timeout, a losing hedge, a failed parallel call) is cancelled at a service callee: dropped if it is still waiting, its calls skipped if it is in service; false: served in full, for nobody" },
-	{ .name = "hedge", .type = PARAM_MAP, POL(hedge), .sub = &hedge_table,
-	  .shape = "{after: 50ms, max: 1}", .def_doc = "none",
+	{ .name = "hedge", .type = PARAM_VARIANT, POL(hedge.style), .key = "style",
+	  .key_def = "custom", .cases = hedge_cases, .sub_off = offsetof(struct edge_cfg, pol.hedge),
+	  .def_doc = "none",
 	  .doc = "hedged requests: while an attempt has no reply, a copy goes to the callee after `after`, up to `max`; the first reply wins and the others are wasted (served, not waited for).  Copies pass the edge's breaker, max_requests and connection pool unasked" },
 	{ .name = "rate_limit", .type = PARAM_MAP, POL(rate), .sub = &rate_limit_table,
 	  .shape = "{rate: 100/s, burst: 20}", .def_doc = "none",

@@ -100,10 +100,19 @@ struct retry_cfg {
 
 #define CALL_MAX_HEDGE 4
 
+/* Hedging: archsim's own (`after`, `max`: the first reply wins) or
+ * gRPC's hedgingPolicy (maxAttempts, hedgingDelay, nonFatalStatusCodes: a
+ * reply with a non-fatal code lets the others go on and sends the next
+ * copy at once; any other reply commits). */
+enum { HEDGE_CUSTOM, HEDGE_GRPC };
+
 struct hedge_cfg {
 	int given;
+	unsigned style;              /* HEDGE_* */
 	int64_t after_ns;            /* a copy after this long without a reply */
 	uint32_t max;                /* copies at most */
+	uint32_t max_attempts;       /* grpc: copies + 1 */
+	unsigned non_fatal;          /* grpc: FAIL_* bits */
 };
 
 /* A token-bucket rate limit (`rate_limit: {rate: 100/s, burst: 20}`) of

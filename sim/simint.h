@@ -79,7 +79,8 @@ struct call_try {
 	int64_t sent_ns;             /* when the attempt out was sent */
 	struct request *copy[CALL_MAX_HEDGE];   /* its hedged copies out */
 	struct sim_timer hedge;      /* the next copy's timer */
-	uint32_t ncopies;            /* copies sent for the attempt out */
+	uint32_t ncopies;            /* its copies out */
+	uint32_t nsent;              /* copies sent for it */
 	uint64_t brk_epoch;          /* its breaker's epoch when it was let
 				      * through (breaker.h) */
 	struct pend *pend;           /* the attempt out waits for a connection

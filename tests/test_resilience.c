@@ -921,6 +921,49 @@ static void test_resilience_breaker_enum_spellings(void **state)
 	}
 }
 
+/* gRPC's hedging: max_attempts 3 to a leaf failing half its requests
+ * (INTERNAL).  With INTERNAL non-fatal, a failure sends the next copy at
+ * once and the first success commits: the request succeeds with
+ * probability 1 - p^3 = 0.875, after (1 - p^3) / (1 - p) = 1.75 calls on
+ * average, whether the copies wait for a hedging_delay of 10 s (never
+ * reached) or all go at once (0).  With no non-fatal code the first
+ * reply commits, whatever it is: 0.5. */
+static void test_resilience_grpc_hedging(void **state)
+{
+	(void)state;
+	const char *cases[] = {
+		"hedging_delay: 10s, non_fatal_status_codes: [INTERNAL]",
+		"non_fatal_status_codes: [INTERNAL]",
+		"hedging_delay: 10s",
+	};
+	for (int k = 0; k < 3; k++) {
+		char yaml[1024], what[96];
+		double ok[NREP], n[NREP], calls[NREP];
+		snprintf(yaml, sizeof yaml,
+			 "name: hedging\nseed: 71\nduration: 100s\nreplications: 10\n"
+			 "workloads:\n  u: {arrival: {process: poisson, rate: 100/s}, target: front}\n"
+			 "nodes:\n"
+			 "  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
+			 "          calls: [{to: leaf, hedge: {style: grpc, max_attempts: 3, %s}}]}\n"
+			 "  leaf: {type: service, workers: 1000, service: {dist: exponential, mean: 10ms}}\n"
+			 "timeline:\n  - {at: 0s, node: leaf, do: errors, rate: 0.5}\n", cases[k]);
+		simtest_reps(yaml, NREP, { "@ok", ok }, { "@arrivals", n }, { "front.calls_made", calls });
+		for (uint32_t i = 0; i < NREP; i++) {
+			ok[i] /= n[i];
+			calls[i] /= n[i];
+		}
+		snprintf(what, sizeof what, "success ratio, %s", cases[k]);
+		if (k < 2) {
+			assert_true(simtest_within(what, ok, NREP, 0.875));
+			assert_false(simtest_within("  against the first reply's", ok, NREP, 0.5));
+			if (k == 0)
+				assert_true(simtest_within("  calls per request", calls, NREP, 1.75));
+		} else {
+			assert_true(simtest_within(what, ok, NREP, 0.5));
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -951,6 +994,7 @@ int main(void)
 		cmocka_unit_test(test_resilience_call_timeout_is_exact),
 		cmocka_unit_test(test_resilience_grpc_backoff),
 		cmocka_unit_test(test_resilience_grpc_throttling),
+		cmocka_unit_test(test_resilience_grpc_hedging),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
