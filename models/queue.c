@@ -35,7 +35,7 @@
 #define Q_MAX_GROUPS 64
 #define Q_MAX_CONSUMERS 100000
 
-enum { Q_EV_DONE = 1, Q_EV_REBALANCE };
+enum { Q_EV_DONE = 1, Q_EV_REBALANCE, Q_EV_COMMIT, Q_EV_RESUME };
 enum { D_AT_LEAST_ONCE, D_AT_MOST_ONCE };
 enum { K_STICKY, K_ROUND_ROBIN };
 
@@ -56,6 +56,10 @@ struct queue_cfg {
 	uint32_t partitions;
 	uint64_t capacity;           /* per group's backlog; 0: no limit */
 	unsigned delivery;
+	int64_t commit_ns;           /* auto_commit_interval; 0: every message */
+	int64_t rebalance_ns;        /* a rebalance stops the group this long */
+	uint32_t max_deliveries;     /* then to dead_letter; 0: no limit */
+	uint32_t dead_letter;        /* a node, or UINT32_MAX: none */
 	unsigned keyless;            /* K_*: where a message without a key goes */
 	uint32_t batch;              /* sticky: messages to one partition */
 	int64_t session_ns;          /* a crash is noticed after it */
@@ -96,10 +100,20 @@ static const struct param group_elem = {
 	.type = PARAM_MAP, .size = sizeof(struct group_cfg), .sub = &group_table,
 };
 
+static void q_cfg_init(void *obj)
+{
+	((struct queue_cfg *)obj)->dead_letter = UINT32_MAX;
+}
+
 static int q_validate(struct check_ctx *ctx, const char *what, const struct yt_node *map,
 		      void *obj)
 {
 	struct queue_cfg *c = obj;
+	if (yt_get(map, "dead_letter") && !c->max_deliveries) {
+		char w[256];
+		snprintf(w, sizeof w, "%s.dead_letter", what);
+		return check_fail(ctx, yt_get(map, "dead_letter"), w, "needs max_deliveries");
+	}
 	for (size_t i = 0; i < c->ngroups; i++)
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(c->groups[i].group, c->groups[j].group)) {
@@ -127,6 +141,18 @@ static const struct param q_params[] = {
 	{ .name = "delivery", .type = PARAM_ENUM, PARAM_FIELD(struct queue_cfg, delivery),
 	  .names = delivery_names, .def = "at_least_once",
 	  .doc = "what a consumer's crash or a failed call does to the message it holds: at_least_once redelivers it (a possible duplicate), at_most_once loses it" },
+	{ .name = "auto_commit_interval", .type = PARAM_DURATION,
+	  PARAM_FIELD(struct queue_cfg, commit_ns), .min_ns = 0, .def = "5s",
+	  .doc = "at_least_once: how often a group commits its consumed offsets (Kafka's auto.commit.interval.ms, with enable.auto.commit); a consumer that crashes leaves its partitions to be read again from the last commit, so what it consumed since is delivered again (redelivered, duplicates); a clean rebalance commits first; 0 commits each message as it is consumed" },
+	{ .name = "rebalance_time", .type = PARAM_DURATION,
+	  PARAM_FIELD(struct queue_cfg, rebalance_ns), .min_ns = 0, .def = "0s",
+	  .doc = "how long a rebalance stops the whole group, as Kafka's eager rebalance protocol does: no consumer starts a message meanwhile (0: at once)" },
+	{ .name = "max_deliveries", .type = PARAM_UINT, PARAM_FIELD(struct queue_cfg, max_deliveries),
+	  .umin = 1, .umax = 1000000, .def_doc = "no limit",
+	  .doc = "a message that has failed this many deliveries goes to dead_letter instead of back to its partition (Spring Kafka's DeadLetterPublishingRecoverer, SQS's maxReceiveCount)" },
+	{ .name = "dead_letter", .type = PARAM_NODE, PARAM_FIELD(struct queue_cfg, dead_letter),
+	  .def_doc = "none: the message is dropped (dead_lettered counts it)",
+	  .doc = "the node a message past max_deliveries is published to" },
 	{ .name = "session_timeout", .type = PARAM_DURATION,
 	  PARAM_FIELD(struct queue_cfg, session_ns), .def = "45s",
 	  .doc = "how long a group takes to notice a crashed consumer and give its partitions to the others (Kafka's session.timeout.ms); a consumer's return rebalances at once" },
@@ -144,6 +170,7 @@ static const struct param_table q_table = {
 	.params = q_params,
 	.size = sizeof(struct queue_cfg),
 	.doc = "A message broker: a publish completes at once, and each consumer group consumes every message, its consumers sharing the partitions.",
+	.init = q_cfg_init,
 	.validate = q_validate,
 };
 
@@ -154,6 +181,7 @@ struct msg {
 	uint64_t key, ident;
 	int64_t pub_ns;
 	uint32_t part;               /* its partition */
+	uint32_t deliveries;         /* failed so far */
 	uint8_t keyed;
 };
 
@@ -165,19 +193,21 @@ struct consumer {
 };
 
 struct gstat {
-	uint64_t published, consumed, dropped, redelivered, lost;
+	uint64_t published, consumed, dropped, redelivered, lost, dead_lettered;
 	struct twa backlog, busy;
 	struct hist delay;
 };
 
 struct group {
 	struct msg **head, **tail;   /* [partitions] */
+	struct msg **uhead, **utail; /* [partitions] consumed, not committed */
 	uint64_t backlog;            /* queued and in progress */
 	struct consumer *cons;       /* [count] */
 	uint32_t *owner;             /* [partitions] its consumer */
 	uint32_t *parts;             /* [partitions] grouped by consumer: */
 	uint32_t *first;             /* [count + 1] consumer c's from first[c] */
 	int down;                    /* the whole group crashed */
+	int paused;                  /* a rebalance is under way */
 	uint64_t win_consumed;       /* in this time-series window */
 	struct gstat st;
 };
@@ -251,6 +281,8 @@ static int q_init(struct sim *s, struct sim_node *n)
 		struct group *g = &q->g[i];
 		if (!(g->head = calloc(c->partitions, sizeof *g->head)) ||
 		    !(g->tail = calloc(c->partitions, sizeof *g->tail)) ||
+		    !(g->uhead = calloc(c->partitions, sizeof *g->uhead)) ||
+		    !(g->utail = calloc(c->partitions, sizeof *g->utail)) ||
 		    !(g->cons = calloc(c->groups[i].count, sizeof *g->cons)) ||
 		    !(g->owner = calloc(c->partitions, sizeof *g->owner)) ||
 		    !(g->parts = calloc(c->partitions, sizeof *g->parts)) ||
@@ -260,6 +292,9 @@ static int q_init(struct sim *s, struct sim_node *n)
 		assign(q, (uint32_t)i);
 		twa_init(&g->st.backlog, s->now_ns, 0);
 		twa_init(&g->st.busy, s->now_ns, 0);
+		if (c->delivery == D_AT_LEAST_ONCE && c->commit_ns &&
+		    !sim_schedule(s, c->commit_ns, n->id, Q_EV_COMMIT, NULL, i))
+			return SIM_ENOMEM;
 	}
 	return 0;
 }
@@ -272,6 +307,7 @@ static void q_fini(struct sim *s, struct sim_node *n)
 		return;
 	for (size_t i = 0; q->g && i < q->cfg->ngroups; i++) {
 		free(q->g[i].head), free(q->g[i].tail), free(q->g[i].cons);
+		free(q->g[i].uhead), free(q->g[i].utail);
 		free(q->g[i].owner), free(q->g[i].parts), free(q->g[i].first);
 		hist_fini(&q->g[i].st.delay);
 	}
@@ -302,8 +338,73 @@ static void push(struct sim *s, struct sim_node *n, struct queue *q, uint32_t gi
 		g->tail[p] = m;
 	}
 	uint32_t ci = g->owner[p];
-	if (!g->down && !g->cons[ci].down && !g->cons[ci].req)
+	if (!g->down && !g->paused && !g->cons[ci].down && !g->cons[ci].req)
 		start_next(s, n, q, gi, ci);
+}
+
+/* ---- offsets: what a group consumed and has not committed --------------- */
+
+/* commit_part forgets partition p's consumed messages: their offsets are
+ * committed. */
+static void commit_part(struct queue *q, struct group *g, uint32_t p)
+{
+	for (struct msg *m = g->uhead[p], *next; m; m = next) {
+		next = m->next;
+		pool_put(&q->msgs, m);
+	}
+	g->uhead[p] = g->utail[p] = NULL;
+}
+
+static void commit_all(struct queue *q, struct group *g)
+{
+	for (uint32_t p = 0; p < q->cfg->partitions; p++)
+		commit_part(q, g, p);
+}
+
+/* rewind puts partition p's consumed and uncommitted messages back at its
+ * head, in order: its next owner reads from the last committed offset,
+ * and delivers them again. */
+static void rewind_part(struct sim *s, struct queue *q, struct group *g, uint32_t p)
+{
+	uint64_t k = 0;
+	for (struct msg *m = g->uhead[p]; m; m = m->next)
+		k++;
+	if (!k)
+		return;
+	g->utail[p]->next = g->head[p];
+	if (!g->head[p])
+		g->tail[p] = g->utail[p];
+	g->head[p] = g->uhead[p];
+	g->uhead[p] = g->utail[p] = NULL;
+	g->backlog += k;
+	twa_add(&g->st.backlog, s->now_ns, (double)k);
+	if (s->measuring)
+		g->st.redelivered += k;
+}
+
+/* dead_letter takes m, failed max_deliveries times, out of group g: to
+ * the dead_letter node as a publish of the queue's own, or dropped. */
+static void dead_letter(struct sim *s, struct sim_node *n, struct queue *q, struct group *g,
+			struct msg *m)
+{
+	const struct queue_cfg *c = q->cfg;
+	g->backlog--;
+	twa_add(&g->st.backlog, s->now_ns, -1);
+	if (s->measuring)
+		g->st.dead_lettered++;
+	if (c->dead_letter != UINT32_MAX) {
+		struct request *r = sim_request_new(s);
+		if (!r) {
+			s->oom = 1;
+		} else {
+			r->ident = rng_key(m->ident, 0x646c71);
+			r->key = m->key;
+			r->keyed = m->keyed;
+			r->reply_to = n->id;
+			sim_send(s, c->dead_letter, r);
+		}
+	}
+	pool_put(&q->msgs, m);
 }
 
 static uint32_t partition_of(const struct queue *q, uint64_t key)
@@ -358,6 +459,7 @@ static void q_arrive(struct sim *s, struct sim_node *n, struct request *req)
 		m->key = req->key;
 		m->keyed = req->keyed;
 		m->part = p;
+		m->deliveries = 0;
 		m->ident = rng_key(ident, i);
 		m->pub_ns = s->now_ns;
 		struct group *g = &q->g[i];
@@ -435,13 +537,26 @@ static void settle(struct sim *s, struct sim_node *n, struct queue *q, uint32_t 
 		}
 		if (ok)
 			g->win_consumed++;
-		pool_put(&q->msgs, m);
+		if (ok && q->cfg->delivery == D_AT_LEAST_ONCE && q->cfg->commit_ns) {
+			/* consumed, its offset not committed yet */
+			uint32_t p = m->part;
+			m->next = NULL;
+			if (g->utail[p])
+				g->utail[p]->next = m;
+			else
+				g->uhead[p] = m;
+			g->utail[p] = m;
+		} else {
+			pool_put(&q->msgs, m);
+		}
+	} else if (q->cfg->max_deliveries && ++m->deliveries >= q->cfg->max_deliveries) {
+		dead_letter(s, n, q, g, m);
 	} else {
 		if (s->measuring)
 			g->st.redelivered++;
 		push(s, n, q, gi, m->part, m, 1);
 	}
-	if (!g->down && !cs->down && !cs->req)
+	if (!g->down && !g->paused && !cs->down && !cs->req)
 		start_next(s, n, q, gi, ci);
 }
 
@@ -449,7 +564,7 @@ static void settle(struct sim *s, struct sim_node *n, struct queue *q, uint32_t 
 static void wake(struct sim *s, struct sim_node *n, struct queue *q, uint32_t gi)
 {
 	struct group *g = &q->g[gi];
-	if (g->down)
+	if (g->down || g->paused)
 		return;
 	for (uint32_t ci = 0; ci < q->cfg->groups[gi].count; ci++)
 		if (!g->cons[ci].down && !g->cons[ci].req)
@@ -468,12 +583,38 @@ static void drop(struct sim *s, struct sim_node *n, struct queue *q, uint32_t gi
 	settle(s, n, q, gi, ci, 0);
 }
 
+/* rebalance: group gi's membership changed.  The consumers commit what
+ * they consumed (a clean revoke), and the partitions are assigned anew,
+ * at once or after rebalance_time with the group stopped meanwhile. */
+static void rebalance(struct sim *s, struct sim_node *n, struct queue *q, uint32_t gi)
+{
+	struct group *g = &q->g[gi];
+	commit_all(q, g);
+	if (q->cfg->rebalance_ns) {
+		g->paused = 1;
+		sim_schedule(s, s->now_ns + q->cfg->rebalance_ns, n->id, Q_EV_RESUME, NULL, gi);
+		return;
+	}
+	assign(q, gi);
+	wake(s, n, q, gi);
+}
+
 static void q_event(struct sim *s, struct sim_node *n, struct event *ev)
 {
 	struct queue *q = n->state;
 	if (ev->kind == Q_EV_REBALANCE) {
+		rebalance(s, n, q, (uint32_t)ev->arg);
+		return;
+	}
+	if (ev->kind == Q_EV_RESUME) {
+		q->g[ev->arg].paused = 0;
 		assign(q, (uint32_t)ev->arg);
 		wake(s, n, q, (uint32_t)ev->arg);
+		return;
+	}
+	if (ev->kind == Q_EV_COMMIT) {
+		sim_schedule(s, s->now_ns + q->cfg->commit_ns, n->id, Q_EV_COMMIT, NULL, ev->arg);
+		commit_all(q, &q->g[ev->arg]);
 		return;
 	}
 	struct request *r = ev->obj;
@@ -495,6 +636,13 @@ static void q_calls_done(struct sim *s, struct sim_node *n, struct request *req,
 	settle(s, n, q, (uint32_t)(req->issue >> 32), (uint32_t)req->issue, status == REQ_OK);
 }
 
+/* q_done: the answer to a dead letter the queue published. */
+static void q_done(struct sim *s, struct sim_node *n, struct request *req)
+{
+	(void)n;
+	sim_request_free(s, req);
+}
+
 static void q_crash(struct sim *s, struct sim_node *n, uint32_t gi)
 {
 	struct queue *q = n->state;
@@ -502,6 +650,8 @@ static void q_crash(struct sim *s, struct sim_node *n, uint32_t gi)
 	g->down = 1;
 	for (uint32_t ci = 0; ci < q->cfg->groups[gi].count; ci++)
 		drop(s, n, q, gi, ci);
+	for (uint32_t p = 0; p < q->cfg->partitions; p++)
+		rewind_part(s, q, g, p);
 }
 
 static void q_recover(struct sim *s, struct sim_node *n, uint32_t gi)
@@ -529,17 +679,20 @@ static void q_action(struct sim *s, struct sim_node *n, const struct tl_entry *t
 	if (down == cs->down)
 		return;
 	cs->down = down;
-	if (down)
+	if (down) {
+		struct group *g = &q->g[gi];
 		drop(s, n, q, gi, ci);
+		/* what it consumed since its last commit is read again */
+		for (uint32_t k = g->first[ci]; k < g->first[ci + 1]; k++)
+			rewind_part(s, q, g, g->parts[k]);
+	}
 	/* the group notices a crash after the session timeout, a return at
 	 * once */
 	int64_t at = s->now_ns + (down ? q->cfg->session_ns : 0);
-	if (at == s->now_ns) {
-		assign(q, gi);
-		wake(s, n, q, gi);
-	} else {
+	if (at == s->now_ns)
+		rebalance(s, n, q, gi);
+	else
 		sim_schedule(s, at, n->id, Q_EV_REBALANCE, NULL, gi);
-	}
 }
 
 static uint32_t q_members(const void *cfg, uint32_t unit)
@@ -553,6 +706,7 @@ static void q_warmup_end(struct sim *s, struct sim_node *n)
 	for (size_t i = 0; i < q->cfg->ngroups; i++) {
 		struct gstat *st = &q->g[i].st;
 		st->published = st->consumed = st->dropped = st->redelivered = st->lost = 0;
+		st->dead_lettered = 0;
 		twa_restart(&st->backlog, s->now_ns);
 		twa_restart(&st->busy, s->now_ns);
 		hist_reset(&st->delay);
@@ -571,6 +725,7 @@ static void row_write(double *v, const struct gstat *st, int64_t now, double con
 	v[14] = st->delay.total ? (double)hist_quantile(&st->delay, 0.5) * 1e-9 : NAN;
 	v[16] = st->delay.total ? (double)hist_quantile(&st->delay, 0.99) * 1e-9 : NAN;
 	v[18] = consumers > 0 ? twa_mean(&st->busy, now) / consumers : NAN;
+	v[20] = (double)st->dead_lettered;
 }
 
 static void q_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
@@ -588,6 +743,7 @@ static void q_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 		all.published += st->published, all.consumed += st->consumed;
 		all.dropped = st->dropped;       /* the same for every group */
 		all.redelivered += st->redelivered, all.lost += st->lost;
+		all.dead_lettered += st->dead_lettered;
 		hist_merge(&all.delay, &st->delay);
 		consumers += c->groups[i].count;
 		busy += twa_mean(&st->busy, s->now_ns);
@@ -653,6 +809,7 @@ static const struct col_def q_cols[] = {
 	{ "delay_p50_s", COL_MEAN, 0, "queue: its median, per replication, averaged" },
 	{ "delay_p99_s", COL_MEAN, 0, "queue: its 99th percentile, per replication, averaged" },
 	{ "consumer_utilization", COL_MEAN, 0, "queue: consumers busy with a message, time-averaged" },
+	{ "dead_lettered", COL_SUM, 0, "queue: messages past max_deliveries, sent to dead_letter (or dropped)" },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -671,6 +828,7 @@ const struct model_ops queue_ops = {
 	.arrive = q_arrive,
 	.event = q_event,
 	.calls_done = q_calls_done,
+	.done = q_done,
 	.crash = q_crash,
 	.recover = q_recover,
 	.action = q_action,

@@ -52,6 +52,7 @@ static const char *groups_yaml =
 	"    type: queue\n"
 	"    partitions: 4\n"
 	"    delivery: %s\n"
+	"    auto_commit_interval: 0s\n"
 	"    consumers:\n"
 	"      - {group: billing, count: 4, service: {dist: exponential, mean: 20ms}}\n"
 	"      - {group: email, count: 1, service: {dist: exponential, mean: 5ms}}\n"
@@ -86,7 +87,8 @@ static void read_groups(void *arg, const struct scenario *sc, uint32_t rep,
 
 /* Both groups receive every message.  Billing's crash for 5 s holds its
  * four in-progress messages: redelivered under at_least_once, lost under
- * at_most_once; its backlog drains after. */
+ * at_most_once; its backlog drains after.  Offsets are committed as
+ * each message is consumed (auto_commit_interval 0). */
 static void test_queue_groups_and_delivery(void **state)
 {
 	(void)state;
@@ -150,6 +152,7 @@ static const char *consumer_yaml =
 	"    type: queue\n"
 	"    partitions: 8\n"
 	"    session_timeout: %s\n"
+	"    auto_commit_interval: 0s\n"
 	"    consumers: [{group: billing, count: 4, service: {dist: constant, value: 1ms}}]\n"
 	"timeline:\n"
 	"  - {at: 30s, node: orders, consumer: 1, do: crash, for: 40s}\n";
@@ -178,6 +181,16 @@ static void read_backlogs(void *arg, const struct scenario *sc, uint32_t rep,
 	assert_int_equal(res->node_ts_cells, 2);
 	b->at45 = res->node_ts[8 * 2], b->at25 = res->node_ts[4 * 2];
 	b->at60 = res->node_ts[11 * 2], b->at85 = res->node_ts[16 * 2];
+}
+
+/* read_backlog_31 reads the backlog at the end of the 1 s window that
+ * ends at 31 s (into at25). */
+static void read_backlog_31(void *arg, const struct scenario *sc, uint32_t rep,
+			    const struct rep_result *res)
+{
+	struct backlogs *b = arg;
+	(void)sc, (void)rep;
+	b->at25 = res->node_ts[30 * res->node_ts_cells];
 }
 
 static void test_queue_consumer_crash(void **state)
@@ -231,10 +244,100 @@ static void test_queue_keyless_messages_spread(void **state)
 	}
 }
 
+/* Kafka's auto-commit: one consumer of one partition, a message every
+ * 10 ms served in 1 ms, offsets committed every 5 s.  A crash at 12.5 s
+ * leaves the 250 messages consumed since the commit at 10 s to be read
+ * again (and the one in service, perhaps): redelivered, consumed twice.
+ * Committing each message, only the one in service. */
+static void test_queue_auto_commit_redelivers(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		char yaml[1024];
+		double red, cons, pub;
+		snprintf(yaml, sizeof yaml,
+			 "name: commit\nseed: 3\nduration: 20s\nwarmup: 0s\nreplications: 1\n"
+			 "workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: orders}\n"
+			 "nodes:\n"
+			 "  orders: {type: queue, auto_commit_interval: %s,\n"
+			 "           consumers: [{group: g, service: {dist: constant, value: 1ms}}]}\n"
+			 "timeline:\n  - {at: 12500ms, node: orders, consumer: 0, do: crash, for: 1s}\n",
+			 k ? "0s" : "5s");
+		simtest_reps(yaml, 1, { "orders.redelivered", &red }, { "orders.consumed", &cons },
+			     { "orders.published", &pub });
+		print_message("    auto_commit_interval %s: %g redelivered, %g consumed of %g\n",
+			      k ? "0" : "5 s", red, cons, pub);
+		if (!k)
+			assert_true(red >= 250 && red <= 251);
+		else
+			assert_true(red <= 1);
+		assert_true(cons == pub + red);
+	}
+}
+
+/* A poison message: every message's call fails.  Each is delivered 3
+ * times (2 redeliveries), then published to the dead-letter queue, whose
+ * consumer takes them all. */
+static void test_queue_dead_letter(void **state)
+{
+	(void)state;
+	double pub, red, dead, dlq;
+	simtest_reps(
+		"name: dlq\nseed: 5\nduration: 20s\nwarmup: 0s\nreplications: 1\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 10/s}, target: orders}\n"
+		"nodes:\n"
+		"  orders: {type: queue, max_deliveries: 3, dead_letter: dlq,\n"
+		"           consumers: [{group: g, service: {dist: constant, value: 1ms},\n"
+		"                        calls: [{to: pay}]}]}\n"
+		"  pay: {type: service, service: {dist: constant, value: 1ms}}\n"
+		"  dlq: {type: queue, consumers: [{group: ops, service: {dist: constant, value: 1ms}}]}\n"
+		"timeline:\n  - {at: 0s, node: pay, do: errors, rate: 1}\n",
+		1, { "orders.published", &pub }, { "orders.redelivered", &red },
+		{ "orders.dead_lettered", &dead }, { "dlq.published", &dlq });
+	print_message("    %g published, %g redelivered, %g dead-lettered, %g at the dead-letter queue\n",
+		      pub, red, dead, dlq);
+	assert_true(dead >= pub - 1 && dead <= pub);
+	assert_true(dlq == dead);
+	assert_true(red >= 2 * dead && red <= 2 * dead + 2);
+}
+
+/* An eager rebalance stops the group: a consumer of 4 crashes at 30 s
+ * and the group rebalances at once (session_timeout 0), then takes 2 s,
+ * during which no message is started: at 31 s the backlog holds the
+ * second's 400 messages, where without the pause it stays near 0
+ * (offsets committed each message: no rewind adds to it). */
+static void test_queue_rebalance_pauses(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		char yaml[1024];
+		snprintf(yaml, sizeof yaml,
+			 "name: pause\nseed: 7\nduration: 40s\nwarmup: 0s\nreplications: 1\nwindow: 1s\n"
+			 "workloads:\n  u: {arrival: {process: constant, rate: 400/s}, target: orders,\n"
+			 "      keys: {dist: uniform, n: 100000}}\n"
+			 "nodes:\n"
+			 "  orders: {type: queue, partitions: 8, session_timeout: 0s, rebalance_time: %s,\n"
+			 "           auto_commit_interval: 0s,\n"
+			 "           consumers: [{group: g, count: 4, service: {dist: constant, value: 1ms}}]}\n"
+			 "timeline:\n  - {at: 30s, node: orders, consumer: 1, do: crash, for: 5s}\n",
+			 k ? "0s" : "2s");
+		struct backlogs b;
+		simtest_each(yaml, 1, NULL, read_backlog_31, &b);
+		print_message("    rebalance_time %s: backlog %g at 31 s\n", k ? "0" : "2 s", b.at25);
+		if (!k)
+			assert_true(b.at25 >= 390 && b.at25 <= 410);
+		else
+			assert_true(b.at25 <= 8);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queue_keyless_messages_spread),
+		cmocka_unit_test(test_queue_auto_commit_redelivers),
+		cmocka_unit_test(test_queue_dead_letter),
+		cmocka_unit_test(test_queue_rebalance_pauses),
 		cmocka_unit_test(test_queue_one_consumer_is_mm1),
 		cmocka_unit_test(test_queue_groups_and_delivery),
 		cmocka_unit_test(test_queue_capacity_drops),
