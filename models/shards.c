@@ -23,6 +23,8 @@ enum { SH_EV_MIGRATE = 16 };        /* above the databases' own kinds */
 #define SH_MAX_MIGRATE_KEYS 100000000
 
 static const char *const strategy_names[] = { "hash", "ring", "jump", "range", NULL };
+static const char *const key_order_names[] = { "scrambled", "ordered", NULL };
+enum { KO_SCRAMBLED, KO_ORDERED };
 
 struct mig_cfg {
 	int on;
@@ -36,6 +38,9 @@ struct shards_cfg {
 	uint32_t shards, virtual_nodes;
 	uint64_t *ranges;
 	size_t nranges;
+	unsigned key_order;          /* KO_*: a key's place among the ranges */
+	uint64_t key_space;          /* scrambled: keys 0 .. key_space - 1 */
+	uint64_t perm_seed;          /* from link: the node's own order */
 	struct db_cfg shard;
 	/* from link */
 	struct hring_pt *ring;
@@ -60,6 +65,15 @@ static int sh_validate(struct check_ctx *ctx, const char *what,
 		for (size_t i = 1; i < c->nranges; i++)
 			if (c->ranges[i] <= c->ranges[i - 1])
 				return check_fail(ctx, rn->items[i], w, "must increase");
+		if (c->key_order == KO_SCRAMBLED && !c->key_space)
+			return check_fail(ctx, map, what,
+					  "strategy range with scrambled keys places a key by its place in a shuffled key space: give key_space (the keys' n), or key_order: ordered if a key's number is its place");
+		if (c->key_order == KO_SCRAMBLED && c->key_space <= c->ranges[c->nranges - 1]) {
+			snprintf(w, sizeof w, "%s.key_space", what);
+			return check_fail(ctx, yt_get(map, "key_space"), w,
+					  "must be above the last range's first key (%llu)",
+					  (unsigned long long)c->ranges[c->nranges - 1]);
+		}
 	} else if (rn) {
 		return check_fail(ctx, rn, w, "applies to strategy range only");
 	}
@@ -101,6 +115,12 @@ static const struct param sh_params[] = {
 	  .elem_size = sizeof(uint64_t), .min_len = 1, .max_len = SH_MAX_SHARDS,
 	  .item = "ranges", .shape = "[0, 1000, 2000]",
 	  .doc = "range: the first key of each shard, increasing from 0" },
+	{ .name = "key_order", .type = PARAM_ENUM, PARAM_FIELD(struct shards_cfg, key_order),
+	  .names = key_order_names, .def = "scrambled",
+	  .doc = "range: scrambled places a key at its place in a fixed shuffle of the key space, as real keys (user ids, UUIDs, hashed prefixes) bear no relation to their popularity, where a workload's keys are numbered by popularity rank; ordered places key k at k (sequential ids, time series)" },
+	{ .name = "key_space", .type = PARAM_UINT, PARAM_FIELD(struct shards_cfg, key_space),
+	  .umin = 1, .umax = UINT64_MAX, .def_doc = "none",
+	  .doc = "range with scrambled keys: the keys' n, the key space shuffled (required then)" },
 	{ .name = "migrate", .type = PARAM_MAP, PARAM_FIELD(struct shards_cfg, mig),
 	  .sub = &mig_table, .shape = "{keys: 1000000, rate: 2000/s}", .def_doc = "none",
 	  .doc = "at a reshard, copy each key whose shard changed: a read at its old shard, then a write at its new one, `rate` keys per second, beside the users' requests (which reach the new shard at once)" },
@@ -126,6 +146,7 @@ static int sh_link(struct check_ctx *ctx, struct scenario *sc, struct sc_node *s
 	int rc = db_check_failover(ctx, sc, self, &c->shard);
 	if (rc)
 		return rc;
+	c->perm_seed = rng_hash64(self->name, 0);
 	if (c->strategy == ST_RANGE && self->max_units != c->shards) {
 		char what[160];
 		snprintf(what, sizeof what, "nodes.%s.strategy", self->name);
@@ -168,10 +189,12 @@ static uint32_t place(const struct shards *sh, uint64_t h, uint64_t key)
 	case ST_RING: return hring_lookup(sh->ring, sh->nring, h);
 	case ST_JUMP: return hring_jump(h, sh->units_now);
 	default: {
+		uint64_t place = c->key_order == KO_SCRAMBLED ?
+			keys_permute(key, c->key_space, c->perm_seed) : key;
 		size_t lo = 0, hi = c->nranges;
 		while (hi - lo > 1) {
 			size_t mid = (lo + hi) / 2;
-			if (c->ranges[mid] <= key)
+			if (c->ranges[mid] <= place)
 				lo = mid;
 			else
 				hi = mid;

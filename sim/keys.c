@@ -366,6 +366,29 @@ uint64_t keys_sample(const struct keys *k, gsl_rng *r, uint64_t seq)
 }
 
 /* keys_pmf: see keys.h. */
+uint64_t keys_permute(uint64_t key, uint64_t n, uint64_t seed)
+{
+	if (key >= n || n < 2)
+		return key;
+	unsigned bits = 2;
+	while (bits < 64 && (n - 1) >> bits)
+		bits += 2;
+	unsigned half = bits / 2;
+	uint64_t mask = half == 32 ? 0xffffffffu : (((uint64_t)1 << half) - 1);
+	uint64_t x = key;
+	do {
+		uint64_t l = x >> half, r = x & mask;
+		for (uint64_t round = 0; round < 4; round++) {
+			uint64_t f = rng_mix64(r ^ rng_mix64(seed + round)) & mask;
+			uint64_t t = l ^ f;
+			l = r;
+			r = t;
+		}
+		x = l << half | r;
+	} while (x >= n);
+	return x;
+}
+
 double keys_pmf(const struct keys *k, uint64_t x)
 {
 	if (x >= k->n)

@@ -87,6 +87,14 @@ int keys_sequential(struct keys *k, uint64_t n, struct sim_err *err);
  * sequential. */
 uint64_t keys_sample(const struct keys *k, gsl_rng *r, uint64_t seq);
 
+/* keys_permute returns key's place in a fixed pseudo-random order of the
+ * key space [0, n), named by seed: a bijection of [0, n) onto itself, so
+ * that a key's popularity rank says nothing of its place (a 4-round
+ * Feistel network on the smallest even number of bits that holds n,
+ * walked again while the result is n or more: under 4 walks on average).
+ * A key of n or more is its own place.  n >= 1. */
+uint64_t keys_permute(uint64_t key, uint64_t n, uint64_t seed);
+
 /* keys_hash mixes a key into 64 well-spread bits: what hash balancing,
  * cache rings, shards and queue partitions place a key by (keys are small
  * integers, often consecutive).  Everything that places keys calls this,

@@ -743,9 +743,38 @@ static void test_keys_same_seed_same_keys(void **state)
 	}
 }
 
+/* keys_permute is a bijection of [0, n) onto itself, for n of every
+ * size around the Feistel network's even powers of two, and not the
+ * identity; keys at n or above stay where they are. */
+static void test_keys_permute_is_a_bijection(void **state)
+{
+	(void)state;
+	const uint64_t ns[] = { 1, 2, 3, 4, 5, 15, 16, 17, 255, 256, 1000, 4097, 10000 };
+	for (size_t t = 0; t < sizeof ns / sizeof ns[0]; t++) {
+		uint64_t n = ns[t], fixed = 0;
+		uint8_t *seen = calloc(n, 1);
+		assert_non_null(seen);
+		for (uint64_t k = 0; k < n; k++) {
+			uint64_t p = keys_permute(k, n, 42);
+			assert_true(p < n);
+			assert_false(seen[p]);
+			seen[p] = 1;
+			fixed += p == k;
+		}
+		free(seen);
+		if (n >= 100)
+			assert_true(fixed < n / 10);
+		assert_true(keys_permute(n, n, 42) == n);
+	}
+	/* another seed, another order */
+	assert_true(keys_permute(5, 10000, 1) != keys_permute(5, 10000, 2) ||
+		    keys_permute(6, 10000, 1) != keys_permute(6, 10000, 2));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_keys_permute_is_a_bijection),
 		cmocka_unit_test(test_keys_zipf_matches_pmf_chi_square),
 		cmocka_unit_test(
 			test_keys_zipf_chi_square_rejects_wrong_parameters),

@@ -9,6 +9,7 @@
 
 #include "sim/hashring.h"
 #include "sim/keys.h"
+#include "sim/rng.h"
 
 #define NREP 10
 
@@ -23,28 +24,46 @@ static const char *range_yaml =
 	"    strategy: range\n"
 	"    shards: 4\n"
 	"    ranges: [0, 2500, 5000, 7500]\n"
+	"    %s\n"
 	"    shard: {primary: {workers: 16, service: {dist: exponential, mean: 1ms}}}\n";
 
-/* Shard i's share is the Zipf mass of its range; the first runs hot
- * (about 0.86 of the requests), far from the even 1/4. */
+/* Shard i's share is the Zipf mass of the keys placed in its range.  With
+ * key_order: ordered, key k's place is k, and the first range, the most
+ * popular keys, runs hot (about 0.86 of the requests), far from the even
+ * 1/4.  Scrambled (the default), a key's place is its place in the
+ * node's shuffle of [0, 10000): each shard's share is the mass of the keys
+ * the shuffle puts in its range, summed here key by key (the hottest key
+ * alone is a tenth of the requests, and lands where it lands), and each
+ * is far from the ordered one. */
 static void test_shards_range_shares_follow_the_key_mass(void **state)
 {
 	(void)state;
 	struct keys k;
 	assert_int_equal(keys_zipf(&k, 10000, 1, NULL), 0);
-	double x[4][NREP], cv[NREP];
-	simtest_reps(range_yaml, NREP, { "users[0].share", x[0] }, { "users[1].share", x[1] },
-		     { "users[2].share", x[2] }, { "users[3].share", x[3] }, { "users.load_cv", cv });
-	for (uint32_t i = 0; i < 4; i++) {
-		double mass = 0;
-		for (uint64_t key = 2500 * i; key < 2500 * (i + 1); key++)
-			mass += keys_pmf(&k, key);
-		char what[64];
-		snprintf(what, sizeof what, "users[%u] share", i);
-		assert_true(simtest_within(what, x[i], NREP, mass));
-		assert_false(simtest_within("  against an even share", x[i], NREP, 0.25));
+	for (int scrambled = 0; scrambled < 2; scrambled++) {
+		char yaml[1024];
+		double x[4][NREP], cv[NREP], mass[2][4] = { { 0 } };
+		snprintf(yaml, sizeof yaml, range_yaml,
+			 scrambled ? "key_space: 10000" : "key_order: ordered");
+		simtest_reps(yaml, NREP, { "users[0].share", x[0] }, { "users[1].share", x[1] },
+			     { "users[2].share", x[2] }, { "users[3].share", x[3] },
+			     { "users.load_cv", cv });
+		for (uint64_t key = 0; key < 10000; key++) {
+			uint64_t place = keys_permute(key, 10000, rng_hash64("users", 0));
+			mass[0][key / 2500] += keys_pmf(&k, key);
+			mass[1][place / 2500] += keys_pmf(&k, key);
+		}
+		for (uint32_t i = 0; i < 4; i++) {
+			char what[64];
+			snprintf(what, sizeof what, "%s: users[%u] share",
+				 scrambled ? "scrambled" : "ordered", i);
+			assert_true(simtest_within(what, x[i], NREP, mass[scrambled][i]));
+			assert_false(simtest_within("  against the other order's", x[i], NREP,
+						    mass[!scrambled][i]));
+		}
+		if (!scrambled)
+			assert_true(cv[0] > 1);
 	}
-	assert_true(cv[0] > 1);
 }
 
 static const char *reshard_yaml =
