@@ -58,6 +58,7 @@ struct cache_cfg {
 	struct dist hit, miss;
 	int has_miss;
 	uint32_t backend;
+	struct call_plan bplan;        /* backend written as a call: its policy */
 	uint32_t nodes, virtual_nodes;
 	int coalesce;
 	int write_coalescing;          /* write_behind: one queued write a key */
@@ -123,6 +124,21 @@ static void cache_cfg_fini(void *obj)
 {
 	struct cache_cfg *c = obj;
 	free(c->ring);
+	callplan_free(&c->bplan);
+}
+
+/* parse_backend reads `backend`: a node's name, or a call to it with a
+ * call's policies ({to: db, timeout: 50ms, retry: {...}}). */
+static int parse_backend(struct check_ctx *ctx, const char *what, const struct yt_node *n,
+			 void *obj)
+{
+	struct cache_cfg *c = obj;
+	if (n->type != YT_MAP)
+		return check_node_ref(ctx, n, what, &c->backend);
+	int rc = callplan_check_edge(ctx, n, what, &c->bplan);
+	if (rc == 0)
+		c->backend = c->bplan.edges[0].to;
+	return rc;
 }
 
 static const struct param cache_params[] = {
@@ -148,8 +164,9 @@ static const struct param cache_params[] = {
 	  .def_doc = "0", .doc = "time a lookup that hits takes, and a set or a delete" },
 	{ .name = "miss", .type = PARAM_DIST, PARAM_FIELD(struct cache_cfg, miss),
 	  .def_doc = "as hit", .doc = "time a lookup takes to find that it is a miss" },
-	{ .name = "backend", .type = PARAM_NODE, PARAM_FIELD(struct cache_cfg, backend),
-	  .flags = PARAM_REQUIRED, .doc = "the node that misses and writes go to (a database, shards, a service, a balancer)" },
+	{ .name = "backend", .type = PARAM_CUSTOM, .parse = parse_backend, .shape = "NODE or {to: NODE, ...}",
+	  .flags = PARAM_REQUIRED,
+	  .doc = "the node that misses and writes go to (a database, shards, a service, a balancer): its name, or a call to it with any of a call's policies (timeout, per_try_timeout, retry, hedge, breaker, limits), as the application's own call to the database has them in cache-aside" },
 	{ .name = "nodes", .type = PARAM_UINT, PARAM_FIELD(struct cache_cfg, nodes),
 	  .umin = 1, .umax = CACHE_MAX_NODES, .def = "1",
 	  .doc = "cache nodes; more than one spreads the keys over a consistent-hash ring (rows cache[0], cache[1], ...)" },
@@ -449,6 +466,26 @@ static void unlist(struct cache *ca, struct flight *f)
 	f->listed = 0;
 }
 
+static void backend_done(struct sim *s, struct sim_node *n, struct cache *ca, struct flight *f,
+			 struct request *req, int status, uint32_t fail_node);
+
+/* send_backend takes f's request to the backend: relayed, its reply
+ * coming to cache_done; or, when `backend` is written as a call, by the
+ * engine's calls with their policies (the request waits here, and
+ * cache_calls_done hears how they ended). */
+static void send_backend(struct sim *s, struct sim_node *n, struct cache *ca, struct flight *f)
+{
+	sim_via_push(f->req, &f->via, n->id);
+	if (!ca->cfg->bplan.nsteps) {
+		sim_send(s, ca->cfg->backend, f->req);
+		return;
+	}
+	if (!sim_calls_start(s, n, f->unit, f->req, &ca->cfg->bplan)) {
+		sim_via_pop(f->req);
+		backend_done(s, n, ca, f, f->req, REQ_OK, n->id);
+	}
+}
+
 /* to_backend relays f's request to the backend; the reply comes to done. */
 static void to_backend(struct sim *s, struct sim_node *n, struct cache *ca,
 		       struct flight *f)
@@ -459,8 +496,7 @@ static void to_backend(struct sim *s, struct sim_node *n, struct cache *ca,
 	else
 		st->backend_reads++;
 	ca->win_backend++;
-	sim_via_push(f->req, &f->via, n->id);
-	sim_send(s, ca->cfg->backend, f->req);
+	send_backend(s, n, ca, f);
 }
 
 /* end finishes f's request and its waiters with status st, and frees f. */
@@ -673,8 +709,7 @@ static void flush(struct sim *s, struct sim_node *n, struct cache *ca, uint32_t 
 		if (s->measuring)
 			cn->stat.backend_writes++;
 		ca->win_backend++;
-		sim_via_push(r, &f->via, n->id);
-		sim_send(s, ca->cfg->backend, r);
+		send_backend(s, n, ca, f);
 	}
 }
 
@@ -707,14 +742,33 @@ static void cache_event(struct sim *s, struct sim_node *n, struct event *ev)
 
 static void cache_done(struct sim *s, struct sim_node *n, struct request *req)
 {
-	struct cache *ca = n->state;
-	const struct cache_cfg *c = ca->cfg;
 	struct flight *f = (struct flight *)sim_via_pop(req);
+	backend_done(s, n, n->state, f, req, req->status, req->fail_node);
+}
+
+/* cache_calls_done: the calls to a backend written as a call are over. */
+static void cache_calls_done(struct sim *s, struct sim_node *n, struct request *req, int status)
+{
+	struct flight *f = (struct flight *)sim_via_pop(req);
+	backend_done(s, n, n->state, f, req, status, req->fail_node);
+}
+
+static int cache_makes_calls(const void *cfg)
+{
+	return ((const struct cache_cfg *)cfg)->bplan.nsteps > 0;
+}
+
+/* backend_done: f's request is back from the backend with status (at
+ * fail_node when it failed). */
+static void backend_done(struct sim *s, struct sim_node *n, struct cache *ca, struct flight *f,
+			 struct request *req, int status, uint32_t fail_node)
+{
+	const struct cache_cfg *c = ca->cfg;
 	if (f->op == F_REFRESH) {
 		/* a reload: the entry afresh, unless it failed or the node
 		 * went down meanwhile */
 		ks_take(&ca->nd[f->unit].rset, f->key);
-		if (req->status == REQ_OK)
+		if (status == REQ_OK)
 			fill(s, n, ca, f->unit, f->key);
 		sim_request_free(s, req);
 		pool_put(&ca->flights, f);
@@ -722,14 +776,14 @@ static void cache_done(struct sim *s, struct sim_node *n, struct request *req)
 	}
 	if (f->op == F_FLUSH) {
 		/* a queued write the backend failed is lost too */
-		if (req->status != REQ_OK && s->measuring)
+		if (status != REQ_OK && s->measuring)
 			ca->nd[f->unit].stat.lost_writes += f->nwrites;
 		sim_request_free(s, req);
 		pool_put(&ca->flights, f);
 		return;
 	}
-	if (req->status != REQ_OK) {
-		end(s, ca, f, req->status, req->fail_node);
+	if (status != REQ_OK) {
+		end(s, ca, f, status, fail_node);
 		return;
 	}
 	int down = sim_unit_down(n, f->unit) || f->nofill;
@@ -949,6 +1003,8 @@ const struct model_ops cache_ops = {
 	.init = cache_init,
 	.arrive = cache_arrive,
 	.done = cache_done,
+	.calls_done = cache_calls_done,
+	.makes_calls = cache_makes_calls,
 	.event = cache_event,
 	.crash = cache_crash,
 	.scale = cache_scale,

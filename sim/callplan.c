@@ -632,6 +632,20 @@ int callplan_check(struct check_ctx *ctx, const struct yt_node *n,
 	return rc;
 }
 
+int callplan_check_edge(struct check_ctx *ctx, const struct yt_node *n, const char *what,
+			struct call_plan *plan)
+{
+	memset(plan, 0, sizeof *plan);
+	struct step_cfg step = { 0 };
+	struct calls_cfg cfg = { &step, 1 };
+	step.which = STEP_CALL;
+	int rc = param_check_one(ctx, &group_edge, what, n, &step.edge);
+	if (rc == 0)
+		rc = build_plan(ctx, &cfg, plan);
+	param_fini(&callplan_edge_table, &step.edge);
+	return rc;
+}
+
 void callplan_free(struct call_plan *plan)
 {
 	for (size_t i = 0; plan->edges && i < plan->nedges; i++)

@@ -202,6 +202,13 @@ struct check_ctx;
 int callplan_check(struct check_ctx *ctx, const struct yt_node *n,
 		   const char *what, struct call_plan *plan);
 
+/* callplan_check_edge checks the single call at n, a mapping such as
+ * {to: NODE, timeout: 1s, retry: {...}}, into a plan of one step (a kind
+ * whose one edge is written as a call: a cache's backend).  As
+ * callplan_check otherwise. */
+int callplan_check_edge(struct check_ctx *ctx, const struct yt_node *n, const char *what,
+			struct call_plan *plan);
+
 /* callplan_free frees what callplan_check made (the steps, the edges and
  * their policies) and empties plan; an empty plan is fine. */
 void callplan_free(struct call_plan *plan);

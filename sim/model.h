@@ -149,6 +149,10 @@ struct model_ops {
 	void (*done)(struct sim *s, struct sim_node *n, struct request *req);
 	void (*calls_done)(struct sim *s, struct sim_node *n,
 			   struct request *req, int status);
+	/* makes_calls (may be NULL: a kind with calls_done always does)
+	 * says whether a node of this config makes calls, so that the
+	 * engine keeps its call statistics only then. */
+	int (*makes_calls)(const void *cfg);
 	void (*event)(struct sim *s, struct sim_node *n, struct event *ev);
 	/* timeline: unit goes down (what it holds fails) or comes back;
 	 * `units` replicas take new requests from now on. */

@@ -381,7 +381,7 @@ static int node_setup(struct sim *s, uint32_t i)
 	n->units = n->sc->max_units ? n->sc->max_units : 1;
 	if (i >= sc->ncomponents)
 		return 0;
-	if (n->ops->calls_done &&
+	if (n->ops->calls_done && (!n->ops->makes_calls || n->ops->makes_calls(n->sc->cfg)) &&
 	    !(n->cst = calloc(1 + (size_t)n->units, sizeof *n->cst)))
 		return SIM_ENOMEM;
 	for (size_t t = 0; t < sc->ntimeline; t++) {

@@ -362,6 +362,43 @@ static void test_cache_refresh_ahead(void **state)
 	assert_false(simtest_within("  against expiring, the renewal rate", rate, NREP, expire));
 }
 
+/* The cache's backend as a call, with a call's policies: every read
+ * misses (hit_ratio 0) and reads a backend of exponential service, mean
+ * 10 ms, with ample workers, through a 5 ms per-try timeout.  A read
+ * fails with probability e^-0.5; with one retry, (e^-0.5)^2.  Relayed
+ * (a bare node name), none fails. */
+static void test_cache_backend_as_a_call(void **state)
+{
+	(void)state;
+	const char *backends[] = {
+		"{to: db, per_try_timeout: 5ms}",
+		"{to: db, per_try_timeout: 5ms, retry: {style: custom, max_attempts: 2, base: 1ms}}",
+		"db",
+	};
+	double want[] = { exp(-0.5), exp(-1.0), 0 };
+	for (int k = 0; k < 3; k++) {
+		char yaml[1024];
+		double failed[NREP], n[NREP];
+		snprintf(yaml, sizeof yaml,
+			 "name: edge\nseed: 19\nduration: 50s\nreplications: 10\n"
+			 "workloads:\n  u: {arrival: {process: poisson, rate: 200/s}, target: cache}\n"
+			 "nodes:\n"
+			 "  cache: {type: cache, mode: read_through, hit_ratio: 0, backend: %s}\n"
+			 "  db: {type: service, workers: 1000, service: {dist: exponential, mean: 10ms}}\n",
+			 backends[k]);
+		simtest_reps(yaml, NREP, { "@timeout", failed }, { "@arrivals", n });
+		for (uint32_t i = 0; i < NREP; i++)
+			failed[i] /= n[i];
+		if (k < 2) {
+			assert_true(simtest_within(backends[k], failed, NREP, want[k]));
+			assert_false(simtest_within("  against the other", failed, NREP, want[!k]));
+		} else {
+			for (uint32_t i = 0; i < NREP; i++)
+				assert_true(failed[i] == 0);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_cache_write_behind_loses_the_queue),
 		cmocka_unit_test(test_cache_write_behind_coalesces),
 		cmocka_unit_test(test_cache_refresh_ahead),
+		cmocka_unit_test(test_cache_backend_as_a_call),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
