@@ -433,6 +433,13 @@ static int edge_validate(struct check_ctx *ctx, const char *what, const struct y
 			 void *obj)
 {
 	struct edge_cfg *c = obj;
+	if (c->pol.retry.given && c->pol.hedge.given &&
+	    (c->pol.retry.style == RETRY_GRPC || c->pol.hedge.style == HEDGE_GRPC)) {
+		char w[320];
+		snprintf(w, sizeof w, "%s.hedge", what);
+		return check_fail(ctx, yt_get(map, "hedge"), w,
+				  "gRPC takes a retry policy or a hedging policy for a call, not both");
+	}
 	if (c->pol.retry.given && c->pol.retry.style == RETRY_ENVOY) {
 		if (!yt_get(map, "timeout"))
 			c->pol.timeout_ns = ENVOY_ROUTE_TIMEOUT_NS;
