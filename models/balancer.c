@@ -1385,7 +1385,7 @@ static const struct param hc_params[] = {
 	{ .name = "interval", .type = PARAM_DURATION, PARAM_FIELD(struct hc_cfg, interval_ns),
 	  .min_ns = 1000, .def = "5s", .doc = "time between probes of a backend" },
 	{ .name = "timeout", .type = PARAM_DURATION, PARAM_FIELD(struct hc_cfg, timeout_ns),
-	  .min_ns = 0, .def = "1s",
+	  .min_ns = 1, .def = "1s",
 	  .doc = "a probe not answered ok within this fails (Envoy's timeout): a probe is a request to the backend like any other, so a slow, overloaded or erroring backend fails its probes, and one that is down never answers" },
 	{ .name = "unhealthy_threshold", .type = PARAM_UINT, PARAM_FIELD(struct hc_cfg, unhealthy),
 	  .umin = 1, .umax = 1000, .def = "3", .doc = "failed probes in a row that take a backend out" },

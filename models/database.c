@@ -585,7 +585,9 @@ static void commit(struct sim *s, struct db *d, uint32_t v, const struct request
 	d->latest.ws[a].commit_ns = d->own.ws[b].commit_ns = now;
 	for (uint32_t w = 0; w < d->nu; w++) {
 		int64_t t = now;
-		if (w != v && d->c->repl.given) {
+		if (d->u[w].gone) {
+			/* a failed-over primary applies nothing more */
+		} else if (w != v && d->c->repl.given) {
 			t = apply_at(s, d, w, req);
 		} else if (w != v && d->c->has_lag) {
 			t += draw_ns(s, d, &d->c->lag, req, DB_DRAW_LAG, w);
@@ -596,7 +598,7 @@ static void commit(struct sim *s, struct db *d, uint32_t v, const struct request
 			if (pend_push(&d->u[w], t))
 				s->oom = 1;
 		}
-		if (w != v && d->lagged)
+		if (w != v && d->lagged && !d->u[w].gone)
 			lag_count(s, d, w, t - now);
 		d->latest.apply[(size_t)a * d->nu + w] = t;
 		d->own.apply[(size_t)b * d->nu + w] = t;
@@ -632,8 +634,15 @@ static void promote(struct sim *s, struct db *d)
 	if (s->measuring)
 		d->failover_lost += d->u[best].behind;
 	for (uint32_t v = 0; v < d->nu; v++) {
-		d->u[v].behind = 0;
-		d->u[v].pend_len = 0;
+		/* the old primary's log is over: what was not received never
+		 * will be, and nothing waits behind it */
+		struct dbunit *du = &d->u[v];
+		du->behind = 0;
+		du->pend_len = 0;
+		du->arrived_ns = INT64_MIN;
+		for (uint32_t k = 0; du->free_ns && k < d->c->repl.appliers; k++)
+			du->free_ns[k] = 0;
+		d->last_apply[v] = INT64_MIN;
 	}
 	d->primary = best;
 	d->promoting = d->promote_due = 0;

@@ -208,6 +208,7 @@ struct group {
 	uint32_t *first;             /* [count + 1] consumer c's from first[c] */
 	int down;                    /* the whole group crashed */
 	int paused;                  /* a rebalance is under way */
+	int64_t resume_ns;           /* ... until then */
 	uint64_t win_consumed;       /* in this time-series window */
 	struct gstat st;
 };
@@ -591,8 +592,10 @@ static void rebalance(struct sim *s, struct sim_node *n, struct queue *q, uint32
 	struct group *g = &q->g[gi];
 	commit_all(q, g);
 	if (q->cfg->rebalance_ns) {
+		/* a rebalance during one starts the pause again */
 		g->paused = 1;
-		sim_schedule(s, s->now_ns + q->cfg->rebalance_ns, n->id, Q_EV_RESUME, NULL, gi);
+		g->resume_ns = s->now_ns + q->cfg->rebalance_ns;
+		sim_schedule(s, g->resume_ns, n->id, Q_EV_RESUME, NULL, gi);
 		return;
 	}
 	assign(q, gi);
@@ -607,6 +610,8 @@ static void q_event(struct sim *s, struct sim_node *n, struct event *ev)
 		return;
 	}
 	if (ev->kind == Q_EV_RESUME) {
+		if (s->now_ns < q->g[ev->arg].resume_ns)
+			return;         /* a later rebalance's pause is on */
 		q->g[ev->arg].paused = 0;
 		assign(q, (uint32_t)ev->arg);
 		wake(s, n, q, (uint32_t)ev->arg);

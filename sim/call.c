@@ -493,7 +493,7 @@ static struct tmo *tmo_add(struct sim *s, const struct call_edge *edge, unsigned
 	rt->tail = t;
 	if (!rt->armed) {
 		rt->armed = 1;
-		sim_schedule(s, t->deadline_ns, 0, SIM_EV_TIMEOUT, NULL,
+		sim_schedule(s, rt->head->deadline_ns, 0, SIM_EV_TIMEOUT, NULL,
 			     (uint64_t)edge->id << 1 | which);
 	}
 	return t;
@@ -933,12 +933,12 @@ static uint32_t try_of(const struct call *c, const struct request *kid)
 	return UINT32_MAX;
 }
 
-/* hedge_copy sends a copy of the attempt out on edge e of call c (handle
- * h) and adds it to t's copies out: the copy, or NULL (out of memory). */
+/* hedge_copy makes a copy of the attempt out on edge e of call c (handle
+ * h) and adds it to t's copies out, counted as made; the caller sends it
+ * (sim_send may move the call table).  The copy, or NULL (out of memory). */
 static struct request *hedge_copy(struct sim *s, struct call *c, uint64_t h, uint32_t e,
 				  struct call_try *t)
 {
-	const struct call_edge *edge = &c->plan->steps[c->step].edges[e];
 	struct sim_node *caller = &s->nodes[c->caller];
 	uint64_t salt = (uint64_t)c->step * CALLPLAN_MAX_PARALLEL + e;
 	/* a copy's identity: its attempt's, and which copy */
@@ -953,7 +953,6 @@ static struct request *hedge_copy(struct sim *s, struct call *c, uint64_t h, uin
 	t->nsent++;
 	call_stat(caller, c->unit, CALL_MADE, 0);
 	cst_bump(s, caller, c->unit, offsetof(struct call_stats, hedges));
-	sim_send(s, edge->to, k);      /* the call table may move: c is stale */
 	return k;
 }
 
@@ -971,7 +970,9 @@ void hedge_now(struct sim *s, uint64_t h, uint32_t e)
 		return;
 	if (t->nsent + 1 < hc->max)
 		t->hedge = sim_timer_set(s, s->now_ns + hc->after_ns, e, SIM_EV_HEDGE, NULL, h);
-	hedge_copy(s, c, h, e, t);
+	struct request *k = hedge_copy(s, c, h, e, t);
+	if (k)
+		sim_send(s, edge->to, k);
 }
 
 /* status_class: the way (FAIL_*) a reply with status st failed. */
@@ -990,39 +991,33 @@ static unsigned status_class(int st)
 static int hedge_goes_on(struct sim *s, struct call *c, uint64_t h, uint32_t e,
 			 struct call_try *t, const struct request *kid)
 {
-	const struct hedge_cfg *hc = &c->plan->steps[c->step].edges[e].policy->hedge;
+	const struct call_edge *edge = &c->plan->steps[c->step].edges[e];
+	const struct hedge_cfg *hc = &edge->policy->hedge;
 	uint32_t others = t->ncopies;    /* the attempt and its copies, less kid */
 	if (!others && t->nsent >= hc->max)
 		return 0;
-	if (kid == t->cur) {
-		if (t->ncopies) {
-			t->cur = t->copy[--t->ncopies];
-		} else {
-			/* the next copy takes its place */
-			sim_timer_cancel(&t->hedge);
-			if (t->nsent + 1 < hc->max)
-				t->hedge = sim_timer_set(s, s->now_ns + hc->after_ns, e, SIM_EV_HEDGE,
-							 NULL, h);
-			struct request *k = hedge_copy(s, c, h, e, t);
-			if (!k)
-				return 1;
-			c = call_get(s, h);
-			t = &TRIES(c)[e];
-			t->cur = t->copy[--t->ncopies];
-		}
-		return 1;
-	}
-	for (uint32_t j = 0; j < t->ncopies; j++)
-		if (t->copy[j] == kid) {
-			t->copy[j] = t->copy[--t->ncopies];
-			break;
-		}
+	/* the next copy, at once, and the delay starts again for the one
+	 * after it */
+	struct request *k = NULL;
 	if (t->nsent < hc->max) {
 		sim_timer_cancel(&t->hedge);
 		if (t->nsent + 1 < hc->max)
-			t->hedge = sim_timer_set(s, s->now_ns + hc->after_ns, e, SIM_EV_HEDGE, NULL, h);
-		hedge_copy(s, c, h, e, t);
+			t->hedge = sim_timer_set(s, s->now_ns + hc->after_ns, e, SIM_EV_HEDGE,
+						 NULL, h);
+		k = hedge_copy(s, c, h, e, t);
 	}
+	/* kid leaves the ones out: a copy takes the attempt's place */
+	if (kid == t->cur) {
+		t->cur = t->ncopies ? t->copy[--t->ncopies] : t->cur;
+	} else {
+		for (uint32_t j = 0; j < t->ncopies; j++)
+			if (t->copy[j] == kid) {
+				t->copy[j] = t->copy[--t->ncopies];
+				break;
+			}
+	}
+	if (k)
+		sim_send(s, edge->to, k);       /* c and t may move: not used after */
 	return 1;
 }
 
@@ -1177,7 +1172,7 @@ void half_open_now(struct sim *s, uint32_t node, uint64_t arg)
 	int was = br->state;
 	breaker_tick(br, s->now_ns);
 	if (was == BRK_OPEN && br->state == BRK_HALF_OPEN)
-		cst_bump(s, &s->nodes[node], UINT32_MAX,
+		cst_bump(s, &s->nodes[node], bs % 2 == SCOPE_REPLICA ? (uint32_t)arg : UINT32_MAX,
 			 offsetof(struct call_stats, half_opened));
 }
 

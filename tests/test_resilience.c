@@ -964,6 +964,30 @@ static void test_resilience_grpc_hedging(void **state)
 	}
 }
 
+/* A non-fatal failure sends the next copy at once, even when it is the
+ * attempt's own and a copy is still out.  A leaf that fails every request
+ * after 100 ms, copies 80 ms apart, 3 in all: the first attempt fails at
+ * 100 ms and the third goes then (not at 160 ms); the second fails at
+ * 180, the third at 200 ms, when the request fails. */
+static void test_resilience_grpc_hedging_at_once(void **state)
+{
+	(void)state;
+	double lat, n;
+	simtest_reps(
+		"name: hedgeonce\nseed: 73\nduration: 10s\nreplications: 1\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 10/s}, target: front}\n"
+		"nodes:\n"
+		"  front: {type: service, workers: 1000, service: {dist: constant, value: 0s},\n"
+		"          calls: [{to: leaf, hedge: {style: grpc, max_attempts: 3, hedging_delay: 80ms,\n"
+		"                   non_fatal_status_codes: [INTERNAL]}}]}\n"
+		"  leaf: {type: service, workers: 1000, service: {dist: constant, value: 100ms}}\n"
+		"timeline:\n  - {at: 0s, node: leaf, do: errors, rate: 1}\n",
+		1, { "@failed_latency_s", &lat }, { "@error", &n });
+	print_message("    %g failed, at %.6f s each\n", n, lat / n);
+	assert_true(n > 90);
+	assert_true(fabs(lat / n - 0.2) < 1e-9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -995,6 +1019,7 @@ int main(void)
 		cmocka_unit_test(test_resilience_grpc_backoff),
 		cmocka_unit_test(test_resilience_grpc_throttling),
 		cmocka_unit_test(test_resilience_grpc_hedging),
+		cmocka_unit_test(test_resilience_grpc_hedging_at_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
