@@ -231,13 +231,14 @@ struct flight {
 	uint8_t hit;
 	uint8_t nofill;                /* the node was down: do not fill */
 	uint8_t listed;                /* in the table of fetches */
+	int64_t value_ns;              /* as of when its backend answer stands */
 	uint32_t nwrites;              /* a flush: the writes merged in it */
 };
 
 struct cstat {
 	uint64_t hits, misses, evictions, expirations;
 	uint64_t backend_reads, backend_writes, lost_writes, coalesced, unreachable;
-	uint64_t writes_coalesced, refreshes;
+	uint64_t writes_coalesced, refreshes, stale_hits;
 };
 
 /* A set of keys with a count each: open addressing, linear probing,
@@ -245,6 +246,15 @@ struct cstat {
 struct keyset {
 	uint64_t *key;
 	uint32_t *count;               /* 0: empty slot */
+	size_t cap, n;
+};
+
+/* Keys to times: open addressing, linear probing, no deletion (the keys
+ * a cache has seen written stay few next to those read). */
+struct kvmap {
+	uint64_t *key;
+	int64_t *val;
+	uint8_t *used;
 	size_t cap, n;
 };
 
@@ -258,6 +268,11 @@ struct cnode {
 	struct keyset wset;            /* write_coalescing: the keys queued,
 					* and the writes merged in each */
 	struct keyset rset;            /* refresh_ahead: keys being reloaded */
+	/* staleness, once the node has seen a write commit: when each key's
+	 * last write through it committed, and as of when each entry's
+	 * value was read (none: before the first write) */
+	int writes_seen;
+	struct kvmap committed, value_at;
 };
 
 struct cache {
@@ -356,6 +371,62 @@ static void ks_free(struct keyset *ks)
 	free(ks->key), free(ks->count);
 }
 
+/* kv_slot: where key is in m, or the empty slot where it would go. */
+static size_t kv_slot(const struct kvmap *m, uint64_t key)
+{
+	size_t mask = m->cap - 1, i = keys_hash(key) & mask;
+	while (m->used[i] && m->key[i] != key)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* kv_get sets *v to key's time in m: 1, or 0 when it has none. */
+static int kv_get(const struct kvmap *m, uint64_t key, int64_t *v)
+{
+	if (!m->cap)
+		return 0;
+	size_t i = kv_slot(m, key);
+	if (!m->used[i])
+		return 0;
+	*v = m->val[i];
+	return 1;
+}
+
+/* kv_put sets key's time in m: 0, or -1 out of memory. */
+static int kv_put(struct kvmap *m, uint64_t key, int64_t v)
+{
+	if (2 * (m->n + 1) > m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 64, ocap = m->cap;
+		uint64_t *k = malloc(cap * sizeof *k), *ok = m->key;
+		int64_t *x = malloc(cap * sizeof *x), *ox = m->val;
+		uint8_t *u = calloc(cap, 1), *ou = m->used;
+		if (!k || !x || !u) {
+			free(k), free(x), free(u);
+			return -1;
+		}
+		m->key = k, m->val = x, m->used = u, m->cap = cap;
+		for (size_t i = 0; i < ocap; i++)
+			if (ou[i]) {
+				size_t j = kv_slot(m, ok[i]);
+				m->key[j] = ok[i], m->val[j] = ox[i], m->used[j] = 1;
+			}
+		free(ok), free(ox), free(ou);
+	}
+	size_t i = kv_slot(m, key);
+	if (!m->used[i]) {
+		m->used[i] = 1;
+		m->key[i] = key;
+		m->n++;
+	}
+	m->val[i] = v;
+	return 0;
+}
+
+static void kv_free(struct kvmap *m)
+{
+	free(m->key), free(m->val), free(m->used);
+}
+
 static int cache_init(struct sim *s, struct sim_node *n)
 {
 	const struct cache_cfg *c = n->sc->cfg;
@@ -396,6 +467,8 @@ static void cache_fini(struct sim *s, struct sim_node *n)
 		free(ca->nd[u].wq);
 		ks_free(&ca->nd[u].wset);
 		ks_free(&ca->nd[u].rset);
+		kv_free(&ca->nd[u].committed);
+		kv_free(&ca->nd[u].value_at);
 	}
 	pool_fini(&ca->flights);
 	if (ca->rng)
@@ -427,13 +500,27 @@ static int64_t expiry(const struct cache *ca, int64_t now)
 	return ca->cfg->ttl_ns ? now + ca->cfg->ttl_ns : INT64_MAX;
 }
 
+/* fill puts key's entry at node u, its value as of value_ns (the instant
+ * the backend answered, or the write's own). */
 static void fill(struct sim *s, struct sim_node *n, struct cache *ca, uint32_t u,
-		 uint64_t key)
+		 uint64_t key, int64_t value_ns)
 {
 	if (ca->cfg->fixed || ca->off[u] || sim_unit_down(n, u))
 		return;
-	if (cstore_put(&ca->nd[u].st, key, expiry(ca, s->now_ns), ca->rng))
+	struct cnode *cn = &ca->nd[u];
+	if (cstore_put(&cn->st, key, expiry(ca, s->now_ns), ca->rng) ||
+	    (cn->writes_seen && kv_put(&cn->value_at, key, value_ns)))
 		s->oom = 1;
+}
+
+/* stale_hit says whether a hit on key at node u reads a value older than
+ * a write to it that the node saw commit. */
+static int stale_hit(const struct cnode *cn, uint64_t key)
+{
+	int64_t w, v;
+	if (!cn->writes_seen || !kv_get(&cn->committed, key, &w))
+		return 0;
+	return !kv_get(&cn->value_at, key, &v) || v < w;
 }
 
 static struct flight *flight_new(struct sim *s, struct cache *ca,
@@ -600,6 +687,8 @@ static void cache_arrive(struct sim *s, struct sim_node *n, struct request *req)
 			cn->stat.hits++;
 		else
 			cn->stat.misses++;
+		if (hit && stale_hit(cn, req->key))
+			cn->stat.stale_hits++;
 	}
 	if (hit)
 		ca->win_hits++;
@@ -628,7 +717,7 @@ static void lookup_over(struct sim *s, struct sim_node *n, struct cache *ca,
 	}
 	if (f->op == F_BEHIND) {
 		struct cnode *cn = &ca->nd[f->unit];
-		fill(s, n, ca, f->unit, f->key);
+		fill(s, n, ca, f->unit, f->key, s->now_ns);
 		cn->wq_writes++;
 		if (c->write_coalescing) {
 			if (ks_room(&cn->wset)) {
@@ -724,9 +813,9 @@ static void cache_event(struct sim *s, struct sim_node *n, struct event *ev)
 	case CEV_SET:
 		/* the caller's set or delete is over */
 		if (f->op == F_READ && !sim_unit_down(n, f->unit) && !f->nofill)
-			fill(s, n, ca, f->unit, f->key);
+			fill(s, n, ca, f->unit, f->key, f->value_ns);
 		else if (f->op == F_WRITE && ca->cfg->mode == CM_WRITE_THROUGH)
-			fill(s, n, ca, f->unit, f->key);
+			fill(s, n, ca, f->unit, f->key, f->value_ns);
 		else if (f->op == F_WRITE && !ca->cfg->fixed)
 			cstore_del(&ca->nd[f->unit].st, f->key);
 		end(s, ca, f, REQ_OK, n->id);
@@ -769,7 +858,7 @@ static void backend_done(struct sim *s, struct sim_node *n, struct cache *ca, st
 		 * went down meanwhile */
 		ks_take(&ca->nd[f->unit].rset, f->key);
 		if (status == REQ_OK)
-			fill(s, n, ca, f->unit, f->key);
+			fill(s, n, ca, f->unit, f->key, s->now_ns);
 		sim_request_free(s, req);
 		pool_put(&ca->flights, f);
 		return;
@@ -787,6 +876,14 @@ static void backend_done(struct sim *s, struct sim_node *n, struct cache *ca, st
 		return;
 	}
 	int down = sim_unit_down(n, f->unit) || f->nofill;
+	f->value_ns = s->now_ns;
+	if (f->op == F_WRITE) {
+		/* a write the node saw commit: entries older are stale */
+		struct cnode *cn = &ca->nd[f->unit];
+		cn->writes_seen = 1;
+		if (kv_put(&cn->committed, f->key, s->now_ns))
+			s->oom = 1;
+	}
 	if (f->listed)
 		unlist(ca, f);
 	int round_trip = f->op == F_READ ? c->mode == CM_ASIDE
@@ -799,7 +896,7 @@ static void backend_done(struct sim *s, struct sim_node *n, struct cache *ca, st
 	}
 	if (!down) {
 		if (f->op == F_READ)
-			fill(s, n, ca, f->unit, f->key);
+			fill(s, n, ca, f->unit, f->key, s->now_ns);
 		else if (!c->fixed)
 			cstore_del(&ca->nd[f->unit].st, f->key);
 	}
@@ -905,6 +1002,7 @@ static void row_write(double *v, const struct cstat *st, double entries)
 	v[22] = NAN;
 	v[24] = (double)st->writes_coalesced;
 	v[26] = (double)st->refreshes;
+	v[28] = (double)st->stale_hits;
 }
 
 static void cache_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
@@ -927,6 +1025,7 @@ static void cache_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 		sum.unreachable += st->unreachable;
 		sum.writes_coalesced += st->writes_coalesced;
 		sum.refreshes += st->refreshes;
+		sum.stale_hits += st->stale_hits;
 		double e = ca->cfg->fixed ? NAN : (double)cn->st.count;
 		entries += e;
 		if (o->nrows > 1)
@@ -985,6 +1084,8 @@ static const struct col_def cache_cols[] = {
 	  "cache: write_behind writes merged into one already queued for their key (write_coalescing)" },
 	{ "refreshes", COL_SUM, 0,
 	  "cache: reloads of entries by refresh_ahead (counted in backend_reads too)" },
+	{ "stale_hits", COL_SUM, 0,
+	  "cache: hits that read a value older than a write to their key that committed through this cache: cache-aside's window before the invalidation lands, and its race (a miss's late set of a value read before the write)" },
 	{ NULL, 0, 0, NULL },
 };
 

@@ -25,6 +25,9 @@
 #include "tests/simtest.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <gsl/gsl_roots.h>
 #include <gsl/gsl_statistics_double.h>
@@ -399,6 +402,41 @@ static void test_cache_backend_as_a_call(void **state)
 	}
 }
 
+/* Stale hits: cache-aside, every set and delete taking 10 ms, the backend
+ * 1 ms.  A read at 0 misses and fills the entry at 11 ms with the value
+ * of 1 ms; a read at 20 ms hits it; a write at 30 ms commits at 31 ms and
+ * its delete lands at 41 ms, so the read at 35 ms hits the value of 1 ms,
+ * older than the write: stale; the read at 45 ms misses, and the one at
+ * 60 ms hits the fresh value.  Exactly 1 stale hit of 3. */
+static void test_cache_stale_hits(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/archsim-stale-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256], yaml[1024];
+	snprintf(path, sizeof path, "%s/t.csv", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("time,key,kind\n0,1,read\n0.020,1,read\n0.030,1,write\n0.035,1,read\n"
+	      "0.045,1,read\n0.060,1,read\n", f);
+	fclose(f);
+	snprintf(yaml, sizeof yaml,
+		 "duration: 1s\nwarmup: 0s\nreplications: 1\n"
+		 "workloads:\n  u:\n    arrival: {process: trace, file: %s}\n    target: cache\n"
+		 "    mix: {read: 0.5, write: 0.5}\n"
+		 "nodes:\n"
+		 "  cache: {type: cache, mode: cache_aside, hit: {dist: constant, value: 10ms},\n"
+		 "          miss: {dist: constant, value: 0s}, backend: db}\n"
+		 "  db: {type: service, workers: 10, service: {dist: constant, value: 1ms}}\n", path);
+	double stale, hits, misses;
+	simtest_reps(yaml, 1, { "cache.stale_hits", &stale }, { "cache.hits", &hits },
+		     { "cache.misses", &misses });
+	print_message("    %g hits, %g stale; %g misses\n", hits, stale, misses);
+	assert_true(stale == 1 && hits == 3 && misses == 2);
+	remove(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_cache_write_behind_coalesces),
 		cmocka_unit_test(test_cache_refresh_ahead),
 		cmocka_unit_test(test_cache_backend_as_a_call),
+		cmocka_unit_test(test_cache_stale_hits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
