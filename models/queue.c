@@ -35,7 +35,7 @@
 #define Q_MAX_GROUPS 64
 #define Q_MAX_CONSUMERS 100000
 
-enum { Q_EV_DONE = 1, Q_EV_REBALANCE, Q_EV_COMMIT, Q_EV_RESUME };
+enum { Q_EV_DONE = 1, Q_EV_REBALANCE, Q_EV_POLL_DEADLINE, Q_EV_RESUME };
 enum { D_AT_LEAST_ONCE, D_AT_MOST_ONCE };
 enum { K_STICKY, K_ROUND_ROBIN };
 
@@ -57,6 +57,8 @@ struct queue_cfg {
 	uint64_t capacity;           /* per group's backlog; 0: no limit */
 	unsigned delivery;
 	int64_t commit_ns;           /* auto_commit_interval; 0: every message */
+	uint32_t max_poll_records;   /* messages one poll returns at most */
+	int64_t max_poll_ns;         /* max_poll_interval */
 	int64_t rebalance_ns;        /* a rebalance stops the group this long */
 	uint32_t max_deliveries;     /* then to dead_letter; 0: no limit */
 	uint32_t dead_letter;        /* a node, or UINT32_MAX: none */
@@ -143,7 +145,13 @@ static const struct param q_params[] = {
 	  .doc = "what a consumer's crash or a failed call does to the message it holds: at_least_once redelivers it (a possible duplicate), at_most_once loses it" },
 	{ .name = "auto_commit_interval", .type = PARAM_DURATION,
 	  PARAM_FIELD(struct queue_cfg, commit_ns), .min_ns = 0, .def = "5s",
-	  .doc = "at_least_once: how often a group commits its consumed offsets (Kafka's auto.commit.interval.ms, with enable.auto.commit); a consumer that crashes leaves its partitions to be read again from the last commit, so what it consumed since is delivered again (redelivered, duplicates); a clean rebalance commits first; 0 commits each message as it is consumed" },
+	  .doc = "at_least_once: a consumer commits what it consumed at a poll this long after its last commit (Kafka's auto.commit.interval.ms, with enable.auto.commit; an idle consumer keeps polling); one that crashes leaves its partitions to be read again from the last commit, so what it consumed since is delivered again (redelivered, duplicates); a clean rebalance commits first; 0 commits each message as it is consumed" },
+	{ .name = "max_poll_records", .type = PARAM_UINT,
+	  PARAM_FIELD(struct queue_cfg, max_poll_records), .umin = 1, .umax = 1000000, .def = "500",
+	  .doc = "messages one poll hands a consumer at most (Kafka's max.poll.records): it takes them one after another, and polls again when they are done or none is left; offsets are committed at a poll" },
+	{ .name = "max_poll_interval", .type = PARAM_DURATION,
+	  PARAM_FIELD(struct queue_cfg, max_poll_ns), .min_ns = 1, .def = "300s",
+	  .doc = "a consumer that has not polled again this long after a poll is put out of the group (Kafka's max.poll.interval.ms): what it holds and what it consumed since its last commit are delivered again, and the group rebalances (poll_timeouts)" },
 	{ .name = "rebalance_time", .type = PARAM_DURATION,
 	  PARAM_FIELD(struct queue_cfg, rebalance_ns), .min_ns = 0, .def = "0s",
 	  .doc = "how long a rebalance stops the whole group, as Kafka's eager rebalance protocol does: no consumer starts a message meanwhile (0: at once)" },
@@ -190,10 +198,16 @@ struct consumer {
 	struct msg *m;
 	uint32_t rr;                 /* next of its partitions to look at */
 	int down;                    /* crashed (`consumer: K`) */
+	/* its poll loop: the messages left of the last poll, when it was,
+	 * its number (naming its deadline), when it last committed, and
+	 * since when it has found nothing (polling empty) */
+	uint32_t batch_left, poll_gen;
+	int in_poll;                 /* on a poll's messages */
+	int64_t poll_ns, commit_ns, idle_ns;
 };
 
 struct gstat {
-	uint64_t published, consumed, dropped, redelivered, lost, dead_lettered;
+	uint64_t published, consumed, dropped, redelivered, lost, dead_lettered, poll_timeouts;
 	struct twa backlog, busy;
 	struct hist delay;
 };
@@ -293,9 +307,8 @@ static int q_init(struct sim *s, struct sim_node *n)
 		assign(q, (uint32_t)i);
 		twa_init(&g->st.backlog, s->now_ns, 0);
 		twa_init(&g->st.busy, s->now_ns, 0);
-		if (c->delivery == D_AT_LEAST_ONCE && c->commit_ns &&
-		    !sim_schedule(s, c->commit_ns, n->id, Q_EV_COMMIT, NULL, i))
-			return SIM_ENOMEM;
+		for (uint32_t ci = 0; ci < c->groups[i].count; ci++)
+			g->cons[ci].idle_ns = g->cons[ci].commit_ns = s->now_ns;
 	}
 	return 0;
 }
@@ -360,6 +373,30 @@ static void commit_all(struct queue *q, struct group *g)
 {
 	for (uint32_t p = 0; p < q->cfg->partitions; p++)
 		commit_part(q, g, p);
+}
+
+/* commit_mine commits consumer ci's partitions. */
+static void commit_mine(struct queue *q, struct group *g, uint32_t ci)
+{
+	for (uint32_t k = g->first[ci]; k < g->first[ci + 1]; k++)
+		commit_part(q, g, g->parts[k]);
+}
+
+/* caught_up: an idle consumer of group g keeps polling, empty: by now it
+ * has committed if auto_commit_interval has passed since it went idle
+ * or last committed, whichever is later. */
+static void caught_up(struct queue *q, struct group *g, uint32_t ci, int64_t now)
+{
+	struct consumer *cs = &g->cons[ci];
+	int64_t due = cs->commit_ns + q->cfg->commit_ns;
+	if (cs->in_poll || cs->req || !q->cfg->commit_ns)
+		return;
+	if (due < cs->idle_ns)
+		due = cs->idle_ns;
+	if (now >= due) {
+		commit_mine(q, g, ci);
+		cs->commit_ns = due;
+	}
 }
 
 /* rewind puts partition p's consumed and uncommitted messages back at its
@@ -475,6 +512,26 @@ static void q_arrive(struct sim *s, struct sim_node *n, struct request *req)
 	sim_finish(s, req);
 }
 
+/* poll: consumer ci of group gi polls: it commits what it consumed if
+ * auto_commit_interval has passed, takes up to max_poll_records
+ * messages, and must poll again within max_poll_interval. */
+static void poll(struct sim *s, struct sim_node *n, struct queue *q, uint32_t gi, uint32_t ci)
+{
+	struct group *g = &q->g[gi];
+	struct consumer *cs = &g->cons[ci];
+	caught_up(q, g, ci, s->now_ns);
+	if (q->cfg->commit_ns && s->now_ns - cs->commit_ns >= q->cfg->commit_ns) {
+		commit_mine(q, g, ci);
+		cs->commit_ns = s->now_ns;
+	}
+	cs->batch_left = q->cfg->max_poll_records;
+	cs->poll_ns = s->now_ns;
+	cs->in_poll = 1;
+	cs->poll_gen++;
+	sim_schedule(s, s->now_ns + q->cfg->max_poll_ns, n->id, Q_EV_POLL_DEADLINE, NULL,
+		     (uint64_t)cs->poll_gen << 32 | (uint64_t)gi << 20 | ci);
+}
+
 /* start_next gives consumer ci of group gi its next message, if any. */
 static void start_next(struct sim *s, struct sim_node *n, struct queue *q, uint32_t gi,
 		       uint32_t ci)
@@ -490,6 +547,9 @@ static void start_next(struct sim *s, struct sim_node *n, struct queue *q, uint3
 		struct msg *m = g->head[p];
 		if (!m)
 			continue;
+		if (!cs->in_poll || !cs->batch_left)
+			poll(s, n, q, gi, ci);
+		cs->batch_left--;
 		g->head[p] = m->next;
 		if (!g->head[p])
 			g->tail[p] = NULL;
@@ -510,6 +570,12 @@ static void start_next(struct sim *s, struct sim_node *n, struct queue *q, uint3
 		int64_t d = sim_demand_ns(s, n, gi, r, &gc->service, 1.0);
 		r->timer = sim_timer_set(s, s->now_ns + d, n->id, Q_EV_DONE, r, r->issue);
 		return;
+	}
+	/* none left: the poll is over, and it polls empty from now on */
+	if (cs->in_poll) {
+		cs->in_poll = 0;
+		cs->batch_left = 0;
+		cs->idle_ns = s->now_ns;
 	}
 }
 
@@ -602,6 +668,29 @@ static void rebalance(struct sim *s, struct sim_node *n, struct queue *q, uint32
 	wake(s, n, q, gi);
 }
 
+/* poll_timeout: consumer ci of group gi has not polled within
+ * max_poll_interval: the group puts it out and takes it back at once (it
+ * polls again), rebalancing; what it holds and what it consumed since
+ * its last commit are delivered again. */
+static void poll_timeout(struct sim *s, struct sim_node *n, struct queue *q, uint32_t gi,
+			 uint32_t ci)
+{
+	struct group *g = &q->g[gi];
+	struct consumer *cs = &g->cons[ci];
+	if (s->measuring)
+		g->st.poll_timeouts++;
+	cs->in_poll = 0;
+	cs->batch_left = 0;
+	cs->idle_ns = s->now_ns;
+	/* out of the group meanwhile: it takes nothing until the rebalance */
+	cs->down = 1;
+	drop(s, n, q, gi, ci);
+	for (uint32_t k = g->first[ci]; k < g->first[ci + 1]; k++)
+		rewind_part(s, q, g, g->parts[k]);
+	cs->down = 0;
+	rebalance(s, n, q, gi);
+}
+
 static void q_event(struct sim *s, struct sim_node *n, struct event *ev)
 {
 	struct queue *q = n->state;
@@ -617,9 +706,12 @@ static void q_event(struct sim *s, struct sim_node *n, struct event *ev)
 		wake(s, n, q, (uint32_t)ev->arg);
 		return;
 	}
-	if (ev->kind == Q_EV_COMMIT) {
-		sim_schedule(s, s->now_ns + q->cfg->commit_ns, n->id, Q_EV_COMMIT, NULL, ev->arg);
-		commit_all(q, &q->g[ev->arg]);
+	if (ev->kind == Q_EV_POLL_DEADLINE) {
+		uint32_t gi = (uint32_t)(ev->arg >> 20) & 0xfff, ci = (uint32_t)ev->arg & 0xfffff;
+		struct consumer *cs = &q->g[gi].cons[ci];
+		/* still on that poll's messages: out of the group */
+		if (cs->poll_gen == (uint32_t)(ev->arg >> 32) && cs->in_poll && !cs->down)
+			poll_timeout(s, n, q, gi, ci);
 		return;
 	}
 	struct request *r = ev->obj;
@@ -653,8 +745,10 @@ static void q_crash(struct sim *s, struct sim_node *n, uint32_t gi)
 	struct queue *q = n->state;
 	struct group *g = &q->g[gi];
 	g->down = 1;
-	for (uint32_t ci = 0; ci < q->cfg->groups[gi].count; ci++)
+	for (uint32_t ci = 0; ci < q->cfg->groups[gi].count; ci++) {
+		caught_up(q, g, ci, s->now_ns);
 		drop(s, n, q, gi, ci);
+	}
 	for (uint32_t p = 0; p < q->cfg->partitions; p++)
 		rewind_part(s, q, g, p);
 }
@@ -686,6 +780,7 @@ static void q_action(struct sim *s, struct sim_node *n, const struct tl_entry *t
 	cs->down = down;
 	if (down) {
 		struct group *g = &q->g[gi];
+		caught_up(q, g, ci, s->now_ns);
 		drop(s, n, q, gi, ci);
 		/* what it consumed since its last commit is read again */
 		for (uint32_t k = g->first[ci]; k < g->first[ci + 1]; k++)
@@ -711,7 +806,7 @@ static void q_warmup_end(struct sim *s, struct sim_node *n)
 	for (size_t i = 0; i < q->cfg->ngroups; i++) {
 		struct gstat *st = &q->g[i].st;
 		st->published = st->consumed = st->dropped = st->redelivered = st->lost = 0;
-		st->dead_lettered = 0;
+		st->dead_lettered = st->poll_timeouts = 0;
 		twa_restart(&st->backlog, s->now_ns);
 		twa_restart(&st->busy, s->now_ns);
 		hist_reset(&st->delay);
@@ -731,6 +826,7 @@ static void row_write(double *v, const struct gstat *st, int64_t now, double con
 	v[16] = st->delay.total ? (double)hist_quantile(&st->delay, 0.99) * 1e-9 : NAN;
 	v[18] = consumers > 0 ? twa_mean(&st->busy, now) / consumers : NAN;
 	v[20] = (double)st->dead_lettered;
+	v[22] = (double)st->poll_timeouts;
 }
 
 static void q_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
@@ -749,6 +845,7 @@ static void q_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 		all.dropped = st->dropped;       /* the same for every group */
 		all.redelivered += st->redelivered, all.lost += st->lost;
 		all.dead_lettered += st->dead_lettered;
+		all.poll_timeouts += st->poll_timeouts;
 		hist_merge(&all.delay, &st->delay);
 		consumers += c->groups[i].count;
 		busy += twa_mean(&st->busy, s->now_ns);
@@ -815,6 +912,7 @@ static const struct col_def q_cols[] = {
 	{ "delay_p99_s", COL_MEAN, 0, "queue: its 99th percentile, per replication, averaged" },
 	{ "consumer_utilization", COL_MEAN, 0, "queue: consumers busy with a message, time-averaged" },
 	{ "dead_lettered", COL_SUM, 0, "queue: messages past max_deliveries, sent to dead_letter (or dropped)" },
+	{ "poll_timeouts", COL_SUM, 0, "queue: consumers put out of their group for not polling within max_poll_interval" },
 	{ NULL, 0, 0, NULL },
 };
 

@@ -331,6 +331,40 @@ static void test_queue_rebalance_pauses(void **state)
 	}
 }
 
+/* Kafka's poll loop: 1,000 messages arrive in the first second for one
+ * consumer that takes 1 s each.  A poll of max_poll_records 500 takes
+ * 500 s, past max_poll_interval 300 s: the consumer is put out of the
+ * group, and what it consumed since its last commit (made at a poll:
+ * none) is delivered again, poll after poll, a storm that never drains.
+ * Polls of 100 take 100 s: each commits the last, and every message is
+ * consumed once. */
+static void test_queue_poll_interval(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		char yaml[1024];
+		double pub, cons, red, out;
+		snprintf(yaml, sizeof yaml,
+			 "name: poll\nseed: 9\nduration: 1200s\nwarmup: 0s\nreplications: 1\n"
+			 "workloads:\n  u: {arrival: {process: profile, points: [{at: 0s, rate: 1000/s},\n"
+			 "      {at: 1s, rate: 1000/s}, {at: 1001ms, rate: 0/s}]}, target: orders}\n"
+			 "nodes:\n"
+			 "  orders: {type: queue, max_poll_records: %d,\n"
+			 "           consumers: [{group: g, service: {dist: constant, value: 1s}}]}\n",
+			 k ? 100 : 500);
+		simtest_reps(yaml, 1, { "orders.published", &pub }, { "orders.consumed", &cons },
+			     { "orders.redelivered", &red }, { "orders.poll_timeouts", &out });
+		print_message("    max_poll_records %d: %g published, %g consumed, %g redelivered, %g poll timeouts\n",
+			      k ? 100 : 500, pub, cons, red, out);
+		if (!k) {
+			assert_true(out >= 3 && red >= 3 * 299);
+			assert_true(cons < pub + red);   /* never drained */
+		} else {
+			assert_true(out == 0 && red == 0 && cons == pub);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_queue_auto_commit_redelivers),
 		cmocka_unit_test(test_queue_dead_letter),
 		cmocka_unit_test(test_queue_rebalance_pauses),
+		cmocka_unit_test(test_queue_poll_interval),
 		cmocka_unit_test(test_queue_one_consumer_is_mm1),
 		cmocka_unit_test(test_queue_groups_and_delivery),
 		cmocka_unit_test(test_queue_capacity_drops),
