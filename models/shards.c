@@ -120,7 +120,7 @@ static const struct param sh_params[] = {
 	  .doc = "range: scrambled places a key at its place in a fixed shuffle of the key space, as real keys (user ids, UUIDs, hashed prefixes) bear no relation to their popularity, where a workload's keys are numbered by popularity rank; ordered places key k at k (sequential ids, time series)" },
 	{ .name = "key_space", .type = PARAM_UINT, PARAM_FIELD(struct shards_cfg, key_space),
 	  .umin = 1, .umax = UINT64_MAX, .def_doc = "none",
-	  .doc = "range with scrambled keys: the keys' n, the key space shuffled (required then)" },
+	  .doc = "range: the keys' n, the key space shuffled (required with scrambled keys) and split evenly at a reshard (required to reshard)" },
 	{ .name = "migrate", .type = PARAM_MAP, PARAM_FIELD(struct shards_cfg, mig),
 	  .sub = &mig_table, .shape = "{keys: 1000000, rate: 2000/s}", .def_doc = "none",
 	  .doc = "at a reshard, copy each key whose shard changed: a read at its old shard, then a write at its new one, `rate` keys per second, beside the users' requests (which reach the new shard at once)" },
@@ -147,11 +147,11 @@ static int sh_link(struct check_ctx *ctx, struct scenario *sc, struct sc_node *s
 	if (rc)
 		return rc;
 	c->perm_seed = rng_hash64(self->name, 0);
-	if (c->strategy == ST_RANGE && self->max_units != c->shards) {
+	if (c->strategy == ST_RANGE && self->max_units != c->shards && !c->key_space) {
 		char what[160];
 		snprintf(what, sizeof what, "nodes.%s.strategy", self->name);
 		return check_fail(ctx, yt_get(self->src, "strategy"), what,
-			       "range shards cannot be resharded: their ranges are fixed");
+			       "range shards are resharded by splitting [0, key_space) evenly: give key_space");
 	}
 	if (c->strategy == ST_RING &&
 	    hring_build_named(&c->ring, &c->nring, self->name, self->max_units, c->virtual_nodes))
@@ -169,6 +169,8 @@ struct shards {
 	size_t nring;
 	uint8_t *off;
 	double *tmp;
+	uint64_t *ranges;              /* range: each shard's first place now */
+	size_t nranges;
 	double moved_sum;
 	uint64_t moved_n;
 	double ts_prev_busy, ts_prev_ns;
@@ -191,10 +193,10 @@ static uint32_t place(const struct shards *sh, uint64_t h, uint64_t key)
 	default: {
 		uint64_t place = c->key_order == KO_SCRAMBLED ?
 			keys_permute(key, c->key_space, c->perm_seed) : key;
-		size_t lo = 0, hi = c->nranges;
+		size_t lo = 0, hi = sh->nranges;
 		while (hi - lo > 1) {
 			size_t mid = (lo + hi) / 2;
-			if (c->ranges[mid] <= place)
+			if (sh->ranges[mid] <= place)
 				lo = mid;
 			else
 				hi = mid;
@@ -216,6 +218,7 @@ static int sh_init(struct sim *s, struct sim_node *n)
 	sh->units_now = n->sc->units;
 	if (!(sh->db = calloc(sh->units, sizeof *sh->db)) ||
 	    !(sh->off = calloc(sh->units, 1)) ||
+	    (c->strategy == ST_RANGE && !(sh->ranges = malloc(sh->units * sizeof *sh->ranges))) ||
 	    !(sh->tmp = malloc(sh->units * sizeof *sh->tmp)) ||
 	    (c->nring && !(sh->ring = malloc(c->nring * sizeof *sh->ring))))
 		return SIM_ENOMEM;
@@ -227,6 +230,10 @@ static int sh_init(struct sim *s, struct sim_node *n)
 	}
 	if (c->nring)
 		sh->nring = hring_filter(sh->ring, c->ring, c->nring, sh->off);
+	if (c->strategy == ST_RANGE) {
+		memcpy(sh->ranges, c->ranges, c->nranges * sizeof *sh->ranges);
+		sh->nranges = c->nranges;
+	}
 	sh->ident_base = rng_key(s->run_key, rng_hash64(n->sc->name, 2));
 	if (c->mig.on) {
 		sh->gap_ns = (int64_t)(1e9 / c->mig.rate_per_s + 0.5);
@@ -245,7 +252,7 @@ static void sh_fini(struct sim *s, struct sim_node *n)
 	for (uint32_t u = 0; sh->db && u < sh->units; u++)
 		db_close(sh->db[u]);
 	free(sh->mkey), free(sh->mfrom), free(sh->old);
-	free(sh->db), free(sh->off), free(sh->tmp), free(sh->ring), free(sh);
+	free(sh->db), free(sh->off), free(sh->tmp), free(sh->ring), free(sh->ranges), free(sh);
 }
 
 static void sh_arrive(struct sim *s, struct sim_node *n, struct request *req)
@@ -349,11 +356,12 @@ static void sh_action(struct sim *s, struct sim_node *n, const struct tl_entry *
 
 static void queue_moves(struct sim *s, struct sim_node *n, struct shards *sh);
 
-/* probe_place: where a probe hash goes (range shards are never resharded,
- * so the key itself is not needed) */
+/* probe_place: where a probe hash goes; under range, the probe stands for
+ * the key h mod key_space, a key drawn uniformly. */
 static uint32_t probe_place(const void *ctx, uint64_t h)
 {
-	return place(ctx, h, 0);
+	const struct shards *sh = ctx;
+	return place(sh, h, sh->cfg->key_space ? h % sh->cfg->key_space : 0);
 }
 
 static void sh_scale(struct sim *s, struct sim_node *n, uint32_t units)
@@ -375,6 +383,13 @@ static void sh_scale(struct sim *s, struct sim_node *n, uint32_t units)
 	sh->units_now = units;
 	for (uint32_t u = 0; u < sh->units; u++)
 		sh->off[u] = u >= units;
+	if (sh->cfg->strategy == ST_RANGE) {
+		/* the key space split evenly over the shards now */
+		uint64_t K = sh->cfg->key_space;
+		for (uint32_t u = 0; u < units; u++)
+			sh->ranges[u] = (uint64_t)((unsigned __int128)K * u / units);
+		sh->nranges = units;
+	}
 	if (sh->cfg->nring)
 		sh->nring = hring_filter(sh->ring, sh->cfg->ring, sh->cfg->nring, sh->off);
 	if (s->measuring) {

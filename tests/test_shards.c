@@ -139,11 +139,42 @@ static void test_shards_migration_copies_the_moved_keys(void **state)
 	assert_true(got[1][2] - got[0][2] == 2 * got[1][1]);
 }
 
+/* Range resharding splits [0, key_space) evenly over the new count: from
+ * 8 ranges to 9, the place x in [0, 1) moves unless floor(8x) =
+ * floor(9x), which holds on sum over i < 8 of ((i + 1)/9 - i/8) = 1/2 of
+ * the space: half the keys move, within 4 binomial sd of the probes (not
+ * the ninth a ring or Jump hash moves).  Requests reach the ninth shard
+ * after. */
+static void test_shards_range_reshard(void **state)
+{
+	(void)state;
+	double moved, ninth, sd = sqrt(0.25 / HRING_PROBES);
+	simtest_reps(
+		"name: rreshard\nseed: 9\nduration: 4s\nwarmup: 1s\nreplications: 1\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 1000/s}, target: users,\n"
+		"      keys: {dist: uniform, n: 100000}}\n"
+		"nodes:\n"
+		"  users:\n"
+		"    type: shards\n"
+		"    strategy: range\n"
+		"    shards: 8\n"
+		"    ranges: [0, 12500, 25000, 37500, 50000, 62500, 75000, 87500]\n"
+		"    key_space: 100000\n"
+		"    shard: {primary: {workers: 16, service: {dist: exponential, mean: 1ms}}}\n"
+		"timeline:\n  - {at: 2s, node: users, do: reshard, shards: 9}\n",
+		1, { "users.keys_moved_share", &moved }, { "users[8].arrivals", &ninth });
+	print_message("    range: %.4f of the keys moved; users[8] took %g requests\n", moved, ninth);
+	assert_true(fabs(moved - 0.5) < 4 * sd);
+	assert_false(fabs(moved - 1.0 / 9) < 4 * sd);
+	assert_true(ninth > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shards_range_shares_follow_the_key_mass),
 		cmocka_unit_test(test_shards_reshard_moves_keys),
+		cmocka_unit_test(test_shards_range_reshard),
 		cmocka_unit_test(test_shards_migration_copies_the_moved_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
