@@ -10,6 +10,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "models/database.h"
+#include "models/rsplit.h"
 #include "sim/timeline.h"
 #include "sim/hashring.h"
 #include "sim/keys.h"
@@ -21,6 +22,8 @@
 enum { ST_HASH, ST_RING, ST_JUMP, ST_RANGE };
 enum { SH_EV_MIGRATE = 16 };        /* above the databases' own kinds */
 #define SH_MAX_MIGRATE_KEYS 100000000
+#define SH_MAX_RANGES (1u << 20)      /* ranges a node's splits may make */
+#define SH_DRAW_SPLIT SIM_DRAW_KIND_BASE
 
 static const char *const strategy_names[] = { "hash", "ring", "jump", "range", NULL };
 static const char *const key_order_names[] = { "scrambled", "ordered", NULL };
@@ -32,9 +35,16 @@ struct mig_cfg {
 	double rate_per_s;
 };
 
+struct split_cfg {
+	int on;
+	double qps;                  /* load_qps_threshold */
+	int64_t record_ns;           /* record_duration */
+};
+
 struct shards_cfg {
 	unsigned strategy;
 	struct mig_cfg mig;
+	struct split_cfg split;
 	uint32_t shards, virtual_nodes;
 	uint64_t *ranges;
 	size_t nranges;
@@ -76,6 +86,9 @@ static int sh_validate(struct check_ctx *ctx, const char *what,
 		}
 	} else if (rn) {
 		return check_fail(ctx, rn, w, "applies to strategy range only");
+	} else if (c->split.on) {
+		snprintf(w, sizeof w, "%s.split", what);
+		return check_fail(ctx, yt_get(map, "split"), w, "applies to strategy range only");
 	}
 	return 0;
 }
@@ -91,6 +104,20 @@ static const struct param mig_params[] = {
 
 static const struct param_table mig_table = {
 	.params = mig_params, .size = sizeof(struct mig_cfg), .validate = param_mark_given,
+};
+
+static const struct param split_params[] = {
+	{ .name = "load_qps_threshold", .type = PARAM_RATE, PARAM_FIELD(struct split_cfg, qps),
+	  .def = "2500/s",
+	  .doc = "a range whose requests per second (measured over windows of a second or more) reach this starts looking for a split key (CockroachDB's kv.range_split.load_qps_threshold)" },
+	{ .name = "record_duration", .type = PARAM_DURATION, PARAM_FIELD(struct split_cfg, record_ns),
+	  .min_ns = 0, .def = "10s",
+	  .doc = "how long the split finder samples the range's keys before it may offer a key (CockroachDB's RecordDurationThreshold)" },
+	{ 0 }
+};
+
+static const struct param_table split_table = {
+	.params = split_params, .size = sizeof(struct split_cfg), .validate = param_mark_given,
 };
 
 static void sh_cfg_fini(void *obj)
@@ -121,6 +148,9 @@ static const struct param sh_params[] = {
 	{ .name = "key_space", .type = PARAM_UINT, PARAM_FIELD(struct shards_cfg, key_space),
 	  .umin = 1, .umax = UINT64_MAX, .def_doc = "none",
 	  .doc = "range: the keys' n, the key space shuffled (required with scrambled keys) and split evenly at a reshard (required to reshard)" },
+	{ .name = "split", .type = PARAM_MAP, PARAM_FIELD(struct shards_cfg, split),
+	  .sub = &split_table, .shape = "{load_qps_threshold: 2500/s}", .def_doc = "none",
+	  .doc = "range: split a range under load as CockroachDB does: a range at load_qps_threshold or more samples 20 of its keys for record_duration, then splits at the sampled key nearest the load's median, if within 3/8 to 5/8 of it; the upper half moves to the shard with the least load when that evens the load (range_splits)" },
 	{ .name = "migrate", .type = PARAM_MAP, PARAM_FIELD(struct shards_cfg, mig),
 	  .sub = &mig_table, .shape = "{keys: 1000000, rate: 2000/s}", .def_doc = "none",
 	  .doc = "at a reshard, copy each key whose shard changed: a read at its old shard, then a write at its new one, `rate` keys per second, beside the users' requests (which reach the new shard at once)" },
@@ -169,8 +199,11 @@ struct shards {
 	size_t nring;
 	uint8_t *off;
 	double *tmp;
-	uint64_t *ranges;              /* range: each shard's first place now */
-	size_t nranges;
+	uint64_t *ranges;              /* range: each range's first place now */
+	uint32_t *rshard;              /* range: the shard holding each range */
+	struct rs_range *rs;           /* split: each range's decider */
+	size_t nranges, rcap;
+	uint64_t splits;               /* split: ranges split, in the measured time */
 	double moved_sum;
 	uint64_t moved_n;
 	double ts_prev_busy, ts_prev_ns;
@@ -183,6 +216,26 @@ struct shards {
 	int pending;                   /* a migrate event is queued */
 };
 
+/* key_place: a key's place in the ranges' space */
+static uint64_t key_place(const struct shards_cfg *c, uint64_t key)
+{
+	return c->key_order == KO_SCRAMBLED ? keys_permute(key, c->key_space, c->perm_seed) : key;
+}
+
+/* range_of: the range holding a place */
+static size_t range_of(const struct shards *sh, uint64_t place)
+{
+	size_t lo = 0, hi = sh->nranges;
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+		if (sh->ranges[mid] <= place)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static uint32_t place(const struct shards *sh, uint64_t h, uint64_t key)
 {
 	const struct shards_cfg *c = sh->cfg;
@@ -190,20 +243,43 @@ static uint32_t place(const struct shards *sh, uint64_t h, uint64_t key)
 	case ST_HASH: return (uint32_t)(h % sh->units_now);
 	case ST_RING: return hring_lookup(sh->ring, sh->nring, h);
 	case ST_JUMP: return hring_jump(h, sh->units_now);
-	default: {
-		uint64_t place = c->key_order == KO_SCRAMBLED ?
-			keys_permute(key, c->key_space, c->perm_seed) : key;
-		size_t lo = 0, hi = sh->nranges;
-		while (hi - lo > 1) {
-			size_t mid = (lo + hi) / 2;
-			if (sh->ranges[mid] <= place)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		return (uint32_t)lo;
+	default:
+		return sh->rshard[range_of(sh, key_place(c, key))];
 	}
+}
+
+/* the ranges as at the start, or split evenly after a reshard: range i on
+ * shard i, no decider running */
+static void ranges_reset(struct shards *sh, const uint64_t *first, uint32_t n)
+{
+	memcpy(sh->ranges, first, n * sizeof *sh->ranges);
+	sh->nranges = n;
+	for (uint32_t i = 0; i < n; i++) {
+		sh->rshard[i] = i;
+		if (sh->rs)
+			rs_reset(&sh->rs[i]);
 	}
+}
+
+/* ranges_grow makes room for cap ranges; 0, or SIM_ENOMEM */
+static int ranges_grow(struct shards *sh, size_t cap)
+{
+	uint64_t *r = realloc(sh->ranges, cap * sizeof *r);
+	if (r)
+		sh->ranges = r;
+	uint32_t *u = realloc(sh->rshard, cap * sizeof *u);
+	if (u)
+		sh->rshard = u;
+	if (!r || !u)
+		return SIM_ENOMEM;
+	if (sh->cfg->split.on) {
+		struct rs_range *d = realloc(sh->rs, cap * sizeof *d);
+		if (!d)
+			return SIM_ENOMEM;
+		sh->rs = d;
+	}
+	sh->rcap = cap;
+	return 0;
 }
 
 static int sh_init(struct sim *s, struct sim_node *n)
@@ -218,7 +294,7 @@ static int sh_init(struct sim *s, struct sim_node *n)
 	sh->units_now = n->sc->units;
 	if (!(sh->db = calloc(sh->units, sizeof *sh->db)) ||
 	    !(sh->off = calloc(sh->units, 1)) ||
-	    (c->strategy == ST_RANGE && !(sh->ranges = malloc(sh->units * sizeof *sh->ranges))) ||
+	    (c->strategy == ST_RANGE && ranges_grow(sh, sh->units)) ||
 	    !(sh->tmp = malloc(sh->units * sizeof *sh->tmp)) ||
 	    (c->nring && !(sh->ring = malloc(c->nring * sizeof *sh->ring))))
 		return SIM_ENOMEM;
@@ -230,10 +306,8 @@ static int sh_init(struct sim *s, struct sim_node *n)
 	}
 	if (c->nring)
 		sh->nring = hring_filter(sh->ring, c->ring, c->nring, sh->off);
-	if (c->strategy == ST_RANGE) {
-		memcpy(sh->ranges, c->ranges, c->nranges * sizeof *sh->ranges);
-		sh->nranges = c->nranges;
-	}
+	if (c->strategy == ST_RANGE)
+		ranges_reset(sh, c->ranges, (uint32_t)c->nranges);
 	sh->ident_base = rng_key(s->run_key, rng_hash64(n->sc->name, 2));
 	if (c->mig.on) {
 		sh->gap_ns = (int64_t)(1e9 / c->mig.rate_per_s + 0.5);
@@ -252,13 +326,31 @@ static void sh_fini(struct sim *s, struct sim_node *n)
 	for (uint32_t u = 0; sh->db && u < sh->units; u++)
 		db_close(sh->db[u]);
 	free(sh->mkey), free(sh->mfrom), free(sh->old);
-	free(sh->db), free(sh->off), free(sh->tmp), free(sh->ring), free(sh->ranges), free(sh);
+	free(sh->db), free(sh->off), free(sh->tmp), free(sh->ring), free(sh->ranges), free(sh->rshard);
+	free(sh->rs), free(sh);
 }
 
+static void split_range(struct sim *s, struct sim_node *n, struct shards *sh, size_t i,
+			uint64_t at, double right);
+
+/* A request for a range under `split` is counted by the range's decider,
+ * and goes to the range's shard as it stood when it came. */
 static void sh_arrive(struct sim *s, struct sim_node *n, struct request *req)
 {
 	struct shards *sh = n->state;
-	uint32_t u = place(sh, keys_hash(req->key), req->key);
+	const struct shards_cfg *c = sh->cfg;
+	if (!c->split.on) {
+		db_arrive(s, n, sh->db[place(sh, keys_hash(req->key), req->key)], req);
+		return;
+	}
+	uint64_t where = key_place(c, req->key), at;
+	size_t i = range_of(sh, where);
+	uint32_t u = sh->rshard[i];
+	double right;
+	if (rs_record(&sh->rs[i], s->now_ns, where, c->split.qps, c->split.record_ns,
+		      sim_draws(s, req, SH_DRAW_SPLIT), &at, &right) &&
+	    at > sh->ranges[i])
+		split_range(s, n, sh, i, at, right);
 	db_arrive(s, n, sh->db[u], req);
 }
 
@@ -364,6 +456,22 @@ static uint32_t probe_place(const void *ctx, uint64_t h)
 	return place(sh, h, sh->cfg->key_space ? h % sh->cfg->key_space : 0);
 }
 
+/* keep_old notes each stored key's shard before a change of placement,
+ * for migrate; 0, or -1 when memory ran out. */
+static int keep_old(struct sim *s, struct shards *sh)
+{
+	const struct mig_cfg *m = &sh->cfg->mig;
+	if (!m->on)
+		return 0;
+	if (!sh->old && !(sh->old = malloc(m->keys * sizeof *sh->old))) {
+		s->oom = 1;
+		return -1;
+	}
+	for (uint64_t k = 0; k < m->keys; k++)
+		sh->old[k] = place(sh, keys_hash(k), k);
+	return 0;
+}
+
 static void sh_scale(struct sim *s, struct sim_node *n, uint32_t units)
 {
 	struct shards *sh = n->state;
@@ -372,23 +480,20 @@ static void sh_scale(struct sim *s, struct sim_node *n, uint32_t units)
 		s->oom = 1;
 		return;
 	}
-	const struct mig_cfg *m = &sh->cfg->mig;
-	if (m->on && !sh->old && !(sh->old = malloc(m->keys * sizeof *sh->old))) {
+	if (keep_old(s, sh)) {
 		free(before);
-		s->oom = 1;
 		return;
 	}
-	for (uint64_t k = 0; m->on && k < m->keys; k++)
-		sh->old[k] = place(sh, keys_hash(k), k);
 	sh->units_now = units;
 	for (uint32_t u = 0; u < sh->units; u++)
 		sh->off[u] = u >= units;
 	if (sh->cfg->strategy == ST_RANGE) {
-		/* the key space split evenly over the shards now */
+		/* the key space split evenly over the shards now; earlier
+		 * load-based splits are undone */
 		uint64_t K = sh->cfg->key_space;
 		for (uint32_t u = 0; u < units; u++)
 			sh->ranges[u] = (uint64_t)((unsigned __int128)K * u / units);
-		sh->nranges = units;
+		ranges_reset(sh, sh->ranges, units);
 	}
 	if (sh->cfg->nring)
 		sh->nring = hring_filter(sh->ring, sh->cfg->ring, sh->cfg->nring, sh->off);
@@ -397,7 +502,51 @@ static void sh_scale(struct sim *s, struct sim_node *n, uint32_t units)
 		sh->moved_n++;
 	}
 	free(before);
-	if (m->on)
+	if (sh->cfg->mig.on)
+		queue_moves(s, n, sh);
+}
+
+/* split_range splits range i at place `at` (above its first place), with
+ * `right` the share of its load at or above it.  The upper half moves to
+ * the shard with the least load (the sum of its ranges' last rates) when
+ * that lowers the larger of the two shards' loads, CockroachDB's
+ * rebalancing by load done at once; both halves start new deciders. */
+static void split_range(struct sim *s, struct sim_node *n, struct shards *sh, size_t i,
+			uint64_t at, double right)
+{
+	if (sh->nranges == sh->rcap &&
+	    (sh->rcap >= SH_MAX_RANGES || ranges_grow(sh, 2 * sh->rcap))) {
+		if (sh->rcap < SH_MAX_RANGES)
+			s->oom = 1;
+		rs_reset(&sh->rs[i]);
+		return;
+	}
+	if (keep_old(s, sh))
+		return;
+	double *load = sh->tmp;
+	for (uint32_t u = 0; u < sh->units; u++)
+		load[u] = 0;
+	for (size_t k = 0; k < sh->nranges; k++)
+		load[sh->rshard[k]] += sh->rs[k].qps;
+	uint32_t from = sh->rshard[i], to = from;
+	double upper = sh->rs[i].qps * right;
+	for (uint32_t u = 0; u < sh->units_now; u++)
+		if (u != from && (to == from || load[u] < load[to]))
+			to = u;
+	if (to == from || !(load[to] + upper < load[from]))
+		to = from;
+	size_t tail = sh->nranges - i - 1;
+	memmove(&sh->ranges[i + 2], &sh->ranges[i + 1], tail * sizeof *sh->ranges);
+	memmove(&sh->rshard[i + 2], &sh->rshard[i + 1], tail * sizeof *sh->rshard);
+	memmove(&sh->rs[i + 2], &sh->rs[i + 1], tail * sizeof *sh->rs);
+	sh->nranges++;
+	sh->ranges[i + 1] = at;
+	sh->rshard[i + 1] = to;
+	rs_reset(&sh->rs[i]);
+	rs_reset(&sh->rs[i + 1]);
+	if (s->measuring)
+		sh->splits++;
+	if (sh->cfg->mig.on && to != from)
 		queue_moves(s, n, sh);
 }
 
@@ -447,6 +596,7 @@ static void sh_warmup_end(struct sim *s, struct sim_node *n)
 	sh->moved_sum = 0;
 	sh->moved_n = 0;
 	sh->migrated = 0;
+	sh->splits = 0;
 }
 
 static void sh_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
@@ -475,6 +625,7 @@ static void sh_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 		r[2 * DB_NCOLS + 2] = NAN;
 		r[2 * DB_NCOLS + 4] = NAN;
 		r[2 * DB_NCOLS + 6] = NAN;
+		r[2 * DB_NCOLS + 8] = NAN;
 	}
 	double *v = node_row(o, n->ops, 0);
 	all.lag_p99_s = NAN;      /* a shard's is on its row */
@@ -487,6 +638,7 @@ static void sh_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 	v[2 * DB_NCOLS + 2] = k > 1 && m > 0 ? gsl_stats_sd_with_fixed_mean(sh->tmp, 1, k, m) / m : NAN;
 	v[2 * DB_NCOLS + 4] = sh->moved_n ? sh->moved_sum / (double)sh->moved_n : NAN;
 	v[2 * DB_NCOLS + 6] = sh->cfg->mig.on ? (double)sh->migrated : NAN;
+	v[2 * DB_NCOLS + 8] = sh->cfg->split.on ? (double)sh->splits : NAN;
 }
 
 static void sh_sample(struct sim *s, struct sim_node *n, double *out)
@@ -517,6 +669,7 @@ static const struct col_def sh_cols[] = {
 	  "shards: share of the key space that changed shard at a reshard, averaged over the reshards" },
 	{ "migrated_keys", COL_SUM, 0,
 	  "shards with migrate: keys copied to their new shard (read at the old, written at the new)" },
+	{ "range_splits", COL_SUM, 0, "shards with split: ranges split by load" },
 	{ NULL, 0, 0, NULL },
 };
 

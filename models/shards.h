@@ -11,9 +11,14 @@
  *   jump    Jump hash (Lamping and Veach 2014) of hash(key): even, moves
  *           exactly the 1/(n+1) share in expectation, no table;
  *   range   `ranges` lists each shard's first key, from 0 up: shard i
- *           holds keys from ranges[i] to ranges[i+1] - 1.  Under ranked
- *           popularity (Zipf, where key 0 is the most popular) the first
- *           shard runs hot.
+ *           holds places from ranges[i] to ranges[i+1] - 1, a key's
+ *           place being its place in a fixed shuffle of [0, key_space)
+ *           (or the key itself with key_order: ordered, where under
+ *           ranked popularity, Zipf, the first shard runs hot).  With
+ *           `split`, a range under load splits as CockroachDB splits
+ *           it (models/rsplit.h) and its upper half may move to the
+ *           least loaded shard: the ranges outnumber the shards, each
+ *           held by one.
  *
  * Rows: one per shard (users_db[3]) with its load, share and latency,
  * and the node's row with load_cv (sd / mean of the requests each shard
