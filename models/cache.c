@@ -22,6 +22,7 @@
 #include "models/cstore.h"
 #include "sim/hashring.h"
 #include "sim/keys.h"
+#include "sim/kvmap.h"
 #include "sim/pool.h"
 #include "sim/rng.h"
 
@@ -249,15 +250,6 @@ struct keyset {
 	size_t cap, n;
 };
 
-/* Keys to times: open addressing, linear probing, no deletion (the keys
- * a cache has seen written stay few next to those read). */
-struct kvmap {
-	uint64_t *key;
-	int64_t *val;
-	uint8_t *used;
-	size_t cap, n;
-};
-
 struct cnode {
 	struct cstore st;
 	struct cstat stat;
@@ -371,62 +363,6 @@ static void ks_free(struct keyset *ks)
 	free(ks->key), free(ks->count);
 }
 
-/* kv_slot: where key is in m, or the empty slot where it would go. */
-static size_t kv_slot(const struct kvmap *m, uint64_t key)
-{
-	size_t mask = m->cap - 1, i = keys_hash(key) & mask;
-	while (m->used[i] && m->key[i] != key)
-		i = (i + 1) & mask;
-	return i;
-}
-
-/* kv_get sets *v to key's time in m: 1, or 0 when it has none. */
-static int kv_get(const struct kvmap *m, uint64_t key, int64_t *v)
-{
-	if (!m->cap)
-		return 0;
-	size_t i = kv_slot(m, key);
-	if (!m->used[i])
-		return 0;
-	*v = m->val[i];
-	return 1;
-}
-
-/* kv_put sets key's time in m: 0, or -1 out of memory. */
-static int kv_put(struct kvmap *m, uint64_t key, int64_t v)
-{
-	if (2 * (m->n + 1) > m->cap) {
-		size_t cap = m->cap ? 2 * m->cap : 64, ocap = m->cap;
-		uint64_t *k = malloc(cap * sizeof *k), *ok = m->key;
-		int64_t *x = malloc(cap * sizeof *x), *ox = m->val;
-		uint8_t *u = calloc(cap, 1), *ou = m->used;
-		if (!k || !x || !u) {
-			free(k), free(x), free(u);
-			return -1;
-		}
-		m->key = k, m->val = x, m->used = u, m->cap = cap;
-		for (size_t i = 0; i < ocap; i++)
-			if (ou[i]) {
-				size_t j = kv_slot(m, ok[i]);
-				m->key[j] = ok[i], m->val[j] = ox[i], m->used[j] = 1;
-			}
-		free(ok), free(ox), free(ou);
-	}
-	size_t i = kv_slot(m, key);
-	if (!m->used[i]) {
-		m->used[i] = 1;
-		m->key[i] = key;
-		m->n++;
-	}
-	m->val[i] = v;
-	return 0;
-}
-
-static void kv_free(struct kvmap *m)
-{
-	free(m->key), free(m->val), free(m->used);
-}
-
 static int cache_init(struct sim *s, struct sim_node *n)
 {
 	const struct cache_cfg *c = n->sc->cfg;
@@ -452,7 +388,9 @@ static int cache_init(struct sim *s, struct sim_node *n)
 			sim_schedule(s, s->now_ns + c->flush_interval_ns, n->id, CEV_FLUSH, NULL, u);
 	}
 	ca->nring = hring_filter(ca->ring, c->ring, c->nring, ca->off);
-	return 0;
+	/* a database behind it logs its writes, those that go around the
+	 * cache included, for stale_hits */
+	return c->fixed ? 0 : sim_watch_writes(s, c->backend);
 }
 
 static void cache_fini(struct sim *s, struct sim_node *n)
@@ -467,8 +405,8 @@ static void cache_fini(struct sim *s, struct sim_node *n)
 		free(ca->nd[u].wq);
 		ks_free(&ca->nd[u].wset);
 		ks_free(&ca->nd[u].rset);
-		kv_free(&ca->nd[u].committed);
-		kv_free(&ca->nd[u].value_at);
+		kvmap_free(&ca->nd[u].committed);
+		kvmap_free(&ca->nd[u].value_at);
 	}
 	pool_fini(&ca->flights);
 	if (ca->rng)
@@ -500,6 +438,14 @@ static int64_t expiry(const struct cache *ca, int64_t now)
 	return ca->cfg->ttl_ns ? now + ca->cfg->ttl_ns : INT64_MAX;
 }
 
+/* tracking: whether unit cn notes as of when its entries' values stand:
+ * once it has seen a write commit, or its backend has logged one. */
+static int tracking(const struct sim *s, const struct cache *ca, const struct cnode *cn)
+{
+	const struct sim_wlog *w = s->nodes[ca->cfg->backend].wlog;
+	return cn->writes_seen || (w && w->at.n);
+}
+
 /* fill puts key's entry at node u, its value as of value_ns (the instant
  * the backend answered, or the write's own). */
 static void fill(struct sim *s, struct sim_node *n, struct cache *ca, uint32_t u,
@@ -509,18 +455,26 @@ static void fill(struct sim *s, struct sim_node *n, struct cache *ca, uint32_t u
 		return;
 	struct cnode *cn = &ca->nd[u];
 	if (cstore_put(&cn->st, key, expiry(ca, s->now_ns), ca->rng) ||
-	    (cn->writes_seen && kv_put(&cn->value_at, key, value_ns)))
+	    (tracking(s, ca, cn) && kvmap_put(&cn->value_at, key, value_ns)))
 		s->oom = 1;
 }
 
-/* stale_hit says whether a hit on key at node u reads a value older than
- * a write to it that the node saw commit. */
-static int stale_hit(const struct cnode *cn, uint64_t key)
+/* stale_hit says whether a hit on key at node n's unit cn reads a value
+ * older than a write to it that the unit saw commit, or than the latest
+ * write its backend logged from elsewhere (a service writing to the
+ * database around the cache).  An entry with no time noted was filled
+ * before any write was seen, so any write is newer. */
+static int stale_hit(const struct sim *s, const struct sim_node *n, const struct cache *ca,
+		     const struct cnode *cn, uint64_t key)
 {
 	int64_t w, v;
-	if (!cn->writes_seen || !kv_get(&cn->committed, key, &w))
-		return 0;
-	return !kv_get(&cn->value_at, key, &v) || v < w;
+	uint32_t by;
+	if (cn->writes_seen && kvmap_get(&cn->committed, key, &w) &&
+	    (!kvmap_get(&cn->value_at, key, &v) || v < w))
+		return 1;
+	if (sim_last_write(s, ca->cfg->backend, key, &w, &by) && by != n->id)
+		return !kvmap_get(&cn->value_at, key, &v) || v < w;
+	return 0;
 }
 
 static struct flight *flight_new(struct sim *s, struct cache *ca,
@@ -687,7 +641,7 @@ static void cache_arrive(struct sim *s, struct sim_node *n, struct request *req)
 			cn->stat.hits++;
 		else
 			cn->stat.misses++;
-		if (hit && stale_hit(cn, req->key))
+		if (hit && stale_hit(s, n, ca, cn, req->key))
 			cn->stat.stale_hits++;
 	}
 	if (hit)
@@ -881,7 +835,7 @@ static void backend_done(struct sim *s, struct sim_node *n, struct cache *ca, st
 		/* a write the node saw commit: entries older are stale */
 		struct cnode *cn = &ca->nd[f->unit];
 		cn->writes_seen = 1;
-		if (kv_put(&cn->committed, f->key, s->now_ns))
+		if (kvmap_put(&cn->committed, f->key, s->now_ns))
 			s->oom = 1;
 	}
 	if (f->listed)
@@ -1085,7 +1039,7 @@ static const struct col_def cache_cols[] = {
 	{ "refreshes", COL_SUM, 0,
 	  "cache: reloads of entries by refresh_ahead (counted in backend_reads too)" },
 	{ "stale_hits", COL_SUM, 0,
-	  "cache: hits that read a value older than a write to their key that committed through this cache: cache-aside's window before the invalidation lands, and its race (a miss's late set of a value read before the write)" },
+	  "cache: hits that read a value older than a write to their key that committed through this cache (cache-aside's window before the invalidation lands, and its race: a miss's late set of a value read before the write), or, with the database or shards node itself as the backend, that another node wrote there around the cache (stale until the TTL ends the entry)" },
 	{ NULL, 0, 0, NULL },
 };
 

@@ -576,6 +576,7 @@ static void commit(struct sim *s, struct db *d, uint32_t v, const struct request
 {
 	int64_t now = s->now_ns, keep = d->c->ryw_window_ns;
 	uint64_t sess = session_of(req);
+	sim_note_write(s, &s->nodes[d->node], req);
 	uint32_t a = wm_add(&d->latest, req->key, WM_ANY, now, keep);
 	uint32_t b = a == NONE ? NONE : wm_add(&d->own, req->key, sess, now, keep);
 	if (b == NONE) {

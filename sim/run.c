@@ -412,6 +412,11 @@ static void node_teardown(struct sim_node *n)
 		free(n->faults);
 	}
 	free(n->cst);
+	if (n->wlog) {
+		kvmap_free(&n->wlog->at);
+		kvmap_free(&n->wlog->by);
+		free(n->wlog);
+	}
 }
 
 int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,

@@ -196,6 +196,14 @@ void rep_result_clear(struct rep_result *r)
 
 /* ---- requests -------------------------------------------------------- */
 
+int sim_watch_writes(struct sim *s, uint32_t node)
+{
+	struct sim_node *n = &s->nodes[node];
+	if (!n->wlog && !(n->wlog = calloc(1, sizeof *n->wlog)))
+		return SIM_ENOMEM;
+	return 0;
+}
+
 gsl_rng *sim_stream(struct sim *s, const struct sim_node *n,
 		    const char *purpose)
 {

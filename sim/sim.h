@@ -85,6 +85,7 @@
 #include "sim/event.h"
 #include "sim/evq.h"
 #include "sim/hist.h"
+#include "sim/kvmap.h"
 #include "sim/model.h"
 #include "sim/pool.h"
 #include "sim/rng.h"
@@ -346,6 +347,13 @@ struct sim_trace_ev {
 	int64_t demand_ns;              /* SERVICE */
 };
 
+/* A node's write log (sim_watch_writes): for each key written at the
+ * node, when its latest write committed, and the node that sent it there
+ * (the request's reply_to: the relay or caller next to it). */
+struct sim_wlog {
+	struct kvmap at, by;
+};
+
 struct sim_node {
 	const struct sc_node *sc;
 	const struct model_ops *ops;
@@ -357,6 +365,7 @@ struct sim_node {
 	struct node_faults *faults;  /* NULL: the timeline never names it */
 	struct call_stats *cst;      /* [1 + units] when its kind calls
 				      * (simint.h) */
+	struct sim_wlog *wlog;       /* NULL: no node watches its writes */
 };
 
 struct sim {
@@ -431,6 +440,34 @@ void rep_result_clear(struct rep_result *r);
  * only by running it. */
 int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 	    const struct sim_hooks *hooks, struct sim_err *err);
+
+/* sim_watch_writes asks node `node` to log the writes that commit at it
+ * (sim_note_write), for a cache in front of it to tell its entries stale
+ * after writes that went around it.  0, or SIM_ENOMEM. */
+int sim_watch_writes(struct sim *s, uint32_t node);
+
+/* sim_note_write logs req, a write to req->key, as committed now at node
+ * n, when a node watches n's writes; a storing kind calls it at commit. */
+static inline void sim_note_write(struct sim *s, struct sim_node *n, const struct request *req)
+{
+	if (n->wlog && (kvmap_put(&n->wlog->at, req->key, s->now_ns) ||
+			kvmap_put(&n->wlog->by, req->key, req->reply_to)))
+		s->oom = 1;
+}
+
+/* sim_last_write: 1 with *at_ns and *by the commit time and sender of
+ * the latest write to key logged at node `node`, 0 when none is. */
+static inline int sim_last_write(const struct sim *s, uint32_t node, uint64_t key,
+				 int64_t *at_ns, uint32_t *by)
+{
+	const struct sim_wlog *w = s->nodes[node].wlog;
+	int64_t who;
+	if (!w || !kvmap_get(&w->at, key, at_ns))
+		return 0;
+	kvmap_get(&w->by, key, &who);
+	*by = (uint32_t)who;
+	return 1;
+}
 
 /* sim_stream returns a new random stream for (this replication, node,
  * purpose); the caller frees it with gsl_rng_free.  NULL on ENOMEM. */

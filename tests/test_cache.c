@@ -437,6 +437,58 @@ static void test_cache_stale_hits(void **state)
 	rmdir(dir);
 }
 
+/* Stale hits from a write that goes around the cache: a cache-aside cache
+ * in front of a database (its writes logged for the cache), sets taking
+ * 10 ms, a 50 ms TTL, the database 1 ms.  A read at 0 misses and fills at
+ * 11 ms with the value of 1 ms; the read at 20 ms hits it fresh.  A write
+ * sent to the database itself at 30 ms commits at 31 ms and invalidates
+ * nothing, so the reads at 35 and 45 ms hit a value older than it: 2
+ * stale; the entry expires at 61 ms, the read at 70 ms misses, and the
+ * one at 90 ms hits the new value.  The same write sent through the cache
+ * is its own (the delete lands at 41 ms): 1 stale hit, at 35 ms; the
+ * read at 45 ms misses and fills at 56 ms, so 70 and 90 ms hit it. */
+static void test_cache_stale_hits_around_the_cache(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/archsim-stale2-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char reads[256], writes[256], yaml[2048];
+	snprintf(reads, sizeof reads, "%s/r.csv", dir);
+	snprintf(writes, sizeof writes, "%s/w.csv", dir);
+	FILE *f = fopen(reads, "w");
+	assert_non_null(f);
+	fputs("time,key,kind\n0,1,read\n0.020,1,read\n0.035,1,read\n0.045,1,read\n"
+	      "0.070,1,read\n0.090,1,read\n", f);
+	fclose(f);
+	f = fopen(writes, "w");
+	assert_non_null(f);
+	fputs("time,key,kind\n0.030,1,write\n", f);
+	fclose(f);
+	const char *target[2] = { "db", "cache" };
+	double want[2][3] = { { 2, 4, 2 }, { 1, 4, 2 } };
+	for (int k = 0; k < 2; k++) {
+		snprintf(yaml, sizeof yaml,
+			 "duration: 1s\nwarmup: 0s\nreplications: 1\n"
+			 "workloads:\n"
+			 "  r: {arrival: {process: trace, file: %s}, target: cache, mix: {read: 1}}\n"
+			 "  w: {arrival: {process: trace, file: %s}, target: %s, mix: {write: 1}}\n"
+			 "nodes:\n"
+			 "  cache: {type: cache, mode: cache_aside, ttl: 50ms, hit: {dist: constant, value: 10ms},\n"
+			 "          miss: {dist: constant, value: 0s}, backend: db}\n"
+			 "  db: {type: database, primary: {workers: 10, service: {dist: constant, value: 1ms}}}\n",
+			 reads, writes, target[k]);
+		double stale, hits, misses;
+		simtest_reps(yaml, 1, { "cache.stale_hits", &stale }, { "cache.hits", &hits },
+			     { "cache.misses", &misses });
+		print_message("    write to the %s: %g hits, %g stale; %g misses\n", target[k], hits,
+			      stale, misses);
+		assert_true(stale == want[k][0] && hits == want[k][1] && misses == want[k][2]);
+	}
+	remove(reads);
+	remove(writes);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_cache_refresh_ahead),
 		cmocka_unit_test(test_cache_backend_as_a_call),
 		cmocka_unit_test(test_cache_stale_hits),
+		cmocka_unit_test(test_cache_stale_hits_around_the_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
