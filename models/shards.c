@@ -147,10 +147,10 @@ static const struct param sh_params[] = {
 	  .doc = "range: scrambled places a key at its place in a fixed shuffle of the key space, as real keys (user ids, UUIDs, hashed prefixes) bear no relation to their popularity, where a workload's keys are numbered by popularity rank; ordered places key k at k (sequential ids, time series)" },
 	{ .name = "key_space", .type = PARAM_UINT, PARAM_FIELD(struct shards_cfg, key_space),
 	  .umin = 1, .umax = UINT64_MAX, .def_doc = "none",
-	  .doc = "range: the keys' n, the key space shuffled (required with scrambled keys) and split evenly at a reshard (required to reshard)" },
+	  .doc = "range: the keys' n, the key space shuffled (required with scrambled keys) and split evenly at a reshard (required to reshard; ordered keys at or above it fall in the last range)" },
 	{ .name = "split", .type = PARAM_MAP, PARAM_FIELD(struct shards_cfg, split),
 	  .sub = &split_table, .shape = "{load_qps_threshold: 2500/s}", .def_doc = "none",
-	  .doc = "range: split a range under load as CockroachDB does: a range at load_qps_threshold or more samples 20 of its keys for record_duration, then splits at the sampled key nearest the load's median, if within 3/8 to 5/8 of it; the upper half moves to the shard with the least load when that evens the load (range_splits)" },
+	  .doc = "range: split a range under load as CockroachDB does: a range at load_qps_threshold or more samples 20 of its keys for record_duration, then splits at the sampled key nearest the median of the requests counted at it, if between 3/8 and 5/8 of them are above it; the upper half moves to the shard with the least load when that evens the load (range_splits)" },
 	{ .name = "migrate", .type = PARAM_MAP, PARAM_FIELD(struct shards_cfg, mig),
 	  .sub = &mig_table, .shape = "{keys: 1000000, rate: 2000/s}", .def_doc = "none",
 	  .doc = "at a reshard, copy each key whose shard changed: a read at its old shard, then a write at its new one, `rate` keys per second, beside the users' requests (which reach the new shard at once)" },
@@ -177,11 +177,22 @@ static int sh_link(struct check_ctx *ctx, struct scenario *sc, struct sc_node *s
 	if (rc)
 		return rc;
 	c->perm_seed = rng_hash64(self->name, 0);
-	if (c->strategy == ST_RANGE && self->max_units != c->shards && !c->key_space) {
+	int resharded = 0;
+	for (size_t i = 0; i < sc->ntimeline; i++)
+		resharded |= sc->timeline[i].action == TL_SCALE &&
+			     &sc->nodes[sc->timeline[i].node] == self;
+	if (c->strategy == ST_RANGE && resharded && !c->key_space) {
 		char what[160];
 		snprintf(what, sizeof what, "nodes.%s.strategy", self->name);
 		return check_fail(ctx, yt_get(self->src, "strategy"), what,
 			       "range shards are resharded by splitting [0, key_space) evenly: give key_space");
+	}
+	if (c->strategy == ST_RANGE && resharded && c->key_space < self->max_units) {
+		char what[160];
+		snprintf(what, sizeof what, "nodes.%s.key_space", self->name);
+		return check_fail(ctx, yt_get(self->src, "key_space"), what,
+			       "must be at least the most shards a reshard gives (%u), one place a shard",
+			       self->max_units);
 	}
 	if (c->strategy == ST_RING &&
 	    hring_build_named(&c->ring, &c->nring, self->name, self->max_units, c->virtual_nodes))
@@ -252,7 +263,7 @@ static uint32_t place(const struct shards *sh, uint64_t h, uint64_t key)
  * shard i, no decider running */
 static void ranges_reset(struct shards *sh, const uint64_t *first, uint32_t n)
 {
-	memcpy(sh->ranges, first, n * sizeof *sh->ranges);
+	memmove(sh->ranges, first, n * sizeof *sh->ranges);
 	sh->nranges = n;
 	for (uint32_t i = 0; i < n; i++) {
 		sh->rshard[i] = i;
@@ -521,20 +532,20 @@ static void split_range(struct sim *s, struct sim_node *n, struct shards *sh, si
 		rs_reset(&sh->rs[i]);
 		return;
 	}
-	if (keep_old(s, sh))
-		return;
 	double *load = sh->tmp;
 	for (uint32_t u = 0; u < sh->units; u++)
 		load[u] = 0;
 	for (size_t k = 0; k < sh->nranges; k++)
 		load[sh->rshard[k]] += sh->rs[k].qps;
 	uint32_t from = sh->rshard[i], to = from;
-	double upper = sh->rs[i].qps * right;
+	double qps = sh->rs[i].qps, upper = qps * right;
 	for (uint32_t u = 0; u < sh->units_now; u++)
-		if (u != from && (to == from || load[u] < load[to]))
+		if (u != from && !sim_unit_down(n, u) && (to == from || load[u] < load[to]))
 			to = u;
 	if (to == from || !(load[to] + upper < load[from]))
 		to = from;
+	if (to != from && keep_old(s, sh))
+		return;
 	size_t tail = sh->nranges - i - 1;
 	memmove(&sh->ranges[i + 2], &sh->ranges[i + 1], tail * sizeof *sh->ranges);
 	memmove(&sh->rshard[i + 2], &sh->rshard[i + 1], tail * sizeof *sh->rshard);
@@ -542,8 +553,12 @@ static void split_range(struct sim *s, struct sim_node *n, struct shards *sh, si
 	sh->nranges++;
 	sh->ranges[i + 1] = at;
 	sh->rshard[i + 1] = to;
+	/* the halves' rates, until their own windows close, are the sampled
+	 * split of the whole's */
 	rs_reset(&sh->rs[i]);
 	rs_reset(&sh->rs[i + 1]);
+	sh->rs[i].qps = qps - upper;
+	sh->rs[i + 1].qps = upper;
 	if (s->measuring)
 		sh->splits++;
 	if (sh->cfg->mig.on && to != from)

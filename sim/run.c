@@ -528,8 +528,8 @@ done:
 	evq_fini(&s.q);
 	pool_fini(&s.events);
 	pool_fini(&s.requests);
-	free(s.nodes);
 	calls_fini(&s);
+	free(s.nodes);
 	free(s.tl_active);
 	if (s.draw)
 		gsl_rng_free(s.draw);

@@ -204,9 +204,19 @@ static void test_shards_split_by_load(void **state)
 		     { "users.arrivals", &n });
 	snprintf(yaml, sizeof yaml, split_yaml, "30s", "13s", "description: no split");
 	simtest_reps(yaml, 1, { "users[1].share", &share[0] });
+	/* with migrate, the keys copied are those of the half that moved:
+	 * the decider sees the same users' requests (copies bypass it), so
+	 * the split is the same, and the keys above it are shard 1's share
+	 * of the uniform keys */
+	double migrated;
+	snprintf(yaml, sizeof yaml, split_yaml, "30s", "1s",
+		 "split: {}\n    migrate: {keys: 1000, rate: 10000/s}");
+	simtest_reps(yaml, 1, { "users.migrated_keys", &migrated });
 	double sd = sqrt(0.25 / n);
-	print_message("    %g split in 30 s, %g after 13 s; shard 1's share %.4f (without split %.4f)\n",
-		      splits, late_splits, share[1], share[0]);
+	print_message("    %g split in 30 s, %g after 13 s; shard 1's share %.4f (without split %.4f); "
+		      "%g keys migrated\n", splits, late_splits, share[1], share[0], migrated);
+	assert_true(fabs(migrated / 1000 - share[1]) < 4 * sd + 0.001);
+	assert_true(migrated > 0);
 	assert_true(splits == 1);
 	assert_true(late_splits == 0);
 	assert_true(share[1] > 0.375 - 4 * sd && share[1] < 0.625 + 4 * sd);
