@@ -90,7 +90,14 @@ static int finish(struct report *rep, int rc, const struct sim_err *err, const c
 		return rc == SIM_EINVAL ? CMD_EXIT_BADINPUT : 1;
 	}
 	struct sim_err werr = { 0 };
-	if (report_commit(rep, &werr)) {
+	/* a stopped run's results go beside the directory, never over the
+	 * complete results an earlier run may have left in it */
+	char partial[4200];
+	snprintf(partial, sizeof partial, "%.4000s", outdir);
+	for (size_t n = strlen(partial); n > 1 && partial[n - 1] == '/'; n--)
+		partial[n - 1] = 0;
+	strcat(partial, ".incomplete");
+	if (report_commit_to(rep, rc == SIM_EINTR ? partial : NULL, &werr)) {
 		fprintf(stderr, "archsim: %s\n", werr.msg);
 		return 1;
 	}
@@ -98,8 +105,9 @@ static int finish(struct report *rep, int rc, const struct sim_err *err, const c
 		report_print_table(rep, stdout);
 	report_print_warnings(rep, stderr);
 	if (rc == SIM_EINTR) {
-		fprintf(stderr, "archsim: interrupted; wrote what finished to %s/ (complete=false)\n",
-			outdir);
+		fprintf(stderr,
+			"archsim: interrupted; wrote the replications that finished to %s/ "
+			"(complete=false); %s/ was left as it was\n", partial, outdir);
 		status = 128 + (int)cmd_stop;
 	} else if (!a->quiet) {
 		/* results: DIR/{summary,workloads,...}.csv, the files declared */

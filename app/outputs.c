@@ -166,29 +166,40 @@ static void put_used(FILE *f, const void *ctx, const void *row, size_t k)
 	fprintf(f, "%u", counts(row)->used);
 }
 
+/* put_count writes a count, or NaN for a point with no replication done
+ * (a run stopped before it): nothing was counted, and 0 would say
+ * otherwise. */
+static void put_count(FILE *f, const void *row, uint64_t v)
+{
+	if (counts(row)->reps)
+		fprintf(f, "%llu", (unsigned long long)v);
+	else
+		fputs("NaN", f);
+}
+
 static void put_arrivals(FILE *f, const void *ctx, const void *row, size_t k)
 {
-	fprintf(f, "%llu", (unsigned long long)counts(row)->arrivals);
+	put_count(f, row, counts(row)->arrivals);
 }
 
 static void put_completed(FILE *f, const void *ctx, const void *row, size_t k)
 {
-	fprintf(f, "%llu", (unsigned long long)counts(row)->ended[REQ_OK]);
+	put_count(f, row, counts(row)->ended[REQ_OK]);
 }
 
 static void put_refused(FILE *f, const void *ctx, const void *row, size_t k)
 {
-	fprintf(f, "%llu", (unsigned long long)counts(row)->ended[status_at(REQ_GROUP_REFUSED, k)]);
+	put_count(f, row, counts(row)->ended[status_at(REQ_GROUP_REFUSED, k)]);
 }
 
 static void put_failed(FILE *f, const void *ctx, const void *row, size_t k)
 {
-	fprintf(f, "%llu", (unsigned long long)req_count_group(counts(row)->ended, REQ_GROUP_FAILED));
+	put_count(f, row, req_count_group(counts(row)->ended, REQ_GROUP_FAILED));
 }
 
 static void put_failed_one(FILE *f, const void *ctx, const void *row, size_t k)
 {
-	fprintf(f, "%llu", (unsigned long long)counts(row)->ended[status_at(REQ_GROUP_FAILED, k)]);
+	put_count(f, row, counts(row)->ended[status_at(REQ_GROUP_FAILED, k)]);
 }
 
 static void put_metric(FILE *f, const void *ctx, const void *row, size_t k)

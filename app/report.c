@@ -952,9 +952,22 @@ static int write_compare(struct report *r)
 
 int report_commit(struct report *r, struct sim_err *err)
 {
+	return report_commit_to(r, NULL, err);
+}
+
+int report_commit_to(struct report *r, const char *dir, struct sim_err *err)
+{
 	int rc = 0;
 	if (!r->f[0])
 		return 0;      /* never opened: nothing to write */
+	const char *to = dir ? dir : r->dir;
+	size_t made_to = 0;
+	if (dir && outfile_mkdir_p(dir, &made_to)) {
+		rc = sim_errf(err, SIM_EIO, "%s: cannot create output directory: %s", dir,
+			      strerror(errno));
+		report_abort(r);
+		return rc;
+	}
 	/* rows for the points never run, so the files say what is missing */
 	while (r->written < r->set->npoints) {
 		size_t p = r->written;
@@ -992,7 +1005,7 @@ int report_commit(struct report *r, struct sim_err *err)
 	char fin[OUT_NFILES][4200];
 	for (int i = 0; i < OUT_NFILES && rc == 0; i++) {
 		struct stat st;
-		snprintf(fin[i], sizeof fin[i], "%s/%s", r->dir, outputs_files[i].name);
+		snprintf(fin[i], sizeof fin[i], "%s/%s", to, outputs_files[i].name);
 		/* every rename must be able to succeed before any is done: a
 		 * directory in a result's place would stop one half way,
 		 * leaving old and new results mixed */
@@ -1010,9 +1023,11 @@ int report_commit(struct report *r, struct sim_err *err)
 			r->tmp[i] = NULL;
 		}
 	}
-	if (rc == 0)
+	if (rc && dir && made_to)
+		rmdir(dir);     /* made here, and left empty */
+	if (rc == 0 && !dir)
 		r->made = 0;    /* it holds the results */
-	report_abort(r);
+	report_abort(r);    /* with dir: the output directory, if made and empty */
 	return rc;
 }
 

@@ -181,6 +181,13 @@ int report_compare(const struct report *r, size_t a, size_t b, int k,
 int report_commit(struct report *r, struct sim_err *err);
 void report_abort(struct report *r);
 
+/* report_commit_to is report_commit with the files renamed into dir
+ * (created with its parents) rather than the output directory, on the same
+ * file system: where a stopped run puts its incomplete results, so that
+ * the complete ones of an earlier run stay as they were.  The output
+ * directory, when report_open made it and it is left empty, is removed. */
+int report_commit_to(struct report *r, const char *dir, struct sim_err *err);
+
 /* report_print_table prints a short human-readable table of the summary. */
 void report_print_table(const struct report *r, FILE *f);
 

@@ -278,17 +278,25 @@ static void test_cli_unwritable_output_is_status_1_and_keeps_old_results(void **
 
 /* interrupt runs a long run, sends it sig after a while, and checks that
  * it stops with 128 + sig, having written what its finished replications
- * measured, marked incomplete. */
+ * measured, marked incomplete, beside the output directory (NAME.incomplete)
+ * and not in it: the complete results of an earlier run there stay as they
+ * were.  A run stopped before any replication finished writes no count
+ * (NaN, not 0) and nothing over the earlier results either. */
 static void interrupt(int sig, const char *name)
 {
 	char cmd[8192];
+	assert_int_equal(sh(NULL, 0, "%s run scenarios/quickstart.yaml -o %s/%s -q "
+			    "--set duration=2s --set replications=1 && cp %s/%s/summary.csv %s/%s.before",
+			    bin, tmpdir, name, tmpdir, name, tmpdir, name), 0);
 	snprintf(cmd, sizeof cmd,
 		 "( %s run scenarios/quickstart.yaml -o %s/%s -q --set duration=60s "
 		 "--set replications=100000 & pid=$!; sleep 1; kill -%d $pid; wait $pid )",
 		 bin, tmpdir, name, sig);
 	assert_int_equal(sh(NULL, 0, "%s", cmd), 128 + sig);
+	assert_int_equal(sh(NULL, 0, "cmp -s %s/%s/summary.csv %s/%s.before", tmpdir, name, tmpdir,
+			    name), 0);
 	char path[4200];
-	snprintf(path, sizeof path, "%s/%s/summary.csv", tmpdir, name);
+	snprintf(path, sizeof path, "%s/%s.incomplete/summary.csv", tmpdir, name);
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
 	char header[4096], row[4096];
@@ -300,9 +308,26 @@ static void interrupt(int sig, const char *name)
 	assert_true(reps > 0 && reps < 100000);
 	assert_non_null(strstr(row, ",false,"));
 	/* the other files are whole, and nothing temporary is left */
-	assert_true(exists("%s/%s/timeseries.csv", name));
+	char inc[256];
+	snprintf(inc, sizeof inc, "%s.incomplete", name);
+	assert_true(exists("%s/%s/timeseries.csv", inc));
+	assert_int_equal(sh(NULL, 0, "test -z \"$(ls -A %s/%s | grep -v '^[a-z_]*\\.csv$')\"",
+			    tmpdir, inc), 0);
 	assert_int_equal(sh(NULL, 0, "test -z \"$(ls -A %s/%s | grep -v '^[a-z_]*\\.csv$')\"",
 			    tmpdir, name), 0);
+	/* stopped inside its first replication: no count stands for one */
+	snprintf(cmd, sizeof cmd,
+		 "( %s run scenarios/quickstart.yaml -o %s/%s -q --set duration=1000000s "
+		 "& pid=$!; sleep 1; kill -%d $pid; wait $pid )", bin, tmpdir, name, sig);
+	assert_int_equal(sh(NULL, 0, "%s", cmd), 128 + sig);
+	assert_int_equal(sh(NULL, 0, "cmp -s %s/%s/summary.csv %s/%s.before", tmpdir, name, tmpdir,
+			    name), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(header, sizeof header, f));
+	assert_non_null(fgets(row, sizeof row, f));
+	fclose(f);
+	assert_true(strncmp(row, "0,0,0,NaN,NaN,NaN,", 18) == 0);
 }
 
 static void test_cli_sigint_writes_finished_replications(void **state)
