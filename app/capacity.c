@@ -204,6 +204,39 @@ void cap_format(const struct cap_spec *spec, double v, char *buf, size_t len)
 		snprintf(buf, len, "%.9g%s", v, spec->unit);
 }
 
+int cap_parse_availability(const char *text, struct cap_spec *spec, char *why, size_t len)
+{
+	char *end;
+	if (!strcmp(text, "off")) {
+		spec->availability = -1;
+		return 0;
+	}
+	double v = strtod(text, &end);
+	if (end == text || *end || !(v > 0 && v < 1)) {
+		snprintf(why, len, "expected a ratio above 0 and below 1, or off (got '%s')", text);
+		return -1;
+	}
+	spec->availability = v;
+	return 0;
+}
+
+int cap_add_availability(struct cap_spec *spec)
+{
+	double a = spec->availability ? spec->availability : CAP_DEFAULT_AVAILABILITY;
+	if (a < 0 || spec->nterms + 2 > CAP_MAX_TERMS)
+		return 0;
+	for (size_t i = 0; i < spec->nterms; i++)
+		if (spec->terms[i].metric == METRIC_REJECT_RATIO ||
+		    spec->terms[i].metric == METRIC_ERROR_RATIO)
+			return 0;
+	spec->terms[spec->nterms++] = (struct cap_term){ METRIC_REJECT_RATIO, 0, a };
+	spec->terms[spec->nterms++] = (struct cap_term){ METRIC_ERROR_RATIO, 0, a };
+	size_t n = strlen(spec->slo);
+	snprintf(spec->slo + n, sizeof spec->slo - n, " and reject_ratio<%g and error_ratio<%g", a,
+		 a);
+	return 1;
+}
+
 const char *const cap_goal_names[] = { "auto", "smallest", "largest", NULL };
 
 int cap_goal_find(const char *name)
@@ -226,6 +259,19 @@ static int parse_slo(struct check_ctx *ctx, const char *what, const struct yt_no
 	if (rc)
 		return rc;
 	if (cap_parse_slo(s, spec, why, sizeof why))
+		return check_fail(ctx, n, what, "%s", why);
+	return 0;
+}
+
+static int parse_availability(struct check_ctx *ctx, const char *what,
+			      const struct yt_node *n, void *field)
+{
+	char why[200];
+	const char *s;
+	int rc = check_string(ctx, n, what, &s);
+	if (rc)
+		return rc;
+	if (cap_parse_availability(s, field, why, sizeof why))
 		return check_fail(ctx, n, what, "%s", why);
 	return 0;
 }
@@ -295,6 +341,9 @@ static const struct param cap_params[] = {
 	  PARAM_FIELD(struct cap_spec, max_replications), .umin = CAP_REPS_MIN,
 	  .umax = CAP_REPS_MAX, .def_doc = CAP_STR(CAP_DEFAULT_REPS),
 	  .doc = "a probe's replications double while a term is undecided, up to this; then its estimates decide (decided = false)" },
+	{ .name = "availability", .type = PARAM_CUSTOM, .parse = parse_availability,
+	  .shape = "ratio or off", .def_doc = CAP_STR(CAP_DEFAULT_AVAILABILITY),
+	  .doc = "an SLO that names neither reject_ratio nor error_ratio is searched with `reject_ratio<A and error_ratio<A` added, and a warning says so: latency percentiles count served requests only, so latency alone can be met with most requests turned away; off searches the SLO as written" },
 	{ 0 }
 };
 
@@ -397,6 +446,11 @@ static int run_probe(const struct load_lang *lang, const struct cap_spec *spec,
 				      "cannot read back a probe's results from a temporary file");
 		pr->value = v;
 		pr->replications = s->replications;
+		pr->bottleneck[0] = 0;
+		pr->bottleneck_util = s->busiest_util;
+		if (s->busiest != UINT32_MAX)
+			snprintf(pr->bottleneck, sizeof pr->bottleneck, "%s",
+				 set->points[0]->nodes[s->busiest].name);
 		int all = 1, any_missed = 0;
 		for (size_t i = 0; i < spec->nterms; i++) {
 			int m = spec->terms[i].metric;
@@ -572,6 +626,16 @@ static void put_term(FILE *f, const void *ctx, const void *row, size_t k)
 	fprintf(f, "%.9g", v[k % 4]);
 }
 
+static void put_bottleneck(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	csv_text(f, probe_of(row)->bottleneck);
+}
+
+static void put_bottleneck_util(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	csv_num(f, probe_of(row)->bottleneck_util);
+}
+
 static const struct csv_col capacity_cols[] = {
 	{ "probe", "its number, from 1, in the order run", NULL, NULL, put_probe },
 	{ "PATH", "the value probed of the varied path (`nodes.web.replicas`), as it was set",
@@ -584,6 +648,10 @@ static const struct csv_col capacity_cols[] = {
 	{ "answer", "`true` on the probe of the value reported", NULL, NULL, put_answer },
 	{ "M, M_lo, M_hi, M_limit", "for each term's metric M: its estimate and 95 % interval, as in summary.csv, and the term's limit in M's unit",
 	  term_count, term_member, put_term },
+	{ "bottleneck", "the node with the highest utilization at the probe (its own row in nodes.csv): where more load would queue first",
+	  NULL, NULL, put_bottleneck },
+	{ "bottleneck_utilization", "its utilization, the mean over the probe's replications",
+	  NULL, NULL, put_bottleneck_util },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 

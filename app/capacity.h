@@ -69,6 +69,7 @@ extern const char *const cap_goal_names[];
 #define CAP_DEFAULT_MIN 1
 #define CAP_DEFAULT_TOLERANCE 0.01
 #define CAP_DEFAULT_REPS 80
+#define CAP_DEFAULT_AVAILABILITY 0.001
 #define CAP_STR_(x) #x
 #define CAP_STR(x) CAP_STR_(x)
 
@@ -89,11 +90,26 @@ struct cap_spec {
 	double tolerance;            /* continuous: relative width to stop */
 	enum cap_goal goal;
 	uint32_t max_replications;
+	double availability;         /* the ratio each of reject_ratio and
+				      * error_ratio must stay below when the
+				      * SLO names neither; 0: not given (the
+				      * default), < 0: off */
 };
 
 /* cap_parse_slo reads an SLO into spec->terms.  0, or -1 with the reason
  * in why[len]. */
 int cap_parse_slo(const char *text, struct cap_spec *spec, char *why, size_t len);
+
+/* cap_parse_availability reads `availability`: a ratio in (0, 1), or
+ * `off`, into spec.  0, or -1 with why. */
+int cap_parse_availability(const char *text, struct cap_spec *spec, char *why, size_t len);
+
+/* cap_add_availability adds the terms reject_ratio<A and error_ratio<A to
+ * an SLO that names neither (latency percentiles count served requests
+ * only, so a search on latency alone can answer with most requests
+ * turned away), unless availability is off.  Returns 1 when it added
+ * them, with the SLO as now searched in spec->slo, else 0. */
+int cap_add_availability(struct cap_spec *spec);
 
 /* cap_parse_bound reads a bound of the parameter ("4", "100/s", "0.5",
  * "20ms") into *v and its suffix into unit[8] (durations become seconds,
@@ -123,6 +139,8 @@ struct cap_probe {
 	int meets;                   /* the verdict */
 	int decided;                 /* by the intervals (else by estimates) */
 	double est[CAP_MAX_TERMS], lo[CAP_MAX_TERMS], hi[CAP_MAX_TERMS];
+	char bottleneck[64];         /* the busiest node there ("" none) */
+	double bottleneck_util;      /* its utilization (NaN: none) */
 };
 
 struct cap_result {

@@ -130,6 +130,8 @@ static const struct cmd_option cmd_options[] = {
 	  .key = "tolerance" },
 	{ .name = "--max-replications", .meta = "N", .at = AT(max_reps), .table = &cap_table,
 	  .key = "max_replications" },
+	{ .name = "--availability", .meta = "A", .at = AT(availability), .table = &cap_table,
+	  .key = "availability" },
 	{ .name = "--markdown", .at = AT(markdown),
 	  .help = "help in Markdown; alone, the whole reference (docs/reference.md)" },
 	{ .name = "--help", .alias = "-h", .answer = answer_help,

@@ -71,7 +71,8 @@ struct cmd_args {
 	} trace;
 	int quiet;                   /* -q */
 	int want_stats;              /* --stats */
-	const char *slo, *vary, *min, *max, *goal, *tolerance, *max_reps; /* capacity's */
+	const char *slo, *vary, *min, *max, *goal, *tolerance, *max_reps, /* capacity's */
+		*availability;
 	int markdown;                /* help's --markdown */
 };
 

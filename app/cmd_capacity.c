@@ -73,6 +73,10 @@ static int search(const struct sweep *set, const struct sweep_source *src,
 		}
 		spec.max_replications = (uint32_t)n;
 	}
+	if (a->availability && cap_parse_availability(a->availability, &spec, why, sizeof why)) {
+		fprintf(stderr, "archsim: --availability: %s\n", why);
+		return CMD_EXIT_BADINPUT;
+	}
 	/* the bounds: the command line's, else the block's as it checked
 	 * them */
 	const char *min = a->min ? a->min : spec.min_text[0] ? spec.min_text : NULL;
@@ -81,6 +85,11 @@ static int search(const struct sweep *set, const struct sweep_source *src,
 		fprintf(stderr, "archsim: capacity: %s\n", why);
 		return CMD_EXIT_BADINPUT;
 	}
+	if (cap_add_availability(&spec))
+		fprintf(stderr,
+			"archsim: warning: the SLO names no availability term, and latency "
+			"percentiles count served requests only: searching for '%s' "
+			"(--availability off searches the SLO as written)\n", spec.slo);
 	char dirbuf[4096];
 	const char *outdir = cmd_out_dir(a, set, dirbuf, sizeof dirbuf);
 	cmd_catch_signals();
@@ -108,6 +117,14 @@ static int search(const struct sweep *set, const struct sweep_source *src,
 		printf("%s %s that meets %s: %s%s\n",
 		       res.goal == CAP_LARGEST ? "largest" : "smallest", spec.path, spec.slo, ans,
 		       res.both ? " (it holds over the whole range searched)" : "");
+		/* where the answer leaves the least room: its busiest node */
+		const struct cap_probe *at = NULL;
+		for (size_t i = 0; i < res.nprobes; i++)
+			if (res.probes[i].value == res.answer)
+				at = &res.probes[i];
+		if (at && at->bottleneck[0])
+			printf("bottleneck at %s: %s, utilization %.2f\n", ans, at->bottleneck,
+			       at->bottleneck_util);
 	}
 	if (!a->quiet)
 		printf("evidence: %s/capacity.csv (%zu probes)\n", outdir, res.nprobes);
@@ -132,7 +149,7 @@ const struct cmd_entry cmd_capacity_entry = {
 	.name = "capacity",
 	.args = "FILE",
 	.options = "--slo --vary --min --max --goal --tolerance --max-replications "
-		   "-o --seed --set -j -q",
+		   "--availability -o --seed --set -j -q",
 	.tolerates = "--stats",
 	.doc = "find the smallest (or largest) value of PATH that meets the SLO "
 	       "('latency_p99_s<50ms and reject_ratio<0.001'), deciding each probe with 95% "

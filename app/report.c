@@ -755,6 +755,27 @@ void report_fini(struct report *r)
 	r->dir = NULL;
 }
 
+/* busiest finds the component whose own row has the highest mean
+ * utilization: the bottleneck, for a capacity answer. */
+static void busiest(const struct scenario *sc, const struct report_point_acc *a,
+		    struct report_summary *pt)
+{
+	for (size_t k = 0; k < sc->ncomponents && k < a->ncells; k++) {
+		const struct model_ops *ops = sc->nodes[k].ops;
+		for (size_t c = 0; c < model_row_cols(ops); c++) {
+			const struct col_def *d = model_row_col(ops, c);
+			if (strcmp(d->name, "utilization") || d->agg != COL_MEAN)
+				continue;
+			const struct outputs_cell *cell = &a->cells[k][c];
+			if (cell->n && !(cell->a <= pt->busiest_util)) {
+				pt->busiest = (uint32_t)k;
+				pt->busiest_util = cell->a;
+			}
+			break;
+		}
+	}
+}
+
 int report_point_done(struct report *r, size_t p)
 {
 	struct report_summary sum, *pt = &sum;
@@ -766,6 +787,10 @@ int report_point_done(struct report *r, size_t p)
 	memset(pt, 0, sizeof *pt);
 	for (int m = 0; m < METRIC_COUNT; m++)
 		pt->mean[m] = pt->ci95[m] = pt->lo[m] = pt->hi[m] = NAN;
+	pt->busiest = UINT32_MAX;
+	pt->busiest_util = NAN;
+	if (a && a->reps)
+		busiest(sc, a, pt);
 	if (a && a->reps) {
 		const struct scope_acc *s0 = &a->scopes[0];
 		pt->replications = a->reps;

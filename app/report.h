@@ -73,6 +73,10 @@ struct report_summary {
 	double ci95[METRIC_COUNT];  /* half-widths; for percentiles the larger
 				     * side of [lo, hi] */
 	double lo[METRIC_COUNT], hi[METRIC_COUNT];   /* the 95 % intervals */
+	uint32_t busiest;           /* the component with the highest
+				     * utilization (nodes.csv, its own row),
+				     * or UINT32_MAX when none has one */
+	double busiest_util;        /* its utilization, mean over replications */
 	double *own;                /* [OUTPUTS_NCMP][replications]: each
 				     * replication's own mean latency, p99
 				     * and error ratio, for report_pair; NULL

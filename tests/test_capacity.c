@@ -163,6 +163,88 @@ static void test_capacity_continuous_largest_load(void **state)
 	cap_result_free(&res);
 }
 
+/* Erlang's loss formula, B(c, a) = a B(c - 1, a) / (c + a B(c - 1, a)). */
+static double erlang_b(int c, double a)
+{
+	double b = 1;
+	for (int k = 1; k <= c; k++)
+		b = a * b / (k + a * b);
+	return b;
+}
+
+/* Without a queue (`queue: 0`) every request served is served at once,
+ * so a latency SLO holds with 1 worker while most requests are turned
+ * away.  The SLO as written answers 1 ("over the whole range"); with the
+ * availability terms added by default, the search answers the smallest
+ * c whose Erlang B loss at a = 7 is below 0.001: 17 (B = 0.0006; 16
+ * gives 0.00145), and every decided probe agrees with the formula. */
+static void test_capacity_adds_availability(void **state)
+{
+	const char *text =
+		"seed: 5\nduration: 100s\nwarmup: 5s\nreplications: 5\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 700/s}, target: web}\n"
+		"nodes:\n  web: {type: service, workers: 1, queue: 0,\n"
+		"        service: {dist: exponential, mean: 10ms}}\n";
+	char why[600];
+	struct cap_spec spec;
+	memset(&spec, 0, sizeof spec);
+	assert_int_equal(cap_parse_slo("latency_mean_s<1s", &spec, why, sizeof why), 0);
+	assert_int_equal(cap_parse_availability("off", &spec, why, sizeof why), 0);
+	assert_int_equal(cap_add_availability(&spec), 0);
+	spec.availability = 0;
+	assert_int_equal(cap_add_availability(&spec), 1);
+	assert_string_equal(spec.slo,
+			    "latency_mean_s<1s and reject_ratio<0.001 and error_ratio<0.001");
+	assert_int_equal(cap_add_availability(&spec), 0);       /* named now */
+	assert_int_equal(cap_parse_availability("1", &spec, why, sizeof why), -1);
+	int want = 1;
+	while (erlang_b(want, 7) >= 0.001)
+		want++;
+	struct cap_result res[2];
+	for (int k = 0; k < 2; k++) {
+		struct cap_spec sp;
+		char dir[] = "/tmp/archsim-capacity-XXXXXX";
+		struct sim_err err = { 0 };
+		memset(&sp, 0, sizeof sp);
+		assert_int_equal(cap_parse_slo("latency_mean_s<1s", &sp, why, sizeof why), 0);
+		snprintf(sp.path, sizeof sp.path, "nodes.web.workers");
+		assert_int_equal(cap_spec_finish(&sp, "1", "32", why, sizeof why), 0);
+		if (k)
+			cap_add_availability(&sp);
+		assert_non_null(mkdtemp(dir));
+		struct sweep_source src = { "t.yaml", text, NULL, 0 };
+		if (cap_search(&archsim_lang, &sp, &src, 2, NULL, dir, NULL, &res[k], &err))
+			fail_msg("capacity: %s", err.msg);
+		char cmd[256];
+		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		assert_int_equal(system(cmd), 0);
+		for (size_t i = 0; k && i < res[k].nprobes; i++) {
+			const struct cap_probe *p = &res[k].probes[i];
+			if (p->decided)
+				assert_int_equal(p->meets, erlang_b((int)p->value, 7) < 0.001);
+		}
+	}
+	print_message("    latency alone: %g%s; with availability: %g (Erlang B: %d, B = %.5f; "
+		      "%d: %.5f)\n", res[0].answer, res[0].both ? " (whole range)" : "",
+		      res[1].answer, want, erlang_b(want, 7), want - 1, erlang_b(want - 1, 7));
+	assert_true(res[0].found && res[0].answer == 1 && res[0].both);
+	assert_true(res[1].found && res[1].answer == want);
+	/* the answer's bottleneck: the one node, carrying a (1 - B) of its c
+	 * workers */
+	const struct cap_probe *at = NULL;
+	for (size_t i = 0; i < res[1].nprobes; i++)
+		if (res[1].probes[i].value == res[1].answer)
+			at = &res[1].probes[i];
+	assert_non_null(at);
+	double rho = 7 * (1 - erlang_b(want, 7)) / want;
+	print_message("    bottleneck %s at utilization %.4f (carried load / c: %.4f)\n",
+		      at->bottleneck, at->bottleneck_util, rho);
+	assert_string_equal(at->bottleneck, "web");
+	assert_true(fabs(at->bottleneck_util - rho) < 0.01);
+	cap_result_free(&res[0]);
+	cap_result_free(&res[1]);
+}
+
 /* A scenario with a sweep cannot be searched; nor one whose SLO holds
  * nowhere in range (that is an answer: none). */
 static void test_capacity_refusals_and_none(void **state)
@@ -206,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_capacity_slo_grammar),
 		cmocka_unit_test(test_capacity_finds_erlang_c),
 		cmocka_unit_test(test_capacity_continuous_largest_load),
+		cmocka_unit_test(test_capacity_adds_availability),
 		cmocka_unit_test(test_capacity_refusals_and_none),
 	};
 	return cmocka_run_group_tests_name("capacity", tests, NULL, NULL);

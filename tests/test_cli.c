@@ -84,8 +84,8 @@ static void test_cli_refusals_name_the_commands(void **state)
 			    "archsim: --trace is an option of run, without --shard\n");
 	snprintf(line, sizeof line, "graph %s --goal smallest", sc);
 	assert_string_equal(refused(e, sizeof e, line),
-			    "archsim: --slo, --vary, --min, --max, --goal, --tolerance and "
-			    "--max-replications are options of capacity\n");
+			    "archsim: --slo, --vary, --min, --max, --goal, --tolerance, "
+			    "--max-replications and --availability are options of capacity\n");
 	assert_string_equal(refused(e, sizeof e, "merge somewhere --seed 3"),
 			    "archsim: merge takes the scenario and its overrides from the shard "
 			    "files: no --set or --seed\n");
@@ -360,10 +360,14 @@ static void test_cli_capacity(void **state)
 	size_t n = fread(out, 1, sizeof out - 1, f);
 	out[n] = 0;
 	fclose(f);
-	assert_string_equal(out, "smallest nodes.web.workers that meets latency_mean_s<1.5s: 10\n");
+	assert_true(strncmp(out, "smallest nodes.web.workers that meets latency_mean_s<1.5s and "
+			    "reject_ratio<0.001 and error_ratio<0.001: 10\n"
+			    "bottleneck at 10: web, utilization 0.", 144) == 0);
+	assert_non_null(strstr(e, "archsim: warning: the SLO names no availability term"));
 	assert_true(exists("%s/cap/capacity.csv%s", ""));
 	/* the command line overrides the block */
 	assert_int_equal(sh(NULL, 0, "%s capacity %s/cap.yaml -q -o %s/cap2 --slo 'latency_mean_s<1.1s' "
+			    "--availability off "
 			    "| grep -qx 'smallest nodes.web.workers that meets latency_mean_s<1.1s: 11'",
 			    bin, tmpdir, tmpdir), 0);
 	/* refusals */
