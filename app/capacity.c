@@ -664,7 +664,7 @@ static int write_csv(const struct cap_spec *spec, const struct cap_result *res, 
 		     struct sim_err *err)
 {
 	struct outfile out;
-	int rc = outfile_open(&out, dir, cap_file.name, err);
+	int rc = outfile_open(&out, dir, spec->file[0] ? spec->file : cap_file.name, err);
 	if (rc)
 		return rc;
 	csv_header(out.f, &cap_file, spec);
@@ -761,3 +761,35 @@ void cap_result_free(struct cap_result *res)
 	res->nprobes = 0;
 }
 
+int cap_headroom(const struct load_lang *lang, const struct cap_spec *spec, double answer,
+		 const struct sweep_source *src, unsigned jobs, volatile sig_atomic_t *stop,
+		 const char *dir, FILE *log, struct cap_result *res, struct sim_err *err)
+{
+	struct cap_spec h = *spec;
+	snprintf(h.path, sizeof h.path, "load_scale");
+	snprintf(h.file, sizeof h.file, "headroom.csv");
+	h.min = 1;
+	h.max = CAP_HEADROOM_MAX;
+	h.has_max = 1;
+	h.integer = 0;
+	h.unit[0] = 0;
+	h.tolerance = CAP_HEADROOM_TOL;
+	h.goal = CAP_LARGEST;
+	/* the scenario as answered: the parameter at its answer */
+	char val[64];
+	cap_format(spec, answer, val, sizeof val);
+	struct sc_override *ov = calloc(src->nsets + 1, sizeof *ov);
+	if (!ov) {
+		memset(res, 0, sizeof *res);
+		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	}
+	if (src->nsets)
+		memcpy(ov, src->sets, src->nsets * sizeof *ov);
+	ov[src->nsets] = (struct sc_override){ spec->path, val };
+	struct sweep_source at = *src;
+	at.sets = ov;
+	at.nsets = src->nsets + 1;
+	int rc = cap_search(lang, &h, &at, jobs, stop, dir, log, res, err);
+	free(ov);
+	return rc;
+}

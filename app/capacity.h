@@ -90,6 +90,8 @@ struct cap_spec {
 	double tolerance;            /* continuous: relative width to stop */
 	enum cap_goal goal;
 	uint32_t max_replications;
+	char file[64];               /* the evidence's file name ("":
+				      * capacity.csv) */
 	double availability;         /* the ratio each of reject_ratio and
 				      * error_ratio must stay below when the
 				      * SLO names neither; 0: not given (the
@@ -161,6 +163,18 @@ struct cap_result {
 int cap_search(const struct load_lang *lang, const struct cap_spec *spec,
 	       const struct sweep_source *src, unsigned jobs, volatile sig_atomic_t *stop,
 	       const char *dir, FILE *log, struct cap_result *res, struct sim_err *err);
+
+/* cap_headroom searches, at value `answer` of spec's parameter, the
+ * largest load_scale from 1 to CAP_HEADROOM_MAX (to CAP_HEADROOM_TOL) at
+ * which the SLO still holds, writing its probes to DIR/headroom.csv: how
+ * much more open-loop load the answer takes.  Returns as cap_search; res
+ * holds that search. */
+int cap_headroom(const struct load_lang *lang, const struct cap_spec *spec, double answer,
+		 const struct sweep_source *src, unsigned jobs, volatile sig_atomic_t *stop,
+		 const char *dir, FILE *log, struct cap_result *res, struct sim_err *err);
+
+#define CAP_HEADROOM_MAX 4
+#define CAP_HEADROOM_TOL 0.005   /* of the range searched: 0.015 of the load */
 
 /* cap_result_free frees res's probes (after cap_search, whatever it
  * returned). */

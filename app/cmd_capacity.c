@@ -17,6 +17,25 @@
 #include "app/lang.h"
 #include "sim/ytree.h"
 
+/* print_headroom says how far the load can grow at the answer: the
+ * largest load_scale that still met the SLO, and the least that missed. */
+static void print_headroom(const struct cap_result *h, const char *ans)
+{
+	double missed = 0;
+	for (size_t i = 0; i < h->nprobes; i++)
+		if (!h->probes[i].meets && (!missed || h->probes[i].value < missed))
+			missed = h->probes[i].value;
+	if (!h->found)
+		printf("headroom at %s: none (a second look at its own load misses the SLO)\n",
+		       ans);
+	else if (h->both)
+		printf("headroom at %s: the SLO holds at %gx this load, the most tried\n", ans,
+		       (double)CAP_HEADROOM_MAX);
+	else
+		printf("headroom at %s: the SLO holds up to %.3gx this load, and misses at %.3gx "
+		       "(load_scale)\n", ans, h->answer, missed);
+}
+
 /* search runs the SLO search on the scenario in src (set: it, loaded and
  * checked). */
 static int search(const struct sweep *set, const struct sweep_source *src,
@@ -125,9 +144,25 @@ static int search(const struct sweep *set, const struct sweep_source *src,
 		if (at && at->bottleneck[0])
 			printf("bottleneck at %s: %s, utilization %.2f\n", ans, at->bottleneck,
 			       at->bottleneck_util);
+		/* headroom: how much more load the answer takes */
+		struct cap_result h;
+		rc = cap_headroom(&archsim_lang, &spec, res.answer, src, a->jobs, &cmd_stop, outdir,
+				  a->quiet ? NULL : stderr, &h, &err);
+		if (rc == 0)
+			print_headroom(&h, ans);
+		cap_result_free(&h);
+		if (rc) {
+			cap_result_free(&res);
+			if (rc == SIM_EINTR) {
+				fprintf(stderr, "archsim: interrupted; capacity.csv written, headroom not\n");
+				return 128 + (int)cmd_stop;
+			}
+			return cmd_failed(rc, &err, rc == SIM_EINVAL ? "" : "archsim: ");
+		}
 	}
 	if (!a->quiet)
-		printf("evidence: %s/capacity.csv (%zu probes)\n", outdir, res.nprobes);
+		printf("evidence: %s/capacity.csv (%zu probes)%s\n", outdir, res.nprobes,
+		       res.found ? ", headroom.csv" : "");
 	cap_result_free(&res);
 	return 0;
 }

@@ -35,17 +35,72 @@ static inline int64_t at(int64_t base, double offset_ns)
 	return base + (int64_t)(offset_ns + 0.5);
 }
 
+/* ---- scale ------------------------------------------------------------- */
+
+/* scale_as scales c's load as process p's */
+static void scale_as(struct arrival_cfg *c, enum arrival_process p, double f)
+{
+	switch (p) {
+	case ARRIVAL_TRACE:
+		c->scale *= f;
+		break;
+	case ARRIVAL_PROFILE:
+		for (size_t i = 0; i < c->npoints; i++)
+			c->points[i].rate_per_s *= f;
+		c->period_area *= f;
+		break;
+	case ARRIVAL_MMPP:
+		for (size_t i = 0; i < c->nstates; i++)
+			c->states[i].rate_per_s *= f;
+		c->mmpp_rate *= f;
+		break;
+	case ARRIVAL_CLOSED:
+		break;
+	default:
+		c->rate_per_s *= f;
+		break;
+	}
+}
+
+void arrival_scale(struct arrival_cfg *c, double f)
+{
+	scale_as(c, c->process, f);
+}
+
+/* the `scale` of an open process other than a trace: its rates, as
+ * given, times this (the trace's own, kept for its run, is below) */
+#define SCALE_PARAM                                                                   	{ .name = "scale", .type = PARAM_NUMBER, PARAM_FIELD(struct arrival_cfg, scale),    	  .min = 1e-6, .max = ARRIVAL_SCALE_MAX, .def = "1",                                 	  .doc = "the load times this: every rate given is multiplied by it (next year's peak as `scale: 1.5` of today's profile); the scenario's `load_scale` multiplies it again" }
+
+/* scale_rates applies an open process's own `scale` to its rates, once
+ * they are checked, and leaves 1 for the scenario's load_scale. */
+static void scale_rates(struct arrival_cfg *c, enum arrival_process p)
+{
+	double f = c->scale;
+	c->scale = 1;
+	scale_as(c, p, f);
+}
+
 /* ---- poisson and constant -------------------------------------------- */
+
+static int open_validate(struct check_ctx *ctx, const char *path, const struct yt_node *arr,
+			 void *obj)
+{
+	(void)ctx, (void)path, (void)arr;
+	scale_rates(obj, ARRIVAL_POISSON);   /* and constant: a rate alike */
+	return 0;
+}
 
 static const struct param open_params[] = {
 	{ .name = "rate", .type = PARAM_RATE, PARAM_FIELD(struct arrival_cfg, rate_per_s),
 	  .flags = PARAM_REQUIRED, .doc = "requests per unit of time" },
+	SCALE_PARAM,
 	{ 0 }
 };
 
 static const struct param_table open_table = {
 	.params = open_params,
 	.size = sizeof(struct arrival_cfg),
+	.validate = open_validate,
 };
 
 /* ---- profile --------------------------------------------------------- */
@@ -88,6 +143,7 @@ static int profile_validate(struct check_ctx *ctx, const char *path,
 					  (double)(end - c->points[k].at_ns) * 1e-9;
 		}
 	}
+	scale_rates(c, ARRIVAL_PROFILE);
 	return 0;
 }
 
@@ -119,6 +175,7 @@ static const struct param profile_params[] = {
 	{ .name = "period", .type = PARAM_DURATION, PARAM_FIELD(struct arrival_cfg, period_ns),
 	  .min_ns = 1, .def_doc = "none: the last rate holds",
 	  .doc = "the profile repeats with this period, returning linearly to the first point's rate at its end" },
+	SCALE_PARAM,
 	{ 0 }
 };
 
@@ -244,6 +301,7 @@ static int mmpp_validate(struct check_ctx *ctx, const char *path, const struct y
 			       "every rate is 0: no request would ever arrive");
 	}
 	c->mmpp_rate = area / time;
+	scale_rates(c, ARRIVAL_MMPP);
 	return 0;
 }
 
@@ -272,6 +330,7 @@ static const struct param mmpp_params[] = {
 	  .min_len = 2, .max_len = ARRIVAL_MAX_STATES, .item = "states",
 	  .shape = "{rate: RATE, mean: TIME}",
 	  .doc = "the states, visited in turn (the last returns to the first)" },
+	SCALE_PARAM,
 	{ 0 }
 };
 

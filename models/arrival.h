@@ -222,6 +222,11 @@ static inline const struct arrival_row *arrival_current(const struct arrival *a)
 	return &a->cur;
 }
 
+/* arrival_scale multiplies cfg's load by f: its rates (a profile's
+ * points, an MMPP's states, a Poisson or constant rate), or a trace's
+ * scale; a closed loop is left as it is. */
+void arrival_scale(struct arrival_cfg *c, double f);
+
 /* arrival_offered: the expected arrivals per second of cfg between t0
  * and t1 (ns from the start of the run), or NAN when it has no such rate
  * (the closed loop, whose rate is the system's; an empty profile window;

@@ -57,8 +57,9 @@ struct client {
 					    * loop's asks nothing of it) */
 };
 
-/* client_validate builds the key sampler, cumulates the mix, and lists
- * its names for the arrival (a trace's kinds are named by them). */
+/* client_validate builds the key sampler, cumulates the mix, lists its
+ * names for the arrival (a trace's kinds are named by them), and scales
+ * an open loop's load by the scenario's load_scale. */
 static int client_validate(struct check_ctx *ctx, const char *path,
 			   const struct yt_node *map, void *obj)
 {
@@ -99,6 +100,9 @@ static int client_validate(struct check_ctx *ctx, const char *path,
 		for (size_t i = 0; i < c->nmix; i++)
 			c->kinds[i] = c->mix[i].name;
 	}
+	/* the scenario's load_scale, read before the workloads */
+	if (ctx->sc->load_scale != 1)
+		arrival_scale(&c->arrival, ctx->sc->load_scale);
 	return 0;
 }
 

@@ -99,6 +99,7 @@ struct scenario {
 					* runner_warmups (MSER-5) before a run */
 	int64_t window_ns;             /* time-series window as asked */
 	uint32_t replications;         /* with precision: the first batch */
+	double load_scale;             /* every open workload's load times this */
 	uint32_t rep_offset;           /* added to replication numbers for
 					* their streams (pilot runs; 0) */
 	struct sc_precision precision;

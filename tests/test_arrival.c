@@ -281,6 +281,52 @@ static void test_arrival_trace_replay(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* `scale` multiplies an open process's rates, and the scenario's
+ * load_scale multiplies them again: constant arrivals at 10/s make
+ * exactly 1000 in 100 s, 1500 with scale 1.5, 3000 with load_scale 2 on
+ * top; a profile and an MMPP of mean 10/s, scaled by 3, make a Poisson
+ * count of mean 3000 (within 4 sd), not 1000. */
+static void test_arrival_scale_and_load_scale(void **state)
+{
+	(void)state;
+	const char *procs[] = {
+		"{process: constant, rate: 10/s%s}",
+		"{process: profile, points: [{at: 0s, rate: 10/s}]%s}",
+		"{process: mmpp, states: [{rate: 5/s, mean: 1s}, {rate: 15/s, mean: 1s}]%s}",
+	};
+	const char *scales[][2] = { { "", "" }, { ", scale: 1.5", "" }, { ", scale: 1.5", "load_scale: 2\n" },
+				    { ", scale: 3", "" } };
+	for (int p = 0; p < 3; p++)
+		for (int k = 0; k < 4; k++) {
+			if (p == 0 && k == 3)
+				continue;
+			if (p > 0 && k != 3)
+				continue;
+			char arr[256], y[1024];
+			double n;
+			snprintf(arr, sizeof arr, procs[p], scales[k][0]);
+			snprintf(y, sizeof y,
+				 "duration: 100s\nwarmup: 10s\n%s"
+				 "workloads:\n  u: {arrival: %s, target: w}\n"
+				 "nodes:\n  w: {type: service, workers: 100, service: {dist: constant, value: 1ms}}\n",
+				 scales[k][1], arr);
+			simtest_reps(y, 1, { "@arrivals", &n });
+			print_message("    %s %s: %g arrivals\n", arr, scales[k][1], n);
+			if (p == 0) {
+				const double want[] = { 1000, 1500, 3000 };
+				assert_true(n == want[k]);
+			} else {
+				/* the MMPP's count varies more than a Poisson's: two
+				 * states at 15 and 45/s, each left at rate 1/s, give a
+				 * long-run index of dispersion 1 + 2 (45 - 15)^2 /
+				 * (2^2 (15 + 45)) = 8.5 */
+				double sd = sqrt((p == 2 ? 8.5 : 1) * 3000.0);
+				assert_true(fabs(n - 3000) < 4 * sd);
+				assert_false(fabs(n - 1000) < 4 * sd);
+			}
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_arrival_profile_falls_silent_and_tiny_periods_end),
 		cmocka_unit_test(test_arrival_mmpp_counts),
 		cmocka_unit_test(test_arrival_trace_replay),
+		cmocka_unit_test(test_arrival_scale_and_load_scale),
 	};
 	return cmocka_run_group_tests_name("arrival", tests, NULL, NULL);
 }

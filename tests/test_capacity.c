@@ -241,6 +241,39 @@ static void test_capacity_adds_availability(void **state)
 		      at->bottleneck, at->bottleneck_util, rho);
 	assert_string_equal(at->bottleneck, "web");
 	assert_true(fabs(at->bottleneck_util - rho) < 0.01);
+	/* headroom: at 17 workers the load may grow by s while B(17, 7 s) <
+	 * 0.001, up to s = 1.0540; the search's bracket holds it */
+	double truth_lo = 1, truth_hi = 2;
+	for (int i = 0; i < 60; i++) {
+		double m = (truth_lo + truth_hi) / 2;
+		*(erlang_b(want, 7 * m) < 0.001 ? &truth_lo : &truth_hi) = m;
+	}
+	struct cap_spec hs;
+	memset(&hs, 0, sizeof hs);
+	assert_int_equal(cap_parse_slo("latency_mean_s<1s", &hs, why, sizeof why), 0);
+	snprintf(hs.path, sizeof hs.path, "nodes.web.workers");
+	assert_int_equal(cap_spec_finish(&hs, "1", "32", why, sizeof why), 0);
+	cap_add_availability(&hs);
+	char dir[] = "/tmp/archsim-capacity-XXXXXX";
+	struct sim_err err = { 0 };
+	assert_non_null(mkdtemp(dir));
+	struct sweep_source src = { "t.yaml", text, NULL, 0 };
+	struct cap_result h;
+	if (cap_headroom(&archsim_lang, &hs, want, &src, 2, NULL, dir, NULL, &h, &err))
+		fail_msg("headroom: %s", err.msg);
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "test -s %s/headroom.csv && rm -rf %s", dir, dir);
+	assert_int_equal(system(cmd), 0);
+	double missed = INFINITY;
+	for (size_t i = 0; i < h.nprobes; i++)
+		if (!h.probes[i].meets && h.probes[i].decided && h.probes[i].value < missed)
+			missed = h.probes[i].value;
+	print_message("    headroom at %d: holds to %gx, misses at %gx; Erlang B: %.4fx\n", want,
+		      h.answer, missed, truth_lo);
+	assert_true(h.found && !h.both);
+	assert_true(h.answer <= truth_lo && truth_lo <= missed);
+	assert_true(missed - h.answer < 0.05);
+	cap_result_free(&h);
 	cap_result_free(&res[0]);
 	cap_result_free(&res[1]);
 }
