@@ -13,6 +13,8 @@
 #   make mpi        build/archsim-mpi, for mpirun -n K (installs Open MPI)
 #   make docs       regenerate docs/reference.md from the kinds' parameter
 #                   tables (test_cli fails when it is out of date)
+#   make install    the program, its chart scripts and man page under PREFIX
+#                   (/usr/local; DESTDIR for staging)
 #
 # Objects live under build/ (build/debug/ for sanitizer builds), with
 # dependency files from -MMD -MP.  Quiet unless V=1.
@@ -59,7 +61,7 @@ LIBA     := $(BUILD)/libarchsim.a
 SCENARIO ?= scenarios/quickstart.yaml
 OUT      ?=
 
-.PHONY: all deps run test unit layers validate bench debug check-sanitize memcheck fuzz fuzz-smoke plots docs clean mpi
+.PHONY: all deps run test unit layers validate bench debug check-sanitize memcheck fuzz fuzz-smoke plots docs clean mpi install uninstall
 all: $(BIN)
 
 deps:
@@ -109,7 +111,7 @@ mpi: deps
 run: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN)
 	$(Q)./$(BIN) run $(SCENARIO) $(if $(OUT),-o $(OUT))
-	$(Q)sh scripts/plot.sh $(if $(OUT),$(OUT),results/$(basename $(notdir $(SCENARIO))))
+	$(Q)./$(BIN) plot $(SCENARIO) $(if $(OUT),-o $(OUT))
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory unit
@@ -178,10 +180,26 @@ docs: $(BIN)
 # the charts of the scenario's results, and its topology when Graphviz
 # is installed
 plots: $(BIN)
-	$(Q)sh scripts/plot.sh results/$(basename $(notdir $(SCENARIO)))
-	$(Q)if command -v dot >/dev/null 2>&1; then \
-	  ./$(BIN) graph $(SCENARIO) | dot -Tpng -o results/$(basename $(notdir $(SCENARIO)))/graph.png && \
-	  echo "topology: results/$(basename $(notdir $(SCENARIO)))/graph.png"; fi
+	$(Q)./$(BIN) plot $(SCENARIO) $(if $(OUT),-o $(OUT))
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the program, its chart
+# scripts (which archsim plot finds in PREFIX/share/archsim) and its man
+# page, generated from what the program prints.
+PREFIX  ?= /usr/local
+install: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN)
+	$(Q)sh scripts/man.sh ./$(BIN) > $(BUILD)/archsim.1
+	$(Q)install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/archsim/plots \
+	  $(DESTDIR)$(PREFIX)/share/archsim/scripts $(DESTDIR)$(PREFIX)/share/man/man1
+	$(Q)install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/archsim
+	$(Q)install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/archsim/plots/
+	$(Q)install -m 644 scripts/plot.sh $(DESTDIR)$(PREFIX)/share/archsim/scripts/
+	$(Q)install -m 644 $(BUILD)/archsim.1 $(DESTDIR)$(PREFIX)/share/man/man1/archsim.1
+	@echo "installed: $(DESTDIR)$(PREFIX)/bin/archsim, its charts and man page"
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/archsim $(DESTDIR)$(PREFIX)/share/man/man1/archsim.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/archsim
 
 clean:
 	rm -rf build

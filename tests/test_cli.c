@@ -98,7 +98,8 @@ static void test_cli_refusals_name_the_commands(void **state)
 	/* a wrong number of arguments shows the command's usage */
 	assert_string_equal(refused(e, sizeof e, "help a b"),
 			    "archsim: unexpected argument 'b'\nusage: archsim help [TOPIC] [--markdown]\n");
-	assert_string_equal(refused(e, sizeof e, "plot"), "usage: archsim plot DIR...\n");
+	assert_string_equal(refused(e, sizeof e, "plot"),
+			    "usage: archsim plot DIR|FILE... [-o DIR] [--set PATH=VALUE ...]\n");
 	/* options a command ignores, for lines written for another */
 	snprintf(line, sizeof line, "%s check %s -q -j 2 --stats -o %s/unused", bin, sc, tmpdir);
 	assert_int_equal(sh(e, sizeof e, "%s", line), 0);
@@ -106,7 +107,7 @@ static void test_cli_refusals_name_the_commands(void **state)
 	/* the help lists every command and every option of the tables */
 	static const char *const words[] = {
 		"archsim run FILE", "archsim merge DIR...", "archsim capacity FILE",
-		"archsim check FILE", "archsim graph FILE", "archsim plot DIR...",
+		"archsim check FILE", "archsim graph FILE", "archsim plot DIR|FILE...",
 		"archsim help [TOPIC]", "-j, --jobs N", "--max-replications N", "--markdown",
 	};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
@@ -396,6 +397,36 @@ static void test_cli_plot(void **state)
 	assert_non_null(strstr(e, "nowhere: No such file or directory"));
 }
 
+/* make install into a staging DESTDIR: the installed program runs a
+ * scenario from another directory and draws its charts with the chart
+ * scripts installed beside it, and the man page holds the reference.  A
+ * scenario whose name: differs from its file name is plotted by its file
+ * (archsim plot FILE), where its results are. */
+static void test_cli_install_and_plot_by_file(void **state)
+{
+	assert_int_equal(sh(NULL, 0, "make -s install DESTDIR=%s/inst PREFIX=/usr >/dev/null", tmpdir),
+			 0);
+	assert_true(exists("%s/inst/usr/share/archsim/scripts/plot.sh%s", ""));
+	assert_int_equal(sh(NULL, 0, "grep -q '^.SH REFERENCE' %s/inst/usr/share/man/man1/archsim.1",
+			    tmpdir), 0);
+	assert_int_equal(sh(NULL, 0, "R=$PWD; mkdir -p %s/away && cd %s/away && "
+			    "%s/inst/usr/bin/archsim run $R/scenarios/quickstart.yaml -q -o out "
+			    "--set duration=10s --set replications=2 2>/dev/null && "
+			    "%s/inst/usr/bin/archsim plot out >/dev/null", tmpdir, tmpdir, tmpdir,
+			    tmpdir), 0);
+	assert_true(exists("%s/away/out/latency_cdf.png%s", ""));
+	/* the file is other.yaml, the results results/quickstart */
+	assert_int_equal(sh(NULL, 0, "R=$PWD; mkdir -p %s/named && cd %s/named && "
+			    "cp $R/scenarios/quickstart.yaml other.yaml && "
+			    "$R/%s run other.yaml -q --set duration=10s --set replications=2 2>/dev/null && "
+			    "$R/%s plot other.yaml >/dev/null", tmpdir, tmpdir, bin, bin), 0);
+	assert_true(exists("%s/named/results/quickstart/latency_cdf.png%s", ""));
+	char e[4096];
+	assert_int_equal(sh(e, sizeof e, "cd %s/named && rm -rf results && $OLDPWD/%s plot other.yaml",
+			    tmpdir, bin), 2);
+	assert_non_null(strstr(e, "run it first: archsim run other.yaml"));
+}
+
 /* archsim graph: the topology as DOT, with kinds, capacities, rates,
  * probabilities and call policies; rendered by dot when it is here. */
 static void test_cli_graph(void **state)
@@ -530,6 +561,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_cli_sigterm_writes_finished_replications),
 		cmocka_unit_test(test_cli_capacity),
 		cmocka_unit_test(test_cli_plot),
+		cmocka_unit_test(test_cli_install_and_plot_by_file),
 		cmocka_unit_test(test_cli_graph),
 		cmocka_unit_test(test_cli_trace),
 	};
