@@ -656,7 +656,7 @@ static const struct csv_col capacity_cols[] = {
 };
 
 const struct csv_file cap_file = {
-	"capacity.csv", "Written by `archsim capacity`: one row per probe of the search.",
+	"capacity-PATH.csv", "Written by `archsim capacity`, named by the path varied (capacity-nodes.web.replicas.csv), so that searches of different parameters into one directory keep their own: one row per probe of the search.  Its headroom search writes headroom-PATH.csv with the same columns, `load_scale` in place of PATH.",
 	capacity_cols,
 };
 
@@ -664,7 +664,12 @@ static int write_csv(const struct cap_spec *spec, const struct cap_result *res, 
 		     struct sim_err *err)
 {
 	struct outfile out;
-	int rc = outfile_open(&out, dir, spec->file[0] ? spec->file : cap_file.name, err);
+	char name[sizeof spec->path + 32];
+	if (spec->file[0])
+		snprintf(name, sizeof name, "%s", spec->file);
+	else
+		snprintf(name, sizeof name, "capacity-%s.csv", spec->path);
+	int rc = outfile_open(&out, dir, name, err);
 	if (rc)
 		return rc;
 	csv_header(out.f, &cap_file, spec);
@@ -767,7 +772,7 @@ int cap_headroom(const struct load_lang *lang, const struct cap_spec *spec, doub
 {
 	struct cap_spec h = *spec;
 	snprintf(h.path, sizeof h.path, "load_scale");
-	snprintf(h.file, sizeof h.file, "headroom.csv");
+	snprintf(h.file, sizeof h.file, "headroom-%.50s.csv", spec->path);
 	h.min = 1;
 	h.max = CAP_HEADROOM_MAX;
 	h.has_max = 1;

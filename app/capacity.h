@@ -26,7 +26,8 @@
  * parameter helps (replicas), the largest when it hurts (a load); `goal`
  * fixes which when both bounds agree.
  *
- * Every probe's evidence goes to capacity.csv (written whole, or not at
+ * Every probe's evidence goes to capacity-PATH.csv, named by the path
+ * varied (written whole, or not at
  * all), and the chart capacity.png (plots/capacity.gp) shows the first
  * term's metric against the parameter with its intervals and the limit.
  */
@@ -90,8 +91,8 @@ struct cap_spec {
 	double tolerance;            /* continuous: relative width to stop */
 	enum cap_goal goal;
 	uint32_t max_replications;
-	char file[64];               /* the evidence's file name ("":
-				      * capacity.csv) */
+	char file[80];               /* the evidence's file name ("":
+				      * capacity-PATH.csv) */
 	double availability;         /* the ratio each of reject_ratio and
 				      * error_ratio must stay below when the
 				      * SLO names neither; 0: not given (the
@@ -156,7 +157,7 @@ struct cap_result {
 
 /* cap_search runs the search on the scenario of src (its text, file name
  * and overrides; no sweep, no precision), loaded with lang, in `jobs` processes, writes
- * DIR/capacity.csv, and says each probe on `log` (NULL: nothing).  0,
+ * DIR/capacity-PATH.csv, and says each probe on `log` (NULL: nothing).  0,
  * SIM_EINVAL (the parameter or the scenario does not fit, err located
  * where it can be), SIM_EINTR (nothing written), SIM_EIO, SIM_ENOMEM,
  * SIM_ESTUCK.  Free res with cap_result_free. */
@@ -166,7 +167,7 @@ int cap_search(const struct load_lang *lang, const struct cap_spec *spec,
 
 /* cap_headroom searches, at value `answer` of spec's parameter, the
  * largest load_scale from 1 to CAP_HEADROOM_MAX (to CAP_HEADROOM_TOL) at
- * which the SLO still holds, writing its probes to DIR/headroom.csv: how
+ * which the SLO still holds, writing its probes to DIR/headroom-PATH.csv: how
  * much more open-loop load the answer takes.  Returns as cap_search; res
  * holds that search. */
 int cap_headroom(const struct load_lang *lang, const struct cap_spec *spec, double answer,

@@ -5,7 +5,7 @@
  * The search itself is capacity.h's.  Here the command line meets the
  * scenario's `capacity:` block: the block gives every key, each option
  * given replaces its key, and --slo and --vary are needed when there is
- * no block.  The answer is one line on stdout; capacity.csv holds every
+ * no block.  The answer is one line on stdout; capacity-PATH.csv holds every
  * probe's evidence.
  */
 #include <stdio.h>
@@ -128,6 +128,7 @@ static int search(const struct sweep *set, const struct sweep_source *src,
 	char lo[64], hi[64], ans[64];
 	cap_format(&spec, spec.min, lo, sizeof lo);
 	cap_format(&spec, res.nprobes > 1 ? res.probes[1].value : spec.max, hi, sizeof hi);
+	int headroom = res.found && res.goal != CAP_LARGEST;
 	if (!res.found) {
 		printf("no value of %s from %s to %s meets %s\n", spec.path, lo,
 		       spec.has_max ? hi : "the doubling's end", spec.slo);
@@ -144,25 +145,27 @@ static int search(const struct sweep *set, const struct sweep_source *src,
 		if (at && at->bottleneck[0])
 			printf("bottleneck at %s: %s, utilization %.2f\n", ans, at->bottleneck,
 			       at->bottleneck_util);
-		/* headroom: how much more load the answer takes */
-		struct cap_result h;
-		rc = cap_headroom(&archsim_lang, &spec, res.answer, src, a->jobs, &cmd_stop, outdir,
+		/* headroom: how much more load the answer takes; a search for
+		 * the largest value (a load, which hurts) has found it already */
+		struct cap_result h = { 0 };
+		rc = res.goal == CAP_LARGEST ? 0 : cap_headroom(&archsim_lang, &spec, res.answer, src, a->jobs, &cmd_stop, outdir,
 				  a->quiet ? NULL : stderr, &h, &err);
-		if (rc == 0)
+		if (rc == 0 && res.goal != CAP_LARGEST)
 			print_headroom(&h, ans);
 		cap_result_free(&h);
 		if (rc) {
 			cap_result_free(&res);
 			if (rc == SIM_EINTR) {
-				fprintf(stderr, "archsim: interrupted; capacity.csv written, headroom not\n");
+				fprintf(stderr, "archsim: interrupted; capacity-%s.csv written, headroom not\n", spec.path);
 				return 128 + (int)cmd_stop;
 			}
 			return cmd_failed(rc, &err, rc == SIM_EINVAL ? "" : "archsim: ");
 		}
 	}
 	if (!a->quiet)
-		printf("evidence: %s/capacity.csv (%zu probes)%s\n", outdir, res.nprobes,
-		       res.found ? ", headroom.csv" : "");
+		printf("evidence: %s/capacity-%s.csv (%zu probes)%s%s%s\n", outdir, spec.path,
+		       res.nprobes, headroom ? ", headroom-" : "", headroom ? spec.path : "",
+		       headroom ? ".csv" : "");
 	cap_result_free(&res);
 	return 0;
 }
@@ -188,7 +191,7 @@ const struct cmd_entry cmd_capacity_entry = {
 	.tolerates = "--stats",
 	.doc = "find the smallest (or largest) value of PATH that meets the SLO "
 	       "('latency_p99_s<50ms and reject_ratio<0.001'), deciding each probe with 95% "
-	       "confidence; writes DIR/capacity.csv (the scenario's capacity: block gives "
+	       "confidence; writes DIR/capacity-PATH.csv (the scenario's capacity: block gives "
 	       "the same keys)",
 	.exec = capacity_exec,
 };

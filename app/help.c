@@ -247,9 +247,9 @@ static void outputs_topic(FILE *f, const struct load_lang *lang, enum param_form
 {
 	int md = fmt == PARAM_MARKDOWN;
 	heading(f, fmt, "outputs", "every column of every file archsim writes", NULL);
-	fputs(md ? "`archsim run` writes these files into the output directory, all of them or none; `archsim capacity` writes capacity.csv. Times are in seconds, rates per second. `NaN` marks a value that does not exist (a percentile of nothing, an interval from one replication). A name in capitals stands for a family of columns, one per member.\n\n" :
+	fputs(md ? "`archsim run` writes these files into the output directory, all of them or none; `archsim capacity` writes capacity-PATH.csv and headroom-PATH.csv. Times are in seconds, rates per second. `NaN` marks a value that does not exist (a percentile of nothing, an interval from one replication). A name in capitals stands for a family of columns, one per member.\n\n" :
 		   "  archsim run writes these files into the output directory, all of them or\n"
-		   "  none; archsim capacity writes capacity.csv.  Times are in seconds, rates\n"
+		   "  none; archsim capacity writes capacity-PATH.csv.  Times are in seconds, rates\n"
 		   "  per second.  NaN marks a value that does not exist.  A name in capitals\n"
 		   "  stands for a family of columns, one per member.\n\n", f);
 	outputs_doc(f, lang->kinds, md ? 3 : 0);

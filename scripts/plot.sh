@@ -5,10 +5,23 @@
 # failed chart never replaces a good one.
 set -e
 dir=${1:?usage: plot.sh RESULTS_DIR}
-# a capacity search (archsim capacity) writes capacity.csv alone
-if [ -f "$dir/capacity.csv" ]; then
-	capvar=$(head -n 1 "$dir/capacity.csv" | cut -d, -f2)
-	capmetric=$(head -n 1 "$dir/capacity.csv" | cut -d, -f7)
+# a capacity search (archsim capacity) writes capacity-PATH.csv, one per
+# parameter searched (capacity.csv from older versions): a chart each,
+# named as its file
+drawn=""
+for capfile in "$dir"/capacity-*.csv "$dir"/capacity.csv; do
+	[ -f "$capfile" ] || continue
+	base=$(basename "$capfile" .csv)
+	capvar=$(head -n 1 "$capfile" | cut -d, -f2)
+	# the term drawn: the one the most probes missed (an estimate above
+	# its limit; below, for throughput), the first on a tie, so that the
+	# chart shows what decided the search
+	capcol=$(awk -F, 'NR == 1 { for (c = 7; c + 3 <= NF && $c != "bottleneck"; c += 4) { name[c] = $c; last = c }; next }
+		{ for (c = 7; c <= last; c += 4) if ($c != "NaN" && $(c + 3) != "NaN") {
+			v = $c + 0; l = $(c + 3) + 0
+			if (name[c] == "throughput_per_s" ? v < l : v > l) miss[c]++ } }
+		END { best = 7; for (c = 7; c <= last; c += 4) if (miss[c] > miss[best]) best = c; print best }' "$capfile")
+	capmetric=$(head -n 1 "$capfile" | cut -d, -f"$capcol")
 	case $capmetric in
 	latency_mean_s) caplabel="mean latency (s)" ;;
 	failed_latency_mean_s) caplabel="mean time to failure (s)" ;;
@@ -19,19 +32,23 @@ if [ -f "$dir/capacity.csv" ]; then
 	*) caplabel="$capmetric" ;;
 	esac
 	for fmt in png svg; do
-		tmp="$dir/.capacity.$fmt.tmp"
-		if gnuplot -e "dir='$dir'; out='$tmp'; fmt='$fmt'; capvar='$capvar'; capmetric='$capmetric'; caplabel='$caplabel'" \
-			plots/capacity.gp 2>"$dir/.capacity.log"; then
-			mv "$tmp" "$dir/capacity.$fmt"
-			rm -f "$dir/.capacity.log"
+		tmp="$dir/.$base.$fmt.tmp"
+		if gnuplot -e "dir='$dir'; capfile='$capfile'; capcol=$capcol; out='$tmp'; fmt='$fmt'; capvar='$capvar'; capmetric='$capmetric'; caplabel='$caplabel'" \
+			plots/capacity.gp 2>"$dir/.$base.log"; then
+			mv "$tmp" "$dir/$base.$fmt"
+			rm -f "$dir/.$base.log"
 		else
-			echo "plot.sh: plots/capacity.gp failed:" >&2
-			cat "$dir/.capacity.log" >&2
-			rm -f "$tmp" "$dir/.capacity.log"
+			echo "plot.sh: plots/capacity.gp failed on $capfile:" >&2
+			cat "$dir/.$base.log" >&2
+			rm -f "$tmp" "$dir/.$base.log"
 			exit 1
 		fi
 	done
-	[ -f "$dir/summary.csv" ] || { echo "charts: $dir/capacity.png, capacity.svg"; exit 0; }
+	drawn="$drawn $dir/$base.png"
+done
+if [ -n "$drawn" ] && [ ! -f "$dir/summary.csv" ]; then
+	echo "charts:$drawn (and .svg)"
+	exit 0
 fi
 if [ ! -f "$dir/summary.csv" ]; then
 	echo "plot.sh: $dir/summary.csv not found; run the scenario first" >&2
@@ -224,7 +241,7 @@ unhealthy=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "healthy_end_
 for gp in plots/*.gp; do
 	name=$(basename "$gp" .gp)
 	[ "$name" = common ] && continue
-	[ "$name" = capacity ] && continue       # drawn above, from capacity.csv
+	[ "$name" = capacity ] && continue       # drawn above, from capacity-PATH.csv
 	case $name in
 	latency_cdf|latency_ccdf|latency_time|percentiles_by_point|compare_load|compare_bars)
 		[ "$haslat" = 1 ] || continue ;;

@@ -74,7 +74,7 @@ static void search(const char *text, const char *slo, const char *vary, const ch
 	if (cap_search(&archsim_lang, spec, &src, 2, NULL, dir, NULL, res, &err))
 		fail_msg("capacity: %s", err.msg);
 	char cmd[256];
-	snprintf(cmd, sizeof cmd, "test -s %s/capacity.csv && rm -rf %s", dir, dir);
+	snprintf(cmd, sizeof cmd, "test -s %s/capacity-%s.csv && rm -rf %s", dir, vary, dir);
 	assert_int_equal(system(cmd), 0);
 }
 
@@ -262,7 +262,7 @@ static void test_capacity_adds_availability(void **state)
 	if (cap_headroom(&archsim_lang, &hs, want, &src, 2, NULL, dir, NULL, &h, &err))
 		fail_msg("headroom: %s", err.msg);
 	char cmd[256];
-	snprintf(cmd, sizeof cmd, "test -s %s/headroom.csv && rm -rf %s", dir, dir);
+	snprintf(cmd, sizeof cmd, "test -s %s/headroom-nodes.web.workers.csv && rm -rf %s", dir, dir);
 	assert_int_equal(system(cmd), 0);
 	double missed = INFINITY;
 	for (size_t i = 0; i < h.nprobes; i++)

@@ -365,7 +365,13 @@ static void test_cli_capacity(void **state)
 			    "reject_ratio<0.001 and error_ratio<0.001: 10\n"
 			    "bottleneck at 10: web, utilization 0.", 144) == 0);
 	assert_non_null(strstr(e, "archsim: warning: the SLO names no availability term"));
-	assert_true(exists("%s/cap/capacity.csv%s", ""));
+	assert_true(exists("%s/cap/capacity-nodes.web.workers.csv%s", ""));
+	assert_true(exists("%s/cap/headroom-nodes.web.workers.csv%s", ""));
+	/* a search of another parameter into the same directory keeps both */
+	assert_int_equal(sh(NULL, 0, "%s capacity %s/cap.yaml -q -o %s/cap --vary workloads.u.arrival.rate "
+			    "--min 4/s --max 8/s >/dev/null 2>&1", bin, tmpdir, tmpdir), 0);
+	assert_true(exists("%s/cap/capacity-workloads.u.arrival.rate.csv%s", ""));
+	assert_true(exists("%s/cap/capacity-nodes.web.workers.csv%s", ""));
 	/* the command line overrides the block */
 	assert_int_equal(sh(NULL, 0, "%s capacity %s/cap.yaml -q -o %s/cap2 --slo 'latency_mean_s<1.1s' "
 			    "--availability off "
