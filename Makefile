@@ -4,7 +4,8 @@
 #                   write CSVs and charts under results/quickstart/
 #   make test       install, build, run every unit test and the fast validation
 #   make validate   the long statistical validation against queueing theory,
-#                   and the coverage of the intervals at rho 0.95 and p99.9
+#                   the coverage of the intervals at rho 0.95 and p99.9, and
+#                   the README's quoted results against runs (check-readme.sh)
 #   make bench      speed: archsim against a minimal hand-written C loop
 #   make debug      the test suite built with address and undefined-behaviour
 #                   sanitizers (also: make check-sanitize)
@@ -122,9 +123,10 @@ unit: $(BIN) $(MPI_BIN) $(TEST_BIN)
 	$(Q)sh scripts/run-tests.sh $(TEST_BIN)
 
 validate: deps
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/tests/test_validate $(BUILD)/tests/test_coverage
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(BUILD)/tests/test_validate $(BUILD)/tests/test_coverage
 	$(Q)ARCHSIM_VALIDATE=full ./$(BUILD)/tests/test_validate
 	$(Q)ARCHSIM_VALIDATE=full ./$(BUILD)/tests/test_coverage
+	$(Q)sh scripts/check-readme.sh ./$(BIN)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(BUILD)/bench/mm1_loop $(BUILD)/bench/evq_hold $(BUILD)/bench/timeit

@@ -1,0 +1,126 @@
+#!/bin/sh
+# check-readme.sh [BIN]: run the README's walk-throughs and check that what
+# it quotes of them is what they give: each output line it shows, verbatim,
+# and each number in its prose, formatted as the README writes it.  A claim
+# is a piece of text that must appear in the README (its lines joined, so
+# that a claim may span a line break); a claim whose number changed, on
+# either side, is missing and fails the check.  Then it shows it can fail:
+# a copy of the README with one quoted digit changed must fail its claim.
+#
+#   sh scripts/check-readme.sh [build/archsim]      (make validate runs it)
+set -u
+bin=${1:-build/archsim}
+case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# the README as one line: a claim may span a line break
+tr '\n' ' ' < README.md | tr -s ' ' > "$tmp/readme.txt"
+checked=0
+failed=0
+
+# says TEXT [FILE]: the README (or FILE, flattened alike) contains TEXT
+says() {
+	text=$(printf '%s' "$1" | tr -s ' ')
+	if grep -qF -- "$text" "${2:-$tmp/readme.txt}"; then
+		checked=$((checked + 1))
+		return 0
+	fi
+	[ -n "${2:-}" ] || { echo "README does not say: $text"; failed=$((failed + 1)); }
+	return 1
+}
+
+# cell FILE COLUMN [NAME=VALUE ...]: COLUMN of the first row of the CSV
+# FILE whose columns NAME hold VALUE
+cell() {
+	file=$1 col=$2
+	shift 2
+	awk -F, -v col="$col" -v conds="$*" '
+		NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i
+			  n = split(conds, c, " ")
+			  if (!(col in at)) { print "no column " col > "/dev/stderr"; exit 1 }
+			  next }
+		{ for (k = 1; k <= n; k++) { split(c[k], kv, "="); if ($(at[kv[1]]) != kv[2]) next }
+		  print $(at[col]); exit }' "$file"
+}
+
+# fmt FORMAT VALUE [SCALE]: VALUE times SCALE, printed with FORMAT
+fmt() {
+	awk -v v="$2" -v s="${3:-1}" -v f="$1" 'BEGIN { printf f, v * s }'
+}
+
+# ---- quickstart: the table `make run` prints ---------------------------
+"$bin" run scenarios/quickstart.yaml -o "$tmp/qs" > "$tmp/qs.out" 2>/dev/null
+head -n 2 "$tmp/qs.out" > "$tmp/qs.table"
+while IFS= read -r line; do
+	says "$line"
+done < "$tmp/qs.table"
+first_row=$(sed -n 2p "$tmp/qs.table")
+
+# ---- capacity planning: the answers, bottlenecks and headrooms ---------
+"$bin" capacity scenarios/capacity-plan.yaml -q -o "$tmp/cp" > "$tmp/cp.out" 2>/dev/null
+"$bin" capacity scenarios/capacity-plan.yaml -q -o "$tmp/cp" --vary nodes.db.replicas \
+	--min 1 --max 8 >> "$tmp/cp.out" 2>/dev/null
+while IFS= read -r line; do
+	says "$line"
+done < "$tmp/cp.out"
+web="$tmp/cp/capacity-nodes.web.replicas.csv"
+db="$tmp/cp/capacity-nodes.db.replicas.csv"
+says "p99 jumps from $(fmt '%.0f' "$(cell "$web" latency_p99_s nodes.web.replicas=4)" 1000) ms to the 1 s call timeout"
+says "with one, p99 is $(fmt '%.1f' "$(cell "$db" latency_p99_s nodes.db.replicas=1)") s and $(fmt '%.0f' "$(cell "$db" reject_ratio nodes.db.replicas=1)" 100) % of requests are refused"
+
+# ---- cache sizing: hit ratio, database load and p99 against size --------
+"$bin" run scenarios/cache-sizing.yaml -q -o "$tmp/cs" 2>/dev/null
+n="$tmp/cs/nodes.csv" s="$tmp/cs/summary.csv"
+says "the hit ratio climbs from $(fmt '%.2f' "$(cell "$n" hit_ratio point=0 node=cache)") to $(fmt '%.2f' "$(cell "$n" hit_ratio point=5 node=cache)")"
+says "database's utilization falls from $(fmt '%.2f' "$(cell "$n" utilization point=0 node=db)") to $(fmt '%.2f' "$(cell "$n" utilization point=5 node=db)")"
+says "p99 falls from $(fmt '%.1f' "$(cell "$s" latency_p99_s point=0)" 1000) ms to $(fmt '%.1f' "$(cell "$s" latency_p99_s point=5)" 1000) ms"
+
+# ---- comparing balancers: the paired comparison at 800/s ---------------
+"$bin" run scenarios/compare-balancers.yaml -q -o "$tmp/cb" 2>/dev/null
+c="$tmp/cb/compare.csv"
+at="workloads.users.arrival.rate=800/s a=round_robin b=least_connections"
+diff=$(fmt '%.3f' "$(cell "$c" latency_mean_s_diff $at)" | sed 's/^-/−/')
+says "| round_robin | least_connections | $diff s | ± $(fmt '%.3f' "$(cell "$c" latency_mean_s_diff_ci95 $at)") s | ± $(fmt '%.3f' "$(cell "$c" latency_mean_s_unpaired_ci95 $at)") s | $(cell "$c" latency_mean_s_significant $at) |"
+
+# ---- sharding: the hot shard, and what the reshard moved ----------------
+"$bin" run scenarios/sharding.yaml -q -o "$tmp/sh" 2>/dev/null
+n="$tmp/sh/nodes.csv"
+# over the three strategies: the least and the most of the node's load_cv,
+# and of its hottest shard's utilization (in %)
+spread=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+	$(at["node"]) == "users_db" { cv = $(at["load_cv"]) + 0
+		if (!ncv++ || cv < cvlo) cvlo = cv; if (ncv == 1 || cv > cvhi) cvhi = cv
+		node = $(at["utilization"]) }
+	$(at["node"]) ~ /^users_db\[/ { u = $(at["utilization"]) + 0
+		if (u > hot[$(at["point"])]) hot[$(at["point"])] = u }
+	END { lo = 2; hi = 0; for (p in hot) { if (hot[p] < lo) lo = hot[p]; if (hot[p] > hi) hi = hot[p] }
+	      printf "%.2f %.2f %.0f %.0f %.0f", cvlo, cvhi, lo * 100, hi * 100, node * 100 }' "$n")
+set -- $spread
+says "\`load_cv\` on the node's row is $1 to $2, and the hottest shard is at $3 % to $4 % utilization where the node's is $5 %"
+says "$(fmt '%.2f' "$(cell "$n" keys_moved_share point=0 node=users_db)") of the key space changed shard under \`hash\`, $(fmt '%.2f' "$(cell "$n" keys_moved_share point=1 node=users_db)") under \`ring\` and $(fmt '%.2f' "$(cell "$n" keys_moved_share point=2 node=users_db)") under \`jump\`"
+
+# ---- a burst into a queue: the publish-to-consumed delay ----------------
+"$bin" run scenarios/queue-burst.yaml -q -o "$tmp/qb" 2>/dev/null
+n="$tmp/qb/nodes.csv"
+says "with 6 consumers a mean of $(fmt '%.0f' "$(cell "$n" delay_mean_s point=0 node=orders)") s and a p99 of $(fmt '%.0f' "$(cell "$n" delay_p99_s point=0 node=orders)") s; with 32, $(fmt '%.1f' "$(cell "$n" delay_mean_s point=4 node=orders)") s and $(fmt '%.1f' "$(cell "$n" delay_p99_s point=4 node=orders)") s"
+
+# ---- the corpus of broken scenarios ------------------------------------
+says "the corpus of $(ls tests/bad/*.yaml | wc -l | tr -d ' ') broken scenarios"
+
+# ---- the check can fail: one digit of a quoted line changed --------------
+mutated=$(printf '%s' "$first_row" | sed 's/\([0-9]\)/X\1/' | awk '{
+	i = index($0, "X"); d = substr($0, i + 1, 1)
+	print substr($0, 1, i - 1) ((d + 1) % 10) substr($0, i + 2) }')
+awk -v a="$first_row" -v b="$mutated" '{ i = index($0, a)
+	if (i) $0 = substr($0, 1, i - 1) b substr($0, i + length(a)); print }' README.md |
+	tr '\n' ' ' | tr -s ' ' > "$tmp/mutated.txt"
+if says "$first_row" "$tmp/mutated.txt"; then
+	echo "check-readme.sh: a README with '$mutated' for '$first_row' still passed"
+	failed=$((failed + 1))
+fi
+
+if [ "$failed" -gt 0 ]; then
+	echo "check-readme.sh: $failed claims of README.md differ from the runs ($checked hold)"
+	exit 1
+fi
+echo "check-readme.sh: all $checked claims of README.md hold; a changed digit fails"
