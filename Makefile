@@ -187,21 +187,24 @@ plots: $(BIN)
 # make install [PREFIX=/usr/local] [DESTDIR=]: the program, its chart
 # scripts (which archsim plot finds in PREFIX/share/archsim) and its man
 # page, generated from what the program prints.
+# (It builds what it installs but installs no packages: make run or make
+# test does, once.)
 PREFIX  ?= /usr/local
-install: deps
-	$(Q)$(MAKE) --no-print-directory $(BIN)
+install: $(BIN)
+	$(Q)test -n "$(PREFIX)" || { echo "make install: PREFIX is empty" >&2; exit 2; }
 	$(Q)sh scripts/man.sh ./$(BIN) > $(BUILD)/archsim.1
-	$(Q)install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/archsim/plots \
-	  $(DESTDIR)$(PREFIX)/share/archsim/scripts $(DESTDIR)$(PREFIX)/share/man/man1
-	$(Q)install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/archsim
-	$(Q)install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/archsim/plots/
-	$(Q)install -m 644 scripts/plot.sh $(DESTDIR)$(PREFIX)/share/archsim/scripts/
-	$(Q)install -m 644 $(BUILD)/archsim.1 $(DESTDIR)$(PREFIX)/share/man/man1/archsim.1
+	$(Q)install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/archsim/plots" \
+	  "$(DESTDIR)$(PREFIX)/share/archsim/scripts" "$(DESTDIR)$(PREFIX)/share/man/man1"
+	$(Q)install -m 755 $(BIN) "$(DESTDIR)$(PREFIX)/bin/archsim"
+	$(Q)install -m 644 plots/*.gp "$(DESTDIR)$(PREFIX)/share/archsim/plots/"
+	$(Q)install -m 644 scripts/plot.sh "$(DESTDIR)$(PREFIX)/share/archsim/scripts/"
+	$(Q)install -m 644 $(BUILD)/archsim.1 "$(DESTDIR)$(PREFIX)/share/man/man1/archsim.1"
 	@echo "installed: $(DESTDIR)$(PREFIX)/bin/archsim, its charts and man page"
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/archsim $(DESTDIR)$(PREFIX)/share/man/man1/archsim.1
-	rm -rf $(DESTDIR)$(PREFIX)/share/archsim
+	@test -n "$(PREFIX)" || { echo "make uninstall: PREFIX is empty" >&2; exit 2; }
+	rm -f "$(DESTDIR)$(PREFIX)/bin/archsim" "$(DESTDIR)$(PREFIX)/share/man/man1/archsim.1"
+	rm -rf "$(DESTDIR)$(PREFIX)/share/archsim"
 
 clean:
 	rm -rf build

@@ -223,12 +223,14 @@ int cap_parse_availability(const char *text, struct cap_spec *spec, char *why, s
 int cap_add_availability(struct cap_spec *spec)
 {
 	double a = spec->availability ? spec->availability : CAP_DEFAULT_AVAILABILITY;
-	if (a < 0 || spec->nterms + 2 > CAP_MAX_TERMS)
+	if (a < 0)
 		return 0;
 	for (size_t i = 0; i < spec->nterms; i++)
 		if (spec->terms[i].metric == METRIC_REJECT_RATIO ||
 		    spec->terms[i].metric == METRIC_ERROR_RATIO)
 			return 0;
+	if (spec->nterms + 2 > CAP_MAX_TERMS)
+		return -1;
 	spec->terms[spec->nterms++] = (struct cap_term){ METRIC_REJECT_RATIO, 0, a };
 	spec->terms[spec->nterms++] = (struct cap_term){ METRIC_ERROR_RATIO, 0, a };
 	size_t n = strlen(spec->slo);
@@ -767,14 +769,15 @@ void cap_result_free(struct cap_result *res)
 }
 
 int cap_headroom(const struct load_lang *lang, const struct cap_spec *spec, double answer,
-		 const struct sweep_source *src, unsigned jobs, volatile sig_atomic_t *stop,
-		 const char *dir, FILE *log, struct cap_result *res, struct sim_err *err)
+		 double base, const struct sweep_source *src, unsigned jobs,
+		 volatile sig_atomic_t *stop, const char *dir, FILE *log, struct cap_result *res,
+		 struct sim_err *err)
 {
 	struct cap_spec h = *spec;
 	snprintf(h.path, sizeof h.path, "load_scale");
-	snprintf(h.file, sizeof h.file, "headroom-%.50s.csv", spec->path);
-	h.min = 1;
-	h.max = CAP_HEADROOM_MAX;
+	snprintf(h.file, sizeof h.file, "headroom-%s.csv", spec->path);
+	h.min = base;
+	h.max = CAP_HEADROOM_MAX * base;
 	h.has_max = 1;
 	h.integer = 0;
 	h.unit[0] = 0;

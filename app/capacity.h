@@ -91,7 +91,7 @@ struct cap_spec {
 	double tolerance;            /* continuous: relative width to stop */
 	enum cap_goal goal;
 	uint32_t max_replications;
-	char file[80];               /* the evidence's file name ("":
+	char file[300];              /* the evidence's file name ("":
 				      * capacity-PATH.csv) */
 	double availability;         /* the ratio each of reject_ratio and
 				      * error_ratio must stay below when the
@@ -111,7 +111,9 @@ int cap_parse_availability(const char *text, struct cap_spec *spec, char *why, s
  * an SLO that names neither (latency percentiles count served requests
  * only, so a search on latency alone can answer with most requests
  * turned away), unless availability is off.  Returns 1 when it added
- * them, with the SLO as now searched in spec->slo, else 0. */
+ * them, with the SLO as now searched in spec->slo; 0 when it needed none
+ * (off, or the SLO names a ratio); -1 when it needed them but the SLO has
+ * no room left (CAP_MAX_TERMS). */
 int cap_add_availability(struct cap_spec *spec);
 
 /* cap_parse_bound reads a bound of the parameter ("4", "100/s", "0.5",
@@ -166,13 +168,15 @@ int cap_search(const struct load_lang *lang, const struct cap_spec *spec,
 	       const char *dir, FILE *log, struct cap_result *res, struct sim_err *err);
 
 /* cap_headroom searches, at value `answer` of spec's parameter, the
- * largest load_scale from 1 to CAP_HEADROOM_MAX (to CAP_HEADROOM_TOL) at
- * which the SLO still holds, writing its probes to DIR/headroom-PATH.csv: how
- * much more open-loop load the answer takes.  Returns as cap_search; res
- * holds that search. */
+ * largest load_scale from base (the scenario's own) to CAP_HEADROOM_MAX
+ * times it (to CAP_HEADROOM_TOL of the range) at which the SLO still
+ * holds, writing its probes to DIR/headroom-PATH.csv: how much more
+ * open-loop load the answer takes, the found value over base.  Returns as
+ * cap_search; res holds that search, in load_scale's own values. */
 int cap_headroom(const struct load_lang *lang, const struct cap_spec *spec, double answer,
-		 const struct sweep_source *src, unsigned jobs, volatile sig_atomic_t *stop,
-		 const char *dir, FILE *log, struct cap_result *res, struct sim_err *err);
+		 double base, const struct sweep_source *src, unsigned jobs,
+		 volatile sig_atomic_t *stop, const char *dir, FILE *log, struct cap_result *res,
+		 struct sim_err *err);
 
 #define CAP_HEADROOM_MAX 4
 #define CAP_HEADROOM_TOL 0.005   /* of the range searched: 0.015 of the load */

@@ -19,7 +19,7 @@
 
 /* print_headroom says how far the load can grow at the answer: the
  * largest load_scale that still met the SLO, and the least that missed. */
-static void print_headroom(const struct cap_result *h, const char *ans)
+static void print_headroom(const struct cap_result *h, const char *ans, double base)
 {
 	double missed = 0;
 	for (size_t i = 0; i < h->nprobes; i++)
@@ -33,7 +33,7 @@ static void print_headroom(const struct cap_result *h, const char *ans)
 		       (double)CAP_HEADROOM_MAX);
 	else
 		printf("headroom at %s: the SLO holds up to %.3gx this load, and misses at %.3gx "
-		       "(load_scale)\n", ans, h->answer, missed);
+		       "(load_scale)\n", ans, h->answer / base, missed / base);
 }
 
 /* search runs the SLO search on the scenario in src (set: it, loaded and
@@ -104,11 +104,20 @@ static int search(const struct sweep *set, const struct sweep_source *src,
 		fprintf(stderr, "archsim: capacity: %s\n", why);
 		return CMD_EXIT_BADINPUT;
 	}
-	if (cap_add_availability(&spec))
+	int added = cap_add_availability(&spec);
+	if (added > 0)
 		fprintf(stderr,
 			"archsim: warning: the SLO names no availability term, and latency "
 			"percentiles count served requests only: searching for '%s' "
 			"(--availability off searches the SLO as written)\n", spec.slo);
+	else if (added < 0)
+		fprintf(stderr,
+			"archsim: warning: the SLO names no availability term and has no room for "
+			"one (%d terms at most): latency percentiles count served requests only, "
+			"so name reject_ratio or error_ratio in it\n", CAP_MAX_TERMS);
+	else if (spec.availability > 0)
+		fprintf(stderr, "archsim: warning: availability %g is not used: the SLO names "
+			"its own reject_ratio or error_ratio term\n", spec.availability);
 	char dirbuf[4096];
 	const char *outdir = cmd_out_dir(a, set, dirbuf, sizeof dirbuf);
 	cmd_catch_signals();
@@ -148,10 +157,12 @@ static int search(const struct sweep *set, const struct sweep_source *src,
 		/* headroom: how much more load the answer takes; a search for
 		 * the largest value (a load, which hurts) has found it already */
 		struct cap_result h = { 0 };
-		rc = res.goal == CAP_LARGEST ? 0 : cap_headroom(&archsim_lang, &spec, res.answer, src, a->jobs, &cmd_stop, outdir,
-				  a->quiet ? NULL : stderr, &h, &err);
+		double base = set->points[0]->load_scale;
+		if (res.goal != CAP_LARGEST)
+			rc = cap_headroom(&archsim_lang, &spec, res.answer, base, src, a->jobs,
+					  &cmd_stop, outdir, a->quiet ? NULL : stderr, &h, &err);
 		if (rc == 0 && res.goal != CAP_LARGEST)
-			print_headroom(&h, ans);
+			print_headroom(&h, ans, base);
 		cap_result_free(&h);
 		if (rc) {
 			cap_result_free(&res);

@@ -129,6 +129,14 @@ static int plot_exec(const struct cmd_args *a)
 	for (size_t i = 0; i < a->npos; i++) {
 		char dir[4096];
 		struct stat sb;
+		size_t len = strlen(a->pos[i]);
+		int yaml = (len > 5 && !strcmp(a->pos[i] + len - 5, ".yaml")) ||
+			   (len > 4 && !strcmp(a->pos[i] + len - 4, ".yml"));
+		if (stat(a->pos[i], &sb) == 0 && S_ISREG(sb.st_mode) && !yaml) {
+			fprintf(stderr, "archsim: %s: not a results directory nor a scenario (.yaml)\n",
+				a->pos[i]);
+			return CMD_EXIT_BADINPUT;
+		}
 		if (stat(a->pos[i], &sb) == 0 && S_ISREG(sb.st_mode)) {
 			int status = results_of(a, a->pos[i], dir, sizeof dir);
 			if (status)

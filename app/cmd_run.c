@@ -15,6 +15,7 @@
  * second, says the items done, the point and replication next to fold,
  * and the time left.
  */
+#define _DEFAULT_SOURCE 1     /* realpath */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,8 +93,10 @@ static int finish(struct report *rep, int rc, const struct sim_err *err, const c
 	struct sim_err werr = { 0 };
 	/* a stopped run's results go beside the directory, never over the
 	 * complete results an earlier run may have left in it */
-	char partial[4200];
-	snprintf(partial, sizeof partial, "%.4000s", outdir);
+	char partial[4200], real[4096];
+	if (!realpath(outdir, real))       /* ".", "out/." and links: the real one */
+		snprintf(real, sizeof real, "%s", outdir);
+	snprintf(partial, sizeof partial, "%.4000s", real);
 	for (size_t n = strlen(partial); n > 1 && partial[n - 1] == '/'; n--)
 		partial[n - 1] = 0;
 	strcat(partial, ".incomplete");

@@ -420,6 +420,15 @@ static void put_node_type(FILE *f, const void *ctx, const void *row, size_t k)
 	fputs(node(row)->ops->kind, f);
 }
 
+/* put_node_parent: a replica's row names its node; the node's own row,
+ * which covers its replicas, is left empty */
+static void put_node_parent(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	const char *name = node(row)->name, *br = strchr(name, '[');
+	if (br)
+		fprintf(f, "%.*s", (int)(br - name), name);
+}
+
 static void put_node_col(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	const struct outputs_node *r = node(row);
@@ -454,6 +463,8 @@ static const struct csv_col nodes_cols[] = {
 	{ "type", "its kind", NULL, NULL, put_node_type },
 	{ "COLUMN", "every kind's columns (see each kind's reference)", node_col_count,
 	  node_col_member, put_node_col },
+	{ "parent", "on a replica's row (`web[0]`), its node (`web`); empty on the node's own row, which covers its replicas: the rows with an empty parent count each request once",
+	  NULL, NULL, put_node_parent },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 

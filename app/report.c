@@ -702,6 +702,8 @@ int report_error(const struct report *r, int rc, struct sim_err *err)
 int report_point(const struct report *r, size_t p, struct report_summary *out)
 {
 	memset(out, 0, sizeof *out);
+	out->busiest = UINT32_MAX;         /* until read: none */
+	out->busiest_util = NAN;
 	if (!r->keep.open || p >= r->set->npoints)
 		return 0;
 	int rc = keep_get(&r->keep, out, sizeof *out, (off_t)(p * sizeof *out), err_of(r));

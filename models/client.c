@@ -100,7 +100,16 @@ static int client_validate(struct check_ctx *ctx, const char *path,
 		for (size_t i = 0; i < c->nmix; i++)
 			c->kinds[i] = c->mix[i].name;
 	}
-	/* the scenario's load_scale, read before the workloads */
+	/* the scenario's load_scale, read before the workloads; a trace's
+	 * copies of an arrival are bounded */
+	if (c->arrival.process == ARRIVAL_TRACE &&
+	    c->arrival.scale * ctx->sc->load_scale > ARRIVAL_SCALE_MAX) {
+		snprintf(what, sizeof what, "%s.arrival.scale", path);
+		return check_fail(ctx, yt_get(yt_get(map, "arrival"), "scale"), what,
+				  "times load_scale (%g) gives %g, above %d copies of an arrival",
+				  ctx->sc->load_scale, c->arrival.scale * ctx->sc->load_scale,
+				  ARRIVAL_SCALE_MAX);
+	}
 	if (ctx->sc->load_scale != 1)
 		arrival_scale(&c->arrival, ctx->sc->load_scale);
 	return 0;

@@ -18,6 +18,29 @@ tr '\n' ' ' < README.md | tr -s ' ' > "$tmp/readme.txt"
 checked=0
 failed=0
 
+# run WHAT COMMAND...: a walk-through's command, which must succeed
+run() {
+	what=$1
+	shift
+	if ! "$@" 2> "$tmp/err"; then
+		echo "check-readme.sh: $what failed:"
+		cat "$tmp/err"
+		exit 1
+	fi
+}
+
+# lines FILE N: FILE holds N lines, each of which the README must say
+lines() {
+	got=$(wc -l < "$1" | tr -d ' ')
+	if [ "$got" -ne "$2" ]; then
+		echo "check-readme.sh: $1: $got lines where the README quotes $2"
+		failed=$((failed + 1))
+	fi
+	while IFS= read -r line; do
+		says "$line"
+	done < "$1"
+}
+
 # says TEXT [FILE]: the README (or FILE, flattened alike) contains TEXT
 says() {
 	text=$(printf '%s' "$1" | tr -s ' ')
@@ -49,41 +72,38 @@ fmt() {
 }
 
 # ---- quickstart: the table `make run` prints ---------------------------
-"$bin" run scenarios/quickstart.yaml -o "$tmp/qs" > "$tmp/qs.out" 2>/dev/null
+run quickstart "$bin" run scenarios/quickstart.yaml -o "$tmp/qs" > "$tmp/qs.out"
 head -n 2 "$tmp/qs.out" > "$tmp/qs.table"
-while IFS= read -r line; do
-	says "$line"
-done < "$tmp/qs.table"
+lines "$tmp/qs.table" 2
 first_row=$(sed -n 2p "$tmp/qs.table")
 
 # ---- capacity planning: the answers, bottlenecks and headrooms ---------
-"$bin" capacity scenarios/capacity-plan.yaml -q -o "$tmp/cp" > "$tmp/cp.out" 2>/dev/null
-"$bin" capacity scenarios/capacity-plan.yaml -q -o "$tmp/cp" --vary nodes.db.replicas \
-	--min 1 --max 8 >> "$tmp/cp.out" 2>/dev/null
-while IFS= read -r line; do
-	says "$line"
-done < "$tmp/cp.out"
+run "capacity-plan's web search" "$bin" capacity scenarios/capacity-plan.yaml -q -o "$tmp/cp" \
+	> "$tmp/cp.out"
+run "capacity-plan's database search" "$bin" capacity scenarios/capacity-plan.yaml -q \
+	-o "$tmp/cp" --vary nodes.db.replicas --min 1 --max 8 >> "$tmp/cp.out"
+lines "$tmp/cp.out" 6
 web="$tmp/cp/capacity-nodes.web.replicas.csv"
 db="$tmp/cp/capacity-nodes.db.replicas.csv"
 says "p99 jumps from $(fmt '%.0f' "$(cell "$web" latency_p99_s nodes.web.replicas=4)" 1000) ms to the 1 s call timeout"
 says "with one, p99 is $(fmt '%.1f' "$(cell "$db" latency_p99_s nodes.db.replicas=1)") s and $(fmt '%.0f' "$(cell "$db" reject_ratio nodes.db.replicas=1)" 100) % of requests are refused"
 
 # ---- cache sizing: hit ratio, database load and p99 against size --------
-"$bin" run scenarios/cache-sizing.yaml -q -o "$tmp/cs" 2>/dev/null
+run cache-sizing "$bin" run scenarios/cache-sizing.yaml -q -o "$tmp/cs"
 n="$tmp/cs/nodes.csv" s="$tmp/cs/summary.csv"
 says "the hit ratio climbs from $(fmt '%.2f' "$(cell "$n" hit_ratio point=0 node=cache)") to $(fmt '%.2f' "$(cell "$n" hit_ratio point=5 node=cache)")"
 says "database's utilization falls from $(fmt '%.2f' "$(cell "$n" utilization point=0 node=db)") to $(fmt '%.2f' "$(cell "$n" utilization point=5 node=db)")"
 says "p99 falls from $(fmt '%.1f' "$(cell "$s" latency_p99_s point=0)" 1000) ms to $(fmt '%.1f' "$(cell "$s" latency_p99_s point=5)" 1000) ms"
 
 # ---- comparing balancers: the paired comparison at 800/s ---------------
-"$bin" run scenarios/compare-balancers.yaml -q -o "$tmp/cb" 2>/dev/null
+run compare-balancers "$bin" run scenarios/compare-balancers.yaml -q -o "$tmp/cb"
 c="$tmp/cb/compare.csv"
 at="workloads.users.arrival.rate=800/s a=round_robin b=least_connections"
 diff=$(fmt '%.3f' "$(cell "$c" latency_mean_s_diff $at)" | sed 's/^-/−/')
 says "| round_robin | least_connections | $diff s | ± $(fmt '%.3f' "$(cell "$c" latency_mean_s_diff_ci95 $at)") s | ± $(fmt '%.3f' "$(cell "$c" latency_mean_s_unpaired_ci95 $at)") s | $(cell "$c" latency_mean_s_significant $at) |"
 
 # ---- sharding: the hot shard, and what the reshard moved ----------------
-"$bin" run scenarios/sharding.yaml -q -o "$tmp/sh" 2>/dev/null
+run sharding "$bin" run scenarios/sharding.yaml -q -o "$tmp/sh"
 n="$tmp/sh/nodes.csv"
 # over the three strategies: the least and the most of the node's load_cv,
 # and of its hottest shard's utilization (in %)
@@ -100,7 +120,7 @@ says "\`load_cv\` on the node's row is $1 to $2, and the hottest shard is at $3 
 says "$(fmt '%.2f' "$(cell "$n" keys_moved_share point=0 node=users_db)") of the key space changed shard under \`hash\`, $(fmt '%.2f' "$(cell "$n" keys_moved_share point=1 node=users_db)") under \`ring\` and $(fmt '%.2f' "$(cell "$n" keys_moved_share point=2 node=users_db)") under \`jump\`"
 
 # ---- a burst into a queue: the publish-to-consumed delay ----------------
-"$bin" run scenarios/queue-burst.yaml -q -o "$tmp/qb" 2>/dev/null
+run queue-burst "$bin" run scenarios/queue-burst.yaml -q -o "$tmp/qb"
 n="$tmp/qb/nodes.csv"
 says "with 6 consumers a mean of $(fmt '%.0f' "$(cell "$n" delay_mean_s point=0 node=orders)") s and a p99 of $(fmt '%.0f' "$(cell "$n" delay_p99_s point=0 node=orders)") s; with 32, $(fmt '%.1f' "$(cell "$n" delay_mean_s point=4 node=orders)") s and $(fmt '%.1f' "$(cell "$n" delay_p99_s point=4 node=orders)") s"
 

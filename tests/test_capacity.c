@@ -196,6 +196,14 @@ static void test_capacity_adds_availability(void **state)
 	assert_string_equal(spec.slo,
 			    "latency_mean_s<1s and reject_ratio<0.001 and error_ratio<0.001");
 	assert_int_equal(cap_add_availability(&spec), 0);       /* named now */
+	struct cap_spec full;                                    /* no room: said */
+	memset(&full, 0, sizeof full);
+	assert_int_equal(cap_parse_slo("latency_p50_s<1s and latency_p90_s<1s and latency_p99_s<1s "
+				       "and latency_p999_s<1s and latency_mean_s<1s and "
+				       "throughput_per_s>1/s and failed_latency_mean_s<1s",
+				       &full, why, sizeof why), 0);
+	assert_int_equal(cap_add_availability(&full), -1);
+	assert_int_equal(full.nterms, 7);
 	assert_int_equal(cap_parse_availability("1", &spec, why, sizeof why), -1);
 	int want = 1;
 	while (erlang_b(want, 7) >= 0.001)
@@ -259,7 +267,7 @@ static void test_capacity_adds_availability(void **state)
 	assert_non_null(mkdtemp(dir));
 	struct sweep_source src = { "t.yaml", text, NULL, 0 };
 	struct cap_result h;
-	if (cap_headroom(&archsim_lang, &hs, want, &src, 2, NULL, dir, NULL, &h, &err))
+	if (cap_headroom(&archsim_lang, &hs, want, 1, &src, 2, NULL, dir, NULL, &h, &err))
 		fail_msg("headroom: %s", err.msg);
 	char cmd[256];
 	snprintf(cmd, sizeof cmd, "test -s %s/headroom-nodes.web.workers.csv && rm -rf %s", dir, dir);

@@ -259,6 +259,33 @@ static void test_outputs_files_are_as_declared(void **state)
 		assert_true(has(n.rec[0], n.nf[0], d->name));
 	print_message("    %zu columns of the kinds and the engine, all there\n", cols);
 	assert_true(cols > 50);
+	/* a unit's row names its node in `parent`; the node's own row leaves it
+	 * empty and covers its units: web's arrivals are web[0]'s and web[1]'s */
+	size_t pc = n.nf[0] - 1, ac = 0;
+	for (size_t i = 0; i < n.nf[0]; i++)
+		if (!strcmp(n.rec[0][i], "arrivals"))
+			ac = i;
+	assert_string_equal(n.rec[0][pc], "parent");
+	double web = -1, units = 0;
+	size_t nunits = 0;
+	for (size_t r = 1; r < n.n; r++) {
+		const char *name = n.rec[r][1], *br = strchr(name, '[');
+		if (br) {
+			assert_int_equal(strlen(n.rec[r][pc]), (size_t)(br - name));
+			assert_int_equal(strncmp(n.rec[r][pc], name, (size_t)(br - name)), 0);
+			nunits++;
+		} else {
+			assert_string_equal(n.rec[r][pc], "");
+		}
+		if (!strcmp(n.rec[r][0], "0") && !strcmp(name, "web"))
+			web = atof(n.rec[r][ac]);
+		if (!strcmp(n.rec[r][0], "0") && !strncmp(name, "web[", 4))
+			units += atof(n.rec[r][ac]);
+	}
+	print_message("    %zu unit rows name their node; web's %g arrivals are its units' %g\n",
+		      nunits, web, units);
+	assert_true(nunits > 0);
+	assert_true(web > 0 && web == units);
 	table_free(&n);
 	table_free(&nts);
 	sweep_free(set);

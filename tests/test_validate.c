@@ -582,7 +582,10 @@ static void test_validate_random_and_round_robin(void **state)
 	assert_true(fabs(t_rr - 3.267383610319355) < 1e-9);
 	expect_valid(run_metric(balanced("random", "", c, lambda, 1), 100000, 100,
 				M_LAT_MEAN, -1, 5.0), 0.04);
-	expect_valid(run_metric(balanced("round_robin", "", c, lambda, 1), 100000, 100,
+	/* round robin's mean varies more from run to run than random's: at
+	 * 100,000 s its half-width at full length was 0.99 %, above the 0.95 %
+	 * asked; 125,000 s brings it under */
+	expect_valid(run_metric(balanced("round_robin", "", c, lambda, 1), 125000, 100,
 				M_LAT_MEAN, -1, t_rr), 0.03);
 	/* controls: a slower backend; round robin is not random */
 	expect_detected(run_metric(balanced("random", "", c, lambda, 1.03), 100000, 100,
