@@ -127,6 +127,8 @@ validate: deps
 	$(Q)ARCHSIM_VALIDATE=full ./$(BUILD)/tests/test_validate
 	$(Q)ARCHSIM_VALIDATE=full ./$(BUILD)/tests/test_coverage
 	$(Q)sh scripts/check-readme.sh ./$(BIN)
+	$(Q)sh scripts/install-deps.sh chromium
+	$(Q)sh scripts/check-html.sh ./$(BIN)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(BUILD)/bench/mm1_loop $(BUILD)/bench/evq_hold $(BUILD)/bench/timeit
@@ -197,7 +199,7 @@ install: $(BIN)
 	  "$(DESTDIR)$(PREFIX)/share/archsim/scripts" "$(DESTDIR)$(PREFIX)/share/man/man1"
 	$(Q)install -m 755 $(BIN) "$(DESTDIR)$(PREFIX)/bin/archsim"
 	$(Q)install -m 644 plots/*.gp "$(DESTDIR)$(PREFIX)/share/archsim/plots/"
-	$(Q)install -m 644 scripts/plot.sh "$(DESTDIR)$(PREFIX)/share/archsim/scripts/"
+	$(Q)install -m 644 scripts/plot.sh scripts/html.sh "$(DESTDIR)$(PREFIX)/share/archsim/scripts/"
 	$(Q)install -m 644 $(BUILD)/archsim.1 "$(DESTDIR)$(PREFIX)/share/man/man1/archsim.1"
 	@echo "installed: $(DESTDIR)$(PREFIX)/bin/archsim, its charts and man page"
 

@@ -137,10 +137,13 @@ static int plot_exec(const struct cmd_args *a)
 				a->pos[i]);
 			return CMD_EXIT_BADINPUT;
 		}
+		char scen[4096] = "";
 		if (stat(a->pos[i], &sb) == 0 && S_ISREG(sb.st_mode)) {
 			int status = results_of(a, a->pos[i], dir, sizeof dir);
 			if (status)
 				return status;
+			if (!realpath(a->pos[i], scen))
+				scen[0] = 0;
 		} else if (!realpath(a->pos[i], dir)) {
 			fprintf(stderr, "archsim: %s: %s\n", a->pos[i], strerror(errno));
 			return CMD_EXIT_BADINPUT;
@@ -155,7 +158,7 @@ static int plot_exec(const struct cmd_args *a)
 				fprintf(stderr, "archsim: %s: %s\n", home, strerror(errno));
 				_exit(1);
 			}
-			execlp("sh", "sh", "scripts/plot.sh", dir, (char *)NULL);
+			execlp("sh", "sh", "scripts/plot.sh", dir, scen, (char *)NULL);
 			fprintf(stderr, "archsim: cannot run sh: %s\n", strerror(errno));
 			_exit(1);
 		}

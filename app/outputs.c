@@ -37,8 +37,52 @@ static size_t sweep_count(const void *ctx)
 
 static void sweep_member(const void *ctx, size_t k, char *name, size_t len, const char **doc)
 {
-	snprintf(name, len, "%s", ctx_of(ctx)->set->param_paths[k]);
+	sweep_param_column(ctx_of(ctx)->set, k, name, len);
 }
+
+#define SWEPT_DOC "the value of each swept path at this point: a number in seconds (the column named `PATH_s`) or per second (`PATH_per_s`) when every value swept is a duration or a rate, a plain number as written, else the text as written (`round_robin`)"
+
+/* put_param writes swept parameter i at point p: a number in its unit,
+ * or its text */
+static void put_param(FILE *f, const struct sweep *set, size_t p, size_t i)
+{
+	if (sweep_param_unit(set, i) == SWEEP_TEXT)
+		csv_text(f, sweep_param_value(set, p, i));
+	else
+		csv_num(f, sweep_param_number(set, p, i));
+}
+
+/* the point's columns every file but summary.csv ends with */
+static void put_pt_swept(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	put_param(f, ctx_of(ctx)->set, ctx_of(ctx)->pt->point, k);
+}
+
+static void put_pt_duration(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	csv_num(f, ctx_of(ctx)->pt->duration_s);
+}
+
+static void put_pt_warmup(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	csv_num(f, ctx_of(ctx)->pt->warmup_s);
+}
+
+static void put_pt_reps(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	fprintf(f, "%u", ctx_of(ctx)->pt->reps);
+}
+
+#define DURATION_DOC "the measured time of each replication, after its warm-up"
+#define WARMUP_DOC "the warm-up discarded from each replication: `warmup:` as given, or with `warmup: auto` the cut MSER-5 found on the point's pilot run"
+
+#define POINT_COLS_NO_REPS                                                             \
+	{ "PATH", SWEPT_DOC, sweep_count, sweep_member, put_pt_swept },               \
+	{ "duration_s", DURATION_DOC, NULL, NULL, put_pt_duration },                  \
+	{ "warmup_s", WARMUP_DOC, NULL, NULL, put_pt_warmup }
+#define POINT_COLS                                                                      \
+	POINT_COLS_NO_REPS,                                                             \
+	{ "replications", "replications run at this point", NULL, NULL, put_pt_reps }
 
 /* the statuses of one group, in their order */
 static size_t status_at(int group, size_t k)
@@ -153,7 +197,14 @@ static void put_workload(FILE *f, const void *ctx, const void *row, size_t k)
 
 static void put_swept(FILE *f, const void *ctx, const void *row, size_t k)
 {
-	csv_text(f, sweep_param_value(ctx_of(ctx)->set, counts(row)->point, k));
+	put_param(f, ctx_of(ctx)->set, counts(row)->point, k);
+}
+
+static void put_label(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	char buf[1024];
+	sweep_point_label(ctx_of(ctx)->set, counts(row)->point, buf, sizeof buf);
+	csv_text(f, buf);
 }
 
 static void put_reps(FILE *f, const void *ctx, const void *row, size_t k)
@@ -268,8 +319,7 @@ static void put_version(FILE *f, const void *ctx, const void *row, size_t k)
 
 static const struct csv_col summary_cols[] = {
 	{ "point", "the sweep point, from 0", NULL, NULL, put_point },
-	{ "PATH", "the value of each swept path at this point, as written in the sweep",
-	  sweep_count, sweep_member, put_swept },
+	{ "PATH", SWEPT_DOC, sweep_count, sweep_member, put_swept },
 	COUNT_COLS,
 	{ "steady", "`false` when the scenario or the runs show no steady state (a warning says why)",
 	  NULL, NULL, put_steady },
@@ -279,11 +329,13 @@ static const struct csv_col summary_cols[] = {
 	  NULL, NULL, put_complete },
 	{ "precision_met", "with `precision:`: `true` when the metric's 95 % half-width reached the target, `false` when max_replications ran out first (`replications` says how many ran); empty without `precision:`",
 	  NULL, NULL, put_precision },
-	{ "warmup_s", "the warm-up discarded from each replication: `warmup:` as given, or with `warmup: auto` the cut MSER-5 found on the point's pilot run",
-	  NULL, NULL, put_warmup },
+	{ "duration_s", DURATION_DOC, NULL, NULL, put_pt_duration },
+	{ "warmup_s", WARMUP_DOC, NULL, NULL, put_warmup },
 	{ "seed", "the point's seed", NULL, NULL, put_seed },
 	{ "scenario_hash", "a hash of the point's scenario as checked", NULL, NULL, put_hash },
 	{ "version", "archsim's version", NULL, NULL, put_version },
+	{ "label", "the point's name in tables and charts: its swept values as written, joined by `, ` (`p2c, 800/s`); `all` without a sweep",
+	  NULL, NULL, put_label },
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -291,6 +343,7 @@ static const struct csv_col workloads_cols[] = {
 	{ "point", "the sweep point", NULL, NULL, put_point },
 	{ "workload", "the workload", NULL, NULL, put_workload },
 	COUNT_COLS,
+	POINT_COLS_NO_REPS,
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -429,6 +482,21 @@ static void put_node_parent(FILE *f, const void *ctx, const void *row, size_t k)
 		fprintf(f, "%.*s", (int)(br - name), name);
 }
 
+/* cell_value is a folded cell's value, NaN when nothing was folded */
+static double cell_value(const struct col_def *d, const struct outputs_cell *x)
+{
+	if (d->agg == COL_RATIO)
+		return x->b > 0 ? x->a / x->b : NAN;
+	return x->n ? x->a : NAN;
+}
+
+/* cell_ci is a COL_MEAN cell's 95 % half-width over its replications */
+static double cell_ci(const struct outputs_cell *x)
+{
+	return x->n >= 2 ? stats_t_quantile(0.975, x->n - 1) * sqrt(x->b / (x->n - 1)) /
+			   sqrt((double)x->n) : NAN;
+}
+
 static void put_node_col(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	const struct outputs_node *r = node(row);
@@ -439,22 +507,9 @@ static void put_node_col(FILE *f, const void *ctx, const void *row, size_t k)
 	const struct col_def *d = cat->col[i];
 	int c = col_at(cat, r->ops, i, 0);
 	if (c < 0)
-		return;           /* not this kind's: empty */
-	const struct outputs_cell *x = &r->cells[c];
-	if (ci) {
-		csv_num(f, x->n >= 2 ? stats_t_quantile(0.975, x->n - 1) * sqrt(x->b / (x->n - 1)) /
-			       sqrt((double)x->n) : NAN);
-		return;
-	}
-	switch (d->agg) {
-	case COL_SUM:
-	case COL_MEAN:
-		csv_num(f, x->n ? x->a : NAN);
-		break;
-	case COL_RATIO:
-		csv_num(f, x->b > 0 ? x->a / x->b : NAN);
-		break;
-	}
+		csv_num(f, NAN);  /* not this kind's */
+	else
+		csv_num(f, ci ? cell_ci(&r->cells[c]) : cell_value(d, &r->cells[c]));
 }
 
 static const struct csv_col nodes_cols[] = {
@@ -465,6 +520,76 @@ static const struct csv_col nodes_cols[] = {
 	  node_col_member, put_node_col },
 	{ "parent", "on a replica's row (`web[0]`), its node (`web`); empty on the node's own row, which covers its replicas: the rows with an empty parent count each request once",
 	  NULL, NULL, put_node_parent },
+	POINT_COLS,
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+/* ---- nodes_long.csv ------------------------------------------------------------ */
+
+int outputs_node_has(const struct outputs_ctx *ctx, const struct model_ops *ops, size_t i)
+{
+	return col_at(ctx->nodes, ops, i, 0) >= 0;
+}
+
+static const struct outputs_node_value *nvalue(const void *row)
+{
+	return row;
+}
+
+static void put_l_point(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	put_node_point(f, ctx, nvalue(row)->node, k);
+}
+
+static void put_l_name(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	put_node_name(f, ctx, nvalue(row)->node, k);
+}
+
+static void put_l_type(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	put_node_type(f, ctx, nvalue(row)->node, k);
+}
+
+static void put_l_parent(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	put_node_parent(f, ctx, nvalue(row)->node, k);
+}
+
+static void put_l_metric(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	fputs(ctx_of(ctx)->nodes->col[nvalue(row)->col]->name, f);
+}
+
+/* put_l_value: k 0 the value, 1 its half-width (NaN for a column with
+ * none) */
+static void put_l_value(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	const struct outputs_catalogue *cat = ctx_of(ctx)->nodes;
+	const struct outputs_node_value *v = nvalue(row);
+	const struct col_def *d = cat->col[v->col];
+	const struct outputs_cell *x = &v->node->cells[col_at(cat, v->node->ops, v->col, 0)];
+	if (k == 0)
+		csv_num(f, cell_value(d, x));
+	else
+		csv_num(f, d->ci ? cell_ci(x) : NAN);
+}
+
+static void put_l_ci(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	put_l_value(f, ctx, row, 1);
+}
+
+static const struct csv_col nodes_long_cols[] = {
+	{ "point", "the sweep point", NULL, NULL, put_l_point },
+	{ "node", "the node, or one replica of it (`web[0]`)", NULL, NULL, put_l_name },
+	{ "type", "its kind", NULL, NULL, put_l_type },
+	{ "parent", "a replica's node, as in nodes.csv", NULL, NULL, put_l_parent },
+	{ "metric", "the column of nodes.csv", NULL, NULL, put_l_metric },
+	{ "value", "its value (NaN when nothing was measured)", NULL, NULL, put_l_value },
+	{ "ci95", "its 95 % half-width over replications, where nodes.csv has one; NaN otherwise",
+	  NULL, NULL, put_l_ci },
+	POINT_COLS,
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -506,6 +631,7 @@ static const struct csv_col latency_cols[] = {
 	{ "le_s", "a bucket's upper edge", NULL, NULL, put_b_le },
 	{ "count", "served latencies in it", NULL, NULL, put_b_count },
 	{ "cdf", "the share at or below it", NULL, NULL, put_b_cdf },
+	POINT_COLS,
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -559,6 +685,7 @@ static const struct csv_col ts_cols[] = {
 	{ "t_s", "the window's start, from the start of the run (warm-up included)", NULL, NULL,
 	  put_w_t },
 	{ "VALUE", "the window's values", w_values, w_member, put_w_value },
+	POINT_COLS,
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -601,16 +728,16 @@ static void put_nw_col(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	const struct outputs_node_window *r = nwindow(row);
 	int c = col_at(ctx_of(ctx)->ts, r->ops, k, 1);
-	if (c >= 0)
-		csv_num(f, r->counts[c] ? r->sums[c] / r->counts[c] : NAN);
+	csv_num(f, c >= 0 && r->counts[c] ? r->sums[c] / r->counts[c] : NAN);
 }
 
 static const struct csv_col node_ts_cols[] = {
 	{ "point", "the sweep point", NULL, NULL, put_nw_point },
 	{ "t_s", "the window's start", NULL, NULL, put_nw_t },
 	{ "node", "the node, or one replica of it", NULL, NULL, put_nw_name },
-	{ "COLUMN", "every kind's sampled columns (see each kind's reference)", ts_col_count,
-	  ts_col_member, put_nw_col },
+	{ "COLUMN", "every kind's sampled columns (see each kind's reference); NaN where one does not apply",
+	  ts_col_count, ts_col_member, put_nw_col },
+	POINT_COLS,
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -658,6 +785,7 @@ static const struct csv_col timeline_cols[] = {
 	{ "node", "what it acts on: a node, or `NAME[K]`", NULL, NULL, put_e_node },
 	{ "do", "its action", NULL, NULL, put_e_do },
 	{ "label", "the text the charts mark it with", NULL, NULL, put_e_label },
+	POINT_COLS,
 	{ NULL, NULL, NULL, NULL, NULL }
 };
 
@@ -683,31 +811,33 @@ static size_t other_path(const struct sweep *set, size_t k)
 static void others_member(const void *ctx, size_t k, char *name, size_t len, const char **doc)
 {
 	const struct sweep *set = ctx_of(ctx)->set;
-	snprintf(name, len, "%s", set->param_paths[other_path(set, k)]);
+	sweep_param_column(set, other_path(set, k), name, len);
 }
 
 static void put_other(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	const struct sweep *set = ctx_of(ctx)->set;
-	csv_text(f, sweep_param_value(set, pair(row)->a, other_path(set, k)));
+	put_param(f, set, pair(row)->a, other_path(set, k));
 }
 
 static void put_compared(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	const struct sweep *set = ctx_of(ctx)->set;
-	csv_text(f, set->param_paths[set->compare]);
+	char name[600];
+	sweep_param_column(set, set->compare, name, sizeof name);
+	csv_text(f, name);
 }
 
 static void put_value_a(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	const struct sweep *set = ctx_of(ctx)->set;
-	csv_text(f, sweep_param_value(set, pair(row)->a, set->compare));
+	put_param(f, set, pair(row)->a, set->compare);
 }
 
 static void put_value_b(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	const struct sweep *set = ctx_of(ctx)->set;
-	csv_text(f, sweep_param_value(set, pair(row)->b, set->compare));
+	put_param(f, set, pair(row)->b, set->compare);
 }
 
 static void put_point_a(FILE *f, const void *ctx, const void *row, size_t k)
@@ -777,7 +907,7 @@ static void put_cmp(FILE *f, const void *ctx, const void *row, size_t k)
 static const struct csv_col compare_cols[] = {
 	{ "PATH", "the values of the other swept paths, which the row's two points share",
 	  others_count, others_member, put_other },
-	{ "compared", "the swept path compared", NULL, NULL, put_compared },
+	{ "compared", "the swept path compared, as its column is named in summary.csv", NULL, NULL, put_compared },
 	{ "a", "its value at the first point (the one listed first in the sweep)", NULL, NULL,
 	  put_value_a },
 	{ "b", "its value at the second", NULL, NULL, put_value_b },
@@ -797,8 +927,10 @@ const struct csv_file outputs_files[OUT_NFILES] = {
 			  summary_cols },
 	[OUT_WORKLOADS] = { "workloads.csv", "One row per sweep point and workload, with the columns of summary.csv that count and estimate.",
 			    workloads_cols },
-	[OUT_NODES] = { "nodes.csv", "One row per point and node, and one per replica (`web[0]`, `web[1]`, ...) for a node with more than one. One wide table: a column that does not apply to a node's kind is empty.",
+	[OUT_NODES] = { "nodes.csv", "One row per point and node, and one per replica (`web[0]`, `web[1]`, ...) for a node with more than one. One wide table, as gnuplot and a spreadsheet read it: a column that does not apply to a node's kind is NaN, as is a value that was not measured. Every file but summary.csv ends with the point's swept values, duration, warm-up and replications, so that each can be read alone.",
 			nodes_cols },
+	[OUT_NODES_LONG] = { "nodes_long.csv", "nodes.csv as a long table, as pandas and R group it: one row per point, node and column that applies to the node's kind, with the value's 95 % half-width where it has one.",
+			     nodes_long_cols },
 	[OUT_LATENCY] = { "latency.csv", "The histogram of served latencies pooled over replications, per point and workload. Buckets are within 0.4 % of their values.",
 			  latency_cols },
 	[OUT_TS] = { "timeseries.csv", "One row per point and time-series window (`window:`), warm-up included.",
@@ -815,7 +947,7 @@ void outputs_doc(FILE *f, const struct model_ops *const *kinds, int level)
 	struct outputs_catalogue nodes, ts;
 	outputs_catalogue_of(&nodes, kinds, 0);
 	outputs_catalogue_of(&ts, kinds, 1);
-	struct outputs_ctx ctx = { NULL, &nodes, &ts };
+	struct outputs_ctx ctx = { NULL, &nodes, &ts, NULL };
 	for (int i = 0; i < OUT_NFILES; i++)
 		csv_doc(f, &outputs_files[i], &ctx, level);
 }

@@ -13,7 +13,9 @@
  *   workloads.csv        the same per point and workload;
  *   nodes.csv            a row per point and node (and replica): every
  *                        kind's declared columns (model.h) in one wide
- *                        table, empty where a column does not apply;
+ *                        table, NaN where a column does not apply;
+ *   nodes_long.csv       the same values as a long table: a row per
+ *                        point, node and column that applies to it;
  *   latency.csv          the pooled latency histogram;
  *   timeseries.csv       per window: throughput, percentiles, failures;
  *   node_timeseries.csv  per window and node: the kinds' sampled columns;
@@ -35,7 +37,7 @@
 #include "sim/sweep.h"
 
 enum {
-	OUT_SUMMARY, OUT_WORKLOADS, OUT_NODES, OUT_LATENCY, OUT_TS, OUT_NODE_TS, OUT_TIMELINE,
+	OUT_SUMMARY, OUT_WORKLOADS, OUT_NODES, OUT_NODES_LONG, OUT_LATENCY, OUT_TS, OUT_NODE_TS, OUT_TIMELINE,
 	OUT_COMPARE, OUT_NFILES
 };
 
@@ -72,6 +74,17 @@ void outputs_catalogue_of(struct outputs_catalogue *c, const struct model_ops *c
 struct outputs_ctx {
 	const struct sweep *set;
 	const struct outputs_catalogue *nodes, *ts;
+	const struct outputs_point *pt;    /* the point whose rows are written */
+};
+
+/* What every row of a point carries after its own values, so that each
+ * file can be read without summary.csv: the point's swept values (from
+ * the sweep), its replications' measured time and warm-up, and how many
+ * ran. */
+struct outputs_point {
+	size_t point;
+	double duration_s, warmup_s;
+	uint32_t reps;
 };
 
 /* A row of summary.csv or workloads.csv. */
@@ -109,6 +122,16 @@ struct outputs_node {
 	const struct outputs_cell *cells;  /* [its kind's columns, then the call
 					    * columns] */
 };
+
+/* A row of nodes_long.csv: column `col` of the catalogue in node's row. */
+struct outputs_node_value {
+	const struct outputs_node *node;
+	size_t col;
+};
+
+/* outputs_node_has says whether catalogue column i applies to a node of
+ * kind ops (nodes_long.csv writes a row for each that does). */
+int outputs_node_has(const struct outputs_ctx *ctx, const struct model_ops *ops, size_t i);
 
 /* A row of latency.csv. */
 struct outputs_bucket {

@@ -389,8 +389,10 @@ static int growth_flagged(const struct series *x, double matter, double *mean,
 static int add_warning(struct report *r, size_t p, const char *text)
 {
 	char line[1200];
-	if (r->set->npoints > 1)
-		snprintf(line, sizeof line, "point %zu: %s", p, text);
+	char label[600];
+	sweep_point_label(r->set, p, label, sizeof label);
+	if (r->set->nparams)
+		snprintf(line, sizeof line, "%s: %s", label, text);
 	else
 		snprintf(line, sizeof line, "%s", text);
 	if (r->nwarnings >= REPORT_WARNINGS_MAX) {
@@ -474,7 +476,7 @@ static double ts_quantile(const struct whist *h, double q)
 
 static void put_row(struct report *r, int file, const void *row)
 {
-	struct outputs_ctx ctx = { r->set, &r->nodes_cat, &r->ts_cat };
+	struct outputs_ctx ctx = { r->set, &r->nodes_cat, &r->ts_cat, &r->cur };
 	csv_row(r->f[file], &outputs_files[file], &ctx, row);
 }
 
@@ -501,6 +503,12 @@ static void write_nodes(struct report *r, size_t p, const struct scenario *sc,
 				&a->cells[k][row * nc],
 			};
 			put_row(r, OUT_NODES, &o);
+			for (size_t i = 0; i < r->nodes_cat.n; i++) {
+				struct outputs_ctx ctx = { r->set, &r->nodes_cat, &r->ts_cat, &r->cur };
+				struct outputs_node_value v = { &o, i };
+				if (outputs_node_has(&ctx, nd->ops, i))
+					put_row(r, OUT_NODES_LONG, &v);
+			}
 		}
 	}
 }
@@ -611,6 +619,10 @@ static void io_check(struct report *r)
 static void write_point(struct report *r, size_t p, const struct scenario *sc,
 			const struct report_summary *pt, const struct report_point_acc *a)
 {
+	r->cur = (struct outputs_point){
+		p, sc ? (double)sc->duration_ns * 1e-9 : NAN,
+		(double)r->set->warmup_ns[p] * 1e-9, pt->replications,
+	};
 	write_summary_row(r, p, pt, a ? &a->scopes[0] : NULL);
 	if (!sc)
 		return;
@@ -895,7 +907,7 @@ int report_open(struct report *r, const char *dir, struct sim_err *err)
 		}
 	}
 	errno = 0;
-	struct outputs_ctx ctx = { r->set, &r->nodes_cat, &r->ts_cat };
+	struct outputs_ctx ctx = { r->set, &r->nodes_cat, &r->ts_cat, &r->cur };
 	for (int i = 0; i < OUT_NFILES; i++)
 		csv_header(r->f[i], &outputs_files[i], &ctx);
 	io_check(r);
@@ -1060,12 +1072,39 @@ int report_commit_to(struct report *r, const char *dir, struct sim_err *err)
 
 /* ---- the terminal ------------------------------------------------------ */
 
+/* short_path is the last word of a swept path ("rate" of
+ * "workloads.users.arrival.rate"), for the table's header */
+static const char *short_path(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	return dot ? dot + 1 : path;
+}
+
 void report_print_table(const struct report *r, FILE *f)
 {
-	fprintf(f, "%-6s %-16s %-22s %-12s %-12s %-12s %-10s %s\n", "point",
+	/* with a sweep, each row is named by its swept values, under a
+	 * header of the swept paths' last words */
+	const struct sweep *set = r->set;
+	char head[256] = "", label[1024];
+	int width = 0;
+	for (size_t i = 0; i < set->nparams; i++) {
+		size_t at = strlen(head);
+		snprintf(head + at, sizeof head - at, "%s%s", i ? ", " : "",
+			 short_path(set->param_paths[i]));
+	}
+	if (set->nparams) {
+		width = (int)strlen(head);
+		for (size_t p = 0; p < set->npoints; p++) {
+			sweep_point_label(set, p, label, sizeof label);
+			if ((int)strlen(label) > width)
+				width = (int)strlen(label);
+		}
+		fprintf(f, "%-*s  ", width, head);
+	}
+	fprintf(f, "%-16s %-22s %-12s %-12s %-12s %-10s %s\n",
 		"throughput/s", "mean latency", "p50", "p99", "p99.9", "rejected",
 		"failed");
-	for (size_t p = 0; p < r->set->npoints; p++) {
+	for (size_t p = 0; p < set->npoints; p++) {
 		struct report_summary sum, *pt = &sum;
 		if (report_point(r, p, pt) || !pt->replications)
 			continue;
@@ -1085,7 +1124,11 @@ void report_print_table(const struct report *r, FILE *f)
 							 0 : pt->mean[METRIC_REJECT_RATIO]));
 		snprintf(fail, sizeof fail, "%.3g%%", 100 * (isnan(pt->mean[METRIC_ERROR_RATIO]) ?
 							   0 : pt->mean[METRIC_ERROR_RATIO]));
-		fprintf(f, "%-6zu %-16s %-22s %-12s %-12s %-12s %-10s %s%s%s\n", p, thr,
+		if (set->nparams) {
+			sweep_point_label(set, p, label, sizeof label);
+			fprintf(f, "%-*s  ", width, label);
+		}
+		fprintf(f, "%-16s %-22s %-12s %-12s %-12s %-10s %s%s%s\n", thr,
 			mean, p50, p99, p999, rej, fail,
 			pt->complete ? "" : "  (incomplete)",
 			pt->steady ? "" : "  (not steady)");

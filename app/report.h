@@ -108,6 +108,7 @@ struct report {
 	size_t more_points;         /* the points they are about */
 	size_t last_warned;         /* the last of those points, plus one */
 	struct outputs_catalogue nodes_cat, ts_cat;  /* nodes.csv, node_timeseries.csv */
+	struct outputs_point cur;                   /* the point being written */
 	/* output files, when writing (report_open) */
 	char *dir;
 	size_t made;                /* dir[0..made) is the shallowest directory

@@ -18,5 +18,5 @@ if (cmplabel ne "") set key title cmplabel
 set xtics rotate by -30
 stats share using 2 nooutput
 nb = STATS_records
-plot for [i=2:ncols] share using i:xtic(1) title word(ptlabels, i - 1), \
+plot for [i=2:ncols] share using i:xtic(1) title ptname[int(word(selpts, i - 1)) + 1], \
      1.0 / nb with lines dt 2 lc rgb "#555555" notitle

@@ -6,7 +6,11 @@
 load "plots/common.gp"
 set termoption noenhanced
 load markers
-set terminal pngcairo size 900,720 noenhanced font "sans,10"
+if (exists("fmt") && fmt eq "svg") {
+	set terminal svg size 900,720 dynamic noenhanced font "sans,10" background rgb "white"
+} else {
+	set terminal pngcairo size 900,720 noenhanced font "sans,10"
+}
 set output out
 file = dir."/node_timeseries.csv"
 np = words(ptlabels2)
@@ -17,14 +21,14 @@ set yrange [*:1]
 set key bottom right
 if (exists("sweeplabel") && sweeplabel ne "") set key title sweeplabel
 plot for [p=1:np] file every ::1 \
-     using ((column(1) == p - 1 && strcol(3) eq cache) ? $2 : NaN):(column("hit_ratio")) \
-     with lines lw 2 lc p title word(ptlabels2, p)
+     using ((column(1) == p - 1 && strcol(3) eq cache) ? $2 / tdiv : NaN):(column("hit_ratio")) \
+     with lines lw 2 lc rgb pcol(p) title ptname[p]
 set title sprintf("Requests %s sent to its backend", cache)
-set xlabel "simulated time (s)"
+set xlabel tlabel
 set ylabel "requests per second"
 set yrange [0:*]
 set key top right
 plot for [p=1:np] file every ::1 \
-     using ((column(1) == p - 1 && strcol(3) eq cache) ? $2 : NaN):(column("backend_per_s")) \
-     with lines lw 2 lc p title word(ptlabels2, p)
+     using ((column(1) == p - 1 && strcol(3) eq cache) ? $2 / tdiv : NaN):(column("backend_per_s")) \
+     with lines lw 2 lc rgb pcol(p) title ptname[p]
 unset multiplot

@@ -6,13 +6,26 @@
 load "plots/common.gp"
 set termoption noenhanced
 set datafile separator whitespace
-set title sprintf("p50 and p99 latency by %s%s (95 %% intervals)", cmplabel, sellabel)
+set title sprintf("p50 and p99 latency of served requests by %s%s (95 %% intervals)", cmplabel, \
+	npanels > 1 ? ", at ".panel_title[ptpanel[npoints]] : "")
 set ylabel "latency (s)"
 set xlabel cmplabel
 set style data histograms
 set style histogram errorbars gap 1 lw 1
 set style fill solid 0.7 border lc rgb "#555555"
-set yrange [0:*]
+# bars that span decades (50 s beside 50 ms) on a log axis, so that the
+# small ones stay visible
+stats bars using 2 nooutput
+bmin = STATS_min
+stats bars using 5 nooutput
+bmax = STATS_max
+if (bmin > 0 && bmax / bmin > 20) {
+	set logscale y
+	set yrange [bmin / 2:bmax * 2]
+	set ylabel "latency (s, log scale)"
+} else {
+	set yrange [0:*]
+}
 set key top left
 set xtics rotate by -30
 plot bars using 2:3:4:xtic(1) ls 1 title "p50", '' using 5:6:7 ls 2 title "p99"

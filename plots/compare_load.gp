@@ -21,4 +21,4 @@ set key top left
 plot for [g=1:words(groups)] dir."/summary.csv" \
     using (strcol(cmpcol) eq word(groups, g) ? idx(strcol(xcol)) + 0.04 * (g - (words(groups) + 1) / 2.0) : NaN):\
           (column(metric)):(column(metric."_lo")):(column(metric."_hi")) \
-    with yerrorlines lw 2 title word(groups, g)
+    with yerrorlines lw 2 lc rgb pcol(g) title word(groups, g)

@@ -18,4 +18,4 @@ do for [i=1:nx] { set xtics add (word(xvals, i) i) }
 set key bottom left
 plot for [g=1:words(groups)] dir."/summary.csv" \
     using (strcol(cmpcol) eq word(groups, g) ? idx(strcol(xcol)) : NaN):(column("healthy_end_share")) \
-    with linespoints lw 2 pt 7 title word(groups, g)
+    with linespoints lw 2 pt 7 lc rgb pcol(g) title word(groups, g)

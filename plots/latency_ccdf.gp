@@ -1,19 +1,24 @@
-# latency_ccdf.gp - the tail of the end-to-end latency distribution: the
-# share of requests slower than each latency, both axes logarithmic, one
-# curve per sweep point (all workloads together).  p99 is where a curve
-# crosses 10^-2, p99.9 where it crosses 10^-3; a straight line on these
-# axes is a power-law tail, a bend down an exponential one.
+# latency_ccdf.gp - the tail: the share of served requests slower than x,
+# log-log (pooled over replications, all workloads together), a curve per
+# value of the compared parameter, a panel per setting of the others.
+# p99 is where a curve crosses 0.01, p99.9 where it crosses 0.001 (the
+# dotted lines).
 load "plots/common.gp"
-set title "End-to-end latency: the tail (share of requests slower than x)"
+charttitle = "End-to-end latency of served requests: the tail (share slower than x)"
 set xlabel "latency (s, log scale)"
-set ylabel "share of requests slower (log scale)"
+set ylabel "share of served requests slower (log scale)"
 set logscale xy
-set format x "10^{%L}"
-set format y "10^{%L}"
 set yrange [1e-5:1]
-set key top right
+set key outside right top nobox noopaque
+if (linelabel ne "") set key title linelabel
 set arrow from graph 0, first 0.01 to graph 1, first 0.01 nohead lc rgb "#bbbbbb" dt 3
 set arrow from graph 0, first 0.001 to graph 1, first 0.001 nohead lc rgb "#bbbbbb" dt 3
-plot for [p=0:npoints-1] dir."/latency.csv" every ::1 \
-       using (($1==p && strcol(2) eq "all" && $5 < 1) ? $3 : NaN):(1 - $5) \
-     with steps lw 2 title sprintf("point %d", p)
+load "plots/panels.gp"
+f = dir."/latency.csv"
+do for [k=1:npanels] {
+	if (npanels > 1) { set title panel_title[k] }
+	plot for [p=0:npoints-1] f every ::1 \
+	       using (($1 == p && ptpanel[p + 1] == k && strcol(2) eq "all" && $5 < 1) ? $3 : NaN):(1 - $5) \
+	       with steps lw 2 lc rgb pcol(ptidx[p + 1]) title (ptpanel[p + 1] == k ? ptline[p + 1] : "")
+}
+unset multiplot

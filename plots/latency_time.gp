@@ -1,11 +1,22 @@
-# latency_time.gp - p50 and p99 latency per time window (mean over replications)
+# latency_time.gp - p99 (solid) and p50 (dashed) latency per time window,
+# pooled over replications, warm-up included: a line per value of the
+# compared parameter, a panel per setting of the others (plot.sh's
+# .names.gp), so that lines stay few enough to tell apart.
 load "plots/common.gp"
 load markers
-set title "Latency over time (warm-up included)"
-set xlabel "simulated time (s)"
+charttitle = "Latency over time: p99 solid, p50 dashed (warm-up included)"
+set xlabel tlabel
 set ylabel "latency (s)"
 set logscale y
-plot for [p=0:npoints-1] dir."/timeseries.csv" every ::1 using ($1==p ? $2 : NaN):5 \
-       with lines ls 2 dt p+1 title sprintf("p99, point %d", p), \
-     for [p=0:npoints-1] dir."/timeseries.csv" every ::1 using ($1==p ? $2 : NaN):4 \
-       with lines ls 1 dt p+1 title sprintf("p50, point %d", p)
+set key outside right top nobox noopaque
+if (linelabel ne "") set key title linelabel
+load "plots/panels.gp"
+f = dir."/timeseries.csv"
+do for [k=1:npanels] {
+	if (npanels > 1) { set title panel_title[k] }
+	plot for [p=0:npoints-1] f every ::1 using (($1 == p && ptpanel[p + 1] == k) ? $2 / tdiv : NaN):5 \
+	       with lines lw 2 lc rgb pcol(ptidx[p + 1]) title (ptpanel[p + 1] == k ? ptline[p + 1] : ""), \
+	     for [p=0:npoints-1] f every ::1 using (($1 == p && ptpanel[p + 1] == k) ? $2 / tdiv : NaN):4 \
+	       with lines lw 1 dt 2 lc rgb pcol(ptidx[p + 1]) notitle
+}
+unset multiplot

@@ -1,21 +1,30 @@
-# percentiles_by_point.gp - mean, p50, p99 latency per sweep point with 95 %
-# confidence intervals (the "hockey stick" of a load sweep); a percentile's
-# interval [lo, hi] need not be symmetric.  Columns are found by name, so
-# sweep parameter columns may precede.
+# percentiles_by_point.gp - mean, p50 and p99 latency of served requests
+# per sweep point with their 95 % intervals: along the x axis the values
+# of the compared parameter, a panel per setting of the others (plot.sh's
+# .names.gp), so that a line only joins points that differ in one value.
 load "plots/common.gp"
-set title "Latency by sweep point (95 % confidence intervals)"
-# plot.sh passes sweeplabel, the first sweep parameter's path, when the
-# scenario has a sweep: its values (column 2) then label the x axis
-if (!exists("sweeplabel")) sweeplabel = ""
-set xlabel (sweeplabel eq "" ? "sweep point" : sprintf("sweep point (%s)", sweeplabel))
+charttitle = "Latency of served requests by sweep point (95 % confidence intervals)"
+set xlabel (linelabel eq "" ? "sweep point" : linelabel)
 set ylabel "latency (s)"
 set logscale y
-set xrange [-0.5:npoints-0.5]
-set key top right
-xl(c) = sweeplabel eq "" ? sprintf("%d", int(column(1))) : stringcolumn(2)
-plot dir."/summary.csv" using 1:(column("latency_p99_s")):(column("latency_p99_s_lo")):\
-       (column("latency_p99_s_hi")):xtic(xl(0)) with yerrorlines ls 2 title "p99", \
-     dir."/summary.csv" using 1:(column("latency_p50_s")):(column("latency_p50_s_lo")):\
-       (column("latency_p50_s_hi")) with yerrorlines ls 1 title "p50", \
-     dir."/summary.csv" using 1:(column("latency_mean_s")):(column("latency_mean_s_ci95")) \
-       with yerrorlines ls 3 title "mean"
+set xrange [0.5:nlines + 0.5]
+set xtics ()
+do for [p=1:npoints] { set xtics add (ptline[p] ptidx[p]) }
+# ticks that would run into each other are turned
+chars = 0
+do for [p=1:npoints] { if (ptpanel[p] == 1) { chars = chars + strlen(ptline[p]) + 2 } }
+if (chars > (npanels > 1 ? 40 : 90)) { set xtics rotate by -30 }
+set key outside right top nobox noopaque
+load "plots/panels.gp"
+f = dir."/summary.csv"
+x(k) = ptpanel[int(column(1)) + 1] == k ? ptidx[int(column(1)) + 1] : NaN
+do for [k=1:npanels] {
+	if (npanels > 1) { set title panel_title[k] }
+	plot f using (x(k)):(column("latency_p99_s")):(column("latency_p99_s_lo")):(column("latency_p99_s_hi")) \
+	       with yerrorlines ls 2 title "p99", \
+	     f using (x(k)):(column("latency_p50_s")):(column("latency_p50_s_lo")):(column("latency_p50_s_hi")) \
+	       with yerrorlines ls 1 title "p50", \
+	     f using (x(k)):(column("latency_mean_s")):(column("latency_mean_s_ci95")) \
+	       with yerrorlines ls 3 title "mean"
+}
+unset multiplot

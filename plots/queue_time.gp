@@ -8,11 +8,11 @@ load markers
 file = dir."/node_timeseries.csv"
 np = words(ptlabels3)
 set title sprintf("%s: backlog over time", queue)
-set xlabel "simulated time (s)"
+set xlabel tlabel
 set ylabel "messages waiting or in progress"
 set yrange [0:*]
 set key top right
 if (exists("sweeplabel") && sweeplabel ne "") set key title sweeplabel
 plot for [p=1:np] file every ::1 \
-     using ((column(1) == p - 1 && strcol(3) eq queue) ? $2 : NaN):(column("backlog")) \
-     with lines lw 2 lc p title word(ptlabels3, p)
+     using ((column(1) == p - 1 && strcol(3) eq queue) ? $2 / tdiv : NaN):(column("backlog")) \
+     with lines lw 2 lc rgb pcol(p) title ptname[p]

@@ -7,7 +7,11 @@
 load "plots/common.gp"
 set termoption noenhanced
 set datafile separator whitespace
-set terminal pngcairo size 900,540 noenhanced font "sans,10"
+if (exists("fmt") && fmt eq "svg") {
+	set terminal svg size 900,540 dynamic noenhanced font "sans,10" background rgb "white"
+} else {
+	set terminal pngcairo size 900,540 noenhanced font "sans,10"
+}
 set output out
 ng = words(groups2)
 set multiplot layout 1,2 title sprintf("Database %s: stale reads", db)
@@ -15,9 +19,9 @@ set xlabel xlabel2
 set ylabel "stale reads / reads"
 set yrange [0:*]
 set key top left
-plot for [g=1:ng] staledat index g - 1 using 0:2:xtic(1) with linespoints lw 2 pt 7 lc g \
+plot for [g=1:ng] staledat index g - 1 using 0:2:xtic(1) with linespoints lw 2 pt 7 lc rgb pcol(g) \
      title word(groups2, g)
 set ylabel "read-your-writes violations per second"
-plot for [g=1:ng] staledat index g - 1 using 0:3:xtic(1) with linespoints lw 2 pt 7 lc g \
+plot for [g=1:ng] staledat index g - 1 using 0:3:xtic(1) with linespoints lw 2 pt 7 lc rgb pcol(g) \
      title word(groups2, g)
 unset multiplot

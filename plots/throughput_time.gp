@@ -1,18 +1,26 @@
-# throughput_time.gp - completed requests per second, and rejections and
-# failures per window
+# throughput_time.gp - completed requests per second per time window
+# (solid, left axis) and requests refused or failed per window (dashed,
+# right axis), mean over replications, warm-up included: a line per value
+# of the compared parameter, a panel per setting of the others.
 load "plots/common.gp"
 load markers
-set title "Throughput over time (warm-up included)"
-set xlabel "simulated time (s)"
+charttitle = "Throughput over time: served solid, refused or failed dashed (right axis)"
+set xlabel tlabel
 set ylabel "completed requests per second"
-set y2label "rejected and failed requests per window"
+set y2label "refused and failed requests per window"
 set y2tics
 set ytics nomirror
 set yrange [0:*]
 set y2range [0:*]
-plot for [p=0:npoints-1] dir."/timeseries.csv" every ::1 using ($1==p ? $2 : NaN):3 \
-       with lines ls 1 dt p+1 title sprintf("throughput, point %d", p), \
-     for [p=0:npoints-1] dir."/timeseries.csv" every ::1 using ($1==p ? $2 : NaN):6 \
-       axes x1y2 with impulses ls 2 title sprintf("rejected, point %d", p), \
-     for [p=0:npoints-1] dir."/timeseries.csv" every ::1 using ($1==p ? $2 : NaN):7 \
-       axes x1y2 with impulses ls 4 title sprintf("failed, point %d", p)
+set key outside right top nobox noopaque
+if (linelabel ne "") set key title linelabel
+load "plots/panels.gp"
+f = dir."/timeseries.csv"
+do for [k=1:npanels] {
+	if (npanels > 1) { set title panel_title[k] }
+	plot for [p=0:npoints-1] f every ::1 using (($1 == p && ptpanel[p + 1] == k) ? $2 / tdiv : NaN):3 \
+	       with lines lw 2 lc rgb pcol(ptidx[p + 1]) title (ptpanel[p + 1] == k ? ptline[p + 1] : ""), \
+	     for [p=0:npoints-1] f every ::1 using (($1 == p && ptpanel[p + 1] == k) ? $2 / tdiv : NaN):($6 + $7) \
+	       axes x1y2 with lines lw 1 dt 2 lc rgb pcol(ptidx[p + 1]) notitle
+}
+unset multiplot

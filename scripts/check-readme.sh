@@ -98,7 +98,7 @@ says "p99 falls from $(fmt '%.1f' "$(cell "$s" latency_p99_s point=0)" 1000) ms 
 # ---- comparing balancers: the paired comparison at 800/s ---------------
 run compare-balancers "$bin" run scenarios/compare-balancers.yaml -q -o "$tmp/cb"
 c="$tmp/cb/compare.csv"
-at="workloads.users.arrival.rate=800/s a=round_robin b=least_connections"
+at="workloads.users.arrival.rate_per_s=800 a=round_robin b=least_connections"
 diff=$(fmt '%.3f' "$(cell "$c" latency_mean_s_diff $at)" | sed 's/^-/−/')
 says "| round_robin | least_connections | $diff s | ± $(fmt '%.3f' "$(cell "$c" latency_mean_s_diff_ci95 $at)") s | ± $(fmt '%.3f' "$(cell "$c" latency_mean_s_unpaired_ci95 $at)") s | $(cell "$c" latency_mean_s_significant $at) |"
 

@@ -4,7 +4,9 @@
 # Each PNG is drawn under a temporary name and renamed into place, so a
 # failed chart never replaces a good one.
 set -e
-dir=${1:?usage: plot.sh RESULTS_DIR}
+dir=${1:?usage: plot.sh RESULTS_DIR [SCENARIO]}
+# the scenario file, when known, goes into the HTML report (html.sh)
+scenario=${2:-}
 # a capacity search (archsim capacity) writes capacity-PATH.csv, one per
 # parameter searched (capacity.csv from older versions): a chart each,
 # named as its file
@@ -48,6 +50,7 @@ for capfile in "$dir"/capacity-*.csv "$dir"/capacity.csv; do
 done
 if [ -n "$drawn" ] && [ ! -f "$dir/summary.csv" ]; then
 	echo "charts:$drawn (and .svg)"
+	sh scripts/html.sh "$dir" "$scenario"
 	exit 0
 fi
 if [ ! -f "$dir/summary.csv" ]; then
@@ -63,7 +66,7 @@ callers=""
 if [ -f "$dir/node_timeseries.csv" ]; then
 	# (those with busy workers to show: services)
 	col=$(head -n 1 "$dir/node_timeseries.csv" | tr , '\n' | grep -n '^busy_mean$' | cut -d: -f1)
-	nodes=$(awk -F, -v c="$col" 'NR > 1 && $1 == 0 && c && $c != "" && !seen[$3]++ { printf "%s ", $3 }' \
+	nodes=$(awk -F, -v c="$col" 'NR > 1 && $1 == 0 && c && $c != "" && $c != "NaN" && !seen[$3]++ { printf "%s ", $3 }' \
 		"$dir/node_timeseries.csv")
 	# and those whose workers ever waited on calls
 	col=$(head -n 1 "$dir/node_timeseries.csv" | tr , '\n' | grep -n '^calling_mean$' | cut -d: -f1)
@@ -77,19 +80,46 @@ if [ -f "$dir/node_timeseries.csv" ]; then
 	brknodes=$(awk -F, -v c="$col" 'NR > 1 && $1 == 0 && c && $c != "" && $c != "NaN" \
 		&& !seen[$3]++ { printf "%s ", $3 }' "$dir/node_timeseries.csv")
 fi
-# the timeline of point 0, as vertical lines with their labels
+# the time axis: seconds, or minutes or hours when the run is long
+tdiv=1 tunit=s
+if [ -f "$dir/timeseries.csv" ]; then
+	tmax=$(awk -F, 'NR > 1 && $2 + 0 > m { m = $2 + 0 } END { print m + 0 }' "$dir/timeseries.csv")
+	tdiv=$(awk -v t="$tmax" 'BEGIN { print (t > 36000 ? 3600 : t > 1200 ? 60 : 1) }')
+	case $tdiv in 3600) tunit=h ;; 60) tunit=min ;; esac
+fi
+# the timeline of point 0, as vertical lines numbered at the top, and a
+# key under the chart ("1 crash db[0]"), so that no two labels overprint
 markers="$dir/.markers.gp"
 : > "$markers"
 if [ -f "$dir/timeline.csv" ]; then
-	awk -F, 'NR > 1 && $1 == 0 {
+	awk -F, -v div="$tdiv" -v unit="$tunit" 'NR > 1 && $1 == 0 {
 		gsub(/"/, "", $6)
-		printf "set arrow from %s, graph 0 to %s, graph 1 nohead lc rgb \"#888888\" dt 3\n", $2, $2
-		printf "set label \"%s\" at %s, graph 0.98 right rotate by 90 font \",8\" tc rgb \"#555555\"\n", $6, $2
+		n++
+		x = $2 / div
+		# entries at one time share a line and a number ("1-2")
+		if (!(x in first)) { first[x] = n; xs[++nx] = x }
+		last[x] = n
+		item = sprintf("%d: %s at %g %s", n, $6, x, unit)
+		if (length(line) + length(item) > 110) { lines[++nl] = line; line = "" }
+		line = line (line == "" ? "" : "    ") item
+	}
+	END {
+		for (i = 1; i <= nx; i++) {
+			x = xs[i]
+			printf "set arrow from %s, graph 0 to %s, graph 1 nohead lc rgb \"#888888\" dt 3\n", x, x
+			printf "set label \"%s\" at %s, graph 1 center offset 0, 0.6 font \",8\" tc rgb \"#555555\"\n",
+				first[x] == last[x] ? first[x] : first[x] "-" last[x], x
+		}
+		if (line != "") lines[++nl] = line
+		for (i = 1; i <= nl; i++)
+			printf "set label \"%s\" at screen 0.01, screen %.3f left font \",8\" tc rgb \"#555555\"\n",
+				(i == 1 ? "timeline " : "         ") lines[i], 0.012 + 0.028 * (nl - i)
+		if (nl) printf "set bmargin %d\nset tmargin 4\nset title offset 0, 0.8\n", 4 + 2 * nl
 	}' "$dir/timeline.csv" > "$markers"
 fi
 # nice PATH: a swept path in words ("lb policy", "users arrival rate")
 nice() {
-	echo "$1" | awk -F. '{
+	echo "$1" | sed 's/_per_s$/ (per s)/; s/_s$/ (s)/' | awk -F. '{
 		if ($1 == "nodes") { s = $2; for (i = 3; i <= NF; i++) s = s " " $i }
 		else if ($1 == "workloads") s = $2 " " ($NF == "rate" ? "arrival rate" : $NF)
 		else s = $NF
@@ -101,6 +131,80 @@ cmpcol=0 xcol=0 groups="" xvals="" cmplabel="" xlab="" bars="$dir/.bars.dat" sel
 selpts=$(awk -F, 'NR > 1 && $1 < 8 { printf "%s ", $1 }' "$dir/summary.csv")
 nparams=$(head -n 1 "$dir/summary.csv" | tr , '\n' | grep -n '^replications$' | cut -d: -f1)
 nparams=$((nparams - 2))
+# the points' names, for legends and ticks (.names.gp): each point's
+# label from summary.csv; and panels, so that no chart holds more lines
+# than it can tell apart: a line per value of the compared parameter
+# (compare.csv's, or the first swept), a panel per setting of the others
+cmpidx=1
+if [ -f "$dir/compare.csv" ] && [ "$(wc -l < "$dir/compare.csv")" -gt 1 ]; then
+	c=$(head -n 1 "$dir/compare.csv" | tr , '\n' | grep -n '^compared$' | cut -d: -f1)
+	cp=$(awk -F, -v c="$c" 'NR == 2 { print $c }' "$dir/compare.csv")
+	cmpidx=$(head -n 1 "$dir/summary.csv" | tr , '\n' | grep -nx "$cp" | head -n 1 | cut -d: -f1)
+	cmpidx=$((cmpidx - 1))
+fi
+names="$dir/.names.gp"
+awk -v np="$nparams" -v cmp="$cmpidx" '
+	# csv splits a CSV line into f as CSV reads it (quoted commas too)
+	function csv(line, f,   n, i, c, q, s) {
+		n = 0; s = ""; q = 0
+		for (i = 1; i <= length(line); i++) {
+			c = substr(line, i, 1)
+			if (q) {
+				if (c == "\"" && substr(line, i + 1, 1) == "\"") { s = s c; i++ }
+				else if (c == "\"") q = 0
+				else s = s c
+			} else if (c == "\"") q = 1
+			else if (c == ",") { f[++n] = s; s = "" }
+			else s = s c
+		}
+		f[++n] = s
+		return n
+	}
+	function gq(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
+	# nice: a swept path in words, its unit suffix dropped
+	function nice(path,   a, n, s, i) {
+		sub(/_per_s$|_s$/, "", path)
+		n = split(path, a, ".")
+		if (a[1] == "nodes") { s = a[2]; for (i = 3; i <= n; i++) s = s " " a[i] }
+		else if (a[1] == "workloads") s = a[2] " " (a[n] == "rate" ? "arrival rate" : a[n])
+		else s = a[n]
+		gsub(/_/, " ", s)
+		return s
+	}
+	NR == 1 {
+		n = csv($0, h)
+		for (i = 1; i <= n; i++) if (h[i] == "label") lc = i
+		for (i = 1; i <= np; i++) path[i] = h[i + 1]
+		next
+	}
+	{
+		n = csv($0, f)
+		p = f[1] + 1
+		lab = f[lc]
+		if (split(lab, v, ", ") != np) for (i = 1; i <= np; i++) v[i] = f[i + 1]
+		line = np ? v[cmp] : ""
+		key = ""; title = ""
+		for (i = 1; i <= np; i++) if (i != cmp) {
+			key = key SUBSEP v[i]
+			title = title (title == "" ? "" : ", ") nice(path[i]) " " v[i]
+		}
+		if (!(key in panel)) { panel[key] = ++npan; ptitle[npan] = title }
+		if (!(line in idx)) idx[line] = ++nl
+		name[p] = lab; pline[p] = line; ppan[p] = panel[key]; pidx[p] = idx[line]
+		if (p > npts) npts = p
+	}
+	END {
+		cols = npan <= 1 ? 1 : npan <= 4 ? 2 : npan <= 9 ? 3 : 4
+		printf "npanels = %d\npanelcols = %d\npanelrows = %d\nnlines = %d\n",
+			npan, cols, int((npan + cols - 1) / cols), nl
+		printf "linelabel = %s\n", gq(np ? nice(path[cmp]) : "")
+		printf "array panel_title[%d]\narray ptname[%d]\narray ptline[%d]\n", npan, npts, npts
+		printf "array ptpanel[%d]\narray ptidx[%d]\n", npts, npts
+		for (k = 1; k <= npan; k++) printf "panel_title[%d] = %s\n", k, gq(ptitle[k])
+		for (p = 1; p <= npts; p++)
+			printf "ptname[%d] = %s\nptline[%d] = %s\nptpanel[%d] = %d\nptidx[%d] = %d\n",
+				p, gq(name[p]), p, gq(pline[p]), p, ppan[p], p, pidx[p]
+	}' "$dir/summary.csv" > "$names"
 : > "$bars"
 if [ -f "$dir/compare.csv" ] && [ "$(wc -l < "$dir/compare.csv")" -gt 1 ]; then
 	c=$(head -n 1 "$dir/compare.csv" | tr , '\n' | grep -n '^compared$' | cut -d: -f1)
@@ -203,14 +307,18 @@ if [ -n "$db" ] && [ "$npts" -gt 1 ]; then
 	groups2=$(awk -F, -v c="$gc" 'NR > 1 && !seen[c ? $c : "all"]++ { printf "%s ", c ? $c : "all" }' \
 		"$dir/summary.csv")
 	for g in $groups2; do
-		awk -F, -v db="$db" -v gc="$gc" -v xc="$xc" -v g="$g" '
+		awk -F, -v db="$db" -v gc="$gc" -v xc="$xc" -v g="$g" -v np="$nparams" '
 			FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
 			FILENAME ~ /nodes.csv$/ && $2 == db {
 				st[$1] = $col[FILENAME, "stale_ratio"]; ryw[$1] = $col[FILENAME, "ryw_violations"] }
 			FILENAME ~ /summary.csv$/ && (gc == 0 || $gc == g) {
 				secs = $col[FILENAME, "throughput_per_s"] > 0 ? \
 				       $col[FILENAME, "arrivals"] / $col[FILENAME, "throughput_per_s"] : 0
-				x = $xc; gsub(/ /, "_", x)
+				x = $xc
+				if (match($0, /,"[^"]*"$/)) lab = substr($0, RSTART + 2, RLENGTH - 3)
+				else { lab = $NF }
+				if (split(lab, v, ", ") == np) x = v[xc - 1]
+				x = "\"" x "\""
 				print x, (st[$1] == "" ? "NaN" : st[$1]), (secs > 0 ? ryw[$1] / secs : "NaN")
 			}' "$dir/nodes.csv" "$dir/summary.csv" >> "$staledat"
 		printf '\n\n' >> "$staledat"
@@ -241,6 +349,7 @@ unhealthy=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "healthy_end_
 for gp in plots/*.gp; do
 	name=$(basename "$gp" .gp)
 	[ "$name" = common ] && continue
+	[ "$name" = panels ] && continue      # loaded by the charts with panels
 	[ "$name" = capacity ] && continue       # drawn above, from capacity-PATH.csv
 	case $name in
 	latency_cdf|latency_ccdf|latency_time|percentiles_by_point|compare_load|compare_bars)
@@ -265,7 +374,7 @@ for gp in plots/*.gp; do
 	esac
 	for fmt in png svg; do
 	tmp="$dir/.$name.$fmt.tmp"
-	if gnuplot -e "dir='$dir'; out='$tmp'; fmt='$fmt'; sweeplabel='$sweep'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; sellabel='$sellabel'; share='$share'; lb='$lb'; ncols=$ncols; ptlabels='$ptlabels'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ptlabels2='$ptlabels2'; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; ptlabels3='$ptlabels3'; brknodes='$brknodes'" "$gp" 2>"$dir/.$name.log"; then
+	if gnuplot -e "dir='$dir'; out='$tmp'; fmt='$fmt'; sweeplabel='$sweep'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; sellabel='$sellabel'; share='$share'; lb='$lb'; ncols=$ncols; ptlabels='$ptlabels'; selpts='$selpts'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ptlabels2='$ptlabels2'; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; ptlabels3='$ptlabels3'; brknodes='$brknodes'; names='$names'; tdiv=$tdiv; tunit='$tunit'" "$gp" 2>"$dir/.$name.log"; then
 		mv "$tmp" "$dir/$name.$fmt"
 		rm -f "$dir/.$name.log"
 	else
@@ -276,5 +385,6 @@ for gp in plots/*.gp; do
 	fi
 	done
 done
-rm -f "$markers" "$bars" "$share" "$cachedat" "$staledat"
+rm -f "$markers" "$names" "$bars" "$share" "$cachedat" "$staledat"
 echo "charts: $dir/*.png and *.svg"
+sh scripts/html.sh "$dir" "$scenario"

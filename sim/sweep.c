@@ -9,6 +9,7 @@
  */
 #include "sim/sweep.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,79 @@ const char *sweep_param_value(const struct sweep *set, size_t p, size_t i)
 	if (n->type == YT_SCALAR)
 		return n->str;
 	return n->type == YT_MAP ? "{...}" : "[...]";
+}
+
+/* value_unit is the unit one written value has: SWEEP_NUMBER for a plain
+ * number, SWEEP_SECONDS or SWEEP_PER_S for a duration or a rate (with its
+ * value in *v), else SWEEP_TEXT. */
+static int value_unit(const struct yt_node *n, double *v)
+{
+	if (n->type != YT_SCALAR || n->quoted || !n->str[0])
+		return SWEEP_TEXT;
+	char *end;
+	double x = strtod(n->str, &end);
+	int64_t ns;
+	if (*end == 0 && isfinite(x)) {
+		*v = x;
+		return SWEEP_NUMBER;
+	}
+	if (check_parse_duration(n->str, &ns) == 0) {
+		*v = (double)ns * 1e-9;
+		return SWEEP_SECONDS;
+	}
+	if (check_parse_rate(n->str, v) == 0)
+		return SWEEP_PER_S;
+	return SWEEP_TEXT;
+}
+
+int sweep_param_unit(const struct sweep *set, size_t i)
+{
+	const struct yt_node *vals = yt_val(set->sweep, i);
+	int unit = SWEEP_NUMBER, nonzero = 0;
+	for (size_t k = 0; k < vals->n; k++) {
+		double v;
+		int u = value_unit(vals->items[k], &v);
+		if (u == SWEEP_TEXT)
+			return SWEEP_TEXT;
+		if (u == SWEEP_NUMBER)
+			nonzero |= v != 0;
+		else if (unit == SWEEP_NUMBER)
+			unit = u;
+		else if (unit != u)
+			return SWEEP_TEXT;
+	}
+	/* a plain number other than 0 beside durations or rates: text */
+	return unit != SWEEP_NUMBER && nonzero ? SWEEP_TEXT : unit;
+}
+
+void sweep_param_column(const struct sweep *set, size_t i, char *buf, size_t len)
+{
+	static const char *const suffix[] = { "", "", "_s", "_per_s" };
+	snprintf(buf, len, "%s%s", set->param_paths[i], suffix[sweep_param_unit(set, i)]);
+}
+
+double sweep_param_number(const struct sweep *set, size_t p, size_t i)
+{
+	size_t stride = 1;
+	for (size_t j = i + 1; j < set->nparams; j++)
+		stride *= set->param_nvalues[j];
+	const struct yt_node *vals = yt_val(set->sweep, i);
+	double v;
+	if (sweep_param_unit(set, i) == SWEEP_TEXT ||
+	    value_unit(vals->items[(p / stride) % vals->n], &v) == SWEEP_TEXT)
+		return NAN;
+	return v;
+}
+
+void sweep_point_label(const struct sweep *set, size_t p, char *buf, size_t len)
+{
+	size_t at = 0;
+	snprintf(buf, len, "%s", set->nparams ? "" : "all");
+	for (size_t i = 0; i < set->nparams && at < len; i++) {
+		int n = snprintf(buf + at, len - at, "%s%s", i ? ", " : "",
+				 sweep_param_value(set, p, i));
+		at += n > 0 ? (size_t)n : 0;
+	}
 }
 
 /* point_tree builds point p's tree: the set's tree without its sweep, with

@@ -116,6 +116,28 @@ struct scenario *sweep_point(const struct sweep *sw, size_t p, struct sim_err *e
  * written ("{...}" or "[...]" for a mapping or a list). */
 const char *sweep_param_value(const struct sweep *sw, size_t p, size_t i);
 
+/* How a swept parameter's values are written as numbers in the output
+ * files: every value a duration (in seconds, the column named PATH_s),
+ * every value a rate (per second, PATH_per_s), every value a plain
+ * number (PATH), or anything else (text as written, PATH).  A plain 0
+ * counts as a duration or a rate of 0 among others of that kind. */
+enum { SWEEP_TEXT, SWEEP_NUMBER, SWEEP_SECONDS, SWEEP_PER_S };
+
+/* sweep_param_unit is parameter i's unit, as above. */
+int sweep_param_unit(const struct sweep *sw, size_t i);
+
+/* sweep_param_column writes parameter i's column name (its path, and
+ * "_s" or "_per_s" by its unit) into buf. */
+void sweep_param_column(const struct sweep *sw, size_t i, char *buf, size_t len);
+
+/* sweep_param_number is parameter i's value at point p in its unit
+ * (seconds, per second, or as written), NaN when it is text. */
+double sweep_param_number(const struct sweep *sw, size_t p, size_t i);
+
+/* sweep_point_label writes point p's name: its swept values as written,
+ * joined by ", " ("p2c, 800/s"); "all" without a sweep. */
+void sweep_point_label(const struct sweep *sw, size_t p, char *buf, size_t len);
+
 /* sweep_set_warmup gives point p its warm-up, in the sweep and in the
  * point if it is held (runner_warmups; a run's shards and ranks). */
 void sweep_set_warmup(struct sweep *sw, size_t p, int64_t ns);

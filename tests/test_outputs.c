@@ -219,6 +219,38 @@ static void header_of(const char *dir, const char *file, struct table *t)
 	assert_true(t->n >= 1);
 }
 
+/* col_of is the index of column name in t's header; the test fails
+ * without it. */
+static size_t col_of(const struct table *t, const char *name)
+{
+	for (size_t i = 0; i < t->nf[0]; i++)
+		if (!strcmp(t->rec[0][i], name))
+			return i;
+	fail_msg("no column %s", name);
+	return 0;
+}
+
+/* points_named checks that every row of the file in t names its point
+ * as summary.csv s does: the swept value as a number, the duration, the
+ * warm-up and the replications. */
+static void points_named(const char *file, const struct table *t, const struct table *s)
+{
+	size_t tp = col_of(t, "point"), sp = col_of(s, "point");
+	static const char *const cols[] = {
+		"nodes.web.workers", "duration_s", "warmup_s", "replications",
+	};
+	for (size_t r = 1; r < t->n; r++) {
+		size_t p = (size_t)atoi(t->rec[r][tp]);
+		assert_true(p + 1 < s->n);
+		assert_int_equal(atoi(s->rec[p + 1][sp]), (int)p);
+		for (size_t c = 0; c < sizeof cols / sizeof *cols; c++)
+			if (strcmp(t->rec[r][col_of(t, cols[c])], s->rec[p + 1][col_of(s, cols[c])]))
+				fail_msg("%s row %zu: %s is %s, summary.csv's %s", file, r, cols[c],
+					 t->rec[r][col_of(t, cols[c])],
+					 s->rec[p + 1][col_of(s, cols[c])]);
+	}
+}
+
 static void test_outputs_files_are_as_declared(void **state)
 {
 	char dir[] = "/tmp/archsim-outputs-XXXXXX";
@@ -236,7 +268,7 @@ static void test_outputs_files_are_as_declared(void **state)
 	struct outputs_catalogue nodes, ts;
 	outputs_catalogue_of(&nodes, archsim_lang.kinds, 0);
 	outputs_catalogue_of(&ts, archsim_lang.kinds, 1);
-	struct outputs_ctx ctx = { set, &nodes, &ts };
+	struct outputs_ctx ctx = { set, &nodes, &ts, NULL };
 	for (int i = 0; i < OUT_NFILES; i++)
 		check_file(dir, &outputs_files[i], &ctx);
 
@@ -261,11 +293,7 @@ static void test_outputs_files_are_as_declared(void **state)
 	assert_true(cols > 50);
 	/* a unit's row names its node in `parent`; the node's own row leaves it
 	 * empty and covers its units: web's arrivals are web[0]'s and web[1]'s */
-	size_t pc = n.nf[0] - 1, ac = 0;
-	for (size_t i = 0; i < n.nf[0]; i++)
-		if (!strcmp(n.rec[0][i], "arrivals"))
-			ac = i;
-	assert_string_equal(n.rec[0][pc], "parent");
+	size_t pc = col_of(&n, "parent"), ac = col_of(&n, "arrivals");
 	double web = -1, units = 0;
 	size_t nunits = 0;
 	for (size_t r = 1; r < n.n; r++) {
@@ -286,6 +314,65 @@ static void test_outputs_files_are_as_declared(void **state)
 		      nunits, web, units);
 	assert_true(nunits > 0);
 	assert_true(web > 0 && web == units);
+
+	/* the points are named: summary.csv's swept value is a number, its
+	 * label the values as written; every other file's rows carry the
+	 * same values as their point's summary row */
+	struct table sm;
+	header_of(dir, outputs_files[OUT_SUMMARY].name, &sm);
+	assert_int_equal(sm.n, 3);
+	size_t wc = col_of(&sm, "nodes.web.workers"), lc = col_of(&sm, "label");
+	assert_string_equal(sm.rec[1][wc], "2");
+	assert_string_equal(sm.rec[2][wc], "3");
+	assert_string_equal(sm.rec[2][lc], "3");
+	assert_string_equal(sm.rec[2][col_of(&sm, "duration_s")], "4");
+	assert_string_equal(sm.rec[2][col_of(&sm, "warmup_s")], "1");
+	assert_string_equal(sm.rec[2][col_of(&sm, "replications")], "2");
+	for (int i = 0; i < OUT_NFILES; i++) {
+		if (i == OUT_SUMMARY || i == OUT_COMPARE)
+			continue;
+		struct table t;
+		header_of(dir, outputs_files[i].name, &t);
+		points_named(outputs_files[i].name, &t, &sm);
+		table_free(&t);
+	}
+	/* the long table holds nodes.csv's values, one row per value that
+	 * applies: each agrees with its cell, and a column that does not
+	 * apply (NaN in nodes.csv) has no row */
+	struct table lt;
+	header_of(dir, outputs_files[OUT_NODES_LONG].name, &lt);
+	size_t lnode = col_of(&lt, "node"), lmetric = col_of(&lt, "metric"),
+	       lvalue = col_of(&lt, "value"), lpoint = col_of(&lt, "point");
+	size_t checked = 0, nan = 0;
+	for (size_t r = 1; r < n.n; r++) {
+		for (size_t c = 3; c < pc; c++) {
+			const char *name = n.rec[0][c], *v = n.rec[r][c];
+			size_t len = strlen(name);
+			if (len > 5 && !strcmp(name + len - 5, "_ci95"))
+				continue;
+			size_t found = 0;
+			for (size_t l = 1; l < lt.n; l++)
+				if (!strcmp(lt.rec[l][lpoint], n.rec[r][0]) &&
+				    !strcmp(lt.rec[l][lnode], n.rec[r][1]) &&
+				    !strcmp(lt.rec[l][lmetric], name)) {
+					found++;
+					if (strcmp(lt.rec[l][lvalue], v))
+						fail_msg("nodes_long.csv: %s %s is %s, nodes.csv says %s",
+							 n.rec[r][1], name, lt.rec[l][lvalue], v);
+					checked++;
+				}
+			assert_true(found <= 1);
+			nan += !found;
+			if (!found && strcmp(v, "NaN"))
+				fail_msg("nodes_long.csv: no row for %s %s (%s)", n.rec[r][1], name, v);
+		}
+	}
+	print_message("    nodes_long.csv: %zu values as in nodes.csv; %zu cells that do not apply have no row\n",
+		      checked, nan);
+	assert_int_equal(checked, lt.n - 1);
+	assert_true(nan > 0);
+	table_free(&lt);
+	table_free(&sm);
 	table_free(&n);
 	table_free(&nts);
 	sweep_free(set);

@@ -146,7 +146,8 @@ static void test_report_writes_exact_text(void **state)
 	 * 1002438655 ns */
 	assert_int_equal(hist_bucket_hi(hist_index(1000000000)), 1002438655);
 	assert_string_equal(slurp(path),
-			    "point,workload,le_s,count,cdf\n0,all,1.00243865,2000,1\n");
+			    "point,workload,le_s,count,cdf,duration_s,warmup_s,replications\n"
+			    "0,all,1.00243865,2000,1,10,0,2\n");
 	/* windows: 1000 served in each over 2 replications; the fake puts
 	 * 1000 latencies of 1 s into the first window's histograms, enough
 	 * for a p50 (20) and just enough for a p99 (1000), read to the
@@ -154,8 +155,9 @@ static void test_report_writes_exact_text(void **state)
 	 * as a percentile */
 	snprintf(path, sizeof path, "%s/timeseries.csv", sub);
 	assert_string_equal(slurp(path),
-			    "point,t_s,throughput_per_s,latency_p50_s,latency_p99_s,rejected,failed\n"
-			    "0,0,100,0.989855743,0.989855743,0,0\n0,5,100,NaN,NaN,0,0\n");
+			    "point,t_s,throughput_per_s,latency_p50_s,latency_p99_s,rejected,failed,"
+			    "duration_s,warmup_s,replications\n"
+			    "0,0,100,0.989855743,0.989855743,0,0,10,0,2\n0,5,100,NaN,NaN,0,0,10,0,2\n");
 	snprintf(path, sizeof path, "%s/summary.csv", sub);
 	char expect[4096];
 	snprintf(expect, sizeof expect,
@@ -168,11 +170,11 @@ static void test_report_writes_exact_text(void **state)
 		 "latency_p999_s_lo,latency_p999_s_hi,"
 		 "reject_ratio,reject_ratio_ci95,error_ratio,error_ratio_ci95,"
 		 "failed_latency_mean_s,failed_latency_mean_s_ci95,steady,healthy_end_share,complete,"
-		 "precision_met,warmup_s,seed,"
-		 "scenario_hash,version\n"
+		 "precision_met,duration_s,warmup_s,seed,"
+		 "scenario_hash,version,label\n"
 		 "0,2,2,2000,2000,0,0,0,0,0,0,0,0,0,0,100,0,1,0,1,0.00390625,0.99609375,1.00390625,"
 		 "1,0.00390625,0.99609375,1.00390625,1,0.00390625,0.99609375,1.00390625,"
-		 "1,NaN,NaN,NaN,0,0,0,0,NaN,NaN,true,0,true,,0,1,%016llx,9.9.9\n",
+		 "1,NaN,NaN,NaN,0,0,0,0,NaN,NaN,true,0,true,,10,0,1,%016llx,9.9.9,all\n",
 		 sc->hash);
 	assert_string_equal(slurp(path), expect);
 	snprintf(path, sizeof path, "%s/workloads.csv", sub);
@@ -188,9 +190,10 @@ static void test_report_writes_exact_text(void **state)
 	assert_string_equal(csvt_get(&c, 0, "utilization_ci95"), "0");
 	csvt_free(&c);
 	snprintf(path, sizeof path, "%s/node_timeseries.csv", sub);
-	assert_non_null(strstr(slurp(path), "\n0,0,w,0.5,0.5,0.5,0.5,0.5,,,,,,,,\n"));
+	assert_non_null(strstr(slurp(path), "\n0,0,w,0.5,0.5,0.5,0.5,0.5,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,10,0,2\n"));
 	snprintf(path, sizeof path, "%s/timeline.csv", sub);
-	assert_string_equal(slurp(path), "point,t_s,end_s,node,do,label\n");
+	assert_string_equal(slurp(path),
+			    "point,t_s,end_s,node,do,label,duration_s,warmup_s,replications\n");
 	char cmd[256];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
@@ -220,9 +223,9 @@ static void test_report_points_not_run_still_get_a_row(void **state)
 	/* point 0 ran one of two replications: no interval from one; point
 	 * 1 never ran: no count either (NaN, not 0) */
 	assert_non_null(strstr(s, "\n0,1,1,1,1000,1000,0,0,0,0,0,0,0,0,0,0,100,NaN,"));
-	assert_non_null(strstr(s, ",true,0,false,,0,1,"));
+	assert_non_null(strstr(s, ",true,0,false,,10,0,1,"));
 	assert_non_null(strstr(s, "\n1,2,0,0,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,"));
-	assert_non_null(strstr(s, ",NaN,NaN,false,,0,1,"));
+	assert_non_null(strstr(s, ",NaN,NaN,false,,10,0,1,"));
 	snprintf(path, sizeof path, "rm -rf %s", dir);
 	assert_int_equal(system(path), 0);
 	report_fini(&rep);

@@ -6,6 +6,8 @@
  */
 #include "tests/loadtest.h"
 
+#include <math.h>
+
 #define BASE LOADTEST_BASE
 
 static void test_sweep_set_overrides(void **state)
@@ -51,6 +53,57 @@ static void test_sweep_expands_cross_product(void **state)
 	unsigned long long h1 = sweep_point(set, 1, NULL)->hash;
 	assert_true(h0 != h1);
 	assert_true(h1 != sweep_point(set, 2, NULL)->hash);
+	sweep_free(set);
+}
+
+/* A swept parameter's values are numbers in the output files when they
+ * can all be: durations in seconds, rates per second, plain numbers as
+ * written (a plain 0 among durations or rates is one of them); any other
+ * value (here a mapping) makes the whole column text. */
+static void test_sweep_values_as_numbers(void **state)
+{
+	struct sweep *set = loadtest_ok(BASE "sweep:\n"
+					"  nodes.web.workers: [1, 2]\n"
+					"  warmup: [250us, 0, 1.5s]\n"
+					"  workloads.users.arrival.rate: [90/m, 2/s]\n", NULL, 0);
+	char col[128], label[128];
+	assert_int_equal(sweep_param_unit(set, 0), SWEEP_NUMBER);
+	assert_int_equal(sweep_param_unit(set, 1), SWEEP_SECONDS);
+	assert_int_equal(sweep_param_unit(set, 2), SWEEP_PER_S);
+	sweep_param_column(set, 1, col, sizeof col);
+	assert_string_equal(col, "warmup_s");
+	sweep_param_column(set, 2, col, sizeof col);
+	assert_string_equal(col, "workloads.users.arrival.rate_per_s");
+	sweep_param_column(set, 0, col, sizeof col);
+	assert_string_equal(col, "nodes.web.workers");
+	/* point 0: 1, 250us, 90/m; the last varies fastest */
+	assert_true(sweep_param_number(set, 0, 0) == 1);
+	assert_true(fabs(sweep_param_number(set, 0, 1) - 250e-6) < 1e-15);
+	assert_true(fabs(sweep_param_number(set, 0, 2) - 1.5) < 1e-12);
+	assert_true(sweep_param_number(set, 2, 1) == 0);
+	assert_true(fabs(sweep_param_number(set, 11, 1) - 1.5) < 1e-12);
+	assert_true(sweep_param_number(set, 11, 2) == 2);
+	sweep_point_label(set, 11, label, sizeof label);
+	assert_string_equal(label, "2, 1.5s, 2/s");
+	sweep_free(set);
+
+	set = loadtest_ok(BASE "sweep:\n"
+			  "  warmup: [0, 10ms]\n"
+			  "  workloads.users.arrival.rate: [1/s, 2/s]\n"
+			  "  nodes.web.service: [20ms, {dist: exponential, mean: 10ms}]\n", NULL, 0);
+	assert_int_equal(sweep_param_unit(set, 0), SWEEP_SECONDS);
+	assert_true(sweep_param_number(set, 0, 0) == 0);
+	assert_int_equal(sweep_param_unit(set, 2), SWEEP_TEXT);
+	assert_true(isnan(sweep_param_number(set, 0, 2)));
+	sweep_param_column(set, 2, col, sizeof col);
+	assert_string_equal(col, "nodes.web.service");
+	sweep_point_label(set, 1, label, sizeof label);
+	assert_string_equal(label, "0, 1/s, {...}");
+	sweep_free(set);
+	/* no sweep: one point, named "all" */
+	set = loadtest_ok(BASE, NULL, 0);
+	sweep_point_label(set, 0, label, sizeof label);
+	assert_string_equal(label, "all");
 	sweep_free(set);
 }
 
@@ -153,6 +206,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sweep_set_overrides),
 		cmocka_unit_test(test_sweep_expands_cross_product),
+		cmocka_unit_test(test_sweep_values_as_numbers),
 		cmocka_unit_test(test_sweep_points_are_built_on_demand),
 		cmocka_unit_test(test_sweep_view),
 		cmocka_unit_test(test_sweep_set_may_not_fight_the_sweep),
