@@ -62,7 +62,7 @@ LIBA     := $(BUILD)/libarchsim.a
 SCENARIO ?= scenarios/quickstart.yaml
 OUT      ?=
 
-.PHONY: all deps run test unit layers validate bench debug check-sanitize memcheck fuzz fuzz-smoke plots docs clean mpi install uninstall
+.PHONY: all deps run test unit layers validate bench debug check-sanitize memcheck fuzz fuzz-smoke plots images docs clean mpi install uninstall
 all: $(BIN)
 
 deps:
@@ -185,6 +185,11 @@ docs: $(BIN)
 # is installed
 plots: $(BIN)
 	$(Q)./$(BIN) plot $(SCENARIO) $(if $(OUT),-o $(OUT))
+
+# the README's charts, from the shipped scenarios (several minutes)
+images: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN)
+	$(Q)sh scripts/images.sh ./$(BIN)
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the program, its chart
 # scripts (which archsim plot finds in PREFIX/share/archsim) and its man
