@@ -42,6 +42,17 @@ static double since(const struct timespec *a, const struct timespec *b)
 	return (double)(b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) * 1e-9;
 }
 
+/* fmt_left writes a time left as people read it: 45 s, 12 min, 3.5 h */
+static void fmt_left(char *buf, size_t len, double s)
+{
+	if (s < 120)
+		snprintf(buf, len, "%.0f s", s);
+	else if (s < 7200)
+		snprintf(buf, len, "%.0f min", s / 60);
+	else
+		snprintf(buf, len, "%.1f h", s / 3600);
+}
+
 static void on_progress(void *arg, const struct runner_progress *p)
 {
 	struct progress_state *ps = arg;
@@ -51,14 +62,21 @@ static void on_progress(void *arg, const struct runner_progress *p)
 	if (since(&ps->start, &now) < 1.0 || since(&ps->last, &now) < 0.25)
 		return;
 	ps->last = now;
+	/* the items finished and the fractions of those in flight (each
+	 * worker's, under -j), so that the estimate starts in the first
+	 * second, not when a replication ends */
 	double done = ((double)p->items_done + p->done) / (double)p->items;
 	double el = since(&ps->start, &now);
-	char left[32] = "";
-	if (done > 0.01)
-		snprintf(left, sizeof left, ", %.0f s left", el / done * (1 - done));
-	fprintf(stderr, "\rarchsim: %llu/%llu runs (point %zu/%zu, replication %u/%u), %3.0f%%, %.0f s%s \033[K",
+	char left[48] = "", rate[48] = "", t[24];
+	if (done > 0 && done < 1) {
+		fmt_left(t, sizeof t, el / done * (1 - done));
+		snprintf(left, sizeof left, ", %s left", t);
+	}
+	if (p->events)
+		snprintf(rate, sizeof rate, ", %.3g M events/s", (double)p->events / el * 1e-6);
+	fprintf(stderr, "\rarchsim: %llu/%llu runs (point %zu/%zu, replication %u/%u), %3.0f%%, %.0f s%s%s \033[K",
 		(unsigned long long)p->items_done, (unsigned long long)p->items,
-		p->point + 1, p->npoints, p->rep + 1, p->nreps, 100 * done, el, left);
+		p->point + 1, p->npoints, p->rep + 1, p->nreps, 100 * done, el, rate, left);
 	ps->shown = 1;
 }
 

@@ -267,7 +267,7 @@ void mpiwork_serve_rank(int ready, const struct sc_override *sets, size_t nsets,
 	char *file = NULL, *text = NULL;
 	struct sweep *set = NULL;
 	struct sim_err err = { 0 };
-	struct runner_worker wk = { NULL, worker_next, worker_reply };
+	struct runner_worker wk = { NULL, worker_next, worker_reply, NULL };
 	if (share_text(&file, &text) == 0 && file && ready &&
 	    sweep_load_string(&archsim_lang, file, text, sets, nsets, &set, &err) == 0 &&
 	    share_warmups(set) == 0)

@@ -9,6 +9,8 @@
  * pipe tells it to exit.  A worker that dies shows as end of file on its
  * result pipe.
  */
+/* MAP_ANONYMOUS, for the workers' progress slots */
+#define _DEFAULT_SOURCE
 #include "app/runner.h"
 
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -269,12 +272,14 @@ static int stopped(const struct plan *pl, uint64_t s, struct sim_err *err)
 struct hook_ctx {
 	struct runner_progress p;
 	const struct runner_opts *o;
+	uint64_t events_done;        /* of the items finished */
 };
 
-static void on_progress(void *arg, double done)
+static void on_progress(void *arg, double done, uint64_t events)
 {
 	struct hook_ctx *h = arg;
 	h->p.done = done;
+	h->p.events = h->events_done + events;
 	h->o->progress(h->o->arg, &h->p);
 }
 
@@ -312,9 +317,11 @@ static int run_serial(const struct plan *pl, struct sim_err *err)
 		hc.p.rep = k;
 		hc.p.nreps = point_reps(pl->set, p);
 		hc.p.done = 0;
+		hc.p.events = hc.events_done;
 		if (o->progress)
 			o->progress(o->arg, &hc.p);
 		rc = sim_run(sc, k, &res, &hooks, err);
+		hc.events_done += res.events;
 		if (rc == SIM_EINTR)
 			rc = stopped(pl, s, err);
 		if (rc || (rc = deliver(pl, item, &res, err)))
@@ -457,6 +464,8 @@ static int run_on(const struct plan *pl, const struct runner_transport *t,
 		if (o->progress && next_fold < total) {
 			runner_item_at(set, plan_item(pl, next_fold), &pr.point, &pr.rep);
 			pr.nreps = point_reps(set, pr.point);
+			if (t->inflight)
+				t->inflight(t->ctx, &pr.done, &pr.events);
 			o->progress(o->arg, &pr);
 		}
 	}
@@ -486,13 +495,23 @@ int runner_run_on(const struct sweep *set, struct report *r,
 
 /* ---- the worker's side --------------------------------------------------- */
 
+/* slot_progress shows a worker's progress in its slot */
+static void slot_progress(void *arg, double done, uint64_t events)
+{
+	struct runner_slot *sl = arg;
+	sl->done = done;
+	sl->events = sl->events_done + events;
+}
+
 void runner_serve(const struct sweep *set, const struct runner_worker *wk,
 		  volatile sig_atomic_t *stop)
 {
 	struct rep_result res = { 0 };
 	size_t cur = SIZE_MAX;
 	struct repio_buf buf = { 0 };
-	struct sim_hooks hooks = { .stop = stop };
+	struct sim_hooks hooks = {
+		.stop = stop, .progress = wk->slot ? slot_progress : NULL, .arg = wk->slot,
+	};
 	uint64_t item, total = runner_items(set);
 	while (wk->next(wk->ctx, &item) == 1) {
 		size_t p;
@@ -508,6 +527,12 @@ void runner_serve(const struct sweep *set, const struct runner_worker *wk,
 		runner_item_at(set, item, &p, &k);
 		const struct scenario *sc = runner_point_result(set, p, &res, &cur, &err);
 		rc = sc ? sim_run(sc, k, &res, &hooks, &err) : err.code;
+		if (wk->slot) {
+			/* finished: its events count, its fraction no longer */
+			wk->slot->events_done += res.events;
+			wk->slot->events = wk->slot->events_done;
+			wk->slot->done = 0;
+		}
 		if (rc == 0 && repio_pack(&res, &buf))
 			rc = sim_errf(&err, SIM_ENOMEM, "out of memory");
 		if (wk->reply(wk->ctx, item, rc, rc ? err.msg : "", rc ? NULL : buf.data,
@@ -535,6 +560,7 @@ struct proc {
 struct procs {
 	struct proc *w;
 	unsigned n;
+	struct runner_slot *slots;   /* [n], shared with the workers */
 };
 
 static int write_all(int fd, const void *p, size_t n)
@@ -641,6 +667,17 @@ static int procs_recv(void *ctx, unsigned *w, struct runner_reply *out, int wait
 	return 0;
 }
 
+static void procs_inflight(void *ctx, double *done, uint64_t *events)
+{
+	struct procs *ps = ctx;
+	*done = 0;
+	*events = 0;
+	for (unsigned i = 0; ps->slots && i < ps->n; i++) {
+		*done += ps->w[i].busy ? ps->slots[i].done : 0;
+		*events += ps->slots[i].events;
+	}
+}
+
 static void procs_interrupt(void *ctx)
 {
 	struct procs *ps = ctx;
@@ -673,7 +710,9 @@ static int start_procs(const struct sweep *set, struct procs *ps, unsigned n,
 				close(ps->w[j].cmd), close(ps->w[j].res);
 			close(c[1]), close(r[0]);
 			struct proc self = { .cmd = c[0], .res = r[1] };
-			struct runner_worker wk = { &self, child_next, child_reply };
+			struct runner_worker wk = {
+				&self, child_next, child_reply, ps->slots ? &ps->slots[i] : NULL,
+			};
 			runner_serve(set, &wk, stop);
 			_exit(0);
 		}
@@ -702,6 +741,11 @@ static int run_forked(const struct plan *pl, unsigned jobs, struct sim_err *err)
 	struct procs ps = { .w = calloc(jobs, sizeof *ps.w) };
 	if (!ps.w)
 		return sim_errf(err, SIM_ENOMEM, "out of memory");
+	/* the workers' progress, in memory shared across the fork; without
+	 * it, progress is known per item only */
+	void *m = mmap(NULL, jobs * sizeof *ps.slots, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ps.slots = m == MAP_FAILED ? NULL : m;
 	/* a worker that dies must not kill the parent on a write */
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_pipe;
 	sigemptyset(&ign.sa_mask);
@@ -711,11 +755,14 @@ static int run_forked(const struct plan *pl, unsigned jobs, struct sim_err *err)
 		struct runner_transport t = {
 			.workers = jobs, .ctx = &ps,
 			.send = procs_send, .recv = procs_recv, .interrupt = procs_interrupt,
+			.inflight = procs_inflight,
 		};
 		rc = run_on(pl, &t, err);
 	}
 	stop_procs(&ps, rc != 0);
 	sigaction(SIGPIPE, &old_pipe, NULL);
+	if (ps.slots)
+		munmap(ps.slots, jobs * sizeof *ps.slots);
 	free(ps.w);
 	return rc;
 }

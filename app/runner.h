@@ -29,9 +29,12 @@
 struct runner_progress {
 	size_t point, npoints;       /* the next item to fold: its point, */
 	uint32_t rep, nreps;         /* its replication and its point's count */
-	double done;                 /* fraction of that replication run
-				      * (one process only; else 0) */
+	double done;                 /* the items in flight: the fractions of
+				      * them run, summed (one process, or
+				      * forked workers; 0 for MPI ranks) */
 	uint64_t items_done, items;  /* work items finished, and in all */
+	uint64_t events;             /* events run so far: the finished items'
+				      * and those in flight (as far as known) */
 };
 
 struct runner_opts {
@@ -103,6 +106,9 @@ struct runner_transport {
 		    struct sim_err *err);
 	/* interrupt passes a stop on to the workers; may be NULL */
 	void (*interrupt)(void *ctx);
+	/* inflight, when set, tells how far the workers are: the fractions
+	 * of their items in flight, summed, and every event they have run */
+	void (*inflight)(void *ctx, double *done, uint64_t *events);
 };
 
 /* runner_run_on is runner_run with the items run by t's workers. */
@@ -118,6 +124,16 @@ struct runner_worker {
 	/* reply sends an item's result: 0, or -1 to stop serving */
 	int (*reply)(void *ctx, uint64_t item, int rc, const char *msg,
 		     const void *rec, size_t len);
+	/* where it shows how far it is, when set (a forked worker's slot in
+	 * memory its parent reads) */
+	struct runner_slot *slot;
+};
+
+/* How far a worker is, written by it and read by its parent: the
+ * fraction of its item in flight run, and every event it has run. */
+struct runner_slot {
+	volatile double done;
+	volatile uint64_t events, events_done;
 };
 
 /* runner_serve runs the items wk hands out until it has no more, and

@@ -345,7 +345,8 @@ static int run_until(struct sim *s, int64_t end_ns)
 			}
 			if (s->hooks->progress)
 				s->hooks->progress(s->hooks->arg,
-						   (double)s->now_ns / (double)s->end_ns);
+						   (double)s->now_ns / (double)s->end_ns,
+						   s->res->events + n);
 		}
 	}
 	s->res->events += n;

@@ -411,11 +411,11 @@ struct sim {
 /* Optional hooks of a run.  `stop` is polled between events: when it
  * becomes non-zero the run ends early.  `progress`, when set, is called
  * every few tens of thousands of events with the fraction of simulated
- * time done (0..1); it must be cheap.  `demand`, when set, is told every
+ * time done (0..1) and the events run so far; it must be cheap.  `demand`, when set, is told every
  * service demand drawn (tests use it to follow a request). */
 struct sim_hooks {
 	volatile sig_atomic_t *stop;
-	void (*progress)(void *arg, double done);
+	void (*progress)(void *arg, double done, uint64_t events);
 	void (*demand)(void *arg, const struct request *req, uint32_t node,
 		       uint32_t unit, int64_t demand_ns);
 	/* trace, when set, is told what each request does (sim_trace_ev) */

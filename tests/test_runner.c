@@ -65,6 +65,54 @@ static void test_runner_fills_every_point_in_order(void **state)
 	sweep_free(set);
 }
 
+/* What the progress of a run in workers showed. */
+struct inflight_seen {
+	size_t calls, early;         /* calls; those before any item ended
+				      * that saw a worker's fraction */
+	double most;                 /* the largest in-flight sum */
+	uint64_t events;             /* the last events count */
+	int backwards;               /* the events count went down */
+};
+
+static void on_inflight(void *arg, const struct runner_progress *p)
+{
+	struct inflight_seen *s = arg;
+	s->calls++;
+	if (p->items_done == 0 && p->done > 0 && p->events > 0)
+		s->early++;
+	if (p->done > s->most)
+		s->most = p->done;
+	if (p->events < s->events)
+		s->backwards = 1;
+	s->events = p->events;
+}
+
+/* Under -j the progress is known from the workers' slots before any
+ * replication ends: a fraction of each item in flight (at most one per
+ * worker, so the sum stays under the workers' count) and the events run,
+ * which only grow.  Two replications long enough that the parent polls
+ * (every quarter of a second) while they run. */
+static void test_runner_progress_from_workers(void **state)
+{
+	struct sweep *set = simtest_load(
+		"duration: 20000s\nreplications: 2\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 400/s}, target: w}\n"
+		"nodes:\n  w: {type: service, service: {dist: exponential, mean: 1ms}}\n");
+	struct report rep;
+	struct sim_err err = { 0 };
+	struct inflight_seen seen = { 0 };
+	struct runner_opts o = { .jobs = 2, .progress = on_inflight, .arg = &seen };
+	assert_int_equal(report_init(&rep, set, "t"), 0);
+	assert_int_equal(runner_run(set, &rep, &o, &err), 0);
+	print_message("    %zu progress calls, %zu before a replication ended; in flight at most %.3f; %llu events\n",
+		      seen.calls, seen.early, seen.most, (unsigned long long)seen.events);
+	assert_true(seen.early > 0);
+	assert_true(seen.most > 0 && seen.most <= 2);
+	assert_false(seen.backwards);
+	report_fini(&rep);
+	sweep_free(set);
+}
+
 /* run_jobs runs set into dir in `jobs` processes: the test fails on
  * error. */
 static void run_jobs(const struct sweep *set, const char *dir, unsigned jobs)
@@ -584,6 +632,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_runner_fills_every_point_in_order),
 		cmocka_unit_test(test_runner_point_equals_the_scenario_alone),
+		cmocka_unit_test(test_runner_progress_from_workers),
 		cmocka_unit_test(test_runner_jobs_give_the_same_bytes),
 		cmocka_unit_test(test_runner_jobs_stop),
 		cmocka_unit_test(test_runner_precision_stops_at_the_first_that_meets),
