@@ -576,14 +576,16 @@ static size_t path_count(const void *ctx)
 
 static void path_member(const void *ctx, size_t k, char *name, size_t len, const char **doc)
 {
-	snprintf(name, len, "%s", ((const struct cap_spec *)ctx)->path);
+	const struct cap_spec *spec = ctx;
+	/* a rate per second, a duration in seconds: the unit in the name,
+	 * as summary.csv names a swept path */
+	snprintf(name, len, "%s%s", spec->path,
+		 !strcmp(spec->unit, "/s") ? "_per_s" : !strcmp(spec->unit, "s") ? "_s" : "");
 }
 
 static void put_value(FILE *f, const void *ctx, const void *row, size_t k)
 {
-	char val[64];
-	cap_format(spec_of(ctx), probe_of(row)->value, val, sizeof val);
-	fputs(val, f);
+	csv_num(f, probe_of(row)->value);
 }
 
 static void put_reps(FILE *f, const void *ctx, const void *row, size_t k)
@@ -640,7 +642,7 @@ static void put_bottleneck_util(FILE *f, const void *ctx, const void *row, size_
 
 static const struct csv_col capacity_cols[] = {
 	{ "probe", "its number, from 1, in the order run", NULL, NULL, put_probe },
-	{ "PATH", "the value probed of the varied path (`nodes.web.replicas`), as it was set",
+	{ "PATH", "the value probed of the varied path (`nodes.web.replicas`): a number, per second (`PATH_per_s`) for a rate, in seconds (`PATH_s`) for a duration",
 	  path_count, path_member, put_value },
 	{ "replications", "replications run at the probe: the scenario's, doubled while a term was undecided",
 	  NULL, NULL, put_reps },

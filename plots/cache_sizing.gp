@@ -7,8 +7,8 @@
 load "plots/common.gp"
 set termoption noenhanced
 set datafile separator whitespace
-set title sprintf("%s: hit ratio, %s utilization and p99 by sweep point", cache, backend)
-set xlabel (sweeplabel eq "" ? "sweep point" : sweeplabel)
+set title sprintf("%s: hit ratio, %s utilization and p99 by %s", cache, backend, linelabel eq "" ? "sweep point" : linelabel)
+set xlabel (linelabel eq "" ? "sweep point" : linelabel)
 set ylabel "ratio"
 set y2label "p99 latency (ms)"
 set yrange [0:1.05]

@@ -18,8 +18,8 @@ set multiplot layout 2,1
 set title sprintf("%s: hit ratio per window", cache)
 set ylabel "hit ratio"
 set yrange [*:1]
-set key bottom right
-if (exists("sweeplabel") && sweeplabel ne "") set key title sweeplabel
+set key outside right top Left reverse width 2
+if (linelabel ne "") { set key title linelabel }
 plot for [p=1:np] file every ::1 \
      using ((column(1) == p - 1 && strcol(3) eq cache) ? $2 / tdiv : NaN):(column("hit_ratio")) \
      with lines lw 2 lc rgb pcol(p) title ptname[p]
@@ -27,7 +27,7 @@ set title sprintf("Requests %s sent to its backend", cache)
 set xlabel tlabel
 set ylabel "requests per second"
 set yrange [0:*]
-set key top right
+set key outside right top Left reverse width 2
 plot for [p=1:np] file every ::1 \
      using ((column(1) == p - 1 && strcol(3) eq cache) ? $2 / tdiv : NaN):(column("backend_per_s")) \
      with lines lw 2 lc rgb pcol(p) title ptname[p]

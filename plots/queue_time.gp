@@ -11,8 +11,8 @@ set title sprintf("%s: backlog over time", queue)
 set xlabel tlabel
 set ylabel "messages waiting or in progress"
 set yrange [0:*]
-set key top right
-if (exists("sweeplabel") && sweeplabel ne "") set key title sweeplabel
+set key outside right top Left reverse width 2
+if (linelabel ne "") { set key title linelabel }
 plot for [p=1:np] file every ::1 \
      using ((column(1) == p - 1 && strcol(3) eq queue) ? $2 / tdiv : NaN):(column("backlog")) \
      with lines lw 2 lc rgb pcol(p) title ptname[p]
