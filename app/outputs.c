@@ -28,19 +28,42 @@ static const struct outputs_ctx *ctx_of(const void *ctx)
 	return ctx;
 }
 
-/* the swept paths */
+/* the swept paths, as columns: all but a swept duration, warm-up or
+ * replication count, whose values are the point's own columns of the
+ * same name (duration_s, warmup_s, replications) */
+static int own_column(const struct sweep *set, size_t i)
+{
+	char name[600];
+	sweep_param_column(set, i, name, sizeof name);
+	return !strcmp(name, "duration_s") || !strcmp(name, "warmup_s") ||
+	       !strcmp(name, "replications");
+}
+
+/* swept_param is the parameter of swept column k */
+static size_t swept_param(const struct sweep *set, size_t k)
+{
+	for (size_t i = 0; i < set->nparams; i++)
+		if (!own_column(set, i) && k-- == 0)
+			return i;
+	return 0;
+}
+
 static size_t sweep_count(const void *ctx)
 {
 	const struct outputs_ctx *c = ctx_of(ctx);
-	return c && c->set ? c->set->nparams : 0;
+	size_t n = 0;
+	for (size_t i = 0; c && c->set && i < c->set->nparams; i++)
+		n += !own_column(c->set, i);
+	return n;
 }
 
 static void sweep_member(const void *ctx, size_t k, char *name, size_t len, const char **doc)
 {
-	sweep_param_column(ctx_of(ctx)->set, k, name, len);
+	const struct sweep *set = ctx_of(ctx)->set;
+	sweep_param_column(set, swept_param(set, k), name, len);
 }
 
-#define SWEPT_DOC "the value of each swept path at this point: a number in seconds (the column named `PATH_s`) or per second (`PATH_per_s`) when every value swept is a duration or a rate, a plain number as written, else the text as written (`round_robin`)"
+#define SWEPT_DOC "the value of each swept path at this point: a number in seconds (the column named `PATH_s`) or per second (`PATH_per_s`) when every value swept is a duration or a rate, a plain number as written, else the text as written (`round_robin`); a swept `duration`, `warmup` or `replications` is the point's own column of that name"
 
 /* put_param writes swept parameter i at point p: a number in its unit,
  * or its text */
@@ -55,7 +78,8 @@ static void put_param(FILE *f, const struct sweep *set, size_t p, size_t i)
 /* the point's columns every file but summary.csv ends with */
 static void put_pt_swept(FILE *f, const void *ctx, const void *row, size_t k)
 {
-	put_param(f, ctx_of(ctx)->set, ctx_of(ctx)->pt->point, k);
+	const struct sweep *set = ctx_of(ctx)->set;
+	put_param(f, set, ctx_of(ctx)->pt->point, swept_param(set, k));
 }
 
 static void put_pt_duration(FILE *f, const void *ctx, const void *row, size_t k)
@@ -197,7 +221,8 @@ static void put_workload(FILE *f, const void *ctx, const void *row, size_t k)
 
 static void put_swept(FILE *f, const void *ctx, const void *row, size_t k)
 {
-	put_param(f, ctx_of(ctx)->set, counts(row)->point, k);
+	const struct sweep *set = ctx_of(ctx)->set;
+	put_param(f, set, counts(row)->point, swept_param(set, k));
 }
 
 static void put_label(FILE *f, const void *ctx, const void *row, size_t k)
@@ -927,7 +952,7 @@ const struct csv_file outputs_files[OUT_NFILES] = {
 			  summary_cols },
 	[OUT_WORKLOADS] = { "workloads.csv", "One row per sweep point and workload, with the columns of summary.csv that count and estimate.",
 			    workloads_cols },
-	[OUT_NODES] = { "nodes.csv", "One row per point and node, and one per replica (`web[0]`, `web[1]`, ...) for a node with more than one. One wide table, as gnuplot and a spreadsheet read it: a column that does not apply to a node's kind is NaN, as is a value that was not measured. Every file but summary.csv ends with the point's swept values, duration, warm-up and replications, so that each can be read alone.",
+	[OUT_NODES] = { "nodes.csv", "One row per point and node, and one per replica (`web[0]`, `web[1]`, ...) for a node with more than one. One wide table, as gnuplot and a spreadsheet read it: a column that does not apply to a node's kind is NaN, as is a value that was not measured. Every file with a `point` column but summary.csv and compare.csv ends with the point's swept values, duration and warm-up, and all but workloads.csv (which has it already) with its replications, so that each can be read alone.",
 			nodes_cols },
 	[OUT_NODES_LONG] = { "nodes_long.csv", "nodes.csv as a long table, as pandas and R group it: one row per point, node and column that applies to the node's kind, with the value's 95 % half-width where it has one.",
 			     nodes_long_cols },

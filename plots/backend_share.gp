@@ -7,8 +7,10 @@
 load "plots/common.gp"
 set termoption noenhanced
 set datafile separator whitespace
+# the bars are the compared values at the last setting of the others
+# (cmpcol > 0), or else the first points, each named in full
 set title sprintf("Share of %s's requests per backend or shard%s (even share: dashed)", lb, \
-	npanels > 1 ? ", at ".panel_title[ptpanel[npoints]] : "")
+	cmpcol > 0 && npanels > 1 ? ", at ".panel_title[ptpanel[npoints]] : "")
 set ylabel "share of requests"
 set xlabel sprintf("%s[k]: %s's k-th backend or shard", lb, lb)
 set style data histograms
@@ -18,7 +20,8 @@ set yrange [0:*]
 set key outside right top Left reverse width 2
 if (cmplabel ne "") { set key title cmplabel }
 set xtics rotate by -30
+bartitle(p) = cmpcol > 0 ? ptline[p] : ptname[p]
 stats share using 2 nooutput
 nb = STATS_records
-plot for [i=2:ncols] share using i:xtic(1) lc rgb pcol(i - 1) title ptline[int(word(selpts, i - 1)) + 1], \
+plot for [i=2:ncols] share using i:xtic(1) lc rgb pcol(i - 1) title bartitle(int(word(selpts, i - 1)) + 1), \
      1.0 / nb with lines dt 2 lc rgb "#555555" notitle

@@ -36,7 +36,7 @@ if (exists("names") && names ne "" && system("test -s '".names."' && echo y") eq
 }
 # number of sweep points: the largest value in column 1 of summary.csv,
 # plus one (a capacity search writes no summary.csv)
-if (system("test -f ".dir."/summary.csv && echo y") eq "y") {
+if (system("test -f '".dir."/summary.csv' && echo y") eq "y") {
 	stats dir."/summary.csv" using 1 nooutput
 	npoints = int(STATS_max) + 1
 }

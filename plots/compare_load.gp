@@ -18,6 +18,7 @@ set xrange [0.5:nx+0.5]
 set xtics () 
 do for [i=1:nx] { set xtics add (word(xvals, i) i) }
 set key top left
+if (cmplabel ne "") { set key title cmplabel }
 plot for [g=1:words(groups)] dir."/summary.csv" \
     using (strcol(cmpcol) eq word(groups, g) ? idx(strcol(xcol)) + 0.04 * (g - (words(groups) + 1) / 2.0) : NaN):\
           (column(metric)):(column(metric."_lo")):(column(metric."_hi")) \

@@ -16,6 +16,7 @@ set xrange [0.5:nx+0.5]
 set xtics ()
 do for [i=1:nx] { set xtics add (word(xvals, i) i) }
 set key bottom left
+if (cmplabel ne "") { set key title cmplabel }
 plot for [g=1:words(groups)] dir."/summary.csv" \
     using (strcol(cmpcol) eq word(groups, g) ? idx(strcol(xcol)) : NaN):(column("healthy_end_share")) \
     with linespoints lw 2 pt 7 lc rgb pcol(g) title word(groups, g)

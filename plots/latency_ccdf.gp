@@ -16,6 +16,11 @@ set arrow from graph 0, first 0.001 to graph 1, first 0.001 nohead lc rgb "#bbbb
 load "plots/panels.gp"
 f = dir."/latency.csv"
 do for [k=1:npanels] {
+	if (!panel_served[k]) {
+		# nothing served at this setting (a stopped run): left blank
+		set multiplot next
+		continue
+	}
 	if (npanels > 1) { set title panel_title[k] }
 	plot for [p=0:npoints-1] f every ::1 \
 	       using (($1 == p && ptpanel[p + 1] == k && strcol(2) eq "all" && $5 < 1) ? $3 : NaN):(1 - $5) \

@@ -12,6 +12,11 @@ if (linelabel ne "") set key title linelabel
 load "plots/panels.gp"
 f = dir."/latency.csv"
 do for [k=1:npanels] {
+	if (!panel_served[k]) {
+		# nothing served at this setting (a stopped run): left blank
+		set multiplot next
+		continue
+	}
 	if (npanels > 1) { set title panel_title[k] }
 	plot for [p=0:npoints-1] f every ::1 \
 	       using (($1 == p && ptpanel[p + 1] == k && strcol(2) eq "all") ? $3 : NaN):5 \

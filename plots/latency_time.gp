@@ -13,6 +13,11 @@ if (linelabel ne "") set key title linelabel
 load "plots/panels.gp"
 f = dir."/timeseries.csv"
 do for [k=1:npanels] {
+	if (!panel_served[k]) {
+		# nothing served at this setting (a stopped run): left blank
+		set multiplot next
+		continue
+	}
 	if (npanels > 1) { set title panel_title[k] }
 	plot for [p=0:npoints-1] f every ::1 using (($1 == p && ptpanel[p + 1] == k) ? $2 / tdiv : NaN):5 \
 	       with lines lw 2 lc rgb pcol(ptidx[p + 1]) title (ptpanel[p + 1] == k ? ptline[p + 1] : ""), \

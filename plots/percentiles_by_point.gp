@@ -19,6 +19,11 @@ load "plots/panels.gp"
 f = dir."/summary.csv"
 x(k) = ptpanel[int(column(1)) + 1] == k ? ptidx[int(column(1)) + 1] : NaN
 do for [k=1:npanels] {
+	if (!panel_served[k]) {
+		# nothing served at this setting (a stopped run): left blank
+		set multiplot next
+		continue
+	}
 	if (npanels > 1) { set title panel_title[k] }
 	plot f using (x(k)):(column("latency_p99_s")):(column("latency_p99_s_lo")):(column("latency_p99_s_hi")) \
 	       with yerrorlines ls 2 title "p99", \

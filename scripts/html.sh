@@ -144,20 +144,25 @@ EOF
 		table "$cap"
 		echo "</table></div>"
 	done
-	nsvg=0
-	for svg in "$dir"/*.svg; do
-		[ -f "$svg" ] || continue
-		nsvg=$((nsvg + 1))
-	done
-	if [ "$nsvg" -gt 0 ]; then
-		echo "<h2>Charts</h2>"
+	# the charts plot.sh drew this time (ARCHSIM_CHARTS), so that one
+	# left in the directory by an earlier run is not shown as this one's;
+	# without the list, every chart in the directory
+	charts=${ARCHSIM_CHARTS-}
+	if [ -z "$charts" ]; then
 		for svg in "$dir"/*.svg; do
+			if [ -f "$svg" ]; then charts="$charts $(basename "$svg" .svg)"; fi
+		done
+	fi
+	if [ -n "$charts" ]; then
+		echo "<h2>Charts</h2>"
+		for chart in $charts; do
+			svg="$dir/$chart.svg"
 			[ -f "$svg" ] || continue
-			chart=$(basename "$svg" .svg)
-			echo "<figure id=\"$chart\">"
+			c=$(echo "$chart" | esc | sed 's/"/\&quot;/g')
+			echo "<figure id=\"$c\">"
 			# the SVG element itself, without its XML prolog and doctype
 			sed -n '/<svg/,$p' "$svg"
-			echo "<figcaption>$chart ($chart.svg and $chart.png beside this page)</figcaption>"
+			echo "<figcaption>$c ($c.svg and $c.png beside this page)</figcaption>"
 			echo "</figure>"
 		done
 	fi

@@ -1,13 +1,19 @@
 #!/bin/sh
-# images.sh BIN - regenerate the README's charts (docs/img/*.png) from
-# the shipped scenarios, so that the manual shows what the code draws.
-# `make images` runs it.  Each line of the table below is an image, the
+# images.sh BIN [KEEP] - regenerate the README's charts (docs/img/*.png)
+# from the shipped scenarios, so that the manual shows what the code
+# draws.  `make images` runs it.  With KEEP, every run's results, charts
+# and index.html are kept in KEEP/SCENARIO to be looked at.  Each line of the table below is an image, the
 # scenario whose run draws it, and the chart (plot.sh's name, or a
 # capacity search's capacity-PATH).  A scenario is run once.
 set -e
-bin=${1:?usage: images.sh BIN}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+bin=${1:?usage: images.sh BIN [KEEP]}
+if [ -n "${2:-}" ]; then
+	work=$2
+	mkdir -p "$work"
+else
+	work=$(mktemp -d)
+	trap 'rm -rf "$work"' EXIT
+fi
 table='
 quickstart-cdf            quickstart         latency_cdf
 quickstart-latency        quickstart         latency_time

@@ -10,7 +10,7 @@ scenario=${2:-}
 # a capacity search (archsim capacity) writes capacity-PATH.csv, one per
 # parameter searched (capacity.csv from older versions): a chart each,
 # named as its file
-drawn=""
+drawn="" capcharts=""
 for capfile in "$dir"/capacity-*.csv "$dir"/capacity.csv; do
 	[ -f "$capfile" ] || continue
 	base=$(basename "$capfile" .csv)
@@ -47,10 +47,11 @@ for capfile in "$dir"/capacity-*.csv "$dir"/capacity.csv; do
 		fi
 	done
 	drawn="$drawn $dir/$base.png"
+	capcharts="$capcharts $base"
 done
 if [ -n "$drawn" ] && [ ! -f "$dir/summary.csv" ]; then
 	echo "charts:$drawn (and .svg)"
-	sh scripts/html.sh "$dir" "$scenario"
+	ARCHSIM_CHARTS="$capcharts" sh scripts/html.sh "$dir" "$scenario"
 	exit 0
 fi
 if [ ! -f "$dir/summary.csv" ]; then
@@ -119,11 +120,17 @@ if [ -f "$dir/timeline.csv" ]; then
 fi
 # nice PATH: a swept path in words ("lb policy", "users arrival rate")
 nice() {
-	echo "$1" | sed 's/_per_s$/ (per s)/; s/_s$/ (s)/' | awk -F. '{
+	p=$1 unit=""
+	case $p in
+	*_per_s) p=${p%_per_s} unit=" (per second)" ;;
+	*_s) p=${p%_s} unit=" (s)" ;;
+	esac
+	echo "$p" | awk -F. -v unit="$unit" '{
 		if ($1 == "nodes") { s = $2; for (i = 3; i <= NF; i++) s = s " " $i }
 		else if ($1 == "workloads") s = $2 " " ($NF == "rate" ? "arrival rate" : $NF)
+		else if ($1 == "timeline") s = "timeline entry " $2 " " $NF
 		else s = $NF
-		gsub(/_/, " ", s); print s }'
+		gsub(/_/, " ", s); print s unit }'
 }
 # comparisons (compare.csv): the compared parameter, its values, and the
 # other swept one when there is exactly one
@@ -173,7 +180,10 @@ awk -v np="$nparams" -v cmp="$cmpidx" '
 	}
 	NR == 1 {
 		n = csv($0, h)
-		for (i = 1; i <= n; i++) if (h[i] == "label") lc = i
+		for (i = 1; i <= n; i++) {
+			if (h[i] == "label") lc = i
+			if (h[i] == "completed") cc = i
+		}
 		for (i = 1; i <= np; i++) path[i] = h[i + 1]
 		next
 	}
@@ -191,6 +201,8 @@ awk -v np="$nparams" -v cmp="$cmpidx" '
 		if (!(key in panel)) { panel[key] = ++npan; ptitle[npan] = title }
 		if (!(line in idx)) idx[line] = ++nl
 		name[p] = lab; pline[p] = line; ppan[p] = panel[key]; pidx[p] = idx[line]
+		# a panel with no request served has nothing to draw
+		if (f[cc] != "NaN" && f[cc] + 0 > 0) served[panel[key]] = 1
 		if (p > npts) npts = p
 	}
 	END {
@@ -200,7 +212,9 @@ awk -v np="$nparams" -v cmp="$cmpidx" '
 		printf "linelabel = %s\n", gq(np ? nice(path[cmp]) : "")
 		printf "array panel_title[%d]\narray ptname[%d]\narray ptline[%d]\n", npan, npts, npts
 		printf "array ptpanel[%d]\narray ptidx[%d]\n", npts, npts
-		for (k = 1; k <= npan; k++) printf "panel_title[%d] = %s\n", k, gq(ptitle[k])
+		printf "array panel_served[%d]\n", npan
+		for (k = 1; k <= npan; k++)
+			printf "panel_title[%d] = %s\npanel_served[%d] = %d\n", k, gq(ptitle[k]), k, served[k] + 0
 		for (p = 1; p <= npts; p++)
 			printf "ptname[%d] = %s\nptline[%d] = %s\nptpanel[%d] = %d\nptidx[%d] = %d\n",
 				p, gq(name[p]), p, gq(pline[p]), p, ppan[p], p, pidx[p]
@@ -251,6 +265,7 @@ if [ -n "$lb" ]; then
 		}
 		END { for (i = 1; i <= n; i++) print row[order[i]] }' "$dir/nodes.csv" > "$share"
 	ncols=$(awk 'NR == 1 { print NF }' "$share")
+	ncols=${ncols:-0}
 	# each bar is labelled with what differs between the points shown
 	ptlabels=$(awk -F, -v np="$nparams" -v c="$cmpcol" -v sel=" $selpts" 'NR > 1 && index(sel, " " $1 " ") {
 		s = ""
@@ -303,7 +318,8 @@ if [ -n "$db" ] && [ "$npts" -gt 1 ]; then
 	# by the compared parameter against the other swept one, or one line
 	gc=0 xc=2
 	if [ "$cmpcol" -gt 0 ] && [ "$xcol" -gt 0 ]; then gc=$cmpcol xc=$xcol; fi
-	xlabel2=$(nice "$(head -n 1 "$dir/summary.csv" | cut -d, -f"$xc")")
+	# (its ticks are the values as written, units and all)
+	xlabel2=$(nice "$(head -n 1 "$dir/summary.csv" | cut -d, -f"$xc")" | sed 's/ ([^)]*)$//')
 	groups2=$(awk -F, -v c="$gc" 'NR > 1 && !seen[c ? $c : "all"]++ { printf "%s ", c ? $c : "all" }' \
 		"$dir/summary.csv")
 	for g in $groups2; do
@@ -346,6 +362,7 @@ withci=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "replications_us
 # whether some point had replications that did not end healthy
 unhealthy=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "healthy_end_share") c = i; next }
 	c && $c != "NaN" && $c + 0 < 1 { found = 1 } END { print found + 0 }' "$dir/summary.csv")
+failed="" charts="$capcharts"
 for gp in plots/*.gp; do
 	name=$(basename "$gp" .gp)
 	[ "$name" = common ] && continue
@@ -378,13 +395,21 @@ for gp in plots/*.gp; do
 		mv "$tmp" "$dir/$name.$fmt"
 		rm -f "$dir/.$name.log"
 	else
+		# one chart that cannot be drawn (a stopped run's points
+		# without data, say) does not cost the others or the report
 		echo "plot.sh: $gp failed:" >&2
 		cat "$dir/.$name.log" >&2
 		rm -f "$tmp" "$dir/.$name.log"
-		exit 1
+		failed="$failed $name"
+		continue 2
 	fi
 	done
+	charts="$charts $name"
 done
 rm -f "$markers" "$names" "$bars" "$share" "$cachedat" "$staledat"
 echo "charts: $dir/*.png and *.svg"
-sh scripts/html.sh "$dir" "$scenario"
+ARCHSIM_CHARTS="$charts" sh scripts/html.sh "$dir" "$scenario"
+if [ -n "$failed" ]; then
+	echo "plot.sh: could not draw:$failed (see above)" >&2
+	exit 1
+fi

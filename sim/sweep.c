@@ -118,9 +118,23 @@ void sweep_point_label(const struct sweep *set, size_t p, char *buf, size_t len)
 	size_t at = 0;
 	snprintf(buf, len, "%s", set->nparams ? "" : "all");
 	for (size_t i = 0; i < set->nparams && at < len; i++) {
-		int n = snprintf(buf + at, len - at, "%s%s", i ? ", " : "",
-				 sweep_param_value(set, p, i));
-		at += n > 0 ? (size_t)n : 0;
+		size_t stride = 1;
+		for (size_t j = i + 1; j < set->nparams; j++)
+			stride *= set->param_nvalues[j];
+		const struct yt_node *vals = yt_val(set->sweep, i);
+		size_t v = (p / stride) % vals->n;
+		const struct yt_node *n = vals->items[v];
+		int w;
+		if (n->type == YT_SCALAR) {
+			w = snprintf(buf + at, len - at, "%s%s", i ? ", " : "", n->str);
+		} else {
+			/* a mapping or a list: its path's last word and its
+			 * place in the sweep's list, so that labels differ */
+			const char *path = set->param_paths[i], *dot = strrchr(path, '.');
+			w = snprintf(buf + at, len - at, "%s%s #%zu", i ? ", " : "",
+				     dot ? dot + 1 : path, v + 1);
+		}
+		at += w > 0 ? (size_t)w : 0;
 	}
 }
 

@@ -135,7 +135,9 @@ void sweep_param_column(const struct sweep *sw, size_t i, char *buf, size_t len)
 double sweep_param_number(const struct sweep *sw, size_t p, size_t i);
 
 /* sweep_point_label writes point p's name: its swept values as written,
- * joined by ", " ("p2c, 800/s"); "all" without a sweep. */
+ * joined by ", " ("p2c, 800/s"), a mapping or a list as its path's last
+ * word and its place in the sweep's list ("service #2"); "all" without
+ * a sweep.  Points' names differ as their values do. */
 void sweep_point_label(const struct sweep *sw, size_t p, char *buf, size_t len);
 
 /* sweep_set_warmup gives point p its warm-up, in the sweep and in the

@@ -381,6 +381,41 @@ static void test_outputs_files_are_as_declared(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A swept duration, warm-up or replication count is the point's own
+ * column, not a second column of the same name. */
+static void test_outputs_swept_duration_is_one_column(void **state)
+{
+	struct sweep *set = simtest_load(
+		"duration: 2s\nworkloads:\n  u: {arrival: {process: poisson, rate: 4/s}, target: w}\n"
+		"nodes:\n  w: {type: service, service: 1ms}\n"
+		"sweep: {duration: [2s, 3s], warmup: [0s, 1s], replications: [2, 3], "
+		"nodes.w.workers: [1, 2]}\n");
+	struct outputs_catalogue nodes, ts;
+	outputs_catalogue_of(&nodes, archsim_lang.kinds, 0);
+	outputs_catalogue_of(&ts, archsim_lang.kinds, 1);
+	struct outputs_ctx ctx = { set, &nodes, &ts, NULL };
+	for (int i = 0; i < OUT_NFILES; i++) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&text, &len);
+		assert_non_null(m);
+		csv_header(m, &outputs_files[i], &ctx);
+		assert_int_equal(fclose(m), 0);
+		struct table t;
+		parse(text, &t);
+		for (size_t a = 0; a < t.nf[0]; a++)
+			for (size_t b = 0; b < a; b++)
+				if (!strcmp(t.rec[0][a], t.rec[0][b]))
+					fail_msg("%s: column '%s' twice", outputs_files[i].name,
+						 t.rec[0][a]);
+		if (i != OUT_COMPARE)
+			assert_true(has(t.rec[0], t.nf[0], "nodes.w.workers"));
+		table_free(&t);
+		free(text);
+	}
+	sweep_free(set);
+}
+
 /* The reader above reads quoted fields as CSV does, so that a row that
  * quotes is counted right. */
 static void test_outputs_reader_reads_quotes(void **state)
@@ -403,6 +438,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_outputs_reader_reads_quotes),
 		cmocka_unit_test(test_outputs_files_are_as_declared),
+		cmocka_unit_test(test_outputs_swept_duration_is_one_column),
 	};
 	return cmocka_run_group_tests_name("outputs", tests, NULL, NULL);
 }

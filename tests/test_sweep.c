@@ -98,7 +98,9 @@ static void test_sweep_values_as_numbers(void **state)
 	sweep_param_column(set, 2, col, sizeof col);
 	assert_string_equal(col, "nodes.web.service");
 	sweep_point_label(set, 1, label, sizeof label);
-	assert_string_equal(label, "0, 1/s, {...}");
+	assert_string_equal(label, "0, 1/s, service #2");
+	sweep_point_label(set, 0, label, sizeof label);
+	assert_string_equal(label, "0, 1/s, 20ms");
 	sweep_free(set);
 	/* no sweep: one point, named "all" */
 	set = loadtest_ok(BASE, NULL, 0);
