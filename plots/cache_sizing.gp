@@ -12,6 +12,7 @@ set xlabel (linelabel eq "" ? "sweep point" : linelabel)
 set ylabel "ratio"
 set y2label "p99 latency (ms)"
 set yrange [0:1.05]
+set offsets 0.3, 0.3, 0, 0
 set y2range [0:*]
 set ytics nomirror
 set y2tics

@@ -16,16 +16,17 @@ set style fill solid 0.7 border lc rgb "#555555"
 # bars that span decades (50 s beside 50 ms) on a log axis, so that the
 # small ones stay visible
 stats bars using 2 nooutput
-bmin = STATS_min
+bmin = exists("STATS_min") ? STATS_min : 0
 stats bars using 5 nooutput
-bmax = STATS_max
+bmax = exists("STATS_max") ? STATS_max : 0
 if (bmin > 0 && bmax / bmin > 20) {
 	set logscale y
-	set yrange [bmin / 2:bmax * 2]
+	# from a power of ten, so that the smallest bars have a tick
+	set yrange [10 ** floor(log10(bmin)):bmax * 2]
 	set ylabel "latency (s, log scale)"
 } else {
 	set yrange [0:*]
 }
-set key top left
+set key top left Left reverse width 1
 set xtics rotate by -30
 plot bars using 2:3:4:xtic(1) ls 1 title "p50", '' using 5:6:7 ls 2 title "p99"

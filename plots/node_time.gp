@@ -7,11 +7,13 @@ load "plots/common.gp"
 load markers
 if (!exists("nodes")) nodes = ""
 if (!exists("callers")) callers = ""
-set title sprintf("Busy workers over time%s: holding a request solid, waiting on calls dashed (warm-up included)", \
-	npoints > 1 ? ", ".ptname[1] : "")
+set title sprintf("Busy workers over time%s%s (warm-up included)", \
+	npoints > 1 ? ", at ".(npanels <= 1 && linelabel ne "" ? linelabel." " : "").ptname[1] : "", \
+	words(callers) > 0 ? ": holding a request solid, waiting on calls dashed" : "")
 set xlabel tlabel
 set ylabel "workers (mean over the window)"
 set yrange [0:*]
+set offsets 0, 0, graph 0.06, 0
 set key outside right top nobox noopaque
 file = dir."/node_timeseries.csv"
 at(s) = sum [j=1:words(nodes)] (word(nodes, j) eq s ? j : 0)

@@ -13,6 +13,13 @@ if (npanels > 1) {
 	}
 	set output out
 }
+# with panels, each panel's key goes under it, so that the plots keep
+# their width, and what the lines are is said once, in the chart's title
+# (a key title under a panel runs into its axis label)
+if (npanels > 1) {
+	set key below center horizontal nobox title ""
+	if (linelabel ne "") { charttitle = charttitle.";  lines: ".linelabel }
+}
 set multiplot layout (npanels > 1 ? panelrows : 1), (npanels > 1 ? panelcols : 1) \
 	title (npanels > 1 ? charttitle : "")
 if (npanels <= 1) set title charttitle

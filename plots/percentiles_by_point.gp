@@ -7,6 +7,7 @@ charttitle = "Latency of served requests by sweep point (95 % confidence interva
 set xlabel (linelabel eq "" ? "sweep point" : linelabel)
 set ylabel "latency (s)"
 set logscale y
+set offsets 0, 0, graph 0.05, graph 0.05
 set xrange [0.5:nlines + 0.5]
 set xtics ()
 do for [p=1:npoints] { set xtics add (ptline[p] ptidx[p]) }

@@ -7,6 +7,22 @@ set -e
 dir=${1:?usage: plot.sh RESULTS_DIR [SCENARIO]}
 # the scenario file, when known, goes into the HTML report (html.sh)
 scenario=${2:-}
+# nice PATH: a swept path in words ("lb policy", "users arrival rate")
+nice() {
+	p=$1 unit=""
+	case $p in
+	*_per_s) p=${p%_per_s} unit=" (per second)" ;;
+	*_s) p=${p%_s} unit=" (s)" ;;
+	esac
+	echo "$p" | awk -F. -v unit="$unit" '{
+		# a long path: its node and its last word ("api percent can retry")
+		if ($1 == "nodes" && NF > 4) s = $2 " " $NF
+		else if ($1 == "nodes") { s = $2; for (i = 3; i <= NF; i++) s = s " " $i }
+		else if ($1 == "workloads") s = $2 " " ($NF == "rate" ? "arrival rate" : $NF)
+		else if ($1 == "timeline") s = "timeline entry " $2 " " $NF
+		else s = $NF
+		gsub(/_/, " ", s); print s unit }'
+}
 # a capacity search (archsim capacity) writes capacity-PATH.csv, one per
 # parameter searched (capacity.csv from older versions): a chart each,
 # named as its file
@@ -14,7 +30,7 @@ drawn="" capcharts=""
 for capfile in "$dir"/capacity-*.csv "$dir"/capacity.csv; do
 	[ -f "$capfile" ] || continue
 	base=$(basename "$capfile" .csv)
-	capvar=$(head -n 1 "$capfile" | cut -d, -f2)
+	capvar=$(nice "$(head -n 1 "$capfile" | cut -d, -f2)")
 	# the term drawn: the one the most probes missed (an estimate above
 	# its limit; below, for throughput), the first on a tie, so that the
 	# chart shows what decided the search
@@ -118,20 +134,6 @@ if [ -f "$dir/timeline.csv" ]; then
 		if (nl) printf "set bmargin %d\nset tmargin 4\nset title offset 0, 0.8\n", 4 + 2 * nl
 	}' "$dir/timeline.csv" > "$markers"
 fi
-# nice PATH: a swept path in words ("lb policy", "users arrival rate")
-nice() {
-	p=$1 unit=""
-	case $p in
-	*_per_s) p=${p%_per_s} unit=" (per second)" ;;
-	*_s) p=${p%_s} unit=" (s)" ;;
-	esac
-	echo "$p" | awk -F. -v unit="$unit" '{
-		if ($1 == "nodes") { s = $2; for (i = 3; i <= NF; i++) s = s " " $i }
-		else if ($1 == "workloads") s = $2 " " ($NF == "rate" ? "arrival rate" : $NF)
-		else if ($1 == "timeline") s = "timeline entry " $2 " " $NF
-		else s = $NF
-		gsub(/_/, " ", s); print s unit }'
-}
 # comparisons (compare.csv): the compared parameter, its values, and the
 # other swept one when there is exactly one
 cmpcol=0 xcol=0 groups="" xvals="" cmplabel="" xlab="" bars="$dir/.bars.dat" sellabel=""
@@ -172,7 +174,9 @@ awk -v np="$nparams" -v cmp="$cmpidx" '
 	function nice(path,   a, n, s, i) {
 		sub(/_per_s$|_s$/, "", path)
 		n = split(path, a, ".")
-		if (a[1] == "nodes") { s = a[2]; for (i = 3; i <= n; i++) s = s " " a[i] }
+		if (a[1] == "nodes" && n > 4) s = a[2] " " a[n]
+		else if (a[1] == "nodes") { s = a[2]; for (i = 3; i <= n; i++) s = s " " a[i] }
+		else if (a[1] == "timeline") s = "timeline entry " a[2] " " a[n]
 		else if (a[1] == "workloads") s = a[2] " " (a[n] == "rate" ? "arrival rate" : a[n])
 		else s = a[n]
 		gsub(/_/, " ", s)
@@ -356,6 +360,11 @@ fi
 # the latency charts' log axes need some
 haslat=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "latency_p99_s") c = i; next }
 	c && $c != "NaN" && $c + 0 > 0 { found = 1 } END { print found + 0 }' "$dir/summary.csv")
+# whether some window refused or failed a request (throughput_time's
+# right axis)
+hasfail=0
+[ -f "$dir/timeseries.csv" ] && hasfail=$(awk -F, 'NR > 1 && ($6 + 0 > 0 || $7 + 0 > 0) { f = 1 }
+	END { print f + 0 }' "$dir/timeseries.csv")
 # whether some point has intervals (two replications used or more)
 withci=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "replications_used") c = i; next }
 	c && $c + 0 >= 2 { found = 1 } END { print found + 0 }' "$dir/summary.csv")
@@ -379,6 +388,7 @@ for gp in plots/*.gp; do
 	esac
 	case $name in
 	compare_load) [ "$xcol" -gt 0 ] || continue ;;
+	percentiles_by_point) [ "$npts" -gt 1 ] || continue ;;   # one point: the table says it
 	compare_bars) [ -s "$bars" ] || continue ;;
 	backend_share) [ "$ncols" -gt 1 ] || continue ;;
 	node_time) [ -n "$nodes" ] || continue ;;
@@ -391,7 +401,7 @@ for gp in plots/*.gp; do
 	esac
 	for fmt in png svg; do
 	tmp="$dir/.$name.$fmt.tmp"
-	if gnuplot -e "dir='$dir'; out='$tmp'; fmt='$fmt'; sweeplabel='$sweep'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; sellabel='$sellabel'; share='$share'; lb='$lb'; ncols=$ncols; ptlabels='$ptlabels'; selpts='$selpts'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ptlabels2='$ptlabels2'; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; ptlabels3='$ptlabels3'; brknodes='$brknodes'; names='$names'; tdiv=$tdiv; tunit='$tunit'" "$gp" 2>"$dir/.$name.log"; then
+	if gnuplot -e "dir='$dir'; out='$tmp'; fmt='$fmt'; sweeplabel='$sweep'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; sellabel='$sellabel'; share='$share'; lb='$lb'; ncols=$ncols; ptlabels='$ptlabels'; selpts='$selpts'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ptlabels2='$ptlabels2'; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; ptlabels3='$ptlabels3'; brknodes='$brknodes'; names='$names'; hasfail=$hasfail; tdiv=$tdiv; tunit='$tunit'" "$gp" 2>"$dir/.$name.log"; then
 		mv "$tmp" "$dir/$name.$fmt"
 		rm -f "$dir/.$name.log"
 	else
@@ -406,7 +416,7 @@ for gp in plots/*.gp; do
 	done
 	charts="$charts $name"
 done
-rm -f "$markers" "$names" "$bars" "$share" "$cachedat" "$staledat"
+[ -n "${ARCHSIM_KEEP_TMP:-}" ] || rm -f "$markers" "$names" "$bars" "$share" "$cachedat" "$staledat"
 echo "charts: $dir/*.png and *.svg"
 ARCHSIM_CHARTS="$charts" sh scripts/html.sh "$dir" "$scenario"
 if [ -n "$failed" ]; then
