@@ -522,6 +522,13 @@ static double cell_ci(const struct outputs_cell *x)
 			   sqrt((double)x->n) : NAN;
 }
 
+static void put_node_unit(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	csv_text(f, node(row)->unit);
+}
+
+#define UNIT_DOC "on a unit's row, what it stands for when it is not a replica of the node itself: a balancer's row `lb[3]` is its backend 3 (`web[3]`); empty otherwise"
+
 static void put_node_col(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	const struct outputs_node *r = node(row);
@@ -545,6 +552,7 @@ static const struct csv_col nodes_cols[] = {
 	  node_col_member, put_node_col },
 	{ "parent", "on a replica's row (`web[0]`), its node (`web`); empty on the node's own row, which covers its replicas: the rows with an empty parent count each request once",
 	  NULL, NULL, put_node_parent },
+	{ "unit", UNIT_DOC, NULL, NULL, put_node_unit },
 	POINT_COLS,
 	{ NULL, NULL, NULL, NULL, NULL }
 };
@@ -581,6 +589,11 @@ static void put_l_parent(FILE *f, const void *ctx, const void *row, size_t k)
 	put_node_parent(f, ctx, nvalue(row)->node, k);
 }
 
+static void put_l_unit(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	put_node_unit(f, ctx, nvalue(row)->node, k);
+}
+
 static void put_l_metric(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fputs(ctx_of(ctx)->nodes->col[nvalue(row)->col]->name, f);
@@ -610,6 +623,7 @@ static const struct csv_col nodes_long_cols[] = {
 	{ "node", "the node, or one replica of it (`web[0]`)", NULL, NULL, put_l_name },
 	{ "type", "its kind", NULL, NULL, put_l_type },
 	{ "parent", "a replica's node, as in nodes.csv", NULL, NULL, put_l_parent },
+	{ "unit", UNIT_DOC, NULL, NULL, put_l_unit },
 	{ "metric", "the column of nodes.csv", NULL, NULL, put_l_metric },
 	{ "value", "its value (NaN when nothing was measured)", NULL, NULL, put_l_value },
 	{ "ci95", "its 95 % half-width over replications, where nodes.csv has one; NaN otherwise",

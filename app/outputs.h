@@ -119,6 +119,7 @@ struct outputs_node {
 	size_t point;
 	const char *name;                  /* "web", "web[0]" */
 	const struct model_ops *ops;
+	const char *unit;                  /* what a unit row stands for, or "" */
 	const struct outputs_cell *cells;  /* [its kind's columns, then the call
 					    * columns] */
 };

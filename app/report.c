@@ -497,9 +497,11 @@ static void write_nodes(struct report *r, size_t p, const struct scenario *sc,
 		size_t nc = model_row_cols(nd->ops);
 		uint32_t nrows = sc_node_rows(nd);
 		for (uint32_t row = 0; row < nrows; row++) {
-			char name[96];
+			char name[96], unit[96] = "";
+			if (row && nd->ops->unit_name)
+				nd->ops->unit_name(sc, nd, row - 1, unit, sizeof unit);
 			struct outputs_node o = {
-				p, row_name(name, sizeof name, nd->name, row), nd->ops,
+				p, row_name(name, sizeof name, nd->name, row), nd->ops, unit,
 				&a->cells[k][row * nc],
 			};
 			put_row(r, OUT_NODES, &o);

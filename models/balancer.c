@@ -2456,6 +2456,21 @@ static const struct col_def lb_ts_cols[] = {
 	{ NULL, 0, 0, NULL },
 };
 
+/* lb_unit_name: unit u is backend u, a replica of a node or a node */
+static void lb_unit_name(const struct scenario *sc, const struct sc_node *nd, uint32_t u,
+			 char *buf, size_t len)
+{
+	const struct lb_cfg *c = nd->cfg;
+	buf[0] = 0;
+	if (!c->be || u >= c->nb)
+		return;
+	const struct backend *b = &c->be[u];
+	if (b->replica == SIM_ANY)
+		snprintf(buf, len, "%s", sc->nodes[b->node].name);
+	else
+		snprintf(buf, len, "%s[%u]", sc->nodes[b->node].name, b->replica);
+}
+
 const struct model_ops balancer_ops = {
 	.kind = "balancer",
 	.summary = "relays each request to a backend by a policy: round robin, least connections, p2c, EWMA, ring hash, maglev; layer 4 or 7; health checks",
@@ -2468,6 +2483,7 @@ const struct model_ops balancer_ops = {
 	.faults = SIM_FAULT(TL_LATENCY),
 	.warmup_end = lb_warmup_end,
 	.finish = lb_finish,
+	.unit_name = lb_unit_name,
 	.cols = lb_cols,
 	.sample = lb_sample,
 	.ts_cols = lb_ts_cols,

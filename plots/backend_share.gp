@@ -12,7 +12,7 @@ set datafile separator whitespace
 set title sprintf("Share of %s's requests per backend or shard%s (even share: dashed)", lb, \
 	cmpcol > 0 && npanels > 1 ? ", at ".panel_title[ptpanel[npoints]] : "")
 set ylabel "share of requests"
-set xlabel sprintf("%s[k]: %s's k-th backend or shard", lb, lb)
+set xlabel "backend or shard"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.7 border lc rgb "#555555"

@@ -262,9 +262,10 @@ if [ -f "$dir/nodes.csv" ]; then
 fi
 if [ -n "$lb" ]; then
 	awk -F, -v lb="$lb" -v sel=" $selpts" '
-		NR == 1 { for (i = 1; i <= NF; i++) if ($i == "share") sc = i; next }
+		NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "share") sc = i; if ($i == "unit") uc = i }; next }
 		index(sel, " " $1 " ") && index($2, lb "[") == 1 {
-			if (!($2 in row)) { order[++n] = $2; row[$2] = $2 }
+			# a bar group is named by the backend its row stands for
+			if (!($2 in row)) { order[++n] = $2; row[$2] = (uc && $uc != "" ? $uc : $2) }
 			row[$2] = row[$2] " " $sc
 		}
 		END { for (i = 1; i <= n; i++) print row[order[i]] }' "$dir/nodes.csv" > "$share"

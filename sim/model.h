@@ -178,6 +178,11 @@ struct model_ops {
 	/* finish writes the node's rows: row 0 the node, row 1 + u unit u
 	 * (when n->units > 1); node_row() (sim.h) gives each row's cells. */
 	void (*finish)(struct sim *s, struct sim_node *n, struct node_rows *out);
+	/* unit_name (may be NULL) writes what unit u of node nd stands for
+	 * when a unit is not a replica of the node itself: a balancer's unit
+	 * u is its backend u ("web[3]").  nodes.csv's `unit` column. */
+	void (*unit_name)(const struct scenario *sc, const struct sc_node *nd, uint32_t u,
+			  char *buf, size_t len);
 	const struct col_def *cols;     /* nodes.csv, ended by {NULL} */
 	/* sample writes one value per ts_cols entry for the window that just
 	 * ended (every `every` engine windows); with ts_units, one such row

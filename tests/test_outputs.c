@@ -312,6 +312,21 @@ static void test_outputs_files_are_as_declared(void **state)
 	}
 	print_message("    %zu unit rows name their node; web's %g arrivals are its units' %g\n",
 		      nunits, web, units);
+	/* a balancer's unit rows say which backend each is; a replica's row
+	 * says nothing more */
+	size_t uc = col_of(&n, "unit"), lbrows = 0;
+	for (size_t r = 1; r < n.n; r++) {
+		const char *name = n.rec[r][1];
+		if (!strcmp(name, "lb[0]") || !strcmp(name, "lb[1]")) {
+			char want[16];
+			snprintf(want, sizeof want, "web[%c]", name[3]);
+			assert_string_equal(n.rec[r][uc], want);
+			lbrows++;
+		} else {
+			assert_string_equal(n.rec[r][uc], "");
+		}
+	}
+	assert_int_equal(lbrows, 4);     /* two points */
 	assert_true(nunits > 0);
 	assert_true(web > 0 && web == units);
 
