@@ -14,7 +14,22 @@ set xlabel capvar
 set ylabel caplabel
 # the legend beside the chart, never over a probe
 set key outside right top vertical
-set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
+set offsets 0, 0, graph 0.05, graph 0.05
+# the values probed: a log axis when they span decades (a search that
+# doubles: 1, 2, 4 ... 32 evenly spaced), else a margin that does not run
+# below 0 for values that cannot
+stats file every ::1 using 2 nooutput
+xlo = STATS_min
+xhi = STATS_max
+if (xlo > 0 && xhi / xlo > 20) {
+	set logscale x
+	set xrange [xlo / 1.5:xhi * 1.5]
+	set xtics xlo, 2      # a tick at every doubling from the first
+	set format x "%g"
+} else {
+	xpad = (xhi > xlo ? (xhi - xlo) : (xhi != 0 ? abs(xhi) : 1)) * 0.05
+	set xrange [(xlo >= 0 && xlo - xpad < 0 ? 0 : xlo - xpad):xhi + xpad]
+}
 # the term drawn is in columns capcol (estimate), +1 and +2 (its
 # interval) and +3 (its limit); plot.sh picks the one that decided
 c = capcol

@@ -124,6 +124,32 @@ run queue-burst "$bin" run scenarios/queue-burst.yaml -q -o "$tmp/qb"
 n="$tmp/qb/nodes.csv"
 says "with 6 consumers a mean of $(fmt '%.0f' "$(cell "$n" delay_mean_s point=0 node=orders)") s and a p99 of $(fmt '%.0f' "$(cell "$n" delay_p99_s point=0 node=orders)") s; with 32, $(fmt '%.1f' "$(cell "$n" delay_mean_s point=4 node=orders)") s and $(fmt '%.1f' "$(cell "$n" delay_p99_s point=4 node=orders)") s"
 
+# ---- a retry storm: what the left stack fails, and its orphans ----------
+run retry-storm "$bin" run scenarios/retry-storm.yaml -q -o "$tmp/rs"
+w="$tmp/rs/workloads.csv" n="$tmp/rs/nodes.csv"
+says "(\`orphans_served\` in nodes.csv, $(fmt '%.0f' "$(cell "$n" orphans_served node=db_nobudget)" 0.001),000 of them)"
+says "the left workload fails $(fmt '%.0f' "$(cell "$w" error_ratio workload=left)" 100) % of its requests, the right one $(fmt '%.0f' "$(cell "$w" error_ratio workload=right)" 100) %"
+
+# ---- how short a trigger the storm outlives -------------------------------
+run retry-storm-sweep "$bin" run scenarios/retry-storm-sweep.yaml -q -o "$tmp/rss"
+s="$tmp/rss/summary.csv"
+pc=nodes.api.calls.0.retry.retry_budget.percent_can_retry
+# often SHARE: a share of replications in the README's words
+often() {
+	awk -v v="$1" 'BEGIN { print v == 1 ? "always" : v == 0 ? "never" : v == 0.5 ? "half the time" : sprintf("%.0f %% of the time", v * 100) }'
+}
+says "a slowdown of 250 ms is $(often "$(cell "$s" healthy_end_share timeline.0.for_s=0.25 $pc=1)") survived, one of 300 ms $(often "$(cell "$s" healthy_end_share timeline.0.for_s=0.3 $pc=1)"), and one of 400 ms $(often "$(cell "$s" healthy_end_share timeline.0.for_s=0.4 $pc=1)")"
+all=$(awk -F, -v pc="$pc" 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+	$(at[pc]) == 0.1 && $(at["healthy_end_share"]) != 1 { bad = 1 } END { print bad ? "not every" : "every" }' "$s")
+says "With a budget of 10 % $all replication recovers from every trigger tried"
+
+# ---- a circuit breaker: p99 and what fails on each side ------------------
+run breaker "$bin" run scenarios/breaker.yaml -q -o "$tmp/br"
+w="$tmp/br/workloads.csv"
+says "(p99 $(fmt '%.0f' "$(cell "$w" latency_p99_s workload=left)") s)"
+says "p99 is $(fmt '%.0f' "$(cell "$w" latency_p99_s workload=right)" 1000) ms"
+says "$(fmt '%.0f' "$(cell "$w" error_ratio workload=right)" 100) % of the right stack's requests fail fast where $(fmt '%.0f' "$(cell "$w" error_ratio workload=left)" 100) % of the left's time out"
+
 # ---- the corpus of broken scenarios ------------------------------------
 says "the corpus of $(ls tests/bad/*.yaml | wc -l | tr -d ' ') broken scenarios"
 
