@@ -204,7 +204,7 @@ install: $(BIN)
 	  "$(DESTDIR)$(PREFIX)/share/archsim/scripts" "$(DESTDIR)$(PREFIX)/share/man/man1"
 	$(Q)install -m 755 $(BIN) "$(DESTDIR)$(PREFIX)/bin/archsim"
 	$(Q)install -m 644 plots/*.gp "$(DESTDIR)$(PREFIX)/share/archsim/plots/"
-	$(Q)install -m 644 scripts/plot.sh scripts/html.sh "$(DESTDIR)$(PREFIX)/share/archsim/scripts/"
+	$(Q)install -m 644 scripts/plot.sh scripts/html.sh scripts/csv.awk "$(DESTDIR)$(PREFIX)/share/archsim/scripts/"
 	$(Q)install -m 644 $(BUILD)/archsim.1 "$(DESTDIR)$(PREFIX)/share/man/man1/archsim.1"
 	@echo "installed: $(DESTDIR)$(PREFIX)/bin/archsim, its charts and man page"
 

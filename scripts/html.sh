@@ -29,29 +29,14 @@ esc() {
 # table FILE: a CSV file as an HTML table, every column, quoted fields
 # read as CSV reads them
 table() {
-	awk '
-	function csv(line, f,   n, i, c, q, s) {
-		n = 0; s = ""; q = 0
-		for (i = 1; i <= length(line); i++) {
-			c = substr(line, i, 1)
-			if (q) {
-				if (c == "\"" && substr(line, i + 1, 1) == "\"") { s = s c; i++ }
-				else if (c == "\"") q = 0
-				else s = s c
-			} else if (c == "\"") q = 1
-			else if (c == ",") { f[++n] = s; s = "" }
-			else s = s c
-		}
-		f[++n] = s
-		return n
-	}
-	function h(s) { gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s); return s }
+	awk -f scripts/csv.awk -f /dev/stdin "$1" <<'AWK'
 	{
 		n = csv($0, f)
 		printf "<tr>"
 		for (i = 1; i <= n; i++) printf (NR == 1 ? "<th>%s</th>" : "<td>%s</td>"), h(f[i])
 		print "</tr>"
-	}' "$1"
+	}
+AWK
 }
 
 {
@@ -85,23 +70,7 @@ requests are counted apart. Intervals are 95 %: &plusmn; a Student-t half-width 
 [low, high] for percentiles; &ldquo;&ndash;&rdquo; where the run gives none.</p>
 <div class="scroll"><table>
 EOF
-		awk -F, '
-		function csv(line, f,   n, i, c, q, s) {
-			n = 0; s = ""; q = 0
-			for (i = 1; i <= length(line); i++) {
-				c = substr(line, i, 1)
-				if (q) {
-					if (c == "\"" && substr(line, i + 1, 1) == "\"") { s = s c; i++ }
-					else if (c == "\"") q = 0
-					else s = s c
-				} else if (c == "\"") q = 1
-				else if (c == ",") { f[++n] = s; s = "" }
-				else s = s c
-			}
-			f[++n] = s
-			return n
-		}
-		function h(s) { gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s); return s }
+		awk -F, -f scripts/csv.awk -f /dev/stdin "$dir/summary.csv" <<'AWK'
 		function num(v) { return v == "NaN" || v == "" ? "&ndash;" : sprintf("%.4g", v) }
 		function ms(v) { return v == "NaN" || v == "" ? "&ndash;" : sprintf("%.4g", v * 1000) }
 		function pm(c) { return f[col[c "_ci95"]] == "NaN" ? "" : " &plusmn; " ms(f[col[c "_ci95"]]) }
@@ -132,7 +101,8 @@ EOF
 				ms(f[col["latency_p99_s"]]), rng("latency_p99_s"),
 				ms(f[col["latency_p999_s"]]), rng("latency_p999_s"),
 				pct(f[col["reject_ratio"]]), pct(f[col["error_ratio"]]), v
-		}' "$dir/summary.csv"
+		}
+AWK
 		echo "</table></div>"
 		echo "<p>Every column, and the nodes, workloads and time series, are in the CSV files beside this page (<code>archsim help outputs</code> describes them).</p>"
 	fi

@@ -152,23 +152,7 @@ if [ -f "$dir/compare.csv" ] && [ "$(wc -l < "$dir/compare.csv")" -gt 1 ]; then
 	cmpidx=$((cmpidx - 1))
 fi
 names="$dir/.names.gp"
-awk -v np="$nparams" -v cmp="$cmpidx" '
-	# csv splits a CSV line into f as CSV reads it (quoted commas too)
-	function csv(line, f,   n, i, c, q, s) {
-		n = 0; s = ""; q = 0
-		for (i = 1; i <= length(line); i++) {
-			c = substr(line, i, 1)
-			if (q) {
-				if (c == "\"" && substr(line, i + 1, 1) == "\"") { s = s c; i++ }
-				else if (c == "\"") q = 0
-				else s = s c
-			} else if (c == "\"") q = 1
-			else if (c == ",") { f[++n] = s; s = "" }
-			else s = s c
-		}
-		f[++n] = s
-		return n
-	}
+awk -v np="$nparams" -v cmp="$cmpidx" -f scripts/csv.awk -f /dev/stdin "$dir/summary.csv" > "$names" <<'AWK'
 	function gq(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
 	# nice: a swept path in words, its unit suffix dropped
 	function nice(path,   a, n, s, i) {
@@ -183,12 +167,12 @@ awk -v np="$nparams" -v cmp="$cmpidx" '
 		return s
 	}
 	NR == 1 {
-		n = csv($0, h)
+		n = csv($0, hd)
 		for (i = 1; i <= n; i++) {
-			if (h[i] == "label") lc = i
-			if (h[i] == "completed") cc = i
+			if (hd[i] == "label") lc = i
+			if (hd[i] == "completed") cc = i
 		}
-		for (i = 1; i <= np; i++) path[i] = h[i + 1]
+		for (i = 1; i <= np; i++) path[i] = hd[i + 1]
 		next
 	}
 	{
@@ -222,7 +206,8 @@ awk -v np="$nparams" -v cmp="$cmpidx" '
 		for (p = 1; p <= npts; p++)
 			printf "ptname[%d] = %s\nptline[%d] = %s\nptpanel[%d] = %d\nptidx[%d] = %d\n",
 				p, gq(name[p]), p, gq(pline[p]), p, ppan[p], p, pidx[p]
-	}' "$dir/summary.csv" > "$names"
+	}
+AWK
 : > "$bars"
 if [ -f "$dir/compare.csv" ] && [ "$(wc -l < "$dir/compare.csv")" -gt 1 ]; then
 	c=$(head -n 1 "$dir/compare.csv" | tr , '\n' | grep -n '^compared$' | cut -d: -f1)
