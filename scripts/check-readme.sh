@@ -102,6 +102,28 @@ at="workloads.users.arrival.rate_per_s=800 a=round_robin b=least_connections"
 diff=$(fmt '%.3f' "$(cell "$c" latency_mean_s_diff $at)" | sed 's/^-/−/')
 says "| round_robin | least_connections | $diff s | ± $(fmt '%.3f' "$(cell "$c" latency_mean_s_diff_ci95 $at)") s | ± $(fmt '%.3f' "$(cell "$c" latency_mean_s_unpaired_ci95 $at)") s | $(cell "$c" latency_mean_s_significant $at) |"
 
+# ---- a cache stampede: mean latency with and without coalescing ---------
+run cache-stampede "$bin" run scenarios/cache-stampede.yaml -q -o "$tmp/st"
+s="$tmp/st/summary.csv"
+says "mean latency is $(fmt '%.1f' "$(cell "$s" latency_mean_s point=0)" 1000) ms against $(fmt '%.1f' "$(cell "$s" latency_mean_s point=1)" 1000) ms"
+
+# ---- read replicas: lag, stale reads and the price of read-your-writes --
+run read-replicas "$bin" run scenarios/read-replicas.yaml -q -o "$tmp/rr"
+n="$tmp/rr/nodes.csv"
+# ryw PT: read-your-writes violations per second at point PT (the column
+# sums the replications, each its duration long)
+ryw() {
+	awk -F, -v pt="$1" 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+		$(at["point"]) == pt && $(at["node"]) == "db" {
+			print $(at["ryw_violations"]) / ($(at["duration_s"]) * $(at["replications"])); exit }' "$n"
+}
+says "applier's queue: $(fmt '%.1f' "$(cell "$n" lag_mean_s point=0 node=db)" 1000) ms at 250 µs per write, $(fmt '%.1f' "$(cell "$n" lag_mean_s point=4 node=db)" 1000) ms at 1 ms, and $(fmt '%.0f' "$(cell "$n" lag_mean_s point=6 node=db)" 1000) ms at 1.25 ms"
+says "(p99 $(fmt '%.0f' "$(cell "$n" lag_p99_s point=6 node=db)" 1000) ms)"
+says "that is $(fmt '%.1f' "$(cell "$n" stale_ratio point=0 node=db)" 100) % of reads at 250 µs and $(fmt '%.0f' "$(cell "$n" stale_ratio point=6 node=db)" 100) % at 1.25 ms"
+says "$(fmt '%.2f' "$(ryw 0)") a second at 250 µs, $(fmt '%.0f' "$(ryw 6)") at 1.25 ms"
+says "fewer stale reads ($(fmt '%.2f' "$(cell "$n" stale_ratio point=1 node=db)" 100) % to $(fmt '%.1f' "$(cell "$n" stale_ratio point=7 node=db)" 100) %)"
+says "the primary's utilization rises from $(fmt '%.2f' "$(cell "$n" utilization point=6 node=db[0])") to $(fmt '%.2f' "$(cell "$n" utilization point=7 node=db[0])")"
+
 # ---- sharding: the hot shard, and what the reshard moved ----------------
 run sharding "$bin" run scenarios/sharding.yaml -q -o "$tmp/sh"
 n="$tmp/sh/nodes.csv"
