@@ -389,10 +389,17 @@ static int growth_flagged(const struct series *x, double matter, double *mean,
 static int add_warning(struct report *r, size_t p, const char *text)
 {
 	char line[1200];
-	char label[600];
+	char label[600], paths[300] = "";
+	/* in a sweep: "at p2c, 800/s (policy, rate): ...", the point's
+	 * values and, after them, the swept paths' last words */
 	sweep_point_label(r->set, p, label, sizeof label);
+	for (size_t i = 0; i < r->set->nparams; i++) {
+		const char *path = r->set->param_paths[i], *dot = strrchr(path, '.');
+		size_t at = strlen(paths);
+		snprintf(paths + at, sizeof paths - at, "%s%s", i ? ", " : "", dot ? dot + 1 : path);
+	}
 	if (r->set->nparams)
-		snprintf(line, sizeof line, "%s: %s", label, text);
+		snprintf(line, sizeof line, "at %s (%s): %s", label, paths, text);
 	else
 		snprintf(line, sizeof line, "%s", text);
 	if (r->nwarnings >= REPORT_WARNINGS_MAX) {

@@ -206,6 +206,10 @@ static void test_cli_warns_when_there_is_no_steady_state(void **state)
 	assert_int_equal(sh(NULL, 0, "printf '%s' > %s/over.yaml", y, tmpdir), 0);
 	assert_int_equal(sh(e, sizeof e, "%s run %s/over.yaml -q -o %s/over", bin, tmpdir, tmpdir), 0);
 	assert_non_null(strstr(e, "archsim: warning: node 'q' is overloaded: offered 1.2/s against a capacity of 1/s"));
+	/* in a sweep, a warning names its point by its values and paths */
+	assert_int_equal(sh(e, sizeof e, "%s run %s/over.yaml -q -o %s/over-sweep --set 'sweep={workloads.u.arrival.rate: [1.2/s]}'",
+			    bin, tmpdir, tmpdir), 0);
+	assert_non_null(strstr(e, "archsim: warning: at 1.2/s (rate): node 'q' is overloaded"));
 	assert_int_equal(sh(NULL, 0, "grep -q ',false,[0-9.]*,true,,2000,200,2,' %s/over/summary.csv", tmpdir), 0);
 	/* the quickstart's spike passes: steady, nothing to say */
 	assert_int_equal(sh(e, sizeof e, "%s run scenarios/quickstart.yaml -q -o %s/qs --set duration=60s",
