@@ -15,7 +15,9 @@ set output out
 file = dir."/node_timeseries.csv"
 np = words(ptlabels2)
 set multiplot layout 2,1
-set title sprintf("%s: hit ratio per window", cache)
+# plot.sh gives the first 4 points; the title says so when there are more
+shown = npoints > np ? sprintf(" (the first %d of %d points)", np, npoints) : ""
+set title sprintf("%s: hit ratio per window%s", cache, shown)
 set ylabel "hit ratio"
 set yrange [*:1]
 set key outside right top Left reverse width 2

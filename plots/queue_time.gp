@@ -7,7 +7,8 @@ set termoption noenhanced
 load markers
 file = dir."/node_timeseries.csv"
 np = words(ptlabels3)
-set title sprintf("%s: backlog over time", queue)
+shown = npoints > np ? sprintf(" (the first %d of %d points)", np, npoints) : ""
+set title sprintf("%s: backlog over time%s", queue, shown)
 set xlabel tlabel
 set ylabel "messages waiting or in progress"
 set yrange [0:*]
