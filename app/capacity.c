@@ -251,31 +251,32 @@ int cap_goal_find(const char *name)
 
 /* ---- the `capacity:` block ------------------------------------------------ */
 
-static int parse_slo(struct check_ctx *ctx, const char *what, const struct yt_node *n,
-		     void *field)
+/* parse_text reads a text field of the block into the spec with parse,
+ * which the command line's option uses too; its reason is the message */
+static int parse_text(struct check_ctx *ctx, const char *what, const struct yt_node *n,
+		      struct cap_spec *spec,
+		      int (*parse)(const char *text, struct cap_spec *spec, char *why, size_t len))
 {
-	struct cap_spec *spec = field;
 	char why[600];
 	const char *s;
 	int rc = check_string(ctx, n, what, &s);
 	if (rc)
 		return rc;
-	if (cap_parse_slo(s, spec, why, sizeof why))
+	if (parse(s, spec, why, sizeof why))
 		return check_fail(ctx, n, what, "%s", why);
 	return 0;
+}
+
+static int parse_slo(struct check_ctx *ctx, const char *what, const struct yt_node *n,
+		     void *field)
+{
+	return parse_text(ctx, what, n, field, cap_parse_slo);
 }
 
 static int parse_availability(struct check_ctx *ctx, const char *what,
 			      const struct yt_node *n, void *field)
 {
-	char why[200];
-	const char *s;
-	int rc = check_string(ctx, n, what, &s);
-	if (rc)
-		return rc;
-	if (cap_parse_availability(s, field, why, sizeof why))
-		return check_fail(ctx, n, what, "%s", why);
-	return 0;
+	return parse_text(ctx, what, n, field, cap_parse_availability);
 }
 
 static int parse_vary(struct check_ctx *ctx, const char *what, const struct yt_node *n,

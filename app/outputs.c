@@ -309,11 +309,6 @@ static void put_precision(FILE *f, const void *ctx, const void *row, size_t k)
 	fputs(p == 1 ? "true" : p == 2 ? "false" : "", f);
 }
 
-static void put_warmup(FILE *f, const void *ctx, const void *row, size_t k)
-{
-	fprintf(f, "%.9g", counts(row)->warmup_s);
-}
-
 static void put_seed(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	fprintf(f, "%llu", (unsigned long long)counts(row)->seed);
@@ -355,7 +350,7 @@ static const struct csv_col summary_cols[] = {
 	{ "precision_met", "with `precision:`: `true` when the metric's 95 % half-width reached the target, `false` when max_replications ran out first (`replications` says how many ran); empty without `precision:`",
 	  NULL, NULL, put_precision },
 	{ "duration_s", DURATION_DOC, NULL, NULL, put_pt_duration },
-	{ "warmup_s", WARMUP_DOC, NULL, NULL, put_warmup },
+	{ "warmup_s", WARMUP_DOC, NULL, NULL, put_pt_warmup },
 	{ "seed", "the point's seed", NULL, NULL, put_seed },
 	{ "scenario_hash", "a hash of the point's scenario as checked", NULL, NULL, put_hash },
 	{ "version", "archsim's version", NULL, NULL, put_version },

@@ -100,7 +100,6 @@ struct outputs_counts {
 	double healthy_end;
 	int complete;
 	int precision;                     /* 0 none, 1 met, 2 not met */
-	double warmup_s;
 	uint64_t seed;
 	unsigned long long hash;
 	const char *version;

@@ -389,15 +389,11 @@ static int growth_flagged(const struct series *x, double matter, double *mean,
 static int add_warning(struct report *r, size_t p, const char *text)
 {
 	char line[1200];
-	char label[600], paths[300] = "";
+	char label[600], paths[300];
 	/* in a sweep: "at p2c, 800/s (policy, rate): ...", the point's
 	 * values and, after them, the swept paths' last words */
 	sweep_point_label(r->set, p, label, sizeof label);
-	for (size_t i = 0; i < r->set->nparams; i++) {
-		const char *path = r->set->param_paths[i], *dot = strrchr(path, '.');
-		size_t at = strlen(paths);
-		snprintf(paths + at, sizeof paths - at, "%s%s", i ? ", " : "", dot ? dot + 1 : path);
-	}
+	sweep_param_words(r->set, paths, sizeof paths);
 	if (r->set->nparams)
 		snprintf(line, sizeof line, "at %s (%s): %s", label, paths, text);
 	else
@@ -610,7 +606,7 @@ static void write_summary_row(struct report *r, size_t p, const struct report_su
 		.mean = pt->mean, .ci = pt->ci95, .lo = pt->lo, .hi = pt->hi,
 		.steady = pt->steady, .healthy_end = pt->healthy_end,
 		.complete = pt->complete, .precision = pt->precision,
-		.warmup_s = (double)set->warmup_ns[p] * 1e-9, .seed = set->seed[p],
+		.seed = set->seed[p],
 		.hash = set->hash[p], .version = r->version,
 	};
 	put_row(r, OUT_SUMMARY, &c);
@@ -1081,26 +1077,14 @@ int report_commit_to(struct report *r, const char *dir, struct sim_err *err)
 
 /* ---- the terminal ------------------------------------------------------ */
 
-/* short_path is the last word of a swept path ("rate" of
- * "workloads.users.arrival.rate"), for the table's header */
-static const char *short_path(const char *path)
-{
-	const char *dot = strrchr(path, '.');
-	return dot ? dot + 1 : path;
-}
-
 void report_print_table(const struct report *r, FILE *f)
 {
 	/* with a sweep, each row is named by its swept values, under a
 	 * header of the swept paths' last words */
 	const struct sweep *set = r->set;
-	char head[256] = "", label[1024];
+	char head[256], label[1024];
 	int width = 0;
-	for (size_t i = 0; i < set->nparams; i++) {
-		size_t at = strlen(head);
-		snprintf(head + at, sizeof head - at, "%s%s", i ? ", " : "",
-			 short_path(set->param_paths[i]));
-	}
+	sweep_param_words(set, head, sizeof head);
 	if (set->nparams) {
 		width = (int)strlen(head);
 		for (size_t p = 0; p < set->npoints; p++) {

@@ -528,8 +528,9 @@ void runner_serve(const struct sweep *set, const struct runner_worker *wk,
 		const struct scenario *sc = runner_point_result(set, p, &res, &cur, &err);
 		rc = sc ? sim_run(sc, k, &res, &hooks, &err) : err.code;
 		if (wk->slot) {
-			/* finished: its events count, its fraction no longer */
-			wk->slot->events_done += res.events;
+			/* finished: its events count (none when its point could
+			 * not be built), its fraction no longer */
+			wk->slot->events_done += sc ? res.events : 0;
 			wk->slot->events = wk->slot->events_done;
 			wk->slot->done = 0;
 		}

@@ -3,7 +3,7 @@
 # latency with its 95 % interval (right axis), at each sweep point: the
 # capacity-planning chart of a data tier.  plot.sh writes cachedat (the
 # point's label, hit ratio, backend utilization, p99, its lo and hi) and
-# passes cache, backend and sweeplabel.
+# passes cache and backend.
 load "plots/common.gp"
 set termoption noenhanced
 set datafile separator whitespace

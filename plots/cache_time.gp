@@ -2,7 +2,7 @@
 # sent to its backend per second (bottom), per time window, for each
 # sweep point (up to 4), warm-up included: a cold start, a flush or an
 # expiry wave shows as a dip above and a spike below.  plot.sh passes
-# cache and ptlabels2 (the points' labels).
+# cache and ncache (how many points: the first 4).
 load "plots/common.gp"
 set termoption noenhanced
 load markers
@@ -13,7 +13,7 @@ if (exists("fmt") && fmt eq "svg") {
 }
 set output out
 file = dir."/node_timeseries.csv"
-np = words(ptlabels2)
+np = ncache
 set multiplot layout 2,1
 # plot.sh gives the first 4 points; the title says so when there are more
 shown = npoints > np ? sprintf(" (the first %d of %d points)", np, npoints) : ""

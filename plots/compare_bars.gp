@@ -2,7 +2,7 @@
 # parameter (each policy) at one setting of the others (the last: the
 # highest load of a load sweep), with 95 % interval bars.  plot.sh writes
 # the rows to bars (label, p50, lo, hi, p99, lo, hi) and passes cmplabel
-# and sellabel (the setting shown).
+# (the setting shown is the last point's panel, .names.gp).
 load "plots/common.gp"
 set termoption noenhanced
 set datafile separator whitespace

@@ -1,12 +1,12 @@
 # queue_time.gp - the first queue's backlog (messages waiting or in
 # progress, all groups) per time window, for each sweep point (up to 8),
 # warm-up included: how a burst piles up and how long it takes to drain.
-# plot.sh passes queue and ptlabels3 (the points' labels).
+# plot.sh passes queue and nqueue (how many points: the first 8).
 load "plots/common.gp"
 set termoption noenhanced
 load markers
 file = dir."/node_timeseries.csv"
-np = words(ptlabels3)
+np = nqueue
 shown = npoints > np ? sprintf(" (the first %d of %d points)", np, npoints) : ""
 set title sprintf("%s: backlog over time%s", queue, shown)
 set xlabel tlabel

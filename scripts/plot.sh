@@ -74,9 +74,6 @@ if [ ! -f "$dir/summary.csv" ]; then
 	echo "plot.sh: $dir/summary.csv not found; run the scenario first" >&2
 	exit 1
 fi
-# with a sweep, the summary's second column is the first sweep parameter
-sweep=$(head -n 1 "$dir/summary.csv" | cut -d, -f2)
-[ "$sweep" = replications ] && sweep=""
 # the nodes of the node time series (point 0), for node_time.gp
 nodes=""
 callers=""
@@ -136,7 +133,7 @@ if [ -f "$dir/timeline.csv" ]; then
 fi
 # comparisons (compare.csv): the compared parameter, its values, and the
 # other swept one when there is exactly one
-cmpcol=0 xcol=0 groups="" xvals="" cmplabel="" xlab="" bars="$dir/.bars.dat" sellabel=""
+cmpcol=0 xcol=0 groups="" xvals="" cmplabel="" xlab="" bars="$dir/.bars.dat"
 selpts=$(awk -F, 'NR > 1 && $1 < 8 { printf "%s ", $1 }' "$dir/summary.csv")
 nparams=$(head -n 1 "$dir/summary.csv" | tr , '\n' | grep -n '^replications$' | cut -d: -f1)
 nparams=$((nparams - 2))
@@ -234,11 +231,9 @@ if [ -f "$dir/compare.csv" ] && [ "$(wc -l < "$dir/compare.csv")" -gt 1 ]; then
 			print $c, $col["latency_p50_s"], $col["latency_p50_s_lo"], $col["latency_p50_s_hi"],
 			      $col["latency_p99_s"], $col["latency_p99_s_lo"], $col["latency_p99_s_hi"]
 		}' "$dir/summary.csv" > "$bars"
-	[ "$nparams" -ge 2 ] && sellabel=$(echo "$last" | awk -F, -v c="$cmpcol" -v np="$nparams" \
-		'{ s = ""; for (i = 2; i < 2 + np; i++) if (i != c) s = s (s == "" ? "" : ", ") $i; print " at " s }')
 fi
 # the first balancer's share per backend, for up to 8 points
-share="$dir/.share.dat" lb="" ncols=0 ptlabels=""
+share="$dir/.share.dat" lb="" ncols=0
 : > "$share"
 if [ -f "$dir/nodes.csv" ]; then
 	lb=$(awk -F, 'NR > 1 && $3 == "balancer" { print $2; exit }' "$dir/nodes.csv")
@@ -256,18 +251,11 @@ if [ -n "$lb" ]; then
 		END { for (i = 1; i <= n; i++) print row[order[i]] }' "$dir/nodes.csv" > "$share"
 	ncols=$(awk 'NR == 1 { print NF }' "$share")
 	ncols=${ncols:-0}
-	# each bar is labelled with what differs between the points shown
-	ptlabels=$(awk -F, -v np="$nparams" -v c="$cmpcol" -v sel=" $selpts" 'NR > 1 && index(sel, " " $1 " ") {
-		s = ""
-		if (c > 0) s = $c
-		else for (i = 2; i < 2 + np; i++) s = s (s == "" ? "" : ",") $i
-		gsub(/ /, "_", s)
-		printf "%s ", (s == "" ? "all" : s) }' "$dir/summary.csv")
 fi
 # the data tier: the first cache and the node it reads from (the first
 # database or shards), and the first database
 cache="" backend="" db="" cachedat="$dir/.cache.dat" staledat="$dir/.stale.dat"
-ptlabels2="" groups2="" xlabel2=""
+groups2="" xlabel2=""
 : > "$cachedat"
 : > "$staledat"
 npts=$(awk -F, 'NR > 1 { n++ } END { print n + 0 }' "$dir/summary.csv")
@@ -277,32 +265,25 @@ if [ -f "$dir/nodes.csv" ]; then
 		{ print $2; exit }' "$dir/nodes.csv")
 	db=$(awk -F, 'NR > 1 && $3 == "database" && index($2, "[") == 0 { print $2; exit }' "$dir/nodes.csv")
 fi
-# each point's label: its swept values, joined by commas
-ptlabel() {
-	awk -F, -v np="$nparams" -v p="$1" 'NR > 1 && $1 == p {
-		s = ""; for (i = 2; i < 2 + np; i++) s = s (s == "" ? "" : ",") $i
-		gsub(/ /, "_", s); print (s == "" ? "all" : s) }' "$dir/summary.csv"
-}
-if [ -n "$cache" ]; then
-	for p in $(awk -F, 'NR > 1 && $1 < 4 { print $1 }' "$dir/summary.csv"); do
-		ptlabels2="$ptlabels2$(ptlabel "$p") "
-	done
-	if [ "$npts" -gt 1 ]; then
-		awk -F, -v cache="$cache" -v be="$backend" -v np="$nparams" '
-			FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
-			FILENAME ~ /nodes.csv$/ && $2 == cache { hit[$1] = $col[FILENAME, "hit_ratio"] }
-			FILENAME ~ /nodes.csv$/ && $2 == be { util[$1] = $col[FILENAME, "utilization"] }
-			FILENAME ~ /summary.csv$/ {
-				s = ""; for (i = 2; i < 2 + np; i++) s = s (s == "" ? "" : ",") $i
-				gsub(/ /, "_", s)
-				lab[$1] = (s == "" ? $1 : s); n = $1 + 1
-				p99[$1] = $col[FILENAME, "latency_p99_s"] " " $col[FILENAME, "latency_p99_s_lo"] " " \
-					  $col[FILENAME, "latency_p99_s_hi"]
-			}
-			END { for (p = 0; p < n; p++)
-				print lab[p], (hit[p] == "" ? "NaN" : hit[p]), (util[p] == "" ? "NaN" : util[p]), p99[p] }
-			' "$dir/nodes.csv" "$dir/summary.csv" > "$cachedat"
-	fi
+# how many points the cache and queue time charts show: the first 4 and 8
+ncache=$((npts < 4 ? npts : 4)) nqueue=$((npts < 8 ? npts : 8))
+if [ -n "$cache" ] && [ "$npts" -gt 1 ]; then
+	# a line per point: its label (quoted, a field with spaces), the
+	# cache's hit ratio, the backend's utilization, p99 and its interval
+	awk -F, -v cache="$cache" -v be="$backend" -f scripts/csv.awk -f /dev/stdin \
+		"$dir/nodes.csv" "$dir/summary.csv" > "$cachedat" <<'AWK'
+	FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
+	FILENAME ~ /nodes.csv$/ && $2 == cache { hit[$1] = $col[FILENAME, "hit_ratio"] }
+	FILENAME ~ /nodes.csv$/ && $2 == be { util[$1] = $col[FILENAME, "utilization"] }
+	FILENAME ~ /summary.csv$/ {
+		csv($0, f)
+		lab[$1] = f[col[FILENAME, "label"]]; n = $1 + 1
+		p99[$1] = f[col[FILENAME, "latency_p99_s"]] " " f[col[FILENAME, "latency_p99_s_lo"]] " " \
+			  f[col[FILENAME, "latency_p99_s_hi"]]
+	}
+	END { for (p = 0; p < n; p++)
+		print "\"" lab[p] "\"", (hit[p] == "" ? "NaN" : hit[p]), (util[p] == "" ? "NaN" : util[p]), p99[p] }
+AWK
 fi
 if [ -n "$db" ] && [ "$npts" -gt 1 ]; then
 	# by the compared parameter against the other swept one, or one line
@@ -313,34 +294,32 @@ if [ -n "$db" ] && [ "$npts" -gt 1 ]; then
 	groups2=$(awk -F, -v c="$gc" 'NR > 1 && !seen[c ? $c : "all"]++ { printf "%s ", c ? $c : "all" }' \
 		"$dir/summary.csv")
 	for g in $groups2; do
-		awk -F, -v db="$db" -v gc="$gc" -v xc="$xc" -v g="$g" -v np="$nparams" '
-			FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
-			FILENAME ~ /nodes.csv$/ && $2 == db {
-				st[$1] = $col[FILENAME, "stale_ratio"]; ryw[$1] = $col[FILENAME, "ryw_violations"] }
-			FILENAME ~ /summary.csv$/ && (gc == 0 || $gc == g) {
-				secs = $col[FILENAME, "throughput_per_s"] > 0 ? \
-				       $col[FILENAME, "arrivals"] / $col[FILENAME, "throughput_per_s"] : 0
-				x = $xc
-				if (match($0, /,"[^"]*"$/)) lab = substr($0, RSTART + 2, RLENGTH - 3)
-				else { lab = $NF }
-				if (split(lab, v, ", ") == np) x = v[xc - 1]
-				x = "\"" x "\""
-				print x, (st[$1] == "" ? "NaN" : st[$1]), (secs > 0 ? ryw[$1] / secs : "NaN")
-			}' "$dir/nodes.csv" "$dir/summary.csv" >> "$staledat"
+		# a line per point of group g: the x value as written (from
+		# the label), the stale ratio, and read-your-writes violations
+		# per second (summed over the replications, each duration_s)
+		awk -F, -v db="$db" -v gc="$gc" -v xc="$xc" -v g="$g" -v np="$nparams" \
+			-f scripts/csv.awk -f /dev/stdin "$dir/nodes.csv" "$dir/summary.csv" >> "$staledat" <<'AWK'
+	FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
+	FILENAME ~ /nodes.csv$/ && $2 == db {
+		st[$1] = $col[FILENAME, "stale_ratio"]
+		secs = $col[FILENAME, "duration_s"] * $col[FILENAME, "replications"]
+		ryw[$1] = secs > 0 ? $col[FILENAME, "ryw_violations"] / secs : "NaN"
+	}
+	FILENAME ~ /summary.csv$/ && (gc == 0 || $gc == g) {
+		csv($0, f)
+		x = split(f[col[FILENAME, "label"]], v, ", ") == np ? v[xc - 1] : $xc
+		print "\"" x "\"", (st[$1] == "" ? "NaN" : st[$1]), (ryw[$1] == "" ? "NaN" : ryw[$1])
+	}
+AWK
 		printf '\n\n' >> "$staledat"
 	done
 	# no replicas, no stale reads to chart
 	awk 'NF == 3 && $2 + 0 > 0 { found = 1 } END { exit !found }' "$staledat" || : > "$staledat"
 fi
-# the first queue, and its points' labels
-queue="" ptlabels3=""
+# the first queue
+queue=""
 if [ -f "$dir/nodes.csv" ]; then
 	queue=$(awk -F, 'NR > 1 && $3 == "queue" && index($2, "[") == 0 { print $2; exit }' "$dir/nodes.csv")
-fi
-if [ -n "$queue" ]; then
-	for p in $(awk -F, 'NR > 1 && $1 < 8 { print $1 }' "$dir/summary.csv"); do
-		ptlabels3="$ptlabels3$(ptlabel "$p") "
-	done
 fi
 # whether any request took time: producers to a queue take none, and
 # the latency charts' log axes need some
@@ -387,7 +366,7 @@ for gp in plots/*.gp; do
 	esac
 	for fmt in png svg; do
 	tmp="$dir/.$name.$fmt.tmp"
-	if gnuplot -e "dir='$dir'; out='$tmp'; fmt='$fmt'; sweeplabel='$sweep'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; sellabel='$sellabel'; share='$share'; lb='$lb'; ncols=$ncols; ptlabels='$ptlabels'; selpts='$selpts'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ptlabels2='$ptlabels2'; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; ptlabels3='$ptlabels3'; brknodes='$brknodes'; names='$names'; hasfail=$hasfail; tdiv=$tdiv; tunit='$tunit'" "$gp" 2>"$dir/.$name.log"; then
+	if gnuplot -e "dir='$dir'; out='$tmp'; fmt='$fmt'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; share='$share'; lb='$lb'; ncols=$ncols; selpts='$selpts'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ncache=$ncache; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; nqueue=$nqueue; brknodes='$brknodes'; names='$names'; hasfail=$hasfail; tdiv=$tdiv; tunit='$tunit'" "$gp" 2>"$dir/.$name.log"; then
 		mv "$tmp" "$dir/$name.$fmt"
 		rm -f "$dir/.$name.log"
 	else

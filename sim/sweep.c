@@ -39,13 +39,29 @@ void sweep_free(struct sweep *set)
 	free(set);
 }
 
-const char *sweep_param_value(const struct sweep *set, size_t p, size_t i)
+/* value_at is parameter i's value at point p (the last parameter varies
+ * fastest), and *k its place in the sweep's list of values. */
+static const struct yt_node *value_at(const struct sweep *set, size_t p, size_t i, size_t *k)
 {
 	size_t stride = 1;
 	for (size_t j = i + 1; j < set->nparams; j++)
 		stride *= set->param_nvalues[j];
 	const struct yt_node *vals = yt_val(set->sweep, i);
-	const struct yt_node *n = vals->items[(p / stride) % vals->n];
+	*k = (p / stride) % vals->n;
+	return vals->items[*k];
+}
+
+/* last_word is a path's last word ("rate" of "workloads.u.arrival.rate") */
+static const char *last_word(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	return dot ? dot + 1 : path;
+}
+
+const char *sweep_param_value(const struct sweep *set, size_t p, size_t i)
+{
+	size_t k;
+	const struct yt_node *n = value_at(set, p, i, &k);
 	if (n->type == YT_SCALAR)
 		return n->str;
 	return n->type == YT_MAP ? "{...}" : "[...]";
@@ -102,13 +118,10 @@ void sweep_param_column(const struct sweep *set, size_t i, char *buf, size_t len
 
 double sweep_param_number(const struct sweep *set, size_t p, size_t i)
 {
-	size_t stride = 1;
-	for (size_t j = i + 1; j < set->nparams; j++)
-		stride *= set->param_nvalues[j];
-	const struct yt_node *vals = yt_val(set->sweep, i);
+	size_t k;
 	double v;
 	if (sweep_param_unit(set, i) == SWEEP_TEXT ||
-	    value_unit(vals->items[(p / stride) % vals->n], &v) == SWEEP_TEXT)
+	    value_unit(value_at(set, p, i, &k), &v) == SWEEP_TEXT)
 		return NAN;
 	return v;
 }
@@ -118,22 +131,28 @@ void sweep_point_label(const struct sweep *set, size_t p, char *buf, size_t len)
 	size_t at = 0;
 	snprintf(buf, len, "%s", set->nparams ? "" : "all");
 	for (size_t i = 0; i < set->nparams && at < len; i++) {
-		size_t stride = 1;
-		for (size_t j = i + 1; j < set->nparams; j++)
-			stride *= set->param_nvalues[j];
-		const struct yt_node *vals = yt_val(set->sweep, i);
-		size_t v = (p / stride) % vals->n;
-		const struct yt_node *n = vals->items[v];
+		size_t v;
+		const struct yt_node *n = value_at(set, p, i, &v);
 		int w;
 		if (n->type == YT_SCALAR) {
 			w = snprintf(buf + at, len - at, "%s%s", i ? ", " : "", n->str);
 		} else {
 			/* a mapping or a list: its path's last word and its
 			 * place in the sweep's list, so that labels differ */
-			const char *path = set->param_paths[i], *dot = strrchr(path, '.');
 			w = snprintf(buf + at, len - at, "%s%s #%zu", i ? ", " : "",
-				     dot ? dot + 1 : path, v + 1);
+				     last_word(set->param_paths[i]), v + 1);
 		}
+		at += w > 0 ? (size_t)w : 0;
+	}
+}
+
+void sweep_param_words(const struct sweep *set, char *buf, size_t len)
+{
+	size_t at = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < set->nparams && at < len; i++) {
+		int w = snprintf(buf + at, len - at, "%s%s", i ? ", " : "",
+				 last_word(set->param_paths[i]));
 		at += w > 0 ? (size_t)w : 0;
 	}
 }

@@ -140,6 +140,10 @@ double sweep_param_number(const struct sweep *sw, size_t p, size_t i);
  * a sweep.  Points' names differ as their values do. */
 void sweep_point_label(const struct sweep *sw, size_t p, char *buf, size_t len);
 
+/* sweep_param_words writes the swept paths' last words, joined by ", "
+ * ("policy, rate"): what a point's label lists; "" without a sweep. */
+void sweep_param_words(const struct sweep *sw, char *buf, size_t len);
+
 /* sweep_set_warmup gives point p its warm-up, in the sweep and in the
  * point if it is held (runner_warmups; a run's shards and ranks). */
 void sweep_set_warmup(struct sweep *sw, size_t p, int64_t ns);
