@@ -132,3 +132,73 @@ int interval_pair(const double *xa, size_t na_all, const double *xb, size_t nb_a
 	}
 	return 0;
 }
+
+double interval_inverse_slope(const struct hist *pooled, const double *f, size_t n)
+{
+	double s1 = 0, s2 = 0;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(f[i]))
+			continue;
+		s1 += f[i], s2 += f[i] * f[i];
+		m++;
+	}
+	if (m < 2 || !pooled->total)
+		return NAN;
+	double pbar = s1 / (double)m;
+	double var = (s2 - s1 * s1 / (double)m) / (double)(m - 1);
+	double h = sqrt(var > 0 ? var / (double)m : 0);
+	double pl = clamp01(pbar - h), pu = clamp01(pbar + h);
+	if (!(pu > pl))
+		return NAN;
+	return (double)(hist_quantile(pooled, pu) - hist_quantile(pooled, pl)) * 1e-9 / (pu - pl);
+}
+
+int interval_pair_quantile(const double *own_a, const double *own_b, const double *f_a,
+			   const double *f_b, size_t n, double qa, double qb, double slope_a,
+			   double slope_b, double rel_err, struct interval_pair *out)
+{
+	out->half = out->unpaired = NAN;
+	out->pairs = 0;
+	int inv = !isnan(slope_a) && !isnan(slope_b);
+	double *g = malloc(3 * (n ? n : 1) * sizeof *g);
+	if (!g)
+		return SIM_ENOMEM;
+	double *ga = g + n, *gb = g + 2 * n;
+	double ss = 0, ssa = 0, ssb = 0, d = qb - qa;
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(own_a[i]) || isnan(own_b[i]) ||
+		    (inv && (isnan(f_a[i]) || isnan(f_b[i]))))
+			continue;
+		double e = own_b[i] - own_a[i] - d;
+		ss += e * e;
+		ssa += (own_a[i] - qa) * (own_a[i] - qa);
+		ssb += (own_b[i] - qb) * (own_b[i] - qb);
+		if (inv) {
+			ga[m] = slope_a * f_a[i];
+			gb[m] = slope_b * f_b[i];
+			g[m] = gb[m] - ga[m];
+		}
+		m++;
+	}
+	out->pairs = m;
+	if (m >= 2) {
+		double mm = (double)m, t = stats_t_quantile(0.975, mm - 1);
+		double widen = rel_err * (fabs(qa) > fabs(qb) ? fabs(qa) : fabs(qb));
+		/* sectioning, paired, and unpaired (each around its pooled
+		 * quantile, the same degrees of freedom for want of Welch's
+		 * on two spreads that are not means') */
+		double sec = t * sqrt(ss / (mm * (mm - 1)));
+		double sec_u = t * sqrt((ssa + ssb) / (mm * (mm - 1)));
+		double inv_p = 0, inv_u = 0;
+		if (inv) {
+			inv_p = t * sqrt(gsl_stats_variance(g, 1, m) / mm);
+			inv_u = t * sqrt((gsl_stats_variance(ga, 1, m) + gsl_stats_variance(gb, 1, m)) / mm);
+		}
+		out->half = (sec > inv_p ? sec : inv_p) + widen;
+		out->unpaired = (sec_u > inv_u ? sec_u : inv_u) + widen;
+	}
+	free(g);
+	return 0;
+}

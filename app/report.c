@@ -101,6 +101,14 @@ struct report_point_acc {
 	uint32_t healthy_end;            /* replications that ended healthy */
 	struct series trend;             /* mean latency, second half - first */
 	struct steady_check check;
+	uint64_t *hat;                   /* [reps + 1]: where replication r's
+					  * sparse histogram lies in r->hkeep,
+					  * hat[r] to hat[r + 1] (hist_cell) */
+};
+
+/* A replication's latency histogram, kept sparse: its buckets in use. */
+struct hist_cell {
+	uint64_t bucket, count;
 };
 
 static void acc_free(struct report_point_acc *a)
@@ -124,6 +132,7 @@ static void acc_free(struct report_point_acc *a)
 	free(a->node_ts_n);
 	free(a->growth.x);
 	free(a->trend.x);
+	free(a->hat);
 	steady_free(&a->check);
 	free(a);
 }
@@ -229,6 +238,62 @@ static void fold_cell(struct outputs_cell *c, enum col_agg agg, const double *v)
 	}
 }
 
+/* keep_hist keeps the histogram of the replication just folded (a->reps
+ * - 1) in r->hkeep, sparse, after the point's earlier ones: 0, SIM_ENOMEM
+ * or SIM_EIO. */
+static int keep_hist(struct report *r, struct report_point_acc *a, const struct hist *h)
+{
+	uint32_t i = a->reps - 1;
+	if (!(i & (i + 1))) {        /* 0, 1, 3, 7, ...: room for 2 (i + 1) + 1 */
+		uint64_t *at = realloc(a->hat, (2 * ((size_t)i + 1) + 1) * sizeof *at);
+		if (!at)
+			return SIM_ENOMEM;
+		a->hat = at;
+	}
+	if (i == 0)
+		a->hat[0] = 0;
+	a->hat[i + 1] = a->hat[i];
+	if (!h->total)
+		return 0;
+	if (!r->hkeep.open)
+		keep_open(&r->hkeep, 1);
+	size_t lo = hist_index(h->min_ns), hi = hist_index(h->max_ns), n = 0;
+	struct hist_cell *c = malloc((hi - lo + 1) * sizeof *c);
+	if (!c)
+		return SIM_ENOMEM;
+	for (size_t b = lo; b <= hi; b++)
+		if (h->counts[b])
+			c[n++] = (struct hist_cell){ b, h->counts[b] };
+	int rc = keep_put(&r->hkeep, c, n * sizeof *c, (off_t)a->hat[i], &r->err);
+	free(c);
+	a->hat[i + 1] += n * sizeof *c;
+	return rc;
+}
+
+/* cdf_at_bucket sets f[r], for each replication r of the open point, to
+ * the share of its latencies in buckets up to b (NaN: it served none):
+ * 0, SIM_ENOMEM or SIM_EIO. */
+static int cdf_at_bucket(struct report *r, const struct report_point_acc *a, size_t b,
+			 double *f)
+{
+	struct hist_cell *c = malloc(HIST_NBUCKETS * sizeof *c);
+	if (!c)
+		return SIM_ENOMEM;
+	int rc = 0;
+	for (uint32_t i = 0; rc == 0 && i < a->reps; i++) {
+		size_t n = (size_t)(a->hat[i + 1] - a->hat[i]) / sizeof *c;
+		rc = n ? keep_get(&r->hkeep, c, n * sizeof *c, (off_t)a->hat[i], &r->err) : 0;
+		uint64_t below = 0, all = 0;
+		for (size_t k = 0; k < n; k++) {
+			all += c[k].count;
+			below += c[k].bucket <= b ? c[k].count : 0;
+		}
+		f[i] = all ? (double)below / (double)all : NAN;
+	}
+	free(c);
+	return rc;
+}
+
 int report_fold(struct report *r, size_t p, uint32_t rep,
 		const struct rep_result *res)
 {
@@ -305,7 +370,7 @@ int report_fold(struct report *r, size_t p, uint32_t rep,
 	if (series_push(&a->growth, (double)(res->inflight[1] - res->inflight[0])) ||
 	    series_push(&a->trend, h1 - h0))
 		return SIM_ENOMEM;
-	return 0;
+	return r->set->nparams ? keep_hist(r, a, &res->scopes[0].latency) : 0;
 }
 
 /* ---- estimates --------------------------------------------------------- */
@@ -674,14 +739,14 @@ int report_init(struct report *r, const struct sweep *set,
  * A closed point's summary, and its replications' own values when there
  * is a sweep, are kept (keep.h): the summary at p * sizeof(struct
  * report_summary), the own values after all summaries, at the point's
- * first work item (the sweep's item_base) times OUTPUTS_NCMP doubles.
+ * first work item (the sweep's item_base) times REPORT_OWN_ROWS doubles.
  * Both places are fixed, so points are kept as they close and read back
  * in any order.  A run of one point keeps its record in memory. */
 
 static off_t own_at(const struct report *r, size_t p)
 {
 	return (off_t)(r->set->npoints * sizeof(struct report_summary) +
-		       r->set->item_base[p] * OUTPUTS_NCMP * sizeof(double));
+		       r->set->item_base[p] * REPORT_OWN_ROWS * sizeof(double));
 }
 
 /* keeping is where the report keeps and reads back its points; its
@@ -702,7 +767,7 @@ static int spill_point(struct report *r, size_t p, const struct report_summary *
 	int rc = keep_put(&r->keep, &rec, sizeof rec, (off_t)(p * sizeof rec), &r->err);
 	if (rc == 0 && pt->own)
 		rc = keep_put(&r->keep, pt->own,
-			      (size_t)OUTPUTS_NCMP * pt->replications * sizeof *pt->own, own_at(r, p),
+			      (size_t)REPORT_OWN_ROWS * pt->replications * sizeof *pt->own, own_at(r, p),
 			      &r->err);
 	return rc;
 }
@@ -728,14 +793,12 @@ int report_point(const struct report *r, size_t p, struct report_summary *out)
 	return rc;
 }
 
-/* point_own reads point p's summary and own values (out->own malloc'd, or
- * NULL without replications or without a sweep). */
-static int point_own(const struct report *r, size_t p, struct report_summary *out)
+int report_point_own(const struct report *r, size_t p, struct report_summary *out)
 {
 	int rc = report_point(r, p, out);
 	if (rc || !out->replications || !r->set->nparams)
 		return rc;
-	size_t n = (size_t)OUTPUTS_NCMP * out->replications;
+	size_t n = (size_t)REPORT_OWN_ROWS * out->replications;
 	if (!(out->own = malloc(n * sizeof *out->own)))
 		return SIM_ENOMEM;
 	if ((rc = keep_get(&r->keep, out->own, n * sizeof *out->own, own_at(r, p), err_of(r)))) {
@@ -749,8 +812,8 @@ int report_compare(const struct report *r, size_t a, size_t b, int k,
 		   struct interval_pair *out)
 {
 	struct report_summary A, B;
-	int rc = point_own(r, a, &A);
-	if (rc == 0 && (rc = point_own(r, b, &B)) == 0) {
+	int rc = report_point_own(r, a, &A);
+	if (rc == 0 && (rc = report_point_own(r, b, &B)) == 0) {
 		rc = report_pair(&A, &B, k, out);
 		free(B.own);
 	}
@@ -770,6 +833,7 @@ void report_fini(struct report *r)
 	r->warnings = NULL;
 	r->nwarnings = 0;
 	keep_close(&r->keep);
+	keep_close(&r->hkeep);
 	free(r->dir);
 	r->dir = NULL;
 }
@@ -808,6 +872,7 @@ int report_point_done(struct report *r, size_t p)
 		pt->mean[m] = pt->ci95[m] = pt->lo[m] = pt->hi[m] = NAN;
 	pt->busiest = UINT32_MAX;
 	pt->busiest_util = NAN;
+	pt->p99_slope = NAN;
 	if (a && a->reps)
 		busiest(sc, a, pt);
 	if (a && a->reps) {
@@ -841,12 +906,23 @@ int report_point_done(struct report *r, size_t p)
 		}
 		if (r->set->nparams && rc == 0) {
 			/* each replication's own values, for compare.csv */
-			pt->own = malloc((size_t)OUTPUTS_NCMP * a->reps * sizeof *pt->own);
+			pt->own = malloc((size_t)REPORT_OWN_ROWS * a->reps * sizeof *pt->own);
 			if (!pt->own)
 				rc = SIM_ENOMEM;
 			for (int k = 0; pt->own && k < OUTPUTS_NCMP; k++)
 				memcpy(pt->own + (size_t)k * a->reps, s0->m[outputs_cmp_metrics[k]].x,
 				       a->reps * sizeof *pt->own);
+			/* and each one's CDF at the pooled p99, with the
+			 * pooled histogram's slope there */
+			double *f = pt->own ? pt->own + (size_t)OUTPUTS_NCMP * a->reps : NULL;
+			pt->p99_slope = NAN;
+			if (f && s0->latency.total) {
+				rc = cdf_at_bucket(r, a, hist_quantile_bucket(&s0->latency, 0.99), f);
+				pt->p99_slope = interval_inverse_slope(&s0->latency, f, a->reps);
+			} else if (f) {
+				for (uint32_t i = 0; i < a->reps; i++)
+					f[i] = NAN;
+			}
 		}
 	}
 	if (r->f[0] && p == r->written) {
@@ -942,8 +1018,17 @@ int report_pair(const struct report_summary *a, const struct report_summary *b,
 	out->pairs = 0;
 	if (!a->own || !b->own)
 		return 0;
-	int rc = interval_pair(a->own + (size_t)k * a->replications, a->replications,
-			       b->own + (size_t)k * b->replications, b->replications, out);
+	size_t na = a->replications, nb = b->replications;
+	int rc;
+	if (m == METRIC_P99) {
+		/* the pooled p99s' difference (interval.h) */
+		rc = interval_pair_quantile(a->own + k * na, b->own + k * nb,
+					    a->own + OUTPUTS_NCMP * na, b->own + OUTPUTS_NCMP * nb,
+					    na < nb ? na : nb, a->mean[m], b->mean[m],
+					    a->p99_slope, b->p99_slope, HIST_REL_ERR, out);
+	} else {
+		rc = interval_pair(a->own + k * na, na, b->own + k * nb, nb, out);
+	}
 	/* a percentile whose own interval is withheld gets no comparison */
 	if (isnan(a->lo[m]) && metric_quantile(m) > 0)
 		out->half = out->unpaired = NAN;
@@ -969,7 +1054,7 @@ static int write_compare(struct report *r)
 		if ((base / stride) % nv != 0)
 			continue;
 		for (size_t x = 0; rc == 0 && x < nv; x++)
-			rc = point_own(r, base + x * stride, &g[x]);
+			rc = report_point_own(r, base + x * stride, &g[x]);
 		for (size_t x = 0; rc == 0 && x < nv; x++) {
 			for (size_t y = x + 1; y < nv; y++) {
 				const struct report_summary *A = &g[x], *B = &g[y];

@@ -77,11 +77,18 @@ struct report_summary {
 				     * utilization (nodes.csv, its own row),
 				     * or UINT32_MAX when none has one */
 	double busiest_util;        /* its utilization, mean over replications */
-	double *own;                /* [OUTPUTS_NCMP][replications]: each
+	double p99_slope;           /* dQ/dp at the pooled p99 (interval_
+				     * inverse_slope), for report_pair */
+	double *own;                /* [REPORT_OWN_ROWS][replications]: each
 				     * replication's own mean latency, p99
-				     * and error ratio, for report_pair; NULL
-				     * from report_point */
+				     * and error ratio, then its CDF at the
+				     * pooled p99's bucket, for report_pair;
+				     * NULL from report_point */
 };
+
+/* Rows of report_summary.own: the compared metrics' own values, then each
+ * replication's CDF at the pooled p99. */
+#define REPORT_OWN_ROWS (OUTPUTS_NCMP + 1)
 
 /* report_pair compares metric k (0 mean latency, 1 p99, 2 error ratio)
  * of points a and b, replication r of one against replication r of the
@@ -121,6 +128,10 @@ struct report {
 	/* what is kept of closed points (report_point): their summaries,
 	 * then their replications' own values when there is a sweep */
 	struct keep keep;
+	/* the open point's replications' latency histograms, sparse, to
+	 * read each one's CDF at the pooled p99 when the point closes (a
+	 * sweep only: compare.csv's paired p99 difference) */
+	struct keep hkeep;
 	struct sim_err err;         /* why the last call that failed failed,
 				     * when not for want of memory */
 };
@@ -172,6 +183,11 @@ int report_error(const struct report *r, int rc, struct sim_err *err);
 /* report_point copies what the report keeps of point p into *out, with
  * own NULL: zeros for a point never closed.  0, or SIM_EIO. */
 int report_point(const struct report *r, size_t p, struct report_summary *out);
+
+/* report_point_own reads point p's summary as report_point does, with its
+ * replications' own values (out->own, malloc'd: the caller frees it; NULL
+ * without replications or without a sweep).  0, SIM_ENOMEM or SIM_EIO. */
+int report_point_own(const struct report *r, size_t p, struct report_summary *out);
 
 /* report_compare pairs metric k of points a and b as compare.csv does
  * (report_pair).  0, SIM_ENOMEM or SIM_EIO. */

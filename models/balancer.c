@@ -164,6 +164,8 @@ struct inst {
 	uint32_t nejected;
 	int64_t *ss_start;               /* slow start began; -1 none */
 	int64_t ss_until;                /* every slow start is over then */
+	uint64_t epoch_sent;             /* requests sent since the
+					  * available set last changed */
 	struct conn *conns;              /* layer 4, open addressing */
 	size_t nconns, conns_cap;
 };
@@ -173,6 +175,8 @@ struct bstat {
 	uint64_t sent, replies, failed, ejections, unhealthy;
 	double lat_sum_s, detect_sum_s;
 	uint64_t detect_n;
+	double even;           /* requests it would have had, split among
+				* the available backends by weight (even_flush) */
 	struct twa out;        /* outstanding requests */
 };
 
@@ -1736,11 +1740,31 @@ static uint32_t probe_place(const void *ctx, uint64_t h)
 	return pick_once(pc->s, pc->lb, pc->in, h);
 }
 
+/* even_flush closes instance in's epoch, the requests it sent while
+ * its available set stayed the same: each available backend is owed
+ * its weight's part of them, the reference the `even_share` column
+ * measures a policy against (when backends join, leave or are ejected
+ * halfway, no single 1/n is right for the whole run). */
+static void even_flush(struct lb *lb, struct inst *in)
+{
+	if (in->epoch_sent && in->navail) {
+		double w = 0;
+		for (uint32_t i = 0; i < in->navail; i++)
+			w += lb->cfg->be[in->avail[i]].weight;
+		for (uint32_t i = 0; i < in->navail; i++) {
+			uint32_t b = in->avail[i];
+			lb->bs[b].even += (double)in->epoch_sent * lb->cfg->be[b].weight / w;
+		}
+	}
+	in->epoch_sent = 0;
+}
+
 /* rebuild remakes instance in's structures after its available set
  * changed: 0, or -1 out of memory. */
 static int rebuild(struct sim *s, struct lb *lb, struct inst *in)
 {
 	const struct lb_policy *p = lb->pol;
+	even_flush(lb, in);
 	uint32_t *before = NULL;
 	struct probe_ctx pc = { s, lb, in };
 	/* which backend each probe key went to, to count moves */
@@ -2047,7 +2071,7 @@ static void forward(struct sim *s, struct sim_node *n, struct lb *lb,
 	f->release = release;
 	f->probe = 0;
 	if (s->measuring)
-		lb->bs[b].sent++;
+		lb->bs[b].sent++, in->epoch_sent++;
 	twa_add(&lb->bs[b].out, s->now_ns, 1);
 	twa_add(&lb->out_all, s->now_ns, 1);
 	sim_via_push(req, &f->via, n->id);
@@ -2353,6 +2377,8 @@ static void lb_warmup_end(struct sim *s, struct sim_node *n)
 	twa_restart(&lb->out_all, s->now_ns);
 	for (uint32_t b = 0; b < lb->nb; b++)
 		bstat_start(&lb->bs[b], s->now_ns);
+	for (uint32_t i = 0; i < lb->cfg->instances; i++)
+		lb->in[i].epoch_sent = 0;
 }
 
 /* row_write writes a row's cells in the order of lb_cols: the
@@ -2371,6 +2397,8 @@ static void row_write(double *v, const struct bstat *st, uint64_t total,
 	v[12] = (double)st->unhealthy;
 	v[14] = st->detect_sum_s;
 	v[15] = (double)st->detect_n;
+	v[22] = st->even;
+	v[23] = (double)total;
 }
 
 static void lb_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
@@ -2378,8 +2406,11 @@ static void lb_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 	struct lb *lb = n->state;
 	int64_t now = s->now_ns;
 	struct bstat sum = { 0 };
+	for (uint32_t i = 0; i < lb->cfg->instances; i++)
+		even_flush(lb, &lb->in[i]);
 	for (uint32_t b = 0; b < lb->nb; b++) {
 		const struct bstat *st = &lb->bs[b];
+		sum.even += st->even;
 		sum.sent += st->sent, sum.replies += st->replies, sum.failed += st->failed;
 		sum.ejections += st->ejections, sum.unhealthy += st->unhealthy;
 		sum.lat_sum_s += st->lat_sum_s;
@@ -2396,6 +2427,7 @@ static void lb_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 	v[16] = u > 1 && m > 0 ? gsl_stats_sd_with_fixed_mean(lb->wtmp, 1, u, m) / m : NAN;
 	v[18] = lb->moved_n ? lb->moved_sum / (double)lb->moved_n : NAN;
 	v[20] = (double)lb->no_backend;
+	v[22] = v[23] = 0;     /* a backend's column */
 	for (uint32_t b = 0; b < lb->nb && o->nrows > 1; b++) {
 		double *r = node_row(o, n->ops, 1 + b);
 		row_write(r, &lb->bs[b], sum.sent, lb->bs[b].sent, twa_mean(&lb->bs[b].out, now));
@@ -2446,6 +2478,8 @@ static const struct col_def lb_cols[] = {
 	{ "keys_moved_share", COL_MEAN, 0,
 	  "share of the key space whose place changed when the set of places changed (a hash balancer's backends, a cache's nodes, shards), averaged over the changes" },
 	{ "no_backend", COL_SUM, 0, "requests failed for want of an available backend" },
+	{ "even_share", COL_RATIO, 0,
+	  "a backend's row: the share it would have had had every request gone to the backends available at the time in proportion to their weights (the reference for `share` when backends join, leave or are taken out)" },
 	{ NULL, 0, 0, NULL },
 };
 

@@ -210,6 +210,9 @@ struct shards {
 	size_t nring;
 	uint8_t *off;
 	double *tmp;
+	double *even;                  /* [units] requests owed, split evenly
+					* over the shards in use (even_flush) */
+	uint64_t even_mark;            /* requests when last split */
 	uint64_t *ranges;              /* range: each range's first place now */
 	uint32_t *rshard;              /* range: the shard holding each range */
 	struct rs_range *rs;           /* split: each range's decider */
@@ -307,6 +310,7 @@ static int sh_init(struct sim *s, struct sim_node *n)
 	    !(sh->off = calloc(sh->units, 1)) ||
 	    (c->strategy == ST_RANGE && ranges_grow(sh, sh->units)) ||
 	    !(sh->tmp = malloc(sh->units * sizeof *sh->tmp)) ||
+	    !(sh->even = calloc(sh->units, sizeof *sh->even)) ||
 	    (c->nring && !(sh->ring = malloc(c->nring * sizeof *sh->ring))))
 		return SIM_ENOMEM;
 	for (uint32_t u = 0; u < sh->units; u++) {
@@ -337,7 +341,7 @@ static void sh_fini(struct sim *s, struct sim_node *n)
 	for (uint32_t u = 0; sh->db && u < sh->units; u++)
 		db_close(sh->db[u]);
 	free(sh->mkey), free(sh->mfrom), free(sh->old);
-	free(sh->db), free(sh->off), free(sh->tmp), free(sh->ring), free(sh->ranges), free(sh->rshard);
+	free(sh->db), free(sh->off), free(sh->tmp), free(sh->even), free(sh->ring), free(sh->ranges), free(sh->rshard);
 	free(sh->rs), free(sh);
 }
 
@@ -483,6 +487,22 @@ static int keep_old(struct sim *s, struct shards *sh)
 	return 0;
 }
 
+/* even_flush splits the requests the shards took since the last split
+ * evenly over the shards in use: the reference for each shard's share
+ * (`even_share`) when a reshard changes how many there are halfway. */
+static void even_flush(struct shards *sh, int64_t now)
+{
+	uint64_t total = 0;
+	for (uint32_t u = 0; u < sh->units; u++) {
+		struct db_totals t;
+		db_totals(sh->db[u], now, &t);
+		total += t.arrivals;
+	}
+	for (uint32_t u = 0; u < sh->units_now; u++)
+		sh->even[u] += (double)(total - sh->even_mark) / sh->units_now;
+	sh->even_mark = total;
+}
+
 static void sh_scale(struct sim *s, struct sim_node *n, uint32_t units)
 {
 	struct shards *sh = n->state;
@@ -495,6 +515,7 @@ static void sh_scale(struct sim *s, struct sim_node *n, uint32_t units)
 		free(before);
 		return;
 	}
+	even_flush(sh, s->now_ns);
 	sh->units_now = units;
 	for (uint32_t u = 0; u < sh->units; u++)
 		sh->off[u] = u >= units;
@@ -610,6 +631,8 @@ static void sh_warmup_end(struct sim *s, struct sim_node *n)
 	}
 	sh->moved_sum = 0;
 	sh->moved_n = 0;
+	sh->even_mark = 0;
+	memset(sh->even, 0, sh->units * sizeof *sh->even);
 	sh->migrated = 0;
 	sh->splits = 0;
 }
@@ -618,6 +641,7 @@ static void sh_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 {
 	struct shards *sh = n->state;
 	struct db_totals all = { 0 };
+	even_flush(sh, s->now_ns);
 	for (uint32_t u = 0; u < sh->units; u++) {
 		struct db_totals t;
 		db_totals(sh->db[u], s->now_ns, &t);
@@ -641,6 +665,8 @@ static void sh_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 		r[2 * DB_NCOLS + 4] = NAN;
 		r[2 * DB_NCOLS + 6] = NAN;
 		r[2 * DB_NCOLS + 8] = NAN;
+		r[2 * DB_NCOLS + 10] = sh->even[u];
+		r[2 * DB_NCOLS + 11] = (double)total;
 	}
 	double *v = node_row(o, n->ops, 0);
 	all.lag_p99_s = NAN;      /* a shard's is on its row */
@@ -654,6 +680,7 @@ static void sh_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 	v[2 * DB_NCOLS + 4] = sh->moved_n ? sh->moved_sum / (double)sh->moved_n : NAN;
 	v[2 * DB_NCOLS + 6] = sh->cfg->mig.on ? (double)sh->migrated : NAN;
 	v[2 * DB_NCOLS + 8] = sh->cfg->split.on ? (double)sh->splits : NAN;
+	v[2 * DB_NCOLS + 10] = v[2 * DB_NCOLS + 11] = 0;   /* a shard's column */
 }
 
 static void sh_sample(struct sim *s, struct sim_node *n, double *out)
@@ -685,6 +712,8 @@ static const struct col_def sh_cols[] = {
 	{ "migrated_keys", COL_SUM, 0,
 	  "shards with migrate: keys copied to their new shard (read at the old, written at the new)" },
 	{ "range_splits", COL_SUM, 0, "shards with split: ranges split by load" },
+	{ "even_share", COL_RATIO, 0,
+	  "a shard's row: the share it would have had had the requests been split evenly over the shards in use at the time (the reference for `share` across a reshard)" },
 	{ NULL, 0, 0, NULL },
 };
 

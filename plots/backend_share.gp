@@ -2,26 +2,49 @@
 # shard's share of a shards node's, when there is no balancer), a bar
 # group per backend and a bar per sweep point (up to 8): the imbalance a
 # policy or a layer leaves.  plot.sh writes share (backend, then a column
-# per point) and passes lb, ncols and selpts (the points shown; their
-# names are common.gp's ptname).
+# per point, then each point's even share) and passes lb, ncols and
+# selpts (the points shown; their names are common.gp's ptname).
 load "plots/common.gp"
 set termoption noenhanced
 set datafile separator whitespace
 # the bars are the compared values at the last setting of the others
 # (cmpcol > 0), or else the first points, each named in full
-set title sprintf("Share of %s's requests per backend or shard%s (even share: dashed)", lb, \
+set title sprintf("Share of %s's requests per backend or shard%s (dashes: even share among those up at the time)", lb, \
 	cmpcol > 0 && npanels > 1 ? ", at ".panel_title[ptpanel[npoints]] : "")
 set ylabel "share of requests"
 set xlabel "backend or shard"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.7 border lc rgb "#555555"
-set yrange [0:*]
 set key outside right top Left reverse width 2
 if (cmplabel ne "") { set key title cmplabel }
 set xtics rotate by -30
 bartitle(p) = cmpcol > 0 ? ptline[p] : ptname[p]
+nbar = ncols - 1
 stats share using 2 nooutput
 nb = STATS_records
-plot for [i=2:ncols] share using i:xtic(1) lc rgb pcol(i - 1) title bartitle(int(word(selpts, i - 1)) + 1), \
-     1.0 / nb with lines dt 2 lc rgb "#555555" notitle
+# each bar's even share (nodes.csv's even_share: split among the backends
+# available at the time, by weight) is a dash across the bar; a shards
+# node has none, and its even share is 1 / the shards, a dashed line
+haseven = 0
+ymax = 0
+do for [i=2:2 * nbar + 1] {
+	stats share using (column(i)) nooutput
+	if (STATS_records > 0) {
+		ymax = STATS_max > ymax ? STATS_max : ymax
+		if (i > ncols) { haseven = 1 }
+	}
+}
+# room above the tallest bar or dash, so that none is cut
+set yrange [0:ymax * 1.08]
+# bar i (from 0) of a cluster, at x = the cluster's number + barx(i)
+bw = 1.0 / (nbar + 1)
+barx(i) = (i - (nbar - 1) / 2.0) * bw
+if (haseven) {
+	plot for [i=2:ncols] share using i:xtic(1) lc rgb pcol(i - 1) title bartitle(int(word(selpts, i - 1)) + 1), \
+	     for [i=2:ncols] share using ($0 + barx(i - 2) - bw / 2):(column(i + nbar)):(bw):(0) \
+		with vectors nohead dt 2 lw 2 lc rgb "#222222" notitle
+} else {
+	plot for [i=2:ncols] share using i:xtic(1) lc rgb pcol(i - 1) title bartitle(int(word(selpts, i - 1)) + 1), \
+	     1.0 / nb with lines dt 2 lc rgb "#555555" notitle
+}

@@ -242,14 +242,18 @@ if [ -f "$dir/nodes.csv" ]; then
 fi
 if [ -n "$lb" ]; then
 	awk -F, -v lb="$lb" -v sel=" $selpts" '
-		NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "share") sc = i; if ($i == "unit") uc = i }; next }
+		NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "share") sc = i; if ($i == "unit") uc = i
+			if ($i == "even_share") ec = i }; next }
 		index(sel, " " $1 " ") && index($2, lb "[") == 1 {
-			# a bar group is named by the backend its row stands for
+			# a bar group is named by the backend its row stands for;
+			# the shares, then the even share of each (a shards node
+			# has none: 1 / the places)
 			if (!($2 in row)) { order[++n] = $2; row[$2] = (uc && $uc != "" ? $uc : $2) }
 			row[$2] = row[$2] " " $sc
+			ev[$2] = ev[$2] " " (ec ? $ec : "NaN")
 		}
-		END { for (i = 1; i <= n; i++) print row[order[i]] }' "$dir/nodes.csv" > "$share"
-	ncols=$(awk 'NR == 1 { print NF }' "$share")
+		END { for (i = 1; i <= n; i++) print row[order[i]] ev[order[i]] }' "$dir/nodes.csv" > "$share"
+	ncols=$(awk 'NR == 1 { print (NF - 1) / 2 + 1 }' "$share")
 	ncols=${ncols:-0}
 fi
 # the data tier: the first cache and the node it reads from (the first

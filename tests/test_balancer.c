@@ -158,6 +158,39 @@ static void test_balancer_least_loaded_invariant(void **state)
 	sweep_free(set);
 }
 
+/* even_share is each backend's part of the requests split evenly among
+ * the backends up at the time.  Constant arrivals over 4 replicas scaled
+ * to 2 halfway: the first two are owed 1/8 + 1/4 = 3/8, the others 1/8
+ * (the 1/4 of a single even line is wrong for all four), and round robin,
+ * which deals them out in turn, takes exactly that, give or take the
+ * requests in flight at the change. */
+static void test_balancer_even_share_follows_a_scale(void **state)
+{
+	(void)state;
+	const char *yaml =
+		"duration: 100s\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: lb}\n"
+		"nodes:\n"
+		"  lb: {type: balancer, policy: round_robin, backends: web}\n"
+		"  web: {type: service, replicas: 4, service: {dist: exponential, mean: 1ms}}\n"
+		"timeline:\n  - {at: 50s, node: web, do: scale, replicas: 2}\n";
+	struct rep_result r;
+	struct sweep *set = run_logged(yaml, &r);
+	double n = simtest_node(set->points[0], &r, 0, 0, "arrivals");
+	for (uint32_t b = 0; b < 4; b++) {
+		double even = simtest_node(set->points[0], &r, 0, 1 + b, "even_share");
+		double share = simtest_node(set->points[0], &r, 0, 1 + b, "share");
+		double want = b < 2 ? 3.0 / 8 : 1.0 / 8;
+		print_message("    web[%u]: share %.5f, even share %.5f (exact %.5f)\n",
+			      b, share, even, want);
+		assert_true(fabs(even - want) <= 2 / n);
+		assert_true(fabs(share - even) <= 4 / n);
+	}
+	assert_true(isnan(simtest_node(set->points[0], &r, 0, 0, "even_share")));
+	rep_result_fini(&r);
+	sweep_free(set);
+}
+
 /* At low load every backend is idle at each arrival: ties.  They must not
  * all go to the first backend, under least_connections or p2c. */
 static void test_balancer_ties_do_not_favour_the_first(void **state)
@@ -1086,6 +1119,7 @@ int main(void)
 		cmocka_unit_test(test_balancer_paired_comparison),
 		cmocka_unit_test(test_balancer_least_request_weighted_edf),
 		cmocka_unit_test(test_balancer_least_request_samples_with_replacement),
+		cmocka_unit_test(test_balancer_even_share_follows_a_scale),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

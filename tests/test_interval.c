@@ -143,11 +143,69 @@ static void test_interval_pair(void **state)
 	assert_true(isnan(p.half) && isnan(p.unpaired));
 }
 
+/* interval_pair_quantile by hand: own p99s 10, 12, 11 (a) and 8, 9, 9
+ * (b) around pooled 11 and 8.5, so the paired errors d_i - (-2.5) are
+ * 0.5, -0.5, 0.5; CDFs at the pooled quantiles f_a 0.98, 0.99, 1.00 and
+ * f_b 0.985, 0.99, 0.995 with slopes 100 and 200 s: g_i = 200 f_b - 100
+ * f_a = 99, 99, 99 (no spread: sectioning decides).  With slope_b 400,
+ * g = 296, 297, 298: variance 1, so inversion decides, t(2) sqrt(1/3). */
+static void test_interval_pair_quantile(void **state)
+{
+	(void)state;
+	const double oa[] = { 10, 12, 11 }, ob[] = { 8, 9, 9 };
+	const double fa[] = { 0.98, 0.99, 1.00 }, fb[] = { 0.985, 0.99, 0.995 };
+	double t = stats_t_quantile(0.975, 2);
+	struct interval_pair p;
+	assert_int_equal(interval_pair_quantile(oa, ob, fa, fb, 3, 11, 8.5, 100, 200, 0, &p), 0);
+	assert_int_equal(p.pairs, 3);
+	assert_true(fabs(p.half - t * sqrt(0.75 / 6)) < 1e-9);
+	assert_int_equal(interval_pair_quantile(oa, ob, fa, fb, 3, 11, 8.5, 100, 400, 0, &p), 0);
+	assert_true(fabs(p.half - t * sqrt(1.0 / 3)) < 1e-9);
+	/* unpaired: sectioning's (2 + 0.5) / 6 against inversion's (var of
+	 * 100 f_a, 1, plus var of 400 f_b, 4) / 3 */
+	assert_true(fabs(p.unpaired - t * sqrt(5.0 / 3)) < 1e-9);
+	/* the histogram's error, on the larger quantile, widens it */
+	struct interval_pair w;
+	assert_int_equal(interval_pair_quantile(oa, ob, fa, fb, 3, 11, 8.5, 100, 400, 0.01, &w), 0);
+	assert_true(fabs(w.half - p.half - 0.11) < 1e-9);
+	/* no slope: sectioning alone; a NaN drops its pair */
+	const double fn[] = { 0.98, NAN, 1.00 };
+	assert_int_equal(interval_pair_quantile(oa, ob, fn, fb, 3, 11, 8.5, NAN, 400, 0, &p), 0);
+	assert_int_equal(p.pairs, 3);
+	assert_true(fabs(p.half - t * sqrt(0.75 / 6)) < 1e-9);
+	assert_int_equal(interval_pair_quantile(oa, ob, fn, fb, 3, 11, 8.5, 100, 400, 0, &p), 0);
+	assert_int_equal(p.pairs, 2);
+	assert_int_equal(interval_pair_quantile(oa, ob, fa, fb, 1, 11, 8.5, 100, 400, 0, &p), 0);
+	assert_true(isnan(p.half) && isnan(p.unpaired));
+}
+
+/* interval_inverse_slope of values 1..1000 ns, uniform: the quantile
+ * rises 1000 ns per unit of p, so the slope is 1e-6 s (to the buckets'
+ * resolution); without spread in the f, none. */
+static void test_interval_inverse_slope(void **state)
+{
+	(void)state;
+	struct hist h;
+	assert_int_equal(hist_init(&h), 0);
+	for (int64_t v = 1; v <= 1000; v++)
+		hist_record(&h, v);
+	const double f[] = { 0.3, 0.5, 0.7, 0.5 };
+	double s = interval_inverse_slope(&h, f, 4);
+	print_message("    slope %g s\n", s);
+	assert_true(fabs(s - 1e-6) < 0.03e-6);
+	const double flat[] = { 0.5, 0.5 };
+	assert_true(isnan(interval_inverse_slope(&h, flat, 2)));
+	assert_true(isnan(interval_inverse_slope(&h, f, 1)));
+	hist_fini(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_interval_quantile),
 		cmocka_unit_test(test_interval_pair),
+		cmocka_unit_test(test_interval_pair_quantile),
+		cmocka_unit_test(test_interval_inverse_slope),
 	};
 	return cmocka_run_group_tests_name("interval", tests, NULL, NULL);
 }

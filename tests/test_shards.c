@@ -95,10 +95,18 @@ static void test_shards_reshard_moves_keys(void **state)
 	for (int i = 0; i < 3; i++) {
 		char yaml[1024];
 		snprintf(yaml, sizeof yaml, reshard_yaml, strat[i]);
-		double moved, ninth;
-		simtest_reps(yaml, 1, { "users.keys_moved_share", &moved }, { "users[8].arrivals", &ninth });
-		print_message("    %s: %.4f of the keys moved; users[8] took %g requests\n",
-			      strat[i], moved, ninth);
+		double moved, ninth, even8, even0, n;
+		simtest_reps(yaml, 1, { "users.keys_moved_share", &moved }, { "users[8].arrivals", &ninth },
+			     { "users[8].even_share", &even8 }, { "users[0].even_share", &even0 },
+			     { "users.arrivals", &n });
+		print_message("    %s: %.4f of the keys moved; users[8] took %g requests, "
+			      "even shares %.4f and %.4f\n", strat[i], moved, ninth, even0, even8);
+		/* even shares: the requests of the last 3 s of the 4 measured
+		 * (a binomial part of them) split over 9 shards, of the first
+		 * over 8; the 9 shares sum to 1 */
+		double sdf = sqrt(0.75 * 0.25 / n);
+		assert_true(fabs(even8 - 0.75 / 9) < 4 * sdf / 9);
+		assert_true(fabs(8 * even0 + even8 - 1) < 1e-9);
 		if (i == 0)
 			assert_true(fabs(moved - (1 - p)) < 4 * sd);
 		else if (i == 1)
