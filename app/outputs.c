@@ -424,6 +424,13 @@ static int col_at(const struct outputs_catalogue *c, const struct model_ops *ops
 	return own_col(ops, c->col[i], ts);
 }
 
+/* has_ci: a mean or a ratio has an interval; a count, a total over the
+ * replications, has none */
+static int has_ci(const struct col_def *d)
+{
+	return d->agg != COL_SUM;
+}
+
 /* nodes.csv's family: each catalogue column, and its _ci95 after it
  * when it has one; member k is catalogue column *i, part *ci */
 static size_t node_col_count(const void *ctx)
@@ -431,7 +438,7 @@ static size_t node_col_count(const void *ctx)
 	const struct outputs_ctx *c = ctx_of(ctx);
 	size_t n = 0;
 	for (size_t i = 0; c && c->nodes && i < c->nodes->n; i++)
-		n += 1 + (c->nodes->col[i]->ci != 0);
+		n += 1 + has_ci(c->nodes->col[i]);
 	return n;
 }
 
@@ -442,11 +449,11 @@ static void node_col_at(const struct outputs_catalogue *cat, size_t k, size_t *i
 			*ci = 0;
 			return;
 		}
-		if (cat->col[*i]->ci && k == 1) {
+		if (has_ci(cat->col[*i]) && k == 1) {
 			*ci = 1;
 			return;
 		}
-		k -= 1 + (cat->col[*i]->ci != 0);
+		k -= 1 + has_ci(cat->col[*i]);
 	}
 	*ci = 0;
 }
@@ -455,8 +462,8 @@ static void node_col_member(const void *ctx, size_t k, char *name, size_t len, c
 {
 	static const char *const agg[] = {
 		[COL_SUM] = "summed over replications",
-		[COL_MEAN] = "averaged over the replications that have it",
-		[COL_RATIO] = "pooled: its parts summed over replications, then divided",
+		[COL_MEAN] = "averaged over the replications that have it; `_ci95` a Student-t half-width over them",
+		[COL_RATIO] = "pooled: its parts summed over replications, then divided; `_ci95` the ratio estimator's Student-t half-width over the replications",
 	};
 	static char text[OUTPUTS_MAX_COLS][400];
 	const struct outputs_catalogue *cat = ctx_of(ctx)->nodes;
@@ -510,11 +517,23 @@ static double cell_value(const struct col_def *d, const struct outputs_cell *x)
 	return x->n ? x->a : NAN;
 }
 
-/* cell_ci is a COL_MEAN cell's 95 % half-width over its replications */
-static double cell_ci(const struct outputs_cell *x)
+/* cell_ci is a cell's 95 % half-width over its replications: for a mean,
+ * Student's t on their values; for a ratio R = sum x / sum y, the ratio
+ * estimator's (Cochran, Sampling Techniques, 6.3): t s / (sqrt(n) ybar),
+ * s the sd of the replications' x_i - R y_i.  NaN for a count, or with
+ * fewer than 2 replications. */
+static double cell_ci(const struct col_def *d, const struct outputs_cell *x)
 {
-	return x->n >= 2 ? stats_t_quantile(0.975, x->n - 1) * sqrt(x->b / (x->n - 1)) /
-			   sqrt((double)x->n) : NAN;
+	if (x->n < 2 || !has_ci(d))
+		return NAN;
+	double t = stats_t_quantile(0.975, x->n - 1), n = x->n;
+	if (d->agg == COL_MEAN)
+		return t * sqrt(x->b / (n - 1)) / sqrt(n);
+	if (!(x->b > 0))
+		return NAN;
+	double r = x->a / x->b;
+	double ss = x->xx - 2 * r * x->xy + r * r * x->yy;
+	return t * sqrt((ss > 0 ? ss : 0) / (n - 1)) / sqrt(n) / (x->b / n);
 }
 
 static void put_node_unit(FILE *f, const void *ctx, const void *row, size_t k)
@@ -536,7 +555,7 @@ static void put_node_col(FILE *f, const void *ctx, const void *row, size_t k)
 	if (c < 0)
 		csv_num(f, NAN);  /* not this kind's */
 	else
-		csv_num(f, ci ? cell_ci(&r->cells[c]) : cell_value(d, &r->cells[c]));
+		csv_num(f, ci ? cell_ci(d, &r->cells[c]) : cell_value(d, &r->cells[c]));
 }
 
 static const struct csv_col nodes_cols[] = {
@@ -605,7 +624,7 @@ static void put_l_value(FILE *f, const void *ctx, const void *row, size_t k)
 	if (k == 0)
 		csv_num(f, cell_value(d, x));
 	else
-		csv_num(f, d->ci ? cell_ci(x) : NAN);
+		csv_num(f, cell_ci(d, x));
 }
 
 static void put_l_ci(FILE *f, const void *ctx, const void *row, size_t k)
@@ -621,7 +640,7 @@ static const struct csv_col nodes_long_cols[] = {
 	{ "unit", UNIT_DOC, NULL, NULL, put_l_unit },
 	{ "metric", "the column of nodes.csv", NULL, NULL, put_l_metric },
 	{ "value", "its value (NaN when nothing was measured)", NULL, NULL, put_l_value },
-	{ "ci95", "its 95 % half-width over replications, where nodes.csv has one; NaN otherwise",
+	{ "ci95", "its 95 % half-width over replications, as nodes.csv's `_ci95`; NaN for a count",
 	  NULL, NULL, put_l_ci },
 	POINT_COLS,
 	{ NULL, NULL, NULL, NULL, NULL }

@@ -111,6 +111,8 @@ struct outputs_counts {
 struct outputs_cell {
 	double a, b;
 	uint32_t n;
+	double xx, yy, xy;     /* COL_RATIO: sums over replications of the
+				* parts' squares and product, for its interval */
 };
 
 /* A row of nodes.csv: a node's, or one replica's. */

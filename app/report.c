@@ -233,6 +233,9 @@ static void fold_cell(struct outputs_cell *c, enum col_agg agg, const double *v)
 	case COL_RATIO:
 		c->a += v[0];
 		c->b += v[1];
+		c->xx += v[0] * v[0];
+		c->yy += v[1] * v[1];
+		c->xy += v[0] * v[1];
 		c->n++;
 		break;
 	}

@@ -100,9 +100,20 @@ int runner_warmups(struct sweep *set, unsigned jobs, volatile sig_atomic_t *stop
 		pi.set = pset;
 		rc = runner_run(pset, NULL, &o, err);
 	}
-	for (size_t i = 0; rc == 0 && i < n; i++)
-		sweep_set_warmup(set, of[i], pi.sum[i] ?
-			(int64_t)steady_mser5(pi.sum[i], pi.count[i], pi.nts[i]) * pi.window_ns[i] : 0);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		/* MSER-5's cut, or the settling time if longer (steady.h) */
+		int64_t cut = pi.sum[i] ?
+			(int64_t)steady_mser5(pi.sum[i], pi.count[i], pi.nts[i]) * pi.window_ns[i] : 0;
+		struct scenario *sc = sweep_point(set, of[i], err);
+		if (!sc) {
+			rc = err->code;
+			break;
+		}
+		if ((rc = steady_warmup_ns(sc, cut, &cut)))
+			rc = sim_errf(err, rc, "out of memory");
+		else
+			sweep_set_warmup(set, of[i], cut);
+	}
 	for (size_t i = 0; i < n && pi.sum && pi.count; i++)
 		free(pi.sum[i]), free(pi.count[i]);
 	free(pi.sum), free(pi.count), free(pi.nts), free(pi.window_ns);

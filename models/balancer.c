@@ -2461,33 +2461,33 @@ static double lb_calls(const void *cfg, size_t i, uint32_t *to)
 }
 
 static const struct col_def lb_cols[] = {
-	{ "arrivals", COL_SUM, 0,
+	{ "arrivals", COL_SUM,
 	  "balancer: requests that reached it; a backend's row: requests sent to that backend" },
-	{ "share", COL_RATIO, 0, "a backend's row: its share of the requests the balancer sent" },
-	{ "failed", COL_SUM, 0,
+	{ "share", COL_RATIO, "a backend's row: its share of the requests the balancer sent" },
+	{ "failed", COL_SUM,
 	  "balancer: replies that were not ok, and requests it had no backend for; a backend's row: its replies that were not ok" },
-	{ "latency_mean_s", COL_RATIO, 0,
+	{ "latency_mean_s", COL_RATIO,
 	  "balancer and backend rows: time from sending a request to a backend to its reply (the overhead not included)" },
-	{ "outstanding_mean", COL_MEAN, 0, "requests sent and not yet answered, time-averaged" },
-	{ "ejections", COL_SUM, 0, "outlier-detection ejections" },
-	{ "unhealthy_marks", COL_SUM, 0, "times health checks took a backend out" },
-	{ "detect_mean_s", COL_RATIO, 0,
+	{ "outstanding_mean", COL_MEAN, "requests sent and not yet answered, time-averaged" },
+	{ "ejections", COL_SUM, "outlier-detection ejections" },
+	{ "unhealthy_marks", COL_SUM, "times health checks took a backend out" },
+	{ "detect_mean_s", COL_RATIO,
 	  "time from a backend's crash to the health checks taking it out" },
-	{ "load_cv", COL_MEAN, 1,
+	{ "load_cv", COL_MEAN,
 	  "coefficient of variation (sd / mean) of the requests each place in use at the end received: a balancer's backends, a shards node's shards" },
-	{ "keys_moved_share", COL_MEAN, 0,
+	{ "keys_moved_share", COL_MEAN,
 	  "share of the key space whose place changed when the set of places changed (a hash balancer's backends, a cache's nodes, shards), averaged over the changes" },
-	{ "no_backend", COL_SUM, 0, "requests failed for want of an available backend" },
-	{ "even_share", COL_RATIO, 0,
+	{ "no_backend", COL_SUM, "requests failed for want of an available backend" },
+	{ "even_share", COL_RATIO,
 	  "a backend's row: the share it would have had had every request gone to the backends available at the time in proportion to their weights (the reference for `share` when backends join, leave or are taken out)" },
-	{ NULL, 0, 0, NULL },
+	{ NULL, 0, NULL },
 };
 
 static const struct col_def lb_ts_cols[] = {
-	{ "outstanding_mean", COL_MEAN, 0, "requests sent and not yet answered" },
-	{ "available_backends", COL_MEAN, 0,
+	{ "outstanding_mean", COL_MEAN, "requests sent and not yet answered" },
+	{ "available_backends", COL_MEAN,
 	  "backends the balancer may send to at the window's end (mean over instances)" },
-	{ NULL, 0, 0, NULL },
+	{ NULL, 0, NULL },
 };
 
 /* lb_unit_name: unit u is backend u, a replica of a node or a node */

@@ -1021,32 +1021,32 @@ static uint32_t cache_units(const void *cfg)
 }
 
 static const struct col_def cache_cols[] = {
-	{ "hits", COL_SUM, 0, "cache: reads that found a live entry" },
-	{ "misses", COL_SUM, 0, "cache: reads that did not (unreachable ones included)" },
-	{ "hit_ratio", COL_RATIO, 0, "cache: hits / (hits + misses)" },
-	{ "evictions", COL_SUM, 0, "cache: entries dropped to make room" },
-	{ "expirations", COL_SUM, 0, "cache: entries found expired by a lookup" },
-	{ "entries", COL_MEAN, 1, "cache: entries held at the end of the run" },
-	{ "backend_reads", COL_SUM, 0, "cache: reads sent to the backend (misses, less coalesced ones)" },
-	{ "backend_writes", COL_SUM, 0, "cache: writes sent to the backend (write_behind: by its flushes)" },
-	{ "lost_writes", COL_SUM, 0, "cache: write_behind writes still queued when their node crashed or was removed, or failed by the backend when flushed" },
-	{ "coalesced", COL_SUM, 0, "cache: misses that waited for another miss's backend read (coalesce)" },
-	{ "unreachable", COL_SUM, 0, "cache: requests whose node was down, sent straight to the backend" },
-	{ "keys_moved_share", COL_MEAN, 0,
+	{ "hits", COL_SUM, "cache: reads that found a live entry" },
+	{ "misses", COL_SUM, "cache: reads that did not (unreachable ones included)" },
+	{ "hit_ratio", COL_RATIO, "cache: hits / (hits + misses)" },
+	{ "evictions", COL_SUM, "cache: entries dropped to make room" },
+	{ "expirations", COL_SUM, "cache: entries found expired by a lookup" },
+	{ "entries", COL_MEAN, "cache: entries held at the end of the run" },
+	{ "backend_reads", COL_SUM, "cache: reads sent to the backend (misses, less coalesced ones)" },
+	{ "backend_writes", COL_SUM, "cache: writes sent to the backend (write_behind: by its flushes)" },
+	{ "lost_writes", COL_SUM, "cache: write_behind writes still queued when their node crashed or was removed, or failed by the backend when flushed" },
+	{ "coalesced", COL_SUM, "cache: misses that waited for another miss's backend read (coalesce)" },
+	{ "unreachable", COL_SUM, "cache: requests whose node was down, sent straight to the backend" },
+	{ "keys_moved_share", COL_MEAN,
 	  "cache: share of the key space that changed node when nodes were added or removed, averaged over the changes" },
-	{ "writes_coalesced", COL_SUM, 0,
+	{ "writes_coalesced", COL_SUM,
 	  "cache: write_behind writes merged into one already queued for their key (write_coalescing)" },
-	{ "refreshes", COL_SUM, 0,
+	{ "refreshes", COL_SUM,
 	  "cache: reloads of entries by refresh_ahead (counted in backend_reads too)" },
-	{ "stale_hits", COL_SUM, 0,
+	{ "stale_hits", COL_SUM,
 	  "cache: hits that read a value older than a write to their key that committed through this cache (cache-aside's window before the invalidation lands, and its race: a miss's late set of a value read before the write), or, with the database or shards node itself as the backend, that another node wrote there around the cache (stale until the TTL ends the entry)" },
-	{ NULL, 0, 0, NULL },
+	{ NULL, 0, NULL },
 };
 
 static const struct col_def cache_ts_cols[] = {
-	{ "hit_ratio", COL_MEAN, 0, "cache: hits / lookups in the window" },
-	{ "backend_per_s", COL_MEAN, 0, "cache: requests sent to the backend per second" },
-	{ NULL, 0, 0, NULL },
+	{ "hit_ratio", COL_MEAN, "cache: hits / lookups in the window" },
+	{ "backend_per_s", COL_MEAN, "cache: requests sent to the backend per second" },
+	{ NULL, 0, NULL },
 };
 
 const struct model_ops cache_ops = {

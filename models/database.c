@@ -962,14 +962,14 @@ static int dbk_capacity(const void *cfg, struct node_capacity *out)
 
 static const struct col_def db_cols[] = {
 	DB_COL_DEFS
-	{ NULL, 0, 0, NULL },
+	{ NULL, 0, NULL },
 };
 
 static const struct col_def db_ts_cols[] = {
-	{ "utilization", COL_MEAN, 0, "busy workers over the workers, in the window" },
-	{ "stale_ratio", COL_MEAN, 0, "database: stale reads / reads in the window" },
-	{ "lag_mean_s", COL_MEAN, 0, "database: replication lag of the writes committed in the window, over the replicas" },
-	{ NULL, 0, 0, NULL },
+	{ "utilization", COL_MEAN, "busy workers over the workers, in the window" },
+	{ "stale_ratio", COL_MEAN, "database: stale reads / reads in the window" },
+	{ "lag_mean_s", COL_MEAN, "database: replication lag of the writes committed in the window, over the replicas" },
+	{ NULL, 0, NULL },
 };
 
 const struct model_ops database_ops = {

@@ -119,21 +119,21 @@ void db_restart(struct db *d, int64_t now);
 void db_totals(const struct db *d, int64_t now, struct db_totals *out);
 /* The columns a database's rows begin with (shards' too). */
 #define DB_COL_DEFS \
-	{ "arrivals", COL_SUM, 0, "requests that reached the node" }, \
-	{ "failed", COL_SUM, 0, "requests that failed here" }, \
-	{ "utilization", COL_MEAN, 1, "busy workers over workers, time-averaged" }, \
-	{ "latency_mean_s", COL_RATIO, 0, "time from arrival to the end of service" }, \
-	{ "reads", COL_SUM, 0, "database: reads that started service" }, \
-	{ "writes", COL_SUM, 0, "database: writes that started service" }, \
-	{ "stale_reads", COL_SUM, 0, \
+	{ "arrivals", COL_SUM, "requests that reached the node" }, \
+	{ "failed", COL_SUM, "requests that failed here" }, \
+	{ "utilization", COL_MEAN, "busy workers over workers, time-averaged" }, \
+	{ "latency_mean_s", COL_RATIO, "time from arrival to the end of service" }, \
+	{ "reads", COL_SUM, "database: reads that started service" }, \
+	{ "writes", COL_SUM, "database: writes that started service" }, \
+	{ "stale_reads", COL_SUM, \
 	  "database: reads served by a replica that had not yet applied the latest committed write to their key" }, \
-	{ "stale_ratio", COL_RATIO, 0, "database: stale_reads / reads" }, \
-	{ "ryw_violations", COL_SUM, 0, \
+	{ "stale_ratio", COL_RATIO, "database: stale_reads / reads" }, \
+	{ "ryw_violations", COL_SUM, \
 	  "database: stale reads of a key the reader's session wrote within read_your_writes_window" }, \
-	{ "lag_mean_s", COL_RATIO, 0, \
+	{ "lag_mean_s", COL_RATIO, \
 	  "database: replication lag, from a write's commit at the primary to its apply at a replica (as Seconds_Behind_Source and replay_lag measure it), over the writes committed in the window and the replicas" }, \
-	{ "lag_p99_s", COL_MEAN, 0, "database: its 99th percentile, per replication, averaged" }, \
-	{ "failover_lost_writes", COL_SUM, 0, \
+	{ "lag_p99_s", COL_MEAN, "database: its 99th percentile, per replication, averaged" }, \
+	{ "failover_lost_writes", COL_SUM, \
 	  "database: committed writes the promoted replica had not received when the primary failed over: lost" },
 #define DB_NCOLS 12
 

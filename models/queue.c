@@ -901,25 +901,25 @@ static uint32_t q_units(const void *cfg)
 }
 
 static const struct col_def q_cols[] = {
-	{ "published", COL_SUM, 0, "queue: messages published (a group's row: received)" },
-	{ "consumed", COL_SUM, 0, "queue: messages consumed (served, calls answered)" },
-	{ "dropped", COL_SUM, 0, "queue: publishes refused by a full backlog" },
-	{ "redelivered", COL_SUM, 0, "queue: messages put back after a consumer crash or a failed call (at_least_once: possible duplicates)" },
-	{ "lost", COL_SUM, 0, "queue: messages lost that way (at_most_once)" },
-	{ "backlog_mean", COL_MEAN, 1, "queue: messages waiting or in progress, time-averaged (the group's consumer lag)" },
-	{ "delay_mean_s", COL_MEAN, 1, "queue: time from publish to consumed" },
-	{ "delay_p50_s", COL_MEAN, 0, "queue: its median, per replication, averaged" },
-	{ "delay_p99_s", COL_MEAN, 0, "queue: its 99th percentile, per replication, averaged" },
-	{ "consumer_utilization", COL_MEAN, 0, "queue: consumers busy with a message, time-averaged" },
-	{ "dead_lettered", COL_SUM, 0, "queue: messages past max_deliveries, sent to dead_letter (or dropped)" },
-	{ "poll_timeouts", COL_SUM, 0, "queue: consumers put out of their group for not polling within max_poll_interval" },
-	{ NULL, 0, 0, NULL },
+	{ "published", COL_SUM, "queue: messages published (a group's row: received)" },
+	{ "consumed", COL_SUM, "queue: messages consumed (served, calls answered)" },
+	{ "dropped", COL_SUM, "queue: publishes refused by a full backlog" },
+	{ "redelivered", COL_SUM, "queue: messages put back after a consumer crash or a failed call (at_least_once: possible duplicates)" },
+	{ "lost", COL_SUM, "queue: messages lost that way (at_most_once)" },
+	{ "backlog_mean", COL_MEAN, "queue: messages waiting or in progress, time-averaged (the group's consumer lag)" },
+	{ "delay_mean_s", COL_MEAN, "queue: time from publish to consumed" },
+	{ "delay_p50_s", COL_MEAN, "queue: its median, per replication, averaged" },
+	{ "delay_p99_s", COL_MEAN, "queue: its 99th percentile, per replication, averaged" },
+	{ "consumer_utilization", COL_MEAN, "queue: consumers busy with a message, time-averaged" },
+	{ "dead_lettered", COL_SUM, "queue: messages past max_deliveries, sent to dead_letter (or dropped)" },
+	{ "poll_timeouts", COL_SUM, "queue: consumers put out of their group for not polling within max_poll_interval" },
+	{ NULL, 0, NULL },
 };
 
 static const struct col_def q_ts_cols[] = {
-	{ "backlog", COL_MEAN, 0, "queue: messages waiting or in progress at the window's end (the node's row: all groups; a group's row, queue[g]: its consumer lag)" },
-	{ "consumed_per_s", COL_MEAN, 0, "queue: messages consumed per second" },
-	{ NULL, 0, 0, NULL },
+	{ "backlog", COL_MEAN, "queue: messages waiting or in progress at the window's end (the node's row: all groups; a group's row, queue[g]: its consumer lag)" },
+	{ "consumed_per_s", COL_MEAN, "queue: messages consumed per second" },
+	{ NULL, 0, NULL },
 };
 
 const struct model_ops queue_ops = {

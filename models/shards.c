@@ -704,23 +704,23 @@ static uint32_t sh_units(const void *cfg)
 
 static const struct col_def sh_cols[] = {
 	DB_COL_DEFS
-	{ "share", COL_RATIO, 0, "a shard's share of the requests" },
-	{ "load_cv", COL_MEAN, 1,
+	{ "share", COL_RATIO, "a shard's share of the requests" },
+	{ "load_cv", COL_MEAN,
 	  "shards: coefficient of variation (sd / mean) of the requests each shard in use received" },
-	{ "keys_moved_share", COL_MEAN, 0,
+	{ "keys_moved_share", COL_MEAN,
 	  "shards: share of the key space that changed shard at a reshard, averaged over the reshards" },
-	{ "migrated_keys", COL_SUM, 0,
+	{ "migrated_keys", COL_SUM,
 	  "shards with migrate: keys copied to their new shard (read at the old, written at the new)" },
-	{ "range_splits", COL_SUM, 0, "shards with split: ranges split by load" },
-	{ "even_share", COL_RATIO, 0,
+	{ "range_splits", COL_SUM, "shards with split: ranges split by load" },
+	{ "even_share", COL_RATIO,
 	  "a shard's row: the share it would have had had the requests been split evenly over the shards in use at the time (the reference for `share` across a reshard)" },
-	{ NULL, 0, 0, NULL },
+	{ NULL, 0, NULL },
 };
 
 static const struct col_def sh_ts_cols[] = {
-	{ "utilization", COL_MEAN, 0, "busy workers over the workers, in the window" },
-	{ "stale_ratio", COL_MEAN, 0, "stale reads / reads in the window" },
-	{ NULL, 0, 0, NULL },
+	{ "utilization", COL_MEAN, "busy workers over the workers, in the window" },
+	{ "stale_ratio", COL_MEAN, "stale reads / reads in the window" },
+	{ NULL, 0, NULL },
 };
 
 const struct model_ops shards_ops = {

@@ -2,8 +2,8 @@
 # read-your-writes violations per second (right) by sweep point, one line
 # per value of the compared parameter (the routing, say) when there is
 # one.  plot.sh writes staledat: a block per group, each line the point's
-# label, stale ratio and violations per second, and passes db, groups2
-# and xlabel2.
+# label, stale ratio, violations per second and the stale ratio's 95 %
+# half-width (its error bars), and passes db, groups2 and xlabel2.
 load "plots/common.gp"
 set termoption noenhanced
 set datafile separator whitespace
@@ -19,8 +19,11 @@ set xlabel xlabel2
 set ylabel "stale reads / reads"
 set yrange [0:*]
 set key top left
-plot for [g=1:ng] staledat index g - 1 using 0:2:xtic(1) with linespoints lw 2 pt 7 lc rgb pcol(g) \
-     title word(groups2, g)
+set offsets 0.25, 0.25, 0, 0
+set title "share of reads (bars: 95 % intervals)"
+plot for [g=1:ng] staledat index g - 1 using 0:2:($4 == $4 ? $4 : 0):xtic(1) with yerrorlines \
+     lw 2 pt 7 lc rgb pcol(g) title word(groups2, g)
+unset title
 set ylabel "read-your-writes violations per second"
 plot for [g=1:ng] staledat index g - 1 using 0:3:xtic(1) with linespoints lw 2 pt 7 lc rgb pcol(g) \
      title word(groups2, g)

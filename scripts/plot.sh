@@ -273,12 +273,17 @@ fi
 ncache=$((npts < 4 ? npts : 4)) nqueue=$((npts < 8 ? npts : 8))
 if [ -n "$cache" ] && [ "$npts" -gt 1 ]; then
 	# a line per point: its label (quoted, a field with spaces), the
-	# cache's hit ratio, the backend's utilization, p99 and its interval
+	# cache's hit ratio and the backend's utilization, each with its
+	# 95 % half-width, p99 and its interval
 	awk -F, -v cache="$cache" -v be="$backend" -f scripts/csv.awk -f /dev/stdin \
 		"$dir/nodes.csv" "$dir/summary.csv" > "$cachedat" <<'AWK'
 	FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
-	FILENAME ~ /nodes.csv$/ && $2 == cache { hit[$1] = $col[FILENAME, "hit_ratio"] }
-	FILENAME ~ /nodes.csv$/ && $2 == be { util[$1] = $col[FILENAME, "utilization"] }
+	FILENAME ~ /nodes.csv$/ && $2 == cache {
+		hit[$1] = $col[FILENAME, "hit_ratio"] " " $col[FILENAME, "hit_ratio_ci95"]
+	}
+	FILENAME ~ /nodes.csv$/ && $2 == be {
+		util[$1] = $col[FILENAME, "utilization"] " " $col[FILENAME, "utilization_ci95"]
+	}
 	FILENAME ~ /summary.csv$/ {
 		csv($0, f)
 		lab[$1] = f[col[FILENAME, "label"]]; n = $1 + 1
@@ -286,7 +291,7 @@ if [ -n "$cache" ] && [ "$npts" -gt 1 ]; then
 			  f[col[FILENAME, "latency_p99_s_hi"]]
 	}
 	END { for (p = 0; p < n; p++)
-		print "\"" lab[p] "\"", (hit[p] == "" ? "NaN" : hit[p]), (util[p] == "" ? "NaN" : util[p]), p99[p] }
+		print "\"" lab[p] "\"", (hit[p] == "" ? "NaN NaN" : hit[p]), (util[p] == "" ? "NaN NaN" : util[p]), p99[p] }
 AWK
 fi
 if [ -n "$db" ] && [ "$npts" -gt 1 ]; then
@@ -299,26 +304,29 @@ if [ -n "$db" ] && [ "$npts" -gt 1 ]; then
 		"$dir/summary.csv")
 	for g in $groups2; do
 		# a line per point of group g: the x value as written (from
-		# the label), the stale ratio, and read-your-writes violations
-		# per second (summed over the replications, each duration_s)
+		# the label), the stale ratio, read-your-writes violations per
+		# second (summed over the replications, each duration_s), and
+		# the stale ratio's 95 % half-width
 		awk -F, -v db="$db" -v gc="$gc" -v xc="$xc" -v g="$g" -v np="$nparams" \
 			-f scripts/csv.awk -f /dev/stdin "$dir/nodes.csv" "$dir/summary.csv" >> "$staledat" <<'AWK'
 	FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
 	FILENAME ~ /nodes.csv$/ && $2 == db {
 		st[$1] = $col[FILENAME, "stale_ratio"]
+		stci[$1] = $col[FILENAME, "stale_ratio_ci95"]
 		secs = $col[FILENAME, "duration_s"] * $col[FILENAME, "replications"]
 		ryw[$1] = secs > 0 ? $col[FILENAME, "ryw_violations"] / secs : "NaN"
 	}
 	FILENAME ~ /summary.csv$/ && (gc == 0 || $gc == g) {
 		csv($0, f)
 		x = split(f[col[FILENAME, "label"]], v, ", ") == np ? v[xc - 1] : $xc
-		print "\"" x "\"", (st[$1] == "" ? "NaN" : st[$1]), (ryw[$1] == "" ? "NaN" : ryw[$1])
+		print "\"" x "\"", (st[$1] == "" ? "NaN" : st[$1]), (ryw[$1] == "" ? "NaN" : ryw[$1]),
+			(stci[$1] == "" ? "NaN" : stci[$1])
 	}
 AWK
 		printf '\n\n' >> "$staledat"
 	done
 	# no replicas, no stale reads to chart
-	awk 'NF == 3 && $2 + 0 > 0 { found = 1 } END { exit !found }' "$staledat" || : > "$staledat"
+	awk 'NF == 4 && $2 + 0 > 0 { found = 1 } END { exit !found }' "$staledat" || : > "$staledat"
 fi
 # the first queue
 queue=""

@@ -73,8 +73,8 @@ enum col_agg {
 
 struct col_def {
 	const char *name;          /* CSV column */
-	enum col_agg agg;
-	int ci;                    /* COL_MEAN: also write NAME_ci95 */
+	enum col_agg agg;          /* COL_MEAN and COL_RATIO columns also
+				    * get NAME_ci95 in nodes.csv */
 	const char *doc;           /* one line, for the reference */
 };
 

@@ -131,6 +131,7 @@ int steady_analyze(const struct scenario *sc, struct steady_check *out)
 	out->notes = NULL;
 	out->nnotes = 0;
 	out->unsteady = 0;
+	out->tau_s = 0;
 	double *ext = calloc(n ? n : 1, sizeof *ext);
 	double *lam = calloc(n ? n : 1, sizeof *lam);
 	int rc = 0;
@@ -190,6 +191,8 @@ int steady_analyze(const struct scenario *sc, struct steady_check *out)
 			continue;
 		note.tau_s = 2 * note.rho * hold * (1 + cap.scv) /
 			     (servers * (1 - note.rho) * (1 - note.rho));
+		if (note.tau_s > out->tau_s)
+			out->tau_s = note.tau_s;
 		if (note.tau_s > dur_s) {
 			note.what = STEADY_SLOW;
 			rc = add_note(out, note);
@@ -208,6 +211,22 @@ done:
 	if (rc)
 		steady_free(out);
 	return rc;
+}
+
+int steady_warmup_ns(const struct scenario *sc, int64_t mser_ns, int64_t *out)
+{
+	struct steady_check c;
+	int rc = steady_analyze(sc, &c);
+	*out = mser_ns;
+	if (rc)
+		return rc;
+	double tau_ns = ceil(c.tau_s * 1e3) * 1e6;     /* to the millisecond */
+	if (tau_ns > (double)sc->duration_ns)
+		tau_ns = (double)sc->duration_ns;
+	if (tau_ns > (double)mser_ns)
+		*out = (int64_t)tau_ns;
+	steady_free(&c);
+	return 0;
 }
 
 void steady_free(struct steady_check *c)

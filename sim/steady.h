@@ -72,7 +72,18 @@ struct steady_check {
 	struct steady_note *notes;
 	size_t nnotes;
 	int unsteady;        /* some note makes the point not steady */
+	double tau_s;        /* the longest settling time worked out (3.),
+			      * noted or not; 0 when none could be */
 };
+
+/* steady_warmup_ns is the warm-up `warmup: auto` gives a point whose
+ * pilot runs MSER-5 cut at mser_ns: at least the settling time tau of
+ * its slowest node, for MSER-5 on a few short noisy pilots cuts far less
+ * than the bias needs near saturation (10-55 s for an M/M/1 at rho 0.9,
+ * whose tau is 360 s), but at most the measured duration: a point that
+ * needs more is flagged unsteady whatever its warm-up.  0 or
+ * SIM_ENOMEM. */
+int steady_warmup_ns(const struct scenario *sc, int64_t mser_ns, int64_t *out);
 
 /* steady_analyze checks sc as above.  0 or SIM_ENOMEM; free the notes
  * with steady_free. */

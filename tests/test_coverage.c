@@ -38,13 +38,19 @@
  * 0.5 (and 0.9 under make validate).
  */
 #include "tests/simtest.h"
+#include "tests/csvtest.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <gsl/gsl_roots.h>
 
 #include "app/interval.h"
 #include "app/outputs.h"
 #include "app/report.h"
 #include "app/runner.h"
+#include "sim/keys.h"
 #include "sim/stats.h"
 
 #define FLOOR 0.92
@@ -441,6 +447,140 @@ static void test_coverage_paired_p99_difference(void **state)
 	assert_true(share(t.held_moved[1], t.runs) < FLOOR - 0.02);
 }
 
+/* ---- nodes.csv's intervals ----------------------------------------------
+ *
+ * Every mean and ratio in nodes.csv has a `_ci95`: a ratio's is the ratio
+ * estimator's over the replications.  Two of them against references
+ * that do not come from archsim:
+ *
+ *   - an LRU cache of 1000 entries under independent Zipf(0.8) requests
+ *     over 10^4 keys: hit_ratio against Che's approximation (the
+ *     characteristic time solved with GSL's Brent), which is within about
+ *     0.001 of long runs at this size (test_cache.c), a sixth of the
+ *     interval's half-width at these run lengths;
+ *   - one key read at 1000/s and written at 20/s (Poisson), writes
+ *     committing at once and reaching the replica after a constant lag
+ *     L = 50 ms: a read is stale when a write committed in the last L,
+ *     stale_ratio = 1 - exp(-w L) exactly. */
+
+struct node_tally {
+	size_t runs, given, held, held_moved;
+	double half;
+};
+
+/* node_coverage runs `runs` seeds of yaml through the report, as archsim
+ * run does, and counts how often nodes.csv's interval of node's column
+ * on point 0 holds truth, and truth + moved. */
+static void node_coverage(const char *yaml, const char *node, const char *col, double truth,
+			  double moved, size_t runs, struct node_tally *t)
+{
+	char ci[64];
+	snprintf(ci, sizeof ci, "%s_ci95", col);
+	memset(t, 0, sizeof *t);
+	for (size_t run = 0; run < runs; run++) {
+		char seed[32], dir[] = "/tmp/archsim-cover-XXXXXX";
+		snprintf(seed, sizeof seed, "%zu", 9000 + run);
+		struct sc_override ov[] = { { "seed", seed } };
+		struct sweep *set = simtest_load_with(yaml, ov, 1);
+		struct sim_err err = { 0 };
+		struct report rep;
+		assert_non_null(mkdtemp(dir));
+		assert_int_equal(report_init(&rep, set, "t"), 0);
+		assert_int_equal(report_open(&rep, dir, &err), 0);
+		assert_int_equal(runner_run(set, &rep, NULL, &err), 0);
+		assert_int_equal(report_commit(&rep, &err), 0);
+		report_fini(&rep);
+		sweep_free(set);
+		char path[128];
+		snprintf(path, sizeof path, "%s/nodes.csv", dir);
+		struct csvt c;
+		csvt_load(&c, path);
+		size_t r = csvt_find(&c, "node", node);
+		double x = csvt_num(&c, r, col), h = csvt_num(&c, r, ci);
+		csvt_free(&c);
+		for (int i = 0; i < OUT_NFILES; i++) {
+			snprintf(path, sizeof path, "%s/%s", dir, outputs_files[i].name);
+			unlink(path);
+		}
+		rmdir(dir);
+		t->runs++;
+		if (isnan(h))
+			continue;
+		t->given++;
+		t->held += fabs(x - truth) <= h;
+		t->held_moved += fabs(x - truth - moved) <= h;
+		t->half += h;
+	}
+	print_message("    %s.%s, %zu runs: the 95 %% interval holds %.4f in %5.1f%% (mean half-width"
+		      " %.4f); %.4f in %5.1f%%\n", node, col, t->runs, truth,
+		      100 * share(t->held, t->given), t->half / (double)t->given, truth + moved,
+		      100 * share(t->held_moved, t->given));
+}
+
+/* occupancy - C for an LRU cache with characteristic time T (requests) */
+static double che_occ(double T, void *arg)
+{
+	const struct keys *k = arg;
+	double s = 0;
+	for (uint64_t i = 0; i < k->n; i++)
+		s += -expm1(-keys_pmf(k, i) * T);
+	return s - 1000;
+}
+
+static double che_hit(const struct keys *k)
+{
+	gsl_function f = { che_occ, (void *)k };
+	double lo = 0, hi = 1;
+	while (che_occ(hi, (void *)k) < 0)
+		hi *= 2;
+	gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+	gsl_root_fsolver_set(s, &f, lo, hi);
+	double T = hi;
+	for (int it = 0; it < 200; it++) {
+		gsl_root_fsolver_iterate(s);
+		T = gsl_root_fsolver_root(s);
+		if (gsl_root_test_interval(gsl_root_fsolver_x_lower(s), gsl_root_fsolver_x_upper(s),
+					   0, 1e-12) == GSL_SUCCESS)
+			break;
+	}
+	gsl_root_fsolver_free(s);
+	double h = 0;
+	for (uint64_t i = 0; i < k->n; i++)
+		h += keys_pmf(k, i) * -expm1(-keys_pmf(k, i) * T);
+	return h;
+}
+
+static void test_coverage_node_ratios(void **state)
+{
+	(void)state;
+	size_t runs = simtest_full() ? 1000 : 300;
+	struct keys k;
+	assert_int_equal(keys_zipf(&k, 10000, 0.8, NULL), 0);
+	double che = che_hit(&k);
+	struct node_tally t;
+	node_coverage("duration: 1s\nwarmup: 1s\nreplications: 5\n"
+		      "workloads:\n  u: {arrival: {process: poisson, rate: 10000/s}, target: cache,\n"
+		      "      keys: {dist: zipf, n: 10000, s: 0.8}}\n"
+		      "nodes:\n"
+		      "  cache: {type: cache, mode: read_through, capacity: 1000, backend: db}\n"
+		      "  db: {type: service, workers: 1, service: {dist: constant, value: 0s}}\n",
+		      "cache", "hit_ratio", che, 0.01, runs, &t);
+	assert_int_equal(t.given, t.runs);
+	assert_true(share(t.held, t.runs) >= FLOOR);
+	assert_true(share(t.held_moved, t.runs) < FLOOR);
+	node_coverage("duration: 10s\nwarmup: 1s\nreplications: 5\n"
+		      "workloads:\n  u: {arrival: {process: poisson, rate: 1020/s}, target: db,\n"
+		      "      mix: {read: 0.98039215686, write: 0.01960784314}}\n"
+		      "nodes:\n"
+		      "  db:\n    type: database\n"
+		      "    primary: {workers: 1000, service: {dist: constant, value: 0s}}\n"
+		      "    replicas: 1\n    lag: {dist: constant, value: 50ms}\n",
+		      "db", "stale_ratio", -expm1(-20 * 0.05), 0.03, runs, &t);
+	assert_int_equal(t.given, t.runs);
+	assert_true(share(t.held, t.runs) >= FLOOR);
+	assert_true(share(t.held_moved, t.runs) < FLOOR);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -450,6 +590,7 @@ int main(void)
 		cmocka_unit_test(test_coverage_rho_05_and_09),
 		cmocka_unit_test(test_coverage_under_precision),
 		cmocka_unit_test(test_coverage_paired_p99_difference),
+		cmocka_unit_test(test_coverage_node_ratios),
 	};
 	return cmocka_run_group_tests_name("coverage", tests, NULL, NULL);
 }
