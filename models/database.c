@@ -956,6 +956,7 @@ static int dbk_capacity(const void *cfg, struct node_capacity *out)
 		c->primary.service.var / (c->primary.service.mean * c->primary.service.mean) : 0;
 	out->bounded = 0;
 	out->tail_shape = dist_tail_shape(&c->primary.service);
+	out->demand = &c->primary.service;
 	out->calls = NULL;
 	return 0;
 }

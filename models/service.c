@@ -637,6 +637,7 @@ static int svc_capacity(const void *cfg, struct node_capacity *out)
 		c->service.var / (c->service.mean * c->service.mean) : 0;
 	out->bounded = c->queue >= 0;
 	out->tail_shape = dist_tail_shape(&c->service);
+	out->demand = &c->service;
 	return 0;
 }
 

@@ -276,6 +276,145 @@ double dist_tail_shape(const struct dist *d)
 	return d->kind == DIST_PARETO ? d->p[0] : INFINITY;
 }
 
+/* gamma_tail3: shape a, scale t: the mass of s^3 f is a gamma of shape
+ * a + 3 */
+static double gamma_tail3(double a, double t, double *x3)
+{
+	*x3 = gsl_cdf_gamma_Pinv(0.5, a + 3, t);
+	return gsl_cdf_gamma_Q(*x3, a, t);
+}
+
+/* normal_cube_above is the integral of s^3 phi((s - mu) / sd) / sd over
+ * s > x: with s = mu + sd z, the sum over k of C(3, k) mu^(3-k) sd^k
+ * times the normal's partial moments above a = (x - mu) / sd, Q(a),
+ * phi(a), a phi(a) + Q(a), (a^2 + 2) phi(a). */
+static double normal_cube_above(double mu, double sd, double x)
+{
+	double a = (x - mu) / sd, f = gsl_ran_ugaussian_pdf(a), q = gsl_cdf_ugaussian_Q(a);
+	double m[4] = { q, f, a * f + q, (a * a + 2) * f };
+	return mu * mu * mu * m[0] + 3 * mu * mu * sd * m[1] + 3 * mu * sd * sd * m[2] +
+	       sd * sd * sd * m[3];
+}
+
+/* cmp_double orders doubles for qsort. */
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+double dist_tail3(const struct dist *d, double *x3)
+{
+	double x = 0, p = 1;
+	switch (d->kind) {
+	case DIST_CONSTANT:
+		x = d->p[0];
+		break;
+	case DIST_EXPONENTIAL:
+		p = gamma_tail3(1, d->p[0], &x);
+		break;
+	case DIST_GAMMA:
+	case DIST_ERLANG:
+		p = gamma_tail3(d->p[0], d->p[1], &x);
+		break;
+	case DIST_UNIFORM: {
+		double a = d->p[0], b = d->p[1];
+		/* s^3 on [a, b]: half of b^4 - a^4 */
+		x = pow((pow(a, 4) + pow(b, 4)) / 2, 0.25);
+		p = b > a ? (b - x) / (b - a) : 1;
+		break;
+	}
+	case DIST_LOGNORMAL:
+		x = exp(d->p[0] + 3 * d->p[1] * d->p[1]);
+		p = gsl_cdf_ugaussian_Q(3 * d->p[1]);
+		break;
+	case DIST_WEIBULL: {
+		/* u = (s / scale)^k: s^3 f(s) ds is a gamma(1 + 3/k) in u */
+		double k = d->p[1];
+		double u = gsl_cdf_gamma_Pinv(0.5, 1 + 3 / k, 1);
+		x = d->p[0] * pow(u, 1 / k);
+		p = exp(-u);
+		break;
+	}
+	case DIST_HYPEREXP: {
+		/* phases of means m1, m2 with chances q, 1 - q: the s^3 mass
+		 * is gamma(4, m_i) in proportion q_i m_i^3; its median by
+		 * bisection */
+		double q[2] = { d->p[0], 1 - d->p[0] }, m[2] = { d->p[1], d->p[2] };
+		double w0 = q[0] * pow(m[0], 3), w1 = q[1] * pow(m[1], 3);
+		double lo = 0, hi = 100 * (m[0] > m[1] ? m[0] : m[1]);
+		for (int it = 0; it < 200; it++) {
+			x = (lo + hi) / 2;
+			double c = (w0 * gsl_cdf_gamma_P(x, 4, m[0]) + w1 * gsl_cdf_gamma_P(x, 4, m[1])) /
+				   (w0 + w1);
+			if (c < 0.5)
+				lo = x;
+			else
+				hi = x;
+		}
+		p = q[0] * exp(-x / m[0]) + q[1] * exp(-x / m[1]);
+		break;
+	}
+	case DIST_PARETO: {
+		double a = d->p[0];
+		if (a <= 3) {
+			if (x3)
+				*x3 = INFINITY;
+			return NAN;
+		}
+		/* the s^3 mass is a Pareto of shape a - 3 */
+		x = d->p[1] * pow(2, 1 / (a - 3));
+		p = pow(2, -a / (a - 3));
+		break;
+	}
+	case DIST_NORMAL: {
+		/* truncated at 0: the s^3 mass above x in closed form
+		 * (normal_cube_above), its half found by bisection */
+		double mu = d->p[0], sd = d->p[1];
+		double half = normal_cube_above(mu, sd, 0) / 2, lo = 0, hi = mu + 40 * sd;
+		for (int it = 0; it < 200; it++) {
+			x = (lo + hi) / 2;
+			if (normal_cube_above(mu, sd, x) > half)
+				lo = x;
+			else
+				hi = x;
+		}
+		p = gsl_cdf_ugaussian_Q((x - mu) / sd) / gsl_cdf_ugaussian_Q(-mu / sd);
+		break;
+	}
+	case DIST_EMPIRICAL: {
+		size_t n = d->nsamples;
+		double *v = malloc((n ? n : 1) * sizeof *v);
+		if (!v || !n) {
+			free(v);
+			if (x3)
+				*x3 = NAN;
+			return NAN;
+		}
+		memcpy(v, d->samples, n * sizeof *v);
+		qsort(v, n, sizeof *v, cmp_double);
+		double m3 = 0, acc = 0;
+		for (size_t i = 0; i < n; i++)
+			m3 += v[i] * v[i] * v[i];
+		size_t i = n;
+		while (i > 0 && acc < m3 / 2) {
+			i--;
+			acc += v[i] * v[i] * v[i];
+		}
+		x = v[i];
+		size_t at = i;
+		while (at > 0 && v[at - 1] == x)
+			at--;
+		p = (double)(n - at) / (double)n;
+		free(v);
+		break;
+	}
+	}
+	if (x3)
+		*x3 = x;
+	return p;
+}
+
 int dist_pareto(struct dist *d, double shape, double scale,
 		struct sim_err *err)
 {

@@ -103,6 +103,20 @@ void dist_fini(struct dist *d);
  * INFINITY for the kinds whose moments are all finite. */
 double dist_tail_shape(const struct dist *d);
 
+/* dist_tail3 returns the chance that a draw of d lies at or above x3,
+ * the median of d's third-moment mass (the x with half of E[S^3] from
+ * draws above it), and sets *x3 (may be NULL).  The waiting time's spread
+ * in a queue is set by E[S^3] (Pollaczek-Khinchine), so a run whose
+ * replications see few draws above x3 has a mean latency whose spread
+ * the replications cannot show (steady.h, 5.).  Closed forms per kind
+ * (the third-moment mass of a gamma is a gamma of shape + 3, of a
+ * lognormal a lognormal of mu + 3 sigma^2, of a Pareto a Pareto of shape
+ * - 3, of a Weibull a gamma in (x / scale)^k, of the truncated normal its
+ * partial moments); empirical values exactly, x3 the value at which the
+ * cubes summed from the largest first reach half.  NaN when E[S^3] is infinite
+ * (Pareto with shape <= 3). */
+double dist_tail3(const struct dist *d, double *x3);
+
 /* ---- how a scenario writes a distribution --------------------------------
  *
  * `{dist: NAME, KEY: VALUE, ...}`: each kind is one form, declared here

@@ -100,6 +100,9 @@ struct node_capacity {
 	double scv;          /* its squared coefficient of variation */
 	int bounded;         /* finite queue: overload becomes rejections */
 	double tail_shape;   /* Pareto shape of the demand, or INFINITY */
+	const struct dist *demand;   /* the demand's distribution (before
+				      * speed: mean_s / demand->mean scales
+				      * it), or NULL */
 	const struct call_plan *calls;  /* calls a server waits for, or NULL */
 };
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "sim/callplan.h"
+#include "sim/dist.h"
 #include "sim/timeline.h"
 #include "sim/stats.h"
 
@@ -172,6 +173,17 @@ int steady_analyze(const struct scenario *sc, struct steady_check *out)
 			note.what = STEADY_HEAVY_TAIL;
 			rc = add_note(out, note);
 		}
+		/* a mean over replications that see too few of the demands
+		 * that set the waiting time's spread */
+		double x3 = NAN, p3 = cap.tail_shape > 3 && cap.demand ?
+			dist_tail3(cap.demand, &x3) : NAN;
+		if (rc == 0 && have_flows && lam[i] > 0 && p3 * lam[i] * dur_s < 1) {
+			struct steady_note k = note;
+			k.what = STEADY_SKEWED;
+			k.n3 = p3 * lam[i] * dur_s;
+			k.x3_s = x3 * (cap.demand->mean > 0 ? cap.mean_s / cap.demand->mean : 1);
+			rc = add_note(out, k);
+		}
 		double hold = held_s(sc, i, memo, state);
 		if (rc || !have_flows || lam[i] <= 0 || cap.bounded || !(hold > 0))
 			continue;
@@ -220,7 +232,8 @@ int steady_warmup_ns(const struct scenario *sc, int64_t mser_ns, int64_t *out)
 	*out = mser_ns;
 	if (rc)
 		return rc;
-	double tau_ns = ceil(c.tau_s * 1e3) * 1e6;     /* to the millisecond */
+	/* up to the millisecond (its last bits of rounding aside) */
+	double tau_ns = ceil(c.tau_s * 1e3 - 1e-6) * 1e6;
 	if (tau_ns > (double)sc->duration_ns)
 		tau_ns = (double)sc->duration_ns;
 	if (tau_ns > (double)mser_ns)
@@ -270,6 +283,13 @@ void steady_note_text(const struct scenario *sc, const struct steady_note *n,
 		snprintf(buf, len,
 			 "node '%s': Pareto service with shape %g has an infinite third moment, so waiting times have infinite variance; the mean latency's interval is not valid (percentiles are)",
 			 name, n->shape);
+		break;
+	case STEADY_SKEWED:
+		stats_fmt_seconds(a, sizeof a, n->x3_s);
+		stats_fmt_seconds(b, sizeof b, (double)sc->duration_ns * 1e-9 / n->n3);
+		snprintf(buf, len,
+			 "node '%s': its service demands are so skewed that half their third moment, which sets how much waiting times spread, comes from demands above %s, and a replication sees %.2g of those on average: the intervals of mean latency and of tail percentiles are likely too narrow (they hold less often than 95 %%); replications of %s or more would see one each",
+			 name, a, n->n3, b);
 		break;
 	}
 }

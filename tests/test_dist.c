@@ -18,6 +18,8 @@
 #include "tests/testutil.h"
 
 #include <math.h>
+
+#include <gsl/gsl_cdf.h>
 #include <unistd.h>
 
 #include "sim/dist.h"
@@ -532,6 +534,88 @@ static void test_dist_empirical_file_errors_name_file_and_line(void **state)
 	dist_fini(&d);
 }
 
+/* dist_tail3 against draws: over 2 million, the draws at or above x3
+ * carry half of the sum of cubes, and their share is the chance given,
+ * each within 5 of its standard errors (the cube share's from batches of
+ * the draws).  Kinds with a finite sixth moment, so that the cube share's
+ * error is itself estimable; a Pareto of shape 3 or less has none. */
+static void tail3_against_draws(const struct dist *d, const char *what)
+{
+	enum { N = 2000000, B = 40 };
+	double x3, p = dist_tail3(d, &x3);
+	gsl_rng *r = rng_stream_new(3, 0, "test_dist", what);
+	double above[B] = { 0 }, all[B] = { 0 };
+	size_t n_above = 0;
+	for (int i = 0; i < N; i++) {
+		double v = dist_sample(d, r), c = v * v * v;
+		all[i % B] += c;
+		if (v >= x3)
+			above[i % B] += c, n_above++;
+	}
+	gsl_rng_free(r);
+	double sa = 0, st = 0, sh[B], m = 0, ss = 0;
+	for (int b = 0; b < B; b++)
+		sa += above[b], st += all[b];
+	for (int b = 0; b < B; b++)
+		sh[b] = above[b] / all[b], m += sh[b] / B;
+	for (int b = 0; b < B; b++)
+		ss += (sh[b] - m) * (sh[b] - m);
+	double se_share = sqrt(ss / (B - 1) / B), share = sa / st;
+	double f = (double)n_above / N, se_p = sqrt(p * (1 - p) / N);
+	print_message("    %s: x3 %.4g, chance %.5f (drawn %.5f), cube share above %.4f +- %.4f\n",
+		      what, x3, p, f, share, se_share);
+	assert_true(fabs(share - 0.5) <= 5 * se_share + 1e-9);
+	assert_true(fabs(f - p) <= 5 * se_p + 1e-12);
+}
+
+static void test_dist_tail3_against_draws(void **state)
+{
+	(void)state;
+	struct dist d;
+	assert_int_equal(dist_exponential(&d, 0.5, NULL), 0);
+	tail3_against_draws(&d, "exponential");
+	assert_int_equal(dist_gamma(&d, 1, 0.5, NULL), 0);
+	tail3_against_draws(&d, "gamma cv 0.5");
+	assert_int_equal(dist_erlang(&d, 3, 1, NULL), 0);
+	tail3_against_draws(&d, "erlang 3");
+	assert_int_equal(dist_uniform(&d, 1, 3, NULL), 0);
+	tail3_against_draws(&d, "uniform 1..3");
+	assert_int_equal(dist_normal(&d, 1, 0.6, NULL), 0);
+	tail3_against_draws(&d, "normal");
+	assert_int_equal(dist_lognormal(&d, 1, 0.5, NULL), 0);
+	tail3_against_draws(&d, "lognormal cv 0.5");
+	assert_int_equal(dist_weibull(&d, 1, 0.7, NULL), 0);
+	tail3_against_draws(&d, "weibull cv 0.7");
+	assert_int_equal(dist_hyperexp(&d, 1, 1.5, NULL), 0);
+	tail3_against_draws(&d, "hyperexponential cv 1.5");
+	assert_int_equal(dist_pareto(&d, 9, 0.1, NULL), 0);
+	tail3_against_draws(&d, "pareto 9");
+	/* values, by hand: the cubes total 6.12, of which the largest
+	 * value's, 3.375, is over half: x3 = 1.5, 1 of 7 values.  Of 1, 1,
+	 * 1 and 0.5 (cubes 3.125), two 1s reach half: x3 = 1, and the
+	 * values at or above it are all three 1s */
+	static const double v[] = { 0.1, 0.2, 0.2, 1.5, 0, 1, 1.2 };
+	assert_int_equal(dist_empirical(&d, v, 7, NULL), 0);
+	double x3, p = dist_tail3(&d, &x3);
+	assert_true(x3 == 1.5 && fabs(p - 1.0 / 7) < 1e-15);
+	dist_fini(&d);
+	static const double v4[] = { 1, 0.5, 1, 1 };
+	assert_int_equal(dist_empirical(&d, v4, 4, NULL), 0);
+	p = dist_tail3(&d, &x3);
+	assert_true(x3 == 1 && p == 0.75);
+	dist_fini(&d);
+	/* a lognormal's by its closed form: x3 = exp(mu + 3 sigma^2) */
+	assert_int_equal(dist_lognormal(&d, 1, 3, NULL), 0);
+	p = dist_tail3(&d, &x3);
+	double s2 = log(10);
+	assert_true(fabs(x3 - exp(-s2 / 2 + 3 * s2)) < 1e-9 * x3);
+	assert_true(fabs(p - gsl_cdf_ugaussian_Q(3 * sqrt(s2))) < 1e-15);
+	assert_int_equal(dist_constant(&d, 0.3, NULL), 0);
+	assert_true(dist_tail3(&d, &x3) == 1 && x3 == 0.3);
+	assert_int_equal(dist_pareto(&d, 3, 1, NULL), 0);
+	assert_true(isnan(dist_tail3(&d, &x3)));
+}
+
 static void test_dist_kind_names_round_trip(void **state)
 {
 	static const char *const want[] = {
@@ -588,6 +672,7 @@ int main(void)
 		cmocka_unit_test(
 			test_dist_empirical_file_errors_name_file_and_line),
 		cmocka_unit_test(test_dist_kind_names_round_trip),
+		cmocka_unit_test(test_dist_tail3_against_draws),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

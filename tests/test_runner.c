@@ -469,6 +469,32 @@ static void test_runner_warmup_auto_cuts_the_transient(void **state)
 	assert_false(z.lo[METRIC_LATENCY_MEAN] <= 2 && 2 <= z.hi[METRIC_LATENCY_MEAN]);
 }
 
+/* Near saturation MSER-5 on short noisy pilots cuts too little: on an
+ * M/M/1 at rho 0.9, whose settling time 4 rho E[S] / (1 - rho)^2 is 360
+ * s, it found 10-55 s.  warmup: auto is at least the settling time, and
+ * at most the measured duration (at rho 0.99, tau = 39,600 s). */
+static void test_runner_warmup_auto_is_at_least_the_settling_time(void **state)
+{
+	static const char *const y[] = {
+		"seed: 8\nduration: 2000s\nwarmup: auto\nreplications: 10\nwindow: 5s\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 0.9/s}, target: s}\n"
+		"nodes:\n  s: {type: service, service: {dist: exponential, mean: 1s}}\n",
+		"seed: 8\nduration: 2000s\nwarmup: auto\nreplications: 2\nwindow: 5s\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 0.99/s}, target: s}\n"
+		"nodes:\n  s: {type: service, service: {dist: exponential, mean: 1s}}\n",
+	};
+	const double want[] = { 360, 2000 };
+	for (int i = 0; i < 2; i++) {
+		struct sweep *set = simtest_load(y[i]);
+		struct sim_err err = { 0 };
+		assert_int_equal(runner_warmups(set, 1, NULL, &err), 0);
+		double cut = (double)set->points[0]->warmup_ns * 1e-9;
+		print_message("    rho %s: warm-up %g s\n", i ? "0.99" : "0.9", cut);
+		assert_true(fabs(cut - want[i]) < 1e-9);
+		sweep_free(set);
+	}
+}
+
 /* A large sweep: every point's summary is read back from where the report
  * keeps it, each as the point alone gives it, while only a few points are
  * held; and past REPORT_WARNINGS_MAX the warnings are counted, not kept. */
@@ -638,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_runner_precision_stops_at_the_first_that_meets),
 		cmocka_unit_test(test_runner_precision_without_samples_is_not_met),
 		cmocka_unit_test(test_runner_warmup_auto_cuts_the_transient),
+		cmocka_unit_test(test_runner_warmup_auto_is_at_least_the_settling_time),
 		cmocka_unit_test(test_runner_node_means_skip_replications_without_data),
 		cmocka_unit_test(test_runner_workloads_add_up),
 		cmocka_unit_test(test_runner_large_sweep_keeps_little),

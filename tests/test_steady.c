@@ -86,9 +86,33 @@ static void test_steady_heavy_tails_warn(void **state)
 	assert_true(verdict(mm1(0.5, "{dist: pareto, shape: 1.8, mean: 1s}", len), w, sizeof w));
 	assert_non_null(strstr(w, "has infinite variance, so waiting times have an infinite mean"));
 	assert_null(strstr(w, "to settle"));
-	/* lognormal tails are long but every moment is finite: no warning */
+	/* lognormal tails are long but every moment is finite: no Pareto
+	 * warning; but at cv 3 half of E[S^3] lies above 316 s, 1 demand in
+	 * 370,000, of which a 1000-demand replication sees 0.0027: the
+	 * skew warning, with the length that would see one (Q(3 sigma) =
+	 * 2.7e-6 at sigma^2 = ln 10: 1 / (0.5 x 2.7e-6) s = 8.7 days) */
 	assert_true(verdict(mm1(0.5, "{dist: lognormal, mean: 1s, cv: 3}", len), w, sizeof w));
 	assert_null(strstr(w, "Pareto"));
+	assert_non_null(strstr(w, "node 'q': its service demands are so skewed that half their third "
+				  "moment, which sets how much waiting times spread, comes from demands "
+				  "above 316 s, and a replication sees 0.0027 of those"));
+	assert_non_null(strstr(w, "replications of 8.72 days or more would see one each"));
+	/* cv 1 at the same length: 6.2 such demands per replication (its
+	 * mean's interval held 93.8 % of 400 runs): no warning; nor for
+	 * exponential service, 41 per replication at rho 0.8 */
+	assert_true(verdict(mm1(0.5, "{dist: lognormal, mean: 1s, cv: 1}", len), w, sizeof w));
+	assert_null(strstr(w, "skewed"));
+	assert_true(verdict(mm1(0.8, "{dist: exponential, mean: 1s}", len), w, sizeof w));
+	assert_null(strstr(w, "skewed"));
+	/* a Pareto of shape 3.5 at 500 s: 250 demands, 0.78 % of them above
+	 * x3 = 4 x the scale: 1.95 per replication, no warning; at 200 s,
+	 * 0.78: one */
+	assert_true(verdict(mm1(0.5, "{dist: pareto, shape: 3.5, mean: 1s}",
+				"duration: 500s\nwarmup: 100s"), w, sizeof w));
+	assert_null(strstr(w, "skewed"));
+	assert_true(verdict(mm1(0.5, "{dist: pareto, shape: 3.5, mean: 1s}",
+				"duration: 200s\nwarmup: 100s"), w, sizeof w));
+	assert_non_null(strstr(w, "a replication sees 0.78 of those"));
 }
 
 static void test_steady_flows_follow_routes_and_calls(void **state)
