@@ -170,6 +170,10 @@ struct dbunit {
 	double lag_ns;                 /* lag summed, writes measured */
 	uint64_t lag_n;
 	struct hist lag;               /* with replication or lag */
+	/* its row of the database kind's time series: the window's reads,
+	 * stale reads and lag, and its busy integral at the window's start */
+	uint64_t win_reads, win_stale, win_lag_n;
+	double win_lag_ns, ts_prev_busy;
 };
 
 /* A map of writes, (key, session) -> the latest such write: its commit
@@ -440,11 +444,13 @@ static void start(struct sim *s, struct sim_node *n, struct db *d, uint32_t v,
 	} else {
 		du->reads++;
 		d->win_reads++;
+		du->win_reads++;
 		if (v != d->primary) {
 			uint32_t k = wm_find(&d->latest, req->key, WM_ANY);
 			if (k != NONE && d->latest.apply[(size_t)k * d->nu + v] > now) {
 				du->stale++;
 				d->win_stale++;
+				du->win_stale++;
 			}
 			k = wm_find(&d->own, req->key, session_of(req));
 			if (k != NONE && now - d->own.ws[k].commit_ns <= d->c->ryw_window_ns &&
@@ -560,6 +566,8 @@ static void lag_count(struct sim *s, struct db *d, uint32_t w, int64_t lag_ns)
 {
 	d->win_lag_ns += (double)lag_ns;      /* the time series: from 0 */
 	d->win_lag_n++;
+	d->u[w].win_lag_ns += (double)lag_ns;
+	d->u[w].win_lag_n++;
 	if (!s->measuring)
 		return;
 	struct dbunit *du = &d->u[w];
@@ -861,6 +869,8 @@ static void dbk_warmup_end(struct sim *s, struct sim_node *n)
 	struct db *d = n->state;
 	/* the window that spans the end of warm-up keeps its first part */
 	double before = db_busy_integral(d, s->now_ns);
+	for (uint32_t v = 0; v < d->nu; v++)
+		d->u[v].ts_prev_busy -= twa_integral(&d->u[v].st.busyt, s->now_ns);
 	db_restart(d, s->now_ns);
 	d->ts_prev_busy -= before;
 }
@@ -912,6 +922,18 @@ static void dbk_sample(struct sim *s, struct sim_node *n, double *out)
 	out[2] = d->win_lag_n ? d->win_lag_ns / (double)d->win_lag_n * 1e-9 : NAN;
 	d->win_lag_ns = 0;
 	d->win_lag_n = 0;
+	/* with replicas, a row per unit (ts_units): the primary's, then
+	 * each replica's, so that a replica's crash shows */
+	for (uint32_t v = 0; d->nu > 1 && v < d->nu; v++) {
+		struct dbunit *du = &d->u[v];
+		double *o = out + 3 * (1 + v), b = twa_integral(&du->st.busyt, s->now_ns);
+		o[0] = dt > 0 && du->st.workers ? (b - du->ts_prev_busy) / (dt * du->st.workers) : NAN;
+		o[1] = du->win_reads ? (double)du->win_stale / (double)du->win_reads : NAN;
+		o[2] = du->win_lag_n ? du->win_lag_ns / (double)du->win_lag_n * 1e-9 : NAN;
+		du->ts_prev_busy = b;
+		du->win_reads = du->win_stale = du->win_lag_n = 0;
+		du->win_lag_ns = 0;
+	}
 	d->ts_prev_busy = busy;
 	d->ts_prev_ns = (double)s->now_ns;
 }
@@ -968,8 +990,8 @@ static const struct col_def db_cols[] = {
 
 static const struct col_def db_ts_cols[] = {
 	{ "utilization", COL_MEAN, "busy workers over the workers, in the window" },
-	{ "stale_ratio", COL_MEAN, "database: stale reads / reads in the window" },
-	{ "lag_mean_s", COL_MEAN, "database: replication lag of the writes committed in the window, over the replicas" },
+	{ "stale_ratio", COL_MEAN, "database: stale reads / reads in the window (on a unit's row, its own)" },
+	{ "lag_mean_s", COL_MEAN, "database: replication lag of the writes committed in the window, over the replicas (on a replica's row, its own)" },
 	{ NULL, 0, NULL },
 };
 
@@ -993,6 +1015,7 @@ const struct model_ops database_ops = {
 	.cols = db_cols,
 	.sample = dbk_sample,
 	.ts_cols = db_ts_cols,
+	.ts_units = 1,
 	.fini = dbk_fini,
 	.capacity = dbk_capacity,
 };

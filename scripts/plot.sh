@@ -87,6 +87,15 @@ if [ -f "$dir/node_timeseries.csv" ]; then
 	callers=$(awk -F, -v c="$col" 'NR > 1 && $1 == 0 && c && $c != "" && $c != "NaN" && $c + 0 > 0 \
 		&& !seen[$3]++ { printf "%s ", $3 }' "$dir/node_timeseries.csv")
 fi
+# the first database with replicas: its units' rows (db[0] the primary,
+# then the replicas), for db_time.gp
+dbunits=""
+if [ -f "$dir/node_timeseries.csv" ] && [ -f "$dir/nodes.csv" ]; then
+	dbn=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "parent") pc = i; next }
+		$3 == "database" && pc && $pc != "" { print $pc; exit }' "$dir/nodes.csv")
+	[ -n "$dbn" ] && dbunits=$(awk -F, -v db="$dbn" 'NR > 1 && $1 == 0 && index($3, db "[") == 1 \
+		&& !seen[$3]++ { printf "%s ", $3 }' "$dir/node_timeseries.csv")
+fi
 # and those whose calls have a circuit breaker
 brknodes=""
 if [ -f "$dir/node_timeseries.csv" ]; then
@@ -369,6 +378,7 @@ for gp in plots/*.gp; do
 	compare_bars) [ -s "$bars" ] || continue ;;
 	backend_share) [ "$ncols" -gt 1 ] || continue ;;
 	node_time) [ -n "$nodes" ] || continue ;;
+	db_time) [ -n "$dbunits" ] || continue ;;
 	cache_sizing) [ -s "$cachedat" ] || continue ;;
 	cache_time) [ -n "$cache" ] || continue ;;
 	stale_reads) [ -s "$staledat" ] || continue ;;
@@ -378,7 +388,7 @@ for gp in plots/*.gp; do
 	esac
 	for fmt in png svg; do
 	tmp="$dir/.$name.$fmt.tmp"
-	if gnuplot -e "dir='$dir'; out='$tmp'; fmt='$fmt'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; share='$share'; lb='$lb'; ncols=$ncols; selpts='$selpts'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ncache=$ncache; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; nqueue=$nqueue; brknodes='$brknodes'; names='$names'; hasfail=$hasfail; tdiv=$tdiv; tunit='$tunit'" "$gp" 2>"$dir/.$name.log"; then
+	if gnuplot -e "dir='$dir'; out='$tmp'; fmt='$fmt'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; share='$share'; lb='$lb'; ncols=$ncols; selpts='$selpts'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ncache=$ncache; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; nqueue=$nqueue; brknodes='$brknodes'; dbunits='$dbunits'; names='$names'; hasfail=$hasfail; tdiv=$tdiv; tunit='$tunit'" "$gp" 2>"$dir/.$name.log"; then
 		mv "$tmp" "$dir/$name.$fmt"
 		rm -f "$dir/.$name.log"
 	else

@@ -379,6 +379,52 @@ static void test_database_session_pin(void **state)
 	}
 }
 
+/* node_timeseries.csv's database rows: the node's, then one per unit
+ * (the primary, each replica).  A replica crashed from 40 s to 70 s is
+ * idle in every window inside the crash and busy before it, and in each
+ * window the node's utilization is its units' busy time over their
+ * workers, the units' own weighted by their workers (16, 8, 8). */
+static const char *unit_ts_yaml =
+	"name: units\nseed: 2\nduration: 100s\nwarmup: 0s\nreplications: 1\nwindow: 2s\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 2000/s}, target: db,\n"
+	"      keys: {dist: uniform, n: 1000}, mix: {read: 0.9, write: 0.1}}\n"
+	"nodes:\n"
+	"  db:\n    type: database\n"
+	"    primary: {workers: 16, service: {dist: exponential, mean: 2ms}}\n"
+	"    replicas: 2\n"
+	"    replica: {workers: 8, service: {dist: exponential, mean: 3ms}}\n"
+	"    lag: {dist: constant, value: 10ms}\n"
+	"timeline:\n  - {at: 40s, node: db, replica: 2, do: crash, for: 30s}\n";
+
+static void check_unit_series(void *arg, const struct scenario *sc, uint32_t rep,
+			      const struct rep_result *res)
+{
+	(void)arg, (void)sc, (void)rep;
+	assert_int_equal(res->node_ts_cells, 3 * 4);
+	const double w[3] = { 16, 8, 8 };
+	size_t idle = 0;
+	for (size_t t = 0; t < res->nts_node; t++) {
+		const double *v = res->node_ts + t * res->node_ts_cells;
+		double t_s = 2.0 * (double)t;     /* the window's start */
+		double weighted = (w[0] * v[3] + w[1] * v[6] + w[2] * v[9]) / 32;
+		assert_true(fabs(v[0] - weighted) < 1e-9);
+		if (t_s >= 40 && t_s + 2 <= 70) {
+			assert_true(v[9] == 0);
+			idle++;
+		} else if (t_s + 2 <= 40) {
+			assert_true(v[9] > 0.1);
+		}
+	}
+	assert_int_equal(idle, 15);
+}
+
+static void test_database_series_per_unit(void **state)
+{
+	(void)state;
+	simtest_each(unit_ts_yaml, 1, NULL, check_unit_series, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_database_stale_reads_follow_the_lag),
 		cmocka_unit_test(test_database_failover_promotes_the_most_caught_up),
 		cmocka_unit_test(test_database_session_pin),
+		cmocka_unit_test(test_database_series_per_unit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -158,6 +158,11 @@ static void test_report_writes_exact_text(void **state)
 			    "point,t_s,throughput_per_s,latency_p50_s,latency_p99_s,rejected,failed,"
 			    "duration_s,warmup_s,replications\n"
 			    "0,0,100,0.989855743,0.989855743,0,0,10,0,2\n0,5,100,NaN,NaN,0,0,10,0,2\n");
+	/* p50 and p90 have their intervals; p99, with 10 beyond it per
+	 * replication, would too, but the scenario's settling time (2 s:
+	 * rho 0.5, 500 ms of service) makes its 10 s replications too short
+	 * for independent bursts beyond it, 0.01 x 10 / 2 = 0.05 under the
+	 * 0.15 asked (report.c, TS_MIN_STRETCH); p99.9 has 1 beyond */
 	snprintf(path, sizeof path, "%s/summary.csv", sub);
 	char expect[4096];
 	snprintf(expect, sizeof expect,
@@ -173,7 +178,7 @@ static void test_report_writes_exact_text(void **state)
 		 "precision_met,duration_s,warmup_s,seed,"
 		 "scenario_hash,version,label\n"
 		 "0,2,2,2000,2000,0,0,0,0,0,0,0,0,0,0,100,0,1,0,1,0.00390625,0.99609375,1.00390625,"
-		 "1,0.00390625,0.99609375,1.00390625,1,0.00390625,0.99609375,1.00390625,"
+		 "1,0.00390625,0.99609375,1.00390625,1,NaN,NaN,NaN,"
 		 "1,NaN,NaN,NaN,0,0,0,0,NaN,NaN,true,0,true,,10,0,1,%016llx,9.9.9,all\n",
 		 sc->hash);
 	assert_string_equal(slurp(path), expect);
