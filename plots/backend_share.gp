@@ -9,7 +9,7 @@ set termoption noenhanced
 set datafile separator whitespace
 # the bars are the compared values at the last setting of the others
 # (cmpcol > 0), or else the first points, each named in full
-set title sprintf("Share of %s's requests per backend or shard%s (dashes: even share among those up at the time)", lb, \
+set title sprintf("Share of %s's requests per backend or shard%s\n(dashes: the even share among those up at the time)", lb, \
 	cmpcol > 0 && npanels > 1 ? ", at ".panel_title[ptpanel[npoints]] : "")
 set ylabel "share of requests"
 set xlabel "backend or shard"

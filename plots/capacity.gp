@@ -9,7 +9,7 @@
 load "plots/common.gp"
 set termoption noenhanced
 file = capfile
-set title sprintf("Capacity search: %s against %s", caplabel, capvar)
+set title sprintf("Capacity search: %s against %s\n(bars: 95 %% intervals, where wider than the marks)", caplabel, capvar)
 set xlabel capvar
 set ylabel caplabel
 # the legend beside the chart, never over a probe
@@ -74,9 +74,12 @@ if (lmin > 0 && lmax / lmin > 20) {
 }
 set arrow from graph 0, first limit to graph 1, first limit nohead lc rgb "#555555" dt 2 lw 1.5
 set label sprintf("limit %g", limit) at graph 0.99, first limit right offset 0, 0.7 tc rgb "#555555"
+# the key shows plain marks; the title says what the bars are
 plot file every ::1 using 2:(strcol(4) eq "true" ? column(c) : NaN):(column(c + 1)):(column(c + 2)) \
-       with yerrorbars pt 7 ps 1.2 lc rgb "#2ca02c" title "meets the SLO", \
+       with yerrorbars pt 7 ps 1.2 lc rgb "#2ca02c" notitle, \
      file every ::1 using 2:(strcol(4) eq "false" ? column(c) : NaN):(column(c + 1)):(column(c + 2)) \
-       with yerrorbars pt 7 ps 1.2 lc rgb "#d62728" title "misses it", \
+       with yerrorbars pt 7 ps 1.2 lc rgb "#d62728" notitle, \
+     NaN with points pt 7 ps 1.2 lc rgb "#2ca02c" title "meets the SLO", \
+     NaN with points pt 7 ps 1.2 lc rgb "#d62728" title "misses it", \
      file every ::1 using 2:(strcol(6) eq "true" ? column(c) : NaN) \
        with points pt 6 ps 3 lw 2 lc rgb "#000000" title "the answer"

@@ -172,6 +172,34 @@ says "(p99 $(fmt '%.0f' "$(cell "$w" latency_p99_s workload=left)") s)"
 says "p99 is $(fmt '%.0f' "$(cell "$w" latency_p99_s workload=right)" 1000) ms"
 says "$(fmt '%.0f' "$(cell "$w" error_ratio workload=right)" 100) % of the right stack's requests fail fast where $(fmt '%.0f' "$(cell "$w" error_ratio workload=left)" 100) % of the left's time out"
 
+# ---- a backend fails: how soon health checks take it out ----------------
+run backend-failure "$bin" run scenarios/backend-failure.yaml -q -o "$tmp/bf"
+n="$tmp/bf/nodes.csv"
+says "take it out after $(fmt '%.1f' "$(cell "$n" detect_mean_s node=lb)") s on average (\`detect_mean_s\`)"
+
+# ---- a backend joins a hash balancer: the keys that move ----------------
+run hash-rebalance "$bin" run scenarios/hash-rebalance.yaml -q -o "$tmp/hr"
+n="$tmp/hr/nodes.csv"
+says "$(fmt '%.3f' "$(cell "$n" keys_moved_share point=1 node=lb)") and $(fmt '%.3f' "$(cell "$n" keys_moved_share point=2 node=lb)") of the key space change backend under ketama and maglev"
+says "$(fmt '%.2f' "$(cell "$n" keys_moved_share point=0 node=lb)") under Envoy's \`ring_hash\`"
+says "$(fmt '%.2f' "$(cell "$n" keys_moved_share point=3 node=lb)") under key modulo backends"
+
+# ---- the stampede's database reads: the peak after the flush ------------
+# peak PT: the most reads per second the cache sent its database in a
+# window of point PT
+peak() {
+	awk -F, -v pt="$1" 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+		$(at["point"]) == pt && $(at["node"]) == "cache" && $(at["backend_per_s"]) + 0 > m {
+			m = $(at["backend_per_s"]) + 0 }
+		END { print m }' "$tmp/st/node_timeseries.csv"
+}
+hundreds=$(awk -v v="$(peak 0)" 'BEGIN { r = int(v / 100 + 0.5) * 100
+	if (r >= 1000) printf("%d,%03d", int(r / 1000), r % 1000); else printf("%d", r) }')
+says "the flush sends $hundreds reads per second to the database"
+twice=$(awk -v a="$(peak 0)" -v b="$(peak 1)" 'BEGIN { r = a / b
+	if (r > 1.8 && r < 2.2) print "twice"; else printf("%.1f times\n", r) }')
+says "database, $twice what it sends with \`coalesce: true\`"
+
 # ---- the corpus of broken scenarios ------------------------------------
 says "the corpus of $(ls tests/bad/*.yaml | wc -l | tr -d ' ') broken scenarios"
 

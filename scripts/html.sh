@@ -130,8 +130,24 @@ AWK
 			[ -f "$svg" ] || continue
 			c=$(echo "$chart" | esc | sed 's/"/\&quot;/g')
 			echo "<figure id=\"$c\">"
-			# the SVG element itself, without its XML prolog and doctype
-			sed -n '/<svg/,$p' "$svg"
+			# the SVG element itself, without its XML prolog and
+			# doctype, its ids (gnuplot's point symbols, its plots)
+			# prefixed with the chart's name, so that the charts of one
+			# page do not share them
+			sed -n '/<svg/,$p' "$svg" | sed -e "s/\(id=['\"]\)\([A-Za-z]\)/\1$c-\2/g" \
+				-e "s/\(href=['\"]#\)/\1$c-/g" -e "s/url(#/url(#$c-/g" |
+			# and a plot's id that gnuplot repeats in one chart (a
+			# panel's, the key's) numbered from its second use on
+			awk '{
+				out = ""
+				while (match($0, /id="[^"]*"/)) {
+					id = substr($0, RSTART + 4, RLENGTH - 5)
+					n = ++seen[id]
+					out = out substr($0, 1, RSTART - 1) "id=\"" id (n > 1 ? "-" n : "") "\""
+					$0 = substr($0, RSTART + RLENGTH)
+				}
+				print out $0
+			}'
 			echo "<figcaption>$c ($c.svg and $c.png beside this page)</figcaption>"
 			echo "</figure>"
 		done
