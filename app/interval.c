@@ -133,6 +133,28 @@ int interval_pair(const double *xa, size_t na_all, const double *xb, size_t nb_a
 	return 0;
 }
 
+/* interp_quantile is the p-quantile of h's values, in ns, with the CDF
+ * taken as linear inside each bucket (from its low edge to past its high
+ * one), so that it moves with p however small the step: a secant over a
+ * span under a bucket's mass then reads the density, not the bucket's
+ * width over the span. */
+static double interp_quantile(const struct hist *h, double p)
+{
+	double target = p * (double)h->total, cum = 0;
+	size_t lo = hist_index(h->min_ns), hi = hist_index(h->max_ns);
+	for (size_t b = lo; b <= hi; b++) {
+		double c = (double)h->counts[b];
+		if (c > 0 && cum + c >= target) {
+			double a = (double)hist_bucket_lo(b), z = (double)hist_bucket_hi(b) + 1;
+			double x = a + (target - cum) / c * (z - a);
+			return x < (double)h->min_ns ? (double)h->min_ns :
+			       x > (double)h->max_ns ? (double)h->max_ns : x;
+		}
+		cum += c;
+	}
+	return (double)h->max_ns;
+}
+
 double interval_inverse_slope(const struct hist *pooled, const double *f, size_t n)
 {
 	double s1 = 0, s2 = 0;
@@ -151,7 +173,7 @@ double interval_inverse_slope(const struct hist *pooled, const double *f, size_t
 	double pl = clamp01(pbar - h), pu = clamp01(pbar + h);
 	if (!(pu > pl))
 		return NAN;
-	return (double)(hist_quantile(pooled, pu) - hist_quantile(pooled, pl)) * 1e-9 / (pu - pl);
+	return (interp_quantile(pooled, pu) - interp_quantile(pooled, pl)) * 1e-9 / (pu - pl);
 }
 
 int interval_pair_quantile(const double *own_a, const double *own_b, const double *f_a,
@@ -160,7 +182,13 @@ int interval_pair_quantile(const double *own_a, const double *own_b, const doubl
 {
 	out->half = out->unpaired = NAN;
 	out->pairs = 0;
-	int inv = !isnan(slope_a) && !isnan(slope_b);
+	/* a point whose replications' CDFs do not spread has no slope: its
+	 * side of the inversion term is 0, the other's stands */
+	if (isnan(slope_a))
+		slope_a = 0;
+	if (isnan(slope_b))
+		slope_b = 0;
+	int inv = slope_a > 0 || slope_b > 0;
 	double *g = malloc(3 * (n ? n : 1) * sizeof *g);
 	if (!g)
 		return SIM_ENOMEM;
@@ -169,15 +197,15 @@ int interval_pair_quantile(const double *own_a, const double *own_b, const doubl
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (isnan(own_a[i]) || isnan(own_b[i]) ||
-		    (inv && (isnan(f_a[i]) || isnan(f_b[i]))))
+		    (inv && ((slope_a > 0 && isnan(f_a[i])) || (slope_b > 0 && isnan(f_b[i])))))
 			continue;
 		double e = own_b[i] - own_a[i] - d;
 		ss += e * e;
 		ssa += (own_a[i] - qa) * (own_a[i] - qa);
 		ssb += (own_b[i] - qb) * (own_b[i] - qb);
 		if (inv) {
-			ga[m] = slope_a * f_a[i];
-			gb[m] = slope_b * f_b[i];
+			ga[m] = slope_a > 0 ? slope_a * f_a[i] : 0;
+			gb[m] = slope_b > 0 ? slope_b * f_b[i] : 0;
 			g[m] = gb[m] - ga[m];
 		}
 		m++;
@@ -185,7 +213,9 @@ int interval_pair_quantile(const double *own_a, const double *own_b, const doubl
 	out->pairs = m;
 	if (m >= 2) {
 		double mm = (double)m, t = stats_t_quantile(0.975, mm - 1);
-		double widen = rel_err * (fabs(qa) > fabs(qb) ? fabs(qa) : fabs(qb));
+		/* each pooled quantile may be off by its bucket: the
+		 * difference by both */
+		double widen = rel_err * (fabs(qa) + fabs(qb));
 		/* sectioning, paired, and unpaired (each around its pooled
 		 * quantile, the same degrees of freedom for want of Welch's
 		 * on two spreads that are not means') */

@@ -85,12 +85,13 @@ struct interval_pair {
  * replication's own quantiles own_a[r], own_b[r], and each one's CDF at
  * its point's pooled quantile, f_a[r], f_b[r] (the p_i of the inversion
  * above); slope_a and slope_b are the inverse densities dQ/dp at the
- * pooled quantiles (interval_inverse_slope; NaN: no inversion term).  As
- * for one quantile, the half-width is the larger of sectioning (the
- * paired own differences' spread around the pooled one) and inversion
- * linearised (the paired spread of slope_b f_b[r] - slope_a f_a[r]),
- * widened by rel_err times the larger quantile.  Pairs where anything
- * is NaN are skipped.  0, or SIM_ENOMEM. */
+ * pooled quantiles (interval_inverse_slope; NaN: that side has no
+ * inversion term).  As for one quantile, the half-width is the larger of
+ * sectioning (the paired own differences' spread around the pooled one)
+ * and inversion linearised (the paired spread of slope_b f_b[r] - slope_a
+ * f_a[r]), widened by rel_err times the sum of the quantiles (each may be
+ * off by its bucket).  Pairs where a value used is NaN are skipped.  0,
+ * or SIM_ENOMEM. */
 int interval_pair_quantile(const double *own_a, const double *own_b, const double *f_a,
 			   const double *f_b, size_t n, double qa, double qb, double slope_a,
 			   double slope_b, double rel_err, struct interval_pair *out);
@@ -99,10 +100,12 @@ int interval_pair_quantile(const double *own_a, const double *own_b, const doubl
  * pooled histogram over the span the inversion interval uses: the
  * replications' CDFs at the quantile's bucket, f[0..n) (NaN skipped),
  * give a standard error h in p, and the slope is (Q(p+h) - Q(p-h)) / 2h
- * in seconds: a secant over the span the estimate wanders, not the
- * t-interval's wider one, which in a convex tail overstates the slope
- * (at 5 replications the interval then held 98 % of the time).  NaN
- * with fewer than 2 values or no spread. */
+ * in seconds, Q the pooled quantile with the CDF linear inside each
+ * bucket (a bucket's midpoint would make the secant the bucket's width
+ * over 2h once 2h is under a bucket's mass).  The span is the one the
+ * estimate wanders, not the t-interval's wider one, which in a convex
+ * tail overstates the slope (at 5 replications the interval then held
+ * 98 % of the time).  NaN with fewer than 2 values or no spread. */
 double interval_inverse_slope(const struct hist *pooled, const double *f, size_t n);
 
 /* interval_pair fills out->half, ->unpaired and ->pairs from the

@@ -941,7 +941,15 @@ int report_point_done(struct report *r, size_t p)
 			const struct sc_precision *pr = &sc->precision;
 			int m = pr->metric;
 			char text[400];
-			if (isnan(pt->lo[m]))
+			double need;
+			if (isnan(pt->lo[m]) && metric_quantile(m) > 0 &&
+			    short_stretch(s0, metric_quantile(m), a->check.tau_s, &need)) {
+				char len[32];
+				stats_fmt_seconds(len, sizeof len, need);
+				snprintf(text, sizeof text,
+					 "precision not reached: %s has no interval after %u replications, nor would it after more: the latencies beyond it come in too few bursts per replication; only a longer duration helps (replications of %s or more)",
+					 metric_name(m), a->reps, len);
+			} else if (isnan(pt->lo[m]))
 				snprintf(text, sizeof text,
 					 "precision not reached: %s has no interval after %u replications (too few samples, or beyond its quantile); raise max_replications or duration",
 					 metric_name(m), a->reps);

@@ -9,8 +9,6 @@ set termoption noenhanced
 set datafile separator whitespace
 # the bars are the compared values at the last setting of the others
 # (cmpcol > 0), or else the first points, each named in full
-set title sprintf("Share of %s's requests per backend or shard%s\n(dashes: the even share among those up at the time)", lb, \
-	cmpcol > 0 && npanels > 1 ? ", at ".panel_title[ptpanel[npoints]] : "")
 set ylabel "share of requests"
 set xlabel "backend or shard"
 set style data histograms
@@ -21,20 +19,25 @@ if (cmplabel ne "") { set key title cmplabel }
 set xtics rotate by -30
 bartitle(p) = cmpcol > 0 ? ptline[p] : ptname[p]
 nbar = ncols - 1
-stats share using 2 nooutput
+stats share using (1) nooutput
 nb = STATS_records
 # each bar's even share (nodes.csv's even_share: split among the backends
-# available at the time, by weight) is a dash across the bar; a shards
-# node has none, and its even share is 1 / the shards, a dashed line
+# or shards available at the time, by weight) is a dash across the bar;
+# without it (an older nodes.csv) a dashed line at 1 / the backends
 haseven = 0
 ymax = 0
 do for [i=2:2 * nbar + 1] {
+	# (on a column with no number, an old nodes.csv's or an idle
+	# point's, stats leaves STATS_records undefined)
 	stats share using (column(i)) nooutput
-	if (STATS_records > 0) {
+	if (exists("STATS_records") && STATS_records > 0) {
 		ymax = STATS_max > ymax ? STATS_max : ymax
 		if (i > ncols) { haseven = 1 }
 	}
 }
+set title sprintf("Share of %s's requests per backend or shard%s\n(%s)", lb, \
+	cmpcol > 0 && npanels > 1 ? ", at ".panel_title[ptpanel[npoints]] : "", \
+	haseven ? "dashes: the even share among those up at the time" : "dashed: an even share")
 # room above the tallest bar or dash, so that none is cut
 set yrange [0:ymax * 1.08]
 # bar i (from 0) of a cluster, at x = the cluster's number + barx(i)

@@ -188,7 +188,9 @@ says "$(fmt '%.2f' "$(cell "$n" keys_moved_share point=3 node=lb)") under key mo
 # peak PT: the most reads per second the cache sent its database in a
 # window of point PT
 peak() {
-	awk -F, -v pt="$1" 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+	awk -F, -v pt="$1" 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i
+			if (!("backend_per_s" in at)) { print "no column backend_per_s" > "/dev/stderr"; exit 1 }
+			next }
 		$(at["point"]) == pt && $(at["node"]) == "cache" && $(at["backend_per_s"]) + 0 > m {
 			m = $(at["backend_per_s"]) + 0 }
 		END { print m }' "$tmp/st/node_timeseries.csv"
@@ -196,7 +198,7 @@ peak() {
 hundreds=$(awk -v v="$(peak 0)" 'BEGIN { r = int(v / 100 + 0.5) * 100
 	if (r >= 1000) printf("%d,%03d", int(r / 1000), r % 1000); else printf("%d", r) }')
 says "the flush sends $hundreds reads per second to the database"
-twice=$(awk -v a="$(peak 0)" -v b="$(peak 1)" 'BEGIN { r = a / b
+twice=$(awk -v a="$(peak 0)" -v b="$(peak 1)" 'BEGIN { r = b > 0 ? a / b : 0
 	if (r > 1.8 && r < 2.2) print "twice"; else printf("%.1f times\n", r) }')
 says "database, $twice what it sends with \`coalesce: true\`"
 

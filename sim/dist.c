@@ -396,6 +396,12 @@ double dist_tail3(const struct dist *d, double *x3)
 		double m3 = 0, acc = 0;
 		for (size_t i = 0; i < n; i++)
 			m3 += v[i] * v[i] * v[i];
+		if (!(m3 > 0)) {
+			/* every value 0: as a constant */
+			free(v);
+			x = 0;
+			break;
+		}
 		size_t i = n;
 		while (i > 0 && acc < m3 / 2) {
 			i--;

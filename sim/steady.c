@@ -173,17 +173,6 @@ int steady_analyze(const struct scenario *sc, struct steady_check *out)
 			note.what = STEADY_HEAVY_TAIL;
 			rc = add_note(out, note);
 		}
-		/* a mean over replications that see too few of the demands
-		 * that set the waiting time's spread */
-		double x3 = NAN, p3 = cap.tail_shape > 3 && cap.demand ?
-			dist_tail3(cap.demand, &x3) : NAN;
-		if (rc == 0 && have_flows && lam[i] > 0 && p3 * lam[i] * dur_s < 1) {
-			struct steady_note k = note;
-			k.what = STEADY_SKEWED;
-			k.n3 = p3 * lam[i] * dur_s;
-			k.x3_s = x3 * (cap.demand->mean > 0 ? cap.mean_s / cap.demand->mean : 1);
-			rc = add_note(out, k);
-		}
 		double hold = held_s(sc, i, memo, state);
 		if (rc || !have_flows || lam[i] <= 0 || cap.bounded || !(hold > 0))
 			continue;
@@ -196,6 +185,20 @@ int steady_analyze(const struct scenario *sc, struct steady_check *out)
 			note.what = STEADY_OVERLOAD;
 			rc = add_note(out, note);
 			continue;
+		}
+		/* a mean over replications that see too few of the demands
+		 * that set the waiting time's spread, where there is enough
+		 * waiting for it to matter (a queue of its own, a utilisation
+		 * of 0.1 or more) */
+		double x3 = NAN, p3 = cap.tail_shape > 3 && cap.demand ?
+			dist_tail3(cap.demand, &x3) : NAN;
+		if (note.rho >= STEADY_SKEW_RHO && p3 * lam[i] * dur_s < 1) {
+			struct steady_note k = note;
+			k.what = STEADY_SKEWED;
+			k.n3 = p3 * lam[i] * dur_s;
+			k.x3_s = x3 * (cap.demand->mean > 0 ? cap.mean_s / cap.demand->mean : 1);
+			if ((rc = add_note(out, k)))
+				continue;
 		}
 		/* a settling time needs a finite variance of the service; an
 		 * infinite one is the heavy-tail note's */

@@ -48,7 +48,10 @@
  *      service of cv 3 at rho 0.5 covered 74.5 % at 5 x 2000 s, cv 2
  *      86 %, and cv 1, with 1.6 such demands per replication at 500 s,
  *      92.5 %; docs/STATISTICS.md).  A warning, with the run length that
- *      would see one.
+ *      would see one, for a node with a queue of its own at a utilisation
+ *      of STEADY_SKEW_RHO or more (below, waiting is too small a part of
+ *      the latency to matter, and a quiet node would warn only for its
+ *      few arrivals).
  *
  * The report adds what only runs show: requests in the system growing
  * through the measured window, and latency trending up (report.h).
@@ -62,6 +65,8 @@
 #include "sim/model.h"
 #include "sim/scenario.h"
 
+
+#define STEADY_SKEW_RHO 0.1
 
 enum steady_finding {
 	STEADY_OVERLOAD,     /* rho >= 1, unbounded queue: not steady */

@@ -599,6 +599,10 @@ static void test_dist_tail3_against_draws(void **state)
 	double x3, p = dist_tail3(&d, &x3);
 	assert_true(x3 == 1.5 && fabs(p - 1.0 / 7) < 1e-15);
 	dist_fini(&d);
+	static const double z[] = { 0, 0 };
+	assert_int_equal(dist_empirical(&d, z, 2, NULL), 0);
+	assert_true(dist_tail3(&d, &x3) == 1 && x3 == 0);
+	dist_fini(&d);
 	static const double v4[] = { 1, 0.5, 1, 1 };
 	assert_int_equal(dist_empirical(&d, v4, 4, NULL), 0);
 	p = dist_tail3(&d, &x3);

@@ -164,13 +164,19 @@ static void test_interval_pair_quantile(void **state)
 	/* unpaired: sectioning's (2 + 0.5) / 6 against inversion's (var of
 	 * 100 f_a, 1, plus var of 400 f_b, 4) / 3 */
 	assert_true(fabs(p.unpaired - t * sqrt(5.0 / 3)) < 1e-9);
-	/* the histogram's error, on the larger quantile, widens it */
+	/* the histogram's error on both quantiles widens it */
 	struct interval_pair w;
 	assert_int_equal(interval_pair_quantile(oa, ob, fa, fb, 3, 11, 8.5, 100, 400, 0.01, &w), 0);
-	assert_true(fabs(w.half - p.half - 0.11) < 1e-9);
-	/* no slope: sectioning alone; a NaN drops its pair */
+	assert_true(fabs(w.half - p.half - 0.195) < 1e-9);
+	/* a side without a slope (its CDFs did not spread) adds nothing,
+	 * and its NaN CDFs are not read: b's term alone, 400 f_b = 394,
+	 * 396, 398, variance 4; with neither, sectioning alone; a NaN in a
+	 * CDF that is read drops its pair */
 	const double fn[] = { 0.98, NAN, 1.00 };
 	assert_int_equal(interval_pair_quantile(oa, ob, fn, fb, 3, 11, 8.5, NAN, 400, 0, &p), 0);
+	assert_int_equal(p.pairs, 3);
+	assert_true(fabs(p.half - t * sqrt(4.0 / 3)) < 1e-9);
+	assert_int_equal(interval_pair_quantile(oa, ob, fn, fb, 3, 11, 8.5, NAN, NAN, 0, &p), 0);
 	assert_int_equal(p.pairs, 3);
 	assert_true(fabs(p.half - t * sqrt(0.75 / 6)) < 1e-9);
 	assert_int_equal(interval_pair_quantile(oa, ob, fn, fb, 3, 11, 8.5, 100, 400, 0, &p), 0);

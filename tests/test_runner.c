@@ -422,6 +422,28 @@ static void test_runner_precision_without_samples_is_not_met(void **state)
 		assert_int_equal(a.precision, 2);
 		assert_true(a.complete);
 	}
+	/* p99 at rho 0.9 over 2 s replications: 0.01 x 2 s / a settling time
+	 * of 3.6 s is under the burst rule's 0.15 (report.c), so no count of
+	 * replications gives it an interval, and the warning says that only
+	 * a longer duration helps */
+	struct sweep *set = simtest_load(
+		"duration: 2s\nwarmup: 0s\nreplications: 2\n"
+		"precision: {metric: latency_p99_s, relative: 0.5, max_replications: 6}\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 90/s}, target: s}\n"
+		"nodes:\n  s: {type: service, service: {dist: exponential, mean: 10ms}}\n");
+	struct report rep;
+	struct sim_err err = { 0 };
+	assert_int_equal(report_init(&rep, set, "t"), 0);
+	assert_int_equal(runner_run(set, &rep, NULL, &err), 0);
+	assert_int_equal(simtest_summary(&rep, 0).precision, 2);
+	int said = 0;
+	for (size_t i = 0; i < rep.nwarnings; i++)
+		said |= strstr(rep.warnings[i], "latency_p99_s has no interval after 6 replications, nor "
+						"would it after more") != NULL &&
+			strstr(rep.warnings[i], "replications of 54 s or more") != NULL;
+	assert_true(said);
+	report_fini(&rep);
+	sweep_free(set);
 }
 
 #define TRANSIENT(warmup) \

@@ -104,6 +104,14 @@ static void test_steady_heavy_tails_warn(void **state)
 	assert_null(strstr(w, "skewed"));
 	assert_true(verdict(mm1(0.8, "{dist: exponential, mean: 1s}", len), w, sizeof w));
 	assert_null(strstr(w, "skewed"));
+	/* a quiet node, 20 arrivals per replication at utilisation 0.01,
+	 * sees 0.5 demands above x3 but hardly waits: no warning; at 0.2,
+	 * 20 arrivals in 100 s (0.5 above x3), one */
+	assert_true(verdict(mm1(0.01, "{dist: exponential, mean: 1s}", len), w, sizeof w));
+	assert_null(strstr(w, "skewed"));
+	assert_true(verdict(mm1(0.2, "{dist: exponential, mean: 1s}",
+				"duration: 100s\nwarmup: 20s"), w, sizeof w));
+	assert_non_null(strstr(w, "skewed"));
 	/* a Pareto of shape 3.5 at 500 s: 250 demands, 0.78 % of them above
 	 * x3 = 4 x the scale: 1.95 per replication, no warning; at 200 s,
 	 * 0.78: one */
