@@ -439,6 +439,14 @@ static void estimate(const struct scope_acc *a, double tau_s, double *mean, doub
 	}
 }
 
+int report_never(const struct report *r, size_t p, int m)
+{
+	const struct report_point_acc *a = r->acc && r->acc_point == p ? r->acc : NULL;
+	double need;
+	return a && a->reps && metric_quantile(m) > 0 &&
+	       short_stretch(&a->scopes[0], metric_quantile(m), a->check.tau_s, &need);
+}
+
 int report_estimate(const struct report *r, size_t p, int m, double *est,
 		    double *lo, double *hi)
 {

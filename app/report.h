@@ -156,6 +156,13 @@ int report_open(struct report *r, const char *dir, struct sim_err *err);
 int report_fold(struct report *r, size_t p, uint32_t rep,
 		const struct rep_result *res);
 
+/* report_never says whether metric m of point p, as folded so far (p
+ * must be the point being folded), is a percentile that no number of
+ * replications will give an interval: the latencies beyond it come in
+ * too few bursts per replication (report.c, TS_MIN_STRETCH), which only
+ * a longer duration changes. */
+int report_never(const struct report *r, size_t p, int m);
+
 /* report_estimate gives metric m of point p as folded so far (p must be
  * the point being folded): its estimate and 95 % interval [lo, hi] (NaN
  * when it has none yet).  0, or -1 when p is not being folded. */

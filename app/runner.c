@@ -224,7 +224,12 @@ int runner_fold(const struct sweep *set, struct report *r, unsigned char *closed
 		met = o->enough(o->enough_arg, r, p, k + 1);
 	else if (sc->precision.metric >= 0 && k + 1 >= sc->replications && k + 1 >= 2)
 		met = precise(r, p, &sc->precision);
-	if (!met && k + 1 < sc_max_replications(sc))
+	/* a target no count of replications can meet ends the point now,
+	 * not met (the report says why) */
+	int never = !met && !(o && o->enough) && sc->precision.metric >= 0 &&
+		    k + 1 >= sc->replications && k + 1 >= 2 &&
+		    report_never(r, p, sc->precision.metric);
+	if (!met && !never && k + 1 < sc_max_replications(sc))
 		return 0;
 	if (sc->precision.metric >= 0)
 		report_set_precision(r, p, met);
