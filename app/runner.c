@@ -515,8 +515,8 @@ int runner_run_on(const struct sweep *set, struct report *r,
 static void slot_progress(void *arg, double done, uint64_t events)
 {
 	struct runner_slot *sl = arg;
-	sl->done = done;
-	sl->events = sl->events_done + events;
+	atomic_store_explicit(&sl->done, done, memory_order_relaxed);
+	atomic_store_explicit(&sl->events, sl->events_done + events, memory_order_relaxed);
 }
 
 void runner_serve(const struct sweep *set, const struct runner_worker *wk,
@@ -547,8 +547,9 @@ void runner_serve(const struct sweep *set, const struct runner_worker *wk,
 			/* finished: its events count (none when its point could
 			 * not be built), its fraction no longer */
 			wk->slot->events_done += sc ? res.events : 0;
-			wk->slot->events = wk->slot->events_done;
-			wk->slot->done = 0;
+			atomic_store_explicit(&wk->slot->events, wk->slot->events_done,
+					      memory_order_relaxed);
+			atomic_store_explicit(&wk->slot->done, 0.0, memory_order_relaxed);
 		}
 		if (rc == 0 && repio_pack(&res, &buf))
 			rc = sim_errf(&err, SIM_ENOMEM, "out of memory");
@@ -690,8 +691,9 @@ static void procs_inflight(void *ctx, double *done, uint64_t *events)
 	*done = 0;
 	*events = 0;
 	for (unsigned i = 0; ps->slots && i < ps->n; i++) {
-		*done += ps->w[i].busy ? ps->slots[i].done : 0;
-		*events += ps->slots[i].events;
+		*done += ps->w[i].busy ?
+			atomic_load_explicit(&ps->slots[i].done, memory_order_relaxed) : 0;
+		*events += atomic_load_explicit(&ps->slots[i].events, memory_order_relaxed);
 	}
 }
 

@@ -22,6 +22,8 @@
 #ifndef APP_RUNNER_H
 #define APP_RUNNER_H
 
+#include <stdatomic.h>
+
 #include "app/report.h"
 #include "sim/sim.h"
 
@@ -130,10 +132,13 @@ struct runner_worker {
 };
 
 /* How far a worker is, written by it and read by its parent: the
- * fraction of its item in flight run, and every event it has run. */
+ * fraction of its item in flight run, and every event it has run.  The
+ * two the parent reads are atomic (relaxed: a progress line needs no
+ * order, only whole values); events_done is the worker's own. */
 struct runner_slot {
-	volatile double done;
-	volatile uint64_t events, events_done;
+	_Atomic double done;
+	_Atomic uint64_t events;
+	uint64_t events_done;
 };
 
 /* runner_serve runs the items wk hands out until it has no more, and
