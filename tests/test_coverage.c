@@ -236,8 +236,9 @@ static void test_coverage_rho_05_and_09(void **state)
 }
 
 /* seeded_run loads scenario text y with `seed` set, and runs it through
- * rep as archsim run does, writing the files to dir (NULL: none); the
- * caller commits (with dir), finis rep and frees the sweep. */
+ * rep as archsim run does (warmup: auto's pilots first), writing the
+ * files to dir (NULL: none); the caller commits (with dir), finis rep and
+ * frees the sweep. */
 static struct sweep *seeded_run(const char *y, size_t seed, struct report *rep, const char *dir)
 {
 	char text[32];
@@ -245,6 +246,7 @@ static struct sweep *seeded_run(const char *y, size_t seed, struct report *rep, 
 	struct sc_override ov[] = { { "seed", text } };
 	struct sweep *set = simtest_load_with(y, ov, 1);
 	struct sim_err err = { 0 };
+	assert_int_equal(runner_warmups(set, 1, NULL, &err), 0);
 	assert_int_equal(report_init(rep, set, "t"), 0);
 	if (dir)
 		assert_int_equal(report_open(rep, dir, &err), 0);
@@ -622,17 +624,10 @@ static void test_coverage_warmup_auto(void **state)
 			 "nodes:\n  q: {type: service, service: {dist: exponential, mean: 1s}}\n",
 			 warm[w]);
 		for (size_t run = 0; run < runs; run++) {
-			char seed[32];
-			snprintf(seed, sizeof seed, "%zu", 12000 + run);
-			struct sc_override ov[] = { { "seed", seed } };
-			struct sweep *set = simtest_load_with(y, ov, 1);
-			struct sim_err err = { 0 };
 			struct report rep;
-			assert_int_equal(runner_warmups(set, 1, NULL, &err), 0);
+			struct sweep *set = seeded_run(y, 12000 + run, &rep, NULL);
 			if (w == 0)
 				assert_true(set->warmup_ns[0] >= 360 * (int64_t)1000000000);
-			assert_int_equal(report_init(&rep, set, "t"), 0);
-			assert_int_equal(runner_run(set, &rep, NULL, &err), 0);
 			struct report_summary pt = simtest_summary(&rep, 0);
 			int m = METRIC_LATENCY_MEAN;
 			held[w] += pt.lo[m] <= 10 && 10 <= pt.hi[m];
