@@ -12,6 +12,27 @@
  * ones by abandoning their calls.  Statistics are kept for the node and,
  * when it has more than one replica, for each replica (nodes.csv rows
  * web, web[0], web[1], ...); a node of one replica pays for one set.
+ *
+ * The replica count: replicas [0, active) take new requests; the others
+ * finish what they hold.  A change of the count (a timeline `scale`, or
+ * the node's autoscaler) goes through set_spec: replicas added start,
+ * each taking requests after its own `startup` draw (the first to be
+ * ready takes the lowest free index, so the replicas taking requests
+ * are always a prefix, as balancers read them); replicas removed are the
+ * starting ones first, youngest first (a ReplicaSet deletes pods not yet
+ * ready first), then the highest of those taking requests, which drain:
+ * they take nothing new, and what they still hold after `drain` fails
+ * (the kubelet's SIGKILL after terminationGracePeriodSeconds).  A replica
+ * that becomes ready at an index still draining takes over what it holds:
+ * the one simplification the prefix costs.
+ *
+ * The autoscaler (sim/autoscale.h) runs here, on events of the node's
+ * own: every interval it reads each replica's metric as the difference
+ * of its cumulative integrals since the last reading, counting only the
+ * replicas up and taking requests for the whole interval (and, for
+ * target tracking, past their warm-up), and hands the reading to
+ * as_decide.  The integrals are the per-replica statistics' own; the
+ * readings survive the restart at the end of warm-up by an offset.
  */
 #include "models/service.h"
 
@@ -19,6 +40,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "sim/autoscale.h"
 #include "sim/rng.h"
 #include "sim/stats.h"
 
@@ -27,7 +49,7 @@
 #define SVC_MAX_QUEUE 1000000000
 #define SVC_MAX_NEXT 1024
 
-enum { SVC_EV_DONE = 1 };
+enum { SVC_EV_DONE = 1, SVC_EV_SYNC, SVC_EV_READY, SVC_EV_DRAIN };
 
 struct route {
 	uint32_t to;
@@ -47,6 +69,10 @@ struct service_cfg {
 	struct route *next;
 	size_t nnext;
 	struct call_plan calls;
+	struct dist startup;   /* from the decision to add a replica to its
+				* taking requests */
+	int64_t drain_ns;      /* a removed replica's grace period */
+	struct as_cfg as;      /* autoscale; as.given when present */
 };
 
 static void svc_cfg_init(void *obj)
@@ -137,6 +163,16 @@ static const struct param svc_params[] = {
 	  .parse = svc_parse_calls, .fini = svc_free_calls,
 	  .shape = "[{to: NODE, p: PROBABILITY, timeout: DURATION, retry: {...}}, {parallel: [...]}, ...]",
 	  .doc = "synchronous calls made after the request's own service, in order; the worker is held until each reply is in. An entry `{to: NODE}` calls NODE; with `p` it calls with that probability (default 1); `timeout` and `retry` set what a slow or failed call does (see calls below). `{parallel: [...]}` makes its calls at once and waits for the slowest. A failed call fails the request. A cycle of calls is refused" },
+	{ .name = "startup", .type = PARAM_DIST, PARAM_FIELD(struct service_cfg, startup),
+	  .def = "{dist: constant, value: 0s}",
+	  .doc = "for a replica added (by `scale` or the autoscaler), the time from the decision to its taking requests: scheduling, image pull, start-up, readiness probe; drawn per replica" },
+	{ .name = "drain", .type = PARAM_DURATION, PARAM_FIELD(struct service_cfg, drain_ns),
+	  .min_ns = 0, .def = "30s",
+	  .doc = "a replica removed takes no new requests and finishes what it holds, queued or in service, for up to this long; what it holds after that fails as crashed, counted in drain_cut (Kubernetes' terminationGracePeriodSeconds)" },
+	{ .name = "autoscale", .type = PARAM_VARIANT, PARAM_FIELD(struct service_cfg, as.style),
+	  .key = "style", .key_def = "kubernetes_hpa", .cases = as_cases,
+	  .sub_off = offsetof(struct service_cfg, as), .def_doc = "none: replicas stay as set",
+	  .doc = "a horizontal autoscaler that sets the replica count from a metric, starting from `replicas`; `style` picks whose algorithm and defaults (below)" },
 	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
 	{ 0 }
 };
@@ -190,7 +226,27 @@ struct service {
 	int64_t ts_prev_ns;
 	int32_t brk;                     /* the first breaker on its calls, or -1 */
 	double brk_prev;                 /* its level's integral at the last sample */
+	/* the replica count (set_spec): spec = active + starting */
+	uint32_t spec, starting;
+	struct sim_timer *start_t;       /* [units] starting replicas' timers */
+	int64_t *ready_since;            /* [units] when it last began taking requests */
+	uint32_t *drain_gen;             /* [units] a drain's deadline is void
+					  * once this moves on */
+	uint8_t *phase;                  /* [units] PH_*, for the counts */
+	uint32_t nready, ndraining;      /* up and taking requests; draining */
+	struct twa reps[4];              /* spec, nready, starting, ndraining:
+					  * from time 0, for the time series */
+	struct twa billed;               /* spec + ndraining, since warm-up */
+	double reps_prev[4];             /* reps' integrals at the last sample */
+	uint64_t ups, downs, cut;        /* since warm-up */
+	gsl_rng *rng;                    /* startup draws */
+	/* the autoscaler, when the node has one */
+	struct as_state as;
+	double *mprev;                   /* [units] the cumulative metric at
+					  * the last reading */
 };
+
+enum { PH_NONE, PH_READY, PH_DRAIN };
 
 /* The statistics a change at replica r touches: the node's, and r's own
  * when there are several.  STAT(sv, r, expr) applies expr to both, with
@@ -225,6 +281,8 @@ static void stats_restart(struct svc_stats *st, int64_t now)
 	twa_restart(&st->calling, now);
 }
 
+static int scaling_init(struct sim *s, struct sim_node *n, struct service *sv);
+
 static int svc_init(struct sim *s, struct sim_node *n)
 {
 	const struct service_cfg *c = n->sc->cfg;
@@ -236,9 +294,12 @@ static int svc_init(struct sim *s, struct sim_node *n)
 	sv->inv_speed = 1.0 / c->speed;
 	sv->units = n->units;
 	sv->active = c->replicas;
+	/* the held lists: a crash, or the end of a drain, fails them */
+	sv->track = c->as.given;
 	for (size_t i = 0; i < s->sc->ntimeline; i++)
 		if (s->sc->timeline[i].node == n->id &&
-		    s->sc->timeline[i].action == TL_CRASH)
+		    (s->sc->timeline[i].action == TL_CRASH ||
+		     s->sc->timeline[i].action == TL_SCALE))
 			sv->track = 1;
 	sv->brk = -1;
 	for (size_t i = 0; i < c->calls.nedges && sv->brk < 0; i++)
@@ -253,7 +314,27 @@ static int svc_init(struct sim *s, struct sim_node *n)
 		stats_start(&sv->rep[r].st, s->now_ns,
 			    r < sv->active ? (double)c->workers : 0);
 	}
-	return 0;
+	return scaling_init(s, n, sv);
+}
+
+/* reps_note records the replica counts' new values at now. */
+static void reps_note(struct sim *s, struct service *sv)
+{
+	int64_t now = s->now_ns;
+	twa_set(&sv->reps[0], now, sv->spec);
+	twa_set(&sv->reps[1], now, sv->nready);
+	twa_set(&sv->reps[2], now, sv->starting);
+	twa_set(&sv->reps[3], now, sv->ndraining);
+	twa_set(&sv->billed, now, (double)sv->spec + sv->ndraining);
+}
+
+static void phase_set(struct sim *s, struct service *sv, uint32_t r, uint8_t ph)
+{
+	uint8_t was = sv->phase[r];
+	sv->nready += (ph == PH_READY) - (was == PH_READY);
+	sv->ndraining += (ph == PH_DRAIN) - (was == PH_DRAIN);
+	sv->phase[r] = ph;
+	reps_note(s, sv);
 }
 
 /* recount decides again whether replica r's workers count as capacity,
@@ -264,7 +345,12 @@ static void recount(struct sim *s, struct sim_node *n, struct service *sv,
 		    uint32_t r)
 {
 	struct replica *rp = &sv->rep[r];
-	int want = !sim_unit_down(n, r) && (r < sv->active || rp->busy > 0);
+	int down = sim_unit_down(n, r);
+	uint8_t ph = down ? PH_NONE : r < sv->active ? PH_READY :
+		rp->busy > 0 || rp->qlen > 0 ? PH_DRAIN : PH_NONE;
+	if (ph != sv->phase[r])
+		phase_set(s, sv, r, ph);
+	int want = !down && (r < sv->active || rp->busy > 0);
 	if (want == rp->counted)
 		return;
 	rp->counted = want;
@@ -279,6 +365,14 @@ static void svc_fini(struct sim *s, struct sim_node *n)
 		return;
 	/* requests still held belong to the pool, which the engine frees */
 	free(sv->rep);
+	free(sv->start_t);
+	free(sv->ready_since);
+	free(sv->drain_gen);
+	free(sv->phase);
+	free(sv->mprev);
+	if (sv->rng)
+		gsl_rng_free(sv->rng);
+	as_state_fini(&sv->as);
 	free(sv);
 	n->state = NULL;
 }
@@ -446,9 +540,25 @@ static void complete(struct sim *s, struct sim_node *n, struct service *sv,
 	sim_finish(s, req);
 }
 
+static void autoscale_sync(struct sim *s, struct sim_node *n, struct service *sv);
+static void one_ready(struct sim *s, struct sim_node *n, struct service *sv);
+static void drain_end(struct sim *s, struct sim_node *n, struct service *sv, uint64_t arg);
+
 static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)
 {
 	struct service *sv = n->state;
+	switch (ev->kind) {
+	case SVC_EV_SYNC:
+		autoscale_sync(s, n, sv);
+		return;
+	case SVC_EV_READY:
+		sv->start_t[ev->arg].ev = NULL;
+		one_ready(s, n, sv);
+		return;
+	case SVC_EV_DRAIN:
+		drain_end(s, n, sv, ev->arg);
+		return;
+	}
 	struct request *req = ev->obj;
 	uint32_t r = (uint32_t)ev->arg;
 	req->timer.ev = NULL;
@@ -488,9 +598,9 @@ static void svc_calls_done(struct sim *s, struct sim_node *n,
 	fail(s, sv, r, req, status, req->fail_node);
 }
 
-static void svc_crash(struct sim *s, struct sim_node *n, uint32_t r)
+/* fail_held fails every request replica r holds or queues, as crashed. */
+static void fail_held(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r)
 {
-	struct service *sv = n->state;
 	struct replica *rp = &sv->rep[r];
 	int64_t now = s->now_ns;
 	while (rp->held) {
@@ -517,19 +627,183 @@ static void svc_crash(struct sim *s, struct sim_node *n, uint32_t r)
 	recount(s, n, sv, r);
 }
 
+static void svc_crash(struct sim *s, struct sim_node *n, uint32_t r)
+{
+	fail_held(s, n, n->state, r);
+}
+
 static void svc_recover(struct sim *s, struct sim_node *n, uint32_t r)
 {
 	recount(s, n, n->state, r);
 }
 
+/* ---- the replica count ------------------------------------------------ */
+
+/* set_active makes replicas [0, k) the ones taking requests, and tells
+ * the balancers (units_now). */
+static void set_active(struct sim *s, struct sim_node *n, struct service *sv, uint32_t k)
+{
+	uint32_t was = sv->active;
+	sv->active = k;
+	if (n->faults)
+		n->faults->units_now = k;
+	uint32_t lo = was < k ? was : k, hi = was < k ? k : was;
+	for (uint32_t r = lo; r < hi; r++)
+		recount(s, n, sv, r);
+}
+
+/* one_ready: a starting replica takes requests, at the lowest free index. */
+static void one_ready(struct sim *s, struct sim_node *n, struct service *sv)
+{
+	uint32_t r = sv->active;
+	sv->starting--;
+	sv->ready_since[r] = s->now_ns;
+	sv->drain_gen[r]++;              /* a drain at r is over: taken over */
+	set_active(s, n, sv, r + 1);
+	reps_note(s, sv);
+}
+
+/* set_spec makes the replica count k: replicas added start, replicas
+ * removed are the starting ones (youngest first), then the highest of
+ * those taking requests, which drain. */
+static void set_spec(struct sim *s, struct sim_node *n, struct service *sv, uint32_t k)
+{
+	const struct service_cfg *c = sv->cfg;
+	if (k > sv->units)
+		k = sv->units;
+	if (k == sv->spec)
+		return;
+	if (s->measuring)
+		k > sv->spec ? sv->ups++ : sv->downs++;
+	while (sv->spec < k) {
+		sv->spec++;
+		sv->starting++;
+		int64_t d = dist_sample_ns(&c->startup, sv->rng);
+		if (d <= 0) {
+			one_ready(s, n, sv);
+			continue;
+		}
+		uint32_t slot = 0;
+		while (sim_timer_pending(&sv->start_t[slot]))
+			slot++;
+		sv->start_t[slot] = sim_timer_set(s, s->now_ns + d, n->id, SVC_EV_READY, NULL, slot);
+	}
+	while (sv->spec > k && sv->starting) {
+		/* the starting replica that would be ready last */
+		uint32_t best = UINT32_MAX;
+		for (uint32_t i = 0; i < sv->units; i++)
+			if (sim_timer_pending(&sv->start_t[i]) &&
+			    (best == UINT32_MAX ||
+			     sv->start_t[i].ev->time_ns >= sv->start_t[best].ev->time_ns))
+				best = i;
+		sim_timer_cancel(&sv->start_t[best]);
+		sv->spec--;
+		sv->starting--;
+	}
+	if (sv->spec > k) {
+		uint32_t from = k - sv->starting;
+		for (uint32_t r = from; r < sv->active; r++)
+			sim_schedule(s, s->now_ns + c->drain_ns, n->id, SVC_EV_DRAIN, NULL,
+				     (uint64_t)sv->drain_gen[r] << 32 | r);
+		sv->spec = k;
+		set_active(s, n, sv, from);
+	}
+	reps_note(s, sv);
+}
+
+/* drain_end: replica r's grace period is over; what it still holds fails. */
+static void drain_end(struct sim *s, struct sim_node *n, struct service *sv, uint64_t arg)
+{
+	uint32_t r = (uint32_t)arg;
+	if ((uint32_t)(arg >> 32) != sv->drain_gen[r] || r < sv->active)
+		return;
+	struct replica *rp = &sv->rep[r];
+	uint64_t before = sv->tot.failed;
+	fail_held(s, n, sv, r);
+	if (s->measuring)
+		sv->cut += sv->tot.failed - before;
+	(void)rp;
+}
+
 static void svc_scale(struct sim *s, struct sim_node *n, uint32_t units)
 {
-	struct service *sv = n->state;
-	if (units > sv->units)
-		units = sv->units;
-	sv->active = units;
-	for (uint32_t r = 0; r < sv->units; r++)
-		recount(s, n, sv, r);
+	set_spec(s, n, n->state, units);
+}
+
+/* ---- the autoscaler ---------------------------------------------------- */
+
+/* cumulative is replica r's metric integral so far (since the last restart
+ * of its statistics): worker-seconds busy, request-seconds held or
+ * waiting, arrivals, request-seconds waiting. */
+static double cumulative(const struct service *sv, uint32_t r, int64_t now)
+{
+	const struct svc_stats *st = sv->units > 1 ? &sv->rep[r].st : &sv->tot;
+	switch (sv->cfg->as.metric) {
+	case AS_UTILIZATION:
+		return twa_integral(&st->busy, now) * 1e-9 / sv->cfg->workers;
+	case AS_CONCURRENCY:
+		return (twa_integral(&st->busy, now) + twa_integral(&st->queued, now)) * 1e-9;
+	case AS_RPS:
+		return (double)st->arrivals;
+	default:
+		return twa_integral(&st->queued, now) * 1e-9;
+	}
+}
+
+static void autoscale_sync(struct sim *s, struct sim_node *n, struct service *sv)
+{
+	const struct as_cfg *c = &sv->cfg->as;
+	int64_t now = s->now_ns, every = as_interval_ns(c);
+	int64_t need = every;            /* a full interval of metric */
+	if (c->style == AS_TARGET_TRACKING && c->warmup_ns > need)
+		need = c->warmup_ns;
+	struct as_reading rd = { 0, 0, 0 };
+	for (uint32_t r = 0; r < sv->units; r++) {
+		double cur = cumulative(sv, r, now);
+		if (r < sv->active && !sim_unit_down(n, r) && now - sv->ready_since[r] >= need) {
+			rd.counted++;
+			rd.sum += (cur - sv->mprev[r]) / ((double)every * 1e-9);
+		}
+		sv->mprev[r] = cur;
+	}
+	rd.other = sv->spec > rd.counted ? sv->spec - rd.counted : 0;
+	long k = as_decide(&sv->as, c, now, &rd);
+	if (k < 0)
+		s->oom = 1;
+	else
+		set_spec(s, n, sv, (uint32_t)k);
+	sim_schedule(s, now + every, n->id, SVC_EV_SYNC, NULL, 0);
+}
+
+static int scaling_init(struct sim *s, struct sim_node *n, struct service *sv)
+{
+	const struct service_cfg *c = sv->cfg;
+	int64_t now = s->now_ns;
+	sv->spec = sv->active;
+	if (!(sv->start_t = calloc(sv->units, sizeof *sv->start_t)) ||
+	    !(sv->ready_since = malloc(sv->units * sizeof *sv->ready_since)) ||
+	    !(sv->drain_gen = calloc(sv->units, sizeof *sv->drain_gen)) ||
+	    !(sv->phase = calloc(sv->units, 1)) ||
+	    !(sv->rng = sim_stream(s, n, "startup")))
+		return SIM_ENOMEM;
+	for (uint32_t r = 0; r < sv->units; r++) {
+		/* the first replicas have been taking requests for ever */
+		sv->ready_since[r] = INT64_MIN / 2;
+		if (r < sv->active)
+			sv->phase[r] = PH_READY;
+	}
+	sv->nready = sv->active;
+	for (int i = 0; i < 4; i++)
+		twa_init(&sv->reps[i], now, 0);
+	twa_init(&sv->billed, now, 0);
+	reps_note(s, sv);
+	if (!c->as.given)
+		return 0;
+	if (!(sv->mprev = calloc(sv->units, sizeof *sv->mprev)) ||
+	    as_state_init(&sv->as, &c->as, sv->spec, now) ||
+	    !sim_schedule(s, now + as_interval_ns(&c->as), n->id, SVC_EV_SYNC, NULL, 0))
+		return SIM_ENOMEM;
+	return 0;
 }
 
 static void svc_warmup_end(struct sim *s, struct sim_node *n)
@@ -541,6 +815,11 @@ static void svc_warmup_end(struct sim *s, struct sim_node *n)
 	prev[1] -= twa_integral(&sv->tot.capacity, s->now_ns);
 	prev[2] -= twa_integral(&sv->tot.queued, s->now_ns);
 	prev[3] -= twa_integral(&sv->tot.calling, s->now_ns);
+	/* and the autoscaler's readings too */
+	for (uint32_t r = 0; sv->mprev && r < sv->units; r++)
+		sv->mprev[r] -= cumulative(sv, r, s->now_ns);
+	twa_restart(&sv->billed, s->now_ns);
+	sv->ups = sv->downs = sv->cut = 0;
 	stats_restart(&sv->tot, s->now_ns);
 	for (uint32_t r = 0; r < sv->units && sv->units > 1; r++)
 		stats_restart(&sv->rep[r].st, s->now_ns);
@@ -569,12 +848,19 @@ static void row_write(double *v, const struct svc_stats *st, int64_t now)
 	v[22] = st->orphan_busy_ns * 1e-9;
 	v[24] = (double)st->shed;
 	v[26] = (double)st->cancelled;
+	v[28] = NAN;
+	v[30] = v[32] = v[34] = 0;
 }
 
 static void svc_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 {
 	struct service *sv = n->state;
-	row_write(node_row(o, n->ops, 0), &sv->tot, s->now_ns);
+	double *v = node_row(o, n->ops, 0);
+	row_write(v, &sv->tot, s->now_ns);
+	v[28] = twa_mean(&sv->billed, s->now_ns);
+	v[30] = (double)sv->ups;
+	v[32] = (double)sv->downs;
+	v[34] = (double)sv->cut;
 	for (uint32_t r = 0; r < sv->units && o->nrows > 1; r++)
 		row_write(node_row(o, n->ops, 1 + r), &sv->rep[r].st, s->now_ns);
 }
@@ -593,6 +879,11 @@ static void svc_sample(struct sim *s, struct sim_node *n, double *out)
 	out[1] = dt > 0 ? (cur[2] - sv->ts_prev[2]) / dt : NAN;
 	out[2] = dt > 0 ? (cur[0] - sv->ts_prev[0]) / dt : NAN;
 	out[3] = dt > 0 ? (cur[3] - sv->ts_prev[3]) / dt : NAN;
+	for (int i = 0; i < 4; i++) {
+		double a = twa_integral(&sv->reps[i], now);
+		out[5 + i] = dt > 0 ? (a - sv->reps_prev[i]) / dt : NAN;
+		sv->reps_prev[i] = a;
+	}
 	out[4] = NAN;
 	if (sv->brk >= 0) {
 		/* the breaker's level, time-averaged over the window; it is
@@ -626,11 +917,18 @@ static uint32_t svc_units(const void *cfg)
 	return c->replicas;
 }
 
+static const struct as_cfg *svc_autoscale(const void *cfg)
+{
+	const struct service_cfg *c = cfg;
+	return c->as.given ? &c->as : NULL;
+}
+
 static int svc_capacity(const void *cfg, struct node_capacity *out)
 {
 	const struct service_cfg *c = cfg;
 	out->workers = c->workers;
-	out->replicas = c->replicas;
+	/* with an autoscaler, the steady-state checks see the most it may set */
+	out->replicas = c->as.given ? c->as.max : c->replicas;
 	out->mean_s = c->service.mean / c->speed;
 	out->calls = c->calls.nsteps ? &c->calls : NULL;
 	out->scv = c->service.mean > 0 ?
@@ -660,6 +958,12 @@ static const struct col_def svc_cols[] = {
 	{ "orphan_busy_s", COL_SUM, "service time spent on those, worker-seconds" },
 	{ "shed", COL_SUM, "requests dropped after waiting longer than max_queue_wait" },
 	{ "cancelled", COL_SUM, "requests dropped before they started: their caller gave them up (`cancel: true`)" },
+	{ "replicas_mean", COL_MEAN,
+	  "replicas that exist, time-averaged: starting, taking requests (crashed ones too) or draining; what is billed" },
+	{ "scale_ups", COL_SUM, "changes of the replica count upwards (autoscaler or `scale`)" },
+	{ "scale_downs", COL_SUM, "changes of the replica count downwards" },
+	{ "drain_cut", COL_SUM,
+	  "requests a removed replica still held at the end of its `drain`, failed as crashed" },
 	{ NULL, 0, NULL },
 };
 
@@ -670,6 +974,10 @@ static const struct col_def svc_ts_cols[] = {
 	{ "calling_mean", COL_MEAN, "workers holding a request while waiting on its calls" },
 	{ "breaker_state", COL_MEAN,
 	  "the first circuit breaker on the node's calls: 0 closed, 0.5 half-open, 1 open, time-averaged over the window and over its instances (one per replica unless the edge says scope: node)" },
+	{ "replicas", COL_MEAN, "the replica count set (by `replicas`, `scale` or the autoscaler): starting or taking requests" },
+	{ "replicas_ready", COL_MEAN, "replicas up and taking requests" },
+	{ "replicas_starting", COL_MEAN, "replicas added and not yet taking requests (`startup`)" },
+	{ "replicas_draining", COL_MEAN, "replicas removed and still finishing what they hold (`drain`)" },
 	{ NULL, 0, NULL },
 };
 
@@ -678,6 +986,7 @@ const struct model_ops service_ops = {
 	.summary = "replicas x workers with FIFO queues, a service-time distribution, calls and routing",
 	.params = &svc_table,
 	.units = svc_units,
+	.autoscale = svc_autoscale,
 	.init = svc_init,
 	.arrive = svc_arrive,
 	.calls_done = svc_calls_done,

@@ -146,6 +146,19 @@ run queue-burst "$bin" run scenarios/queue-burst.yaml -q -o "$tmp/qb"
 n="$tmp/qb/nodes.csv"
 says "with 6 consumers a mean of $(fmt '%.0f' "$(cell "$n" delay_mean_s point=0 node=orders)") s and a p99 of $(fmt '%.0f' "$(cell "$n" delay_p99_s point=0 node=orders)") s; with 32, $(fmt '%.1f' "$(cell "$n" delay_mean_s point=4 node=orders)") s and $(fmt '%.1f' "$(cell "$n" delay_p99_s point=4 node=orders)") s"
 
+# ---- autoscaling: minutes above the SLO, refusals, what is billed --------
+run autoscale-ramp "$bin" run scenarios/autoscale-ramp.yaml -q -o "$tmp/ar"
+s="$tmp/ar/summary.csv" n="$tmp/ar/nodes.csv"
+# above PT: minutes of point PT's 30-second windows whose p99 passed 300 ms
+above() {
+	awk -F, -v pt="$1" 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+		$(at["point"]) == pt && $(at["latency_p99_s"]) != "NaN" && $(at["latency_p99_s"]) + 0 > 0.3 { m += 0.5 }
+		END { printf "%g minute%s", m, m == 1 ? "" : "s" }' "$tmp/ar/timeseries.csv"
+}
+says "With a 10 s start-up the p99 of 30-second windows is above 300 ms for $(above 0) of the spike, with 45 s for $(above 1), with 3 minutes for $(above 2);"
+says "$(fmt '%.1f' "$(cell "$s" reject_ratio point=0)" 100) %, $(fmt '%.1f' "$(cell "$s" reject_ratio point=1)" 100) % and $(fmt '%.1f' "$(cell "$s" reject_ratio point=2)" 100) % of the two hours' requests are refused"
+says "\`replicas_mean\` ($(fmt '%.2f' "$(cell "$n" replicas_mean point=0 node=web)"), $(fmt '%.2f' "$(cell "$n" replicas_mean point=1 node=web)") and $(fmt '%.2f' "$(cell "$n" replicas_mean point=2 node=web)") over the two hours)"
+
 # ---- a retry storm: what the left stack fails, and its orphans ----------
 run retry-storm "$bin" run scenarios/retry-storm.yaml -q -o "$tmp/rs"
 w="$tmp/rs/workloads.csv" n="$tmp/rs/nodes.csv"

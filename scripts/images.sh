@@ -30,6 +30,7 @@ capacity-plan-web         capacity-plan      capacity-nodes.web.replicas
 capacity-plan-db          capacity-plan      capacity-nodes.db.replicas
 l4-vs-l7-share            l4-vs-l7           backend_share
 queue-burst-backlog       queue-burst        queue_time
+autoscale-ramp-scaling    autoscale-ramp     scaling
 read-replicas-stale       read-replicas      stale_reads
 retry-storm-recovered     retry-storm-sweep  healthy_share
 retry-storm-workers       retry-storm        node_time

@@ -104,6 +104,17 @@ if [ -f "$dir/node_timeseries.csv" ]; then
 		&& !seen[$3]++ { printf "%s ", $3 }' "$dir/node_timeseries.csv")
 fi
 # the time axis: seconds, or minutes or hours when the run is long
+# nodes whose replica count changes in the first point (an autoscaler,
+# a timeline scale): the scaling chart's
+scaled=""
+if [ -f "$dir/node_timeseries.csv" ]; then
+	col=$(head -n 1 "$dir/node_timeseries.csv" | tr , '\n' | grep -n '^replicas$' | cut -d: -f1)
+	scaled=$(awk -F, -v c="$col" 'NR > 1 && $1 == 0 && c && $c != "" && $c != "NaN" {
+			if (!($3 in first)) { first[$3] = $c; order[++n] = $3 }
+			else if ($c != first[$3]) moved[$3] = 1 }
+		END { for (i = 1; i <= n; i++) if (moved[order[i]]) printf "%s ", order[i] }' \
+		"$dir/node_timeseries.csv")
+fi
 tdiv=1 tunit=s
 if [ -f "$dir/timeseries.csv" ]; then
 	tmax=$(awk -F, 'NR > 1 && $2 + 0 > m { m = $2 + 0 } END { print m + 0 }' "$dir/timeseries.csv")
@@ -384,11 +395,12 @@ for gp in plots/*.gp; do
 	stale_reads) [ -s "$staledat" ] || continue ;;
 	queue_time) [ -n "$queue" ] || continue ;;
 	breaker_time) [ -n "$brknodes" ] || continue ;;
+	scaling) [ -n "$scaled" ] || continue ;;
 	healthy_share) [ "$xcol" -gt 0 ] && [ "$unhealthy" = 1 ] || continue ;;
 	esac
 	for fmt in png svg; do
 	tmp="$dir/.$name.$fmt.tmp"
-	if gnuplot -e "dir='$dir'; out='$tmp'; fmt='$fmt'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; share='$share'; lb='$lb'; ncols=$ncols; selpts='$selpts'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ncache=$ncache; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; nqueue=$nqueue; brknodes='$brknodes'; dbunits='$dbunits'; names='$names'; hasfail=$hasfail; tdiv=$tdiv; tunit='$tunit'" "$gp" 2>"$dir/.$name.log"; then
+	if gnuplot -e "dir='$dir'; out='$tmp'; fmt='$fmt'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; share='$share'; lb='$lb'; ncols=$ncols; selpts='$selpts'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ncache=$ncache; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; nqueue=$nqueue; brknodes='$brknodes'; dbunits='$dbunits'; scaled='$scaled'; names='$names'; hasfail=$hasfail; tdiv=$tdiv; tunit='$tunit'" "$gp" 2>"$dir/.$name.log"; then
 		mv "$tmp" "$dir/$name.$fmt"
 		rm -f "$dir/.$name.log"
 	else

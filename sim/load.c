@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/autoscale.h"
 #include "sim/breaker.h"
 #include "sim/metric.h"
 #include "sim/timeline.h"
@@ -361,6 +362,9 @@ static int check_nodes(struct check_ctx *c, const struct load_lang *lang)
 			return rc;
 		n->units = n->ops->units ? n->ops->units(n->cfg) : 1;
 		n->max_units = n->units;
+		const struct as_cfg *as = n->ops->autoscale ? n->ops->autoscale(n->cfg) : NULL;
+		if (as && as->max > n->max_units)
+			n->max_units = as->max;
 	}
 	for (size_t i = ncomp; i < ncomp + nwl; i++) {
 		struct sc_node *n = &sc->nodes[i];

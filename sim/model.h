@@ -60,6 +60,7 @@ struct sim_node;
 struct request;
 struct event;
 struct call_plan;
+struct as_cfg;
 
 /* How a column of nodes.csv is folded across replications. */
 enum col_agg {
@@ -139,6 +140,10 @@ struct model_ops {
 	const struct param_table *params;
 	/* units: how many replicas the config has (NULL: one). */
 	uint32_t (*units)(const void *cfg);
+	/* autoscale (may be NULL): the node's autoscaler (autoscale.h), or
+	 * NULL when it has none.  A node with one may grow to its
+	 * max_replicas, and the timeline may not `scale` it. */
+	const struct as_cfg *(*autoscale)(const void *cfg);
 	/* link (may be NULL) runs once every node and the timeline are
 	 * checked: it checks what the node's config says of other nodes
 	 * (the kinds of its backends, how many replicas they will have),

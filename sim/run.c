@@ -385,9 +385,12 @@ static int node_setup(struct sim *s, uint32_t i)
 	if (n->ops->calls_done && (!n->ops->makes_calls || n->ops->makes_calls(n->sc->cfg)) &&
 	    !(n->cst = calloc(1 + (size_t)n->units, sizeof *n->cst)))
 		return SIM_ENOMEM;
-	for (size_t t = 0; t < sc->ntimeline; t++) {
-		if (sc->timeline[t].node != i)
-			continue;
+	/* fault state for the nodes the timeline names, and for those whose
+	 * replica count an autoscaler changes (balancers read units_now) */
+	int named = n->ops->autoscale && n->ops->autoscale(n->sc->cfg);
+	for (size_t t = 0; t < sc->ntimeline && !named; t++)
+		named = sc->timeline[t].node == i;
+	if (named) {
 		struct node_faults *f = calloc(1, sizeof *f);
 		n->faults = f;
 		if (!f || !(f->slow = malloc(n->units * sizeof *f->slow)) ||
@@ -398,7 +401,6 @@ static int node_setup(struct sim *s, uint32_t i)
 		for (uint32_t u = 0; u < n->units; u++)
 			f->slow[u] = 1;
 		f->units_now = n->sc->units;
-		break;
 	}
 	return 0;
 }

@@ -83,7 +83,7 @@ const struct tl_action_def tl_engine_actions[] = {
 			 .doc = "`add` is added before every arrival at the node (whole nodes only)" },
 	[TL_SCALE] = { .name = "scale", .flags = TLA_WHOLE, .engine = TL_SCALE,
 		       .value = &replicas_key, .label = label_scale,
-		       .doc = "`replicas` replicas take new requests; removed ones finish what they hold (whole nodes only)" },
+		       .doc = "the node has `replicas` replicas from now on: a service's added ones take requests after its `startup`, its removed ones drain for up to its `drain`; elsewhere removed ones finish what they hold (whole nodes only)" },
 	{ 0 }
 };
 
@@ -317,6 +317,10 @@ static int check_entry(struct check_ctx *ctx, const struct yt_node *e, size_t i,
 	if ((d->flags & TLA_WHOLE) && t->unit != UINT32_MAX)
 		return check_fail(ctx, nn, w, "'%s' applies to a whole node: write %s, not a replica",
 				  word, nd->name);
+	if (t->action == TL_SCALE && nd->ops->autoscale && nd->ops->autoscale(nd->cfg))
+		return check_fail(ctx, dn, what,
+				  "'%s' has an autoscaler, which sets its replicas: change its min_replicas or max_replicas instead",
+				  nd->name);
 	t->member = UINT32_MAX;
 	const struct yt_node *mn = yt_get(e, "consumer");
 	if (mn) {

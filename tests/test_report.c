@@ -195,7 +195,7 @@ static void test_report_writes_exact_text(void **state)
 	assert_string_equal(csvt_get(&c, 0, "utilization_ci95"), "0");
 	csvt_free(&c);
 	snprintf(path, sizeof path, "%s/node_timeseries.csv", sub);
-	assert_non_null(strstr(slurp(path), "\n0,0,w,0.5,0.5,0.5,0.5,0.5,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,10,0,2\n"));
+	assert_non_null(strstr(slurp(path), "\n0,0,w,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,10,0,2\n"));
 	snprintf(path, sizeof path, "%s/timeline.csv", sub);
 	assert_string_equal(slurp(path),
 			    "point,t_s,end_s,node,do,label,duration_s,warmup_s,replications\n");

@@ -1,0 +1,379 @@
+/*
+ * test_autoscale.c - the autoscalers: the controller driven by scripted
+ * readings, each case worked out by hand from the Kubernetes HPA's
+ * replica calculator and behaviors (replica_calculator.go, horizontal.go)
+ * and from AWS's alarm rules; then whole runs whose loads are
+ * deterministic, so that each replica count over time is known exactly;
+ * then a service's drain.
+ */
+#include "tests/simtest.h"
+
+#include <math.h>
+
+#include "sim/autoscale.h"
+
+#define S 1000000000LL
+
+/* ---- the controller alone --------------------------------------------------- */
+
+/* A service with an autoscaler, its keys given as text, loaded through
+ * the parameter tables so the defaults are the reference's. */
+struct ctl {
+	struct sweep *set;
+	const struct as_cfg *c;
+	struct as_state st;
+};
+
+static void ctl_open(struct ctl *t, const char *keys, uint32_t initial)
+{
+	char yaml[2048];
+	snprintf(yaml, sizeof yaml,
+		 "duration: 1s\n"
+		 "workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: w}\n"
+		 "nodes:\n  w: {type: service, replicas: %u, service: 1ms, autoscale: {%s}}\n",
+		 initial, keys);
+	t->set = simtest_load(yaml);
+	const struct sc_node *n = &t->set->points[0]->nodes[0];
+	assert_string_equal(n->name, "w");
+	t->c = n->ops->autoscale(n->cfg);
+	assert_non_null(t->c);
+	assert_int_equal(as_state_init(&t->st, t->c, initial, 0), 0);
+}
+
+static void ctl_close(struct ctl *t)
+{
+	as_state_fini(&t->st);
+	sweep_free(t->set);
+}
+
+/* step reads `counted` replicas averaging `mean` (others without a
+ * metric) at second `at`, and returns the count set. */
+static long step(struct ctl *t, int64_t at, uint32_t counted, uint32_t other, double mean)
+{
+	struct as_reading r = { counted, other, mean * counted };
+	return as_decide(&t->st, t->c, at * S, &r);
+}
+
+/* Within the tolerance nothing changes; past it, ceil(ratio x ready). */
+static void test_hpa_tolerance_and_ratio(void **state)
+{
+	(void)state;
+	struct ctl t;
+	ctl_open(&t, "max_replicas: 40, target: 0.6", 4);
+	assert_int_equal(step(&t, 15, 4, 0, 0.65), 4);      /* 1.083: inside 0.1 */
+	assert_int_equal(step(&t, 30, 4, 0, 0.54), 4);      /* 0.9 exactly: inside */
+	assert_int_equal(step(&t, 45, 4, 0, 0.70), 5);      /* ceil(4.67) */
+	ctl_close(&t);
+	/* a tolerance of 0.2 keeps 0.70 / 0.6 */
+	ctl_open(&t, "max_replicas: 40, target: 0.6, tolerance: 0.2", 4);
+	assert_int_equal(step(&t, 15, 4, 0, 0.70), 4);
+	ctl_close(&t);
+}
+
+/* The default scale-up policies: max(+100 %, +4 pods) per 15 s, counted
+ * from the count at the period's start. */
+static void test_hpa_scale_up_rate(void **state)
+{
+	(void)state;
+	struct ctl t;
+	ctl_open(&t, "max_replicas: 100, target: 0.1", 2);
+	/* every reading asks for 10 x the replicas */
+	assert_int_equal(step(&t, 15, 2, 0, 1.0), 6);       /* max(2 x 2, 2 + 4) */
+	assert_int_equal(step(&t, 30, 6, 0, 1.0), 12);      /* the change at 15 s is
+							    * not within (15 s, 30 s] */
+	assert_int_equal(step(&t, 45, 12, 0, 1.0), 24);
+	assert_int_equal(step(&t, 60, 24, 0, 1.0), 48);
+	assert_int_equal(step(&t, 75, 48, 0, 1.0), 96);
+	assert_int_equal(step(&t, 90, 96, 0, 1.0), 100);    /* max_replicas */
+	ctl_close(&t);
+	/* readings 5 s apart: the period still holds the change */
+	ctl_open(&t, "max_replicas: 100, target: 0.1, sync_period: 5s", 2);
+	assert_int_equal(step(&t, 5, 2, 0, 1.0), 6);
+	assert_int_equal(step(&t, 10, 2, 4, 1.0), 6);       /* 6 - 4 added + 4 = 6 */
+	assert_int_equal(step(&t, 19, 6, 0, 1.0), 6);       /* 5 s is in (4 s, 19 s] */
+	assert_int_equal(step(&t, 20, 6, 0, 1.0), 12);      /* and not in (5 s, 20 s] */
+	ctl_close(&t);
+	/* select_policy: min takes the policy allowing the least */
+	ctl_open(&t, "max_replicas: 100, target: 0.1, "
+		 "behavior: {scale_up: {select_policy: min}}", 2);
+	assert_int_equal(step(&t, 15, 2, 0, 1.0), 4);       /* min(2 x 2, 2 + 4) */
+	ctl_close(&t);
+	ctl_open(&t, "max_replicas: 100, target: 0.1, "
+		 "behavior: {scale_up: {select_policy: disabled}}", 2);
+	assert_int_equal(step(&t, 15, 2, 0, 1.0), 2);
+	ctl_close(&t);
+}
+
+/* Scale-down waits for the highest recommendation of the last 300 s,
+ * the HPA's first (the initial count at time 0) among them. */
+static void test_hpa_scale_down_window(void **state)
+{
+	(void)state;
+	struct ctl t;
+	ctl_open(&t, "max_replicas: 40, target: 0.5", 20);
+	/* 0.25 on 20 asks for 10 from the first sync on */
+	for (int64_t at = 15; at < 300; at += 15)
+		assert_int_equal(step(&t, at, 20, 0, 0.25), 20);
+	assert_int_equal(step(&t, 300, 20, 0, 0.25), 10);  /* t = 0 left the window */
+	ctl_close(&t);
+	/* a higher recommendation at 60 s holds the count until 360 s */
+	ctl_open(&t, "max_replicas: 40, target: 0.5", 20);
+	for (int64_t at = 15; at < 360; at += 15) {
+		double m = at == 60 ? 0.5 : 0.25;   /* 60 s asks for 20 */
+		assert_int_equal(step(&t, at, 20, 0, m), 20);
+	}
+	assert_int_equal(step(&t, 360, 20, 0, 0.25), 10);
+	ctl_close(&t);
+	/* and a rate: one pod a minute, from the count at the period's start */
+	ctl_open(&t, "max_replicas: 40, target: 0.5, behavior: {scale_down: "
+		 "{stabilization_window: 0s, policies: [{type: pods, value: 1, period: 60s}]}}", 10);
+	long want[] = { 9, 9, 9, 9, 8, 8, 8, 8, 7 };       /* at 15, 30, ... 135 s */
+	for (int i = 0; i < 9; i++)
+		assert_int_equal(step(&t, 15 * (i + 1), 10, 0, 0.1), want[i]);
+	ctl_close(&t);
+	/* Percent rounds down: 50 % of 5 leaves 2 */
+	ctl_open(&t, "max_replicas: 40, target: 0.5, behavior: {scale_down: "
+		 "{stabilization_window: 0s, policies: [{type: percent, value: 50, period: 15s}]}}", 5);
+	assert_int_equal(step(&t, 15, 5, 0, 0.05), 2);
+	assert_int_equal(step(&t, 30, 2, 0, 0.05), 1);     /* min_replicas 1 */
+	ctl_close(&t);
+}
+
+/* Replicas without a metric: for utilization a replica not ready is set
+ * aside, counted as idle only on a scale-up; for a per-pod metric it is
+ * missing, idle on a scale-up and at the target on a scale-down. */
+static void test_hpa_unready_and_missing(void **state)
+{
+	(void)state;
+	struct ctl t;
+	const char *fast_down = ", behavior: {scale_down: {stabilization_window: 0s}}";
+	char keys[256];
+	snprintf(keys, sizeof keys, "max_replicas: 40, target: 0.5%s", fast_down);
+	ctl_open(&t, keys, 10);
+	/* 4 ready at 0.9 (ratio 1.8), 6 starting: 3.6 / 10 / 0.5 = 0.72, the
+	 * direction reverses, nothing changes (without them: ceil(7.2) = 8) */
+	assert_int_equal(step(&t, 15, 4, 6, 0.9), 10);
+	/* 4 ready at 0.9 with 2 starting, of 6: 3.6 / 6 / 0.5 = 1.2, ceil(7.2) */
+	ctl_close(&t);
+	ctl_open(&t, keys, 6);
+	assert_int_equal(step(&t, 15, 4, 2, 0.9), 8);
+	ctl_close(&t);
+	/* on a scale-down the unready are ignored: ceil(0.4 x 4) = 2 */
+	ctl_open(&t, keys, 8);
+	assert_int_equal(step(&t, 15, 4, 4, 0.2), 2);
+	ctl_close(&t);
+	/* rps_per_replica: 4 read at 50 against 100, 2 missing count as 100:
+	 * 400 / 6 / 100 = 0.667, ceil(4); ignored they would give 2 */
+	snprintf(keys, sizeof keys, "max_replicas: 40, metric: rps_per_replica, target: 100%s",
+		 fast_down);
+	ctl_open(&t, keys, 6);
+	assert_int_equal(step(&t, 15, 4, 2, 50), 4);
+	ctl_close(&t);
+	/* no replica with a metric: no decision */
+	ctl_open(&t, keys, 6);
+	assert_int_equal(step(&t, 15, 0, 6, 0), 6);
+	ctl_close(&t);
+}
+
+/* A count outside [min, max] is brought inside at the first sync. */
+static void test_hpa_bounds(void **state)
+{
+	(void)state;
+	struct ctl t;
+	ctl_open(&t, "min_replicas: 3, max_replicas: 5, target: 0.5", 1);
+	assert_int_equal(step(&t, 15, 1, 0, 0.5), 3);
+	ctl_close(&t);
+	ctl_open(&t, "min_replicas: 3, max_replicas: 5, target: 0.5", 9);
+	assert_int_equal(step(&t, 15, 9, 0, 0.5), 5);
+	ctl_close(&t);
+}
+
+/* AWS target tracking: the high alarm after three datapoints above the
+ * target, the low one after fifteen below 90 % of it. */
+static void test_target_tracking_alarms(void **state)
+{
+	(void)state;
+	struct ctl t;
+	ctl_open(&t, "style: aws_target_tracking, max_replicas: 40, target: 0.5", 8);
+	assert_int_equal(step(&t, 60, 8, 0, 0.625), 8);
+	assert_int_equal(step(&t, 120, 8, 0, 0.625), 8);
+	assert_int_equal(step(&t, 180, 8, 0, 0.625), 10);  /* ceil(8 x 1.25) */
+	/* warm-up: the 8 counted read 0.5, the 2 new ones are capacity added */
+	assert_int_equal(step(&t, 240, 8, 2, 0.5), 10);
+	/* a datapoint at 0.46 (above 0.45) breaks the run of low ones */
+	for (int i = 0; i < 14; i++)
+		assert_int_equal(step(&t, 300 + 60 * i, 10, 0, 0.2), 10);
+	assert_int_equal(step(&t, 1140, 10, 0, 0.46), 10);
+	for (int i = 0; i < 14; i++)
+		assert_int_equal(step(&t, 1200 + 60 * i, 10, 0, 0.2), 10);
+	assert_int_equal(step(&t, 2040, 10, 0, 0.2), 4);   /* the 15th: ceil(10 x 0.4) */
+	ctl_close(&t);
+	ctl_open(&t, "style: aws_target_tracking, max_replicas: 40, target: 0.5, "
+		 "disable_scale_in: true, scale_in_datapoints: 1", 8);
+	assert_int_equal(step(&t, 60, 8, 0, 0.1), 8);
+	ctl_close(&t);
+}
+
+/* ---- whole runs ------------------------------------------------------------------ */
+
+/* The replica counts (time series column `col`, the window averages) of
+ * node `node` of the first replication of yaml. */
+struct series {
+	const char *node, *col;
+	double v[512];
+	size_t n;
+};
+
+static void series_fn(void *arg, const struct scenario *sc, uint32_t rep,
+		      const struct rep_result *r)
+{
+	struct series *se = arg;
+	(void)rep;
+	size_t off = 0, k;
+	for (k = 0; k < sc->ncomponents; k++) {
+		if (!strcmp(sc->nodes[k].name, se->node))
+			break;
+		off += model_ts_cells(&sc->nodes[k]);
+	}
+	assert_true(k < sc->ncomponents);
+	const struct col_def *cols = sc->nodes[k].ops->ts_cols;
+	size_t c = 0;
+	while (cols[c].name && strcmp(cols[c].name, se->col))
+		c++;
+	assert_non_null(cols[c].name);
+	assert_int_equal(r->node_ts_every, 1);
+	se->n = r->nts_node < 512 ? r->nts_node : 512;
+	for (size_t w = 0; w < se->n; w++)
+		se->v[w] = r->node_ts[w * r->node_ts_cells + off + c];
+}
+
+static void series(const char *yaml, struct series *se)
+{
+	simtest_each(yaml, 1, NULL, series_fn, se);
+}
+
+/* Constant arrivals, constant service, round robin: 8 replicas at 100/s x
+ * 50 ms run at 0.625, and the HPA (target 0.5) sets ceil(8 x 1.25) = 10 at
+ * the first sync (15 s), where utilisation is 0.5 and it stays.  The
+ * counts are exact in every window, as each sync falls on a window's
+ * edge. */
+static void test_hpa_run_scales_out(void **state)
+{
+	(void)state;
+	struct series se = { "w", "replicas", { 0 }, 0 };
+	series("duration: 5m\nwindow: 15s\n"
+	       "workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: w}\n"
+	       "nodes:\n  w: {type: service, replicas: 8, service: 50ms,\n"
+	       "      autoscale: {max_replicas: 40, target: 0.5}}\n", &se);
+	assert_int_equal(se.n, 20);
+	assert_true(se.v[0] == 8);
+	for (size_t w = 1; w < se.n; w++)
+		assert_true(se.v[w] == 10);
+	/* with a startup of 20 s the count is set at 15 s and ready at 35 s */
+	struct series re = { "w", "replicas_ready", { 0 }, 0 };
+	series("duration: 5m\nwindow: 5s\n"
+	       "workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: w}\n"
+	       "nodes:\n  w: {type: service, replicas: 8, service: 50ms,\n"
+	       "      startup: 20s, autoscale: {max_replicas: 40, target: 0.5}}\n", &re);
+	for (size_t w = 0; w < re.n; w++)
+		assert_true(re.v[w] == (w < 7 ? 8 : 10));
+}
+
+/* 20 replicas at 0.25 ask for 10 from the first sync; the count falls
+ * at 300 s, when the initial recommendation leaves the window. */
+static void test_hpa_run_scales_in_after_window(void **state)
+{
+	(void)state;
+	struct series se = { "w", "replicas", { 0 }, 0 };
+	series("duration: 8m\nwindow: 15s\n"
+	       "workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: w}\n"
+	       "nodes:\n  w: {type: service, replicas: 20, service: 50ms,\n"
+	       "      autoscale: {max_replicas: 40, target: 0.5}}\n", &se);
+	assert_int_equal(se.n, 32);
+	for (size_t w = 0; w < se.n; w++)
+		assert_true(se.v[w] == (w < 20 ? 20 : 10));
+}
+
+/* Target tracking: the third datapoint above the target, at 180 s, sets
+ * 10.  From 200 s service is 1.2 x slower: every replica at 0.6, above
+ * the target from the datapoint of 240 s on; but the two new instances
+ * are in warm-up until 480 s, so the 8 counted ask for ceil(8 x 1.2) =
+ * 10, capacity already there, until at 480 s all 10 count and ask for
+ * 12. */
+static void test_target_tracking_run(void **state)
+{
+	(void)state;
+	struct series se = { "w", "replicas", { 0 }, 0 };
+	series("duration: 10m\nwindow: 60s\n"
+	       "workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: w}\n"
+	       "nodes:\n  w: {type: service, replicas: 8, service: 50ms,\n"
+	       "      autoscale: {style: aws_target_tracking, max_replicas: 40, target: 0.5}}\n"
+	       "timeline:\n  - {at: 200s, node: w, do: slow, factor: 1.2}\n",
+	       &se);
+	assert_int_equal(se.n, 10);
+	for (size_t w = 0; w < se.n; w++)
+		assert_true(se.v[w] == (w < 3 ? 8 : w < 8 ? 10 : 12));
+}
+
+/* Drain: arrivals at 1, 2, 3 ... s, service 3 s, two replicas in round
+ * robin.  Replica 1 serves the request of 2 s (to 5 s) and queues the one
+ * of 4 s (5 s to 8 s).  Scaled to one replica at 4.5 s, it drains: with
+ * 2 s of grace the first completes and the second is cut at 6.5 s; with
+ * 10 s both complete. */
+static void test_drain_completes_or_cuts(void **state)
+{
+	(void)state;
+	const char *fmt =
+		"duration: 30s\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: w}\n"
+		"nodes:\n  w: {type: service, replicas: 2, service: 3s, drain: %s}\n"
+		"timeline:\n  - {at: 4.5s, node: w, do: scale, replicas: 1}\n";
+	char yaml[512];
+	double cut, completed1, crashed;
+	snprintf(yaml, sizeof yaml, fmt, "2s");
+	simtest_reps(yaml, 1, { "w.drain_cut", &cut }, { "w[1].completed", &completed1 },
+		     { "@crashed", &crashed });
+	assert_int_equal(cut, 1);
+	assert_int_equal(completed1, 1);
+	assert_int_equal(crashed, 1);
+	snprintf(yaml, sizeof yaml, fmt, "10s");
+	simtest_reps(yaml, 1, { "w.drain_cut", &cut }, { "w[1].completed", &completed1 },
+		     { "@crashed", &crashed });
+	assert_int_equal(cut, 0);
+	assert_int_equal(completed1, 2);
+	assert_int_equal(crashed, 0);
+}
+
+/* The timeline may not scale a node its autoscaler scales. */
+static void test_scale_refused_with_autoscaler(void **state)
+{
+	(void)state;
+	struct sim_err err = { 0 };
+	struct sweep *set = NULL;
+	const char *yaml =
+		"duration: 30s\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: w}\n"
+		"nodes:\n  w: {type: service, service: 1ms, autoscale: {max_replicas: 4, target: 0.5}}\n"
+		"timeline:\n  - {at: 4s, node: w, do: scale, replicas: 2}\n";
+	assert_int_not_equal(sweep_load_string(&archsim_lang, "t.yaml", yaml, NULL, 0, &set, &err), 0);
+	assert_non_null(strstr(err.msg, "has an autoscaler"));
+	assert_non_null(strstr(err.msg, "t.yaml:7:"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hpa_tolerance_and_ratio),
+		cmocka_unit_test(test_hpa_scale_up_rate),
+		cmocka_unit_test(test_hpa_scale_down_window),
+		cmocka_unit_test(test_hpa_unready_and_missing),
+		cmocka_unit_test(test_hpa_bounds),
+		cmocka_unit_test(test_target_tracking_alarms),
+		cmocka_unit_test(test_hpa_run_scales_out),
+		cmocka_unit_test(test_hpa_run_scales_in_after_window),
+		cmocka_unit_test(test_target_tracking_run),
+		cmocka_unit_test(test_drain_completes_or_cuts),
+		cmocka_unit_test(test_scale_refused_with_autoscaler),
+	};
+	return cmocka_run_group_tests_name("autoscale", tests, NULL, NULL);
+}
