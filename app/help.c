@@ -148,6 +148,14 @@ static void breakers_doc(FILE *f, const struct load_lang *lang, enum param_forma
 	param_doc(f, &breaker_table, fmt, "breakers", 3);
 }
 
+static void cost_doc(FILE *f, const struct load_lang *lang, enum param_format fmt)
+{
+	(void)lang;
+	heading(f, fmt, "cost", "a node's prices, which summary.csv's cost columns add up",
+		"nodes: {NAME: {type: KIND, cost: {per_replica_hour: 0.2}, ...}}");
+	param_doc(f, &load_cost_table, fmt, "cost", 3);
+}
+
 /* The timeline's actions: the engine's, then each kind's own, each once. */
 static size_t all_actions(const struct load_lang *lang, const struct tl_action_def **out,
 			  size_t len)
@@ -277,6 +285,7 @@ static const struct topic before[] = {
 static const struct topic after[] = {
 	{ "calls", "a service's synchronous calls: timeouts, retries, hedges, limits", calls_doc },
 	{ "breakers", "circuit breakers, named by the call edges they guard", breakers_doc },
+	{ "cost", "a node's prices: per instance-hour, per million requests", cost_doc },
 	{ "timeline", "faults and changes at given times: crash, slow, scale ...", timeline_doc },
 	{ NULL, NULL, NULL }
 };

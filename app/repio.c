@@ -13,7 +13,7 @@
 #include "sim/err.h"
 
 #define REPIO_MAGIC 0x61727372u      /* "arsr" in a little-endian dump */
-#define REPIO_VERSION 1u
+#define REPIO_VERSION 2u
 
 static void put(struct repio_buf *b, const void *p, size_t n)
 {
@@ -110,6 +110,7 @@ int repio_pack(const struct rep_result *r, struct repio_buf *b)
 	put64(b, r->events);
 	put64(b, r->requests);
 	put64(b, (uint64_t)r->complete);
+	putd(b, r->cost_per_hour);
 	/* the node rows last: their length follows from the scenario */
 	for (size_t k = 0; k < r->nnodes; k++) {
 		const struct node_rows *o = &r->nodes[k];
@@ -257,6 +258,7 @@ int repio_unpack(struct rep_result *res, const void *data, size_t len)
 	res->events = get64(&r);
 	res->requests = get64(&r);
 	res->complete = (int)get64(&r);
+	res->cost_per_hour = getd(&r);
 	for (size_t k = 0; k < res->nnodes; k++) {
 		struct node_rows *o = &res->nodes[k];
 		expect(&r, o->ncells);

@@ -203,10 +203,13 @@ static void means(uint64_t arrivals, const uint64_t *ended, const struct hist *h
 	v[METRIC_REJECT_RATIO] = arrivals ? (double)refused / (double)arrivals : NAN;
 	v[METRIC_ERROR_RATIO] = arrivals ? (double)failed / (double)arrivals : NAN;
 	v[METRIC_FAILED_LATENCY_MEAN] = failed ? failed_latency_s / (double)failed : NAN;
+	v[METRIC_COST_PER_HOUR] = v[METRIC_COST_TOTAL] = NAN;   /* set by the callers */
 }
 
+/* fold_scope adds a replication's scope s, of duration_s, to a; cost_h
+ * is its cost per hour (NaN: none, or a scope that has no cost). */
 static int fold_scope(struct scope_acc *a, const struct scope_result *s,
-		      double duration_s)
+		      double duration_s, double cost_h)
 {
 	const struct hist *h = &s->latency;
 	uint64_t served = s->ended[REQ_OK];
@@ -223,6 +226,8 @@ static int fold_scope(struct scope_acc *a, const struct scope_result *s,
 	means(s->arrivals, s->ended, h, duration_s, s->failed_latency_s, v);
 	for (int m = METRIC_P50; m <= METRIC_P999; m++)
 		v[m] = served ? (double)hist_quantile(h, metric_quantile(m)) * 1e-9 : NAN;
+	v[METRIC_COST_PER_HOUR] = cost_h;
+	v[METRIC_COST_TOTAL] = cost_h * duration_s / 3600;
 	for (int m = 0; m < METRIC_COUNT; m++)
 		if (series_push(&a->m[m], v[m]))
 			return SIM_ENOMEM;
@@ -331,7 +336,8 @@ int report_fold(struct report *r, size_t p, uint32_t rep,
 	r->events += res->events;
 	r->requests += res->requests;
 	for (uint32_t i = 0; i < a->nscopes; i++)
-		if (fold_scope(&a->scopes[i], &res->scopes[i], res->duration_s))
+		if (fold_scope(&a->scopes[i], &res->scopes[i], res->duration_s,
+			       i == 0 ? res->cost_per_hour : NAN))
 			return SIM_ENOMEM;
 	for (size_t k = 0; k < sc->ncomponents; k++) {
 		const struct model_ops *ops = sc->nodes[k].ops;
@@ -432,7 +438,9 @@ static void estimate(const struct scope_acc *a, double tau_s, double *mean, doub
 		} else {
 			double avg;
 			stats_ci95(s->x, s->n, &avg, &ci[m]);
-			mean[m] = pooled[m];
+			/* the costs have no pooled form: their replications'
+			 * average (each measures the same duration) */
+			mean[m] = m == METRIC_COST_PER_HOUR || m == METRIC_COST_TOTAL ? avg : pooled[m];
 			lo[m] = mean[m] - ci[m];
 			hi[m] = mean[m] + ci[m];
 		}

@@ -2505,6 +2505,15 @@ static void lb_unit_name(const struct scenario *sc, const struct sc_node *nd, ui
 		snprintf(buf, len, "%s[%u]", sc->nodes[b->node].name, b->replica);
 }
 
+/* billing: a balancer's instances, and the requests that reached it */
+static void lb_billing(struct sim *s, struct sim_node *n, double *instances, double *requests)
+{
+	const struct lb *lb = n->state;
+	(void)s;
+	*instances = lb->cfg->instances;
+	*requests = (double)lb->arrivals;
+}
+
 const struct model_ops balancer_ops = {
 	.kind = "balancer",
 	.summary = "relays each request to a backend by a policy: round robin, least connections, p2c, EWMA, ring hash, maglev; layer 4 or 7; health checks",
@@ -2516,6 +2525,7 @@ const struct model_ops balancer_ops = {
 	.event = lb_event,
 	.faults = SIM_FAULT(TL_LATENCY),
 	.warmup_end = lb_warmup_end,
+	.billing = lb_billing,
 	.finish = lb_finish,
 	.unit_name = lb_unit_name,
 	.cols = lb_cols,

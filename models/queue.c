@@ -895,6 +895,16 @@ static double q_calls(const void *cfg, size_t i, uint32_t *to)
 	return -1;
 }
 
+/* billing: one broker (the queue is one service, however many groups
+ * read it), and the messages published to it, as a managed queue bills */
+static void q_billing(struct sim *s, struct sim_node *n, double *instances, double *requests)
+{
+	const struct queue *q = n->state;
+	(void)s;
+	*instances = 1;
+	*requests = q->cfg->ngroups ? (double)q->g[0].st.published : 0;
+}
+
 static uint32_t q_units(const void *cfg)
 {
 	return (uint32_t)((const struct queue_cfg *)cfg)->ngroups;
@@ -939,6 +949,7 @@ const struct model_ops queue_ops = {
 	.faults = SIM_FAULT(TL_CRASH) | SIM_FAULT(TL_RECOVER) | SIM_FAULT(TL_SLOW) |
 		  SIM_FAULT(TL_ERRORS) | SIM_FAULT(TL_LATENCY),
 	.warmup_end = q_warmup_end,
+	.billing = q_billing,
 	.finish = q_finish,
 	.cols = q_cols,
 	.sample = q_sample,

@@ -825,6 +825,15 @@ static void svc_warmup_end(struct sim *s, struct sim_node *n)
 		stats_restart(&sv->rep[r].st, s->now_ns);
 }
 
+/* billing: the replicas that existed (starting, taking requests, or
+ * draining), time-averaged, and the requests that arrived */
+static void svc_billing(struct sim *s, struct sim_node *n, double *instances, double *requests)
+{
+	struct service *sv = n->state;
+	*instances = twa_mean(&sv->billed, s->now_ns);
+	*requests = (double)sv->tot.arrivals;
+}
+
 static void row_write(double *v, const struct svc_stats *st, int64_t now)
 {
 	/* in the order of svc_cols */
@@ -997,6 +1006,7 @@ const struct model_ops service_ops = {
 	.faults = SIM_FAULT(TL_CRASH) | SIM_FAULT(TL_RECOVER) | SIM_FAULT(TL_SLOW) |
 		  SIM_FAULT(TL_ERRORS) | SIM_FAULT(TL_LATENCY) | SIM_FAULT(TL_SCALE),
 	.warmup_end = svc_warmup_end,
+	.billing = svc_billing,
 	.finish = svc_finish,
 	.cols = svc_cols,
 	.sample = svc_sample,

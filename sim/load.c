@@ -227,7 +227,8 @@ static const struct param top_params[] = {
 	{ .name = "workloads", .type = PARAM_CUSTOM, .parse = parse_later, .flags = PARAM_REQUIRED,
 	  .shape = "{NAME: WORKLOAD, ...}", .doc = "the clients: see `workload`" },
 	{ .name = "nodes", .type = PARAM_CUSTOM, .parse = parse_later, .flags = PARAM_REQUIRED,
-	  .shape = "{NAME: {type: KIND, ...}, ...}", .doc = "the components: see each kind" },
+	  .shape = "{NAME: {type: KIND, ...}, ...}",
+	  .doc = "the components: see each kind; any of them may have a `cost:` (see `cost`)" },
 	{ .name = "sweep", .type = PARAM_CUSTOM, .parse = parse_later,
 	  .shape = "{PATH: [VALUE, ...], ...}", .def_doc = "one point",
 	  .doc = "runs every combination of the values (the last path varies fastest); a PATH is what --set takes, such as nodes.web.workers" },
@@ -249,6 +250,40 @@ const struct param_table load_scenario_table = {
 	.doc = "The top level of a scenario file. Durations are written with a unit (ns, us, ms, s, m, h) and rates per unit of time (/s, /m, /h): a bare number is refused for both. `--set PATH=VALUE` changes any value before the file is checked, and `sweep:` runs the scenario at several.",
 	.validate = top_validate,
 };
+
+static const struct param cost_params[] = {
+	{ .name = "per_replica_hour", .type = PARAM_NUMBER,
+	  PARAM_FIELD(struct sc_cost, per_replica_hour), .min = 0, .max = 1e12, .def = "0",
+	  .doc = "the price of one instance for an hour: a service's replica (as many as exist at each moment, starting and draining ones too), a balancer's instance, a cache node, a database's primary or replica, a shard; a queue is one instance" },
+	{ .name = "per_million_requests", .type = PARAM_NUMBER,
+	  PARAM_FIELD(struct sc_cost, per_million), .min = 0, .max = 1e12, .def = "0",
+	  .doc = "the price of a million requests arriving at the node (a serverless function, an API gateway); for a queue, per million messages published; services, balancers and queues" },
+	{ 0 }
+};
+
+const struct param_table load_cost_table = {
+	.params = cost_params, .size = sizeof(struct sc_cost), .validate = param_mark_given,
+	.doc = "Any node may have a `cost:`, its prices in any currency, the same in every node. summary.csv's cost_per_hour adds up every priced node's instances (time-averaged over the measured window) and requests, per hour; cost_total is that times the measured hours.",
+};
+
+/* check_cost reads node n's `cost:`, if it has one. */
+static int check_cost(struct check_ctx *c, const char *what, struct sc_node *n)
+{
+	const struct yt_node *cn = yt_get(n->src, "cost");
+	if (!cn)
+		return 0;
+	char w[160];
+	snprintf(w, sizeof w, "%s.cost", what);
+	int rc = param_fill(c, w, cn, &load_cost_table, NULL, &n->cost);
+	if (rc)
+		return rc;
+	if (n->cost.per_million > 0 && !n->ops->billing) {
+		snprintf(w, sizeof w, "%s.cost.per_million_requests", what);
+		return check_fail(c, yt_get(cn, "per_million_requests"), w,
+				  "nodes of type %s are priced per instance only", n->ops->kind);
+	}
+	return 0;
+}
 
 /* check_breakers reads `breakers:` (NULL: none), before the nodes whose
  * call edges name them. */
@@ -358,7 +393,8 @@ static int check_nodes(struct check_ctx *c, const struct load_lang *lang)
 			return rc;
 		if (!(n->ops = load_kind(lang, tname)))
 			return check_unknown(c, tn, tw, "type", tname, names);
-		if ((rc = param_new(c, what, n->src, n->ops->params, "type", &n->cfg)))
+		if ((rc = param_new(c, what, n->src, n->ops->params, "type cost", &n->cfg)) ||
+		    (rc = check_cost(c, what, n)))
 			return rc;
 		n->units = n->ops->units ? n->ops->units(n->cfg) : 1;
 		n->max_units = n->units;

@@ -46,6 +46,8 @@ struct load_lang {
  * reference (the sections of a lang are its own). */
 extern const struct param_table load_scenario_table;
 extern const struct param_table load_precision_table;
+/* a node's `cost:` (struct sc_cost) */
+extern const struct param_table load_cost_table;
 
 #define LOAD_MAX_NODES 1000000
 #define LOAD_MAX_REPLICATIONS 100000

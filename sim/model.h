@@ -183,6 +183,12 @@ struct model_ops {
 	 * `action`; NULL: none. */
 	uint32_t (*members)(const void *cfg, uint32_t unit);
 	void (*warmup_end)(struct sim *s, struct sim_node *n);
+	/* billing (may be NULL) says what the node's `cost:` is charged on
+	 * over the measured window, at its end: its instances, time-averaged,
+	 * and the requests that arrived.  NULL: the configured units, and no
+	 * per-request price. */
+	void (*billing)(struct sim *s, struct sim_node *n, double *instances,
+			double *requests);
 	/* finish writes the node's rows: row 0 the node, row 1 + u unit u
 	 * (when n->units > 1); node_row() (sim.h) gives each row's cells. */
 	void (*finish)(struct sim *s, struct sim_node *n, struct node_rows *out);

@@ -356,10 +356,17 @@ static int fill(struct check_ctx *ctx, const char *what, const struct yt_node *m
 	if (t->init)
 		t->init(base);
 	if (map) {
-		const char *allowed[PARAM_MAX_KEYS + 2], *required[PARAM_MAX_KEYS + 1];
+		const char *allowed[PARAM_MAX_KEYS + 6], *required[PARAM_MAX_KEYS + 1];
+		char leads[64];
 		size_t na = 0, nr = 0;
-		if (lead)
-			allowed[na++] = lead;
+		if (lead) {
+			/* one key, or a few separated by spaces ("type cost") */
+			snprintf(leads, sizeof leads, "%s", lead);
+			char *save = NULL;
+			for (char *k = strtok_r(leads, " ", &save); k && na < 4;
+			     k = strtok_r(NULL, " ", &save))
+				allowed[na++] = k;
+		}
 		for (const struct param *e = t->params; e->name; e++) {
 			assert(na <= PARAM_MAX_KEYS);
 			allowed[na++] = e->name;

@@ -185,8 +185,9 @@ int param_mark_given(struct check_ctx *ctx, const char *what,
 
 /* param_new allocates a zeroed t->size-byte struct, checks map (a mapping
  * at dotted path `what`) into it and sets *out.  `lead` is a key checked by
- * the caller (a node's `type`) that the mapping may hold besides the
- * table's, listed first in messages; NULL if none.  Returns 0, or
+ * the caller (a node's `type`), or up to four separated by spaces, that the
+ * mapping may hold besides the table's, listed first in messages; NULL if
+ * none.  Returns 0, or
  * SIM_EINVAL / SIM_ENOMEM with the first problem in ctx->err and nothing
  * allocated.  Free *out with param_free. */
 int param_new(struct check_ctx *ctx, const char *what, const struct yt_node *map,

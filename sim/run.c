@@ -371,6 +371,30 @@ static int stuck_error(struct sim *s, struct sim_err *err)
 			(double)s->now_ns * 1e-9);
 }
 
+/* cost_per_hour is what the priced nodes cost an hour over the measured
+ * window of duration_s: their instances' time average x their price per
+ * instance-hour, plus their requests per hour / 10^6 x their price per
+ * million.  NaN when no node has a price. */
+static double cost_per_hour(struct sim *s, double duration_s)
+{
+	double sum = 0;
+	int priced = 0;
+	for (uint32_t i = 0; i < s->sc->ncomponents; i++) {
+		struct sim_node *n = &s->nodes[i];
+		const struct sc_cost *c = &n->sc->cost;
+		if (!c->given)
+			continue;
+		double inst = n->sc->units, req = 0;
+		if (n->ops->billing)
+			n->ops->billing(s, n, &inst, &req);
+		priced = 1;
+		sum += inst * c->per_replica_hour;
+		if (duration_s > 0)
+			sum += req / duration_s * 3600 * 1e-6 * c->per_million;
+	}
+	return priced ? sum : NAN;
+}
+
 static int node_setup(struct sim *s, uint32_t i)
 {
 	struct sim_node *n = &s->nodes[i];
@@ -522,6 +546,7 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 			if (n->cst)
 				write_call_cols(&s, n, &out->nodes[i]);
 		}
+		out->cost_per_hour = cost_per_hour(&s, out->duration_s);
 	}
 done:
 	for (uint32_t i = 0; i < inited; i++)

@@ -27,6 +27,13 @@ struct tl_action_def;
 
 /* One node of the topology: a component from `nodes:` or a client built from
  * an entry of `workloads:`. */
+/* A node's `cost:`, its prices (load.h's load_cost_table). */
+struct sc_cost {
+	int given;
+	double per_replica_hour;       /* per instance and hour */
+	double per_million;            /* per million requests arriving */
+};
+
 struct sc_node {
 	char *name;
 	const struct model_ops *ops;
@@ -35,6 +42,7 @@ struct sc_node {
 	const struct yt_node *src;     /* where it was declared */
 	uint32_t units;                /* replicas as configured (1 if none) */
 	uint32_t max_units;            /* the most it will have (timeline) */
+	struct sc_cost cost;
 };
 
 /* sc_node_rows is how many rows node n has in nodes.csv: its own, then

@@ -147,6 +147,7 @@ int rep_result_init(struct rep_result *r, const struct scenario *sc)
 		if (!r->node_ts)
 			goto oom;
 	}
+	r->cost_per_hour = NAN;
 	return 0;
 oom:
 	rep_result_fini(r);
@@ -189,6 +190,7 @@ void rep_result_clear(struct rep_result *r)
 	for (size_t i = 0; i < r->nts_node * r->node_ts_cells; i++)
 		r->node_ts[i] = NAN;
 	r->duration_s = 0;
+	r->cost_per_hour = NAN;
 	r->inflight[0] = r->inflight[1] = 0;
 	r->events = r->requests = 0;
 	r->complete = 0;

@@ -313,6 +313,8 @@ struct rep_result {
 	struct scope_result *scopes; /* [nscopes] */
 	uint32_t nscopes;
 	double duration_s;           /* measured simulated time */
+	double cost_per_hour;        /* the priced nodes' (sc_cost), over the
+				      * measured window; NaN: none priced */
 	struct node_rows *nodes;     /* [nnodes] */
 	size_t nnodes;               /* the scenario's components */
 	struct ts_window *ts;        /* [nts], whole run */

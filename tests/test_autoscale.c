@@ -344,6 +344,40 @@ static void test_drain_completes_or_cuts(void **state)
 	assert_int_equal(crashed, 0);
 }
 
+/* What a schedule costs: 8 replicas for 15 s, then 10 for 285 s, is 9.9
+ * on average, at 1 an hour 9.9 an hour; and the 29,999 requests of
+ * 300 s at 100/s through a balancer at 2 a million, 0.72 an hour. */
+static void cost_fn(void *arg, const struct scenario *sc, uint32_t rep,
+		    const struct rep_result *r)
+{
+	(void)sc, (void)rep;
+	*(double *)arg = r->cost_per_hour;
+}
+
+static void test_cost_of_a_schedule(void **state)
+{
+	(void)state;
+	const char *fmt =
+		"duration: 5m\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: lb}\n"
+		"nodes:\n  lb: {type: balancer, backends: w%s}\n"
+		"  w: {type: service, replicas: 8, service: 50ms, cost: {per_replica_hour: 1},\n"
+		"      autoscale: {max_replicas: 40, target: 0.5}}\n";
+	char yaml[512];
+	double cost;
+	snprintf(yaml, sizeof yaml, fmt, "");
+	simtest_each(yaml, 1, NULL, cost_fn, &cost);
+	assert_true(fabs(cost - 9.9) < 1e-9);
+	snprintf(yaml, sizeof yaml, fmt, ", cost: {per_million_requests: 2}");
+	simtest_each(yaml, 1, NULL, cost_fn, &cost);
+	assert_true(fabs(cost - (9.9 + 29999 / 300.0 * 3600 * 1e-6 * 2)) < 1e-9);
+	/* no price anywhere: no cost */
+	simtest_each("duration: 1s\n"
+		     "workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: w}\n"
+		     "nodes:\n  w: {type: service, service: 1ms}\n", 1, NULL, cost_fn, &cost);
+	assert_true(isnan(cost));
+}
+
 /* The timeline may not scale a node its autoscaler scales. */
 static void test_scale_refused_with_autoscaler(void **state)
 {
@@ -373,6 +407,7 @@ int main(void)
 		cmocka_unit_test(test_hpa_run_scales_in_after_window),
 		cmocka_unit_test(test_target_tracking_run),
 		cmocka_unit_test(test_drain_completes_or_cuts),
+		cmocka_unit_test(test_cost_of_a_schedule),
 		cmocka_unit_test(test_scale_refused_with_autoscaler),
 	};
 	return cmocka_run_group_tests_name("autoscale", tests, NULL, NULL);

@@ -42,7 +42,7 @@ static void test_cli_help_prints_the_reference(void **state)
 	assert_int_equal(sh(NULL, 0, "%s help service --markdown | grep -q '^## `service`$'", bin), 0);
 	/* every section of a scenario has a topic */
 	static const char *const topics[] = {
-		"scenario", "distributions", "calls", "breakers", "timeline", "capacity", "outputs",
+		"scenario", "distributions", "calls", "breakers", "cost", "timeline", "capacity", "outputs",
 	};
 	for (size_t i = 0; i < sizeof topics / sizeof topics[0]; i++)
 		if (sh(NULL, 0, "%s help %s | grep -q .", bin, topics[i]) != 0)
@@ -52,7 +52,7 @@ static void test_cli_help_prints_the_reference(void **state)
 	assert_int_equal(sh(e, sizeof e, "%s help servce", bin), 2);
 	assert_string_equal(e, "archsim: unknown topic 'servce'; did you mean 'service'?\n");
 	assert_int_equal(sh(e, sizeof e, "%s help topic", bin), 2);
-	assert_string_equal(e, "archsim: unknown topic 'topic' (topics: scenario, distributions, calls, breakers, timeline, outputs, capacity, workload, service, balancer, cache, database, shards, queue)\n");
+	assert_string_equal(e, "archsim: unknown topic 'topic' (topics: scenario, distributions, calls, breakers, cost, timeline, outputs, capacity, workload, service, balancer, cache, database, shards, queue)\n");
 	assert_int_equal(sh(e, sizeof e, "%s help service workload", bin), 2);
 	assert_int_equal(sh(e, sizeof e, "%s help --markdown >/dev/full", bin), 1);
 	assert_non_null(strstr(e, "write failed"));

@@ -27,6 +27,8 @@ static const struct {
 	{ "reject_ratio", METRIC_UNIT_NUMBER, 0 },
 	{ "error_ratio", METRIC_UNIT_NUMBER, 0 },
 	{ "failed_latency_mean_s", METRIC_UNIT_TIME, 0 },
+	{ "cost_per_hour", METRIC_UNIT_NUMBER, 0 },
+	{ "cost_total", METRIC_UNIT_NUMBER, 0 },
 };
 
 static void test_metric_names_round_trip(void **state)

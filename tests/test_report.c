@@ -174,12 +174,13 @@ static void test_report_writes_exact_text(void **state)
 		 "latency_p99_s_lo,latency_p99_s_hi,latency_p999_s,latency_p999_s_ci95,"
 		 "latency_p999_s_lo,latency_p999_s_hi,"
 		 "reject_ratio,reject_ratio_ci95,error_ratio,error_ratio_ci95,"
-		 "failed_latency_mean_s,failed_latency_mean_s_ci95,steady,healthy_end_share,complete,"
+		 "failed_latency_mean_s,failed_latency_mean_s_ci95,cost_per_hour,cost_per_hour_ci95,"
+		 "cost_total,cost_total_ci95,steady,healthy_end_share,complete,"
 		 "precision_met,duration_s,warmup_s,seed,"
 		 "scenario_hash,version,label\n"
 		 "0,2,2,2000,2000,0,0,0,0,0,0,0,0,0,0,100,0,1,0,1,0.00390625,0.99609375,1.00390625,"
 		 "1,0.00390625,0.99609375,1.00390625,1,NaN,NaN,NaN,"
-		 "1,NaN,NaN,NaN,0,0,0,0,NaN,NaN,true,0,true,,10,0,1,%016llx,9.9.9,all\n",
+		 "1,NaN,NaN,NaN,0,0,0,0,NaN,NaN,NaN,NaN,NaN,NaN,true,0,true,,10,0,1,%016llx,9.9.9,all\n",
 		 sc->hash);
 	assert_string_equal(slurp(path), expect);
 	snprintf(path, sizeof path, "%s/workloads.csv", sub);
