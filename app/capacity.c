@@ -284,7 +284,29 @@ static int parse_vary(struct check_ctx *ctx, const char *what, const struct yt_n
 {
 	struct cap_spec *spec = field;
 	const char *v;
-	int rc = check_string(ctx, n, what, &v);
+	int rc;
+	if (n->type == YT_SEQ) {
+		/* several: the cheapest plan's parameters */
+		if (n->n < 2 || n->n > CAP_MAX_DIMS)
+			return check_fail(ctx, n, what, "a list of 2 to %d paths (one: write it alone)",
+					  CAP_MAX_DIMS);
+		for (size_t i = 0; i < n->n; i++) {
+			char w[300];
+			snprintf(w, sizeof w, "%s[%zu]", what, i);
+			if ((rc = check_string(ctx, n->items[i], w, &v)))
+				return rc;
+			if (strlen(v) >= sizeof spec->dpath[i])
+				return check_fail(ctx, n->items[i], w, "too long");
+			for (size_t j = 0; j < i; j++)
+				if (!strcmp(spec->dpath[j], v))
+					return check_fail(ctx, n->items[i], w, "'%s' is listed twice", v);
+			snprintf(spec->dpath[i], sizeof spec->dpath[i], "%s", v);
+		}
+		spec->ndims = n->n;
+		snprintf(spec->path, sizeof spec->path, "%s", spec->dpath[n->n - 1]);
+		return 0;
+	}
+	rc = check_string(ctx, n, what, &v);
 	if (rc)
 		return rc;
 	if (strlen(v) >= sizeof spec->path)
@@ -299,7 +321,24 @@ static int parse_bound(struct check_ctx *ctx, const char *what, const struct yt_
 		       void *field)
 {
 	const char *v;
-	int rc = check_string(ctx, n, what, &v);
+	int rc;
+	if (n->type == YT_SEQ) {
+		/* a plan's: one integer per path, kept as "1,1" for validate */
+		char buf[CAP_BOUND_MAX] = "";
+		for (size_t i = 0; i < n->n; i++) {
+			char w[300];
+			snprintf(w, sizeof w, "%s[%zu]", what, i);
+			if ((rc = check_string(ctx, n->items[i], w, &v)))
+				return rc;
+			if (strlen(buf) + strlen(v) + 2 >= sizeof buf || strchr(v, ','))
+				return check_fail(ctx, n->items[i], w, "too long");
+			strcat(buf, i ? "," : "");
+			strcat(buf, v);
+		}
+		snprintf(field, CAP_BOUND_MAX, "%s", buf);
+		return 0;
+	}
+	rc = check_string(ctx, n, what, &v);
 	if (rc)
 		return rc;
 	if (strlen(v) >= CAP_BOUND_MAX)
@@ -308,11 +347,80 @@ static int parse_bound(struct check_ctx *ctx, const char *what, const struct yt_
 	return 0;
 }
 
+static int parse_minimize(struct check_ctx *ctx, const char *what, const struct yt_node *n,
+			  void *field)
+{
+	const char *v;
+	int rc = check_string(ctx, n, what, &v);
+	if (rc)
+		return rc;
+	int m = metric_find(v);
+	if (m < 0)
+		return check_unknown(ctx, n, what, "metric", v, metric_names);
+	*(int *)field = m + 1;
+	return 0;
+}
+
+/* plan_bounds reads a plan's min or max list ("1,4") into out[ndims]. */
+static int plan_bounds(struct check_ctx *ctx, const char *what, const struct yt_node *at,
+		       const char *text, size_t ndims, long *out)
+{
+	char buf[CAP_BOUND_MAX], *save = NULL;
+	size_t k = 0;
+	snprintf(buf, sizeof buf, "%s", text);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save), k++) {
+		char *end;
+		long v = strtol(t, &end, 10);
+		if (k >= ndims || *end || end == t || v < 0)
+			return check_fail(ctx, at, what,
+					  "a list of %zu integers, one per path of vary", ndims);
+		out[k] = v;
+	}
+	if (k != ndims)
+		return check_fail(ctx, at, what, "a list of %zu integers, one per path of vary",
+				  ndims);
+	return 0;
+}
+
+/* plan_validate checks a plan's block: a list of bounds for each path,
+ * max given and not below min, and what to minimise. */
+static int plan_validate(struct check_ctx *ctx, const char *what, const struct yt_node *n,
+			 struct cap_spec *spec)
+{
+	const struct yt_node *mn = yt_get(n, "min"), *mx = yt_get(n, "max");
+	char w[300];
+	if (!mx)
+		return check_fail(ctx, n, what, "vary lists several paths: give max as a list, one integer for each");
+	if (!spec->minimize)
+		return check_fail(ctx, n, what, "vary lists several paths: say what to minimize (minimize: cost_per_hour)");
+	int rc;
+	snprintf(w, sizeof w, "%s.max", what);
+	if ((rc = plan_bounds(ctx, w, mx, spec->max_text, spec->ndims, spec->dmax)))
+		return rc;
+	snprintf(w, sizeof w, "%s.min", what);
+	for (size_t i = 0; i < spec->ndims; i++)
+		spec->dmin[i] = CAP_DEFAULT_MIN;
+	if (mn && (rc = plan_bounds(ctx, w, mn, spec->min_text, spec->ndims, spec->dmin)))
+		return rc;
+	snprintf(w, sizeof w, "%s.max", what);
+	for (size_t i = 0; i < spec->ndims; i++)
+		if (spec->dmax[i] < spec->dmin[i])
+			return check_fail(ctx, mx, w, "%s: max %ld is below min %ld", spec->dpath[i],
+					  spec->dmax[i], spec->dmin[i]);
+	spec->integer = 1;
+	spec->has_max = 1;
+	spec->min = (double)spec->dmin[spec->ndims - 1];
+	spec->max = (double)spec->dmax[spec->ndims - 1];
+	return 0;
+}
+
 static int cap_validate(struct check_ctx *ctx, const char *what, const struct yt_node *n,
 			void *obj)
 {
 	struct cap_spec *spec = obj;
 	char why[600];
+	if (spec->ndims)
+		return plan_validate(ctx, what, n, spec);
 	const struct yt_node *mn = yt_get(n, "min"), *mx = yt_get(n, "max");
 	if (cap_spec_finish(spec, mn ? spec->min_text : NULL, mx ? spec->max_text : NULL, why,
 			    sizeof why))
@@ -326,7 +434,11 @@ static const struct param cap_params[] = {
 	  .shape = "METRIC<LIMIT and ...",
 	  .doc = "the objective: terms joined by `and`, each a summary.csv metric, `<` or `>`, and a limit in its unit (`latency_p99_s<50ms and reject_ratio<0.001`)" },
 	{ .name = "vary", .type = PARAM_CUSTOM, .parse = parse_vary, .flags = PARAM_REQUIRED,
-	  .shape = "PATH", .doc = "the parameter searched: any path --set accepts (`nodes.web.replicas`)" },
+	  .shape = "PATH, or [PATH, PATH, ...]",
+	  .doc = "the parameter searched: any path --set accepts (`nodes.web.replicas`); a list of 2 to 4 integer parameters searches for the cheapest plan (min and max then lists, one integer each, and minimize)" },
+	{ .name = "minimize", .type = PARAM_CUSTOM, PARAM_FIELD(struct cap_spec, minimize),
+	  .parse = parse_minimize, .shape = "METRIC", .def_doc = "none",
+	  .doc = "with several paths: the metric the plan minimises among those that meet the SLO (`cost_per_hour`); each path is taken to help the SLO and to cost more as it grows" },
 	{ .name = "min", .type = PARAM_CUSTOM, PARAM_FIELD(struct cap_spec, min_text),
 	  .parse = parse_bound, .shape = "number, rate or duration", .def_doc = CAP_STR(CAP_DEFAULT_MIN),
 	  .doc = "the least value searched; a plain integer makes the parameter an integer" },
@@ -405,14 +517,13 @@ static int probe_enough(void *arg, const struct report *r, size_t p, uint32_t n)
 	return 1;
 }
 
-/* run_probe runs the scenario at value v into pr: its first `first`
+/* cap_probe_run runs the scenario at value v into pr: its first `first`
  * replications, doubled until the intervals decide every term or
  * max_replications have run, one run folding them as they come (the
  * runner's `enough` rule). */
-static int run_probe(const struct load_lang *lang, const struct cap_spec *spec,
-		     const struct sweep_source *src, double v,
-		     uint32_t first, unsigned jobs, volatile sig_atomic_t *stop,
-		     struct cap_probe *pr, struct sim_err *err)
+int cap_probe_run(const struct load_lang *lang, const struct cap_spec *spec,
+		  const struct sweep_source *src, double v, uint32_t first, unsigned jobs,
+		  volatile sig_atomic_t *stop, struct cap_probe *pr, struct sim_err *err)
 {
 	uint32_t n = spec->max_replications;
 	struct sc_override *ov = calloc(src->nsets + 2, sizeof *ov);
@@ -451,6 +562,12 @@ static int run_probe(const struct load_lang *lang, const struct cap_spec *spec,
 		pr->replications = s->replications;
 		pr->bottleneck[0] = 0;
 		pr->bottleneck_util = s->busiest_util;
+		pr->mest = pr->mlo = pr->mhi = NAN;
+		if (spec->minimize) {
+			pr->mest = s->mean[spec->minimize - 1];
+			pr->mlo = s->lo[spec->minimize - 1];
+			pr->mhi = s->hi[spec->minimize - 1];
+		}
 		if (s->busiest != UINT32_MAX)
 			snprintf(pr->bottleneck, sizeof pr->bottleneck, "%s",
 				 set->points[0]->nodes[s->busiest].name);
@@ -500,7 +617,7 @@ static int probe(struct search *sr, double v, int *meets, struct sim_err *err)
 	const struct cap_spec *spec = sr->spec;
 	struct cap_probe pr;
 	int rc;
-	if ((rc = run_probe(sr->lang, spec, sr->src, v, sr->first, sr->jobs, sr->stop, &pr, err)))
+	if ((rc = cap_probe_run(sr->lang, spec, sr->src, v, sr->first, sr->jobs, sr->stop, &pr, err)))
 		return rc;
 	struct cap_result *res = sr->res;
 	struct cap_probe *p = realloc(res->probes, (res->nprobes + 1) * sizeof *p);
@@ -691,19 +808,9 @@ int cap_search(const struct load_lang *lang, const struct cap_spec *spec,
 {
 	struct search sr = { lang, spec, src, jobs, stop, log, res, 0 };
 	memset(res, 0, sizeof *res);
-	/* the scenario's own replications start each probe (at least 2, for
-	 * an interval) */
-	struct sweep *set = NULL;
-	int rc = sweep_load_source(lang, src, &set, err);
-	if (rc)
-		return rc;
-	sr.first = set->points[0]->replications < 2 ? 2 : set->points[0]->replications;
-	rc = one_point(set, src->file, err);
-	sweep_free(set);
-	if (rc)
-		return rc;
-	if (sr.first > spec->max_replications)
-		sr.first = spec->max_replications;
+	if (!(sr.first = cap_first_replications(lang, spec, src, err)))
+		return err->code ? err->code : sim_errf(err, SIM_EINVAL, "no replications to run");
+	int rc;
 	double lo = spec->min, hi = spec->max;
 	int mlo, mhi;
 	if ((rc = probe(&sr, lo, &mlo, err)))
@@ -762,6 +869,22 @@ int cap_search(const struct load_lang *lang, const struct cap_spec *spec,
 		res->answer = goal == CAP_SMALLEST ? hi : lo;
 	}
 	return write_csv(spec, res, dir, err);
+}
+
+uint32_t cap_first_replications(const struct load_lang *lang, const struct cap_spec *spec,
+				const struct sweep_source *src, struct sim_err *err)
+{
+	/* the scenario's own replications start each probe (at least 2, for
+	 * an interval) */
+	struct sweep *set = NULL;
+	if (sweep_load_source(lang, src, &set, err))
+		return 0;
+	uint32_t first = set->points[0]->replications < 2 ? 2 : set->points[0]->replications;
+	int rc = one_point(set, src->file, err);
+	sweep_free(set);
+	if (rc)
+		return 0;
+	return first > spec->max_replications ? spec->max_replications : first;
 }
 
 void cap_result_free(struct cap_result *res)

@@ -46,6 +46,7 @@
 
 #define CAP_MAX_TERMS 8
 #define CAP_BOUND_MAX 64
+#define CAP_MAX_DIMS 4           /* parameters a plan varies (plan.h) */
 
 struct cap_term {
 	int metric;                  /* enum metric */
@@ -97,6 +98,13 @@ struct cap_spec {
 				      * error_ratio must stay below when the
 				      * SLO names neither; 0: not given (the
 				      * default), < 0: off */
+	/* several parameters (`vary: [A, B]`, min and max lists): the
+	 * cheapest plan's search (plan.h) in place of this one; ndims 0: one
+	 * parameter, `path` */
+	size_t ndims;
+	char dpath[CAP_MAX_DIMS][256];
+	long dmin[CAP_MAX_DIMS], dmax[CAP_MAX_DIMS];
+	int minimize;                /* 1 + the metric a plan minimises; 0: none */
 };
 
 /* cap_parse_slo reads an SLO into spec->terms.  0, or -1 with the reason
@@ -146,6 +154,8 @@ struct cap_probe {
 	double est[CAP_MAX_TERMS], lo[CAP_MAX_TERMS], hi[CAP_MAX_TERMS];
 	char bottleneck[64];         /* the busiest node there ("" none) */
 	double bottleneck_util;      /* its utilization (NaN: none) */
+	double mest, mlo, mhi;       /* the metric minimised (spec->minimize),
+				      * estimate and interval; NaN: none */
 };
 
 struct cap_result {
@@ -166,6 +176,20 @@ struct cap_result {
 int cap_search(const struct load_lang *lang, const struct cap_spec *spec,
 	       const struct sweep_source *src, unsigned jobs, volatile sig_atomic_t *stop,
 	       const char *dir, FILE *log, struct cap_result *res, struct sim_err *err);
+
+/* cap_probe_run runs one probe of spec at value v of spec->path on the
+ * scenario of src: its `first` replications, doubled while a term is
+ * undecided, up to max_replications; *pr gets the verdict and the
+ * evidence.  Returns as cap_search. */
+int cap_probe_run(const struct load_lang *lang, const struct cap_spec *spec,
+		  const struct sweep_source *src, double v, uint32_t first, unsigned jobs,
+		  volatile sig_atomic_t *stop, struct cap_probe *pr, struct sim_err *err);
+
+/* cap_first_replications is what a probe of src's scenario starts with:
+ * its own replications, at least 2, at most spec's max_replications;
+ * 0 after refusing (in err) a scenario a search cannot vary. */
+uint32_t cap_first_replications(const struct load_lang *lang, const struct cap_spec *spec,
+				const struct sweep_source *src, struct sim_err *err);
 
 /* cap_headroom searches, at value `answer` of spec's parameter, the
  * largest load_scale from base (the scenario's own) to CAP_HEADROOM_MAX

@@ -15,6 +15,8 @@
 #include "app/capacity.h"
 #include "app/cmd.h"
 #include "app/lang.h"
+#include "app/plan.h"
+#include "sim/metric.h"
 #include "sim/ytree.h"
 
 /* print_headroom says how far the load can grow at the answer: the
@@ -34,6 +36,58 @@ static void print_headroom(const struct cap_result *h, const char *ans, double b
 	else
 		printf("headroom at %s: the SLO holds up to %.3gx this load, and misses at %.3gx "
 		       "(load_scale)\n", ans, h->answer / base, missed / base);
+}
+
+/* say_cand prints candidate c of a plan: its values and its metric. */
+static void say_cand(const struct cap_spec *spec, const struct plan_cand *c)
+{
+	for (size_t i = 0; i < spec->ndims; i++)
+		printf("%s%s=%ld", i ? ", " : "", spec->dpath[i], c->v[i]);
+	printf(": %s %.4g [%.4g, %.4g]", metric_name(spec->minimize - 1), c->at.mest, c->at.mlo,
+	       c->at.mhi);
+	for (size_t t = 0; t < spec->nterms; t++)
+		printf(", %s %.4g", metric_name(spec->terms[t].metric), c->at.est[t]);
+	printf("\n");
+}
+
+/* cheapest runs a plan's search (several paths) and says its answer. */
+static int cheapest(const struct cap_spec *spec, const struct sweep_source *src,
+		    const struct cmd_args *a, const char *outdir)
+{
+	struct plan_result res;
+	struct sim_err err = { 0 };
+	int rc = plan_search(&archsim_lang, spec, src, a->jobs, &cmd_stop, outdir,
+			     a->quiet ? NULL : stderr, &res, &err);
+	if (rc == SIM_EINTR) {
+		plan_result_free(&res);
+		fprintf(stderr, "archsim: interrupted; nothing written\n");
+		return 128 + (int)cmd_stop;
+	}
+	if (rc) {
+		plan_result_free(&res);
+		return cmd_failed(rc, &err, rc == SIM_EINVAL ? "" : "archsim: ");
+	}
+	if (res.best < 0) {
+		printf("no combination in range meets %s\n", spec->slo);
+	} else {
+		printf("cheapest that meets %s: ", spec->slo);
+		say_cand(spec, &res.c[res.best]);
+		if (res.second >= 0) {
+			printf("runner-up: ");
+			say_cand(spec, &res.c[res.second]);
+		}
+		size_t nf = 0, nm = 0;
+		for (size_t i = 0; i < res.n; i++) {
+			nf += res.c[i].front;
+			nm += res.c[i].found;
+		}
+		printf("pareto front: %zu of the %zu combinations that meet it\n", nf, nm);
+	}
+	if (!a->quiet)
+		printf("evidence: %s/plan.csv (%zu combinations, %zu probes)\n", outdir, res.n,
+		       res.probes);
+	plan_result_free(&res);
+	return 0;
 }
 
 /* search runs the SLO search on the scenario in src (set: it, loaded and
@@ -62,8 +116,18 @@ static int search(const struct sweep *set, const struct sweep_source *src,
 		fprintf(stderr, "archsim: --slo: %s\n", why);
 		return CMD_EXIT_BADINPUT;
 	}
-	if (a->vary)
+	if (a->vary) {
 		snprintf(spec.path, sizeof spec.path, "%s", a->vary);
+		spec.ndims = 0;          /* one path, the command line's */
+		if (!a->min)
+			spec.min_text[0] = 0;
+		if (!a->max)
+			spec.max_text[0] = 0;
+	}
+	if (spec.ndims && (a->min || a->max)) {
+		fprintf(stderr, "archsim: capacity: the block varies several paths: give their min and max there\n");
+		return CMD_EXIT_BADINPUT;
+	}
 	if (a->goal) {
 		int g = cap_goal_find(a->goal);
 		if (g < 0) {
@@ -100,7 +164,9 @@ static int search(const struct sweep *set, const struct sweep_source *src,
 	 * them */
 	const char *min = a->min ? a->min : spec.min_text[0] ? spec.min_text : NULL;
 	const char *max = a->max ? a->max : spec.max_text[0] ? spec.max_text : NULL;
-	if (cap_spec_finish(&spec, min, max, why, sizeof why)) {
+	if (spec.ndims && !spec.max_replications)
+		spec.max_replications = CAP_DEFAULT_REPS;
+	if (!spec.ndims && cap_spec_finish(&spec, min, max, why, sizeof why)) {
 		fprintf(stderr, "archsim: capacity: %s\n", why);
 		return CMD_EXIT_BADINPUT;
 	}
@@ -121,6 +187,8 @@ static int search(const struct sweep *set, const struct sweep_source *src,
 	char dirbuf[4096];
 	const char *outdir = cmd_out_dir(a, set, dirbuf, sizeof dirbuf);
 	cmd_catch_signals();
+	if (spec.ndims)
+		return cheapest(&spec, src, a, outdir);
 	struct cap_result res;
 	int rc = cap_search(&archsim_lang, &spec, src, a->jobs, &cmd_stop, outdir,
 			    a->quiet ? NULL : stderr, &res, &err);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "app/capacity.h"
+#include "app/plan.h"
 #include "app/outputs.h"
 #include "sim/breaker.h"
 #include "sim/callplan.h"
@@ -262,6 +263,7 @@ static void outputs_topic(FILE *f, const struct load_lang *lang, enum param_form
 		   "  stands for a family of columns, one per member.\n\n", f);
 	outputs_doc(f, lang->kinds, md ? 3 : 0);
 	csv_doc(f, &cap_file, NULL, md ? 3 : 0);
+	csv_doc(f, &plan_file, NULL, md ? 3 : 0);
 }
 
 /* ---- the topics ---------------------------------------------------------- */

@@ -2506,10 +2506,11 @@ static void lb_unit_name(const struct scenario *sc, const struct sc_node *nd, ui
 }
 
 /* billing: a balancer's instances, and the requests that reached it */
-static void lb_billing(struct sim *s, struct sim_node *n, double *instances, double *requests)
+static void lb_billing(struct sim *s, struct sim_node *n, double *instances, double *workers,
+		       double *requests)
 {
 	const struct lb *lb = n->state;
-	(void)s;
+	(void)s, (void)workers;
 	*instances = lb->cfg->instances;
 	*requests = (double)lb->arrivals;
 }
@@ -2526,6 +2527,7 @@ const struct model_ops balancer_ops = {
 	.faults = SIM_FAULT(TL_LATENCY),
 	.warmup_end = lb_warmup_end,
 	.billing = lb_billing,
+	.bills = BILL_REQUESTS,
 	.finish = lb_finish,
 	.unit_name = lb_unit_name,
 	.cols = lb_cols,

@@ -897,10 +897,11 @@ static double q_calls(const void *cfg, size_t i, uint32_t *to)
 
 /* billing: one broker (the queue is one service, however many groups
  * read it), and the messages published to it, as a managed queue bills */
-static void q_billing(struct sim *s, struct sim_node *n, double *instances, double *requests)
+static void q_billing(struct sim *s, struct sim_node *n, double *instances, double *workers,
+		      double *requests)
 {
 	const struct queue *q = n->state;
-	(void)s;
+	(void)s, (void)workers;
 	*instances = 1;
 	*requests = q->cfg->ngroups ? (double)q->g[0].st.published : 0;
 }
@@ -950,6 +951,7 @@ const struct model_ops queue_ops = {
 		  SIM_FAULT(TL_ERRORS) | SIM_FAULT(TL_LATENCY),
 	.warmup_end = q_warmup_end,
 	.billing = q_billing,
+	.bills = BILL_REQUESTS,
 	.finish = q_finish,
 	.cols = q_cols,
 	.sample = q_sample,

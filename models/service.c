@@ -827,10 +827,12 @@ static void svc_warmup_end(struct sim *s, struct sim_node *n)
 
 /* billing: the replicas that existed (starting, taking requests, or
  * draining), time-averaged, and the requests that arrived */
-static void svc_billing(struct sim *s, struct sim_node *n, double *instances, double *requests)
+static void svc_billing(struct sim *s, struct sim_node *n, double *instances, double *workers,
+			double *requests)
 {
 	struct service *sv = n->state;
 	*instances = twa_mean(&sv->billed, s->now_ns);
+	*workers = *instances * sv->cfg->workers;
 	*requests = (double)sv->tot.arrivals;
 }
 
@@ -1007,6 +1009,7 @@ const struct model_ops service_ops = {
 		  SIM_FAULT(TL_ERRORS) | SIM_FAULT(TL_LATENCY) | SIM_FAULT(TL_SCALE),
 	.warmup_end = svc_warmup_end,
 	.billing = svc_billing,
+	.bills = BILL_WORKERS | BILL_REQUESTS,
 	.finish = svc_finish,
 	.cols = svc_cols,
 	.sample = svc_sample,

@@ -88,6 +88,14 @@ db="$tmp/cp/capacity-nodes.db.replicas.csv"
 says "p99 jumps from $(fmt '%.0f' "$(cell "$web" latency_p99_s nodes.web.replicas=4)" 1000) ms to the 1 s call timeout"
 says "with one, p99 is $(fmt '%.1f' "$(cell "$db" latency_p99_s nodes.db.replicas=1)") s and $(fmt '%.0f' "$(cell "$db" reject_ratio nodes.db.replicas=1)" 100) % of requests are refused"
 
+# ---- the cheapest plan: the answer, the runner-up, the front -------------
+run cheapest-plan "$bin" capacity scenarios/cheapest-plan.yaml -o "$tmp/pl" > "$tmp/pl.all" 2>/dev/null
+grep -v '^evidence:' "$tmp/pl.all" > "$tmp/pl.out"
+lines "$tmp/pl.out" 3
+# the evidence line: "evidence: DIR/plan.csv (4 combinations, 12 probes)"
+set -- $(sed -n 's/^evidence: .*(\([0-9]*\) combinations, \([0-9]*\) probes)$/\1 \2/p' "$tmp/pl.all")
+says "Here ${2:-?} probes decide ${1:-?} database counts"
+
 # ---- cache sizing: hit ratio, database load and p99 against size --------
 run cache-sizing "$bin" run scenarios/cache-sizing.yaml -q -o "$tmp/cs"
 n="$tmp/cs/nodes.csv" s="$tmp/cs/summary.csv"
@@ -158,6 +166,28 @@ above() {
 says "With a 10 s start-up the p99 of 30-second windows is above 300 ms for $(above 0) of the spike, with 45 s for $(above 1), with 3 minutes for $(above 2);"
 says "$(fmt '%.1f' "$(cell "$s" reject_ratio point=0)" 100) %, $(fmt '%.1f' "$(cell "$s" reject_ratio point=1)" 100) % and $(fmt '%.1f' "$(cell "$s" reject_ratio point=2)" 100) % of the two hours' requests are refused"
 says "\`replicas_mean\` ($(fmt '%.2f' "$(cell "$n" replicas_mean point=0 node=web)"), $(fmt '%.2f' "$(cell "$n" replicas_mean point=1 node=web)") and $(fmt '%.2f' "$(cell "$n" replicas_mean point=2 node=web)") over the two hours)"
+
+# ---- autoscaling over a day: the bill, fixed and under the HPA -----------
+run autoscale-cost "$bin" run scenarios/autoscale-cost.yaml -q -o "$tmp/ac"
+run "autoscale-cost, fixed" "$bin" run scenarios/autoscale-cost.yaml -q -o "$tmp/acf" \
+	--set nodes.web.replicas=10 --set nodes.web.autoscale.min_replicas=10 \
+	--set nodes.web.autoscale.max_replicas=10 --set 'sweep={nodes.web.autoscale.target: [0.6]}'
+s="$tmp/ac/summary.csv" f="$tmp/acf/summary.csv"
+fixed=$(cell "$f" cost_per_hour point=0)
+# save PT: how much less point PT costs than fixed, in %
+save() {
+	awk -v c="$(cell "$s" cost_per_hour point="$1")" -v f="$fixed" 'BEGIN { printf "%.0f", (1 - c / f) * 100 }'
+}
+# worst FILE PT: the highest p99 of a window of point PT, in ms
+worst() {
+	awk -F, -v pt="$2" 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+		$(at["point"]) == pt && $(at["latency_p99_s"]) != "NaN" && $(at["latency_p99_s"]) + 0 > m {
+			m = $(at["latency_p99_s"]) + 0 }
+		END { printf "%.0f", m * 1000 }' "$1"
+}
+says "Fixed, the day costs $(fmt '%.2f' "$fixed") an hour"
+says "targets of 0.45, 0.6 and 0.75 it costs $(fmt '%.2f' "$(cell "$s" cost_per_hour point=0)"), $(fmt '%.2f' "$(cell "$s" cost_per_hour point=1)") and $(fmt '%.2f' "$(cell "$s" cost_per_hour point=2)") an hour, $(save 0) %, $(save 1) % and $(save 2) % less"
+says "The worst p99 of any 5-minute window is $(worst "$tmp/acf/timeseries.csv" 0) ms fixed, and $(worst "$tmp/ac/timeseries.csv" 0), $(worst "$tmp/ac/timeseries.csv" 1) and $(worst "$tmp/ac/timeseries.csv" 2) ms under the HPA"
 
 # ---- a retry storm: what the left stack fails, and its orphans ----------
 run retry-storm "$bin" run scenarios/retry-storm.yaml -q -o "$tmp/rs"

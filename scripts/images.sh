@@ -28,6 +28,7 @@ cache-stampede            cache-stampede     cache_time
 capacity-percentiles      capacity           percentiles_by_point
 capacity-plan-web         capacity-plan      capacity-nodes.web.replicas
 capacity-plan-db          capacity-plan      capacity-nodes.db.replicas
+cheapest-plan             cheapest-plan      plan
 l4-vs-l7-share            l4-vs-l7           backend_share
 queue-burst-backlog       queue-burst        queue_time
 autoscale-ramp-scaling    autoscale-ramp     scaling
@@ -44,6 +45,8 @@ echo "$table" | while read -r img scen chart; do
 	out="$work/$scen"
 	if [ ! -d "$out" ]; then
 		case $scen in
+		cheapest-plan)
+			"$bin" capacity "scenarios/$scen.yaml" -q -o "$out" >/dev/null ;;
 		capacity-plan)
 			"$bin" capacity "scenarios/$scen.yaml" -q -o "$out" >/dev/null
 			"$bin" capacity "scenarios/$scen.yaml" -q -o "$out" \

@@ -65,6 +65,48 @@ for capfile in "$dir"/capacity-*.csv "$dir"/capacity.csv; do
 	drawn="$drawn $dir/$base.png"
 	capcharts="$capcharts $base"
 done
+# a cheapest plan's search: plan.csv (plots/plan.gp)
+if [ -f "$dir/plan.csv" ]; then
+	plandat="$dir/.plan.dat"
+	# x: the first latency term (else the first term), its interval; y:
+	# the metric minimised; the label: each path's node and last word
+	awk -F, 'NR == 1 {
+			for (i = 1; i <= NF; i++) at[$i] = i
+			nd = at["meets"] - 1; m = at["replications"] + 1
+			for (i = m + 3; i <= NF; i++)
+				if ($i ~ /^slo_/ && $i !~ /_(lo|hi|limit)$/) { if (!t) t = i; if ($i ~ /_s$/) { t = i; break } }
+			for (i = 1; i <= nd; i++) { n = split($i, p, "."); name[i] = (p[1] == "nodes" && n > 2 ? p[2] " " p[n] : $i) }
+			xname = substr($t, 5); yname = $m
+			print xname > "'"$plandat.x"'"; print yname > "'"$plandat.y"'"
+			next }
+		{ lab = ""; for (i = 1; i <= nd; i++) lab = lab (i > 1 ? ", " : "") name[i] " " $i
+		  printf "%s %s %s %s %d %d %d \"%s\"\n", $t, $(t + 1), $(t + 2), $m, $(at["meets"]) == "true",
+			$(at["front"]) == "true", $(at["rank"]), lab
+		  limit = $(t + 3) }
+		END { print limit > "'"$plandat.l"'" }' "$dir/plan.csv" > "$plandat"
+	planx=$(cat "$plandat.x") plany=$(cat "$plandat.y") planlimit=$(cat "$plandat.l")
+	case $planx in
+	latency_mean_s) planx="mean latency (s)" ;;
+	latency_p*_s) planx="$(echo "$planx" | sed 's/latency_\(p[0-9]*\)_s/\1/') latency (s)" ;;
+	esac
+	case $plany in cost_per_hour) plany="cost per hour" ;; esac
+	for fmt in png svg; do
+		tmp="$dir/.plan.$fmt.tmp"
+		if gnuplot -e "dir='$dir'; out='$tmp'; fmt='$fmt'; plandat='$plandat'; planx='$planx'; plany='$plany'; planlimit=$planlimit" \
+			plots/plan.gp 2>"$dir/.plan.log"; then
+			mv "$tmp" "$dir/plan.$fmt"
+			rm -f "$dir/.plan.log"
+		else
+			echo "plot.sh: plots/plan.gp failed on $dir/plan.csv:" >&2
+			cat "$dir/.plan.log" >&2
+			rm -f "$tmp" "$dir/.plan.log" "$plandat" "$plandat".?
+			exit 1
+		fi
+	done
+	[ -n "${ARCHSIM_KEEP_TMP:-}" ] || rm -f "$plandat" "$plandat".?
+	drawn="$drawn $dir/plan.png"
+	capcharts="$capcharts plan"
+fi
 if [ -n "$drawn" ] && [ ! -f "$dir/summary.csv" ]; then
 	echo "charts:$drawn (and .svg)"
 	ARCHSIM_CHARTS="$capcharts" sh scripts/html.sh "$dir" "$scenario"
@@ -374,6 +416,7 @@ for gp in plots/*.gp; do
 	[ "$name" = common ] && continue
 	[ "$name" = panels ] && continue      # loaded by the charts with panels
 	[ "$name" = capacity ] && continue       # drawn above, from capacity-PATH.csv
+	[ "$name" = plan ] && continue           # drawn above, from plan.csv
 	case $name in
 	latency_cdf|latency_ccdf|latency_time|percentiles_by_point|compare_load|compare_bars)
 		[ "$haslat" = 1 ] || continue ;;

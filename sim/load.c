@@ -255,6 +255,9 @@ static const struct param cost_params[] = {
 	{ .name = "per_replica_hour", .type = PARAM_NUMBER,
 	  PARAM_FIELD(struct sc_cost, per_replica_hour), .min = 0, .max = 1e12, .def = "0",
 	  .doc = "the price of one instance for an hour: a service's replica (as many as exist at each moment, starting and draining ones too), a balancer's instance, a cache node, a database's primary or replica, a shard; a queue is one instance" },
+	{ .name = "per_worker_hour", .type = PARAM_NUMBER,
+	  PARAM_FIELD(struct sc_cost, per_worker_hour), .min = 0, .max = 1e12, .def = "0",
+	  .doc = "the price of one worker of an instance for an hour (a vCPU): a service's replicas x its workers; services" },
 	{ .name = "per_million_requests", .type = PARAM_NUMBER,
 	  PARAM_FIELD(struct sc_cost, per_million), .min = 0, .max = 1e12, .def = "0",
 	  .doc = "the price of a million requests arriving at the node (a serverless function, an API gateway); for a queue, per million messages published; services, balancers and queues" },
@@ -277,10 +280,18 @@ static int check_cost(struct check_ctx *c, const char *what, struct sc_node *n)
 	int rc = param_fill(c, w, cn, &load_cost_table, NULL, &n->cost);
 	if (rc)
 		return rc;
-	if (n->cost.per_million > 0 && !n->ops->billing) {
-		snprintf(w, sizeof w, "%s.cost.per_million_requests", what);
-		return check_fail(c, yt_get(cn, "per_million_requests"), w,
-				  "nodes of type %s are priced per instance only", n->ops->kind);
+	static const struct { unsigned bit; const char *key, *why; } need[] = {
+		{ BILL_WORKERS, "per_worker_hour", "no workers to price (a service has)" },
+		{ BILL_REQUESTS, "per_million_requests",
+		  "no requests to price (services, balancers and queues have)" },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		double price = i ? n->cost.per_million : n->cost.per_worker_hour;
+		if (price > 0 && !(n->ops->bills & need[i].bit)) {
+			snprintf(w, sizeof w, "%s.cost.%s", what, need[i].key);
+			return check_fail(c, yt_get(cn, need[i].key), w,
+					  "nodes of type %s have %s", n->ops->kind, need[i].why);
+		}
 	}
 	return 0;
 }

@@ -117,6 +117,9 @@ enum {
 	TLA_MEMBERS = 1 << 2,      /* may name one member (`consumer: K`) */
 };
 
+/* What a kind's `cost:` may price besides its instances (model_ops.bills). */
+enum { BILL_WORKERS = 1 << 0, BILL_REQUESTS = 1 << 1 };
+
 struct tl_action_def {
 	const char *name;
 	const char *doc;           /* one line, for the reference */
@@ -184,11 +187,12 @@ struct model_ops {
 	uint32_t (*members)(const void *cfg, uint32_t unit);
 	void (*warmup_end)(struct sim *s, struct sim_node *n);
 	/* billing (may be NULL) says what the node's `cost:` is charged on
-	 * over the measured window, at its end: its instances, time-averaged,
-	 * and the requests that arrived.  NULL: the configured units, and no
-	 * per-request price. */
+	 * over the measured window, at its end: its instances and their
+	 * workers, time-averaged, and the requests that arrived.  NULL: the
+	 * configured units.  `bills` says which of the prices apply. */
 	void (*billing)(struct sim *s, struct sim_node *n, double *instances,
-			double *requests);
+			double *workers, double *requests);
+	unsigned bills;           /* BILL_* */
 	/* finish writes the node's rows: row 0 the node, row 1 + u unit u
 	 * (when n->units > 1); node_row() (sim.h) gives each row's cells. */
 	void (*finish)(struct sim *s, struct sim_node *n, struct node_rows *out);

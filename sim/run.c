@@ -372,8 +372,8 @@ static int stuck_error(struct sim *s, struct sim_err *err)
 }
 
 /* cost_per_hour is what the priced nodes cost an hour over the measured
- * window of duration_s: their instances' time average x their price per
- * instance-hour, plus their requests per hour / 10^6 x their price per
+ * window of duration_s: their instances' (and workers') time average x
+ * their price per instance-hour (worker-hour), plus their requests per hour / 10^6 x their price per
  * million.  NaN when no node has a price. */
 static double cost_per_hour(struct sim *s, double duration_s)
 {
@@ -384,11 +384,11 @@ static double cost_per_hour(struct sim *s, double duration_s)
 		const struct sc_cost *c = &n->sc->cost;
 		if (!c->given)
 			continue;
-		double inst = n->sc->units, req = 0;
+		double inst = n->sc->units, workers = 0, req = 0;
 		if (n->ops->billing)
-			n->ops->billing(s, n, &inst, &req);
+			n->ops->billing(s, n, &inst, &workers, &req);
 		priced = 1;
-		sum += inst * c->per_replica_hour;
+		sum += inst * c->per_replica_hour + workers * c->per_worker_hour;
 		if (duration_s > 0)
 			sum += req / duration_s * 3600 * 1e-6 * c->per_million;
 	}

@@ -31,6 +31,7 @@ struct tl_action_def;
 struct sc_cost {
 	int given;
 	double per_replica_hour;       /* per instance and hour */
+	double per_worker_hour;        /* per worker of an instance and hour */
 	double per_million;            /* per million requests arriving */
 };
 
