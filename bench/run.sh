@@ -132,6 +132,43 @@ $W/timeit ./$B/archsim run $W/nodes-10000.yaml -q -o $W/out 2>$W/err
 echo "run:   $(tail -n 1 $W/err | awk '{ printf "%.3f s, peak RSS %.1f MiB (target < 1 s)", $1, $2 / 1024 }')"
 echo
 
+# Autoscaling: a day of diurnal traffic (4/s at night, 40/s by day, 1.7
+# million requests) through a balancer to a service whose HPA sets its
+# replicas, against the same day on 10 fixed replicas: the autoscaler's
+# syncs, readings and replicas starting and draining, per request.
+diurnal() { # file autoscale-line
+	cat > "$1" <<YAML
+name: bench-diurnal
+seed: 1
+duration: 24h
+replications: 1
+workloads:
+  users:
+    arrival: {process: profile, points: [{at: 0s, rate: 4/s}, {at: 7h, rate: 4/s}, {at: 8h, rate: 40/s}, {at: 17h, rate: 40/s}, {at: 21h, rate: 4/s}, {at: 24h, rate: 4/s}]}
+    target: lb
+nodes:
+  lb: {type: balancer, policy: least_request, backends: web}
+  web:
+    type: service
+    replicas: 10
+    workers: 4
+    service: {dist: lognormal, mean: 500ms, cv: 1}
+    startup: 45s
+$2
+YAML
+}
+echo "Autoscaling: a day of diurnal traffic with an HPA against 10 fixed replicas (goal: ratio <= 1)"
+printf "%-22s %11s %11s %8s %12s %12s %9s %9s %8s\n" scenario events requests wall_s \
+	requests/s events/s ns/event rss_MiB ratio
+diurnal $W/diurnal-fixed.yaml ""
+diurnal $W/diurnal-hpa.yaml "    autoscale: {min_replicas: 2, max_replicas: 20, target: 0.6}"
+set -- $(run_archsim $W/diurnal-fixed.yaml); row "fixed replicas" $1 $2 $3 $4 1
+df=$(awk -v r=$2 -v w=$3 'BEGIN { print w * 1e9 / r }')
+set -- $(run_archsim $W/diurnal-hpa.yaml); dh=$(awk -v r=$2 -v w=$3 'BEGIN { print w * 1e9 / r }')
+row "kubernetes_hpa" $1 $2 $3 $4 $(awk -v a=$dh -v b=$df 'BEGIN { printf "%.2f", a / b }')
+echo "ns per request with the HPA / fixed: $(awk -v a=$dh -v b=$df 'BEGIN { printf "%.2f", a / b }')"
+echo
+
 # Calls: a front that calls one backend, and one that fans out to four in
 # parallel; the cost of a request against the M/M/1's (which is one
 # service and no call).  Ample workers, so the same number of requests.

@@ -2506,13 +2506,12 @@ static void lb_unit_name(const struct scenario *sc, const struct sc_node *nd, ui
 }
 
 /* billing: a balancer's instances, and the requests that reached it */
-static void lb_billing(struct sim *s, struct sim_node *n, double *instances, double *workers,
-		       double *requests)
+static void lb_billing(struct sim *s, struct sim_node *n, struct node_bill *b)
 {
 	const struct lb *lb = n->state;
-	(void)s, (void)workers;
-	*instances = lb->cfg->instances;
-	*requests = (double)lb->arrivals;
+	(void)s;
+	b->instances = lb->cfg->instances;
+	b->requests = (double)lb->arrivals;
 }
 
 const struct model_ops balancer_ops = {

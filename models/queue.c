@@ -897,13 +897,12 @@ static double q_calls(const void *cfg, size_t i, uint32_t *to)
 
 /* billing: one broker (the queue is one service, however many groups
  * read it), and the messages published to it, as a managed queue bills */
-static void q_billing(struct sim *s, struct sim_node *n, double *instances, double *workers,
-		      double *requests)
+static void q_billing(struct sim *s, struct sim_node *n, struct node_bill *b)
 {
 	const struct queue *q = n->state;
-	(void)s, (void)workers;
-	*instances = 1;
-	*requests = q->cfg->ngroups ? (double)q->g[0].st.published : 0;
+	(void)s;
+	b->instances = 1;
+	b->requests = q->cfg->ngroups ? (double)q->g[0].st.published : 0;
 }
 
 static uint32_t q_units(const void *cfg)

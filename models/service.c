@@ -48,6 +48,9 @@
 #define SVC_MAX_WORKERS 1000000
 #define SVC_MAX_QUEUE 1000000000
 #define SVC_MAX_NEXT 1024
+/* a change of the replica count the other way from the last one within
+ * this long is a flap: the HPA's default scale-down stabilization window */
+#define SVC_FLAP_NS (300 * 1000000000LL)
 
 enum { SVC_EV_DONE = 1, SVC_EV_SYNC, SVC_EV_READY, SVC_EV_DRAIN };
 
@@ -238,7 +241,9 @@ struct service {
 					  * from time 0, for the time series */
 	struct twa billed;               /* spec + ndraining, since warm-up */
 	double reps_prev[4];             /* reps' integrals at the last sample */
-	uint64_t ups, downs, cut;        /* since warm-up */
+	uint64_t ups, downs, cut, flaps; /* since warm-up */
+	int last_dir;                    /* the last change: +1 up, -1 down */
+	int64_t last_change_ns;
 	gsl_rng *rng;                    /* startup draws */
 	/* the autoscaler, when the node has one */
 	struct as_state as;
@@ -673,8 +678,14 @@ static void set_spec(struct sim *s, struct sim_node *n, struct service *sv, uint
 		k = sv->units;
 	if (k == sv->spec)
 		return;
-	if (s->measuring)
-		k > sv->spec ? sv->ups++ : sv->downs++;
+	int dir = k > sv->spec ? 1 : -1;
+	if (s->measuring) {
+		dir > 0 ? sv->ups++ : sv->downs++;
+		sv->flaps += sv->last_dir && dir != sv->last_dir &&
+			     s->now_ns - sv->last_change_ns < SVC_FLAP_NS;
+	}
+	sv->last_dir = dir;
+	sv->last_change_ns = s->now_ns;
 	while (sv->spec < k) {
 		sv->spec++;
 		sv->starting++;
@@ -819,7 +830,7 @@ static void svc_warmup_end(struct sim *s, struct sim_node *n)
 	for (uint32_t r = 0; sv->mprev && r < sv->units; r++)
 		sv->mprev[r] -= cumulative(sv, r, s->now_ns);
 	twa_restart(&sv->billed, s->now_ns);
-	sv->ups = sv->downs = sv->cut = 0;
+	sv->ups = sv->downs = sv->cut = sv->flaps = 0;
 	stats_restart(&sv->tot, s->now_ns);
 	for (uint32_t r = 0; r < sv->units && sv->units > 1; r++)
 		stats_restart(&sv->rep[r].st, s->now_ns);
@@ -827,13 +838,13 @@ static void svc_warmup_end(struct sim *s, struct sim_node *n)
 
 /* billing: the replicas that existed (starting, taking requests, or
  * draining), time-averaged, and the requests that arrived */
-static void svc_billing(struct sim *s, struct sim_node *n, double *instances, double *workers,
-			double *requests)
+static void svc_billing(struct sim *s, struct sim_node *n, struct node_bill *b)
 {
 	struct service *sv = n->state;
-	*instances = twa_mean(&sv->billed, s->now_ns);
-	*workers = *instances * sv->cfg->workers;
-	*requests = (double)sv->tot.arrivals;
+	b->instances = twa_mean(&sv->billed, s->now_ns);
+	b->workers = b->instances * sv->cfg->workers;
+	b->speed = b->instances * sv->cfg->speed;
+	b->requests = (double)sv->tot.arrivals;
 }
 
 static void row_write(double *v, const struct svc_stats *st, int64_t now)
@@ -860,7 +871,7 @@ static void row_write(double *v, const struct svc_stats *st, int64_t now)
 	v[24] = (double)st->shed;
 	v[26] = (double)st->cancelled;
 	v[28] = NAN;
-	v[30] = v[32] = v[34] = 0;
+	v[30] = v[32] = v[34] = v[36] = 0;
 }
 
 static void svc_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
@@ -872,6 +883,7 @@ static void svc_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 	v[30] = (double)sv->ups;
 	v[32] = (double)sv->downs;
 	v[34] = (double)sv->cut;
+	v[36] = (double)sv->flaps;
 	for (uint32_t r = 0; r < sv->units && o->nrows > 1; r++)
 		row_write(node_row(o, n->ops, 1 + r), &sv->rep[r].st, s->now_ns);
 }
@@ -975,6 +987,8 @@ static const struct col_def svc_cols[] = {
 	{ "scale_downs", COL_SUM, "changes of the replica count downwards" },
 	{ "drain_cut", COL_SUM,
 	  "requests a removed replica still held at the end of its `drain`, failed as crashed" },
+	{ "flaps", COL_SUM,
+	  "changes of the replica count the other way from the previous change within 5 minutes of it (the HPA's default scale-down window): an autoscaler that flaps" },
 	{ NULL, 0, NULL },
 };
 
@@ -1009,7 +1023,7 @@ const struct model_ops service_ops = {
 		  SIM_FAULT(TL_ERRORS) | SIM_FAULT(TL_LATENCY) | SIM_FAULT(TL_SCALE),
 	.warmup_end = svc_warmup_end,
 	.billing = svc_billing,
-	.bills = BILL_WORKERS | BILL_REQUESTS,
+	.bills = BILL_WORKERS | BILL_REQUESTS | BILL_SPEED,
 	.finish = svc_finish,
 	.cols = svc_cols,
 	.sample = svc_sample,

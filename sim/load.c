@@ -258,6 +258,9 @@ static const struct param cost_params[] = {
 	{ .name = "per_worker_hour", .type = PARAM_NUMBER,
 	  PARAM_FIELD(struct sc_cost, per_worker_hour), .min = 0, .max = 1e12, .def = "0",
 	  .doc = "the price of one worker of an instance for an hour (a vCPU): a service's replicas x its workers; services" },
+	{ .name = "per_speed_hour", .type = PARAM_NUMBER,
+	  PARAM_FIELD(struct sc_cost, per_speed_hour), .min = 0, .max = 1e12, .def = "0",
+	  .doc = "the price of an instance for an hour per unit of its `speed` (instance size: one of speed 2 costs twice one of speed 1, as a cloud family's sizes are priced), so that fewer bigger instances and more smaller ones compare; services" },
 	{ .name = "per_million_requests", .type = PARAM_NUMBER,
 	  PARAM_FIELD(struct sc_cost, per_million), .min = 0, .max = 1e12, .def = "0",
 	  .doc = "the price of a million requests arriving at the node (a serverless function, an API gateway); for a queue, per million messages published; services, balancers and queues" },
@@ -284,9 +287,11 @@ static int check_cost(struct check_ctx *c, const char *what, struct sc_node *n)
 		{ BILL_WORKERS, "per_worker_hour", "no workers to price (a service has)" },
 		{ BILL_REQUESTS, "per_million_requests",
 		  "no requests to price (services, balancers and queues have)" },
+		{ BILL_SPEED, "per_speed_hour", "no speed to price (a service has)" },
 	};
-	for (size_t i = 0; i < 2; i++) {
-		double price = i ? n->cost.per_million : n->cost.per_worker_hour;
+	for (size_t i = 0; i < 3; i++) {
+		double price = i == 0 ? n->cost.per_worker_hour : i == 1 ? n->cost.per_million :
+			n->cost.per_speed_hour;
 		if (price > 0 && !(n->ops->bills & need[i].bit)) {
 			snprintf(w, sizeof w, "%s.cost.%s", what, need[i].key);
 			return check_fail(c, yt_get(cn, need[i].key), w,

@@ -118,7 +118,17 @@ enum {
 };
 
 /* What a kind's `cost:` may price besides its instances (model_ops.bills). */
-enum { BILL_WORKERS = 1 << 0, BILL_REQUESTS = 1 << 1 };
+enum { BILL_WORKERS = 1 << 0, BILL_REQUESTS = 1 << 1, BILL_SPEED = 1 << 2 };
+
+/* What a node is billed on over the measured window (model_ops.billing):
+ * time averages, and a count. */
+struct node_bill {
+	double instances;         /* replicas, instances, nodes that exist */
+	double workers;           /* their workers (BILL_WORKERS) */
+	double speed;             /* their speed, summed (BILL_SPEED): an
+				   * instance of twice the size counts 2 */
+	double requests;          /* arrived in the window (BILL_REQUESTS) */
+};
 
 struct tl_action_def {
 	const char *name;
@@ -187,11 +197,9 @@ struct model_ops {
 	uint32_t (*members)(const void *cfg, uint32_t unit);
 	void (*warmup_end)(struct sim *s, struct sim_node *n);
 	/* billing (may be NULL) says what the node's `cost:` is charged on
-	 * over the measured window, at its end: its instances and their
-	 * workers, time-averaged, and the requests that arrived.  NULL: the
+	 * over the measured window, at its end (struct node_bill).  NULL: the
 	 * configured units.  `bills` says which of the prices apply. */
-	void (*billing)(struct sim *s, struct sim_node *n, double *instances,
-			double *workers, double *requests);
+	void (*billing)(struct sim *s, struct sim_node *n, struct node_bill *b);
 	unsigned bills;           /* BILL_* */
 	/* finish writes the node's rows: row 0 the node, row 1 + u unit u
 	 * (when n->units > 1); node_row() (sim.h) gives each row's cells. */

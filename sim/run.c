@@ -384,13 +384,14 @@ static double cost_per_hour(struct sim *s, double duration_s)
 		const struct sc_cost *c = &n->sc->cost;
 		if (!c->given)
 			continue;
-		double inst = n->sc->units, workers = 0, req = 0;
+		struct node_bill b = { n->sc->units, 0, 0, 0 };
 		if (n->ops->billing)
-			n->ops->billing(s, n, &inst, &workers, &req);
+			n->ops->billing(s, n, &b);
 		priced = 1;
-		sum += inst * c->per_replica_hour + workers * c->per_worker_hour;
+		sum += b.instances * c->per_replica_hour + b.workers * c->per_worker_hour +
+		       b.speed * c->per_speed_hour;
 		if (duration_s > 0)
-			sum += req / duration_s * 3600 * 1e-6 * c->per_million;
+			sum += b.requests / duration_s * 3600 * 1e-6 * c->per_million;
 	}
 	return priced ? sum : NAN;
 }

@@ -32,6 +32,7 @@ struct sc_cost {
 	int given;
 	double per_replica_hour;       /* per instance and hour */
 	double per_worker_hour;        /* per worker of an instance and hour */
+	double per_speed_hour;         /* per unit of an instance's speed and hour */
 	double per_million;            /* per million requests arriving */
 };
 

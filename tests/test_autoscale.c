@@ -344,6 +344,37 @@ static void test_drain_completes_or_cuts(void **state)
 	assert_int_equal(crashed, 0);
 }
 
+/* Flapping: 8 replicas at 0.625 go to 10 at 15 s; service twice as fast
+ * from 16 s to 46 s reads 0.27 at 30 s, and with no scale-down window
+ * the HPA sets 6, then 5 at 45 s (0.42), then, service slow again and 5
+ * replicas saturated, 10 at 60 s: two changes of direction within 5
+ * minutes.  With the default 300 s window the count never falls. */
+static void test_flaps_counted(void **state)
+{
+	(void)state;
+	const char *fmt =
+		"duration: 2m\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: w}\n"
+		"nodes:\n  w: {type: service, replicas: 8, service: 50ms,\n"
+		"      autoscale: {max_replicas: 40, target: 0.5,\n"
+		"                  behavior: {scale_down: {stabilization_window: %s}}}}\n"
+		"timeline:\n  - {at: 16s, node: w, do: slow, factor: 0.5, for: 30s}\n";
+	char yaml[640];
+	double ups, downs, flaps;
+	snprintf(yaml, sizeof yaml, fmt, "0s");
+	simtest_reps(yaml, 1, { "w.scale_ups", &ups }, { "w.scale_downs", &downs },
+		     { "w.flaps", &flaps });
+	assert_int_equal(ups, 2);
+	assert_int_equal(downs, 2);
+	assert_int_equal(flaps, 2);
+	snprintf(yaml, sizeof yaml, fmt, "300s");
+	simtest_reps(yaml, 1, { "w.scale_ups", &ups }, { "w.scale_downs", &downs },
+		     { "w.flaps", &flaps });
+	assert_int_equal(ups, 1);
+	assert_int_equal(downs, 0);
+	assert_int_equal(flaps, 0);
+}
+
 /* What a schedule costs: 8 replicas for 15 s, then 10 for 285 s, is 9.9
  * on average, at 1 an hour 9.9 an hour; and the 29,999 requests of
  * 300 s at 100/s through a balancer at 2 a million, 0.72 an hour. */
@@ -371,6 +402,13 @@ static void test_cost_of_a_schedule(void **state)
 	snprintf(yaml, sizeof yaml, fmt, ", cost: {per_million_requests: 2}");
 	simtest_each(yaml, 1, NULL, cost_fn, &cost);
 	assert_true(fabs(cost - (9.9 + 29999 / 300.0 * 3600 * 1e-6 * 2)) < 1e-9);
+	/* speed 2 at 0.5 a unit: 9.9 replicas x 2 x 0.5 on top of 9.9 */
+	simtest_each("duration: 5m\n"
+		     "workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: w}\n"
+		     "nodes:\n  w: {type: service, replicas: 8, service: 100ms, speed: 2,\n"
+		     "      cost: {per_replica_hour: 1, per_speed_hour: 0.5},\n"
+		     "      autoscale: {max_replicas: 40, target: 0.5}}\n", 1, NULL, cost_fn, &cost);
+	assert_true(fabs(cost - 9.9 * 2) < 1e-9);
 	/* no price anywhere: no cost */
 	simtest_each("duration: 1s\n"
 		     "workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: w}\n"
@@ -407,6 +445,7 @@ int main(void)
 		cmocka_unit_test(test_hpa_run_scales_in_after_window),
 		cmocka_unit_test(test_target_tracking_run),
 		cmocka_unit_test(test_drain_completes_or_cuts),
+		cmocka_unit_test(test_flaps_counted),
 		cmocka_unit_test(test_cost_of_a_schedule),
 		cmocka_unit_test(test_scale_refused_with_autoscaler),
 	};
