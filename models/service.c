@@ -766,8 +766,8 @@ static void autoscale_sync(struct sim *s, struct sim_node *n, struct service *sv
 	const struct as_cfg *c = &sv->cfg->as;
 	int64_t now = s->now_ns, every = as_interval_ns(c);
 	int64_t need = every;            /* a full interval of metric */
-	if (c->style == AS_TARGET_TRACKING && c->warmup_ns > need)
-		need = c->warmup_ns;
+	if (as_warmup_ns(c) > need)
+		need = as_warmup_ns(c);
 	struct as_reading rd = { 0, 0, 0 };
 	for (uint32_t r = 0; r < sv->units; r++) {
 		double cur = cumulative(sv, r, now);

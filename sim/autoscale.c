@@ -194,9 +194,136 @@ static const struct param_table tt_table = {
 	.doc = "An AWS target-tracking scaling policy: CloudWatch alarms on 1-minute datapoints, and instance warm-up.",
 };
 
+static void step_init(void *obj)
+{
+	struct as_step *s = obj;
+	s->lower = -INFINITY;
+	s->upper = INFINITY;
+}
+
+static int step_validate(struct check_ctx *ctx, const char *what, const struct yt_node *map,
+			 void *obj)
+{
+	struct as_step *s = obj;
+	char w[320];
+	if (s->adjustment != floor(s->adjustment)) {
+		snprintf(w, sizeof w, "%s.adjustment", what);
+		return check_fail(ctx, yt_get(map, "adjustment"), w, "must be a whole number (got %g)",
+				  s->adjustment);
+	}
+	if (!(s->lower < s->upper)) {
+		snprintf(w, sizeof w, "%s.upper", what);
+		return check_fail(ctx, yt_get(map, "upper") ? yt_get(map, "upper") : map, w,
+				  "must be above lower");
+	}
+	return 0;
+}
+
+static const struct param step_params[] = {
+	{ .name = "lower", .type = PARAM_NUMBER, PARAM_FIELD(struct as_step, lower),
+	  .min = -1e12, .max = 1e12, .def_doc = "unbounded",
+	  .doc = "the breach (metric - threshold) from which the step applies (MetricIntervalLowerBound)" },
+	{ .name = "upper", .type = PARAM_NUMBER, PARAM_FIELD(struct as_step, upper),
+	  .min = -1e12, .max = 1e12, .def_doc = "unbounded",
+	  .doc = "the breach below which it applies (MetricIntervalUpperBound)" },
+	{ .name = "adjustment", .type = PARAM_NUMBER, PARAM_FIELD(struct as_step, adjustment),
+	  .min = -100000, .max = 100000, .flags = PARAM_REQUIRED,
+	  .doc = "replicas added (removed, negative), per cent, or the count, as adjustment_type says (ScalingAdjustment)" },
+	{ 0 }
+};
+
+static const struct param_table step_table = {
+	.params = step_params, .size = sizeof(struct as_step), .init = step_init,
+	.validate = step_validate,
+};
+
+static const struct param step_elem = {
+	.type = PARAM_MAP, .size = sizeof(struct as_step), .sub = &step_table,
+};
+
+static const struct param alarm_params[] = {
+	{ .name = "threshold", .type = PARAM_NUMBER, PARAM_FIELD(struct as_alarm, threshold),
+	  .min = 0, .max = 1e12, .flags = PARAM_REQUIRED,
+	  .doc = "the alarm's threshold on the metric (above it for scale_out, below it for scale_in)" },
+	{ .name = "datapoints", .type = PARAM_UINT, PARAM_FIELD(struct as_alarm, datapoints),
+	  .umin = 1, .umax = 1000, .def = "1",
+	  .doc = "consecutive datapoints past the threshold that fire the alarm (EvaluationPeriods)" },
+	{ .name = "steps", .type = PARAM_LIST, PARAM_FIELD(struct as_alarm, steps),
+	  PARAM_COUNT(struct as_alarm, nsteps), .elem = &step_elem,
+	  .elem_size = sizeof(struct as_step), .min_len = 1, .max_len = AS_MAX_STEPS,
+	  .item = "steps", .flags = PARAM_REQUIRED,
+	  .shape = "[{lower: 0, upper: 0.2, adjustment: 1}, {lower: 0.2, adjustment: 3}]",
+	  .doc = "the step adjustments (StepAdjustments): the first whose interval holds the breach applies" },
+	{ 0 }
+};
+
+static const struct param_table alarm_table = {
+	.params = alarm_params, .size = sizeof(struct as_alarm), .validate = param_mark_given,
+};
+
+static const char *const adjust_names[] = {
+	"change_in_capacity", "percent_change_in_capacity", "exact_capacity", NULL,
+};
+
+static const struct param step_scaling_params[] = {
+	{ .name = "min_replicas", .type = PARAM_UINT, PARAM_FIELD(struct as_cfg, min),
+	  .umin = 1, .umax = AS_MAX_REPLICAS, .def = "1", .doc = "the fewest replicas it sets" },
+	{ .name = "max_replicas", .type = PARAM_UINT, PARAM_FIELD(struct as_cfg, max),
+	  .umin = 1, .umax = AS_MAX_REPLICAS, .flags = PARAM_REQUIRED,
+	  .doc = "the most replicas it sets" },
+	{ .name = "metric", .type = PARAM_ENUM, PARAM_FIELD(struct as_cfg, metric),
+	  .names = as_metric_names, .def = "utilization",
+	  .doc = "per replica, averaged over the datapoint's period: as for the other styles" },
+	{ .name = "period", .type = PARAM_DURATION, PARAM_FIELD(struct as_cfg, period_ns),
+	  .min_ns = 1000000, .def = "60s", .doc = "one metric datapoint per period" },
+	{ .name = "adjustment_type", .type = PARAM_ENUM, PARAM_FIELD(struct as_cfg, adjust),
+	  .names = adjust_names, .def = "change_in_capacity",
+	  .doc = "how a step's adjustment reads (AdjustmentType)" },
+	{ .name = "min_adjustment_magnitude", .type = PARAM_UINT,
+	  PARAM_FIELD(struct as_cfg, min_magnitude), .umin = 1, .umax = AS_MAX_REPLICAS, .def = "1",
+	  .doc = "percent_change_in_capacity: the least number of replicas a step changes" },
+	{ .name = "cooldown", .type = PARAM_DURATION, PARAM_FIELD(struct as_cfg, cooldown_ns),
+	  .min_ns = 0, .def = "300s",
+	  .doc = "after a scale-out, what it added counts as current for the next scale-out; after a scale-in, the next waits (Cooldown)" },
+	{ .name = "instance_warmup", .type = PARAM_DURATION, PARAM_FIELD(struct as_cfg, warmup_ns),
+	  .min_ns = 0, .def = "0s",
+	  .doc = "after taking traffic, a replica's metric is left out of the datapoints this long" },
+	{ .name = "scale_out", .type = PARAM_MAP, PARAM_FIELD(struct as_cfg, out), .sub = &alarm_table,
+	  .shape = "{threshold: 0.7, datapoints: 3, steps: [...]}", .def_doc = "none",
+	  .doc = "the scale-out policy and its alarm" },
+	{ .name = "scale_in", .type = PARAM_MAP, PARAM_FIELD(struct as_cfg, in), .sub = &alarm_table,
+	  .shape = "{threshold: 0.3, datapoints: 15, steps: [...]}", .def_doc = "none",
+	  .doc = "the scale-in policy and its alarm" },
+	{ 0 }
+};
+
+static int step_scaling_validate(struct check_ctx *ctx, const char *what,
+				 const struct yt_node *map, void *obj)
+{
+	struct as_cfg *c = obj;
+	char w[320];
+	c->style = AS_STEP;
+	c->given = 1;
+	if (c->min > c->max) {
+		snprintf(w, sizeof w, "%s.min_replicas", what);
+		return check_fail(ctx, yt_get(map, "min_replicas"), w,
+				  "is %u, more than max_replicas (%u)", c->min, c->max);
+	}
+	if (!c->out.given && !c->in.given)
+		return check_fail(ctx, map, what, "give scale_out, scale_in or both");
+	return 0;
+}
+
+static const struct param_table step_scaling_table = {
+	.params = step_scaling_params, .size = sizeof(struct as_cfg),
+	.validate = step_scaling_validate,
+	.doc = "An AWS step scaling policy pair (Application Auto Scaling): CloudWatch alarms on 1-minute datapoints, step adjustments by how far the metric is past the threshold, and a cooldown.",
+};
+
 const struct param_case as_cases[] = {
 	[AS_HPA] = { "kubernetes_hpa", &hpa_table, "a Kubernetes HorizontalPodAutoscaler" },
 	[AS_TARGET_TRACKING] = { "aws_target_tracking", &tt_table, "an AWS target-tracking policy" },
+	[AS_STEP] = { "aws_step_scaling", &step_scaling_table, "AWS step scaling policies" },
 	{ NULL, NULL, NULL }
 };
 
@@ -205,6 +332,11 @@ const struct param_case as_cases[] = {
 int64_t as_interval_ns(const struct as_cfg *c)
 {
 	return c->style == AS_HPA ? c->sync_ns : c->period_ns;
+}
+
+int64_t as_warmup_ns(const struct as_cfg *c)
+{
+	return c->style == AS_HPA ? 0 : c->warmup_ns;
 }
 
 int as_ignores_unready(const struct as_cfg *c)
@@ -465,8 +597,92 @@ static long tt_decide(struct as_state *st, const struct as_cfg *c, const struct 
 	return next;
 }
 
+/* ---- AWS step scaling ------------------------------------------------------------ */
+
+/* step_change is what the alarm a's step for metric m does to count
+ * `from`: the new count (before min and max), or -1 when no step holds
+ * the breach.  Above the threshold an interval holds its lower bound and
+ * not its upper; below, its upper and not its lower (the API reference's
+ * rule). */
+static long step_change(const struct as_cfg *c, const struct as_alarm *a, double m, long from)
+{
+	double breach = m - a->threshold;
+	for (size_t i = 0; i < a->nsteps; i++) {
+		const struct as_step *s = &a->steps[i];
+		int in = breach >= 0 ? breach >= s->lower && breach < s->upper :
+			breach > s->lower && breach <= s->upper;
+		if (!in)
+			continue;
+		long adj = (long)s->adjustment;
+		switch (c->adjust) {
+		case AS_EXACT:
+			return adj;
+		case AS_PERCENT_CHANGE: {
+			double x = (double)from * s->adjustment / 100;
+			long d = (long)x;              /* towards 0 */
+			if (d == 0 && x != 0)
+				d = x > 0 ? 1 : -1;
+			if (labs(d) < (long)c->min_magnitude && d != 0)
+				d = d > 0 ? (long)c->min_magnitude : -(long)c->min_magnitude;
+			return from + d;
+		}
+		default:
+			return from + adj;
+		}
+	}
+	return -1;
+}
+
+static long step_decide(struct as_state *st, const struct as_cfg *c, int64_t now,
+			const struct as_reading *r)
+{
+	uint32_t cur = st->current;
+	if (cur > c->max || cur < c->min) {
+		st->current = cur > c->max ? c->max : c->min;
+		return st->current;
+	}
+	if (!r->counted) {
+		st->last_ratio = NAN;
+		return cur;
+	}
+	double m = r->sum / r->counted;
+	st->last_ratio = NAN;
+	st->above = c->out.given && m > c->out.threshold ? st->above + 1 : 0;
+	st->below = c->in.given && m < c->in.threshold ? st->below + 1 : 0;
+	long want = cur;
+	if (c->out.given && st->above >= c->out.datapoints) {
+		/* within the cooldown the count before its scale-out is the base */
+		int cooling = now < st->out_cool;
+		long base = cooling ? st->out_base : cur;
+		long w = step_change(c, &c->out, m, base);
+		if (w > (long)cur) {
+			want = w;
+			if (!cooling)
+				st->out_base = cur;
+			st->out_cool = now + c->cooldown_ns;
+			st->in_cool = now;       /* a scale-out ends a scale-in's cooldown */
+		}
+	} else if (c->in.given && st->below >= c->in.datapoints && now >= st->in_cool) {
+		long w = step_change(c, &c->in, m, cur);
+		if (w >= 0 && w < (long)cur) {
+			want = w;
+			st->in_cool = now + c->cooldown_ns;
+		}
+	}
+	if (want > (long)c->max)
+		want = c->max;
+	if (want < (long)c->min)
+		want = c->min;
+	st->current = (uint32_t)want;
+	return want;
+}
+
 long as_decide(struct as_state *st, const struct as_cfg *c, int64_t now,
 	       const struct as_reading *r)
 {
-	return c->style == AS_HPA ? hpa_decide(st, c, now, r) : tt_decide(st, c, r);
+	switch (c->style) {
+	case AS_HPA: return hpa_decide(st, c, now, r);
+	case AS_TARGET_TRACKING: return tt_decide(st, c, r);
+	default: return step_decide(st, c, now, r);
+	}
 }

@@ -1,11 +1,11 @@
 /*
  * autoscale.h - horizontal autoscalers with production semantics: a
- * Kubernetes HorizontalPodAutoscaler (autoscaling/v2) and an AWS
- * target-tracking policy, so that a manifest's numbers can be pasted
- * into a scenario:
+ * Kubernetes HorizontalPodAutoscaler (autoscaling/v2), an AWS
+ * target-tracking policy and AWS step scaling policies, so that a
+ * manifest's numbers can be pasted into a scenario:
  *
  *   autoscale:
- *     style: kubernetes_hpa      # or aws_target_tracking
+ *     style: kubernetes_hpa      # or aws_target_tracking, aws_step_scaling
  *     min_replicas: 2
  *     max_replicas: 40
  *     metric: utilization        # utilization | concurrency | rps_per_replica | queue_len
@@ -60,6 +60,21 @@
  * proportional one is the documented intent ("scales out proportionally
  * to the metric").
  *
+ * AWS step scaling (Application Auto Scaling's StepScalingPolicy, with
+ * its CloudWatch alarms): a scale_out alarm on `datapoints` consecutive
+ * datapoints above its threshold, a scale_in alarm on datapoints below
+ * its own; while an alarm is firing, each datapoint applies the step
+ * whose interval [lower, upper) holds the breach (metric - threshold), as
+ * change_in_capacity (+- replicas), percent_change_in_capacity (of the
+ * current count, truncated towards 0 but at least 1, and at least
+ * min_adjustment_magnitude) or exact_capacity.  The cooldown, as the API
+ * reference describes it: after a scale-out, the capacity it added counts
+ * as current for a scale-out within the cooldown, which so adds only
+ * what a larger step asks beyond it; after a scale-in, scale-ins wait for
+ * the cooldown's end, and a scale-out ends it.  That an alarm still
+ * firing applies its policy again at each datapoint is archsim's reading
+ * of "continuously (but not excessively) scale out".
+ *
  * Invariants: min_replicas <= the count as_decide returns <= max_replicas
  * once it has been called; the state holds no pointer into the config.
  */
@@ -71,18 +86,36 @@
 
 #include "sim/param.h"
 
-enum as_style { AS_HPA, AS_TARGET_TRACKING };
+enum as_style { AS_HPA, AS_TARGET_TRACKING, AS_STEP };
+enum as_adjust { AS_CHANGE, AS_PERCENT_CHANGE, AS_EXACT };
 enum as_metric { AS_UTILIZATION, AS_CONCURRENCY, AS_RPS, AS_QUEUE_LEN, AS_NMETRICS };
 enum as_policy_type { AS_PODS, AS_PERCENT };
 enum as_select { AS_SELECT_MAX, AS_SELECT_MIN, AS_SELECT_DISABLED };
 
 #define AS_MAX_POLICIES 8
+#define AS_MAX_STEPS 16
 #define AS_MAX_REPLICAS 100000
 
 struct as_policy {
 	unsigned type;               /* AS_PODS, AS_PERCENT */
 	uint32_t value;
 	int64_t period_ns;
+};
+
+/* A step adjustment: for a breach (metric - threshold) in [lower, upper),
+ * the adjustment (infinite bounds: unbounded). */
+struct as_step {
+	double lower, upper;
+	double adjustment;           /* an integer */
+};
+
+/* A step scaling policy's alarm and steps. */
+struct as_alarm {
+	int given;
+	double threshold;
+	uint32_t datapoints;
+	struct as_step *steps;
+	size_t nsteps;
 };
 
 /* behavior.scale_up or scale_down */
@@ -109,6 +142,11 @@ struct as_cfg {
 	double in_ratio;
 	int64_t warmup_ns;
 	int no_scale_in;
+	/* aws_step_scaling (with period and warmup_ns above) */
+	unsigned adjust;             /* AS_CHANGE, ... */
+	uint32_t min_magnitude;      /* percent_change: the least change */
+	int64_t cooldown_ns;
+	struct as_alarm out, in;
 };
 
 /* The `autoscale:` key: a variant on `style`, to place in a kind's
@@ -120,6 +158,11 @@ extern const char *const as_metric_names[];
 /* as_interval_ns is how often the controller reads the metric: the HPA's
  * sync period, the target tracking's datapoint period. */
 int64_t as_interval_ns(const struct as_cfg *c);
+
+/* as_warmup_ns is how long a replica's metric is left out after it takes
+ * requests (target tracking and step scaling's instance warm-up; 0 for
+ * the HPA, which asks a full sync period of every replica). */
+int64_t as_warmup_ns(const struct as_cfg *c);
 
 /* as_ignores_unready says whether a replica without a full window of
  * metric is set aside (utilization, a CPU resource metric) rather than
@@ -145,8 +188,11 @@ struct as_state {
 	size_t nrecs, caprecs;
 	struct as_evt *ups, *downs;  /* scale events, oldest first */
 	size_t nups, ndowns, capups, capdowns;
-	uint32_t above, below;       /* target tracking: consecutive
+	uint32_t above, below;       /* target tracking, step: consecutive
 				      * datapoints past each alarm */
+	int64_t out_cool, in_cool;   /* step: when each cooldown ends */
+	uint32_t out_base;           /* step: the count before the scale-out
+				      * that began the cooldown */
 	double last_ratio;           /* the last usage ratio (NaN: none) */
 };
 

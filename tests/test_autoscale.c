@@ -214,6 +214,62 @@ static void test_target_tracking_alarms(void **state)
 	ctl_close(&t);
 }
 
+/* AWS step scaling: the steps by the breach, and the cooldown's rules. */
+static void test_step_scaling(void **state)
+{
+	(void)state;
+	struct ctl t;
+	const char *out =
+		"style: aws_step_scaling, max_replicas: 40, metric: utilization, "
+		"scale_out: {threshold: 0.7, datapoints: 2, steps: "
+		"[{lower: 0, upper: 0.2, adjustment: 1}, {lower: 0.2, adjustment: 3}]}";
+	ctl_open(&t, out, 4);
+	assert_int_equal(step(&t, 60, 4, 0, 0.8), 4);      /* one datapoint above */
+	assert_int_equal(step(&t, 120, 4, 0, 0.8), 5);     /* two: breach 0.1, +1 */
+	/* within the cooldown the 1 added counts: +3 from 4 is 7 */
+	assert_int_equal(step(&t, 180, 5, 0, 0.95), 7);
+	assert_int_equal(step(&t, 240, 7, 0, 0.8), 7);     /* +1 from 4 adds nothing */
+	assert_int_equal(step(&t, 479, 7, 0, 0.8), 7);     /* cooldown to 180 + 300 */
+	assert_int_equal(step(&t, 480, 7, 0, 0.8), 8);     /* over: +1 from 7 */
+	assert_int_equal(step(&t, 540, 8, 0, 0.7), 8);     /* at the threshold: not above */
+	ctl_close(&t);
+	const char *in =
+		"style: aws_step_scaling, max_replicas: 40, cooldown: 300s, "
+		"scale_out: {threshold: 0.9, steps: [{lower: 0, adjustment: 2}]}, "
+		"scale_in: {threshold: 0.3, datapoints: 3, steps: [{upper: 0, adjustment: -1}]}";
+	ctl_open(&t, in, 8);
+	assert_int_equal(step(&t, 60, 8, 0, 0.2), 8);
+	assert_int_equal(step(&t, 120, 8, 0, 0.2), 8);
+	assert_int_equal(step(&t, 180, 8, 0, 0.2), 7);     /* the third below */
+	for (int64_t at = 240; at < 480; at += 60)
+		assert_int_equal(step(&t, at, 7, 0, 0.2), 7);  /* scale-in cools down */
+	assert_int_equal(step(&t, 480, 7, 0, 0.2), 6);
+	/* a scale-out ends the scale-in's cooldown */
+	assert_int_equal(step(&t, 540, 6, 0, 0.95), 8);
+	assert_int_equal(step(&t, 600, 8, 0, 0.2), 8);
+	assert_int_equal(step(&t, 660, 8, 0, 0.2), 8);
+	assert_int_equal(step(&t, 720, 8, 0, 0.2), 7);
+	ctl_close(&t);
+	/* percent: truncated towards 0, at least 1, at least the magnitude */
+	ctl_open(&t, "style: aws_step_scaling, max_replicas: 40, adjustment_type: percent_change_in_capacity, "
+		 "scale_out: {threshold: 0.5, steps: [{lower: 0, adjustment: 25}]}", 10);
+	assert_int_equal(step(&t, 60, 10, 0, 0.9), 12);    /* 2.5 -> 2 */
+	ctl_close(&t);
+	ctl_open(&t, "style: aws_step_scaling, max_replicas: 40, adjustment_type: percent_change_in_capacity, "
+		 "scale_out: {threshold: 0.5, steps: [{lower: 0, adjustment: 25}]}", 2);
+	assert_int_equal(step(&t, 60, 2, 0, 0.9), 3);      /* 0.5 -> 1 */
+	ctl_close(&t);
+	ctl_open(&t, "style: aws_step_scaling, max_replicas: 40, adjustment_type: percent_change_in_capacity, "
+		 "min_adjustment_magnitude: 3, "
+		 "scale_out: {threshold: 0.5, steps: [{lower: 0, adjustment: 25}]}", 10);
+	assert_int_equal(step(&t, 60, 10, 0, 0.9), 13);
+	ctl_close(&t);
+	ctl_open(&t, "style: aws_step_scaling, max_replicas: 40, adjustment_type: exact_capacity, "
+		 "scale_out: {threshold: 0.5, steps: [{lower: 0, adjustment: 25}]}", 10);
+	assert_int_equal(step(&t, 60, 10, 0, 0.9), 25);
+	ctl_close(&t);
+}
+
 /* ---- whole runs ------------------------------------------------------------------ */
 
 /* The replica counts (time series column `col`, the window averages) of
@@ -441,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_hpa_unready_and_missing),
 		cmocka_unit_test(test_hpa_bounds),
 		cmocka_unit_test(test_target_tracking_alarms),
+		cmocka_unit_test(test_step_scaling),
 		cmocka_unit_test(test_hpa_run_scales_out),
 		cmocka_unit_test(test_hpa_run_scales_in_after_window),
 		cmocka_unit_test(test_target_tracking_run),
