@@ -370,8 +370,9 @@ static int plan_bounds(struct check_ctx *ctx, const char *what, const struct yt_
 	snprintf(buf, sizeof buf, "%s", text);
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save), k++) {
 		char *end;
+		errno = 0;
 		long v = strtol(t, &end, 10);
-		if (k >= ndims || *end || end == t || v < 0)
+		if (k >= ndims || *end || end == t || v < 0 || v > CAP_PLAN_MAX_VALUE || errno)
 			return check_fail(ctx, at, what,
 					  "a list of %zu integers, one per path of vary", ndims);
 		out[k] = v;
@@ -403,10 +404,17 @@ static int plan_validate(struct check_ctx *ctx, const char *what, const struct y
 	if (mn && (rc = plan_bounds(ctx, w, mn, spec->min_text, spec->ndims, spec->dmin)))
 		return rc;
 	snprintf(w, sizeof w, "%s.max", what);
-	for (size_t i = 0; i < spec->ndims; i++)
+	double combos = 1;
+	for (size_t i = 0; i < spec->ndims; i++) {
 		if (spec->dmax[i] < spec->dmin[i])
 			return check_fail(ctx, mx, w, "%s: max %ld is below min %ld", spec->dpath[i],
 					  spec->dmax[i], spec->dmin[i]);
+		if (i + 1 < spec->ndims)
+			combos *= (double)(spec->dmax[i] - spec->dmin[i] + 1);
+	}
+	if (combos > CAP_PLAN_MAX_COMBOS)
+		return check_fail(ctx, mx, w, "%.0f combinations of the paths before the last: at most %d",
+				  combos, CAP_PLAN_MAX_COMBOS);
 	spec->integer = 1;
 	spec->has_max = 1;
 	spec->min = (double)spec->dmin[spec->ndims - 1];

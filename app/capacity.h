@@ -47,6 +47,8 @@
 #define CAP_MAX_TERMS 8
 #define CAP_BOUND_MAX 64
 #define CAP_MAX_DIMS 4           /* parameters a plan varies (plan.h) */
+#define CAP_PLAN_MAX_VALUE 1000000  /* a plan's bound */
+#define CAP_PLAN_MAX_COMBOS 100000  /* combinations of all paths but the last */
 
 struct cap_term {
 	int metric;                  /* enum metric */

@@ -155,10 +155,12 @@ static void rank(struct plan_result *r, const struct cap_spec *spec)
 		r->c[r->best].rank = 1;
 	if (r->second >= 0)
 		r->c[r->second].rank = 2;
-	/* the front against the first latency term, else the first term */
+	/* the front against the first latency term (the mean or a
+	 * percentile), else the first term */
 	r->lat_term = 0;
 	for (size_t t = spec->nterms; t-- > 0;)
-		if (metric_unit(spec->terms[t].metric) == METRIC_UNIT_TIME)
+		if (spec->terms[t].metric == METRIC_LATENCY_MEAN ||
+		    metric_quantile(spec->terms[t].metric) > 0)
 			r->lat_term = (int)t;
 	for (size_t i = 0; i < r->n; i++) {
 		const struct plan_cand *a = &r->c[i];
@@ -338,7 +340,7 @@ int plan_search(const struct load_lang *lang, const struct cap_spec *spec,
 		return err->code ? err->code : sim_errf(err, SIM_EINVAL, "no replications to run");
 	if (!(res->c = calloc(n, sizeof *res->c)))
 		return sim_errf(err, SIM_ENOMEM, "out of memory");
-	long v[CAP_MAX_DIMS];
+	long v[CAP_MAX_DIMS] = { 0 };
 	for (size_t i = 0; i < k; i++)
 		v[i] = spec->dmin[i];
 	for (size_t idx = 0; idx < n; idx++) {
@@ -357,6 +359,13 @@ int plan_search(const struct load_lang *lang, const struct cap_spec *spec,
 		}
 		int rc = least(&w, c, hi, err);
 		res->n = idx + 1;
+		if (!rc && c->found && isnan(c->at.mest))
+			rc = sim_errf(err, SIM_EINVAL,
+				      "%s: minimize: %s has no value where the SLO is met%s",
+				      src->file, metric_name(spec->minimize - 1),
+				      spec->minimize - 1 == METRIC_COST_PER_HOUR ||
+				      spec->minimize - 1 == METRIC_COST_TOTAL ?
+				      " (give the nodes a cost:)" : "");
 		if (rc) {
 			res->probes = w.probes;
 			return rc;

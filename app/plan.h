@@ -26,7 +26,8 @@
  * candidate by that estimate is the answer (a tie goes to the fewer of
  * the parameters, summed), the next the runner-up; the candidates no
  * other beats on both the metric and the SLO's first latency term (or
- * its first term) form the Pareto front.
+ * its first term) form the Pareto front: the front among these least
+ * values, one a combination, not among every point probed.
  *
  * Common random numbers: every probe runs the scenario's seed, and a
  * request's draws are its own (sim.h), so the combinations are compared

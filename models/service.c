@@ -232,6 +232,7 @@ struct service {
 	/* the replica count (set_spec): spec = active + starting */
 	uint32_t spec, starting;
 	struct sim_timer *start_t;       /* [units] starting replicas' timers */
+	int64_t *start_at;               /* [units] when each was added */
 	int64_t *ready_since;            /* [units] when it last began taking requests */
 	uint32_t *drain_gen;             /* [units] a drain's deadline is void
 					  * once this moves on */
@@ -371,6 +372,7 @@ static void svc_fini(struct sim *s, struct sim_node *n)
 	/* requests still held belong to the pool, which the engine frees */
 	free(sv->rep);
 	free(sv->start_t);
+	free(sv->start_at);
 	free(sv->ready_since);
 	free(sv->drain_gen);
 	free(sv->phase);
@@ -639,7 +641,10 @@ static void svc_crash(struct sim *s, struct sim_node *n, uint32_t r)
 
 static void svc_recover(struct sim *s, struct sim_node *n, uint32_t r)
 {
-	recount(s, n, n->state, r);
+	struct service *sv = n->state;
+	/* back up: its metric counts again after a whole interval */
+	sv->ready_since[r] = s->now_ns;
+	recount(s, n, sv, r);
 }
 
 /* ---- the replica count ------------------------------------------------ */
@@ -698,15 +703,23 @@ static void set_spec(struct sim *s, struct sim_node *n, struct service *sv, uint
 		while (sim_timer_pending(&sv->start_t[slot]))
 			slot++;
 		sv->start_t[slot] = sim_timer_set(s, s->now_ns + d, n->id, SVC_EV_READY, NULL, slot);
+		if (!sv->start_t[slot].ev) {
+			s->oom = 1;
+			return;
+		}
+		sv->start_at[slot] = s->now_ns;
 	}
 	while (sv->spec > k && sv->starting) {
-		/* the starting replica that would be ready last */
+		/* the youngest starting replica (a ReplicaSet deletes the
+		 * newest of its pods not yet ready first); of those added at
+		 * once, the highest slot */
 		uint32_t best = UINT32_MAX;
 		for (uint32_t i = 0; i < sv->units; i++)
 			if (sim_timer_pending(&sv->start_t[i]) &&
-			    (best == UINT32_MAX ||
-			     sv->start_t[i].ev->time_ns >= sv->start_t[best].ev->time_ns))
+			    (best == UINT32_MAX || sv->start_at[i] >= sv->start_at[best]))
 				best = i;
+		if (best == UINT32_MAX)
+			break;               /* none pending: out of memory earlier */
 		sim_timer_cancel(&sv->start_t[best]);
 		sv->spec--;
 		sv->starting--;
@@ -738,7 +751,11 @@ static void drain_end(struct sim *s, struct sim_node *n, struct service *sv, uin
 
 static void svc_scale(struct sim *s, struct sim_node *n, uint32_t units)
 {
-	set_spec(s, n, n->state, units);
+	struct service *sv = n->state;
+	set_spec(s, n, sv, units);
+	/* the engine set units_now to the count asked; those taking requests
+	 * are the ones ready */
+	n->faults->units_now = sv->active;
 }
 
 /* ---- the autoscaler ---------------------------------------------------- */
@@ -792,6 +809,7 @@ static int scaling_init(struct sim *s, struct sim_node *n, struct service *sv)
 	int64_t now = s->now_ns;
 	sv->spec = sv->active;
 	if (!(sv->start_t = calloc(sv->units, sizeof *sv->start_t)) ||
+	    !(sv->start_at = calloc(sv->units, sizeof *sv->start_at)) ||
 	    !(sv->ready_since = malloc(sv->units * sizeof *sv->ready_since)) ||
 	    !(sv->drain_gen = calloc(sv->units, sizeof *sv->drain_gen)) ||
 	    !(sv->phase = calloc(sv->units, 1)) ||

@@ -74,7 +74,7 @@ if [ -f "$dir/plan.csv" ]; then
 			for (i = 1; i <= NF; i++) at[$i] = i
 			nd = at["meets"] - 1; m = at["replications"] + 1
 			for (i = m + 3; i <= NF; i++)
-				if ($i ~ /^slo_/ && $i !~ /_(lo|hi|limit)$/) { if (!t) t = i; if ($i ~ /_s$/) { t = i; break } }
+				if ($i ~ /^slo_/ && $i !~ /_(lo|hi|limit)$/) { if (!t) t = i; if ($i ~ /^slo_latency_/) { t = i; break } }
 			for (i = 1; i <= nd; i++) { n = split($i, p, "."); name[i] = (p[1] == "nodes" && n > 2 ? p[2] " " p[n] : $i) }
 			xname = substr($t, 5); yname = $m
 			print xname > "'"$plandat.x"'"; print yname > "'"$plandat.y"'"

@@ -98,7 +98,7 @@ static const struct param_table behavior_table = {
 	  .doc = "the most replicas it sets" },                                                 \
 	{ .name = "metric", .type = PARAM_ENUM, PARAM_FIELD(struct as_cfg, metric),              \
 	  .names = as_metric_names, .def = "utilization",                                       \
-	  .doc = "per replica, averaged over the interval: utilization, busy workers over workers (CPU utilisation); concurrency, requests held or waiting; rps_per_replica, arrivals per second (ALBRequestCountPerTarget); queue_len, requests waiting" }, \
+	  .doc = "per replica, averaged over the interval: utilization, busy workers over workers (CPU utilisation); concurrency, requests held or waiting; rps_per_replica, arrivals per second (ALBRequestCountPerTarget counts a minute's: divide its target by 60); queue_len, requests waiting" }, \
 	{ .name = "target", .type = PARAM_NUMBER, PARAM_FIELD(struct as_cfg, target),            \
 	  .min = 1e-9, .max = 1e12, .flags = PARAM_REQUIRED,                                    \
 	  .doc = "the metric's target value per replica (utilization as a fraction: 0.6 for 60 %)" }
@@ -339,10 +339,6 @@ int64_t as_warmup_ns(const struct as_cfg *c)
 	return c->style == AS_HPA ? 0 : c->warmup_ns;
 }
 
-int as_ignores_unready(const struct as_cfg *c)
-{
-	return c->metric == AS_UTILIZATION;
-}
 
 static int grow(void **a, size_t *cap, size_t n, size_t elem)
 {
@@ -405,26 +401,14 @@ static uint32_t hpa_metric_desired(const struct as_cfg *c, uint32_t current,
 		return current;          /* no metrics: the HPA cannot decide */
 	double ratio = hpa_ratio(c, r->sum, r->counted);
 	*ratio_out = ratio;
-	int ignored = as_ignores_unready(c) ? (int)r->other : 0;
-	int missing = as_ignores_unready(c) ? 0 : (int)r->other;
-	int rebalance = ignored > 0 && ratio > 1.0;
-	if (!rebalance && !missing) {
+	if (!(r->other > 0 && ratio > 1.0)) {
 		if (fabs(1.0 - ratio) <= c->tolerance)
 			return current;
 		return (uint32_t)ceil(ratio * r->counted);
 	}
-	/* the replicas without a metric: nothing used on a scale-up; on a
-	 * scale-down a missing one counts as exactly the target */
-	double sum = r->sum;
-	uint32_t n = r->counted;
-	if (missing) {
-		if (ratio < 1.0)
-			sum += c->target * missing;
-		n += (uint32_t)missing;
-	}
-	if (rebalance)
-		n += (uint32_t)ignored;
-	double nr = hpa_ratio(c, sum, n);
+	/* on a scale-up the replicas not ready count as using nothing */
+	uint32_t n = r->counted + r->other;
+	double nr = hpa_ratio(c, r->sum, n);
 	if (fabs(1.0 - nr) <= c->tolerance || (ratio < 1.0 && nr > 1.0) ||
 	    (ratio > 1.0 && nr < 1.0))
 		return current;
@@ -554,6 +538,10 @@ static long hpa_decide(struct as_state *st, const struct as_cfg *c, int64_t now,
 		desired = c->max;
 	} else if (cur < c->min) {
 		desired = c->min;
+	} else if (!r->counted) {
+		/* no metric: the HPA errs, and records nothing */
+		st->last_ratio = NAN;
+		desired = cur;
 	} else {
 		uint32_t want = hpa_metric_desired(c, cur, r, &st->last_ratio);
 		desired = hpa_normalize(st, c, now, want);
@@ -591,7 +579,9 @@ static long tt_decide(struct as_state *st, const struct as_cfg *c, const struct 
 	uint32_t next = cur;
 	if (st->above >= c->out_points && want > cur)
 		next = want > c->max ? c->max : (uint32_t)want;
-	else if (st->below >= c->in_points && !c->no_scale_in && want < cur)
+	else if (st->below >= c->in_points && !c->no_scale_in && want < cur && !r->other)
+		/* not while some are starting or warming up (EC2 Auto
+		 * Scaling holds scale-in until warm-up ends) */
 		next = want < c->min ? c->min : (uint32_t)want;
 	st->current = next;
 	return next;

@@ -25,19 +25,23 @@
  *     for utilization, thousandths for the others, the average rounded
  *     down).  Within the tolerance (0.1) of 1 nothing
  *     changes; otherwise desired = ceil(ratio x those replicas).
- *   - replicas without a metric: for utilization (a CPU resource metric)
- *     a replica not yet ready is set aside, and on a scale-up counted as
- *     using nothing; for the other (per-pod) metrics a replica with no
- *     sample is missing: counted as using nothing on a scale-up and as
- *     exactly the target on a scale-down.  If the ratio so recomputed is
- *     within the tolerance, or would reverse the direction, nothing
- *     changes.
+ *   - replicas not ready (starting, crashed, or ready for less than the
+ *     whole sync period) are set aside, as groupPods sets aside pods that
+ *     are Pending or, for CPU, still in their initialisation: on a
+ *     scale-down they are ignored, on a scale-up counted as using
+ *     nothing.  If the ratio so recomputed is within the tolerance, or
+ *     would reverse the direction, nothing changes.  (A per-pod metric
+ *     of a pod ready for part of the period would be read from a partial
+ *     sample in Kubernetes; archsim sets that replica aside until it has
+ *     a whole one.  The missing-pod rule never applies: every replica
+ *     that is ready has its sample.)  With no replica ready, the HPA
+ *     cannot compute a ratio: nothing changes and nothing is recorded.
  *   - the recommendation is stabilised: the lowest of the recommendations
  *     of the last scale_up.stabilization_window (0 s) bounds it from
  *     below, the highest of the last scale_down.stabilization_window
  *     (300 s) from above, starting from the current count.  The HPA's
  *     first recommendation is the initial count, at time 0, as
- *     maybeInitScaleDownStabilizationWindow records it.
+ *     recordInitialRecommendation records it.
  *   - the rate policies: from the count at the start of each policy's
  *     period (now less the changes made within it), Pods adds or removes
  *     `value` replicas, Percent multiplies by 1 +- value/100 (rounded up
@@ -55,8 +59,12 @@
  * scale_in_ratio (0.9) of it; each datapoint an alarm stays firing, the
  * policy sets capacity to ceil(counted instances x metric / target) when
  * that adds capacity (instances in warm-up count as capacity already
- * added, as Auto Scaling counts them) or, on the low alarm, removes it
- * (never with disable_scale_in).  AWS does not publish its formula; this
+ * added, as Auto Scaling counts them) or, on the low alarm and with no
+ * instance starting or warming up, removes it (never with
+ * disable_scale_in).  This is EC2 Auto Scaling's target tracking, with
+ * instance warm-up and no cooldown; Application Auto Scaling's
+ * scale_in_cooldown and scale_out_cooldown (for ECS and others) are not
+ * modelled.  AWS does not publish its formula; this
  * proportional one is the documented intent ("scales out proportionally
  * to the metric").
  *
@@ -164,10 +172,6 @@ int64_t as_interval_ns(const struct as_cfg *c);
  * the HPA, which asks a full sync period of every replica). */
 int64_t as_warmup_ns(const struct as_cfg *c);
 
-/* as_ignores_unready says whether a replica without a full window of
- * metric is set aside (utilization, a CPU resource metric) rather than
- * missing (the per-pod metrics), as the HPA tells them apart. */
-int as_ignores_unready(const struct as_cfg *c);
 
 /* One reading of the metric at a sync. */
 struct as_reading {

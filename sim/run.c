@@ -147,7 +147,8 @@ static void tl_event(struct sim *s, struct event *ev)
 		 * configured number holds */
 		long w = tl_scale_winner(sc, t->node, s->tl_active);
 		uint32_t units = w < 0 ? n->sc->units : sc->timeline[w].replicas;
-		if (units != n->faults->units_now) {
+		if (units != n->faults->units_set) {
+			n->faults->units_set = units;
 			n->faults->units_now = units;
 			n->ops->scale(s, n, units);
 		}
@@ -425,7 +426,7 @@ static int node_setup(struct sim *s, uint32_t i)
 			return SIM_ENOMEM;
 		for (uint32_t u = 0; u < n->units; u++)
 			f->slow[u] = 1;
-		f->units_now = n->sc->units;
+		f->units_now = f->units_set = n->sc->units;
 	}
 	return 0;
 }

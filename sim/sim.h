@@ -288,7 +288,10 @@ struct node_faults {
 	uint8_t *down;               /* [units] crashed */
 	int64_t *down_since;         /* [units] when it last went down */
 	int64_t add_ns;              /* `latency`: delay before each arrival */
-	uint32_t units_now;          /* replicas taking new requests (`scale`) */
+	uint32_t units_now;          /* replicas taking new requests (`scale`;
+				      * a service's own, as its replicas
+				      * start and drain) */
+	uint32_t units_set;          /* the count `scale` last set */
 };
 
 /* ---- results of one replication -------------------------------------- */

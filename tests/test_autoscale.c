@@ -162,16 +162,27 @@ static void test_hpa_unready_and_missing(void **state)
 	ctl_open(&t, keys, 8);
 	assert_int_equal(step(&t, 15, 4, 4, 0.2), 2);
 	ctl_close(&t);
-	/* rps_per_replica: 4 read at 50 against 100, 2 missing count as 100:
-	 * 400 / 6 / 100 = 0.667, ceil(4); ignored they would give 2 */
+	/* rps_per_replica alike: 4 read at 50 against 100 and 2 not ready:
+	 * on the way down those are ignored, ceil(0.5 x 4) = 2 */
 	snprintf(keys, sizeof keys, "max_replicas: 40, metric: rps_per_replica, target: 100%s",
 		 fast_down);
 	ctl_open(&t, keys, 6);
-	assert_int_equal(step(&t, 15, 4, 2, 50), 4);
+	assert_int_equal(step(&t, 15, 4, 2, 50), 2);
 	ctl_close(&t);
-	/* no replica with a metric: no decision */
+	/* on the way up they count as 0: 4 at 180, 2 not ready: 720 / 6 =
+	 * 120, ratio 1.2, ceil(7.2) = 8 */
+	ctl_open(&t, keys, 6);
+	assert_int_equal(step(&t, 15, 4, 2, 180), 8);
+	ctl_close(&t);
+	/* no replica with a metric: no decision, and no recommendation that
+	 * would hold a later scale-down: with a 30 s window, readings at 15
+	 * and 30 s without metric, then 2 asked at 45 s, is 2 at once */
+	snprintf(keys, sizeof keys, "max_replicas: 40, metric: rps_per_replica, target: 100, "
+		 "behavior: {scale_down: {stabilization_window: 30s}}");
 	ctl_open(&t, keys, 6);
 	assert_int_equal(step(&t, 15, 0, 6, 0), 6);
+	assert_int_equal(step(&t, 30, 0, 6, 0), 6);
+	assert_int_equal(step(&t, 45, 6, 0, 30), 2);       /* the t = 0 record is out */
 	ctl_close(&t);
 }
 
@@ -198,15 +209,18 @@ static void test_target_tracking_alarms(void **state)
 	assert_int_equal(step(&t, 60, 8, 0, 0.625), 8);
 	assert_int_equal(step(&t, 120, 8, 0, 0.625), 8);
 	assert_int_equal(step(&t, 180, 8, 0, 0.625), 10);  /* ceil(8 x 1.25) */
-	/* warm-up: the 8 counted read 0.5, the 2 new ones are capacity added */
-	assert_int_equal(step(&t, 240, 8, 2, 0.5), 10);
+	/* warm-up: the 8 counted read 0.6, ceil(8 x 1.2) = 10, the 2 new ones
+	 * are capacity added already */
+	assert_int_equal(step(&t, 240, 8, 2, 0.6), 10);
 	/* a datapoint at 0.46 (above 0.45) breaks the run of low ones */
 	for (int i = 0; i < 14; i++)
 		assert_int_equal(step(&t, 300 + 60 * i, 10, 0, 0.2), 10);
 	assert_int_equal(step(&t, 1140, 10, 0, 0.46), 10);
 	for (int i = 0; i < 14; i++)
 		assert_int_equal(step(&t, 1200 + 60 * i, 10, 0, 0.2), 10);
-	assert_int_equal(step(&t, 2040, 10, 0, 0.2), 4);   /* the 15th: ceil(10 x 0.4) */
+	/* the 15th, but 2 replicas warm up: no scale-in while they do */
+	assert_int_equal(step(&t, 2040, 8, 2, 0.2), 10);
+	assert_int_equal(step(&t, 2100, 10, 0, 0.2), 4);   /* ceil(10 x 0.4) */
 	ctl_close(&t);
 	ctl_open(&t, "style: aws_target_tracking, max_replicas: 40, target: 0.5, "
 		 "disable_scale_in: true, scale_in_datapoints: 1", 8);
@@ -472,6 +486,68 @@ static void test_cost_of_a_schedule(void **state)
 	assert_true(isnan(cost));
 }
 
+/* A timeline scale from 2 to 6 at 50 s, with 100 s of start-up, behind a
+ * round-robin balancer: the new replicas take nothing before 150 s, then
+ * their turn of the 500 requests of the last 50 s (83 or 84 each).  A
+ * second scale to 3 while they start cancels three of them: the count set
+ * is 3 from then on, whatever their start-ups. */
+static void test_scale_with_startup_behind_balancer(void **state)
+{
+	(void)state;
+	double a2[1], a5[1];
+	simtest_reps("duration: 200s\n"
+		     "workloads:\n  u: {arrival: {process: constant, rate: 10/s}, target: lb}\n"
+		     "nodes:\n  lb: {type: balancer, backends: w}\n"
+		     "  w: {type: service, replicas: 2, service: 50ms, startup: 100s}\n"
+		     "timeline:\n  - {at: 50s, node: w, do: scale, replicas: 6}\n",
+		     1, { "w[2].arrivals", a2 }, { "w[5].arrivals", a5 });
+	assert_true(a2[0] >= 83 && a2[0] <= 84);
+	assert_true(a5[0] >= 83 && a5[0] <= 84);
+	struct series se = { "w", "replicas", { 0 }, 0 };
+	series("duration: 200s\nwindow: 10s\nseed: 4\n"
+	       "workloads:\n  u: {arrival: {process: constant, rate: 10/s}, target: lb}\n"
+	       "nodes:\n  lb: {type: balancer, backends: w}\n"
+	       "  w: {type: service, replicas: 2, service: 50ms,\n"
+	       "      startup: {dist: uniform, min: 5s, max: 40s}}\n"
+	       "timeline:\n  - {at: 50s, node: w, do: scale, replicas: 6}\n"
+	       "  - {at: 70s, node: w, do: scale, replicas: 3}\n", &se);
+	for (size_t w = 0; w < se.n; w++)
+		assert_true(se.v[w] == (w < 5 ? 2 : w < 7 ? 6 : 3));
+}
+
+/* A replica removed, added back before its drain ends, and removed again:
+ * the first drain's deadline (14.5 s) is void, the second's (22 s) holds,
+ * by which time it has finished its 5 requests: none cut.  (Were the
+ * first deadline kept, it would cut one at 14.5 s.) */
+static void test_drain_deadline_of_a_replica_back(void **state)
+{
+	(void)state;
+	double cut, done1;
+	simtest_reps("duration: 40s\n"
+		     "workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: w}\n"
+		     "nodes:\n  w: {type: service, replicas: 2, service: 3s, drain: 10s}\n"
+		     "timeline:\n  - {at: 4.5s, node: w, do: scale, replicas: 1, for: 2s}\n"
+		     "  - {at: 12s, node: w, do: scale, replicas: 1}\n",
+		     1, { "w.drain_cut", &cut }, { "w[1].completed", &done1 });
+	assert_int_equal(cut, 0);
+	assert_int_equal(done1, 5);
+}
+
+/* Warm-up: the readings and the bill survive the restart at its end.  8
+ * replicas at 0.625 are 10 from the first sync (15 s) whatever the 10 s
+ * warm-up cuts; the measured 300 s bill 8 replicas for 5 s and 10 for
+ * 295 s: 9.9667 on average. */
+static void test_warmup_keeps_readings_and_bill(void **state)
+{
+	(void)state;
+	double cost;
+	simtest_each("duration: 5m\nwarmup: 10s\n"
+		     "workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: w}\n"
+		     "nodes:\n  w: {type: service, replicas: 8, service: 50ms, cost: {per_replica_hour: 1},\n"
+		     "      autoscale: {max_replicas: 40, target: 0.5}}\n", 1, NULL, cost_fn, &cost);
+	assert_true(fabs(cost - (8 * 5 + 10 * 295) / 300.0) < 1e-9);
+}
+
 /* The timeline may not scale a node its autoscaler scales. */
 static void test_scale_refused_with_autoscaler(void **state)
 {
@@ -504,6 +580,9 @@ int main(void)
 		cmocka_unit_test(test_drain_completes_or_cuts),
 		cmocka_unit_test(test_flaps_counted),
 		cmocka_unit_test(test_cost_of_a_schedule),
+		cmocka_unit_test(test_scale_with_startup_behind_balancer),
+		cmocka_unit_test(test_drain_deadline_of_a_replica_back),
+		cmocka_unit_test(test_warmup_keeps_readings_and_bill),
 		cmocka_unit_test(test_scale_refused_with_autoscaler),
 	};
 	return cmocka_run_group_tests_name("autoscale", tests, NULL, NULL);
