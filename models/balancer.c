@@ -1687,7 +1687,7 @@ static int backend_down(const struct sim *s, const struct backend *e)
 		return 0;
 	if (e->replica != SIM_ANY)
 		return n->faults->down[e->replica];
-	for (uint32_t u = 0; u < n->faults->units_now && u < n->units; u++)
+	for (uint32_t u = 0; u < n->units_now && u < n->units; u++)
 		if (!n->faults->down[u])
 			return 0;
 	return 1;
@@ -1705,7 +1705,7 @@ static uint32_t units_now(const struct sim *s, const struct lb_cfg *c)
 	const struct sim_node *n = &s->nodes[c->list[0]];
 	if (!c->whole)
 		return c->nb;
-	return n->faults ? n->faults->units_now : n->sc->units;
+	return n->units_now;
 }
 
 /* load_add changes backend b's load at instance in by d (+1 / -1). */

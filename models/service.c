@@ -26,8 +26,8 @@
  * that becomes ready at an index still draining takes over what it holds:
  * the one simplification the prefix costs.
  *
- * The autoscaler (sim/autoscale.h) runs here, on events of the node's
- * own: every interval it reads each replica's metric as the difference
+ * The autoscaler (sim/autoscale.h) runs here, on the node's periodic call
+ * (sim_every): every interval it reads each replica's metric as the difference
  * of its cumulative integrals since the last reading, counting only the
  * replicas up and taking requests for the whole interval (and, for
  * target tracking, past their warm-up), and hands the reading to
@@ -52,7 +52,7 @@
  * this long is a flap: the HPA's default scale-down stabilization window */
 #define SVC_FLAP_NS (300 * 1000000000LL)
 
-enum { SVC_EV_DONE = 1, SVC_EV_SYNC, SVC_EV_READY, SVC_EV_DRAIN };
+enum { SVC_EV_DONE = 1, SVC_EV_READY, SVC_EV_DRAIN };
 
 struct route {
 	uint32_t to;
@@ -211,7 +211,7 @@ struct replica {
 					  * and taking requests or still
 					  * finishing what it holds */
 	struct request *head, *tail;     /* waiting, FIFO */
-	struct request *held;            /* held by its workers */
+	struct request *held;            /* held by its workers (HELD_LIST) */
 	struct svc_stats st;             /* when the node has several */
 };
 
@@ -221,8 +221,9 @@ struct service {
 	uint32_t units;                  /* allotted */
 	uint32_t active;                 /* taking new requests (scale) */
 	uint32_t rr;                     /* round-robin cursor */
-	int track;                       /* keep the held lists: the timeline
-					  * can crash this node */
+	int track;                       /* HELD_*: keep what each replica
+					  * holds, for a crash or a drain's end
+					  * to fail */
 	double inv_speed;
 	struct svc_stats tot;
 	double ts_prev[4];               /* integrals at the last sample */
@@ -237,6 +238,9 @@ struct service {
 	uint32_t *drain_gen;             /* [units] a drain's deadline is void
 					  * once this moves on */
 	uint8_t *phase;                  /* [units] PH_*, for the counts */
+	struct held_array *ha;           /* [units] with HELD_ARRAY (beside
+					  * struct replica, whose size the hot
+					  * path's indexing pays for) */
 	uint32_t nready, ndraining;      /* up and taking requests; draining */
 	struct twa reps[4];              /* spec, nready, starting, ndraining:
 					  * from time 0, for the time series */
@@ -253,6 +257,19 @@ struct service {
 };
 
 enum { PH_NONE, PH_READY, PH_DRAIN };
+
+/* What a replica's workers hold is kept when something may fail it: as a
+ * list (a timeline crash or scale), or, for an autoscaled node, as an
+ * array, whose add and remove touch no other request's cache line but
+ * the last one added (the list's remove touches both neighbours): the
+ * autoscaler's cost per request. */
+enum { HELD_NONE, HELD_LIST, HELD_ARRAY };
+
+/* A replica's held requests as an array: [n] of cap places. */
+struct held_array {
+	struct request **v;
+	uint32_t n, cap;
+};
 
 /* The statistics a change at replica r touches: the node's, and r's own
  * when there are several.  STAT(sv, r, expr) applies expr to both, with
@@ -301,18 +318,18 @@ static int svc_init(struct sim *s, struct sim_node *n)
 	sv->units = n->units;
 	sv->active = c->replicas;
 	/* the held lists: a crash, or the end of a drain, fails them */
-	sv->track = c->as.given;
-	for (size_t i = 0; i < s->sc->ntimeline; i++)
+	sv->track = c->as.given ? HELD_ARRAY : HELD_NONE;
+	for (size_t i = 0; i < s->sc->ntimeline && !c->as.given; i++)
 		if (s->sc->timeline[i].node == n->id &&
 		    (s->sc->timeline[i].action == TL_CRASH ||
 		     s->sc->timeline[i].action == TL_SCALE))
-			sv->track = 1;
+			sv->track = HELD_LIST;
 	sv->brk = -1;
 	for (size_t i = 0; i < c->calls.nedges && sv->brk < 0; i++)
 		if (c->calls.edges[i].policy)
 			sv->brk = c->calls.edges[i].policy->breaker;
 	sv->rep = calloc(sv->units, sizeof *sv->rep);
-	if (!sv->rep)
+	if (!sv->rep || (sv->track == HELD_ARRAY && !(sv->ha = calloc(sv->units, sizeof *sv->ha))))
 		return SIM_ENOMEM;
 	stats_start(&sv->tot, s->now_ns, (double)sv->active * c->workers);
 	for (uint32_t r = 0; r < sv->units; r++) {
@@ -370,6 +387,9 @@ static void svc_fini(struct sim *s, struct sim_node *n)
 	if (!sv)
 		return;
 	/* requests still held belong to the pool, which the engine frees */
+	for (uint32_t r = 0; sv->ha && r < sv->units; r++)
+		free(sv->ha[r].v);
+	free(sv->ha);
 	free(sv->rep);
 	free(sv->start_t);
 	free(sv->start_at);
@@ -384,8 +404,37 @@ static void svc_fini(struct sim *s, struct sim_node *n)
 	n->state = NULL;
 }
 
-static void held_add(struct replica *rp, struct request *req)
+/* held_grow makes room in rp's array for its busy workers' requests; -1
+ * when out of memory. */
+static int held_grow(struct service *sv, struct held_array *h)
 {
+	uint32_t cap = h->cap ? 2 * h->cap : 8;
+	if (cap > sv->cfg->workers)
+		cap = sv->cfg->workers;
+	struct request **v = realloc(h->v, cap * sizeof *v);
+	if (!v)
+		return -1;
+	h->v = v;
+	h->cap = cap;
+	return 0;
+}
+
+/* held_add notes that replica rp holds req (its busy already counts it);
+ * out of memory ends the run.  Out of line: start's path without tracking
+ * stays short. */
+static void held_add(struct sim *s, struct service *sv, uint32_t r, struct request *req)
+{
+	if (sv->track == HELD_ARRAY) {
+		struct held_array *h = &sv->ha[r];
+		if (h->n == h->cap && held_grow(sv, h)) {
+			s->oom = 1;
+			return;
+		}
+		req->hidx = h->n;
+		h->v[h->n++] = req;
+		return;
+	}
+	struct replica *rp = &sv->rep[r];
 	req->hprev = NULL;
 	req->hnext = rp->held;
 	if (rp->held)
@@ -393,8 +442,18 @@ static void held_add(struct replica *rp, struct request *req)
 	rp->held = req;
 }
 
-static void held_remove(struct replica *rp, struct request *req)
+/* held_remove notes that rp no longer holds req (its busy already does
+ * not count it). */
+static void held_remove(struct service *sv, uint32_t r, struct request *req)
 {
+	if (sv->track == HELD_ARRAY) {
+		struct held_array *h = &sv->ha[r];
+		struct request *last = h->v[--h->n];
+		last->hidx = req->hidx;
+		h->v[req->hidx] = last;
+		return;
+	}
+	struct replica *rp = &sv->rep[r];
 	if (req->hprev)
 		req->hprev->hnext = req->hnext;
 	else
@@ -411,7 +470,7 @@ static void start(struct sim *s, struct sim_node *n, struct service *sv,
 	int64_t wait = now - req->node_arrival_ns;
 	rp->busy++;
 	if (sv->track)
-		held_add(rp, req);
+		held_add(s, sv, r, req);
 	STAT(sv, r, {
 		twa_add(&st->busy, now, 1);
 		st->started++;
@@ -437,7 +496,7 @@ static void release(struct sim *s, struct sim_node *n, struct service *sv,
 	int64_t now = s->now_ns;
 	rp->busy--;
 	if (sv->track)
-		held_remove(rp, req);
+		held_remove(sv, r, req);
 	STAT(sv, r, twa_add(&st->busy, now, -1));
 	while (rp->head) {
 		struct request *q = rp->head;
@@ -547,23 +606,28 @@ static void complete(struct sim *s, struct sim_node *n, struct service *sv,
 	sim_finish(s, req);
 }
 
-static void autoscale_sync(struct sim *s, struct sim_node *n, struct service *sv);
 static void one_ready(struct sim *s, struct sim_node *n, struct service *sv);
 static void drain_end(struct sim *s, struct sim_node *n, struct service *sv, uint64_t arg);
+
+/* scaling_event: a replica's start-up or drain ends (rare, out of the
+ * end-of-service path). */
+static void scaling_event(struct sim *s, struct sim_node *n,
+						     struct event *ev)
+{
+	struct service *sv = n->state;
+	if (ev->kind == SVC_EV_READY) {
+		sv->start_t[ev->arg].ev = NULL;
+		one_ready(s, n, sv);
+	} else {
+		drain_end(s, n, sv, ev->arg);
+	}
+}
 
 static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)
 {
 	struct service *sv = n->state;
-	switch (ev->kind) {
-	case SVC_EV_SYNC:
-		autoscale_sync(s, n, sv);
-		return;
-	case SVC_EV_READY:
-		sv->start_t[ev->arg].ev = NULL;
-		one_ready(s, n, sv);
-		return;
-	case SVC_EV_DRAIN:
-		drain_end(s, n, sv, ev->arg);
+	if (ev->kind != SVC_EV_DONE) {
+		scaling_event(s, n, ev);
 		return;
 	}
 	struct request *req = ev->obj;
@@ -610,10 +674,10 @@ static void fail_held(struct sim *s, struct sim_node *n, struct service *sv, uin
 {
 	struct replica *rp = &sv->rep[r];
 	int64_t now = s->now_ns;
-	while (rp->held) {
-		struct request *req = rp->held;
-		held_remove(rp, req);
+	while (sv->track == HELD_ARRAY ? sv->ha[r].n > 0 : rp->held != NULL) {
+		struct request *req = sv->track == HELD_ARRAY ? sv->ha[r].v[sv->ha[r].n - 1] : rp->held;
 		rp->busy--;
+		held_remove(sv, r, req);
 		STAT(sv, r, twa_add(&st->busy, now, -1));
 		if (req->waiting) {
 			sim_calls_abandon(s, req);
@@ -655,8 +719,7 @@ static void set_active(struct sim *s, struct sim_node *n, struct service *sv, ui
 {
 	uint32_t was = sv->active;
 	sv->active = k;
-	if (n->faults)
-		n->faults->units_now = k;
+	n->units_now = k;
 	uint32_t lo = was < k ? was : k, hi = was < k ? k : was;
 	for (uint32_t r = lo; r < hi; r++)
 		recount(s, n, sv, r);
@@ -755,7 +818,7 @@ static void svc_scale(struct sim *s, struct sim_node *n, uint32_t units)
 	set_spec(s, n, sv, units);
 	/* the engine set units_now to the count asked; those taking requests
 	 * are the ones ready */
-	n->faults->units_now = sv->active;
+	n->units_now = sv->active;
 }
 
 /* ---- the autoscaler ---------------------------------------------------- */
@@ -800,7 +863,11 @@ static void autoscale_sync(struct sim *s, struct sim_node *n, struct service *sv
 		s->oom = 1;
 	else
 		set_spec(s, n, sv, (uint32_t)k);
-	sim_schedule(s, now + every, n->id, SVC_EV_SYNC, NULL, 0);
+}
+
+static void svc_periodic(struct sim *s, struct sim_node *n)
+{
+	autoscale_sync(s, n, n->state);
 }
 
 static int scaling_init(struct sim *s, struct sim_node *n, struct service *sv)
@@ -830,7 +897,7 @@ static int scaling_init(struct sim *s, struct sim_node *n, struct service *sv)
 		return 0;
 	if (!(sv->mprev = calloc(sv->units, sizeof *sv->mprev)) ||
 	    as_state_init(&sv->as, &c->as, sv->spec, now) ||
-	    !sim_schedule(s, now + as_interval_ns(&c->as), n->id, SVC_EV_SYNC, NULL, 0))
+	    sim_every(s, n, now + as_interval_ns(&c->as), as_interval_ns(&c->as)))
 		return SIM_ENOMEM;
 	return 0;
 }
@@ -1034,6 +1101,7 @@ const struct model_ops service_ops = {
 	.arrive = svc_arrive,
 	.calls_done = svc_calls_done,
 	.event = svc_event,
+	.periodic = svc_periodic,
 	.crash = svc_crash,
 	.recover = svc_recover,
 	.scale = svc_scale,

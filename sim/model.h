@@ -175,6 +175,9 @@ struct model_ops {
 	 * engine keeps its call statistics only then. */
 	int (*makes_calls)(const void *cfg);
 	void (*event)(struct sim *s, struct sim_node *n, struct event *ev);
+	/* periodic: a call the node asked for with sim_every (sim.h), at
+	 * now. */
+	void (*periodic)(struct sim *s, struct sim_node *n);
 	/* timeline: unit goes down (what it holds fails) or comes back;
 	 * `units` replicas take new requests from now on. */
 	void (*crash)(struct sim *s, struct sim_node *n, uint32_t unit);

@@ -21,7 +21,9 @@
  * handles the delayed arrivals and the timeline's entries and hands the
  * rest - timeouts, retries, refused attempts, breakers' waits, hedges,
  * free connections - to call.c (simint.h).  Time-series windows are
- * closed by the loop itself, before the first event past a window's end.
+ * closed by the loop itself, before the first event past a window's end,
+ * and so are the nodes' periodic calls (sim_every: an autoscaler's sync),
+ * before the first event at or past their time or the phase's end.
  *
  * This file calls into call.c and sim.c, and neither calls back: call.c
  * uses only sim.h's inline helpers and sim.c nothing of either (simint.h
@@ -66,6 +68,13 @@ static void sample_nodes(struct sim *s, size_t win)
 	}
 }
 
+/* hook_update sets the loop's one test: the earlier of the next window's
+ * end and the next periodic call. */
+static inline void hook_update(struct sim *s)
+{
+	s->next_hook_ns = s->next_tick_ns < s->next_every_ns ? s->next_tick_ns : s->next_every_ns;
+}
+
 /* ticks closes the time-series windows that end at or before t, as if
  * each closed at its end.  The loop calls it before an event later than
  * the next window's end: a tick is no event in the queue, where one far
@@ -82,6 +91,48 @@ static void ticks(struct sim *s, int64_t t)
 		if (s->ts_cur >= r->nts || s->next_tick_ns >= s->end_ns)
 			s->next_tick_ns = INT64_MAX;
 	}
+	hook_update(s);
+}
+
+/* periodic makes the nodes' periodic calls due at the earliest time they
+ * are due, in the order they were asked for, after closing the windows
+ * that end by then. */
+static void periodic(struct sim *s)
+{
+	int64_t t = s->next_every_ns, next = INT64_MAX;
+	if (t >= s->next_tick_ns)
+		ticks(s, t);
+	s->now_ns = t;
+	for (size_t i = 0; i < s->nevery; i++) {
+		struct sim_every *e = &s->every[i];
+		if (e->next_ns == t) {
+			e->next_ns += e->every_ns;
+			struct sim_node *n = &s->nodes[e->node];
+			n->ops->periodic(s, n);
+		}
+		if (e->next_ns < next)
+			next = e->next_ns;
+	}
+	s->next_every_ns = next;
+	hook_update(s);
+}
+
+/* hooks runs what is due before event ev: a periodic call, after which
+ * ev goes back into the queue (its seq unchanged, so its order is kept:
+ * what the call scheduled may come first), returning 1; or the windows'
+ * ends, returning 0.  Out of line, so the loop's path stays short. */
+static int hooks(struct sim *s, struct event *ev)
+{
+	if (ev->time_ns < s->next_every_ns) {
+		ticks(s, ev->time_ns);
+		return 0;
+	}
+	periodic(s);
+	if (evq_push(&s->q, ev)) {
+		pool_put(&s->events, ev);
+		s->oom = 1;
+	}
+	return 1;
 }
 
 /* ---- the timeline ----------------------------------------------------- */
@@ -149,7 +200,7 @@ static void tl_event(struct sim *s, struct event *ev)
 		uint32_t units = w < 0 ? n->sc->units : sc->timeline[w].replicas;
 		if (units != n->faults->units_set) {
 			n->faults->units_set = units;
-			n->faults->units_now = units;
+			n->units_now = units;
 			n->ops->scale(s, n, units);
 		}
 		return;
@@ -312,10 +363,18 @@ static int run_until(struct sim *s, int64_t end_ns)
 				node->ops->done(s, node, reply);
 			}
 		} else if (!ev) {
+			/* the phase's end; periodic calls due before it first */
+			if (s->next_every_ns < end_ns && !s->oom) {
+				periodic(s);
+				continue;
+			}
 			break;
 		} else {
-			if (ev->time_ns >= s->next_tick_ns)
-				ticks(s, ev->time_ns);
+			if (ev->time_ns >= s->next_hook_ns && hooks(s, ev)) {
+				if (s->oom)
+					break;
+				continue;
+			}
 			s->now_ns = ev->time_ns;
 			if (!(ev->flags & SIM_EV_CANCELLED)) {
 				if (ev->kind & SIM_EV_ENGINE) {
@@ -406,14 +465,14 @@ static int node_setup(struct sim *s, uint32_t i)
 	n->arrive = n->ops->arrive;
 	n->id = i;
 	n->units = n->sc->max_units ? n->sc->max_units : 1;
+	n->units_now = n->sc->units;
 	if (i >= sc->ncomponents)
 		return 0;
 	if (n->ops->calls_done && (!n->ops->makes_calls || n->ops->makes_calls(n->sc->cfg)) &&
 	    !(n->cst = calloc(1 + (size_t)n->units, sizeof *n->cst)))
 		return SIM_ENOMEM;
-	/* fault state for the nodes the timeline names, and for those whose
-	 * replica count an autoscaler changes (balancers read units_now) */
-	int named = n->ops->autoscale && n->ops->autoscale(n->sc->cfg);
+	/* fault state for the nodes the timeline names */
+	int named = 0;
 	for (size_t t = 0; t < sc->ntimeline && !named; t++)
 		named = sc->timeline[t].node == i;
 	if (named) {
@@ -426,7 +485,7 @@ static int node_setup(struct sim *s, uint32_t i)
 			return SIM_ENOMEM;
 		for (uint32_t u = 0; u < n->units; u++)
 			f->slow[u] = 1;
-		f->units_now = f->units_set = n->sc->units;
+		f->units_set = n->sc->units;
 	}
 	return 0;
 }
@@ -467,6 +526,7 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 	s.end_ns = sc->warmup_ns + sc->duration_ns;
 	s.run_key = rng_key(rng_key(sc->seed, rep), 0x72657175657374ull);
 	s.last_fail_node = SIM_ANY;
+	s.next_every_ns = s.next_hook_ns = INT64_MAX;
 	evq_init(&s.q);
 	pool_init(&s.events, sizeof(struct event), 4096);
 	pool_keep(&s.events);     /* timer handles read stale events' seq */
@@ -503,6 +563,7 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 	for (size_t i = 0; i < sc->ntimeline; i++)
 		sim_schedule(&s, sc->timeline[i].at_ns, 0, SIM_EV_TL_START, NULL, i);
 	s.next_tick_ns = out->ts_window_ns < s.end_ns ? out->ts_window_ns : INT64_MAX;
+	hook_update(&s);
 	if (s.oom) {
 		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 		goto done;
@@ -560,6 +621,7 @@ done:
 	pool_fini(&s.requests);
 	calls_fini(&s);
 	free(s.nodes);
+	free(s.every);
 	free(s.tl_active);
 	if (s.draw)
 		gsl_rng_free(s.draw);

@@ -11,6 +11,7 @@
 #include "sim/sim.h"
 #include "sim/simint.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -203,6 +204,21 @@ int sim_watch_writes(struct sim *s, uint32_t node)
 	struct sim_node *n = &s->nodes[node];
 	if (!n->wlog && !(n->wlog = calloc(1, sizeof *n->wlog)))
 		return SIM_ENOMEM;
+	return 0;
+}
+
+int sim_every(struct sim *s, const struct sim_node *n, int64_t first_ns, int64_t every_ns)
+{
+	assert(first_ns > s->now_ns && every_ns > 0 && n->ops->periodic);
+	struct sim_every *e = realloc(s->every, (s->nevery + 1) * sizeof *e);
+	if (!e)
+		return SIM_ENOMEM;
+	s->every = e;
+	e[s->nevery++] = (struct sim_every){ n->id, first_ns, every_ns };
+	if (first_ns < s->next_every_ns)
+		s->next_every_ns = first_ns;
+	if (first_ns < s->next_hook_ns)
+		s->next_hook_ns = first_ns;
 	return 0;
 }
 

@@ -185,8 +185,12 @@ struct request {
 				      * replies due now */
 	uint64_t seq;                /* a reply's place in event order; while
 				      * a service serves it, its start time */
-	struct request *hprev, *hnext; /* link among the requests a replica
-				      * holds (in service or waiting on calls) */
+	union {
+		/* link among the requests a replica holds (in service or
+		 * waiting on calls) */
+		struct { struct request *hprev, *hnext; };
+		size_t hidx;         /* or its place in an array of them */
+	};
 	uint64_t ident;              /* identity: names the request's own draws
 				      * (with the run's seed and replication) */
 	uint64_t issue;              /* issue number within its workload (open
@@ -288,9 +292,6 @@ struct node_faults {
 	uint8_t *down;               /* [units] crashed */
 	int64_t *down_since;         /* [units] when it last went down */
 	int64_t add_ns;              /* `latency`: delay before each arrival */
-	uint32_t units_now;          /* replicas taking new requests (`scale`;
-				      * a service's own, as its replicas
-				      * start and drain) */
 	uint32_t units_set;          /* the count `scale` last set */
 };
 
@@ -367,10 +368,20 @@ struct sim_node {
 	void *state;                 /* owned by the model: init / fini */
 	uint32_t id;
 	uint32_t units;              /* replicas allotted (at least 1) */
+	uint32_t units_now;          /* replicas taking new requests: as
+				      * configured, as `scale` sets it, or a
+				      * service's own as its replicas start
+				      * and drain (balancers follow it) */
 	struct node_faults *faults;  /* NULL: the timeline never names it */
 	struct call_stats *cst;      /* [1 + units] when its kind calls
 				      * (simint.h) */
 	struct sim_wlog *wlog;       /* NULL: no node watches its writes */
+};
+
+/* A node's periodic call (sim_every). */
+struct sim_every {
+	uint32_t node;
+	int64_t next_ns, every_ns;
 };
 
 struct sim {
@@ -393,6 +404,11 @@ struct sim {
 	struct rep_result *res;
 	size_t ts_cur;               /* the current window */
 	int64_t next_tick_ns;        /* where it ends (INT64_MAX: the last) */
+	struct sim_every *every;     /* the nodes' periodic calls (sim_every) */
+	size_t nevery;
+	int64_t next_every_ns;       /* the earliest due (INT64_MAX: none) */
+	int64_t next_hook_ns;        /* the earlier of next_tick_ns and
+				      * next_every_ns: the loop's one test */
 	/* the calls in flight: call.c's (simint.h) */
 	struct call *calls;          /* the call table */
 	uint32_t ncalls, calls_cap, call_free;
@@ -473,6 +489,14 @@ static inline int sim_last_write(const struct sim *s, uint32_t node, uint64_t ke
 	*by = (uint32_t)who;
 	return 1;
 }
+
+/* sim_every has node n's kind's `periodic` callback run at first_ns (>
+ * now) and every every_ns (> 0) after it, to the end of the run.  A
+ * periodic call is no event in the queue, as a time-series window's end
+ * is not: one far ahead would slow every push of a small queue (evq.h).
+ * The loop makes it before the first event later than or at its time,
+ * and before the end of a phase.  0, or SIM_ENOMEM. */
+int sim_every(struct sim *s, const struct sim_node *n, int64_t first_ns, int64_t every_ns);
 
 /* sim_stream returns a new random stream for (this replication, node,
  * purpose); the caller frees it with gsl_rng_free.  NULL on ENOMEM. */
