@@ -23,6 +23,23 @@ nice() {
 		else s = $NF
 		gsub(/_/, " ", s); print s unit }'
 }
+# render NAME SCRIPT VARS: draws plots/SCRIPT.gp with gnuplot's -e VARS
+# (dir, out and fmt added) into DIR/NAME.png and DIR/NAME.svg, each
+# written whole or not at all; 1 after printing gnuplot's complaint
+render() {
+	for fmt in png svg; do
+		tmp="$dir/.$1.$fmt.tmp"
+		if gnuplot -e "dir='$dir'; out='$tmp'; fmt='$fmt'; $3" "plots/$2.gp" 2>"$dir/.$1.log"; then
+			mv "$tmp" "$dir/$1.$fmt"
+			rm -f "$dir/.$1.log"
+		else
+			echo "plot.sh: plots/$2.gp failed:" >&2
+			cat "$dir/.$1.log" >&2
+			rm -f "$tmp" "$dir/.$1.log"
+			return 1
+		fi
+	done
+}
 # a capacity search (archsim capacity) writes capacity-PATH.csv, one per
 # parameter searched (capacity.csv from older versions): a chart each,
 # named as its file
@@ -49,19 +66,8 @@ for capfile in "$dir"/capacity-*.csv "$dir"/capacity.csv; do
 	error_ratio) caplabel="share of requests failed" ;;
 	*) caplabel="$capmetric" ;;
 	esac
-	for fmt in png svg; do
-		tmp="$dir/.$base.$fmt.tmp"
-		if gnuplot -e "dir='$dir'; capfile='$capfile'; capcol=$capcol; out='$tmp'; fmt='$fmt'; capvar='$capvar'; capmetric='$capmetric'; caplabel='$caplabel'" \
-			plots/capacity.gp 2>"$dir/.$base.log"; then
-			mv "$tmp" "$dir/$base.$fmt"
-			rm -f "$dir/.$base.log"
-		else
-			echo "plot.sh: plots/capacity.gp failed on $capfile:" >&2
-			cat "$dir/.$base.log" >&2
-			rm -f "$tmp" "$dir/.$base.log"
-			exit 1
-		fi
-	done
+	render "$base" capacity "capfile='$capfile'; capcol=$capcol; capvar='$capvar'; capmetric='$capmetric'; caplabel='$caplabel'" ||
+		exit 1
 	drawn="$drawn $dir/$base.png"
 	capcharts="$capcharts $base"
 done
@@ -90,19 +96,10 @@ if [ -f "$dir/plan.csv" ]; then
 	latency_p*_s) planx="$(echo "$planx" | sed 's/latency_\(p[0-9]*\)_s/\1/') latency (s)" ;;
 	esac
 	case $plany in cost_per_hour) plany="cost per hour" ;; esac
-	for fmt in png svg; do
-		tmp="$dir/.plan.$fmt.tmp"
-		if gnuplot -e "dir='$dir'; out='$tmp'; fmt='$fmt'; plandat='$plandat'; planx='$planx'; plany='$plany'; planlimit=$planlimit" \
-			plots/plan.gp 2>"$dir/.plan.log"; then
-			mv "$tmp" "$dir/plan.$fmt"
-			rm -f "$dir/.plan.log"
-		else
-			echo "plot.sh: plots/plan.gp failed on $dir/plan.csv:" >&2
-			cat "$dir/.plan.log" >&2
-			rm -f "$tmp" "$dir/.plan.log" "$plandat" "$plandat".?
-			exit 1
-		fi
-	done
+	if ! render plan plan "plandat='$plandat'; planx='$planx'; plany='$plany'; planlimit=$planlimit"; then
+		rm -f "$plandat" "$plandat".?
+		exit 1
+	fi
 	[ -n "${ARCHSIM_KEEP_TMP:-}" ] || rm -f "$plandat" "$plandat".?
 	drawn="$drawn $dir/plan.png"
 	capcharts="$capcharts plan"
@@ -441,21 +438,12 @@ for gp in plots/*.gp; do
 	scaling) [ -n "$scaled" ] || continue ;;
 	healthy_share) [ "$xcol" -gt 0 ] && [ "$unhealthy" = 1 ] || continue ;;
 	esac
-	for fmt in png svg; do
-	tmp="$dir/.$name.$fmt.tmp"
-	if gnuplot -e "dir='$dir'; out='$tmp'; fmt='$fmt'; nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; share='$share'; lb='$lb'; ncols=$ncols; selpts='$selpts'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ncache=$ncache; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; nqueue=$nqueue; brknodes='$brknodes'; dbunits='$dbunits'; scaled='$scaled'; names='$names'; hasfail=$hasfail; tdiv=$tdiv; tunit='$tunit'" "$gp" 2>"$dir/.$name.log"; then
-		mv "$tmp" "$dir/$name.$fmt"
-		rm -f "$dir/.$name.log"
-	else
-		# one chart that cannot be drawn (a stopped run's points
-		# without data, say) does not cost the others or the report
-		echo "plot.sh: $gp failed:" >&2
-		cat "$dir/.$name.log" >&2
-		rm -f "$tmp" "$dir/.$name.log"
+	# one chart that cannot be drawn (a stopped run's points without
+	# data, say) does not cost the others or the report
+	if ! render "$name" "$name" "nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; share='$share'; lb='$lb'; ncols=$ncols; selpts='$selpts'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ncache=$ncache; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; nqueue=$nqueue; brknodes='$brknodes'; dbunits='$dbunits'; scaled='$scaled'; names='$names'; hasfail=$hasfail; tdiv=$tdiv; tunit='$tunit'"; then
 		failed="$failed $name"
-		continue 2
+		continue
 	fi
-	done
 	charts="$charts $name"
 done
 [ -n "${ARCHSIM_KEEP_TMP:-}" ] || rm -f "$markers" "$names" "$bars" "$share" "$cachedat" "$staledat"

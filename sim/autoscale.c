@@ -556,21 +556,36 @@ static long hpa_decide(struct as_state *st, const struct as_cfg *c, int64_t now,
 	return desired;
 }
 
+/* ---- AWS alarms ------------------------------------------------------------------ */
+
+/* alarm_reading makes the checks both AWS styles make first: a count
+ * outside [min, max] is brought inside, and with no datapoint
+ * (INSUFFICIENT_DATA) the alarms do not move; either way it returns the
+ * count set.  Otherwise -1, with the datapoint in *m. */
+static long alarm_reading(struct as_state *st, const struct as_cfg *c,
+			  const struct as_reading *r, double *m)
+{
+	uint32_t cur = st->current;
+	st->last_ratio = NAN;
+	if (cur > c->max || cur < c->min) {
+		st->current = cur > c->max ? c->max : c->min;
+		return st->current;
+	}
+	if (!r->counted)
+		return cur;
+	*m = r->sum / r->counted;
+	return -1;
+}
+
 /* ---- AWS target tracking ------------------------------------------------------ */
 
 static long tt_decide(struct as_state *st, const struct as_cfg *c, const struct as_reading *r)
 {
 	uint32_t cur = st->current;
-	if (cur > c->max || cur < c->min) {
-		st->current = cur > c->max ? c->max : c->min;
-		return st->current;
-	}
-	if (!r->counted) {
-		/* no datapoint: INSUFFICIENT_DATA, the alarms do not move */
-		st->last_ratio = NAN;
-		return cur;
-	}
-	double metric = r->sum / r->counted;
+	double metric;
+	long set = alarm_reading(st, c, r, &metric);
+	if (set >= 0)
+		return set;
 	double ratio = metric / c->target;
 	st->last_ratio = ratio;
 	st->above = metric > c->target ? st->above + 1 : 0;
@@ -627,16 +642,10 @@ static long step_decide(struct as_state *st, const struct as_cfg *c, int64_t now
 			const struct as_reading *r)
 {
 	uint32_t cur = st->current;
-	if (cur > c->max || cur < c->min) {
-		st->current = cur > c->max ? c->max : c->min;
-		return st->current;
-	}
-	if (!r->counted) {
-		st->last_ratio = NAN;
-		return cur;
-	}
-	double m = r->sum / r->counted;
-	st->last_ratio = NAN;
+	double m;
+	long set = alarm_reading(st, c, r, &m);
+	if (set >= 0)
+		return set;
 	st->above = c->out.given && m > c->out.threshold ? st->above + 1 : 0;
 	st->below = c->in.given && m < c->in.threshold ? st->below + 1 : 0;
 	long want = cur;
