@@ -497,15 +497,24 @@ static uint32_t hpa_normalize(struct as_state *st, const struct as_cfg *c, int64
 	return rec;
 }
 
+/* drop_before drops the first of a history's *n entries of elem bytes
+ * whose time (an int64_t at their start) is at or before t. */
+static void drop_before(void *a, size_t *n, size_t elem, int64_t t)
+{
+	size_t k = 0;
+	while (k < *n && *(const int64_t *)((const char *)a + k * elem) <= t)
+		k++;
+	if (!k)
+		return;              /* (a may be NULL, with *n 0) */
+	memmove(a, (char *)a + k * elem, (*n - k) * elem);
+	*n -= k;
+}
+
 /* trim drops what no rule will look at again. */
 static void trim(struct as_state *st, const struct as_cfg *c, int64_t now)
 {
 	int64_t keep = c->up.window_ns > c->down.window_ns ? c->up.window_ns : c->down.window_ns;
-	size_t k = 0;
-	while (k < st->nrecs && st->recs[k].t <= now - keep)
-		k++;
-	memmove(st->recs, st->recs + k, (st->nrecs - k) * sizeof *st->recs);
-	st->nrecs -= k;
+	drop_before(st->recs, &st->nrecs, sizeof *st->recs, now - keep);
 	int64_t pmax = 0;
 	for (size_t i = 0; i < c->up.npolicies; i++)
 		if (c->up.policies[i].period_ns > pmax)
@@ -513,16 +522,8 @@ static void trim(struct as_state *st, const struct as_cfg *c, int64_t now)
 	for (size_t i = 0; i < c->down.npolicies; i++)
 		if (c->down.policies[i].period_ns > pmax)
 			pmax = c->down.policies[i].period_ns;
-	k = 0;
-	while (k < st->nups && st->ups[k].t <= now - pmax)
-		k++;
-	memmove(st->ups, st->ups + k, (st->nups - k) * sizeof *st->ups);
-	st->nups -= k;
-	k = 0;
-	while (k < st->ndowns && st->downs[k].t <= now - pmax)
-		k++;
-	memmove(st->downs, st->downs + k, (st->ndowns - k) * sizeof *st->downs);
-	st->ndowns -= k;
+	drop_before(st->ups, &st->nups, sizeof *st->ups, now - pmax);
+	drop_before(st->downs, &st->ndowns, sizeof *st->downs, now - pmax);
 }
 
 static long hpa_decide(struct as_state *st, const struct as_cfg *c, int64_t now,
