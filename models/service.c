@@ -788,7 +788,8 @@ static void set_spec(struct sim *s, struct sim_node *n, struct service *sv, uint
 		sv->starting--;
 	}
 	if (sv->spec > k) {
-		uint32_t from = k - sv->starting;
+		/* none is starting now: replicas [k, active) drain */
+		uint32_t from = k;
 		for (uint32_t r = from; r < sv->active; r++)
 			sim_schedule(s, s->now_ns + c->drain_ns, n->id, SVC_EV_DRAIN, NULL,
 				     (uint64_t)sv->drain_gen[r] << 32 | r);
@@ -804,12 +805,10 @@ static void drain_end(struct sim *s, struct sim_node *n, struct service *sv, uin
 	uint32_t r = (uint32_t)arg;
 	if ((uint32_t)(arg >> 32) != sv->drain_gen[r] || r < sv->active)
 		return;
-	struct replica *rp = &sv->rep[r];
 	uint64_t before = sv->tot.failed;
 	fail_held(s, n, sv, r);
 	if (s->measuring)
 		sv->cut += sv->tot.failed - before;
-	(void)rp;
 }
 
 static void svc_scale(struct sim *s, struct sim_node *n, uint32_t units)

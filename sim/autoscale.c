@@ -357,7 +357,6 @@ int as_state_init(struct as_state *st, const struct as_cfg *c, uint32_t initial,
 {
 	memset(st, 0, sizeof *st);
 	st->current = initial;
-	st->last_ratio = NAN;
 	if (c->style == AS_HPA) {
 		/* maybeInitScaleDownStabilizationWindow */
 		if (grow((void **)&st->recs, &st->caprecs, 0, sizeof *st->recs))
@@ -394,13 +393,11 @@ static double hpa_ratio(const struct as_cfg *c, double sum, uint32_t n)
 /* hpa_metric_desired is the replica calculator: the count the metric
  * asks for, or `current` when it asks for no change. */
 static uint32_t hpa_metric_desired(const struct as_cfg *c, uint32_t current,
-				   const struct as_reading *r, double *ratio_out)
+				   const struct as_reading *r)
 {
-	*ratio_out = NAN;
 	if (!r->counted)
 		return current;          /* no metrics: the HPA cannot decide */
 	double ratio = hpa_ratio(c, r->sum, r->counted);
-	*ratio_out = ratio;
 	if (!(r->other > 0 && ratio > 1.0)) {
 		if (fabs(1.0 - ratio) <= c->tolerance)
 			return current;
@@ -541,10 +538,9 @@ static long hpa_decide(struct as_state *st, const struct as_cfg *c, int64_t now,
 		desired = c->min;
 	} else if (!r->counted) {
 		/* no metric: the HPA errs, and records nothing */
-		st->last_ratio = NAN;
-		desired = cur;
+			desired = cur;
 	} else {
-		uint32_t want = hpa_metric_desired(c, cur, r, &st->last_ratio);
+		uint32_t want = hpa_metric_desired(c, cur, r);
 		desired = hpa_normalize(st, c, now, want);
 		/* the unstabilised recommendation is what is remembered */
 		st->recs[st->nrecs++] = (struct as_rec){ now, want };
@@ -567,7 +563,6 @@ static long alarm_reading(struct as_state *st, const struct as_cfg *c,
 			  const struct as_reading *r, double *m)
 {
 	uint32_t cur = st->current;
-	st->last_ratio = NAN;
 	if (cur > c->max || cur < c->min) {
 		st->current = cur > c->max ? c->max : c->min;
 		return st->current;
@@ -588,9 +583,10 @@ static long tt_decide(struct as_state *st, const struct as_cfg *c, const struct 
 	if (set >= 0)
 		return set;
 	double ratio = metric / c->target;
-	st->last_ratio = ratio;
 	st->above = metric > c->target ? st->above + 1 : 0;
 	st->below = metric < c->in_ratio * c->target ? st->below + 1 : 0;
+	/* a product that is a whole number but for the integrals' rounding
+	 * (1.25 x 8 read as 10.000000001) is that number */
 	double want = ceil(ratio * r->counted - 1e-9);
 	uint32_t next = cur;
 	if (st->above >= c->out_points && want > cur)

@@ -197,7 +197,6 @@ struct as_state {
 	int64_t out_cool, in_cool;   /* step: when each cooldown ends */
 	uint32_t out_base;           /* step: the count before the scale-out
 				      * that began the cooldown */
-	double last_ratio;           /* the last usage ratio (NaN: none) */
 };
 
 /* as_state_init starts a controller of c over a node of `initial`
