@@ -3,7 +3,6 @@
  */
 #include "app/capacity.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,118 +17,14 @@
 
 /* ---- the SLO and the bounds ---------------------------------------------- */
 
-static const char *skip_space(const char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	return s;
-}
-
-/* trim copies s into dst without the spaces around it. */
-static void trim(char *dst, size_t len, const char *s)
-{
-	s = skip_space(s);
-	size_t n = strlen(s);
-	while (n && isspace((unsigned char)s[n - 1]))
-		n--;
-	snprintf(dst, len, "%.*s", (int)n, s);
-}
-
-/* The unit of a metric's limit: a rate for throughput, a duration for the
- * latencies (their names end in _s, seconds), a plain number else. */
-enum limit_unit { LIMIT_RATE, LIMIT_TIME, LIMIT_NUMBER };
-
-static enum limit_unit limit_unit(int m)
-{
-	const char *name = metric_name(m);
-	size_t n = strlen(name);
-	if (m == METRIC_THROUGHPUT)
-		return LIMIT_RATE;
-	return n > 2 && !strcmp(name + n - 2, "_s") ? LIMIT_TIME : LIMIT_NUMBER;
-}
-
-/* parse_limit reads a limit for metric m in its unit (limit_unit). */
-static int parse_limit(int m, const char *s, double *out)
-{
-	char *end;
-	if (limit_unit(m) == LIMIT_RATE)
-		return check_parse_rate(s, out);
-	if (limit_unit(m) == LIMIT_TIME) {
-		int64_t ns;
-		if (check_parse_duration(s, &ns) == 0) {
-			*out = (double)ns * 1e-9;
-			return 0;
-		}
-		return -1;
-	}
-	errno = 0;
-	*out = strtod(s, &end);
-	if (end == s || *end || errno || !isfinite(*out))
-		return -1;
-	return 0;
-}
-
 int cap_parse_slo(const char *text, struct cap_spec *spec, char *why, size_t len)
 {
-	char buf[512];
-	if (strlen(text) >= sizeof buf) {
-		snprintf(why, len, "too long");
+	struct slo slo;
+	if (slo_parse(text, &slo, why, len))
 		return -1;
-	}
-	snprintf(spec->slo, sizeof spec->slo, "%s", text);
-	snprintf(buf, sizeof buf, "%s", text);
-	spec->nterms = 0;
-	char *s = buf;
-	for (;;) {
-		/* one term: NAME OP LIMIT, up to " and " or the end */
-		char *and = strstr(s, " and ");
-		if (and)
-			*and = 0;
-		if (spec->nterms == CAP_MAX_TERMS) {
-			snprintf(why, len, "at most %d terms", CAP_MAX_TERMS);
-			return -1;
-		}
-		char *op = strpbrk(s, "<>");
-		if (!op) {
-			snprintf(why, len, "'%s': a term is METRIC<LIMIT or METRIC>LIMIT, e.g. latency_p99_s<50ms",
-				 skip_space(s));
-			return -1;
-		}
-		struct cap_term *t = &spec->terms[spec->nterms];
-		t->above = *op == '>';
-		*op = 0;
-		char name[64];
-		trim(name, sizeof name, s);
-		t->metric = metric_find(name);
-		if (t->metric < 0) {
-			size_t w = (size_t)snprintf(why, len, "unknown metric '%s' (metrics:", name);
-			for (int m = 0; m < METRIC_COUNT && w < len; m++)
-				w += (size_t)snprintf(why + w, len - w, "%s %s", m ? "," : "",
-						      metric_name(m));
-			if (w < len)
-				snprintf(why + w, len - w, ")");
-			return -1;
-		}
-		char lim[64];
-		const char *b = skip_space(op + 1);
-		if (*b == '=')
-			b++;   /* <= reads as < for a continuous metric */
-		trim(lim, sizeof lim, b);
-		if (parse_limit(t->metric, lim, &t->limit)) {
-			static const char *const want[] = {
-				[LIMIT_RATE] = "a rate such as 900/s",
-				[LIMIT_TIME] = "a duration such as 50ms",
-				[LIMIT_NUMBER] = "a number such as 0.001",
-			};
-			snprintf(why, len, "%s: '%s' is not a limit for it (%s)", name, lim,
-				 want[limit_unit(t->metric)]);
-			return -1;
-		}
-		spec->nterms++;
-		if (!and)
-			break;
-		s = and + 5;
-	}
+	memcpy(spec->terms, slo.terms, slo.nterms * sizeof slo.terms[0]);
+	spec->nterms = slo.nterms;
+	snprintf(spec->slo, sizeof spec->slo, "%s", slo.text);
 	return 0;
 }
 
@@ -231,8 +126,8 @@ int cap_add_availability(struct cap_spec *spec)
 			return 0;
 	if (spec->nterms + 2 > CAP_MAX_TERMS)
 		return -1;
-	spec->terms[spec->nterms++] = (struct cap_term){ METRIC_REJECT_RATIO, 0, a };
-	spec->terms[spec->nterms++] = (struct cap_term){ METRIC_ERROR_RATIO, 0, a };
+	spec->terms[spec->nterms++] = (struct slo_term){ METRIC_REJECT_RATIO, 0, a };
+	spec->terms[spec->nterms++] = (struct slo_term){ METRIC_ERROR_RATIO, 0, a };
 	size_t n = strlen(spec->slo);
 	snprintf(spec->slo + n, sizeof spec->slo - n, " and reject_ratio<%g and error_ratio<%g", a,
 		 a);
@@ -481,7 +376,7 @@ const struct param_table cap_table = {
 /* ---- probes -------------------------------------------------------------- */
 
 /* verdict of one term from an interval: 1 met, 0 missed, -1 undecided */
-static int term_verdict(const struct cap_term *t, double lo, double hi)
+static int term_verdict(const struct slo_term *t, double lo, double hi)
 {
 	if (isnan(lo) || isnan(hi))
 		return -1;
@@ -596,7 +491,7 @@ int cap_probe_run(const struct load_lang *lang, const struct cap_spec *spec,
 			/* undecided: the point estimates say */
 			pr->meets = 1;
 			for (size_t i = 0; i < spec->nterms; i++) {
-				const struct cap_term *t = &spec->terms[i];
+				const struct slo_term *t = &spec->terms[i];
 				double e = pr->est[i];
 				if (isnan(e) || (t->above ? !(e > t->limit) : !(e < t->limit)))
 					pr->meets = 0;
@@ -751,7 +646,7 @@ static void term_member(const void *ctx, size_t k, char *name, size_t len, const
 static void put_term(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	const struct cap_probe *p = probe_of(row);
-	const struct cap_term *t = &spec_of(ctx)->terms[k / 4];
+	const struct slo_term *t = &spec_of(ctx)->terms[k / 4];
 	const double v[] = { p->est[k / 4], p->lo[k / 4], p->hi[k / 4], t->limit };
 	fprintf(f, "%.9g", v[k % 4]);
 }

@@ -42,19 +42,15 @@
 #include "app/csv.h"
 #include "app/runner.h"
 #include "sim/param.h"
+#include "sim/slo.h"
 #include "sim/sweep.h"
 
-#define CAP_MAX_TERMS 8
+#define CAP_MAX_TERMS SLO_MAX_TERMS
 #define CAP_BOUND_MAX 64
 #define CAP_MAX_DIMS 4           /* parameters a plan varies (plan.h) */
 #define CAP_PLAN_MAX_VALUE 1000000  /* a plan's bound */
 #define CAP_PLAN_MAX_COMBOS 100000  /* combinations of all paths but the last */
 
-struct cap_term {
-	int metric;                  /* enum metric */
-	int above;                   /* 1: metric > limit; 0: metric < limit */
-	double limit;                /* in the metric's unit (seconds, ratio) */
-};
 
 enum cap_goal { CAP_AUTO, CAP_SMALLEST, CAP_LARGEST };
 
@@ -81,7 +77,7 @@ extern const char *const cap_goal_names[];
 int cap_goal_find(const char *name);
 
 struct cap_spec {
-	struct cap_term terms[CAP_MAX_TERMS];
+	struct slo_term terms[CAP_MAX_TERMS];
 	size_t nterms;
 	char slo[512];               /* as written */
 	char path[256];              /* the parameter varied */

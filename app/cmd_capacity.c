@@ -90,6 +90,89 @@ static int cheapest(const struct cap_spec *spec, const struct sweep_source *src,
 	return 0;
 }
 
+/* sweeps_searched says whether the scenario has a sweep, and every path
+ * it sweeps is one the search varies. */
+static int sweeps_searched(const struct sweep *set, const struct cap_spec *spec)
+{
+	for (size_t i = 0; i < set->nparams; i++) {
+		int ours = !spec->ndims && !strcmp(set->param_paths[i], spec->path);
+		for (size_t d = 0; d < spec->ndims; d++)
+			ours |= !strcmp(set->param_paths[i], spec->dpath[d]);
+		if (!ours)
+			return 0;
+	}
+	return set->nparams > 0;
+}
+
+/* answer runs the search spec asks on the scenario in src (set: it,
+ * loaded), writes its evidence in outdir and prints the answer. */
+static int answer(struct cap_spec *spec_p, const struct sweep *set,
+		  const struct sweep_source *src, const struct cmd_args *a, const char *outdir)
+{
+	struct cap_spec spec = *spec_p;
+	struct sim_err err = { 0 };
+	if (spec.ndims)
+		return cheapest(&spec, src, a, outdir);
+	struct cap_result res;
+	int rc = cap_search(&archsim_lang, &spec, src, a->jobs, &cmd_stop, outdir,
+			    a->quiet ? NULL : stderr, &res, &err);
+	if (rc == SIM_EINTR) {
+		cap_result_free(&res);
+		fprintf(stderr, "archsim: interrupted; nothing written\n");
+		return 128 + (int)cmd_stop;
+	}
+	if (rc) {
+		cap_result_free(&res);
+		/* bad input comes located (FILE:LINE:COL); the rest is archsim's */
+		return cmd_failed(rc, &err, rc == SIM_EINVAL ? "" : "archsim: ");
+	}
+	char lo[64], hi[64], ans[64];
+	cap_format(&spec, spec.min, lo, sizeof lo);
+	cap_format(&spec, res.nprobes > 1 ? res.probes[1].value : spec.max, hi, sizeof hi);
+	int headroom = res.found && res.goal != CAP_LARGEST;
+	if (!res.found) {
+		printf("no value of %s from %s to %s meets %s\n", spec.path, lo,
+		       spec.has_max ? hi : "the doubling's end", spec.slo);
+	} else {
+		cap_format(&spec, res.answer, ans, sizeof ans);
+		printf("%s %s that meets %s: %s%s\n",
+		       res.goal == CAP_LARGEST ? "largest" : "smallest", spec.path, spec.slo, ans,
+		       res.both ? " (it holds over the whole range searched)" : "");
+		/* where the answer leaves the least room: its busiest node */
+		const struct cap_probe *at = NULL;
+		for (size_t i = 0; i < res.nprobes; i++)
+			if (res.probes[i].value == res.answer)
+				at = &res.probes[i];
+		if (at && at->bottleneck[0])
+			printf("bottleneck at %s: %s, utilization %.2f\n", ans, at->bottleneck,
+			       at->bottleneck_util);
+		/* headroom: how much more load the answer takes; a search for
+		 * the largest value (a load, which hurts) has found it already */
+		struct cap_result h = { 0 };
+		double base = set->points[0]->load_scale;
+		if (res.goal != CAP_LARGEST)
+			rc = cap_headroom(&archsim_lang, &spec, res.answer, base, src, a->jobs,
+					  &cmd_stop, outdir, a->quiet ? NULL : stderr, &h, &err);
+		if (rc == 0 && res.goal != CAP_LARGEST)
+			print_headroom(&h, ans, base);
+		cap_result_free(&h);
+		if (rc) {
+			cap_result_free(&res);
+			if (rc == SIM_EINTR) {
+				fprintf(stderr, "archsim: interrupted; capacity-%s.csv written, headroom not\n", spec.path);
+				return 128 + (int)cmd_stop;
+			}
+			return cmd_failed(rc, &err, rc == SIM_EINVAL ? "" : "archsim: ");
+		}
+	}
+	if (!a->quiet)
+		printf("evidence: %s/capacity-%s.csv (%zu probes)%s%s%s\n", outdir, spec.path,
+		       res.nprobes, headroom ? ", headroom-" : "", headroom ? spec.path : "",
+		       headroom ? ".csv" : "");
+	cap_result_free(&res);
+	return 0;
+}
+
 /* search runs the SLO search on the scenario in src (set: it, loaded and
  * checked). */
 static int search(const struct sweep *set, const struct sweep_source *src,
@@ -170,6 +253,12 @@ static int search(const struct sweep *set, const struct sweep_source *src,
 		fprintf(stderr, "archsim: capacity: %s\n", why);
 		return CMD_EXIT_BADINPUT;
 	}
+	for (size_t i = 0; i < spec.nterms; i++)
+		if (spec.terms[i].metric == METRIC_SLO_MISS && !set->points[0]->slo) {
+			fprintf(stderr, "archsim: capacity: slo_miss_s is the time spent missing the scenario's slo:, and %s has none\n",
+				src->file);
+			return CMD_EXIT_BADINPUT;
+		}
 	int added = cap_add_availability(&spec);
 	if (added > 0)
 		fprintf(stderr,
@@ -187,66 +276,26 @@ static int search(const struct sweep *set, const struct sweep_source *src,
 	char dirbuf[4096];
 	const char *outdir = cmd_out_dir(a, set, dirbuf, sizeof dirbuf);
 	cmd_catch_signals();
-	if (spec.ndims)
-		return cheapest(&spec, src, a, outdir);
-	struct cap_result res;
-	int rc = cap_search(&archsim_lang, &spec, src, a->jobs, &cmd_stop, outdir,
-			    a->quiet ? NULL : stderr, &res, &err);
-	if (rc == SIM_EINTR) {
-		cap_result_free(&res);
-		fprintf(stderr, "archsim: interrupted; nothing written\n");
-		return 128 + (int)cmd_stop;
-	}
-	if (rc) {
-		cap_result_free(&res);
-		/* bad input comes located (FILE:LINE:COL); the rest is archsim's */
-		return cmd_failed(rc, &err, rc == SIM_EINVAL ? "" : "archsim: ");
-	}
-	char lo[64], hi[64], ans[64];
-	cap_format(&spec, spec.min, lo, sizeof lo);
-	cap_format(&spec, res.nprobes > 1 ? res.probes[1].value : spec.max, hi, sizeof hi);
-	int headroom = res.found && res.goal != CAP_LARGEST;
-	if (!res.found) {
-		printf("no value of %s from %s to %s meets %s\n", spec.path, lo,
-		       spec.has_max ? hi : "the doubling's end", spec.slo);
-	} else {
-		cap_format(&spec, res.answer, ans, sizeof ans);
-		printf("%s %s that meets %s: %s%s\n",
-		       res.goal == CAP_LARGEST ? "largest" : "smallest", spec.path, spec.slo, ans,
-		       res.both ? " (it holds over the whole range searched)" : "");
-		/* where the answer leaves the least room: its busiest node */
-		const struct cap_probe *at = NULL;
-		for (size_t i = 0; i < res.nprobes; i++)
-			if (res.probes[i].value == res.answer)
-				at = &res.probes[i];
-		if (at && at->bottleneck[0])
-			printf("bottleneck at %s: %s, utilization %.2f\n", ans, at->bottleneck,
-			       at->bottleneck_util);
-		/* headroom: how much more load the answer takes; a search for
-		 * the largest value (a load, which hurts) has found it already */
-		struct cap_result h = { 0 };
-		double base = set->points[0]->load_scale;
-		if (res.goal != CAP_LARGEST)
-			rc = cap_headroom(&archsim_lang, &spec, res.answer, base, src, a->jobs,
-					  &cmd_stop, outdir, a->quiet ? NULL : stderr, &h, &err);
-		if (rc == 0 && res.goal != CAP_LARGEST)
-			print_headroom(&h, ans, base);
-		cap_result_free(&h);
-		if (rc) {
-			cap_result_free(&res);
-			if (rc == SIM_EINTR) {
-				fprintf(stderr, "archsim: interrupted; capacity-%s.csv written, headroom not\n", spec.path);
-				return 128 + (int)cmd_stop;
-			}
-			return cmd_failed(rc, &err, rc == SIM_EINVAL ? "" : "archsim: ");
+	/* a sweep of the searched paths alone is the search's to set: it is
+	 * set aside (any other sweep is refused by the probes) */
+	struct sweep_source own = *src;
+	struct sc_override *sets = NULL;
+	if (sweeps_searched(set, &spec)) {
+		if (!(sets = calloc(src->nsets + 1, sizeof *sets))) {
+			fprintf(stderr, "archsim: out of memory\n");
+			return 1;
 		}
+		if (src->nsets)
+			memcpy(sets, src->sets, src->nsets * sizeof *sets);
+		sets[src->nsets] = (struct sc_override){ "sweep", "{}" };
+		own.sets = sets;
+		own.nsets = src->nsets + 1;
+		if (!a->quiet)
+			fprintf(stderr, "archsim: capacity: the file's sweep of the searched path is set aside\n");
 	}
-	if (!a->quiet)
-		printf("evidence: %s/capacity-%s.csv (%zu probes)%s%s%s\n", outdir, spec.path,
-		       res.nprobes, headroom ? ", headroom-" : "", headroom ? spec.path : "",
-		       headroom ? ".csv" : "");
-	cap_result_free(&res);
-	return 0;
+	int status = answer(&spec, set, &own, a, outdir);
+	free(sets);
+	return status;
 }
 
 static int capacity_exec(const struct cmd_args *a)

@@ -403,8 +403,10 @@ void outputs_catalogue_of(struct outputs_catalogue *c, const struct model_ops *c
 	c->n = 0;
 	for (size_t k = 0; kinds[k]; k++)
 		catalogue_add(c, ts ? kinds[k]->ts_cols : kinds[k]->cols);
-	if (!ts)
+	if (!ts) {
 		catalogue_add(c, sim_call_cols);
+		catalogue_add(c, sim_cost_cols);
+	}
 	c->nkinds = 0;
 	for (size_t k = 0; kinds[k] && k < OUTPUTS_MAX_KINDS; k++) {
 		c->kind[k] = kinds[k];
@@ -708,19 +710,23 @@ static void put_w_t(FILE *f, const void *ctx, const void *row, size_t k)
 static void put_w_value(FILE *f, const void *ctx, const void *row, size_t k)
 {
 	const struct outputs_window *w = window(row);
-	const double v[] = { w->throughput, w->p50, w->p99, w->rejected, w->failed };
+	const double v[] = { w->throughput, w->p50, w->p99, w->rejected, w->failed, w->missed };
 	csv_num(f, v[k]);
 }
 
+/* slo_missed comes last, when the scenario has an slo: (in the
+ * reference, always) */
 static size_t w_values(const void *ctx)
 {
-	return 5;
+	const struct outputs_ctx *c = ctx_of(ctx);
+	return !c || !c->set || c->set->points[0]->slo ? 6 : 5;
 }
 
 static void w_member(const void *ctx, size_t k, char *name, size_t len, const char **doc)
 {
 	static const char *const names[] = {
 		"throughput_per_s", "latency_p50_s", "latency_p99_s", "rejected", "failed",
+		"slo_missed",
 	};
 	static const char *const docs[] = {
 		"requests served in the window, per second, averaged over replications",
@@ -728,6 +734,7 @@ static void w_member(const void *ctx, size_t k, char *name, size_t len, const ch
 		"the 99th percentile, likewise",
 		"requests refused in the window, per replication",
 		"requests failed in the window, per replication",
+		"the share of replications whose window missed the scenario's `slo:` (each judged on its own latencies); present when the scenario has one",
 	};
 	snprintf(name, len, "%s", names[k]);
 	*doc = docs[k];

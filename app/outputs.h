@@ -148,6 +148,8 @@ struct outputs_bucket {
 struct outputs_window {
 	size_t point;
 	double t_s, throughput, p50, p99, rejected, failed;
+	double missed;               /* share of replications that missed
+				      * slo: (NaN: none) */
 };
 
 /* A row of node_timeseries.csv: sums[c] / counts[c] for each of the

@@ -24,6 +24,7 @@
 
 #include "app/outfile.h"
 #include "app/outputs.h"
+#include "sim/slo.h"
 #include "sim/stats.h"
 #include "sim/steady.h"
 #include "sim/timeline.h"
@@ -94,6 +95,8 @@ struct scope_acc {
 struct window_acc {
 	uint64_t ended[REQ_NSTATUS];
 	struct whist lat;
+	uint32_t missed;                 /* replications whose window missed
+					  * the scenario's slo: */
 };
 
 struct report_point_acc {
@@ -203,13 +206,15 @@ static void means(uint64_t arrivals, const uint64_t *ended, const struct hist *h
 	v[METRIC_REJECT_RATIO] = arrivals ? (double)refused / (double)arrivals : NAN;
 	v[METRIC_ERROR_RATIO] = arrivals ? (double)failed / (double)arrivals : NAN;
 	v[METRIC_FAILED_LATENCY_MEAN] = failed ? failed_latency_s / (double)failed : NAN;
-	v[METRIC_COST_PER_HOUR] = v[METRIC_COST_TOTAL] = NAN;   /* set by the callers */
+	/* set by the callers */
+	v[METRIC_COST_PER_HOUR] = v[METRIC_COST_TOTAL] = v[METRIC_SLO_MISS] = NAN;
 }
 
 /* fold_scope adds a replication's scope s, of duration_s, to a; cost_h
- * is its cost per hour (NaN: none, or a scope that has no cost). */
+ * is its cost per hour and miss_s its time in windows that missed the
+ * SLO (NaN: none, or a scope that has none). */
 static int fold_scope(struct scope_acc *a, const struct scope_result *s,
-		      double duration_s, double cost_h)
+		      double duration_s, double cost_h, double miss_s)
 {
 	const struct hist *h = &s->latency;
 	uint64_t served = s->ended[REQ_OK];
@@ -228,10 +233,69 @@ static int fold_scope(struct scope_acc *a, const struct scope_result *s,
 		v[m] = served ? (double)hist_quantile(h, metric_quantile(m)) * 1e-9 : NAN;
 	v[METRIC_COST_PER_HOUR] = cost_h;
 	v[METRIC_COST_TOTAL] = cost_h * duration_s / 3600;
+	v[METRIC_SLO_MISS] = miss_s;
 	for (int m = 0; m < METRIC_COUNT; m++)
 		if (series_push(&a->m[m], v[m]))
 			return SIM_ENOMEM;
 	return 0;
+}
+
+/* ts_quantile is a window's pooled quantile, or NaN when it has too few
+ * samples to say. */
+static double ts_quantile(const struct whist *h, double q)
+{
+	if ((double)h->total < TS_MIN_TAIL / (1 - q))
+		return NAN;
+	return (double)whist_quantile(h, q) * 1e-9;
+}
+
+/* window_missed judges one replication's window w, len_s long, against
+ * the SLO (slo.h): its metrics are the window's own, its ratios over the
+ * requests that ended in it. */
+static int window_missed(const struct slo *slo, const struct ts_window *w, double len_s)
+{
+	double v[METRIC_COUNT];
+	uint64_t ended = 0;
+	for (int st = 0; st < REQ_NSTATUS; st++)
+		ended += w->ended[st];
+	for (int m = 0; m < METRIC_COUNT; m++)
+		v[m] = NAN;
+	uint64_t served = w->ended[REQ_OK];
+	v[METRIC_THROUGHPUT] = (double)served / len_s;
+	v[METRIC_LATENCY_MEAN] = served ? w->lat_sum_s / (double)served : NAN;
+	for (int m = METRIC_P50; m <= METRIC_P999; m++)
+		v[m] = ts_quantile(&w->lat, metric_quantile(m));
+	if (ended) {
+		v[METRIC_REJECT_RATIO] = (double)req_count_group(w->ended, REQ_GROUP_REFUSED) /
+					 (double)ended;
+		v[METRIC_ERROR_RATIO] = (double)req_count_group(w->ended, REQ_GROUP_FAILED) /
+					(double)ended;
+	}
+	return !slo_holds(slo, v);
+}
+
+/* slo_miss is the measured time one replication spent in windows that
+ * missed the scenario's SLO (NaN: it has none), and counts each missed
+ * window in a's.  A window that straddles the end of warm-up is judged
+ * whole and counts for its measured part. */
+static double slo_miss(const struct scenario *sc, const struct rep_result *res,
+		       struct report_point_acc *a)
+{
+	if (!sc->slo)
+		return NAN;
+	int64_t w = res->ts_window_ns, end = sc->warmup_ns + sc->duration_ns;
+	double miss = 0;
+	for (size_t t = 0; t < res->nts; t++) {
+		int64_t start = (int64_t)t * w, stop = start + w < end ? start + w : end;
+		if (stop <= start || !window_missed(sc->slo, &res->ts[t], (double)(stop - start) * 1e-9))
+			continue;
+		if (t < a->nts)
+			a->ts[t].missed++;
+		int64_t from = start > sc->warmup_ns ? start : sc->warmup_ns;
+		if (stop > from)
+			miss += (double)(stop - from) * 1e-9;
+	}
+	return miss;
 }
 
 static void fold_cell(struct outputs_cell *c, enum col_agg agg, const double *v)
@@ -335,9 +399,10 @@ int report_fold(struct report *r, size_t p, uint32_t rep,
 	a->reps++;
 	r->events += res->events;
 	r->requests += res->requests;
+	double miss_s = slo_miss(sc, res, a);
 	for (uint32_t i = 0; i < a->nscopes; i++)
 		if (fold_scope(&a->scopes[i], &res->scopes[i], res->duration_s,
-			       i == 0 ? res->cost_per_hour : NAN))
+			       i == 0 ? res->cost_per_hour : NAN, i == 0 ? miss_s : NAN))
 			return SIM_ENOMEM;
 	for (size_t k = 0; k < sc->ncomponents; k++) {
 		const struct model_ops *ops = sc->nodes[k].ops;
@@ -438,9 +503,11 @@ static void estimate(const struct scope_acc *a, double tau_s, double *mean, doub
 		} else {
 			double avg;
 			stats_ci95(s->x, s->n, &avg, &ci[m]);
-			/* the costs have no pooled form: their replications'
-			 * average (each measures the same duration) */
-			mean[m] = m == METRIC_COST_PER_HOUR || m == METRIC_COST_TOTAL ? avg : pooled[m];
+			/* the costs and the time missing the SLO have no
+			 * pooled form: their replications' average (each
+			 * measures the same duration) */
+			mean[m] = m == METRIC_COST_PER_HOUR || m == METRIC_COST_TOTAL ||
+					  m == METRIC_SLO_MISS ? avg : pooled[m];
 			lo[m] = mean[m] - ci[m];
 			hi[m] = mean[m] + ci[m];
 		}
@@ -597,15 +664,6 @@ static int steady_verdict(struct report *r, size_t p, const struct scenario *sc,
 
 /* ---- writing ------------------------------------------------------------ */
 
-/* ts_quantile is a window's pooled quantile, or NaN when it has too few
- * samples to say. */
-static double ts_quantile(const struct whist *h, double q)
-{
-	if ((double)h->total < TS_MIN_TAIL / (1 - q))
-		return NAN;
-	return (double)whist_quantile(h, q) * 1e-9;
-}
-
 static void put_row(struct report *r, int file, const void *row)
 {
 	struct outputs_ctx ctx = { r->set, &r->nodes_cat, &r->ts_cat, &r->cur };
@@ -640,6 +698,9 @@ static void write_nodes(struct report *r, size_t p, const struct scenario *sc,
 			for (size_t i = 0; i < r->nodes_cat.n; i++) {
 				struct outputs_ctx ctx = { r->set, &r->nodes_cat, &r->ts_cat, &r->cur };
 				struct outputs_node_value v = { &o, i };
+				/* a cost only where there is one */
+				if (r->nodes_cat.col[i] == sim_cost_cols && (row || !nd->cost.given))
+					continue;
 				if (outputs_node_has(&ctx, nd->ops, i))
 					put_row(r, OUT_NODES_LONG, &v);
 			}
@@ -677,6 +738,7 @@ static void write_series(struct report *r, size_t p, const struct scenario *sc,
 			ts_quantile(&wa->lat, 0.5), ts_quantile(&wa->lat, 0.99),
 			(double)req_count_group(wa->ended, REQ_GROUP_REFUSED) / a->reps,
 			(double)req_count_group(wa->ended, REQ_GROUP_FAILED) / a->reps,
+			sc->slo ? (double)wa->missed / a->reps : NAN,
 		};
 		put_row(r, OUT_TS, &ow);
 	}

@@ -16,9 +16,11 @@
  * The replica count: replicas [0, active) take new requests; the others
  * finish what they hold.  A change of the count (a timeline `scale`, or
  * the node's autoscaler) goes through set_spec: replicas added start,
- * each taking requests after its own `startup` draw (the first to be
- * ready takes the lowest free index, so the replicas taking requests
- * are always a prefix, as balancers read them); replicas removed are the
+ * each up after its own `startup` draw and taking requests after the
+ * `registration_delay` more (the first to be ready takes the lowest free
+ * index, so the replicas taking requests are always a prefix, as
+ * balancers read them; one up and not yet registered is read by the
+ * autoscaler as an idle replica); replicas removed are the
  * starting ones first, youngest first (a ReplicaSet deletes pods not yet
  * ready first), then the highest of those taking requests, which drain:
  * they take nothing new, and what they still hold after `drain` fails
@@ -52,7 +54,7 @@
  * this long is a flap: the HPA's default scale-down stabilization window */
 #define SVC_FLAP_NS (300 * 1000000000LL)
 
-enum { SVC_EV_DONE = 1, SVC_EV_READY, SVC_EV_DRAIN };
+enum { SVC_EV_DONE = 1, SVC_EV_READY, SVC_EV_REGISTER, SVC_EV_DRAIN };
 
 struct route {
 	uint32_t to;
@@ -73,7 +75,8 @@ struct service_cfg {
 	size_t nnext;
 	struct call_plan calls;
 	struct dist startup;   /* from the decision to add a replica to its
-				* taking requests */
+				* being up */
+	int64_t register_ns;   /* from its being up to its taking requests */
 	int64_t drain_ns;      /* a removed replica's grace period */
 	struct as_cfg as;      /* autoscale; as.given when present */
 };
@@ -169,6 +172,9 @@ static const struct param svc_params[] = {
 	{ .name = "startup", .type = PARAM_DIST, PARAM_FIELD(struct service_cfg, startup),
 	  .def = "{dist: constant, value: 0s}",
 	  .doc = "for a replica added (by `scale` or the autoscaler), the time from the decision to its taking requests: scheduling, image pull, start-up, readiness probe; drawn per replica" },
+	{ .name = "registration_delay", .type = PARAM_DURATION,
+	  PARAM_FIELD(struct service_cfg, register_ns), .min_ns = 0, .def = "0s",
+	  .doc = "after a replica's start-up, the time before balancers send it requests: endpoints reaching every proxy (Kubernetes), or a new target passing its first health check (an AWS target group: up to HealthCheckIntervalSeconds, 30 s by default). Meanwhile the replica is up and idle, and an autoscaler reads it so (after a whole interval up); it counts among replicas_starting" },
 	{ .name = "drain", .type = PARAM_DURATION, PARAM_FIELD(struct service_cfg, drain_ns),
 	  .min_ns = 0, .def = "30s",
 	  .doc = "a replica removed takes no new requests and finishes what it holds, queued or in service, for up to this long; what it holds after that fails as crashed, counted in drain_cut (Kubernetes' terminationGracePeriodSeconds)" },
@@ -211,7 +217,8 @@ struct replica {
 					  * and taking requests or still
 					  * finishing what it holds */
 	struct request *head, *tail;     /* waiting, FIFO */
-	struct request *held;            /* held by its workers (HELD_LIST) */
+	struct request *held;            /* held by its workers (HELD_LIST),
+					  * or waiting on calls (HELD_SCAN) */
 	struct svc_stats st;             /* when the node has several */
 };
 
@@ -232,15 +239,15 @@ struct service {
 	double brk_prev;                 /* its level's integral at the last sample */
 	/* the replica count (set_spec): spec = active + starting */
 	uint32_t spec, starting;
-	struct sim_timer *start_t;       /* [units] starting replicas' timers */
+	struct sim_timer *start_t;       /* [units] starting replicas' timers:
+					  * start-up, then registration */
 	int64_t *start_at;               /* [units] when each was added */
+	int64_t *up_at;                  /* [units] when one registering came
+					  * up (INT64_MAX: still starting) */
 	int64_t *ready_since;            /* [units] when it last began taking requests */
 	uint32_t *drain_gen;             /* [units] a drain's deadline is void
 					  * once this moves on */
 	uint8_t *phase;                  /* [units] PH_*, for the counts */
-	struct held_array *ha;           /* [units] with HELD_ARRAY (beside
-					  * struct replica, whose size the hot
-					  * path's indexing pays for) */
 	uint32_t nready, ndraining;      /* up and taking requests; draining */
 	struct twa reps[4];              /* spec, nready, starting, ndraining:
 					  * from time 0, for the time series */
@@ -259,17 +266,13 @@ struct service {
 enum { PH_NONE, PH_READY, PH_DRAIN };
 
 /* What a replica's workers hold is kept when something may fail it: as a
- * list (a timeline crash or scale), or, for an autoscaled node, as an
- * array, whose add and remove touch no other request's cache line but
- * the last one added (the list's remove touches both neighbours): the
- * autoscaler's cost per request. */
-enum { HELD_NONE, HELD_LIST, HELD_ARRAY };
-
-/* A replica's held requests as an array: [n] of cap places. */
-struct held_array {
-	struct request **v;
-	uint32_t n, cap;
-};
+ * list of every request it holds (a timeline crash or scale), or, for an
+ * autoscaled node, a list of those waiting on calls alone: the ones in
+ * service are found when they must fail, at a drain's end or a crash, by
+ * their end-of-service events (sim_each_pending).  A drain's end is rare
+ * and a request's start and end are not, so the autoscaler costs each
+ * request nothing. */
+enum { HELD_NONE, HELD_LIST, HELD_SCAN };
 
 /* The statistics a change at replica r touches: the node's, and r's own
  * when there are several.  STAT(sv, r, expr) applies expr to both, with
@@ -318,7 +321,7 @@ static int svc_init(struct sim *s, struct sim_node *n)
 	sv->units = n->units;
 	sv->active = c->replicas;
 	/* the held lists: a crash, or the end of a drain, fails them */
-	sv->track = c->as.given ? HELD_ARRAY : HELD_NONE;
+	sv->track = c->as.given ? HELD_SCAN : HELD_NONE;
 	for (size_t i = 0; i < s->sc->ntimeline && !c->as.given; i++)
 		if (s->sc->timeline[i].node == n->id &&
 		    (s->sc->timeline[i].action == TL_CRASH ||
@@ -329,7 +332,7 @@ static int svc_init(struct sim *s, struct sim_node *n)
 		if (c->calls.edges[i].policy)
 			sv->brk = c->calls.edges[i].policy->breaker;
 	sv->rep = calloc(sv->units, sizeof *sv->rep);
-	if (!sv->rep || (sv->track == HELD_ARRAY && !(sv->ha = calloc(sv->units, sizeof *sv->ha))))
+	if (!sv->rep)
 		return SIM_ENOMEM;
 	stats_start(&sv->tot, s->now_ns, (double)sv->active * c->workers);
 	for (uint32_t r = 0; r < sv->units; r++) {
@@ -387,12 +390,10 @@ static void svc_fini(struct sim *s, struct sim_node *n)
 	if (!sv)
 		return;
 	/* requests still held belong to the pool, which the engine frees */
-	for (uint32_t r = 0; sv->ha && r < sv->units; r++)
-		free(sv->ha[r].v);
-	free(sv->ha);
 	free(sv->rep);
 	free(sv->start_t);
 	free(sv->start_at);
+	free(sv->up_at);
 	free(sv->ready_since);
 	free(sv->drain_gen);
 	free(sv->phase);
@@ -404,36 +405,10 @@ static void svc_fini(struct sim *s, struct sim_node *n)
 	n->state = NULL;
 }
 
-/* held_grow makes room in rp's array for its busy workers' requests; -1
- * when out of memory. */
-static int held_grow(struct service *sv, struct held_array *h)
+/* held_add / held_remove: replica r's list of what it holds gains or
+ * loses req. */
+static void held_add(struct service *sv, uint32_t r, struct request *req)
 {
-	uint32_t cap = h->cap ? 2 * h->cap : 8;
-	if (cap > sv->cfg->workers)
-		cap = sv->cfg->workers;
-	struct request **v = realloc(h->v, cap * sizeof *v);
-	if (!v)
-		return -1;
-	h->v = v;
-	h->cap = cap;
-	return 0;
-}
-
-/* held_add notes that replica rp holds req (its busy already counts it);
- * out of memory ends the run.  Out of line: start's path without tracking
- * stays short. */
-static void held_add(struct sim *s, struct service *sv, uint32_t r, struct request *req)
-{
-	if (sv->track == HELD_ARRAY) {
-		struct held_array *h = &sv->ha[r];
-		if (h->n == h->cap && held_grow(sv, h)) {
-			s->oom = 1;
-			return;
-		}
-		req->hidx = h->n;
-		h->v[h->n++] = req;
-		return;
-	}
 	struct replica *rp = &sv->rep[r];
 	req->hprev = NULL;
 	req->hnext = rp->held;
@@ -442,17 +417,8 @@ static void held_add(struct sim *s, struct service *sv, uint32_t r, struct reque
 	rp->held = req;
 }
 
-/* held_remove notes that rp no longer holds req (its busy already does
- * not count it). */
 static void held_remove(struct service *sv, uint32_t r, struct request *req)
 {
-	if (sv->track == HELD_ARRAY) {
-		struct held_array *h = &sv->ha[r];
-		struct request *last = h->v[--h->n];
-		last->hidx = req->hidx;
-		h->v[req->hidx] = last;
-		return;
-	}
 	struct replica *rp = &sv->rep[r];
 	if (req->hprev)
 		req->hprev->hnext = req->hnext;
@@ -469,8 +435,8 @@ static void start(struct sim *s, struct sim_node *n, struct service *sv,
 	int64_t now = s->now_ns;
 	int64_t wait = now - req->node_arrival_ns;
 	rp->busy++;
-	if (sv->track)
-		held_add(s, sv, r, req);
+	if (sv->track == HELD_LIST)
+		held_add(sv, r, req);
 	STAT(sv, r, {
 		twa_add(&st->busy, now, 1);
 		st->started++;
@@ -495,7 +461,7 @@ static void release(struct sim *s, struct sim_node *n, struct service *sv,
 	struct replica *rp = &sv->rep[r];
 	int64_t now = s->now_ns;
 	rp->busy--;
-	if (sv->track)
+	if (sv->track == HELD_LIST)
 		held_remove(sv, r, req);
 	STAT(sv, r, twa_add(&st->busy, now, -1));
 	while (rp->head) {
@@ -615,8 +581,16 @@ static void scaling_event(struct sim *s, struct sim_node *n,
 						     struct event *ev)
 {
 	struct service *sv = n->state;
-	if (ev->kind == SVC_EV_READY) {
-		sv->start_t[ev->arg].ev = NULL;
+	uint32_t slot = (uint32_t)ev->arg;
+	if (ev->kind == SVC_EV_READY && sv->cfg->register_ns > 0) {
+		/* up: the balancers hear of it after the registration delay */
+		sv->start_t[slot] = sim_timer_set(s, s->now_ns + sv->cfg->register_ns, n->id,
+						  SVC_EV_REGISTER, NULL, slot);
+		sv->up_at[slot] = s->now_ns;
+		s->oom |= !sv->start_t[slot].ev;
+	} else if (ev->kind == SVC_EV_READY || ev->kind == SVC_EV_REGISTER) {
+		sv->start_t[slot].ev = NULL;
+		sv->up_at[slot] = INT64_MAX;
 		one_ready(s, n, sv);
 	} else {
 		drain_end(s, n, sv, ev->arg);
@@ -649,6 +623,8 @@ static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)
 	if (sv->cfg->calls.nsteps && !req->cancelled &&
 	    sim_calls_start(s, n, r, req, &sv->cfg->calls)) {
 		STAT(sv, r, twa_add(&st->calling, s->now_ns, 1));
+		if (sv->track == HELD_SCAN)
+			held_add(sv, r, req);
 		return;
 	}
 	complete(s, n, sv, r, req);
@@ -659,6 +635,8 @@ static void svc_calls_done(struct sim *s, struct sim_node *n,
 {
 	struct service *sv = n->state;
 	uint32_t r = req->replica;
+	if (sv->track == HELD_SCAN)
+		held_remove(sv, r, req);
 	STAT(sv, r, twa_add(&st->calling, s->now_ns, -1));
 	if (status == REQ_OK) {
 		complete(s, n, sv, r, req);
@@ -669,23 +647,72 @@ static void svc_calls_done(struct sim *s, struct sim_node *n,
 	fail(s, sv, r, req, status, req->fail_node);
 }
 
-/* fail_held fails every request replica r holds or queues, as crashed. */
+/* fail_one fails req, which replica r holds (in service or waiting on
+ * calls) and no list keeps any more, as crashed. */
+static void fail_one(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r,
+		     struct request *req)
+{
+	int64_t now = s->now_ns;
+	sv->rep[r].busy--;
+	STAT(sv, r, twa_add(&st->busy, now, -1));
+	if (req->waiting) {
+		sim_calls_abandon(s, req);
+		STAT(sv, r, twa_add(&st->calling, now, -1));
+	} else {
+		sim_timer_cancel(&req->timer);
+	}
+	fail(s, sv, r, req, REQ_CRASHED, n->id);
+}
+
+/* What find_served gathers: the requests replica r of node `node` is
+ * serving, by their end-of-service events. */
+struct served {
+	uint32_t node, r;
+	struct request **v;
+	uint32_t n, cap;
+};
+
+static void find_served(void *arg, struct event *ev)
+{
+	struct served *f = arg;
+	if (ev->node == f->node && ev->kind == SVC_EV_DONE && (uint32_t)ev->arg == f->r &&
+	    !(ev->flags & SIM_EV_CANCELLED) && f->n < f->cap)
+		f->v[f->n++] = ev->obj;
+}
+
+/* by_end orders requests in service by when their service would end. */
+static int by_end(const void *a, const void *b)
+{
+	const struct event *x = (*(struct request *const *)a)->timer.ev;
+	const struct event *y = (*(struct request *const *)b)->timer.ev;
+	return event_before(x, y) ? -1 : event_before(y, x);
+}
+
+/* fail_held fails every request replica r holds or queues, as crashed:
+ * with a list of them, in its order; else those waiting on calls (the
+ * list), then those in service, found by their events, in the order
+ * their service would have ended. */
 static void fail_held(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r)
 {
 	struct replica *rp = &sv->rep[r];
 	int64_t now = s->now_ns;
-	while (sv->track == HELD_ARRAY ? sv->ha[r].n > 0 : rp->held != NULL) {
-		struct request *req = sv->track == HELD_ARRAY ? sv->ha[r].v[sv->ha[r].n - 1] : rp->held;
-		rp->busy--;
+	while (rp->held) {
+		struct request *req = rp->held;
 		held_remove(sv, r, req);
-		STAT(sv, r, twa_add(&st->busy, now, -1));
-		if (req->waiting) {
-			sim_calls_abandon(s, req);
-			STAT(sv, r, twa_add(&st->calling, now, -1));
-		} else {
-			sim_timer_cancel(&req->timer);
+		fail_one(s, n, sv, r, req);
+	}
+	if (sv->track == HELD_SCAN && rp->busy) {
+		struct served f = { n->id, r, malloc(rp->busy * sizeof *f.v), 0, rp->busy };
+		if (!f.v) {
+			s->oom = 1;
+			return;
 		}
-		fail(s, sv, r, req, REQ_CRASHED, n->id);
+		sim_each_pending(s, find_served, &f);
+		assert(f.n == rp->busy);
+		qsort(f.v, f.n, sizeof *f.v, by_end);
+		for (uint32_t i = 0; i < f.n; i++)
+			fail_one(s, n, sv, r, f.v[i]);
+		free(f.v);
 	}
 	while (rp->head) {
 		struct request *req = rp->head;
@@ -758,14 +785,18 @@ static void set_spec(struct sim *s, struct sim_node *n, struct service *sv, uint
 		sv->spec++;
 		sv->starting++;
 		int64_t d = dist_sample_ns(&c->startup, sv->rng);
-		if (d <= 0) {
+		if (d <= 0 && c->register_ns <= 0) {
 			one_ready(s, n, sv);
 			continue;
 		}
 		uint32_t slot = 0;
 		while (sim_timer_pending(&sv->start_t[slot]))
 			slot++;
-		sv->start_t[slot] = sim_timer_set(s, s->now_ns + d, n->id, SVC_EV_READY, NULL, slot);
+		/* up at once: straight to its registration */
+		sv->up_at[slot] = d <= 0 ? s->now_ns : INT64_MAX;
+		sv->start_t[slot] = d <= 0 ?
+			sim_timer_set(s, s->now_ns + c->register_ns, n->id, SVC_EV_REGISTER, NULL, slot) :
+			sim_timer_set(s, s->now_ns + d, n->id, SVC_EV_READY, NULL, slot);
 		if (!sv->start_t[slot].ev) {
 			s->oom = 1;
 			return;
@@ -784,6 +815,7 @@ static void set_spec(struct sim *s, struct sim_node *n, struct service *sv, uint
 		if (best == UINT32_MAX)
 			break;               /* none pending: out of memory earlier */
 		sim_timer_cancel(&sv->start_t[best]);
+		sv->up_at[best] = INT64_MAX;
 		sv->spec--;
 		sv->starting--;
 	}
@@ -855,6 +887,8 @@ static void autoscale_sync(struct sim *s, struct sim_node *n, struct service *sv
 			rd.sum += (cur - sv->mprev[r]) / ((double)every * 1e-9);
 		}
 		sv->mprev[r] = cur;
+		/* one up and waiting for its registration reads idle */
+		rd.counted += sim_timer_pending(&sv->start_t[r]) && sv->up_at[r] <= now - need;
 	}
 	rd.other = sv->spec > rd.counted ? sv->spec - rd.counted : 0;
 	long k = as_decide(&sv->as, c, now, &rd);
@@ -876,6 +910,7 @@ static int scaling_init(struct sim *s, struct sim_node *n, struct service *sv)
 	sv->spec = sv->active;
 	if (!(sv->start_t = calloc(sv->units, sizeof *sv->start_t)) ||
 	    !(sv->start_at = calloc(sv->units, sizeof *sv->start_at)) ||
+	    !(sv->up_at = malloc(sv->units * sizeof *sv->up_at)) ||
 	    !(sv->ready_since = malloc(sv->units * sizeof *sv->ready_since)) ||
 	    !(sv->drain_gen = calloc(sv->units, sizeof *sv->drain_gen)) ||
 	    !(sv->phase = calloc(sv->units, 1)) ||
@@ -884,6 +919,7 @@ static int scaling_init(struct sim *s, struct sim_node *n, struct service *sv)
 	for (uint32_t r = 0; r < sv->units; r++) {
 		/* the first replicas have been taking requests for ever */
 		sv->ready_since[r] = INT64_MIN / 2;
+		sv->up_at[r] = INT64_MAX;
 		if (r < sv->active)
 			sv->phase[r] = PH_READY;
 	}
@@ -1085,7 +1121,7 @@ static const struct col_def svc_ts_cols[] = {
 	  "the first circuit breaker on the node's calls: 0 closed, 0.5 half-open, 1 open, time-averaged over the window and over its instances (one per replica unless the edge says scope: node)" },
 	{ "replicas", COL_MEAN, "the replica count set (by `replicas`, `scale` or the autoscaler): starting or taking requests" },
 	{ "replicas_ready", COL_MEAN, "replicas up and taking requests" },
-	{ "replicas_starting", COL_MEAN, "replicas added and not yet taking requests (`startup`)" },
+	{ "replicas_starting", COL_MEAN, "replicas added and not yet taking requests (`startup`, then `registration_delay`)" },
 	{ "replicas_draining", COL_MEAN, "replicas removed and still finishing what they hold (`drain`)" },
 	{ NULL, 0, NULL },
 };

@@ -522,6 +522,20 @@ static int evq_check_rung(const struct evq *q, int k, size_t *total)
 	return 0;
 }
 
+void evq_each(const struct evq *q, void (*fn)(void *arg, struct event *ev), void *arg)
+{
+	for (struct event *ev = q->bottom; ev; ev = ev->next)
+		fn(arg, ev);
+	for (int k = 0; k < q->nrungs; k++) {
+		const struct evq_rung *r = &q->rung[k];
+		for (size_t i = r->cur; i < r->nbuckets; i++)
+			for (struct event *ev = r->bucket[i]; ev; ev = ev->next)
+				fn(arg, ev);
+	}
+	for (struct event *ev = q->top; ev; ev = ev->next)
+		fn(arg, ev);
+}
+
 int evq_check(const struct evq *q)
 {
 	size_t total = 0;

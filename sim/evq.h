@@ -202,6 +202,13 @@ static inline struct event *evq_peek(struct evq *q)
 /* evq_size returns the number of queued events. */
 static inline size_t evq_size(const struct evq *q) { return q->size; }
 
+/* evq_each calls fn(arg, ev) for every queued event, Bottom first, then
+ * the rungs and Top: an order fixed by the queue's history, not by the
+ * events' times.  fn must leave the queue as it is (it may set an
+ * event's flags).  Time linear in the events and buckets: for rare
+ * paths. */
+void evq_each(const struct evq *q, void (*fn)(void *arg, struct event *ev), void *arg);
+
 /* evq_check walks the whole structure and returns 0 when every invariant
  * holds (counts add up, bottom sorted, every event within its bucket's
  * range, rungs ordered, top beyond the ladder), or -1.  For tests: it takes

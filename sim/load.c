@@ -18,6 +18,7 @@
 #include "sim/autoscale.h"
 #include "sim/breaker.h"
 #include "sim/metric.h"
+#include "sim/slo.h"
 #include "sim/timeline.h"
 #include "sim/topo.h"
 
@@ -42,6 +43,7 @@ void load_free(struct scenario *sc)
 		free(sc->breakers[i].name);
 	}
 	free(sc->breakers);
+	free(sc->slo);
 	yt_free(sc->tree);
 	free(sc);
 }
@@ -185,6 +187,36 @@ static int parse_warmup(struct check_ctx *c, const char *what, const struct yt_n
 	return check_duration(c, v, what, 0, &sc->warmup_ns);
 }
 
+static int parse_slo(struct check_ctx *c, const char *what, const struct yt_node *v,
+		     void *field)
+{
+	struct scenario *sc = field;
+	const char *text;
+	char why[600];
+	int rc = check_string(c, v, what, &text);
+	if (rc)
+		return rc;
+	struct slo *slo = calloc(1, sizeof *slo);
+	if (!slo)
+		return sim_errf(c->err, SIM_ENOMEM, "out of memory");
+	if (slo_parse(text, slo, why, sizeof why)) {
+		free(slo);
+		return check_fail(c, v, what, "%s", why);
+	}
+	for (size_t i = 0; i < slo->nterms; i++) {
+		int m = slo->terms[i].metric;
+		if (!slo_window_metric(m)) {
+			free(slo);
+			return check_fail(c, v, what,
+					  "%s is not measured per window: a window's SLO may name throughput_per_s, latency_mean_s, the latency percentiles, reject_ratio and error_ratio",
+					  metric_name(m));
+		}
+	}
+	free(sc->slo);
+	sc->slo = slo;
+	return 0;
+}
+
 /* What sweep.h reads, and what the validate hook below reads in order:
  * here they are declared for the key check and the reference. */
 static int parse_later(struct check_ctx *c, const char *what, const struct yt_node *n,
@@ -224,6 +256,9 @@ static const struct param top_params[] = {
 	{ .name = "window", .type = PARAM_DURATION, PARAM_FIELD(struct scenario, window_ns),
 	  .min_ns = 1000, .def = "1s",
 	  .doc = "the time series' resolution (coarsened to at most 2000 windows a run)" },
+	{ .name = "slo", .type = PARAM_CUSTOM, .parse = parse_slo,
+	  .shape = "'latency_p99_s<300ms and reject_ratio<0.01'", .def_doc = "none",
+	  .doc = "a service-level objective judged on every time-series window of every replication (terms on throughput_per_s, latency_mean_s, the latency percentiles, reject_ratio and error_ratio, the ratios over the requests that ended in the window): summary.csv's slo_miss_s is the measured time spent in windows that miss it, timeseries.csv's slo_missed each window's share of replications that missed it; a window with too few latencies for a percentile (fewer than 10 / (1 - q)) is not judged on it" },
 	{ .name = "workloads", .type = PARAM_CUSTOM, .parse = parse_later, .flags = PARAM_REQUIRED,
 	  .shape = "{NAME: WORKLOAD, ...}", .doc = "the clients: see `workload`" },
 	{ .name = "nodes", .type = PARAM_CUSTOM, .parse = parse_later, .flags = PARAM_REQUIRED,
@@ -461,6 +496,11 @@ static int top_validate(struct check_ctx *c, const char *what, const struct yt_n
 		return check_fail(c, mn ? mn : pn, "precision.max_replications",
 				  "is below replications (%u), the replications every point runs first",
 				  sc->replications);
+	}
+	if (sc->precision.metric == METRIC_SLO_MISS && !sc->slo) {
+		const struct yt_node *pn = yt_get(tree, "precision");
+		return check_fail(c, yt_get(pn, "metric"), "precision.metric",
+				  "slo_miss_s is the time spent missing the scenario's slo:, and it has none");
 	}
 	if (sc->warmup_ns + sc->duration_ns > CHECK_MAX_DURATION_NS)
 		return check_fail(c, yt_get(tree, "duration"), "duration",

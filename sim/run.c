@@ -433,25 +433,33 @@ static int stuck_error(struct sim *s, struct sim_err *err)
 
 /* cost_per_hour is what the priced nodes cost an hour over the measured
  * window of duration_s: their instances' (and workers') time average x
- * their price per instance-hour (worker-hour), plus their requests per hour / 10^6 x their price per
- * million.  NaN when no node has a price. */
-static double cost_per_hour(struct sim *s, double duration_s)
+ * their price per instance-hour (worker-hour), plus their requests per
+ * hour / 10^6 x their price per million.  Each node's share goes in its
+ * row's cost column (sim_cost_cols; NaN unpriced, and on replicas' rows).
+ * NaN when no node has a price. */
+static double cost_per_hour(struct sim *s, double duration_s, struct rep_result *out)
 {
 	double sum = 0;
 	int priced = 0;
 	for (uint32_t i = 0; i < s->sc->ncomponents; i++) {
 		struct sim_node *n = &s->nodes[i];
 		const struct sc_cost *c = &n->sc->cost;
+		struct node_rows *o = &out->nodes[i];
+		size_t at = model_row_cols(n->ops) - 1;
+		for (uint32_t r = 0; r < o->nrows; r++)
+			node_row(o, n->ops, r)[at * 2] = NAN;
 		if (!c->given)
 			continue;
 		struct node_bill b = { n->sc->units, 0, 0, 0 };
 		if (n->ops->billing)
 			n->ops->billing(s, n, &b);
 		priced = 1;
-		sum += b.instances * c->per_replica_hour + b.workers * c->per_worker_hour +
-		       b.speed * c->per_speed_hour;
+		double h = b.instances * c->per_replica_hour + b.workers * c->per_worker_hour +
+			   b.speed * c->per_speed_hour;
 		if (duration_s > 0)
-			sum += b.requests / duration_s * 3600 * 1e-6 * c->per_million;
+			h += b.requests / duration_s * 3600 * 1e-6 * c->per_million;
+		node_row(o, n->ops, 0)[at * 2] = h;
+		sum += h;
 	}
 	return priced ? sum : NAN;
 }
@@ -609,7 +617,7 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 			if (n->cst)
 				write_call_cols(&s, n, &out->nodes[i]);
 		}
-		out->cost_per_hour = cost_per_hour(&s, out->duration_s);
+		out->cost_per_hour = cost_per_hour(&s, out->duration_s, out);
 	}
 done:
 	for (uint32_t i = 0; i < inited; i++)

@@ -100,6 +100,8 @@ struct tl_entry {
 	char label[96];            /* "db slow x10", for charts */
 };
 
+struct slo;
+
 struct scenario {
 	char *name;
 	uint64_t seed;
@@ -126,6 +128,8 @@ struct scenario {
 	uint32_t npolicy_edges;        /* call edges with a timeout or retries */
 	struct sc_breaker *breakers;   /* [nbreakers], `breakers:` in order */
 	size_t nbreakers;
+	struct slo *slo;               /* `slo:` (slo.h), judged on every
+					* time-series window; NULL: none */
 };
 
 /* sc_precision_target is the half-width the precision rule asks of an

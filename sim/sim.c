@@ -74,6 +74,12 @@ const struct col_def sim_call_cols[] = {
 	{ NULL, 0, NULL },
 };
 
+const struct col_def sim_cost_cols[] = {
+	{ "cost_per_hour", COL_MEAN,
+	  "what the node costs an hour over the measured window, by its `cost:` (summary.csv's cost_per_hour is the sum over nodes); on the node's row only, NaN without a price" },
+	{ NULL, 0, NULL },
+};
+
 void write_call_cols(struct sim *s, struct sim_node *n, struct node_rows *o)
 {
 	size_t first = model_ncols(n->ops->cols);
@@ -95,6 +101,13 @@ void write_call_cols(struct sim *s, struct sim_node *n, struct node_rows *o)
 		v[20] = (double)cs->closed;
 		v[22] = (double)cs->hedges;
 	}
+}
+
+void sim_each_pending(struct sim *s, void (*fn)(void *arg, struct event *ev), void *arg)
+{
+	for (struct event *ev = s->now_head; ev; ev = ev->next)
+		fn(arg, ev);
+	evq_each(&s->q, fn, arg);
 }
 
 /* ---- results --------------------------------------------------------- */

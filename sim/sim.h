@@ -185,12 +185,9 @@ struct request {
 				      * replies due now */
 	uint64_t seq;                /* a reply's place in event order; while
 				      * a service serves it, its start time */
-	union {
-		/* link among the requests a replica holds (in service or
-		 * waiting on calls) */
-		struct { struct request *hprev, *hnext; };
-		size_t hidx;         /* or its place in an array of them */
-	};
+	/* link among the requests a replica holds (in service or waiting
+	 * on calls) */
+	struct request *hprev, *hnext;
 	uint64_t ident;              /* identity: names the request's own draws
 				      * (with the run's seed and replication) */
 	uint64_t issue;              /* issue number within its workload (open
@@ -259,19 +256,29 @@ enum {
  * from each row's call statistics (call.c writes them). */
 extern const struct col_def sim_call_cols[];
 
+/* The column the engine adds to nodes.csv for every kind, after the call
+ * columns: cost_per_hour, the node's own share of summary.csv's (its
+ * `cost:`), on the node's row; NaN on a replica's row and on a node
+ * with no price.  run.c fills it. */
+extern const struct col_def sim_cost_cols[];
+
 /* model_row_cols is the number of columns in a row of kind ops: its own,
- * then the engine's call columns if it makes calls. */
+ * then the engine's call columns if it makes calls, then its cost. */
 static inline size_t model_row_cols(const struct model_ops *ops)
 {
-	return model_ncols(ops->cols) + (ops->calls_done ? model_ncols(sim_call_cols) : 0);
+	return model_ncols(ops->cols) + (ops->calls_done ? model_ncols(sim_call_cols) : 0) +
+	       model_ncols(sim_cost_cols);
 }
 
 /* model_row_col is column c of a row of kind ops: its own columns, then
- * the engine's call columns. */
+ * the engine's call columns, then the cost. */
 static inline const struct col_def *model_row_col(const struct model_ops *ops, size_t c)
 {
 	size_t own = model_ncols(ops->cols);
-	return c < own ? &ops->cols[c] : &sim_call_cols[c - own];
+	size_t calls = ops->calls_done ? model_ncols(sim_call_cols) : 0;
+	if (c < own)
+		return &ops->cols[c];
+	return c < own + calls ? &sim_call_cols[c - own] : &sim_cost_cols[c - own - calls];
 }
 
 /* node_row returns the cells of row r of a node whose kind is ops: two
@@ -633,6 +640,14 @@ static inline void sim_timer_cancel(struct sim_timer *t)
 		t->ev->flags |= SIM_EV_CANCELLED;
 	t->ev = NULL;
 }
+
+/* sim_each_pending calls fn(arg, ev) for every event still to come: due
+ * now or queued, cancelled ones too (SIM_EV_CANCELLED), in an order fixed
+ * by the run's history.  fn may cancel events but schedule none.  It
+ * takes time linear in the pending events: for rare paths, such as a
+ * drain's end finding the requests a replica still serves by their
+ * end-of-service events, which saves keeping them on every request. */
+void sim_each_pending(struct sim *s, void (*fn)(void *arg, struct event *ev), void *arg);
 
 /* sim_request_new returns a cleared request (no identity yet: its maker
  * sets ident), born now, or NULL (out of memory: the run ends with

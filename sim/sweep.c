@@ -325,8 +325,10 @@ static int expand(struct sweep *set, const struct sc_override *sets, size_t nset
 	const struct yt_node *sw = tree->type == YT_MAP ? yt_get(tree, "sweep") : NULL;
 	size_t npoints = 1;
 
+	if (sw && sw->type == YT_MAP && sw->n == 0)
+		sw = NULL;           /* `sweep: {}`: one point (--set 'sweep={}') */
 	if (sw) {
-		if (sw->type != YT_MAP || sw->n == 0)
+		if (sw->type != YT_MAP)
 			return check_fail(&ctx, sw, "sweep",
 				       "must be a mapping of paths to lists of values, e.g. {nodes.web.workers: [1, 2, 4]}");
 		set->nparams = sw->n / 2;

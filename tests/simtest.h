@@ -87,11 +87,10 @@ static inline uint64_t simtest_ended(const struct rep_result *r, int status)
 }
 
 /* simtest_col_def is column c of a row of kind ops: its own columns,
- * then the engine's call columns (model_row_cols). */
+ * then the engine's call and cost columns (model_row_cols). */
 static inline const struct col_def *simtest_col_def(const struct model_ops *ops, size_t c)
 {
-	size_t own = model_ncols(ops->cols);
-	return c < own ? &ops->cols[c] : &sim_call_cols[c - own];
+	return model_row_col(ops, c);
 }
 
 /* simtest_cell reads column c of row `row` of node k: a count or mean as

@@ -472,6 +472,16 @@ static void test_cost_of_a_schedule(void **state)
 	snprintf(yaml, sizeof yaml, fmt, ", cost: {per_million_requests: 2}");
 	simtest_each(yaml, 1, NULL, cost_fn, &cost);
 	assert_true(fabs(cost - (9.9 + 29999 / 300.0 * 3600 * 1e-6 * 2)) < 1e-9);
+	/* nodes.csv's cost_per_hour: each node's share, on its own row */
+	double wc, lbc, w0c;
+	simtest_reps(yaml, 1, { "w.cost_per_hour", &wc }, { "lb.cost_per_hour", &lbc },
+		     { "w[0].cost_per_hour", &w0c });
+	assert_true(fabs(wc - 9.9) < 1e-9);
+	assert_true(fabs(lbc - 29999 / 300.0 * 3600 * 1e-6 * 2) < 1e-9);
+	assert_true(isnan(w0c));
+	snprintf(yaml, sizeof yaml, fmt, "");
+	simtest_reps(yaml, 1, { "lb.cost_per_hour", &lbc });
+	assert_true(isnan(lbc));
 	/* speed 2 at 0.5 a unit: 9.9 replicas x 2 x 0.5 on top of 9.9 */
 	simtest_each("duration: 5m\n"
 		     "workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: w}\n"
@@ -513,6 +523,52 @@ static void test_scale_with_startup_behind_balancer(void **state)
 	       "  - {at: 70s, node: w, do: scale, replicas: 3}\n", &se);
 	for (size_t w = 0; w < se.n; w++)
 		assert_true(se.v[w] == (w < 5 ? 2 : w < 7 ? 6 : 3));
+}
+
+/* The same scale with 60 s of start-up and 40 s of registration: the new
+ * replicas are up at 110 s, take nothing before 150 s and then their turn
+ * of the last 500 requests; they count among the replicas starting until
+ * then.  With start-up 0 they go straight to their registration.  An HPA
+ * reads a replica up and not yet registered as idle: two replicas at
+ * 47 % of target 0.5 (9.5/s x 100 ms) are slowed to 76 % for 10 s, which
+ * the first sync (15 s) reads as 66 % and answers with 3; the third, up
+ * at once and registering for 100 s, is read idle from 30 s: 31 %, a
+ * ratio of 0.62, and the HPA (no scale-down window) goes back to 2.
+ * Were it left out, the two at 47 % would be within the tolerance, and
+ * the count would stay 3. */
+static void test_registration_delay(void **state)
+{
+	(void)state;
+	double a2[1], a5[1];
+	const char *fmt = "duration: 200s\nwindow: 10s\n"
+			  "workloads:\n  u: {arrival: {process: constant, rate: 10/s}, target: lb}\n"
+			  "nodes:\n  lb: {type: balancer, backends: w}\n"
+			  "  w: {type: service, replicas: 2, service: 50ms, startup: %s,\n"
+			  "      registration_delay: %s}\n"
+			  "timeline:\n  - {at: 50s, node: w, do: scale, replicas: 6}\n";
+	char yaml[600];
+	const char *const cases[][2] = { { "60s", "40s" }, { "0s", "100s" } };
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(yaml, sizeof yaml, fmt, cases[i][0], cases[i][1]);
+		simtest_reps(yaml, 1, { "w[2].arrivals", a2 }, { "w[5].arrivals", a5 });
+		assert_true(a2[0] >= 83 && a2[0] <= 84);
+		assert_true(a5[0] >= 83 && a5[0] <= 84);
+		struct series se = { "w", "replicas_starting", { 0 }, 0 };
+		series(yaml, &se);
+		for (size_t w = 0; w < se.n; w++)
+			assert_true(se.v[w] == (w >= 5 && w < 15 ? 4 : 0));
+	}
+	struct series se = { "w", "replicas", { 0 }, 0 };
+	series("duration: 90s\nwindow: 15s\n"
+	       "workloads:\n  u: {arrival: {process: constant, rate: 9.5/s}, target: w}\n"
+	       "nodes:\n  w: {type: service, replicas: 2, service: 100ms,\n"
+	       "      registration_delay: 100s,\n"
+	       "      autoscale: {max_replicas: 8, target: 0.5,\n"
+	       "                  behavior: {scale_down: {stabilization_window: 0s}}}}\n"
+	       "timeline:\n  - {at: 5s, node: w, do: slow, factor: 1.6, for: 10s}\n", &se);
+	assert_int_equal(se.n, 6);
+	for (size_t w = 0; w < se.n; w++)
+		assert_true(se.v[w] == (w == 1 ? 3 : 2));
 }
 
 /* A replica removed, added back before its drain ends, and removed again:
@@ -581,6 +637,7 @@ int main(void)
 		cmocka_unit_test(test_flaps_counted),
 		cmocka_unit_test(test_cost_of_a_schedule),
 		cmocka_unit_test(test_scale_with_startup_behind_balancer),
+		cmocka_unit_test(test_registration_delay),
 		cmocka_unit_test(test_drain_deadline_of_a_replica_back),
 		cmocka_unit_test(test_warmup_keeps_readings_and_bill),
 		cmocka_unit_test(test_scale_refused_with_autoscaler),

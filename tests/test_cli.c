@@ -36,7 +36,7 @@ static void test_cli_help_prints_the_reference(void **state)
 	assert_int_equal(sh(NULL, 0, "%s help | grep -q '^  service        replicas x workers'", bin), 0);
 	assert_int_equal(sh(NULL, 0, "%s help | grep -q '^  workload       open-loop arrivals'", bin), 0);
 	assert_int_equal(sh(NULL, 0, "%s help service | grep -q "
-			    "'^  workers         integer from 1 to 1000000, default 1$'", bin), 0);
+			    "'^  workers             integer from 1 to 1000000, default 1$'", bin), 0);
 	assert_int_equal(sh(NULL, 0, "%s help workload | grep -q '^arrival with process: closed$'",
 			    bin), 0);
 	assert_int_equal(sh(NULL, 0, "%s help service --markdown | grep -q '^## `service`$'", bin), 0);
@@ -381,6 +381,16 @@ static void test_cli_capacity(void **state)
 			    "--availability off "
 			    "| grep -qx 'smallest nodes.web.workers that meets latency_mean_s<1.1s: 11'",
 			    bin, tmpdir, tmpdir), 0);
+	/* a sweep of the searched path is the search's to set: set aside;
+	 * a sweep of anything else is refused */
+	assert_int_equal(sh(e, sizeof e, "%s capacity %s/cap.yaml -o %s/cap3 --set "
+			    "'sweep={nodes.web.workers: [9, 12]}' > %s/cap3.out", bin, tmpdir, tmpdir,
+			    tmpdir), 0);
+	assert_non_null(strstr(e, "the file's sweep of the searched path is set aside"));
+	assert_int_equal(sh(NULL, 0, "grep -q 'that meets .*: 10$' %s/cap3.out", tmpdir), 0);
+	assert_int_equal(sh(e, sizeof e, "%s capacity %s/cap.yaml -q -o %s/none --set "
+			    "'sweep={seed: [1, 2]}'", bin, tmpdir, tmpdir), 2);
+	assert_non_null(strstr(e, "remove its sweep:"));
 	/* refusals */
 	assert_int_equal(sh(e, sizeof e, "%s capacity scenarios/mm1.yaml -o %s/none", bin, tmpdir), 2);
 	assert_non_null(strstr(e, "capacity needs --slo and --vary"));

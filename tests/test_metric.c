@@ -29,6 +29,7 @@ static const struct {
 	{ "failed_latency_mean_s", METRIC_UNIT_TIME, 0 },
 	{ "cost_per_hour", METRIC_UNIT_NUMBER, 0 },
 	{ "cost_total", METRIC_UNIT_NUMBER, 0 },
+	{ "slo_miss_s", METRIC_UNIT_TIME, 0 },
 };
 
 static void test_metric_names_round_trip(void **state)

@@ -14,6 +14,7 @@
 #include "tests/csvtest.h"
 
 #include "app/report.h"
+#include "sim/slo.h"
 #include "sim/stats.h"
 
 #define ONE \
@@ -110,6 +111,80 @@ static void test_report_folds_replications(void **state)
 	sweep_free(set);
 }
 
+/* window_set makes window t of r hold n served latencies of lat_s each
+ * and `rejected` refusals, and nothing else. */
+static void window_set(struct rep_result *r, size_t t, uint64_t n, double lat_s,
+		       uint64_t rejected)
+{
+	whist_reset(&r->ts[t].lat);
+	memset(r->ts[t].ended, 0, sizeof r->ts[t].ended);
+	r->ts[t].ended[REQ_OK] = n;
+	r->ts[t].ended[REQ_REJECTED] = rejected;
+	r->ts[t].lat_sum_s = (double)n * lat_s;
+	for (uint64_t i = 0; i < n; i++)
+		assert_int_equal(whist_record(&r->ts[t].lat, (int64_t)(lat_s * 1e9)), 0);
+}
+
+/* The SLO judged on each window of each replication: two 5 s windows,
+ * the first straddling the 2 s warm-up.  Replication 0 misses the mean
+ * in the first window (3 s of it measured), replication 1 the reject
+ * ratio in the second (5 s): slo_miss_s 3 and 5, each window missed by
+ * half the replications.  A percentile with too few latencies in its
+ * window is not judged. */
+static void test_report_slo_windows(void **state)
+{
+	(void)state;
+	struct sweep *set = simtest_load("name: r\nduration: 8s\nwarmup: 2s\nwindow: 5s\n"
+					 "replications: 2\n"
+					 "slo: 'latency_mean_s<2s and reject_ratio<0.1'\n"
+					 "workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: w}\n"
+					 "nodes:\n  w: {type: service, service: 500ms}\n");
+	const struct scenario *sc = set->points[0];
+	assert_non_null(sc->slo);
+	assert_int_equal(sc->slo->nterms, 2);
+	struct report rep;
+	struct rep_result r[2];
+	fake(sc, &r[0], 1000000000, 100, 0);
+	fake(sc, &r[1], 1000000000, 100, 0);
+	assert_int_equal(r[0].nts, 2);
+	window_set(&r[0], 0, 10, 3, 0);      /* mean 3 s: missed */
+	window_set(&r[0], 1, 10, 1, 0);
+	window_set(&r[1], 0, 10, 1, 0);
+	window_set(&r[1], 1, 10, 1, 10);     /* half refused: missed */
+	assert_int_equal(report_init(&rep, set, "t"), 0);
+	assert_int_equal(report_fold(&rep, 0, 0, &r[0]), 0);
+	assert_int_equal(report_fold(&rep, 0, 1, &r[1]), 0);
+	assert_int_equal(report_point_done(&rep, 0), 0);
+	struct report_summary pt = simtest_summary(&rep, 0);
+	assert_true(fabs(pt.mean[METRIC_SLO_MISS] - 4) < 1e-9);
+	assert_true(fabs(pt.ci95[METRIC_SLO_MISS] - stats_t_quantile(0.975, 1)) < 1e-9);
+	report_fini(&rep);
+	rep_result_fini(&r[0]);
+	rep_result_fini(&r[1]);
+	sweep_free(set);
+
+	/* p99 over 10 latencies of 1 s: not judged, so never missed; with
+	 * 1,000 it is, and misses in the window that has them */
+	set = simtest_load("name: r\nduration: 10s\nwindow: 5s\nreplications: 1\n"
+			   "slo: latency_p99_s<100ms\n"
+			   "workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: w}\n"
+			   "nodes:\n  w: {type: service, service: 500ms}\n");
+	sc = set->points[0];
+	for (uint64_t n = 10; n <= 1000; n *= 100) {
+		fake(sc, &r[0], 1000000000, 100, 0);
+		window_set(&r[0], 0, 0, 0, 0);
+		window_set(&r[0], 1, n, 1, 0);
+		assert_int_equal(report_init(&rep, set, "t"), 0);
+		assert_int_equal(report_fold(&rep, 0, 0, &r[0]), 0);
+		assert_int_equal(report_point_done(&rep, 0), 0);
+		pt = simtest_summary(&rep, 0);
+		assert_true(pt.mean[METRIC_SLO_MISS] == (n == 10 ? 0 : 5));
+		report_fini(&rep);
+		rep_result_fini(&r[0]);
+	}
+	sweep_free(set);
+}
+
 static char *slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -175,12 +250,12 @@ static void test_report_writes_exact_text(void **state)
 		 "latency_p999_s_lo,latency_p999_s_hi,"
 		 "reject_ratio,reject_ratio_ci95,error_ratio,error_ratio_ci95,"
 		 "failed_latency_mean_s,failed_latency_mean_s_ci95,cost_per_hour,cost_per_hour_ci95,"
-		 "cost_total,cost_total_ci95,steady,healthy_end_share,complete,"
+		 "cost_total,cost_total_ci95,slo_miss_s,slo_miss_s_ci95,steady,healthy_end_share,complete,"
 		 "precision_met,duration_s,warmup_s,seed,"
 		 "scenario_hash,version,label\n"
 		 "0,2,2,2000,2000,0,0,0,0,0,0,0,0,0,0,100,0,1,0,1,0.00390625,0.99609375,1.00390625,"
 		 "1,0.00390625,0.99609375,1.00390625,1,NaN,NaN,NaN,"
-		 "1,NaN,NaN,NaN,0,0,0,0,NaN,NaN,NaN,NaN,NaN,NaN,true,0,true,,10,0,1,%016llx,9.9.9,all\n",
+		 "1,NaN,NaN,NaN,0,0,0,0,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,true,0,true,,10,0,1,%016llx,9.9.9,all\n",
 		 sc->hash);
 	assert_string_equal(slurp(path), expect);
 	snprintf(path, sizeof path, "%s/workloads.csv", sub);
@@ -260,6 +335,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_report_folds_replications),
+		cmocka_unit_test(test_report_slo_windows),
 		cmocka_unit_test(test_report_writes_exact_text),
 		cmocka_unit_test(test_report_points_not_run_still_get_a_row),
 		cmocka_unit_test(test_report_abort_leaves_nothing),

@@ -20,6 +20,13 @@ static void test_sweep_set_overrides(void **state)
 	assert_int_equal(set->points[0]->seed, 99);
 	sweep_free(set);
 
+	/* an empty sweep is one point: --set 'sweep={}' sets a file's aside */
+	struct sc_override none[] = { { "sweep", "{}" } };
+	set = loadtest_ok(BASE, none, 1);
+	assert_int_equal(set->npoints, 1);
+	assert_int_equal(set->nparams, 0);
+	sweep_free(set);
+
 	struct sc_override bad[] = { { "nodes.web.workers", "0" } };
 	assert_string_equal(loadtest_err(BASE, bad, 1),
 			    "--set:1:19: nodes.web.workers: must be an integer from 1 to 1000000 (got 0)");
