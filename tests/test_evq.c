@@ -371,6 +371,60 @@ static void test_evq_long_bottom_becomes_rung(void **state)
 	evq_fini(&q);
 }
 
+/* evq_each visits every queued event once, wherever it sits: Bottom, the
+ * rungs and Top, checked as pops move events between them.  Each visit
+ * marks its event (arg counts the visits); the marks must be exactly the
+ * events still queued. */
+static void mark(void *arg, struct event *ev)
+{
+	ev->flags++;
+	(*(size_t *)arg)++;
+}
+
+static void test_evq_each_visits_every_event(void **state)
+{
+	enum { N = 3000 };
+	static struct event ev[N];
+	uint64_t s = 31;
+	struct evq q;
+	evq_init(&q);
+	for (int i = 0; i < N; i++) {
+		ev[i] = (struct event){ .time_ns = prng_exp(&s, 1e6), .seq = (uint64_t)i };
+		assert_int_equal(evq_push(&q, &ev[i]), 0);
+	}
+	static unsigned char popped[N];
+	unsigned tiers = 0;          /* which held events at a visit */
+	for (int round = 0; round < 6; round++) {
+		size_t n = 0;
+		for (int i = 0; i < N; i++)
+			ev[i].flags = 0;
+		evq_each(&q, mark, &n);
+		assert_int_equal(n, evq_size(&q));
+		for (int i = 0; i < N; i++)
+			assert_int_equal(ev[i].flags, popped[i] ? 0 : 1);
+		tiers |= (q.top != NULL) | (q.nrungs > 0) << 1 | (q.bottom != NULL) << 2;
+		/* pops refill Bottom from the rungs; late pushes go to Top */
+		for (int k = 0; k < 400 && evq_size(&q); k++) {
+			struct event *e = evq_pop(&q);
+			popped[e - ev] = 1;
+		}
+		for (int k = 0; k < 40; k++) {
+			int i = (int)prng_below(&s, N);
+			if (!popped[i])
+				continue;
+			ev[i].time_ns = q.last_pop_ns + 1000000000ll + k;
+			ev[i].next = NULL;
+			assert_int_equal(evq_push(&q, &ev[i]), 0);
+			popped[i] = 0;
+		}
+	}
+	assert_int_equal(tiers, 7);
+	for (int i = 0; i < N; i++)
+		ev[i].flags = 0;
+	assert_int_equal(evq_check(&q), 0);
+	evq_fini(&q);
+}
+
 /* Nested clusters: each split peels off one outlier and leaves the rest in
  * one bucket, so the ladder reaches EVQ_MAX_RUNGS and the bucket left at the
  * bottom, though it spans several times, is sorted into Bottom whole.  The
@@ -799,6 +853,7 @@ int main(void)
 		cmocka_unit_test(test_evq_large_and_zero_times),
 		cmocka_unit_test(test_evq_empties_and_refills),
 		cmocka_unit_test(test_evq_push_before_cursor_pops_next),
+		cmocka_unit_test(test_evq_each_visits_every_event),
 		cmocka_unit_test(test_evq_long_bottom_becomes_rung),
 		cmocka_unit_test(test_evq_deep_clusters_reach_rung_limit),
 		cmocka_unit_test(test_evq_check_detects_corruption),
