@@ -115,6 +115,9 @@ struct report_point_acc {
 	size_t nts_node, node_ts_cells;
 	uint32_t node_ts_every;
 	struct series growth;            /* requests in the system, end - start */
+	uint64_t slo_windows;            /* measured windows judged on slo:, */
+	uint64_t slo_unjudged;           /* those met with a term not judged */
+	int slo_term;                    /* the last such term's metric */
 	uint32_t healthy_end;            /* replications that ended healthy */
 	struct series trend;             /* mean latency, second half - first */
 	struct steady_check check;
@@ -251,8 +254,10 @@ static double ts_quantile(const struct whist *h, double q)
 
 /* window_missed judges one replication's window w, len_s long, against
  * the SLO (slo.h): its metrics are the window's own, its ratios over the
- * requests that ended in it. */
-static int window_missed(const struct slo *slo, const struct ts_window *w, double len_s)
+ * requests that ended in it.  *unjudged is a term it could not judge
+ * (NULL: none). */
+static int window_missed(const struct slo *slo, const struct ts_window *w, double len_s,
+			 const struct slo_term **unjudged)
 {
 	double v[METRIC_COUNT];
 	uint64_t ended = 0;
@@ -271,6 +276,7 @@ static int window_missed(const struct slo *slo, const struct ts_window *w, doubl
 		v[METRIC_ERROR_RATIO] = (double)req_count_group(w->ended, REQ_GROUP_FAILED) /
 					(double)ended;
 	}
+	*unjudged = slo_unjudged(slo, v);
 	return !slo_holds(slo, v);
 }
 
@@ -287,7 +293,18 @@ static double slo_miss(const struct scenario *sc, const struct rep_result *res,
 	double miss = 0;
 	for (size_t t = 0; t < res->nts; t++) {
 		int64_t start = (int64_t)t * w, stop = start + w < end ? start + w : end;
-		if (stop <= start || !window_missed(sc->slo, &res->ts[t], (double)(stop - start) * 1e-9))
+		const struct slo_term *un = NULL;
+		if (stop <= start)
+			continue;
+		int missed = window_missed(sc->slo, &res->ts[t], (double)(stop - start) * 1e-9, &un);
+		if (stop > sc->warmup_ns) {
+			a->slo_windows++;
+			if (!missed && un) {
+				a->slo_unjudged++;
+				a->slo_term = un->metric;
+			}
+		}
+		if (!missed)
 			continue;
 		if (t < a->nts)
 			a->ts[t].missed++;
@@ -637,6 +654,14 @@ static int steady_verdict(struct report *r, size_t p, const struct scenario *sc,
 		snprintf(text, sizeof text,
 			 "%s: the latencies beyond it come in too few bursts per replication (about one per settling time of the slowest node) for an interval that holds; the interval is left out (NaN): replications of %s or more would have enough",
 			 bursts, a);
+		rc = add_warning(r, p, text);
+	}
+	/* windows the SLO met only because a term could not be judged */
+	if (rc == 0 && a->slo_unjudged) {
+		snprintf(text, sizeof text,
+			 "slo: %llu of %llu measured windows had too few requests to judge %s on (a percentile needs 10 / (1 - q) latencies in a window of one replication) and count as met: a longer window: would judge them",
+			 (unsigned long long)a->slo_unjudged, (unsigned long long)a->slo_windows,
+			 metric_name(a->slo_term));
 		rc = add_warning(r, p, text);
 	}
 	/* more than 1 % of a replication's arrivals still in the system at

@@ -145,3 +145,11 @@ int slo_holds(const struct slo *slo, const double *v)
 	}
 	return 1;
 }
+
+const struct slo_term *slo_unjudged(const struct slo *slo, const double *v)
+{
+	for (size_t i = 0; i < slo->nterms; i++)
+		if (isnan(v[slo->terms[i].metric]))
+			return &slo->terms[i];
+	return NULL;
+}

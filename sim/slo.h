@@ -46,4 +46,8 @@ int slo_window_metric(int m);
  * counts as holding. */
 int slo_holds(const struct slo *slo, const double *v);
 
+/* slo_unjudged is the first term whose value in v is NaN (not judged by
+ * slo_holds), or NULL when every term has a value. */
+const struct slo_term *slo_unjudged(const struct slo *slo, const double *v);
+
 #endif

@@ -164,7 +164,9 @@ static void test_report_slo_windows(void **state)
 	sweep_free(set);
 
 	/* p99 over 10 latencies of 1 s: not judged, so never missed; with
-	 * 1,000 it is, and misses in the window that has them */
+	 * 1,000 it is, and misses in the window that has them.  A warning
+	 * counts the windows not judged: the empty first one always, the
+	 * second with 10 */
 	set = simtest_load("name: r\nduration: 10s\nwindow: 5s\nreplications: 1\n"
 			   "slo: latency_p99_s<100ms\n"
 			   "workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: w}\n"
@@ -179,6 +181,13 @@ static void test_report_slo_windows(void **state)
 		assert_int_equal(report_point_done(&rep, 0), 0);
 		pt = simtest_summary(&rep, 0);
 		assert_true(pt.mean[METRIC_SLO_MISS] == (n == 10 ? 0 : 5));
+		char want[128];
+		snprintf(want, sizeof want, "slo: %d of 2 measured windows had too few requests "
+			 "to judge latency_p99_s on", n == 10 ? 2 : 1);
+		int said = 0;
+		for (size_t i = 0; i < rep.nwarnings; i++)
+			said |= strstr(rep.warnings[i], want) != NULL;
+		assert_true(said);
 		report_fini(&rep);
 		rep_result_fini(&r[0]);
 	}

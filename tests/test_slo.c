@@ -3,7 +3,7 @@
  * with their limits in each metric's unit, mistakes refused with the
  * term at fault, the metrics a window can be judged on, and the judgement
  * itself: strict limits each way, every term needed, and a value that
- * cannot be known (NaN) not judged.
+ * cannot be known (NaN) not judged, and named as such.
  */
 #include "tests/testutil.h"
 
@@ -66,11 +66,14 @@ static void test_slo_judges(void **state)
 		v[m] = NAN;
 	assert_int_equal(slo_parse("latency_p99_s<300ms and throughput_per_s>10/s", &s, why,
 				   sizeof why), 0);
-	/* nothing known: nothing judged */
+	/* nothing known: nothing judged, and the first term says so */
 	assert_int_equal(slo_holds(&s, v), 1);
+	assert_ptr_equal(slo_unjudged(&s, v), &s.terms[0]);
 	v[METRIC_P99] = 0.2999;
+	assert_ptr_equal(slo_unjudged(&s, v), &s.terms[1]);
 	v[METRIC_THROUGHPUT] = 10.5;
 	assert_int_equal(slo_holds(&s, v), 1);
+	assert_null(slo_unjudged(&s, v));
 	/* the limits are strict, each way */
 	v[METRIC_P99] = s.terms[0].limit;
 	assert_int_equal(slo_holds(&s, v), 0);
