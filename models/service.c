@@ -43,6 +43,7 @@
 #include <stdlib.h>
 
 #include "sim/autoscale.h"
+#include "sim/codel.h"
 #include "sim/rng.h"
 #include "sim/stats.h"
 
@@ -55,6 +56,10 @@
 #define SVC_FLAP_NS (300 * 1000000000LL)
 
 enum { SVC_EV_DONE = 1, SVC_EV_READY, SVC_EV_REGISTER, SVC_EV_DRAIN };
+
+/* The order a replica's waiting requests are served in (`discipline`). */
+enum { DISC_FIFO, DISC_LIFO, DISC_ADAPTIVE_LIFO, DISC_CODEL };
+
 
 struct route {
 	uint32_t to;
@@ -79,12 +84,16 @@ struct service_cfg {
 	int64_t register_ns;   /* from its being up to its taking requests */
 	int64_t drain_ns;      /* a removed replica's grace period */
 	struct as_cfg as;      /* autoscale; as.given when present */
+	int discipline;        /* DISC_* */
+	uint32_t lifo_threshold; /* adaptive_lifo; UINT32_MAX: not given */
+	struct codel_cfg codel;
 };
 
 static void svc_cfg_init(void *obj)
 {
 	struct service_cfg *c = obj;
 	c->queue = -1;
+	c->lifo_threshold = UINT32_MAX;
 }
 
 /* svc_validate turns the routes' probabilities into cumulative ones, which
@@ -104,8 +113,45 @@ static int svc_validate(struct check_ctx *ctx, const char *path,
 		}
 		c->next[i].cum = cum;
 	}
+	char what[256];
+	if (c->discipline == DISC_ADAPTIVE_LIFO && c->lifo_threshold == UINT32_MAX) {
+		snprintf(what, sizeof what, "%s.discipline", path);
+		return check_fail(ctx, yt_get(map, "discipline"), what,
+				  "adaptive_lifo needs lifo_threshold: how many others must wait for the newest to go first");
+	}
 	return 0;
 }
+
+static const char *const disc_names[] = { "fifo", "lifo", "adaptive_lifo", "codel", NULL };
+
+/* codel_validate: folly refuses an interval that is not longer than the
+ * target (Codel::setOptions). */
+static int codel_validate(struct check_ctx *ctx, const char *what, const struct yt_node *map,
+			  void *obj)
+{
+	const struct codel_cfg *c = obj;
+	if (c->interval_ns <= c->target_ns) {
+		char w[300];
+		snprintf(w, sizeof w, "%s.interval", what);
+		return check_fail(ctx, yt_get(map, "interval") ? yt_get(map, "interval") : map, w,
+				  "must be longer than target");
+	}
+	return 0;
+}
+
+static const struct param codel_params[] = {
+	{ .name = "target", .type = PARAM_DURATION, PARAM_FIELD(struct codel_cfg, target_ns),
+	  .min_ns = 1, .def = "5ms",
+	  .doc = "the queueing delay the least of an interval's must stay under (folly's codel_target_delay)" },
+	{ .name = "interval", .type = PARAM_DURATION, PARAM_FIELD(struct codel_cfg, interval_ns),
+	  .min_ns = 1, .def = "100ms",
+	  .doc = "how long a minimum is taken over (folly's codel_interval)" },
+	{ 0 }
+};
+
+static const struct param_table codel_table = {
+	.params = codel_params, .size = sizeof(struct codel_cfg), .validate = codel_validate,
+};
 
 static const struct param route_params[] = {
 	{ .name = "to", .type = PARAM_NODE, PARAM_FIELD(struct route, to),
@@ -160,6 +206,15 @@ static const struct param svc_params[] = {
 	{ .name = "max_queue_wait", .type = PARAM_DURATION, PARAM_FIELD(struct service_cfg, max_wait_ns),
 	  .min_ns = 1, .def_doc = "none",
 	  .doc = "a request that has waited longer than this when its turn comes is dropped as `shed` instead of served (load shedding by queue wait)" },
+	{ .name = "discipline", .type = PARAM_ENUM, PARAM_FIELD(struct service_cfg, discipline),
+	  .names = disc_names, .def = "fifo",
+	  .doc = "the order each replica serves its waiting requests in: `fifo`; `lifo`, the newest first; `adaptive_lifo`, HHVM's job queue: the oldest first, but the newest while `lifo_threshold` or more others wait; `codel`, folly's CoDel for RPC queues: the oldest first, and while the least queueing delay of the last `codel.interval` was above `codel.target`, a request whose wait passed twice the target when its turn comes is dropped as `shed`. With `max_queue_wait`, the oldest is dropped first once it has waited longer, as HHVM does" },
+	{ .name = "lifo_threshold", .type = PARAM_UINT, PARAM_FIELD(struct service_cfg, lifo_threshold),
+	  .umin = 0, .umax = SVC_MAX_QUEUE, .def_doc = "none: adaptive_lifo needs it",
+	  .doc = "for discipline adaptive_lifo (other disciplines keep it unused, so that a sweep can compare them): the newest is served first while at least this many others wait (HHVM's Server.ThreadJobLIFOSwitchThreshold; 0 is lifo)" },
+	{ .name = "codel", .type = PARAM_MAP, PARAM_FIELD(struct service_cfg, codel),
+	  .sub = &codel_table, .def = "{}", .shape = "{target: 5ms, interval: 100ms}",
+	  .doc = "discipline codel's settings, with folly's defaults (other disciplines keep them unused)" },
 	{ .name = "next", .type = PARAM_LIST, PARAM_FIELD(struct service_cfg, next),
 	  PARAM_COUNT(struct service_cfg, nnext), .elem = &route_elem,
 	  .elem_size = sizeof(struct route), .max_len = SVC_MAX_NEXT, .item = "routes",
@@ -257,6 +312,8 @@ struct service {
 	int last_dir;                    /* the last change: +1 up, -1 down */
 	int64_t last_change_ns;
 	gsl_rng *rng;                    /* startup draws */
+	struct codel *codel;             /* [units] with discipline codel */
+	int ordered;                     /* a discipline other than fifo */
 	/* the autoscaler, when the node has one */
 	struct as_state as;
 	double *mprev;                   /* [units] the cumulative metric at
@@ -334,6 +391,13 @@ static int svc_init(struct sim *s, struct sim_node *n)
 	sv->rep = calloc(sv->units, sizeof *sv->rep);
 	if (!sv->rep)
 		return SIM_ENOMEM;
+	sv->ordered = c->discipline != DISC_FIFO;
+	if (c->discipline == DISC_CODEL) {
+		if (!(sv->codel = calloc(sv->units, sizeof *sv->codel)))
+			return SIM_ENOMEM;
+		for (uint32_t r = 0; r < sv->units; r++)
+			codel_init(&sv->codel[r], s->now_ns);
+	}
 	stats_start(&sv->tot, s->now_ns, (double)sv->active * c->workers);
 	for (uint32_t r = 0; r < sv->units; r++) {
 		sv->rep[r].counted = r < sv->active;
@@ -394,6 +458,7 @@ static void svc_fini(struct sim *s, struct sim_node *n)
 	free(sv->start_t);
 	free(sv->start_at);
 	free(sv->up_at);
+	free(sv->codel);
 	free(sv->ready_since);
 	free(sv->drain_gen);
 	free(sv->phase);
@@ -453,6 +518,80 @@ static void start(struct sim *s, struct sim_node *n, struct service *sv,
 	req->timer = sim_timer_set(s, now + d, n->id, SVC_EV_DONE, req, r);
 }
 
+/* take_newest removes the request replica rp serves next under lifo or
+ * adaptive_lifo: the newest, or the oldest below the threshold; but with
+ * max_queue_wait, first the oldest once it has waited longer (HHVM's job
+ * queue looks at its front first), for release to drop.  Out of line:
+ * first come, first served only takes the head. */
+static struct request *take_newest(const struct service_cfg *c, struct replica *rp, int64_t now)
+{
+	struct request *q = rp->head;
+	int newest = c->discipline == DISC_LIFO || rp->qlen - 1 >= c->lifo_threshold;
+	if (newest && !(c->max_wait_ns && now - q->node_arrival_ns > c->max_wait_ns) &&
+	    rp->tail != q) {
+		q = rp->tail;
+		rp->tail = q->hprev;     /* not the head: its back link holds */
+		rp->tail->next = NULL;
+		return q;
+	}
+	rp->head = q->next;
+	if (!rp->head)
+		rp->tail = NULL;
+	return q;
+}
+
+/* startable says whether q, just taken from replica r's queue, is to be
+ * served: one whose caller gave it up, or that waited longer than
+ * max_queue_wait or (when `ordered`, the disciplines' path) than CoDel
+ * allows, is dropped as shed instead. */
+static inline int startable(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r,
+			    struct request *q, int64_t now, int ordered)
+{
+	const struct service_cfg *c = sv->cfg;
+	if (q->cancelled) {
+		/* its caller gave it up: not started */
+		STAT(sv, r, st->cancelled++);
+		sim_fail(s, q, REQ_SHED, n->id);
+		return 0;
+	}
+	if ((c->max_wait_ns && now - q->node_arrival_ns > c->max_wait_ns) ||
+	    (ordered && sv->codel &&
+	     codel_drops(&sv->codel[r], &c->codel, now, now - q->node_arrival_ns))) {
+		/* waited too long: dropped, and the next one is looked at */
+		STAT(sv, r, st->shed++);
+		sim_fail(s, q, REQ_SHED, n->id);
+		return 0;
+	}
+	return 1;
+}
+
+/* serve_next starts replica r's next request under a discipline other
+ * than first come, first served (sv->ordered); out of line, so that the
+ * default keeps release short. */
+static void serve_next(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r,
+		       int64_t now)
+{
+	struct replica *rp = &sv->rep[r];
+	const struct service_cfg *c = sv->cfg;
+	while (rp->head) {
+		struct request *q;
+		if (c->discipline == DISC_LIFO || c->discipline == DISC_ADAPTIVE_LIFO) {
+			q = take_newest(c, rp, now);
+		} else {
+			q = rp->head;
+			rp->head = q->next;
+			if (!rp->head)
+				rp->tail = NULL;
+		}
+		rp->qlen--;
+		STAT(sv, r, twa_add(&st->queued, now, -1));
+		if (startable(s, n, sv, r, q, now, 1)) {
+			start(s, n, sv, r, q);
+			return;
+		}
+	}
+}
+
 /* release frees the worker holding req at replica r and starts the next
  * waiting request. */
 static void release(struct sim *s, struct sim_node *n, struct service *sv,
@@ -464,6 +603,10 @@ static void release(struct sim *s, struct sim_node *n, struct service *sv,
 	if (sv->track == HELD_LIST)
 		held_remove(sv, r, req);
 	STAT(sv, r, twa_add(&st->busy, now, -1));
+	if (__builtin_expect(sv->ordered, 0)) {
+		serve_next(s, n, sv, r, now);
+		return;
+	}
 	while (rp->head) {
 		struct request *q = rp->head;
 		rp->head = q->next;
@@ -471,18 +614,8 @@ static void release(struct sim *s, struct sim_node *n, struct service *sv,
 			rp->tail = NULL;
 		rp->qlen--;
 		STAT(sv, r, twa_add(&st->queued, now, -1));
-		if (q->cancelled) {
-			/* its caller gave it up: not started */
-			STAT(sv, r, st->cancelled++);
-			sim_fail(s, q, REQ_SHED, n->id);
+		if (!startable(s, n, sv, r, q, now, 0))
 			continue;
-		}
-		if (sv->cfg->max_wait_ns && now - q->node_arrival_ns > sv->cfg->max_wait_ns) {
-			/* waited too long: dropped, and the next one is looked at */
-			STAT(sv, r, st->shed++);
-			sim_fail(s, q, REQ_SHED, n->id);
-			continue;
-		}
 		start(s, n, sv, r, q);
 		return;
 	}
@@ -531,9 +664,15 @@ static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
 		return;
 	}
 	if (rp->busy < c->workers) {
+		if (__builtin_expect(sv->codel != NULL, 0))
+			codel_drops(&sv->codel[r], &c->codel, s->now_ns, 0);  /* dequeued at once */
 		start(s, n, sv, r, req);
 	} else if (c->queue < 0 || rp->qlen < (uint64_t)c->queue) {
+		/* the queue runs oldest (head) to newest (tail); hprev, free
+		 * while a request waits, links back for the disciplines that
+		 * take the newest */
 		req->next = NULL;
+		req->hprev = rp->tail;
 		if (rp->tail)
 			rp->tail->next = req;
 		else
@@ -1076,7 +1215,8 @@ static int svc_capacity(const void *cfg, struct node_capacity *out)
 	out->calls = c->calls.nsteps ? &c->calls : NULL;
 	out->scv = c->service.mean > 0 ?
 		c->service.var / (c->service.mean * c->service.mean) : 0;
-	out->bounded = c->queue >= 0;
+	/* a finite queue turns overload into rejections, CoDel into sheds */
+	out->bounded = c->queue >= 0 || c->discipline == DISC_CODEL;
 	out->tail_shape = dist_tail_shape(&c->service);
 	out->demand = &c->service;
 	return 0;
@@ -1099,7 +1239,7 @@ static const struct col_def svc_cols[] = {
 	{ "orphans_served", COL_SUM,
 	  "requests served after their caller had stopped waiting (a timeout, a crash): wasted work" },
 	{ "orphan_busy_s", COL_SUM, "service time spent on those, worker-seconds" },
-	{ "shed", COL_SUM, "requests dropped after waiting longer than max_queue_wait" },
+	{ "shed", COL_SUM, "requests dropped after waiting longer than max_queue_wait, or by discipline codel" },
 	{ "cancelled", COL_SUM, "requests dropped before they started: their caller gave them up (`cancel: true`)" },
 	{ "replicas_mean", COL_MEAN,
 	  "replicas that exist, time-averaged: starting, taking requests (crashed ones too) or draining; what is billed" },

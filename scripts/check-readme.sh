@@ -154,6 +154,21 @@ run queue-burst "$bin" run scenarios/queue-burst.yaml -q -o "$tmp/qb"
 n="$tmp/qb/nodes.csv"
 says "with 6 consumers a mean of $(fmt '%.0f' "$(cell "$n" delay_mean_s point=0 node=orders)") s and a p99 of $(fmt '%.0f' "$(cell "$n" delay_p99_s point=0 node=orders)") s; with 32, $(fmt '%.1f' "$(cell "$n" delay_mean_s point=4 node=orders)") s and $(fmt '%.1f' "$(cell "$n" delay_p99_s point=4 node=orders)") s"
 
+# ---- queue disciplines under overload -----------------------------------
+run overload-disciplines "$bin" run scenarios/overload-disciplines.yaml -q -o "$tmp/od"
+s="$tmp/od/summary.csv" n="$tmp/od/nodes.csv"
+says "The goodput falls to nothing within 10 s ($(fmt '%.0f' "$(cell "$s" throughput_per_s nodes.backend.discipline=fifo)") a second over the two minutes)"
+says "\`orphans_served\` counts $(fmt '%.0f' "$(cell "$n" orphans_served nodes.backend.discipline=fifo node=backend)" 0.001),000 requests served for nobody"
+says "the backend serves $(fmt '%.0f' "$(cell "$s" throughput_per_s nodes.backend.discipline=lifo)") a second"
+says "so $(fmt '%.0f' "$(cell "$s" error_ratio nodes.backend.discipline=lifo)" 100) % of the requests fail and the served ones have a p99 of $(fmt '%.0f' "$(cell "$s" latency_p99_s nodes.backend.discipline=lifo)" 1000) ms"
+says "CoDel serves $(fmt '%.0f' "$(cell "$s" throughput_per_s nodes.backend.discipline=codel)") a second, sheds $(fmt '%.0f' "$(cell "$n" shed nodes.backend.discipline=codel node=backend)" 0.001),000 requests"
+says "keeps the p99 at $(fmt '%.0f' "$(cell "$s" latency_p99_s nodes.backend.discipline=codel)" 1000) ms"
+# the last window of fifo's has no goodput left
+last=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+	$(at["nodes.backend.discipline"]) == "fifo" && $(at["t_s"]) + 0 >= 10 && $(at["throughput_per_s"]) + 0 > 0 { n++ }
+	END { print n + 0 }' "$tmp/od/timeseries.csv")
+[ "$last" = 0 ] || says "fifo serves nobody after 10 s"
+
 # ---- autoscaling: minutes above the SLO, refusals, what is billed --------
 run autoscale-ramp "$bin" run scenarios/autoscale-ramp.yaml -q -o "$tmp/ar"
 s="$tmp/ar/summary.csv" n="$tmp/ar/nodes.csv"

@@ -1,10 +1,14 @@
 /*
  * test_service.c - the service kind: finite queues reject, speed divides service
- * times, replicas share the load.
+ * times, replicas share the load; the queue disciplines serve in the
+ * order their references do, and match queueing theory where it has a
+ * closed form.
  */
 #include "tests/simtest.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 static void test_service_full_queue_rejects(void **state)
 {
@@ -55,12 +59,201 @@ static void test_service_huge_service_times_saturate(void **state)
 	assert_int_equal(got, n);
 }
 
+/* ---- disciplines --------------------------------------------------------- */
+
+/* What a replication's latencies give: their mean and second moment, from
+ * the histogram's bucket midpoints. */
+struct moments {
+	double t1[64], t2[64];
+};
+
+static void moments_fn(void *arg, const struct scenario *sc, uint32_t rep,
+		       const struct rep_result *r)
+{
+	(void)sc;
+	struct moments *m = arg;
+	const struct hist *h = &r->scopes[0].latency;
+	double s1 = 0, s2 = 0, n = 0;
+	for (size_t i = 0; i < HIST_NBUCKETS; i++) {
+		if (!h->counts[i])
+			continue;
+		double v = (double)(hist_bucket_lo(i) + hist_bucket_hi(i)) / 2 * 1e-9;
+		double c = (double)h->counts[i];
+		s1 += c * v;
+		s2 += c * v * v;
+		n += c;
+	}
+	assert_true(rep < 64);
+	m->t1[rep] = s1 / n;
+	m->t2[rep] = s2 / n;
+}
+
+/* near: the replications' mean of x is within a 99.9 % t-interval of
+ * want, widened by the histogram's resolution (twice its relative error
+ * for a second moment). */
+static int near(const char *what, const double *x, uint32_t n, double want, double res)
+{
+	double m = gsl_stats_mean(x, 1, n);
+	double half = stats_t_quantile(0.9995, n - 1) * gsl_stats_sd(x, 1, n) / sqrt(n) +
+		      res * want;
+	int ok = fabs(m - want) <= half;
+	print_message("    %-34s %.4f +- %.4f, reference %.4f%s\n", what, m, half, want,
+		      ok ? "" : "  (outside)");
+	return ok;
+}
+
+/* M/M/1 at rho 0.5 (mu 1): the mean sojourn is 2 in every order, but its
+ * second moment is 2 / (mu - lambda)^2 = 8 first-come first-served and,
+ * last-come first-served non-preemptive, E[W^2] + 2 E[W] E[S] + E[S^2]
+ * with E[W^2] = lambda E[S^3] / (3 (1 - rho)^2) + lambda^2 E[S^2]^2 /
+ * (2 (1 - rho)^3) (the wait is a busy period started by the residual
+ * service found): 4 + 4 + 2 + 2 = 12.  adaptive_lifo with threshold 0 is
+ * lifo. */
+static void test_service_lifo_mm1_moments(void **state)
+{
+	static const struct {
+		const char *disc;
+		double t2;
+	} cases[] = {
+		{ "fifo", 8 }, { "lifo", 12 }, { "adaptive_lifo, lifo_threshold: 0", 12 },
+	};
+	enum { REPS = 20 };
+	for (size_t i = 0; i < 3; i++) {
+		char yaml[400];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 50000s\nwarmup: 100s\nseed: 7\n"
+			 "workloads:\n  u: {arrival: {process: poisson, rate: 0.5/s}, target: q}\n"
+			 "nodes:\n  q: {type: service, service: {dist: exponential, mean: 1s},\n"
+			 "      discipline: %s}\n", cases[i].disc);
+		struct moments m;
+		simtest_each(yaml, REPS, NULL, moments_fn, &m);
+		print_message("  %s\n", cases[i].disc);
+		assert_true(near("mean sojourn", m.t1, REPS, 2, HIST_REL_ERR));
+		assert_true(near("second moment", m.t2, REPS, cases[i].t2, 2 * HIST_REL_ERR));
+	}
+}
+
+/* The order of service, one worker, 10 s each, arrivals at 0 .. 4 s: at
+ * 10 s four wait.  HHVM's job queue takes the newest while the others
+ * left number lifo_threshold or more: threshold 2 serves 0, 4, 3, then
+ * (one other left) 1, 2; threshold 3 serves 0, 4, 1, 2, 3; lifo 0, 4, 3,
+ * 2, 1; fifo in order.  With max_queue_wait 15 s, the oldest is looked at
+ * first: at 20 s 1, 2 and 3 have waited longer and are shed. */
+struct order {
+	uint64_t v[8];
+	size_t n;
+};
+
+static void order_fn(void *arg, const struct request *req, uint32_t node, uint32_t unit,
+		     int64_t demand_ns)
+{
+	(void)node, (void)unit, (void)demand_ns;
+	struct order *o = arg;
+	if (o->n < 8)
+		o->v[o->n++] = req->issue;
+}
+
+static void test_service_discipline_order(void **state)
+{
+	char dir[] = "/tmp/archsim-disc-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[64];
+	snprintf(path, sizeof path, "%s/t.csv", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("0\n1\n2\n3\n4\n", f);
+	fclose(f);
+	static const struct {
+		const char *disc;
+		uint64_t want[5];
+		size_t n;
+		double shed;
+	} cases[] = {
+		{ "fifo", { 0, 1, 2, 3, 4 }, 5, 0 },
+		{ "lifo", { 0, 4, 3, 2, 1 }, 5, 0 },
+		{ "adaptive_lifo, lifo_threshold: 2", { 0, 4, 3, 1, 2 }, 5, 0 },
+		{ "adaptive_lifo, lifo_threshold: 3", { 0, 4, 1, 2, 3 }, 5, 0 },
+		{ "lifo, max_queue_wait: 15s", { 0, 4 }, 2, 3 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char yaml[600];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 100s\n"
+			 "workloads:\n  u: {arrival: {process: trace, file: %s}, target: q}\n"
+			 "nodes:\n  q: {type: service, service: 10s, discipline: %s}\n",
+			 path, cases[i].disc);
+		struct order o = { { 0 }, 0 };
+		struct sim_hooks h = { .demand = order_fn, .arg = &o };
+		struct sweep *set = simtest_load(yaml);
+		struct rep_result r;
+		simtest_run_with(set->points[0], 0, &h, &r);
+		assert_int_equal(o.n, cases[i].n);
+		for (size_t k = 0; k < o.n; k++)
+			assert_int_equal(o.v[k], cases[i].want[k]);
+		assert_true(simtest_node(set->points[0], &r, 0, 0, "shed") == cases[i].shed);
+		rep_result_fini(&r);
+		sweep_free(set);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
+/* folly's CoDel on an M/M/1 at 1.5 times its capacity (1 ms of service,
+ * 1500/s): first-come first-served, the queue grows without bound and
+ * the served wait a mean of seconds; under CoDel (target 5 ms, interval
+ * 100 ms) the replica stays busy, a third of the arrivals are shed, and
+ * the served have waited a mean under 5 targets (25 ms): the bound this
+ * tests.  While overloaded a request that waited over 2 targets is shed,
+ * so the mean exceeds 2 targets only by the intervals CoDel spends
+ * learning that the queue is still long. */
+static void test_service_codel_bounds_the_wait(void **state)
+{
+	const char *fmt = "duration: 60s\nseed: 3\n"
+			  "workloads:\n  u: {arrival: {process: poisson, rate: 1500/s}, target: q}\n"
+			  "nodes:\n  q: {type: service, service: {dist: exponential, mean: 1ms},\n"
+			  "      discipline: %s}\n";
+	char yaml[400];
+	double wait[3], shed[3], arr[3], util[3];
+	snprintf(yaml, sizeof yaml, fmt, "codel");
+	simtest_reps(yaml, 3, { "q.wait_mean_s", wait }, { "q.shed", shed },
+		     { "q.arrivals", arr }, { "q.utilization", util });
+	for (int i = 0; i < 3; i++) {
+		print_message("    codel: wait %.4f s, shed %.3f of arrivals, utilization %.4f\n",
+			      wait[i], shed[i] / arr[i], util[i]);
+		assert_true(wait[i] < 5 * 0.005);
+		assert_true(fabs(shed[i] / arr[i] - 1.0 / 3) < 0.02);
+		assert_true(util[i] > 0.99);
+	}
+	snprintf(yaml, sizeof yaml, fmt, "fifo");
+	simtest_reps(yaml, 1, { "q.wait_mean_s", wait }, { "q.shed", shed });
+	print_message("    fifo: wait %.4f s\n", wait[0]);
+	assert_true(wait[0] > 1 && shed[0] == 0);
+	/* its settings: folly's own check, and the threshold adaptive_lifo
+	 * needs */
+	struct sim_err err = { 0 };
+	struct sweep *set = NULL;
+	assert_int_equal(sweep_load_string(&archsim_lang, "t.yaml",
+					   "duration: 1s\nworkloads:\n  u: {arrival: {process: poisson, rate: 1/s}, target: q}\n"
+					   "nodes:\n  q: {type: service, service: 1ms, discipline: codel,\n"
+					   "      codel: {target: 100ms}}\n",
+					   NULL, 0, &set, &err), SIM_EINVAL);
+	assert_non_null(strstr(err.msg, "nodes.q.codel.interval: must be longer than target"));
+	assert_int_equal(sweep_load_string(&archsim_lang, "t.yaml",
+					   "duration: 1s\nworkloads:\n  u: {arrival: {process: poisson, rate: 1/s}, target: q}\n"
+					   "nodes:\n  q: {type: service, service: 1ms, discipline: adaptive_lifo}\n",
+					   NULL, 0, &set, &err), SIM_EINVAL);
+	assert_non_null(strstr(err.msg, "adaptive_lifo needs lifo_threshold"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_service_full_queue_rejects),
 		cmocka_unit_test(test_service_speed_divides_service_time),
 		cmocka_unit_test(test_service_huge_service_times_saturate),
+		cmocka_unit_test(test_service_lifo_mm1_moments),
+		cmocka_unit_test(test_service_discipline_order),
+		cmocka_unit_test(test_service_codel_bounds_the_wait),
 	};
 	return cmocka_run_group_tests_name("service", tests, NULL, NULL);
 }
