@@ -43,6 +43,7 @@ struct client_cfg {
 	const char **kinds;                /* the mix's names, for a trace's
 					    * kind column (arrival_init) */
 	uint32_t connections;              /* 0: none declared */
+	uint32_t priority;                 /* its requests' class, 0 first */
 };
 
 struct client {
@@ -193,6 +194,9 @@ static const struct param client_params[] = {
 	  .umin = 1, .umax = ARRIVAL_MAX_USERS,
 	  .def_doc = "open loop: a connection per request; closed loop: one per user",
 	  .doc = "long-lived connections the workload's requests ride, each request on one drawn at random (its own draw). A layer-4 balancer pins each connection to a backend. A closed loop's users share them: user u rides connection u mod `connections`" },
+	{ .name = "priority", .type = PARAM_UINT, PARAM_FIELD(struct client_cfg, priority),
+	  .umin = 0, .umax = SIM_PRIORITIES - 1, .def = "0",
+	  .doc = "its requests' class, carried by all their calls: a service with `discipline: priority` serves a waiting request of a lower number before any of a higher one (0 first)" },
 	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
 	{ 0 }
 };
@@ -290,6 +294,7 @@ static void issue(struct sim *s, struct sim_node *n, struct client *cl,
 	else if (c->has_keys)
 		req->key = keys_sample(&c->keys, sim_draws(s, req, SIM_DRAW_KEY), nth);
 	req->keyed = row->has_key || c->has_keys;
+	req->prio = (uint8_t)c->priority;
 	if (row->has_kind) {
 		/* a mix kind by name, and a write by its name */
 		req->cls = row->cls;

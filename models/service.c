@@ -58,7 +58,7 @@
 enum { SVC_EV_DONE = 1, SVC_EV_READY, SVC_EV_REGISTER, SVC_EV_DRAIN };
 
 /* The order a replica's waiting requests are served in (`discipline`). */
-enum { DISC_FIFO, DISC_LIFO, DISC_ADAPTIVE_LIFO, DISC_CODEL };
+enum { DISC_FIFO, DISC_LIFO, DISC_ADAPTIVE_LIFO, DISC_CODEL, DISC_PRIORITY };
 
 
 struct route {
@@ -122,7 +122,7 @@ static int svc_validate(struct check_ctx *ctx, const char *path,
 	return 0;
 }
 
-static const char *const disc_names[] = { "fifo", "lifo", "adaptive_lifo", "codel", NULL };
+static const char *const disc_names[] = { "fifo", "lifo", "adaptive_lifo", "codel", "priority", NULL };
 
 /* codel_validate: folly refuses an interval that is not longer than the
  * target (Codel::setOptions). */
@@ -208,7 +208,7 @@ static const struct param svc_params[] = {
 	  .doc = "a request that has waited longer than this when its turn comes is dropped as `shed` instead of served (load shedding by queue wait)" },
 	{ .name = "discipline", .type = PARAM_ENUM, PARAM_FIELD(struct service_cfg, discipline),
 	  .names = disc_names, .def = "fifo",
-	  .doc = "the order each replica serves its waiting requests in: `fifo`; `lifo`, the newest first; `adaptive_lifo`, HHVM's job queue: the oldest first, but the newest while `lifo_threshold` or more others wait; `codel`, folly's CoDel for RPC queues: the oldest first, and while the least queueing delay of the last `codel.interval` was above `codel.target`, a request whose wait passed twice the target when its turn comes is dropped as `shed`. With `max_queue_wait`, the oldest is dropped first once it has waited longer, as HHVM does" },
+	  .doc = "the order each replica serves its waiting requests in: `fifo`; `lifo`, the newest first; `adaptive_lifo`, HHVM's job queue: the oldest first, but the newest while `lifo_threshold` or more others wait; `codel`, folly's CoDel for RPC queues: the oldest first, and while the least queueing delay of the last `codel.interval` was above `codel.target`, a request whose wait passed twice the target when its turn comes is dropped as `shed`; `priority`, non-preemptive priority classes: a waiting request of a lower workload `priority` first, first come first served within a class. With `max_queue_wait`, the oldest is dropped first once it has waited longer, as HHVM does" },
 	{ .name = "lifo_threshold", .type = PARAM_UINT, PARAM_FIELD(struct service_cfg, lifo_threshold),
 	  .umin = 0, .umax = SVC_MAX_QUEUE, .def_doc = "none: adaptive_lifo needs it",
 	  .doc = "for discipline adaptive_lifo (other disciplines keep it unused, so that a sweep can compare them): the newest is served first while at least this many others wait (HHVM's Server.ThreadJobLIFOSwitchThreshold; 0 is lifo)" },
@@ -314,6 +314,9 @@ struct service {
 	gsl_rng *rng;                    /* startup draws */
 	struct codel *codel;             /* [units] with discipline codel */
 	int ordered;                     /* a discipline other than fifo */
+	struct request **plast;          /* [units][SIM_PRIORITIES] with
+					  * discipline priority: each class's
+					  * last in the queue */
 	/* the autoscaler, when the node has one */
 	struct as_state as;
 	double *mprev;                   /* [units] the cumulative metric at
@@ -392,6 +395,9 @@ static int svc_init(struct sim *s, struct sim_node *n)
 	if (!sv->rep)
 		return SIM_ENOMEM;
 	sv->ordered = c->discipline != DISC_FIFO;
+	if (c->discipline == DISC_PRIORITY &&
+	    !(sv->plast = calloc((size_t)sv->units * SIM_PRIORITIES, sizeof *sv->plast)))
+		return SIM_ENOMEM;
 	if (c->discipline == DISC_CODEL) {
 		if (!(sv->codel = calloc(sv->units, sizeof *sv->codel)))
 			return SIM_ENOMEM;
@@ -459,6 +465,7 @@ static void svc_fini(struct sim *s, struct sim_node *n)
 	free(sv->start_at);
 	free(sv->up_at);
 	free(sv->codel);
+	free(sv->plast);
 	free(sv->ready_since);
 	free(sv->drain_gen);
 	free(sv->phase);
@@ -565,6 +572,29 @@ static inline int startable(struct sim *s, struct sim_node *n, struct service *s
 	return 1;
 }
 
+/* enqueue_by_priority queues req at replica r behind every waiting
+ * request of its class or a lower-numbered one, before the others: the
+ * queue stays in the order it is served in, each class first come first
+ * served, and finding the place looks at SIM_PRIORITIES classes at most. */
+static void enqueue_by_priority(struct service *sv, uint32_t r, struct request *req)
+{
+	struct replica *rp = &sv->rep[r];
+	struct request **last = &sv->plast[(size_t)r * SIM_PRIORITIES];
+	struct request *after = NULL;
+	for (int k = req->prio; k >= 0 && !after; k--)
+		after = last[k];
+	if (after) {
+		req->next = after->next;
+		after->next = req;
+	} else {
+		req->next = rp->head;
+		rp->head = req;
+	}
+	if (!req->next)
+		rp->tail = req;
+	last[req->prio] = req;
+}
+
 /* serve_next starts replica r's next request under a discipline other
  * than first come, first served (sv->ordered); out of line, so that the
  * default keeps release short. */
@@ -582,6 +612,8 @@ static void serve_next(struct sim *s, struct sim_node *n, struct service *sv, ui
 			rp->head = q->next;
 			if (!rp->head)
 				rp->tail = NULL;
+			if (sv->plast && sv->plast[r * SIM_PRIORITIES + q->prio] == q)
+				sv->plast[r * SIM_PRIORITIES + q->prio] = NULL;
 		}
 		rp->qlen--;
 		STAT(sv, r, twa_add(&st->queued, now, -1));
@@ -671,13 +703,17 @@ static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
 		/* the queue runs oldest (head) to newest (tail); hprev, free
 		 * while a request waits, links back for the disciplines that
 		 * take the newest */
-		req->next = NULL;
-		req->hprev = rp->tail;
-		if (rp->tail)
-			rp->tail->next = req;
-		else
-			rp->head = req;
-		rp->tail = req;
+		if (__builtin_expect(sv->plast != NULL, 0)) {
+			enqueue_by_priority(sv, r, req);
+		} else {
+			req->next = NULL;
+			req->hprev = rp->tail;
+			if (rp->tail)
+				rp->tail->next = req;
+			else
+				rp->head = req;
+			rp->tail = req;
+		}
 		rp->qlen++;
 		STAT(sv, r, twa_add(&st->queued, s->now_ns, 1));
 	} else {
@@ -861,6 +897,8 @@ static void fail_held(struct sim *s, struct sim_node *n, struct service *sv, uin
 		fail(s, sv, r, req, REQ_CRASHED, n->id);
 	}
 	rp->tail = NULL;
+	if (sv->plast)
+		memset(&sv->plast[(size_t)r * SIM_PRIORITIES], 0, SIM_PRIORITIES * sizeof *sv->plast);
 	recount(s, n, sv, r);
 }
 

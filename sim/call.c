@@ -678,6 +678,7 @@ static struct request *make_child(struct sim *s, const struct request *parent,
 	k->keyed = parent->keyed;
 	k->cls = parent->cls;
 	k->write = parent->write;
+	k->prio = parent->prio;
 	k->client = parent->client;
 	k->user = parent->user;
 	k->reply_to = caller->id;

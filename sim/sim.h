@@ -93,6 +93,7 @@
 #include "sim/whist.h"
 
 #define SIM_ANY UINT32_MAX       /* "no replica chosen", "no node" */
+#define SIM_PRIORITIES 8         /* a workload's `priority`: 0 .. 7 */
 
 struct sim;
 #define SIM_NEVER INT64_MAX
@@ -224,6 +225,8 @@ struct request {
 	uint8_t keyed;               /* its key was given (a workload's keys,
 				      * a trace's): a keyless request's key
 				      * is 0, and a queue spreads it */
+	uint8_t prio;                /* its workload's `priority` (0 first),
+				      * carried by its calls */
 };
 
 /* Purposes of a request's own draws (sim_draws).  The low 8 bits name
@@ -670,7 +673,7 @@ static inline struct request *sim_request_new(struct sim *s)
 	r->reply_to = r->client = r->replica = r->fail_node = r->conn = SIM_ANY;
 	r->user = r->from_unit = 0;
 	r->cls = r->hop = r->attempt = 0;
-	r->write = r->cancelled = r->keyed = 0;
+	r->write = r->cancelled = r->keyed = r->prio = 0;
 	r->status = REQ_OK;
 	return r;
 }

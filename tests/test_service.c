@@ -245,6 +245,45 @@ static void test_service_codel_bounds_the_wait(void **state)
 	assert_non_null(strstr(err.msg, "adaptive_lifo needs lifo_threshold"));
 }
 
+/* Each workload's mean latency in a replication (two workloads). */
+static void class_means_fn(void *arg, const struct scenario *sc, uint32_t rep,
+			   const struct rep_result *r)
+{
+	(void)sc;
+	double (*m)[64] = arg;
+	assert_true(r->nscopes == 3 && rep < 64);
+	for (int w = 0; w < 2; w++)
+		m[w][rep] = hist_mean(&r->scopes[1 + w].latency) * 1e-9;
+}
+
+/* Two classes through an M/M/1 (mu 1) under non-preemptive priority:
+ * class 0 at 0.3/s, class 1 at 0.5/s.  Cobham's formula gives each
+ * class's mean wait W0 / ((1 - s_(k-1)) (1 - s_k)), with W0 = sum
+ * lambda_i E[S_i^2] / 2 = 0.8 and s_k the load of classes 0 .. k:
+ * 0.8 / 0.7 and 0.8 / (0.7 x 0.2), so mean sojourns of 15/7 and 47/7.
+ * First come, first served, both are 5 (the control). */
+static void test_service_priority_cobham(void **state)
+{
+	enum { REPS = 20 };
+	const char *fmt = "duration: 20000s\nwarmup: 200s\nseed: 11\n"
+			  "workloads:\n"
+			  "  hi: {arrival: {process: poisson, rate: 0.3/s}, target: q, priority: 0}\n"
+			  "  lo: {arrival: {process: poisson, rate: 0.5/s}, target: q, priority: 1}\n"
+			  "nodes:\n  q: {type: service, service: {dist: exponential, mean: 1s},\n"
+			  "      discipline: %s}\n";
+	char yaml[600];
+	static double m[2][64];
+	snprintf(yaml, sizeof yaml, fmt, "priority");
+	simtest_each(yaml, REPS, NULL, class_means_fn, m);
+	assert_true(near("class 0 mean sojourn", m[0], REPS, 15.0 / 7, HIST_REL_ERR));
+	assert_true(near("class 1 mean sojourn", m[1], REPS, 47.0 / 7, HIST_REL_ERR));
+	snprintf(yaml, sizeof yaml, fmt, "fifo");
+	simtest_each(yaml, REPS, NULL, class_means_fn, m);
+	assert_false(near("fifo, class 0 (control)", m[0], REPS, 15.0 / 7, HIST_REL_ERR));
+	assert_true(near("fifo, class 0", m[0], REPS, 5, HIST_REL_ERR));
+	assert_true(near("fifo, class 1", m[1], REPS, 5, HIST_REL_ERR));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_service_lifo_mm1_moments),
 		cmocka_unit_test(test_service_discipline_order),
 		cmocka_unit_test(test_service_codel_bounds_the_wait),
+		cmocka_unit_test(test_service_priority_cobham),
 	};
 	return cmocka_run_group_tests_name("service", tests, NULL, NULL);
 }
