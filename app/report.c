@@ -270,6 +270,11 @@ static int window_missed(const struct slo *slo, const struct ts_window *w, doubl
 	v[METRIC_LATENCY_MEAN] = served ? w->lat_sum_s / (double)served : NAN;
 	for (int m = METRIC_P50; m <= METRIC_P999; m++)
 		v[m] = ts_quantile(&w->lat, metric_quantile(m));
+	if (ended && !served)
+		/* requests ended and none was served (an outage): no latency
+		 * meets a limit */
+		for (int m = METRIC_LATENCY_MEAN; m <= METRIC_P999; m++)
+			v[m] = INFINITY;
 	if (ended) {
 		v[METRIC_REJECT_RATIO] = (double)req_count_group(w->ended, REQ_GROUP_REFUSED) /
 					 (double)ended;
@@ -659,7 +664,7 @@ static int steady_verdict(struct report *r, size_t p, const struct scenario *sc,
 	/* windows the SLO met only because a term could not be judged */
 	if (rc == 0 && a->slo_unjudged) {
 		snprintf(text, sizeof text,
-			 "slo: %llu of %llu measured windows had too few requests to judge %s on (a percentile needs 10 / (1 - q) latencies in a window of one replication) and count as met: a longer window: would judge them",
+			 "slo: %llu of %llu measured windows had too few requests to judge %s on (a percentile needs 10 / (1 - q) served latencies in a window of one replication) and count as met: a longer window: would judge them",
 			 (unsigned long long)a->slo_unjudged, (unsigned long long)a->slo_windows,
 			 metric_name(a->slo_term));
 		rc = add_warning(r, p, text);

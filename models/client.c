@@ -196,7 +196,7 @@ static const struct param client_params[] = {
 	  .doc = "long-lived connections the workload's requests ride, each request on one drawn at random (its own draw). A layer-4 balancer pins each connection to a backend. A closed loop's users share them: user u rides connection u mod `connections`" },
 	{ .name = "priority", .type = PARAM_UINT, PARAM_FIELD(struct client_cfg, priority),
 	  .umin = 0, .umax = SIM_PRIORITIES - 1, .def = "0",
-	  .doc = "its requests' class, carried by all their calls: a service with `discipline: priority` serves a waiting request of a lower number before any of a higher one (0 first)" },
+	  .doc = "its requests' class, carried by all their calls and by the messages they publish to a queue (and the consumers' calls): a service with `discipline: priority` serves a waiting request of a lower number before any of a higher one (0 first)" },
 	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
 	{ 0 }
 };

@@ -191,6 +191,7 @@ struct msg {
 	uint32_t part;               /* its partition */
 	uint32_t deliveries;         /* failed so far */
 	uint8_t keyed;
+	uint8_t prio;                /* its publisher's priority class */
 };
 
 struct consumer {
@@ -438,6 +439,7 @@ static void dead_letter(struct sim *s, struct sim_node *n, struct queue *q, stru
 			r->ident = rng_key(m->ident, 0x646c71);
 			r->key = m->key;
 			r->keyed = m->keyed;
+			r->prio = m->prio;
 			r->reply_to = n->id;
 			sim_send(s, c->dead_letter, r);
 		}
@@ -496,6 +498,7 @@ static void q_arrive(struct sim *s, struct sim_node *n, struct request *req)
 		}
 		m->key = req->key;
 		m->keyed = req->keyed;
+		m->prio = req->prio;
 		m->part = p;
 		m->deliveries = 0;
 		m->ident = rng_key(ident, i);
@@ -562,6 +565,7 @@ static void start_next(struct sim *s, struct sim_node *n, struct queue *q, uint3
 		r->ident = m->ident;
 		r->key = m->key;
 		r->keyed = m->keyed;
+		r->prio = m->prio;
 		r->issue = (uint64_t)gi << 32 | ci;
 		r->reply_to = n->id;
 		cs->req = r;

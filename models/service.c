@@ -58,7 +58,7 @@
 enum { SVC_EV_DONE = 1, SVC_EV_READY, SVC_EV_REGISTER, SVC_EV_DRAIN };
 
 /* The order a replica's waiting requests are served in (`discipline`). */
-enum { DISC_FIFO, DISC_LIFO, DISC_ADAPTIVE_LIFO, DISC_CODEL, DISC_PRIORITY };
+enum { DISC_FIFO, DISC_LIFO, DISC_ADAPTIVE_LIFO, DISC_CODEL, DISC_PRIORITY, DISC_DEADLINE };
 
 
 struct route {
@@ -122,7 +122,7 @@ static int svc_validate(struct check_ctx *ctx, const char *path,
 	return 0;
 }
 
-static const char *const disc_names[] = { "fifo", "lifo", "adaptive_lifo", "codel", "priority", NULL };
+static const char *const disc_names[] = { "fifo", "lifo", "adaptive_lifo", "codel", "priority", "deadline", NULL };
 
 /* codel_validate: folly refuses an interval that is not longer than the
  * target (Codel::setOptions). */
@@ -208,7 +208,7 @@ static const struct param svc_params[] = {
 	  .doc = "a request that has waited longer than this when its turn comes is dropped as `shed` instead of served (load shedding by queue wait)" },
 	{ .name = "discipline", .type = PARAM_ENUM, PARAM_FIELD(struct service_cfg, discipline),
 	  .names = disc_names, .def = "fifo",
-	  .doc = "the order each replica serves its waiting requests in: `fifo`; `lifo`, the newest first; `adaptive_lifo`, HHVM's job queue: the oldest first, but the newest while `lifo_threshold` or more others wait; `codel`, folly's CoDel for RPC queues: the oldest first, and while the least queueing delay of the last `codel.interval` was above `codel.target`, a request whose wait passed twice the target when its turn comes is dropped as `shed`; `priority`, non-preemptive priority classes: a waiting request of a lower workload `priority` first, first come first served within a class. With `max_queue_wait`, the oldest is dropped first once it has waited longer, as HHVM does" },
+	  .doc = "the order each replica serves its waiting requests in: `fifo`; `lifo`, the newest first; `adaptive_lifo`, HHVM's job queue: the oldest first, but the newest while `lifo_threshold` or more others wait; `codel`, folly's CoDel for RPC queues: the oldest first, and while the least queueing delay of the last `codel.interval` was above `codel.target`, a request whose wait passed twice the target when its turn comes is dropped as `shed`; `priority`, non-preemptive priority classes: a waiting request of a lower workload `priority` first, first come first served within a class; `deadline`, first come first served, but a request whose caller no longer waits for it (its timeout passed, as a gRPC server learns from the deadline the call carries) is dropped, counted in `cancelled`, instead of started. With `max_queue_wait`, the oldest is dropped first once it has waited longer, as HHVM does" },
 	{ .name = "lifo_threshold", .type = PARAM_UINT, PARAM_FIELD(struct service_cfg, lifo_threshold),
 	  .umin = 0, .umax = SVC_MAX_QUEUE, .def_doc = "none: adaptive_lifo needs it",
 	  .doc = "for discipline adaptive_lifo (other disciplines keep it unused, so that a sweep can compare them): the newest is served first while at least this many others wait (HHVM's Server.ThreadJobLIFOSwitchThreshold; 0 is lifo)" },
@@ -555,7 +555,8 @@ static inline int startable(struct sim *s, struct sim_node *n, struct service *s
 			    struct request *q, int64_t now, int ordered)
 {
 	const struct service_cfg *c = sv->cfg;
-	if (q->cancelled) {
+	if (q->cancelled || (ordered && c->discipline == DISC_DEADLINE && (q->call || q->via) &&
+			     sim_request_orphan(s, q))) {
 		/* its caller gave it up: not started */
 		STAT(sv, r, st->cancelled++);
 		sim_fail(s, q, REQ_SHED, n->id);
@@ -637,6 +638,8 @@ static void release(struct sim *s, struct sim_node *n, struct service *sv,
 	STAT(sv, r, twa_add(&st->busy, now, -1));
 	if (__builtin_expect(sv->ordered, 0)) {
 		serve_next(s, n, sv, r, now);
+		if (r >= sv->active && !rp->busy)
+			recount(s, n, sv, r);    /* a replica scaled away, now idle */
 		return;
 	}
 	while (rp->head) {
@@ -679,7 +682,8 @@ static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
 	assert(r < sv->units);
 	req->replica = r;
 	STAT(sv, r, st->arrivals++);
-	if (req->cancelled) {
+	if (req->cancelled || (c->discipline == DISC_DEADLINE && (req->call || req->via) &&
+				sim_request_orphan(s, req))) {
 		/* given up on its way here (a delay, a relay) */
 		STAT(sv, r, st->cancelled++);
 		sim_fail(s, req, REQ_SHED, n->id);
@@ -982,13 +986,21 @@ static void set_spec(struct sim *s, struct sim_node *n, struct service *sv, uint
 	}
 	while (sv->spec > k && sv->starting) {
 		/* the youngest starting replica (a ReplicaSet deletes the
-		 * newest of its pods not yet ready first); of those added at
-		 * once, the highest slot */
+		 * newest of its pods not yet ready first), those not yet up
+		 * before those registering; of those added at once, the
+		 * highest slot */
 		uint32_t best = UINT32_MAX;
-		for (uint32_t i = 0; i < sv->units; i++)
-			if (sim_timer_pending(&sv->start_t[i]) &&
-			    (best == UINT32_MAX || sv->start_at[i] >= sv->start_at[best]))
+		for (uint32_t i = 0; i < sv->units; i++) {
+			if (!sim_timer_pending(&sv->start_t[i]))
+				continue;
+			/* not yet up before up and registering, as a ReplicaSet
+			 * deletes pods not ready before ready ones */
+			int up = sv->up_at[i] != INT64_MAX;
+			int best_up = best != UINT32_MAX && sv->up_at[best] != INT64_MAX;
+			if (best == UINT32_MAX || up < best_up ||
+			    (up == best_up && sv->start_at[i] >= sv->start_at[best]))
 				best = i;
+		}
 		if (best == UINT32_MAX)
 			break;               /* none pending: out of memory earlier */
 		sim_timer_cancel(&sv->start_t[best]);
@@ -1278,7 +1290,7 @@ static const struct col_def svc_cols[] = {
 	  "requests served after their caller had stopped waiting (a timeout, a crash): wasted work" },
 	{ "orphan_busy_s", COL_SUM, "service time spent on those, worker-seconds" },
 	{ "shed", COL_SUM, "requests dropped after waiting longer than max_queue_wait, or by discipline codel" },
-	{ "cancelled", COL_SUM, "requests dropped before they started: their caller gave them up (`cancel: true`)" },
+	{ "cancelled", COL_SUM, "requests dropped before they started: their caller gave them up (`cancel: true` on the call, or `discipline: deadline`)" },
 	{ "replicas_mean", COL_MEAN,
 	  "replicas that exist, time-averaged: starting, taking requests (crashed ones too) or draining; what is billed" },
 	{ "scale_ups", COL_SUM, "changes of the replica count upwards (autoscaler or `scale`)" },

@@ -163,6 +163,7 @@ says "the backend serves $(fmt '%.0f' "$(cell "$s" throughput_per_s nodes.backen
 says "so $(fmt '%.0f' "$(cell "$s" error_ratio nodes.backend.discipline=lifo)" 100) % of the requests fail and the served ones have a p99 of $(fmt '%.0f' "$(cell "$s" latency_p99_s nodes.backend.discipline=lifo)" 1000) ms"
 says "CoDel serves $(fmt '%.0f' "$(cell "$s" throughput_per_s nodes.backend.discipline=codel)") a second, sheds $(fmt '%.0f' "$(cell "$n" shed nodes.backend.discipline=codel node=backend)" 0.001),000 requests"
 says "keeps the p99 at $(fmt '%.0f' "$(cell "$s" latency_p99_s nodes.backend.discipline=codel)" 1000) ms"
+says "and $(fmt '%.0f' "$(cell "$n" orphans_served nodes.backend.discipline=deadline node=backend)" 0.001),000 of them still finish after it; the goodput is $(fmt '%.0f' "$(cell "$s" throughput_per_s nodes.backend.discipline=deadline)") a second"
 # the last window of fifo's has no goodput left
 last=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
 	$(at["nodes.backend.discipline"]) == "fifo" && $(at["t_s"]) + 0 >= 10 && $(at["throughput_per_s"]) + 0 > 0 { n++ }

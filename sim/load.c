@@ -258,7 +258,7 @@ static const struct param top_params[] = {
 	  .doc = "the time series' resolution (coarsened to at most 2000 windows a run)" },
 	{ .name = "slo", .type = PARAM_CUSTOM, .parse = parse_slo,
 	  .shape = "'latency_p99_s<300ms and reject_ratio<0.01'", .def_doc = "none",
-	  .doc = "a service-level objective judged on every time-series window of every replication (terms on throughput_per_s, latency_mean_s, the latency percentiles, reject_ratio and error_ratio, the ratios over the requests that ended in the window): summary.csv's slo_miss_s is the measured time spent in windows that miss it, timeseries.csv's slo_missed each window's share of replications that missed it; a window with too few latencies for a percentile (fewer than 10 / (1 - q)) is not judged on it, and a warning counts such windows" },
+	  .doc = "a service-level objective judged on every time-series window of every replication (terms on throughput_per_s, latency_mean_s, the latency percentiles, reject_ratio and error_ratio, the ratios over the requests that ended in the window): summary.csv's slo_miss_s is the measured time spent in windows that miss it, timeseries.csv's slo_missed each window's share of replications that missed it; a window with too few latencies for a percentile (fewer than 10 / (1 - q)) is not judged on it, and a warning counts such windows; one in which requests ended and none was served misses every latency term" },
 	{ .name = "workloads", .type = PARAM_CUSTOM, .parse = parse_later, .flags = PARAM_REQUIRED,
 	  .shape = "{NAME: WORKLOAD, ...}", .doc = "the clients: see `workload`" },
 	{ .name = "nodes", .type = PARAM_CUSTOM, .parse = parse_later, .flags = PARAM_REQUIRED,

@@ -325,8 +325,11 @@ static int expand(struct sweep *set, const struct sc_override *sets, size_t nset
 	const struct yt_node *sw = tree->type == YT_MAP ? yt_get(tree, "sweep") : NULL;
 	size_t npoints = 1;
 
-	if (sw && sw->type == YT_MAP && sw->n == 0)
+	int aside = 0;
+	if (sw && sw->type == YT_MAP && sw->n == 0) {
 		sw = NULL;           /* `sweep: {}`: one point (--set 'sweep={}') */
+		aside = 1;           /* and a `compare:` of it is set aside too */
+	}
 	if (sw) {
 		if (sw->type != YT_MAP)
 			return check_fail(&ctx, sw, "sweep",
@@ -362,7 +365,7 @@ static int expand(struct sweep *set, const struct sc_override *sets, size_t nset
 	}
 	set->compare = 0;
 	const struct yt_node *cmp = tree->type == YT_MAP ? yt_get(tree, "compare") : NULL;
-	if (cmp) {
+	if (cmp && !aside) {
 		size_t i = 0;
 		if (cmp->type == YT_SCALAR)
 			for (; i < set->nparams; i++)

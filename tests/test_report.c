@@ -164,7 +164,8 @@ static void test_report_slo_windows(void **state)
 	sweep_free(set);
 
 	/* p99 over 10 latencies of 1 s: not judged, so never missed; with
-	 * 1,000 it is, and misses in the window that has them.  A warning
+	 * 1,000 it is, and misses in the window that has them; so does a
+	 * window that ended requests and served none.  A warning
 	 * counts the windows not judged: the empty first one always, the
 	 * second with 10 */
 	set = simtest_load("name: r\nduration: 10s\nwindow: 5s\nreplications: 1\n"
@@ -191,6 +192,18 @@ static void test_report_slo_windows(void **state)
 		report_fini(&rep);
 		rep_result_fini(&r[0]);
 	}
+	/* an outage: the second window ends 5 requests, all refused, and
+	 * serves none; its p99 cannot pass the limit */
+	fake(sc, &r[0], 1000000000, 100, 0);
+	window_set(&r[0], 0, 0, 0, 0);
+	window_set(&r[0], 1, 0, 0, 5);
+	assert_int_equal(report_init(&rep, set, "t"), 0);
+	assert_int_equal(report_fold(&rep, 0, 0, &r[0]), 0);
+	assert_int_equal(report_point_done(&rep, 0), 0);
+	pt = simtest_summary(&rep, 0);
+	assert_true(pt.mean[METRIC_SLO_MISS] == 5);
+	report_fini(&rep);
+	rep_result_fini(&r[0]);
 	sweep_free(set);
 }
 

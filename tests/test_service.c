@@ -284,6 +284,88 @@ static void test_service_priority_cobham(void **state)
 	assert_true(near("fifo, class 1", m[1], REPS, 5, HIST_REL_ERR));
 }
 
+/* discipline deadline: an API calls q (one worker, 10 s of work) with a
+ * 15 s timeout for requests at 0 .. 4 s.  First come, first served, q
+ * serves all five; 1, started at 10 s, is given up at 16 s while in
+ * service, and 2, 3 and 4 were given up (at 17, 18 and 19 s) before 2
+ * starts at 20 s: four orphans.  Under deadline q drops those three when
+ * their turn comes, counted as cancelled; 1 is still an orphan, since
+ * its caller was waiting when it started. */
+static void test_service_deadline_drops_given_up(void **state)
+{
+	char dir[] = "/tmp/archsim-deadline-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[64];
+	snprintf(path, sizeof path, "%s/t.csv", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("0\n1\n2\n3\n4\n", f);
+	fclose(f);
+	static const struct {
+		const char *disc;
+		double completed, cancelled, orphans;
+	} cases[] = { { "fifo", 5, 0, 4 }, { "deadline", 2, 3, 1 } };
+	for (size_t i = 0; i < 2; i++) {
+		char yaml[700];
+		double done, cancelled, orphans;
+		snprintf(yaml, sizeof yaml,
+			 "duration: 100s\n"
+			 "workloads:\n  u: {arrival: {process: trace, file: %s}, target: api}\n"
+			 "nodes:\n  api: {type: service, workers: 100, service: 1ms,\n"
+			 "        calls: [{to: q, timeout: 15s}]}\n"
+			 "  q: {type: service, service: 10s, discipline: %s}\n",
+			 path, cases[i].disc);
+		simtest_reps(yaml, 1, { "q.completed", &done }, { "q.cancelled", &cancelled },
+			     { "q.orphans_served", &orphans });
+		print_message("    %s: completed %g, cancelled %g, orphans %g\n", cases[i].disc,
+			      done, cancelled, orphans);
+		assert_true(done == cases[i].completed);
+		assert_true(cancelled == cases[i].cancelled);
+		assert_true(orphans == cases[i].orphans);
+	}
+	unlink(path);
+	rmdir(dir);
+	/* one given up before it arrives (50 ms of latency before q, a 10 ms
+	 * timeout) is dropped at once, even with a worker free */
+	double done, cancelled, orphans, arrivals;
+	simtest_reps("duration: 20s\n"
+		     "workloads:\n  u: {arrival: {process: constant, rate: 50/s}, target: api}\n"
+		     "nodes:\n  api: {type: service, workers: 1000, service: 1ms,\n"
+		     "        calls: [{to: q, timeout: 10ms}]}\n"
+		     "  q: {type: service, workers: 100, service: 5ms, discipline: deadline}\n"
+		     "timeline:\n  - {at: 0s, node: q, do: latency, add: 50ms}\n",
+		     1, { "q.completed", &done }, { "q.cancelled", &cancelled },
+		     { "q.orphans_served", &orphans }, { "q.arrivals", &arrivals });
+	assert_true(done == 0 && orphans == 0 && cancelled == arrivals && arrivals > 900);
+}
+
+/* A replica scaled away stops counting (capacity, the bill) once it has
+ * nothing left, whatever the discipline: 4 replicas scaled to 1 at 10 s
+ * with a 150 s drain average 1.15 over 200 s under fifo, and the same
+ * under lifo, codel, priority and deadline (a drain that held them to
+ * its end would give 3.4). */
+static void test_service_drained_replica_stops_counting(void **state)
+{
+	static const char *const disc[] = { "fifo", "lifo", "codel", "priority", "deadline" };
+	double first = 0;
+	for (size_t i = 0; i < 5; i++) {
+		char yaml[600];
+		double reps;
+		snprintf(yaml, sizeof yaml,
+			 "duration: 200s\n"
+			 "workloads:\n  u: {arrival: {process: poisson, rate: 600/s}, target: web}\n"
+			 "nodes:\n  web: {type: service, replicas: 4, workers: 2, queue: 50,\n"
+			 "        service: {dist: exponential, mean: 10ms}, drain: 150s,\n"
+			 "        discipline: %s}\n"
+			 "timeline:\n  - {at: 10s, node: web, do: scale, replicas: 1}\n", disc[i]);
+		simtest_reps(yaml, 1, { "web.replicas_mean", &reps });
+		print_message("    %s: replicas_mean %.4f\n", disc[i], reps);
+		if (!i)
+			first = reps;
+		assert_true(reps < 1.2 && fabs(reps - first) < 0.01);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +376,8 @@ int main(void)
 		cmocka_unit_test(test_service_discipline_order),
 		cmocka_unit_test(test_service_codel_bounds_the_wait),
 		cmocka_unit_test(test_service_priority_cobham),
+		cmocka_unit_test(test_service_deadline_drops_given_up),
+		cmocka_unit_test(test_service_drained_replica_stops_counting),
 	};
 	return cmocka_run_group_tests_name("service", tests, NULL, NULL);
 }

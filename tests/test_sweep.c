@@ -26,6 +26,11 @@ static void test_sweep_set_overrides(void **state)
 	assert_int_equal(set->npoints, 1);
 	assert_int_equal(set->nparams, 0);
 	sweep_free(set);
+	/* and a compare: of the sweep set aside goes with it */
+	set = loadtest_ok(BASE "sweep: {nodes.web.workers: [1, 2]}\ncompare: nodes.web.workers\n",
+			  none, 1);
+	assert_int_equal(set->npoints, 1);
+	sweep_free(set);
 
 	struct sc_override bad[] = { { "nodes.web.workers", "0" } };
 	assert_string_equal(loadtest_err(BASE, bad, 1),
