@@ -573,11 +573,21 @@ static inline int startable(struct sim *s, struct sim_node *n, struct service *s
 	return 1;
 }
 
+/* past_deadline says whether, under discipline deadline, req's caller no
+ * longer waits for it.  Out of line: an arrival's path stays short. */
+static __attribute__((noinline)) int past_deadline(struct sim *s, const struct service *sv,
+						   const struct request *req)
+{
+	return sv->cfg->discipline == DISC_DEADLINE && (req->call || req->via) &&
+	       sim_request_orphan(s, req);
+}
+
 /* enqueue_by_priority queues req at replica r behind every waiting
  * request of its class or a lower-numbered one, before the others: the
  * queue stays in the order it is served in, each class first come first
  * served, and finding the place looks at SIM_PRIORITIES classes at most. */
-static void enqueue_by_priority(struct service *sv, uint32_t r, struct request *req)
+static __attribute__((noinline)) void enqueue_by_priority(struct service *sv, uint32_t r,
+							   struct request *req)
 {
 	struct replica *rp = &sv->rep[r];
 	struct request **last = &sv->plast[(size_t)r * SIM_PRIORITIES];
@@ -668,6 +678,50 @@ static void fail(struct sim *s, struct service *sv, uint32_t r,
 	sim_fail(s, req, status, at);
 }
 
+/* queue_append puts req at the tail of replica rp's queue.  The queue
+ * runs oldest (head) to newest (tail); hprev, free while a request waits,
+ * links back for the disciplines that take the newest. */
+static inline void queue_append(struct replica *rp, struct request *req)
+{
+	req->next = NULL;
+	req->hprev = rp->tail;
+	if (rp->tail)
+		rp->tail->next = req;
+	else
+		rp->head = req;
+	rp->tail = req;
+}
+
+/* arrive_ordered: req reaches replica r of a service with a discipline
+ * other than fifo (sv->ordered), past the checks every arrival makes.
+ * Out of line, so that the default's arrival stays short. */
+static __attribute__((noinline)) void arrive_ordered(struct sim *s, struct sim_node *n,
+						     struct service *sv, uint32_t r,
+						     struct request *req)
+{
+	const struct service_cfg *c = sv->cfg;
+	struct replica *rp = &sv->rep[r];
+	if (past_deadline(s, sv, req)) {
+		/* its caller gave it up on its way here */
+		STAT(sv, r, st->cancelled++);
+		sim_fail(s, req, REQ_SHED, n->id);
+	} else if (rp->busy < c->workers) {
+		if (sv->codel)
+			codel_drops(&sv->codel[r], &c->codel, s->now_ns, 0);  /* dequeued at once */
+		start(s, n, sv, r, req);
+	} else if (c->queue < 0 || rp->qlen < (uint64_t)c->queue) {
+		if (sv->plast)
+			enqueue_by_priority(sv, r, req);
+		else
+			queue_append(rp, req);
+		rp->qlen++;
+		STAT(sv, r, twa_add(&st->queued, s->now_ns, 1));
+	} else {
+		STAT(sv, r, st->rejected++);
+		sim_fail(s, req, REQ_REJECTED, n->id);
+	}
+}
+
 static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
 {
 	struct service *sv = n->state;
@@ -682,8 +736,7 @@ static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
 	assert(r < sv->units);
 	req->replica = r;
 	STAT(sv, r, st->arrivals++);
-	if (req->cancelled || (c->discipline == DISC_DEADLINE && (req->call || req->via) &&
-				sim_request_orphan(s, req))) {
+	if (req->cancelled) {
 		/* given up on its way here (a delay, a relay) */
 		STAT(sv, r, st->cancelled++);
 		sim_fail(s, req, REQ_SHED, n->id);
@@ -699,25 +752,12 @@ static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
 		sim_fail(s, req, REQ_REJECTED, n->id);
 		return;
 	}
-	if (rp->busy < c->workers) {
-		if (__builtin_expect(sv->codel != NULL, 0))
-			codel_drops(&sv->codel[r], &c->codel, s->now_ns, 0);  /* dequeued at once */
+	if (__builtin_expect(sv->ordered, 0)) {
+		arrive_ordered(s, n, sv, r, req);
+	} else if (rp->busy < c->workers) {
 		start(s, n, sv, r, req);
 	} else if (c->queue < 0 || rp->qlen < (uint64_t)c->queue) {
-		/* the queue runs oldest (head) to newest (tail); hprev, free
-		 * while a request waits, links back for the disciplines that
-		 * take the newest */
-		if (__builtin_expect(sv->plast != NULL, 0)) {
-			enqueue_by_priority(sv, r, req);
-		} else {
-			req->next = NULL;
-			req->hprev = rp->tail;
-			if (rp->tail)
-				rp->tail->next = req;
-			else
-				rp->head = req;
-			rp->tail = req;
-		}
+		queue_append(rp, req);
 		rp->qlen++;
 		STAT(sv, r, twa_add(&st->queued, s->now_ns, 1));
 	} else {

@@ -42,7 +42,26 @@ void codel_init(struct codel *q, int64_t now);
 
 /* codel_drops says whether a request that waited delay_ns and is taken
  * from the queue at now is to be dropped (folly's Codel::overloaded), and
- * updates the state. */
-int codel_drops(struct codel *q, const struct codel_cfg *c, int64_t now, int64_t delay_ns);
+ * updates the state.  Inline: a service calls it on every request's
+ * start, and a call there makes the caller save registers on every
+ * arrival. */
+static inline int codel_drops(struct codel *q, const struct codel_cfg *c, int64_t now,
+			      int64_t delay_ns)
+{
+	if (now > q->interval_end && !q->reset) {
+		/* an interval is over: judge it by its least delay */
+		q->reset = 1;
+		q->interval_end = now + c->interval_ns;
+		q->overloaded = q->min_delay_ns > c->target_ns;
+	}
+	if (q->reset) {
+		q->reset = 0;
+		q->min_delay_ns = delay_ns;
+		return 0;
+	}
+	if (delay_ns < q->min_delay_ns)
+		q->min_delay_ns = delay_ns;
+	return q->overloaded && delay_ns > 2 * c->target_ns;
+}
 
 #endif
