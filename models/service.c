@@ -692,6 +692,27 @@ static inline void queue_append(struct replica *rp, struct request *req)
 	rp->tail = req;
 }
 
+/* wait_or_reject queues req at replica r, whose workers are all busy,
+ * or rejects it when the queue is full; `ordered` (a constant at each
+ * call) says whether a discipline may keep its own order. */
+static inline void wait_or_reject(struct sim *s, struct sim_node *n, struct service *sv,
+				  uint32_t r, struct request *req, int ordered)
+{
+	const struct service_cfg *c = sv->cfg;
+	struct replica *rp = &sv->rep[r];
+	if (c->queue < 0 || rp->qlen < (uint64_t)c->queue) {
+		if (ordered && sv->plast)
+			enqueue_by_priority(sv, r, req);
+		else
+			queue_append(rp, req);
+		rp->qlen++;
+		STAT(sv, r, twa_add(&st->queued, s->now_ns, 1));
+	} else {
+		STAT(sv, r, st->rejected++);
+		sim_fail(s, req, REQ_REJECTED, n->id);
+	}
+}
+
 /* arrive_ordered: req reaches replica r of a service with a discipline
  * other than fifo (sv->ordered), past the checks every arrival makes.
  * Out of line, so that the default's arrival stays short. */
@@ -709,16 +730,8 @@ static __attribute__((noinline)) void arrive_ordered(struct sim *s, struct sim_n
 		if (sv->codel)
 			codel_drops(&sv->codel[r], &c->codel, s->now_ns, 0);  /* dequeued at once */
 		start(s, n, sv, r, req);
-	} else if (c->queue < 0 || rp->qlen < (uint64_t)c->queue) {
-		if (sv->plast)
-			enqueue_by_priority(sv, r, req);
-		else
-			queue_append(rp, req);
-		rp->qlen++;
-		STAT(sv, r, twa_add(&st->queued, s->now_ns, 1));
 	} else {
-		STAT(sv, r, st->rejected++);
-		sim_fail(s, req, REQ_REJECTED, n->id);
+		wait_or_reject(s, n, sv, r, req, 1);
 	}
 }
 
@@ -756,13 +769,8 @@ static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
 		arrive_ordered(s, n, sv, r, req);
 	} else if (rp->busy < c->workers) {
 		start(s, n, sv, r, req);
-	} else if (c->queue < 0 || rp->qlen < (uint64_t)c->queue) {
-		queue_append(rp, req);
-		rp->qlen++;
-		STAT(sv, r, twa_add(&st->queued, s->now_ns, 1));
 	} else {
-		STAT(sv, r, st->rejected++);
-		sim_fail(s, req, REQ_REJECTED, n->id);
+		wait_or_reject(s, n, sv, r, req, 0);
 	}
 }
 

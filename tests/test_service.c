@@ -133,6 +133,18 @@ static void test_service_lifo_mm1_moments(void **state)
 	}
 }
 
+/* five_arrivals makes the directory dir (a mkdtemp template) and in it
+ * path, a trace of arrivals at 0, 1, 2, 3 and 4 s. */
+static void five_arrivals(char *dir, char *path, size_t len)
+{
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, len, "%s/t.csv", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("0\n1\n2\n3\n4\n", f);
+	fclose(f);
+}
+
 /* The order of service, one worker, 10 s each, arrivals at 0 .. 4 s: at
  * 10 s four wait.  HHVM's job queue takes the newest while the others
  * left number lifo_threshold or more: threshold 2 serves 0, 4, 3, then
@@ -155,14 +167,8 @@ static void order_fn(void *arg, const struct request *req, uint32_t node, uint32
 
 static void test_service_discipline_order(void **state)
 {
-	char dir[] = "/tmp/archsim-disc-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char path[64];
-	snprintf(path, sizeof path, "%s/t.csv", dir);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("0\n1\n2\n3\n4\n", f);
-	fclose(f);
+	char dir[] = "/tmp/archsim-disc-XXXXXX", path[64];
+	five_arrivals(dir, path, sizeof path);
 	static const struct {
 		const char *disc;
 		uint64_t want[5];
@@ -293,14 +299,8 @@ static void test_service_priority_cobham(void **state)
  * its caller was waiting when it started. */
 static void test_service_deadline_drops_given_up(void **state)
 {
-	char dir[] = "/tmp/archsim-deadline-XXXXXX";
-	assert_non_null(mkdtemp(dir));
-	char path[64];
-	snprintf(path, sizeof path, "%s/t.csv", dir);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("0\n1\n2\n3\n4\n", f);
-	fclose(f);
+	char dir[] = "/tmp/archsim-deadline-XXXXXX", path[64];
+	five_arrivals(dir, path, sizeof path);
 	static const struct {
 		const char *disc;
 		double completed, cancelled, orphans;
