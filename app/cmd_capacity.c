@@ -106,15 +106,14 @@ static int sweeps_searched(const struct sweep *set, const struct cap_spec *spec)
 
 /* answer runs the search spec asks on the scenario in src (set: it,
  * loaded), writes its evidence in outdir and prints the answer. */
-static int answer(struct cap_spec *spec_p, const struct sweep *set,
+static int answer(struct cap_spec *spec, const struct sweep *set,
 		  const struct sweep_source *src, const struct cmd_args *a, const char *outdir)
 {
-	struct cap_spec spec = *spec_p;
 	struct sim_err err = { 0 };
-	if (spec.ndims)
-		return cheapest(&spec, src, a, outdir);
+	if (spec->ndims)
+		return cheapest(spec, src, a, outdir);
 	struct cap_result res;
-	int rc = cap_search(&archsim_lang, &spec, src, a->jobs, &cmd_stop, outdir,
+	int rc = cap_search(&archsim_lang, spec, src, a->jobs, &cmd_stop, outdir,
 			    a->quiet ? NULL : stderr, &res, &err);
 	if (rc == SIM_EINTR) {
 		cap_result_free(&res);
@@ -127,16 +126,16 @@ static int answer(struct cap_spec *spec_p, const struct sweep *set,
 		return cmd_failed(rc, &err, rc == SIM_EINVAL ? "" : "archsim: ");
 	}
 	char lo[64], hi[64], ans[64];
-	cap_format(&spec, spec.min, lo, sizeof lo);
-	cap_format(&spec, res.nprobes > 1 ? res.probes[1].value : spec.max, hi, sizeof hi);
+	cap_format(spec, spec->min, lo, sizeof lo);
+	cap_format(spec, res.nprobes > 1 ? res.probes[1].value : spec->max, hi, sizeof hi);
 	int headroom = res.found && res.goal != CAP_LARGEST;
 	if (!res.found) {
-		printf("no value of %s from %s to %s meets %s\n", spec.path, lo,
-		       spec.has_max ? hi : "the doubling's end", spec.slo);
+		printf("no value of %s from %s to %s meets %s\n", spec->path, lo,
+		       spec->has_max ? hi : "the doubling's end", spec->slo);
 	} else {
-		cap_format(&spec, res.answer, ans, sizeof ans);
+		cap_format(spec, res.answer, ans, sizeof ans);
 		printf("%s %s that meets %s: %s%s\n",
-		       res.goal == CAP_LARGEST ? "largest" : "smallest", spec.path, spec.slo, ans,
+		       res.goal == CAP_LARGEST ? "largest" : "smallest", spec->path, spec->slo, ans,
 		       res.both ? " (it holds over the whole range searched)" : "");
 		/* where the answer leaves the least room: its busiest node */
 		const struct cap_probe *at = NULL;
@@ -151,7 +150,7 @@ static int answer(struct cap_spec *spec_p, const struct sweep *set,
 		struct cap_result h = { 0 };
 		double base = set->points[0]->load_scale;
 		if (res.goal != CAP_LARGEST)
-			rc = cap_headroom(&archsim_lang, &spec, res.answer, base, src, a->jobs,
+			rc = cap_headroom(&archsim_lang, spec, res.answer, base, src, a->jobs,
 					  &cmd_stop, outdir, a->quiet ? NULL : stderr, &h, &err);
 		if (rc == 0 && res.goal != CAP_LARGEST)
 			print_headroom(&h, ans, base);
@@ -159,15 +158,15 @@ static int answer(struct cap_spec *spec_p, const struct sweep *set,
 		if (rc) {
 			cap_result_free(&res);
 			if (rc == SIM_EINTR) {
-				fprintf(stderr, "archsim: interrupted; capacity-%s.csv written, headroom not\n", spec.path);
+				fprintf(stderr, "archsim: interrupted; capacity-%s.csv written, headroom not\n", spec->path);
 				return 128 + (int)cmd_stop;
 			}
 			return cmd_failed(rc, &err, rc == SIM_EINVAL ? "" : "archsim: ");
 		}
 	}
 	if (!a->quiet)
-		printf("evidence: %s/capacity-%s.csv (%zu probes)%s%s%s\n", outdir, spec.path,
-		       res.nprobes, headroom ? ", headroom-" : "", headroom ? spec.path : "",
+		printf("evidence: %s/capacity-%s.csv (%zu probes)%s%s%s\n", outdir, spec->path,
+		       res.nprobes, headroom ? ", headroom-" : "", headroom ? spec->path : "",
 		       headroom ? ".csv" : "");
 	cap_result_free(&res);
 	return 0;

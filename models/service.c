@@ -21,8 +21,9 @@
  * index, so the replicas taking requests are always a prefix, as
  * balancers read them; one up and not yet registered is read by the
  * autoscaler as an idle replica); replicas removed are the
- * starting ones first, youngest first (a ReplicaSet deletes pods not yet
- * ready first), then the highest of those taking requests, which drain:
+ * starting ones first, ranked as a ReplicaSet ranks pods to delete (not
+ * yet up before up, then the newest), then the highest of those taking
+ * requests, which drain:
  * they take nothing new, and what they still hold after `drain` fails
  * (the kubelet's SIGKILL after terminationGracePeriodSeconds).  A replica
  * that becomes ready at an index still draining takes over what it holds:
@@ -313,7 +314,6 @@ struct service {
 	int64_t last_change_ns;
 	gsl_rng *rng;                    /* startup draws */
 	struct codel *codel;             /* [units] with discipline codel */
-	int ordered;                     /* a discipline other than fifo */
 	struct request **plast;          /* [units][SIM_PRIORITIES] with
 					  * discipline priority: each class's
 					  * last in the queue */
@@ -394,7 +394,6 @@ static int svc_init(struct sim *s, struct sim_node *n)
 	sv->rep = calloc(sv->units, sizeof *sv->rep);
 	if (!sv->rep)
 		return SIM_ENOMEM;
-	sv->ordered = c->discipline != DISC_FIFO;
 	if (c->discipline == DISC_PRIORITY &&
 	    !(sv->plast = calloc((size_t)sv->units * SIM_PRIORITIES, sizeof *sv->plast)))
 		return SIM_ENOMEM;
@@ -525,6 +524,17 @@ static void start(struct sim *s, struct sim_node *n, struct service *sv,
 	req->timer = sim_timer_set(s, now + d, n->id, SVC_EV_DONE, req, r);
 }
 
+/* queue_pop_head takes the oldest waiting request from replica rp's
+ * queue, which is not empty. */
+static inline struct request *queue_pop_head(struct replica *rp)
+{
+	struct request *q = rp->head;
+	rp->head = q->next;
+	if (!rp->head)
+		rp->tail = NULL;
+	return q;
+}
+
 /* take_newest removes the request replica rp serves next under lifo or
  * adaptive_lifo: the newest, or the oldest below the threshold; but with
  * max_queue_wait, first the oldest once it has waited longer (HHVM's job
@@ -541,10 +551,16 @@ static struct request *take_newest(const struct service_cfg *c, struct replica *
 		rp->tail->next = NULL;
 		return q;
 	}
-	rp->head = q->next;
-	if (!rp->head)
-		rp->tail = NULL;
-	return q;
+	return queue_pop_head(rp);
+}
+
+/* past_deadline says whether, under discipline deadline, req's caller no
+ * longer waits for it.  Out of line: an arrival's path stays short. */
+static __attribute__((noinline)) int past_deadline(struct sim *s, const struct service *sv,
+						   const struct request *req)
+{
+	return sv->cfg->discipline == DISC_DEADLINE && (req->call || req->via) &&
+	       sim_request_orphan(s, req);
 }
 
 /* startable says whether q, just taken from replica r's queue, is to be
@@ -555,8 +571,7 @@ static inline int startable(struct sim *s, struct sim_node *n, struct service *s
 			    struct request *q, int64_t now, int ordered)
 {
 	const struct service_cfg *c = sv->cfg;
-	if (q->cancelled || (ordered && c->discipline == DISC_DEADLINE && (q->call || q->via) &&
-			     sim_request_orphan(s, q))) {
+	if (q->cancelled || (ordered && past_deadline(s, sv, q))) {
 		/* its caller gave it up: not started */
 		STAT(sv, r, st->cancelled++);
 		sim_fail(s, q, REQ_SHED, n->id);
@@ -571,15 +586,6 @@ static inline int startable(struct sim *s, struct sim_node *n, struct service *s
 		return 0;
 	}
 	return 1;
-}
-
-/* past_deadline says whether, under discipline deadline, req's caller no
- * longer waits for it.  Out of line: an arrival's path stays short. */
-static __attribute__((noinline)) int past_deadline(struct sim *s, const struct service *sv,
-						   const struct request *req)
-{
-	return sv->cfg->discipline == DISC_DEADLINE && (req->call || req->via) &&
-	       sim_request_orphan(s, req);
 }
 
 /* enqueue_by_priority queues req at replica r behind every waiting
@@ -607,9 +613,9 @@ static __attribute__((noinline)) void enqueue_by_priority(struct service *sv, ui
 }
 
 /* serve_next starts replica r's next request under a discipline other
- * than first come, first served (sv->ordered); out of line, so that the
- * default keeps release short. */
-static void serve_next(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r,
+ * than fifo, and says whether there was one to start; out of line, so
+ * that the default keeps release short. */
+static int serve_next(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r,
 		       int64_t now)
 {
 	struct replica *rp = &sv->rep[r];
@@ -619,10 +625,7 @@ static void serve_next(struct sim *s, struct sim_node *n, struct service *sv, ui
 		if (c->discipline == DISC_LIFO || c->discipline == DISC_ADAPTIVE_LIFO) {
 			q = take_newest(c, rp, now);
 		} else {
-			q = rp->head;
-			rp->head = q->next;
-			if (!rp->head)
-				rp->tail = NULL;
+			q = queue_pop_head(rp);
 			if (sv->plast && sv->plast[r * SIM_PRIORITIES + q->prio] == q)
 				sv->plast[r * SIM_PRIORITIES + q->prio] = NULL;
 		}
@@ -630,9 +633,10 @@ static void serve_next(struct sim *s, struct sim_node *n, struct service *sv, ui
 		STAT(sv, r, twa_add(&st->queued, now, -1));
 		if (startable(s, n, sv, r, q, now, 1)) {
 			start(s, n, sv, r, q);
-			return;
+			return 1;
 		}
 	}
+	return 0;
 }
 
 /* release frees the worker holding req at replica r and starts the next
@@ -646,27 +650,22 @@ static void release(struct sim *s, struct sim_node *n, struct service *sv,
 	if (sv->track == HELD_LIST)
 		held_remove(sv, r, req);
 	STAT(sv, r, twa_add(&st->busy, now, -1));
-	if (__builtin_expect(sv->ordered, 0)) {
-		serve_next(s, n, sv, r, now);
-		if (r >= sv->active && !rp->busy)
-			recount(s, n, sv, r);    /* a replica scaled away, now idle */
-		return;
+	if (__builtin_expect(sv->cfg->discipline != DISC_FIFO, 0)) {
+		if (serve_next(s, n, sv, r, now))
+			return;
+	} else {
+		while (rp->head) {
+			struct request *q = queue_pop_head(rp);
+			rp->qlen--;
+			STAT(sv, r, twa_add(&st->queued, now, -1));
+			if (!startable(s, n, sv, r, q, now, 0))
+				continue;
+			start(s, n, sv, r, q);
+			return;
+		}
 	}
-	while (rp->head) {
-		struct request *q = rp->head;
-		rp->head = q->next;
-		if (!rp->head)
-			rp->tail = NULL;
-		rp->qlen--;
-		STAT(sv, r, twa_add(&st->queued, now, -1));
-		if (!startable(s, n, sv, r, q, now, 0))
-			continue;
-		start(s, n, sv, r, q);
-		return;
-	}
-	if (r >= sv->active && !rp->busy) {
+	if (r >= sv->active && !rp->busy)
 		recount(s, n, sv, r);    /* a replica scaled away, now idle */
-	}
 }
 
 /* fail ends req, which replica r no longer holds, with `status`, arisen
@@ -714,8 +713,8 @@ static inline void wait_or_reject(struct sim *s, struct sim_node *n, struct serv
 }
 
 /* arrive_ordered: req reaches replica r of a service with a discipline
- * other than fifo (sv->ordered), past the checks every arrival makes.
- * Out of line, so that the default's arrival stays short. */
+ * other than fifo, past the checks every arrival makes.  Out of line, so
+ * that the default's arrival stays short. */
 static __attribute__((noinline)) void arrive_ordered(struct sim *s, struct sim_node *n,
 						     struct service *sv, uint32_t r,
 						     struct request *req)
@@ -765,7 +764,7 @@ static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
 		sim_fail(s, req, REQ_REJECTED, n->id);
 		return;
 	}
-	if (__builtin_expect(sv->ordered, 0)) {
+	if (__builtin_expect(c->discipline != DISC_FIFO, 0)) {
 		arrive_ordered(s, n, sv, r, req);
 	} else if (rp->busy < c->workers) {
 		start(s, n, sv, r, req);
@@ -993,7 +992,7 @@ static void one_ready(struct sim *s, struct sim_node *n, struct service *sv)
 }
 
 /* set_spec makes the replica count k: replicas added start, replicas
- * removed are the starting ones (youngest first), then the highest of
+ * removed are the starting ones (see the loop), then the highest of
  * those taking requests, which drain. */
 static void set_spec(struct sim *s, struct sim_node *n, struct service *sv, uint32_t k)
 {
@@ -1033,20 +1032,18 @@ static void set_spec(struct sim *s, struct sim_node *n, struct service *sv, uint
 		sv->start_at[slot] = s->now_ns;
 	}
 	while (sv->spec > k && sv->starting) {
-		/* the youngest starting replica (a ReplicaSet deletes the
-		 * newest of its pods not yet ready first), those not yet up
-		 * before those registering; of those added at once, the
-		 * highest slot */
+		/* as a ReplicaSet ranks pods to delete (controller.ActivePods'
+		 * Less): those not yet up before those up and registering;
+		 * of those up, the latest up first; of the others, the
+		 * newest first; of those alike, the highest slot */
 		uint32_t best = UINT32_MAX;
 		for (uint32_t i = 0; i < sv->units; i++) {
 			if (!sim_timer_pending(&sv->start_t[i]))
 				continue;
-			/* not yet up before up and registering, as a ReplicaSet
-			 * deletes pods not ready before ready ones */
 			int up = sv->up_at[i] != INT64_MAX;
 			int best_up = best != UINT32_MAX && sv->up_at[best] != INT64_MAX;
-			if (best == UINT32_MAX || up < best_up ||
-			    (up == best_up && sv->start_at[i] >= sv->start_at[best]))
+			const int64_t *t = up ? sv->up_at : sv->start_at;
+			if (best == UINT32_MAX || up < best_up || (up == best_up && t[i] >= t[best]))
 				best = i;
 		}
 		if (best == UINT32_MAX)
@@ -1058,12 +1055,11 @@ static void set_spec(struct sim *s, struct sim_node *n, struct service *sv, uint
 	}
 	if (sv->spec > k) {
 		/* none is starting now: replicas [k, active) drain */
-		uint32_t from = k;
-		for (uint32_t r = from; r < sv->active; r++)
+		for (uint32_t r = k; r < sv->active; r++)
 			sim_schedule(s, s->now_ns + c->drain_ns, n->id, SVC_EV_DRAIN, NULL,
 				     (uint64_t)sv->drain_gen[r] << 32 | r);
 		sv->spec = k;
-		set_active(s, n, sv, from);
+		set_active(s, n, sv, k);
 	}
 	reps_note(s, sv);
 }
