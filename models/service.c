@@ -45,6 +45,8 @@
 
 #include "sim/autoscale.h"
 #include "sim/codel.h"
+#include "sim/pause.h"
+#include "sim/psq.h"
 #include "sim/rng.h"
 #include "sim/stats.h"
 
@@ -56,10 +58,11 @@
  * this long is a flap: the HPA's default scale-down stabilization window */
 #define SVC_FLAP_NS (300 * 1000000000LL)
 
-enum { SVC_EV_DONE = 1, SVC_EV_READY, SVC_EV_REGISTER, SVC_EV_DRAIN };
+enum { SVC_EV_DONE = 1, SVC_EV_READY, SVC_EV_REGISTER, SVC_EV_DRAIN, SVC_EV_PS };
 
 /* The order a replica's waiting requests are served in (`discipline`). */
-enum { DISC_FIFO, DISC_LIFO, DISC_ADAPTIVE_LIFO, DISC_CODEL, DISC_PRIORITY, DISC_DEADLINE };
+enum { DISC_FIFO, DISC_LIFO, DISC_ADAPTIVE_LIFO, DISC_CODEL, DISC_PRIORITY, DISC_DEADLINE,
+       DISC_PS };
 
 
 struct route {
@@ -87,7 +90,9 @@ struct service_cfg {
 	struct as_cfg as;      /* autoscale; as.given when present */
 	int discipline;        /* DISC_* */
 	uint32_t lifo_threshold; /* adaptive_lifo; UINT32_MAX: not given */
+	int preemptive;        /* priority: preemptive-resume */
 	struct codel_cfg codel;
+	struct pause_cfg pauses;
 };
 
 static void svc_cfg_init(void *obj)
@@ -120,10 +125,29 @@ static int svc_validate(struct check_ctx *ctx, const char *path,
 		return check_fail(ctx, yt_get(map, "discipline"), what,
 				  "adaptive_lifo needs lifo_threshold: how many others must wait for the newest to go first");
 	}
+	if (c->preemptive && c->discipline != DISC_PRIORITY) {
+		snprintf(what, sizeof what, "%s.preemptive", path);
+		return check_fail(ctx, yt_get(map, "preemptive"), what,
+				  "is for discipline priority: only classes give a request the right to take another's worker");
+	}
+	if (c->pauses.given && (c->discipline == DISC_PS || c->preemptive)) {
+		snprintf(what, sizeof what, "%s.pauses", path);
+		return check_fail(ctx, yt_get(map, "pauses"), what,
+				  "not supported with %s: a pause would stall %s work, which is not modelled",
+				  c->preemptive ? "preemptive priority" : "discipline ps",
+				  c->preemptive ? "resumed" : "shared");
+	}
+	if (c->discipline == DISC_PS && (c->contention > 0 || c->max_wait_ns)) {
+		const char *key = c->contention > 0 ? "contention" : "max_queue_wait";
+		snprintf(what, sizeof what, "%s.%s", path, key);
+		return check_fail(ctx, yt_get(map, key), what,
+				  "has no meaning under discipline ps: nothing waits, and the sharing is the slowdown");
+	}
 	return 0;
 }
 
-static const char *const disc_names[] = { "fifo", "lifo", "adaptive_lifo", "codel", "priority", "deadline", NULL };
+static const char *const disc_names[] = { "fifo", "lifo", "adaptive_lifo", "codel", "priority",
+					   "deadline", "ps", NULL };
 
 /* codel_validate: folly refuses an interval that is not longer than the
  * target (Codel::setOptions). */
@@ -152,6 +176,38 @@ static const struct param codel_params[] = {
 
 static const struct param_table codel_table = {
 	.params = codel_params, .size = sizeof(struct codel_cfg), .validate = codel_validate,
+};
+
+/* pause_validate: a schedule whose pauses last as long as its gaps on
+ * average would stop the replica for good. */
+static int pause_validate(struct check_ctx *ctx, const char *what, const struct yt_node *map,
+			  void *obj)
+{
+	const struct pause_cfg *c = obj;
+	if (c->every.mean <= c->duration.mean) {
+		char w[300];
+		snprintf(w, sizeof w, "%s.every", what);
+		return check_fail(ctx, yt_get(map, "every"), w,
+				  "must be longer than duration on average (%g s against %g s): the replica would never run",
+				  c->every.mean, c->duration.mean);
+	}
+	return param_mark_given(ctx, what, map, obj);
+}
+
+static const struct param pause_params[] = {
+	{ .name = "every", .type = PARAM_DIST, PARAM_FIELD(struct pause_cfg, every),
+	  .flags = PARAM_REQUIRED,
+	  .doc = "from the start of one pause to the start of the next (never before it ended): a runtime's collection interval" },
+	{ .name = "duration", .type = PARAM_DIST, PARAM_FIELD(struct pause_cfg, duration),
+	  .flags = PARAM_REQUIRED, .doc = "how long each pause stops the replica" },
+	{ .name = "synchronized", .type = PARAM_BOOL, PARAM_FIELD(struct pause_cfg, synchronized),
+	  .def = "false",
+	  .doc = "the replicas pause together, on one schedule; otherwise each on its own, from its own phase" },
+	{ 0 }
+};
+
+static const struct param_table pause_table = {
+	.params = pause_params, .size = sizeof(struct pause_cfg), .validate = pause_validate,
 };
 
 static const struct param route_params[] = {
@@ -209,13 +265,20 @@ static const struct param svc_params[] = {
 	  .doc = "a request that has waited longer than this when its turn comes is dropped as `shed` instead of served (load shedding by queue wait)" },
 	{ .name = "discipline", .type = PARAM_ENUM, PARAM_FIELD(struct service_cfg, discipline),
 	  .names = disc_names, .def = "fifo",
-	  .doc = "the order each replica serves its waiting requests in: `fifo`; `lifo`, the newest first; `adaptive_lifo`, HHVM's job queue: the oldest first, but the newest while `lifo_threshold` or more others wait; `codel`, folly's CoDel for RPC queues: the oldest first, and while the least queueing delay of the last `codel.interval` was above `codel.target`, a request whose wait passed twice the target when its turn comes is dropped as `shed`; `priority`, non-preemptive priority classes: a waiting request of a lower workload `priority` first, first come first served within a class; `deadline`, first come first served, but a request whose caller no longer waits for it (its timeout passed, as a gRPC server learns from the deadline the call carries) is dropped, counted in `cancelled`, instead of started. With `max_queue_wait`, the oldest is dropped first once it has waited longer, as HHVM does" },
+	  .doc = "the order each replica serves its waiting requests in: `fifo`; `lifo`, the newest first; `adaptive_lifo`, HHVM's job queue: the oldest first, but the newest while `lifo_threshold` or more others wait; `codel`, folly's CoDel for RPC queues: the oldest first, and while the least queueing delay of the last `codel.interval` was above `codel.target`, a request whose wait passed twice the target when its turn comes is dropped as `shed`; `priority`, non-preemptive priority classes: a waiting request of a lower workload `priority` first, first come first served within a class; `deadline`, first come first served, but a request whose caller no longer waits for it (its timeout passed, as a gRPC server learns from the deadline the call carries) is dropped, counted in `cancelled`, instead of started; `ps`, processor sharing: nothing waits, every request present is served at once, each at min(1, workers / present) of a worker's speed (a CPU-bound server with many threads: `workers` are its cores, and `queue` bounds the requests held beyond them). With `max_queue_wait`, the oldest is dropped first once it has waited longer, as HHVM does" },
 	{ .name = "lifo_threshold", .type = PARAM_UINT, PARAM_FIELD(struct service_cfg, lifo_threshold),
 	  .umin = 0, .umax = SVC_MAX_QUEUE, .def_doc = "none: adaptive_lifo needs it",
 	  .doc = "for discipline adaptive_lifo (other disciplines keep it unused, so that a sweep can compare them): the newest is served first while at least this many others wait (HHVM's Server.ThreadJobLIFOSwitchThreshold; 0 is lifo)" },
+	{ .name = "preemptive", .type = PARAM_BOOL, PARAM_FIELD(struct service_cfg, preemptive),
+	  .def = "false",
+	  .doc = "for discipline priority: a request that finds every worker busy takes the worker of one in service of a later class (the latest class, and of it the latest started), which waits at the head of its class and later resumes where it stopped (preemptive-resume), when the queue has room for it. A request waiting on its calls keeps its worker" },
 	{ .name = "codel", .type = PARAM_MAP, PARAM_FIELD(struct service_cfg, codel),
 	  .sub = &codel_table, .def = "{}", .shape = "{target: 5ms, interval: 100ms}",
 	  .doc = "discipline codel's settings, with folly's defaults (other disciplines keep them unused)" },
+	{ .name = "pauses", .type = PARAM_MAP, PARAM_FIELD(struct service_cfg, pauses),
+	  .sub = &pause_table, .def_doc = "none",
+	  .shape = "{every: {dist: exponential, mean: 5s}, duration: 80ms, synchronized: false}",
+	  .doc = "stop-the-world pauses (garbage collection) of each replica: work in service stalls until a pause ends, and a request started during one waits for its end (its worker is held). The first pause falls at a uniform share of the first gap, so replicas do not line up unless `synchronized`" },
 	{ .name = "next", .type = PARAM_LIST, PARAM_FIELD(struct service_cfg, next),
 	  PARAM_COUNT(struct service_cfg, nnext), .elem = &route_elem,
 	  .elem_size = sizeof(struct route), .max_len = SVC_MAX_NEXT, .item = "routes",
@@ -251,6 +314,13 @@ static const struct param_table svc_table = {
 };
 
 /* ---- running ----------------------------------------------------------- */
+
+/* A replica's requests under discipline ps, and the timer of the next
+ * to leave. */
+struct shared {
+	struct psq q;
+	struct sim_timer t;
+};
 
 /* Statistics since warm-up, for the node or one replica. */
 struct svc_stats {
@@ -288,6 +358,8 @@ struct service {
 					  * holds, for a crash or a drain's end
 					  * to fail */
 	double inv_speed;
+	int stretch;                     /* contention or pauses: a service's
+					  * end is not its start + demand */
 	struct svc_stats tot;
 	double ts_prev[4];               /* integrals at the last sample */
 	int64_t ts_prev_ns;
@@ -314,9 +386,13 @@ struct service {
 	int64_t last_change_ns;
 	gsl_rng *rng;                    /* startup draws */
 	struct codel *codel;             /* [units] with discipline codel */
+	struct shared *ps;               /* [units] with discipline ps */
+	struct pauses *pz;               /* [units], or [1] synchronized:
+					  * with pauses */
 	struct request **plast;          /* [units][SIM_PRIORITIES] with
 					  * discipline priority: each class's
 					  * last in the queue */
+
 	/* the autoscaler, when the node has one */
 	struct as_state as;
 	double *mprev;                   /* [units] the cumulative metric at
@@ -378,6 +454,7 @@ static int svc_init(struct sim *s, struct sim_node *n)
 		return SIM_ENOMEM;
 	sv->cfg = c;
 	sv->inv_speed = 1.0 / c->speed;
+	sv->stretch = c->contention > 0 || c->pauses.given;
 	sv->units = n->units;
 	sv->active = c->replicas;
 	/* the held lists: a crash, or the end of a drain, fails them */
@@ -397,6 +474,25 @@ static int svc_init(struct sim *s, struct sim_node *n)
 	if (c->discipline == DISC_PRIORITY &&
 	    !(sv->plast = calloc((size_t)sv->units * SIM_PRIORITIES, sizeof *sv->plast)))
 		return SIM_ENOMEM;
+	if (c->preemptive)
+		sv->track = HELD_LIST;   /* a victim is found among what it holds */
+	if (c->discipline == DISC_PS) {
+		if (!(sv->ps = calloc(sv->units, sizeof *sv->ps)))
+			return SIM_ENOMEM;
+		for (uint32_t r = 0; r < sv->units; r++)
+			psq_init(&sv->ps[r].q, c->workers, s->now_ns);
+		/* what it serves is in its set: a list keeps the calling alone */
+		if (sv->track == HELD_LIST)
+			sv->track = HELD_SCAN;
+	}
+	if (c->pauses.given) {
+		uint32_t k = c->pauses.synchronized ? 1 : sv->units;
+		if (!(sv->pz = calloc(k, sizeof *sv->pz)))
+			return SIM_ENOMEM;
+		uint64_t base = rng_key(rng_key(s->run_key, 0x7061757365ull /* "pause" */), n->id);
+		for (uint32_t r = 0; r < k; r++)
+			pauses_init(&sv->pz[r], rng_key(base, r));
+	}
 	if (c->discipline == DISC_CODEL) {
 		if (!(sv->codel = calloc(sv->units, sizeof *sv->codel)))
 			return SIM_ENOMEM;
@@ -464,6 +560,12 @@ static void svc_fini(struct sim *s, struct sim_node *n)
 	free(sv->start_at);
 	free(sv->up_at);
 	free(sv->codel);
+	for (uint32_t r = 0; sv->ps && r < sv->units; r++)
+		psq_fini(&sv->ps[r].q);
+	free(sv->ps);
+	for (uint32_t r = 0; sv->pz && r < (sv->cfg->pauses.synchronized ? 1 : sv->units); r++)
+		pauses_fini(&sv->pz[r]);
+	free(sv->pz);
 	free(sv->plast);
 	free(sv->ready_since);
 	free(sv->drain_gen);
@@ -499,6 +601,29 @@ static void held_remove(struct service *sv, uint32_t r, struct request *req)
 		req->hnext->hprev = req->hprev;
 }
 
+/* stretched_end says when the service of demand d begun now at replica
+ * r ends, with `contention` (the other busy workers slow it) or `pauses`
+ * (it stalls while the replica is paused).  Out of line: a service
+ * without either never calls it. */
+static __attribute__((noinline)) int64_t stretched_end(struct sim *s, struct service *sv,
+						       uint32_t r, int64_t d)
+{
+	const struct service_cfg *c = sv->cfg;
+	if (c->contention > 0) {
+		double x = (double)d * (1 + c->contention * (sv->rep[r].busy - 1));
+		d = x < (double)(INT64_MAX / 4) ? (int64_t)x : INT64_MAX / 4;
+	}
+	if (!sv->pz)
+		return s->now_ns + d;
+	struct pauses *p = &sv->pz[c->pauses.synchronized ? 0 : r];
+	int64_t end = pause_stretch(p, &c->pauses, s->draw, s->now_ns, d, s->end_ns);
+	if (end < 0) {
+		s->oom = 1;
+		return s->now_ns + d;
+	}
+	return end;
+}
+
 static void start(struct sim *s, struct sim_node *n, struct service *sv,
 		  uint32_t r, struct request *req)
 {
@@ -515,13 +640,10 @@ static void start(struct sim *s, struct sim_node *n, struct service *sv,
 		st->wait_sum_ns += (double)wait;
 	});
 	int64_t d = sim_demand_ns(s, n, r, req, &sv->cfg->service, sv->inv_speed);
-	if (sv->cfg->contention > 0) {
-		double x = (double)d * (1 + sv->cfg->contention * (rp->busy - 1));
-		d = x < (double)(INT64_MAX / 4) ? (int64_t)x : INT64_MAX / 4;
-	}
+	int64_t end = __builtin_expect(sv->stretch, 0) ? stretched_end(s, sv, r, d) : now + d;
 	req->seq = (uint64_t)now;        /* its service's start (seq is free
 					  * until the request is a reply) */
-	req->timer = sim_timer_set(s, now + d, n->id, SVC_EV_DONE, req, r);
+	req->timer = sim_timer_set(s, end, n->id, SVC_EV_DONE, req, r);
 }
 
 /* queue_pop_head takes the oldest waiting request from replica rp's
@@ -588,6 +710,32 @@ static inline int startable(struct sim *s, struct sim_node *n, struct service *s
 	return 1;
 }
 
+/* resume starts again, at replica r, the service of req, stopped by a
+ * preemption with req->seq of its demand left; its wait was counted
+ * when it first started. */
+static void resume(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r,
+		   struct request *req)
+{
+	int64_t now = s->now_ns, left = (int64_t)req->seq;
+	sv->rep[r].busy++;
+	held_add(sv, r, req);
+	STAT(sv, r, twa_add(&st->busy, now, 1));
+	req->preempted = 0;
+	req->seq = (uint64_t)now;
+	req->timer = sim_timer_set(s, now + left, n->id, SVC_EV_DONE, req, r);
+}
+
+/* start_ordered starts req at replica r under a discipline other than
+ * fifo: afresh, or where a preemption stopped it. */
+static void start_ordered(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r,
+			  struct request *req)
+{
+	if (req->preempted)
+		resume(s, n, sv, r, req);
+	else
+		start(s, n, sv, r, req);
+}
+
 /* enqueue_by_priority queues req at replica r behind every waiting
  * request of its class or a lower-numbered one, before the others: the
  * queue stays in the order it is served in, each class first come first
@@ -612,14 +760,18 @@ static __attribute__((noinline)) void enqueue_by_priority(struct service *sv, ui
 	last[req->prio] = req;
 }
 
-/* serve_next starts replica r's next request under a discipline other
- * than fifo, and says whether there was one to start; out of line, so
- * that the default keeps release short. */
+/* serve_next counts a worker of replica r freed and starts its next
+ * request, under a discipline other than fifo, and says whether there
+ * was one to start; out of line, so that the default keeps release
+ * short.  Under ps there is nothing to start: the set counts its own. */
 static int serve_next(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r,
 		       int64_t now)
 {
 	struct replica *rp = &sv->rep[r];
 	const struct service_cfg *c = sv->cfg;
+	if (sv->ps)
+		return 0;                /* its set counts what it serves */
+	STAT(sv, r, twa_add(&st->busy, now, -1));
 	while (rp->head) {
 		struct request *q;
 		if (c->discipline == DISC_LIFO || c->discipline == DISC_ADAPTIVE_LIFO) {
@@ -631,8 +783,8 @@ static int serve_next(struct sim *s, struct sim_node *n, struct service *sv, uin
 		}
 		rp->qlen--;
 		STAT(sv, r, twa_add(&st->queued, now, -1));
-		if (startable(s, n, sv, r, q, now, 1)) {
-			start(s, n, sv, r, q);
+		if (q->preempted || startable(s, n, sv, r, q, now, 1)) {
+			start_ordered(s, n, sv, r, q);
 			return 1;
 		}
 	}
@@ -649,11 +801,11 @@ static void release(struct sim *s, struct sim_node *n, struct service *sv,
 	rp->busy--;
 	if (sv->track == HELD_LIST)
 		held_remove(sv, r, req);
-	STAT(sv, r, twa_add(&st->busy, now, -1));
 	if (__builtin_expect(sv->cfg->discipline != DISC_FIFO, 0)) {
 		if (serve_next(s, n, sv, r, now))
 			return;
 	} else {
+		STAT(sv, r, twa_add(&st->busy, now, -1));
 		while (rp->head) {
 			struct request *q = queue_pop_head(rp);
 			rp->qlen--;
@@ -712,6 +864,103 @@ static inline void wait_or_reject(struct sim *s, struct sim_node *n, struct serv
 	}
 }
 
+/* ps_rearm sets replica r's timer for the next to leave its set. */
+static void ps_rearm(struct sim *s, struct sim_node *n, struct shared *p, uint32_t r)
+{
+	sim_timer_cancel(&p->t);
+	int64_t at = psq_next_ns(&p->q);
+	if (at != INT64_MAX) {
+		p->t = sim_timer_set(s, at, n->id, SVC_EV_PS, NULL, r);
+		s->oom |= !p->t.ev;
+	}
+}
+
+/* ps_count counts a request joining (d = 1) or leaving (d = -1) replica
+ * r's set, where it is the k-th present: the first `workers` are busy
+ * workers, the others are counted as waiting, so that busy_mean plus
+ * queue_len_mean is the number served at once. */
+static void ps_count(struct service *sv, uint32_t r, uint32_t k, int64_t now, int d)
+{
+	if (k <= sv->cfg->workers)
+		STAT(sv, r, twa_add(&st->busy, now, d));
+	else
+		STAT(sv, r, twa_add(&st->queued, now, d));
+}
+
+/* ps_arrive: req joins replica r's set under discipline ps, or is
+ * rejected when the replica holds workers + queue already. */
+static void ps_arrive(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r,
+		      struct request *req)
+{
+	const struct service_cfg *c = sv->cfg;
+	struct replica *rp = &sv->rep[r];
+	int64_t now = s->now_ns;
+	if (c->queue >= 0 && rp->busy >= c->workers + (uint64_t)c->queue) {
+		STAT(sv, r, st->rejected++);
+		sim_fail(s, req, REQ_REJECTED, n->id);
+		return;
+	}
+	int64_t d = sim_demand_ns(s, n, r, req, &c->service, sv->inv_speed);
+	struct shared *p = &sv->ps[r];
+	if (psq_add(&p->q, now, d, req)) {
+		s->oom = 1;
+		return;
+	}
+	rp->busy++;
+	req->seq = (uint64_t)d;          /* its demand, for orphan_busy_s */
+	STAT(sv, r, st->started++);
+	ps_count(sv, r, p->q.n, now, 1);
+	ps_rearm(s, n, p, r);
+}
+
+/* preempt gives req, which found every worker of replica r busy, the
+ * worker of one in service of a later class, when there is one and the
+ * queue has room for it, and says whether it did.  The one stopped is of
+ * the latest class, and of it the latest started (the least served so
+ * far, on average); it waits at the head of its class and resumes with
+ * what it had left.  It is found by a look at what the replica holds,
+ * `workers` requests at most: no count kept on every service's end. */
+static int preempt(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r,
+		   struct request *req)
+{
+	const struct service_cfg *c = sv->cfg;
+	struct replica *rp = &sv->rep[r];
+	if (c->queue >= 0 && rp->qlen >= (uint64_t)c->queue)
+		return 0;
+	struct request *v = NULL;
+	for (struct request *h = rp->held; h; h = h->hnext)
+		if (h->prio > req->prio && !h->waiting && h->timer.ev &&
+		    (!v || h->prio > v->prio || (h->prio == v->prio && h->seq > v->seq)))
+			v = h;
+	if (!v)
+		return 0;
+	int k = v->prio;
+	int64_t now = s->now_ns;
+	int64_t left = v->timer.ev->time_ns - now;
+	sim_timer_cancel(&v->timer);
+	held_remove(sv, r, v);
+	rp->busy--;
+	STAT(sv, r, twa_add(&st->busy, now, -1));
+	v->preempted = 1;
+	v->seq = (uint64_t)left;
+	/* at the head of its class: behind the last of an earlier one */
+	struct request **last = &sv->plast[(size_t)r * SIM_PRIORITIES];
+	struct request *after = NULL;
+	for (int j = k - 1; j >= 0 && !after; j--)
+		after = last[j];
+	struct request **at = after ? &after->next : &rp->head;
+	v->next = *at;
+	*at = v;
+	if (!v->next)
+		rp->tail = v;
+	if (!last[k])
+		last[k] = v;
+	rp->qlen++;
+	STAT(sv, r, twa_add(&st->queued, now, 1));
+	start_ordered(s, n, sv, r, req);
+	return 1;
+}
+
 /* arrive_ordered: req reaches replica r of a service with a discipline
  * other than fifo, past the checks every arrival makes.  Out of line, so
  * that the default's arrival stays short. */
@@ -721,15 +970,17 @@ static __attribute__((noinline)) void arrive_ordered(struct sim *s, struct sim_n
 {
 	const struct service_cfg *c = sv->cfg;
 	struct replica *rp = &sv->rep[r];
-	if (past_deadline(s, sv, req)) {
+	if (sv->ps) {
+		ps_arrive(s, n, sv, r, req);
+	} else if (past_deadline(s, sv, req)) {
 		/* its caller gave it up on its way here */
 		STAT(sv, r, st->cancelled++);
 		sim_fail(s, req, REQ_SHED, n->id);
 	} else if (rp->busy < c->workers) {
 		if (sv->codel)
 			codel_drops(&sv->codel[r], &c->codel, s->now_ns, 0);  /* dequeued at once */
-		start(s, n, sv, r, req);
-	} else {
+		start_ordered(s, n, sv, r, req);
+	} else if (!c->preemptive || !preempt(s, n, sv, r, req)) {
 		wait_or_reject(s, n, sv, r, req, 1);
 	}
 }
@@ -823,19 +1074,16 @@ static void scaling_event(struct sim *s, struct sim_node *n,
 	}
 }
 
-static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)
+/* served: replica r has served req (`shared`: under ps); its calls
+ * follow, or it completes. */
+static inline __attribute__((always_inline)) void
+served(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r, struct request *req,
+       int shared)
 {
-	struct service *sv = n->state;
-	if (ev->kind != SVC_EV_DONE) {
-		scaling_event(s, n, ev);
-		return;
-	}
-	struct request *req = ev->obj;
-	uint32_t r = (uint32_t)ev->arg;
-	req->timer.ev = NULL;
 	if ((req->call || req->via) && s->measuring && sim_request_orphan(s, req)) {
-		/* served for a caller that stopped waiting: wasted work */
-		double busy = (double)(s->now_ns - (int64_t)req->seq);
+		/* served for a caller that stopped waiting: wasted work (seq
+		 * holds its start, or under ps its demand) */
+		double busy = shared ? (double)req->seq : (double)(s->now_ns - (int64_t)req->seq);
 		STAT(sv, r, {
 			st->orphans++;
 			st->orphan_busy_ns += busy;
@@ -854,6 +1102,32 @@ static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)
 		return;
 	}
 	complete(s, n, sv, r, req);
+}
+
+/* ps_done: the first of replica r's set has had its demand. */
+static void ps_done(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r)
+{
+	struct shared *p = &sv->ps[r];
+	p->t.ev = NULL;
+	uint32_t k = p->q.n;
+	struct request *req = psq_pop(&p->q, s->now_ns);
+	ps_count(sv, r, k, s->now_ns, -1);
+	ps_rearm(s, n, p, r);
+	served(s, n, sv, r, req, 1);
+}
+
+static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)
+{
+	struct service *sv = n->state;
+	if (__builtin_expect(ev->kind == SVC_EV_DONE, 1)) {
+		struct request *req = ev->obj;
+		req->timer.ev = NULL;
+		served(s, n, sv, (uint32_t)ev->arg, req, 0);
+	} else if (ev->kind == SVC_EV_PS) {
+		ps_done(s, n, sv, (uint32_t)ev->arg);
+	} else {
+		scaling_event(s, n, ev);
+	}
 }
 
 static void svc_calls_done(struct sim *s, struct sim_node *n,
@@ -880,7 +1154,8 @@ static void fail_one(struct sim *s, struct sim_node *n, struct service *sv, uint
 {
 	int64_t now = s->now_ns;
 	sv->rep[r].busy--;
-	STAT(sv, r, twa_add(&st->busy, now, -1));
+	if (!sv->ps)                     /* its set counts those it serves */
+		STAT(sv, r, twa_add(&st->busy, now, -1));
 	if (req->waiting) {
 		sim_calls_abandon(s, req);
 		STAT(sv, r, twa_add(&st->calling, now, -1));
@@ -914,6 +1189,30 @@ static int by_end(const void *a, const void *b)
 	return event_before(x, y) ? -1 : event_before(y, x);
 }
 
+/* fail_shared fails, as crashed, the requests replica r serves under
+ * discipline ps, in the order they would have left. */
+static void fail_shared(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r)
+{
+	struct shared *p = &sv->ps[r];
+	uint32_t k = p->q.n, c = sv->cfg->workers;
+	void **v = malloc(k * sizeof *v);
+	if (!v) {
+		s->oom = 1;
+		return;
+	}
+	psq_take_all(&p->q, s->now_ns, v);
+	sim_timer_cancel(&p->t);
+	STAT(sv, r, {
+		twa_add(&st->busy, s->now_ns, -(double)(k < c ? k : c));
+		twa_add(&st->queued, s->now_ns, -(double)(k < c ? 0 : k - c));
+	});
+	for (uint32_t i = 0; i < k; i++) {
+		sv->rep[r].busy--;
+		fail(s, sv, r, v[i], REQ_CRASHED, n->id);
+	}
+	free(v);
+}
+
 /* fail_held fails every request replica r holds or queues, as crashed:
  * with a list of them, in its order; else those waiting on calls (the
  * list), then those in service, found by their events, in the order
@@ -927,6 +1226,8 @@ static void fail_held(struct sim *s, struct sim_node *n, struct service *sv, uin
 		held_remove(sv, r, req);
 		fail_one(s, n, sv, r, req);
 	}
+	if (sv->ps && sv->ps[r].q.n)
+		fail_shared(s, n, sv, r);
 	if (sv->track == HELD_SCAN && rp->busy) {
 		struct served f = { n->id, r, malloc(rp->busy * sizeof *f.v), 0, rp->busy };
 		if (!f.v) {

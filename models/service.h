@@ -1,9 +1,12 @@
 /*
- * service.h - the service kind: replicas x workers behind FIFO queues.
+ * service.h - the service kind: replicas x workers behind queues.
  *
  * A service has `replicas` identical instances, each with `workers`
- * servers and its own FIFO queue of `queue` waiting places (unbounded when
- * omitted).  A request that finds every worker of its replica busy and the
+ * servers and its own queue of `queue` waiting places (unbounded when
+ * omitted), served first come first served or in a `discipline`'s order
+ * (last come first, adaptive LIFO, CoDel, priority classes with or
+ * without preemption, deadlines, or processor sharing, where nothing
+ * waits and all present share the workers).  A request that finds every worker of its replica busy and the
  * queue full is rejected and finishes at once with REQ_REJECTED.  Service
  * time is drawn from the `service` distribution and divided by `speed`
  * (vertical scaling).  After service the request moves on by `next`:
@@ -12,6 +15,9 @@
  *
  * Without a balancer in front, arrivals are spread over replicas in round
  * robin; a balancer picks the replica itself through request->replica.
+ *
+ * `pauses` stop a replica now and then (garbage collection): the work in
+ * service stalls until the pause ends.
  *
  * Statistics (nodes.csv): arrivals, completed, rejected; utilization (busy
  * workers over all workers, time-averaged); queue_len_mean (waiting

@@ -185,7 +185,9 @@ struct request {
 	struct request *next;        /* link in a node's queue, or among the
 				      * replies due now */
 	uint64_t seq;                /* a reply's place in event order; while
-				      * a service serves it, its start time */
+				      * a service serves it, its start time
+				      * (or its demand, or what is left of
+				      * it: see the service kind) */
 	/* link among the requests a replica holds (in service or waiting
 	 * on calls) */
 	struct request *hprev, *hnext;
@@ -227,6 +229,9 @@ struct request {
 				      * is 0, and a queue spreads it */
 	uint8_t prio;                /* its workload's `priority` (0 first),
 				      * carried by its calls */
+	uint8_t preempted;           /* waiting to resume a service stopped
+				      * for a request of an earlier class; seq
+				      * holds the demand left */
 };
 
 /* Purposes of a request's own draws (sim_draws).  The low 8 bits name
@@ -673,7 +678,7 @@ static inline struct request *sim_request_new(struct sim *s)
 	r->reply_to = r->client = r->replica = r->fail_node = r->conn = SIM_ANY;
 	r->user = r->from_unit = 0;
 	r->cls = r->hop = r->attempt = 0;
-	r->write = r->cancelled = r->keyed = r->prio = 0;
+	r->write = r->cancelled = r->keyed = r->prio = r->preempted = 0;
 	r->status = REQ_OK;
 	return r;
 }

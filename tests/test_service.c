@@ -273,7 +273,8 @@ static void class_means_fn(void *arg, const struct scenario *sc, uint32_t rep,
  * class's mean wait W0 / ((1 - s_(k-1)) (1 - s_k)), with W0 = sum
  * lambda_i E[S_i^2] / 2 = 0.8 and s_k the load of classes 0 .. k:
  * 0.8 / 0.7 and 0.8 / (0.7 x 0.2), so mean sojourns of 15/7 and 47/7.
- * First come, first served, both are 5 (the control). */
+ * Preemptive-resume, below; first come, first served, both are 5 (the
+ * control). */
 static void test_service_priority_cobham(void **state)
 {
 	enum { REPS = 20 };
@@ -289,6 +290,15 @@ static void test_service_priority_cobham(void **state)
 	simtest_each(yaml, REPS, NULL, class_means_fn, m);
 	assert_true(near("class 0 mean sojourn", m[0], REPS, 15.0 / 7, HIST_REL_ERR));
 	assert_true(near("class 1 mean sojourn", m[1], REPS, 47.0 / 7, HIST_REL_ERR));
+	/* preemptive-resume: class 0 sees an M/M/1 of its own, 1 / 0.7; class
+	 * k stays E[S] / (1 - s_(k-1)) + R_k / ((1 - s_(k-1)) (1 - s_k)),
+	 * R_k = sum over i <= k of lambda_i E[S_i^2] / 2: 1 / 0.7 + 0.8 /
+	 * (0.7 x 0.2) = 50/7 */
+	snprintf(yaml, sizeof yaml, fmt, "priority, preemptive: true");
+	simtest_each(yaml, REPS, NULL, class_means_fn, m);
+	assert_true(near("preemptive, class 0", m[0], REPS, 10.0 / 7, HIST_REL_ERR));
+	assert_true(near("preemptive, class 1", m[1], REPS, 50.0 / 7, HIST_REL_ERR));
+	assert_false(near("preemptive, class 0 (control)", m[0], REPS, 15.0 / 7, HIST_REL_ERR));
 	snprintf(yaml, sizeof yaml, fmt, "fifo");
 	simtest_each(yaml, REPS, NULL, class_means_fn, m);
 	assert_false(near("fifo, class 0 (control)", m[0], REPS, 15.0 / 7, HIST_REL_ERR));
@@ -348,13 +358,13 @@ static void test_service_deadline_drops_given_up(void **state)
 /* A replica scaled away stops counting (capacity, the bill) once it has
  * nothing left, whatever the discipline: 4 replicas scaled to 1 at 10 s
  * with a 150 s drain average 1.15 over 200 s under fifo, and the same
- * under lifo, codel, priority and deadline (a drain that held them to
+ * under lifo, codel, priority, deadline and ps (a drain that held them to
  * its end would give 3.4). */
 static void test_service_drained_replica_stops_counting(void **state)
 {
-	static const char *const disc[] = { "fifo", "lifo", "codel", "priority", "deadline" };
+	static const char *const disc[] = { "fifo", "lifo", "codel", "priority", "deadline", "ps" };
 	double first = 0;
-	for (size_t i = 0; i < 5; i++) {
+	for (size_t i = 0; i < 6; i++) {
 		char yaml[600];
 		double reps;
 		snprintf(yaml, sizeof yaml,
@@ -372,6 +382,320 @@ static void test_service_drained_replica_stops_counting(void **state)
 	}
 }
 
+/* Each request's latency, by its workload's priority and issue number. */
+struct by_class {
+	double t[2][8];
+};
+
+static void by_class_fn(void *arg, const struct sim_trace_ev *ev)
+{
+	struct by_class *o = arg;
+	if (ev->what == SIM_TR_DONE && ev->req->issue < 8 && ev->req->prio < 2)
+		o->t[ev->req->prio][ev->req->issue] = (double)(ev->t_ns - ev->req->birth_ns) * 1e-9;
+}
+
+/* Preemptive-resume, exactly: five requests of class 1 at 0 .. 4 s and
+ * one of class 0 every 16 s, 10 s of work each, one worker, 79 s.  The
+ * first three of class 1 run 0-10, 10-16 (stopped with 4 s left), 26-30,
+ * then 30-32 (8 s left), 42-48 (2 s left), 58-60: latencies 10, 29 and
+ * 58; class 0, never kept waiting, 10 each (the fourth ends at 74 s).
+ * Without preemption class 0 waits for the one in service: 14, 18 and 12
+ * (the fourth would end at 80 s), and class 1's third 38. */
+static void test_service_priority_preempts_exactly(void **state)
+{
+	char dir[] = "/tmp/archsim-pr-XXXXXX", path[64];
+	five_arrivals(dir, path, sizeof path);
+	static const struct {
+		const char *disc;
+		double lo[3], hi[4];
+	} cases[] = {
+		{ "priority, preemptive: true", { 10, 29, 58 }, { 10, 10, 10, 10 } },
+		{ "priority", { 10, 19, 38 }, { 14, 18, 12, 0 } },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		char yaml[700];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 79s\n"
+			 "workloads:\n  lo: {arrival: {process: trace, file: %s}, target: q, priority: 1}\n"
+			 "  hi: {arrival: {process: constant, rate: 0.0625/s}, target: q, priority: 0}\n"
+			 "nodes:\n  q: {type: service, service: 10s, discipline: %s}\n",
+			 path, cases[i].disc);
+		struct by_class o;
+		memset(&o, 0, sizeof o);
+		struct sim_hooks h = { .trace = by_class_fn, .arg = &o };
+		struct sweep *set = simtest_load(yaml);
+		struct rep_result r;
+		simtest_run_with(set->points[0], 0, &h, &r);
+		print_message("    %s: class 1 %g %g %g, class 0 %g %g %g %g\n", cases[i].disc,
+			      o.t[1][0], o.t[1][1], o.t[1][2], o.t[0][0], o.t[0][1], o.t[0][2],
+			      o.t[0][3]);
+		for (int k = 0; k < 3; k++)
+			assert_true(fabs(o.t[1][k] - cases[i].lo[k]) < 1e-9);
+		for (int k = 0; k < 4; k++)
+			assert_true(fabs(o.t[0][k] - cases[i].hi[k]) < 1e-9);
+		rep_result_fini(&r);
+		sweep_free(set);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
+/* ---- pauses ---------------------------------------------------------------- */
+
+/* Per replication: requests served after warm-up, those a pause delayed,
+ * and the delay added to them. */
+struct pause_run {
+	double n, hit, extra;
+	double work;                     /* each request's service time, s */
+};
+
+static void pause_trace(void *arg, const struct sim_trace_ev *ev)
+{
+	struct pause_run *o = arg;
+	if (ev->what != SIM_TR_DONE || ev->req->birth_ns < 10000000000LL)
+		return;
+	double extra = (double)(ev->t_ns - ev->req->birth_ns) * 1e-9 - o->work;
+	o->n++;
+	if (extra > 1e-9) {
+		o->hit++;
+		o->extra += extra;
+	}
+}
+
+/* Pauses of p = 50 ms every T = 1 s on a replica that never queues (100
+ * workers, 20 ms of work x each, 50/s): a request is delayed when it
+ * starts inside a pause (probability p / T; it waits the pause's rest,
+ * p / 2 on average) or a pause starts while it is served (x / T; it
+ * waits p).  So (p + x) / T = 7 % are delayed, by (p^2 / 2 + x p) / (p +
+ * x) = 32.1 ms on average.  With exponential lengths of mean p the share
+ * is the same, and the delay (E[p^2] / 2 + x p) / (p + x) = (2.5e-3 +
+ * 1e-3) / 0.07 = 50 ms: each case is the other's control. */
+static void test_service_pauses_geometry(void **state)
+{
+	enum { REPS = 12 };
+	static const struct {
+		const char *pauses;
+		double share, delay;
+	} cases[] = {
+		{ "{every: 1s, duration: 50ms}", 0.07, 0.0025 / 2 / 0.07 + 0.001 / 0.07 },
+		{ "{every: 1s, duration: {dist: exponential, mean: 50ms}}", 0.07, 0.0035 / 0.07 },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		char yaml[600];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 2000s\nwarmup: 10s\nseed: 3\n"
+			 "workloads:\n  u: {arrival: {process: poisson, rate: 50/s}, target: q}\n"
+			 "nodes:\n  q: {type: service, workers: 100, service: 20ms, pauses: %s}\n",
+			 cases[i].pauses);
+		struct sweep *set = simtest_load(yaml);
+		double share[REPS], delay[REPS];
+		for (uint32_t rep = 0; rep < REPS; rep++) {
+			struct pause_run o = { 0, 0, 0, 0.02 };
+			struct sim_hooks h = { .trace = pause_trace, .arg = &o };
+			struct rep_result r;
+			simtest_run_with(set->points[0], rep, &h, &r);
+			share[rep] = o.hit / o.n;
+			delay[rep] = o.extra / o.hit;
+			rep_result_fini(&r);
+		}
+		sweep_free(set);
+		print_message("  pauses %s\n", cases[i].pauses);
+		assert_true(near("share delayed", share, REPS, cases[i].share, 0));
+		assert_true(near("mean delay of those", delay, REPS, cases[i].delay, 0));
+		assert_false(near("(control: the other's delay)", delay, REPS, cases[1 - i].delay, 0));
+	}
+}
+
+/* Which requests a pause delayed, by issue number. */
+struct delayed {
+	uint8_t v[20000];
+};
+
+static void delayed_fn(void *arg, const struct sim_trace_ev *ev)
+{
+	struct delayed *o = arg;
+	if (ev->what == SIM_TR_DONE && ev->req->issue < 20000)
+		o->v[ev->req->issue] = ev->t_ns - ev->req->birth_ns > 100000;
+}
+
+/* Two replicas in turn (1000/s, 0.1 ms of work), pauses of 50 ms every
+ * second: each pause delays its replica's 25 requests or so, 950 in 19 s.
+ * Synchronized, a request a pause delayed is followed by one the same
+ * pause delayed at the other replica (but at a pause's end: about 1 in
+ * 25); each on its own phase, the two replicas' pauses overlap only if
+ * their phases fall within 50 ms of each other (a 1 in 10 chance, and
+ * then for good: the gaps are constant; not at this seed). */
+static void test_service_pauses_synchronized(void **state)
+{
+	static struct delayed o;
+	for (int sync = 0; sync < 2; sync++) {
+		char yaml[600];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 20s\n"
+			 "workloads:\n  u: {arrival: {process: constant, rate: 1000/s}, target: q}\n"
+			 "nodes:\n  q: {type: service, replicas: 2, service: 0.1ms,\n"
+			 "      pauses: {every: 1s, duration: 50ms, synchronized: %s}}\n",
+			 sync ? "true" : "false");
+		memset(&o, 0, sizeof o);
+		struct sim_hooks h = { .trace = delayed_fn, .arg = &o };
+		struct sweep *set = simtest_load(yaml);
+		struct rep_result r;
+		simtest_run_with(set->points[0], 0, &h, &r);
+		double hit = 0, both = 0;
+		for (int i = 0; i + 1 < 19000; i++) {
+			hit += o.v[i];
+			both += o.v[i] && o.v[i + 1];
+		}
+		print_message("    synchronized %d: %g delayed, next one too %.3f\n", sync, hit,
+			      both / hit);
+		assert_true(hit > 900 && hit < 1100);
+		assert_true(sync ? both / hit > 0.9 : both / hit < 0.2);
+		rep_result_fini(&r);
+		sweep_free(set);
+	}
+}
+
+/* ---- processor sharing ---------------------------------------------------- */
+
+/* Arrivals at 0, 1, 2, 3 and 4 s, 10 s of work each, one worker shared:
+ * by 4 s the set's virtual time is 1 + 1/2 + 1/3 + 1/4 = 25/12, so the
+ * first leaves when five sharing have added 10 - 25/12 more, at 4 + 5 x
+ * 95/12 = 43.583 s, and the others after it at 47.583 (1 more each, four
+ * sharing), 49.083, 49.75 and 50 s: the worker never idles, 50 s of work
+ * end at 50 s.  Latencies run from 43.583 s (the first) to 47.083 s (the
+ * one of 2 s).  After a crash at 20 s none is served. */
+static void test_service_ps_shares_exactly(void **state)
+{
+	char dir[] = "/tmp/archsim-ps-XXXXXX", path[64];
+	five_arrivals(dir, path, sizeof path);
+	char yaml[600];
+	snprintf(yaml, sizeof yaml,
+		 "duration: 100s\n"
+		 "workloads:\n  u: {arrival: {process: trace, file: %s}, target: q}\n"
+		 "nodes:\n  q: {type: service, service: 10s, discipline: ps}\n", path);
+	double lo, hi, ok, util, queued;
+	simtest_reps(yaml, 1, { "@latency_min_ns", &lo }, { "@latency_max_ns", &hi },
+		     { "@ok", &ok }, { "q.utilization", &util }, { "q.queue_len_mean", &queued });
+	print_message("    latencies %.0f .. %.0f ns, utilization %g, queue %g\n", lo, hi, util,
+		      queued);
+	assert_true(ok == 5);
+	assert_true(fabs(lo - 43583333333.3) <= 2 && fabs(hi - 47083333333.3) <= 2);
+	/* busy 50 of 100 s; beyond the one worker, 0+1+2+3 from 1..4 s, then
+	 * 4, 3, 2, 1 until 43.583, 47.583, 49.083, 49.75 s: 192.92 s / 100 s */
+	assert_true(fabs(util - 0.5) < 1e-9);
+	double want = (1 + 2 + 3 + 4 * (43.5833333333 - 4) + 3 * 4 + 2 * 1.5 + 1 * (2.0 / 3)) / 100;
+	assert_true(fabs(queued - want) < 1e-6);
+	/* at 2 s the three present share the worker; a crash then fails them
+	 * all, and the two that come after are served alone */
+	snprintf(yaml, sizeof yaml,
+		 "duration: 100s\n"
+		 "workloads:\n  u: {arrival: {process: trace, file: %s}, target: q}\n"
+		 "nodes:\n  q: {type: service, service: 10s, discipline: ps}\n"
+		 "timeline:\n  - {at: 2.5s, node: q, do: crash}\n"
+		 "  - {at: 2.75s, node: q, do: recover}\n", path);
+	double failed;
+	simtest_reps(yaml, 1, { "q.failed", &failed }, { "@ok", &ok },
+		     { "@latency_min_ns", &lo });
+	assert_true(failed == 3 && ok == 2);
+	/* 3 s and 4 s: 1 s alone, then two sharing: the first leaves at 3 +
+	 * 1 + 2 x 9 = 22 s, 19 s after it came */
+	assert_true(fabs(lo - 19e9) <= 2);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* What a run of an M/G/1 under ps gives, per replication: each request's
+ * demand (by issue number) and, for the bins of demand below, the sums
+ * of sojourns and of demands of the requests issued after warm-up. */
+enum { PS_BINS = 3, PS_MAXREQ = 40000 };
+static const double ps_edges[PS_BINS + 1] = { 0, 0.5, 1.5, INFINITY };
+
+struct ps_run {
+	double x[PS_MAXREQ];
+	double t_sum[PS_BINS], x_sum[PS_BINS];
+};
+
+static void ps_trace(void *arg, const struct sim_trace_ev *ev)
+{
+	struct ps_run *o = arg;
+	uint64_t i = ev->req->issue;
+	if (i >= PS_MAXREQ)
+		return;
+	if (ev->what == SIM_TR_SERVICE) {
+		o->x[i] = (double)ev->demand_ns * 1e-9;
+	} else if (ev->what == SIM_TR_DONE && ev->req->birth_ns >= 200000000000LL) {
+		double t = (double)(ev->t_ns - ev->req->birth_ns) * 1e-9;
+		for (int b = 0; b < PS_BINS; b++)
+			if (o->x[i] >= ps_edges[b] && o->x[i] < ps_edges[b + 1]) {
+				o->t_sum[b] += t;
+				o->x_sum[b] += o->x[i];
+			}
+	}
+}
+
+/* An M/M/1 at rho 0.5 under ps: a request of demand x stays x / (1 -
+ * rho) = 2x on average, whatever x (the sojourn over the demand, per bin
+ * of demand: short, middling, long); the mean sojourn is FIFO's, 2.
+ * With constant demands of 1 s the mean is 2 as well, where FIFO's is
+ * the M/D/1's 1.5 (the control); with two workers and exponential
+ * demands the number present moves as in an M/M/2, so the mean sojourn
+ * is the M/M/2's: at 1.2/s, 1 + C / (2 - 1.2) with Erlang's C = 0.45,
+ * 1.5625 (one worker twice as fast, the control, gives 1 / (2 - 1.2) =
+ * 1.25). */
+static void test_service_ps_mg1(void **state)
+{
+	enum { REPS = 16 };
+	static double ratio[PS_BINS][REPS], mean[REPS];
+	static struct ps_run run;
+	for (uint32_t rep = 0; rep < REPS; rep++) {
+		struct sweep *set = simtest_load(
+			"duration: 15000s\nwarmup: 200s\nseed: 5\n"
+			"workloads:\n  u: {arrival: {process: poisson, rate: 0.5/s}, target: q}\n"
+			"nodes:\n  q: {type: service, service: {dist: exponential, mean: 1s},\n"
+			"      discipline: ps}\n");
+		memset(&run, 0, sizeof run);
+		struct sim_hooks h = { .trace = ps_trace, .arg = &run };
+		struct rep_result r;
+		simtest_run_with(set->points[0], rep, &h, &r);
+		double t = 0, x = 0;
+		for (int b = 0; b < PS_BINS; b++) {
+			ratio[b][rep] = run.t_sum[b] / run.x_sum[b];
+			t += run.t_sum[b];
+			x += run.x_sum[b];
+		}
+		mean[rep] = hist_mean(&r.scopes[0].latency) * 1e-9;
+		rep_result_fini(&r);
+		sweep_free(set);
+	}
+	assert_true(near("sojourn / demand, demand < 0.5", ratio[0], REPS, 2, 0));
+	assert_true(near("sojourn / demand, 0.5 .. 1.5", ratio[1], REPS, 2, 0));
+	assert_true(near("sojourn / demand, demand > 1.5", ratio[2], REPS, 2, 0));
+	assert_true(near("mean sojourn", mean, REPS, 2, HIST_REL_ERR));
+
+	static const struct {
+		const char *node;
+		double want, other;
+	} cases[] = {
+		{ "{type: service, service: 1s, discipline: ps}", 2, 1.5 },
+		{ "{type: service, service: 1s}", 1.5, 2 },
+		{ "{type: service, workers: 2, service: {dist: exponential, mean: 1s}, discipline: ps}",
+		  1.5625, 1.25 },
+	};
+	static const char *const rate[] = { "0.5/s", "0.5/s", "1.2/s" };
+	for (size_t i = 0; i < 3; i++) {
+		char yaml[600];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 15000s\nwarmup: 200s\nseed: 9\n"
+			 "workloads:\n  u: {arrival: {process: poisson, rate: %s}, target: q}\n"
+			 "nodes:\n  q: %s\n", rate[i], cases[i].node);
+		struct moments m;
+		simtest_each(yaml, REPS, NULL, moments_fn, &m);
+		print_message("  %s\n", cases[i].node);
+		assert_true(near("mean sojourn", m.t1, REPS, cases[i].want, HIST_REL_ERR));
+		assert_false(near("(control)", m.t1, REPS, cases[i].other, HIST_REL_ERR));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,8 +706,13 @@ int main(void)
 		cmocka_unit_test(test_service_discipline_order),
 		cmocka_unit_test(test_service_codel_bounds_the_wait),
 		cmocka_unit_test(test_service_priority_cobham),
+		cmocka_unit_test(test_service_priority_preempts_exactly),
 		cmocka_unit_test(test_service_deadline_drops_given_up),
 		cmocka_unit_test(test_service_drained_replica_stops_counting),
+		cmocka_unit_test(test_service_pauses_geometry),
+		cmocka_unit_test(test_service_pauses_synchronized),
+		cmocka_unit_test(test_service_ps_shares_exactly),
+		cmocka_unit_test(test_service_ps_mg1),
 	};
 	return cmocka_run_group_tests_name("service", tests, NULL, NULL);
 }
