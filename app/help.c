@@ -21,6 +21,7 @@
 #include "sim/dist.h"
 #include "sim/sim.h"
 #include "sim/timeline.h"
+#include "sim/zone.h"
 
 /* heading prints a topic's heading and the line saying where it goes in
  * a scenario (where: NULL for a topic that is not in one). */
@@ -157,6 +158,17 @@ static void cost_doc(FILE *f, const struct load_lang *lang, enum param_format fm
 	param_doc(f, &load_cost_table, fmt, "cost", 3);
 }
 
+static void zones_doc(FILE *f, const struct load_lang *lang, enum param_format fmt)
+{
+	(void)lang;
+	heading(f, fmt, "zones", "the zones replicas run in",
+		"zones: {NAME: {region: NAME}}; nodes: {NAME: {type: service, zones: [ZONE, ...]}}; workloads: {NAME: {zone: ZONE}}");
+	param_doc(f, &zone_table, fmt, "zones", 3);
+	heading(f, fmt, "links", "the one-way delays of hops between zones",
+		"links: [{between: [PATTERN, PATTERN], latency: DIST}, {within: PATTERN, latency: DIST}]");
+	param_doc(f, &zone_link_table, fmt, "links", 3);
+}
+
 /* The timeline's actions: the engine's, then each kind's own, each once. */
 static size_t all_actions(const struct load_lang *lang, const struct tl_action_def **out,
 			  size_t len)
@@ -288,6 +300,8 @@ static const struct topic after[] = {
 	{ "calls", "a service's synchronous calls: timeouts, retries, hedges, limits", calls_doc },
 	{ "breakers", "circuit breakers, named by the call edges they guard", breakers_doc },
 	{ "cost", "a node's prices: per instance-hour, per million requests", cost_doc },
+	{ "zones", "zones and the links between them: where replicas run, what a hop costs",
+	  zones_doc },
 	{ "timeline", "faults and changes at given times: crash, slow, scale ...", timeline_doc },
 	{ NULL, NULL, NULL }
 };

@@ -56,6 +56,7 @@ struct client {
 					    * the position of a sequential key */
 	struct arrival arr;                /* the arrival process (a closed
 					    * loop's asks nothing of it) */
+	uint16_t zone;                     /* where its users are (zone.h), or 0 */
 };
 
 /* client_validate builds the key sampler, cumulates the mix, lists its
@@ -239,6 +240,7 @@ static int client_init(struct sim *s, struct sim_node *n)
 		return SIM_ENOMEM;
 	cl->cfg = c;
 	cl->wl_key = rng_key(s->run_key, rng_hash64(n->sc->name, 0));
+	cl->zone = n->zone ? n->zone[0] : 0;
 	cl->rng_arrival = sim_stream(s, n, "arrival");
 	if (!cl->rng_arrival)
 		return SIM_ENOMEM;
@@ -295,6 +297,8 @@ static void issue(struct sim *s, struct sim_node *n, struct client *cl,
 		req->key = keys_sample(&c->keys, sim_draws(s, req, SIM_DRAW_KEY), nth);
 	req->keyed = row->has_key || c->has_keys;
 	req->prio = (uint8_t)c->priority;
+	if (cl->zone)                    /* else none, as made */
+		req->zone = req->origin = cl->zone;
 	if (row->has_kind) {
 		/* a mix kind by name, and a write by its name */
 		req->cls = row->cls;

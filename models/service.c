@@ -58,7 +58,8 @@
  * this long is a flap: the HPA's default scale-down stabilization window */
 #define SVC_FLAP_NS (300 * 1000000000LL)
 
-enum { SVC_EV_DONE = 1, SVC_EV_READY, SVC_EV_REGISTER, SVC_EV_DRAIN, SVC_EV_PS };
+enum { SVC_EV_DONE = 1, SVC_EV_READY, SVC_EV_REGISTER, SVC_EV_DRAIN, SVC_EV_PS,
+       SVC_EV_DONE_CLASS };
 
 /* The order a replica's waiting requests are served in (`discipline`). */
 enum { DISC_FIFO, DISC_LIFO, DISC_ADAPTIVE_LIFO, DISC_CODEL, DISC_PRIORITY, DISC_DEADLINE,
@@ -360,6 +361,9 @@ struct service {
 	double inv_speed;
 	int stretch;                     /* contention or pauses: a service's
 					  * end is not its start + demand */
+	uint16_t done_kind;              /* the event of a service's end:
+					  * SVC_EV_DONE, or SVC_EV_DONE_CLASS
+					  * where each class's are counted */
 	struct svc_stats tot;
 	double ts_prev[4];               /* integrals at the last sample */
 	int64_t ts_prev_ns;
@@ -392,6 +396,9 @@ struct service {
 	struct request **plast;          /* [units][SIM_PRIORITIES] with
 					  * discipline priority: each class's
 					  * last in the queue */
+	uint32_t *inserv;                /* [units][SIM_PRIORITIES] with
+					  * preemptive priority: each class's
+					  * requests in service */
 
 	/* the autoscaler, when the node has one */
 	struct as_state as;
@@ -444,6 +451,7 @@ static void stats_restart(struct svc_stats *st, int64_t now)
 }
 
 static int scaling_init(struct sim *s, struct sim_node *n, struct service *sv);
+static void svc_arrive_zoned(struct sim *s, struct sim_node *n, struct request *req);
 
 static int svc_init(struct sim *s, struct sim_node *n)
 {
@@ -453,6 +461,8 @@ static int svc_init(struct sim *s, struct sim_node *n)
 	if (!sv)
 		return SIM_ENOMEM;
 	sv->cfg = c;
+	if (n->zone)
+		n->arrive = svc_arrive_zoned;
 	sv->inv_speed = 1.0 / c->speed;
 	sv->stretch = c->contention > 0 || c->pauses.given;
 	sv->units = n->units;
@@ -474,8 +484,13 @@ static int svc_init(struct sim *s, struct sim_node *n)
 	if (c->discipline == DISC_PRIORITY &&
 	    !(sv->plast = calloc((size_t)sv->units * SIM_PRIORITIES, sizeof *sv->plast)))
 		return SIM_ENOMEM;
-	if (c->preemptive)
+	sv->done_kind = SVC_EV_DONE;
+	if (c->preemptive) {
 		sv->track = HELD_LIST;   /* a victim is found among what it holds */
+		if (!(sv->inserv = calloc((size_t)sv->units * SIM_PRIORITIES, sizeof *sv->inserv)))
+			return SIM_ENOMEM;
+		sv->done_kind = SVC_EV_DONE_CLASS;
+	}
 	if (c->discipline == DISC_PS) {
 		if (!(sv->ps = calloc(sv->units, sizeof *sv->ps)))
 			return SIM_ENOMEM;
@@ -567,6 +582,7 @@ static void svc_fini(struct sim *s, struct sim_node *n)
 		pauses_fini(&sv->pz[r]);
 	free(sv->pz);
 	free(sv->plast);
+	free(sv->inserv);
 	free(sv->ready_since);
 	free(sv->drain_gen);
 	free(sv->phase);
@@ -643,7 +659,7 @@ static void start(struct sim *s, struct sim_node *n, struct service *sv,
 	int64_t end = __builtin_expect(sv->stretch, 0) ? stretched_end(s, sv, r, d) : now + d;
 	req->seq = (uint64_t)now;        /* its service's start (seq is free
 					  * until the request is a reply) */
-	req->timer = sim_timer_set(s, end, n->id, SVC_EV_DONE, req, r);
+	req->timer = sim_timer_set(s, end, n->id, sv->done_kind, req, r);
 }
 
 /* queue_pop_head takes the oldest waiting request from replica rp's
@@ -717,12 +733,25 @@ static void resume(struct sim *s, struct sim_node *n, struct service *sv, uint32
 		   struct request *req)
 {
 	int64_t now = s->now_ns, left = (int64_t)req->seq;
+	int64_t wait = now - (int64_t)req->timer.seq, served = (int64_t)req->waiting;
 	sv->rep[r].busy++;
 	held_add(sv, r, req);
-	STAT(sv, r, twa_add(&st->busy, now, 1));
+	STAT(sv, r, {
+		twa_add(&st->busy, now, 1);
+		st->wait_sum_ns += (double)wait;
+	});
 	req->preempted = 0;
-	req->seq = (uint64_t)now;
-	req->timer = sim_timer_set(s, now + left, n->id, SVC_EV_DONE, req, r);
+	req->waiting = 0;
+	req->seq = (uint64_t)(now - served);     /* as if served since then */
+	req->timer = sim_timer_set(s, now + left, n->id, SVC_EV_DONE_CLASS, req, r);
+}
+
+/* unpreempt clears what a preempted request, failed while it waits,
+ * keeps in fields that mean something else elsewhere. */
+static inline void unpreempt(struct request *req)
+{
+	if (req->preempted)
+		req->preempted = 0, req->waiting = 0;
 }
 
 /* start_ordered starts req at replica r under a discipline other than
@@ -734,6 +763,8 @@ static void start_ordered(struct sim *s, struct sim_node *n, struct service *sv,
 		resume(s, n, sv, r, req);
 	else
 		start(s, n, sv, r, req);
+	if (sv->inserv)
+		sv->inserv[(size_t)r * SIM_PRIORITIES + req->prio]++;
 }
 
 /* enqueue_by_priority queues req at replica r behind every waiting
@@ -918,30 +949,39 @@ static void ps_arrive(struct sim *s, struct sim_node *n, struct service *sv, uin
  * queue has room for it, and says whether it did.  The one stopped is of
  * the latest class, and of it the latest started (the least served so
  * far, on average); it waits at the head of its class and resumes with
- * what it had left.  It is found by a look at what the replica holds,
- * `workers` requests at most: no count kept on every service's end. */
+ * what it had left.  Each class's requests in service are counted (their
+ * ends are events of their own kind, so that no other service pays for
+ * the count), and what the replica holds is looked through only when one
+ * is to be stopped. */
 static int preempt(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r,
 		   struct request *req)
 {
 	const struct service_cfg *c = sv->cfg;
 	struct replica *rp = &sv->rep[r];
-	if (c->queue >= 0 && rp->qlen >= (uint64_t)c->queue)
+	uint32_t *count = &sv->inserv[(size_t)r * SIM_PRIORITIES];
+	int k = SIM_PRIORITIES - 1;
+	while (k > req->prio && !count[k])
+		k--;
+	if (k <= req->prio || (c->queue >= 0 && rp->qlen >= (uint64_t)c->queue))
 		return 0;
 	struct request *v = NULL;
 	for (struct request *h = rp->held; h; h = h->hnext)
-		if (h->prio > req->prio && !h->waiting && h->timer.ev &&
-		    (!v || h->prio > v->prio || (h->prio == v->prio && h->seq > v->seq)))
+		if (h->prio == k && !h->waiting && h->timer.ev && (!v || h->seq > v->seq))
 			v = h;
-	if (!v)
-		return 0;
-	int k = v->prio;
+	assert(v);
 	int64_t now = s->now_ns;
 	int64_t left = v->timer.ev->time_ns - now;
 	sim_timer_cancel(&v->timer);
 	held_remove(sv, r, v);
 	rp->busy--;
+	count[k]--;
 	STAT(sv, r, twa_add(&st->busy, now, -1));
+	/* while it waits, three fields hold where it stopped: seq the
+	 * demand left, timer.seq when it stopped (for its wait), waiting
+	 * (0 while no call is made) how long it was served */
 	v->preempted = 1;
+	v->waiting = (uint64_t)(now - (int64_t)v->seq);
+	v->timer.seq = (uint64_t)now;
 	v->seq = (uint64_t)left;
 	/* at the head of its class: behind the last of an earlier one */
 	struct request **last = &sv->plast[(size_t)r * SIM_PRIORITIES];
@@ -985,10 +1025,10 @@ static __attribute__((noinline)) void arrive_ordered(struct sim *s, struct sim_n
 	}
 }
 
-static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
+/* pick: the replica req goes to: the one chosen upstream, or the next in
+ * turn. */
+static inline uint32_t pick(struct service *sv, const struct request *req)
 {
-	struct service *sv = n->state;
-	const struct service_cfg *c = sv->cfg;
 	uint32_t r = req->replica;
 	if (r == SIM_ANY) {
 		if (sv->rr >= sv->active)
@@ -997,6 +1037,35 @@ static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
 	}
 	/* a replica that does not exist is a bug upstream, not a choice */
 	assert(r < sv->units);
+	return r;
+}
+
+static inline __attribute__((always_inline)) void arrive_at(struct sim *s, struct sim_node *n, struct service *sv,
+			     uint32_t r, struct request *req);
+
+static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
+{
+	struct service *sv = n->state;
+	arrive_at(s, n, sv, pick(sv, req), req);
+}
+
+/* svc_arrive_zoned is the arrival of a service placed in zones: the hop
+ * to the replica's zone is paid first (sim_zone_hop).  Its own function,
+ * so that an arrival elsewhere does not test for zones. */
+static void svc_arrive_zoned(struct sim *s, struct sim_node *n, struct request *req)
+{
+	struct service *sv = n->state;
+	uint32_t r = pick(sv, req);
+	if (sim_zone_hop(s, n, r, req))
+		return;                  /* here again after the hop's delay */
+	arrive_at(s, n, sv, r, req);
+}
+
+/* arrive_at: req reaches replica r. */
+static inline __attribute__((always_inline)) void arrive_at(struct sim *s, struct sim_node *n, struct service *sv,
+			     uint32_t r, struct request *req)
+{
+	const struct service_cfg *c = sv->cfg;
 	req->replica = r;
 	STAT(sv, r, st->arrivals++);
 	if (req->cancelled) {
@@ -1123,6 +1192,11 @@ static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)
 		struct request *req = ev->obj;
 		req->timer.ev = NULL;
 		served(s, n, sv, (uint32_t)ev->arg, req, 0);
+	} else if (ev->kind == SVC_EV_DONE_CLASS) {
+		struct request *req = ev->obj;
+		req->timer.ev = NULL;
+		sv->inserv[(size_t)ev->arg * SIM_PRIORITIES + req->prio]--;
+		served(s, n, sv, (uint32_t)ev->arg, req, 0);
 	} else if (ev->kind == SVC_EV_PS) {
 		ps_done(s, n, sv, (uint32_t)ev->arg);
 	} else {
@@ -1161,6 +1235,8 @@ static void fail_one(struct sim *s, struct sim_node *n, struct service *sv, uint
 		STAT(sv, r, twa_add(&st->calling, now, -1));
 	} else {
 		sim_timer_cancel(&req->timer);
+		if (sv->inserv)
+			sv->inserv[(size_t)r * SIM_PRIORITIES + req->prio]--;
 	}
 	fail(s, sv, r, req, REQ_CRASHED, n->id);
 }
@@ -1176,7 +1252,8 @@ struct served {
 static void find_served(void *arg, struct event *ev)
 {
 	struct served *f = arg;
-	if (ev->node == f->node && ev->kind == SVC_EV_DONE && (uint32_t)ev->arg == f->r &&
+	if (ev->node == f->node && (ev->kind == SVC_EV_DONE || ev->kind == SVC_EV_DONE_CLASS) &&
+	    (uint32_t)ev->arg == f->r &&
 	    !(ev->flags & SIM_EV_CANCELLED) && f->n < f->cap)
 		f->v[f->n++] = ev->obj;
 }
@@ -1246,6 +1323,7 @@ static void fail_held(struct sim *s, struct sim_node *n, struct service *sv, uin
 		rp->head = req->next;
 		rp->qlen--;
 		STAT(sv, r, twa_add(&st->queued, now, -1));
+		unpreempt(req);
 		fail(s, sv, r, req, REQ_CRASHED, n->id);
 	}
 	rp->tail = NULL;
@@ -1501,7 +1579,10 @@ static void svc_billing(struct sim *s, struct sim_node *n, struct node_bill *b)
 	b->requests = (double)sv->tot.arrivals;
 }
 
-static void row_write(double *v, const struct svc_stats *st, int64_t now)
+/* row_write fills a nodes.csv row from st; `shared` (ps): a request
+ * waiting on calls holds no worker, so the share of calling is of the
+ * time requests were held, busy or calling. */
+static void row_write(double *v, const struct svc_stats *st, int64_t now, int shared)
 {
 	/* in the order of svc_cols */
 	v[0] = (double)st->arrivals;
@@ -1519,7 +1600,7 @@ static void row_write(double *v, const struct svc_stats *st, int64_t now)
 	v[16] = st->resid_sum_ns * 1e-9;
 	v[17] = (double)st->completed;
 	v[18] = twa_integral(&st->calling, now);
-	v[19] = busy;
+	v[19] = shared ? busy + v[18] : busy;
 	v[20] = (double)st->orphans;
 	v[22] = st->orphan_busy_ns * 1e-9;
 	v[24] = (double)st->shed;
@@ -1532,14 +1613,14 @@ static void svc_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 {
 	struct service *sv = n->state;
 	double *v = node_row(o, n->ops, 0);
-	row_write(v, &sv->tot, s->now_ns);
+	row_write(v, &sv->tot, s->now_ns, sv->ps != NULL);
 	v[28] = twa_mean(&sv->billed, s->now_ns);
 	v[30] = (double)sv->ups;
 	v[32] = (double)sv->downs;
 	v[34] = (double)sv->cut;
 	v[36] = (double)sv->flaps;
 	for (uint32_t r = 0; r < sv->units && o->nrows > 1; r++)
-		row_write(node_row(o, n->ops, 1 + r), &sv->rep[r].st, s->now_ns);
+		row_write(node_row(o, n->ops, 1 + r), &sv->rep[r].st, s->now_ns, sv->ps != NULL);
 }
 
 static void svc_sample(struct sim *s, struct sim_node *n, double *out)
@@ -1626,11 +1707,13 @@ static const struct col_def svc_cols[] = {
 	{ "utilization", COL_MEAN,
 	  "busy workers over the workers of the replicas that are up and take requests (or still finish what they hold), time-averaged; a worker waiting on calls is busy" },
 	{ "queue_len_mean", COL_MEAN, "waiting requests, time-averaged" },
-	{ "wait_mean_s", COL_RATIO, "queueing time of the requests that started service" },
-	{ "waited_ratio", COL_RATIO, "share of those that waited at all, P(wait > 0)" },
+	{ "wait_mean_s", COL_RATIO,
+	  "queueing time of the requests that started service (with preemption, their waits after it too)" },
+	{ "waited_ratio", COL_RATIO, "share of those that waited at all before they started, P(wait > 0)" },
 	{ "latency_mean_s", COL_RATIO,
 	  "time from arrival to the end of the node's work (service and calls)" },
-	{ "call_wait_share", COL_RATIO, "share of busy worker time spent waiting on calls" },
+	{ "call_wait_share", COL_RATIO,
+	  "share of busy worker time spent waiting on calls (under discipline ps, where a request waiting on calls holds no worker, of the time requests were held)" },
 	{ "orphans_served", COL_SUM,
 	  "requests served after their caller had stopped waiting (a timeout, a crash): wasted work" },
 	{ "orphan_busy_s", COL_SUM, "service time spent on those, worker-seconds" },
@@ -1677,6 +1760,7 @@ const struct model_ops service_ops = {
 	.scale = svc_scale,
 	.faults = SIM_FAULT(TL_CRASH) | SIM_FAULT(TL_RECOVER) | SIM_FAULT(TL_SLOW) |
 		  SIM_FAULT(TL_ERRORS) | SIM_FAULT(TL_LATENCY) | SIM_FAULT(TL_SCALE),
+	.placeable = 1,
 	.warmup_end = svc_warmup_end,
 	.billing = svc_billing,
 	.bills = BILL_WORKERS | BILL_REQUESTS | BILL_SPEED,

@@ -679,6 +679,7 @@ static struct request *make_child(struct sim *s, const struct request *parent,
 	k->cls = parent->cls;
 	k->write = parent->write;
 	k->prio = parent->prio;
+	k->zone = k->origin = parent->zone;     /* from its caller's replica */
 	k->client = parent->client;
 	k->user = parent->user;
 	k->reply_to = caller->id;

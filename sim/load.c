@@ -21,6 +21,7 @@
 #include "sim/slo.h"
 #include "sim/timeline.h"
 #include "sim/topo.h"
+#include "sim/zone.h"
 
 /* ---- the scenario ------------------------------------------------------ */
 
@@ -32,6 +33,7 @@ void load_free(struct scenario *sc)
 		if (sc->nodes[i].cfg && sc->nodes[i].ops)
 			param_free(sc->nodes[i].ops->params, sc->nodes[i].cfg);
 		free(sc->nodes[i].name);
+		free(sc->nodes[i].zone);
 	}
 	free(sc->nodes);
 	strmap_fini(&sc->names);
@@ -44,6 +46,7 @@ void load_free(struct scenario *sc)
 	}
 	free(sc->breakers);
 	free(sc->slo);
+	zone_map_free(sc->zmap);
 	yt_free(sc->tree);
 	free(sc);
 }
@@ -260,10 +263,11 @@ static const struct param top_params[] = {
 	  .shape = "'latency_p99_s<300ms and reject_ratio<0.01'", .def_doc = "none",
 	  .doc = "a service-level objective judged on every time-series window of every replication (terms on throughput_per_s, latency_mean_s, the latency percentiles, reject_ratio and error_ratio, the ratios over the requests that ended in the window): summary.csv's slo_miss_s is the measured time spent in windows that miss it, timeseries.csv's slo_missed each window's share of replications that missed it; a window with too few latencies for a percentile (fewer than 10 / (1 - q)) is not judged on it, and a warning counts such windows; one in which requests ended and none was served misses every latency term" },
 	{ .name = "workloads", .type = PARAM_CUSTOM, .parse = parse_later, .flags = PARAM_REQUIRED,
-	  .shape = "{NAME: WORKLOAD, ...}", .doc = "the clients: see `workload`" },
+	  .shape = "{NAME: WORKLOAD, ...}",
+	  .doc = "the clients: see `workload`; any of them may have a `zone:`, where its users are (see `zones`)" },
 	{ .name = "nodes", .type = PARAM_CUSTOM, .parse = parse_later, .flags = PARAM_REQUIRED,
 	  .shape = "{NAME: {type: KIND, ...}, ...}",
-	  .doc = "the components: see each kind; any of them may have a `cost:` (see `cost`)" },
+	  .doc = "the components: see each kind; any of them may have a `cost:` (see `cost`), and a service `zones:`, the zones its replicas run in, in turn (see `zones`)" },
 	{ .name = "sweep", .type = PARAM_CUSTOM, .parse = parse_later,
 	  .shape = "{PATH: [VALUE, ...], ...}", .def_doc = "one point",
 	  .doc = "runs every combination of the values (the last path varies fastest); a PATH is what --set takes, such as nodes.web.workers" },
@@ -273,6 +277,13 @@ static const struct param top_params[] = {
 	{ .name = "timeline", .type = PARAM_CUSTOM, .parse = parse_later,
 	  .shape = "[{at: TIME, node: NAME, do: ACTION, ...}, ...]", .def_doc = "none",
 	  .doc = "faults and changes at given times: see `timeline`" },
+	{ .name = "zones", .type = PARAM_CUSTOM, .parse = parse_later,
+	  .shape = "{NAME: {region: NAME}, ...}", .def_doc = "none",
+	  .doc = "the zones replicas run in: see `zones`" },
+	{ .name = "links", .type = PARAM_CUSTOM, .parse = parse_later,
+	  .shape = "[{between: [PATTERN, PATTERN], latency: DIST}, {within: PATTERN, latency: DIST}, ...]",
+	  .def_doc = "none: hops cost nothing",
+	  .doc = "the one-way delays of hops between zones and within them: see `links`" },
 	{ .name = "breakers", .type = PARAM_CUSTOM, .parse = parse_later,
 	  .shape = "{NAME: BREAKER, ...}", .def_doc = "none",
 	  .doc = "circuit breakers, named by the call edges they guard: see `breakers`" },
@@ -444,8 +455,9 @@ static int check_nodes(struct check_ctx *c, const struct load_lang *lang)
 			return rc;
 		if (!(n->ops = load_kind(lang, tname)))
 			return check_unknown(c, tn, tw, "type", tname, names);
-		if ((rc = param_new(c, what, n->src, n->ops->params, "type cost", &n->cfg)) ||
-		    (rc = check_cost(c, what, n)))
+		if ((rc = param_new(c, what, n->src, n->ops->params, "type cost zones", &n->cfg)) ||
+		    (rc = check_cost(c, what, n)) ||
+		    (rc = zone_check_node(c, sc, n, what, 0, n->ops->placeable)))
 			return rc;
 		n->units = n->ops->units ? n->ops->units(n->cfg) : 1;
 		n->max_units = n->units;
@@ -458,7 +470,8 @@ static int check_nodes(struct check_ctx *c, const struct load_lang *lang)
 		char what[128];
 		snprintf(what, sizeof what, "workloads.%s", n->name);
 		n->ops = lang->workload;
-		if ((rc = param_new(c, what, n->src, n->ops->params, NULL, &n->cfg)))
+		if ((rc = param_new(c, what, n->src, n->ops->params, "zone", &n->cfg)) ||
+		    (rc = zone_check_node(c, sc, n, what, 1, 0)))
 			return rc;
 	}
 	return 0;
@@ -507,6 +520,7 @@ static int top_validate(struct check_ctx *c, const char *what, const struct yt_n
 				  "warmup plus duration is too long (at most about 73 years)");
 	if ((rc = check_sections(c, lang)) ||
 	    (rc = check_breakers(c, yt_get(tree, "breakers"))) ||
+	    (rc = zone_check(c, sc, tree)) ||
 	    (rc = check_nodes(c, lang)) ||
 	    (rc = tl_check(c, yt_get(tree, "timeline"), lang->kinds)))
 		return rc;

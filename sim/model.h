@@ -185,6 +185,9 @@ struct model_ops {
 	void (*scale)(struct sim *s, struct sim_node *n, uint32_t units);
 	unsigned faults;          /* SIM_FAULT(TL_*) bits: the engine's
 				   * actions that apply */
+	int placeable;            /* its replicas may be placed in zones
+				   * (`zones:`): its arrive calls
+				   * sim_zone_hop once it knows the replica */
 	/* the kind's own timeline actions (flush, lag, failover), ended by
 	 * NULL; NULL: none */
 	const struct tl_action_def *const *actions;

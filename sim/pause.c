@@ -7,6 +7,10 @@
 
 #include "sim/rng.h"
 
+/* the most pauses a schedule keeps ahead: work that spans more draws the
+ * rest as it goes */
+#define PAUSE_KEEP 1024
+
 void pauses_init(struct pauses *p, uint64_t key)
 {
 	*p = (struct pauses){ .key = key, .last_start = -1 };
@@ -43,33 +47,75 @@ static int grow(struct pauses *p)
 	return 0;
 }
 
+/* A position in a schedule's sequence: the index of the next pause and
+ * the last one drawn. */
+struct cursor {
+	uint64_t k;
+	int64_t last_start, last_end;
+};
+
+/* draw advances c to the next pause of the schedule keyed `key` and sets
+ * its start and end: the same pause for the same index, whoever draws
+ * it. */
+static void draw(struct cursor *c, uint64_t key, const struct pause_cfg *cfg, gsl_rng *r,
+		 int64_t *start, int64_t *end)
+{
+	rng_seed_key(r, rng_key(key, 2 * c->k));
+	int64_t gap = dist_sample_ns(&cfg->every, r);
+	rng_seed_key(r, rng_key(key, 2 * c->k + 1));
+	int64_t len = dist_sample_ns(&cfg->duration, r);
+	int64_t at;
+	if (c->last_start < 0) {
+		/* the first, at a uniform share of its gap */
+		rng_seed_key(r, rng_key(key, UINT64_MAX));
+		at = (int64_t)(rng_uniform_pos(r) * (double)gap);
+	} else {
+		at = c->last_start + gap;
+		if (at < c->last_end)
+			at = c->last_end;
+	}
+	c->k++;
+	c->last_start = *start = at;
+	c->last_end = *end = at + len;
+}
+
 /* draw_next appends the next pause: 0, or -1. */
 static int draw_next(struct pauses *p, const struct pause_cfg *c, gsl_rng *r)
 {
 	if (p->n == p->cap && grow(p))
 		return -1;
-	rng_seed_key(r, rng_key(p->key, 2 * p->k));
-	int64_t gap = dist_sample_ns(&c->every, r);
-	rng_seed_key(r, rng_key(p->key, 2 * p->k + 1));
-	int64_t len = dist_sample_ns(&c->duration, r);
-	int64_t at;
-	if (p->last_start < 0) {
-		/* the first, at a uniform share of its gap */
-		rng_seed_key(r, rng_key(p->key, UINT64_MAX));
-		at = (int64_t)(rng_uniform_pos(r) * (double)gap);
-	} else {
-		at = p->last_start + gap;
-		if (at < p->last_end)
-			at = p->last_end;
-	}
+	struct cursor cur = { p->k, p->last_start, p->last_end };
 	uint32_t i = (p->head + p->n) % p->cap;
-	p->start[i] = at;
-	p->end[i] = at + len;
+	draw(&cur, p->key, c, r, &p->start[i], &p->end[i]);
 	p->n++;
-	p->k++;
-	p->last_start = at;
-	p->last_end = at + len;
+	p->k = cur.k;
+	p->last_start = cur.last_start;
+	p->last_end = cur.last_end;
 	return 0;
+}
+
+/* stretch_on goes on with work left at t past the pauses the schedule
+ * keeps, drawing the next ones without keeping them (the schedule draws
+ * the same ones again, by their keys, when time gets there), so that
+ * work far longer than the pauses' gaps costs no memory. */
+static int64_t stretch_on(const struct pauses *p, const struct pause_cfg *c, gsl_rng *r,
+			  int64_t t, int64_t left, int64_t horizon)
+{
+	struct cursor cur = { p->k, p->last_start, p->last_end };
+	for (;;) {
+		int64_t s, e;
+		draw(&cur, p->key, c, r, &s, &e);
+		if (e <= t)
+			continue;
+		if (s >= horizon)
+			return t + left;
+		if (s > t) {
+			if (s - t >= left)
+				return t + left;
+			left -= s - t;
+		}
+		t = e;
+	}
 }
 
 int64_t pause_stretch(struct pauses *p, const struct pause_cfg *c, gsl_rng *scratch,
@@ -82,6 +128,8 @@ int64_t pause_stretch(struct pauses *p, const struct pause_cfg *c, gsl_rng *scra
 	}
 	int64_t t = now, left = work_ns;
 	for (uint32_t i = 0;; i++) {
+		if (i == p->n && p->n >= PAUSE_KEEP)
+			return stretch_on(p, c, scratch, t, left, horizon);
 		if (i == p->n && draw_next(p, c, scratch))
 			return -1;
 		uint32_t j = (p->head + i) % p->cap;

@@ -19,7 +19,9 @@
  * a counter-based stream keyed by the schedule and its index, so the
  * schedule is the same whatever asks for it and in whatever order; the
  * schedule keeps only the pauses not yet over, drawn as far ahead as the
- * longest work asked about.
+ * longest work asked about, up to a thousand or so; work that spans more
+ * draws the rest as it goes and keeps none (time, not memory, grows with
+ * the pauses a piece of work spans).
  */
 #ifndef SIM_PAUSE_H
 #define SIM_PAUSE_H

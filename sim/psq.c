@@ -109,6 +109,8 @@ void *psq_pop(struct psq *q, int64_t now)
 	/* it has had its demand: v is its tag, to the rounding */
 	if (q->v < top.tag)
 		q->v = top.tag;
+	if (!q->n)
+		q->v = 0;                /* empty: start afresh, v stays small */
 	return top.obj;
 }
 

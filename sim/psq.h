@@ -17,8 +17,9 @@
  * costs O(log n), with one timer for the set rather than one per
  * request.  Ties leave in the order they joined.
  *
- * Times are the simulation's nanoseconds; v is a double, exact to well
- * under a nanosecond for runs of years.  The caller owns the timer: after
+ * Times are the simulation's nanoseconds; v is a double, restarted at 0
+ * whenever the set empties, so that it stays exact to well under a
+ * nanosecond unless a replica is busy without a break for months.  The caller owns the timer: after
  * each psq_add or psq_pop it asks psq_next_ns when the next departure is
  * due.
  */

@@ -259,7 +259,10 @@ static void engine_event(struct sim *s, struct event *ev)
 	case SIM_EV_DELIVER:
 		req->node_arrival_ns = s->now_ns;
 		sim_trace(s, SIM_TR_ARRIVE, req, NULL, ev->node, 0);
-		s->nodes[ev->node].ops->arrive(s, &s->nodes[ev->node], req);
+		s->nodes[ev->node].arrive(s, &s->nodes[ev->node], req);
+		break;
+	case SIM_EV_REPLY:
+		sim_reply_now(s, req);
 		break;
 	case SIM_EV_TL_START:
 	case SIM_EV_TL_END:
@@ -474,6 +477,8 @@ static int node_setup(struct sim *s, uint32_t i)
 	n->id = i;
 	n->units = n->sc->max_units ? n->sc->max_units : 1;
 	n->units_now = n->sc->units;
+	n->zone = n->sc->zone;
+	n->nzone = n->sc->nzone;
 	if (i >= sc->ncomponents)
 		return 0;
 	if (n->ops->calls_done && (!n->ops->makes_calls || n->ops->makes_calls(n->sc->cfg)) &&
@@ -525,6 +530,7 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 	memset(&s, 0, sizeof s);
 	rep += sc->rep_offset;
 	s.sc = sc;
+	s.zmap = sc->zmap;
 	s.replication = rep;
 	s.res = out;
 	s.hooks = hooks;

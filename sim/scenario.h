@@ -45,6 +45,10 @@ struct sc_node {
 	uint32_t units;                /* replicas as configured (1 if none) */
 	uint32_t max_units;            /* the most it will have (timeline) */
 	struct sc_cost cost;
+	uint16_t *zone;                /* [nzone] where its replicas run (zone.h):
+					* replica r in zone[r % nzone]; a
+					* workload's, its users'; NULL: none */
+	uint32_t nzone;
 };
 
 /* sc_node_rows is how many rows node n has in nodes.csv: its own, then
@@ -101,6 +105,7 @@ struct tl_entry {
 };
 
 struct slo;
+struct zone_map;
 
 struct scenario {
 	char *name;
@@ -130,6 +135,8 @@ struct scenario {
 	size_t nbreakers;
 	struct slo *slo;               /* `slo:` (slo.h), judged on every
 					* time-series window; NULL: none */
+	struct zone_map *zmap;         /* `zones:` and `links:` (zone.h); NULL:
+					* none */
 };
 
 /* sc_precision_target is the half-width the precision rule asks of an

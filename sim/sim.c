@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "sim/rng.h"
+#include "sim/zone.h"
 
 /* At most this many time-series windows per replication: a finer `window:`
  * is coarsened so the file stays small. */
@@ -263,3 +264,51 @@ int64_t sim_demand_ns(struct sim *s, struct sim_node *n, uint32_t unit,
 	return ns;
 }
 
+
+/* ---- zones ------------------------------------------------------------ */
+
+/* link_delay draws the delay of a hop of req over link l, for purpose
+ * index idx (SIM_DRAW_LINK). */
+static int64_t link_delay(struct sim *s, const struct request *req, const struct zone_link *l,
+			  uint64_t idx)
+{
+	if (l->latency.kind == DIST_CONSTANT)
+		return (int64_t)(l->latency.mean * 1e9 + 0.5);
+	return dist_sample_ns(&l->latency, sim_draws(s, req, SIM_DRAW_LINK | idx << 8));
+}
+
+int sim_zone_move(struct sim *s, struct sim_node *n, uint32_t r, struct request *req)
+{
+	if (req->zflags & SIM_Z_TRANSIT) {
+		req->zflags &= (uint8_t)~SIM_Z_TRANSIT;   /* here after the delay */
+		return 0;
+	}
+	uint16_t to = n->zone[r % n->nzone];
+	const struct zone_link *l = zone_link_of(s->zmap, req->zone, to);
+	req->zone = to;
+	req->zflags = (uint8_t)((req->zflags | SIM_Z_MOVED) & ~SIM_Z_BACK);
+	int64_t d = l ? link_delay(s, req, l, to) : 0;
+	if (d <= 0)
+		return 0;
+	req->zflags |= SIM_Z_TRANSIT;
+	req->replica = r;
+	if (!sim_schedule(s, s->now_ns + d, n->id, SIM_EV_DELIVER, req, 0))
+		s->oom = 1;
+	return 1;
+}
+
+int sim_zone_reply(struct sim *s, struct request *req)
+{
+	if (!(req->zflags & SIM_Z_MOVED) || (req->zflags & SIM_Z_BACK))
+		return 0;
+	req->zflags |= SIM_Z_BACK;
+	const struct zone_link *l = zone_link_of(s->zmap, req->zone, req->origin);
+	uint64_t idx = req->zone | 1u << 23;
+	req->zone = req->origin;
+	int64_t d = l ? link_delay(s, req, l, idx) : 0;
+	if (d <= 0)
+		return 0;
+	if (!sim_schedule(s, s->now_ns + d, 0, SIM_EV_REPLY, req, 0))
+		s->oom = 1;
+	return 1;
+}

@@ -232,7 +232,16 @@ struct request {
 	uint8_t preempted;           /* waiting to resume a service stopped
 				      * for a request of an earlier class; seq
 				      * holds the demand left */
+	uint8_t zflags;              /* SIM_Z_*: its hops between zones */
+	uint16_t zone;               /* the zone it is in (zone.h), or 0 */
+	uint16_t origin;             /* the zone its reply goes back to: its
+				      * workload's, or its caller's replica's */
 };
+
+/* request.zflags: it has moved to a zoned replica (its reply pays the way
+ * back); it is on its way to one (the arrival after the delay is not a
+ * new hop); its reply has paid the way back. */
+enum { SIM_Z_MOVED = 1, SIM_Z_TRANSIT = 2, SIM_Z_BACK = 4 };
 
 /* Purposes of a request's own draws (sim_draws).  The low 8 bits name
  * the purpose; the 24 bits above, an index within it (the call edge of an
@@ -248,6 +257,9 @@ enum {
 	SIM_DRAW_THINK,              /* a closed-loop user's think time after it */
 	SIM_DRAW_CONN,               /* the connection it rides */
 	SIM_DRAW_RETRY,              /* a retry's jittered backoff */
+	SIM_DRAW_LINK,               /* a hop's delay to a zone (index: the
+				      * zone), or back from it (index: the
+				      * zone | 1 << 23) */
 	SIM_DRAW_KIND_BASE = 64
 };
 
@@ -378,7 +390,9 @@ struct sim_wlog {
 struct sim_node {
 	const struct sc_node *sc;
 	const struct model_ops *ops;
-	/* ops->arrive, copied here so that sim_send can be inline */
+	/* ops->arrive, copied here so that sim_send can be inline; a
+	 * kind's init may put a variant of its own here (one placed in
+	 * zones, say), which every arrival then takes */
 	void (*arrive)(struct sim *s, struct sim_node *n, struct request *req);
 	void *state;                 /* owned by the model: init / fini */
 	uint32_t id;
@@ -391,6 +405,10 @@ struct sim_node {
 	struct call_stats *cst;      /* [1 + units] when its kind calls
 				      * (simint.h) */
 	struct sim_wlog *wlog;       /* NULL: no node watches its writes */
+	const uint16_t *zone;        /* [nzone]: replica r runs in zone[r %
+				      * nzone] (zone.h); a workload's users'
+				      * zone; NULL: none */
+	uint32_t nzone;
 };
 
 /* A node's periodic call (sim_every). */
@@ -440,6 +458,7 @@ struct sim {
 	void (*demand_hook)(void *arg, const struct request *req, uint32_t node,
 			    uint32_t unit, int64_t demand_ns);
 	void (*trace_hook)(void *arg, const struct sim_trace_ev *ev);
+	const struct zone_map *zmap; /* zones and links (zone.h); NULL: none */
 	int oom;                     /* an allocation failed mid-run */
 	int stuck;                   /* the clock stopped advancing */
 };
@@ -593,11 +612,12 @@ static inline void sim_trace(struct sim *s, enum sim_trace_what what, const stru
 /* sim_finish: req has ended with req->status; the node req->reply_to is
  * told by an event now (its done callback, or the engine's call
  * bookkeeping for a child request). */
-static inline void sim_finish(struct sim *s, struct request *req)
+int sim_zone_reply(struct sim *s, struct request *req);
+
+/* sim_reply_now: req's reply is due now (sim_finish, after any delay on
+ * its way back). */
+static inline void sim_reply_now(struct sim *s, struct request *req)
 {
-	sim_trace(s, SIM_TR_END, req, NULL, SIM_ANY, 0);
-	if (req->status != REQ_OK)
-		s->last_fail_node = req->fail_node;
 	/* a reply is an event at now, ordered by its seq among the others;
 	 * the request itself is the record (no event to allocate) */
 	req->seq = s->seq++;
@@ -607,6 +627,17 @@ static inline void sim_finish(struct sim *s, struct request *req)
 	else
 		s->reply_head = req;
 	s->reply_tail = req;
+}
+
+static inline void sim_finish(struct sim *s, struct request *req)
+{
+	sim_trace(s, SIM_TR_END, req, NULL, SIM_ANY, 0);
+	if (req->status != REQ_OK)
+		s->last_fail_node = req->fail_node;
+	/* from a zoned replica, the reply first crosses back */
+	if (__builtin_expect(req->zflags != 0, 0) && sim_zone_reply(s, req))
+		return;
+	sim_reply_now(s, req);
 }
 
 /* sim_event_done returns an event that has fired (or was dropped) to the
@@ -678,7 +709,8 @@ static inline struct request *sim_request_new(struct sim *s)
 	r->reply_to = r->client = r->replica = r->fail_node = r->conn = SIM_ANY;
 	r->user = r->from_unit = 0;
 	r->cls = r->hop = r->attempt = 0;
-	r->write = r->cancelled = r->keyed = r->prio = r->preempted = 0;
+	r->write = r->cancelled = r->keyed = r->prio = r->preempted = r->zflags = 0;
+	r->zone = r->origin = 0;
 	r->status = REQ_OK;
 	return r;
 }
@@ -692,6 +724,22 @@ static inline void sim_request_free(struct sim *s, struct request *r)
 /* The engine's one event kind scheduled by code in this header: a
  * delayed arrival (obj: the request).  Its others are private (simint.h). */
 enum { SIM_EV_DELIVER = SIM_EV_ENGINE | 2 };
+
+int sim_zone_move(struct sim *s, struct sim_node *n, uint32_t r, struct request *req);
+
+/* sim_zone_hop: req has reached node n, whose replica r is to take it.
+ * When n is placed in zones and req comes from elsewhere, the hop's
+ * delay (zone.h) is paid first: req arrives again at n, for replica r,
+ * when it is over, and sim_zone_hop says 1 (the caller stops there).
+ * Else 0: go on.  A kind calls it once it knows the replica, before it
+ * counts the arrival. */
+static inline int sim_zone_hop(struct sim *s, struct sim_node *n, uint32_t r,
+			       struct request *req)
+{
+	if (__builtin_expect(n->zone == NULL, 1))
+		return 0;
+	return sim_zone_move(s, n, r, req);
+}
 
 /* sim_send: req arrives at node `to` now, or after the node's `latency`
  * fault.  sim_forward: the same as the next hop of req's path.

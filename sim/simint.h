@@ -62,6 +62,8 @@ enum {
 	SIM_EV_HEDGE = SIM_EV_ENGINE | 10,   /* arg: call handle; node: edge */
 	SIM_EV_POOL = SIM_EV_ENGINE | 11,    /* arg: policy edge id; node: its
 					      * slot: a connection is free */
+	SIM_EV_REPLY = SIM_EV_ENGINE | 12,   /* obj: a request whose reply has
+					      * crossed back between zones */
 };
 
 /* ---- records -------------------------------------------------------- */

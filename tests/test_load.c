@@ -43,7 +43,7 @@ static const struct loadtest_mistake mistakes[] = {
 	{ "durations: 10s\n",
 	  "s.yaml:1:1: scenario: unknown key 'durations'; did you mean 'duration'?" },
 	{ "zzz: 1\n" BASE,
-	  "s.yaml:1:1: scenario: unknown key 'zzz' (allowed: name, description, seed, duration, warmup, replications, load_scale, precision, window, slo, workloads, nodes, sweep, compare, timeline, breakers, capacity)" },
+	  "s.yaml:1:1: scenario: unknown key 'zzz' (allowed: name, description, seed, duration, warmup, replications, load_scale, precision, window, slo, workloads, nodes, sweep, compare, timeline, zones, links, breakers, capacity)" },
 	{ "duration: 10s\nworkloads: {}\nnodes: {}\n",
 	  "s.yaml:3:8: nodes: must be a non-empty mapping of names to nodes" },
 	{ "duration: 10s\nworkloads:\n  u: {arrival: {process: poisson, rate: 1/s}, target: web}\n"

@@ -63,6 +63,20 @@ static void test_pause_stretch_exactly(void **state)
 			 10000 * S + 500 * S + 100 * MS);
 	assert_true(p.k <= k + 2);
 	pauses_fini(&p);
+	/* work spanning 100,000 pauses keeps a thousand or so, and ends as
+	 * the pauses say: 100,000 s of work in gaps of 0.9 s is 111,111
+	 * gaps and a bit, each followed by a pause of 0.1 s */
+	pauses_init(&p, 43);
+	s0 = first_start(&p, &c, r);
+	int64_t end = pause_stretch(&p, &c, r, s0 + 100 * MS, 100000 * S, INT64_MAX / 4);
+	int64_t gaps = 100000 * S / (900 * MS);
+	int64_t rest = 100000 * S - gaps * 900 * MS;
+	assert_int_equal(end, s0 + 100 * MS + gaps * S + rest);
+	assert_true(p.cap <= 2048);
+	/* and the schedule it did not keep is the one drawn later */
+	assert_int_equal(pause_stretch(&p, &c, r, end - rest - 50 * MS, 0, INT64_MAX / 4),
+			 end - rest);
+	pauses_fini(&p);
 	gsl_rng_free(r);
 }
 

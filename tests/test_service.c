@@ -295,6 +295,14 @@ static void test_service_priority_cobham(void **state)
 	 * R_k = sum over i <= k of lambda_i E[S_i^2] / 2: 1 / 0.7 + 0.8 /
 	 * (0.7 x 0.2) = 50/7 */
 	snprintf(yaml, sizeof yaml, fmt, "priority, preemptive: true");
+	/* the waits after a preemption are queueing time too: by Little's
+	 * law the started requests' waits per second are the mean queue */
+	double started, wait, queued;
+	simtest_reps(yaml, 1, { "q.arrivals", &started }, { "q.wait_mean_s", &wait },
+		     { "q.queue_len_mean", &queued });
+	print_message("    preemptive: waits per second %.4f, mean queue %.4f\n",
+		      started * wait / 20000, queued);
+	assert_true(fabs(started * wait / 20000 - queued) < 0.02 * queued);
 	simtest_each(yaml, REPS, NULL, class_means_fn, m);
 	assert_true(near("preemptive, class 0", m[0], REPS, 10.0 / 7, HIST_REL_ERR));
 	assert_true(near("preemptive, class 1", m[1], REPS, 50.0 / 7, HIST_REL_ERR));
@@ -585,6 +593,27 @@ static void test_service_ps_shares_exactly(void **state)
 	assert_true(fabs(util - 0.5) < 1e-9);
 	double want = (1 + 2 + 3 + 4 * (43.5833333333 - 4) + 3 * 4 + 2 * 1.5 + 1 * (2.0 / 3)) / 100;
 	assert_true(fabs(queued - want) < 1e-6);
+	/* a request waiting on its calls holds no worker, and the share of
+	 * calling is of the time requests are held: each is held 10 s, 1 s
+	 * served alone and 9 s waiting on back, as first come first served
+	 * (where the worker is held while calling) */
+	double share[2], used[2];
+	for (int i = 0; i < 2; i++) {
+		char y[600];
+		snprintf(y, sizeof y,
+			 "duration: 100s\n"
+			 "workloads:\n  u: {arrival: {process: constant, rate: 0.5/s}, target: front}\n"
+			 "nodes:\n  front: {type: service, workers: 2, queue: 0, service: 1s,\n"
+			 "      discipline: %s, calls: [{to: back}]}\n"
+			 "  back: {type: service, workers: 100, service: 9s}\n", i ? "fifo" : "ps");
+		simtest_reps(y, 1, { "front.call_wait_share", &share[i] },
+			     { "front.utilization", &used[i] });
+	}
+	print_message("    call_wait_share %.6f (fifo %.6f), utilization %.4f (fifo %.4f)\n",
+		      share[0], share[1], used[0], used[1]);
+	assert_true(fabs(share[0] - share[1]) < 1e-12 && share[0] > 0.85 && share[0] < 0.9);
+	/* the workers' use is the served second alone: a tenth of fifo's */
+	assert_true(fabs(used[0] - used[1] * (1 - share[1])) < 1e-9);
 	/* at 2 s the three present share the worker; a crash then fails them
 	 * all, and the two that come after are served alone */
 	snprintf(yaml, sizeof yaml,

@@ -1,0 +1,273 @@
+/*
+ * zone.c - zones and links, as a scenario declares them; see zone.h.
+ */
+#include "sim/zone.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/err.h"
+#include "sim/param.h"
+#include "sim/scenario.h"
+#include "sim/ytree.h"
+
+/* One entry of `zones:`. */
+struct zone_def {
+	char *region;
+};
+
+static const struct param zone_params[] = {
+	{ .name = "region", .type = PARAM_STRING, PARAM_FIELD(struct zone_def, region),
+	  .def_doc = "the zone's own name", .doc = "the region the zone belongs to, for the reader and the report" },
+	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
+	{ 0 }
+};
+
+const struct param_table zone_table = {
+	.params = zone_params,
+	.size = sizeof(struct zone_def),
+	.doc = "`zones:` names the zones replicas run in: `{us-east-1a: {}, eu-west-1a: {region: eu}}`. A service's `zones: [A, B, ...]` places its replica r in the list's zone r mod its length; a workload's `zone:` is where its users are. A node without zones sits with whoever sends to it (a balancer as a sidecar, a cache beside its caller), and a workload without one is outside every zone.",
+};
+
+/* One entry of `links:`: the patterns it joins, as written (they point
+ * into the scenario's tree). */
+struct link_def {
+	const char *between[2];
+	const char *within;
+	struct dist latency;
+};
+
+static int parse_between(struct check_ctx *ctx, const char *what, const struct yt_node *n,
+			 void *field)
+{
+	const char **pat = field;
+	if (n->type != YT_SEQ || n->n != 2)
+		return check_fail(ctx, n, what, "must be two zone patterns, such as [us-east-1a, \"eu-*\"]");
+	for (int i = 0; i < 2; i++) {
+		int rc = check_string(ctx, n->items[i], what, &pat[i]);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int parse_within(struct check_ctx *ctx, const char *what, const struct yt_node *n,
+			void *field)
+{
+	return check_string(ctx, n, what, (const char **)field);
+}
+
+static int link_validate(struct check_ctx *ctx, const char *what, const struct yt_node *map,
+			 void *obj)
+{
+	const struct link_def *l = obj;
+	if (!l->between[0] == !l->within)
+		return check_fail(ctx, map, what,
+				  "needs one of between: [A, B] (a hop from one zone to the other, either way) or within: A (a hop inside one zone)");
+	return 0;
+}
+
+static const struct param link_params[] = {
+	{ .name = "between", .type = PARAM_CUSTOM, PARAM_FIELD(struct link_def, between),
+	  .parse = parse_between, .shape = "[PATTERN, PATTERN]", .def_doc = "none",
+	  .doc = "the link joins the zones matching the first pattern to those matching the second, both ways (shell globs: \"us-*\")" },
+	{ .name = "within", .type = PARAM_CUSTOM, PARAM_FIELD(struct link_def, within),
+	  .parse = parse_within, .shape = "PATTERN", .def_doc = "none",
+	  .doc = "the link is a hop that stays inside one zone matching the pattern" },
+	{ .name = "latency", .type = PARAM_DIST, PARAM_FIELD(struct link_def, latency),
+	  .flags = PARAM_REQUIRED,
+	  .doc = "the one-way delay of a hop: a request to a replica across it, or a reply back; drawn per hop" },
+	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
+	{ 0 }
+};
+
+const struct param_table zone_link_table = {
+	.params = link_params,
+	.size = sizeof(struct link_def),
+	.doc = "`links:` lists the one-way delays between zones. Each ordered pair of zones takes the first link, in file order, that matches it; a pair no link matches costs nothing, and a link that matches no pair is refused. Every hop to a replica placed in a zone pays its link's delay, from the zone the request is in (its workload's, or its caller's replica's), and so does the reply back.",
+	.validate = link_validate,
+};
+
+void zone_map_free(struct zone_map *z)
+{
+	if (!z)
+		return;
+	for (uint32_t i = 0; i <= z->n; i++) {
+		if (z->names)
+			free(z->names[i]);
+		if (z->regions)
+			free(z->regions[i]);
+	}
+	free(z->names);
+	free(z->regions);
+	for (uint32_t i = 0; i < z->nlinks; i++)
+		dist_fini(&z->links[i].latency);
+	free(z->links);
+	free(z->pair);
+	free(z);
+}
+
+static int matches(const char *pattern, const char *name)
+{
+	return fnmatch(pattern, name, 0) == 0;
+}
+
+/* link_matches says whether link l applies to a hop from zone a to b. */
+static int link_matches(const struct link_def *l, const char *a, const char *b, int same)
+{
+	if (l->within)
+		return same && matches(l->within, a);
+	return (matches(l->between[0], a) && matches(l->between[1], b)) ||
+	       (matches(l->between[1], a) && matches(l->between[0], b));
+}
+
+static int read_zones(struct check_ctx *ctx, struct zone_map *z, const struct yt_node *zs)
+{
+	if (zs->type != YT_MAP || zs->n == 0)
+		return check_fail(ctx, zs, "zones",
+				  "must be a non-empty mapping of zone names, such as {us-east-1a: {}, us-east-1b: {}}");
+	z->n = (uint32_t)(zs->n / 2);
+	if (z->n > ZONE_MAX)
+		return check_fail(ctx, zs, "zones", "at most %d zones", ZONE_MAX);
+	if (!(z->names = calloc(z->n + 1, sizeof *z->names)) ||
+	    !(z->regions = calloc(z->n + 1, sizeof *z->regions)))
+		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	for (uint32_t i = 1; i <= z->n; i++) {
+		const struct yt_node *k = yt_key(zs, i - 1), *v = yt_val(zs, i - 1);
+		char what[128];
+		snprintf(what, sizeof what, "zones.%.100s", k->str);
+		if (!k->str[0] || strlen(k->str) > 64 || strpbrk(k->str, "*?[]/ "))
+			return check_fail(ctx, k, "zones",
+					  "'%s' is not a valid zone name (no spaces, '/' or pattern characters * ? [ ], at most 64)",
+					  k->str);
+		for (uint32_t j = 1; j < i; j++)
+			if (!strcmp(z->names[j], k->str))
+				return check_fail(ctx, k, "zones", "the zone '%s' is named twice", k->str);
+		struct zone_def d = { 0 };
+		int rc = param_fill(ctx, what, v, &zone_table, NULL, &d);
+		if (rc) {
+			param_fini(&zone_table, &d);
+			return rc;
+		}
+		z->names[i] = strdup(k->str);
+		z->regions[i] = strdup(d.region ? d.region : k->str);
+		param_fini(&zone_table, &d);
+		if (!z->names[i] || !z->regions[i])
+			return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+static int read_links(struct check_ctx *ctx, struct zone_map *z, const struct yt_node *ls)
+{
+	size_t w = (size_t)z->n + 1;
+	if (!(z->pair = malloc(w * w * sizeof *z->pair)))
+		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	for (size_t i = 0; i < w * w; i++)
+		z->pair[i] = -1;
+	if (!ls)
+		return 0;
+	if (ls->type != YT_SEQ)
+		return check_fail(ctx, ls, "links",
+				  "must be a list of links, such as [{between: [a, b], latency: 1ms}]");
+	if (!(z->links = calloc(ls->n ? ls->n : 1, sizeof *z->links)))
+		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	for (size_t l = 0; l < ls->n; l++) {
+		char what[64];
+		snprintf(what, sizeof what, "links[%zu]", l);
+		struct link_def d = { { NULL, NULL }, NULL, { 0 } };
+		int rc = param_fill(ctx, what, ls->items[l], &zone_link_table, NULL, &d);
+		if (rc) {
+			param_fini(&zone_link_table, &d);
+			return rc;
+		}
+		struct zone_link *k = &z->links[z->nlinks++];
+		k->latency = d.latency;          /* taken over: not freed below */
+		memset(&d.latency, 0, sizeof d.latency);
+		if (d.within)
+			snprintf(k->name, sizeof k->name, "within %s", d.within);
+		else
+			snprintf(k->name, sizeof k->name, "%s<->%s", d.between[0], d.between[1]);
+		int used = 0;
+		for (uint32_t a = 1; a <= z->n; a++)
+			for (uint32_t b = 1; b <= z->n; b++) {
+				if (!link_matches(&d, z->names[a], z->names[b], a == b))
+					continue;
+				used = 1;
+				if (z->pair[a * w + b] < 0)
+					z->pair[a * w + b] = (int32_t)l;
+			}
+		param_fini(&zone_link_table, &d);
+		if (!used)
+			return check_fail(ctx, ls->items[l], what,
+					  "matches no pair of zones (zones: %s%s)", z->names[1],
+					  z->n > 1 ? ", ..." : "");
+	}
+	return 0;
+}
+
+int zone_check(struct check_ctx *ctx, struct scenario *sc, const struct yt_node *tree)
+{
+	const struct yt_node *zs = yt_get(tree, "zones"), *ls = yt_get(tree, "links");
+	if (!zs) {
+		if (ls)
+			return check_fail(ctx, ls, "links", "needs zones: to join");
+		return 0;
+	}
+	struct zone_map *z = calloc(1, sizeof *z);
+	if (!z)
+		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	sc->zmap = z;                    /* load_free frees it, whatever happens */
+	int rc = read_zones(ctx, z, zs);
+	return rc ? rc : read_links(ctx, z, ls);
+}
+
+/* zone_index is the number of the zone called name at n, or 0 after
+ * reporting it unknown. */
+static uint32_t zone_index(struct check_ctx *ctx, const struct zone_map *z,
+			   const struct yt_node *n, const char *what, int *rc)
+{
+	const char *name;
+	if ((*rc = check_string(ctx, n, what, &name)))
+		return 0;
+	for (uint32_t i = 1; i <= z->n; i++)
+		if (!strcmp(z->names[i], name))
+			return i;
+	*rc = check_unknown(ctx, n, what, "zone", name, (const char *const *)z->names + 1);
+	return 0;
+}
+
+int zone_check_node(struct check_ctx *ctx, const struct scenario *sc, struct sc_node *n,
+		    const char *what, int workload, int placeable)
+{
+	const char *key = workload ? "zone" : "zones";
+	const struct yt_node *v = yt_get(n->src, key);
+	if (!v)
+		return 0;
+	char w[160];
+	snprintf(w, sizeof w, "%s.%s", what, key);
+	if (!sc->zmap)
+		return check_fail(ctx, v, w, "names a zone, and the scenario has no zones:");
+	if (!workload && !placeable)
+		return check_fail(ctx, v, w,
+				  "only services are placed in zones so far; this node sits with whoever sends to it");
+	int rc = 0;
+	if (workload) {
+		if (!(n->zone = malloc(sizeof *n->zone)))
+			return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+		n->zone[0] = (uint16_t)zone_index(ctx, sc->zmap, v, w, &rc);
+		n->nzone = 1;
+		return rc;
+	}
+	if (v->type != YT_SEQ || v->n == 0)
+		return check_fail(ctx, v, w, "must be a list of zones, such as [us-east-1a, us-east-1b]");
+	if (!(n->zone = malloc(v->n * sizeof *n->zone)))
+		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	for (size_t i = 0; i < v->n && !rc; i++) {
+		n->zone[i] = (uint16_t)zone_index(ctx, sc->zmap, v->items[i], w, &rc);
+		n->nzone = (uint32_t)i + 1;
+	}
+	return rc;
+}

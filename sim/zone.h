@@ -1,0 +1,79 @@
+/*
+ * zone.h - zones, and the links between them: where replicas run and
+ * what a hop between them costs.
+ *
+ * A scenario may name its zones (`zones:`, each with an optional
+ * region) and the one-way delays between them (`links:`).  A link is
+ * written between two zone patterns (`between: [us-*, eu-*]`, both
+ * directions) or within one (`within: "*"`, a hop that stays in its
+ * zone); patterns are shell globs on zone names.  Each ordered pair of
+ * zones takes the first link, in file order, that matches it, as a
+ * firewall takes its first matching rule; a pair no link matches costs
+ * nothing, and a link that matches no pair is refused as a likely typo.
+ *
+ * Nodes are placed by a `zones:` list (services, for now): replica r
+ * runs in the list's zone r mod its length, so replicas spread evenly in
+ * the order given.  A workload's `zone:` is where its users are.  A node
+ * without zones sits with whoever sends to it (a balancer as a sidecar or
+ * client library, a queue or cache beside its caller), and a workload
+ * without one is outside every zone: hops from it cost nothing.
+ *
+ * Zones are numbered from 1; ZONE_NONE (0) is "no zone".  The pair table
+ * has a row and a column for it, so that a lookup needs no test.
+ */
+#ifndef SIM_ZONE_H
+#define SIM_ZONE_H
+
+#include <stdint.h>
+
+#include "sim/check.h"
+#include "sim/dist.h"
+
+#define ZONE_NONE 0
+#define ZONE_MAX 4096
+
+struct zone_link {
+	struct dist latency;       /* one way */
+	char name[96];             /* "us-east-1a<->us-east-1b", "within *" */
+};
+
+struct zone_map {
+	uint32_t n;                /* zones, numbered 1 .. n */
+	char **names;              /* [n + 1]; names[0] is unused */
+	char **regions;            /* [n + 1]: as given, or the zone's name */
+	struct zone_link *links;   /* [nlinks], in file order */
+	uint32_t nlinks;
+	int32_t *pair;             /* [(n + 1) x (n + 1)]: from x (n + 1) + to
+				    * -> the link it takes, or -1 */
+};
+
+struct scenario;
+struct sc_node;
+struct param_table;
+
+/* `zones:` entries and `links:` entries, for the reference */
+extern const struct param_table zone_table;
+extern const struct param_table zone_link_table;
+
+/* zone_check reads `zones:` and `links:` of tree (either may be absent)
+ * into sc->zmap, left NULL when there are no zones; links without zones
+ * are refused.  0, or SIM_EINVAL / SIM_ENOMEM with a located message. */
+int zone_check(struct check_ctx *ctx, struct scenario *sc, const struct yt_node *tree);
+
+/* zone_check_node reads node n's placement: `zones:` (a list) for a
+ * component whose kind takes one (placeable), `zone:` (one name) for a
+ * workload; either may be absent.  what is the node's dotted path. */
+int zone_check_node(struct check_ctx *ctx, const struct scenario *sc, struct sc_node *n,
+		    const char *what, int workload, int placeable);
+
+void zone_map_free(struct zone_map *z);
+
+/* zone_link_of is the link a hop from zone a to zone b takes, or NULL. */
+static inline const struct zone_link *zone_link_of(const struct zone_map *z, uint32_t a,
+						   uint32_t b)
+{
+	int32_t l = z->pair[a * (z->n + 1) + b];
+	return l < 0 ? NULL : &z->links[l];
+}
+
+#endif

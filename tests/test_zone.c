@@ -1,0 +1,166 @@
+/*
+ * test_zone.c - zones and links (sim/zone.h): a hop to a replica in
+ * another zone pays its link's one-way delay, and the reply pays it back;
+ * a chain of calls over three zones adds the sum of its hops; the first
+ * link that matches a pair is the one it takes; replicas spread over
+ * their zones in turn; a node without zones sits with its caller.
+ */
+#include "tests/simtest.h"
+
+/* the scenario's head: three zones, a <-> b 10 ms, anything <-> c 30 ms
+ * (c <-> c too: first match), within a 1 ms; users in a */
+static const char head[] =
+	"duration: 100s\n"
+	"zones:\n  a: {}\n  b: {}\n  c: {region: far}\n"
+	"links:\n"
+	"  - {between: [a, b], latency: 10ms}\n"
+	"  - {within: a, latency: 1ms}\n"
+	"  - {between: [\"*\", c], latency: 30ms}\n"
+	"workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: api, zone: a}\n"
+	"nodes:\n";
+
+/* latency_of runs head + nodes once and gives every served request's
+ * latency, which must be the same for all, in ms. */
+static double latency_of(const char *nodes)
+{
+	char yaml[2000];
+	snprintf(yaml, sizeof yaml, "%s%s", head, nodes);
+	double lo, hi, ok;
+	simtest_reps(yaml, 1, { "@latency_min_ns", &lo }, { "@latency_max_ns", &hi },
+		     { "@ok", &ok });
+	assert_true(ok == 99);
+	print_message("    %.6f .. %.6f ms\n", lo * 1e-6, hi * 1e-6);
+	assert_true(hi - lo <= 2);
+	return lo * 1e-6;
+}
+
+static void test_zone_hops_add_their_delays(void **state)
+{
+	/* api in a (1 ms there and back from the users, within a), calls db
+	 * in b: 10 ms each way; 1 + 2 ms of service */
+	double t = latency_of("  api: {type: service, service: 1ms, zones: [a], calls: [{to: db}]}\n"
+			      "  db: {type: service, service: 2ms, zones: [b]}\n");
+	assert_true(fabs(t - (2 * 1 + 2 * 10 + 3)) < 1e-5);
+	/* the same db in c: 30 ms each way */
+	t = latency_of("  api: {type: service, service: 1ms, zones: [a], calls: [{to: db}]}\n"
+		       "  db: {type: service, service: 2ms, zones: [c]}\n");
+	assert_true(fabs(t - (2 * 1 + 2 * 30 + 3)) < 1e-5);
+	/* a chain a -> b -> c: each call pays its own hop both ways, 2 x (10 +
+	 * 30), and the users' 2 x 1 */
+	t = latency_of("  api: {type: service, service: 1ms, zones: [a], calls: [{to: mid}]}\n"
+		       "  mid: {type: service, service: 1ms, zones: [b], calls: [{to: leaf}]}\n"
+		       "  leaf: {type: service, service: 1ms, zones: [c]}\n");
+	assert_true(fabs(t - (2 * 1 + 2 * 10 + 2 * 30 + 3)) < 1e-5);
+	/* next: forwards a -> b -> c, and the reply goes from c straight back
+	 * to the users in a (30 ms): 1 + 10 + 30 + 30 */
+	t = latency_of("  api: {type: service, service: 1ms, zones: [a], next: [{to: mid, p: 1}]}\n"
+		       "  mid: {type: service, service: 1ms, zones: [b], next: [{to: leaf, p: 1}]}\n"
+		       "  leaf: {type: service, service: 1ms, zones: [c]}\n");
+	assert_true(fabs(t - (1 + 10 + 30 + 30 + 3)) < 1e-5);
+	/* c <-> c takes the first link that matches it, "* <-> c" */
+	t = latency_of("  api: {type: service, service: 1ms, zones: [c]}\n");
+	assert_true(fabs(t - (2 * 30 + 1)) < 1e-5);
+}
+
+/* Users outside every zone, and a node without zones, cost nothing; a
+ * balancer sits with its caller. */
+static void test_zone_unplaced_costs_nothing(void **state)
+{
+	double t = latency_of("  api: {type: service, service: 1ms, calls: [{to: db}]}\n"
+			      "  db: {type: service, service: 2ms}\n");
+	assert_true(fabs(t - 3) < 1e-5);
+	/* api in a behind a balancer (a sidecar: in the users' zone) */
+	t = latency_of("  api: {type: balancer, backends: web}\n"
+		       "  web: {type: service, service: 1ms, zones: [b], replicas: 2}\n");
+	assert_true(fabs(t - (2 * 10 + 1)) < 1e-5);
+}
+
+/* Replicas spread over their zones in turn: of 4 replicas over [a, b],
+ * 0 and 2 are in a and 1 and 3 in b; round robin sends every other
+ * request across, so latencies are 1 + 2 (in a) or 1 + 20 (in b), half
+ * each. */
+static void test_zone_replicas_spread(void **state)
+{
+	char yaml[2000];
+	snprintf(yaml, sizeof yaml, "%s%s", head,
+		 "  api: {type: service, service: 1ms, zones: [a, b], replicas: 4}\n");
+	double lo, hi, mean;
+	simtest_reps(yaml, 1, { "@latency_min_ns", &lo }, { "@latency_max_ns", &hi },
+		     { "@latency_mean_s", &mean });
+	print_message("    %.3f .. %.3f ms, mean %.4f ms\n", lo * 1e-6, hi * 1e-6, mean * 1e3);
+	assert_true(fabs(lo - 3e6) <= 2 && fabs(hi - 21e6) <= 2);
+	assert_true(fabs(mean - 0.012) < 0.0002);
+}
+
+/* A link's delay drawn per hop: exponential of mean 10 ms each way adds
+ * 20 ms on average (within the replications' 99.9 % interval), and a
+ * spread: the latency's p99 is the sum of two exponentials' (the
+ * Erlang-2's 66.4 ms, plus the 1 ms of service), where a constant delay
+ * would give 21 ms (the control). */
+static void test_zone_random_delay(void **state)
+{
+	enum { REPS = 10 };
+	double mean[REPS], p99[REPS];
+	struct sweep *set = simtest_load(
+		"duration: 200s\nseed: 4\n"
+		"zones:\n  a: {}\n  b: {}\n"
+		"links:\n  - {between: [a, b], latency: {dist: exponential, mean: 10ms}}\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 100/s}, target: api, zone: a}\n"
+		"nodes:\n  api: {type: service, workers: 1000, service: 1ms, zones: [b]}\n");
+	for (uint32_t k = 0; k < REPS; k++) {
+		struct rep_result r;
+		simtest_run(set->points[0], k, &r);
+		mean[k] = hist_mean(&r.scopes[0].latency) * 1e-9;
+		p99[k] = (double)hist_quantile(&r.scopes[0].latency, 0.99) * 1e-9;
+		rep_result_fini(&r);
+	}
+	sweep_free(set);
+	double m = gsl_stats_mean(mean, 1, REPS), q = gsl_stats_mean(p99, 1, REPS);
+	double half = stats_t_quantile(0.9995, REPS - 1) * gsl_stats_sd(mean, 1, REPS) / sqrt(REPS) +
+		      HIST_REL_ERR * 0.021;
+	double qhalf = stats_t_quantile(0.9995, REPS - 1) * gsl_stats_sd(p99, 1, REPS) / sqrt(REPS) +
+		       HIST_REL_ERR * 0.0674;
+	print_message("    mean %.5f s +- %.5f, reference 0.021; p99 %.4f +- %.4f, reference 0.0674\n",
+		      m, half, q, qhalf);
+	assert_true(fabs(m - 0.021) <= half);
+	assert_true(fabs(q - 0.0674) <= qhalf);
+	assert_true(fabs(q - 0.021) > qhalf);
+}
+
+/* What is refused, each at its place. */
+static void test_zone_refusals(void **state)
+{
+	static const struct {
+		const char *yaml, *msg;
+	} cases[] = {
+		{ "links:\n  - {between: [a, b], latency: 1ms}\n", "needs zones: to join" },
+		{ "zones:\n  a: {}\nlinks:\n  - {between: [a, x], latency: 1ms}\n", "matches no pair of zones" },
+		{ "zones:\n  a: {}\nlinks:\n  - {within: a, between: [a, a], latency: 1ms}\n", "needs one of between" },
+		{ "zones:\n  \"a*\": {}\n", "not a valid zone name" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char yaml[1000];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 1s\n%s"
+			 "workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: api}\n"
+			 "nodes:\n  api: {type: service, service: 1ms}\n", cases[i].yaml);
+		struct sweep *set = NULL;
+		struct sim_err err = { 0 };
+		assert_int_equal(sweep_load_string(&archsim_lang, "t.yaml", yaml, NULL, 0, &set, &err),
+				 SIM_EINVAL);
+		print_message("    %s\n", err.msg);
+		assert_non_null(strstr(err.msg, cases[i].msg));
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_zone_hops_add_their_delays),
+		cmocka_unit_test(test_zone_unplaced_costs_nothing),
+		cmocka_unit_test(test_zone_replicas_spread),
+		cmocka_unit_test(test_zone_random_delay),
+		cmocka_unit_test(test_zone_refusals),
+	};
+	return cmocka_run_group_tests_name("zone", tests, NULL, NULL);
+}
