@@ -44,6 +44,7 @@
 #include "sim/hashring.h"
 #include "sim/rng.h"
 #include "sim/stats.h"
+#include "sim/zone.h"
 
 #define LB_MAX_BACKENDS 100000
 #define LB_MAX_INSTANCES 1024
@@ -53,6 +54,7 @@
 #define LB_WRR_MAX_STEPS 50000000.0  /* sum(weights) x backends */
 #define LB_RING_MAX_POINTS 20000000.0
 #define LB_NONE UINT32_MAX
+#define LB_MAX_ZONES 256
 
 /* ---- types ------------------------------------------------------------ */
 
@@ -91,6 +93,15 @@ struct ss_cfg {
 	double aggression, min_weight_percent;
 };
 
+/* `zone_aware:` Envoy's zone aware routing (zone_aware_lb_config) */
+struct za_cfg {
+	int on;
+	uint32_t local;        /* the originating node: its replicas' zones
+				* are the local cluster's (local_cluster_name) */
+	uint32_t enabled;      /* routing_enabled, percent */
+	uint64_t min_size;     /* min_cluster_size */
+};
+
 struct backend {
 	uint32_t node;         /* the node that takes its requests */
 	uint32_t replica;      /* its replica, or SIM_ANY (a list entry) */
@@ -120,6 +131,7 @@ struct lb_cfg {
 	struct hc_cfg hc;
 	struct od_cfg od;
 	struct ss_cfg ss;
+	struct za_cfg za;
 	/* from link */
 	uint32_t nb;
 	struct backend *be;    /* [nb] */
@@ -168,6 +180,26 @@ struct inst {
 					  * available set last changed */
 	struct conn *conns;              /* layer 4, open addressing */
 	size_t nconns, conns_cap;
+	/* zone aware routing: the available backends grouped by zone, and
+	 * for each zone a caller may be in, where its requests go */
+	uint32_t *zavail;                /* [nb] avail, zone by zone */
+	uint32_t *zoff;                  /* [zones + 2]: zone z's are zavail[
+					  * zoff[z] .. zoff[z + 1]) */
+	uint32_t *zcur;                  /* [zones + 1] round robin's place
+					  * in each zone */
+	struct zroute *zr;               /* [zones + 1], by the caller's zone */
+	uint64_t *zresid;                /* [(zones + 1) x (zones + 1)]: the
+					  * residual capacities, cumulative */
+};
+
+/* Where a caller in one zone sends its requests (Envoy's
+ * PerPriorityState): nowhere in particular, to its own zone, or there
+ * with local_percent_to_route's chance and elsewhere by the other
+ * zones' residual capacity. */
+enum { ZR_NONE, ZR_DIRECT, ZR_RESIDUAL };
+struct zroute {
+	uint8_t state;
+	uint64_t local_percent;          /* x 10000 */
 };
 
 /* Statistics since warm-up, per backend (and summed for the node). */
@@ -231,6 +263,10 @@ enum lb_policy_flag {
 	 * round robin and least request do; the kind thins the others'
 	 * picks instead */
 	LBP_SLOW_START = 1 << 2,
+	/* Envoy routes by zone for it (round robin, random, least request):
+	 * its pick reads in->avail and in->navail alone (and load), so that
+	 * zone aware routing may hand it one zone's */
+	LBP_ZONES = 1 << 3,
 };
 
 struct lb_policy {
@@ -270,6 +306,10 @@ struct lb_policy {
 	 * was sent. */
 	void (*reply)(const struct lb *lb, struct inst *in, uint32_t b, double rtt_ns,
 		      int64_t now_ns);
+	/* zone_cursor (with LBP_ZONES) is the place the policy keeps in
+	 * in->avail from pick to pick, which zone aware routing keeps per
+	 * zone; NULL: it keeps none. */
+	uint32_t *(*zone_cursor)(struct inst *in);
 };
 
 /* ---- the round-robin cycle ---------------------------------------------- */
@@ -824,6 +864,11 @@ static uint32_t rrs_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t
 	return rr_next(&r->rr, in);
 }
 
+static uint32_t *rrs_cursor(struct inst *in)
+{
+	return &((struct rrs_state *)in->ps)->rr.next;
+}
+
 /* ---- least_response_time, peak_ewma: Finagle's and Linkerd's cost ------- */
 
 struct ewma_state {
@@ -1243,8 +1288,9 @@ static const struct lb_policy lb_policies[] = {
 	{
 		.name = "round_robin",
 		.doc = "each available backend in turn (Envoy's: in slow start, an earliest-deadline-first schedule of the scaled weights)",
-		.flags = LBP_SLOW_START,
+		.flags = LBP_SLOW_START | LBP_ZONES,
 		.init = rrs_init, .fini = rrs_fini, .rebuild = rrs_rebuild, .pick = rrs_pick,
+		.zone_cursor = rrs_cursor,
 	},
 	{
 		.name = "weighted_round_robin",
@@ -1256,6 +1302,7 @@ static const struct lb_policy lb_policies[] = {
 	{
 		.name = "random",
 		.doc = "an available backend at random",
+		.flags = LBP_ZONES,
 		.pick = random_pick,
 	},
 	{
@@ -1280,7 +1327,7 @@ static const struct lb_policy lb_policies[] = {
 	{
 		.name = "least_request",
 		.doc = "Envoy's: the fewest active requests of `choice_count` backends drawn with replacement; with unequal weights an earliest-deadline-first schedule of weight / (active + 1)^active_request_bias",
-		.flags = LBP_WEIGHTS | LBP_SLOW_START,
+		.flags = LBP_WEIGHTS | LBP_SLOW_START | LBP_ZONES,
 		.init = lr_init, .fini = lr_fini, .rebuild = lr_rebuild, .pick = lr_pick,
 	},
 	{
@@ -1476,6 +1523,44 @@ static const struct param_table ss_table = {
 	.doc = "Envoy's slow start: round_robin and least_request scale a backend's weight, as Envoy does; the other policies, which Envoy gives no slow start, have their picks of it thinned to that share instead (one pick in its factor kept, the others picked again).",
 };
 
+/* parse_local reads zone_aware.local_cluster: a node placed in zones, or
+ * a workload with a zone (one caller there). */
+static int parse_local(struct check_ctx *ctx, const char *what, const struct yt_node *n,
+		       void *field)
+{
+	const char *name;
+	int rc = check_string(ctx, n, what, &name);
+	if (rc)
+		return rc;
+	int i = scenario_node_index(ctx->sc, name);
+	if (i < 0)
+		return check_fail(ctx, n, what, "no node or workload named '%s'", name);
+	if (!ctx->sc->nodes[i].zone)
+		return check_fail(ctx, n, what,
+				  "'%s' is in no zone: the local cluster's zones are what zone aware routing weighs (give it zones:, or a workload zone:)",
+				  name);
+	*(uint32_t *)field = (uint32_t)i;
+	return 0;
+}
+
+static const struct param za_params[] = {
+	{ .name = "local_cluster", .type = PARAM_CUSTOM, PARAM_FIELD(struct za_cfg, local),
+	  .parse = parse_local, .shape = "NODE", .flags = PARAM_REQUIRED,
+	  .doc = "the callers whose balancer this is (Envoy's local_cluster_name): a service placed in zones, whose replicas' zones are the originating cluster's, or a workload with a zone (one host there)" },
+	{ .name = "routing_enabled", .type = PARAM_UINT, PARAM_FIELD(struct za_cfg, enabled),
+	  .umin = 0, .umax = 100, .def = "100",
+	  .doc = "percent of requests routed by zone; the others go to any backend (Envoy's routing_enabled)" },
+	{ .name = "min_cluster_size", .type = PARAM_UINT, PARAM_FIELD(struct za_cfg, min_size),
+	  .umin = 0, .umax = LB_MAX_BACKENDS, .def = "6",
+	  .doc = "with fewer healthy backends than this, no routing by zone (Envoy's min_cluster_size)" },
+	{ 0 }
+};
+
+static const struct param_table za_table = {
+	.params = za_params, .size = sizeof(struct za_cfg), .validate = param_mark_given,
+	.doc = "Envoy's zone aware routing, for round_robin, random and least_request. A caller in zone Z (the request's zone: its workload's, or its caller's replica's) sends to the backends in Z as long as Z holds at least the local cluster's share of the healthy backends there; otherwise it sends that share's ratio to Z and the rest to the zones with more than their share of backends, in proportion to the surplus (shares in ten-thousandths, as Envoy's integers). No routing by zone while the balancer panics, with fewer than two zones on either side, with the local cluster absent from Z, or with fewer than min_cluster_size healthy backends.",
+};
+
 static const struct param weight_elem = {
 	.type = PARAM_UINT, .size = sizeof(uint32_t), .umin = 1, .umax = LB_MAX_WEIGHT,
 };
@@ -1503,6 +1588,17 @@ static int lb_validate(struct check_ctx *ctx, const char *what,
 		snprintf(w, sizeof w, "%s.weights", what);
 		return check_fail(ctx, yt_get(map, "weights"), w,
 			       "policy %s does not use weights (these do: %s)", p->name, list);
+	}
+	if (c->za.on) {
+		snprintf(w, sizeof w, "%s.zone_aware", what);
+		const struct yt_node *zn = yt_get(map, "zone_aware");
+		if (!(p->flags & LBP_ZONES))
+			return check_fail(ctx, zn, w,
+					  "Envoy routes by zone for round_robin, random and least_request; not for %s",
+					  p->name);
+		if (c->ss.on || c->nweights)
+			return check_fail(ctx, zn, w,
+					  "is not modelled with %s yet", c->ss.on ? "slow_start" : "weights");
 	}
 	return p->validate ? p->validate(ctx, what, map, c) : 0;
 }
@@ -1584,6 +1680,10 @@ static const struct param lb_params[] = {
 	{ .name = "slow_start", .type = PARAM_MAP, PARAM_FIELD(struct lb_cfg, ss),
 	  .sub = &ss_table, .shape = "{slow_start_window: 30s, aggression: 1, min_weight_percent: 10}",
 	  .def_doc = "none", .doc = "a backend that returns, or is added, ramps up to its share" },
+	{ .name = "zone_aware", .type = PARAM_MAP, PARAM_FIELD(struct lb_cfg, za),
+	  .sub = &za_table, .shape = "{local_cluster: web, min_cluster_size: 6, routing_enabled: 100}",
+	  .def_doc = "none: zones are not weighed",
+	  .doc = "Envoy's zone aware routing: keep requests in their caller's zone while that zone has its share of the backends (see zone_aware)" },
 	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
 	{ 0 }
 };
@@ -1672,6 +1772,18 @@ static int lb_link(struct check_ctx *ctx, struct scenario *sc, struct sc_node *s
 		if (rc)
 			return rc;
 	}
+	if (c->za.on) {
+		snprintf(what, sizeof what, "nodes.%s.zone_aware", self->name);
+		const struct yt_node *zn = yt_get(self->src, "zone_aware");
+		for (size_t i = 0; i < c->nlist; i++)
+			if (!sc->nodes[c->list[i]].zone)
+				return check_fail(ctx, zn, what,
+						  "the backend '%s' is in no zone: give it zones:",
+						  sc->nodes[c->list[i]].name);
+		if (sc->zmap->n > LB_MAX_ZONES)
+			return check_fail(ctx, zn, what, "at most %d zones with zone aware routing",
+					  LB_MAX_ZONES);
+	}
 	self->units = self->max_units = c->nb;
 	return 0;
 }
@@ -1717,10 +1829,15 @@ static void load_add(struct lb *lb, struct inst *in, uint32_t b, int d)
 }
 
 /* pick_once applies the policy; LB_NONE when nothing is available. */
-static uint32_t pick_once(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
+static uint32_t za_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h, uint32_t z);
+
+/* pick_once picks for a request whose hash is h, from a caller in zone z. */
+static uint32_t pick_once(struct sim *s, struct lb *lb, struct inst *in, uint64_t h, uint32_t z)
 {
 	if (!in->navail)
 		return LB_NONE;
+	if (__builtin_expect(lb->cfg->za.on, 0) && z)
+		return za_pick(s, lb, in, h, z);
 	return lb->pol->pick(s, lb, in, h);
 }
 
@@ -1737,7 +1854,7 @@ struct probe_ctx {
 static uint32_t probe_place(const void *ctx, uint64_t h)
 {
 	const struct probe_ctx *pc = ctx;
-	return pick_once(pc->s, pc->lb, pc->in, h);
+	return pick_once(pc->s, pc->lb, pc->in, h, 0);
 }
 
 /* even_flush closes instance in's epoch, the requests it sent while
@@ -1757,6 +1874,143 @@ static void even_flush(struct lb *lb, struct inst *in)
 		}
 	}
 	in->epoch_sent = 0;
+}
+
+/* ---- zone aware routing: Envoy's (ZoneAwareLoadBalancerBase) ------------ */
+
+/* backend_zone is the zone backend e runs in (0: none). */
+static uint32_t backend_zone(const struct sim *s, const struct backend *e)
+{
+	const struct sim_node *n = &s->nodes[e->node];
+	if (!n->zone)
+		return 0;
+	return n->zone[(e->replica == SIM_ANY ? 0 : e->replica) % n->nzone];
+}
+
+/* za_rebuild groups instance in's available backends by zone and works
+ * out, for a caller in each zone, where its requests go, as Envoy's
+ * regenerateLocalityRoutingStructures does for its own zone: shares in
+ * ten-thousandths of the healthy backends (upstream) and of the local
+ * cluster's hosts (local) per zone; all to the caller's zone when its
+ * upstream share is at least its local share, else that ratio of them,
+ * and the rest to the zones whose upstream share passes their local
+ * one, by the surplus. */
+static void za_rebuild(struct sim *s, struct lb *lb, struct inst *in)
+{
+	const struct lb_cfg *c = lb->cfg;
+	uint32_t nz = s->zmap->n, w = nz + 1;
+	uint32_t up[LB_MAX_ZONES + 1] = { 0 }, all[LB_MAX_ZONES + 1] = { 0 };
+	uint64_t loc[LB_MAX_ZONES + 1] = { 0 };
+	for (uint32_t k = 0; k < in->navail; k++)
+		up[backend_zone(s, &c->be[in->avail[k]])]++;
+	for (uint32_t b = 0; b < lb->nb; b++)
+		if (!(in->flags[b] & AV_INACTIVE))
+			all[backend_zone(s, &c->be[b])]++;
+	/* the available backends, zone by zone, in their order */
+	in->zoff[0] = 0;
+	for (uint32_t z = 0; z <= nz; z++)
+		in->zoff[z + 1] = in->zoff[z] + up[z];
+	uint32_t fill[LB_MAX_ZONES + 1];
+	memcpy(fill, in->zoff, w * sizeof *fill);
+	for (uint32_t k = 0; k < in->navail; k++) {
+		uint32_t b = in->avail[k];
+		in->zavail[fill[backend_zone(s, &c->be[b])]++] = b;
+	}
+	/* the local cluster: a service's replicas as configured, or a
+	 * workload's one host */
+	const struct sim_node *ln = &s->nodes[c->za.local];
+	uint32_t lhosts = ln->sc->units ? ln->sc->units : 1;
+	uint64_t ltot = 0;
+	for (uint32_t r = 0; r < lhosts; r++, ltot++)
+		loc[ln->zone[r % ln->nzone]]++;
+	uint32_t up_zones = 0, loc_zones = 0;
+	for (uint32_t z = 0; z <= nz; z++) {
+		up_zones += all[z] > 0;
+		loc_zones += loc[z] > 0;
+	}
+	uint64_t pu[LB_MAX_ZONES + 1], pl[LB_MAX_ZONES + 1];
+	for (uint32_t z = 0; z <= nz; z++) {
+		pu[z] = in->navail ? 10000ull * up[z] / in->navail : 0;
+		pl[z] = ltot ? 10000ull * loc[z] / ltot : 0;
+	}
+	int off = in->panic || up_zones < 2 || loc_zones < 2 || in->navail < c->za.min_size;
+	for (uint32_t z = 0; z <= nz; z++) {
+		struct zroute *zr = &in->zr[z];
+		uint64_t *res = &in->zresid[(size_t)z * w];
+		zr->state = ZR_NONE;
+		if (off || !z || !loc[z])
+			continue;
+		if (up[z] && pu[z] > 0 && pu[z] >= pl[z]) {
+			zr->state = ZR_DIRECT;
+			continue;
+		}
+		zr->state = ZR_RESIDUAL;
+		zr->local_percent = up[z] && pl[z] ? pu[z] * 10000 / pl[z] : 0;
+		uint64_t acc = 0;
+		for (uint32_t y = 0; y <= nz; y++) {
+			if (y != z && pu[y] > pl[y])
+				acc += pu[y] - pl[y];
+			res[y] = acc;
+		}
+	}
+}
+
+/* za_zone is the zone a request from a caller in zone z goes to
+ * (Envoy's tryChooseLocalLocalityHosts), or -1: any backend. */
+static int za_zone(struct lb *lb, struct inst *in, uint32_t z, uint32_t nz)
+{
+	const struct zroute *zr = &in->zr[z];
+	if (zr->state == ZR_NONE)
+		return -1;
+	if (lb->cfg->za.enabled < 100 && rng_u64(lb->rng) % 100 >= lb->cfg->za.enabled)
+		return -1;
+	if (zr->state == ZR_DIRECT)
+		return (int)z;
+	if (rng_u64(lb->rng) % 10000 < zr->local_percent)
+		return (int)z;
+	const uint64_t *res = &in->zresid[(size_t)z * (nz + 1)];
+	if (!res[nz]) {
+		/* no zone has room left (rounding): one with backends, at
+		 * random */
+		uint32_t k = 0, with[LB_MAX_ZONES + 1];
+		for (uint32_t y = 0; y <= nz; y++)
+			if (in->zoff[y + 1] > in->zoff[y])
+				with[k++] = y;
+		return k ? (int)with[rng_u64(lb->rng) % k] : -1;
+	}
+	uint64_t t = rng_u64(lb->rng) % res[nz];
+	uint32_t y = 0;
+	while (t >= res[y])
+		y++;
+	return (int)y;
+}
+
+/* za_pick picks for a caller in zone z: among the zone's available
+ * backends that zone aware routing chose, by the policy as it picks
+ * among all (Envoy keeps a scheduler per zone: round robin's place is
+ * kept per zone here). */
+static uint32_t za_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h, uint32_t z)
+{
+	uint32_t nz = s->zmap->n;
+	int t = z <= nz ? za_zone(lb, in, z, nz) : -1;
+	if (t < 0 || in->zoff[t + 1] == in->zoff[t])
+		return lb->pol->pick(s, lb, in, h);
+	uint32_t *avail = in->avail, navail = in->navail;
+	in->avail = in->zavail + in->zoff[t];
+	in->navail = in->zoff[t + 1] - in->zoff[t];
+	uint32_t *cur = lb->pol->zone_cursor ? lb->pol->zone_cursor(in) : NULL, keep = 0;
+	if (cur) {
+		keep = *cur;
+		*cur = in->zcur[t];
+	}
+	uint32_t b = lb->pol->pick(s, lb, in, h);
+	if (cur) {
+		in->zcur[t] = *cur;
+		*cur = keep;
+	}
+	in->avail = avail;
+	in->navail = navail;
+	return b;
 }
 
 /* rebuild remakes instance in's structures after its available set
@@ -1785,6 +2039,8 @@ static int rebuild(struct sim *s, struct lb *lb, struct inst *in)
 			in->avail[in->navail++] = b;
 	lb->now_ns = s->now_ns;
 	int rc = p->rebuild ? p->rebuild(lb, in) : 0;
+	if (lb->cfg->za.on)
+		za_rebuild(s, lb, in);
 	if (before && rc == 0 && in->navail && s->measuring) {
 		lb->moved_sum += hring_moved(before, probe_place, &pc);
 		lb->moved_n++;
@@ -1859,13 +2115,15 @@ static double ramp(const struct lb_cfg *c, struct inst *in, uint32_t b, int64_t 
 	return f > lo ? f : lo;
 }
 
-static uint32_t choose(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
+/* choose picks a backend for a request whose hash is h, from a caller in
+ * zone z (0: none), or LB_NONE. */
+static uint32_t choose(struct sim *s, struct lb *lb, struct inst *in, uint64_t h, uint32_t z)
 {
-	uint32_t b = pick_once(s, lb, in, h);
+	uint32_t b = pick_once(s, lb, in, h, z);
 	if (b != LB_NONE && !(lb->pol->flags & (LBP_HASH | LBP_SLOW_START))) {
 		double f = ramp(lb->cfg, in, b, s->now_ns);
 		if (f < 1 && rng_uniform_pos(lb->rng) >= f)
-			b = pick_once(s, lb, in, h);
+			b = pick_once(s, lb, in, h, z);
 	}
 	return b;
 }
@@ -1935,6 +2193,15 @@ static int inst_init(struct sim *s, struct sim_node *n, struct lb *lb, uint32_t 
 		return SIM_ENOMEM;
 	for (uint32_t b = 0; b < nb; b++)
 		in->ss_start[b] = -1;
+	if (c->za.on) {
+		size_t w = (size_t)s->zmap->n + 1;
+		if (!(in->zavail = calloc(nb, sizeof *in->zavail)) ||
+		    !(in->zoff = calloc(w + 1, sizeof *in->zoff)) ||
+		    !(in->zcur = calloc(w, sizeof *in->zcur)) ||
+		    !(in->zr = calloc(w, sizeof *in->zr)) ||
+		    !(in->zresid = calloc(w * w, sizeof *in->zresid)))
+			return SIM_ENOMEM;
+	}
 	if (lb->pol->init) {
 		int rc = lb->pol->init(lb, in);
 		if (rc)
@@ -2002,6 +2269,7 @@ static void lb_fini(struct sim *s, struct sim_node *n)
 		free(in->fails), free(in->fail_since);
 		free(in->probe_seq), free(in->probe_out);
 		free(in->conns);
+		free(in->zavail), free(in->zoff), free(in->zcur), free(in->zr), free(in->zresid);
 		if (lb->pol->fini)
 			lb->pol->fini(in);
 	}
@@ -2040,7 +2308,7 @@ static void forward(struct sim *s, struct sim_node *n, struct lb *lb,
 		} else {
 			if (cn->b != LB_NONE)
 				load_add(lb, in, cn->b, -1);
-			b = choose(s, lb, in, rng_mix64(key));
+			b = choose(s, lb, in, rng_mix64(key), req->zone);
 			cn->b = b;
 			cn->opened_ns = s->now_ns;
 			if (b != LB_NONE)
@@ -2049,7 +2317,7 @@ static void forward(struct sim *s, struct sim_node *n, struct lb *lb,
 		release = 0;
 	} else {
 		uint64_t h = c->layer == 4 ? req->ident : keys_hash(req->key);
-		b = choose(s, lb, in, h);
+		b = choose(s, lb, in, h, req->zone);
 		if (b != LB_NONE)
 			load_add(lb, in, b, +1);
 	}

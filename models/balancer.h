@@ -80,6 +80,13 @@
  * otherwise picks again once, which scales its share like Envoy's weight.
  * A balancer with no available backend fails the request (`no_backend`).
  *
+ * Zones (`zone_aware`, for round_robin, random and least_request, as
+ * Envoy offers it): a balancer sits with its caller, in the request's
+ * zone, and chooses a zone first, as Envoy's ZoneAwareLoadBalancerBase
+ * does from the shares of healthy backends (upstream) and of the local
+ * cluster's hosts per zone, then a backend in it by its policy (round
+ * robin keeps its place per zone, as Envoy keeps a scheduler per zone).
+ *
  * nodes.csv: a row for the balancer and one per backend (lb[0], lb[1], ...
  * in the order of `backends`): requests, share, failed replies, backend
  * latency, outstanding requests, ejections, health-check removals and the

@@ -170,6 +170,20 @@ last=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
 	END { print n + 0 }' "$tmp/od/timeseries.csv")
 [ "$last" = 0 ] || says "fifo serves nobody after 10 s"
 
+# ---- zones: zone aware routing off and on, a zone going dark -------------
+run multi-zone "$bin" run scenarios/multi-zone.yaml -q -o "$tmp/mz"
+s="$tmp/mz/summary.csv" k=nodes.api_lb.zone_aware.routing_enabled
+says "The median falls from $(fmt '%.1f' "$(cell "$s" latency_p50_s $k=0)" 1000) ms to $(fmt '%.1f' "$(cell "$s" latency_p50_s $k=100)" 1000) ms and the mean from $(fmt '%.1f' "$(cell "$s" latency_mean_s $k=0)" 1000) ms to $(fmt '%.1f' "$(cell "$s" latency_mean_s $k=100)" 1000) ms"
+says "and $(fmt '%.2f' "$(cell "$s" error_ratio $k=0)" 100) % of the six minutes' requests fail against $(fmt '%.2f' "$(cell "$s" error_ratio $k=100)" 100) %"
+# the worst window's throughput, point by point
+worst() {
+	awk -F, -v p="$1" 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+		$1 == p && (m == "" || $(at["throughput_per_s"]) + 0 < m) { m = $(at["throughput_per_s"]) + 0 }
+		END { v = sprintf("%.0f", m); if (v >= 1000) v = sprintf("%d,%03d", v / 1000, v % 1000); print v }' \
+		"$tmp/mz/timeseries.csv"
+}
+says "The worst 5-second window serves $(worst 0) requests a second against $(worst 1)"
+
 # ---- autoscaling: minutes above the SLO, refusals, what is billed --------
 run autoscale-ramp "$bin" run scenarios/autoscale-ramp.yaml -q -o "$tmp/ar"
 s="$tmp/ar/summary.csv" n="$tmp/ar/nodes.csv"

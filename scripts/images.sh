@@ -33,6 +33,7 @@ l4-vs-l7-share            l4-vs-l7           backend_share
 queue-burst-backlog       queue-burst        queue_time
 autoscale-ramp-scaling    autoscale-ramp     scaling
 overload-disciplines-throughput overload-disciplines throughput_time
+multi-zone-throughput     multi-zone         throughput_time
 read-replicas-stale       read-replicas      stale_reads
 retry-storm-recovered     retry-storm-sweep  healthy_share
 retry-storm-workers       retry-storm        node_time

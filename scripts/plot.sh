@@ -167,8 +167,12 @@ markers="$dir/.markers.gp"
 if [ -f "$dir/timeline.csv" ]; then
 	awk -F, -v div="$tdiv" -v unit="$tunit" 'NR > 1 && $1 == 0 {
 		gsub(/"/, "", $6)
-		n++
 		x = $2 / div
+		# a zone outage is an entry per node placed there, one label
+		if ((x SUBSEP $6) in seen)
+			next
+		seen[x, $6] = 1
+		n++
 		# entries at one time share a line and a number ("1-2")
 		if (!(x in first)) { first[x] = n; xs[++nx] = x }
 		last[x] = n

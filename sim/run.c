@@ -137,8 +137,13 @@ static int hooks(struct sim *s, struct event *ev)
 
 /* ---- the timeline ----------------------------------------------------- */
 
-static int covers(const struct tl_entry *t, uint32_t unit)
+/* covers says whether entry t acts on replica `unit` of node n: the
+ * whole node, the replica itself, or, for an entry of a zone, the
+ * replicas placed there. */
+static int covers(const struct sim_node *n, const struct tl_entry *t, uint32_t unit)
 {
+	if (t->zone)
+		return n->zone && n->zone[unit % n->nzone] == t->zone;
 	return t->unit == SIM_ANY || t->unit == unit;
 }
 
@@ -155,7 +160,7 @@ static void tl_apply(struct sim *s, uint32_t k)
 		int down = 0;
 		for (size_t i = 0; i < sc->ntimeline; i++) {
 			const struct tl_entry *t = &sc->timeline[i];
-			if (!s->tl_active[i] || t->node != k || !covers(t, u) ||
+			if (!s->tl_active[i] || t->node != k || !covers(n, t, u) ||
 			    t->member != SIM_ANY)
 				continue;
 			switch (t->action) {
@@ -234,10 +239,16 @@ static void tl_event(struct sim *s, struct event *ev)
 	if (t->action == TL_RECOVER) {
 		for (size_t j = 0; j < sc->ntimeline; j++) {
 			const struct tl_entry *c = &sc->timeline[j];
-			if (c->action == TL_CRASH && c->node == t->node &&
-			    c->member == SIM_ANY &&
-			    (t->unit == SIM_ANY || c->unit == t->unit))
+			if (c->action != TL_CRASH || c->node != t->node || c->member != SIM_ANY)
+				continue;
+			if (t->zone) {
+				/* a zone back: its crashes, and its replicas' */
+				if (c->zone == t->zone ||
+				    (c->unit != SIM_ANY && !c->zone && covers(n, t, c->unit)))
+					s->tl_active[j] = 0;
+			} else if (t->unit == SIM_ANY || (c->unit == t->unit && !c->zone)) {
 				s->tl_active[j] = 0;
+			}
 		}
 	} else {
 		s->tl_active[i] = (uint8_t)start;

@@ -101,6 +101,9 @@ struct tl_entry {
 	uint32_t member;           /* crash, recover: one member of the unit
 				    * (a queue group's consumer), or
 				    * UINT32_MAX for the whole unit */
+	uint32_t zone;             /* crash, recover of a zone (`zone:`): the
+				    * node's replicas in that zone (zone.h);
+				    * 0: as unit says */
 	char label[96];            /* "db slow x10", for charts */
 };
 

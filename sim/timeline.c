@@ -8,7 +8,10 @@
  * on which member (`consumer`), for how long (`for`), and its value.
  * Entries that scale a node are checked first, so that a replica index
  * elsewhere in the list is checked against the most replicas the node
- * will have.
+ * will have.  An entry of a zone (`zone:` instead of `node:`, a crash or
+ * a recover) becomes one entry per node placed there, each covering the
+ * node's replicas in the zone, in the entry's place: the engine then
+ * knows only entries of nodes.
  */
 #include "sim/timeline.h"
 
@@ -17,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "sim/zone.h"
 
 /* ---- the engine's actions --------------------------------------------- */
 
@@ -104,6 +109,8 @@ static const struct param entry_params[] = {
 	  .doc = "what it acts on: a node, or one replica of it (in flow style {...} brackets are YAML syntax: quote \"web[2]\" or use `replica`)" },
 	{ .name = "replica", .type = PARAM_CUSTOM, .parse = by_hand, .shape = "integer", .def_doc = "the whole node",
 	  .doc = "one replica of the node" },
+	{ .name = "zone", .type = PARAM_CUSTOM, .parse = by_hand, .shape = "ZONE", .def_doc = "none",
+	  .doc = "instead of node: `crash` and `recover` of every replica placed in the zone, of every node (a zone outage)" },
 	{ .name = "consumer", .type = PARAM_CUSTOM, .parse = by_hand, .shape = "integer", .def_doc = "the whole unit",
 	  .doc = "`crash` and `recover`: one consumer of a queue's group (`node: NAME[G]`)" },
 	{ .name = "do", .type = PARAM_CUSTOM, .parse = by_hand, .shape = "ACTION", .flags = PARAM_REQUIRED,
@@ -436,6 +443,104 @@ double tl_mean_units(const struct scenario *sc, uint32_t node,
 	return area / (double)(t1 - t0);
 }
 
+/* zone_of_entry is the zone entry e names (`zone:`), 0 when it names
+ * none; -1 after reporting a wrong one. */
+static long zone_of_entry(struct check_ctx *ctx, const struct yt_node *e, size_t i)
+{
+	const struct yt_node *zn = e->type == YT_MAP ? yt_get(e, "zone") : NULL;
+	if (!zn)
+		return 0;
+	char what[96];
+	snprintf(what, sizeof what, "timeline[%zu].zone", i);
+	const struct zone_map *z = ctx->sc->zmap;
+	if (!z) {
+		check_fail(ctx, zn, what, "names a zone, and the scenario has no zones:");
+		return -1;
+	}
+	const char *name;
+	if (check_string(ctx, zn, what, &name))
+		return -1;
+	for (uint32_t k = 1; k <= z->n; k++)
+		if (!strcmp(z->names[k], name))
+			return k;
+	check_unknown(ctx, zn, what, "zone", name, (const char *const *)z->names + 1);
+	return -1;
+}
+
+/* placed_in says whether node nd has a replica in zone z. */
+static int placed_in(const struct sc_node *nd, uint32_t z)
+{
+	for (uint32_t k = 0; k < nd->nzone; k++)
+		if (nd->zone[k] == z)
+			return 1;
+	return 0;
+}
+
+/* check_zone_entry checks entry e, a crash or recover of zone z, into
+ * one entry per node placed there, from t on; *made says how many. */
+static int check_zone_entry(struct check_ctx *ctx, const struct yt_node *e, size_t i,
+			    uint32_t z, struct tl_entry *t, size_t *made)
+{
+	struct scenario *sc = ctx->sc;
+	char what[96], w[128];
+	snprintf(what, sizeof what, "timeline[%zu]", i);
+	static const char *const keys[] = { "at", "zone", "do", "for", NULL };
+	static const char *const req[] = { "at", "zone", "do", NULL };
+	int rc;
+	const struct yt_node *dn = yt_get(e, "do");
+	const char *word;
+	snprintf(w, sizeof w, "%s.do", what);
+	if (!dn)
+		return check_fail(ctx, e, what, "missing required key 'do' (crash or recover)");
+	if ((rc = check_string(ctx, dn, w, &word)))
+		return rc;
+	static const char *const zone_words[] = { "crash", "recover", NULL };
+	int a = !strcmp(word, "crash") ? TL_CRASH : !strcmp(word, "recover") ? TL_RECOVER : -1;
+	if (a < 0)
+		return check_unknown(ctx, dn, w, "action for a zone", word, zone_words);
+	if ((rc = check_keys(ctx, e, what, keys, req)))
+		return rc;
+	struct tl_entry proto = { 0 };
+	snprintf(w, sizeof w, "%s.at", what);
+	if ((rc = param_check_one(ctx, entry_key("at"), w, yt_get(e, "at"), &proto)))
+		return rc;
+	int64_t end = sc->warmup_ns + sc->duration_ns;
+	if (proto.at_ns >= end)
+		return check_fail(ctx, yt_get(e, "at"), w,
+				  "is at or after the end of the run (warmup + duration = %gs): it would never happen",
+				  (double)end * 1e-9);
+	const struct yt_node *fn = yt_get(e, "for");
+	if (fn) {
+		if (a == TL_RECOVER)
+			return check_fail(ctx, fn, what, "'recover' is instant: it takes no 'for'");
+		snprintf(w, sizeof w, "%s.for", what);
+		if ((rc = param_check_one(ctx, entry_key("for"), w, fn, &proto)))
+			return rc;
+	}
+	proto.unit = UINT32_MAX;
+	proto.member = UINT32_MAX;
+	proto.zone = z;
+	proto.action = (enum tl_action)a;
+	proto.def = &tl_engine_actions[a];
+	snprintf(proto.label, sizeof proto.label, "%s %s", sc->zmap->names[z],
+		 a == TL_CRASH ? "down" : "back");
+	*made = 0;
+	for (size_t k = 0; k < sc->ncomponents; k++) {
+		if (!placed_in(&sc->nodes[k], z) ||
+		    !(sc->nodes[k].ops->faults & SIM_FAULT(a)))
+			continue;
+		t[*made] = proto;
+		t[*made].node = (uint32_t)k;
+		(*made)++;
+	}
+	if (!*made) {
+		snprintf(w, sizeof w, "%s.zone", what);
+		return check_fail(ctx, yt_get(e, "zone"), w, "no node is placed in zone %s",
+				  sc->zmap->names[z]);
+	}
+	return 0;
+}
+
 int tl_check(struct check_ctx *ctx, const struct yt_node *n,
 	     const struct model_ops *const *kinds)
 {
@@ -449,11 +554,35 @@ int tl_check(struct check_ctx *ctx, const struct yt_node *n,
 		return check_fail(ctx, n, "timeline", "at most %d entries", TL_MAX_ENTRIES);
 	if (n->n == 0)
 		return 0;
-	sc->timeline = calloc(n->n, sizeof *sc->timeline);
-	if (!sc->timeline)
+	/* an entry of a zone becomes one per node placed there: where each
+	 * entry's own begin */
+	size_t *base = malloc((n->n + 1) * sizeof *base);
+	if (!base)
 		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	base[0] = 0;
+	for (size_t i = 0; i < n->n; i++) {
+		long z = zone_of_entry(ctx, n->items[i], i);
+		if (z < 0) {
+			free(base);
+			return SIM_EINVAL;
+		}
+		size_t k = 1;
+		if (z > 0) {
+			k = 0;
+			for (size_t j = 0; j < sc->ncomponents; j++)
+				k += placed_in(&sc->nodes[j], (uint32_t)z);
+			k = k ? k : 1;
+		}
+		base[i + 1] = base[i] + k;
+	}
+	sc->timeline = calloc(base[n->n], sizeof *sc->timeline);
+	if (!sc->timeline) {
+		free(base);
+		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	}
 	struct words words;
 	words_of(&words, kinds);
+	size_t total = 0;
 	/* scale first: a replica index is checked against the most replicas
 	 * the node will have */
 	for (int pass = 0; pass < 2; pass++) {
@@ -466,15 +595,33 @@ int tl_check(struct check_ctx *ctx, const struct yt_node *n,
 				continue;
 			if (pass == 1 && is_scale)
 				continue;
-			struct tl_entry *t = &sc->timeline[i];
-			int rc = check_entry(ctx, e, i, &words, t);
-			if (rc)
+			struct tl_entry *t = &sc->timeline[base[i]];
+			long z = zone_of_entry(ctx, e, i);
+			int rc;
+			size_t made = 1;
+			if (z > 0)
+				rc = check_zone_entry(ctx, e, i, (uint32_t)z, t, &made);
+			else
+				rc = check_entry(ctx, e, i, &words, t);
+			if (rc) {
+				free(base);
 				return rc;
+			}
+			/* the slots of a zone's nodes the kinds cannot crash stay
+			 * unused: they are squeezed out below */
+			for (size_t k = made; k < base[i + 1] - base[i]; k++)
+				t[k].node = UINT32_MAX;
+			total += made;
 			if (t->action == TL_SCALE &&
 			    t->replicas > sc->nodes[t->node].max_units)
 				sc->nodes[t->node].max_units = t->replicas;
 		}
 	}
-	sc->ntimeline = n->n;
+	size_t k = 0;
+	for (size_t i = 0; i < base[n->n]; i++)
+		if (sc->timeline[i].node != UINT32_MAX)
+			sc->timeline[k++] = sc->timeline[i];
+	free(base);
+	sc->ntimeline = total;
 	return 0;
 }

@@ -131,7 +131,8 @@ static int read_zones(struct check_ctx *ctx, struct zone_map *z, const struct yt
 	z->n = (uint32_t)(zs->n / 2);
 	if (z->n > ZONE_MAX)
 		return check_fail(ctx, zs, "zones", "at most %d zones", ZONE_MAX);
-	if (!(z->names = calloc(z->n + 1, sizeof *z->names)) ||
+	/* names[1 .. n], NULL-ended for messages; names[0] unused */
+	if (!(z->names = calloc(z->n + 2, sizeof *z->names)) ||
 	    !(z->regions = calloc(z->n + 1, sizeof *z->regions)))
 		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
 	for (uint32_t i = 1; i <= z->n; i++) {

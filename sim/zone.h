@@ -39,7 +39,8 @@ struct zone_link {
 
 struct zone_map {
 	uint32_t n;                /* zones, numbered 1 .. n */
-	char **names;              /* [n + 1]; names[0] is unused */
+	char **names;              /* [n + 2]: names[1 .. n], then NULL;
+				    * names[0] is unused */
 	char **regions;            /* [n + 1]: as given, or the zone's name */
 	struct zone_link *links;   /* [nlinks], in file order */
 	uint32_t nlinks;

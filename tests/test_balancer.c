@@ -1096,6 +1096,79 @@ static void test_balancer_panic_threshold(void **state)
 	}
 }
 
+/* ---- zone aware routing ---------------------------------------------------- */
+
+/* Envoy's zone aware routing, its two cases.  web runs 3 replicas in
+ * zones a, a, b (the local cluster: a holds 6666 ten-thousandths, b
+ * 3333), the users reach them in turn, and web calls db (6 replicas in
+ * a, b, c: 3333 each) through a sidecar balancer.  A caller in b finds
+ * its zone's upstream share equal to its local share: all its calls stay
+ * in b.  A caller in a finds 3333 against 6666: it keeps 3333 x 10000 /
+ * 6666 = 5000 of them in a and sends the rest where upstream shares pass
+ * local ones, c alone (3333 against 0).  So each zone of db takes a
+ * third: a 2/3 x 1/2, b 1/3, c 2/3 x 1/2; and with links of 1 ms between
+ * zones and 0.1 ms within, the mean call adds 2/3 x (0.2 + 2) / 2 + 1/3
+ * x 0.2 = 0.8 ms to 3 ms of service.  Without zone aware routing (the
+ * control) a random pick leaves a zone 2/3 of the time: 2/3 x 2 + 1/3 x
+ * 0.2 = 1.4 ms; always staying home would give a 2/3 of db's calls. */
+static void test_balancer_zone_aware_envoy(void **state)
+{
+	static const struct {
+		const char *za;
+		double share[3], mean_ms;
+	} cases[] = {
+		{ "zone_aware: {local_cluster: web}", { 1.0 / 3, 1.0 / 3, 1.0 / 3 }, 3.8 },
+		{ "zone_aware: {local_cluster: web, min_cluster_size: 7}", { 1.0 / 3, 1.0 / 3, 1.0 / 3 },
+		  3 + 1.4 },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		char yaml[1400];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 300s\nseed: 2\n"
+			 "zones: {a: {}, b: {}, c: {}}\n"
+			 "links:\n  - {within: \"*\", latency: 0.1ms}\n"
+			 "  - {between: [\"*\", \"*\"], latency: 1ms}\n"
+			 "workloads:\n  u: {arrival: {process: poisson, rate: 200/s}, target: web}\n"
+			 "nodes:\n  web: {type: service, replicas: 3, zones: [a, a, b], workers: 50,\n"
+			 "      service: 1ms, calls: [{to: dblb}]}\n"
+			 "  dblb: {type: balancer, backends: db, policy: random, %s}\n"
+			 "  db: {type: service, replicas: 6, zones: [a, b, c], workers: 50, service: 2ms}\n",
+			 cases[i].za);
+		double sent[6], mean;
+		simtest_reps(yaml, 1, { "dblb[0].arrivals", &sent[0] }, { "dblb[1].arrivals", &sent[1] },
+			     { "dblb[2].arrivals", &sent[2] }, { "dblb[3].arrivals", &sent[3] },
+			     { "dblb[4].arrivals", &sent[4] }, { "dblb[5].arrivals", &sent[5] },
+			     { "@latency_mean_s", &mean });
+		double n = 0, zs[3] = { 0 };
+		for (int b = 0; b < 6; b++) {
+			n += sent[b];
+			zs[b % 3] += sent[b];
+		}
+		print_message("    %s: zones a %.4f, b %.4f, c %.4f; mean %.4f ms\n", cases[i].za,
+			      zs[0] / n, zs[1] / n, zs[2] / n, mean * 1e3);
+		for (int z = 0; z < 3; z++)
+			assert_true(fabs(zs[z] / n - cases[i].share[z]) < 4 * sqrt(0.25 / n));
+		assert_true(fabs(mean * 1e3 - cases[i].mean_ms) < 0.03);
+	}
+	/* a caller in b alone, its zone holding its share: every call stays */
+	double sent[6];
+	simtest_reps("duration: 100s\n"
+		     "zones: {a: {}, b: {}, c: {}}\n"
+		     "workloads:\n  u: {arrival: {process: poisson, rate: 100/s}, target: web}\n"
+		     "nodes:\n  web: {type: service, replicas: 3, zones: [a, a, b], workers: 50,\n"
+		     "      service: 1ms, calls: [{to: dblb}]}\n"
+		     "  dblb: {type: balancer, backends: db, policy: round_robin,\n"
+		     "         zone_aware: {local_cluster: web}}\n"
+		     "  db: {type: service, replicas: 6, zones: [a, b, c], workers: 50, service: 2ms}\n",
+		     1, { "dblb[1].arrivals", &sent[1] }, { "dblb[4].arrivals", &sent[4] },
+		     { "dblb[2].arrivals", &sent[2] }, { "dblb[5].arrivals", &sent[5] },
+		     { "web[2].completed", &sent[0] });
+	print_message("    round robin: b's replicas %g + %g, c's %g + %g; web[2] %g\n", sent[1],
+		      sent[4], sent[2], sent[5], sent[0]);
+	/* web[2] (in b) calls only db[1] and db[4], in turn */
+	assert_true(fabs(sent[1] + sent[4] - sent[0]) <= 2 && fabs(sent[1] - sent[4]) <= 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1120,6 +1193,7 @@ int main(void)
 		cmocka_unit_test(test_balancer_least_request_weighted_edf),
 		cmocka_unit_test(test_balancer_least_request_samples_with_replacement),
 		cmocka_unit_test(test_balancer_even_share_follows_a_scale),
+		cmocka_unit_test(test_balancer_zone_aware_envoy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -127,6 +127,54 @@ static void test_zone_random_delay(void **state)
 	assert_true(fabs(q - 0.021) > qhalf);
 }
 
+/* A zone outage crashes the replicas placed there, of every node: users
+ * reach web's two replicas (a, b) in turn at 10/s, and web[0] calls db's
+ * two (a, b) in turn.  Zone b down for 10 s (from 10.05 s) fails the
+ * requests of those 10 s sent to web[1] (50) and half of web[0]'s calls
+ * (25): 75, one entry per node in the timeline.  A recover of the zone
+ * halfway (15.05 s) halves that; a recover of web alone at 15.05 s
+ * leaves db down: web[1]'s 25 failures, web[0]'s 25 calls to db[1], and
+ * half of web[1]'s 25 calls once it is back, 62. */
+static void test_zone_outage(void **state)
+{
+	static const struct {
+		const char *tl;
+		double failed;
+	} cases[] = {
+		{ "  - {at: 10.05s, zone: b, do: crash, for: 10s}\n", 75 },
+		{ "  - {at: 10.05s, zone: b, do: crash}\n  - {at: 15.05s, zone: b, do: recover}\n", 37 },
+		{ "  - {at: 10.05s, zone: b, do: crash, for: 10s}\n  - {at: 15.05s, node: web, do: recover}\n", 62 },
+	};
+	for (size_t i = 0; i < 3; i++) {
+		char yaml[1000];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 30s\nzones: {a: {}, b: {}}\n"
+			 "workloads:\n  u: {arrival: {process: constant, rate: 10/s}, target: web}\n"
+			 "nodes:\n  web: {type: service, replicas: 2, zones: [a, b], workers: 10,\n"
+			 "      service: 1ms, calls: [{to: db}]}\n"
+			 "  db: {type: service, replicas: 2, zones: [a, b], workers: 10, service: 1ms}\n"
+			 "timeline:\n%s", cases[i].tl);
+		double failed;
+		simtest_reps(yaml, 1, { "@crashed", &failed });
+		print_message("    %g failed, %g expected\n", failed, cases[i].failed);
+		assert_true(fabs(failed - cases[i].failed) <= 1);
+	}
+	struct sweep *set = simtest_load(
+		"duration: 30s\nzones: {a: {}, b: {}}\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 10/s}, target: web}\n"
+		"nodes:\n  web: {type: service, replicas: 2, zones: [a, b], service: 1ms}\n"
+		"  db: {type: service, zones: [b], service: 1ms}\n"
+		"  other: {type: service, service: 1ms}\n"
+		"timeline:\n  - {at: 1s, node: other, do: slow, factor: 2}\n"
+		"  - {at: 10s, zone: b, do: crash}\n");
+	const struct scenario *sc = set->points[0];
+	assert_int_equal(sc->ntimeline, 3);
+	assert_int_equal(sc->timeline[1].node, 0);
+	assert_int_equal(sc->timeline[2].node, 1);
+	assert_string_equal(sc->timeline[2].label, "b down");
+	sweep_free(set);
+}
+
 /* What is refused, each at its place. */
 static void test_zone_refusals(void **state)
 {
@@ -137,6 +185,11 @@ static void test_zone_refusals(void **state)
 		{ "zones:\n  a: {}\nlinks:\n  - {between: [a, x], latency: 1ms}\n", "matches no pair of zones" },
 		{ "zones:\n  a: {}\nlinks:\n  - {within: a, between: [a, a], latency: 1ms}\n", "needs one of between" },
 		{ "zones:\n  \"a*\": {}\n", "not a valid zone name" },
+		{ "zones: {a: {}}\ntimeline:\n  - {at: 0.5s, zone: a, do: slow, factor: 2}\n",
+		  "unknown action for a zone 'slow'" },
+		{ "zones: {a: {}}\ntimeline:\n  - {at: 0.5s, zone: a, do: crash}\n",
+		  "no node is placed in zone a" },
+		{ "zones: {a: {}}\ntimeline:\n  - {at: 0.5s, zone: x, do: crash}\n", "unknown zone 'x'" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char yaml[1000];
@@ -160,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_zone_unplaced_costs_nothing),
 		cmocka_unit_test(test_zone_replicas_spread),
 		cmocka_unit_test(test_zone_random_delay),
+		cmocka_unit_test(test_zone_outage),
 		cmocka_unit_test(test_zone_refusals),
 	};
 	return cmocka_run_group_tests_name("zone", tests, NULL, NULL);
