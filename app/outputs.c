@@ -842,7 +842,7 @@ static const struct csv_col timeline_cols[] = {
 	{ "point", "the sweep point", NULL, NULL, put_e_point },
 	{ "t_s", "when the entry starts", NULL, NULL, put_e_t },
 	{ "end_s", "when it ends, or the end of the run", NULL, NULL, put_e_end },
-	{ "node", "what it acts on: a node, or `NAME[K]`", NULL, NULL, put_e_node },
+	{ "node", "what it acts on: a node, `NAME[K]` (one replica), or `NAME[ZONE]` (its replicas in a zone: a zone outage, an entry per node placed there)", NULL, NULL, put_e_node },
 	{ "do", "its action", NULL, NULL, put_e_do },
 	{ "label", "the text the charts mark it with", NULL, NULL, put_e_label },
 	POINT_COLS,

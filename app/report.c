@@ -28,6 +28,7 @@
 #include "sim/stats.h"
 #include "sim/steady.h"
 #include "sim/timeline.h"
+#include "sim/zone.h"
 
 /* Time-series percentiles need at least this many samples over 1 - q in
  * their window, pooled over replications (a p99 from 40 samples is the
@@ -804,7 +805,10 @@ static void write_timeline(struct report *r, size_t p, const struct scenario *sc
 		const struct tl_entry *t = &sc->timeline[i];
 		int64_t stop = t->for_ns && t->at_ns + t->for_ns < end ? t->at_ns + t->for_ns : end;
 		char name[96];
-		if (t->unit == SIM_ANY)
+		if (t->zone)    /* its replicas in a zone: an outage's share */
+			snprintf(name, sizeof name, "%s[%s]", sc->nodes[t->node].name,
+				 sc->zmap->names[t->zone]);
+		else if (t->unit == SIM_ANY)
 			snprintf(name, sizeof name, "%s", sc->nodes[t->node].name);
 		else
 			snprintf(name, sizeof name, "%s[%u]", sc->nodes[t->node].name, t->unit);

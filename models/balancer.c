@@ -96,8 +96,10 @@ struct ss_cfg {
 /* `zone_aware:` Envoy's zone aware routing (zone_aware_lb_config) */
 struct za_cfg {
 	int on;
-	uint32_t local;        /* the originating node: its replicas' zones
-				* are the local cluster's (local_cluster_name) */
+	uint32_t *local;       /* the originating nodes: their replicas are
+				* the local cluster's hosts (Envoy's
+				* local_cluster_name) */
+	size_t nlocal;
 	uint32_t enabled;      /* routing_enabled, percent */
 	uint64_t min_size;     /* min_cluster_size */
 };
@@ -190,6 +192,8 @@ struct inst {
 	struct zroute *zr;               /* [zones + 1], by the caller's zone */
 	uint64_t *zresid;                /* [(zones + 1) x (zones + 1)]: the
 					  * residual capacities, cumulative */
+	uint64_t zgen;                   /* the local cluster's nodes' gen, summed,
+					  * when they were last counted */
 };
 
 /* Where a caller in one zone sends its requests (Envoy's
@@ -1523,30 +1527,47 @@ static const struct param_table ss_table = {
 	.doc = "Envoy's slow start: round_robin and least_request scale a backend's weight, as Envoy does; the other policies, which Envoy gives no slow start, have their picks of it thinned to that share instead (one pick in its factor kept, the others picked again).",
 };
 
-/* parse_local reads zone_aware.local_cluster: a node placed in zones, or
- * a workload with a zone (one caller there). */
+/* parse_local reads zone_aware.local_cluster: a node or workload, or a
+ * list of them; whether they are in zones is checked once every node
+ * and workload is read (lb_link). */
 static int parse_local(struct check_ctx *ctx, const char *what, const struct yt_node *n,
 		       void *field)
 {
-	const char *name;
-	int rc = check_string(ctx, n, what, &name);
-	if (rc)
-		return rc;
-	int i = scenario_node_index(ctx->sc, name);
-	if (i < 0)
-		return check_fail(ctx, n, what, "no node or workload named '%s'", name);
-	if (!ctx->sc->nodes[i].zone)
-		return check_fail(ctx, n, what,
-				  "'%s' is in no zone: the local cluster's zones are what zone aware routing weighs (give it zones:, or a workload zone:)",
-				  name);
-	*(uint32_t *)field = (uint32_t)i;
+	struct za_cfg *z = (struct za_cfg *)((char *)field - offsetof(struct za_cfg, local));
+	size_t k = n->type == YT_SEQ ? n->n : 1;
+	if (n->type == YT_SEQ && (!k || k > LB_MAX_BACKENDS))
+		return check_fail(ctx, n, what, "must name 1 to %d nodes", LB_MAX_BACKENDS);
+	uint32_t *v = calloc(k, sizeof *v);
+	if (!v)
+		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+	free(z->local);
+	z->local = v;
+	z->nlocal = 0;
+	for (size_t i = 0; i < k; i++) {
+		const struct yt_node *e = n->type == YT_SEQ ? n->items[i] : n;
+		const char *name;
+		int rc = check_string(ctx, e, what, &name);
+		if (rc)
+			return rc;
+		int j = scenario_node_index(ctx->sc, name);
+		if (j < 0)
+			return check_fail(ctx, e, what, "no node or workload named '%s'", name);
+		v[z->nlocal++] = (uint32_t)j;
+	}
 	return 0;
+}
+
+static void free_local(void *field)
+{
+	free(*(uint32_t **)field);
+	*(uint32_t **)field = NULL;
 }
 
 static const struct param za_params[] = {
 	{ .name = "local_cluster", .type = PARAM_CUSTOM, PARAM_FIELD(struct za_cfg, local),
-	  .parse = parse_local, .shape = "NODE", .flags = PARAM_REQUIRED,
-	  .doc = "the callers whose balancer this is (Envoy's local_cluster_name): a service placed in zones, whose replicas' zones are the originating cluster's, or a workload with a zone (one host there)" },
+	  .parse = parse_local, .fini = free_local, .shape = "NODE or [NODE, ...]",
+	  .flags = PARAM_REQUIRED,
+	  .doc = "the callers whose balancer this is (Envoy's local_cluster_name): services placed in zones, whose replicas up and taking requests are the originating cluster's hosts, or workloads with a zone (one host each: a list of workloads, one per zone, stands for front proxies in each)" },
 	{ .name = "routing_enabled", .type = PARAM_UINT, PARAM_FIELD(struct za_cfg, enabled),
 	  .umin = 0, .umax = 100, .def = "100",
 	  .doc = "percent of requests routed by zone; the others go to any backend (Envoy's routing_enabled)" },
@@ -1775,11 +1796,24 @@ static int lb_link(struct check_ctx *ctx, struct scenario *sc, struct sc_node *s
 	if (c->za.on) {
 		snprintf(what, sizeof what, "nodes.%s.zone_aware", self->name);
 		const struct yt_node *zn = yt_get(self->src, "zone_aware");
-		for (size_t i = 0; i < c->nlist; i++)
-			if (!sc->nodes[c->list[i]].zone)
+		for (size_t i = 0; i < c->nlist; i++) {
+			const struct sc_node *b = &sc->nodes[c->list[i]];
+			if (!b->zone)
 				return check_fail(ctx, zn, what,
 						  "the backend '%s' is in no zone: give it zones:",
-						  sc->nodes[c->list[i]].name);
+						  b->name);
+			for (uint32_t k = 1; !c->whole && k < b->nzone; k++)
+				if (b->zone[k] != b->zone[0])
+					return check_fail(ctx, zn, what,
+							  "the backend '%s' spans several zones: list backends each in one zone, or balance over one node's replicas (backends: %s)",
+							  b->name, b->name);
+		}
+		snprintf(what, sizeof what, "nodes.%s.zone_aware.local_cluster", self->name);
+		for (size_t i = 0; i < c->za.nlocal; i++)
+			if (!sc->nodes[c->za.local[i]].zone)
+				return check_fail(ctx, yt_get(zn, "local_cluster"), what,
+						  "'%s' is in no zone: the local cluster's zones are what zone aware routing weighs (give it zones:, or a workload zone:)",
+						  sc->nodes[c->za.local[i]].name);
 		if (sc->zmap->n > LB_MAX_ZONES)
 			return check_fail(ctx, zn, what, "at most %d zones with zone aware routing",
 					  LB_MAX_ZONES);
@@ -1916,13 +1950,20 @@ static void za_rebuild(struct sim *s, struct lb *lb, struct inst *in)
 		uint32_t b = in->avail[k];
 		in->zavail[fill[backend_zone(s, &c->be[b])]++] = b;
 	}
-	/* the local cluster: a service's replicas as configured, or a
-	 * workload's one host */
-	const struct sim_node *ln = &s->nodes[c->za.local];
-	uint32_t lhosts = ln->sc->units ? ln->sc->units : 1;
+	/* the local cluster: its nodes' replicas taking requests (as they
+	 * scale), or a workload's one host.  Envoy weighs the healthy ones,
+	 * as its control plane reports them; archsim has no control plane,
+	 * and knowing a crash at once would be sooner than any, so a crashed
+	 * caller counts as a host until it is removed */
 	uint64_t ltot = 0;
-	for (uint32_t r = 0; r < lhosts; r++, ltot++)
-		loc[ln->zone[r % ln->nzone]]++;
+	in->zgen = 0;
+	for (size_t i = 0; i < c->za.nlocal; i++) {
+		const struct sim_node *ln = &s->nodes[c->za.local[i]];
+		in->zgen += ln->gen;
+		uint32_t hosts = ln->id < s->sc->ncomponents ? ln->units_now : 1;
+		for (uint32_t r = 0; r < hosts; r++, ltot++)
+			loc[ln->zone[r % ln->nzone]]++;
+	}
 	uint32_t up_zones = 0, loc_zones = 0;
 	for (uint32_t z = 0; z <= nz; z++) {
 		up_zones += all[z] > 0;
@@ -1992,6 +2033,13 @@ static int za_zone(struct lb *lb, struct inst *in, uint32_t z, uint32_t nz)
 static uint32_t za_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h, uint32_t z)
 {
 	uint32_t nz = s->zmap->n;
+	/* the local cluster changed (a replica down or up, a scale): count
+	 * it again, as Envoy does on its membership update */
+	uint64_t gen = 0;
+	for (size_t i = 0; i < lb->cfg->za.nlocal; i++)
+		gen += s->nodes[lb->cfg->za.local[i]].gen;
+	if (gen != in->zgen)
+		za_rebuild(s, lb, in);
 	int t = z <= nz ? za_zone(lb, in, z, nz) : -1;
 	if (t < 0 || in->zoff[t + 1] == in->zoff[t])
 		return lb->pol->pick(s, lb, in, h);

@@ -192,6 +192,9 @@ struct msg {
 	uint32_t deliveries;         /* failed so far */
 	uint8_t keyed;
 	uint8_t prio;                /* its publisher's priority class */
+	uint16_t zone;               /* its publisher's zone (zone.h): the
+				      * queue sits with it, and so do its
+				      * consumers' calls */
 };
 
 struct consumer {
@@ -440,6 +443,7 @@ static void dead_letter(struct sim *s, struct sim_node *n, struct queue *q, stru
 			r->key = m->key;
 			r->keyed = m->keyed;
 			r->prio = m->prio;
+			r->zone = r->origin = m->zone;
 			r->reply_to = n->id;
 			sim_send(s, c->dead_letter, r);
 		}
@@ -499,6 +503,7 @@ static void q_arrive(struct sim *s, struct sim_node *n, struct request *req)
 		m->key = req->key;
 		m->keyed = req->keyed;
 		m->prio = req->prio;
+		m->zone = req->zone;
 		m->part = p;
 		m->deliveries = 0;
 		m->ident = rng_key(ident, i);
@@ -566,6 +571,7 @@ static void start_next(struct sim *s, struct sim_node *n, struct queue *q, uint3
 		r->key = m->key;
 		r->keyed = m->keyed;
 		r->prio = m->prio;
+		r->zone = r->origin = m->zone;
 		r->issue = (uint64_t)gi << 32 | ci;
 		r->reply_to = n->id;
 		cs->req = r;

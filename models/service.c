@@ -1058,6 +1058,14 @@ static void svc_arrive_zoned(struct sim *s, struct sim_node *n, struct request *
 	uint32_t r = pick(sv, req);
 	if (sim_zone_hop(s, n, r, req))
 		return;                  /* here again after the hop's delay */
+	if (r >= sv->active && sv->phase[r] != PH_DRAIN) {
+		/* removed while it travelled, and gone: refused, as a
+		 * deleted pod's address refuses a connection */
+		req->replica = r;
+		STAT(sv, r, st->arrivals++);
+		fail(s, sv, r, req, REQ_CRASHED, n->id);
+		return;
+	}
 	arrive_at(s, n, sv, r, req);
 }
 
@@ -1354,6 +1362,7 @@ static void set_active(struct sim *s, struct sim_node *n, struct service *sv, ui
 	uint32_t was = sv->active;
 	sv->active = k;
 	n->units_now = k;
+	n->gen++;
 	uint32_t lo = was < k ? was : k, hi = was < k ? k : was;
 	for (uint32_t r = lo; r < hi; r++)
 		recount(s, n, sv, r);

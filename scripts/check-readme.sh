@@ -179,7 +179,8 @@ says "and $(fmt '%.2f' "$(cell "$s" error_ratio $k=0)" 100) % of the six minutes
 worst() {
 	awk -F, -v p="$1" 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
 		$1 == p && (m == "" || $(at["throughput_per_s"]) + 0 < m) { m = $(at["throughput_per_s"]) + 0 }
-		END { v = sprintf("%.0f", m); if (v >= 1000) v = sprintf("%d,%03d", v / 1000, v % 1000); print v }' \
+		END { r = int(m + 0.5); v = r >= 1000 ? sprintf("%d,%03d", r / 1000, r % 1000) : r ""
+		      print v }' \
 		"$tmp/mz/timeseries.csv"
 }
 says "The worst 5-second window serves $(worst 0) requests a second against $(worst 1)"

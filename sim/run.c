@@ -178,6 +178,7 @@ static void tl_apply(struct sim *s, uint32_t k)
 		f->error[u] = 1 - ok;
 		if (down != f->down[u]) {
 			f->down[u] = (uint8_t)down;
+			n->gen++;
 			if (down)
 				f->down_since[u] = s->now_ns;
 			if (down && n->ops->crash)
@@ -206,6 +207,7 @@ static void tl_event(struct sim *s, struct event *ev)
 		if (units != n->faults->units_set) {
 			n->faults->units_set = units;
 			n->units_now = units;
+			n->gen++;
 			n->ops->scale(s, n, units);
 		}
 		return;

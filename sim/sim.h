@@ -409,6 +409,11 @@ struct sim_node {
 				      * nzone] (zone.h); a workload's users'
 				      * zone; NULL: none */
 	uint32_t nzone;
+	uint32_t gen;                /* moves on whenever a replica goes down
+				      * or up, or units_now changes: what
+				      * reads the node's replicas from afar
+				      * (zone aware routing's local cluster)
+				      * knows to look again */
 };
 
 /* A node's periodic call (sim_every). */

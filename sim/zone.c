@@ -191,20 +191,29 @@ static int read_links(struct check_ctx *ctx, struct zone_map *z, const struct yt
 			snprintf(k->name, sizeof k->name, "within %s", d.within);
 		else
 			snprintf(k->name, sizeof k->name, "%s<->%s", d.between[0], d.between[1]);
-		int used = 0;
+		int matched = 0, taken = 0;
+		int32_t before = -1;
 		for (uint32_t a = 1; a <= z->n; a++)
 			for (uint32_t b = 1; b <= z->n; b++) {
 				if (!link_matches(&d, z->names[a], z->names[b], a == b))
 					continue;
-				used = 1;
-				if (z->pair[a * w + b] < 0)
+				matched = 1;
+				if (z->pair[a * w + b] < 0) {
 					z->pair[a * w + b] = (int32_t)l;
+					taken = 1;
+				} else if (before < 0) {
+					before = z->pair[a * w + b];
+				}
 			}
 		param_fini(&zone_link_table, &d);
-		if (!used)
+		if (!matched)
 			return check_fail(ctx, ls->items[l], what,
 					  "matches no pair of zones (zones: %s%s)", z->names[1],
 					  z->n > 1 ? ", ..." : "");
+		if (!taken)
+			return check_fail(ctx, ls->items[l], what,
+					  "every pair of zones it matches takes an earlier link first (links[%d]): put the narrower link first",
+					  (int)before);
 	}
 	return 0;
 }

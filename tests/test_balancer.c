@@ -1150,6 +1150,34 @@ static void test_balancer_zone_aware_envoy(void **state)
 			assert_true(fabs(zs[z] / n - cases[i].share[z]) < 4 * sqrt(0.25 / n));
 		assert_true(fabs(mean * 1e3 - cases[i].mean_ms) < 0.03);
 	}
+	/* the local cluster is counted again when it changes: web, 4 replicas
+	 * in a, b, a, b (5000 each), scaled to 3 at 0.5 s (a 6666, b 3333).
+	 * Counted again, a keeps 5000 of its calls and b all of its own: a
+	 * third to each zone of db, as above.  Left as it was (a and b
+	 * 5000: each keeps 6666 and sends the rest to c), a would take
+	 * 2/3 x 2/3 = 4/9 and b 2/9 (the control). */
+	{
+		char yaml[1400];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 300s\nseed: 3\n"
+			 "zones: {a: {}, b: {}, c: {}}\n"
+			 "workloads:\n  u: {arrival: {process: poisson, rate: 200/s}, target: web}\n"
+			 "nodes:\n  web: {type: service, replicas: 4, zones: [a, b], workers: 50,\n"
+			 "      service: 1ms, calls: [{to: dblb}]}\n"
+			 "  dblb: {type: balancer, backends: db, policy: random,\n"
+			 "         zone_aware: {local_cluster: web}}\n"
+			 "  db: {type: service, replicas: 6, zones: [a, b, c], workers: 50, service: 2ms}\n"
+			 "timeline:\n  - {at: 0.5s, node: web, do: scale, replicas: 3}\n");
+		double d[6];
+		simtest_reps(yaml, 1, { "dblb[0].arrivals", &d[0] }, { "dblb[1].arrivals", &d[1] },
+			     { "dblb[2].arrivals", &d[2] }, { "dblb[3].arrivals", &d[3] },
+			     { "dblb[4].arrivals", &d[4] }, { "dblb[5].arrivals", &d[5] });
+		double n = d[0] + d[1] + d[2] + d[3] + d[4] + d[5];
+		double za = (d[0] + d[3]) / n, zb = (d[1] + d[4]) / n;
+		print_message("    after a scale of the local cluster: a %.4f, b %.4f\n", za, zb);
+		assert_true(fabs(za - 1.0 / 3) < 4 * sqrt(0.25 / n) + 0.003);
+		assert_true(fabs(zb - 1.0 / 3) < 4 * sqrt(0.25 / n) + 0.003);
+	}
 	/* a caller in b alone, its zone holding its share: every call stays */
 	double sent[6];
 	simtest_reps("duration: 100s\n"

@@ -175,6 +175,39 @@ static void test_zone_outage(void **state)
 	sweep_free(set);
 }
 
+/* A queue sits with its publisher: its consumers call from the zone the
+ * message was published in, so a call from them to b pays the a <-> b
+ * link both ways: 2 x 50 ms + 1 ms.  And a request on its way to a
+ * replica removed meanwhile (scaled away, drain 0 s) is refused when it
+ * arrives, not served by a replica that is gone: of requests every 100
+ * ms in turn to two replicas (b's 100 ms away), the one of 1 s is in
+ * flight to replica 1 when the scale to one replica comes at 1.05 s. */
+static void test_zone_queue_and_transit(void **state)
+{
+	double wait;
+	simtest_reps("duration: 10s\n"
+		     "zones: {a: {}, b: {}}\n"
+		     "links:\n  - {between: [a, b], latency: 50ms}\n"
+		     "workloads:\n  u: {arrival: {process: poisson, rate: 20/s}, target: A, zone: a}\n"
+		     "nodes:\n  A: {type: service, zones: [a], workers: 4, service: 1ms, calls: [{to: q}]}\n"
+		     "  q:\n    type: queue\n    partitions: 2\n"
+		     "    consumers:\n      - {group: g, count: 2, service: 1ms, calls: [{to: B}]}\n"
+		     "  B: {type: service, zones: [b], workers: 4, service: 1ms}\n",
+		     1, { "q.call_wait_mean_s", &wait });
+	print_message("    queue's consumers wait %.6f s on their calls\n", wait);
+	assert_true(fabs(wait - 0.101) < 1e-9);
+	double failed, served;
+	simtest_reps("duration: 3s\n"
+		     "zones: {a: {}, b: {}}\n"
+		     "links:\n  - {between: [a, b], latency: 100ms}\n"
+		     "workloads:\n  u: {arrival: {process: constant, rate: 10/s}, target: svc, zone: a}\n"
+		     "nodes:\n  svc: {type: service, replicas: 2, zones: [a, b], drain: 0s, service: 1ms}\n"
+		     "timeline:\n  - {at: 1.05s, node: svc, do: scale, replicas: 1}\n",
+		     1, { "svc[1].failed", &failed }, { "svc[1].completed", &served });
+	print_message("    replica 1: %g served, %g refused\n", served, failed);
+	assert_true(failed == 1 && served == 4);
+}
+
 /* What is refused, each at its place. */
 static void test_zone_refusals(void **state)
 {
@@ -183,6 +216,8 @@ static void test_zone_refusals(void **state)
 	} cases[] = {
 		{ "links:\n  - {between: [a, b], latency: 1ms}\n", "needs zones: to join" },
 		{ "zones:\n  a: {}\nlinks:\n  - {between: [a, x], latency: 1ms}\n", "matches no pair of zones" },
+		{ "zones: {a: {}, b: {}}\nlinks:\n  - {between: [\"*\", \"*\"], latency: 1ms}\n"
+		  "  - {between: [a, b], latency: 10ms}\n", "takes an earlier link first (links[0])" },
 		{ "zones:\n  a: {}\nlinks:\n  - {within: a, between: [a, a], latency: 1ms}\n", "needs one of between" },
 		{ "zones:\n  \"a*\": {}\n", "not a valid zone name" },
 		{ "zones: {a: {}}\ntimeline:\n  - {at: 0.5s, zone: a, do: slow, factor: 2}\n",
@@ -214,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_zone_replicas_spread),
 		cmocka_unit_test(test_zone_random_delay),
 		cmocka_unit_test(test_zone_outage),
+		cmocka_unit_test(test_zone_queue_and_transit),
 		cmocka_unit_test(test_zone_refusals),
 	};
 	return cmocka_run_group_tests_name("zone", tests, NULL, NULL);
