@@ -94,6 +94,24 @@ static int draw_next(struct pauses *p, const struct pause_cfg *c, gsl_rng *r)
 	return 0;
 }
 
+/* past: work at *t with *left to do meets the pause [s, e); says
+ * whether the work ends before it (or the pause is past the horizon),
+ * else runs it up to the pause and on from its end. */
+static int past(int64_t s, int64_t e, int64_t horizon, int64_t *t, int64_t *left)
+{
+	if (e <= *t)
+		return 0;
+	if (s >= horizon)
+		return 1;
+	if (s > *t) {
+		if (s - *t >= *left)
+			return 1;
+		*left -= s - *t;
+	}
+	*t = e;                          /* stopped until the pause ends */
+	return 0;
+}
+
 /* stretch_on goes on with work left at t past the pauses the schedule
  * keeps, drawing the next ones without keeping them (the schedule draws
  * the same ones again, by their keys, when time gets there), so that
@@ -105,16 +123,8 @@ static int64_t stretch_on(const struct pauses *p, const struct pause_cfg *c, gsl
 	for (;;) {
 		int64_t s, e;
 		draw(&cur, p->key, c, r, &s, &e);
-		if (e <= t)
-			continue;
-		if (s >= horizon)
+		if (past(s, e, horizon, &t, &left))
 			return t + left;
-		if (s > t) {
-			if (s - t >= left)
-				return t + left;
-			left -= s - t;
-		}
-		t = e;
 	}
 }
 
@@ -133,16 +143,7 @@ int64_t pause_stretch(struct pauses *p, const struct pause_cfg *c, gsl_rng *scra
 		if (i == p->n && draw_next(p, c, scratch))
 			return -1;
 		uint32_t j = (p->head + i) % p->cap;
-		int64_t s = p->start[j], e = p->end[j];
-		if (e <= t)
-			continue;
-		if (s >= horizon)
+		if (past(p->start[j], p->end[j], horizon, &t, &left))
 			return t + left;
-		if (s > t) {
-			if (s - t >= left)
-				return t + left;
-			left -= s - t;
-		}
-		t = e;                   /* stopped until the pause ends */
 	}
 }

@@ -265,7 +265,7 @@ static void tl_event(struct sim *s, struct event *ev)
 /* engine_event handles an event of the engine's own (its kind carries
  * SIM_EV_ENGINE): a delayed arrival or a timeline entry here, the calls'
  * in call.c. */
-static void engine_event(struct sim *s, struct event *ev)
+static __attribute__((noinline)) void engine_event(struct sim *s, struct event *ev)
 {
 	struct request *req = ev->obj;
 	switch (ev->kind) {
