@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sim/model.h"
+#include "sim/zone.h"
 
 /* dot_string writes s as a DOT quoted string's content. */
 static void dot_string(FILE *f, const char *s)
@@ -16,6 +17,20 @@ static void dot_string(FILE *f, const char *s)
 		if (*s == '"' || *s == '\\')
 			fputc('\\', f);
 		fputc(*s, f);
+	}
+}
+
+/* zones_line writes, on a label line of its own, the zones node n is
+ * placed in (its replicas' in turn), when it is. */
+static void zones_line(FILE *f, const struct scenario *sc, const struct sc_node *n)
+{
+	if (!n->zone)
+		return;
+	fputs(n->nzone > 1 ? "\\nzones " : "\\nzone ", f);
+	for (uint32_t i = 0; i < n->nzone; i++) {
+		if (i)
+			fputs(", ", f);
+		dot_string(f, sc->zmap->names[n->zone[i]]);
 	}
 }
 
@@ -138,6 +153,7 @@ void graph_dot(const struct scenario *sc, FILE *f)
 				fprintf(f, ", %.4g/s", rate);
 			else if (arr && yt_get(arr, "users") && yt_get(arr, "users")->type == YT_SCALAR)
 				fprintf(f, ", %s users", yt_get(arr, "users")->str);
+			zones_line(f, sc, n);
 			fputs("\", shape=ellipse, fillcolor=\"#fdf1dc\"];\n", f);
 			continue;
 		}
@@ -151,6 +167,7 @@ void graph_dot(const struct scenario *sc, FILE *f)
 		} else if (n->units > 1) {
 			fprintf(f, ", %u units", n->units);
 		}
+		zones_line(f, sc, n);
 		fputs("\"];\n", f);
 	}
 	for (size_t k = 0; k < sc->nnodes; k++) {

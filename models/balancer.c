@@ -1567,7 +1567,7 @@ static const struct param za_params[] = {
 	{ .name = "local_cluster", .type = PARAM_CUSTOM, PARAM_FIELD(struct za_cfg, local),
 	  .parse = parse_local, .fini = free_local, .shape = "NODE or [NODE, ...]",
 	  .flags = PARAM_REQUIRED,
-	  .doc = "the callers whose balancer this is (Envoy's local_cluster_name): services placed in zones, whose replicas up and taking requests are the originating cluster's hosts, or workloads with a zone (one host each: a list of workloads, one per zone, stands for front proxies in each)" },
+	  .doc = "the callers whose balancer this is (Envoy's local_cluster_name): services placed in zones, whose replicas taking requests are the originating cluster's hosts (as they scale; a crashed one still counts, where Envoy counts the healthy ones its control plane reports), or workloads with a zone (one host each: a list of workloads, one per zone, stands for front proxies in each)" },
 	{ .name = "routing_enabled", .type = PARAM_UINT, PARAM_FIELD(struct za_cfg, enabled),
 	  .umin = 0, .umax = 100, .def = "100",
 	  .doc = "percent of requests routed by zone; the others go to any backend (Envoy's routing_enabled)" },
@@ -1817,6 +1817,12 @@ static int lb_link(struct check_ctx *ctx, struct scenario *sc, struct sc_node *s
 		if (sc->zmap->n > LB_MAX_ZONES)
 			return check_fail(ctx, zn, what, "at most %d zones with zone aware routing",
 					  LB_MAX_ZONES);
+		snprintf(what, sizeof what, "nodes.%s.zone_aware.min_cluster_size", self->name);
+		if (c->nb < c->za.min_size)
+			return check_fail(ctx, yt_get(zn, "min_cluster_size") ? yt_get(zn, "min_cluster_size") : zn,
+					  what,
+					  "never routes by zone: %u backends, fewer than min_cluster_size (%llu, Envoy's default 6); lower it",
+					  c->nb, (unsigned long long)c->za.min_size);
 	}
 	self->units = self->max_units = c->nb;
 	return 0;

@@ -126,17 +126,13 @@ static int svc_validate(struct check_ctx *ctx, const char *path,
 		return check_fail(ctx, yt_get(map, "discipline"), what,
 				  "adaptive_lifo needs lifo_threshold: how many others must wait for the newest to go first");
 	}
-	if (c->preemptive && c->discipline != DISC_PRIORITY) {
-		snprintf(what, sizeof what, "%s.preemptive", path);
-		return check_fail(ctx, yt_get(map, "preemptive"), what,
-				  "is for discipline priority: only classes give a request the right to take another's worker");
-	}
-	if (c->pauses.given && (c->discipline == DISC_PS || c->preemptive)) {
+	int preemptive = c->preemptive && c->discipline == DISC_PRIORITY;
+	if (c->pauses.given && (c->discipline == DISC_PS || preemptive)) {
 		snprintf(what, sizeof what, "%s.pauses", path);
 		return check_fail(ctx, yt_get(map, "pauses"), what,
 				  "not supported with %s: a pause would stall %s work, which is not modelled",
-				  c->preemptive ? "preemptive priority" : "discipline ps",
-				  c->preemptive ? "resumed" : "shared");
+				  preemptive ? "preemptive priority" : "discipline ps",
+				  preemptive ? "resumed" : "shared");
 	}
 	if (c->discipline == DISC_PS && (c->contention > 0 || c->max_wait_ns)) {
 		const char *key = c->contention > 0 ? "contention" : "max_queue_wait";
@@ -272,14 +268,14 @@ static const struct param svc_params[] = {
 	  .doc = "for discipline adaptive_lifo (other disciplines keep it unused, so that a sweep can compare them): the newest is served first while at least this many others wait (HHVM's Server.ThreadJobLIFOSwitchThreshold; 0 is lifo)" },
 	{ .name = "preemptive", .type = PARAM_BOOL, PARAM_FIELD(struct service_cfg, preemptive),
 	  .def = "false",
-	  .doc = "for discipline priority: a request that finds every worker busy takes the worker of one in service of a later class (the latest class, and of it the latest started), which waits at the head of its class and later resumes where it stopped (preemptive-resume), when the queue has room for it. A request waiting on its calls keeps its worker" },
+	  .doc = "for discipline priority (other disciplines keep it unused, so that a sweep can compare them): a request that finds every worker busy takes the worker of one in service of a later class (the latest class, and of it the least served), which waits at the head of its class and later resumes where it stopped (preemptive-resume), when the queue has room for it. A request waiting on its calls keeps its worker" },
 	{ .name = "codel", .type = PARAM_MAP, PARAM_FIELD(struct service_cfg, codel),
 	  .sub = &codel_table, .def = "{}", .shape = "{target: 5ms, interval: 100ms}",
 	  .doc = "discipline codel's settings, with folly's defaults (other disciplines keep them unused)" },
 	{ .name = "pauses", .type = PARAM_MAP, PARAM_FIELD(struct service_cfg, pauses),
 	  .sub = &pause_table, .def_doc = "none",
 	  .shape = "{every: {dist: exponential, mean: 5s}, duration: 80ms, synchronized: false}",
-	  .doc = "stop-the-world pauses (garbage collection) of each replica: work in service stalls until a pause ends, and a request started during one waits for its end (its worker is held). The first pause falls at a uniform share of the first gap, so replicas do not line up unless `synchronized`" },
+	  .doc = "stop-the-world pauses (garbage collection) of each replica: work in service stalls until a pause ends, and a request started during one waits for its end (its worker is held). The first pause falls at a uniform share of the first gap, so replicas do not line up unless `synchronized`. Not modelled with discipline ps or preemptive priority" },
 	{ .name = "next", .type = PARAM_LIST, PARAM_FIELD(struct service_cfg, next),
 	  PARAM_COUNT(struct service_cfg, nnext), .elem = &route_elem,
 	  .elem_size = sizeof(struct route), .max_len = SVC_MAX_NEXT, .item = "routes",
@@ -309,7 +305,7 @@ static const struct param svc_params[] = {
 static const struct param_table svc_table = {
 	.params = svc_params,
 	.size = sizeof(struct service_cfg),
-	.doc = "A service has `replicas` instances. Each instance has `workers` servers and its own FIFO queue.",
+	.doc = "A service has `replicas` instances. Each instance has `workers` servers and its own queue, served in the order `discipline` says.",
 	.init = svc_cfg_init,
 	.validate = svc_validate,
 };
@@ -485,7 +481,7 @@ static int svc_init(struct sim *s, struct sim_node *n)
 	    !(sv->plast = calloc((size_t)sv->units * SIM_PRIORITIES, sizeof *sv->plast)))
 		return SIM_ENOMEM;
 	sv->done_kind = SVC_EV_DONE;
-	if (c->preemptive) {
+	if (c->preemptive && c->discipline == DISC_PRIORITY) {
 		sv->track = HELD_LIST;   /* a victim is found among what it holds */
 		if (!(sv->inserv = calloc((size_t)sv->units * SIM_PRIORITIES, sizeof *sv->inserv)))
 			return SIM_ENOMEM;
@@ -1020,7 +1016,7 @@ static __attribute__((noinline)) void arrive_ordered(struct sim *s, struct sim_n
 		if (sv->codel)
 			codel_drops(&sv->codel[r], &c->codel, s->now_ns, 0);  /* dequeued at once */
 		start_ordered(s, n, sv, r, req);
-	} else if (!c->preemptive || !preempt(s, n, sv, r, req)) {
+	} else if (!sv->inserv || !preempt(s, n, sv, r, req)) {
 		wait_or_reject(s, n, sv, r, req, 1);
 	}
 }

@@ -487,6 +487,9 @@ static int check_zone_entry(struct check_ctx *ctx, const struct yt_node *e, size
 	static const char *const keys[] = { "at", "zone", "do", "for", NULL };
 	static const char *const req[] = { "at", "zone", "do", NULL };
 	int rc;
+	if (yt_get(e, "node"))
+		return check_fail(ctx, yt_get(e, "node"), what,
+				  "names both a node and a zone: write node: (one node, or a replica) or zone: (every replica placed there)");
 	const struct yt_node *dn = yt_get(e, "do");
 	const char *word;
 	snprintf(w, sizeof w, "%s.do", what);

@@ -1110,7 +1110,9 @@ static void test_balancer_panic_threshold(void **state)
  * zones and 0.1 ms within, the mean call adds 2/3 x (0.2 + 2) / 2 + 1/3
  * x 0.2 = 0.8 ms to 3 ms of service.  Without zone aware routing (the
  * control) a random pick leaves a zone 2/3 of the time: 2/3 x 2 + 1/3 x
- * 0.2 = 1.4 ms; always staying home would give a 2/3 of db's calls. */
+ * 0.2 = 1.4 ms; always staying home would give a 2/3 of db's calls.
+ * A balancer with fewer backends than min_cluster_size would never route
+ * by zone: it is refused. */
 static void test_balancer_zone_aware_envoy(void **state)
 {
 	static const struct {
@@ -1118,7 +1120,7 @@ static void test_balancer_zone_aware_envoy(void **state)
 		double share[3], mean_ms;
 	} cases[] = {
 		{ "zone_aware: {local_cluster: web}", { 1.0 / 3, 1.0 / 3, 1.0 / 3 }, 3.8 },
-		{ "zone_aware: {local_cluster: web, min_cluster_size: 7}", { 1.0 / 3, 1.0 / 3, 1.0 / 3 },
+		{ "zone_aware: {local_cluster: web, routing_enabled: 0}", { 1.0 / 3, 1.0 / 3, 1.0 / 3 },
 		  3 + 1.4 },
 	};
 	for (size_t i = 0; i < 2; i++) {
@@ -1177,6 +1179,20 @@ static void test_balancer_zone_aware_envoy(void **state)
 		print_message("    after a scale of the local cluster: a %.4f, b %.4f\n", za, zb);
 		assert_true(fabs(za - 1.0 / 3) < 4 * sqrt(0.25 / n) + 0.003);
 		assert_true(fabs(zb - 1.0 / 3) < 4 * sqrt(0.25 / n) + 0.003);
+	}
+	{
+		struct sweep *set = NULL;
+		struct sim_err err = { 0 };
+		assert_int_equal(sweep_load_string(&archsim_lang, "t.yaml",
+						   "duration: 1s\nzones: {a: {}, b: {}}\n"
+						   "workloads:\n  u: {arrival: {process: poisson, rate: 1/s}, target: web}\n"
+						   "nodes:\n  web: {type: service, replicas: 2, zones: [a, b], service: 1ms,\n"
+						   "      calls: [{to: lb}]}\n"
+						   "  lb: {type: balancer, backends: db, zone_aware: {local_cluster: web}}\n"
+						   "  db: {type: service, replicas: 4, zones: [a, b], service: 1ms}\n",
+						   NULL, 0, &set, &err), SIM_EINVAL);
+		print_message("    %s\n", err.msg);
+		assert_non_null(strstr(err.msg, "never routes by zone: 4 backends"));
 	}
 	/* a caller in b alone, its zone holding its share: every call stays */
 	double sent[6];

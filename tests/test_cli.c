@@ -447,8 +447,9 @@ static void test_cli_install_and_plot_by_file(void **state)
 	assert_non_null(strstr(e, "run it first: archsim run other.yaml"));
 }
 
-/* archsim graph: the topology as DOT, with kinds, capacities, rates,
- * probabilities and call policies; rendered by dot when it is here. */
+/* archsim graph: the topology as DOT, with kinds, capacities, zones,
+ * rates, probabilities and call policies; rendered by dot when it is
+ * here. */
 static void test_cli_graph(void **state)
 {
 	char out[8192];
@@ -468,6 +469,10 @@ static void test_cli_graph(void **state)
 	assert_true(out[n - 2] == '}');
 	assert_int_equal(sh(NULL, 0, "%s graph scenarios/retry-storm.yaml | grep -q "
 			    "'\"api_budget\" -> \"db_budget\" \\[label=\"per try 100ms\\\\nenvoy retry x2 (budget)\"\\];'",
+			    bin), 0);
+	/* a node placed in zones says where, on a line of its own */
+	assert_int_equal(sh(NULL, 0, "%s graph scenarios/multi-zone.yaml | grep -q "
+			    "'\"db\" \\[label=\"db\\\\nservice, 16 workers\\\\nzone us-east-1a\"\\];'",
 			    bin), 0);
 	if (sh(NULL, 0, "command -v dot >/dev/null") == 0)
 		assert_int_equal(sh(NULL, 0, "dot -Tsvg %s/g.dot > /dev/null", tmpdir), 0);
