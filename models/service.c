@@ -613,6 +613,24 @@ static void held_remove(struct service *sv, uint32_t r, struct request *req)
 		req->hnext->hprev = req->hprev;
 }
 
+/* reject ends req, which replica r has no room for (a full queue, the
+ * rate limit), as rejected. */
+static void reject(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r,
+		   struct request *req)
+{
+	STAT(sv, r, st->rejected++);
+	sim_fail(s, req, REQ_REJECTED, n->id);
+}
+
+/* drop_given_up ends req, whose caller gave it up before replica r
+ * started it, unserved: counted in cancelled. */
+static void drop_given_up(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r,
+			  struct request *req)
+{
+	STAT(sv, r, st->cancelled++);
+	sim_fail(s, req, REQ_SHED, n->id);
+}
+
 /* stretched_end says when the service of demand d begun now at replica
  * r ends, with `contention` (the other busy workers slow it) or `pauses`
  * (it stalls while the replica is paused).  Out of line: a service
@@ -707,8 +725,7 @@ static inline int startable(struct sim *s, struct sim_node *n, struct service *s
 	const struct service_cfg *c = sv->cfg;
 	if (q->cancelled || (ordered && past_deadline(s, sv, q))) {
 		/* its caller gave it up: not started */
-		STAT(sv, r, st->cancelled++);
-		sim_fail(s, q, REQ_SHED, n->id);
+		drop_given_up(s, n, sv, r, q);
 		return 0;
 	}
 	if ((c->max_wait_ns && now - q->node_arrival_ns > c->max_wait_ns) ||
@@ -886,8 +903,7 @@ static inline void wait_or_reject(struct sim *s, struct sim_node *n, struct serv
 		rp->qlen++;
 		STAT(sv, r, twa_add(&st->queued, s->now_ns, 1));
 	} else {
-		STAT(sv, r, st->rejected++);
-		sim_fail(s, req, REQ_REJECTED, n->id);
+		reject(s, n, sv, r, req);
 	}
 }
 
@@ -923,8 +939,7 @@ static void ps_arrive(struct sim *s, struct sim_node *n, struct service *sv, uin
 	struct replica *rp = &sv->rep[r];
 	int64_t now = s->now_ns;
 	if (c->queue >= 0 && rp->busy >= c->workers + (uint64_t)c->queue) {
-		STAT(sv, r, st->rejected++);
-		sim_fail(s, req, REQ_REJECTED, n->id);
+		reject(s, n, sv, r, req);
 		return;
 	}
 	int64_t d = sim_demand_ns(s, n, r, req, &c->service, sv->inv_speed);
@@ -1010,8 +1025,7 @@ static __attribute__((noinline)) void arrive_ordered(struct sim *s, struct sim_n
 		ps_arrive(s, n, sv, r, req);
 	} else if (past_deadline(s, sv, req)) {
 		/* its caller gave it up on its way here */
-		STAT(sv, r, st->cancelled++);
-		sim_fail(s, req, REQ_SHED, n->id);
+		drop_given_up(s, n, sv, r, req);
 	} else if (rp->busy < c->workers) {
 		if (sv->codel)
 			codel_drops(&sv->codel[r], &c->codel, s->now_ns, 0);  /* dequeued at once */
@@ -1054,14 +1068,6 @@ static void svc_arrive_zoned(struct sim *s, struct sim_node *n, struct request *
 	uint32_t r = pick(sv, req);
 	if (sim_zone_hop(s, n, r, req))
 		return;                  /* here again after the hop's delay */
-	if (r >= sv->active && sv->phase[r] != PH_DRAIN) {
-		/* removed while it travelled, and gone: refused, as a
-		 * deleted pod's address refuses a connection */
-		req->replica = r;
-		STAT(sv, r, st->arrivals++);
-		fail(s, sv, r, req, REQ_CRASHED, n->id);
-		return;
-	}
 	arrive_at(s, n, sv, r, req);
 }
 
@@ -1074,18 +1080,20 @@ static inline __attribute__((always_inline)) void arrive_at(struct sim *s, struc
 	STAT(sv, r, st->arrivals++);
 	if (req->cancelled) {
 		/* given up on its way here (a delay, a relay) */
-		STAT(sv, r, st->cancelled++);
-		sim_fail(s, req, REQ_SHED, n->id);
+		drop_given_up(s, n, sv, r, req);
 		return;
 	}
-	if (sim_unit_down(n, r)) {
+	if (sim_unit_down(n, r) ||
+	    (__builtin_expect(r >= sv->active, 0) && sv->phase[r] != PH_DRAIN)) {
+		/* down; or removed, and gone, while it was on its way here
+		 * (a hop between zones, a `latency` fault): refused, as a
+		 * deleted pod's address refuses a connection */
 		fail(s, sv, r, req, REQ_CRASHED, n->id);
 		return;
 	}
 	struct replica *rp = &sv->rep[r];
 	if (c->rate_limit.given && !token_take(&rp->bucket, &c->rate_limit, s->now_ns)) {
-		STAT(sv, r, st->rejected++);
-		sim_fail(s, req, REQ_REJECTED, n->id);
+		reject(s, n, sv, r, req);
 		return;
 	}
 	if (__builtin_expect(c->discipline != DISC_FIFO, 0)) {

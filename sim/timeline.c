@@ -452,19 +452,12 @@ static long zone_of_entry(struct check_ctx *ctx, const struct yt_node *e, size_t
 		return 0;
 	char what[96];
 	snprintf(what, sizeof what, "timeline[%zu].zone", i);
-	const struct zone_map *z = ctx->sc->zmap;
-	if (!z) {
+	if (!ctx->sc->zmap) {
 		check_fail(ctx, zn, what, "names a zone, and the scenario has no zones:");
 		return -1;
 	}
-	const char *name;
-	if (check_string(ctx, zn, what, &name))
-		return -1;
-	for (uint32_t k = 1; k <= z->n; k++)
-		if (!strcmp(z->names[k], name))
-			return k;
-	check_unknown(ctx, zn, what, "zone", name, (const char *const *)z->names + 1);
-	return -1;
+	uint32_t z;
+	return zone_check_name(ctx, ctx->sc->zmap, zn, what, &z) ? -1 : (long)z;
 }
 
 /* placed_in says whether node nd has a replica in zone z. */

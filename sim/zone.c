@@ -234,19 +234,19 @@ int zone_check(struct check_ctx *ctx, struct scenario *sc, const struct yt_node 
 	return rc ? rc : read_links(ctx, z, ls);
 }
 
-/* zone_index is the number of the zone called name at n, or 0 after
- * reporting it unknown. */
-static uint32_t zone_index(struct check_ctx *ctx, const struct zone_map *z,
-			   const struct yt_node *n, const char *what, int *rc)
+int zone_check_name(struct check_ctx *ctx, const struct zone_map *z, const struct yt_node *n,
+		    const char *what, uint32_t *zone)
 {
 	const char *name;
-	if ((*rc = check_string(ctx, n, what, &name)))
-		return 0;
+	int rc = check_string(ctx, n, what, &name);
+	if (rc)
+		return rc;
 	for (uint32_t i = 1; i <= z->n; i++)
-		if (!strcmp(z->names[i], name))
-			return i;
-	*rc = check_unknown(ctx, n, what, "zone", name, (const char *const *)z->names + 1);
-	return 0;
+		if (!strcmp(z->names[i], name)) {
+			*zone = i;
+			return 0;
+		}
+	return check_unknown(ctx, n, what, "zone", name, (const char *const *)z->names + 1);
 }
 
 int zone_check_node(struct check_ctx *ctx, const struct scenario *sc, struct sc_node *n,
@@ -264,10 +264,12 @@ int zone_check_node(struct check_ctx *ctx, const struct scenario *sc, struct sc_
 		return check_fail(ctx, v, w,
 				  "only services are placed in zones so far; this node sits with whoever sends to it");
 	int rc = 0;
+	uint32_t z = 0;
 	if (workload) {
 		if (!(n->zone = malloc(sizeof *n->zone)))
 			return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
-		n->zone[0] = (uint16_t)zone_index(ctx, sc->zmap, v, w, &rc);
+		rc = zone_check_name(ctx, sc->zmap, v, w, &z);
+		n->zone[0] = (uint16_t)z;
 		n->nzone = 1;
 		return rc;
 	}
@@ -276,7 +278,8 @@ int zone_check_node(struct check_ctx *ctx, const struct scenario *sc, struct sc_
 	if (!(n->zone = malloc(v->n * sizeof *n->zone)))
 		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
 	for (size_t i = 0; i < v->n && !rc; i++) {
-		n->zone[i] = (uint16_t)zone_index(ctx, sc->zmap, v->items[i], w, &rc);
+		rc = zone_check_name(ctx, sc->zmap, v->items[i], w, &z);
+		n->zone[i] = (uint16_t)z;
 		n->nzone = (uint32_t)i + 1;
 	}
 	return rc;

@@ -69,6 +69,11 @@ int zone_check_node(struct check_ctx *ctx, const struct scenario *sc, struct sc_
 
 void zone_map_free(struct zone_map *z);
 
+/* zone_check_name reads the zone named at n (a scalar) into *zone, or
+ * reports it unknown: 0, or SIM_EINVAL with a located message. */
+int zone_check_name(struct check_ctx *ctx, const struct zone_map *z, const struct yt_node *n,
+		    const char *what, uint32_t *zone);
+
 /* zone_link_of is the link a hop from zone a to zone b takes, or NULL. */
 static inline const struct zone_link *zone_link_of(const struct zone_map *z, uint32_t a,
 						   uint32_t b)
