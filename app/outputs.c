@@ -460,13 +460,15 @@ static void node_col_at(const struct outputs_catalogue *cat, size_t k, size_t *i
 	*ci = 0;
 }
 
+/* how a folded column's value is made from the replications' */
+static const char *const agg[] = {
+	[COL_SUM] = "summed over replications",
+	[COL_MEAN] = "averaged over the replications that have it; `_ci95` a Student-t half-width over them",
+	[COL_RATIO] = "pooled: its parts summed over replications, then divided; `_ci95` the ratio estimator's Student-t half-width over the replications",
+};
+
 static void node_col_member(const void *ctx, size_t k, char *name, size_t len, const char **doc)
 {
-	static const char *const agg[] = {
-		[COL_SUM] = "summed over replications",
-		[COL_MEAN] = "averaged over the replications that have it; `_ci95` a Student-t half-width over them",
-		[COL_RATIO] = "pooled: its parts summed over replications, then divided; `_ci95` the ratio estimator's Student-t half-width over the replications",
-	};
 	static char text[OUTPUTS_MAX_COLS][400];
 	const struct outputs_catalogue *cat = ctx_of(ctx)->nodes;
 	size_t i;
@@ -569,6 +571,92 @@ static const struct csv_col nodes_cols[] = {
 	{ "parent", "on a replica's row (`web[0]`), its node (`web`); empty on the node's own row, which covers its replicas: the rows with an empty parent count each request once",
 	  NULL, NULL, put_node_parent },
 	{ "unit", UNIT_DOC, NULL, NULL, put_node_unit },
+	POINT_COLS,
+	{ NULL, NULL, NULL, NULL, NULL }
+};
+
+/* ---- links.csv ------------------------------------------------------------ */
+
+/* links.csv's family: each of sim_link_cols, and its _ci95 after it when
+ * it has one; member k is column *i, part *ci.  The same for every run,
+ * so the reference lists them. */
+static size_t link_col_count(const void *ctx)
+{
+	size_t n = 0;
+	for (size_t i = 0; sim_link_cols[i].name; i++)
+		n += 1 + has_ci(&sim_link_cols[i]);
+	return n;
+}
+
+static void link_col_at(size_t k, size_t *i, int *ci)
+{
+	for (*i = 0; sim_link_cols[*i].name; (*i)++) {
+		if (k <= (size_t)has_ci(&sim_link_cols[*i])) {
+			*ci = (int)k;
+			return;
+		}
+		k -= 1 + has_ci(&sim_link_cols[*i]);
+	}
+	*ci = 0;
+}
+
+static void link_col_member(const void *ctx, size_t k, char *name, size_t len, const char **doc)
+{
+	static char text[32][400];
+	size_t i;
+	int ci;
+	link_col_at(k, &i, &ci);
+	const struct col_def *d = &sim_link_cols[i];
+	snprintf(name, len, ci ? "%s_ci95" : "%s", d->name);
+	if (ci || i >= 32) {
+		*doc = ci ? "its 95 % confidence half-width" : d->doc;
+		return;
+	}
+	snprintf(text[i], sizeof text[i], "%s (%s)", d->doc, agg[d->agg]);
+	*doc = text[i];
+}
+
+static const struct outputs_link *link_row(const void *row)
+{
+	return row;
+}
+
+static void put_link_point(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	fprintf(f, "%zu", link_row(row)->point);
+}
+
+static void put_link_name(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	csv_text(f, link_row(row)->link);
+}
+
+static void put_link_from(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	csv_text(f, link_row(row)->from);
+}
+
+static void put_link_to(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	csv_text(f, link_row(row)->to);
+}
+
+static void put_link_col(FILE *f, const void *ctx, const void *row, size_t k)
+{
+	size_t i;
+	int ci;
+	link_col_at(k, &i, &ci);
+	const struct col_def *d = &sim_link_cols[i];
+	const struct outputs_cell *x = &link_row(row)->cells[i];
+	csv_num(f, ci ? cell_ci(d, x) : cell_value(d, x));
+}
+
+static const struct csv_col links_cols[] = {
+	{ "point", "the sweep point", NULL, NULL, put_link_point },
+	{ "link", "the link, as `links:` writes it: `A<->B` for one between two zone patterns, `within A` for one inside each zone", NULL, NULL, put_link_name },
+	{ "from", "the direction of the row: the pattern of the zones its hops leave", NULL, NULL, put_link_from },
+	{ "to", "the pattern of the zones they reach (a `within` link's row has the same in both)", NULL, NULL, put_link_to },
+	{ "COLUMN", "the channel's measures", link_col_count, link_col_member, put_link_col },
 	POINT_COLS,
 	{ NULL, NULL, NULL, NULL, NULL }
 };
@@ -991,6 +1079,8 @@ const struct csv_file outputs_files[OUT_NFILES] = {
 			nodes_cols },
 	[OUT_NODES_LONG] = { "nodes_long.csv", "nodes.csv as a long table, as pandas and R group it: one row per point, node and column that applies to the node's kind, with the value's 95 % half-width where it has one.",
 			     nodes_long_cols },
+	[OUT_LINKS] = { "links.csv", "One row per point and link channel: each direction of a link between two zone patterns (`links:`), or the one channel of a link within zones or between a pattern and itself, with what its hops carried, waited and took. A header alone without links.",
+			links_cols },
 	[OUT_LATENCY] = { "latency.csv", "The histogram of served latencies pooled over replications, per point and workload. Buckets are within 0.4 % of their values.",
 			  latency_cols },
 	[OUT_TS] = { "timeseries.csv", "One row per point and time-series window (`window:`), warm-up included.",

@@ -16,6 +16,7 @@
  *                        table, NaN where a column does not apply;
  *   nodes_long.csv       the same values as a long table: a row per
  *                        point, node and column that applies to it;
+ *   links.csv            a row per point and link channel (zone.h);
  *   latency.csv          the pooled latency histogram;
  *   timeseries.csv       per window: throughput, percentiles, failures;
  *   node_timeseries.csv  per window and node: the kinds' sampled columns;
@@ -37,8 +38,8 @@
 #include "sim/sweep.h"
 
 enum {
-	OUT_SUMMARY, OUT_WORKLOADS, OUT_NODES, OUT_NODES_LONG, OUT_LATENCY, OUT_TS, OUT_NODE_TS, OUT_TIMELINE,
-	OUT_COMPARE, OUT_NFILES
+	OUT_SUMMARY, OUT_WORKLOADS, OUT_NODES, OUT_NODES_LONG, OUT_LINKS, OUT_LATENCY, OUT_TS,
+	OUT_NODE_TS, OUT_TIMELINE, OUT_COMPARE, OUT_NFILES
 };
 
 /* The files, in the order above. */
@@ -134,6 +135,13 @@ struct outputs_node_value {
 /* outputs_node_has says whether catalogue column i applies to a node of
  * kind ops (nodes_long.csv writes a row for each that does). */
 int outputs_node_has(const struct outputs_ctx *ctx, const struct model_ops *ops, size_t i);
+
+/* A row of links.csv: one channel of a link (zone.h). */
+struct outputs_link {
+	size_t point;
+	const char *link, *from, *to;
+	const struct outputs_cell *cells;  /* [sim_link_cols] */
+};
 
 /* A row of latency.csv. */
 struct outputs_bucket {

@@ -13,7 +13,7 @@
 #include "sim/err.h"
 
 #define REPIO_MAGIC 0x61727372u      /* "arsr" in a little-endian dump */
-#define REPIO_VERSION 2u
+#define REPIO_VERSION 3u
 
 static void put(struct repio_buf *b, const void *p, size_t n)
 {
@@ -117,6 +117,8 @@ int repio_pack(const struct rep_result *r, struct repio_buf *b)
 		put64(b, o->ncells);
 		put(b, o->v, o->ncells * sizeof *o->v);
 	}
+	put64(b, r->links.ncells);
+	put(b, r->links.v, r->links.ncells * sizeof *r->links.v);
 	return b->oom ? SIM_ENOMEM : 0;
 }
 
@@ -264,6 +266,8 @@ int repio_unpack(struct rep_result *res, const void *data, size_t len)
 		expect(&r, o->ncells);
 		get(&r, o->v, o->ncells * sizeof *o->v);
 	}
+	expect(&r, res->links.ncells);
+	get(&r, res->links.v, res->links.ncells * sizeof *res->links.v);
 	if (r.p != r.end)
 		r.bad = 1;
 	return r.bad ? SIM_EINVAL : 0;

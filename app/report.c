@@ -108,6 +108,8 @@ struct report_point_acc {
 	uint32_t nscopes;
 	struct outputs_cell **cells;         /* [ncells][nrows * ncols] */
 	size_t ncells;                   /* the point's components */
+	struct outputs_cell *links;      /* [link channels x LINK columns] */
+	uint32_t nlinks;                 /* link channels (links.csv rows) */
 	struct window_acc *ts;
 	size_t nts;
 	int64_t ts_window_ns;
@@ -146,6 +148,7 @@ static void acc_free(struct report_point_acc *a)
 	for (size_t k = 0; a->cells && k < a->ncells; k++)
 		free(a->cells[k]);
 	free(a->cells);
+	free(a->links);
 	for (size_t t = 0; a->ts && t < a->nts; t++)
 		whist_fini(&a->ts[t].lat);
 	free(a->ts);
@@ -168,6 +171,9 @@ static struct report_point_acc *acc_new(const struct scenario *sc,
 	a->scopes = calloc(a->nscopes, sizeof *a->scopes);
 	a->cells = calloc(sc->ncomponents ? sc->ncomponents : 1, sizeof *a->cells);
 	a->ncells = a->cells ? sc->ncomponents : 0;
+	a->nlinks = res->links.nrows;
+	a->links = calloc(a->nlinks ? (size_t)a->nlinks * model_ncols(sim_link_cols) : 1,
+			  sizeof *a->links);
 	a->nts = res->nts;
 	a->ts_window_ns = res->ts_window_ns;
 	a->ts = calloc(a->nts ? a->nts : 1, sizeof *a->ts);
@@ -177,7 +183,7 @@ static struct report_point_acc *acc_new(const struct scenario *sc,
 	size_t ncell = a->nts_node * a->node_ts_cells;
 	a->node_ts = calloc(ncell ? ncell : 1, sizeof *a->node_ts);
 	a->node_ts_n = calloc(ncell ? ncell : 1, sizeof *a->node_ts_n);
-	if (!a->scopes || !a->cells || !a->ts || !a->node_ts || !a->node_ts_n)
+	if (!a->scopes || !a->cells || !a->links || !a->ts || !a->node_ts || !a->node_ts_n)
 		goto oom;
 	for (uint32_t i = 0; i < a->nscopes; i++)
 		if (hist_init(&a->scopes[i].latency))
@@ -436,6 +442,9 @@ int report_fold(struct report *r, size_t p, uint32_t rep,
 				fold_cell(&a->cells[k][row * nc + c], model_row_col(ops, c)->agg,
 					  o->v + (row * nc + c) * 2);
 	}
+	size_t nlc = model_ncols(sim_link_cols);
+	for (size_t i = 0; i < (size_t)a->nlinks * nlc; i++)
+		fold_cell(&a->links[i], sim_link_cols[i % nlc].agg, res->links.v + i * 2);
 	for (size_t t = 0; t < a->nts; t++) {
 		for (int st = 0; st < REQ_NSTATUS; st++)
 			a->ts[t].ended[st] += res->ts[t].ended[st];
@@ -739,6 +748,19 @@ static void write_nodes(struct report *r, size_t p, const struct scenario *sc,
 	}
 }
 
+static void write_links(struct report *r, size_t p, const struct scenario *sc,
+			const struct report_point_acc *a)
+{
+	size_t nc = model_ncols(sim_link_cols);
+	for (uint32_t c = 0; c < a->nlinks; c++) {
+		const struct zone_chan *ch = &sc->zmap->chans[c];
+		struct outputs_link o = {
+			p, sc->zmap->links[ch->link].name, ch->from, ch->to, &a->links[c * nc],
+		};
+		put_row(r, OUT_LINKS, &o);
+	}
+}
+
 static void write_latency(struct report *r, size_t p, const char *wl, const struct hist *h)
 {
 	uint64_t cum = 0;
@@ -872,6 +894,7 @@ static void write_point(struct report *r, size_t p, const struct scenario *sc,
 		put_row(r, OUT_WORKLOADS, &c);
 	}
 	write_nodes(r, p, sc, a);
+	write_links(r, p, sc, a);
 	write_latency(r, p, "all", &a->scopes[0].latency);
 	for (size_t w = 0; a->nscopes > 1 && w < nwl; w++)
 		write_latency(r, p, sc->nodes[sc->ncomponents + w].name,

@@ -16,6 +16,7 @@
 #include "models/arrival.h"
 #include "sim/keys.h"
 #include "sim/rng.h"
+#include "sim/zone.h"
 
 #define CLIENT_MAX_CLASSES 1024
 
@@ -44,6 +45,7 @@ struct client_cfg {
 					    * kind column (arrival_init) */
 	uint32_t connections;              /* 0: none declared */
 	uint32_t priority;                 /* its requests' class, 0 first */
+	struct zone_size size;             /* its requests' sizes (zone.h) */
 };
 
 struct client {
@@ -198,6 +200,10 @@ static const struct param client_params[] = {
 	{ .name = "priority", .type = PARAM_UINT, PARAM_FIELD(struct client_cfg, priority),
 	  .umin = 0, .umax = SIM_PRIORITIES - 1, .def = "0",
 	  .doc = "its requests' class, carried by all their calls and by the messages they publish to a queue (and the consumers' calls): a service with `discipline: priority` serves a waiting request of a lower number before any of a higher one (0 first)" },
+	{ .name = "size", .type = PARAM_MAP, PARAM_FIELD(struct client_cfg, size),
+	  .sub = &zone_size_table, .shape = "{request: SIZE, response: SIZE}",
+	  .def_doc = "0B both",
+	  .doc = "the size of its requests and of their responses, drawn per request: what a hop over a link (`links:`) carries, for its `bandwidth` and its `cost`; its requests' calls carry it too, unless a call says its own" },
 	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
 	{ 0 }
 };
@@ -297,6 +303,8 @@ static void issue(struct sim *s, struct sim_node *n, struct client *cl,
 		req->key = keys_sample(&c->keys, sim_draws(s, req, SIM_DRAW_KEY), nth);
 	req->keyed = row->has_key || c->has_keys;
 	req->prio = (uint8_t)c->priority;
+	if (c->size.given)
+		sim_size_set(s, req, &c->size);
 	if (cl->zone)                    /* else none, as made */
 		req->zone = req->origin = cl->zone;
 	if (row->has_kind) {

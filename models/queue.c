@@ -195,6 +195,8 @@ struct msg {
 	uint16_t zone;               /* its publisher's zone (zone.h): the
 				      * queue sits with it, and so do its
 				      * consumers' calls */
+	float bytes[2];              /* its publisher's sizes, which its
+				      * consumer's calls carry */
 };
 
 struct consumer {
@@ -444,6 +446,7 @@ static void dead_letter(struct sim *s, struct sim_node *n, struct queue *q, stru
 			r->keyed = m->keyed;
 			r->prio = m->prio;
 			r->zone = r->origin = m->zone;
+			r->bytes[0] = m->bytes[0], r->bytes[1] = m->bytes[1];
 			r->reply_to = n->id;
 			sim_send(s, c->dead_letter, r);
 		}
@@ -504,6 +507,7 @@ static void q_arrive(struct sim *s, struct sim_node *n, struct request *req)
 		m->keyed = req->keyed;
 		m->prio = req->prio;
 		m->zone = req->zone;
+		m->bytes[0] = req->bytes[0], m->bytes[1] = req->bytes[1];
 		m->part = p;
 		m->deliveries = 0;
 		m->ident = rng_key(ident, i);
@@ -572,6 +576,7 @@ static void start_next(struct sim *s, struct sim_node *n, struct queue *q, uint3
 		r->keyed = m->keyed;
 		r->prio = m->prio;
 		r->zone = r->origin = m->zone;
+		r->bytes[0] = m->bytes[0], r->bytes[1] = m->bytes[1];
 		r->issue = (uint64_t)gi << 32 | ci;
 		r->reply_to = n->id;
 		cs->req = r;

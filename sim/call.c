@@ -665,8 +665,8 @@ static unsigned fail_class(const struct retry_cfg *r, int st, int own_timeout, i
 /* make_child makes attempt `attempt` (from 0) of the call on edge `salt`
  * of call h: a request of its own, named by its parent, edge and attempt. */
 static struct request *make_child(struct sim *s, const struct request *parent,
-				  struct sim_node *caller, uint32_t unit, uint64_t h,
-				  uint64_t salt, uint32_t attempt)
+				  const struct call_edge *edge, struct sim_node *caller,
+				  uint32_t unit, uint64_t h, uint64_t salt, uint32_t attempt)
 {
 	struct request *k = sim_request_new(s);
 	if (!k)
@@ -680,6 +680,10 @@ static struct request *make_child(struct sim *s, const struct request *parent,
 	k->write = parent->write;
 	k->prio = parent->prio;
 	k->zone = k->origin = parent->zone;     /* from its caller's replica */
+	if (edge->size)
+		sim_size_set(s, k, edge->size);
+	else
+		k->bytes[0] = parent->bytes[0], k->bytes[1] = parent->bytes[1];
 	k->client = parent->client;
 	k->user = parent->user;
 	k->reply_to = caller->id;
@@ -766,7 +770,7 @@ static int call_step(struct sim *s, uint64_t h)
 					breaker_denied[e / 64] |= (uint64_t)1 << (e % 64);
 				continue;
 			}
-			struct request *k = make_child(s, parent, caller, unit, h, salt, 0);
+			struct request *k = make_child(s, parent, edge, caller, unit, h, salt, 0);
 			if (!k)
 				break;
 			*tail = k;
@@ -944,8 +948,8 @@ static struct request *hedge_copy(struct sim *s, struct call *c, uint64_t h, uin
 	struct sim_node *caller = &s->nodes[c->caller];
 	uint64_t salt = (uint64_t)c->step * CALLPLAN_MAX_PARALLEL + e;
 	/* a copy's identity: its attempt's, and which copy */
-	struct request *k = make_child(s, c->parent, caller, c->unit, h, salt,
-				       (t->n + 1) << 8 | (t->nsent + 1));
+	struct request *k = make_child(s, c->parent, &c->plan->steps[c->step].edges[e], caller,
+				       c->unit, h, salt, (t->n + 1) << 8 | (t->nsent + 1));
 	if (!k) {
 		s->oom = 1;
 		return NULL;
@@ -1133,7 +1137,7 @@ void retry_now(struct sim *s, uint64_t h, uint32_t e)
 		return;
 	}
 	struct breaker *b = breaker_of(s, edge, caller->id, c->unit);
-	struct request *k = make_child(s, c->parent, caller, c->unit, h, salt, t->n);
+	struct request *k = make_child(s, c->parent, edge, caller, c->unit, h, salt, t->n);
 	if (!k) {
 		s->oom = 1;
 		return;

@@ -9,6 +9,7 @@
 
 #include "sim/param.h"
 #include "sim/scenario.h"
+#include "sim/zone.h"
 
 static const char *const backoff_names[] = { "fixed", "exponential", NULL };
 static const char *const jitter_names[] = { "none", "full", "equal", "decorrelated", NULL };
@@ -405,6 +406,7 @@ struct edge_cfg {
 	uint32_t to;
 	double p;
 	struct edge_policy pol;
+	struct zone_size size;
 };
 
 static int parse_breaker(struct check_ctx *ctx, const char *what, const struct yt_node *n,
@@ -493,6 +495,10 @@ static const struct param edge_params[] = {
 	  .doc = "attempts that may wait for a connection (Envoy's max_pending_requests); one more fails at once as rejected, with no call made" },
 	{ .name = "scope", .type = PARAM_ENUM, POL(scope), .names = scope_names, .def = "replica",
 	  .doc = "where the edge's max_requests, connection pool, rate_limit, retry budget and breaker keep their state: replica, one per calling replica, as each replica's sidecar (Envoy) or in-process library (resilience4j, gRPC, Finagle) keeps its own; node, one shared by all the calling node's replicas (a shared proxy tier, a distributed limiter)" },
+	{ .name = "size", .type = PARAM_MAP, PARAM_FIELD(struct edge_cfg, size),
+	  .sub = &zone_size_table, .shape = "{request: SIZE, response: SIZE}",
+	  .def_doc = "the calling request's",
+	  .doc = "the size of each attempt and of its response, drawn per attempt: what a hop over a link (`links:`) carries, for its `bandwidth` and its `cost`" },
 	{ .name = "breaker", .type = PARAM_CUSTOM, POL(breaker),
 	  .parse = parse_breaker, .shape = "NAME", .def_doc = "none",
 	  .doc = "a circuit breaker of the scenario's `breakers:` guarding each attempt, an instance of it per calling replica (resilience4j's registry is per process), or per node with scope: node; a node's edges that name one breaker with one scope share its instances: while it does not permit calls, an attempt fails at once as breaker_open, with no call made (and is not retried)" },
@@ -502,7 +508,7 @@ static const struct param edge_params[] = {
 const struct param_table callplan_edge_table = {
 	.params = edge_params,
 	.size = sizeof(struct edge_cfg),
-	.doc = "A call: `{to: NODE}`, with optional `p`, `timeout`, `per_try_timeout`, `cancel`, `retry`, `hedge`, `rate_limit`, `max_requests`, `max_connections`, `max_pending_requests`, `scope` and `breaker`.",
+	.doc = "A call: `{to: NODE}`, with optional `p`, `timeout`, `per_try_timeout`, `cancel`, `retry`, `hedge`, `rate_limit`, `max_requests`, `max_connections`, `max_pending_requests`, `scope`, `size` and `breaker`.",
 	.init = edge_init,
 	.validate = edge_validate,
 };
@@ -574,12 +580,21 @@ const struct param_table callplan_table = {
 
 /* add_edge makes edge c of the plan: its target and probability, and its
  * policy when it has one (numbered among the scenario's). */
-static int add_edge(struct check_ctx *ctx, const struct edge_cfg *c, struct call_edge *edge)
+static int add_edge(struct check_ctx *ctx, struct edge_cfg *c, struct call_edge *edge)
 {
 	const struct edge_policy *p = &c->pol;
 	edge->to = c->to;
 	edge->p = c->p;
 	edge->policy = NULL;
+	edge->size = NULL;
+	if (c->size.given) {
+		/* the sizes are taken over: the checked struct no longer
+		 * owns them */
+		if (!(edge->size = malloc(sizeof *edge->size)))
+			return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+		*edge->size = c->size;
+		memset(&c->size, 0, sizeof c->size);
+	}
 	if (!(p->timeout_ns || p->per_try_ns || p->retry.given || p->breaker >= 0 ||
 	      p->max_requests ||
 	      p->hedge.given || p->cancel || p->max_connections || p->rate.given))
@@ -596,7 +611,7 @@ static int add_edge(struct check_ctx *ctx, const struct edge_cfg *c, struct call
 }
 
 /* build_plan turns the checked list into plan. */
-static int build_plan(struct check_ctx *ctx, const struct calls_cfg *cfg, struct call_plan *plan)
+static int build_plan(struct check_ctx *ctx, struct calls_cfg *cfg, struct call_plan *plan)
 {
 	size_t room = 0;
 	for (size_t i = 0; i < cfg->nsteps; i++)
@@ -608,7 +623,7 @@ static int build_plan(struct check_ctx *ctx, const struct calls_cfg *cfg, struct
 	if (!plan->steps || !plan->edges)
 		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
 	for (size_t i = 0; i < cfg->nsteps; i++) {
-		const struct step_cfg *sc = &cfg->steps[i];
+		struct step_cfg *sc = &cfg->steps[i];
 		struct call_step *st = &plan->steps[i];
 		int group = sc->which == STEP_PARALLEL;
 		size_t n = group ? sc->ngroup : 1;
@@ -655,8 +670,13 @@ int callplan_check_edge(struct check_ctx *ctx, const struct yt_node *n, const ch
 
 void callplan_free(struct call_plan *plan)
 {
-	for (size_t i = 0; plan->edges && i < plan->nedges; i++)
+	for (size_t i = 0; plan->edges && i < plan->nedges; i++) {
 		free((void *)plan->edges[i].policy);
+		if (plan->edges[i].size) {
+			param_fini(&zone_size_table, plan->edges[i].size);
+			free(plan->edges[i].size);
+		}
+	}
 	free(plan->steps);
 	free(plan->edges);
 	plan->steps = NULL;

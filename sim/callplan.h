@@ -168,12 +168,16 @@ struct edge_policy {
 	int cancel;                  /* tell the callee when giving up */
 };
 
+struct zone_size;
+
 struct call_edge {
 	uint32_t to;                 /* callee node */
 	double p;                    /* probability the call is made */
 	const struct edge_policy *policy;   /* NULL: wait for ever, no retry */
 	uint32_t id;                 /* the scenario's edges with a policy are
 				      * numbered 0 .. sc->npolicy_edges - 1 */
+	struct zone_size *size;      /* its messages' sizes (zone.h), or NULL:
+				      * the caller's request's */
 };
 
 struct call_step {

@@ -416,11 +416,117 @@ int check_rate_or_zero(struct check_ctx *ctx, const struct yt_node *n,
 	return rate_check(ctx, n, what, 1, per_s);
 }
 
+/* ---- sizes and bandwidths ------------------------------------------ */
+
+/* A unit of a size (bytes) or of a bandwidth (bytes per second): sizes
+ * count in bytes, decimal (KB = 1000 B, as networks and cloud prices
+ * count) or binary (KiB = 1024 B); bandwidths in bits or bytes per second. */
+struct scaled_unit {
+	const char *name;
+	double bytes;
+};
+
+static const struct scaled_unit size_units[] = {
+	{ "B", 1 }, { "KB", 1e3 }, { "kB", 1e3 }, { "MB", 1e6 }, { "GB", 1e9 }, { "TB", 1e12 },
+	{ "KiB", 1024.0 }, { "MiB", 1048576.0 }, { "GiB", 1073741824.0 },
+	{ "TiB", 1099511627776.0 }, { NULL, 0 }
+};
+
+static const struct scaled_unit bandwidth_units[] = {
+	{ "bit/s", 1 / 8.0 }, { "kbit/s", 1e3 / 8 }, { "Kbit/s", 1e3 / 8 }, { "Mbit/s", 1e6 / 8 },
+	{ "Gbit/s", 1e9 / 8 }, { "Tbit/s", 1e12 / 8 }, { "B/s", 1 }, { "KB/s", 1e3 },
+	{ "kB/s", 1e3 }, { "MB/s", 1e6 }, { "GB/s", 1e9 }, { NULL, 0 }
+};
+
+/* parse_scaled: "NUMBER UNIT" with a unit of units -> *out; 0, -1 not
+ * such a quantity, -2 beyond 1e15, -3 no unit, -4 negative. */
+static int parse_scaled(const char *s, const struct scaled_unit *units, double *out)
+{
+	double v;
+	const char *end;
+	int pr = parse_quantity(s, &v, &end);
+	if (pr)
+		return pr;
+	if (!*end)
+		return -3;
+	for (size_t i = 0; units[i].name; i++) {
+		if (strcmp(end, units[i].name))
+			continue;
+		if (v < 0)
+			return -4;
+		if (v * units[i].bytes > 1e15)
+			return -2;
+		*out = v * units[i].bytes;
+		return 0;
+	}
+	return -1;
+}
+
+/* scaled_check is check_bytes (min_zero) or check_bandwidth. */
+static int scaled_check(struct check_ctx *ctx, const struct yt_node *n, const char *what,
+			const struct scaled_unit *units, const char *noun, const char *example,
+			int zero_ok, double *out)
+{
+	char expect[96], list[256] = "";
+	snprintf(expect, sizeof expect, "%s such as %s", noun, example);
+	int rc = check_scalar(ctx, n, what, expect);
+	if (rc)
+		return rc;
+	for (size_t i = 0, used = 0; units[i].name && used < sizeof list; i++)
+		used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
+					 units[i].name);
+	double v = 0;
+	switch (n->quoted ? -1 : parse_scaled(n->str, units, &v)) {
+	case 0:
+		break;
+	case -2:
+		return check_fail(ctx, n, what, "%s is too large (at most 1e15 bytes)", n->str);
+	case -3:
+		return check_fail(ctx, n, what, "'%s' needs a unit: %s", n->str, list);
+	case -4:
+		return check_fail(ctx, n, what, "must not be negative (got %s)", n->str);
+	default:
+		return check_fail(ctx, n, what, "must be %s, a number and a unit: %s (got '%s')",
+				  noun, list, n->str);
+	}
+	if (!zero_ok && !(v > 0))
+		return check_fail(ctx, n, what, "must be greater than 0 (got %s)", n->str);
+	*out = v;
+	return 0;
+}
+
+int check_bytes(struct check_ctx *ctx, const struct yt_node *n, const char *what,
+		double *bytes)
+{
+	return scaled_check(ctx, n, what, size_units, "a size", "64KB", 1, bytes);
+}
+
+int check_bandwidth(struct check_ctx *ctx, const struct yt_node *n, const char *what,
+		    double *bytes_per_s)
+{
+	return scaled_check(ctx, n, what, bandwidth_units, "a bandwidth", "1Gbit/s", 0,
+			    bytes_per_s);
+}
+
+int check_parse_bytes(const char *s, double *bytes)
+{
+	return parse_scaled(s, size_units, bytes) ? -1 : 0;
+}
+
+int check_parse_bandwidth(const char *s, double *bytes_per_s)
+{
+	double v = 0;
+	if (parse_scaled(s, bandwidth_units, &v) || !(v > 0))
+		return -1;
+	*bytes_per_s = v;
+	return 0;
+}
+
 /* ---- distributions -------------------------------------------------- */
 
 /* dist_arg_check checks the value of arg k of form f at v into a. */
 static int dist_arg_check(struct check_ctx *ctx, const struct dist_arg *g, const struct yt_node *v,
-			  const char *what, struct dist_args *a, int k, char **file)
+			  const char *what, struct dist_args *a, int k, char **file, int bytes)
 {
 	char w[300];
 	int64_t ns = 0;
@@ -430,6 +536,8 @@ static int dist_arg_check(struct check_ctx *ctx, const struct dist_arg *g, const
 	snprintf(w, sizeof w, "%s.%s", what, g->key);
 	switch (g->type) {
 	case DIST_ARG_TIME:
+		if (bytes)      /* a size's distribution: its values in bytes */
+			return check_bytes(ctx, v, w, &a->v[k]);
 		if ((rc = check_duration(ctx, v, w, 0, &ns)) == 0)
 			a->v[k] = (double)ns * 1e-9;
 		return rc;
@@ -452,8 +560,9 @@ static int dist_arg_check(struct check_ctx *ctx, const struct dist_arg *g, const
 	return check_fail(ctx, v, w, "unsupported key");
 }
 
-int check_dist(struct check_ctx *ctx, const struct yt_node *n, const char *what,
-	       struct dist *out)
+/* dist_check is check_dist, or with bytes check_dist_bytes. */
+static int dist_check(struct check_ctx *ctx, const struct yt_node *n, const char *what,
+		      struct dist *out, int bytes)
 {
 	struct sim_err derr;
 	int rc;
@@ -463,6 +572,19 @@ int check_dist(struct check_ctx *ctx, const struct yt_node *n, const char *what,
 	for (int i = 0; i <= DIST_EMPIRICAL; i++)
 		names[i] = dist_forms[i].name;
 	names[DIST_EMPIRICAL + 1] = NULL;
+	const char *example = bytes ? "{dist: exponential, mean: 64KB}, or a size" :
+				      "{dist: exponential, mean: 10ms}, or a duration";
+	/* shorthand: a bare size is a constant */
+	if (bytes && n->type == YT_SCALAR) {
+		double b = 0;
+		if ((rc = check_bytes(ctx, n, what, &b))) {
+			if (isdigit((unsigned char)n->str[0]) || n->str[0] == '-')
+				return rc;
+			return check_fail(ctx, n, what, "must be a distribution such as %s (got '%s')",
+					  example, n->str);
+		}
+		return dist_constant(out, b, &derr) ? check_fail(ctx, n, what, "%s", derr.msg) : 0;
+	}
 	/* shorthand: a bare duration is a constant */
 	if (n->type == YT_SCALAR) {
 		int64_t ns;
@@ -480,8 +602,9 @@ int check_dist(struct check_ctx *ctx, const struct yt_node *n, const char *what,
 			check_fail(ctx, n, what, "%s", derr.msg) : 0;
 	}
 	if (n->type != YT_MAP)
-		return check_fail(ctx, n, what,
-				  "must be a distribution such as {dist: exponential, mean: 10ms}");
+		return check_fail(ctx, n, what, "must be a distribution such as %s",
+				  bytes ? "{dist: exponential, mean: 64KB}" :
+					  "{dist: exponential, mean: 10ms}");
 	const struct yt_node *kn = yt_get(n, "dist");
 	if (!kn) {
 		char list[512];
@@ -526,7 +649,7 @@ int check_dist(struct check_ctx *ctx, const struct yt_node *n, const char *what,
 			if (!a.given[k] || paired != pass)
 				continue;
 			if ((rc = dist_arg_check(ctx, &f->args[k], yt_get(n, f->args[k].key), what,
-						 &a, k, &file))) {
+						 &a, k, &file, bytes))) {
 				free(file);
 				return rc;
 			}
@@ -545,6 +668,18 @@ int check_dist(struct check_ctx *ctx, const struct yt_node *n, const char *what,
 	snprintf(w, sizeof w, "%s.%s", what, g->key);
 	return check_fail(ctx, yt_get(n, g->key), g->type == DIST_ARG_FILE ? w : what, "%s",
 			  derr.msg);
+}
+
+int check_dist(struct check_ctx *ctx, const struct yt_node *n, const char *what,
+	       struct dist *out)
+{
+	return dist_check(ctx, n, what, out, 0);
+}
+
+int check_dist_bytes(struct check_ctx *ctx, const struct yt_node *n, const char *what,
+		     struct dist *out)
+{
+	return dist_check(ctx, n, what, out, 1);
 }
 
 char *check_path(const struct check_ctx *ctx, const char *file)

@@ -85,6 +85,20 @@ int check_rate_or_zero(struct check_ctx *ctx, const struct yt_node *n,
 int check_dist(struct check_ctx *ctx, const struct yt_node *n, const char *what,
 	       struct dist *out);
 /* check_node_ref: the name of a component in `nodes:` -> its index. */
+/* check_dist_bytes: the same for a size: its values (a mean, a scale)
+ * and the shorthand constant are sizes in bytes (check_bytes), as are an
+ * empirical file's plain numbers. */
+int check_dist_bytes(struct check_ctx *ctx, const struct yt_node *n, const char *what,
+		     struct dist *out);
+/* check_bytes: a size, a number with a unit B, KB, MB, GB, TB (powers of
+ * 1000) or KiB, MiB, GiB, TiB (of 1024), >= 0 -> bytes. */
+int check_bytes(struct check_ctx *ctx, const struct yt_node *n, const char *what,
+		double *bytes);
+/* check_bandwidth: a positive number with a unit bit/s, kbit/s, Mbit/s,
+ * Gbit/s, Tbit/s, B/s, KB/s, MB/s or GB/s (powers of 1000) -> bytes per
+ * second. */
+int check_bandwidth(struct check_ctx *ctx, const struct yt_node *n, const char *what,
+		    double *bytes_per_s);
 int check_node_ref(struct check_ctx *ctx, const struct yt_node *n, const char *what,
 		   uint32_t *out);
 /* check_breaker_ref resolves the breaker name at n (`breaker:` of a call
@@ -114,6 +128,8 @@ void check_join(char *buf, size_t len, const char *const *list);
  * location): 0 or -1.  For the command line and tests. */
 int check_parse_duration(const char *s, int64_t *out_ns);
 int check_parse_rate(const char *s, double *per_s);
+int check_parse_bytes(const char *s, double *bytes);
+int check_parse_bandwidth(const char *s, double *bytes_per_s);
 
 /* The longest duration a scenario may give: sums of a few cannot
  * overflow int64 nanoseconds (about 73 years). */

@@ -315,7 +315,7 @@ static const struct param cost_params[] = {
 
 const struct param_table load_cost_table = {
 	.params = cost_params, .size = sizeof(struct sc_cost), .validate = param_mark_given,
-	.doc = "Any node may have a `cost:`, its prices in any currency, the same in every node. summary.csv's cost_per_hour adds up every priced node's instances (time-averaged over the measured window) and requests, per hour; cost_total is that times the measured hours.",
+	.doc = "Any node may have a `cost:`, its prices in any currency, the same in every node. summary.csv's cost_per_hour adds up every priced node's instances (time-averaged over the measured window) and requests, per hour, and the traffic of every link with a `cost:` (`links:`); cost_total is that times the measured hours.",
 };
 
 /* check_cost reads node n's `cost:`, if it has one. */

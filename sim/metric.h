@@ -37,7 +37,7 @@ enum metric_unit { METRIC_UNIT_RATE, METRIC_UNIT_TIME, METRIC_UNIT_NUMBER };
 	X(METRIC_FAILED_LATENCY_MEAN, "failed_latency_mean_s", METRIC_UNIT_TIME, 0, \
 	  "mean time from issue to failure, over failed requests")             \
 	X(METRIC_COST_PER_HOUR, "cost_per_hour", METRIC_UNIT_NUMBER, 0,        \
-	  "what the nodes with a `cost:` cost an hour over the measured window: their instances (time-averaged) x per_replica_hour, plus their requests per hour / 10^6 x per_million_requests; NaN when none has one, and in workloads.csv when there are several workloads (the cost is the whole run's)") \
+	  "what the nodes with a `cost:` cost an hour over the measured window: their instances (time-averaged) x per_replica_hour, plus their requests per hour / 10^6 x per_million_requests, plus the GB an hour carried by links with a `cost:` x per_gb; NaN when nothing has one, and in workloads.csv when there are several workloads (the cost is the whole run's)") \
 	X(METRIC_COST_TOTAL, "cost_total", METRIC_UNIT_NUMBER, 0,              \
 	  "cost_per_hour x the measured hours: the bill for one replication's measured window") \
 	X(METRIC_SLO_MISS, "slo_miss_s", METRIC_UNIT_TIME, 0,                  \

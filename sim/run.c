@@ -46,6 +46,7 @@
 #include <string.h>
 
 #include "sim/timeline.h"
+#include "sim/zone.h"
 
 /* Events at one instant before the stuck check looks closer. */
 #define SIM_STUCK_EVENTS 1000000u
@@ -480,6 +481,70 @@ static double cost_per_hour(struct sim *s, double duration_s, struct rep_result 
 	return priced ? sum : NAN;
 }
 
+/* chans_setup gives a run with links its channels: 0 or SIM_ENOMEM. */
+static int chans_setup(struct sim *s)
+{
+	uint32_t n = s->zmap ? s->zmap->nchan : 0;
+	if (!n)
+		return 0;
+	if (!(s->chans = calloc(n, sizeof *s->chans)))
+		return SIM_ENOMEM;
+	for (uint32_t c = 0; c < n; c++)
+		if (hist_init(&s->chans[c].delay))
+			return SIM_ENOMEM;
+	return 0;
+}
+
+static void chans_teardown(struct sim *s)
+{
+	for (uint32_t c = 0; s->chans && c < s->zmap->nchan; c++)
+		hist_fini(&s->chans[c].delay);
+	free(s->chans);
+	s->chans = NULL;
+}
+
+/* chans_measure clears the channels' counts when warm-up ends; their
+ * transmitters go on as they are. */
+static void chans_measure(struct sim *s)
+{
+	for (uint32_t c = 0; s->chans && c < s->zmap->nchan; c++) {
+		struct sim_chan *ch = &s->chans[c];
+		struct hist h = ch->delay;
+		int64_t free_ns = ch->free_ns;
+		hist_reset(&h);
+		memset(ch, 0, sizeof *ch);
+		ch->delay = h;
+		ch->free_ns = free_ns;
+	}
+}
+
+/* write_links fills links.csv's cells (sim_link_cols) of each channel and
+ * returns what the links' traffic costs an hour (NaN: no link priced). */
+static double write_links(struct sim *s, double duration_s, struct rep_result *out)
+{
+	const struct zone_map *z = s->zmap;
+	double sum = 0;
+	for (uint32_t c = 0; c < out->links.nrows; c++) {
+		const struct sim_chan *ch = &s->chans[c];
+		const struct zone_link *l = &z->links[z->chans[c].link];
+		double *v = out->links.v + (size_t)c * LINK_NCOLS * 2, hops = (double)ch->hops;
+		double per_h = duration_s > 0 ? 3600 / duration_s : NAN;
+		v[2 * LINK_HOPS] = hops;
+		v[2 * LINK_GB] = ch->bytes * 1e-9;
+		v[2 * LINK_GBIT] = duration_s > 0 ? ch->bytes * 8e-9 / duration_s : NAN;
+		v[2 * LINK_UTIL] = l->bandwidth > 0 && duration_s > 0 ?
+				   ch->busy_ns * 1e-9 / duration_s : NAN;
+		v[2 * LINK_WAIT] = ch->wait_ns * 1e-9, v[2 * LINK_WAIT + 1] = hops;
+		v[2 * LINK_TRANSFER] = ch->tx_ns * 1e-9, v[2 * LINK_TRANSFER + 1] = hops;
+		v[2 * LINK_DELAY] = ch->delay_ns * 1e-9, v[2 * LINK_DELAY + 1] = hops;
+		v[2 * LINK_P99] = ch->hops ? (double)hist_quantile(&ch->delay, 0.99) * 1e-9 : NAN;
+		v[2 * LINK_COST] = l->priced ? ch->bytes * 1e-9 * l->per_gb * per_h : NAN;
+		if (l->priced)
+			sum += v[2 * LINK_COST];
+	}
+	return z && z->priced ? sum : NAN;
+}
+
 static int node_setup(struct sim *s, uint32_t i)
 {
 	struct sim_node *n = &s->nodes[i];
@@ -562,7 +627,7 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 	s.nodes = calloc(s.nnodes, sizeof *s.nodes);
 	s.draw = gsl_rng_alloc(rng_splitmix64);
 	s.tl_active = calloc(sc->ntimeline ? sc->ntimeline : 1, 1);
-	if (calls_init(&s))
+	if (calls_init(&s) || chans_setup(&s))
 		s.oom = 1;
 	rep_result_clear(out);
 	if (!s.nodes || !s.draw || !s.tl_active || s.oom) {
@@ -608,6 +673,7 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 			if (n->ops->warmup_end)
 				n->ops->warmup_end(&s, n);
 		}
+		chans_measure(&s);
 		rc = run_until(&s, s.end_ns);
 	}
 	if (rc == 0)
@@ -637,6 +703,12 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 				write_call_cols(&s, n, &out->nodes[i]);
 		}
 		out->cost_per_hour = cost_per_hour(&s, out->duration_s, out);
+		if (out->links.nrows) {
+			double links = write_links(&s, out->duration_s, out);
+			if (!isnan(links))
+				out->cost_per_hour = isnan(out->cost_per_hour) ? links :
+						     out->cost_per_hour + links;
+		}
 	}
 done:
 	for (uint32_t i = 0; i < inited; i++)
@@ -647,6 +719,7 @@ done:
 	pool_fini(&s.events);
 	pool_fini(&s.requests);
 	calls_fini(&s);
+	chans_teardown(&s);
 	free(s.nodes);
 	free(s.every);
 	free(s.tl_active);

@@ -81,6 +81,19 @@ const struct col_def sim_cost_cols[] = {
 	{ NULL, 0, NULL },
 };
 
+const struct col_def sim_link_cols[] = {
+	[LINK_HOPS] = { "hops", COL_SUM, "hops that took the channel in the measured window: requests to a replica across it and replies back" },
+	[LINK_GB] = { "gb", COL_SUM, "what they carried, GB (10^9 bytes), by their `size:`" },
+	[LINK_GBIT] = { "gbit_per_s", COL_MEAN, "that as a rate over the measured window, Gbit/s" },
+	[LINK_UTIL] = { "utilization", COL_MEAN, "the share of the measured window its transmitter was sending, by `bandwidth`; NaN without one" },
+	[LINK_WAIT] = { "wait_mean_s", COL_RATIO, "per hop, the wait for the transmitter, behind the messages before it" },
+	[LINK_TRANSFER] = { "transfer_mean_s", COL_RATIO, "per hop, the sending itself: size / bandwidth" },
+	[LINK_DELAY] = { "delay_mean_s", COL_RATIO, "per hop, its whole delay: the wait, the sending and the latency" },
+	[LINK_P99] = { "delay_p99_s", COL_MEAN, "the 99th percentile of the hops' delays within each replication" },
+	[LINK_COST] = { "cost_per_hour", COL_MEAN, "what its traffic costs an hour, by the link's `cost:` (part of summary.csv's cost_per_hour); NaN without a price" },
+	[LINK_NCOLS] = { NULL, 0, NULL },
+};
+
 void write_call_cols(struct sim *s, struct sim_node *n, struct node_rows *o)
 {
 	size_t first = model_ncols(n->ops->cols);
@@ -135,9 +148,12 @@ int rep_result_init(struct rep_result *r, const struct scenario *sc)
 	r->scopes = calloc(r->nscopes, sizeof *r->scopes);
 	r->nodes = calloc(sc->ncomponents ? sc->ncomponents : 1, sizeof *r->nodes);
 	r->nnodes = r->nodes ? sc->ncomponents : 0;
+	r->links.nrows = sc->zmap ? sc->zmap->nchan : 0;
+	r->links.ncells = (size_t)r->links.nrows * model_ncols(sim_link_cols) * 2;
+	r->links.v = calloc(r->links.ncells ? r->links.ncells : 1, sizeof *r->links.v);
 	windows(sc, &r->ts_window_ns, &r->nts);
 	r->ts = calloc(r->nts ? r->nts : 1, sizeof *r->ts);
-	if (!r->scopes || !r->nodes || !r->ts)
+	if (!r->scopes || !r->nodes || !r->ts || !r->links.v)
 		goto oom;
 	for (uint32_t i = 0; i < r->nscopes; i++)
 		if (hist_init(&r->scopes[i].latency))
@@ -180,6 +196,7 @@ void rep_result_fini(struct rep_result *r)
 	for (size_t k = 0; r->nodes && k < r->nnodes; k++)
 		free(r->nodes[k].v);
 	free(r->nodes);
+	free(r->links.v);
 	free(r->node_ts);
 	memset(r, 0, sizeof *r);
 }
@@ -202,6 +219,7 @@ void rep_result_clear(struct rep_result *r)
 		struct node_rows *o = &r->nodes[k];
 		memset(o->v, 0, o->ncells * sizeof *o->v);
 	}
+	memset(r->links.v, 0, r->links.ncells * sizeof *r->links.v);
 	for (size_t i = 0; i < r->nts_node * r->node_ts_cells; i++)
 		r->node_ts[i] = NAN;
 	r->duration_s = 0;
@@ -277,17 +295,63 @@ static int64_t link_delay(struct sim *s, const struct request *req, const struct
 	return dist_sample_ns(&l->latency, sim_draws(s, req, SIM_DRAW_LINK | idx << 8));
 }
 
+/* hop_delay is the delay of req's hop from zone a to zone b, for purpose
+ * index idx, carrying req->bytes[back]: the wait for the channel's
+ * transmitter and the sending, when its link has a bandwidth (first come
+ * first served: the transmitter's next free moment is all it needs, as
+ * hops reach it in time order), then the latency.  Counted for links.csv
+ * in the measured window. */
+static int64_t hop_delay(struct sim *s, const struct request *req, uint32_t a, uint32_t b,
+			 uint64_t idx, int back)
+{
+	const struct zone_map *z = s->zmap;
+	int32_t c = zone_chan_of(z, a, b);
+	if (c < 0)
+		return 0;
+	const struct zone_link *l = &z->links[z->chans[c].link];
+	struct sim_chan *ch = &s->chans[c];
+	int64_t d = link_delay(s, req, l, idx), wait = 0, tx = 0;
+	double bytes = req->bytes[back];
+	if (l->bandwidth > 0 && bytes > 0) {
+		double t = bytes / l->bandwidth * 1e9;
+		tx = t < (double)(INT64_MAX / 8) ? (int64_t)(t + 0.5) : INT64_MAX / 8;
+		int64_t start = ch->free_ns > s->now_ns ? ch->free_ns : s->now_ns;
+		wait = start - s->now_ns;
+		ch->free_ns = start + tx;
+		if (s->measuring && start < s->end_ns)
+			ch->busy_ns += (double)((start + tx < s->end_ns ? start + tx : s->end_ns) - start);
+	}
+	if (s->measuring) {
+		ch->hops++;
+		ch->bytes += bytes;
+		ch->wait_ns += (double)wait;
+		ch->tx_ns += (double)tx;
+		ch->delay_ns += (double)(wait + tx + d);
+		hist_record(&ch->delay, wait + tx + d);
+	}
+	return wait + tx + d;
+}
+
+void sim_size_set(struct sim *s, struct request *req, const struct zone_size *z)
+{
+	const struct dist *d[2] = { &z->request, &z->response };
+	for (int i = 0; i < 2; i++) {
+		double b = d[i]->kind == DIST_CONSTANT ? d[i]->mean :
+			   dist_sample(d[i], sim_draws(s, req, SIM_DRAW_SIZE | (uint64_t)i << 8));
+		req->bytes[i] = (float)b;
+	}
+}
+
 int sim_zone_move(struct sim *s, struct sim_node *n, uint32_t r, struct request *req)
 {
 	if (req->zflags & SIM_Z_TRANSIT) {
 		req->zflags &= (uint8_t)~SIM_Z_TRANSIT;   /* here after the delay */
 		return 0;
 	}
-	uint16_t to = n->zone[r % n->nzone];
-	const struct zone_link *l = zone_link_of(s->zmap, req->zone, to);
+	uint16_t to = n->zone[r % n->nzone], from = req->zone;
 	req->zone = to;
 	req->zflags = (uint8_t)((req->zflags | SIM_Z_MOVED) & ~SIM_Z_BACK);
-	int64_t d = l ? link_delay(s, req, l, to) : 0;
+	int64_t d = hop_delay(s, req, from, to, to, 0);
 	if (d <= 0)
 		return 0;
 	req->zflags |= SIM_Z_TRANSIT;
@@ -302,10 +366,9 @@ int sim_zone_reply(struct sim *s, struct request *req)
 	if (!(req->zflags & SIM_Z_MOVED) || (req->zflags & SIM_Z_BACK))
 		return 0;
 	req->zflags |= SIM_Z_BACK;
-	const struct zone_link *l = zone_link_of(s->zmap, req->zone, req->origin);
-	uint64_t idx = req->zone | 1u << 23;
+	uint16_t from = req->zone;
 	req->zone = req->origin;
-	int64_t d = l ? link_delay(s, req, l, idx) : 0;
+	int64_t d = hop_delay(s, req, from, req->origin, from | 1u << 23, 1);
 	if (d <= 0)
 		return 0;
 	if (!sim_schedule(s, s->now_ns + d, 0, SIM_EV_REPLY, req, 0))

@@ -236,6 +236,9 @@ struct request {
 	uint16_t zone;               /* the zone it is in (zone.h), or 0 */
 	uint16_t origin;             /* the zone its reply goes back to: its
 				      * workload's, or its caller's replica's */
+	float bytes[2];              /* its size and its response's, bytes
+				      * (`size:`, zone.h): what a hop over a
+				      * link with a bandwidth sends */
 };
 
 /* request.zflags: it has moved to a zoned replica (its reply pays the way
@@ -260,6 +263,8 @@ enum {
 	SIM_DRAW_LINK,               /* a hop's delay to a zone (index: the
 				      * zone), or back from it (index: the
 				      * zone | 1 << 23) */
+	SIM_DRAW_SIZE,               /* its size (index 0) and its response's
+				      * (1) */
 	SIM_DRAW_KIND_BASE = 64
 };
 
@@ -281,6 +286,11 @@ extern const struct col_def sim_call_cols[];
  * `cost:`), on the node's row; NaN on a replica's row and on a node
  * with no price.  run.c fills it. */
 extern const struct col_def sim_cost_cols[];
+
+/* The columns of links.csv, a row per link channel (one direction of a
+ * link, zone.h), folded over replications as a node's are.  run.c fills
+ * them. */
+extern const struct col_def sim_link_cols[];
 
 /* model_row_cols is the number of columns in a row of kind ops: its own,
  * then the engine's call columns if it makes calls, then its cost. */
@@ -348,6 +358,8 @@ struct rep_result {
 				      * measured window; NaN: none priced */
 	struct node_rows *nodes;     /* [nnodes] */
 	size_t nnodes;               /* the scenario's components */
+	struct node_rows links;      /* a row per link channel (zone.h), of
+				      * sim_link_cols; none without links */
 	struct ts_window *ts;        /* [nts], whole run */
 	size_t nts;
 	int64_t ts_window_ns;
@@ -464,6 +476,8 @@ struct sim {
 			    uint32_t unit, int64_t demand_ns);
 	void (*trace_hook)(void *arg, const struct sim_trace_ev *ev);
 	const struct zone_map *zmap; /* zones and links (zone.h); NULL: none */
+	struct sim_chan *chans;      /* [zmap->nchan]: each link channel's
+				      * transmitter and counts */
 	int oom;                     /* an allocation failed mid-run */
 	int stuck;                   /* the clock stopped advancing */
 };
@@ -716,6 +730,7 @@ static inline struct request *sim_request_new(struct sim *s)
 	r->cls = r->hop = r->attempt = 0;
 	r->write = r->cancelled = r->keyed = r->prio = r->preempted = r->zflags = 0;
 	r->zone = r->origin = 0;
+	r->bytes[0] = r->bytes[1] = 0;
 	r->status = REQ_OK;
 	return r;
 }
@@ -731,6 +746,12 @@ static inline void sim_request_free(struct sim *s, struct request *r)
 enum { SIM_EV_DELIVER = SIM_EV_ENGINE | 2 };
 
 int sim_zone_move(struct sim *s, struct sim_node *n, uint32_t r, struct request *req);
+
+struct zone_size;
+
+/* sim_size_set gives req its sizes (req->bytes) from z: constants as
+ * they are, distributions drawn from req's own stream (SIM_DRAW_SIZE). */
+void sim_size_set(struct sim *s, struct request *req, const struct zone_size *z);
 
 /* sim_zone_hop: req has reached node n, whose replica r is to take it.
  * When n is placed in zones and req comes from elsewhere, the hop's

@@ -117,6 +117,25 @@ struct call {
 	uint32_t spare_cap;
 };
 
+/* A link channel (zone.h) in a replication: its transmitter's next free
+ * moment, and what the hops that took it in the measured window waited,
+ * sent and carried.  run.c makes them (struct sim.chans) when the
+ * scenario has links, clears the counts when warm-up ends and writes
+ * links.csv's cells from them; sim.c counts in them (hop_delay). */
+/* links.csv's columns (sim_link_cols), in order: two cells each */
+enum {
+	LINK_HOPS, LINK_GB, LINK_GBIT, LINK_UTIL, LINK_WAIT, LINK_TRANSFER, LINK_DELAY, LINK_P99,
+	LINK_COST, LINK_NCOLS
+};
+
+struct sim_chan {
+	int64_t free_ns;
+	uint64_t hops;
+	double bytes;
+	double busy_ns, wait_ns, tx_ns, delay_ns;     /* summed */
+	struct hist delay;
+};
+
 /* Per node and unit (row 0 the node, row 1 + r replica r), the calls'
  * statistics the engine writes to nodes.csv.  run.c gives a node that
  * calls its rows (struct sim_node.cst) and clears them when warm-up

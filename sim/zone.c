@@ -33,11 +33,36 @@ const struct param_table zone_table = {
 
 /* One entry of `links:`: the patterns it joins, as written (they point
  * into the scenario's tree). */
+struct link_cost {
+	int given;
+	double per_gb;
+};
+
 struct link_def {
 	const char *between[2];
 	const char *within;
 	struct dist latency;
+	double bandwidth;
+	struct link_cost cost;
 };
+
+static const struct param link_cost_params[] = {
+	{ .name = "per_gb", .type = PARAM_NUMBER, PARAM_FIELD(struct link_cost, per_gb),
+	  .min = 0, .max = 1e12, .def = "0",
+	  .doc = "the price of a GB (10^9 bytes) carried, in the currency of the nodes' `cost:`, each way (AWS bills a GB between two zones of a region 0.01 as it leaves and 0.01 as it arrives: write 0.02 for that link)" },
+	{ 0 }
+};
+
+static const struct param_table link_cost_table = {
+	.params = link_cost_params, .size = sizeof(struct link_cost), .validate = param_mark_given,
+	.doc = "What the traffic over a link costs: added to summary.csv's cost_per_hour, and per link in links.csv.",
+};
+
+static int parse_bandwidth(struct check_ctx *ctx, const char *what, const struct yt_node *n,
+			   void *field)
+{
+	return check_bandwidth(ctx, n, what, field);
+}
 
 static int parse_between(struct check_ctx *ctx, const char *what, const struct yt_node *n,
 			 void *field)
@@ -79,6 +104,12 @@ static const struct param link_params[] = {
 	{ .name = "latency", .type = PARAM_DIST, PARAM_FIELD(struct link_def, latency),
 	  .flags = PARAM_REQUIRED,
 	  .doc = "the one-way delay of a hop: a request to a replica across it, or a reply back; drawn per hop" },
+	{ .name = "bandwidth", .type = PARAM_CUSTOM, PARAM_FIELD(struct link_def, bandwidth),
+	  .parse = parse_bandwidth, .shape = "BANDWIDTH", .def_doc = "no limit",
+	  .doc = "each direction's capacity, such as 1Gbit/s or 100MB/s: a message (its `size:`, from the workload or the call) is sent after those before it, first come first served, in size / bandwidth, then takes the latency; one transmitter per direction, shared by every pair of zones the link joins (a `within` link, or one between a pattern and itself such as [\"*\", \"*\"], has one for all its hops)" },
+	{ .name = "cost", .type = PARAM_MAP, PARAM_FIELD(struct link_def, cost),
+	  .sub = &link_cost_table, .shape = "{per_gb: PRICE}", .def_doc = "free",
+	  .doc = "the price of the traffic it carries" },
 	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
 	{ 0 }
 };
@@ -88,6 +119,32 @@ const struct param_table zone_link_table = {
 	.size = sizeof(struct link_def),
 	.doc = "`links:` lists the one-way delays between zones. Each ordered pair of zones takes the first link, in file order, that matches it; a pair no link matches costs nothing, and a link that matches no pair is refused. Every hop to a replica placed in a zone pays its link's delay, from the zone the request is in (its workload's, or its caller's replica's), and so does the reply back.",
 	.validate = link_validate,
+};
+
+static int parse_size(struct check_ctx *ctx, const char *what, const struct yt_node *n,
+		      void *field)
+{
+	return check_dist_bytes(ctx, n, what, field);
+}
+
+static void fini_size(void *field)
+{
+	dist_fini(field);
+}
+
+static const struct param size_params[] = {
+	{ .name = "request", .type = PARAM_CUSTOM, PARAM_FIELD(struct zone_size, request),
+	  .parse = parse_size, .fini = fini_size, .shape = "SIZE", .def = "0B",
+	  .doc = "the request's size: a size such as 2KB, or a distribution of sizes such as {dist: exponential, mean: 2KB} (drawn per request)" },
+	{ .name = "response", .type = PARAM_CUSTOM, PARAM_FIELD(struct zone_size, response),
+	  .parse = parse_size, .fini = fini_size, .shape = "SIZE", .def = "0B",
+	  .doc = "its response's size, the same way" },
+	{ 0 }
+};
+
+const struct param_table zone_size_table = {
+	.params = size_params, .size = sizeof(struct zone_size), .validate = param_mark_given,
+	.doc = "The sizes of a message and of its response, in bytes (B, KB, MB, GB; KiB, MiB, GiB), for the links' `bandwidth`: each hop over a link with a bandwidth takes size / bandwidth to send, after the messages before it. A workload's `size:` is its requests' (and their `next:` forwards'); a call's is its own, and a call without one carries the size of the request that makes it.",
 };
 
 void zone_map_free(struct zone_map *z)
@@ -104,8 +161,14 @@ void zone_map_free(struct zone_map *z)
 	free(z->regions);
 	for (uint32_t i = 0; i < z->nlinks; i++)
 		dist_fini(&z->links[i].latency);
+	for (uint32_t i = 0; i < z->nchan; i++) {
+		free(z->chans[i].from);
+		free(z->chans[i].to);
+	}
+	free(z->chans);
 	free(z->links);
 	free(z->pair);
+	free(z->chan);
 	free(z);
 }
 
@@ -164,21 +227,24 @@ static int read_zones(struct check_ctx *ctx, struct zone_map *z, const struct yt
 static int read_links(struct check_ctx *ctx, struct zone_map *z, const struct yt_node *ls)
 {
 	size_t w = (size_t)z->n + 1;
-	if (!(z->pair = malloc(w * w * sizeof *z->pair)))
+	if (!(z->pair = malloc(w * w * sizeof *z->pair)) ||
+	    !(z->chan = malloc(w * w * sizeof *z->chan)))
 		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
 	for (size_t i = 0; i < w * w; i++)
-		z->pair[i] = -1;
+		z->pair[i] = z->chan[i] = -1;
 	if (!ls)
 		return 0;
 	if (ls->type != YT_SEQ)
 		return check_fail(ctx, ls, "links",
 				  "must be a list of links, such as [{between: [a, b], latency: 1ms}]");
-	if (!(z->links = calloc(ls->n ? ls->n : 1, sizeof *z->links)))
+	if (!(z->links = calloc(ls->n ? ls->n : 1, sizeof *z->links)) ||
+	    !(z->chans = calloc(ls->n ? 2 * ls->n : 1, sizeof *z->chans)))
 		return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
 	for (size_t l = 0; l < ls->n; l++) {
 		char what[64];
 		snprintf(what, sizeof what, "links[%zu]", l);
-		struct link_def d = { { NULL, NULL }, NULL, { 0 } };
+		struct link_def d;
+		memset(&d, 0, sizeof d);
 		int rc = param_fill(ctx, what, ls->items[l], &zone_link_table, NULL, &d);
 		if (rc) {
 			param_fini(&zone_link_table, &d);
@@ -187,10 +253,30 @@ static int read_links(struct check_ctx *ctx, struct zone_map *z, const struct yt
 		struct zone_link *k = &z->links[z->nlinks++];
 		k->latency = d.latency;          /* taken over: not freed below */
 		memset(&d.latency, 0, sizeof d.latency);
+		k->bandwidth = d.bandwidth;
+		k->per_gb = d.cost.per_gb;
+		k->priced = d.cost.given;
+		z->bandwidth |= d.bandwidth > 0;
+		z->priced |= d.cost.given;
 		if (d.within)
 			snprintf(k->name, sizeof k->name, "within %s", d.within);
 		else
 			snprintf(k->name, sizeof k->name, "%s<->%s", d.between[0], d.between[1]);
+		/* its channels: forward (first pattern to second), and for a
+		 * link between two patterns, the reverse; between a pattern
+		 * and itself, every hop is forward */
+		uint32_t c0 = z->nchan;
+		int one = d.within || !strcmp(d.between[0], d.between[1]);
+		for (int dir = 0; dir < (one ? 1 : 2); dir++) {
+			struct zone_chan *c = &z->chans[z->nchan++];
+			c->link = (uint32_t)l;
+			c->from = strdup(d.within ? d.within : d.between[dir]);
+			c->to = strdup(d.within ? d.within : d.between[1 - dir]);
+			if (!c->from || !c->to) {
+				param_fini(&zone_link_table, &d);
+				return sim_errf(ctx->err, SIM_ENOMEM, "out of memory");
+			}
+		}
 		int matched = 0, taken = 0;
 		int32_t before = -1;
 		for (uint32_t a = 1; a <= z->n; a++)
@@ -200,6 +286,11 @@ static int read_links(struct check_ctx *ctx, struct zone_map *z, const struct yt
 				matched = 1;
 				if (z->pair[a * w + b] < 0) {
 					z->pair[a * w + b] = (int32_t)l;
+					/* forward when the hop goes from the first
+					 * pattern to the second */
+					int fwd = d.within || (matches(d.between[0], z->names[a]) &&
+							       matches(d.between[1], z->names[b]));
+					z->chan[a * w + b] = (int32_t)(c0 + (fwd ? 0 : 1));
 					taken = 1;
 				} else if (before < 0) {
 					before = z->pair[a * w + b];

@@ -18,8 +18,20 @@
  * client library, a queue or cache beside its caller), and a workload
  * without one is outside every zone: hops from it cost nothing.
  *
- * Zones are numbered from 1; ZONE_NONE (0) is "no zone".  The pair table
- * has a row and a column for it, so that a lookup needs no test.
+ * A link may have a `bandwidth`: then a hop over it is a message of the
+ * size its request carries (`size:` of the workload or of the call, in
+ * bytes; a reply carries the response's), sent after the messages before
+ * it in size / bandwidth, then delayed by the latency.  The unit that
+ * sends is a channel: one direction of a link between two patterns, the
+ * only one of a link within zones or between a pattern and itself.  A
+ * channel is first come first served with one transmitter, so its state
+ * is the moment the transmitter is next free (hops reach it in time
+ * order: Lindley's recursion needs nothing else), and no event.  Channels
+ * are also what links.csv reports: hops, bytes, waits, delays, and the
+ * cost of the traffic by the link's `cost: {per_gb}`.
+ *
+ * Zones are numbered from 1; ZONE_NONE (0) is "no zone".  The pair tables
+ * have a row and a column for it, so that a lookup needs no test.
  */
 #ifndef SIM_ZONE_H
 #define SIM_ZONE_H
@@ -34,7 +46,25 @@
 
 struct zone_link {
 	struct dist latency;       /* one way */
+	double bandwidth;          /* bytes per second each way; 0: no limit */
+	double per_gb;             /* price of a GB (10^9 bytes) carried */
+	int priced;                /* `cost:` given */
 	char name[96];             /* "us-east-1a<->us-east-1b", "within *" */
+};
+
+/* A channel: one direction of a link (a `within` link has one), the unit
+ * that links.csv reports on and that a link's bandwidth is shared in:
+ * every hop a link carries in one direction, whichever zones it joins,
+ * queues for the same transmitter. */
+struct zone_chan {
+	uint32_t link;
+	char *from, *to;           /* the patterns, as written */
+};
+
+/* A message's sizes (`size:` of a workload or a call), in bytes. */
+struct zone_size {
+	int given;
+	struct dist request, response;
 };
 
 struct zone_map {
@@ -46,15 +76,22 @@ struct zone_map {
 	uint32_t nlinks;
 	int32_t *pair;             /* [(n + 1) x (n + 1)]: from x (n + 1) + to
 				    * -> the link it takes, or -1 */
+	int32_t *chan;             /* the same -> the channel, or -1 */
+	struct zone_chan *chans;   /* [nchan]: each link's, in file order */
+	uint32_t nchan;
+	int bandwidth;             /* a link has one: sizes matter */
+	int priced;                /* a link has a cost */
 };
 
 struct scenario;
 struct sc_node;
 struct param_table;
 
-/* `zones:` entries and `links:` entries, for the reference */
+/* `zones:` entries and `links:` entries, for the reference; `size:` of
+ * a workload or a call */
 extern const struct param_table zone_table;
 extern const struct param_table zone_link_table;
+extern const struct param_table zone_size_table;
 
 /* zone_check reads `zones:` and `links:` of tree (either may be absent)
  * into sc->zmap, left NULL when there are no zones; links without zones
@@ -80,6 +117,14 @@ static inline const struct zone_link *zone_link_of(const struct zone_map *z, uin
 {
 	int32_t l = z->pair[a * (z->n + 1) + b];
 	return l < 0 ? NULL : &z->links[l];
+}
+
+/* zone_chan_of is the channel a hop from zone a to zone b takes: the
+ * link's forward one (from its first pattern to its second) or its
+ * reverse; -1 where no link applies. */
+static inline int32_t zone_chan_of(const struct zone_map *z, uint32_t a, uint32_t b)
+{
+	return z->chan[a * (z->n + 1) + b];
 }
 
 #endif

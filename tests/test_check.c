@@ -1,6 +1,6 @@
 /*
  * test_check.c - the checker of one value at a time (sim/check.h): units,
- * durations and rates parsed alone; durations, rates, integers, numbers
+ * durations, rates, sizes and bandwidths parsed alone; durations, rates, integers, numbers
  * and names as a scenario gives them, each refused with its exact message
  * and location; the forms a distribution may take, and the mistakes in
  * them.
@@ -46,6 +46,42 @@ static void test_check_parses_durations_and_rates(void **state)
 		double v;
 		if (check_parse_rate(bad_r[i], &v) == 0)
 			fail_msg("'%s' parsed as a rate", bad_r[i]);
+	}
+}
+
+/* Sizes count decimal (KB = 1000 B) or binary (KiB = 1024 B) bytes;
+ * bandwidths bits or bytes per second, in powers of 1000. */
+static void test_check_parses_sizes_and_bandwidths(void **state)
+{
+	static const struct { const char *s; double b; } z[] = {
+		{ "0B", 0 }, { "512B", 512 }, { "2KB", 2000 }, { "2kB", 2000 }, { "1.5MB", 1.5e6 },
+		{ "1GB", 1e9 }, { "1KiB", 1024 }, { "1MiB", 1048576 }, { "2 GiB", 2147483648.0 },
+	};
+	for (size_t i = 0; i < sizeof z / sizeof z[0]; i++) {
+		double v = -1;
+		assert_int_equal(check_parse_bytes(z[i].s, &v), 0);
+		assert_true(v == z[i].b);
+	}
+	static const char *const bad_z[] = { "2048", "2kb", "-1KB", "1e20TB", "KB", "1 Kb", "5ms" };
+	for (size_t i = 0; i < sizeof bad_z / sizeof bad_z[0]; i++) {
+		double v;
+		if (check_parse_bytes(bad_z[i], &v) == 0)
+			fail_msg("'%s' parsed as a size", bad_z[i]);
+	}
+	static const struct { const char *s; double b; } w[] = {
+		{ "8bit/s", 1 }, { "1Gbit/s", 1.25e8 }, { "100Mbit/s", 1.25e7 }, { "10kbit/s", 1250 },
+		{ "100MB/s", 1e8 }, { "1 GB/s", 1e9 },
+	};
+	for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
+		double v = -1;
+		assert_int_equal(check_parse_bandwidth(w[i].s, &v), 0);
+		assert_true(v == w[i].b);
+	}
+	static const char *const bad_w[] = { "1Gbps", "100", "0Gbit/s", "-1MB/s", "1Gbit", "1GB" };
+	for (size_t i = 0; i < sizeof bad_w / sizeof bad_w[0]; i++) {
+		double v;
+		if (check_parse_bandwidth(bad_w[i], &v) == 0)
+			fail_msg("'%s' parsed as a bandwidth", bad_w[i]);
 	}
 }
 
@@ -150,6 +186,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check_parses_durations_and_rates),
+		cmocka_unit_test(test_check_parses_sizes_and_bandwidths),
 		cmocka_unit_test(test_check_reports_each_mistaken_value_exactly),
 		cmocka_unit_test(test_check_distribution_forms),
 	};

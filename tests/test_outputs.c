@@ -24,12 +24,14 @@
 
 #define SCENARIO \
 	"name: out\nseed: 3\nduration: 4s\nwarmup: 1s\nwindow: 1s\nreplications: 2\n" \
+	"zones: {a: {}, b: {}}\n" \
+	"links:\n  - {between: [a, b], latency: 1ms, bandwidth: 1Gbit/s, cost: {per_gb: 0.02}}\n" \
 	"workloads:\n" \
-	"  u: {arrival: {process: poisson, rate: 40/s}, target: lb}\n" \
+	"  u: {arrival: {process: poisson, rate: 40/s}, target: lb, zone: a, size: {request: 1KB}}\n" \
 	"  v: {arrival: {process: poisson, rate: 20/s}, target: cache, keys: {dist: zipf, n: 100, s: 1}}\n" \
 	"nodes:\n" \
 	"  lb: {type: balancer, backends: web}\n" \
-	"  web: {type: service, replicas: 2, workers: 2, service: {dist: exponential, mean: 5ms},\n" \
+	"  web: {type: service, replicas: 2, workers: 2, zones: [a, b], service: {dist: exponential, mean: 5ms},\n" \
 	"        calls: [{to: db, timeout: 50ms}]}\n" \
 	"  db: {type: database, primary: {workers: 4, service: 1ms}, replicas: 1}\n" \
 	"  cache: {type: cache, mode: read_through, capacity: 10, backend: db}\n" \

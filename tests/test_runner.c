@@ -209,18 +209,21 @@ static void test_runner_point_equals_the_scenario_alone(void **state)
 }
 
 /* A sweep of points with different replication counts, a queue with
- * groups, a cache, retries and a timeline: every output file is the same
- * bytes from 1, 2 and 5 processes (more than there are items of a point,
- * so items of several points are in flight at once); another seed, as a
- * control, is not. */
+ * groups, a cache, retries, a link with a bandwidth and a timeline: every
+ * output file (links.csv too) is the same bytes from 1, 2 and 5 processes
+ * (more than there are items of a point, so items of several points are
+ * in flight at once); another seed, as a control, is not. */
 static void test_runner_jobs_give_the_same_bytes(void **state)
 {
 	static const char *yaml =
 		"name: j\nseed: %d\nduration: 20s\nwarmup: 2s\nreplications: 3\nwindow: 2s\n"
+		"zones: {a: {}, b: {}}\n"
+		"links:\n  - {between: [a, b], latency: 1ms, bandwidth: 20Mbit/s, cost: {per_gb: 0.02}}\n"
 		"workloads:\n"
-		"  u: {arrival: {process: poisson, rate: 200/s}, target: web, keys: {dist: zipf, n: 1000, s: 1}}\n"
+		"  u: {arrival: {process: poisson, rate: 200/s}, target: web, keys: {dist: zipf, n: 1000, s: 1},\n"
+		"      zone: a, size: {request: {dist: exponential, mean: 4KB}, response: 2KB}}\n"
 		"nodes:\n"
-		"  web: {type: service, replicas: 2, workers: 4, service: {dist: exponential, mean: 5ms},\n"
+		"  web: {type: service, replicas: 2, workers: 4, zones: [a, b], service: {dist: exponential, mean: 5ms},\n"
 		"        calls: [{to: cache, per_try_timeout: 20ms, retry: {num_retries: 1}}, {to: q, p: 0.5}]}\n"
 		"  cache: {type: cache, capacity: 100, backend: db}\n"
 		"  db: {type: database, primary: {service: {dist: exponential, mean: 2ms}}}\n"

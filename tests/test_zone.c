@@ -3,9 +3,15 @@
  * another zone pays its link's one-way delay, and the reply pays it back;
  * a chain of calls over three zones adds the sum of its hops; the first
  * link that matches a pair is the one it takes; replicas spread over
- * their zones in turn; a node without zones sits with its caller.
+ * their zones in turn; a node without zones sits with its caller.  A
+ * link's bandwidth: messages queue for it one at a time (exactly, and as
+ * the M/M/1 of its rate over the mean size), a direction's transmitter is
+ * shared by every pair of zones the link joins, and its traffic costs per
+ * GB.
  */
 #include "tests/simtest.h"
+
+#include "sim/zone.h"
 
 /* the scenario's head: three zones, a <-> b 10 ms, anything <-> c 30 ms
  * (c <-> c too: first match), within a 1 ms; users in a */
@@ -221,6 +227,215 @@ static void test_zone_queue_and_transit(void **state)
 	assert_true(failed == 1 && served == 4);
 }
 
+/* link_cell is column `name` of links.csv's row `chan` in a
+ * replication's result: its value, or with part 1 a ratio's denominator. */
+static double link_cell(const struct rep_result *r, uint32_t chan, const char *name, int part)
+{
+	size_t nc = model_ncols(sim_link_cols);
+	assert_true(chan < r->links.nrows);
+	for (size_t c = 0; c < nc; c++)
+		if (!strcmp(sim_link_cols[c].name, name))
+			return r->links.v[(chan * nc + c) * 2 + (size_t)part];
+	fail_msg("no link column %s", name);
+	return NAN;
+}
+
+/* A link with a bandwidth sends one message at a time, in order.  Users
+ * in a send a request of 2.5 MB every second (from 1 s) to api in b over
+ * 8 Mbit/s (10^6 bytes/s): each takes 2.5 s to send, so request k waits
+ * 1.5 k s behind those before it, then pays the 10 ms latency; its reply
+ * carries nothing (10 ms back).  In 100 s, requests 0 .. 38 are done
+ * (request 39 would end at 101.021 s), of latencies 2.521 + 1.5 k s; the
+ * transmitter is busy from 1 s to the end, 99 % of the time.  The same
+ * with a response of 2.5 MB and no request size: the replies queue on the
+ * link's other direction alike, from 1.011 s.  Without the bandwidth (the control),
+ * every latency is 21 ms. */
+static void test_zone_bandwidth_queues(void **state)
+{
+	static const char *const sizes[] = { "{request: 2.5MB}", "{response: 2.5MB}" };
+	for (int back = 0; back < 2; back++) {
+		for (int limited = 0; limited < 2; limited++) {
+			char yaml[1000];
+			snprintf(yaml, sizeof yaml,
+				 "duration: 100s\n"
+				 "zones: {a: {}, b: {}}\n"
+				 "links:\n  - {between: [a, b], latency: 10ms%s}\n"
+				 "workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: api,"
+				 " zone: a, size: %s}\n"
+				 "nodes:\n  api: {type: service, service: 1ms, zones: [b]}\n",
+				 limited ? ", bandwidth: 8Mbit/s" : "", sizes[back]);
+			struct sweep *set = simtest_load(yaml);
+			struct rep_result r;
+			simtest_run(set->points[0], 0, &r);
+			const struct hist *h = &r.scopes[0].latency;
+			double lo = (double)h->min_ns * 1e-9, hi = (double)h->max_ns * 1e-9;
+			double util = link_cell(&r, (uint32_t)back, "utilization", 0);
+			double wait = link_cell(&r, (uint32_t)back, "wait_mean_s", 0) /
+				      link_cell(&r, (uint32_t)back, "wait_mean_s", 1);
+			print_message("    %s%s: %llu served, %.6f .. %.6f s, utilization %.6f, wait %.6f s\n",
+				      back ? "responses" : "requests", limited ? "" : " (no bandwidth)",
+				      (unsigned long long)h->total, lo, hi, util, wait);
+			if (limited) {
+				assert_true(h->total == 39);
+				assert_true(fabs(lo - 2.521) < 1e-8 && fabs(hi - (2.521 + 1.5 * 38)) < 1e-8);
+				/* replies reach the link 11 ms after their
+				 * requests were issued */
+				assert_true(fabs(util - (back ? 1 - 0.01011 : 0.99)) < 1e-9);
+				/* all 99 hops are counted as they reach the
+				 * link, the 60 still waiting at the end too:
+				 * 1.5 k s for k = 0 .. 98 */
+				assert_true(fabs(wait - 1.5 * 98 / 2) < 1e-6);
+			} else {
+				assert_true(h->total == 99);
+				assert_true(fabs(lo - 0.021) < 1e-8 && fabs(hi - 0.021) < 1e-8);
+				assert_true(isnan(util) && wait == 0);
+			}
+			rep_result_fini(&r);
+			sweep_free(set);
+		}
+	}
+}
+
+/* The M/M/1 of a link: Poisson requests at 50/s of exponential sizes of
+ * mean 10 KB over 8 Mbit/s are served at mu = 100/s, so rho = 0.5 and a
+ * request waits W = rho / (mu - lambda) = 10 ms on average before it is
+ * sent; its whole delay on the link (wait, sending, 1 ms of latency) has
+ * the mean 1 / (mu - lambda) + 1 ms = 21 ms and, exponential, the p99
+ * ln(100) / 50 s + 1 ms = 93.1 ms; utilization 0.5.  Each within its
+ * replications' 99.9 % interval (plus the histogram's bucket for the
+ * p99).  Constant sizes of 10 KB (M/D/1, the control) wait half as long,
+ * 5 ms, which the M/M/1 interval must exclude. */
+static void test_zone_bandwidth_mm1(void **state)
+{
+	enum { REPS = 8 };
+	static const char *const size[] = { "{dist: exponential, mean: 10KB}", "10KB" };
+	for (int d = 0; d < 2; d++) {
+		char yaml[1000];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 1000s\nwarmup: 10s\nseed: 9\n"
+			 "zones: {a: {}, b: {}}\n"
+			 "links:\n  - {between: [a, b], latency: 1ms, bandwidth: 8Mbit/s}\n"
+			 "workloads:\n  u: {arrival: {process: poisson, rate: 50/s}, target: api,"
+			 " zone: a, size: {request: %s}}\n"
+			 "nodes:\n  api: {type: service, workers: 100, service: 1us, zones: [b]}\n",
+			 size[d]);
+		struct sweep *set = simtest_load(yaml);
+		double w[REPS], t[REPS], q[REPS], u[REPS];
+		for (uint32_t k = 0; k < REPS; k++) {
+			struct rep_result r;
+			simtest_run(set->points[0], k, &r);
+			double hops = link_cell(&r, 0, "wait_mean_s", 1);
+			w[k] = link_cell(&r, 0, "wait_mean_s", 0) / hops;
+			t[k] = link_cell(&r, 0, "delay_mean_s", 0) / hops;
+			q[k] = link_cell(&r, 0, "delay_p99_s", 0);
+			u[k] = link_cell(&r, 0, "utilization", 0);
+			rep_result_fini(&r);
+		}
+		sweep_free(set);
+		double tq = stats_t_quantile(0.9995, REPS - 1);
+#define HALF(x) (tq * gsl_stats_sd(x, 1, REPS) / sqrt(REPS))
+		double wb = gsl_stats_mean(w, 1, REPS), hw = HALF(w);
+		double tb = gsl_stats_mean(t, 1, REPS), ht = HALF(t);
+		double qb = gsl_stats_mean(q, 1, REPS), hq = HALF(q) + HIST_REL_ERR * 0.0931;
+		double ub = gsl_stats_mean(u, 1, REPS), hu = HALF(u);
+#undef HALF
+		print_message("    %s sizes: wait %.5f +- %.5f s, delay %.5f +- %.5f, p99 %.4f +- %.4f, utilization %.4f +- %.4f\n",
+			      d ? "constant" : "exponential", wb, hw, tb, ht, qb, hq, ub, hu);
+		assert_true(fabs(ub - 0.5) <= hu);
+		if (d == 0) {
+			assert_true(fabs(wb - 0.010) <= hw);
+			assert_true(fabs(tb - 0.021) <= ht);
+			assert_true(fabs(qb - (log(100) / 50 + 0.001)) <= hq);
+			assert_true(fabs(0.005 - wb) > hw);     /* the control's mean */
+		} else {
+			assert_true(fabs(wb - 0.005) <= hw);
+			assert_true(fabs(0.010 - wb) > hw);
+		}
+	}
+}
+
+/* One transmitter per direction of a link, whichever zones it joins:
+ * users in a and in b each send 0.6 s of data every second to api in c.
+ * Over one link `[ab] <-> c` the two share it, 1.2 s a second: the waits
+ * grow (the last served waited over 10 s).  Over a link each (the
+ * control), nobody waits.  And its cost: 0.02 a GB, 0.6 MB a request
+ * and a reply, over the separate links, is gb x 0.02 x 3600 / 60 s an
+ * hour, in summary.csv's cost_per_hour. */
+static void test_zone_bandwidth_shared(void **state)
+{
+	for (int shared = 0; shared < 2; shared++) {
+		char yaml[1200];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 60s\n"
+			 "zones: {a: {}, b: {}, c: {}}\n"
+			 "links:\n%s"
+			 "workloads:\n"
+			 "  u: {arrival: {process: constant, rate: 1/s}, target: api, zone: a, size: {request: 0.6MB, response: 0.6MB}}\n"
+			 "  v: {arrival: {process: constant, rate: 1/s}, target: api, zone: b, size: {request: 0.6MB, response: 0.6MB}}\n"
+			 "nodes:\n  api: {type: service, workers: 10, service: 1ms, zones: [c]}\n",
+			 shared ? "  - {between: [\"[ab]\", c], latency: 1ms, bandwidth: 1MB/s, cost: {per_gb: 0.02}}\n" :
+				  "  - {between: [a, c], latency: 1ms, bandwidth: 1MB/s, cost: {per_gb: 0.02}}\n"
+				  "  - {between: [b, c], latency: 1ms, bandwidth: 1MB/s, cost: {per_gb: 0.02}}\n");
+		struct sweep *set = simtest_load(yaml);
+		struct rep_result r;
+		simtest_run(set->points[0], 0, &r);
+		const struct hist *h = &r.scopes[0].latency;
+		print_message("    %s: %u channels, latencies %.4f .. %.4f s, cost %.6f an hour\n",
+			      shared ? "one link" : "a link each", r.links.nrows,
+			      (double)h->min_ns * 1e-9, (double)h->max_ns * 1e-9, r.cost_per_hour);
+		if (shared) {
+			assert_true(r.links.nrows == 2);
+			assert_true((double)h->max_ns * 1e-9 > 10);
+		} else {
+			assert_true(r.links.nrows == 4);
+			assert_true(fabs((double)h->max_ns * 1e-9 - 1.203) < 1e-8);
+			/* 59 requests and 59 replies per workload, 0.6 MB each */
+			double gb = 0;
+			for (uint32_t c = 0; c < 4; c++)
+				gb += link_cell(&r, c, "gb", 0);
+			assert_true(fabs(gb - 4 * 59 * 0.6e-3) < 1e-9);
+			assert_true(fabs(r.cost_per_hour - gb * 0.02 * 3600 / 60) < 1e-9);
+		}
+		rep_result_fini(&r);
+		sweep_free(set);
+	}
+}
+
+/* links.csv's rows: a link between two patterns has a channel each way,
+ * one within zones or between a pattern and itself has one.  The head's
+ * three links give a->b, b->a, within a, *->c and c->*. */
+static void test_zone_channels(void **state)
+{
+	char yaml[2000];
+	snprintf(yaml, sizeof yaml, "%s%s", head,
+		 "  api: {type: service, service: 1ms, zones: [b]}\n");
+	struct sweep *set = simtest_load(yaml);
+	const struct zone_map *z = set->points[0]->zmap;
+	static const char *const want[][2] = {
+		{ "a", "b" }, { "b", "a" }, { "a", "a" }, { "*", "c" }, { "c", "*" },
+	};
+	assert_int_equal(z->nchan, 5);
+	for (uint32_t c = 0; c < 5; c++) {
+		assert_string_equal(z->chans[c].from, want[c][0]);
+		assert_string_equal(z->chans[c].to, want[c][1]);
+	}
+	/* users in a reach b over a->b, and the replies come back over b->a */
+	assert_int_equal(zone_chan_of(z, 1, 2), 0);
+	assert_int_equal(zone_chan_of(z, 2, 1), 1);
+	assert_int_equal(zone_chan_of(z, 3, 1), 4);
+	assert_int_equal(zone_chan_of(z, 3, 3), 3);  /* c -> c: first match, forward */
+	sweep_free(set);
+	set = simtest_load("duration: 1s\nzones: {a: {}, b: {}}\n"
+			   "links:\n  - {between: [\"*\", \"*\"], latency: 1ms}\n"
+			   "workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: api}\n"
+			   "nodes:\n  api: {type: service, service: 1ms, zones: [b]}\n");
+	z = set->points[0]->zmap;
+	assert_int_equal(z->nchan, 1);
+	assert_int_equal(zone_chan_of(z, 1, 2), 0);
+	assert_int_equal(zone_chan_of(z, 2, 1), 0);
+	sweep_free(set);
+}
+
 /* What is refused, each at its place. */
 static void test_zone_refusals(void **state)
 {
@@ -238,6 +453,14 @@ static void test_zone_refusals(void **state)
 		{ "zones: {a: {}}\ntimeline:\n  - {at: 0.5s, zone: a, do: crash}\n",
 		  "no node is placed in zone a" },
 		{ "zones: {a: {}}\ntimeline:\n  - {at: 0.5s, zone: x, do: crash}\n", "unknown zone 'x'" },
+		{ "zones: {a: {}}\nlinks:\n  - {within: a, latency: 1ms, bandwidth: 100}\n",
+		  "'100' needs a unit: bit/s" },
+		{ "zones: {a: {}}\nlinks:\n  - {within: a, latency: 1ms, bandwidth: 0Gbit/s}\n",
+		  "must be greater than 0" },
+		{ "zones: {a: {}}\nlinks:\n  - {within: a, latency: 1ms, bandwidth: 1Gbps}\n",
+		  "must be a bandwidth" },
+		{ "zones: {a: {}}\nlinks:\n  - {within: a, latency: 1ms, cost: {per_gb: -1}}\n",
+		  "per_gb" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char yaml[1000];
@@ -263,6 +486,10 @@ int main(void)
 		cmocka_unit_test(test_zone_random_delay),
 		cmocka_unit_test(test_zone_outage),
 		cmocka_unit_test(test_zone_queue_and_transit),
+		cmocka_unit_test(test_zone_channels),
+		cmocka_unit_test(test_zone_bandwidth_queues),
+		cmocka_unit_test(test_zone_bandwidth_mm1),
+		cmocka_unit_test(test_zone_bandwidth_shared),
 		cmocka_unit_test(test_zone_refusals),
 	};
 	return cmocka_run_group_tests_name("zone", tests, NULL, NULL);
