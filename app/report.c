@@ -688,6 +688,25 @@ static int steady_verdict(struct report *r, size_t p, const struct scenario *sc,
 			 mean, half, arrivals);
 		rc = add_warning(r, p, text);
 	}
+	/* a link whose messages need more than its bandwidth: its waits grow
+	 * for as long as the run lasts (the hops it takes are counted as
+	 * they reach it, those still waiting at the end too) */
+	size_t nlc = model_ncols(sim_link_cols);
+	double dur = (double)sc->duration_ns * 1e-9;
+	for (uint32_t c = 0; rc == 0 && c < a->nlinks && a->reps && dur > 0; c++) {
+		double rho = a->links[c * nlc + LINK_TRANSFER].a / (a->reps * dur);
+		const struct zone_chan *ch = &sc->zmap->chans[c];
+		if (rho < 0.95)
+			continue;
+		if (rho >= 1)
+			*steady = 0;
+		snprintf(text, sizeof text,
+			 "link %s, %s -> %s: its messages need %.1f %% of its bandwidth%s",
+			 sc->zmap->links[ch->link].name, ch->from, ch->to, 100 * rho,
+			 rho >= 1 ? ", more than it has: its waits grow for as long as the run lasts, and the system is not in steady state" :
+				    ": its waits are long and slow to settle; give it more bandwidth, or read its delays (links.csv) with care");
+		rc = add_warning(r, p, text);
+	}
 	double lat = s0->latency.total ? hist_mean(&s0->latency) * 1e-9 : NAN;
 	/* mean latency in the second half of the window more than 10 %
 	 * above the first half's */

@@ -184,6 +184,10 @@ worst() {
 		"$tmp/mz/timeseries.csv"
 }
 says "The worst 5-second window serves $(worst 0) requests a second against $(worst 1)"
+# the traffic across zones and its cost, from links.csv's row of the link
+# between zones
+l="$tmp/mz/links.csv"
+says "$(fmt '%.3f' "$(cell "$l" gbit_per_s point=0 'link=*<->*')") Gbit/s cross zones, $(fmt '%.2f' "$(cell "$l" cost_per_hour point=0 'link=*<->*')") an hour; with it $(fmt '%.3f' "$(cell "$l" gbit_per_s point=1 'link=*<->*')") Gbit/s, $(fmt '%.2f' "$(cell "$l" cost_per_hour point=1 'link=*<->*')") an"
 
 # ---- autoscaling: minutes above the SLO, refusals, what is billed --------
 run autoscale-ramp "$bin" run scenarios/autoscale-ramp.yaml -q -o "$tmp/ar"

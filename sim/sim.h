@@ -292,6 +292,12 @@ extern const struct col_def sim_cost_cols[];
  * them. */
 extern const struct col_def sim_link_cols[];
 
+/* sim_link_cols' columns, in order (two cells each in a row) */
+enum {
+	LINK_HOPS, LINK_GB, LINK_GBIT, LINK_UTIL, LINK_WAIT, LINK_TRANSFER, LINK_DELAY, LINK_P99,
+	LINK_COST, LINK_NCOLS
+};
+
 /* model_row_cols is the number of columns in a row of kind ops: its own,
  * then the engine's call columns if it makes calls, then its cost. */
 static inline size_t model_row_cols(const struct model_ops *ops)

@@ -122,12 +122,6 @@ struct call {
  * sent and carried.  run.c makes them (struct sim.chans) when the
  * scenario has links, clears the counts when warm-up ends and writes
  * links.csv's cells from them; sim.c counts in them (hop_delay). */
-/* links.csv's columns (sim_link_cols), in order: two cells each */
-enum {
-	LINK_HOPS, LINK_GB, LINK_GBIT, LINK_UTIL, LINK_WAIT, LINK_TRANSFER, LINK_DELAY, LINK_P99,
-	LINK_COST, LINK_NCOLS
-};
-
 struct sim_chan {
 	int64_t free_ns;
 	uint64_t hops;

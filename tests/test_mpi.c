@@ -28,6 +28,12 @@ static void test_mpi_two_ranks_give_the_same_bytes(void **state)
 	assert_int_equal(sh(NULL, 0, "diff -r %s/one %s/ranks", t, t), 0);
 	assert_int_equal(sh(NULL, 0, "%s -n 1 %s run %s -q -o %s/rank", mpirun(), mpibin, sc, t), 0);
 	assert_int_equal(sh(NULL, 0, "diff -r %s/one %s/rank", t, t), 0);
+	/* links.csv too: a run over zones, with sizes and a priced link */
+	const char *mz = "scenarios/multi-zone.yaml --set duration=20s --set timeline.0.at=10s";
+	assert_int_equal(sh(NULL, 0, "%s run %s -q -j 1 -o %s/mz1", bin, mz, t), 0);
+	assert_int_equal(sh(NULL, 0, "%s -n 2 %s run %s -q -o %s/mz2", mpirun(), mpibin, mz, t), 0);
+	assert_int_equal(sh(NULL, 0, "diff -r %s/mz1 %s/mz2", t, t), 0);
+	assert_int_equal(sh(NULL, 0, "test $(wc -l < %s/mz1/links.csv) -eq 5", t), 0);
 	/* the control: another seed differs */
 	assert_int_equal(sh(NULL, 0, "%s -n 2 %s run %s --seed 99 -q -o %s/other", mpirun(), mpibin,
 			    sc, t), 0);

@@ -2,8 +2,8 @@
  * test_report.c - folding replications into estimates and writing CSV:
  * means and intervals, pooled percentiles and their intervals (whose
  * arithmetic is test_interval.c's), exact merging, the files' exact
- * text, points that never ran, and memory that does not keep
- * replications.
+ * text, points that never ran, memory that does not keep replications,
+ * and a link that cannot carry its messages.
  */
 #include "tests/simtest.h"
 
@@ -306,6 +306,48 @@ static void test_report_writes_exact_text(void **state)
 	sweep_free(set);
 }
 
+/* A link whose messages need more than its bandwidth is flagged: users
+ * send 1.2 MB a second over 1 MB/s, 99 messages in the 100 s (118.8 %:
+ * the point is not steady), or 0.96 MB (95.0 %: steady, with a warning
+ * that its waits are long); at 0.8 MB (the control) nothing is said. */
+static void test_report_link_overload(void **state)
+{
+	static const char *const size[] = { "1.2MB", "0.96MB", "0.8MB" };
+	for (int i = 0; i < 3; i++) {
+		char yaml[800];
+		snprintf(yaml, sizeof yaml,
+			 "name: l\nduration: 100s\nreplications: 2\n"
+			 "zones: {a: {}, b: {}}\n"
+			 "links:\n  - {between: [a, b], latency: 1ms, bandwidth: 1MB/s}\n"
+			 "workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: w, zone: a,"
+			 " size: {request: %s}}\n"
+			 "nodes:\n  w: {type: service, service: 1ms, zones: [b]}\n",
+			 size[i]);
+		struct sweep *set = simtest_load(yaml);
+		struct report rep;
+		assert_int_equal(report_init(&rep, set, "t"), 0);
+		for (uint32_t k = 0; k < 2; k++) {
+			struct rep_result r;
+			simtest_run(set->points[0], k, &r);
+			assert_int_equal(report_fold(&rep, 0, k, &r), 0);
+			rep_result_fini(&r);
+		}
+		assert_int_equal(report_point_done(&rep, 0), 0);
+		struct report_summary pt = simtest_summary(&rep, 0);
+		int over = 0, near = 0;
+		for (size_t w = 0; w < rep.nwarnings; w++) {
+			print_message("    %s: %s\n", size[i], rep.warnings[w]);
+			over |= strstr(rep.warnings[w], "a -> b: its messages need 118.8 % of its bandwidth, more than it has") != NULL;
+			near |= strstr(rep.warnings[w], "a -> b: its messages need 95.0 % of its bandwidth: its waits are long") != NULL;
+		}
+		assert_int_equal(over, i == 0);
+		assert_int_equal(near, i == 1);
+		assert_int_equal(pt.steady, i != 0);
+		report_fini(&rep);
+		sweep_free(set);
+	}
+}
+
 static void test_report_points_not_run_still_get_a_row(void **state)
 {
 	struct sweep *set = simtest_load(ONE "sweep: {nodes.w.workers: [1, 2]}\n");
@@ -359,6 +401,7 @@ int main(void)
 		cmocka_unit_test(test_report_folds_replications),
 		cmocka_unit_test(test_report_slo_windows),
 		cmocka_unit_test(test_report_writes_exact_text),
+		cmocka_unit_test(test_report_link_overload),
 		cmocka_unit_test(test_report_points_not_run_still_get_a_row),
 		cmocka_unit_test(test_report_abort_leaves_nothing),
 	};
