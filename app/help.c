@@ -228,6 +228,19 @@ static void timeline_doc(FILE *f, const struct load_lang *lang, enum param_forma
 				 acts[i]->name);
 		}
 	}
+	/* then each action's optional keys, with the action they belong to
+	 * and their default */
+	for (size_t i = 0; i < na; i++) {
+		for (const struct param *m = acts[i]->more; m && m->name; m++) {
+			if (n == PARAM_MAX_KEYS)
+				break;
+			params[n] = *m;
+			snprintf(req[n], sizeof req[n], md ? "with `%s`: %s" : "with %s: %s",
+				 acts[i]->name, m->def_doc ? m->def_doc : "none");
+			params[n].def_doc = req[n];
+			n++;
+		}
+	}
 	params[n] = (struct param){ 0 };
 	struct param_table t = tl_entry_table;
 	t.params = params;

@@ -694,17 +694,25 @@ static int steady_verdict(struct report *r, size_t p, const struct scenario *sc,
 	size_t nlc = model_ncols(sim_link_cols);
 	double dur = (double)sc->duration_ns * 1e-9;
 	for (uint32_t c = 0; rc == 0 && c < a->nlinks && a->reps && dur > 0; c++) {
-		double rho = a->links[c * nlc + LINK_TRANSFER].a / (a->reps * dur);
+		/* each replication's share of its window spent sending what
+		 * reached it: their mean, and a Student-t half-width */
+		const struct outputs_cell *x = &a->links[c * nlc + LINK_TRANSFER];
+		double k = a->reps, rho = x->a / (k * dur), half = 0;
+		if (k >= 2) {
+			double ss = (x->xx - x->a * x->a / k) / (dur * dur);
+			half = stats_t_quantile(0.975, k - 1) * sqrt((ss > 0 ? ss : 0) / (k - 1) / k);
+		}
 		const struct zone_chan *ch = &sc->zmap->chans[c];
-		if (rho < 0.95)
+		if (rho + half < 0.95)
 			continue;
-		if (rho >= 1)
+		int over = rho - half >= 1;
+		if (over)
 			*steady = 0;
 		snprintf(text, sizeof text,
-			 "link %s, %s -> %s: its messages need %.1f %% of its bandwidth%s",
-			 sc->zmap->links[ch->link].name, ch->from, ch->to, 100 * rho,
-			 rho >= 1 ? ", more than it has: its waits grow for as long as the run lasts, and the system is not in steady state" :
-				    ": its waits are long and slow to settle; give it more bandwidth, or read its delays (links.csv) with care");
+			 "link %s, %s -> %s: its messages need %.1f %% (+- %.2g) of its bandwidth%s",
+			 sc->zmap->links[ch->link].name, ch->from, ch->to, 100 * rho, 100 * half,
+			 over ? ", more than it has: its waits grow for as long as the run lasts, and the system is not in steady state" :
+				": its waits are long and slow to settle, or grow without bound; give it more bandwidth, or read its delays (links.csv) with care");
 		rc = add_warning(r, p, text);
 	}
 	double lat = s0->latency.total ? hist_mean(&s0->latency) * 1e-9 : NAN;

@@ -49,6 +49,7 @@
 #include "sim/psq.h"
 #include "sim/rng.h"
 #include "sim/stats.h"
+#include "sim/timeline.h"
 
 #define SVC_MAX_REPLICAS 100000
 #define SVC_MAX_WORKERS 1000000
@@ -396,6 +397,23 @@ struct service {
 					  * preemptive priority: each class's
 					  * requests in service */
 
+	/* the version served (a rollout's new one once it is over): demands
+	 * are drawn from dist at speed 1 / inv_speed; new replicas start in
+	 * a draw of startup */
+	const struct dist *dist, *startup;
+	/* a rollout in progress (roll not NULL): the replicas of the new
+	 * version up and taking requests are nnew of those, and the first
+	 * nnew slots draw from its version (see roll_step) */
+	const struct tl_entry *roll, *roll_next;
+	uint32_t nnew, roll_target;
+	const struct dist *roll_dist, *roll_startup;
+	double roll_inv_speed;
+	int64_t roll_start_ns;
+	uint64_t rollouts;               /* ended in the measured window, */
+	double rollout_s;                /* taking this long in all */
+	struct twa ready_w;              /* nready, since warm-up */
+	uint32_t ready_min;              /* the fewest ready since warm-up */
+
 	/* the autoscaler, when the node has one */
 	struct as_state as;
 	double *mprev;                   /* [units] the cumulative metric at
@@ -460,6 +478,8 @@ static int svc_init(struct sim *s, struct sim_node *n)
 	if (n->zone)
 		n->arrive = svc_arrive_zoned;
 	sv->inv_speed = 1.0 / c->speed;
+	sv->dist = &c->service;
+	sv->startup = &c->startup;
 	sv->stretch = c->contention > 0 || c->pauses.given;
 	sv->units = n->units;
 	sv->active = c->replicas;
@@ -468,7 +488,8 @@ static int svc_init(struct sim *s, struct sim_node *n)
 	for (size_t i = 0; i < s->sc->ntimeline && !c->as.given; i++)
 		if (s->sc->timeline[i].node == n->id &&
 		    (s->sc->timeline[i].action == TL_CRASH ||
-		     s->sc->timeline[i].action == TL_SCALE))
+		     s->sc->timeline[i].action == TL_SCALE ||
+		     s->sc->timeline[i].action == TL_KIND))
 			sv->track = HELD_LIST;
 	sv->brk = -1;
 	for (size_t i = 0; i < c->calls.nedges && sv->brk < 0; i++)
@@ -528,6 +549,9 @@ static void reps_note(struct sim *s, struct service *sv)
 	twa_set(&sv->reps[2], now, sv->starting);
 	twa_set(&sv->reps[3], now, sv->ndraining);
 	twa_set(&sv->billed, now, (double)sv->spec + sv->ndraining);
+	twa_set(&sv->ready_w, now, sv->nready);
+	if (s->measuring && sv->nready < sv->ready_min)
+		sv->ready_min = sv->nready;
 }
 
 static void phase_set(struct sim *s, struct service *sv, uint32_t r, uint8_t ph)
@@ -669,7 +693,9 @@ static void start(struct sim *s, struct sim_node *n, struct service *sv,
 		st->waited += wait > 0;
 		st->wait_sum_ns += (double)wait;
 	});
-	int64_t d = sim_demand_ns(s, n, r, req, &sv->cfg->service, sv->inv_speed);
+	int64_t d = __builtin_expect(r < sv->nnew, 0) ?
+		    sim_demand_ns(s, n, r, req, sv->roll_dist, sv->roll_inv_speed) :
+		    sim_demand_ns(s, n, r, req, sv->dist, sv->inv_speed);
 	int64_t end = __builtin_expect(sv->stretch, 0) ? stretched_end(s, sv, r, d) : now + d;
 	req->seq = (uint64_t)now;        /* its service's start (seq is free
 					  * until the request is a reply) */
@@ -942,7 +968,8 @@ static void ps_arrive(struct sim *s, struct sim_node *n, struct service *sv, uin
 		reject(s, n, sv, r, req);
 		return;
 	}
-	int64_t d = sim_demand_ns(s, n, r, req, &c->service, sv->inv_speed);
+	int64_t d = r < sv->nnew ? sim_demand_ns(s, n, r, req, sv->roll_dist, sv->roll_inv_speed) :
+				   sim_demand_ns(s, n, r, req, sv->dist, sv->inv_speed);
 	struct shared *p = &sv->ps[r];
 	if (psq_add(&p->q, now, d, req)) {
 		s->oom = 1;
@@ -1372,7 +1399,10 @@ static void set_active(struct sim *s, struct sim_node *n, struct service *sv, ui
 		recount(s, n, sv, r);
 }
 
-/* one_ready: a starting replica takes requests, at the lowest free index. */
+static void roll_step(struct sim *s, struct sim_node *n, struct service *sv);
+
+/* one_ready: a starting replica takes requests, at the lowest free index
+ * (during a rollout, one of the new version: the rollout goes on). */
 static void one_ready(struct sim *s, struct sim_node *n, struct service *sv)
 {
 	uint32_t r = sv->active;
@@ -1381,6 +1411,50 @@ static void one_ready(struct sim *s, struct sim_node *n, struct service *sv)
 	sv->drain_gen[r]++;              /* a drain at r is over: taken over */
 	set_active(s, n, sv, r + 1);
 	reps_note(s, sv);
+	if (sv->roll) {
+		sv->nnew++;
+		roll_step(s, n, sv);
+	}
+}
+
+/* add_one adds a replica that starts now, up after a draw of startup
+ * (and registered after registration_delay). */
+static void add_one(struct sim *s, struct sim_node *n, struct service *sv,
+		    const struct dist *startup)
+{
+	const struct service_cfg *c = sv->cfg;
+	sv->spec++;
+	sv->starting++;
+	int64_t d = dist_sample_ns(startup, sv->rng);
+	if (d <= 0 && c->register_ns <= 0) {
+		one_ready(s, n, sv);
+		return;
+	}
+	uint32_t slot = 0;
+	while (sim_timer_pending(&sv->start_t[slot]))
+		slot++;
+	/* up at once: straight to its registration */
+	sv->up_at[slot] = d <= 0 ? s->now_ns : INT64_MAX;
+	sv->start_t[slot] = d <= 0 ?
+		sim_timer_set(s, s->now_ns + c->register_ns, n->id, SVC_EV_REGISTER, NULL, slot) :
+		sim_timer_set(s, s->now_ns + d, n->id, SVC_EV_READY, NULL, slot);
+	if (!sv->start_t[slot].ev) {
+		s->oom = 1;
+		return;
+	}
+	sv->start_at[slot] = s->now_ns;
+}
+
+/* drain_top removes the k highest of the replicas taking requests: they
+ * take nothing new, and drain. */
+static void drain_top(struct sim *s, struct sim_node *n, struct service *sv, uint32_t k)
+{
+	uint32_t to = sv->active - k;
+	for (uint32_t r = to; r < sv->active; r++)
+		sim_schedule(s, s->now_ns + sv->cfg->drain_ns, n->id, SVC_EV_DRAIN, NULL,
+			     (uint64_t)sv->drain_gen[r] << 32 | r);
+	sv->spec -= k;
+	set_active(s, n, sv, to);
 }
 
 /* set_spec makes the replica count k: replicas added start, replicas
@@ -1388,7 +1462,6 @@ static void one_ready(struct sim *s, struct sim_node *n, struct service *sv)
  * those taking requests, which drain. */
 static void set_spec(struct sim *s, struct sim_node *n, struct service *sv, uint32_t k)
 {
-	const struct service_cfg *c = sv->cfg;
 	if (k > sv->units)
 		k = sv->units;
 	if (k == sv->spec)
@@ -1401,28 +1474,8 @@ static void set_spec(struct sim *s, struct sim_node *n, struct service *sv, uint
 	}
 	sv->last_dir = dir;
 	sv->last_change_ns = s->now_ns;
-	while (sv->spec < k) {
-		sv->spec++;
-		sv->starting++;
-		int64_t d = dist_sample_ns(&c->startup, sv->rng);
-		if (d <= 0 && c->register_ns <= 0) {
-			one_ready(s, n, sv);
-			continue;
-		}
-		uint32_t slot = 0;
-		while (sim_timer_pending(&sv->start_t[slot]))
-			slot++;
-		/* up at once: straight to its registration */
-		sv->up_at[slot] = d <= 0 ? s->now_ns : INT64_MAX;
-		sv->start_t[slot] = d <= 0 ?
-			sim_timer_set(s, s->now_ns + c->register_ns, n->id, SVC_EV_REGISTER, NULL, slot) :
-			sim_timer_set(s, s->now_ns + d, n->id, SVC_EV_READY, NULL, slot);
-		if (!sv->start_t[slot].ev) {
-			s->oom = 1;
-			return;
-		}
-		sv->start_at[slot] = s->now_ns;
-	}
+	while (sv->spec < k && !s->oom)
+		add_one(s, n, sv, sv->startup);
 	while (sv->spec > k && sv->starting) {
 		/* as a ReplicaSet ranks pods to delete (controller.ActivePods'
 		 * Less): those not yet up before those up and registering;
@@ -1445,14 +1498,8 @@ static void set_spec(struct sim *s, struct sim_node *n, struct service *sv, uint
 		sv->spec--;
 		sv->starting--;
 	}
-	if (sv->spec > k) {
-		/* none is starting now: replicas [k, active) drain */
-		for (uint32_t r = k; r < sv->active; r++)
-			sim_schedule(s, s->now_ns + c->drain_ns, n->id, SVC_EV_DRAIN, NULL,
-				     (uint64_t)sv->drain_gen[r] << 32 | r);
-		sv->spec = k;
-		set_active(s, n, sv, k);
-	}
+	if (sv->spec > k)            /* none is starting now */
+		drain_top(s, n, sv, sv->spec - k);
 	reps_note(s, sv);
 }
 
@@ -1466,6 +1513,256 @@ static void drain_end(struct sim *s, struct sim_node *n, struct service *sv, uin
 	fail_held(s, n, sv, r);
 	if (s->measuring)
 		sv->cut += sv->tot.failed - before;
+}
+
+/* ---- rollouts ------------------------------------------------------------ */
+
+/* roll_step does what Kubernetes' Deployment controller does for a
+ * RollingUpdate on each change (rolloutRolling: reconcileNewReplicaSet,
+ * then reconcileOldReplicaSets, until neither changes anything): it adds
+ * replicas of the new version while the replicas that exist (up or
+ * starting: spec) stay within target + max_surge and the new ones within
+ * target, and removes old ones (the highest slots, which drain) while
+ * those taking requests stay at target - max_unavailable or more.  The
+ * new version's replicas up are counted (nnew) rather than placed: the
+ * first nnew slots draw their demands from it, so that the replicas
+ * taking requests stay a prefix; a removed slot may have held new
+ * requests and a kept one old, which changes no count.  When every
+ * replica is new, the version is the service's own. */
+static void roll_begin(struct sim *s, struct sim_node *n, struct service *sv,
+		       const struct tl_entry *t);
+
+static void roll_step(struct sim *s, struct sim_node *n, struct service *sv)
+{
+	const struct tl_rollout *ro = &sv->roll->roll;
+	uint32_t target = sv->roll_target;
+	uint32_t floor = target > ro->nunavail ? target - ro->nunavail : 0;
+	for (int changed = 1; changed && !s->oom;) {
+		changed = 0;
+		uint32_t fresh = sv->nnew + sv->starting;   /* the new version's */
+		while (sv->spec < target + ro->nsurge && fresh < target && !s->oom) {
+			add_one(s, n, sv, sv->roll_startup);
+			fresh++;
+			changed = 1;
+		}
+		reps_note(s, sv);
+		if (!sv->roll)
+			return;              /* ended in add_one (no start-up) */
+		uint32_t old = sv->active - sv->nnew;
+		if (old && sv->active > floor) {
+			uint32_t k = sv->active - floor < old ? sv->active - floor : old;
+			drain_top(s, n, sv, k);
+			reps_note(s, sv);
+			changed = 1;
+		}
+	}
+	if (sv->nnew < target || sv->active != sv->nnew || sv->starting)
+		return;
+	/* over: the new version is the service's */
+	sv->dist = sv->roll_dist;
+	sv->inv_speed = sv->roll_inv_speed;
+	sv->startup = sv->roll_startup;
+	sv->nnew = 0;
+	sv->roll = NULL;
+	if (s->measuring) {
+		sv->rollouts++;
+		sv->rollout_s += (double)(s->now_ns - sv->roll_start_ns) * 1e-9;
+	}
+	if (sv->roll_next) {
+		const struct tl_entry *t = sv->roll_next;
+		sv->roll_next = NULL;
+		roll_begin(s, n, sv, t);
+	}
+}
+
+/* roll_begin starts the rollout of entry t, or, while one is under way,
+ * keeps it for when that one is over (the latest such wins). */
+static void roll_begin(struct sim *s, struct sim_node *n, struct service *sv,
+		       const struct tl_entry *t)
+{
+	if (sv->roll) {
+		sv->roll_next = t;
+		return;
+	}
+	const struct tl_rollout *ro = &t->roll;
+	sv->roll = t;
+	sv->roll_target = sv->spec;
+	sv->roll_start_ns = s->now_ns;
+	sv->nnew = 0;
+	sv->roll_dist = ro->given & TL_ROLL_SERVICE ? &ro->service : sv->dist;
+	sv->roll_inv_speed = ro->given & TL_ROLL_SPEED ? 1.0 / ro->speed : sv->inv_speed;
+	sv->roll_startup = ro->given & TL_ROLL_STARTUP ? &ro->startup : sv->startup;
+	roll_step(s, n, sv);
+}
+
+static void svc_action(struct sim *s, struct sim_node *n, const struct tl_entry *t, int start)
+{
+	if (start)
+		roll_begin(s, n, n->state, t);
+}
+
+/* parse_bound reads max_surge or max_unavailable: a count, or a
+ * percentage of the replicas ("25%"). */
+static int parse_bound(struct check_ctx *ctx, const char *what, const struct yt_node *v,
+		       struct tl_entry *t, unsigned bit, double *out)
+{
+	double x;
+	size_t len = v->type == YT_SCALAR ? strlen(v->str) : 0;
+	if (len > 1 && v->str[len - 1] == '%' && !v->quoted) {
+		char *end;
+		x = strtod(v->str, &end);
+		if (end != v->str + len - 1 || !(x >= 0) || x > 100)
+			return check_fail(ctx, v, what,
+					  "must be a count of replicas or a percentage from 0%% to 100%% (got '%s')",
+					  v->str);
+		t->roll.pct |= bit;
+	} else {
+		uint64_t u;
+		int rc = check_uint(ctx, v, what, 0, TL_MAX_REPLICAS, &u);
+		if (rc)
+			return rc;
+		x = (double)u;
+	}
+	*out = x;
+	t->roll.given |= bit;
+	return 0;
+}
+
+static int parse_surge(struct check_ctx *ctx, const char *what, const struct yt_node *v,
+		       void *field)
+{
+	struct tl_entry *t = field;
+	return parse_bound(ctx, what, v, t, TL_ROLL_SURGE, &t->roll.surge);
+}
+
+static int parse_unavail(struct check_ctx *ctx, const char *what, const struct yt_node *v,
+			 void *field)
+{
+	struct tl_entry *t = field;
+	int rc = parse_bound(ctx, what, v, t, TL_ROLL_UNAVAIL, &t->roll.unavail);
+	/* as the Deployment API validates them (max_surge is read first) */
+	if (!rc && t->roll.unavail == 0 && (t->roll.given & TL_ROLL_SURGE) && t->roll.surge == 0)
+		return check_fail(ctx, v, what,
+				  "may not be 0 when max_surge is 0: nothing could be replaced (Kubernetes refuses it too)");
+	return rc;
+}
+
+static int parse_roll_startup(struct check_ctx *ctx, const char *what, const struct yt_node *v,
+			      void *field)
+{
+	struct tl_entry *t = field;
+	t->roll.given |= TL_ROLL_STARTUP;
+	return check_dist(ctx, v, what, &t->roll.startup);
+}
+
+static int parse_roll_service(struct check_ctx *ctx, const char *what, const struct yt_node *v,
+			      void *field)
+{
+	struct tl_entry *t = field;
+	t->roll.given |= TL_ROLL_SERVICE;
+	return check_dist(ctx, v, what, &t->roll.service);
+}
+
+static int parse_roll_speed(struct check_ctx *ctx, const char *what, const struct yt_node *v,
+			    void *field)
+{
+	struct tl_entry *t = field;
+	t->roll.given |= TL_ROLL_SPEED;
+	return check_double(ctx, v, what, 1e-6, 1e6, &t->roll.speed);
+}
+
+static const struct param rollout_keys[] = {
+	{ .name = "max_surge", .type = PARAM_CUSTOM, .parse = parse_surge,
+	  .shape = "COUNT or PERCENT", .def_doc = "25%",
+	  .doc = "replicas that may exist beyond the count while it runs, a count or a percentage of the replicas rounded up (Kubernetes' maxSurge)" },
+	{ .name = "max_unavailable", .type = PARAM_CUSTOM, .parse = parse_unavail,
+	  .shape = "COUNT or PERCENT", .def_doc = "25%",
+	  .doc = "replicas that may be missing from those taking requests while it runs, a count or a percentage rounded down; not 0 with max_surge 0, and when both come to 0 by rounding (10% of 8 with no surge), 1 (Kubernetes' maxUnavailable)" },
+	{ .name = "startup", .type = PARAM_CUSTOM, .parse = parse_roll_startup,
+	  .shape = "distribution", .def_doc = "the service's",
+	  .doc = "the new version's `startup`" },
+	{ .name = "service", .type = PARAM_CUSTOM, .parse = parse_roll_service,
+	  .shape = "distribution", .def_doc = "the service's",
+	  .doc = "the new version's service time (`service`)" },
+	{ .name = "speed", .type = PARAM_CUSTOM, .parse = parse_roll_speed,
+	  .shape = "number", .def_doc = "the service's",
+	  .doc = "the new version's `speed` (a slower build: below the old)" },
+	{ 0 }
+};
+
+static void label_rollout(char *buf, size_t len, const char *target, const struct tl_entry *t,
+			  const char *text)
+{
+	snprintf(buf, len, "%s rollout", target);
+}
+
+static const struct tl_action_def svc_rollout = {
+	.name = "rollout", .flags = TLA_WHOLE | TLA_INSTANT, .engine = TL_KIND,
+	.more = rollout_keys, .label = label_rollout,
+	.doc = "replaces a service's replicas by a new version, as a Kubernetes Deployment's RollingUpdate does: new replicas start while those that exist stay within the count + `max_surge`, and old ones drain while those taking requests stay at the count - `max_unavailable` or more; the new version may have its own `service`, `speed` and `startup`.  A rollout that starts while one runs waits for it to end",
+};
+
+static const struct tl_action_def *const svc_actions[] = { &svc_rollout, NULL };
+
+/* round_bound resolves a bound as Kubernetes does
+ * (intstr.GetScaledValueFromIntOrPercent): a percentage of n, rounded up
+ * (surge) or down. */
+static uint32_t round_bound(double v, int pct, uint32_t n, int up)
+{
+	if (!pct)
+		return (uint32_t)v;
+	double x = v * n / 100;
+	return (uint32_t)(up ? ceil(x - 1e-9) : floor(x + 1e-9));
+}
+
+/* svc_link resolves each rollout's bounds against the replicas (as
+ * deployment util's ResolveFenceposts: both rounded to 0 makes
+ * max_unavailable 1),
+ * raises the replicas the node may have by its surge, and refuses a
+ * rollout of a node whose count something else changes. */
+static int svc_link(struct check_ctx *ctx, struct scenario *sc, struct sc_node *self)
+{
+	const struct service_cfg *c = self->cfg;
+	uint32_t id = (uint32_t)(self - sc->nodes);
+	int rolled = 0, scaled = 0;
+	for (size_t i = 0; i < sc->ntimeline; i++) {
+		struct tl_entry *t = &sc->timeline[i];
+		if (t->node != id)
+			continue;
+		scaled |= t->action == TL_SCALE;
+		if (t->action != TL_KIND || t->def != &svc_rollout)
+			continue;
+		rolled = 1;
+		struct tl_rollout *ro = &t->roll;
+		uint32_t n = c->replicas;
+		ro->nsurge = ro->given & TL_ROLL_SURGE ?
+			     round_bound(ro->surge, ro->pct & TL_ROLL_SURGE, n, 1) :
+			     round_bound(25, 1, n, 1);
+		ro->nunavail = ro->given & TL_ROLL_UNAVAIL ?
+			       round_bound(ro->unavail, ro->pct & TL_ROLL_UNAVAIL, n, 0) :
+			       round_bound(25, 1, n, 0);
+		if (!ro->nsurge && !ro->nunavail)
+			ro->nunavail = 1;
+		if (n + ro->nsurge > self->max_units)
+			self->max_units = n + ro->nsurge;
+	}
+	if (!rolled || (!c->as.given && !scaled))
+		return 0;
+	/* where to say it: the node's first rollout entry */
+	const struct yt_node *tl = yt_get(sc->tree, "timeline"), *at = tl;
+	char what[48] = "timeline";
+	for (size_t i = 0; tl && tl->type == YT_SEQ && i < tl->n; i++) {
+		const struct yt_node *e = tl->items[i], *nn = yt_get(e, "node"), *dn = yt_get(e, "do");
+		if (nn && dn && nn->type == YT_SCALAR && dn->type == YT_SCALAR &&
+		    !strcmp(nn->str, self->name) && !strcmp(dn->str, "rollout")) {
+			at = e;
+			snprintf(what, sizeof what, "timeline[%zu]", i);
+			break;
+		}
+	}
+	return check_fail(ctx, at, what,
+			  "a rollout of '%s', whose replica count %s also changes, is not modelled: give the rollout a node of fixed replicas",
+			  self->name, c->as.given ? "its autoscaler" : "a `scale` entry");
 }
 
 static void svc_scale(struct sim *s, struct sim_node *n, uint32_t units)
@@ -1552,6 +1849,8 @@ static int scaling_init(struct sim *s, struct sim_node *n, struct service *sv)
 	for (int i = 0; i < 4; i++)
 		twa_init(&sv->reps[i], now, 0);
 	twa_init(&sv->billed, now, 0);
+	twa_init(&sv->ready_w, now, 0);
+	sv->ready_min = sv->nready;
 	reps_note(s, sv);
 	if (!c->as.given)
 		return 0;
@@ -1575,6 +1874,10 @@ static void svc_warmup_end(struct sim *s, struct sim_node *n)
 	for (uint32_t r = 0; sv->mprev && r < sv->units; r++)
 		sv->mprev[r] -= cumulative(sv, r, s->now_ns);
 	twa_restart(&sv->billed, s->now_ns);
+	twa_restart(&sv->ready_w, s->now_ns);
+	sv->ready_min = sv->nready;
+	sv->rollouts = 0;
+	sv->rollout_s = 0;
 	sv->ups = sv->downs = sv->cut = sv->flaps = 0;
 	stats_restart(&sv->tot, s->now_ns);
 	for (uint32_t r = 0; r < sv->units && sv->units > 1; r++)
@@ -1620,6 +1923,8 @@ static void row_write(double *v, const struct svc_stats *st, int64_t now, int sh
 	v[26] = (double)st->cancelled;
 	v[28] = NAN;
 	v[30] = v[32] = v[34] = v[36] = 0;
+	v[38] = v[40] = NAN;
+	v[42] = v[44] = v[45] = 0;
 }
 
 static void svc_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
@@ -1632,6 +1937,11 @@ static void svc_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 	v[32] = (double)sv->downs;
 	v[34] = (double)sv->cut;
 	v[36] = (double)sv->flaps;
+	v[38] = twa_mean(&sv->ready_w, s->now_ns);
+	v[40] = sv->ready_min;
+	v[42] = (double)sv->rollouts;
+	v[44] = sv->rollout_s;
+	v[45] = (double)sv->rollouts;
 	for (uint32_t r = 0; r < sv->units && o->nrows > 1; r++)
 		row_write(node_row(o, n->ops, 1 + r), &sv->rep[r].st, s->now_ns, sv->ps != NULL);
 }
@@ -1740,6 +2050,12 @@ static const struct col_def svc_cols[] = {
 	  "requests a removed replica still held at the end of its `drain`, failed as crashed" },
 	{ "flaps", COL_SUM,
 	  "changes of the replica count the other way from the previous change within 5 minutes of it (the HPA's default scale-down window): an autoscaler that flaps" },
+	{ "replicas_ready_mean", COL_MEAN,
+	  "replicas taking requests, time-averaged: replicas_mean less those starting and draining, the capacity there was" },
+	{ "replicas_ready_min", COL_MEAN,
+	  "the fewest replicas taking requests at any moment of the measured window (a rollout's max_unavailable, a crash, a slow start)" },
+	{ "rollouts", COL_SUM, "rollouts (`do: rollout`) that ended in the measured window" },
+	{ "rollout_mean_s", COL_RATIO, "their time from start to end, each" },
 	{ NULL, 0, NULL },
 };
 
@@ -1771,6 +2087,9 @@ const struct model_ops service_ops = {
 	.crash = svc_crash,
 	.recover = svc_recover,
 	.scale = svc_scale,
+	.link = svc_link,
+	.actions = svc_actions,
+	.action = svc_action,
 	.faults = SIM_FAULT(TL_CRASH) | SIM_FAULT(TL_RECOVER) | SIM_FAULT(TL_SLOW) |
 		  SIM_FAULT(TL_ERRORS) | SIM_FAULT(TL_LATENCY) | SIM_FAULT(TL_SCALE),
 	.placeable = 1,

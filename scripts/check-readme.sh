@@ -189,6 +189,21 @@ says "The worst 5-second window serves $(worst 0) requests a second against $(wo
 l="$tmp/mz/links.csv"
 says "$(fmt '%.3f' "$(cell "$l" gbit_per_s point=0 'link=*<->*')") Gbit/s cross zones, $(fmt '%.2f' "$(cell "$l" cost_per_hour point=0 'link=*<->*')") an hour; with it $(fmt '%.3f' "$(cell "$l" gbit_per_s point=1 'link=*<->*')") Gbit/s, $(fmt '%.2f' "$(cell "$l" cost_per_hour point=1 'link=*<->*')") an"
 
+# ---- a rolling deploy: its length, the replicas left, the worst window ----
+run rolling-deploy "$bin" run scenarios/rolling-deploy.yaml -q -o "$tmp/rd"
+s="$tmp/rd/summary.csv" n="$tmp/rd/nodes.csv"
+# worst99 PT: the highest p99 of point PT's windows, in ms
+worst99() {
+	awk -F, -v p="$1" 'NR == 1 { for (i = 1; i <= NF; i++) at[$i] = i; next }
+		$1 == p && $(at["latency_p99_s"]) != "NaN" && $(at["latency_p99_s"]) + 0 > m { m = $(at["latency_p99_s"]) + 0 }
+		END { printf "%.0f", m * 1000 }' "$tmp/rd/timeseries.csv"
+}
+says "Without surge the rollout takes $(fmt '%.0f' "$(cell "$n" rollout_mean_s point=0 node=web)") s, seven replicas carry the peak meanwhile (nodes.csv's \`replicas_ready_min\` $(cell "$n" replicas_ready_min point=0 node=web), \`replicas_ready_mean\` $(fmt '%.2f' "$(cell "$n" replicas_ready_mean point=0 node=web)") over the 15 minutes)"
+says "822 ms, and the whole run's $(fmt '%.0f' "$(cell "$s" latency_p99_s point=0)" 1000) ms"
+says "the p99 of the worst 10-second window is $(worst99 0) ms"
+says "$(fmt '%.0f' "$(cell "$n" rollout_mean_s point=1 node=web)") s, eight always serve (\`replicas_ready_min\` $(cell "$n" replicas_ready_min point=1 node=web)), the worst window's p99 is $(worst99 1) ms and the run's $(fmt '%.1f' "$(cell "$s" latency_p99_s point=1)" 1000) ms"
+says "while it lasts, $(fmt '%.2f' "$(cell "$s" cost_per_hour point=1)") an hour over the run instead of $(fmt '%.2f' "$(cell "$s" cost_per_hour point=0)")."
+
 # ---- autoscaling: minutes above the SLO, refusals, what is billed --------
 run autoscale-ramp "$bin" run scenarios/autoscale-ramp.yaml -q -o "$tmp/ar"
 s="$tmp/ar/summary.csv" n="$tmp/ar/nodes.csv"

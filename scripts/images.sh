@@ -35,6 +35,7 @@ autoscale-ramp-scaling    autoscale-ramp     scaling
 overload-disciplines-throughput overload-disciplines throughput_time
 multi-zone-throughput     multi-zone         throughput_time
 read-replicas-stale       read-replicas      stale_reads
+rolling-deploy-latency    rolling-deploy     latency_time
 retry-storm-recovered     retry-storm-sweep  healthy_share
 retry-storm-workers       retry-storm        node_time
 sharding-share            sharding           backend_share

@@ -680,9 +680,13 @@ static struct request *make_child(struct sim *s, const struct request *parent,
 	k->write = parent->write;
 	k->prio = parent->prio;
 	k->zone = k->origin = parent->zone;     /* from its caller's replica */
-	if (edge->size)
-		sim_size_set(s, k, edge->size);
-	else
+	if (edge->size) {
+		/* drawn by the call, not the attempt: a retry or a hedge sends
+		 * the same message and gets the same answer */
+		struct request call = { .ident = id };
+		sim_size_set(s, &call, edge->size);
+		k->bytes[0] = call.bytes[0], k->bytes[1] = call.bytes[1];
+	} else
 		k->bytes[0] = parent->bytes[0], k->bytes[1] = parent->bytes[1];
 	k->client = parent->client;
 	k->user = parent->user;

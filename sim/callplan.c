@@ -498,7 +498,7 @@ static const struct param edge_params[] = {
 	{ .name = "size", .type = PARAM_MAP, PARAM_FIELD(struct edge_cfg, size),
 	  .sub = &zone_size_table, .shape = "{request: SIZE, response: SIZE}",
 	  .def_doc = "the calling request's",
-	  .doc = "the size of each attempt and of its response, drawn per attempt: what a hop over a link (`links:`) carries, for its `bandwidth` and its `cost`" },
+	  .doc = "the size of the call's message and of its response, drawn per call (its retries and hedges send the same): what a hop over a link (`links:`) carries, for its `bandwidth` and its `cost`" },
 	{ .name = "breaker", .type = PARAM_CUSTOM, POL(breaker),
 	  .parse = parse_breaker, .shape = "NAME", .def_doc = "none",
 	  .doc = "a circuit breaker of the scenario's `breakers:` guarding each attempt, an instance of it per calling replica (resilience4j's registry is per process), or per node with scope: node; a node's edges that name one breaker with one scope share its instances: while it does not permit calls, an attempt fails at once as breaker_open, with no call made (and is not retried)" },

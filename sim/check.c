@@ -548,6 +548,8 @@ static int dist_arg_check(struct check_ctx *ctx, const struct dist_arg *g, const
 			a->v[k] = (double)u;
 		return rc;
 	case DIST_ARG_RATE:
+		if (bytes)      /* a rate of bytes means nothing */
+			return check_fail(ctx, v, w, "a size's distribution takes mean, not a rate");
 		return check_rate(ctx, v, w, &a->v[k]);
 	case DIST_ARG_FILE:
 		if ((rc = check_string(ctx, v, w, &s)))

@@ -39,6 +39,10 @@ void load_free(struct scenario *sc)
 	strmap_fini(&sc->names);
 	free(sc->name);
 	free(sc->dir);
+	for (size_t i = 0; sc->timeline && i < sc->ntimeline; i++) {
+		dist_fini(&sc->timeline[i].roll.startup);
+		dist_fini(&sc->timeline[i].roll.service);
+	}
 	free(sc->timeline);
 	for (size_t i = 0; i < sc->nbreakers; i++) {
 		param_free(&breaker_table, sc->breakers[i].cfg);

@@ -138,6 +138,9 @@ struct tl_action_def {
 				    * the kind carries it out (action) */
 	const struct param *value; /* its own key, required, placed in struct
 				    * tl_entry; NULL if none */
+	const struct param *more;  /* its optional keys, placed in struct
+				    * tl_entry, ended by an entry with no
+				    * name; NULL if none */
 	/* label writes the chart label of entry t acting on `target` (its
 	 * node or replica); text is the value as written.  NULL: "TARGET
 	 * NAME". */

@@ -504,7 +504,7 @@ static void chans_teardown(struct sim *s)
 }
 
 /* chans_measure clears the channels' counts when warm-up ends; their
- * transmitters go on as they are. */
+ * transmitters go on as they are, busy with what was queued before. */
 static void chans_measure(struct sim *s)
 {
 	for (uint32_t c = 0; s->chans && c < s->zmap->nchan; c++) {
@@ -515,6 +515,9 @@ static void chans_measure(struct sim *s)
 		memset(ch, 0, sizeof *ch);
 		ch->delay = h;
 		ch->free_ns = free_ns;
+		/* what it still has to send it sends without a pause, from now */
+		if (free_ns > s->now_ns)
+			ch->busy_ns = (double)((free_ns < s->end_ns ? free_ns : s->end_ns) - s->now_ns);
 	}
 }
 

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/dist.h"
 #include "sim/err.h"
 #include "sim/strmap.h"
 #include "sim/ytree.h"
@@ -105,6 +106,22 @@ struct tl_entry {
 				    * node's replicas in that zone (zone.h);
 				    * 0: as unit says */
 	char label[96];            /* "db slow x10", for charts */
+	/* rollout (a service's): its keys as written, `given` a bit per key
+	 * (TL_ROLL_*), and the counts the service resolves them to */
+	struct tl_rollout {
+		unsigned given;
+		double surge, unavail;     /* a count, or a percentage (pct bits) */
+		unsigned pct;              /* TL_ROLL_SURGE, TL_ROLL_UNAVAIL */
+		uint32_t nsurge, nunavail; /* resolved: max_surge, max_unavailable */
+		struct dist startup, service;
+		double speed;
+	} roll;
+};
+
+/* tl_rollout.given and .pct bits */
+enum {
+	TL_ROLL_SURGE = 1, TL_ROLL_UNAVAIL = 2, TL_ROLL_STARTUP = 4, TL_ROLL_SERVICE = 8,
+	TL_ROLL_SPEED = 16
 };
 
 struct slo;

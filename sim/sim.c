@@ -311,11 +311,15 @@ static int64_t hop_delay(struct sim *s, const struct request *req, uint32_t a, u
 	const struct zone_link *l = &z->links[z->chans[c].link];
 	struct sim_chan *ch = &s->chans[c];
 	int64_t d = link_delay(s, req, l, idx), wait = 0, tx = 0;
-	double bytes = req->bytes[back];
+	/* a reply that is no answer (a refusal, a failure) carries nothing */
+	double bytes = back && req->status != REQ_OK ? 0 : req->bytes[back];
 	if (l->bandwidth > 0 && bytes > 0) {
 		double t = bytes / l->bandwidth * 1e9;
 		tx = t < (double)(INT64_MAX / 8) ? (int64_t)(t + 0.5) : INT64_MAX / 8;
 		int64_t start = ch->free_ns > s->now_ns ? ch->free_ns : s->now_ns;
+		/* the horizon every time in the engine stays within */
+		if (tx > INT64_MAX / 4 - start)
+			tx = INT64_MAX / 4 - start > 0 ? INT64_MAX / 4 - start : 0;
 		wait = start - s->now_ns;
 		ch->free_ns = start + tx;
 		if (s->measuring && start < s->end_ns)
@@ -338,7 +342,8 @@ void sim_size_set(struct sim *s, struct request *req, const struct zone_size *z)
 	for (int i = 0; i < 2; i++) {
 		double b = d[i]->kind == DIST_CONSTANT ? d[i]->mean :
 			   dist_sample(d[i], sim_draws(s, req, SIM_DRAW_SIZE | (uint64_t)i << 8));
-		req->bytes[i] = (float)b;
+		/* a draw beyond what a size may be written as is that */
+		req->bytes[i] = (float)(b < 1e15 ? b : 1e15);
 	}
 }
 

@@ -24,7 +24,7 @@ static int add_note(struct steady_check *c, struct steady_note n)
 		return SIM_ENOMEM;
 	c->notes = v;
 	c->notes[c->nnotes++] = n;
-	if (n.what == STEADY_OVERLOAD || n.what == STEADY_SLOW)
+	if (n.what == STEADY_OVERLOAD || n.what == STEADY_SLOW || n.what == STEADY_VERSION)
 		c->unsteady = 1;
 	return 0;
 }
@@ -220,6 +220,20 @@ int steady_analyze(const struct scenario *sc, struct steady_check *out)
 	}
 	free(memo);
 	free(state);
+	/* a rollout to another service time or speed that starts inside
+	 * the measured window: before it and after it are two systems (one
+	 * that starts in the warm-up may end before the window or in it:
+	 * its end is the run's, not known here, and the trend check of the
+	 * report is left to judge it) */
+	for (size_t i = 0; i < sc->ntimeline && rc == 0; i++) {
+		const struct tl_entry *t = &sc->timeline[i];
+		if (!(t->roll.given & (TL_ROLL_SERVICE | TL_ROLL_SPEED)) || t->at_ns >= t1 ||
+		    t->at_ns < t0)
+			continue;
+		struct steady_note note = { .what = STEADY_VERSION, .node = t->node,
+					    .tau_s = (double)t->at_ns * 1e-9 };
+		rc = add_note(out, note);
+	}
 done:
 	free(ext);
 	free(lam);
@@ -286,6 +300,12 @@ void steady_note_text(const struct scenario *sc, const struct steady_note *n,
 		snprintf(buf, len,
 			 "node '%s': Pareto service with shape %g has an infinite third moment, so waiting times have infinite variance; the mean latency's interval is not valid (percentiles are)",
 			 name, n->shape);
+		break;
+	case STEADY_VERSION:
+		stats_fmt_seconds(a, sizeof a, n->tau_s);
+		snprintf(buf, len,
+			 "node '%s': the rollout at %s changes its service time inside the measured window, so the point's measures mix two versions and are neither's steady state; timeseries.csv shows each, and a run that starts after the rollout measures the new one",
+			 name, a);
 		break;
 	case STEADY_SKEWED:
 		stats_fmt_seconds(a, sizeof a, n->x3_s);

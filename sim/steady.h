@@ -76,6 +76,9 @@ enum steady_finding {
 	STEADY_HEAVY_TAIL,   /* demand third moment infinite: a warning */
 	STEADY_SKEWED,       /* under one demand above x3 per replication:
 			      * a warning */
+	STEADY_VERSION,      /* a rollout changes a node's service time or
+			      * speed inside the measured window: not
+			      * steady (tau_s: when, from the run's start) */
 };
 
 struct steady_note {

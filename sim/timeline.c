@@ -209,6 +209,8 @@ static void allowed_keys(const struct tl_action_def *d, const char **keys)
 		keys[n++] = "for";
 	if (d->value)
 		keys[n++] = d->value->name;
+	for (const struct param *m = d->more; m && m->name; m++)
+		keys[n++] = m->name;
 	keys[n] = NULL;
 }
 
@@ -283,7 +285,7 @@ static int check_entry(struct check_ctx *ctx, const struct yt_node *e, size_t i,
 	if (a == words->n)
 		return check_unknown(ctx, dn, w, "action", word, words->name);
 	const struct tl_action_def *d = words->def[a];
-	const char *keys[10];
+	const char *keys[24];
 	static const char *const req_base[] = { "at", "node", NULL };
 	allowed_keys(d, keys);
 	if ((rc = check_keys(ctx, e, what, keys, req_base)))
@@ -362,6 +364,16 @@ static int check_entry(struct check_ctx *ctx, const struct yt_node *e, size_t i,
 		if ((rc = param_check_one(ctx, d->value, w, vn, t)))
 			return rc;
 		text = vn->str;
+	}
+	/* the optional keys: what is absent, the kind makes up (its
+	 * defaults are its own, as they may depend on the node) */
+	for (const struct param *m = d->more; m && m->name; m++) {
+		const struct yt_node *mn = yt_get(e, m->name);
+		if (!mn)
+			continue;
+		snprintf(w, sizeof w, "%s.%s", what, m->name);
+		if ((rc = param_check_one(ctx, m, w, mn, t)))
+			return rc;
 	}
 	char tgt[80];
 	if (t->unit == UINT32_MAX)
@@ -600,6 +612,9 @@ int tl_check(struct check_ctx *ctx, const struct yt_node *n,
 			else
 				rc = check_entry(ctx, e, i, &words, t);
 			if (rc) {
+				/* every slot, for load_free to release what
+				 * the entries parsed so far hold */
+				sc->ntimeline = base[n->n];
 				free(base);
 				return rc;
 			}

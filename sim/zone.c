@@ -144,7 +144,7 @@ static const struct param size_params[] = {
 
 const struct param_table zone_size_table = {
 	.params = size_params, .size = sizeof(struct zone_size), .validate = param_mark_given,
-	.doc = "The sizes of a message and of its response, in bytes (B, KB, MB, GB; KiB, MiB, GiB), for the links' `bandwidth`: each hop over a link with a bandwidth takes size / bandwidth to send, after the messages before it. A workload's `size:` is its requests' (and their `next:` forwards'); a call's is its own, and a call without one carries the size of the request that makes it.",
+	.doc = "The sizes of a message and of its response, in bytes (B, KB or kB, MB, GB, TB: powers of 1000; KiB, MiB, GiB, TiB: of 1024; an empirical distribution's file holds plain numbers of bytes), for the links' `bandwidth`: each hop over a link with a bandwidth takes size / bandwidth to send, after the messages before it. A workload's `size:` is its requests' (and their `next:` forwards'); a call's is its own, and a call without one carries the size of the request that makes it.",
 };
 
 void zone_map_free(struct zone_map *z)

@@ -725,6 +725,86 @@ static void test_service_ps_mg1(void **state)
 	}
 }
 
+/* A rollout as a Deployment's RollingUpdate: 4 replicas, the new ones up
+ * 10 s after they start, from 10 s into a 100 s run.  max_unavailable 1,
+ * no surge: one old replica drains and a new one starts, four times over,
+ * so 3 take requests for 40 s and 4 exist all along (ready on average
+ * 4 - 40 / 100).  Surge 1, none unavailable: a fifth starts first, and
+ * an old one goes only when it is up; 4 take requests all along and 5
+ * exist for 40 s.  Kubernetes' defaults (25 % each: 1 and 1) start two
+ * new at a time with one missing: 20 s.  No rollout (the control): 4. */
+static void test_service_rollout_bounds(void **state)
+{
+	static const struct {
+		const char *keys;
+		double ready_min, ready_mean, exist, took;
+	} cases[] = {
+		{ ", max_surge: 0, max_unavailable: 1", 3, 3.6, 4, 40 },
+		{ ", max_surge: 1, max_unavailable: 0", 4, 4, 4.4, 40 },
+		{ "", 3, 3.8, 4.2, 20 },
+		{ NULL, 4, 4, 4, NAN },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char yaml[1000];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 100s\n"
+			 "workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: lb}\n"
+			 "nodes:\n  lb: {type: balancer, backends: web}\n"
+			 "  web: {type: service, replicas: 4, service: 1ms}\n"
+			 "%s%s%s",
+			 cases[i].keys ? "timeline:\n  - {at: 10s, node: web, do: rollout, startup: 10s" : "",
+			 cases[i].keys ? cases[i].keys : "", cases[i].keys ? "}\n" : "");
+		double lo, mean, exist, took, n, ok;
+		simtest_reps(yaml, 1, { "web.replicas_ready_min", &lo },
+			     { "web.replicas_ready_mean", &mean }, { "web.replicas_mean", &exist },
+			     { "web.rollout_mean_s", &took }, { "web.rollouts", &n }, { "@ok", &ok });
+		print_message("    rollout%s: ready %g at least, %g on average; %g exist; %g rollout of %g s\n",
+			      cases[i].keys ? cases[i].keys : " (none)", lo, mean, exist, n, took);
+		assert_true(lo == cases[i].ready_min);
+		assert_true(fabs(mean - cases[i].ready_mean) < 1e-9);
+		assert_true(fabs(exist - cases[i].exist) < 1e-9);
+		assert_true(n == (cases[i].keys != NULL));
+		assert_true(cases[i].keys ? fabs(took - cases[i].took) < 1e-9 : isnan(took));
+		assert_true(ok == 9999);         /* nothing lost: they drain at once */
+	}
+}
+
+/* The new version's own service time: with every replica replaced at
+ * once (max_unavailable 100 %), nothing takes requests from 10 s until
+ * the new ones are up at 20 s; before, requests take 1 ms, after, the new
+ * 3 ms.  A second rollout at 12 s waits for the first, then replaces the
+ * 3 ms version by a 2 ms one (speed 1.5) from 20 s to 30 s. */
+static void test_service_rollout_version(void **state)
+{
+	double lo, hi, ok, failed, n;
+	const char *yaml =
+		"duration: 100s\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: lb}\n"
+		"nodes:\n  lb: {type: balancer, backends: web}\n"
+		"  web: {type: service, replicas: 4, service: 1ms}\n"
+		"timeline:\n"
+		"  - {at: 10s, node: web, do: rollout, max_unavailable: 100%, startup: 10s, service: 3ms}\n";
+	simtest_reps(yaml, 1, { "@latency_min_ns", &lo }, { "@latency_max_ns", &hi }, { "@ok", &ok },
+		     { "@no_backend", &failed }, { "web.rollouts", &n });
+	print_message("    recreate: %g served (%g .. %g ms), %g failed\n", ok, lo * 1e-6, hi * 1e-6,
+		      failed);
+	/* 0.01 .. 9.99 s at 1 ms; 20.00 .. 99.99 s at 3 ms; 10.00 .. 19.99 s
+	 * find no replica */
+	assert_true(fabs(lo - 1e6) < 1 && fabs(hi - 3e6) < 1);
+	assert_true(ok == 999 + 8000 && failed == 1000 && n == 1);
+	char two[1200];
+	snprintf(two, sizeof two, "%s%s", yaml,
+		 "  - {at: 12s, node: web, do: rollout, max_unavailable: 100%, startup: 10s, speed: 1.5}\n");
+	double mean;
+	simtest_reps(two, 1, { "@latency_min_ns", &lo }, { "@latency_max_ns", &hi }, { "@ok", &ok },
+		     { "web.rollouts", &n }, { "@latency_mean_s", &mean });
+	print_message("    and again: %g served (%g .. %g ms), mean %.6f ms, %g rollouts\n", ok,
+		      lo * 1e-6, hi * 1e-6, mean * 1e3, n);
+	/* 999 at 1 ms, none from 10 to 30 s, then 7000 at 2 ms */
+	assert_true(ok == 999 + 7000 && n == 2);
+	assert_true(fabs(lo - 1e6) < 1 && fabs(hi - 2e6) < 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -742,6 +822,8 @@ int main(void)
 		cmocka_unit_test(test_service_pauses_synchronized),
 		cmocka_unit_test(test_service_ps_shares_exactly),
 		cmocka_unit_test(test_service_ps_mg1),
+		cmocka_unit_test(test_service_rollout_bounds),
+		cmocka_unit_test(test_service_rollout_version),
 	};
 	return cmocka_run_group_tests_name("service", tests, NULL, NULL);
 }

@@ -436,6 +436,61 @@ static void test_zone_channels(void **state)
 	sweep_free(set);
 }
 
+/* What a link carries at its edges.  A refused request's reply carries no
+ * response: 1 MB back per served request only (a service of one worker
+ * and no queue refuses most of 50/s of 100 ms).  A link still sending
+ * what queued in the warm-up is busy from the window's first moment:
+ * 2 MB a second over 1 MB/s is busy for all of it.  Messages beyond what
+ * the engine's clock can reach (a 1 TB message over 1 kbit/s, for ever)
+ * leave it busy to the end, not beyond. */
+static void test_zone_bandwidth_edges(void **state)
+{
+	struct sweep *set = simtest_load(
+		"duration: 100s\nseed: 3\n"
+		"zones: {a: {}, b: {}}\n"
+		"links:\n  - {between: [a, b], latency: 1ms, bandwidth: 1GB/s}\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 50/s}, target: api, zone: a,"
+		" size: {response: 1MB}}\n"
+		"nodes:\n  api: {type: service, workers: 1, queue: 0, service: 100ms, zones: [b]}\n");
+	struct rep_result r;
+	simtest_run(set->points[0], 0, &r);
+	double ok = (double)simtest_ended(&r, REQ_OK), refused = (double)simtest_ended(&r, REQ_REJECTED);
+	double back = link_cell(&r, 1, "gb", 0);
+	print_message("    %g served, %g refused: %g GB back\n", ok, refused, back);
+	assert_true(refused > ok);
+	assert_true(fabs(back - ok * 1e-3) < 1e-9);
+	rep_result_fini(&r);
+	sweep_free(set);
+
+	set = simtest_load("duration: 10s\nwarmup: 10s\n"
+			   "zones: {a: {}, b: {}}\n"
+			   "links:\n  - {between: [a, b], latency: 1ms, bandwidth: 1MB/s}\n"
+			   "workloads:\n  u: {arrival: {process: constant, rate: 1/s}, target: api, zone: a,"
+			   " size: {request: 2MB}}\n"
+			   "nodes:\n  api: {type: service, service: 1ms, zones: [b]}\n");
+	simtest_run(set->points[0], 0, &r);
+	double util = link_cell(&r, 0, "utilization", 0);
+	print_message("    backlog from the warm-up: utilization %.6f\n", util);
+	assert_true(fabs(util - 1) < 1e-9);
+	rep_result_fini(&r);
+	sweep_free(set);
+
+	set = simtest_load("duration: 100s\n"
+			   "zones: {a: {}, b: {}}\n"
+			   "links:\n  - {between: [a, b], latency: 1ms, bandwidth: 1kbit/s}\n"
+			   "workloads:\n  u: {arrival: {process: constant, rate: 30/s}, target: api, zone: a,"
+			   " size: {request: 1TB}}\n"
+			   "nodes:\n  api: {type: service, service: 1ms, zones: [b]}\n");
+	simtest_run(set->points[0], 0, &r);
+	util = link_cell(&r, 0, "utilization", 0);
+	print_message("    1 TB over 1 kbit/s: utilization %.6f, %llu served\n", util,
+		      (unsigned long long)simtest_ended(&r, REQ_OK));
+	assert_true(util <= 1 && util > 0.99);
+	assert_true(simtest_ended(&r, REQ_OK) == 0);
+	rep_result_fini(&r);
+	sweep_free(set);
+}
+
 /* What is refused, each at its place. */
 static void test_zone_refusals(void **state)
 {
@@ -490,6 +545,7 @@ int main(void)
 		cmocka_unit_test(test_zone_bandwidth_queues),
 		cmocka_unit_test(test_zone_bandwidth_mm1),
 		cmocka_unit_test(test_zone_bandwidth_shared),
+		cmocka_unit_test(test_zone_bandwidth_edges),
 		cmocka_unit_test(test_zone_refusals),
 	};
 	return cmocka_run_group_tests_name("zone", tests, NULL, NULL);
