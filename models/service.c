@@ -40,6 +40,7 @@
 #include "models/service.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -409,6 +410,11 @@ struct service {
 	const struct dist *roll_dist, *roll_startup;
 	double roll_inv_speed;
 	int64_t roll_start_ns;
+	uint32_t roll_up;                /* new replicas up and still in their
+					  * registration_delay: available to
+					  * the controller, as a Ready pod is */
+	int in_roll;                     /* roll_step is running: a replica
+					  * ready meanwhile leaves it to go on */
 	uint64_t rollouts;               /* ended in the measured window, */
 	double rollout_s;                /* taking this long in all */
 	struct twa ready_w;              /* nready, since warm-up */
@@ -1159,6 +1165,7 @@ static void complete(struct sim *s, struct sim_node *n, struct service *sv,
 
 static void one_ready(struct sim *s, struct sim_node *n, struct service *sv);
 static void drain_end(struct sim *s, struct sim_node *n, struct service *sv, uint64_t arg);
+static void roll_step(struct sim *s, struct sim_node *n, struct service *sv);
 
 /* scaling_event: a replica's start-up or drain ends (rare, out of the
  * end-of-service path). */
@@ -1173,6 +1180,11 @@ static void scaling_event(struct sim *s, struct sim_node *n,
 						  SVC_EV_REGISTER, NULL, slot);
 		sv->up_at[slot] = s->now_ns;
 		s->oom |= !sv->start_t[slot].ev;
+		if (sv->roll) {
+			/* Ready: the rollout counts it available */
+			sv->roll_up++;
+			roll_step(s, n, sv);
+		}
 	} else if (ev->kind == SVC_EV_READY || ev->kind == SVC_EV_REGISTER) {
 		sv->start_t[slot].ev = NULL;
 		sv->up_at[slot] = INT64_MAX;
@@ -1399,8 +1411,6 @@ static void set_active(struct sim *s, struct sim_node *n, struct service *sv, ui
 		recount(s, n, sv, r);
 }
 
-static void roll_step(struct sim *s, struct sim_node *n, struct service *sv);
-
 /* one_ready: a starting replica takes requests, at the lowest free index
  * (during a rollout, one of the new version: the rollout goes on). */
 static void one_ready(struct sim *s, struct sim_node *n, struct service *sv)
@@ -1413,7 +1423,10 @@ static void one_ready(struct sim *s, struct sim_node *n, struct service *sv)
 	reps_note(s, sv);
 	if (sv->roll) {
 		sv->nnew++;
-		roll_step(s, n, sv);
+		if (sv->cfg->register_ns > 0 && sv->roll_up)
+			sv->roll_up--;
+		if (!sv->in_roll)
+			roll_step(s, n, sv);
 	}
 }
 
@@ -1435,6 +1448,8 @@ static void add_one(struct sim *s, struct sim_node *n, struct service *sv,
 		slot++;
 	/* up at once: straight to its registration */
 	sv->up_at[slot] = d <= 0 ? s->now_ns : INT64_MAX;
+	if (d <= 0 && sv->roll)
+		sv->roll_up++;
 	sv->start_t[slot] = d <= 0 ?
 		sim_timer_set(s, s->now_ns + c->register_ns, n->id, SVC_EV_REGISTER, NULL, slot) :
 		sim_timer_set(s, s->now_ns + d, n->id, SVC_EV_READY, NULL, slot);
@@ -1537,25 +1552,27 @@ static void roll_step(struct sim *s, struct sim_node *n, struct service *sv)
 	const struct tl_rollout *ro = &sv->roll->roll;
 	uint32_t target = sv->roll_target;
 	uint32_t floor = target > ro->nunavail ? target - ro->nunavail : 0;
+	/* a replica ready at once (no start-up) counts in nnew from within
+	 * add_one; the loop, not a nested call, goes on from there */
+	sv->in_roll = 1;
 	for (int changed = 1; changed && !s->oom;) {
 		changed = 0;
-		uint32_t fresh = sv->nnew + sv->starting;   /* the new version's */
-		while (sv->spec < target + ro->nsurge && fresh < target && !s->oom) {
+		/* the new version's: up (nnew) or starting */
+		while (sv->spec < target + ro->nsurge && sv->nnew + sv->starting < target &&
+		       !s->oom) {
 			add_one(s, n, sv, sv->roll_startup);
-			fresh++;
 			changed = 1;
 		}
 		reps_note(s, sv);
-		if (!sv->roll)
-			return;              /* ended in add_one (no start-up) */
-		uint32_t old = sv->active - sv->nnew;
-		if (old && sv->active > floor) {
-			uint32_t k = sv->active - floor < old ? sv->active - floor : old;
+		uint32_t old = sv->active - sv->nnew, avail = sv->active + sv->roll_up;
+		if (old && avail > floor) {
+			uint32_t k = avail - floor < old ? avail - floor : old;
 			drain_top(s, n, sv, k);
 			reps_note(s, sv);
 			changed = 1;
 		}
 	}
+	sv->in_roll = 0;
 	if (sv->nnew < target || sv->active != sv->nnew || sv->starting)
 		return;
 	/* over: the new version is the service's */
@@ -1587,8 +1604,9 @@ static void roll_begin(struct sim *s, struct sim_node *n, struct service *sv,
 	const struct tl_rollout *ro = &t->roll;
 	sv->roll = t;
 	sv->roll_target = sv->spec;
-	sv->roll_start_ns = s->now_ns;
+	sv->roll_start_ns = t->at_ns;    /* a queued one's wait counts */
 	sv->nnew = 0;
+	sv->roll_up = 0;
 	sv->roll_dist = ro->given & TL_ROLL_SERVICE ? &ro->service : sv->dist;
 	sv->roll_inv_speed = ro->given & TL_ROLL_SPEED ? 1.0 / ro->speed : sv->inv_speed;
 	sv->roll_startup = ro->given & TL_ROLL_STARTUP ? &ro->startup : sv->startup;
@@ -1601,20 +1619,23 @@ static void svc_action(struct sim *s, struct sim_node *n, const struct tl_entry 
 		roll_begin(s, n, n->state, t);
 }
 
-/* parse_bound reads max_surge or max_unavailable: a count, or a
- * percentage of the replicas ("25%"). */
+/* parse_bound reads max_surge or max_unavailable: a count, or a whole
+ * percentage of the replicas ("25%", quoted or not, as a Deployment's
+ * IntOrString takes it), at most 100 % for max_unavailable. */
 static int parse_bound(struct check_ctx *ctx, const char *what, const struct yt_node *v,
 		       struct tl_entry *t, unsigned bit, double *out)
 {
 	double x;
 	size_t len = v->type == YT_SCALAR ? strlen(v->str) : 0;
-	if (len > 1 && v->str[len - 1] == '%' && !v->quoted) {
+	if (len > 1 && v->str[len - 1] == '%') {
 		char *end;
-		x = strtod(v->str, &end);
-		if (end != v->str + len - 1 || !(x >= 0) || x > 100)
+		unsigned long p = strtoul(v->str, &end, 10);
+		unsigned long most = bit == TL_ROLL_UNAVAIL ? 100 : 100000;
+		if (end != v->str + len - 1 || !isdigit((unsigned char)v->str[0]) || p > most)
 			return check_fail(ctx, v, what,
-					  "must be a count of replicas or a percentage from 0%% to 100%% (got '%s')",
-					  v->str);
+					  "must be a count of replicas or a whole percentage from 0%% to %lu%% (got '%s')",
+					  most, v->str);
+		x = (double)p;
 		t->roll.pct |= bit;
 	} else {
 		uint64_t u;
@@ -1690,6 +1711,8 @@ static const struct param rollout_keys[] = {
 	{ 0 }
 };
 
+static uint32_t rollout_units(const struct sc_node *nd, struct tl_entry *t);
+
 static void label_rollout(char *buf, size_t len, const char *target, const struct tl_entry *t,
 			  const char *text)
 {
@@ -1698,8 +1721,8 @@ static void label_rollout(char *buf, size_t len, const char *target, const struc
 
 static const struct tl_action_def svc_rollout = {
 	.name = "rollout", .flags = TLA_WHOLE | TLA_INSTANT, .engine = TL_KIND,
-	.more = rollout_keys, .label = label_rollout,
-	.doc = "replaces a service's replicas by a new version, as a Kubernetes Deployment's RollingUpdate does: new replicas start while those that exist stay within the count + `max_surge`, and old ones drain while those taking requests stay at the count - `max_unavailable` or more; the new version may have its own `service`, `speed` and `startup`.  A rollout that starts while one runs waits for it to end",
+	.more = rollout_keys, .label = label_rollout, .units = rollout_units,
+	.doc = "replaces a service's replicas by a new version, as a Kubernetes Deployment's RollingUpdate does: new replicas start while those that exist stay within the count + `max_surge`, and old ones drain while those taking requests stay at the count - `max_unavailable` or more; the new version may have its own `service`, `speed` and `startup`.  A new replica counts as available once up (a Ready pod), before its registration_delay is over.  Two simplifications: a rollout that starts while one runs waits for it to end (Kubernetes rolls over to the newer at once), and a replica that crashes during a rollout still counts as available to it (Kubernetes removes it first)",
 };
 
 static const struct tl_action_def *const svc_actions[] = { &svc_rollout, NULL };
@@ -1715,36 +1738,40 @@ static uint32_t round_bound(double v, int pct, uint32_t n, int up)
 	return (uint32_t)(up ? ceil(x - 1e-9) : floor(x + 1e-9));
 }
 
-/* svc_link resolves each rollout's bounds against the replicas (as
- * deployment util's ResolveFenceposts: both rounded to 0 makes
- * max_unavailable 1),
- * raises the replicas the node may have by its surge, and refuses a
- * rollout of a node whose count something else changes. */
+/* rollout_units resolves a rollout's bounds against the node's replicas
+ * (as deployment util's ResolveFenceposts: both rounded to 0 makes
+ * max_unavailable 1) and gives the most replicas it may have: the count
+ * and the surge. */
+static uint32_t rollout_units(const struct sc_node *nd, struct tl_entry *t)
+{
+	const struct service_cfg *c = nd->cfg;
+	struct tl_rollout *ro = &t->roll;
+	uint32_t n = c->replicas;
+	ro->nsurge = ro->given & TL_ROLL_SURGE ?
+		     round_bound(ro->surge, ro->pct & TL_ROLL_SURGE, n, 1) : round_bound(25, 1, n, 1);
+	ro->nunavail = ro->given & TL_ROLL_UNAVAIL ?
+		       round_bound(ro->unavail, ro->pct & TL_ROLL_UNAVAIL, n, 0) :
+		       round_bound(25, 1, n, 0);
+	if (!ro->nsurge && !ro->nunavail)
+		ro->nunavail = 1;
+	if ((uint64_t)n + ro->nsurge > SVC_MAX_REPLICAS)
+		ro->nsurge = n < SVC_MAX_REPLICAS ? SVC_MAX_REPLICAS - n : 0;
+	return n + ro->nsurge;
+}
+
+/* svc_link refuses a rollout of a node whose replica count something else
+ * changes. */
 static int svc_link(struct check_ctx *ctx, struct scenario *sc, struct sc_node *self)
 {
 	const struct service_cfg *c = self->cfg;
 	uint32_t id = (uint32_t)(self - sc->nodes);
 	int rolled = 0, scaled = 0;
 	for (size_t i = 0; i < sc->ntimeline; i++) {
-		struct tl_entry *t = &sc->timeline[i];
+		const struct tl_entry *t = &sc->timeline[i];
 		if (t->node != id)
 			continue;
 		scaled |= t->action == TL_SCALE;
-		if (t->action != TL_KIND || t->def != &svc_rollout)
-			continue;
-		rolled = 1;
-		struct tl_rollout *ro = &t->roll;
-		uint32_t n = c->replicas;
-		ro->nsurge = ro->given & TL_ROLL_SURGE ?
-			     round_bound(ro->surge, ro->pct & TL_ROLL_SURGE, n, 1) :
-			     round_bound(25, 1, n, 1);
-		ro->nunavail = ro->given & TL_ROLL_UNAVAIL ?
-			       round_bound(ro->unavail, ro->pct & TL_ROLL_UNAVAIL, n, 0) :
-			       round_bound(25, 1, n, 0);
-		if (!ro->nsurge && !ro->nunavail)
-			ro->nunavail = 1;
-		if (n + ro->nsurge > self->max_units)
-			self->max_units = n + ro->nsurge;
+		rolled |= t->action == TL_KIND && t->def == &svc_rollout;
 	}
 	if (!rolled || (!c->as.given && !scaled))
 		return 0;
@@ -2051,11 +2078,11 @@ static const struct col_def svc_cols[] = {
 	{ "flaps", COL_SUM,
 	  "changes of the replica count the other way from the previous change within 5 minutes of it (the HPA's default scale-down window): an autoscaler that flaps" },
 	{ "replicas_ready_mean", COL_MEAN,
-	  "replicas taking requests, time-averaged: replicas_mean less those starting and draining, the capacity there was" },
+	  "replicas taking requests, time-averaged: replicas_mean less those starting, draining or down, the capacity there was" },
 	{ "replicas_ready_min", COL_MEAN,
 	  "the fewest replicas taking requests at any moment of the measured window (a rollout's max_unavailable, a crash, a slow start)" },
 	{ "rollouts", COL_SUM, "rollouts (`do: rollout`) that ended in the measured window" },
-	{ "rollout_mean_s", COL_RATIO, "their time from start to end, each" },
+	{ "rollout_mean_s", COL_RATIO, "their time from their `at` (a queued one's wait included) until every new replica takes requests, each" },
 	{ NULL, 0, NULL },
 };
 

@@ -141,6 +141,11 @@ struct tl_action_def {
 	const struct param *more;  /* its optional keys, placed in struct
 				    * tl_entry, ended by an entry with no
 				    * name; NULL if none */
+	/* units (may be NULL): the most replicas entry t, just checked, may
+	 * give node nd (it may settle what its keys leave to the node), or
+	 * 0; the checker raises nd's max_units to it, before any node's
+	 * link reads it */
+	uint32_t (*units)(const struct sc_node *nd, struct tl_entry *t);
 	/* label writes the chart label of entry t acting on `target` (its
 	 * node or replica); text is the value as written.  NULL: "TARGET
 	 * NAME". */

@@ -626,6 +626,11 @@ int tl_check(struct check_ctx *ctx, const struct yt_node *n,
 			if (t->action == TL_SCALE &&
 			    t->replicas > sc->nodes[t->node].max_units)
 				sc->nodes[t->node].max_units = t->replicas;
+			if (t->def && t->def->units) {
+				uint32_t u = t->def->units(&sc->nodes[t->node], t);
+				if (u > sc->nodes[t->node].max_units)
+					sc->nodes[t->node].max_units = u;
+			}
 		}
 	}
 	size_t k = 0;

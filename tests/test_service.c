@@ -737,29 +737,45 @@ static void test_service_rollout_bounds(void **state)
 {
 	static const struct {
 		const char *keys;
+		int replicas;
 		double ready_min, ready_mean, exist, took;
 	} cases[] = {
-		{ ", max_surge: 0, max_unavailable: 1", 3, 3.6, 4, 40 },
-		{ ", max_surge: 1, max_unavailable: 0", 4, 4, 4.4, 40 },
-		{ "", 3, 3.8, 4.2, 20 },
-		{ NULL, 4, 4, 4, NAN },
+		{ ", startup: 10s, max_surge: 0, max_unavailable: 1", 4, 3, 3.6, 4, 40 },
+		{ ", startup: 10s, max_surge: 1, max_unavailable: 0", 4, 4, 4, 4.4, 40 },
+		{ ", startup: 10s", 4, 3, 3.8, 4.2, 20 },
+		/* 6: 25 % is 2 of surge (rounded up) and 1 unavailable (down):
+		 * 2 + 1 start as one goes, then 3 more as 3 go, 10 s each */
+		{ ", startup: 10s", 6, 5, 5.8, 6.4, 20 },
+		/* up at once: replaced in an instant, and no more than 4 after;
+		 * with 5 up the controller lets 2 old ones go at once (5 less
+		 * the 3 that must stay), as Kubernetes' maxScaledDown does, so
+		 * 3 take requests for no time at all */
+		{ ", startup: 0s", 4, 3, 4, 4, 0 },
+		/* up after 10 s, taking requests after 5 s more: the rollout
+		 * counts one up as available (a Ready pod) and lets an old one
+		 * go, so 2 take requests while a new one registers (5 s of
+		 * each 10 from 20 s to 45 s); a new one starts every 10 s, the
+		 * last taking requests at 55 s */
+		{ ", startup: 10s, max_surge: 0, max_unavailable: 1", 4, 2, 3.4, 4, 45 },
+		{ NULL, 4, 4, 4, 4, NAN },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char yaml[1000];
 		snprintf(yaml, sizeof yaml,
-			 "duration: 100s\n"
+			 "duration: 100s\nwarmup: 0s\n"
 			 "workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: lb}\n"
 			 "nodes:\n  lb: {type: balancer, backends: web}\n"
-			 "  web: {type: service, replicas: 4, service: 1ms}\n"
+			 "  web: {type: service, replicas: %d, service: 1ms%s}\n"
 			 "%s%s%s",
-			 cases[i].keys ? "timeline:\n  - {at: 10s, node: web, do: rollout, startup: 10s" : "",
+			 cases[i].replicas, i == 5 ? ", registration_delay: 5s" : "",
+			 cases[i].keys ? "timeline:\n  - {at: 10s, node: web, do: rollout" : "",
 			 cases[i].keys ? cases[i].keys : "", cases[i].keys ? "}\n" : "");
 		double lo, mean, exist, took, n, ok;
 		simtest_reps(yaml, 1, { "web.replicas_ready_min", &lo },
 			     { "web.replicas_ready_mean", &mean }, { "web.replicas_mean", &exist },
 			     { "web.rollout_mean_s", &took }, { "web.rollouts", &n }, { "@ok", &ok });
-		print_message("    rollout%s: ready %g at least, %g on average; %g exist; %g rollout of %g s\n",
-			      cases[i].keys ? cases[i].keys : " (none)", lo, mean, exist, n, took);
+		print_message("    %d replicas, rollout%s: ready %g at least, %g on average; %g exist; %g rollout of %g s\n",
+			      cases[i].replicas, cases[i].keys ? cases[i].keys : " (none)", lo, mean, exist, n, took);
 		assert_true(lo == cases[i].ready_min);
 		assert_true(fabs(mean - cases[i].ready_mean) < 1e-9);
 		assert_true(fabs(exist - cases[i].exist) < 1e-9);
@@ -773,7 +789,8 @@ static void test_service_rollout_bounds(void **state)
  * once (max_unavailable 100 %), nothing takes requests from 10 s until
  * the new ones are up at 20 s; before, requests take 1 ms, after, the new
  * 3 ms.  A second rollout at 12 s waits for the first, then replaces the
- * 3 ms version by a 2 ms one (speed 1.5) from 20 s to 30 s. */
+ * 3 ms version by a 2 ms one (speed 1.5) from 20 s to 30 s.  Then old and
+ * new side by side, and two rollouts with no start-up. */
 static void test_service_rollout_version(void **state)
 {
 	double lo, hi, ok, failed, n;
@@ -803,6 +820,35 @@ static void test_service_rollout_version(void **state)
 	/* 999 at 1 ms, none from 10 to 30 s, then 7000 at 2 ms */
 	assert_true(ok == 999 + 7000 && n == 2);
 	assert_true(fabs(lo - 1e6) < 1 && fabs(hi - 2e6) < 1);
+	assert_true(fabs(mean - (999 * 1e-3 + 7000 * 2e-3) / 7999) < 1e-12);
+	/* old and new side by side: 2 replicas, one at a time, from 10 s.
+	 * The old one left serves alone until the first new one is up at
+	 * 20 s; the new one then serves alone (the other old one goes)
+	 * until the second is up at 30 s.  So requests of 0 .. 20 s take
+	 * 1 ms and the rest 3 ms: the slot the new version is counted in
+	 * changes nothing that is served */
+	simtest_reps("duration: 100s\n"
+		     "workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: lb}\n"
+		     "nodes:\n  lb: {type: balancer, backends: web}\n"
+		     "  web: {type: service, replicas: 2, service: 1ms}\n"
+		     "timeline:\n  - {at: 10s, node: web, do: rollout, max_surge: 0, max_unavailable: 1,"
+		     " startup: 10s, service: 3ms}\n",
+		     1, { "@ok", &ok }, { "@latency_mean_s", &mean }, { "web.rollout_mean_s", &n });
+	print_message("    side by side: %g served, mean %.6f ms, %g s\n", ok, mean * 1e3, n);
+	assert_true(ok == 9999 && n == 20);
+	assert_true(fabs(mean - (1999 * 1e-3 + 8000 * 3e-3) / 9999) < 1e-12);
+	/* two rollouts at once with no start-up: the second waits for the
+	 * first, which is over at once, and 4 replicas remain */
+	double exist;
+	simtest_reps("duration: 100s\n"
+		     "workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: lb}\n"
+		     "nodes:\n  lb: {type: balancer, backends: web}\n"
+		     "  web: {type: service, replicas: 4, service: 1ms}\n"
+		     "timeline:\n  - {at: 10s, node: web, do: rollout, service: 2ms}\n"
+		     "  - {at: 10s, node: web, do: rollout, service: 3ms}\n",
+		     1, { "@latency_max_ns", &hi }, { "web.replicas_mean", &exist }, { "web.rollouts", &n });
+	print_message("    two at once: %g rollouts, %g replicas, up to %g ms\n", n, exist, hi * 1e-6);
+	assert_true(n == 2 && exist == 4 && fabs(hi - 3e6) < 1);
 }
 
 int main(void)
