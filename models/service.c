@@ -48,6 +48,7 @@
 #include "sim/codel.h"
 #include "sim/pause.h"
 #include "sim/psq.h"
+#include "sim/registry.h"
 #include "sim/rng.h"
 #include "sim/stats.h"
 #include "sim/timeline.h"
@@ -61,7 +62,7 @@
 #define SVC_FLAP_NS (300 * 1000000000LL)
 
 enum { SVC_EV_DONE = 1, SVC_EV_READY, SVC_EV_REGISTER, SVC_EV_DRAIN, SVC_EV_PS,
-       SVC_EV_DONE_CLASS };
+       SVC_EV_DONE_CLASS, SVC_EV_SWEEP, SVC_EV_FETCH };
 
 /* The order a replica's waiting requests are served in (`discipline`). */
 enum { DISC_FIFO, DISC_LIFO, DISC_ADAPTIVE_LIFO, DISC_CODEL, DISC_PRIORITY, DISC_DEADLINE,
@@ -96,6 +97,8 @@ struct service_cfg {
 	int preemptive;        /* priority: preemptive-resume */
 	struct codel_cfg codel;
 	struct pause_cfg pauses;
+	struct reg_cfg discovery;     /* callers without a balancer route by a
+				       * registry (registry.h) */
 };
 
 static void svc_cfg_init(void *obj)
@@ -278,6 +281,10 @@ static const struct param svc_params[] = {
 	  .sub = &pause_table, .def_doc = "none",
 	  .shape = "{every: {dist: exponential, mean: 5s}, duration: 80ms, synchronized: false}",
 	  .doc = "stop-the-world pauses (garbage collection) of each replica: work in service stalls until a pause ends, and a request started during one waits for its end (its worker is held). The first pause falls at a uniform share of the first gap, so replicas do not line up unless `synchronized`. Not modelled with discipline ps or preemptive priority" },
+	{ .name = "discovery", .type = PARAM_MAP, PARAM_FIELD(struct service_cfg, discovery),
+	  .sub = &reg_table, .def_doc = "none: its callers know its replicas at once",
+	  .shape = "{heartbeat: 30s, expiry: 90s, eviction: 60s, fetch: 30s}",
+	  .doc = "service discovery for the callers that reach it without a balancer: they route round robin over their last fetch of a registry that learns of a crashed replica only when its lease expires (below); a balancer in front routes by its own view instead" },
 	{ .name = "next", .type = PARAM_LIST, PARAM_FIELD(struct service_cfg, next),
 	  PARAM_COUNT(struct service_cfg, nnext), .elem = &route_elem,
 	  .elem_size = sizeof(struct route), .max_len = SVC_MAX_NEXT, .item = "routes",
@@ -419,6 +426,10 @@ struct service {
 	double rollout_s;                /* taking this long in all */
 	struct twa ready_w;              /* nready, since warm-up */
 	uint32_t ready_min;              /* the fewest ready since warm-up */
+
+	/* with discovery: the registry and its callers' view */
+	struct registry reg;
+	int has_reg;
 
 	/* the autoscaler, when the node has one */
 	struct as_state as;
@@ -596,6 +607,7 @@ static void svc_fini(struct sim *s, struct sim_node *n)
 	if (!sv)
 		return;
 	/* requests still held belong to the pool, which the engine frees */
+	reg_fini(&sv->reg);
 	free(sv->rep);
 	free(sv->start_t);
 	free(sv->start_at);
@@ -1074,6 +1086,8 @@ static inline uint32_t pick(struct service *sv, const struct request *req)
 {
 	uint32_t r = req->replica;
 	if (r == SIM_ANY) {
+		if (__builtin_expect(sv->has_reg, 0))
+			return reg_pick(&sv->reg);   /* UINT32_MAX: none listed */
 		if (sv->rr >= sv->active)
 			sv->rr = 0;
 		r = sv->rr++;
@@ -1086,10 +1100,25 @@ static inline uint32_t pick(struct service *sv, const struct request *req)
 static inline __attribute__((always_inline)) void arrive_at(struct sim *s, struct sim_node *n, struct service *sv,
 			     uint32_t r, struct request *req);
 
+/* none_listed: req finds no replica in its callers' view of the
+ * registry, and fails as a balancer with no backend fails it. */
+static void none_listed(struct sim *s, struct sim_node *n, struct service *sv,
+			struct request *req)
+{
+	sv->tot.arrivals++;
+	sv->tot.failed++;
+	sim_fail(s, req, REQ_NO_BACKEND, n->id);
+}
+
 static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
 {
 	struct service *sv = n->state;
-	arrive_at(s, n, sv, pick(sv, req), req);
+	uint32_t r = pick(sv, req);
+	if (__builtin_expect(r == UINT32_MAX, 0)) {
+		none_listed(s, n, sv, req);
+		return;
+	}
+	arrive_at(s, n, sv, r, req);
 }
 
 /* svc_arrive_zoned is the arrival of a service placed in zones: the hop
@@ -1099,6 +1128,10 @@ static void svc_arrive_zoned(struct sim *s, struct sim_node *n, struct request *
 {
 	struct service *sv = n->state;
 	uint32_t r = pick(sv, req);
+	if (r == UINT32_MAX) {
+		none_listed(s, n, sv, req);
+		return;
+	}
 	if (sim_zone_hop(s, n, r, req))
 		return;                  /* here again after the hop's delay */
 	arrive_at(s, n, sv, r, req);
@@ -1250,6 +1283,17 @@ static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)
 		served(s, n, sv, (uint32_t)ev->arg, req, 0);
 	} else if (ev->kind == SVC_EV_PS) {
 		ps_done(s, n, sv, (uint32_t)ev->arg);
+	} else if (ev->kind == SVC_EV_SWEEP || ev->kind == SVC_EV_FETCH) {
+		/* the registry's eviction sweep, or its callers' fetch, and
+		 * the next one */
+		const struct reg_cfg *g = &sv->cfg->discovery;
+		if (ev->kind == SVC_EV_SWEEP)
+			reg_sweep(&sv->reg, s->now_ns);
+		else
+			reg_fetch(&sv->reg);
+		int64_t every = ev->kind == SVC_EV_SWEEP ? g->eviction_ns : g->fetch_ns;
+		if (!sim_schedule(s, s->now_ns + every, n->id, ev->kind, NULL, 0))
+			s->oom = 1;
 	} else {
 		scaling_event(s, n, ev);
 	}
@@ -1385,7 +1429,10 @@ static void fail_held(struct sim *s, struct sim_node *n, struct service *sv, uin
 
 static void svc_crash(struct sim *s, struct sim_node *n, uint32_t r)
 {
-	fail_held(s, n, n->state, r);
+	struct service *sv = n->state;
+	if (sv->has_reg)
+		reg_crash(&sv->reg, r, s->now_ns);
+	fail_held(s, n, sv, r);
 }
 
 static void svc_recover(struct sim *s, struct sim_node *n, uint32_t r)
@@ -1393,6 +1440,8 @@ static void svc_recover(struct sim *s, struct sim_node *n, uint32_t r)
 	struct service *sv = n->state;
 	/* back up: its metric counts again after a whole interval */
 	sv->ready_since[r] = s->now_ns;
+	if (sv->has_reg && r < sv->active)
+		reg_join(&sv->reg, r, s->now_ns);    /* registers again */
 	recount(s, n, sv, r);
 }
 
@@ -1421,6 +1470,8 @@ static void one_ready(struct sim *s, struct sim_node *n, struct service *sv)
 	sv->drain_gen[r]++;              /* a drain at r is over: taken over */
 	set_active(s, n, sv, r + 1);
 	reps_note(s, sv);
+	if (sv->has_reg)
+		reg_join(&sv->reg, r, s->now_ns);
 	if (sv->roll) {
 		sv->nnew++;
 		if (sv->cfg->register_ns > 0 && sv->roll_up)
@@ -1465,9 +1516,12 @@ static void add_one(struct sim *s, struct sim_node *n, struct service *sv,
 static void drain_top(struct sim *s, struct sim_node *n, struct service *sv, uint32_t k)
 {
 	uint32_t to = sv->active - k;
-	for (uint32_t r = to; r < sv->active; r++)
+	for (uint32_t r = to; r < sv->active; r++) {
 		sim_schedule(s, s->now_ns + sv->cfg->drain_ns, n->id, SVC_EV_DRAIN, NULL,
 			     (uint64_t)sv->drain_gen[r] << 32 | r);
+		if (sv->has_reg)
+			reg_leave(&sv->reg, r);      /* deregisters on its way out */
+	}
 	sv->spec -= k;
 	set_active(s, n, sv, to);
 }
@@ -1879,6 +1933,22 @@ static int scaling_init(struct sim *s, struct sim_node *n, struct service *sv)
 	twa_init(&sv->ready_w, now, 0);
 	sv->ready_min = sv->nready;
 	reps_note(s, sv);
+	if (c->discovery.given) {
+		/* the registry's sweeps and its callers' fetches keep a phase
+		 * of their own, drawn per replication */
+		gsl_rng *g = sim_stream(s, n, "discovery");
+		int rc = !g || reg_init(&sv->reg, &c->discovery, sv->units, sv->active, g) ||
+			 !sim_schedule(s, (int64_t)(gsl_rng_uniform(g) *
+						    (double)c->discovery.eviction_ns),
+				       n->id, SVC_EV_SWEEP, NULL, 0) ||
+			 !sim_schedule(s, (int64_t)(gsl_rng_uniform(g) * (double)c->discovery.fetch_ns),
+				       n->id, SVC_EV_FETCH, NULL, 0);
+		if (g)
+			gsl_rng_free(g);
+		if (rc)
+			return SIM_ENOMEM;
+		sv->has_reg = 1;
+	}
 	if (!c->as.given)
 		return 0;
 	if (!(sv->mprev = calloc(sv->units, sizeof *sv->mprev)) ||
