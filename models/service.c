@@ -1086,8 +1086,6 @@ static inline uint32_t pick(struct service *sv, const struct request *req)
 {
 	uint32_t r = req->replica;
 	if (r == SIM_ANY) {
-		if (__builtin_expect(sv->has_reg, 0))
-			return reg_pick(&sv->reg);   /* UINT32_MAX: none listed */
 		if (sv->rr >= sv->active)
 			sv->rr = 0;
 		r = sv->rr++;
@@ -1113,12 +1111,34 @@ static void none_listed(struct sim *s, struct sim_node *n, struct service *sv,
 static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
 {
 	struct service *sv = n->state;
-	uint32_t r = pick(sv, req);
-	if (__builtin_expect(r == UINT32_MAX, 0)) {
+	arrive_at(s, n, sv, pick(sv, req), req);
+}
+
+/* arrive_placed is arrive_at for the arrivals of services placed in
+ * zones or found by discovery: out of line, so that the common arrival
+ * above keeps its inlined path (a third copy of it costs that path its
+ * own inlining). */
+static __attribute__((noinline)) void arrive_placed(struct sim *s, struct sim_node *n,
+						    struct service *sv, uint32_t r,
+						    struct request *req)
+{
+	arrive_at(s, n, sv, r, req);
+}
+
+/* svc_arrive_listed is the arrival of a service with discovery: a
+ * request no balancer has placed goes to the next replica of its
+ * callers' view (registry.h).  Its own function, as the zones' is. */
+static void svc_arrive_listed(struct sim *s, struct sim_node *n, struct request *req)
+{
+	struct service *sv = n->state;
+	uint32_t r = req->replica == SIM_ANY ? reg_pick(&sv->reg) : req->replica;
+	if (r == UINT32_MAX) {
 		none_listed(s, n, sv, req);
 		return;
 	}
-	arrive_at(s, n, sv, r, req);
+	if (sim_zone_hop(s, n, r, req))
+		return;                  /* here again after the hop's delay */
+	arrive_placed(s, n, sv, r, req);
 }
 
 /* svc_arrive_zoned is the arrival of a service placed in zones: the hop
@@ -1128,13 +1148,9 @@ static void svc_arrive_zoned(struct sim *s, struct sim_node *n, struct request *
 {
 	struct service *sv = n->state;
 	uint32_t r = pick(sv, req);
-	if (r == UINT32_MAX) {
-		none_listed(s, n, sv, req);
-		return;
-	}
 	if (sim_zone_hop(s, n, r, req))
 		return;                  /* here again after the hop's delay */
-	arrive_at(s, n, sv, r, req);
+	arrive_placed(s, n, sv, r, req);
 }
 
 /* arrive_at: req reaches replica r. */
@@ -1948,6 +1964,7 @@ static int scaling_init(struct sim *s, struct sim_node *n, struct service *sv)
 		if (rc)
 			return SIM_ENOMEM;
 		sv->has_reg = 1;
+		n->arrive = svc_arrive_listed;
 	}
 	if (!c->as.given)
 		return 0;
