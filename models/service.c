@@ -62,7 +62,7 @@
 #define SVC_FLAP_NS (300 * 1000000000LL)
 
 enum { SVC_EV_DONE = 1, SVC_EV_READY, SVC_EV_REGISTER, SVC_EV_DRAIN, SVC_EV_PS,
-       SVC_EV_DONE_CLASS, SVC_EV_SWEEP, SVC_EV_FETCH };
+       SVC_EV_DONE_CLASS, SVC_EV_SWEEP, SVC_EV_FETCH, SVC_EV_STEP };
 
 /* The order a replica's waiting requests are served in (`discipline`). */
 enum { DISC_FIFO, DISC_LIFO, DISC_ADAPTIVE_LIFO, DISC_CODEL, DISC_PRIORITY, DISC_DEADLINE,
@@ -417,6 +417,9 @@ struct service {
 	const struct dist *roll_dist, *roll_startup;
 	double roll_inv_speed;
 	int64_t roll_start_ns;
+	uint32_t roll_stepno;            /* the canary step reached for, or
+					  * nsteps: all */
+	int roll_paused;                 /* holding a step (SVC_EV_STEP due) */
 	uint32_t roll_up;                /* new replicas up and still in their
 					  * registration_delay: available to
 					  * the controller, as a Ready pod is */
@@ -1299,6 +1302,11 @@ static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)
 		served(s, n, sv, (uint32_t)ev->arg, req, 0);
 	} else if (ev->kind == SVC_EV_PS) {
 		ps_done(s, n, sv, (uint32_t)ev->arg);
+	} else if (ev->kind == SVC_EV_STEP) {
+		/* a canary step held long enough: on to the next */
+		sv->roll_paused = 0;
+		sv->roll_stepno++;
+		roll_step(s, n, sv);
 	} else if (ev->kind == SVC_EV_SWEEP || ev->kind == SVC_EV_FETCH) {
 		/* the registry's eviction sweep, or its callers' fetch, and
 		 * the next one */
@@ -1622,29 +1630,45 @@ static void roll_step(struct sim *s, struct sim_node *n, struct service *sv)
 	const struct tl_rollout *ro = &sv->roll->roll;
 	uint32_t target = sv->roll_target;
 	uint32_t floor = target > ro->nunavail ? target - ro->nunavail : 0;
+	if (sv->roll_paused)
+		return;                  /* holding a canary step */
+	/* the new version's replicas this step asks for (Argo Rollouts'
+	 * basic canary: ceil(weight x count / 100)), and the old ones kept */
+	uint32_t want = target;
+	if (sv->roll_stepno < ro->nsteps)
+		want = (uint32_t)ceil((double)ro->weight[sv->roll_stepno] * target / 100 - 1e-9);
+	uint32_t keep = target - want;
 	/* a replica ready at once (no start-up) counts in nnew from within
 	 * add_one; the loop, not a nested call, goes on from there */
 	sv->in_roll = 1;
 	for (int changed = 1; changed && !s->oom;) {
 		changed = 0;
 		/* the new version's: up (nnew) or starting */
-		while (sv->spec < target + ro->nsurge && sv->nnew + sv->starting < target &&
+		while (sv->spec < target + ro->nsurge && sv->nnew + sv->starting < want &&
 		       !s->oom) {
 			add_one(s, n, sv, sv->roll_startup);
 			changed = 1;
 		}
 		reps_note(s, sv);
 		uint32_t old = sv->active - sv->nnew, avail = sv->active + sv->roll_up;
-		if (old && avail > floor) {
-			uint32_t k = avail - floor < old ? avail - floor : old;
+		if (old > keep && avail > floor) {
+			uint32_t k = avail - floor < old - keep ? avail - floor : old - keep;
 			drain_top(s, n, sv, k);
 			reps_note(s, sv);
 			changed = 1;
 		}
 	}
 	sv->in_roll = 0;
-	if (sv->nnew < target || sv->active != sv->nnew || sv->starting)
+	if (sv->nnew < want || sv->active != target || sv->starting)
 		return;
+	if (sv->roll_stepno < ro->nsteps) {
+		/* the step's weight is reached: hold it, then the next */
+		sv->roll_paused = 1;
+		if (!sim_schedule(s, s->now_ns + ro->pause_ns[sv->roll_stepno], n->id, SVC_EV_STEP,
+				  NULL, 0))
+			s->oom = 1;
+		return;
+	}
 	/* over: the new version is the service's */
 	sv->dist = sv->roll_dist;
 	sv->inv_speed = sv->roll_inv_speed;
@@ -1677,6 +1701,8 @@ static void roll_begin(struct sim *s, struct sim_node *n, struct service *sv,
 	sv->roll_start_ns = t->at_ns;    /* a queued one's wait counts */
 	sv->nnew = 0;
 	sv->roll_up = 0;
+	sv->roll_stepno = 0;
+	sv->roll_paused = 0;
 	sv->roll_dist = ro->given & TL_ROLL_SERVICE ? &ro->service : sv->dist;
 	sv->roll_inv_speed = ro->given & TL_ROLL_SPEED ? 1.0 / ro->speed : sv->inv_speed;
 	sv->roll_startup = ro->given & TL_ROLL_STARTUP ? &ro->startup : sv->startup;
@@ -1762,6 +1788,49 @@ static int parse_roll_speed(struct check_ctx *ctx, const char *what, const struc
 	return check_double(ctx, v, what, 1e-6, 1e6, &t->roll.speed);
 }
 
+/* parse_canary reads `canary: [{weight: 10, pause: 5m}, ...]`: weights
+ * that grow, each a whole percentage from 1 to 100, each held `pause`. */
+static int parse_canary(struct check_ctx *ctx, const char *what, const struct yt_node *v,
+			void *field)
+{
+	struct tl_entry *t = field;
+	struct tl_rollout *ro = &t->roll;
+	if (v->type != YT_SEQ || v->n == 0 || v->n > TL_ROLL_STEPS)
+		return check_fail(ctx, v, what,
+				  "must be a list of 1 to %d steps such as {weight: 10, pause: 5m}",
+				  TL_ROLL_STEPS);
+	static const char *const keys[] = { "weight", "pause", NULL };
+	static const char *const need[] = { "weight", NULL };
+	for (size_t i = 0; i < v->n; i++) {
+		const struct yt_node *e = v->items[i];
+		char w[160];
+		snprintf(w, sizeof w, "%s[%zu]", what, i);
+		if (e->type != YT_MAP)
+			return check_fail(ctx, e, w, "must be a step such as {weight: 10, pause: 5m}");
+		int rc = check_keys(ctx, e, w, keys, need);
+		if (rc)
+			return rc;
+		uint64_t pct;
+		char ww[180];
+		snprintf(ww, sizeof ww, "%s.weight", w);
+		if ((rc = check_uint(ctx, yt_get(e, "weight"), ww, 1, 100, &pct)))
+			return rc;
+		if (i && pct <= ro->weight[i - 1])
+			return check_fail(ctx, yt_get(e, "weight"), ww,
+					  "must be more than the step before's (%u): a canary only grows",
+					  ro->weight[i - 1]);
+		ro->weight[i] = (uint8_t)pct;
+		ro->pause_ns[i] = 0;
+		const struct yt_node *pn = yt_get(e, "pause");
+		snprintf(ww, sizeof ww, "%s.pause", w);
+		if (pn && (rc = check_duration(ctx, pn, ww, 0, &ro->pause_ns[i])))
+			return rc;
+	}
+	ro->nsteps = (uint32_t)v->n;
+	ro->given |= TL_ROLL_CANARY;
+	return 0;
+}
+
 static const struct param rollout_keys[] = {
 	{ .name = "max_surge", .type = PARAM_CUSTOM, .parse = parse_surge,
 	  .shape = "COUNT or PERCENT", .def_doc = "25%",
@@ -1778,6 +1847,9 @@ static const struct param rollout_keys[] = {
 	{ .name = "speed", .type = PARAM_CUSTOM, .parse = parse_roll_speed,
 	  .shape = "number", .def_doc = "the service's",
 	  .doc = "the new version's `speed` (a slower build: below the old)" },
+	{ .name = "canary", .type = PARAM_CUSTOM, .parse = parse_canary,
+	  .shape = "[{weight: PERCENT, pause: DURATION}, ...]", .def_doc = "none: all at once",
+	  .doc = "steps before the rest, as Argo Rollouts' canary steps (setWeight, then a pause of that long) without traffic routing: the new version gets ceil(weight x count / 100) of the replicas, and so about that share of the requests, the old ones the rest, within max_surge and max_unavailable; once a step's replicas are all up it holds for `pause`; after the last step, all are replaced" },
 	{ 0 }
 };
 

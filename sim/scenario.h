@@ -87,6 +87,8 @@ enum tl_action {
 #define SIM_FAULT(a) (1u << (a))
 
 /* One entry of `timeline:`, checked (timeline.h). */
+#define TL_ROLL_STEPS 16
+
 struct tl_entry {
 	int64_t at_ns;
 	int64_t for_ns;            /* 0: to the end of the run */
@@ -115,13 +117,19 @@ struct tl_entry {
 		uint32_t nsurge, nunavail; /* resolved: max_surge, max_unavailable */
 		struct dist startup, service;
 		double speed;
+		/* canary steps (Argo Rollouts' setWeight and pause): the
+		 * new version's share of the replicas, then how long to hold
+		 * it; after the last, all */
+		uint32_t nsteps;
+		uint8_t weight[TL_ROLL_STEPS];
+		int64_t pause_ns[TL_ROLL_STEPS];
 	} roll;
 };
 
-/* tl_rollout.given and .pct bits */
+/* tl_rollout.given and .pct bits; the most canary steps */
 enum {
 	TL_ROLL_SURGE = 1, TL_ROLL_UNAVAIL = 2, TL_ROLL_STARTUP = 4, TL_ROLL_SERVICE = 8,
-	TL_ROLL_SPEED = 16
+	TL_ROLL_SPEED = 16, TL_ROLL_CANARY = 32
 };
 
 struct slo;

@@ -851,6 +851,48 @@ static void test_service_rollout_version(void **state)
 	assert_true(n == 2 && exist == 4 && fabs(hi - 3e6) < 1);
 }
 
+/* Canary steps, as Argo Rollouts' basic canary (no traffic routing)
+ * weighs them: the new version gets ceil(weight x 10 / 100) of 10
+ * replicas, and a round robin balancer sends it that share.  Measured
+ * from 25 s to 85 s, while the first step (reached at 20 s, when the new
+ * replicas are up) holds: 20 % on 2 replicas, or 25 % on ceil(2.5) = 3,
+ * of requests of 3 ms against 1 ms: means of 1.4 ms and 1.6 ms exactly.
+ * Then the whole rollout with the defaults (max_surge 3, max_unavailable
+ * 2): 10 s to reach the step, 30 s held, and 20 s in two waves for the
+ * rest. */
+static void test_service_rollout_canary(void **state)
+{
+	static const struct { int weight; double mean; } cases[] = { { 20, 1.4e-3 }, { 25, 1.6e-3 } };
+	for (size_t i = 0; i < 2; i++) {
+		char yaml[1000];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 60s\nwarmup: 25s\n"
+			 "workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: lb}\n"
+			 "nodes:\n  lb: {type: balancer, backends: web}\n"
+			 "  web: {type: service, replicas: 10, service: 1ms}\n"
+			 "timeline:\n  - {at: 10s, node: web, do: rollout, startup: 10s, service: 3ms,"
+			 " canary: [{weight: %d, pause: 1000s}]}\n",
+			 cases[i].weight);
+		double mean, ok, lo;
+		simtest_reps(yaml, 1, { "@latency_mean_s", &mean }, { "@ok", &ok },
+			     { "web.replicas_ready_min", &lo });
+		print_message("    canary at %d %%: %g served, mean %.6f ms, at least %g ready\n",
+			      cases[i].weight, ok, mean * 1e3, lo);
+		assert_true(ok == 6000 && lo == 10);
+		assert_true(fabs(mean - cases[i].mean) < 1e-12);
+	}
+	double took, n;
+	simtest_reps("duration: 200s\nwarmup: 0s\n"
+		     "workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: lb}\n"
+		     "nodes:\n  lb: {type: balancer, backends: web}\n"
+		     "  web: {type: service, replicas: 10, service: 1ms}\n"
+		     "timeline:\n  - {at: 10s, node: web, do: rollout, startup: 10s, service: 3ms,"
+		     " canary: [{weight: 20, pause: 30s}]}\n",
+		     1, { "web.rollout_mean_s", &took }, { "web.rollouts", &n });
+	print_message("    the whole rollout: %g s (%g)\n", took, n);
+	assert_true(n == 1 && fabs(took - 60) < 1e-9);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -870,6 +912,7 @@ int main(void)
 		cmocka_unit_test(test_service_ps_mg1),
 		cmocka_unit_test(test_service_rollout_bounds),
 		cmocka_unit_test(test_service_rollout_version),
+		cmocka_unit_test(test_service_rollout_canary),
 	};
 	return cmocka_run_group_tests_name("service", tests, NULL, NULL);
 }
