@@ -260,6 +260,9 @@ static void timeline_doc(FILE *f, const struct load_lang *lang, enum param_forma
 				used += (size_t)snprintf(kinds + used, sizeof kinds - used, "%s%s",
 							 used ? ", " : "", ops->kind);
 		}
+		/* the engine's actions of the links between zones */
+		if (!used && acts[i]->engine == TL_PARTITION)
+			snprintf(kinds, sizeof kinds, "links between zones");
 		if (md)
 			fprintf(f, "| `%s` | %s | %s |\n", acts[i]->name, acts[i]->doc, kinds);
 		else

@@ -853,8 +853,10 @@ static void write_timeline(struct report *r, size_t p, const struct scenario *sc
 	for (size_t i = 0; i < sc->ntimeline; i++) {
 		const struct tl_entry *t = &sc->timeline[i];
 		int64_t stop = t->for_ns && t->at_ns + t->for_ns < end ? t->at_ns + t->for_ns : end;
-		char name[96];
-		if (t->zone)    /* its replicas in a zone: an outage's share */
+		char name[160];
+		if (t->node == TL_LINKS)   /* the links between two zone patterns */
+			snprintf(name, sizeof name, "%s<->%s", t->between[0], t->between[1]);
+		else if (t->zone)    /* its replicas in a zone: an outage's share */
 			snprintf(name, sizeof name, "%s[%s]", sc->nodes[t->node].name,
 				 sc->zmap->names[t->zone]);
 		else if (t->unit == SIM_ANY)

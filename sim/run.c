@@ -190,13 +190,46 @@ static void tl_apply(struct sim *s, uint32_t k)
 	}
 }
 
+/* links_apply works out the faults of each pair of zones from the active
+ * entries of the links (`between:`): cut by any partition, delayed by the
+ * sum of the latency spikes. */
+static void links_apply(struct sim *s)
+{
+	const struct scenario *sc = s->sc;
+	const struct zone_map *z = s->zmap;
+	size_t w = (size_t)z->n + 1;
+	memset(s->zfault, 0, w * w * sizeof *s->zfault);
+	for (size_t i = 0; i < sc->ntimeline; i++) {
+		const struct tl_entry *t = &sc->timeline[i];
+		if (t->node != TL_LINKS || !s->tl_active[i])
+			continue;
+		for (uint32_t a = 1; a <= z->n; a++)
+			for (uint32_t b = 1; b <= z->n; b++) {
+				if (!zone_between(z, t->between[0], t->between[1], a, b))
+					continue;
+				struct sim_zfault *f = &s->zfault[a * w + b];
+				if (t->action == TL_PARTITION)
+					f->cut++;
+				else
+					f->add_ns += t->add_ns;
+			}
+	}
+}
+
 static void tl_event(struct sim *s, struct event *ev)
 {
 	const struct scenario *sc = s->sc;
 	size_t i = (size_t)ev->arg;
 	const struct tl_entry *t = &sc->timeline[i];
-	struct sim_node *n = &s->nodes[t->node];
 	int start = ev->kind == SIM_EV_TL_START;
+	if (t->node == TL_LINKS) {
+		s->tl_active[i] = (uint8_t)start;
+		if (start && t->for_ns)
+			sim_schedule(s, s->now_ns + t->for_ns, 0, SIM_EV_TL_END, NULL, i);
+		links_apply(s);
+		return;
+	}
+	struct sim_node *n = &s->nodes[t->node];
 	if (t->action == TL_SCALE) {
 		s->tl_active[i] = (uint8_t)start;
 		if (start && t->for_ns)
@@ -481,9 +514,18 @@ static double cost_per_hour(struct sim *s, double duration_s, struct rep_result 
 	return priced ? sum : NAN;
 }
 
-/* chans_setup gives a run with links its channels: 0 or SIM_ENOMEM. */
+/* chans_setup gives a run with links its channels, and with entries of
+ * the links on its timeline their faults: 0 or SIM_ENOMEM. */
 static int chans_setup(struct sim *s)
 {
+	for (size_t i = 0; s->zmap && i < s->sc->ntimeline; i++) {
+		if (s->sc->timeline[i].node != TL_LINKS)
+			continue;
+		size_t w = (size_t)s->zmap->n + 1;
+		if (!(s->zfault = calloc(w * w, sizeof *s->zfault)))
+			return SIM_ENOMEM;
+		break;
+	}
 	uint32_t n = s->zmap ? s->zmap->nchan : 0;
 	if (!n)
 		return 0;
@@ -501,6 +543,8 @@ static void chans_teardown(struct sim *s)
 		hist_fini(&s->chans[c].delay);
 	free(s->chans);
 	s->chans = NULL;
+	free(s->zfault);
+	s->zfault = NULL;
 }
 
 /* chans_measure clears the channels' counts when warm-up ends; their
@@ -533,6 +577,7 @@ static double write_links(struct sim *s, double duration_s, struct rep_result *o
 		double *v = out->links.v + (size_t)c * LINK_NCOLS * 2, hops = (double)ch->hops;
 		double per_h = duration_s > 0 ? 3600 / duration_s : NAN;
 		v[2 * LINK_HOPS] = hops;
+		v[2 * LINK_LOST] = (double)ch->lost;
 		v[2 * LINK_GB] = ch->bytes * 1e-9;
 		v[2 * LINK_GBIT] = duration_s > 0 ? ch->bytes * 8e-9 / duration_s : NAN;
 		v[2 * LINK_UTIL] = l->bandwidth > 0 && duration_s > 0 ?

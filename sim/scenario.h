@@ -78,7 +78,7 @@ struct sc_breaker {
  * keys); TL_KIND is an action a kind declares and carries out itself
  * (model_ops.actions). */
 enum tl_action {
-	TL_CRASH, TL_RECOVER, TL_SLOW, TL_ERRORS, TL_LATENCY, TL_SCALE,
+	TL_CRASH, TL_RECOVER, TL_SLOW, TL_ERRORS, TL_LATENCY, TL_SCALE, TL_PARTITION,
 	TL_NENGINE,
 	TL_KIND = TL_NENGINE
 };
@@ -86,7 +86,9 @@ enum tl_action {
 /* Bits of model_ops.faults: the engine's actions a kind supports. */
 #define SIM_FAULT(a) (1u << (a))
 
-/* One entry of `timeline:`, checked (timeline.h). */
+/* One entry of `timeline:`, checked (timeline.h).  An entry of the links
+ * between zones (`between:`) names no node: its node is TL_LINKS. */
+#define TL_LINKS (UINT32_MAX - 1)
 #define TL_ROLL_STEPS 16
 
 struct tl_entry {
@@ -107,6 +109,9 @@ struct tl_entry {
 	uint32_t zone;             /* crash, recover of a zone (`zone:`): the
 				    * node's replicas in that zone (zone.h);
 				    * 0: as unit says */
+	char between[2][72];       /* an entry of the links between two zone
+				    * patterns (`between:`, node TL_LINKS):
+				    * partition, latency */
 	char label[96];            /* "db slow x10", for charts */
 	/* rollout (a service's): its keys as written, `given` a bit per key
 	 * (TL_ROLL_*), and the counts the service resolves them to */

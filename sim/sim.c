@@ -83,6 +83,7 @@ const struct col_def sim_cost_cols[] = {
 
 const struct col_def sim_link_cols[] = {
 	[LINK_HOPS] = { "hops", COL_SUM, "hops that took the channel in the measured window: requests to a replica across it and replies back" },
+	[LINK_LOST] = { "lost", COL_SUM, "hops lost to a partition (`do: partition` on the timeline) in the measured window, not counted in hops" },
 	[LINK_GB] = { "gb", COL_SUM, "what they carried, GB (10^9 bytes), by their `size:`" },
 	[LINK_GBIT] = { "gbit_per_s", COL_MEAN, "that as a rate over the measured window, Gbit/s" },
 	[LINK_UTIL] = { "utilization", COL_MEAN, "the share of the measured window its transmitter was sending, by `bandwidth`; NaN without one" },
@@ -296,7 +297,7 @@ static int64_t link_delay(struct sim *s, const struct request *req, const struct
 }
 
 /* hop_delay is the delay of req's hop from zone a to zone b, for purpose
- * index idx, carrying req->bytes[back]: the wait for the channel's
+ * index idx, carrying req->bytes[back], or -1 when a partition loses it: the wait for the channel's
  * transmitter and the sending, when its link has a bandwidth (first come
  * first served: the transmitter's next free moment is all it needs, as
  * hops reach it in time order), then the latency.  Counted for links.csv
@@ -306,11 +307,21 @@ static int64_t hop_delay(struct sim *s, const struct request *req, uint32_t a, u
 {
 	const struct zone_map *z = s->zmap;
 	int32_t c = zone_chan_of(z, a, b);
+	int64_t extra = 0;
+	if (__builtin_expect(s->zfault != NULL, 0)) {
+		const struct sim_zfault *f = &s->zfault[a * (z->n + 1) + b];
+		if (f->cut) {
+			if (c >= 0 && s->measuring)
+				s->chans[c].lost++;
+			return -1;
+		}
+		extra = f->add_ns;
+	}
 	if (c < 0)
-		return 0;
+		return extra;
 	const struct zone_link *l = &z->links[z->chans[c].link];
 	struct sim_chan *ch = &s->chans[c];
-	int64_t d = link_delay(s, req, l, idx), wait = 0, tx = 0;
+	int64_t d = link_delay(s, req, l, idx) + extra, wait = 0, tx = 0;
 	/* a reply that is no answer (a refusal, a failure) carries nothing */
 	double bytes = back && req->status != REQ_OK ? 0 : req->bytes[back];
 	if (l->bandwidth > 0 && bytes > 0) {
@@ -357,7 +368,11 @@ int sim_zone_move(struct sim *s, struct sim_node *n, uint32_t r, struct request 
 	req->zone = to;
 	req->zflags = (uint8_t)((req->zflags | SIM_Z_MOVED) & ~SIM_Z_BACK);
 	int64_t d = hop_delay(s, req, from, to, to, 0);
-	if (d <= 0)
+	if (d < 0)
+		return 1;                /* lost: it never arrives, and its
+					  * caller's timeout is all that ends
+					  * its wait */
+	if (d == 0)
 		return 0;
 	req->zflags |= SIM_Z_TRANSIT;
 	req->replica = r;
@@ -374,6 +389,8 @@ int sim_zone_reply(struct sim *s, struct request *req)
 	uint16_t from = req->zone;
 	req->zone = req->origin;
 	int64_t d = hop_delay(s, req, from, req->origin, from | 1u << 23, 1);
+	if (d < 0)
+		return 1;                /* the reply lost on its way back */
 	if (d <= 0)
 		return 0;
 	if (!sim_schedule(s, s->now_ns + d, 0, SIM_EV_REPLY, req, 0))

@@ -294,8 +294,8 @@ extern const struct col_def sim_link_cols[];
 
 /* sim_link_cols' columns, in order (two cells each in a row) */
 enum {
-	LINK_HOPS, LINK_GB, LINK_GBIT, LINK_UTIL, LINK_WAIT, LINK_TRANSFER, LINK_DELAY, LINK_P99,
-	LINK_COST, LINK_NCOLS
+	LINK_HOPS, LINK_LOST, LINK_GB, LINK_GBIT, LINK_UTIL, LINK_WAIT, LINK_TRANSFER, LINK_DELAY,
+	LINK_P99, LINK_COST, LINK_NCOLS
 };
 
 /* model_row_cols is the number of columns in a row of kind ops: its own,
@@ -484,6 +484,9 @@ struct sim {
 	const struct zone_map *zmap; /* zones and links (zone.h); NULL: none */
 	struct sim_chan *chans;      /* [zmap->nchan]: each link channel's
 				      * transmitter and counts */
+	struct sim_zfault *zfault;   /* [(zones + 1)^2] the timeline's faults of
+				      * the links (`between:`), from x (n + 1)
+				      * + to; NULL when it has none */
 	int oom;                     /* an allocation failed mid-run */
 	int stuck;                   /* the clock stopped advancing */
 };

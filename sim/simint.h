@@ -122,9 +122,17 @@ struct call {
  * sent and carried.  run.c makes them (struct sim.chans) when the
  * scenario has links, clears the counts when warm-up ends and writes
  * links.csv's cells from them; sim.c counts in them (hop_delay). */
+/* The timeline's faults of the hops from one zone to another: lost (a
+ * partition), or delayed by add_ns more.  run.c sets them as entries of
+ * the links start and end; sim.c reads them (hop_delay). */
+struct sim_zfault {
+	uint32_t cut;                /* active partitions */
+	int64_t add_ns;              /* active latency spikes, summed */
+};
+
 struct sim_chan {
 	int64_t free_ns;
-	uint64_t hops;
+	uint64_t hops, lost;
 	double bytes;
 	double busy_ns, wait_ns, tx_ns, delay_ns;     /* summed */
 	struct hist delay;

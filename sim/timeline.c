@@ -89,6 +89,8 @@ const struct tl_action_def tl_engine_actions[] = {
 	[TL_SCALE] = { .name = "scale", .flags = TLA_WHOLE, .engine = TL_SCALE,
 		       .value = &replicas_key, .label = label_scale,
 		       .doc = "the node has `replicas` replicas from now on: a service's added ones take requests after its `startup`, its removed ones drain for up to its `drain`; elsewhere removed ones finish what they hold (whole nodes only)" },
+	[TL_PARTITION] = { .name = "partition", .engine = TL_PARTITION,
+			   .doc = "with `between: [A, B]` instead of a node: every hop between the zones matching A and those matching B, either way, is lost (a request never arrives, a reply never comes back): callers fail after their own timeout.  `latency` with `between:` adds `add` to each hop instead" },
 	{ 0 }
 };
 
@@ -111,6 +113,9 @@ static const struct param entry_params[] = {
 	  .doc = "one replica of the node" },
 	{ .name = "zone", .type = PARAM_CUSTOM, .parse = by_hand, .shape = "ZONE", .def_doc = "none",
 	  .doc = "instead of node: `crash` and `recover` of every replica placed in the zone, of every node (a zone outage)" },
+	{ .name = "between", .type = PARAM_CUSTOM, .parse = by_hand, .shape = "[PATTERN, PATTERN]",
+	  .def_doc = "none",
+	  .doc = "instead of node: `partition` or `latency` of the hops between two zone patterns, either way (a partition, a latency spike)" },
 	{ .name = "consumer", .type = PARAM_CUSTOM, .parse = by_hand, .shape = "integer", .def_doc = "the whole unit",
 	  .doc = "`crash` and `recover`: one consumer of a queue's group (`node: NAME[G]`)" },
 	{ .name = "do", .type = PARAM_CUSTOM, .parse = by_hand, .shape = "ACTION", .flags = PARAM_REQUIRED,
@@ -318,6 +323,9 @@ static int check_entry(struct check_ctx *ctx, const struct yt_node *e, size_t i,
 	}
 	/* the node's kind may know the word as another action than the
 	 * first of that name (its own) */
+	if (!strcmp(word, tl_engine_actions[TL_PARTITION].name))
+		return check_fail(ctx, dn, what,
+				  "a partition cuts the links between zones: write between: [A, B] instead of node:");
 	if (!(d = supported(nd->ops, word)))
 		return check_fail(ctx, dn, what, "nodes of type %s do not support '%s'",
 				  nd->ops->kind, word);
@@ -549,6 +557,93 @@ static int check_zone_entry(struct check_ctx *ctx, const struct yt_node *e, size
 	return 0;
 }
 
+/* check_link_entry checks entry e (index i), one of the links between
+ * two zone patterns (`between:`): a partition, or a latency spike. */
+static int check_link_entry(struct check_ctx *ctx, const struct yt_node *e, size_t i,
+			    struct tl_entry *t)
+{
+	struct scenario *sc = ctx->sc;
+	const struct zone_map *z = sc->zmap;
+	char what[96], w[128];
+	snprintf(what, sizeof what, "timeline[%zu]", i);
+	const struct yt_node *bn = yt_get(e, "between"), *dn = yt_get(e, "do");
+	int rc;
+	snprintf(w, sizeof w, "%s.between", what);
+	if (!z)
+		return check_fail(ctx, bn, w, "names zones, and the scenario has no zones:");
+	if (yt_get(e, "node") || yt_get(e, "zone"))
+		return check_fail(ctx, e, what,
+				  "names a node or a zone and the links between zones: write between: [A, B] alone for a partition or a latency spike of the links");
+	if (bn->type != YT_SEQ || bn->n != 2)
+		return check_fail(ctx, bn, w, "must be two zone patterns, such as [us-east-1a, \"eu-*\"]");
+	for (int k = 0; k < 2; k++) {
+		const char *p;
+		if ((rc = check_string(ctx, bn->items[k], w, &p)))
+			return rc;
+		if (strlen(p) >= sizeof t->between[k])
+			return check_fail(ctx, bn->items[k], w, "a pattern of at most %zu characters",
+					  sizeof t->between[k] - 1);
+		snprintf(t->between[k], sizeof t->between[k], "%s", p);
+	}
+	int any = 0;
+	for (uint32_t a = 1; a <= z->n && !any; a++)
+		for (uint32_t b = 1; b <= z->n && !any; b++)
+			any = zone_between(z, t->between[0], t->between[1], a, b);
+	if (!any)
+		return check_fail(ctx, bn, w, "matches no pair of zones");
+	const char *word;
+	snprintf(w, sizeof w, "%s.do", what);
+	if (!dn)
+		return check_fail(ctx, e, what, "missing required key 'do' (partition or latency)");
+	if ((rc = check_string(ctx, dn, w, &word)))
+		return rc;
+	static const char *const link_words[] = { "partition", "latency", NULL };
+	int a = !strcmp(word, "partition") ? TL_PARTITION : !strcmp(word, "latency") ? TL_LATENCY : -1;
+	if (a < 0)
+		return check_unknown(ctx, dn, w, "action for the links between zones", word, link_words);
+	static const char *const pkeys[] = { "at", "between", "do", "for", NULL };
+	static const char *const lkeys[] = { "at", "between", "do", "for", "add", NULL };
+	static const char *const preq[] = { "at", "between", "do", NULL };
+	static const char *const lreq[] = { "at", "between", "do", "add", NULL };
+	if ((rc = check_keys(ctx, e, what, a == TL_LATENCY ? lkeys : pkeys,
+			     a == TL_LATENCY ? lreq : preq)))
+		return rc;
+	snprintf(w, sizeof w, "%s.at", what);
+	if ((rc = param_check_one(ctx, entry_key("at"), w, yt_get(e, "at"), t)))
+		return rc;
+	int64_t end = sc->warmup_ns + sc->duration_ns;
+	if (t->at_ns >= end)
+		return check_fail(ctx, yt_get(e, "at"), w,
+				  "is at or after the end of the run (warmup + duration = %gs): it would never happen",
+				  (double)end * 1e-9);
+	const struct yt_node *fn = yt_get(e, "for");
+	if (fn) {
+		snprintf(w, sizeof w, "%s.for", what);
+		if ((rc = param_check_one(ctx, entry_key("for"), w, fn, t)))
+			return rc;
+	}
+	const char *text = "";
+	if (a == TL_LATENCY) {
+		const struct yt_node *an = yt_get(e, "add");
+		snprintf(w, sizeof w, "%s.add", what);
+		if ((rc = param_check_one(ctx, &add_key, w, an, t)))
+			return rc;
+		text = an->str;
+	}
+	t->node = TL_LINKS;
+	t->unit = UINT32_MAX;
+	t->member = UINT32_MAX;
+	t->action = (enum tl_action)a;
+	t->def = &tl_engine_actions[a];
+	if (a == TL_LATENCY)
+		snprintf(t->label, sizeof t->label, "%.30s<->%.30s +%.20s", t->between[0],
+			 t->between[1], text);
+	else
+		snprintf(t->label, sizeof t->label, "%.30s<->%.30s partition", t->between[0],
+			 t->between[1]);
+	return 0;
+}
+
 int tl_check(struct check_ctx *ctx, const struct yt_node *n,
 	     const struct model_ops *const *kinds)
 {
@@ -609,6 +704,8 @@ int tl_check(struct check_ctx *ctx, const struct yt_node *n,
 			size_t made = 1;
 			if (z > 0)
 				rc = check_zone_entry(ctx, e, i, (uint32_t)z, t, &made);
+			else if (e->type == YT_MAP && yt_get(e, "between"))
+				rc = check_link_entry(ctx, e, i, t);
 			else
 				rc = check_entry(ctx, e, i, &words, t);
 			if (rc) {

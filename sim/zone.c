@@ -186,6 +186,12 @@ static int link_matches(const struct link_def *l, const char *a, const char *b, 
 	       (matches(l->between[1], a) && matches(l->between[0], b));
 }
 
+int zone_between(const struct zone_map *z, const char *p, const char *q, uint32_t a, uint32_t b)
+{
+	const char *na = z->names[a], *nb = z->names[b];
+	return (matches(p, na) && matches(q, nb)) || (matches(q, na) && matches(p, nb));
+}
+
 static int read_zones(struct check_ctx *ctx, struct zone_map *z, const struct yt_node *zs)
 {
 	if (zs->type != YT_MAP || zs->n == 0)

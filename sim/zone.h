@@ -111,6 +111,10 @@ void zone_map_free(struct zone_map *z);
 int zone_check_name(struct check_ctx *ctx, const struct zone_map *z, const struct yt_node *n,
 		    const char *what, uint32_t *zone);
 
+/* zone_between says whether a hop from zone a to zone b is one between
+ * patterns p and q, either way, as a `between:` matches it. */
+int zone_between(const struct zone_map *z, const char *p, const char *q, uint32_t a, uint32_t b);
+
 /* zone_link_of is the link a hop from zone a to zone b takes, or NULL. */
 static inline const struct zone_link *zone_link_of(const struct zone_map *z, uint32_t a,
 						   uint32_t b)

@@ -491,6 +491,65 @@ static void test_zone_bandwidth_edges(void **state)
 	sweep_free(set);
 }
 
+/* The timeline's faults of the links.  A partition between a and b from
+ * 10.005 s for 5 s loses the 500 requests users in a send to api in b
+ * meanwhile (10.01 s to 15.00 s): they never arrive, and with nobody to
+ * time them out, never end (links.csv counts them lost on a->b).  With
+ * web in a calling api with a 200 ms timeout, the 500 calls made then
+ * fail as timeouts, 200 ms after they were made.  A latency spike of 50
+ * ms on the same link adds 100 ms to the requests whose hops both fall
+ * in it (10.01 s to 14.99 s: 499), 50 ms to the one of 15.00 s (its reply
+ * leaves at 15.052 s, after the spike), and nothing to the others. */
+static void test_zone_link_faults(void **state)
+{
+	static const char head2[] =
+		"duration: 30s\n"
+		"zones: {a: {}, b: {}}\n"
+		"links:\n  - {between: [a, b], latency: 1ms}\n";
+	char yaml[1500];
+	snprintf(yaml, sizeof yaml, "%s%s", head2,
+		 "workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: api, zone: a}\n"
+		 "nodes:\n  api: {type: service, service: 1ms, zones: [b]}\n"
+		 "timeline:\n  - {at: 10.005s, between: [a, b], do: partition, for: 5s}\n");
+	struct sweep *set = simtest_load(yaml);
+	struct rep_result r;
+	simtest_run(set->points[0], 0, &r);
+	double lost = link_cell(&r, 0, "lost", 0), back = link_cell(&r, 1, "lost", 0);
+	print_message("    partition: %llu served of %llu, %g lost on the way, %g back\n",
+		      (unsigned long long)simtest_ended(&r, REQ_OK),
+		      (unsigned long long)simtest_arrivals(&r), lost, back);
+	assert_true(simtest_ended(&r, REQ_OK) == 2999 - 500);
+	assert_true(lost == 500 && back == 0);
+	rep_result_fini(&r);
+	sweep_free(set);
+
+	double failed, fl;
+	snprintf(yaml, sizeof yaml, "%s%s", head2,
+		 "workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: web, zone: a}\n"
+		 "nodes:\n  web: {type: service, workers: 100, service: 1ms, zones: [a],"
+		 " calls: [{to: api, timeout: 200ms}]}\n"
+		 "  api: {type: service, service: 1ms, zones: [b]}\n"
+		 "timeline:\n  - {at: 10.005s, between: [a, b], do: partition, for: 5s}\n");
+	simtest_reps(yaml, 1, { "@timeout", &failed }, { "@failed_latency_s", &fl });
+	print_message("    behind a timeout: %g failed, %.6f s each\n", failed, fl / failed);
+	/* the call leaves 1 ms after the request (web's service) */
+	assert_true(failed == 500);
+	assert_true(fabs(fl / failed - 0.201) < 1e-9);
+
+	double lo, hi, slow, ok;
+	snprintf(yaml, sizeof yaml, "%s%s", head2,
+		 "workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: api, zone: a}\n"
+		 "nodes:\n  api: {type: service, service: 1ms, zones: [b]}\n"
+		 "timeline:\n  - {at: 10.005s, between: [\"*\", b], do: latency, add: 50ms, for: 5s}\n");
+	simtest_reps(yaml, 1, { "@latency_min_ns", &lo }, { "@latency_max_ns", &hi },
+		     { "@latency_above[50ms]", &slow }, { "@ok", &ok });
+	print_message("    latency spike: %g served, %g ms .. %g ms, %g slow\n", ok, lo * 1e-6, hi * 1e-6,
+		      slow);
+	assert_true(ok == 2999);
+	assert_true(fabs(lo - 3e6) < 1 && fabs(hi - 103e6) < 1);
+	assert_true(slow == 499 + 1);
+}
+
 /* What is refused, each at its place. */
 static void test_zone_refusals(void **state)
 {
@@ -546,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_zone_bandwidth_mm1),
 		cmocka_unit_test(test_zone_bandwidth_shared),
 		cmocka_unit_test(test_zone_bandwidth_edges),
+		cmocka_unit_test(test_zone_link_faults),
 		cmocka_unit_test(test_zone_refusals),
 	};
 	return cmocka_run_group_tests_name("zone", tests, NULL, NULL);
