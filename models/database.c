@@ -474,7 +474,9 @@ static void fail(struct sim *s, struct sim_node *n, struct db *d, uint32_t v,
 	sim_fail(s, req, st, n->id);
 }
 
-void db_arrive(struct sim *s, struct sim_node *n, struct db *d, struct request *req)
+/* route is the unit req goes to: the primary, or for a read that may go
+ * to a replica, the replica the routing picks. */
+static uint32_t route(struct sim *s, struct db *d, struct request *req)
 {
 	uint32_t v = d->primary;
 	if (!req->write && d->c->routing != R_PRIMARY_ONLY) {
@@ -488,6 +490,13 @@ void db_arrive(struct sim *s, struct sim_node *n, struct db *d, struct request *
 		if (r != NONE)
 			v = r;
 	}
+	return v;
+}
+
+/* arrive_at: req reaches unit v. */
+static void arrive_at(struct sim *s, struct sim_node *n, struct db *d, uint32_t v,
+		      struct request *req)
+{
 	if (v == d->primary && (d->promoting || d->u[v].gone)) {
 		fail(s, n, d, NONE, req, REQ_UNAVAILABLE);
 		return;
@@ -499,6 +508,11 @@ void db_arrive(struct sim *s, struct sim_node *n, struct db *d, struct request *
 	}
 	if (station_take(&d->u[v].st, s->now_ns, req))
 		start(s, n, d, v, req);
+}
+
+void db_arrive(struct sim *s, struct sim_node *n, struct db *d, struct request *req)
+{
+	arrive_at(s, n, d, route(s, d, req), req);
 }
 
 /* pend_push records that replica w receives a write at t; pend_pop
@@ -546,6 +560,11 @@ static int64_t apply_at(struct sim *s, struct db *d, uint32_t w, const struct re
 	const struct repl_cfg *r = &d->c->repl;
 	struct dbunit *du = &d->u[w];
 	int64_t t = s->now_ns + (r->has_delay ? draw_ns(s, d, &r->delay, req, DB_DRAW_LAG, w) : 0);
+	/* placed in zones: the log crosses from the primary's to the
+	 * replica's, over their link (zone.h) */
+	const struct sim_node *n = &s->nodes[d->node];
+	if (n->zone)
+		t += sim_zone_delay(s, req, n->zone[d->primary % n->nzone], n->zone[w % n->nzone]);
 	if (t < du->arrived_ns)
 		t = du->arrived_ns;
 	du->arrived_ns = t;
@@ -824,11 +843,15 @@ void db_window(struct db *d, int64_t now, double *busy, double *cap,
 
 /* ---- the database kind -------------------------------------------------- */
 
+static void dbk_arrive_zoned(struct sim *s, struct sim_node *n, struct request *req);
+
 static int dbk_init(struct sim *s, struct sim_node *n)
 {
 	struct db *d;
 	int rc = db_open(s, n, n->sc->cfg, 0, SIM_ANY, &d);
 	n->state = d;
+	if (n->zone)
+		n->arrive = dbk_arrive_zoned;
 	return rc;
 }
 
@@ -841,6 +864,18 @@ static void dbk_fini(struct sim *s, struct sim_node *n)
 static void dbk_arrive(struct sim *s, struct sim_node *n, struct request *req)
 {
 	db_arrive(s, n, n->state, req);
+}
+
+/* dbk_arrive_zoned: the arrival of a database placed in zones; the hop to
+ * the unit's zone is paid first, and the request comes back here for the
+ * unit chosen (sim_zone_hop). */
+static void dbk_arrive_zoned(struct sim *s, struct sim_node *n, struct request *req)
+{
+	struct db *d = n->state;
+	uint32_t v = req->zflags & SIM_Z_TRANSIT ? req->replica : route(s, d, req);
+	if (sim_zone_hop(s, n, v, req))
+		return;
+	arrive_at(s, n, d, v, req);
 }
 
 static void dbk_event(struct sim *s, struct sim_node *n, struct event *ev)
@@ -1003,6 +1038,7 @@ const struct model_ops database_ops = {
 	.link = dbk_link,
 	.init = dbk_init,
 	.arrive = dbk_arrive,
+	.placeable = 1,
 	.event = dbk_event,
 	.crash = dbk_crash,
 	.recover = dbk_recover,

@@ -1134,9 +1134,17 @@ static __attribute__((noinline)) void arrive_placed(struct sim *s, struct sim_no
 static void svc_arrive_listed(struct sim *s, struct sim_node *n, struct request *req)
 {
 	struct service *sv = n->state;
-	uint32_t r = req->replica == SIM_ANY ? reg_pick(&sv->reg) : req->replica;
+	int gone = 0;
+	uint32_t r = req->replica == SIM_ANY ? reg_pick(&sv->reg, &gone) : req->replica;
 	if (r == UINT32_MAX) {
 		none_listed(s, n, sv, req);
+		return;
+	}
+	if (gone) {
+		/* the instance its callers knew there is gone: refused */
+		sv->tot.arrivals++;
+		sv->tot.failed++;
+		sim_fail(s, req, REQ_CRASHED, n->id);
 		return;
 	}
 	if (sim_zone_hop(s, n, r, req))
@@ -1465,7 +1473,7 @@ static void svc_recover(struct sim *s, struct sim_node *n, uint32_t r)
 	/* back up: its metric counts again after a whole interval */
 	sv->ready_since[r] = s->now_ns;
 	if (sv->has_reg && r < sv->active)
-		reg_join(&sv->reg, r, s->now_ns);    /* registers again */
+		reg_join(&sv->reg, r, s->now_ns, 0);    /* registers again */
 	recount(s, n, sv, r);
 }
 
@@ -1495,7 +1503,7 @@ static void one_ready(struct sim *s, struct sim_node *n, struct service *sv)
 	set_active(s, n, sv, r + 1);
 	reps_note(s, sv);
 	if (sv->has_reg)
-		reg_join(&sv->reg, r, s->now_ns);
+		reg_join(&sv->reg, r, s->now_ns, 1);
 	if (sv->roll) {
 		sv->nnew++;
 		if (sv->cfg->register_ns > 0 && sv->roll_up)
@@ -1625,6 +1633,50 @@ static void drain_end(struct sim *s, struct sim_node *n, struct service *sv, uin
 static void roll_begin(struct sim *s, struct sim_node *n, struct service *sv,
 		       const struct tl_entry *t);
 
+/* canary_counts is how Argo Rollouts' basic canary (no traffic routing)
+ * splits n replicas for a step of weight w % with a surge of `surge`
+ * (replicaset/canary.go, approximateWeightedCanaryStableReplicaCounts):
+ * of the candidates ceil(n w / 100) or floor(n w / 100) new replicas
+ * among n, or among n + 1 when it may surge, the one nearest the weight,
+ * the first on a tie; a floor of 0 only for a weight of 100 (or 0), or a
+ * single replica with no surge; a floor equidistant with the ceiling is
+ * skipped (the larger count wins). */
+static void canary_counts(uint32_t n, uint32_t w, uint32_t surge, uint32_t *fresh,
+			  uint32_t *old)
+{
+	double x = (double)n * w / 100;
+	uint32_t ceil_c = (uint32_t)ceil(x - 1e-9), floor_c = (uint32_t)floor(x + 1e-9);
+	int zero_ok = w == 100 || w == 0 || (n == 1 && surge == 0);
+	struct { uint32_t c, t; } opt[4];
+	int k = 0;
+	double frac = x - floor(x + 1e-9);
+	int tied = fabs(frac - 0.5) < 1e-9;
+	if (ceil_c < n || zero_ok)
+		opt[k].c = ceil_c, opt[k++].t = n;
+	if (!tied && (floor_c || zero_ok))
+		opt[k].c = floor_c, opt[k++].t = n;
+	if (surge > 0) {
+		double y = (double)(n + 1) * w / 100;
+		int tied1 = fabs(y - floor(y + 1e-9) - 0.5) < 1e-9;
+		opt[k].c = ceil_c, opt[k++].t = n + 1;
+		if (!tied1 && (floor_c || zero_ok))
+			opt[k].c = floor_c, opt[k++].t = n + 1;
+	}
+	if (!k) {
+		*fresh = 0, *old = n;
+		return;
+	}
+	int best = 0;
+	double bd = fabs(100.0 * opt[0].c / opt[0].t - w);
+	for (int i = 1; i < k; i++) {
+		double d = fabs(100.0 * opt[i].c / opt[i].t - w);
+		if (d < bd)
+			best = i, bd = d;
+	}
+	*fresh = opt[best].c;
+	*old = opt[best].t - opt[best].c;
+}
+
 static void roll_step(struct sim *s, struct sim_node *n, struct service *sv)
 {
 	const struct tl_rollout *ro = &sv->roll->roll;
@@ -1632,12 +1684,11 @@ static void roll_step(struct sim *s, struct sim_node *n, struct service *sv)
 	uint32_t floor = target > ro->nunavail ? target - ro->nunavail : 0;
 	if (sv->roll_paused)
 		return;                  /* holding a canary step */
-	/* the new version's replicas this step asks for (Argo Rollouts'
-	 * basic canary: ceil(weight x count / 100)), and the old ones kept */
-	uint32_t want = target;
+	/* the new version's replicas this step asks for, and the old ones it
+	 * keeps (canary_counts); after the last step, all new */
+	uint32_t want = target, keep = 0;
 	if (sv->roll_stepno < ro->nsteps)
-		want = (uint32_t)ceil((double)ro->weight[sv->roll_stepno] * target / 100 - 1e-9);
-	uint32_t keep = target - want;
+		canary_counts(target, ro->weight[sv->roll_stepno], ro->nsurge, &want, &keep);
 	/* a replica ready at once (no start-up) counts in nnew from within
 	 * add_one; the loop, not a nested call, goes on from there */
 	sv->in_roll = 1;
@@ -1659,7 +1710,7 @@ static void roll_step(struct sim *s, struct sim_node *n, struct service *sv)
 		}
 	}
 	sv->in_roll = 0;
-	if (sv->nnew < want || sv->active != target || sv->starting)
+	if (sv->nnew < want || sv->active != want + keep || sv->starting)
 		return;
 	if (sv->roll_stepno < ro->nsteps) {
 		/* the step's weight is reached: hold it, then the next */
@@ -1849,7 +1900,7 @@ static const struct param rollout_keys[] = {
 	  .doc = "the new version's `speed` (a slower build: below the old)" },
 	{ .name = "canary", .type = PARAM_CUSTOM, .parse = parse_canary,
 	  .shape = "[{weight: PERCENT, pause: DURATION}, ...]", .def_doc = "none: all at once",
-	  .doc = "steps before the rest, as Argo Rollouts' canary steps (setWeight, then a pause of that long) without traffic routing: the new version gets ceil(weight x count / 100) of the replicas, and so about that share of the requests, the old ones the rest, within max_surge and max_unavailable; once a step's replicas are all up it holds for `pause`; after the last step, all are replaced" },
+	  .doc = "steps before the rest, as Argo Rollouts' canary steps (setWeight, then a pause of that long) without traffic routing: the replicas are split as Argo splits them, the nearest to the weight of ceil or floor(weight x count / 100) new ones among the count, or the count + 1 when max_surge allows, keeping one of each for a weight under 100 (10 replicas at 25 %: 3 new and 8 old), and so about that share of a balancer's requests, within max_surge and max_unavailable; once a step's replicas are all up it holds for `pause`; after the last step, all are replaced" },
 	{ 0 }
 };
 
@@ -1915,7 +1966,7 @@ static int svc_link(struct check_ctx *ctx, struct scenario *sc, struct sc_node *
 		scaled |= t->action == TL_SCALE;
 		rolled |= t->action == TL_KIND && t->def == &svc_rollout;
 	}
-	if (!rolled || (!c->as.given && !scaled))
+	if (!rolled || (!c->as.given && !scaled && !c->discovery.given))
 		return 0;
 	/* where to say it: the node's first rollout entry */
 	const struct yt_node *tl = yt_get(sc->tree, "timeline"), *at = tl;
@@ -1929,6 +1980,10 @@ static int svc_link(struct check_ctx *ctx, struct scenario *sc, struct sc_node *
 			break;
 		}
 	}
+	if (c->discovery.given)
+		return check_fail(ctx, at, what,
+				  "a rollout of '%s', whose callers find it by discovery:, is not modelled (a rollout replaces replicas in place, where the registry would see new instances): put a balancer in front, or leave discovery out",
+				  self->name);
 	return check_fail(ctx, at, what,
 			  "a rollout of '%s', whose replica count %s also changes, is not modelled: give the rollout a node of fixed replicas",
 			  self->name, c->as.given ? "its autoscaler" : "a `scale` entry");

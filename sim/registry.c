@@ -52,7 +52,9 @@ int reg_init(struct registry *g, const struct reg_cfg *cfg, uint32_t units, uint
 	g->units = units;
 	if (!(g->registered = calloc(units, 1)) || !(g->joined = calloc(units, sizeof *g->joined)) ||
 	    !(g->down_at = malloc(units * sizeof *g->down_at)) ||
-	    !(g->view = malloc(units * sizeof *g->view))) {
+	    !(g->gen = calloc(units, sizeof *g->gen)) ||
+	    !(g->view = malloc(units * sizeof *g->view)) ||
+	    !(g->view_gen = calloc(units, sizeof *g->view_gen))) {
 		reg_fini(g);
 		return SIM_ENOMEM;
 	}
@@ -72,12 +74,16 @@ void reg_fini(struct registry *g)
 	free(g->registered);
 	free(g->joined);
 	free(g->down_at);
+	free(g->gen);
 	free(g->view);
+	free(g->view_gen);
 	memset(g, 0, sizeof *g);
 }
 
-void reg_join(struct registry *g, uint32_t r, int64_t now)
+void reg_join(struct registry *g, uint32_t r, int64_t now, int fresh)
 {
+	if (fresh)
+		g->gen[r]++;
 	g->registered[r] = 1;
 	g->joined[r] = now;
 	g->down_at[r] = -1;
@@ -119,6 +125,8 @@ void reg_fetch(struct registry *g)
 {
 	g->nview = 0;
 	for (uint32_t r = 0; r < g->units; r++)
-		if (g->registered[r])
+		if (g->registered[r]) {
+			g->view_gen[g->nview] = g->gen[r];
 			g->view[g->nview++] = r;
+		}
 }

@@ -29,9 +29,13 @@
  * clients start when they do.
  *
  * The registry keeps, per replica slot, whether it is registered, the
- * phase of its heartbeats and when it crashed; the view is the list of
- * slots registered at the last fetch.  Nothing here schedules: the
- * service calls reg_sweep and reg_fetch on its own events.
+ * phase of its heartbeats, when it crashed, and which instance holds the
+ * slot (a generation: a replica added where one was removed is another
+ * address); the view is the list of slots, with their instances,
+ * registered at the last fetch.  A caller's pick of an instance no longer
+ * there is refused, as a connection to a dead address is.  Nothing here
+ * schedules: the service calls reg_sweep and reg_fetch on its own
+ * events.
  */
 #ifndef SIM_REGISTRY_H
 #define SIM_REGISTRY_H
@@ -58,7 +62,9 @@ struct registry {
 	int64_t *joined;           /* [units] when it last registered (its
 				    * heartbeats' phase) */
 	int64_t *down_at;          /* [units] when it crashed, or -1 */
-	uint32_t *view;            /* [units] the slots the callers know */
+	uint32_t *gen;             /* [units] the instance holding the slot */
+	uint32_t *view;            /* [units] the slots the callers know, */
+	uint32_t *view_gen;        /* [units] and the instances they knew */
 	uint32_t nview, rr;
 };
 
@@ -70,10 +76,11 @@ int reg_init(struct registry *g, const struct reg_cfg *cfg, uint32_t units, uint
 	     gsl_rng *rng);
 void reg_fini(struct registry *g);
 
-/* reg_join: replica r registers now (up and taking requests, or back
- * from a crash); reg_leave: it deregisters (removed on purpose);
- * reg_crash: it crashed now, and stops renewing. */
-void reg_join(struct registry *g, uint32_t r, int64_t now);
+/* reg_join: replica r registers now: a new instance in the slot (up and
+ * taking requests), or with fresh 0 the same one back from a crash;
+ * reg_leave: it deregisters (removed on purpose); reg_crash: it crashed
+ * now, and stops renewing. */
+void reg_join(struct registry *g, uint32_t r, int64_t now, int fresh);
 void reg_leave(struct registry *g, uint32_t r);
 void reg_crash(struct registry *g, uint32_t r, int64_t now);
 
@@ -90,14 +97,17 @@ uint32_t reg_sweep(struct registry *g, int64_t now);
 void reg_fetch(struct registry *g);
 
 /* reg_pick is the next slot of the view, round robin, or UINT32_MAX when
- * the view is empty. */
-static inline uint32_t reg_pick(struct registry *g)
+ * the view is empty; *gone says the instance the callers knew there is
+ * no longer the slot's. */
+static inline uint32_t reg_pick(struct registry *g, int *gone)
 {
 	if (!g->nview)
 		return UINT32_MAX;
 	if (g->rr >= g->nview)
 		g->rr = 0;
-	return g->view[g->rr++];
+	uint32_t k = g->rr++, r = g->view[k];
+	*gone = g->view_gen[k] != g->gen[r];
+	return r;
 }
 
 #endif

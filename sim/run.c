@@ -205,13 +205,17 @@ static void links_apply(struct sim *s)
 			continue;
 		for (uint32_t a = 1; a <= z->n; a++)
 			for (uint32_t b = 1; b <= z->n; b++) {
-				if (!zone_between(z, t->between[0], t->between[1], a, b))
+				/* between zones: a hop inside one is not touched */
+				if (a == b || !zone_between(z, t->between[0], t->between[1], a, b))
 					continue;
 				struct sim_zfault *f = &s->zfault[a * w + b];
-				if (t->action == TL_PARTITION)
+				if (t->action == TL_PARTITION) {
+					if (!f->cut || t->add_ns < f->cut_ns)
+						f->cut_ns = t->add_ns;
 					f->cut++;
-				else
+				} else {
 					f->add_ns += t->add_ns;
+				}
 			}
 	}
 }
@@ -310,6 +314,18 @@ static __attribute__((noinline)) void engine_event(struct sim *s, struct event *
 		break;
 	case SIM_EV_REPLY:
 		sim_reply_now(s, req);
+		break;
+	case SIM_EV_LOST:
+		/* its sender gave up: a timeout there, with nothing more to
+		 * cross (the failure is the sender's own) */
+		req->zflags = SIM_Z_MOVED | SIM_Z_BACK;
+		req->zone = req->origin;
+		if (ev->arg) {
+			req->status = REQ_TIMEOUT;
+			sim_reply_now(s, req);
+		} else {
+			sim_fail(s, req, REQ_TIMEOUT, ev->node);
+		}
 		break;
 	case SIM_EV_TL_START:
 	case SIM_EV_TL_END:

@@ -297,23 +297,25 @@ static int64_t link_delay(struct sim *s, const struct request *req, const struct
 }
 
 /* hop_delay is the delay of req's hop from zone a to zone b, for purpose
- * index idx, carrying req->bytes[back], or -1 when a partition loses it: the wait for the channel's
+ * index idx, carrying req->bytes[back], or -1 - T when a partition loses
+ * it and its sender gives up T later (unless uncut: what a partition only
+ * holds up, as if it were not): the wait for the channel's
  * transmitter and the sending, when its link has a bandwidth (first come
  * first served: the transmitter's next free moment is all it needs, as
  * hops reach it in time order), then the latency.  Counted for links.csv
  * in the measured window. */
 static int64_t hop_delay(struct sim *s, const struct request *req, uint32_t a, uint32_t b,
-			 uint64_t idx, int back)
+			 uint64_t idx, int back, int uncut)
 {
 	const struct zone_map *z = s->zmap;
 	int32_t c = zone_chan_of(z, a, b);
 	int64_t extra = 0;
 	if (__builtin_expect(s->zfault != NULL, 0)) {
 		const struct sim_zfault *f = &s->zfault[a * (z->n + 1) + b];
-		if (f->cut) {
+		if (f->cut && !uncut) {
 			if (c >= 0 && s->measuring)
 				s->chans[c].lost++;
-			return -1;
+			return -f->cut_ns - 1;
 		}
 		extra = f->add_ns;
 	}
@@ -358,6 +360,13 @@ void sim_size_set(struct sim *s, struct request *req, const struct zone_size *z)
 	}
 }
 
+int64_t sim_zone_delay(struct sim *s, const struct request *req, uint32_t a, uint32_t b)
+{
+	if (!s->zmap)
+		return 0;
+	return hop_delay(s, req, a, b, b | 1u << 22, 0, 1);
+}
+
 int sim_zone_move(struct sim *s, struct sim_node *n, uint32_t r, struct request *req)
 {
 	if (req->zflags & SIM_Z_TRANSIT) {
@@ -367,11 +376,13 @@ int sim_zone_move(struct sim *s, struct sim_node *n, uint32_t r, struct request 
 	uint16_t to = n->zone[r % n->nzone], from = req->zone;
 	req->zone = to;
 	req->zflags = (uint8_t)((req->zflags | SIM_Z_MOVED) & ~SIM_Z_BACK);
-	int64_t d = hop_delay(s, req, from, to, to, 0);
-	if (d < 0)
-		return 1;                /* lost: it never arrives, and its
-					  * caller's timeout is all that ends
-					  * its wait */
+	int64_t d = hop_delay(s, req, from, to, to, 0, 0);
+	if (d < 0) {
+		/* lost: it never arrives, and its sender gives up on it */
+		if (!sim_schedule(s, s->now_ns - d - 1, n->id, SIM_EV_LOST, req, 0))
+			s->oom = 1;
+		return 1;
+	}
 	if (d == 0)
 		return 0;
 	req->zflags |= SIM_Z_TRANSIT;
@@ -388,9 +399,13 @@ int sim_zone_reply(struct sim *s, struct request *req)
 	req->zflags |= SIM_Z_BACK;
 	uint16_t from = req->zone;
 	req->zone = req->origin;
-	int64_t d = hop_delay(s, req, from, req->origin, from | 1u << 23, 1);
-	if (d < 0)
-		return 1;                /* the reply lost on its way back */
+	int64_t d = hop_delay(s, req, from, req->origin, from | 1u << 23, 1, 0);
+	if (d < 0) {
+		/* the reply lost on its way back: its caller gives up on it */
+		if (!sim_schedule(s, s->now_ns - d - 1, 0, SIM_EV_LOST, req, 1))
+			s->oom = 1;
+		return 1;
+	}
 	if (d <= 0)
 		return 0;
 	if (!sim_schedule(s, s->now_ns + d, 0, SIM_EV_REPLY, req, 0))

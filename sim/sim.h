@@ -758,6 +758,13 @@ int sim_zone_move(struct sim *s, struct sim_node *n, uint32_t r, struct request 
 
 struct zone_size;
 
+/* sim_zone_delay is what req's hop from zone a to zone b costs now over
+ * their link (zone.h): its wait and sending (req's size) and latency, a
+ * latency spike's too, counted in links.csv; 0 when nothing joins them.
+ * A hop a partition cuts costs as if it were not: replication and the
+ * like, which this serves, resume once a partition heals. */
+int64_t sim_zone_delay(struct sim *s, const struct request *req, uint32_t a, uint32_t b);
+
 /* sim_size_set gives req its sizes (req->bytes) from z: constants as
  * they are, distributions drawn from req's own stream (SIM_DRAW_SIZE). */
 void sim_size_set(struct sim *s, struct request *req, const struct zone_size *z);

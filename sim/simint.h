@@ -64,6 +64,9 @@ enum {
 					      * slot: a connection is free */
 	SIM_EV_REPLY = SIM_EV_ENGINE | 12,   /* obj: a request whose reply has
 					      * crossed back between zones */
+	SIM_EV_LOST = SIM_EV_ENGINE | 13,    /* obj: a request a partition lost
+					      * (arg 1: its reply), whose sender
+					      * now gives up; node: where it went */
 };
 
 /* ---- records -------------------------------------------------------- */
@@ -127,6 +130,7 @@ struct call {
  * the links start and end; sim.c reads them (hop_delay). */
 struct sim_zfault {
 	uint32_t cut;                /* active partitions */
+	int64_t cut_ns;              /* the shortest of their timeouts */
 	int64_t add_ns;              /* active latency spikes, summed */
 };
 

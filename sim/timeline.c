@@ -66,10 +66,21 @@ static const struct param add_key = {
 	.flags = PARAM_REQUIRED, .doc = "the delay before each arrival"
 };
 
+/* a partition's `timeout` when it has none (in tl_entry.add_ns): Envoy's
+ * default connect_timeout */
+#define TL_PARTITION_TIMEOUT_NS 5000000000LL
+
 static const struct param replicas_key = {
 	.name = "replicas", .type = PARAM_UINT, PARAM_FIELD(struct tl_entry, replicas),
 	.umin = 1, .umax = TL_MAX_REPLICAS, .flags = PARAM_REQUIRED,
 	.doc = "replicas taking new requests"
+};
+
+static const struct param partition_more[] = {
+	{ .name = "timeout", .type = PARAM_DURATION, PARAM_FIELD(struct tl_entry, add_ns),
+	  .min_ns = 1, .def_doc = "5s",
+	  .doc = "how long the sender of a hop the partition loses waits before it gives up, failing it as timeout (Envoy's default connect_timeout); a caller's own shorter timeout ends its wait first" },
+	{ 0 }
 };
 
 const struct tl_action_def tl_engine_actions[] = {
@@ -90,7 +101,8 @@ const struct tl_action_def tl_engine_actions[] = {
 		       .value = &replicas_key, .label = label_scale,
 		       .doc = "the node has `replicas` replicas from now on: a service's added ones take requests after its `startup`, its removed ones drain for up to its `drain`; elsewhere removed ones finish what they hold (whole nodes only)" },
 	[TL_PARTITION] = { .name = "partition", .engine = TL_PARTITION,
-			   .doc = "with `between: [A, B]` instead of a node: every hop between the zones matching A and those matching B, either way, is lost (a request never arrives, a reply never comes back): callers fail after their own timeout.  `latency` with `between:` adds `add` to each hop instead" },
+			   .more = partition_more,
+			   .doc = "with `between: [A, B]` instead of a node: every hop between a zone matching A and another matching B, either way, is lost (a request never arrives, a reply never comes back), and its sender gives up after `timeout` (or a caller's own shorter timeout), failing it as timeout; hops inside a zone are not touched.  `latency` with `between:` adds `add` to each hop instead.  A balancer's health checks come from no zone, and do not see a partition" },
 	{ 0 }
 };
 
@@ -588,9 +600,10 @@ static int check_link_entry(struct check_ctx *ctx, const struct yt_node *e, size
 	int any = 0;
 	for (uint32_t a = 1; a <= z->n && !any; a++)
 		for (uint32_t b = 1; b <= z->n && !any; b++)
-			any = zone_between(z, t->between[0], t->between[1], a, b);
+			any = a != b && zone_between(z, t->between[0], t->between[1], a, b);
 	if (!any)
-		return check_fail(ctx, bn, w, "matches no pair of zones");
+		return check_fail(ctx, bn, w,
+				  "matches no pair of distinct zones (a hop inside one zone is not a link's to cut)");
 	const char *word;
 	snprintf(w, sizeof w, "%s.do", what);
 	if (!dn)
@@ -601,7 +614,7 @@ static int check_link_entry(struct check_ctx *ctx, const struct yt_node *e, size
 	int a = !strcmp(word, "partition") ? TL_PARTITION : !strcmp(word, "latency") ? TL_LATENCY : -1;
 	if (a < 0)
 		return check_unknown(ctx, dn, w, "action for the links between zones", word, link_words);
-	static const char *const pkeys[] = { "at", "between", "do", "for", NULL };
+	static const char *const pkeys[] = { "at", "between", "do", "for", "timeout", NULL };
 	static const char *const lkeys[] = { "at", "between", "do", "for", "add", NULL };
 	static const char *const preq[] = { "at", "between", "do", NULL };
 	static const char *const lreq[] = { "at", "between", "do", "add", NULL };
@@ -629,6 +642,13 @@ static int check_link_entry(struct check_ctx *ctx, const struct yt_node *e, size
 		if ((rc = param_check_one(ctx, &add_key, w, an, t)))
 			return rc;
 		text = an->str;
+	} else {
+		/* how long a sender waits for a hop the partition loses */
+		const struct yt_node *tn = yt_get(e, "timeout");
+		t->add_ns = TL_PARTITION_TIMEOUT_NS;
+		snprintf(w, sizeof w, "%s.timeout", what);
+		if (tn && (rc = param_check_one(ctx, &partition_more[0], w, tn, t)))
+			return rc;
 	}
 	t->node = TL_LINKS;
 	t->unit = UINT32_MAX;

@@ -359,7 +359,7 @@ int zone_check_node(struct check_ctx *ctx, const struct scenario *sc, struct sc_
 		return check_fail(ctx, v, w, "names a zone, and the scenario has no zones:");
 	if (!workload && !placeable)
 		return check_fail(ctx, v, w,
-				  "only services are placed in zones so far; this node sits with whoever sends to it");
+				  "only services and databases are placed in zones so far; this node sits with whoever sends to it");
 	int rc = 0;
 	uint32_t z = 0;
 	if (workload) {

@@ -11,7 +11,8 @@
  * firewall takes its first matching rule; a pair no link matches costs
  * nothing, and a link that matches no pair is refused as a likely typo.
  *
- * Nodes are placed by a `zones:` list (services, for now): replica r
+ * Nodes are placed by a `zones:` list (services and databases, for
+ * now; a database's unit 0 is its first primary): replica r
  * runs in the list's zone r mod its length, so replicas spread evenly in
  * the order given.  A workload's `zone:` is where its users are.  A node
  * without zones sits with whoever sends to it (a balancer as a sidecar or

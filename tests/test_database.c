@@ -2,7 +2,8 @@
  * test_database.c - the database kind: its stations against Erlang C, the
  * stale-read ratio against 1 - exp(-w L), read-your-writes routing,
  * replica crashes and failover; replication's appliers against M/M/1
- * sojourns, and the stale reads that follow from them.
+ * sojourns, and the stale reads that follow from them; a database placed
+ * in zones.
  */
 #include "tests/simtest.h"
 
@@ -425,6 +426,50 @@ static void test_database_series_per_unit(void **state)
 	simtest_each(unit_ts_yaml, 1, NULL, check_unit_series, NULL);
 }
 
+/* A database placed in zones: the primary in a, the replica in b, 10 ms
+ * apart.  A write from users in a reaches the primary at no cost and
+ * takes its 1 ms; a read routed to the replica crosses to b and back (21
+ * ms); the log of each write crosses too, so the replica applies it 5 ms
+ * (replication's delay) + 10 ms after its commit.  Without zones (the
+ * control) every request takes 1 ms and the lag is 5 ms.  A zone outage
+ * of b takes the replica down with it: reads go to the primary. */
+static void test_database_zones(void **state)
+{
+	static const char *const place[] = { "zones: [a, b], ", "" };
+	for (int z = 0; z < 2; z++) {
+		char yaml[1200];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 100s\nwarmup: 0s\n"
+			 "zones: {a: {}, b: {}}\n"
+			 "links:\n  - {between: [a, b], latency: 10ms}\n"
+			 "workloads:\n  u: {arrival: {process: constant, rate: 10/s}, target: db, zone: a,"
+			 " mix: {read: 0.5, write: 0.5}}\n"
+			 "nodes:\n  db: {type: database, %sprimary: {service: 1ms}, replicas: 1,"
+			 " routing: read_replicas, replication: {delay: 5ms}}\n",
+			 place[z]);
+		double lo, hi, lag, reads;
+		simtest_reps(yaml, 1, { "@latency_min_ns", &lo }, { "@latency_max_ns", &hi },
+			     { "db.lag_mean_s", &lag }, { "db[1].arrivals", &reads });
+		print_message("    %s: %g .. %g ms, lag %.6f s, %g reads at the replica\n",
+			      z ? "no zones" : "in zones", lo * 1e-6, hi * 1e-6, lag, reads);
+		assert_true(fabs(lo - 1e6) < 1 && reads > 400);
+		assert_true(fabs(hi - (z ? 1e6 : 21e6)) < 1);
+		assert_true(fabs(lag - (z ? 0.005 : 0.015)) < 1e-12);
+	}
+	double at_replica;
+	simtest_reps("duration: 100s\nwarmup: 0s\n"
+		     "zones: {a: {}, b: {}}\n"
+		     "links:\n  - {between: [a, b], latency: 10ms}\n"
+		     "workloads:\n  u: {arrival: {process: constant, rate: 10/s}, target: db, zone: a,"
+		     " mix: {read: 0.5, write: 0.5}}\n"
+		     "nodes:\n  db: {type: database, zones: [a, b], primary: {service: 1ms}, replicas: 1,"
+		     " routing: read_replicas, replication: {delay: 5ms}}\n"
+		     "timeline:\n  - {at: 0s, zone: b, do: crash}\n",
+		     1, { "db[1].arrivals", &at_replica });
+	print_message("    zone b down: %g reads reach the replica\n", at_replica);
+	assert_true(at_replica == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_database_failover_promotes_the_most_caught_up),
 		cmocka_unit_test(test_database_session_pin),
 		cmocka_unit_test(test_database_series_per_unit),
+		cmocka_unit_test(test_database_zones),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

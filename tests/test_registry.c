@@ -24,6 +24,7 @@ static void test_registry_lease_sweep_fetch(void **state)
 	gsl_rng *r = gsl_rng_alloc(rng_splitmix64);
 	gsl_rng_set(r, 1);
 	struct registry g;
+	int gone = 0;
 	assert_int_equal(reg_init(&g, &c, 3, 2, r), 0);
 	/* [0, 2) registered and known, each renewing at a phase in (-1 s, 0] */
 	assert_int_equal(g.nview, 2);
@@ -31,9 +32,9 @@ static void test_registry_lease_sweep_fetch(void **state)
 		assert_true(g.joined[k] <= 0 && g.joined[k] > -S);
 	g.joined[0] = 0;
 	g.joined[1] = -S / 4;               /* renews at 0.75, 1.75, ... */
-	assert_int_equal(reg_pick(&g), 0);
-	assert_int_equal(reg_pick(&g), 1);
-	assert_int_equal(reg_pick(&g), 0);
+	assert_int_equal(reg_pick(&g, &gone), 0);
+	assert_int_equal(reg_pick(&g, &gone), 1);
+	assert_int_equal(reg_pick(&g, &gone), 0);
 	/* replica 1 crashes at 10.5 s: its last renewal was at 9.75 s */
 	reg_crash(&g, 1, 10 * S + S / 2);
 	assert_true(reg_last_renewal(&g, 1, 10 * S + S / 2) == 9 * S + 3 * S / 4);
@@ -44,23 +45,36 @@ static void test_registry_lease_sweep_fetch(void **state)
 	assert_int_equal(g.nview, 2);
 	reg_fetch(&g);
 	assert_int_equal(g.nview, 1);
-	assert_int_equal(reg_pick(&g), 0);
-	assert_int_equal(reg_pick(&g), 0);
+	assert_int_equal(reg_pick(&g, &gone), 0);
+	assert_int_equal(reg_pick(&g, &gone), 0);
 	/* replica 2 joins, replica 0 leaves: the view follows at the fetch */
-	reg_join(&g, 2, 13 * S);
+	reg_join(&g, 2, 13 * S, 1);
 	reg_leave(&g, 0);
-	assert_int_equal(reg_pick(&g), 0);
+	assert_int_equal(reg_pick(&g, &gone), 0);
+	assert_false(gone);
 	reg_fetch(&g);
 	assert_int_equal(g.nview, 1);
-	assert_int_equal(reg_pick(&g), 2);
-	/* a crash and a recovery before any sweep: never dropped */
+	assert_int_equal(reg_pick(&g, &gone), 2);
+	assert_false(gone);
+	/* a crash and a recovery before any sweep: never dropped, and the
+	 * same instance the callers know */
 	reg_crash(&g, 2, 14 * S);
-	reg_join(&g, 2, 15 * S);
+	reg_join(&g, 2, 15 * S, 0);
 	assert_int_equal(reg_sweep(&g, 100 * S), 0);
+	assert_int_equal(reg_pick(&g, &gone), 2);
+	assert_false(gone);
+	/* another instance in the slot: the callers' is gone until they
+	 * fetch */
+	reg_join(&g, 2, 16 * S, 1);
+	assert_int_equal(reg_pick(&g, &gone), 2);
+	assert_true(gone);
+	reg_fetch(&g);
+	assert_int_equal(reg_pick(&g, &gone), 2);
+	assert_false(gone);
 	/* and with nothing registered, nothing to pick */
 	reg_leave(&g, 2);
 	reg_fetch(&g);
-	assert_true(reg_pick(&g) == UINT32_MAX);
+	assert_true(reg_pick(&g, &gone) == UINT32_MAX);
 	reg_fini(&g);
 	gsl_rng_free(r);
 }
@@ -137,12 +151,40 @@ static void test_registry_callers_learn_at_their_fetch(void **state)
 	assert_true(all == 0);
 }
 
+/* Scaled from 3 to 2 at 10.005 s and back to 3 at 20.005 s, with no
+ * start-up or drain, and a fetch every 100,000 s: replica 2's callers keep it in their
+ * view all along, so its share of the requests (a third) is refused from
+ * 10.005 s on, the new instance in its slot included, which they never
+ * learn of.  Without discovery (the control) only the removal's 10 s is
+ * lost, and not even that: the callers know at once. */
+static void test_registry_replaced_instance(void **state)
+{
+	double refused, none;
+	const char *disc =
+		"duration: 100s\nwarmup: 0s\n"
+		"workloads:\n  u: {arrival: {process: constant, rate: 99/s}, target: web}\n"
+		"nodes:\n  web: {type: service, replicas: 3, service: 1ms, drain: 0s,"
+		" discovery: {heartbeat: 1s, expiry: 3s, eviction: 1s, fetch: 100000s}}\n"
+		"timeline:\n  - {at: 10.005s, node: web, do: scale, replicas: 2, for: 10s}\n";
+	simtest_reps(disc, 1, { "@crashed", &refused });
+	print_message("    never fetched: %g refused\n", refused);
+	/* a third of the 99 a second from 10.005 s to the end */
+	assert_true(fabs(refused - 89.995 * 33) <= 1);
+	simtest_reps("duration: 100s\nwarmup: 0s\n"
+		     "workloads:\n  u: {arrival: {process: constant, rate: 99/s}, target: web}\n"
+		     "nodes:\n  web: {type: service, replicas: 3, service: 1ms, drain: 0s}\n"
+		     "timeline:\n  - {at: 10.005s, node: web, do: scale, replicas: 2, for: 10s}\n",
+		     1, { "@crashed", &none });
+	assert_true(none == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry_lease_sweep_fetch),
 		cmocka_unit_test(test_registry_dead_replica_stays_listed),
 		cmocka_unit_test(test_registry_callers_learn_at_their_fetch),
+		cmocka_unit_test(test_registry_replaced_instance),
 	};
 	return cmocka_run_group_tests_name("registry", tests, NULL, NULL);
 }

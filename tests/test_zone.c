@@ -493,10 +493,12 @@ static void test_zone_bandwidth_edges(void **state)
 
 /* The timeline's faults of the links.  A partition between a and b from
  * 10.005 s for 5 s loses the 500 requests users in a send to api in b
- * meanwhile (10.01 s to 15.00 s): they never arrive, and with nobody to
- * time them out, never end (links.csv counts them lost on a->b).  With
- * web in a calling api with a 200 ms timeout, the 500 calls made then
- * fail as timeouts, 200 ms after they were made.  A latency spike of 50
+ * meanwhile (10.01 s to 15.00 s): they never arrive, and fail as timeouts
+ * when their sender gives up, the partition's timeout (5 s by default)
+ * later (links.csv counts them lost on a->b).  With web in a calling api
+ * with a 200 ms timeout, the 500 calls made then fail as timeouts, 200
+ * ms after they were made, and the lost children's own ends, 5 s on,
+ * change nothing.  A latency spike of 50
  * ms on the same link adds 100 ms to the requests whose hops both fall
  * in it (10.01 s to 14.99 s: 499), 50 ms to the one of 15.00 s (its reply
  * leaves at 15.052 s, after the spike), and nothing to the others. */
@@ -515,11 +517,32 @@ static void test_zone_link_faults(void **state)
 	struct rep_result r;
 	simtest_run(set->points[0], 0, &r);
 	double lost = link_cell(&r, 0, "lost", 0), back = link_cell(&r, 1, "lost", 0);
-	print_message("    partition: %llu served of %llu, %g lost on the way, %g back\n",
+	print_message("    partition: %llu served of %llu, %llu timed out after %.6f s, %g lost on the way, %g back\n",
 		      (unsigned long long)simtest_ended(&r, REQ_OK),
-		      (unsigned long long)simtest_arrivals(&r), lost, back);
+		      (unsigned long long)simtest_arrivals(&r),
+		      (unsigned long long)simtest_ended(&r, REQ_TIMEOUT),
+		      r.scopes[0].failed_latency_s / 500, lost, back);
 	assert_true(simtest_ended(&r, REQ_OK) == 2999 - 500);
+	assert_true(simtest_ended(&r, REQ_TIMEOUT) == 500);
+	assert_true(fabs(r.scopes[0].failed_latency_s - 500 * 5.0) < 1e-6);
 	assert_true(lost == 500 && back == 0);
+	rep_result_fini(&r);
+	sweep_free(set);
+	/* with 10 ms of service and a 1 s timeout, the reply of the
+	 * request of 10.00 s leaves at 10.011 s and is lost too: 501
+	 * timeouts, the 500 after 1 s and that one after 1.011 s */
+	snprintf(yaml, sizeof yaml, "%s%s", head2,
+		 "workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: api, zone: a}\n"
+		 "nodes:\n  api: {type: service, workers: 10, service: 10ms, zones: [b]}\n"
+		 "timeline:\n  - {at: 10.005s, between: [a, b], do: partition, for: 5s, timeout: 1s}\n");
+	set = simtest_load(yaml);
+	simtest_run(set->points[0], 0, &r);
+	print_message("    a reply lost too: %llu timed out, %.6f s in all, %g replies lost\n",
+		      (unsigned long long)simtest_ended(&r, REQ_TIMEOUT),
+		      r.scopes[0].failed_latency_s, link_cell(&r, 1, "lost", 0));
+	assert_true(simtest_ended(&r, REQ_TIMEOUT) == 501);
+	assert_true(fabs(r.scopes[0].failed_latency_s - (500 + 1.011)) < 1e-6);
+	assert_true(link_cell(&r, 1, "lost", 0) == 1);
 	rep_result_fini(&r);
 	sweep_free(set);
 
