@@ -275,6 +275,59 @@ static int parse_target(struct check_ctx *ctx, const struct yt_node *n,
 	return 0;
 }
 
+/* check_at reads entry e's `at` into t, before the end of the run. */
+static int check_at(struct check_ctx *ctx, const struct yt_node *e, const char *what,
+		    struct tl_entry *t)
+{
+	char w[128];
+	snprintf(w, sizeof w, "%s.at", what);
+	int rc = param_check_one(ctx, entry_key("at"), w, yt_get(e, "at"), t);
+	if (rc)
+		return rc;
+	int64_t end = ctx->sc->warmup_ns + ctx->sc->duration_ns;
+	if (t->at_ns >= end)
+		return check_fail(ctx, yt_get(e, "at"), w,
+				  "is at or after the end of the run (warmup + duration = %gs): it would never happen",
+				  (double)end * 1e-9);
+	return 0;
+}
+
+/* check_when reads entry e's `at`, then its `for` if it has one. */
+static int check_when(struct check_ctx *ctx, const struct yt_node *e, const char *what,
+		      struct tl_entry *t)
+{
+	int rc = check_at(ctx, e, what, t);
+	const struct yt_node *fn = yt_get(e, "for");
+	if (rc || !fn)
+		return rc;
+	char w[128];
+	snprintf(w, sizeof w, "%s.for", what);
+	return param_check_one(ctx, entry_key("for"), w, fn, t);
+}
+
+/* pick_word reads entry e's `do`, one of words (NULL-ended), into *k, for
+ * an entry of `noun` ("a zone") whose actions words are. */
+static int pick_word(struct check_ctx *ctx, const struct yt_node *e, const char *what,
+		     const char *const *words, const char *noun, size_t *k)
+{
+	char w[128], list[200];
+	const char *word;
+	const struct yt_node *dn = yt_get(e, "do");
+	snprintf(w, sizeof w, "%s.do", what);
+	check_join(list, sizeof list, words);
+	if (!dn)
+		return check_fail(ctx, e, what, "missing required key 'do' (%s)", list);
+	int rc = check_string(ctx, dn, w, &word);
+	if (rc)
+		return rc;
+	for (*k = 0; words[*k]; (*k)++)
+		if (!strcmp(word, words[*k]))
+			return 0;
+	char kind[64];
+	snprintf(kind, sizeof kind, "action for %s", noun);
+	return check_unknown(ctx, dn, w, kind, word, words);
+}
+
 static int check_entry(struct check_ctx *ctx, const struct yt_node *e, size_t i,
 		       const struct words *words, struct tl_entry *t)
 {
@@ -307,14 +360,8 @@ static int check_entry(struct check_ctx *ctx, const struct yt_node *e, size_t i,
 	allowed_keys(d, keys);
 	if ((rc = check_keys(ctx, e, what, keys, req_base)))
 		return rc;
-	snprintf(w, sizeof w, "%s.at", what);
-	if ((rc = param_check_one(ctx, entry_key("at"), w, yt_get(e, "at"), t)))
+	if ((rc = check_at(ctx, e, what, t)))
 		return rc;
-	int64_t end = sc->warmup_ns + sc->duration_ns;
-	if (t->at_ns >= end)
-		return check_fail(ctx, yt_get(e, "at"), w,
-				  "is at or after the end of the run (warmup + duration = %gs): it would never happen",
-				  (double)end * 1e-9);
 	snprintf(w, sizeof w, "%s.node", what);
 	const struct yt_node *nn = yt_get(e, "node");
 	if ((rc = parse_target(ctx, nn, w, &t->node, &t->unit)))
@@ -515,36 +562,20 @@ static int check_zone_entry(struct check_ctx *ctx, const struct yt_node *e, size
 	if (yt_get(e, "node"))
 		return check_fail(ctx, yt_get(e, "node"), what,
 				  "names both a node and a zone: write node: (one node, or a replica) or zone: (every replica placed there)");
-	const struct yt_node *dn = yt_get(e, "do");
-	const char *word;
-	snprintf(w, sizeof w, "%s.do", what);
-	if (!dn)
-		return check_fail(ctx, e, what, "missing required key 'do' (crash or recover)");
-	if ((rc = check_string(ctx, dn, w, &word)))
-		return rc;
 	static const char *const zone_words[] = { "crash", "recover", NULL };
-	int a = !strcmp(word, "crash") ? TL_CRASH : !strcmp(word, "recover") ? TL_RECOVER : -1;
-	if (a < 0)
-		return check_unknown(ctx, dn, w, "action for a zone", word, zone_words);
+	size_t k;
+	if ((rc = pick_word(ctx, e, what, zone_words, "a zone", &k)))
+		return rc;
+	int a = k == 0 ? TL_CRASH : TL_RECOVER;
 	if ((rc = check_keys(ctx, e, what, keys, req)))
 		return rc;
 	struct tl_entry proto = { 0 };
-	snprintf(w, sizeof w, "%s.at", what);
-	if ((rc = param_check_one(ctx, entry_key("at"), w, yt_get(e, "at"), &proto)))
+	if ((rc = check_at(ctx, e, what, &proto)))
 		return rc;
-	int64_t end = sc->warmup_ns + sc->duration_ns;
-	if (proto.at_ns >= end)
-		return check_fail(ctx, yt_get(e, "at"), w,
-				  "is at or after the end of the run (warmup + duration = %gs): it would never happen",
-				  (double)end * 1e-9);
-	const struct yt_node *fn = yt_get(e, "for");
-	if (fn) {
-		if (a == TL_RECOVER)
-			return check_fail(ctx, fn, what, "'recover' is instant: it takes no 'for'");
-		snprintf(w, sizeof w, "%s.for", what);
-		if ((rc = param_check_one(ctx, entry_key("for"), w, fn, &proto)))
-			return rc;
-	}
+	if (a == TL_RECOVER && yt_get(e, "for"))
+		return check_fail(ctx, yt_get(e, "for"), what, "'recover' is instant: it takes no 'for'");
+	if ((rc = check_when(ctx, e, what, &proto)))
+		return rc;
 	proto.unit = UINT32_MAX;
 	proto.member = UINT32_MAX;
 	proto.zone = z;
@@ -578,7 +609,7 @@ static int check_link_entry(struct check_ctx *ctx, const struct yt_node *e, size
 	const struct zone_map *z = sc->zmap;
 	char what[96], w[128];
 	snprintf(what, sizeof what, "timeline[%zu]", i);
-	const struct yt_node *bn = yt_get(e, "between"), *dn = yt_get(e, "do");
+	const struct yt_node *bn = yt_get(e, "between");
 	int rc;
 	snprintf(w, sizeof w, "%s.between", what);
 	if (!z)
@@ -604,16 +635,11 @@ static int check_link_entry(struct check_ctx *ctx, const struct yt_node *e, size
 	if (!any)
 		return check_fail(ctx, bn, w,
 				  "matches no pair of distinct zones (a hop inside one zone is not a link's to cut)");
-	const char *word;
-	snprintf(w, sizeof w, "%s.do", what);
-	if (!dn)
-		return check_fail(ctx, e, what, "missing required key 'do' (partition or latency)");
-	if ((rc = check_string(ctx, dn, w, &word)))
-		return rc;
 	static const char *const link_words[] = { "partition", "latency", NULL };
-	int a = !strcmp(word, "partition") ? TL_PARTITION : !strcmp(word, "latency") ? TL_LATENCY : -1;
-	if (a < 0)
-		return check_unknown(ctx, dn, w, "action for the links between zones", word, link_words);
+	size_t k;
+	if ((rc = pick_word(ctx, e, what, link_words, "the links between zones", &k)))
+		return rc;
+	int a = k == 0 ? TL_PARTITION : TL_LATENCY;
 	static const char *const pkeys[] = { "at", "between", "do", "for", "timeout", NULL };
 	static const char *const lkeys[] = { "at", "between", "do", "for", "add", NULL };
 	static const char *const preq[] = { "at", "between", "do", NULL };
@@ -621,20 +647,8 @@ static int check_link_entry(struct check_ctx *ctx, const struct yt_node *e, size
 	if ((rc = check_keys(ctx, e, what, a == TL_LATENCY ? lkeys : pkeys,
 			     a == TL_LATENCY ? lreq : preq)))
 		return rc;
-	snprintf(w, sizeof w, "%s.at", what);
-	if ((rc = param_check_one(ctx, entry_key("at"), w, yt_get(e, "at"), t)))
+	if ((rc = check_when(ctx, e, what, t)))
 		return rc;
-	int64_t end = sc->warmup_ns + sc->duration_ns;
-	if (t->at_ns >= end)
-		return check_fail(ctx, yt_get(e, "at"), w,
-				  "is at or after the end of the run (warmup + duration = %gs): it would never happen",
-				  (double)end * 1e-9);
-	const struct yt_node *fn = yt_get(e, "for");
-	if (fn) {
-		snprintf(w, sizeof w, "%s.for", what);
-		if ((rc = param_check_one(ctx, entry_key("for"), w, fn, t)))
-			return rc;
-	}
 	const char *text = "";
 	if (a == TL_LATENCY) {
 		const struct yt_node *an = yt_get(e, "add");
