@@ -1864,8 +1864,20 @@ static int parse_canary(struct check_ctx *ctx, const char *what, const struct yt
 		uint64_t pct;
 		char ww[180];
 		snprintf(ww, sizeof ww, "%s.weight", w);
-		if ((rc = check_uint(ctx, yt_get(e, "weight"), ww, 1, 100, &pct)))
+		const struct yt_node *wn = yt_get(e, "weight");
+		size_t len = wn->type == YT_SCALAR ? strlen(wn->str) : 0;
+		if (len > 1 && wn->str[len - 1] == '%') {
+			/* as setWeight's 10, or written 10% */
+			char *end;
+			pct = strtoull(wn->str, &end, 10);
+			if (end != wn->str + len - 1 || !isdigit((unsigned char)wn->str[0]) || pct < 1 ||
+			    pct > 100)
+				return check_fail(ctx, wn, ww,
+						  "must be a whole percentage from 1 to 100 (got '%s')",
+						  wn->str);
+		} else if ((rc = check_uint(ctx, wn, ww, 1, 100, &pct))) {
 			return rc;
+		}
 		if (i && pct <= ro->weight[i - 1])
 			return check_fail(ctx, yt_get(e, "weight"), ww,
 					  "must be more than the step before's (%u): a canary only grows",
@@ -1899,8 +1911,8 @@ static const struct param rollout_keys[] = {
 	  .shape = "number", .def_doc = "the service's",
 	  .doc = "the new version's `speed` (a slower build: below the old)" },
 	{ .name = "canary", .type = PARAM_CUSTOM, .parse = parse_canary,
-	  .shape = "[{weight: PERCENT, pause: DURATION}, ...]", .def_doc = "none: all at once",
-	  .doc = "steps before the rest, as Argo Rollouts' canary steps (setWeight, then a pause of that long) without traffic routing: the replicas are split as Argo splits them, the nearest to the weight of ceil or floor(weight x count / 100) new ones among the count, or the count + 1 when max_surge allows, keeping one of each for a weight under 100 (10 replicas at 25 %: 3 new and 8 old), and so about that share of a balancer's requests, within max_surge and max_unavailable; once a step's replicas are all up it holds for `pause`; after the last step, all are replaced" },
+	  .shape = "[{weight: PERCENT, pause: DURATION}, ...]", .def_doc = "none: a plain rolling update",
+	  .doc = "steps before the rest, as Argo Rollouts' canary steps (setWeight, then a pause of that long) without traffic routing: the replicas are split as Argo splits them, the nearest to the weight of ceil or floor(weight x count / 100) new ones among the count, or the count + 1 when max_surge allows, keeping one of each for a weight under 100 (10 replicas at 25 %: 3 new and 8 old), and so about that share of a balancer's requests, within max_surge and max_unavailable; once a step's replicas are all up it holds for `pause` (0 if none: on at once, as a setWeight with no pause after it); after the last step, all are replaced" },
 	{ 0 }
 };
 

@@ -627,6 +627,8 @@ static int check_link_entry(struct check_ctx *ctx, const struct yt_node *e, size
 			return check_fail(ctx, bn->items[k], w, "a pattern of at most %zu characters",
 					  sizeof t->between[k] - 1);
 		snprintf(t->between[k], sizeof t->between[k], "%s", p);
+		if ((rc = zone_check_pattern(ctx, z, bn->items[k], w, p)))
+			return rc;
 	}
 	int any = 0;
 	for (uint32_t a = 1; a <= z->n && !any; a++)

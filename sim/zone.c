@@ -186,6 +186,19 @@ static int link_matches(const struct link_def *l, const char *a, const char *b, 
 	       (matches(l->between[1], a) && matches(l->between[0], b));
 }
 
+int zone_check_pattern(struct check_ctx *ctx, const struct zone_map *z, const struct yt_node *n,
+		       const char *what, const char *p)
+{
+	for (uint32_t i = 1; i <= z->n; i++)
+		if (matches(p, z->names[i]))
+			return 0;
+	if (!strpbrk(p, "*?["))
+		return check_unknown(ctx, n, what, "zone", p, (const char *const *)z->names + 1);
+	char list[512];
+	check_join(list, sizeof list, (const char *const *)z->names + 1);
+	return check_fail(ctx, n, what, "'%s' matches no zone (zones: %s)", p, list);
+}
+
 int zone_between(const struct zone_map *z, const char *p, const char *q, uint32_t a, uint32_t b)
 {
 	const char *na = z->names[a], *nb = z->names[b];
@@ -303,10 +316,12 @@ static int read_links(struct check_ctx *ctx, struct zone_map *z, const struct yt
 				}
 			}
 		param_fini(&zone_link_table, &d);
-		if (!matched)
-			return check_fail(ctx, ls->items[l], what,
-					  "matches no pair of zones (zones: %s%s)", z->names[1],
-					  z->n > 1 ? ", ..." : "");
+		if (!matched) {
+			char list[512];
+			check_join(list, sizeof list, (const char *const *)z->names + 1);
+			return check_fail(ctx, ls->items[l], what, "matches no pair of zones (zones: %s)",
+					  list);
+		}
 		if (!taken)
 			return check_fail(ctx, ls->items[l], what,
 					  "every pair of zones it matches takes an earlier link first (links[%d]): put the narrower link first",

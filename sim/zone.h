@@ -112,6 +112,12 @@ void zone_map_free(struct zone_map *z);
 int zone_check_name(struct check_ctx *ctx, const struct zone_map *z, const struct yt_node *n,
 		    const char *what, uint32_t *zone);
 
+/* zone_check_pattern checks pattern p at n (a scalar): one with no glob
+ * character must name a zone (unknown: refused with the nearest name),
+ * one with them must match one: 0, or SIM_EINVAL with a located message. */
+int zone_check_pattern(struct check_ctx *ctx, const struct zone_map *z, const struct yt_node *n,
+		       const char *what, const char *p);
+
 /* zone_between says whether a hop from zone a to zone b is one between
  * patterns p and q, either way, as a `between:` matches it. */
 int zone_between(const struct zone_map *z, const char *p, const char *q, uint32_t a, uint32_t b);

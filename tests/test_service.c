@@ -891,7 +891,7 @@ static void test_service_rollout_canary(void **state)
 		     "nodes:\n  lb: {type: balancer, backends: web}\n"
 		     "  web: {type: service, replicas: 10, service: 1ms}\n"
 		     "timeline:\n  - {at: 10s, node: web, do: rollout, startup: 10s, service: 3ms,"
-		     " canary: [{weight: 20, pause: 30s}]}\n",
+		     " canary: [{weight: 20%, pause: 30s}]}\n",
 		     1, { "web.rollout_mean_s", &took }, { "web.rollouts", &n });
 	print_message("    the whole rollout: %g s (%g)\n", took, n);
 	assert_true(n == 1 && fabs(took - 60) < 1e-9);

@@ -598,6 +598,12 @@ static void test_zone_refusals(void **state)
 		  "must be a bandwidth" },
 		{ "zones: {a: {}}\nlinks:\n  - {within: a, latency: 1ms, cost: {per_gb: -1}}\n",
 		  "per_gb" },
+		{ "zones: {a: {}, b: {}}\ntimeline:\n  - {at: 0.5s, between: [a, c], do: partition}\n",
+		  "unknown zone 'c'" },
+		{ "zones: {a: {}, b: {}}\ntimeline:\n  - {at: 0.5s, between: [a, \"x*\"], do: partition}\n",
+		  "'x*' matches no zone (zones: a, b)" },
+		{ "zones: {a: {}, b: {}}\ntimeline:\n  - {at: 0.5s, between: [a, a], do: partition}\n",
+		  "matches no pair of distinct zones" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char yaml[1000];
