@@ -430,9 +430,9 @@ struct service {
 	struct twa ready_w;              /* nready, since warm-up */
 	uint32_t ready_min;              /* the fewest ready since warm-up */
 
-	/* with discovery: the registry and its callers' view */
+	/* with discovery: the registry and its callers' view (reg.cfg NULL
+	 * without) */
 	struct registry reg;
-	int has_reg;
 
 	/* the autoscaler, when the node has one */
 	struct as_state as;
@@ -1101,14 +1101,15 @@ static inline uint32_t pick(struct service *sv, const struct request *req)
 static inline __attribute__((always_inline)) void arrive_at(struct sim *s, struct sim_node *n, struct service *sv,
 			     uint32_t r, struct request *req);
 
-/* none_listed: req finds no replica in its callers' view of the
- * registry, and fails as a balancer with no backend fails it. */
-static void none_listed(struct sim *s, struct sim_node *n, struct service *sv,
-			struct request *req)
+/* unlisted: req's callers could not reach a replica by their view of the
+ * registry: none listed (status REQ_NO_BACKEND, as a balancer with no
+ * backend fails it), or the one they knew gone (REQ_CRASHED). */
+static void unlisted(struct sim *s, struct sim_node *n, struct service *sv, struct request *req,
+		     int status)
 {
 	sv->tot.arrivals++;
 	sv->tot.failed++;
-	sim_fail(s, req, REQ_NO_BACKEND, n->id);
+	sim_fail(s, req, status, n->id);
 }
 
 static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req)
@@ -1136,15 +1137,8 @@ static void svc_arrive_listed(struct sim *s, struct sim_node *n, struct request 
 	struct service *sv = n->state;
 	int gone = 0;
 	uint32_t r = req->replica == SIM_ANY ? reg_pick(&sv->reg, &gone) : req->replica;
-	if (r == UINT32_MAX) {
-		none_listed(s, n, sv, req);
-		return;
-	}
-	if (gone) {
-		/* the instance its callers knew there is gone: refused */
-		sv->tot.arrivals++;
-		sv->tot.failed++;
-		sim_fail(s, req, REQ_CRASHED, n->id);
+	if (r == UINT32_MAX || gone) {
+		unlisted(s, n, sv, req, gone ? REQ_CRASHED : REQ_NO_BACKEND);
 		return;
 	}
 	if (sim_zone_hop(s, n, r, req))
@@ -1462,7 +1456,7 @@ static void fail_held(struct sim *s, struct sim_node *n, struct service *sv, uin
 static void svc_crash(struct sim *s, struct sim_node *n, uint32_t r)
 {
 	struct service *sv = n->state;
-	if (sv->has_reg)
+	if (sv->reg.cfg)
 		reg_crash(&sv->reg, r, s->now_ns);
 	fail_held(s, n, sv, r);
 }
@@ -1472,7 +1466,7 @@ static void svc_recover(struct sim *s, struct sim_node *n, uint32_t r)
 	struct service *sv = n->state;
 	/* back up: its metric counts again after a whole interval */
 	sv->ready_since[r] = s->now_ns;
-	if (sv->has_reg && r < sv->active)
+	if (sv->reg.cfg && r < sv->active)
 		reg_join(&sv->reg, r, s->now_ns, 0);    /* registers again */
 	recount(s, n, sv, r);
 }
@@ -1502,7 +1496,7 @@ static void one_ready(struct sim *s, struct sim_node *n, struct service *sv)
 	sv->drain_gen[r]++;              /* a drain at r is over: taken over */
 	set_active(s, n, sv, r + 1);
 	reps_note(s, sv);
-	if (sv->has_reg)
+	if (sv->reg.cfg)
 		reg_join(&sv->reg, r, s->now_ns, 1);
 	if (sv->roll) {
 		sv->nnew++;
@@ -1551,7 +1545,7 @@ static void drain_top(struct sim *s, struct sim_node *n, struct service *sv, uin
 	for (uint32_t r = to; r < sv->active; r++) {
 		sim_schedule(s, s->now_ns + sv->cfg->drain_ns, n->id, SVC_EV_DRAIN, NULL,
 			     (uint64_t)sv->drain_gen[r] << 32 | r);
-		if (sv->has_reg)
+		if (sv->reg.cfg)
 			reg_leave(&sv->reg, r);      /* deregisters on its way out */
 	}
 	sv->spec -= k;
@@ -1792,7 +1786,6 @@ static int parse_bound(struct check_ctx *ctx, const char *what, const struct yt_
 		x = (double)u;
 	}
 	*out = x;
-	t->roll.given |= bit;
 	return 0;
 }
 
@@ -1809,34 +1802,10 @@ static int parse_unavail(struct check_ctx *ctx, const char *what, const struct y
 	struct tl_entry *t = field;
 	int rc = parse_bound(ctx, what, v, t, TL_ROLL_UNAVAIL, &t->roll.unavail);
 	/* as the Deployment API validates them (max_surge is read first) */
-	if (!rc && t->roll.unavail == 0 && (t->roll.given & TL_ROLL_SURGE) && t->roll.surge == 0)
+	if (!rc && t->roll.unavail == 0 && (t->more_given & TL_ROLL_SURGE) && t->roll.surge == 0)
 		return check_fail(ctx, v, what,
 				  "may not be 0 when max_surge is 0: nothing could be replaced (Kubernetes refuses it too)");
 	return rc;
-}
-
-static int parse_roll_startup(struct check_ctx *ctx, const char *what, const struct yt_node *v,
-			      void *field)
-{
-	struct tl_entry *t = field;
-	t->roll.given |= TL_ROLL_STARTUP;
-	return check_dist(ctx, v, what, &t->roll.startup);
-}
-
-static int parse_roll_service(struct check_ctx *ctx, const char *what, const struct yt_node *v,
-			      void *field)
-{
-	struct tl_entry *t = field;
-	t->roll.given |= TL_ROLL_SERVICE;
-	return check_dist(ctx, v, what, &t->roll.service);
-}
-
-static int parse_roll_speed(struct check_ctx *ctx, const char *what, const struct yt_node *v,
-			    void *field)
-{
-	struct tl_entry *t = field;
-	t->roll.given |= TL_ROLL_SPEED;
-	return check_double(ctx, v, what, 1e-6, 1e6, &t->roll.speed);
 }
 
 /* parse_canary reads `canary: [{weight: 10, pause: 5m}, ...]`: weights
@@ -1890,10 +1859,10 @@ static int parse_canary(struct check_ctx *ctx, const char *what, const struct yt
 			return rc;
 	}
 	ro->nsteps = (uint32_t)v->n;
-	ro->given |= TL_ROLL_CANARY;
 	return 0;
 }
 
+/* in the order of TL_ROLL_*, whose bits say which were written */
 static const struct param rollout_keys[] = {
 	{ .name = "max_surge", .type = PARAM_CUSTOM, .parse = parse_surge,
 	  .shape = "COUNT or PERCENT", .def_doc = "25%",
@@ -1901,14 +1870,12 @@ static const struct param rollout_keys[] = {
 	{ .name = "max_unavailable", .type = PARAM_CUSTOM, .parse = parse_unavail,
 	  .shape = "COUNT or PERCENT", .def_doc = "25%",
 	  .doc = "replicas that may be missing from those taking requests while it runs, a count or a percentage rounded down; not 0 with max_surge 0, and when both come to 0 by rounding (10% of 8 with no surge), 1 (Kubernetes' maxUnavailable)" },
-	{ .name = "startup", .type = PARAM_CUSTOM, .parse = parse_roll_startup,
-	  .shape = "distribution", .def_doc = "the service's",
-	  .doc = "the new version's `startup`" },
-	{ .name = "service", .type = PARAM_CUSTOM, .parse = parse_roll_service,
-	  .shape = "distribution", .def_doc = "the service's",
-	  .doc = "the new version's service time (`service`)" },
-	{ .name = "speed", .type = PARAM_CUSTOM, .parse = parse_roll_speed,
-	  .shape = "number", .def_doc = "the service's",
+	{ .name = "startup", .type = PARAM_DIST, PARAM_FIELD(struct tl_entry, roll.startup),
+	  .def_doc = "the service's", .doc = "the new version's `startup`" },
+	{ .name = "service", .type = PARAM_DIST, PARAM_FIELD(struct tl_entry, roll.service),
+	  .def_doc = "the service's", .doc = "the new version's service time (`service`)" },
+	{ .name = "speed", .type = PARAM_NUMBER, PARAM_FIELD(struct tl_entry, roll.speed),
+	  .min = 1e-6, .max = 1e6, .def_doc = "the service's",
 	  .doc = "the new version's `speed` (a slower build: below the old)" },
 	{ .name = "canary", .type = PARAM_CUSTOM, .parse = parse_canary,
 	  .shape = "[{weight: PERCENT, pause: DURATION}, ...]", .def_doc = "none: a plain rolling update",
@@ -1952,6 +1919,7 @@ static uint32_t rollout_units(const struct sc_node *nd, struct tl_entry *t)
 	const struct service_cfg *c = nd->cfg;
 	struct tl_rollout *ro = &t->roll;
 	uint32_t n = c->replicas;
+	ro->given = t->more_given;       /* for steady.c, which knows no kind */
 	ro->nsurge = ro->given & TL_ROLL_SURGE ?
 		     round_bound(ro->surge, ro->pct & TL_ROLL_SURGE, n, 1) : round_bound(25, 1, n, 1);
 	ro->nunavail = ro->given & TL_ROLL_UNAVAIL ?
@@ -2102,7 +2070,6 @@ static int scaling_init(struct sim *s, struct sim_node *n, struct service *sv)
 			gsl_rng_free(g);
 		if (rc)
 			return SIM_ENOMEM;
-		sv->has_reg = 1;
 		n->arrive = svc_arrive_listed;
 	}
 	if (!c->as.given)

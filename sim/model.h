@@ -140,7 +140,8 @@ struct tl_action_def {
 				    * tl_entry; NULL if none */
 	const struct param *more;  /* its optional keys, placed in struct
 				    * tl_entry, ended by an entry with no
-				    * name; NULL if none */
+				    * name (at most 32; tl_entry.more_given
+				    * says which were written); NULL if none */
 	/* units (may be NULL): the most replicas entry t, just checked, may
 	 * give node nd (it may settle what its keys leave to the node), or
 	 * 0; the checker raises nd's max_units to it, before any node's

@@ -113,8 +113,11 @@ struct tl_entry {
 				    * patterns (`between:`, node TL_LINKS):
 				    * partition, latency */
 	char label[96];            /* "db slow x10", for charts */
-	/* rollout (a service's): its keys as written, `given` a bit per key
-	 * (TL_ROLL_*), and the counts the service resolves them to */
+	uint32_t more_given;       /* bit i: the action's optional key
+				    * more[i] was written (model.h) */
+	/* rollout (a service's): its keys as written, `given` the keys
+	 * written (TL_ROLL_*: more_given, which the service copies here for
+	 * the checks that know no kind), and the counts it resolves them to */
 	struct tl_rollout {
 		unsigned given;
 		double surge, unavail;     /* a count, or a percentage (pct bits) */
@@ -131,10 +134,11 @@ struct tl_entry {
 	} roll;
 };
 
-/* tl_rollout.given and .pct bits; the most canary steps */
+/* tl_rollout.given and .pct bits: the rollout's keys in the order the
+ * service declares them (more_given's bits) */
 enum {
 	TL_ROLL_SURGE = 1, TL_ROLL_UNAVAIL = 2, TL_ROLL_STARTUP = 4, TL_ROLL_SERVICE = 8,
-	TL_ROLL_SPEED = 16, TL_ROLL_CANARY = 32
+	TL_ROLL_SPEED = 16
 };
 
 struct slo;

@@ -441,6 +441,7 @@ static int check_entry(struct check_ctx *ctx, const struct yt_node *e, size_t i,
 		snprintf(w, sizeof w, "%s.%s", what, m->name);
 		if ((rc = param_check_one(ctx, m, w, mn, t)))
 			return rc;
+		t->more_given |= 1u << (m - d->more);
 	}
 	char tgt[80];
 	if (t->unit == UINT32_MAX)

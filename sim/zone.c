@@ -275,7 +275,6 @@ static int read_links(struct check_ctx *ctx, struct zone_map *z, const struct yt
 		k->bandwidth = d.bandwidth;
 		k->per_gb = d.cost.per_gb;
 		k->priced = d.cost.given;
-		z->bandwidth |= d.bandwidth > 0;
 		z->priced |= d.cost.given;
 		if (d.within)
 			snprintf(k->name, sizeof k->name, "within %s", d.within);

@@ -80,7 +80,6 @@ struct zone_map {
 	int32_t *chan;             /* the same -> the channel, or -1 */
 	struct zone_chan *chans;   /* [nchan]: each link's, in file order */
 	uint32_t nchan;
-	int bandwidth;             /* a link has one: sizes matter */
 	int priced;                /* a link has a cost */
 };
 

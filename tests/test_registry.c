@@ -79,6 +79,13 @@ static void test_registry_lease_sweep_fetch(void **state)
 	gsl_rng_free(r);
 }
 
+/* The formulas below count requests as if they came continuously, at 50
+ * (or 33.3) a second to the replica in question; they come every 10 ms,
+ * alternating, so a replication's count is within 1 of its formula, and
+ * so is the mean's expectation: each mean is held to the replications'
+ * 99.9 % interval widened by that 1. */
+#define GRID 1
+
 #define SCENARIO(disc, timeline)                                                        \
 	"duration: 100s\nwarmup: 0s\n"                                                   \
 	"workloads:\n  u: {arrival: {process: constant, rate: 100/s}, target: web}\n"    \
@@ -101,11 +108,11 @@ static void test_registry_dead_replica_stays_listed(void **state)
 	simtest_reps(SCENARIO(DISC, "{at: 10.005s, node: web, replica: 1, do: crash}"), REPS,
 		     { "@crashed", failed });
 	for (int k = 0; k < REPS; k++)
-		assert_true(failed[k] >= 99 && failed[k] <= 251);
+		assert_true(failed[k] >= 100 - GRID && failed[k] <= 250 + GRID);
 	double m = gsl_stats_mean(failed, 1, REPS);
 	double half = stats_t_quantile(0.9995, REPS - 1) * gsl_stats_sd(failed, 1, REPS) / sqrt(REPS);
 	print_message("    %g +- %.3g failed a replication (reference 175)\n", m, half);
-	assert_true(fabs(m - 175) <= half + 1);
+	assert_true(fabs(m - 175) <= half + GRID);
 	double none;
 	simtest_reps(SCENARIO("", "{at: 10.005s, node: web, replica: 1, do: crash}"), 1,
 		     { "@crashed", &none });
@@ -127,12 +134,12 @@ static void test_registry_callers_learn_at_their_fetch(void **state)
 	simtest_reps(SCENARIO(DISC, "{at: 10.005s, node: web, do: scale, replicas: 3}"), REPS,
 		     { "web[2].completed", got });
 	for (int k = 0; k < REPS; k++)
-		assert_true(got[k] >= 2960 && got[k] <= 3000);
+		assert_true(got[k] >= (8998.5 - 100) / 3 - GRID && got[k] <= 8998.5 / 3 + GRID);
 	double m = gsl_stats_mean(got, 1, REPS);
 	double half = stats_t_quantile(0.9995, REPS - 1) * gsl_stats_sd(got, 1, REPS) / sqrt(REPS);
 	double want = (8998.5 - 50) / 3;
 	print_message("    new replica: %g +- %.3g served (reference %.1f)\n", m, half, want);
-	assert_true(fabs(m - want) <= half + 1);
+	assert_true(fabs(m - want) <= half + GRID);
 	double all;
 	simtest_reps(SCENARIO("", "{at: 10.005s, node: web, do: scale, replicas: 3}"), 1,
 		     { "web[2].completed", &all });
@@ -141,11 +148,11 @@ static void test_registry_callers_learn_at_their_fetch(void **state)
 	simtest_reps(SCENARIO(DISC, "{at: 10.005s, node: web, do: scale, replicas: 1}"), REPS,
 		     { "@crashed", refused });
 	for (int k = 0; k < REPS; k++)
-		assert_true(refused[k] >= 0 && refused[k] <= 51);
+		assert_true(refused[k] >= 0 && refused[k] <= 50 + GRID);
 	m = gsl_stats_mean(refused, 1, REPS);
 	half = stats_t_quantile(0.9995, REPS - 1) * gsl_stats_sd(refused, 1, REPS) / sqrt(REPS);
 	print_message("    removed replica: %g +- %.3g refused (reference 25)\n", m, half);
-	assert_true(fabs(m - 25) <= half + 1);
+	assert_true(fabs(m - 25) <= half + GRID);
 	simtest_reps(SCENARIO("", "{at: 10.005s, node: web, do: scale, replicas: 1}"), 1,
 		     { "@crashed", &all });
 	assert_true(all == 0);
