@@ -13,7 +13,7 @@
 #include "sim/err.h"
 
 #define REPIO_MAGIC 0x61727372u      /* "arsr" in a little-endian dump */
-#define REPIO_VERSION 3u
+#define REPIO_VERSION 4u
 
 static void put(struct repio_buf *b, const void *p, size_t n)
 {

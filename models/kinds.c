@@ -6,6 +6,8 @@
 #include "models/balancer.h"
 #include "models/cache.h"
 #include "models/database.h"
+#include "models/eventstore.h"
+#include "models/projection.h"
 #include "models/queue.h"
 #include "models/service.h"
 #include "models/shards.h"
@@ -17,5 +19,7 @@ const struct model_ops *const models_kinds[] = {
 	&database_ops,
 	&shards_ops,
 	&queue_ops,
+	&eventstore_ops,
+	&projection_ops,
 	NULL,
 };

@@ -204,6 +204,27 @@ says "the p99 of the worst 10-second window is $(worst99 0) ms"
 says "$(fmt '%.0f' "$(cell "$n" rollout_mean_s point=1 node=web)") s, eight always serve (\`replicas_ready_min\` $(cell "$n" replicas_ready_min point=1 node=web)), the worst window's p99 is $(worst99 1) ms and the run's $(fmt '%.1f' "$(cell "$s" latency_p99_s point=1)" 1000) ms"
 says "while it lasts, $(fmt '%.2f' "$(cell "$s" cost_per_hour point=1)") an hour over the run instead of $(fmt '%.2f' "$(cell "$s" cost_per_hour point=0)")."
 
+# ---- event sourcing: p99, snapshot load and conflicts by snapshot_every --
+run event-sourcing "$bin" run scenarios/event-sourcing.yaml -q -o "$tmp/es"
+s="$tmp/es/summary.csv" n="$tmp/es/nodes.csv"
+# cps PT: point PT's conflicts per second (over its replications)
+cps() {
+	awk -v c="$(cell "$n" conflicts point="$1" node=store)" -v d="$(cell "$n" duration_s point="$1" node=store)" \
+		-v k="$(cell "$n" replications point="$1" node=store)" 'BEGIN { printf "%.0f", c / (d * k) }'
+}
+says "p99 reaches $(fmt '%.2f' "$(cell "$s" latency_p99_s point=0)") s and the point is marked not steady"
+[ "$(cell "$s" steady point=0)" = false ] || { echo "check-readme.sh: event-sourcing's point 0 is steady"; failed=$((failed + 1)); }
+says "A snapshot every 10 events keeps p99 at $(fmt '%.1f' "$(cell "$s" latency_p99_s point=1)" 1000) ms for $(fmt '%.2f' "$(cell "$n" snapshot_utilization point=1 node=store)" 100) % of the store's workers"
+says "every 100, $(fmt '%.1f' "$(cell "$s" latency_p99_s point=2)" 1000) ms for $(fmt '%.2f' "$(cell "$n" snapshot_utilization point=2 node=store)" 100) %; every 1000, $(fmt '%.1f' "$(cell "$s" latency_p99_s point=3)" 1000) ms"
+says "($(fmt '%.0f' "$(cell "$n" replayed_mean point=3 node=store)") on average)"
+says "$(cps 1), $(cps 2) and $(cps 3) a second"
+
+# ---- a read model rebuilt at peak: catch-up and stale reads --------------
+run cqrs-rebuild "$bin" run scenarios/cqrs-rebuild.yaml -q -o "$tmp/cq"
+n="$tmp/cq/nodes.csv"
+says "One applier (µ = 2,000) takes $(fmt '%.1f' "$(cell "$n" catchup_mean_s point=0 node=view)") s against the formula's 200, four take $(fmt '%.1f' "$(cell "$n" catchup_mean_s point=1 node=view)") s against 33.3"
+says "$(fmt '%.1f' "$(cell "$n" view_stale_ratio point=0 node=view)" 100) % of the reads with one applier and $(fmt '%.1f' "$(cell "$n" view_stale_ratio point=1 node=view)" 100) % with four"
+
 # ---- autoscaling: minutes above the SLO, refusals, what is billed --------
 run autoscale-ramp "$bin" run scenarios/autoscale-ramp.yaml -q -o "$tmp/ar"
 s="$tmp/ar/summary.csv" n="$tmp/ar/nodes.csv"

@@ -29,6 +29,8 @@ capacity-percentiles      capacity           percentiles_by_point
 capacity-plan-web         capacity-plan      capacity-nodes.web.replicas
 capacity-plan-db          capacity-plan      capacity-nodes.db.replicas
 cheapest-plan             cheapest-plan      plan
+cqrs-rebuild              cqrs-rebuild       projection_time
+event-sourcing-snapshots  event-sourcing     eventstore
 l4-vs-l7-share            l4-vs-l7           backend_share
 queue-burst-backlog       queue-burst        queue_time
 autoscale-ramp-scaling    autoscale-ramp     scaling

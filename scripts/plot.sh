@@ -391,6 +391,41 @@ AWK
 	# no replicas, no stale reads to chart
 	awk 'NF == 4 && $2 + 0 > 0 { found = 1 } END { exit !found }' "$staledat" || : > "$staledat"
 fi
+# the first event store, for a sweep: a line per point with its label,
+# p99 and its interval, the snapshots' share of the workers and its
+# half-width, and conflicts per second (over the replications, each
+# duration_s)
+store="" esdat="$dir/.es.dat"
+: > "$esdat"
+if [ -f "$dir/nodes.csv" ]; then
+	store=$(awk -F, 'NR > 1 && $3 == "eventstore" { print $2; exit }' "$dir/nodes.csv")
+fi
+if [ -n "$store" ] && [ "$npts" -gt 1 ]; then
+	awk -F, -v es="$store" -f scripts/csv.awk -f /dev/stdin \
+		"$dir/nodes.csv" "$dir/summary.csv" > "$esdat" <<'AWK'
+	FNR == 1 { for (i = 1; i <= NF; i++) col[FILENAME, $i] = i; next }
+	FILENAME ~ /nodes.csv$/ && $2 == es {
+		snap[$1] = $col[FILENAME, "snapshot_utilization"] " " $col[FILENAME, "snapshot_utilization_ci95"]
+		secs = $col[FILENAME, "duration_s"] * $col[FILENAME, "replications"]
+		cps[$1] = secs > 0 ? $col[FILENAME, "conflicts"] / secs : "NaN"
+	}
+	FILENAME ~ /summary.csv$/ {
+		csv($0, f)
+		lab[$1] = f[col[FILENAME, "label"]]; n = $1 + 1
+		p99[$1] = f[col[FILENAME, "latency_p99_s"]] " " f[col[FILENAME, "latency_p99_s_lo"]] " " \
+			  f[col[FILENAME, "latency_p99_s_hi"]]
+	}
+	END { for (p = 0; p < n; p++)
+		print "\"" lab[p] "\"", p99[p], (snap[p] == "" ? "NaN NaN" : snap[p]),
+			(cps[p] == "" ? "NaN" : cps[p]) }
+AWK
+fi
+# the first projection, and how many points its chart shows (8 at most)
+proj=""
+if [ -f "$dir/nodes.csv" ]; then
+	proj=$(awk -F, 'NR > 1 && $3 == "projection" { print $2; exit }' "$dir/nodes.csv")
+fi
+nproj=$((npts < 8 ? npts : 8))
 # the first queue
 queue=""
 if [ -f "$dir/nodes.csv" ]; then
@@ -438,19 +473,21 @@ for gp in plots/*.gp; do
 	cache_time) [ -n "$cache" ] || continue ;;
 	stale_reads) [ -s "$staledat" ] || continue ;;
 	queue_time) [ -n "$queue" ] || continue ;;
+	eventstore) [ -s "$esdat" ] || continue ;;
+	projection_time) [ -n "$proj" ] || continue ;;
 	breaker_time) [ -n "$brknodes" ] || continue ;;
 	scaling) [ -n "$scaled" ] || continue ;;
 	healthy_share) [ "$xcol" -gt 0 ] && [ "$unhealthy" = 1 ] || continue ;;
 	esac
 	# one chart that cannot be drawn (a stopped run's points without
 	# data, say) does not cost the others or the report
-	if ! render "$name" "$name" "nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; share='$share'; lb='$lb'; ncols=$ncols; selpts='$selpts'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ncache=$ncache; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; nqueue=$nqueue; brknodes='$brknodes'; dbunits='$dbunits'; scaled='$scaled'; names='$names'; hasfail=$hasfail; tdiv=$tdiv; tunit='$tunit'"; then
+	if ! render "$name" "$name" "nodes='$nodes'; callers='$callers'; markers='$markers'; cmpcol=$cmpcol; xcol=$xcol; groups='$groups'; xvals='$xvals'; cmplabel='$cmplabel'; xlabel_='$xlab'; bars='$bars'; share='$share'; lb='$lb'; ncols=$ncols; selpts='$selpts'; cache='$cache'; backend='$backend'; cachedat='$cachedat'; ncache=$ncache; db='$db'; staledat='$staledat'; groups2='$groups2'; xlabel2='$xlabel2'; queue='$queue'; nqueue=$nqueue; store='$store'; esdat='$esdat'; proj='$proj'; nproj=$nproj; brknodes='$brknodes'; dbunits='$dbunits'; scaled='$scaled'; names='$names'; hasfail=$hasfail; tdiv=$tdiv; tunit='$tunit'"; then
 		failed="$failed $name"
 		continue
 	fi
 	charts="$charts $name"
 done
-[ -n "${ARCHSIM_KEEP_TMP:-}" ] || rm -f "$markers" "$names" "$bars" "$share" "$cachedat" "$staledat"
+[ -n "${ARCHSIM_KEEP_TMP:-}" ] || rm -f "$markers" "$names" "$bars" "$share" "$cachedat" "$staledat" "$esdat"
 echo "charts: $dir/*.png and *.svg"
 ARCHSIM_CHARTS="$charts" sh scripts/html.sh "$dir" "$scenario"
 if [ -n "$failed" ]; then

@@ -657,6 +657,8 @@ static unsigned fail_class(const struct retry_cfg *r, int st, int own_timeout, i
 		return r->style == RETRY_CUSTOM ? FAIL_REJECTED : 0;
 	if (st == REQ_CRASHED)
 		return FAIL_RESET;
+	if (st == REQ_CONFLICT)
+		return FAIL_CONFLICT;
 	return req_status_group(st) == REQ_GROUP_REFUSED ? FAIL_REJECTED : FAIL_ERROR;
 }
 
@@ -990,6 +992,8 @@ static unsigned status_class(int st)
 {
 	if (st == REQ_CRASHED)
 		return FAIL_RESET;
+	if (st == REQ_CONFLICT)
+		return FAIL_CONFLICT;
 	return req_status_group(st) == REQ_GROUP_REFUSED ? FAIL_REJECTED : FAIL_ERROR;
 }
 

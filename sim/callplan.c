@@ -27,29 +27,34 @@ struct fail_word {
  * fall on archsim's failures: a per-try timeout and a reset count as 5xx
  * (Envoy answers them 504 and 503); gateway-error is 502, 503 and 504,
  * that is, all but an error the callee answered itself (500); reset and
- * connect-failure are a replica that is down. */
+ * connect-failure are a replica that is down; retriable-4xx is 409, an
+ * event store's conflict (the only code Envoy counts there). */
 static const struct fail_word envoy_words[] = {
 	{ "5xx", FAIL_TIMEOUT | FAIL_ERROR | FAIL_REJECTED | FAIL_RESET },
 	{ "gateway-error", FAIL_TIMEOUT | FAIL_REJECTED | FAIL_RESET },
 	{ "reset", FAIL_RESET },
 	{ "connect-failure", FAIL_RESET },
+	{ "retriable-4xx", FAIL_CONFLICT },
 	{ NULL, 0 }
 };
 
 /* gRPC's status codes, as archsim's failures map onto them: a replica
  * down or a refusal is UNAVAILABLE, an error INTERNAL, a per-try timeout
- * DEADLINE_EXCEEDED. */
+ * DEADLINE_EXCEEDED, an event store's conflict ABORTED (gRPC's code for
+ * a failed sequencer check). */
 static const struct fail_word grpc_words[] = {
 	{ "UNAVAILABLE", FAIL_REJECTED | FAIL_RESET },
 	{ "INTERNAL", FAIL_ERROR },
 	{ "DEADLINE_EXCEEDED", FAIL_TIMEOUT },
+	{ "ABORTED", FAIL_CONFLICT },
 	{ NULL, 0 }
 };
 
 static const struct fail_word custom_words[] = {
 	{ "timeout", FAIL_TIMEOUT },
-	{ "error", FAIL_ERROR | FAIL_RESET },
+	{ "error", FAIL_ERROR | FAIL_RESET | FAIL_CONFLICT },
 	{ "rejected", FAIL_REJECTED },
+	{ "conflict", FAIL_CONFLICT },
 	{ NULL, 0 }
 };
 
@@ -166,7 +171,7 @@ static const struct param envoy_params[] = {
 	  .umin = 0, .umax = 99, .def = "1", .doc = "retries at most, after the first attempt" },
 	{ .name = "retry_on", .type = PARAM_CUSTOM, PARAM_FIELD(struct retry_cfg, retry_on),
 	  .parse = parse_envoy_words, .shape = "\"5xx,reset\" or [5xx, reset]", .def = "5xx",
-	  .doc = "the conditions retried: 5xx (any failure of the callee: an error, a refusal, a reset, a per-try timeout), gateway-error (all of those but an error the callee answered itself), reset and connect-failure (the callee's replica was down).  Envoy retries nothing without retry_on; a retry written here is meant to retry, so the default is 5xx.  A refusal by the edge's own limits is never retried, as Envoy never retries an overflow" },
+	  .doc = "the conditions retried: 5xx (any failure of the callee: an error, a refusal, a reset, a per-try timeout), gateway-error (all of those but an error the callee answered itself), reset and connect-failure (the callee's replica was down), retriable-4xx (409: an event store's conflict, which 5xx does not take).  Envoy retries nothing without retry_on; a retry written here is meant to retry, so the default is 5xx.  A refusal by the edge's own limits is never retried, as Envoy never retries an overflow" },
 	{ .name = "retry_back_off", .type = PARAM_MAP, PARAM_FIELD(struct retry_cfg, back_off),
 	  .sub = &back_off_table, .shape = "{base_interval: 25ms, max_interval: 250ms}",
 	  .doc = "the fully jittered exponential backoff" },
@@ -236,7 +241,7 @@ static const struct param grpc_params[] = {
 	{ .name = "retryable_status_codes", .type = PARAM_CUSTOM,
 	  PARAM_FIELD(struct retry_cfg, retry_on), .parse = parse_grpc_words,
 	  .shape = "[UNAVAILABLE, ...]", .flags = PARAM_REQUIRED,
-	  .doc = "the codes retried: UNAVAILABLE (the callee refused the attempt, or its replica was down), INTERNAL (an error it answered), DEADLINE_EXCEEDED (the edge's per_try_timeout)" },
+	  .doc = "the codes retried: UNAVAILABLE (the callee refused the attempt, or its replica was down), INTERNAL (an error it answered), DEADLINE_EXCEEDED (the edge's per_try_timeout), ABORTED (an event store's conflict)" },
 	{ .name = "retry_throttling", .type = PARAM_MAP, PARAM_FIELD(struct retry_cfg, throttle),
 	  .sub = &throttle_table, .shape = "{max_tokens: 10, token_ratio: 0.1}", .def_doc = "none",
 	  .doc = "the channel's retry throttling, per scope (a channel is a process's)" },
@@ -301,7 +306,7 @@ static const struct param custom_params[] = {
 	{ .name = "retry_on", .type = PARAM_CUSTOM, PARAM_FIELD(struct retry_cfg, retry_on),
 	  .parse = parse_custom_words, .shape = "[timeout, error, rejected]",
 	  .def = "[timeout, error, rejected]",
-	  .doc = "the failures retried: timeout (this edge's per_try_timeout), error (any failure at the callee: an errors fault, a crash, a failed call of its own), rejected (a refusal, the callee's or the edge's own limits')" },
+	  .doc = "the failures retried: timeout (this edge's per_try_timeout), error (any failure at the callee: an errors fault, a crash, a conflict, a failed call of its own), conflict (an event store's conflict alone), rejected (a refusal, the callee's or the edge's own limits')" },
 	{ .name = "retry_budget", .type = PARAM_MAP, PARAM_FIELD(struct retry_cfg, rate_budget),
 	  .sub = &rate_budget_table,
 	  .shape = "{ttl: 10s, min_retries_per_sec: 10, percent_can_retry: 0.2}", .def_doc = "none",

@@ -53,7 +53,7 @@ enum { JITTER_NONE, JITTER_FULL, JITTER_EQUAL, JITTER_DECORRELATED };
  * limit, shedding); a reset (the callee's replica was down).  A refusal
  * by the caller's own limits (max_requests, its pool, its rate_limit) or
  * its breaker is none of these. */
-enum { FAIL_TIMEOUT = 1, FAIL_ERROR = 2, FAIL_REJECTED = 4, FAIL_RESET = 8 };
+enum { FAIL_TIMEOUT = 1, FAIL_ERROR = 2, FAIL_REJECTED = 4, FAIL_RESET = 8, FAIL_CONFLICT = 16 };
 
 /* The parts of a retry policy written as mappings of their own. */
 struct retry_back_off {

@@ -123,7 +123,9 @@ enum { REQ_GROUP_OK, REQ_GROUP_REFUSED, REQ_GROUP_FAILED };
 	X(REQ_BREAKER_OPEN, "breaker_open", REQ_GROUP_FAILED,                 \
 	  "failed fast because a circuit breaker did not permit a call they had to make") \
 	X(REQ_SHED, "shed", REQ_GROUP_REFUSED,                                 \
-	  "dropped when their turn came, after waiting longer than the node's max_queue_wait")
+	  "dropped when their turn came, after waiting longer than the node's max_queue_wait") \
+	X(REQ_CONFLICT, "conflict", REQ_GROUP_FAILED,                          \
+	  "failed at an event store: another append to their aggregate was accepted after they loaded it (a wrong expected version)")
 
 enum req_status {
 #define REQ_STATUS_ENUM(name, col, group, doc) name,

@@ -52,7 +52,7 @@ static void test_cli_help_prints_the_reference(void **state)
 	assert_int_equal(sh(e, sizeof e, "%s help servce", bin), 2);
 	assert_string_equal(e, "archsim: unknown topic 'servce'; did you mean 'service'?\n");
 	assert_int_equal(sh(e, sizeof e, "%s help topic", bin), 2);
-	assert_string_equal(e, "archsim: unknown topic 'topic' (topics: scenario, distributions, calls, breakers, cost, zones, timeline, outputs, capacity, workload, service, balancer, cache, database, shards, queue)\n");
+	assert_string_equal(e, "archsim: unknown topic 'topic' (topics: scenario, distributions, calls, breakers, cost, zones, timeline, outputs, capacity, workload, service, balancer, cache, database, shards, queue, eventstore, projection)\n");
 	assert_int_equal(sh(e, sizeof e, "%s help service workload", bin), 2);
 	assert_int_equal(sh(e, sizeof e, "%s help --markdown >/dev/full", bin), 1);
 	assert_non_null(strstr(e, "write failed"));

@@ -48,7 +48,7 @@ static const struct loadtest_mistake mistakes[] = {
 	  "s.yaml:3:8: nodes: must be a non-empty mapping of names to nodes" },
 	{ "duration: 10s\nworkloads:\n  u: {arrival: {process: poisson, rate: 1/s}, target: web}\n"
 	  "nodes:\n  web: {service: 1s}\n",
-	  "s.yaml:5:8: nodes.web: missing required key 'type' (one of: service, balancer, cache, database, shards, queue)" },
+	  "s.yaml:5:8: nodes.web: missing required key 'type' (one of: service, balancer, cache, database, shards, queue, eventstore, projection)" },
 	{ "duration: 10s\nworkloads:\n  u: {arrival: {process: poisson, rate: 1/s}, target: web}\n"
 	  "nodes:\n  web: {type: servise, service: 1s}\n",
 	  "s.yaml:5:15: nodes.web.type: unknown type 'servise'; did you mean 'service'?" },

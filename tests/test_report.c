@@ -264,7 +264,7 @@ static void test_report_writes_exact_text(void **state)
 	char expect[4096];
 	snprintf(expect, sizeof expect,
 		 "point,replications,replications_used,arrivals,completed,rejected,shed,failed,"
-		 "failed_error,failed_crashed,failed_call_rejected,failed_no_backend,failed_unavailable,failed_timeout,failed_breaker_open,throughput_per_s,throughput_per_s_ci95,"
+		 "failed_error,failed_crashed,failed_call_rejected,failed_no_backend,failed_unavailable,failed_timeout,failed_breaker_open,failed_conflict,throughput_per_s,throughput_per_s_ci95,"
 		 "latency_mean_s,latency_mean_s_ci95,latency_p50_s,latency_p50_s_ci95,"
 		 "latency_p50_s_lo,latency_p50_s_hi,latency_p90_s,latency_p90_s_ci95,"
 		 "latency_p90_s_lo,latency_p90_s_hi,latency_p99_s,latency_p99_s_ci95,"
@@ -275,13 +275,13 @@ static void test_report_writes_exact_text(void **state)
 		 "cost_total,cost_total_ci95,slo_miss_s,slo_miss_s_ci95,steady,healthy_end_share,complete,"
 		 "precision_met,duration_s,warmup_s,seed,"
 		 "scenario_hash,version,label\n"
-		 "0,2,2,2000,2000,0,0,0,0,0,0,0,0,0,0,100,0,1,0,1,0.00390625,0.99609375,1.00390625,"
+		 "0,2,2,2000,2000,0,0,0,0,0,0,0,0,0,0,0,100,0,1,0,1,0.00390625,0.99609375,1.00390625,"
 		 "1,0.00390625,0.99609375,1.00390625,1,NaN,NaN,NaN,"
 		 "1,NaN,NaN,NaN,0,0,0,0,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,true,0,true,,10,0,1,%016llx,9.9.9,all\n",
 		 sc->hash);
 	assert_string_equal(slurp(path), expect);
 	snprintf(path, sizeof path, "%s/workloads.csv", sub);
-	assert_non_null(strstr(slurp(path), "\n0,u,2,2,2000,2000,0,0,0,0,0,0,0,0,0,0,100,0,1,0,"));
+	assert_non_null(strstr(slurp(path), "\n0,u,2,2,2000,2000,0,0,0,0,0,0,0,0,0,0,0,100,0,1,0,"));
 	snprintf(path, sizeof path, "%s/nodes.csv", sub);
 	struct csvt c;
 	csvt_load(&c, path);
@@ -293,7 +293,7 @@ static void test_report_writes_exact_text(void **state)
 	assert_string_equal(csvt_get(&c, 0, "utilization_ci95"), "0");
 	csvt_free(&c);
 	snprintf(path, sizeof path, "%s/node_timeseries.csv", sub);
-	assert_non_null(strstr(slurp(path), "\n0,0,w,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,10,0,2\n"));
+	assert_non_null(strstr(slurp(path), "\n0,0,w,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,10,0,2\n"));
 	snprintf(path, sizeof path, "%s/timeline.csv", sub);
 	assert_string_equal(slurp(path),
 			    "point,t_s,end_s,node,do,label,duration_s,warmup_s,replications\n");
@@ -367,7 +367,7 @@ static void test_report_points_not_run_still_get_a_row(void **state)
 	const char *s = slurp(path);
 	/* point 0 ran one of two replications: no interval from one; point
 	 * 1 never ran: no count either (NaN, not 0) */
-	assert_non_null(strstr(s, "\n0,1,1,1,1000,1000,0,0,0,0,0,0,0,0,0,0,100,NaN,"));
+	assert_non_null(strstr(s, "\n0,1,1,1,1000,1000,0,0,0,0,0,0,0,0,0,0,0,100,NaN,"));
 	assert_non_null(strstr(s, ",true,0,false,,10,0,1,"));
 	assert_non_null(strstr(s, "\n1,2,0,0,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,NaN,"));
 	assert_non_null(strstr(s, ",NaN,NaN,false,,10,0,1,"));

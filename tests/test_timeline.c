@@ -63,11 +63,11 @@ static void test_timeline_refuses_what_cannot_happen(void **state)
 		const char *timeline, *msg;
 	} bad[] = {
 		{ "[{at: 5s, node: web, do: explode}]",
-		  "t.yaml:8:36: timeline[0].do: unknown action 'explode' (allowed: crash, recover, slow, errors, latency, scale, partition, rollout, flush, lag, failover, reshard)" },
+		  "t.yaml:8:36: timeline[0].do: unknown action 'explode' (allowed: crash, recover, slow, errors, latency, scale, partition, rollout, flush, lag, failover, reshard, rebuild)" },
 		{ "[{at: 5s, node: web, do: slwo, factor: 2}]",
 		  "t.yaml:8:36: timeline[0].do: unknown action 'slwo'; did you mean 'slow'?" },
 		{ "[{at: 5s, node: web}]",
-		  "t.yaml:8:12: timeline[0]: missing required key 'do' (one of: crash, recover, slow, errors, latency, scale, partition, rollout, flush, lag, failover, reshard)" },
+		  "t.yaml:8:12: timeline[0]: missing required key 'do' (one of: crash, recover, slow, errors, latency, scale, partition, rollout, flush, lag, failover, reshard, rebuild)" },
 		{ "[{at: 5s, node: web, do: slow}]",
 		  "t.yaml:8:12: timeline[0]: missing required key 'factor' for 'slow'" },
 		{ "[{at: 5s, node: web, do: crash, factor: 2}]",

@@ -1,0 +1,597 @@
+/*
+ * eventstore.c - the event store kind; see eventstore.h.
+ *
+ * Run state: one station (models/station.h) for the loads and snapshot
+ * jobs, one log writer with the batch open and the batch flushing, and
+ * one record per aggregate: the events accepted, the events committed
+ * (durable), the version of its latest snapshot, and the version at
+ * which a snapshot was last asked for.  An aggregate's record is found
+ * through a kvmap (sim/kvmap.h) from its key to its index.
+ *
+ * A command carries the version it loaded in its seq field while the
+ * store holds it (the engine only reads seq once the reply is queued).
+ * A snapshot job is a request of the store's own (reply_to SIM_ANY) that
+ * queues with the loads, so that snapshots take the workers' time in
+ * arrival order.
+ */
+#include "models/eventstore.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/projection.h"
+#include "models/station.h"
+#include "sim/kvmap.h"
+#include "sim/rng.h"
+
+#define ES_MAX_WORKERS 1000000
+
+enum { ES_EV_LOAD = 1, ES_EV_SNAP, ES_EV_CLOSE, ES_EV_FLUSH };
+enum { ES_DRAW_DECIDE = SIM_DRAW_KIND_BASE + 16, ES_DRAW_APPEND, ES_DRAW_SNAP };
+
+struct es_cfg {
+	uint32_t workers;
+	struct dist read_snapshot, decide, append, snapshot_write;
+	int64_t replay_ns, interval_ns;
+	uint32_t snapshot_every, max_count;
+};
+
+static int es_validate(struct check_ctx *ctx, const char *what,
+		       const struct yt_node *map, void *obj)
+{
+	struct es_cfg *c = obj;
+	char w[256];
+	const struct yt_node *mc = yt_get(map, "max_count");
+	if (c->max_count && !c->snapshot_every) {
+		snprintf(w, sizeof w, "%s.max_count", what);
+		return check_fail(ctx, mc, w,
+				  "keeps %u events a stream, but without snapshots (snapshot_every) a load replays every event: set snapshot_every too",
+				  c->max_count);
+	}
+	if (c->max_count && c->max_count < c->snapshot_every) {
+		snprintf(w, sizeof w, "%s.max_count", what);
+		return check_fail(ctx, mc, w,
+				  "keeps %u events a stream, fewer than the %u a load may replay after a snapshot (snapshot_every): make it at least that",
+				  c->max_count, c->snapshot_every);
+	}
+	return 0;
+}
+
+static const struct param es_params[] = {
+	{ .name = "workers", .type = PARAM_UINT, PARAM_FIELD(struct es_cfg, workers),
+	  .umin = 1, .umax = ES_MAX_WORKERS, .def = "1",
+	  .doc = "loads (and snapshot jobs) served at once; requests beyond them wait in one FIFO queue" },
+	{ .name = "read_snapshot", .type = PARAM_DIST, PARAM_FIELD(struct es_cfg, read_snapshot),
+	  .def = "0s",
+	  .doc = "time to read an aggregate's latest snapshot, paid by every load when snapshots are on (snapshot_every > 0)" },
+	{ .name = "replay_per_event", .type = PARAM_DURATION, PARAM_FIELD(struct es_cfg, replay_ns),
+	  .min_ns = 0, .def = "0s",
+	  .doc = "time to read and apply one event when loading: a load replays the events committed since the aggregate's latest snapshot (all of them without snapshots)" },
+	{ .name = "decide", .type = PARAM_DIST, PARAM_FIELD(struct es_cfg, decide),
+	  .def = "0s",
+	  .doc = "a command's own handling time between its load and its append, holding its worker" },
+	{ .name = "append", .type = PARAM_DIST, PARAM_FIELD(struct es_cfg, append),
+	  .flags = PARAM_REQUIRED,
+	  .doc = "time of one durable write of the log writer, which writes a batch of appends at once (one draw per batch)" },
+	{ .name = "commit_interval", .type = PARAM_DURATION, PARAM_FIELD(struct es_cfg, interval_ns),
+	  .min_ns = 0, .def = "0s",
+	  .doc = "how long a batch gathers appends after the first before it is written, as PostgreSQL's commit_delay and MySQL's binlog_group_commit_sync_delay (0 there too); with 0, appends still share a write when they wait for the writer" },
+	{ .name = "snapshot_every", .type = PARAM_UINT, PARAM_FIELD(struct es_cfg, snapshot_every),
+	  .umin = 0, .umax = 1000000000, .def = "0",
+	  .doc = "events committed to an aggregate between snapshots (Axon's EventCountSnapshotTriggerDefinition threshold); 0 never snapshots (Axon's default)" },
+	{ .name = "snapshot_write", .type = PARAM_DIST, PARAM_FIELD(struct es_cfg, snapshot_write),
+	  .def = "0s",
+	  .doc = "time to write one snapshot, after loading the aggregate, on one of the workers" },
+	{ .name = "max_count", .type = PARAM_UINT, PARAM_FIELD(struct es_cfg, max_count),
+	  .umin = 0, .umax = 4000000000u, .def = "0",
+	  .doc = "events kept per stream, the last ones (EventStoreDB's $maxCount); 0 keeps every event.  Needs snapshots, at least snapshot_every" },
+	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
+	{ 0 }
+};
+
+static const struct param_table es_table = {
+	.params = es_params,
+	.size = sizeof(struct es_cfg),
+	.doc = "An event store: a request's key is its aggregate.  Every request loads the aggregate (its snapshot, then the events since it); a write is a command that then appends one event expecting the version it loaded, failing as `conflict` when another append got there first.  Appends are written in group commits by one log writer.",
+	.validate = es_validate,
+};
+
+/* ---- run state -------------------------------------------------------- */
+
+struct agg {
+	uint64_t key;
+	uint32_t accepted, durable;     /* events: accepted by the writer; committed */
+	uint32_t snap, trig;            /* the latest snapshot's version; the
+					 * version a snapshot was last asked at */
+};
+
+/* An append in a batch: its command, and when it joined. */
+struct bitem {
+	struct request *r;
+	int64_t join_ns;
+};
+
+struct batch {
+	struct bitem *it;
+	size_t n, cap;
+};
+
+struct es {
+	const struct es_cfg *c;
+	struct station st;
+	int down;
+	struct kvmap idx;               /* key -> index in a */
+	struct agg *a;
+	size_t na, acap;
+	struct batch open, flush;       /* gathering; being written */
+	int flushing;
+	int64_t close_ns;               /* when the open batch may close */
+	struct sim_timer close_t, flush_t;
+	uint32_t *subs, nsubs;          /* projections fed */
+	uint64_t seq;                   /* events committed, ever */
+	uint64_t stored;                /* events kept */
+	/* since warm-up's end */
+	uint64_t arrivals, failed, commands, queries, conflicts, events, snapshots;
+	uint64_t batches, done;
+	double sojourn_s, load_s, replayed, commit_wait_s;
+	double snap_busy_s;             /* workers' time on snapshot jobs */
+	int64_t t0_ns;                  /* warm-up's end */
+	uint64_t loads;
+	/* the time series' window */
+	uint64_t w_commands, w_conflicts, w_events, w_batches, w_loads;
+	double w_load_s, ts_prev_busy, ts_prev_ns;
+};
+
+static inline int is_job(const struct request *r)
+{
+	return r->reply_to == SIM_ANY;
+}
+
+/* agg_of returns key's record, made (empty) if new; NULL out of memory. */
+static struct agg *agg_of(struct es *e, uint64_t key)
+{
+	int64_t i;
+	if (kvmap_get(&e->idx, key, &i))
+		return &e->a[i];
+	if (e->na == e->acap) {
+		size_t cap = e->acap ? 2 * e->acap : 1024;
+		struct agg *a = realloc(e->a, cap * sizeof *a);
+		if (!a)
+			return NULL;
+		e->a = a;
+		e->acap = cap;
+	}
+	if (kvmap_put(&e->idx, key, (int64_t)e->na))
+		return NULL;
+	e->a[e->na] = (struct agg){ .key = key };
+	return &e->a[e->na++];
+}
+
+static double slow_of(const struct sim_node *n)
+{
+	return n->faults ? n->faults->slow[0] : 1.0;
+}
+
+static int64_t to_ns(double x)
+{
+	return x < (double)(INT64_MAX / 4) ? (int64_t)(x + 0.5) : INT64_MAX / 4;
+}
+
+/* load_ns: the time to load aggregate g (NULL: no events yet) for req:
+ * its snapshot read, then the events since the snapshot; *k gets their
+ * number. */
+static int64_t load_ns(struct sim *s, struct sim_node *n, const struct es *e,
+		       const struct agg *g, const struct request *req, uint32_t *k)
+{
+	const struct es_cfg *c = e->c;
+	*k = g ? g->durable - g->snap : 0;
+	int64_t t = 0;
+	if (c->snapshot_every)
+		t = sim_demand_ns(s, n, 0, req, &c->read_snapshot, 1.0);
+	return t + to_ns((double)*k * (double)c->replay_ns * slow_of(n));
+}
+
+static int64_t draw_ns(struct sim *s, struct sim_node *n, const struct dist *d,
+		       const struct request *req, uint64_t purpose)
+{
+	if (d->kind == DIST_CONSTANT && d->mean == 0)
+		return 0;
+	return to_ns(dist_sample(d, sim_draws(s, req, purpose)) * 1e9 * slow_of(n));
+}
+
+/* start: a worker takes req, a request or a snapshot job. */
+static void start(struct sim *s, struct sim_node *n, struct es *e, struct request *req)
+{
+	uint32_t k;
+	struct agg *g = agg_of(e, req->key);
+	if (!g) {
+		s->oom = 1;
+		return;
+	}
+	if (is_job(req)) {
+		/* the snapshotter loads the aggregate as it stands now, then
+		 * writes it: the snapshot holds this version */
+		int64_t t = load_ns(s, n, e, g, req, &k);
+		t += draw_ns(s, n, &e->c->snapshot_write, req, ES_DRAW_SNAP);
+		req->seq = g->durable;
+		req->birth_ns = s->now_ns;      /* a job's start, for its busy time */
+		station_start(s, &e->st, req, s->now_ns + t, n->id, ES_EV_SNAP, 0);
+		return;
+	}
+	int64_t t = load_ns(s, n, e, g, req, &k);
+	e->w_loads++;
+	e->w_load_s += (double)t * 1e-9;
+	if (s->measuring) {
+		e->loads++;
+		e->replayed += k;
+		e->load_s += (double)t * 1e-9;
+	}
+	if (req->write) {
+		req->seq = g->durable;          /* the version it expects */
+		t += draw_ns(s, n, &e->c->decide, req, ES_DRAW_DECIDE);
+	}
+	station_start(s, &e->st, req, s->now_ns + t, n->id, ES_EV_LOAD, 0);
+}
+
+static void fail(struct sim *s, struct sim_node *n, struct es *e, struct request *req, int st)
+{
+	if (s->measuring)
+		e->failed++;
+	sim_fail(s, req, st, n->id);
+}
+
+static void ok(struct sim *s, struct es *e, struct request *req)
+{
+	if (s->measuring) {
+		e->done++;
+		e->sojourn_s += (double)(s->now_ns - req->node_arrival_ns) * 1e-9;
+	}
+	req->status = REQ_OK;
+	sim_finish(s, req);
+}
+
+static int batch_add(struct batch *b, struct request *r, int64_t now)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 64;
+		struct bitem *it = realloc(b->it, cap * sizeof *it);
+		if (!it)
+			return -1;
+		b->it = it;
+		b->cap = cap;
+	}
+	b->it[b->n++] = (struct bitem){ r, now };
+	return 0;
+}
+
+/* close_batch: the writer, free, takes the open batch: checks each
+ * append's expected version, fails the conflicts, and writes the rest. */
+static void close_batch(struct sim *s, struct sim_node *n, struct es *e)
+{
+	sim_timer_cancel(&e->close_t);
+	struct batch b = e->open;
+	e->open = e->flush;
+	e->open.n = 0;
+	size_t kept = 0;
+	for (size_t i = 0; i < b.n; i++) {
+		struct request *r = b.it[i].r;
+		struct agg *g = agg_of(e, r->key);
+		if (g->accepted != (uint32_t)r->seq) {
+			e->w_conflicts++;
+			if (s->measuring)
+				e->conflicts++;
+			fail(s, n, e, r, REQ_CONFLICT);
+			continue;
+		}
+		g->accepted++;
+		b.it[kept++] = b.it[i];
+	}
+	b.n = kept;
+	e->flush = b;
+	if (!kept)
+		return;
+	e->flushing = 1;
+	int64_t t = draw_ns(s, n, &e->c->append, b.it[0].r, ES_DRAW_APPEND);
+	e->flush_t = sim_timer_set(s, s->now_ns + t, n->id, ES_EV_FLUSH, NULL, 0);
+}
+
+/* snapshot_ask queues a snapshot job of aggregate g. */
+static void snapshot_ask(struct sim *s, struct sim_node *n, struct es *e, struct agg *g)
+{
+	g->trig = g->durable;
+	struct request *j = sim_request_new(s);
+	if (!j)
+		return;
+	j->key = g->key;
+	j->ident = rng_key(s->run_key ^ (uint64_t)n->id << 40, rng_key(g->key, g->durable));
+	if (station_take(&e->st, s->now_ns, j))
+		start(s, n, e, j);
+}
+
+/* commit_batch: the batch's write is durable. */
+static void commit_batch(struct sim *s, struct sim_node *n, struct es *e)
+{
+	const struct es_cfg *c = e->c;
+	struct batch *b = &e->flush;
+	e->flushing = 0;
+	e->w_batches++;
+	if (s->measuring)
+		e->batches++;
+	for (size_t i = 0; i < b->n; i++) {
+		struct request *r = b->it[i].r;
+		struct agg *g = agg_of(e, r->key);
+		if (!c->max_count || g->durable < c->max_count)
+			e->stored++;
+		g->durable++;
+		e->seq++;
+		sim_note_write(s, n, r);
+		for (uint32_t p = 0; p < e->nsubs; p++)
+			proj_deliver(s, &s->nodes[e->subs[p]], r->key, e->seq, e->stored);
+		e->w_events++;
+		if (s->measuring) {
+			e->events++;
+			e->commit_wait_s += (double)(s->now_ns - b->it[i].join_ns) * 1e-9;
+		}
+		if (c->snapshot_every && g->durable - g->trig >= c->snapshot_every)
+			snapshot_ask(s, n, e, g);
+		ok(s, e, r);
+	}
+	b->n = 0;
+	if (e->open.n && s->now_ns >= e->close_ns)
+		close_batch(s, n, e);
+}
+
+/* join: command req, loaded, appends. */
+static void join(struct sim *s, struct sim_node *n, struct es *e, struct request *req)
+{
+	int was_open = e->open.n > 0;
+	if (batch_add(&e->open, req, s->now_ns)) {
+		s->oom = 1;
+		return;
+	}
+	e->w_commands++;
+	if (s->measuring)
+		e->commands++;
+	if (was_open)
+		return;
+	e->close_ns = s->now_ns + e->c->interval_ns;
+	if (e->c->interval_ns)
+		e->close_t = sim_timer_set(s, e->close_ns, n->id, ES_EV_CLOSE, NULL, 0);
+	else if (!e->flushing)
+		close_batch(s, n, e);
+}
+
+static void es_event(struct sim *s, struct sim_node *n, struct event *ev)
+{
+	struct es *e = n->state;
+	switch (ev->kind) {
+	case ES_EV_CLOSE:
+		if (!e->flushing && e->open.n)
+			close_batch(s, n, e);
+		return;
+	case ES_EV_FLUSH:
+		commit_batch(s, n, e);
+		return;
+	case ES_EV_SNAP: {
+		struct request *j = ev->obj;
+		struct request *next = station_end(&e->st, s->now_ns, j);
+		struct agg *g = agg_of(e, j->key);
+		if (g->snap < (uint32_t)j->seq)
+			g->snap = (uint32_t)j->seq;
+		if (s->measuring) {
+			e->snapshots++;
+			int64_t from = j->birth_ns > e->t0_ns ? j->birth_ns : e->t0_ns;
+			e->snap_busy_s += (double)(s->now_ns - from) * 1e-9;
+		}
+		sim_request_free(s, j);
+		if (next)
+			start(s, n, e, next);
+		return;
+	}
+	default: {
+		struct request *req = ev->obj;
+		struct request *next = station_end(&e->st, s->now_ns, req);
+		if (sim_fault_errors(s, n, 0, req)) {
+			fail(s, n, e, req, REQ_ERROR);
+		} else if (req->write) {
+			join(s, n, e, req);
+		} else {
+			if (s->measuring)
+				e->queries++;
+			ok(s, e, req);
+		}
+		if (next)
+			start(s, n, e, next);
+	}
+	}
+}
+
+static void es_arrive(struct sim *s, struct sim_node *n, struct request *req)
+{
+	struct es *e = n->state;
+	if (s->measuring)
+		e->arrivals++;
+	if (e->down) {
+		fail(s, n, e, req, REQ_CRASHED);
+		return;
+	}
+	if (station_take(&e->st, s->now_ns, req))
+		start(s, n, e, req);
+}
+
+static void es_crash(struct sim *s, struct sim_node *n, uint32_t u)
+{
+	(void)u;
+	struct es *e = n->state;
+	e->down = 1;
+	struct request *r = station_drain(&e->st, s->now_ns);
+	while (r) {
+		struct request *next = r->next;
+		if (is_job(r)) {
+			struct agg *g = agg_of(e, r->key);
+			g->trig = g->snap;       /* asked again by the next commit */
+			sim_request_free(s, r);
+		} else {
+			fail(s, n, e, r, REQ_CRASHED);
+		}
+		r = next;
+	}
+	sim_timer_cancel(&e->close_t);
+	sim_timer_cancel(&e->flush_t);
+	for (size_t i = 0; i < e->flush.n; i++) {
+		struct agg *g = agg_of(e, e->flush.it[i].r->key);
+		g->accepted = g->durable;        /* never written */
+		fail(s, n, e, e->flush.it[i].r, REQ_CRASHED);
+	}
+	for (size_t i = 0; i < e->open.n; i++)
+		fail(s, n, e, e->open.it[i].r, REQ_CRASHED);
+	e->flush.n = e->open.n = 0;
+	e->flushing = 0;
+}
+
+static void es_recover(struct sim *s, struct sim_node *n, uint32_t u)
+{
+	(void)s, (void)u;
+	((struct es *)n->state)->down = 0;
+}
+
+static int es_init(struct sim *s, struct sim_node *n)
+{
+	struct es *e = calloc(1, sizeof *e);
+	n->state = e;
+	if (!e)
+		return SIM_ENOMEM;
+	e->c = n->sc->cfg;
+	station_init(&e->st, e->c->workers, s->now_ns);
+	for (uint32_t i = 0; i < s->nnodes; i++)
+		if (proj_source_of(&s->nodes[i]) == n->id) {
+			uint32_t *subs = realloc(e->subs, (e->nsubs + 1) * sizeof *subs);
+			if (!subs)
+				return SIM_ENOMEM;
+			e->subs = subs;
+			e->subs[e->nsubs++] = i;
+		}
+	return 0;
+}
+
+static void es_fini(struct sim *s, struct sim_node *n)
+{
+	(void)s;
+	struct es *e = n->state;
+	if (!e)
+		return;
+	kvmap_free(&e->idx);
+	free(e->a), free(e->open.it), free(e->flush.it), free(e->subs);
+	free(e);
+}
+
+static void es_warmup_end(struct sim *s, struct sim_node *n)
+{
+	struct es *e = n->state;
+	e->ts_prev_busy -= twa_integral(&e->st.busyt, s->now_ns);
+	station_restart(&e->st, s->now_ns);
+	e->arrivals = e->failed = e->commands = e->queries = e->conflicts = 0;
+	e->events = e->snapshots = e->batches = e->done = e->loads = 0;
+	e->sojourn_s = e->load_s = e->replayed = e->commit_wait_s = e->snap_busy_s = 0;
+	e->t0_ns = s->now_ns;
+}
+
+static const struct col_def es_cols[] = {
+	{ "arrivals", COL_SUM, "requests that reached the node" },
+	{ "failed", COL_SUM, "requests that failed here" },
+	{ "utilization", COL_MEAN, "busy workers over workers, time-averaged" },
+	{ "latency_mean_s", COL_RATIO, "time from arrival to the end of service" },
+	{ "commands", COL_SUM, "eventstore: commands (writes) that loaded their aggregate and appended" },
+	{ "queries", COL_SUM, "eventstore: reads served by loading their aggregate" },
+	{ "conflicts", COL_SUM, "eventstore: commands whose aggregate had moved on since their load: failed as conflict" },
+	{ "conflict_ratio", COL_RATIO, "eventstore: conflicts / commands" },
+	{ "events_appended", COL_SUM, "eventstore: events committed (written durably)" },
+	{ "load_mean_s", COL_RATIO, "eventstore: time to load an aggregate: its snapshot read and its replay" },
+	{ "replayed_mean", COL_RATIO, "eventstore: events replayed per load (committed since the aggregate's latest snapshot)" },
+	{ "snapshots", COL_SUM, "eventstore: snapshots written" },
+	{ "snapshot_utilization", COL_MEAN, "eventstore: the workers' time on snapshots (loading the aggregate and writing it) over the workers, in the window: the snapshots' share of utilization" },
+	{ "batches", COL_SUM, "eventstore: durable writes of the log writer (group commits)" },
+	{ "batch_size_mean", COL_RATIO, "eventstore: events per durable write" },
+	{ "commit_wait_mean_s", COL_RATIO, "eventstore: from a command's append to its commit: waiting for the batch to close and the writer, and the write" },
+	{ "events_stored", COL_MEAN, "eventstore: events kept at the end of the run (every event, or each stream's last max_count)" },
+	{ "aggregates", COL_MEAN, "eventstore: aggregates (streams) with events at the end of the run" },
+	{ NULL, 0, NULL },
+};
+
+static void es_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
+{
+	struct es *e = n->state;
+	double *v = node_row(o, n->ops, 0);
+	v[0] = (double)e->arrivals;
+	v[2] = (double)e->failed;
+	v[4] = station_utilization(&e->st, s->now_ns);
+	v[6] = e->sojourn_s;
+	v[7] = (double)e->done;
+	v[8] = (double)e->commands;
+	v[10] = (double)e->queries;
+	v[12] = (double)e->conflicts;
+	v[14] = (double)e->conflicts;
+	v[15] = (double)e->commands;
+	v[16] = (double)e->events;
+	v[18] = e->load_s;
+	v[19] = (double)e->loads;
+	v[20] = e->replayed;
+	v[21] = (double)e->loads;
+	v[22] = (double)e->snapshots;
+	double span = (double)(s->now_ns - e->t0_ns) * 1e-9 * e->st.workers;
+	v[24] = span > 0 ? e->snap_busy_s / span : NAN;
+	v[26] = (double)e->batches;
+	v[28] = (double)e->events;
+	v[29] = (double)e->batches;
+	v[30] = e->commit_wait_s;
+	v[31] = (double)e->events;
+	v[32] = (double)e->stored;
+	size_t with = 0;
+	for (size_t i = 0; i < e->na; i++)
+		with += e->a[i].durable > 0;
+	v[34] = (double)with;
+}
+
+static const struct col_def es_ts_cols[] = {
+	{ "utilization", COL_MEAN, "busy workers over the workers, in the window" },
+	{ "conflict_ratio", COL_MEAN, "eventstore: conflicts / commands in the window" },
+	{ "events_stored", COL_MEAN, "eventstore: events kept at the window's end" },
+	{ "batch_size_mean", COL_MEAN, "eventstore: events per durable write in the window" },
+	{ "load_mean_s", COL_MEAN, "eventstore: load time of the loads started in the window" },
+	{ NULL, 0, NULL },
+};
+
+static void es_sample(struct sim *s, struct sim_node *n, double *out)
+{
+	struct es *e = n->state;
+	double b = twa_integral(&e->st.busyt, s->now_ns), dt = (double)s->now_ns - e->ts_prev_ns;
+	out[0] = dt > 0 ? (b - e->ts_prev_busy) / (dt * e->st.workers) : NAN;
+	out[1] = e->w_commands ? (double)e->w_conflicts / (double)e->w_commands : NAN;
+	out[2] = (double)e->stored;
+	out[3] = e->w_batches ? (double)e->w_events / (double)e->w_batches : NAN;
+	out[4] = e->w_loads ? e->w_load_s / (double)e->w_loads : NAN;
+	e->ts_prev_busy = b;
+	e->ts_prev_ns = (double)s->now_ns;
+	e->w_commands = e->w_conflicts = e->w_events = e->w_batches = e->w_loads = 0;
+	e->w_load_s = 0;
+}
+
+const struct model_ops eventstore_ops = {
+	.kind = "eventstore",
+	.summary = "an event store: aggregates loaded from snapshots and replayed events, appends with an expected version (conflicts), group commit",
+	.params = &es_table,
+	.init = es_init,
+	.arrive = es_arrive,
+	.event = es_event,
+	.crash = es_crash,
+	.recover = es_recover,
+	.faults = SIM_FAULT(TL_CRASH) | SIM_FAULT(TL_RECOVER) | SIM_FAULT(TL_SLOW) |
+		  SIM_FAULT(TL_ERRORS) | SIM_FAULT(TL_LATENCY),
+	.warmup_end = es_warmup_end,
+	.finish = es_finish,
+	.cols = es_cols,
+	.sample = es_sample,
+	.ts_cols = es_ts_cols,
+	.fini = es_fini,
+};

@@ -1,0 +1,207 @@
+/*
+ * test_eventstore.c - the eventstore kind: a load's replay against the
+ * snapshot cycle (exact), optimistic-concurrency conflicts against the
+ * dead-time share r D / (1 + r D) over a Zipf workload, group commit's
+ * batches and waits (exact with constant arrivals; A / T when the writer
+ * is saturated), a crash that loses a batch being written, and which
+ * retry policies retry a conflict.
+ */
+#include "tests/simtest.h"
+
+#include <math.h>
+
+#define NREP 10
+
+static const char *cycle_yaml =
+	"duration: 20s\nwarmup: 1s\nreplications: 1\n"
+	"workloads:\n"
+	"  u: {arrival: {process: constant, rate: 100/s}, target: store, mix: {write: 1}}\n"
+	"nodes:\n"
+	"  store: {type: eventstore, read_snapshot: 1ms, replay_per_event: %s,\n"
+	"          append: 1ms, snapshot_every: %u, snapshot_write: 2ms}\n";
+
+/* One aggregate, a command every 10 ms, each done (and its snapshot
+ * written) within 5 ms: command i finds i mod N events since the
+ * snapshot, so the replay averages (N - 1) / 2 over whole cycles, and
+ * the load 1 ms + that x 100 us.  The window holds whole cycles but for
+ * one partial one at each end, which moves the mean by at most
+ * (N - 1) N / loads.  N = 20's reference is shown to miss. */
+static void test_eventstore_snapshot_cycle(void **state)
+{
+	(void)state;
+	unsigned ns[] = { 10, 20 };
+	for (int i = 0; i < 2; i++) {
+		char yaml[1024];
+		double rep, load, loads, snaps;
+		snprintf(yaml, sizeof yaml, cycle_yaml, "100us", ns[i]);
+		simtest_reps(yaml, 1, { "store.replayed_mean", &rep }, { "store.load_mean_s", &load },
+			     { "store.commands", &loads }, { "store.snapshots", &snaps });
+		double N = ns[i], want = (N - 1) / 2, tol = (N - 1) * N / loads;
+		print_message("    snapshot_every %u: replay %.4f (reference %.4f +- %.4f), load %.6f s, %g snapshots of %g\n",
+			      ns[i], rep, want, tol, load, snaps, loads);
+		assert_true(fabs(rep - want) <= tol);
+		assert_true(fabs(load - (1e-3 + rep * 1e-4)) < 1e-9);
+		assert_true(fabs(snaps - loads / N) <= 1);
+		if (i == 1)
+			assert_false(fabs(rep - 4.5) <= tol);
+	}
+	/* without snapshots every load replays every event so far (1 us
+	 * each here, so that the loads stay shorter than the period) */
+	double rep, loads;
+	char yaml[1024];
+	snprintf(yaml, sizeof yaml, cycle_yaml, "1us", 0);
+	simtest_reps(yaml, 1, { "store.replayed_mean", &rep }, { "store.commands", &loads });
+	print_message("    no snapshots: replay %.1f, events before the window 100, in it %g\n", rep, loads);
+	assert_true(fabs(rep - (100 + (loads - 1) / 2)) <= 1);
+}
+
+static const char *conflict_yaml =
+	"duration: 60s\nwarmup: 1s\nreplications: 10\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 200/s}, target: store,\n"
+	"      keys: {dist: zipf, n: 5, s: 1}, mix: {write: 1}}\n"
+	"nodes:\n"
+	"  store: {type: eventstore, workers: 1000, decide: %s, append: 0s}\n";
+
+/* Five aggregates of Zipf popularity, Poisson commands, a constant D
+ * from load to check and appends durable at once: after each accepted
+ * append, the commands to its aggregate in the next D conflict (their
+ * loads began before it), and the first after D is accepted again.  A
+ * share r D / (1 + r D) of an aggregate's commands conflict, r its rate;
+ * over the workload, sum_k p_k r_k D / (1 + r_k D).  Shown off
+ * 1 - exp(-r D), which counts conflicting appends as moving the
+ * aggregate on. */
+static void test_eventstore_conflicts(void **state)
+{
+	(void)state;
+	const char *ds[] = { "5ms", "20ms" };
+	double D[] = { 0.005, 0.02 }, lam = 200, h = 0;
+	for (int k = 1; k <= 5; k++)
+		h += 1.0 / k;
+	for (int i = 0; i < 2; i++) {
+		double want = 0, naive = 0, x[NREP];
+		for (int k = 1; k <= 5; k++) {
+			double p = 1.0 / k / h, rd = lam * p * D[i];
+			want += p * rd / (1 + rd);
+			naive += p * -expm1(-rd);
+		}
+		char yaml[1024], what[64];
+		snprintf(yaml, sizeof yaml, conflict_yaml, ds[i]);
+		simtest_reps(yaml, NREP, { "store.conflict_ratio", x });
+		snprintf(what, sizeof what, "conflict share, D = %s", ds[i]);
+		assert_true(simtest_within(what, x, NREP, want));
+		assert_false(simtest_within("  against 1 - exp(-r D)", x, NREP, naive));
+	}
+}
+
+static const char *batch_yaml =
+	"duration: 30s\nwarmup: 1s\nreplications: 1\n"
+	"workloads:\n"
+	"  u: {arrival: {process: constant, rate: 1000/s}, target: store,\n"
+	"      keys: {dist: sequential, n: 1000000000}, mix: {write: 1}}\n"
+	"nodes:\n"
+	"  store: {type: eventstore, append: %s, commit_interval: %s}\n";
+
+/* A command every 1 ms, each to an aggregate of its own, no load time.
+ * commit_interval 2.5 ms, writes of 0.4 ms: a batch opens with one
+ * command, takes the next two, closes 2.5 ms after it opened and is
+ * durable 0.4 ms later, before the next command: batches of 3, waits of
+ * 2.9, 1.9 and 0.9 ms.  With no interval and writes of 2.5 ms the writer
+ * is always busy, and each write carries what came in during the one
+ * before: A / T = 2.5 commands a batch, the first of each pair of
+ * batches waiting no interval.  Partial batches at the window's ends
+ * move the means by at most a batch over the batches. */
+static void test_eventstore_group_commit(void **state)
+{
+	(void)state;
+	char yaml[1024];
+	double size, wait, nb, lat;
+	snprintf(yaml, sizeof yaml, batch_yaml, "0.4ms", "2.5ms");
+	simtest_reps(yaml, 1, { "store.batch_size_mean", &size }, { "store.commit_wait_mean_s", &wait },
+		     { "store.batches", &nb }, { "store.latency_mean_s", &lat });
+	print_message("    interval 2.5 ms: batch %.4f (3), commit wait %.6f s (0.0019), latency %.6f, %g batches\n",
+		      size, wait, lat, nb);
+	assert_true(fabs(size - 3) <= 3 / nb);
+	assert_true(fabs(wait - 0.0019) <= 0.003 / nb);
+	assert_true(fabs(lat - wait) < 1e-9);
+	assert_false(fabs(size - 2.5) <= 3 / nb);
+
+	snprintf(yaml, sizeof yaml, batch_yaml, "2.5ms", "0s");
+	simtest_reps(yaml, 1, { "store.batch_size_mean", &size }, { "store.batches", &nb },
+		     { "store.utilization", &wait });
+	print_message("    writer saturated: batch %.4f (2.5), %g batches\n", size, nb);
+	assert_true(fabs(size - 2.5) <= 3 / nb);
+}
+
+/* A crash while a batch is being written loses it (its commands fail as
+ * crashed, its versions are never taken), and commands go on after the
+ * recovery without a conflict: the aggregate's version is the committed
+ * one.  One aggregate, a command every 10 ms taking 1 ms to load and 5 ms
+ * to write; the crash at 5.0035 s lands in the write of the command of
+ * 5.000 s. */
+static void test_eventstore_crash(void **state)
+{
+	(void)state;
+	double failed, conflicts, events, cmds;
+	simtest_reps("duration: 10s\nwarmup: 0s\nreplications: 1\n"
+		     "workloads:\n"
+		     "  u: {arrival: {process: constant, rate: 100/s}, target: store, mix: {write: 1}}\n"
+		     "nodes:\n"
+		     "  store: {type: eventstore, decide: 1ms, append: 5ms}\n"
+		     "timeline:\n  - {at: 5.0035s, node: store, do: crash, for: 1ms}\n",
+		     1, { "store.failed", &failed }, { "store.conflicts", &conflicts },
+		     { "store.events_appended", &events }, { "store.commands", &cmds });
+	print_message("    crash: %g failed, %g conflicts, %g events of %g commands\n",
+		      failed, conflicts, events, cmds);
+	assert_true(failed == 1);
+	assert_true(conflicts == 0);
+	assert_true(events == cmds - 1);
+}
+
+static const char *retry_yaml =
+	"duration: 30s\nwarmup: 1s\nreplications: 1\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 50/s}, target: api, mix: {write: 1}}\n"
+	"nodes:\n"
+	"  api: {type: service, workers: 1000, service: 0s,\n"
+	"        calls: [{to: store, retry: %s}]}\n"
+	"  store: {type: eventstore, workers: 100, decide: 10ms, append: 0s}\n";
+
+/* A conflict is a 409 to Envoy (retried under retriable-4xx, not 5xx),
+ * ABORTED to gRPC, conflict (or error) to a custom policy. */
+static void test_eventstore_conflict_retries(void **state)
+{
+	(void)state;
+	struct { const char *retry; int retried; } cases[] = {
+		{ "{style: envoy, num_retries: 3, retry_on: 5xx}", 0 },
+		{ "{style: envoy, num_retries: 3, retry_on: retriable-4xx}", 1 },
+		{ "{style: grpc, max_attempts: 4, initial_backoff: 10ms, max_backoff: 100ms, backoff_multiplier: 2, retryable_status_codes: [ABORTED]}", 1 },
+		{ "{style: grpc, max_attempts: 4, initial_backoff: 10ms, max_backoff: 100ms, backoff_multiplier: 2, retryable_status_codes: [UNAVAILABLE]}", 0 },
+		{ "{style: custom, max_attempts: 4, retry_on: [conflict]}", 1 },
+		{ "{style: custom, max_attempts: 4, retry_on: [timeout]}", 0 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char yaml[1024];
+		double retries, conflicts;
+		snprintf(yaml, sizeof yaml, retry_yaml, cases[i].retry);
+		simtest_reps(yaml, 1, { "api.retries", &retries }, { "store.conflicts", &conflicts });
+		print_message("    %s: %g retries, %g conflicts\n", cases[i].retry, retries, conflicts);
+		assert_true(conflicts > 0);
+		if (cases[i].retried)
+			assert_true(retries > 0);
+		else
+			assert_true(retries == 0);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_eventstore_snapshot_cycle),
+		cmocka_unit_test(test_eventstore_conflicts),
+		cmocka_unit_test(test_eventstore_group_commit),
+		cmocka_unit_test(test_eventstore_crash),
+		cmocka_unit_test(test_eventstore_conflict_retries),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
