@@ -306,6 +306,36 @@ for sh in 0 8; do
 done
 awk -v a=$cache_lru -v b=$m1 -v c=$cache_lfu 'BEGIN {
 	printf "cache lru / M/M/1: %.2f, lfu / M/M/1: %.2f (goal <= 2)\n", a / b, c / b }'
+# The event store: commands over 10^6 aggregates of uniform popularity,
+# each a load (a snapshot read, and a replay of up to 9 events at no cost)
+# and an append in a group commit, snapshots every 10.  Its bookkeeping
+# is a record per aggregate, not per event: the marginal cost per command
+# against the M/M/1's, and the peak memory with 10^7 events appended over
+# the 10^6 aggregates (goal: flat in the events, a few dozen bytes an
+# aggregate).
+es_bench() { # file requests
+	cat > "$1" <<YAML
+name: bench-es
+seed: 1
+duration: $(awk -v n="$2" 'BEGIN { printf "%.0f", n / 0.9 }')s
+replications: 1
+workloads:
+  users: {arrival: {process: poisson, rate: 0.9/s}, target: store, keys: {dist: uniform, n: 1000000}, mix: {write: 1}}
+nodes:
+  store: {type: eventstore, workers: 1000, read_snapshot: {dist: exponential, mean: 100ms}, append: {dist: exponential, mean: 500ms}, snapshot_every: 10}
+YAML
+}
+es_bench $W/es1.yaml 1000000
+es_bench $W/es3.yaml 3000000
+c=$(marginal $W/es1.yaml $W/es3.yaml)
+printf "%-34s %8.1f %6.2f\n" "eventstore, 10^6 aggregates" $c $(awk -v a=$c -v b=$m1 'BEGIN { print a / b }')
+es_bench $W/es10.yaml 10000000
+set -- $(run_archsim $W/mm1-1e6.yaml); base=$4
+set -- $(run_archsim $W/es1.yaml); es1m=$4
+set -- $(run_archsim $W/es10.yaml); es10m=$4
+awk -v m=$base -v a=$es1m -v b=$es10m 'BEGIN {
+	printf "eventstore peak memory over 10^6 aggregates: %.0f MiB with 10^6 events, %.0f MiB with 10^7 (the M/M/1: %.0f MiB); %.0f bytes an aggregate beyond the M/M/1\n",
+	       a / 1024, b / 1024, m / 1024, (b - m) * 1024 / 1e6 }'
 # Where the time goes: the work (instructions) and the level-1 data-cache
 # misses per request, by cachegrind, for the M/M/1, the same cache with a
 # fixed hit ratio (no entries) and with LRU entries: 3 x 10^5 requests each.

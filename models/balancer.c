@@ -2567,13 +2567,16 @@ static void lb_done(struct sim *s, struct sim_node *n, struct request *req)
 	}
 	if (lb->pol->reply)
 		lb->pol->reply(lb, in, b, rtt, s->now_ns);
+	/* an event store's conflict is a 409: an answer, not a 5xx, to
+	 * Envoy's outlier detection and to nginx's max_fails alike */
+	int answered = req->status == REQ_OK || req->status == REQ_CONFLICT;
 	in->sr_all[b]++;
-	in->sr_ok[b] += req->status == REQ_OK;
+	in->sr_ok[b] += answered;
 	if (c->max_fails)
-		passive_check(s, n, lb, f->inst, b, req->status == REQ_OK);
-	if (req->status != REQ_OK) {
-		if (s->measuring)
-			lb->bs[b].failed++;
+		passive_check(s, n, lb, f->inst, b, answered);
+	if (req->status != REQ_OK && s->measuring)
+		lb->bs[b].failed++;
+	if (!answered) {
 		if (c->od.on && ++in->c5xx[b] >= c->od.consecutive) {
 			in->c5xx[b] = 0;
 			eject(s, n, lb, in, f->inst, b, c->od.enforce_5xx);

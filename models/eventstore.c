@@ -27,14 +27,40 @@
 
 #define ES_MAX_WORKERS 1000000
 
-enum { ES_EV_LOAD = 1, ES_EV_SNAP, ES_EV_CLOSE, ES_EV_FLUSH };
+enum { ES_EV_LOAD = 1, ES_EV_SNAP, ES_EV_CLOSE, ES_EV_FLUSH, ES_EV_POLL };
 enum { ES_DRAW_DECIDE = SIM_DRAW_KIND_BASE + 16, ES_DRAW_APPEND, ES_DRAW_SNAP };
+
+/* The transactional outbox's relay, as a polling publisher does it. */
+struct es_outbox {
+	int given;
+	uint32_t to;
+	int64_t interval_ns;
+	uint32_t batch;
+};
 
 struct es_cfg {
 	uint32_t workers;
 	struct dist read_snapshot, decide, append, snapshot_write;
 	int64_t replay_ns, interval_ns;
 	uint32_t snapshot_every, max_count;
+	struct es_outbox outbox;
+};
+
+static const struct param outbox_params[] = {
+	{ .name = "to", .type = PARAM_NODE, PARAM_FIELD(struct es_outbox, to),
+	  .flags = PARAM_REQUIRED, .shape = "NODE",
+	  .doc = "the node the relay publishes each event to (a queue, whose consumers are the downstream services)" },
+	{ .name = "interval", .type = PARAM_DURATION, PARAM_FIELD(struct es_outbox, interval_ns),
+	  .min_ns = 1, .def = "500ms",
+	  .doc = "how often the relay polls the outbox for events not yet published (Eventuate CDC's polling reader, pollingIntervalInMilliseconds 500)" },
+	{ .name = "batch", .type = PARAM_UINT, PARAM_FIELD(struct es_outbox, batch),
+	  .umin = 1, .umax = 100000000, .def = "1000",
+	  .doc = "the most events one poll publishes, oldest first (Eventuate's maxEventsPerPolling, 1000); the rest wait for the next poll" },
+	{ 0 }
+};
+
+static const struct param_table outbox_table = {
+	.params = outbox_params, .size = sizeof(struct es_outbox), .validate = param_mark_given,
 };
 
 static int es_validate(struct check_ctx *ctx, const char *what,
@@ -86,6 +112,10 @@ static const struct param es_params[] = {
 	{ .name = "max_count", .type = PARAM_UINT, PARAM_FIELD(struct es_cfg, max_count),
 	  .umin = 0, .umax = 4000000000u, .def = "0",
 	  .doc = "events kept per stream, the last ones (EventStoreDB's $maxCount); 0 keeps every event.  Needs snapshots, at least snapshot_every" },
+	{ .name = "outbox", .type = PARAM_MAP, PARAM_FIELD(struct es_cfg, outbox),
+	  .sub = &outbox_table, .shape = "{to: NODE, interval: 500ms, batch: 1000}",
+	  .def_doc = "none",
+	  .doc = "a transactional outbox: each committed event is also written to an outbox in the same write, and a relay polls it every interval and publishes what it finds to `to`, at least once (a refused publish stays in the outbox for the next poll)" },
 	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
 	{ 0 }
 };
@@ -129,11 +159,17 @@ struct es {
 	int64_t close_ns;               /* when the open batch may close */
 	struct sim_timer close_t, flush_t;
 	uint32_t *subs, nsubs;          /* projections fed */
+	/* the outbox: events committed and not yet published (a ring of
+	 * their keys and commit times), and the relay's own publishes */
+	struct obx { uint64_t key; int64_t commit_ns; } *ob;
+	size_t ob_head, ob_len, ob_cap;
+	uint64_t ob_sent;
 	uint64_t seq;                   /* events committed, ever */
 	uint64_t stored;                /* events kept */
 	/* since warm-up's end */
 	uint64_t arrivals, failed, commands, queries, conflicts, events, snapshots;
-	uint64_t batches, done;
+	uint64_t batches, done, published, republished;
+	double outbox_delay_s;
 	double sojourn_s, load_s, replayed, commit_wait_s;
 	double snap_busy_s;             /* workers' time on snapshot jobs */
 	int64_t t0_ns;                  /* warm-up's end */
@@ -186,6 +222,8 @@ static int64_t load_ns(struct sim *s, struct sim_node *n, const struct es *e,
 {
 	const struct es_cfg *c = e->c;
 	*k = g ? g->durable - g->snap : 0;
+	if (c->max_count && *k > c->max_count)
+		*k = c->max_count;          /* the older ones are gone */
 	int64_t t = 0;
 	if (c->snapshot_every)
 		t = sim_demand_ns(s, n, 0, req, &c->read_snapshot, 1.0);
@@ -309,6 +347,72 @@ static void snapshot_ask(struct sim *s, struct sim_node *n, struct es *e, struct
 		start(s, n, e, j);
 }
 
+/* ob_push puts an event committed at commit_ns to key at the outbox's
+ * tail.  0, or -1 out of memory. */
+static int ob_push(struct es *e, uint64_t key, int64_t commit_ns)
+{
+	if (e->ob_len == e->ob_cap) {
+		size_t cap = e->ob_cap ? 2 * e->ob_cap : 256;
+		struct obx *ob = malloc(cap * sizeof *ob);
+		if (!ob)
+			return -1;
+		for (size_t i = 0; i < e->ob_len; i++)
+			ob[i] = e->ob[(e->ob_head + i) % e->ob_cap];
+		free(e->ob);
+		e->ob = ob;
+		e->ob_head = 0;
+		e->ob_cap = cap;
+	}
+	e->ob[(e->ob_head + e->ob_len++) % e->ob_cap] = (struct obx){ key, commit_ns };
+	return 0;
+}
+
+/* poll: the outbox relay polls, and publishes up to `batch` of the events
+ * waiting, oldest first, each as a publish of the store's own to `to`; it
+ * hears of each in es_done.  The next poll is an event of its own, since
+ * a publish may start work at once. */
+static void poll_outbox(struct sim *s, struct sim_node *n)
+{
+	struct es *e = n->state;
+	const struct es_outbox *o = &e->c->outbox;
+	if (!sim_schedule(s, s->now_ns + o->interval_ns, n->id, ES_EV_POLL, NULL, 0))
+		return;
+	for (uint32_t k = 0; k < o->batch && e->ob_len; k++) {
+		struct obx x = e->ob[e->ob_head];
+		struct request *r = sim_request_new(s);
+		if (!r)
+			return;
+		e->ob_head = (e->ob_head + 1) % e->ob_cap;
+		e->ob_len--;
+		r->ident = rng_key(s->run_key ^ (uint64_t)n->id << 40 ^ 0x6f62, e->ob_sent++);
+		r->key = x.key;
+		r->keyed = 1;
+		r->write = 1;
+		r->birth_ns = x.commit_ns;      /* the event's commit */
+		r->reply_to = n->id;
+		sim_send(s, o->to, r);
+	}
+}
+
+/* es_done: a publish of the relay's is over: done, or refused and back
+ * in the outbox for the next poll (at least once). */
+static void es_done(struct sim *s, struct sim_node *n, struct request *req)
+{
+	struct es *e = n->state;
+	if (req->status == REQ_OK) {
+		if (s->measuring) {
+			e->published++;
+			e->outbox_delay_s += (double)(s->now_ns - req->birth_ns) * 1e-9;
+		}
+	} else {
+		if (s->measuring)
+			e->republished++;
+		if (ob_push(e, req->key, req->birth_ns))
+			s->oom = 1;
+	}
+	sim_request_free(s, req);
+}
+
 /* commit_batch: the batch's write is durable. */
 static void commit_batch(struct sim *s, struct sim_node *n, struct es *e)
 {
@@ -326,6 +430,8 @@ static void commit_batch(struct sim *s, struct sim_node *n, struct es *e)
 		g->durable++;
 		e->seq++;
 		sim_note_write(s, n, r);
+		if (c->outbox.given && ob_push(e, r->key, s->now_ns))
+			s->oom = 1;
 		for (uint32_t p = 0; p < e->nsubs; p++)
 			proj_deliver(s, &s->nodes[e->subs[p]], r->key, e->seq, e->stored);
 		e->w_events++;
@@ -366,6 +472,9 @@ static void es_event(struct sim *s, struct sim_node *n, struct event *ev)
 {
 	struct es *e = n->state;
 	switch (ev->kind) {
+	case ES_EV_POLL:
+		poll_outbox(s, n);
+		return;
 	case ES_EV_CLOSE:
 		if (!e->flushing && e->open.n)
 			close_batch(s, n, e);
@@ -472,6 +581,9 @@ static int es_init(struct sim *s, struct sim_node *n)
 			e->subs = subs;
 			e->subs[e->nsubs++] = i;
 		}
+	const struct es_outbox *o = &e->c->outbox;
+	if (o->given && !sim_schedule(s, s->now_ns + o->interval_ns, n->id, ES_EV_POLL, NULL, 0))
+		return SIM_ENOMEM;
 	return 0;
 }
 
@@ -482,7 +594,7 @@ static void es_fini(struct sim *s, struct sim_node *n)
 	if (!e)
 		return;
 	kvmap_free(&e->idx);
-	free(e->a), free(e->open.it), free(e->flush.it), free(e->subs);
+	free(e->a), free(e->open.it), free(e->flush.it), free(e->subs), free(e->ob);
 	free(e);
 }
 
@@ -493,8 +605,21 @@ static void es_warmup_end(struct sim *s, struct sim_node *n)
 	station_restart(&e->st, s->now_ns);
 	e->arrivals = e->failed = e->commands = e->queries = e->conflicts = 0;
 	e->events = e->snapshots = e->batches = e->done = e->loads = 0;
+	e->published = e->republished = 0;
+	e->outbox_delay_s = 0;
 	e->sojourn_s = e->load_s = e->replayed = e->commit_wait_s = e->snap_busy_s = 0;
 	e->t0_ns = s->now_ns;
+}
+
+static int es_link(struct check_ctx *ctx, struct scenario *sc, struct sc_node *self)
+{
+	const struct es_cfg *c = self->cfg;
+	if (!c->outbox.given || &sc->nodes[c->outbox.to] != self)
+		return 0;
+	char what[160];
+	snprintf(what, sizeof what, "nodes.%s.outbox.to", self->name);
+	return check_fail(ctx, yt_get(yt_get(self->src, "outbox"), "to"), what,
+			  "is the store itself: each event published would be a command appending another, without end");
 }
 
 static const struct col_def es_cols[] = {
@@ -502,7 +627,7 @@ static const struct col_def es_cols[] = {
 	{ "failed", COL_SUM, "requests that failed here" },
 	{ "utilization", COL_MEAN, "busy workers over workers, time-averaged" },
 	{ "latency_mean_s", COL_RATIO, "time from arrival to the end of service" },
-	{ "commands", COL_SUM, "eventstore: commands (writes) that loaded their aggregate and appended" },
+	{ "commands", COL_SUM, "eventstore: commands (writes) that loaded their aggregate and went to append (conflicting or not)" },
 	{ "queries", COL_SUM, "eventstore: reads served by loading their aggregate" },
 	{ "conflicts", COL_SUM, "eventstore: commands whose aggregate had moved on since their load: failed as conflict" },
 	{ "conflict_ratio", COL_RATIO, "eventstore: conflicts / commands" },
@@ -516,6 +641,9 @@ static const struct col_def es_cols[] = {
 	{ "commit_wait_mean_s", COL_RATIO, "eventstore: from a command's append to its commit: waiting for the batch to close and the writer, and the write" },
 	{ "events_stored", COL_MEAN, "eventstore: events kept at the end of the run (every event, or each stream's last max_count)" },
 	{ "aggregates", COL_MEAN, "eventstore: aggregates (streams) with events at the end of the run" },
+	{ "outbox_published", COL_SUM, "eventstore: events the outbox relay published (acknowledged)" },
+	{ "outbox_delay_mean_s", COL_RATIO, "eventstore: from an event's commit to its publish's acknowledgement: the relay's polling wait, and any polls it waited for room in a batch or after a refusal" },
+	{ "outbox_republished", COL_SUM, "eventstore: publishes refused (a full queue) and left in the outbox for the next poll" },
 	{ NULL, 0, NULL },
 };
 
@@ -551,6 +679,10 @@ static void es_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 	for (size_t i = 0; i < e->na; i++)
 		with += e->a[i].durable > 0;
 	v[34] = (double)with;
+	v[36] = (double)e->published;
+	v[38] = e->outbox_delay_s;
+	v[39] = (double)e->published;
+	v[40] = (double)e->republished;
 }
 
 static const struct col_def es_ts_cols[] = {
@@ -581,8 +713,10 @@ const struct model_ops eventstore_ops = {
 	.kind = "eventstore",
 	.summary = "an event store: aggregates loaded from snapshots and replayed events, appends with an expected version (conflicts), group commit",
 	.params = &es_table,
+	.link = es_link,
 	.init = es_init,
 	.arrive = es_arrive,
+	.done = es_done,
 	.event = es_event,
 	.crash = es_crash,
 	.recover = es_recover,

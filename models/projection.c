@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/station.h"
 #include "sim/hist.h"
 #include "sim/kvmap.h"
 #include "sim/rng.h"
@@ -23,12 +24,37 @@
 #define PJ_MAX_APPLIERS 4096
 
 enum { PJ_EV_APPLY = 1, PJ_EV_READ };
+enum { PJ_SKIP, PJ_BLOCK };
+
+static const char *const on_poison_names[] = { "skip", "block", NULL };
 
 struct pj_cfg {
 	uint32_t source;
 	struct dist apply, read;
 	uint32_t appliers;
+	double poison;
+	uint32_t max_attempts;
+	unsigned on_poison;
+	uint32_t dead_letter;           /* a node, or UINT32_MAX: none */
 };
+
+static void pj_cfg_init(void *obj)
+{
+	((struct pj_cfg *)obj)->dead_letter = UINT32_MAX;
+}
+
+static int pj_validate(struct check_ctx *ctx, const char *what,
+		       const struct yt_node *map, void *obj)
+{
+	const struct pj_cfg *c = obj;
+	char w[256];
+	if (c->on_poison == PJ_BLOCK && yt_get(map, "dead_letter")) {
+		snprintf(w, sizeof w, "%s.dead_letter", what);
+		return check_fail(ctx, yt_get(map, "dead_letter"), w,
+				  "receives the events given up, but on_poison: block gives none up: write one");
+	}
+	return 0;
+}
 
 static const struct param pj_params[] = {
 	{ .name = "source", .type = PARAM_NODE, PARAM_FIELD(struct pj_cfg, source),
@@ -41,6 +67,17 @@ static const struct param pj_params[] = {
 	  .doc = "events applied at once: 1 applies in commit order; N, each event on the applier of its aggregate (a hash of its key modulo N), so one aggregate's events stay in order" },
 	{ .name = "read", .type = PARAM_DIST, PARAM_FIELD(struct pj_cfg, read),
 	  .def = "0s", .doc = "time to answer a read (a delay, not a queue)" },
+	{ .name = "poison", .type = PARAM_PROB, PARAM_FIELD(struct pj_cfg, poison),
+	  .def = "0", .doc = "the share of events the projection fails to apply, at every attempt (a draw per event: a poison event)" },
+	{ .name = "max_attempts", .type = PARAM_UINT, PARAM_FIELD(struct pj_cfg, max_attempts),
+	  .umin = 1, .umax = 1000000, .def = "10",
+	  .doc = "attempts at an event that fails, each an apply time, before it is given up (Spring Kafka's DefaultErrorHandler: 10, without back-off)" },
+	{ .name = "on_poison", .type = PARAM_ENUM, PARAM_FIELD(struct pj_cfg, on_poison),
+	  .names = on_poison_names, .def = "skip",
+	  .doc = "what an applier does with an event given up: skip (to dead_letter, if given, and on to the next: Spring Kafka's recoverer) or block (it stops there and never moves on: a projection that propagates the error)" },
+	{ .name = "dead_letter", .type = PARAM_NODE, PARAM_FIELD(struct pj_cfg, dead_letter),
+	  .def_doc = "none: a skipped event is only counted", .shape = "NODE",
+	  .doc = "the node each skipped event is published to (a dead-letter queue), as Spring Kafka's DeadLetterPublishingRecoverer" },
 	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
 	{ 0 }
 };
@@ -48,13 +85,15 @@ static const struct param pj_params[] = {
 static const struct param_table pj_table = {
 	.params = pj_params,
 	.size = sizeof(struct pj_cfg),
+	.init = pj_cfg_init,
+	.validate = pj_validate,
 	.doc = "A read model (CQRS) built from an eventstore's events: its appliers apply each committed event, in order per aggregate; the requests it receives are reads of their key, stale while an event of the key is committed and not yet applied.  Timeline `rebuild` replays every kept event.",
 };
 
 /* ---- run state -------------------------------------------------------- */
 
 struct pev {
-	uint64_t seq;
+	uint64_t seq, key;
 	int64_t commit_ns;
 };
 
@@ -62,8 +101,11 @@ struct applier {
 	struct pev *q;                  /* ring: waiting, head being applied */
 	size_t head, len, cap;
 	uint64_t hist_left, hist_done;  /* a rebuild's kept events to replay */
+	uint64_t hist_total;            /* its share of them */
 	uint64_t pos;                   /* order of the last event applied */
-	int busy;
+	uint64_t eid;                   /* the identity of the event at work */
+	uint32_t attempts;              /* its failed attempts so far */
+	int busy, blocked;
 	struct sim_timer t;
 };
 
@@ -75,15 +117,17 @@ struct pj {
 	uint64_t committed, stored;     /* as the store said last */
 	uint64_t backlog;               /* events handed over, not applied */
 	int down;
-	/* a rebuild: its start, the order the replay starts after, and
-	 * whether it has caught up */
-	int rebuilding;
+	/* a rebuild: its start, the order the replay goes up to, and
+	 * whether it has caught up (and began in the measured window) */
+	int rebuilding, rebuild_measured;
 	int64_t rebuild_ns;
-	uint64_t base, end, nrebuild;   /* the replay: after order base, up to end */
+	uint64_t end, nrebuild;
+	struct request *held;           /* reads being answered, by hprev/hnext */
 	struct twa lagt, busyt;          /* events behind; busy appliers */
 	struct hist lag;
 	/* since warm-up's end */
 	uint64_t arrivals, reads, stale, applied, lag_n, rebuilds, caught;
+	uint64_t failures, poisoned;
 	double sojourn_s, lag_s, catchup_s;
 	uint64_t done;
 	/* the time series' window */
@@ -118,18 +162,52 @@ static int64_t apply_ns(struct sim *s, struct sim_node *n, const struct pj *p, u
 	return x < (double)(INT64_MAX / 4) ? (int64_t)(x + 0.5) : INT64_MAX / 4;
 }
 
-/* kick: applier j starts its next event, if it has one and is idle. */
+/* kick: applier j starts (another attempt at) its next event, if it has
+ * one and is free to. */
 static void kick(struct sim *s, struct sim_node *n, struct pj *p, uint32_t j)
 {
 	struct applier *a = &p->ap[j];
-	if (a->busy || p->down || (!a->hist_left && !a->len))
+	if (a->busy || a->blocked || p->down || (!a->hist_left && !a->len))
 		return;
-	uint64_t key = a->hist_left ?
-		rng_key(s->run_key ^ (uint64_t)n->id << 40, p->nrebuild << 40 ^ (uint64_t)j << 20 ^ a->hist_done) :
-		rng_key(s->run_key ^ (uint64_t)n->id << 40 ^ 1, a->q[a->head].seq);
+	if (!a->attempts)
+		a->eid = a->hist_left ?
+			rng_key(rng_key(s->run_key ^ (uint64_t)n->id << 40, p->nrebuild),
+				rng_key(j, a->hist_done)) :
+			rng_key(s->run_key ^ (uint64_t)n->id << 40 ^ 1, a->q[a->head].seq);
 	a->busy = 1;
 	twa_add(&p->busyt, s->now_ns, 1);
-	a->t = sim_timer_set(s, s->now_ns + apply_ns(s, n, p, key), n->id, PJ_EV_APPLY, NULL, j);
+	int64_t t = apply_ns(s, n, p, rng_key(a->eid, a->attempts));
+	a->t = sim_timer_set(s, s->now_ns + t, n->id, PJ_EV_APPLY, NULL, j);
+}
+
+/* poisoned: the event at work on a fails every attempt. */
+static int poisoned(struct sim *s, const struct pj *p, const struct applier *a)
+{
+	if (p->c->poison <= 0)
+		return 0;
+	rng_seed_key(s->draw, rng_key(a->eid, 0x706f6973));
+	return rng_uniform_pos(s->draw) < p->c->poison;
+}
+
+/* give_up: the event at work on applier a has failed max_attempts: to the
+ * dead-letter node, if any (a live event with its key). */
+static void give_up(struct sim *s, struct sim_node *n, struct pj *p, const struct applier *a)
+{
+	if (s->measuring)
+		p->poisoned++;
+	if (p->c->dead_letter == UINT32_MAX)
+		return;
+	struct request *r = sim_request_new(s);
+	if (!r)
+		return;
+	r->ident = rng_key(a->eid, 0x646c71);
+	if (!a->hist_left) {
+		r->key = a->q[a->head].key;
+		r->keyed = 1;
+	}
+	r->write = 1;
+	r->reply_to = n->id;
+	sim_send(s, p->c->dead_letter, r);
 }
 
 static void applied(struct sim *s, struct sim_node *n, struct pj *p, uint32_t j)
@@ -137,12 +215,29 @@ static void applied(struct sim *s, struct sim_node *n, struct pj *p, uint32_t j)
 	struct applier *a = &p->ap[j];
 	a->busy = 0;
 	twa_add(&p->busyt, s->now_ns, -1);
+	if (poisoned(s, p, a)) {
+		if (s->measuring)
+			p->failures++;
+		if (++a->attempts < p->c->max_attempts) {
+			kick(s, n, p, j);
+			return;
+		}
+		if (p->c->on_poison == PJ_BLOCK) {
+			a->blocked = 1;      /* it stays at this event for good */
+			return;
+		}
+		give_up(s, n, p, a);
+	}
+	a->attempts = 0;
 	if (a->hist_left) {
 		a->hist_left--;
 		a->hist_done++;
-		/* the replay's place, taken as even over the kept events */
-		uint64_t at = p->base + a->hist_done * p->na;
-		a->pos = at < p->end && a->hist_left ? at : p->end;
+		/* the replay's place in commit order, taken as even over
+		 * the history: the kept events are each stream's last, so
+		 * they reach back to the first event */
+		a->pos = a->hist_left ?
+			(uint64_t)((double)p->end * (double)a->hist_done / (double)a->hist_total) :
+			p->end;
 	} else {
 		struct pev *e = &a->q[a->head];
 		a->pos = e->seq;
@@ -163,7 +258,7 @@ static void applied(struct sim *s, struct sim_node *n, struct pj *p, uint32_t j)
 		p->applied++;
 	if (p->rebuilding && !p->backlog) {
 		p->rebuilding = 0;
-		if (s->measuring) {
+		if (s->measuring && p->rebuild_measured) {
 			p->caught++;
 			p->catchup_s += (double)(s->now_ns - p->rebuild_ns) * 1e-9;
 		}
@@ -196,7 +291,7 @@ void proj_deliver(struct sim *s, struct sim_node *n, uint64_t key, uint64_t seq,
 		a->head = 0;
 		a->cap = cap;
 	}
-	a->q[(a->head + a->len) % a->cap] = (struct pev){ seq, s->now_ns };
+	a->q[(a->head + a->len) % a->cap] = (struct pev){ seq, key, s->now_ns };
 	a->len++;
 	p->backlog++;
 	twa_add(&p->lagt, s->now_ns, 1);
@@ -208,7 +303,6 @@ static void rebuild(struct sim *s, struct sim_node *n, struct pj *p)
 {
 	uint64_t e = p->stored < p->committed ? p->stored : p->committed;
 	p->nrebuild++;
-	p->base = p->committed - e;
 	p->end = p->committed;
 	for (uint32_t j = 0; j < p->na; j++) {
 		struct applier *a = &p->ap[j];
@@ -218,13 +312,16 @@ static void rebuild(struct sim *s, struct sim_node *n, struct pj *p)
 			twa_add(&p->busyt, s->now_ns, -1);
 		}
 		a->head = a->len = 0;     /* the events waiting are among the kept */
-		a->hist_left = e / p->na + (j < e % p->na);
+		a->hist_total = a->hist_left = e / p->na + (j < e % p->na);
 		a->hist_done = 0;
-		a->pos = p->base;
+		a->pos = a->hist_left ? 0 : p->end;
+		a->attempts = 0;
+		a->blocked = 0;          /* a new start: a blocked applier too */
 	}
 	twa_add(&p->lagt, s->now_ns, (double)e - (double)p->backlog);
 	p->backlog = e;
 	p->rebuilding = e > 0;
+	p->rebuild_measured = s->measuring;
 	p->rebuild_ns = s->now_ns;
 	if (s->measuring)
 		p->rebuilds++;
@@ -275,6 +372,7 @@ static void pj_arrive(struct sim *s, struct sim_node *n, struct request *req)
 	}
 	int64_t t = sim_demand_ns(s, n, 0, req, d, 1.0);
 	req->timer = sim_timer_set(s, s->now_ns + t, n->id, PJ_EV_READ, req, 0);
+	held_add(&p->held, req);
 }
 
 static void pj_event(struct sim *s, struct sim_node *n, struct event *ev)
@@ -285,6 +383,7 @@ static void pj_event(struct sim *s, struct sim_node *n, struct event *ev)
 		return;
 	}
 	struct request *req = ev->obj;
+	held_remove(&p->held, req);
 	if (s->measuring) {
 		p->done++;
 		p->sojourn_s += (double)(s->now_ns - req->node_arrival_ns) * 1e-9;
@@ -293,11 +392,25 @@ static void pj_event(struct sim *s, struct sim_node *n, struct event *ev)
 	sim_finish(s, req);
 }
 
+/* pj_done: a dead letter's publish is over. */
+static void pj_done(struct sim *s, struct sim_node *n, struct request *req)
+{
+	(void)n;
+	sim_request_free(s, req);
+}
+
 static void pj_crash(struct sim *s, struct sim_node *n, uint32_t u)
 {
 	(void)u;
 	struct pj *p = n->state;
 	p->down = 1;
+	/* the reads it was answering fail */
+	while (p->held) {
+		struct request *r = p->held;
+		held_remove(&p->held, r);
+		sim_timer_cancel(&r->timer);
+		sim_fail(s, r, REQ_CRASHED, n->id);
+	}
 	for (uint32_t j = 0; j < p->na; j++) {
 		struct applier *a = &p->ap[j];
 		if (a->busy) {
@@ -355,6 +468,7 @@ static void pj_warmup_end(struct sim *s, struct sim_node *n)
 	twa_restart(&p->busyt, s->now_ns);
 	hist_reset(&p->lag);
 	p->arrivals = p->reads = p->stale = p->applied = p->lag_n = p->rebuilds = p->caught = 0;
+	p->failures = p->poisoned = 0;
 	p->done = 0;
 	p->sojourn_s = p->lag_s = p->catchup_s = 0;
 }
@@ -384,6 +498,9 @@ static const struct col_def pj_cols[] = {
 	{ "lag_events_mean", COL_MEAN, "projection: events committed and not yet applied, time-averaged" },
 	{ "rebuilds", COL_SUM, "projection: rebuilds started" },
 	{ "catchup_mean_s", COL_RATIO, "projection: from a rebuild to the first moment every event committed is applied" },
+	{ "apply_failures", COL_SUM, "projection: attempts at an event that failed (poison)" },
+	{ "poison_events", COL_SUM, "projection: events given up after max_attempts (skipped, and sent to dead_letter if given)" },
+	{ "blocked_appliers", COL_MEAN, "projection: appliers stopped for good at an event they could not apply (on_poison: block), at the end of the run" },
 	{ NULL, 0, NULL },
 };
 
@@ -406,6 +523,12 @@ static void pj_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 	v[18] = (double)p->rebuilds;
 	v[20] = p->catchup_s;
 	v[21] = (double)p->caught;
+	v[22] = (double)p->failures;
+	v[24] = (double)p->poisoned;
+	uint32_t blocked = 0;
+	for (uint32_t j = 0; j < p->na; j++)
+		blocked += p->ap[j].blocked;
+	v[26] = blocked;
 }
 
 static const struct col_def pj_ts_cols[] = {
@@ -437,6 +560,7 @@ const struct model_ops projection_ops = {
 	.link = pj_link,
 	.init = pj_init,
 	.arrive = pj_arrive,
+	.done = pj_done,
 	.event = pj_event,
 	.crash = pj_crash,
 	.recover = pj_recover,

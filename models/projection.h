@@ -31,8 +31,10 @@
  * for E events kept, an apply rate mu and an event rate lambda.  The
  * catch-up time is measured from the rebuild to the first moment every
  * applier has applied everything committed.  Where the replay is while it
- * lasts is taken as even over the kept events' commit order (exact for
- * one applier and a store that keeps every event).
+ * lasts is taken as even over the whole commit order, since the kept
+ * events are each stream's last and reach back to the first (exact for
+ * one applier and a store that keeps every event).  A crash fails the
+ * reads being answered and stops the appliers until the recovery.
  *
  * Bookkeeping: per aggregate, the order of its latest event; per
  * applier, the events waiting (their order and commit time).  Memory

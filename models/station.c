@@ -30,28 +30,13 @@ int station_take(struct station *st, int64_t now, struct request *req)
 void station_start(struct sim *s, struct station *st, struct request *req,
 		   int64_t end_ns, uint32_t node, uint16_t kind, uint64_t arg)
 {
-	req->hprev = NULL;
-	req->hnext = st->held;
-	if (st->held)
-		st->held->hprev = req;
-	st->held = req;
+	held_add(&st->held, req);
 	req->timer = sim_timer_set(s, end_ns, node, kind, req, arg);
-}
-
-static void unhold(struct station *st, struct request *req)
-{
-	if (req->hprev)
-		req->hprev->hnext = req->hnext;
-	else
-		st->held = req->hnext;
-	if (req->hnext)
-		req->hnext->hprev = req->hprev;
-	req->hprev = req->hnext = NULL;
 }
 
 struct request *station_end(struct station *st, int64_t now, struct request *req)
 {
-	unhold(st, req);
+	held_remove(&st->held, req);
 	st->served++;
 	st->sojourn_s += (double)(now - req->node_arrival_ns) * 1e-9;
 	struct request *q = st->qhead;
@@ -72,7 +57,7 @@ struct request *station_drain(struct station *st, int64_t now)
 	struct request *out = st->qhead;
 	while (st->held) {
 		struct request *r = st->held;
-		unhold(st, r);
+		held_remove(&st->held, r);
 		sim_timer_cancel(&r->timer);
 		r->next = out;
 		out = r;

@@ -28,6 +28,29 @@ struct station {
 				      * over the served */
 };
 
+/* held_add / held_remove: r joins / leaves the list at *head of the
+ * requests a node holds, linked by hprev and hnext (what a crash fails:
+ * a station's requests in service, a projection's reads). */
+static inline void held_add(struct request **head, struct request *r)
+{
+	r->hprev = NULL;
+	r->hnext = *head;
+	if (*head)
+		(*head)->hprev = r;
+	*head = r;
+}
+
+static inline void held_remove(struct request **head, struct request *r)
+{
+	if (r->hprev)
+		r->hprev->hnext = r->hnext;
+	else
+		*head = r->hnext;
+	if (r->hnext)
+		r->hnext->hprev = r->hprev;
+	r->hprev = r->hnext = NULL;
+}
+
 /* station_init: an idle station of `workers` >= 1, observed from now. */
 void station_init(struct station *st, uint32_t workers, int64_t now);
 

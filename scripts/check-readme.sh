@@ -216,7 +216,8 @@ says "p99 reaches $(fmt '%.2f' "$(cell "$s" latency_p99_s point=0)") s and the p
 [ "$(cell "$s" steady point=0)" = false ] || { echo "check-readme.sh: event-sourcing's point 0 is steady"; failed=$((failed + 1)); }
 says "A snapshot every 10 events keeps p99 at $(fmt '%.1f' "$(cell "$s" latency_p99_s point=1)" 1000) ms for $(fmt '%.2f' "$(cell "$n" snapshot_utilization point=1 node=store)" 100) % of the store's workers"
 says "every 100, $(fmt '%.1f' "$(cell "$s" latency_p99_s point=2)" 1000) ms for $(fmt '%.2f' "$(cell "$n" snapshot_utilization point=2 node=store)" 100) %; every 1000, $(fmt '%.1f' "$(cell "$s" latency_p99_s point=3)" 1000) ms"
-says "($(fmt '%.0f' "$(cell "$n" replayed_mean point=3 node=store)") on average)"
+says "(a load replays $(fmt '%.0f' "$(cell "$n" replayed_mean point=3 node=store)") on average, over all products)"
+says "about $(fmt '%.0f' "$(cell "$n" commit_wait_mean_s point=1 node=store)" 1000) ms waiting for the group commit"
 says "$(cps 1), $(cps 2) and $(cps 3) a second"
 
 # ---- a read model rebuilt at peak: catch-up and stale reads --------------
@@ -224,6 +225,9 @@ run cqrs-rebuild "$bin" run scenarios/cqrs-rebuild.yaml -q -o "$tmp/cq"
 n="$tmp/cq/nodes.csv"
 says "One applier (µ = 2,000) takes $(fmt '%.1f' "$(cell "$n" catchup_mean_s point=0 node=view)") s against the formula's 200, four take $(fmt '%.1f' "$(cell "$n" catchup_mean_s point=1 node=view)") s against 33.3"
 says "$(fmt '%.1f' "$(cell "$n" view_stale_ratio point=0 node=view)" 100) % of the reads with one applier and $(fmt '%.1f' "$(cell "$n" view_stale_ratio point=1 node=view)" 100) % with four"
+ob=$(cell "$n" outbox_delay_mean_s point=0 node=store) qd=$(cell "$n" delay_mean_s point=0 node=order_events)
+says "An order waits $(fmt '%.2f' "$ob") s for the relay on average"
+says "shipping's four consumers take them $(fmt '%.3f' "$qd") s later on average (the queue's \`delay_mean_s\`; p99 $(fmt '%.3f' "$(cell "$n" delay_p99_s point=0 node=order_events)") s), so an order reaches shipping $(awk -v a="$ob" -v b="$qd" 'BEGIN { printf "%.2f", a + b }') s after its commit"
 
 # ---- autoscaling: minutes above the SLO, refusals, what is billed --------
 run autoscale-ramp "$bin" run scenarios/autoscale-ramp.yaml -q -o "$tmp/ar"

@@ -382,19 +382,15 @@ static inline struct event *next_event(struct sim *s, int64_t end_ns,
 		ev->next = NULL;
 		return ev;
 	}
-	ev = evq_pop(&s->q);
-	if (ev && ev->time_ns >= end_ns) {
-		/* belongs to the next phase; seq unchanged, order kept.  The
-		 * push cannot fail while other events are queued (it goes to
-		 * the front); when it does, the run ends as out of memory
-		 * rather than lose the event. */
-		if (evq_push(&s->q, ev)) {
-			pool_put(&s->events, ev);
-			s->oom = 1;
-		}
+	/* the ladder's head stays queued when it belongs to the next phase,
+	 * or when a periodic call is due first (the caller makes it): what
+	 * the call schedules may then come before it, at any time from the
+	 * call's on, which a popped head would forbid (evq_push takes no
+	 * time before the last pop) */
+	ev = evq_peek(&s->q);
+	if (!ev || ev->time_ns >= end_ns || ev->time_ns >= s->next_every_ns)
 		return NULL;
-	}
-	return ev;
+	return evq_pop(&s->q);
 }
 
 /* stuck_check is called every 65536 events: it decides whether the

@@ -559,7 +559,9 @@ static inline int sim_last_write(const struct sim *s, uint32_t node, uint64_t ke
  * periodic call is no event in the queue, as a time-series window's end
  * is not: one far ahead would slow every push of a small queue (evq.h).
  * The loop makes it before the first event later than or at its time,
- * and before the end of a phase.  0, or SIM_ENOMEM. */
+ * and before the end of a phase; the call may schedule events from its
+ * own time on (a replica started with no start-up time).  0, or
+ * SIM_ENOMEM. */
 int sim_every(struct sim *s, const struct sim_node *n, int64_t first_ns, int64_t every_ns);
 
 /* sim_stream returns a new random stream for (this replication, node,

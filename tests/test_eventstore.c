@@ -3,8 +3,9 @@
  * snapshot cycle (exact), optimistic-concurrency conflicts against the
  * dead-time share r D / (1 + r D) over a Zipf workload, group commit's
  * batches and waits (exact with constant arrivals; A / T when the writer
- * is saturated), a crash that loses a batch being written, and which
- * retry policies retry a conflict.
+ * is saturated), a crash that loses a batch being written, which retry
+ * policies retry a conflict, and the outbox relay's delay (half its
+ * polling interval) and batch.
  */
 #include "tests/simtest.h"
 
@@ -92,6 +93,25 @@ static void test_eventstore_conflicts(void **state)
 		assert_true(simtest_within(what, x, NREP, want));
 		assert_false(simtest_within("  against 1 - exp(-r D)", x, NREP, naive));
 	}
+}
+
+/* One aggregate, a command every 1 ms, a batch closing 4.5 ms after it
+ * opens: the five commands of a batch loaded the same version, so the
+ * check at the close accepts the first and fails the other four, however
+ * many events are already durable: conflict_ratio 0.8 (the window's ends
+ * aside). */
+static void test_eventstore_conflicts_within_a_batch(void **state)
+{
+	(void)state;
+	double ratio, cmds;
+	simtest_reps("duration: 20s\nwarmup: 1s\nreplications: 1\n"
+		     "workloads:\n"
+		     "  u: {arrival: {process: constant, rate: 1000/s}, target: store, mix: {write: 1}}\n"
+		     "nodes:\n"
+		     "  store: {type: eventstore, append: 0s, commit_interval: 4.5ms}\n",
+		     1, { "store.conflict_ratio", &ratio }, { "store.commands", &cmds });
+	print_message("    one aggregate, batches of 5: conflict ratio %.5f of %g commands\n", ratio, cmds);
+	assert_true(fabs(ratio - 0.8) <= 5 / cmds);
 }
 
 static const char *batch_yaml =
@@ -194,14 +214,83 @@ static void test_eventstore_conflict_retries(void **state)
 	}
 }
 
+static const char *outbox_yaml =
+	"duration: 60s\nwarmup: 2s\nreplications: %u\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 200/s}, target: store,\n"
+	"      keys: {dist: sequential, n: 1000000000}, mix: {write: 1}}\n"
+	"nodes:\n"
+	"  store: {type: eventstore, workers: 1000, append: 0s,\n"
+	"          outbox: {to: topic, interval: 100ms%s}}\n"
+	"  topic: {type: queue, partitions: 1, consumers: [{group: g, service: 1ms}]}\n";
+
+/* The outbox relay polls every 100 ms: an event committed at a moment
+ * uniform between two polls waits half the interval on average, and the
+ * queue receives every event (but those the window's ends cut off, a poll
+ * of events at most).  With batch: 5 the relay publishes 5 a poll, 50 a
+ * second, exactly, whatever piles up. */
+static void test_eventstore_outbox(void **state)
+{
+	(void)state;
+	char yaml[1024];
+	double delay[NREP], pub, events, got;
+	snprintf(yaml, sizeof yaml, outbox_yaml, NREP, "");
+	simtest_reps(yaml, NREP, { "store.outbox_delay_mean_s", delay });
+	assert_true(simtest_within("outbox delay, half the interval", delay, NREP, 0.05));
+	assert_false(simtest_within("  against the interval", delay, NREP, 0.1));
+	snprintf(yaml, sizeof yaml, outbox_yaml, 1u, "");
+	simtest_reps(yaml, 1, { "store.outbox_published", &pub }, { "store.events_appended", &events },
+		     { "topic.published", &got });
+	print_message("    %g events, %g published, %g reached the queue\n", events, pub, got);
+	assert_true(fabs(pub - events) <= 200 * 0.1 * 3);
+	assert_true(got == pub);
+	snprintf(yaml, sizeof yaml, outbox_yaml, 1u, ", batch: 5");
+	simtest_reps(yaml, 1, { "store.outbox_published", &pub });
+	print_message("    batch 5: %g published in 60 s (3000)\n", pub);
+	assert_true(fabs(pub - 3000) <= 5);
+}
+
+/* Behind a balancer a conflict is an answer (a 409), not a 5xx: two
+ * stores with hot-key conflicts on about 43 % of their commands are never
+ * ejected by outlier detection (3 consecutive 5xx) nor marked down by
+ * nginx's max_fails (3).  The control: errors on one store eject it. */
+static void test_eventstore_conflicts_are_not_5xx(void **state)
+{
+	(void)state;
+	const char *faults[] = { "", "timeline:\n  - {at: 0s, node: s1, do: errors, rate: 1}\n" };
+	for (int i = 0; i < 2; i++) {
+		char yaml[1024];
+		double ejections, conflicts;
+		snprintf(yaml, sizeof yaml,
+			 "duration: 60s\nwarmup: 0s\nreplications: 1\n"
+			 "workloads:\n  u: {arrival: {process: poisson, rate: 200/s}, target: lb, mix: {write: 1}}\n"
+			 "nodes:\n"
+			 "  lb: {type: balancer, policy: round_robin, backends: [s1, s2], max_fails: 3,\n"
+			 "       outlier_detection: {consecutive_5xx: 3, base_ejection_time: 10s, interval: 1s}}\n"
+			 "  s1: {type: eventstore, workers: 100, decide: 10ms, append: 0s}\n"
+			 "  s2: {type: eventstore, workers: 100, decide: 10ms, append: 0s}\n%s", faults[i]);
+		simtest_reps(yaml, 1, { "lb.ejections", &ejections }, { "s2.conflicts", &conflicts });
+		print_message("    %s: %g ejections, %g conflicts at s2\n", i ? "errors at s1" : "conflicts only",
+			      ejections, conflicts);
+		assert_true(conflicts > 1000);
+		if (i)
+			assert_true(ejections > 0);
+		else
+			assert_true(ejections == 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_eventstore_snapshot_cycle),
 		cmocka_unit_test(test_eventstore_conflicts),
+		cmocka_unit_test(test_eventstore_conflicts_within_a_batch),
 		cmocka_unit_test(test_eventstore_group_commit),
 		cmocka_unit_test(test_eventstore_crash),
 		cmocka_unit_test(test_eventstore_conflict_retries),
+		cmocka_unit_test(test_eventstore_conflicts_are_not_5xx),
+		cmocka_unit_test(test_eventstore_outbox),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

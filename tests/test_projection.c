@@ -1,8 +1,9 @@
 /*
  * test_projection.c - the projection kind: an applier's lag against the
  * M/M/1 sojourn, stale reads against w / (w + mu - lambda), appliers by
- * key against one M/M/1 queue per applier, and a rebuild's catch-up
- * against E / (mu - lambda) (exact with constant times).
+ * key against one M/M/1 queue per applier, a rebuild's catch-up against
+ * E / (mu - lambda) (exact with constant times), and poison events:
+ * skipped to a dead-letter queue, or blocking their applier.
  */
 #include "tests/simtest.h"
 
@@ -107,12 +108,86 @@ static void test_projection_rebuild_catch_up(void **state)
 	}
 }
 
+/* Reads during a rebuild.  Aggregates 0 ... 2999 get one event each,
+ * every 10 ms, in the first 30 s; a rebuild at 30 s replays them at
+ * 5 ms each, so aggregate k is stale from 30 s until 30 s + (k + 1) x
+ * 5 ms.  Reads of those aggregates at 100/s find a share 1 - u / 15 s of
+ * them stale u seconds into the replay: half of the 1,500 reads of its
+ * 15 s, 750 (the 5 ms after each first apply add 0.5), binomial and
+ * Poisson in spread.  The view that thinks itself caught up at once would
+ * have none. */
+static void test_projection_stale_during_rebuild(void **state)
+{
+	(void)state;
+	double stale, reads;
+	simtest_reps("duration: 90s\nwarmup: 0s\nreplications: 1\n"
+		     "workloads:\n"
+		     "  cmd: {arrival: {process: constant, rate: 100/s}, target: store,\n"
+		     "        keys: {dist: sequential, n: 1000000}, mix: {write: 1}}\n"
+		     "  rd: {arrival: {process: poisson, rate: 100/s}, target: view,\n"
+		     "       keys: {dist: uniform, n: 3000}, mix: {read: 1}}\n"
+		     "nodes:\n"
+		     "  store: {type: eventstore, append: 0s}\n"
+		     "  view: {type: projection, source: store, apply: 5ms}\n"
+		     "timeline:\n  - {at: 30s, node: view, do: rebuild}\n",
+		     1, { "view.view_stale_reads", &stale }, { "view.view_reads", &reads });
+	double sd = sqrt(750 + 1500.0 / 6);
+	print_message("    %g stale reads of %g (750 +- %.0f)\n", stale, reads, 4 * sd);
+	assert_true(fabs(stale - 750.5) <= 4 * sd);
+}
+
+static const char *poison_yaml =
+	"duration: 60s\nwarmup: 1s\nreplications: 1\n"
+	"workloads:\n"
+	"  cmd: {arrival: {process: poisson, rate: 200/s}, target: store,\n"
+	"        keys: {dist: sequential, n: 1000000000}, mix: {write: 1}}\n"
+	"nodes:\n"
+	"  store: {type: eventstore, workers: 1000, append: 0s}\n"
+	"  view: {type: projection, source: store, apply: 1ms, poison: %s, max_attempts: 3%s}\n"
+	"  dlq: {type: queue, partitions: 1, consumers: [{group: g, service: 0s}]}\n";
+
+/* A share p = 0.1 of the events fail every attempt: each fails
+ * max_attempts = 3 times (apply_failures = 3 x poison_events, but for an
+ * event at work at a window's end) and is then skipped to the dead-letter
+ * queue, which receives each one; poison_events is binomial(events, p).
+ * With on_poison: block the applier stops at the first poison event (in
+ * the warm-up, about the hundredth) and applies nothing after it: the
+ * events behind grow to 12,000, 6,000 on average. */
+static void test_projection_poison(void **state)
+{
+	(void)state;
+	char yaml[1024];
+	double fails, poisoned, applied, dlq, blocked;
+	snprintf(yaml, sizeof yaml, poison_yaml, "0.1", ", dead_letter: dlq");
+	simtest_reps(yaml, 1, { "view.apply_failures", &fails }, { "view.poison_events", &poisoned },
+		     { "view.events_applied", &applied }, { "dlq.published", &dlq },
+		     { "view.blocked_appliers", &blocked });
+	double want = 0.1 * applied, sd = sqrt(applied * 0.1 * 0.9);
+	print_message("    poison 0.1: %g failed attempts, %g given up (%.0f +- %.0f), %g dead letters, %g applied\n",
+		      fails, poisoned, want, 4 * sd, dlq, applied);
+	assert_true(fabs(fails - 3 * poisoned) <= 3);
+	assert_true(fabs(poisoned - want) <= 4 * sd);
+	assert_false(fabs(poisoned - 0.05 * applied) <= 4 * sd);
+	assert_true(dlq == poisoned);
+	assert_true(blocked == 0);
+	snprintf(yaml, sizeof yaml, poison_yaml, "0.01", ", on_poison: block");
+	simtest_reps(yaml, 1, { "view.events_applied", &applied }, { "view.blocked_appliers", &blocked },
+		     { "view.poison_events", &poisoned }, { "view.lag_events_mean", &fails });
+	print_message("    poison 0.01, block: %g applied, %g blocked, %.0f behind on average\n",
+		      applied, blocked, fails);
+	assert_true(blocked == 1);
+	assert_true(poisoned == 0);
+	assert_true(fails > 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_projection_lag_is_mm1),
 		cmocka_unit_test(test_projection_appliers_by_key),
 		cmocka_unit_test(test_projection_rebuild_catch_up),
+		cmocka_unit_test(test_projection_stale_during_rebuild),
+		cmocka_unit_test(test_projection_poison),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
