@@ -7,6 +7,9 @@
 #                   the coverage of the intervals at rho 0.95 and p99.9, and
 #                   the README's quoted results against runs (check-readme.sh)
 #   make bench      speed: archsim against a minimal hand-written C loop
+#   make pgo        build/pgo/archsim, optimised with a profile of four
+#                   shipped scenarios (an option; docs/PERFORMANCE.md
+#                   measures it against the plain build)
 #   make debug      the test suite built with address and undefined-behaviour
 #                   sanitizers (also: make check-sanitize)
 #   make memcheck   valgrind over the quickstart scenario
@@ -62,7 +65,7 @@ LIBA     := $(BUILD)/libarchsim.a
 SCENARIO ?= scenarios/quickstart.yaml
 OUT      ?=
 
-.PHONY: all deps run test unit layers validate bench debug check-sanitize memcheck fuzz fuzz-smoke plots images docs clean mpi install uninstall
+.PHONY: all deps run test unit layers validate bench debug check-sanitize memcheck fuzz fuzz-smoke plots images docs clean mpi install uninstall pgo
 all: $(BIN)
 
 deps:
@@ -185,6 +188,25 @@ docs: $(BIN)
 # is installed
 plots: $(BIN)
 	$(Q)./$(BIN) plot $(SCENARIO) $(if $(OUT),-o $(OUT))
+
+# make pgo: build/pgo/archsim, built once with -fprofile-generate, run on
+# the scenarios below with -j 1 (deterministic runs: the same counts, so
+# the same binary, every time), then rebuilt with -fprofile-use.  Its
+# outputs are the plain build's bytes; docs/PERFORMANCE.md says what it
+# buys.  Not the default: it needs the training runs, and its gain is
+# within this machine's noise on some runs.
+PGO_TRAIN := mm1 three-tier compare-balancers cache-sizing
+pgo: deps
+	$(Q)rm -rf build/pgo
+	$(Q)$(MAKE) --no-print-directory BUILD=build/pgo \
+	  OPT="-O2 -fprofile-generate -fprofile-update=single" build/pgo/archsim
+	$(Q)for s in $(PGO_TRAIN); do \
+	  ./build/pgo/archsim run scenarios/$$s.yaml -q -j 1 -o build/pgo/train/$$s >/dev/null 2>&1 || exit 1; \
+	done
+	$(Q)find build/pgo -name '*.o' -delete; rm -f build/pgo/archsim build/pgo/libarchsim.a
+	$(Q)$(MAKE) --no-print-directory BUILD=build/pgo \
+	  OPT="-O2 -fprofile-use -fprofile-correction -Wno-missing-profile" build/pgo/archsim
+	$(Q)rm -rf build/pgo/train
 
 # the README's charts, from the shipped scenarios (several minutes)
 images: deps

@@ -13,7 +13,8 @@
 #include "sim/err.h"
 
 #define REPIO_MAGIC 0x61727372u      /* "arsr" in a little-endian dump */
-#define REPIO_VERSION 4u
+#define REPIO_VERSION 5u
+#define REPIO_DENSE UINT64_MAX    /* a histogram's buckets sent as a run */
 
 static void put(struct repio_buf *b, const void *p, size_t n)
 {
@@ -59,7 +60,24 @@ static void put_hist(struct repio_buf *b, const struct hist *h)
 	put64(b, (uint64_t)(h->sum_ns >> 64));
 	put64(b, lo);
 	put64(b, hi);
-	put(b, h->counts + lo, (size_t)(hi - lo) * sizeof *h->counts);
+	/* the run of buckets, or where it is mostly empty (a short
+	 * replication's few latencies over a wide range) only the buckets
+	 * that count something, as pairs: what crosses from a worker is then
+	 * the size of the data, not of its range */
+	uint64_t nnz = 0;
+	for (uint64_t i = lo; i < hi; i++)
+		nnz += h->counts[i] != 0;
+	if (2 * nnz >= hi - lo) {
+		put64(b, REPIO_DENSE);
+		put(b, h->counts + lo, (size_t)(hi - lo) * sizeof *h->counts);
+		return;
+	}
+	put64(b, nnz);
+	for (uint64_t i = lo; i < hi; i++)
+		if (h->counts[i]) {
+			put64(b, i);
+			put64(b, h->counts[i]);
+		}
 }
 
 static void put_whist(struct repio_buf *b, const struct whist *h)
@@ -178,7 +196,20 @@ static void get_hist(struct reader *r, struct hist *h)
 		r->bad = 1;
 		return;
 	}
-	get(r, h->counts + lo, (size_t)(hi - lo) * sizeof *h->counts);
+	uint64_t nnz = get64(r);
+	if (nnz == REPIO_DENSE) {
+		get(r, h->counts + lo, (size_t)(hi - lo) * sizeof *h->counts);
+	} else if (nnz > hi - lo) {
+		r->bad = 1;
+	} else {
+		for (uint64_t k = 0; k < nnz && !r->bad; k++) {
+			uint64_t i = get64(r), c = get64(r);
+			if (i < lo || i >= hi)
+				r->bad = 1;
+			else
+				h->counts[i] = c;
+		}
+	}
 	uint64_t sum = 0;
 	for (uint64_t i = lo; i < hi; i++)
 		sum += h->counts[i];

@@ -11,7 +11,10 @@
  *
  * A record holds every field the report reads, doubles as their bits.
  * Histograms travel as the run of buckets between their smallest and
- * largest value, so a record is a few kilobytes plus the time series.  A
+ * largest value, or, when most of that run is empty (a short
+ * replication's few latencies), as (bucket, count) pairs, so a record is
+ * at most a few kilobytes plus the time series, and a short replication's
+ * a few hundred bytes.  A
  * record begins with a magic number written in the machine's byte order:
  * one written on a machine of the other order is refused, not misread.
  * Nothing else is converted, so records move between machines of one

@@ -108,6 +108,9 @@ struct report_point_acc {
 	uint32_t nscopes;
 	struct outputs_cell **cells;         /* [ncells][nrows * ncols] */
 	size_t ncells;                   /* the point's components */
+	unsigned char **agg;             /* [component][column]: how each of
+					  * a row's columns folds (enum
+					  * col_agg), worked out once */
 	struct outputs_cell *links;      /* [link channels x LINK columns] */
 	uint32_t nlinks;                 /* link channels (links.csv rows) */
 	struct window_acc *ts;
@@ -148,6 +151,9 @@ static void acc_free(struct report_point_acc *a)
 	for (size_t k = 0; a->cells && k < a->ncells; k++)
 		free(a->cells[k]);
 	free(a->cells);
+	for (size_t k = 0; a->agg && k < a->ncells; k++)
+		free(a->agg[k]);
+	free(a->agg);
 	free(a->links);
 	for (size_t t = 0; a->ts && t < a->nts; t++)
 		whist_fini(&a->ts[t].lat);
@@ -170,7 +176,8 @@ static struct report_point_acc *acc_new(const struct scenario *sc,
 	a->nscopes = res->nscopes;
 	a->scopes = calloc(a->nscopes, sizeof *a->scopes);
 	a->cells = calloc(sc->ncomponents ? sc->ncomponents : 1, sizeof *a->cells);
-	a->ncells = a->cells ? sc->ncomponents : 0;
+	a->agg = calloc(sc->ncomponents ? sc->ncomponents : 1, sizeof *a->agg);
+	a->ncells = a->cells && a->agg ? sc->ncomponents : 0;
 	a->nlinks = res->links.nrows;
 	a->links = calloc(a->nlinks ? (size_t)a->nlinks * model_ncols(sim_link_cols) : 1,
 			  sizeof *a->links);
@@ -183,15 +190,20 @@ static struct report_point_acc *acc_new(const struct scenario *sc,
 	size_t ncell = a->nts_node * a->node_ts_cells;
 	a->node_ts = calloc(ncell ? ncell : 1, sizeof *a->node_ts);
 	a->node_ts_n = calloc(ncell ? ncell : 1, sizeof *a->node_ts_n);
-	if (!a->scopes || !a->cells || !a->links || !a->ts || !a->node_ts || !a->node_ts_n)
+	if (!a->scopes || !a->cells || !a->agg || !a->links || !a->ts || !a->node_ts ||
+	    !a->node_ts_n)
 		goto oom;
 	for (uint32_t i = 0; i < a->nscopes; i++)
 		if (hist_init(&a->scopes[i].latency))
 			goto oom;
 	for (size_t k = 0; k < sc->ncomponents; k++) {
-		size_t n = (size_t)res->nodes[k].nrows * model_row_cols(sc->nodes[k].ops);
-		if (!(a->cells[k] = calloc(n ? n : 1, sizeof *a->cells[k])))
+		const struct model_ops *ops = sc->nodes[k].ops;
+		size_t nc = model_row_cols(ops), n = (size_t)res->nodes[k].nrows * nc;
+		if (!(a->cells[k] = calloc(n ? n : 1, sizeof *a->cells[k])) ||
+		    !(a->agg[k] = malloc(nc ? nc : 1)))
 			goto oom;
+		for (size_t c = 0; c < nc; c++)
+			a->agg[k][c] = (unsigned char)model_row_col(ops, c)->agg;
 	}
 	if (steady_analyze(sc, &a->check))
 		goto oom;
@@ -239,8 +251,14 @@ static int fold_scope(struct scope_acc *a, const struct scope_result *s,
 		return SIM_ENOMEM;
 	double v[METRIC_COUNT];
 	means(s->arrivals, s->ended, h, duration_s, s->failed_latency_s, v);
+	double q[METRIC_P999 - METRIC_P50 + 1];
+	int64_t x[METRIC_P999 - METRIC_P50 + 1];
 	for (int m = METRIC_P50; m <= METRIC_P999; m++)
-		v[m] = served ? (double)hist_quantile(h, metric_quantile(m)) * 1e-9 : NAN;
+		q[m - METRIC_P50] = metric_quantile(m);
+	if (served)
+		hist_quantiles(h, q, METRIC_P999 - METRIC_P50 + 1, x);
+	for (int m = METRIC_P50; m <= METRIC_P999; m++)
+		v[m] = served ? (double)x[m - METRIC_P50] * 1e-9 : NAN;
 	v[METRIC_COST_PER_HOUR] = cost_h;
 	v[METRIC_COST_TOTAL] = cost_h * duration_s / 3600;
 	v[METRIC_SLO_MISS] = miss_s;
@@ -434,12 +452,11 @@ int report_fold(struct report *r, size_t p, uint32_t rep,
 			       i == 0 ? res->cost_per_hour : NAN, i == 0 ? miss_s : NAN))
 			return SIM_ENOMEM;
 	for (size_t k = 0; k < sc->ncomponents; k++) {
-		const struct model_ops *ops = sc->nodes[k].ops;
-		size_t nc = model_row_cols(ops);
+		size_t nc = model_row_cols(sc->nodes[k].ops);
 		const struct node_rows *o = &res->nodes[k];
 		for (uint32_t row = 0; row < o->nrows; row++)
 			for (size_t c = 0; c < nc; c++)
-				fold_cell(&a->cells[k][row * nc + c], model_row_col(ops, c)->agg,
+				fold_cell(&a->cells[k][row * nc + c], (enum col_agg)a->agg[k][c],
 					  o->v + (row * nc + c) * 2);
 	}
 	size_t nlc = model_ncols(sim_link_cols);

@@ -2,18 +2,21 @@
  * runner.c - all points, all replications, in one process or several;
  * see runner.h.
  *
- * Worker protocol: the parent writes an item number (uint64_t) to a
- * worker's command pipe; the worker runs it and answers on its result
- * pipe with a header (item, status, lengths of the error message and of
- * the record), the message, then the record.  End of file on the command
+ * Worker protocol: the parent writes item numbers (uint64_t) to a
+ * worker's command pipe, a batch at once; the worker runs them in turn
+ * and answers on its result pipe, for each, with a header (item, status,
+ * lengths of the error message and of the record), the message, then the
+ * record, writing a batch's answers together.  End of file on the command
  * pipe tells it to exit.  A worker that dies shows as end of file on its
  * result pipe.
  */
 /* MAP_ANONYMOUS, for the workers' progress slots */
 #define _DEFAULT_SOURCE
+#define _GNU_SOURCE              /* F_SETPIPE_SZ */
 #include "app/runner.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -22,6 +25,7 @@
 #include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app/repio.h"
@@ -350,6 +354,29 @@ static int run_serial(const struct plan *pl, struct sim_err *err)
 
 /* ---- the parent's side of workers ---------------------------------------- */
 
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* batch_size: how many items to give an idle worker, from the work an
+ * item has taken so far (the workers' time since the start over the
+ * items answered): about RUNNER_BATCH_NS of it, one until an item is
+ * answered, and no more than an even share of what is left.  It changes
+ * how the work travels, never what is folded, nor in what order. */
+static uint64_t batch_size(double t0, uint64_t answered, unsigned jobs, uint64_t left)
+{
+	if (!answered)
+		return 1;
+	double per = (mono_s() - t0) * jobs / (double)answered;
+	double b = per > 0 ? RUNNER_BATCH_NS * 1e-9 / per : RUNNER_BATCH_MAX;
+	uint64_t n = b >= RUNNER_BATCH_MAX ? RUNNER_BATCH_MAX : b >= 1 ? (uint64_t)b : 1;
+	uint64_t share = (left + jobs - 1) / jobs;
+	return n < share ? n : share ? share : 1;
+}
+
 /* run_on runs plan pl on the workers of transport t. */
 static int run_on(const struct plan *pl, const struct runner_transport *t,
 		  struct sim_err *err)
@@ -359,9 +386,12 @@ static int run_on(const struct plan *pl, const struct runner_transport *t,
 	unsigned jobs = t->workers;
 	uint64_t total = pl->n;      /* positions in the sequence */
 	/* items run ahead of the next to fold: enough to keep every worker
-	 * busy while one slow item holds the fold back */
-	uint64_t ahead = 4 * (uint64_t)jobs;
-	int *busy = calloc(jobs, sizeof *busy);
+	 * busy with a batch while one slow item holds the fold back */
+	uint64_t ahead = 4 * (uint64_t)jobs * RUNNER_BATCH_MAX;
+	if (ahead > 4096)
+		ahead = 4096;                /* a reply slot is over 1 KiB: 4 MiB */
+	/* items given to each worker and not yet answered */
+	uint64_t *busy = calloc(jobs, sizeof *busy);
 	struct runner_reply *slots = calloc(ahead, sizeof *slots);
 	/* per position in the window: 0 not sent, 1 sent, 2 its reply in */
 	unsigned char *ready = calloc(ahead, 1);
@@ -374,7 +404,8 @@ static int run_on(const struct plan *pl, const struct runner_transport *t,
 		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 		goto out;
 	}
-	uint64_t next_send = 0, next_fold = 0, inflight = 0;
+	uint64_t next_send = 0, next_fold = 0, inflight = 0, answered = 0;
+	double t0 = mono_s();
 	int stopping = 0;
 	while (next_fold < total) {
 		if (!stopping && o->stop && *o->stop) {
@@ -385,20 +416,25 @@ static int run_on(const struct plan *pl, const struct runner_transport *t,
 				t->interrupt(t->ctx);
 		}
 		for (unsigned i = 0; i < jobs && !stopping; i++) {
-			/* items of a point already closed are not run */
-			while (next_send < total && next_send < next_fold + ahead &&
-			       plan_skip(pl, next_send))
-				next_send++;
-			if (busy[i] || next_send >= total || next_send >= next_fold + ahead)
+			if (busy[i])
 				continue;
-			if (t->send(t->ctx, i, plan_item(pl, next_send))) {
-				rc = sim_errf(err, SIM_EIO, "a worker was lost");
-				goto out;
+			uint64_t b = batch_size(t0, answered, jobs, total - next_send);
+			for (uint64_t k = 0; k < b; k++) {
+				/* items of a point already closed are not run */
+				while (next_send < total && next_send < next_fold + ahead &&
+				       plan_skip(pl, next_send))
+					next_send++;
+				if (next_send >= total || next_send >= next_fold + ahead)
+					break;
+				if (t->send(t->ctx, i, plan_item(pl, next_send))) {
+					rc = sim_errf(err, SIM_EIO, "a worker was lost");
+					goto out;
+				}
+				ready[next_send % ahead] = 1;
+				busy[i]++;
+				next_send++;
+				inflight++;
 			}
-			ready[next_send % ahead] = 1;
-			busy[i] = 1;
-			next_send++;
-			inflight++;
 		}
 		if (!inflight && stopping)
 			break;                       /* all in */
@@ -418,8 +454,9 @@ static int run_on(const struct plan *pl, const struct runner_transport *t,
 			}
 			slots[at % ahead] = in;
 			ready[at % ahead] = 2;
-			busy[w] = 0;
+			busy[w]--;
 			inflight--;
+			answered++;
 			pr.items_done++;
 			if (!inflight)
 				break;
@@ -563,16 +600,32 @@ void runner_serve(const struct sweep *set, const struct runner_worker *wk,
 
 /* ---- forked workers ------------------------------------------------------ *
  *
- * The parent writes an item number (uint64_t) to a worker's command pipe;
- * the worker answers on its result pipe with a header (item, status,
- * lengths of the message and of the record), the message, then the
- * record.  End of file on the command pipe tells it to exit; a worker
- * that dies shows as end of file on its result pipe. */
+ * The parent writes item numbers (uint64_t) to a worker's command pipe:
+ * procs_send gathers a batch, and procs_recv writes it before it waits.
+ * The worker reads what is there at once, runs the items in turn and
+ * answers each on its result pipe with a header (item, status, lengths of
+ * the message and of the record), the message, then the record; it
+ * keeps the answers until it has run every item it had read, then writes
+ * them at once.  End of file on the command pipe tells it to exit; a
+ * worker that dies shows as end of file on its result pipe. */
+
+#define PROC_CMDS 512
 
 struct proc {
 	pid_t pid;
 	int cmd, res;                /* the parent's ends; the worker's */
-	int busy;
+	uint64_t busy;               /* items given and not answered */
+	/* the parent's: items gathered and not yet written */
+	uint64_t out[PROC_CMDS];
+	unsigned nout;
+	/* the parent's: what it has read of the worker's answers */
+	unsigned char *rbuf;
+	size_t rlen, rpos, rcap;
+	/* the worker's: items read and not yet run, and its answers kept */
+	uint64_t in[PROC_CMDS];
+	unsigned nin, at;
+	unsigned char *ans;
+	size_t nans, cap;
 };
 
 struct procs {
@@ -596,43 +649,138 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-/* read_all reads n bytes: 0, or -1 at end of file or on error. */
-static int read_all(int fd, void *p, size_t n)
-{
-	char *c = p;
-	while (n) {
-		ssize_t got = read(fd, c, n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return -1;
-		c += got;
-		n -= (size_t)got;
-	}
-	return 0;
-}
-
+/* child_next: the next item, from those read; when none is left, a read
+ * of whatever the parent has written (at least one item, or the end). */
 static int child_next(void *ctx, uint64_t *item)
 {
-	return read_all(((struct proc *)ctx)->cmd, item, sizeof *item) == 0;
+	struct proc *p = ctx;
+	if (p->at == p->nin) {
+		ssize_t got;
+		size_t have = 0;
+		/* whole items: a batch's write may reach the pipe in parts */
+		do {
+			got = read(p->cmd, (char *)p->in + have, sizeof p->in - have);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0)
+				return 0;
+			have += (size_t)got;
+		} while (have % sizeof *p->in);
+		p->nin = (unsigned)(have / sizeof *p->in);
+		p->at = 0;
+	}
+	*item = p->in[p->at++];
+	return 1;
 }
 
+/* child_reply keeps an item's answer, and writes the answers kept once
+ * the items read are all run (or they reach 4 MiB). */
 static int child_reply(void *ctx, uint64_t item, int rc, const char *msg, const void *rec,
 		       size_t len)
 {
-	int fd = ((struct proc *)ctx)->res;
+	struct proc *p = ctx;
 	struct runner_hdr h = { .item = item, .rc = rc, .msglen = strlen(msg), .reclen = len };
-	return write_all(fd, &h, sizeof h) || write_all(fd, msg, (size_t)h.msglen) ||
-	       write_all(fd, rec, len) ? -1 : 0;
+	size_t need = p->nans + sizeof h + h.msglen + len;
+	if (need > p->cap) {
+		size_t cap = p->cap ? p->cap : 65536;
+		while (cap < need)
+			cap *= 2;
+		unsigned char *a = realloc(p->ans, cap);
+		if (!a)
+			return -1;
+		p->ans = a;
+		p->cap = cap;
+	}
+	memcpy(p->ans + p->nans, &h, sizeof h);
+	memcpy(p->ans + p->nans + sizeof h, msg, (size_t)h.msglen);
+	if (len)
+		memcpy(p->ans + p->nans + sizeof h + h.msglen, rec, len);
+	p->nans = need;
+	if (p->at < p->nin && p->nans < ((size_t)4 << 20))
+		return 0;
+	int bad = write_all(p->res, p->ans, p->nans);
+	p->nans = 0;
+	return bad ? -1 : 0;
+}
+
+/* flush writes the items gathered for worker w. */
+static int flush(struct proc *p)
+{
+	int bad = p->nout && write_all(p->cmd, p->out, p->nout * sizeof *p->out);
+	p->nout = 0;
+	return bad ? -1 : 0;
 }
 
 static int procs_send(void *ctx, unsigned w, uint64_t item)
 {
 	struct procs *ps = ctx;
-	if (write_all(ps->w[w].cmd, &item, sizeof item))
+	struct proc *p = &ps->w[w];
+	if (p->nout == PROC_CMDS && flush(p))
 		return -1;
-	ps->w[w].busy = 1;
+	p->out[p->nout++] = item;
+	p->busy++;
 	return 0;
+}
+
+/* take moves the first answer in worker p's read buffer to out: 1, or 0
+ * when the buffer holds no whole answer yet, or -1 (err set). */
+static int take(struct proc *p, struct runner_reply *out, struct sim_err *err)
+{
+	struct runner_hdr h;
+	size_t have = p->rlen - p->rpos;
+	if (have < sizeof h)
+		return 0;
+	memcpy(&h, p->rbuf + p->rpos, sizeof h);
+	if (h.msglen >= SIM_ERR_MSG_MAX) {
+		sim_errf(err, SIM_EIO, "a worker's result was damaged");
+		return -1;
+	}
+	if (have - sizeof h < h.msglen + h.reclen)
+		return 0;
+	const unsigned char *at = p->rbuf + p->rpos + sizeof h;
+	out->item = h.item;
+	out->rc = (int)h.rc;
+	memcpy(out->msg, at, (size_t)h.msglen);
+	out->msg[h.msglen] = 0;
+	out->reclen = h.reclen;
+	out->rec = h.reclen ? malloc(h.reclen) : NULL;
+	if (h.reclen && !out->rec) {
+		sim_errf(err, SIM_ENOMEM, "out of memory");
+		return -1;
+	}
+	if (h.reclen)
+		memcpy(out->rec, at + h.msglen, (size_t)h.reclen);
+	p->rpos += sizeof h + h.msglen + h.reclen;
+	p->busy--;
+	return 1;
+}
+
+/* fill reads what worker p has written into its buffer (at least a
+ * byte, or it has died): 0, or -1. */
+static int fill(struct proc *p)
+{
+	if (p->rpos) {
+		memmove(p->rbuf, p->rbuf + p->rpos, p->rlen - p->rpos);
+		p->rlen -= p->rpos;
+		p->rpos = 0;
+	}
+	if (p->rcap - p->rlen < 65536) {
+		size_t cap = p->rcap ? 2 * p->rcap : 262144;
+		unsigned char *b = realloc(p->rbuf, cap);
+		if (!b)
+			return -1;
+		p->rbuf = b;
+		p->rcap = cap;
+	}
+	for (;;) {
+		ssize_t got = read(p->res, p->rbuf + p->rlen, p->rcap - p->rlen);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -1;
+		p->rlen += (size_t)got;
+		return 0;
+	}
 }
 
 static int procs_recv(void *ctx, unsigned *w, struct runner_reply *out, int wait,
@@ -641,6 +789,18 @@ static int procs_recv(void *ctx, unsigned *w, struct runner_reply *out, int wait
 	struct procs *ps = ctx;
 	struct pollfd pf[256];
 	unsigned map[256], np = 0;
+	int r;
+	for (unsigned i = 0; i < ps->n; i++)
+		if (flush(&ps->w[i])) {
+			sim_errf(err, SIM_EIO, "a worker process died");
+			return -1;
+		}
+	/* answers already read come first: no system call */
+	for (unsigned i = 0; i < ps->n; i++)
+		if (ps->w[i].busy && (r = take(&ps->w[i], out, err)) != 0) {
+			*w = i;
+			return r;
+		}
 	for (unsigned i = 0; i < ps->n && np < 256; i++)
 		if (ps->w[i].busy) {
 			pf[np].fd = ps->w[i].res;
@@ -658,29 +818,14 @@ static int procs_recv(void *ctx, unsigned *w, struct runner_reply *out, int wait
 		if (!(pf[j].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		struct proc *p = &ps->w[map[j]];
-		struct runner_hdr h;
-		if (read_all(p->res, &h, sizeof h) || h.msglen >= SIM_ERR_MSG_MAX) {
+		if (fill(p)) {
 			sim_errf(err, SIM_EIO, "a worker process died");
 			return -1;
 		}
-		out->item = h.item;
-		out->rc = (int)h.rc;
-		out->msg[h.msglen] = 0;
-		out->reclen = h.reclen;
-		out->rec = h.reclen ? malloc(h.reclen) : NULL;
-		if (h.reclen && !out->rec) {
-			sim_errf(err, SIM_ENOMEM, "out of memory");
-			return -1;
+		if ((r = take(p, out, err)) != 0) {
+			*w = map[j];
+			return r;
 		}
-		if (read_all(p->res, out->msg, (size_t)h.msglen) ||
-		    (h.reclen && read_all(p->res, out->rec, (size_t)h.reclen))) {
-			free(out->rec);
-			sim_errf(err, SIM_EIO, "a worker process died");
-			return -1;
-		}
-		p->busy = 0;
-		*w = map[j];
-		return 1;
 	}
 	return 0;
 }
@@ -716,6 +861,12 @@ static int start_procs(const struct sweep *set, struct procs *ps, unsigned n,
 			close(c[0]), close(c[1]);
 			return sim_errf(err, SIM_EIO, "cannot start a worker: %s", strerror(errno));
 		}
+#ifdef F_SETPIPE_SZ
+		/* answers travel a batch at a time: a pipe of 1 MiB takes one
+		 * in a few writes, not one wake-up of the parent per 64 KiB
+		 * (a hint: the system may refuse it) */
+		fcntl(r[1], F_SETPIPE_SZ, 1 << 20);
+#endif
 		pid_t pid = fork();
 		if (pid < 0) {
 			close(c[0]), close(c[1]), close(r[0]), close(r[1]);
@@ -728,7 +879,8 @@ static int start_procs(const struct sweep *set, struct procs *ps, unsigned n,
 			for (unsigned j = 0; j < ps->n; j++)
 				close(ps->w[j].cmd), close(ps->w[j].res);
 			close(c[1]), close(r[0]);
-			struct proc self = { .cmd = c[0], .res = r[1] };
+			static struct proc self;
+			self = (struct proc){ .cmd = c[0], .res = r[1] };
 			struct runner_worker wk = {
 				&self, child_next, child_reply, ps->slots ? &ps->slots[i] : NULL,
 			};
@@ -749,6 +901,7 @@ static void stop_procs(struct procs *ps, int kill_them)
 			kill(ps->w[i].pid, SIGINT);
 		close(ps->w[i].cmd);
 		close(ps->w[i].res);
+		free(ps->w[i].rbuf);
 	}
 	for (unsigned i = 0; i < ps->n; i++)
 		while (waitpid(ps->w[i].pid, NULL, 0) < 0 && errno == EINTR)

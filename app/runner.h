@@ -98,7 +98,10 @@ struct runner_reply {
 struct runner_transport {
 	unsigned workers;
 	void *ctx;
-	/* send asks worker w (idle) to run item: 0, or -1 (it is lost) */
+	/* send asks worker w to run item: 0, or -1 (it is lost).  A worker
+	 * may be given a batch of items before its first reply; it answers
+	 * each, in the order given.  The transport may hold the requests
+	 * back until the next recv, which sends them first. */
 	int (*send)(void *ctx, unsigned w, uint64_t item);
 	/* recv takes a reply from a busy worker, waiting up to a quarter of
 	 * a second for one when `wait` is set, else only one already in:
@@ -165,6 +168,12 @@ int runner_fold(const struct sweep *set, struct report *r, unsigned char *closed
 const struct scenario *runner_point_result(const struct sweep *set, size_t p,
 					   struct rep_result *res, size_t *cur,
 					   struct sim_err *err);
+
+/* The most items a worker is given at once: a batch is sized to take
+ * about RUNNER_BATCH_NS of work, so that items of microseconds do not
+ * each cost a round trip between processes. */
+#define RUNNER_BATCH_MAX 256
+#define RUNNER_BATCH_NS 10000000
 
 /* `warmup: auto` runs up to RUNNER_PILOTS pilot replications of a point,
  * numbered from RUNNER_PILOT_STREAMS for their streams (no replication

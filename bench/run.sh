@@ -336,6 +336,19 @@ set -- $(run_archsim $W/es10.yaml); es10m=$4
 awk -v m=$base -v a=$es1m -v b=$es10m 'BEGIN {
 	printf "eventstore peak memory over 10^6 aggregates: %.0f MiB with 10^6 events, %.0f MiB with 10^7 (the M/M/1: %.0f MiB); %.0f bytes an aggregate beyond the M/M/1\n",
 	       a / 1024, b / 1024, m / 1024, (b - m) * 1024 / 1e6 }'
+# The shipped scenarios that exercise the kinds most (three tiers of
+# services and a database; balancers compared; a cache sized): each run
+# once, its ns per event and requests per second against the M/M/1's in
+# this run, so that a regression in any kind shows here.
+echo "Shipped scenarios: ns per event, against the M/M/1's (10^7 requests, whole process)"
+set -- $(run_archsim $W/mm1-1e7.yaml)
+mev=$(awk -v e=$1 -v w=$3 'BEGIN { print w * 1e9 / e }')
+printf "%-24s %11s %11s %8s %12s %9s %8s\n" scenario events requests wall_s requests/s ns/event ratio
+for sc in three-tier compare-balancers cache-sizing; do
+	set -- $(run_archsim scenarios/$sc.yaml)
+	awk -v n=$sc -v e=$1 -v r=$2 -v w=$3 -v m=$mev 'BEGIN {
+		printf "%-24s %11d %11d %8.3f %12.0f %9.1f %8.2f\n", n, e, r, w, r / w, w * 1e9 / e, w * 1e9 / e / m }'
+done
 # Where the time goes: the work (instructions) and the level-1 data-cache
 # misses per request, by cachegrind, for the M/M/1, the same cache with a
 # fixed hit ratio (no entries) and with LRU entries: 3 x 10^5 requests each.
@@ -374,21 +387,48 @@ sweep:
 YAML
 }
 max=${JOBS_MAX:-$(nproc)}
+# jrows FILE NAME N...: FILE's wall time at each -j N (up to max), the
+# speed-up over -j 1 and its efficiency, and whether the outputs are the
+# same bytes as -j 1's
+jrows() {
+	f=$1 n=$2
+	shift 2
+	printf "%-6s %8s %9s %11s %s\n" jobs wall_s speedup efficiency output
+	t1=""
+	for j in $(printf '%s\n' "$@" | sort -nu); do
+		[ $j -le $max ] || continue
+		$W/timeit ./$B/archsim run $f -o $W/$n-$j -q -j $j 2>$W/err >/dev/null
+		t=$(tail -n 1 $W/err | awk '{ print $1 }')
+		[ -n "$t1" ] || t1=$t
+		same=same
+		[ $j -eq 1 ] || diff -r $W/$n-1 $W/$n-$j >/dev/null || same=DIFFERENT
+		awk -v j=$j -v t=$t -v t1=$t1 -v s=$same 'BEGIN {
+			printf "%-6d %8.2f %9.2f %11.2f %s\n", j, t, t1 / t, t1 / t / j, s }'
+	done
+	echo
+}
 jreps=$((2 * max > 4 ? 2 * max : 4))
 par_scenario $W/jobs.yaml $jreps
 echo "Sweep in N processes (-j N): $((8 * jreps)) work items, wall time against -j 1"
-printf "%-6s %8s %9s %11s %s\n" jobs wall_s speedup efficiency output
-t1=""
-for j in $(printf '%s\n' 1 2 4 8 16 $max | sort -nu); do
-	[ $j -le $max ] || continue
-	$W/timeit ./$B/archsim run $W/jobs.yaml -o $W/jobs-$j -q -j $j 2>$W/err >/dev/null
-	t=$(tail -n 1 $W/err | awk '{ print $1 }')
-	[ -n "$t1" ] || t1=$t
-	same=same
-	[ $j -eq 1 ] || diff -r $W/jobs-1 $W/jobs-$j >/dev/null || same=DIFFERENT
-	awk -v j=$j -v t=$t -v t1=$t1 -v s=$same 'BEGIN { printf "%-6d %8.2f %9.2f %11.2f %s\n", j, t, t1 / t, t1 / t / j, s }'
-done
-echo
+jrows $W/jobs.yaml jobs 1 2 4 8 16 $max
+
+# Many tiny items: 10^5 replications of a 10 s M/M/1 (about 9 requests
+# each), where the cost of moving an item between processes is all there
+# is.  Workers get items in batches of about 10 ms of work, and answer a
+# batch in one write (goal: -j 2 never slower than -j 1, and 1.8 times
+# faster on two idle cores).
+cat > $W/tiny.yaml <<YAML
+name: bench-tiny
+seed: 1
+duration: 10s
+replications: 100000
+workloads:
+  users: {arrival: {process: poisson, rate: 0.9/s}, target: q}
+nodes:
+  q: {type: service, service: {dist: exponential, mean: 1s}}
+YAML
+echo "Many tiny items: 10^5 replications of a 10 s M/M/1, wall time against -j 1"
+jrows $W/tiny.yaml tiny 1 2 $max
 
 # Memory against replications: each replication is folded into the report
 # as it ends; what stays is its scalar estimates (a dozen numbers, for the

@@ -79,19 +79,23 @@ int64_t hist_bucket_hi(size_t i)
 /* hist_quantile_bucket: see hist.h.  q outside [0, 1] is a programmer
  * error.  The rank is ceil(q * total) computed in double, at least 1 and at
  * most total. */
-size_t hist_quantile_bucket(const struct hist *h, double q)
+/* rank_of is the rank (from 1) of the q-quantile among h's total. */
+static uint64_t rank_of(const struct hist *h, double q)
 {
 	assert(q >= 0 && q <= 1);
+	double x = ceil(q * (double)h->total);
+	if (x < 1)
+		return 1;
+	if (x >= (double)h->total)
+		return h->total;
+	return (uint64_t)x;
+}
+
+size_t hist_quantile_bucket(const struct hist *h, double q)
+{
 	if (h->total == 0)
 		return 0;
-	double x = ceil(q * (double)h->total);
-	uint64_t rank;
-	if (x < 1)
-		rank = 1;
-	else if (x >= (double)h->total)
-		rank = h->total;
-	else
-		rank = (uint64_t)x;
+	uint64_t rank = rank_of(h, q);
 	/* no bucket below the minimum's holds anything */
 	uint64_t cum = 0;
 	size_t i = hist_index(h->min_ns);
@@ -103,11 +107,9 @@ size_t hist_quantile_bucket(const struct hist *h, double q)
 	return i;
 }
 
-int64_t hist_quantile(const struct hist *h, double q)
+/* bucket_mid: the value a quantile in bucket i of h reads as. */
+static int64_t bucket_mid(const struct hist *h, size_t i)
 {
-	if (h->total == 0)
-		return 0;
-	size_t i = hist_quantile_bucket(h, q);
 	int64_t lo = hist_bucket_lo(i), hi = hist_bucket_hi(i);
 	int64_t mid = lo + (hi - lo) / 2;
 	if (mid < h->min_ns)
@@ -115,6 +117,32 @@ int64_t hist_quantile(const struct hist *h, double q)
 	if (mid > h->max_ns)
 		mid = h->max_ns;
 	return mid;
+}
+
+int64_t hist_quantile(const struct hist *h, double q)
+{
+	if (h->total == 0)
+		return 0;
+	return bucket_mid(h, hist_quantile_bucket(h, q));
+}
+
+void hist_quantiles(const struct hist *h, const double *q, size_t n, int64_t *out)
+{
+	if (h->total == 0) {
+		for (size_t k = 0; k < n; k++)
+			out[k] = 0;
+		return;
+	}
+	uint64_t cum = 0;
+	size_t i = hist_index(h->min_ns);
+	for (size_t k = 0; k < n; k++) {
+		uint64_t rank = rank_of(h, q[k]);
+		/* the same bucket as hist_quantile_bucket: the first whose
+		 * running count reaches the rank */
+		while (cum + h->counts[i] < rank && i < HIST_NBUCKETS - 1)
+			cum += h->counts[i++];
+		out[k] = bucket_mid(h, i);
+	}
 }
 
 double hist_mean(const struct hist *h)
@@ -130,7 +158,13 @@ double hist_mean(const struct hist *h)
  * becomes exactly the histogram of both sets of values; src is unchanged. */
 void hist_merge(struct hist *dst, const struct hist *src)
 {
-	for (size_t i = 0; i < HIST_NBUCKETS; i++)
+	/* only src's buckets between its smallest and largest value can
+	 * hold counts (as in hist_reset): folding a short replication's
+	 * histogram costs the width of its data, not 57 KiB */
+	if (!src->total)
+		return;
+	size_t lo = hist_index(src->min_ns), hi = hist_index(src->max_ns);
+	for (size_t i = lo; i <= hi; i++)
 		dst->counts[i] += src->counts[i];
 	dst->total += src->total;
 	dst->sum_ns += src->sum_ns;

@@ -111,6 +111,10 @@ int64_t hist_bucket_hi(size_t i);
  * ceil(q * total) (at least 1), clamped to [min, max].  0 when empty. */
 int64_t hist_quantile(const struct hist *h, double q);
 
+/* hist_quantiles writes hist_quantile(h, q[i]) to out[i] for n
+ * quantiles in increasing order, in one pass over the buckets. */
+void hist_quantiles(const struct hist *h, const double *q, size_t n, int64_t *out);
+
 /* hist_quantile_bucket returns the bucket hist_quantile reads: the first
  * whose cumulative count reaches the rank of q.  0 when empty. */
 size_t hist_quantile_bucket(const struct hist *h, double q);

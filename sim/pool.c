@@ -19,6 +19,7 @@ void pool_init(struct pool *p, size_t size, size_t per_chunk)
 	p->size = (size + align - 1) / align * align;
 	p->per_chunk = per_chunk ? per_chunk : 1024;
 	p->free = NULL;
+	p->bump = p->bump_end = NULL;
 	p->chunks = NULL;
 	p->live = 0;
 	p->dbg = NULL;
@@ -35,6 +36,7 @@ void pool_fini(struct pool *p)
 	}
 	p->chunks = NULL;
 	p->free = NULL;
+	p->bump = p->bump_end = NULL;
 	while (p->dbg) {
 		struct pool_dbg *d = p->dbg;
 		p->dbg = d->next;
@@ -50,12 +52,7 @@ int pool_grow(struct pool *p)
 		return -1;
 	c->next = p->chunks;
 	p->chunks = c;
-	char *base = (char *)c->data;
-	/* link in reverse so objects are handed out in address order */
-	for (size_t i = p->per_chunk; i-- > 0;) {
-		void *o = base + i * p->size;
-		*(void **)o = p->free;
-		p->free = o;
-	}
+	p->bump = (char *)c->data;
+	p->bump_end = p->bump + p->size * p->per_chunk;
 	return 0;
 }

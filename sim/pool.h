@@ -4,7 +4,12 @@
  * Events and requests are created and dropped millions of times a second;
  * a pool hands them out from chunks it never returns until pool_fini, so
  * the steady state of a run allocates nothing and recently freed objects,
- * still in cache, are reused first (LIFO free list).
+ * still in cache, are reused first (LIFO free list).  A new chunk is not
+ * threaded onto the free list: its objects are handed out in address
+ * order from a bump pointer once the free list is empty (the same order
+ * the list would give), so a replication that needs ten requests touches
+ * ten, not a chunk's 640 KiB: runs of many short replications spent a
+ * third of their time linking chunks they never used.
  *
  * With SIM_DEBUG_POOLS defined (make debug) every object is a separate
  * malloc/free, so AddressSanitizer and valgrind see each use after free.
@@ -25,6 +30,8 @@ struct pool {
 	size_t per_chunk;
 	void *free;               /* free list, linked through each object's
 				   * first word */
+	char *bump, *bump_end;    /* the newest chunk's objects never handed
+				   * out: [bump, bump_end) */
 	struct pool_chunk *chunks;
 	size_t live;              /* objects handed out and not returned */
 	struct pool_dbg *dbg;     /* SIM_DEBUG_POOLS: live objects */
@@ -56,7 +63,8 @@ static inline void pool_keep(struct pool *p)
 /* pool_fini frees every chunk; objects still out become invalid. */
 void pool_fini(struct pool *p);
 
-/* pool_grow adds a chunk to the free list: 0, or -1 on ENOMEM. */
+/* pool_grow adds a chunk, its objects to be handed out from the bump
+ * pointer: 0, or -1 on ENOMEM. */
 int pool_grow(struct pool *p);
 
 /* pool_get returns an uninitialised object, or NULL on ENOMEM. */
@@ -76,10 +84,15 @@ static inline void *pool_get(struct pool *p)
 		return d->data;
 	}
 #endif
-	if (!p->free && pool_grow(p))
-		return NULL;
 	void *o = p->free;
-	p->free = *(void **)o;
+	if (__builtin_expect(o != NULL, 1)) {
+		p->free = *(void **)o;
+	} else {
+		if (p->bump == p->bump_end && pool_grow(p))
+			return NULL;
+		o = p->bump;
+		p->bump += p->size;
+	}
 	p->live++;
 	return o;
 }

@@ -197,6 +197,31 @@ static void test_hist_quantile_is_clamped_bucket_midpoint(void **state)
 	hist_fini(&h);
 }
 
+/* hist_quantiles, one pass for several quantiles, reads the bucket
+ * hist_quantile reads for each, on histograms of 1 to 50,000 values. */
+static void test_hist_quantiles_one_pass(void **state)
+{
+	(void)state;
+	static const size_t sizes[] = { 1, 2, 9, 1000, 50000 };
+	static const double q[] = { 0, 0.001, 0.5, 0.9, 0.99, 0.999, 1 };
+	enum { NQ = sizeof q / sizeof q[0] };
+	int64_t *v = malloc(50000 * sizeof *v);
+	assert_non_null(v);
+	fill_log_uniform(v, 50000, "quantiles");
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		struct hist h;
+		int64_t got[NQ];
+		assert_int_equal(hist_init(&h), 0);
+		for (size_t i = 0; i < sizes[k]; i++)
+			hist_record(&h, v[i]);
+		hist_quantiles(&h, q, NQ, got);
+		for (size_t j = 0; j < NQ; j++)
+			assert_true(got[j] == hist_quantile(&h, q[j]));
+		hist_fini(&h);
+	}
+	free(v);
+}
+
 static void test_hist_merge_equals_concatenation(void **state)
 {
 	enum { N = 50000 };
@@ -312,6 +337,7 @@ int main(void)
 		cmocka_unit_test(test_hist_quantile_exact_below_256),
 		cmocka_unit_test(test_hist_extremes_and_negatives),
 		cmocka_unit_test(test_hist_quantile_is_clamped_bucket_midpoint),
+		cmocka_unit_test(test_hist_quantiles_one_pass),
 		cmocka_unit_test(test_hist_merge_equals_concatenation),
 		cmocka_unit_test(test_hist_mean_exact),
 		cmocka_unit_test(test_hist_reset_clears_everything),

@@ -1,8 +1,9 @@
 /*
  * test_repio.c - replication records: a record read back and written
  * again is the same bytes, and folds into the same report as the result
- * it came from; a damaged record, one from another scenario point, or one
- * cut short is refused.
+ * it came from, with its histograms as a run of buckets or, when mostly
+ * empty, as pairs; a damaged record, one from another scenario point, or
+ * one cut short is refused.
  */
 #include "tests/simtest.h"
 
@@ -94,10 +95,64 @@ static void test_repio_round_trip(void **state)
 	sweep_free(set);
 }
 
+/* A short replication's few latencies over a wide range travel as
+ * (bucket, count) pairs, not as their run of mostly empty buckets: the
+ * record reads back to the same bytes and the same estimates, is smaller
+ * than the run would be, and a pair outside the run or a changed count is
+ * refused. */
+static void test_repio_sparse_histogram(void **state)
+{
+	(void)state;
+	struct sweep *set = simtest_load(
+		"duration: 10s\nwarmup: 0s\n"
+		"workloads:\n  u: {arrival: {process: poisson, rate: 0.9/s}, target: q}\n"
+		"nodes:\n  q: {type: service, service: {dist: exponential, mean: 1s}}\n");
+	const struct scenario *sc = set->points[0];
+	struct rep_result a, b;
+	simtest_run(sc, 0, &a);
+	assert_int_equal(rep_result_init(&b, sc), 0);
+	const struct hist *h = &a.scopes[0].latency;
+	size_t width = hist_index(h->max_ns) + 1 - hist_index(h->min_ns);
+	print_message("    %llu latencies over %zu buckets\n", (unsigned long long)h->total, width);
+	assert_true(h->total >= 2 && 2 * h->total < width);
+	struct repio_buf r1 = { 0 }, r2 = { 0 };
+	assert_int_equal(repio_pack(&a, &r1), 0);
+	size_t at = 4 * 8 + 8 + 8 * REQ_NSTATUS + 8;    /* scope 0's histogram */
+	uint64_t nnz;
+	memcpy(&nnz, r1.data + at + 7 * 8, 8);
+	assert_true(nnz >= 1 && nnz <= h->total);        /* pairs, not the run */
+	assert_int_equal(repio_unpack(&b, r1.data, r1.len), 0);
+	assert_int_equal(repio_pack(&b, &r2), 0);
+	assert_int_equal(r1.len, r2.len);
+	assert_memory_equal(r1.data, r2.data, r1.len);
+	assert_memory_equal(a.scopes[0].latency.counts, b.scopes[0].latency.counts,
+			    HIST_NBUCKETS * sizeof *h->counts);
+	/* a pair's bucket past the run, and a pair's count changed */
+	uint64_t v;
+	memcpy(&v, r1.data + at + 8 * 8, 8);
+	uint64_t hi = hist_index(h->max_ns) + 1;
+	memcpy(r1.data + at + 8 * 8, &hi, 8);
+	assert_int_equal(repio_unpack(&b, r1.data, r1.len), SIM_EINVAL);
+	memcpy(r1.data + at + 8 * 8, &v, 8);
+	memcpy(&v, r1.data + at + 9 * 8, 8);
+	v++;
+	memcpy(r1.data + at + 9 * 8, &v, 8);
+	assert_int_equal(repio_unpack(&b, r1.data, r1.len), SIM_EINVAL);
+	v--;
+	memcpy(r1.data + at + 9 * 8, &v, 8);
+	assert_int_equal(repio_unpack(&b, r1.data, r1.len), 0);
+	free(r1.data);
+	free(r2.data);
+	rep_result_fini(&a);
+	rep_result_fini(&b);
+	sweep_free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_repio_round_trip),
+		cmocka_unit_test(test_repio_sparse_histogram),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
