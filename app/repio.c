@@ -257,6 +257,16 @@ static int get_whist(struct reader *r, struct whist *h)
 	return 0;
 }
 
+uint64_t repio_format(const void *data, size_t len, uint64_t *ours)
+{
+	uint64_t w[2];
+	*ours = REPIO_VERSION;
+	if (len < sizeof w)
+		return 0;
+	memcpy(w, data, sizeof w);
+	return w[0] == REPIO_MAGIC ? w[1] : 0;
+}
+
 int repio_unpack(struct rep_result *res, const void *data, size_t len)
 {
 	struct reader r = { .p = data, .end = (const unsigned char *)data + len };

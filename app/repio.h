@@ -46,4 +46,10 @@ int repio_pack(const struct rep_result *r, struct repio_buf *b);
  * another shape (another scenario point), or SIM_ENOMEM. */
 int repio_unpack(struct rep_result *r, const void *data, size_t len);
 
+/* repio_format is the format version the record at data[0..len) says it
+ * is written in (0 when it says none: too short, or another byte order),
+ * and *ours this program's: a record refused for being of another version
+ * (shards written by another build) can then be told from a damaged one. */
+uint64_t repio_format(const void *data, size_t len, uint64_t *ours);
+
 #endif

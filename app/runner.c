@@ -361,18 +361,28 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* batch_size: how many items to give an idle worker, from the work an
- * item has taken so far (the workers' time since the start over the
- * items answered): about RUNNER_BATCH_NS of it, one until an item is
- * answered, and no more than an even share of what is left.  It changes
- * how the work travels, never what is folded, nor in what order. */
-static uint64_t batch_size(double t0, uint64_t answered, unsigned jobs, uint64_t left)
+/* What the items of one point cost, as their batches come back: a batch's
+ * time from its sending to its last answer, over its items.  A batch
+ * holds items of one point, and a point's first batch is of one item, so
+ * a point of slow items never inherits the batches of a fast one (a
+ * point with a precision target would run them past its target). */
+struct pace {
+	size_t point;                /* the point `per_s` is of */
+	double per_s;                /* seconds an item, or 0: not known */
+};
+
+/* batch_size: how many items of point p to give an idle worker: about
+ * RUNNER_BATCH_NS of work at the point's pace, one while its pace is not
+ * known, at most max, and no more than an even share of what is left.
+ * It changes how the work travels, never what is folded, nor in what
+ * order. */
+static uint64_t batch_size(const struct pace *pc, size_t p, unsigned jobs, uint64_t left,
+			   uint64_t max)
 {
-	if (!answered)
+	if (pc->point != p || !(pc->per_s > 0))
 		return 1;
-	double per = (mono_s() - t0) * jobs / (double)answered;
-	double b = per > 0 ? RUNNER_BATCH_NS * 1e-9 / per : RUNNER_BATCH_MAX;
-	uint64_t n = b >= RUNNER_BATCH_MAX ? RUNNER_BATCH_MAX : b >= 1 ? (uint64_t)b : 1;
+	double b = RUNNER_BATCH_NS * 1e-9 / pc->per_s;
+	uint64_t n = b >= (double)max ? max : b >= 1 ? (uint64_t)b : 1;
 	uint64_t share = (left + jobs - 1) / jobs;
 	return n < share ? n : share ? share : 1;
 }
@@ -390,8 +400,12 @@ static int run_on(const struct plan *pl, const struct runner_transport *t,
 	uint64_t ahead = 4 * (uint64_t)jobs * RUNNER_BATCH_MAX;
 	if (ahead > 4096)
 		ahead = 4096;                /* a reply slot is over 1 KiB: 4 MiB */
-	/* items given to each worker and not yet answered */
+	/* items given to each worker and not yet answered; each one's batch:
+	 * when it went, how many items, of which point */
 	uint64_t *busy = calloc(jobs, sizeof *busy);
+	struct batch_out { double sent; uint64_t n; size_t point; } *bat = calloc(jobs, sizeof *bat);
+	uint64_t bmax = t->batch_max ? t->batch_max : 1;
+	struct pace pc = { SIZE_MAX, 0 };
 	struct runner_reply *slots = calloc(ahead, sizeof *slots);
 	/* per position in the window: 0 not sent, 1 sent, 2 its reply in */
 	unsigned char *ready = calloc(ahead, 1);
@@ -400,12 +414,11 @@ static int run_on(const struct plan *pl, const struct runner_transport *t,
 	struct runner_progress pr = { .npoints = set->npoints, .items = total };
 	struct runner_reply in;
 	int rc = 0;
-	if (!busy || !slots || !ready) {
+	if (!busy || !bat || !slots || !ready) {
 		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 		goto out;
 	}
-	uint64_t next_send = 0, next_fold = 0, inflight = 0, answered = 0;
-	double t0 = mono_s();
+	uint64_t next_send = 0, next_fold = 0, inflight = 0;
 	int stopping = 0;
 	while (next_fold < total) {
 		if (!stopping && o->stop && *o->stop) {
@@ -418,20 +431,29 @@ static int run_on(const struct plan *pl, const struct runner_transport *t,
 		for (unsigned i = 0; i < jobs && !stopping; i++) {
 			if (busy[i])
 				continue;
-			uint64_t b = batch_size(t0, answered, jobs, total - next_send);
-			for (uint64_t k = 0; k < b; k++) {
-				/* items of a point already closed are not run */
-				while (next_send < total && next_send < next_fold + ahead &&
-				       plan_skip(pl, next_send))
-					next_send++;
-				if (next_send >= total || next_send >= next_fold + ahead)
-					break;
+			/* items of a point already closed are not run */
+			while (next_send < total && next_send < next_fold + ahead &&
+			       plan_skip(pl, next_send))
+				next_send++;
+			if (next_send >= total || next_send >= next_fold + ahead)
+				continue;
+			size_t p;
+			uint32_t k;
+			runner_item_at(set, plan_item(pl, next_send), &p, &k);
+			uint64_t b = batch_size(&pc, p, jobs, total - next_send, bmax);
+			bat[i] = (struct batch_out){ mono_s(), 0, p };
+			while (bat[i].n < b && next_send < total && next_send < next_fold + ahead) {
+				size_t q;
+				runner_item_at(set, plan_item(pl, next_send), &q, &k);
+				if (q != p || (bat[i].n && plan_skip(pl, next_send)))
+					break;               /* a batch holds one point */
 				if (t->send(t->ctx, i, plan_item(pl, next_send))) {
 					rc = sim_errf(err, SIM_EIO, "a worker was lost");
 					goto out;
 				}
 				ready[next_send % ahead] = 1;
 				busy[i]++;
+				bat[i].n++;
 				next_send++;
 				inflight++;
 			}
@@ -454,9 +476,12 @@ static int run_on(const struct plan *pl, const struct runner_transport *t,
 			}
 			slots[at % ahead] = in;
 			ready[at % ahead] = 2;
-			busy[w]--;
+			if (!--busy[w] && bat[w].n) {
+				/* its batch is in: the pace of its point */
+				pc.point = bat[w].point;
+				pc.per_s = (mono_s() - bat[w].sent) / (double)bat[w].n;
+			}
 			inflight--;
-			answered++;
 			pr.items_done++;
 			if (!inflight)
 				break;
@@ -530,6 +555,7 @@ out:
 	free(slots);
 	free(ready);
 	free(busy);
+	free(bat);
 	rep_result_fini(&res);
 	return rc;
 }
@@ -686,8 +712,14 @@ static int child_reply(void *ctx, uint64_t item, int rc, const char *msg, const 
 		while (cap < need)
 			cap *= 2;
 		unsigned char *a = realloc(p->ans, cap);
-		if (!a)
-			return -1;
+		if (!a) {
+			/* no room to keep it: what is kept, then it, at once */
+			int bad = write_all(p->res, p->ans, p->nans);
+			p->nans = 0;
+			return bad || write_all(p->res, &h, sizeof h) ||
+			       write_all(p->res, msg, (size_t)h.msglen) ||
+			       write_all(p->res, rec, len) ? -1 : 0;
+		}
 		p->ans = a;
 		p->cap = cap;
 	}
@@ -696,7 +728,8 @@ static int child_reply(void *ctx, uint64_t item, int rc, const char *msg, const 
 	if (len)
 		memcpy(p->ans + p->nans + sizeof h + h.msglen, rec, len);
 	p->nans = need;
-	if (p->at < p->nin && p->nans < ((size_t)4 << 20))
+	/* a failure goes at once: the worker may stop after it */
+	if (rc == 0 && p->at < p->nin && p->nans < ((size_t)4 << 20))
 		return 0;
 	int bad = write_all(p->res, p->ans, p->nans);
 	p->nans = 0;
@@ -731,7 +764,7 @@ static int take(struct proc *p, struct runner_reply *out, struct sim_err *err)
 	if (have < sizeof h)
 		return 0;
 	memcpy(&h, p->rbuf + p->rpos, sizeof h);
-	if (h.msglen >= SIM_ERR_MSG_MAX) {
+	if (h.msglen >= SIM_ERR_MSG_MAX || h.reclen > ((uint64_t)1 << 40)) {
 		sim_errf(err, SIM_EIO, "a worker's result was damaged");
 		return -1;
 	}
@@ -756,7 +789,7 @@ static int take(struct proc *p, struct runner_reply *out, struct sim_err *err)
 }
 
 /* fill reads what worker p has written into its buffer (at least a
- * byte, or it has died): 0, or -1. */
+ * byte): 0, or SIM_EIO when it has died, SIM_ENOMEM. */
 static int fill(struct proc *p)
 {
 	if (p->rpos) {
@@ -768,7 +801,7 @@ static int fill(struct proc *p)
 		size_t cap = p->rcap ? 2 * p->rcap : 262144;
 		unsigned char *b = realloc(p->rbuf, cap);
 		if (!b)
-			return -1;
+			return SIM_ENOMEM;
 		p->rbuf = b;
 		p->rcap = cap;
 	}
@@ -777,7 +810,7 @@ static int fill(struct proc *p)
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
-			return -1;
+			return SIM_EIO;
 		p->rlen += (size_t)got;
 		return 0;
 	}
@@ -818,8 +851,9 @@ static int procs_recv(void *ctx, unsigned *w, struct runner_reply *out, int wait
 		if (!(pf[j].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		struct proc *p = &ps->w[map[j]];
-		if (fill(p)) {
-			sim_errf(err, SIM_EIO, "a worker process died");
+		int frc = fill(p);
+		if (frc) {
+			sim_errf(err, frc, frc == SIM_ENOMEM ? "out of memory" : "a worker process died");
 			return -1;
 		}
 		if ((r = take(p, out, err)) != 0) {
@@ -862,10 +896,13 @@ static int start_procs(const struct sweep *set, struct procs *ps, unsigned n,
 			return sim_errf(err, SIM_EIO, "cannot start a worker: %s", strerror(errno));
 		}
 #ifdef F_SETPIPE_SZ
-		/* answers travel a batch at a time: a pipe of 1 MiB takes one
-		 * in a few writes, not one wake-up of the parent per 64 KiB
-		 * (a hint: the system may refuse it) */
-		fcntl(r[1], F_SETPIPE_SZ, 1 << 20);
+		/* answers travel a batch at a time: a pipe of 256 KiB takes
+		 * one with four times fewer wake-ups of the parent than 64 KiB.
+		 * A hint, given up once refused: past the user's quota of pipe
+		 * pages, the system would shrink every new pipe of the user */
+		static int refused;
+		if (!refused && fcntl(r[1], F_SETPIPE_SZ, 1 << 18) < 0)
+			refused = 1;
 #endif
 		pid_t pid = fork();
 		if (pid < 0) {
@@ -927,7 +964,7 @@ static int run_forked(const struct plan *pl, unsigned jobs, struct sim_err *err)
 		struct runner_transport t = {
 			.workers = jobs, .ctx = &ps,
 			.send = procs_send, .recv = procs_recv, .interrupt = procs_interrupt,
-			.inflight = procs_inflight,
+			.inflight = procs_inflight, .batch_max = RUNNER_BATCH_MAX,
 		};
 		rc = run_on(pl, &t, err);
 	}

@@ -99,8 +99,8 @@ struct runner_transport {
 	unsigned workers;
 	void *ctx;
 	/* send asks worker w to run item: 0, or -1 (it is lost).  A worker
-	 * may be given a batch of items before its first reply; it answers
-	 * each, in the order given.  The transport may hold the requests
+	 * may be given a batch of up to batch_max items before its first
+	 * reply; it answers each, in the order given.  The transport may hold the requests
 	 * back until the next recv, which sends them first. */
 	int (*send)(void *ctx, unsigned w, uint64_t item);
 	/* recv takes a reply from a busy worker, waiting up to a quarter of
@@ -114,6 +114,10 @@ struct runner_transport {
 	/* inflight, when set, tells how far the workers are: the fractions
 	 * of their items in flight, summed, and every event they have run */
 	void (*inflight)(void *ctx, double *done, uint64_t *events);
+	/* the most items a worker may be given at once (0: one, as an MPI
+	 * rank is: a blocking send of a second item could meet the rank
+	 * blocked in its reply) */
+	unsigned batch_max;
 };
 
 /* runner_run_on is runner_run with the items run by t's workers. */

@@ -452,6 +452,13 @@ int split_merge(struct split_set *ss, const struct sweep *set, struct report *r,
 			break;
 		}
 		int urc = repio_unpack(&res, buf, len);
+		uint64_t ours, fmt = urc == SIM_EINVAL ? repio_format(buf, len, &ours) : 0;
+		if (urc && fmt && fmt != ours) {
+			rc = sim_errf(err, SIM_EINVAL,
+				      "%s: written by another version of archsim (records of format %llu; this one reads %llu): merge its shards with the archsim that ran them",
+				      sf->path, (unsigned long long)fmt, (unsigned long long)ours);
+			break;
+		}
 		if (urc) {
 			rc = urc == SIM_ENOMEM ? sim_errf(err, SIM_ENOMEM, "out of memory") :
 				sim_errf(err, SIM_EINVAL, "%s: work item %llu is damaged",

@@ -388,15 +388,28 @@ int evq_push(struct evq *q, struct event *ev)
 	if (q->want_any)
 		evq_grow_wanted(q);
 
-	if (q->nrungs == 0 && !q->top && q->bottom &&
-	    q->bottom_count < EVQ_SMALL && !event_before(ev, q->bottom_tail)) {
-		/* small queue: append to Bottom (see evq.h), which stays
-		 * within ladder_max_ns, now covering t */
-		if (t > q->ladder_max_ns)
-			q->ladder_max_ns = t;
-		ev->next = NULL;
-		q->bottom_tail->next = ev;
-		q->bottom_tail = ev;
+	if (q->nrungs == 0 && !q->top && q->bottom && q->bottom_count < EVQ_SMALL) {
+		/* small queue (see evq.h): Bottom alone, sorted */
+		if (!event_before(ev, q->bottom_tail)) {
+			/* appended, Bottom now covering t */
+			if (t > q->ladder_max_ns)
+				q->ladder_max_ns = t;
+			ev->next = NULL;
+			q->bottom_tail->next = ev;
+			q->bottom_tail = ev;
+		} else if (event_before(ev, q->bottom)) {
+			/* before its head (an M/M/1's departure before the
+			 * next arrival): what the general path below does, in
+			 * fewer tests */
+			ev->next = q->bottom;
+			q->bottom = ev;
+		} else {
+			struct event *b = q->bottom;
+			while (b->next && event_before(b->next, ev))
+				b = b->next;
+			ev->next = b->next;
+			b->next = ev;
+		}
 		q->bottom_count++;
 		q->size++;
 		return 0;

@@ -44,8 +44,9 @@
  *      by seq where the times are equal.
  *
  * Small queues skip the ladder: while there are no rungs, Top is empty and
- * Bottom holds fewer than EVQ_SMALL events, a push at or after Bottom's
- * last event is appended to Bottom, raising ladder_max_ns to cover it.  A
+ * Bottom holds fewer than EVQ_SMALL events, a push goes into Bottom: at or
+ * after its last event appended, raising ladder_max_ns to cover it, else
+ * inserted in order (at the head, for an M/M/1's departure).  A
  * queue of a handful of events (the two of an M/M/1) is then a short
  * sorted list, with no refill and no sort; once it grows, pushes beyond
  * ladder_max_ns go to Top again and the ladder takes over.

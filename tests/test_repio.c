@@ -86,6 +86,16 @@ static void test_repio_round_trip(void **state)
 	assert_int_equal(rep_result_init(&c, other->points[0]), 0);
 	assert_int_equal(repio_unpack(&c, r1.data, r1.len), SIM_EINVAL);
 	assert_int_equal(repio_unpack(&b, r1.data, r1.len), 0);   /* still good */
+	/* a record of another format says which; a cut one says none */
+	uint64_t ours, fmt = repio_format(r1.data, r1.len, &ours);
+	assert_true(fmt == ours && ours >= 5);
+	uint64_t old = ours - 1;
+	memcpy(r1.data + 8, &old, 8);
+	assert_int_equal(repio_unpack(&b, r1.data, r1.len), SIM_EINVAL);
+	assert_true(repio_format(r1.data, r1.len, &ours) == old);
+	assert_true(repio_format(r1.data, 8, &ours) == 0);
+	memcpy(r1.data + 8, &ours, 8);
+	assert_int_equal(repio_unpack(&b, r1.data, r1.len), 0);
 	rep_result_fini(&c);
 	sweep_free(other);
 	free(r1.data);
