@@ -51,7 +51,7 @@ static int pj_validate(struct check_ctx *ctx, const char *what,
 	if (c->on_poison == PJ_BLOCK && yt_get(map, "dead_letter")) {
 		snprintf(w, sizeof w, "%s.dead_letter", what);
 		return check_fail(ctx, yt_get(map, "dead_letter"), w,
-				  "receives the events given up, but on_poison: block gives none up: write one");
+				  "receives the events given up, but on_poison: block gives none up: set on_poison: skip, or drop dead_letter");
 	}
 	return 0;
 }
