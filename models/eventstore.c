@@ -204,16 +204,6 @@ static struct agg *agg_of(struct es *e, uint64_t key)
 	return &e->a[e->na++];
 }
 
-static double slow_of(const struct sim_node *n)
-{
-	return n->faults ? n->faults->slow[0] : 1.0;
-}
-
-static int64_t to_ns(double x)
-{
-	return x < (double)(INT64_MAX / 4) ? (int64_t)(x + 0.5) : INT64_MAX / 4;
-}
-
 /* load_ns: the time to load aggregate g (NULL: no events yet) for req:
  * its snapshot read, then the events since the snapshot; *k gets their
  * number. */
@@ -227,7 +217,7 @@ static int64_t load_ns(struct sim *s, struct sim_node *n, const struct es *e,
 	int64_t t = 0;
 	if (c->snapshot_every)
 		t = sim_demand_ns(s, n, 0, req, &c->read_snapshot, 1.0);
-	return t + to_ns((double)*k * (double)c->replay_ns * slow_of(n));
+	return t + sim_slowed_ns(n, 0, (double)*k * (double)c->replay_ns);
 }
 
 static int64_t draw_ns(struct sim *s, struct sim_node *n, const struct dist *d,
@@ -235,7 +225,7 @@ static int64_t draw_ns(struct sim *s, struct sim_node *n, const struct dist *d,
 {
 	if (d->kind == DIST_CONSTANT && d->mean == 0)
 		return 0;
-	return to_ns(dist_sample(d, sim_draws(s, req, purpose)) * 1e9 * slow_of(n));
+	return sim_slowed_ns(n, 0, dist_sample(d, sim_draws(s, req, purpose)) * 1e9);
 }
 
 /* start: a worker takes req, a request or a snapshot job. */

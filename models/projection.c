@@ -147,19 +147,13 @@ uint32_t proj_source_of(const struct sim_node *n)
 	return ((const struct pj_cfg *)n->sc->cfg)->source;
 }
 
-static double slow_of(const struct sim_node *n)
-{
-	return n->faults ? n->faults->slow[0] : 1.0;
-}
-
 /* apply_ns draws an apply time from the stream named key. */
 static int64_t apply_ns(struct sim *s, struct sim_node *n, const struct pj *p, uint64_t key)
 {
 	const struct dist *d = &p->c->apply;
 	double x = d->kind == DIST_CONSTANT ? d->mean : (rng_seed_key(s->draw, key),
 							  dist_sample(d, s->draw));
-	x *= 1e9 * slow_of(n);
-	return x < (double)(INT64_MAX / 4) ? (int64_t)(x + 0.5) : INT64_MAX / 4;
+	return sim_slowed_ns(n, 0, x * 1e9);
 }
 
 /* kick: applier j starts (another attempt at) its next event, if it has
@@ -298,6 +292,17 @@ void proj_deliver(struct sim *s, struct sim_node *n, uint64_t key, uint64_t seq,
 	kick(s, n, p, applier_of(p, key));
 }
 
+/* halt stops applier a's apply under way, if any (its event stays at
+ * the head, to be applied from the start). */
+static void halt(struct sim *s, struct pj *p, struct applier *a)
+{
+	if (!a->busy)
+		return;
+	sim_timer_cancel(&a->t);
+	a->busy = 0;
+	twa_add(&p->busyt, s->now_ns, -1);
+}
+
 /* rebuild: start again from the first kept event. */
 static void rebuild(struct sim *s, struct sim_node *n, struct pj *p)
 {
@@ -306,11 +311,7 @@ static void rebuild(struct sim *s, struct sim_node *n, struct pj *p)
 	p->end = p->committed;
 	for (uint32_t j = 0; j < p->na; j++) {
 		struct applier *a = &p->ap[j];
-		if (a->busy) {
-			sim_timer_cancel(&a->t);
-			a->busy = 0;
-			twa_add(&p->busyt, s->now_ns, -1);
-		}
+		halt(s, p, a);
 		a->head = a->len = 0;     /* the events waiting are among the kept */
 		a->hist_total = a->hist_left = e / p->na + (j < e % p->na);
 		a->hist_done = 0;
@@ -411,15 +412,9 @@ static void pj_crash(struct sim *s, struct sim_node *n, uint32_t u)
 		sim_timer_cancel(&r->timer);
 		sim_fail(s, r, REQ_CRASHED, n->id);
 	}
-	for (uint32_t j = 0; j < p->na; j++) {
-		struct applier *a = &p->ap[j];
-		if (a->busy) {
-			/* its apply starts over when the projection is back */
-			sim_timer_cancel(&a->t);
-			a->busy = 0;
-			twa_add(&p->busyt, s->now_ns, -1);
-		}
-	}
+	/* each apply under way starts over when the projection is back */
+	for (uint32_t j = 0; j < p->na; j++)
+		halt(s, p, &p->ap[j]);
 }
 
 static void pj_recover(struct sim *s, struct sim_node *n, uint32_t u)

@@ -892,6 +892,16 @@ static inline int sim_fault_errors(struct sim *s, struct sim_node *n,
 	       n->faults->error[unit];
 }
 
+/* sim_slowed_ns is ns (a time a kind works out itself: a replay, a
+ * batch's write) times the `slow` fault on n's unit, rounded to whole
+ * nanoseconds and saturating as sim_demand_ns does. */
+static inline int64_t sim_slowed_ns(const struct sim_node *n, uint32_t unit, double ns)
+{
+	if (n->faults)
+		ns *= n->faults->slow[unit];
+	return ns < (double)(INT64_MAX / 4) ? (int64_t)(ns + 0.5) : INT64_MAX / 4;
+}
+
 /* sim_unit_down says whether n's unit is crashed. */
 static inline int sim_unit_down(const struct sim_node *n, uint32_t unit)
 {
