@@ -4,14 +4,29 @@
 #include "app/csv.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 void csv_num(FILE *f, double v)
 {
-	if (isnan(v))
+	if (isnan(v)) {
 		fputs("NaN", f);
-	else
+	} else if (fabs(v) < 1e9 && v == (double)(int32_t)v && !(v == 0 && signbit(v))) {
+		/* a whole number below 10^9, as %.9g writes it, without
+		 * printf's multiple-precision path: counts are most cells */
+		char buf[16], *p = buf + sizeof buf;
+		int32_t i = (int32_t)v;
+		uint32_t u = i < 0 ? -(uint32_t)i : (uint32_t)i;
+		*--p = 0;
+		do
+			*--p = (char)('0' + u % 10);
+		while (u /= 10);
+		if (i < 0)
+			*--p = '-';
+		fputs(p, f);
+	} else {
 		fprintf(f, "%.9g", v);
+	}
 }
 
 void csv_text(FILE *f, const char *s)

@@ -371,6 +371,13 @@ static const struct csv_col workloads_cols[] = {
 
 /* ---- nodes.csv -------------------------------------------------------------- */
 
+/* has_ci: a mean or a ratio has an interval; a count, a total over the
+ * replications, has none */
+static int has_ci(const struct col_def *d)
+{
+	return d->agg != COL_SUM;
+}
+
 static void catalogue_add(struct outputs_catalogue *c, const struct col_def *cols)
 {
 	for (size_t i = 0; cols && cols[i].name; i++) {
@@ -414,6 +421,12 @@ void outputs_catalogue_of(struct outputs_catalogue *c, const struct model_ops *c
 			c->at[k][i] = (int16_t)own_col(kinds[k], c->col[i], ts);
 		c->nkinds = k + 1;
 	}
+	c->nmembers = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		c->member[c->nmembers++] = (uint16_t)(i << 1);
+		if (has_ci(c->col[i]))
+			c->member[c->nmembers++] = (uint16_t)(i << 1 | 1);
+	}
 }
 
 /* col_at is where catalogue column i is in a row of kind ops, or -1. */
@@ -426,38 +439,18 @@ static int col_at(const struct outputs_catalogue *c, const struct model_ops *ops
 	return own_col(ops, c->col[i], ts);
 }
 
-/* has_ci: a mean or a ratio has an interval; a count, a total over the
- * replications, has none */
-static int has_ci(const struct col_def *d)
-{
-	return d->agg != COL_SUM;
-}
-
 /* nodes.csv's family: each catalogue column, and its _ci95 after it
  * when it has one; member k is catalogue column *i, part *ci */
 static size_t node_col_count(const void *ctx)
 {
 	const struct outputs_ctx *c = ctx_of(ctx);
-	size_t n = 0;
-	for (size_t i = 0; c && c->nodes && i < c->nodes->n; i++)
-		n += 1 + has_ci(c->nodes->col[i]);
-	return n;
+	return c && c->nodes ? c->nodes->nmembers : 0;
 }
 
 static void node_col_at(const struct outputs_catalogue *cat, size_t k, size_t *i, int *ci)
 {
-	for (*i = 0; *i < cat->n; (*i)++) {
-		if (k == 0) {
-			*ci = 0;
-			return;
-		}
-		if (has_ci(cat->col[*i]) && k == 1) {
-			*ci = 1;
-			return;
-		}
-		k -= 1 + has_ci(cat->col[*i]);
-	}
-	*ci = 0;
+	*i = cat->member[k] >> 1;
+	*ci = cat->member[k] & 1;
 }
 
 /* how a folded column's value is made from the replications' */

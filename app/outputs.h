@@ -62,6 +62,12 @@ struct outputs_catalogue {
 	const struct model_ops *kind[OUTPUTS_MAX_KINDS];
 	int16_t at[OUTPUTS_MAX_KINDS][OUTPUTS_MAX_COLS];
 	size_t nkinds;
+	/* nodes.csv's family, member by member: column member[k] >> 1, its
+	 * _ci95 when member[k] & 1 (each column, then its interval when it
+	 * has one); laid out once, since a row of 10^5 replicas' file asks
+	 * for every member of every row */
+	uint16_t member[2 * OUTPUTS_MAX_COLS];
+	size_t nmembers;
 };
 
 /* outputs_catalogue_of builds the catalogue of kinds: nodes.csv's, or

@@ -14,12 +14,23 @@
 # M/M/1's cost per request.)
 #
 # The machines this runs on are shared and noisy: read the ratios, not the
-# absolute numbers.  Nothing here is a pass/fail test.
+# absolute numbers; each ratio with a goal is the median of ROUNDS rounds
+# (5 unless set), each round measuring both sides back to back.  Nothing
+# here is a pass/fail test.  The last table lists every goal beside what
+# this run measured.
 set -e
 B=${BUILD:-build}
 W=$B/bench
 mkdir -p $W
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-5}
+
+# med: the median of the numbers on standard input, one a line
+med() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+# goals: the last table's rows, "what|measured|goal" a line
+GOALS=$W/goals
+: > $GOALS
+goal() { printf '%s|%s|%s\n' "$1" "$2" "$3" >> $GOALS; }
 
 scenario() { # file requests
 	rho=0.9
@@ -39,6 +50,9 @@ YAML
 # run_archsim FILE -> "events requests wall_s rss_kb"
 run_archsim() {
 	$W/timeit ./$B/archsim run "$1" -o $W/out -q --stats -j 1 2>$W/err >/dev/null
+	# the files written (400 MB for 10^5 backends) go to disk now, not
+	# during the next run's timing
+	sync
 	st=$(grep 'archsim: stats' $W/err | sed 's/.*events=\([0-9]*\) requests=\([0-9]*\).*/\1 \2/')
 	echo "$st $(tail -n 1 $W/err)"
 }
@@ -70,8 +84,15 @@ while [ $i -le $ROUNDS ]; do
 	row "hand loop mm1 #$i" $le $lr $lw $lm 1
 	i=$((i + 1))
 done
-median=$(echo $ratios | tr ' ' '\n' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
-echo "median ratio archsim / hand loop: $median (target >= 0.5)"
+median=$(echo $ratios | tr ' ' '\n' | med)
+echo "median ratio archsim / hand loop: $median (goal >= 0.8)"
+goal "M/M/1 request rate / the hand-written loop's (median of $ROUNDS)" $median ">= 0.8"
+# Instructions per M/M/1 request, by callgrind (they do not vary)
+if command -v valgrind >/dev/null 2>&1; then
+	ipr=$(sh bench/instructions.sh ./$B/archsim | awk '{ print $NF }')
+	echo "instructions per M/M/1 request: $ipr (goal <= 700)"
+	goal "instructions per M/M/1 request (callgrind)" $ipr "<= 700"
+fi
 echo
 
 # Memory must not grow with the number of simulated requests.  The one
@@ -171,7 +192,7 @@ for i in $(seq 1 $ROUNDS); do
 	row "kubernetes_hpa #$i" $1 $2 $3 $4 $dr
 	dratios="$dratios $dr"
 done
-echo "median ns per request with the HPA / fixed: $(echo $dratios | tr ' ' '\n' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }') (goal <= 1)"
+echo "median ns per request with the HPA / fixed: $(echo $dratios | tr ' ' '\n' | med) (goal <= 1)"
 echo
 
 # Calls: a front that calls one backend, and one that fans out to four in
@@ -209,15 +230,34 @@ calls $W/calls-t.yaml "{to: a, timeout: 30s}"
 set -- $(run_archsim $W/calls-t.yaml); ct=$(awk -v r=$2 -v w=$3 'BEGIN { print w * 1e9 / r }')
 row "one call, timeout 30s" $1 $2 $3 $4 $(awk -v a=$ct -v b=$m1 'BEGIN { printf "%.2f", a / b }')
 echo "ns per request, against the M/M/1's: one call $(awk -v a=$c1 -v b=$m1 'BEGIN { printf "%.2f", a / b }'), fan-out of 4 $(awk -v a=$c4 -v b=$m1 'BEGIN { printf "%.2f", a / b }') (a call is a request of its own: about 2 and 5 expected)"
-echo "a timeout that never fires: the call with it / without it $(awk -v a=$ct -v b=$c1 'BEGIN { printf "%.2f", a / b }') (goal <= 1.5)"
+echo "a timeout that never fires: the call with it / without it $(awk -v a=$ct -v b=$c1 'BEGIN { printf "%.2f", a / b }') (wall time)"
+# the same in instructions, which do not vary: runs of 10^5 and 2 x 10^5
+# requests, differenced
+if command -v valgrind >/dev/null 2>&1; then
+	instr() { # file -> instructions
+		valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+			./$B/archsim run "$1" -q -o $W/out 2>$W/err >/dev/null
+		awk '/I *refs:/ { gsub(",", "", $4); print $4 }' $W/err
+	}
+	for t in "" ", timeout: 30s"; do
+		calls $W/ci1.yaml "{to: a$t}"
+		sed 's/^duration: .*/duration: 100000s/' $W/ci1.yaml > $W/ci-1.yaml
+		sed 's/^duration: .*/duration: 200000s/' $W/ci1.yaml > $W/ci-2.yaml
+		echo $(( $(instr $W/ci-2.yaml) - $(instr $W/ci-1.yaml) ))
+	done > $W/ci.out
+	tmr=$(awk 'NR == 1 { a = $1 } NR == 2 { printf "%.3f", $1 / a }' $W/ci.out)
+	echo "instructions per request, the call with a timeout / without: $tmr (goal <= 1.1)"
+	goal "a call with a timeout / a plain call (instructions)" $tmr "<= 1.1"
+fi
 echo
 
 # Balancers: the cost of a request through a balancer, per policy and
 # number of backends, against the M/M/1's (one service, no balancer).
 # Ample workers and a light load, so the same number of requests; keys for
 # the hash policies.  The cost is marginal: the difference between runs of
-# 3 x 10^6 and 10^6 requests, so that setting up and writing 100,000
-# backends' rows does not count as the cost of a request.
+# 5 x 10^6 and 10^6 requests (the M/M/1's: 10^7 and 10^6), so that setting
+# up and writing 100,000 backends' rows does not count as the cost of a
+# request.
 balancer() { # file policy backends requests
 	cat > "$1" <<YAML
 name: bench-balancer
@@ -235,22 +275,36 @@ marginal() { # file1 file3 -> ns per request between them
 	set -- $(run_archsim "$1") $(run_archsim "$2")
 	awk -v r1=$2 -v w1=$3 -v r3=$6 -v w3=$7 'BEGIN { print (w3 - w1) * 1e9 / (r3 - r1) }'
 }
-echo "Balancers: marginal cost per request against the M/M/1's (ns per request)"
+# rounds NAME FILE1 FILE3: ROUNDS rounds of NAME's marginal cost, each
+# beside the M/M/1's ($W/mm1-1e6.yaml, $W/mm1-1e7.yaml) measured in the
+# same round; prints "ns ratio": NAME's median ns per request and the
+# median of the rounds' ratios, and keeps each round's in $W/NAME.rounds
+rounds() {
+	: > $W/$1.rounds
+	for i in $(seq 1 $ROUNDS); do
+		a=$(marginal "$2" "$3")
+		m=$(marginal $W/mm1-1e6.yaml $W/mm1-1e7.yaml)
+		echo "$a $m" | awk '{ printf "%s %s %.3f\n", $1, $2, $1 / $2 }' >> $W/$1.rounds
+	done
+	echo "$(awk '{ print $1 }' $W/$1.rounds | med) $(awk '{ print $3 }' $W/$1.rounds | med)"
+}
+echo "Balancers: marginal cost per request, median of $ROUNDS rounds each beside the M/M/1's"
 scenario $W/mm1-1e6.yaml 1000000
-scenario $W/mm1-3e6.yaml 3000000
-m1=$(marginal $W/mm1-1e6.yaml $W/mm1-3e6.yaml)
-printf "%-26s %8.1f %6s\n" "mm1" $m1 1
+printf "%-26s %8s %7s %s\n" "" ns ratio "rounds' ratios"
 for case in p2c:10 p2c:1000 p2c:100000 least_connections:10 least_connections:1000 \
 	    least_connections:100000 ring_hash:1000 maglev:1000; do
 	pol=${case%:*} nb=${case#*:}
 	balancer $W/lb1.yaml $pol $nb 1000000
-	balancer $W/lb3.yaml $pol $nb 3000000
-	c=$(marginal $W/lb1.yaml $W/lb3.yaml)
-	printf "%-26s %8.1f %6.2f\n" "$pol $nb" $c $(awk -v a=$c -v b=$m1 'BEGIN { print a / b }')
-	eval "lb_${pol}_$nb=$c"
+	balancer $W/lb3.yaml $pol $nb 5000000
+	set -- $(rounds lb-$pol-$nb $W/lb1.yaml $W/lb3.yaml)
+	printf "%-26s %8.1f %7.2f %s\n" "$pol $nb" $1 $2 "$(awk '{ printf "%s ", $3 }' $W/lb-$pol-$nb.rounds)"
+	eval "lb_${pol}_$nb=$2"
 done
-awk -v a=$lb_p2c_1000 -v b=$m1 -v c=$lb_least_connections_100000 -v d=$lb_least_connections_10 'BEGIN {
-	printf "p2c over 1000 backends / M/M/1: %.2f (goal <= 2); least_connections 100,000 / 10 backends: %.2f (goal <= 3)\n", a / b, c / d }'
+lcr=$(paste $W/lb-least_connections-100000.rounds $W/lb-least_connections-10.rounds |
+	awk '{ printf "%.3f\n", $1 / $4 }' | med)
+echo "p2c over 100,000 backends / M/M/1: $lb_p2c_100000 (goal <= 2.5); least_connections 100,000 / 10 backends: $lcr (goal <= 2)"
+goal "p2c over 100,000 backends / M/M/1" $lb_p2c_100000 "<= 2.5"
+goal "least_connections over 100,000 backends / over 10" $lcr "<= 2"
 echo
 
 # The data tier: a cache over 10^6 keys of Zipf popularity (s = 0.9) with
@@ -285,27 +339,68 @@ nodes:
   db: $node
 YAML
 }
-echo "Data tier: marginal cost per request against the M/M/1's (ns per request)"
-scenario $W/mm1-1e6.yaml 1000000
-scenario $W/mm1-3e6.yaml 3000000
-m1=$(marginal $W/mm1-1e6.yaml $W/mm1-3e6.yaml)
-printf "%-34s %8.1f %6s\n" "mm1" $m1 1
+echo "Data tier: marginal cost per request, median of $ROUNDS rounds each beside the M/M/1's"
+printf "%-34s %8s %7s %s\n" "" ns ratio "rounds' ratios"
 for ev in lru lfu fifo random; do
 	cache_bench $W/c1.yaml $ev 1000000
-	cache_bench $W/c3.yaml $ev 3000000
-	c=$(marginal $W/c1.yaml $W/c3.yaml)
-	printf "%-34s %8.1f %6.2f\n" "cache $ev, 10^6 Zipf keys, 10^5 room" $c $(awk -v a=$c -v b=$m1 'BEGIN { print a / b }')
-	eval "cache_$ev=$c"
+	cache_bench $W/c3.yaml $ev 5000000
+	set -- $(rounds cache-$ev $W/c1.yaml $W/c3.yaml)
+	printf "%-34s %8.1f %7.2f %s\n" "cache $ev, 10^6 Zipf keys, 10^5 room" $1 $2 "$(awk '{ printf "%s ", $3 }' $W/cache-$ev.rounds)"
+	eval "cache_$ev=$2"
 done
 for sh in 0 8; do
 	db_bench $W/d1.yaml 1111111 $sh
-	db_bench $W/d3.yaml 3333333 $sh
-	c=$(marginal $W/d1.yaml $W/d3.yaml)
-	printf "%-34s %8.1f %6.2f\n" "$([ $sh = 0 ] && echo "database, primary only" || echo "shards: 8 databases, jump")" $c \
-		$(awk -v a=$c -v b=$m1 'BEGIN { print a / b }')
+	db_bench $W/d3.yaml 5555556 $sh
+	set -- $(rounds db-$sh $W/d1.yaml $W/d3.yaml)
+	printf "%-34s %8.1f %7.2f %s\n" "$([ $sh = 0 ] && echo "database, primary only" || echo "shards: 8 databases, jump")" $1 $2 \
+		"$(awk '{ printf "%s ", $3 }' $W/db-$sh.rounds)"
 done
-awk -v a=$cache_lru -v b=$m1 -v c=$cache_lfu 'BEGIN {
-	printf "cache lru / M/M/1: %.2f, lfu / M/M/1: %.2f (goal <= 2)\n", a / b, c / b }'
+echo "cache lru / M/M/1: $cache_lru, random / M/M/1: $cache_random (goal <= 2)"
+goal "cache, LRU, 10^6 Zipf keys, 10^5 entries / M/M/1" $cache_lru "<= 2"
+goal "cache, random eviction / M/M/1" $cache_random "<= 2"
+# Memory of the data tier and the balancers: peak RSS per cache entry
+# (10^6 entries against 10^3, the keys uniform over 10^7 so that the cache
+# fills), against an entry's own 32 bytes plus its 8-byte slot in a table
+# at most 0.7 full (models/cstore.h); per backend (10^5 against 10, the
+# balancer's state and its service replica's); and per 10^6 keys a
+# database has been asked for (10^7 against 10^3: it keeps no state per
+# key, so the goal is none).
+cache_mem() { # file capacity
+	cat > "$1" <<YAML
+name: bench-cache-mem
+seed: 1
+duration: 3000000s
+replications: 1
+workloads:
+  users: {arrival: {process: poisson, rate: 1/s}, target: cache, keys: {dist: uniform, n: 10000000}}
+nodes:
+  cache: {type: cache, mode: read_through, capacity: $2, eviction: lru, hit: {dist: constant, value: 1ms}, backend: db}
+  db: {type: service, workers: 1000, service: {dist: exponential, mean: 100ms}}
+YAML
+}
+echo "Memory: peak RSS per entry, backend or key"
+cache_mem $W/cm-small.yaml 1000
+cache_mem $W/cm-big.yaml 1000000
+set -- $(run_archsim $W/cm-small.yaml); a=$4
+set -- $(run_archsim $W/cm-big.yaml); b=$4
+cm=$(awk -v a=$a -v b=$b 'BEGIN { printf "%.1f", (b - a) * 1024 / 999000 }')
+echo "cache: $cm bytes per entry (goal <= $(awk 'BEGIN { printf "%.1f", 32 + 8 / 0.7 }'): 32 + 8 / 0.7)"
+goal "cache memory per entry, 10^6 entries (bytes)" $cm "<= $(awk 'BEGIN { printf "%.1f", 32 + 8 / 0.7 }')"
+balancer $W/bm-10.yaml p2c 10 100000
+balancer $W/bm-big.yaml p2c 100000 100000
+set -- $(run_archsim $W/bm-10.yaml); a=$4
+set -- $(run_archsim $W/bm-big.yaml); b=$4
+echo "$(awk -v a=$a -v b=$b 'BEGIN { printf "%.0f", (b - a) * 1024 / 99990 }') bytes per backend over 10^5 (the balancer's p2c state and its service replica's, counters and time series included)"
+for n in 1000 10000000; do
+	db_bench $W/dm-$n.yaml 1000000 0
+	sed -i "s/{dist: zipf, n: 1000000, s: 0.9}/{dist: uniform, n: $n}/" $W/dm-$n.yaml
+done
+set -- $(run_archsim $W/dm-1000.yaml); a=$4
+set -- $(run_archsim $W/dm-10000000.yaml); b=$4
+dm=$(awk -v a=$a -v b=$b 'BEGIN { printf "%.0f", (b - a) * 1024 / 9.999 }')
+echo "database: $dm bytes per 10^6 keys asked for (goal: none kept)"
+goal "database memory per 10^6 keys (bytes)" $dm "about 0"
+echo
 # The event store: commands over 10^6 aggregates of uniform popularity,
 # each a load (a snapshot read, and a replay of up to 9 events at no cost)
 # and an append in a group commit, snapshots every 10.  Its bookkeeping
@@ -327,8 +422,8 @@ YAML
 }
 es_bench $W/es1.yaml 1000000
 es_bench $W/es3.yaml 3000000
-c=$(marginal $W/es1.yaml $W/es3.yaml)
-printf "%-34s %8.1f %6.2f\n" "eventstore, 10^6 aggregates" $c $(awk -v a=$c -v b=$m1 'BEGIN { print a / b }')
+set -- $(rounds es $W/es1.yaml $W/es3.yaml)
+printf "%-34s %8.1f %7.2f %s\n" "eventstore, 10^6 aggregates" $1 $2 "$(awk '{ printf "%s ", $3 }' $W/es.rounds)"
 es_bench $W/es10.yaml 10000000
 set -- $(run_archsim $W/mm1-1e6.yaml); base=$4
 set -- $(run_archsim $W/es1.yaml); es1m=$4
@@ -403,7 +498,8 @@ jrows() {
 		same=same
 		[ $j -eq 1 ] || diff -r $W/$n-1 $W/$n-$j >/dev/null || same=DIFFERENT
 		awk -v j=$j -v t=$t -v t1=$t1 -v s=$same 'BEGIN {
-			printf "%-6d %8.2f %9.2f %11.2f %s\n", j, t, t1 / t, t1 / t / j, s }'
+			printf "%-6d %8.2f %9.2f %11.2f %s\n", j, t, t1 / t, t1 / t / j, s }' | tee $W/$n.j$j
+		jlast=$j
 	done
 	echo
 }
@@ -411,6 +507,7 @@ jreps=$((2 * max > 4 ? 2 * max : 4))
 par_scenario $W/jobs.yaml $jreps
 echo "Sweep in N processes (-j N): $((8 * jreps)) work items, wall time against -j 1"
 jrows $W/jobs.yaml jobs 1 2 4 8 16 $max
+goal "-j N efficiency at N = $jlast (the cores here; the goal is at 16)" $(awk '{ print $4 }' $W/jobs.j$jlast) ">= 0.9"
 
 # Many tiny items: 10^5 replications of a 10 s M/M/1 (about 9 requests
 # each), where the cost of moving an item between processes is all there
@@ -429,6 +526,7 @@ nodes:
 YAML
 echo "Many tiny items: 10^5 replications of a 10 s M/M/1, wall time against -j 1"
 jrows $W/tiny.yaml tiny 1 2 $max
+[ -f $W/tiny.j2 ] && goal "10^5 tiny items: -j 2's speed-up over -j 1" $(awk '{ print $3 }' $W/tiny.j2) ">= 1.8"
 
 # Memory against replications: each replication is folded into the report
 # as it ends; what stays is its scalar estimates (a dozen numbers, for the
@@ -488,3 +586,7 @@ if [ -x $W/evq_hold ]; then
 	echo "Event queue, classic hold model (pop one, push one)"
 	$W/evq_hold
 fi
+
+echo
+echo "Goals: this run against each"
+awk -F'|' '{ printf "%-66s %10s  %s\n", $1, $2, $3 }' $GOALS

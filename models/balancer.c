@@ -462,53 +462,72 @@ static uint32_t wrandom_pick(struct sim *s, struct lb *lb, struct inst *in, uint
 
 /* ---- least_connections -------------------------------------------------- */
 
-/* A heap of the available backends by (load / weight, virtual time,
- * index).  It keeps the arrays it orders by, so that its functions need
- * nothing else. */
-struct lc_state {
-	uint32_t *heap, *hpos, nheap;    /* hpos[b]: b's place, LB_NONE if out */
-	double *vt;                      /* tie-break virtual times */
-	const uint32_t *load;            /* the instance's in->load */
-	const struct backend *be;        /* the weights: cfg->be */
+/* A 4-ary heap of the available backends by (load / weight, virtual
+ * time, index).  Each entry carries the keys it is ordered by, so that a
+ * sift reads the heap alone: over 10^5 backends a separate array per key
+ * cost a cache miss per key per level.  Four children to a parent halve
+ * the levels of a binary heap, and the array is placed so that a
+ * parent's four 16-byte children share one 64-byte line.  The order is
+ * total, so the backend at the top is the same whatever the heap's
+ * shape. */
+struct lc_ent {
+	double vt;                       /* tie-break virtual time */
+	uint32_t load;                   /* the instance's in->load[b] */
+	uint32_t b;
 };
 
-static int lc_less(const struct lc_state *lc, uint32_t a, uint32_t b)
+struct lc_state {
+	struct lc_ent *heap;             /* [nb], its children at 4i + 1 .. 4i + 4 */
+	void *mem;                       /* what heap sits in */
+	uint32_t *hpos, nheap;           /* hpos[b]: b's place, LB_NONE if out */
+	double *vt;                      /* the virtual times of those out */
+	const uint32_t *w;               /* the weights, NULL when all equal */
+	const uint32_t *load;            /* the instance's in->load */
+};
+
+static int lc_less(const struct lc_state *lc, const struct lc_ent *a, const struct lc_ent *b)
 {
-	double la = (double)lc->load[a] * lc->be[b].weight;
-	double lb_ = (double)lc->load[b] * lc->be[a].weight;
-	if (la != lb_)
-		return la < lb_;
-	if (lc->vt[a] != lc->vt[b])
-		return lc->vt[a] < lc->vt[b];
-	return a < b;
+	if (lc->w) {
+		/* load_a / w_a < load_b / w_b, exactly: each product < 2^52 */
+		uint64_t la = (uint64_t)a->load * lc->w[b->b], lb_ = (uint64_t)b->load * lc->w[a->b];
+		if (la != lb_)
+			return la < lb_;
+	} else if (a->load != b->load) {
+		return a->load < b->load;
+	}
+	if (a->vt != b->vt)
+		return a->vt < b->vt;
+	return a->b < b->b;
 }
 
-static void heap_swap(struct lc_state *lc, uint32_t i, uint32_t j)
+static void heap_put(struct lc_state *lc, uint32_t i, struct lc_ent e)
 {
-	uint32_t t = lc->heap[i];
-	lc->heap[i] = lc->heap[j];
-	lc->heap[j] = t;
-	lc->hpos[lc->heap[i]] = i;
-	lc->hpos[lc->heap[j]] = j;
+	lc->heap[i] = e;
+	lc->hpos[e.b] = i;
 }
 
 static void heap_fix(struct lc_state *lc, uint32_t i)
 {
-	while (i > 0 && lc_less(lc, lc->heap[i], lc->heap[(i - 1) / 2])) {
-		heap_swap(lc, i, (i - 1) / 2);
-		i = (i - 1) / 2;
+	struct lc_ent e = lc->heap[i];
+	while (i > 0 && lc_less(lc, &e, &lc->heap[(i - 1) / 4])) {
+		heap_put(lc, i, lc->heap[(i - 1) / 4]);
+		i = (i - 1) / 4;
 	}
 	for (;;) {
-		uint32_t l = 2 * i + 1, m = i;
-		if (l < lc->nheap && lc_less(lc, lc->heap[l], lc->heap[m]))
-			m = l;
-		if (l + 1 < lc->nheap && lc_less(lc, lc->heap[l + 1], lc->heap[m]))
-			m = l + 1;
-		if (m == i)
-			return;
-		heap_swap(lc, i, m);
+		uint32_t c = 4 * i + 1, m = LB_NONE;
+		if (c >= lc->nheap)
+			break;
+		uint32_t end = c + 4 < lc->nheap ? c + 4 : lc->nheap;
+		m = c;
+		for (uint32_t k = c + 1; k < end; k++)
+			if (lc_less(lc, &lc->heap[k], &lc->heap[m]))
+				m = k;
+		if (!lc_less(lc, &lc->heap[m], &e))
+			break;
+		heap_put(lc, i, lc->heap[m]);
 		i = m;
 	}
+	heap_put(lc, i, e);
 }
 
 static int lc_init(struct lb *lb, struct inst *in)
@@ -517,12 +536,22 @@ static int lc_init(struct lb *lb, struct inst *in)
 	uint32_t nb = lb->nb;
 	struct lc_state *lc = calloc(1, sizeof *lc);
 	if (!(in->ps = lc) ||
-	    !(lc->heap = malloc(nb * sizeof *lc->heap)) ||
+	    !(lc->mem = malloc((nb + 4) * sizeof *lc->heap)) ||
 	    !(lc->hpos = malloc(nb * sizeof *lc->hpos)) ||
 	    !(lc->vt = malloc(nb * sizeof *lc->vt)))
 		return SIM_ENOMEM;
+	/* entry 1 on a line's start: 4i + 1 .. 4i + 4 share one line */
+	uintptr_t at = ((uintptr_t)lc->mem + 16 + 63) & ~(uintptr_t)63;
+	lc->heap = (struct lc_ent *)(at - 16);   /* at most 63 bytes in */
 	lc->load = in->load;
-	lc->be = c->be;
+	if (!c->equal_weights) {
+		uint32_t *w = malloc(nb * sizeof *w);
+		if (!w)
+			return SIM_ENOMEM;
+		for (uint32_t b = 0; b < nb; b++)
+			w[b] = c->be[b].weight;
+		lc->w = w;
+	}
 	for (uint32_t b = 0; b < nb; b++) {
 		lc->hpos[b] = LB_NONE;
 		/* half a stride in: weights 5, 1, 1 give a a a b c a a */
@@ -535,19 +564,22 @@ static void lc_fini(struct inst *in)
 {
 	struct lc_state *lc = in->ps;
 	if (lc)
-		free(lc->heap), free(lc->hpos), free(lc->vt);
+		free(lc->mem), free(lc->hpos), free(lc->vt), free((void *)lc->w);
 	free(lc);
 }
 
 static int lc_rebuild(struct lb *lb, struct inst *in)
 {
 	struct lc_state *lc = in->ps;
+	/* the heap's virtual times back to the backends' */
+	for (uint32_t i = 0; i < lc->nheap; i++)
+		lc->vt[lc->heap[i].b] = lc->heap[i].vt;
 	/* a returning backend takes the least virtual time in play, so it
 	 * neither wins every tie nor waits out a backlog */
 	double vmin = INFINITY;
 	for (uint32_t i = 0; i < lc->nheap; i++)
-		if (lc->vt[lc->heap[i]] < vmin)
-			vmin = lc->vt[lc->heap[i]];
+		if (lc->heap[i].vt < vmin)
+			vmin = lc->heap[i].vt;
 	for (uint32_t b = 0; b < lb->nb; b++) {
 		if (lc->hpos[b] == LB_NONE && !in->flags[b] && vmin < INFINITY &&
 		    lc->vt[b] < vmin)
@@ -556,19 +588,20 @@ static int lc_rebuild(struct lb *lb, struct inst *in)
 	}
 	lc->nheap = 0;
 	for (uint32_t i = 0; i < in->navail; i++) {
-		lc->heap[lc->nheap] = in->avail[i];
-		lc->hpos[in->avail[i]] = lc->nheap++;
+		uint32_t b = in->avail[i];
+		heap_put(lc, lc->nheap++, (struct lc_ent){ .vt = lc->vt[b], .load = lc->load[b], .b = b });
 	}
-	for (uint32_t i = lc->nheap / 2; i-- > 0;)
-		heap_fix(lc, i);
+	for (uint32_t i = lc->nheap / 4 + 1; i-- > 0;)
+		if (i < lc->nheap)
+			heap_fix(lc, i);
 	return 0;
 }
 
 static uint32_t lc_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t h)
 {
 	struct lc_state *lc = in->ps;
-	uint32_t b = lc->heap[0];
-	lc->vt[b] += 1.0 / lc->be[b].weight;
+	uint32_t b = lc->heap[0].b;
+	lc->heap[0].vt += 1.0 / (lc->w ? lc->w[b] : lb->cfg->be[0].weight);
 	heap_fix(lc, 0);
 	return b;
 }
@@ -576,8 +609,11 @@ static uint32_t lc_pick(struct sim *s, struct lb *lb, struct inst *in, uint64_t 
 static void lc_load_changed(const struct lb *lb, struct inst *in, uint32_t b)
 {
 	struct lc_state *lc = in->ps;
-	if (lc->hpos[b] != LB_NONE)
-		heap_fix(lc, lc->hpos[b]);
+	uint32_t i = lc->hpos[b];
+	if (i != LB_NONE) {
+		lc->heap[i].load = lc->load[b];
+		heap_fix(lc, i);
+	}
 }
 
 /* ---- sampling: p2c and the EWMA policies -------------------------------- */
@@ -604,10 +640,13 @@ static inline uint32_t sample_least(struct sim *s, struct lb *lb, struct inst *i
 			}
 		pick[got++] = t;
 	}
-	uint32_t best = in->avail[pick[0]], ties = 1;
+	/* with every backend available, avail[i] is i: one miss less a
+	 * choice over many backends */
+	const uint32_t *av = n == lb->nb ? NULL : in->avail;
+	uint32_t best = av ? av[pick[0]] : pick[0], ties = 1;
 	double bc = cost(lb, in, best, s->now_ns);
 	for (uint32_t i = 1; i < k; i++) {
-		uint32_t b = in->avail[pick[i]];
+		uint32_t b = av ? av[pick[i]] : pick[i];
 		double cb = cost(lb, in, b, s->now_ns);
 		if (cb < bc) {
 			best = b, bc = cb, ties = 1;
@@ -625,6 +664,10 @@ static inline uint32_t sample_least(struct sim *s, struct lb *lb, struct inst *i
 
 static double p2c_cost(const struct lb *lb, const struct inst *in, uint32_t b, int64_t now)
 {
+	/* with equal weights the load orders as load / weight does (distinct
+	 * loads stay distinct), without reading the weight */
+	if (lb->cfg->equal_weights)
+		return (double)in->load[b];
 	return (double)in->load[b] / lb->cfg->be[b].weight;
 }
 
@@ -2570,19 +2613,23 @@ static void lb_done(struct sim *s, struct sim_node *n, struct request *req)
 	/* an event store's conflict is a 409: an answer, not a 5xx, to
 	 * Envoy's outlier detection and to nginx's max_fails alike */
 	int answered = req->status == REQ_OK || req->status == REQ_CONFLICT;
-	in->sr_all[b]++;
-	in->sr_ok[b] += answered;
 	if (c->max_fails)
 		passive_check(s, n, lb, f->inst, b, answered);
 	if (req->status != REQ_OK && s->measuring)
 		lb->bs[b].failed++;
-	if (!answered) {
-		if (c->od.on && ++in->c5xx[b] >= c->od.consecutive) {
+	/* outlier detection's counters, kept only when it is on: over 10^5
+	 * backends each is a cache miss a reply */
+	if (c->od.on) {
+		in->sr_all[b]++;
+		in->sr_ok[b] += answered;
+		if (!answered) {
+			if (++in->c5xx[b] >= c->od.consecutive) {
+				in->c5xx[b] = 0;
+				eject(s, n, lb, in, f->inst, b, c->od.enforce_5xx);
+			}
+		} else {
 			in->c5xx[b] = 0;
-			eject(s, n, lb, in, f->inst, b, c->od.enforce_5xx);
 		}
-	} else {
-		in->c5xx[b] = 0;
 	}
 	pool_put(&lb->flights, f);
 	sim_finish(s, req);

@@ -33,6 +33,7 @@ void sweep_free(struct sweep *set)
 		free(set->param_paths[i]);
 	free(set->param_paths);
 	free(set->param_nvalues);
+	free(set->param_unit);
 	yt_free(set->tree);
 	yt_free(set->base);
 	free(set->file);
@@ -90,9 +91,12 @@ static int value_unit(const struct yt_node *n, double *v)
 	return SWEEP_TEXT;
 }
 
-int sweep_param_unit(const struct sweep *set, size_t i)
+/* values_unit is the unit of a swept path's list of values, as
+ * sweep_param_unit gives it: worked out once, when the sweep is read, as a
+ * file's every row asks for it (over a sweep of 20,000 values, each row
+ * reading the whole list made the files quadratic in the points) */
+static int values_unit(const struct yt_node *vals)
 {
-	const struct yt_node *vals = yt_val(set->sweep, i);
 	int unit = SWEEP_NUMBER, nonzero = 0;
 	for (size_t k = 0; k < vals->n; k++) {
 		double v;
@@ -108,6 +112,11 @@ int sweep_param_unit(const struct sweep *set, size_t i)
 	}
 	/* a plain number other than 0 beside durations or rates: text */
 	return unit != SWEEP_NUMBER && nonzero ? SWEEP_TEXT : unit;
+}
+
+int sweep_param_unit(const struct sweep *set, size_t i)
+{
+	return set->param_unit[i];
 }
 
 void sweep_param_column(const struct sweep *set, size_t i, char *buf, size_t len)
@@ -337,7 +346,8 @@ static int expand(struct sweep *set, const struct sc_override *sets, size_t nset
 		set->nparams = sw->n / 2;
 		set->param_paths = calloc(set->nparams, sizeof *set->param_paths);
 		set->param_nvalues = calloc(set->nparams, sizeof *set->param_nvalues);
-		if (!set->param_paths || !set->param_nvalues)
+		set->param_unit = calloc(set->nparams, sizeof *set->param_unit);
+		if (!set->param_paths || !set->param_nvalues || !set->param_unit)
 			return sim_errf(err, SIM_ENOMEM, "out of memory");
 		for (size_t i = 0; i < set->nparams; i++) {
 			const struct yt_node *k = yt_key(sw, i), *vals = yt_val(sw, i);
@@ -359,6 +369,7 @@ static int expand(struct sweep *set, const struct sc_override *sets, size_t nset
 					       "more than %d points in all", SWEEP_MAX_POINTS);
 			npoints *= vals->n;
 			set->param_nvalues[i] = vals->n;
+			set->param_unit[i] = values_unit(vals);
 			if (!(set->param_paths[i] = strdup(k->str)))
 				return sim_errf(err, SIM_ENOMEM, "out of memory");
 		}

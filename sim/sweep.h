@@ -50,6 +50,8 @@ struct sweep {
 	size_t nparams;                /* sweep parameters (0 without sweep) */
 	char **param_paths;            /* [nparams] */
 	size_t *param_nvalues;         /* [nparams] values of each */
+	int *param_unit;               /* [nparams] each one's unit
+					* (sweep_param_unit) */
 	size_t compare;                /* the parameter compare.csv pairs the
 					* values of (`compare:`, default the
 					* first) */

@@ -120,6 +120,25 @@ static int outstanding_ok(size_t n, size_t *violations)
 	return *violations == 0;
 }
 
+/* weighted_ok checks, for every logged pick among nodes 1..n (weights
+ * w), that no other backend had fewer requests out over its weight:
+ * out_b / w_b < out_pick / w_pick, compared as products. */
+static int weighted_ok(size_t n, const uint32_t *w, size_t *violations)
+{
+	*violations = 0;
+	for (size_t i = 0; i < lg.n; i++) {
+		uint64_t out[64] = { 0 };
+		for (size_t j = i >= 2000 ? i - 2000 : 0; j < i; j++)
+			if (lg.p[j].end > lg.p[i].start)
+				out[lg.p[j].node - 1]++;
+		uint32_t p = lg.p[i].node - 1;
+		for (uint32_t b = 0; b < n; b++)
+			if (out[b] * w[p] < out[p] * w[b])
+				++*violations;
+	}
+	return *violations == 0;
+}
+
 static const char *lc_yaml(const char *policy, int backends, double rate)
 {
 	static char buf[1024];
@@ -148,6 +167,13 @@ static void test_balancer_least_loaded_invariant(void **state)
 
 	set = run_logged(lc_yaml("p2c", 2, 1.6), &r);
 	assert_true(outstanding_ok(2, &v));
+	rep_result_fini(&r);
+	sweep_free(set);
+
+	/* 60 backends: four levels of least_connections' 4-ary heap */
+	set = run_logged(lc_yaml("least_connections", 60, 40), &r);
+	assert_true(lg.n > 5000);
+	assert_true(outstanding_ok(60, &v));
 	rep_result_fini(&r);
 	sweep_free(set);
 
@@ -189,6 +215,42 @@ static void test_balancer_even_share_follows_a_scale(void **state)
 	assert_true(isnan(simtest_node(set->points[0], &r, 0, 0, "even_share")));
 	rep_result_fini(&r);
 	sweep_free(set);
+}
+
+/* Weighted least_connections picks the fewest requests out over weight
+ * (weights 5, 1, 1, 3, 2, about 1.4 requests out each); weighted random,
+ * the control, does not. */
+static void test_balancer_least_connections_weighted(void **state)
+{
+	static const uint32_t w[] = { 5, 1, 1, 3, 2 };
+	static const char *const policies[] = { "least_connections", "weighted_random" };
+	for (size_t k = 0; k < 2; k++) {
+		char yaml[1024];
+		snprintf(yaml, sizeof yaml,
+			 "duration: 200s\n"
+			 "workloads:\n  u: {arrival: {process: poisson, rate: 7/s}, target: lb}\n"
+			 "nodes:\n"
+			 "  lb: {type: balancer, policy: %s, backends: [a, b, c, d, e], weights: [5, 1, 1, 3, 2]}\n"
+			 "  a: {type: service, workers: 1000, service: {dist: exponential, mean: 1s}}\n"
+			 "  b: {type: service, workers: 1000, service: {dist: exponential, mean: 1s}}\n"
+			 "  c: {type: service, workers: 1000, service: {dist: exponential, mean: 1s}}\n"
+			 "  d: {type: service, workers: 1000, service: {dist: exponential, mean: 1s}}\n"
+			 "  e: {type: service, workers: 1000, service: {dist: exponential, mean: 1s}}\n",
+			 policies[k]);
+		struct rep_result r;
+		size_t v;
+		struct sweep *set = run_logged(yaml, &r);
+		assert_true(lg.n > 1000);
+		int ok = weighted_ok(5, w, &v);
+		print_message("    %s: %zu picks, %zu with a backend less loaded over its weight\n",
+			      policies[k], lg.n, v);
+		if (k == 0)
+			assert_true(ok);
+		else
+			assert_false(ok);
+		rep_result_fini(&r);
+		sweep_free(set);
+	}
 }
 
 /* At low load every backend is idle at each arrival: ties.  They must not
@@ -1224,6 +1286,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_balancer_smooth_weighted_round_robin),
 		cmocka_unit_test(test_balancer_least_loaded_invariant),
+		cmocka_unit_test(test_balancer_least_connections_weighted),
 		cmocka_unit_test(test_balancer_ties_do_not_favour_the_first),
 		cmocka_unit_test(test_balancer_adds_exactly_its_overhead),
 		cmocka_unit_test(test_balancer_layer4_pins_connections),

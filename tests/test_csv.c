@@ -128,6 +128,10 @@ static void test_csv_numbers(void **state)
 		{ 1.0 / 3, "0.333333333" }, { 123456789, "123456789" },
 		{ 1234567890, "1.23456789e+09" }, { 1e-12, "1e-12" },
 		{ 2.0 / 3 * 1e-7, "6.66666667e-08" }, { NAN, "NaN" }, { -NAN, "NaN" },
+		/* whole numbers take a path of their own: its edges */
+		{ -0.0, "-0" }, { -7, "-7" }, { 999999999, "999999999" },
+		{ -999999999, "-999999999" }, { 1e9, "1e+09" }, { -1e9, "-1e+09" },
+		{ 4294967296.0, "4.2949673e+09" }, { 1e300, "1e+300" }, { INFINITY, "inf" },
 	};
 	int wrong = 0;
 	for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
@@ -136,6 +140,23 @@ static void test_csv_numbers(void **state)
 		const char *got = captured(f);
 		if (strcmp(got, nums[i].text)) {
 			print_error("%.17g: got %s, expected %s\n", nums[i].v, got, nums[i].text);
+			wrong++;
+		}
+	}
+	assert_int_equal(wrong, 0);
+	/* and every whole number as printf writes it, at random over the
+	 * range that path takes, and beyond */
+	uint64_t x = 88172645463325252u;
+	char want[32];
+	for (int i = 0; i < 100000 && !wrong; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		double v = (double)(int64_t)(x % 4000000001u) - 2000000000.0;
+		FILE *f = capture();
+		csv_num(f, v);
+		const char *got = captured(f);
+		snprintf(want, sizeof want, "%.9g", v);
+		if (strcmp(got, want)) {
+			print_error("%.17g: got %s, printf gives %s\n", v, got, want);
 			wrong++;
 		}
 	}
