@@ -83,7 +83,7 @@ static void put_hist(struct repio_buf *b, const struct hist *h)
 static void put_whist(struct repio_buf *b, const struct whist *h)
 {
 	/* only the buckets that count something */
-	uint32_t lo = h->lo, hi = h->hi;
+	uint32_t lo = h->total ? h->ulo : 0, hi = h->total ? h->uhi : 0;
 	while (lo < hi && !h->counts[lo - h->lo])
 		lo++;
 	while (hi > lo && !h->counts[hi - 1 - h->lo])
@@ -254,6 +254,7 @@ static int get_whist(struct reader *r, struct whist *h)
 		return 0;
 	}
 	h->total = total;
+	h->ulo = (uint32_t)lo, h->uhi = (uint32_t)hi;
 	return 0;
 }
 

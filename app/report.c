@@ -111,6 +111,8 @@ struct report_point_acc {
 	unsigned char **agg;             /* [component][column]: how each of
 					  * a row's columns folds (enum
 					  * col_agg), worked out once */
+	size_t *nc;                      /* [component]: a row's columns */
+	size_t nlc;                      /* a link row's columns */
 	struct outputs_cell *links;      /* [link channels x LINK columns] */
 	uint32_t nlinks;                 /* link channels (links.csv rows) */
 	struct window_acc *ts;
@@ -154,6 +156,7 @@ static void acc_free(struct report_point_acc *a)
 	for (size_t k = 0; a->agg && k < a->ncells; k++)
 		free(a->agg[k]);
 	free(a->agg);
+	free(a->nc);
 	free(a->links);
 	for (size_t t = 0; a->ts && t < a->nts; t++)
 		whist_fini(&a->ts[t].lat);
@@ -177,10 +180,11 @@ static struct report_point_acc *acc_new(const struct scenario *sc,
 	a->scopes = calloc(a->nscopes, sizeof *a->scopes);
 	a->cells = calloc(sc->ncomponents ? sc->ncomponents : 1, sizeof *a->cells);
 	a->agg = calloc(sc->ncomponents ? sc->ncomponents : 1, sizeof *a->agg);
+	a->nc = calloc(sc->ncomponents ? sc->ncomponents : 1, sizeof *a->nc);
 	a->ncells = a->cells && a->agg ? sc->ncomponents : 0;
 	a->nlinks = res->links.nrows;
-	a->links = calloc(a->nlinks ? (size_t)a->nlinks * model_ncols(sim_link_cols) : 1,
-			  sizeof *a->links);
+	a->nlc = model_ncols(sim_link_cols);
+	a->links = calloc(a->nlinks ? (size_t)a->nlinks * a->nlc : 1, sizeof *a->links);
 	a->nts = res->nts;
 	a->ts_window_ns = res->ts_window_ns;
 	a->ts = calloc(a->nts ? a->nts : 1, sizeof *a->ts);
@@ -190,7 +194,7 @@ static struct report_point_acc *acc_new(const struct scenario *sc,
 	size_t ncell = a->nts_node * a->node_ts_cells;
 	a->node_ts = calloc(ncell ? ncell : 1, sizeof *a->node_ts);
 	a->node_ts_n = calloc(ncell ? ncell : 1, sizeof *a->node_ts_n);
-	if (!a->scopes || !a->cells || !a->agg || !a->links || !a->ts || !a->node_ts ||
+	if (!a->scopes || !a->cells || !a->agg || !a->nc || !a->links || !a->ts || !a->node_ts ||
 	    !a->node_ts_n)
 		goto oom;
 	for (uint32_t i = 0; i < a->nscopes; i++)
@@ -198,7 +202,7 @@ static struct report_point_acc *acc_new(const struct scenario *sc,
 			goto oom;
 	for (size_t k = 0; k < sc->ncomponents; k++) {
 		const struct model_ops *ops = sc->nodes[k].ops;
-		size_t nc = model_row_cols(ops), n = (size_t)res->nodes[k].nrows * nc;
+		size_t nc = a->nc[k] = model_row_cols(ops), n = (size_t)res->nodes[k].nrows * nc;
 		if (!(a->cells[k] = calloc(n ? n : 1, sizeof *a->cells[k])) ||
 		    !(a->agg[k] = malloc(nc ? nc : 1)))
 			goto oom;
@@ -452,14 +456,14 @@ int report_fold(struct report *r, size_t p, uint32_t rep,
 			       i == 0 ? res->cost_per_hour : NAN, i == 0 ? miss_s : NAN))
 			return SIM_ENOMEM;
 	for (size_t k = 0; k < sc->ncomponents; k++) {
-		size_t nc = model_row_cols(sc->nodes[k].ops);
+		size_t nc = a->nc[k];
 		const struct node_rows *o = &res->nodes[k];
 		for (uint32_t row = 0; row < o->nrows; row++)
 			for (size_t c = 0; c < nc; c++)
 				fold_cell(&a->cells[k][row * nc + c], (enum col_agg)a->agg[k][c],
 					  o->v + (row * nc + c) * 2);
 	}
-	size_t nlc = model_ncols(sim_link_cols);
+	size_t nlc = a->nlc;
 	for (size_t i = 0; i < (size_t)a->nlinks * nlc; i++)
 		fold_cell(&a->links[i], sim_link_cols[i % nlc].agg, res->links.v + i * 2);
 	for (size_t t = 0; t < a->nts; t++) {

@@ -88,6 +88,7 @@ size_t model_ncols(const struct col_def *cols);
  * (sim.h). */
 struct node_rows {
 	uint32_t nrows;
+	size_t ncols;                /* a row's columns (model_row_cols) */
 	size_t ncells;               /* nrows * ncols * 2 */
 	double *v;                   /* [ncells] */
 };

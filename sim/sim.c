@@ -163,7 +163,8 @@ int rep_result_init(struct rep_result *r, const struct scenario *sc)
 		const struct sc_node *n = &sc->nodes[k];
 		struct node_rows *o = &r->nodes[k];
 		o->nrows = sc_node_rows(n);
-		size_t cells = (size_t)o->nrows * model_row_cols(n->ops) * 2;
+		o->ncols = model_row_cols(n->ops);
+		size_t cells = (size_t)o->nrows * o->ncols * 2;
 		o->ncells = cells;
 		if (!(o->v = calloc(cells ? cells : 1, sizeof *o->v)))
 			goto oom;

@@ -324,7 +324,7 @@ static inline const struct col_def *model_row_col(const struct model_ops *ops, s
 static inline double *node_row(struct node_rows *o, const struct model_ops *ops,
 			       uint32_t r)
 {
-	return o->v + (size_t)r * model_row_cols(ops) * 2;
+	return o->v + (size_t)r * o->ncols * 2;
 }
 
 /* ---- faults --------------------------------------------------------- */

@@ -41,10 +41,18 @@ int whist_merge(struct whist *dst, const struct whist *src)
 {
 	if (!src->total)
 		return 0;
-	if (whist_cover(dst, src->lo, src->hi))
+	if (whist_cover(dst, src->ulo, src->uhi))
 		return SIM_ENOMEM;
-	for (uint32_t i = src->lo; i < src->hi; i++)
+	for (uint32_t i = src->ulo; i < src->uhi; i++)
 		dst->counts[i - dst->lo] += src->counts[i - src->lo];
+	if (!dst->total) {
+		dst->ulo = src->ulo, dst->uhi = src->uhi;
+	} else {
+		if (src->ulo < dst->ulo)
+			dst->ulo = src->ulo;
+		if (src->uhi > dst->uhi)
+			dst->uhi = src->uhi;
+	}
 	dst->total += src->total;
 	return 0;
 }
@@ -77,7 +85,7 @@ int64_t whist_quantile(const struct whist *h, double q)
 	double x = ceil(q * (double)h->total);
 	uint64_t rank = x < 1 ? 1 : x > (double)h->total ? h->total : (uint64_t)x;
 	uint64_t cum = 0;
-	for (size_t i = h->lo; i < h->hi; i++) {
+	for (size_t i = h->ulo; i < h->uhi; i++) {
 		cum += h->counts[i - h->lo];
 		if (cum >= rank)
 			return bucket_lo(i) + (bucket_width(i) - 1) / 2;
@@ -88,7 +96,7 @@ int64_t whist_quantile(const struct whist *h, double q)
 void whist_reset(struct whist *h)
 {
 	if (h->total)
-		memset(h->counts, 0, (h->hi - h->lo) * sizeof *h->counts);
+		memset(h->counts + (h->ulo - h->lo), 0, (h->uhi - h->ulo) * sizeof *h->counts);
 	h->total = 0;
 }
 
@@ -97,5 +105,5 @@ void whist_fini(struct whist *h)
 	free(h->counts);
 	h->counts = NULL;
 	h->total = 0;
-	h->lo = h->hi = 0;
+	h->lo = h->hi = h->ulo = h->uhi = 0;
 }

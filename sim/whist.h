@@ -37,6 +37,11 @@ struct whist {
 	uint64_t *counts;    /* counts[i - lo] for buckets [lo, hi) */
 	uint64_t total;
 	uint32_t lo, hi;     /* the buckets allocated (lo = hi: none) */
+	uint32_t ulo, uhi;   /* with total > 0, every bucket that counts is
+			      * in [ulo, uhi): a histogram reused from run to
+			      * run keeps the widest range it ever needed,
+			      * and merging, resetting and reading it go
+			      * over the buckets used only */
 };
 
 /* whist_index returns the bucket of v >= 0. */
@@ -76,7 +81,14 @@ static inline int whist_record_at(struct whist *h, uint32_t i)
 	if (i - h->lo >= h->hi - h->lo && whist_cover(h, i, i + 1))
 		return SIM_ENOMEM;
 	h->counts[i - h->lo]++;
-	h->total++;
+	if (!h->total++) {
+		h->ulo = i, h->uhi = i + 1;
+	} else {
+		if (i < h->ulo)
+			h->ulo = i;
+		if (i >= h->uhi)
+			h->uhi = i + 1;
+	}
 	return 0;
 }
 

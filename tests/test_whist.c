@@ -96,12 +96,53 @@ static void test_whist_merge_and_reset(void **state)
 	whist_fini(&sum);
 }
 
+/* A histogram reused from run to run keeps the widest range it ever
+ * needed; merging, resetting and its quantiles go over the buckets it
+ * used since its last reset, and lose none of them.  Then a merge into
+ * a histogram that already counts widens what it used on both sides. */
+static void test_whist_reused_counts_its_used_buckets(void **state)
+{
+	struct whist h = { 0 }, dst = { 0 };
+	assert_int_equal(whist_record(&h, 1), 0);
+	assert_int_equal(whist_record(&h, 1000000000000), 0);
+	whist_reset(&h);
+	assert_true(h.hi - h.lo > 500);        /* the range is kept */
+	assert_int_equal(whist_record(&h, 5000), 0);
+	assert_int_equal(whist_record(&h, 5000), 0);
+	assert_int_equal(whist_record(&h, 900), 0);
+	assert_int_equal(h.uhi - h.ulo, whist_index(5000) - whist_index(900) + 1);
+	assert_int_equal(whist_quantile(&h, 0), whist_quantile(&h, 0.3));
+	assert_true(whist_quantile(&h, 0) < 1000 && whist_quantile(&h, 1) > 4000);
+	assert_int_equal(whist_merge(&dst, &h), 0);
+	assert_int_equal(whist_merge(&dst, &h), 0);
+	uint64_t sum = 0;
+	for (uint32_t i = dst.lo; i < dst.hi; i++)
+		sum += dst.counts[i - dst.lo];
+	assert_int_equal(sum, 6);
+	assert_int_equal(dst.counts[whist_index(5000) - dst.lo], 4);
+	/* a value below and one above what dst used: both counted by the
+	 * next merge, and reset clears them */
+	whist_reset(&h);
+	assert_int_equal(whist_record(&h, 10), 0);
+	assert_int_equal(whist_record(&h, 10000000), 0);
+	assert_int_equal(whist_merge(&dst, &h), 0);
+	assert_int_equal(dst.total, 8);
+	assert_int_equal(whist_quantile(&dst, 0), whist_quantile(&h, 0));
+	assert_int_equal(whist_quantile(&dst, 1), whist_quantile(&h, 1));
+	whist_reset(&dst);
+	for (uint32_t i = dst.lo; i < dst.hi; i++)
+		assert_int_equal(dst.counts[i - dst.lo], 0);
+	whist_fini(&h);
+	whist_fini(&dst);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_whist_index_agrees_with_hist),
 		cmocka_unit_test(test_whist_quantiles_within_their_bound),
 		cmocka_unit_test(test_whist_merge_and_reset),
+		cmocka_unit_test(test_whist_reused_counts_its_used_buckets),
 	};
 	return cmocka_run_group_tests_name("whist", tests, NULL, NULL);
 }
