@@ -506,19 +506,15 @@ static void heap_put(struct lc_state *lc, uint32_t i, struct lc_ent e)
 	lc->hpos[e.b] = i;
 }
 
-static void heap_fix(struct lc_state *lc, uint32_t i)
+/* sift_down moves entry i below the children less than it. */
+static void sift_down(struct lc_state *lc, uint32_t i)
 {
 	struct lc_ent e = lc->heap[i];
-	while (i > 0 && lc_less(lc, &e, &lc->heap[(i - 1) / 4])) {
-		heap_put(lc, i, lc->heap[(i - 1) / 4]);
-		i = (i - 1) / 4;
-	}
 	for (;;) {
-		uint32_t c = 4 * i + 1, m = LB_NONE;
+		uint32_t c = 4 * i + 1;
 		if (c >= lc->nheap)
 			break;
-		uint32_t end = c + 4 < lc->nheap ? c + 4 : lc->nheap;
-		m = c;
+		uint32_t end = c + 4 < lc->nheap ? c + 4 : lc->nheap, m = c;
 		for (uint32_t k = c + 1; k < end; k++)
 			if (lc_less(lc, &lc->heap[k], &lc->heap[m]))
 				m = k;
@@ -528,6 +524,22 @@ static void heap_fix(struct lc_state *lc, uint32_t i)
 		i = m;
 	}
 	heap_put(lc, i, e);
+}
+
+/* heap_fix puts entry i back in order after its keys changed: up past
+ * the parents greater than it, or else down. */
+static void heap_fix(struct lc_state *lc, uint32_t i)
+{
+	struct lc_ent e = lc->heap[i];
+	uint32_t at = i;
+	while (at > 0 && lc_less(lc, &e, &lc->heap[(at - 1) / 4])) {
+		heap_put(lc, at, lc->heap[(at - 1) / 4]);
+		at = (at - 1) / 4;
+	}
+	if (at != i)
+		heap_put(lc, at, e);
+	else
+		sift_down(lc, i);
 }
 
 static int lc_init(struct lb *lb, struct inst *in)
@@ -591,9 +603,11 @@ static int lc_rebuild(struct lb *lb, struct inst *in)
 		uint32_t b = in->avail[i];
 		heap_put(lc, lc->nheap++, (struct lc_ent){ .vt = lc->vt[b], .load = lc->load[b], .b = b });
 	}
-	for (uint32_t i = lc->nheap / 4 + 1; i-- > 0;)
-		if (i < lc->nheap)
-			heap_fix(lc, i);
+	/* heapify: every parent, the last first, moved down only (one
+	 * moved up would pass parents not yet in order, and bury the least
+	 * below a greater one) */
+	for (uint32_t i = lc->nheap > 1 ? (lc->nheap - 2) / 4 + 1 : 0; i-- > 0;)
+		sift_down(lc, i);
 	return 0;
 }
 

@@ -217,6 +217,55 @@ static void test_balancer_even_share_follows_a_scale(void **state)
 	sweep_free(set);
 }
 
+/* A change of the available backends rebuilds least_connections' heap
+ * while their loads differ: a heap built badly buries the least loaded
+ * under a busier one until a later change digs it out.  Scale events
+ * every 10 s between 9 and 10 replicas, at about 2.5 requests out each:
+ * every pick between them goes to a replica with the fewest out among
+ * those up (the replicas a scale-down takes away are the last). */
+static void test_balancer_least_connections_after_rebuilds(void **state)
+{
+	char yaml[4096];
+	int at = snprintf(yaml, sizeof yaml,
+			  "duration: 200s\n"
+			  "workloads:\n  u: {arrival: {process: poisson, rate: 25/s}, target: lb}\n"
+			  "nodes:\n"
+			  "  lb: {type: balancer, policy: least_connections, backends: web}\n"
+			  "  web: {type: service, replicas: 9, workers: 1000, service: {dist: exponential, mean: 1s}}\n"
+			  "timeline:\n");
+	for (int k = 1; k < 20; k++)
+		at += snprintf(yaml + at, sizeof yaml - (size_t)at,
+			       "  - {at: %ds, node: web, do: scale, replicas: %d}\n", 10 * k,
+			       k % 2 ? 10 : 9);
+	struct rep_result r;
+	struct sweep *set = run_logged(yaml, &r);
+	assert_true(lg.n > 4000);
+	size_t bad = 0, checked = 0;
+	for (size_t i = 0; i < lg.n; i++) {
+		int64_t t = lg.p[i].start;
+		/* 50 ms clear of each change: the replicas up are known */
+		if (t % 10000000000 < 50000000 || t % 10000000000 > 9950000000)
+			continue;
+		uint32_t up = (t / 10000000000) % 2 ? 10 : 9;
+		uint32_t out[16] = { 0 };
+		for (size_t j = i >= 4000 ? i - 4000 : 0; j < i; j++)
+			if (lg.p[j].end > t && lg.p[j].unit < 16)
+				out[lg.p[j].unit]++;
+		checked++;
+		for (uint32_t b = 0; b < up; b++)
+			if (out[b] < out[lg.p[i].unit]) {
+				bad++;
+				break;
+			}
+	}
+	print_message("    %zu picks checked, %zu with a replica up that had fewer out\n",
+		      checked, bad);
+	assert_true(checked > 3000);
+	assert_int_equal(bad, 0);
+	rep_result_fini(&r);
+	sweep_free(set);
+}
+
 /* Weighted least_connections picks the fewest requests out over weight
  * (weights 5, 1, 1, 3, 2, about 1.4 requests out each); weighted random,
  * the control, does not. */
@@ -1287,6 +1336,7 @@ int main(void)
 		cmocka_unit_test(test_balancer_smooth_weighted_round_robin),
 		cmocka_unit_test(test_balancer_least_loaded_invariant),
 		cmocka_unit_test(test_balancer_least_connections_weighted),
+		cmocka_unit_test(test_balancer_least_connections_after_rebuilds),
 		cmocka_unit_test(test_balancer_ties_do_not_favour_the_first),
 		cmocka_unit_test(test_balancer_adds_exactly_its_overhead),
 		cmocka_unit_test(test_balancer_layer4_pins_connections),
