@@ -202,12 +202,15 @@ static void get_hist(struct reader *r, struct hist *h)
 	} else if (nnz > hi - lo) {
 		r->bad = 1;
 	} else {
-		for (uint64_t k = 0; k < nnz && !r->bad; k++) {
+		/* in increasing order, each once, as put_hist writes them */
+		for (uint64_t k = 0, next = lo; k < nnz && !r->bad; k++) {
 			uint64_t i = get64(r), c = get64(r);
-			if (i < lo || i >= hi)
+			if (i < next || i >= hi) {
 				r->bad = 1;
-			else
+			} else {
 				h->counts[i] = c;
+				next = i + 1;
+			}
 		}
 	}
 	uint64_t sum = 0;

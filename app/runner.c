@@ -397,14 +397,14 @@ static int run_on(const struct plan *pl, const struct runner_transport *t,
 	uint64_t total = pl->n;      /* positions in the sequence */
 	/* items run ahead of the next to fold: enough to keep every worker
 	 * busy with a batch while one slow item holds the fold back */
-	uint64_t ahead = 4 * (uint64_t)jobs * RUNNER_BATCH_MAX;
+	uint64_t bmax = t->batch_max ? t->batch_max : 1;
+	uint64_t ahead = 4 * (uint64_t)jobs * bmax;
 	if (ahead > 4096)
 		ahead = 4096;                /* a reply slot is over 1 KiB: 4 MiB */
 	/* items given to each worker and not yet answered; each one's batch:
 	 * when it went, how many items, of which point */
 	uint64_t *busy = calloc(jobs, sizeof *busy);
 	struct batch_out { double sent; uint64_t n; size_t point; } *bat = calloc(jobs, sizeof *bat);
-	uint64_t bmax = t->batch_max ? t->batch_max : 1;
 	struct pace pc = { SIZE_MAX, 0 };
 	struct runner_reply *slots = calloc(ahead, sizeof *slots);
 	/* per position in the window: 0 not sent, 1 sent, 2 its reply in */
@@ -445,7 +445,7 @@ static int run_on(const struct plan *pl, const struct runner_transport *t,
 			while (bat[i].n < b && next_send < total && next_send < next_fold + ahead) {
 				size_t q;
 				runner_item_at(set, plan_item(pl, next_send), &q, &k);
-				if (q != p || (bat[i].n && plan_skip(pl, next_send)))
+				if (q != p)
 					break;               /* a batch holds one point */
 				if (t->send(t->ctx, i, plan_item(pl, next_send))) {
 					rc = sim_errf(err, SIM_EIO, "a worker was lost");

@@ -32,14 +32,14 @@ GOALS=$W/goals
 : > $GOALS
 goal() { printf '%s|%s|%s\n' "$1" "$2" "$3" >> $GOALS; }
 
-scenario() { # file requests
+scenario() { # file requests [replications]: an M/M/1 at rho 0.9, mean service 1 s
 	rho=0.9
 	dur=$(awk -v n="$2" -v r=$rho 'BEGIN { printf "%.0f", n / r }')
 	cat > "$1" <<YAML
 name: bench-mm1
 seed: 1
 duration: ${dur}s
-replications: 1
+replications: ${3:-1}
 workloads:
   users: {arrival: {process: poisson, rate: ${rho}/s}, target: q}
 nodes:
@@ -517,16 +517,7 @@ goal "-j N efficiency at N = $jlast (the cores here; the goal is at 16)" "$(awk 
 # is.  Workers get items in batches of about 10 ms of work, and answer a
 # batch in one write (goal: -j 2 never slower than -j 1, and 1.8 times
 # faster on two idle cores).
-cat > $W/tiny.yaml <<YAML
-name: bench-tiny
-seed: 1
-duration: 10s
-replications: 100000
-workloads:
-  users: {arrival: {process: poisson, rate: 0.9/s}, target: q}
-nodes:
-  q: {type: service, service: {dist: exponential, mean: 1s}}
-YAML
+scenario $W/tiny.yaml 9 100000
 echo "Many tiny items: 10^5 replications of a 10 s M/M/1, wall time against -j 1"
 jrows $W/tiny.yaml tiny 1 2 $max
 [ -f $W/tiny.j2 ] && goal "10^5 tiny items: -j 2's speed-up over -j 1" "$(awk '{ print $3 }' $W/tiny.j2)" ">= 1.8"
@@ -535,22 +526,10 @@ jrows $W/tiny.yaml tiny 1 2 $max
 # as it ends; what stays is its scalar estimates (a dozen numbers, for the
 # intervals and paired comparisons), where a whole histogram (57 KiB) was
 # kept before.
-reps() { # file n
-	cat > "$1" <<YAML
-name: bench-reps
-seed: 1
-duration: 100s
-replications: $2
-workloads:
-  users: {arrival: {process: poisson, rate: 9/s}, target: q}
-nodes:
-  q: {type: service, service: {dist: exponential, mean: 100ms}}
-YAML
-}
 echo "Peak memory against replications (M/M/1, 900 requests each)"
-reps $W/reps-10.yaml 10
+scenario $W/reps-10.yaml 900 10
 set -- $(run_archsim $W/reps-10.yaml); r10=$4
-reps $W/reps-10000.yaml 10000
+scenario $W/reps-10000.yaml 900 10000
 set -- $(run_archsim $W/reps-10000.yaml); r10k=$4
 awk -v a=$r10 -v b=$r10k 'BEGIN { printf "peak RSS: 10 replications %.1f MiB, 10,000 replications %.1f MiB: %.0f bytes per replication (target < 1024)\n", a / 1024, b / 1024, (b - a) * 1024 / 9990 }'
 echo

@@ -2804,7 +2804,7 @@ static void lb_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 		lb->wtmp[b] = (double)st->sent;
 	}
 	sum.failed += lb->no_backend;
-	double *v = node_row(o, n->ops, 0);
+	double *v = node_row(o, 0);
 	row_write(v, &sum, sum.sent, lb->arrivals, twa_mean(&lb->out_all, now));
 	/* the spread of the requests over the backends that can take them:
 	 * sd (over the backends, not a sample's) / mean */
@@ -2815,7 +2815,7 @@ static void lb_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 	v[20] = (double)lb->no_backend;
 	v[22] = v[23] = 0;     /* a backend's column */
 	for (uint32_t b = 0; b < lb->nb && o->nrows > 1; b++) {
-		double *r = node_row(o, n->ops, 1 + b);
+		double *r = node_row(o, 1 + b);
 		row_write(r, &lb->bs[b], sum.sent, lb->bs[b].sent, twa_mean(&lb->bs[b].out, now));
 		r[16] = r[18] = NAN;
 		r[20] = 0;

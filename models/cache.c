@@ -427,10 +427,7 @@ static int64_t delay(struct sim *s, struct sim_node *n, uint32_t u,
 {
 	if (d->kind == DIST_CONSTANT && d->mean == 0)
 		return 0;
-	double x = dist_sample(d, sim_draws(s, req, (uint64_t)purpose)) * 1e9;
-	if (n->faults)
-		x *= n->faults->slow[u];
-	return x < (double)(INT64_MAX / 4) ? (int64_t)(x + 0.5) : INT64_MAX / 4;
+	return sim_slowed_ns(n, u, dist_sample(d, sim_draws(s, req, (uint64_t)purpose)) * 1e9);
 }
 
 static int64_t expiry(const struct cache *ca, int64_t now)
@@ -983,9 +980,9 @@ static void cache_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 		double e = ca->cfg->fixed ? NAN : (double)cn->st.count;
 		entries += e;
 		if (o->nrows > 1)
-			row_write(node_row(o, n->ops, 1 + u), st, e);
+			row_write(node_row(o, 1 + u), st, e);
 	}
-	double *v = node_row(o, n->ops, 0);
+	double *v = node_row(o, 0);
 	row_write(v, &sum, entries);
 	v[22] = ca->moved_n ? ca->moved_sum / (double)ca->moved_n : NAN;
 }

@@ -934,13 +934,13 @@ static void dbk_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 	struct db *d = n->state;
 	struct db_totals t;
 	db_totals(d, s->now_ns, &t);
-	db_row(node_row(o, n->ops, 0), &t);
+	db_row(node_row(o, 0), &t);
 	for (uint32_t v = 0; v < d->nu && o->nrows > 1; v++) {
 		struct db_totals one = { 0 };
 		unit_totals(&d->u[v], s->now_ns, &one);
 		one.lag_p99_s = d->lagged && d->u[v].lag.total ?
 			(double)hist_quantile(&d->u[v].lag, 0.99) * 1e-9 : NAN;
-		db_row(node_row(o, n->ops, 1 + v), &one);
+		db_row(node_row(o, 1 + v), &one);
 	}
 }
 

@@ -16,6 +16,7 @@
  */
 #include "models/eventstore.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,10 +53,10 @@ static const struct param outbox_params[] = {
 	  .doc = "the node the relay publishes each event to (a queue, whose consumers are the downstream services)" },
 	{ .name = "interval", .type = PARAM_DURATION, PARAM_FIELD(struct es_outbox, interval_ns),
 	  .min_ns = 1, .def = "500ms",
-	  .doc = "how often the relay polls the outbox for events not yet published (Eventuate CDC's polling reader, pollingIntervalInMilliseconds 500)" },
+	  .doc = "how long the relay waits after a poll that found nothing, or whose publishes failed, before it polls again; after a poll that published events it polls again at once (Eventuate CDC's polling reader, pollingIntervalInMilliseconds 500)" },
 	{ .name = "batch", .type = PARAM_UINT, PARAM_FIELD(struct es_outbox, batch),
 	  .umin = 1, .umax = 100000000, .def = "1000",
-	  .doc = "the most events one poll publishes, oldest first (Eventuate's maxEventsPerPolling, 1000); the rest wait for the next poll" },
+	  .doc = "the most events one poll publishes, oldest first (Eventuate's maxEventsPerPolling, 1000); the poll waits for all their acknowledgements, and the rest wait for the next poll" },
 	{ 0 }
 };
 
@@ -115,7 +116,7 @@ static const struct param es_params[] = {
 	{ .name = "outbox", .type = PARAM_MAP, PARAM_FIELD(struct es_cfg, outbox),
 	  .sub = &outbox_table, .shape = "{to: NODE, interval: 500ms, batch: 1000}",
 	  .def_doc = "none",
-	  .doc = "a transactional outbox: each committed event is also written to an outbox in the same write, and a relay polls it every interval and publishes what it finds to `to`, at least once (a refused publish stays in the outbox for the next poll)" },
+	  .doc = "a transactional outbox: each committed event is also written to an outbox in the same write, and a relay polls it and publishes what it finds to `to`, at least once: it polls again as soon as a poll's publishes are acknowledged, and waits `interval` after a poll that found nothing or had a publish refused (the refused stay at the outbox's head)" },
 	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
 	{ 0 }
 };
@@ -160,10 +161,13 @@ struct es {
 	struct sim_timer close_t, flush_t;
 	uint32_t *subs, nsubs;          /* projections fed */
 	/* the outbox: events committed and not yet published (a ring of
-	 * their keys and commit times), and the relay's own publishes */
-	struct obx { uint64_t key; int64_t commit_ns; } *ob;
-	size_t ob_head, ob_len, ob_cap;
-	uint64_t ob_sent;
+	 * their keys and commit times), oldest first; the first ob_fly of
+	 * them are the poll's publishes out, numbered (request.issue) from
+	 * ob_fly_seq, ob_left of them not answered yet */
+	struct obx { uint64_t key; int64_t commit_ns; int refused; } *ob;
+	size_t ob_head, ob_len, ob_cap, ob_fly, ob_left;
+	uint64_t ob_sent, ob_fly_seq;
+	int ob_polling;                 /* inside poll_outbox's sends */
 	uint64_t seq;                   /* events committed, ever */
 	uint64_t stored;                /* events kept */
 	/* since warm-up's end */
@@ -353,42 +357,83 @@ static int ob_push(struct es *e, uint64_t key, int64_t commit_ns)
 		e->ob_head = 0;
 		e->ob_cap = cap;
 	}
-	e->ob[(e->ob_head + e->ob_len++) % e->ob_cap] = (struct obx){ key, commit_ns };
+	e->ob[(e->ob_head + e->ob_len++) % e->ob_cap] = (struct obx){ key, commit_ns, 0 };
 	return 0;
 }
 
-/* poll: the outbox relay polls, and publishes up to `batch` of the events
- * waiting, oldest first, each as a publish of the store's own to `to`; it
- * hears of each in es_done.  The next poll is an event of its own, since
- * a publish may start work at once. */
+/* ob_at is the outbox's k-th oldest event. */
+static struct obx *ob_at(struct es *e, size_t k)
+{
+	return &e->ob[(e->ob_head + k) % e->ob_cap];
+}
+
+/* The relay is Eventuate CDC's polling reader (PollingDao): a poll reads
+ * up to `batch` events not yet published, oldest first, publishes them
+ * all and waits for every acknowledgement before it marks them
+ * published; then it polls again at once, and only a poll that found
+ * nothing waits `interval`.  A failed publish fails the poll: nothing of
+ * it is marked (here: the refused events stay at the outbox's head, in
+ * their order; those acknowledged are not sent again), and the relay
+ * waits `interval` before it tries again. */
+
+/* poll_over: every publish of the poll is answered. */
+static void poll_over(struct sim *s, struct sim_node *n, struct es *e)
+{
+	size_t w = e->ob_fly, refused = 0;
+	for (size_t k = e->ob_fly; k-- > 0;)
+		if (ob_at(e, k)->refused) {
+			*ob_at(e, --w) = *ob_at(e, k);
+			refused++;
+		}
+	e->ob_head = (e->ob_head + w) % e->ob_cap;
+	e->ob_len -= w;
+	e->ob_fly = 0;
+	int64_t wait = refused ? e->c->outbox.interval_ns : 0;
+	if (!sim_schedule(s, s->now_ns + wait, n->id, ES_EV_POLL, NULL, 0))
+		s->oom = 1;
+}
+
 static void poll_outbox(struct sim *s, struct sim_node *n)
 {
 	struct es *e = n->state;
 	const struct es_outbox *o = &e->c->outbox;
-	if (!sim_schedule(s, s->now_ns + o->interval_ns, n->id, ES_EV_POLL, NULL, 0))
-		return;
-	for (uint32_t k = 0; k < o->batch && e->ob_len; k++) {
-		struct obx x = e->ob[e->ob_head];
+	e->ob_fly_seq = e->ob_sent;
+	e->ob_polling = 1;
+	while (e->ob_fly < o->batch && e->ob_fly < e->ob_len) {
+		struct obx *x = ob_at(e, e->ob_fly);
 		struct request *r = sim_request_new(s);
-		if (!r)
-			return;
-		e->ob_head = (e->ob_head + 1) % e->ob_cap;
-		e->ob_len--;
-		r->ident = rng_key(s->run_key ^ (uint64_t)n->id << 40 ^ 0x6f62, e->ob_sent++);
-		r->key = x.key;
+		if (!r) {
+			s->oom = 1;
+			break;
+		}
+		x->refused = 0;
+		e->ob_fly++;
+		e->ob_left++;
+		r->ident = rng_key(s->run_key ^ (uint64_t)n->id << 40 ^ 0x6f62, e->ob_sent);
+		r->issue = e->ob_sent++;        /* its place in the poll */
+		r->key = x->key;
 		r->keyed = 1;
 		r->write = 1;
-		r->birth_ns = x.commit_ns;      /* the event's commit */
+		r->birth_ns = x->commit_ns;     /* the event's commit */
 		r->reply_to = n->id;
 		sim_send(s, o->to, r);
 	}
+	e->ob_polling = 0;
+	if (!e->ob_fly) {
+		if (!sim_schedule(s, s->now_ns + o->interval_ns, n->id, ES_EV_POLL, NULL, 0))
+			s->oom = 1;
+	} else if (!e->ob_left) {
+		poll_over(s, n, e);
+	}
 }
 
-/* es_done: a publish of the relay's is over: done, or refused and back
- * in the outbox for the next poll (at least once). */
+/* es_done: a publish of the relay's is answered: acknowledged, or
+ * refused and left in the outbox (at least once). */
 static void es_done(struct sim *s, struct sim_node *n, struct request *req)
 {
 	struct es *e = n->state;
+	uint64_t k = req->issue - e->ob_fly_seq;
+	assert(k < e->ob_fly && e->ob_left);
 	if (req->status == REQ_OK) {
 		if (s->measuring) {
 			e->published++;
@@ -397,10 +442,11 @@ static void es_done(struct sim *s, struct sim_node *n, struct request *req)
 	} else {
 		if (s->measuring)
 			e->republished++;
-		if (ob_push(e, req->key, req->birth_ns))
-			s->oom = 1;
+		ob_at(e, k)->refused = 1;
 	}
 	sim_request_free(s, req);
+	if (!--e->ob_left && !e->ob_polling)
+		poll_over(s, n, e);
 }
 
 /* commit_batch: the batch's write is durable. */
@@ -632,7 +678,7 @@ static const struct col_def es_cols[] = {
 	{ "events_stored", COL_MEAN, "eventstore: events kept at the end of the run (every event, or each stream's last max_count)" },
 	{ "aggregates", COL_MEAN, "eventstore: aggregates (streams) with events at the end of the run" },
 	{ "outbox_published", COL_SUM, "eventstore: events the outbox relay published (acknowledged)" },
-	{ "outbox_delay_mean_s", COL_RATIO, "eventstore: from an event's commit to its publish's acknowledgement: the relay's polling wait, and any polls it waited for room in a batch or after a refusal" },
+	{ "outbox_delay_mean_s", COL_RATIO, "eventstore: from an event's commit to its publish's acknowledgement: the relay's wait after an empty poll, and the polls it waited for room in a batch or after a refusal" },
 	{ "outbox_republished", COL_SUM, "eventstore: publishes refused (a full queue) and left in the outbox for the next poll" },
 	{ NULL, 0, NULL },
 };
@@ -640,7 +686,7 @@ static const struct col_def es_cols[] = {
 static void es_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 {
 	struct es *e = n->state;
-	double *v = node_row(o, n->ops, 0);
+	double *v = node_row(o, 0);
 	v[0] = (double)e->arrivals;
 	v[2] = (double)e->failed;
 	v[4] = station_utilization(&e->st, s->now_ns);

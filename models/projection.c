@@ -100,8 +100,8 @@ struct pev {
 struct applier {
 	struct pev *q;                  /* ring: waiting, head being applied */
 	size_t head, len, cap;
-	uint64_t hist_left, hist_done;  /* a rebuild's kept events to replay */
-	uint64_t hist_total;            /* its share of them */
+	uint64_t hist_left, hist_done;  /* a rebuild's kept events to replay,
+					 * and replayed: its share of them */
 	uint64_t pos;                   /* order of the last event applied */
 	uint64_t eid;                   /* the identity of the event at work */
 	uint32_t attempts;              /* its failed attempts so far */
@@ -230,7 +230,8 @@ static void applied(struct sim *s, struct sim_node *n, struct pj *p, uint32_t j)
 		 * the history: the kept events are each stream's last, so
 		 * they reach back to the first event */
 		a->pos = a->hist_left ?
-			(uint64_t)((double)p->end * (double)a->hist_done / (double)a->hist_total) :
+			(uint64_t)((double)p->end * (double)a->hist_done /
+					  (double)(a->hist_left + a->hist_done)) :
 			p->end;
 	} else {
 		struct pev *e = &a->q[a->head];
@@ -313,7 +314,7 @@ static void rebuild(struct sim *s, struct sim_node *n, struct pj *p)
 		struct applier *a = &p->ap[j];
 		halt(s, p, a);
 		a->head = a->len = 0;     /* the events waiting are among the kept */
-		a->hist_total = a->hist_left = e / p->na + (j < e % p->na);
+		a->hist_left = e / p->na + (j < e % p->na);
 		a->hist_done = 0;
 		a->pos = a->hist_left ? 0 : p->end;
 		a->attempts = 0;
@@ -502,7 +503,7 @@ static const struct col_def pj_cols[] = {
 static void pj_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 {
 	struct pj *p = n->state;
-	double *v = node_row(o, n->ops, 0);
+	double *v = node_row(o, 0);
 	v[0] = (double)p->arrivals;
 	v[2] = p->sojourn_s;
 	v[3] = (double)p->done;

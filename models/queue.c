@@ -866,10 +866,10 @@ static void q_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 		busy += twa_mean(&st->busy, s->now_ns);
 		backlog += twa_mean(&st->backlog, s->now_ns);
 		if (o->nrows > 1)
-			row_write(node_row(o, n->ops, 1 + (uint32_t)i), st, s->now_ns,
+			row_write(node_row(o, 1 + (uint32_t)i), st, s->now_ns,
 				  c->groups[i].count);
 	}
-	double *v = node_row(o, n->ops, 0);
+	double *v = node_row(o, 0);
 	row_write(v, &all, s->now_ns, 0);
 	v[10] = backlog;
 	v[18] = busy / consumers;

@@ -44,6 +44,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "models/station.h"
 #include "sim/autoscale.h"
 #include "sim/codel.h"
 #include "sim/pause.h"
@@ -635,29 +636,6 @@ static void svc_fini(struct sim *s, struct sim_node *n)
 	n->state = NULL;
 }
 
-/* held_add / held_remove: replica r's list of what it holds gains or
- * loses req. */
-static void held_add(struct service *sv, uint32_t r, struct request *req)
-{
-	struct replica *rp = &sv->rep[r];
-	req->hprev = NULL;
-	req->hnext = rp->held;
-	if (rp->held)
-		rp->held->hprev = req;
-	rp->held = req;
-}
-
-static void held_remove(struct service *sv, uint32_t r, struct request *req)
-{
-	struct replica *rp = &sv->rep[r];
-	if (req->hprev)
-		req->hprev->hnext = req->hnext;
-	else
-		rp->held = req->hnext;
-	if (req->hnext)
-		req->hnext->hprev = req->hprev;
-}
-
 /* reject ends req, which replica r has no room for (a full queue, the
  * rate limit), as rejected. */
 static void reject(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r,
@@ -707,7 +685,7 @@ static void start(struct sim *s, struct sim_node *n, struct service *sv,
 	int64_t wait = now - req->node_arrival_ns;
 	rp->busy++;
 	if (sv->track == HELD_LIST)
-		held_add(sv, r, req);
+		held_add(&sv->rep[r].held, req);
 	STAT(sv, r, {
 		twa_add(&st->busy, now, 1);
 		st->started++;
@@ -795,7 +773,7 @@ static void resume(struct sim *s, struct sim_node *n, struct service *sv, uint32
 	int64_t now = s->now_ns, left = (int64_t)req->seq;
 	int64_t wait = now - (int64_t)req->timer.seq, served = (int64_t)req->waiting;
 	sv->rep[r].busy++;
-	held_add(sv, r, req);
+	held_add(&sv->rep[r].held, req);
 	STAT(sv, r, {
 		twa_add(&st->busy, now, 1);
 		st->wait_sum_ns += (double)wait;
@@ -891,7 +869,7 @@ static void release(struct sim *s, struct sim_node *n, struct service *sv,
 	int64_t now = s->now_ns;
 	rp->busy--;
 	if (sv->track == HELD_LIST)
-		held_remove(sv, r, req);
+		held_remove(&sv->rep[r].held, req);
 	if (__builtin_expect(sv->cfg->discipline != DISC_FIFO, 0)) {
 		if (serve_next(s, n, sv, r, now))
 			return;
@@ -1031,7 +1009,7 @@ static int preempt(struct sim *s, struct sim_node *n, struct service *sv, uint32
 	int64_t now = s->now_ns;
 	int64_t left = v->timer.ev->time_ns - now;
 	sim_timer_cancel(&v->timer);
-	held_remove(sv, r, v);
+	held_remove(&sv->rep[r].held, v);
 	rp->busy--;
 	count[k]--;
 	STAT(sv, r, twa_add(&st->busy, now, -1));
@@ -1272,7 +1250,7 @@ served(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r, struct
 	    sim_calls_start(s, n, r, req, &sv->cfg->calls)) {
 		STAT(sv, r, twa_add(&st->calling, s->now_ns, 1));
 		if (sv->track == HELD_SCAN)
-			held_add(sv, r, req);
+			held_add(&sv->rep[r].held, req);
 		return;
 	}
 	complete(s, n, sv, r, req);
@@ -1331,7 +1309,7 @@ static void svc_calls_done(struct sim *s, struct sim_node *n,
 	struct service *sv = n->state;
 	uint32_t r = req->replica;
 	if (sv->track == HELD_SCAN)
-		held_remove(sv, r, req);
+		held_remove(&sv->rep[r].held, req);
 	STAT(sv, r, twa_add(&st->calling, s->now_ns, -1));
 	if (status == REQ_OK) {
 		complete(s, n, sv, r, req);
@@ -1421,7 +1399,7 @@ static void fail_held(struct sim *s, struct sim_node *n, struct service *sv, uin
 	int64_t now = s->now_ns;
 	while (rp->held) {
 		struct request *req = rp->held;
-		held_remove(sv, r, req);
+		held_remove(&sv->rep[r].held, req);
 		fail_one(s, n, sv, r, req);
 	}
 	if (sv->ps && sv->ps[r].q.n)
@@ -2150,7 +2128,7 @@ static void row_write(double *v, const struct svc_stats *st, int64_t now, int sh
 static void svc_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 {
 	struct service *sv = n->state;
-	double *v = node_row(o, n->ops, 0);
+	double *v = node_row(o, 0);
 	row_write(v, &sv->tot, s->now_ns, sv->ps != NULL);
 	v[28] = twa_mean(&sv->billed, s->now_ns);
 	v[30] = (double)sv->ups;
@@ -2163,7 +2141,7 @@ static void svc_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 	v[44] = sv->rollout_s;
 	v[45] = (double)sv->rollouts;
 	for (uint32_t r = 0; r < sv->units && o->nrows > 1; r++)
-		row_write(node_row(o, n->ops, 1 + r), &sv->rep[r].st, s->now_ns, sv->ps != NULL);
+		row_write(node_row(o, 1 + r), &sv->rep[r].st, s->now_ns, sv->ps != NULL);
 }
 
 static void svc_sample(struct sim *s, struct sim_node *n, double *out)

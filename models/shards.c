@@ -657,7 +657,7 @@ static void sh_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 	for (uint32_t u = 0; u < sh->units && o->nrows > 1; u++) {
 		struct db_totals t;
 		db_totals(sh->db[u], s->now_ns, &t);
-		double *r = node_row(o, n->ops, 1 + u);
+		double *r = node_row(o, 1 + u);
 		db_row(r, &t);
 		r[2 * DB_NCOLS] = (double)t.arrivals;
 		r[2 * DB_NCOLS + 1] = (double)total;
@@ -668,7 +668,7 @@ static void sh_finish(struct sim *s, struct sim_node *n, struct node_rows *o)
 		r[2 * DB_NCOLS + 10] = sh->even[u];
 		r[2 * DB_NCOLS + 11] = (double)total;
 	}
-	double *v = node_row(o, n->ops, 0);
+	double *v = node_row(o, 0);
 	all.lag_p99_s = NAN;      /* a shard's is on its row */
 	db_row(v, &all);
 	v[2 * DB_NCOLS] = NAN;

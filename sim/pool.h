@@ -64,7 +64,8 @@ static inline void pool_keep(struct pool *p)
 void pool_fini(struct pool *p);
 
 /* pool_grow adds a chunk, its objects to be handed out from the bump
- * pointer: 0, or -1 on ENOMEM. */
+ * pointer: 0, or -1 on ENOMEM.  What was left of the chunk before is
+ * dropped, so pool_get calls it only when that is used up. */
 int pool_grow(struct pool *p);
 
 /* pool_get returns an uninitialised object, or NULL on ENOMEM. */

@@ -69,13 +69,6 @@ static void sample_nodes(struct sim *s, size_t win)
 	}
 }
 
-/* hook_update sets the loop's one test: the earlier of the next window's
- * end and the next periodic call. */
-static inline void hook_update(struct sim *s)
-{
-	s->next_hook_ns = s->next_tick_ns < s->next_every_ns ? s->next_tick_ns : s->next_every_ns;
-}
-
 /* ticks closes the time-series windows that end at or before t, as if
  * each closed at its end.  The loop calls it before an event later than
  * the next window's end: a tick is no event in the queue, where one far
@@ -92,7 +85,6 @@ static void ticks(struct sim *s, int64_t t)
 		if (s->ts_cur >= r->nts || s->next_tick_ns >= s->end_ns)
 			s->next_tick_ns = INT64_MAX;
 	}
-	hook_update(s);
 }
 
 /* periodic makes the nodes' periodic calls due at the earliest time they
@@ -115,25 +107,6 @@ static void periodic(struct sim *s)
 			next = e->next_ns;
 	}
 	s->next_every_ns = next;
-	hook_update(s);
-}
-
-/* hooks runs what is due before event ev: a periodic call, after which
- * ev goes back into the queue (its seq unchanged, so its order is kept:
- * what the call scheduled may come first), returning 1; or the windows'
- * ends, returning 0.  Out of line, so the loop's path stays short. */
-static int hooks(struct sim *s, struct event *ev)
-{
-	if (ev->time_ns < s->next_every_ns) {
-		ticks(s, ev->time_ns);
-		return 0;
-	}
-	periodic(s);
-	if (evq_push(&s->q, ev)) {
-		pool_put(&s->events, ev);
-		s->oom = 1;
-	}
-	return 1;
 }
 
 /* ---- the timeline ----------------------------------------------------- */
@@ -432,11 +405,10 @@ static int run_until(struct sim *s, int64_t end_ns)
 			}
 			break;
 		} else {
-			if (ev->time_ns >= s->next_hook_ns && hooks(s, ev)) {
-				if (s->oom)
-					break;
-				continue;
-			}
+			/* the windows that end first (a periodic call due
+			 * first kept ev queued: next_event) */
+			if (ev->time_ns >= s->next_tick_ns)
+				ticks(s, ev->time_ns);
 			s->now_ns = ev->time_ns;
 			if (!(ev->flags & SIM_EV_CANCELLED)) {
 				if (ev->kind & SIM_EV_ENGINE) {
@@ -509,7 +481,7 @@ static double cost_per_hour(struct sim *s, double duration_s, struct rep_result 
 		struct node_rows *o = &out->nodes[i];
 		size_t at = model_row_cols(n->ops) - 1;
 		for (uint32_t r = 0; r < o->nrows; r++)
-			node_row(o, n->ops, r)[at * 2] = NAN;
+			node_row(o, r)[at * 2] = NAN;
 		if (!c->given)
 			continue;
 		struct node_bill b = { n->sc->units, 0, 0, 0 };
@@ -520,7 +492,7 @@ static double cost_per_hour(struct sim *s, double duration_s, struct rep_result 
 			   b.speed * c->per_speed_hour;
 		if (duration_s > 0)
 			h += b.requests / duration_s * 3600 * 1e-6 * c->per_million;
-		node_row(o, n->ops, 0)[at * 2] = h;
+		node_row(o, 0)[at * 2] = h;
 		sum += h;
 	}
 	return priced ? sum : NAN;
@@ -678,7 +650,7 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 	s.end_ns = sc->warmup_ns + sc->duration_ns;
 	s.run_key = rng_key(rng_key(sc->seed, rep), 0x72657175657374ull);
 	s.last_fail_node = SIM_ANY;
-	s.next_every_ns = s.next_hook_ns = INT64_MAX;
+	s.next_every_ns = INT64_MAX;
 	evq_init(&s.q);
 	pool_init(&s.events, sizeof(struct event), 4096);
 	pool_keep(&s.events);     /* timer handles read stale events' seq */
@@ -715,7 +687,6 @@ int sim_run(const struct scenario *sc, uint32_t rep, struct rep_result *out,
 	for (size_t i = 0; i < sc->ntimeline; i++)
 		sim_schedule(&s, sc->timeline[i].at_ns, 0, SIM_EV_TL_START, NULL, i);
 	s.next_tick_ns = out->ts_window_ns < s.end_ns ? out->ts_window_ns : INT64_MAX;
-	hook_update(&s);
 	if (s.oom) {
 		rc = sim_errf(err, SIM_ENOMEM, "out of memory");
 		goto done;

@@ -100,7 +100,7 @@ void write_call_cols(struct sim *s, struct sim_node *n, struct node_rows *o)
 	size_t first = model_ncols(n->ops->cols);
 	for (uint32_t r = 0; r < o->nrows; r++) {
 		const struct call_stats *cs = &n->cst[r];
-		double *v = node_row(o, n->ops, r) + first * 2;
+		double *v = node_row(o, r) + first * 2;
 		v[0] = (double)cs->made;
 		v[2] = cs->wait_ns * 1e-9;
 		v[3] = (double)cs->parents;
@@ -251,8 +251,6 @@ int sim_every(struct sim *s, const struct sim_node *n, int64_t first_ns, int64_t
 	e[s->nevery++] = (struct sim_every){ n->id, first_ns, every_ns };
 	if (first_ns < s->next_every_ns)
 		s->next_every_ns = first_ns;
-	if (first_ns < s->next_hook_ns)
-		s->next_hook_ns = first_ns;
 	return 0;
 }
 
@@ -272,12 +270,9 @@ int64_t sim_demand_ns(struct sim *s, struct sim_node *n, uint32_t unit,
 	double x = d->kind == DIST_EXPONENTIAL ?
 		d->mean * rng_key_exp1(s->draw, sim_draw_key(req, SIM_DRAW_DEMAND)) :
 		dist_sample(d, sim_draws(s, req, SIM_DRAW_DEMAND));
-	x *= inv_speed * 1e9;
-	if (n->faults)
-		x *= n->faults->slow[unit];
 	/* the same ceiling as dist_sample_ns: far beyond any run, and now +
 	 * it cannot overflow (now is at most INT64_MAX / 4) */
-	int64_t ns = x < (double)(INT64_MAX / 4) ? (int64_t)(x + 0.5) : INT64_MAX / 4;
+	int64_t ns = sim_slowed_ns(n, unit, x * (inv_speed * 1e9));
 	if (s->demand_hook)
 		s->demand_hook(s->hooks->arg, req, n->id, unit, ns);
 	sim_trace(s, SIM_TR_SERVICE, req, NULL, n->id, ns);

@@ -319,10 +319,9 @@ static inline const struct col_def *model_row_col(const struct model_ops *ops, s
 	return c < own + calls ? &sim_call_cols[c - own] : &sim_cost_cols[c - own - calls];
 }
 
-/* node_row returns the cells of row r of a node whose kind is ops: two
- * doubles per column (a value, or a numerator and a denominator). */
-static inline double *node_row(struct node_rows *o, const struct model_ops *ops,
-			       uint32_t r)
+/* node_row returns the cells of row r of a node: two doubles per column
+ * (a value, or a numerator and a denominator). */
+static inline double *node_row(struct node_rows *o, uint32_t r)
 {
 	return o->v + (size_t)r * o->ncols * 2;
 }
@@ -465,8 +464,6 @@ struct sim {
 	struct sim_every *every;     /* the nodes' periodic calls (sim_every) */
 	size_t nevery;
 	int64_t next_every_ns;       /* the earliest due (INT64_MAX: none) */
-	int64_t next_hook_ns;        /* the earlier of next_tick_ns and
-				      * next_every_ns: the loop's one test */
 	/* the calls in flight: call.c's (simint.h) */
 	struct call *calls;          /* the call table */
 	uint32_t ncalls, calls_cap, call_free;
