@@ -319,6 +319,10 @@ static void pool_freed(struct sim *s, const struct call_edge *edge, struct edge_
 static void try_drop(struct sim *s, const struct call_edge *edge, uint32_t unit,
 		     struct call_try *t)
 {
+	if (!edge->policy || edge->policy->bare) {
+		t->cur = NULL;           /* no pool, copies, limits or cancel */
+		return;
+	}
 	struct edge_lim *rt = lim_of(s, edge, unit);
 	if (t->pend) {
 		/* it never left: out of the pool's queue, and gone */
@@ -341,9 +345,9 @@ static void try_drop(struct sim *s, const struct call_edge *edge, uint32_t unit,
 		sim_timer_cancel(&t->hedge);
 		return;
 	}
-	if (t->cur && edge->policy && edge->policy->max_connections)
+	if (t->cur && edge->policy->max_connections)
 		pool_freed(s, edge, rt);
-	if (t->cur && edge->policy && edge->policy->cancel) {
+	if (t->cur && edge->policy->cancel) {
 		/* the callee is told: it drops what it has not started (the
 		 * winner of a reply is freed right after, so marking it is
 		 * harmless) */
@@ -351,7 +355,7 @@ static void try_drop(struct sim *s, const struct call_edge *edge, uint32_t unit,
 		for (uint32_t k = 0; k < t->ncopies; k++)
 			t->copy[k]->cancelled = 1;
 	}
-	if (t->cur && edge->policy)
+	if (t->cur)
 		rt->active--;
 	t->cur = NULL;
 	t->ncopies = 0;              /* copies still out are wasted now */
@@ -378,9 +382,10 @@ static void try_sent(struct sim *s, const struct call_edge *edge, uint32_t unit,
 	t->sent_ns = s->now_ns;
 	t->ncopies = 0;
 	t->nsent = 0;
-	if (edge->policy)
-		lim_of(s, edge, unit)->active++;
-	if (edge->policy && edge->policy->hedge.given)
+	if (!edge->policy || edge->policy->bare)
+		return;
+	lim_of(s, edge, unit)->active++;
+	if (edge->policy->hedge.given)
 		t->hedge = sim_timer_set(s, s->now_ns + edge->policy->hedge.after_ns, e,
 					 SIM_EV_HEDGE, NULL, h);
 }
@@ -398,6 +403,10 @@ static void tries_free(struct sim *s, struct call *c)
 			tmo_cancel(s, &step->edges[e], TMO_TRY, t[e].tmo);
 		if (t[e].deadline)
 			tmo_cancel(s, &step->edges[e], TMO_CALL, t[e].deadline);
+		if (!step->edges[e].policy || step->edges[e].policy->bare) {
+			t[e].cur = NULL;         /* nothing else kept (try_drop) */
+			continue;
+		}
 		if (t[e].retry_open)
 			lim_of(s, &step->edges[e], c->unit)->retries_open--;
 		/* an attempt given up unanswered is never recorded: its
@@ -710,8 +719,8 @@ static struct request *make_child(struct sim *s, const struct request *parent,
 static int admit(struct sim *s, const struct call_edge *edge, struct sim_node *caller,
 		 uint32_t unit)
 {
-	if (!edge->policy)
-		return REQ_OK;
+	if (!edge->policy || edge->policy->bare)
+		return REQ_OK;        /* nothing to ask, no state to make */
 	if (scope_make(s, edge, caller, unit)) {
 		s->oom = 1;
 		return REQ_REJECTED;
@@ -731,6 +740,23 @@ static int admit(struct sim *s, const struct call_edge *edge, struct sim_node *c
 		return REQ_OK;
 	cst_bump(s, caller, unit, offsetof(struct call_stats, not_permitted));
 	return REQ_BREAKER_OPEN;
+}
+
+/* tries_clear readies the n records t for a step's attempts: all of
+ * each, or, in a step whose edges have bare policies at most, the fields
+ * that such edges use (the attempt out, its timeouts, its copies). */
+static void tries_clear(struct call_try *t, uint32_t n, int bare)
+{
+	if (!bare) {
+		memset(t, 0, n * sizeof *t);
+		return;
+	}
+	for (uint32_t e = 0; e < n; e++) {
+		t[e].cur = NULL;
+		t[e].tmo = NULL;
+		t[e].deadline = NULL;
+		t[e].ncopies = 0;
+	}
 }
 
 /* call_step makes the calls of the current step of call h, moving on
@@ -785,7 +811,7 @@ static int call_step(struct sim *s, uint64_t h)
 		struct call_try *tries = NULL;
 		if (made && plan->has_policy && !s->oom) {
 			if (step->nedges == 1) {
-				memset(&c->one, 0, sizeof c->one);
+				tries_clear(&c->one, 1, step->bare);
 				tries = &c->one;
 			} else {
 				/* the slot's own records, reused: no allocation
@@ -802,7 +828,7 @@ static int call_step(struct sim *s, uint64_t h)
 				}
 				if (!s->oom) {
 					tries = c->spare;
-					memset(tries, 0, step->nedges * sizeof *tries);
+					tries_clear(tries, step->nedges, step->bare);
 				}
 			}
 		}
@@ -827,10 +853,18 @@ static int call_step(struct sim *s, uint64_t h)
 				continue;
 			const struct call_edge *edge = &step->edges[e];
 			tries[e].n = 1;
-			if (edge->policy)
-				budget_count(s, edge, lim_of(s, edge, unit), 0);
 			if (edge->policy && edge->policy->timeout_ns)
 				tries[e].deadline = tmo_add(s, edge, TMO_CALL, h, e);
+			if (edge->policy && edge->policy->bare) {
+				/* timeouts alone: no limit, breaker or pool */
+				tries[e].cur = k;
+				if (edge->policy->per_try_ns)
+					tries[e].tmo = tmo_add(s, edge, TMO_TRY, h, e);
+				k = k->next;
+				continue;
+			}
+			if (edge->policy)
+				budget_count(s, edge, lim_of(s, edge, unit), 0);
 			if (denied[e / 64] >> (e % 64) & 1) {
 				/* failed fast, as an event now: the caller is
 				 * told after this step is set up */
@@ -932,6 +966,8 @@ static void step_done(struct sim *s, struct call *c);
 static uint32_t try_of(const struct call *c, const struct request *kid)
 {
 	uint32_t n = c->plan->steps[c->step].nedges;
+	if (n == 1 && c->one.cur == kid)
+		return 0;          /* the common case: one edge, its attempt */
 	for (uint32_t e = 0; e < n; e++) {
 		const struct call_try *t = &TRIES(c)[e];
 		if (!t->cur)
@@ -1055,6 +1091,23 @@ enum {
 	END_FINAL = 4,         /* the call's timeout: no retry */
 };
 
+/* edge_over: an edge of c's step is over with status st, arisen at
+ * fail_node: the first failure ends the call, the last reply the step. */
+static void edge_over(struct sim *s, struct call *c, int st, uint32_t fail_node)
+{
+	c->pending--;
+	if (st != REQ_OK && c->status == REQ_OK) {
+		c->status = req_status_group(st) == REQ_GROUP_REFUSED ? REQ_CALL_REJECTED : st;
+		c->fail_node = fail_node;
+	}
+	if (c->status != REQ_OK) {
+		call_over(s, c);
+		return;
+	}
+	if (!c->pending)
+		step_done(s, c);
+}
+
 /* attempt_end: the attempt on edge e of call h ended with status st
  * (`how` says more, END_*), arisen at fail_node.  A failure is retried
  * when the edge's policy names its kind, attempts are left and the
@@ -1066,6 +1119,15 @@ static void attempt_end(struct sim *s, uint64_t h, uint32_t e, int st,
 	const struct call_step *step = &c->plan->steps[c->step];
 	const struct call_edge *edge = &step->edges[e];
 	struct call_try *t = &TRIES(c)[e];
+	if (edge->policy && edge->policy->bare) {
+		/* timeouts alone: no breaker to tell, no retry */
+		if (t->deadline) {
+			tmo_cancel(s, edge, TMO_CALL, t->deadline);
+			t->deadline = NULL;
+		}
+		edge_over(s, c, st, fail_node);
+		return;
+	}
 	struct sim_node *caller = &s->nodes[c->caller];
 	struct breaker *b = breaker_of(s, edge, c->caller, c->unit);
 	int no_call = how & END_NO_CALL;
@@ -1115,17 +1177,7 @@ static void attempt_end(struct sim *s, uint64_t h, uint32_t e, int st,
 			t->deadline = NULL;
 		}
 	}
-	c->pending--;
-	if (st != REQ_OK && c->status == REQ_OK) {
-		c->status = req_status_group(st) == REQ_GROUP_REFUSED ? REQ_CALL_REJECTED : st;
-		c->fail_node = fail_node;
-	}
-	if (c->status != REQ_OK) {
-		call_over(s, c);
-		return;
-	}
-	if (!c->pending)
-		step_done(s, c);
+	edge_over(s, c, st, fail_node);
 }
 
 /* retry_now makes the next attempt on edge e of call h. */
@@ -1281,6 +1333,20 @@ void call_reply(struct sim *s, struct request *kid)
 	if (c->tries) {
 		struct call_try *t = &TRIES(c)[e];
 		const struct call_edge *edge = &c->plan->steps[c->step].edges[e];
+		if (!edge->policy || edge->policy->bare) {
+			/* no copies, breaker or retry: the edge is over */
+			if (t->tmo)
+				tmo_cancel(s, edge, TMO_TRY, t->tmo);
+			if (t->deadline)
+				tmo_cancel(s, edge, TMO_CALL, t->deadline);
+			t->tmo = t->deadline = NULL;
+			t->cur = NULL;
+			int st = kid->status;
+			uint32_t fn = kid->fail_node;
+			sim_request_free(s, kid);
+			edge_over(s, c, st, fn);
+			return;
+		}
 		if (kid->status != REQ_OK && edge->policy && edge->policy->hedge.given &&
 		    edge->policy->hedge.style == HEDGE_GRPC &&
 		    (edge->policy->hedge.non_fatal & status_class(kid->status)) &&

@@ -610,6 +610,8 @@ static int add_edge(struct check_ctx *ctx, struct edge_cfg *c, struct call_edge 
 	*pol = *p;
 	if (!p->retry.given)
 		pol->retry.max_attempts = 1;
+	pol->bare = !(p->retry.given || p->breaker >= 0 || p->max_requests || p->hedge.given ||
+		      p->cancel || p->max_connections || p->rate.given);
 	edge->policy = pol;
 	edge->id = ctx->sc->npolicy_edges++;
 	return 0;
@@ -634,6 +636,7 @@ static int build_plan(struct check_ctx *ctx, struct calls_cfg *cfg, struct call_
 		size_t n = group ? sc->ngroup : 1;
 		plan->nsteps = (uint32_t)i + 1;
 		st->edges = plan->edges + plan->nedges;
+		st->bare = 1;
 		for (size_t j = 0; j < n; j++) {
 			int rc = add_edge(ctx, group ? &sc->group[j] : &sc->edge, &st->edges[j]);
 			st->nedges = (uint32_t)j + 1;
@@ -641,6 +644,7 @@ static int build_plan(struct check_ctx *ctx, struct calls_cfg *cfg, struct call_
 			if (rc)
 				return rc;
 			st->has_policy |= st->edges[j].policy != NULL;
+			st->bare &= !st->edges[j].policy || st->edges[j].policy->bare;
 		}
 		plan->has_policy |= st->has_policy;
 	}

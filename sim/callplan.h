@@ -166,6 +166,10 @@ struct edge_policy {
 	uint32_t max_pending;        /* waiting for a connection; UINT32_MAX:
 				      * no limit */
 	int cancel;                  /* tell the callee when giving up */
+	int bare;                    /* timeouts alone (timeout, per_try_timeout):
+				      * no retry, limit, pool, breaker, hedge
+				      * or cancel, so the edge keeps no state
+				      * but its timeouts (call.c's lean path) */
 };
 
 struct zone_size;
@@ -185,6 +189,7 @@ struct call_step {
 				      * the plan's edges */
 	uint32_t nedges;
 	int has_policy;              /* one of its edges has one */
+	int bare;                    /* none has a policy but a bare one */
 };
 
 struct call_plan {
