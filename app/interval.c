@@ -12,15 +12,27 @@
 #include "sim/err.h"
 #include "sim/stats.h"
 
+/* cdf_alloc makes c's (empty) sums: 0 or SIM_ENOMEM. */
+static int cdf_alloc(struct interval_cdf *c)
+{
+	c->s = calloc(2 * HIST_NBUCKETS, sizeof *c->s);
+	c->ones = calloc(HIST_NBUCKETS, sizeof *c->ones);
+	return c->s && c->ones ? 0 : SIM_ENOMEM;
+}
+
+/* cdf_cover widens c's range of buckets in use to [lo, hi). */
+static void cdf_cover(struct interval_cdf *c, uint32_t lo, uint32_t hi)
+{
+	if (!c->n || lo < c->lo)
+		c->lo = lo;
+	if (!c->n || hi > c->hi)
+		c->hi = hi;
+}
+
 int interval_cdf_add(struct interval_cdf *c, const struct hist *h)
 {
-	if (!c->s1) {
-		c->s1 = calloc(HIST_NBUCKETS, sizeof *c->s1);
-		c->s2 = calloc(HIST_NBUCKETS, sizeof *c->s2);
-		c->ones = calloc(HIST_NBUCKETS, sizeof *c->ones);
-		if (!c->s1 || !c->s2 || !c->ones)
-			return SIM_ENOMEM;
-	}
+	if (!c->s && cdf_alloc(c))
+		return SIM_ENOMEM;
 	size_t lo = hist_index(h->min_ns), hi = hist_index(h->max_ns);
 	uint64_t cum = 0;
 	/* F is the same from a bucket that counts to the next one that
@@ -35,20 +47,41 @@ int interval_cdf_add(struct interval_cdf *c, const struct hist *h)
 		while (e < hi && !h->counts[e])
 			e++;
 		for (size_t k = b; k < e; k++) {
-			c->s1[k] += f;
-			c->s2[k] += ff;
+			c->s[2 * k] += f;
+			c->s[2 * k + 1] += ff;
 		}
 		b = e;
 	}
 	c->ones[hi]++;        /* F = 1 from the maximum's bucket on */
+	cdf_cover(c, (uint32_t)lo, (uint32_t)hi + 1);
 	c->n++;
+	return 0;
+}
+
+int interval_cdf_ready(struct interval_cdf *c)
+{
+	return c->s ? 0 : cdf_alloc(c);
+}
+
+int interval_cdf_merge(struct interval_cdf *dst, const struct interval_cdf *src)
+{
+	if (!src->n)
+		return 0;
+	if (!dst->s && cdf_alloc(dst))
+		return SIM_ENOMEM;
+	for (size_t k = src->lo; k < src->hi; k++) {
+		dst->s[2 * k] += src->s[2 * k];
+		dst->s[2 * k + 1] += src->s[2 * k + 1];
+		dst->ones[k] += src->ones[k];
+	}
+	cdf_cover(dst, src->lo, src->hi);
+	dst->n += src->n;
 	return 0;
 }
 
 void interval_cdf_free(struct interval_cdf *c)
 {
-	free(c->s1);
-	free(c->s2);
+	free(c->s);
 	free(c->ones);
 	memset(c, 0, sizeof *c);
 }
@@ -86,7 +119,7 @@ void interval_quantile(const struct hist *pooled, double q, const double *own, s
 	uint64_t ones = 0;
 	for (size_t j = 0; j <= b; j++)
 		ones += c->ones[j];
-	double s1 = c->s1[b] + (double)ones, s2 = c->s2[b] + (double)ones;
+	double s1 = c->s[2 * b] + (double)ones, s2 = c->s[2 * b + 1] + (double)ones;
 	double pbar = s1 / (double)m;
 	double var = (s2 - s1 * s1 / (double)m) / (double)(m - 1);
 	double hp = t * sqrt(var > 0 ? var / (double)m : 0);

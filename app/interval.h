@@ -48,19 +48,33 @@
 #include "sim/hist.h"
 
 /* Per-bucket sums over replications of each one's CDF, for the CDF
- * inversion interval: s1[b] + ones up to b is sum_i F_i(b), s2 the same
- * for F_i(b)^2 (F_i is 1 from a replication's maximum on, counted in
- * ones[] to keep a fold to the buckets in use).  Zeroed is empty. */
+ * inversion interval: s[2b] + ones up to b is sum_i F_i(b), s[2b + 1]
+ * the same for F_i(b)^2 (F_i is 1 from a replication's maximum on,
+ * counted in ones[] to keep a fold to the buckets in use).  The two sums
+ * of a bucket lie side by side, so that a fold adds (F, F^2) to each
+ * bucket as one pair.  Zeroed is empty. */
 struct interval_cdf {
-	double *s1, *s2;
+	double *s;
 	uint64_t *ones;
 	uint32_t n;                 /* replications folded in */
+	uint32_t lo, hi;            /* with n > 0, the sums and ones that are
+				     * not zero are in buckets [lo, hi) */
 };
 
 /* interval_cdf_add folds one replication's histogram (not empty): 0 or
  * SIM_ENOMEM.  interval_cdf_free frees the sums (and zeroes c). */
 int interval_cdf_add(struct interval_cdf *c, const struct hist *h);
 void interval_cdf_free(struct interval_cdf *c);
+
+/* interval_cdf_merge adds the sums of src, replications folded after
+ * dst's, to dst: 0 or SIM_ENOMEM.  The sums are of doubles, so merging
+ * groups gives the last bits of the groups' order, not of one
+ * replication at a time (report.h: a point's groups are fixed). */
+int interval_cdf_merge(struct interval_cdf *dst, const struct interval_cdf *src);
+
+/* interval_cdf_ready makes c's sums, zero, if they are not made (to be
+ * filled from a record of them): 0 or SIM_ENOMEM. */
+int interval_cdf_ready(struct interval_cdf *c);
 
 /* interval_quantile sets *x to the q-quantile of the pooled histogram
  * (seconds) and [*lo, *hi] to its interval as above, from the

@@ -52,4 +52,35 @@ int repio_unpack(struct rep_result *r, const void *data, size_t len);
  * (shards written by another build) can then be told from a damaged one. */
 uint64_t repio_format(const void *data, size_t len, uint64_t *ours);
 
+/* The parts records are made of, for other records of the same kind (a
+ * group of replications folded, report.h).  repio_put appends n bytes to
+ * b (out of memory: b->oom, and the appends after it do nothing);
+ * repio_put64 and repio_putd one value; repio_put_hist a histogram as
+ * records hold it (its run of buckets, or its buckets in use as pairs);
+ * repio_put_whist a window's histogram (its buckets in use). */
+void repio_put(struct repio_buf *b, const void *p, size_t n);
+void repio_put64(struct repio_buf *b, uint64_t v);
+void repio_putd(struct repio_buf *b, double v);
+void repio_put_hist(struct repio_buf *b, const struct hist *h);
+void repio_put_whist(struct repio_buf *b, const struct whist *h);
+
+/* A record being read: [p, end) is what is left; bad once a read ran
+ * past the end or found what it did not expect (it then reads zeros). */
+struct repio_reader {
+	const unsigned char *p, *end;
+	int bad;
+};
+
+/* repio_get reads n bytes; repio_get64 and repio_getd one value;
+ * repio_expect reads a length and marks the reader bad unless it is
+ * want; repio_get_hist reads a histogram into h (cleared), checking its
+ * parts agree (else h is left empty and the reader bad); repio_get_whist
+ * the same for a window's histogram (reset): 0, or SIM_ENOMEM. */
+void repio_get(struct repio_reader *r, void *out, size_t n);
+uint64_t repio_get64(struct repio_reader *r);
+double repio_getd(struct repio_reader *r);
+void repio_expect(struct repio_reader *r, uint64_t want);
+void repio_get_hist(struct repio_reader *r, struct hist *h);
+int repio_get_whist(struct repio_reader *r, struct whist *h);
+
 #endif

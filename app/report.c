@@ -24,6 +24,7 @@
 
 #include "app/outfile.h"
 #include "app/outputs.h"
+#include "app/repio.h"
 #include "sim/slo.h"
 #include "sim/stats.h"
 #include "sim/steady.h"
@@ -81,6 +82,29 @@ static int series_push(struct series *s, double v)
 	return 0;
 }
 
+/* SERIES_RESERVE_MAX: the most values a series is given room for before
+ * its first (8 MiB); past it, it doubles. */
+#define SERIES_RESERVE_MAX ((size_t)1 << 20)
+
+/* series_reserve gives the empty series s room for n values (at most
+ * SERIES_RESERVE_MAX): a point's replications are known when it opens,
+ * and room grown by doubling copied the values on each step, a tenth of
+ * the fold of many short replications.  Memory not yet written is not
+ * touched.  0 or SIM_ENOMEM. */
+static int series_reserve(struct series *s, size_t n)
+{
+	if (n > SERIES_RESERVE_MAX)
+		n = SERIES_RESERVE_MAX;
+	if (n <= s->cap)
+		return 0;
+	double *x = realloc(s->x, n * sizeof *x);
+	if (!x)
+		return SIM_ENOMEM;
+	s->x = x;
+	s->cap = n;
+	return 0;
+}
+
 struct scope_acc {
 	uint64_t arrivals, ended[REQ_NSTATUS];
 	struct hist latency;             /* pooled */
@@ -112,6 +136,7 @@ struct report_point_acc {
 					  * a row's columns folds (enum
 					  * col_agg), worked out once */
 	size_t *nc;                      /* [component]: a row's columns */
+	uint32_t *nrows;                 /* [component]: its rows */
 	size_t nlc;                      /* a link row's columns */
 	struct outputs_cell *links;      /* [link channels x LINK columns] */
 	uint32_t nlinks;                 /* link channels (links.csv rows) */
@@ -157,6 +182,7 @@ static void acc_free(struct report_point_acc *a)
 		free(a->agg[k]);
 	free(a->agg);
 	free(a->nc);
+	free(a->nrows);
 	free(a->links);
 	for (size_t t = 0; a->ts && t < a->nts; t++)
 		whist_fini(&a->ts[t].lat);
@@ -170,46 +196,93 @@ static void acc_free(struct report_point_acc *a)
 	free(a);
 }
 
+/* The shape of a point's accumulator, which every replication of the
+ * point shares: taken from a replication's result, from another
+ * accumulator, or from a packed group (report_fold_group). */
+struct acc_shape {
+	uint32_t nscopes, nlinks;
+	const uint32_t *nrows;           /* [component] */
+	size_t nts, nts_node, node_ts_cells;
+	int64_t ts_window_ns;
+	uint32_t node_ts_every;
+};
+
+/* shape_of_res: the shape of res's point; nrows is room for its
+ * components' row counts. */
+static void shape_of_res(const struct scenario *sc, const struct rep_result *res,
+			 struct acc_shape *sh, uint32_t *nrows)
+{
+	for (size_t k = 0; k < sc->ncomponents; k++)
+		nrows[k] = res->nodes[k].nrows;
+	*sh = (struct acc_shape){
+		.nscopes = res->nscopes, .nlinks = res->links.nrows, .nrows = nrows,
+		.nts = res->nts, .nts_node = res->nts_node, .node_ts_cells = res->node_ts_cells,
+		.ts_window_ns = res->ts_window_ns, .node_ts_every = res->node_ts_every,
+	};
+}
+
+/* shape_of_acc: the shape of accumulator a. */
+static void shape_of_acc(const struct report_point_acc *a, struct acc_shape *sh)
+{
+	*sh = (struct acc_shape){
+		.nscopes = a->nscopes, .nlinks = a->nlinks, .nrows = a->nrows,
+		.nts = a->nts, .nts_node = a->nts_node, .node_ts_cells = a->node_ts_cells,
+		.ts_window_ns = a->ts_window_ns, .node_ts_every = a->node_ts_every,
+	};
+}
+
+/* acc_new opens an empty accumulator of a point of scenario sc, of shape
+ * sh, with room for its reps replications.  A group's (part set) has no
+ * steady-state analysis: only a point's own is judged. */
 static struct report_point_acc *acc_new(const struct scenario *sc,
-					const struct rep_result *res)
+					const struct acc_shape *sh, size_t reps, int part)
 {
 	struct report_point_acc *a = calloc(1, sizeof *a);
 	if (!a)
 		return NULL;
-	a->nscopes = res->nscopes;
-	a->scopes = calloc(a->nscopes, sizeof *a->scopes);
-	a->cells = calloc(sc->ncomponents ? sc->ncomponents : 1, sizeof *a->cells);
-	a->agg = calloc(sc->ncomponents ? sc->ncomponents : 1, sizeof *a->agg);
-	a->nc = calloc(sc->ncomponents ? sc->ncomponents : 1, sizeof *a->nc);
+	size_t nk = sc->ncomponents ? sc->ncomponents : 1;
+	a->nscopes = sh->nscopes;
+	a->scopes = calloc(a->nscopes ? a->nscopes : 1, sizeof *a->scopes);
+	a->cells = calloc(nk, sizeof *a->cells);
+	a->agg = calloc(nk, sizeof *a->agg);
+	a->nc = calloc(nk, sizeof *a->nc);
+	a->nrows = calloc(nk, sizeof *a->nrows);
 	a->ncells = a->cells && a->agg ? sc->ncomponents : 0;
-	a->nlinks = res->links.nrows;
+	a->nlinks = sh->nlinks;
 	a->nlc = model_ncols(sim_link_cols);
 	a->links = calloc(a->nlinks ? (size_t)a->nlinks * a->nlc : 1, sizeof *a->links);
-	a->nts = res->nts;
-	a->ts_window_ns = res->ts_window_ns;
+	a->nts = sh->nts;
+	a->ts_window_ns = sh->ts_window_ns;
 	a->ts = calloc(a->nts ? a->nts : 1, sizeof *a->ts);
-	a->nts_node = res->nts_node;
-	a->node_ts_cells = res->node_ts_cells;
-	a->node_ts_every = res->node_ts_every;
+	a->nts_node = sh->nts_node;
+	a->node_ts_cells = sh->node_ts_cells;
+	a->node_ts_every = sh->node_ts_every;
 	size_t ncell = a->nts_node * a->node_ts_cells;
 	a->node_ts = calloc(ncell ? ncell : 1, sizeof *a->node_ts);
 	a->node_ts_n = calloc(ncell ? ncell : 1, sizeof *a->node_ts_n);
-	if (!a->scopes || !a->cells || !a->agg || !a->nc || !a->links || !a->ts || !a->node_ts ||
-	    !a->node_ts_n)
+	if (!a->scopes || !a->cells || !a->agg || !a->nc || !a->nrows || !a->links || !a->ts ||
+	    !a->node_ts || !a->node_ts_n)
 		goto oom;
-	for (uint32_t i = 0; i < a->nscopes; i++)
+	for (uint32_t i = 0; i < a->nscopes; i++) {
 		if (hist_init(&a->scopes[i].latency))
 			goto oom;
+		for (int m = 0; m < METRIC_COUNT; m++)
+			if (series_reserve(&a->scopes[i].m[m], reps))
+				goto oom;
+	}
+	if (series_reserve(&a->growth, reps) || series_reserve(&a->trend, reps))
+		goto oom;
 	for (size_t k = 0; k < sc->ncomponents; k++) {
 		const struct model_ops *ops = sc->nodes[k].ops;
-		size_t nc = a->nc[k] = model_row_cols(ops), n = (size_t)res->nodes[k].nrows * nc;
+		a->nrows[k] = sh->nrows[k];
+		size_t nc = a->nc[k] = model_row_cols(ops), n = (size_t)sh->nrows[k] * nc;
 		if (!(a->cells[k] = calloc(n ? n : 1, sizeof *a->cells[k])) ||
 		    !(a->agg[k] = malloc(nc ? nc : 1)))
 			goto oom;
 		for (size_t c = 0; c < nc; c++)
 			a->agg[k][c] = (unsigned char)model_row_col(ops, c)->agg;
 	}
-	if (steady_analyze(sc, &a->check))
+	if (!part && steady_analyze(sc, &a->check))
 		goto oom;
 	return a;
 oom:
@@ -375,10 +448,23 @@ static void fold_cell(struct outputs_cell *c, enum col_agg agg, const double *v)
 	}
 }
 
+/* hat_room makes room in a->hat for n replications.  0 or SIM_ENOMEM. */
+static int hat_room(struct report_point_acc *a, size_t n)
+{
+	uint64_t *at = realloc(a->hat, (n + 1) * sizeof *at);
+	if (!at)
+		return SIM_ENOMEM;
+	if (!a->hat)
+		at[0] = 0;
+	a->hat = at;
+	return 0;
+}
+
 /* keep_hist keeps the histogram of the replication just folded (a->reps
- * - 1) in r->hkeep, sparse, after the point's earlier ones: 0, SIM_ENOMEM
- * or SIM_EIO. */
-static int keep_hist(struct report *r, struct report_point_acc *a, const struct hist *h)
+ * - 1) in k (opened on a file if it was not open), sparse, after the
+ * point's earlier ones: 0, SIM_ENOMEM or SIM_EIO (err). */
+static int keep_hist(struct keep *k, struct sim_err *err, struct report_point_acc *a,
+		     const struct hist *h)
 {
 	uint32_t i = a->reps - 1;
 	if (!(i & (i + 1))) {        /* 0, 1, 3, 7, ...: room for 2 (i + 1) + 1 */
@@ -392,8 +478,8 @@ static int keep_hist(struct report *r, struct report_point_acc *a, const struct 
 	a->hat[i + 1] = a->hat[i];
 	if (!h->total)
 		return 0;
-	if (!r->hkeep.open)
-		keep_open(&r->hkeep, 1);
+	if (!k->open)
+		keep_open(k, 1);
 	size_t lo = hist_index(h->min_ns), hi = hist_index(h->max_ns), n = 0;
 	struct hist_cell *c = malloc((hi - lo + 1) * sizeof *c);
 	if (!c)
@@ -401,7 +487,7 @@ static int keep_hist(struct report *r, struct report_point_acc *a, const struct 
 	for (size_t b = lo; b <= hi; b++)
 		if (h->counts[b])
 			c[n++] = (struct hist_cell){ b, h->counts[b] };
-	int rc = keep_put(&r->hkeep, c, n * sizeof *c, (off_t)a->hat[i], &r->err);
+	int rc = keep_put(k, c, n * sizeof *c, (off_t)a->hat[i], err);
 	free(c);
 	a->hat[i + 1] += n * sizeof *c;
 	return rc;
@@ -431,25 +517,642 @@ static int cdf_at_bucket(struct report *r, const struct report_point_acc *a, siz
 	return rc;
 }
 
+/* ---- groups of replications ----------------------------------------------
+ *
+ * A point of many replications and no rule that looks at each (report.h,
+ * report_group) folds them in fixed groups: each group into an
+ * accumulator of its own (struct report_part), merged into the point's
+ * at the group's end.  A worker process can then fold a whole group and
+ * send it as one record (report_part_pack), and the parent merges it
+ * (report_fold_group): the same accumulator, merged at the same places,
+ * as folding its replications here one by one. */
+
+struct report_part {
+	struct report_point_acc *acc;    /* NULL: none open */
+	size_t point;
+	uint32_t rep0;                   /* its first replication */
+	uint64_t events, requests;       /* its replications' */
+	struct keep keep;                /* their histograms, sparse, in
+					  * memory (a sweep), at acc->hat */
+	int closed;                      /* acc is kept, but no group is open */
+};
+
+static int acc_fold(struct report_point_acc *a, const struct scenario *sc,
+		    const struct rep_result *res, struct keep *keep, struct sim_err *err);
+
+/* point_reps: the replications point p may run. */
+static uint64_t point_reps(const struct report *r, size_t p)
+{
+	return r->set->item_base[p + 1] - r->set->item_base[p];
+}
+
+uint32_t report_group(const struct sweep *set, size_t p, int per_rep)
+{
+	uint64_t reps = set->item_base[p + 1] - set->item_base[p];
+	return !per_rep && !set->precise[p] && reps > REPORT_GROUP ? REPORT_GROUP : 1;
+}
+
+/* acc_reset empties a, keeping its memory (a group's accumulator, used
+ * again for the point's next group). */
+static void acc_reset(struct report_point_acc *a)
+{
+	a->reps = 0;
+	for (uint32_t i = 0; i < a->nscopes; i++) {
+		struct scope_acc *s = &a->scopes[i];
+		s->arrivals = 0;
+		memset(s->ended, 0, sizeof s->ended);
+		hist_reset(&s->latency);
+		s->duration_s = s->failed_latency_s = 0;
+		s->used = 0;
+		struct interval_cdf *c = &s->cdf;
+		if (c->n) {
+			memset(c->s + 2 * (size_t)c->lo, 0, 2 * (size_t)(c->hi - c->lo) * sizeof *c->s);
+			memset(c->ones + c->lo, 0, (size_t)(c->hi - c->lo) * sizeof *c->ones);
+		}
+		c->n = c->lo = c->hi = 0;
+		for (int m = 0; m < METRIC_COUNT; m++)
+			s->m[m].n = 0;
+	}
+	for (size_t k = 0; k < a->ncells; k++)
+		memset(a->cells[k], 0, (size_t)a->nrows[k] * a->nc[k] * sizeof *a->cells[k]);
+	memset(a->links, 0, (size_t)a->nlinks * a->nlc * sizeof *a->links);
+	for (size_t t = 0; t < a->nts; t++) {
+		memset(a->ts[t].ended, 0, sizeof a->ts[t].ended);
+		whist_reset(&a->ts[t].lat);
+		a->ts[t].missed = 0;
+	}
+	size_t ncell = a->nts_node * a->node_ts_cells;
+	memset(a->node_ts, 0, ncell * sizeof *a->node_ts);
+	memset(a->node_ts_n, 0, ncell * sizeof *a->node_ts_n);
+	a->growth.n = a->trend.n = 0;
+	a->slo_windows = a->slo_unjudged = 0;
+	a->slo_term = 0;
+	a->healthy_end = 0;
+	free(a->hat);
+	a->hat = NULL;
+}
+
+/* part_close closes g's group: none is open, and its accumulator is
+ * kept for the point's next (part_open). */
+static void part_close(struct report_part *g)
+{
+	g->closed = 1;
+	keep_close(&g->keep);
+	g->events = g->requests = 0;
+}
+
+/* part_free_acc frees g's accumulator. */
+static void part_free_acc(struct report_part *g)
+{
+	acc_free(g->acc);
+	g->acc = NULL;
+}
+
+/* part_open opens g, empty, for the group of point p (of scenario sc, in
+ * set) that begins at replication rep0, of shape sh.  0 or SIM_ENOMEM. */
+static int part_open(struct report_part *g, const struct sweep *set,
+		     const struct scenario *sc, size_t p, uint32_t rep0,
+		     const struct acc_shape *sh)
+{
+	if (g->acc && g->point == p && g->closed) {
+		/* the point's next group: the memory of its last one */
+		acc_reset(g->acc);
+		keep_close(&g->keep);
+	} else {
+		part_close(g);
+		part_free_acc(g);
+		g->acc = acc_new(sc, sh, REPORT_GROUP, 1);
+		if (!g->acc)
+			return SIM_ENOMEM;
+	}
+	g->closed = 0;
+	g->point = p;
+	g->rep0 = rep0;
+	if (set->nparams)
+		keep_open(&g->keep, 0);
+	return 0;
+}
+
+/* part_fold folds res, replication rep of point p (of scenario sc, in
+ * set), into g: the group it begins, or the one open, whose next it must
+ * be.  0, SIM_ENOMEM or SIM_EIO (err). */
+static int part_fold(struct report_part *g, const struct sweep *set,
+		     const struct scenario *sc, size_t p, uint32_t rep,
+		     const struct rep_result *res, struct sim_err *err)
+{
+	if (rep % REPORT_GROUP == 0) {
+		struct acc_shape sh;
+		uint32_t *nrows = malloc((sc->ncomponents ? sc->ncomponents : 1) * sizeof *nrows);
+		if (!nrows)
+			return SIM_ENOMEM;
+		shape_of_res(sc, res, &sh, nrows);
+		int rc = part_open(g, set, sc, p, rep, &sh);
+		free(nrows);
+		if (rc)
+			return rc;
+	}
+	assert(g->acc && !g->closed && g->point == p && rep == g->rep0 + g->acc->reps);
+	g->events += res->events;
+	g->requests += res->requests;
+	return acc_fold(g->acc, sc, res, set->nparams ? &g->keep : NULL, err);
+}
+
+/* series_cat appends src's values to dst: 0 or SIM_ENOMEM. */
+static int series_cat(struct series *dst, const struct series *src)
+{
+	if (dst->n + src->n > dst->cap) {
+		size_t cap = dst->cap ? dst->cap : 8;
+		while (cap < dst->n + src->n)
+			cap *= 2;
+		double *x = realloc(dst->x, cap * sizeof *x);
+		if (!x)
+			return SIM_ENOMEM;
+		dst->x = x;
+		dst->cap = cap;
+	}
+	if (src->n)
+		memcpy(dst->x + dst->n, src->x, src->n * sizeof *src->x);
+	dst->n += src->n;
+	return 0;
+}
+
+/* merge_cell adds cell s, folded over later replications, to d, as
+ * fold_cell would have folded them: sums added; means and their sums of
+ * squared deviations combined (Chan, Golub and LeVeque). */
+static void merge_cell(struct outputs_cell *d, enum col_agg agg, const struct outputs_cell *s)
+{
+	switch (agg) {
+	case COL_SUM:
+		d->a += s->a;
+		d->n += s->n;
+		break;
+	case COL_MEAN:
+		if (!s->n)
+			break;
+		if (!d->n) {
+			*d = *s;
+			break;
+		}
+		double n = (double)d->n + (double)s->n, delta = s->a - d->a;
+		d->a += delta * (double)s->n / n;
+		d->b += s->b + delta * delta * (double)d->n * (double)s->n / n;
+		d->n += s->n;
+		break;
+	case COL_RATIO:
+		d->a += s->a;
+		d->b += s->b;
+		d->xx += s->xx;
+		d->yy += s->yy;
+		d->xy += s->xy;
+		d->n += s->n;
+		break;
+	}
+}
+
+/* merge_scope adds scope s, folded over later replications, to d. */
+static int merge_scope(struct scope_acc *d, const struct scope_acc *s)
+{
+	d->arrivals += s->arrivals;
+	for (int st = 0; st < REQ_NSTATUS; st++)
+		d->ended[st] += s->ended[st];
+	hist_merge(&d->latency, &s->latency);
+	d->duration_s += s->duration_s;
+	d->failed_latency_s += s->failed_latency_s;
+	d->used += s->used;
+	if (interval_cdf_merge(&d->cdf, &s->cdf))
+		return SIM_ENOMEM;
+	for (int m = 0; m < METRIC_COUNT; m++)
+		if (series_cat(&d->m[m], &s->m[m]))
+			return SIM_ENOMEM;
+	return 0;
+}
+
+/* acc_merge adds s, an accumulator of the same shape folded over the
+ * replications after d's, to d.  With dkeep (a sweep), the histograms s
+ * kept in skeep go after d's there.  0, SIM_ENOMEM or SIM_EIO (err). */
+static int acc_merge(struct report_point_acc *d, const struct report_point_acc *s,
+		     struct keep *dkeep, const struct keep *skeep, struct sim_err *err)
+{
+	for (uint32_t i = 0; i < d->nscopes; i++)
+		if (merge_scope(&d->scopes[i], &s->scopes[i]))
+			return SIM_ENOMEM;
+	for (size_t k = 0; k < d->ncells; k++) {
+		size_t nc = d->nc[k];
+		for (size_t i = 0; i < (size_t)d->nrows[k] * nc; i++)
+			merge_cell(&d->cells[k][i], (enum col_agg)d->agg[k][i % nc], &s->cells[k][i]);
+	}
+	for (size_t i = 0; i < (size_t)d->nlinks * d->nlc; i++)
+		merge_cell(&d->links[i], sim_link_cols[i % d->nlc].agg, &s->links[i]);
+	for (size_t t = 0; t < d->nts; t++) {
+		for (int st = 0; st < REQ_NSTATUS; st++)
+			d->ts[t].ended[st] += s->ts[t].ended[st];
+		if (whist_merge(&d->ts[t].lat, &s->ts[t].lat))
+			return SIM_ENOMEM;
+		d->ts[t].missed += s->ts[t].missed;
+	}
+	for (size_t i = 0; i < d->nts_node * d->node_ts_cells; i++) {
+		d->node_ts[i] += s->node_ts[i];
+		d->node_ts_n[i] += s->node_ts_n[i];
+	}
+	if (series_cat(&d->growth, &s->growth) || series_cat(&d->trend, &s->trend))
+		return SIM_ENOMEM;
+	d->slo_windows += s->slo_windows;
+	if (s->slo_unjudged)
+		d->slo_term = s->slo_term;
+	d->slo_unjudged += s->slo_unjudged;
+	d->healthy_end += s->healthy_end;
+	if (dkeep && s->reps) {
+		/* the group's histograms, after the point's */
+		if (hat_room(d, (size_t)d->reps + s->reps))
+			return SIM_ENOMEM;
+		size_t n = (size_t)(s->hat[s->reps] - s->hat[0]);
+		if (n) {
+			void *buf = malloc(n);
+			if (!buf)
+				return SIM_ENOMEM;
+			int rc = keep_get(skeep, buf, n, (off_t)s->hat[0], err);
+			if (!dkeep->open)
+				keep_open(dkeep, 1);
+			if (rc == 0)
+				rc = keep_put(dkeep, buf, n, (off_t)d->hat[d->reps], err);
+			free(buf);
+			if (rc)
+				return rc;
+		}
+		for (uint32_t i = 0; i < s->reps; i++)
+			d->hat[d->reps + i + 1] = d->hat[d->reps + i] + (s->hat[i + 1] - s->hat[i]);
+	}
+	d->reps += s->reps;
+	return 0;
+}
+
+/* part_merge merges the open group of point p into the point's
+ * accumulator (made, of the group's shape, at its first group), and
+ * closes it.  0, SIM_ENOMEM or SIM_EIO (r->err). */
+static int part_merge(struct report *r, size_t p)
+{
+	struct report_part *g = r->part;
+	const struct scenario *sc = sweep_point(r->set, p, &r->err);
+	if (!sc)
+		return r->err.code;
+	assert(g && g->acc && !g->closed && g->point == p);
+	if (!r->acc || r->acc_point != p) {
+		struct acc_shape sh;
+		shape_of_acc(g->acc, &sh);
+		acc_free(r->acc);
+		r->acc = acc_new(sc, &sh, point_reps(r, p), 0);
+		r->acc_point = p;
+		if (!r->acc)
+			return SIM_ENOMEM;
+	}
+	assert(g->rep0 == r->acc->reps);
+	int rc = acc_merge(r->acc, g->acc, r->set->nparams ? &r->hkeep : NULL, &g->keep, &r->err);
+	part_close(g);
+	return rc;
+}
+
+/* ---- a group as a record -------------------------------------------------
+ *
+ * Layout (native byte order, as repio's records): magic, version, the
+ * group's first replication and count, its events and requests, the
+ * accumulator's shape, then its parts in the order of struct
+ * report_point_acc, doubles as their bits; a sweep's kept histograms
+ * last. */
+
+#define GROUP_MAGIC 0x61727367u      /* "arsg" in a little-endian dump */
+#define GROUP_VERSION 1u
+
+static void put_series(struct repio_buf *b, const struct series *s)
+{
+	repio_put64(b, s->n);
+	repio_put(b, s->x, s->n * sizeof *s->x);
+}
+
+static int get_series(struct repio_reader *rd, struct series *s, uint32_t n)
+{
+	repio_expect(rd, n);
+	if (rd->bad || series_reserve(s, n) || s->cap < n)
+		return rd->bad ? 0 : SIM_ENOMEM;
+	repio_get(rd, s->x, n * sizeof *s->x);
+	s->n = n;
+	return 0;
+}
+
+static void put_cell(struct repio_buf *b, const struct outputs_cell *c)
+{
+	double v[5] = { c->a, c->b, c->xx, c->yy, c->xy };
+	repio_put(b, v, sizeof v);
+	repio_put64(b, c->n);
+}
+
+static void get_cell(struct repio_reader *rd, struct outputs_cell *c)
+{
+	double v[5];
+	repio_get(rd, v, sizeof v);
+	c->a = v[0], c->b = v[1], c->xx = v[2], c->yy = v[3], c->xy = v[4];
+	c->n = (uint32_t)repio_get64(rd);
+}
+
+int report_part_pack(struct report_part *g, struct repio_buf *b)
+{
+	const struct report_point_acc *a = g->acc;
+	b->len = 0;
+	b->oom = 0;
+	repio_put64(b, GROUP_MAGIC);
+	repio_put64(b, GROUP_VERSION);
+	repio_put64(b, g->rep0);
+	repio_put64(b, a->reps);
+	repio_put64(b, g->events);
+	repio_put64(b, g->requests);
+	repio_put64(b, a->nscopes);
+	repio_put64(b, a->nlinks);
+	repio_put64(b, a->ncells);
+	repio_put(b, a->nrows, a->ncells * sizeof *a->nrows);
+	repio_put64(b, a->nts);
+	repio_put64(b, (uint64_t)a->ts_window_ns);
+	repio_put64(b, a->nts_node);
+	repio_put64(b, a->node_ts_cells);
+	repio_put64(b, a->node_ts_every);
+	for (uint32_t i = 0; i < a->nscopes; i++) {
+		const struct scope_acc *s = &a->scopes[i];
+		repio_put64(b, s->arrivals);
+		repio_put(b, s->ended, sizeof s->ended);
+		repio_put_hist(b, &s->latency);
+		repio_putd(b, s->duration_s);
+		repio_putd(b, s->failed_latency_s);
+		repio_put64(b, s->used);
+		const struct interval_cdf *c = &s->cdf;
+		uint32_t lo = c->n ? c->lo : 0, hi = c->n ? c->hi : 0;
+		repio_put64(b, c->n);
+		repio_put64(b, lo);
+		repio_put64(b, hi);
+		if (hi > lo) {
+			repio_put(b, c->s + 2 * (size_t)lo, 2 * (size_t)(hi - lo) * sizeof *c->s);
+			repio_put(b, c->ones + lo, (size_t)(hi - lo) * sizeof *c->ones);
+		}
+		for (int m = 0; m < METRIC_COUNT; m++)
+			put_series(b, &s->m[m]);
+	}
+	for (size_t k = 0; k < a->ncells; k++)
+		for (size_t i = 0; i < (size_t)a->nrows[k] * a->nc[k]; i++)
+			put_cell(b, &a->cells[k][i]);
+	for (size_t i = 0; i < (size_t)a->nlinks * a->nlc; i++)
+		put_cell(b, &a->links[i]);
+	for (size_t t = 0; t < a->nts; t++) {
+		repio_put(b, a->ts[t].ended, sizeof a->ts[t].ended);
+		repio_put_whist(b, &a->ts[t].lat);
+		repio_put64(b, a->ts[t].missed);
+	}
+	size_t ncell = a->nts_node * a->node_ts_cells;
+	repio_put(b, a->node_ts, ncell * sizeof *a->node_ts);
+	repio_put(b, a->node_ts_n, ncell * sizeof *a->node_ts_n);
+	put_series(b, &a->growth);
+	put_series(b, &a->trend);
+	repio_put64(b, a->slo_windows);
+	repio_put64(b, a->slo_unjudged);
+	repio_put64(b, (uint64_t)(int64_t)a->slo_term);
+	repio_put64(b, a->healthy_end);
+	repio_put64(b, a->hat != NULL);
+	if (a->hat) {
+		repio_put(b, a->hat, ((size_t)a->reps + 1) * sizeof *a->hat);
+		/* the kept bytes, from the group's store (in memory) */
+		size_t n = (size_t)(a->hat[a->reps] - a->hat[0]);
+		unsigned char *tmp = n ? malloc(n) : NULL;
+		struct sim_err err = { 0 };
+		if (n && (!tmp || keep_get(&g->keep, tmp, n, (off_t)a->hat[0], &err)))
+			b->oom = 1;
+		else
+			repio_put(b, tmp, n);
+		free(tmp);
+	}
+	/* the group is over: the next fold begins one, in this memory */
+	part_close(g);
+	return b->oom ? SIM_ENOMEM : 0;
+}
+
+/* get_part reads the record rec[0..len) of a group of point p (of
+ * scenario sc, in set) into g, opened for it.  The shape the record
+ * declares must be want, the point's: nothing is made to a record's
+ * measure.  0, SIM_EINVAL (damaged, or of another shape), or
+ * SIM_ENOMEM. */
+static int get_part(struct report_part *g, const struct sweep *set, const struct scenario *sc,
+		    size_t p, const struct acc_shape *want, const void *rec, size_t len)
+{
+	struct repio_reader rd = { .p = rec, .end = (const unsigned char *)rec + len };
+	repio_expect(&rd, GROUP_MAGIC);
+	repio_expect(&rd, GROUP_VERSION);
+	uint64_t rep0 = repio_get64(&rd), reps = repio_get64(&rd);
+	uint64_t events = repio_get64(&rd), requests = repio_get64(&rd);
+	repio_expect(&rd, want->nscopes);
+	repio_expect(&rd, want->nlinks);
+	repio_expect(&rd, sc->ncomponents);
+	for (size_t k = 0; k < sc->ncomponents && !rd.bad; k++) {
+		uint32_t n;
+		repio_get(&rd, &n, sizeof n);
+		rd.bad |= n != want->nrows[k];
+	}
+	repio_expect(&rd, want->nts);
+	repio_expect(&rd, (uint64_t)want->ts_window_ns);
+	repio_expect(&rd, want->nts_node);
+	repio_expect(&rd, want->node_ts_cells);
+	repio_expect(&rd, want->node_ts_every);
+	if (rd.bad || reps == 0 || reps > REPORT_GROUP || rep0 % REPORT_GROUP)
+		return SIM_EINVAL;
+	int rc = part_open(g, set, sc, p, (uint32_t)rep0, want);
+	if (rc)
+		return rc;
+	struct report_point_acc *a = g->acc;
+	g->events = events;
+	g->requests = requests;
+	a->reps = (uint32_t)reps;
+	for (uint32_t i = 0; i < a->nscopes && !rd.bad; i++) {
+		struct scope_acc *s = &a->scopes[i];
+		s->arrivals = repio_get64(&rd);
+		repio_get(&rd, s->ended, sizeof s->ended);
+		repio_get_hist(&rd, &s->latency);
+		s->duration_s = repio_getd(&rd);
+		s->failed_latency_s = repio_getd(&rd);
+		s->used = (uint32_t)repio_get64(&rd);
+		uint64_t n = repio_get64(&rd), lo = repio_get64(&rd), hi = repio_get64(&rd);
+		if (rd.bad || n > reps || lo > hi || hi > HIST_NBUCKETS || (!n && hi > lo))
+			return SIM_EINVAL;
+		if (n) {
+			struct interval_cdf *c = &s->cdf;
+			if (interval_cdf_ready(c))
+				return SIM_ENOMEM;
+			repio_get(&rd, c->s + 2 * lo, 2 * (size_t)(hi - lo) * sizeof *c->s);
+			repio_get(&rd, c->ones + lo, (size_t)(hi - lo) * sizeof *c->ones);
+			c->n = (uint32_t)n;
+			c->lo = (uint32_t)lo;
+			c->hi = (uint32_t)hi;
+		}
+		for (int m = 0; m < METRIC_COUNT && !rd.bad; m++)
+			if (get_series(&rd, &s->m[m], (uint32_t)reps))
+				return SIM_ENOMEM;
+	}
+	for (size_t k = 0; k < a->ncells && !rd.bad; k++)
+		for (size_t i = 0; i < (size_t)a->nrows[k] * a->nc[k]; i++)
+			get_cell(&rd, &a->cells[k][i]);
+	for (size_t i = 0; i < (size_t)a->nlinks * a->nlc && !rd.bad; i++)
+		get_cell(&rd, &a->links[i]);
+	for (size_t t = 0; t < a->nts && !rd.bad; t++) {
+		repio_get(&rd, a->ts[t].ended, sizeof a->ts[t].ended);
+		if (repio_get_whist(&rd, &a->ts[t].lat))
+			return SIM_ENOMEM;
+		a->ts[t].missed = (uint32_t)repio_get64(&rd);
+	}
+	size_t ncell = a->nts_node * a->node_ts_cells;
+	repio_get(&rd, a->node_ts, ncell * sizeof *a->node_ts);
+	repio_get(&rd, a->node_ts_n, ncell * sizeof *a->node_ts_n);
+	if (get_series(&rd, &a->growth, (uint32_t)reps) ||
+	    get_series(&rd, &a->trend, (uint32_t)reps))
+		return SIM_ENOMEM;
+	a->slo_windows = repio_get64(&rd);
+	a->slo_unjudged = repio_get64(&rd);
+	a->slo_term = (int)(int64_t)repio_get64(&rd);
+	a->healthy_end = (uint32_t)repio_get64(&rd);
+	uint64_t has_hat = repio_get64(&rd);
+	if (rd.bad || has_hat != (set->nparams != 0))
+		return SIM_EINVAL;
+	if (has_hat) {
+		if (hat_room(a, reps))
+			return SIM_ENOMEM;
+		repio_get(&rd, a->hat, ((size_t)reps + 1) * sizeof *a->hat);
+		rd.bad |= a->hat[0] != 0;     /* the group's store begins at 0 */
+		for (uint64_t i = 0; i < reps && !rd.bad; i++)
+			if (a->hat[i + 1] < a->hat[i] ||
+			    (a->hat[i + 1] - a->hat[i]) % sizeof(struct hist_cell))
+				rd.bad = 1;
+		size_t n = rd.bad ? 0 : (size_t)(a->hat[reps] - a->hat[0]);
+		if (!rd.bad && n > (size_t)(rd.end - rd.p))
+			rd.bad = 1;
+		if (!rd.bad && n) {
+			struct sim_err err = { 0 };
+			int krc = keep_put(&g->keep, rd.p, n, (off_t)a->hat[0], &err);
+			if (krc)
+				return krc;
+			rd.p += n;
+		}
+	}
+	if (rd.p != rd.end)
+		rd.bad = 1;
+	return rd.bad ? SIM_EINVAL : 0;
+}
+
+int report_fold_group(struct report *r, size_t p, uint32_t rep0, const void *rec,
+		      size_t len)
+{
+	const struct scenario *sc = sweep_point(r->set, p, &r->err);
+	if (!sc)
+		return r->err.code;
+	struct report_part *g = r->part;
+	if (!g && !(g = r->part = calloc(1, sizeof *g)))
+		return SIM_ENOMEM;
+	uint64_t reps = point_reps(r, p);
+	/* the point's shape: its accumulator's, or at its first group the
+	 * scenario's own */
+	struct acc_shape want;
+	struct rep_result like = { 0 };
+	uint32_t *nrows = NULL;
+	int rc = 0;
+	if (r->acc && r->acc_point == p) {
+		shape_of_acc(r->acc, &want);
+	} else if (rep_result_init(&like, sc) ||
+		   !(nrows = malloc((sc->ncomponents ? sc->ncomponents : 1) * sizeof *nrows))) {
+		rc = SIM_ENOMEM;
+	} else {
+		shape_of_res(sc, &like, &want, nrows);
+	}
+	if (rc == 0)
+		rc = report_group(r->set, p, r->per_rep) > 1 ?
+			get_part(g, r->set, sc, p, &want, rec, len) : SIM_EINVAL;
+	rep_result_fini(&like);
+	free(nrows);
+	if (rc == 0 && (g->rep0 != rep0 ||
+			g->acc->reps != (reps - rep0 < REPORT_GROUP ? reps - rep0 : REPORT_GROUP)))
+		rc = SIM_EINVAL;
+	if (rc) {
+		part_close(g);
+		return rc == SIM_EINVAL ? sim_errf(&r->err, SIM_EIO, "a worker's result was damaged") :
+					  rc;
+	}
+	r->events += g->events;
+	r->requests += g->requests;
+	r->group_records++;
+	return part_merge(r, p);
+}
+
+/* ---- a worker's groups ---------------------------------------------------- */
+
+struct report_part *report_part_new(void)
+{
+	return calloc(1, sizeof(struct report_part));
+}
+
+void report_part_free(struct report_part *g)
+{
+	if (g) {
+		part_close(g);
+		part_free_acc(g);
+	}
+	free(g);
+}
+
+int report_part_fold(struct report_part *g, const struct sweep *set, size_t p, uint32_t rep,
+		     const struct rep_result *res, struct sim_err *err)
+{
+	const struct scenario *sc = sweep_point(set, p, err);
+	if (!sc)
+		return err->code;
+	return part_fold(g, set, sc, p, rep, res, err);
+}
+
 int report_fold(struct report *r, size_t p, uint32_t rep,
 		const struct rep_result *res)
 {
 	const struct scenario *sc = sweep_point(r->set, p, &r->err);
 	if (!sc)
 		return r->err.code;
+	assert(res->complete);      /* a stopped replication is not folded */
+	r->events += res->events;
+	r->requests += res->requests;
+	uint64_t reps = point_reps(r, p);
+	uint32_t g = report_group(r->set, p, r->per_rep);
+	struct keep *keep = r->set->nparams ? &r->hkeep : NULL;
+	if (g > 1) {
+		/* into the open group, which joins the point at its end */
+		struct report_part *pt = r->part;
+		if (!pt && !(pt = r->part = calloc(1, sizeof *pt)))
+			return SIM_ENOMEM;
+		int rc = part_fold(pt, r->set, sc, p, rep, res, &r->err);
+		if (rc == 0 && (rep + 1) % g == 0)
+			rc = part_merge(r, p);
+		return rc;
+	}
 	if (!r->acc || r->acc_point != p) {
+		struct acc_shape sh;
+		uint32_t *nrows = malloc((sc->ncomponents ? sc->ncomponents : 1) * sizeof *nrows);
+		if (!nrows)
+			return SIM_ENOMEM;
+		shape_of_res(sc, res, &sh, nrows);
 		acc_free(r->acc);
-		r->acc = acc_new(sc, res);
+		r->acc = acc_new(sc, &sh, reps, 0);
 		r->acc_point = p;
+		free(nrows);
 		if (!r->acc)
 			return SIM_ENOMEM;
 	}
-	struct report_point_acc *a = r->acc;
-	assert(rep == a->reps);     /* folded in index order */
-	assert(res->complete);      /* a stopped replication is not folded */
+	assert(rep == r->acc->reps);     /* folded in index order */
+	return acc_fold(r->acc, sc, res, keep, &r->err);
+}
+
+/* acc_fold folds res, a replication of the point of scenario sc, into a
+ * as its next.  With keep (a sweep), the replication's histogram goes
+ * there, sparse (keep_hist).  0, SIM_ENOMEM or SIM_EIO (err). */
+static int acc_fold(struct report_point_acc *a, const struct scenario *sc,
+		    const struct rep_result *res, struct keep *keep, struct sim_err *err)
+{
 	a->reps++;
-	r->events += res->events;
-	r->requests += res->requests;
 	double miss_s = slo_miss(sc, res, a);
 	for (uint32_t i = 0; i < a->nscopes; i++)
 		if (fold_scope(&a->scopes[i], &res->scopes[i], res->duration_s,
@@ -511,7 +1214,7 @@ int report_fold(struct report *r, size_t p, uint32_t rep,
 	if (series_push(&a->growth, (double)(res->inflight[1] - res->inflight[0])) ||
 	    series_push(&a->trend, h1 - h0))
 		return SIM_ENOMEM;
-	return r->set->nparams ? keep_hist(r, a, &res->scopes[0].latency) : 0;
+	return keep ? keep_hist(keep, err, a, &res->scopes[0].latency) : 0;
 }
 
 /* ---- estimates --------------------------------------------------------- */
@@ -1059,6 +1762,8 @@ void report_fini(struct report *r)
 	if (r->acc)
 		acc_free(r->acc);
 	r->acc = NULL;
+	report_part_free(r->part);
+	r->part = NULL;
 	report_abort(r);
 	for (size_t i = 0; i < r->nwarnings; i++)
 		free(r->warnings[i]);
@@ -1095,9 +1800,13 @@ static void busiest(const struct scenario *sc, const struct report_point_acc *a,
 int report_point_done(struct report *r, size_t p)
 {
 	struct report_summary sum, *pt = &sum;
+	/* a group cut short (the run stopped) joins the point first */
+	int rc = r->part && r->part->acc && !r->part->closed && r->part->point == p ?
+		 part_merge(r, p) : 0;
+	if (rc)
+		return rc;
 	struct report_point_acc *a = r->acc && r->acc_point == p ? r->acc : NULL;
 	const struct scenario *sc = sweep_point(r->set, p, &r->err);
-	int rc = 0;
 	if (!sc)
 		return r->err.code;
 	memset(pt, 0, sizeof *pt);

@@ -9,7 +9,9 @@
  * scalar estimates (throughput, mean latency, its own percentiles, reject
  * and error ratios) kept, since paired comparisons and run-length control
  * need them.  Nothing else of a replication is kept, so memory does not
- * grow with the number of replications.  When a point is complete,
+ * grow with the number of replications.  A point of many replications
+ * folds them in fixed groups, merged in order (REPORT_GROUP below), so
+ * that a worker process can fold a whole group.  When a point is complete,
  * report_point_done works out its estimates and writes its rows to the
  * output files at once, then frees it: the few numbers kept for the
  * table on the terminal and for compare.csv go to a temporary file
@@ -99,13 +101,38 @@ int report_pair(const struct report_summary *a, const struct report_summary *b,
 		int k, struct interval_pair *out);
 
 struct report_point_acc;
+struct report_part;
+struct repio_buf;
 
+/* Replications folded as one group.  A point of more replications than
+ * this, and no rule that looks at each one as it comes (a precision
+ * target, a capacity search's), folds them in groups of REPORT_GROUP
+ * (the last one shorter): replications 0-63 into an accumulator of their
+ * own, merged into the point's, then 64-127, and so on.  The groups are
+ * fixed by the replications' numbers, never by how the work travelled,
+ * so the output is the same bytes for every -j, shard count and MPI size;
+ * and a worker process can fold a whole group and send it as one record
+ * (report_part_pack, report_fold_group), where the parent would otherwise
+ * fold every replication itself.  A point of at most REPORT_GROUP
+ * replications is folded one by one, as before groups. */
+#define REPORT_GROUP 64
 
+/* report_group: how many replications of point p of set are folded
+ * together: REPORT_GROUP or 1.  per_rep says a caller looks at the report
+ * after each replication (runner_opts.enough).  It asks only the sweep's
+ * arrays: no point is built. */
+uint32_t report_group(const struct sweep *set, size_t p, int per_rep);
 
 struct report {
 	const struct sweep *set;
 	struct report_point_acc *acc;   /* the point being folded */
 	size_t acc_point;
+	struct report_part *part;       /* its open group (report_group), or
+					 * NULL */
+	int per_rep;                    /* fold every point one replication at
+					 * a time (report_group) */
+	uint64_t group_records;         /* whole groups folded from a worker's
+					 * record (report_fold_group) */
 	const char *version;
 	uint64_t events, requests;  /* processed over all replications */
 	char **warnings;            /* lines for stderr, in point order: the
@@ -155,6 +182,27 @@ int report_open(struct report *r, const char *dir, struct sim_err *err);
  * r->err. */
 int report_fold(struct report *r, size_t p, uint32_t rep,
 		const struct rep_result *res);
+
+/* report_fold_group folds the record rec[0..len) of a whole group of
+ * point p, the one that begins at replication rep0 (report_part_pack):
+ * the same as folding its replications one by one.  0, SIM_ENOMEM, or
+ * another code with its message in r->err (a damaged record, or one of
+ * another point's shape). */
+int report_fold_group(struct report *r, size_t p, uint32_t rep0, const void *rec,
+		      size_t len);
+
+/* A worker's group: report_part_new makes one (NULL: out of memory);
+ * report_part_fold folds replication rep of point p of set into it (the
+ * first of a group opens it, the others must follow in order: 0,
+ * SIM_ENOMEM, or another code with its message in err); report_part_pack
+ * writes the group as one record into b and ends it, keeping its memory
+ * for the next (0 or SIM_ENOMEM); report_part_free frees it (NULL is
+ * fine). */
+struct report_part *report_part_new(void);
+int report_part_fold(struct report_part *g, const struct sweep *set, size_t p, uint32_t rep,
+		     const struct rep_result *res, struct sim_err *err);
+int report_part_pack(struct report_part *g, struct repio_buf *b);
+void report_part_free(struct report_part *g);
 
 /* report_never says whether metric m of point p, as folded so far (p
  * must be the point being folded), is a percentile that no number of

@@ -9,6 +9,14 @@
  * record, writing a batch's answers together.  End of file on the command
  * pipe tells it to exit.  A worker that dies shows as end of file on its
  * result pipe.
+ *
+ * Groups: a point whose replications the report folds in groups
+ * (report_group) and whose items are short is sent a whole group as one
+ * command, its first item with RUNNER_GROUP_BIT set.  The worker runs the
+ * group, folds it (report_part_fold) and answers once, with the group's
+ * record; the parent merges it (report_fold_group).  Long items go one by
+ * one, and the parent folds them into the same groups, so how the work
+ * travelled never shows in the output.
  */
 /* MAP_ANONYMOUS, for the workers' progress slots */
 #define _DEFAULT_SOURCE
@@ -29,6 +37,7 @@
 #include <unistd.h>
 
 #include "app/repio.h"
+#include "app/report.h"
 #include "sim/steady.h"
 
 /* The pilots' series, pooled per point as their results come in. */
@@ -174,6 +183,8 @@ static int plan_init(struct plan *pl, const struct sweep *set,
 	pl->stride = o->nshards > 1 ? o->nshards : 1;
 	pl->first = o->nshards > 1 ? o->shard : 0;
 	pl->n = total > pl->first ? (total - pl->first + pl->stride - 1) / pl->stride : 0;
+	if (r && o->enough)
+		r->per_rep = 1;              /* it looks at every replication */
 	return pl->closed ? 0 : SIM_ENOMEM;
 }
 
@@ -216,6 +227,8 @@ int runner_fold(const struct sweep *set, struct report *r, unsigned char *closed
 	runner_item_at(set, item, &p, &k);
 	if (closed[p])
 		return 0;
+	if (o && o->enough)
+		r->per_rep = 1;          /* it looks at every replication */
 	/* the caller has just built the point for res: it is held */
 	const struct scenario *sc = sweep_point(set, p, &r->err);
 	if (!sc)
@@ -239,6 +252,23 @@ int runner_fold(const struct sweep *set, struct report *r, unsigned char *closed
 		report_set_precision(r, p, met);
 	closed[p] = 1;
 	return report_point_done(r, p);
+}
+
+/* fold_group folds the record of a whole group of replications (a
+ * worker's, report_fold_group), the one that begins at item, n of them,
+ * and closes its point after its last.  0, or an error as report_error. */
+static int fold_group(const struct plan *pl, uint64_t item, const struct runner_reply *s,
+		      uint32_t n, struct sim_err *err)
+{
+	size_t p;
+	uint32_t k;
+	runner_item_at(pl->set, item, &p, &k);
+	int rc = report_fold_group(pl->r, p, k, s->rec, s->reclen);
+	if (rc == 0 && (uint64_t)k + n >= point_reps(pl->set, p)) {
+		pl->closed[p] = 1;
+		rc = report_point_done(pl->r, p);
+	}
+	return rc ? report_error(pl->r, rc, err) : 0;
 }
 
 const struct scenario *runner_point_result(const struct sweep *set, size_t p,
@@ -401,6 +431,17 @@ static int run_on(const struct plan *pl, const struct runner_transport *t,
 	uint64_t ahead = 4 * (uint64_t)jobs * bmax;
 	if (ahead > 4096)
 		ahead = 4096;                /* a reply slot is over 1 KiB: 4 MiB */
+	/* workers that fold whole groups (report_group) are sent a group of
+	 * short items as one command and answer it with one record: the
+	 * window holds several groups a worker (2048 items or more, for
+	 * groups of 64) */
+	int groups = t->groups && t->batch_max && !o->sink && pl->stride == 1 && pl->r &&
+		     !pl->r->per_rep;
+	_Static_assert(4 * 2 * RUNNER_BATCH_MAX >= 2 * REPORT_GROUP,
+		       "two workers' window holds two groups");
+	double group_ns = o->group_ns > 0 ? o->group_ns : RUNNER_BATCH_NS;
+	size_t gpoint = SIZE_MAX;        /* the point whose group size is gsize */
+	uint32_t gsize = 1;
 	/* items given to each worker and not yet answered; each one's batch:
 	 * when it went, how many items, of which point */
 	uint64_t *busy = calloc(jobs, sizeof *busy);
@@ -442,11 +483,45 @@ static int run_on(const struct plan *pl, const struct runner_transport *t,
 			runner_item_at(set, plan_item(pl, next_send), &p, &k);
 			uint64_t b = batch_size(&pc, p, jobs, total - next_send, bmax);
 			bat[i] = (struct batch_out){ mono_s(), 0, p };
-			while (bat[i].n < b && next_send < total && next_send < next_fold + ahead) {
+			if (groups && p != gpoint) {
+				gsize = report_group(set, p, 0);
+				gpoint = p;
+			}
+			/* a group goes whole when it is at most a batch's
+			 * work, from its first item; longer items go one by
+			 * one, to as many workers as there are, and are
+			 * folded here into the same groups */
+			int whole = groups && gsize > 1 && k % gsize == 0 && pc.point == p &&
+				    pc.per_s > 0 && pc.per_s * gsize * 1e9 <= group_ns;
+			while (whole && (bat[i].n == 0 || bat[i].n + gsize <= b) &&
+			       next_send < total) {
+				size_t q;
+				runner_item_at(set, plan_item(pl, next_send), &q, &k);
+				uint64_t n = point_reps(set, q) - k;
+				if (n > gsize)
+					n = gsize;
+				if (q != p || next_send + n > next_fold + ahead)
+					break;
+				if (t->send(t->ctx, i, RUNNER_GROUP_BIT | plan_item(pl, next_send))) {
+					rc = sim_errf(err, SIM_EIO, "a worker was lost");
+					goto out;
+				}
+				for (uint64_t j = 0; j < n; j++)
+					ready[(next_send + j) % ahead] = j ? 3 : 1;
+				busy[i] += n;
+				bat[i].n += n;
+				next_send += n;
+				inflight += n;
+			}
+			while (!whole && bat[i].n < b && next_send < total &&
+			       next_send < next_fold + ahead) {
 				size_t q;
 				runner_item_at(set, plan_item(pl, next_send), &q, &k);
 				if (q != p)
 					break;               /* a batch holds one point */
+				if (groups && gsize > 1 && bat[i].n && k % gsize == 0)
+					break;               /* the next batch may take
+								* the group whole */
 				if (t->send(t->ctx, i, plan_item(pl, next_send))) {
 					rc = sim_errf(err, SIM_EIO, "a worker was lost");
 					goto out;
@@ -466,17 +541,32 @@ static int run_on(const struct plan *pl, const struct runner_transport *t,
 		int got = 0, first = 1;
 		while (inflight && (got = t->recv(t->ctx, &w, &in, first, err)) == 1) {
 			first = 0;
-			uint64_t at = (in.item - pl->first) / pl->stride;
-			if (w >= jobs || !busy[w] || in.item < pl->first ||
-			    (in.item - pl->first) % pl->stride || at < next_fold ||
-			    at >= next_fold + ahead || ready[at % ahead] != 1) {
+			/* a group's answer stands for its n items */
+			int grp = (in.item & RUNNER_GROUP_BIT) != 0;
+			uint64_t item = in.item & ~RUNNER_GROUP_BIT, n = 1;
+			uint64_t at = (item - pl->first) / pl->stride;
+			if (grp && groups && item < runner_items(set)) {
+				size_t q;
+				uint32_t k;
+				runner_item_at(set, item, &q, &k);
+				n = point_reps(set, q) - k;
+				if (n > REPORT_GROUP)
+					n = REPORT_GROUP;
+			}
+			if (w >= jobs || busy[w] < n || item < pl->first || (grp && !groups) ||
+			    (item - pl->first) % pl->stride || at < next_fold ||
+			    at >= next_fold + ahead || ready[at % ahead] != 1 ||
+			    (n > 1 && ready[(at + 1) % ahead] != 3)) {
 				free(in.rec);
 				rc = sim_errf(err, SIM_EIO, "a worker sent an item it was not given");
 				goto out;
 			}
 			slots[at % ahead] = in;
 			ready[at % ahead] = 2;
-			if (!--busy[w] && bat[w].n) {
+			busy[w] -= n;
+			inflight -= n - 1;
+			pr.items_done += n - 1;
+			if (!busy[w] && bat[w].n) {
 				/* its batch is in: the pace of its point */
 				pc.point = bat[w].point;
 				pc.per_s = (mono_s() - bat[w].sent) / (double)bat[w].n;
@@ -520,6 +610,20 @@ static int run_on(const struct plan *pl, const struct runner_transport *t,
 			if (s->rc) {
 				rc = sim_errf(err, s->rc, "%s", s->msg);
 				goto out;
+			}
+			if (s->item & RUNNER_GROUP_BIT) {
+				/* a whole group, folded by its worker */
+				uint64_t n = point_reps(set, p) - k;
+				if (n > REPORT_GROUP)
+					n = REPORT_GROUP;
+				if ((rc = fold_group(pl, item, s, (uint32_t)n, err)))
+					goto out;
+				free(s->rec);
+				s->rec = NULL;
+				for (uint64_t j = 0; j < n; j++)
+					ready[(next_fold + j) % ahead] = 0;
+				next_fold += n;
+				continue;
 			}
 			if (!runner_point_result(set, p, &res, &res_point, err)) {
 				rc = err->code;
@@ -582,6 +686,60 @@ static void slot_progress(void *arg, double done, uint64_t events)
 	atomic_store_explicit(&sl->events, sl->events_done + events, memory_order_relaxed);
 }
 
+/* serve_group runs the group of replications that begins at item, folds
+ * them into *part (made at the first group) and answers with its record
+ * (report_part_pack), or with the first failure.  0, or -1 to stop
+ * serving (the answer could not be sent, or the parent asked for a group
+ * the sweep does not have). */
+static int serve_group(const struct sweep *set, const struct runner_worker *wk,
+		       const struct sim_hooks *hooks, uint64_t item, struct rep_result *res,
+		       size_t *cur, struct report_part **part, struct repio_buf *buf)
+{
+	struct sim_err err = { 0 };
+	int rc = 0, bad = 0;       /* bad: not a group this sweep has */
+	size_t p = 0;
+	uint32_t k = 0, n = 0;
+	const struct scenario *sc = NULL;
+	if (item >= runner_items(set)) {
+		rc = sim_errf(&err, SIM_EIO, "work item %llu asked of a sweep of %llu",
+			      (unsigned long long)item, (unsigned long long)runner_items(set));
+		bad = 1;
+	} else {
+		runner_item_at(set, item, &p, &k);
+		sc = runner_point_result(set, p, res, cur, &err);
+		rc = sc ? 0 : err.code;
+	}
+	if (rc == 0) {
+		uint32_t g = report_group(set, p, 0);
+		n = point_reps(set, p) - k < g ? point_reps(set, p) - k : g;
+		if (g == 1 || k % g) {
+			rc = sim_errf(&err, SIM_EIO, "work item %llu does not begin a group",
+				      (unsigned long long)item);
+			bad = 1;
+		}
+	}
+	if (rc == 0 && !*part && !(*part = report_part_new()))
+		rc = sim_errf(&err, SIM_ENOMEM, "out of memory");
+	for (uint32_t j = 0; rc == 0 && j < n; j++) {
+		rc = sim_run(sc, k + j, res, hooks, &err);
+		if (wk->slot) {
+			wk->slot->events_done += res->events;
+			atomic_store_explicit(&wk->slot->events, wk->slot->events_done,
+					      memory_order_relaxed);
+			atomic_store_explicit(&wk->slot->done, 0.0, memory_order_relaxed);
+		}
+		if (rc == 0)
+			rc = report_part_fold(*part, set, p, k + j, res, &err);
+		/* the point is held: sc stays valid */
+	}
+	if (rc == 0 && report_part_pack(*part, buf))
+		rc = sim_errf(&err, SIM_ENOMEM, "out of memory");
+	if (wk->reply(wk->ctx, item | RUNNER_GROUP_BIT, rc, rc ? err.msg : "",
+		      rc ? NULL : buf->data, rc ? 0 : buf->len))
+		return -1;
+	return bad ? -1 : 0;
+}
+
 void runner_serve(const struct sweep *set, const struct runner_worker *wk,
 		  volatile sig_atomic_t *stop)
 {
@@ -591,12 +749,19 @@ void runner_serve(const struct sweep *set, const struct runner_worker *wk,
 	struct sim_hooks hooks = {
 		.stop = stop, .progress = wk->slot ? slot_progress : NULL, .arg = wk->slot,
 	};
-	uint64_t item, total = runner_items(set);
-	while (wk->next(wk->ctx, &item) == 1) {
+	uint64_t cmd, total = runner_items(set);
+	struct report_part *part = NULL;
+	while (wk->next(wk->ctx, &cmd) == 1) {
 		size_t p;
 		uint32_t k;
 		struct sim_err err = { 0 };
 		int rc = 0;
+		uint64_t item = cmd & ~RUNNER_GROUP_BIT;
+		if (cmd & RUNNER_GROUP_BIT) {
+			if (serve_group(set, wk, &hooks, item, &res, &cur, &part, &buf))
+				break;
+			continue;
+		}
 		if (item >= total) {
 			rc = sim_errf(&err, SIM_EIO, "work item %llu asked of a sweep of %llu",
 				      (unsigned long long)item, (unsigned long long)total);
@@ -621,6 +786,7 @@ void runner_serve(const struct sweep *set, const struct runner_worker *wk,
 			break;
 	}
 	free(buf.data);
+	report_part_free(part);
 	rep_result_fini(&res);
 }
 
@@ -965,6 +1131,7 @@ static int run_forked(const struct plan *pl, unsigned jobs, struct sim_err *err)
 			.workers = jobs, .ctx = &ps,
 			.send = procs_send, .recv = procs_recv, .interrupt = procs_interrupt,
 			.inflight = procs_inflight, .batch_max = RUNNER_BATCH_MAX,
+			.groups = 1,
 		};
 		rc = run_on(pl, &t, err);
 	}

@@ -58,6 +58,11 @@ struct runner_opts {
 	volatile sig_atomic_t *stop; /* may be NULL; see runner_run */
 	void (*progress)(void *arg, const struct runner_progress *p);
 	void *arg;
+	/* a group of replications (report_group) goes to a worker whole
+	 * when its items' pace says it is at most this much work; 0:
+	 * RUNNER_BATCH_NS.  Longer items go one by one, to as many workers
+	 * as there are.  The output is the same bytes either way. */
+	double group_ns;
 };
 
 /* runner_run runs set into r (prepared with report_init, and opened with
@@ -118,7 +123,16 @@ struct runner_transport {
 	 * rank is: a blocking send of a second item could meet the rank
 	 * blocked in its reply) */
 	unsigned batch_max;
+	/* its workers serve groups (runner_serve): a point's replications
+	 * folded by report_group's groups are sent a group at once, as the
+	 * group's first item with RUNNER_GROUP_BIT set, and answered with the
+	 * group's record (report_part_pack) */
+	int groups;
 };
+
+/* The bit of a command, and of its answer, that names a whole group of
+ * replications by its first item (runner_transport.groups). */
+#define RUNNER_GROUP_BIT ((uint64_t)1 << 63)
 
 /* runner_run_on is runner_run with the items run by t's workers. */
 int runner_run_on(const struct sweep *set, struct report *r,

@@ -28,6 +28,7 @@ void sweep_free(struct sweep *set)
 	free(set->warmup_auto);
 	free(set->seed);
 	free(set->hash);
+	free(set->precise);
 	free(set->map);
 	for (size_t i = 0; set->param_paths && i < set->nparams; i++)
 		free(set->param_paths[i]);
@@ -223,8 +224,9 @@ static int check_all(struct sweep *set, struct sim_err *err)
 	set->warmup_auto = calloc(n, 1);
 	set->seed = calloc(n, sizeof *set->seed);
 	set->hash = calloc(n, sizeof *set->hash);
+	set->precise = calloc(n, 1);
 	if (!set->points || !set->item_base || !warmups || !set->warmup_auto || !set->seed ||
-	    !set->hash) {
+	    !set->hash || !set->precise) {
 		free(warmups);
 		return sim_errf(err, SIM_ENOMEM, "out of memory");
 	}
@@ -241,6 +243,7 @@ static int check_all(struct sweep *set, struct sim_err *err)
 		set->warmup_auto[p] = (unsigned char)sc->warmup_auto;
 		set->seed[p] = sc->seed;
 		set->hash[p] = sc->hash;
+		set->precise[p] = sc->precision.metric >= 0;
 		if (p == 0)
 			set->points[0] = sc;
 		else

@@ -47,6 +47,8 @@ struct sweep {
 	unsigned char *warmup_auto;    /* [npoints] */
 	uint64_t *seed;                /* [npoints]: each point's seed */
 	unsigned long long *hash;      /* [npoints]: and its tree's hash */
+	unsigned char *precise;        /* [npoints]: it has a precision target
+					* (`precision:`, after any adjust) */
 	size_t nparams;                /* sweep parameters (0 without sweep) */
 	char **param_paths;            /* [nparams] */
 	size_t *param_nvalues;         /* [nparams] values of each */

@@ -13,7 +13,9 @@
 
 #include "tests/csvtest.h"
 
+#include "app/repio.h"
 #include "app/report.h"
+#include "app/runner.h"
 #include "sim/slo.h"
 #include "sim/stats.h"
 
@@ -378,6 +380,310 @@ static void test_report_points_not_run_still_get_a_row(void **state)
 	sweep_free(set);
 }
 
+/* GROUPED: replications enough for two whole groups and a short one
+ * (report_group), of a system that fills every part of an accumulator:
+ * two workloads (three scopes), windows judged on an SLO, node columns
+ * of every kind of folding, node time series, a link between zones. */
+#define GROUPED GROUPED_WORKLOADS GROUPED_NODES
+#define GROUPED_WORKLOADS \
+	"name: g\nseed: %d\nduration: 2s\nwarmup: 500ms\nwindow: 500ms\nreplications: 150\n" \
+	"slo: \"latency_mean_s<6ms\"\n" \
+	"zones: {a: {}, b: {}}\n" \
+	"links:\n  - {between: [a, b], latency: 1ms, bandwidth: 20Mbit/s}\n" \
+	"workloads:\n" \
+	"  u: {arrival: {process: poisson, rate: 300/s}, target: web, zone: a,\n" \
+	"      keys: {dist: zipf, n: 500, s: 1}}\n" \
+	"  v: {arrival: {process: poisson, rate: 100/s}, target: web, zone: a}\n"
+#define GROUPED_NODES \
+	"nodes:\n" \
+	"  web: {type: service, replicas: 2, workers: 2, zones: [a, b],\n" \
+	"        service: {dist: exponential, mean: 4ms}, calls: [{to: cache, timeout: 20ms}]}\n" \
+	"  cache: {type: cache, capacity: 50, backend: db}\n" \
+	"  db: {type: database, primary: {service: {dist: exponential, mean: 2ms}}}\n"
+
+/* run_reps runs replications [0, n) of every point of set into res[p *
+ * n + k] (made here; the caller frees them with rep_result_fini). */
+static void run_reps(const struct sweep *set, struct rep_result *res, uint32_t n)
+{
+	for (size_t p = 0; p < set->npoints; p++)
+		for (uint32_t k = 0; k < n; k++) {
+			struct sim_err err = { 0 };
+			size_t cur = SIZE_MAX;
+			struct rep_result *r = &res[p * n + k];
+			memset(r, 0, sizeof *r);
+			const struct scenario *sc = runner_point_result(set, p, r, &cur, &err);
+			assert_non_null(sc);
+			assert_int_equal(sim_run(sc, k, r, NULL, &err), 0);
+		}
+}
+
+/* fold_all folds res (run_reps') into a report of set written to dir
+ * (NULL: none), each point's n replications one by one (how 1), as a
+ * worker would send each whole group (how 2), or one by one with every
+ * replication looked at (how 0, a precision target's way, which never
+ * groups).  Returns point 0's summary. */
+static struct report_summary fold_all(const struct sweep *set, const struct rep_result *res,
+				      uint32_t n, int how, const char *dir)
+{
+	struct report rep;
+	struct sim_err err = { 0 };
+	assert_int_equal(report_init(&rep, set, "t"), 0);
+	if (dir)
+		assert_int_equal(report_open(&rep, dir, &err), 0);
+	rep.per_rep = how == 0;
+	struct report_part *g = report_part_new();
+	struct repio_buf buf = { 0 };
+	assert_non_null(g);
+	for (size_t p = 0; p < set->npoints; p++) {
+		for (uint32_t k = 0; k < n; k++) {
+			const struct rep_result *r = &res[p * n + k];
+			if (how != 2) {
+				assert_int_equal(report_fold(&rep, p, k, r), 0);
+				continue;
+			}
+			assert_int_equal(report_part_fold(g, set, p, k, r, &err), 0);
+			if ((k + 1) % REPORT_GROUP && k + 1 < n)
+				continue;
+			assert_int_equal(report_part_pack(g, &buf), 0);
+			assert_int_equal(report_fold_group(&rep, p, k / REPORT_GROUP * REPORT_GROUP,
+							   buf.data, buf.len), 0);
+		}
+		assert_int_equal(report_point_done(&rep, p), 0);
+	}
+	if (dir)
+		assert_int_equal(report_commit(&rep, &err), 0);
+	struct report_summary s = simtest_summary(&rep, 0);
+	free(buf.data);
+	report_part_free(g);
+	report_fini(&rep);
+	return s;
+}
+
+/* same_summary says whether two summaries hold the same numbers, to the
+ * bit (rel 0) or within rel of each other. */
+static int same_summary(const struct report_summary *a, const struct report_summary *b,
+			double rel)
+{
+	if (a->replications != b->replications || a->used != b->used ||
+	    a->arrivals != b->arrivals || a->completed != b->completed ||
+	    a->rejected != b->rejected || a->failed != b->failed ||
+	    a->steady != b->steady || a->healthy_end != b->healthy_end)
+		return 0;
+	const double *x[] = { a->mean, a->ci95, a->lo, a->hi }, *y[] = { b->mean, b->ci95, b->lo, b->hi };
+	for (int i = 0; i < 4; i++)
+		for (int m = 0; m < METRIC_COUNT; m++) {
+			if (isnan(x[i][m]) || isnan(y[i][m])) {
+				if (isnan(x[i][m]) != isnan(y[i][m]))
+					return 0;
+				continue;
+			}
+			if (rel == 0 ? memcmp(&x[i][m], &y[i][m], sizeof x[i][m]) != 0 :
+				       fabs(x[i][m] - y[i][m]) > rel * fabs(x[i][m]) + 1e-300)
+				return 0;
+		}
+	return 1;
+}
+
+/* read_all is the whole text of the file at path (the caller frees it);
+ * the test fails when it cannot be read. */
+static char *read_all(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	char *t = NULL;
+	size_t n = 0, cap = 0;
+	for (;;) {
+		if (n + 4096 + 1 > cap) {
+			cap = 2 * cap + 8192;
+			t = realloc(t, cap);
+			assert_non_null(t);
+		}
+		size_t got = fread(t + n, 1, 4096, f);
+		n += got;
+		if (got < 4096)
+			break;
+	}
+	fclose(f);
+	t[n] = 0;
+	return t;
+}
+
+/* files_close says whether every CSV file in directory a has the same
+ * text as b's, but for numbers, which may differ by rel of the larger
+ * (and by 1e-10: a spread of sums of squares less their mean's, zero one
+ * way, is a few 1e-12 another).  compare.csv too, when there is one. */
+static int files_close(const char *a, const char *b, double rel)
+{
+	static const char *names[] = { "summary.csv", "workloads.csv", "nodes.csv", "latency.csv",
+				       "timeseries.csv", "node_timeseries.csv", "links.csv",
+				       "compare.csv" };
+	for (size_t f = 0; f < sizeof names / sizeof *names; f++) {
+		char pa[256], pb[256];
+		snprintf(pa, sizeof pa, "%s/%s", a, names[f]);
+		snprintf(pb, sizeof pb, "%s/%s", b, names[f]);
+		if (f == 7 && access(pa, F_OK) != 0 && access(pb, F_OK) != 0)
+			continue;
+		char *ta = read_all(pa), *tb = read_all(pb);
+		char *sa, *sb;
+		char *x = strtok_r(ta, ",\n", &sa), *y = strtok_r(tb, ",\n", &sb);
+		int ok = 1;
+		for (; ok && x && y; x = strtok_r(NULL, ",\n", &sa), y = strtok_r(NULL, ",\n", &sb)) {
+			char *ex, *ey;
+			double u = strtod(x, &ex), v = strtod(y, &ey);
+			if (*ex || *ey || ex == x || ey == y)
+				ok = strcmp(x, y) == 0;
+			else if (isnan(u) || isnan(v))
+				ok = isnan(u) && isnan(v);
+			else
+				ok = fabs(u - v) <= rel * fmax(fabs(u), fabs(v)) + 1e-10;
+			if (!ok)
+				print_message("    %s: %s against %s\n", names[f], x, y);
+		}
+		ok = ok && !x && !y;
+		free(ta);
+		free(tb);
+		if (!ok)
+			return 0;
+	}
+	return 1;
+}
+
+/* A point of 150 replications folds them in groups of 64, 64 and 22.  A
+ * group a worker folded and sent as one record gives the same bytes in
+ * every output file as the same group folded here replication by
+ * replication; the groups give the numbers of folding one at a time (a
+ * precision target's way) to rounding, the counts exactly.  As controls,
+ * another seed's replications differ, and a record cut short, or not of
+ * a group, is refused. */
+static void test_report_groups_fold_as_one_by_one(void **state)
+{
+	char text[2048];
+	struct rep_result res[150], other[150];
+	snprintf(text, sizeof text, GROUPED, 1);
+	struct sweep *set = simtest_load(text);
+	snprintf(text, sizeof text, GROUPED, 2);
+	struct sweep *set2 = simtest_load(text);
+	run_reps(set, res, 150);
+	run_reps(set2, other, 150);
+	assert_int_equal(report_group(set, 0, 0), REPORT_GROUP);
+	assert_int_equal(report_group(set, 0, 1), 1);
+	char d0[] = "/tmp/archsim-groups-XXXXXX", d1[] = "/tmp/archsim-groups-XXXXXX";
+	char d2[] = "/tmp/archsim-groups-XXXXXX", d3[] = "/tmp/archsim-groups-XXXXXX";
+	assert_non_null(mkdtemp(d0));
+	assert_non_null(mkdtemp(d1));
+	assert_non_null(mkdtemp(d2));
+	assert_non_null(mkdtemp(d3));
+	struct report_summary one = fold_all(set, res, 150, 0, d0);
+	struct report_summary here = fold_all(set, res, 150, 1, d1);
+	struct report_summary sent = fold_all(set, res, 150, 2, d2);
+	struct report_summary ctl = fold_all(set, other, 150, 1, d3);
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "diff -r %s %s >/dev/null", d1, d2);
+	int same_files = system(cmd) == 0;
+	print_message("    sent as records against folded here: %s; one by one against groups: %s; another seed: %s\n",
+		      same_files ? "the same bytes" : "different",
+		      same_summary(&one, &here, 1e-9) ? "the same to 1e-9" : "different",
+		      same_summary(&ctl, &here, 1e-9) ? "the same" : "different");
+	assert_true(same_files);
+	assert_true(same_summary(&here, &sent, 0));
+	assert_int_equal(here.replications, 150);
+	assert_true(same_summary(&one, &here, 1e-9));
+	assert_false(same_summary(&ctl, &here, 1e-9));
+	/* every cell of every file, to rounding */
+	assert_true(files_close(d0, d1, 1e-9));
+	assert_false(files_close(d3, d1, 1e-9));
+	/* damaged records: cut short, and a replication's record */
+	struct report rep;
+	struct report_part *g = report_part_new();
+	struct repio_buf buf = { 0 };
+	struct sim_err err = { 0 };
+	assert_int_equal(report_init(&rep, set, "t"), 0);
+	for (uint32_t k = 0; k < REPORT_GROUP; k++)
+		assert_int_equal(report_part_fold(g, set, 0, k, &res[k], &err), 0);
+	assert_int_equal(report_part_pack(g, &buf), 0);
+	assert_int_equal(report_fold_group(&rep, 0, 0, buf.data, buf.len - 8), SIM_EIO);
+	assert_non_null(strstr(rep.err.msg, "damaged"));
+	assert_int_equal(report_fold_group(&rep, 0, REPORT_GROUP, buf.data, buf.len), SIM_EIO);
+	assert_int_equal(repio_pack(&res[0], &buf), 0);
+	assert_int_equal(report_fold_group(&rep, 0, 0, buf.data, buf.len), SIM_EIO);
+	/* a whole group, of another shape: a third workload's scope */
+	for (uint32_t k = 0; k < REPORT_GROUP; k++)
+		assert_int_equal(report_part_fold(g, set, 0, k, &res[k], &err), 0);
+	assert_int_equal(report_part_pack(g, &buf), 0);
+	snprintf(text, sizeof text,
+		 GROUPED_WORKLOADS "  x: {arrival: {process: poisson, rate: 1/s}, target: db}\n"
+		 GROUPED_NODES, 1);
+	struct sweep *set3 = simtest_load(text);
+	struct report rep3;
+	assert_int_equal(report_init(&rep3, set3, "t"), 0);
+	assert_int_equal(report_fold_group(&rep3, 0, 0, buf.data, buf.len), SIM_EIO);
+	report_fini(&rep3);
+	sweep_free(set3);
+	/* a run stopped inside a group keeps what it folded */
+	for (uint32_t k = 0; k < 100; k++)
+		assert_int_equal(report_fold(&rep, 0, k, &res[k]), 0);
+	assert_int_equal(report_point_done(&rep, 0), 0);
+	assert_int_equal(simtest_summary(&rep, 0).replications, 100);
+	assert_false(simtest_summary(&rep, 0).complete);
+	report_fini(&rep);
+	report_part_free(g);
+	free(buf.data);
+	snprintf(cmd, sizeof cmd, "rm -rf %s %s %s %s", d0, d1, d2, d3);
+	assert_int_equal(system(cmd), 0);
+	for (int k = 0; k < 150; k++) {
+		rep_result_fini(&res[k]);
+		rep_result_fini(&other[k]);
+	}
+	sweep_free(set);
+	sweep_free(set2);
+}
+
+/* A sweep of two points of 150 replications: compare.csv pairs their
+ * replications, each one's CDF at the pooled p99 read from the sparse
+ * histograms the point kept, which a group's record carries and its
+ * merge places after the point's earlier ones.  Sent as records, the
+ * files are the same bytes as folded here; folded in groups, they are
+ * compare.csv's numbers to rounding, which has a paired p99 interval to
+ * check. */
+static void test_report_groups_keep_the_pairs(void **state)
+{
+	struct sweep *set = simtest_load(
+		"name: q\nseed: 1\nduration: 3s\nwindow: 1s\nreplications: 150\n"
+		"workloads:\n"
+		"  u: {arrival: {process: poisson, rate: 500/s}, target: w}\n"
+		"  v: {arrival: {process: poisson, rate: 100/s}, target: w}\n"
+		"nodes:\n  w: {type: service, workers: 3, service: {dist: exponential, mean: 4ms}}\n"
+		"sweep:\n  nodes.w.workers: [3, 4]\n");
+	struct rep_result *res = calloc(2 * 150, sizeof *res);
+	assert_non_null(res);
+	run_reps(set, res, 150);
+	char d[3][32];
+	for (int i = 0; i < 3; i++) {
+		snprintf(d[i], sizeof d[i], "/tmp/archsim-pairs-XXXXXX");
+		assert_non_null(mkdtemp(d[i]));
+		fold_all(set, res, 150, i, d[i]);
+	}
+	char path[64];
+	snprintf(path, sizeof path, "%s/compare.csv", d[1]);
+	struct csvt c;
+	csvt_load(&c, path);
+	assert_true(c.rows >= 2);        /* the header, and a row a pair */
+	for (size_t i = 0; i + 1 < c.rows; i++)
+		assert_string_not_equal(csvt_get(&c, i, "latency_p99_s_diff_lo"), "NaN");
+	csvt_free(&c);
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "diff -r %s %s >/dev/null", d[1], d[2]);
+	assert_int_equal(system(cmd), 0);
+	assert_true(files_close(d[0], d[1], 1e-9));
+	snprintf(cmd, sizeof cmd, "rm -rf %s %s %s", d[0], d[1], d[2]);
+	assert_int_equal(system(cmd), 0);
+	for (int k = 0; k < 2 * 150; k++)
+		rep_result_fini(&res[k]);
+	free(res);
+	sweep_free(set);
+}
+
 static void test_report_abort_leaves_nothing(void **state)
 {
 	struct sweep *set = simtest_load(ONE);
@@ -404,6 +710,8 @@ int main(void)
 		cmocka_unit_test(test_report_link_overload),
 		cmocka_unit_test(test_report_points_not_run_still_get_a_row),
 		cmocka_unit_test(test_report_abort_leaves_nothing),
+		cmocka_unit_test(test_report_groups_fold_as_one_by_one),
+		cmocka_unit_test(test_report_groups_keep_the_pairs),
 	};
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
 }

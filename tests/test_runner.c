@@ -113,18 +113,28 @@ static void test_runner_progress_from_workers(void **state)
 	sweep_free(set);
 }
 
-/* run_jobs runs set into dir in `jobs` processes: the test fails on
- * error. */
-static void run_jobs(const struct sweep *set, const char *dir, unsigned jobs)
+/* run_jobs_grouped runs set into dir in `jobs` processes, a group going
+ * whole to a worker when its items' pace says it is at most group_ns of
+ * work (0: the runner's own bound): the test fails on error.  Returns the
+ * whole groups its workers sent. */
+static uint64_t run_jobs_grouped(const struct sweep *set, const char *dir, unsigned jobs,
+				 double group_ns)
 {
 	struct report rep;
 	struct sim_err err = { 0 };
-	struct runner_opts o = { .jobs = jobs };
+	struct runner_opts o = { .jobs = jobs, .group_ns = group_ns };
 	assert_int_equal(report_init(&rep, set, "t"), 0);
 	assert_int_equal(report_open(&rep, dir, &err), 0);
 	assert_int_equal(runner_run(set, &rep, &o, &err), 0);
 	assert_int_equal(report_commit(&rep, &err), 0);
+	uint64_t whole = rep.group_records;
 	report_fini(&rep);
+	return whole;
+}
+
+static void run_jobs(const struct sweep *set, const char *dir, unsigned jobs)
+{
+	run_jobs_grouped(set, dir, jobs, 0);
 }
 
 static void run_to(const struct sweep *set, const char *dir)
@@ -208,6 +218,40 @@ static void test_runner_point_equals_the_scenario_alone(void **state)
 	sweep_free(alone);
 }
 
+/* same_bytes_over_jobs runs the scenario yaml (a format whose %d is the
+ * seed; `items` work items) four times: with seed 1 in jobs[0], jobs[1]
+ * and jobs[2] processes, and with seed 2, the control, in jobs[3]; the
+ * first three must write the same bytes, the control others.  group_ns
+ * is runner_opts.group_ns; whole[i] the whole groups run i's workers
+ * sent. */
+static void same_bytes_over_jobs(const char *yaml, uint64_t items, const unsigned jobs[4],
+				 double group_ns, uint64_t whole[4])
+{
+	char text[2048];
+	char dirs[4][32];
+	for (int i = 0; i < 4; i++) {
+		snprintf(dirs[i], sizeof dirs[i], "/tmp/archsim-jobs-XXXXXX");
+		assert_non_null(mkdtemp(dirs[i]));
+		snprintf(text, sizeof text, yaml, i == 3 ? 2 : 1);
+		struct sweep *set = simtest_load(text);
+		assert_int_equal(runner_items(set), items);
+		whole[i] = run_jobs_grouped(set, dirs[i], jobs[i], group_ns);
+		print_message("    %u processes, seed %d: %llu whole groups\n", jobs[i], i == 3 ? 2 : 1,
+			      (unsigned long long)whole[i]);
+		sweep_free(set);
+	}
+	char cmd[256];
+	for (int i = 1; i < 4; i++) {
+		snprintf(cmd, sizeof cmd, "diff -r %s %s >/dev/null", dirs[0], dirs[i]);
+		int same = system(cmd) == 0;
+		print_message("    %u processes%s: %s\n", jobs[i], i == 3 ? ", another seed" : "",
+			      same ? "the same bytes" : "different");
+		assert_true(i == 3 ? !same : same);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf %s %s %s %s", dirs[0], dirs[1], dirs[2], dirs[3]);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* A sweep of points with different replication counts, a queue with
  * groups, a cache, retries, a link with a bandwidth and a timeline: every
  * output file (links.csv too) is the same bytes from 1, 2 and 5 processes
@@ -233,28 +277,48 @@ static void test_runner_jobs_give_the_same_bytes(void **state)
 		"sweep:\n"
 		"  replications: [2, 3]\n"
 		"  nodes.web.workers: [2, 4]\n";
-	char text[2048];
-	char dirs[4][32];
-	for (int i = 0; i < 4; i++) {
-		snprintf(dirs[i], sizeof dirs[i], "/tmp/archsim-jobs-XXXXXX");
-		assert_non_null(mkdtemp(dirs[i]));
-		snprintf(text, sizeof text, yaml, i == 3 ? 2 : 1);
-		struct sweep *set = simtest_load(text);
-		assert_int_equal(runner_items(set), 2 + 2 + 3 + 3);
-		static const unsigned jobs[] = { 1, 2, 5, 2 };
-		run_jobs(set, dirs[i], jobs[i]);
-		sweep_free(set);
-	}
-	char cmd[256];
-	for (int i = 1; i < 4; i++) {
-		snprintf(cmd, sizeof cmd, "diff -r %s %s >/dev/null", dirs[0], dirs[i]);
-		int same = system(cmd) == 0;
-		print_message("    %s: %s\n", i == 3 ? "another seed, 2 processes" :
-			      i == 1 ? "2 processes" : "5 processes", same ? "the same bytes" : "different");
-		assert_true(i == 3 ? !same : same);
-	}
-	snprintf(cmd, sizeof cmd, "rm -rf %s %s %s %s", dirs[0], dirs[1], dirs[2], dirs[3]);
-	assert_int_equal(system(cmd), 0);
+	static const unsigned jobs[] = { 1, 2, 5, 2 };
+	uint64_t whole[4];
+	same_bytes_over_jobs(yaml, 2 + 2 + 3 + 3, jobs, 0, whole);
+}
+
+/* Points of more replications than a group (report_group): workers
+ * fold whole groups of short items and send each as one record, and the
+ * parent merges them; longer items go one by one and the parent folds
+ * them into the same groups.  Every output file, compare.csv's paired
+ * differences too, is the same bytes from 1, 2 and 3 processes; the last
+ * group of each point is short (150 = 2 x 64 + 22, 70 = 64 + 6); another
+ * seed, as a control, is not the same. */
+static void test_runner_groups_give_the_same_bytes(void **state)
+{
+	static const char *yaml =
+		"name: g\nseed: %d\nduration: 100ms\nwindow: 25ms\nreplications: 150\n"
+		"workloads:\n"
+		"  u: {arrival: {process: poisson, rate: 200/s}, target: web, keys: {dist: zipf, n: 100, s: 1}}\n"
+		"nodes:\n"
+		"  web: {type: service, replicas: 2, workers: 2, service: {dist: exponential, mean: 5ms},\n"
+		"        calls: [{to: cache, timeout: 10ms}]}\n"
+		"  cache: {type: cache, capacity: 20, backend: db}\n"
+		"  db: {type: database, primary: {service: {dist: exponential, mean: 2ms}}}\n"
+		"sweep:\n"
+		"  replications: [150, 70]\n"
+		"  duration: [100ms, 1s]\n";
+	char text[1024];
+	snprintf(text, sizeof text, yaml, 1);
+	struct sweep *set = simtest_load(text);
+	assert_int_equal(report_group(set, 0, 0), REPORT_GROUP);
+	assert_int_equal(report_group(set, 1, 0), REPORT_GROUP);
+	sweep_free(set);
+	/* every group whose point's pace is known when it is sent goes
+	 * whole (no bound on its work): not a point's first, which goes one
+	 * by one while the pace is measured, nor one sent while another
+	 * point's batch was the last to finish */
+	static const unsigned jobs[] = { 1, 2, 3, 2 };
+	uint64_t whole[4];
+	same_bytes_over_jobs(yaml, 2 * 150 + 2 * 70, jobs, 1e15, whole);
+	assert_int_equal(whole[0], 0);
+	for (int i = 1; i < 4; i++)
+		assert_true(whole[i] >= 1);
 }
 
 /* Stopped before it starts, a parallel run closes its first point empty
@@ -690,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_runner_point_equals_the_scenario_alone),
 		cmocka_unit_test(test_runner_progress_from_workers),
 		cmocka_unit_test(test_runner_jobs_give_the_same_bytes),
+		cmocka_unit_test(test_runner_groups_give_the_same_bytes),
 		cmocka_unit_test(test_runner_jobs_stop),
 		cmocka_unit_test(test_runner_precision_stops_at_the_first_that_meets),
 		cmocka_unit_test(test_runner_precision_without_samples_is_not_met),
