@@ -680,6 +680,8 @@ int arrival_init(struct arrival *a, const struct arrival_cfg *cfg, gsl_rng *rng,
 		mmpp_start(a);
 		break;
 	case ARRIVAL_TRACE:
+		if (!(a->copies = malloc((ARRIVAL_SCALE_MAX + 1) * sizeof *a->copies)))
+			return SIM_ENOMEM;
 		if (!(a->trace = fopen(cfg->file, "r")))
 			return SIM_EIO;
 		a->ahead_ok = trace_read(a, &a->ahead);
@@ -743,4 +745,6 @@ void arrival_fini(struct arrival *a)
 	if (a->trace)
 		fclose(a->trace);
 	a->trace = NULL;
+	free(a->copies);
+	a->copies = NULL;
 }

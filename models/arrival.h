@@ -170,7 +170,9 @@ struct arrival {
 	struct arrival_line ahead, next, copy_line;
 	struct arrival_row cur;
 	int ahead_ok;                      /* `ahead` holds a line */
-	double copies[ARRIVAL_SCALE_MAX + 1];
+	double *copies;                    /* [ARRIVAL_SCALE_MAX + 1], a trace's
+					    * only: made at each replication's
+					    * start, so kept out of the struct */
 	uint32_t ncopies, copy_at;
 };
 
@@ -203,8 +205,9 @@ static inline int arrival_closed(const struct arrival_cfg *c)
  * replication of the checked cfg: drawing from rng (the mmpp's first
  * state, drawn now), and naming a trace's kinds by their index among
  * kinds[0 .. nkinds - 1] (a kind not among them is 0).  A trace's file is
- * opened, and its first line read.  Returns 0, or SIM_EIO when the file
- * cannot be opened; either way release a with arrival_fini. */
+ * opened, and its first line read.  Returns 0, SIM_EIO when the file
+ * cannot be opened, or SIM_ENOMEM; either way release a with
+ * arrival_fini. */
 int arrival_init(struct arrival *a, const struct arrival_cfg *cfg, gsl_rng *rng,
 		 const char *const *kinds, size_t nkinds);
 
