@@ -10,6 +10,12 @@
  * the point closes, its estimates are worked out, its rows handed to the
  * files' declarations (outputs.h), and what compare.csv and the table on
  * the terminal need kept at fixed places (keep.h).
+ *
+ * A point of many replications folds them a group at a time (report.h,
+ * REPORT_GROUP): into an accumulator of the same shape, merged into the
+ * point's at the group's end (acc_merge), or packed as one record by a
+ * worker and merged here (report_fold_group).  The merge is the one place
+ * that must know how each part of an accumulator adds up.
  */
 #include "app/report.h"
 
