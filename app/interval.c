@@ -12,12 +12,18 @@
 #include "sim/err.h"
 #include "sim/stats.h"
 
-/* cdf_alloc makes c's (empty) sums: 0 or SIM_ENOMEM. */
+/* cdf_alloc makes c's (empty) sums: 0, or SIM_ENOMEM with none made. */
 static int cdf_alloc(struct interval_cdf *c)
 {
 	c->s = calloc(2 * HIST_NBUCKETS, sizeof *c->s);
 	c->ones = calloc(HIST_NBUCKETS, sizeof *c->ones);
-	return c->s && c->ones ? 0 : SIM_ENOMEM;
+	if (c->s && c->ones)
+		return 0;
+	free(c->s);
+	free(c->ones);
+	c->s = NULL;
+	c->ones = NULL;
+	return SIM_ENOMEM;
 }
 
 /* cdf_cover widens c's range of buckets in use to [lo, hi). */

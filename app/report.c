@@ -211,20 +211,33 @@ struct acc_shape {
 	size_t nts, nts_node, node_ts_cells;
 	int64_t ts_window_ns;
 	uint32_t node_ts_every;
+	uint32_t *own;                   /* nrows, when the shape made them */
 };
 
-/* shape_of_res: the shape of res's point; nrows is room for its
- * components' row counts. */
-static void shape_of_res(const struct scenario *sc, const struct rep_result *res,
-			 struct acc_shape *sh, uint32_t *nrows)
+/* shape_of_res sets *sh to the shape of res, a replication of scenario
+ * sc, with its row counts made here (shape_fini frees them): 0 or
+ * SIM_ENOMEM. */
+static int shape_of_res(const struct scenario *sc, const struct rep_result *res,
+			struct acc_shape *sh)
 {
+	uint32_t *nrows = malloc((sc->ncomponents ? sc->ncomponents : 1) * sizeof *nrows);
+	if (!nrows)
+		return SIM_ENOMEM;
 	for (size_t k = 0; k < sc->ncomponents; k++)
 		nrows[k] = res->nodes[k].nrows;
 	*sh = (struct acc_shape){
 		.nscopes = res->nscopes, .nlinks = res->links.nrows, .nrows = nrows,
 		.nts = res->nts, .nts_node = res->nts_node, .node_ts_cells = res->node_ts_cells,
 		.ts_window_ns = res->ts_window_ns, .node_ts_every = res->node_ts_every,
+		.own = nrows,
 	};
+	return 0;
+}
+
+static void shape_fini(struct acc_shape *sh)
+{
+	free(sh->own);
+	sh->own = NULL;
 }
 
 /* shape_of_acc: the shape of accumulator a. */
@@ -546,16 +559,22 @@ struct report_part {
 static int acc_fold(struct report_point_acc *a, const struct scenario *sc,
 		    const struct rep_result *res, struct keep *keep, struct sim_err *err);
 
-/* point_reps: the replications point p may run. */
-static uint64_t point_reps(const struct report *r, size_t p)
+/* point_reps: the replications point p of set may run. */
+static uint64_t point_reps(const struct sweep *set, size_t p)
 {
-	return r->set->item_base[p + 1] - r->set->item_base[p];
+	return set->item_base[p + 1] - set->item_base[p];
 }
 
 uint32_t report_group(const struct sweep *set, size_t p, int per_rep)
 {
-	uint64_t reps = set->item_base[p + 1] - set->item_base[p];
-	return !per_rep && !set->precise[p] && reps > REPORT_GROUP ? REPORT_GROUP : 1;
+	return !per_rep && !set->precise[p] && point_reps(set, p) > REPORT_GROUP ? REPORT_GROUP :
+										   1;
+}
+
+uint32_t report_group_len(const struct sweep *set, size_t p, uint32_t rep0)
+{
+	uint64_t left = point_reps(set, p) - rep0;
+	return left < REPORT_GROUP ? (uint32_t)left : REPORT_GROUP;
 }
 
 /* acc_reset empties a, keeping its memory (a group's accumulator, used
@@ -648,12 +667,10 @@ static int part_fold(struct report_part *g, const struct sweep *set,
 {
 	if (rep % REPORT_GROUP == 0) {
 		struct acc_shape sh;
-		uint32_t *nrows = malloc((sc->ncomponents ? sc->ncomponents : 1) * sizeof *nrows);
-		if (!nrows)
-			return SIM_ENOMEM;
-		shape_of_res(sc, res, &sh, nrows);
-		int rc = part_open(g, set, sc, p, rep, &sh);
-		free(nrows);
+		int rc = shape_of_res(sc, res, &sh);
+		if (rc == 0)
+			rc = part_open(g, set, sc, p, rep, &sh);
+		shape_fini(&sh);
 		if (rc)
 			return rc;
 	}
@@ -806,7 +823,7 @@ static int part_merge(struct report *r, size_t p)
 		struct acc_shape sh;
 		shape_of_acc(g->acc, &sh);
 		acc_free(r->acc);
-		r->acc = acc_new(sc, &sh, point_reps(r, p), 0);
+		r->acc = acc_new(sc, &sh, point_reps(r->set, p), 0);
 		r->acc_point = p;
 		if (!r->acc)
 			return SIM_ENOMEM;
@@ -1054,28 +1071,21 @@ int report_fold_group(struct report *r, size_t p, uint32_t rep0, const void *rec
 	struct report_part *g = r->part;
 	if (!g && !(g = r->part = calloc(1, sizeof *g)))
 		return SIM_ENOMEM;
-	uint64_t reps = point_reps(r, p);
 	/* the point's shape: its accumulator's, or at its first group the
 	 * scenario's own */
-	struct acc_shape want;
+	struct acc_shape want = { 0 };
 	struct rep_result like = { 0 };
-	uint32_t *nrows = NULL;
 	int rc = 0;
-	if (r->acc && r->acc_point == p) {
+	if (r->acc && r->acc_point == p)
 		shape_of_acc(r->acc, &want);
-	} else if (rep_result_init(&like, sc) ||
-		   !(nrows = malloc((sc->ncomponents ? sc->ncomponents : 1) * sizeof *nrows))) {
+	else if (rep_result_init(&like, sc) || shape_of_res(sc, &like, &want))
 		rc = SIM_ENOMEM;
-	} else {
-		shape_of_res(sc, &like, &want, nrows);
-	}
 	if (rc == 0)
 		rc = report_group(r->set, p, r->per_rep) > 1 ?
 			get_part(g, r->set, sc, p, &want, rec, len) : SIM_EINVAL;
 	rep_result_fini(&like);
-	free(nrows);
-	if (rc == 0 && (g->rep0 != rep0 ||
-			g->acc->reps != (reps - rep0 < REPORT_GROUP ? reps - rep0 : REPORT_GROUP)))
+	shape_fini(&want);
+	if (rc == 0 && (g->rep0 != rep0 || g->acc->reps != report_group_len(r->set, p, rep0)))
 		rc = SIM_EINVAL;
 	if (rc) {
 		part_close(g);
@@ -1122,7 +1132,6 @@ int report_fold(struct report *r, size_t p, uint32_t rep,
 	assert(res->complete);      /* a stopped replication is not folded */
 	r->events += res->events;
 	r->requests += res->requests;
-	uint64_t reps = point_reps(r, p);
 	uint32_t g = report_group(r->set, p, r->per_rep);
 	struct keep *keep = r->set->nparams ? &r->hkeep : NULL;
 	if (g > 1) {
@@ -1137,14 +1146,12 @@ int report_fold(struct report *r, size_t p, uint32_t rep,
 	}
 	if (!r->acc || r->acc_point != p) {
 		struct acc_shape sh;
-		uint32_t *nrows = malloc((sc->ncomponents ? sc->ncomponents : 1) * sizeof *nrows);
-		if (!nrows)
+		if (shape_of_res(sc, res, &sh))
 			return SIM_ENOMEM;
-		shape_of_res(sc, res, &sh, nrows);
 		acc_free(r->acc);
-		r->acc = acc_new(sc, &sh, reps, 0);
+		r->acc = acc_new(sc, &sh, point_reps(r->set, p), 0);
 		r->acc_point = p;
-		free(nrows);
+		shape_fini(&sh);
 		if (!r->acc)
 			return SIM_ENOMEM;
 	}

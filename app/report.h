@@ -123,6 +123,11 @@ struct repio_buf;
  * arrays: no point is built. */
 uint32_t report_group(const struct sweep *set, size_t p, int per_rep);
 
+/* report_group_len: the replications in point p's group that begins at
+ * replication rep0 (a multiple of REPORT_GROUP): REPORT_GROUP, or fewer
+ * for the point's last. */
+uint32_t report_group_len(const struct sweep *set, size_t p, uint32_t rep0);
+
 struct report {
 	const struct sweep *set;
 	struct report_point_acc *acc;   /* the point being folded */

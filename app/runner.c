@@ -227,8 +227,6 @@ int runner_fold(const struct sweep *set, struct report *r, unsigned char *closed
 	runner_item_at(set, item, &p, &k);
 	if (closed[p])
 		return 0;
-	if (o && o->enough)
-		r->per_rep = 1;          /* it looks at every replication */
 	/* the caller has just built the point for res: it is held */
 	const struct scenario *sc = sweep_point(set, p, &r->err);
 	if (!sc)
@@ -497,9 +495,7 @@ static int run_on(const struct plan *pl, const struct runner_transport *t,
 			       next_send < total) {
 				size_t q;
 				runner_item_at(set, plan_item(pl, next_send), &q, &k);
-				uint64_t n = point_reps(set, q) - k;
-				if (n > gsize)
-					n = gsize;
+				uint64_t n = report_group_len(set, q, k);
 				if (q != p || next_send + n > next_fold + ahead)
 					break;
 				if (t->send(t->ctx, i, RUNNER_GROUP_BIT | plan_item(pl, next_send))) {
@@ -549,9 +545,7 @@ static int run_on(const struct plan *pl, const struct runner_transport *t,
 				size_t q;
 				uint32_t k;
 				runner_item_at(set, item, &q, &k);
-				n = point_reps(set, q) - k;
-				if (n > REPORT_GROUP)
-					n = REPORT_GROUP;
+				n = report_group_len(set, q, k);
 			}
 			if (w >= jobs || busy[w] < n || item < pl->first || (grp && !groups) ||
 			    (item - pl->first) % pl->stride || at < next_fold ||
@@ -613,10 +607,8 @@ static int run_on(const struct plan *pl, const struct runner_transport *t,
 			}
 			if (s->item & RUNNER_GROUP_BIT) {
 				/* a whole group, folded by its worker */
-				uint64_t n = point_reps(set, p) - k;
-				if (n > REPORT_GROUP)
-					n = REPORT_GROUP;
-				if ((rc = fold_group(pl, item, s, (uint32_t)n, err)))
+				uint32_t n = report_group_len(set, p, k);
+				if ((rc = fold_group(pl, item, s, n, err)))
 					goto out;
 				free(s->rec);
 				s->rec = NULL;
@@ -711,7 +703,7 @@ static int serve_group(const struct sweep *set, const struct runner_worker *wk,
 	}
 	if (rc == 0) {
 		uint32_t g = report_group(set, p, 0);
-		n = point_reps(set, p) - k < g ? point_reps(set, p) - k : g;
+		n = report_group_len(set, p, k);
 		if (g == 1 || k % g) {
 			rc = sim_errf(&err, SIM_EIO, "work item %llu does not begin a group",
 				      (unsigned long long)item);

@@ -482,13 +482,13 @@ struct lc_state {
 	uint32_t *hpos, nheap;           /* hpos[b]: b's place, LB_NONE if out */
 	double *vt;                      /* the virtual times of those out */
 	const uint32_t *w;               /* the weights, NULL when all equal */
-	const uint32_t *load;            /* the instance's in->load */
 };
 
 static int lc_less(const struct lc_state *lc, const struct lc_ent *a, const struct lc_ent *b)
 {
 	if (lc->w) {
-		/* load_a / w_a < load_b / w_b, exactly: each product < 2^52 */
+		/* load_a / w_a < load_b / w_b, exactly: products of two 32-bit
+		 * numbers, in 64 bits */
 		uint64_t la = (uint64_t)a->load * lc->w[b->b], lb_ = (uint64_t)b->load * lc->w[a->b];
 		if (la != lb_)
 			return la < lb_;
@@ -555,7 +555,6 @@ static int lc_init(struct lb *lb, struct inst *in)
 	/* entry 1 on a line's start: 4i + 1 .. 4i + 4 share one line */
 	uintptr_t at = ((uintptr_t)lc->mem + 16 + 63) & ~(uintptr_t)63;
 	lc->heap = (struct lc_ent *)(at - 16);   /* at most 63 bytes in */
-	lc->load = in->load;
 	if (!c->equal_weights) {
 		uint32_t *w = malloc(nb * sizeof *w);
 		if (!w)
@@ -583,15 +582,15 @@ static void lc_fini(struct inst *in)
 static int lc_rebuild(struct lb *lb, struct inst *in)
 {
 	struct lc_state *lc = in->ps;
-	/* the heap's virtual times back to the backends' */
-	for (uint32_t i = 0; i < lc->nheap; i++)
-		lc->vt[lc->heap[i].b] = lc->heap[i].vt;
-	/* a returning backend takes the least virtual time in play, so it
-	 * neither wins every tie nor waits out a backlog */
+	/* the heap's virtual times back to the backends', and the least of
+	 * them: a returning backend takes the least virtual time in play,
+	 * so it neither wins every tie nor waits out a backlog */
 	double vmin = INFINITY;
-	for (uint32_t i = 0; i < lc->nheap; i++)
+	for (uint32_t i = 0; i < lc->nheap; i++) {
+		lc->vt[lc->heap[i].b] = lc->heap[i].vt;
 		if (lc->heap[i].vt < vmin)
 			vmin = lc->heap[i].vt;
+	}
 	for (uint32_t b = 0; b < lb->nb; b++) {
 		if (lc->hpos[b] == LB_NONE && !in->flags[b] && vmin < INFINITY &&
 		    lc->vt[b] < vmin)
@@ -601,7 +600,7 @@ static int lc_rebuild(struct lb *lb, struct inst *in)
 	lc->nheap = 0;
 	for (uint32_t i = 0; i < in->navail; i++) {
 		uint32_t b = in->avail[i];
-		heap_put(lc, lc->nheap++, (struct lc_ent){ .vt = lc->vt[b], .load = lc->load[b], .b = b });
+		heap_put(lc, lc->nheap++, (struct lc_ent){ .vt = lc->vt[b], .load = in->load[b], .b = b });
 	}
 	/* heapify: every parent, the last first, moved down only (one
 	 * moved up would pass parents not yet in order, and bury the least
@@ -625,7 +624,7 @@ static void lc_load_changed(const struct lb *lb, struct inst *in, uint32_t b)
 	struct lc_state *lc = in->ps;
 	uint32_t i = lc->hpos[b];
 	if (i != LB_NONE) {
-		lc->heap[i].load = lc->load[b];
+		lc->heap[i].load = in->load[b];
 		heap_fix(lc, i);
 	}
 }

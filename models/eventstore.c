@@ -53,7 +53,7 @@ static const struct param outbox_params[] = {
 	  .doc = "the node the relay publishes each event to (a queue, whose consumers are the downstream services)" },
 	{ .name = "interval", .type = PARAM_DURATION, PARAM_FIELD(struct es_outbox, interval_ns),
 	  .min_ns = 1, .def = "500ms",
-	  .doc = "how long the relay waits after a poll that found nothing, or whose publishes failed, before it polls again; after a poll that published events it polls again at once (Eventuate CDC's polling reader, pollingIntervalInMilliseconds 500)" },
+	  .doc = "how long the relay waits after a poll that found nothing, or one with a publish refused, before it polls again; after a poll that published events it polls again at once (Eventuate CDC's polling reader, pollingIntervalInMilliseconds 500; where its reader stops on a refused publish until the service restarts, this one waits `interval`)" },
 	{ .name = "batch", .type = PARAM_UINT, PARAM_FIELD(struct es_outbox, batch),
 	  .umin = 1, .umax = 100000000, .def = "1000",
 	  .doc = "the most events one poll publishes, oldest first (Eventuate's maxEventsPerPolling, 1000); the poll waits for all their acknowledgements, and the rest wait for the next poll" },
@@ -116,7 +116,7 @@ static const struct param es_params[] = {
 	{ .name = "outbox", .type = PARAM_MAP, PARAM_FIELD(struct es_cfg, outbox),
 	  .sub = &outbox_table, .shape = "{to: NODE, interval: 500ms, batch: 1000}",
 	  .def_doc = "none",
-	  .doc = "a transactional outbox: each committed event is also written to an outbox in the same write, and a relay polls it and publishes what it finds to `to`, at least once: it polls again as soon as a poll's publishes are acknowledged, and waits `interval` after a poll that found nothing or had a publish refused (the refused stay at the outbox's head)" },
+	  .doc = "a transactional outbox: each committed event is also written to an outbox in the same write, and a relay polls it and publishes what it finds to `to`, at least once: it polls again as soon as a poll's publishes are acknowledged, and waits `interval` after a poll that found nothing or had a publish refused.  A refused publish fails its whole poll, as in Eventuate CDC: nothing of it is marked published, so all of it is published again, its acknowledged events a second time" },
 	{ .name = "description", .type = PARAM_STRING, .doc = "free text" },
 	{ 0 }
 };
@@ -160,14 +160,15 @@ struct es {
 	int64_t close_ns;               /* when the open batch may close */
 	struct sim_timer close_t, flush_t;
 	uint32_t *subs, nsubs;          /* projections fed */
-	/* the outbox: events committed and not yet published (a ring of
-	 * their keys and commit times), oldest first; the first ob_fly of
+	/* the outbox: events committed and not yet marked published (a ring
+	 * of their keys and commit times), oldest first; the first ob_fly of
 	 * them are the poll's publishes out, numbered (request.issue) from
-	 * ob_fly_seq, ob_left of them not answered yet */
-	struct obx { uint64_t key; int64_t commit_ns; int refused; } *ob;
+	 * ob_sent - ob_fly, ob_left of them not answered yet.  An event's
+	 * acked says a publish of it was acknowledged (a later one is a
+	 * duplicate) */
+	struct obx { uint64_t key; int64_t commit_ns; int refused, acked; } *ob;
 	size_t ob_head, ob_len, ob_cap, ob_fly, ob_left;
-	uint64_t ob_sent, ob_fly_seq;
-	int ob_polling;                 /* inside poll_outbox's sends */
+	uint64_t ob_sent;
 	uint64_t seq;                   /* events committed, ever */
 	uint64_t stored;                /* events kept */
 	/* since warm-up's end */
@@ -357,7 +358,7 @@ static int ob_push(struct es *e, uint64_t key, int64_t commit_ns)
 		e->ob_head = 0;
 		e->ob_cap = cap;
 	}
-	e->ob[(e->ob_head + e->ob_len++) % e->ob_cap] = (struct obx){ key, commit_ns, 0 };
+	e->ob[(e->ob_head + e->ob_len++) % e->ob_cap] = (struct obx){ key, commit_ns, 0, 0 };
 	return 0;
 }
 
@@ -367,28 +368,34 @@ static struct obx *ob_at(struct es *e, size_t k)
 	return &e->ob[(e->ob_head + k) % e->ob_cap];
 }
 
-/* The relay is Eventuate CDC's polling reader (PollingDao): a poll reads
- * up to `batch` events not yet published, oldest first, publishes them
- * all and waits for every acknowledgement before it marks them
- * published; then it polls again at once, and only a poll that found
- * nothing waits `interval`.  A failed publish fails the poll: nothing of
- * it is marked (here: the refused events stay at the outbox's head, in
- * their order; those acknowledged are not sent again), and the relay
- * waits `interval` before it tries again. */
+/* The relay is Eventuate CDC's polling reader (PollingDao.processEvents):
+ * a poll reads up to `batch` events not yet marked published, oldest
+ * first, publishes them all, and marks them published in one update
+ * once every publish is acknowledged; then it polls again at once, and
+ * only a poll that found nothing waits `interval`.  A failed publish
+ * throws before the update: nothing of the poll is marked, and the
+ * reader stops.  The whole poll is read and published again when it
+ * starts over, its acknowledged events a second time (at least once).
+ * Its restart is the service's, outside PollingDao; here the relay waits
+ * `interval` and polls again. */
 
-/* poll_over: every publish of the poll is answered. */
+/* poll_over: every publish of the poll is answered.  All acknowledged:
+ * the poll is marked published and leaves the outbox; one refused: it
+ * all stays, at the head, and goes again. */
 static void poll_over(struct sim *s, struct sim_node *n, struct es *e)
 {
-	size_t w = e->ob_fly, refused = 0;
-	for (size_t k = e->ob_fly; k-- > 0;)
-		if (ob_at(e, k)->refused) {
-			*ob_at(e, --w) = *ob_at(e, k);
-			refused++;
-		}
-	e->ob_head = (e->ob_head + w) % e->ob_cap;
-	e->ob_len -= w;
+	int failed = 0;
+	for (size_t k = 0; k < e->ob_fly; k++)
+		failed |= ob_at(e, k)->refused;
+	if (failed) {
+		if (s->measuring)
+			e->republished += e->ob_fly;
+	} else {
+		e->ob_head = (e->ob_head + e->ob_fly) % e->ob_cap;
+		e->ob_len -= e->ob_fly;
+	}
 	e->ob_fly = 0;
-	int64_t wait = refused ? e->c->outbox.interval_ns : 0;
+	int64_t wait = failed ? e->c->outbox.interval_ns : 0;
 	if (!sim_schedule(s, s->now_ns + wait, n->id, ES_EV_POLL, NULL, 0))
 		s->oom = 1;
 }
@@ -397,8 +404,8 @@ static void poll_outbox(struct sim *s, struct sim_node *n)
 {
 	struct es *e = n->state;
 	const struct es_outbox *o = &e->c->outbox;
-	e->ob_fly_seq = e->ob_sent;
-	e->ob_polling = 1;
+	/* a publish's answer is an event of its own (sim_reply_now), never
+	 * one inside these sends */
 	while (e->ob_fly < o->batch && e->ob_fly < e->ob_len) {
 		struct obx *x = ob_at(e, e->ob_fly);
 		struct request *r = sim_request_new(s);
@@ -418,34 +425,29 @@ static void poll_outbox(struct sim *s, struct sim_node *n)
 		r->reply_to = n->id;
 		sim_send(s, o->to, r);
 	}
-	e->ob_polling = 0;
-	if (!e->ob_fly) {
-		if (!sim_schedule(s, s->now_ns + o->interval_ns, n->id, ES_EV_POLL, NULL, 0))
-			s->oom = 1;
-	} else if (!e->ob_left) {
-		poll_over(s, n, e);
-	}
+	if (!e->ob_fly && !sim_schedule(s, s->now_ns + o->interval_ns, n->id, ES_EV_POLL, NULL, 0))
+		s->oom = 1;
 }
 
-/* es_done: a publish of the relay's is answered: acknowledged, or
- * refused and left in the outbox (at least once). */
+/* es_done: a publish of the relay's is answered: acknowledged (its
+ * event's first: published), or refused, which fails the poll. */
 static void es_done(struct sim *s, struct sim_node *n, struct request *req)
 {
 	struct es *e = n->state;
-	uint64_t k = req->issue - e->ob_fly_seq;
+	uint64_t k = req->issue - (e->ob_sent - e->ob_fly);
 	assert(k < e->ob_fly && e->ob_left);
-	if (req->status == REQ_OK) {
+	struct obx *x = ob_at(e, k);
+	if (req->status != REQ_OK) {
+		x->refused = 1;
+	} else if (!x->acked) {
+		x->acked = 1;
 		if (s->measuring) {
 			e->published++;
 			e->outbox_delay_s += (double)(s->now_ns - req->birth_ns) * 1e-9;
 		}
-	} else {
-		if (s->measuring)
-			e->republished++;
-		ob_at(e, k)->refused = 1;
 	}
 	sim_request_free(s, req);
-	if (!--e->ob_left && !e->ob_polling)
+	if (!--e->ob_left)
 		poll_over(s, n, e);
 }
 
@@ -679,7 +681,7 @@ static const struct col_def es_cols[] = {
 	{ "aggregates", COL_MEAN, "eventstore: aggregates (streams) with events at the end of the run" },
 	{ "outbox_published", COL_SUM, "eventstore: events the outbox relay published (acknowledged)" },
 	{ "outbox_delay_mean_s", COL_RATIO, "eventstore: from an event's commit to its publish's acknowledgement: the relay's wait after an empty poll, and the polls it waited for room in a batch or after a refusal" },
-	{ "outbox_republished", COL_SUM, "eventstore: publishes refused (a full queue) and left in the outbox for the next poll" },
+	{ "outbox_republished", COL_SUM, "eventstore: publishes sent again: every publish of a poll that had one refused (a full queue), since none of that poll is marked published; those acknowledged the first time reach `to` twice" },
 	{ NULL, 0, NULL },
 };
 

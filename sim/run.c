@@ -479,7 +479,7 @@ static double cost_per_hour(struct sim *s, double duration_s, struct rep_result 
 		struct sim_node *n = &s->nodes[i];
 		const struct sc_cost *c = &n->sc->cost;
 		struct node_rows *o = &out->nodes[i];
-		size_t at = model_row_cols(n->ops) - 1;
+		size_t at = o->ncols - 1;
 		for (uint32_t r = 0; r < o->nrows; r++)
 			node_row(o, r)[at * 2] = NAN;
 		if (!c->given)

@@ -103,16 +103,27 @@ static void test_balancer_smooth_weighted_round_robin(void **state)
 	}
 }
 
+/* out_at counts into out[64] the requests out when logged pick i was
+ * made, by backend: the replica (unit) of one service, or with by_node
+ * the node less one; among the window picks before it. */
+static void out_at(size_t i, size_t window, int by_node, uint64_t out[64])
+{
+	memset(out, 0, 64 * sizeof *out);
+	for (size_t j = i >= window ? i - window : 0; j < i; j++) {
+		uint32_t k = by_node ? lg.p[j].node - 1 : lg.p[j].unit;
+		if (lg.p[j].end > lg.p[i].start && k < 64)
+			out[k]++;
+	}
+}
+
 /* outstanding_ok checks, for every logged pick, that no other backend of
  * the n had fewer requests outstanding at that moment. */
 static int outstanding_ok(size_t n, size_t *violations)
 {
 	*violations = 0;
 	for (size_t i = 0; i < lg.n; i++) {
-		uint32_t out[64] = { 0 };
-		for (size_t j = i >= 2000 ? i - 2000 : 0; j < i; j++)
-			if (lg.p[j].end > lg.p[i].start)
-				out[lg.p[j].unit]++;
+		uint64_t out[64];
+		out_at(i, 2000, 0, out);
 		for (uint32_t b = 0; b < n; b++)
 			if (out[b] < out[lg.p[i].unit])
 				++*violations;
@@ -127,10 +138,8 @@ static int weighted_ok(size_t n, const uint32_t *w, size_t *violations)
 {
 	*violations = 0;
 	for (size_t i = 0; i < lg.n; i++) {
-		uint64_t out[64] = { 0 };
-		for (size_t j = i >= 2000 ? i - 2000 : 0; j < i; j++)
-			if (lg.p[j].end > lg.p[i].start)
-				out[lg.p[j].node - 1]++;
+		uint64_t out[64];
+		out_at(i, 2000, 1, out);
 		uint32_t p = lg.p[i].node - 1;
 		for (uint32_t b = 0; b < n; b++)
 			if (out[b] * w[p] < out[p] * w[b])
@@ -247,10 +256,8 @@ static void test_balancer_least_connections_after_rebuilds(void **state)
 		if (t % 10000000000 < 50000000 || t % 10000000000 > 9950000000)
 			continue;
 		uint32_t up = (t / 10000000000) % 2 ? 10 : 9;
-		uint32_t out[16] = { 0 };
-		for (size_t j = i >= 4000 ? i - 4000 : 0; j < i; j++)
-			if (lg.p[j].end > t && lg.p[j].unit < 16)
-				out[lg.p[j].unit]++;
+		uint64_t out[64];
+		out_at(i, 4000, 0, out);
 		checked++;
 		for (uint32_t b = 0; b < up; b++)
 			if (out[b] < out[lg.p[i].unit]) {

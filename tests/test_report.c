@@ -460,7 +460,9 @@ static struct report_summary fold_all(const struct sweep *set, const struct rep_
 }
 
 /* same_summary says whether two summaries hold the same numbers, to the
- * bit (rel 0) or within rel of each other. */
+ * bit (rel 0) or within rel of each other (1e-9 below: folds of the same
+ * doubles in other orders differ by rounding, some 1e-14 over 150
+ * replications, not by sampling; files_close's rel). */
 static int same_summary(const struct report_summary *a, const struct report_summary *b,
 			double rel)
 {
@@ -510,9 +512,15 @@ static char *read_all(const char *path)
 }
 
 /* files_close says whether every CSV file in directory a has the same
- * text as b's, but for numbers, which may differ by rel of the larger
- * (and by 1e-10: a spread of sums of squares less their mean's, zero one
- * way, is a few 1e-12 another).  compare.csv too, when there is one. */
+ * text as b's, but for numbers, which may differ by rel of the larger,
+ * and by 1e-10 besides.  The folds compared add the same doubles in
+ * other orders, so they differ by rounding alone, not by sampling: rel
+ * 1e-9 is one unit in the ninth significant digit the files print.  A
+ * spread worked out as the root of a sum of squares less its mean's
+ * square carries an error of about sqrt(epsilon), 1.5e-8, times the
+ * quantity it spreads: 1.5e-11 for links.csv's 1 ms latency, whose
+ * spread is 0 one way and 2e-12 to 5e-12 another; hence 1e-10.
+ * compare.csv too, when there is one. */
 static int files_close(const char *a, const char *b, double rel)
 {
 	static const char *names[] = { "summary.csv", "workloads.csv", "nodes.csv", "latency.csv",
