@@ -6,6 +6,11 @@
  * kind and connection, each drawn from the request's own named draws, and
  * its measurement.  A closed loop's users are run here, because each
  * user's next request waits on the system's answer to the last one.
+ *
+ * An open loop with none of keys, kinds, sizes, connections or a zone (a
+ * plain client) issues through issue_plain, which makes the same request
+ * without asking about them: most of a benchmark's clients, whose every
+ * request would otherwise test for each.
  */
 #include "models/client.h"
 
@@ -59,6 +64,9 @@ struct client {
 	struct arrival arr;                /* the arrival process (a closed
 					    * loop's asks nothing of it) */
 	uint16_t zone;                     /* where its users are (zone.h), or 0 */
+	int plain;                         /* an open loop of requests without
+					    * keys, kinds, sizes, connections or
+					    * zone: issue_plain issues them */
 };
 
 /* client_validate builds the key sampler, cumulates the mix, lists its
@@ -247,6 +255,8 @@ static int client_init(struct sim *s, struct sim_node *n)
 	cl->cfg = c;
 	cl->wl_key = rng_key(s->run_key, rng_hash64(n->sc->name, 0));
 	cl->zone = n->zone ? n->zone[0] : 0;
+	cl->plain = !arrival_closed(&c->arrival) && c->arrival.process != ARRIVAL_TRACE &&
+		    !c->has_keys && !c->nmix && !c->size.given && !c->connections && !cl->zone;
 	cl->rng_arrival = sim_stream(s, n, "arrival");
 	if (!cl->rng_arrival)
 		return SIM_ENOMEM;
@@ -332,6 +342,23 @@ static void issue(struct sim *s, struct sim_node *n, struct client *cl,
 	sim_send(s, cl->cfg->target, req);
 }
 
+/* issue_plain is issue() for a plain client (cl->plain), request k of
+ * its open loop: the same request, less the tests whose answer is fixed
+ * for the run. */
+static void issue_plain(struct sim *s, struct sim_node *n, struct client *cl, uint64_t k)
+{
+	struct request *req = sim_request_new(s);
+	if (!req)
+		return;
+	req->client = n->id;
+	req->reply_to = n->id;
+	req->issue = k;
+	req->ident = ident(cl, 0, k);
+	req->prio = (uint8_t)cl->cfg->priority;
+	sim_measure_arrival(s, req);
+	sim_send(s, cl->cfg->target, req);
+}
+
 /* Closed-loop issue events carry the user and its request number. */
 #define CL_USER_BITS 24
 #define CL_USER_MASK ((1u << CL_USER_BITS) - 1)
@@ -348,7 +375,10 @@ static void client_event(struct sim *s, struct sim_node *n, struct event *ev)
 		int64_t t = arrival_next(&cl->arr, s->now_ns);
 		if (t != SIM_NEVER)
 			sim_schedule(s, t, n->id, CL_EV_ARRIVAL, NULL, 0);
-		issue(s, n, cl, 0, k);
+		if (cl->plain)
+			issue_plain(s, n, cl, k);
+		else
+			issue(s, n, cl, 0, k);
 		return;
 	}
 	issue(s, n, cl, (uint32_t)(ev->arg & CL_USER_MASK), ev->arg >> CL_USER_BITS);

@@ -29,6 +29,13 @@
  * that becomes ready at an index still draining takes over what it holds:
  * the one simplification the prefix costs.
  *
+ * A service that uses none of the features its arrivals and ends test
+ * for takes a plain path of its own (svc_arrive_plain, plain_done): the
+ * same steps in the same order with the same draws, less the tests whose
+ * answers cannot change during the run.  Its choice is made once, at set
+ * up (plain_ok), and test_service.c checks that both paths measure the
+ * same to the bit.
+ *
  * The autoscaler (sim/autoscale.h) runs here, on the node's periodic call
  * (sim_every): every interval it reads each replica's metric as the difference
  * of its cumulative integrals since the last reading, counting only the
@@ -63,7 +70,7 @@
 #define SVC_FLAP_NS (300 * 1000000000LL)
 
 enum { SVC_EV_DONE = 1, SVC_EV_READY, SVC_EV_REGISTER, SVC_EV_DRAIN, SVC_EV_PS,
-       SVC_EV_DONE_CLASS, SVC_EV_SWEEP, SVC_EV_FETCH, SVC_EV_STEP };
+       SVC_EV_DONE_CLASS, SVC_EV_SWEEP, SVC_EV_FETCH, SVC_EV_STEP, SVC_EV_PLAIN };
 
 /* The order a replica's waiting requests are served in (`discipline`). */
 enum { DISC_FIFO, DISC_LIFO, DISC_ADAPTIVE_LIFO, DISC_CODEL, DISC_PRIORITY, DISC_DEADLINE,
@@ -368,8 +375,9 @@ struct service {
 	int stretch;                     /* contention or pauses: a service's
 					  * end is not its start + demand */
 	uint16_t done_kind;              /* the event of a service's end:
-					  * SVC_EV_DONE, or SVC_EV_DONE_CLASS
-					  * where each class's are counted */
+					  * SVC_EV_DONE, SVC_EV_DONE_CLASS
+					  * where each class's are counted, or
+					  * SVC_EV_PLAIN on the plain path */
 	struct svc_stats tot;
 	double ts_prev[4];               /* integrals at the last sample */
 	int64_t ts_prev_ns;
@@ -487,6 +495,9 @@ static void stats_restart(struct svc_stats *st, int64_t now)
 
 static int scaling_init(struct sim *s, struct sim_node *n, struct service *sv);
 static void svc_arrive_zoned(struct sim *s, struct sim_node *n, struct request *req);
+static void svc_arrive(struct sim *s, struct sim_node *n, struct request *req);
+static void svc_arrive_plain(struct sim *s, struct sim_node *n, struct request *req);
+static int plain_ok(const struct sim *s, const struct sim_node *n, const struct service *sv);
 
 static int svc_init(struct sim *s, struct sim_node *n)
 {
@@ -558,7 +569,12 @@ static int svc_init(struct sim *s, struct sim_node *n)
 		stats_start(&sv->rep[r].st, s->now_ns,
 			    r < sv->active ? (double)c->workers : 0);
 	}
-	return scaling_init(s, n, sv);
+	int rc = scaling_init(s, n, sv);
+	if (!rc && plain_ok(s, n, sv)) {
+		n->arrive = svc_arrive_plain;
+		sv->done_kind = SVC_EV_PLAIN;
+	}
+	return rc;
 }
 
 /* reps_note records the replica counts' new values at now. */
@@ -1268,10 +1284,118 @@ static void ps_done(struct sim *s, struct sim_node *n, struct service *sv, uint3
 	served(s, n, sv, r, req, 1);
 }
 
+/* ---- the plain path ------------------------------------------------------ */
+
+/* A service with none of the features an arrival or a service's end
+ * tests for (first come first served, no rate limit, max_queue_wait,
+ * contention or pauses, no calls, no autoscaler, no zones or discovery,
+ * and no timeline entry on it, so no fault, crash, scale or rollout ever
+ * reaches it) runs this path: the same steps as the general one, in the
+ * same order and with the same draws, less the tests whose answer is
+ * fixed for the whole run (plain_ok says which).  Requests from callers
+ * may still be given up, so those tests stay. */
+
+/* plain_ok says whether node n, just set up, may take the plain path. */
+static int plain_ok(const struct sim *s, const struct sim_node *n, const struct service *sv)
+{
+	const struct service_cfg *c = sv->cfg;
+	if (n->arrive != svc_arrive || n->faults || n->zone || c->discipline != DISC_FIFO ||
+	    sv->stretch || c->rate_limit.given || c->max_wait_ns || c->calls.nsteps ||
+	    c->as.given || sv->track != HELD_NONE || sv->active != sv->units ||
+	    sv->done_kind != SVC_EV_DONE)
+		return 0;
+	for (size_t i = 0; i < s->sc->ntimeline; i++)
+		if (s->sc->timeline[i].node == n->id)
+			return 0;
+	return 1;
+}
+
+/* plain_start is start() on the plain path. */
+static void plain_start(struct sim *s, struct sim_node *n, struct service *sv,
+			uint32_t r, struct request *req, int64_t now)
+{
+	int64_t wait = now - req->node_arrival_ns;
+	sv->rep[r].busy++;
+	STAT(sv, r, {
+		twa_add(&st->busy, now, 1);
+		st->started++;
+		st->waited += wait > 0;
+		st->wait_sum_ns += (double)wait;
+	});
+	int64_t d = sim_demand_ns(s, n, r, req, sv->dist, sv->inv_speed);
+	req->seq = (uint64_t)now;
+	req->timer = sim_timer_set(s, now + d, n->id, SVC_EV_PLAIN, req, r);
+}
+
+/* svc_arrive_plain is arrive_at() on the plain path. */
+static void svc_arrive_plain(struct sim *s, struct sim_node *n, struct request *req)
+{
+	struct service *sv = n->state;
+	uint32_t r = pick(sv, req);
+	req->replica = r;
+	STAT(sv, r, st->arrivals++);
+	if (req->cancelled)
+		drop_given_up(s, n, sv, r, req);
+	else if (sv->rep[r].busy < sv->cfg->workers)
+		plain_start(s, n, sv, r, req, s->now_ns);
+	else
+		wait_or_reject(s, n, sv, r, req, 0);
+}
+
+/* plain_done is served(), complete() and release() on the plain path:
+ * replica r has served req. */
+static void plain_done(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r,
+		       struct request *req)
+{
+	const struct service_cfg *c = sv->cfg;
+	struct replica *rp = &sv->rep[r];
+	int64_t now = s->now_ns;
+	req->timer.ev = NULL;
+	if ((req->call || req->via) && s->measuring && sim_request_orphan(s, req)) {
+		double busy = (double)(now - (int64_t)req->seq);
+		STAT(sv, r, {
+			st->orphans++;
+			st->orphan_busy_ns += busy;
+		});
+	}
+	double resid = (double)(now - req->node_arrival_ns);
+	STAT(sv, r, {
+		st->completed++;
+		st->resid_sum_ns += resid;
+	});
+	rp->busy--;
+	STAT(sv, r, twa_add(&st->busy, now, -1));
+	while (rp->head) {
+		struct request *q = queue_pop_head(rp);
+		rp->qlen--;
+		STAT(sv, r, twa_add(&st->queued, now, -1));
+		if (q->cancelled) {
+			drop_given_up(s, n, sv, r, q);
+			continue;
+		}
+		plain_start(s, n, sv, r, q, now);
+		break;
+	}
+	if (c->nnext) {
+		double u = rng_uniform_pos(sim_draws(s, req, SIM_DRAW_ROUTE));
+		for (size_t i = 0; i < c->nnext; i++) {
+			if (u < c->next[i].cum) {
+				sim_forward(s, c->next[i].to, req);
+				return;
+			}
+		}
+	}
+	sim_finish(s, req);
+}
+
 static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)
 {
 	struct service *sv = n->state;
-	if (__builtin_expect(ev->kind == SVC_EV_DONE, 1)) {
+	if (__builtin_expect(ev->kind == SVC_EV_PLAIN, 1)) {
+		plain_done(s, n, sv, (uint32_t)ev->arg, ev->obj);
+		return;
+	}
+	if (ev->kind == SVC_EV_DONE) {
 		struct request *req = ev->obj;
 		req->timer.ev = NULL;
 		served(s, n, sv, (uint32_t)ev->arg, req, 0);
@@ -1351,7 +1475,8 @@ struct served {
 static void find_served(void *arg, struct event *ev)
 {
 	struct served *f = arg;
-	if (ev->node == f->node && (ev->kind == SVC_EV_DONE || ev->kind == SVC_EV_DONE_CLASS) &&
+	if (ev->node == f->node && (ev->kind == SVC_EV_DONE || ev->kind == SVC_EV_DONE_CLASS ||
+	     ev->kind == SVC_EV_PLAIN) &&
 	    (uint32_t)ev->arg == f->r &&
 	    !(ev->flags & SIM_EV_CANCELLED) && f->n < f->cap)
 		f->v[f->n++] = ev->obj;

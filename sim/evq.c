@@ -381,7 +381,7 @@ static void evq_rung_add(struct evq_rung *r, struct event *ev)
 	r->count++;
 }
 
-int evq_push(struct evq *q, struct event *ev)
+int evq_push_slow(struct evq *q, struct event *ev)
 {
 	int64_t t = ev->time_ns;
 	assert(t >= q->last_pop_ns);
@@ -389,27 +389,13 @@ int evq_push(struct evq *q, struct event *ev)
 		evq_grow_wanted(q);
 
 	if (q->nrungs == 0 && !q->top && q->bottom && q->bottom_count < EVQ_SMALL) {
-		/* small queue (see evq.h): Bottom alone, sorted */
-		if (!event_before(ev, q->bottom_tail)) {
-			/* appended, Bottom now covering t */
-			if (t > q->ladder_max_ns)
-				q->ladder_max_ns = t;
-			ev->next = NULL;
-			q->bottom_tail->next = ev;
-			q->bottom_tail = ev;
-		} else if (event_before(ev, q->bottom)) {
-			/* before its head (an M/M/1's departure before the
-			 * next arrival): what the general path below does, in
-			 * fewer tests */
-			ev->next = q->bottom;
-			q->bottom = ev;
-		} else {
-			struct event *b = q->bottom;
-			while (b->next && event_before(b->next, ev))
-				b = b->next;
-			ev->next = b->next;
-			b->next = ev;
-		}
+		/* small queue (see evq.h), inside Bottom: the ends are
+		 * evq_push's */
+		struct event *b = q->bottom;
+		while (b->next && event_before(b->next, ev))
+			b = b->next;
+		ev->next = b->next;
+		b->next = ev;
 		q->bottom_count++;
 		q->size++;
 		return 0;
@@ -483,19 +469,11 @@ struct event *evq_peek_refill(struct evq *q)
 	return q->bottom;
 }
 
-struct event *evq_pop(struct evq *q)
+struct event *evq_pop_refill(struct evq *q)
 {
-	if (!q->bottom && !evq_refill(q))
+	if (!evq_refill(q))
 		return NULL;
-	struct event *ev = q->bottom;
-	q->bottom = ev->next;
-	if (!q->bottom)
-		q->bottom_tail = NULL;
-	q->bottom_count--;
-	q->size--;
-	q->last_pop_ns = ev->time_ns;
-	ev->next = NULL;
-	return ev;
+	return evq_pop(q);
 }
 
 static int evq_check_rung(const struct evq *q, int k, size_t *total)

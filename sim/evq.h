@@ -122,6 +122,7 @@
 #ifndef SIM_EVQ_H
 #define SIM_EVQ_H
 
+#include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -181,13 +182,56 @@ void evq_fini(struct evq *q);
  * any seq, so the event just popped can be pushed back unchanged).
  * Returns 0, or SIM_ENOMEM if a rung's bucket array could not grow; the
  * queue is then unchanged and usable, ev is not queued, and the caller
- * still owns it. */
-int evq_push(struct evq *q, struct event *ev);
+ * still owns it.  Inline at either end of a small queue's Bottom;
+ * evq_push_slow is every other case. */
+int evq_push_slow(struct evq *q, struct event *ev);
+
+static inline int evq_push(struct evq *q, struct event *ev)
+{
+	/* inline: a small queue's push at either end of Bottom (see above),
+	 * which is most of an M/M/1's */
+	assert(ev->time_ns >= q->last_pop_ns);
+	if (q->nrungs == 0 && !q->top && q->bottom && q->bottom_count < EVQ_SMALL &&
+	    !q->want_any) {
+		if (!event_before(ev, q->bottom_tail)) {
+			if (ev->time_ns > q->ladder_max_ns)
+				q->ladder_max_ns = ev->time_ns;
+			ev->next = NULL;
+			q->bottom_tail->next = ev;
+			q->bottom_tail = ev;
+		} else if (event_before(ev, q->bottom)) {
+			ev->next = q->bottom;
+			q->bottom = ev;
+		} else {
+			return evq_push_slow(q, ev);
+		}
+		q->bottom_count++;
+		q->size++;
+		return 0;
+	}
+	return evq_push_slow(q, ev);
+}
 
 /* evq_pop removes and returns the event that comes first in event_before()
  * order, or NULL when the queue is empty.  Never allocates, never fails.
- * The returned event's next field is NULL. */
-struct event *evq_pop(struct evq *q);
+ * The returned event's next field is NULL.  Inline when Bottom is not
+ * empty; evq_pop_refill refills it first. */
+struct event *evq_pop_refill(struct evq *q);
+
+static inline struct event *evq_pop(struct evq *q)
+{
+	struct event *ev = q->bottom;
+	if (!ev)
+		return evq_pop_refill(q);
+	q->bottom = ev->next;
+	if (!q->bottom)
+		q->bottom_tail = NULL;
+	q->bottom_count--;
+	q->size--;
+	q->last_pop_ns = ev->time_ns;
+	ev->next = NULL;
+	return ev;
+}
 
 /* evq_peek returns the event evq_pop would return, leaving it queued, or
  * NULL when the queue is empty.  It may refill Bottom from the ladder (as

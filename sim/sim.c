@@ -261,9 +261,9 @@ gsl_rng *sim_stream(struct sim *s, const struct sim_node *n,
 }
 
 
-int64_t sim_demand_ns(struct sim *s, struct sim_node *n, uint32_t unit,
-		      const struct request *req, const struct dist *d,
-		      double inv_speed)
+int64_t sim_demand_slow_ns(struct sim *s, struct sim_node *n, uint32_t unit,
+			   const struct request *req, const struct dist *d,
+			   double inv_speed)
 {
 	/* the common case without a call through GSL, nor generator state:
 	 * the same number as sim_draws then rng_exponential */

@@ -495,4 +495,52 @@ static inline double simtest_erlang_c(int c, double a)
 	return top / (sum + top);
 }
 
+
+/* ---- digests: two runs that measured the same --------------------------- */
+
+/* simtest_mix folds n bytes at p into the digest *h (FNV-1a). */
+static inline void simtest_mix(uint64_t *h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		*h = (*h ^ b[i]) * 0x100000001b3ull;
+}
+
+static inline void simtest_digest_fn(void *arg, const struct scenario *sc, uint32_t rep,
+				     const struct rep_result *r)
+{
+	uint64_t *h = arg;
+	for (uint32_t k = 0; k < r->nscopes; k++) {
+		const struct scope_result *sr = &r->scopes[k];
+		simtest_mix(h, &sr->arrivals, sizeof sr->arrivals);
+		simtest_mix(h, sr->ended, sizeof sr->ended);
+		simtest_mix(h, &sr->failed_latency_s, sizeof sr->failed_latency_s);
+		simtest_mix(h, &sr->latency.total, sizeof sr->latency.total);
+		simtest_mix(h, &sr->latency.min_ns, sizeof sr->latency.min_ns);
+		simtest_mix(h, &sr->latency.max_ns, sizeof sr->latency.max_ns);
+		simtest_mix(h, &sr->latency.sum_ns, sizeof sr->latency.sum_ns);
+		simtest_mix(h, sr->latency.counts, HIST_NBUCKETS * sizeof *sr->latency.counts);
+	}
+	for (size_t w = 0; w < r->nts; w++) {
+		simtest_mix(h, r->ts[w].ended, sizeof r->ts[w].ended);
+		simtest_mix(h, &r->ts[w].lat_sum_s, sizeof r->ts[w].lat_sum_s);
+	}
+	for (size_t k = 0; k < r->nnodes; k++)
+		simtest_mix(h, r->nodes[k].v, r->nodes[k].ncells * sizeof *r->nodes[k].v);
+	simtest_mix(h, &r->requests, sizeof r->requests);
+}
+
+/* simtest_digest runs replications 0 .. n - 1 of the first point of
+ * scenario text `yaml` and returns a digest of what they measured: every
+ * scope's counts and latency histogram, every time-series window's
+ * counts and latency sum, and every node's rows, to the bit.  Two
+ * scenarios whose runs measure the same have the same digest; the events
+ * processed are left out (a timeline's own events count there). */
+static inline uint64_t simtest_digest(const char *yaml, uint32_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	simtest_each(yaml, n, NULL, simtest_digest_fn, &h);
+	return h;
+}
+
 #endif

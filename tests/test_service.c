@@ -897,6 +897,55 @@ static void test_service_rollout_canary(void **state)
 	assert_true(n == 1 && fabs(took - 60) < 1e-9);
 }
 
+/* ---- the plain path ------------------------------------------------------ */
+
+static const char *plain_yaml =
+	"name: plain\nseed: 23\nduration: 40s\nwarmup: 5s\n"
+	"workloads:\n"
+	"  u: {arrival: {process: poisson, rate: 300/s}, target: front}\n"
+	"  v: {arrival: {process: poisson, rate: 200/s}, target: leaf}\n"
+	"nodes:\n"
+	"  front: {type: service, workers: 10000, service: {dist: constant, value: 0s},\n"
+	"          calls: [{to: leaf, timeout: 20ms, cancel: true}]}\n"
+	"  leaf: {type: service, replicas: 3, workers: 2, queue: 6,\n"
+	"         service: {dist: exponential, mean: 11ms}, next: [{to: tail, p: 0.4}]}\n"
+	"  tail: {type: service, service: {dist: lognormal, mean: 4ms, cv: 0.7}}\n"
+	"%s";
+
+/* A service with none of the features its arrival and end test for
+ * takes the plain path (plain_ok); a timeline entry on it, even one that
+ * changes nothing, sends it down the general one.  Both measure the same
+ * to the bit: arrivals given up by a caller (cancel), queues full,
+ * replicas, routing on by `next`.  A slow factor just off 1 changes the
+ * digest: the comparison can fail. */
+static void test_service_plain_path_measures_as_the_general(void **state)
+{
+	(void)state;
+	static const char *timelines[] = {
+		"",
+		"timeline:\n  - {at: 0s, node: leaf, do: slow, factor: 1, for: 1s}\n"
+		"  - {at: 0s, node: tail, do: slow, factor: 1, for: 1s}\n",
+		"timeline:\n  - {at: 0s, node: leaf, do: slow, factor: 1.001, for: 1s}\n",
+	};
+	uint64_t d[3];
+	double cancelled, rejected, routed;
+	for (int i = 0; i < 3; i++) {
+		char yaml[2048];
+		snprintf(yaml, sizeof yaml, plain_yaml, timelines[i]);
+		d[i] = simtest_digest(yaml, 2);
+	}
+	char yaml[2048];
+	snprintf(yaml, sizeof yaml, plain_yaml, "");
+	simtest_reps(yaml, 1, { "leaf.cancelled", &cancelled }, { "leaf.rejected", &rejected },
+		     { "tail.arrivals", &routed });
+	print_message("    %g dropped given up, %g rejected, %g routed on; digests %016llx %016llx %016llx\n",
+		      cancelled, rejected, routed, (unsigned long long)d[0],
+		      (unsigned long long)d[1], (unsigned long long)d[2]);
+	assert_true(cancelled > 0 && rejected > 0 && routed > 0);
+	assert_true(d[0] == d[1]);
+	assert_true(d[2] != d[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -917,6 +966,7 @@ int main(void)
 		cmocka_unit_test(test_service_rollout_bounds),
 		cmocka_unit_test(test_service_rollout_version),
 		cmocka_unit_test(test_service_rollout_canary),
+		cmocka_unit_test(test_service_plain_path_measures_as_the_general),
 	};
 	return cmocka_run_group_tests_name("service", tests, NULL, NULL);
 }
