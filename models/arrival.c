@@ -693,7 +693,7 @@ int arrival_init(struct arrival *a, const struct arrival_cfg *cfg, gsl_rng *rng,
 	return 0;
 }
 
-int64_t arrival_next(struct arrival *a, int64_t now)
+int64_t arrival_next_slow(struct arrival *a, int64_t now)
 {
 	/* the arrival returned last is the one happening now */
 	a->cur = a->next.row;

@@ -79,6 +79,8 @@
 
 #include "sim/dist.h"
 #include "sim/param.h"
+#include "sim/rng.h"
+#include "sim/sim.h"
 
 /* The most closed-loop users, and the largest trace scale (a line's
  * copies are held at once). */
@@ -215,8 +217,22 @@ int arrival_init(struct arrival *a, const struct arrival_cfg *cfg, gsl_rng *rng,
  * before now), or SIM_NEVER when none comes.  Call it at 0 for the first, then
  * at each arrival, at its time (now), for the one after: that arrival
  * then becomes the current one (arrival_current).  Never for the closed
- * loop. */
-int64_t arrival_next(struct arrival *a, int64_t now);
+ * loop.  Inline for a Poisson process (whose current row stays the empty
+ * one it was made with: only a trace's rows carry anything);
+ * arrival_next_slow is every process. */
+int64_t arrival_next_slow(struct arrival *a, int64_t now);
+
+static inline int64_t arrival_next(struct arrival *a, int64_t now)
+{
+	if (a->cfg->process != ARRIVAL_POISSON)
+		return arrival_next_slow(a, now);
+	/* the client's own xoshiro stream: no test of its type; the gap
+	 * rounded to whole ns as every process's is */
+	double gap_ns = a->gap_mean_ns * rng_xoshiro_exp1(a->rng);
+	if (!(gap_ns < (double)(INT64_MAX / 4)))
+		return SIM_NEVER;
+	return now + (int64_t)(gap_ns + 0.5);
+}
 
 /* arrival_current describes the arrival happening now (the one before the
  * last arrival_next returned): what its trace line says of its request. */

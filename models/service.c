@@ -1385,7 +1385,7 @@ static void plain_done(struct sim *s, struct sim_node *n, struct service *sv, ui
 			}
 		}
 	}
-	sim_finish(s, req);
+	sim_finish_last(s, req);
 }
 
 static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)

@@ -916,7 +916,8 @@ static const char *plain_yaml =
  * takes the plain path (plain_ok); a timeline entry on it, even one that
  * changes nothing, sends it down the general one.  Both measure the same
  * to the bit: arrivals given up by a caller (cancel), queues full,
- * replicas, routing on by `next`.  A slow factor just off 1 changes the
+ * replicas, routing on by `next`, replies to a client handed over at
+ * once and replies to a call queued.  A slow factor just off 1 changes the
  * digest: the comparison can fail. */
 static void test_service_plain_path_measures_as_the_general(void **state)
 {
@@ -928,11 +929,13 @@ static void test_service_plain_path_measures_as_the_general(void **state)
 		"timeline:\n  - {at: 0s, node: leaf, do: slow, factor: 1.001, for: 1s}\n",
 	};
 	uint64_t d[3];
-	double cancelled, rejected, routed;
+	double cancelled, rejected, routed, events[2][2];
 	for (int i = 0; i < 3; i++) {
 		char yaml[2048];
 		snprintf(yaml, sizeof yaml, plain_yaml, timelines[i]);
 		d[i] = simtest_digest(yaml, 2);
+		if (i < 2)
+			simtest_reps(yaml, 2, { "@events", events[i] });
 	}
 	char yaml[2048];
 	snprintf(yaml, sizeof yaml, plain_yaml, "");
@@ -943,6 +946,11 @@ static void test_service_plain_path_measures_as_the_general(void **state)
 		      (unsigned long long)d[1], (unsigned long long)d[2]);
 	assert_true(cancelled > 0 && rejected > 0 && routed > 0);
 	assert_true(d[0] == d[1]);
+	/* the replies the plain path hands over at once (sim_finish_last)
+	 * count as the events they were: the general run has just its two
+	 * timeline entries' starts and ends more */
+	for (int rep = 0; rep < 2; rep++)
+		assert_true(events[1][rep] == events[0][rep] + 4);
 	assert_true(d[2] != d[0]);
 }
 
