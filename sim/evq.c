@@ -253,6 +253,23 @@ static void evq_top_to_ladder(struct evq *q)
 	q->top = NULL;
 	q->top_count = 0;
 	q->ladder_max_ns = max;
+	if (n <= 2) {
+		/* an idle M/M/1's next arrival and departure: the order of
+		 * two needs no key array */
+		struct event *a = list, *b = list->next;
+		if (b && event_before(b, a)) {
+			struct event *t = a;
+			a = b;
+			b = t;
+		}
+		a->next = b;
+		if (b)
+			b->next = NULL;
+		q->bottom = a;
+		q->bottom_tail = b ? b : a;
+		q->bottom_count = n;
+		return;
+	}
 	if (n <= EVQ_THRES) {
 		/* the common case of a small queue (an M/M/1 holds two
 		 * events): a key-array sort, as for a small bucket */

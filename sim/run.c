@@ -384,8 +384,9 @@ static int run_until(struct sim *s, int64_t end_ns)
 	struct event *ev;
 	uint64_t n = 0, moved_at = 0;
 	int64_t polled_ns = s->now_ns;
-	uint64_t replied_at = s->replied_now;
+	uint64_t poll_at = 65536;
 	int stopped = 0;
+	s->replied_now = 0;
 	for (;;) {
 		struct request *reply = NULL;
 		ev = next_event(s, end_ns, &reply);
@@ -421,11 +422,16 @@ static int run_until(struct sim *s, int64_t end_ns)
 			}
 			sim_event_done(s, ev);
 		}
-		n++;
+		/* this event, and the replies handed over at once during it
+		 * (sim_finish_last), each counted as the event it would have
+		 * been */
+		n += 1 + s->replied_now;
+		s->replied_now = 0;
 		if (s->oom)
 			break;
 		/* every 65536 events: hooks, and whether the clock moves */
-		if ((n & 65535) == 0) {
+		if (n >= poll_at) {
+			poll_at = n + 65536;
 			if (s->now_ns != polled_ns) {
 				polled_ns = s->now_ns;
 				moved_at = n;
@@ -444,8 +450,7 @@ static int run_until(struct sim *s, int64_t end_ns)
 						   s->res->events + n);
 		}
 	}
-	/* the replies delivered at once count as the events they were */
-	s->res->events += n + (s->replied_now - replied_at);
+	s->res->events += n;
 	if (s->oom)
 		return SIM_ENOMEM;
 	if (s->stuck)

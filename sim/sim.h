@@ -448,7 +448,8 @@ struct sim {
 	struct event *now_head, *now_tail;   /* events at now_ns, FIFO */
 	struct request *reply_head, *reply_tail; /* replies due now, FIFO */
 	uint64_t replied_now;        /* replies sim_finish_last delivered at
-				      * once: events the loop did not see */
+				      * once during the event in hand: the
+				      * loop counts them as events */
 	struct pool events;
 	struct pool requests;
 	struct sim_node *nodes;
