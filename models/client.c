@@ -7,8 +7,8 @@
  * its measurement.  A closed loop's users are run here, because each
  * user's next request waits on the system's answer to the last one.
  *
- * An open loop with none of keys, kinds, sizes, connections or a zone (a
- * plain client) issues through issue_plain, which makes the same request
+ * An open loop that is not a trace and has none of keys, kinds, sizes,
+ * connections or a zone (a plain client) issues through issue_plain, which makes the same request
  * without asking about them: most of a benchmark's clients, whose every
  * request would otherwise test for each.
  */
@@ -224,6 +224,17 @@ static const struct param_table client_table = {
 	.doc = "Each entry of `workloads:` is a client that issues requests to its `target`. Open-loop clients never wait for replies, so a slow system meets the same demand as a fast one. Latency is measured from the moment the client issued the request, which avoids coordinated omission.",
 };
 
+int client_plain(const struct scenario *sc, uint32_t k)
+{
+	const struct sc_node *nd = &sc->nodes[k];
+	if (nd->ops != &client_ops)
+		return 0;
+	const struct client_cfg *c = nd->cfg;
+	return !arrival_closed(&c->arrival) && c->arrival.process != ARRIVAL_TRACE &&
+	       !c->has_keys && !c->nmix && !c->size.given && !c->connections &&
+	       !(nd->zone && nd->zone[0]);
+}
+
 /* ident names a request of this workload: issue k of the open loop, or
  * the k-th request of closed-loop user u.  A closed loop's requests are
  * named by user, not by the order they happen to be issued in, so a
@@ -255,8 +266,7 @@ static int client_init(struct sim *s, struct sim_node *n)
 	cl->cfg = c;
 	cl->wl_key = rng_key(s->run_key, rng_hash64(n->sc->name, 0));
 	cl->zone = n->zone ? n->zone[0] : 0;
-	cl->plain = !arrival_closed(&c->arrival) && c->arrival.process != ARRIVAL_TRACE &&
-		    !c->has_keys && !c->nmix && !c->size.given && !c->connections && !cl->zone;
+	cl->plain = client_plain(s->sc, n->id);
 	cl->rng_arrival = sim_stream(s, n, "arrival");
 	if (!cl->rng_arrival)
 		return SIM_ENOMEM;

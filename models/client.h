@@ -29,4 +29,10 @@
 /* The kind of `workloads:` entries. */
 extern const struct model_ops client_ops;
 
+/* client_plain says whether node k of sc is a workload whose requests are
+ * issued the plain way: an open loop, not a trace, with no keys, kinds,
+ * sizes, connections or zone.  It issues the same requests, without the
+ * tests for those. */
+int client_plain(const struct scenario *sc, uint32_t k);
+
 #endif

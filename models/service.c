@@ -33,8 +33,8 @@
  * for takes a plain path of its own (svc_arrive_plain, plain_done): the
  * same steps in the same order with the same draws, less the tests whose
  * answers cannot change during the run.  Its choice is made once, at set
- * up (plain_ok), and test_service.c checks that both paths measure the
- * same to the bit.
+ * up, from the configuration (service_plain), and test_service.c checks
+ * that both paths measure the same to the bit.
  *
  * The autoscaler (sim/autoscale.h) runs here, on the node's periodic call
  * (sim_every): every interval it reads each replica's metric as the difference
@@ -1287,26 +1287,36 @@ static void ps_done(struct sim *s, struct sim_node *n, struct service *sv, uint3
 /* ---- the plain path ------------------------------------------------------ */
 
 /* A service with none of the features an arrival or a service's end
- * tests for (first come first served, no rate limit, max_queue_wait,
- * contention or pauses, no calls, no autoscaler, no zones or discovery,
- * and no timeline entry on it, so no fault, crash, scale or rollout ever
- * reaches it) runs this path: the same steps as the general one, in the
- * same order and with the same draws, less the tests whose answer is
- * fixed for the whole run (plain_ok says which).  Requests from callers
+ * tests for (service_plain, service.h) runs this path: the same steps as
+ * the general one, in the same order and with the same draws, less the
+ * tests whose answer is fixed for the whole run.  Requests from callers
  * may still be given up, so those tests stay. */
 
-/* plain_ok says whether node n, just set up, may take the plain path. */
+int service_plain(const struct scenario *sc, uint32_t k)
+{
+	const struct sc_node *nd = &sc->nodes[k];
+	if (nd->ops != &service_ops)
+		return 0;
+	const struct service_cfg *c = nd->cfg;
+	if (nd->zone || c->discovery.given || c->discipline != DISC_FIFO || c->contention > 0 ||
+	    c->pauses.given || c->rate_limit.given || c->max_wait_ns || c->calls.nsteps ||
+	    c->as.given || (nd->max_units ? nd->max_units : 1) != c->replicas)
+		return 0;
+	for (size_t i = 0; i < sc->ntimeline; i++)
+		if (sc->timeline[i].node == k)
+			return 0;
+	return 1;
+}
+
+/* plain_ok says whether node n, just set up, takes the plain path: what
+ * service_plain says of its configuration, which the state made from it
+ * bears out. */
 static int plain_ok(const struct sim *s, const struct sim_node *n, const struct service *sv)
 {
-	const struct service_cfg *c = sv->cfg;
-	if (n->arrive != svc_arrive || n->faults || n->zone || c->discipline != DISC_FIFO ||
-	    sv->stretch || c->rate_limit.given || c->max_wait_ns || c->calls.nsteps ||
-	    c->as.given || sv->track != HELD_NONE || sv->active != sv->units ||
-	    sv->done_kind != SVC_EV_DONE)
+	if (!service_plain(s->sc, n->id))
 		return 0;
-	for (size_t i = 0; i < s->sc->ntimeline; i++)
-		if (s->sc->timeline[i].node == n->id)
-			return 0;
+	assert(n->arrive == svc_arrive && !n->faults && !sv->stretch && sv->track == HELD_NONE &&
+	       sv->active == sv->units && sv->done_kind == SVC_EV_DONE);
 	return 1;
 }
 

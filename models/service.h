@@ -32,4 +32,12 @@
 
 extern const struct model_ops service_ops;
 
+/* service_plain says whether node k of sc is a service that runs the
+ * plain path: first come first served, no rate limit, max_queue_wait,
+ * contention or pauses, no calls, no autoscaler, no zones or discovery,
+ * and no timeline entry on it (so no fault, crash, scale or rollout ever
+ * reaches it).  Its arrivals and ends then skip the tests for those; what
+ * it measures is the same to the bit. */
+int service_plain(const struct scenario *sc, uint32_t k);
+
 #endif

@@ -183,7 +183,8 @@ void evq_fini(struct evq *q);
  * Returns 0, or SIM_ENOMEM if a rung's bucket array could not grow; the
  * queue is then unchanged and usable, ev is not queued, and the caller
  * still owns it.  Inline at either end of a small queue's Bottom;
- * evq_push_slow is every other case. */
+ * evq_push_slow is every case (the inline one's too, which it hands over
+ * while rungs wait to grow). */
 int evq_push_slow(struct evq *q, struct event *ev);
 
 static inline int evq_push(struct evq *q, struct event *ev)

@@ -16,7 +16,10 @@
  * ladder queue, the FIFO of events at the current time, and the FIFO of
  * replies (see sim.h).  A reply goes to the node it answers (its done
  * callback), or, when it is a child request's (req->call set), to the
- * calls: call_reply.  An event goes to its node's event callback unless
+ * calls: call_reply.  (A reply that would be the very next turn may be
+ * handed over at once by the service that ends it, sim_finish_last; the
+ * loop counts it as the event it would have been.)  An event goes to its
+ * node's event callback unless
  * its kind carries SIM_EV_ENGINE: the engine's own, of which this file
  * handles the delayed arrivals and the timeline's entries and hands the
  * rest - timeouts, retries, refused attempts, breakers' waits, hedges,
@@ -429,7 +432,9 @@ static int run_until(struct sim *s, int64_t end_ns)
 		s->replied_now = 0;
 		if (s->oom)
 			break;
-		/* every 65536 events: hooks, and whether the clock moves */
+		/* every 65536 events (or one more, when a reply handed over
+		 * at once made the count jump): hooks, and whether the clock
+		 * moves */
 		if (n >= poll_at) {
 			poll_at = n + 65536;
 			if (s->now_ns != polled_ns) {

@@ -17,7 +17,12 @@
  *   - sim_finish(req): the request has ended, with req->status.  The node
  *     in req->reply_to is told by an event at the current time, never by a
  *     nested call, so a rejection cannot run its caller's code inside the
- *     callee and reject -> retry chains cannot recurse.
+ *     callee and reject -> retry chains cannot recurse.  One exception,
+ *     sim_finish_last, is a service's last act at the end of a service,
+ *     when that reply is the very next thing the loop would take: the node
+ *     is told at once, from a state no different from the loop's then (a
+ *     done callback never ends a service synchronously, so this cannot
+ *     recurse either).
  *   - calls: a node whose worker must wait for downstream replies starts
  *     a call plan (sim_calls_start).  The engine sends the child requests
  *     step by step, gathers their replies, and tells the node once through
@@ -679,12 +684,13 @@ static inline void sim_finish(struct sim *s, struct request *req)
  * (its done callback), with the seq and the event count the reply would
  * have had: the same run, less a trip through the loop.  Otherwise it is
  * sim_finish.  Only for a reply to a node, not to a call, nor one that
- * crosses zones. */
+ * crosses zones, nor once memory ran out (the loop stops before the
+ * reply). */
 static inline void sim_finish_last(struct sim *s, struct request *req)
 {
 	const struct event *next = s->q.bottom;
 	if (req->call || req->zflags || s->reply_head || s->now_head || !next ||
-	    next->time_ns <= s->now_ns || s->trace_hook) {
+	    next->time_ns <= s->now_ns || s->trace_hook || s->oom) {
 		sim_finish(s, req);
 		return;
 	}

@@ -496,6 +496,17 @@ static inline double simtest_erlang_c(int c, double a)
 }
 
 
+/* simtest_node_index is the index of node (or workload) `name` in sc; the
+ * test fails when there is none. */
+static inline uint32_t simtest_node_index(const struct scenario *sc, const char *name)
+{
+	for (uint32_t k = 0; k < sc->nnodes; k++)
+		if (!strcmp(sc->nodes[k].name, name))
+			return k;
+	fail_msg("no node %s", name);
+	return 0;
+}
+
 /* ---- digests: two runs that measured the same --------------------------- */
 
 /* simtest_mix folds n bytes at p into the digest *h (FNV-1a). */
@@ -527,13 +538,17 @@ static inline void simtest_digest_fn(void *arg, const struct scenario *sc, uint3
 	}
 	for (size_t k = 0; k < r->nnodes; k++)
 		simtest_mix(h, r->nodes[k].v, r->nodes[k].ncells * sizeof *r->nodes[k].v);
+	if (r->node_ts)
+		simtest_mix(h, r->node_ts, r->nts_node * r->node_ts_cells * sizeof *r->node_ts);
+	simtest_mix(h, r->inflight, sizeof r->inflight);
 	simtest_mix(h, &r->requests, sizeof r->requests);
 }
 
 /* simtest_digest runs replications 0 .. n - 1 of the first point of
  * scenario text `yaml` and returns a digest of what they measured: every
  * scope's counts and latency histogram, every time-series window's
- * counts and latency sum, and every node's rows, to the bit.  Two
+ * counts and latency sum, every node's rows and time series, and the
+ * requests out at warm-up's end and at the end, to the bit.  Two
  * scenarios whose runs measure the same have the same digest; the events
  * processed are left out (a timeline's own events count there). */
 static inline uint64_t simtest_digest(const char *yaml, uint32_t n)

@@ -5,6 +5,8 @@
  */
 #include "tests/simtest.h"
 
+#include "models/client.h"
+
 static void test_client_closed_loop_conserves_users(void **state)
 {
 	/* 5 users, constant think 1 s, constant service 1 s, 1 worker:
@@ -34,10 +36,11 @@ static const char *plain_yaml =
 	"     service: {dist: exponential, mean: 9ms}}\n";
 
 /* A client of an open loop with no keys, kinds, sizes, connections or
- * zone issues by issue_plain; sizes of 0 bytes, which change nothing,
- * send it through issue.  Both measure the same to the bit, priorities
- * included (a second workload's requests compete in the priority
- * queue); another rate does not (the comparison can fail). */
+ * zone issues by issue_plain (client_plain); sizes of 0 bytes, which
+ * change nothing, send it through issue.  Both measure the same to the
+ * bit and count the same events, priorities included (a second
+ * workload's requests compete in the priority queue); another rate does
+ * not (the comparison can fail). */
 static void test_client_plain_issue_measures_as_the_general(void **state)
 {
 	(void)state;
@@ -47,14 +50,24 @@ static void test_client_plain_issue_measures_as_the_general(void **state)
 		{ "100.01/s", "" },
 	};
 	uint64_t d[3];
+	double events[2][2];
 	for (int i = 0; i < 3; i++) {
 		char yaml[1024];
 		snprintf(yaml, sizeof yaml, plain_yaml, v[i][0], v[i][1]);
+		struct sweep *set = simtest_load(yaml);
+		const struct scenario *sc = set->points[0];
+		assert_int_equal(client_plain(sc, simtest_node_index(sc, "u")), i != 1);
+		assert_false(client_plain(sc, simtest_node_index(sc, "x")));
+		assert_false(client_plain(sc, simtest_node_index(sc, "w")));
+		sweep_free(set);
 		d[i] = simtest_digest(yaml, 2);
+		if (i < 2)
+			simtest_reps(yaml, 2, { "@events", events[i] });
 	}
 	print_message("    digests %016llx %016llx %016llx\n", (unsigned long long)d[0],
 		      (unsigned long long)d[1], (unsigned long long)d[2]);
 	assert_true(d[0] == d[1]);
+	assert_true(events[0][0] == events[1][0] && events[0][1] == events[1][1]);
 	assert_true(d[2] != d[0]);
 }
 

@@ -820,6 +820,67 @@ static void test_evq_matches_heapq_bursts_and_drains(void **state)
 
 /* Once the hold model has reached its high-water mark, holds allocate
  * nothing: every rung keeps its array. */
+/* A small queue's Bottom while rungs wait to grow (want_any): the push
+ * goes the general way, which must still take the ends.  Built as the
+ * engine can reach it: a rung too small for the bucket it splits sorts
+ * that bucket into Bottom and asks the next push to grow it; pops then
+ * leave fewer than EVQ_SMALL events and no rung.  An event before the
+ * head must come out first, and two after the tail must both come out. */
+static void test_evq_small_bottom_while_rungs_wait(void **state)
+{
+	enum { N = 60, M = 200 };
+	static struct event ev[N], burst[M];
+	struct event early = { 0 }, late[2] = { { 0 } };
+	struct evq q;
+	evq_init(&q);
+	uint64_t seq = 0;
+	for (int i = 0; i < N; i++) {
+		ev[i] = (struct event){ .time_ns = (int64_t)i * 10000000, .seq = seq++ };
+		assert_int_equal(evq_push(&q, &ev[i]), 0);
+	}
+	for (int i = 0; i < N - 1; i++)
+		assert_ptr_equal(evq_pop(&q), &ev[i]);
+	for (int k = 0; k < M; k++) {
+		burst[k] = (struct event){ .time_ns = 587300000 + (int64_t)k * 10000, .seq = seq++ };
+		assert_int_equal(evq_push(&q, &burst[k]), 0);
+	}
+	/* the order they come out in: the burst around the last of ev */
+	struct event *want[M + 1];
+	size_t nw = 0;
+	for (int k = 0; k < M; k++)
+		if (burst[k].time_ns < ev[N - 1].time_ns)
+			want[nw++] = &burst[k];
+	want[nw++] = &ev[N - 1];
+	for (int k = 0; k < M; k++)
+		if (burst[k].time_ns >= ev[N - 1].time_ns)
+			want[nw++] = &burst[k];
+	size_t popped = 0;
+	/* this pop takes the bucket: the rung is spent, and the 200 left
+	 * go to Bottom unsplit, the rung to split them wanting room */
+	assert_ptr_equal(evq_pop(&q), want[popped++]);
+	assert_true(q.want_any && q.nrungs == 0 && q.bottom_count == M);
+	while (q.bottom_count >= 11)
+		assert_ptr_equal(evq_pop(&q), want[popped++]);
+	assert_true(q.want_any && q.nrungs == 0 && !q.top && q.bottom_count < EVQ_SMALL);
+	int64_t last = want[popped - 1]->time_ns;
+	early = (struct event){ .time_ns = last + 1, .seq = seq++ };
+	assert_true(early.time_ns < q.bottom->time_ns);
+	assert_int_equal(evq_push(&q, &early), 0);
+	assert_int_equal(evq_check(&q), 0);
+	late[0] = (struct event){ .time_ns = 600000000, .seq = seq++ };
+	late[1] = (struct event){ .time_ns = 601000000, .seq = seq++ };
+	assert_int_equal(evq_push(&q, &late[0]), 0);
+	assert_int_equal(evq_push(&q, &late[1]), 0);
+	assert_int_equal(evq_check(&q), 0);
+	assert_ptr_equal(evq_pop(&q), &early);
+	while (popped < nw)
+		assert_ptr_equal(evq_pop(&q), want[popped++]);
+	assert_ptr_equal(evq_pop(&q), &late[0]);
+	assert_ptr_equal(evq_pop(&q), &late[1]);
+	assert_null(evq_pop(&q));
+	evq_fini(&q);
+}
+
 static void test_evq_steady_state_keeps_arrays(void **state)
 {
 	struct diff d;
@@ -865,6 +926,7 @@ int main(void)
 		cmocka_unit_test(test_evq_matches_heapq_hold_bimodal),
 		cmocka_unit_test(test_evq_matches_heapq_hold_large_times),
 		cmocka_unit_test(test_evq_matches_heapq_bursts_and_drains),
+		cmocka_unit_test(test_evq_small_bottom_while_rungs_wait),
 		cmocka_unit_test(test_evq_steady_state_keeps_arrays),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,8 +6,11 @@
  */
 #include "tests/simtest.h"
 
+#include "models/service.h"
+
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static void test_service_full_queue_rejects(void **state)
@@ -903,54 +906,77 @@ static const char *plain_yaml =
 	"name: plain\nseed: 23\nduration: 40s\nwarmup: 5s\n"
 	"workloads:\n"
 	"  u: {arrival: {process: poisson, rate: 300/s}, target: front}\n"
-	"  v: {arrival: {process: poisson, rate: 200/s}, target: leaf}\n"
+	"  v: {arrival: {process: poisson, rate: 150/s}, target: leaf}\n"
+	"  b: {arrival: {process: poisson, rate: 60/s}, target: lb}\n"
+	"  c: {arrival: {process: closed, users: 8, think: {dist: exponential, mean: 100ms}},\n"
+	"      target: leaf}\n"
+	"  k: {arrival: {process: constant, rate: 100/s}, target: tick}\n"
+	"  a: {arrival: {process: poisson, rate: 400/s}, target: auto}\n"
 	"nodes:\n"
 	"  front: {type: service, workers: 10000, service: {dist: constant, value: 0s},\n"
 	"          calls: [{to: leaf, timeout: 20ms, cancel: true}]}\n"
+	"  lb: {type: balancer, policy: least_request, backends: leaf}\n"
 	"  leaf: {type: service, replicas: 3, workers: 2, queue: 6,\n"
 	"         service: {dist: exponential, mean: 11ms}, next: [{to: tail, p: 0.4}]}\n"
 	"  tail: {type: service, service: {dist: lognormal, mean: 4ms, cv: 0.7}}\n"
+	"  tick: {type: service, service: {dist: constant, value: 10ms}, next: [{to: tail, p: 0.5}]}\n"
+	"  auto: {type: service, replicas: 2, service: {dist: exponential, mean: 4ms},\n"
+	"         autoscale: {max_replicas: 6, target: 0.5}}\n"
 	"%s";
 
 /* A service with none of the features its arrival and end test for
- * takes the plain path (plain_ok); a timeline entry on it, even one that
- * changes nothing, sends it down the general one.  Both measure the same
- * to the bit: arrivals given up by a caller (cancel), queues full,
- * replicas, routing on by `next`, replies to a client handed over at
- * once and replies to a call queued.  A slow factor just off 1 changes the
- * digest: the comparison can fail. */
+ * takes the plain path (service_plain); a timeline entry on it, even one
+ * that changes nothing, sends it down the general one.  Both measure the
+ * same to the bit: arrivals given up by a caller (cancel), queues full,
+ * replicas, a balancer's picks, routing on by `next`, ties at one
+ * nanosecond (constant times), a closed loop, another node's periodic
+ * calls (its autoscaler), replies to a client or a balancer handed over
+ * at once and replies to a call queued.  A slow factor just off 1
+ * changes the digest: the comparison can fail. */
 static void test_service_plain_path_measures_as_the_general(void **state)
 {
 	(void)state;
 	static const char *timelines[] = {
 		"",
 		"timeline:\n  - {at: 0s, node: leaf, do: slow, factor: 1, for: 1s}\n"
-		"  - {at: 0s, node: tail, do: slow, factor: 1, for: 1s}\n",
+		"  - {at: 0s, node: tail, do: slow, factor: 1, for: 1s}\n"
+		"  - {at: 0s, node: tick, do: slow, factor: 1, for: 1s}\n",
 		"timeline:\n  - {at: 0s, node: leaf, do: slow, factor: 1.001, for: 1s}\n",
 	};
 	uint64_t d[3];
-	double cancelled, rejected, routed, events[2][2];
+	double dropped[2], rejected, routed, events[2][2];
 	for (int i = 0; i < 3; i++) {
-		char yaml[2048];
+		char yaml[4096];
 		snprintf(yaml, sizeof yaml, plain_yaml, timelines[i]);
+		struct sweep *set = simtest_load(yaml);
+		const struct scenario *sc = set->points[0];
+		/* which nodes run the plain path: those without an entry */
+		assert_int_equal(service_plain(sc, simtest_node_index(sc, "leaf")), i == 0);
+		assert_int_equal(service_plain(sc, simtest_node_index(sc, "tail")), i != 1);
+		assert_int_equal(service_plain(sc, simtest_node_index(sc, "tick")), i != 1);
+		assert_false(service_plain(sc, simtest_node_index(sc, "front")));
+		assert_false(service_plain(sc, simtest_node_index(sc, "auto")));
+		assert_false(service_plain(sc, simtest_node_index(sc, "lb")));
+		sweep_free(set);
 		d[i] = simtest_digest(yaml, 2);
 		if (i < 2)
 			simtest_reps(yaml, 2, { "@events", events[i] });
 	}
-	char yaml[2048];
+	char yaml[4096];
 	snprintf(yaml, sizeof yaml, plain_yaml, "");
-	simtest_reps(yaml, 1, { "leaf.cancelled", &cancelled }, { "leaf.rejected", &rejected },
-		     { "tail.arrivals", &routed });
-	print_message("    %g dropped given up, %g rejected, %g routed on; digests %016llx %016llx %016llx\n",
-		      cancelled, rejected, routed, (unsigned long long)d[0],
+	simtest_reps(yaml, 1, { "leaf.cancelled", &dropped[0] }, { "tail.cancelled", &dropped[1] },
+		     { "leaf.rejected", &rejected }, { "tail.arrivals", &routed });
+	print_message("    given up and dropped: %g at leaf, %g at tail; %g rejected, %g routed on; "
+		      "digests %016llx %016llx %016llx\n",
+		      dropped[0], dropped[1], rejected, routed, (unsigned long long)d[0],
 		      (unsigned long long)d[1], (unsigned long long)d[2]);
-	assert_true(cancelled > 0 && rejected > 0 && routed > 0);
+	assert_true(dropped[0] > 0 && dropped[1] > 0 && rejected > 0 && routed > 0);
 	assert_true(d[0] == d[1]);
 	/* the replies the plain path hands over at once (sim_finish_last)
-	 * count as the events they were: the general run has just its two
+	 * count as the events they were: the general run has just its three
 	 * timeline entries' starts and ends more */
 	for (int rep = 0; rep < 2; rep++)
-		assert_true(events[1][rep] == events[0][rep] + 4);
+		assert_true(events[1][rep] == events[0][rep] + 6);
 	assert_true(d[2] != d[0]);
 }
 
