@@ -1186,6 +1186,23 @@ static inline __attribute__((always_inline)) void arrive_at(struct sim *s, struc
 	}
 }
 
+/* route_on sends req, served here, on by `next:` and says 1, or says 0
+ * when it goes nowhere (it then ends). */
+static inline __attribute__((always_inline)) int
+route_on(struct sim *s, const struct service_cfg *c, struct request *req)
+{
+	if (!c->nnext)
+		return 0;
+	double u = rng_uniform_pos(sim_draws(s, req, SIM_DRAW_ROUTE));
+	for (size_t i = 0; i < c->nnext; i++) {
+		if (u < c->next[i].cum) {
+			sim_forward(s, c->next[i].to, req);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* complete: req is done here; the worker is freed, then the request
  * moves on by `next:` or ends. */
 static void complete(struct sim *s, struct sim_node *n, struct service *sv,
@@ -1199,16 +1216,8 @@ static void complete(struct sim *s, struct sim_node *n, struct service *sv,
 	});
 	release(s, n, sv, r, req);
 	/* this node's state is settled: the request may now come back here */
-	if (c->nnext) {
-		double u = rng_uniform_pos(sim_draws(s, req, SIM_DRAW_ROUTE));
-		for (size_t i = 0; i < c->nnext; i++) {
-			if (u < c->next[i].cum) {
-				sim_forward(s, c->next[i].to, req);
-				return;
-			}
-		}
-	}
-	sim_finish(s, req);
+	if (!route_on(s, c, req))
+		sim_finish(s, req);
 }
 
 static void one_ready(struct sim *s, struct sim_node *n, struct service *sv);
@@ -1386,16 +1395,8 @@ static void plain_done(struct sim *s, struct sim_node *n, struct service *sv, ui
 		plain_start(s, n, sv, r, q, now);
 		break;
 	}
-	if (c->nnext) {
-		double u = rng_uniform_pos(sim_draws(s, req, SIM_DRAW_ROUTE));
-		for (size_t i = 0; i < c->nnext; i++) {
-			if (u < c->next[i].cum) {
-				sim_forward(s, c->next[i].to, req);
-				return;
-			}
-		}
-	}
-	sim_finish_last(s, req);
+	if (!route_on(s, c, req))
+		sim_finish_last(s, req);
 }
 
 static void svc_event(struct sim *s, struct sim_node *n, struct event *ev)

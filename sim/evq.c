@@ -409,22 +409,13 @@ int evq_push_slow(struct evq *q, struct event *ev)
 		/* small queue (see evq.h): Bottom alone, sorted.  evq_push
 		 * takes the ends inline, but not while rungs wait to grow
 		 * (want_any), so they are taken here too */
-		if (!event_before(ev, q->bottom_tail)) {
-			if (t > q->ladder_max_ns)
-				q->ladder_max_ns = t;
-			ev->next = NULL;
-			q->bottom_tail->next = ev;
-			q->bottom_tail = ev;
-		} else if (event_before(ev, q->bottom)) {
-			ev->next = q->bottom;
-			q->bottom = ev;
-		} else {
-			struct event *b = q->bottom;
-			while (b->next && event_before(b->next, ev))
-				b = b->next;
-			ev->next = b->next;
-			b->next = ev;
-		}
+		if (evq_push_end(q, ev))
+			return 0;
+		struct event *b = q->bottom;
+		while (b->next && event_before(b->next, ev))
+			b = b->next;
+		ev->next = b->next;
+		b->next = ev;
 		q->bottom_count++;
 		q->size++;
 		return 0;

@@ -187,29 +187,38 @@ void evq_fini(struct evq *q);
  * while rungs wait to grow). */
 int evq_push_slow(struct evq *q, struct event *ev);
 
+/* evq_push_end puts ev at either end of a small queue's non-empty Bottom
+ * where it belongs there (appended at or after the tail, raising
+ * ladder_max_ns to cover it, or before the head) and says 1, else
+ * changes nothing and says 0: it belongs inside. */
+static inline __attribute__((always_inline)) int
+evq_push_end(struct evq *q, struct event *ev)
+{
+	if (!event_before(ev, q->bottom_tail)) {
+		if (ev->time_ns > q->ladder_max_ns)
+			q->ladder_max_ns = ev->time_ns;
+		ev->next = NULL;
+		q->bottom_tail->next = ev;
+		q->bottom_tail = ev;
+	} else if (event_before(ev, q->bottom)) {
+		ev->next = q->bottom;
+		q->bottom = ev;
+	} else {
+		return 0;
+	}
+	q->bottom_count++;
+	q->size++;
+	return 1;
+}
+
 static inline int evq_push(struct evq *q, struct event *ev)
 {
 	/* inline: a small queue's push at either end of Bottom (see above),
 	 * which is most of an M/M/1's */
 	assert(ev->time_ns >= q->last_pop_ns);
 	if (q->nrungs == 0 && !q->top && q->bottom && q->bottom_count < EVQ_SMALL &&
-	    !q->want_any) {
-		if (!event_before(ev, q->bottom_tail)) {
-			if (ev->time_ns > q->ladder_max_ns)
-				q->ladder_max_ns = ev->time_ns;
-			ev->next = NULL;
-			q->bottom_tail->next = ev;
-			q->bottom_tail = ev;
-		} else if (event_before(ev, q->bottom)) {
-			ev->next = q->bottom;
-			q->bottom = ev;
-		} else {
-			return evq_push_slow(q, ev);
-		}
-		q->bottom_count++;
-		q->size++;
+	    !q->want_any && evq_push_end(q, ev))
 		return 0;
-	}
 	return evq_push_slow(q, ev);
 }
 
