@@ -1318,8 +1318,7 @@ void timeouts_due(struct sim *s, uint32_t id, unsigned which)
 	}
 }
 
-/* call_reply takes the reply of a child request. */
-void call_reply(struct sim *s, struct request *kid)
+void sim_call_reply(struct sim *s, struct request *kid)
 {
 	struct call *c = call_get(s, kid->call);
 	struct sim_node *caller = &s->nodes[kid->reply_to];

@@ -16,7 +16,7 @@
  * ladder queue, the FIFO of events at the current time, and the FIFO of
  * replies (see sim.h).  A reply goes to the node it answers (its done
  * callback), or, when it is a child request's (req->call set), to the
- * calls: call_reply.  (A reply that would be the very next turn may be
+ * calls: sim_call_reply.  (A reply that would be the very next turn may be
  * handed over at once by the service that ends it, sim_finish_last; the
  * loop counts it as the event it would have been.)  An event goes to its
  * node's event callback unless
@@ -397,7 +397,7 @@ static int run_until(struct sim *s, int64_t end_ns)
 			/* a reply, at the current time: a child's goes to
 			 * the calls (call.c) */
 			if (reply->call) {
-				call_reply(s, reply);
+				sim_call_reply(s, reply);
 			} else {
 				struct sim_node *node = &s->nodes[reply->reply_to];
 				node->ops->done(s, node, reply);

@@ -20,9 +20,10 @@
  *     callee and reject -> retry chains cannot recurse.  One exception,
  *     sim_finish_last, is a service's last act at the end of a service,
  *     when that reply is the very next thing the loop would take: the node
- *     is told at once, from a state no different from the loop's then (a
- *     done callback never ends a service synchronously, so this cannot
- *     recurse either).
+ *     (or the calls, for a child's reply) is told at once, from a state no
+ *     different from the loop's then.  Neither a done callback nor the
+ *     calls ever end a service synchronously, so this cannot recurse
+ *     either.
  *   - calls: a node whose worker must wait for downstream replies starts
  *     a call plan (sim_calls_start).  The engine sends the child requests
  *     step by step, gathers their replies, and tells the node once through
@@ -677,19 +678,26 @@ static inline void sim_finish(struct sim *s, struct request *req)
 	sim_reply_now(s, req);
 }
 
+/* sim_call_reply takes kid, a child request (kid->call set) that has
+ * ended: the reply of its attempt, which may end the edge, the step or
+ * the call (the caller's calls_done); a reply nobody waits for any more
+ * is counted late.  kid is freed.  The loop calls it for such a reply,
+ * and sim_finish_last when it hands one over at once. */
+void sim_call_reply(struct sim *s, struct request *kid);
+
 /* sim_finish_last is sim_finish as the last thing a handler does with
  * req, which it never touches again.  When the reply would be the very
  * next thing the loop takes (nothing else due now, the queue's next
  * event later, no trace to order), the node it goes to is told at once
- * (its done callback), with the seq and the event count the reply would
+ * (its done callback), or the calls when it answers one
+ * (sim_call_reply), with the seq and the event count the reply would
  * have had: the same run, less a trip through the loop.  Otherwise it is
- * sim_finish.  Only for a reply to a node, not to a call, nor one that
- * crosses zones, nor once memory ran out (the loop stops before the
- * reply). */
+ * sim_finish.  Not for a reply that crosses zones, nor once memory ran
+ * out (the loop stops before the reply). */
 static inline void sim_finish_last(struct sim *s, struct request *req)
 {
 	const struct event *next = s->q.bottom;
-	if (req->call || req->zflags || s->reply_head || s->now_head || !next ||
+	if (req->zflags || s->reply_head || s->now_head || !next ||
 	    next->time_ns <= s->now_ns || s->trace_hook || s->oom) {
 		sim_finish(s, req);
 		return;
@@ -698,6 +706,10 @@ static inline void sim_finish_last(struct sim *s, struct request *req)
 		s->last_fail_node = req->fail_node;
 	req->seq = s->seq++;
 	s->replied_now++;
+	if (req->call) {
+		sim_call_reply(s, req);
+		return;
+	}
 	struct sim_node *node = &s->nodes[req->reply_to];
 	node->ops->done(s, node, req);
 }

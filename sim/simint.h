@@ -11,7 +11,7 @@
  * replication's result, requests' streams and demands, and the call
  * columns.  Most of the engine's own events are the calls': the loop only
  * recognises them and hands each to its entry point here, as it hands a
- * reply to a child request to call_reply.  The files must therefore agree
+ * reply to a child request to sim_call_reply.  The files must therefore agree
  * on the event kinds, on the records that sim_run allocates for a
  * replication and call.c fills, and on those entry points; this header is
  * that agreement, as SQLite's vdbeInt.h is between vdbe.c and its helpers.
@@ -234,11 +234,8 @@ void write_call_cols(struct sim *s, struct sim_node *n, struct node_rows *o);
 
 /* ---- the loop's dispatch (call.c) ----------------------------------- */
 
-/* call_reply takes kid, a child request (kid->call set) that has ended:
- * the reply of its attempt, which may end the edge, the step or the call
- * (the caller's calls_done); a reply nobody waits for any more is
- * counted late.  kid is freed. */
-void call_reply(struct sim *s, struct request *kid);
+/* The reply to a child request goes to sim_call_reply (sim.h), which
+ * sim_finish_last calls too. */
 
 /* timeouts_due (SIM_EV_TIMEOUT) fires the timeouts of list `which`
  * (TMO_*) of policy edge id that are due now, and arms one event for the

@@ -930,9 +930,9 @@ static const char *plain_yaml =
  * same to the bit: arrivals given up by a caller (cancel), queues full,
  * replicas, a balancer's picks, routing on by `next`, ties at one
  * nanosecond (constant times), a closed loop, another node's periodic
- * calls (its autoscaler), replies to a client or a balancer handed over
- * at once and replies to a call queued.  A slow factor just off 1
- * changes the digest: the comparison can fail. */
+ * calls (its autoscaler), replies to a client, a balancer or a call
+ * (front's, with a timeout) handed over at once.  A slow factor just off
+ * 1 changes the digest: the comparison can fail. */
 static void test_service_plain_path_measures_as_the_general(void **state)
 {
 	(void)state;
