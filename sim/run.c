@@ -30,7 +30,8 @@
  *
  * This file calls into call.c and sim.c, and neither calls back: call.c
  * uses only sim.h's inline helpers and sim.c nothing of either (simint.h
- * says why).
+ * says why).  (One of those helpers, sim_finish_last, calls call.c's
+ * sim_call_reply from a kind's handler, as this loop would next.)
  *
  * A clock that stops: closed-loop users with no think time whose requests
  * are refused at once reissue them at the same instant for ever.  Every
@@ -432,11 +433,11 @@ static int run_until(struct sim *s, int64_t end_ns)
 		s->replied_now = 0;
 		if (s->oom)
 			break;
-		/* every 65536 events (or one more, when a reply handed over
-		 * at once made the count jump): hooks, and whether the clock
-		 * moves */
+		/* every 65536 events (one later, when a reply handed over at
+		 * once made the count jump past the multiple): hooks, and
+		 * whether the clock moves */
 		if (n >= poll_at) {
-			poll_at = n + 65536;
+			poll_at += 65536;
 			if (s->now_ns != polled_ns) {
 				polled_ns = s->now_ns;
 				moved_at = n;

@@ -21,9 +21,8 @@
  *     sim_finish_last, is a service's last act at the end of a service,
  *     when that reply is the very next thing the loop would take: the node
  *     (or the calls, for a child's reply) is told at once, from a state no
- *     different from the loop's then.  Neither a done callback nor the
- *     calls ever end a service synchronously, so this cannot recurse
- *     either.
+ *     different from the loop's then.  It cannot recurse either: only the
+ *     plain service's end calls it, and only the loop runs that end.
  *   - calls: a node whose worker must wait for downstream replies starts
  *     a call plan (sim_calls_start).  The engine sends the child requests
  *     step by step, gathers their replies, and tells the node once through
@@ -82,6 +81,7 @@
 #ifndef SIM_SIM_H
 #define SIM_SIM_H
 
+#include <assert.h>
 #include <signal.h>
 #include <stdint.h>
 
@@ -696,6 +696,7 @@ void sim_call_reply(struct sim *s, struct request *kid);
  * out (the loop stops before the reply). */
 static inline void sim_finish_last(struct sim *s, struct request *req)
 {
+	assert(!s->replied_now);     /* one at most per turn of the loop */
 	const struct event *next = s->q.bottom;
 	if (req->zflags || s->reply_head || s->now_head || !next ||
 	    next->time_ns <= s->now_ns || s->trace_hook || s->oom) {
