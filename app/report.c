@@ -74,16 +74,22 @@ struct series {
 	size_t n, cap;
 };
 
+/* series_grow gives s room for cap > s->cap values: 0 or SIM_ENOMEM (s
+ * unchanged). */
+static int series_grow(struct series *s, size_t cap)
+{
+	double *x = realloc(s->x, cap * sizeof *x);
+	if (!x)
+		return SIM_ENOMEM;
+	s->x = x;
+	s->cap = cap;
+	return 0;
+}
+
 static int series_push(struct series *s, double v)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 8;
-		double *x = realloc(s->x, cap * sizeof *x);
-		if (!x)
-			return SIM_ENOMEM;
-		s->x = x;
-		s->cap = cap;
-	}
+	if (s->n == s->cap && series_grow(s, s->cap ? 2 * s->cap : 8))
+		return SIM_ENOMEM;
 	s->x[s->n++] = v;
 	return 0;
 }
@@ -101,14 +107,7 @@ static int series_reserve(struct series *s, size_t n)
 {
 	if (n > SERIES_RESERVE_MAX)
 		n = SERIES_RESERVE_MAX;
-	if (n <= s->cap)
-		return 0;
-	double *x = realloc(s->x, n * sizeof *x);
-	if (!x)
-		return SIM_ENOMEM;
-	s->x = x;
-	s->cap = n;
-	return 0;
+	return n <= s->cap ? 0 : series_grow(s, n);
 }
 
 struct scope_acc {
@@ -687,11 +686,8 @@ static int series_cat(struct series *dst, const struct series *src)
 		size_t cap = dst->cap ? dst->cap : 8;
 		while (cap < dst->n + src->n)
 			cap *= 2;
-		double *x = realloc(dst->x, cap * sizeof *x);
-		if (!x)
+		if (series_grow(dst, cap))
 			return SIM_ENOMEM;
-		dst->x = x;
-		dst->cap = cap;
 	}
 	if (src->n)
 		memcpy(dst->x + dst->n, src->x, src->n * sizeof *src->x);

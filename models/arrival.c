@@ -25,15 +25,6 @@
 #define ARRIVAL_MAX_STATES 64
 #define TRACE_LINE_MAX 4096
 
-/* at returns base + offset_ns rounded, or SIM_NEVER when the offset lies
- * beyond any run (a rate so low that the next arrival never comes): the
- * conversion of a huge or infinite double to int64 is undefined. */
-static inline int64_t at(int64_t base, double offset_ns)
-{
-	if (!(offset_ns < (double)(INT64_MAX / 4)))
-		return SIM_NEVER;
-	return base + (int64_t)(offset_ns + 0.5);
-}
 
 /* ---- scale ------------------------------------------------------------- */
 
@@ -219,7 +210,7 @@ static int64_t profile_next(struct arrival *a, int64_t t_ns)
 		double r0 = c->points[k].rate_per_s;
 		if (end_ns == SIM_NEVER) {
 			/* the last rate holds for ever */
-			return r0 > 0 ? at(a->cycle_ns, (t + e / r0) * 1e9) : SIM_NEVER;
+			return r0 > 0 ? arrival_at(a->cycle_ns, (t + e / r0) * 1e9) : SIM_NEVER;
 		}
 		double t1 = (double)end_ns * 1e-9;
 		double slope = (seg_end_rate(c, k) - r0) / (t1 - t0);
@@ -235,7 +226,7 @@ static int64_t profile_next(struct arrival *a, int64_t t_ns)
 			double d = den > 0 ? 2 * e / den : t1 - t;
 			if (d > t1 - t)
 				d = t1 - t;
-			return at(a->cycle_ns, (t + d) * 1e9);
+			return arrival_at(a->cycle_ns, (t + d) * 1e9);
 		}
 		e -= left;
 		t = t1;
@@ -343,7 +334,7 @@ static const struct param_table mmpp_table = {
 /* mmpp_hold draws how long state k lasts. */
 static int64_t mmpp_hold(struct arrival *a, size_t k)
 {
-	return at(0, (double)a->cfg->states[k].mean_ns * rng_xoshiro_exp1(a->rng));
+	return arrival_at(0, (double)a->cfg->states[k].mean_ns * rng_xoshiro_exp1(a->rng));
 }
 
 /* mmpp_start draws the first state from the long-run shares and its
@@ -375,7 +366,7 @@ static int64_t mmpp_next(struct arrival *a, int64_t now)
 	const struct arrival_cfg *c = a->cfg;
 	for (int guard = 0; guard < 1000000; guard++) {
 		double r = c->states[a->state].rate_per_s;
-		int64_t t = r > 0 ? at(now, 1e9 / r * rng_xoshiro_exp1(a->rng)) : SIM_NEVER;
+		int64_t t = r > 0 ? arrival_at(now, 1e9 / r * rng_xoshiro_exp1(a->rng)) : SIM_NEVER;
 		if (t <= a->state_end_ns)
 			return t;
 		now = a->state_end_ns;
@@ -596,7 +587,7 @@ static int64_t trace_next(struct arrival *a)
 		if (a->copy_at < a->ncopies) {
 			a->next = a->copy_line;
 			a->next.t = a->copies[a->copy_at++];
-			return at(0, a->next.t * 1e9);
+			return arrival_at(0, a->next.t * 1e9);
 		}
 		if (!a->ahead_ok)
 			return SIM_NEVER;
@@ -700,11 +691,11 @@ int64_t arrival_next_slow(struct arrival *a, int64_t now)
 	switch (a->cfg->process) {
 	case ARRIVAL_POISSON:
 		/* the client's own xoshiro stream: no test of its type */
-		return at(now, a->gap_mean_ns * rng_xoshiro_exp1(a->rng));
+		return arrival_at(now, a->gap_mean_ns * rng_xoshiro_exp1(a->rng));
 	case ARRIVAL_CONSTANT:
 		/* the k-th arrival at round(k / rate), so rounding never adds
 		 * up (3,000,000/s gives 3,000,000 a second, not 3,003,003) */
-		return at(0, (double)++a->drawn * a->gap_mean_ns);
+		return arrival_at(0, (double)++a->drawn * a->gap_mean_ns);
 	case ARRIVAL_PROFILE:
 		return profile_next(a, now);
 	case ARRIVAL_MMPP:

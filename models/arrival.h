@@ -222,16 +222,23 @@ int arrival_init(struct arrival *a, const struct arrival_cfg *cfg, gsl_rng *rng,
  * arrival_next_slow is every process. */
 int64_t arrival_next_slow(struct arrival *a, int64_t now);
 
+/* arrival_at returns base + offset_ns rounded, or SIM_NEVER when the
+ * offset lies beyond any run (a rate so low that the next arrival never
+ * comes): the conversion of a huge or infinite double to int64 is
+ * undefined.  Every process's times go through it. */
+static inline int64_t arrival_at(int64_t base, double offset_ns)
+{
+	if (!(offset_ns < (double)(INT64_MAX / 4)))
+		return SIM_NEVER;
+	return base + (int64_t)(offset_ns + 0.5);
+}
+
 static inline int64_t arrival_next(struct arrival *a, int64_t now)
 {
 	if (a->cfg->process != ARRIVAL_POISSON)
 		return arrival_next_slow(a, now);
-	/* the client's own xoshiro stream: no test of its type; the gap
-	 * rounded to whole ns as every process's is */
-	double gap_ns = a->gap_mean_ns * rng_xoshiro_exp1(a->rng);
-	if (!(gap_ns < (double)(INT64_MAX / 4)))
-		return SIM_NEVER;
-	return now + (int64_t)(gap_ns + 0.5);
+	/* the client's own xoshiro stream: no test of its type */
+	return arrival_at(now, a->gap_mean_ns * rng_xoshiro_exp1(a->rng));
 }
 
 /* arrival_current describes the arrival happening now (the one before the

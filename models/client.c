@@ -299,17 +299,28 @@ static void client_fini(struct sim *s, struct sim_node *n)
 	n->state = NULL;
 }
 
-static void issue(struct sim *s, struct sim_node *n, struct client *cl,
-		  uint32_t user, uint64_t k)
+/* request_of makes request k of user `user` of client n, named, or
+ * returns NULL (out of memory: the run ends). */
+static inline struct request *request_of(struct sim *s, struct sim_node *n,
+					 const struct client *cl, uint32_t user, uint64_t k)
 {
 	struct request *req = sim_request_new(s);
 	if (!req)
-		return;
+		return NULL;
 	req->client = n->id;
 	req->reply_to = n->id;
 	req->user = user;
 	req->issue = k;
 	req->ident = ident(cl, user, k);
+	return req;
+}
+
+static void issue(struct sim *s, struct sim_node *n, struct client *cl,
+		  uint32_t user, uint64_t k)
+{
+	struct request *req = request_of(s, n, cl, user, k);
+	if (!req)
+		return;
 	const struct client_cfg *c = cl->cfg;
 	/* a sequential key follows the workload's issues, not a user's */
 	uint64_t nth = cl->scanned++;
@@ -357,13 +368,9 @@ static void issue(struct sim *s, struct sim_node *n, struct client *cl,
  * for the run. */
 static void issue_plain(struct sim *s, struct sim_node *n, struct client *cl, uint64_t k)
 {
-	struct request *req = sim_request_new(s);
+	struct request *req = request_of(s, n, cl, 0, k);
 	if (!req)
 		return;
-	req->client = n->id;
-	req->reply_to = n->id;
-	req->issue = k;
-	req->ident = ident(cl, 0, k);
 	req->prio = (uint8_t)cl->cfg->priority;
 	sim_measure_arrival(s, req);
 	sim_send(s, cl->cfg->target, req);

@@ -693,21 +693,28 @@ static __attribute__((noinline)) int64_t stretched_end(struct sim *s, struct ser
 	return end;
 }
 
-static void start(struct sim *s, struct sim_node *n, struct service *sv,
-		  uint32_t r, struct request *req)
+/* note_started counts a worker of replica r taken, at now, by req, which
+ * waited here since its arrival. */
+static inline __attribute__((always_inline)) void
+note_started(struct service *sv, uint32_t r, const struct request *req, int64_t now)
 {
-	struct replica *rp = &sv->rep[r];
-	int64_t now = s->now_ns;
 	int64_t wait = now - req->node_arrival_ns;
-	rp->busy++;
-	if (sv->track == HELD_LIST)
-		held_add(&sv->rep[r].held, req);
+	sv->rep[r].busy++;
 	STAT(sv, r, {
 		twa_add(&st->busy, now, 1);
 		st->started++;
 		st->waited += wait > 0;
 		st->wait_sum_ns += (double)wait;
 	});
+}
+
+static void start(struct sim *s, struct sim_node *n, struct service *sv,
+		  uint32_t r, struct request *req)
+{
+	int64_t now = s->now_ns;
+	if (sv->track == HELD_LIST)
+		held_add(&sv->rep[r].held, req);
+	note_started(sv, r, req, now);
 	int64_t d = __builtin_expect(r < sv->nnew, 0) ?
 		    sim_demand_ns(s, n, r, req, sv->roll_dist, sv->roll_inv_speed) :
 		    sim_demand_ns(s, n, r, req, sv->dist, sv->inv_speed);
@@ -1203,17 +1210,40 @@ route_on(struct sim *s, const struct service_cfg *c, struct request *req)
 	return 0;
 }
 
+/* note_orphan counts req, served at replica r, as served for nobody when
+ * its caller stopped waiting: wasted work (seq holds its start, or under
+ * ps (`shared`) its demand). */
+static inline __attribute__((always_inline)) void
+note_orphan(struct sim *s, struct service *sv, uint32_t r, const struct request *req, int shared)
+{
+	if ((req->call || req->via) && s->measuring && sim_request_orphan(s, req)) {
+		double busy = shared ? (double)req->seq : (double)(s->now_ns - (int64_t)req->seq);
+		STAT(sv, r, {
+			st->orphans++;
+			st->orphan_busy_ns += busy;
+		});
+	}
+}
+
+/* note_completed counts req's visit to replica r as completed, with its
+ * time here. */
+static inline __attribute__((always_inline)) void
+note_completed(struct sim *s, struct service *sv, uint32_t r, const struct request *req)
+{
+	double resid = (double)(s->now_ns - req->node_arrival_ns);
+	STAT(sv, r, {
+		st->completed++;
+		st->resid_sum_ns += resid;
+	});
+}
+
 /* complete: req is done here; the worker is freed, then the request
  * moves on by `next:` or ends. */
 static void complete(struct sim *s, struct sim_node *n, struct service *sv,
 		     uint32_t r, struct request *req)
 {
 	const struct service_cfg *c = sv->cfg;
-	double resid = (double)(s->now_ns - req->node_arrival_ns);
-	STAT(sv, r, {
-		st->completed++;
-		st->resid_sum_ns += resid;
-	});
+	note_completed(s, sv, r, req);
 	release(s, n, sv, r, req);
 	/* this node's state is settled: the request may now come back here */
 	if (!route_on(s, c, req))
@@ -1257,15 +1287,7 @@ static inline __attribute__((always_inline)) void
 served(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r, struct request *req,
        int shared)
 {
-	if ((req->call || req->via) && s->measuring && sim_request_orphan(s, req)) {
-		/* served for a caller that stopped waiting: wasted work (seq
-		 * holds its start, or under ps its demand) */
-		double busy = shared ? (double)req->seq : (double)(s->now_ns - (int64_t)req->seq);
-		STAT(sv, r, {
-			st->orphans++;
-			st->orphan_busy_ns += busy;
-		});
-	}
+	note_orphan(s, sv, r, req, shared);
 	if (sim_fault_errors(s, n, r, req)) {
 		release(s, n, sv, r, req);
 		fail(s, sv, r, req, REQ_ERROR, n->id);
@@ -1333,14 +1355,7 @@ static int plain_ok(const struct sim *s, const struct sim_node *n, const struct 
 static void plain_start(struct sim *s, struct sim_node *n, struct service *sv,
 			uint32_t r, struct request *req, int64_t now)
 {
-	int64_t wait = now - req->node_arrival_ns;
-	sv->rep[r].busy++;
-	STAT(sv, r, {
-		twa_add(&st->busy, now, 1);
-		st->started++;
-		st->waited += wait > 0;
-		st->wait_sum_ns += (double)wait;
-	});
+	note_started(sv, r, req, now);
 	int64_t d = sim_demand_ns(s, n, r, req, sv->dist, sv->inv_speed);
 	req->seq = (uint64_t)now;
 	req->timer = sim_timer_set(s, now + d, n->id, SVC_EV_PLAIN, req, r);
@@ -1370,18 +1385,8 @@ static void plain_done(struct sim *s, struct sim_node *n, struct service *sv, ui
 	struct replica *rp = &sv->rep[r];
 	int64_t now = s->now_ns;
 	req->timer.ev = NULL;
-	if ((req->call || req->via) && s->measuring && sim_request_orphan(s, req)) {
-		double busy = (double)(now - (int64_t)req->seq);
-		STAT(sv, r, {
-			st->orphans++;
-			st->orphan_busy_ns += busy;
-		});
-	}
-	double resid = (double)(now - req->node_arrival_ns);
-	STAT(sv, r, {
-		st->completed++;
-		st->resid_sum_ns += resid;
-	});
+	note_orphan(s, sv, r, req, 0);
+	note_completed(s, sv, r, req);
 	rp->busy--;
 	STAT(sv, r, twa_add(&st->busy, now, -1));
 	while (rp->head) {

@@ -1098,10 +1098,15 @@ static void edge_over(struct sim *s, struct call *c, int st, uint32_t fail_node)
 {
 	c->pending--;
 	if (st != REQ_OK && c->status == REQ_OK) {
+		/* a call refused by a full queue fails its caller, which had
+		 * been served: the caller's outcome is a failure, not a
+		 * refusal */
 		c->status = req_status_group(st) == REQ_GROUP_REFUSED ? REQ_CALL_REJECTED : st;
 		c->fail_node = fail_node;
 	}
 	if (c->status != REQ_OK) {
+		/* fail fast: the parent fails now; calls still out of this
+		 * step come back late */
 		call_over(s, c);
 		return;
 	}
@@ -1330,24 +1335,11 @@ void sim_call_reply(struct sim *s, struct request *kid)
 		sim_request_free(s, kid);
 		return;
 	}
-	if (c->tries) {
-		struct call_try *t = &TRIES(c)[e];
-		const struct call_edge *edge = &c->plan->steps[c->step].edges[e];
-		if (!edge->policy || edge->policy->bare) {
-			/* no copies, breaker or retry: the edge is over */
-			if (t->tmo)
-				tmo_cancel(s, edge, TMO_TRY, t->tmo);
-			if (t->deadline)
-				tmo_cancel(s, edge, TMO_CALL, t->deadline);
-			t->tmo = t->deadline = NULL;
-			t->cur = NULL;
-			int st = kid->status;
-			uint32_t fn = kid->fail_node;
-			sim_request_free(s, kid);
-			edge_over(s, c, st, fn);
-			return;
-		}
-		if (kid->status != REQ_OK && edge->policy && edge->policy->hedge.given &&
+	/* its attempt's record, where the step keeps them */
+	struct call_try *t = c->tries ? &TRIES(c)[e] : NULL;
+	const struct call_edge *edge = &c->plan->steps[c->step].edges[e];
+	if (t && edge->policy && !edge->policy->bare) {
+		if (kid->status != REQ_OK && edge->policy->hedge.given &&
 		    edge->policy->hedge.style == HEDGE_GRPC &&
 		    (edge->policy->hedge.non_fatal & status_class(kid->status)) &&
 		    hedge_goes_on(s, c, kid->call, e, t, kid)) {
@@ -1365,25 +1357,19 @@ void sim_call_reply(struct sim *s, struct request *kid)
 		attempt_end(s, h, e, st, fn, 0);
 		return;
 	}
-	if (kid->status != REQ_OK && c->status == REQ_OK) {
-		/* a call refused by a full queue fails its caller, which had
-		 * been served: the caller's outcome is a failure, not a
-		 * refusal */
-		c->status = req_status_group(kid->status) == REQ_GROUP_REFUSED ?
-			REQ_CALL_REJECTED : kid->status;
-		c->fail_node = kid->fail_node;
+	if (t) {
+		/* no copies, breaker or retry: the edge is over */
+		if (t->tmo)
+			tmo_cancel(s, edge, TMO_TRY, t->tmo);
+		if (t->deadline)
+			tmo_cancel(s, edge, TMO_CALL, t->deadline);
+		t->tmo = t->deadline = NULL;
+		t->cur = NULL;
 	}
+	int st = kid->status;
+	uint32_t fn = kid->fail_node;
 	sim_request_free(s, kid);
-	c->pending--;
-	if (c->status != REQ_OK) {
-		/* fail fast: the parent fails now; calls still out of this
-		 * step come back late */
-		call_over(s, c);
-		return;
-	}
-	if (c->pending)
-		return;
-	step_done(s, c);
+	edge_over(s, c, st, fn);
 }
 
 /* step_done: every call of c's step is answered; the next step, or the

@@ -917,6 +917,16 @@ int sim_request_orphan(struct sim *s, const struct request *req);
  * have not used it yet. */
 double sim_breaker_level(struct sim *s, const struct sim_node *n, uint32_t b, int64_t now);
 
+/* sim_slowed_ns is ns (a time a kind works out itself: a replay, a
+ * batch's write) times the `slow` fault on n's unit, rounded to whole
+ * nanoseconds and saturating as sim_demand_ns does. */
+static inline int64_t sim_slowed_ns(const struct sim_node *n, uint32_t unit, double ns)
+{
+	if (n->faults)
+		ns *= n->faults->slow[unit];
+	return ns < (double)(INT64_MAX / 4) ? (int64_t)(ns + 0.5) : INT64_MAX / 4;
+}
+
 /* sim_demand_ns draws req's service demand at node n, unit `unit`: from
  * distribution d with the request's own draws, times the unit's `slow`
  * factor and inv_speed, in nanoseconds (at most INT64_MAX / 4).  Inline
@@ -935,8 +945,7 @@ static inline int64_t sim_demand_ns(struct sim *s, struct sim_node *n, uint32_t 
 	    __builtin_expect(s->trace_hook != NULL, 0))
 		return sim_demand_slow_ns(s, n, unit, req, d, inv_speed);
 	double x = d->mean * rng_key_exp1(s->draw, sim_draw_key(req, SIM_DRAW_DEMAND));
-	double ns = x * (inv_speed * 1e9);
-	return ns < (double)(INT64_MAX / 4) ? (int64_t)(ns + 0.5) : INT64_MAX / 4;
+	return sim_slowed_ns(n, unit, x * (inv_speed * 1e9));
 }
 
 /* sim_fault_errors says whether the `errors` fault on n's unit fails req
@@ -948,16 +957,6 @@ static inline int sim_fault_errors(struct sim *s, struct sim_node *n,
 		return 0;
 	return rng_uniform_pos(sim_draws(s, req, SIM_DRAW_ERROR)) <
 	       n->faults->error[unit];
-}
-
-/* sim_slowed_ns is ns (a time a kind works out itself: a replay, a
- * batch's write) times the `slow` fault on n's unit, rounded to whole
- * nanoseconds and saturating as sim_demand_ns does. */
-static inline int64_t sim_slowed_ns(const struct sim_node *n, uint32_t unit, double ns)
-{
-	if (n->faults)
-		ns *= n->faults->slow[unit];
-	return ns < (double)(INT64_MAX / 4) ? (int64_t)(ns + 0.5) : INT64_MAX / 4;
 }
 
 /* sim_unit_down says whether n's unit is crashed. */

@@ -496,15 +496,14 @@ static inline double simtest_erlang_c(int c, double a)
 }
 
 
-/* simtest_node_index is the index of node (or workload) `name` in sc; the
- * test fails when there is none. */
+/* simtest_node_index is scenario_node_index, failing the test when sc
+ * has no node (or workload) `name`. */
 static inline uint32_t simtest_node_index(const struct scenario *sc, const char *name)
 {
-	for (uint32_t k = 0; k < sc->nnodes; k++)
-		if (!strcmp(sc->nodes[k].name, name))
-			return k;
-	fail_msg("no node %s", name);
-	return 0;
+	int k = scenario_node_index(sc, name);
+	if (k < 0)
+		fail_msg("no node %s", name);
+	return (uint32_t)k;
 }
 
 /* ---- digests: two runs that measured the same --------------------------- */
