@@ -1351,14 +1351,40 @@ static int plain_ok(const struct sim *s, const struct sim_node *n, const struct 
 	return 1;
 }
 
+/* plain_serve is the rest of start() on the plain path, once the
+ * worker is counted taken: req's demand drawn and its end scheduled. */
+static inline __attribute__((always_inline)) void
+plain_serve(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r,
+	    struct request *req, int64_t now)
+{
+	int64_t d = sim_demand_ns(s, n, r, req, sv->dist, sv->inv_speed);
+	req->seq = (uint64_t)now;
+	req->timer = sim_timer_set(s, now + d, n->id, SVC_EV_PLAIN, req, r);
+}
+
 /* plain_start is start() on the plain path. */
 static void plain_start(struct sim *s, struct sim_node *n, struct service *sv,
 			uint32_t r, struct request *req, int64_t now)
 {
 	note_started(sv, r, req, now);
-	int64_t d = sim_demand_ns(s, n, r, req, sv->dist, sv->inv_speed);
-	req->seq = (uint64_t)now;
-	req->timer = sim_timer_set(s, now + d, n->id, SVC_EV_PLAIN, req, r);
+	plain_serve(s, n, sv, r, req, now);
+}
+
+/* plain_pass is plain_start for a worker that passes at once from the
+ * request it served to req: release()'s busy - 1 and start()'s busy + 1
+ * at one instant, which leave the count as it was and its average
+ * brought up to now (twa_touch), without the two steps. */
+static void plain_pass(struct sim *s, struct sim_node *n, struct service *sv,
+		       uint32_t r, struct request *req, int64_t now)
+{
+	int64_t wait = now - req->node_arrival_ns;
+	STAT(sv, r, {
+		twa_touch(&st->busy, now);
+		st->started++;
+		st->waited += wait > 0;
+		st->wait_sum_ns += (double)wait;
+	});
+	plain_serve(s, n, sv, r, req, now);
 }
 
 /* svc_arrive_plain is arrive_at() on the plain path. */
@@ -1376,6 +1402,27 @@ static void svc_arrive_plain(struct sim *s, struct sim_node *n, struct request *
 		wait_or_reject(s, n, sv, r, req, 0);
 }
 
+/* plain_next gives replica r's worker, just done, to the first request
+ * waiting there that was not given up (plain_pass), dropping those that
+ * were: 1, or 0 when none waits. */
+static inline __attribute__((always_inline)) int
+plain_next(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r, int64_t now)
+{
+	struct replica *rp = &sv->rep[r];
+	while (rp->head) {
+		struct request *q = queue_pop_head(rp);
+		rp->qlen--;
+		STAT(sv, r, twa_add(&st->queued, now, -1));
+		if (q->cancelled) {
+			drop_given_up(s, n, sv, r, q);
+			continue;
+		}
+		plain_pass(s, n, sv, r, q, now);
+		return 1;
+	}
+	return 0;
+}
+
 /* plain_done is served(), complete() and release() on the plain path:
  * replica r has served req. */
 static void plain_done(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r,
@@ -1387,18 +1434,13 @@ static void plain_done(struct sim *s, struct sim_node *n, struct service *sv, ui
 	req->timer.ev = NULL;
 	note_orphan(s, sv, r, req, 0);
 	note_completed(s, sv, r, req);
-	rp->busy--;
-	STAT(sv, r, twa_add(&st->busy, now, -1));
-	while (rp->head) {
-		struct request *q = queue_pop_head(rp);
-		rp->qlen--;
-		STAT(sv, r, twa_add(&st->queued, now, -1));
-		if (q->cancelled) {
-			drop_given_up(s, n, sv, r, q);
-			continue;
-		}
-		plain_start(s, n, sv, r, q, now);
-		break;
+	/* the worker goes to the first waiting request not given up, or is
+	 * freed: release() frees it (busy - 1), then start() takes it
+	 * (busy + 1), in one instant, and a given-up request's drop reads
+	 * neither count */
+	if (!plain_next(s, n, sv, r, now)) {
+		rp->busy--;
+		STAT(sv, r, twa_add(&st->busy, now, -1));
 	}
 	if (!route_on(s, c, req))
 		sim_finish_last(s, req);

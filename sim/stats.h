@@ -42,6 +42,15 @@ static inline void twa_set(struct twa *t, int64_t now, double v)
 	t->value = v;
 }
 
+/* twa_touch brings the area up to now without changing the value: the
+ * state twa_add(t, now, -1) then twa_add(t, now, +1) leave (the second
+ * adds value x 0 to the area, which leaves it as it is, and a whole
+ * value comes back exactly), in one step. */
+static inline void twa_touch(struct twa *t, int64_t now)
+{
+	twa_set(t, now, t->value);
+}
+
 /* twa_add changes the value by dv at now. */
 static inline void twa_add(struct twa *t, int64_t now, double dv)
 {

@@ -21,6 +21,34 @@ static void test_stats_twa_integrates_a_step_function(void **state)
 	assert_true(twa_mean(&t, 60) == 1.5); /* 3 for 10, 0 for 10 */
 }
 
+/* twa_touch must leave what a release and a start at one instant leave
+ * (-1, then +1), to the bit, where the area is past 2^53 and additions
+ * round: there, leaving the area as it was until the next change gives
+ * another number. */
+static void test_stats_twa_touch_is_a_minus_and_a_plus_one(void **state)
+{
+	struct twa a, b, c;
+	twa_init(&a, 0, 0);
+	twa_set(&a, 1000, 3);
+	int64_t t1 = 5002399751580331, t2 = t1 + 2, t3 = t2 + 1;
+	b = c = a;
+	twa_add(&a, t1, -1);
+	twa_add(&a, t1, 1);
+	twa_touch(&b, t1);
+	assert_memory_equal(&a, &b, sizeof a);
+	assert_true(b.last_ns == t1 && b.value == 3);
+	assert_true(b.area == 3.0 * (double)(t1 - 1000));
+	twa_add(&a, t2, 1);
+	twa_add(&b, t2, 1);
+	twa_set(&a, t3, 0);
+	twa_set(&b, t3, 0);
+	assert_memory_equal(&a, &b, sizeof a);
+	/* the touch is not a no-op: skipping it gives another area */
+	twa_add(&c, t2, 1);
+	twa_set(&c, t3, 0);
+	assert_true(c.area != b.area);
+}
+
 static void test_stats_ci95_matches_the_textbook(void **state)
 {
 	/* mean 5, s = sqrt(2.5), n = 5, t(0.975, 4) = 2.7764451 */
@@ -80,6 +108,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stats_twa_integrates_a_step_function),
+		cmocka_unit_test(test_stats_twa_touch_is_a_minus_and_a_plus_one),
 		cmocka_unit_test(test_stats_ci95_matches_the_textbook),
 		cmocka_unit_test(test_stats_ci95_edge_cases),
 		cmocka_unit_test(test_stats_fmt_seconds_picks_the_unit),
