@@ -694,27 +694,37 @@ static __attribute__((noinline)) int64_t stretched_end(struct sim *s, struct ser
 }
 
 /* note_started counts a worker of replica r taken, at now, by req, which
- * waited here since its arrival. */
+ * waited here since its arrival.  With `pass` (a constant at each call)
+ * the worker passes to req at once from the request it has just served:
+ * release()'s busy - 1 and a start's busy + 1 at one instant leave the
+ * count as it was and its average brought up to now, which is what is
+ * done (twa_touch), in one step. */
 static inline __attribute__((always_inline)) void
-note_started(struct service *sv, uint32_t r, const struct request *req, int64_t now)
+note_started(struct service *sv, uint32_t r, const struct request *req, int64_t now, int pass)
 {
 	int64_t wait = now - req->node_arrival_ns;
-	sv->rep[r].busy++;
+	if (!pass)
+		sv->rep[r].busy++;
 	STAT(sv, r, {
-		twa_add(&st->busy, now, 1);
+		if (pass)
+			twa_touch(&st->busy, now);
+		else
+			twa_add(&st->busy, now, 1);
 		st->started++;
 		st->waited += wait > 0;
 		st->wait_sum_ns += (double)wait;
 	});
 }
 
-static void start(struct sim *s, struct sim_node *n, struct service *sv,
-		  uint32_t r, struct request *req)
+/* start_at starts req's service at replica r (pass: note_started's). */
+static inline __attribute__((always_inline)) void
+start_at(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r, struct request *req,
+	 int pass)
 {
 	int64_t now = s->now_ns;
 	if (sv->track == HELD_LIST)
 		held_add(&sv->rep[r].held, req);
-	note_started(sv, r, req, now);
+	note_started(sv, r, req, now, pass);
 	int64_t d = __builtin_expect(r < sv->nnew, 0) ?
 		    sim_demand_ns(s, n, r, req, sv->roll_dist, sv->roll_inv_speed) :
 		    sim_demand_ns(s, n, r, req, sv->dist, sv->inv_speed);
@@ -722,6 +732,20 @@ static void start(struct sim *s, struct sim_node *n, struct service *sv,
 	req->seq = (uint64_t)now;        /* its service's start (seq is free
 					  * until the request is a reply) */
 	req->timer = sim_timer_set(s, end, n->id, sv->done_kind, req, r);
+}
+
+static void start(struct sim *s, struct sim_node *n, struct service *sv,
+		  uint32_t r, struct request *req)
+{
+	start_at(s, n, sv, r, req, 0);
+}
+
+/* start_passed is start() by a worker passing at once from the request
+ * it served (release): its busy count unchanged. */
+static void start_passed(struct sim *s, struct sim_node *n, struct service *sv,
+			 uint32_t r, struct request *req)
+{
+	start_at(s, n, sv, r, req, 1);
 }
 
 /* queue_pop_head takes the oldest waiting request from replica rp's
@@ -890,23 +914,27 @@ static void release(struct sim *s, struct sim_node *n, struct service *sv,
 {
 	struct replica *rp = &sv->rep[r];
 	int64_t now = s->now_ns;
-	rp->busy--;
 	if (sv->track == HELD_LIST)
 		held_remove(&sv->rep[r].held, req);
 	if (__builtin_expect(sv->cfg->discipline != DISC_FIFO, 0)) {
+		rp->busy--;
 		if (serve_next(s, n, sv, r, now))
 			return;
 	} else {
-		STAT(sv, r, twa_add(&st->busy, now, -1));
+		/* the worker goes at once to the first waiting request that
+		 * may start (start_passed: its busy count stays), or is
+		 * freed; what a drop reads (startable) is neither count */
 		while (rp->head) {
 			struct request *q = queue_pop_head(rp);
 			rp->qlen--;
 			STAT(sv, r, twa_add(&st->queued, now, -1));
 			if (!startable(s, n, sv, r, q, now, 0))
 				continue;
-			start(s, n, sv, r, q);
+			start_passed(s, n, sv, r, q);
 			return;
 		}
+		rp->busy--;
+		STAT(sv, r, twa_add(&st->busy, now, -1));
 	}
 	if (r >= sv->active && !rp->busy)
 		recount(s, n, sv, r);    /* a replica scaled away, now idle */
@@ -1366,24 +1394,16 @@ plain_serve(struct sim *s, struct sim_node *n, struct service *sv, uint32_t r,
 static void plain_start(struct sim *s, struct sim_node *n, struct service *sv,
 			uint32_t r, struct request *req, int64_t now)
 {
-	note_started(sv, r, req, now);
+	note_started(sv, r, req, now, 0);
 	plain_serve(s, n, sv, r, req, now);
 }
 
 /* plain_pass is plain_start for a worker that passes at once from the
- * request it served to req: release()'s busy - 1 and start()'s busy + 1
- * at one instant, which leave the count as it was and its average
- * brought up to now (twa_touch), without the two steps. */
+ * request it served to req (note_started's `pass`). */
 static void plain_pass(struct sim *s, struct sim_node *n, struct service *sv,
 		       uint32_t r, struct request *req, int64_t now)
 {
-	int64_t wait = now - req->node_arrival_ns;
-	STAT(sv, r, {
-		twa_touch(&st->busy, now);
-		st->started++;
-		st->waited += wait > 0;
-		st->wait_sum_ns += (double)wait;
-	});
+	note_started(sv, r, req, now, 1);
 	plain_serve(s, n, sv, r, req, now);
 }
 
