@@ -7,6 +7,8 @@
 #                   the coverage of the intervals at rho 0.95 and p99.9, and
 #                   the README's quoted results against runs (check-readme.sh)
 #   make bench      speed: archsim against a minimal hand-written C loop
+#   make bench-jobs the -j N part of make bench alone (JOBS_MAX=16 on a
+#                   machine with 16 cores), a few minutes
 #   make pgo        build/pgo/archsim, optimised with a profile of four
 #                   shipped scenarios (an option; docs/PERFORMANCE.md
 #                   measures it against the plain build)
@@ -65,7 +67,7 @@ LIBA     := $(BUILD)/libarchsim.a
 SCENARIO ?= scenarios/quickstart.yaml
 OUT      ?=
 
-.PHONY: all deps run test unit layers validate bench debug check-sanitize memcheck fuzz fuzz-smoke plots images docs clean mpi install uninstall pgo
+.PHONY: all deps run test unit layers validate bench debug check-sanitize memcheck fuzz fuzz-smoke plots images docs clean mpi install uninstall pgo bench-jobs
 all: $(BIN)
 
 deps:
@@ -136,6 +138,10 @@ validate: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(BUILD)/bench/mm1_loop $(BUILD)/bench/evq_hold $(BUILD)/bench/timeit
 	$(Q)sh bench/run.sh
+
+bench-jobs: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(BUILD)/bench/timeit
+	$(Q)sh bench/jobs.sh
 
 $(BUILD)/bench/%: bench/%.c $(LIBA)
 	@mkdir -p $(dir $@)
