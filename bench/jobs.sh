@@ -7,7 +7,7 @@
 #   JOBS_MAX=16 make bench-jobs
 #
 # and it ends with its own rows of the goals table.
-if [ -z "${GOALS:-}" ]; then
+if [ -z "${bench_lib:-}" ]; then
 	. bench/lib.sh
 	alone=1
 fi

@@ -4,6 +4,9 @@
 # files are, the rounds, the median, the table of goals, and the M/M/1
 # scenario written at a given length.
 set -e
+# bench_lib: this file has been sourced, in this shell (bench/jobs.sh asks,
+# to know whether it runs alone; GOALS, which make may pass on, cannot say)
+bench_lib=1
 B=${BUILD:-build}
 W=$B/bench
 mkdir -p $W
