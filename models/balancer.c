@@ -33,6 +33,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,15 +207,22 @@ struct zroute {
 	uint64_t local_percent;          /* x 10000 */
 };
 
-/* Statistics since warm-up, per backend (and summed for the node). */
+/* Statistics since warm-up, per backend (and summed for the node).
+ * What a request and its reply change comes first, in one cache line
+ * (the type is aligned to one): over 10^5 backends, picked at random,
+ * a backend's line is seldom cached. */
 struct bstat {
-	uint64_t sent, replies, failed, ejections, unhealthy;
-	double lat_sum_s, detect_sum_s;
+	uint64_t sent, replies, failed;
+	double lat_sum_s;
+	struct twa out;        /* outstanding requests */
+	uint64_t ejections, unhealthy;
+	double detect_sum_s;
 	uint64_t detect_n;
 	double even;           /* requests it would have had, split among
 				* the available backends by weight (even_flush) */
-	struct twa out;        /* outstanding requests */
-};
+} __attribute__((aligned(64)));
+_Static_assert(offsetof(struct bstat, out) + sizeof(struct twa) <= 64,
+	       "what a request changes of a backend's statistics fits one cache line");
 
 struct lb_policy;
 
@@ -2352,9 +2360,11 @@ static int lb_init(struct sim *s, struct sim_node *n)
 	lb->probe_ident = rng_key(s->run_key, rng_hash64(n->sc->name, 5));
 	if (!(lb->rng = sim_stream(s, n, "policy")) ||
 	    !(lb->in = calloc(c->instances, sizeof *lb->in)) ||
-	    !(lb->bs = calloc(lb->nb, sizeof *lb->bs)) ||
+	    !(lb->bs = aligned_alloc(_Alignof(struct bstat),
+				     (lb->nb ? lb->nb : 1) * sizeof *lb->bs)) ||
 	    !(lb->wtmp = malloc(lb->nb * sizeof *lb->wtmp)))
 		return SIM_ENOMEM;
+	memset(lb->bs, 0, lb->nb * sizeof *lb->bs);
 	twa_init(&lb->out_all, s->now_ns, 0);
 	for (uint32_t b = 0; b < lb->nb; b++)
 		twa_init(&lb->bs[b].out, s->now_ns, 0);
