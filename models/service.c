@@ -355,8 +355,11 @@ struct svc_stats {
 	struct twa calling;    /* workers waiting on calls */
 };
 
-/* A replica, aligned to a cache line: what a request touches is its
- * first two lines (busy, the queue, and the statistics' first fields). */
+/* A replica, aligned to a cache line: what a request on the plain path
+ * touches is its first two lines (busy, the queue, and the statistics'
+ * first fields).  A rate limit (bucket), a list of what the workers hold
+ * (held) and calls (st.calling) each add a line when a service has
+ * them. */
 struct replica {
 	uint32_t busy;
 	uint32_t qlen;
@@ -370,7 +373,7 @@ struct replica {
 					  * or waiting on calls (HELD_SCAN) */
 } __attribute__((aligned(64)));
 _Static_assert(offsetof(struct replica, st.queued.area) + sizeof(double) <= 128,
-	       "what a request touches of a replica fits its first two cache lines");
+	       "what a request on the plain path touches of a replica fits its first two lines");
 
 struct service {
 	const struct service_cfg *cfg;
