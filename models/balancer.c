@@ -477,18 +477,16 @@ static uint32_t wrandom_pick(struct sim *s, struct lb *lb, struct inst *in, uint
  * the levels of a binary heap, and the array is placed so that a
  * parent's four 16-byte children share one 64-byte line.  The order is
  * total, so the backend at the top is the same whatever the heap's
- * shape. */
-/*
+ * shape.
+ *
  * An entry packs its keys in two words, in the order they are compared:
  * hi holds the load (the instance's in->load[b]) in its top 32 bits and
  * the first 32 bits of the virtual time's, lo the virtual time's last 32
  * bits and the backend.  A virtual time is a double >= 0 (never -0, never
  * NaN), whose bits order as its values do, so with equal weights an
- * entry is less than another exactly when (hi, lo) is, one comparison of
- * two integers where three of fields were made at each of a sift's
- * steps.  Weighted, the loads are compared as products first, as
- * before.
- */
+ * entry is less than another exactly when (hi, lo) is: one comparison of
+ * two integers at each of a sift's steps.  Weighted, the loads are
+ * compared as products first. */
 struct lc_ent {
 	uint64_t hi, lo;
 };
@@ -583,14 +581,6 @@ sift_down_w(struct lc_state *lc, uint32_t i, int weighted)
 	heap_put(lc, i, e);
 }
 
-static void sift_down(struct lc_state *lc, uint32_t i)
-{
-	if (lc->w)
-		sift_down_w(lc, i, 1);
-	else
-		sift_down_w(lc, i, 0);
-}
-
 /* heap_fix_w puts entry i back in order after its keys changed: up past
  * the parents greater than it, or else down. */
 static inline __attribute__((always_inline)) void
@@ -681,7 +671,7 @@ static int lc_rebuild(struct lb *lb, struct inst *in)
 	 * moved up would pass parents not yet in order, and bury the least
 	 * below a greater one) */
 	for (uint32_t i = lc->nheap > 1 ? (lc->nheap - 2) / 4 + 1 : 0; i-- > 0;)
-		sift_down(lc, i);
+		sift_down_w(lc, i, lc->w != NULL);   /* rare: one copy for both */
 	return 0;
 }
 
@@ -2425,13 +2415,13 @@ static int lb_init(struct sim *s, struct sim_node *n)
 	lb->cfg = c;
 	lb->pol = &lb_policies[c->policy];
 	lb->nb = c->nb;
+	assert(lb->nb > 0);          /* lb_link: a backend at least */
 	pool_init(&lb->flights, sizeof(struct flight), 1024);
 	lb->units_seen = units_now(s, c);
 	lb->probe_ident = rng_key(s->run_key, rng_hash64(n->sc->name, 5));
 	if (!(lb->rng = sim_stream(s, n, "policy")) ||
 	    !(lb->in = calloc(c->instances, sizeof *lb->in)) ||
-	    !(lb->bs = aligned_alloc(_Alignof(struct bstat),
-				     (lb->nb ? lb->nb : 1) * sizeof *lb->bs)) ||
+	    !(lb->bs = aligned_alloc(_Alignof(struct bstat), lb->nb * sizeof *lb->bs)) ||
 	    !(lb->wtmp = malloc(lb->nb * sizeof *lb->wtmp)))
 		return SIM_ENOMEM;
 	memset(lb->bs, 0, lb->nb * sizeof *lb->bs);

@@ -540,9 +540,10 @@ static int svc_init(struct sim *s, struct sim_node *n)
 	for (size_t i = 0; i < c->calls.nedges && sv->brk < 0; i++)
 		if (c->calls.edges[i].policy)
 			sv->brk = c->calls.edges[i].policy->breaker;
-	/* aligned as the type says (calloc's are to 16 bytes) */
-	sv->rep = aligned_alloc(_Alignof(struct replica),
-				(sv->units ? sv->units : 1) * sizeof *sv->rep);
+	/* aligned as the type says (calloc's are to 16 bytes); units >= 1
+	 * (run.c) */
+	assert(sv->units > 0);
+	sv->rep = aligned_alloc(_Alignof(struct replica), sv->units * sizeof *sv->rep);
 	if (!sv->rep)
 		return SIM_ENOMEM;
 	memset(sv->rep, 0, sv->units * sizeof *sv->rep);
@@ -730,6 +731,15 @@ note_started(struct service *sv, uint32_t r, const struct request *req, int64_t 
 		st->waited += wait > 0;
 		st->wait_sum_ns += (double)wait;
 	});
+}
+
+/* note_freed counts a worker of replica r freed at now, with no request
+ * waiting there to take it. */
+static inline __attribute__((always_inline)) void
+note_freed(struct service *sv, uint32_t r, int64_t now)
+{
+	sv->rep[r].busy--;
+	STAT(sv, r, twa_add(&st->busy, now, -1));
 }
 
 /* start_at starts req's service at replica r (pass: note_started's). */
@@ -949,8 +959,7 @@ static void release(struct sim *s, struct sim_node *n, struct service *sv,
 			start_passed(s, n, sv, r, q);
 			return;
 		}
-		rp->busy--;
-		STAT(sv, r, twa_add(&st->busy, now, -1));
+		note_freed(sv, r, now);
 	}
 	if (r >= sv->active && !rp->busy)
 		recount(s, n, sv, r);    /* a replica scaled away, now idle */
@@ -1465,7 +1474,6 @@ static void plain_done(struct sim *s, struct sim_node *n, struct service *sv, ui
 		       struct request *req)
 {
 	const struct service_cfg *c = sv->cfg;
-	struct replica *rp = &sv->rep[r];
 	int64_t now = s->now_ns;
 	req->timer.ev = NULL;
 	note_orphan(s, sv, r, req, 0);
@@ -1474,10 +1482,8 @@ static void plain_done(struct sim *s, struct sim_node *n, struct service *sv, ui
 	 * freed: release() frees it (busy - 1), then start() takes it
 	 * (busy + 1), in one instant, and a given-up request's drop reads
 	 * neither count */
-	if (!plain_next(s, n, sv, r, now)) {
-		rp->busy--;
-		STAT(sv, r, twa_add(&st->busy, now, -1));
-	}
+	if (!plain_next(s, n, sv, r, now))
+		note_freed(sv, r, now);
 	if (!route_on(s, c, req))
 		sim_finish_last(s, req);
 }

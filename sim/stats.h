@@ -20,8 +20,9 @@
 #include <stdint.h>
 
 struct twa {
-	/* what a change touches first, so that a record with its hot
-	 * fields together ends its share of them in 24 bytes */
+	/* what every change touches first: a record that keeps its hot
+	 * fields together (struct replica) holds 24 bytes of each average
+	 * in its hot lines, not 32 */
 	int64_t last_ns;    /* when value last changed */
 	double value;       /* current value of the step function */
 	double area;        /* integral of value from start_ns to last_ns */
